@@ -1,0 +1,35 @@
+import { TaskgraphError } from '@taskgraph/core'
+
+/** Codes of `WorkflowError`: why a workflow file could not be used. */
+export type WorkflowErrorCode =
+  | 'ERR_WORKFLOW_NOT_FOUND'
+  | 'ERR_WORKFLOW_UNSUPPORTED'
+  | 'ERR_WORKFLOW_LOAD'
+  | 'ERR_WORKFLOW_NO_DEFAULT'
+  | 'ERR_WORKFLOW_BAD_EXPORT'
+
+/** A workflow file is missing, does not load, or does not default-export a graph. */
+export class WorkflowError extends TaskgraphError {
+  declare readonly code: WorkflowErrorCode
+
+  constructor(code: WorkflowErrorCode, message: string, options?: ErrorOptions) {
+    super(code, message, options)
+  }
+}
+WorkflowError.prototype.name = 'WorkflowError'
+
+/** A result cannot be written in the requested form (e.g. `--json` of a BigInt). */
+export class OutputError extends TaskgraphError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_OUTPUT', message, options)
+  }
+}
+OutputError.prototype.name = 'OutputError'
+
+/** The command line asks for something the command cannot do. */
+export class UsageError extends TaskgraphError {
+  constructor(message: string) {
+    super('ERR_USAGE', message)
+  }
+}
+UsageError.prototype.name = 'UsageError'

@@ -1,0 +1,84 @@
+import { compute, type ComputeHooks, type ExecutorName } from '@taskgraph/scheduler'
+import type { Logger } from 'pino'
+import { formatResult } from '../format-result.js'
+import { loadWorkflow } from '../load-workflow.js'
+import { ProgressDisplay } from '../progress.js'
+import type { Io } from '../io.js'
+
+/** Options of `taskgraph run`, as parsed from the command line. */
+export interface RunCommandOptions {
+  executor: ExecutorName
+  concurrency?: number
+  json: boolean
+  keepGoing: boolean
+  /** `true`/`false` from --progress/--no-progress; otherwise only on a terminal. */
+  progress?: boolean
+}
+
+/** Signals that stop a run, and the reason the run is cancelled with. */
+export class StopSignal extends Error {
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`received ${signal}`)
+  }
+}
+StopSignal.prototype.name = 'StopSignal'
+
+/**
+ * `taskgraph run <file>`: computes the workflow's default export and prints the result.
+ * Ctrl-C (SIGINT) and SIGTERM cancel the run; a second Ctrl-C kills the process at once.
+ */
+export async function runCommand(file: string, options: RunCommandOptions, io: Io, logger: Logger): Promise<void> {
+  const workflow = await loadWorkflow(file, io.cwd)
+  logger.debug({ path: workflow.path }, 'workflow loaded')
+
+  const controller = new AbortController()
+  const stop = (signal: NodeJS.Signals): void => controller.abort(new StopSignal(signal))
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+
+  const showProgress = !options.json && (options.progress ?? io.stderr.isTTY === true)
+  const progress = showProgress ? new ProgressDisplay(io.stderr) : undefined
+  const hooks = combineHooks(progress?.hooks, logHooks(logger))
+  try {
+    const [result] = await compute(workflow.targets, {
+      executor: options.executor,
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      failFast: !options.keepGoing,
+      signal: controller.signal,
+      ...(hooks === undefined ? {} : { hooks }),
+    })
+    io.stdout.write(formatResult(result, { json: options.json, color: io.stdout.isTTY === true }))
+  } finally {
+    progress?.stop()
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
+  }
+}
+
+function logHooks(logger: Logger): ComputeHooks | undefined {
+  if (!logger.isLevelEnabled('debug')) {
+    return logger.isLevelEnabled('info')
+      ? { onFinish: (summary) => logger.info(summary, 'run finished') }
+      : undefined
+  }
+  return {
+    onStart: (info) => logger.debug(info, 'run started'),
+    onTaskStart: (task) => logger.debug({ key: task.key }, 'task started'),
+    onTaskEnd: (task, outcome) =>
+      'error' in outcome
+        ? logger.debug({ key: task.key, durationMs: outcome.durationMs, err: outcome.error }, 'task failed')
+        : logger.debug({ key: task.key, durationMs: outcome.durationMs }, 'task finished'),
+    onFinish: (summary) => logger.info(summary, 'run finished'),
+  }
+}
+
+function combineHooks(...all: (ComputeHooks | undefined)[]): ComputeHooks | undefined {
+  const present = all.filter((hooks): hooks is ComputeHooks => hooks !== undefined)
+  if (present.length <= 1) return present[0]
+  return {
+    onStart: (info) => present.forEach((h) => h.onStart?.(info)),
+    onTaskStart: (task) => present.forEach((h) => h.onTaskStart?.(task)),
+    onTaskEnd: (task, outcome) => present.forEach((h) => h.onTaskEnd?.(task, outcome)),
+    onFinish: (summary) => present.forEach((h) => h.onFinish?.(summary)),
+  }
+}

@@ -1,0 +1,38 @@
+import { writeFile } from 'node:fs/promises'
+import { extname, resolve } from 'node:path'
+import { toDot, toGraph, type RankDir } from '@taskgraph/core'
+import { UsageError } from '../cli-errors.js'
+import type { Io } from '../io.js'
+import { loadWorkflow } from '../load-workflow.js'
+import { renderSvg } from '../render-svg.js'
+
+/** Options of `taskgraph visualize`, as parsed from the command line. */
+export interface VisualizeCommandOptions {
+  output?: string
+  format?: 'dot' | 'svg'
+  rankdir: RankDir
+}
+
+const FORMAT_OF_EXTENSION: Record<string, 'dot' | 'svg'> = { '.dot': 'dot', '.gv': 'dot', '.svg': 'svg' }
+
+/**
+ * `taskgraph visualize <file>`: the workflow's graph as DOT on stdout, or written to
+ * `-o` as DOT or SVG (by extension or `--format`). Nothing is computed.
+ */
+export async function visualizeCommand(file: string, options: VisualizeCommandOptions, io: Io): Promise<void> {
+  const format = options.format ?? formatOf(options.output)
+  const workflow = await loadWorkflow(file, io.cwd)
+  const dot = toDot(toGraph(workflow.targets), { rankdir: options.rankdir })
+  const text = format === 'svg' ? await renderSvg(dot) : dot
+  if (options.output === undefined) io.stdout.write(text)
+  else await writeFile(resolve(io.cwd, options.output), text)
+}
+
+function formatOf(output: string | undefined): 'dot' | 'svg' {
+  if (output === undefined) return 'dot'
+  const format = FORMAT_OF_EXTENSION[extname(output).toLowerCase()]
+  if (format === undefined) {
+    throw new UsageError(`cannot tell the format of "${output}" from its extension; name it .dot or .svg, or pass --format`)
+  }
+  return format
+}

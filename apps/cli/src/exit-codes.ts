@@ -1,0 +1,19 @@
+/** Exit codes of the `taskgraph` command; documented in docs/cli.md. */
+export const ExitCode = {
+  /** The workflow ran and its result was printed. */
+  Ok: 0,
+  /** A task failed, or the run failed for another reason while computing. */
+  RunFailed: 1,
+  /** The command line was wrong (unknown option, bad value, missing argument). */
+  Usage: 2,
+  /** The workflow file could not be used: missing, unloadable, or a wrong default export or graph. */
+  BadWorkflow: 3,
+  /** The result could not be written as asked (e.g. it has no JSON form). */
+  BadOutput: 4,
+  /** Stopped by SIGINT (Ctrl-C). */
+  Interrupted: 130,
+  /** Stopped by SIGTERM. */
+  Terminated: 143,
+} as const
+
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]

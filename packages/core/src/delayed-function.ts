@@ -1,0 +1,139 @@
+import type { Delayed, DelayedTuple } from './delayed.js'
+import { describeValue, InvalidOptionError, NotCallableError } from './errors.js'
+import { makeTask, type TaskSpec } from './make-task.js'
+import type { AnyFunction, LazyArgs } from './types.js'
+
+/** Options of `delayed(fn, options)`. */
+export interface DelayedOptions {
+  /**
+   * The readable part of task keys and the task's label in graphs.
+   * @default the function's name, or `'lambda'` for an anonymous function
+   */
+  name?: string
+  /**
+   * Derive keys from the function's identity and the arguments' content, so identical
+   * calls are one task that runs once. Only for functions whose result depends on
+   * nothing but their arguments.
+   * @default false
+   */
+  pure?: boolean
+  /**
+   * The function returns a tuple of `nout` values: calls give a `DelayedTuple` that can
+   * be destructured, `const [q, r] = divmod(7, 2)`.
+   */
+  nout?: number
+}
+
+/** Options of `fn.with(options)`: the delayed options plus a key for the call. */
+export interface CallOptions extends DelayedOptions {
+  /**
+   * The key of the task, instead of a generated one (Dask's `dask_key_name`). Two
+   * different tasks in one graph must not share a key.
+   */
+  key?: string
+}
+
+/** A function whose calls record tasks instead of running. */
+export interface DelayedFunction<F extends AnyFunction> {
+  (...args: LazyArgs<Parameters<F>>): Delayed<Awaited<ReturnType<F>>>
+  /** The wrapped function. */
+  readonly fn: F
+  /** The options this function was made with. */
+  readonly options: Readonly<CallOptions>
+  /** The same function with some options changed, e.g. `.with({ key: 'load' })`. */
+  with(options: CallOptions & { nout: number }): DelayedTupleFunction<F>
+  with(options: CallOptions): DelayedFunction<F>
+}
+
+/** A delayed function declared with `nout`: its calls can be destructured. */
+export interface DelayedTupleFunction<F extends AnyFunction> {
+  (...args: LazyArgs<Parameters<F>>): DelayedTuple<TupleOf<Awaited<ReturnType<F>>>>
+  readonly fn: F
+  readonly options: Readonly<CallOptions>
+  with(options: CallOptions): DelayedTupleFunction<F>
+}
+
+type TupleOf<R> = R extends readonly unknown[] ? R : unknown[]
+
+const OPTION_NAMES = new Set(['name', 'pure', 'nout', 'key'])
+const kDelayedFunction = Symbol('taskgraph.delayedFunction')
+
+/**
+ * Wraps `fn` so that calling it records a task instead of running it. Arguments may be
+ * plain values, `Delayed` values, or arrays and plain objects holding `Delayed` values at
+ * any depth; they are resolved before `fn` runs. `fn` may be sync or async.
+ *
+ * @example
+ * const inc = delayed(function inc(x: number) { return x + 1 })
+ * const add = delayed((a: number, b: number) => a + b, { name: 'add', pure: true })
+ * await add(inc(1), inc(2)).compute() // 5
+ */
+export function delayed<F extends AnyFunction>(
+  fn: F,
+  options: DelayedOptions & { nout: number },
+): DelayedTupleFunction<F>
+export function delayed<F extends AnyFunction>(fn: F, options?: DelayedOptions): DelayedFunction<F>
+export function delayed(fn: AnyFunction, options: DelayedOptions = {}): DelayedFunction<AnyFunction> {
+  if (typeof fn !== 'function') {
+    throw new NotCallableError(
+      `delayed: expected a function to wrap, got ${describeValue(fn)}. ` +
+        'Pass the function itself rather than the result of calling it; to put a plain value in a graph, use literal(value).',
+    )
+  }
+  if (isDelayedFunction(fn)) return wrap(fn.fn, { ...fn.options, ...checkOptions('delayed', options) })
+  return wrap(fn, checkOptions('delayed', options))
+}
+
+/** Whether `value` is a function made by `delayed` (its calls record tasks). */
+export function isDelayedFunction(value: unknown): value is DelayedFunction<AnyFunction> {
+  return typeof value === 'function' && kDelayedFunction in value
+}
+
+function wrap(fn: AnyFunction, options: CallOptions): DelayedFunction<AnyFunction> {
+  const spec: TaskSpec = { name: options.name ?? (fn.name || 'lambda'), pure: options.pure ?? false }
+  const key = options.key
+  const nout = options.nout ?? -1
+  const call = (...args: unknown[]): Delayed => makeTask(fn, args, spec, key, nout)
+  Object.defineProperty(call, 'name', { value: spec.name })
+  const frozen = Object.freeze({ ...options })
+  return Object.assign(call, {
+    fn,
+    options: frozen,
+    with: (changes: CallOptions) => wrap(fn, { ...frozen, ...checkOptions('with', changes) }),
+    [kDelayedFunction]: true as const,
+  }) as unknown as DelayedFunction<AnyFunction>
+}
+
+function checkOptions(caller: string, options: CallOptions): CallOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionError(
+      `${caller}: options must be an object such as { name: 'load' }, got ${describeValue(options)}.`,
+    )
+  }
+  for (const name of Object.keys(options)) {
+    if (!OPTION_NAMES.has(name) || (name === 'key' && caller === 'delayed')) {
+      throw new InvalidOptionError(
+        `${caller}: unknown option ${JSON.stringify(name)}. ` +
+          (name === 'key'
+            ? 'A key names one call: set it per call with fn.with({ key }).'
+            : `Known options: ${[...OPTION_NAMES].filter((n) => n !== 'key' || caller === 'with').join(', ')}.`),
+      )
+    }
+  }
+  const { name, pure, nout, key } = options
+  if (name !== undefined && (typeof name !== 'string' || name === '')) {
+    throw new InvalidOptionError(`${caller}: option "name" must be a non-empty string, got ${describeValue(name)}.`)
+  }
+  if (pure !== undefined && typeof pure !== 'boolean') {
+    throw new InvalidOptionError(`${caller}: option "pure" must be true or false, got ${describeValue(pure)}.`)
+  }
+  if (nout !== undefined && !(Number.isInteger(nout) && nout >= 0)) {
+    throw new InvalidOptionError(
+      `${caller}: option "nout" must be a whole number of results (0 or more), got ${describeValue(nout)}.`,
+    )
+  }
+  if (key !== undefined && (typeof key !== 'string' || key === '')) {
+    throw new InvalidOptionError(`${caller}: option "key" must be a non-empty string, got ${describeValue(key)}.`)
+  }
+  return options
+}

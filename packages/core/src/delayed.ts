@@ -1,0 +1,201 @@
+import type { DirectedGraph } from 'graphology'
+import { InvalidArgumentError } from './errors.js'
+import { makeData, makeTask, type TaskSpec } from './make-task.js'
+import { computeTargets, type ComputeOptions } from './scheduler-registry.js'
+import type { TaskNodeAttributes } from './to-graph.js'
+import { toGraph } from './to-graph.js'
+import { toDot, type DotOptions } from './to-dot.js'
+import type { AnyFunction, LazyArgs, MethodKeys } from './types.js'
+
+/** @internal How a node's key was made; decides how a key collision is judged. */
+export const enum KeyKind {
+  /** Unique per call (the default). */
+  Unique = 0,
+  /** Derived from function identity and argument content (`pure: true`). */
+  Content = 1,
+  /** Given by the user (`.with({ key })`, graph specs). */
+  Explicit = 2,
+  /** The computed value of the task with this key (`persist()`). */
+  Persisted = 3,
+}
+
+/**
+ * A lazy value: the promise of the result of a task (or a piece of data) that has not
+ * run yet. Calling a delayed function, `gather`, `get`, `at` or `call` records a new task
+ * that depends on this one; nothing runs until `compute()`.
+ */
+export class Delayed<T = unknown> {
+  /** The task's key: its identity in every graph it is part of. */
+  readonly key: string
+  /** @internal The task function; `undefined` for a data node. */
+  readonly _fn: AnyFunction | undefined
+  /** @internal Recorded arguments (see lazy-args.ts); `undefined` for a data node. */
+  readonly _args: readonly unknown[] | undefined
+  /** @internal The value of a data node. */
+  readonly _value: unknown
+  /** @internal Every `Delayed` met in the arguments, in recording order. */
+  readonly _refs: readonly Delayed[]
+  /** @internal Whether some argument is a nested structure holding a `Delayed`. */
+  readonly _deep: boolean
+  /** @internal Name and options shared by every task of one delayed function. */
+  readonly _spec: TaskSpec
+  /** @internal */
+  readonly _keyKind: KeyKind
+
+  /** @internal Use `delayed`, `gather` or `literal` to make one. */
+  constructor(
+    key: string,
+    spec: TaskSpec,
+    keyKind: KeyKind,
+    fn: AnyFunction | undefined,
+    args: readonly unknown[] | undefined,
+    refs: readonly Delayed[],
+    deep: boolean,
+    value: unknown,
+  ) {
+    this.key = key
+    this._spec = spec
+    this._keyKind = keyKind
+    this._fn = fn
+    this._args = args
+    this._refs = refs
+    this._deep = deep
+    this._value = value
+  }
+
+  /** The readable part of the key: the function's name, or the data's name. */
+  get name(): string {
+    return this._spec.name
+  }
+
+  /** Whether this is a data node (a literal or persisted value) rather than a task. */
+  get isData(): boolean {
+    return this._fn === undefined
+  }
+
+  /**
+   * Runs the graph this value needs and resolves with its result.
+   * @example await add(inc(1), inc(2)).compute({ executor: 'inline' }) // 5
+   */
+  compute(options?: ComputeOptions): Promise<T> {
+    return computeTargets('Delayed#compute', [this], options).then((results) => results[0] as T)
+  }
+
+  /**
+   * Computes this value now and returns a `Delayed` backed by the result, under the same
+   * key: graphs built on it later start from the value instead of recomputing it.
+   */
+  async persist(options?: ComputeOptions): Promise<Delayed<T>> {
+    const [value] = await computeTargets('Delayed#persist', [this], options)
+    return makeData(value as T, this._spec.name, this.key, KeyKind.Persisted)
+  }
+
+  /** A task reading property `key` of the result (Dask's `getitem`/`getattr`). */
+  get<K extends keyof T & (string | number | symbol)>(key: K): Delayed<T[K]> {
+    return makeTask(getItem, [this, key], GET_SPEC) as Delayed<T[K]>
+  }
+
+  /**
+   * A task reading element `index` of an array-like result; negative indices count
+   * from the end, as `Array.prototype.at`.
+   */
+  at(index: number): Delayed<ElementOf<T>> {
+    if (!Number.isInteger(index)) {
+      throw new InvalidArgumentError(
+        `Delayed#at: index must be an integer, got ${String(index)}. Use get() for property names.`,
+      )
+    }
+    return makeTask(atIndex, [this, index], AT_SPEC) as Delayed<ElementOf<T>>
+  }
+
+  /**
+   * A task calling method `method` of the result with `args` (which may be lazy).
+   * @example text.call('split', ' ') // Delayed<string[]>
+   */
+  call<M extends MethodKeys<T>>(
+    method: M,
+    ...args: T[M] extends AnyFunction ? LazyArgs<Parameters<T[M]>> : never
+  ): Delayed<T[M] extends AnyFunction ? Awaited<ReturnType<T[M]>> : never> {
+    const spec: TaskSpec = { name: String(method), pure: false }
+    return makeTask(callMethod, [this, method, ...(args as unknown[])], spec) as Delayed<
+      T[M] extends AnyFunction ? Awaited<ReturnType<T[M]>> : never
+    >
+  }
+
+  /** The graphology graph of this value's tasks: one node per key, edges from dependency to dependent. */
+  toGraph(): DirectedGraph<TaskNodeAttributes> {
+    return toGraph(this)
+  }
+
+  /** This value's graph in Graphviz DOT: task nodes are ellipses, data nodes are boxes. */
+  toDot(options?: DotOptions): string {
+    return toDot(toGraph(this), options)
+  }
+
+  toString(): string {
+    return `Delayed(${JSON.stringify(this.key)})`
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString()
+  }
+}
+
+/**
+ * A `Delayed` whose result has a known number of elements (`delayed(fn, { nout })`,
+ * `gather`): it can be destructured into one `Delayed` per element.
+ * @example const [q, r] = divmod(7, 2)
+ */
+export class DelayedTuple<T extends readonly unknown[] = unknown[]> extends Delayed<T> {
+  /** The number of elements of the result. */
+  readonly length: number
+
+  /** @internal */
+  constructor(length: number, ...node: ConstructorParameters<typeof Delayed>) {
+    super(...node)
+    this.length = length
+  }
+
+  /** One `Delayed` per element of the result, typed per position. */
+  unpack(): { -readonly [K in keyof T]: Delayed<T[K]> } {
+    const items: Delayed[] = []
+    for (let i = 0; i < this.length; i++) items.push(this.at(i))
+    return items as { -readonly [K in keyof T]: Delayed<T[K]> }
+  }
+
+  *[Symbol.iterator](): Iterator<Delayed<T[number]>> {
+    for (let i = 0; i < this.length; i++) yield this.at(i)
+  }
+}
+
+/** Element type of an array-like result. */
+export type ElementOf<T> = T extends readonly (infer E)[]
+  ? E
+  : T extends string
+    ? string
+    : T extends ArrayLike<infer E>
+      ? E
+      : unknown
+
+function getItem(target: unknown, key: PropertyKey): unknown {
+  return (target as Record<PropertyKey, unknown>)[key]
+}
+
+function atIndex(target: unknown, index: number): unknown {
+  const at = (target as { at?: unknown } | null | undefined)?.at
+  if (typeof at !== 'function') {
+    throw new TypeError(`cannot take element ${index}: the result has no .at() method`)
+  }
+  return (at as (i: number) => unknown).call(target, index)
+}
+
+function callMethod(target: unknown, method: PropertyKey, ...args: unknown[]): unknown {
+  const fn = (target as Record<PropertyKey, unknown> | null | undefined)?.[method]
+  if (typeof fn !== 'function') {
+    throw new TypeError(`the result has no method ${String(method)}`)
+  }
+  return (fn as AnyFunction).apply(target, args) as unknown
+}
+
+const GET_SPEC: TaskSpec = { name: 'get', pure: true }
+const AT_SPEC: TaskSpec = { name: 'at', pure: true }

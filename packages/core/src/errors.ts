@@ -1,0 +1,108 @@
+/**
+ * The error typology of taskgraph. Every error a user can cause is a subclass of
+ * `TaskgraphError` with a stable `code`; messages name the call, the problem and the fix.
+ * Match on the class or on `code`, never on the message.
+ */
+export class TaskgraphError extends Error {
+  /** Stable machine-readable code, e.g. `ERR_KEY_CLASH`. */
+  readonly code: string
+
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.code = code
+  }
+}
+// `name` lives on each prototype (not as an instance field) so that stack traces,
+// which V8 formats from the prototype chain, show the subclass name.
+TaskgraphError.prototype.name = 'TaskgraphError'
+
+/** A function was expected (e.g. by `delayed`) but something else was given. */
+export class NotCallableError extends TaskgraphError {
+  constructor(message: string) {
+    super('ERR_NOT_CALLABLE', message)
+  }
+}
+NotCallableError.prototype.name = 'NotCallableError'
+
+/** An argument or option of a taskgraph call is invalid. */
+export class InvalidArgumentError extends TaskgraphError {
+  constructor(message: string, code = 'ERR_INVALID_ARGUMENT') {
+    super(code, message)
+  }
+}
+InvalidArgumentError.prototype.name = 'InvalidArgumentError'
+
+/** An option passed to a taskgraph call has an invalid value or an unknown name. */
+export class InvalidOptionError extends InvalidArgumentError {
+  constructor(message: string) {
+    super(message, 'ERR_INVALID_OPTION')
+  }
+}
+InvalidOptionError.prototype.name = 'InvalidOptionError'
+
+/** Two different tasks were given the same key in one graph. */
+export class KeyClashError extends TaskgraphError {
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super('ERR_KEY_CLASH', message)
+  }
+}
+KeyClashError.prototype.name = 'KeyClashError'
+
+/** The tasks of a graph depend on each other in a loop. */
+export class CycleError extends TaskgraphError {
+  constructor(
+    /** The keys along one cycle, first key repeated at the end. */
+    readonly cycle: readonly string[],
+    message: string,
+  ) {
+    super('ERR_GRAPH_CYCLE', message)
+  }
+}
+CycleError.prototype.name = 'CycleError'
+
+/** A graph spec refers to a key it does not define. */
+export class MissingKeyError extends TaskgraphError {
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super('ERR_MISSING_KEY', message)
+  }
+}
+MissingKeyError.prototype.name = 'MissingKeyError'
+
+/** `Delayed#compute` was called but no scheduler has been loaded. */
+export class NoSchedulerError extends TaskgraphError {
+  constructor(message: string) {
+    super('ERR_NO_SCHEDULER', message)
+  }
+}
+NoSchedulerError.prototype.name = 'NoSchedulerError'
+
+/** A short, readable description of a value's type for error messages. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  switch (typeof value) {
+    case 'string':
+      return `a string (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)})`
+    case 'number':
+    case 'bigint':
+    case 'boolean':
+      return `a ${typeof value} (${String(value)})`
+    case 'undefined':
+      return 'undefined'
+    case 'symbol':
+      return `a symbol (${String(value)})`
+    case 'function':
+      return `a function (${value.name || 'anonymous'})`
+    default: {
+      const ctor = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)
+        ?.constructor?.name
+      return ctor && ctor !== 'Object' ? `an instance of ${ctor}` : 'an object'
+    }
+  }
+}

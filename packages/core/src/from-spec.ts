@@ -1,0 +1,148 @@
+import { DirectedGraph } from 'graphology'
+import { hasCycle, topologicalSort } from 'graphology-dag'
+import { KeyKind, type Delayed } from './delayed.js'
+import { CycleError, InvalidArgumentError, MissingKeyError, NotCallableError, describeValue } from './errors.js'
+import { isPlainObject } from './lazy-args.js'
+import { makeData, makeTask } from './make-task.js'
+import type { AnyFunction } from './types.js'
+
+/** A reference, inside a graph spec, to the result of the entry with `key`. */
+export class KeyRef {
+  constructor(readonly key: string) {}
+}
+
+/** A function call inside a graph spec: Dask's `(func, *args)` task tuple. */
+export class SpecTask<R = unknown> {
+  declare private readonly _result?: R
+  constructor(
+    readonly fn: AnyFunction,
+    readonly args: readonly unknown[],
+  ) {}
+}
+
+/** Refers to the result of another entry of the same graph spec. */
+export function ref(key: string): KeyRef {
+  if (typeof key !== 'string' || key === '') {
+    throw new InvalidArgumentError(`ref: expected the key of a graph spec entry, got ${describeValue(key)}.`)
+  }
+  return new KeyRef(key)
+}
+
+/** A call of `fn` inside a graph spec; `args` may hold `ref(key)` at any depth. */
+export function task<F extends AnyFunction>(fn: F, ...args: unknown[]): SpecTask<Awaited<ReturnType<F>>> {
+  if (typeof fn !== 'function') {
+    throw new NotCallableError(
+      `task: expected a function as the first argument, got ${describeValue(fn)}. Write task(fn, ...args).`,
+    )
+  }
+  return new SpecTask(fn, args)
+}
+
+/** The `Delayed` of every entry of a graph spec. */
+export type SpecResults<S> = { [K in keyof S]: Delayed<S[K] extends SpecTask<infer R> ? R : S[K]> }
+
+/**
+ * Builds `Delayed` values from a graph written as data, as Dask's raw graphs: each entry
+ * is a `task(fn, ...args)` or a plain value, and `ref(key)` uses another entry's result.
+ * The keys become the task keys. Graphs written this way can loop, so they are checked.
+ *
+ * @example
+ * const { total } = fromSpec({ x: 1, y: task(inc, ref('x')), total: task(add, ref('x'), ref('y')) })
+ * @throws {MissingKeyError} when a `ref` names a key the spec does not have
+ * @throws {CycleError} when entries depend on each other in a loop
+ */
+export function fromSpec<const S extends Record<string, unknown>>(spec: S): SpecResults<S> {
+  if (typeof spec !== 'object' || spec === null || !isPlainObject(spec)) {
+    throw new InvalidArgumentError(`fromSpec: expected an object of entries { key: task(...) | value }, got ${describeValue(spec)}.`)
+  }
+  const graph = new DirectedGraph()
+  for (const key of Object.keys(spec)) graph.addNode(key)
+  for (const [key, entry] of Object.entries(spec)) {
+    if (entry instanceof KeyRef) {
+      throw new InvalidArgumentError(
+        `fromSpec: entry ${JSON.stringify(key)} is a bare ref(${JSON.stringify(entry.key)}). Use task(identity, ref(...)) to alias an entry.`,
+      )
+    }
+    const found: string[] = []
+    if (entry instanceof SpecTask) findRefs(entry.args, found)
+    else findRefs(entry, found)
+    if (!(entry instanceof SpecTask) && found.length > 0) {
+      throw new InvalidArgumentError(
+        `fromSpec: entry ${JSON.stringify(key)} is a plain value holding ref(...). Refs are resolved only inside task(fn, ...args).`,
+      )
+    }
+    for (const dependency of found) {
+      if (!graph.hasNode(dependency)) {
+        throw new MissingKeyError(
+          dependency,
+          `fromSpec: entry ${JSON.stringify(key)} refers to ${JSON.stringify(dependency)}, which the spec does not define. Add that entry or fix the ref.`,
+        )
+      }
+      graph.mergeDirectedEdge(dependency, key)
+    }
+  }
+  if (hasCycle(graph)) {
+    const cycle = findCycle(graph)
+    throw new CycleError(
+      cycle,
+      `fromSpec: entries depend on each other in a loop (${cycle.join(' -> ')}), so none of them can run first. Break the loop by removing one of these refs.`,
+    )
+  }
+  const made = new Map<string, Delayed>()
+  for (const key of topologicalSort(graph)) {
+    const entry = spec[key]
+    made.set(
+      key,
+      entry instanceof SpecTask
+        ? makeTask(entry.fn, entry.args.map((arg) => replaceRefs(arg, made)), { name: entry.fn.name || 'lambda', pure: false }, key)
+        : makeData(entry, key, key, KeyKind.Explicit),
+    )
+  }
+  return Object.fromEntries(made) as SpecResults<S>
+}
+
+function findRefs(value: unknown, found: string[]): void {
+  if (value instanceof KeyRef) found.push(value.key)
+  else if (Array.isArray(value)) for (const item of value) findRefs(item, found)
+  else if (typeof value === 'object' && value !== null && isPlainObject(value)) {
+    for (const item of Object.values(value)) findRefs(item, found)
+  }
+}
+
+function replaceRefs(value: unknown, made: Map<string, Delayed>): unknown {
+  if (value instanceof KeyRef) return made.get(value.key)
+  if (Array.isArray(value)) return value.map((item) => replaceRefs(item, made))
+  if (typeof value === 'object' && value !== null && isPlainObject(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, replaceRefs(item, made)]))
+  }
+  return value
+}
+
+/**
+ * One cycle of a graph known to have one, as keys with the first repeated at the end.
+ * graphology-dag tells whether a cycle exists but not where; this depth-first search
+ * (iterative, with the usual three colours) finds the first back edge.
+ */
+function findCycle(graph: DirectedGraph): string[] {
+  const state = new Map<string, 1 | 2>() // 1: on the current path, 2: finished
+  for (const start of graph.nodes()) {
+    if (state.has(start)) continue
+    const path: string[] = [start]
+    const pending: string[][] = [graph.outNeighbors(start)]
+    state.set(start, 1)
+    while (path.length > 0) {
+      const next = pending[pending.length - 1]!.pop()
+      if (next === undefined) {
+        state.set(path.pop()!, 2)
+        pending.pop()
+      } else if (state.get(next) === 1) {
+        return [...path.slice(path.indexOf(next)), next]
+      } else if (!state.has(next)) {
+        state.set(next, 1)
+        path.push(next)
+        pending.push(graph.outNeighbors(next))
+      }
+    }
+  }
+  return []
+}

@@ -1,0 +1,36 @@
+import { Delayed, type DelayedTuple } from './delayed.js'
+import { isPlainObject } from './lazy-args.js'
+import { makeTask, type TaskSpec } from './make-task.js'
+import type { Computed } from './types.js'
+
+const GATHER_SPEC: TaskSpec = { name: 'gather', pure: true }
+
+// The task's one argument is the collection; recording resolves the `Delayed` inside it,
+// so the task itself only hands the resolved collection on.
+function gatherTask<T>(collection: T): T {
+  return collection
+}
+
+/**
+ * Turns a collection of lazy values into one lazy collection (a promise of a list
+ * rather than a list of promises). Gathering the same values twice gives the same task.
+ *
+ * @example
+ * gather(a, b)          // Delayed<[A, B]>
+ * gather([a, b])        // Delayed<[A, B]>
+ * gather({ x: a, y: b }) // Delayed<{ x: A; y: B }>
+ */
+export function gather<const T extends readonly unknown[]>(items: T): DelayedTuple<Computed<T>>
+export function gather<const T extends Record<string, unknown>>(items: T): Delayed<Computed<T>>
+export function gather<const T extends readonly unknown[]>(...items: T): DelayedTuple<Computed<T>>
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function gather(...items: unknown[]): Delayed<any> {
+  if (items.length === 1) {
+    const only = items[0]
+    if (Array.isArray(only)) return makeTask(gatherTask, [only], GATHER_SPEC, undefined, only.length)
+    if (typeof only === 'object' && only !== null && !(only instanceof Delayed) && isPlainObject(only)) {
+      return makeTask(gatherTask, [only], GATHER_SPEC)
+    }
+  }
+  return makeTask(gatherTask, [items], GATHER_SPEC, undefined, items.length)
+}

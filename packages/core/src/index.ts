@@ -1,0 +1,38 @@
+// The public API of @taskgraph/core: the lazy graph model. Nothing here runs a graph;
+// @taskgraph/scheduler does, and registers itself behind Delayed#compute.
+
+export { Delayed, DelayedTuple, type ElementOf } from './delayed.js'
+export {
+  delayed,
+  isDelayedFunction,
+  type CallOptions,
+  type DelayedFunction,
+  type DelayedOptions,
+  type DelayedTupleFunction,
+} from './delayed-function.js'
+export { gather } from './gather.js'
+export { literal, type LiteralOptions } from './literal.js'
+export { fromSpec, ref, task, KeyRef, SpecTask, type SpecResults } from './from-spec.js'
+export { TaskGraph } from './task-graph.js'
+export { containsDelayed } from './lazy-args.js'
+export {
+  toGraph,
+  type TaskGraphAttributes,
+  type TaskGraphology,
+  type TaskNodeAttributes,
+} from './to-graph.js'
+export { toDot, type DotOptions, type RankDir } from './to-dot.js'
+export { tokenize } from './tokenize.js'
+export { registerScheduler, type ComputeOptions, type Scheduler } from './scheduler-registry.js'
+export {
+  CycleError,
+  InvalidArgumentError,
+  InvalidOptionError,
+  KeyClashError,
+  MissingKeyError,
+  NoSchedulerError,
+  NotCallableError,
+  TaskgraphError,
+  describeValue,
+} from './errors.js'
+export type { AnyFunction, Computed, Lazy, LazyArgs, MethodKeys } from './types.js'

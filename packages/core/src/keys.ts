@@ -1,0 +1,16 @@
+import { hash128 } from './hash.js'
+
+let counter = 0
+
+/**
+ * A key unique to this call, as Dask's default (impure) keys are. A counter rather than a
+ * random id keeps keys, and so DOT node ids, identical from run to run of the same workflow.
+ */
+export function uniqueKey(name: string): string {
+  return `${name}-${(++counter).toString(36)}`
+}
+
+/** A key derived from content: equal tokens give equal keys, so identical calls merge. */
+export function contentKey(name: string, token: string): string {
+  return `${name}-${hash128(token)}`
+}

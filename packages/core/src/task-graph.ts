@@ -1,0 +1,215 @@
+import type { Delayed} from './delayed.js';
+import { KeyKind } from './delayed.js'
+import { KeyClashError } from './errors.js'
+import { recordArgs, resolveArgs } from './lazy-args.js'
+import { tokenize } from './tokenize.js'
+import type { AnyFunction } from './types.js'
+
+/**
+ * The graph that some targets need, collected from their `Delayed` values: one node per
+ * key (identical tasks merged, clashing ones rejected), nothing the targets do not need
+ * (culled by construction), and nodes numbered in depth-first post-order from the
+ * targets. That order is topological and finishes one chain before starting the next,
+ * which the scheduler uses as its priority to keep few intermediate results alive.
+ *
+ * Edges are stored as compressed rows of node indices, the form schedulers walk fastest.
+ */
+export class TaskGraph {
+  /** Number of nodes. */
+  readonly size: number
+  /** Node `i` depends on `depNodes[depStart[i]]` … `depNodes[depStart[i + 1] - 1]`, each once. */
+  readonly depStart: Int32Array
+  /** See `depStart`. */
+  readonly depNodes: Int32Array
+  /** The node of each `Delayed` found in the targets, in order (a node may repeat). */
+  readonly outputs: Int32Array
+
+  private constructor(
+    private readonly nodes: readonly Delayed[],
+    private readonly refStart: Int32Array,
+    private readonly refNodes: Int32Array,
+    outputs: Int32Array,
+    private readonly targets: readonly unknown[],
+    private readonly targetsDeep: boolean,
+  ) {
+    this.size = nodes.length
+    this.outputs = outputs
+    ;[this.depStart, this.depNodes] = uniqueRows(nodes.length, refStart, refNodes)
+  }
+
+  /**
+   * Collects the graph of `targets`: values that are, or hold in arrays and plain
+   * objects, `Delayed` values. `caller` names the public call in error messages.
+   * @throws {KeyClashError} when two different tasks share a key
+   */
+  static collect(caller: string, targets: readonly unknown[]): TaskGraph {
+    const recorded = targets.slice()
+    const roots: Delayed[] = []
+    const deep = recordArgs(recorded, roots, caller)
+    const collector = new Collector(caller)
+    for (const root of roots) collector.visit(root)
+    collector.checkDuplicates()
+    const outputs = Int32Array.from(roots, (root) => collector.index.get(root.key)!)
+    return new TaskGraph(
+      collector.nodes,
+      Int32Array.from(collector.refStart),
+      Int32Array.from(collector.refNodes),
+      outputs,
+      recorded,
+      deep,
+    )
+  }
+
+  /** The `Delayed` that node `i` stands for. */
+  delayed(i: number): Delayed {
+    return this.nodes[i]!
+  }
+
+  key(i: number): string {
+    return this.nodes[i]!.key
+  }
+
+  name(i: number): string {
+    return this.nodes[i]!._spec.name
+  }
+
+  /** The task function of node `i`, or `undefined` for a data node. */
+  fn(i: number): AnyFunction | undefined {
+    return this.nodes[i]!._fn
+  }
+
+  /** The value of data node `i`. */
+  value(i: number): unknown {
+    return this.nodes[i]!._value
+  }
+
+  /** The arguments of task `i`, given the results of the nodes it depends on. */
+  args(i: number, results: ArrayLike<unknown>): unknown[] {
+    const node = this.nodes[i]!
+    return resolveArgs(node._args!, node._deep, results, this.refNodes, this.refStart[i]!)
+  }
+
+  /** The targets with every `Delayed` replaced by its node's result. */
+  assemble(results: ArrayLike<unknown>): unknown[] {
+    return resolveArgs(this.targets, this.targetsDeep, results, this.outputs, 0)
+  }
+}
+
+/** Iterative depth-first collection; recursion would overflow on long chains. */
+class Collector {
+  readonly nodes: Delayed[] = []
+  readonly index = new Map<string, number>()
+  readonly refStart: number[] = [0]
+  readonly refNodes: number[] = []
+  /** Objects found under a key another object already holds, to be compared. */
+  private readonly duplicates: Delayed[] = []
+  private readonly compared = new Set<Delayed>()
+
+  constructor(private readonly caller: string) {}
+
+  visit(root: Delayed): void {
+    if (this.index.has(root.key)) {
+      this.duplicates.push(root)
+      return
+    }
+    const stack: Delayed[] = [root]
+    const positions: number[] = [0]
+    while (stack.length > 0) {
+      const top = stack.length - 1
+      const node = stack[top]!
+      const position = positions[top]!
+      if (position < node._refs.length) {
+        positions[top] = position + 1
+        const child = node._refs[position]!
+        if (this.index.has(child.key)) {
+          if (this.nodes[this.index.get(child.key)!] !== child) this.duplicates.push(child)
+        } else {
+          stack.push(child)
+          positions.push(0)
+        }
+      } else {
+        stack.pop()
+        positions.pop()
+        this.finish(node)
+      }
+    }
+  }
+
+  private finish(node: Delayed): void {
+    // The key can be taken by now when an explicit key repeats inside the node's own
+    // dependencies (a clash) or when the same object was reached twice on one path.
+    if (this.index.has(node.key)) {
+      if (this.nodes[this.index.get(node.key)!] !== node) this.duplicates.push(node)
+      return
+    }
+    this.index.set(node.key, this.nodes.length)
+    this.nodes.push(node)
+    for (const ref of node._refs) this.refNodes.push(this.index.get(ref.key)!)
+    this.refStart.push(this.refNodes.length)
+  }
+
+  /**
+   * Each object under a taken key must be the same task as the holder (then it merges)
+   * or the graph is rejected. Its own dependencies are checked too: a merged object's
+   * dependencies have the holder's keys but may be clashing objects.
+   */
+  checkDuplicates(): void {
+    while (this.duplicates.length > 0) {
+      const node = this.duplicates.pop()!
+      if (this.compared.has(node)) continue
+      this.compared.add(node)
+      const at = this.index.get(node.key)
+      const holder = at === undefined ? undefined : this.nodes[at]
+      if (holder === undefined || holder === node) continue
+      if (!sameTask(holder, node)) throw clash(this.caller, holder, node)
+      if (isPersisted(holder) || isPersisted(node)) continue
+      // Same task, so the same dependency keys, all collected with the holder.
+      for (const ref of node._refs) this.duplicates.push(ref)
+    }
+  }
+}
+
+function isPersisted(node: Delayed): boolean {
+  return node._keyKind === KeyKind.Persisted
+}
+
+function sameTask(a: Delayed, b: Delayed): boolean {
+  // A persisted value is the result of the task with its key.
+  if (isPersisted(a) || isPersisted(b)) return true
+  // Content keys are hashes of function identity and arguments: equal keys, equal tasks.
+  if (a._keyKind === KeyKind.Content && b._keyKind === KeyKind.Content) return true
+  if (a._fn !== b._fn) return false
+  if (a._fn === undefined) return tokenize(a._value) === tokenize(b._value)
+  return tokenize(a._args) === tokenize(b._args)
+}
+
+function clash(caller: string, a: Delayed, b: Delayed): KeyClashError {
+  return new KeyClashError(
+    a.key,
+    `${caller}: two different tasks have the key ${JSON.stringify(a.key)} (${describeNode(a)} and ${describeNode(b)}). ` +
+      'A key names exactly one task: give one of them another key with .with({ key }), or drop the explicit key to get a unique one.',
+  )
+}
+
+function describeNode(node: Delayed): string {
+  return node._fn === undefined ? `data "${node.name}"` : `function ${node.name}`
+}
+
+/** Rows of unique entries from rows that may repeat (a task can use one value twice). */
+function uniqueRows(size: number, start: Int32Array, entries: Int32Array): [Int32Array, Int32Array] {
+  const outStart = new Int32Array(size + 1)
+  const out = new Int32Array(entries.length)
+  const lastRow = new Int32Array(size).fill(-1)
+  let n = 0
+  for (let i = 0; i < size; i++) {
+    for (let e = start[i]!; e < start[i + 1]!; e++) {
+      const node = entries[e]!
+      if (lastRow[node] !== i) {
+        lastRow[node] = i
+        out[n++] = node
+      }
+    }
+    outStart[i + 1] = n
+  }
+  return [outStart, n === out.length ? out : out.slice(0, n)]
+}

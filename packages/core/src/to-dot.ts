@@ -1,0 +1,52 @@
+import type { DirectedGraph } from 'graphology'
+import { InvalidOptionError, describeValue } from './errors.js'
+import type { TaskGraphAttributes, TaskNodeAttributes } from './to-graph.js'
+
+/** Direction of the drawing: Graphviz's `rankdir`. */
+export type RankDir = 'TB' | 'LR' | 'BT' | 'RL'
+
+/** Options of `toDot`. */
+export interface DotOptions {
+  /**
+   * Direction the graph flows in the drawing (inputs at the bottom by default, as Dask draws).
+   * @default 'BT'
+   */
+  rankdir?: RankDir
+}
+
+const RANKDIRS = new Set<string>(['TB', 'LR', 'BT', 'RL'])
+
+/**
+ * Renders a task graph (from `toGraph`) as Graphviz DOT, the way Dask's `visualize`
+ * draws: each task is an ellipse labelled with its function's name, feeding a box for
+ * its result (labelled with the key); data nodes are boxes alone; requested outputs
+ * have a double border. Node ids are keys, so they are stable from run to run.
+ */
+export function toDot(
+  graph: DirectedGraph<TaskNodeAttributes, Record<string, unknown>, Partial<TaskGraphAttributes>>,
+  options: DotOptions = {},
+): string {
+  const { rankdir = 'BT' } = options
+  if (!RANKDIRS.has(rankdir)) {
+    throw new InvalidOptionError(`toDot: option "rankdir" must be one of TB, LR, BT, RL, got ${describeValue(rankdir)}.`)
+  }
+  const outputs = new Set(graph.getAttribute('outputs') ?? [])
+  const lines = ['digraph taskgraph {', `  graph [rankdir=${rankdir}];`, '  node [fontname="Helvetica"];']
+  graph.forEachNode((key, { kind, name }) => {
+    const border = outputs.has(key) ? ', peripheries=2' : ''
+    lines.push(`  ${quote(key)} [label=${quote(key)}, shape=box${border}];`)
+    if (kind === 'task') {
+      lines.push(`  ${quote(`${key}()`)} [label=${quote(name)}, shape=ellipse];`)
+      lines.push(`  ${quote(`${key}()`)} -> ${quote(key)};`)
+    }
+  })
+  graph.forEachEdge((_edge, _attributes, source, target) => {
+    lines.push(`  ${quote(source)} -> ${quote(graph.getNodeAttribute(target, 'kind') === 'task' ? `${target}()` : target)};`)
+  })
+  lines.push('}')
+  return lines.join('\n') + '\n'
+}
+
+function quote(id: string): string {
+  return `"${id.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`
+}

@@ -1,0 +1,44 @@
+import { TaskGraph, containsDelayed, registerScheduler, type Computed, type Delayed } from '@taskgraph/core'
+import { resolveOptions, type RunOptions } from './options.js'
+import { runGraph } from './run-graph.js'
+
+/**
+ * Computes several lazy values in one run: their graphs are merged, so tasks they share
+ * run once. Arguments may be `Delayed` values or arrays and plain objects holding them;
+ * each is returned with every `Delayed` replaced by its result. A plain object without
+ * any `Delayed` in last position is the options.
+ *
+ * @example
+ * const [a2, total5] = await compute(a, total, { executor: 'async' })
+ */
+export function compute<const T extends readonly unknown[]>(
+  ...args: [...targets: T, options: RunOptions]
+): Promise<Computed<T>>
+export function compute<const T extends readonly unknown[]>(...targets: T): Promise<Computed<T>>
+export function compute(...args: unknown[]): Promise<unknown[]> {
+  const last = args[args.length - 1]
+  // A target without any Delayed in it would compute to itself: a trailing plain object
+  // of that kind is taken as options, so a misspelt option is reported, not returned.
+  const hasOptions =
+    typeof last === 'object' && last !== null && Object.getPrototypeOf(last) === Object.prototype && !containsDelayed(last)
+  return computeTargets('compute', hasOptions ? args.slice(0, -1) : args, hasOptions ? (last) : undefined)
+}
+
+/**
+ * Computes `targets` now and returns them with every `Delayed` replaced by a `Delayed`
+ * backed by its computed value (Dask's `persist`).
+ */
+export async function persist<T>(target: Delayed<T>, options?: RunOptions): Promise<Delayed<T>> {
+  return target.persist(options)
+}
+
+async function computeTargets(caller: string, targets: readonly unknown[], options: RunOptions | undefined): Promise<unknown[]> {
+  const config = resolveOptions(caller, options)
+  try {
+    return await runGraph(TaskGraph.collect(caller, targets), config, caller)
+  } finally {
+    if (config.ownsExecutor) await config.executor.close?.()
+  }
+}
+
+registerScheduler({ compute: computeTargets })

@@ -1,0 +1,102 @@
+import { InvalidOptionError, describeValue } from '@taskgraph/core'
+import { AsyncExecutor, checkConcurrency } from './async-executor.js'
+import type { Executor } from './executor.js'
+import type { ComputeHooks } from './hooks.js'
+import { InlineExecutor } from './inline-executor.js'
+
+/** Names of the built-in executors. */
+export type ExecutorName = 'inline' | 'async'
+
+/** Options of a run; what `compute(..., options)` and `Delayed#compute(options)` take. */
+export interface RunOptions {
+  /**
+   * Where tasks run: `'inline'` (one at a time, deterministic order), `'async'` (the
+   * event loop, up to `concurrency` at once), or an `Executor` instance you own.
+   * @default 'async'
+   */
+  executor?: ExecutorName | Executor
+  /**
+   * Most tasks in flight at once on the `async` executor.
+   * @default 100
+   */
+  concurrency?: number
+  /**
+   * Stop at the first failure: launch nothing new, wait for tasks in flight, reject with
+   * its `TaskError`. With `false`, run every task whose dependencies succeeded and reject
+   * with an `AggregateTaskError` listing every failure.
+   * @default true
+   */
+  failFast?: boolean
+  /** Cancels the run: it rejects with a `CancelledError` and launches nothing more. */
+  signal?: AbortSignal
+  /** Callbacks on the progress of the run. */
+  hooks?: ComputeHooks
+}
+
+declare module '@taskgraph/core' {
+  // Fills in the options `Delayed#compute` takes (declaration merging needs an interface).
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface ComputeOptions extends RunOptions {}
+}
+
+const OPTION_NAMES: ReadonlySet<string> = new Set(['executor', 'concurrency', 'failFast', 'signal', 'hooks'])
+
+/** A checked run configuration; `ownsExecutor` says whether the run must close it. */
+export interface RunConfig {
+  readonly executor: Executor
+  readonly ownsExecutor: boolean
+  readonly failFast: boolean
+  readonly signal: AbortSignal | undefined
+  readonly hooks: ComputeHooks | undefined
+}
+
+export function resolveOptions(caller: string, options: RunOptions = {}): RunConfig {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionError(`${caller}: options must be an object such as { executor: 'async' }, got ${describeValue(options)}.`)
+  }
+  for (const name of Object.keys(options)) {
+    if (!OPTION_NAMES.has(name)) {
+      throw new InvalidOptionError(
+        `${caller}: unknown option ${JSON.stringify(name)}. Known options: ${[...OPTION_NAMES].join(', ')}.`,
+      )
+    }
+  }
+  const { executor = 'async', concurrency, failFast = true, signal, hooks } = options
+  if (typeof failFast !== 'boolean') {
+    throw new InvalidOptionError(`${caller}: option "failFast" must be true or false, got ${describeValue(failFast)}.`)
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new InvalidOptionError(`${caller}: option "signal" must be an AbortSignal, got ${describeValue(signal)}.`)
+  }
+  if (hooks !== undefined && (typeof hooks !== 'object' || hooks === null)) {
+    throw new InvalidOptionError(`${caller}: option "hooks" must be an object of callbacks, got ${describeValue(hooks)}.`)
+  }
+  if (typeof executor === 'object' && executor !== null) {
+    if (typeof (executor as Partial<Executor>).run !== 'function') {
+      throw new InvalidOptionError(`${caller}: option "executor" is an object without a run() method; pass 'inline', 'async' or an Executor.`)
+    }
+    if (concurrency !== undefined) {
+      throw new InvalidOptionError(`${caller}: option "concurrency" applies to the built-in executors; set it on your Executor instance instead.`)
+    }
+    return { executor, ownsExecutor: false, failFast, signal, hooks }
+  }
+  switch (executor) {
+    case 'inline':
+      if (concurrency !== undefined && concurrency !== 1) {
+        throw new InvalidOptionError(`${caller}: the inline executor runs one task at a time; drop "concurrency" or use executor 'async'.`)
+      }
+      return { executor: new InlineExecutor(), ownsExecutor: true, failFast, signal, hooks }
+    case 'async':
+      return {
+        executor: new AsyncExecutor(concurrency === undefined ? {} : { concurrency: checkConcurrency(caller, concurrency) }),
+        ownsExecutor: true,
+        failFast,
+        signal,
+        hooks,
+      }
+    default:
+      throw new InvalidOptionError(
+        `${caller}: unknown executor ${describeValue(executor)}. Use 'inline' or 'async', or pass an Executor instance.`,
+      )
+  }
+}
