@@ -1,16 +1,29 @@
+import { spawnSync } from 'node:child_process'
 import { stat } from 'node:fs/promises'
 import { register } from 'node:module'
-import { extname, relative, resolve } from 'node:path'
+import { extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { Delayed, containsDelayed, describeValue, isDelayedFunction } from '@taskgraph/core'
+import {
+  CycleError,
+  Delayed,
+  KeyClashError,
+  MissingKeyError,
+  containsDelayed,
+  describeValue,
+  isDelayedFunction,
+} from '@taskgraph/core'
 import { WorkflowError } from './cli-errors.js'
 
-const JS_EXTENSIONS = new Set(['.js', '.mjs', '.cjs'])
-const TS_EXTENSIONS = new Set(['.ts', '.mts', '.cts'])
+// ES modules only: taskgraph is an ES module package, which CommonJS (.cjs/.cts) cannot
+// require() on Node 20.
+const JS_EXTENSIONS = new Set(['.js', '.mjs'])
+const TS_EXTENSIONS = new Set(['.ts', '.mts'])
 
 /** A loaded workflow: its file and the graph its default export stands for. */
 export interface Workflow {
   readonly path: string
+  /** The path as messages show it. */
+  readonly shown: string
   /** The default export (or what the exported function returned): holds `Delayed` values. */
   readonly targets: unknown
 }
@@ -26,7 +39,8 @@ let selfResolutionEnabled = false
  */
 export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<Workflow> {
   const path = resolve(cwd, file)
-  const shown = relative(cwd, path) || file
+  // Messages name the file as the user wrote it.
+  const shown = file
   const info = await stat(path).catch(() => undefined)
   if (info === undefined || !info.isFile()) {
     throw new WorkflowError(
@@ -48,7 +62,9 @@ export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<W
   try {
     module = (await import(pathToFileURL(path).href)) as Record<string, unknown>
   } catch (error) {
-    throw new WorkflowError('ERR_WORKFLOW_LOAD', `could not load workflow ${shown}: ${reason(error)}`, { cause: error })
+    throw new WorkflowError('ERR_WORKFLOW_LOAD', `could not load workflow ${shown}: ${reason(error, path)}`, {
+      cause: error,
+    })
   }
   if (!('default' in module) || module.default === undefined) {
     throw new WorkflowError(
@@ -75,7 +91,18 @@ export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<W
   if (!containsDelayed(value)) {
     throw new WorkflowError('ERR_WORKFLOW_BAD_EXPORT', `workflow ${shown}: ${badExport(value)}`)
   }
-  return { path, targets: value }
+  return { path, shown, targets: value }
+}
+
+/**
+ * An error met while collecting the workflow's graph (two tasks with one key, a loop) as
+ * a `WorkflowError` naming the file, which is what must change; other errors as they are.
+ */
+export function inWorkflow(workflow: Workflow, error: unknown): unknown {
+  if (error instanceof KeyClashError || error instanceof CycleError || error instanceof MissingKeyError) {
+    return new WorkflowError('ERR_WORKFLOW_BAD_EXPORT', `workflow ${workflow.shown}: ${error.message}`, { cause: error })
+  }
+  return error
 }
 
 function badExport(value: unknown): string {
@@ -86,12 +113,23 @@ function badExport(value: unknown): string {
   return `the default export must be a Delayed, an array or object holding Delayed values, or a function returning one; got ${describeValue(value)}`
 }
 
-function reason(error: unknown): string {
+function reason(error: unknown, path?: string): string {
   if (!(error instanceof Error)) return String(error)
-  // Node puts the location of a syntax error in the first line of the stack, not in the message.
-  const location = error instanceof SyntaxError ? error.stack?.split('\n')[0] : undefined
-  const message = error.message.split('\n')[0] ?? ''
-  return location?.startsWith('file://') ? `${error.name}: ${message} (${location})` : `${error.name}: ${message}`
+  // esbuild (through tsx) puts the error itself on the line after "Transform failed with 1 error:".
+  const [first = '', second] = error.message.split('\n')
+  const message = first.endsWith(':') && second !== undefined ? `${first} ${second}` : first
+  const location = error instanceof SyntaxError && path !== undefined ? syntaxErrorLine(path) : undefined
+  return location === undefined ? `${error.name}: ${message}` : `${error.name}: ${message} (line ${location})`
+}
+
+/**
+ * The line of a JavaScript syntax error in `path`. Node 20 does not say where the syntax
+ * error of an imported ES module is, but `node --check` does; this runs only on failure.
+ */
+function syntaxErrorLine(path: string): number | undefined {
+  const check = spawnSync(process.execPath, ['--check', path], { encoding: 'utf8', timeout: 10_000 })
+  const match = /^.*:(\d+)$/m.exec(check.stderr ?? '')
+  return match === null ? undefined : Number(match[1])
 }
 
 async function enableTypeScript(): Promise<void> {

@@ -1,9 +1,7 @@
-import type { DirectedGraph } from 'graphology'
 import { InvalidArgumentError } from './errors.js'
 import { makeData, makeTask, type TaskSpec } from './make-task.js'
 import { computeTargets, type ComputeOptions } from './scheduler-registry.js'
-import type { TaskNodeAttributes } from './to-graph.js'
-import { toGraph } from './to-graph.js'
+import { toGraph, type TaskGraphology } from './to-graph.js'
 import { toDot, type DotOptions } from './to-dot.js'
 import type { AnyFunction, LazyArgs, MethodKeys } from './types.js'
 
@@ -110,7 +108,7 @@ export class Delayed<T = unknown> {
 
   /**
    * A task calling method `method` of the result with `args` (which may be lazy).
-   * @example text.call('split', ' ') // Delayed<string[]>
+   * @example text.call('slice', 0, 3) // Delayed<string>
    */
   call<M extends MethodKeys<T>>(
     method: M,
@@ -123,7 +121,7 @@ export class Delayed<T = unknown> {
   }
 
   /** The graphology graph of this value's tasks: one node per key, edges from dependency to dependent. */
-  toGraph(): DirectedGraph<TaskNodeAttributes> {
+  toGraph(): TaskGraphology {
     return toGraph(this)
   }
 

@@ -48,8 +48,9 @@ function recordValue(value: object, refs: Delayed[], path: object[], caller: str
   const isArray = Array.isArray(value)
   if (!isArray && !isPlainObject(value)) return value
   // A container already on the path is a reference cycle in the caller's data: keep it
-  // as an opaque value rather than recurse forever.
-  if (path.length > 32 && path.includes(value)) return value
+  // as an opaque value rather than walk it again (along exponentially many paths, for
+  // data such as doubly linked lists).
+  if (path.includes(value)) return value
   if (path.length > MAX_DEPTH) {
     throw new InvalidArgumentError(
       `${caller}: an argument nests arrays or objects more than ${MAX_DEPTH} levels deep. ` +

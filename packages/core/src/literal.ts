@@ -23,6 +23,9 @@ export interface LiteralOptions {
  * @example const data = literal([1, 2, 3], { name: 'data' })
  */
 export function literal<T>(value: T, options: LiteralOptions = {}): Delayed<T> {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionError(`literal: options must be an object such as { name: 'data' }, got ${describeValue(options)}.`)
+  }
   const { name = 'literal', key, pure = false } = options
   for (const option of Object.keys(options)) {
     if (option !== 'name' && option !== 'key' && option !== 'pure') {
@@ -34,6 +37,9 @@ export function literal<T>(value: T, options: LiteralOptions = {}): Delayed<T> {
   }
   if (key !== undefined && (typeof key !== 'string' || key === '')) {
     throw new InvalidOptionError(`literal: option "key" must be a non-empty string, got ${describeValue(key)}.`)
+  }
+  if (typeof pure !== 'boolean') {
+    throw new InvalidOptionError(`literal: option "pure" must be true or false, got ${describeValue(pure)}.`)
   }
   const refs: Delayed[] = []
   recordArgs([value], refs, 'literal')

@@ -9,7 +9,7 @@ import { isPlainObject, Nested } from './lazy-args.js'
  */
 export function tokenize(value: unknown): string {
   const out: string[] = []
-  write(value, out, 0)
+  write(value, out, [])
   return out.join('')
 }
 
@@ -29,7 +29,7 @@ export function identityToken(value: object): string {
 
 const MAX_DEPTH = 64
 
-function write(value: unknown, out: string[], depth: number): void {
+function write(value: unknown, out: string[], path: object[]): void {
   switch (typeof value) {
     case 'string':
       out.push('s', String(value.length), ':', value)
@@ -59,11 +59,12 @@ function write(value: unknown, out: string[], depth: number): void {
       out.push('f', identityToken(value), ';')
       return
     default:
-      writeObject(value as object | null, out, depth)
+      writeObject(value as object | null, out, path)
   }
 }
 
-function writeObject(value: object | null, out: string[], depth: number): void {
+/** `path` holds the containers being written, outermost first. */
+function writeObject(value: object | null, out: string[], path: object[]): void {
   if (value === null) {
     out.push('z')
     return
@@ -73,18 +74,31 @@ function writeObject(value: object | null, out: string[], depth: number): void {
     return
   }
   if (value instanceof Nested) {
-    write(value.value, out, depth)
+    write(value.value, out, path)
     return
   }
-  // Deep or cyclic data is identified by reference below this depth.
-  if (depth > MAX_DEPTH) {
+  // A container already being written closes a cycle: refer back to it by position,
+  // or data such as doubly linked lists would be walked along exponentially many paths.
+  const cycleAt = path.indexOf(value)
+  if (cycleAt !== -1) {
+    out.push('^', String(cycleAt), ';')
+    return
+  }
+  // Deep data is identified by reference below this depth.
+  if (path.length > MAX_DEPTH) {
     out.push('o', identityToken(value), ';')
     return
   }
+  path.push(value)
+  writeContent(value, out, path)
+  path.pop()
+}
+
+function writeContent(value: object, out: string[], path: object[]): void {
   if (Array.isArray(value)) {
     out.push('[')
     for (let i = 0; i < value.length; i++) {
-      write(value[i], out, depth + 1)
+      write(value[i], out, path)
       out.push(',')
     }
     out.push(']')
@@ -94,7 +108,7 @@ function writeObject(value: object | null, out: string[], depth: number): void {
     out.push('{')
     for (const key of Object.keys(value).sort()) {
       out.push('s', String(key.length), ':', key, '=')
-      write(value[key], out, depth + 1)
+      write(value[key], out, path)
       out.push(',')
     }
     out.push('}')
@@ -111,9 +125,9 @@ function writeObject(value: object | null, out: string[], depth: number): void {
   if (value instanceof Map) {
     out.push('M[')
     for (const [k, v] of value) {
-      write(k, out, depth + 1)
+      write(k, out, path)
       out.push('=')
-      write(v, out, depth + 1)
+      write(v, out, path)
       out.push(',')
     }
     out.push(']')
@@ -122,7 +136,7 @@ function writeObject(value: object | null, out: string[], depth: number): void {
   if (value instanceof Set) {
     out.push('S[')
     for (const v of value as Set<unknown>) {
-      write(v, out, depth + 1)
+      write(v, out, path)
       out.push(',')
     }
     out.push(']')

@@ -39,6 +39,8 @@ export type Computed<T> =
           : T
 
 /** Keys of `T` whose values are methods. */
+// `keyof T & PropertyKey` rather than `keyof T`: a mapped type over `keyof T` would map
+// the elements of an array `T` instead of its properties, leaving no method keys.
 export type MethodKeys<T> = {
-  [K in keyof T]-?: T[K] extends AnyFunction ? K : never
-}[keyof T]
+  [K in keyof T & PropertyKey]: T[K] extends AnyFunction ? K : never
+}[keyof T & PropertyKey]

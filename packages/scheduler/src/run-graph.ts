@@ -209,9 +209,11 @@ class GraphRun {
     this.config.signal?.removeEventListener('abort', this.onAbort)
     try {
       this.config.hooks?.onFinish?.(this.summary())
-    } finally {
-      this.reject(new CancelledError(this.caller, this.config.signal?.reason))
+    } catch {
+      // The run ends cancelled either way. Rethrown, the hook's error would escape from
+      // the AbortSignal's listener as an uncaught exception.
     }
+    this.reject(new CancelledError(this.caller, this.config.signal?.reason))
   }
 
   private summary() {

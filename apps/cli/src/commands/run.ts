@@ -1,7 +1,7 @@
 import { compute, type ComputeHooks, type ExecutorName } from '@taskgraph/scheduler'
 import type { Logger } from 'pino'
 import { formatResult } from '../format-result.js'
-import { loadWorkflow } from '../load-workflow.js'
+import { inWorkflow, loadWorkflow } from '../load-workflow.js'
 import { ProgressDisplay } from '../progress.js'
 import type { Io } from '../io.js'
 
@@ -46,6 +46,8 @@ export async function runCommand(file: string, options: RunCommandOptions, io: I
       failFast: !options.keepGoing,
       signal: controller.signal,
       ...(hooks === undefined ? {} : { hooks }),
+    }).catch((error: unknown) => {
+      throw inWorkflow(workflow, error)
     })
     io.stdout.write(formatResult(result, { json: options.json, color: io.stdout.isTTY === true }))
   } finally {

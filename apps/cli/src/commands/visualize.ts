@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises'
 import { extname, resolve } from 'node:path'
 import { toDot, toGraph, type RankDir } from '@taskgraph/core'
-import { UsageError } from '../cli-errors.js'
+import { OutputError, UsageError } from '../cli-errors.js'
 import type { Io } from '../io.js'
-import { loadWorkflow } from '../load-workflow.js'
+import { inWorkflow, loadWorkflow } from '../load-workflow.js'
 import { renderSvg } from '../render-svg.js'
 
 /** Options of `taskgraph visualize`, as parsed from the command line. */
@@ -22,10 +22,23 @@ const FORMAT_OF_EXTENSION: Record<string, 'dot' | 'svg'> = { '.dot': 'dot', '.gv
 export async function visualizeCommand(file: string, options: VisualizeCommandOptions, io: Io): Promise<void> {
   const format = options.format ?? formatOf(options.output)
   const workflow = await loadWorkflow(file, io.cwd)
-  const dot = toDot(toGraph(workflow.targets), { rankdir: options.rankdir })
+  let dot: string
+  try {
+    dot = toDot(toGraph(workflow.targets), { rankdir: options.rankdir })
+  } catch (error) {
+    throw inWorkflow(workflow, error)
+  }
   const text = format === 'svg' ? await renderSvg(dot) : dot
   if (options.output === undefined) io.stdout.write(text)
-  else await writeFile(resolve(io.cwd, options.output), text)
+  else await writeOutput(resolve(io.cwd, options.output), options.output, text)
+}
+
+async function writeOutput(path: string, shown: string, text: string): Promise<void> {
+  try {
+    await writeFile(path, text)
+  } catch (error) {
+    throw new OutputError(`could not write ${shown}: ${(error as Error).message}`, { cause: error })
+  }
 }
 
 function formatOf(output: string | undefined): 'dot' | 'svg' {

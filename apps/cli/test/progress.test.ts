@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process'
+import { describe, expect, it } from 'vitest'
+import { CLI, fixture, runCli } from './helpers/run-cli.js'
+
+// slow.ts runs three tasks of 0.5 s in a row; the display appears once a run has lasted 1 s.
+const PROGRESS = /\d+\/3 done/
+const ERASE_LINE = '\r\x1b[2K'
+
+/**
+ * Runs the CLI on a pseudo-terminal with util-linux `script`, so stdout and stderr are
+ * TTYs; returns what the terminal showed (both streams) and the exit code.
+ */
+function runInTerminal(args: readonly string[]): Promise<{ code: number | null; output: string }> {
+  const command = [process.execPath, CLI, ...args]
+    .map((word) => `'${word.replaceAll("'", "'\\''")}'`)
+    .join(' ')
+  const child = spawn('script', ['-qec', command, '/dev/null'], {
+    cwd: fixture('.'),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
+  return new Promise((resolve, reject) => {
+    child.once('error', reject)
+    child.once('close', (code) => resolve({ code, output }))
+  })
+}
+
+describe.concurrent('progress display', () => {
+  it('is off when stderr is not a terminal', async () => {
+    const result = await runCli(['run', 'slow.ts'])
+    expect(result).toMatchObject({ code: 0, stdout: '3\n', stderr: '' })
+  })
+
+  it('--progress shows it on a pipe, and erases it at the end', async () => {
+    const result = await runCli(['run', 'slow.ts', '--progress'])
+    expect(result).toMatchObject({ code: 0, stdout: '3\n' })
+    expect(result.stderr).toMatch(PROGRESS)
+    expect(result.stderr.endsWith(ERASE_LINE)).toBe(true)
+  })
+
+  it('--json turns it off, even with --progress', async () => {
+    const result = await runCli(['run', 'slow.ts', '--json', '--progress'])
+    expect(result).toMatchObject({ code: 0, stderr: '' })
+    expect(JSON.parse(result.stdout)).toBe(3)
+  })
+
+  it('is on by default on a terminal', async () => {
+    const { code, output } = await runInTerminal(['run', 'slow.ts'])
+    expect(code).toBe(0)
+    expect(output).toMatch(PROGRESS)
+  })
+
+  it('--no-progress turns it off on a terminal', async () => {
+    const { code, output } = await runInTerminal(['run', 'slow.ts', '--no-progress'])
+    expect(code).toBe(0)
+    expect(output).not.toMatch(PROGRESS)
+    expect(output).toContain('3')
+  })
+
+  it('a quick run shows nothing, even with --progress', async () => {
+    const result = await runCli(['run', 'sum.ts', '--progress'])
+    expect(result).toMatchObject({ code: 0, stdout: '5\n', stderr: '' })
+  })
+})

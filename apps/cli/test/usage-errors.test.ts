@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest'
+import { runCli } from './helpers/run-cli.js'
+
+// A wrong command line exits 2 before the workflow runs: stdout stays empty (sum.ts
+// would print 5) and stderr names what was wrong.
+describe.concurrent('usage errors exit 2', () => {
+  it.each([
+    { case: 'an unknown option', args: ['run', 'sum.ts', '--bogus'], named: '--bogus' },
+    {
+      case: 'an unknown --executor',
+      args: ['run', 'sum.ts', '--executor', 'threads'],
+      named: 'threads',
+    },
+    {
+      case: '--concurrency 0',
+      args: ['run', 'sum.ts', '--concurrency', '0'],
+      named: '--concurrency',
+    },
+    { case: '--concurrency abc', args: ['run', 'sum.ts', '--concurrency', 'abc'], named: 'abc' },
+    { case: '--concurrency 1.5', args: ['run', 'sum.ts', '-c', '1.5'], named: '1.5' },
+    { case: 'no workflow file', args: ['run'], named: 'file' },
+    { case: 'two workflow files', args: ['run', 'sum.ts', 'sum.mjs'], named: 'run' },
+    {
+      case: '--concurrency with the inline executor',
+      args: ['run', 'sum.ts', '--executor', 'inline', '--concurrency', '4'],
+      named: '--concurrency',
+    },
+    { case: 'an unknown command', args: ['walk', 'sum.ts'], named: 'walk' },
+    { case: 'an unknown --rankdir', args: ['visualize', 'sum.ts', '--rankdir', 'UP'], named: 'UP' },
+    { case: 'an unknown --format', args: ['visualize', 'sum.ts', '--format', 'png'], named: 'png' },
+    { case: 'no workflow file for visualize', args: ['visualize'], named: 'file' },
+    {
+      case: 'an unknown --log-level',
+      args: ['--log-level', 'loud', 'run', 'sum.ts'],
+      named: 'loud',
+    },
+  ])('$case', async ({ args, named }) => {
+    const result = await runCli(args)
+    expect(result.code).toBe(2)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toContain(named)
+  })
+
+  it('no command prints the help on stderr', async () => {
+    const result = await runCli([])
+    expect(result.code).toBe(2)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toMatch(/^Usage: taskgraph /)
+  })
+
+  it('--help prints the help on stdout and exits 0', async () => {
+    const result = await runCli(['run', '--help'])
+    expect(result).toMatchObject({ code: 0, stderr: '' })
+    expect(result.stdout).toMatch(/^Usage: taskgraph run /)
+    expect(result.stdout).toContain('--keep-going')
+  })
+
+  it('--version prints the version of the package', async () => {
+    const { version } = (await import('../package.json', { with: { type: 'json' } })).default
+    const result = await runCli(['--version'])
+    expect(result).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' })
+  })
+})

@@ -1,0 +1,157 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { fixture, runCli } from './helpers/run-cli.js'
+import { cleanUp, makeTempDir } from './helpers/temp-dirs.js'
+
+afterEach(cleanUp)
+
+/** Nodes (id -> attribute text) and edges of the DOT that `toDot` writes, one statement a line. */
+function parseDot(dot: string): { nodes: Map<string, string>; edges: [string, string][] } {
+  const nodes = new Map<string, string>()
+  const edges: [string, string][] = []
+  for (const line of dot.split('\n')) {
+    const edge = /^ {2}"([^"]+)" -> "([^"]+)";$/.exec(line)
+    if (edge) edges.push([edge[1]!, edge[2]!])
+    const node = /^ {2}"([^"]+)" \[(.*)\];$/.exec(line)
+    if (node) nodes.set(node[1]!, node[2]!)
+  }
+  return { nodes, edges }
+}
+
+describe('taskgraph visualize', () => {
+  // diagram.ts: data nodes "prices" and "tax-rate" (literal), tasks "total" (sum),
+  // "tax" (times) and the output "receipt", all with explicit keys.
+  it('prints the graph as DOT', async () => {
+    const result = await runCli(['visualize', 'diagram.ts'])
+    expect(result).toMatchObject({ code: 0, stderr: '' })
+    expect(result.stdout).toMatchInlineSnapshot(`
+      "digraph taskgraph {
+        graph [rankdir=BT];
+        node [fontname="Helvetica"];
+        "prices" [label="prices", shape=box];
+        "total" [label="total", shape=box];
+        "total()" [label="sum", shape=ellipse];
+        "total()" -> "total";
+        "tax-rate" [label="tax-rate", shape=box];
+        "tax" [label="tax", shape=box];
+        "tax()" [label="times", shape=ellipse];
+        "tax()" -> "tax";
+        "receipt" [label="receipt", shape=box, peripheries=2];
+        "receipt()" [label="receipt", shape=ellipse];
+        "receipt()" -> "receipt";
+        "prices" -> "total()";
+        "total" -> "tax()";
+        "tax-rate" -> "tax()";
+        "total" -> "receipt()";
+        "tax" -> "receipt()";
+      }
+      "
+    `)
+  })
+
+  it('--rankdir LR changes only the direction', async () => {
+    const [bottomUp, leftRight] = await Promise.all([
+      runCli(['visualize', 'diagram.ts']),
+      runCli(['visualize', 'diagram.ts', '--rankdir', 'LR']),
+    ])
+    expect(leftRight.code).toBe(0)
+    expect(leftRight.stdout).toContain('  graph [rankdir=LR];\n')
+    expect(leftRight.stdout).toBe(bottomUp.stdout.replace('rankdir=BT', 'rankdir=LR'))
+  })
+
+  it('gives the same node ids from run to run, for generated keys too', async () => {
+    // sum.ts uses no explicit key: its keys are generated.
+    const first = await runCli(['visualize', 'sum.ts'])
+    const second = await runCli(['visualize', 'sum.ts'])
+    expect(first.code).toBe(0)
+    // inc, inc and add: an ellipse and a box each.
+    expect(parseDot(first.stdout).nodes.size).toBe(6)
+    expect(second.stdout).toBe(first.stdout)
+  })
+
+  it('draws data nodes as boxes alone and tasks as an ellipse feeding a box', async () => {
+    const { stdout } = await runCli(['visualize', 'diagram.ts'])
+    const { nodes, edges } = parseDot(stdout)
+    const isTask = (key: string): boolean =>
+      nodes.get(`${key}()`)?.includes('shape=ellipse') === true
+    const keys = [...nodes.keys()].filter((id) => !id.endsWith('()'))
+    expect(keys.filter((key) => !isTask(key))).toEqual(['prices', 'tax-rate'])
+    expect(keys.filter(isTask)).toEqual(['total', 'tax', 'receipt'])
+    for (const key of keys) expect(nodes.get(key)).toContain('shape=box')
+    // Nothing feeds a data node; each task's ellipse feeds its own box.
+    expect(edges.filter(([, to]) => to === 'prices' || to === 'tax-rate')).toEqual([])
+    expect(edges).toContainEqual(['total()', 'total'])
+    expect(edges).toContainEqual(['prices', 'total()'])
+  })
+})
+
+describe('taskgraph visualize -o', () => {
+  it('writes DOT to a .dot file, and nothing to stdout', async () => {
+    const cwd = await makeTempDir()
+    const [written, printed] = await Promise.all([
+      runCli(['visualize', fixture('diagram.ts'), '-o', 'graph.dot'], { cwd }),
+      runCli(['visualize', fixture('diagram.ts')], { cwd }),
+    ])
+    expect(written).toMatchObject({ code: 0, stdout: '', stderr: '' })
+    expect(await readFile(join(cwd, 'graph.dot'), 'utf8')).toBe(printed.stdout)
+  })
+
+  it('renders SVG to a .svg file', async () => {
+    const cwd = await makeTempDir()
+    const result = await runCli(['visualize', fixture('diagram.ts'), '-o', 'graph.svg'], { cwd })
+    expect(result).toMatchObject({ code: 0, stdout: '', stderr: '' })
+    const svg = await readFile(join(cwd, 'graph.svg'), 'utf8')
+    expect(svg).toMatch(/^(<\?xml|<svg)/)
+    expect(svg).toContain('</svg>')
+    const labels = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map(([, text]) =>
+      text!.replaceAll('&#45;', '-'),
+    )
+    expect(labels.sort()).toEqual([
+      'prices',
+      'receipt',
+      'receipt',
+      'sum',
+      'tax',
+      'tax-rate',
+      'times',
+      'total',
+    ])
+  })
+
+  it('--format decides over the extension', async () => {
+    const cwd = await makeTempDir()
+    const [written, printed] = await Promise.all([
+      runCli(['visualize', fixture('diagram.ts'), '-o', 'graph.txt', '--format', 'dot'], { cwd }),
+      runCli(['visualize', fixture('diagram.ts')], { cwd }),
+    ])
+    expect(written.code).toBe(0)
+    expect(await readFile(join(cwd, 'graph.txt'), 'utf8')).toBe(printed.stdout)
+  })
+
+  it('--format svg without -o prints SVG', async () => {
+    const result = await runCli(['visualize', 'diagram.ts', '--format', 'svg'])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/^(<\?xml|<svg)/)
+  })
+
+  it('an extension other than .dot, .gv or .svg without --format is a usage error', async () => {
+    const cwd = await makeTempDir()
+    const result = await runCli(['visualize', fixture('diagram.ts'), '-o', 'graph.png'], { cwd })
+    expect(result).toMatchObject({ code: 2, stdout: '' })
+    expect(result.stderr).toContain('graph.png')
+    await expect(readFile(join(cwd, 'graph.png'))).rejects.toMatchObject({ code: 'ENOENT' })
+  })
+
+  it('a file that cannot be written exits 4', async () => {
+    const cwd = await makeTempDir()
+    const result = await runCli(
+      ['visualize', fixture('diagram.ts'), '-o', 'no/such/dir/graph.dot'],
+      { cwd },
+    )
+    expect(result).toMatchObject({ code: 4, stdout: '' })
+    const lines = result.stderr.trimEnd().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toContain('no/such/dir/graph.dot')
+  })
+})

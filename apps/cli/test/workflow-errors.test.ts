@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest'
+import { runCli } from './helpers/run-cli.js'
+
+// A workflow file that cannot be used exits 3 with a one-line reason on stderr naming
+// the file (and, where there is one, what the file got wrong), and prints nothing on stdout.
+const badWorkflows = [
+  { case: 'a missing file', file: 'missing.ts', named: [] },
+  { case: 'a directory', file: 'lib', named: [] },
+  { case: 'an unsupported extension', file: 'not-a-workflow.txt', named: ['.txt'] },
+  { case: 'a TypeScript syntax error', file: 'syntax-error.ts', named: ['syntax-error.ts:3:'] },
+  { case: 'a JavaScript syntax error', file: 'syntax-error.mjs', named: ['SyntaxError'] },
+  { case: 'no default export', file: 'no-default.ts', named: [] },
+  { case: 'a number as default export', file: 'default-number.ts', named: ['42'] },
+  {
+    case: 'a delayed function (not a call of it) as default export',
+    file: 'default-delayed-function.ts',
+    named: ['bake'],
+  },
+  {
+    case: 'a default export function that throws',
+    file: 'default-throws.ts',
+    named: ['no graph today'],
+  },
+  { case: 'two tasks with one key', file: 'key-clash.ts', named: ['"clashing-key"'] },
+]
+
+describe.concurrent.each(['run', 'visualize'])('taskgraph %s of a bad workflow file', (command) => {
+  it.each(badWorkflows)('$case exits 3', async ({ file, named }) => {
+    const result = await runCli([command, file])
+    expect(result.code).toBe(3)
+    expect(result.stdout).toBe('')
+    const lines = result.stderr.trimEnd().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toContain(file)
+    for (const text of named) expect(lines[0]).toContain(text)
+  })
+})

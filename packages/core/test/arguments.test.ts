@@ -1,0 +1,107 @@
+import { describe, expect, test } from 'vitest'
+import { InvalidArgumentError, TaskGraph, containsDelayed, delayed } from '../src/index.js'
+import type { Delayed } from '../src/index.js'
+
+const use = delayed((...args: unknown[]) => args, { name: 'use' })
+const source = delayed((value: unknown) => value, { name: 'source' })
+
+/** The arguments `node`'s function would be called with, given each dependency's result by key. */
+function argsOf(node: Delayed, resultByKey: Record<string, unknown>): unknown[] {
+  const graph = TaskGraph.collect('argsOf', [node])
+  const results = Array.from({ length: graph.size }, (_, i) => resultByKey[graph.key(i)])
+  // Nodes are numbered dependencies first, so the target is the last one.
+  return graph.args(graph.size - 1, results)
+}
+
+describe('recorded arguments', () => {
+  const a = source.with({ key: 'a' })('A')
+  const b = source.with({ key: 'b' })('B')
+  const results = { a: 'result of a', b: 'result of b' }
+
+  test('plain values are passed as they are, Delayed values as their results', () => {
+    const data = { n: 1 }
+    const args = argsOf(use(1, 'two', a, data, null, b, a), results)
+    expect(args).toEqual([1, 'two', 'result of a', { n: 1 }, null, 'result of b', 'result of a'])
+    expect(args[3]).toBe(data)
+  })
+
+  test('Delayed values inside arrays and plain objects are resolved at any depth', () => {
+    const args = argsOf(use([a, [b, { deep: [[{ deeper: a }]] }]], { x: { y: b }, n: 2 }), results)
+    expect(args).toEqual([
+      ['result of a', ['result of b', { deep: [[{ deeper: 'result of a' }]] }]],
+      { x: { y: 'result of b' }, n: 2 },
+    ])
+  })
+
+  test('changing an argument after the call does not change the task', () => {
+    const list: unknown[] = [a, { inner: [b] }]
+    const record: Record<string, unknown> = { first: a }
+    const node = use(list, record)
+    list.push(b)
+    list[0] = 'replaced'
+    ;(list[1] as { inner: unknown[] }).inner.push(a)
+    record.second = b
+    expect(argsOf(node, results)).toEqual([
+      ['result of a', { inner: ['result of b'] }],
+      { first: 'result of a' },
+    ])
+  })
+
+  test('the caller’s containers are not modified by recording or resolving', () => {
+    const list = [a, 1]
+    argsOf(use(list), results)
+    expect(list[0]).toBe(a)
+  })
+
+  test('class instances and maps are opaque: Delayed inside them are not resolved', () => {
+    class Box {
+      constructor(readonly content: unknown) {}
+    }
+    const box = new Box(a)
+    const map = new Map([['k', a]])
+    expect(containsDelayed([box, map])).toBe(false)
+    const args = argsOf(use(box, map), results)
+    expect(args[0]).toBe(box)
+    expect(args[1]).toBe(map)
+  })
+
+  test('an own "__proto__" key is kept as data', () => {
+    const record = JSON.parse('{"__proto__": "x", "value": null}') as Record<string, unknown>
+    record.value = a
+    const [resolved] = argsOf(use(record), results) as [Record<string, unknown>]
+    expect(Object.keys(resolved)).toEqual(['__proto__', 'value'])
+    expect(Object.getPrototypeOf(resolved)).toBe(Object.prototype)
+    expect(resolved.value).toBe('result of a')
+  })
+
+  test('cyclic data is recorded without walking it along every path and is passed by reference', () => {
+    // A doubly linked list: walked without cutting cycles, the paths to each node
+    // multiply with the length.
+    type ListNode = { prev: ListNode | null; next: ListNode | null }
+    const nodes: ListNode[] = Array.from({ length: 40 }, () => ({ prev: null, next: null }))
+    for (let i = 1; i < nodes.length; i++) {
+      nodes[i - 1]!.next = nodes[i]!
+      nodes[i]!.prev = nodes[i - 1]!
+    }
+    const middle = nodes[20]!
+    const [passed] = argsOf(use(middle), results)
+    expect(passed).toBe(middle)
+  })
+
+  test('nesting deeper than the limit is an InvalidArgumentError', () => {
+    let deep: unknown[] = [a]
+    for (let i = 0; i < 2100; i++) deep = [deep]
+    expect(() => use(deep)).toThrow(InvalidArgumentError)
+  })
+})
+
+describe('containsDelayed', () => {
+  const a = source('A')
+
+  test('finds a Delayed at any depth of arrays and plain objects', () => {
+    expect(containsDelayed(a)).toBe(true)
+    expect(containsDelayed([1, { x: [[a]] }])).toBe(true)
+    expect(containsDelayed({ x: [1, 2], y: 'a' })).toBe(false)
+    expect(containsDelayed(42)).toBe(false)
+  })
+})

@@ -1,0 +1,107 @@
+import { describe, expect, test } from 'vitest'
+import {
+  CycleError,
+  InvalidArgumentError,
+  InvalidOptionError,
+  KeyClashError,
+  MissingKeyError,
+  NoSchedulerError,
+  NotCallableError,
+  TaskgraphError,
+  delayed,
+  literal,
+} from '../src/index.js'
+import type { AnyFunction, CallOptions, DelayedOptions, LiteralOptions } from '../src/index.js'
+
+function inc(x: number): number {
+  return x + 1
+}
+
+describe('the error typology', () => {
+  test.each([
+    ['NotCallableError', 'ERR_NOT_CALLABLE', new NotCallableError('m')],
+    ['InvalidArgumentError', 'ERR_INVALID_ARGUMENT', new InvalidArgumentError('m')],
+    ['InvalidOptionError', 'ERR_INVALID_OPTION', new InvalidOptionError('m')],
+    ['KeyClashError', 'ERR_KEY_CLASH', new KeyClashError('k', 'm')],
+    ['CycleError', 'ERR_GRAPH_CYCLE', new CycleError(['a', 'a'], 'm')],
+    ['MissingKeyError', 'ERR_MISSING_KEY', new MissingKeyError('k', 'm')],
+    ['NoSchedulerError', 'ERR_NO_SCHEDULER', new NoSchedulerError('m')],
+  ] as const)('%s is a TaskgraphError with code %s', (name, code, error) => {
+    expect(error).toBeInstanceOf(TaskgraphError)
+    expect(error).toBeInstanceOf(Error)
+    expect(error.name).toBe(name)
+    expect(error.code).toBe(code)
+    expect(error.stack?.startsWith(`${name}: m`)).toBe(true)
+  })
+
+  test('an invalid option is an invalid argument', () => {
+    expect(new InvalidOptionError('m')).toBeInstanceOf(InvalidArgumentError)
+  })
+})
+
+describe('delayed', () => {
+  test.each([42, 'inc', null, undefined, { call: inc }])(
+    'rejects %s, which is not a function, with NotCallableError',
+    (value) => {
+      expect(() => delayed(value as unknown as AnyFunction)).toThrow(NotCallableError)
+    },
+  )
+
+  test.each<[string, unknown]>([
+    ['an unknown option', { nmae: 'x' }],
+    ['a key, which belongs to one call', { key: 'k' }],
+    ['an empty name', { name: '' }],
+    ['a name that is not a string', { name: 7 }],
+    ['pure that is not a boolean', { pure: 'yes' }],
+    ['a negative nout', { nout: -1 }],
+    ['a fractional nout', { nout: 1.5 }],
+    ['options that are not an object', 'pure'],
+    ['null options', null],
+  ])('rejects %s with InvalidOptionError', (_, options) => {
+    expect(() => delayed(inc, options as DelayedOptions)).toThrow(InvalidOptionError)
+  })
+
+  test.each<[string, unknown]>([
+    ['an unknown option', { keys: 'k' }],
+    ['an empty key', { key: '' }],
+    ['a key that is not a string', { key: 1 }],
+    ['null options', null],
+  ])('with() rejects %s with InvalidOptionError', (_, options) => {
+    expect(() => delayed(inc).with(options as CallOptions)).toThrow(InvalidOptionError)
+  })
+})
+
+describe('literal', () => {
+  test.each<[string, unknown]>([
+    ['an unknown option', { nmae: 'x' }],
+    ['an empty name', { name: '' }],
+    ['a key that is not a string', { key: 1 }],
+    ['pure that is not a boolean', { pure: 'yes' }],
+    ['options that are not an object', 'data'],
+    ['null options', null],
+  ])('rejects %s with InvalidOptionError', (_, options) => {
+    expect(() => literal(1, options as LiteralOptions)).toThrow(InvalidOptionError)
+  })
+
+  test('rejects a value holding Delayed with InvalidArgumentError', () => {
+    const x = delayed(inc)(1)
+    expect(() => literal({ values: [x] })).toThrow(InvalidArgumentError)
+  })
+})
+
+describe('Delayed#at', () => {
+  test('rejects an index that is not an integer with InvalidArgumentError', () => {
+    const list = delayed(() => [1, 2])()
+    expect(() => list.at(0.5)).toThrow(InvalidArgumentError)
+    expect(() => list.at(Number.NaN)).toThrow(InvalidArgumentError)
+  })
+})
+
+describe('without a scheduler', () => {
+  // The core package never loads the scheduler, so nothing is registered here.
+  test('compute and persist reject with NoSchedulerError', async () => {
+    const x = delayed(inc)(1)
+    await expect(x.compute()).rejects.toBeInstanceOf(NoSchedulerError)
+    await expect(x.persist()).rejects.toBeInstanceOf(NoSchedulerError)
+  })
+})

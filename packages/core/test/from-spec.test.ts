@@ -1,0 +1,114 @@
+import { describe, expect, test } from 'vitest'
+import {
+  CycleError,
+  InvalidArgumentError,
+  MissingKeyError,
+  NotCallableError,
+  fromSpec,
+  ref,
+  task,
+  toGraph,
+} from '../src/index.js'
+import type { TaskGraphology } from '../src/index.js'
+
+function inc(x: number): number {
+  return x + 1
+}
+
+function add(a: number, b: number): number {
+  return a + b
+}
+
+function edges(graph: TaskGraphology): [string, string][] {
+  return graph.mapEdges((_edge, _attributes, source, target) => [source, target])
+}
+
+/** Catches what `fn` throws, to check several properties of one error. */
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn()
+  } catch (error) {
+    return error
+  }
+  return expect.unreachable('expected a throw')
+}
+
+describe('fromSpec', () => {
+  test('turns each entry into a Delayed keyed by its name', () => {
+    const { x, y, total } = fromSpec({
+      x: 1,
+      y: task(inc, ref('x')),
+      total: task(add, ref('x'), ref('y')),
+    })
+    expect([x.key, y.key, total.key]).toEqual(['x', 'y', 'total'])
+    expect(x.isData).toBe(true)
+    expect(total.name).toBe('add')
+    const graph = toGraph(total)
+    expect(graph.nodes()).toEqual(['x', 'y', 'total'])
+    expect(edges(graph)).toEqual([
+      ['x', 'y'],
+      ['x', 'total'],
+      ['y', 'total'],
+    ])
+  })
+
+  test('allows entries in any order and refs nested in arguments', () => {
+    const { both } = fromSpec({
+      both: task((pair: { values: number[] }) => pair, { values: [ref('a'), ref('b')] }),
+      b: task(inc, ref('a')),
+      a: 1,
+    })
+    expect(edges(toGraph(both))).toEqual([
+      ['a', 'b'],
+      ['a', 'both'],
+      ['b', 'both'],
+    ])
+  })
+
+  test('names anonymous task functions lambda', () => {
+    expect(fromSpec({ x: task(() => 1) }).x.name).toBe('lambda')
+  })
+
+  test('a ref to a key the spec lacks is a MissingKeyError naming that key', () => {
+    const error = thrown(() => fromSpec({ y: task(inc, ref('nope')) }))
+    expect(error).toBeInstanceOf(MissingKeyError)
+    expect(error).toMatchObject({ code: 'ERR_MISSING_KEY', key: 'nope' })
+  })
+
+  test('entries that depend on each other in a loop are a CycleError listing the loop', () => {
+    const error = thrown(() =>
+      fromSpec({
+        start: 1,
+        a: task(add, ref('start'), ref('c')),
+        b: task(inc, ref('a')),
+        c: task(inc, ref('b')),
+      }),
+    )
+    expect(error).toBeInstanceOf(CycleError)
+    expect(error).toMatchObject({ code: 'ERR_GRAPH_CYCLE' })
+    const { cycle } = error as CycleError
+    expect(cycle[0]).toBe(cycle[cycle.length - 1])
+    expect([...cycle].slice(1).sort()).toEqual(['a', 'b', 'c'])
+  })
+
+  test('an entry referring to itself is a CycleError', () => {
+    const error = thrown(() => fromSpec({ a: task(inc, ref('a')) }))
+    expect(error).toBeInstanceOf(CycleError)
+    expect((error as CycleError).cycle).toEqual(['a', 'a'])
+  })
+
+  test('a bare ref or a plain value holding a ref is an InvalidArgumentError', () => {
+    expect(() => fromSpec({ a: 1, b: ref('a') })).toThrow(InvalidArgumentError)
+    expect(() => fromSpec({ a: 1, b: [ref('a')] })).toThrow(InvalidArgumentError)
+  })
+
+  test('a spec that is not a plain object is an InvalidArgumentError', () => {
+    expect(() => fromSpec([] as unknown as Record<string, unknown>)).toThrow(InvalidArgumentError)
+    expect(() => fromSpec(null as unknown as Record<string, unknown>)).toThrow(InvalidArgumentError)
+  })
+
+  test('task() needs a function and ref() a key', () => {
+    expect(() => task(42 as unknown as () => number)).toThrow(NotCallableError)
+    expect(() => ref('')).toThrow(InvalidArgumentError)
+  })
+})

@@ -1,0 +1,116 @@
+import { describe, expect, test } from 'vitest'
+import { delayed, tokenize } from '../src/index.js'
+
+/** Builds a doubly linked list of plain objects: every node is part of two cycles. */
+function linkedList(length: number, label = 'n') {
+  type ListNode = { label: string; prev: ListNode | null; next: ListNode | null }
+  const nodes: ListNode[] = Array.from({ length }, (_, i) => ({
+    label: `${label}${i}`,
+    prev: null,
+    next: null,
+  }))
+  for (let i = 1; i < length; i++) {
+    nodes[i - 1]!.next = nodes[i]!
+    nodes[i]!.prev = nodes[i - 1]!
+  }
+  return nodes
+}
+
+describe('tokenize', () => {
+  test('gives equal tokens for equal content', () => {
+    const make = () => ({
+      text: 'a',
+      numbers: [1, 2.5, -0, NaN, Infinity],
+      big: 10n,
+      flags: [true, false, null, undefined],
+      when: new Date(0),
+      pattern: /x+/g,
+      map: new Map<unknown, unknown>([['k', { v: [1] }]]),
+      set: new Set([1, 'two']),
+      bytes: new Uint8Array([1, 2, 3]),
+      buffer: new Uint16Array([7, 8]).buffer,
+    })
+    expect(tokenize(make())).toBe(tokenize(make()))
+  })
+
+  test('ignores the order of plain object keys', () => {
+    expect(tokenize({ a: 1, b: 2 })).toBe(tokenize({ b: 2, a: 1 }))
+  })
+
+  test('tells apart values of different types that print alike', () => {
+    const values = [
+      1,
+      '1',
+      1n,
+      true,
+      'true',
+      null,
+      'null',
+      undefined,
+      [],
+      {},
+      [[]],
+      [{}],
+      0,
+      -0,
+      new Uint8Array([1]),
+      new Int8Array([1]),
+      new Map(),
+      new Set(),
+    ]
+    const tokens = values.map((value) => tokenize(value))
+    expect(new Set(tokens).size).toBe(values.length)
+  })
+
+  test('keeps string boundaries', () => {
+    expect(tokenize(['ab', 'c'])).not.toBe(tokenize(['a', 'bc']))
+    expect(tokenize({ ab: 'c' })).not.toBe(tokenize({ a: 'bc' }))
+  })
+
+  test('tells apart the order of array items and of map entries', () => {
+    expect(tokenize([1, 2])).not.toBe(tokenize([2, 1]))
+    expect(tokenize(new Map([[1, 2]]))).not.toBe(tokenize(new Map([[2, 1]])))
+  })
+
+  test('stands for a Delayed by its key', () => {
+    const fn = delayed((x: number) => x)
+    const a = fn.with({ key: 'same' })(1)
+    const b = fn.with({ key: 'same' })(2)
+    const c = fn.with({ key: 'other' })(1)
+    expect(tokenize([a])).toBe(tokenize([b]))
+    expect(tokenize([a])).not.toBe(tokenize([c]))
+  })
+
+  test('identifies functions and class instances by reference', () => {
+    const f = (x: number) => x
+    const g = (x: number) => x
+    expect(tokenize(f)).toBe(tokenize(f))
+    expect(tokenize(f)).not.toBe(tokenize(g))
+    class Point {
+      constructor(readonly x: number) {}
+    }
+    const p = new Point(1)
+    expect(tokenize(p)).toBe(tokenize(p))
+    expect(tokenize(p)).not.toBe(tokenize(new Point(1)))
+  })
+
+  test('identifies symbols by reference', () => {
+    const s = Symbol('s')
+    expect(tokenize(s)).toBe(tokenize(s))
+    expect(tokenize(s)).not.toBe(tokenize(Symbol('s')))
+  })
+
+  test('finishes on cyclic data and tells cycles apart by content', () => {
+    // Each node of a doubly linked list is reachable along exponentially many paths
+    // unless cycles are cut where they close.
+    const [first] = linkedList(40)
+    const [same] = linkedList(40)
+    const [other] = linkedList(40, 'm')
+    expect(tokenize(first)).toBe(tokenize(same))
+    expect(tokenize(first)).not.toBe(tokenize(other))
+    const selfish: Record<string, unknown> = { a: 1 }
+    selfish.left = selfish
+    selfish.right = [selfish, selfish]
+    expect(tokenize(selfish)).toBe(tokenize(selfish))
+  })
+})

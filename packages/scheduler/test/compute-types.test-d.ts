@@ -1,0 +1,71 @@
+import { delayed, gather, literal } from '@taskgraph/core'
+import type { Delayed } from '@taskgraph/core'
+import { describe, expectTypeOf, test } from 'vitest'
+import { compute, persist } from '../src/index.js'
+import type { ComputeHooks, RunOptions, RunSummary, TaskInfo } from '../src/index.js'
+
+const count = delayed((text: string) => text.length)('abc')
+const name = literal('ann')
+const flag = delayed(async () => Promise.resolve(true))()
+
+describe('compute', () => {
+  test('gives a tuple of the targets’ result types, with or without options', () => {
+    expectTypeOf(compute(count, name)).toEqualTypeOf<Promise<[number, string]>>()
+    expectTypeOf(compute(count, name, { executor: 'inline' })).toEqualTypeOf<
+      Promise<[number, string]>
+    >()
+    expectTypeOf(compute(flag, { executor: 'async', concurrency: 4 })).toEqualTypeOf<
+      Promise<[boolean]>
+    >()
+  })
+
+  test('resolves Delayed inside arrays and objects, and passes plain values through', () => {
+    expectTypeOf(compute({ n: count, rest: [name, flag] }, 'plain', 3)).toEqualTypeOf<
+      Promise<[{ n: number; rest: [string, boolean] }, 'plain', 3]>
+    >()
+  })
+
+  test('of gathered and destructured values', () => {
+    expectTypeOf(compute(gather(count, name))).toEqualTypeOf<Promise<[[number, string]]>>()
+    const divmod = delayed((a: number, b: number): [number, number] => [Math.floor(a / b), a % b], {
+      nout: 2,
+    })
+    const [q, r] = divmod(7, 2).unpack()
+    expectTypeOf(compute(q, r)).toEqualTypeOf<Promise<[number, number]>>()
+  })
+})
+
+describe('Delayed#compute and persist', () => {
+  test('take the scheduler’s options and give the result type', () => {
+    expectTypeOf(count.compute({ executor: 'inline', failFast: false })).toEqualTypeOf<
+      Promise<number>
+    >()
+    expectTypeOf<Parameters<typeof count.compute>>().toEqualTypeOf<[options?: RunOptions]>()
+    // @ts-expect-error unknown option
+    void count.compute({ exector: 'inline' })
+    expectTypeOf(count.persist()).toEqualTypeOf<Promise<Delayed<number>>>()
+    expectTypeOf(persist(name, { executor: 'inline' })).toEqualTypeOf<Promise<Delayed<string>>>()
+  })
+
+  test('reject options of the wrong type', () => {
+    // @ts-expect-error concurrency is a number
+    void count.compute({ executor: 'async', concurrency: '4' })
+    // @ts-expect-error failFast is a boolean
+    void persist(count, { failFast: 'no' })
+    // @ts-expect-error no such executor
+    void count.compute({ executor: 'gpu' })
+  })
+})
+
+describe('hooks', () => {
+  test('are typed callbacks', () => {
+    const hooks: ComputeHooks = {
+      onStart: (info) =>
+        expectTypeOf(info).toEqualTypeOf<{ readonly tasks: number; readonly executor: string }>(),
+      onTaskStart: (task) => expectTypeOf(task).toEqualTypeOf<TaskInfo>(),
+      onTaskEnd: (_task, outcome) => expectTypeOf(outcome.error).toEqualTypeOf<unknown>(),
+      onFinish: (summary) => expectTypeOf(summary).toEqualTypeOf<RunSummary>(),
+    }
+    expectTypeOf(hooks).toExtend<RunOptions['hooks']>()
+  })
+})

@@ -1,0 +1,147 @@
+import { TaskgraphError, delayed, gather } from '@taskgraph/core'
+import { describe, expect, test } from 'vitest'
+import { AggregateTaskError, TaskError } from '../src/index.js'
+import { EXECUTORS } from './executors.js'
+import { deferred, nextTurn, rejection } from './helpers.js'
+
+describe.each(EXECUTORS)('on the %s executor', (executor) => {
+  const options = { executor }
+
+  describe.each(['throws', 'rejects'] as const)('a task that %s', (how) => {
+    function failing(original: unknown) {
+      return delayed(
+        how === 'throws'
+          ? function explode(): never {
+              throw original
+            }
+          : async function explode(): Promise<never> {
+              await Promise.resolve()
+              throw original
+            },
+      )
+    }
+
+    test('fails the run with a TaskError naming it, its error as cause', async () => {
+      const original = new RangeError('out of range')
+      const stack = original.stack
+      const error = await rejection(failing(original).with({ key: 'explode-1' })().compute(options))
+      expect(error).toBeInstanceOf(TaskError)
+      expect(error).toBeInstanceOf(TaskgraphError)
+      expect(error).toMatchObject({
+        code: 'ERR_TASK_FAILED',
+        key: 'explode-1',
+        functionName: 'explode',
+      })
+      expect((error as TaskError).cause).toBe(original)
+      expect(((error as TaskError).cause as Error).stack).toBe(stack)
+    })
+
+    test('keeps a thrown value that is not an Error as cause', async () => {
+      for (const thrown of ['boom', 42, undefined, { reason: 'x' }]) {
+        const error = await rejection(failing(thrown)().compute(options))
+        expect(error).toBeInstanceOf(TaskError)
+        expect((error as TaskError).cause).toBe(thrown)
+      }
+    })
+
+    test('its dependents never run', async () => {
+      const ran: string[] = []
+      const after = delayed((..._inputs: unknown[]) => ran.push('after'))
+      const bad = failing(new Error('bad'))()
+      await expect(after(after(bad)).compute(options)).rejects.toBeInstanceOf(TaskError)
+      expect(ran).toEqual([])
+    })
+  })
+
+  test('failFast: false runs every task it can and lists every failure', async () => {
+    const ran: string[] = []
+    const step = (name: string, fails = false) =>
+      delayed(
+        (..._inputs: unknown[]) => {
+          ran.push(name)
+          if (fails) throw new Error(name)
+          return name
+        },
+        { name },
+      ).with({ key: name })
+    const first = step('first-bad', true)()
+    const second = step('second-bad', true)()
+    const target = gather(
+      step('ok-1')(),
+      step('after-bad')(first),
+      step('ok-2')(),
+      second,
+      step('ok-3')(),
+    )
+    const error = await rejection(target.compute({ ...options, failFast: false }))
+    expect(error).toBeInstanceOf(AggregateTaskError)
+    expect(error).toMatchObject({ code: 'ERR_TASKS_FAILED' })
+    const { errors } = error as AggregateTaskError
+    expect(errors.map((e) => [e.key, e.functionName, (e.cause as Error).message])).toEqual([
+      ['first-bad', 'first-bad', 'first-bad'],
+      ['second-bad', 'second-bad', 'second-bad'],
+    ])
+    expect(errors.every((e) => e instanceof TaskError)).toBe(true)
+    expect(ran.sort()).toEqual(['first-bad', 'ok-1', 'ok-2', 'ok-3', 'second-bad'])
+  })
+
+  test('failFast: false with one failure still rejects with AggregateTaskError', async () => {
+    const bad = delayed(() => {
+      throw new Error('bad')
+    })
+    const error = await rejection(
+      gather(bad(), delayed(() => 1)()).compute({ ...options, failFast: false }),
+    )
+    expect(error).toBeInstanceOf(AggregateTaskError)
+    expect((error as AggregateTaskError).errors).toHaveLength(1)
+  })
+})
+
+describe('fail-fast (the default)', () => {
+  test('launches nothing after the first failure', async () => {
+    const ran: string[] = []
+    const step = (name: string, fails = false) =>
+      delayed(
+        () => {
+          ran.push(name)
+          if (fails) throw new Error(name)
+          return name
+        },
+        { name },
+      )
+    // The inline executor runs these independent tasks one at a time, in this order.
+    const target = gather(step('a')(), step('b', true)(), step('c')(), step('d')())
+    await expect(target.compute({ executor: 'inline' })).rejects.toBeInstanceOf(TaskError)
+    expect(ran).toEqual(['a', 'b'])
+  })
+
+  test('waits for tasks in flight before rejecting, and starts none of their dependents', async () => {
+    const events: string[] = []
+    const gate = deferred()
+    const badRan = deferred()
+    const slow = delayed(async function slow() {
+      await gate.promise
+      events.push('slow finished')
+      return 1
+    })
+    const bad = delayed(async function bad() {
+      await Promise.resolve()
+      events.push('bad failed')
+      badRan.resolve()
+      throw new Error('bad')
+    })
+    const afterSlow = delayed((n: number) => events.push(`after slow ${n}`))
+    const run = gather(afterSlow(slow()), bad()).compute({ executor: 'async' })
+    const settled = run.then(
+      () => events.push('resolved'),
+      (error: unknown) =>
+        events.push(error instanceof TaskError ? `rejected ${error.functionName}` : 'rejected'),
+    )
+    await badRan.promise
+    await nextTurn()
+    events.push('gate opened')
+    gate.resolve()
+    await settled
+    expect(events).toEqual(['bad failed', 'gate opened', 'slow finished', 'rejected bad'])
+  })
+})

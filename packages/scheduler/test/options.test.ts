@@ -1,0 +1,145 @@
+import { InvalidOptionError, delayed } from '@taskgraph/core'
+import { describe, expect, test } from 'vitest'
+import {
+  AsyncExecutor,
+  DEFAULT_ASYNC_CONCURRENCY,
+  InlineExecutor,
+  compute,
+  persist,
+} from '../src/index.js'
+import type { Executor, RunOptions, TaskCall } from '../src/index.js'
+import { nextTurn } from './helpers.js'
+
+const one = delayed(function one() {
+  return 1
+})
+
+describe('invalid options', () => {
+  test.each<[string, unknown]>([
+    ['an unknown option', { exector: 'inline' }],
+    ['an unknown executor name', { executor: 'threads-please' }],
+    ['an executor object without run()', { executor: { name: 'x', concurrency: 1 } }],
+    ['a concurrency of 0', { concurrency: 0 }],
+    ['a negative concurrency', { concurrency: -2 }],
+    ['a fractional concurrency', { concurrency: 1.5 }],
+    ['a concurrency that is not a number', { concurrency: '4' }],
+    ['a concurrency above 1 on the inline executor', { executor: 'inline', concurrency: 2 }],
+    ['a concurrency with an Executor instance', { executor: new InlineExecutor(), concurrency: 1 }],
+    ['failFast that is not a boolean', { failFast: 'no' }],
+    ['a signal that is not an AbortSignal', { signal: { aborted: false } }],
+    ['hooks that are not an object', { hooks: () => {} }],
+  ])('%s is an InvalidOptionError', async (_, options) => {
+    await expect(compute(one(), options as RunOptions)).rejects.toBeInstanceOf(InvalidOptionError)
+    await expect(one().compute(options as RunOptions)).rejects.toBeInstanceOf(InvalidOptionError)
+    await expect(persist(one(), options as RunOptions)).rejects.toBeInstanceOf(InvalidOptionError)
+  })
+
+  test('options that are not an object are an InvalidOptionError', async () => {
+    await expect(one().compute('inline' as RunOptions)).rejects.toBeInstanceOf(InvalidOptionError)
+    await expect(one().compute(null as unknown as RunOptions)).rejects.toBeInstanceOf(
+      InvalidOptionError,
+    )
+  })
+
+  test('nothing runs when the options are invalid', async () => {
+    let calls = 0
+    const counted = delayed(() => ++calls)
+    await expect(
+      compute(counted(), { executor: 'nope' } as unknown as RunOptions),
+    ).rejects.toBeInstanceOf(InvalidOptionError)
+    expect(calls).toBe(0)
+  })
+})
+
+describe('valid options', () => {
+  test('concurrency 1 on the inline executor and Infinity on the async executor are accepted', async () => {
+    expect(await compute(one(), { executor: 'inline', concurrency: 1 })).toEqual([1])
+    expect(await compute(one(), { executor: 'async', concurrency: Infinity })).toEqual([1])
+  })
+
+  test('the async executor is the default', async () => {
+    let executorName: string | undefined
+    await one().compute({ hooks: { onStart: ({ executor }) => (executorName = executor) } })
+    expect(executorName).toBe('async')
+  })
+
+  test('a trailing plain object holding Delayed is a target, not options', async () => {
+    expect(await compute(one(), { value: one() })).toEqual([1, { value: 1 }])
+  })
+})
+
+describe('concurrency', () => {
+  /** `count` independent async tasks that record how many of them are in flight. */
+  function fanOut(count: number) {
+    let inFlight = 0
+    let most = 0
+    const task = delayed(async (i: number) => {
+      most = Math.max(most, ++inFlight)
+      await nextTurn()
+      inFlight--
+      return i
+    })
+    const targets = Array.from({ length: count }, (_, i) => task(i))
+    return { targets, most: () => most }
+  }
+
+  test.each([1, 3, 7])(
+    'the async executor keeps at most %i tasks in flight',
+    async (concurrency) => {
+      const { targets, most } = fanOut(20)
+      const results = await compute(...targets, { executor: 'async', concurrency })
+      expect(results).toEqual(Array.from({ length: 20 }, (_, i) => i))
+      expect(most()).toBe(concurrency)
+    },
+  )
+
+  test(`the async executor runs ${DEFAULT_ASYNC_CONCURRENCY} tasks at once by default`, async () => {
+    const { targets, most } = fanOut(DEFAULT_ASYNC_CONCURRENCY + 50)
+    await compute(...targets, { executor: 'async' })
+    expect(most()).toBe(DEFAULT_ASYNC_CONCURRENCY)
+  })
+
+  test('the inline executor runs one task at a time', async () => {
+    const { targets, most } = fanOut(5)
+    await compute(...targets, { executor: 'inline' })
+    expect(most()).toBe(1)
+  })
+
+  test('new AsyncExecutor checks its concurrency', () => {
+    expect(new AsyncExecutor({ concurrency: 4 }).concurrency).toBe(4)
+    expect(() => new AsyncExecutor({ concurrency: 0 })).toThrow(InvalidOptionError)
+  })
+})
+
+describe('an Executor instance', () => {
+  /** An executor that logs the calls it is handed, and whether it was closed. */
+  class LoggingExecutor implements Executor {
+    readonly name = 'logging'
+    readonly concurrency = 2
+    readonly calls: [string, string, unknown[]][] = []
+    closed = false
+
+    run(call: TaskCall): unknown {
+      this.calls.push([call.key, call.name, call.args])
+      return call.fn(...call.args)
+    }
+
+    close(): void {
+      this.closed = true
+    }
+  }
+
+  test('runs every task, with resolved arguments, and is left open for its owner', async () => {
+    const executor = new LoggingExecutor()
+    const add = delayed(function add(a: number, b: number) {
+      return a + b
+    })
+    const total = add.with({ key: 'total' })(one.with({ key: 'one' })(), 2)
+    expect(await total.compute({ executor })).toBe(3)
+    expect(executor.calls).toEqual([
+      ['one', 'one', []],
+      ['total', 'add', [1, 2]],
+    ])
+    expect(executor.closed).toBe(false)
+  })
+})

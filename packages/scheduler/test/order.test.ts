@@ -1,0 +1,85 @@
+import { delayed, gather } from '@taskgraph/core'
+import { describe, expect, test } from 'vitest'
+import { compute } from '../src/index.js'
+
+/** A step that logs its name to `order` when it runs. */
+function stepper(order: string[]) {
+  return (name: string) =>
+    delayed(
+      (..._inputs: unknown[]) => {
+        order.push(name)
+        return name
+      },
+      { name },
+    )
+}
+
+describe('the inline executor', () => {
+  test('finishes one chain before starting the next', async () => {
+    const order: string[] = []
+    const step = stepper(order)
+    const a3 = step('a3')(step('a2')(step('a1')()))
+    const b3 = step('b3')(step('b2')(step('b1')()))
+    await gather(a3, b3).compute({ executor: 'inline' })
+    expect(order).toMatchInlineSnapshot(`
+      [
+        "a1",
+        "a2",
+        "a3",
+        "b1",
+        "b2",
+        "b3",
+      ]
+    `)
+  })
+
+  test('follows the order the targets are given in', async () => {
+    const order: string[] = []
+    const step = stepper(order)
+    const a2 = step('a2')(step('a1')())
+    const b2 = step('b2')(step('b1')())
+    await compute(b2, a2, { executor: 'inline' })
+    expect(order).toMatchInlineSnapshot(`
+      [
+        "b1",
+        "b2",
+        "a1",
+        "a2",
+      ]
+    `)
+  })
+
+  test('runs a shared dependency first, then each branch to its end', async () => {
+    const order: string[] = []
+    const step = stepper(order)
+    const root = step('root')()
+    const left = step('left 2')(step('left 1')(root))
+    const right = step('right 2')(step('right 1')(root))
+    await step('join')(left, right).compute({ executor: 'inline' })
+    expect(order).toMatchInlineSnapshot(`
+      [
+        "root",
+        "left 1",
+        "left 2",
+        "right 1",
+        "right 2",
+        "join",
+      ]
+    `)
+  })
+
+  test('is the same from run to run', async () => {
+    const runs: string[][] = []
+    for (let run = 0; run < 3; run++) {
+      const order: string[] = []
+      const step = stepper(order)
+      const shared = step('shared')()
+      const parts = ['p', 'q', 'r'].map((name) => step(`${name} 2`)(step(`${name} 1`)(shared)))
+      await step('all')(...parts).compute({ executor: 'inline' })
+      runs.push(order)
+    }
+    expect(runs[0]).toEqual(['shared', 'p 1', 'p 2', 'q 1', 'q 2', 'r 1', 'r 2', 'all'])
+    expect(runs[1]).toEqual(runs[0])
+    expect(runs[2]).toEqual(runs[0])
+  })
+})
