@@ -55,13 +55,25 @@ for (let r = 0; r < repetitions; r++) samples.push(await once(n))
 const perTask = (ms: number): string => `${((ms * 1000) / (n + 1)).toFixed(2)} µs`
 const build = median(samples.map((s) => s.buildMs))
 const computeTime = median(samples.map((s) => s.computeMs))
-console.log(`fan-out + sum, N = ${n.toLocaleString('en')} (+1 sum task), inline executor, median of ${repetitions} runs`)
+console.log(
+  `fan-out + sum, N = ${n.toLocaleString('en')} (+1 sum task), inline executor, median of ${repetitions} runs`,
+)
 console.log(`node ${process.version}, ${process.platform}/${process.arch}\n`)
 printTable(
   ['phase', 'wall', 'per task', 'heap per task'],
   [
-    ['build', `${build.toFixed(1)} ms`, perTask(build), `${(median(samples.map((s) => s.graphBytes)) / n).toFixed(0)} B (graph retained)`],
-    ['compute', `${computeTime.toFixed(1)} ms`, perTask(computeTime), `${(median(samples.map((s) => s.peakBytes)) / n).toFixed(0)} B (peak, graph included)`],
+    [
+      'build',
+      `${build.toFixed(1)} ms`,
+      perTask(build),
+      `${(median(samples.map((s) => s.graphBytes)) / n).toFixed(0)} B (graph retained)`,
+    ],
+    [
+      'compute',
+      `${computeTime.toFixed(1)} ms`,
+      perTask(computeTime),
+      `${(median(samples.map((s) => s.peakBytes)) / n).toFixed(0)} B (peak, graph included)`,
+    ],
     ['total', `${(build + computeTime).toFixed(1)} ms`, perTask(build + computeTime), ''],
   ],
 )

@@ -26,7 +26,11 @@ const chop = step('chop-vegetables', 15)
 const addVegetables = step('add-vegetables-and-simmer', 20)
 const rest = step('rest-one-day', 24 * 60)
 const serve = delayed(
-  (soup: string) => ({ soup, criticalPathMinutes: 1 + 60 + 20 + 24 * 60, sumOfStepsMinutes: 1 + 60 + 15 + 20 + 24 * 60 }),
+  (soup: string) => ({
+    soup,
+    criticalPathMinutes: 1 + 60 + 20 + 24 * 60,
+    sumOfStepsMinutes: 1 + 60 + 15 + 20 + 24 * 60,
+  }),
   { name: 'serve' },
 )
 

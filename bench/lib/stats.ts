@@ -7,8 +7,11 @@ export function median(values: readonly number[]): number {
 
 /** Prints rows as an aligned text table, headers first. */
 export function printTable(headers: readonly string[], rows: readonly (readonly string[])[]): void {
-  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => row[i]!.length)))
-  const line = (cells: readonly string[]): string => cells.map((cell, i) => cell.padStart(widths[i]!)).join('  ')
+  const widths = headers.map((header, i) =>
+    Math.max(header.length, ...rows.map((row) => row[i]!.length)),
+  )
+  const line = (cells: readonly string[]): string =>
+    cells.map((cell, i) => cell.padStart(widths[i]!)).join('  ')
   console.log(line(headers))
   console.log(widths.map((w) => '-'.repeat(w)).join('  '))
   for (const row of rows) console.log(line(row))

@@ -29,8 +29,10 @@ function rejectLossy(this: unknown, key: string, value: unknown): unknown {
   if (value instanceof Map || value instanceof Set) {
     throw new Error(`${where} is a ${value.constructor.name}`)
   }
-  if (typeof value === 'function' || typeof value === 'symbol') throw new Error(`${where} is a ${typeof value}`)
+  if (typeof value === 'function' || typeof value === 'symbol')
+    throw new Error(`${where} is a ${typeof value}`)
   if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`${where} is ${value}`)
-  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number>)
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView))
+    return Array.from(value as unknown as ArrayLike<number>)
   return value
 }

@@ -45,7 +45,9 @@ export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<W
   if (info === undefined || !info.isFile()) {
     throw new WorkflowError(
       'ERR_WORKFLOW_NOT_FOUND',
-      info === undefined ? `workflow file not found: ${shown}` : `workflow path is not a file: ${shown}`,
+      info === undefined
+        ? `workflow file not found: ${shown}`
+        : `workflow path is not a file: ${shown}`,
     )
   }
   const extension = extname(path)
@@ -62,9 +64,13 @@ export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<W
   try {
     module = (await import(pathToFileURL(path).href)) as Record<string, unknown>
   } catch (error) {
-    throw new WorkflowError('ERR_WORKFLOW_LOAD', `could not load workflow ${shown}: ${reason(error, path)}`, {
-      cause: error,
-    })
+    throw new WorkflowError(
+      'ERR_WORKFLOW_LOAD',
+      `could not load workflow ${shown}: ${reason(error, path)}`,
+      {
+        cause: error,
+      },
+    )
   }
   if (!('default' in module) || module.default === undefined) {
     throw new WorkflowError(
@@ -83,9 +89,13 @@ export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<W
     try {
       value = await (value as () => unknown)()
     } catch (error) {
-      throw new WorkflowError('ERR_WORKFLOW_LOAD', `the default export of ${shown} threw while building the graph: ${reason(error)}`, {
-        cause: error,
-      })
+      throw new WorkflowError(
+        'ERR_WORKFLOW_LOAD',
+        `the default export of ${shown} threw while building the graph: ${reason(error)}`,
+        {
+          cause: error,
+        },
+      )
     }
   }
   if (!containsDelayed(value)) {
@@ -99,16 +109,28 @@ export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<W
  * a `WorkflowError` naming the file, which is what must change; other errors as they are.
  */
 export function inWorkflow(workflow: Workflow, error: unknown): unknown {
-  if (error instanceof KeyClashError || error instanceof CycleError || error instanceof MissingKeyError) {
-    return new WorkflowError('ERR_WORKFLOW_BAD_EXPORT', `workflow ${workflow.shown}: ${error.message}`, { cause: error })
+  if (
+    error instanceof KeyClashError ||
+    error instanceof CycleError ||
+    error instanceof MissingKeyError
+  ) {
+    return new WorkflowError(
+      'ERR_WORKFLOW_BAD_EXPORT',
+      `workflow ${workflow.shown}: ${error.message}`,
+      { cause: error },
+    )
   }
   return error
 }
 
 function badExport(value: unknown): string {
-  const found = value instanceof Object && 'key' in value && value.constructor?.name === 'Delayed' && !(value instanceof Delayed)
+  const found =
+    value instanceof Object &&
+    'key' in value &&
+    value.constructor?.name === 'Delayed' &&
+    !(value instanceof Delayed)
   if (found) {
-    return 'the default export is a Delayed from another copy of taskgraph than the one running this command; install one version (npm ls taskgraph) or run the project\'s own `npx taskgraph`'
+    return "the default export is a Delayed from another copy of taskgraph than the one running this command; install one version (npm ls taskgraph) or run the project's own `npx taskgraph`"
   }
   return `the default export must be a Delayed, an array or object holding Delayed values, or a function returning one; got ${describeValue(value)}`
 }
@@ -118,8 +140,11 @@ function reason(error: unknown, path?: string): string {
   // esbuild (through tsx) puts the error itself on the line after "Transform failed with 1 error:".
   const [first = '', second] = error.message.split('\n')
   const message = first.endsWith(':') && second !== undefined ? `${first} ${second}` : first
-  const location = error instanceof SyntaxError && path !== undefined ? syntaxErrorLine(path) : undefined
-  return location === undefined ? `${error.name}: ${message}` : `${error.name}: ${message} (line ${location})`
+  const location =
+    error instanceof SyntaxError && path !== undefined ? syntaxErrorLine(path) : undefined
+  return location === undefined
+    ? `${error.name}: ${message}`
+    : `${error.name}: ${message} (line ${location})`
 }
 
 /**
@@ -127,7 +152,10 @@ function reason(error: unknown, path?: string): string {
  * error of an imported ES module is, but `node --check` does; this runs only on failure.
  */
 function syntaxErrorLine(path: string): number | undefined {
-  const check = spawnSync(process.execPath, ['--check', path], { encoding: 'utf8', timeout: 10_000 })
+  const check = spawnSync(process.execPath, ['--check', path], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  })
   const match = /^.*:(\d+)$/m.exec(check.stderr ?? '')
   return match === null ? undefined : Number(match[1])
 }

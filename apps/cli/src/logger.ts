@@ -9,5 +9,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number]
  * Written synchronously so nothing is lost when the command exits.
  */
 export function createLogger(level: LogLevel): Logger {
-  return pino({ name: 'taskgraph', level, base: undefined }, pino.destination({ dest: 2, sync: true }))
+  return pino(
+    { name: 'taskgraph', level, base: undefined },
+    pino.destination({ dest: 2, sync: true }),
+  )
 }

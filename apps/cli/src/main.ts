@@ -32,7 +32,9 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
 function exitCodeOf(error: unknown): ExitCode {
   if (error instanceof CancelledError) {
     const reason = error.cause
-    return reason instanceof StopSignal && reason.signal === 'SIGTERM' ? ExitCode.Terminated : ExitCode.Interrupted
+    return reason instanceof StopSignal && reason.signal === 'SIGTERM'
+      ? ExitCode.Terminated
+      : ExitCode.Interrupted
   }
   if (error instanceof UsageError) return ExitCode.Usage
   if (error instanceof OutputError) return ExitCode.BadOutput
@@ -52,10 +54,12 @@ function exitCodeOf(error: unknown): ExitCode {
 /** The stderr report of a failure: a one-line reason, then where a task failed. */
 function describeFailure(error: unknown): string {
   if (error instanceof CancelledError) {
-    const reason = error.cause instanceof StopSignal ? `stopped by ${error.cause.signal}` : error.message
+    const reason =
+      error.cause instanceof StopSignal ? `stopped by ${error.cause.signal}` : error.message
     return `taskgraph: ${reason}; the run was cancelled before it finished\n`
   }
-  if (error instanceof TaskError) return `taskgraph: ${error.message}\n${indentedStack(error.cause)}`
+  if (error instanceof TaskError)
+    return `taskgraph: ${error.message}\n${indentedStack(error.cause)}`
   if (error instanceof AggregateTaskError) {
     return `taskgraph: ${error.errors.length} task(s) failed\n${error.errors
       .map((e) => `- ${e.message}\n${indentedStack(e.cause)}`)
@@ -66,6 +70,7 @@ function describeFailure(error: unknown): string {
 }
 
 function indentedStack(cause: unknown): string {
-  const text = cause instanceof Error ? (cause.stack ?? `${cause.name}: ${cause.message}`) : String(cause)
+  const text =
+    cause instanceof Error ? (cause.stack ?? `${cause.name}: ${cause.message}`) : String(cause)
   return `${text.replace(/^/gm, '    ')}\n`
 }

@@ -12,26 +12,52 @@ export function createProgram(io: Io): Command {
   const program = new Command('taskgraph')
     .description('Run and draw lazy task graphs: a Dask-style engine for TypeScript and Node.js.')
     .version(version, '-v, --version')
-    .addOption(new Option('--log-level <level>', 'diagnostic log on stderr').choices(LOG_LEVELS).default('warn'))
+    .addOption(
+      new Option('--log-level <level>', 'diagnostic log on stderr')
+        .choices(LOG_LEVELS)
+        .default('warn'),
+    )
     .exitOverride()
-    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
 
   program
     .command('run')
     .description("compute a workflow file's default export and print the result")
     .argument('<file>', 'workflow module (.ts, .mts, .js, .mjs) whose default export is the graph')
-    .addOption(new Option('-e, --executor <name>', 'where tasks run').choices(['inline', 'async']).default('async'))
-    .option('-c, --concurrency <n>', 'most tasks in flight at once (async executor)', positiveInteger)
+    .addOption(
+      new Option('-e, --executor <name>', 'where tasks run')
+        .choices(['inline', 'async'])
+        .default('async'),
+    )
+    .option(
+      '-c, --concurrency <n>',
+      'most tasks in flight at once (async executor)',
+      positiveInteger,
+    )
     .option('--json', 'print only the result, as JSON, on stdout', false)
-    .option('-k, --keep-going', 'after a failure, run every task that does not depend on it; report all failures', false)
+    .option(
+      '-k, --keep-going',
+      'after a failure, run every task that does not depend on it; report all failures',
+      false,
+    )
     .option('--progress', 'show progress on stderr even when it is not a terminal')
     .option('--no-progress', 'never show progress')
     .action(async (file: string, options: RunCommandOptions, command: Command) => {
-      if (options.executor === 'inline' && options.concurrency !== undefined && options.concurrency !== 1) {
-        program.error("error: option '--concurrency' applies to the async executor; the inline executor runs one task at a time", {
-          exitCode: 2,
-          code: 'taskgraph.usage',
-        })
+      if (
+        options.executor === 'inline' &&
+        options.concurrency !== undefined &&
+        options.concurrency !== 1
+      ) {
+        program.error(
+          "error: option '--concurrency' applies to the async executor; the inline executor runs one task at a time",
+          {
+            exitCode: 2,
+            code: 'taskgraph.usage',
+          },
+        )
       }
       const { logLevel } = command.optsWithGlobals<{ logLevel: LogLevel }>()
       await runCommand(file, options, io, createLogger(logLevel))
@@ -42,8 +68,17 @@ export function createProgram(io: Io): Command {
     .description("draw a workflow file's task graph as DOT or SVG, without running it")
     .argument('<file>', 'workflow module (.ts, .mts, .js, .mjs) whose default export is the graph')
     .option('-o, --output <file>', 'write to this file (.dot or .svg) instead of printing DOT')
-    .addOption(new Option('-f, --format <format>', 'output format (default: from the -o extension, else dot)').choices(['dot', 'svg']))
-    .addOption(new Option('--rankdir <dir>', 'direction the graph flows').choices(['TB', 'LR', 'BT', 'RL']).default('BT'))
+    .addOption(
+      new Option(
+        '-f, --format <format>',
+        'output format (default: from the -o extension, else dot)',
+      ).choices(['dot', 'svg']),
+    )
+    .addOption(
+      new Option('--rankdir <dir>', 'direction the graph flows')
+        .choices(['TB', 'LR', 'BT', 'RL'])
+        .default('BT'),
+    )
     .action(async (file: string, options: VisualizeCommandOptions) => {
       await visualizeCommand(file, options, io)
     })
@@ -53,6 +88,7 @@ export function createProgram(io: Io): Command {
 
 function positiveInteger(text: string): number {
   const value = Number(text)
-  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError('expected a whole number, 1 or more.')
+  if (!Number.isInteger(value) || value < 1)
+    throw new InvalidArgumentError('expected a whole number, 1 or more.')
   return value
 }

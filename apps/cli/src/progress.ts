@@ -69,7 +69,8 @@ export class ProgressDisplay {
   private draw(): void {
     const seconds = ((performance.now() - this.startedAt) / 1000).toFixed(1)
     const width = 20
-    const filled = this.total === 0 ? width : Math.round((width * (this.done + this.failed)) / this.total)
+    const filled =
+      this.total === 0 ? width : Math.round((width * (this.done + this.failed)) / this.total)
     const bar = '#'.repeat(filled) + '-'.repeat(width - filled)
     this.stream.write(
       `\r\x1b[2K[${bar}] ${this.done}/${this.total} done · ${this.running} running · ${this.failed} failed · ${seconds}s`,

@@ -15,6 +15,9 @@ export interface VisualizeOptions {
  * @example await writeFile('graph.svg', await visualize(total, { format: 'svg' }))
  */
 export async function visualize(target: unknown, options: VisualizeOptions = {}): Promise<string> {
-  const dot = toDot(toGraph(target), options.rankdir === undefined ? {} : { rankdir: options.rankdir })
+  const dot = toDot(
+    toGraph(target),
+    options.rankdir === undefined ? {} : { rankdir: options.rankdir },
+  )
   return options.format === 'svg' ? renderSvg(dot) : dot
 }

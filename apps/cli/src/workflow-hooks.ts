@@ -22,12 +22,20 @@ export function initialize(data: { cliURL: string }): void {
 
 const OWN_PACKAGES = /^(taskgraph|@taskgraph\/(core|scheduler))(\/|$)/
 
-export async function resolve(specifier: string, context: ResolveContext, next: NextResolve): Promise<unknown> {
+export async function resolve(
+  specifier: string,
+  context: ResolveContext,
+  next: NextResolve,
+): Promise<unknown> {
   let resolved: ResolveResult
   try {
     resolved = await next(specifier, context)
   } catch (error) {
-    if (cliURL === undefined || !OWN_PACKAGES.test(specifier) || (error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') {
+    if (
+      cliURL === undefined ||
+      !OWN_PACKAGES.test(specifier) ||
+      (error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND'
+    ) {
       throw error
     }
     return next(specifier, { ...context, parentURL: cliURL })

@@ -29,22 +29,22 @@ describe('taskgraph visualize', () => {
       "digraph taskgraph {
         graph [rankdir=BT];
         node [fontname="Helvetica"];
-        "prices" [label="prices", shape=box];
-        "total" [label="total", shape=box];
-        "total()" [label="sum", shape=ellipse];
-        "total()" -> "total";
-        "tax-rate" [label="tax-rate", shape=box];
-        "tax" [label="tax", shape=box];
-        "tax()" [label="times", shape=ellipse];
-        "tax()" -> "tax";
-        "receipt" [label="receipt", shape=box, peripheries=2];
-        "receipt()" [label="receipt", shape=ellipse];
-        "receipt()" -> "receipt";
-        "prices" -> "total()";
-        "total" -> "tax()";
-        "tax-rate" -> "tax()";
-        "total" -> "receipt()";
-        "tax" -> "receipt()";
+        "data:prices" [label="prices", shape=box];
+        "data:total" [label="total", shape=box];
+        "task:total" [label="sum", shape=ellipse];
+        "task:total" -> "data:total";
+        "data:tax-rate" [label="tax-rate", shape=box];
+        "data:tax" [label="tax", shape=box];
+        "task:tax" [label="times", shape=ellipse];
+        "task:tax" -> "data:tax";
+        "data:receipt" [label="receipt", shape=box, peripheries=2];
+        "task:receipt" [label="receipt", shape=ellipse];
+        "task:receipt" -> "data:receipt";
+        "data:prices" -> "task:total";
+        "data:total" -> "task:tax";
+        "data:tax-rate" -> "task:tax";
+        "data:total" -> "task:receipt";
+        "data:tax" -> "task:receipt";
       }
       "
     `)
@@ -74,15 +74,15 @@ describe('taskgraph visualize', () => {
     const { stdout } = await runCli(['visualize', 'diagram.ts'])
     const { nodes, edges } = parseDot(stdout)
     const isTask = (key: string): boolean =>
-      nodes.get(`${key}()`)?.includes('shape=ellipse') === true
-    const keys = [...nodes.keys()].filter((id) => !id.endsWith('()'))
+      nodes.get(`task:${key}`)?.includes('shape=ellipse') === true
+    const keys = [...nodes.keys()].filter((id) => id.startsWith('data:')).map((id) => id.slice(5))
     expect(keys.filter((key) => !isTask(key))).toEqual(['prices', 'tax-rate'])
     expect(keys.filter(isTask)).toEqual(['total', 'tax', 'receipt'])
-    for (const key of keys) expect(nodes.get(key)).toContain('shape=box')
+    for (const key of keys) expect(nodes.get(`data:${key}`)).toContain('shape=box')
     // Nothing feeds a data node; each task's ellipse feeds its own box.
-    expect(edges.filter(([, to]) => to === 'prices' || to === 'tax-rate')).toEqual([])
-    expect(edges).toContainEqual(['total()', 'total'])
-    expect(edges).toContainEqual(['prices', 'total()'])
+    expect(edges.filter(([, to]) => to === 'data:prices' || to === 'data:tax-rate')).toEqual([])
+    expect(edges).toContainEqual(['task:total', 'data:total'])
+    expect(edges).toContainEqual(['data:prices', 'task:total'])
   })
 })
 

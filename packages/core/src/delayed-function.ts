@@ -73,14 +73,18 @@ export function delayed<F extends AnyFunction>(
   options: DelayedOptions & { nout: number },
 ): DelayedTupleFunction<F>
 export function delayed<F extends AnyFunction>(fn: F, options?: DelayedOptions): DelayedFunction<F>
-export function delayed(fn: AnyFunction, options: DelayedOptions = {}): DelayedFunction<AnyFunction> {
+export function delayed(
+  fn: AnyFunction,
+  options: DelayedOptions = {},
+): DelayedFunction<AnyFunction> {
   if (typeof fn !== 'function') {
     throw new NotCallableError(
       `delayed: expected a function to wrap, got ${describeValue(fn)}. ` +
         'Pass the function itself rather than the result of calling it; to put a plain value in a graph, use literal(value).',
     )
   }
-  if (isDelayedFunction(fn)) return wrap(fn.fn, { ...fn.options, ...checkOptions('delayed', options) })
+  if (isDelayedFunction(fn))
+    return wrap(fn.fn, { ...fn.options, ...checkOptions('delayed', options) })
   return wrap(fn, checkOptions('delayed', options))
 }
 
@@ -90,7 +94,10 @@ export function isDelayedFunction(value: unknown): value is DelayedFunction<AnyF
 }
 
 function wrap(fn: AnyFunction, options: CallOptions): DelayedFunction<AnyFunction> {
-  const spec: TaskSpec = { name: options.name ?? (fn.name || 'lambda'), pure: options.pure ?? false }
+  const spec: TaskSpec = {
+    name: options.name ?? (fn.name || 'lambda'),
+    pure: options.pure ?? false,
+  }
   const key = options.key
   const nout = options.nout ?? -1
   const call = (...args: unknown[]): Delayed => makeTask(fn, args, spec, key, nout)
@@ -122,10 +129,14 @@ function checkOptions(caller: string, options: CallOptions): CallOptions {
   }
   const { name, pure, nout, key } = options
   if (name !== undefined && (typeof name !== 'string' || name === '')) {
-    throw new InvalidOptionError(`${caller}: option "name" must be a non-empty string, got ${describeValue(name)}.`)
+    throw new InvalidOptionError(
+      `${caller}: option "name" must be a non-empty string, got ${describeValue(name)}.`,
+    )
   }
   if (pure !== undefined && typeof pure !== 'boolean') {
-    throw new InvalidOptionError(`${caller}: option "pure" must be true or false, got ${describeValue(pure)}.`)
+    throw new InvalidOptionError(
+      `${caller}: option "pure" must be true or false, got ${describeValue(pure)}.`,
+    )
   }
   if (nout !== undefined && !(Number.isInteger(nout) && nout >= 0)) {
     throw new InvalidOptionError(
@@ -133,7 +144,9 @@ function checkOptions(caller: string, options: CallOptions): CallOptions {
     )
   }
   if (key !== undefined && (typeof key !== 'string' || key === '')) {
-    throw new InvalidOptionError(`${caller}: option "key" must be a non-empty string, got ${describeValue(key)}.`)
+    throw new InvalidOptionError(
+      `${caller}: option "key" must be a non-empty string, got ${describeValue(key)}.`,
+    )
   }
   return options
 }

@@ -3,7 +3,13 @@ import { makeData, makeTask, type TaskSpec } from './make-task.js'
 import { computeTargets, type ComputeOptions } from './scheduler-registry.js'
 import { toGraph, type TaskGraphology } from './to-graph.js'
 import { toDot, type DotOptions } from './to-dot.js'
-import type { AnyFunction, LazyArgs, MethodKeys } from './types.js'
+import type {
+  AnyFunction,
+  LazyArgs,
+  MethodKeys,
+  OverloadedParameters,
+  OverloadedReturnType,
+} from './types.js'
 
 /** @internal How a node's key was made; decides how a key collision is judged. */
 export const enum KeyKind {
@@ -108,15 +114,15 @@ export class Delayed<T = unknown> {
 
   /**
    * A task calling method `method` of the result with `args` (which may be lazy).
-   * @example text.call('slice', 0, 3) // Delayed<string>
+   * @example text.call('split', ' ') // Delayed<string[]>
    */
   call<M extends MethodKeys<T>>(
     method: M,
-    ...args: T[M] extends AnyFunction ? LazyArgs<Parameters<T[M]>> : never
-  ): Delayed<T[M] extends AnyFunction ? Awaited<ReturnType<T[M]>> : never> {
+    ...args: LazyArgs<OverloadedParameters<T[M]>>
+  ): Delayed<Awaited<OverloadedReturnType<T[M]>>> {
     const spec: TaskSpec = { name: String(method), pure: false }
     return makeTask(callMethod, [this, method, ...(args as unknown[])], spec) as Delayed<
-      T[M] extends AnyFunction ? Awaited<ReturnType<T[M]>> : never
+      Awaited<OverloadedReturnType<T[M]>>
     >
   }
 

@@ -1,8 +1,14 @@
 import { DirectedGraph } from 'graphology'
 import { hasCycle, topologicalSort } from 'graphology-dag'
 import { KeyKind, type Delayed } from './delayed.js'
-import { CycleError, InvalidArgumentError, MissingKeyError, NotCallableError, describeValue } from './errors.js'
-import { isPlainObject } from './lazy-args.js'
+import {
+  CycleError,
+  InvalidArgumentError,
+  MissingKeyError,
+  NotCallableError,
+  describeValue,
+} from './errors.js'
+import { containsDelayed, isPlainObject } from './lazy-args.js'
 import { makeData, makeTask } from './make-task.js'
 import type { AnyFunction } from './types.js'
 
@@ -23,13 +29,18 @@ export class SpecTask<R = unknown> {
 /** Refers to the result of another entry of the same graph spec. */
 export function ref(key: string): KeyRef {
   if (typeof key !== 'string' || key === '') {
-    throw new InvalidArgumentError(`ref: expected the key of a graph spec entry, got ${describeValue(key)}.`)
+    throw new InvalidArgumentError(
+      `ref: expected the key of a graph spec entry, got ${describeValue(key)}.`,
+    )
   }
   return new KeyRef(key)
 }
 
 /** A call of `fn` inside a graph spec; `args` may hold `ref(key)` at any depth. */
-export function task<F extends AnyFunction>(fn: F, ...args: unknown[]): SpecTask<Awaited<ReturnType<F>>> {
+export function task<F extends AnyFunction>(
+  fn: F,
+  ...args: unknown[]
+): SpecTask<Awaited<ReturnType<F>>> {
   if (typeof fn !== 'function') {
     throw new NotCallableError(
       `task: expected a function as the first argument, got ${describeValue(fn)}. Write task(fn, ...args).`,
@@ -53,7 +64,9 @@ export type SpecResults<S> = { [K in keyof S]: Delayed<S[K] extends SpecTask<inf
  */
 export function fromSpec<const S extends Record<string, unknown>>(spec: S): SpecResults<S> {
   if (typeof spec !== 'object' || spec === null || !isPlainObject(spec)) {
-    throw new InvalidArgumentError(`fromSpec: expected an object of entries { key: task(...) | value }, got ${describeValue(spec)}.`)
+    throw new InvalidArgumentError(
+      `fromSpec: expected an object of entries { key: task(...) | value }, got ${describeValue(spec)}.`,
+    )
   }
   const graph = new DirectedGraph()
   for (const key of Object.keys(spec)) graph.addNode(key)
@@ -69,6 +82,11 @@ export function fromSpec<const S extends Record<string, unknown>>(spec: S): Spec
     if (!(entry instanceof SpecTask) && found.length > 0) {
       throw new InvalidArgumentError(
         `fromSpec: entry ${JSON.stringify(key)} is a plain value holding ref(...). Refs are resolved only inside task(fn, ...args).`,
+      )
+    }
+    if (!(entry instanceof SpecTask) && containsDelayed(entry)) {
+      throw new InvalidArgumentError(
+        `fromSpec: entry ${JSON.stringify(key)} is a plain value holding Delayed values, which a data entry cannot resolve. Use task(fn, ...) with them as arguments.`,
       )
     }
     for (const dependency of found) {
@@ -94,7 +112,12 @@ export function fromSpec<const S extends Record<string, unknown>>(spec: S): Spec
     made.set(
       key,
       entry instanceof SpecTask
-        ? makeTask(entry.fn, entry.args.map((arg) => replaceRefs(arg, made)), { name: entry.fn.name || 'lambda', pure: false }, key)
+        ? makeTask(
+            entry.fn,
+            entry.args.map((arg) => replaceRefs(arg, made)),
+            { name: entry.fn.name || 'lambda', pure: false },
+            key,
+          )
         : makeData(entry, key, key, KeyKind.Explicit),
     )
   }
@@ -113,7 +136,9 @@ function replaceRefs(value: unknown, made: Map<string, Delayed>): unknown {
   if (value instanceof KeyRef) return made.get(value.key)
   if (Array.isArray(value)) return value.map((item) => replaceRefs(item, made))
   if (typeof value === 'object' && value !== null && isPlainObject(value)) {
-    return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, replaceRefs(item, made)]))
+    return Object.fromEntries(
+      Object.entries(value).map(([k, item]) => [k, replaceRefs(item, made)]),
+    )
   }
   return value
 }

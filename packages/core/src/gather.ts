@@ -27,8 +27,14 @@ export function gather<const T extends readonly unknown[]>(...items: T): Delayed
 export function gather(...items: unknown[]): Delayed<any> {
   if (items.length === 1) {
     const only = items[0]
-    if (Array.isArray(only)) return makeTask(gatherTask, [only], GATHER_SPEC, undefined, only.length)
-    if (typeof only === 'object' && only !== null && !(only instanceof Delayed) && isPlainObject(only)) {
+    if (Array.isArray(only))
+      return makeTask(gatherTask, [only], GATHER_SPEC, undefined, only.length)
+    if (
+      typeof only === 'object' &&
+      only !== null &&
+      !(only instanceof Delayed) &&
+      isPlainObject(only)
+    ) {
       return makeTask(gatherTask, [only], GATHER_SPEC)
     }
   }

@@ -28,6 +28,7 @@ export function isPlainObject(value: object): value is Record<string, unknown> {
  */
 export function recordArgs(args: unknown[], refs: Delayed[], caller: string): boolean {
   let deep = false
+  let recorder: Recorder | undefined
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]
     if (typeof arg !== 'object' || arg === null) continue
@@ -35,7 +36,8 @@ export function recordArgs(args: unknown[], refs: Delayed[], caller: string): bo
       refs.push(arg)
       continue
     }
-    const recorded = recordValue(arg, refs, [], caller)
+    recorder ??= new Recorder(refs, caller)
+    const recorded = recorder.record(arg, 0)
     if (recorded !== arg) {
       args[i] = recorded
       deep = true
@@ -44,62 +46,90 @@ export function recordArgs(args: unknown[], refs: Delayed[], caller: string): bo
   return deep
 }
 
-function recordValue(value: object, refs: Delayed[], path: object[], caller: string): unknown {
-  const isArray = Array.isArray(value)
-  if (!isArray && !isPlainObject(value)) return value
-  // A container already on the path is a reference cycle in the caller's data: keep it
-  // as an opaque value rather than walk it again (along exponentially many paths, for
-  // data such as doubly linked lists).
-  if (path.includes(value)) return value
-  if (path.length > MAX_DEPTH) {
-    throw new InvalidArgumentError(
-      `${caller}: an argument nests arrays or objects more than ${MAX_DEPTH} levels deep. ` +
-        'Flatten the structure, or wrap it with literal() if it holds no Delayed values.',
-    )
+/** Marks a container whose recording is under way: meeting it again closes a cycle. */
+const IN_PROGRESS = Symbol('in progress')
+
+/**
+ * Records one call's arguments. Each container is walked once: a container met again
+ * (shared data, or a cycle) reuses its first recording, so data shaped like a DAG or a
+ * doubly linked list costs its size, not the number of paths through it. The `Delayed`
+ * values inside are recorded once, at the first meeting.
+ */
+class Recorder {
+  private readonly seen = new Map<object, unknown>()
+
+  constructor(
+    private readonly refs: Delayed[],
+    private readonly caller: string,
+  ) {}
+
+  record(value: object, depth: number): unknown {
+    const isArray = Array.isArray(value)
+    if (!isArray && !isPlainObject(value)) return value
+    const seen = this.seen.get(value)
+    // A container on the current path is a reference cycle in the caller's data: keep it
+    // as an opaque value. One recorded before gives the same result; resolving resolves
+    // that result once too, so sharing survives and the `Delayed` values stay in step.
+    if (seen === IN_PROGRESS) return value
+    if (seen !== undefined) return seen
+    if (depth > MAX_DEPTH) {
+      throw new InvalidArgumentError(
+        `${this.caller}: an argument nests arrays or objects more than ${MAX_DEPTH} levels deep. ` +
+          'Flatten the structure, or wrap it with literal() if it holds no Delayed values.',
+      )
+    }
+    this.seen.set(value, IN_PROGRESS)
+    const result = isArray ? this.recordArray(value, depth) : this.recordObject(value, depth)
+    this.seen.set(value, result)
+    return result
   }
-  path.push(value)
-  const before = refs.length
-  let result: unknown = value
-  if (isArray) {
+
+  private recordArray(value: unknown[], depth: number): unknown {
+    const before = this.refs.length
     let copy: unknown[] | undefined
     for (let i = 0; i < value.length; i++) {
-      const item = recordItem(value[i], refs, path, caller)
-      if (copy === undefined && refs.length !== before) copy = value.slice(0, i)
+      const item = this.recordItem(value[i], depth)
+      if (copy === undefined && this.refs.length !== before) copy = value.slice(0, i)
       copy?.push(item)
     }
-    if (copy !== undefined) result = new Nested(copy)
-  } else {
-    const source = value
+    return copy === undefined ? value : new Nested(copy)
+  }
+
+  private recordObject(value: Record<string, unknown>, depth: number): unknown {
+    const before = this.refs.length
     let copy: Record<string, unknown> | undefined
-    const keys = Object.keys(source)
+    const keys = Object.keys(value)
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!
-      const item = recordItem(source[key], refs, path, caller)
-      if (copy === undefined && refs.length !== before) {
+      const item = this.recordItem(value[key], depth)
+      if (copy === undefined && this.refs.length !== before) {
         copy = {}
-        for (let j = 0; j < i; j++) setOwn(copy, keys[j]!, source[keys[j]!])
+        for (let j = 0; j < i; j++) setOwn(copy, keys[j]!, value[keys[j]!])
       }
       if (copy !== undefined) setOwn(copy, key, item)
     }
-    if (copy !== undefined) result = new Nested(copy)
+    return copy === undefined ? value : new Nested(copy)
   }
-  path.pop()
-  return result
-}
 
-function recordItem(item: unknown, refs: Delayed[], path: object[], caller: string): unknown {
-  if (typeof item !== 'object' || item === null) return item
-  if (item instanceof Delayed) {
-    refs.push(item)
-    return item
+  private recordItem(item: unknown, depth: number): unknown {
+    if (typeof item !== 'object' || item === null) return item
+    if (item instanceof Delayed) {
+      this.refs.push(item)
+      return item
+    }
+    return this.record(item, depth + 1)
   }
-  return recordValue(item, refs, path, caller)
 }
 
 // Assignment would invoke the `__proto__` setter for a key named "__proto__".
 function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   if (key === '__proto__') {
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true })
+    Object.defineProperty(target, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
   } else {
     target[key] = value
   }
@@ -124,30 +154,38 @@ export function resolveArgs(
     }
     return out
   }
-  const cursor = { k: start }
-  for (let i = 0; i < args.length; i++) out[i] = resolveValue(args[i], results, refNodes, cursor)
+  const resolver = new Resolver(results, refNodes, start)
+  for (let i = 0; i < args.length; i++) out[i] = resolver.resolve(args[i])
   return out
 }
 
-function resolveValue(
-  value: unknown,
-  results: ArrayLike<unknown>,
-  refNodes: Int32Array,
-  cursor: { k: number },
-): unknown {
-  if (value instanceof Delayed) return results[refNodes[cursor.k++]!]
-  if (!(value instanceof Nested)) return value
-  const inner = value.value
-  if (Array.isArray(inner)) {
-    const out = new Array<unknown>(inner.length)
-    for (let i = 0; i < inner.length; i++) out[i] = resolveValue(inner[i], results, refNodes, cursor)
+/** Resolves nested arguments; a `Nested` met again (shared data) gives its first result. */
+class Resolver {
+  private readonly done = new Map<Nested, unknown>()
+
+  constructor(
+    private readonly results: ArrayLike<unknown>,
+    private readonly refNodes: Int32Array,
+    private k: number,
+  ) {}
+
+  resolve(value: unknown): unknown {
+    if (value instanceof Delayed) return this.results[this.refNodes[this.k++]!]
+    if (!(value instanceof Nested)) return value
+    const done = this.done.get(value)
+    if (done !== undefined) return done
+    const inner = value.value
+    let out: unknown[] | Record<string, unknown>
+    if (Array.isArray(inner)) {
+      out = new Array<unknown>(inner.length)
+      for (let i = 0; i < inner.length; i++) out[i] = this.resolve(inner[i])
+    } else {
+      out = {}
+      for (const key of Object.keys(inner)) setOwn(out, key, this.resolve(inner[key]))
+    }
+    this.done.set(value, out)
     return out
   }
-  const out: Record<string, unknown> = {}
-  for (const key of Object.keys(inner)) {
-    setOwn(out, key, resolveValue(inner[key], results, refNodes, cursor))
-  }
-  return out
 }
 
 /** Whether `value` is, or holds in arrays and plain objects, a `Delayed`. */

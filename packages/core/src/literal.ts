@@ -24,22 +24,32 @@ export interface LiteralOptions {
  */
 export function literal<T>(value: T, options: LiteralOptions = {}): Delayed<T> {
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError(`literal: options must be an object such as { name: 'data' }, got ${describeValue(options)}.`)
+    throw new InvalidOptionError(
+      `literal: options must be an object such as { name: 'data' }, got ${describeValue(options)}.`,
+    )
   }
   const { name = 'literal', key, pure = false } = options
   for (const option of Object.keys(options)) {
     if (option !== 'name' && option !== 'key' && option !== 'pure') {
-      throw new InvalidOptionError(`literal: unknown option ${JSON.stringify(option)}. Known options: name, key, pure.`)
+      throw new InvalidOptionError(
+        `literal: unknown option ${JSON.stringify(option)}. Known options: name, key, pure.`,
+      )
     }
   }
   if (typeof name !== 'string' || name === '') {
-    throw new InvalidOptionError(`literal: option "name" must be a non-empty string, got ${describeValue(name)}.`)
+    throw new InvalidOptionError(
+      `literal: option "name" must be a non-empty string, got ${describeValue(name)}.`,
+    )
   }
   if (key !== undefined && (typeof key !== 'string' || key === '')) {
-    throw new InvalidOptionError(`literal: option "key" must be a non-empty string, got ${describeValue(key)}.`)
+    throw new InvalidOptionError(
+      `literal: option "key" must be a non-empty string, got ${describeValue(key)}.`,
+    )
   }
   if (typeof pure !== 'boolean') {
-    throw new InvalidOptionError(`literal: option "pure" must be true or false, got ${describeValue(pure)}.`)
+    throw new InvalidOptionError(
+      `literal: option "pure" must be true or false, got ${describeValue(pure)}.`,
+    )
   }
   const refs: Delayed[] = []
   recordArgs([value], refs, 'literal')

@@ -54,5 +54,14 @@ export function makeData<T>(
   if (key === undefined) {
     key = keyKind === KeyKind.Content ? contentKey(name, tokenize(value)) : uniqueKey(name)
   }
-  return new Delayed<T>(key, { name, pure: false }, keyKind, undefined, undefined, NO_REFS, false, value)
+  return new Delayed<T>(
+    key,
+    { name, pure: false },
+    keyKind,
+    undefined,
+    undefined,
+    NO_REFS,
+    false,
+    value,
+  )
 }

@@ -1,4 +1,4 @@
-import type { Delayed} from './delayed.js';
+import type { Delayed } from './delayed.js'
 import { KeyKind } from './delayed.js'
 import { KeyClashError } from './errors.js'
 import { recordArgs, resolveArgs } from './lazy-args.js'
@@ -196,7 +196,11 @@ function describeNode(node: Delayed): string {
 }
 
 /** Rows of unique entries from rows that may repeat (a task can use one value twice). */
-function uniqueRows(size: number, start: Int32Array, entries: Int32Array): [Int32Array, Int32Array] {
+function uniqueRows(
+  size: number,
+  start: Int32Array,
+  entries: Int32Array,
+): [Int32Array, Int32Array] {
   const outStart = new Int32Array(size + 1)
   const out = new Int32Array(entries.length)
   const lastRow = new Int32Array(size).fill(-1)

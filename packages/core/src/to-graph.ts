@@ -16,7 +16,11 @@ export interface TaskGraphAttributes {
 }
 
 /** The graphology graph `toGraph` returns: nodes are keys, edges run from a dependency to its dependent. */
-export type TaskGraphology = DirectedGraph<TaskNodeAttributes, Record<string, never>, TaskGraphAttributes>
+export type TaskGraphology = DirectedGraph<
+  TaskNodeAttributes,
+  Record<string, never>,
+  TaskGraphAttributes
+>
 
 /**
  * The graph of tasks that `targets` need, as a graphology `DirectedGraph`, so any
@@ -31,7 +35,10 @@ export function toGraph(...targets: unknown[]): TaskGraphology {
 export function toGraphology(graph: TaskGraph): TaskGraphology {
   const out: TaskGraphology = new DirectedGraph({ allowSelfLoops: false })
   for (let i = 0; i < graph.size; i++) {
-    out.addNode(graph.key(i), { kind: graph.fn(i) === undefined ? 'data' : 'task', name: graph.name(i) })
+    out.addNode(graph.key(i), {
+      kind: graph.fn(i) === undefined ? 'data' : 'task',
+      name: graph.name(i),
+    })
     for (let d = graph.depStart[i]!; d < graph.depStart[i + 1]!; d++) {
       out.addDirectedEdge(graph.key(graph.depNodes[d]!), graph.key(i))
     }

@@ -8,9 +8,9 @@ import { isPlainObject, Nested } from './lazy-args.js'
  * merges two things that might differ.
  */
 export function tokenize(value: unknown): string {
-  const out: string[] = []
-  write(value, out, [])
-  return out.join('')
+  const writer = new TokenWriter()
+  writer.write(value)
+  return writer.out.join('')
 }
 
 const identities = new WeakMap<object, number>()
@@ -29,132 +29,145 @@ export function identityToken(value: object): string {
 
 const MAX_DEPTH = 64
 
-function write(value: unknown, out: string[], path: object[]): void {
-  switch (typeof value) {
-    case 'string':
-      out.push('s', String(value.length), ':', value)
-      return
-    case 'number':
-      out.push('n', Object.is(value, -0) ? '-0' : String(value), ';')
-      return
-    case 'bigint':
-      out.push('b', value.toString(), ';')
-      return
-    case 'boolean':
-      out.push(value ? 'T' : 'F')
-      return
-    case 'undefined':
-      out.push('u')
-      return
-    case 'symbol': {
-      let id = symbolIds.get(value)
-      if (id === undefined) {
-        id = ++nextIdentity
-        symbolIds.set(value, id)
+/**
+ * Writes tokens. Each container is written once: meeting it again (shared data, or a
+ * cycle) writes a back-reference to its first visit, so the token of data shaped like a
+ * DAG or a doubly linked list costs its size, not the number of paths through it.
+ * Equal tokens still mean equal content, sharing included.
+ */
+class TokenWriter {
+  readonly out: string[] = []
+  private readonly visited = new Map<object, number>()
+  private depth = 0
+
+  write(value: unknown): void {
+    const out = this.out
+    switch (typeof value) {
+      case 'string':
+        out.push('s', String(value.length), ':', value)
+        return
+      case 'number':
+        out.push('n', Object.is(value, -0) ? '-0' : String(value), ';')
+        return
+      case 'bigint':
+        out.push('b', value.toString(), ';')
+        return
+      case 'boolean':
+        out.push(value ? 'T' : 'F')
+        return
+      case 'undefined':
+        out.push('u')
+        return
+      case 'symbol': {
+        let id = symbolIds.get(value)
+        if (id === undefined) {
+          id = ++nextIdentity
+          symbolIds.set(value, id)
+        }
+        out.push('y', String(id), ';')
+        return
       }
-      out.push('y', String(id), ';')
+      case 'function':
+        out.push('f', identityToken(value), ';')
+        return
+      default:
+        this.writeObject(value as object | null)
+    }
+  }
+
+  private writeObject(value: object | null): void {
+    const out = this.out
+    if (value === null) {
+      out.push('z')
       return
     }
-    case 'function':
-      out.push('f', identityToken(value), ';')
+    if (value instanceof Delayed) {
+      out.push('d', String(value.key.length), ':', value.key)
       return
-    default:
-      writeObject(value as object | null, out, path)
+    }
+    if (value instanceof Nested) {
+      this.write(value.value)
+      return
+    }
+    const visit = this.visited.get(value)
+    if (visit !== undefined) {
+      out.push('^', String(visit), ';')
+      return
+    }
+    // Deep data is identified by reference below this depth.
+    if (this.depth > MAX_DEPTH) {
+      out.push('o', identityToken(value), ';')
+      return
+    }
+    this.visited.set(value, this.visited.size)
+    this.depth++
+    this.writeContent(value)
+    this.depth--
   }
-}
 
-/** `path` holds the containers being written, outermost first. */
-function writeObject(value: object | null, out: string[], path: object[]): void {
-  if (value === null) {
-    out.push('z')
-    return
-  }
-  if (value instanceof Delayed) {
-    out.push('d', String(value.key.length), ':', value.key)
-    return
-  }
-  if (value instanceof Nested) {
-    write(value.value, out, path)
-    return
-  }
-  // A container already being written closes a cycle: refer back to it by position,
-  // or data such as doubly linked lists would be walked along exponentially many paths.
-  const cycleAt = path.indexOf(value)
-  if (cycleAt !== -1) {
-    out.push('^', String(cycleAt), ';')
-    return
-  }
-  // Deep data is identified by reference below this depth.
-  if (path.length > MAX_DEPTH) {
+  private writeContent(value: object): void {
+    const out = this.out
+    if (Array.isArray(value)) {
+      out.push('[')
+      for (let i = 0; i < value.length; i++) {
+        this.write(value[i])
+        out.push(',')
+      }
+      out.push(']')
+      return
+    }
+    if (isPlainObject(value)) {
+      out.push('{')
+      for (const key of Object.keys(value).sort()) {
+        out.push('s', String(key.length), ':', key, '=')
+        this.write(value[key])
+        out.push(',')
+      }
+      out.push('}')
+      return
+    }
+    if (value instanceof Date) {
+      out.push('D', String(value.getTime()), ';')
+      return
+    }
+    if (value instanceof RegExp) {
+      out.push('R', String(value), ';')
+      return
+    }
+    if (value instanceof Map) {
+      out.push('M[')
+      for (const [k, v] of value) {
+        this.write(k)
+        out.push('=')
+        this.write(v)
+        out.push(',')
+      }
+      out.push(']')
+      return
+    }
+    if (value instanceof Set) {
+      out.push('S[')
+      for (const v of value as Set<unknown>) {
+        this.write(v)
+        out.push(',')
+      }
+      out.push(']')
+      return
+    }
+    if (ArrayBuffer.isView(value) && !(value.buffer instanceof SharedArrayBuffer)) {
+      out.push('A', value.constructor.name, ':')
+      writeBytes(new Uint8Array(value.buffer, value.byteOffset, value.byteLength), out)
+      return
+    }
+    if (value instanceof ArrayBuffer) {
+      out.push('A', 'ArrayBuffer:')
+      writeBytes(new Uint8Array(value), out)
+      return
+    }
+    // Class instances, shared memory, errors, promises: their content is private or may
+    // change under us, so they are identified by reference.
     out.push('o', identityToken(value), ';')
-    return
   }
-  path.push(value)
-  writeContent(value, out, path)
-  path.pop()
-}
-
-function writeContent(value: object, out: string[], path: object[]): void {
-  if (Array.isArray(value)) {
-    out.push('[')
-    for (let i = 0; i < value.length; i++) {
-      write(value[i], out, path)
-      out.push(',')
-    }
-    out.push(']')
-    return
-  }
-  if (isPlainObject(value)) {
-    out.push('{')
-    for (const key of Object.keys(value).sort()) {
-      out.push('s', String(key.length), ':', key, '=')
-      write(value[key], out, path)
-      out.push(',')
-    }
-    out.push('}')
-    return
-  }
-  if (value instanceof Date) {
-    out.push('D', String(value.getTime()), ';')
-    return
-  }
-  if (value instanceof RegExp) {
-    out.push('R', String(value), ';')
-    return
-  }
-  if (value instanceof Map) {
-    out.push('M[')
-    for (const [k, v] of value) {
-      write(k, out, path)
-      out.push('=')
-      write(v, out, path)
-      out.push(',')
-    }
-    out.push(']')
-    return
-  }
-  if (value instanceof Set) {
-    out.push('S[')
-    for (const v of value as Set<unknown>) {
-      write(v, out, path)
-      out.push(',')
-    }
-    out.push(']')
-    return
-  }
-  if (ArrayBuffer.isView(value) && !(value.buffer instanceof SharedArrayBuffer)) {
-    out.push('A', value.constructor.name, ':')
-    writeBytes(new Uint8Array(value.buffer, value.byteOffset, value.byteLength), out)
-    return
-  }
-  if (value instanceof ArrayBuffer) {
-    out.push('A', 'ArrayBuffer:')
-    writeBytes(new Uint8Array(value), out)
-    return
-  }
-  // Class instances, shared memory, errors, promises: their content is private or may
-  // change under us, so they are identified by reference.
-  out.push('o', identityToken(value), ';')
 }
 
 function writeBytes(bytes: Uint8Array, out: string[]): void {

@@ -10,15 +10,17 @@ export type AnyFunction = (...args: any[]) => any
  */
 export type Lazy<T> = T | Delayed<T> | LazyMembers<T>
 
-type LazyMembers<T> = T extends Delayed<unknown>
-  ? never
-  : T extends AnyFunction
+type LazyMembers<T> =
+  T extends Delayed<unknown>
     ? never
-    : T extends readonly unknown[]
-      ? { [K in keyof T]: Lazy<T[K]> }
-      : T extends Record<string, unknown>
+    : T extends AnyFunction
+      ? never
+      : T extends readonly unknown[]
         ? { [K in keyof T]: Lazy<T[K]> }
-        : never
+        : // Any object type, interfaces included: callers pass object literals for them.
+          T extends object
+          ? { [K in keyof T]: Lazy<T[K]> }
+          : never
 
 /** The parameter list of a delayed function: each parameter may be lazy. */
 export type LazyArgs<P extends readonly unknown[]> = { [K in keyof P]: Lazy<P[K]> }
@@ -44,3 +46,30 @@ export type Computed<T> =
 export type MethodKeys<T> = {
   [K in keyof T & PropertyKey]: T[K] extends AnyFunction ? K : never
 }[keyof T & PropertyKey]
+
+/**
+ * The parameter lists of every overload of a function (up to four) as a union, so a
+ * call matching any overload type-checks (`Parameters` sees only the last overload).
+ */
+export type OverloadedParameters<F> = F extends {
+  (...args: infer A1): unknown
+  (...args: infer A2): unknown
+  (...args: infer A3): unknown
+  (...args: infer A4): unknown
+}
+  ? A1 | A2 | A3 | A4
+  : F extends (...args: infer A) => unknown
+    ? A
+    : never
+
+/** The results of every overload of a function (up to four) as a union. */
+export type OverloadedReturnType<F> = F extends {
+  (...args: never[]): infer R1
+  (...args: never[]): infer R2
+  (...args: never[]): infer R3
+  (...args: never[]): infer R4
+}
+  ? R1 | R2 | R3 | R4
+  : F extends (...args: never[]) => infer R
+    ? R
+    : never

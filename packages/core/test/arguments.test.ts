@@ -88,6 +88,25 @@ describe('recorded arguments', () => {
     expect(passed).toBe(middle)
   })
 
+  test('shared data is recorded and resolved once per container, and stays shared', () => {
+    // 40 levels of { left: x, right: x }: 2^40 paths, 41 containers.
+    let shared: unknown = { leaf: a }
+    for (let i = 0; i < 40; i++) shared = { left: shared, right: shared }
+    const [resolved] = argsOf(use(shared), results) as [Record<string, Record<string, unknown>>]
+    let node: Record<string, unknown> = resolved
+    for (let i = 0; i < 40; i++) node = node.right as Record<string, unknown>
+    expect(node).toEqual({ leaf: 'result of a' })
+    expect(resolved.left).toBe(resolved.right)
+
+    const twice = [a, b]
+    expect(argsOf(use([twice, twice]), results)).toEqual([
+      [
+        ['result of a', 'result of b'],
+        ['result of a', 'result of b'],
+      ],
+    ])
+  })
+
   test('nesting deeper than the limit is an InvalidArgumentError', () => {
     let deep: unknown[] = [a]
     for (let i = 0; i < 2100; i++) deep = [deep]

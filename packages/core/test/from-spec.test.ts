@@ -5,6 +5,7 @@ import {
   MissingKeyError,
   NotCallableError,
   fromSpec,
+  literal,
   ref,
   task,
   toGraph,
@@ -100,6 +101,12 @@ describe('fromSpec', () => {
   test('a bare ref or a plain value holding a ref is an InvalidArgumentError', () => {
     expect(() => fromSpec({ a: 1, b: ref('a') })).toThrow(InvalidArgumentError)
     expect(() => fromSpec({ a: 1, b: [ref('a')] })).toThrow(InvalidArgumentError)
+  })
+
+  test('a plain value holding a Delayed is an InvalidArgumentError', () => {
+    const made = literal(1)
+    expect(() => fromSpec({ a: [made] })).toThrow(InvalidArgumentError)
+    expect(() => fromSpec({ a: { nested: { made } } })).toThrow(InvalidArgumentError)
   })
 
   test('a spec that is not a plain object is an InvalidArgumentError', () => {

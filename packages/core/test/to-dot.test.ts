@@ -30,19 +30,32 @@ describe('toDot', () => {
       "digraph taskgraph {
         graph [rankdir=BT];
         node [fontname="Helvetica"];
-        "x" [label="x", shape=box];
-        "y" [label="y", shape=box];
-        "y()" [label="inc", shape=ellipse];
-        "y()" -> "y";
-        "total" [label="total", shape=box, peripheries=2];
-        "total()" [label="add", shape=ellipse];
-        "total()" -> "total";
-        "x" -> "y()";
-        "x" -> "total()";
-        "y" -> "total()";
+        "data:x" [label="x", shape=box];
+        "data:y" [label="y", shape=box];
+        "task:y" [label="inc", shape=ellipse];
+        "task:y" -> "data:y";
+        "data:total" [label="total", shape=box, peripheries=2];
+        "task:total" [label="add", shape=ellipse];
+        "task:total" -> "data:total";
+        "data:x" -> "task:y";
+        "data:x" -> "task:total";
+        "data:y" -> "task:total";
       }
       "
     `)
+  })
+
+  test('keeps result and function nodes apart whatever the keys hold', () => {
+    // A data key that looks like another task's function node must not merge with it.
+    const { b } = fromSpec({
+      'a()': 0,
+      a: task(inc, ref('a()')),
+      b: task(add, ref('a'), ref('a()')),
+    })
+    const dot = b.toDot()
+    const ids = [...dot.matchAll(/^ {2}("[^"]*") \[/gm)].map((match) => match[1])
+    expect(ids).toEqual(['"data:a()"', '"data:a"', '"task:a"', '"data:b"', '"task:b"'])
+    expect(new Set(ids).size).toBe(ids.length)
   })
 
   test('marks every requested output', () => {
@@ -54,11 +67,11 @@ describe('toDot', () => {
       "digraph taskgraph {
         graph [rankdir=BT];
         node [fontname="Helvetica"];
-        "data" [label="data", shape=box, peripheries=2];
-        "head" [label="head", shape=box, peripheries=2];
-        "head()" [label="first", shape=ellipse];
-        "head()" -> "head";
-        "data" -> "head()";
+        "data:data" [label="data", shape=box, peripheries=2];
+        "data:head" [label="head", shape=box, peripheries=2];
+        "task:head" [label="first", shape=ellipse];
+        "task:head" -> "data:head";
+        "data:data" -> "task:head";
       }
       "
     `)
@@ -70,9 +83,9 @@ describe('toDot', () => {
       "digraph taskgraph {
         graph [rankdir=LR];
         node [fontname="Helvetica"];
-        "one" [label="one", shape=box, peripheries=2];
-        "one()" [label="inc", shape=ellipse];
-        "one()" -> "one";
+        "data:one" [label="one", shape=box, peripheries=2];
+        "task:one" [label="inc", shape=ellipse];
+        "task:one" -> "data:one";
       }
       "
     `)
@@ -84,9 +97,9 @@ describe('toDot', () => {
       "digraph taskgraph {
         graph [rankdir=BT];
         node [fontname="Helvetica"];
-        "a\\"b\\\\c\\nd" [label="a\\"b\\\\c\\nd", shape=box, peripheries=2];
-        "a\\"b\\\\c\\nd()" [label="say \\"hi\\"", shape=ellipse];
-        "a\\"b\\\\c\\nd()" -> "a\\"b\\\\c\\nd";
+        "data:a\\"b\\\\c\\nd" [label="a\\"b\\\\c\\nd", shape=box, peripheries=2];
+        "task:a\\"b\\\\c\\nd" [label="say \\"hi\\"", shape=ellipse];
+        "task:a\\"b\\\\c\\nd" -> "data:a\\"b\\\\c\\nd";
       }
       "
     `)

@@ -100,6 +100,19 @@ describe('tokenize', () => {
     expect(tokenize(s)).not.toBe(tokenize(Symbol('s')))
   })
 
+  test('finishes on shared data and tells sharing apart from equal copies', () => {
+    // 40 levels of { left: x, right: x }: 2^40 paths through 41 containers.
+    const build = (leaf: unknown) => {
+      let shared: unknown = { leaf }
+      for (let i = 0; i < 40; i++) shared = { left: shared, right: shared }
+      return shared
+    }
+    expect(tokenize(build(1))).toBe(tokenize(build(1)))
+    expect(tokenize(build(1))).not.toBe(tokenize(build(2)))
+    const part = { x: 1 }
+    expect(tokenize({ a: part, b: part })).not.toBe(tokenize({ a: { x: 1 }, b: { x: 1 } }))
+  })
+
   test('finishes on cyclic data and tells cycles apart by content', () => {
     // Each node of a doubly linked list is reachable along exponentially many paths
     // unless cycles are cut where they close.

@@ -46,6 +46,17 @@ describe('delayed', () => {
     >()
   })
 
+  test('interface-typed parameters take object literals with Delayed members', () => {
+    interface Point {
+      x: number
+      label: string
+    }
+    const show = delayed((point: Point) => `${point.label}@${point.x}`)
+    expectTypeOf(show({ x: one, label: text })).toEqualTypeOf<Delayed<string>>()
+    // @ts-expect-error a Delayed of the wrong type for a member
+    show({ x: text, label: text })
+  })
+
   test('rejects arguments of the wrong type, lazy or not', () => {
     const dAdd = delayed(add)
     // @ts-expect-error a string is not a number
@@ -132,6 +143,12 @@ describe('Delayed methods', () => {
     expectTypeOf(user.get('name').call('slice', 0, literal(2))).toEqualTypeOf<Delayed<string>>()
     expectTypeOf(user.get('tags').call('join', literal(','))).toEqualTypeOf<Delayed<string>>()
     expectTypeOf(user.get('tags').call('indexOf', 'a')).toEqualTypeOf<Delayed<number>>()
+    // Overloaded methods take the arguments of any overload.
+    expectTypeOf(user.get('name').call('split', ' ')).toEqualTypeOf<Delayed<string[]>>()
+    expectTypeOf(user.get('name').call('split', /\s+/, literal(2))).toEqualTypeOf<
+      Delayed<string[]>
+    >()
+    expectTypeOf(user.get('name').call('replace', 'a', 'b')).toEqualTypeOf<Delayed<string>>()
     const later = literal({
       async load(path: string) {
         return Promise.resolve([path])
@@ -144,6 +161,8 @@ describe('Delayed methods', () => {
     user.get('tags').call('length')
     // @ts-expect-error wrong argument type
     user.get('name').call('slice', 'a')
+    // @ts-expect-error no overload takes a number separator
+    user.get('name').call('split', 1)
   })
 })
 

@@ -14,7 +14,10 @@ export class AsyncExecutor implements Executor {
   readonly concurrency: number
 
   constructor(options: { concurrency?: number } = {}) {
-    this.concurrency = checkConcurrency('new AsyncExecutor', options.concurrency ?? DEFAULT_ASYNC_CONCURRENCY)
+    this.concurrency = checkConcurrency(
+      'new AsyncExecutor',
+      options.concurrency ?? DEFAULT_ASYNC_CONCURRENCY,
+    )
   }
 
   run(call: TaskCall): unknown {

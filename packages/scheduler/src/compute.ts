@@ -1,4 +1,10 @@
-import { TaskGraph, containsDelayed, registerScheduler, type Computed, type Delayed } from '@taskgraph/core'
+import {
+  TaskGraph,
+  containsDelayed,
+  registerScheduler,
+  type Computed,
+  type Delayed,
+} from '@taskgraph/core'
 import { resolveOptions, type RunOptions } from './options.js'
 import { runGraph } from './run-graph.js'
 
@@ -20,8 +26,15 @@ export function compute(...args: unknown[]): Promise<unknown[]> {
   // A target without any Delayed in it would compute to itself: a trailing plain object
   // of that kind is taken as options, so a misspelt option is reported, not returned.
   const hasOptions =
-    typeof last === 'object' && last !== null && Object.getPrototypeOf(last) === Object.prototype && !containsDelayed(last)
-  return computeTargets('compute', hasOptions ? args.slice(0, -1) : args, hasOptions ? (last) : undefined)
+    typeof last === 'object' &&
+    last !== null &&
+    Object.getPrototypeOf(last) === Object.prototype &&
+    !containsDelayed(last)
+  return computeTargets(
+    'compute',
+    hasOptions ? args.slice(0, -1) : args,
+    hasOptions ? last : undefined,
+  )
 }
 
 /**
@@ -32,7 +45,11 @@ export async function persist<T>(target: Delayed<T>, options?: RunOptions): Prom
   return target.persist(options)
 }
 
-async function computeTargets(caller: string, targets: readonly unknown[], options: RunOptions | undefined): Promise<unknown[]> {
+async function computeTargets(
+  caller: string,
+  targets: readonly unknown[],
+  options: RunOptions | undefined,
+): Promise<unknown[]> {
   const config = resolveOptions(caller, options)
   try {
     return await runGraph(TaskGraph.collect(caller, targets), config, caller)

@@ -34,7 +34,11 @@ export class AggregateTaskError extends TaskgraphError {
     super(
       'ERR_TASKS_FAILED',
       `${caller}: ${errors.length} task${errors.length === 1 ? '' : 's'} failed: ` +
-        errors.map((e) => `${JSON.stringify(e.key)} (function ${e.functionName}): ${causeText(e.cause)}`).join('; '),
+        errors
+          .map(
+            (e) => `${JSON.stringify(e.key)} (function ${e.functionName}): ${causeText(e.cause)}`,
+          )
+          .join('; '),
       { cause: errors[0] },
     )
   }
@@ -44,9 +48,13 @@ AggregateTaskError.prototype.name = 'AggregateTaskError'
 /** The run was stopped through its `AbortSignal` before it finished. */
 export class CancelledError extends TaskgraphError {
   constructor(caller: string, reason: unknown) {
-    super('ERR_CANCELLED', `${caller}: the run was cancelled (${causeText(reason)}); tasks not yet finished were abandoned.`, {
-      cause: reason,
-    })
+    super(
+      'ERR_CANCELLED',
+      `${caller}: the run was cancelled (${causeText(reason)}); tasks not yet finished were abandoned.`,
+      {
+        cause: reason,
+      },
+    )
   }
 }
 CancelledError.prototype.name = 'CancelledError'

@@ -39,7 +39,13 @@ declare module '@taskgraph/core' {
   interface ComputeOptions extends RunOptions {}
 }
 
-const OPTION_NAMES: ReadonlySet<string> = new Set(['executor', 'concurrency', 'failFast', 'signal', 'hooks'])
+const OPTION_NAMES: ReadonlySet<string> = new Set([
+  'executor',
+  'concurrency',
+  'failFast',
+  'signal',
+  'hooks',
+])
 
 /** A checked run configuration; `ownsExecutor` says whether the run must close it. */
 export interface RunConfig {
@@ -52,7 +58,9 @@ export interface RunConfig {
 
 export function resolveOptions(caller: string, options: RunOptions = {}): RunConfig {
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError(`${caller}: options must be an object such as { executor: 'async' }, got ${describeValue(options)}.`)
+    throw new InvalidOptionError(
+      `${caller}: options must be an object such as { executor: 'async' }, got ${describeValue(options)}.`,
+    )
   }
   for (const name of Object.keys(options)) {
     if (!OPTION_NAMES.has(name)) {
@@ -63,32 +71,46 @@ export function resolveOptions(caller: string, options: RunOptions = {}): RunCon
   }
   const { executor = 'async', concurrency, failFast = true, signal, hooks } = options
   if (typeof failFast !== 'boolean') {
-    throw new InvalidOptionError(`${caller}: option "failFast" must be true or false, got ${describeValue(failFast)}.`)
+    throw new InvalidOptionError(
+      `${caller}: option "failFast" must be true or false, got ${describeValue(failFast)}.`,
+    )
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new InvalidOptionError(`${caller}: option "signal" must be an AbortSignal, got ${describeValue(signal)}.`)
+    throw new InvalidOptionError(
+      `${caller}: option "signal" must be an AbortSignal, got ${describeValue(signal)}.`,
+    )
   }
   if (hooks !== undefined && (typeof hooks !== 'object' || hooks === null)) {
-    throw new InvalidOptionError(`${caller}: option "hooks" must be an object of callbacks, got ${describeValue(hooks)}.`)
+    throw new InvalidOptionError(
+      `${caller}: option "hooks" must be an object of callbacks, got ${describeValue(hooks)}.`,
+    )
   }
   if (typeof executor === 'object' && executor !== null) {
     if (typeof (executor as Partial<Executor>).run !== 'function') {
-      throw new InvalidOptionError(`${caller}: option "executor" is an object without a run() method; pass 'inline', 'async' or an Executor.`)
+      throw new InvalidOptionError(
+        `${caller}: option "executor" is an object without a run() method; pass 'inline', 'async' or an Executor.`,
+      )
     }
     if (concurrency !== undefined) {
-      throw new InvalidOptionError(`${caller}: option "concurrency" applies to the built-in executors; set it on your Executor instance instead.`)
+      throw new InvalidOptionError(
+        `${caller}: option "concurrency" applies to the built-in executors; set it on your Executor instance instead.`,
+      )
     }
     return { executor, ownsExecutor: false, failFast, signal, hooks }
   }
   switch (executor) {
     case 'inline':
       if (concurrency !== undefined && concurrency !== 1) {
-        throw new InvalidOptionError(`${caller}: the inline executor runs one task at a time; drop "concurrency" or use executor 'async'.`)
+        throw new InvalidOptionError(
+          `${caller}: the inline executor runs one task at a time; drop "concurrency" or use executor 'async'.`,
+        )
       }
       return { executor: new InlineExecutor(), ownsExecutor: true, failFast, signal, hooks }
     case 'async':
       return {
-        executor: new AsyncExecutor(concurrency === undefined ? {} : { concurrency: checkConcurrency(caller, concurrency) }),
+        executor: new AsyncExecutor(
+          concurrency === undefined ? {} : { concurrency: checkConcurrency(caller, concurrency) },
+        ),
         ownsExecutor: true,
         failFast,
         signal,

@@ -63,7 +63,8 @@ class GraphRun {
     let tasks = 0
     for (let i = 0; i < size; i++) {
       this.waiting[i] = depStart[i + 1]! - depStart[i]!
-      for (let e = depStart[i]!; e < depStart[i + 1]!; e++) dependentNodes[fill[depNodes[e]!]!++] = i
+      for (let e = depStart[i]!; e < depStart[i + 1]!; e++)
+        dependentNodes[fill[depNodes[e]!]!++] = i
       if (graph.fn(i) !== undefined) tasks++
     }
     for (let i = 0; i < size; i++) this.holders[i] = dependentStart[i + 1]! - dependentStart[i]!
@@ -80,7 +81,9 @@ class GraphRun {
       this.reject = reject
       const { signal, hooks, executor } = this.config
       if (signal?.aborted) {
-        this.abort()
+        // Cancelled before it began: no hooks, since the run never started.
+        this.settled = true
+        reject(new CancelledError(this.caller, signal.reason))
         return
       }
       signal?.addEventListener('abort', this.onAbort, { once: true })
@@ -127,7 +130,12 @@ class GraphRun {
     const startedAt = info ? performance.now() : 0
     let out: unknown
     try {
-      const call: TaskCall = { key: graph.key(i), name: graph.name(i), fn, args: graph.args(i, this.results) }
+      const call: TaskCall = {
+        key: graph.key(i),
+        name: graph.name(i),
+        fn,
+        args: graph.args(i, this.results),
+      }
       out = this.config.executor.run(call)
     } catch (error) {
       this.fail(i, error, info, startedAt)
@@ -173,7 +181,8 @@ class GraphRun {
   private fail(i: number, error: unknown, info: TaskInfo | undefined, startedAt: number): void {
     this.failures.push(new TaskError(this.graph.key(i), this.graph.name(i), error, this.caller))
     if (this.config.failFast) this.stopping = true
-    if (info) this.config.hooks?.onTaskEnd?.(info, { error, durationMs: performance.now() - startedAt })
+    if (info)
+      this.config.hooks?.onTaskEnd?.(info, { error, durationMs: performance.now() - startedAt })
   }
 
   /** Runs our own bookkeeping; an exception there (a throwing hook) fails the run. */
@@ -198,7 +207,11 @@ class GraphRun {
     }
     if (this.fatal) this.reject(this.fatal.error)
     else if (this.failures.length > 0) {
-      this.reject(this.config.failFast ? this.failures[0] : new AggregateTaskError(this.failures, this.caller))
+      this.reject(
+        this.config.failFast
+          ? this.failures[0]
+          : new AggregateTaskError(this.failures, this.caller),
+      )
     } else this.resolve(this.graph.assemble(this.results))
   }
 

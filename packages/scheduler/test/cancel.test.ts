@@ -49,8 +49,17 @@ describe.each(EXECUTORS)('on the %s executor', (executor) => {
       return never()
     })
     const signal = AbortSignal.abort()
-    await expect(stuck().compute({ executor, signal })).rejects.toBeInstanceOf(CancelledError)
+    const events: string[] = []
+    const hooks = {
+      onStart: () => events.push('start'),
+      onFinish: () => events.push('finish'),
+    }
+    await expect(stuck().compute({ executor, signal, hooks })).rejects.toBeInstanceOf(
+      CancelledError,
+    )
     expect(calls).toBe(0)
+    // The run never started, so no hook reports on it.
+    expect(events).toEqual([])
   })
 
   test('the abort reason is the cause', async () => {

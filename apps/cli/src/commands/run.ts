@@ -27,7 +27,12 @@ StopSignal.prototype.name = 'StopSignal'
  * `taskgraph run <file>`: computes the workflow's default export and prints the result.
  * Ctrl-C (SIGINT) and SIGTERM cancel the run; a second Ctrl-C kills the process at once.
  */
-export async function runCommand(file: string, options: RunCommandOptions, io: Io, logger: Logger): Promise<void> {
+export async function runCommand(
+  file: string,
+  options: RunCommandOptions,
+  io: Io,
+  logger: Logger,
+): Promise<void> {
   const workflow = await loadWorkflow(file, io.cwd)
   logger.debug({ path: workflow.path }, 'workflow loaded')
 
@@ -68,7 +73,10 @@ function logHooks(logger: Logger): ComputeHooks | undefined {
     onTaskStart: (task) => logger.debug({ key: task.key }, 'task started'),
     onTaskEnd: (task, outcome) =>
       'error' in outcome
-        ? logger.debug({ key: task.key, durationMs: outcome.durationMs, err: outcome.error }, 'task failed')
+        ? logger.debug(
+            { key: task.key, durationMs: outcome.durationMs, err: outcome.error },
+            'task failed',
+          )
         : logger.debug({ key: task.key, durationMs: outcome.durationMs }, 'task finished'),
     onFinish: (summary) => logger.info(summary, 'run finished'),
   }

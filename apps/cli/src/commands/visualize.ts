@@ -13,13 +13,21 @@ export interface VisualizeCommandOptions {
   rankdir: RankDir
 }
 
-const FORMAT_OF_EXTENSION: Record<string, 'dot' | 'svg'> = { '.dot': 'dot', '.gv': 'dot', '.svg': 'svg' }
+const FORMAT_OF_EXTENSION: Record<string, 'dot' | 'svg'> = {
+  '.dot': 'dot',
+  '.gv': 'dot',
+  '.svg': 'svg',
+}
 
 /**
  * `taskgraph visualize <file>`: the workflow's graph as DOT on stdout, or written to
  * `-o` as DOT or SVG (by extension or `--format`). Nothing is computed.
  */
-export async function visualizeCommand(file: string, options: VisualizeCommandOptions, io: Io): Promise<void> {
+export async function visualizeCommand(
+  file: string,
+  options: VisualizeCommandOptions,
+  io: Io,
+): Promise<void> {
   const format = options.format ?? formatOf(options.output)
   const workflow = await loadWorkflow(file, io.cwd)
   let dot: string
@@ -45,7 +53,9 @@ function formatOf(output: string | undefined): 'dot' | 'svg' {
   if (output === undefined) return 'dot'
   const format = FORMAT_OF_EXTENSION[extname(output).toLowerCase()]
   if (format === undefined) {
-    throw new UsageError(`cannot tell the format of "${output}" from its extension; name it .dot or .svg, or pass --format`)
+    throw new UsageError(
+      `cannot tell the format of "${output}" from its extension; name it .dot or .svg, or pass --format`,
+    )
   }
   return format
 }
