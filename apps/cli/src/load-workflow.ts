@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process'
 import { stat } from 'node:fs/promises'
-import { register } from 'node:module'
 import { extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import {
@@ -13,6 +12,7 @@ import {
   isDelayedFunction,
 } from '@taskgraph/core'
 import { WorkflowError } from './cli-errors.js'
+import { prepareForWorkflow } from './workflow-loading.js'
 
 // ES modules only: taskgraph is an ES module package, which CommonJS (.cjs/.cts) cannot
 // require() on Node 20.
@@ -22,14 +22,13 @@ const TS_EXTENSIONS = new Set(['.ts', '.mts'])
 /** A loaded workflow: its file and the graph its default export stands for. */
 export interface Workflow {
   readonly path: string
+  /** The file's URL, as modules import it. */
+  readonly url: string
   /** The path as messages show it. */
   readonly shown: string
   /** The default export (or what the exported function returned): holds `Delayed` values. */
   readonly targets: unknown
 }
-
-let typeScriptEnabled = false
-let selfResolutionEnabled = false
 
 /**
  * Imports a workflow file and returns the graph its default export stands for: a
@@ -57,12 +56,12 @@ export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<W
       `workflow file ${shown} has extension "${extension}"; use a .ts, .mts, .js or .mjs module`,
     )
   }
-  enableSelfResolution()
-  if (TS_EXTENSIONS.has(extension)) await enableTypeScript()
+  const url = pathToFileURL(path).href
+  await prepareForWorkflow(url)
 
   let module: Record<string, unknown>
   try {
-    module = (await import(pathToFileURL(path).href)) as Record<string, unknown>
+    module = (await import(url)) as Record<string, unknown>
   } catch (error) {
     throw new WorkflowError(
       'ERR_WORKFLOW_LOAD',
@@ -101,7 +100,7 @@ export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<W
   if (!containsDelayed(value)) {
     throw new WorkflowError('ERR_WORKFLOW_BAD_EXPORT', `workflow ${shown}: ${badExport(value)}`)
   }
-  return { path, shown, targets: value }
+  return { path, url, shown, targets: value }
 }
 
 /**
@@ -158,17 +157,4 @@ function syntaxErrorLine(path: string): number | undefined {
   })
   const match = /^.*:(\d+)$/m.exec(check.stderr ?? '')
   return match === null ? undefined : Number(match[1])
-}
-
-async function enableTypeScript(): Promise<void> {
-  if (typeScriptEnabled) return
-  typeScriptEnabled = true
-  const { register: registerTsx } = await import('tsx/esm/api')
-  registerTsx()
-}
-
-function enableSelfResolution(): void {
-  if (selfResolutionEnabled) return
-  selfResolutionEnabled = true
-  register('./workflow-hooks.js', { parentURL: import.meta.url, data: { cliURL: import.meta.url } })
 }

@@ -29,12 +29,27 @@ export function createProgram(io: Io): Command {
     .argument('<file>', 'workflow module (.ts, .mts, .js, .mjs) whose default export is the graph')
     .addOption(
       new Option('-e, --executor <name>', 'where tasks run')
-        .choices(['inline', 'async'])
+        .choices(['inline', 'async', 'threads', 'processes'])
         .default('async'),
     )
     .option(
       '-c, --concurrency <n>',
       'most tasks in flight at once (async executor)',
+      positiveInteger,
+    )
+    .option(
+      '-w, --workers <n>',
+      'workers of the threads and processes executors (default: one per core)',
+      positiveInteger,
+    )
+    .option(
+      '--retries <n>',
+      'run a failed task again up to n times, unless it sets its own',
+      wholeNumber,
+    )
+    .option(
+      '--timeout <ms>',
+      'stop a task running longer than this, unless it sets its own',
       positiveInteger,
     )
     .option('--json', 'print only the result, as JSON, on stdout', false)
@@ -46,6 +61,29 @@ export function createProgram(io: Io): Command {
     .option('--progress', 'show progress on stderr even when it is not a terminal')
     .option('--no-progress', 'never show progress')
     .action(async (file: string, options: RunCommandOptions, command: Command) => {
+      if (
+        options.workers !== undefined &&
+        options.executor !== 'threads' &&
+        options.executor !== 'processes'
+      ) {
+        program.error("error: option '--workers' applies to the threads and processes executors", {
+          exitCode: 2,
+          code: 'taskgraph.usage',
+        })
+      }
+      if (
+        options.concurrency !== undefined &&
+        options.executor !== 'async' &&
+        options.executor !== 'inline'
+      ) {
+        program.error(
+          "error: option '--concurrency' applies to the async executor; pool executors take '--workers'",
+          {
+            exitCode: 2,
+            code: 'taskgraph.usage',
+          },
+        )
+      }
       if (
         options.executor === 'inline' &&
         options.concurrency !== undefined &&
@@ -84,6 +122,13 @@ export function createProgram(io: Io): Command {
     })
 
   return program
+}
+
+function wholeNumber(text: string): number {
+  const value = Number(text)
+  if (!Number.isInteger(value) || value < 0)
+    throw new InvalidArgumentError('expected a whole number, 0 or more.')
+  return value
 }
 
 function positiveInteger(text: string): number {

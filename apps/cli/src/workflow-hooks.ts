@@ -14,10 +14,18 @@ interface ResolveResult {
 }
 type NextResolve = (specifier: string, context: ResolveContext) => Promise<ResolveResult>
 
-let cliURL: string | undefined
+/** What `register` passes in: a module of the CLI to resolve from, and the workflow's URL. */
+export interface WorkflowHooksData {
+  readonly cliURL: string
+  readonly workflowURL: string
+}
 
-export function initialize(data: { cliURL: string }): void {
+let cliURL: string | undefined
+let workflowURL: string | undefined
+
+export function initialize(data: WorkflowHooksData): void {
   cliURL = data.cliURL
+  workflowURL = data.workflowURL
 }
 
 const OWN_PACKAGES = /^(taskgraph|@taskgraph\/(core|scheduler))(\/|$)/
@@ -40,10 +48,10 @@ export async function resolve(
     }
     return next(specifier, { ...context, parentURL: cliURL })
   }
-  // The workflow file itself (imported by the CLI) is an ES module whatever the "type" of
-  // its package: tsx would compile a .ts file outside a "type": "module" package to
-  // CommonJS, which Node then reloads untransformed, so it fails to load.
-  if (cliURL !== undefined && context.parentURL === cliURL && resolved.url.endsWith('.ts')) {
+  // The workflow file itself is an ES module whatever the "type" of its package: tsx
+  // would compile a .ts file outside a "type": "module" package to CommonJS, which Node
+  // then reloads untransformed, so it fails to load.
+  if (resolved.url === workflowURL && resolved.url.endsWith('.ts')) {
     return { ...resolved, format: 'module' }
   }
   return resolved

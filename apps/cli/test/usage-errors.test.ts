@@ -8,8 +8,8 @@ describe.concurrent('usage errors exit 2', () => {
     { case: 'an unknown option', args: ['run', 'sum.ts', '--bogus'], named: '--bogus' },
     {
       case: 'an unknown --executor',
-      args: ['run', 'sum.ts', '--executor', 'threads'],
-      named: 'threads',
+      args: ['run', 'sum.ts', '--executor', 'gpu'],
+      named: 'gpu',
     },
     {
       case: '--concurrency 0',

@@ -1,10 +1,12 @@
 import type { Delayed, DelayedTuple } from './delayed.js'
 import { describeValue, InvalidOptionError, NotCallableError } from './errors.js'
 import { makeTask, type TaskSpec } from './make-task.js'
+import { recordOrigin } from './origin.js'
+import { checkTaskOptions, TASK_OPTION_NAMES, type TaskOptions } from './task-options.js'
 import type { AnyFunction, LazyArgs } from './types.js'
 
-/** Options of `delayed(fn, options)`. */
-export interface DelayedOptions {
+/** Options of `delayed(fn, options)`: naming, keys, and how its tasks run. */
+export interface DelayedOptions extends TaskOptions {
   /**
    * The readable part of task keys and the task's label in graphs.
    * @default the function's name, or `'lambda'` for an anonymous function
@@ -55,7 +57,7 @@ export interface DelayedTupleFunction<F extends AnyFunction> {
 
 type TupleOf<R> = R extends readonly unknown[] ? R : unknown[]
 
-const OPTION_NAMES = new Set(['name', 'pure', 'nout', 'key'])
+const OPTION_NAMES = new Set(['name', 'pure', 'nout', 'key', ...TASK_OPTION_NAMES])
 const kDelayedFunction = Symbol('taskgraph.delayedFunction')
 
 /**
@@ -85,7 +87,9 @@ export function delayed(
   }
   if (isDelayedFunction(fn))
     return wrap(fn.fn, { ...fn.options, ...checkOptions('delayed', options) })
-  return wrap(fn, checkOptions('delayed', options))
+  const checked = checkOptions('delayed', options)
+  recordOrigin(fn)
+  return wrap(fn, checked)
 }
 
 /** Whether `value` is a function made by `delayed` (its calls record tasks). */
@@ -94,9 +98,11 @@ export function isDelayedFunction(value: unknown): value is DelayedFunction<AnyF
 }
 
 function wrap(fn: AnyFunction, options: CallOptions): DelayedFunction<AnyFunction> {
+  const { retries, retryDelay, timeout } = options
   const spec: TaskSpec = {
     name: options.name ?? (fn.name || 'lambda'),
     pure: options.pure ?? false,
+    options: { retries, retryDelay, timeout },
   }
   const key = options.key
   const nout = options.nout ?? -1
@@ -127,6 +133,7 @@ function checkOptions(caller: string, options: CallOptions): CallOptions {
       )
     }
   }
+  checkTaskOptions(caller, options)
   const { name, pure, nout, key } = options
   if (name !== undefined && (typeof name !== 'string' || name === '')) {
     throw new InvalidOptionError(

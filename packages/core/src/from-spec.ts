@@ -10,6 +10,7 @@ import {
 } from './errors.js'
 import { containsDelayed, isPlainObject } from './lazy-args.js'
 import { makeData, makeTask } from './make-task.js'
+import { recordOrigin } from './origin.js'
 import type { AnyFunction } from './types.js'
 
 /** A reference, inside a graph spec, to the result of the entry with `key`. */
@@ -46,6 +47,7 @@ export function task<F extends AnyFunction>(
       `task: expected a function as the first argument, got ${describeValue(fn)}. Write task(fn, ...args).`,
     )
   }
+  recordOrigin(fn)
   return new SpecTask(fn, args)
 }
 

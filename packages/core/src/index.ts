@@ -23,6 +23,15 @@ export {
 } from './to-graph.js'
 export { toDot, type DotOptions, type RankDir } from './to-dot.js'
 export { tokenize } from './tokenize.js'
+export { checkTaskOptions, type TaskOptions } from './task-options.js'
+export {
+  findFunction,
+  originOf,
+  recordOrigin,
+  recordedModules,
+  registerTaskModule,
+  type FunctionOrigin,
+} from './origin.js'
 export { registerScheduler, type ComputeOptions, type Scheduler } from './scheduler-registry.js'
 export {
   CycleError,

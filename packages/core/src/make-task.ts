@@ -2,6 +2,7 @@ import { Delayed, DelayedTuple, KeyKind } from './delayed.js'
 import { contentKey, uniqueKey } from './keys.js'
 import { recordArgs } from './lazy-args.js'
 import { identityToken, tokenize } from './tokenize.js'
+import type { TaskOptions } from './task-options.js'
 import type { AnyFunction } from './types.js'
 
 /** What every task of one delayed function shares. */
@@ -10,6 +11,13 @@ export interface TaskSpec {
   readonly name: string
   /** Keys derive from function identity and argument content. */
   readonly pure: boolean
+  /** Retries and time limit of the tasks. */
+  readonly options?: TaskOptions
+  /**
+   * The task only reads or rearranges its arguments (`get`, `at`, `gather`, `call`):
+   * executors run it where the data is rather than ship the data to a worker.
+   */
+  readonly cheap?: boolean
 }
 
 const NO_REFS: readonly Delayed[] = Object.freeze([])

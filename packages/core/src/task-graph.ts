@@ -1,7 +1,7 @@
-import type { Delayed } from './delayed.js'
-import { KeyKind } from './delayed.js'
+import { Delayed, KeyKind } from './delayed.js'
 import { KeyClashError } from './errors.js'
 import { recordArgs, resolveArgs } from './lazy-args.js'
+import type { TaskOptions } from './task-options.js'
 import { tokenize } from './tokenize.js'
 import type { AnyFunction } from './types.js'
 
@@ -83,6 +83,29 @@ export class TaskGraph {
     return this.nodes[i]!._value
   }
 
+  /** The retries and time limit set for task `i` (by `delayed(fn, options)`). */
+  options(i: number): TaskOptions {
+    return this.nodes[i]!._spec.options ?? NO_OPTIONS
+  }
+
+  /** Whether task `i` only reads or rearranges its arguments (`get`, `at`, `gather`, `call`). */
+  isCheap(i: number): boolean {
+    return this.nodes[i]!._spec.cheap === true
+  }
+
+  /**
+   * Where task `i`'s dependencies' results go in its argument list, when they all go in
+   * directly (not inside arrays or objects); otherwise `undefined`. A worker given the
+   * arguments with these places empty can fill them in itself.
+   */
+  holes(i: number): number[] | undefined {
+    const node = this.nodes[i]!
+    if (node._deep || node._args === undefined) return undefined
+    const holes: number[] = []
+    for (let a = 0; a < node._args.length; a++) if (node._args[a] instanceof Delayed) holes.push(a)
+    return holes
+  }
+
   /** The arguments of task `i`, given the results of the nodes it depends on. */
   args(i: number, results: ArrayLike<unknown>): unknown[] {
     const node = this.nodes[i]!
@@ -94,6 +117,8 @@ export class TaskGraph {
     return resolveArgs(this.targets, this.targetsDeep, results, this.outputs, 0)
   }
 }
+
+const NO_OPTIONS: TaskOptions = Object.freeze({})
 
 /** Iterative depth-first collection; recursion would overflow on long chains. */
 class Collector {

@@ -1,8 +1,9 @@
 import { TaskgraphError } from '@taskgraph/core'
 
 /**
- * A task threw or rejected. Names the task's key and function; the original error is
- * `cause`, with its stack. The task's dependents did not run.
+ * A task failed. Names the task's key and function; the original error is `cause`,
+ * with its stack. The task's dependents did not run. Subclasses tell how it failed
+ * when that was not an exception of its own.
  */
 export class TaskError extends TaskgraphError {
   constructor(
@@ -12,15 +13,85 @@ export class TaskError extends TaskgraphError {
     readonly functionName: string,
     cause: unknown,
     caller: string,
+    /** For subclasses: their code and what went wrong, after the task's name. */
+    how: { code: string; message: string } = { code: 'ERR_TASK_FAILED', message: `failed: ${causeText(cause)}` },
   ) {
-    super(
-      'ERR_TASK_FAILED',
-      `${caller}: task ${JSON.stringify(key)} (function ${functionName}) failed: ${causeText(cause)}`,
-      { cause },
-    )
+    super(how.code, `${caller}: task ${JSON.stringify(key)} (function ${functionName}) ${how.message}`, { cause })
   }
 }
 TaskError.prototype.name = 'TaskError'
+
+/**
+ * The worker running a task died (it called `process.exit`, threw from a timer, or its
+ * process was killed) on every attempt the task's `retries` allowed.
+ */
+export class WorkerLostError extends TaskError {
+  constructor(
+    key: string,
+    functionName: string,
+    cause: unknown,
+    caller: string,
+    /** How many times the task was tried. */
+    readonly attempts: number,
+  ) {
+    super(key, functionName, cause, caller, {
+      code: 'ERR_WORKER_LOST',
+      message:
+        `lost its worker ${attempts === 1 ? 'on its only attempt' : `on all ${attempts} attempts`} (${causeText(cause)}). ` +
+        'Other tasks carried on. If the loss is transient, allow retries with delayed(fn, { retries }) or --retries.',
+    })
+  }
+}
+WorkerLostError.prototype.name = 'WorkerLostError'
+
+/** A task ran longer than its `timeout` and was stopped. */
+export class TimeoutError extends TaskError {
+  constructor(
+    key: string,
+    functionName: string,
+    caller: string,
+    /** The time limit, in milliseconds. */
+    readonly timeoutMs: number,
+    stopped: boolean,
+  ) {
+    super(key, functionName, undefined, caller, {
+      code: 'ERR_TASK_TIMEOUT',
+      message:
+        `ran longer than its timeout of ${timeoutMs} ms and ` +
+        (stopped
+          ? 'was stopped by ending its worker. Raise the timeout if the task is just slow.'
+          : 'was abandoned (an in-process executor cannot stop a running function). Raise the timeout if the task is just slow.'),
+    })
+  }
+}
+TimeoutError.prototype.name = 'TimeoutError'
+
+/**
+ * A task's arguments or result cannot be copied between threads or processes: a
+ * function, a symbol, or an object whose class would be lost on the way.
+ */
+export class SerializationError extends TaskError {
+  constructor(
+    key: string,
+    functionName: string,
+    caller: string,
+    /** `'argument'` (on the way to a worker) or `'result'` (on the way back). */
+    readonly direction: 'argument' | 'result',
+    /** Where the value sits, e.g. `args[1].items[3]`. */
+    readonly path: string,
+    /** What the value is, e.g. `an instance of Counter`. */
+    readonly valueType: string,
+  ) {
+    super(key, functionName, undefined, caller, {
+      code: 'ERR_NOT_SERIALIZABLE',
+      message:
+        `cannot ${direction === 'argument' ? 'be sent to' : 'send its result back from'} a worker: ${path} is ${valueType}, ` +
+        'which does not survive a structured clone. Pass plain data (objects, arrays, Map, Set, Date, typed arrays, BigInt), ' +
+        "or run this task on the main thread with executor 'async'.",
+    })
+  }
+}
+SerializationError.prototype.name = 'SerializationError'
 
 /**
  * Several tasks failed in a run that finished every task it could (`failFast: false`).
@@ -35,9 +106,7 @@ export class AggregateTaskError extends TaskgraphError {
       'ERR_TASKS_FAILED',
       `${caller}: ${errors.length} task${errors.length === 1 ? '' : 's'} failed: ` +
         errors
-          .map(
-            (e) => `${JSON.stringify(e.key)} (function ${e.functionName}): ${causeText(e.cause)}`,
-          )
+          .map((e) => `${JSON.stringify(e.key)} (function ${e.functionName}): ${e.cause === undefined ? e.code : causeText(e.cause)}`)
           .join('; '),
       { cause: errors[0] },
     )
@@ -51,15 +120,14 @@ export class CancelledError extends TaskgraphError {
     super(
       'ERR_CANCELLED',
       `${caller}: the run was cancelled (${causeText(reason)}); tasks not yet finished were abandoned.`,
-      {
-        cause: reason,
-      },
+      { cause: reason },
     )
   }
 }
 CancelledError.prototype.name = 'CancelledError'
 
-function causeText(cause: unknown): string {
+/** A short description of a thrown value for messages. */
+export function causeText(cause: unknown): string {
   if (cause instanceof Error) return `${cause.name}: ${cause.message}`
   return typeof cause === 'string' ? cause : `thrown value ${String(cause)}`
 }

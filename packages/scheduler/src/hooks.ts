@@ -8,17 +8,29 @@ export interface TaskInfo {
 
 /** How a task ended, for `onTaskEnd`. */
 export interface TaskOutcome {
-  /** The error the task threw, if it failed. */
+  /**
+   * If the task failed for good: the `TaskError` the run reports for it (its `cause`
+   * is what the task threw).
+   */
   readonly error?: unknown
   /** Milliseconds from start to end. */
   readonly durationMs: number
+}
+
+/** A retry about to be made, for `onTaskRetry`. */
+export interface TaskRetry {
+  /** Why the last attempt failed. */
+  readonly error: unknown
+  /** Which retry this is: 1 for the first. */
+  readonly attempt: number
+  readonly delayMs: number
 }
 
 /** Counts at the end of a run, for `onFinish`. */
 export interface RunSummary {
   /** Tasks that finished. */
   readonly done: number
-  /** Tasks that threw. */
+  /** Tasks that failed for good (after their retries). */
   readonly failed: number
   /** Tasks not run because a dependency failed or the run stopped early. */
   readonly skipped: number
@@ -35,5 +47,7 @@ export interface ComputeHooks {
   onStart?(info: { readonly tasks: number; readonly executor: string }): void
   onTaskStart?(task: TaskInfo): void
   onTaskEnd?(task: TaskInfo, outcome: TaskOutcome): void
+  /** A failed task will run again after `delayMs` (attempt `attempt` of its retries). */
+  onTaskRetry?(task: TaskInfo, retry: TaskRetry): void
   onFinish?(summary: RunSummary): void
 }

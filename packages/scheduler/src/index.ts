@@ -2,9 +2,20 @@
 // registers the scheduler behind Delayed#compute and Delayed#persist.
 
 export { compute, persist } from './compute.js'
-export type { Executor, TaskCall } from './executor.js'
+export type { Executor, FusedStep, OwnedValue, TaskCall } from './executor.js'
+export { Discarded, NotSerializable, StepFailed, TimedOut, WorkerLost } from './executor-failures.js'
 export { InlineExecutor } from './inline-executor.js'
 export { AsyncExecutor, DEFAULT_ASYNC_CONCURRENCY } from './async-executor.js'
+export { ThreadExecutor } from './pool/thread-executor.js'
+export { ProcessExecutor } from './pool/process-executor.js'
+export type { PoolOptions } from './pool/pool-options.js'
 export type { ExecutorName, RunOptions } from './options.js'
-export type { ComputeHooks, RunSummary, TaskInfo, TaskOutcome } from './hooks.js'
-export { AggregateTaskError, CancelledError, TaskError } from './errors.js'
+export type { ComputeHooks, RunSummary, TaskInfo, TaskOutcome, TaskRetry } from './hooks.js'
+export {
+  AggregateTaskError,
+  CancelledError,
+  SerializationError,
+  TaskError,
+  TimeoutError,
+  WorkerLostError,
+} from './errors.js'

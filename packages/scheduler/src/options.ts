@@ -1,17 +1,30 @@
-import { InvalidOptionError, describeValue } from '@taskgraph/core'
+import {
+  InvalidOptionError,
+  checkTaskOptions,
+  describeValue,
+  type TaskOptions,
+} from '@taskgraph/core'
 import { AsyncExecutor, checkConcurrency } from './async-executor.js'
 import type { Executor } from './executor.js'
 import type { ComputeHooks } from './hooks.js'
 import { InlineExecutor } from './inline-executor.js'
+import { ProcessExecutor } from './pool/process-executor.js'
+import { ThreadExecutor } from './pool/thread-executor.js'
+import { checkWorkers } from './pool/pool-options.js'
 
 /** Names of the built-in executors. */
-export type ExecutorName = 'inline' | 'async'
+export type ExecutorName = 'inline' | 'async' | 'threads' | 'processes'
 
-/** Options of a run; what `compute(..., options)` and `Delayed#compute(options)` take. */
-export interface RunOptions {
+/**
+ * Options of a run; what `compute(..., options)` and `Delayed#compute(options)` take.
+ * `retries`, `retryDelay` and `timeout` apply to every task that does not set its own.
+ */
+export interface RunOptions extends TaskOptions {
   /**
    * Where tasks run: `'inline'` (one at a time, deterministic order), `'async'` (the
-   * event loop, up to `concurrency` at once), or an `Executor` instance you own.
+   * event loop, up to `concurrency` at once), `'threads'` (worker threads, in parallel),
+   * `'processes'` (child processes, in parallel and isolated), or an `Executor`
+   * instance you own.
    * @default 'async'
    */
   executor?: ExecutorName | Executor
@@ -20,6 +33,11 @@ export interface RunOptions {
    * @default 100
    */
   concurrency?: number
+  /**
+   * Workers of the `threads` and `processes` executors.
+   * @default os.availableParallelism()
+   */
+  workers?: number
   /**
    * Stop at the first failure: launch nothing new, wait for tasks in flight, reject with
    * its `TaskError`. With `false`, run every task whose dependencies succeeded and reject
@@ -42,9 +60,13 @@ declare module '@taskgraph/core' {
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   'executor',
   'concurrency',
+  'workers',
   'failFast',
   'signal',
   'hooks',
+  'retries',
+  'retryDelay',
+  'timeout',
 ])
 
 /** A checked run configuration; `ownsExecutor` says whether the run must close it. */
@@ -54,6 +76,8 @@ export interface RunConfig {
   readonly failFast: boolean
   readonly signal: AbortSignal | undefined
   readonly hooks: ComputeHooks | undefined
+  /** Task options for tasks that set none of their own. */
+  readonly taskDefaults: TaskOptions
 }
 
 export function resolveOptions(caller: string, options: RunOptions = {}): RunConfig {
@@ -69,7 +93,10 @@ export function resolveOptions(caller: string, options: RunOptions = {}): RunCon
       )
     }
   }
-  const { executor = 'async', concurrency, failFast = true, signal, hooks } = options
+  const { executor = 'async', concurrency, workers, failFast = true, signal, hooks } = options
+  const { retries, retryDelay, timeout } = options
+  checkTaskOptions(caller, options)
+  const taskDefaults: TaskOptions = { retries, retryDelay, timeout }
   if (typeof failFast !== 'boolean') {
     throw new InvalidOptionError(
       `${caller}: option "failFast" must be true or false, got ${describeValue(failFast)}.`,
@@ -85,40 +112,55 @@ export function resolveOptions(caller: string, options: RunOptions = {}): RunCon
       `${caller}: option "hooks" must be an object of callbacks, got ${describeValue(hooks)}.`,
     )
   }
+  const config = { failFast, signal, hooks, taskDefaults }
   if (typeof executor === 'object' && executor !== null) {
     if (typeof (executor as Partial<Executor>).run !== 'function') {
       throw new InvalidOptionError(
-        `${caller}: option "executor" is an object without a run() method; pass 'inline', 'async' or an Executor.`,
+        `${caller}: option "executor" is an object without a run() method; pass 'inline', 'async', 'threads', 'processes' or an Executor.`,
       )
     }
-    if (concurrency !== undefined) {
+    if (concurrency !== undefined || workers !== undefined) {
       throw new InvalidOptionError(
-        `${caller}: option "concurrency" applies to the built-in executors; set it on your Executor instance instead.`,
+        `${caller}: options "concurrency" and "workers" apply to the built-in executors; set them on your Executor instance instead.`,
       )
     }
-    return { executor, ownsExecutor: false, failFast, signal, hooks }
+    return { executor, ownsExecutor: false, ...config }
+  }
+  if (workers !== undefined && executor !== 'threads' && executor !== 'processes') {
+    throw new InvalidOptionError(
+      `${caller}: option "workers" applies to the 'threads' and 'processes' executors, not ${describeValue(executor)}.`,
+    )
+  }
+  if (concurrency !== undefined && executor !== 'async' && !(executor === 'inline' && concurrency === 1)) {
+    throw new InvalidOptionError(
+      executor === 'inline'
+        ? `${caller}: the inline executor runs one task at a time; drop "concurrency" or use executor 'async'.`
+        : `${caller}: option "concurrency" applies to the async executor; pool executors take "workers".`,
+    )
   }
   switch (executor) {
     case 'inline':
-      if (concurrency !== undefined && concurrency !== 1) {
-        throw new InvalidOptionError(
-          `${caller}: the inline executor runs one task at a time; drop "concurrency" or use executor 'async'.`,
-        )
-      }
-      return { executor: new InlineExecutor(), ownsExecutor: true, failFast, signal, hooks }
+      return { executor: new InlineExecutor(), ownsExecutor: true, ...config }
     case 'async':
       return {
         executor: new AsyncExecutor(
           concurrency === undefined ? {} : { concurrency: checkConcurrency(caller, concurrency) },
         ),
         ownsExecutor: true,
-        failFast,
-        signal,
-        hooks,
+        ...config,
       }
+    case 'threads':
+    case 'processes': {
+      const poolOptions = workers === undefined ? {} : { workers: checkWorkers(caller, workers) }
+      return {
+        executor: executor === 'threads' ? new ThreadExecutor(poolOptions) : new ProcessExecutor(poolOptions),
+        ownsExecutor: true,
+        ...config,
+      }
+    }
     default:
       throw new InvalidOptionError(
-        `${caller}: unknown executor ${describeValue(executor)}. Use 'inline' or 'async', or pass an Executor instance.`,
+        `${caller}: unknown executor ${describeValue(executor)}. Use 'inline', 'async', 'threads' or 'processes', or pass an Executor instance.`,
       )
   }
 }

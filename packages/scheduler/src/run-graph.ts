@@ -1,6 +1,9 @@
-import type { TaskGraph } from '@taskgraph/core'
-import { AggregateTaskError, CancelledError, TaskError } from './errors.js'
-import type { TaskCall } from './executor.js'
+import type { TaskGraph, TaskOptions } from '@taskgraph/core'
+import { toTaskError } from './classify-failure.js'
+import { AggregateTaskError, CancelledError, type TaskError } from './errors.js'
+import type { FusedStep, OwnedValue, TaskCall } from './executor.js'
+import { Discarded, NotSerializable, StepFailed, TimedOut } from './executor-failures.js'
+import { planChains } from './fuse-chains.js'
 import type { TaskInfo } from './hooks.js'
 import type { RunConfig } from './options.js'
 import { ReadyQueue } from './ready-queue.js'
@@ -14,7 +17,7 @@ const CLOCK_EVERY = 256
  * Runs every node of `graph` on `config.executor` and resolves with the graph's
  * assembled targets. Ready tasks run smallest index first (the graph's chain-finishing
  * order); a result is dropped as soon as every task that needs it has finished, unless
- * it is an output.
+ * it is an output. Failed tasks are retried as their options allow.
  */
 export function runGraph(graph: TaskGraph, config: RunConfig, caller: string): Promise<unknown[]> {
   return new GraphRun(graph, config, caller).start()
@@ -26,11 +29,21 @@ class GraphRun {
   private readonly waiting: Int32Array
   /** Unfinished dependents of each node (+1 for outputs); its result is dropped at 0. */
   private readonly holders: Int32Array
+  private readonly isOutput: Uint8Array
   private readonly dependentStart: Int32Array
   private readonly dependentNodes: Int32Array
+  /** For remote executors: the task fused after each node (-1: none), and those fused in. */
+  private readonly chainNext: Int32Array | undefined
+  private readonly fusedIn: Uint8Array | undefined
+  /** Attempts made so far, for retries. */
+  private readonly attempts: Uint16Array
+  /** Bumped when a task's current attempt is abandoned (timed out): late results are ignored. */
+  private readonly tokens: Uint32Array
   private readonly queue: ReadyQueue
   private readonly failures: TaskError[] = []
   private readonly taskCount: number
+  private readonly mergedOptions = new Map<TaskOptions, TaskOptions>()
+  private readonly timers = new Set<NodeJS.Timeout>()
   private running = 0
   private tasksDone = 0
   private stopping = false
@@ -54,6 +67,9 @@ class GraphRun {
     this.results = new Array<unknown>(size)
     this.waiting = new Int32Array(size)
     this.holders = new Int32Array(size)
+    this.isOutput = new Uint8Array(size)
+    this.attempts = new Uint16Array(size)
+    this.tokens = new Uint32Array(size)
     // Dependents are the dependency rows turned around (counting sort by dependency).
     const dependentStart = new Int32Array(size + 1)
     for (let e = 0; e < depNodes.length; e++) dependentStart[depNodes[e]! + 1]!++
@@ -63,16 +79,31 @@ class GraphRun {
     let tasks = 0
     for (let i = 0; i < size; i++) {
       this.waiting[i] = depStart[i + 1]! - depStart[i]!
-      for (let e = depStart[i]!; e < depStart[i + 1]!; e++)
-        dependentNodes[fill[depNodes[e]!]!++] = i
+      for (let e = depStart[i]!; e < depStart[i + 1]!; e++) dependentNodes[fill[depNodes[e]!]!++] = i
       if (graph.fn(i) !== undefined) tasks++
     }
     for (let i = 0; i < size; i++) this.holders[i] = dependentStart[i + 1]! - dependentStart[i]!
-    for (const output of graph.outputs) this.holders[output]!++
+    for (const output of graph.outputs) {
+      if (this.isOutput[output] === 0) this.holders[output]!++
+      this.isOutput[output] = 1
+    }
     this.dependentStart = dependentStart
     this.dependentNodes = dependentNodes
     this.taskCount = tasks
     this.queue = new ReadyQueue(size)
+    const executor = config.executor
+    if (executor.remote === true) {
+      const chains = planChains(
+        graph,
+        dependentStart,
+        dependentNodes,
+        this.isOutput,
+        (i) => this.optionsOf(i),
+        (fn) => executor.canFuse?.(fn) ?? true,
+      )
+      this.chainNext = chains.next
+      this.fusedIn = chains.fusedIn
+    }
   }
 
   start(): Promise<unknown[]> {
@@ -124,35 +155,93 @@ class GraphRun {
       this.complete(i, graph.value(i), undefined, 0)
       return
     }
+    const members = this.chainOf(i)
     const hooks = this.config.hooks
-    const info: TaskInfo | undefined = hooks && { key: graph.key(i), name: graph.name(i) }
-    if (info) hooks?.onTaskStart?.(info)
-    const startedAt = info ? performance.now() : 0
+    const infos: TaskInfo[] | undefined = hooks && members.map((m) => ({ key: graph.key(m), name: graph.name(m) }))
+    if (infos) for (const info of infos) hooks?.onTaskStart?.(info)
+    const startedAt = infos ? performance.now() : 0
+    const options = this.optionsOf(i)
     let out: unknown
     try {
-      const call: TaskCall = {
-        key: graph.key(i),
-        name: graph.name(i),
-        fn,
-        args: graph.args(i, this.results),
-      }
-      out = this.config.executor.run(call)
+      out = this.config.executor.run(this.callOf(i, fn, options, members))
     } catch (error) {
-      this.fail(i, error, info, startedAt)
+      this.failed(members, error, infos, startedAt)
       return
     }
-    if (isThenable(out)) {
-      this.running++
-      out.then(
-        (value) => this.settle(() => this.complete(i, value, info, startedAt)),
-        (error: unknown) => this.settle(() => this.fail(i, error, info, startedAt)),
-      )
-    } else {
-      this.complete(i, out, info, startedAt)
+    if (!isThenable(out)) {
+      this.succeeded(members, out, infos, startedAt)
+      return
     }
+    this.running++
+    const token = this.tokens[i]!
+    const current = (): boolean => !this.settled && this.tokens[i] === token
+    let timer: NodeJS.Timeout | undefined
+    if (options.timeout !== undefined && this.config.executor.enforcesTimeouts !== true) {
+      // This executor cannot stop a task: stop waiting for it and drop its result.
+      timer = this.startTimer(options.timeout, () => {
+        if (!current()) return
+        this.tokens[i]!++
+        this.settle(() => this.failed(members, new TimedOut(options.timeout!, false), infos, startedAt))
+      })
+    }
+    out.then(
+      (value) => {
+        if (!current()) return
+        this.clearTimer(timer)
+        this.settle(() => this.succeeded(members, value, infos, startedAt))
+      },
+      (error: unknown) => {
+        if (!current()) return
+        this.clearTimer(timer)
+        this.settle(() => this.failed(members, error, infos, startedAt))
+      },
+    )
   }
 
-  /** Records the end of an asynchronous task and carries on. */
+  /** The nodes a call runs: `i`, then any tasks fused after it. */
+  private chainOf(i: number): number[] {
+    const members = [i]
+    const next = this.chainNext
+    if (next !== undefined) for (let m = next[i]!; m !== -1; m = next[m]!) members.push(m)
+    return members
+  }
+
+  private callOf(i: number, fn: TaskCall['fn'], options: TaskOptions, members: number[]): TaskCall {
+    const graph = this.graph
+    const call: {
+      -readonly [K in keyof TaskCall]: TaskCall[K]
+    } = {
+      key: graph.key(i),
+      name: graph.name(i),
+      fn,
+      args: graph.args(i, this.results),
+      options,
+      cheap: graph.isCheap(i),
+    }
+    if (this.config.executor.remote !== true) return call
+    if (members.length > 1) {
+      call.steps = members.slice(1).map(
+        (m): FusedStep => ({
+          key: graph.key(m),
+          name: graph.name(m),
+          fn: graph.fn(m)!,
+          args: graph.args(m, this.results),
+          holes: graph.holes(m)!,
+        }),
+      )
+    }
+    const owned: OwnedValue[] = []
+    for (let e = graph.depStart[i]!; e < graph.depStart[i + 1]!; e++) {
+      const dependency = graph.depNodes[e]!
+      if (this.holders[dependency] === 1 && this.isOutput[dependency] === 0) {
+        owned.push({ key: graph.key(dependency), value: this.results[dependency] })
+      }
+    }
+    if (owned.length > 0) call.owned = owned
+    return call
+  }
+
+  /** Records the end of an asynchronous call and carries on. */
   private settle(record: () => void): void {
     if (this.settled) return
     this.running--
@@ -162,8 +251,27 @@ class GraphRun {
     })
   }
 
+  private succeeded(members: number[], value: unknown, infos: TaskInfo[] | undefined, startedAt: number): void {
+    const last = members.length - 1
+    // Intermediate results of a fused chain stayed in the worker: nobody else reads them.
+    for (let m = 0; m < last; m++) this.complete(members[m]!, undefined, infos?.[m], startedAt)
+    this.complete(members[last]!, value, infos?.[last], startedAt)
+  }
+
+  private failed(members: number[], error: unknown, infos: TaskInfo[] | undefined, startedAt: number): void {
+    if (error instanceof Discarded) return
+    let step = 0
+    let reason = error
+    if (error instanceof StepFailed) {
+      step = error.step
+      reason = error.reason
+    }
+    for (let m = 0; m < step; m++) this.complete(members[m]!, undefined, infos?.[m], startedAt)
+    this.fail(members[step]!, reason, infos?.[step], startedAt)
+  }
+
   private complete(i: number, value: unknown, info: TaskInfo | undefined, startedAt: number): void {
-    const { results, holders, waiting, queue, dependentStart, dependentNodes } = this
+    const { results, holders, waiting, queue, dependentStart, dependentNodes, fusedIn } = this
     const { depStart, depNodes } = this.graph
     results[i] = value
     if (this.graph.fn(i) !== undefined) this.tasksDone++
@@ -174,15 +282,68 @@ class GraphRun {
     }
     for (let e = dependentStart[i]!; e < dependentStart[i + 1]!; e++) {
       const dependent = dependentNodes[e]!
-      if (--waiting[dependent]! === 0) queue.push(dependent)
+      // A task fused after this one already ran in the same call.
+      if (--waiting[dependent]! === 0 && fusedIn?.[dependent] !== 1) queue.push(dependent)
     }
   }
 
   private fail(i: number, error: unknown, info: TaskInfo | undefined, startedAt: number): void {
-    this.failures.push(new TaskError(this.graph.key(i), this.graph.name(i), error, this.caller))
-    if (this.config.failFast) this.stopping = true
-    if (info)
-      this.config.hooks?.onTaskEnd?.(info, { error, durationMs: performance.now() - startedAt })
+    const graph = this.graph
+    const { retries = 0, retryDelay = 0 } = this.optionsOf(i)
+    const attempt = this.attempts[i]!
+    if (attempt < retries && !this.stopping && !(error instanceof NotSerializable)) {
+      this.attempts[i] = attempt + 1
+      const delayMs = retryDelay * 2 ** attempt
+      if (info) this.config.hooks?.onTaskRetry?.(info, { error, attempt: attempt + 1, delayMs })
+      // The retry counts as running, so the run cannot end while it waits.
+      this.running++
+      this.startTimer(delayMs, () => {
+        this.running--
+        this.guard(() => {
+          if (!this.stopping) this.queue.push(i)
+          this.pump()
+        })
+      })
+      return
+    }
+    const failure = toTaskError(graph.key(i), graph.name(i), error, this.caller, attempt + 1)
+    this.failures.push(failure)
+    if (this.config.failFast && !this.stopping) {
+      this.stopping = true
+      // Calls the executor accepted but has not started are dropped, not waited for.
+      this.config.executor.discardPending?.()
+    }
+    if (info) this.config.hooks?.onTaskEnd?.(info, { error: failure, durationMs: performance.now() - startedAt })
+  }
+
+  private optionsOf(i: number): TaskOptions {
+    const own = this.graph.options(i)
+    let merged = this.mergedOptions.get(own)
+    if (merged === undefined) {
+      const defaults = this.config.taskDefaults
+      merged = {
+        retries: own.retries ?? defaults.retries,
+        retryDelay: own.retryDelay ?? defaults.retryDelay,
+        timeout: own.timeout ?? defaults.timeout,
+      }
+      this.mergedOptions.set(own, merged)
+    }
+    return merged
+  }
+
+  private startTimer(ms: number, action: () => void): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer)
+      action()
+    }, ms)
+    this.timers.add(timer)
+    return timer
+  }
+
+  private clearTimer(timer: NodeJS.Timeout | undefined): void {
+    if (timer === undefined) return
+    clearTimeout(timer)
+    this.timers.delete(timer)
   }
 
   /** Runs our own bookkeeping; an exception there (a throwing hook) fails the run. */
@@ -192,6 +353,7 @@ class GraphRun {
     } catch (error) {
       this.fatal ??= { error }
       this.stopping = true
+      this.config.executor.discardPending?.()
       if (this.running === 0) this.finish()
     }
   }
@@ -199,7 +361,7 @@ class GraphRun {
   private finish(): void {
     if (this.settled) return
     this.settled = true
-    this.config.signal?.removeEventListener('abort', this.onAbort)
+    this.cleanUp()
     try {
       this.config.hooks?.onFinish?.(this.summary())
     } catch (error) {
@@ -208,9 +370,7 @@ class GraphRun {
     if (this.fatal) this.reject(this.fatal.error)
     else if (this.failures.length > 0) {
       this.reject(
-        this.config.failFast
-          ? this.failures[0]
-          : new AggregateTaskError(this.failures, this.caller),
+        this.config.failFast ? this.failures[0] : new AggregateTaskError(this.failures, this.caller),
       )
     } else this.resolve(this.graph.assemble(this.results))
   }
@@ -219,7 +379,8 @@ class GraphRun {
     if (this.settled) return
     this.settled = true
     this.stopping = true
-    this.config.signal?.removeEventListener('abort', this.onAbort)
+    this.cleanUp()
+    this.config.executor.discardPending?.()
     try {
       this.config.hooks?.onFinish?.(this.summary())
     } catch {
@@ -227,6 +388,12 @@ class GraphRun {
       // the AbortSignal's listener as an uncaught exception.
     }
     this.reject(new CancelledError(this.caller, this.config.signal?.reason))
+  }
+
+  private cleanUp(): void {
+    this.config.signal?.removeEventListener('abort', this.onAbort)
+    for (const timer of this.timers) clearTimeout(timer)
+    this.timers.clear()
   }
 
   private summary() {

@@ -1,6 +1,6 @@
 import { KeyClashError, delayed, gather, literal } from '@taskgraph/core'
 import { describe, expect, test } from 'vitest'
-import { compute } from '../src/index.js'
+import { compute } from '@taskgraph/scheduler'
 import { EXECUTORS } from './executors.js'
 import { nextTurn } from './helpers.js'
 

@@ -1,6 +1,6 @@
 import { TaskgraphError, delayed, gather } from '@taskgraph/core'
 import { afterEach, describe, expect, test } from 'vitest'
-import { CancelledError, compute } from '../src/index.js'
+import { CancelledError, compute } from '@taskgraph/scheduler'
 import { EXECUTORS } from './executors.js'
 import { deferred, never, nextTurn, rejection } from './helpers.js'
 

@@ -1,8 +1,8 @@
 import { delayed, gather, literal } from '@taskgraph/core'
 import type { Delayed } from '@taskgraph/core'
 import { describe, expectTypeOf, test } from 'vitest'
-import { compute, persist } from '../src/index.js'
-import type { ComputeHooks, RunOptions, RunSummary, TaskInfo } from '../src/index.js'
+import { compute, persist } from '@taskgraph/scheduler'
+import type { ComputeHooks, RunOptions, RunSummary, TaskInfo } from '@taskgraph/scheduler'
 
 const count = delayed((text: string) => text.length)('abc')
 const name = literal('ann')

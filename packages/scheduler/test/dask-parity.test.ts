@@ -1,6 +1,6 @@
 import { delayed, gather, literal, toGraph } from '@taskgraph/core'
 import { describe, expect, test } from 'vitest'
-import { compute, persist } from '../src/index.js'
+import { compute, persist } from '@taskgraph/scheduler'
 import { EXECUTORS } from './executors.js'
 
 function divmod(a: number, b: number): [number, number] {

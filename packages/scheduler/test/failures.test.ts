@@ -1,6 +1,6 @@
 import { TaskgraphError, delayed, gather } from '@taskgraph/core'
 import { describe, expect, test } from 'vitest'
-import { AggregateTaskError, TaskError } from '../src/index.js'
+import { AggregateTaskError, TaskError } from '@taskgraph/scheduler'
 import { EXECUTORS } from './executors.js'
 import { deferred, nextTurn, rejection } from './helpers.js'
 
@@ -77,7 +77,9 @@ describe.each(EXECUTORS)('on the %s executor', (executor) => {
     expect(error).toBeInstanceOf(AggregateTaskError)
     expect(error).toMatchObject({ code: 'ERR_TASKS_FAILED' })
     const { errors } = error as AggregateTaskError
-    expect(errors.map((e) => [e.key, e.functionName, (e.cause as Error).message])).toEqual([
+    // In the order they failed, which only the inline executor fixes: compare by key.
+    const byKey = [...errors].sort((a, b) => a.key.localeCompare(b.key))
+    expect(byKey.map((e) => [e.key, e.functionName, (e.cause as Error).message])).toEqual([
       ['first-bad', 'first-bad', 'first-bad'],
       ['second-bad', 'second-bad', 'second-bad'],
     ])

@@ -1,9 +1,15 @@
 import { delayed, literal } from '@taskgraph/core'
 import { describe, expect, test } from 'vitest'
-import { AggregateTaskError, TaskError, compute } from '../src/index.js'
-import type { ComputeHooks, RunOptions } from '../src/index.js'
+import { AggregateTaskError, TaskError, compute } from '@taskgraph/scheduler'
+import type { ComputeHooks, RunOptions } from '@taskgraph/scheduler'
 import { EXECUTORS } from './executors.js'
 import { rejection } from './helpers.js'
+
+/** A failure as onTaskEnd reports it: the run's TaskError, holding what the task threw. */
+function describeFailure(error: unknown): string {
+  const failure = error as TaskError
+  return `${failure.name} ${failure.code}, cause ${(failure.cause as Error).message}`
+}
 
 /** Hooks that log each call as a line, leaving out times (which vary from run to run). */
 function recorder() {
@@ -13,7 +19,7 @@ function recorder() {
     onTaskStart: ({ key, name }) => events.push(`task start: ${key} (${name})`),
     onTaskEnd: ({ key }, { error }) =>
       events.push(
-        `task end: ${key}${error === undefined ? '' : ` failed with ${(error as Error).message}`}`,
+        `task end: ${key}${error === undefined ? '' : ` failed: ${describeFailure(error)}`}`,
       ),
     onFinish: ({ done, failed, skipped }) =>
       events.push(`finish: ${done} done, ${failed} failed, ${skipped} skipped`),
@@ -71,7 +77,7 @@ describe('hooks', () => {
         "task start: x (load)",
         "task end: x",
         "task start: bad (explode)",
-        "task end: bad failed with explode",
+        "task end: bad failed: TaskError ERR_TASK_FAILED, cause explode",
         "task start: z (inc)",
         "task end: z",
         "finish: 2 done, 1 failed, 1 skipped",

@@ -6,8 +6,8 @@ import {
   InlineExecutor,
   compute,
   persist,
-} from '../src/index.js'
-import type { Executor, RunOptions, TaskCall } from '../src/index.js'
+} from '@taskgraph/scheduler'
+import type { Executor, RunOptions, TaskCall } from '@taskgraph/scheduler'
 import { nextTurn } from './helpers.js'
 
 const one = delayed(function one() {

@@ -1,6 +1,6 @@
 import { delayed, gather } from '@taskgraph/core'
 import { describe, expect, test } from 'vitest'
-import { compute } from '../src/index.js'
+import { compute } from '@taskgraph/scheduler'
 
 /** A step that logs its name to `order` when it runs. */
 function stepper(order: string[]) {

@@ -1,9 +1,19 @@
-import { delayed, literal } from '@taskgraph/core'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { threadId } from 'node:worker_threads'
+import { literal } from '@taskgraph/core'
 import type { Delayed } from '@taskgraph/core'
 import fc from 'fast-check'
-import { describe, expect, test } from 'vitest'
-import { compute } from '../src/index.js'
-import { EXECUTORS } from './executors.js'
+import { afterAll, describe, expect, test } from 'vitest'
+import { compute } from '@taskgraph/scheduler'
+import { EXECUTORS, shared } from './executors.js'
+import { combine, tasks } from './fixtures/dag-tasks.mjs'
+
+const logs = mkdtempSync(join(tmpdir(), 'taskgraph-dags-'))
+afterAll(() => rmSync(logs, { recursive: true, force: true }))
+let nextLog = 0
+const here = `${process.pid}:${threadId}`
 
 /**
  * Random DAGs, computed on each executor, must equal a direct evaluation. Nodes are data
@@ -84,19 +94,6 @@ function shapeArgs<T>(shape: Shape, items: readonly T[]): unknown[] {
   }
 }
 
-/** The numbers in `value`, depth first, in array and key order. */
-function leaves(value: unknown): number[] {
-  if (typeof value === 'number') return [value]
-  if (Array.isArray(value)) return value.flatMap(leaves)
-  if (typeof value === 'object' && value !== null) return Object.values(value).flatMap(leaves)
-  return []
-}
-
-/** The task function: order-sensitive, so a misplaced argument changes the result. */
-function combine(seed: number, ...inputs: unknown[]): number {
-  return leaves(inputs).reduce((acc, n, k) => (acc * 31 + (k + 1) * n) % 1_000_003, seed + 7)
-}
-
 /** Direct evaluation of node `i`. */
 function reference(dag: Dag, i: number, memo: Map<number, number>): number {
   const known = memo.get(i)
@@ -147,35 +144,29 @@ function expectedCalls(dag: Dag): number {
   return needed.size
 }
 
-/** Records the DAG as Delayed values; copies of a node spec are recorded again. */
+/**
+ * Records the DAG as Delayed values; copies of a node spec are recorded again. Task
+ * functions come from a fixture module (workers import it) and log each call to a file.
+ */
 function build(dag: Dag) {
-  let calls = 0
-  const counted = (seed: number, ...inputs: unknown[]): number => {
-    calls++
-    return combine(seed, ...inputs)
-  }
-  const countedAsync = async (seed: number, ...inputs: unknown[]): Promise<number> => {
-    await Promise.resolve()
-    return counted(seed, ...inputs)
-  }
-  const functions = {
-    sync: { pure: delayed(counted, { pure: true }), impure: delayed(counted) },
-    async: { pure: delayed(countedAsync, { pure: true }), impure: delayed(countedAsync) },
-  }
+  const log = join(logs, `calls-${nextLog++}.log`)
+  writeFileSync(log, '')
   const made: Delayed<number>[] = []
   for (const node of dag.nodes) {
     if (node.kind === 'literal') {
       made.push(literal(node.value, { pure: node.pure }))
     } else {
-      const fn = functions[node.isAsync ? 'async' : 'sync'][node.pure ? 'pure' : 'impure']
+      const fn = tasks[node.isAsync ? 'async' : 'sync'][node.pure ? 'pure' : 'impure']
       const args = shapeArgs(
         node.shape,
         node.deps.map((dep) => made[dep]!),
       )
-      made.push((fn as (...args: unknown[]) => Delayed<number>)(node.seed, ...args))
+      made.push((fn as (...args: unknown[]) => Delayed<number>)(log, node.seed, ...args))
     }
   }
-  return { targets: dag.outputs.map((i) => made[i]!), calls: () => calls }
+  /** Where each call ran, as `pid:threadId`. */
+  const calls = (): string[] => readFileSync(log, 'utf8').split('\n').slice(0, -1)
+  return { targets: dag.outputs.map((i) => made[i]!), calls }
 }
 
 describe.each(EXECUTORS)('random DAGs on the %s executor', (executor) => {
@@ -183,10 +174,15 @@ describe.each(EXECUTORS)('random DAGs on the %s executor', (executor) => {
     await fc.assert(
       fc.asyncProperty(dagArbitrary, async (dag) => {
         const { targets, calls } = build(dag)
-        const results = await compute(...targets, { executor })
+        const results = await compute(...targets, { executor: shared(executor) })
         const memo = new Map<number, number>()
         expect(results).toEqual(dag.outputs.map((i) => reference(dag, i, memo)))
-        expect(calls()).toBe(expectedCalls(dag))
+        const ran = calls()
+        expect(ran).toHaveLength(expectedCalls(dag))
+        // Pool executors run every call in a worker: none on this thread.
+        if (executor === 'threads' || executor === 'processes') {
+          expect(ran.filter((where) => where === here)).toEqual([])
+        }
       }),
       { numRuns: 250 },
     )

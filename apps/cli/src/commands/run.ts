@@ -1,14 +1,26 @@
-import { compute, type ComputeHooks, type ExecutorName } from '@taskgraph/scheduler'
+import { registerTaskModule } from '@taskgraph/core'
+import {
+  ProcessExecutor,
+  ThreadExecutor,
+  compute,
+  type ComputeHooks,
+  type Executor,
+  type ExecutorName,
+} from '@taskgraph/scheduler'
 import type { Logger } from 'pino'
 import { formatResult } from '../format-result.js'
 import { inWorkflow, loadWorkflow } from '../load-workflow.js'
 import { ProgressDisplay } from '../progress.js'
 import type { Io } from '../io.js'
+import { workerPreloadFor } from '../workflow-loading.js'
 
 /** Options of `taskgraph run`, as parsed from the command line. */
 export interface RunCommandOptions {
   executor: ExecutorName
   concurrency?: number
+  workers?: number
+  retries?: number
+  timeout?: number
   json: boolean
   keepGoing: boolean
   /** `true`/`false` from --progress/--no-progress; otherwise only on a terminal. */
@@ -35,6 +47,8 @@ export async function runCommand(
 ): Promise<void> {
   const workflow = await loadWorkflow(file, io.cwd)
   logger.debug({ path: workflow.path }, 'workflow loaded')
+  // Workers find task functions among the workflow's exports too.
+  registerTaskModule(workflow.url)
 
   const controller = new AbortController()
   const stop = (signal: NodeJS.Signals): void => controller.abort(new StopSignal(signal))
@@ -44,10 +58,13 @@ export async function runCommand(
   const showProgress = !options.json && (options.progress ?? io.stderr.isTTY === true)
   const progress = showProgress ? new ProgressDisplay(io.stderr) : undefined
   const hooks = combineHooks(progress?.hooks, logHooks(logger))
+  const executor = executorFor(options, workflow.url)
   try {
     const [result] = await compute(workflow.targets, {
-      executor: options.executor,
+      executor,
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      ...(options.retries === undefined ? {} : { retries: options.retries }),
+      ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
       failFast: !options.keepGoing,
       signal: controller.signal,
       ...(hooks === undefined ? {} : { hooks }),
@@ -57,9 +74,26 @@ export async function runCommand(
     io.stdout.write(formatResult(result, { json: options.json, color: io.stdout.isTTY === true }))
   } finally {
     progress?.stop()
+    // Ends every worker (within about a second, killing any that hang) before exiting.
+    if (typeof executor === 'object') await executor.close?.()
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
   }
+}
+
+/**
+ * Pool executors get a preload module, so each worker loads the workflow (TypeScript
+ * included) as this process did; in-process executors are passed by name.
+ */
+function executorFor(options: RunCommandOptions, workflowURL: string): ExecutorName | Executor {
+  if (options.executor !== 'threads' && options.executor !== 'processes') return options.executor
+  const poolOptions = {
+    preload: [workerPreloadFor(workflowURL)],
+    ...(options.workers === undefined ? {} : { workers: options.workers }),
+  }
+  return options.executor === 'threads'
+    ? new ThreadExecutor(poolOptions)
+    : new ProcessExecutor(poolOptions)
 }
 
 function logHooks(logger: Logger): ComputeHooks | undefined {

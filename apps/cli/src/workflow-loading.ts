@@ -1,0 +1,28 @@
+import { register } from 'node:module'
+import type { WorkflowHooksData } from './workflow-hooks.js'
+
+let registered = false
+
+/**
+ * Prepares this thread to import a workflow: resolution hooks (taskgraph's own packages
+ * resolve even outside a project; the workflow loads as an ES module) and, for
+ * TypeScript, tsx. Runs once per thread: on the main thread before the workflow is
+ * imported, and in each pool worker through `worker-preload.ts`.
+ */
+export async function prepareForWorkflow(workflowURL: string): Promise<void> {
+  if (registered) return
+  registered = true
+  const data: WorkflowHooksData = { cliURL: import.meta.url, workflowURL }
+  register('./workflow-hooks.js', { parentURL: import.meta.url, data })
+  if (/\.m?ts$/.test(new URL(workflowURL).pathname)) {
+    const { register: registerTsx } = await import('tsx/esm/api')
+    registerTsx()
+  }
+}
+
+/** The module pool workers import first, so they can import `workflowURL` as this thread does. */
+export function workerPreloadFor(workflowURL: string): string {
+  const url = new URL('./worker-preload.js', import.meta.url)
+  url.searchParams.set('workflow', workflowURL)
+  return url.href
+}

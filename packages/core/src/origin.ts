@@ -1,0 +1,128 @@
+import { pathToFileURL } from 'node:url'
+import type { AnyFunction } from './types.js'
+
+/**
+ * Where a task function can be found again by a worker: importing the module at `url`
+ * re-runs its top-level code, which makes the function again. Among the functions that
+ * module's evaluation gave `delayed`, it is the `occurrence`-th with this name.
+ *
+ * Functions are matched by name and order, not by source text: module runners (vitest's,
+ * coverage tools) rewrite a module's code on one side and not the other.
+ */
+export interface FunctionOrigin {
+  /** URL of the module whose evaluation made the function. */
+  readonly url: string
+  readonly name: string
+  readonly occurrence: number
+}
+
+interface Recorded {
+  readonly fn: AnyFunction
+  readonly name: string
+}
+
+/** `null`: the function was first seen outside any module's evaluation. */
+const origins = new WeakMap<AnyFunction, FunctionOrigin | null>()
+/** Functions each module's evaluation recorded, in the order it recorded them. */
+const byModule = new Map<string, Recorded[]>()
+
+/**
+ * Records where `fn` comes from, if a module is being evaluated: called by `delayed`
+ * and the other calls that take task functions. Only the first sighting of a function
+ * counts, so wrapping one function in a loop costs one stack capture.
+ */
+export function recordOrigin(fn: AnyFunction): void {
+  if (origins.has(fn)) return
+  const url = evaluatingModule()
+  if (url === undefined) {
+    origins.set(fn, null)
+    return
+  }
+  const name = fn.name
+  let recorded = byModule.get(url)
+  if (recorded === undefined) byModule.set(url, (recorded = []))
+  let occurrence = 0
+  for (const other of recorded) if (other.name === name) occurrence++
+  recorded.push({ fn, name })
+  origins.set(fn, { url, name, occurrence })
+}
+
+/** Where `fn` was made during a module's evaluation, if it was. */
+export function originOf(fn: AnyFunction): FunctionOrigin | undefined {
+  return origins.get(fn) ?? undefined
+}
+
+/** URLs of the modules whose evaluation recorded task functions (or that were registered). */
+export function recordedModules(): string[] {
+  return [...byModule.keys()]
+}
+
+/**
+ * Names a module whose exports may hold task functions, though its top-level code made
+ * none with `delayed` (e.g. a workflow that wraps its functions inside its default
+ * export): pool executors then find exported functions there.
+ */
+export function registerTaskModule(url: string): void {
+  if (!byModule.has(url)) byModule.set(url, [])
+}
+
+/**
+ * The function `origin` describes, after its module has been imported here; `undefined`
+ * when this module's evaluation made no such function (it was made later, elsewhere).
+ */
+export function findFunction(origin: FunctionOrigin): AnyFunction | undefined {
+  let occurrence = 0
+  for (const recorded of byModule.get(origin.url) ?? []) {
+    if (recorded.name !== origin.name) continue
+    if (occurrence++ === origin.occurrence) return recorded.fn
+  }
+  return undefined
+}
+
+type CallSite = NodeJS.CallSite & {
+  getEnclosingLineNumber?(): number | null
+  getEnclosingColumnNumber?(): number | null
+}
+
+/**
+ * The URL of the module whose top-level code is running, if any. V8 reports the body of
+ * a module as a nameless frame whose enclosing code starts at line 1, column 1; a
+ * function called later (from a timer, a promise, the default export) has none below it.
+ * This reads raw V8 call sites, which Node 20 provides.
+ */
+function evaluatingModule(): string | undefined {
+  // Saved to be put back as it was, not called: this is not a method call.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  const { prepareStackTrace, stackTraceLimit } = Error
+  const holder: { stack?: unknown } = {}
+  let sites: unknown
+  try {
+    Error.stackTraceLimit = 64
+    Error.prepareStackTrace = (_error, callSites) => callSites
+    Error.captureStackTrace(holder, evaluatingModule)
+    // The stack is formatted when first read: read it while our formatter is installed.
+    sites = holder.stack
+  } finally {
+    Error.prepareStackTrace = prepareStackTrace
+    Error.stackTraceLimit = stackTraceLimit
+  }
+  if (!Array.isArray(sites)) return undefined
+  for (const site of sites as CallSite[]) {
+    // Module runners that wrap a module's code in a function (vitest's) report no column.
+    const column = site.getEnclosingColumnNumber?.()
+    if (
+      site.getFunctionName() === null &&
+      site.getEnclosingLineNumber?.() === 1 &&
+      (column === 1 || column === null)
+    ) {
+      const file = site.getFileName()
+      if (file === undefined || file === null || file.startsWith('node:')) continue
+      return file.startsWith('file:')
+        ? file
+        : file.startsWith('/')
+          ? pathToFileURL(file).href
+          : undefined
+    }
+  }
+  return undefined
+}

@@ -1,0 +1,43 @@
+import type { AnyFunction, TaskGraph, TaskOptions } from '@taskgraph/core'
+
+/** Linear chains to run as one call: `next[i]` follows `i` (-1: none); `fusedIn[j]` marks followers. */
+export interface Chains {
+  readonly next: Int32Array
+  readonly fusedIn: Uint8Array
+}
+
+/**
+ * Finds linear chains of tasks for a remote executor: task `j` is fused after task `i`
+ * when `j` needs nothing but `i`'s result (passed directly as arguments) and nothing but
+ * `j` needs `i`'s result. The chain then runs in one worker and its intermediate results
+ * never come back to the main thread. Tasks with retries or a timeout are not fused, so
+ * each keeps its own attempts and time limit; cheap tasks run where the data is instead,
+ * and tasks the executor would run on the calling thread stay apart.
+ */
+export function planChains(
+  graph: TaskGraph,
+  dependentStart: Int32Array,
+  dependentNodes: Int32Array,
+  isOutput: Uint8Array,
+  optionsOf: (i: number) => TaskOptions,
+  canFuse: (fn: AnyFunction) => boolean,
+): Chains {
+  const size = graph.size
+  const next = new Int32Array(size).fill(-1)
+  const fusedIn = new Uint8Array(size)
+  const fusable = (i: number): boolean => {
+    const fn = graph.fn(i)
+    if (fn === undefined || graph.isCheap(i) || !canFuse(fn)) return false
+    const { retries, timeout } = optionsOf(i)
+    return (retries ?? 0) === 0 && timeout === undefined
+  }
+  for (let i = 0; i < size; i++) {
+    if (isOutput[i] === 1 || dependentStart[i + 1]! - dependentStart[i]! !== 1 || !fusable(i)) continue
+    const j = dependentNodes[dependentStart[i]!]!
+    if (graph.depStart[j + 1]! - graph.depStart[j]! !== 1 || !fusable(j)) continue
+    if (graph.holes(j) === undefined) continue
+    next[i] = j
+    fusedIn[j] = 1
+  }
+  return { next, fusedIn }
+}

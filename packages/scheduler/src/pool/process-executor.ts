@@ -1,0 +1,11 @@
+import { PoolExecutor } from './pool-executor.js'
+
+/**
+ * Runs tasks in parallel in child processes: slower to start and to exchange data with
+ * than threads, but a task that crashes its process (a native addon, `process.abort`)
+ * cannot take the run down with it.
+ */
+export class ProcessExecutor extends PoolExecutor {
+  readonly name = 'processes'
+  protected readonly runtime = 'child_process'
+}
