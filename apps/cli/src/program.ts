@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module'
+import { MAX_WORKERS } from '@taskgraph/scheduler'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { runCommand, type RunCommandOptions } from './commands/run.js'
 import { visualizeCommand, type VisualizeCommandOptions } from './commands/visualize.js'
@@ -40,7 +41,7 @@ export function createProgram(io: Io): Command {
     .option(
       '-w, --workers <n>',
       'workers of the threads and processes executors (default: one per core)',
-      positiveInteger,
+      workerCount,
     )
     .option(
       '--retries <n>',
@@ -122,6 +123,12 @@ export function createProgram(io: Io): Command {
     })
 
   return program
+}
+
+function workerCount(text: string): number {
+  const value = positiveInteger(text)
+  if (value > MAX_WORKERS) throw new InvalidArgumentError(`expected at most ${MAX_WORKERS} workers.`)
+  return value
 }
 
 function wholeNumber(text: string): number {

@@ -1,5 +1,4 @@
-import { DirectedGraph } from 'graphology'
-import { hasCycle, topologicalSort } from 'graphology-dag'
+import type { DirectedGraph } from 'graphology'
 import { KeyKind, type Delayed } from './delayed.js'
 import {
   CycleError,
@@ -10,6 +9,7 @@ import {
 } from './errors.js'
 import { containsDelayed, isPlainObject } from './lazy-args.js'
 import { makeData, makeTask } from './make-task.js'
+import { dagAlgorithms, directedGraph } from './graphology-lazy.js'
 import { recordOrigin } from './origin.js'
 import type { AnyFunction } from './types.js'
 
@@ -70,6 +70,8 @@ export function fromSpec<const S extends Record<string, unknown>>(spec: S): Spec
       `fromSpec: expected an object of entries { key: task(...) | value }, got ${describeValue(spec)}.`,
     )
   }
+  const DirectedGraph = directedGraph()
+  const { hasCycle, topologicalSort } = dagAlgorithms()
   const graph = new DirectedGraph()
   for (const key of Object.keys(spec)) graph.addNode(key)
   for (const [key, entry] of Object.entries(spec)) {

@@ -1,4 +1,5 @@
-import { DirectedGraph } from 'graphology'
+import type { DirectedGraph } from 'graphology'
+import { directedGraph } from './graphology-lazy.js'
 import { TaskGraph } from './task-graph.js'
 
 /** Attributes of a node of the graph returned by `toGraph`. */
@@ -33,6 +34,7 @@ export function toGraph(...targets: unknown[]): TaskGraphology {
 
 /** @internal */
 export function toGraphology(graph: TaskGraph): TaskGraphology {
+  const DirectedGraph = directedGraph()
   const out: TaskGraphology = new DirectedGraph({ allowSelfLoops: false })
   for (let i = 0; i < graph.size; i++) {
     out.addNode(graph.key(i), {

@@ -2,11 +2,26 @@ import { SerializationError, TaskError, TimeoutError, WorkerLostError } from './
 import { NotSerializable, TimedOut, WorkerLost } from './executor-failures.js'
 
 /** The `TaskError` reporting how task `key` failed, from what its executor rejected with. */
-export function toTaskError(key: string, functionName: string, failure: unknown, caller: string, attempts: number): TaskError {
-  if (failure instanceof WorkerLost) return new WorkerLostError(key, functionName, failure, caller, attempts)
-  if (failure instanceof TimedOut) return new TimeoutError(key, functionName, caller, failure.timeoutMs, failure.stopped)
+export function toTaskError(
+  key: string,
+  functionName: string,
+  failure: unknown,
+  caller: string,
+  attempts: number,
+): TaskError {
+  if (failure instanceof WorkerLost)
+    return new WorkerLostError(key, functionName, failure, caller, attempts)
+  if (failure instanceof TimedOut)
+    return new TimeoutError(key, functionName, caller, failure.timeoutMs, failure.stopped)
   if (failure instanceof NotSerializable) {
-    return new SerializationError(key, functionName, caller, failure.direction, failure.path, failure.valueType)
+    return new SerializationError(
+      key,
+      functionName,
+      caller,
+      failure.direction,
+      failure.path,
+      failure.valueType,
+    )
   }
   return new TaskError(key, functionName, failure, caller)
 }

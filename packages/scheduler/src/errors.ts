@@ -14,9 +14,16 @@ export class TaskError extends TaskgraphError {
     cause: unknown,
     caller: string,
     /** For subclasses: their code and what went wrong, after the task's name. */
-    how: { code: string; message: string } = { code: 'ERR_TASK_FAILED', message: `failed: ${causeText(cause)}` },
+    how: { code: string; message: string } = {
+      code: 'ERR_TASK_FAILED',
+      message: `failed: ${causeText(cause)}`,
+    },
   ) {
-    super(how.code, `${caller}: task ${JSON.stringify(key)} (function ${functionName}) ${how.message}`, { cause })
+    super(
+      how.code,
+      `${caller}: task ${JSON.stringify(key)} (function ${functionName}) ${how.message}`,
+      { cause },
+    )
   }
 }
 TaskError.prototype.name = 'TaskError'
@@ -106,7 +113,10 @@ export class AggregateTaskError extends TaskgraphError {
       'ERR_TASKS_FAILED',
       `${caller}: ${errors.length} task${errors.length === 1 ? '' : 's'} failed: ` +
         errors
-          .map((e) => `${JSON.stringify(e.key)} (function ${e.functionName}): ${e.cause === undefined ? e.code : causeText(e.cause)}`)
+          .map(
+            (e) =>
+              `${JSON.stringify(e.key)} (function ${e.functionName}): ${e.cause === undefined ? e.code : causeText(e.cause)}`,
+          )
           .join('; '),
       { cause: errors[0] },
     )

@@ -32,7 +32,8 @@ export function planChains(
     return (retries ?? 0) === 0 && timeout === undefined
   }
   for (let i = 0; i < size; i++) {
-    if (isOutput[i] === 1 || dependentStart[i + 1]! - dependentStart[i]! !== 1 || !fusable(i)) continue
+    if (isOutput[i] === 1 || dependentStart[i + 1]! - dependentStart[i]! !== 1 || !fusable(i))
+      continue
     const j = dependentNodes[dependentStart[i]!]!
     if (graph.depStart[j + 1]! - graph.depStart[j]! !== 1 || !fusable(j)) continue
     if (graph.holes(j) === undefined) continue

@@ -3,12 +3,18 @@
 
 export { compute, persist } from './compute.js'
 export type { Executor, FusedStep, OwnedValue, TaskCall } from './executor.js'
-export { Discarded, NotSerializable, StepFailed, TimedOut, WorkerLost } from './executor-failures.js'
+export {
+  Discarded,
+  NotSerializable,
+  StepFailed,
+  TimedOut,
+  WorkerLost,
+} from './executor-failures.js'
 export { InlineExecutor } from './inline-executor.js'
 export { AsyncExecutor, DEFAULT_ASYNC_CONCURRENCY } from './async-executor.js'
 export { ThreadExecutor } from './pool/thread-executor.js'
 export { ProcessExecutor } from './pool/process-executor.js'
-export type { PoolOptions } from './pool/pool-options.js'
+export { MAX_WORKERS, type PoolOptions } from './pool/pool-options.js'
 export type { ExecutorName, RunOptions } from './options.js'
 export type { ComputeHooks, RunSummary, TaskInfo, TaskOutcome, TaskRetry } from './hooks.js'
 export {

@@ -131,7 +131,11 @@ export function resolveOptions(caller: string, options: RunOptions = {}): RunCon
       `${caller}: option "workers" applies to the 'threads' and 'processes' executors, not ${describeValue(executor)}.`,
     )
   }
-  if (concurrency !== undefined && executor !== 'async' && !(executor === 'inline' && concurrency === 1)) {
+  if (
+    concurrency !== undefined &&
+    executor !== 'async' &&
+    !(executor === 'inline' && concurrency === 1)
+  ) {
     throw new InvalidOptionError(
       executor === 'inline'
         ? `${caller}: the inline executor runs one task at a time; drop "concurrency" or use executor 'async'.`
@@ -153,7 +157,10 @@ export function resolveOptions(caller: string, options: RunOptions = {}): RunCon
     case 'processes': {
       const poolOptions = workers === undefined ? {} : { workers: checkWorkers(caller, workers) }
       return {
-        executor: executor === 'threads' ? new ThreadExecutor(poolOptions) : new ProcessExecutor(poolOptions),
+        executor:
+          executor === 'threads'
+            ? new ThreadExecutor(poolOptions)
+            : new ProcessExecutor(poolOptions),
         ownsExecutor: true,
         ...config,
       }

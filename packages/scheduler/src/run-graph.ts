@@ -79,7 +79,8 @@ class GraphRun {
     let tasks = 0
     for (let i = 0; i < size; i++) {
       this.waiting[i] = depStart[i + 1]! - depStart[i]!
-      for (let e = depStart[i]!; e < depStart[i + 1]!; e++) dependentNodes[fill[depNodes[e]!]!++] = i
+      for (let e = depStart[i]!; e < depStart[i + 1]!; e++)
+        dependentNodes[fill[depNodes[e]!]!++] = i
       if (graph.fn(i) !== undefined) tasks++
     }
     for (let i = 0; i < size; i++) this.holders[i] = dependentStart[i + 1]! - dependentStart[i]!
@@ -157,7 +158,8 @@ class GraphRun {
     }
     const members = this.chainOf(i)
     const hooks = this.config.hooks
-    const infos: TaskInfo[] | undefined = hooks && members.map((m) => ({ key: graph.key(m), name: graph.name(m) }))
+    const infos: TaskInfo[] | undefined =
+      hooks && members.map((m) => ({ key: graph.key(m), name: graph.name(m) }))
     if (infos) for (const info of infos) hooks?.onTaskStart?.(info)
     const startedAt = infos ? performance.now() : 0
     const options = this.optionsOf(i)
@@ -181,7 +183,9 @@ class GraphRun {
       timer = this.startTimer(options.timeout, () => {
         if (!current()) return
         this.tokens[i]!++
-        this.settle(() => this.failed(members, new TimedOut(options.timeout!, false), infos, startedAt))
+        this.settle(() =>
+          this.failed(members, new TimedOut(options.timeout!, false), infos, startedAt),
+        )
       })
     }
     out.then(
@@ -220,15 +224,13 @@ class GraphRun {
     }
     if (this.config.executor.remote !== true) return call
     if (members.length > 1) {
-      call.steps = members.slice(1).map(
-        (m): FusedStep => ({
-          key: graph.key(m),
-          name: graph.name(m),
-          fn: graph.fn(m)!,
-          args: graph.args(m, this.results),
-          holes: graph.holes(m)!,
-        }),
-      )
+      call.steps = members.slice(1).map((m): FusedStep => ({
+        key: graph.key(m),
+        name: graph.name(m),
+        fn: graph.fn(m)!,
+        args: graph.args(m, this.results),
+        holes: graph.holes(m)!,
+      }))
     }
     const owned: OwnedValue[] = []
     for (let e = graph.depStart[i]!; e < graph.depStart[i + 1]!; e++) {
@@ -251,14 +253,24 @@ class GraphRun {
     })
   }
 
-  private succeeded(members: number[], value: unknown, infos: TaskInfo[] | undefined, startedAt: number): void {
+  private succeeded(
+    members: number[],
+    value: unknown,
+    infos: TaskInfo[] | undefined,
+    startedAt: number,
+  ): void {
     const last = members.length - 1
     // Intermediate results of a fused chain stayed in the worker: nobody else reads them.
     for (let m = 0; m < last; m++) this.complete(members[m]!, undefined, infos?.[m], startedAt)
     this.complete(members[last]!, value, infos?.[last], startedAt)
   }
 
-  private failed(members: number[], error: unknown, infos: TaskInfo[] | undefined, startedAt: number): void {
+  private failed(
+    members: number[],
+    error: unknown,
+    infos: TaskInfo[] | undefined,
+    startedAt: number,
+  ): void {
     if (error instanceof Discarded) return
     let step = 0
     let reason = error
@@ -313,7 +325,11 @@ class GraphRun {
       // Calls the executor accepted but has not started are dropped, not waited for.
       this.config.executor.discardPending?.()
     }
-    if (info) this.config.hooks?.onTaskEnd?.(info, { error: failure, durationMs: performance.now() - startedAt })
+    if (info)
+      this.config.hooks?.onTaskEnd?.(info, {
+        error: failure,
+        durationMs: performance.now() - startedAt,
+      })
   }
 
   private optionsOf(i: number): TaskOptions {
@@ -370,7 +386,9 @@ class GraphRun {
     if (this.fatal) this.reject(this.fatal.error)
     else if (this.failures.length > 0) {
       this.reject(
-        this.config.failFast ? this.failures[0] : new AggregateTaskError(this.failures, this.caller),
+        this.config.failFast
+          ? this.failures[0]
+          : new AggregateTaskError(this.failures, this.caller),
       )
     } else this.resolve(this.graph.assemble(this.results))
   }

@@ -12,12 +12,19 @@ export interface CloneProblem {
  * class instances into plain objects (their methods and private state lost); taskgraph
  * reports both rather than hand a task something other than what was computed.
  */
-export function findCloneProblem(value: unknown, path: string): CloneProblem | undefined {
-  return new CloneChecker().check(value, path)
+export function findCloneProblem(
+  value: unknown,
+  path: string,
+  sharedMemory = true,
+): CloneProblem | undefined {
+  return new CloneChecker(sharedMemory).check(value, path)
 }
 
 class CloneChecker {
   private readonly seen = new Set<object>()
+
+  /** `sharedMemory`: the other side is a thread of this process, which can share memory. */
+  constructor(private readonly sharedMemory: boolean) {}
 
   check(value: unknown, path: string): CloneProblem | undefined {
     switch (typeof value) {
@@ -37,7 +44,8 @@ class CloneChecker {
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i]
-        if (typeof item !== 'object' && typeof item !== 'function' && typeof item !== 'symbol') continue
+        if (typeof item !== 'object' && typeof item !== 'function' && typeof item !== 'symbol')
+          continue
         const problem = this.check(item, `${path}[${i}]`)
         if (problem) return problem
       }
@@ -53,7 +61,8 @@ class CloneChecker {
     }
     if (value instanceof Map) {
       for (const [key, item] of value as Map<unknown, unknown>) {
-        const problem = this.check(key, `${path}.keys()`) ?? this.check(item, `${path}.get(${String(key)})`)
+        const problem =
+          this.check(key, `${path}.keys()`) ?? this.check(item, `${path}.get(${String(key)})`)
         if (problem) return problem
       }
       return undefined
@@ -64,6 +73,15 @@ class CloneChecker {
         if (problem) return problem
       }
       return undefined
+    }
+    const shared =
+      value instanceof SharedArrayBuffer ||
+      (ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer)
+    if (shared && !this.sharedMemory) {
+      return {
+        path,
+        type: 'shared memory (a SharedArrayBuffer), which another process cannot share',
+      }
     }
     if (isCloneableAsIs(value)) return undefined
     return { path, type: describeValue(value) }

@@ -2,7 +2,13 @@ import { pathToFileURL } from 'node:url'
 import type { AnyFunction } from '@taskgraph/core'
 import Tinypool from 'tinypool'
 import type { Executor, TaskCall } from '../executor.js'
-import { Discarded, NotSerializable, StepFailed, TimedOut, WorkerLost } from '../executor-failures.js'
+import {
+  Discarded,
+  NotSerializable,
+  StepFailed,
+  TimedOut,
+  WorkerLost,
+} from '../executor-failures.js'
 import { findBuffers } from './buffers.js'
 import { findCloneProblem } from './clone-check.js'
 import { FunctionLocator, refKey, type FunctionRef } from './function-ref.js'
@@ -68,8 +74,13 @@ export abstract class PoolExecutor implements Executor {
   private readonly seenOnMain = new WeakSet<ArrayBuffer>()
 
   constructor(options: PoolOptions = {}) {
-    this.workers = options.workers === undefined ? defaultWorkers() : checkWorkers(`new ${new.target.name}`, options.workers)
-    this.preload = (options.preload ?? []).map((entry) => (entry.includes('://') ? entry : pathToFileURL(entry).href))
+    this.workers =
+      options.workers === undefined
+        ? defaultWorkers()
+        : checkWorkers(`new ${new.target.name}`, options.workers)
+    this.preload = (options.preload ?? []).map((entry) =>
+      entry.includes('://') ? entry : pathToFileURL(entry).href,
+    )
     this.concurrency = this.workers * CALLS_PER_WORKER
   }
 
@@ -126,7 +137,8 @@ export abstract class PoolExecutor implements Executor {
   }
 
   private async locateAll(call: TaskCall): Promise<void> {
-    for (const fn of [call.fn, ...(call.steps ?? []).map((step) => step.fn)]) await this.locator.locate(fn)
+    for (const fn of [call.fn, ...(call.steps ?? []).map((step) => step.fn)])
+      await this.locator.locate(fn)
   }
 
   /**
@@ -187,7 +199,11 @@ export abstract class PoolExecutor implements Executor {
       if (this.queueHead < this.queue.length && !this.closed) this.start()
       return
     }
-    while (this.queueHead < this.queue.length && this.batchesInFlight < this.workers * 2 && !this.closed) {
+    while (
+      this.queueHead < this.queue.length &&
+      this.batchesInFlight < this.workers * 2 &&
+      !this.closed
+    ) {
       this.dispatch(this.takeBatch())
     }
     if (this.queueHead === this.queue.length && this.queueHead > 0) {
@@ -228,9 +244,12 @@ export abstract class PoolExecutor implements Executor {
     const sent: Pending[] = []
     const transfer = new Set<ArrayBuffer>()
     for (const pending of batch) {
-      const problem = findCloneProblem(pending.call.args, 'args') ??
+      const sharedMemory = this.runtime === 'worker_threads'
+      const problem =
+        findCloneProblem(pending.call.args, 'args', sharedMemory) ??
         (pending.call.steps ?? []).reduce<ReturnType<typeof findCloneProblem>>(
-          (found, step, i) => found ?? findCloneProblem(step.args, `args of step ${i + 1}`),
+          (found, step, i) =>
+            found ?? findCloneProblem(step.args, `args of step ${i + 1}`, sharedMemory),
           undefined,
         )
       if (problem !== undefined) {
@@ -247,7 +266,10 @@ export abstract class PoolExecutor implements Executor {
     const signal = timeout === undefined ? undefined : AbortSignal.timeout(timeout)
     this.batchesInFlight++
     const pool = this.poolFor()
-    const running = pool.run(request, { transferList: [...transfer], ...(signal === undefined ? {} : { signal }) })
+    const running = pool.run(request, {
+      transferList: [...transfer],
+      ...(signal === undefined ? {} : { signal }),
+    })
     this.watchThreads(pool)
     running
       .then(
@@ -268,7 +290,8 @@ export abstract class PoolExecutor implements Executor {
   private collectMovable(call: TaskCall, transfer: Set<ArrayBuffer>): void {
     for (const owned of call.owned ?? []) {
       for (const buffer of findBuffers(owned.value)) {
-        if (this.producedBy.get(buffer) === owned.key && !this.seenOnMain.has(buffer)) transfer.add(buffer)
+        if (this.producedBy.get(buffer) === owned.key && !this.seenOnMain.has(buffer))
+          transfer.add(buffer)
       }
     }
   }
@@ -317,7 +340,12 @@ export abstract class PoolExecutor implements Executor {
     pending.reject(step === 0 ? reason : new StepFailed(step, reason))
   }
 
-  private lost(sent: Pending[], error: unknown, timeout: number | undefined, signal: AbortSignal | undefined): void {
+  private lost(
+    sent: Pending[],
+    error: unknown,
+    timeout: number | undefined,
+    signal: AbortSignal | undefined,
+  ): void {
     if (this.closed) {
       for (const pending of sent) pending.reject(new Discarded())
       return
@@ -333,7 +361,12 @@ export abstract class PoolExecutor implements Executor {
       return
     }
     const detail = error instanceof Error ? error.message : String(error)
-    sent[0]!.reject(new WorkerLost(`the ${this.runtime === 'worker_threads' ? 'worker thread' : 'worker process'} died: ${detail}`, { cause: error }))
+    sent[0]!.reject(
+      new WorkerLost(
+        `the ${this.runtime === 'worker_threads' ? 'worker thread' : 'worker process'} died: ${detail}`,
+        { cause: error },
+      ),
+    )
   }
 
   /**
@@ -353,11 +386,18 @@ export abstract class PoolExecutor implements Executor {
       // Child processes exchange messages with V8's serializer, as threads do: BigInt,
       // Map, Date and typed arrays survive, where JSON would fail or flatten them.
       serialization: 'advanced',
+      // Tinypool gives child processes an empty environment unless told otherwise;
+      // tasks expect this process's (PATH, HOME, NODE_OPTIONS, their own settings).
+      env: process.env as Record<string, string>,
     })
     // Errors of idle workers (tinypool replaces them) must not crash the process.
     pool.on('error', () => {})
     this.pool = pool
-    const warmUp: BatchRequest = { preload: this.preload, calls: [], modules: this.locator.modulesToWarm() }
+    const warmUp: BatchRequest = {
+      preload: this.preload,
+      calls: [],
+      modules: this.locator.modulesToWarm(),
+    }
     const warmUps = Array.from({ length: this.workers }, () => pool.run(warmUp))
     this.watchThreads(pool)
     this.starting = Promise.all(warmUps).then(

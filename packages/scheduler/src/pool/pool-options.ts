@@ -15,11 +15,19 @@ export interface PoolOptions {
   preload?: readonly string[]
 }
 
-/** Validates a `workers` option: a whole number, 1 or more. */
+/**
+ * Most workers a pool may have. Each is a thread or a process with its own heap: far
+ * more than there are cores only costs memory, and a typo (100000) would exhaust it.
+ */
+export const MAX_WORKERS = 256
+
+/** Validates a `workers` option: a whole number from 1 to `MAX_WORKERS`. */
 export function checkWorkers(caller: string, workers: unknown): number {
-  if (Number.isInteger(workers) && (workers as number) >= 1) return workers as number
+  if (Number.isInteger(workers) && (workers as number) >= 1 && (workers as number) <= MAX_WORKERS) {
+    return workers as number
+  }
   throw new InvalidOptionError(
-    `${caller}: option "workers" must be a whole number of workers, 1 or more, got ${describeValue(workers)}.`,
+    `${caller}: option "workers" must be a whole number of workers from 1 to ${MAX_WORKERS} (this machine has ${availableParallelism()} cores), got ${describeValue(workers)}.`,
   )
 }
 

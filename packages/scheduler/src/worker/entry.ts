@@ -26,7 +26,9 @@ export default async function runBatch(request: BatchRequest): Promise<unknown> 
   } catch (error) {
     const detail = `the worker could not import its preload modules: ${error instanceof Error ? error.message : String(error)}`
     const failure = { kind: 'unreachable', detail } as const
-    return { outcomes: request.calls.map(() => ({ ok: false, step: 0, failure, blockingMs: 0 })) } satisfies BatchResponse
+    return {
+      outcomes: request.calls.map(() => ({ ok: false, step: 0, failure, blockingMs: 0 })),
+    } satisfies BatchResponse
   }
   if (request.modules !== undefined) {
     // Warm-up: load what the calls will need; a module that fails shows up when a call needs it.
@@ -73,7 +75,8 @@ async function runCall(call: WireCall): Promise<WireOutcome> {
       for (const hole of next.holes) args[hole] = value
       value = await invoke(fns[step]!, args, (ms) => (blockingMs += ms))
     }
-    const problem = findCloneProblem(value, 'the result')
+    // A child process cannot share memory with its parent.
+    const problem = findCloneProblem(value, 'the result', !isMainThread)
     if (problem !== undefined) {
       return { ok: false, step, failure: { kind: 'not-serializable', ...problem }, blockingMs }
     }

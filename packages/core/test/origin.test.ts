@@ -1,0 +1,47 @@
+import { pathToFileURL } from 'node:url'
+import { describe, expect, test } from 'vitest'
+import {
+  delayed,
+  findFunction,
+  originOf,
+  recordedModules,
+  registerTaskModule,
+} from '../src/index.js'
+import { adders, inc } from './fixtures/made-at-load.js'
+
+const fixtureURL = pathToFileURL(
+  new URL('./fixtures/made-at-load.ts', import.meta.url).pathname,
+).href
+
+describe('function origins', () => {
+  test('a function wrapped by a module’s top-level code records that module, its name and order', () => {
+    expect(originOf(inc)).toEqual({ url: fixtureURL, name: 'inc', occurrence: 0 })
+    expect(adders.map((adder) => originOf(adder.fn))).toEqual([
+      { url: fixtureURL, name: 'add', occurrence: 0 },
+      { url: fixtureURL, name: 'add', occurrence: 1 },
+    ])
+    expect(recordedModules()).toContain(fixtureURL)
+  })
+
+  test('findFunction gives back the function an origin names', () => {
+    const [first, second] = adders
+    expect(findFunction(originOf(first!.fn)!)).toBe(first!.fn)
+    expect(findFunction(originOf(second!.fn)!)).toBe(second!.fn)
+    expect(findFunction({ url: fixtureURL, name: 'add', occurrence: 2 })).toBeUndefined()
+    expect(findFunction({ url: 'file:///nowhere.mjs', name: 'inc', occurrence: 0 })).toBeUndefined()
+  })
+
+  test('a function wrapped later, outside any module’s evaluation, has no origin', () => {
+    const local = delayed(function made(x: number) {
+      return x
+    })
+    expect(originOf(local.fn)).toBeUndefined()
+  })
+
+  test('registerTaskModule adds a module without task functions of its own', () => {
+    const url = 'file:///workflows/registered.mjs'
+    expect(recordedModules()).not.toContain(url)
+    registerTaskModule(url)
+    expect(recordedModules()).toContain(url)
+  })
+})

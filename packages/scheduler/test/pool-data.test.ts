@@ -1,0 +1,118 @@
+import { gather } from '@taskgraph/core'
+import { SerializationError, compute } from '@taskgraph/scheduler'
+import { afterAll, describe, expect, test } from 'vitest'
+import {
+  Counter,
+  fillShared,
+  lastArrayBytes,
+  makeArray,
+  makesCounter,
+  makesFunction,
+  same,
+  total,
+  typeTag,
+} from './fixtures/pool-tasks.mjs'
+import { rejection } from './helpers.js'
+import { makePool, POOLS } from './pools.js'
+
+describe.each(POOLS)('data on the %s executor', (name) => {
+  const pool = makePool(name)
+  afterAll(() => pool.close())
+  const options = { executor: pool }
+
+  test('BigInt, Map, Set, Date, typed arrays and nesting survive the round trip', async () => {
+    const value = {
+      big: 2n ** 70n,
+      map: new Map<unknown, unknown>([
+        ['a', 1],
+        [2, { deep: [1n] }],
+      ]),
+      set: new Set(['x', 'y']),
+      when: new Date('2024-05-06T07:08:09Z'),
+      bytes: new Uint8Array([1, 2, 3]),
+      nested: [{ floats: new Float64Array([0.5, -0]) }],
+    }
+    const [back] = await compute(same(value), options)
+    expect(back).toEqual(value)
+    expect(await compute(typeTag(value.when), options)).toEqual(['[object Date]'])
+  })
+
+  test('a typed array used by two tasks reaches both whole', async () => {
+    const array = makeArray(1000)
+    expect(await compute(total(array), total(array), options)).toEqual([1000, 1000])
+  })
+
+  test('a function as a result is a SerializationError naming the task', async () => {
+    const task = makesFunction()
+    const error = await rejection(compute(task, options))
+    expect(error).toBeInstanceOf(SerializationError)
+    expect(error).toMatchObject({ code: 'ERR_NOT_SERIALIZABLE', key: task.key, direction: 'result', path: 'the result' })
+  })
+
+  test('a class instance, as a result or an argument, is a SerializationError', async () => {
+    const made = makesCounter()
+    expect(await rejection(compute(made, options))).toMatchObject({
+      code: 'ERR_NOT_SERIALIZABLE',
+      key: made.key,
+      direction: 'result',
+      valueType: 'an instance of Counter',
+    })
+    const given = same({ counter: new Counter() })
+    expect(await rejection(compute(given, options))).toMatchObject({
+      code: 'ERR_NOT_SERIALIZABLE',
+      key: given.key,
+      direction: 'argument',
+      path: 'args[0].counter',
+    })
+  })
+})
+
+describe('typed arrays and shared memory', () => {
+  test('a typed-array result moves from a worker thread without a copy', async () => {
+    const pool = makePool('threads', { workers: 1 })
+    try {
+      const [array] = await compute(makeArray(1000), { executor: pool })
+      expect(array.length).toBe(1000)
+      // The worker's own reference to the array it returned is detached: it moved.
+      expect(await compute(lastArrayBytes(), { executor: pool })).toEqual([0])
+    } finally {
+      await pool.close()
+    }
+  })
+
+  test('a child process keeps its own copy of a typed array it returned', async () => {
+    const pool = makePool('processes', { workers: 1 })
+    try {
+      await compute(makeArray(1000), { executor: pool })
+      expect(await compute(lastArrayBytes(), { executor: pool })).toEqual([8000])
+    } finally {
+      await pool.close()
+    }
+  })
+
+  test('a SharedArrayBuffer is shared with worker threads', async () => {
+    const pool = makePool('threads')
+    try {
+      const memory = new SharedArrayBuffer(16)
+      await compute(fillShared(memory, 7), { executor: pool })
+      expect([...new Int32Array(memory)]).toEqual([7, 7, 7, 7])
+    } finally {
+      await pool.close()
+    }
+  })
+
+  test('a SharedArrayBuffer cannot go to a child process: SerializationError', async () => {
+    const pool = makePool('processes')
+    try {
+      const task = fillShared(new SharedArrayBuffer(16), 7)
+      expect(await rejection(compute(gather([task]), { executor: pool }))).toMatchObject({
+        code: 'ERR_NOT_SERIALIZABLE',
+        key: task.key,
+        direction: 'argument',
+        path: 'args[0]',
+      })
+    } finally {
+      await pool.close()
+    }
+  })
+})

@@ -1,0 +1,134 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { delayed, gather } from '@taskgraph/core'
+import {
+  AggregateTaskError,
+  CancelledError,
+  TaskError,
+  TimeoutError,
+  WorkerLostError,
+  compute,
+} from '@taskgraph/scheduler'
+import { afterAll, describe, expect, test } from 'vitest'
+import {
+  exits,
+  inc,
+  killsItsProcess,
+  logged,
+  spins,
+  throws,
+  throwsInTimer,
+} from './fixtures/pool-tasks.mjs'
+import { rejection } from './helpers.js'
+import { childProcesses, makePool, POOLS, threadCount } from './pools.js'
+
+const logs = mkdtempSync(join(tmpdir(), 'taskgraph-faults-'))
+afterAll(() => rmSync(logs, { recursive: true, force: true }))
+let nextLog = 0
+const newLog = (): string => join(logs, `log-${nextLog++}`)
+const lines = (log: string): string[] => readFileSync(log, 'utf8').split('\n').slice(0, -1)
+
+describe.each(POOLS)('faults on the %s executor', (name) => {
+  const pool = makePool(name)
+  afterAll(() => pool.close())
+  const options = { executor: pool }
+
+  test('a task that throws is a TaskError whose cause copies the original error', async () => {
+    const task = throws('out of range')
+    const error = await rejection(compute(task, options))
+    expect(error).toBeInstanceOf(TaskError)
+    expect(error).toMatchObject({ code: 'ERR_TASK_FAILED', key: task.key, functionName: 'throws' })
+    const cause = (error as TaskError).cause as Error & { code?: string }
+    expect(cause).toBeInstanceOf(Error)
+    expect([cause.name, cause.message, cause.code]).toEqual(['RangeError', 'out of range', 'E_TASK'])
+    expect(cause.stack).toMatch(/pool-tasks\.mjs/)
+  })
+
+  test('a worker that exits is replaced; the task is retried, then a WorkerLostError', async () => {
+    const attempts = newLog()
+    const others = newLog()
+    const bad = exits.with({ retries: 2, retryDelay: 5 })(attempts, 3)
+    const independent = ['a', 'b', 'c'].map((tag) => logged(others, tag))
+    const error = await rejection(compute(gather([bad, ...independent]), { ...options, failFast: false }))
+    expect(error).toBeInstanceOf(AggregateTaskError)
+    const [lost] = (error as AggregateTaskError).errors
+    expect(lost).toBeInstanceOf(WorkerLostError)
+    expect(lost).toMatchObject({ code: 'ERR_WORKER_LOST', key: bad.key, attempts: 3 })
+    expect(lines(attempts)).toHaveLength(3)
+    // The other tasks finished, once each, and the pool still works.
+    expect(lines(others).sort()).toEqual(['a', 'b', 'c'])
+    expect(await compute(inc(1), options)).toEqual([2])
+  })
+
+  test('an uncaught error in a timer loses the worker: WorkerLostError', async () => {
+    const task = throwsInTimer()
+    const error = await rejection(compute(task, options))
+    expect(error).toBeInstanceOf(WorkerLostError)
+    expect(error).toMatchObject({ key: task.key, attempts: 1 })
+    expect(await compute(inc(2), options)).toEqual([3])
+  })
+
+  test('a hung task is stopped by its timeout: TimeoutError, and the pool carries on', async () => {
+    const task = spins.with({ timeout: 300 })()
+    const error = await rejection(compute(task, options))
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect(error).toMatchObject({ code: 'ERR_TASK_TIMEOUT', key: task.key, timeoutMs: 300 })
+    expect(await compute(inc(3), options)).toEqual([4])
+  })
+
+  test('a run-wide timeout applies to tasks without their own', async () => {
+    const error = await rejection(compute(spins(), { ...options, timeout: 200 }))
+    expect(error).toMatchObject({ code: 'ERR_TASK_TIMEOUT', timeoutMs: 200 })
+  })
+
+  test('cancelling a run with a busy worker rejects at once with CancelledError', async () => {
+    const controller = new AbortController()
+    const run = compute(spins(), { executor: name, signal: controller.signal })
+    setTimeout(() => controller.abort(new Error('enough')), 200)
+    expect(await rejection(run)).toBeInstanceOf(CancelledError)
+  })
+})
+
+describe('a killed worker process', () => {
+  test('is a WorkerLostError, and the pool carries on', async () => {
+    const pool = makePool('processes')
+    try {
+      const task = killsItsProcess()
+      const error = await rejection(compute(task, { executor: pool }))
+      expect(error).toBeInstanceOf(WorkerLostError)
+      expect(await compute(inc(4), { executor: pool })).toEqual([5])
+    } finally {
+      await pool.close()
+    }
+  })
+})
+
+describe('no worker outlives its run', () => {
+  const busy = delayed((n: number) => n)
+  test.each(['success', 'failure', 'cancellation'] as const)('worker threads, after %s', async (ending) => {
+    const before = threadCount()
+    await runEnding(ending, 'threads')
+    expect(threadCount()).toBeLessThanOrEqual(before)
+  })
+
+  test.each(['success', 'failure', 'cancellation'] as const)('child processes, after %s', async (ending) => {
+    await runEnding(ending, 'processes')
+    expect(childProcesses()).toEqual([])
+  })
+
+  /** A run that ends as asked, on a pool the run makes (and must end) itself. */
+  async function runEnding(ending: 'success' | 'failure' | 'cancellation', executor: 'threads' | 'processes') {
+    if (ending === 'success') {
+      expect(await compute(gather([inc(1), inc(2), busy(3)]), { executor, workers: 2 })).toEqual([[2, 3, 3]])
+    } else if (ending === 'failure') {
+      await expect(compute(gather([inc(1), throws('no')]), { executor, workers: 2 })).rejects.toBeInstanceOf(TaskError)
+    } else {
+      const controller = new AbortController()
+      const run = compute(spins(), { executor, workers: 2, signal: controller.signal })
+      setTimeout(() => controller.abort(), 200)
+      // The run's own pool is closed (its workers ended) before the rejection arrives.
+      await expect(run).rejects.toBeInstanceOf(CancelledError)
+    }
+  }
+})

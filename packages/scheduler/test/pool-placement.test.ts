@@ -1,0 +1,86 @@
+import { threadId } from 'node:worker_threads'
+import { delayed, gather } from '@taskgraph/core'
+import { compute } from '@taskgraph/scheduler'
+import { afterAll, describe, expect, test } from 'vitest'
+import { inc, sleepThen, step, sum, triple, where } from './fixtures/pool-tasks.mjs'
+import { nextTurn } from './helpers.js'
+import { makePool, POOLS } from './pools.js'
+
+describe.each(POOLS)('on the %s executor', (name) => {
+  const pool = makePool(name)
+  afterAll(() => pool.close())
+  const options = { executor: pool }
+
+  test('tasks run in workers, not on this thread', async () => {
+    const places = await compute(gather(['a', 'b', 'c', 'd'].map((tag) => where(tag))), options)
+    const [all] = places
+    expect(all.map((place) => place.tag)).toEqual(['a', 'b', 'c', 'd'])
+    for (const place of all) {
+      if (name === 'threads') {
+        expect(place.pid).toBe(process.pid)
+        expect(place.threadId).not.toBe(threadId)
+      } else {
+        expect(place.pid).not.toBe(process.pid)
+      }
+    }
+  })
+
+  test('async task functions complete in workers', async () => {
+    // Workers must not block between tasks (tinypool's Atomics.wait would), or the
+    // timers these tasks await never fire.
+    const waits = Array.from({ length: 6 }, (_, i) => sleepThen(20, i))
+    expect(await compute(gather(waits), options)).toEqual([[0, 1, 2, 3, 4, 5]])
+  })
+
+  test('an exported function wrapped at run time is found through its module', async () => {
+    const warnings: Error[] = []
+    const listen = (warning: Error): number => warnings.push(warning)
+    process.on('warning', listen)
+    try {
+      const tripled = delayed(triple)
+      expect(await compute(tripled(5), options)).toEqual([15])
+      await nextTurn()
+    } finally {
+      process.off('warning', listen)
+    }
+    expect(warnings).toEqual([])
+  })
+
+  test('a closure made at run time runs on this thread, with one warning naming it', async () => {
+    const offset = 100
+    const local = delayed(function addOffset(x: number) {
+      return { value: x + offset, threadId, pid: process.pid }
+    })
+    const warnings: (Error & { code?: string })[] = []
+    const listen = (warning: Error): number => warnings.push(warning)
+    process.on('warning', listen)
+    let results: unknown
+    try {
+      ;[results] = await compute(gather([local(1), local(2)]), options)
+      // Warnings are emitted on a later tick.
+      await nextTurn()
+    } finally {
+      process.off('warning', listen)
+    }
+    expect(results).toEqual([
+      { value: 101, threadId, pid: process.pid },
+      { value: 102, threadId, pid: process.pid },
+    ])
+    expect(warnings.map((warning) => warning.code)).toEqual(['TASKGRAPH_MAIN_THREAD'])
+    expect(warnings[0]!.message).toMatch(/addOffset/)
+  })
+
+  test('a linear chain runs in one worker', async () => {
+    let chain = step([])
+    for (let i = 1; i < 12; i++) chain = step(chain)
+    const [trail] = await compute(chain, options)
+    expect(trail).toHaveLength(12)
+    expect(new Set(trail).size).toBe(1)
+    expect(trail[0]).not.toBe(`${process.pid}:${threadId}`)
+  })
+
+  test('many tiny tasks give the same result as inline', async () => {
+    const total = sum(Array.from({ length: 5000 }, (_, i) => inc(i)))
+    expect(await compute(total, options)).toEqual([(5000 * 5001) / 2])
+  })
+})

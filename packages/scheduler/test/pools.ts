@@ -1,0 +1,33 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { ProcessExecutor, ThreadExecutor, type PoolOptions } from '@taskgraph/scheduler'
+
+/** The pool executors, for `describe.each`. */
+export const POOLS = ['threads', 'processes'] as const
+export type PoolName = (typeof POOLS)[number]
+
+/** A new pool executor of the named kind; the caller closes it. */
+export function makePool(name: PoolName, options: PoolOptions = { workers: 2 }): ThreadExecutor | ProcessExecutor {
+  return name === 'threads' ? new ThreadExecutor(options) : new ProcessExecutor(options)
+}
+
+/** OS threads of this process (worker threads are OS threads), from /proc. */
+export function threadCount(): number {
+  return readdirSync('/proc/self/task').length
+}
+
+/** Live child processes of this process, from /proc. */
+export function childProcesses(): number[] {
+  const children: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      // Field 4 of /proc/<pid>/stat is the parent pid; field 2 (the name) may hold spaces.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      if (Number(fields[1]) === process.pid && fields[0] !== 'Z') children.push(Number(entry))
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return children
+}
