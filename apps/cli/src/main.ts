@@ -7,15 +7,18 @@ import {
   TaskgraphError,
 } from '@taskgraph/core'
 import { AggregateTaskError, CancelledError, TaskError } from '@taskgraph/scheduler'
+import { inspect } from 'node:util'
 import { CommanderError } from 'commander'
 import { OutputError, UsageError, WorkflowError } from './cli-errors.js'
 import { StopSignal } from './commands/run.js'
 import { ExitCode } from './exit-codes.js'
 import type { Io } from './io.js'
 import { createProgram } from './program.js'
+import { printWarningsAsLines } from './warnings.js'
 
 /** Runs the command line `argv` (as `process.argv`) and returns the exit code. */
 export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
+  printWarningsAsLines(io.stderr)
   try {
     await createProgram(io).parseAsync(argv)
     return ExitCode.Ok
@@ -70,7 +73,9 @@ function describeFailure(error: unknown): string {
 }
 
 function indentedStack(cause: unknown): string {
+  // Timeouts and data that cannot be copied have nothing underneath to show.
+  if (cause === undefined) return ''
   const text =
-    cause instanceof Error ? (cause.stack ?? `${cause.name}: ${cause.message}`) : String(cause)
+    cause instanceof Error ? (cause.stack ?? `${cause.name}: ${cause.message}`) : inspect(cause)
   return `${text.replace(/^/gm, '    ')}\n`
 }

@@ -51,7 +51,7 @@ export function createProgram(io: Io): Command {
     .option(
       '--timeout <ms>',
       'stop a task running longer than this, unless it sets its own',
-      positiveInteger,
+      milliseconds,
     )
     .option('--json', 'print only the result, as JSON, on stdout', false)
     .option(
@@ -127,7 +127,15 @@ export function createProgram(io: Io): Command {
 
 function workerCount(text: string): number {
   const value = positiveInteger(text)
-  if (value > MAX_WORKERS) throw new InvalidArgumentError(`expected at most ${MAX_WORKERS} workers.`)
+  if (value > MAX_WORKERS)
+    throw new InvalidArgumentError(`expected at most ${MAX_WORKERS} workers.`)
+  return value
+}
+
+function milliseconds(text: string): number {
+  const value = positiveInteger(text)
+  // The longest delay a Node timer takes, about 24.8 days.
+  if (value > 2 ** 31 - 1) throw new InvalidArgumentError('expected at most 2147483647 ms.')
   return value
 }
 

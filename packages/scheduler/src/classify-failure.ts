@@ -21,6 +21,7 @@ export function toTaskError(
       failure.direction,
       failure.path,
       failure.valueType,
+      failure.reason,
     )
   }
   return new TaskError(key, functionName, failure, caller)

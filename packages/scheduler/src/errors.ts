@@ -44,8 +44,10 @@ export class WorkerLostError extends TaskError {
     super(key, functionName, cause, caller, {
       code: 'ERR_WORKER_LOST',
       message:
-        `lost its worker ${attempts === 1 ? 'on its only attempt' : `on all ${attempts} attempts`} (${causeText(cause)}). ` +
-        'Other tasks carried on. If the loss is transient, allow retries with delayed(fn, { retries }) or --retries.',
+        attempts === 1
+          ? `lost its worker (${causeText(cause)}). Other tasks carried on. If the loss is transient, allow retries with delayed(fn, { retries }) or --retries.`
+          : `lost its worker on all ${attempts} attempts (${causeText(cause)}). Other tasks carried on. ` +
+            'A task that ends its worker every time (process.exit, a crash) fails the same way on every retry.',
     })
   }
 }
@@ -88,12 +90,14 @@ export class SerializationError extends TaskError {
     readonly path: string,
     /** What the value is, e.g. `an instance of Counter`. */
     readonly valueType: string,
+    /** Why it cannot be copied; by default, that it does not survive a structured clone. */
+    reason?: string,
   ) {
     super(key, functionName, undefined, caller, {
       code: 'ERR_NOT_SERIALIZABLE',
       message:
-        `cannot ${direction === 'argument' ? 'be sent to' : 'send its result back from'} a worker: ${path} is ${valueType}, ` +
-        'which does not survive a structured clone. Pass plain data (objects, arrays, Map, Set, Date, typed arrays, BigInt), ' +
+        `cannot ${direction === 'argument' ? 'be sent to' : 'send its result back from'} a worker: ${path} is ${valueType}, ${reason ?? 'which does not survive a structured clone'}. ` +
+        'Pass plain data (objects, arrays, Map, Set, Date, typed arrays, BigInt), ' +
         "or run this task on the main thread with executor 'async'.",
     })
   }

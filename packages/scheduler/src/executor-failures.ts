@@ -29,6 +29,8 @@ export class NotSerializable extends Error {
     readonly direction: 'argument' | 'result',
     readonly path: string,
     readonly valueType: string,
+    /** Why it cannot be copied, when there is more to say than that it does not survive a copy. */
+    readonly reason?: string,
   ) {
     super(`${path} is ${valueType}`)
   }

@@ -10,6 +10,8 @@ import { ReadyQueue } from './ready-queue.js'
 
 /** How long synchronous tasks may hold the event loop before the run yields to it. */
 const YIELD_AFTER_MS = 16
+/** The longest delay setTimeout accepts. */
+const MAX_TIMER_MS = 2 ** 31 - 1
 /** Tasks launched between checks of the clock. */
 const CLOCK_EVERY = 256
 
@@ -36,7 +38,7 @@ class GraphRun {
   private readonly chainNext: Int32Array | undefined
   private readonly fusedIn: Uint8Array | undefined
   /** Attempts made so far, for retries. */
-  private readonly attempts: Uint16Array
+  private readonly attempts: Uint32Array
   /** Bumped when a task's current attempt is abandoned (timed out): late results are ignored. */
   private readonly tokens: Uint32Array
   private readonly queue: ReadyQueue
@@ -68,7 +70,7 @@ class GraphRun {
     this.waiting = new Int32Array(size)
     this.holders = new Int32Array(size)
     this.isOutput = new Uint8Array(size)
-    this.attempts = new Uint16Array(size)
+    this.attempts = new Uint32Array(size)
     this.tokens = new Uint32Array(size)
     // Dependents are the dependency rows turned around (counting sort by dependency).
     const dependentStart = new Int32Array(size + 1)
@@ -305,7 +307,8 @@ class GraphRun {
     const attempt = this.attempts[i]!
     if (attempt < retries && !this.stopping && !(error instanceof NotSerializable)) {
       this.attempts[i] = attempt + 1
-      const delayMs = retryDelay * 2 ** attempt
+      // Doubling, up to the longest delay a timer takes.
+      const delayMs = Math.min(retryDelay * 2 ** attempt, MAX_TIMER_MS)
       if (info) this.config.hooks?.onTaskRetry?.(info, { error, attempt: attempt + 1, delayMs })
       // The retry counts as running, so the run cannot end while it waits.
       this.running++

@@ -10,7 +10,12 @@ import {
  * Every built-in executor: the behavioural suites run once per entry with
  * `describe.each(EXECUTORS)`, so a new executor is tested by adding its name here.
  */
-export const EXECUTORS = ['inline', 'async', 'threads', 'processes'] as const satisfies readonly ExecutorName[]
+export const EXECUTORS = [
+  'inline',
+  'async',
+  'threads',
+  'processes',
+] as const satisfies readonly ExecutorName[]
 
 const pools = new Map<string, Executor>()
 
@@ -23,7 +28,8 @@ export function shared(name: ExecutorName): ExecutorName | Executor {
   if (name !== 'threads' && name !== 'processes') return name
   let pool = pools.get(name)
   if (pool === undefined) {
-    pool = name === 'threads' ? new ThreadExecutor({ workers: 2 }) : new ProcessExecutor({ workers: 2 })
+    pool =
+      name === 'threads' ? new ThreadExecutor({ workers: 2 }) : new ProcessExecutor({ workers: 2 })
     pools.set(name, pool)
   }
   return pool

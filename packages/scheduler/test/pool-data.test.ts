@@ -3,6 +3,7 @@ import { SerializationError, compute } from '@taskgraph/scheduler'
 import { afterAll, describe, expect, test } from 'vitest'
 import {
   Counter,
+  bufferOf,
   fillShared,
   lastArrayBytes,
   makeArray,
@@ -42,11 +43,23 @@ describe.each(POOLS)('data on the %s executor', (name) => {
     expect(await compute(total(array), total(array), options)).toEqual([1000, 1000])
   })
 
+  test('typed arrays arrive with buffers of their own, in the worker and back', async () => {
+    const [[offset, size]] = await compute(bufferOf(new Float64Array([1, 2, 3])), options)
+    expect([offset, size]).toEqual([0, 24])
+    const [array] = await compute(makeArray(2), options)
+    expect([array.byteOffset, array.buffer.byteLength]).toEqual([0, 16])
+  })
+
   test('a function as a result is a SerializationError naming the task', async () => {
     const task = makesFunction()
     const error = await rejection(compute(task, options))
     expect(error).toBeInstanceOf(SerializationError)
-    expect(error).toMatchObject({ code: 'ERR_NOT_SERIALIZABLE', key: task.key, direction: 'result', path: 'the result' })
+    expect(error).toMatchObject({
+      code: 'ERR_NOT_SERIALIZABLE',
+      key: task.key,
+      direction: 'result',
+      path: 'the result',
+    })
   })
 
   test('a class instance, as a result or an argument, is a SerializationError', async () => {
@@ -98,6 +111,24 @@ describe('typed arrays and shared memory', () => {
       expect([...new Int32Array(memory)]).toEqual([7, 7, 7, 7])
     } finally {
       await pool.close()
+    }
+  })
+
+  test('a Blob reaches worker threads, and cannot go to a child process', async () => {
+    const threads = makePool('threads')
+    const processes = makePool('processes')
+    try {
+      const [text] = await compute(same(new Blob(['hi'])), { executor: threads })
+      expect(await (text as Blob).text()).toBe('hi')
+      const task = same(new Blob(['hi']))
+      expect(await rejection(compute(task, { executor: processes }))).toMatchObject({
+        code: 'ERR_NOT_SERIALIZABLE',
+        key: task.key,
+        valueType: 'a Blob',
+      })
+    } finally {
+      await threads.close()
+      await processes.close()
     }
   })
 

@@ -12,6 +12,7 @@ import {
 } from '@taskgraph/scheduler'
 import { afterAll, describe, expect, test } from 'vitest'
 import {
+  busyFor,
   exits,
   inc,
   killsItsProcess,
@@ -41,7 +42,11 @@ describe.each(POOLS)('faults on the %s executor', (name) => {
     expect(error).toMatchObject({ code: 'ERR_TASK_FAILED', key: task.key, functionName: 'throws' })
     const cause = (error as TaskError).cause as Error & { code?: string }
     expect(cause).toBeInstanceOf(Error)
-    expect([cause.name, cause.message, cause.code]).toEqual(['RangeError', 'out of range', 'E_TASK'])
+    expect([cause.name, cause.message, cause.code]).toEqual([
+      'RangeError',
+      'out of range',
+      'E_TASK',
+    ])
     expect(cause.stack).toMatch(/pool-tasks\.mjs/)
   })
 
@@ -50,7 +55,9 @@ describe.each(POOLS)('faults on the %s executor', (name) => {
     const others = newLog()
     const bad = exits.with({ retries: 2, retryDelay: 5 })(attempts, 3)
     const independent = ['a', 'b', 'c'].map((tag) => logged(others, tag))
-    const error = await rejection(compute(gather([bad, ...independent]), { ...options, failFast: false }))
+    const error = await rejection(
+      compute(gather([bad, ...independent]), { ...options, failFast: false }),
+    )
     expect(error).toBeInstanceOf(AggregateTaskError)
     const [lost] = (error as AggregateTaskError).errors
     expect(lost).toBeInstanceOf(WorkerLostError)
@@ -75,6 +82,17 @@ describe.each(POOLS)('faults on the %s executor', (name) => {
     expect(error).toBeInstanceOf(TimeoutError)
     expect(error).toMatchObject({ code: 'ERR_TASK_TIMEOUT', key: task.key, timeoutMs: 300 })
     expect(await compute(inc(3), options)).toEqual([4])
+  })
+
+  test('a timeout counts from when the task starts, not while it waits for a worker', async () => {
+    const one = makePool(name, { workers: 1 })
+    try {
+      // Each task takes 400 ms of its 700; the second waits 400 ms for the only worker.
+      const tasks = [1, 2].map(() => busyFor.with({ timeout: 700 })(400))
+      expect(await compute(gather(tasks), { executor: one })).toEqual([[400, 400]])
+    } finally {
+      await one.close()
+    }
   })
 
   test('a run-wide timeout applies to tasks without their own', async () => {
@@ -106,23 +124,36 @@ describe('a killed worker process', () => {
 
 describe('no worker outlives its run', () => {
   const busy = delayed((n: number) => n)
-  test.each(['success', 'failure', 'cancellation'] as const)('worker threads, after %s', async (ending) => {
-    const before = threadCount()
-    await runEnding(ending, 'threads')
-    expect(threadCount()).toBeLessThanOrEqual(before)
-  })
+  test.each(['success', 'failure', 'cancellation'] as const)(
+    'worker threads, after %s',
+    async (ending) => {
+      const before = threadCount()
+      await runEnding(ending, 'threads')
+      expect(threadCount()).toBeLessThanOrEqual(before)
+    },
+  )
 
-  test.each(['success', 'failure', 'cancellation'] as const)('child processes, after %s', async (ending) => {
-    await runEnding(ending, 'processes')
-    expect(childProcesses()).toEqual([])
-  })
+  test.each(['success', 'failure', 'cancellation'] as const)(
+    'child processes, after %s',
+    async (ending) => {
+      await runEnding(ending, 'processes')
+      expect(childProcesses()).toEqual([])
+    },
+  )
 
   /** A run that ends as asked, on a pool the run makes (and must end) itself. */
-  async function runEnding(ending: 'success' | 'failure' | 'cancellation', executor: 'threads' | 'processes') {
+  async function runEnding(
+    ending: 'success' | 'failure' | 'cancellation',
+    executor: 'threads' | 'processes',
+  ) {
     if (ending === 'success') {
-      expect(await compute(gather([inc(1), inc(2), busy(3)]), { executor, workers: 2 })).toEqual([[2, 3, 3]])
+      expect(await compute(gather([inc(1), inc(2), busy(3)]), { executor, workers: 2 })).toEqual([
+        [2, 3, 3],
+      ])
     } else if (ending === 'failure') {
-      await expect(compute(gather([inc(1), throws('no')]), { executor, workers: 2 })).rejects.toBeInstanceOf(TaskError)
+      await expect(
+        compute(gather([inc(1), throws('no')]), { executor, workers: 2 }),
+      ).rejects.toBeInstanceOf(TaskError)
     } else {
       const controller = new AbortController()
       const run = compute(spins(), { executor, workers: 2, signal: controller.signal })

@@ -6,7 +6,10 @@ export const POOLS = ['threads', 'processes'] as const
 export type PoolName = (typeof POOLS)[number]
 
 /** A new pool executor of the named kind; the caller closes it. */
-export function makePool(name: PoolName, options: PoolOptions = { workers: 2 }): ThreadExecutor | ProcessExecutor {
+export function makePool(
+  name: PoolName,
+  options: PoolOptions = { workers: 2 },
+): ThreadExecutor | ProcessExecutor {
   return name === 'threads' ? new ThreadExecutor(options) : new ProcessExecutor(options)
 }
 

@@ -112,6 +112,11 @@ function logHooks(logger: Logger): ComputeHooks | undefined {
             'task failed',
           )
         : logger.debug({ key: task.key, durationMs: outcome.durationMs }, 'task finished'),
+    onTaskRetry: (task, retry) =>
+      logger.debug(
+        { key: task.key, attempt: retry.attempt, delayMs: retry.delayMs, err: retry.error },
+        'task retried',
+      ),
     onFinish: (summary) => logger.info(summary, 'run finished'),
   }
 }
@@ -123,6 +128,7 @@ function combineHooks(...all: (ComputeHooks | undefined)[]): ComputeHooks | unde
     onStart: (info) => present.forEach((h) => h.onStart?.(info)),
     onTaskStart: (task) => present.forEach((h) => h.onTaskStart?.(task)),
     onTaskEnd: (task, outcome) => present.forEach((h) => h.onTaskEnd?.(task, outcome)),
+    onTaskRetry: (task, retry) => present.forEach((h) => h.onTaskRetry?.(task, retry)),
     onFinish: (summary) => present.forEach((h) => h.onFinish?.(summary)),
   }
 }

@@ -23,6 +23,8 @@ export interface CliResult {
 export interface CliOptions {
   /** Working directory of the process. @default the fixtures directory */
   cwd?: string
+  /** Variables set in the environment of the process, on top of this one's. */
+  env?: Record<string, string>
 }
 
 type CliProcess = ChildProcessByStdio<null, Readable, Readable>
@@ -34,6 +36,7 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Cli
   return spawn(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? fixture('.'),
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.env === undefined ? {} : { env: { ...process.env, ...options.env } }),
   })
 }
 

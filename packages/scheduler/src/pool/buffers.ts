@@ -47,3 +47,33 @@ function walk(value: unknown, found: BufferSink, seen: Set<object>): void {
     for (const item of Object.values(value)) walk(item, found, seen)
   }
 }
+
+/**
+ * Gives every typed array or DataView in `value` a buffer of its own. Messages between
+ * processes arrive as one buffer, and the typed arrays in them are views into it: their
+ * values are right, but `.buffer` would hold the whole message. Containers in `value`
+ * (fresh from a message, so ours to change) are updated in place.
+ */
+export function ownBuffers(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value
+  if (ArrayBuffer.isView(value)) {
+    const { buffer, byteOffset, byteLength } = value
+    if (byteOffset === 0 && buffer.byteLength === byteLength) return value
+    const copy = buffer.slice(byteOffset, byteOffset + byteLength)
+    if (value instanceof DataView) return new DataView(copy)
+    const View = value.constructor as new (buffer: ArrayBufferLike) => ArrayBufferView
+    return new View(copy)
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = ownBuffers(value[i])
+  } else if (value instanceof Map) {
+    for (const [key, item] of value as Map<unknown, unknown>) value.set(key, ownBuffers(item))
+  } else {
+    const proto: unknown = Object.getPrototypeOf(value)
+    if (proto === Object.prototype || proto === null) {
+      const record = value as Record<string, unknown>
+      for (const key of Object.keys(record)) record[key] = ownBuffers(record[key])
+    }
+  }
+  return value
+}

@@ -4,6 +4,8 @@ import { describeValue } from '@taskgraph/core'
 export interface CloneProblem {
   readonly path: string
   readonly type: string
+  /** Why it cannot cross, when there is more to say than that it does not survive a copy. */
+  readonly reason?: string
 }
 
 /**
@@ -23,8 +25,11 @@ export function findCloneProblem(
 class CloneChecker {
   private readonly seen = new Set<object>()
 
-  /** `sharedMemory`: the other side is a thread of this process, which can share memory. */
-  constructor(private readonly sharedMemory: boolean) {}
+  /**
+   * `sameProcess`: the other side is a thread of this process. Another process cannot
+   * share memory, and the message serializer between processes turns a Blob into `{}`.
+   */
+  constructor(private readonly sameProcess: boolean) {}
 
   check(value: unknown, path: string): CloneProblem | undefined {
     switch (typeof value) {
@@ -74,13 +79,19 @@ class CloneChecker {
       }
       return undefined
     }
-    const shared =
-      value instanceof SharedArrayBuffer ||
-      (ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer)
-    if (shared && !this.sharedMemory) {
-      return {
-        path,
-        type: 'shared memory (a SharedArrayBuffer), which another process cannot share',
+    if (!this.sameProcess) {
+      const shared =
+        value instanceof SharedArrayBuffer ||
+        (ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer)
+      if (shared) {
+        return {
+          path,
+          type: 'a SharedArrayBuffer',
+          reason: 'and shared memory cannot reach another process',
+        }
+      }
+      if (value instanceof Blob) {
+        return { path, type: 'a Blob', reason: 'which the messages between processes cannot carry' }
       }
     }
     if (isCloneableAsIs(value)) return undefined

@@ -9,7 +9,7 @@ import {
   TimedOut,
   WorkerLost,
 } from '../executor-failures.js'
-import { findBuffers } from './buffers.js'
+import { findBuffers, ownBuffers } from './buffers.js'
 import { findCloneProblem } from './clone-check.js'
 import { FunctionLocator, refKey, type FunctionRef } from './function-ref.js'
 import { checkWorkers, defaultWorkers, type PoolOptions } from './pool-options.js'
@@ -170,18 +170,17 @@ export abstract class PoolExecutor implements Executor {
   }
 
   private warnUnreachable(call: TaskCall): void {
-    for (const [fn, key] of [
-      [call.fn, call.key],
-      ...(call.steps ?? []).map((step) => [step.fn, step.key] as const),
-    ] as const) {
-      if (this.locator.peek(fn) !== null || this.warned.has(fn)) continue
+    const fns = [call.fn, ...(call.steps ?? []).map((step) => step.fn)]
+    fns.forEach((fn, step) => {
+      if (this.locator.peek(fn) !== null || this.warned.has(fn)) return
       this.warned.add(fn)
       process.emitWarning(
-        `task ${JSON.stringify(key)}: function ${fn.name || '(anonymous)'} cannot be reached from a worker, so it runs on the main thread. ` +
-          'Make it with delayed() in the top-level code of a module, or export it from one, to run it in parallel.',
+        `task ${JSON.stringify(step === 0 ? call.key : call.steps![step - 1]!.key)}: function ${fn.name || taskName(call, step)} ` +
+          'was made at run time, where a worker cannot find it, so it runs on the main thread. ' +
+          'Make it with delayed() in the top-level code of the workflow (or of a module it imports), or export it from the workflow, to run it in parallel.',
         { code: 'TASKGRAPH_MAIN_THREAD' },
       )
-    }
+    })
   }
 
   private scheduleFlush(): void {
@@ -204,6 +203,10 @@ export abstract class PoolExecutor implements Executor {
       this.batchesInFlight < this.workers * 2 &&
       !this.closed
     ) {
+      // A call with a timeout waits until a worker is idle: its clock starts when it is
+      // sent, and must not run while it waits behind another batch.
+      const head = this.queue[this.queueHead]!
+      if (head.call.options.timeout !== undefined && this.batchesInFlight >= this.workers) break
       this.dispatch(this.takeBatch())
     }
     if (this.queueHead === this.queue.length && this.queueHead > 0) {
@@ -253,7 +256,7 @@ export abstract class PoolExecutor implements Executor {
           undefined,
         )
       if (problem !== undefined) {
-        pending.reject(new NotSerializable('argument', problem.path, problem.type))
+        pending.reject(new NotSerializable('argument', problem.path, problem.type, problem.reason))
         continue
       }
       if (this.runtime === 'worker_threads') this.collectMovable(pending.call, transfer)
@@ -307,10 +310,13 @@ export abstract class PoolExecutor implements Executor {
     const known = this.costs.get(key)
     this.costs.set(key, known === undefined ? perCall : 0.7 * known + 0.3 * perCall)
     if (outcome.ok) {
-      if (this.runtime === 'worker_threads') {
-        const producer = pending.call.steps?.at(-1)?.key ?? pending.call.key
-        for (const buffer of findBuffers(outcome.value)) this.producedBy.set(buffer, producer)
+      if (this.runtime === 'child_process') {
+        pending.resolve(ownBuffers(outcome.value))
+        return
       }
+      // Buffers that moved here with this result may move on to the one task needing it.
+      const producer = pending.call.steps?.at(-1)?.key ?? pending.call.key
+      for (const buffer of findBuffers(outcome.value)) this.producedBy.set(buffer, producer)
       pending.resolve(outcome.value)
       return
     }
@@ -323,7 +329,7 @@ export abstract class PoolExecutor implements Executor {
       if (!this.warned.has(fn)) {
         this.warned.add(fn)
         process.emitWarning(
-          `task ${JSON.stringify(pending.call.key)}: ${failure.detail}, so function ${fn.name || '(anonymous)'} runs on the main thread.`,
+          `task ${JSON.stringify(pending.call.key)}: ${failure.detail}, so function ${fn.name || taskName(pending.call, step)} runs on the main thread.`,
           { code: 'TASKGRAPH_MAIN_THREAD' },
         )
       }
@@ -336,7 +342,7 @@ export abstract class PoolExecutor implements Executor {
     const reason =
       failure.kind === 'threw'
         ? fromWireError(failure.error)
-        : new NotSerializable('result', failure.path, failure.type)
+        : new NotSerializable('result', failure.path, failure.type, failure.reason)
     pending.reject(step === 0 ? reason : new StepFailed(step, reason))
   }
 
@@ -443,6 +449,11 @@ export abstract class PoolExecutor implements Executor {
   private poolFor(): Tinypool {
     return this.pool!
   }
+}
+
+/** The name of the task at `step` of a call (0: the call's own). */
+function taskName(call: TaskCall, step: number): string {
+  return step === 0 ? call.name : call.steps![step - 1]!.name
 }
 
 function toWire(pending: Pending): WireCall {

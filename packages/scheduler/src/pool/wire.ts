@@ -49,4 +49,9 @@ export type WireFailure =
   | { readonly kind: 'threw'; readonly error: WireError }
   /** The worker could not find the function (its module made it differently there). */
   | { readonly kind: 'unreachable'; readonly detail: string }
-  | { readonly kind: 'not-serializable'; readonly path: string; readonly type: string }
+  | {
+      readonly kind: 'not-serializable'
+      readonly path: string
+      readonly type: string
+      readonly reason?: string
+    }

@@ -4,7 +4,7 @@
 import { isMainThread } from 'node:worker_threads'
 import type { AnyFunction } from '@taskgraph/core'
 import { kTransferable, kValue, markMovable } from 'tinypool'
-import { findBuffers } from '../pool/buffers.js'
+import { findBuffers, ownBuffers } from '../pool/buffers.js'
 import { findCloneProblem } from '../pool/clone-check.js'
 import { loadFunction, refKey, type FunctionRef } from '../pool/function-ref.js'
 import { toWireError } from '../pool/remote-error.js'
@@ -67,11 +67,14 @@ async function runCall(call: WireCall): Promise<WireOutcome> {
   }
   let step = 0
   let blockingMs = 0
+  // In a child process, typed arrays arrive as views into the message: give them their own.
+  if (isMainThread) ownBuffers(call.args)
   try {
     let value = await invoke(fns[0]!, call.args, (ms) => (blockingMs += ms))
     for (const next of steps) {
       step++
       const args = next.args.slice()
+      if (isMainThread) ownBuffers(args)
       for (const hole of next.holes) args[hole] = value
       value = await invoke(fns[step]!, args, (ms) => (blockingMs += ms))
     }
