@@ -24,7 +24,12 @@ const graph = () => mean(Array.from({ length: TASKS }, (_, i) => estimatePi(samp
 async function timed(executor: Executor | 'inline' | 'threads' | 'processes'): Promise<number> {
   const target = graph()
   started = performance.now()
-  await compute(target, typeof executor === 'string' && executor !== 'inline' ? { executor, workers: WORKERS } : { executor })
+  await compute(
+    target,
+    typeof executor === 'string' && executor !== 'inline'
+      ? { executor, workers: WORKERS }
+      : { executor },
+  )
   return performance.now() - started
 }
 
@@ -47,9 +52,15 @@ await warmThreads.close()
 await warmProcesses.close()
 
 const inline = median(times.inline!)
-console.log(`Monte Carlo pi: ${TASKS} tasks of ${samples.toLocaleString('en')} samples (~0.25 s each), ${WORKERS} workers, median of ${repetitions} runs`)
+console.log(
+  `Monte Carlo pi: ${TASKS} tasks of ${samples.toLocaleString('en')} samples (~0.25 s each), ${WORKERS} workers, median of ${repetitions} runs`,
+)
 console.log(`node ${process.version}, ${process.platform}/${process.arch}\n`)
 printTable(
   ['executor', 'wall', 'speed-up over inline'],
-  Object.entries(times).map(([label, values]) => [label, `${median(values).toFixed(0)} ms`, `${(inline / median(values)).toFixed(2)}x`]),
+  Object.entries(times).map(([label, values]) => [
+    label,
+    `${median(values).toFixed(0)} ms`,
+    `${(inline / median(values)).toFixed(2)}x`,
+  ]),
 )

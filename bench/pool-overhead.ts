@@ -18,7 +18,12 @@ const expected = (n * (n + 1)) / 2
 async function timed(executor: 'inline' | 'threads' | 'processes' | Executor): Promise<number> {
   const target = graph()
   const started = performance.now()
-  const [result] = await compute(target, typeof executor === 'string' && executor !== 'inline' ? { executor, workers: WORKERS } : { executor })
+  const [result] = await compute(
+    target,
+    typeof executor === 'string' && executor !== 'inline'
+      ? { executor, workers: WORKERS }
+      : { executor },
+  )
   const ms = performance.now() - started
   if (result !== expected) throw new Error(`wrong result ${result}`)
   return ms
@@ -35,13 +40,18 @@ await timed('inline')
 row('inline', await repeat(() => timed('inline')))
 for (const kind of ['threads', 'processes'] as const) {
   row(`${kind}, cold`, await repeat(() => timed(kind)))
-  const pool = kind === 'threads' ? new ThreadExecutor({ workers: WORKERS }) : new ProcessExecutor({ workers: WORKERS })
+  const pool =
+    kind === 'threads'
+      ? new ThreadExecutor({ workers: WORKERS })
+      : new ProcessExecutor({ workers: WORKERS })
   await timed(pool)
   row(`${kind}, warm`, await repeat(() => timed(pool)))
   await pool.close()
 }
 
-console.log(`${n.toLocaleString('en')} trivial tasks (fan-out + sum) on ${WORKERS} workers, median of ${repetitions} runs`)
+console.log(
+  `${n.toLocaleString('en')} trivial tasks (fan-out + sum) on ${WORKERS} workers, median of ${repetitions} runs`,
+)
 console.log(`node ${process.version}, ${process.platform}/${process.arch}\n`)
 printTable(['executor', 'compute', 'per task'], rows)
 

@@ -2,6 +2,8 @@ import { register } from 'node:module'
 import type { WorkflowHooksData } from './workflow-hooks.js'
 
 let registered = false
+/** Marks tsx as registered in this thread, so pool workers do not register it twice. */
+const TYPESCRIPT = Symbol.for('taskgraph.typescriptLoader')
 
 /**
  * Prepares this thread to import a workflow: resolution hooks (taskgraph's own packages
@@ -14,9 +16,11 @@ export async function prepareForWorkflow(workflowURL: string): Promise<void> {
   registered = true
   const data: WorkflowHooksData = { cliURL: import.meta.url, workflowURL }
   register('./workflow-hooks.js', { parentURL: import.meta.url, data })
-  if (/\.m?ts$/.test(new URL(workflowURL).pathname)) {
+  const registry = globalThis as Record<symbol, unknown>
+  if (/\.m?ts$/.test(new URL(workflowURL).pathname) && registry[TYPESCRIPT] !== true) {
     const { register: registerTsx } = await import('tsx/esm/api')
     registerTsx()
+    registry[TYPESCRIPT] = true
   }
 }
 

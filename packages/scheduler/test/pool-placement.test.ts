@@ -5,6 +5,7 @@ import { afterAll, describe, expect, test } from 'vitest'
 import { inc, sleepThen, step, sum, triple, where } from './fixtures/pool-tasks.mjs'
 import { nextTurn } from './helpers.js'
 import { makePool, POOLS } from './pools.js'
+import { squareWhere } from './fixtures/typed-tasks.js'
 
 describe.each(POOLS)('on the %s executor', (name) => {
   const pool = makePool(name)
@@ -22,6 +23,14 @@ describe.each(POOLS)('on the %s executor', (name) => {
       } else {
         expect(place.pid).not.toBe(process.pid)
       }
+    }
+  })
+
+  test('task functions from a TypeScript module run in workers', async () => {
+    const [places] = await compute(gather([squareWhere(3), squareWhere(4)]), options)
+    expect(places.map((place) => place.value)).toEqual([9, 16])
+    for (const place of places) {
+      expect(`${place.pid}:${place.threadId}`).not.toBe(`${process.pid}:${threadId}`)
     }
   })
 

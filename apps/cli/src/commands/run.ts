@@ -4,9 +4,10 @@ import {
   ThreadExecutor,
   compute,
   type ComputeHooks,
-  type Executor,
   type ExecutorName,
 } from '@taskgraph/scheduler'
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import type { Logger } from 'pino'
 import { formatResult } from '../format-result.js'
 import { inWorkflow, loadWorkflow } from '../load-workflow.js'
@@ -45,21 +46,22 @@ export async function runCommand(
   io: Io,
   logger: Logger,
 ): Promise<void> {
-  const workflow = await loadWorkflow(file, io.cwd)
-  logger.debug({ path: workflow.path }, 'workflow loaded')
-  // Workers find task functions among the workflow's exports too.
-  registerTaskModule(workflow.url)
-
+  // A pool starts its workers now, so they load while this thread loads the workflow.
+  const executor = executorFor(options, pathToFileURL(resolve(io.cwd, file)).href)
+  if (typeof executor === 'object') void executor.start()
   const controller = new AbortController()
   const stop = (signal: NodeJS.Signals): void => controller.abort(new StopSignal(signal))
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
-
-  const showProgress = !options.json && (options.progress ?? io.stderr.isTTY === true)
-  const progress = showProgress ? new ProgressDisplay(io.stderr) : undefined
-  const hooks = combineHooks(progress?.hooks, logHooks(logger))
-  const executor = executorFor(options, workflow.url)
+  let progress: ProgressDisplay | undefined
   try {
+    const workflow = await loadWorkflow(file, io.cwd)
+    logger.debug({ path: workflow.path }, 'workflow loaded')
+    // Workers find task functions among the workflow's exports too.
+    registerTaskModule(workflow.url)
+    const showProgress = !options.json && (options.progress ?? io.stderr.isTTY === true)
+    progress = showProgress ? new ProgressDisplay(io.stderr) : undefined
+    const hooks = combineHooks(progress?.hooks, logHooks(logger))
     const [result] = await compute(workflow.targets, {
       executor,
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
@@ -85,7 +87,10 @@ export async function runCommand(
  * Pool executors get a preload module, so each worker loads the workflow (TypeScript
  * included) as this process did; in-process executors are passed by name.
  */
-function executorFor(options: RunCommandOptions, workflowURL: string): ExecutorName | Executor {
+function executorFor(
+  options: RunCommandOptions,
+  workflowURL: string,
+): Exclude<ExecutorName, 'threads' | 'processes'> | ThreadExecutor | ProcessExecutor {
   if (options.executor !== 'threads' && options.executor !== 'processes') return options.executor
   const poolOptions = {
     preload: [workerPreloadFor(workflowURL)],

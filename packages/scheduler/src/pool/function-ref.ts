@@ -9,6 +9,7 @@ import {
   type AnyFunction,
   type FunctionOrigin,
 } from '@taskgraph/core'
+import { importModule } from '../worker/import-module.js'
 
 /**
  * How a worker finds a task function: re-made by importing the module whose evaluation
@@ -98,10 +99,10 @@ export class FunctionLocator {
 /** In a worker: the function a ref names, importing its module first. */
 export async function loadFunction(ref: FunctionRef): Promise<AnyFunction | undefined> {
   if (ref.kind === 'origin') {
-    await import(ref.origin.url)
+    await importModule(ref.origin.url)
     return findFunction(ref.origin)
   }
-  const namespace = (await import(ref.url)) as Record<string, unknown>
+  const namespace = await importModule(ref.url)
   const value = namespace[ref.name]
   if (isDelayedFunction(value)) return value.fn
   return typeof value === 'function' ? (value as AnyFunction) : undefined

@@ -195,7 +195,7 @@ export abstract class PoolExecutor implements Executor {
 
   private flush(): void {
     if (!this.ready) {
-      if (this.queueHead < this.queue.length && !this.closed) this.start()
+      if (this.queueHead < this.queue.length && !this.closed) void this.start()
       return
     }
     while (
@@ -376,12 +376,15 @@ export abstract class PoolExecutor implements Executor {
   }
 
   /**
-   * Starts the workers and has each import the modules that made task functions, so
-   * the first batches find them loaded. A pool whose workers cannot start fails every
-   * queued call, rather than leave it waiting for workers that never come.
+   * Starts the workers now, rather than at the first task, and has each import its
+   * preload modules and the modules that made task functions, so the first batches find
+   * them loaded. Resolves once every worker is ready; never rejects: a pool whose workers
+   * cannot start fails every queued call instead (and starts again for later ones).
+   * @example const pool = new ThreadExecutor(); void pool.start() // while the graph is built
    */
-  private start(): void {
-    if (this.starting !== undefined) return
+  start(): Promise<void> {
+    if (this.closed) return Promise.resolve()
+    if (this.starting !== undefined) return this.starting
     const pool = new Tinypool({
       filename: WORKER_ENTRY.href,
       runtime: this.runtime,
@@ -425,6 +428,7 @@ export abstract class PoolExecutor implements Executor {
         for (const pending of queued) pending.reject(reason)
       },
     )
+    return this.starting
   }
 
   /**

@@ -8,6 +8,7 @@ import { findBuffers, ownBuffers } from '../pool/buffers.js'
 import { findCloneProblem } from '../pool/clone-check.js'
 import { loadFunction, refKey, type FunctionRef } from '../pool/function-ref.js'
 import { toWireError } from '../pool/remote-error.js'
+import { importModule } from './import-module.js'
 import type { BatchRequest, BatchResponse, WireCall, WireOutcome } from '../pool/wire.js'
 
 if (isMainThread) {
@@ -32,7 +33,7 @@ export default async function runBatch(request: BatchRequest): Promise<unknown> 
   }
   if (request.modules !== undefined) {
     // Warm-up: load what the calls will need; a module that fails shows up when a call needs it.
-    await Promise.all(request.modules.map((url) => import(url).catch(() => undefined)))
+    await Promise.all(request.modules.map((url) => importModule(url).catch(() => undefined)))
   }
   const outcomes = await Promise.all(request.calls.map(runCall))
   const response: BatchResponse = { outcomes }

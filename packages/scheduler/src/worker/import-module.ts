@@ -1,0 +1,37 @@
+import { isMainThread } from 'node:worker_threads'
+
+// How a worker imports the modules its task functions come from.
+
+/** Set by whoever registers tsx in a thread (the CLI's worker preload too). */
+const TYPESCRIPT = Symbol.for('taskgraph.typescriptLoader')
+
+/**
+ * Imports `url`, registering tsx first when a worker is about to import TypeScript it
+ * could not load otherwise. A program started with `node --import tsx` loads TypeScript
+ * itself, as do its child processes, which inherit the flag; its worker threads do not
+ * (tsx registers its hooks on a main thread only). A failed import cannot be retried,
+ * so this looks ahead rather than catch the failure.
+ */
+export async function importModule(url: string): Promise<Record<string, unknown>> {
+  if (/\.[cm]?ts$/.test(new URL(url).pathname)) await ensureTypeScript()
+  return (await import(url)) as Record<string, unknown>
+}
+
+let loading: Promise<void> | undefined
+
+async function ensureTypeScript(): Promise<void> {
+  const registry = globalThis as Record<symbol, unknown>
+  if (registry[TYPESCRIPT] === true) return
+  // A child process started with tsx in its flags (`--import tsx`) has it already.
+  if (
+    isMainThread &&
+    process.execArgv.some((arg) => /^(--(import|loader)=)?tsx(\/esm)?$/.test(arg))
+  )
+    return
+  loading ??= import('tsx/esm/api').then(({ register }) => {
+    if (registry[TYPESCRIPT] === true) return
+    register()
+    registry[TYPESCRIPT] = true
+  })
+  await loading
+}
