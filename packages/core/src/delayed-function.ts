@@ -24,6 +24,12 @@ export interface DelayedOptions extends TaskOptions {
    * be destructured, `const [q, r] = divmod(7, 2)`.
    */
   nout?: number
+  /**
+   * Run the tasks on the thread that computes the graph, even with a pool executor: for
+   * functions that need that thread's state, or cost less than sending their data.
+   * @default false
+   */
+  mainThread?: boolean
 }
 
 /** Options of `fn.with(options)`: the delayed options plus a key for the call. */
@@ -57,7 +63,7 @@ export interface DelayedTupleFunction<F extends AnyFunction> {
 
 type TupleOf<R> = R extends readonly unknown[] ? R : unknown[]
 
-const OPTION_NAMES = new Set(['name', 'pure', 'nout', 'key', ...TASK_OPTION_NAMES])
+const OPTION_NAMES = new Set(['name', 'pure', 'nout', 'key', 'mainThread', ...TASK_OPTION_NAMES])
 const kDelayedFunction = Symbol('taskgraph.delayedFunction')
 
 /**
@@ -103,6 +109,7 @@ function wrap(fn: AnyFunction, options: CallOptions): DelayedFunction<AnyFunctio
     name: options.name ?? (fn.name || 'lambda'),
     pure: options.pure ?? false,
     options: { retries, retryDelay, timeout },
+    mainThread: options.mainThread ?? false,
   }
   const key = options.key
   const nout = options.nout ?? -1
@@ -134,7 +141,12 @@ function checkOptions(caller: string, options: CallOptions): CallOptions {
     }
   }
   checkTaskOptions(caller, options)
-  const { name, pure, nout, key } = options
+  const { name, pure, nout, key, mainThread } = options
+  if (mainThread !== undefined && typeof mainThread !== 'boolean') {
+    throw new InvalidOptionError(
+      `${caller}: option "mainThread" must be true or false, got ${describeValue(mainThread)}.`,
+    )
+  }
   if (name !== undefined && (typeof name !== 'string' || name === '')) {
     throw new InvalidOptionError(
       `${caller}: option "name" must be a non-empty string, got ${describeValue(name)}.`,

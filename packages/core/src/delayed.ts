@@ -120,7 +120,7 @@ export class Delayed<T = unknown> {
     method: M,
     ...args: LazyArgs<OverloadedParameters<T[M]>>
   ): Delayed<Awaited<OverloadedReturnType<T[M]>>> {
-    const spec: TaskSpec = { name: String(method), pure: false, cheap: true }
+    const spec: TaskSpec = { name: String(method), pure: false, mainThread: true }
     return makeTask(callMethod, [this, method, ...(args as unknown[])], spec) as Delayed<
       Awaited<OverloadedReturnType<T[M]>>
     >
@@ -201,5 +201,5 @@ function callMethod(target: unknown, method: PropertyKey, ...args: unknown[]): u
   return (fn as AnyFunction).apply(target, args) as unknown
 }
 
-const GET_SPEC: TaskSpec = { name: 'get', pure: true, cheap: true }
-const AT_SPEC: TaskSpec = { name: 'at', pure: true, cheap: true }
+const GET_SPEC: TaskSpec = { name: 'get', pure: true, mainThread: true }
+const AT_SPEC: TaskSpec = { name: 'at', pure: true, mainThread: true }

@@ -3,7 +3,7 @@ import { isPlainObject } from './lazy-args.js'
 import { makeTask, type TaskSpec } from './make-task.js'
 import type { Computed } from './types.js'
 
-const GATHER_SPEC: TaskSpec = { name: 'gather', pure: true, cheap: true }
+const GATHER_SPEC: TaskSpec = { name: 'gather', pure: true, mainThread: true }
 
 // The task's one argument is the collection; recording resolves the `Delayed` inside it,
 // so the task itself only hands the resolved collection on.

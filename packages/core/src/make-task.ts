@@ -14,10 +14,11 @@ export interface TaskSpec {
   /** Retries and time limit of the tasks. */
   readonly options?: TaskOptions
   /**
-   * The task only reads or rearranges its arguments (`get`, `at`, `gather`, `call`):
-   * executors run it where the data is rather than ship the data to a worker.
+   * Run on the thread that computes the graph, whatever the executor: for tasks that
+   * only rearrange results already there (`get`, `at`, `gather`, `call`), or that need
+   * that thread's state.
    */
-  readonly cheap?: boolean
+  readonly mainThread?: boolean
 }
 
 const NO_REFS: readonly Delayed[] = Object.freeze([])

@@ -88,9 +88,13 @@ export class TaskGraph {
     return this.nodes[i]!._spec.options ?? NO_OPTIONS
   }
 
-  /** Whether task `i` only reads or rearranges its arguments (`get`, `at`, `gather`, `call`). */
-  isCheap(i: number): boolean {
-    return this.nodes[i]!._spec.cheap === true
+  /**
+   * Whether task `i` runs on the thread that computes the graph, whatever the executor:
+   * tasks that only rearrange results already there (`get`, `at`, `gather`, `call`), and
+   * those made with `delayed(fn, { mainThread: true })`.
+   */
+  runsOnMainThread(i: number): boolean {
+    return this.nodes[i]!._spec.mainThread === true
   }
 
   /**

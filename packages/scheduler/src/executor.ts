@@ -11,10 +11,11 @@ export interface TaskCall {
   /** The task's options, run-wide defaults applied. Executors read `timeout`. */
   readonly options: TaskOptions
   /**
-   * The task only reads or rearranges its arguments (`get`, `at`, `gather`, `call`):
-   * run it where the data already is rather than ship the data elsewhere.
+   * Run this call on the calling thread, whatever the executor: the task only rearranges
+   * results already there (`get`, `at`, `gather`, `call`), or was made with
+   * `delayed(fn, { mainThread: true })`.
    */
-  readonly cheap: boolean
+  readonly mainThread: boolean
   /**
    * Tasks fused after this one (a linear chain): each takes the previous result at its
    * `holes`. The call's result is the last step's. Only given to `remote` executors.

@@ -11,7 +11,7 @@ export interface Chains {
  * when `j` needs nothing but `i`'s result (passed directly as arguments) and nothing but
  * `j` needs `i`'s result. The chain then runs in one worker and its intermediate results
  * never come back to the main thread. Tasks with retries or a timeout are not fused, so
- * each keeps its own attempts and time limit; cheap tasks run where the data is instead,
+ * each keeps its own attempts and time limit; main-thread tasks stay on the main thread,
  * and tasks the executor would run on the calling thread stay apart.
  */
 export function planChains(
@@ -27,7 +27,7 @@ export function planChains(
   const fusedIn = new Uint8Array(size)
   const fusable = (i: number): boolean => {
     const fn = graph.fn(i)
-    if (fn === undefined || graph.isCheap(i) || !canFuse(fn)) return false
+    if (fn === undefined || graph.runsOnMainThread(i) || !canFuse(fn)) return false
     const { retries, timeout } = optionsOf(i)
     return (retries ?? 0) === 0 && timeout === undefined
   }

@@ -222,7 +222,7 @@ class GraphRun {
       fn,
       args: graph.args(i, this.results),
       options,
-      cheap: graph.isCheap(i),
+      mainThread: graph.runsOnMainThread(i),
     }
     if (this.config.executor.remote !== true) return call
     if (members.length > 1) {

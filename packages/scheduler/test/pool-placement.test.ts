@@ -2,7 +2,7 @@ import { threadId } from 'node:worker_threads'
 import { delayed, gather } from '@taskgraph/core'
 import { compute } from '@taskgraph/scheduler'
 import { afterAll, describe, expect, test } from 'vitest'
-import { inc, sleepThen, step, sum, triple, where } from './fixtures/pool-tasks.mjs'
+import { applyTo, inc, sleepThen, step, sum, triple, where } from './fixtures/pool-tasks.mjs'
 import { nextTurn } from './helpers.js'
 import { makePool, POOLS } from './pools.js'
 import { squareWhere } from './fixtures/typed-tasks.js'
@@ -77,6 +77,32 @@ describe.each(POOLS)('on the %s executor', (name) => {
     ])
     expect(warnings.map((warning) => warning.code)).toEqual(['TASKGRAPH_MAIN_THREAD'])
     expect(warnings[0]!.message).toMatch(/addOffset/)
+  })
+
+  test('a function passed as an argument reaches the worker', async () => {
+    const [result] = await compute(applyTo(triple, 5), options)
+    expect(result.value).toBe(15)
+    expect(`${result.pid}:${result.threadId}`).not.toBe(`${process.pid}:${threadId}`)
+  })
+
+  test('a closure passed as an argument keeps its task on this thread, with a warning', async () => {
+    const offset = 10
+    const warnings: (Error & { code?: string })[] = []
+    const listen = (warning: Error): number => warnings.push(warning)
+    process.on('warning', listen)
+    let result: { value: number; pid: number; threadId: number } | undefined
+    try {
+      ;[result] = await compute(
+        applyTo((x: number) => x + offset, 5),
+        options,
+      )
+      await nextTurn()
+    } finally {
+      process.off('warning', listen)
+    }
+    expect(result).toEqual({ value: 15, pid: process.pid, threadId })
+    expect(warnings.map((warning) => warning.code)).toEqual(['TASKGRAPH_MAIN_THREAD'])
+    expect(warnings[0]!.message).toMatch(/passed as an argument/)
   })
 
   test('a linear chain runs in one worker', async () => {

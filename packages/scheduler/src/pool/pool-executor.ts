@@ -11,6 +11,7 @@ import {
 } from '../executor-failures.js'
 import { findBuffers, ownBuffers } from './buffers.js'
 import { findCloneProblem } from './clone-check.js'
+import { encodeFunctions, findFunctions } from './function-args.js'
 import { FunctionLocator, refKey, type FunctionRef } from './function-ref.js'
 import { checkWorkers, defaultWorkers, type PoolOptions } from './pool-options.js'
 import { fromWireError } from './remote-error.js'
@@ -86,7 +87,7 @@ export abstract class PoolExecutor implements Executor {
 
   run(call: TaskCall): unknown {
     if (this.closed) throw new Discarded()
-    if (call.cheap) return this.runHere(call)
+    if (call.mainThread) return this.runHere(call)
     const refs = this.refsOf(call)
     if (refs === undefined) {
       const discards = this.discards
@@ -126,23 +127,32 @@ export abstract class PoolExecutor implements Executor {
   }
 
   /** The refs of a call's functions; `null` if one cannot be reached, `undefined` if unknown yet. */
+  /**
+   * The refs of a call's functions (its own, then each fused step's); `null` if a worker
+   * cannot reach one of them or a function among the arguments, `undefined` if that is
+   * not known yet (`locateAll` finds out).
+   */
   private refsOf(call: TaskCall): FunctionRef[] | null | undefined {
     const refs: FunctionRef[] = []
-    for (const fn of [call.fn, ...(call.steps ?? []).map((step) => step.fn)]) {
+    for (const fn of callFunctions(call)) {
       const ref = this.locator.peek(fn)
       if (ref === undefined || ref === null) return ref
       refs.push(ref)
+    }
+    for (const fn of argumentFunctions(call)) {
+      const ref = this.locator.peek(fn)
+      if (ref === undefined || ref === null) return ref
     }
     return refs
   }
 
   private async locateAll(call: TaskCall): Promise<void> {
-    for (const fn of [call.fn, ...(call.steps ?? []).map((step) => step.fn)])
+    for (const fn of [...callFunctions(call), ...argumentFunctions(call)])
       await this.locator.locate(fn)
   }
 
   /**
-   * Runs a call on this thread: cheap tasks, and tasks whose function a worker cannot
+   * Runs a call on this thread: main-thread tasks, and tasks whose function a worker cannot
    * reach (with a warning). Buffers it sees are never moved to a worker afterwards.
    */
   private runHere(call: TaskCall, unreachable = false): unknown {
@@ -170,17 +180,26 @@ export abstract class PoolExecutor implements Executor {
   }
 
   private warnUnreachable(call: TaskCall): void {
-    const fns = [call.fn, ...(call.steps ?? []).map((step) => step.fn)]
-    fns.forEach((fn, step) => {
+    const fns = callFunctions(call)
+    const warn = (fn: AnyFunction, what: string): void => {
       if (this.locator.peek(fn) !== null || this.warned.has(fn)) return
       this.warned.add(fn)
       process.emitWarning(
-        `task ${JSON.stringify(step === 0 ? call.key : call.steps![step - 1]!.key)}: function ${fn.name || taskName(call, step)} ` +
-          'was made at run time, where a worker cannot find it, so it runs on the main thread. ' +
+        `${what} was made at run time, where a worker cannot find it, so it runs on the main thread. ` +
           'Make it with delayed() in the top-level code of the workflow (or of a module it imports), or export it from the workflow, to run it in parallel.',
         { code: 'TASKGRAPH_MAIN_THREAD' },
       )
+    }
+    fns.forEach((fn, step) => {
+      const key = step === 0 ? call.key : call.steps![step - 1]!.key
+      warn(fn, `task ${JSON.stringify(key)}: function ${fn.name || taskName(call, step)}`)
     })
+    for (const fn of argumentFunctions(call)) {
+      warn(
+        fn,
+        `task ${JSON.stringify(call.key)}: function ${fn.name || '(anonymous)'}, passed as an argument,`,
+      )
+    }
   }
 
   private scheduleFlush(): void {
@@ -248,9 +267,10 @@ export abstract class PoolExecutor implements Executor {
     const transfer = new Set<ArrayBuffer>()
     for (const pending of batch) {
       const sharedMemory = this.runtime === 'worker_threads'
+      const wire = this.toWire(pending)
       const problem =
-        findCloneProblem(pending.call.args, 'args', sharedMemory) ??
-        (pending.call.steps ?? []).reduce<ReturnType<typeof findCloneProblem>>(
+        findCloneProblem(wire.args, 'args', sharedMemory) ??
+        (wire.steps ?? []).reduce<ReturnType<typeof findCloneProblem>>(
           (found, step, i) =>
             found ?? findCloneProblem(step.args, `args of step ${i + 1}`, sharedMemory),
           undefined,
@@ -260,7 +280,7 @@ export abstract class PoolExecutor implements Executor {
         continue
       }
       if (this.runtime === 'worker_threads') this.collectMovable(pending.call, transfer)
-      calls.push(toWire(pending))
+      calls.push(wire)
       sent.push(pending)
     }
     if (sent.length === 0) return
@@ -283,6 +303,24 @@ export abstract class PoolExecutor implements Executor {
         this.batchesInFlight--
         this.flush()
       })
+  }
+
+  /** A call as it crosses to a worker: functions by ref, functions among the arguments too. */
+  private toWire(pending: Pending): WireCall {
+    const { call, refs } = pending
+    const refOf = (fn: AnyFunction): FunctionRef => this.locator.peek(fn)!
+    const args = encodeFunctions(call.args, refOf) as unknown[]
+    const steps = call.steps
+    if (steps === undefined) return { fn: refs[0]!, args }
+    return {
+      fn: refs[0]!,
+      args,
+      steps: steps.map((step, i) => ({
+        fn: refs[i + 1]!,
+        args: encodeFunctions(step.args, refOf) as unknown[],
+        holes: step.holes,
+      })),
+    }
   }
 
   /**
@@ -460,13 +498,14 @@ function taskName(call: TaskCall, step: number): string {
   return step === 0 ? call.name : call.steps![step - 1]!.name
 }
 
-function toWire(pending: Pending): WireCall {
-  const { call, refs } = pending
-  const steps = call.steps
-  if (steps === undefined) return { fn: refs[0]!, args: call.args }
-  return {
-    fn: refs[0]!,
-    args: call.args,
-    steps: steps.map((step, i) => ({ fn: refs[i + 1]!, args: step.args, holes: step.holes })),
-  }
+/** The task functions a call runs: its own, then each fused step's. */
+function callFunctions(call: TaskCall): AnyFunction[] {
+  return [call.fn, ...(call.steps ?? []).map((step) => step.fn)]
+}
+
+/** Functions passed as arguments to a call or its fused steps. */
+function argumentFunctions(call: TaskCall): Set<AnyFunction> {
+  const found = findFunctions(call.args)
+  for (const step of call.steps ?? []) findFunctions(step.args, found)
+  return found
 }

@@ -6,6 +6,7 @@ import type { AnyFunction } from '@taskgraph/core'
 import { kTransferable, kValue, markMovable } from 'tinypool'
 import { findBuffers, ownBuffers } from '../pool/buffers.js'
 import { findCloneProblem } from '../pool/clone-check.js'
+import { decodeFunctions } from '../pool/function-args.js'
 import { loadFunction, refKey, type FunctionRef } from '../pool/function-ref.js'
 import { toWireError } from '../pool/remote-error.js'
 import { importModule } from './import-module.js'
@@ -66,18 +67,29 @@ async function runCall(call: WireCall): Promise<WireOutcome> {
     }
     fns.push(fn)
   }
+  // Functions passed as arguments cross as refs: make them again first, as above.
+  let args: unknown[]
+  const stepArgs: unknown[][] = []
+  try {
+    args = (await decodeFunctions(call.args, functionFor)) as unknown[]
+    for (const next of steps)
+      stepArgs.push((await decodeFunctions(next.args, functionFor)) as unknown[])
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error)
+    return { ok: false, step: 0, failure: { kind: 'unreachable', detail }, blockingMs: 0 }
+  }
   let step = 0
   let blockingMs = 0
   // In a child process, typed arrays arrive as views into the message: give them their own.
-  if (isMainThread) ownBuffers(call.args)
+  if (isMainThread) ownBuffers(args)
   try {
-    let value = await invoke(fns[0]!, call.args, (ms) => (blockingMs += ms))
+    let value = await invoke(fns[0]!, args, (ms) => (blockingMs += ms))
     for (const next of steps) {
       step++
-      const args = next.args.slice()
-      if (isMainThread) ownBuffers(args)
-      for (const hole of next.holes) args[hole] = value
-      value = await invoke(fns[step]!, args, (ms) => (blockingMs += ms))
+      const nextArgs = stepArgs[step - 1]!
+      if (isMainThread) ownBuffers(nextArgs)
+      for (const hole of next.holes) nextArgs[hole] = value
+      value = await invoke(fns[step]!, nextArgs, (ms) => (blockingMs += ms))
     }
     // A child process cannot share memory with its parent.
     const problem = findCloneProblem(value, 'the result', !isMainThread)
