@@ -14,6 +14,9 @@ export { gather } from './gather.js'
 export { literal, type LiteralOptions } from './literal.js'
 export { fromSpec, ref, task, KeyRef, SpecTask, type SpecResults } from './from-spec.js'
 export { TaskGraph } from './task-graph.js'
+export { Bag, type SelectedKey } from './bag/bag.js'
+export { bag, type FromOptions } from './bag/from.js'
+export type { Comparable, ItemProperty, KeySelector } from './bag/key-selector.js'
 export { containsDelayed } from './lazy-args.js'
 export {
   toGraph,

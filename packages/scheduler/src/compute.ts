@@ -45,7 +45,8 @@ export async function persist<T>(target: Delayed<T>, options?: RunOptions): Prom
   return target.persist(options)
 }
 
-async function computeTargets(
+/** Computes `targets` for `caller`, whose name the run's errors carry (e.g. `parallelMap`). */
+export async function computeTargets(
   caller: string,
   targets: readonly unknown[],
   options: RunOptions | undefined,

@@ -57,7 +57,8 @@ declare module '@taskgraph/core' {
   interface ComputeOptions extends RunOptions {}
 }
 
-const OPTION_NAMES: ReadonlySet<string> = new Set([
+/** The names `RunOptions` has. */
+export const OPTION_NAMES: ReadonlySet<string> = new Set([
   'executor',
   'concurrency',
   'workers',

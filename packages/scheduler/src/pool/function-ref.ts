@@ -38,6 +38,11 @@ export class FunctionLocator {
   private readonly namespaces = new Map<string, Promise<Record<string, unknown> | undefined>>()
   private readonly entry = entryScriptURL()
 
+  /** Whether `fn` was made by the program's entry script, which workers never import. */
+  isFromEntryScript(fn: AnyFunction): boolean {
+    return this.entry !== undefined && originOf(fn)?.url === this.entry
+  }
+
   /** The modules a worker may import ahead of need: those that made task functions. */
   modulesToWarm(): string[] {
     return recordedModules().filter((url) => url !== this.entry)

@@ -184,11 +184,12 @@ export abstract class PoolExecutor implements Executor {
     const warn = (fn: AnyFunction, what: string): void => {
       if (this.locator.peek(fn) !== null || this.warned.has(fn)) return
       this.warned.add(fn)
-      process.emitWarning(
-        `${what} was made at run time, where a worker cannot find it, so it runs on the main thread. ` +
-          'Make it with delayed() in the top-level code of the workflow (or of a module it imports), or export it from the workflow, to run it in parallel.',
-        { code: 'TASKGRAPH_MAIN_THREAD' },
-      )
+      const why = this.locator.isFromEntryScript(fn)
+        ? `${what} comes from the program's entry script, which workers never import (that would run the program again), so it runs on the main thread. ` +
+          'Move it to a module the script imports to run it in parallel.'
+        : `${what} was made at run time, where a worker cannot find it, so it runs on the main thread. ` +
+          'Hand it to taskgraph (delayed(), a bag operation, a properties() definition) in the top-level code of the workflow or of a module it imports, or export it from the workflow, to run it in parallel.'
+      process.emitWarning(why, { code: 'TASKGRAPH_MAIN_THREAD' })
     }
     fns.forEach((fn, step) => {
       const key = step === 0 ? call.key : call.steps![step - 1]!.key

@@ -1,0 +1,126 @@
+import { Delayed, KeyKind } from '../delayed.js'
+import { describeValue, InvalidArgumentError, InvalidOptionError } from '../errors.js'
+import { gather } from '../gather.js'
+import { containsDelayed } from '../lazy-args.js'
+import { makeData } from '../make-task.js'
+import type { Lazy } from '../types.js'
+import { Bag } from './bag.js'
+import { splitBySize, splitEvenly } from './split-evenly.js'
+
+/** Options of `bag.from(items, options)`: how the items are cut into partitions. Give at most one. */
+export interface FromOptions {
+  /**
+   * The number of partitions; items are spread evenly over them, in order.
+   * @default one per item up to 100 items, 100 beyond that
+   */
+  partitions?: number
+  /** The number of items per partition (the last one may hold fewer). */
+  partitionSize?: number
+}
+
+/** Most partitions `bag.from` makes unless told otherwise. */
+const DEFAULT_MAX_PARTITIONS = 100
+const PARTITION_NAME = 'partition'
+
+/**
+ * A bag of the items of `items`, cut into partitions in order (Dask's
+ * `from_sequence`). The items are part of the graph as data: they are copied to the
+ * workers that need them.
+ * @example bag.from(lines, { partitions: 8 })
+ */
+function from<T>(items: Iterable<T>, options: FromOptions = {}): Bag<T> {
+  if (typeof items === 'string') {
+    throw new InvalidArgumentError(
+      `bag.from: expected an iterable of items, got ${describeValue(items)}. ` +
+        'Wrap one string in an array, bag.from([text]), or spread it, bag.from([...text]), for its characters.',
+    )
+  }
+  if (
+    items === null ||
+    typeof items !== 'object' ||
+    typeof (items as Partial<Iterable<T>>)[Symbol.iterator] !== 'function'
+  ) {
+    throw new InvalidArgumentError(
+      `bag.from: expected an iterable of items (an array, a Set, a generator...), got ${describeValue(items)}.`,
+    )
+  }
+  const { partitions, partitionSize } = checkFromOptions(options)
+  const all = Array.from(items)
+  if (containsDelayed(all)) {
+    throw new InvalidArgumentError(
+      'bag.from: the items hold Delayed values, which a bag of data cannot resolve. ' +
+        'Use bag.fromPartitions([[a, b], [c]]) to make partitions of lazy items.',
+    )
+  }
+  const runs =
+    partitionSize !== undefined
+      ? splitBySize(all, partitionSize)
+      : splitEvenly(all, partitions ?? Math.max(1, Math.min(all.length, DEFAULT_MAX_PARTITIONS)))
+  return new Bag(runs.map((run) => makeData(run, PARTITION_NAME, undefined, KeyKind.Unique)))
+}
+
+/**
+ * A bag whose partitions are given (Dask's `from_delayed`): each is an array of items,
+ * which may be lazy, or a `Delayed` array (a task that loads one part of a dataset, say).
+ * @example bag.fromPartitions(files.map((file) => readLines(file)))
+ */
+function fromPartitions<T>(partitions: readonly (Delayed<T[]> | readonly Lazy<T>[])[]): Bag<T> {
+  if (!Array.isArray(partitions)) {
+    throw new InvalidArgumentError(
+      `bag.fromPartitions: expected an array of partitions, got ${describeValue(partitions)}. ` +
+        'Pass e.g. [[1, 2], [3]], or an array of Delayed arrays.',
+    )
+  }
+  const parts = (partitions as readonly unknown[]).map((part, i): Delayed<T[]> => {
+    if (part instanceof Delayed) return part as Delayed<T[]>
+    if (!Array.isArray(part)) {
+      throw new InvalidArgumentError(
+        `bag.fromPartitions: partition ${i} is ${describeValue(part)}; each partition must be an array of items or a Delayed array.`,
+      )
+    }
+    // Lazy items are resolved by a task that gathers them; plain ones are data.
+    if (containsDelayed(part)) return gather(part as unknown[]) as unknown as Delayed<T[]>
+    return makeData(part as T[], PARTITION_NAME, undefined, KeyKind.Unique)
+  })
+  return new Bag(parts)
+}
+
+function checkFromOptions(options: FromOptions): FromOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionError(
+      `bag.from: options must be an object such as { partitions: 8 }, got ${describeValue(options)}.`,
+    )
+  }
+  for (const name of Object.keys(options)) {
+    if (name !== 'partitions' && name !== 'partitionSize') {
+      throw new InvalidOptionError(
+        `bag.from: unknown option ${JSON.stringify(name)}. Known options: partitions, partitionSize.`,
+      )
+    }
+  }
+  const { partitions, partitionSize } = options
+  for (const [name, value] of [
+    ['partitions', partitions],
+    ['partitionSize', partitionSize],
+  ] as const) {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 1)) {
+      throw new InvalidOptionError(
+        `bag.from: option "${name}" must be a whole number of at least 1, got ${describeValue(value)}.`,
+      )
+    }
+  }
+  if (partitions !== undefined && partitionSize !== undefined) {
+    throw new InvalidOptionError(
+      'bag.from: options "partitions" and "partitionSize" both say how to cut the items; give one of them.',
+    )
+  }
+  return options
+}
+
+/**
+ * Makes bags: lazy, partitioned collections whose operations become tasks.
+ * @example
+ * import { bag } from 'taskgraph'
+ * await bag.from([1, 2, 3, 4], { partitions: 2 }).map((x) => x * x).sum().compute() // 30
+ */
+export const bag = Object.freeze({ from, fromPartitions })

@@ -1,0 +1,19 @@
+// How bag operations that group, rank or de-duplicate items take their key: a function
+// of the item, or the name (or index) of one of its properties. A property name crosses
+// to workers as plain data; a function must be one workers can find again.
+
+/** Values `topk`, `min` and `max` compare with `<` and `>`. */
+export type Comparable = number | string | bigint
+
+/** A key of `T` given by name: a property name or an array index. */
+export type ItemProperty<T> = keyof T & (string | number)
+
+/** The key of an item: a function of it, or one of its properties by name. */
+export type KeySelector<T, K> = ((item: T) => K) | ItemProperty<T>
+
+/** The key `key` selects from `item`. Runs in tasks, on workers too. */
+export function selectKey(item: unknown, key: unknown): unknown {
+  return typeof key === 'function'
+    ? (key as (item: unknown) => unknown)(item)
+    : (item as Record<string | number, unknown>)[key as string | number]
+}

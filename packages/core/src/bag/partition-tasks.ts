@@ -1,0 +1,87 @@
+// The tasks that transform a bag one partition at a time. Each is made by delayed() in
+// this module's top-level code, so pool workers find them by importing this module; the
+// functions they apply to items arrive as arguments (recorded where the user wrote them).
+import { delayed } from '../delayed-function.js'
+import { asPartition } from './as-partition.js'
+import { selectKey } from './key-selector.js'
+
+type Item = unknown
+type ItemFunction = (item: Item) => unknown
+
+/** `fn` of each item; an async `fn`'s calls in one partition run together. */
+export const mapPart = delayed(
+  function map(part: readonly Item[], fn: ItemFunction): unknown[] | Promise<unknown[]> {
+    part = asPartition('map', part)
+    const out = new Array<unknown>(part.length)
+    let pending = false
+    for (let i = 0; i < part.length; i++) {
+      const value = fn(part[i])
+      out[i] = value
+      if (!pending && isThenable(value)) pending = true
+    }
+    return pending ? Promise.all(out) : out
+  },
+  { name: 'map' },
+)
+
+export const filterPart = delayed(
+  function filter(part: readonly Item[], predicate: ItemFunction): Item[] {
+    const out: Item[] = []
+    for (const item of asPartition('filter', part)) if (predicate(item)) out.push(item)
+    return out
+  },
+  { name: 'filter' },
+)
+
+export const flatMapPart = delayed(
+  function flatMap(part: readonly Item[], fn: (item: Item) => Iterable<unknown>): unknown[] {
+    const out: unknown[] = []
+    for (const item of asPartition('flatMap', part)) for (const value of fn(item)) out.push(value)
+    return out
+  },
+  { name: 'flat-map' },
+)
+
+export const flattenPart = delayed(
+  function flatten(part: readonly Iterable<unknown>[]): unknown[] {
+    const out: unknown[] = []
+    for (const item of asPartition('flatten', part) as Iterable<unknown>[])
+      for (const value of item) out.push(value)
+    return out
+  },
+  { name: 'flatten' },
+)
+
+export const pluckPart = delayed(
+  function pluck(part: readonly Item[], key: string | number): unknown[] {
+    return asPartition('pluck', part).map((item) => selectKey(item, key))
+  },
+  { name: 'pluck' },
+)
+
+/**
+ * The whole bag as one array: the task of a `Bag`'s own node, which is what computing
+ * it gives. It runs on the main thread (it only joins the partitions), so workers never
+ * need to find it.
+ */
+export function concat(...parts: readonly Item[][]): Item[] {
+  const out: Item[] = []
+  for (const part of parts) for (const item of asPartition('concat', part)) out.push(item)
+  return out
+}
+
+/** Partition `index` of a merged result that was split for re-partitioning. */
+export const splitPart = delayed(
+  function split(parts: readonly Item[][], index: number): Item[] {
+    return parts[index]!
+  },
+  { name: 'split', mainThread: true },
+)
+
+function isThenable(value: unknown): boolean {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  )
+}

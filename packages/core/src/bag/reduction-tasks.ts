@@ -1,0 +1,156 @@
+// The tasks of a bag's reductions: one task per partition reduces it to a partial
+// result (`<name>-part`), then one task combines the partials in partition order
+// (`<name>`). The combining task runs on the thread that computes the graph, where the
+// partials arrive; it only sees one small value per partition.
+import { delayed } from '../delayed-function.js'
+import { asPartition } from './as-partition.js'
+import type { Comparable } from './key-selector.js'
+
+type Binary = (a: unknown, b: unknown) => unknown
+/** A fold's result so far: empty until it has a value (no initial value, no items yet). */
+type Partial = [] | [unknown]
+
+export const reducePart = delayed(
+  function reducePart(part: readonly unknown[], perPartition: (items: unknown[]) => unknown) {
+    return perPartition(asPartition('reduction', part) as unknown[])
+  },
+  { name: 'reduce-part' },
+)
+
+export const aggregateParts = delayed(
+  function aggregate(combine: (partials: unknown[]) => unknown, ...partials: unknown[]) {
+    return combine(partials)
+  },
+  { name: 'aggregate', mainThread: true },
+)
+
+export const countPart = delayed(
+  function countPart(part: readonly unknown[]): number {
+    return asPartition('count', part).length
+  },
+  { name: 'count-part' },
+)
+
+export const countAll = delayed(
+  function count(...partials: number[]): number {
+    return partials.reduce((total, n) => total + n, 0)
+  },
+  { name: 'count', mainThread: true },
+)
+
+export const sumPart = delayed(
+  function sumPart(part: readonly number[]): number {
+    let total = 0
+    for (const value of asPartition('sum', part) as number[]) total += value
+    return total
+  },
+  { name: 'sum-part' },
+)
+
+export const sumAll = delayed(
+  function sum(...partials: number[]): number {
+    return partials.reduce((total, n) => total + n, 0)
+  },
+  { name: 'sum', mainThread: true },
+)
+
+export const meanPart = delayed(
+  function meanPart(part: readonly number[]): [total: number, count: number] {
+    let total = 0
+    for (const value of asPartition('mean', part) as number[]) total += value
+    return [total, part.length]
+  },
+  { name: 'mean-part' },
+)
+
+export const meanAll = delayed(
+  function mean(...partials: [total: number, count: number][]): number {
+    let total = 0
+    let count = 0
+    for (const [t, n] of partials) {
+      total += t
+      count += n
+    }
+    if (count === 0) throw new RangeError('Bag#mean: the bag is empty, so it has no mean.')
+    return total / count
+  },
+  { name: 'mean', mainThread: true },
+)
+
+export const minPart = delayed(
+  function minPart(part: readonly Comparable[]): Partial {
+    return foldItems(asPartition('min', part), smaller, [])
+  },
+  { name: 'min-part' },
+)
+
+export const minAll = delayed(
+  function min(...partials: Partial[]): unknown {
+    return only(
+      foldItems(partials.flat(), smaller, []),
+      'Bag#min: the bag is empty, so it has no smallest item.',
+    )
+  },
+  { name: 'min', mainThread: true },
+)
+
+export const maxPart = delayed(
+  function maxPart(part: readonly Comparable[]): Partial {
+    return foldItems(asPartition('max', part), larger, [])
+  },
+  { name: 'max-part' },
+)
+
+export const maxAll = delayed(
+  function max(...partials: Partial[]): unknown {
+    return only(
+      foldItems(partials.flat(), larger, []),
+      'Bag#max: the bag is empty, so it has no largest item.',
+    )
+  },
+  { name: 'max', mainThread: true },
+)
+
+export const foldPart = delayed(
+  function foldPart(part: readonly unknown[], binop: Binary, seed: Partial): Partial {
+    return foldItems(asPartition('fold', part), binop, seed)
+  },
+  { name: 'fold-part' },
+)
+
+export const foldAll = delayed(
+  function fold(combine: Binary, seed: Partial, ...partials: Partial[]): unknown {
+    return only(
+      foldItems(partials.flat(), combine, seed),
+      'Bag#fold: the bag is empty and no initial value was given, so there is nothing to fold. Pass an initial value: fold(binop, combine, initial).',
+    )
+  },
+  { name: 'fold', mainThread: true },
+)
+
+/**
+ * `items` folded with `binop` from `seed`'s value, or without a start value when `seed`
+ * is empty (as `Array.prototype.reduce`); empty when there was nothing to fold.
+ */
+export function foldItems(items: readonly unknown[], binop: Binary, seed: Partial): Partial {
+  let i = 0
+  let acc: unknown
+  if (seed.length === 1) acc = seed[0]
+  else if (items.length === 0) return []
+  else acc = items[i++]
+  for (; i < items.length; i++) acc = binop(acc, items[i])
+  return [acc]
+}
+
+function only(partial: Partial, ifEmpty: string): unknown {
+  if (partial.length === 0) throw new RangeError(ifEmpty)
+  return partial[0]
+}
+
+function smaller(a: unknown, b: unknown): unknown {
+  return (b as Comparable) < (a as Comparable) ? b : a
+}
+
+function larger(a: unknown, b: unknown): unknown {
+  return (b as Comparable) > (a as Comparable) ? b : a
+}

@@ -1,0 +1,98 @@
+import { describe, expect, test } from 'vitest'
+import {
+  InvalidArgumentError,
+  InvalidOptionError,
+  NotCallableError,
+  bag,
+  literal,
+  type Bag,
+} from '../src/index.js'
+
+// Wrong arguments are reported when the operation is called, as the error class (and
+// code) says; tests never depend on the wording.
+
+const words = bag.from(['a', 'b', 'c'])
+const numbers = bag.from([1, 2, 3])
+/** Calls made with arguments the types forbid, as plain JavaScript callers can. */
+const untyped = words as unknown as Record<string, (...args: unknown[]) => unknown>
+const from = bag.from as (...args: unknown[]) => Bag<unknown>
+const fromPartitions = bag.fromPartitions as (...args: unknown[]) => Bag<unknown>
+
+describe('bag.from', () => {
+  test.each([
+    ['a number', 42],
+    ['null', null],
+    ['a plain object', { a: 1 }],
+    ['a string, which would be cut into characters', 'a b c'],
+  ])('rejects %s as the items', (_, items) => {
+    expect(() => from(items)).toThrow(InvalidArgumentError)
+  })
+
+  test('rejects items holding Delayed values, which data cannot resolve', () => {
+    expect(() => from([1, literal(2)])).toThrow(InvalidArgumentError)
+    expect(() => from([{ nested: [literal(2)] }])).toThrow(InvalidArgumentError)
+  })
+
+  test.each([
+    ['partitions: 0', { partitions: 0 }],
+    ['partitions: 1.5', { partitions: 1.5 }],
+    ["partitions: '4'", { partitions: '4' }],
+    ['partitionSize: -1', { partitionSize: -1 }],
+    ['both partitions and partitionSize', { partitions: 2, partitionSize: 2 }],
+    ['an unknown option', { npartitions: 2 }],
+    ['options that are not an object', 4],
+  ])('rejects %s with InvalidOptionError', (_, options) => {
+    expect(() => from([1, 2], options)).toThrow(InvalidOptionError)
+  })
+})
+
+describe('bag.fromPartitions', () => {
+  test.each([
+    ['partitions that are not an array', { 0: [1] }],
+    ['a partition that is neither an array nor a Delayed', [[1], 2]],
+  ])('rejects %s', (_, partitions) => {
+    expect(() => fromPartitions(partitions)).toThrow(InvalidArgumentError)
+  })
+})
+
+describe('bag operations', () => {
+  test.each(['map', 'filter', 'flatMap', 'reduction', 'fold', 'foldBy'])(
+    '%s rejects a function that is not one with NotCallableError',
+    (operation) => {
+      const args = operation === 'foldBy' ? ['key', 'not a function'] : ['not a function']
+      expect(() => untyped[operation]!.apply(words, args)).toThrow(NotCallableError)
+    },
+  )
+
+  test('reduction and fold check every function they are given', () => {
+    expect(() => numbers.reduction((items) => items.length, 3 as never)).toThrow(NotCallableError)
+    expect(() => numbers.fold((a, b) => a + b, 'add' as never)).toThrow(NotCallableError)
+    expect(() =>
+      numbers.foldBy(
+        (x) => x,
+        (a: number, b: number) => a + b,
+        0,
+        null as never,
+      ),
+    ).toThrow(NotCallableError)
+  })
+
+  test.each([
+    ['groupBy', [Symbol('key')]],
+    ['groupBy', [1.5]],
+    ['foldBy', [{}, (a: unknown) => a]],
+    ['distinct', [null]],
+    ['topk', [2, true]],
+    ['pluck', [(item: unknown) => item]],
+  ])('%s rejects a key that is neither a function nor a property name', (operation, args) => {
+    expect(() => untyped[operation]!.apply(words, args)).toThrow(InvalidArgumentError)
+  })
+
+  test.each([-1, 1.5, Number.NaN, '3', Infinity])('topk rejects k = %s', (k) => {
+    expect(() => numbers.topk(k as number)).toThrow(InvalidArgumentError)
+  })
+
+  test('topk takes k = 0', () => {
+    expect(() => numbers.topk(0)).not.toThrow()
+  })
+})

@@ -1,0 +1,90 @@
+import { recordOrigin, type AnyFunction, type Delayed } from '@taskgraph/core'
+import { mapGraph, runMap } from './map-graph.js'
+import {
+  checkMapFunction,
+  checkMapOptions,
+  toItems,
+  type MapConfig,
+  type ParallelMapOptions,
+  type WorkerInit,
+} from './map-options.js'
+
+/**
+ * A function run over many items in parallel, in place of a for loop (PyBlaze's
+ * `Vectorizer`). The items are split into chunks, one task each, and the results come
+ * back in input order. Make it in a module's top-level code, so pool workers can find
+ * `fn` and `init` by importing that module.
+ *
+ * @example
+ * const tokenizer = new Vectorizer(tokenize, { workers: 4 })
+ * await tokenizer.process(texts) // string[][], in the order of texts
+ * export default tokenizer.map(texts) // the same as a Delayed, for a workflow
+ */
+export class Vectorizer<T, R, S = undefined> {
+  /** The function run on each item. */
+  readonly fn: (item: T, state: S) => R | PromiseLike<R>
+  private readonly config: MapConfig
+
+  constructor(
+    fn: (item: T, state: S) => R | PromiseLike<R>,
+    options: ParallelMapOptions & WorkerInit<S>,
+  )
+  constructor(fn: (item: T) => R | PromiseLike<R>, options?: ParallelMapOptions)
+  constructor(fn: AnyFunction, options: ParallelMapOptions = {}) {
+    this.fn = checkMapFunction('new Vectorizer', fn)
+    this.config = checkMapOptions('new Vectorizer', options)
+    // Made in a module's top-level code, these are now found again by its workers.
+    recordOrigin(fn)
+    if (this.config.init !== undefined) recordOrigin(this.config.init)
+  }
+
+  /**
+   * Runs `fn` over `items` now and resolves with the results in input order. Rejects with
+   * the first failure, a `TaskError` whose `cause` is what `fn` threw.
+   */
+  async process(items: Iterable<T>): Promise<R[]> {
+    const caller = 'Vectorizer#process'
+    return (await runMap(caller, this.fn, toItems(caller, items), this.config)) as R[]
+  }
+
+  /**
+   * The same work as a lazy value, for graphs and workflows: a task per chunk and one
+   * joining them. The `compute` that runs it chooses the executor; chunks are sized for
+   * this vectorizer's `executor` and `workers`. Items may be `Delayed` values.
+   */
+  map(items: Iterable<T | Delayed<T>>): Delayed<R[]> {
+    return mapGraph(this.fn, toItems('Vectorizer#map', items), this.config) as Delayed<R[]>
+  }
+}
+
+/**
+ * Runs `fn` on every item in parallel and resolves with the results in input order: a
+ * for loop (`for (const item of items) results.push(fn(item))`) spread over workers.
+ * `fn` must be reachable from workers: made or passed to `new Vectorizer`, `delayed` or
+ * `inbatchParallel` in a module's top-level code, or exported by such a module.
+ *
+ * @example
+ * const tokens = await parallelMap(tokenize, texts, { workers: 4 })
+ * const scores = await parallelMap(score, rows, { init: loadModel }) // score(row, model)
+ */
+export function parallelMap<T, R, S>(
+  fn: (item: T, state: S) => R | PromiseLike<R>,
+  items: Iterable<T>,
+  options: ParallelMapOptions & WorkerInit<S>,
+): Promise<R[]>
+export function parallelMap<T, R>(
+  fn: (item: T) => R | PromiseLike<R>,
+  items: Iterable<T>,
+  options?: ParallelMapOptions,
+): Promise<R[]>
+export async function parallelMap(
+  fn: AnyFunction,
+  items: Iterable<unknown>,
+  options: ParallelMapOptions = {},
+): Promise<unknown[]> {
+  const caller = 'parallelMap'
+  recordOrigin(checkMapFunction(caller, fn))
+  const config = checkMapOptions(caller, options)
+  if (config.init !== undefined) recordOrigin(config.init)
+  return runMap(caller, fn, toItems(caller, items), config)
+}

@@ -1,0 +1,132 @@
+import { InvalidArgumentError, describeValue } from '@taskgraph/core'
+import { NotComputedError } from './not-computed-error.js'
+import type { DefinitionData } from './property-spec.js'
+
+/** What an object made by `create` is made of, kept away from its own properties. */
+export interface ObjectState {
+  readonly definition: DefinitionData
+  /** The fields as given to `create`. */
+  readonly fields: Readonly<Record<string, unknown>>
+  /** Elements in the batch. */
+  readonly length: number
+}
+
+const states = new WeakMap<object, ObjectState>()
+/** Per definition: the prototype whose getters report properties read before computing. */
+const prototypes = new WeakMap<DefinitionData, object>()
+
+/**
+ * An object holding `fields` as read-only own properties. Computed properties become
+ * own properties too; reading one that is not there reaches the prototype, which throws
+ * a `NotComputedError`.
+ */
+export function createObject(definition: DefinitionData, fields: unknown): object {
+  const caller = 'PropertiesDefinition#create'
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
+    throw new InvalidArgumentError(
+      `${caller}: expected an object of fields such as { data: [1, 2, 3] }, got ${describeValue(fields)}.`,
+    )
+  }
+  const given = { ...(fields as Record<string, unknown>) }
+  const length = batchLength(caller, definition, given)
+  for (const name of Object.keys(given)) {
+    if (definition.properties.has(name)) {
+      throw new InvalidArgumentError(
+        `${caller}: field "${name}" has the name of a property. Rename the field or the property.`,
+      )
+    }
+  }
+  for (const [field, user] of definition.fieldUses) {
+    if (!Object.hasOwn(given, field)) {
+      throw new InvalidArgumentError(
+        `${caller}: property "${user}" uses "${field}", which is neither a field given here nor a property defined before it. ` +
+          `Give a field "${field}", or fix the uses of "${user}".`,
+      )
+    }
+  }
+  const object = Object.create(prototypeOf(definition)) as object
+  for (const [name, value] of Object.entries(given)) {
+    Object.defineProperty(object, name, { value, enumerable: true, writable: false })
+  }
+  states.set(object, { definition, fields: given, length })
+  return object
+}
+
+/** The state of an object made by `create`. */
+export function stateOf(caller: string, object: unknown): ObjectState {
+  const state = typeof object === 'object' && object !== null ? states.get(object) : undefined
+  if (state === undefined) {
+    throw new InvalidArgumentError(
+      `${caller}: expected an object made by definition.create(fields), got ${describeValue(object)}. ` +
+        'Make it with the create() method of a definition from properties().',
+    )
+  }
+  return state
+}
+
+/** The value of property `name` if the object holds it (computed by an earlier run). */
+export function heldValue(object: object, name: string): { value: unknown } | undefined {
+  const own = Object.getOwnPropertyDescriptor(object, name)
+  return own === undefined ? undefined : { value: own.value as unknown }
+}
+
+/** Stores computed values on the object, as read-only own properties. */
+export function holdValues(object: object, values: Readonly<Record<string, unknown>>): void {
+  for (const [name, value] of Object.entries(values)) {
+    Object.defineProperty(object, name, {
+      value,
+      enumerable: true,
+      writable: false,
+      configurable: true,
+    })
+  }
+}
+
+function batchLength(
+  caller: string,
+  definition: DefinitionData,
+  fields: Record<string, unknown>,
+): number {
+  let length: number | undefined
+  let first = ''
+  for (const name of definition.batched) {
+    const value = fields[name]
+    if (!Object.hasOwn(fields, name) || !isBatch(value)) {
+      throw new InvalidArgumentError(
+        `${caller}: batched field "${name}" must be an array or typed array with one element per item of the batch, ` +
+          `got ${Object.hasOwn(fields, name) ? describeValue(value) : 'no such field'}.`,
+      )
+    }
+    if (length === undefined) {
+      length = value.length
+      first = name
+    } else if (value.length !== length) {
+      throw new InvalidArgumentError(
+        `${caller}: batched fields differ in length: "${first}" has ${length} elements, "${name}" has ${value.length}. ` +
+          'Give every batched field one element per item of the batch.',
+      )
+    }
+  }
+  return length ?? 0
+}
+
+function isBatch(value: unknown): value is ArrayLike<unknown> {
+  return Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView))
+}
+
+function prototypeOf(definition: DefinitionData): object {
+  let prototype = prototypes.get(definition)
+  if (prototype === undefined) {
+    const getters: PropertyDescriptorMap = {}
+    for (const name of definition.properties.keys()) {
+      getters[name] = {
+        get(): never {
+          throw new NotComputedError(name)
+        },
+      }
+    }
+    prototype = Object.create(Object.prototype, getters) as object
+    prototypes.set(definition, prototype)
+  }
+  return prototype
+}

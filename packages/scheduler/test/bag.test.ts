@@ -1,0 +1,297 @@
+import { threadId } from 'node:worker_threads'
+import { bag, toGraph } from '@taskgraph/core'
+import { TaskError, compute } from '@taskgraph/scheduler'
+import { describe, expect, test } from 'vitest'
+import * as reference from './bag-reference.js'
+import { EXECUTORS, shared } from './executors.js'
+import {
+  LINES,
+  add,
+  countUp,
+  double,
+  doubleLater,
+  failsOn3,
+  inc,
+  isEven,
+  lengthOf,
+  mod3,
+  negate,
+  placeOf,
+  range,
+  repeats,
+  sumOf,
+  tagged,
+  topWords,
+  total,
+  wordLength,
+  wordPlaces,
+  words,
+} from './fixtures/bag-tasks.mjs'
+import { nextTurn, rejection } from './helpers.js'
+
+/** Forty numbers from -11 to 11 with repeats, in no particular order. */
+const NUMBERS = Array.from({ length: 40 }, (_, i) => ((i * 7) % 23) - 11)
+const here = `${process.pid}:${threadId}`
+
+/** The TASKGRAPH_MAIN_THREAD warnings emitted while `run` ran: none when workers found every function. */
+async function mainThreadWarnings(run: () => Promise<unknown>): Promise<string[]> {
+  const warnings: string[] = []
+  const listen = (warning: Error & { code?: string }): void => {
+    if (warning.code === 'TASKGRAPH_MAIN_THREAD') warnings.push(warning.message)
+  }
+  process.on('warning', listen)
+  try {
+    await run()
+    await nextTurn()
+  } finally {
+    process.off('warning', listen)
+  }
+  return warnings
+}
+
+describe.each(EXECUTORS)('bags on the %s executor', (name) => {
+  const options = { executor: shared(name) }
+  const numbers = bag.from(NUMBERS, { partitions: 4 })
+
+  test('element-wise operations give what the same array methods give', async () => {
+    const pairs = bag.from(
+      NUMBERS.map((n) => [n, negate(n)] as [number, number]),
+      { partitions: 3 },
+    )
+    expect(
+      await compute(
+        numbers.map(double),
+        numbers.filter(isEven),
+        numbers.flatMap(repeats),
+        numbers.map(repeats).flatten(),
+        pairs.pluck(1),
+        numbers.map(inc).filter(isEven).map(double),
+        options,
+      ),
+    ).toEqual([
+      NUMBERS.map(double),
+      NUMBERS.filter(isEven),
+      NUMBERS.flatMap(repeats),
+      NUMBERS.flatMap(repeats),
+      NUMBERS.map(negate),
+      NUMBERS.map(inc).filter(isEven).map(double),
+    ])
+  })
+
+  test('reductions give what reducing the array gives', async () => {
+    expect(
+      await compute(
+        {
+          count: numbers.count(),
+          sum: numbers.sum(),
+          mean: numbers.mean(),
+          min: numbers.min(),
+          max: numbers.max(),
+          fold: numbers.fold(add),
+          foldFrom: numbers.fold(countUp, add, 0),
+          reduction: numbers.reduction(lengthOf, total),
+        },
+        options,
+      ),
+    ).toEqual([
+      {
+        count: NUMBERS.length,
+        sum: reference.sum(NUMBERS),
+        mean: reference.sum(NUMBERS) / NUMBERS.length,
+        min: Math.min(...NUMBERS),
+        max: Math.max(...NUMBERS),
+        fold: reference.sum(NUMBERS),
+        foldFrom: NUMBERS.length,
+        reduction: NUMBERS.length,
+      },
+    ])
+  })
+
+  test('groupBy, foldBy, frequencies, distinct and topk combine the partitions', async () => {
+    const results = await compute(
+      {
+        groupBy: numbers.groupBy(mod3),
+        foldBy: numbers.foldBy(mod3, add, 0, add),
+        foldByFirst: numbers.foldBy(mod3, add),
+        frequencies: numbers.frequencies(),
+        distinct: numbers.distinct(),
+        distinctBy: numbers.distinct(mod3),
+        topk: numbers.topk(5),
+        topkBy: numbers.topk(5, negate),
+      },
+      options,
+    )
+    expect(results).toEqual([
+      {
+        groupBy: reference.groupBy(NUMBERS, mod3),
+        foldBy: reference.foldBy(NUMBERS, mod3, add, 0),
+        foldByFirst: reference.foldBy(NUMBERS, mod3, add, 0),
+        frequencies: reference.frequencies(NUMBERS),
+        distinct: reference.distinct(NUMBERS),
+        distinctBy: reference.distinct(NUMBERS, mod3),
+        topk: reference.topk(NUMBERS, 5),
+        topkBy: reference.topk(NUMBERS, 5, negate),
+      },
+    ])
+  })
+
+  test('distinct keeps the first of equal items as it is, -0 included', async () => {
+    const [first] = await compute(bag.from([-0, 0, 1, 0], { partitions: 2 }).distinct(), options)
+    expect(first).toEqual([-0, 1])
+    expect(Object.is(first[0], -0)).toBe(true)
+  })
+
+  test('keys may be property names, and the lesson’s word count is right', async () => {
+    const lines = bag.from(LINES, { partitions: 2 })
+    const counts = lines.flatMap(words).frequencies()
+    const allWords = LINES.flatMap(words)
+    expect(
+      await compute(
+        counts.topk(3, 1),
+        counts.pluck(0).distinct(),
+        lines.flatMap(words).groupBy('length'),
+        options,
+      ),
+    ).toEqual([
+      reference.topk(reference.frequencies(allWords), 3, ([, n]) => n),
+      reference.distinct(allWords),
+      reference.groupBy(allWords, wordLength),
+    ])
+  })
+
+  test('empty bags and empty partitions give empty results, or fail where there is no value', async () => {
+    for (const empty of [bag.from<number>([], { partitions: 3 }), bag.fromPartitions<number>([])]) {
+      expect(
+        await compute(
+          empty,
+          empty.map(double).filter(isEven).flatMap(repeats),
+          empty.count(),
+          empty.sum(),
+          empty.fold(add, add, 0),
+          empty.groupBy(mod3),
+          empty.frequencies(),
+          empty.distinct(),
+          empty.topk(3),
+          options,
+        ),
+      ).toEqual([[], [], 0, 0, 0, [], [], [], []])
+      for (const [operation, value] of [
+        ['mean', empty.mean()],
+        ['min', empty.min()],
+        ['max', empty.max()],
+        ['fold', empty.fold(add)],
+      ] as const) {
+        const error = await rejection(value.compute(options))
+        expect(error).toBeInstanceOf(TaskError)
+        expect(error).toMatchObject({ functionName: operation, cause: { name: 'RangeError' } })
+      }
+    }
+    const gappy = bag.fromPartitions([[], [3, 1], [], [2], []])
+    expect(
+      await compute(gappy, gappy.max(), gappy.mean(), gappy.frequencies().count(), options),
+    ).toEqual([[3, 1, 2], 3, 2, 3])
+  })
+
+  test('a bag computes to its items, among other values and as a delayed function’s argument', async () => {
+    const doubled = numbers.map(double)
+    expect(await doubled.compute(options)).toEqual(NUMBERS.map(double))
+    expect(
+      await compute({ doubled, total: sumOf(doubled), count: doubled.count() }, options),
+    ).toEqual([
+      {
+        doubled: NUMBERS.map(double),
+        total: reference.sum(NUMBERS.map(double)),
+        count: NUMBERS.length,
+      },
+    ])
+  })
+
+  test('toDelayed gives the partitions: even runs, or runs of partitionSize', async () => {
+    const ten = Array.from({ length: 10 }, (_, i) => i + 1)
+    expect(
+      await compute(
+        bag.from(ten, { partitions: 3 }).toDelayed(),
+        bag.from(ten, { partitionSize: 4 }).toDelayed(),
+        options,
+      ),
+    ).toEqual([
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+        [7, 8, 9, 10],
+      ],
+      [
+        [1, 2, 3, 4],
+        [5, 6, 7, 8],
+        [9, 10],
+      ],
+    ])
+  })
+
+  test('merged results are split into as many partitions as the bag had', async () => {
+    const [parts] = await compute(numbers.frequencies().toDelayed(), options)
+    // 23 distinct numbers over 4 partitions, in runs differing by at most one.
+    expect(parts.map((part) => part.length)).toEqual([5, 6, 6, 6])
+    expect(parts.flat()).toEqual(reference.frequencies(NUMBERS))
+  })
+
+  test('fromPartitions takes tasks that load partitions, and lazy items', async () => {
+    const loaded = bag.fromPartitions([range(0, 5), [range(5, 7).at(0), 9], range(10, 12)])
+    expect(await compute(loaded.map(double), loaded.sum(), options)).toEqual([
+      [0, 2, 4, 6, 8, 10, 18, 20, 22],
+      0 + 1 + 2 + 3 + 4 + 5 + 9 + 10 + 11,
+    ])
+  })
+
+  test('async functions given to map are awaited', async () => {
+    expect(await numbers.map(doubleLater).compute(options)).toEqual(NUMBERS.map(double))
+  })
+
+  test('a delayed function given to map runs as the function it wraps', async () => {
+    const rows = bag.from([[1, 2], [3], []], { partitions: 2 })
+    expect(await rows.map(sumOf).compute(options)).toEqual([3, 3, 0])
+  })
+
+  test('a persisted bag starts from its computed partitions', async () => {
+    const persisted = await numbers.map(double).persist(options)
+    const graph = toGraph(persisted.toDelayed())
+    expect(graph.mapNodes((_key, attributes) => attributes.kind)).toEqual([
+      'data',
+      'data',
+      'data',
+      'data',
+    ])
+    expect(await persisted.sum().compute(options)).toBe(reference.sum(NUMBERS.map(double)))
+  })
+
+  test('a function that throws fails the run with a TaskError naming its task', async () => {
+    const error = await rejection(numbers.map(failsOn3).compute(options))
+    expect(error).toBeInstanceOf(TaskError)
+    expect(error).toMatchObject({ functionName: 'map', cause: { name: 'RangeError' } })
+  })
+
+  test.runIf(name === 'threads' || name === 'processes')(
+    'the work runs in workers, which find the functions without warning',
+    async () => {
+      let places: string[] = []
+      let written: unknown[] = []
+      const warnings = await mainThreadWarnings(async () => {
+        ;[places, written] = await compute(
+          numbers.map(placeOf).distinct(),
+          wordPlaces.pluck('place').distinct(),
+          options,
+        )
+        expect(await topWords.compute(options)).toEqual([
+          ['the', 3],
+          ['cat', 1],
+        ])
+        expect((await numbers.map(tagged).compute(options)).map(({ item }) => item)).toEqual(
+          NUMBERS,
+        )
+      })
+      expect(warnings).toEqual([])
+      expect(places.filter((place) => place !== here)).not.toEqual([])
+      expect(written.filter((place) => place !== here)).not.toEqual([])
+    },
+  )
+})
