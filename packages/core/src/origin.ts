@@ -87,7 +87,8 @@ type CallSite = NodeJS.CallSite & {
 /**
  * The URL of the module whose top-level code is running, if any. V8 reports the body of
  * a module as a nameless frame whose enclosing code starts at line 1, column 1; a
- * function called later (from a timer, a promise, the default export) has none below it.
+ * function called later (from a timer, a promise, the default export) has none below it,
+ * or only one it is awaited by.
  * This reads raw V8 call sites, which Node 20 provides.
  */
 function evaluatingModule(): string | undefined {
@@ -110,6 +111,9 @@ function evaluatingModule(): string | undefined {
   for (const site of sites as CallSite[]) {
     // Module runners that wrap a module's code in a function (vitest's) report no column.
     const column = site.getEnclosingColumnNumber?.()
+    // A module body reached through an awaiting caller is not being evaluated: its code
+    // is done, and this call comes later from something it awaits (`await main()`).
+    if (site.isAsync()) continue
     if (
       site.getFunctionName() === null &&
       site.getEnclosingLineNumber?.() === 1 &&

@@ -7,7 +7,7 @@ import {
   recordedModules,
   registerTaskModule,
 } from '../src/index.js'
-import { adders, inc } from './fixtures/made-at-load.js'
+import { adders, inc, later } from './fixtures/made-at-load.js'
 
 const fixtureURL = pathToFileURL(
   new URL('./fixtures/made-at-load.ts', import.meta.url).pathname,
@@ -29,6 +29,12 @@ describe('function origins', () => {
     expect(findFunction(originOf(second!.fn)!)).toBe(second!.fn)
     expect(findFunction({ url: fixtureURL, name: 'add', occurrence: 2 })).toBeUndefined()
     expect(findFunction({ url: 'file:///nowhere.mjs', name: 'inc', occurrence: 0 })).toBeUndefined()
+  })
+
+  test('a function wrapped by something the top-level code awaits, after an await, has no origin', () => {
+    // The module body is then only an awaiting caller: a worker re-evaluating the module
+    // could not count on making the function at the same point.
+    expect(originOf(later.fn)).toBeUndefined()
   })
 
   test('a function wrapped later, outside any module’s evaluation, has no origin', () => {
