@@ -10,18 +10,28 @@ const TYPESCRIPT = Symbol.for('taskgraph.typescriptLoader')
  * resolve even outside a project; the workflow loads as an ES module) and, for
  * TypeScript, tsx. Runs once per thread: on the main thread before the workflow is
  * imported, and in each pool worker through `worker-preload.ts`.
+ *
+ * Once hooks are registered, every import of the thread waits on a round trip to Node's
+ * loader thread, and tsx's resolution probes the file system for each. So what can load
+ * without them loads first: tsx itself, and taskgraph's own library, which a workflow's
+ * `import 'taskgraph'` then finds in the module cache. That halves a pool's start-up.
  */
 export async function prepareForWorkflow(workflowURL: string): Promise<void> {
   if (registered) return
   registered = true
-  const data: WorkflowHooksData = { cliURL: import.meta.url, workflowURL }
-  register('./workflow-hooks.js', { parentURL: import.meta.url, data })
   const registry = globalThis as Record<symbol, unknown>
-  if (/\.m?ts$/.test(new URL(workflowURL).pathname) && registry[TYPESCRIPT] !== true) {
-    const { register: registerTsx } = await import('tsx/esm/api')
-    registerTsx()
+  const typescript = /\.m?ts$/.test(new URL(workflowURL).pathname) && registry[TYPESCRIPT] !== true
+  const [tsx] = await Promise.all([
+    typescript ? import('tsx/esm/api') : undefined,
+    import('./index.js'),
+  ])
+  if (tsx !== undefined) {
+    tsx.register()
     registry[TYPESCRIPT] = true
   }
+  // Registered last, so it runs first: it sees every lookup, tsx's included.
+  const data: WorkflowHooksData = { cliURL: import.meta.url, workflowURL }
+  register('./workflow-hooks.js', { parentURL: import.meta.url, data })
 }
 
 /** The module pool workers import first, so they can import `workflowURL` as this thread does. */

@@ -1,8 +1,18 @@
 import { threadId } from 'node:worker_threads'
 import { delayed, gather } from '@taskgraph/core'
-import { compute } from '@taskgraph/scheduler'
+import { compute, TaskError } from '@taskgraph/scheduler'
 import { afterAll, describe, expect, test } from 'vitest'
-import { applyTo, inc, sleepThen, step, sum, triple, where } from './fixtures/pool-tasks.mjs'
+import {
+  applyTo,
+  failsAt,
+  inc,
+  sleepThen,
+  step,
+  stepLater,
+  sum,
+  triple,
+  where,
+} from './fixtures/pool-tasks.mjs'
 import { nextTurn } from './helpers.js'
 import { makePool, POOLS } from './pools.js'
 import { squareWhere } from './fixtures/typed-tasks.js'
@@ -112,6 +122,24 @@ describe.each(POOLS)('on the %s executor', (name) => {
     expect(trail).toHaveLength(12)
     expect(new Set(trail).size).toBe(1)
     expect(trail[0]).not.toBe(`${process.pid}:${threadId}`)
+  })
+
+  test('a chain mixing sync and async steps runs in one worker, in order', async () => {
+    let chain = step([])
+    for (let i = 1; i < 9; i++) chain = i % 3 === 0 ? stepLater(chain) : step(chain)
+    const [trail] = await compute(chain, options)
+    expect(trail).toHaveLength(9)
+    expect(new Set(trail).size).toBe(1)
+    expect(trail[0]).not.toBe(`${process.pid}:${threadId}`)
+  })
+
+  test('a step that rejects mid-chain fails as itself, after the steps before it', async () => {
+    let chain = step([])
+    for (let i = 1; i < 6; i++) chain = i === 3 ? failsAt(chain, 3) : step(chain)
+    const failure = await compute(chain, options).catch((error: unknown) => error)
+    expect(failure).toBeInstanceOf(TaskError)
+    expect((failure as TaskError).key).toMatch(/^failsAt-/)
+    expect(((failure as TaskError).cause as Error).message).toBe('failed at length 3')
   })
 
   test('many tiny tasks give the same result as inline', async () => {

@@ -12,8 +12,9 @@ import {
 import { findBuffers, ownBuffers } from './buffers.js'
 import { findCloneProblem } from './clone-check.js'
 import { encodeFunctions, findFunctions } from './function-args.js'
-import { FunctionLocator, refKey, type FunctionRef } from './function-ref.js'
+import { FunctionLocator, type FunctionRef } from './function-ref.js'
 import { checkWorkers, defaultWorkers, type PoolOptions } from './pool-options.js'
+import { allPrimitive } from './primitives.js'
 import { fromWireError } from './remote-error.js'
 import type { BatchRequest, BatchResponse, WireCall, WireOutcome } from './wire.js'
 
@@ -65,8 +66,8 @@ export abstract class PoolExecutor implements Executor {
   private flushScheduled = false
   private closed = false
   private readonly locator = new FunctionLocator()
-  /** Typical milliseconds each function (by ref) holds a worker's thread per call. */
-  private readonly costs = new Map<string, number>()
+  /** Typical milliseconds each function (by its ref, one per function) holds a worker's thread per call. */
+  private readonly costs = new WeakMap<FunctionRef, number>()
   private readonly warned = new WeakSet<AnyFunction>()
   private readonly watched = new WeakSet<object>()
   /** Buffers that arrived from a worker, by the key of the task whose result held them. */
@@ -126,7 +127,6 @@ export abstract class PoolExecutor implements Executor {
     await pool?.destroy()
   }
 
-  /** The refs of a call's functions; `null` if one cannot be reached, `undefined` if unknown yet. */
   /**
    * The refs of a call's functions (its own, then each fused step's); `null` if a worker
    * cannot reach one of them or a function among the arguments, `undefined` if that is
@@ -258,7 +258,7 @@ export abstract class PoolExecutor implements Executor {
 
   private costOf(pending: Pending): number {
     let total = 0
-    for (const ref of pending.refs) total += this.costs.get(refKey(ref)) ?? Infinity
+    for (const ref of pending.refs) total += this.costs.get(ref) ?? Infinity
     return total
   }
 
@@ -266,26 +266,36 @@ export abstract class PoolExecutor implements Executor {
     const calls: WireCall[] = []
     const sent: Pending[] = []
     const transfer = new Set<ArrayBuffer>()
+    const sharedMemory = this.runtime === 'worker_threads'
+    const functions: FunctionRef[] = []
+    const indexOf = new Map<FunctionRef, number>()
+    const index = (ref: FunctionRef): number => {
+      let i = indexOf.get(ref)
+      if (i === undefined) {
+        i = functions.push(ref) - 1
+        indexOf.set(ref, i)
+      }
+      return i
+    }
     for (const pending of batch) {
-      const sharedMemory = this.runtime === 'worker_threads'
-      const wire = this.toWire(pending)
+      const wire = this.toWire(pending, index)
       const problem =
-        findCloneProblem(wire.args, 'args', sharedMemory) ??
+        checkArgs(wire.args, 'args', sharedMemory) ??
         (wire.steps ?? []).reduce<ReturnType<typeof findCloneProblem>>(
-          (found, step, i) =>
-            found ?? findCloneProblem(step.args, `args of step ${i + 1}`, sharedMemory),
+          (found, step, i) => found ?? checkArgs(step.args, `args of step ${i + 1}`, sharedMemory),
           undefined,
         )
       if (problem !== undefined) {
         pending.reject(new NotSerializable('argument', problem.path, problem.type, problem.reason))
         continue
       }
-      if (this.runtime === 'worker_threads') this.collectMovable(pending.call, transfer)
+      if (sharedMemory && pending.call.owned !== undefined)
+        this.collectMovable(pending.call, transfer)
       calls.push(wire)
       sent.push(pending)
     }
     if (sent.length === 0) return
-    const request: BatchRequest = { preload: this.preload, calls }
+    const request: BatchRequest = { preload: this.preload, functions, calls }
     const timeout = sent.length === 1 ? sent[0]!.call.options.timeout : undefined
     const signal = timeout === undefined ? undefined : AbortSignal.timeout(timeout)
     this.batchesInFlight++
@@ -306,22 +316,29 @@ export abstract class PoolExecutor implements Executor {
       })
   }
 
-  /** A call as it crosses to a worker: functions by ref, functions among the arguments too. */
-  private toWire(pending: Pending): WireCall {
+  /**
+   * A call as it crosses to a worker: its functions by their place in the batch's table,
+   * functions among the arguments by ref.
+   */
+  private toWire(pending: Pending, index: (ref: FunctionRef) => number): WireCall {
     const { call, refs } = pending
-    const refOf = (fn: AnyFunction): FunctionRef => this.locator.peek(fn)!
-    const args = encodeFunctions(call.args, refOf) as unknown[]
+    const args = this.encodeArgs(call.args)
     const steps = call.steps
-    if (steps === undefined) return { fn: refs[0]!, args }
+    if (steps === undefined) return { fn: index(refs[0]!), args }
     return {
-      fn: refs[0]!,
+      fn: index(refs[0]!),
       args,
       steps: steps.map((step, i) => ({
-        fn: refs[i + 1]!,
-        args: encodeFunctions(step.args, refOf) as unknown[],
+        fn: index(refs[i + 1]!),
+        args: this.encodeArgs(step.args),
         holes: step.holes,
       })),
     }
+  }
+
+  private encodeArgs(args: unknown[]): unknown[] {
+    if (allPrimitive(args)) return args
+    return encodeFunctions(args, (fn) => this.locator.peek(fn)!) as unknown[]
   }
 
   /**
@@ -344,10 +361,10 @@ export abstract class PoolExecutor implements Executor {
 
   private settle(pending: Pending, outcome: WireOutcome): void {
     const steps = pending.refs.length
-    const key = refKey(pending.refs[0]!)
+    const ref = pending.refs[0]!
     const perCall = outcome.blockingMs / steps
-    const known = this.costs.get(key)
-    this.costs.set(key, known === undefined ? perCall : 0.7 * known + 0.3 * perCall)
+    const known = this.costs.get(ref)
+    this.costs.set(ref, known === undefined ? perCall : 0.7 * known + 0.3 * perCall)
     if (outcome.ok) {
       if (this.runtime === 'child_process') {
         pending.resolve(ownBuffers(outcome.value))
@@ -443,6 +460,7 @@ export abstract class PoolExecutor implements Executor {
     this.pool = pool
     const warmUp: BatchRequest = {
       preload: this.preload,
+      functions: [],
       calls: [],
       modules: this.locator.modulesToWarm(),
     }
@@ -506,7 +524,13 @@ function callFunctions(call: TaskCall): AnyFunction[] {
 
 /** Functions passed as arguments to a call or its fused steps. */
 function argumentFunctions(call: TaskCall): Set<AnyFunction> {
-  const found = findFunctions(call.args)
-  for (const step of call.steps ?? []) findFunctions(step.args, found)
+  const found = new Set<AnyFunction>()
+  if (!allPrimitive(call.args)) findFunctions(call.args, found)
+  for (const step of call.steps ?? []) if (!allPrimitive(step.args)) findFunctions(step.args, found)
   return found
+}
+
+/** What in a call's arguments cannot cross to a worker, if anything. */
+function checkArgs(args: unknown[], path: string, sharedMemory: boolean) {
+  return allPrimitive(args) ? undefined : findCloneProblem(args, path, sharedMemory)
 }

@@ -2,25 +2,30 @@ import type { FunctionRef } from './function-ref.js'
 import type { WireError } from './remote-error.js'
 
 // The messages between a pool executor and its workers. One request carries a batch of
-// calls, so many small tasks share one round trip.
+// calls, so many small tasks share one round trip, and names each function once: calls
+// refer to it by its place in `functions`.
 
 export interface BatchRequest {
   /** Modules to import before anything else, once per worker. */
   readonly preload: readonly string[]
+  /** The functions the calls (and their fused steps) run. */
+  readonly functions: readonly FunctionRef[]
   readonly calls: readonly WireCall[]
   /** Modules to import ahead of the calls that will need them (failures are ignored). */
   readonly modules?: readonly string[]
 }
 
 export interface WireCall {
-  readonly fn: FunctionRef
+  /** Index into the batch's `functions`. */
+  readonly fn: number
   readonly args: unknown[]
   /** Tasks fused after this one: each gets the previous result at its holes. */
   readonly steps?: readonly WireStep[]
 }
 
 export interface WireStep {
-  readonly fn: FunctionRef
+  /** Index into the batch's `functions`. */
+  readonly fn: number
   readonly args: unknown[]
   readonly holes: readonly number[]
 }

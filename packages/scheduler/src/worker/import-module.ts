@@ -28,7 +28,10 @@ async function ensureTypeScript(): Promise<void> {
     process.execArgv.some((arg) => /^(--(import|loader)=)?tsx(\/esm)?$/.test(arg))
   )
     return
-  loading ??= import('tsx/esm/api').then(({ register }) => {
+  // Once tsx's hooks are in place every import waits on Node's loader thread, so what
+  // can load without them loads first: tsx itself, and taskgraph's packages, which the
+  // task modules import and then find in the module cache.
+  loading ??= Promise.all([import('tsx/esm/api'), import('../index.js')]).then(([{ register }]) => {
     if (registry[TYPESCRIPT] === true) return
     register()
     registry[TYPESCRIPT] = true
