@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+/** The bench folder, where the measurement scripts live. */
+export const BENCH = fileURLToPath(new URL('..', import.meta.url))
+/** The built `taskgraph` command. */
+export const CLI = fileURLToPath(new URL('../../apps/cli/dist/bin.js', import.meta.url))
+
+/** One measurement's JSON line, as measure.ts and bench/dask/*.py print it. */
+export interface Measurement {
+  readonly engine: 'taskgraph' | 'dask'
+  readonly workload: string
+  readonly executor: string
+  readonly variant?: string
+  readonly n: number
+  readonly tasks: number | null
+  readonly buildMs?: number
+  readonly computeMs?: number
+  readonly wallMs: number
+  readonly peakHeapBytes?: number
+  readonly peakRssBytes: number
+}
+
+/** Runs a command to its end; resolves with its stdout, rejects on a non-zero exit. */
+export function run(command: string, args: readonly string[], cwd = BENCH): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    child.once('error', reject)
+    child.once('close', (code) => {
+      if (code === 0) resolve(stdout)
+      else reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${stderr}`))
+    })
+  })
+}
+
+/** One taskgraph measurement in a fresh process (measure.ts). */
+export async function measureTaskgraph(
+  workload: string,
+  executor: string,
+  n: number,
+  variant: 'cold' | 'warm' = 'cold',
+): Promise<Measurement> {
+  const out = await run(process.execPath, [
+    '--expose-gc',
+    '--import',
+    'tsx',
+    'measure.ts',
+    workload,
+    executor,
+    String(n),
+    variant,
+  ])
+  return JSON.parse(out.trim().split('\n').at(-1)!) as Measurement
+}
+
+/** Wall time of a whole process, in milliseconds. */
+export async function timeProcess(
+  command: string,
+  args: readonly string[],
+  cwd = BENCH,
+): Promise<number> {
+  const started = performance.now()
+  await run(command, args, cwd)
+  return performance.now() - started
+}
+
+/** Milliseconds for `taskgraph run` of the one-task TypeScript workflow, start to exit. */
+export function coldStart(): Promise<number> {
+  return timeProcess(process.execPath, [CLI, 'run', 'workloads/one-task.ts'])
+}

@@ -1,0 +1,193 @@
+// One measurement of one workload, in a fresh process, printed as one JSON line: the unit
+// `pnpm bench` and `pnpm bench:compare` are made of (bench/dask/*.py print the same for
+// Dask). A fresh process per measurement keeps runs from warming each other up.
+//
+//   node --expose-gc --import tsx measure.ts WORKLOAD EXECUTOR N [cold|warm]
+//
+// WORKLOAD: fanout-sum (N leaves), chains (N chains of 10), pi (N tasks of ~0.25 s),
+// mandelbrot (N x N tiles), wordcount (N partitions). EXECUTOR: inline, async, threads,
+// processes (pools get 2 workers). cold: the first run of the process, pool start-up
+// included; warm: after two runs on the same pool, the median of five more.
+import { fileURLToPath } from 'node:url'
+import {
+  compute,
+  ProcessExecutor,
+  TaskGraph,
+  ThreadExecutor,
+  type Executor,
+  type RunOptions,
+} from 'taskgraph'
+import { collectGarbage } from './lib/stats.ts'
+
+export const WORKERS = 2
+export const TEXT = fileURLToPath(
+  new URL('../examples/data/kjv-genesis-exodus.txt', import.meta.url),
+)
+
+type ExecutorName = 'inline' | 'async' | 'threads' | 'processes'
+
+interface Built {
+  readonly target: unknown
+  readonly tasks: number
+  readonly check: (result: unknown) => void
+}
+
+/**
+ * Builds a workload's graph; the time it takes is the build time. Each workload's task
+ * module is imported on its own, so pool workers load only what that workload needs.
+ */
+async function build(workload: string, n: number): Promise<() => Built> {
+  switch (workload) {
+    case 'fanout-sum': {
+      const { inc, sum } = await import('./workloads/trivial.ts')
+      return () => {
+        const leaves = new Array<ReturnType<typeof inc>>(n)
+        for (let i = 0; i < n; i++) leaves[i] = inc(i)
+        return { target: sum(leaves), tasks: n + 1, check: expectEqual((n * (n + 1)) / 2) }
+      }
+    }
+    case 'chains': {
+      const { inc } = await import('./workloads/trivial.ts')
+      return () => {
+        const ends = []
+        for (let c = 0; c < n; c++) {
+          let value = inc(c)
+          for (let s = 1; s < 10; s++) value = inc(value)
+          ends.push(value)
+        }
+        return {
+          target: ends,
+          tasks: n * 10,
+          check: expectEqual(Array.from({ length: n }, (_, c) => c + 10)),
+        }
+      }
+    }
+    case 'pi': {
+      const { calcPi, estimatePi, mean } = await import('./workloads/pi.ts')
+      const samples = samplesFor(calcPi, 250)
+      return () => ({
+        target: mean(Array.from({ length: n }, (_, i) => estimatePi(samples, i + 1))),
+        tasks: n + 1,
+        check: (result) => {
+          if (Math.abs((result as number) - Math.PI) > 0.01)
+            throw new Error(`pi = ${String(result)}`)
+        },
+      })
+    }
+    case 'mandelbrot': {
+      const { MAX_ITER, image, splitTiles, testCase, tile } =
+        await import('./workloads/mandelbrot.ts')
+      return () => {
+        const tiles = splitTiles(testCase.width, testCase.height, n)
+        return {
+          target: image(
+            testCase,
+            tiles,
+            tiles.map((t) => tile(testCase, t, MAX_ITER)),
+          ),
+          tasks: n * n + 1,
+          check: () => {},
+        }
+      }
+    }
+    case 'wordcount': {
+      const { wordCount } = await import('./workloads/wordcount.ts')
+      return () => {
+        const target = wordCount(TEXT, n)
+        return { target, tasks: TaskGraph.collect('bench', [target]).size, check: () => {} }
+      }
+    }
+    default:
+      throw new Error(`unknown workload ${workload}`)
+  }
+}
+
+/** Samples of calcPi taking about `ms` here. */
+function samplesFor(calcPi: (samples: number, seed: number) => number, ms: number): number {
+  const probe = 2_000_000
+  calcPi(probe, 1)
+  const started = performance.now()
+  calcPi(probe, 2)
+  return Math.round((probe * ms) / (performance.now() - started))
+}
+
+function expectEqual(expected: unknown): (result: unknown) => void {
+  return (result) => {
+    if (JSON.stringify(result) !== JSON.stringify(expected)) throw new Error('wrong result')
+  }
+}
+
+async function once(make: () => Built, executor: ExecutorName | Executor) {
+  const inProcess = typeof executor === 'string' && (executor === 'inline' || executor === 'async')
+  // Heap figures are for in-process runs; forcing collections would slow pools' warm runs
+  // (V8 drops the compiled code of functions a few collections have not seen run).
+  if (inProcess) collectGarbage()
+  const heapBefore = process.memoryUsage().heapUsed
+  let peakHeap = heapBefore
+  const sampler = setInterval(
+    () => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)),
+    5,
+  )
+  const buildStart = performance.now()
+  const built = make()
+  const builtAt = performance.now()
+  const options: RunOptions =
+    typeof executor === 'string' && !inProcess ? { executor, workers: WORKERS } : { executor }
+  const [result] = await compute(built.target, options)
+  const done = performance.now()
+  clearInterval(sampler)
+  peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)
+  built.check(result)
+  return {
+    tasks: built.tasks,
+    buildMs: builtAt - buildStart,
+    computeMs: done - builtAt,
+    wallMs: done - buildStart,
+    peakHeapBytes: peakHeap - heapBefore,
+  }
+}
+
+async function main(): Promise<void> {
+  const [workload = '', executorName = '', size = '', variant = 'cold'] = process.argv.slice(2)
+  const n = Number(size)
+  const name = executorName as ExecutorName
+  if (!['inline', 'async', 'threads', 'processes'].includes(name) || !(n > 0)) {
+    throw new Error('usage: measure.ts WORKLOAD inline|async|threads|processes N [cold|warm]')
+  }
+  const make = await build(workload, n)
+  let measured
+  if (variant === 'warm') {
+    const pool =
+      name === 'threads'
+        ? new ThreadExecutor({ workers: WORKERS })
+        : name === 'processes'
+          ? new ProcessExecutor({ workers: WORKERS })
+          : undefined
+    try {
+      // Two runs first: the pool starts and its workers' code is optimised. Then the run
+      // of median compute time among five.
+      await once(make, pool ?? name)
+      await once(make, pool ?? name)
+      const runs = []
+      for (let r = 0; r < 5; r++) runs.push(await once(make, pool ?? name))
+      runs.sort((a, b) => a.computeMs - b.computeMs)
+      measured = runs[2]!
+    } finally {
+      await pool?.close()
+    }
+  } else {
+    measured = await once(make, name)
+  }
+  const line = {
+    engine: 'taskgraph',
+    workload,
+    executor: name,
+    variant,
+    n,
+    ...measured,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  }
+  console.log(JSON.stringify(line))
+}
+
+await main()

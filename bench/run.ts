@@ -1,0 +1,173 @@
+// `pnpm bench`: the benchmark suite. Every measurement runs in a fresh process (see
+// measure.ts); each configuration is measured several times and its median reported.
+//
+//   pnpm bench                         # from the repository root (builds first)
+//   node --import tsx run.ts 5         # repetitions
+//
+// Tables: workload, executor, N, wall time, per-task µs, memory (peak heap growth of
+// in-process runs; peak RSS of the main process for pools), speed-up over inline.
+// cold: one run in a new process, pool start-up included; warm: a pool already running.
+import { cpus } from 'node:os'
+import { coldStart, measureTaskgraph, type Measurement } from './lib/processes.ts'
+import { median, printTable } from './lib/stats.ts'
+
+const repetitions = Number(process.argv[2] ?? 3)
+const IN_PROCESS = ['inline', 'async'] as const
+const POOLS = ['threads', 'processes'] as const
+
+interface Row {
+  readonly executor: string
+  readonly variant: string
+  readonly n: number
+  readonly measured: Measurement[]
+}
+
+/** Medians of one configuration's measurements, as one measurement. */
+function middle(measured: Measurement[]): Measurement {
+  const pick = (field: 'wallMs' | 'buildMs' | 'computeMs' | 'peakHeapBytes' | 'peakRssBytes') =>
+    median(measured.map((m) => m[field] ?? 0))
+  return {
+    ...measured[0]!,
+    wallMs: pick('wallMs'),
+    buildMs: pick('buildMs'),
+    computeMs: pick('computeMs'),
+    peakHeapBytes: pick('peakHeapBytes'),
+    peakRssBytes: pick('peakRssBytes'),
+  }
+}
+
+async function measureRows(
+  workload: string,
+  configs: { executor: string; variant: 'cold' | 'warm'; n: number }[],
+): Promise<Row[]> {
+  const rows: Row[] = configs.map((config) => ({ ...config, measured: [] }))
+  // Repetitions go round the configurations, so each gets the same share of noise.
+  for (let r = 0; r < repetitions; r++) {
+    for (const row of rows) {
+      row.measured.push(
+        await measureTaskgraph(workload, row.executor, row.n, row.variant as 'cold' | 'warm'),
+      )
+    }
+  }
+  return rows
+}
+
+const micro = (ms: number, tasks: number): string => `${((ms * 1000) / tasks).toFixed(2)} µs`
+const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`
+const perTaskBytes = (bytes: number, tasks: number): string => `${Math.round(bytes / tasks)} B`
+
+function table(title: string, rows: Row[], { perTask = true, speedUp = true } = {}): void {
+  console.log(`\n${title}`)
+  const medians = rows.map((row) => ({ row, m: middle(row.measured) }))
+  const inline = new Map(
+    medians
+      .filter(({ row }) => row.executor === 'inline')
+      .map(({ row, m }) => [row.n, m.computeMs!]),
+  )
+  printTable(
+    [
+      'executor',
+      'variant',
+      'N',
+      'build',
+      'compute',
+      ...(perTask ? ['per task'] : []),
+      'memory',
+      ...(speedUp ? ['vs inline'] : []),
+    ],
+    medians.map(({ row, m }) => {
+      const tasks = m.tasks ?? 1
+      const inProcess = (IN_PROCESS as readonly string[]).includes(row.executor)
+      const heap = `heap +${mb(m.peakHeapBytes!)}`
+      const memory = !inProcess
+        ? `RSS ${mb(m.peakRssBytes)}`
+        : perTask
+          ? `${heap} (${perTaskBytes(m.peakHeapBytes!, tasks)}/task)`
+          : heap
+      const base = inline.get(row.n)
+      return [
+        row.executor,
+        row.variant,
+        row.n.toLocaleString('en'),
+        `${m.buildMs!.toFixed(1)} ms`,
+        `${m.computeMs!.toFixed(1)} ms`,
+        ...(perTask ? [micro(m.buildMs! + m.computeMs!, tasks)] : []),
+        memory,
+        ...(speedUp ? [base === undefined ? '' : `${(base / m.computeMs!).toFixed(2)}x`] : []),
+      ]
+    }),
+  )
+}
+
+const every = (n: number, warm = true) => [
+  ...IN_PROCESS.map((executor) => ({ executor, variant: 'cold' as const, n })),
+  ...POOLS.flatMap((executor) => [
+    { executor, variant: 'cold' as const, n },
+    ...(warm ? [{ executor, variant: 'warm' as const, n }] : []),
+  ]),
+]
+
+console.log(
+  `taskgraph benchmarks: node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
+)
+console.log(`median of ${repetitions} runs, each in a fresh process; pools have 2 workers`)
+
+// 1. Scheduler overhead: fan-out + sum. A pool's 1,000,000 run is skipped when its
+// 100,000 run suggests it would take over a minute.
+const fanout = await measureRows('fanout-sum', [
+  ...every(10_000),
+  ...every(100_000),
+  ...every(1_000_000, false).filter((c) => c.executor === 'inline' || c.executor === 'async'),
+])
+const slowPools = POOLS.filter((executor) => {
+  const row = fanout.find(
+    (r) => r.executor === executor && r.n === 100_000 && r.variant === 'cold',
+  )!
+  return middle(row.measured).wallMs * 10 > 60_000
+})
+const bigPools = POOLS.filter((executor) => !slowPools.includes(executor))
+fanout.push(
+  ...(await measureRows(
+    'fanout-sum',
+    bigPools.map((executor) => ({ executor, variant: 'cold' as const, n: 1_000_000 })),
+  )),
+)
+table('1. fan-out + sum (N inc tasks and one sum): scheduler overhead', fanout)
+for (const executor of slowPools)
+  console.log(`   ${executor} at N = 1,000,000 skipped: over a minute`)
+
+// 2. Chains: where fusion and ordering matter.
+table(
+  '2. 10,000 independent chains of 10 trivial tasks',
+  await measureRows('chains', every(10_000)),
+)
+
+// 3. CPU-bound: pi, 8 tasks of about 0.25 s.
+table('3. Monte Carlo pi, 8 tasks of ~0.25 s', await measureRows('pi', every(8)), {
+  perTask: false,
+})
+
+// 4. The examples' Mandelbrot tiles and word-count bag.
+table('4a. Mandelbrot 1024 x 1024, 4 x 4 tiles', await measureRows('mandelbrot', every(4)), {
+  perTask: false,
+})
+table(
+  '4b. word count (bag) over examples/data, 8 partitions',
+  await measureRows('wordcount', every(8)),
+  { perTask: false },
+)
+
+// 5. Cold start: the whole `taskgraph run` process for a one-task TypeScript workflow.
+const starts: number[] = []
+for (let r = 0; r < Math.max(repetitions, 5); r++) starts.push(await coldStart())
+console.log(`\n5. cold start: taskgraph run of a one-task TypeScript workflow, whole process`)
+printTable(
+  ['runs', 'median wall', 'fastest'],
+  [
+    [
+      String(starts.length),
+      `${median(starts).toFixed(0)} ms`,
+      `${Math.min(...starts).toFixed(0)} ms`,
+    ],
+  ],
+)
