@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Every test here spawns the built CLI, often twice, while the other packages' tests
+    // load the same cores: 5 s is too little on a busy 2-core machine.
+    testTimeout: 30_000,
     typecheck: {
       enabled: true,
       include: ['test/**/*.test-d.ts'],
