@@ -1,7 +1,7 @@
 import { InvalidOptionError, describeValue, type AnyFunction } from '@taskgraph/core'
 import type { Executor } from '../executor.js'
 import type { ExecutorName } from '../options.js'
-import { checkWorkers } from '../pool/pool-options.js'
+import { checkPlacement } from '../pool/pool-options.js'
 
 /**
  * Where an in-batch function's calls run (batchflow's targets): `'threads'` and
@@ -49,7 +49,7 @@ export interface InBatchConfig {
 
 const OPTION_NAMES: ReadonlySet<string> = new Set(['init', 'post', 'target', 'workers'])
 const RUN_OPTION_NAMES: ReadonlySet<string> = new Set(['target', 'workers'])
-const TARGETS: ReadonlySet<unknown> = new Set(['threads', 'async', 'processes', 'for'])
+const TARGETS: readonly InBatchTarget[] = ['threads', 'processes', 'async', 'for']
 const STANDARD_INITS: ReadonlySet<unknown> = new Set(['items', 'indices', 'once'])
 
 export function checkInBatchOptions(caller: string, options: unknown): InBatchConfig {
@@ -111,23 +111,8 @@ function checkRun(
   caller: string,
   { target = 'async', workers }: InBatchRunOptions,
 ): Pick<InBatchConfig, 'target' | 'workers'> {
-  const isInstance = typeof target === 'object' && target !== null
-  if (isInstance ? typeof target.run !== 'function' : !TARGETS.has(target)) {
-    throw new InvalidOptionError(
-      `${caller}: option "target" must be 'threads', 'processes', 'async', 'for' or an Executor, got ${describeValue(target)}.`,
-    )
-  }
-  if (workers !== undefined) {
-    if (target !== 'threads' && target !== 'processes') {
-      throw new InvalidOptionError(
-        isInstance
-          ? `${caller}: option "workers" applies to the 'threads' and 'processes' targets; set it on your Executor instance instead.`
-          : `${caller}: option "workers" applies to the 'threads' and 'processes' targets, not ${describeValue(target)}.`,
-      )
-    }
-    checkWorkers(caller, workers)
-  }
-  return { target, workers }
+  const checked = checkPlacement(caller, 'target', target, TARGETS, workers)
+  return { target: checked.placement, workers: checked.workers }
 }
 
 function checkNames(

@@ -8,7 +8,7 @@ import {
 } from '@taskgraph/core'
 import type { Executor } from '../executor.js'
 import type { ExecutorName } from '../options.js'
-import { checkWorkers, defaultWorkers } from '../pool/pool-options.js'
+import { checkPlacement, defaultWorkers } from '../pool/pool-options.js'
 
 /** Options of `parallelMap` and `new Vectorizer`; `init` comes with `WorkerInit`. */
 export interface ParallelMapOptions {
@@ -53,7 +53,7 @@ export interface MapConfig {
 }
 
 const OPTION_NAMES: ReadonlySet<string> = new Set(['executor', 'workers', 'chunkSize', 'init'])
-const EXECUTOR_NAMES: ReadonlySet<unknown> = new Set(['inline', 'async', 'threads', 'processes'])
+const EXECUTOR_NAMES: readonly ExecutorName[] = ['threads', 'processes', 'async', 'inline']
 /** Chunks per worker by default: enough to even out items of uneven cost. */
 const CHUNKS_PER_WORKER = 4
 
@@ -91,22 +91,7 @@ export function checkMapOptions(caller: string, options: unknown): MapConfig {
     chunkSize,
     init,
   } = options as ParallelMapOptions & Partial<WorkerInit<unknown>>
-  const isInstance = typeof executor === 'object' && executor !== null
-  if (isInstance ? typeof executor.run !== 'function' : !EXECUTOR_NAMES.has(executor)) {
-    throw new InvalidOptionError(
-      `${caller}: option "executor" must be 'threads', 'processes', 'async', 'inline' or an Executor, got ${describeValue(executor)}.`,
-    )
-  }
-  if (workers !== undefined) {
-    if (executor !== 'threads' && executor !== 'processes') {
-      throw new InvalidOptionError(
-        isInstance
-          ? `${caller}: option "workers" applies to the 'threads' and 'processes' executors; set it on your Executor instance instead.`
-          : `${caller}: option "workers" applies to the 'threads' and 'processes' executors, not ${describeValue(executor)}.`,
-      )
-    }
-    checkWorkers(caller, workers)
-  }
+  const checked = checkPlacement(caller, 'executor', executor, EXECUTOR_NAMES, workers)
   if (chunkSize !== undefined && !(Number.isInteger(chunkSize) && chunkSize >= 1)) {
     throw new InvalidOptionError(
       `${caller}: option "chunkSize" must be a whole number of items, 1 or more, got ${describeValue(chunkSize)}.`,
@@ -117,7 +102,7 @@ export function checkMapOptions(caller: string, options: unknown): MapConfig {
       `${caller}: option "init" must be a function making each worker's state, got ${describeValue(init)}.`,
     )
   }
-  return { executor, workers, chunkSize, init }
+  return { executor: checked.placement, workers: checked.workers, chunkSize, init }
 }
 
 /**
