@@ -87,7 +87,7 @@ if (version === undefined) {
   console.log(`Dask could not be had (${PYTHON} cannot import dask): its side is skipped.`)
 }
 console.log(
-  `median of ${repetitions} runs per engine, alternating, each in a fresh process; pools have 2 workers\n`,
+  `median of ${repetitions} run${repetitions === 1 ? '' : 's'} per engine, alternating, each in a fresh process; pools have 2 workers\n`,
 )
 
 const results = PAIRS.map((pair) => ({

@@ -110,7 +110,9 @@ const every = (n: number, warm = true) => [
 console.log(
   `taskgraph benchmarks: node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
 )
-console.log(`median of ${repetitions} runs, each in a fresh process; pools have 2 workers`)
+console.log(
+  `median of ${repetitions} run${repetitions === 1 ? '' : 's'}, each in a fresh process; pools have 2 workers`,
+)
 
 // 1. Scheduler overhead: fan-out + sum. A pool's 1,000,000 run is skipped when its
 // 100,000 run suggests it would take over a minute.

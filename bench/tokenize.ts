@@ -63,7 +63,9 @@ for (let r = 0; r < repetitions; r++) {
 await Promise.all(Object.values(warm).map((pool) => pool.close()))
 
 const loop = median(times['for loop']!)
-console.log(`Tokenize ${texts.length} texts with a 10 ms wait each, median of ${repetitions} runs`)
+console.log(
+  `Tokenize ${texts.length} texts with a 10 ms wait each, median of ${repetitions} run${repetitions === 1 ? '' : 's'}`,
+)
 console.log(`node ${process.version}, ${process.platform}/${process.arch}\n`)
 printTable(
   ['run', 'wall', 'speed-up over the loop'],
