@@ -75,8 +75,9 @@ async function build(workload: string, n: number): Promise<() => Built> {
       })
     }
     case 'mandelbrot': {
-      const { MAX_ITER, image, splitTiles, testCase, tile } =
+      const { MAX_ITER, image, splitTiles, testCase, tile, untiledSum } =
         await import('./workloads/mandelbrot.ts')
+      let expected: number | undefined
       return () => {
         const tiles = splitTiles(testCase.width, testCase.height, n)
         return {
@@ -86,15 +87,31 @@ async function build(workload: string, n: number): Promise<() => Built> {
             tiles.map((t) => tile(testCase, t, MAX_ITER)),
           ),
           tasks: n * n + 1,
-          check: () => {},
+          // The tiles put back together must sum as the untiled image does (computed
+          // once, after the timed run).
+          check: (result) => {
+            expected ??= untiledSum()
+            if (result !== expected) throw new Error(`pixel sum ${String(result)} ≠ ${expected}`)
+          },
         }
       }
     }
     case 'wordcount': {
-      const { wordCount } = await import('./workloads/wordcount.ts')
+      const { wordCount, plainTopTen } = await import('./workloads/wordcount.ts')
+      let expected: string | undefined
       return () => {
         const target = wordCount(TEXT, n)
-        return { target, tasks: TaskGraph.collect('bench', [target]).size, check: () => {} }
+        return {
+          target,
+          tasks: TaskGraph.collect('bench', [target]).size,
+          // The same ten as a plain count of the text (made once, after the timed run).
+          check: (result) => {
+            expected ??= JSON.stringify(plainTopTen(TEXT))
+            if (JSON.stringify(result) !== expected) {
+              throw new Error(`top words ${JSON.stringify(result)}, expected ${expected}`)
+            }
+          },
+        }
       }
     }
     default:
