@@ -5,6 +5,7 @@ usage: wordcount.py EXECUTOR PARTITIONS PATH"""
 import math
 import re
 import sys
+from collections import Counter
 
 import dask
 import dask.bag as db
@@ -39,6 +40,8 @@ def main():
     built = now_ms()
     (result,) = dask.compute(top, **scheduler_options(executor, workers_default()))
     finished = now_ms()
+    plain = Counter(word for line in read_lines(path, 0, 1) for word in words_of(line))
+    assert [list(pair) for pair in result] == [list(pair) for pair in plain.most_common(10)], result
     report(workload="wordcount", executor=executor, n=parts, tasks=len(top.__dask_graph__()),
            buildMs=built - started, computeMs=finished - built, wallMs=finished - started,
            top=[list(pair) for pair in result])
