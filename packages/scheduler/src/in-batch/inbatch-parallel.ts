@@ -1,12 +1,11 @@
 import {
   InvalidArgumentError,
-  NotCallableError,
   describeValue,
-  isDelayedFunction,
   recordOrigin,
   type AnyFunction,
 } from '@taskgraph/core'
 import { computeTargets } from '../compute.js'
+import { checkPlainFunction } from '../plain-function.js'
 import { argumentsOf, type CallArgsOf } from './call-args.js'
 import { callResult, type CallResult } from './call-results.js'
 import {
@@ -98,16 +97,7 @@ export function inbatchParallel(
   options: InBatchRunOptions & { init: StandardInit | AnyFunction; post?: AnyFunction },
 ): InBatchFunction<unknown[], unknown> {
   const caller = 'inbatchParallel'
-  if (typeof fn !== 'function') {
-    throw new NotCallableError(
-      `${caller}: expected the function to run for each call, got ${describeValue(fn)}.`,
-    )
-  }
-  if (isDelayedFunction(fn)) {
-    throw new InvalidArgumentError(
-      `${caller}: ${fn.name} is a delayed function, whose calls record tasks instead of running. Pass the plain function (${fn.name}.fn).`,
-    )
-  }
+  checkPlainFunction(caller, fn, 'for each call')
   const config = checkInBatchOptions(caller, options)
   // Made in a module's top-level code, `fn` is now found again by pool workers.
   recordOrigin(fn)

@@ -1,13 +1,12 @@
 import {
   InvalidArgumentError,
   InvalidOptionError,
-  NotCallableError,
   describeValue,
-  isDelayedFunction,
   type AnyFunction,
 } from '@taskgraph/core'
 import type { Executor } from '../executor.js'
 import type { ExecutorName } from '../options.js'
+import { checkPlainFunction } from '../plain-function.js'
 import { checkPlacement, defaultWorkers } from '../pool/pool-options.js'
 
 /** Options of `parallelMap` and `new Vectorizer`; `init` comes with `WorkerInit`. */
@@ -59,17 +58,7 @@ const CHUNKS_PER_WORKER = 4
 
 /** Checks the function to map: a plain function, not a delayed one. */
 export function checkMapFunction(caller: string, fn: unknown): AnyFunction {
-  if (typeof fn !== 'function') {
-    throw new NotCallableError(
-      `${caller}: expected the function to run on each item, got ${describeValue(fn)}.`,
-    )
-  }
-  if (isDelayedFunction(fn)) {
-    throw new InvalidArgumentError(
-      `${caller}: ${fn.name} is a delayed function, whose calls record tasks instead of running. Pass the plain function (${fn.name}.fn).`,
-    )
-  }
-  return fn as AnyFunction
+  return checkPlainFunction(caller, fn, 'on each item')
 }
 
 export function checkMapOptions(caller: string, options: unknown): MapConfig {
