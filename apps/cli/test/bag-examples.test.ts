@@ -22,7 +22,7 @@ function countWords(): { words: number; distinct: number; top: [string, number][
   return { words: words.length, distinct: counts.size, top }
 }
 
-describe('examples/wordcount.ts', { timeout: 30_000 }, () => {
+describe('examples/wordcount.ts', () => {
   it('counts the words of Genesis and Exodus alike on inline and threads, as a direct count does', async () => {
     const runs = await Promise.all(
       ['inline', 'threads'].map((executor) =>
@@ -85,7 +85,7 @@ describe('examples/wordcount.ts', { timeout: 30_000 }, () => {
   })
 })
 
-describe('examples/pi-bag.ts', { timeout: 30_000 }, () => {
+describe('examples/pi-bag.ts', () => {
   it('gives the same estimate of pi on every executor', async () => {
     const runs = await Promise.all(
       ['inline', 'processes'].map((executor) =>

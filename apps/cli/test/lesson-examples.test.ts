@@ -17,7 +17,7 @@ async function runJson(args: string[], cwd?: string): Promise<unknown> {
   return JSON.parse(result.stdout) as unknown
 }
 
-describe('examples/pea-soup.ts', { timeout: 30_000 }, () => {
+describe('examples/pea-soup.ts', () => {
   it('overlaps chopping with simmering on the async executor', async () => {
     expect(await runJson([example('pea-soup.ts')])).toMatchObject({ choppedWhileSimmering: true })
   })
@@ -48,13 +48,13 @@ describe('examples/mandelbrot.ts', { timeout: 60_000 }, () => {
   })
 })
 
-describe('examples/async-io.ts', { timeout: 30_000 }, () => {
+describe('examples/async-io.ts', () => {
   it('fetches all 50 items', async () => {
     expect(await runJson([example('async-io.ts')])).toMatchObject({ fetched: 50 })
   })
 })
 
-describe('examples/pi.ts and examples/gather.ts', { timeout: 30_000 }, () => {
+describe('examples/pi.ts and examples/gather.ts', () => {
   it('estimate pi the same on every executor', async () => {
     const estimates = new Set<unknown>()
     for (const executor of ['inline', 'async', 'threads', 'processes']) {

@@ -35,69 +35,57 @@ describe.concurrent.each(['threads', 'processes'] as const)(
   (executor) => {
     // parallel.ts counts the primes below 10 ... 100 000 in five tasks whose functions come
     // from a local TypeScript module; each result also says where it was computed.
-    it(
-      'computes a TypeScript workflow importing a local TypeScript helper, in workers',
-      { timeout: 30_000 },
-      async () => {
-        const child = killOnCleanup(
-          startCli(['run', 'parallel.ts', '--executor', executor, '--json']),
-        )
-        const result = await finished(child)
-        // No warning either: every task function was found in the workers.
-        expect(result).toMatchObject({ code: 0, stderr: '' })
-        const tasks = JSON.parse(result.stdout) as ({ limit: number; primes: number } & Place)[]
-        expect(tasks.map(({ limit, primes }) => [limit, primes])).toEqual([
-          [10, 4],
-          [100, 25],
-          [1_000, 168],
-          [10_000, 1_229],
-          [100_000, 9_592],
-        ])
-        for (const place of tasks) expectWorkerOf(child.pid, executor, place)
-      },
-    )
+    it('computes a TypeScript workflow importing a local TypeScript helper, in workers', async () => {
+      const child = killOnCleanup(
+        startCli(['run', 'parallel.ts', '--executor', executor, '--json']),
+      )
+      const result = await finished(child)
+      // No warning either: every task function was found in the workers.
+      expect(result).toMatchObject({ code: 0, stderr: '' })
+      const tasks = JSON.parse(result.stdout) as ({ limit: number; primes: number } & Place)[]
+      expect(tasks.map(({ limit, primes }) => [limit, primes])).toEqual([
+        [10, 4],
+        [100, 25],
+        [1_000, 168],
+        [10_000, 1_229],
+        [100_000, 9_592],
+      ])
+      for (const place of tasks) expectWorkerOf(child.pid, executor, place)
+    })
 
     // environment.ts: a task returns the variable TASKGRAPH_TEST_SETTING and whether PATH is set.
-    it(
-      'runs tasks in workers that see the environment the CLI was started with',
-      { timeout: 30_000 },
-      async () => {
-        const child = killOnCleanup(
-          startCli(['run', 'environment.ts', '-e', executor, '--json'], {
-            env: { TASKGRAPH_TEST_SETTING: 'set by the test' },
-          }),
-        )
-        const result = await finished(child)
-        expect(result).toMatchObject({ code: 0, stderr: '' })
-        const task = JSON.parse(result.stdout) as { value: string | null; hasPath: boolean } & Place
-        expect(task).toMatchObject({ value: 'set by the test', hasPath: true })
-        expectWorkerOf(child.pid, executor, task)
-      },
-    )
+    it('runs tasks in workers that see the environment the CLI was started with', async () => {
+      const child = killOnCleanup(
+        startCli(['run', 'environment.ts', '-e', executor, '--json'], {
+          env: { TASKGRAPH_TEST_SETTING: 'set by the test' },
+        }),
+      )
+      const result = await finished(child)
+      expect(result).toMatchObject({ code: 0, stderr: '' })
+      const task = JSON.parse(result.stdout) as { value: string | null; hasPath: boolean } & Place
+      expect(task).toMatchObject({ value: 'set by the test', hasPath: true })
+      expectWorkerOf(child.pid, executor, task)
+    })
 
     // meet.ts: four synchronous tasks wait until as many workers as meet.txt says have
     // checked in. A worker runs one at a time, so N distinct workers prove a pool of at
     // least N, and at most N distinct workers among four tasks prove it has no more.
-    it.each([1, 2, 3])(
-      '--workers %i runs the tasks on that many workers',
-      { timeout: 30_000 },
-      async (workers) => {
-        const cwd = await makeTempDir()
-        await writeFile(join(cwd, 'meet.txt'), String(workers))
-        const child = killOnCleanup(
-          startCli(
-            ['run', fixture('meet.ts'), '-e', executor, '--workers', String(workers), '--json'],
-            { cwd },
-          ),
-        )
-        const result = await finished(child)
-        expect(result).toMatchObject({ code: 0, stderr: '' })
-        const tasks = JSON.parse(result.stdout) as ({ id: number; worker: string } & Place)[]
-        expect(tasks.map(({ id }) => id)).toEqual([1, 2, 3, 4])
-        expect(new Set(tasks.map(({ worker }) => worker)).size).toBe(workers)
-        for (const place of tasks) expectWorkerOf(child.pid, executor, place)
-      },
-    )
+    it.each([1, 2, 3])('--workers %i runs the tasks on that many workers', async (workers) => {
+      const cwd = await makeTempDir()
+      await writeFile(join(cwd, 'meet.txt'), String(workers))
+      const child = killOnCleanup(
+        startCli(
+          ['run', fixture('meet.ts'), '-e', executor, '--workers', String(workers), '--json'],
+          { cwd },
+        ),
+      )
+      const result = await finished(child)
+      expect(result).toMatchObject({ code: 0, stderr: '' })
+      const tasks = JSON.parse(result.stdout) as ({ id: number; worker: string } & Place)[]
+      expect(tasks.map(({ id }) => id)).toEqual([1, 2, 3, 4])
+      expect(new Set(tasks.map(({ worker }) => worker)).size).toBe(workers)
+      for (const place of tasks) expectWorkerOf(child.pid, executor, place)
+    })
   },
 )
 

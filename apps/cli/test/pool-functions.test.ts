@@ -28,51 +28,43 @@ async function callsIn(file: string): Promise<Call[]> {
 describe.concurrent.each(['threads', 'processes'] as const)('--executor %s', (executor) => {
   // counted.ts makes its task function at top level and its graph in the default export;
   // the default export and each task log their calls to files in the working directory.
-  it(
-    'workers import the workflow without computing anything: the default export runs once, on the main thread, and each task once, in a worker',
-    { timeout: 30_000 },
-    async () => {
-      const cwd = await makeTempDir()
-      const child = killOnCleanup(
-        startCli(['run', fixture('counted.ts'), '-e', executor, '--json'], { cwd }),
-      )
-      const result = await finished(child)
-      expect(result).toMatchObject({ code: 0, stderr: '' })
-      expect(JSON.parse(result.stdout)).toEqual([10, 20, 30])
-      expect(await callsIn(join(cwd, 'default-calls.txt'))).toEqual([
-        { call: 'default', pid: child.pid, threadId: 0 },
-      ])
-      const tasks = await callsIn(join(cwd, 'task-calls.txt'))
-      expect(tasks.map(({ call }) => call).sort()).toEqual(['record(1)', 'record(2)', 'record(3)'])
-      for (const task of tasks) {
-        if (executor === 'threads') {
-          expect(task.pid).toBe(child.pid)
-          expect(task.threadId).not.toBe(0)
-        } else {
-          expect(task.pid).not.toBe(child.pid)
-        }
+  it('workers import the workflow without computing anything: the default export runs once, on the main thread, and each task once, in a worker', async () => {
+    const cwd = await makeTempDir()
+    const child = killOnCleanup(
+      startCli(['run', fixture('counted.ts'), '-e', executor, '--json'], { cwd }),
+    )
+    const result = await finished(child)
+    expect(result).toMatchObject({ code: 0, stderr: '' })
+    expect(JSON.parse(result.stdout)).toEqual([10, 20, 30])
+    expect(await callsIn(join(cwd, 'default-calls.txt'))).toEqual([
+      { call: 'default', pid: child.pid, threadId: 0 },
+    ])
+    const tasks = await callsIn(join(cwd, 'task-calls.txt'))
+    expect(tasks.map(({ call }) => call).sort()).toEqual(['record(1)', 'record(2)', 'record(3)'])
+    for (const task of tasks) {
+      if (executor === 'threads') {
+        expect(task.pid).toBe(child.pid)
+        expect(task.threadId).not.toBe(0)
+      } else {
+        expect(task.pid).not.toBe(child.pid)
       }
-    },
-  )
+    }
+  })
 
   // closure.ts: the default export makes `scale`, a lambda over its local `factor`, and
   // calls it three times. No worker can make that function, so it runs on the main thread.
-  it(
-    'runs a closure made in the default export on the main thread, with one warning naming it',
-    { timeout: 30_000 },
-    async () => {
-      const child = killOnCleanup(startCli(['run', 'closure.ts', '-e', executor, '--json']))
-      const result = await finished(child)
-      expect(result.code).toBe(0)
-      expect(JSON.parse(result.stdout)).toEqual(
-        [7, 14, 42].map((value) => ({ value, pid: child.pid, threadId: 0 })),
-      )
-      // One line for the function, not one per task, and nothing else on stderr.
-      const lines = result.stderr.split('\n').filter((line) => line !== '')
-      expect(lines).toHaveLength(1)
-      expect(lines[0]).toContain('TASKGRAPH_MAIN_THREAD')
-      expect(lines[0]).toContain('scale')
-      expect(lines[0]).toContain('main thread')
-    },
-  )
+  it('runs a closure made in the default export on the main thread, with one warning naming it', async () => {
+    const child = killOnCleanup(startCli(['run', 'closure.ts', '-e', executor, '--json']))
+    const result = await finished(child)
+    expect(result.code).toBe(0)
+    expect(JSON.parse(result.stdout)).toEqual(
+      [7, 14, 42].map((value) => ({ value, pid: child.pid, threadId: 0 })),
+    )
+    // One line for the function, not one per task, and nothing else on stderr.
+    const lines = result.stderr.split('\n').filter((line) => line !== '')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toContain('TASKGRAPH_MAIN_THREAD')
+    expect(lines[0]).toContain('scale')
+    expect(lines[0]).toContain('main thread')
+  })
 })

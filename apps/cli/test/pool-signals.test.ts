@@ -16,38 +16,34 @@ describe.skipIf(!HAS_PROC).each([
   { executor: 'processes', signal: 'SIGINT', code: 130 },
   { executor: 'processes', signal: 'SIGTERM', code: 143 },
 ] as const)('$signal during a --executor $executor run', ({ executor, signal, code }) => {
-  it(
-    `exits ${code} within 2 s and leaves no worker process behind`,
-    { timeout: 30_000 },
-    async () => {
-      const child = killOnCleanup(startCli(['run', 'busy.ts', '-e', executor, '--workers', '2']))
-      const cli = child.pid!
-      const result = finished(child)
-      const [, pid, thread] = await waitForStderr(
-        child,
-        /busy: task started in pid (\d+) thread (\d+)/,
-      )
-      const workers = descendantsOf(cli)
-      if (executor === 'threads') {
-        expect(Number(pid)).toBe(cli)
-        expect(Number(thread)).not.toBe(0)
-      } else {
-        // Two worker processes, the task running in one of them.
-        expect(workers.length).toBeGreaterThanOrEqual(2)
-        expect(workers).toContain(Number(pid))
-      }
+  it(`exits ${code} within 2 s and leaves no worker process behind`, async () => {
+    const child = killOnCleanup(startCli(['run', 'busy.ts', '-e', executor, '--workers', '2']))
+    const cli = child.pid!
+    const result = finished(child)
+    const [, pid, thread] = await waitForStderr(
+      child,
+      /busy: task started in pid (\d+) thread (\d+)/,
+    )
+    const workers = descendantsOf(cli)
+    if (executor === 'threads') {
+      expect(Number(pid)).toBe(cli)
+      expect(Number(thread)).not.toBe(0)
+    } else {
+      // Two worker processes, the task running in one of them.
+      expect(workers.length).toBeGreaterThanOrEqual(2)
+      expect(workers).toContain(Number(pid))
+    }
 
-      const signalled = performance.now()
-      const exited = new Promise<number>((resolve) =>
-        child.once('exit', () => resolve(performance.now())),
-      )
-      child.kill(signal)
-      const { stderr, ...exit } = await result
-      expect(exit).toEqual({ code, signal: null, stdout: '' })
-      expect(stderr).toContain(signal)
-      // The issue asks for an exit within 2 seconds of the signal, the 20 s task notwithstanding.
-      expect((await exited) - signalled).toBeLessThan(2_000)
-      expect(workers.filter(isAlive)).toEqual([])
-    },
-  )
+    const signalled = performance.now()
+    const exited = new Promise<number>((resolve) =>
+      child.once('exit', () => resolve(performance.now())),
+    )
+    child.kill(signal)
+    const { stderr, ...exit } = await result
+    expect(exit).toEqual({ code, signal: null, stdout: '' })
+    expect(stderr).toContain(signal)
+    // The issue asks for an exit within 2 seconds of the signal, the 20 s task notwithstanding.
+    expect((await exited) - signalled).toBeLessThan(2_000)
+    expect(workers.filter(isAlive)).toEqual([])
+  })
 })

@@ -6,7 +6,7 @@ import { runCli } from './helpers/run-cli.js'
 
 const example = fileURLToPath(new URL('../../../examples/properties.ts', import.meta.url))
 
-describe('examples/properties.ts', { timeout: 30_000 }, () => {
+describe('examples/properties.ts', () => {
   it.concurrent.each(['processes', 'threads'])(
     'computes the normalized result on the %s executor',
     async (executor) => {

@@ -19,7 +19,7 @@ async function tokenizeOn(executor: readonly string[]): Promise<string[][]> {
 }
 
 describe('taskgraph run examples/tokenize.ts', () => {
-  it('tokenizes the 100 texts, in order', { timeout: 30_000 }, async () => {
+  it('tokenizes the 100 texts, in order', async () => {
     const tokens = await tokenizeOn([])
     expect(tokens).toHaveLength(100)
     for (const list of tokens) {
@@ -54,7 +54,6 @@ describe('taskgraph run examples/tokenize.ts', () => {
     ['processes', '2'],
   ])(
     'gives the same tokens with --executor %s --workers %s, without a warning',
-    { timeout: 30_000 },
     async (executor, workers) => {
       const [inline, pooled] = await Promise.all([
         tokenizeOn(['--executor', 'inline']),
