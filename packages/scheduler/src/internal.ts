@@ -1,0 +1,4 @@
+// What other taskgraph packages use from the scheduler and users do not: not part of the
+// public API, and free to change between versions.
+
+export { watchParent, type WatchParentOptions } from './process/watch-parent.js'
