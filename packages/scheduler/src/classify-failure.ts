@@ -1,5 +1,18 @@
-import { SerializationError, TaskError, TimeoutError, WorkerLostError } from './errors.js'
-import { NotSerializable, TimedOut, WorkerLost } from './executor-failures.js'
+import {
+  SerializationError,
+  StalledError,
+  TaskError,
+  TimeoutError,
+  UnhandledRejectionError,
+  WorkerLostError,
+} from './errors.js'
+import {
+  NotSerializable,
+  Stalled,
+  TimedOut,
+  UnhandledRejection,
+  WorkerLost,
+} from './executor-failures.js'
 
 /** The `TaskError` reporting how task `key` failed, from what its executor rejected with. */
 export function toTaskError(
@@ -12,7 +25,10 @@ export function toTaskError(
   if (failure instanceof WorkerLost)
     return new WorkerLostError(key, functionName, failure, caller, attempts)
   if (failure instanceof TimedOut)
-    return new TimeoutError(key, functionName, caller, failure.timeoutMs, failure.stopped)
+    return new TimeoutError(key, functionName, caller, failure.timeoutMs, failure.how)
+  if (failure instanceof Stalled) return new StalledError({ key, functionName, caller })
+  if (failure instanceof UnhandledRejection)
+    return new UnhandledRejectionError({ key, functionName, caller, reason: failure.reason })
   if (failure instanceof NotSerializable) {
     return new SerializationError(
       key,

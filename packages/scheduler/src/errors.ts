@@ -53,7 +53,21 @@ export class WorkerLostError extends TaskError {
 }
 WorkerLostError.prototype.name = 'WorkerLostError'
 
-/** A task ran longer than its `timeout` and was stopped. */
+const TIMEOUT_OUTCOMES = {
+  stopped: 'was stopped by ending its worker.',
+  abandoned:
+    'was abandoned: an in-process executor cannot stop a running function, so its work may go on in the background.',
+  overran:
+    "ran to its end, since nothing can interrupt a synchronous function on the calling thread; its result was discarded. Use executor 'threads' or 'processes' to stop such tasks on time.",
+} as const
+
+/**
+ * A task ran longer than its `timeout`. `how` says what became of it: `'stopped'` (its
+ * worker was ended), `'abandoned'` (an in-process executor stopped waiting for its
+ * promise, which may still run) or `'overran'` (a synchronous function on an in-process
+ * executor, which nothing can interrupt, returned after its time was up; its result was
+ * discarded).
+ */
 export class TimeoutError extends TaskError {
   constructor(
     key: string,
@@ -61,19 +75,48 @@ export class TimeoutError extends TaskError {
     caller: string,
     /** The time limit, in milliseconds. */
     readonly timeoutMs: number,
-    stopped: boolean,
+    readonly how: 'stopped' | 'abandoned' | 'overran',
   ) {
     super(key, functionName, undefined, caller, {
       code: 'ERR_TASK_TIMEOUT',
-      message:
-        `ran longer than its timeout of ${timeoutMs} ms and ` +
-        (stopped
-          ? 'was stopped by ending its worker. Raise the timeout if the task is just slow.'
-          : 'was abandoned (an in-process executor cannot stop a running function). Raise the timeout if the task is just slow.'),
+      message: `ran longer than its timeout of ${timeoutMs} ms and ${TIMEOUT_OUTCOMES[how]} Raise the timeout if the task is just slow.`,
     })
   }
 }
 TimeoutError.prototype.name = 'TimeoutError'
+
+/**
+ * A task's promise can never settle: while it was pending, nothing was left in its
+ * event loop (no timer, socket, child process or pending I/O) that could settle it.
+ */
+export class StalledError extends TaskError {
+  constructor(options: { key: string; functionName: string; caller: string }) {
+    super(options.key, options.functionName, undefined, options.caller, {
+      code: 'ERR_TASK_STALLED',
+      message:
+        'returned a promise that can never settle: nothing was left to run that could resolve or reject it. ' +
+        'Make the function settle its promise on every path, or give the task a timeout.',
+    })
+  }
+}
+StalledError.prototype.name = 'StalledError'
+
+/**
+ * A promise the task made rejected and nothing handled the rejection: Node would end
+ * the program for it, so the run fails, naming the task. `cause` is the rejection's
+ * reason. The task may have returned already; its dependents may have run.
+ */
+export class UnhandledRejectionError extends TaskError {
+  constructor(options: { key: string; functionName: string; caller: string; reason: unknown }) {
+    super(options.key, options.functionName, options.reason, options.caller, {
+      code: 'ERR_UNHANDLED_REJECTION',
+      message:
+        `made a promise that rejected with nothing to handle it (${causeText(options.reason)}). ` +
+        'Await every promise the task makes, or attach a .catch() to those it lets run on.',
+    })
+  }
+}
+UnhandledRejectionError.prototype.name = 'UnhandledRejectionError'
 
 /**
  * A task's arguments or result cannot be copied between threads or processes: a
@@ -127,6 +170,47 @@ export class AggregateTaskError extends TaskgraphError {
   }
 }
 AggregateTaskError.prototype.name = 'AggregateTaskError'
+
+/** The run's executor was closed before the run, or while it was in flight. */
+export class ExecutorClosedError extends TaskgraphError {
+  constructor(options: { caller: string; executor: string; whileRunning: boolean }) {
+    super(
+      'ERR_EXECUTOR_CLOSED',
+      options.whileRunning
+        ? `${options.caller}: the ${options.executor} executor was closed while the run was in flight, so the run could not finish. ` +
+            'Close an executor only once the runs using it have settled.'
+        : `${options.caller}: the ${options.executor} executor is closed and runs nothing more. ` +
+            'Make a new executor, or close it only once you are done with it.',
+    )
+  }
+}
+ExecutorClosedError.prototype.name = 'ExecutorClosedError'
+
+/**
+ * A pool's workers could not start, or could not load a module that task functions come
+ * from: the import threw, or had not finished within the pool's `startTimeout` (a
+ * top-level await that never settles, say). No task is at fault, so nothing is retried.
+ */
+export class WorkerStartError extends TaskgraphError {
+  constructor(options: {
+    caller: string
+    executor: string
+    detail: string
+    limitMs?: number | undefined
+    cause?: unknown
+  }) {
+    const fix =
+      options.limitMs === undefined
+        ? 'Fix the module, or the preload option, so that it imports in a worker.'
+        : `A module whose top-level code never finishes (an await that never settles) keeps workers from starting: fix it, or raise the executor's startTimeout (now ${options.limitMs} ms) if loading is just slow.`
+    super(
+      'ERR_WORKER_START',
+      `${options.caller}: the ${options.executor} executor's workers could not get ready: ${options.detail}. ${fix}`,
+      { cause: options.cause },
+    )
+  }
+}
+WorkerStartError.prototype.name = 'WorkerStartError'
 
 /** The run was stopped through its `AbortSignal` before it finished. */
 export class CancelledError extends TaskgraphError {

@@ -4,19 +4,32 @@
  * task; an executor rejects with the task's own error otherwise.
  */
 
-/** The worker running the call was lost (it exited, crashed or was killed). */
+/**
+ * The worker running the call was lost (it exited, crashed or was killed). `shared`:
+ * other calls had begun in it too, so this one is not known to be at fault; `started:
+ * false`: the worker had not begun it, so it is blameless.
+ */
 export class WorkerLost extends Error {
-  constructor(detail: string, options?: ErrorOptions) {
+  readonly shared: boolean
+  readonly started: boolean
+
+  constructor(detail: string, options?: ErrorOptions & { shared?: boolean; started?: boolean }) {
     super(detail, options)
+    this.shared = options?.shared ?? false
+    this.started = options?.started ?? true
   }
 }
 WorkerLost.prototype.name = 'WorkerLost'
 
-/** The call ran past its timeout; `stopped` says whether it was actually stopped. */
+/**
+ * The call ran past its timeout. `how`: `'stopped'` (its worker was ended), `'abandoned'`
+ * (an in-process promise no longer waited for) or `'overran'` (a synchronous in-process
+ * call that returned only after its time was up: its result is discarded).
+ */
 export class TimedOut extends Error {
   constructor(
     readonly timeoutMs: number,
-    readonly stopped: boolean,
+    readonly how: 'stopped' | 'abandoned' | 'overran',
   ) {
     super(`timed out after ${timeoutMs} ms`)
   }
@@ -37,18 +50,69 @@ export class NotSerializable extends Error {
 }
 NotSerializable.prototype.name = 'NotSerializable'
 
-/** A fused call failed at step `step` (0 is the first task) with `reason`. */
+/**
+ * A fused call failed at step `step` (0 is the first task) with `reason`. When the
+ * failed step may be retried, `input` carries the previous step's result, which it was
+ * given: the retry resumes there instead of running the steps before it again.
+ */
 export class StepFailed extends Error {
   constructor(
     readonly step: number,
     readonly reason: unknown,
+    readonly input?: { readonly value: unknown },
   ) {
     super(`step ${step} failed`)
   }
 }
 StepFailed.prototype.name = 'StepFailed'
 
-/** The executor dropped a queued call before it started (`discardPending`). */
+/**
+ * The call returned a promise that can never settle: while it was pending, nothing was
+ * left to run that could settle it (its event loop had no timer, socket or I/O left).
+ */
+export class Stalled extends Error {
+  constructor() {
+    super('its promise can never settle')
+  }
+}
+Stalled.prototype.name = 'Stalled'
+
+/**
+ * A promise the task made rejected with nothing to handle it, while the call was still
+ * running; `reason` is the rejection's.
+ */
+export class UnhandledRejection extends Error {
+  constructor(readonly reason: unknown) {
+    super('a promise it made rejected with nothing to handle it')
+  }
+}
+UnhandledRejection.prototype.name = 'UnhandledRejection'
+
+/** The executor was closed: it takes no more calls, and drops those it had. */
+export class ExecutorClosed extends Error {
+  constructor(readonly whileRunning: boolean) {
+    super('the executor is closed')
+  }
+}
+ExecutorClosed.prototype.name = 'ExecutorClosed'
+
+/**
+ * The executor's workers could not start, or could not load a module a call needs: an
+ * import that threw, or one that had not finished after `limitMs`. Not a fault of any
+ * one task, so it fails the run rather than being retried.
+ */
+export class WorkerStartFailed extends Error {
+  constructor(
+    detail: string,
+    readonly limitMs?: number,
+    options?: ErrorOptions,
+  ) {
+    super(detail, options)
+  }
+}
+WorkerStartFailed.prototype.name = 'WorkerStartFailed'
+
+/** The executor dropped a call before it started, because the call's run stopped waiting. */
 export class Discarded extends Error {
   constructor() {
     super('discarded before it started')

@@ -17,15 +17,36 @@ export interface TaskCall {
    */
   readonly mainThread: boolean
   /**
+   * Aborted when the run that made this call stops waiting for it (it failed fast, was
+   * cancelled, or failed for another reason). An executor drops such calls if they have
+   * not started, settling them with `Discarded`, and may stop them if they have. Each run
+   * has its own signal: runs sharing an executor never drop each other's calls.
+   */
+  readonly signal: AbortSignal
+  /** Which attempt this is: 1 for the first, 2 for the first retry, ... */
+  readonly attempt: number
+  /**
+   * No retry follows if this attempt fails. Only then may an executor consume the
+   * call's `owned` values (move their buffers to a worker): a retry needs them again.
+   */
+  readonly lastAttempt: boolean
+  /**
    * Tasks fused after this one (a linear chain): each takes the previous result at its
    * `holes`. The call's result is the last step's. Only given to `remote` executors.
    */
   readonly steps?: readonly FusedStep[]
   /**
-   * Results of dependencies that no other task will read after this one: an executor may
-   * move their buffers to a worker instead of copying them.
+   * Results of tasks of this run that no other task will read after this one: an
+   * executor may move their buffers to a worker instead of copying them, on the call's
+   * last attempt. Never values the user holds (persisted values, literals, outputs).
    */
   readonly owned?: readonly OwnedValue[]
+  /**
+   * Reports an error raised, after the call settled, by work the task started (a promise
+   * it made that rejected with nothing to handle it): the scheduler fails the run with
+   * it, naming the task. Remote executors call it for what their workers report.
+   */
+  readonly lateFailure: (error: unknown) => void
 }
 
 /** A task fused into a call after the one before it. */
@@ -53,13 +74,23 @@ export interface OwnedValue {
  *
  * A call fails by throwing or rejecting with the task's own error, or with one of the
  * reasons in executor-failures.ts (`WorkerLost`, `TimedOut`, `NotSerializable`,
- * `StepFailed`, `Discarded`), which the scheduler reports as the matching `TaskError`.
+ * `StepFailed`, `Stalled`, `Discarded`), which the scheduler reports as the matching
+ * `TaskError`. An executor that can take no more calls (it was closed) throws or
+ * rejects with an `ExecutorClosedError`, which fails the run.
  */
 export interface Executor {
   /** Short name for logs and errors, e.g. `'async'`. */
   readonly name: string
   /** Most calls in flight at once; the scheduler never exceeds it. */
   readonly concurrency: number
+  /**
+   * Whether the executor holds enough work to keep busy until a call settles. The
+   * scheduler then launches nothing more until one does, so tasks wait in its priority
+   * order rather than in the executor's queue: a consumer whose input has just been
+   * made runs before more producers start, and memory stays bounded by what is in
+   * flight. Without it, only `concurrency` limits what is handed over.
+   */
+  saturated?(): boolean
   /**
    * Runs calls away from the calling thread (in workers). The scheduler then fuses linear
    * chains into one call (`steps`), so their intermediate results stay in the worker, and
@@ -72,12 +103,17 @@ export interface Executor {
    * fused (its neighbours would wait on it, and cancellation could not step in between).
    */
   canFuse?(fn: AnyFunction): boolean
-  /** Enforces `options.timeout` itself; otherwise the scheduler stops waiting on time. */
+  /**
+   * Enforces `options.timeout` itself, stopping a call that runs too long. Otherwise the
+   * scheduler fails a call that overruns: it stops waiting for a promise on time, and
+   * fails a synchronous call that returned too late, discarding its result.
+   */
   readonly enforcesTimeouts?: boolean
   /** Runs one call: returns its result, or a promise of it. May throw. */
   run(call: TaskCall): unknown
-  /** Drops the calls accepted but not started; they reject with `Discarded`. */
-  discardPending?(): void
-  /** Releases what the executor holds (workers, handles). Called once by its owner. */
+  /**
+   * Releases what the executor holds (workers, handles). Called once by its owner; calls
+   * still running or queued then reject with an `ExecutorClosedError`.
+   */
   close?(): Promise<void> | void
 }

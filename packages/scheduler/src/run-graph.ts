@@ -1,19 +1,48 @@
 import type { TaskGraph, TaskOptions } from '@taskgraph/core'
 import { toTaskError } from './classify-failure.js'
-import { AggregateTaskError, CancelledError, type TaskError } from './errors.js'
+import {
+  AggregateTaskError,
+  CancelledError,
+  ExecutorClosedError,
+  UnhandledRejectionError,
+  WorkerStartError,
+  causeText,
+  type TaskError,
+} from './errors.js'
 import type { FusedStep, OwnedValue, TaskCall } from './executor.js'
-import { Discarded, NotSerializable, StepFailed, TimedOut } from './executor-failures.js'
+import {
+  Discarded,
+  ExecutorClosed,
+  NotSerializable,
+  Stalled,
+  StepFailed,
+  TimedOut,
+  UnhandledRejection,
+  WorkerLost,
+  WorkerStartFailed,
+} from './executor-failures.js'
 import { planChains } from './fuse-chains.js'
 import type { TaskInfo } from './hooks.js'
+import { watchIdle, type IdleWatcher } from './idle-watch.js'
 import type { RunConfig } from './options.js'
 import { ReadyQueue } from './ready-queue.js'
+import { runInTask, watchUnhandledRejections } from './task-context.js'
+import { isThenable } from './thenable.js'
 
 /** How long synchronous tasks may hold the event loop before the run yields to it. */
 const YIELD_AFTER_MS = 16
 /** The longest delay setTimeout accepts. */
 const MAX_TIMER_MS = 2 ** 31 - 1
-/** Tasks launched between checks of the clock. */
-const CLOCK_EVERY = 256
+/** Most launches between two looks at the clock, for graphs of tiny tasks. */
+const MAX_CLOCK_EVERY = 256
+
+/** A call handed to the executor that has not settled yet. */
+interface InFlight {
+  readonly members: number[]
+  readonly infos: TaskInfo[] | undefined
+  readonly startedAt: number
+  readonly timer: NodeJS.Timeout | undefined
+}
 
 /**
  * Runs every node of `graph` on `config.executor` and resolves with the graph's
@@ -25,7 +54,7 @@ export function runGraph(graph: TaskGraph, config: RunConfig, caller: string): P
   return new GraphRun(graph, config, caller).start()
 }
 
-class GraphRun {
+class GraphRun implements IdleWatcher {
   private readonly results: unknown[]
   /** Unfinished dependencies of each node; it is ready at 0. */
   private readonly waiting: Int32Array
@@ -39,25 +68,40 @@ class GraphRun {
   private readonly fusedIn: Uint8Array | undefined
   /** Attempts made so far, for retries. */
   private readonly attempts: Uint32Array
-  /** Bumped when a task's current attempt is abandoned (timed out): late results are ignored. */
+  /** Bumped when a call is abandoned (timed out, stalled): its late settling is ignored. */
   private readonly tokens: Uint32Array
+  /** Tasks whose start the hooks were told of and whose end they were not told of yet. */
+  private readonly announced: Uint8Array
+  /** Calls in flight, by the node that heads them. */
+  private readonly inFlight = new Map<number, InFlight>()
   private readonly queue: ReadyQueue
   private readonly failures: TaskError[] = []
   private readonly taskCount: number
   private readonly mergedOptions = new Map<TaskOptions, TaskOptions>()
   private readonly timers = new Set<NodeJS.Timeout>()
+  /** Aborted when the run stops waiting: the executor drops this run's queued calls. */
+  private readonly stopper = new AbortController()
   private running = 0
   private tasksDone = 0
   private stopping = false
   private settled = false
-  /** An error of our own making (a hook threw): fails the run once tasks in flight end. */
+  /** An error that fails the whole run once tasks in flight end (a hook threw, ...). */
   private fatal: { error: unknown } | undefined
   private lastYield = performance.now()
+  private lastClock = this.lastYield
+  private clockEvery = 1
+  private sinceClock = 0
   private readonly startedAt = performance.now()
   private resolve!: (results: unknown[]) => void
   private reject!: (error: unknown) => void
+  private unwatch: (() => void)[] = []
+  /** How calls reach this run for late reports; cut when the run ends. */
+  private readonly link: { run: GraphRun | undefined } = { run: this }
   private readonly onAbort = (): void => this.abort()
-  private readonly pumpLater = (): void => this.guard(() => this.pump())
+  private readonly pumpLater = (): void => {
+    this.lastYield = performance.now()
+    this.guard(() => this.pump())
+  }
 
   constructor(
     private readonly graph: TaskGraph,
@@ -72,6 +116,7 @@ class GraphRun {
     this.isOutput = new Uint8Array(size)
     this.attempts = new Uint32Array(size)
     this.tokens = new Uint32Array(size)
+    this.announced = new Uint8Array(size)
     // Dependents are the dependency rows turned around (counting sort by dependency).
     const dependentStart = new Int32Array(size + 1)
     for (let e = 0; e < depNodes.length; e++) dependentStart[depNodes[e]! + 1]!++
@@ -121,6 +166,7 @@ class GraphRun {
         return
       }
       signal?.addEventListener('abort', this.onAbort, { once: true })
+      this.unwatch = [watchIdle(this), watchUnhandledRejections()]
       this.guard(() => {
         hooks?.onStart?.({ tasks: this.taskCount, executor: executor.name })
         for (let i = 0; i < this.graph.size; i++) if (this.waiting[i] === 0) this.queue.push(i)
@@ -132,23 +178,36 @@ class GraphRun {
   /** Launches ready tasks while there is room, then checks whether the run is over. */
   private pump(): void {
     if (this.settled) return
-    const limit = this.config.executor.concurrency
-    let sinceClock = 0
-    while (this.running < limit && this.queue.size > 0 && !this.stopping) {
+    const executor = this.config.executor
+    const limit = executor.concurrency
+    while (
+      this.running < limit &&
+      this.queue.size > 0 &&
+      !this.stopping &&
+      executor.saturated?.() !== true
+    ) {
       this.launch(this.queue.pop())
-      if (++sinceClock === CLOCK_EVERY) {
-        sinceClock = 0
-        // Synchronous tasks complete inside launch(); give timers, I/O and signals a
-        // turn now and then so progress displays update and Ctrl-C is heard.
-        const now = performance.now()
-        if (now - this.lastYield > YIELD_AFTER_MS) {
-          this.lastYield = now
-          setImmediate(this.pumpLater)
-          return
-        }
+      if (++this.sinceClock >= this.clockEvery && this.yieldDue()) {
+        // Synchronous tasks complete inside launch(): give timers, I/O and signals a
+        // turn, so progress displays update and Ctrl-C is heard.
+        setImmediate(this.pumpLater)
+        return
       }
     }
     if (this.running === 0 && (this.queue.size === 0 || this.stopping)) this.finish()
+  }
+
+  /**
+   * Whether the run has held the event loop long enough to yield. The clock is read after
+   * every launch while tasks are slow, and up to every MAX_CLOCK_EVERY launches while
+   * they are tiny, so reading it never costs much against the tasks themselves.
+   */
+  private yieldDue(): boolean {
+    this.sinceClock = 0
+    const now = performance.now()
+    this.clockEvery = now - this.lastClock < 1 ? Math.min(this.clockEvery * 2, MAX_CLOCK_EVERY) : 1
+    this.lastClock = now
+    return now - this.lastYield > YIELD_AFTER_MS
   }
 
   private launch(i: number): void {
@@ -159,49 +218,89 @@ class GraphRun {
       return
     }
     const members = this.chainOf(i)
-    const hooks = this.config.hooks
-    const infos: TaskInfo[] | undefined =
-      hooks && members.map((m) => ({ key: graph.key(m), name: graph.name(m) }))
-    if (infos) for (const info of infos) hooks?.onTaskStart?.(info)
-    const startedAt = infos ? performance.now() : 0
+    const infos = this.announce(members)
+    const startedAt = infos === undefined ? 0 : performance.now()
     const options = this.optionsOf(i)
+    const executor = this.config.executor
+    const token = this.tokens[i]!
+    // Through the link only: a call remembered after the run ended must not keep it alive.
+    const link = this.link
+    const key = graph.key(i)
+    const late = (reason: unknown): void => {
+      if (link.run !== undefined) link.run.unhandledRejection(members, token, reason)
+      else warnLateRejection(key, fn.name, reason)
+    }
+    const call = this.callOf(i, fn, options, members, late)
+    // An executor that cannot stop a task is held to the timeout here instead.
+    const timeout = executor.enforcesTimeouts === true ? undefined : options.timeout
+    const callStart = timeout === undefined ? 0 : performance.now()
     let out: unknown
     try {
-      out = this.config.executor.run(this.callOf(i, fn, options, members))
+      // Code the task starts on this thread carries its context, so a rejection nothing
+      // handled is traced back to it; a remote executor's workers do their own tracing.
+      out =
+        executor.remote === true
+          ? executor.run(call)
+          : runInTask({ unhandledRejection: late }, () => executor.run(call))
     } catch (error) {
       this.failed(members, error, infos, startedAt)
       return
     }
     if (!isThenable(out)) {
-      this.succeeded(members, out, infos, startedAt)
+      if (timeout !== undefined && performance.now() - callStart > timeout) {
+        this.failed(members, new TimedOut(timeout, 'overran'), infos, startedAt)
+      } else this.succeeded(members, out, infos, startedAt)
       return
     }
     this.running++
-    const token = this.tokens[i]!
-    const current = (): boolean => !this.settled && this.tokens[i] === token
-    let timer: NodeJS.Timeout | undefined
-    if (options.timeout !== undefined && this.config.executor.enforcesTimeouts !== true) {
-      // This executor cannot stop a task: stop waiting for it and drop its result.
-      timer = this.startTimer(options.timeout, () => {
-        if (!current()) return
-        this.tokens[i]!++
-        this.settle(() =>
-          this.failed(members, new TimedOut(options.timeout!, false), infos, startedAt),
-        )
-      })
-    }
+    const timer =
+      timeout === undefined
+        ? undefined
+        : this.startTimer(timeout, () => this.abandon(i, token, new TimedOut(timeout, 'abandoned')))
+    this.inFlight.set(i, { members, infos, startedAt, timer })
     out.then(
       (value) => {
-        if (!current()) return
-        this.clearTimer(timer)
-        this.settle(() => this.succeeded(members, value, infos, startedAt))
+        if (!this.current(i, token)) return
+        this.settle(i, () => this.succeeded(members, value, infos, startedAt))
       },
       (error: unknown) => {
-        if (!current()) return
-        this.clearTimer(timer)
-        this.settle(() => this.failed(members, error, infos, startedAt))
+        if (!this.current(i, token)) return
+        this.settle(i, () => this.failed(members, error, infos, startedAt))
       },
     )
+  }
+
+  /** Whether the call of `i` made with `token` is still the one awaited. */
+  private current(i: number, token: number): boolean {
+    return !this.settled && this.tokens[i] === token
+  }
+
+  /** Stops awaiting a call (timed out, stalled): it fails now, and its settling is ignored. */
+  private abandon(i: number, token: number, reason: unknown): void {
+    const flight = this.inFlight.get(i)
+    if (flight === undefined || !this.current(i, token)) return
+    this.tokens[i]!++
+    this.settle(i, () => this.failed(flight.members, reason, flight.infos, flight.startedAt))
+  }
+
+  /** The event loop is empty: no call still awaited here can ever settle. */
+  onIdle(): void {
+    for (const i of [...this.inFlight.keys()]) this.abandon(i, this.tokens[i]!, new Stalled())
+  }
+
+  /** Tells the hooks of the tasks among `members` that start now. */
+  private announce(members: number[]): TaskInfo[] | undefined {
+    const hooks = this.config.hooks
+    if (hooks === undefined) return undefined
+    const graph = this.graph
+    const infos = members.map((m) => ({ key: graph.key(m), name: graph.name(m) }))
+    members.forEach((m, k) => {
+      // A retry, or a chain run again unfused, is still the same start.
+      if (this.announced[m] === 1) return
+      this.announced[m] = 1
+      hooks.onTaskStart?.(infos[k]!)
+    })
+    return infos
   }
 
   /** The nodes a call runs: `i`, then any tasks fused after it. */
@@ -212,7 +311,13 @@ class GraphRun {
     return members
   }
 
-  private callOf(i: number, fn: TaskCall['fn'], options: TaskOptions, members: number[]): TaskCall {
+  private callOf(
+    i: number,
+    fn: TaskCall['fn'],
+    options: TaskOptions,
+    members: number[],
+    lateFailure: (error: unknown) => void,
+  ): TaskCall {
     const graph = this.graph
     const call: {
       -readonly [K in keyof TaskCall]: TaskCall[K]
@@ -223,6 +328,10 @@ class GraphRun {
       args: graph.args(i, this.results),
       options,
       mainThread: graph.runsOnMainThread(i),
+      signal: this.stopper.signal,
+      attempt: this.attempts[i]! + 1,
+      lastAttempt: this.attempts[i]! >= (options.retries ?? 0),
+      lateFailure,
     }
     if (this.config.executor.remote !== true) return call
     if (members.length > 1) {
@@ -234,10 +343,16 @@ class GraphRun {
         holes: graph.holes(m)!,
       }))
     }
+    // Only results this run made may be given away: a data node is a value the user
+    // holds (a persisted result, a literal), and an output goes back to the user.
     const owned: OwnedValue[] = []
     for (let e = graph.depStart[i]!; e < graph.depStart[i + 1]!; e++) {
       const dependency = graph.depNodes[e]!
-      if (this.holders[dependency] === 1 && this.isOutput[dependency] === 0) {
+      if (
+        this.holders[dependency] === 1 &&
+        this.isOutput[dependency] === 0 &&
+        graph.fn(dependency) !== undefined
+      ) {
         owned.push({ key: graph.key(dependency), value: this.results[dependency] })
       }
     }
@@ -246,8 +361,11 @@ class GraphRun {
   }
 
   /** Records the end of an asynchronous call and carries on. */
-  private settle(record: () => void): void {
+  private settle(i: number, record: () => void): void {
     if (this.settled) return
+    const flight = this.inFlight.get(i)
+    this.clearTimer(flight?.timer)
+    this.inFlight.delete(i)
     this.running--
     this.guard(() => {
       record()
@@ -273,15 +391,75 @@ class GraphRun {
     infos: TaskInfo[] | undefined,
     startedAt: number,
   ): void {
-    if (error instanceof Discarded) return
+    if (error instanceof Discarded) {
+      // Only this run's own stopping may drop its calls.
+      if (!this.stopping) {
+        this.failRun(
+          new Error(
+            `${this.caller}: the ${this.config.executor.name} executor dropped task ${JSON.stringify(this.graph.key(members[0]!))} before it started, although the run had not stopped.`,
+          ),
+        )
+      }
+      return
+    }
+    if (error instanceof ExecutorClosed) {
+      const executor = this.config.executor.name
+      this.failRun(
+        new ExecutorClosedError({
+          caller: this.caller,
+          executor,
+          whileRunning: error.whileRunning,
+        }),
+      )
+      return
+    }
+    if (error instanceof WorkerStartFailed) {
+      this.failRun(
+        new WorkerStartError({
+          caller: this.caller,
+          executor: this.config.executor.name,
+          detail: error.message,
+          limitMs: error.limitMs,
+          cause: error.cause,
+        }),
+      )
+      return
+    }
+    if (error instanceof WorkerLost && members.length > 1) {
+      // One of the chain's steps ended its worker: run the chain again a step per call,
+      // so that the step at fault is the one charged, and no attempt is used up.
+      this.unfuse(members)
+      this.queue.push(members[0]!)
+      return
+    }
     let step = 0
     let reason = error
+    let input: { readonly value: unknown } | undefined
     if (error instanceof StepFailed) {
       step = error.step
       reason = error.reason
+      input = error.input
     }
-    for (let m = 0; m < step; m++) this.complete(members[m]!, undefined, infos?.[m], startedAt)
-    this.fail(members[step]!, reason, infos?.[step], startedAt)
+    for (let m = 0; m < step; m++) {
+      // The step before the failed one hands over its result, so a retry can resume.
+      const value = m === step - 1 ? input?.value : undefined
+      this.complete(members[m]!, value, infos?.[m], startedAt)
+    }
+    // A retry of the failed step resumes the chain from there, as a call of its own.
+    if (step > 0) this.unfuse([members[step - 1]!])
+    this.fail(members[step]!, reason, step === 0 || input !== undefined, infos?.[step], startedAt)
+  }
+
+  /** Undoes the fusion after each of `members`: the task after it runs as a call of its own. */
+  private unfuse(members: number[]): void {
+    const { chainNext, fusedIn } = this
+    if (chainNext === undefined || fusedIn === undefined) return
+    for (const m of members) {
+      const next = chainNext[m]!
+      if (next === -1) continue
+      chainNext[m] = -1
+      fusedIn[next] = 0
+    }
   }
 
   private complete(i: number, value: unknown, info: TaskInfo | undefined, startedAt: number): void {
@@ -289,7 +467,10 @@ class GraphRun {
     const { depStart, depNodes } = this.graph
     results[i] = value
     if (this.graph.fn(i) !== undefined) this.tasksDone++
-    if (info) this.config.hooks?.onTaskEnd?.(info, { durationMs: performance.now() - startedAt })
+    if (info) {
+      this.announced[i] = 0
+      this.config.hooks?.onTaskEnd?.(info, { durationMs: performance.now() - startedAt })
+    }
     for (let e = depStart[i]!; e < depStart[i + 1]!; e++) {
       const dependency = depNodes[e]!
       if (--holders[dependency]! === 0) results[dependency] = undefined
@@ -301,11 +482,17 @@ class GraphRun {
     }
   }
 
-  private fail(i: number, error: unknown, info: TaskInfo | undefined, startedAt: number): void {
+  private fail(
+    i: number,
+    error: unknown,
+    retryable: boolean,
+    info: TaskInfo | undefined,
+    startedAt: number,
+  ): void {
     const graph = this.graph
     const { retries = 0, retryDelay = 0 } = this.optionsOf(i)
     const attempt = this.attempts[i]!
-    if (attempt < retries && !this.stopping && !(error instanceof NotSerializable)) {
+    if (retryable && attempt < retries && !this.stopping && !(error instanceof NotSerializable)) {
       this.attempts[i] = attempt + 1
       // Doubling, up to the longest delay a timer takes.
       const delayMs = Math.min(retryDelay * 2 ** attempt, MAX_TIMER_MS)
@@ -322,17 +509,52 @@ class GraphRun {
       return
     }
     const failure = toTaskError(graph.key(i), graph.name(i), error, this.caller, attempt + 1)
+    this.record(i, failure, info, startedAt)
+  }
+
+  /** Records a task's failure for good: the run fails with it, at once if failing fast. */
+  private record(
+    i: number,
+    failure: TaskError,
+    info: TaskInfo | undefined,
+    startedAt: number,
+  ): void {
     this.failures.push(failure)
-    if (this.config.failFast && !this.stopping) {
-      this.stopping = true
-      // Calls the executor accepted but has not started are dropped, not waited for.
-      this.config.executor.discardPending?.()
-    }
-    if (info)
+    if (this.config.failFast) this.stop()
+    if (info) {
+      this.announced[i] = 0
       this.config.hooks?.onTaskEnd?.(info, {
         error: failure,
         durationMs: performance.now() - startedAt,
       })
+    }
+  }
+
+  /**
+   * A promise made by the task heading `members` rejected with nothing to handle it: the
+   * call fails with it if it is still running, and the run fails if it has returned.
+   */
+  unhandledRejection(members: number[], token: number, reason: unknown): void {
+    const head = members[0]!
+    const graph = this.graph
+    if (this.settled) {
+      warnLateRejection(graph.key(head), graph.name(head), reason)
+      return
+    }
+    if (this.inFlight.has(head) && this.tokens[head] === token) {
+      this.abandon(head, token, new UnhandledRejection(reason))
+      return
+    }
+    this.guard(() => {
+      const failure = new UnhandledRejectionError({
+        key: graph.key(head),
+        functionName: graph.name(head),
+        caller: this.caller,
+        reason,
+      })
+      this.record(head, failure, undefined, 0)
+      this.pump()
+    })
   }
 
   private optionsOf(i: number): TaskOptions {
@@ -365,14 +587,25 @@ class GraphRun {
     this.timers.delete(timer)
   }
 
+  /** Stops launching and has the executor drop this run's calls that have not started. */
+  private stop(): void {
+    if (this.stopping) return
+    this.stopping = true
+    this.stopper.abort()
+  }
+
+  /** Fails the whole run with `error` once the tasks in flight have ended. */
+  private failRun(error: unknown): void {
+    this.fatal ??= { error }
+    this.stop()
+  }
+
   /** Runs our own bookkeeping; an exception there (a throwing hook) fails the run. */
   private guard(step: () => void): void {
     try {
       step()
     } catch (error) {
-      this.fatal ??= { error }
-      this.stopping = true
-      this.config.executor.discardPending?.()
+      this.failRun(error)
       if (this.running === 0) this.finish()
     }
   }
@@ -399,9 +632,8 @@ class GraphRun {
   private abort(): void {
     if (this.settled) return
     this.settled = true
-    this.stopping = true
+    this.stop()
     this.cleanUp()
-    this.config.executor.discardPending?.()
     try {
       this.config.hooks?.onFinish?.(this.summary())
     } catch {
@@ -412,9 +644,11 @@ class GraphRun {
   }
 
   private cleanUp(): void {
+    this.link.run = undefined
     this.config.signal?.removeEventListener('abort', this.onAbort)
     for (const timer of this.timers) clearTimeout(timer)
     this.timers.clear()
+    for (const unwatch of this.unwatch) unwatch()
   }
 
   private summary() {
@@ -422,16 +656,16 @@ class GraphRun {
     return {
       done: this.tasksDone,
       failed,
-      skipped: this.taskCount - this.tasksDone - failed - this.running,
+      skipped: Math.max(0, this.taskCount - this.tasksDone - failed - this.running),
       elapsedMs: performance.now() - this.startedAt,
     }
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
+/** A rejection nothing handled, from a task whose run has ended: it can only be told. */
+function warnLateRejection(key: string, name: string, reason: unknown): void {
+  process.emitWarning(
+    `task ${JSON.stringify(key)} (function ${name}) made a promise that rejected with nothing to handle it, after its run had ended: ${causeText(reason)}`,
+    { code: 'TASKGRAPH_UNHANDLED_REJECTION' },
   )
 }

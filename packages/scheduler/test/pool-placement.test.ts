@@ -45,7 +45,7 @@ describe.each(POOLS)('on the %s executor', (name) => {
   })
 
   test('async task functions complete in workers', async () => {
-    // Workers must not block between tasks (tinypool's Atomics.wait would), or the
+    // Workers must not block between batches (waiting with Atomics.wait would), or the
     // timers these tasks await never fire.
     const waits = Array.from({ length: 6 }, (_, i) => sleepThen(20, i))
     expect(await compute(gather(waits), options)).toEqual([[0, 1, 2, 3, 4, 5]])

@@ -1,4 +1,6 @@
+import { types } from 'node:util'
 import { describeValue } from '@taskgraph/core'
+import { ReadFailed, isPlainObject, pathOf, walkData } from './data-walk.js'
 
 /** A value structured clone would reject or change, and where it sits. */
 export interface CloneProblem {
@@ -9,94 +11,81 @@ export interface CloneProblem {
 }
 
 /**
+ * Levels of nesting past which structured clone runs out of stack (V8's serializer
+ * recurses; it fails between 1,000 and 5,000 levels): reported with a path, when a copy
+ * failed, instead of a bare RangeError.
+ */
+const CLONE_DEPTH = 1000
+
+/**
  * The first value in `value` that cannot be copied faithfully between threads or
- * processes, or `undefined`. Structured clone throws on functions and symbols, and turns
- * class instances into plain objects (their methods and private state lost); taskgraph
- * reports both rather than hand a task something other than what was computed.
+ * processes, or `undefined`. Structured clone throws on functions, symbols and Proxies,
+ * runs getters (which may throw), and turns class instances into plain objects (their
+ * methods and private state lost); taskgraph reports each rather than hand a task
+ * something other than what was computed.
+ *
+ * `sameProcess`: the other side is a thread of this process. Another process cannot
+ * share memory, and taskgraph's messages between processes do not carry Blobs.
+ * `afterFailure`: a copy already failed: also look for what only fails on copying,
+ * data nested too deeply.
  */
 export function findCloneProblem(
   value: unknown,
-  path: string,
-  sharedMemory = true,
+  root: string,
+  sameProcess = true,
+  afterFailure = false,
 ): CloneProblem | undefined {
-  return new CloneChecker(sharedMemory).check(value, path)
-}
-
-class CloneChecker {
-  private readonly seen = new Set<object>()
-
-  /**
-   * `sameProcess`: the other side is a thread of this process. Another process cannot
-   * share memory, and the message serializer between processes turns a Blob into `{}`.
-   */
-  constructor(private readonly sameProcess: boolean) {}
-
-  check(value: unknown, path: string): CloneProblem | undefined {
-    switch (typeof value) {
-      case 'function':
-      case 'symbol':
-        return { path, type: describeValue(value) }
-      case 'object':
-        return value === null ? undefined : this.checkObject(value, path)
-      default:
-        return undefined
-    }
-  }
-
-  private checkObject(value: object, path: string): CloneProblem | undefined {
-    if (this.seen.has(value)) return undefined
-    this.seen.add(value)
-    if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) {
-        const item: unknown = value[i]
-        if (typeof item !== 'object' && typeof item !== 'function' && typeof item !== 'symbol')
-          continue
-        const problem = this.check(item, `${path}[${i}]`)
-        if (problem) return problem
-      }
-      return undefined
-    }
-    const proto: unknown = Object.getPrototypeOf(value)
-    if (proto === Object.prototype || proto === null) {
-      for (const key of Object.keys(value)) {
-        const problem = this.check((value as Record<string, unknown>)[key], `${path}.${key}`)
-        if (problem) return problem
-      }
-      return undefined
-    }
-    if (value instanceof Map) {
-      for (const [key, item] of value as Map<unknown, unknown>) {
-        const problem =
-          this.check(key, `${path}.keys()`) ?? this.check(item, `${path}.get(${String(key)})`)
-        if (problem) return problem
-      }
-      return undefined
-    }
-    if (value instanceof Set) {
-      for (const item of value as Set<unknown>) {
-        const problem = this.check(item, `${path}.values()`)
-        if (problem) return problem
-      }
-      return undefined
-    }
-    if (!this.sameProcess) {
-      const shared =
-        value instanceof SharedArrayBuffer ||
-        (ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer)
-      if (shared) {
-        return {
-          path,
-          type: 'a SharedArrayBuffer',
-          reason: 'and shared memory cannot reach another process',
+  let problem: CloneProblem | undefined
+  walkData(
+    value,
+    (item, place) => {
+      let found = problemOf(item, sameProcess)
+      if (found === undefined && afterFailure && (place?.depth ?? 0) > CLONE_DEPTH) {
+        found = {
+          type: 'data nested more than a thousand levels deep',
+          reason: 'which structured clone cannot copy (it runs out of stack)',
         }
       }
-      if (value instanceof Blob) {
-        return { path, type: 'a Blob', reason: 'which the messages between processes cannot carry' }
+      if (found === undefined) return undefined
+      problem = { ...found, path: pathOf(root, place) }
+      return 'stop'
+    },
+    true,
+  )
+  return problem
+}
+
+function problemOf(value: unknown, sameProcess: boolean): Omit<CloneProblem, 'path'> | undefined {
+  if (typeof value === 'function' || typeof value === 'symbol') {
+    return { type: describeValue(value) }
+  }
+  const object = value as object
+  if (types.isProxy(object))
+    return { type: 'a Proxy', reason: 'which structured clone cannot copy' }
+  if (object instanceof ReadFailed) {
+    return {
+      type: 'a property whose getter throws',
+      reason: `which structured clone reads: ${errorText(object.error)}`,
+    }
+  }
+  if (Array.isArray(object) || isPlainObject(object)) return undefined
+  if (object instanceof Map || object instanceof Set) return undefined
+  if (!sameProcess) {
+    const shared =
+      object instanceof SharedArrayBuffer ||
+      (ArrayBuffer.isView(object) && object.buffer instanceof SharedArrayBuffer)
+    if (shared) {
+      return {
+        type: 'a SharedArrayBuffer',
+        reason: 'and shared memory cannot reach another process',
       }
     }
-    if (isCloneableAsIs(value)) return undefined
-    return { path, type: describeValue(value) }
+    if (object instanceof Blob) {
+      return { type: 'a Blob', reason: 'which the messages between processes cannot carry' }
+    }
   }
+  if (isCloneableAsIs(object)) return undefined
+  return { type: describeValue(object) }
 }
 
 function isCloneableAsIs(value: object): boolean {
@@ -113,4 +102,8 @@ function isCloneableAsIs(value: object): boolean {
     value instanceof BigInt ||
     value instanceof Blob
   )
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
 }

@@ -9,7 +9,6 @@ import {
   type AnyFunction,
   type FunctionOrigin,
 } from '@taskgraph/core'
-import { importModule } from '../worker/import-module.js'
 
 /**
  * How a worker finds a task function: re-made by importing the module whose evaluation
@@ -101,8 +100,11 @@ export class FunctionLocator {
   }
 }
 
-/** In a worker: the function a ref names, importing its module first. */
-export async function loadFunction(ref: FunctionRef): Promise<AnyFunction | undefined> {
+/** In a worker: the function a ref names, importing its module first with `importModule`. */
+export async function loadFunction(
+  ref: FunctionRef,
+  importModule: (url: string) => Promise<Record<string, unknown>>,
+): Promise<AnyFunction | undefined> {
   if (ref.kind === 'origin') {
     await importModule(ref.origin.url)
     return findFunction(ref.origin)

@@ -1,22 +1,38 @@
 import { pathToFileURL } from 'node:url'
-import type { AnyFunction } from '@taskgraph/core'
-import Tinypool from 'tinypool'
 import type { Executor, TaskCall } from '../executor.js'
 import {
   Discarded,
+  ExecutorClosed,
   NotSerializable,
+  Stalled,
   StepFailed,
   TimedOut,
+  UnhandledRejection,
   WorkerLost,
+  WorkerStartFailed,
 } from '../executor-failures.js'
-import { findBuffers, ownBuffers } from './buffers.js'
+import { BufferMoves } from './buffer-moves.js'
 import { findCloneProblem } from './clone-check.js'
-import { encodeFunctions, findFunctions } from './function-args.js'
+import { allPrimitive } from './data-walk.js'
+import { encodeFunctions } from './function-args.js'
 import { FunctionLocator, type FunctionRef } from './function-ref.js'
-import { checkWorkers, defaultWorkers, type PoolOptions } from './pool-options.js'
-import { allPrimitive } from './primitives.js'
+import {
+  UnreachableWarnings,
+  argumentFunctions,
+  callFunctions,
+  runOnMainThread,
+} from './main-thread.js'
+import {
+  DEFAULT_START_TIMEOUT_MS,
+  checkStartTimeout,
+  checkWorkers,
+  defaultWorkers,
+  type PoolOptions,
+} from './pool-options.js'
 import { fromWireError } from './remote-error.js'
-import type { BatchRequest, BatchResponse, WireCall, WireOutcome } from './wire.js'
+import { RecentCalls } from './recent-calls.js'
+import type { WireCall, WireOutcome } from './wire.js'
+import { WorkerPool } from './worker-pool.js'
 
 /** A batch aims to hold a worker for about this long, so round trips stay a small share. */
 const BATCH_TARGET_MS = 4
@@ -24,8 +40,12 @@ const BATCH_TARGET_MS = 4
 const MAX_BATCH = 1024
 /** Calls handed to the executor at once, per worker: enough to fill big batches. */
 const CALLS_PER_WORKER = 2048
-
-const WORKER_ENTRY = new URL('../worker/entry.js', import.meta.url)
+/**
+ * Work held per worker, in batches' worth (a call of unknown or long cost counts as one):
+ * two sent (one running, one ready behind it) and one waiting here. Beyond that the
+ * scheduler keeps tasks in its own priority order (see `Executor.saturated`).
+ */
+const HELD_PER_WORKER = 3
 
 interface Pending {
   readonly call: TaskCall
@@ -33,17 +53,19 @@ interface Pending {
   readonly refs: readonly FunctionRef[]
   readonly resolve: (value: unknown) => void
   readonly reject: (reason: unknown) => void
+  /** Share of a worker's batch this call is expected to take (1: a batch of its own). */
+  readonly weight: number
   /** Run alone: its batch was lost, so it must prove itself on its own. */
   isolate: boolean
 }
 
 /**
- * Runs tasks in a tinypool pool of worker threads or child processes. Calls queue here
- * and go to the workers in batches sized from how long each function took so far, so
- * many tiny tasks share a round trip while long ones spread over every worker. Linear
- * chains arrive fused and run in one worker. A batch whose worker dies is re-run one call
- * at a time, so only the task that kills its worker is reported lost. Functions a worker
- * cannot reach run on the main thread, with a warning.
+ * Runs tasks in a pool of worker threads or child processes. Calls queue here and go to
+ * the workers in batches sized from how long each function took so far, so many tiny
+ * tasks share a round trip while long ones spread over every worker. Linear chains arrive
+ * fused and run in one worker. A batch whose worker dies is re-run one call at a time, so
+ * only the task that kills its worker is reported lost. Functions a worker cannot reach
+ * run on the main thread, with a warning.
  */
 export abstract class PoolExecutor implements Executor {
   abstract readonly name: string
@@ -54,32 +76,33 @@ export abstract class PoolExecutor implements Executor {
   readonly workers: number
   protected abstract readonly runtime: 'worker_threads' | 'child_process'
   private readonly preload: readonly string[]
-  private pool: Tinypool | undefined
-  /** Settles when every worker has answered once: until then nothing is dispatched. */
-  private starting: Promise<void> | undefined
+  private readonly startTimeoutMs: number
+  private pool: WorkerPool | undefined
   private ready = false
   private queue: Pending[] = []
   private queueHead = 0
-  private batchesInFlight = 0
-  /** Counts `discardPending` calls, so calls between lookup and queue are dropped too. */
-  private discards = 0
+  /** Expected work held (queued, sent, or being looked up), in batches' worth. */
+  private held = 0
   private flushScheduled = false
   private closed = false
+  private nextCall = 1
   private readonly locator = new FunctionLocator()
-  /** Typical milliseconds each function (by its ref, one per function) holds a worker's thread per call. */
+  private readonly warnings = new UnreachableWarnings(this.locator)
+  private readonly moves = new BufferMoves()
+  private readonly recent = new RecentCalls()
+  /** Typical milliseconds each function (by its ref) holds a worker's thread per call. */
   private readonly costs = new WeakMap<FunctionRef, number>()
-  private readonly warned = new WeakSet<AnyFunction>()
-  private readonly watched = new WeakSet<object>()
-  /** Buffers that arrived from a worker, by the key of the task whose result held them. */
-  private readonly producedBy = new WeakMap<ArrayBuffer, string>()
-  /** Buffers a main-thread task has seen: another value may share them, so never move them. */
-  private readonly seenOnMain = new WeakSet<ArrayBuffer>()
+  /** Runs whose stopping this executor listens for, to drop their queued calls. */
+  private readonly watchedRuns = new WeakSet<AbortSignal>()
 
   constructor(options: PoolOptions = {}) {
+    const caller = `new ${new.target.name}`
     this.workers =
-      options.workers === undefined
-        ? defaultWorkers()
-        : checkWorkers(`new ${new.target.name}`, options.workers)
+      options.workers === undefined ? defaultWorkers() : checkWorkers(caller, options.workers)
+    this.startTimeoutMs =
+      options.startTimeout === undefined
+        ? DEFAULT_START_TIMEOUT_MS
+        : checkStartTimeout(caller, options.startTimeout)
     this.preload = (options.preload ?? []).map((entry) =>
       entry.includes('://') ? entry : pathToFileURL(entry).href,
     )
@@ -87,44 +110,131 @@ export abstract class PoolExecutor implements Executor {
   }
 
   run(call: TaskCall): unknown {
-    if (this.closed) throw new Discarded()
+    if (this.closed) throw new ExecutorClosed(false)
     if (call.mainThread) return this.runHere(call)
     const refs = this.refsOf(call)
     if (refs === undefined) {
-      const discards = this.discards
-      return this.locateAll(call).then(() => {
-        // Dropped while its functions were being looked up: it never started.
-        if (this.discards !== discards) throw new Discarded()
-        return this.run(call)
-      })
+      // Its functions are being looked up: held meanwhile, so the scheduler waits.
+      this.held++
+      return this.locateAll(call).then(
+        () => {
+          this.held--
+          if (call.signal.aborted) throw new Discarded()
+          return this.run(call)
+        },
+        (error: unknown) => {
+          this.held--
+          throw error
+        },
+      )
     }
-    if (refs === null) return this.runHere(call, true)
+    if (refs === null) {
+      this.warnings.warnFor(call)
+      return this.runHere(call)
+    }
+    this.watchRun(call.signal)
     return new Promise((resolve, reject) => {
-      this.queue.push({ call, refs, resolve, reject, isolate: false })
+      const weight = this.weightOf(refs)
+      this.held += weight
+      this.queue.push({ call, refs, resolve, reject, weight, isolate: false })
       this.scheduleFlush()
     })
   }
 
-  canFuse(fn: AnyFunction): boolean {
+  saturated(): boolean {
+    return this.held >= this.workers * HELD_PER_WORKER
+  }
+
+  canFuse(fn: TaskCall['fn']): boolean {
     const ref = this.locator.peek(fn)
     return ref !== undefined && ref !== null
   }
 
-  discardPending(): void {
-    this.discards++
-    const dropped = this.queue.slice(this.queueHead)
-    this.queue = []
-    this.queueHead = 0
-    for (const pending of dropped) pending.reject(new Discarded())
+  /**
+   * Starts the workers now, rather than at the first task, and has each import its
+   * preload modules and the modules that made task functions, so the first batches find
+   * them loaded. Resolves once every worker is ready; never rejects: a pool whose workers
+   * cannot start fails the calls waiting for it instead (and starts again for later ones).
+   * @example const pool = new ThreadExecutor(); void pool.start() // while the graph is built
+   */
+  start(): Promise<void> {
+    if (this.closed) return Promise.resolve()
+    if (this.pool !== undefined) return this.pool.start().catch(() => undefined)
+    const pool = new WorkerPool({
+      runtime: this.runtime,
+      size: this.workers,
+      startTimeoutMs: this.startTimeoutMs,
+      init: () => ({
+        type: 'init',
+        preload: this.preload,
+        modules: this.locator.modulesToWarm(),
+        loadTimeoutMs: this.startTimeoutMs,
+      }),
+      onLate: (message) => this.recent.late(message.call, fromWireError(message.error)),
+      onReplaced: () => this.flush(),
+      onBroken: (reason) => this.broken(pool, reason),
+    })
+    this.pool = pool
+    return pool.start().then(
+      () => {
+        if (this.pool !== pool) return
+        this.ready = true
+        this.flush()
+      },
+      (reason: unknown) => this.broken(pool, reason),
+    )
   }
 
+  /** Ends the workers; calls queued or running reject with `ExecutorClosedError`. */
   async close(): Promise<void> {
+    if (this.closed) return
     this.closed = true
-    this.discardPending()
+    this.rejectQueued(() => new ExecutorClosed(true))
     const pool = this.pool
     this.pool = undefined
     this.ready = false
-    await pool?.destroy()
+    await pool?.close()
+  }
+
+  /** A pool whose workers could not get ready: what waits for it fails, and a later call starts anew. */
+  private broken(pool: WorkerPool, reason: unknown): void {
+    if (this.pool !== pool) return
+    this.pool = undefined
+    this.ready = false
+    void pool.close()
+    this.rejectQueued(() => reason)
+  }
+
+  private rejectQueued(reason: () => unknown): void {
+    const dropped = this.queue.slice(this.queueHead)
+    this.queue = []
+    this.queueHead = 0
+    for (const pending of dropped) this.drop(pending, reason())
+  }
+
+  private drop(pending: Pending, reason: unknown): void {
+    this.held -= pending.weight
+    pending.reject(reason)
+  }
+
+  /** Listens once per run for its stopping, to drop its calls still queued here. */
+  private watchRun(signal: AbortSignal): void {
+    if (this.watchedRuns.has(signal)) return
+    this.watchedRuns.add(signal)
+    signal.addEventListener(
+      'abort',
+      () => {
+        const kept: Pending[] = []
+        for (let i = this.queueHead; i < this.queue.length; i++) {
+          const pending = this.queue[i]!
+          if (pending.call.signal === signal) this.drop(pending, new Discarded())
+          else kept.push(pending)
+        }
+        this.queue = kept
+        this.queueHead = 0
+      },
+      { once: true },
+    )
   }
 
   /**
@@ -151,56 +261,10 @@ export abstract class PoolExecutor implements Executor {
       await this.locator.locate(fn)
   }
 
-  /**
-   * Runs a call on this thread: main-thread tasks, and tasks whose function a worker cannot
-   * reach (with a warning). Buffers it sees are never moved to a worker afterwards.
-   */
-  private runHere(call: TaskCall, unreachable = false): unknown {
-    if (unreachable) this.warnUnreachable(call)
-    findBuffers(call.args, this.seenOnMain)
-    const steps = call.steps ?? []
-    const first: unknown = call.fn(...call.args)
-    if (steps.length === 0) return first
-    return (async () => {
-      let step = 0
-      try {
-        let value: unknown = await first
-        for (const next of steps) {
-          step++
-          // A fresh argument list per step: the step's own keeps no intermediate result alive.
-          const args = next.args.slice()
-          for (const hole of next.holes) args[hole] = value
-          value = (await next.fn(...args)) as unknown
-        }
-        return value
-      } catch (error) {
-        throw step === 0 ? error : new StepFailed(step, error)
-      }
-    })()
-  }
-
-  private warnUnreachable(call: TaskCall): void {
-    const fns = callFunctions(call)
-    const warn = (fn: AnyFunction, what: string): void => {
-      if (this.locator.peek(fn) !== null || this.warned.has(fn)) return
-      this.warned.add(fn)
-      const why = this.locator.isFromEntryScript(fn)
-        ? `${what} comes from the program's entry script, which workers never import (that would run the program again), so it runs on the main thread. ` +
-          'Move it to a module the script imports to run it in parallel.'
-        : `${what} was made at run time, where a worker cannot find it, so it runs on the main thread. ` +
-          'Hand it to taskgraph (delayed(), a bag operation, a properties() definition) in the top-level code of the workflow or of a module it imports, or export it from the workflow, to run it in parallel.'
-      process.emitWarning(why, { code: 'TASKGRAPH_MAIN_THREAD' })
-    }
-    fns.forEach((fn, step) => {
-      const key = step === 0 ? call.key : call.steps![step - 1]!.key
-      warn(fn, `task ${JSON.stringify(key)}: function ${fn.name || taskName(call, step)}`)
-    })
-    for (const fn of argumentFunctions(call)) {
-      warn(
-        fn,
-        `task ${JSON.stringify(call.key)}: function ${fn.name || '(anonymous)'}, passed as an argument,`,
-      )
-    }
+  private runHere(call: TaskCall): unknown {
+    // Buffers a task here sees are never moved to a worker afterwards.
+    this.moves.seenHere(call.args)
+    return runOnMainThread(call)
   }
 
   private scheduleFlush(): void {
@@ -218,16 +282,10 @@ export abstract class PoolExecutor implements Executor {
       if (this.queueHead < this.queue.length && !this.closed) void this.start()
       return
     }
-    while (
-      this.queueHead < this.queue.length &&
-      this.batchesInFlight < this.workers * 2 &&
-      !this.closed
-    ) {
-      // A call with a timeout waits until a worker is idle: its clock starts when it is
-      // sent, and must not run while it waits behind another batch.
-      const head = this.queue[this.queueHead]!
-      if (head.call.options.timeout !== undefined && this.batchesInFlight >= this.workers) break
-      this.dispatch(this.takeBatch())
+    const pool = this.pool!
+    while (this.queueHead < this.queue.length && !this.closed) {
+      if (!pool.hasRoom(runsAlone(this.queue[this.queueHead]!))) break
+      this.dispatch(pool, this.takeBatch())
     }
     if (this.queueHead === this.queue.length && this.queueHead > 0) {
       this.queue = []
@@ -239,15 +297,15 @@ export abstract class PoolExecutor implements Executor {
   private takeBatch(): Pending[] {
     const queued = this.queue.length - this.queueHead
     const first = this.queue[this.queueHead++]!
-    if (first.isolate || first.call.options.timeout !== undefined) return [first]
+    if (runsAlone(first)) return [first]
     // Spread what is queued over every worker rather than fill one batch.
     const limit = Math.min(MAX_BATCH, Math.ceil(queued / this.workers))
     const batch = [first]
-    let budget = BATCH_TARGET_MS - this.costOf(first)
+    let budget = BATCH_TARGET_MS - this.costOf(first.refs)
     while (batch.length < limit && this.queueHead < this.queue.length) {
       const next = this.queue[this.queueHead]!
-      if (next.isolate || next.call.options.timeout !== undefined) break
-      const cost = this.costOf(next)
+      if (runsAlone(next)) break
+      const cost = this.costOf(next.refs)
       if (cost > budget) break
       budget -= cost
       batch.push(next)
@@ -256,17 +314,17 @@ export abstract class PoolExecutor implements Executor {
     return batch
   }
 
-  private costOf(pending: Pending): number {
+  private costOf(refs: readonly FunctionRef[]): number {
     let total = 0
-    for (const ref of pending.refs) total += this.costs.get(ref) ?? Infinity
+    for (const ref of refs) total += this.costs.get(ref) ?? Infinity
     return total
   }
 
-  private dispatch(batch: Pending[]): void {
-    const calls: WireCall[] = []
-    const sent: Pending[] = []
-    const transfer = new Set<ArrayBuffer>()
-    const sharedMemory = this.runtime === 'worker_threads'
+  private weightOf(refs: readonly FunctionRef[]): number {
+    return Math.min(1, this.costOf(refs) / BATCH_TARGET_MS)
+  }
+
+  private dispatch(pool: WorkerPool, batch: Pending[]): void {
     const functions: FunctionRef[] = []
     const indexOf = new Map<FunctionRef, number>()
     const index = (ref: FunctionRef): number => {
@@ -277,43 +335,47 @@ export abstract class PoolExecutor implements Executor {
       }
       return i
     }
+    const calls: WireCall[] = []
+    const sent: Pending[] = []
+    const sameProcess = this.runtime === 'worker_threads'
     for (const pending of batch) {
       const wire = this.toWire(pending, index)
       const problem =
-        checkArgs(wire.args, 'args', sharedMemory) ??
+        checkArgs(wire.args, 'args', sameProcess) ??
         (wire.steps ?? []).reduce<ReturnType<typeof findCloneProblem>>(
-          (found, step, i) => found ?? checkArgs(step.args, `args of step ${i + 1}`, sharedMemory),
+          (found, step, i) => found ?? checkArgs(step.args, `args of step ${i + 1}`, sameProcess),
           undefined,
         )
       if (problem !== undefined) {
-        pending.reject(new NotSerializable('argument', problem.path, problem.type, problem.reason))
+        this.drop(
+          pending,
+          new NotSerializable('argument', problem.path, problem.type, problem.reason),
+        )
         continue
       }
-      if (sharedMemory && pending.call.owned !== undefined)
-        this.collectMovable(pending.call, transfer)
       calls.push(wire)
       sent.push(pending)
     }
     if (sent.length === 0) return
-    const request: BatchRequest = { preload: this.preload, functions, calls }
-    const timeout = sent.length === 1 ? sent[0]!.call.options.timeout : undefined
-    const signal = timeout === undefined ? undefined : AbortSignal.timeout(timeout)
-    this.batchesInFlight++
-    const pool = this.poolFor()
-    const running = pool.run(request, {
-      transferList: [...transfer],
-      ...(signal === undefined ? {} : { signal }),
+    const only = sent.length === 1 ? sent[0]! : undefined
+    const timeout = only?.call.options.timeout
+    // A call alone in its batch, on its last attempt, whose function has run in a worker
+    // before, cannot come back: it may take its inputs instead of a copy.
+    const transfer =
+      sameProcess && only !== undefined && this.costs.has(only.refs[0]!)
+        ? this.moves.movable(only.call)
+        : []
+    const running = pool.run(functions, calls, transfer, {
+      timeoutMs: timeout,
+      alone: only !== undefined && runsAlone(only),
     })
-    this.watchThreads(pool)
+    for (const [i, pending] of sent.entries()) this.recent.add(calls[i]!.id, pending.call)
     running
       .then(
-        (response: BatchResponse) => this.received(sent, response),
-        (error: unknown) => this.lost(sent, error, timeout, signal),
+        (outcomes) => sent.forEach((pending, i) => this.settle(pending, outcomes[i]!)),
+        (error: unknown) => this.lost(sent, error),
       )
-      .finally(() => {
-        this.batchesInFlight--
-        this.flush()
-      })
+      .finally(() => this.flush())
   }
 
   /**
@@ -322,10 +384,12 @@ export abstract class PoolExecutor implements Executor {
    */
   private toWire(pending: Pending, index: (ref: FunctionRef) => number): WireCall {
     const { call, refs } = pending
+    const id = this.nextCall++
     const args = this.encodeArgs(call.args)
     const steps = call.steps
-    if (steps === undefined) return { fn: index(refs[0]!), args }
+    if (steps === undefined) return { id, fn: index(refs[0]!), args }
     return {
+      id,
       fn: index(refs[0]!),
       args,
       steps: steps.map((step, i) => ({
@@ -341,196 +405,102 @@ export abstract class PoolExecutor implements Executor {
     return encodeFunctions(args, (fn) => this.locator.peek(fn)!) as unknown[]
   }
 
-  /**
-   * Buffers the call may take instead of a copy: from results it alone still needs,
-   * that came whole from a worker and that no main-thread task has seen (which could
-   * have kept another reference to them).
-   */
-  private collectMovable(call: TaskCall, transfer: Set<ArrayBuffer>): void {
-    for (const owned of call.owned ?? []) {
-      for (const buffer of findBuffers(owned.value)) {
-        if (this.producedBy.get(buffer) === owned.key && !this.seenOnMain.has(buffer))
-          transfer.add(buffer)
-      }
-    }
-  }
-
-  private received(sent: Pending[], response: BatchResponse): void {
-    sent.forEach((pending, i) => this.settle(pending, response.outcomes[i]!))
-  }
-
   private settle(pending: Pending, outcome: WireOutcome): void {
-    const steps = pending.refs.length
+    this.held -= pending.weight
+    const perCall = outcome.blockingMs / pending.refs.length
     const ref = pending.refs[0]!
-    const perCall = outcome.blockingMs / steps
     const known = this.costs.get(ref)
     this.costs.set(ref, known === undefined ? perCall : 0.7 * known + 0.3 * perCall)
     if (outcome.ok) {
-      if (this.runtime === 'child_process') {
-        pending.resolve(ownBuffers(outcome.value))
-        return
-      }
-      // Buffers that moved here with this result may move on to the one task needing it.
-      const producer = pending.call.steps?.at(-1)?.key ?? pending.call.key
-      for (const buffer of findBuffers(outcome.value)) this.producedBy.set(buffer, producer)
+      if (this.runtime === 'worker_threads') this.moves.received(outcome.value)
       pending.resolve(outcome.value)
       return
     }
     const { failure, step } = outcome
-    if (failure.kind === 'unreachable') {
-      // The worker made the module's functions differently: run it here, correctly, and
-      // keep its function (and any fused after it) on the main thread from now on.
-      const fns = [pending.call.fn, ...(pending.call.steps ?? []).map((s) => s.fn)]
-      const fn = fns[step]!
-      if (!this.warned.has(fn)) {
-        this.warned.add(fn)
-        process.emitWarning(
-          `task ${JSON.stringify(pending.call.key)}: ${failure.detail}, so function ${fn.name || taskName(pending.call, step)} runs on the main thread.`,
-          { code: 'TASKGRAPH_MAIN_THREAD' },
-        )
+    let reason: unknown
+    switch (failure.kind) {
+      case 'unreachable': {
+        // The worker made the module's functions differently: run it here, correctly,
+        // and keep that function on the main thread from now on.
+        this.warnings.warnNotFound(pending.call, step, failure.detail)
+        Promise.resolve()
+          .then(() => this.runHere(pending.call))
+          .then(pending.resolve, pending.reject)
+        return
       }
-      this.locator.markUnreachable(fn)
-      Promise.resolve()
-        .then(() => this.runHere(pending.call))
-        .then(pending.resolve, pending.reject)
-      return
+      case 'load-failed':
+        pending.reject(new WorkerStartFailed(failure.detail, failure.limitMs))
+        return
+      case 'threw':
+        reason = fromWireError(failure.error)
+        break
+      case 'not-serializable':
+        reason = new NotSerializable('result', failure.path, failure.type, failure.reason)
+        break
+      case 'stalled':
+        reason = new Stalled()
+        break
+      case 'unhandled-rejection':
+        reason = new UnhandledRejection(fromWireError(failure.error))
+        break
     }
-    const reason =
-      failure.kind === 'threw'
-        ? fromWireError(failure.error)
-        : new NotSerializable('result', failure.path, failure.type, failure.reason)
-    pending.reject(step === 0 ? reason : new StepFailed(step, reason))
+    pending.reject(step === 0 ? reason : new StepFailed(step, reason, outcome.input))
   }
 
-  private lost(
-    sent: Pending[],
-    error: unknown,
-    timeout: number | undefined,
-    signal: AbortSignal | undefined,
-  ): void {
-    if (this.closed) {
-      for (const pending of sent) pending.reject(new Discarded())
+  private lost(sent: Pending[], error: unknown): void {
+    if (this.closed || error instanceof ExecutorClosed) {
+      for (const pending of sent) this.drop(pending, new ExecutorClosed(true))
       return
     }
-    if (signal?.aborted === true && timeout !== undefined) {
-      sent[0]!.reject(new TimedOut(timeout, true))
+    if (error instanceof TimedOut) {
+      this.drop(sent[0]!, error)
       return
     }
-    if (sent.length > 1) {
-      // One of them killed the worker; run each alone to find which, and let the rest finish.
-      const retried = sent.map((pending) => ({ ...pending, isolate: true }))
-      this.queue.splice(this.queueHead, 0, ...retried)
+    if (!(error instanceof WorkerLost)) {
+      // Sending failed: some call's data could not be copied. Find which, alone.
+      if (sent.length > 1) return this.requeue(sent, true)
+      const problem = findCloneProblem(
+        sent[0]!.call.args,
+        'args',
+        this.runtime === 'worker_threads',
+        true,
+      )
+      const detail = error instanceof Error ? error.message : String(error)
+      this.drop(
+        sent[0]!,
+        new NotSerializable(
+          'argument',
+          problem?.path ?? 'args',
+          problem?.type ?? 'a value that cannot be copied',
+          problem?.reason ?? `(${detail})`,
+        ),
+      )
       return
     }
-    const detail = error instanceof Error ? error.message : String(error)
-    sent[0]!.reject(
-      new WorkerLost(
-        `the ${this.runtime === 'worker_threads' ? 'worker thread' : 'worker process'} died: ${detail}`,
-        { cause: error },
-      ),
-    )
+    // Not begun: send it again as it was.
+    if (!error.started) return this.requeue(sent, false)
+    // One of them killed the worker; run each alone to find which, and let the rest finish.
+    if (sent.length > 1 || error.shared) return this.requeue(sent, true)
+    this.drop(sent[0]!, error)
   }
 
-  /**
-   * Starts the workers now, rather than at the first task, and has each import its
-   * preload modules and the modules that made task functions, so the first batches find
-   * them loaded. Resolves once every worker is ready; never rejects: a pool whose workers
-   * cannot start fails every queued call instead (and starts again for later ones).
-   * @example const pool = new ThreadExecutor(); void pool.start() // while the graph is built
-   */
-  start(): Promise<void> {
-    if (this.closed) return Promise.resolve()
-    if (this.starting !== undefined) return this.starting
-    const pool = new Tinypool({
-      filename: WORKER_ENTRY.href,
-      runtime: this.runtime,
-      minThreads: this.workers,
-      maxThreads: this.workers,
-      // Atomics.wait between tasks would block a worker's pending async work.
-      useAtomics: false,
-      // Child processes exchange messages with V8's serializer, as threads do: BigInt,
-      // Map, Date and typed arrays survive, where JSON would fail or flatten them.
-      serialization: 'advanced',
-      // Tinypool gives child processes an empty environment unless told otherwise;
-      // tasks expect this process's (PATH, HOME, NODE_OPTIONS, their own settings).
-      env: process.env as Record<string, string>,
-    })
-    // Errors of idle workers (tinypool replaces them) must not crash the process.
-    pool.on('error', () => {})
-    this.pool = pool
-    const warmUp: BatchRequest = {
-      preload: this.preload,
-      functions: [],
-      calls: [],
-      modules: this.locator.modulesToWarm(),
-    }
-    const warmUps = Array.from({ length: this.workers }, () => pool.run(warmUp))
-    this.watchThreads(pool)
-    this.starting = Promise.all(warmUps).then(
-      () => {
-        this.ready = true
-        this.flush()
-      },
-      (error: unknown) => {
-        this.starting = undefined
-        this.pool = undefined
-        void pool.destroy()
-        const reason = new WorkerLost(
-          `the ${this.runtime === 'worker_threads' ? 'worker threads' : 'worker processes'} could not start: ${error instanceof Error ? error.message : String(error)}`,
-          { cause: error },
-        )
-        const queued = this.queue.slice(this.queueHead)
-        this.queue = []
-        this.queueHead = 0
-        for (const pending of queued) pending.reject(reason)
-      },
-    )
-    return this.starting
-  }
-
-  /**
-   * A worker thread that calls `process.exit()` ends without an error, and tinypool
-   * would wait for its task forever. Report such an exit to tinypool as the error it is:
-   * tinypool then fails the thread's tasks (so they are retried) and starts a new thread.
-   * A thread tinypool ended itself has already left `pool.threads`.
-   */
-  private watchThreads(pool: Tinypool): void {
-    if (this.runtime !== 'worker_threads') return
-    for (const thread of pool.threads) {
-      if (this.watched.has(thread)) continue
-      this.watched.add(thread)
-      thread.once('exit', (code: number) => {
-        if (this.pool === pool && pool.threads.includes(thread)) {
-          thread.emit('error', new Error(`the thread exited with code ${code}`))
-        }
-      })
-    }
-  }
-
-  private poolFor(): Tinypool {
-    return this.pool!
+  private requeue(sent: Pending[], isolate: boolean): void {
+    const again = sent.map((pending) => ({ ...pending, isolate: pending.isolate || isolate }))
+    this.queue.splice(this.queueHead, 0, ...again)
   }
 }
 
-/** The name of the task at `step` of a call (0: the call's own). */
-function taskName(call: TaskCall, step: number): string {
-  return step === 0 ? call.name : call.steps![step - 1]!.name
-}
-
-/** The task functions a call runs: its own, then each fused step's. */
-function callFunctions(call: TaskCall): AnyFunction[] {
-  return [call.fn, ...(call.steps ?? []).map((step) => step.fn)]
-}
-
-/** Functions passed as arguments to a call or its fused steps. */
-function argumentFunctions(call: TaskCall): Set<AnyFunction> {
-  const found = new Set<AnyFunction>()
-  if (!allPrimitive(call.args)) findFunctions(call.args, found)
-  for (const step of call.steps ?? []) if (!allPrimitive(step.args)) findFunctions(step.args, found)
-  return found
+/**
+ * Whether a call goes to an idle worker, in a batch of its own: a call with a timeout
+ * (its clock starts when it is sent, and must not run while it waits behind another
+ * batch), a call on trial after a lost batch, and a retry (its last attempt may have
+ * ended its worker): neither must share another call's worker, and so its fate.
+ */
+function runsAlone(pending: Pending): boolean {
+  return pending.isolate || pending.call.options.timeout !== undefined || pending.call.attempt > 1
 }
 
 /** What in a call's arguments cannot cross to a worker, if anything. */
-function checkArgs(args: unknown[], path: string, sharedMemory: boolean) {
-  return allPrimitive(args) ? undefined : findCloneProblem(args, path, sharedMemory)
+function checkArgs(args: unknown[], path: string, sameProcess: boolean) {
+  return allPrimitive(args) ? undefined : findCloneProblem(args, path, sameProcess)
 }

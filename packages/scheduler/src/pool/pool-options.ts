@@ -14,6 +14,31 @@ export interface PoolOptions {
    * TypeScript loader or module resolution hooks. URLs or absolute paths.
    */
   preload?: readonly string[]
+  /**
+   * Milliseconds a worker may take to get ready (start, import its preload modules and
+   * the modules task functions come from), and an import a call needs may take in a
+   * worker. Past it, the run fails with a `WorkerStartError` naming the module: a
+   * module whose top-level code never finishes would otherwise hold the run for ever.
+   * @default 60000
+   */
+  startTimeout?: number
+}
+
+/** Default of `startTimeout`: generous, since loading a large module can take seconds. */
+export const DEFAULT_START_TIMEOUT_MS = 60_000
+
+/** Validates a `startTimeout` option: a whole number of milliseconds a timer accepts. */
+export function checkStartTimeout(caller: string, startTimeout: unknown): number {
+  if (
+    Number.isInteger(startTimeout) &&
+    (startTimeout as number) >= 1 &&
+    (startTimeout as number) <= 2 ** 31 - 1
+  ) {
+    return startTimeout as number
+  }
+  throw new InvalidOptionError(
+    `${caller}: option "startTimeout" must be a whole number of milliseconds from 1 to 2147483647, got ${describeValue(startTimeout)}.`,
+  )
 }
 
 /**

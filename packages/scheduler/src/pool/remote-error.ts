@@ -9,18 +9,38 @@ export type WireError =
       readonly stack: string | undefined
       /** Own properties that can be copied (`code`, `errno`, ...). */
       readonly props: Record<string, unknown>
+      /** The error's `cause`, if it has one. */
+      readonly cause?: WireError
     }
   | { readonly kind: 'value'; readonly value: unknown }
 
+/** Links of a `cause` chain carried across; deeper causes are left out. */
+const MAX_CAUSES = 8
+
 /** Turns what a task threw into something that crosses to the main thread. */
-export function toWireError(thrown: unknown): WireError {
+export function toWireError(thrown: unknown, depth = 0): WireError {
   if (thrown instanceof Error) {
     const props: Record<string, unknown> = {}
     for (const key of Object.keys(thrown)) {
-      const value = (thrown as unknown as Record<string, unknown>)[key]
+      if (key === 'cause') continue
+      let value: unknown
+      try {
+        value = (thrown as unknown as Record<string, unknown>)[key]
+      } catch {
+        continue
+      }
       if (findCloneProblem(value, key) === undefined) props[key] = value
     }
-    return { kind: 'error', name: thrown.name, message: thrown.message, stack: thrown.stack, props }
+    const wire = {
+      kind: 'error',
+      name: String(thrown.name),
+      message: String(thrown.message),
+      stack: thrown.stack,
+      props,
+    } as const
+    return 'cause' in thrown && depth < MAX_CAUSES
+      ? { ...wire, cause: toWireError(thrown.cause, depth + 1) }
+      : wire
   }
   // A thrown non-error crosses as it is when it can; otherwise as its text.
   return findCloneProblem(thrown, 'thrown') === undefined
@@ -35,5 +55,12 @@ export function fromWireError(wire: WireError): unknown {
   Object.defineProperty(error, 'name', { value: wire.name, configurable: true, writable: true })
   if (wire.stack !== undefined) error.stack = wire.stack
   Object.assign(error, wire.props)
+  if (wire.cause !== undefined) {
+    Object.defineProperty(error, 'cause', {
+      value: fromWireError(wire.cause),
+      configurable: true,
+      writable: true,
+    })
+  }
   return error
 }

@@ -1,0 +1,45 @@
+import type { TaskCall } from '../executor.js'
+import { findBuffers, movableBuffers } from './buffers.js'
+
+/**
+ * Which buffers a worker thread may take instead of a copy. A buffer moves only when no
+ * one else can be holding it: it came whole from a worker, as part of the very value
+ * the scheduler now hands over as `owned` (a result of this run that only this call
+ * still needs), and no task on the main thread has seen it (it could have kept it).
+ * Moving empties the sender's copy, so a call that may be sent again (a retry, a rerun
+ * after a batch-mate lost its worker) never takes its inputs.
+ */
+export class BufferMoves {
+  /** Buffers that arrived from a worker, with the result value that held them. */
+  private readonly producedBy = new WeakMap<ArrayBuffer, object>()
+  /** Buffers a main-thread task has seen. */
+  private readonly seenOnMain = new WeakSet<ArrayBuffer>()
+
+  /** Records the buffers of a result that came from a worker thread. */
+  received(value: unknown): void {
+    if (typeof value !== 'object' || value === null) return
+    for (const buffer of movableBuffers(value)) this.producedBy.set(buffer, value)
+  }
+
+  /** Records the buffers a task running on the main thread is given. */
+  seenHere(args: unknown[]): void {
+    findBuffers(args, this.seenOnMain)
+  }
+
+  /**
+   * The buffers `call` may take: only on its last attempt, alone in its batch, and when
+   * its function is known to run in workers (so it cannot come back to run here).
+   */
+  movable(call: TaskCall): ArrayBuffer[] {
+    if (!call.lastAttempt || call.steps !== undefined || call.owned === undefined) return []
+    const moves: ArrayBuffer[] = []
+    for (const owned of call.owned) {
+      for (const buffer of findBuffers(owned.value)) {
+        if (this.producedBy.get(buffer) === owned.value && !this.seenOnMain.has(buffer)) {
+          moves.push(buffer)
+        }
+      }
+    }
+    return moves
+  }
+}

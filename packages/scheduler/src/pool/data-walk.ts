@@ -1,0 +1,140 @@
+import { types } from 'node:util'
+
+// Walks over task data (arguments and results), as structured clone sees it: arrays,
+// plain objects, Maps and Sets are opened; everything else is a leaf. The walk keeps its
+// own stack, never the call stack, and visits each container once: a value nested a
+// million levels deep, or one that holds itself, is walked like any other.
+
+/** Where a value sits in the walked data; its path is only spelt out when asked for. */
+export interface Place {
+  readonly parent: Place | undefined
+  /** How the parent reaches this value: an index, a key, or how Maps and Sets hold it. */
+  readonly step: number | string
+  readonly kind: 'index' | 'key' | 'map-key' | 'map-value' | 'set'
+  /** Levels below the walked value: 1 for its own members. */
+  readonly depth: number
+}
+
+/** The path of `place` below `root`, e.g. `args[0].points[3]`, `the result.get(a)`. */
+export function pathOf(root: string, place: Place | undefined): string {
+  const parts: string[] = []
+  for (let at = place; at !== undefined; at = at.parent) {
+    switch (at.kind) {
+      case 'index':
+        parts.push(`[${at.step}]`)
+        break
+      case 'key':
+        parts.push(
+          typeof at.step === 'string' && /^[A-Za-z_$][\w$]*$/.test(at.step)
+            ? `.${at.step}`
+            : `[${JSON.stringify(at.step)}]`,
+        )
+        break
+      case 'map-key':
+        parts.push('.keys()')
+        break
+      case 'map-value':
+        parts.push(`.get(${String(at.step)})`)
+        break
+      case 'set':
+        parts.push('.values()')
+        break
+    }
+  }
+  parts.reverse()
+  // A path a thousand levels long says less than its ends and its length.
+  if (parts.length > MAX_PATH_PARTS) {
+    const depth = parts.length
+    return `${root}${parts.slice(0, 4).join('')}…${parts.slice(-2).join('')} (${depth} levels down)`
+  }
+  return root + parts.join('')
+}
+
+/** Steps of a path spelt out in full; longer ones are shortened. */
+const MAX_PATH_PARTS = 12
+
+/** Whether `value` is an object literal or `Object.create(null)`: a plain record. */
+export function isPlainObject(value: object): value is Record<string, unknown> {
+  const proto: unknown = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+/** Whether every value is a primitive: then no walk over them can find anything. */
+export function allPrimitive(values: readonly unknown[]): boolean {
+  for (const value of values) {
+    const type = typeof value
+    if ((type === 'object' && value !== null) || type === 'function' || type === 'symbol')
+      return false
+  }
+  return true
+}
+
+/**
+ * Stands, in a walk, for a property whose getter threw when read: structured clone
+ * reads getters too, and would fail the same way.
+ */
+export class ReadFailed {
+  constructor(readonly error: unknown) {}
+}
+
+/**
+ * What a walk does with each value met: return `'skip'` to leave an object's content
+ * unvisited, `'stop'` to end the walk. Primitives other than symbols are not visited.
+ */
+export type Visitor = (value: unknown, place: Place | undefined) => 'skip' | 'stop' | void
+
+/**
+ * Visits `root` and every value inside it, depth first. `places` asks for each value's
+ * place (an allocation per value: only for walks that report paths).
+ */
+export function walkData(root: unknown, visit: Visitor, places = false): void {
+  const seen = new Set<object>()
+  const values: unknown[] = [root]
+  const at: (Place | undefined)[] = [undefined]
+  while (values.length > 0) {
+    const value = values.pop()
+    const place = at.pop()
+    const type = typeof value
+    if (type !== 'object' && type !== 'function' && type !== 'symbol') continue
+    if (value === null) continue
+    if (type === 'object') {
+      if (seen.has(value as object)) continue
+      seen.add(value as object)
+    }
+    const decision = visit(value, place)
+    if (decision === 'stop') return
+    // A Proxy is a leaf: opening it would run its traps.
+    if (decision === 'skip' || type !== 'object' || types.isProxy(value)) continue
+    const push = (item: unknown, step: number | string, kind: Place['kind']): void => {
+      if (typeof item !== 'object' && typeof item !== 'function' && typeof item !== 'symbol') return
+      values.push(item)
+      at.push(places ? { parent: place, step, kind, depth: (place?.depth ?? 0) + 1 } : undefined)
+    }
+    // Pushed in reverse, so the first member is visited first.
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) push(value[i], i, 'index')
+    } else if (value instanceof Map) {
+      const entries = [...(value as Map<unknown, unknown>)]
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, item] = entries[i]!
+        push(item, String(key), 'map-value')
+        push(key, i, 'map-key')
+      }
+    } else if (value instanceof Set) {
+      const items = [...(value as Set<unknown>)]
+      for (let i = items.length - 1; i >= 0; i--) push(items[i], i, 'set')
+    } else if (isPlainObject(value as object)) {
+      const record = value as Record<string, unknown>
+      const keys = Object.keys(record)
+      for (let i = keys.length - 1; i >= 0; i--) push(read(record, keys[i]!), keys[i]!, 'key')
+    }
+  }
+}
+
+function read(record: Record<string, unknown>, key: string): unknown {
+  try {
+    return record[key]
+  } catch (error) {
+    return new ReadFailed(error)
+  }
+}

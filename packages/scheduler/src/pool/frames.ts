@@ -1,0 +1,95 @@
+import type { Socket } from 'node:net'
+import { decode, encode } from './codec.js'
+
+// Messages between a pool and its child processes, over a socket of their own (not
+// Node's IPC channel, which gathers a message's chunks and then copies them into one
+// buffer before decoding it). A frame is: a 4-byte length, a JSON header listing the
+// sizes of the parts, the serialized payload, then each ArrayBuffer's bytes as they are
+// (codec.ts). The reader reads every part straight into a buffer of its own size.
+
+/** Sends `message` on `socket`; throws, sending nothing, if it cannot be serialized. */
+export function writeFrame(socket: Socket, message: unknown): void {
+  const { payload, buffers } = encode(message)
+  const header = Buffer.from(
+    JSON.stringify([payload.byteLength, ...buffers.map((b) => b.byteLength)]),
+  )
+  const prefix = Buffer.allocUnsafe(4 + header.byteLength)
+  prefix.writeUInt32LE(header.byteLength, 0)
+  header.copy(prefix, 4)
+  socket.cork()
+  socket.write(prefix)
+  socket.write(payload)
+  for (const buffer of buffers) if (buffer.byteLength > 0) socket.write(new Uint8Array(buffer))
+  socket.uncork()
+}
+
+/** Reads frames from a socket's chunks and hands each decoded message on. */
+export class FrameReader {
+  /** Bytes of the length and the header gathered so far. */
+  private head: Buffer = Buffer.alloc(0)
+  private headerLength = -1
+  /** The payload, then one target per ArrayBuffer; filled in order. */
+  private parts: Uint8Array[] = []
+  private part = 0
+  private offset = 0
+
+  constructor(private readonly onMessage: (message: unknown) => void) {}
+
+  push(chunk: Buffer): void {
+    let at = 0
+    while (at < chunk.byteLength) {
+      if (this.parts.length === 0) {
+        at = this.readHead(chunk, at)
+        continue
+      }
+      const target = this.parts[this.part]!
+      const take = Math.min(target.byteLength - this.offset, chunk.byteLength - at)
+      target.set(chunk.subarray(at, at + take), this.offset)
+      at += take
+      this.offset += take
+      this.advance()
+    }
+  }
+
+  /** Gathers the length and header; once whole, makes the buffers the parts go into. */
+  private readHead(chunk: Buffer, at: number): number {
+    const need = this.headerLength === -1 ? 4 : 4 + this.headerLength
+    const take = Math.min(need - this.head.byteLength, chunk.byteLength - at)
+    this.head = Buffer.concat([this.head, chunk.subarray(at, at + take)])
+    at += take
+    if (this.head.byteLength < need) return at
+    if (this.headerLength === -1) {
+      this.headerLength = this.head.readUInt32LE(0)
+      return at
+    }
+    const [payload, ...buffers] = JSON.parse(this.head.subarray(4).toString()) as number[]
+    this.head = Buffer.alloc(0)
+    this.headerLength = -1
+    // allocUnsafeSlow: a buffer of exactly this size, not a slice of Node's shared pool.
+    this.parts = [
+      Buffer.allocUnsafe(payload!),
+      ...buffers.map((size) => new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size)),
+    ]
+    this.part = 0
+    this.offset = 0
+    this.advance()
+    return at
+  }
+
+  /** Moves past full parts; once all are full, decodes the message. */
+  private advance(): void {
+    while (this.part < this.parts.length && this.offset === this.parts[this.part]!.byteLength) {
+      this.part++
+      this.offset = 0
+    }
+    if (this.part < this.parts.length) return
+    const [payload, ...buffers] = this.parts
+    this.parts = []
+    this.onMessage(
+      decode(
+        payload!,
+        buffers.map((view) => view.buffer as ArrayBuffer),
+      ),
+    )
+  }
+}

@@ -1,0 +1,120 @@
+import { spawn } from 'node:child_process'
+import type { Socket } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import { FrameReader, writeFrame } from './frames.js'
+import type { FromWorker, ToWorker } from './wire.js'
+
+/** One worker of a pool, a thread or a child process, as the pool drives it. */
+export interface WorkerHandle {
+  /** `'worker thread'` or `'worker process'`, for messages. */
+  readonly what: string
+  /** Sends `message`, moving `transfer` where it can; throws if `message` cannot be copied. */
+  send(message: ToWorker, transfer: readonly ArrayBuffer[]): void
+  onMessage(handler: (message: FromWorker) => void): void
+  /** Called once when the worker is gone, with how it ended (`exited with code 1`, ...). */
+  onExit(handler: (how: string) => void): void
+  /** Ends the worker at once, whatever it is doing. */
+  kill(): void
+  /** Whether the worker keeps this process alive: only while it has work. */
+  keepAlive(yes: boolean): void
+}
+
+const THREAD_ENTRY = new URL('../worker/thread-entry.js', import.meta.url)
+const PROCESS_ENTRY = fileURLToPath(new URL('../worker/process-entry.js', import.meta.url))
+
+/** Starts a worker thread running taskgraph's worker entry. */
+export function startThread(): WorkerHandle {
+  const worker = new Worker(THREAD_ENTRY)
+  let crash: unknown
+  // An error the thread did not catch ends it; 'exit' follows, and reports it.
+  worker.on('error', (error) => (crash ??= error))
+  return {
+    what: 'worker thread',
+    send: (message, transfer) => worker.postMessage(message, transfer as ArrayBuffer[]),
+    onMessage: (handler) => worker.on('message', handler),
+    onExit: (handler) =>
+      worker.once('exit', (code) =>
+        handler(crash === undefined ? `exited with code ${code}` : `crashed: ${errorText(crash)}`),
+      ),
+    kill: () => void worker.terminate(),
+    keepAlive: (yes) => (yes ? worker.ref() : worker.unref()),
+  }
+}
+
+/**
+ * Starts a child process running taskgraph's worker entry, with this process's
+ * environment and working directory, and its stdout and stderr. Messages go over a
+ * socket on the child's fd 3 (frames.ts).
+ */
+export function startProcess(): WorkerHandle {
+  const child = spawn(process.execPath, [...workerExecArgv(), PROCESS_ENTRY], {
+    stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
+    env: process.env,
+  })
+  const socket = child.stdio[3] as Socket
+  let handler: ((message: FromWorker) => void) | undefined
+  const reader = new FrameReader((message) => handler?.(message as FromWorker))
+  socket.on('data', (chunk: Buffer) => reader.push(chunk))
+  // The child's end closes when it exits; 'exit' reports that.
+  socket.on('error', () => {})
+  let spawnError: unknown
+  child.on('error', (error) => (spawnError ??= error))
+  return {
+    what: 'worker process',
+    send: (message) => writeFrame(socket, message),
+    onMessage: (next) => (handler = next),
+    onExit: (next) => {
+      const report = (code: number | null, signal: NodeJS.Signals | null): void =>
+        next(
+          spawnError !== undefined
+            ? `could not start: ${errorText(spawnError)}`
+            : signal !== null
+              ? `was killed by ${signal}`
+              : `exited with code ${code}`,
+        )
+      // 'close', not 'exit': it comes once the socket has been read to its end, so every
+      // message the worker sent before it ended has been handled.
+      child.once('close', report)
+      // A process that never started emits 'error' and no 'exit'.
+      child.once('error', () => {
+        if (child.pid === undefined) report(null, null)
+      })
+    },
+    kill: () => void child.kill('SIGKILL'),
+    keepAlive: (yes) => {
+      if (yes) {
+        child.ref()
+        socket.ref()
+      } else {
+        child.unref()
+        socket.unref()
+      }
+    },
+  }
+}
+
+/**
+ * The Node options a worker process starts with: this process's (a loader such as
+ * `--import tsx`, `--expose-gc`, memory limits), less those that would make it run
+ * something else (`--eval`, `--print`, `--test`) or clash with this process (an
+ * inspector port).
+ */
+function workerExecArgv(): string[] {
+  const out: string[] = []
+  const args = process.execArgv
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if (/^(-e|--eval|-p|--print)$/.test(arg)) {
+      i++
+      continue
+    }
+    if (/^(--eval|--print|--inspect|--debug|--test|--watch|--input-type)/.test(arg)) continue
+    out.push(arg)
+  }
+  return out
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+}

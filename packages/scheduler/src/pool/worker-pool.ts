@@ -1,0 +1,234 @@
+import { ExecutorClosed, TimedOut, WorkerLost, WorkerStartFailed } from '../executor-failures.js'
+import { startProcess, startThread, type WorkerHandle } from './worker-handle.js'
+import type { BatchMessage, InitMessage, LateMessage, WireOutcome } from './wire.js'
+
+/** Batches a worker holds at once: one running, one ready to start when it ends. */
+const BATCHES_PER_WORKER = 2
+
+export interface WorkerPoolOptions {
+  readonly runtime: 'worker_threads' | 'child_process'
+  readonly size: number
+  /** What each worker loads before it is ready (`modules` is read when a worker starts). */
+  readonly init: () => InitMessage
+  /** How long a worker may take to get ready. */
+  readonly startTimeoutMs: number
+  /** A worker reported a late failure of one of its calls. */
+  readonly onLate: (message: LateMessage) => void
+  /** A worker that replaced a lost one is ready: it has room for batches. */
+  readonly onReplaced: () => void
+  /** A worker that replaced a lost one could not get ready: the pool is of no more use. */
+  readonly onBroken: (reason: WorkerStartFailed) => void
+}
+
+/** How a batch is run. */
+export interface RunOptions {
+  /** The batch's time limit: past it, its worker is ended. */
+  readonly timeoutMs?: number | undefined
+  /** The worker runs nothing else meanwhile (a call on trial after a lost batch). */
+  readonly alone?: boolean
+}
+
+interface Sent {
+  readonly resolve: (outcomes: readonly WireOutcome[]) => void
+  readonly reject: (reason: Error) => void
+  /** The batch's time limit, if it has one. */
+  readonly timeoutMs: number | undefined
+  /** The worker runs nothing else while this batch is in it. */
+  readonly alone: boolean
+  /** The worker said it began the batch. */
+  started: boolean
+  timedOut: boolean
+}
+
+interface PoolWorker {
+  readonly handle: WorkerHandle
+  ready: boolean
+  /** The module the worker was importing while it got ready, for messages. */
+  loading: string | undefined
+  readonly sent: Map<number, Sent>
+}
+
+/**
+ * A fixed number of workers, threads or child processes, that run batches of calls.
+ * Each worker gets ready (imports its preload modules) within `startTimeoutMs`; a worker
+ * that is lost fails the batches it held and is replaced. A batch with a time limit
+ * runs alone on its worker, which is ended if the limit passes.
+ */
+export class WorkerPool {
+  private readonly workers = new Set<PoolWorker>()
+  private nextBatch = 1
+  private closed = false
+  private starting: Promise<void> | undefined
+
+  constructor(private readonly options: WorkerPoolOptions) {}
+
+  /** Starts the workers; resolves once all are ready, rejects with `WorkerStartFailed`. */
+  start(): Promise<void> {
+    this.starting ??= Promise.all(
+      Array.from({ length: this.options.size }, () => this.startWorker()),
+    ).then(() => undefined)
+    return this.starting
+  }
+
+  /** Whether a worker can take a batch now (`alone`: one that must run alone). */
+  hasRoom(alone: boolean): boolean {
+    return this.pick(alone) !== undefined
+  }
+
+  /** Batches sent and not yet answered. */
+  get inFlight(): number {
+    let count = 0
+    for (const worker of this.workers) count += worker.sent.size
+    return count
+  }
+
+  /**
+   * Sends `calls` to a worker with room (check `hasRoom` first) and resolves with their
+   * outcomes. A batch with a time limit runs alone. Rejects with `WorkerLost` if the
+   * worker is lost, `TimedOut` if the batch passes its time limit, and with what sending
+   * threw if the calls cannot be copied.
+   */
+  run(
+    functions: BatchMessage['functions'],
+    calls: BatchMessage['calls'],
+    transfer: readonly ArrayBuffer[],
+    { timeoutMs, alone = timeoutMs !== undefined }: RunOptions = {},
+  ): Promise<readonly WireOutcome[]> {
+    const worker = this.pick(alone)
+    if (worker === undefined) return Promise.reject(new Error('no worker has room'))
+    const id = this.nextBatch++
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined
+      const sent: Sent = {
+        resolve: (outcomes) => {
+          clearTimeout(timer)
+          resolve(outcomes)
+        },
+        reject: (reason) => {
+          clearTimeout(timer)
+          reject(reason)
+        },
+        timeoutMs,
+        alone,
+        started: false,
+        timedOut: false,
+      }
+      // Throws, before anything is sent, if the calls cannot be copied.
+      worker.handle.send({ type: 'batch', id, functions, calls }, transfer)
+      worker.sent.set(id, sent)
+      worker.handle.keepAlive(true)
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          sent.timedOut = true
+          worker.handle.kill()
+        }, timeoutMs)
+      }
+    })
+  }
+
+  /** Ends every worker; batches in flight reject with `ExecutorClosed`. */
+  async close(): Promise<void> {
+    this.closed = true
+    const exits: Promise<void>[] = []
+    for (const worker of this.workers) {
+      exits.push(new Promise((resolve) => worker.handle.onExit(() => resolve())))
+      // Held until it is gone: closing resolves only once no worker is left.
+      worker.handle.keepAlive(true)
+      worker.handle.kill()
+    }
+    await Promise.all(exits)
+  }
+
+  private pick(alone: boolean): PoolWorker | undefined {
+    let best: PoolWorker | undefined
+    for (const worker of this.workers) {
+      if (!worker.ready) continue
+      const busy = worker.sent.size
+      if (busy >= BATCHES_PER_WORKER || (busy > 0 && (alone || this.holdsAlone(worker)))) continue
+      if (best === undefined || busy < best.sent.size) best = worker
+    }
+    return best
+  }
+
+  private holdsAlone(worker: PoolWorker): boolean {
+    for (const sent of worker.sent.values()) if (sent.alone) return true
+    return false
+  }
+
+  /** Starts one worker; resolves once it is ready. */
+  private startWorker(): Promise<void> {
+    const handle = this.options.runtime === 'worker_threads' ? startThread() : startProcess()
+    const worker: PoolWorker = { handle, ready: false, loading: undefined, sent: new Map() }
+    this.workers.add(worker)
+    const limit = this.options.startTimeoutMs
+    return new Promise<void>((resolve, reject) => {
+      const fail = (detail: string, limitMs?: number): void => {
+        clearTimeout(timer)
+        reject(new WorkerStartFailed(detail, limitMs))
+        worker.handle.kill()
+      }
+      const timer = setTimeout(() => {
+        const what = worker.loading === undefined ? 'starting' : `importing ${worker.loading}`
+        fail(`a ${handle.what} was still ${what} after ${limit} ms`, limit)
+      }, limit)
+      handle.onMessage((message) => {
+        switch (message.type) {
+          case 'loading':
+            worker.loading = message.url
+            return
+          case 'ready':
+            if (message.failure !== undefined) return fail(message.failure)
+            clearTimeout(timer)
+            worker.ready = true
+            handle.keepAlive(false)
+            resolve()
+            return
+          case 'started': {
+            const sent = worker.sent.get(message.id)
+            if (sent !== undefined) sent.started = true
+            return
+          }
+          case 'done': {
+            const sent = worker.sent.get(message.id)
+            worker.sent.delete(message.id)
+            if (worker.sent.size === 0) handle.keepAlive(false)
+            sent?.resolve(message.outcomes)
+            return
+          }
+          case 'late':
+            this.options.onLate(message)
+            return
+        }
+      })
+      handle.onExit((how) => {
+        this.workers.delete(worker)
+        if (!worker.ready) fail(`a ${handle.what} ${how} while starting`)
+        this.lost(worker, `the ${handle.what} ${how}`)
+      })
+      try {
+        handle.send({ ...this.options.init(), type: 'init' }, [])
+      } catch (error) {
+        fail(`the ${handle.what} could not be sent its start-up message: ${String(error)}`)
+      }
+    })
+  }
+
+  /** Fails what a lost worker held, and starts another in its place. */
+  private lost(worker: PoolWorker, detail: string): void {
+    // With several batches begun, any of them may have ended the worker; one it had not
+    // begun is blameless.
+    let begun = 0
+    for (const sent of worker.sent.values()) if (sent.started) begun++
+    for (const sent of worker.sent.values()) {
+      if (this.closed) sent.reject(new ExecutorClosed(true))
+      else if (sent.timedOut) sent.reject(new TimedOut(sent.timeoutMs!, 'stopped'))
+      else sent.reject(new WorkerLost(detail, { shared: begun > 1, started: sent.started }))
+    }
+    worker.sent.clear()
+    if (this.closed || !worker.ready) return
+    this.startWorker().then(
+      () => this.options.onReplaced(),
+      (reason: WorkerStartFailed) => this.options.onBroken(reason),
+    )
+  }
+}

@@ -1,0 +1,60 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+
+/**
+ * What the scheduler learns from outside a task's call: async context carries it to
+ * every callback and promise the task starts, so a rejection nothing handled can be
+ * traced back to the task that made the promise.
+ */
+export interface TaskContext {
+  /** A promise the task made rejected with nothing to handle it. */
+  readonly unhandledRejection: (reason: unknown) => void
+}
+
+const storage = new AsyncLocalStorage<TaskContext>()
+
+/** Runs `fn` (which calls a task function, or hands a call to an executor) in `context`. */
+export function runInTask<T>(context: TaskContext, fn: () => T): T {
+  return storage.run(context, fn)
+}
+
+/**
+ * Reports a rejection nothing handled to the task that made the promise; one made
+ * outside any task ends the program as Node would without this listener.
+ */
+function onUnhandledRejection(reason: unknown): void {
+  const context = storage.getStore()
+  if (context !== undefined) {
+    context.unhandledRejection(reason)
+    return
+  }
+  if (process.listenerCount('unhandledRejection') === 1 && rejectionsAreFatal()) throw reason
+}
+
+/**
+ * Whether Node ends the program for an unhandled rejection (its default mode, `throw`),
+ * rather than only warning (`--unhandled-rejections=warn`, `none`, ...).
+ */
+function rejectionsAreFatal(): boolean {
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]
+  const mode = flags
+    .filter((flag) => flag.startsWith('--unhandled-rejections='))
+    .at(-1)
+    ?.slice('--unhandled-rejections='.length)
+  return mode === undefined || mode === 'throw' || mode === 'strict'
+}
+
+let runs = 0
+
+/**
+ * Listens for unhandled rejections while at least one run is in flight; the returned
+ * function stops listening for this run.
+ */
+export function watchUnhandledRejections(): () => void {
+  if (runs++ === 0) process.on('unhandledRejection', onUnhandledRejection)
+  let stopped = false
+  return () => {
+    if (stopped) return
+    stopped = true
+    if (--runs === 0) process.off('unhandledRejection', onUnhandledRejection)
+  }
+}

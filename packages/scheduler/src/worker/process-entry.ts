@@ -1,0 +1,35 @@
+// The entry of a pool's worker processes: a build entry, never exported from the package.
+import { Socket } from 'node:net'
+import { encode } from '../pool/codec.js'
+import { FrameReader, writeFrame } from '../pool/frames.js'
+import type { ToWorker } from '../pool/wire.js'
+import { watchParent } from '../process/watch-parent.js'
+import { serve } from './serve.js'
+
+// A worker must not outlive the program that started it, even while a task keeps this
+// thread busy for ever: a thread of its own watches for the parent's end.
+watchParent()
+
+const socket = new Socket({ fd: 3, readable: true, writable: true })
+let handler: ((message: ToWorker) => void) | undefined
+const reader = new FrameReader((message) => handler?.(message as ToWorker))
+socket.on('data', (chunk: Buffer) => reader.push(chunk))
+// The pool closed its end: it is gone, or done with this worker.
+socket.on('close', () => process.exit(0))
+socket.on('error', () => process.exit(0))
+
+serve({
+  otherProcess: true,
+  send: (message) => writeFrame(socket, message),
+  movable: () => [],
+  copyFailure: (value) => {
+    try {
+      encode(value)
+      return undefined
+    } catch (error) {
+      return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+    }
+  },
+  onMessage: (next) => (handler = next),
+  keepAlive: (yes) => (yes ? socket.ref() : socket.unref()),
+})

@@ -1,0 +1,217 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { isMainThread } from 'node:worker_threads'
+import type { AnyFunction } from '@taskgraph/core'
+import { findCloneProblem } from '../pool/clone-check.js'
+import { allPrimitive } from '../pool/data-walk.js'
+import { decodeFunctions } from '../pool/function-args.js'
+import { toWireError } from '../pool/remote-error.js'
+import type { BatchMessage, WireCall, WireOutcome } from '../pool/wire.js'
+import { isThenable } from '../thenable.js'
+
+/** A function of the batch's table, or why the worker cannot run it. */
+export type Found =
+  | { readonly fn: AnyFunction }
+  | { readonly unreachable: string }
+  | { readonly loadFailed: string; readonly limitMs?: number }
+
+/** A call while it runs here, as async context carries it to what the task starts. */
+interface Running {
+  readonly id: number
+  /** Set once the call's outcome is decided: later rejections are reported as late. */
+  done: boolean
+  /** Ends the call at once with a failure (a rejection nothing handled, a stall). */
+  readonly cut: (outcome: WireOutcome) => void
+}
+
+/** A child process cannot share memory with its parent; a thread can. */
+const SAME_PROCESS = !isMainThread
+
+const calls = new AsyncLocalStorage<Running>()
+/** Calls waiting on a promise: only they can be stalled. */
+const waiting = new Set<Running>()
+
+/**
+ * Runs a batch: sync calls one after another, async ones side by side; resolves with one
+ * outcome per call. `table` holds the batch's functions, looked up beforehand.
+ */
+export function runCalls(
+  batch: BatchMessage,
+  table: readonly Found[],
+  load: (ref: BatchMessage['functions'][number]) => Promise<AnyFunction | undefined>,
+): WireOutcome[] | Promise<WireOutcome[]> {
+  const outcomes = new Array<WireOutcome>(batch.calls.length)
+  let later: Promise<void>[] | undefined
+  batch.calls.forEach((call, i) => {
+    const outcome = runCall(call, table, load)
+    if (isThenable(outcome)) {
+      later ??= []
+      later.push(Promise.resolve(outcome).then((settled) => void (outcomes[i] = settled)))
+    } else outcomes[i] = outcome
+  })
+  if (later === undefined) return outcomes
+  return Promise.all(later).then(() => outcomes)
+}
+
+/** Whether some call is waiting on a promise (the channel then must not keep us alive). */
+export function callsWaiting(): boolean {
+  return waiting.size > 0
+}
+
+/**
+ * The event loop has emptied: every call still waiting on a promise can never finish.
+ * Each ends as stalled.
+ */
+export function endStalledCalls(): void {
+  for (const running of [...waiting]) {
+    running.cut({ ok: false, step: 0, failure: { kind: 'stalled' }, blockingMs: 0 })
+  }
+}
+
+/**
+ * A rejection nothing handled, from code a call started: the call fails with it if it is
+ * still running. Returns the call's id if it already ended (the rejection is late), and
+ * `undefined` if no call started the code.
+ */
+export function rejectionOf(reason: unknown): { readonly late: number } | 'handled' | undefined {
+  const running = calls.getStore()
+  if (running === undefined) return undefined
+  if (running.done) return { late: running.id }
+  const error = toWireError(reason)
+  running.cut({
+    ok: false,
+    step: 0,
+    failure: { kind: 'unhandled-rejection', error },
+    blockingMs: 0,
+  })
+  return 'handled'
+}
+
+function runCall(
+  call: WireCall,
+  table: readonly Found[],
+  load: (ref: BatchMessage['functions'][number]) => Promise<AnyFunction | undefined>,
+): WireOutcome | Promise<WireOutcome> {
+  // Find every function first, so a chain that cannot run here runs none of its steps.
+  const steps = call.steps ?? []
+  const fns: AnyFunction[] = []
+  for (const [step, index] of [call.fn, ...steps.map((s) => s.fn)].entries()) {
+    const found = table[index]!
+    if ('fn' in found) {
+      fns.push(found.fn)
+      continue
+    }
+    const failure =
+      'unreachable' in found
+        ? ({ kind: 'unreachable', detail: found.unreachable } as const)
+        : ({ kind: 'load-failed', detail: found.loadFailed, limitMs: found.limitMs } as const)
+    return { ok: false, step, failure, blockingMs: 0 }
+  }
+  if (allPrimitive(call.args) && steps.every((next) => allPrimitive(next.args))) {
+    return execute(call, fns, [call.args, ...steps.map((next) => next.args)])
+  }
+  // Functions passed as arguments cross as refs: make them again first.
+  return decodeArgs(call, load).then(
+    (decoded) => execute(call, fns, decoded),
+    (error: unknown) => ({
+      ok: false,
+      step: 0,
+      failure: {
+        kind: 'unreachable',
+        detail: error instanceof Error ? error.message : String(error),
+      },
+      blockingMs: 0,
+    }),
+  )
+}
+
+async function decodeArgs(
+  call: WireCall,
+  load: (ref: BatchMessage['functions'][number]) => Promise<AnyFunction | undefined>,
+): Promise<unknown[][]> {
+  const decoded = [(await decodeFunctions(call.args, load)) as unknown[]]
+  for (const next of call.steps ?? [])
+    decoded.push((await decodeFunctions(next.args, load)) as unknown[])
+  return decoded
+}
+
+/**
+ * Calls each step with the previous result at its holes, inside the call's async
+ * context. Stays synchronous until a step returns a promise; then the rest runs after
+ * it settles.
+ */
+function execute(
+  call: WireCall,
+  fns: readonly AnyFunction[],
+  argLists: unknown[][],
+): WireOutcome | Promise<WireOutcome> {
+  const steps = call.steps ?? []
+  let blockingMs = 0
+  const finish = (step: number, value: unknown): WireOutcome => {
+    // Structured clone would quietly turn a class instance into a plain object.
+    const problem = allPrimitive([value])
+      ? undefined
+      : findCloneProblem(value, 'the result', SAME_PROCESS)
+    if (problem === undefined) return { ok: true, value, blockingMs }
+    return { ok: false, step, failure: { kind: 'not-serializable', ...problem }, blockingMs }
+  }
+  let settle: ((outcome: WireOutcome) => void) | undefined
+  let cutShort: WireOutcome | undefined
+  const running: Running = {
+    id: call.id,
+    done: false,
+    cut: (outcome) => {
+      if (running.done) return
+      running.done = true
+      waiting.delete(running)
+      if (settle === undefined) cutShort = outcome
+      else settle(outcome)
+    },
+  }
+  const failed = (step: number, error: unknown, input?: unknown): WireOutcome => ({
+    ok: false,
+    step,
+    failure: { kind: 'threw', error: toWireError(error) },
+    blockingMs,
+    ...(step > 0 ? { input: { value: input } } : {}),
+  })
+  const from = (step: number, value: unknown): WireOutcome | Promise<WireOutcome> => {
+    for (; step <= steps.length; step++) {
+      const args = argLists[step]!
+      if (step > 0) for (const hole of steps[step - 1]!.holes) args[hole] = value
+      const input = value
+      const started = performance.now()
+      try {
+        value = calls.run(running, fns[step]!, ...args)
+      } catch (error) {
+        return failed(step, error, input)
+      } finally {
+        blockingMs += performance.now() - started
+      }
+      if (isThenable(value)) {
+        const current = step
+        return Promise.resolve(value).then(
+          (settled) => from(current + 1, settled),
+          (error: unknown) => failed(current, error, input),
+        )
+      }
+    }
+    return finish(steps.length, value)
+  }
+  const first = from(0, undefined)
+  if (!isThenable(first)) {
+    running.done = true
+    return first
+  }
+  if (running.done) return cutShort!
+  waiting.add(running)
+  return new Promise<WireOutcome>((resolve) => {
+    settle = resolve
+    if (cutShort !== undefined) resolve(cutShort)
+    Promise.resolve(first).then((outcome) => {
+      if (running.done) return
+      running.done = true
+      waiting.delete(running)
+      resolve(outcome)
+    }, resolve)
+  })
+}

@@ -1,0 +1,202 @@
+import type { AnyFunction } from '@taskgraph/core'
+import { findCloneProblem } from '../pool/clone-check.js'
+import { loadFunction, refKey, type FunctionRef } from '../pool/function-ref.js'
+import { toWireError } from '../pool/remote-error.js'
+import type {
+  BatchMessage,
+  DoneMessage,
+  FromWorker,
+  InitMessage,
+  ToWorker,
+  WireOutcome,
+} from '../pool/wire.js'
+import { importModule } from './import-module.js'
+import { callsWaiting, endStalledCalls, rejectionOf, runCalls, type Found } from './run-calls.js'
+
+/** How a worker talks to its pool: a worker thread's port, or a child process's socket. */
+export interface Channel {
+  /** Sends `message`, moving `transfer` where the channel can; throws if it cannot be copied. */
+  send(message: FromWorker, transfer: readonly ArrayBuffer[]): void
+  /** Buffers in `message` that may move rather than be copied (threads only). */
+  movable(message: DoneMessage): ArrayBuffer[]
+  /** Whether the pool is another process (it shares no memory with this one). */
+  readonly otherProcess: boolean
+  /** Why `value` could not be sent, tried by copying it as sending would; `undefined` if it can. */
+  copyFailure(value: unknown): string | undefined
+  onMessage(handler: (message: ToWorker) => void): void
+  /** Whether the channel keeps this worker alive: not while calls wait on promises. */
+  keepAlive(yes: boolean): void
+}
+
+const functions = new Map<string, Promise<Found>>()
+let loadTimeoutMs = 60_000
+
+/** Runs what the pool sends over `channel`, for the life of this worker. */
+export function serve(channel: Channel): void {
+  // Batches begin one after another, each once the one before has run up to its first
+  // await: then a batch the worker had not begun when it was lost is known to be blameless.
+  let gate = Promise.resolve()
+  channel.onMessage((message) => {
+    if (message.type === 'init') void init(channel, message)
+    else gate = gate.then(() => runBatch(channel, message))
+  })
+  process.on('unhandledRejection', (reason) => {
+    const found = rejectionOf(reason)
+    if (found === 'handled') return
+    // Not started by any call (a preload module, say): as Node would, end the worker.
+    if (found === undefined) throw reason
+    channel.send({ type: 'late', call: found.late, error: toWireError(reason) }, [])
+  })
+  // The event loop empties only when the channel does not hold it (see keepAlive): the
+  // calls still waiting on promises can then never finish.
+  process.on('beforeExit', () => {
+    endStalledCalls()
+    channel.keepAlive(true)
+  })
+}
+
+async function init(channel: Channel, message: InitMessage): Promise<void> {
+  loadTimeoutMs = message.loadTimeoutMs
+  for (const url of message.preload) {
+    channel.send({ type: 'loading', url }, [])
+    try {
+      await import(url)
+    } catch (error) {
+      const detail = `importing preload module ${url} failed: ${errorText(error)}`
+      channel.send({ type: 'ready', failure: detail }, [])
+      return
+    }
+  }
+  // Warm-up: load what calls will need; a module that fails shows up when a call needs it.
+  for (const url of message.modules) {
+    channel.send({ type: 'loading', url }, [])
+    await importModule(url).catch(() => undefined)
+  }
+  channel.send({ type: 'ready' }, [])
+}
+
+/** Begins a batch; resolves once its calls have run up to their first await. */
+async function runBatch(channel: Channel, batch: BatchMessage): Promise<void> {
+  channel.send({ type: 'started', id: batch.id }, [])
+  const table = await Promise.all(batch.functions.map(functionFound))
+  const ran = runCalls(batch, table, functionFor)
+  if (Array.isArray(ran)) {
+    sendDone(channel, { type: 'done', id: batch.id, outcomes: ran })
+    return
+  }
+  channel.keepAlive(!callsWaiting())
+  void ran.then((outcomes) => {
+    channel.keepAlive(!callsWaiting())
+    sendDone(channel, { type: 'done', id: batch.id, outcomes })
+  })
+}
+
+/**
+ * Sends a batch's outcomes. A result that cannot be copied (a Proxy, a getter that
+ * throws, data nested too deeply) fails the whole message: each outcome is then tried
+ * alone, and those that cannot go become failures naming what could not be copied.
+ */
+function sendDone(channel: Channel, done: DoneMessage): void {
+  try {
+    channel.send(done, channel.movable(done))
+    return
+  } catch {
+    // Found and reported below, outcome by outcome.
+  }
+  const outcomes = done.outcomes.map((outcome) => sendable(channel, outcome))
+  const checked: DoneMessage = { type: 'done', id: done.id, outcomes }
+  channel.send(checked, channel.movable(checked))
+}
+
+function sendable(channel: Channel, outcome: WireOutcome): WireOutcome {
+  if (copies(channel, outcome)) return outcome
+  if (!outcome.ok) {
+    // The result handed to the failed step may be what cannot be copied: drop it (the
+    // step then cannot be retried alone), or report the error without its properties.
+    const withoutInput: WireOutcome = {
+      ok: false,
+      step: outcome.step,
+      failure: outcome.failure,
+      blockingMs: outcome.blockingMs,
+    }
+    if (copies(channel, withoutInput)) return withoutInput
+    return {
+      ok: false,
+      step: outcome.step,
+      blockingMs: outcome.blockingMs,
+      failure: { kind: 'threw', error: { kind: 'value', value: 'an error that cannot be copied' } },
+    }
+  }
+  const probe = channel.copyFailure(outcome.value)
+  const problem = findCloneProblem(outcome.value, 'the result', !channel.otherProcess, true)
+  const failure = problem ?? {
+    path: 'the result',
+    type: 'a value that cannot be copied',
+    reason: `(${probe})`,
+  }
+  return {
+    ok: false,
+    step: 0,
+    blockingMs: outcome.blockingMs,
+    failure: { kind: 'not-serializable', ...failure },
+  }
+}
+
+/** Whether `outcome` alone can be sent. */
+function copies(channel: Channel, outcome: WireOutcome): boolean {
+  return channel.copyFailure(outcome) === undefined
+}
+
+/** In a worker: the function a ref names, loading its module within the load timeout. */
+function functionFound(ref: FunctionRef): Promise<Found> {
+  const key = refKey(ref)
+  let found = functions.get(key)
+  if (found === undefined) {
+    found = withTimeout(ref)
+    functions.set(key, found)
+  }
+  return found
+}
+
+async function functionFor(ref: FunctionRef): Promise<AnyFunction | undefined> {
+  const found = await functionFound(ref)
+  if ('fn' in found) return found.fn
+  throw new Error('unreachable' in found ? found.unreachable : found.loadFailed)
+}
+
+async function withTimeout(ref: FunctionRef): Promise<Found> {
+  const url = ref.kind === 'origin' ? ref.origin.url : ref.url
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<Found>((resolve) => {
+    timer = setTimeout(
+      () =>
+        resolve({
+          loadFailed: `importing ${url} had not finished after ${loadTimeoutMs} ms`,
+          limitMs: loadTimeoutMs,
+        }),
+      loadTimeoutMs,
+    )
+  })
+  const loaded = loadFunction(ref, importModule).then(
+    (fn): Found =>
+      fn !== undefined
+        ? { fn }
+        : { unreachable: `the worker's import of ${url} made no function ${refName(ref)}` },
+    (error: unknown): Found => ({
+      unreachable: `the worker could not import ${url}: ${errorText(error)}`,
+    }),
+  )
+  try {
+    return await Promise.race([loaded, late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+function refName(ref: FunctionRef): string {
+  return ref.kind === 'origin' ? ref.origin.name || '(anonymous)' : ref.name
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+}

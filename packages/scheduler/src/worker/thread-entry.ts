@@ -1,0 +1,30 @@
+// The entry of a pool's worker threads: a build entry, never exported from the package.
+import { parentPort } from 'node:worker_threads'
+import { movableBuffers } from '../pool/buffers.js'
+import type { ToWorker } from '../pool/wire.js'
+import { serve } from './serve.js'
+
+const port = parentPort!
+
+serve({
+  otherProcess: false,
+  send: (message, transfer) => port.postMessage(message, transfer as ArrayBuffer[]),
+  // Results move to the main thread without a copy: this worker keeps no reference.
+  movable: (done) => {
+    const buffers = new Set<ArrayBuffer>()
+    for (const outcome of done.outcomes) {
+      if (outcome.ok) for (const buffer of movableBuffers(outcome.value)) buffers.add(buffer)
+    }
+    return [...buffers]
+  },
+  copyFailure: (value) => {
+    try {
+      structuredClone(value)
+      return undefined
+    } catch (error) {
+      return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+    }
+  },
+  onMessage: (handler) => port.on('message', (message: ToWorker) => handler(message)),
+  keepAlive: (yes) => (yes ? port.ref() : port.unref()),
+})
