@@ -15,6 +15,7 @@ import { inWorkflow, loadWorkflow } from '../load-workflow.js'
 import { ProgressDisplay } from '../progress.js'
 import type { Io } from '../io.js'
 import { STOP_SIGNALS, StopSignal, type StopSignalName } from '../stop-signals.js'
+import { acknowledgeStop } from '../supervisor/runner.js'
 import { workerPreloadFor } from '../workflow-loading.js'
 
 /** Options of `taskgraph run`, as parsed from the command line. */
@@ -34,7 +35,7 @@ export interface RunCommandOptions {
  * `taskgraph run <file>`: computes the workflow's default export and prints the result.
  * Ctrl-C (SIGINT), SIGTERM and SIGHUP cancel the run, the loading of the workflow
  * included. A second one of a kind is left to its default action, which ends the process
- * at once.
+ * at once; the supervisor (supervisor/supervise.ts) also ends a run that cannot hear it.
  */
 export async function runCommand(
   file: string,
@@ -46,7 +47,10 @@ export async function runCommand(
   const executor = executorFor(options, pathToFileURL(resolve(io.cwd, file)).href)
   if (typeof executor === 'object') void executor.start()
   const controller = new AbortController()
-  const stop = (signal: StopSignalName): void => controller.abort(new StopSignal(signal))
+  const stop = (signal: StopSignalName): void => {
+    acknowledgeStop()
+    controller.abort(new StopSignal(signal))
+  }
   const signals = Object.keys(STOP_SIGNALS) as StopSignalName[]
   for (const signal of signals) process.once(signal, stop)
   let progress: ProgressDisplay | undefined
