@@ -1,16 +1,33 @@
 #!/usr/bin/env node
-import { main } from './main.js'
+// `taskgraph run` starts as a supervisor (supervisor/supervise.ts) that runs the command in
+// a child process, the runner; other commands run here. Only the supervisor's own small
+// modules load before it starts the runner: the library, commander, pino and tsx load in
+// the process that runs the command.
+import { roleOf } from './supervisor/role.js'
+import { supervise } from './supervisor/supervise.js'
 
-const code = await main(process.argv, {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  cwd: process.cwd(),
-})
-// Exit even if a task left timers or sockets open, but only once stdout and stderr
-// have drained: process.exit() would cut off a large result written to a pipe.
-let pending = 2
-const done = (): void => {
-  if (--pending === 0) process.exit(code)
+const role = roleOf(process.argv, process.env, process.execArgv)
+if (role === 'supervisor') {
+  supervise()
+} else {
+  // The runner starts watching its supervisor while the command's modules load.
+  const loading = import('./main.js')
+  if (role === 'runner') {
+    const { startRunner } = await import('./supervisor/runner.js')
+    startRunner()
+  }
+  const { main } = await loading
+  const code = await main(process.argv, {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+  })
+  // Exit even if a task left timers or sockets open, but only once stdout and stderr
+  // have drained: process.exit() would cut off a large result written to a pipe.
+  let pending = 2
+  const done = (): void => {
+    if (--pending === 0) process.exit(code)
+  }
+  process.stdout.write('', done)
+  process.stderr.write('', done)
 }
-process.stdout.write('', done)
-process.stderr.write('', done)

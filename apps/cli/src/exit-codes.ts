@@ -10,6 +10,8 @@ export const ExitCode = {
   BadWorkflow: 3,
   /** The result could not be written as asked (e.g. it has no JSON form). */
   BadOutput: 4,
+  /** Stopped by SIGHUP (the terminal was closed). */
+  HungUp: 129,
   /** Stopped by SIGINT (Ctrl-C). */
   Interrupted: 130,
   /** Stopped by SIGTERM. */

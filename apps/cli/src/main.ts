@@ -10,10 +10,10 @@ import { AggregateTaskError, CancelledError, TaskError } from '@taskgraph/schedu
 import { inspect } from 'node:util'
 import { CommanderError } from 'commander'
 import { OutputError, UsageError, WorkflowError } from './cli-errors.js'
-import { StopSignal } from './commands/run.js'
 import { ExitCode } from './exit-codes.js'
 import type { Io } from './io.js'
 import { createProgram } from './program.js'
+import { STOP_SIGNALS, StopSignal, cancelledLine } from './stop-signals.js'
 import { printWarningsAsLines } from './warnings.js'
 
 /** Runs the command line `argv` (as `process.argv`) and returns the exit code. */
@@ -35,9 +35,7 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
 function exitCodeOf(error: unknown): ExitCode {
   if (error instanceof CancelledError) {
     const reason = error.cause
-    return reason instanceof StopSignal && reason.signal === 'SIGTERM'
-      ? ExitCode.Terminated
-      : ExitCode.Interrupted
+    return reason instanceof StopSignal ? STOP_SIGNALS[reason.signal] : ExitCode.Interrupted
   }
   if (error instanceof UsageError) return ExitCode.Usage
   if (error instanceof OutputError) return ExitCode.BadOutput
@@ -59,7 +57,7 @@ function describeFailure(error: unknown): string {
   if (error instanceof CancelledError) {
     const reason =
       error.cause instanceof StopSignal ? `stopped by ${error.cause.signal}` : error.message
-    return `taskgraph: ${reason}; the run was cancelled before it finished\n`
+    return cancelledLine(reason)
   }
   if (error instanceof TaskError)
     return `taskgraph: ${error.message}\n${indentedStack(error.cause)}`

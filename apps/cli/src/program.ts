@@ -13,6 +13,7 @@ export function createProgram(io: Io): Command {
   const program = new Command('taskgraph')
     .description('Run and draw lazy task graphs: a Dask-style engine for TypeScript and Node.js.')
     .version(version, '-v, --version')
+    // A global option that takes a value is listed in supervisor/role.ts too.
     .addOption(
       new Option('--log-level <level>', 'diagnostic log on stderr')
         .choices(LOG_LEVELS)

@@ -17,16 +17,19 @@ interface Place {
   readonly threadId: number
 }
 
-/** Fails unless `place` is a worker of the CLI whose process id is `cli`. */
+/**
+ * Fails unless `place` is a worker of the run of the CLI whose process id is `cli`. The
+ * CLI runs the workflow in a child process, the runner, which starts the pool.
+ */
 function expectWorkerOf(cli: number | undefined, executor: string, place: Place): void {
   if (executor === 'threads') {
-    // A worker thread of the CLI's own process.
-    expect(place.pid).toBe(cli)
+    // A worker thread of the runner.
+    expect(place.ppid).toBe(cli)
     expect(place.threadId).not.toBe(0)
   } else {
-    // Another process, started by the CLI.
+    // A process of its own, started by the runner: neither the CLI nor the runner.
     expect(place.pid).not.toBe(cli)
-    expect(place.ppid).toBe(cli)
+    expect(place.ppid).not.toBe(cli)
   }
 }
 

@@ -13,6 +13,7 @@ afterAll(async () => {
 interface Call {
   readonly call: string
   readonly pid: number
+  readonly ppid: number
   readonly threadId: number
 }
 
@@ -36,17 +37,19 @@ describe.concurrent.each(['threads', 'processes'] as const)('--executor %s', (ex
     const result = await finished(child)
     expect(result).toMatchObject({ code: 0, stderr: '' })
     expect(JSON.parse(result.stdout)).toEqual([10, 20, 30])
-    expect(await callsIn(join(cwd, 'default-calls.txt'))).toEqual([
-      { call: 'default', pid: child.pid, threadId: 0 },
-    ])
+    // On the main thread of the runner, the CLI's child process that runs the workflow.
+    const calls = await callsIn(join(cwd, 'default-calls.txt'))
+    const runner = calls[0]?.pid
+    expect(calls).toEqual([{ call: 'default', pid: runner, ppid: child.pid, threadId: 0 }])
     const tasks = await callsIn(join(cwd, 'task-calls.txt'))
     expect(tasks.map(({ call }) => call).sort()).toEqual(['record(1)', 'record(2)', 'record(3)'])
     for (const task of tasks) {
       if (executor === 'threads') {
-        expect(task.pid).toBe(child.pid)
+        expect(task.pid).toBe(runner)
         expect(task.threadId).not.toBe(0)
       } else {
-        expect(task.pid).not.toBe(child.pid)
+        expect(task.pid).not.toBe(runner)
+        expect(task.ppid).toBe(runner)
       }
     }
   })
@@ -57,8 +60,11 @@ describe.concurrent.each(['threads', 'processes'] as const)('--executor %s', (ex
     const child = killOnCleanup(startCli(['run', 'closure.ts', '-e', executor, '--json']))
     const result = await finished(child)
     expect(result.code).toBe(0)
-    expect(JSON.parse(result.stdout)).toEqual(
-      [7, 14, 42].map((value) => ({ value, pid: child.pid, threadId: 0 })),
+    // On the main thread of the runner, the CLI's child process that runs the workflow.
+    const results = JSON.parse(result.stdout) as ({ value: number } & Omit<Call, 'call'>)[]
+    const runner = results[0]?.pid
+    expect(results).toEqual(
+      [7, 14, 42].map((value) => ({ value, pid: runner, ppid: child.pid, threadId: 0 })),
     )
     // One line for the function, not one per task, and nothing else on stderr.
     const lines = result.stderr.split('\n').filter((line) => line !== '')

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { waitForStderr } from './helpers/output.js'
 import { finished, startCli } from './helpers/run-cli.js'
 
 // hang.ts runs one task ("long-wait") that takes 10 s, and writes a line to stderr when
@@ -7,6 +8,7 @@ import { finished, startCli } from './helpers/run-cli.js'
 describe.concurrent.each([
   { signal: 'SIGINT', code: 130 },
   { signal: 'SIGTERM', code: 143 },
+  { signal: 'SIGHUP', code: 129 },
 ] as const)('$signal during a run', ({ signal, code }) => {
   it(`cancels the run and exits ${code}`, { timeout: 8_000 }, async () => {
     const child = startCli(['run', 'hang.ts'])
@@ -27,6 +29,30 @@ describe.concurrent.each([
       const { stderr: report, ...exit } = await result
       expect(exit).toEqual({ code, signal: null, stdout: '' })
       expect(report).toContain(signal)
+    } finally {
+      child.kill('SIGKILL') // only if the test failed while it still ran
+    }
+  })
+})
+
+// pending-load.ts writes "pending-load: loading", then waits 10 s in its top-level code
+// before it exports the graph.
+describe('SIGINT while the workflow loads', () => {
+  it('cancels the run at once: exit 130, without waiting for the workflow', async () => {
+    const child = startCli(['run', 'pending-load.ts'])
+    try {
+      const result = finished(child)
+      await waitForStderr(child, /pending-load: loading/)
+      const signalled = performance.now()
+      child.kill('SIGINT')
+      const { stderr, ...exit } = await result
+      const took = performance.now() - signalled
+      expect(exit).toEqual({ code: 130, signal: null, stdout: '' })
+      expect(stderr).toContain('SIGINT')
+      // Cancelled by the run itself: no hint that a task holds it, nothing killed.
+      expect(stderr).not.toMatch(/holding the main thread|stopped at once/)
+      // Well before the 10 s the workflow waits.
+      expect(took).toBeLessThan(3_000)
     } finally {
       child.kill('SIGKILL') // only if the test failed while it still ran
     }

@@ -1,5 +1,6 @@
 import { registerTaskModule } from '@taskgraph/core'
 import {
+  CancelledError,
   ProcessExecutor,
   ThreadExecutor,
   compute,
@@ -13,6 +14,8 @@ import { formatResult } from '../format-result.js'
 import { inWorkflow, loadWorkflow } from '../load-workflow.js'
 import { ProgressDisplay } from '../progress.js'
 import type { Io } from '../io.js'
+import { STOP_SIGNALS, StopSignal, type StopSignalName } from '../stop-signals.js'
+import { acknowledgeStop } from '../supervisor/runner.js'
 import { workerPreloadFor } from '../workflow-loading.js'
 
 /** Options of `taskgraph run`, as parsed from the command line. */
@@ -28,17 +31,11 @@ export interface RunCommandOptions {
   progress?: boolean
 }
 
-/** Signals that stop a run, and the reason the run is cancelled with. */
-export class StopSignal extends Error {
-  constructor(readonly signal: NodeJS.Signals) {
-    super(`received ${signal}`)
-  }
-}
-StopSignal.prototype.name = 'StopSignal'
-
 /**
  * `taskgraph run <file>`: computes the workflow's default export and prints the result.
- * Ctrl-C (SIGINT) and SIGTERM cancel the run; a second Ctrl-C kills the process at once.
+ * Ctrl-C (SIGINT), SIGTERM and SIGHUP cancel the run, the loading of the workflow
+ * included. A second one of a kind is left to its default action, which ends the process
+ * at once; the supervisor (supervisor/supervise.ts) also ends a run that cannot hear it.
  */
 export async function runCommand(
   file: string,
@@ -50,12 +47,15 @@ export async function runCommand(
   const executor = executorFor(options, pathToFileURL(resolve(io.cwd, file)).href)
   if (typeof executor === 'object') void executor.start()
   const controller = new AbortController()
-  const stop = (signal: NodeJS.Signals): void => controller.abort(new StopSignal(signal))
-  process.once('SIGINT', stop)
-  process.once('SIGTERM', stop)
+  const stop = (signal: StopSignalName): void => {
+    acknowledgeStop()
+    controller.abort(new StopSignal(signal))
+  }
+  const signals = Object.keys(STOP_SIGNALS) as StopSignalName[]
+  for (const signal of signals) process.once(signal, stop)
   let progress: ProgressDisplay | undefined
   try {
-    const workflow = await loadWorkflow(file, io.cwd)
+    const workflow = await unlessCancelled(loadWorkflow(file, io.cwd), controller.signal)
     logger.debug({ path: workflow.path }, 'workflow loaded')
     // Workers find task functions among the workflow's exports too.
     registerTaskModule(workflow.url)
@@ -78,9 +78,23 @@ export async function runCommand(
     progress?.stop()
     // Ends every worker (within about a second, killing any that hang) before exiting.
     if (typeof executor === 'object') await executor.close?.()
-    process.off('SIGINT', stop)
-    process.off('SIGTERM', stop)
+    for (const signal of signals) process.off(signal, stop)
   }
+}
+
+/**
+ * `promise`, or a `CancelledError` as soon as `signal` aborts: a workflow's top-level
+ * code may wait for anything (a server, a file, for ever), and a stop signal must not
+ * wait for it.
+ */
+function unlessCancelled<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  const cancelled = (): CancelledError => new CancelledError('taskgraph run', signal.reason)
+  if (signal.aborted) return Promise.reject(cancelled())
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(cancelled())
+    signal.addEventListener('abort', onAbort, { once: true })
+    void promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
 }
 
 /**

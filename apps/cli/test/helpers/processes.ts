@@ -51,6 +51,24 @@ export function isAlive(pid: number): boolean {
   return status !== undefined && status.state !== 'Z' && status.state !== 'X'
 }
 
+/** One letter for the state of `pid` (`T` stopped, see `ProcessStatus`), or undefined once it is gone. */
+export function stateOf(pid: number): string | undefined {
+  return statusOf(pid)?.state
+}
+
+/**
+ * Whether `check()` comes true within `ms`, polled every 20 ms: for what other processes
+ * do soon after an event rather than at once (a signal's delivery, a watcher's poll).
+ */
+export async function comesTrue(check: () => boolean, ms: number): Promise<boolean> {
+  const deadline = performance.now() + ms
+  while (!check()) {
+    if (performance.now() > deadline) return false
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  return true
+}
+
 /** Kills `pid` and every process it started, at once. */
 export function killTree(pid: number): void {
   for (const stray of [...descendantsOf(pid), pid]) {

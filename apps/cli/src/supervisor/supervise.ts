@@ -1,0 +1,112 @@
+// `taskgraph run` as a supervisor: the command runs in a child process, the runner, and
+// this process owns the signals. The inline and async executors run tasks on the
+// runner's main thread, and a task that never returns leaves no JavaScript to hear a
+// signal there: only another process can still end it. Loads nothing but Node's own
+// modules, so it costs one bare Node start-up.
+import { spawn } from 'node:child_process'
+import { constants } from 'node:os'
+import { ExitCode } from '../exit-codes.js'
+import { STOP_SIGNALS, cancelledLine, type StopSignalName } from '../stop-signals.js'
+import { ACK_SIGNAL, SUPERVISED_ENV } from './role.js'
+
+/**
+ * How long a run may take to stop after SIGTERM or SIGHUP before it is killed. The
+ * runner stops within about a second (pools end their workers, killing those that hang
+ * after one); 5 s leaves room for that on a loaded machine, and is under the 10 s that
+ * `docker stop` and the like wait before their own SIGKILL, which would kill the
+ * command before it could end its workers and say why it stopped.
+ */
+const STOP_GRACE_MS = 5_000
+
+/** How long the runner has to acknowledge a first Ctrl-C before the user is told why it does not stop. */
+const HINT_AFTER_MS = 1_000
+
+/**
+ * Runs this command line in a runner and mirrors how it ends. The runner leads a session
+ * and process group of its own (`detached`), so what a terminal sends (Ctrl-C, Ctrl-Z, a
+ * new size, a hang-up) reaches this process alone and the runner hears it once, from
+ * here; and one `kill` of the group ends the runner with every process it started.
+ */
+export function supervise(): void {
+  const runner = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    detached: true,
+    env: { ...process.env, [SUPERVISED_ENV]: String(process.pid) },
+  })
+  const pid = runner.pid
+  if (pid === undefined) {
+    runner.once('error', (error) => {
+      process.stderr.write(`taskgraph: internal error: could not start the run: ${error.message}\n`)
+      process.exit(ExitCode.RunFailed)
+    })
+    return
+  }
+
+  /** The first stop signal, forwarded to the runner. */
+  let stopping: StopSignalName | undefined
+  /** The exit code once this process has killed the run. */
+  let killed: number | undefined
+  let acknowledged = false
+  let timer: NodeJS.Timeout | undefined
+
+  const group = (signal: NodeJS.Signals): void => {
+    try {
+      process.kill(-pid, signal)
+    } catch (error) {
+      // The group is gone once its last process is: nothing to stop.
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error
+    }
+  }
+  const killNow = (signal: StopSignalName, why: string): void => {
+    if (killed !== undefined) return
+    killed = STOP_SIGNALS[signal]
+    clearTimeout(timer)
+    group('SIGKILL')
+    process.stderr.write(`taskgraph: stopped at once ${why}; running tasks were killed\n`)
+  }
+  const hint = (): void => {
+    if (acknowledged) return
+    process.stderr.write(
+      'taskgraph: a task is holding the main thread; press Ctrl-C again to stop at once\n',
+    )
+  }
+  const onStop = (signal: StopSignalName): void => {
+    if (stopping !== undefined) return killNow(signal, `by a second ${signal}`)
+    stopping = signal
+    runner.kill(signal)
+    const late = `as the run did not end within ${STOP_GRACE_MS / 1000} s of ${signal}`
+    timer =
+      signal === 'SIGINT'
+        ? setTimeout(hint, HINT_AFTER_MS)
+        : setTimeout(() => killNow(signal, late), STOP_GRACE_MS)
+  }
+  for (const signal of Object.keys(STOP_SIGNALS) as StopSignalName[]) process.on(signal, onStop)
+  process.on(ACK_SIGNAL, () => (acknowledged = true))
+  // Job control and the terminal's size reach only the terminal's foreground group.
+  process.on('SIGTSTP', () => {
+    group('SIGSTOP')
+    process.kill(process.pid, 'SIGSTOP')
+  })
+  process.on('SIGCONT', () => group('SIGCONT'))
+  process.on('SIGWINCH', () => runner.kill('SIGWINCH'))
+
+  runner.once('exit', (code, signal) => {
+    clearTimeout(timer)
+    // No process of the run outlives the command: workers, and whatever tasks started.
+    group('SIGKILL')
+    if (killed !== undefined) process.exit(killed)
+    if (code !== null) process.exit(code)
+    if (signal !== null && signal === stopping) {
+      // Forwarded before the runner listened for it, so it ended the runner at once.
+      process.stderr.write(cancelledLine(`stopped by ${signal}`))
+      process.exit(STOP_SIGNALS[stopping])
+    }
+    if (signal !== null) {
+      // Something else killed the runner (a task, the OOM killer): end as it did.
+      process.removeAllListeners(signal)
+      process.kill(process.pid, signal)
+    }
+    // Only a signal this process survives gets here.
+    process.exit(128 + (signal === null ? 0 : (constants.signals[signal] ?? 0)))
+  })
+}
