@@ -32,6 +32,7 @@ export {
   originOf,
   recordOrigin,
   recordedModules,
+  recordedNames,
   registerTaskModule,
   type FunctionOrigin,
 } from './origin.js'

@@ -58,6 +58,15 @@ export function recordedModules(): string[] {
 }
 
 /**
+ * The names of the functions `url`'s evaluation recorded, in order: with the module
+ * imported in a worker, the functions it can find again (an origin is its name and its
+ * occurrence among these).
+ */
+export function recordedNames(url: string): string[] {
+  return (byModule.get(url) ?? []).map((recorded) => recorded.name)
+}
+
+/**
  * Names a module whose exports may hold task functions, though its top-level code made
  * none with `delayed` (e.g. a workflow that wraps its functions inside its default
  * export): pool executors then find exported functions there.

@@ -223,13 +223,7 @@ class GraphRun implements IdleWatcher {
     const options = this.optionsOf(i)
     const executor = this.config.executor
     const token = this.tokens[i]!
-    // Through the link only: a call remembered after the run ended must not keep it alive.
-    const link = this.link
-    const key = graph.key(i)
-    const late = (reason: unknown): void => {
-      if (link.run !== undefined) link.run.unhandledRejection(members, token, reason)
-      else warnLateRejection(key, fn.name, reason)
-    }
+    const late = lateReporter(this.link, members, token, graph.key(i), graph.name(i))
     const call = this.callOf(i, fn, options, members, late)
     // An executor that cannot stop a task is held to the timeout here instead.
     const timeout = executor.enforcesTimeouts === true ? undefined : options.timeout
@@ -659,6 +653,24 @@ class GraphRun implements IdleWatcher {
       skipped: Math.max(0, this.taskCount - this.tasksDone - failed - this.running),
       elapsedMs: performance.now() - this.startedAt,
     }
+  }
+}
+
+/**
+ * The `lateFailure` of a call. Made here, away from `launch`, so that it holds only what
+ * it names: executors keep it after the call settles, and it must not keep the call's
+ * arguments alive, nor (through `link`) the run once it has ended.
+ */
+function lateReporter(
+  link: { run: GraphRun | undefined },
+  members: number[],
+  token: number,
+  key: string,
+  name: string,
+): (reason: unknown) => void {
+  return (reason) => {
+    if (link.run !== undefined) link.run.unhandledRejection(members, token, reason)
+    else warnLateRejection(key, name, reason)
   }
 }
 

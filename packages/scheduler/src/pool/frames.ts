@@ -7,8 +7,11 @@ import { decode, encode } from './codec.js'
 // sizes of the parts, the serialized payload, then each ArrayBuffer's bytes as they are
 // (codec.ts). The reader reads every part straight into a buffer of its own size.
 
-/** Sends `message` on `socket`; throws, sending nothing, if it cannot be serialized. */
-export function writeFrame(socket: Socket, message: unknown): void {
+/**
+ * Sends `message` on `socket`; throws, sending nothing, if it cannot be serialized.
+ * Returns the bytes sent.
+ */
+export function writeFrame(socket: Socket, message: unknown): number {
   const { payload, buffers } = encode(message)
   const header = Buffer.from(
     JSON.stringify([payload.byteLength, ...buffers.map((b) => b.byteLength)]),
@@ -19,8 +22,13 @@ export function writeFrame(socket: Socket, message: unknown): void {
   socket.cork()
   socket.write(prefix)
   socket.write(payload)
-  for (const buffer of buffers) if (buffer.byteLength > 0) socket.write(new Uint8Array(buffer))
+  let bytes = prefix.byteLength + payload.byteLength
+  for (const buffer of buffers) {
+    if (buffer.byteLength > 0) socket.write(new Uint8Array(buffer))
+    bytes += buffer.byteLength
+  }
   socket.uncork()
+  return bytes
 }
 
 /** Reads frames from a socket's chunks and hands each decoded message on. */
@@ -33,7 +41,8 @@ export class FrameReader {
   private part = 0
   private offset = 0
 
-  constructor(private readonly onMessage: (message: unknown) => void) {}
+  /** `onMessage` gets each message and the bytes it took. */
+  constructor(private readonly onMessage: (message: unknown, bytes: number) => void) {}
 
   push(chunk: Buffer): void {
     let at = 0
@@ -85,11 +94,12 @@ export class FrameReader {
     if (this.part < this.parts.length) return
     const [payload, ...buffers] = this.parts
     this.parts = []
-    this.onMessage(
-      decode(
-        payload!,
-        buffers.map((view) => view.buffer as ArrayBuffer),
-      ),
+    let bytes = payload!.byteLength
+    for (const part of buffers) bytes += part.byteLength
+    const message = decode(
+      payload!,
+      buffers.map((view) => view.buffer as ArrayBuffer),
     )
+    this.onMessage(message, bytes)
   }
 }

@@ -12,10 +12,12 @@ import {
   WorkerStartFailed,
 } from '../executor-failures.js'
 import { BufferMoves } from './buffer-moves.js'
+import { findBuffers } from './buffers.js'
+import { CallQueue } from './call-queue.js'
 import { findCloneProblem } from './clone-check.js'
 import { allPrimitive } from './data-walk.js'
 import { encodeFunctions } from './function-args.js'
-import { FunctionLocator, type FunctionRef } from './function-ref.js'
+import { FunctionLocator, refKey, type FunctionRef } from './function-ref.js'
 import {
   UnreachableWarnings,
   argumentFunctions,
@@ -31,13 +33,15 @@ import {
 } from './pool-options.js'
 import { fromWireError } from './remote-error.js'
 import { RecentCalls } from './recent-calls.js'
-import type { WireCall, WireOutcome } from './wire.js'
+import type { ReadyMessage, WireCall, WireOutcome } from './wire.js'
 import { WorkerPool } from './worker-pool.js'
 
 /** A batch aims to hold a worker for about this long, so round trips stay a small share. */
 const BATCH_TARGET_MS = 4
 /** Most calls in one batch. */
 const MAX_BATCH = 1024
+/** Bytes of binary input past which a call goes alone (see `runsAlone`). */
+const HEAVY_BYTES = 1 << 20
 /** Calls handed to the executor at once, per worker: enough to fill big batches. */
 const CALLS_PER_WORKER = 2048
 /**
@@ -45,7 +49,7 @@ const CALLS_PER_WORKER = 2048
  * two sent (one running, one ready behind it) and one waiting here. Beyond that the
  * scheduler keeps tasks in its own priority order (see `Executor.saturated`).
  */
-const HELD_PER_WORKER = 3
+const HELD_PER_WORKER = 2
 
 interface Pending {
   readonly call: TaskCall
@@ -55,6 +59,8 @@ interface Pending {
   readonly reject: (reason: unknown) => void
   /** Share of a worker's batch this call is expected to take (1: a batch of its own). */
   readonly weight: number
+  /** Its inputs hold much binary data (see `runsAlone`). */
+  readonly heavy: boolean
   /** Run alone: its batch was lost, so it must prove itself on its own. */
   isolate: boolean
 }
@@ -79,8 +85,7 @@ export abstract class PoolExecutor implements Executor {
   private readonly startTimeoutMs: number
   private pool: WorkerPool | undefined
   private ready = false
-  private queue: Pending[] = []
-  private queueHead = 0
+  private readonly queue = new CallQueue<Pending>()
   /** Expected work held (queued, sent, or being looked up), in batches' worth. */
   private held = 0
   private flushScheduled = false
@@ -90,6 +95,11 @@ export abstract class PoolExecutor implements Executor {
   private readonly warnings = new UnreachableWarnings(this.locator)
   private readonly moves = new BufferMoves()
   private readonly recent = new RecentCalls()
+  /**
+   * Functions (by `refKey`) a worker is known to find: one reported it when it got ready,
+   * or ran it. A call of any other may come back to run here, so it never takes inputs.
+   */
+  private readonly reachable = new Set<string>()
   /** Typical milliseconds each function (by its ref) holds a worker's thread per call. */
   private readonly costs = new WeakMap<FunctionRef, number>()
   /** Runs whose stopping this executor listens for, to drop their queued calls. */
@@ -134,9 +144,12 @@ export abstract class PoolExecutor implements Executor {
     }
     this.watchRun(call.signal)
     return new Promise((resolve, reject) => {
-      const weight = this.weightOf(refs)
+      const heavy = ownedBytes(call) >= HEAVY_BYTES
+      // A call with heavy inputs holds its worker's memory, if not its time: until it
+      // ends, more producers of such inputs only add to what waits in memory.
+      const weight = heavy ? 1 : this.weightOf(refs)
       this.held += weight
-      this.queue.push({ call, refs, resolve, reject, weight, isolate: false })
+      this.queue.push({ call, refs, resolve, reject, weight, heavy, isolate: false })
       this.scheduleFlush()
     })
   }
@@ -170,6 +183,7 @@ export abstract class PoolExecutor implements Executor {
         modules: this.locator.modulesToWarm(),
         loadTimeoutMs: this.startTimeoutMs,
       }),
+      onFound: (found) => this.foundInWorkers(found),
       onLate: (message) => this.recent.late(message.call, fromWireError(message.error)),
       onReplaced: () => this.flush(),
       onBroken: (reason) => this.broken(pool, reason),
@@ -206,10 +220,7 @@ export abstract class PoolExecutor implements Executor {
   }
 
   private rejectQueued(reason: () => unknown): void {
-    const dropped = this.queue.slice(this.queueHead)
-    this.queue = []
-    this.queueHead = 0
-    for (const pending of dropped) this.drop(pending, reason())
+    for (const pending of this.queue.drain()) this.drop(pending, reason())
   }
 
   private drop(pending: Pending, reason: unknown): void {
@@ -224,14 +235,8 @@ export abstract class PoolExecutor implements Executor {
     signal.addEventListener(
       'abort',
       () => {
-        const kept: Pending[] = []
-        for (let i = this.queueHead; i < this.queue.length; i++) {
-          const pending = this.queue[i]!
-          if (pending.call.signal === signal) this.drop(pending, new Discarded())
-          else kept.push(pending)
-        }
-        this.queue = kept
-        this.queueHead = 0
+        const dropped = this.queue.takeWhere((pending) => pending.call.signal === signal)
+        for (const pending of dropped) this.drop(pending, new Discarded())
       },
       { once: true },
     )
@@ -279,37 +284,32 @@ export abstract class PoolExecutor implements Executor {
 
   private flush(): void {
     if (!this.ready) {
-      if (this.queueHead < this.queue.length && !this.closed) void this.start()
+      if (this.queue.size > 0 && !this.closed) void this.start()
       return
     }
     const pool = this.pool!
-    while (this.queueHead < this.queue.length && !this.closed) {
-      if (!pool.hasRoom(runsAlone(this.queue[this.queueHead]!))) break
+    while (this.queue.size > 0 && !this.closed) {
+      if (!pool.hasRoom(runsAlone(this.queue.peek()))) break
       this.dispatch(pool, this.takeBatch())
-    }
-    if (this.queueHead === this.queue.length && this.queueHead > 0) {
-      this.queue = []
-      this.queueHead = 0
     }
   }
 
   /** The next batch: calls whose known costs fit the target; an unknown cost goes alone. */
   private takeBatch(): Pending[] {
-    const queued = this.queue.length - this.queueHead
-    const first = this.queue[this.queueHead++]!
+    const queued = this.queue.size
+    const first = this.queue.shift()
     if (runsAlone(first)) return [first]
     // Spread what is queued over every worker rather than fill one batch.
     const limit = Math.min(MAX_BATCH, Math.ceil(queued / this.workers))
     const batch = [first]
     let budget = BATCH_TARGET_MS - this.costOf(first.refs)
-    while (batch.length < limit && this.queueHead < this.queue.length) {
-      const next = this.queue[this.queueHead]!
+    while (batch.length < limit && this.queue.size > 0) {
+      const next = this.queue.peek()
       if (runsAlone(next)) break
       const cost = this.costOf(next.refs)
       if (cost > budget) break
       budget -= cost
-      batch.push(next)
-      this.queueHead++
+      batch.push(this.queue.shift())
     }
     return batch
   }
@@ -359,10 +359,10 @@ export abstract class PoolExecutor implements Executor {
     if (sent.length === 0) return
     const only = sent.length === 1 ? sent[0]! : undefined
     const timeout = only?.call.options.timeout
-    // A call alone in its batch, on its last attempt, whose function has run in a worker
-    // before, cannot come back: it may take its inputs instead of a copy.
+    // A call alone in its batch, on its last attempt, whose functions a worker is known to
+    // find, cannot come back: it may take its inputs instead of a copy.
     const transfer =
-      sameProcess && only !== undefined && this.costs.has(only.refs[0]!)
+      sameProcess && only !== undefined && this.surelyReachable(only)
         ? this.moves.movable(only.call)
         : []
     const running = pool.run(functions, calls, transfer, {
@@ -405,8 +405,31 @@ export abstract class PoolExecutor implements Executor {
     return encodeFunctions(args, (fn) => this.locator.peek(fn)!) as unknown[]
   }
 
+  /** Whether a worker is known to find every function of `pending` (arguments: none). */
+  private surelyReachable(pending: Pending): boolean {
+    if (argumentFunctions(pending.call).size > 0) return false
+    return pending.refs.every((ref) => this.reachable.has(refKey(ref)))
+  }
+
+  private foundInWorkers(found: NonNullable<ReadyMessage['found']>): void {
+    for (const [url, names] of Object.entries(found)) {
+      const seen = new Map<string, number>()
+      for (const name of names) {
+        const occurrence = seen.get(name) ?? 0
+        seen.set(name, occurrence + 1)
+        this.reachable.add(refKey({ kind: 'origin', origin: { url, name, occurrence } }))
+      }
+    }
+  }
+
   private settle(pending: Pending, outcome: WireOutcome): void {
     this.held -= pending.weight
+    if (
+      outcome.ok ||
+      (outcome.failure.kind !== 'unreachable' && outcome.failure.kind !== 'load-failed')
+    ) {
+      for (const ref of pending.refs) this.reachable.add(refKey(ref))
+    }
     const perCall = outcome.blockingMs / pending.refs.length
     const ref = pending.refs[0]!
     const known = this.costs.get(ref)
@@ -486,7 +509,7 @@ export abstract class PoolExecutor implements Executor {
 
   private requeue(sent: Pending[], isolate: boolean): void {
     const again = sent.map((pending) => ({ ...pending, isolate: pending.isolate || isolate }))
-    this.queue.splice(this.queueHead, 0, ...again)
+    this.queue.unshift(again)
   }
 }
 
@@ -494,10 +517,27 @@ export abstract class PoolExecutor implements Executor {
  * Whether a call goes to an idle worker, in a batch of its own: a call with a timeout
  * (its clock starts when it is sent, and must not run while it waits behind another
  * batch), a call on trial after a lost batch, and a retry (its last attempt may have
- * ended its worker): neither must share another call's worker, and so its fate.
+ * ended its worker): neither must share another call's worker, and so its fate. And a
+ * call with heavy inputs: alone in its batch, on its last attempt, it may take them
+ * instead of a copy, and they leave this thread as soon as it is sent.
  */
 function runsAlone(pending: Pending): boolean {
-  return pending.isolate || pending.call.options.timeout !== undefined || pending.call.attempt > 1
+  return (
+    pending.isolate ||
+    pending.heavy ||
+    pending.call.options.timeout !== undefined ||
+    pending.call.attempt > 1
+  )
+}
+
+/** Bytes of binary data in the inputs only this call still needs. */
+function ownedBytes(call: TaskCall): number {
+  let bytes = 0
+  for (const owned of call.owned ?? []) {
+    if (typeof owned.value !== 'object' || owned.value === null) continue
+    for (const buffer of findBuffers(owned.value)) bytes += buffer.byteLength
+  }
+  return bytes
 }
 
 /** What in a call's arguments cannot cross to a worker, if anything. */

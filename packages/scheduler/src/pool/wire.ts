@@ -53,6 +53,11 @@ export interface LoadingMessage {
 export interface ReadyMessage {
   readonly type: 'ready'
   readonly failure?: string
+  /**
+   * For each module warmed up, the names of the task functions its import made, in
+   * order: the functions this worker is known to find (see `FunctionOrigin`).
+   */
+  readonly found?: Readonly<Record<string, readonly string[]>>
 }
 
 /**

@@ -48,7 +48,8 @@ export function startThread(): WorkerHandle {
  * socket on the child's fd 3 (frames.ts).
  */
 export function startProcess(): WorkerHandle {
-  const child = spawn(process.execPath, [...workerExecArgv(), PROCESS_ENTRY], {
+  // --expose-gc: the worker collects its garbage after passing much data (process-entry.ts).
+  const child = spawn(process.execPath, [...workerExecArgv(), '--expose-gc', PROCESS_ENTRY], {
     stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
     env: process.env,
   })

@@ -1,6 +1,6 @@
 import { ExecutorClosed, TimedOut, WorkerLost, WorkerStartFailed } from '../executor-failures.js'
 import { startProcess, startThread, type WorkerHandle } from './worker-handle.js'
-import type { BatchMessage, InitMessage, LateMessage, WireOutcome } from './wire.js'
+import type { BatchMessage, InitMessage, LateMessage, ReadyMessage, WireOutcome } from './wire.js'
 
 /** Batches a worker holds at once: one running, one ready to start when it ends. */
 const BATCHES_PER_WORKER = 2
@@ -12,6 +12,8 @@ export interface WorkerPoolOptions {
   readonly init: () => InitMessage
   /** How long a worker may take to get ready. */
   readonly startTimeoutMs: number
+  /** A worker got ready, finding these functions (see `ReadyMessage.found`). */
+  readonly onFound: (found: NonNullable<ReadyMessage['found']>) => void
   /** A worker reported a late failure of one of its calls. */
   readonly onLate: (message: LateMessage) => void
   /** A worker that replaced a lost one is ready: it has room for batches. */
@@ -179,6 +181,7 @@ export class WorkerPool {
           case 'ready':
             if (message.failure !== undefined) return fail(message.failure)
             clearTimeout(timer)
+            if (message.found !== undefined) this.options.onFound(message.found)
             worker.ready = true
             handle.keepAlive(false)
             resolve()

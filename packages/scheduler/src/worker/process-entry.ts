@@ -10,9 +10,29 @@ import { serve } from './serve.js'
 // thread busy for ever: a thread of its own watches for the parent's end.
 watchParent()
 
+/**
+ * Bytes of messages after which the worker collects its garbage. V8 starts collecting
+ * binary data only well after it has become garbage, and a worker that passes large
+ * arrays in and out would hold hundreds of megabytes of it; the pool starts workers
+ * with `--expose-gc` for this.
+ */
+const COLLECT_AFTER_BYTES = 64 * 2 ** 20
+let passed = 0
+const collect = (globalThis as { gc?: () => void }).gc
+function count(bytes: number): void {
+  passed += bytes
+  if (passed < COLLECT_AFTER_BYTES || collect === undefined) return
+  passed = 0
+  // Once the current work has let go of what it held.
+  setImmediate(collect)
+}
+
 const socket = new Socket({ fd: 3, readable: true, writable: true })
 let handler: ((message: ToWorker) => void) | undefined
-const reader = new FrameReader((message) => handler?.(message as ToWorker))
+const reader = new FrameReader((message, bytes) => {
+  count(bytes)
+  handler?.(message as ToWorker)
+})
 socket.on('data', (chunk: Buffer) => reader.push(chunk))
 // The pool closed its end: it is gone, or done with this worker.
 socket.on('close', () => process.exit(0))
@@ -20,7 +40,7 @@ socket.on('error', () => process.exit(0))
 
 serve({
   otherProcess: true,
-  send: (message) => writeFrame(socket, message),
+  send: (message) => count(writeFrame(socket, message)),
   movable: () => [],
   copyFailure: (value) => {
     try {

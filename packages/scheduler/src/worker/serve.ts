@@ -1,4 +1,4 @@
-import type { AnyFunction } from '@taskgraph/core'
+import { recordedNames, type AnyFunction } from '@taskgraph/core'
 import { findCloneProblem } from '../pool/clone-check.js'
 import { loadFunction, refKey, type FunctionRef } from '../pool/function-ref.js'
 import { toWireError } from '../pool/remote-error.js'
@@ -68,11 +68,15 @@ async function init(channel: Channel, message: InitMessage): Promise<void> {
     }
   }
   // Warm-up: load what calls will need; a module that fails shows up when a call needs it.
+  const found: Record<string, string[]> = {}
   for (const url of message.modules) {
     channel.send({ type: 'loading', url }, [])
-    await importModule(url).catch(() => undefined)
+    await importModule(url).then(
+      () => (found[url] = recordedNames(url)),
+      () => undefined,
+    )
   }
-  channel.send({ type: 'ready' }, [])
+  channel.send({ type: 'ready', found }, [])
 }
 
 /** Begins a batch; resolves once its calls have run up to their first await. */
