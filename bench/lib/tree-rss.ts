@@ -16,7 +16,10 @@ export function statusBytes(pid: number | 'self', field: 'VmRSS' | 'VmHWM'): num
   return match === null ? 0 : Number(match[1]) * 1024
 }
 
-/** `root` and its descendants. The kernel here has no /proc/PID/task/TID/children. */
+/**
+ * `root` and its descendants, found by the parent each /proc/PID/stat names:
+ * /proc/PID/task/TID/children exists only in kernels built with CONFIG_PROC_CHILDREN.
+ */
 export function processTree(root: number): number[] {
   const children = new Map<number, number[]>()
   for (const entry of readdirSync('/proc')) {
