@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { sampleTreeRss, type TreePeak } from './tree-rss.ts'
 
 /** The bench folder, where the measurement scripts live. */
 export const BENCH = fileURLToPath(new URL('..', import.meta.url))
@@ -21,10 +22,19 @@ export interface Measurement {
   readonly peakRssBytes: number
 }
 
-/** Runs a command to its end; resolves with its stdout, rejects on a non-zero exit. */
-export function run(command: string, args: readonly string[], cwd = BENCH): Promise<string> {
+/**
+ * Runs a command to its end; resolves with its stdout, rejects on a non-zero exit.
+ * `onSpawn` sees the child as soon as it exists, to watch it from outside.
+ */
+export function run(
+  command: string,
+  args: readonly string[],
+  cwd = BENCH,
+  onSpawn?: (child: ChildProcess) => void,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    onSpawn?.(child)
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
@@ -55,6 +65,43 @@ export async function measureTaskgraph(
     variant,
   ])
   return JSON.parse(out.trim().split('\n').at(-1)!) as Measurement
+}
+
+/** One run of a memory flow (measure-memory.ts), with what its process tree's sampler saw. */
+export interface MemoryMeasurement extends TreePeak {
+  readonly flow: string
+  readonly executor: string
+  /** The compute's wall time (a flow's run). */
+  readonly wallMs?: number
+  /** The measured process's own peak RSS, read by itself at the end (a flow's run). */
+  readonly mainHwmBytes?: number
+  /** The tree's RSS with the pool started and idle (an `idle` run). */
+  readonly treeRssBytes?: number
+}
+
+/**
+ * One run of a memory flow in a fresh process (measure-memory.ts), the RSS of its process
+ * tree sampled from here every 10 ms while it runs.
+ */
+export async function measureMemory(flow: string, executor: string): Promise<MemoryMeasurement> {
+  let sampler: { stop: () => TreePeak } | undefined
+  let tree: TreePeak | undefined
+  let out: string
+  try {
+    out = await run(
+      process.execPath,
+      ['--import', 'tsx', 'measure-memory.ts', flow, executor],
+      BENCH,
+      (child) => {
+        if (child.pid !== undefined) sampler = sampleTreeRss(child.pid)
+      },
+    )
+  } finally {
+    tree = sampler?.stop()
+  }
+  if (tree === undefined)
+    throw new Error(`measure-memory.ts ${flow} ${executor}: no process to sample`)
+  return { ...(JSON.parse(out.trim().split('\n').at(-1)!) as MemoryMeasurement), ...tree }
 }
 
 /** Wall time of a whole process, in milliseconds. */
