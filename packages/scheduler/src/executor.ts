@@ -42,6 +42,12 @@ export interface TaskCall {
    */
   readonly owned?: readonly OwnedValue[]
   /**
+   * Tells the scheduler the executor holds what it needs of the `owned` values (it has
+   * sent them, on the call's last attempt, and will not send them again): the scheduler
+   * lets go of its own references, so their memory can go before the call ends.
+   */
+  readonly releaseOwned: () => void
+  /**
    * Reports an error raised, after the call settled, by work the task started (a promise
    * it made that rejected with nothing to handle it): the scheduler fails the run with
    * it, naming the task. Remote executors call it for what their workers report.

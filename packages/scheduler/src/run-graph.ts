@@ -326,6 +326,7 @@ class GraphRun implements IdleWatcher {
       attempt: this.attempts[i]! + 1,
       lastAttempt: this.attempts[i]! >= (options.retries ?? 0),
       lateFailure,
+      releaseOwned: doNothing,
     }
     if (this.config.executor.remote !== true) return call
     if (members.length > 1) {
@@ -340,6 +341,7 @@ class GraphRun implements IdleWatcher {
     // Only results this run made may be given away: a data node is a value the user
     // holds (a persisted result, a literal), and an output goes back to the user.
     const owned: OwnedValue[] = []
+    const ownedNodes: { node: number }[] = []
     for (let e = graph.depStart[i]!; e < graph.depStart[i + 1]!; e++) {
       const dependency = graph.depNodes[e]!
       if (
@@ -348,9 +350,16 @@ class GraphRun implements IdleWatcher {
         graph.fn(dependency) !== undefined
       ) {
         owned.push({ key: graph.key(dependency), value: this.results[dependency] })
+        ownedNodes.push({ node: dependency })
       }
     }
-    if (owned.length > 0) call.owned = owned
+    if (owned.length > 0) {
+      call.owned = owned
+      call.releaseOwned = () => {
+        for (const { node } of ownedNodes)
+          if (this.holders[node] === 1) this.results[node] = undefined
+      }
+    }
     return call
   }
 
@@ -655,6 +664,8 @@ class GraphRun implements IdleWatcher {
     }
   }
 }
+
+function doNothing(): void {}
 
 /**
  * The `lateFailure` of a call. Made here, away from `launch`, so that it holds only what

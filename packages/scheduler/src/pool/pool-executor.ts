@@ -52,17 +52,19 @@ const CALLS_PER_WORKER = 2048
 const HELD_PER_WORKER = 2
 
 interface Pending {
-  readonly call: TaskCall
+  call: TaskCall
   /** Refs of the call's function, then of each fused step's. */
   readonly refs: readonly FunctionRef[]
   readonly resolve: (value: unknown) => void
   readonly reject: (reason: unknown) => void
   /** Share of a worker's batch this call is expected to take (1: a batch of its own). */
   readonly weight: number
-  /** Its inputs hold much binary data (see `runsAlone`). */
+  /** Its inputs or its results hold much data (see `runsAlone`). */
   readonly heavy: boolean
   /** Run alone: its batch was lost, so it must prove itself on its own. */
   isolate: boolean
+  /** Sent for good: the scheduler let go of its inputs, so it can never be sent again. */
+  sentFinal?: boolean
 }
 
 /**
@@ -100,6 +102,8 @@ export abstract class PoolExecutor implements Executor {
    * or ran it. A call of any other may come back to run here, so it never takes inputs.
    */
   private readonly reachable = new Set<string>()
+  /** Functions (by ref) whose results held much binary data the last time they ran. */
+  private readonly heavyResults = new WeakSet<FunctionRef>()
   /** Typical milliseconds each function (by its ref) holds a worker's thread per call. */
   private readonly costs = new WeakMap<FunctionRef, number>()
   /** Runs whose stopping this executor listens for, to drop their queued calls. */
@@ -144,10 +148,10 @@ export abstract class PoolExecutor implements Executor {
     }
     this.watchRun(call.signal)
     return new Promise((resolve, reject) => {
-      const heavy = ownedBytes(call) >= HEAVY_BYTES
-      // A call with heavy inputs holds its worker's memory, if not its time: until it
-      // ends, more producers of such inputs only add to what waits in memory.
-      const weight = heavy ? 1 : this.weightOf(refs)
+      // A call with heavy inputs or results holds memory, if not its worker's time: until
+      // it ends, more such calls only add to what waits in memory.
+      const heavy = ownedBytes(call) >= HEAVY_BYTES || this.makesHeavy(refs)
+      const weight = heavy ? HELD_PER_WORKER : this.weightOf(refs)
       this.held += weight
       this.queue.push({ call, refs, resolve, reject, weight, heavy, isolate: false })
       this.scheduleFlush()
@@ -359,17 +363,33 @@ export abstract class PoolExecutor implements Executor {
     if (sent.length === 0) return
     const only = sent.length === 1 ? sent[0]! : undefined
     const timeout = only?.call.options.timeout
-    // A call alone in its batch, on its last attempt, whose functions a worker is known to
-    // find, cannot come back: it may take its inputs instead of a copy.
-    const transfer =
-      sameProcess && only !== undefined && this.surelyReachable(only)
-        ? this.moves.movable(only.call)
-        : []
-    const running = pool.run(functions, calls, transfer, {
-      timeoutMs: timeout,
-      alone: only !== undefined && runsAlone(only),
-    })
+    // A call with heavy inputs, alone in its batch, on its last attempt, whose functions a
+    // worker is known to find, cannot come back to be sent again: it may take its inputs
+    // instead of a copy (threads), and the scheduler may let go of them once sent.
+    const final =
+      only !== undefined &&
+      ownedBytes(only.call) >= HEAVY_BYTES &&
+      only.call.lastAttempt &&
+      only.call.steps === undefined &&
+      this.surelyReachable(only)
+    const transfer = final && sameProcess ? this.moves.movable(only.call) : []
+    let running: Promise<readonly WireOutcome[]>
+    try {
+      running = pool.run(functions, calls, transfer, {
+        timeoutMs: timeout,
+        alone: only !== undefined && runsAlone(only),
+      })
+    } catch (error) {
+      this.lost(sent, error)
+      return
+    }
     for (const [i, pending] of sent.entries()) this.recent.add(calls[i]!.id, pending.call)
+    if (final) {
+      only.call.releaseOwned()
+      // Keep no reference to its arguments either: they are in the worker now.
+      only.call = { ...only.call, args: [], owned: [] }
+      only.sentFinal = true
+    }
     running
       .then(
         (outcomes) => sent.forEach((pending, i) => this.settle(pending, outcomes[i]!)),
@@ -422,8 +442,18 @@ export abstract class PoolExecutor implements Executor {
     }
   }
 
+  /** Whether the last function of a call made heavy results when it last ran. */
+  private makesHeavy(refs: readonly FunctionRef[]): boolean {
+    return this.heavyResults.has(refs[refs.length - 1]!)
+  }
+
   private settle(pending: Pending, outcome: WireOutcome): void {
     this.held -= pending.weight
+    if (outcome.ok) {
+      const last = pending.refs[pending.refs.length - 1]!
+      if (bytesOf(outcome.value) >= HEAVY_BYTES) this.heavyResults.add(last)
+      else this.heavyResults.delete(last)
+    }
     if (
       outcome.ok ||
       (outcome.failure.kind !== 'unreachable' && outcome.failure.kind !== 'load-failed')
@@ -500,8 +530,10 @@ export abstract class PoolExecutor implements Executor {
       )
       return
     }
-    // Not begun: send it again as it was.
-    if (!error.started) return this.requeue(sent, false)
+    // Not begun: send it again as it was, if it still can be.
+    if (!error.started && sent.every((pending) => pending.sentFinal !== true)) {
+      return this.requeue(sent, false)
+    }
     // One of them killed the worker; run each alone to find which, and let the rest finish.
     if (sent.length > 1 || error.shared) return this.requeue(sent, true)
     this.drop(sent[0]!, error)
@@ -519,7 +551,8 @@ export abstract class PoolExecutor implements Executor {
  * batch), a call on trial after a lost batch, and a retry (its last attempt may have
  * ended its worker): neither must share another call's worker, and so its fate. And a
  * call with heavy inputs: alone in its batch, on its last attempt, it may take them
- * instead of a copy, and they leave this thread as soon as it is sent.
+ * instead of a copy, and they leave this thread as soon as it is sent. A call that
+ * makes heavy results goes alone too: a worker then holds one such result at a time.
  */
 function runsAlone(pending: Pending): boolean {
   return (
@@ -530,13 +563,19 @@ function runsAlone(pending: Pending): boolean {
   )
 }
 
-/** Bytes of binary data in the inputs only this call still needs. */
+/** Bytes of data in the inputs only this call still needs. */
 function ownedBytes(call: TaskCall): number {
   let bytes = 0
-  for (const owned of call.owned ?? []) {
-    if (typeof owned.value !== 'object' || owned.value === null) continue
-    for (const buffer of findBuffers(owned.value)) bytes += buffer.byteLength
-  }
+  for (const owned of call.owned ?? []) bytes += bytesOf(owned.value)
+  return bytes
+}
+
+/** Bytes of a value's binary data, or of the value itself if it is a string. */
+function bytesOf(value: unknown): number {
+  if (typeof value === 'string') return value.length
+  if (typeof value !== 'object' || value === null) return 0
+  let bytes = 0
+  for (const buffer of findBuffers(value)) bytes += buffer.byteLength
   return bytes
 }
 

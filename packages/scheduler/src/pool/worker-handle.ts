@@ -51,7 +51,7 @@ export function startProcess(): WorkerHandle {
   // --expose-gc: the worker collects its garbage after passing much data (process-entry.ts).
   const child = spawn(process.execPath, [...workerExecArgv(), '--expose-gc', PROCESS_ENTRY], {
     stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
-    env: process.env,
+    env: workerEnv(),
   })
   const socket = child.stdio[3] as Socket
   let handler: ((message: FromWorker) => void) | undefined
@@ -93,6 +93,17 @@ export function startProcess(): WorkerHandle {
       }
     },
   }
+}
+
+/**
+ * This process's environment, and glibc told to give freed memory back to the system
+ * promptly (unless the user set it): a worker passes large buffers in and out, and glibc
+ * otherwise keeps what they freed, so a worker that held 20 MB at a time grows to
+ * hundreds. Dask's nanny sets the same for its workers.
+ */
+function workerEnv(): NodeJS.ProcessEnv {
+  if (process.env.MALLOC_TRIM_THRESHOLD_ !== undefined) return process.env
+  return { ...process.env, MALLOC_TRIM_THRESHOLD_: String(64 * 1024) }
 }
 
 /**

@@ -86,9 +86,9 @@ export class WorkerPool {
 
   /**
    * Sends `calls` to a worker with room (check `hasRoom` first) and resolves with their
-   * outcomes. A batch with a time limit runs alone. Rejects with `WorkerLost` if the
-   * worker is lost, `TimedOut` if the batch passes its time limit, and with what sending
-   * threw if the calls cannot be copied.
+   * outcomes. A batch with a time limit runs alone. Throws, sending nothing, if the calls
+   * cannot be copied; rejects with `WorkerLost` if the worker is lost, and with `TimedOut`
+   * if the batch passes its time limit.
    */
   run(
     functions: BatchMessage['functions'],
@@ -97,8 +97,11 @@ export class WorkerPool {
     { timeoutMs, alone = timeoutMs !== undefined }: RunOptions = {},
   ): Promise<readonly WireOutcome[]> {
     const worker = this.pick(alone)
-    if (worker === undefined) return Promise.reject(new Error('no worker has room'))
+    if (worker === undefined) throw new Error('WorkerPool.run: no worker has room')
     const id = this.nextBatch++
+    // Throws, before anything is sent, if the calls cannot be copied.
+    worker.handle.send({ type: 'batch', id, functions, calls }, transfer)
+    worker.handle.keepAlive(true)
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined
       const sent: Sent = {
@@ -115,10 +118,7 @@ export class WorkerPool {
         started: false,
         timedOut: false,
       }
-      // Throws, before anything is sent, if the calls cannot be copied.
-      worker.handle.send({ type: 'batch', id, functions, calls }, transfer)
       worker.sent.set(id, sent)
-      worker.handle.keepAlive(true)
       if (timeoutMs !== undefined) {
         timer = setTimeout(() => {
           sent.timedOut = true
