@@ -54,6 +54,11 @@ export function createProgram(io: Io): Command {
       'stop a task running longer than this, unless it sets its own',
       milliseconds,
     )
+    .option(
+      '--start-timeout <ms>',
+      'fail the run if workers of the threads and processes executors are not ready, or a module a task needs is not imported, within this time (default: 60000)',
+      milliseconds,
+    )
     .option('--json', 'print only the result, as JSON, on stdout', false)
     .option(
       '-k, --keep-going',
@@ -63,15 +68,20 @@ export function createProgram(io: Io): Command {
     .option('--progress', 'show progress on stderr even when it is not a terminal')
     .option('--no-progress', 'never show progress')
     .action(async (file: string, options: RunCommandOptions, command: Command) => {
-      if (
-        options.workers !== undefined &&
-        options.executor !== 'threads' &&
-        options.executor !== 'processes'
-      ) {
-        program.error("error: option '--workers' applies to the threads and processes executors", {
-          exitCode: 2,
-          code: 'taskgraph.usage',
-        })
+      for (const [flag, value] of [
+        ['--workers', options.workers],
+        ['--start-timeout', options.startTimeout],
+      ] as const) {
+        if (
+          value !== undefined &&
+          options.executor !== 'threads' &&
+          options.executor !== 'processes'
+        ) {
+          program.error(`error: option '${flag}' applies to the threads and processes executors`, {
+            exitCode: 2,
+            code: 'taskgraph.usage',
+          })
+        }
       }
       if (
         options.concurrency !== undefined &&

@@ -1,6 +1,7 @@
 // Imported first by each pool worker of `taskgraph run` (the executors' `preload`): the
 // worker then loads the workflow, and the TypeScript modules it imports, as the main
 // thread does. The workflow's URL comes in this module's own query string.
+import { announceLoading } from '@taskgraph/scheduler/internal'
 import { prepareForWorkflow } from './workflow-loading.js'
 
 const workflowURL = new URL(import.meta.url).searchParams.get('workflow')
@@ -8,5 +9,6 @@ if (workflowURL !== null) {
   await prepareForWorkflow(workflowURL)
   // Load it now, while the main thread does the same, so the first tasks find it ready.
   // Importing a workflow runs no task. A failure shows up again when a task needs it.
+  announceLoading(workflowURL)
   await import(workflowURL).catch(() => undefined)
 }

@@ -73,9 +73,12 @@ class Recorder {
     if (seen === IN_PROGRESS) return value
     if (seen !== undefined) return seen
     if (depth > MAX_DEPTH) {
+      // Data this deep is walked with a stack of its own: without a Delayed inside, it is
+      // kept as it is; a Delayed this deep is refused.
+      if (!holdsDelayed(value)) return value
       throw new InvalidArgumentError(
-        `${this.caller}: an argument nests arrays or objects more than ${MAX_DEPTH} levels deep. ` +
-          'Flatten the structure, or wrap it with literal() if it holds no Delayed values.',
+        `${this.caller}: an argument holds a Delayed nested in arrays or objects more than ${MAX_DEPTH} levels deep. ` +
+          'Pass the Delayed nearer the top of the argument.',
       )
     }
     this.seen.set(value, IN_PROGRESS)
@@ -119,6 +122,21 @@ class Recorder {
     }
     return this.record(item, depth + 1)
   }
+}
+
+/** Whether `root` holds a `Delayed` in its arrays and plain objects, at any depth. */
+function holdsDelayed(root: object): boolean {
+  const seen = new Set<object>()
+  const stack: unknown[] = [root]
+  while (stack.length > 0) {
+    const value = stack.pop()
+    if (typeof value !== 'object' || value === null || seen.has(value)) continue
+    if (value instanceof Delayed) return true
+    seen.add(value)
+    if (Array.isArray(value)) for (const item of value) stack.push(item)
+    else if (isPlainObject(value)) for (const key of Object.keys(value)) stack.push(value[key])
+  }
+  return false
 }
 
 // Assignment would invoke the `__proto__` setter for a key named "__proto__".

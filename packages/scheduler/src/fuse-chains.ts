@@ -10,8 +10,8 @@ export interface Chains {
  * Finds linear chains of tasks for a remote executor: task `j` is fused after task `i`
  * when `j` needs nothing but `i`'s result (passed directly as arguments) and nothing but
  * `j` needs `i`'s result. The chain then runs in one worker and its intermediate results
- * never come back to the main thread. Tasks with retries or a timeout are not fused, so
- * each keeps its own attempts and time limit; main-thread tasks stay on the main thread,
+ * never come back to the main thread. Tasks with a timeout are not fused, so each keeps
+ * its own time limit (a failed step with retries resumes the chain from there); main-thread tasks stay on the main thread,
  * and tasks the executor would run on the calling thread stay apart.
  */
 export function planChains(
@@ -28,8 +28,8 @@ export function planChains(
   const fusable = (i: number): boolean => {
     const fn = graph.fn(i)
     if (fn === undefined || graph.runsOnMainThread(i) || !canFuse(fn)) return false
-    const { retries, timeout } = optionsOf(i)
-    return (retries ?? 0) === 0 && timeout === undefined
+    // A timeout is per task, and a worker cannot tell a step's time from the chain's.
+    return optionsOf(i).timeout === undefined
   }
   for (let i = 0; i < size; i++) {
     if (isOutput[i] === 1 || dependentStart[i + 1]! - dependentStart[i]! !== 1 || !fusable(i))

@@ -2,3 +2,4 @@
 // public API, and free to change between versions.
 
 export { watchParent, type WatchParentOptions } from './process/watch-parent.js'
+export { announceLoading } from './worker/loading.js'

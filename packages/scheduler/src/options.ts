@@ -10,7 +10,7 @@ import type { ComputeHooks } from './hooks.js'
 import { InlineExecutor } from './inline-executor.js'
 import { ProcessExecutor } from './pool/process-executor.js'
 import { ThreadExecutor } from './pool/thread-executor.js'
-import { checkWorkers } from './pool/pool-options.js'
+import { checkStartTimeout, checkWorkers } from './pool/pool-options.js'
 
 /** Names of the built-in executors. */
 export type ExecutorName = 'inline' | 'async' | 'threads' | 'processes'
@@ -39,6 +39,12 @@ export interface RunOptions extends TaskOptions {
    */
   workers?: number
   /**
+   * Milliseconds the workers of the `threads` and `processes` executors may take to get
+   * ready, and an import a task needs may take in a worker (see `PoolOptions`).
+   * @default 60000
+   */
+  startTimeout?: number
+  /**
    * Stop at the first failure: launch nothing new, wait for tasks in flight, reject with
    * its `TaskError`. With `false`, run every task whose dependencies succeeded and reject
    * with an `AggregateTaskError` listing every failure.
@@ -62,6 +68,7 @@ export const OPTION_NAMES: ReadonlySet<string> = new Set([
   'executor',
   'concurrency',
   'workers',
+  'startTimeout',
   'failFast',
   'signal',
   'hooks',
@@ -94,7 +101,15 @@ export function resolveOptions(caller: string, options: RunOptions = {}): RunCon
       )
     }
   }
-  const { executor = 'async', concurrency, workers, failFast = true, signal, hooks } = options
+  const {
+    executor = 'async',
+    concurrency,
+    workers,
+    startTimeout,
+    failFast = true,
+    signal,
+    hooks,
+  } = options
   const { retries, retryDelay, timeout } = options
   checkTaskOptions(caller, options)
   const taskDefaults: TaskOptions = { retries, retryDelay, timeout }
@@ -120,17 +135,22 @@ export function resolveOptions(caller: string, options: RunOptions = {}): RunCon
         `${caller}: option "executor" is an object without a run() method; pass 'inline', 'async', 'threads', 'processes' or an Executor.`,
       )
     }
-    if (concurrency !== undefined || workers !== undefined) {
+    if (concurrency !== undefined || workers !== undefined || startTimeout !== undefined) {
       throw new InvalidOptionError(
-        `${caller}: options "concurrency" and "workers" apply to the built-in executors; set them on your Executor instance instead.`,
+        `${caller}: options "concurrency", "workers" and "startTimeout" apply to the built-in executors; set them on your Executor instance instead.`,
       )
     }
     return { executor, ownsExecutor: false, ...config }
   }
-  if (workers !== undefined && executor !== 'threads' && executor !== 'processes') {
-    throw new InvalidOptionError(
-      `${caller}: option "workers" applies to the 'threads' and 'processes' executors, not ${describeValue(executor)}.`,
-    )
+  for (const [name, value] of [
+    ['workers', workers],
+    ['startTimeout', startTimeout],
+  ] as const) {
+    if (value !== undefined && executor !== 'threads' && executor !== 'processes') {
+      throw new InvalidOptionError(
+        `${caller}: option "${name}" applies to the 'threads' and 'processes' executors, not ${describeValue(executor)}.`,
+      )
+    }
   }
   if (
     concurrency !== undefined &&
@@ -156,7 +176,12 @@ export function resolveOptions(caller: string, options: RunOptions = {}): RunCon
       }
     case 'threads':
     case 'processes': {
-      const poolOptions = workers === undefined ? {} : { workers: checkWorkers(caller, workers) }
+      const poolOptions = {
+        ...(workers === undefined ? {} : { workers: checkWorkers(caller, workers) }),
+        ...(startTimeout === undefined
+          ? {}
+          : { startTimeout: checkStartTimeout(caller, startTimeout) }),
+      }
       return {
         executor:
           executor === 'threads'

@@ -23,6 +23,7 @@ export interface RunCommandOptions {
   executor: ExecutorName
   concurrency?: number
   workers?: number
+  startTimeout?: number
   retries?: number
   timeout?: number
   json: boolean
@@ -109,6 +110,7 @@ function executorFor(
   const poolOptions = {
     preload: [workerPreloadFor(workflowURL)],
     ...(options.workers === undefined ? {} : { workers: options.workers }),
+    ...(options.startTimeout === undefined ? {} : { startTimeout: options.startTimeout }),
   }
   return options.executor === 'threads'
     ? new ThreadExecutor(poolOptions)

@@ -11,6 +11,7 @@ import type {
   WireOutcome,
 } from '../pool/wire.js'
 import { importModule } from './import-module.js'
+import { setLoadingListener } from './loading.js'
 import { callsWaiting, endStalledCalls, rejectionOf, runCalls, type Found } from './run-calls.js'
 
 /** How a worker talks to its pool: a worker thread's port, or a child process's socket. */
@@ -57,6 +58,8 @@ export function serve(channel: Channel): void {
 
 async function init(channel: Channel, message: InitMessage): Promise<void> {
   loadTimeoutMs = message.loadTimeoutMs
+  // A preload module that imports others names them as it goes (`announceLoading`).
+  setLoadingListener((url) => channel.send({ type: 'loading', url }, []))
   for (const url of message.preload) {
     channel.send({ type: 'loading', url }, [])
     try {

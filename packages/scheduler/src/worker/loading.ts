@@ -1,0 +1,21 @@
+// What a worker is importing while it gets ready, for the error that names it if the
+// import never finishes. Kept on globalThis: a preload module may load its own copy of
+// taskgraph's packages.
+
+const LISTENER = Symbol.for('taskgraph.worker.loading')
+
+type Listener = (url: string) => void
+
+/** In a worker: who hears of each module a preload module is about to import. */
+export function setLoadingListener(listener: Listener): void {
+  ;(globalThis as Record<symbol, unknown>)[LISTENER] = listener
+}
+
+/**
+ * Says, from a pool's preload module, that it is about to import `url`: if the import
+ * never finishes, the pool's `WorkerStartError` names it. Does nothing outside a worker.
+ */
+export function announceLoading(url: string): void {
+  const listener = (globalThis as Record<symbol, unknown>)[LISTENER]
+  if (typeof listener === 'function') (listener as Listener)(url)
+}
