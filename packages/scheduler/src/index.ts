@@ -5,10 +5,14 @@ export { compute, persist } from './compute.js'
 export type { Executor, FusedStep, OwnedValue, TaskCall } from './executor.js'
 export {
   Discarded,
+  ExecutorClosed,
   NotSerializable,
+  Stalled,
   StepFailed,
   TimedOut,
+  UnhandledRejection,
   WorkerLost,
+  WorkerStartFailed,
 } from './executor-failures.js'
 export { InlineExecutor } from './inline-executor.js'
 export { AsyncExecutor, DEFAULT_ASYNC_CONCURRENCY } from './async-executor.js'
@@ -20,10 +24,14 @@ export type { ComputeHooks, RunSummary, TaskInfo, TaskOutcome, TaskRetry } from 
 export {
   AggregateTaskError,
   CancelledError,
+  ExecutorClosedError,
   SerializationError,
+  StalledError,
   TaskError,
   TimeoutError,
+  UnhandledRejectionError,
   WorkerLostError,
+  WorkerStartError,
 } from './errors.js'
 export {
   properties,
