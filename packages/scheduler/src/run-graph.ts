@@ -98,6 +98,8 @@ class GraphRun implements IdleWatcher {
   /** How calls reach this run for late reports; cut when the run ends. */
   private readonly link: { run: GraphRun | undefined } = { run: this }
   private readonly onAbort = (): void => this.abort()
+  /** `executor.run`, made once (see `runInTask`). */
+  private readonly runCall = (call: TaskCall): unknown => this.config.executor.run(call)
   private readonly pumpLater = (): void => {
     this.lastYield = performance.now()
     this.guard(() => this.pump())
@@ -223,8 +225,9 @@ class GraphRun implements IdleWatcher {
     const options = this.optionsOf(i)
     const executor = this.config.executor
     const token = this.tokens[i]!
-    const late = lateReporter(this.link, members, token, graph.key(i), graph.name(i))
-    const call = this.callOf(i, fn, options, members, late)
+    const key = graph.key(i)
+    const late = lateReporter(this.link, members, token, key, graph.name(i))
+    const call = this.callOf(i, key, fn, options, members, late)
     // An executor that cannot stop a task is held to the timeout here instead.
     const timeout = executor.enforcesTimeouts === true ? undefined : options.timeout
     const callStart = timeout === undefined ? 0 : performance.now()
@@ -232,10 +235,7 @@ class GraphRun implements IdleWatcher {
     try {
       // Code the task starts on this thread carries its context, so a rejection nothing
       // handled is traced back to it; a remote executor's workers do their own tracing.
-      out =
-        executor.remote === true
-          ? executor.run(call)
-          : runInTask({ unhandledRejection: late }, () => executor.run(call))
+      out = executor.remote === true ? executor.run(call) : runInTask(late, this.runCall, call)
     } catch (error) {
       this.failed(members, error, infos, startedAt)
       return
@@ -307,6 +307,7 @@ class GraphRun implements IdleWatcher {
 
   private callOf(
     i: number,
+    key: string,
     fn: TaskCall['fn'],
     options: TaskOptions,
     members: number[],
@@ -316,7 +317,7 @@ class GraphRun implements IdleWatcher {
     const call: {
       -readonly [K in keyof TaskCall]: TaskCall[K]
     } = {
-      key: graph.key(i),
+      key,
       name: graph.name(i),
       fn,
       args: graph.args(i, this.results),

@@ -1,20 +1,21 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 
 /**
- * What the scheduler learns from outside a task's call: async context carries it to
- * every callback and promise the task starts, so a rejection nothing handled can be
- * traced back to the task that made the promise.
+ * Where a task's failures from outside its call go: async context carries it to every
+ * callback and promise the task starts, so a rejection nothing handled is traced back
+ * to the task that made the promise.
  */
-export interface TaskContext {
-  /** A promise the task made rejected with nothing to handle it. */
-  readonly unhandledRejection: (reason: unknown) => void
-}
+export type TaskContext = (unhandledRejection: unknown) => void
 
 const storage = new AsyncLocalStorage<TaskContext>()
 
-/** Runs `fn` (which calls a task function, or hands a call to an executor) in `context`. */
-export function runInTask<T>(context: TaskContext, fn: () => T): T {
-  return storage.run(context, fn)
+/**
+ * Calls `fn(arg)` (which calls a task function, or hands a call to an executor) in
+ * `context`. The argument is passed along rather than closed over: this runs once per
+ * task, and must not allocate more than it needs.
+ */
+export function runInTask<A, T>(context: TaskContext, fn: (arg: A) => T, arg: A): T {
+  return storage.run(context, fn, arg)
 }
 
 /**
@@ -24,7 +25,7 @@ export function runInTask<T>(context: TaskContext, fn: () => T): T {
 function onUnhandledRejection(reason: unknown): void {
   const context = storage.getStore()
   if (context !== undefined) {
-    context.unhandledRejection(reason)
+    context(reason)
     return
   }
   if (process.listenerCount('unhandledRejection') === 1 && rejectionsAreFatal()) throw reason
