@@ -3,38 +3,33 @@ import { toTaskError } from './classify-failure.js'
 import {
   AggregateTaskError,
   CancelledError,
-  ExecutorClosedError,
   UnhandledRejectionError,
-  WorkerStartError,
-  causeText,
   type TaskError,
 } from './errors.js'
-import type { FusedStep, OwnedValue, TaskCall } from './executor.js'
+import type { TaskCall } from './executor.js'
 import {
   Discarded,
-  ExecutorClosed,
   NotSerializable,
   Stalled,
   StepFailed,
   TimedOut,
   UnhandledRejection,
   WorkerLost,
-  WorkerStartFailed,
 } from './executor-failures.js'
-import { planChains } from './fuse-chains.js'
 import type { TaskInfo } from './hooks.js'
 import { watchIdle, type IdleWatcher } from './idle-watch.js'
 import type { RunConfig } from './options.js'
 import { ReadyQueue } from './ready-queue.js'
+import { runFailureOf, warnLateRejection } from './run-failures.js'
+import { RunState } from './run-state.js'
+import { lateReporter, makeCall, type RunLink } from './make-call.js'
 import { runInTask, watchUnhandledRejections } from './task-context.js'
 import { isThenable } from './thenable.js'
+import { TimerSet } from './timer-set.js'
+import { YieldClock } from './yield-clock.js'
 
-/** How long synchronous tasks may hold the event loop before the run yields to it. */
-const YIELD_AFTER_MS = 16
 /** The longest delay setTimeout accepts. */
 const MAX_TIMER_MS = 2 ** 31 - 1
-/** Most launches between two looks at the clock, for graphs of tiny tasks. */
-const MAX_CLOCK_EVERY = 256
 
 /** A call handed to the executor that has not settled yet. */
 interface InFlight {
@@ -55,17 +50,7 @@ export function runGraph(graph: TaskGraph, config: RunConfig, caller: string): P
 }
 
 class GraphRun implements IdleWatcher {
-  private readonly results: unknown[]
-  /** Unfinished dependencies of each node; it is ready at 0. */
-  private readonly waiting: Int32Array
-  /** Unfinished dependents of each node (+1 for outputs); its result is dropped at 0. */
-  private readonly holders: Int32Array
-  private readonly isOutput: Uint8Array
-  private readonly dependentStart: Int32Array
-  private readonly dependentNodes: Int32Array
-  /** For remote executors: the task fused after each node (-1: none), and those fused in. */
-  private readonly chainNext: Int32Array | undefined
-  private readonly fusedIn: Uint8Array | undefined
+  private readonly state: RunState
   /** Attempts made so far, for retries. */
   private readonly attempts: Uint32Array
   /** Bumped when a call is abandoned (timed out, stalled): its late settling is ignored. */
@@ -76,9 +61,9 @@ class GraphRun implements IdleWatcher {
   private readonly inFlight = new Map<number, InFlight>()
   private readonly queue: ReadyQueue
   private readonly failures: TaskError[] = []
-  private readonly taskCount: number
   private readonly mergedOptions = new Map<TaskOptions, TaskOptions>()
-  private readonly timers = new Set<NodeJS.Timeout>()
+  private readonly timers = new TimerSet()
+  private readonly clock = new YieldClock()
   /** Aborted when the run stops waiting: the executor drops this run's queued calls. */
   private readonly stopper = new AbortController()
   private running = 0
@@ -87,21 +72,17 @@ class GraphRun implements IdleWatcher {
   private settled = false
   /** An error that fails the whole run once tasks in flight end (a hook threw, ...). */
   private fatal: { error: unknown } | undefined
-  private lastYield = performance.now()
-  private lastClock = this.lastYield
-  private clockEvery = 1
-  private sinceClock = 0
   private readonly startedAt = performance.now()
   private resolve!: (results: unknown[]) => void
   private reject!: (error: unknown) => void
   private unwatch: (() => void)[] = []
   /** How calls reach this run for late reports; cut when the run ends. */
-  private readonly link: { run: GraphRun | undefined } = { run: this }
+  private readonly link: RunLink = { run: this }
   private readonly onAbort = (): void => this.abort()
   /** `executor.run`, made once (see `runInTask`). */
   private readonly runCall = (call: TaskCall): unknown => this.config.executor.run(call)
   private readonly pumpLater = (): void => {
-    this.lastYield = performance.now()
+    this.clock.yielded()
     this.guard(() => this.pump())
   }
 
@@ -111,49 +92,17 @@ class GraphRun implements IdleWatcher {
     private readonly caller: string,
   ) {
     const size = graph.size
-    const { depStart, depNodes } = graph
-    this.results = new Array<unknown>(size)
-    this.waiting = new Int32Array(size)
-    this.holders = new Int32Array(size)
-    this.isOutput = new Uint8Array(size)
     this.attempts = new Uint32Array(size)
     this.tokens = new Uint32Array(size)
     this.announced = new Uint8Array(size)
-    // Dependents are the dependency rows turned around (counting sort by dependency).
-    const dependentStart = new Int32Array(size + 1)
-    for (let e = 0; e < depNodes.length; e++) dependentStart[depNodes[e]! + 1]!++
-    for (let i = 0; i < size; i++) dependentStart[i + 1]! += dependentStart[i]!
-    const fill = dependentStart.slice(0, size)
-    const dependentNodes = new Int32Array(depNodes.length)
-    let tasks = 0
-    for (let i = 0; i < size; i++) {
-      this.waiting[i] = depStart[i + 1]! - depStart[i]!
-      for (let e = depStart[i]!; e < depStart[i + 1]!; e++)
-        dependentNodes[fill[depNodes[e]!]!++] = i
-      if (graph.fn(i) !== undefined) tasks++
-    }
-    for (let i = 0; i < size; i++) this.holders[i] = dependentStart[i + 1]! - dependentStart[i]!
-    for (const output of graph.outputs) {
-      if (this.isOutput[output] === 0) this.holders[output]!++
-      this.isOutput[output] = 1
-    }
-    this.dependentStart = dependentStart
-    this.dependentNodes = dependentNodes
-    this.taskCount = tasks
     this.queue = new ReadyQueue(size)
     const executor = config.executor
-    if (executor.remote === true) {
-      const chains = planChains(
-        graph,
-        dependentStart,
-        dependentNodes,
-        this.isOutput,
-        (i) => this.optionsOf(i),
-        (fn) => executor.canFuse?.(fn) ?? true,
-      )
-      this.chainNext = chains.next
-      this.fusedIn = chains.fusedIn
-    }
+    this.state = new RunState(
+      graph,
+      executor.remote === true
+        ? { optionsOf: (i) => this.optionsOf(i), canFuse: (fn) => executor.canFuse?.(fn) ?? true }
+        : null,
+    )
   }
 
   start(): Promise<unknown[]> {
@@ -170,8 +119,8 @@ class GraphRun implements IdleWatcher {
       signal?.addEventListener('abort', this.onAbort, { once: true })
       this.unwatch = [watchIdle(this), watchUnhandledRejections()]
       this.guard(() => {
-        hooks?.onStart?.({ tasks: this.taskCount, executor: executor.name })
-        for (let i = 0; i < this.graph.size; i++) if (this.waiting[i] === 0) this.queue.push(i)
+        hooks?.onStart?.({ tasks: this.state.taskCount, executor: executor.name })
+        for (let i = 0; i < this.graph.size; i++) if (this.state.isReady(i)) this.queue.push(i)
         this.pump()
       })
     })
@@ -189,7 +138,7 @@ class GraphRun implements IdleWatcher {
       executor.saturated?.() !== true
     ) {
       this.launch(this.queue.pop())
-      if (++this.sinceClock >= this.clockEvery && this.yieldDue()) {
+      if (this.clock.due()) {
         // Synchronous tasks complete inside launch(): give timers, I/O and signals a
         // turn, so progress displays update and Ctrl-C is heard.
         setImmediate(this.pumpLater)
@@ -199,19 +148,6 @@ class GraphRun implements IdleWatcher {
     if (this.running === 0 && (this.queue.size === 0 || this.stopping)) this.finish()
   }
 
-  /**
-   * Whether the run has held the event loop long enough to yield. The clock is read after
-   * every launch while tasks are slow, and up to every MAX_CLOCK_EVERY launches while
-   * they are tiny, so reading it never costs much against the tasks themselves.
-   */
-  private yieldDue(): boolean {
-    this.sinceClock = 0
-    const now = performance.now()
-    this.clockEvery = now - this.lastClock < 1 ? Math.min(this.clockEvery * 2, MAX_CLOCK_EVERY) : 1
-    this.lastClock = now
-    return now - this.lastYield > YIELD_AFTER_MS
-  }
-
   private launch(i: number): void {
     const graph = this.graph
     const fn = graph.fn(i)
@@ -219,7 +155,7 @@ class GraphRun implements IdleWatcher {
       this.complete(i, graph.value(i), undefined, 0)
       return
     }
-    const members = this.chainOf(i)
+    const members = this.state.chainOf(i)
     const infos = this.announce(members)
     const startedAt = infos === undefined ? 0 : performance.now()
     const options = this.optionsOf(i)
@@ -227,7 +163,15 @@ class GraphRun implements IdleWatcher {
     const token = this.tokens[i]!
     const key = graph.key(i)
     const late = lateReporter(this.link, members, token, key, graph.name(i))
-    const call = this.callOf(i, key, fn, options, members, late)
+    const call = makeCall(this.state, i, members, {
+      key,
+      fn,
+      options,
+      signal: this.stopper.signal,
+      attempt: this.attempts[i]! + 1,
+      lateFailure: late,
+      remote: executor.remote === true,
+    })
     // An executor that cannot stop a task is held to the timeout here instead.
     const timeout = executor.enforcesTimeouts === true ? undefined : options.timeout
     const callStart = timeout === undefined ? 0 : performance.now()
@@ -250,7 +194,9 @@ class GraphRun implements IdleWatcher {
     const timer =
       timeout === undefined
         ? undefined
-        : this.startTimer(timeout, () => this.abandon(i, token, new TimedOut(timeout, 'abandoned')))
+        : this.timers.start(timeout, () =>
+            this.abandon(i, token, new TimedOut(timeout, 'abandoned')),
+          )
     this.inFlight.set(i, { members, infos, startedAt, timer })
     out.then(
       (value) => {
@@ -297,78 +243,11 @@ class GraphRun implements IdleWatcher {
     return infos
   }
 
-  /** The nodes a call runs: `i`, then any tasks fused after it. */
-  private chainOf(i: number): number[] {
-    const members = [i]
-    const next = this.chainNext
-    if (next !== undefined) for (let m = next[i]!; m !== -1; m = next[m]!) members.push(m)
-    return members
-  }
-
-  private callOf(
-    i: number,
-    key: string,
-    fn: TaskCall['fn'],
-    options: TaskOptions,
-    members: number[],
-    lateFailure: (error: unknown) => void,
-  ): TaskCall {
-    const graph = this.graph
-    const call: {
-      -readonly [K in keyof TaskCall]: TaskCall[K]
-    } = {
-      key,
-      name: graph.name(i),
-      fn,
-      args: graph.args(i, this.results),
-      options,
-      mainThread: graph.runsOnMainThread(i),
-      signal: this.stopper.signal,
-      attempt: this.attempts[i]! + 1,
-      lastAttempt: this.attempts[i]! >= (options.retries ?? 0),
-      lateFailure,
-      releaseOwned: doNothing,
-    }
-    if (this.config.executor.remote !== true) return call
-    if (members.length > 1) {
-      call.steps = members.slice(1).map((m): FusedStep => ({
-        key: graph.key(m),
-        name: graph.name(m),
-        fn: graph.fn(m)!,
-        args: graph.args(m, this.results),
-        holes: graph.holes(m)!,
-      }))
-    }
-    // Only results this run made may be given away: a data node is a value the user
-    // holds (a persisted result, a literal), and an output goes back to the user.
-    const owned: OwnedValue[] = []
-    const ownedNodes: { node: number }[] = []
-    for (let e = graph.depStart[i]!; e < graph.depStart[i + 1]!; e++) {
-      const dependency = graph.depNodes[e]!
-      if (
-        this.holders[dependency] === 1 &&
-        this.isOutput[dependency] === 0 &&
-        graph.fn(dependency) !== undefined
-      ) {
-        owned.push({ key: graph.key(dependency), value: this.results[dependency] })
-        ownedNodes.push({ node: dependency })
-      }
-    }
-    if (owned.length > 0) {
-      call.owned = owned
-      call.releaseOwned = () => {
-        for (const { node } of ownedNodes)
-          if (this.holders[node] === 1) this.results[node] = undefined
-      }
-    }
-    return call
-  }
-
   /** Records the end of an asynchronous call and carries on. */
   private settle(i: number, record: () => void): void {
     if (this.settled) return
     const flight = this.inFlight.get(i)
-    this.clearTimer(flight?.timer)
+    this.timers.clear(flight?.timer)
     this.inFlight.delete(i)
     this.running--
     this.guard(() => {
@@ -395,44 +274,21 @@ class GraphRun implements IdleWatcher {
     infos: TaskInfo[] | undefined,
     startedAt: number,
   ): void {
-    if (error instanceof Discarded) {
-      // Only this run's own stopping may drop its calls.
-      if (!this.stopping) {
-        this.failRun(
-          new Error(
-            `${this.caller}: the ${this.config.executor.name} executor dropped task ${JSON.stringify(this.graph.key(members[0]!))} before it started, although the run had not stopped.`,
-          ),
-        )
-      }
+    const runFailure = runFailureOf(error, {
+      caller: this.caller,
+      executor: this.config.executor.name,
+      key: this.graph.key(members[0]!),
+      stopping: this.stopping,
+    })
+    if (runFailure !== undefined) {
+      this.failRun(runFailure.error)
       return
     }
-    if (error instanceof ExecutorClosed) {
-      const executor = this.config.executor.name
-      this.failRun(
-        new ExecutorClosedError({
-          caller: this.caller,
-          executor,
-          whileRunning: error.whileRunning,
-        }),
-      )
-      return
-    }
-    if (error instanceof WorkerStartFailed) {
-      this.failRun(
-        new WorkerStartError({
-          caller: this.caller,
-          executor: this.config.executor.name,
-          detail: error.message,
-          limitMs: error.limitMs,
-          cause: error.cause,
-        }),
-      )
-      return
-    }
+    if (error instanceof Discarded) return
     if (error instanceof WorkerLost && members.length > 1) {
       // One of the chain's steps ended its worker: run the chain again a step per call,
       // so that the step at fault is the one charged, and no attempt is used up.
-      this.unfuse(members)
+      this.state.unfuse(members)
       this.queue.push(members[0]!)
       return
     }
@@ -450,40 +306,17 @@ class GraphRun implements IdleWatcher {
       this.complete(members[m]!, value, infos?.[m], startedAt)
     }
     // A retry of the failed step resumes the chain from there, as a call of its own.
-    if (step > 0) this.unfuse([members[step - 1]!])
+    if (step > 0) this.state.unfuse([members[step - 1]!])
     this.fail(members[step]!, reason, step === 0 || input !== undefined, infos?.[step], startedAt)
   }
 
-  /** Undoes the fusion after each of `members`: the task after it runs as a call of its own. */
-  private unfuse(members: number[]): void {
-    const { chainNext, fusedIn } = this
-    if (chainNext === undefined || fusedIn === undefined) return
-    for (const m of members) {
-      const next = chainNext[m]!
-      if (next === -1) continue
-      chainNext[m] = -1
-      fusedIn[next] = 0
-    }
-  }
-
   private complete(i: number, value: unknown, info: TaskInfo | undefined, startedAt: number): void {
-    const { results, holders, waiting, queue, dependentStart, dependentNodes, fusedIn } = this
-    const { depStart, depNodes } = this.graph
-    results[i] = value
     if (this.graph.fn(i) !== undefined) this.tasksDone++
     if (info) {
       this.announced[i] = 0
       this.config.hooks?.onTaskEnd?.(info, { durationMs: performance.now() - startedAt })
     }
-    for (let e = depStart[i]!; e < depStart[i + 1]!; e++) {
-      const dependency = depNodes[e]!
-      if (--holders[dependency]! === 0) results[dependency] = undefined
-    }
-    for (let e = dependentStart[i]!; e < dependentStart[i + 1]!; e++) {
-      const dependent = dependentNodes[e]!
-      // A task fused after this one already ran in the same call.
-      if (--waiting[dependent]! === 0 && fusedIn?.[dependent] !== 1) queue.push(dependent)
-    }
+    this.state.complete(i, value, this.queue)
   }
 
   private fail(
@@ -503,7 +336,7 @@ class GraphRun implements IdleWatcher {
       if (info) this.config.hooks?.onTaskRetry?.(info, { error, attempt: attempt + 1, delayMs })
       // The retry counts as running, so the run cannot end while it waits.
       this.running++
-      this.startTimer(delayMs, () => {
+      this.timers.start(delayMs, () => {
         this.running--
         this.guard(() => {
           if (!this.stopping) this.queue.push(i)
@@ -576,21 +409,6 @@ class GraphRun implements IdleWatcher {
     return merged
   }
 
-  private startTimer(ms: number, action: () => void): NodeJS.Timeout {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer)
-      action()
-    }, ms)
-    this.timers.add(timer)
-    return timer
-  }
-
-  private clearTimer(timer: NodeJS.Timeout | undefined): void {
-    if (timer === undefined) return
-    clearTimeout(timer)
-    this.timers.delete(timer)
-  }
-
   /** Stops launching and has the executor drop this run's calls that have not started. */
   private stop(): void {
     if (this.stopping) return
@@ -630,7 +448,7 @@ class GraphRun implements IdleWatcher {
           ? this.failures[0]
           : new AggregateTaskError(this.failures, this.caller),
       )
-    } else this.resolve(this.graph.assemble(this.results))
+    } else this.resolve(this.graph.assemble(this.state.results))
   }
 
   private abort(): void {
@@ -650,8 +468,7 @@ class GraphRun implements IdleWatcher {
   private cleanUp(): void {
     this.link.run = undefined
     this.config.signal?.removeEventListener('abort', this.onAbort)
-    for (const timer of this.timers) clearTimeout(timer)
-    this.timers.clear()
+    this.timers.clearAll()
     for (const unwatch of this.unwatch) unwatch()
   }
 
@@ -660,36 +477,8 @@ class GraphRun implements IdleWatcher {
     return {
       done: this.tasksDone,
       failed,
-      skipped: Math.max(0, this.taskCount - this.tasksDone - failed - this.running),
+      skipped: Math.max(0, this.state.taskCount - this.tasksDone - failed - this.running),
       elapsedMs: performance.now() - this.startedAt,
     }
   }
-}
-
-function doNothing(): void {}
-
-/**
- * The `lateFailure` of a call. Made here, away from `launch`, so that it holds only what
- * it names: executors keep it after the call settles, and it must not keep the call's
- * arguments alive, nor (through `link`) the run once it has ended.
- */
-function lateReporter(
-  link: { run: GraphRun | undefined },
-  members: number[],
-  token: number,
-  key: string,
-  name: string,
-): (reason: unknown) => void {
-  return (reason) => {
-    if (link.run !== undefined) link.run.unhandledRejection(members, token, reason)
-    else warnLateRejection(key, name, reason)
-  }
-}
-
-/** A rejection nothing handled, from a task whose run has ended: it can only be told. */
-function warnLateRejection(key: string, name: string, reason: unknown): void {
-  process.emitWarning(
-    `task ${JSON.stringify(key)} (function ${name}) made a promise that rejected with nothing to handle it, after its run had ended: ${causeText(reason)}`,
-    { code: 'TASKGRAPH_UNHANDLED_REJECTION' },
-  )
 }

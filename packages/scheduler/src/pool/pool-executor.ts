@@ -12,12 +12,10 @@ import {
   WorkerStartFailed,
 } from '../executor-failures.js'
 import { BufferMoves } from './buffer-moves.js'
-import { findBuffers } from './buffers.js'
 import { CallQueue } from './call-queue.js'
 import { findCloneProblem } from './clone-check.js'
-import { allPrimitive } from './data-walk.js'
-import { encodeFunctions } from './function-args.js'
-import { FunctionLocator, refKey, type FunctionRef } from './function-ref.js'
+import { BATCH_TARGET_MS, FunctionProfile, HEAVY_BYTES, bytesOf } from './function-profile.js'
+import { FunctionLocator, type FunctionRef } from './function-ref.js'
 import {
   UnreachableWarnings,
   argumentFunctions,
@@ -33,15 +31,12 @@ import {
 } from './pool-options.js'
 import { fromWireError } from './remote-error.js'
 import { RecentCalls } from './recent-calls.js'
-import type { ReadyMessage, WireCall, WireOutcome } from './wire.js'
+import type { WireOutcome } from './wire.js'
+import { WireBatch } from './wire-batch.js'
 import { WorkerPool } from './worker-pool.js'
 
-/** A batch aims to hold a worker for about this long, so round trips stay a small share. */
-const BATCH_TARGET_MS = 4
 /** Most calls in one batch. */
 const MAX_BATCH = 1024
-/** Bytes of binary input past which a call goes alone (see `runsAlone`). */
-const HEAVY_BYTES = 1 << 20
 /** Calls handed to the executor at once, per worker: enough to fill big batches. */
 const CALLS_PER_WORKER = 2048
 /**
@@ -97,15 +92,7 @@ export abstract class PoolExecutor implements Executor {
   private readonly warnings = new UnreachableWarnings(this.locator)
   private readonly moves = new BufferMoves()
   private readonly recent = new RecentCalls()
-  /**
-   * Functions (by `refKey`) a worker is known to find: one reported it when it got ready,
-   * or ran it. A call of any other may come back to run here, so it never takes inputs.
-   */
-  private readonly reachable = new Set<string>()
-  /** Functions (by ref) whose results held much binary data the last time they ran. */
-  private readonly heavyResults = new WeakSet<FunctionRef>()
-  /** Typical milliseconds each function (by its ref) holds a worker's thread per call. */
-  private readonly costs = new WeakMap<FunctionRef, number>()
+  private readonly profile = new FunctionProfile()
   /** Runs whose stopping this executor listens for, to drop their queued calls. */
   private readonly watchedRuns = new WeakSet<AbortSignal>()
 
@@ -150,8 +137,8 @@ export abstract class PoolExecutor implements Executor {
     return new Promise((resolve, reject) => {
       // A call with heavy inputs or results holds memory, if not its worker's time: until
       // it ends, more such calls only add to what waits in memory.
-      const heavy = ownedBytes(call) >= HEAVY_BYTES || this.makesHeavy(refs)
-      const weight = heavy ? HELD_PER_WORKER : this.weightOf(refs)
+      const heavy = ownedBytes(call) >= HEAVY_BYTES || this.profile.makesHeavy(refs)
+      const weight = heavy ? HELD_PER_WORKER : this.profile.weightOf(refs)
       this.held += weight
       this.queue.push({ call, refs, resolve, reject, weight, heavy, isolate: false })
       this.scheduleFlush()
@@ -187,7 +174,7 @@ export abstract class PoolExecutor implements Executor {
         modules: this.locator.modulesToWarm(),
         loadTimeoutMs: this.startTimeoutMs,
       }),
-      onFound: (found) => this.foundInWorkers(found),
+      onFound: (found) => this.profile.found(found),
       onLate: (message) => this.recent.late(message.call, fromWireError(message.error)),
       onReplaced: () => this.flush(),
       onBroken: (reason) => this.broken(pool, reason),
@@ -306,11 +293,11 @@ export abstract class PoolExecutor implements Executor {
     // Spread what is queued over every worker rather than fill one batch.
     const limit = Math.min(MAX_BATCH, Math.ceil(queued / this.workers))
     const batch = [first]
-    let budget = BATCH_TARGET_MS - this.costOf(first.refs)
+    let budget = BATCH_TARGET_MS - this.profile.costOf(first.refs)
     while (batch.length < limit && this.queue.size > 0) {
       const next = this.queue.peek()
       if (runsAlone(next)) break
-      const cost = this.costOf(next.refs)
+      const cost = this.profile.costOf(next.refs)
       if (cost > budget) break
       budget -= cost
       batch.push(this.queue.shift())
@@ -318,47 +305,17 @@ export abstract class PoolExecutor implements Executor {
     return batch
   }
 
-  private costOf(refs: readonly FunctionRef[]): number {
-    let total = 0
-    for (const ref of refs) total += this.costs.get(ref) ?? Infinity
-    return total
-  }
-
-  private weightOf(refs: readonly FunctionRef[]): number {
-    return Math.min(1, this.costOf(refs) / BATCH_TARGET_MS)
-  }
-
   private dispatch(pool: WorkerPool, batch: Pending[]): void {
-    const functions: FunctionRef[] = []
-    const indexOf = new Map<FunctionRef, number>()
-    const index = (ref: FunctionRef): number => {
-      let i = indexOf.get(ref)
-      if (i === undefined) {
-        i = functions.push(ref) - 1
-        indexOf.set(ref, i)
-      }
-      return i
-    }
-    const calls: WireCall[] = []
-    const sent: Pending[] = []
     const sameProcess = this.runtime === 'worker_threads'
+    const wire = new WireBatch((fn) => this.locator.peek(fn)!, sameProcess)
+    const sent: Pending[] = []
     for (const pending of batch) {
-      const wire = this.toWire(pending, index)
-      const problem =
-        checkArgs(wire.args, 'args', sameProcess) ??
-        (wire.steps ?? []).reduce<ReturnType<typeof findCloneProblem>>(
-          (found, step, i) => found ?? checkArgs(step.args, `args of step ${i + 1}`, sameProcess),
-          undefined,
-        )
-      if (problem !== undefined) {
-        this.drop(
-          pending,
-          new NotSerializable('argument', problem.path, problem.type, problem.reason),
-        )
-        continue
+      const problem = wire.add(pending.call, pending.refs, this.nextCall++)
+      if (problem === undefined) sent.push(pending)
+      else {
+        const { path, type, reason } = problem
+        this.drop(pending, new NotSerializable('argument', path, type, reason))
       }
-      calls.push(wire)
-      sent.push(pending)
     }
     if (sent.length === 0) return
     const only = sent.length === 1 ? sent[0]! : undefined
@@ -375,7 +332,7 @@ export abstract class PoolExecutor implements Executor {
     const transfer = final && sameProcess ? this.moves.movable(only.call) : []
     let running: Promise<readonly WireOutcome[]>
     try {
-      running = pool.run(functions, calls, transfer, {
+      running = pool.run(wire.functions, wire.calls, transfer, {
         timeoutMs: timeout,
         alone: only !== undefined && runsAlone(only),
       })
@@ -383,7 +340,7 @@ export abstract class PoolExecutor implements Executor {
       this.lost(sent, error)
       return
     }
-    for (const [i, pending] of sent.entries()) this.recent.add(calls[i]!.id, pending.call)
+    for (const [i, pending] of sent.entries()) this.recent.add(wire.calls[i]!.id, pending.call)
     if (final) {
       only.call.releaseOwned()
       // Keep no reference to its arguments either: they are in the worker now.
@@ -398,72 +355,14 @@ export abstract class PoolExecutor implements Executor {
       .finally(() => this.flush())
   }
 
-  /**
-   * A call as it crosses to a worker: its functions by their place in the batch's table,
-   * functions among the arguments by ref.
-   */
-  private toWire(pending: Pending, index: (ref: FunctionRef) => number): WireCall {
-    const { call, refs } = pending
-    const id = this.nextCall++
-    const args = this.encodeArgs(call.args)
-    const steps = call.steps
-    if (steps === undefined) return { id, fn: index(refs[0]!), args }
-    return {
-      id,
-      fn: index(refs[0]!),
-      args,
-      steps: steps.map((step, i) => ({
-        fn: index(refs[i + 1]!),
-        args: this.encodeArgs(step.args),
-        holes: step.holes,
-      })),
-    }
-  }
-
-  private encodeArgs(args: unknown[]): unknown[] {
-    if (allPrimitive(args)) return args
-    return encodeFunctions(args, (fn) => this.locator.peek(fn)!) as unknown[]
-  }
-
   /** Whether a worker is known to find every function of `pending` (arguments: none). */
   private surelyReachable(pending: Pending): boolean {
-    if (argumentFunctions(pending.call).size > 0) return false
-    return pending.refs.every((ref) => this.reachable.has(refKey(ref)))
-  }
-
-  private foundInWorkers(found: NonNullable<ReadyMessage['found']>): void {
-    for (const [url, names] of Object.entries(found)) {
-      const seen = new Map<string, number>()
-      for (const name of names) {
-        const occurrence = seen.get(name) ?? 0
-        seen.set(name, occurrence + 1)
-        this.reachable.add(refKey({ kind: 'origin', origin: { url, name, occurrence } }))
-      }
-    }
-  }
-
-  /** Whether the last function of a call made heavy results when it last ran. */
-  private makesHeavy(refs: readonly FunctionRef[]): boolean {
-    return this.heavyResults.has(refs[refs.length - 1]!)
+    return argumentFunctions(pending.call).size === 0 && this.profile.reachableAll(pending.refs)
   }
 
   private settle(pending: Pending, outcome: WireOutcome): void {
     this.held -= pending.weight
-    if (outcome.ok) {
-      const last = pending.refs[pending.refs.length - 1]!
-      if (bytesOf(outcome.value) >= HEAVY_BYTES) this.heavyResults.add(last)
-      else this.heavyResults.delete(last)
-    }
-    if (
-      outcome.ok ||
-      (outcome.failure.kind !== 'unreachable' && outcome.failure.kind !== 'load-failed')
-    ) {
-      for (const ref of pending.refs) this.reachable.add(refKey(ref))
-    }
-    const perCall = outcome.blockingMs / pending.refs.length
-    const ref = pending.refs[0]!
-    const known = this.costs.get(ref)
-    this.costs.set(ref, known === undefined ? perCall : 0.7 * known + 0.3 * perCall)
+    this.profile.learn(pending.refs, outcome)
     if (outcome.ok) {
       if (this.runtime === 'worker_threads') this.moves.received(outcome.value)
       pending.resolve(outcome.value)
@@ -568,18 +467,4 @@ function ownedBytes(call: TaskCall): number {
   let bytes = 0
   for (const owned of call.owned ?? []) bytes += bytesOf(owned.value)
   return bytes
-}
-
-/** Bytes of a value's binary data, or of the value itself if it is a string. */
-function bytesOf(value: unknown): number {
-  if (typeof value === 'string') return value.length
-  if (typeof value !== 'object' || value === null) return 0
-  let bytes = 0
-  for (const buffer of findBuffers(value)) bytes += buffer.byteLength
-  return bytes
-}
-
-/** What in a call's arguments cannot cross to a worker, if anything. */
-function checkArgs(args: unknown[], path: string, sameProcess: boolean) {
-  return allPrimitive(args) ? undefined : findCloneProblem(args, path, sameProcess)
 }

@@ -1,0 +1,72 @@
+import type { AnyFunction, TaskOptions } from '@taskgraph/core'
+import type { TaskCall } from './executor.js'
+import { warnLateRejection } from './run-failures.js'
+import type { RunState } from './run-state.js'
+
+/** What a call needs from its run, besides the graph's state. */
+export interface CallParts {
+  readonly key: string
+  readonly fn: AnyFunction
+  readonly options: TaskOptions
+  readonly signal: AbortSignal
+  readonly attempt: number
+  readonly lateFailure: (error: unknown) => void
+  /** The executor runs calls in workers: it gets fused steps and owned values. */
+  readonly remote: boolean
+}
+
+/** The call that runs node `i`, and the tasks fused after it (`members`), on an executor. */
+export function makeCall(
+  state: RunState,
+  i: number,
+  members: readonly number[],
+  parts: CallParts,
+): TaskCall {
+  const graph = state.graph
+  const call: { -readonly [K in keyof TaskCall]: TaskCall[K] } = {
+    key: parts.key,
+    name: graph.name(i),
+    fn: parts.fn,
+    args: graph.args(i, state.results),
+    options: parts.options,
+    mainThread: graph.runsOnMainThread(i),
+    signal: parts.signal,
+    attempt: parts.attempt,
+    lastAttempt: parts.attempt > (parts.options.retries ?? 0),
+    lateFailure: parts.lateFailure,
+    releaseOwned: doNothing,
+  }
+  if (!parts.remote) return call
+  if (members.length > 1) call.steps = state.stepsOf(members)
+  const { owned, nodes } = state.ownedBy(i)
+  if (owned.length > 0) {
+    call.owned = owned
+    call.releaseOwned = () => state.release(nodes)
+  }
+  return call
+}
+
+function doNothing(): void {}
+
+/** How calls reach their run for late reports; cut (`run: undefined`) when it ends. */
+export interface RunLink {
+  run: { unhandledRejection(members: number[], token: number, reason: unknown): void } | undefined
+}
+
+/**
+ * The `lateFailure` of a call. Made here, away from the run's launch, so that it holds
+ * only what it names: executors keep it after the call settles, and it must not keep
+ * the call's arguments alive, nor (through `link`) the run once it has ended.
+ */
+export function lateReporter(
+  link: RunLink,
+  members: number[],
+  token: number,
+  key: string,
+  name: string,
+): (reason: unknown) => void {
+  return (reason) => {
+    if (link.run !== undefined) link.run.unhandledRejection(members, token, reason)
+    else warnLateRejection(key, name, reason)
+  }
+}

@@ -1,0 +1,74 @@
+import type { AnyFunction } from '@taskgraph/core'
+import type { TaskCall } from '../executor.js'
+import { findCloneProblem, type CloneProblem } from './clone-check.js'
+import { allPrimitive } from './data-walk.js'
+import { encodeFunctions } from './function-args.js'
+import type { FunctionRef } from './function-ref.js'
+import type { WireCall } from './wire.js'
+
+/**
+ * Calls as they cross to a worker, in one batch: each function named once in the batch's
+ * table, functions among the arguments by ref. A call whose arguments cannot be copied
+ * is left out, with what is wrong (`problems`), so the others still go.
+ */
+export class WireBatch {
+  readonly functions: FunctionRef[] = []
+  readonly calls: WireCall[] = []
+  private readonly indexOf = new Map<FunctionRef, number>()
+
+  constructor(
+    /** Refs of functions passed as arguments (all known: the call was placed in a worker). */
+    private readonly refOf: (fn: AnyFunction) => FunctionRef,
+    /** The worker is a thread of this process (it can share memory and take a Blob). */
+    private readonly sameProcess: boolean,
+  ) {}
+
+  /**
+   * Adds a call (its function's ref, then each fused step's, in `refs`) as call `id`;
+   * returns why it cannot be sent, leaving it out, if it cannot.
+   */
+  add(call: TaskCall, refs: readonly FunctionRef[], id: number): CloneProblem | undefined {
+    const args = this.encodeArgs(call.args)
+    const steps = (call.steps ?? []).map((step) => ({
+      args: this.encodeArgs(step.args),
+      holes: step.holes,
+    }))
+    const problem =
+      this.check(args, 'args') ??
+      steps.reduce<CloneProblem | undefined>(
+        (found, step, i) => found ?? this.check(step.args, `args of step ${i + 1}`),
+        undefined,
+      )
+    if (problem !== undefined) return problem
+    const fn = this.index(refs[0]!)
+    this.calls.push(
+      call.steps === undefined
+        ? { id, fn, args }
+        : {
+            id,
+            fn,
+            args,
+            steps: steps.map((step, i) => ({ ...step, fn: this.index(refs[i + 1]!) })),
+          },
+    )
+    return undefined
+  }
+
+  private index(ref: FunctionRef): number {
+    let i = this.indexOf.get(ref)
+    if (i === undefined) {
+      i = this.functions.push(ref) - 1
+      this.indexOf.set(ref, i)
+    }
+    return i
+  }
+
+  private encodeArgs(args: unknown[]): unknown[] {
+    if (allPrimitive(args)) return args
+    return encodeFunctions(args, this.refOf) as unknown[]
+  }
+
+  private check(args: unknown[], path: string): CloneProblem | undefined {
+    return allPrimitive(args) ? undefined : findCloneProblem(args, path, this.sameProcess)
+  }
+}

@@ -1,0 +1,47 @@
+import { ExecutorClosedError, WorkerStartError, causeText } from './errors.js'
+import { Discarded, ExecutorClosed, WorkerStartFailed } from './executor-failures.js'
+
+/**
+ * The error that fails a whole run, when an executor's failure is not any one task's:
+ * the executor was closed, or its workers could not start. `undefined` for a task's own
+ * failure. A call dropped although its run had not stopped is an executor's fault too.
+ */
+export function runFailureOf(
+  error: unknown,
+  at: { caller: string; executor: string; key: string; stopping: boolean },
+): { readonly error: unknown } | undefined {
+  const { caller, executor } = at
+  if (error instanceof Discarded) {
+    if (at.stopping) return undefined
+    return {
+      error: new Error(
+        `${caller}: the ${executor} executor dropped task ${JSON.stringify(at.key)} before it started, although the run had not stopped.`,
+      ),
+    }
+  }
+  if (error instanceof ExecutorClosed) {
+    return {
+      error: new ExecutorClosedError({ caller, executor, whileRunning: error.whileRunning }),
+    }
+  }
+  if (error instanceof WorkerStartFailed) {
+    return {
+      error: new WorkerStartError({
+        caller,
+        executor,
+        detail: error.message,
+        limitMs: error.limitMs,
+        cause: error.cause,
+      }),
+    }
+  }
+  return undefined
+}
+
+/** A rejection nothing handled, from a task whose run has ended: it can only be told. */
+export function warnLateRejection(key: string, name: string, reason: unknown): void {
+  process.emitWarning(
+    `task ${JSON.stringify(key)} (function ${name}) made a promise that rejected with nothing to handle it, after its run had ended: ${causeText(reason)}`,
+    { code: 'TASKGRAPH_UNHANDLED_REJECTION' },
+  )
+}
