@@ -39,6 +39,12 @@ export class ProgressDisplay {
       this.running++
     },
     onTaskEnd: (_task, outcome) => {
+      if (outcome.late === true) {
+        // Counted as done when it ended; it failed after all.
+        this.done--
+        this.failed++
+        return
+      }
       this.running--
       if ('error' in outcome) this.failed++
       else this.done++

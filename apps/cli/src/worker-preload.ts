@@ -6,6 +6,7 @@ import { prepareForWorkflow } from './workflow-loading.js'
 
 const workflowURL = new URL(import.meta.url).searchParams.get('workflow')
 if (workflowURL !== null) {
+  announceLoading(`tsx and taskgraph's resolution hooks, to load ${workflowURL}`)
   await prepareForWorkflow(workflowURL)
   // Load it now, while the main thread does the same, so the first tasks find it ready.
   // Importing a workflow runs no task. A failure shows up again when a task needs it.

@@ -15,6 +15,11 @@ export interface TaskOutcome {
   readonly error?: unknown
   /** Milliseconds from start to end. */
   readonly durationMs: number
+  /**
+   * The hooks were told of the task's end already (as a success): this failure came
+   * after, from a promise it made that rejected with nothing to handle it.
+   */
+  readonly late?: boolean
 }
 
 /** A retry about to be made, for `onTaskRetry`. */

@@ -191,11 +191,15 @@ class GraphRun implements IdleWatcher {
       return
     }
     this.running++
+    // Unreferenced: a promise that nothing else in the event loop could settle is stalled
+    // (`onIdle`), with or without a timeout, as it is in a worker.
     const timer =
       timeout === undefined
         ? undefined
-        : this.timers.start(timeout, () =>
-            this.abandon(i, token, new TimedOut(timeout, 'abandoned')),
+        : this.timers.start(
+            timeout,
+            () => this.abandon(i, token, new TimedOut(timeout, 'abandoned')),
+            { keepAlive: false },
           )
     this.inFlight.set(i, { members, infos, startedAt, timer })
     out.then(
@@ -390,6 +394,11 @@ class GraphRun implements IdleWatcher {
         reason,
       })
       this.record(head, failure, undefined, 0)
+      // The hooks heard this task end well: they hear of its failure now.
+      this.config.hooks?.onTaskEnd?.(
+        { key: graph.key(head), name: graph.name(head) },
+        { error: failure, durationMs: 0, late: true },
+      )
       this.pump()
     })
   }

@@ -2,11 +2,16 @@
 export class TimerSet {
   private readonly timers = new Set<NodeJS.Timeout>()
 
-  start(ms: number, action: () => void): NodeJS.Timeout {
+  /**
+   * Runs `action` after `ms`. `keepAlive: false`: the timer alone does not keep the
+   * process running (it only bounds a wait that something else must end).
+   */
+  start(ms: number, action: () => void, { keepAlive = true } = {}): NodeJS.Timeout {
     const timer = setTimeout(() => {
       this.timers.delete(timer)
       action()
     }, ms)
+    if (!keepAlive) timer.unref()
     this.timers.add(timer)
     return timer
   }

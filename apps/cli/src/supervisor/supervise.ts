@@ -28,6 +28,11 @@ const HINT_AFTER_MS = 1_000
  * here; and one `kill` of the group ends the runner with every process it started.
  */
 export function supervise(): void {
+  // Caught from now on: a signal that comes while the runner starts waits for the
+  // handlers below (set in this same turn of the event loop) instead of killing this
+  // process, and with it the command's hold on the run.
+  const early = (): void => {}
+  for (const signal of Object.keys(STOP_SIGNALS)) process.on(signal, early)
   const runner = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
     detached: true,
@@ -80,7 +85,10 @@ export function supervise(): void {
         ? setTimeout(hint, HINT_AFTER_MS)
         : setTimeout(() => killNow(signal, late), STOP_GRACE_MS)
   }
-  for (const signal of Object.keys(STOP_SIGNALS) as StopSignalName[]) process.on(signal, onStop)
+  for (const signal of Object.keys(STOP_SIGNALS) as StopSignalName[]) {
+    process.on(signal, onStop)
+    process.off(signal, early)
+  }
   process.on(ACK_SIGNAL, () => (acknowledged = true))
   // Job control and the terminal's size reach only the terminal's foreground group.
   process.on('SIGTSTP', () => {

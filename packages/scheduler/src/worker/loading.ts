@@ -12,10 +12,11 @@ export function setLoadingListener(listener: Listener): void {
 }
 
 /**
- * Says, from a pool's preload module, that it is about to import `url`: if the import
- * never finishes, the pool's `WorkerStartError` names it. Does nothing outside a worker.
+ * Says, from a pool's preload module, that it is about to import `what` (a URL, or what
+ * the module loads in words): if it never finishes, the pool's `WorkerStartError` names
+ * it. Does nothing outside a worker.
  */
-export function announceLoading(url: string): void {
+export function announceLoading(what: string): void {
   const listener = (globalThis as Record<symbol, unknown>)[LISTENER]
-  if (typeof listener === 'function') (listener as Listener)(url)
+  if (typeof listener === 'function') (listener as Listener)(what)
 }
