@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { logEntries } from './helpers/output.js'
+import { logEntries, reportOf } from './helpers/output.js'
 import { killOnCleanup, killStrays } from './helpers/processes.js'
 import { finished, fixture, startCli, type CliOptions, type CliResult } from './helpers/run-cli.js'
 import { cleanUp, makeTempDir } from './helpers/temp-dirs.js'
@@ -14,14 +14,6 @@ afterAll(async () => {
 /** Runs the CLI to its end; killed with its workers after the file if a test gives up on it. */
 function run(args: readonly string[], options?: CliOptions): Promise<CliResult> {
   return finished(killOnCleanup(startCli(args, options)))
-}
-
-/** The human report on stderr: what is left once the JSON log lines are taken out. */
-function reportOf(stderr: string): string {
-  return stderr
-    .split('\n')
-    .filter((line) => !line.startsWith('{'))
-    .join('\n')
 }
 
 describe.concurrent.each(['threads', 'processes'] as const)(

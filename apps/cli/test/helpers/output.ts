@@ -47,3 +47,19 @@ export function logEntries(stderr: string): LogEntry[] {
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as LogEntry)
 }
+
+/** The human report on stderr: what is left once the JSON log lines are taken out. */
+export function reportOf(stderr: string): string {
+  return stderr
+    .split('\n')
+    .filter((line) => !line.startsWith('{'))
+    .join('\n')
+}
+
+/**
+ * The pids that fixtures report as they start ("... in pid N"): where a task or a
+ * worker ran, to check that it has ended.
+ */
+export function reportedPids(stderr: string): number[] {
+  return [...new Set([...stderr.matchAll(/\bin pid (\d+)/g)].map(([, pid]) => Number(pid)))]
+}

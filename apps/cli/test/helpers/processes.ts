@@ -69,6 +69,29 @@ export async function comesTrue(check: () => boolean, ms: number): Promise<boole
   return true
 }
 
+/**
+ * Every process `pid` started, and those they started, seen by looking every `everyMs`
+ * until `ended` settles: for a run too short, or ending too suddenly, to be looked at
+ * once at a known moment. Resolves with the pids seen, alive or not by then.
+ */
+export async function descendantsUntil(
+  pid: number,
+  ended: Promise<unknown>,
+  everyMs = 25,
+): Promise<number[]> {
+  const seen = new Set<number>()
+  let over = false
+  const stop = (): void => {
+    over = true
+  }
+  ended.then(stop, stop)
+  while (!over) {
+    for (const descendant of descendantsOf(pid)) seen.add(descendant)
+    await new Promise((resolve) => setTimeout(resolve, everyMs))
+  }
+  return [...seen]
+}
+
 /** Kills `pid` and every process it started, at once. */
 export function killTree(pid: number): void {
   for (const stray of [...descendantsOf(pid), pid]) {

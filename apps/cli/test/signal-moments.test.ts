@@ -1,0 +1,163 @@
+import { readFileSync } from 'node:fs'
+import { afterAll, describe, expect, it } from 'vitest'
+import { reportedPids, waitForStderr } from './helpers/output.js'
+import {
+  HAS_PROC,
+  childrenOf,
+  comesTrue,
+  descendantsUntil,
+  isAlive,
+  killOnCleanup,
+  killStrays,
+} from './helpers/processes.js'
+import { finished, startCli, type CliResult } from './helpers/run-cli.js'
+
+// Ctrl-C at any moment of a run, from the command's first milliseconds to a task that
+// waits, on every executor: exit 130 within 2 s of it, and no process of the run left.
+// signals.test.ts has SIGINT while the workflow loads, pool-signals.test.ts and
+// supervisor.test.ts tasks that hold their thread; this file the moments in between.
+// pending-load.ts says "pending-load: loading", then waits 10 s in its top-level code;
+// sleep-long.ts waits 20 s in a task. Not concurrent: exits are timed.
+
+afterAll(killStrays)
+
+type CliProcess = ReturnType<typeof startCli>
+
+interface Interrupted extends CliResult {
+  /** From the signal to the command's exit, in ms. */
+  readonly tookMs: number
+  /** The processes of the run: seen under the command, or reported by the workflow. */
+  readonly pids: readonly number[]
+}
+
+/**
+ * Sends SIGINT to `child` once `ready` (when given) has resolved, and waits for its end,
+ * noting every process it started on the way.
+ */
+async function interrupt(child: CliProcess, ready?: Promise<unknown>): Promise<Interrupted> {
+  const exited = new Promise<number>((resolve) =>
+    child.once('exit', () => resolve(performance.now())),
+  )
+  const result = finished(child)
+  const seen = descendantsUntil(child.pid!, exited)
+  await ready
+  const signalled = performance.now()
+  child.kill('SIGINT')
+  const { stderr, ...rest } = await result
+  const pids = [...new Set([...(await seen), ...reportedPids(stderr)])]
+  return { ...rest, stderr, tookMs: (await exited) - signalled, pids }
+}
+
+function start(args: readonly string[]): CliProcess {
+  return killOnCleanup(startCli(args))
+}
+
+/**
+ * The first child process of `pid`, looked for without yielding to the event loop, so
+ * that what follows happens the moment it appears; undefined if none does within `ms`.
+ */
+function firstChildNow(pid: number, ms: number): number | undefined {
+  const deadline = performance.now() + ms
+  while (performance.now() < deadline) {
+    let children: number[]
+    try {
+      children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+        .split(' ')
+        .filter(Boolean)
+        .map(Number)
+    } catch {
+      // A kernel without the children file: the slower scan of /proc.
+      children = childrenOf(pid)
+    }
+    if (children[0] !== undefined) return children[0]
+  }
+  return undefined
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe.skipIf(!HAS_PROC)('SIGINT during start-up', () => {
+  // Before Node has run any of the command's code nothing can catch the signal, and the
+  // command dies of it: a shell reports that as 130 too. Either way, nothing is left and
+  // nothing is printed after the command has gone.
+  it('50 ms after the command starts: status 130, the workflow never loaded, nothing left', async () => {
+    const child = start(['run', 'pending-load.ts'])
+    const { stdout, stderr, code, signal, tookMs, pids } = await interrupt(child, sleep(50))
+    const says = stderr === '' ? 'nothing' : stderr.includes('SIGINT') ? 'SIGINT' : stderr
+    expect([
+      { code: 130, signal: null, stdout: '', says: 'SIGINT' },
+      { code: null, signal: 'SIGINT', stdout: '', says: 'nothing' },
+    ]).toContainEqual({ code, signal, stdout, says })
+    expect(stderr).not.toContain('pending-load: loading')
+    expect(tookMs).toBeLessThan(2_000)
+    expect(await comesTrue(() => !pids.some(isAlive), 1_000)).toBe(true)
+  })
+
+  // The command listens for SIGINT from the moment its runner exists: a signal sent as
+  // the runner appears must not kill the command and leave the runner on its own.
+  // Tried a few times, as the moment is short.
+  it('the moment the runner starts: exit 130 every time, the runner ends with the command', async () => {
+    const outcomes = []
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const child = start(['run', 'pending-load.ts'])
+      const result = finished(child)
+      const runner = firstChildNow(child.pid!, 5_000)
+      child.kill('SIGINT')
+      const { code, signal, stderr } = await result
+      const runnerEnded = runner !== undefined && (await comesTrue(() => !isAlive(runner), 1_000))
+      outcomes.push({ code, signal, stopLine: stderr.includes('SIGINT'), runnerEnded })
+    }
+    expect(outcomes).toEqual(
+      Array.from({ length: 5 }, () => ({
+        code: 130,
+        signal: null,
+        stopLine: true,
+        runnerEnded: true,
+      })),
+    )
+  })
+
+  it.each([50, 150, 300])(
+    '%i ms after the runner starts, before the workflow has loaded: exit 130 within 2 s, nothing left',
+    async (ms) => {
+      const child = start(['run', 'pending-load.ts'])
+      const ready = comesTrue(() => childrenOf(child.pid!).length > 0, 5_000).then(() => sleep(ms))
+      const { stderr, tookMs, pids, ...exit } = await interrupt(child, ready)
+      expect(exit).toEqual({ code: 130, signal: null, stdout: '' })
+      expect(stderr).toContain('SIGINT')
+      expect(tookMs).toBeLessThan(2_000)
+      expect(await comesTrue(() => !pids.some(isAlive), 1_000)).toBe(true)
+    },
+  )
+
+  // stuck-in-workers.ts never finishes loading in a worker: the pool is still starting.
+  it.each(['threads', 'processes'] as const)(
+    '--executor %s, while the workers load the workflow: exit 130 within 2 s, no worker left',
+    async (executor) => {
+      const child = start(['run', 'stuck-in-workers.ts', '-e', executor, '--workers', '2'])
+      const ready = waitForStderr(child, /stuck-in-workers: worker loading in pid \d+/)
+      const { stderr, tookMs, pids, ...exit } = await interrupt(child, ready)
+      expect(exit).toEqual({ code: 130, signal: null, stdout: '' })
+      expect(stderr).toContain('SIGINT')
+      expect(tookMs).toBeLessThan(2_000)
+      expect(await comesTrue(() => !pids.some(isAlive), 1_000)).toBe(true)
+    },
+  )
+})
+
+describe.skipIf(!HAS_PROC)('SIGINT while a task waits', () => {
+  it.each(['inline', 'async', 'threads', 'processes'] as const)(
+    '--executor %s: exit 130 within 2 s, the task and every process of the run gone',
+    async (executor) => {
+      const child = start(['run', 'sleep-long.ts', '-e', executor])
+      const ready = waitForStderr(child, /sleep-long: task started in pid (\d+)/)
+      const { stderr, tookMs, pids, ...exit } = await interrupt(child, ready)
+      const [, task] = await ready
+      expect(exit).toEqual({ code: 130, signal: null, stdout: '' })
+      expect(stderr).toContain('SIGINT')
+      expect(tookMs).toBeLessThan(2_000)
+      expect(pids).toContain(Number(task))
+      expect(await comesTrue(() => !pids.some(isAlive), 1_000)).toBe(true)
+    },
+  )
+})
