@@ -1,0 +1,105 @@
+import { SerializationError, compute, type ExecutorName } from '@taskgraph/scheduler'
+import { afterEach, beforeEach, describe, expect, test } from 'vitest'
+import { EXECUTORS, shared } from '../executors.js'
+import {
+  echoes,
+  makesCycle,
+  makesDeep,
+  makesProxy,
+  makesThrowingGetter,
+  measuresDepth,
+  nest,
+  type Ring,
+} from '../fixtures/fault-tasks.mjs'
+import { inc } from '../fixtures/pool-tasks.mjs'
+import { rejection } from '../helpers.js'
+import { makePool, POOLS } from '../pools.js'
+import { closeAfterTests } from './leftovers.js'
+import { lines, newLog } from './logs.js'
+import { expectRanOn } from './placement.js'
+
+/** Deeper than any copy between threads or processes can go (it would run out of stack). */
+const DEEP = 100_000
+
+describe.each(POOLS)('results a %s worker cannot send back', (name) => {
+  const pool = makePool(name, { workers: 1, startTimeout: 5000 })
+  closeAfterTests(pool)
+
+  test.each([
+    ['a Proxy', makesProxy],
+    ['an object whose getter throws', makesThrowingGetter],
+    [`data nested ${DEEP} levels deep`, (log: string) => makesDeep(log, DEEP)],
+  ])('%s: SerializationError, never retried', async (_, make) => {
+    const log = newLog()
+    const task = make(log)
+    const error = await rejection(compute(task, { executor: pool, retries: 2 }))
+    expect(error).toBeInstanceOf(SerializationError)
+    expect(error).toMatchObject({
+      code: 'ERR_NOT_SERIALIZABLE',
+      key: task.key,
+      direction: 'result',
+    })
+    expect(lines(log)).toEqual(['attempt'])
+    // The worker was not lost over it.
+    expect(await compute(inc(1), { executor: pool })).toEqual([2])
+  })
+})
+
+describe.each(EXECUTORS)('cyclic values on the %s executor', (name) => {
+  const options = { executor: shared(name) }
+  const mainThreadWarnings: Error[] = []
+  const listener = (warning: Error & { code?: string }): void => {
+    if (warning.code === 'TASKGRAPH_MAIN_THREAD') mainThreadWarnings.push(warning)
+  }
+  beforeEach(() => {
+    mainThreadWarnings.length = 0
+    process.on('warning', listener)
+  })
+  afterEach(() => {
+    process.off('warning', listener)
+    // Pools run these tasks in their workers: nothing falls back to the main thread.
+    expect(mainThreadWarnings).toEqual([])
+  })
+
+  test('a task returning a cyclic object', async () => {
+    const [ring] = await compute(makesCycle('ring'), options)
+    expect(ring.self).toBe(ring)
+    expect(ring.name).toBe('ring')
+    expectRanOn(name, ring)
+  })
+
+  test('a cyclic object as an argument', async () => {
+    const ring = { name: 'given' } as Ring
+    ring.self = ring
+    const [echo] = await compute(echoes(ring), options)
+    const value = echo.value as Ring
+    expect(value.self).toBe(value)
+    expect(value.name).toBe('given')
+    expectRanOn(name, echo)
+  })
+})
+
+describe.each(['inline', 'async'] as const satisfies ExecutorName[])(
+  'deep arguments on the %s executor',
+  (name) => {
+    test(`an argument nested ${DEEP} levels deep reaches the task`, async () => {
+      const task = measuresDepth(nest(DEEP))
+      const [measured] = await compute(task, { executor: name })
+      expect(measured.depth).toBe(DEEP)
+      expectRanOn(name, measured)
+    })
+  },
+)
+
+describe.each(POOLS)('deep arguments on the %s executor', (name) => {
+  test(`an argument nested ${DEEP} levels deep: SerializationError`, async () => {
+    const task = measuresDepth(nest(DEEP))
+    const error = await rejection(compute(task, { executor: shared(name) }))
+    expect(error).toBeInstanceOf(SerializationError)
+    expect(error).toMatchObject({
+      code: 'ERR_NOT_SERIALIZABLE',
+      key: task.key,
+      direction: 'argument',
+    })
+  })
+})

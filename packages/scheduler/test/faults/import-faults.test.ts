@@ -1,0 +1,53 @@
+import {
+  WorkerStartError,
+  compute,
+  type ProcessExecutor,
+  type ThreadExecutor,
+} from '@taskgraph/scheduler'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import type { neverLoaded as NeverLoaded } from '../fixtures/hangs-on-import.mjs'
+import { inc } from '../fixtures/pool-tasks.mjs'
+import { rejection } from '../helpers.js'
+import { makePool, POOLS, type PoolName } from '../pools.js'
+import { expectNothingLeft, running, type Running } from './leftovers.js'
+
+// A pool's workers import every module that made task functions as they get ready. The
+// module that never finishes importing is loaded only once these pools are ready, so that
+// they show what happens when a task needs it in workers already running; every pool made
+// after that, in this file, finds it among the modules to import as it starts.
+let before: Running
+const ready = new Map<PoolName, ThreadExecutor | ProcessExecutor>()
+let neverLoaded: typeof NeverLoaded
+beforeAll(async () => {
+  before = running()
+  for (const name of POOLS) {
+    const pool = makePool(name, { workers: 1, startTimeout: 1000 })
+    ready.set(name, pool)
+    expect(await compute(inc(1), { executor: pool })).toEqual([2])
+  }
+  ;({ neverLoaded } = await import('../fixtures/hangs-on-import.mjs'))
+})
+afterAll(async () => {
+  await Promise.all([...ready.values()].map((pool) => pool.close()))
+  expectNothingLeft(before)
+})
+
+describe.each(POOLS)('a module whose import never finishes in %s workers', (name) => {
+  test('needed in workers already running: WorkerStartError, and the pool carries on', async () => {
+    const pool = ready.get(name)!
+    const error = await rejection(compute(neverLoaded(1), { executor: pool }))
+    expect(error).toBeInstanceOf(WorkerStartError)
+    expect(error).toMatchObject({ code: 'ERR_WORKER_START' })
+    expect(await compute(inc(2), { executor: pool })).toEqual([3])
+  })
+
+  test('keeps new workers from getting ready: WorkerStartError, no worker left', async () => {
+    const start = running()
+    const run = compute(neverLoaded(2), { executor: name, workers: 1, startTimeout: 1000 })
+    const error = await rejection(run)
+    expect(error).toBeInstanceOf(WorkerStartError)
+    expect(error).toMatchObject({ code: 'ERR_WORKER_START' })
+    // The run made its own pool, and ended it before it rejected.
+    expectNothingLeft(start)
+  })
+})

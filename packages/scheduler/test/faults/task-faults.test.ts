@@ -1,0 +1,125 @@
+import { gather } from '@taskgraph/core'
+import {
+  StalledError,
+  TaskError,
+  TimeoutError,
+  UnhandledRejectionError,
+  compute,
+  type ExecutorName,
+} from '@taskgraph/scheduler'
+import { describe, expect, test } from 'vitest'
+import { EXECUTORS, shared } from '../executors.js'
+import {
+  hangs,
+  rejectsLater,
+  rejectsWhileWaiting,
+  slowWhere,
+  throwsValue,
+} from '../fixtures/fault-tasks.mjs'
+import { busyFor, inc, spins } from '../fixtures/pool-tasks.mjs'
+import { rejection } from '../helpers.js'
+import { makePool, POOLS } from '../pools.js'
+import { closeAfterTests } from './leftovers.js'
+
+const IN_PROCESS = ['inline', 'async'] as const satisfies ExecutorName[]
+
+describe.each(IN_PROCESS)('a synchronous task past its timeout on the %s executor', (name) => {
+  test('returns, then fails: TimeoutError, overran', async () => {
+    const task = busyFor.with({ timeout: 100 })(300)
+    const error = await rejection(compute(task, { executor: name }))
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect(error).toMatchObject({
+      code: 'ERR_TASK_TIMEOUT',
+      key: task.key,
+      timeoutMs: 100,
+      how: 'overran',
+    })
+  })
+})
+
+describe.each(EXECUTORS)('a task that never settles on the %s executor', (name) => {
+  test('with a timeout: TimeoutError, abandoned in-process, stopped on pools', async () => {
+    // Nothing is pending that could settle its promise: the timeout it was given ends it.
+    const task = hangs()
+    const error = await rejection(compute(task, { executor: shared(name), timeout: 200 }))
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect(error).toMatchObject({
+      code: 'ERR_TASK_TIMEOUT',
+      key: task.key,
+      timeoutMs: 200,
+      how: name === 'inline' || name === 'async' ? 'abandoned' : 'stopped',
+    })
+  })
+})
+
+// Stalls and unhandled rejections of in-process tasks cannot be tested here: vitest's own
+// handles keep this event loop busy, so it never empties, and its own listener for
+// unhandled rejections would fail the test file. The CLI's tests cover both.
+describe.each(POOLS)('tasks that misbehave on the %s executor', (name) => {
+  const pool = makePool(name, { workers: 1, startTimeout: 5000 })
+  closeAfterTests(pool)
+  const options = { executor: pool }
+
+  test('a synchronous task past its timeout is stopped: TimeoutError, and the pool carries on', async () => {
+    const task = spins.with({ timeout: 200 })()
+    const error = await rejection(compute(task, options))
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect(error).toMatchObject({ key: task.key, timeoutMs: 200, how: 'stopped' })
+    expect(await compute(inc(1), options)).toEqual([2])
+  })
+
+  test('an async task past its timeout is stopped: TimeoutError, and the pool carries on', async () => {
+    // It waits on a timer, so its worker's event loop is not empty: it is not stalled.
+    const task = slowWhere(30_000, 'too late')
+    const error = await rejection(compute(task, { ...options, timeout: 200 }))
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect(error).toMatchObject({ key: task.key, timeoutMs: 200, how: 'stopped' })
+    expect(await compute(inc(2), options)).toEqual([3])
+  })
+
+  test('a promise nothing can settle: StalledError, and the pool carries on', async () => {
+    const task = hangs()
+    const error = await rejection(compute(task, options))
+    expect(error).toBeInstanceOf(StalledError)
+    expect(error).toMatchObject({ code: 'ERR_TASK_STALLED', key: task.key })
+    expect(await compute(inc(3), options)).toEqual([4])
+  })
+
+  test('a rejection nothing handled, after the task returned, fails the run', async () => {
+    const culprit = rejectsLater(20)
+    // The other task keeps the run going until the rejection is reported.
+    const run = compute(gather([culprit, slowWhere(500, 'other')]), options)
+    const error = await rejection(run)
+    expect(error).toBeInstanceOf(UnhandledRejectionError)
+    expect(error).toMatchObject({ code: 'ERR_UNHANDLED_REJECTION', key: culprit.key })
+    const cause = (error as UnhandledRejectionError).cause
+    expect(cause).toBeInstanceOf(Error)
+    expect(cause).toMatchObject({ name: 'RangeError', code: 'E_LATE_REJECTION' })
+  })
+
+  test('a rejection nothing handled, while the task still waits, fails the task', async () => {
+    const task = rejectsWhileWaiting(2000)
+    const error = await rejection(compute(task, options))
+    expect(error).toBeInstanceOf(UnhandledRejectionError)
+    expect(error).toMatchObject({ code: 'ERR_UNHANDLED_REJECTION', key: task.key })
+    expect((error as UnhandledRejectionError).cause).toMatchObject({
+      name: 'TypeError',
+      code: 'E_EARLY_REJECTION',
+    })
+  })
+})
+
+describe.each(EXECUTORS)('tasks throwing what is not an Error on the %s executor', (name) => {
+  test.each([
+    ['a string', 'not an error'],
+    ['a number', 42],
+    ['undefined', undefined],
+    ['a plain object', { reason: 'plain', nested: { n: 1 } }],
+  ])('%s: TaskError whose cause is what was thrown', async (_, thrown) => {
+    const task = throwsValue(thrown)
+    const error = await rejection(compute(task, { executor: shared(name) }))
+    expect(error).toBeInstanceOf(TaskError)
+    expect(error).toMatchObject({ code: 'ERR_TASK_FAILED', key: task.key })
+    expect((error as TaskError).cause).toEqual(thrown)
+  })
+})
