@@ -95,7 +95,7 @@ export class StalledError extends TaskError {
       code: 'ERR_TASK_STALLED',
       message:
         'returned a promise that can never settle: nothing was left to run that could resolve or reject it. ' +
-        'Make the function settle its promise on every path, or give the task a timeout.',
+        'Make the function resolve or reject its promise on every path (a callback that is never called, an event that never comes).',
     })
   }
 }

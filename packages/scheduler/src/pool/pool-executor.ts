@@ -81,6 +81,8 @@ export abstract class PoolExecutor implements Executor {
   private readonly preload: readonly string[]
   private readonly startTimeoutMs: number
   private pool: WorkerPool | undefined
+  /** Pools being ended because their workers could not get ready. */
+  private readonly closing = new Set<Promise<void>>()
   private ready = false
   private readonly queue = new CallQueue<Pending>()
   /** Expected work held (queued, sent, or being looked up), in batches' worth. */
@@ -198,7 +200,7 @@ export abstract class PoolExecutor implements Executor {
     const pool = this.pool
     this.pool = undefined
     this.ready = false
-    await pool?.close()
+    await Promise.all([pool?.close(), ...this.closing])
   }
 
   /** A pool whose workers could not get ready: what waits for it fails, and a later call starts anew. */
@@ -206,8 +208,13 @@ export abstract class PoolExecutor implements Executor {
     if (this.pool !== pool) return
     this.pool = undefined
     this.ready = false
-    void pool.close()
-    this.rejectQueued(() => reason)
+    // Ended before the calls fail: a run that closes this executor then finds no worker.
+    const closing = pool.close()
+    this.closing.add(closing)
+    void closing.then(() => {
+      this.closing.delete(closing)
+      this.rejectQueued(() => reason)
+    })
   }
 
   private rejectQueued(reason: () => unknown): void {
