@@ -16,7 +16,7 @@ watchParent()
  * arrays in and out would hold hundreds of megabytes of it; the pool starts workers
  * with `--expose-gc` for this.
  */
-const COLLECT_AFTER_BYTES = 32 * 2 ** 20
+const COLLECT_AFTER_BYTES = 16 * 2 ** 20
 let passed = 0
 const collect = (globalThis as { gc?: () => void }).gc
 function count(bytes: number): void {
