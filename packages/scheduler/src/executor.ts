@@ -48,6 +48,11 @@ export interface TaskCall {
    */
   readonly releaseOwned: () => void
   /**
+   * Says the call has begun (its worker began running it), for an executor that
+   * `reportsStarts`: hooks hear of the task's start then, not when it was handed over.
+   */
+  readonly started: () => void
+  /**
    * Reports an error raised, after the call settled, by work the task started (a promise
    * it made that rejected with nothing to handle it): the scheduler fails the run with
    * it, naming the task. Remote executors call it for what their workers report.
@@ -115,6 +120,11 @@ export interface Executor {
    * fails a synchronous call that returned too late, discarding its result.
    */
   readonly enforcesTimeouts?: boolean
+  /**
+   * Calls `call.started()` when a call really begins, rather than when it is handed
+   * over: queued calls are then not reported as running (progress displays, traces).
+   */
+  readonly reportsStarts?: boolean
   /** Runs one call: returns its result, or a promise of it. May throw. */
   run(call: TaskCall): unknown
   /**

@@ -11,6 +11,7 @@ export interface CallParts {
   readonly signal: AbortSignal
   readonly attempt: number
   readonly lateFailure: (error: unknown) => void
+  readonly started: () => void
   /** The executor runs calls in workers: it gets fused steps and owned values. */
   readonly remote: boolean
 }
@@ -34,6 +35,7 @@ export function makeCall(
     attempt: parts.attempt,
     lastAttempt: parts.attempt > (parts.options.retries ?? 0),
     lateFailure: parts.lateFailure,
+    started: parts.started,
     releaseOwned: doNothing,
   }
   if (!parts.remote) return call
@@ -46,7 +48,7 @@ export function makeCall(
   return call
 }
 
-function doNothing(): void {}
+export function doNothing(): void {}
 
 /** How calls reach their run for late reports; cut (`run: undefined`) when it ends. */
 export interface RunLink {

@@ -22,7 +22,7 @@ import type { RunConfig } from './options.js'
 import { ReadyQueue } from './ready-queue.js'
 import { runFailureOf, warnLateRejection } from './run-failures.js'
 import { RunState } from './run-state.js'
-import { lateReporter, makeCall, type RunLink } from './make-call.js'
+import { doNothing, lateReporter, makeCall, type RunLink } from './make-call.js'
 import { runInTask, watchUnhandledRejections } from './task-context.js'
 import { isThenable } from './thenable.js'
 import { TimerSet } from './timer-set.js'
@@ -31,12 +31,16 @@ import { YieldClock } from './yield-clock.js'
 /** The longest delay setTimeout accepts. */
 const MAX_TIMER_MS = 2 ** 31 - 1
 
-/** A call handed to the executor that has not settled yet. */
-interface InFlight {
+/** A call handed to the executor, from its launch to its end. */
+interface Flight {
+  /** The node the call runs, then any fused after it. */
   readonly members: number[]
-  readonly infos: TaskInfo[] | undefined
-  readonly startedAt: number
-  readonly timer: NodeJS.Timeout | undefined
+  /** Whether the call has begun (see `Executor.reportsStarts`): hooks heard of it. */
+  begun: boolean
+  /** What the hooks were told of the tasks, if there are hooks. */
+  infos: TaskInfo[] | undefined
+  startedAt: number
+  timer: NodeJS.Timeout | undefined
 }
 
 /**
@@ -58,7 +62,7 @@ class GraphRun implements IdleWatcher {
   /** Tasks whose start the hooks were told of and whose end they were not told of yet. */
   private readonly announced: Uint8Array
   /** Calls in flight, by the node that heads them. */
-  private readonly inFlight = new Map<number, InFlight>()
+  private readonly inFlight = new Map<number, Flight>()
   private readonly queue: ReadyQueue
   private readonly failures: TaskError[] = []
   private readonly mergedOptions = new Map<TaskOptions, TaskOptions>()
@@ -156,10 +160,17 @@ class GraphRun implements IdleWatcher {
       return
     }
     const members = this.state.chainOf(i)
-    const infos = this.announce(members)
-    const startedAt = infos === undefined ? 0 : performance.now()
+    const flight: Flight = {
+      members,
+      begun: false,
+      infos: undefined,
+      startedAt: 0,
+      timer: undefined,
+    }
     const options = this.optionsOf(i)
     const executor = this.config.executor
+    // Hooks hear of a start when the call begins: at once, or when the executor says so.
+    if (executor.reportsStarts !== true) this.begin(flight)
     const token = this.tokens[i]!
     const key = graph.key(i)
     const late = lateReporter(this.link, members, token, key, graph.name(i))
@@ -170,6 +181,9 @@ class GraphRun implements IdleWatcher {
       signal: this.stopper.signal,
       attempt: this.attempts[i]! + 1,
       lateFailure: late,
+      // From the executor: a hook that throws there fails the run, as anywhere else.
+      started:
+        executor.reportsStarts === true ? () => this.guard(() => this.begin(flight)) : doNothing,
       remote: executor.remote === true,
     })
     // An executor that cannot stop a task is held to the timeout here instead.
@@ -181,35 +195,34 @@ class GraphRun implements IdleWatcher {
       // handled is traced back to it; a remote executor's workers do their own tracing.
       out = executor.remote === true ? executor.run(call) : runInTask(late, this.runCall, call)
     } catch (error) {
-      this.failed(members, error, infos, startedAt)
+      this.failed(flight, error)
       return
     }
     if (!isThenable(out)) {
       if (timeout !== undefined && performance.now() - callStart > timeout) {
-        this.failed(members, new TimedOut(timeout, 'overran'), infos, startedAt)
-      } else this.succeeded(members, out, infos, startedAt)
+        this.failed(flight, new TimedOut(timeout, 'overran'))
+      } else this.succeeded(flight, out)
       return
     }
     this.running++
     // Unreferenced: a promise that nothing else in the event loop could settle is stalled
     // (`onIdle`), with or without a timeout, as it is in a worker.
-    const timer =
-      timeout === undefined
-        ? undefined
-        : this.timers.start(
-            timeout,
-            () => this.abandon(i, token, new TimedOut(timeout, 'abandoned')),
-            { keepAlive: false },
-          )
-    this.inFlight.set(i, { members, infos, startedAt, timer })
+    if (timeout !== undefined) {
+      flight.timer = this.timers.start(
+        timeout,
+        () => this.abandon(i, token, new TimedOut(timeout, 'abandoned')),
+        { keepAlive: false },
+      )
+    }
+    this.inFlight.set(i, flight)
     out.then(
       (value) => {
         if (!this.current(i, token)) return
-        this.settle(i, () => this.succeeded(members, value, infos, startedAt))
+        this.settle(i, () => this.succeeded(flight, value))
       },
       (error: unknown) => {
         if (!this.current(i, token)) return
-        this.settle(i, () => this.failed(members, error, infos, startedAt))
+        this.settle(i, () => this.failed(flight, error))
       },
     )
   }
@@ -224,12 +237,20 @@ class GraphRun implements IdleWatcher {
     const flight = this.inFlight.get(i)
     if (flight === undefined || !this.current(i, token)) return
     this.tokens[i]!++
-    this.settle(i, () => this.failed(flight.members, reason, flight.infos, flight.startedAt))
+    this.settle(i, () => this.failed(flight, reason))
   }
 
   /** The event loop is empty: no call still awaited here can ever settle. */
   onIdle(): void {
     for (const i of [...this.inFlight.keys()]) this.abandon(i, this.tokens[i]!, new Stalled())
+  }
+
+  /** The call begins: the hooks hear of its tasks' start (once). */
+  private begin(flight: Flight): void {
+    if (flight.begun || this.settled) return
+    flight.begun = true
+    flight.infos = this.announce(flight.members)
+    if (flight.infos !== undefined) flight.startedAt = performance.now()
   }
 
   /** Tells the hooks of the tasks among `members` that start now. */
@@ -260,24 +281,17 @@ class GraphRun implements IdleWatcher {
     })
   }
 
-  private succeeded(
-    members: number[],
-    value: unknown,
-    infos: TaskInfo[] | undefined,
-    startedAt: number,
-  ): void {
+  private succeeded(flight: Flight, value: unknown): void {
+    this.begin(flight)
+    const { members, infos, startedAt } = flight
     const last = members.length - 1
     // Intermediate results of a fused chain stayed in the worker: nobody else reads them.
     for (let m = 0; m < last; m++) this.complete(members[m]!, undefined, infos?.[m], startedAt)
     this.complete(members[last]!, value, infos?.[last], startedAt)
   }
 
-  private failed(
-    members: number[],
-    error: unknown,
-    infos: TaskInfo[] | undefined,
-    startedAt: number,
-  ): void {
+  private failed(flight: Flight, error: unknown): void {
+    const { members } = flight
     const runFailure = runFailureOf(error, {
       caller: this.caller,
       executor: this.config.executor.name,
@@ -296,6 +310,10 @@ class GraphRun implements IdleWatcher {
       this.queue.push(members[0]!)
       return
     }
+    // A task that fails before it began (its data could not be sent) still starts and
+    // ends, for the hooks.
+    this.begin(flight)
+    const { infos, startedAt } = flight
     let step = 0
     let reason = error
     let input: { readonly value: unknown } | undefined

@@ -25,6 +25,7 @@ import {
 import {
   DEFAULT_START_TIMEOUT_MS,
   checkStartTimeout,
+  checkTaskStdout,
   checkWorkers,
   defaultWorkers,
   type PoolOptions,
@@ -74,12 +75,14 @@ export abstract class PoolExecutor implements Executor {
   abstract readonly name: string
   readonly remote = true
   readonly enforcesTimeouts = true
+  readonly reportsStarts = true
   readonly concurrency: number
   /** Number of workers. */
   readonly workers: number
   protected abstract readonly runtime: 'worker_threads' | 'child_process'
   private readonly preload: readonly string[]
   private readonly startTimeoutMs: number
+  private readonly taskStdout: 'stdout' | 'stderr'
   private pool: WorkerPool | undefined
   /** Pools being ended because their workers could not get ready. */
   private readonly closing = new Set<Promise<void>>()
@@ -106,6 +109,7 @@ export abstract class PoolExecutor implements Executor {
       options.startTimeout === undefined
         ? DEFAULT_START_TIMEOUT_MS
         : checkStartTimeout(caller, options.startTimeout)
+    this.taskStdout = checkTaskStdout(caller, options.taskStdout)
     this.preload = (options.preload ?? []).map((entry) =>
       entry.includes('://') ? entry : pathToFileURL(entry).href,
     )
@@ -169,6 +173,7 @@ export abstract class PoolExecutor implements Executor {
     const pool = new WorkerPool({
       runtime: this.runtime,
       size: this.workers,
+      taskStdout: this.taskStdout,
       startTimeoutMs: this.startTimeoutMs,
       init: () => ({
         type: 'init',
@@ -265,6 +270,7 @@ export abstract class PoolExecutor implements Executor {
   }
 
   private runHere(call: TaskCall): unknown {
+    call.started()
     // Buffers a task here sees are never moved to a worker afterwards.
     this.moves.seenHere(call.args)
     return runOnMainThread(call)
@@ -340,6 +346,9 @@ export abstract class PoolExecutor implements Executor {
     let running: Promise<readonly WireOutcome[]>
     try {
       running = pool.run(wire.functions, wire.calls, transfer, {
+        onStarted: () => {
+          for (const pending of sent) pending.call.started()
+        },
         timeoutMs: timeout,
         alone: only !== undefined && runsAlone(only),
       })

@@ -22,6 +22,13 @@ export interface PoolOptions {
    * @default 60000
    */
   startTimeout?: number
+  /**
+   * Where what tasks print to stdout goes: this process's stdout, or its stderr (so that
+   * stdout holds nothing but what the program itself prints, as `taskgraph run --json`
+   * needs). stderr always goes to stderr.
+   * @default 'stdout'
+   */
+  taskStdout?: 'stdout' | 'stderr'
 }
 
 /** Default of `startTimeout`: generous, since loading a large module can take seconds. */
@@ -54,6 +61,15 @@ export function checkWorkers(caller: string, workers: unknown): number {
   }
   throw new InvalidOptionError(
     `${caller}: option "workers" must be a whole number of workers from 1 to ${MAX_WORKERS} (this machine has ${availableParallelism()} cores), got ${describeValue(workers)}.`,
+  )
+}
+
+/** Validates a `taskStdout` option. */
+export function checkTaskStdout(caller: string, taskStdout: unknown): 'stdout' | 'stderr' {
+  if (taskStdout === undefined) return 'stdout'
+  if (taskStdout === 'stdout' || taskStdout === 'stderr') return taskStdout
+  throw new InvalidOptionError(
+    `${caller}: option "taskStdout" must be 'stdout' or 'stderr', got ${describeValue(taskStdout)}.`,
   )
 }
 

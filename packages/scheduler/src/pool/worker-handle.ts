@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import type { Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import { Worker, type WorkerOptions } from 'node:worker_threads'
 import { FrameReader, writeFrame } from './frames.js'
 import type { FromWorker, ToWorker } from './wire.js'
 
@@ -23,9 +23,13 @@ export interface WorkerHandle {
 const THREAD_ENTRY = new URL('../worker/thread-entry.js', import.meta.url)
 const PROCESS_ENTRY = fileURLToPath(new URL('../worker/process-entry.js', import.meta.url))
 
-/** Starts a worker thread running taskgraph's worker entry. */
-export function startThread(): WorkerHandle {
-  const worker = new Worker(THREAD_ENTRY)
+/**
+ * Starts a worker thread running taskgraph's worker entry. What it writes to stdout goes
+ * to this process's stdout, or its stderr.
+ */
+export function startThread(stdout: 'stdout' | 'stderr'): WorkerHandle {
+  const worker = newWorker(THREAD_ENTRY, { stdout: stdout === 'stderr' })
+  if (stdout === 'stderr') worker.stdout.pipe(process.stderr, { end: false })
   let crash: unknown
   // An error the thread did not catch ends it; 'exit' follows, and reports it.
   worker.on('error', (error) => (crash ??= error))
@@ -44,13 +48,13 @@ export function startThread(): WorkerHandle {
 
 /**
  * Starts a child process running taskgraph's worker entry, with this process's
- * environment and working directory, and its stdout and stderr. Messages go over a
- * socket on the child's fd 3 (frames.ts).
+ * environment and working directory, and its stderr, and its stdout or its stderr for a
+ * stdout. Messages go over a socket on the child's fd 3 (frames.ts).
  */
-export function startProcess(): WorkerHandle {
+export function startProcess(stdout: 'stdout' | 'stderr'): WorkerHandle {
   // --expose-gc: the worker collects its garbage after passing much data (process-entry.ts).
   const child = spawn(process.execPath, [...workerExecArgv(), '--expose-gc', PROCESS_ENTRY], {
-    stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
+    stdio: ['ignore', stdout === 'stderr' ? 2 : 'inherit', 'inherit', 'pipe'],
     env: workerEnv(),
   })
   const socket = child.stdio[3] as Socket
@@ -93,6 +97,30 @@ export function startProcess(): WorkerHandle {
       }
     },
   }
+}
+
+/**
+ * A worker thread. It takes this thread's Node options, unless one of them would make
+ * it run something else (`node -e`, `--input-type`): then it takes the others, or those
+ * a worker accepts (a thread cannot take process-wide ones such as `--expose-gc`).
+ */
+function newWorker(entry: URL, options: WorkerOptions): Worker {
+  const own = process.execArgv
+  const kept = workerExecArgv()
+  if (kept.length === own.length) return new Worker(entry, options)
+  const loaders = kept.filter(
+    (arg, i) =>
+      /^(--import|--require|-r|--loader|--experimental-loader)(=|$)/.test(arg) ||
+      /^(--import|--require|-r|--loader|--experimental-loader)$/.test(kept[i - 1] ?? ''),
+  )
+  for (const execArgv of [kept, loaders]) {
+    try {
+      return new Worker(entry, { ...options, execArgv })
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error
+    }
+  }
+  return new Worker(entry, { ...options, execArgv: [] })
 }
 
 /**

@@ -8,6 +8,8 @@ const BATCHES_PER_WORKER = 2
 export interface WorkerPoolOptions {
   readonly runtime: 'worker_threads' | 'child_process'
   readonly size: number
+  /** Where what tasks write to stdout goes. */
+  readonly taskStdout: 'stdout' | 'stderr'
   /** What each worker loads before it is ready (`modules` is read when a worker starts). */
   readonly init: () => InitMessage
   /** How long a worker may take to get ready. */
@@ -28,6 +30,8 @@ export interface RunOptions {
   readonly timeoutMs?: number | undefined
   /** The worker runs nothing else meanwhile (a call on trial after a lost batch). */
   readonly alone?: boolean
+  /** The worker has begun the batch. */
+  readonly onStarted?: () => void
 }
 
 interface Sent {
@@ -39,6 +43,7 @@ interface Sent {
   readonly alone: boolean
   /** The worker said it began the batch. */
   started: boolean
+  readonly onStarted: (() => void) | undefined
   timedOut: boolean
 }
 
@@ -94,7 +99,7 @@ export class WorkerPool {
     functions: BatchMessage['functions'],
     calls: BatchMessage['calls'],
     transfer: readonly ArrayBuffer[],
-    { timeoutMs, alone = timeoutMs !== undefined }: RunOptions = {},
+    { timeoutMs, alone = timeoutMs !== undefined, onStarted }: RunOptions = {},
   ): Promise<readonly WireOutcome[]> {
     const worker = this.pick(alone)
     if (worker === undefined) throw new Error('WorkerPool.run: no worker has room')
@@ -115,6 +120,7 @@ export class WorkerPool {
         },
         timeoutMs,
         alone,
+        onStarted,
         started: false,
         timedOut: false,
       }
@@ -159,7 +165,8 @@ export class WorkerPool {
 
   /** Starts one worker; resolves once it is ready. */
   private startWorker(): Promise<void> {
-    const handle = this.options.runtime === 'worker_threads' ? startThread() : startProcess()
+    const { runtime, taskStdout } = this.options
+    const handle = runtime === 'worker_threads' ? startThread(taskStdout) : startProcess(taskStdout)
     const worker: PoolWorker = { handle, ready: false, loading: undefined, sent: new Map() }
     this.workers.add(worker)
     const limit = this.options.startTimeoutMs
@@ -188,7 +195,9 @@ export class WorkerPool {
             return
           case 'started': {
             const sent = worker.sent.get(message.id)
-            if (sent !== undefined) sent.started = true
+            if (sent === undefined) return
+            sent.started = true
+            sent.onStarted?.()
             return
           }
           case 'done': {

@@ -1,0 +1,51 @@
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { gather } from '@taskgraph/core'
+import { compute, type TaskInfo } from '@taskgraph/scheduler'
+import { afterAll, describe, expect, test } from 'vitest'
+import { busyFor } from './fixtures/pool-tasks.mjs'
+import { makePool, POOLS } from './pools.js'
+
+const TASKS = fileURLToPath(new URL('./fixtures/pool-tasks.mjs', import.meta.url))
+
+describe.each(POOLS)('the %s executor', (name) => {
+  const pool = makePool(name, { workers: 1 })
+  afterAll(() => pool.close())
+
+  test('hooks hear of a start when the worker begins the call, not when it is queued', async () => {
+    let running = 0
+    let most = 0
+    const hooks = {
+      onTaskStart: (_task: TaskInfo) => {
+        running++
+        most = Math.max(most, running)
+      },
+      onTaskEnd: () => void running--,
+    }
+    // Three synchronous tasks on one worker: one runs while the others wait their turn.
+    const tasks = [1, 2, 3].map(() => busyFor(150))
+    expect(await compute(gather(tasks), { executor: pool, hooks })).toEqual([[150, 150, 150]])
+    expect(most).toBe(1)
+  })
+
+  test("taskStdout: 'stderr' sends what tasks print to stdout to stderr", () => {
+    // In a process of its own, so that its stdout and stderr can be read apart.
+    const script = `
+      import { compute, ${name === 'threads' ? 'ThreadExecutor' : 'ProcessExecutor'} as Pool } from '@taskgraph/scheduler'
+      import { prints } from ${JSON.stringify(TASKS)}
+      for (const taskStdout of ['stdout', 'stderr']) {
+        const pool = new Pool({ workers: 1, taskStdout })
+        await compute(prints('task says ' + taskStdout, 'note'), { executor: pool })
+        await pool.close()
+      }
+    `
+    const { stdout, stderr, status } = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)) },
+    )
+    expect(status).toBe(0)
+    expect(stdout.split('\n').filter(Boolean)).toEqual(['task says stdout'])
+    expect(stderr.split('\n').filter(Boolean).sort()).toEqual(['note', 'note', 'task says stderr'])
+  })
+})
