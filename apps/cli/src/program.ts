@@ -1,10 +1,17 @@
 import { createRequire } from 'node:module'
-import { MAX_WORKERS } from '@taskgraph/scheduler'
-import { Command, InvalidArgumentError, Option } from 'commander'
+import { DEFAULT_ASYNC_CONCURRENCY, MAX_WORKERS } from '@taskgraph/scheduler'
+import { Command, Help, InvalidArgumentError, Option } from 'commander'
+import { UsageError } from './cli-errors.js'
 import { runCommand, type RunCommandOptions } from './commands/run.js'
 import { visualizeCommand, type VisualizeCommandOptions } from './commands/visualize.js'
 import type { Io } from './io.js'
 import { createLogger, LOG_LEVELS, type LogLevel } from './logger.js'
+import {
+  LOG_LEVEL_VARIABLE,
+  OPTION_VARIABLES,
+  runSettings,
+  type RunSettings,
+} from './run-options.js'
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
 
@@ -15,14 +22,28 @@ export function createProgram(io: Io): Command {
     .version(version, '-v, --version')
     // A global option that takes a value is listed in supervisor/role.ts too.
     .addOption(
-      new Option('--log-level <level>', 'diagnostic log on stderr')
-        .choices(LOG_LEVELS)
-        .default('warn'),
+      withVariable(
+        new Option('--log-level <level>', 'diagnostic log on stderr')
+          .choices(LOG_LEVELS)
+          .default('warn'),
+      ),
     )
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+    })
+    // Inherited by the commands below.
+    .configureHelp({
+      optionDescription(option) {
+        const text = Help.prototype.optionDescription.call(this, option)
+        const variable = HELP_VARIABLES.get(option)
+        if (variable === undefined) return text
+        // Inside commander's closing "(choices: ..., default: ...)" when there is one.
+        return text.endsWith(')')
+          ? `${text.slice(0, -1)}, env: ${variable})`
+          : `${text} (env: ${variable})`
+      },
     })
 
   program
@@ -30,34 +51,51 @@ export function createProgram(io: Io): Command {
     .description("compute a workflow file's default export and print the result")
     .argument('<file>', 'workflow module (.ts, .mts, .js, .mjs) whose default export is the graph')
     .addOption(
-      new Option('-e, --executor <name>', 'where tasks run')
-        .choices(['inline', 'async', 'threads', 'processes'])
-        .default('async'),
+      withVariable(
+        new Option('-e, --executor <name>', 'where tasks run')
+          .choices(['inline', 'async', 'threads', 'processes'])
+          .default('async'),
+      ),
     )
-    .option(
-      '-c, --concurrency <n>',
-      'most tasks in flight at once (async executor)',
-      positiveInteger,
+    .addOption(
+      withVariable(
+        new Option(
+          '-c, --concurrency <n>',
+          `most tasks in flight at once on the async executor (default: ${DEFAULT_ASYNC_CONCURRENCY})`,
+        ).argParser(positiveInteger),
+      ),
     )
-    .option(
-      '-w, --workers <n>',
-      'workers of the threads and processes executors (default: one per core)',
-      workerCount,
+    .addOption(
+      withVariable(
+        new Option(
+          '-w, --workers <n>',
+          'workers of the threads and processes executors (default: one per core)',
+        ).argParser(workerCount),
+      ),
     )
-    .option(
-      '--retries <n>',
-      'run a failed task again up to n times, unless it sets its own',
-      wholeNumber,
+    .addOption(
+      withVariable(
+        new Option(
+          '--retries <n>',
+          'run a failed task again up to n times, unless it sets its own',
+        ).argParser(wholeNumber),
+      ),
     )
-    .option(
-      '--timeout <ms>',
-      'stop a task running longer than this, unless it sets its own',
-      milliseconds,
+    .addOption(
+      withVariable(
+        new Option(
+          '--timeout <ms>',
+          'stop a task running longer than this, unless it sets its own',
+        ).argParser(milliseconds),
+      ),
     )
-    .option(
-      '--start-timeout <ms>',
-      'fail the run if workers of the threads and processes executors are not ready, or a module a task needs is not imported, within this time (default: 60000)',
-      milliseconds,
+    .addOption(
+      withVariable(
+        new Option(
+          '--start-timeout <ms>',
+          'fail the run if workers of the threads and processes executors are not ready, or a module a task needs is not imported, within this time (default: 60000)',
+        ).argParser(milliseconds),
+      ),
     )
     .option('--json', 'print only the result, as JSON, on stdout', false)
     .option(
@@ -67,50 +105,22 @@ export function createProgram(io: Io): Command {
     )
     .option('--progress', 'show progress on stderr even when it is not a terminal')
     .option('--no-progress', 'never show progress')
-    .action(async (file: string, options: RunCommandOptions, command: Command) => {
-      for (const [flag, value] of [
-        ['--workers', options.workers],
-        ['--start-timeout', options.startTimeout],
-      ] as const) {
-        if (
-          value !== undefined &&
-          options.executor !== 'threads' &&
-          options.executor !== 'processes'
-        ) {
-          program.error(`error: option '${flag}' applies to the threads and processes executors`, {
-            exitCode: 2,
-            code: 'taskgraph.usage',
-          })
-        }
+    .addHelpText('after', ENVIRONMENT_HELP)
+    .action(async (file: string, flags: RunCommandOptions, command: Command) => {
+      const given = (option: string): boolean =>
+        (option === 'logLevel' ? program : command).getOptionValueSource(option) === 'cli'
+      let settings: RunSettings
+      try {
+        const { logLevel } = command.optsWithGlobals<{ logLevel: LogLevel }>()
+        settings = runSettings({ ...flags, logLevel }, given, process.env)
+      } catch (error) {
+        if (!(error instanceof UsageError)) throw error
+        return program.error(`error: ${error.message}`, {
+          exitCode: 2,
+          code: 'taskgraph.usage',
+        })
       }
-      if (
-        options.concurrency !== undefined &&
-        options.executor !== 'async' &&
-        options.executor !== 'inline'
-      ) {
-        program.error(
-          "error: option '--concurrency' applies to the async executor; pool executors take '--workers'",
-          {
-            exitCode: 2,
-            code: 'taskgraph.usage',
-          },
-        )
-      }
-      if (
-        options.executor === 'inline' &&
-        options.concurrency !== undefined &&
-        options.concurrency !== 1
-      ) {
-        program.error(
-          "error: option '--concurrency' applies to the async executor; the inline executor runs one task at a time",
-          {
-            exitCode: 2,
-            code: 'taskgraph.usage',
-          },
-        )
-      }
-      const { logLevel } = command.optsWithGlobals<{ logLevel: LogLevel }>()
-      await runCommand(file, options, io, createLogger(logLevel))
+      await runCommand(file, settings.options, io, createLogger(settings.logLevel))
     })
 
   program
@@ -135,6 +145,22 @@ export function createProgram(io: Io): Command {
 
   return program
 }
+
+/** Options a TASKGRAPH_* variable sets, for the help; the variables are read in run-options.ts. */
+const HELP_VARIABLES = new WeakMap<Option, string>()
+
+function withVariable(option: Option): Option {
+  const variable = OPTION_VARIABLES[option.attributeName()]
+  if (variable !== undefined) HELP_VARIABLES.set(option, variable)
+  return option
+}
+
+const ENVIRONMENT_HELP = `
+Environment:
+  An option not given on the command line is taken from its variable (env: above),
+  then from its default. An empty variable counts as unset; a variable that does not
+  apply to the executor in use (TASKGRAPH_WORKERS with async) is ignored. The global
+  --log-level is set by ${LOG_LEVEL_VARIABLE}.`
 
 function workerCount(text: string): number {
   const value = positiveInteger(text)

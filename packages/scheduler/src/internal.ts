@@ -3,3 +3,10 @@
 
 export { watchParent, type WatchParentOptions } from './process/watch-parent.js'
 export { announceLoading } from './worker/loading.js'
+export {
+  RUN_OPTION_VARIABLES,
+  invalidEnvValue,
+  readEnvRunOptions,
+  envValue,
+  type EnvRunOptions,
+} from './env-options.js'

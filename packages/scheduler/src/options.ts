@@ -10,6 +10,7 @@ import type { ComputeHooks } from './hooks.js'
 import { InlineExecutor } from './inline-executor.js'
 import { ProcessExecutor } from './pool/process-executor.js'
 import { ThreadExecutor } from './pool/thread-executor.js'
+import { readEnvRunOptions } from './env-options.js'
 import { checkStartTimeout, checkWorkers } from './pool/pool-options.js'
 
 /** Names of the built-in executors. */
@@ -18,6 +19,9 @@ export type ExecutorName = 'inline' | 'async' | 'threads' | 'processes'
 /**
  * Options of a run; what `compute(..., options)` and `Delayed#compute(options)` take.
  * `retries`, `retryDelay` and `timeout` apply to every task that does not set its own.
+ * An option left out is taken from its `TASKGRAPH_*` environment variable, if set
+ * (`TASKGRAPH_EXECUTOR`, `TASKGRAPH_CONCURRENCY`, `TASKGRAPH_WORKERS`,
+ * `TASKGRAPH_START_TIMEOUT`, `TASKGRAPH_RETRIES`, `TASKGRAPH_TIMEOUT`), then from its default.
  */
 export interface RunOptions extends TaskOptions {
   /**
@@ -25,23 +29,23 @@ export interface RunOptions extends TaskOptions {
    * event loop, up to `concurrency` at once), `'threads'` (worker threads, in parallel),
    * `'processes'` (child processes, in parallel and isolated), or an `Executor`
    * instance you own.
-   * @default 'async'
+   * @default TASKGRAPH_EXECUTOR, else 'async'
    */
   executor?: ExecutorName | Executor
   /**
    * Most tasks in flight at once on the `async` executor.
-   * @default 100
+   * @default TASKGRAPH_CONCURRENCY, else 100
    */
   concurrency?: number
   /**
    * Workers of the `threads` and `processes` executors.
-   * @default os.availableParallelism()
+   * @default TASKGRAPH_WORKERS, else os.availableParallelism()
    */
   workers?: number
   /**
    * Milliseconds the workers of the `threads` and `processes` executors may take to get
    * ready, and an import a task needs may take in a worker (see `PoolOptions`).
-   * @default 60000
+   * @default TASKGRAPH_START_TIMEOUT, else 60000
    */
   startTimeout?: number
   /**
@@ -88,7 +92,20 @@ export interface RunConfig {
   readonly taskDefaults: TaskOptions
 }
 
-export function resolveOptions(caller: string, options: RunOptions = {}): RunConfig {
+/**
+ * Checks `options` and fills in what they leave out from the `TASKGRAPH_*` environment
+ * variables (read now, so a change to `process.env` counts from the next call), then from
+ * the defaults. The call's own options are checked against the executor the call names,
+ * or `'async'` when it names none, as if the environment were empty: a call that is valid
+ * without the variables stays valid with them. A sizing option (`concurrency`, `workers`,
+ * `startTimeout`), from the call or the environment, that does not fit the executor in
+ * use is left out; an `Executor` instance takes none of them from the environment.
+ */
+export function resolveOptions(
+  caller: string,
+  options: RunOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): RunConfig {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionError(
       `${caller}: options must be an object such as { executor: 'async' }, got ${describeValue(options)}.`,
@@ -101,8 +118,9 @@ export function resolveOptions(caller: string, options: RunOptions = {}): RunCon
       )
     }
   }
+  const fromEnv = readEnvRunOptions(env, caller)
   const {
-    executor = 'async',
+    executor: named,
     concurrency,
     workers,
     startTimeout,
@@ -110,9 +128,13 @@ export function resolveOptions(caller: string, options: RunOptions = {}): RunCon
     signal,
     hooks,
   } = options
-  const { retries, retryDelay, timeout } = options
+  const { retryDelay } = options
   checkTaskOptions(caller, options)
-  const taskDefaults: TaskOptions = { retries, retryDelay, timeout }
+  const taskDefaults: TaskOptions = {
+    retries: options.retries ?? fromEnv.retries,
+    retryDelay,
+    timeout: options.timeout ?? fromEnv.timeout,
+  }
   if (typeof failFast !== 'boolean') {
     throw new InvalidOptionError(
       `${caller}: option "failFast" must be true or false, got ${describeValue(failFast)}.`,
@@ -129,8 +151,8 @@ export function resolveOptions(caller: string, options: RunOptions = {}): RunCon
     )
   }
   const config = { failFast, signal, hooks, taskDefaults }
-  if (typeof executor === 'object' && executor !== null) {
-    if (typeof (executor as Partial<Executor>).run !== 'function') {
+  if (typeof named === 'object' && named !== null) {
+    if (typeof (named as Partial<Executor>).run !== 'function') {
       throw new InvalidOptionError(
         `${caller}: option "executor" is an object without a run() method; pass 'inline', 'async', 'threads', 'processes' or an Executor.`,
       )
@@ -140,8 +162,57 @@ export function resolveOptions(caller: string, options: RunOptions = {}): RunCon
         `${caller}: options "concurrency", "workers" and "startTimeout" apply to the built-in executors; set them on your Executor instance instead.`,
       )
     }
-    return { executor, ownsExecutor: false, ...config }
+    return { executor: named, ownsExecutor: false, ...config }
   }
+  checkSizing(caller, named ?? 'async', { concurrency, workers, startTimeout })
+  const executor = named ?? fromEnv.executor ?? 'async'
+  switch (executor) {
+    case 'inline':
+      return { executor: new InlineExecutor(), ownsExecutor: true, ...config }
+    case 'async': {
+      const inFlight = concurrency ?? fromEnv.concurrency
+      return {
+        executor: new AsyncExecutor(
+          inFlight === undefined ? {} : { concurrency: checkConcurrency(caller, inFlight) },
+        ),
+        ownsExecutor: true,
+        ...config,
+      }
+    }
+    case 'threads':
+    case 'processes': {
+      const size = workers ?? fromEnv.workers
+      const wait = startTimeout ?? fromEnv.startTimeout
+      const poolOptions = {
+        ...(size === undefined ? {} : { workers: checkWorkers(caller, size) }),
+        ...(wait === undefined ? {} : { startTimeout: checkStartTimeout(caller, wait) }),
+      }
+      return {
+        executor:
+          executor === 'threads'
+            ? new ThreadExecutor(poolOptions)
+            : new ProcessExecutor(poolOptions),
+        ownsExecutor: true,
+        ...config,
+      }
+    }
+    default:
+      throw new InvalidOptionError(
+        `${caller}: unknown executor ${describeValue(executor)}. Use 'inline', 'async', 'threads' or 'processes', or pass an Executor instance.`,
+      )
+  }
+}
+
+/** Checks the sizing options a call gives against the executor it names (or `'async'`). */
+function checkSizing(
+  caller: string,
+  executor: unknown,
+  {
+    concurrency,
+    workers,
+    startTimeout,
+  }: Pick<RunOptions, 'concurrency' | 'workers' | 'startTimeout'>,
+): void {
   for (const [name, value] of [
     ['workers', workers],
     ['startTimeout', startTimeout],
@@ -163,37 +234,6 @@ export function resolveOptions(caller: string, options: RunOptions = {}): RunCon
         : `${caller}: option "concurrency" applies to the async executor; pool executors take "workers".`,
     )
   }
-  switch (executor) {
-    case 'inline':
-      return { executor: new InlineExecutor(), ownsExecutor: true, ...config }
-    case 'async':
-      return {
-        executor: new AsyncExecutor(
-          concurrency === undefined ? {} : { concurrency: checkConcurrency(caller, concurrency) },
-        ),
-        ownsExecutor: true,
-        ...config,
-      }
-    case 'threads':
-    case 'processes': {
-      const poolOptions = {
-        ...(workers === undefined ? {} : { workers: checkWorkers(caller, workers) }),
-        ...(startTimeout === undefined
-          ? {}
-          : { startTimeout: checkStartTimeout(caller, startTimeout) }),
-      }
-      return {
-        executor:
-          executor === 'threads'
-            ? new ThreadExecutor(poolOptions)
-            : new ProcessExecutor(poolOptions),
-        ownsExecutor: true,
-        ...config,
-      }
-    }
-    default:
-      throw new InvalidOptionError(
-        `${caller}: unknown executor ${describeValue(executor)}. Use 'inline', 'async', 'threads' or 'processes', or pass an Executor instance.`,
-      )
-  }
+  // Checked even when TASKGRAPH_EXECUTOR picks an executor that leaves it out.
+  if (concurrency !== undefined) checkConcurrency(caller, concurrency)
 }

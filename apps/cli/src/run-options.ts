@@ -1,0 +1,118 @@
+// The options of `taskgraph run`: each from its flag, else its TASKGRAPH_* variable, else
+// its default. The run options' variables are read by the scheduler's own reader, which
+// compute() uses too, so the command and the library parse and check them alike.
+// (commander's Option#env() would parse them with the flags' parsers: an empty variable
+// would be an error instead of unset, and the messages would not say how to fix it.)
+import { InvalidOptionError } from '@taskgraph/core'
+import {
+  RUN_OPTION_VARIABLES,
+  envValue,
+  invalidEnvValue,
+  readEnvRunOptions,
+} from '@taskgraph/scheduler/internal'
+import { UsageError } from './cli-errors.js'
+import type { RunCommandOptions } from './commands/run.js'
+import { LOG_LEVELS, type LogLevel } from './logger.js'
+
+/** Sets `--log-level`. Only the command logs, so the library does not read it. */
+export const LOG_LEVEL_VARIABLE = 'TASKGRAPH_LOG_LEVEL'
+
+/** The variable that sets each option of `taskgraph run` and `--log-level`, by option name. */
+export const OPTION_VARIABLES: Readonly<Record<string, string>> = {
+  ...RUN_OPTION_VARIABLES,
+  logLevel: LOG_LEVEL_VARIABLE,
+}
+
+/** What `taskgraph run` runs with. */
+export interface RunSettings {
+  readonly options: RunCommandOptions
+  readonly logLevel: LogLevel
+}
+
+/**
+ * Fills in the options of `taskgraph run` that no flag gave from `env`. `given(name)`
+ * says whether the flag of option `name` was on the command line. Flags are checked
+ * against the executor in use, whichever of flag, variable or default chose it: on the
+ * command line the environment is the user's own, and a flag that does not fit it is a
+ * mistake worth a word. A variable that does not fit the executor in use is left out.
+ * Throws `UsageError` for a bad variable or a flag that does not fit.
+ */
+export function runSettings(
+  flags: RunCommandOptions & { logLevel: LogLevel },
+  given: (option: string) => boolean,
+  env: NodeJS.ProcessEnv,
+): RunSettings {
+  const fromEnv = readVariables(env)
+  const executor = given('executor') ? flags.executor : (fromEnv.executor ?? 'async')
+  const chosen =
+    !given('executor') && fromEnv.executor !== undefined
+      ? ` (${RUN_OPTION_VARIABLES.executor} is ${executor})`
+      : ''
+  const pool = executor === 'threads' || executor === 'processes'
+  for (const [flag, value] of [
+    ['--workers', flags.workers],
+    ['--start-timeout', flags.startTimeout],
+  ] as const) {
+    if (value !== undefined && !pool) {
+      throw new UsageError(
+        `option '${flag}' applies to the threads and processes executors${chosen}`,
+      )
+    }
+  }
+  if (flags.concurrency !== undefined && executor !== 'async' && executor !== 'inline') {
+    throw new UsageError(
+      `option '--concurrency' applies to the async executor${chosen}; pool executors take '--workers'`,
+    )
+  }
+  if (executor === 'inline' && flags.concurrency !== undefined && flags.concurrency !== 1) {
+    throw new UsageError(
+      `option '--concurrency' applies to the async executor${chosen}; the inline executor runs one task at a time`,
+    )
+  }
+  const concurrency = executor === 'async' ? (flags.concurrency ?? fromEnv.concurrency) : undefined
+  const workers = pool ? (flags.workers ?? fromEnv.workers) : undefined
+  const startTimeout = pool ? (flags.startTimeout ?? fromEnv.startTimeout) : undefined
+  const retries = flags.retries ?? fromEnv.retries
+  const timeout = flags.timeout ?? fromEnv.timeout
+  const { json, keepGoing, progress } = flags
+  return {
+    options: {
+      executor,
+      json,
+      keepGoing,
+      ...(progress === undefined ? {} : { progress }),
+      ...(concurrency === undefined ? {} : { concurrency }),
+      ...(workers === undefined ? {} : { workers }),
+      ...(startTimeout === undefined ? {} : { startTimeout }),
+      ...(retries === undefined ? {} : { retries }),
+      ...(timeout === undefined ? {} : { timeout }),
+    },
+    logLevel: given('logLevel') ? flags.logLevel : (fromEnv.logLevel ?? flags.logLevel),
+  }
+}
+
+/** Every variable `taskgraph run` reads, checked whether or not this run uses it. */
+function readVariables(env: NodeJS.ProcessEnv): ReturnType<typeof readEnvRunOptions> & {
+  logLevel?: LogLevel
+} {
+  let fromEnv
+  try {
+    fromEnv = readEnvRunOptions(env)
+  } catch (error) {
+    if (error instanceof InvalidOptionError) throw new UsageError(error.message)
+    throw error
+  }
+  const logLevel = envValue(env, LOG_LEVEL_VARIABLE)
+  if (logLevel === undefined) return fromEnv
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new UsageError(
+      invalidEnvValue(
+        LOG_LEVEL_VARIABLE,
+        logLevel,
+        'a log level',
+        `one of ${LOG_LEVELS.join(', ')}`,
+      ),
+    )
+  }
+  return { ...fromEnv, logLevel: logLevel as LogLevel }
+}
