@@ -202,7 +202,7 @@ export class WorkerStartError extends TaskgraphError {
     const fix =
       options.limitMs === undefined
         ? 'Fix the module, or the preload option, so that it imports in a worker.'
-        : `A module whose top-level code never finishes (an await that never settles) keeps workers from starting: fix it, or raise startTimeout (--start-timeout on the command line; now ${options.limitMs} ms) if loading is just slow.`
+        : `A module whose top-level code never finishes (an await that never settles) keeps workers from starting: fix it, or raise startTimeout (--start-timeout or TASKGRAPH_START_TIMEOUT on the command line; now ${options.limitMs} ms) if loading is just slow.`
     super(
       'ERR_WORKER_START',
       `${options.caller}: the ${options.executor} executor's workers could not get ready: ${options.detail}. ${fix}`,
