@@ -17,6 +17,7 @@ import { ProgressDisplay } from '../progress.js'
 import type { Io } from '../io.js'
 import { STOP_SIGNALS, StopSignal, type StopSignalName } from '../stop-signals.js'
 import { acknowledgeStop } from '../supervisor/runner.js'
+import { useColor } from '../use-color.js'
 import { workerPreloadFor } from '../workflow-loading.js'
 
 /** Options of `taskgraph run`, as parsed from the command line. */
@@ -77,7 +78,7 @@ export async function runCommand(
     }).catch((error: unknown) => {
       throw inWorkflow(workflow, error)
     })
-    const output = formatResult(result, { json: options.json, color: io.stdout.isTTY === true })
+    const output = formatResult(result, { json: options.json, color: useColor(io.stdout) })
     if (diversion === undefined) io.stdout.write(output)
     else diversion.write(output)
   } finally {
