@@ -3,6 +3,7 @@ import { MAX_WORKERS } from '@taskgraph/scheduler'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { runCommand, type RunCommandOptions } from './commands/run.js'
 import { visualizeCommand, type VisualizeCommandOptions } from './commands/visualize.js'
+import { errorLine } from './failure-report.js'
 import type { Io } from './io.js'
 import { createLogger, LOG_LEVELS, type LogLevel } from './logger.js'
 
@@ -19,10 +20,13 @@ export function createProgram(io: Io): Command {
         .choices(LOG_LEVELS)
         .default('warn'),
     )
+    .option('--verbose', "show taskgraph's own frames in the stacks of failed tasks", false)
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+      // Commander's "error: ..." lines look like taskgraph's own.
+      outputError: (text, write) => write(errorLine(text)),
     })
 
   program
