@@ -3,6 +3,7 @@
 // a child process, the runner; other commands run here. Only the supervisor's own small
 // modules load before it starts the runner: the library, commander, pino and tsx load in
 // the process that runs the command.
+import { exitOnClosedOutput, exitOnceWritten } from './closed-output.js'
 import { roleOf } from './supervisor/role.js'
 import { supervise } from './supervisor/supervise.js'
 
@@ -10,6 +11,7 @@ const role = roleOf(process.argv, process.env, process.execArgv)
 if (role === 'supervisor') {
   supervise()
 } else {
+  exitOnClosedOutput()
   // The runner starts watching its supervisor while the command's modules load.
   const loading = import('./main.js')
   if (role === 'runner') {
@@ -22,12 +24,6 @@ if (role === 'supervisor') {
     stderr: process.stderr,
     cwd: process.cwd(),
   })
-  // Exit even if a task left timers or sockets open, but only once stdout and stderr
-  // have drained: process.exit() would cut off a large result written to a pipe.
-  let pending = 2
-  const done = (): void => {
-    if (--pending === 0) process.exit(code)
-  }
-  process.stdout.write('', done)
-  process.stderr.write('', done)
+  // Exit even if a task left timers or sockets open, once the output is written.
+  exitOnceWritten(code)
 }

@@ -14,6 +14,11 @@ export const ExitCode = {
   HungUp: 129,
   /** Stopped by SIGINT (Ctrl-C). */
   Interrupted: 130,
+  /**
+   * stdout or stderr was closed before the command wrote all it had to (`| head`): it
+   * stopped quietly, with the code of a program that SIGPIPE ended.
+   */
+  OutputClosed: 141,
   /** Stopped by SIGTERM. */
   Terminated: 143,
 } as const

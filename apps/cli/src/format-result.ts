@@ -3,12 +3,20 @@ import { OutputError } from './cli-errors.js'
 
 /**
  * The result as `taskgraph run` prints it: JSON with `--json` (stdout then holds nothing
- * else), otherwise strings as they are and other values as Node's inspector shows them.
+ * else), otherwise strings as they are and other values as Node's inspector shows them,
+ * whole: no array, string or level of nesting is cut short, since what is printed is
+ * often kept in a file or read by another program.
  */
 export function formatResult(value: unknown, options: { json: boolean; color: boolean }): string {
   if (options.json) return `${toJson(value)}\n`
   if (typeof value === 'string') return value.endsWith('\n') ? value : `${value}\n`
-  return `${inspect(value, { depth: null, colors: options.color, maxArrayLength: 200, breakLength: 100 })}\n`
+  return `${inspect(value, {
+    depth: null,
+    colors: options.color,
+    maxArrayLength: null,
+    maxStringLength: null,
+    breakLength: 100,
+  })}\n`
 }
 
 function toJson(value: unknown): string {

@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino'
+import { exitIfOutputClosed } from './closed-output.js'
 
 /** Levels accepted by `--log-level`. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
@@ -9,8 +10,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number]
  * Written synchronously so nothing is lost when the command exits.
  */
 export function createLogger(level: LogLevel): Logger {
-  return pino(
-    { name: 'taskgraph', level, base: undefined },
-    pino.destination({ dest: 2, sync: true }),
-  )
+  const destination = pino.destination({ dest: 2, sync: true })
+  destination.on('error', exitIfOutputClosed)
+  return pino({ name: 'taskgraph', level, base: undefined }, destination)
 }

@@ -4,6 +4,7 @@ import { Command, Help, InvalidArgumentError, Option } from 'commander'
 import { UsageError } from './cli-errors.js'
 import { runCommand, type RunCommandOptions } from './commands/run.js'
 import { visualizeCommand, type VisualizeCommandOptions } from './commands/visualize.js'
+import { errorLine } from './failure-report.js'
 import type { Io } from './io.js'
 import { createLogger, LOG_LEVELS, type LogLevel } from './logger.js'
 import {
@@ -28,10 +29,13 @@ export function createProgram(io: Io): Command {
           .default('warn'),
       ),
     )
+    .option('--verbose', "show taskgraph's own frames in the stacks of failed tasks", false)
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+      // Commander's "error: ..." lines look like taskgraph's own.
+      outputError: (text, write) => write(errorLine(text)),
     })
     // Inherited by the commands below.
     .configureHelp({

@@ -2,7 +2,10 @@
 // worker then loads the workflow, and the TypeScript modules it imports, as the main
 // thread does. The workflow's URL comes in this module's own query string.
 import { announceLoading } from '@taskgraph/scheduler/internal'
+import { reportClosedOutput } from './closed-output.js'
 import { prepareForWorkflow } from './workflow-loading.js'
+
+reportClosedOutput()
 
 const workflowURL = new URL(import.meta.url).searchParams.get('workflow')
 if (workflowURL !== null) {

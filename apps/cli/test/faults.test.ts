@@ -195,7 +195,7 @@ describe.concurrent('workers that cannot start', () => {
       const lines = reportOf(run.stderr)
         .split('\n')
         .filter((line) => line.startsWith('taskgraph: '))
-      expect.soft(lines).toEqual([expect.stringMatching(/^taskgraph: error: /)])
+      expect.soft(lines).toEqual([expect.stringMatching(/^taskgraph: error: WorkerStartError: /)])
       expect.soft(lines[0]).toContain(file)
       // Well before the 60 s that workers have by default.
       expect.soft(run.tookMs).toBeLessThan(10_000)

@@ -20,3 +20,36 @@ describe.concurrent('results without a JSON form', () => {
     },
   )
 })
+
+// prints.ts prints from its top-level code and from its two tasks. Top-level code runs
+// in the command and once in each pool worker (one here).
+describe.concurrent.each([
+  { executor: 'inline', args: [], topLevel: 1 },
+  { executor: 'async', args: [], topLevel: 1 },
+  { executor: 'threads', args: ['--workers', '1'], topLevel: 2 },
+  { executor: 'processes', args: ['--workers', '1'], topLevel: 2 },
+])('what a workflow prints, on the $executor executor', ({ executor, args, topLevel }) => {
+  const printed = [
+    ...Array<string>(topLevel).fill('top-level code'),
+    'task a',
+    'task b',
+    'write a',
+    'write b',
+  ].sort()
+
+  it('goes to stderr with --json: stdout holds the JSON alone', async () => {
+    const result = await runCli(['run', 'prints.ts', '--executor', executor, ...args, '--json'])
+    expect(result.code).toBe(0)
+    expect(JSON.parse(result.stdout)).toEqual({ a: 'A', b: 'B' })
+    expect(result.stderr.split('\n').filter(Boolean).sort()).toEqual(printed)
+  })
+
+  it('goes to stdout, with the result, without --json', async () => {
+    const result = await runCli(['run', 'prints.ts', '--executor', executor, ...args])
+    expect(result).toMatchObject({ code: 0, stderr: '' })
+    // Worker threads pass on what they print as the command writes the result: the order may vary.
+    expect(result.stdout.trimEnd().split('\n').sort()).toEqual(
+      [...printed, "{ a: 'A', b: 'B' }"].sort(),
+    )
+  })
+})

@@ -10,12 +10,14 @@ import {
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Logger } from 'pino'
+import { divertStdout } from '../divert-stdout.js'
 import { formatResult } from '../format-result.js'
 import { inWorkflow, loadWorkflow } from '../load-workflow.js'
 import { ProgressDisplay } from '../progress.js'
 import type { Io } from '../io.js'
 import { STOP_SIGNALS, StopSignal, type StopSignalName } from '../stop-signals.js'
 import { acknowledgeStop } from '../supervisor/runner.js'
+import { useColor } from '../use-color.js'
 import { workerPreloadFor } from '../workflow-loading.js'
 
 /** Options of `taskgraph run`, as parsed from the command line. */
@@ -55,6 +57,8 @@ export async function runCommand(
   const signals = Object.keys(STOP_SIGNALS) as StopSignalName[]
   for (const signal of signals) process.once(signal, stop)
   let progress: ProgressDisplay | undefined
+  // With --json, stdout holds the result alone: what the workflow prints goes to stderr.
+  const diversion = options.json ? divertStdout(io.stdout, io.stderr) : undefined
   try {
     const workflow = await unlessCancelled(loadWorkflow(file, io.cwd), controller.signal)
     logger.debug({ path: workflow.path }, 'workflow loaded')
@@ -74,11 +78,14 @@ export async function runCommand(
     }).catch((error: unknown) => {
       throw inWorkflow(workflow, error)
     })
-    io.stdout.write(formatResult(result, { json: options.json, color: io.stdout.isTTY === true }))
+    const output = formatResult(result, { json: options.json, color: useColor(io.stdout) })
+    if (diversion === undefined) io.stdout.write(output)
+    else diversion.write(output)
   } finally {
     progress?.stop()
     // Ends every worker (within about a second, killing any that hang) before exiting.
     if (typeof executor === 'object') await executor.close?.()
+    diversion?.restore()
     for (const signal of signals) process.off(signal, stop)
   }
 }
@@ -111,7 +118,8 @@ function executorFor(
     preload: [workerPreloadFor(workflowURL)],
     ...(options.workers === undefined ? {} : { workers: options.workers }),
     ...(options.startTimeout === undefined ? {} : { startTimeout: options.startTimeout }),
-  }
+    taskStdout: options.json ? 'stderr' : 'stdout',
+  } as const
   return options.executor === 'threads'
     ? new ThreadExecutor(poolOptions)
     : new ProcessExecutor(poolOptions)

@@ -33,6 +33,9 @@ export function supervise(): void {
   // process, and with it the command's hold on the run.
   const early = (): void => {}
   for (const signal of Object.keys(STOP_SIGNALS)) process.on(signal, early)
+  // The runner writes the output and ends with 141 when it is closed (closed-output.ts);
+  // a line of this process's own to a closed stderr is lost, and the run goes on.
+  process.stderr.on('error', () => {})
   const runner = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
     detached: true,

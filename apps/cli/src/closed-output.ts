@@ -1,0 +1,73 @@
+// What happens when the reader of stdout or stderr goes away (`taskgraph run ... | head`):
+// like a Unix tool that SIGPIPE ends, the command stops at once, says nothing (there is
+// no one to say it to) and exits with 141. Node ignores SIGPIPE, so a write fails with
+// EPIPE instead, which would otherwise crash the process with an unhandled 'error'.
+import { isMainThread } from 'node:worker_threads'
+import { ExitCode } from './exit-codes.js'
+
+/**
+ * What a pool's worker process sends the command when it finds their stdout or stderr
+ * closed. Not SIGPIPE: a handler for it would also hear a task's write to any other
+ * closed pipe or socket, which is the task's to handle. SIGUSR2 goes from a runner to its
+ * supervisor (supervisor/role.ts), never to a runner.
+ */
+const CLOSED_OUTPUT_SIGNAL = 'SIGUSR2'
+
+function isClosedOutput(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null)?.code === 'EPIPE'
+}
+
+/**
+ * Ends this process with `ExitCode.OutputClosed` when `error` is a write to a closed
+ * pipe; any other error is thrown on, as if nothing listened for it.
+ */
+export function exitIfOutputClosed(error: unknown): void {
+  if (!isClosedOutput(error)) throw error
+  // Not process.exitCode: the run must not go on. Pool workers end with this process.
+  process.exit(ExitCode.OutputClosed)
+}
+
+/**
+ * Exits with `code` once stdout and stderr have taken all that was written to them
+ * (process.exit() at once would cut off a large result written to a pipe), or with
+ * `ExitCode.OutputClosed` if either was found closed: the last writes of a command may
+ * fail so just before it exits, ahead of their 'error' event.
+ */
+export function exitOnceWritten(code: number): void {
+  let closed = [process.stdout, process.stderr].some((stream) => isClosedOutput(stream.errored))
+  let pending = 2
+  const done = (error?: Error | null): void => {
+    closed ||= isClosedOutput(error)
+    if (--pending === 0) process.exit(closed ? ExitCode.OutputClosed : code)
+  }
+  process.stdout.write('', done)
+  process.stderr.write('', done)
+}
+
+/**
+ * Makes a closed stdout or stderr end this process quietly, whether this process wrote
+ * to it (EPIPE) or one of its worker processes did (`reportClosedOutput`).
+ */
+export function exitOnClosedOutput(): void {
+  process.stdout.on('error', exitIfOutputClosed)
+  process.stderr.on('error', exitIfOutputClosed)
+  process.on(CLOSED_OUTPUT_SIGNAL, () => process.exit(ExitCode.OutputClosed))
+}
+
+/**
+ * In a pool's worker process, whose stdout and stderr are those of the command: a task
+ * that prints to a closed one tells the command, which ends the run (`exitOnClosedOutput`),
+ * instead of crashing its worker. Nothing in a worker thread, whose output the command
+ * writes itself.
+ */
+export function reportClosedOutput(): void {
+  if (!isMainThread) return
+  const parent = process.ppid
+  const report = (error: unknown): void => {
+    if (!isClosedOutput(error)) throw error
+    // Once its parent is gone, this process is ending and the pid may be another's.
+    if (process.ppid === parent) process.kill(parent, CLOSED_OUTPUT_SIGNAL)
+  }
+  process.stdout.on('error', report)
+  process.stderr.on('error', report)
+}

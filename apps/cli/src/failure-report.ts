@@ -1,0 +1,100 @@
+import { TaskgraphError } from '@taskgraph/core'
+import { AggregateTaskError, CancelledError, TaskError } from '@taskgraph/scheduler'
+import { fileURLToPath } from 'node:url'
+import { inspect } from 'node:util'
+import { UsageError } from './cli-errors.js'
+import { StopSignal, cancelledLine } from './stop-signals.js'
+
+/** How a failure is reported. */
+export interface ReportOptions {
+  /** Show stacks whole, taskgraph's and Node's own frames included (`--verbose`). */
+  readonly verbose: boolean
+}
+
+/**
+ * The stderr report of a failure: `taskgraph: error: <class>: <message>`, then, for a
+ * task failure, the stack of the task's error. A usage error is its reason alone.
+ */
+export function describeFailure(error: unknown, options: ReportOptions): string {
+  if (error instanceof CancelledError) {
+    const reason =
+      error.cause instanceof StopSignal ? `stopped by ${error.cause.signal}` : error.message
+    return cancelledLine(reason)
+  }
+  if (error instanceof UsageError) return errorLine(error.message)
+  if (error instanceof TaskError)
+    return errorLine(`${error.name}: ${error.message}`) + stackOf(error.cause, options)
+  if (error instanceof AggregateTaskError) {
+    const count = error.errors.length
+    return (
+      errorLine(`${error.name}: ${count} task${count === 1 ? '' : 's'} failed`) +
+      error.errors.map((e) => `- ${e.name}: ${e.message}\n${stackOf(e.cause, options)}`).join('')
+    )
+  }
+  if (error instanceof TaskgraphError) return errorLine(`${error.name}: ${error.message}`)
+  return `taskgraph: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`
+}
+
+/** The line every error report starts with; commander's usage errors get it too (program.ts). */
+export function errorLine(text: string): string {
+  return `taskgraph: error: ${text.replace(/^error: /, '').trimEnd()}\n`
+}
+
+function stackOf(cause: unknown, options: ReportOptions): string {
+  // Timeouts and data that cannot be copied have nothing underneath to show.
+  if (cause === undefined) return ''
+  const text =
+    cause instanceof Error ? (cause.stack ?? `${cause.name}: ${cause.message}`) : inspect(cause)
+  return `${(options.verbose ? text : userFrames(text)).replace(/^/gm, '    ')}\n`
+}
+
+// Where taskgraph's own code is: each package's build and, through source maps, its sources.
+const OWN_CODE = [
+  new URL('../', import.meta.url).href,
+  import.meta.resolve('@taskgraph/core/package.json'),
+  import.meta.resolve('@taskgraph/scheduler/package.json'),
+].flatMap((packageJson) =>
+  ['dist/', 'src/'].flatMap((dir) => {
+    const url = new URL(dir, packageJson)
+    return [url.href, fileURLToPath(url)]
+  }),
+)
+
+/** Where a line of a stack points (`file:///a.js:1:2`, `node:internal/...`, `<anonymous>`), if it is a frame. */
+function frameLocation(line: string): string | undefined {
+  const frame = /^\s+at (?:async )?(.*)$/.exec(line)?.[1]
+  if (frame === undefined) return undefined
+  return /\((.*)\)$/.exec(frame)?.[1] ?? frame
+}
+
+/**
+ * `stack` without the frames of taskgraph and of Node's own modules, and one line saying
+ * how many were left out. A frame with no file of its own (`Array.forEach`,
+ * `Promise.all`) goes with the frame that called it, the one below.
+ */
+function userFrames(stack: string): string {
+  const lines = stack.split('\n')
+  const kept: string[] = []
+  let hidden = 0
+  let callerShown = false
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i] ?? ''
+    const location = frameLocation(line)
+    let shown = true
+    if (location !== undefined) {
+      if (location.startsWith('node:') || OWN_CODE.some((dir) => location.includes(dir)))
+        shown = false
+      else if (!/:\d+:\d+$/.test(location)) shown = callerShown
+      callerShown = shown
+    }
+    if (shown) kept.push(line)
+    else hidden++
+  }
+  kept.reverse()
+  if (hidden > 0) {
+    kept.push(
+      `    (${hidden} frame${hidden === 1 ? '' : 's'} of taskgraph and Node.js hidden; --verbose shows them)`,
+    )
+  }
+  return kept.join('\n')
+}

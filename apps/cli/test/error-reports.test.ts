@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest'
+import { fixture, runCli } from './helpers/run-cli.js'
+
+/** The lines of a stack trace: "    at fn (file:line:column)". */
+function framesOf(stderr: string): string[] {
+  return stderr.split('\n').filter((line) => /^\s+at /.test(line))
+}
+
+/** A frame of taskgraph's own packages (this repository's builds) or of Node's own modules. */
+function isInternal(frame: string): boolean {
+  return /\(node:|at node:|\/(packages\/(core|scheduler)|apps\/cli)\/(dist|src)\//.test(frame)
+}
+
+describe.concurrent('error reports', () => {
+  it.each([
+    { case: "commander's", args: ['run', 'sum.ts', '--bogus'] },
+    { case: "taskgraph's", args: ['run', 'sum.ts', '--executor', 'async', '--workers', '2'] },
+    { case: 'a visualize', args: ['visualize', 'sum.ts', '-o', 'graph.png'] },
+  ])('$case usage error is one "taskgraph: error:" line', async ({ args }) => {
+    const result = await runCli(args)
+    expect(result).toMatchObject({ code: 2, stdout: '' })
+    expect(result.stderr).toMatch(/^taskgraph: error: (?!error)[^\n]+\n$/)
+  })
+
+  it.each([
+    { args: ['run', 'no-such-file.ts'], name: 'WorkflowError', code: 3 },
+    { args: ['run', 'bigint.ts', '--json'], name: 'OutputError', code: 4 },
+  ])('a run that fails names the class of its error: $name', async ({ args, name, code }) => {
+    const result = await runCli(args)
+    expect(result).toMatchObject({ code, stdout: '' })
+    expect(result.stderr).toMatch(new RegExp(`^taskgraph: error: ${name}: [^\\n]+\\n$`))
+  })
+})
+
+// throw-deep.ts: the task `double` calls `check`, which throws a RangeError.
+describe.concurrent.each(['inline', 'async', 'threads', 'processes'])(
+  'a task error on the %s executor',
+  (executor) => {
+    it("shows the workflow's frames and none of taskgraph's", async () => {
+      const result = await runCli(['run', 'throw-deep.ts', '--executor', executor])
+      expect(result).toMatchObject({ code: 1, stdout: '' })
+      const [first, second] = result.stderr.split('\n')
+      expect(first).toMatch(
+        /^taskgraph: error: TaskError: .*"double-\w+".*RangeError: 6 is too big$/,
+      )
+      expect(second).toBe('    RangeError: 6 is too big')
+      const frames = framesOf(result.stderr)
+      // On the main thread V8 names the task function Object.double.
+      const functions = frames.map((frame) => /at (?:Object\.)?(\S+)/.exec(frame)?.[1])
+      expect(functions).toEqual(['check', 'double'])
+      for (const frame of frames) expect(frame).toContain(fixture('throw-deep.ts'))
+      expect(result.stderr).toMatch(/frames of taskgraph and Node\.js hidden; --verbose shows them/)
+    })
+
+    it.each([['--verbose'], ['--log-level', 'debug']])(
+      'shows them all with %s',
+      async (...flags) => {
+        const result = await runCli(['run', 'throw-deep.ts', '--executor', executor, ...flags])
+        expect(result).toMatchObject({ code: 1, stdout: '' })
+        const frames = framesOf(result.stderr)
+        expect(frames.filter((frame) => frame.includes(fixture('throw-deep.ts')))).toHaveLength(2)
+        expect(frames.some(isInternal)).toBe(true)
+      },
+    )
+  },
+)
