@@ -180,7 +180,7 @@ describe.concurrent('bad values are usage errors (exit 2)', () => {
   ])('$name=$value', async ({ name, value }) => {
     const result = await runCli(['run', 'sum.ts'], { env: { [name]: value } })
     expect(result).toMatchObject({ code: 2, stdout: '' })
-    expect(result.stderr).toMatch(/^error: [^\n]*\n$/)
+    expect(result.stderr).toMatch(/^taskgraph: error: [^\n]*\n$/)
     expect(result.stderr).toContain(name)
     expect(result.stderr).toContain(value)
   })
@@ -202,7 +202,7 @@ describe.concurrent('bad values are usage errors (exit 2)', () => {
     async ({ variables, flags, named }) => {
       const result = await runCli(['run', 'sum.ts', ...flags], { env: variables })
       expect(result).toMatchObject({ code: 2, stdout: '' })
-      expect(result.stderr).toMatch(/^error: [^\n]*\n$/)
+      expect(result.stderr).toMatch(/^taskgraph: error: [^\n]*\n$/)
       expect(result.stderr).toContain(named)
       expect(result.stderr).toContain('TASKGRAPH_EXECUTOR')
     },

@@ -48,4 +48,27 @@ describe.each(POOLS)('the %s executor', (name) => {
     expect(stdout.split('\n').filter(Boolean)).toEqual(['task says stdout'])
     expect(stderr.split('\n').filter(Boolean).sort()).toEqual(['note', 'note', 'task says stderr'])
   })
+
+  test('what a task prints comes out whole, before its result, though the pool ends right after', () => {
+    // A worker thread's output travels apart from its results; ending the pool as soon
+    // as the run ends must not drop any of it.
+    const script = `
+      import { compute, ${name === 'threads' ? 'ThreadExecutor' : 'ProcessExecutor'} as Pool } from '@taskgraph/scheduler'
+      import { printsLines } from ${JSON.stringify(TASKS)}
+      for (let run = 0; run < 5; run++) {
+        const pool = new Pool({ workers: 1 })
+        const [count] = await compute(printsLines(200), { executor: pool })
+        console.log('result ' + count)
+        await pool.close()
+      }
+    `
+    const { stdout, status } = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+    })
+    expect(status).toBe(0)
+    const lines = stdout.split('\n').filter(Boolean)
+    const expected = Array.from({ length: 200 }, (_, i) => `line ${i}`).concat('result 200')
+    expect(lines).toEqual(Array.from({ length: 5 }, () => expected).flat())
+  })
 })

@@ -24,7 +24,12 @@ export interface BatchMessage {
   readonly calls: readonly WireCall[]
 }
 
-export type ToWorker = InitMessage | BatchMessage
+/** The pool is done with the worker: it lets what it printed through, then ends. */
+export interface CloseMessage {
+  readonly type: 'close'
+}
+
+export type ToWorker = InitMessage | BatchMessage | CloseMessage
 
 export interface WireCall {
   /** Unique in the pool: names the call in later reports (`LateMessage`). */

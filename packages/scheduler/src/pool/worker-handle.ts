@@ -16,6 +16,8 @@ export interface WorkerHandle {
   onExit(handler: (how: string) => void): void
   /** Ends the worker at once, whatever it is doing. */
   kill(): void
+  /** Asks an idle worker to end once its output is out (see `CloseMessage`). */
+  retire(): void
   /** Whether the worker keeps this process alive: only while it has work. */
   keepAlive(yes: boolean): void
 }
@@ -42,6 +44,7 @@ export function startThread(stdout: 'stdout' | 'stderr'): WorkerHandle {
         handler(crash === undefined ? `exited with code ${code}` : `crashed: ${errorText(crash)}`),
       ),
     kill: () => void worker.terminate(),
+    retire: () => worker.postMessage({ type: 'close' }),
     keepAlive: (yes) => (yes ? worker.ref() : worker.unref()),
   }
 }
@@ -87,6 +90,8 @@ export function startProcess(stdout: 'stdout' | 'stderr'): WorkerHandle {
       })
     },
     kill: () => void child.kill('SIGKILL'),
+    // What a worker process prints is written at once: there is nothing to let through.
+    retire: () => void child.kill('SIGKILL'),
     keepAlive: (yes) => {
       if (yes) {
         child.ref()

@@ -2,6 +2,8 @@ import { ExecutorClosed, TimedOut, WorkerLost, WorkerStartFailed } from '../exec
 import { startProcess, startThread, type WorkerHandle } from './worker-handle.js'
 import type { BatchMessage, InitMessage, LateMessage, ReadyMessage, WireOutcome } from './wire.js'
 
+/** How long an idle worker has to end itself when the pool closes. */
+const RETIRE_MS = 1000
 /** Batches a worker holds at once: one running, one ready to start when it ends. */
 const BATCHES_PER_WORKER = 2
 
@@ -142,7 +144,13 @@ export class WorkerPool {
       exits.push(new Promise((resolve) => worker.handle.onExit(() => resolve())))
       // Held until it is gone: closing resolves only once no worker is left.
       worker.handle.keepAlive(true)
-      worker.handle.kill()
+      if (!worker.ready || worker.sent.size > 0) {
+        worker.handle.kill()
+        continue
+      }
+      // An idle worker ends itself once its output is out; one that does not is ended.
+      worker.handle.retire()
+      setTimeout(() => worker.handle.kill(), RETIRE_MS).unref()
     }
     await Promise.all(exits)
   }

@@ -39,6 +39,7 @@ export function serve(channel: Channel): void {
   let gate = Promise.resolve()
   channel.onMessage((message) => {
     if (message.type === 'init') void init(channel, message)
+    else if (message.type === 'close') void flushOutput().then(() => process.exit(0))
     else gate = gate.then(() => runBatch(channel, message))
   })
   process.on('unhandledRejection', (reason) => {
@@ -88,14 +89,26 @@ async function runBatch(channel: Channel, batch: BatchMessage): Promise<void> {
   const table = await Promise.all(batch.functions.map(functionFound))
   const ran = runCalls(batch, table, functionFor)
   if (Array.isArray(ran)) {
-    sendDone(channel, { type: 'done', id: batch.id, outcomes: ran })
+    await sendDone(channel, { type: 'done', id: batch.id, outcomes: ran })
     return
   }
   channel.keepAlive(!callsWaiting())
   void ran.then((outcomes) => {
     channel.keepAlive(!callsWaiting())
-    sendDone(channel, { type: 'done', id: batch.id, outcomes })
+    return sendDone(channel, { type: 'done', id: batch.id, outcomes })
   })
+}
+
+/**
+ * Resolves once what tasks wrote to stdout and stderr has left this worker. A worker
+ * thread's output reaches the program through a port of its own, later than a result
+ * does: the result waits for it, so output comes before the result it belongs to, and
+ * none is lost when the pool ends the thread. (A worker process writes straight to its
+ * stdout and stderr, and has nothing waiting.)
+ */
+function flushOutput(): Promise<unknown> {
+  const waiting = [process.stdout, process.stderr].filter((stream) => stream.writableLength > 0)
+  return Promise.all(waiting.map((stream) => new Promise((resolve) => stream.write('', resolve))))
 }
 
 /**
@@ -103,7 +116,8 @@ async function runBatch(channel: Channel, batch: BatchMessage): Promise<void> {
  * throws, data nested too deeply) fails the whole message: each outcome is then tried
  * alone, and those that cannot go become failures naming what could not be copied.
  */
-function sendDone(channel: Channel, done: DoneMessage): void {
+async function sendDone(channel: Channel, done: DoneMessage): Promise<void> {
+  await flushOutput()
   try {
     channel.send(done, channel.movable(done))
     return
