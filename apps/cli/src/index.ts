@@ -1,5 +1,5 @@
 // The public API of the `taskgraph` package: the graph model of @taskgraph/core, the
-// execution of @taskgraph/scheduler, and visualize. Users write
+// execution of @taskgraph/scheduler, visualize, and the progress bar. Users write
 // `import { delayed, gather, compute } from 'taskgraph'`.
 
 export {
@@ -130,4 +130,7 @@ export {
 } from '@taskgraph/scheduler'
 export { visualize, type VisualizeOptions } from './visualize.js'
 export { renderSvg } from './render-svg.js'
+export { progressBar, type ProgressBar, type ProgressBarOptions } from './progress/progress-bar.js'
+export type { ProgressCounts } from './progress/task-counts.js'
+export { combineHooks } from './combine-hooks.js'
 export { WorkflowError, OutputError, type WorkflowErrorCode } from './cli-errors.js'

@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process'
+import { stripVTControlCharacters } from 'node:util'
 import { describe, expect, it } from 'vitest'
+import { visible } from './helpers/output.js'
 import { CLI, fixture, runCli } from './helpers/run-cli.js'
 
 // slow.ts runs three tasks of 0.5 s in a row; the display appears once a run has lasted 1 s.
-const PROGRESS = /\d+\/3 done/
-const ERASE_LINE = '\r\x1b[2K'
+const PROGRESS = /\[[#-]+\] +\d\/3 /
+// The last frame gives way to the summary line.
+const SUMMARY = /\r␛\[K3 tasks done in \d+\.\ds \(\d+\.\d tasks\/s\)\n$/
 
 /**
  * Runs the CLI on a pseudo-terminal with util-linux `script`, so stdout and stderr are
@@ -33,11 +36,20 @@ describe.concurrent('progress display', () => {
     expect(result).toMatchObject({ code: 0, stdout: '3\n', stderr: '' })
   })
 
-  it('--progress shows it on a pipe, and erases it at the end', async () => {
+  it('--progress shows it on a pipe, and leaves the summary line at the end', async () => {
     const result = await runCli(['run', 'slow.ts', '--progress'])
     expect(result).toMatchObject({ code: 0, stdout: '3\n' })
     expect(result.stderr).toMatch(PROGRESS)
-    expect(result.stderr.endsWith(ERASE_LINE)).toBe(true)
+    expect(visible(result.stderr)).toMatch(SUMMARY)
+  })
+
+  it('colours it with FORCE_COLOR, even on a pipe, and not with NO_COLOR', async () => {
+    const [forced, plain] = await Promise.all([
+      runCli(['run', 'slow.ts', '--progress'], { env: { FORCE_COLOR: '1' } }),
+      runCli(['run', 'slow.ts', '--progress'], { env: { NO_COLOR: '1' } }),
+    ])
+    expect(visible(forced.stderr)).toMatch(/\[␛\[32m#+␛\[39m-*\]/)
+    expect(visible(plain.stderr)).not.toMatch(/␛\[\d+m/)
   })
 
   it('--json turns it off, even with --progress', async () => {
@@ -49,14 +61,26 @@ describe.concurrent('progress display', () => {
   it('is on by default on a terminal', async () => {
     const { code, output } = await runInTerminal(['run', 'slow.ts'])
     expect(code).toBe(0)
-    expect(output).toMatch(PROGRESS)
+    expect(stripVTControlCharacters(output)).toMatch(PROGRESS)
   })
 
   it('--no-progress turns it off on a terminal', async () => {
     const { code, output } = await runInTerminal(['run', 'slow.ts', '--no-progress'])
     expect(code).toBe(0)
-    expect(output).not.toMatch(PROGRESS)
+    expect(stripVTControlCharacters(output)).not.toMatch(PROGRESS)
     expect(output).toContain('3')
+  })
+
+  it('a failed run leaves a summary that counts the failures, then the error', async () => {
+    const result = await runCli(['run', 'busy-tasks.ts', '--progress', '--keep-going'], {
+      env: { BUSY_TASKS: '15', BUSY_FAIL: '3' },
+    })
+    expect(result.code).toBe(1)
+    const [summary, error] = result.stderr
+      .slice(result.stderr.lastIndexOf('\x1b[K') + 3)
+      .split('\n')
+    expect(summary?.replace(/\d+\.\ds/, 'T')).toBe('14 of 17 tasks done, 1 failed, 2 skipped in T')
+    expect(error).toMatch(/^taskgraph: /)
   })
 
   it('a quick run shows nothing, even with --progress', async () => {

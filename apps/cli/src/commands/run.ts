@@ -10,10 +10,11 @@ import {
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Logger } from 'pino'
+import { combineHooks } from '../combine-hooks.js'
 import { divertStdout } from '../divert-stdout.js'
 import { formatResult } from '../format-result.js'
 import { inWorkflow, loadWorkflow } from '../load-workflow.js'
-import { ProgressDisplay } from '../progress.js'
+import { progressBar } from '../progress/progress-bar.js'
 import type { Io } from '../io.js'
 import { STOP_SIGNALS, StopSignal, type StopSignalName } from '../stop-signals.js'
 import { acknowledgeStop } from '../supervisor/runner.js'
@@ -56,7 +57,6 @@ export async function runCommand(
   }
   const signals = Object.keys(STOP_SIGNALS) as StopSignalName[]
   for (const signal of signals) process.once(signal, stop)
-  let progress: ProgressDisplay | undefined
   // With --json, stdout holds the result alone: what the workflow prints goes to stderr.
   const diversion = options.json ? divertStdout(io.stdout, io.stderr) : undefined
   try {
@@ -65,8 +65,12 @@ export async function runCommand(
     // Workers find task functions among the workflow's exports too.
     registerTaskModule(workflow.url)
     const showProgress = !options.json && (options.progress ?? io.stderr.isTTY === true)
-    progress = showProgress ? new ProgressDisplay(io.stderr) : undefined
-    const hooks = combineHooks(progress?.hooks, logHooks(logger))
+    // --progress draws it even where it could not redraw in place (a pipe).
+    const progress = showProgress
+      ? progressBar({ stream: io.stderr, ...(options.progress === true ? { live: true } : {}) })
+      : undefined
+    const log = logHooks(logger)
+    const hooks = progress || log ? combineHooks(progress, log) : undefined
     const [result] = await compute(workflow.targets, {
       executor,
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
@@ -82,7 +86,6 @@ export async function runCommand(
     if (diversion === undefined) io.stdout.write(output)
     else diversion.write(output)
   } finally {
-    progress?.stop()
     // Ends every worker (within about a second, killing any that hang) before exiting.
     if (typeof executor === 'object') await executor.close?.()
     diversion?.restore()
@@ -147,17 +150,5 @@ function logHooks(logger: Logger): ComputeHooks | undefined {
         'task retried',
       ),
     onFinish: (summary) => logger.info(summary, 'run finished'),
-  }
-}
-
-function combineHooks(...all: (ComputeHooks | undefined)[]): ComputeHooks | undefined {
-  const present = all.filter((hooks): hooks is ComputeHooks => hooks !== undefined)
-  if (present.length <= 1) return present[0]
-  return {
-    onStart: (info) => present.forEach((h) => h.onStart?.(info)),
-    onTaskStart: (task) => present.forEach((h) => h.onTaskStart?.(task)),
-    onTaskEnd: (task, outcome) => present.forEach((h) => h.onTaskEnd?.(task, outcome)),
-    onTaskRetry: (task, retry) => present.forEach((h) => h.onTaskRetry?.(task, retry)),
-    onFinish: (summary) => present.forEach((h) => h.onFinish?.(summary)),
   }
 }

@@ -63,3 +63,8 @@ export function reportOf(stderr: string): string {
 export function reportedPids(stderr: string): number[] {
   return [...new Set([...stderr.matchAll(/\bin pid (\d+)/g)].map(([, pid]) => Number(pid)))]
 }
+
+/** `text` with its escape characters shown as ␛, to match or snapshot terminal output. */
+export function visible(text: string): string {
+  return text.replaceAll('\x1b', '␛')
+}
