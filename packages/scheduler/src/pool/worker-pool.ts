@@ -205,7 +205,9 @@ export class WorkerPool {
             const sent = worker.sent.get(message.id)
             if (sent === undefined) return
             sent.started = true
-            sent.onStarted?.()
+            // After the outcomes of the batch before, which arrive first but are handed
+            // on in a microtask: a start must not be reported before the end before it.
+            if (sent.onStarted !== undefined) queueMicrotask(sent.onStarted)
             return
           }
           case 'done': {
