@@ -1,6 +1,11 @@
 import type { DirectedGraph } from 'graphology'
 import { KeyKind, type Delayed } from './delayed.js'
 import {
+  isDelayedFunction,
+  type DelayedFunction,
+  type DelayedTupleFunction,
+} from './delayed-function.js'
+import {
   CycleError,
   InvalidArgumentError,
   MissingKeyError,
@@ -37,17 +42,27 @@ export function ref(key: string): KeyRef {
   return new KeyRef(key)
 }
 
-/** A call of `fn` inside a graph spec; `args` may hold `ref(key)` at any depth. */
+/**
+ * A call of `fn` inside a graph spec; `args` may hold `ref(key)` at any depth. `fn` may
+ * be a plain function or a `delayed` one: the task then calls the function it wraps,
+ * with its name and options (`retries`, `timeout`, `mainThread`, `nout`...).
+ */
+export function task<F extends AnyFunction>(
+  fn: DelayedFunction<F> | DelayedTupleFunction<F>,
+  ...args: unknown[]
+): SpecTask<Awaited<ReturnType<F>>>
 export function task<F extends AnyFunction>(
   fn: F,
   ...args: unknown[]
-): SpecTask<Awaited<ReturnType<F>>> {
+): SpecTask<Awaited<ReturnType<F>>>
+export function task(fn: AnyFunction, ...args: unknown[]): SpecTask {
   if (typeof fn !== 'function') {
     throw new NotCallableError(
       `task: expected a function as the first argument, got ${describeValue(fn)}. Write task(fn, ...args).`,
     )
   }
-  recordOrigin(fn)
+  // `delayed` recorded where the function it wraps comes from; the wrapper runs nowhere.
+  if (!isDelayedFunction(fn)) recordOrigin(fn)
   return new SpecTask(fn, args)
 }
 
@@ -116,16 +131,25 @@ export function fromSpec<const S extends Record<string, unknown>>(spec: S): Spec
     made.set(
       key,
       entry instanceof SpecTask
-        ? makeTask(
+        ? makeSpecTask(
             entry.fn,
             entry.args.map((arg) => replaceRefs(arg, made)),
-            { name: entry.fn.name || 'lambda', pure: false },
             key,
           )
         : makeData(entry, key, key, KeyKind.Explicit),
     )
   }
   return Object.fromEntries(made) as SpecResults<S>
+}
+
+/**
+ * The task of a spec entry. A delayed function is called as itself under the entry's
+ * key, so the task runs the function it wraps rather than recording a task whose result
+ * would be another, never computed, `Delayed`.
+ */
+function makeSpecTask(fn: AnyFunction, args: unknown[], key: string): Delayed {
+  if (isDelayedFunction(fn)) return fn.with({ key })(...args)
+  return makeTask(fn, args, { name: fn.name || 'lambda', pure: false }, key)
 }
 
 function findRefs(value: unknown, found: string[]): void {

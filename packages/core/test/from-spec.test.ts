@@ -1,9 +1,11 @@
 import { describe, expect, test } from 'vitest'
 import {
   CycleError,
+  DelayedTuple,
   InvalidArgumentError,
   MissingKeyError,
   NotCallableError,
+  delayed,
   fromSpec,
   literal,
   ref,
@@ -63,6 +65,42 @@ describe('fromSpec', () => {
       ['a', 'b'],
       ['a', 'both'],
       ['b', 'both'],
+    ])
+  })
+
+  test('a delayed function runs the function it wraps, under the entry key, with its options', () => {
+    const lazyInc = delayed(inc, { name: 'increment', retries: 2, mainThread: true })
+    const lazyAdd = delayed(add)
+    const { y, total } = fromSpec({
+      x: 1,
+      y: task(lazyInc, ref('x')),
+      total: task(lazyAdd, ref('x'), ref('y')),
+    })
+    expect([y.key, y.name, y._fn, y._spec.options?.retries, y._spec.mainThread]).toEqual([
+      'y',
+      'increment',
+      inc,
+      2,
+      true,
+    ])
+    expect([total.key, total.name, total._fn]).toEqual(['total', 'add', add])
+    expect(edges(toGraph(total))).toEqual([
+      ['x', 'y'],
+      ['x', 'total'],
+      ['y', 'total'],
+    ])
+  })
+
+  test('a delayed function with nout makes a DelayedTuple entry', () => {
+    const divmod = delayed((a: number, b: number) => [Math.floor(a / b), a % b] as const, {
+      nout: 2,
+    })
+    const { qr } = fromSpec({ n: 7, qr: task(divmod, ref('n'), 2) })
+    expect(qr).toBeInstanceOf(DelayedTuple)
+    const q = [...(qr as unknown as DelayedTuple<[number, number]>)][0]!
+    expect(edges(toGraph(q))).toEqual([
+      ['n', 'qr'],
+      ['qr', q.key],
     ])
   })
 

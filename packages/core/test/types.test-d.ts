@@ -173,4 +173,12 @@ describe('fromSpec', () => {
     expectTypeOf(spec.x).toEqualTypeOf<Delayed<1>>()
     expectTypeOf(spec.name).toEqualTypeOf<Delayed<'ann'>>()
   })
+
+  test('types a delayed function entry by the result of the function it wraps', () => {
+    const lazyAdd = delayed(add)
+    const loadAsync = delayed((path: string) => Promise.resolve(path.length))
+    const spec = fromSpec({ x: 1, y: task(lazyAdd, ref('x'), 2), n: task(loadAsync, 'a') })
+    expectTypeOf(spec.y).toEqualTypeOf<Delayed<number>>()
+    expectTypeOf(spec.n).toEqualTypeOf<Delayed<number>>()
+  })
 })
