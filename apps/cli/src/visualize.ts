@@ -1,4 +1,11 @@
-import { toDot, toGraph, type RankDir } from '@taskgraph/core'
+import {
+  InvalidOptionError,
+  checkOptionNames,
+  describeValue,
+  toDot,
+  toGraph,
+  type RankDir,
+} from '@taskgraph/core'
 import { renderSvg } from './render-svg.js'
 
 /** Options of `visualize`. */
@@ -9,15 +16,22 @@ export interface VisualizeOptions {
   rankdir?: RankDir
 }
 
+const OPTION_NAMES = ['format', 'rankdir']
+
 /**
  * Draws the task graph of `target` (a `Delayed`, or an array or object of them), as
  * Dask's `visualize`: DOT text, or SVG rendered in-process.
  * @example await writeFile('graph.svg', await visualize(total, { format: 'svg' }))
+ * @throws {InvalidOptionError} for an unknown option, or a bad `format` or `rankdir`
  */
 export async function visualize(target: unknown, options: VisualizeOptions = {}): Promise<string> {
-  const dot = toDot(
-    toGraph(target),
-    options.rankdir === undefined ? {} : { rankdir: options.rankdir },
-  )
-  return options.format === 'svg' ? renderSvg(dot) : dot
+  checkOptionNames('visualize', options, OPTION_NAMES)
+  const { format = 'dot', rankdir } = options
+  if (format !== 'dot' && format !== 'svg') {
+    throw new InvalidOptionError(
+      `visualize: option "format" must be 'dot' or 'svg', got ${describeValue(format)}.`,
+    )
+  }
+  const dot = toDot(toGraph(target), rankdir === undefined ? {} : { rankdir })
+  return format === 'svg' ? renderSvg(dot) : dot
 }

@@ -27,6 +27,7 @@ export {
 export { toDot, type DotOptions, type RankDir } from './to-dot.js'
 export { tokenize } from './tokenize.js'
 export { checkTaskOptions, type TaskOptions } from './task-options.js'
+export { checkOptionNames } from './option-names.js'
 export {
   findFunction,
   originOf,

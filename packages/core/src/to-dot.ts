@@ -1,5 +1,6 @@
 import type { DirectedGraph } from 'graphology'
 import { InvalidOptionError, describeValue } from './errors.js'
+import { checkOptionNames } from './option-names.js'
 import type { TaskGraphAttributes, TaskNodeAttributes } from './to-graph.js'
 
 /** Direction of the drawing: Graphviz's `rankdir`. */
@@ -15,6 +16,7 @@ export interface DotOptions {
 }
 
 const RANKDIRS = new Set<string>(['TB', 'LR', 'BT', 'RL'])
+const OPTION_NAMES = ['rankdir']
 
 /**
  * Renders a task graph (from `toGraph`) as Graphviz DOT, the way Dask's `visualize`
@@ -22,11 +24,13 @@ const RANKDIRS = new Set<string>(['TB', 'LR', 'BT', 'RL'])
  * its result (labelled with the key); data nodes are boxes alone; requested outputs
  * have a double border. Node ids are `data:<key>` and `task:<key>`, so they are stable
  * from run to run.
+ * @throws {InvalidOptionError} for an unknown option or a `rankdir` not in TB, LR, BT, RL
  */
 export function toDot(
   graph: DirectedGraph<TaskNodeAttributes, Record<string, unknown>, Partial<TaskGraphAttributes>>,
   options: DotOptions = {},
 ): string {
+  checkOptionNames('toDot', options, OPTION_NAMES)
   const { rankdir = 'BT' } = options
   if (!RANKDIRS.has(rankdir)) {
     throw new InvalidOptionError(

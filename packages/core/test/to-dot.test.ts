@@ -9,7 +9,7 @@ import {
   toDot,
   toGraph,
 } from '../src/index.js'
-import type { RankDir } from '../src/index.js'
+import type { DotOptions, RankDir } from '../src/index.js'
 
 function inc(x: number): number {
   return x + 1
@@ -108,5 +108,17 @@ describe('toDot', () => {
   test('rejects an unknown rankdir with InvalidOptionError', () => {
     const node = delayed(inc)(1)
     expect(() => node.toDot({ rankdir: 'UP' as RankDir })).toThrow(InvalidOptionError)
+  })
+
+  test.each([
+    ['an unknown option', { color: 'order' }],
+    ['options that are not an object', 'LR'],
+    ['an array as options', ['LR']],
+  ])('refuses %s with InvalidOptionError', (_, options) => {
+    const graph = toGraph(delayed(inc)(1))
+    expect(() => toDot(graph, options as DotOptions)).toThrow(InvalidOptionError)
+    expect(() => toDot(graph, options as DotOptions)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+    )
   })
 })
