@@ -1,13 +1,16 @@
 // The lesson's Mandelbrot exercise: a 1024 x 1024 image (max_iter 1024, centred on
 // -1.1195+0.2718i, extent 0.005+0.005i), computed as n x n tiles in parallel and put
 // back together (domain splitting). Each pixel's point comes from its position in the
-// whole image, so the tiled image equals the untiled one exactly. Writes mandelbrot.png
-// to the current directory and returns a checksum of the iteration counts.
+// whole image, so the tiled image equals the untiled one exactly. Writes the picture to
+// mandelbrot.png beside this file, or where MANDELBROT_PNG says (relative to the folder
+// the command runs in), and returns a checksum of the iteration counts.
 //
 //   npx taskgraph run examples/mandelbrot.ts --executor threads
+//   MANDELBROT_PNG=zoom.png npx taskgraph run examples/mandelbrot.ts --executor threads
 //   npx taskgraph visualize examples/mandelbrot.ts -o mandelbrot.svg
-import { writeFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { encode } from 'fast-png'
 import { delayed, gather } from 'taskgraph'
 
@@ -136,12 +139,28 @@ export function toPng(
   return encode({ width, height, data: rgb, channels: 3, depth: 8 })
 }
 
+/**
+ * Where the picture goes: the path in `MANDELBROT_PNG`, from the current directory, or
+ * mandelbrot.png beside this file. A workflow takes no arguments, and workers see the
+ * command's environment, so the choice is an environment variable.
+ */
+export function pngPath(env: NodeJS.ProcessEnv = process.env): string {
+  const asked = env.MANDELBROT_PNG
+  return asked ? resolve(asked) : fileURLToPath(new URL('mandelbrot.png', import.meta.url))
+}
+
 const computeTile = delayed(mandelbrotTile, { name: 'tile' })
 
 const finish = delayed(
-  async function render(box: BoundingBox, tiles: Tile[], counts: Uint16Array[], maxIter: number) {
+  async function render(
+    box: BoundingBox,
+    tiles: Tile[],
+    counts: Uint16Array[],
+    maxIter: number,
+    path: string,
+  ) {
     const image = assemble(box.width, box.height, tiles, counts)
-    const path = resolve('mandelbrot.png')
+    await mkdir(dirname(path), { recursive: true })
     await writeFile(path, toPng(box.width, box.height, image, maxIter))
     return {
       width: box.width,
@@ -151,7 +170,8 @@ const finish = delayed(
       png: path,
     }
   },
-  // Writing the picture is for the process that runs the workflow, where the user is.
+  // The tiles come back to the main thread; putting them together there spares a copy
+  // of every tile to a worker.
   { mainThread: true },
 )
 
@@ -163,4 +183,5 @@ export default finish(
   tiles,
   gather(tiles.map((tile) => computeTile(testCase, tile, MAX_ITER))),
   MAX_ITER,
+  pngPath(),
 )

@@ -1,5 +1,14 @@
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from 'vitest'
-import { assemble, mandelbrotTile, splitTiles, testCase, type BoundingBox } from '../mandelbrot.ts'
+import {
+  assemble,
+  mandelbrotTile,
+  pngPath,
+  splitTiles,
+  testCase,
+  type BoundingBox,
+} from '../mandelbrot.ts'
 
 // The lesson's domain split must not change the picture: every pixel's point comes from
 // its place in the whole image, so tiles put back together equal the untiled image.
@@ -32,5 +41,16 @@ describe('the Mandelbrot domain split', () => {
     const tiles = splitTiles(101, 83, 4)
     const area = tiles.reduce((sum, t) => sum + (t.x1 - t.x0) * (t.y1 - t.y0), 0)
     expect(area).toBe(101 * 83)
+  })
+})
+
+describe('where the picture goes', () => {
+  test('beside the example by default, whatever the current directory', () => {
+    expect(pngPath({})).toBe(fileURLToPath(new URL('../mandelbrot.png', import.meta.url)))
+  })
+
+  test('where MANDELBROT_PNG says, from the current directory', () => {
+    expect(pngPath({ MANDELBROT_PNG: 'out/zoom.png' })).toBe(resolve('out/zoom.png'))
+    expect(pngPath({ MANDELBROT_PNG: '/tmp/zoom.png' })).toBe('/tmp/zoom.png')
   })
 })

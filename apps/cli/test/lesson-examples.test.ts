@@ -1,7 +1,8 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, readdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import { runCli } from './helpers/run-cli.js'
+import { runCli, type CliOptions } from './helpers/run-cli.js'
 import { cleanUp, makeTempDir } from './helpers/temp-dirs.js'
 
 // The lesson's workloads in examples/, run as users run them.
@@ -11,8 +12,8 @@ const example = (name: string): string =>
 
 afterAll(cleanUp)
 
-async function runJson(args: string[], cwd?: string): Promise<unknown> {
-  const result = await runCli(['run', ...args, '--json'], cwd === undefined ? {} : { cwd })
+async function runJson(args: string[], options: CliOptions = {}): Promise<unknown> {
+  const result = await runCli(['run', ...args, '--json'], options)
   expect(result).toMatchObject({ code: 0, stderr: '' })
   return JSON.parse(result.stdout) as unknown
 }
@@ -30,16 +31,17 @@ describe('examples/pea-soup.ts', () => {
 })
 
 describe('examples/mandelbrot.ts', { timeout: 60_000 }, () => {
-  it('draws the same image on every executor, and writes it as a PNG', async () => {
+  it('draws the same image on every executor, and writes it as a PNG where MANDELBROT_PNG says', async () => {
     const checksums: unknown[] = []
     for (const executor of ['inline', 'threads', 'processes']) {
       const cwd = await makeTempDir()
-      const result = (await runJson([example('mandelbrot.ts'), '-e', executor], cwd)) as {
-        checksum: string
-        png: string
-        tiles: number
-      }
+      const result = (await runJson([example('mandelbrot.ts'), '-e', executor], {
+        cwd,
+        env: { MANDELBROT_PNG: 'out/zoom.png' },
+      })) as { checksum: string; png: string; tiles: number }
       expect(result.tiles).toBe(16)
+      expect(result.png).toBe(join(cwd, 'out', 'zoom.png'))
+      expect(await readdir(join(cwd, 'out'))).toEqual(['zoom.png'])
       const png = await readFile(result.png)
       expect([...png.subarray(1, 4)].map((byte) => String.fromCharCode(byte)).join('')).toBe('PNG')
       checksums.push(result.checksum)
