@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { packageManagerEnv } from './helpers/package-manager-env.js'
 import { cleanUp, makeTempDir } from './helpers/temp-dirs.js'
 
 const exec = promisify(execFile)
@@ -14,13 +15,7 @@ const PACKAGES = {
   taskgraph: 'apps/cli',
 }
 
-// npm reads npm_config_* variables; those that the pnpm running this test sets are not
-// meant for the npm of the fresh project (a registry chosen by the user still is).
-const env = Object.fromEntries(
-  Object.entries(process.env).filter(
-    ([name]) => !/^(npm|pnpm)_/i.test(name) || /^npm_config_registry$/i.test(name),
-  ),
-)
+const env = packageManagerEnv()
 
 /** Packs each publishable package with `pnpm pack` (as publishing would) into `into`. */
 async function pack(into: string): Promise<Record<string, string>> {
