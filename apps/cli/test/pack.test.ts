@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { readFile, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -17,20 +17,39 @@ const PACKAGES = {
 
 const env = packageManagerEnv()
 
-/** Packs each publishable package with `pnpm pack` (as publishing would) into `into`. */
+interface Manifest {
+  name: string
+  version: string
+  license?: string
+  engines?: { node?: string }
+  repository?: { type?: string; url?: string; directory?: string }
+  homepage?: string
+  bin?: Record<string, string>
+  dependencies?: Record<string, string>
+}
+
+const readManifest = async (dir: string): Promise<Manifest> =>
+  JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as Manifest
+
+/**
+ * Packs the publishable packages as docs/getting-started.md says, with pnpm from the
+ * repository's root (as publishing would pack them): the tarball of each, by name.
+ */
 async function pack(into: string): Promise<Record<string, string>> {
+  await exec('pnpm', ['-r', '--filter', 'taskgraph...', 'pack', '--pack-destination', into], {
+    cwd: REPO,
+    env,
+  })
   const tarballs: Record<string, string> = {}
   for (const [name, dir] of Object.entries(PACKAGES)) {
-    const destination = join(into, dir.replace('/', '-'))
-    await exec('pnpm', ['pack', '--pack-destination', destination], { cwd: join(REPO, dir), env })
-    const [tarball, ...others] = (await readdir(destination)).filter((file) =>
-      file.endsWith('.tgz'),
-    )
-    expect(others).toEqual([])
-    tarballs[name] = `file:${join(destination, tarball!)}`
+    const { version } = await readManifest(join(REPO, dir))
+    tarballs[name] = join(into, `${name.replace('@', '').replace('/', '-')}-${version}.tgz`)
   }
+  expect((await readdir(into)).sort()).toEqual(Object.values(tarballs).map(baseName).sort())
   return tarballs
 }
+
+const baseName = (path: string): string => path.replace(/^.*\//, '')
 
 /** stderr without the warnings npm prints about its own configuration. */
 function withoutNpmWarnings(stderr: string): string {
@@ -52,36 +71,67 @@ export default gather({ total, doubled: double(total) })
 `
 
 // The three packages, packed and installed with npm into a new project under
-// os.tmpdir(); their other dependencies come from the npm registry.
+// os.tmpdir(), with the commands docs/getting-started.md gives; their other
+// dependencies come from the npm registry.
 describe('the packed packages, installed with npm', { timeout: 300_000 }, () => {
   let project: string
+  let unpacked: string
   let tarballs: Record<string, string>
 
   beforeAll(async () => {
     tarballs = await pack(await makeTempDir('taskgraph-packs-'))
-    project = await makeTempDir('taskgraph-project-')
-    const manifest = {
-      name: 'taskgraph-pack-test',
-      version: '1.0.0',
-      private: true,
-      // What `npm init` writes: the .ts workflow must not need "type": "module".
-      type: 'commonjs',
-      dependencies: tarballs,
-      // @taskgraph/core and @taskgraph/scheduler resolve to the tarballs everywhere, never to the registry.
-      overrides: {
-        '@taskgraph/core': '$@taskgraph/core',
-        '@taskgraph/scheduler': '$@taskgraph/scheduler',
-      },
+    unpacked = await makeTempDir('taskgraph-unpacked-')
+    for (const [name, tarball] of Object.entries(tarballs)) {
+      await mkdir(join(unpacked, name), { recursive: true })
+      await exec('tar', ['-xzf', tarball, '-C', join(unpacked, name)])
     }
+    project = await makeTempDir('taskgraph-project-')
+    // What `npm init -y` writes: the .ts workflow must not need "type": "module".
+    const manifest = { name: 'taskgraph-pack-test', version: '1.0.0', type: 'commonjs' }
     await writeFile(join(project, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`)
     await writeFile(join(project, 'flow.ts'), FLOW_TS)
-    await exec('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
-      cwd: project,
-      env,
-    })
+    // The three together: taskgraph's own dependencies on the other two are met by
+    // their tarballs, so npm never looks for them on the registry.
+    await exec(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--loglevel=error', ...Object.values(tarballs)],
+      { cwd: project, env },
+    )
   }, 300_000)
 
   afterAll(cleanUp)
+
+  it('packs what a user needs, and nothing of the repository around it', async () => {
+    const contents: Record<string, string[]> = {}
+    for (const name of Object.keys(PACKAGES)) {
+      contents[name] = (await readdir(join(unpacked, name, 'package'))).sort()
+    }
+    expect(contents).toEqual({
+      '@taskgraph/core': ['LICENSE', 'README.md', 'dist', 'package.json', 'src'],
+      '@taskgraph/scheduler': ['LICENSE', 'README.md', 'dist', 'package.json', 'src'],
+      taskgraph: ['LICENSE', 'README.md', 'bin', 'dist', 'package.json', 'src'],
+    })
+    const license = await readFile(join(REPO, 'LICENSE'), 'utf8')
+    for (const name of Object.keys(PACKAGES)) {
+      expect(await readFile(join(unpacked, name, 'package', 'LICENSE'), 'utf8'), name).toBe(license)
+    }
+  })
+
+  it('packs manifests that say where the project lives and which Node it needs', async () => {
+    const root = await readManifest(REPO)
+    for (const [name, dir] of Object.entries(PACKAGES)) {
+      const packed = await readManifest(join(unpacked, name, 'package'))
+      expect(packed, name).toMatchObject({
+        name,
+        license: 'MIT',
+        engines: root.engines,
+        repository: { ...root.repository, directory: dir },
+        homepage: root.homepage,
+      })
+      // pnpm replaced workspace: and catalog: ranges with versions npm understands.
+      expect(Object.values(packed.dependencies ?? {}).join(' '), name).not.toMatch(/:/)
+    }
+  })
 
   it('installs one copy of each package, from its tarball', async () => {
     const lock = JSON.parse(await readFile(join(project, 'package-lock.json'), 'utf8')) as {
@@ -94,8 +144,17 @@ describe('the packed packages, installed with npm', { timeout: 300_000 }, () => 
       expect(
         copies.map(([path, { resolved }]) => [path, resolved?.replace(/^.*\//, '')]),
         name,
-      ).toEqual([[`node_modules/${name}`, tarballs[name]!.replace(/^.*\//, '')]])
+      ).toEqual([[`node_modules/${name}`, baseName(tarballs[name]!)]])
     }
+  })
+
+  it('can be required from CommonJS', async () => {
+    const { stdout } = await exec(
+      process.execPath,
+      ['-e', "console.log(typeof require('taskgraph').delayed)"],
+      { cwd: project, env },
+    )
+    expect(stdout.trim()).toBe('function')
   })
 
   it('npx taskgraph run flow.ts --json prints the result', async () => {
