@@ -22,8 +22,6 @@ interface Manifest {
   version: string
   license?: string
   engines?: { node?: string }
-  repository?: { type?: string; url?: string; directory?: string }
-  homepage?: string
   bin?: Record<string, string>
   dependencies?: Record<string, string>
 }
@@ -117,16 +115,14 @@ describe('the packed packages, installed with npm', { timeout: 300_000 }, () => 
     }
   })
 
-  it('packs manifests that say where the project lives and which Node it needs', async () => {
+  it('packs manifests that say which Node they need', async () => {
     const root = await readManifest(REPO)
-    for (const [name, dir] of Object.entries(PACKAGES)) {
+    for (const name of Object.keys(PACKAGES)) {
       const packed = await readManifest(join(unpacked, name, 'package'))
       expect(packed, name).toMatchObject({
         name,
         license: 'MIT',
         engines: root.engines,
-        repository: { ...root.repository, directory: dir },
-        homepage: root.homepage,
       })
       // pnpm replaced workspace: and catalog: ranges with versions npm understands.
       expect(Object.values(packed.dependencies ?? {}).join(' '), name).not.toMatch(/:/)
