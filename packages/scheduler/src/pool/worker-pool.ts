@@ -205,9 +205,9 @@ export class WorkerPool {
             const sent = worker.sent.get(message.id)
             if (sent === undefined) return
             sent.started = true
-            // After the outcomes of the batch before, which arrive first but are handed
-            // on in a microtask: a start must not be reported before the end before it.
-            if (sent.onStarted !== undefined) queueMicrotask(sent.onStarted)
+            // After the outcomes of the batch before, which arrive first but reach the run
+            // through a few promise jobs: a start is not reported before the end before it.
+            if (sent.onStarted !== undefined) setImmediate(sent.onStarted)
             return
           }
           case 'done': {
