@@ -6,6 +6,9 @@ export default defineConfig({
     // Every test here spawns the built CLI, often twice, while the other packages' tests
     // load the same cores: 5 s is too little on a busy 2-core machine.
     testTimeout: 30_000,
+    // The tests mostly wait on the processes they spawn: more test files at once than
+    // cores keeps the cores busy (the default is one file per core).
+    maxWorkers: 4,
     typecheck: {
       enabled: true,
       include: ['test/**/*.test-d.ts'],
