@@ -8,7 +8,7 @@ export default defineConfig({
     testTimeout: 30_000,
     // The tests mostly wait on the processes they spawn: more test files at once than
     // cores keeps the cores busy (the default is one file per core).
-    maxWorkers: 4,
+    maxWorkers: 3,
     typecheck: {
       enabled: true,
       include: ['test/**/*.test-d.ts'],
