@@ -166,6 +166,15 @@ export class WorkerPool {
     return best
   }
 
+  /**
+   * Lets an idle worker's handles go, so that a pool nobody uses does not keep the
+   * process alive. Not once closing: a worker that gets ready or ends its batch after
+   * close() has killed it is held until it is gone, or its exit might never be seen.
+   */
+  private letIdle(worker: PoolWorker): void {
+    if (!this.closed) worker.handle.keepAlive(false)
+  }
+
   private holdsAlone(worker: PoolWorker): boolean {
     for (const sent of worker.sent.values()) if (sent.alone) return true
     return false
@@ -198,7 +207,7 @@ export class WorkerPool {
             clearTimeout(timer)
             if (message.found !== undefined) this.options.onFound(message.found)
             worker.ready = true
-            handle.keepAlive(false)
+            this.letIdle(worker)
             resolve()
             return
           case 'started': {
@@ -213,7 +222,7 @@ export class WorkerPool {
           case 'done': {
             const sent = worker.sent.get(message.id)
             worker.sent.delete(message.id)
-            if (worker.sent.size === 0) handle.keepAlive(false)
+            if (worker.sent.size === 0) this.letIdle(worker)
             sent?.resolve(message.outcomes)
             return
           }
