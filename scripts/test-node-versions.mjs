@@ -1,7 +1,7 @@
-// Runs the scheduler and CLI test suites on the other Node versions taskgraph supports
-// (the whole suite runs on the machine's own Node with `pnpm test`). Each version comes
-// from the npm registry through `npx node@<version>`: official builds, cached after the
-// first run. Run from the repository root after `pnpm build`: `pnpm test:node`.
+// Runs the scheduler, patterns and CLI test suites on the other Node versions taskgraph
+// supports (the whole suite runs on the machine's own Node with `pnpm test`). Each version
+// comes from the npm registry through `npx node@<version>`: official builds, cached after
+// the first run. Run from the repository root after `pnpm build`: `pnpm test:node`.
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
@@ -11,6 +11,7 @@ const VITEST = fileURLToPath(new URL('../node_modules/vitest/vitest.mjs', import
 // Type tests need no runtime: they ran once with the main suite.
 const SUITES = [
   { dir: 'packages/scheduler', args: ['--typecheck.enabled=false'] },
+  { dir: 'packages/patterns', args: ['--typecheck.enabled=false'] },
   { dir: 'apps/cli', args: [] },
 ]
 

@@ -12,6 +12,7 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url))
 const PACKAGES = {
   '@taskgraph/core': 'packages/core',
   '@taskgraph/scheduler': 'packages/scheduler',
+  '@taskgraph/patterns': 'packages/patterns',
   taskgraph: 'apps/cli',
 }
 
@@ -68,7 +69,19 @@ const total = sum(prices)
 export default gather({ total, doubled: double(total) })
 `
 
-// The three packages, packed and installed with npm into a new project under
+// A module of pattern functions, as a user writes one: workers find `square` by
+// importing it from the installed packages.
+const PATTERNS_MJS = `import { isMainThread } from 'node:worker_threads'
+import { Vectorizer, inbatchParallel } from 'taskgraph'
+
+function square(x) {
+  return { square: x * x, inWorker: !isMainThread }
+}
+export const squarer = new Vectorizer(square, { workers: 2 })
+export const squareAll = inbatchParallel(square, { init: 'items', target: 'threads', workers: 2 })
+`
+
+// The four packages, packed and installed with npm into a new project under
 // os.tmpdir(), with the commands docs/getting-started.md gives; their other
 // dependencies come from the npm registry.
 describe('the packed packages, installed with npm', { timeout: 300_000 }, () => {
@@ -88,7 +101,8 @@ describe('the packed packages, installed with npm', { timeout: 300_000 }, () => 
     const manifest = { name: 'taskgraph-pack-test', version: '1.0.0', type: 'commonjs' }
     await writeFile(join(project, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`)
     await writeFile(join(project, 'flow.ts'), FLOW_TS)
-    // The three together: taskgraph's own dependencies on the other two are met by
+    await writeFile(join(project, 'patterns.mjs'), PATTERNS_MJS)
+    // The four together: taskgraph's own dependencies on the other three are met by
     // their tarballs, so npm never looks for them on the registry.
     await exec(
       'npm',
@@ -107,6 +121,7 @@ describe('the packed packages, installed with npm', { timeout: 300_000 }, () => 
     expect(contents).toEqual({
       '@taskgraph/core': ['LICENSE', 'README.md', 'dist', 'package.json', 'src'],
       '@taskgraph/scheduler': ['LICENSE', 'README.md', 'dist', 'package.json', 'src'],
+      '@taskgraph/patterns': ['LICENSE', 'README.md', 'dist', 'package.json', 'src'],
       taskgraph: ['LICENSE', 'README.md', 'bin', 'dist', 'package.json', 'src'],
     })
     const license = await readFile(join(REPO, 'LICENSE'), 'utf8')
@@ -151,6 +166,24 @@ describe('the packed packages, installed with npm', { timeout: 300_000 }, () => 
       { cwd: project, env },
     )
     expect(stdout.trim()).toBe('function')
+  })
+
+  it('runs the patterns on worker threads, which find their modules in the install', async () => {
+    const program = `
+      const { squarer, squareAll } = await import('./patterns.mjs')
+      console.log(JSON.stringify([await squarer.process([1, 2]), await squareAll([3])]))
+    `
+    const { stdout } = await exec(process.execPath, ['--input-type=module', '-e', program], {
+      cwd: project,
+      env,
+    })
+    expect(JSON.parse(stdout)).toEqual([
+      [
+        { square: 1, inWorker: true },
+        { square: 4, inWorker: true },
+      ],
+      [{ square: 9, inWorker: true }],
+    ])
   })
 
   it('npx taskgraph run flow.ts --json prints the result', async () => {

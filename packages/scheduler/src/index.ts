@@ -33,36 +33,3 @@ export {
   WorkerLostError,
   WorkerStartError,
 } from './errors.js'
-export {
-  properties,
-  PropertiesDefinition,
-  type PropertiesStart,
-  type PropertyOptions,
-} from './properties/properties-definition.js'
-export { parallelCompute, type ParallelComputeOptions } from './properties/parallel-compute.js'
-export { delayedProperties, type RequestedValues } from './properties/delayed-properties.js'
-export type { CacheOptions } from './properties/disk-cache.js'
-export { NotComputedError } from './properties/not-computed-error.js'
-export type {
-  ElementView,
-  NoProperties,
-  PropertyObject,
-  PropertyValues,
-  WholeView,
-  WithProperty,
-} from './properties/property-types.js'
-export { Vectorizer, parallelMap } from './parallel-map/vectorizer.js'
-export type { ParallelMapOptions, WorkerInit } from './parallel-map/map-options.js'
-export {
-  inbatchParallel,
-  type InBatchFunction,
-  type InBatchResults,
-} from './in-batch/inbatch-parallel.js'
-export { CallArgs, callArgs, type CallArgsOf } from './in-batch/call-args.js'
-export { anyFailed, type CallResult } from './in-batch/call-results.js'
-export type {
-  Batch,
-  InBatchRunOptions,
-  InBatchTarget,
-  StandardInit,
-} from './in-batch/in-batch-options.js'

@@ -10,3 +10,19 @@ export {
   envValue,
   type EnvRunOptions,
 } from './env-options.js'
+
+// For @taskgraph/patterns, the helpers built on compute():
+/** compute() with the name of the call its errors carry (`parallelMap`, not `compute`). */
+export { computeTargets } from './compute.js'
+/** The names of `RunOptions`, for a call that takes them with options of its own. */
+export { OPTION_NAMES as RUN_OPTION_NAMES } from './options.js'
+/** Checks the function a helper runs for its caller: plain, not a delayed function. */
+export { checkPlainFunction } from './plain-function.js'
+/** Checks a helper's placement option (an executor name or instance) with its `workers`. */
+export { checkPlacement, defaultWorkers } from './pool/pool-options.js'
+/** Makes a task failure a `TaskError`, as a run reports it. */
+export { toTaskError } from './classify-failure.js'
+/** Whether a value can cross to another thread or process, and what stops it. */
+export { findCloneProblem, type CloneProblem } from './pool/clone-check.js'
+/** An error as data that crosses a worker boundary, and back into an error. */
+export { fromWireError, toWireError, type WireError } from './pool/remote-error.js'

@@ -8,14 +8,11 @@ import {
   TimeoutError,
   WorkerStartError,
   compute,
-  parallelCompute,
-  parallelMap,
   persist,
   type RunOptions,
 } from '@taskgraph/scheduler'
 import { afterEach, describe, expect, test } from 'vitest'
 import { where } from './fixtures/pool-tasks.mjs'
-import { ParallelComputation } from './fixtures/seed-properties.js'
 import { nextTurn, rejection } from './helpers.js'
 import { childProcesses } from './pools.js'
 
@@ -114,14 +111,13 @@ describe('TASKGRAPH_EXECUTOR', () => {
     expect(await executorOf()).toBe('async')
   })
 
-  test('Delayed#compute, persist and parallelCompute read it too', async () => {
+  test('Delayed#compute and persist read it too', async () => {
     env({ TASKGRAPH_EXECUTOR: 'inline' })
     const names: string[] = []
     const hooks = { onStart: ({ executor }: { executor: string }) => names.push(executor) }
     await one().compute({ hooks })
     await persist(one(), { hooks })
-    await parallelCompute(ParallelComputation.create({ data: [1, 2] }), ['result'], { hooks })
-    expect(names).toEqual(['inline', 'inline', 'inline'])
+    expect(names).toEqual(['inline', 'inline'])
   })
 
   test('is read on every call', async () => {
@@ -282,17 +278,6 @@ describe('bad values', () => {
     env({ TASKGRAPH_EXECUTOR: '', TASKGRAPH_CONCURRENCY: '  ', TASKGRAPH_RETRIES: ' 2 ' })
     expect(await executorOf()).toBe('async')
     expect(await attempts()).toBe(3)
-  })
-
-  test('parallelMap reads them too, though it keeps its own executor', async () => {
-    env({ TASKGRAPH_WORKERS: 'abc' })
-    await expect(parallelMap((x: number) => x, [1], { executor: 'inline' })).rejects.toMatchObject({
-      code: 'ERR_INVALID_OPTION',
-    })
-    env({ TASKGRAPH_WORKERS: '', TASKGRAPH_EXECUTOR: 'gpu' })
-    await expect(parallelMap((x: number) => x, [1], { executor: 'inline' })).rejects.toMatchObject({
-      code: 'ERR_INVALID_OPTION',
-    })
   })
 
   test("TASKGRAPH_LOG_LEVEL is the command line's: the library does not read it", async () => {

@@ -1,0 +1,120 @@
+import {
+  InvalidOptionError,
+  checkOptionNames,
+  describeValue,
+  type AnyFunction,
+} from '@taskgraph/core'
+import type { Executor, ExecutorName } from '@taskgraph/scheduler'
+import { checkPlacement } from '@taskgraph/scheduler/internal'
+
+/**
+ * Where an in-batch function's calls run (batchflow's targets): `'threads'` and
+ * `'processes'` in parallel on a pool started for the call (batchflow's `mpc`),
+ * `'async'` overlapping on the event loop, `'for'` one after another on the calling
+ * thread, for debugging.
+ */
+export type InBatchTarget = 'threads' | 'async' | 'processes' | 'for'
+
+/**
+ * The standard inits: `'items'` calls `fn(item, ...args)` for each element of the batch,
+ * `'indices'` calls `fn(index, ...args)` for each position, and `'once'` calls
+ * `fn(...args)` once (batchflow's `run_once`).
+ */
+export type StandardInit = 'items' | 'indices' | 'once'
+
+/** A batch the standard inits `'items'` and `'indices'` go through. */
+export type Batch<T = unknown> = ArrayLike<T> | Iterable<T>
+
+/** Where an in-batch function runs; also what `.with()` changes for some calls. */
+export interface InBatchRunOptions {
+  /**
+   * Where the calls run, or an `Executor` you own (a `ThreadExecutor` kept for many
+   * batches, which spares each call starting a pool). `'async'` by default: it costs
+   * nothing to start, takes any function (closures too), and overlaps I/O as Python's
+   * threads do for batchflow; choose `'threads'` for CPU-bound work.
+   * @default 'async'
+   */
+  target?: InBatchTarget | Executor
+  /**
+   * Workers of the `'threads'` and `'processes'` targets, 1 to 256 (batchflow's
+   * `n_workers`). Not for `'async'` and `'for'`.
+   * @default os.availableParallelism()
+   */
+  workers?: number
+}
+
+/** Checked options of an in-batch function. */
+export interface InBatchConfig {
+  readonly init: StandardInit | AnyFunction
+  readonly post: AnyFunction | undefined
+  readonly target: InBatchTarget | Executor
+  readonly workers: number | undefined
+}
+
+const OPTION_NAMES: readonly string[] = ['init', 'post', 'target', 'workers']
+const RUN_OPTION_NAMES: readonly string[] = ['target', 'workers']
+const TARGETS: readonly InBatchTarget[] = ['threads', 'processes', 'async', 'for']
+const STANDARD_INITS: ReadonlySet<unknown> = new Set(['items', 'indices', 'once'])
+
+export function checkInBatchOptions(caller: string, options: unknown): InBatchConfig {
+  checkOptionNames(caller, options, OPTION_NAMES)
+  const { init, post } = options as { init?: unknown; post?: unknown }
+  if (init === undefined) {
+    throw new InvalidOptionError(
+      `${caller}: option "init" is required: 'items', 'indices', 'once', or a function returning each call's arguments.`,
+    )
+  }
+  if (typeof init !== 'function' && !STANDARD_INITS.has(init)) {
+    throw new InvalidOptionError(
+      `${caller}: option "init" must be 'items', 'indices', 'once' or a function returning each call's arguments, got ${describeValue(init)}.`,
+    )
+  }
+  if (post !== undefined && typeof post !== 'function') {
+    throw new InvalidOptionError(
+      `${caller}: option "post" must be a function of the results, got ${describeValue(post)}.`,
+    )
+  }
+  return {
+    init: init as StandardInit | AnyFunction,
+    post: post as AnyFunction | undefined,
+    ...checkRun(caller, options as InBatchRunOptions),
+  }
+}
+
+/**
+ * The configuration with `changes` made (`.with()`). A new target that takes no workers
+ * drops the workers set for the old one.
+ */
+export function withChanges(
+  caller: string,
+  config: InBatchConfig,
+  changes: unknown,
+): InBatchConfig {
+  checkOptionNames(caller, changes, RUN_OPTION_NAMES)
+  const { target, workers } = changes as InBatchRunOptions
+  const keepsWorkers = target === undefined || target === 'threads' || target === 'processes'
+  return {
+    ...config,
+    ...checkRun(caller, {
+      target: target ?? config.target,
+      workers: workers ?? (keepsWorkers ? config.workers : undefined),
+    }),
+  }
+}
+
+/** The run options of `compute` for a configuration. */
+export function runOptionsOf(config: InBatchConfig): {
+  executor: ExecutorName | Executor
+  workers?: number
+} {
+  const executor = config.target === 'for' ? 'inline' : config.target
+  return config.workers === undefined ? { executor } : { executor, workers: config.workers }
+}
+
+function checkRun(
+  caller: string,
+  { target = 'async', workers }: InBatchRunOptions,
+): Pick<InBatchConfig, 'target' | 'workers'> {
+  const checked = checkPlacement(caller, 'target', target, TARGETS, workers)
+  return { target: checked.placement, workers: checked.workers }
+}

@@ -1,0 +1,192 @@
+import {
+  InvalidArgumentError,
+  describeValue,
+  recordOrigin,
+  type AnyFunction,
+} from '@taskgraph/core'
+import { checkPlainFunction, computeTargets } from '@taskgraph/scheduler/internal'
+import { argumentsOf, type CallArgsOf } from './call-args.js'
+import { callResult, type CallResult } from './call-results.js'
+import {
+  checkInBatchOptions,
+  runOptionsOf,
+  withChanges,
+  type Batch,
+  type InBatchConfig,
+  type InBatchRunOptions,
+  type StandardInit,
+} from './in-batch-options.js'
+import { HOME, runCallTask, type Settled } from './run-call.js'
+
+/** An in-batch function: runs its calls for a batch, then `post`. */
+export interface InBatchFunction<A extends unknown[], Out> {
+  (...args: A): Promise<Out>
+  /**
+   * The same function on another target or number of workers, for the calls made
+   * through it (batchflow's `n_workers` per call).
+   * @example await resize.with({ workers: 3 })(batch, 64)
+   */
+  with(options: InBatchRunOptions): InBatchFunction<A, Out>
+}
+
+/** The results `post` receives, in call order: each call's result or error. */
+export type InBatchResults<R> = CallResult<Awaited<R>>[]
+
+/**
+ * Makes `fn`, a function of one item, run over a whole batch in parallel (batchflow's
+ * `@inbatch_parallel`). `init` says what the calls are: one per element (`'items'`), per
+ * position (`'indices'`), a single call (`'once'`), or the argument lists a function of
+ * the batch returns. Each call is a task, run on `target`; a call that throws does not
+ * stop the others. `post(results, batch, ...args)` then gets every result or error in
+ * order and its return value is the call's; without `post`, the results are.
+ * `init` and `post` run on the calling thread; `fn` on the target, so on a pool it must
+ * be made in a module's top-level code (as this call usually is).
+ *
+ * @example
+ * const normalize = inbatchParallel((image: Float64Array, scale: number) => ..., {
+ *   init: 'items',
+ *   target: 'threads',
+ *   post: (results) => (anyFailed(results) ? undefined : results),
+ * })
+ * await normalize(images, 255) // normalize(image, 255) for each image, in parallel
+ */
+export function inbatchParallel<
+  F extends AnyFunction,
+  B,
+  X extends unknown[],
+  Out = InBatchResults<ReturnType<F>>,
+>(
+  fn: F,
+  options: InBatchRunOptions & {
+    init: (
+      batch: B,
+      ...args: X
+    ) => readonly CallArgsOf<Parameters<F>>[] | PromiseLike<readonly CallArgsOf<Parameters<F>>[]>
+    post?: (results: InBatchResults<ReturnType<F>>, batch: B, ...args: X) => Out
+  },
+): InBatchFunction<[batch: B, ...args: X], Awaited<Out>>
+export function inbatchParallel<T, X extends unknown[], R, Out = InBatchResults<R>>(
+  fn: (item: T, ...args: X) => R,
+  options: InBatchRunOptions & {
+    init: 'items'
+    post?: (results: InBatchResults<R>, batch: Batch<T>, ...args: X) => Out
+  },
+): InBatchFunction<[batch: Batch<T>, ...args: X], Awaited<Out>>
+export function inbatchParallel<
+  X extends unknown[],
+  R,
+  B extends Batch = Batch,
+  Out = InBatchResults<R>,
+>(
+  fn: (index: number, ...args: X) => R,
+  options: InBatchRunOptions & {
+    init: 'indices'
+    post?: (results: InBatchResults<R>, batch: B, ...args: X) => Out
+  },
+): InBatchFunction<[batch: B, ...args: X], Awaited<Out>>
+export function inbatchParallel<X extends unknown[], R, B = unknown, Out = InBatchResults<R>>(
+  fn: (...args: X) => R,
+  options: InBatchRunOptions & {
+    init: 'once'
+    post?: (results: InBatchResults<R>, batch: B, ...args: X) => Out
+  },
+): InBatchFunction<[batch: B, ...args: X], Awaited<Out>>
+export function inbatchParallel(
+  fn: AnyFunction,
+  options: InBatchRunOptions & { init: StandardInit | AnyFunction; post?: AnyFunction },
+): InBatchFunction<unknown[], unknown> {
+  const caller = 'inbatchParallel'
+  checkPlainFunction(caller, fn, 'for each call')
+  const config = checkInBatchOptions(caller, options)
+  // Made in a module's top-level code, `fn` is now found again by pool workers.
+  recordOrigin(fn)
+  return makeInBatchFunction(fn, config)
+}
+
+function makeInBatchFunction(
+  fn: AnyFunction,
+  config: InBatchConfig,
+): InBatchFunction<unknown[], unknown> {
+  const name = fn.name || 'lambda'
+  const call = async (batch: unknown, ...args: unknown[]): Promise<unknown> => {
+    const lists = await argumentLists(name, config.init, batch, args)
+    const task = runCallTask.with({ name })
+    const calls = lists.map((list) => task(fn, list, HOME))
+    const [settled = []] =
+      calls.length === 0 ? [] : await computeTargets(name, [calls], runOptionsOf(config))
+    const results = (settled as Settled[]).map((outcome, i) =>
+      callResult(outcome, calls[i]!.key, name, name),
+    )
+    return config.post === undefined
+      ? results
+      : ((await config.post(results, batch, ...args)) as unknown)
+  }
+  Object.defineProperty(call, 'name', { value: name })
+  return Object.assign(call, {
+    with: (changes: InBatchRunOptions) =>
+      makeInBatchFunction(fn, withChanges(`${name}.with`, config, changes)),
+  })
+}
+
+/** The argument list of each call, from the init and the call's own arguments. */
+async function argumentLists(
+  caller: string,
+  init: StandardInit | AnyFunction,
+  batch: unknown,
+  args: unknown[],
+): Promise<unknown[][]> {
+  switch (init) {
+    case 'once':
+      return [args]
+    case 'items':
+      return itemsOf(caller, batch).map((item) => [item, ...args])
+    case 'indices':
+      return Array.from({ length: lengthOf(caller, batch) }, (_, index) => [index, ...args])
+    default: {
+      const given: unknown = await init(batch, ...args)
+      if (!Array.isArray(given)) {
+        throw new InvalidArgumentError(
+          `${caller}: init must return an array with each call's arguments, got ${describeValue(given)}.`,
+        )
+      }
+      return given.map((entry, index) => argumentsOf(caller, entry, index))
+    }
+  }
+}
+
+function itemsOf(caller: string, batch: unknown): unknown[] {
+  if (Array.isArray(batch)) return batch
+  if (isIterable(batch) || isArrayLike(batch)) return Array.from(batch as ArrayLike<unknown>)
+  throw notABatch(caller, batch)
+}
+
+function lengthOf(caller: string, batch: unknown): number {
+  if (isArrayLike(batch)) return batch.length
+  if (isIterable(batch)) return Array.from(batch).length
+  throw notABatch(caller, batch)
+}
+
+function isArrayLike(value: unknown): value is ArrayLike<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Number.isInteger((value as { length?: unknown }).length) &&
+    (value as { length: number }).length >= 0
+  )
+}
+
+function isIterable(value: unknown): value is Iterable<unknown> {
+  if (typeof value === 'string') return true
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function'
+  )
+}
+
+function notABatch(caller: string, batch: unknown): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `${caller}: the batch must be an array, a typed array or another iterable for init 'items' or 'indices', got ${describeValue(batch)}. ` +
+      'Use init "once" or a function for other batches.',
+  )
+}

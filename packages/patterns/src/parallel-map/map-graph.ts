@@ -1,0 +1,38 @@
+import type { AnyFunction, Delayed } from '@taskgraph/core'
+import { computeTargets } from '@taskgraph/scheduler/internal'
+import { concatTask, mapChunkTask } from './map-chunk.js'
+import { chunkRanges, type MapConfig } from './map-options.js'
+
+/**
+ * The graph of a parallel map: one task per chunk of items, in order, and a task joining
+ * their results. Chunk tasks are named after `fn`.
+ */
+export function mapGraph(
+  fn: AnyFunction,
+  items: readonly unknown[],
+  config: MapConfig,
+): Delayed<unknown[]> {
+  const chunk = mapChunkTask.with({ name: fn.name || 'map' })
+  const chunks = chunkRanges(config, items.length).map(([start, end]) =>
+    chunk(fn, items.slice(start, end), config.init),
+  )
+  return concatTask(chunks)
+}
+
+/** Runs a map now, on the configured executor; a pool made for it ends with it. */
+export async function runMap(
+  caller: string,
+  fn: AnyFunction,
+  items: readonly unknown[],
+  config: MapConfig,
+): Promise<unknown[]> {
+  // Nothing to do: no pool to start.
+  if (items.length === 0) return []
+  const { executor, workers } = config
+  const [results] = await computeTargets(
+    caller,
+    [mapGraph(fn, items, config)],
+    workers === undefined ? { executor } : { executor, workers },
+  )
+  return results as unknown[]
+}

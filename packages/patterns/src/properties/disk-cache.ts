@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { deserialize, serialize } from 'node:v8'
+import { InvalidOptionError, describeValue } from '@taskgraph/core'
+
+// Property values kept on disk (ΦML's `cache_dir` and `memory_limit`): a value whose V8
+// serialization is larger than the limit is written to a file by the task that made it,
+// in its worker, and crosses to the tasks that need it as a small reference to that file.
+
+/** Options of `parallelCompute` and `delayedProperties` that keep large values on disk. */
+export interface CacheOptions {
+  /**
+   * A directory for property values larger than `memoryLimit`. Each run writes into a
+   * directory of its own inside it, removed when the run ends (see `parallelCompute`).
+   * @default no caching: every value stays in memory
+   */
+  cacheDir?: string
+  /**
+   * Bytes a property value (of one element, or of a whole-batch property) may take in
+   * memory, measured by its V8 serialization; larger values go to `cacheDir`.
+   * @default 0 when `cacheDir` is set: every value goes to disk
+   */
+  memoryLimit?: number
+}
+
+/** Where one graph's values go, and from what size. */
+export interface CachePlan {
+  /** The graph's own directory, inside `cacheDir`; made by the first value written. */
+  readonly dir: string
+  readonly limit: number
+}
+
+/** Where one task's value goes if it is too large. */
+export interface CacheSlot extends CachePlan {
+  /** File name within `dir`. */
+  readonly file: string
+}
+
+/** Marks a reference to a value on disk; a plain object, so it crosses to workers. */
+const FILE = '__taskgraph_cached_file__'
+
+interface CacheRef {
+  readonly [FILE]: string
+  readonly bytes: number
+}
+
+/** The names `CacheOptions` has. */
+export const CACHE_OPTION_NAMES: readonly string[] = ['cacheDir', 'memoryLimit']
+
+/** Checks the cache options; `undefined` when values stay in memory. */
+export function cachePlan(caller: string, options: CacheOptions): CachePlan | undefined {
+  const { cacheDir, memoryLimit } = options
+  if (memoryLimit !== undefined && !(typeof memoryLimit === 'number' && memoryLimit >= 0)) {
+    throw new InvalidOptionError(
+      `${caller}: option "memoryLimit" must be a number of bytes (0 or more), got ${describeValue(memoryLimit)}.`,
+    )
+  }
+  if (cacheDir === undefined) {
+    if (memoryLimit !== undefined) {
+      throw new InvalidOptionError(
+        `${caller}: option "memoryLimit" needs "cacheDir", the directory where larger values go.`,
+      )
+    }
+    return undefined
+  }
+  if (typeof cacheDir !== 'string' || cacheDir === '') {
+    throw new InvalidOptionError(
+      `${caller}: option "cacheDir" must be a directory path, got ${describeValue(cacheDir)}.`,
+    )
+  }
+  return { dir: join(resolve(cacheDir), `properties-${randomUUID()}`), limit: memoryLimit ?? 0 }
+}
+
+/** The file name for property `name` (of element `index`, for a per-element property). */
+export function slotFor(plan: CachePlan, name: string, index?: number): CacheSlot {
+  const base = encodeURIComponent(name)
+  return { ...plan, file: index === undefined ? `${base}.v8` : `${base}[${index}].v8` }
+}
+
+/** `value`, or a reference to the file it was written to if it is larger than the limit. */
+export function keep(value: unknown, slot: CacheSlot): unknown {
+  const bytes = serialize(value)
+  if (bytes.byteLength <= slot.limit) return value
+  mkdirSync(slot.dir, { recursive: true })
+  const path = join(slot.dir, slot.file)
+  writeFileSync(path, bytes)
+  return { [FILE]: path, bytes: bytes.byteLength } satisfies CacheRef
+}
+
+/** The value itself, read from its file if `value` is a reference to one. */
+export function load(value: unknown): unknown {
+  if (!isCacheRef(value)) return value
+  return deserialize(readFileSync(value[FILE]))
+}
+
+/** Removes a graph's directory and the values in it. */
+export function removeCache(dir: string): void {
+  rmSync(dir, { recursive: true, force: true })
+}
+
+function isCacheRef(value: unknown): value is CacheRef {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.getPrototypeOf(value) === Object.prototype &&
+    typeof (value as Partial<CacheRef>)[FILE] === 'string'
+  )
+}

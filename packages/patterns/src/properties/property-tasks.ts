@@ -1,0 +1,75 @@
+import { delayed, type AnyFunction } from '@taskgraph/core'
+import { isThenable } from '../thenable.js'
+import { keep, load, removeCache, type CacheSlot } from './disk-cache.js'
+
+// The task functions of a properties graph. Each takes the property's function as an
+// argument, so a per-element task runs in a worker that finds both: this module's
+// functions are made here, at top level, and the property's in the module defining it.
+// Values that are not known when the graph is built come last, directly as arguments,
+// so a chain of per-element tasks (one element's `tmpResult` then `result`) can be
+// fused into one call by the scheduler.
+
+/** How a task builds what its function sees, and where its value goes if too large. */
+export interface TaskPlan {
+  /** Names of the values passed after `known`, in order. */
+  readonly names: readonly string[]
+  /** For a whole-batch task: which of them are arrays of per-element values. */
+  readonly stacked?: readonly boolean[]
+  readonly cache?: CacheSlot | undefined
+}
+
+/** What the final task assembles: the requested properties, and the graph's directory. */
+export interface CollectPlan {
+  readonly names: readonly string[]
+  readonly stacked: readonly boolean[]
+  /** Removed once the values are read. */
+  readonly cacheDir: string | undefined
+}
+
+/** One property of one element (or of the whole batch): calls `fn` with its view. */
+function computeProperty(
+  fn: AnyFunction,
+  plan: TaskPlan,
+  known: Readonly<Record<string, unknown>>,
+  ...values: unknown[]
+): unknown {
+  const view: Record<string, unknown> = { ...known }
+  plan.names.forEach((name, k) => {
+    const value = values[k]
+    setOwn(view, name, plan.stacked?.[k] === true ? (value as unknown[]).map(load) : load(value))
+  })
+  const result: unknown = fn(view)
+  const { cache } = plan
+  if (cache === undefined) return result
+  return isThenable(result)
+    ? Promise.resolve(result).then((v) => keep(v, cache))
+    : keep(result, cache)
+}
+
+/** The requested values, read back from disk where they went there; then removes the files. */
+function collectProperties(plan: CollectPlan, ...values: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  plan.names.forEach((name, k) => {
+    const value = values[k]
+    setOwn(out, name, plan.stacked[k] === true ? (value as unknown[]).map(load) : load(value))
+  })
+  if (plan.cacheDir !== undefined) removeCache(plan.cacheDir)
+  return out
+}
+
+/** Per-element properties: in workers on a pool executor. */
+export const elementTask = delayed(computeProperty, { name: 'property' })
+/** Whole-batch properties: on the computing thread, where the per-element values gather. */
+export const wholeTask = delayed(computeProperty, { name: 'property', mainThread: true })
+/** The requested values, assembled on the computing thread. */
+export const collectTask = delayed(collectProperties, { name: 'properties', mainThread: true })
+
+/** Sets an own property; assignment would call the `__proto__` setter for that name. */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  })
+}

@@ -1,0 +1,11 @@
+/**
+ * Whether `value` is a thenable: an object or function with a `then` method, which
+ * `await` and `Promise.resolve` treat as a promise (the Promises/A+ definition).
+ */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  )
+}

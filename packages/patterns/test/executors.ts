@@ -1,0 +1,44 @@
+import { afterAll } from 'vitest'
+import {
+  ProcessExecutor,
+  ThreadExecutor,
+  type Executor,
+  type ExecutorName,
+} from '@taskgraph/scheduler'
+
+/**
+ * Every built-in executor: the behavioural suites run once per entry with
+ * `describe.each(EXECUTORS)`, so a new executor is tested by adding its name here.
+ */
+export const EXECUTORS = [
+  'inline',
+  'async',
+  'threads',
+  'processes',
+] as const satisfies readonly ExecutorName[]
+
+/** The pool executors, for `describe.each`. */
+export const POOLS = ['threads', 'processes'] as const
+
+const pools = new Map<string, Executor>()
+
+/**
+ * The executor to pass as `executor`: the name itself for in-process executors, and
+ * for pools one two-worker instance per test file, so many small runs do not each
+ * start workers. Pools close after the file's tests.
+ */
+export function shared(name: ExecutorName): ExecutorName | Executor {
+  if (name !== 'threads' && name !== 'processes') return name
+  let pool = pools.get(name)
+  if (pool === undefined) {
+    pool =
+      name === 'threads' ? new ThreadExecutor({ workers: 2 }) : new ProcessExecutor({ workers: 2 })
+    pools.set(name, pool)
+  }
+  return pool
+}
+
+afterAll(async () => {
+  await Promise.all([...pools.values()].map(async (pool) => pool.close?.()))
+  pools.clear()
+})

@@ -1,0 +1,302 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { threadId } from 'node:worker_threads'
+import {
+  InvalidArgumentError,
+  InvalidOptionError,
+  NotCallableError,
+  delayed,
+} from '@taskgraph/core'
+import {
+  anyFailed,
+  callArgs,
+  inbatchParallel,
+  type InBatchFunction,
+  type InBatchRunOptions,
+  type InBatchTarget,
+} from '@taskgraph/patterns'
+import { SerializationError, TaskError, ThreadExecutor } from '@taskgraph/scheduler'
+import { afterEach, describe, expect, test } from 'vitest'
+import {
+  Counter,
+  echo,
+  failOddItems,
+  failOnOdd,
+  makeCounters,
+  meetAll,
+  meetUp,
+  readOnce,
+  scale,
+  scaleAll,
+  throwTexts,
+} from './fixtures/batch-tasks.mjs'
+import { POOLS } from './executors.js'
+
+const MAIN = `${process.pid}:${threadId}`
+
+/** Every target, for `describe.each`. */
+const TARGETS = ['for', 'async', 'threads', 'processes'] as const satisfies InBatchTarget[]
+
+/** Fails unless every call ran where `target` runs calls: a worker, or this thread. */
+function expectRanWhere(target: InBatchTarget, workers: readonly string[]): void {
+  for (const worker of workers) {
+    const [pid] = worker.split(':').map(Number)
+    if (target === 'threads') {
+      expect(pid).toBe(process.pid)
+      expect(worker).not.toBe(MAIN)
+    } else if (target === 'processes') {
+      expect(pid).not.toBe(process.pid)
+    } else {
+      expect(worker).toBe(MAIN)
+    }
+  }
+}
+
+describe.each(TARGETS)('an in-batch function on the %s target', (target) => {
+  const pool = target === 'threads' || target === 'processes'
+  // Pools of two workers, started for each call, as the named targets do.
+  const run: InBatchRunOptions = pool ? { target, workers: 2 } : { target }
+  const on = <A extends unknown[], Out>(fn: InBatchFunction<A, Out>) => fn.with(run)
+
+  test("init 'indices' calls fn(index, ...args) for each position, results in order", async () => {
+    const byIndex = inbatchParallel(scale, { init: 'indices', ...run })
+    const results = await byIndex(['a', 'b', 'c', 'd'], 10)
+    expect(results).toMatchObject([{ value: 0 }, { value: 10 }, { value: 20 }, { value: 30 }])
+    expectRanWhere(
+      target,
+      results.map((result) => (result as { worker: string }).worker),
+    )
+  })
+
+  test("init 'items' calls fn(item, ...args) for each element", async () => {
+    const results = await on(scaleAll)(new Float64Array([5, 6, 7]), 2)
+    expect(results).toMatchObject([{ value: 10 }, { value: 12 }, { value: 14 }])
+    expect(anyFailed(results)).toBe(false)
+    expectRanWhere(
+      target,
+      results.map((result) => (result as { worker: string }).worker),
+    )
+  })
+
+  test('a custom init gives positional arguments as arrays', async () => {
+    const withPositions = inbatchParallel(echo, {
+      init: (batch: string[], extra: number) => batch.map((item, i) => [item, i, extra]),
+      ...run,
+    })
+    const results = await withPositions(['a', 'b'], 9)
+    expect(results.map((result) => (result as { args: unknown[] }).args)).toEqual([
+      ['a', 0, 9],
+      ['b', 1, 9],
+    ])
+  })
+
+  test('a custom init gives named arguments with callArgs(named)', async () => {
+    const named = inbatchParallel(echo, {
+      init: (batch: string[]) => batch.map((item, i) => callArgs({ item, position: i })),
+      ...run,
+    })
+    const results = await named(['a', 'b'])
+    expect(results.map((result) => (result as { args: unknown[] }).args)).toEqual([
+      [{ item: 'a', position: 0 }],
+      [{ item: 'b', position: 1 }],
+    ])
+  })
+
+  test('a custom init gives positional and named arguments with callArgs(positional, named)', async () => {
+    const combined = inbatchParallel(echo, {
+      init: (batch: string[], extra: string) =>
+        batch.map((item, i) => callArgs([item, i], { extra })),
+      ...run,
+    })
+    const results = await combined(['a', 'b'], 'x')
+    expect(results.map((result) => (result as { args: unknown[] }).args)).toEqual([
+      ['a', 0, { extra: 'x' }],
+      ['b', 1, { extra: 'x' }],
+    ])
+  })
+
+  test("init and post get the batch itself and the call's arguments", async () => {
+    const seen: unknown[][] = []
+    const traced = inbatchParallel(echo, {
+      init: (batch: { name: string }, ...args: unknown[]) => {
+        seen.push(['init', batch, ...args])
+        return [[batch.name]]
+      },
+      post: (results, batch, ...args) => {
+        seen.push(['post', results.length, batch, ...args])
+        return batch
+      },
+      ...run,
+    })
+    const batch = { name: 'batch-1' }
+    expect(await traced(batch, 1, 'two')).toBe(batch)
+    expect(seen).toEqual([
+      ['init', batch, 1, 'two'],
+      ['post', 1, batch, 1, 'two'],
+    ])
+    expect(seen[0]![1]).toBe(batch)
+  })
+
+  test("post gets every result or error in order; one call's failure stops no other", async () => {
+    const checked = inbatchParallel(failOnOdd, {
+      init: 'items',
+      post: (results) => ({ failed: anyFailed(results), results }),
+      ...run,
+    })
+    const { failed, results } = await checked([0, 1, 2, 3])
+    expect(failed).toBe(true)
+    expect(results[0]).toBe(0)
+    expect(results[2]).toBe(2)
+    for (const [i, error] of [
+      [1, results[1]],
+      [3, results[3]],
+    ] as const) {
+      expect(error).toBeInstanceOf(Error)
+      // On a pool, a copy: same name, message and properties, not the same class.
+      expect(error).toMatchObject({ name: 'RangeError', message: `odd item ${i}`, code: 'E_ODD' })
+      if (!pool) expect(error).toBeInstanceOf(RangeError)
+    }
+  })
+
+  test('without post, the results are returned, errors in their places', async () => {
+    const results = await on(failOddItems)([2, 3])
+    expect(results[0]).toBe(2)
+    expect(results[1]).toMatchObject({ name: 'RangeError', code: 'E_ODD' })
+  })
+
+  test('a thrown value that is not an Error arrives as a TaskError whose cause it is', async () => {
+    const [result] = await on(throwTexts)([1])
+    expect(result).toBeInstanceOf(TaskError)
+    expect((result as TaskError).cause).toBe('not an error')
+  })
+
+  test('a result a worker cannot send back is that call’s SerializationError', async () => {
+    const [result] = await on(makeCounters)([1])
+    if (pool) expect(result).toBeInstanceOf(SerializationError)
+    else expect(result).toBeInstanceOf(Counter)
+  })
+
+  test('an argument a worker cannot receive fails the whole call with a SerializationError', async () => {
+    const echoItems = inbatchParallel(echo, { init: 'items', ...run })
+    const call = echoItems([new Counter()])
+    if (pool) await expect(call).rejects.toBeInstanceOf(SerializationError)
+    else expect((await call)[0]).toMatchObject({ args: [expect.any(Counter)] })
+  })
+
+  test("init 'once' calls fn once, with the call's arguments (batchflow's run_once)", async () => {
+    const results = await on(readOnce)('any batch', '/some/path')
+    expect(results).toMatchObject([{ src: '/some/path', fmt: 'raw' }])
+    expectRanWhere(
+      target,
+      results.map((result) => (result as { worker: string }).worker),
+    )
+  })
+
+  test('an empty batch makes no calls', async () => {
+    expect(await on(scaleAll)([])).toEqual([])
+  })
+})
+
+describe('targets and workers', () => {
+  test('the default target, async, overlaps the calls; for runs them one by one', async () => {
+    const calls = [1, 2, 3]
+    expect(await meetUp(calls, 'default')).toEqual([true, true, true])
+    const oneByOne = await meetUp.with({ target: 'for' })(calls, 'for')
+    expect(oneByOne).toEqual([false, false, true])
+  })
+
+  test('an executor of your own serves many calls, and stays open', async () => {
+    const threads = new ThreadExecutor({ workers: 2 })
+    try {
+      const scaleOnThreads = scaleAll.with({ target: threads })
+      const first = await scaleOnThreads([1, 2, 3])
+      const second = await scaleOnThreads([4])
+      const workers = [...first, ...second].map((result) => (result as { worker: string }).worker)
+      expectRanWhere('threads', workers)
+    } finally {
+      await threads.close()
+    }
+  })
+
+  test('a target without workers drops those set for a pool', () => {
+    const onPool = inbatchParallel(scale, { init: 'items', target: 'threads', workers: 2 })
+    expect(() => onPool.with({ target: 'async' })).not.toThrow()
+  })
+})
+
+describe.each(POOLS)('workers per call on the %s target', (target) => {
+  let dir: string | undefined
+  afterEach(async () => {
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true })
+    dir = undefined
+  })
+
+  test('with({ workers: 3 }) runs 3 calls on 3 workers at once', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'taskgraph-meet-'))
+    // Each call holds its worker until all three have arrived: only 3 workers get there.
+    const met = await meetAll.with({ target, workers: 3 })(null, join(dir, 'meet.txt'), 3)
+    expect(anyFailed(met)).toBe(false)
+    expect(new Set(met).size).toBe(3)
+  })
+
+  test('with({ workers: 1 }) runs every call on one worker', async () => {
+    const results = await scaleAll.with({ target, workers: 1 })([1, 2, 3, 4, 5, 6])
+    const workers = results.map((result) => (result as { worker: string }).worker)
+    expect(new Set(workers).size).toBe(1)
+    expectRanWhere(target, workers)
+  })
+})
+
+describe('invalid definitions and calls', () => {
+  const definitionError = (options: unknown): unknown => {
+    try {
+      inbatchParallel(scale, options as never)
+    } catch (error) {
+      return error
+    }
+    return undefined
+  }
+
+  test.each([
+    ['no init', {}],
+    ['an unknown init', { init: 'images' }],
+    ['a post that is not a function', { init: 'items', post: 'post_fn' }],
+    ['an unknown target', { init: 'items', target: 'mpc' }],
+    ['workers on async', { init: 'items', target: 'async', workers: 2 }],
+    ['workers on for', { init: 'items', target: 'for', workers: 2 }],
+    ['workers with an executor', { init: 'items', target: new ThreadExecutor(), workers: 2 }],
+    ['workers 300', { init: 'items', target: 'threads', workers: 300 }],
+    ['an unknown option', { init: 'items', n_workers: 2 }],
+  ])('%s is an InvalidOptionError', (_, options) => {
+    expect(definitionError(options)).toBeInstanceOf(InvalidOptionError)
+  })
+
+  test('with() takes only target and workers, checked', () => {
+    expect(() => scaleAll.with({ init: 'indices' } as never)).toThrow(InvalidOptionError)
+    expect(() => scaleAll.with({ workers: 2 })).toThrow(InvalidOptionError)
+  })
+
+  test('a function that is not callable, or is delayed, is refused', () => {
+    expect(() => inbatchParallel(7 as never, { init: 'items' })).toThrow(NotCallableError)
+    expect(() => inbatchParallel(delayed(scale) as never, { init: 'items' })).toThrow(
+      InvalidArgumentError,
+    )
+  })
+
+  test('init results that are not argument lists reject the call', async () => {
+    const notAnArray = inbatchParallel(echo, { init: () => 3 as never })
+    const notLists = inbatchParallel(echo, { init: () => [1, 2] as never })
+    await expect(notAnArray(null)).rejects.toBeInstanceOf(InvalidArgumentError)
+    await expect(notLists(null)).rejects.toBeInstanceOf(InvalidArgumentError)
+  })
+
+  test("a batch that init 'items' or 'indices' cannot go through rejects the call", async () => {
+    await expect(scaleAll(42 as never)).rejects.toBeInstanceOf(InvalidArgumentError)
+  })
+
+  test('callArgs takes an array and a plain object', () => {
+    expect(() => callArgs([1], [2] as never)).toThrow(InvalidArgumentError)
+    expect(() => callArgs('x' as never, {})).toThrow(InvalidArgumentError)
+  })
+})

@@ -1,0 +1,212 @@
+import { threadId } from 'node:worker_threads'
+import {
+  InvalidArgumentError,
+  InvalidOptionError,
+  NotCallableError,
+  delayed,
+  toGraph,
+} from '@taskgraph/core'
+import { Vectorizer, parallelMap, type ParallelMapOptions } from '@taskgraph/patterns'
+import { TaskError, ThreadExecutor, compute, type ExecutorName } from '@taskgraph/scheduler'
+import { describe, expect, test } from 'vitest'
+import { EXECUTORS } from './executors.js'
+import {
+  failOnSeven,
+  inc,
+  lateStatePlacer,
+  loadState,
+  place,
+  placer,
+  placeWithState,
+  squareLater,
+  type Place,
+} from './fixtures/map-tasks.mjs'
+import { nextTurn, rejection } from './helpers.js'
+
+const MAIN = `${process.pid}:${threadId}`
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i)
+
+/** Fails unless every place is where `executor` runs tasks: a worker, or this thread. */
+function expectRanWhere(executor: ExecutorName, places: readonly Place[]): void {
+  for (const { worker } of places) {
+    const [pid] = worker.split(':').map(Number)
+    if (executor === 'threads') {
+      expect(pid).toBe(process.pid)
+      expect(worker).not.toBe(MAIN)
+    } else if (executor === 'processes') {
+      expect(pid).not.toBe(process.pid)
+    } else {
+      expect(worker).toBe(MAIN)
+    }
+  }
+}
+
+/** The number of chunk tasks in a map's graph: every task but the join. */
+function chunkTasks(vectorizer: Vectorizer<number, Place>, items: number[]): number {
+  return toGraph(vectorizer.map(items)).order - 1
+}
+
+describe.each(EXECUTORS)('parallelMap on the %s executor', (executor) => {
+  // Pools of two workers, started for each call, as parallelMap does by default.
+  const options: ParallelMapOptions =
+    executor === 'threads' || executor === 'processes' ? { executor, workers: 2 } : { executor }
+
+  test('returns the results in input order, computed where the executor runs tasks', async () => {
+    const places = await parallelMap(place, range(30), { ...options, chunkSize: 4 })
+    expect(places.map((p) => p.item)).toEqual(range(30))
+    expectRanWhere(executor, places)
+  })
+
+  test('init runs once per worker, in that worker, and its state reaches fn', async () => {
+    const places = await parallelMap(placeWithState, range(24), {
+      ...options,
+      init: loadState,
+      chunkSize: 1,
+    })
+    expect(places.map((p) => p.item)).toEqual(range(24))
+    expectRanWhere(executor, places)
+    const statesByWorker = new Map<string, Set<string>>()
+    for (const { worker, state } of places) {
+      expect(state).toMatchObject({ worker, initCalls: 1 })
+      statesByWorker.set(worker, (statesByWorker.get(worker) ?? new Set()).add(state.id))
+    }
+    for (const ids of statesByWorker.values()) expect(ids.size).toBe(1)
+  })
+
+  test('an async init is awaited before the first item, in the lazy form too', async () => {
+    const [places] = await compute(lateStatePlacer.map(range(12)), options)
+    expect(places.map((p) => p.item)).toEqual(range(12))
+    for (const { worker, state } of places) expect(state).toMatchObject({ worker, initCalls: 1 })
+  })
+
+  test('async functions keep input order', async () => {
+    expect(await parallelMap(squareLater, range(20), options)).toEqual(range(20).map((x) => x * x))
+  })
+
+  test("an item's failure rejects with a TaskError naming fn, its cause what fn threw", async () => {
+    const error = await rejection(parallelMap(failOnSeven, range(10), options))
+    expect(error).toBeInstanceOf(TaskError)
+    expect((error as TaskError).functionName).toBe('failOnSeven')
+    expect((error as TaskError).cause).toMatchObject({ name: 'RangeError', code: 'E_ITEM' })
+  })
+
+  test('Vectorizer#map is a task per chunk and a join, which any executor computes', async () => {
+    const mapped = placer.map(range(10)) // chunks of 4: 4 + 4 + 2 items
+    expect(toGraph(mapped).order).toBe(4)
+    const [places] = await compute(mapped, options)
+    expect(places.map((p) => p.item)).toEqual(range(10))
+    expectRanWhere(executor, places)
+  })
+
+  test('Vectorizer#map takes Delayed items, computed first', async () => {
+    const [places] = await compute(placer.map(range(6).map((i) => inc(i))), options)
+    expect(places.map((p) => p.item)).toEqual([1, 2, 3, 4, 5, 6])
+  })
+})
+
+describe('chunks', () => {
+  test('by default, 4 per worker on a pool, 1 item each on async, one on inline', () => {
+    const items = range(16)
+    const chunks = (options: ParallelMapOptions) =>
+      chunkTasks(new Vectorizer(place, options), items)
+    expect({
+      threads: chunks({ executor: 'threads', workers: 2 }),
+      processes: chunks({ executor: 'processes', workers: 1 }),
+      async: chunks({ executor: 'async' }),
+      inline: chunks({ executor: 'inline' }),
+      chunkSize: chunks({ chunkSize: 5 }),
+    }).toEqual({ threads: 8, processes: 4, async: 16, inline: 1, chunkSize: 4 })
+  })
+
+  test('an executor instance is sized by its workers, and left open', async () => {
+    const pool = new ThreadExecutor({ workers: 3 })
+    try {
+      const vectorizer = new Vectorizer(place, { executor: pool })
+      expect(chunkTasks(vectorizer, range(24))).toBe(12)
+      const first = await vectorizer.process(range(24))
+      const again = await vectorizer.process(range(5))
+      expect([...first, ...again].map((p) => p.item)).toEqual([...range(24), ...range(5)])
+      expectRanWhere('threads', [...first, ...again])
+    } finally {
+      await pool.close()
+    }
+  })
+
+  test('no items: no chunk, and an empty result', async () => {
+    expect(chunkTasks(placer, [])).toBe(0)
+    expect(await parallelMap(place, [])).toEqual([])
+    expect(await compute(placer.map([]), { executor: 'inline' })).toEqual([[]])
+  })
+
+  test('iterables other than arrays are mapped in their order', async () => {
+    const items = new Set([3, 1, 2])
+    const places = await parallelMap(place, items, { executor: 'inline' })
+    expect(places.map((p) => p.item)).toEqual([3, 1, 2])
+  })
+})
+
+describe('functions that workers cannot reach', () => {
+  test('a closure runs on this thread, correctly, with one warning', async () => {
+    const offset = 100
+    const warnings: (Error & { code?: string })[] = []
+    const listen = (warning: Error): number => warnings.push(warning)
+    process.on('warning', listen)
+    let results: number[] = []
+    try {
+      results = await parallelMap((x: number) => x + offset, range(8), {
+        executor: 'threads',
+        workers: 2,
+      })
+      await nextTurn()
+    } finally {
+      process.off('warning', listen)
+    }
+    expect(results).toEqual(range(8).map((x) => x + 100))
+    expect(warnings.map((warning) => warning.code)).toEqual(['TASKGRAPH_MAIN_THREAD'])
+  })
+})
+
+describe('invalid calls', () => {
+  const errorOf = (make: () => unknown): unknown => {
+    try {
+      make()
+    } catch (error) {
+      return error
+    }
+    return undefined
+  }
+
+  test.each([
+    ['chunkSize 0', { chunkSize: 0 }],
+    ['chunkSize 2.5', { chunkSize: 2.5 }],
+    ['workers on async', { executor: 'async', workers: 2 }],
+    ['workers 0', { executor: 'threads', workers: 0 }],
+    ['workers with an executor instance', { executor: new ThreadExecutor(), workers: 2 }],
+    ['an unknown executor', { executor: 'gpu' }],
+    ['an unknown option', { num_workers: 4 }],
+    ['an init that is not a function', { init: 'model.bin' }],
+  ])('%s is an InvalidOptionError', async (_, options) => {
+    const make = () => new Vectorizer(place, options as ParallelMapOptions)
+    expect(errorOf(make)).toBeInstanceOf(InvalidOptionError)
+    await expect(parallelMap(place, [1], options as ParallelMapOptions)).rejects.toBeInstanceOf(
+      InvalidOptionError,
+    )
+  })
+
+  test('a function to map that is not a function is a NotCallableError', async () => {
+    expect(errorOf(() => new Vectorizer(42 as never))).toBeInstanceOf(NotCallableError)
+    await expect(parallelMap(42 as never, [1])).rejects.toBeInstanceOf(NotCallableError)
+  })
+
+  test('a delayed function, whose calls record tasks, is an InvalidArgumentError', () => {
+    const lazy = delayed(place)
+    expect(errorOf(() => new Vectorizer(lazy as never))).toBeInstanceOf(InvalidArgumentError)
+  })
+
+  test('items that are not iterable are an InvalidArgumentError', async () => {
+    expect(errorOf(() => placer.map(3 as never))).toBeInstanceOf(InvalidArgumentError)
+    await expect(placer.process({ length: 2 } as never)).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    )
+  })
+})

@@ -1,0 +1,128 @@
+import {
+  InvalidArgumentError,
+  InvalidOptionError,
+  NotCallableError,
+  TaskgraphError,
+} from '@taskgraph/core'
+import {
+  delayedProperties,
+  NotComputedError,
+  parallelCompute,
+  properties,
+} from '@taskgraph/patterns'
+import { describe, expect, test } from 'vitest'
+import { ParallelDepComputation, ParallelNormComputation } from './fixtures/seed-properties.js'
+import { rejection } from './helpers.js'
+
+// Mistakes in definitions, objects and requests are reported before anything runs. The
+// calls go around the types, as JavaScript callers can.
+
+/** A definition as JavaScript sees it. */
+interface Untyped {
+  parallel(name: unknown, options?: unknown, fn?: unknown): Untyped
+  whole(name: unknown, options?: unknown, fn?: unknown): Untyped
+  create(fields: unknown): unknown
+}
+
+const start = (): Untyped => properties<{ data: number[]; labels: string[] }>().batch('data')
+const unchecked = properties<{ data: number[] }>() as unknown as {
+  batch(...fields: unknown[]): Untyped
+}
+
+describe('defining properties', () => {
+  test('batch needs at least one field name', () => {
+    expect(() => unchecked.batch()).toThrow(InvalidArgumentError)
+    expect(() => unchecked.batch(3)).toThrow(InvalidArgumentError)
+  })
+
+  test('a property name must be new', () => {
+    const definition = start().parallel('a', () => 1)
+    expect(() => definition.parallel('a', () => 2)).toThrow(InvalidArgumentError)
+    expect(() => definition.whole('data', () => 2)).toThrow(InvalidArgumentError)
+    expect(() => definition.parallel('', () => 2)).toThrow(InvalidArgumentError)
+  })
+
+  test('a property uses only properties defined before it, so properties cannot form a cycle', () => {
+    expect(() => start().parallel('a', { uses: ['a'] }, () => 1)).toThrow(InvalidOptionError)
+    // "b" is taken for a field by "a": defining "b" afterwards would make a cycle possible.
+    const definition = start().parallel('a', { uses: ['b'] }, () => 1)
+    expect(() => definition.parallel('b', { uses: ['a'] }, () => 2)).toThrow(InvalidArgumentError)
+  })
+
+  test('a property needs a function, and known options', () => {
+    expect(() => start().parallel('a')).toThrow(NotCallableError)
+    expect(() => start().parallel('a', { uses: ['data'] }, 42)).toThrow(NotCallableError)
+    expect(() => start().parallel('a', { requires: 'batch' }, () => 1)).toThrow(InvalidOptionError)
+    expect(() => start().parallel('a', { uses: 'data' }, () => 1)).toThrow(InvalidOptionError)
+    expect(() => start().whole('a', { retries: -1 }, () => 1)).toThrow(InvalidOptionError)
+  })
+})
+
+describe('creating objects', () => {
+  test('batched fields must be arrays of one length', () => {
+    const definition = properties<{ data: number[]; labels: string[] }>()
+      .batch('data', 'labels')
+      .parallel('a', (x) => x.data) as unknown as Untyped
+    expect(() => definition.create({ data: [1, 2, 3], labels: ['a', 'b'] })).toThrow(
+      InvalidArgumentError,
+    )
+    expect(() => definition.create({ data: 1, labels: [] })).toThrow(InvalidArgumentError)
+    expect(() => definition.create({ labels: [] })).toThrow(InvalidArgumentError)
+    expect(() => definition.create(null)).toThrow(InvalidArgumentError)
+  })
+
+  test('fields a property uses must be given, and must not be named like a property', () => {
+    const definition = start().parallel('a', { uses: ['scale'] }, () => 1)
+    expect(() => definition.create({ data: [1] })).toThrow(InvalidArgumentError)
+    expect(() => definition.create({ data: [1], scale: 2, a: 3 })).toThrow(InvalidArgumentError)
+    expect(() => definition.create({ data: [1], scale: 2 })).not.toThrow()
+  })
+})
+
+describe('computing', () => {
+  test('a property read before it is computed is a NotComputedError', () => {
+    const computation = ParallelDepComputation.create({ data: [1] })
+    expect(() => computation.result).toThrow(NotComputedError)
+    try {
+      void computation.tmpResult
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'ERR_NOT_COMPUTED', property: 'tmpResult' })
+      expect(error).toBeInstanceOf(TaskgraphError)
+    }
+  })
+
+  test('requested names must be properties of the object', async () => {
+    const computation = ParallelNormComputation.create({ data: [1, 2] })
+    const ask = (names: unknown): Promise<unknown> =>
+      parallelCompute(computation, names as never, { executor: 'inline' })
+    expect(await rejection(ask(['nope']))).toBeInstanceOf(InvalidArgumentError)
+    expect(await rejection(ask(['data']))).toBeInstanceOf(InvalidArgumentError)
+    expect(await rejection(ask('mean'))).toBeInstanceOf(InvalidArgumentError)
+    expect(() => delayedProperties(computation, ['nope'] as never)).toThrow(InvalidArgumentError)
+  })
+
+  test('only objects made by create can be computed', async () => {
+    const plain = { data: [1, 2] }
+    expect(await rejection(parallelCompute(plain as never, ['mean'] as never))).toBeInstanceOf(
+      InvalidArgumentError,
+    )
+  })
+
+  test('options are checked', async () => {
+    const computation = ParallelNormComputation.create({ data: [1, 2] })
+    const run = (options: unknown): Promise<unknown> =>
+      parallelCompute(computation, ['mean'], options as never)
+    expect(await rejection(run({ max_workers: 3 }))).toBeInstanceOf(InvalidOptionError)
+    expect(await rejection(run({ memoryLimit: 10 }))).toBeInstanceOf(InvalidOptionError)
+    expect(await rejection(run({ cacheDir: '' }))).toBeInstanceOf(InvalidOptionError)
+    expect(await rejection(run({ cacheDir: 'x', memoryLimit: -1 }))).toBeInstanceOf(
+      InvalidOptionError,
+    )
+    expect(await rejection(run({ executor: 'inline', workers: 2 }))).toBeInstanceOf(
+      InvalidOptionError,
+    )
+    expect(() => delayedProperties(computation, ['mean'], { executor: 'inline' } as never)).toThrow(
+      InvalidOptionError,
+    )
+  })
+})

@@ -1,0 +1,194 @@
+import { delayedProperties, NotComputedError, parallelCompute } from '@taskgraph/patterns'
+import { compute } from '@taskgraph/scheduler'
+import type { ComputeHooks, TaskError } from '@taskgraph/scheduler'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { EXECUTORS, shared } from './executors.js'
+import {
+  Chain,
+  here,
+  Mixed,
+  ParallelComputation,
+  ParallelDepComputation,
+  ParallelMeanComputation,
+  ParallelNormComputation,
+} from './fixtures/seed-properties.js'
+import { nextTurn, rejection } from './helpers.js'
+
+/** Hooks recording each task's start and end by property name, in order. */
+function recordEvents(): { events: string[]; hooks: ComputeHooks } {
+  const events: string[] = []
+  return {
+    events,
+    hooks: {
+      onTaskStart: ({ name }) => events.push(`start ${name}`),
+      onTaskEnd: ({ name }) => events.push(`end ${name}`),
+    },
+  }
+}
+
+// Property functions defined in a module's top-level code reach the workers: none falls
+// back to the main thread, which would warn.
+const warnings: string[] = []
+const listen = (warning: Error & { code?: string }): void => {
+  warnings.push(`${warning.code}: ${warning.message}`)
+}
+beforeAll(() => process.on('warning', listen))
+afterAll(() => process.off('warning', listen))
+
+describe.each(EXECUTORS)('on the %s executor', (name) => {
+  const executor = shared(name)
+  const onPool = name === 'threads' || name === 'processes'
+  const host = here()
+
+  // The four examples of ΦML's notebook, in order.
+
+  test('a property is evaluated per element and stacked back', async () => {
+    const computation = ParallelComputation.create({ data: [1, 2, 3] })
+    await parallelCompute(computation, ['result'], { executor })
+    expect(computation.result).toEqual([2, 4, 6])
+    expect({ ...computation }).toEqual({ data: [1, 2, 3], result: [2, 4, 6] })
+  })
+
+  test('a property used by the requested one is computed first, and not kept', async () => {
+    const computation = ParallelDepComputation.create({ data: [1, 2, 3] })
+    await parallelCompute(computation, ['result'], { executor })
+    expect(computation.result).toEqual([3, 5, 7])
+    expect(Object.keys(computation)).toEqual(['data', 'result'])
+    expect(() => computation.tmpResult).toThrow(NotComputedError)
+  })
+
+  test('a whole-batch mean runs once on the host, after the per-element results from the workers', async () => {
+    const computation = ParallelMeanComputation.create({ data: [1, 2, 3] })
+    await parallelCompute(computation, ['mean'], { executor })
+    const { value, ranOn, individualRanOn } = computation.mean
+    expect(value).toBe(4)
+    expect(ranOn).toBe(host)
+    expect(individualRanOn).toHaveLength(3)
+    for (const place of individualRanOn) {
+      if (onPool) expect(place).not.toBe(host)
+      else expect(place).toBe(host)
+    }
+    expect(Object.keys(computation)).toEqual(['data', 'mean'])
+  })
+
+  test('three stages: per element, the whole batch on the host, per element again', async () => {
+    const { events, hooks } = recordEvents()
+    const computation = ParallelNormComputation.create({ data: [1, 2, 3] })
+    await parallelCompute(computation, ['normalizedResult'], { executor, hooks })
+    const results = computation.normalizedResult
+    expect(results.map((result) => result.value)).toEqual([-2, 0, 2])
+    for (const result of results) {
+      expect(result.meanRanOn).toBe(host)
+      if (onPool) expect(result.ranOn).not.toBe(host)
+      else expect(result.ranOn).toBe(host)
+    }
+    expect(Object.keys(computation)).toEqual(['data', 'normalizedResult'])
+    expect(() => computation.mean).toThrow(NotComputedError)
+    // The mean starts after every individual result ended, and before any normalized one.
+    const meanStart = events.indexOf('start mean')
+    expect(events.lastIndexOf('end individualResult')).toBeLessThan(meanStart)
+    expect(events.indexOf('start normalizedResult')).toBeGreaterThan(events.indexOf('end mean'))
+    expect(events.filter((event) => event.startsWith('start')).sort()).toEqual([
+      'start individualResult',
+      'start individualResult',
+      'start individualResult',
+      'start mean',
+      'start normalizedResult',
+      'start normalizedResult',
+      'start normalizedResult',
+      'start properties',
+    ])
+  })
+
+  // What else the notebook promises, and what TypeScript users need.
+
+  test('only what the requested properties use runs', async () => {
+    const { events, hooks } = recordEvents()
+    const computation = ParallelNormComputation.create({ data: [1, 2, 3] })
+    await parallelCompute(computation, ['mean'], { executor, hooks })
+    expect(computation.mean.value).toBe(4)
+    expect(events.filter((event) => event.startsWith('start')).sort()).toEqual([
+      'start individualResult',
+      'start individualResult',
+      'start individualResult',
+      'start mean',
+      'start properties',
+    ])
+  })
+
+  test('properties the object holds are used, not computed again', async () => {
+    const computation = ParallelNormComputation.create({ data: [1, 2, 3] })
+    await parallelCompute(computation, ['individualResult', 'mean'], { executor })
+    const { events, hooks } = recordEvents()
+    await parallelCompute(computation, ['normalizedResult'], { executor, hooks })
+    expect(computation.normalizedResult.map((result) => result.value)).toEqual([-2, 0, 2])
+    expect(events.filter((event) => event.startsWith('start')).sort()).toEqual([
+      'start normalizedResult',
+      'start normalizedResult',
+      'start normalizedResult',
+      'start properties',
+    ])
+    expect(Object.keys(computation)).toEqual([
+      'data',
+      'individualResult',
+      'mean',
+      'normalizedResult',
+    ])
+  })
+
+  test('each element’s chain of per-element properties runs in one worker', async () => {
+    const computation = Chain.create({ data: [1, 2, 3, 4] })
+    await parallelCompute(computation, ['second'], { executor })
+    expect(computation.second.map((result) => result.value)).toEqual([10, 20, 30, 40])
+    for (const result of computation.second) {
+      expect(result.firstRanOn).toBe(result.ranOn)
+      if (onPool) expect(result.ranOn).not.toBe(host)
+    }
+  })
+
+  test('typed arrays, several batched fields, a shared field and async functions', async () => {
+    const computation = Mixed.create({
+      xs: Float64Array.of(1, 2, 3),
+      labels: ['a', 'b', 'c'],
+      scale: 10,
+    })
+    await parallelCompute(computation, ['scaled', 'count'], { executor })
+    expect(computation.scaled).toEqual(['a=10', 'b=20', 'c=30'])
+    expect(computation.count).toEqual({ elements: 3, scaled: 3 })
+  })
+
+  test('an empty batch gives empty stacks', async () => {
+    const computation = ParallelComputation.create({ data: [] })
+    await parallelCompute(computation, ['result'], { executor })
+    expect(computation.result).toEqual([])
+  })
+
+  test('a failing element fails the run with a TaskError naming the property; nothing is kept', async () => {
+    const computation = Mixed.create({
+      xs: Float64Array.of(1, 2),
+      labels: ['ok', 'bad'],
+      scale: 1,
+    })
+    const error = (await rejection(
+      parallelCompute(computation, ['failing', 'scaled'], { executor }),
+    )) as TaskError
+    expect(error).toMatchObject({ code: 'ERR_TASK_FAILED', functionName: 'failing' })
+    expect((error.cause as Error).name).toBe('RangeError')
+    expect(Object.keys(computation)).toEqual(['xs', 'labels', 'scale'])
+  })
+
+  test('the lazy form computes the requested values and leaves the object as it is', async () => {
+    const computation = ParallelNormComputation.create({ data: [1, 2, 3] })
+    const lazy = delayedProperties(computation, ['mean', 'normalizedResult'])
+    const [values] = await compute(lazy, { executor })
+    expect(values.mean.value).toBe(4)
+    expect(values.normalizedResult.map((result) => result.value)).toEqual([-2, 0, 2])
+    expect(Object.keys(values)).toEqual(['mean', 'normalizedResult'])
+    expect(Object.keys(computation)).toEqual(['data'])
+  })
+
+  test('no property function ran on the main thread for want of a worker', async () => {
+    await nextTurn()
+    expect(warnings).toEqual([])
+  })
+})
