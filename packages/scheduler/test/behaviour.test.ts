@@ -1,95 +1,78 @@
 import { KeyClashError, delayed, gather, literal } from '@taskgraph/core'
-import { describe, expect, test } from 'vitest'
+import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { compute } from '@taskgraph/scheduler'
-import { EXECUTORS } from './executors.js'
-import { nextTurn } from './helpers.js'
+import { EXECUTORS, shared } from './executors.js'
+import {
+  add,
+  constant,
+  double,
+  inspect,
+  lengthLater,
+  load,
+  rowCount,
+  square,
+  step,
+  sum,
+  tick,
+  upper,
+} from './fixtures/counted-tasks.mjs'
+import { place } from './fixtures/call-log.mjs'
+import { HERE, expectCallsInWorkers, nextTurn, recordCalls } from './helpers.js'
+import { POOLS, isPool } from './pools.js'
 
-describe.each(EXECUTORS)('on the %s executor', (executor) => {
-  const options = { executor }
+const log = recordCalls()
+
+describe.each(EXECUTORS)('on the %s executor', (name) => {
+  const options = { executor: shared(name) }
+  expectCallsInWorkers(log, name)
 
   test('a shared dependency runs once', async () => {
-    const calls: string[] = []
-    const load = delayed(() => {
-      calls.push('load')
-      return 10
-    })
-    const double = delayed((x: number) => {
-      calls.push('double')
-      return 2 * x
-    })
-    const add = delayed((a: number, b: number) => a + b)
-    const data = load()
+    const data = load(10)
     expect(await add(double(data), data).compute(options)).toBe(30)
-    expect(calls.sort()).toEqual(['double', 'load'])
+    expect(log.names().sort()).toEqual(['add', 'double', 'load'])
   })
 
   test('identical pure calls are one task that runs once', async () => {
-    let calls = 0
-    const square = delayed(
-      (x: number) => {
-        calls++
-        return x * x
-      },
-      { pure: true },
-    )
-    expect(await compute(square(3), square(3), gather(square(3), square(4)), options)).toEqual([
-      9,
-      9,
-      [9, 16],
-    ])
-    expect(calls).toBe(2)
+    const pureSquare = square.with({ pure: true })
+    expect(
+      await compute(pureSquare(3), pureSquare(3), gather(pureSquare(3), pureSquare(4)), options),
+    ).toEqual([9, 9, [9, 16]])
+    expect(log.count('square')).toBe(2)
   })
 
   test('identical calls with default keys each run', async () => {
-    let calls = 0
-    const tick = delayed(() => ++calls)
-    const results = await compute(tick(), tick(), options)
+    const counter = log.directory()
+    const results = await compute(tick(counter), tick(counter), options)
     expect(results.sort()).toEqual([1, 2])
   })
 
   test('identical tasks under one explicit key run once', async () => {
-    let calls = 0
-    const load = delayed((path: string) => {
-      calls++
-      return path.toUpperCase()
-    })
-    const first = load.with({ key: 'load' })('a.csv')
-    const second = load.with({ key: 'load' })('a.csv')
+    const first = upper.with({ key: 'load' })('a.csv')
+    const second = upper.with({ key: 'load' })('a.csv')
     expect(await compute(first, second, options)).toEqual(['A.CSV', 'A.CSV'])
-    expect(calls).toBe(1)
+    expect(log.count('upper')).toBe(1)
   })
 
   test('two different tasks under one key reject with KeyClashError before anything runs', async () => {
-    let calls = 0
-    const load = delayed((path: string) => {
-      calls++
-      return path
-    })
     const run = compute(
-      load.with({ key: 'load' })('a.csv'),
-      load.with({ key: 'load' })('b.csv'),
+      upper.with({ key: 'load' })('a.csv'),
+      upper.with({ key: 'load' })('b.csv'),
       options,
     )
     await expect(run).rejects.toBeInstanceOf(KeyClashError)
-    expect(calls).toBe(0)
+    expect(log.count('upper')).toBe(0)
   })
 
   test('a target given twice runs once and is returned twice', async () => {
-    let calls = 0
-    const value = delayed(() => ++calls)()
+    const value = tick(log.directory())
     expect(await compute(value, value, options)).toEqual([1, 1])
   })
 
   test('arguments are resolved at any depth of arrays and plain objects', async () => {
-    const seen: unknown[] = []
-    const inspect = delayed((...args: unknown[]) => {
-      seen.push(...args)
-      return args.length
-    })
-    const one = delayed(() => 1)()
+    const one = constant(1)
     const two = literal(2)
     const plain = { untouched: [1, 2] }
-    await inspect(
+    const seen = await inspect(
       one,
       'text',
       [one, [two, { deep: [[{ deeper: one }]] }]],
@@ -103,12 +86,12 @@ describe.each(EXECUTORS)('on the %s executor', (executor) => {
       { a: 2, b: { untouched: [1, 2] } },
       { untouched: [1, 2] },
     ])
-    expect(seen[4]).toBe(plain)
+    // An argument without lazy values is passed as it is; a worker can only get a copy.
+    if (!isPool(name)) expect(seen[4]).toBe(plain)
   })
 
   test('changing an argument array after the call does not change the task', async () => {
-    const sum = delayed((values: number[]) => values.reduce((a, b) => a + b, 0))
-    const one = delayed(() => 1)()
+    const one = constant(1)
     const values = [one, 2]
     const total = sum(values)
     values.push(100)
@@ -117,48 +100,58 @@ describe.each(EXECUTORS)('on the %s executor', (executor) => {
   })
 
   test('only what the requested outputs need runs', async () => {
-    const ran: string[] = []
-    const step = (name: string) =>
-      delayed(
-        (..._inputs: unknown[]) => {
-          ran.push(name)
-          return name
-        },
-        { name },
-      )
-    const base = step('base')()
-    step('unrequested')(base)
-    const wanted = step('wanted')(base)
+    const named = (taskName: string) => step.with({ name: taskName })
+    const base = named('base')('base')
+    named('unrequested')('unrequested', base)
+    const wanted = named('wanted')('wanted', base)
     expect(await wanted.compute(options)).toBe('wanted')
-    expect(ran).toEqual(['base', 'wanted'])
+    expect(log.names()).toEqual(['base', 'wanted'])
   })
 
   test('literal values feed tasks and are returned as they are', async () => {
     const data = { rows: [1, 2, 3] }
     const node = literal(data, { name: 'data' })
-    const count = delayed((d: { rows: number[] }) => d.rows.length)(node)
-    const [value, rows] = await compute(node, count, options)
+    const [value, rows] = await compute(node, rowCount(node), options)
     expect(value).toBe(data)
     expect(rows).toBe(3)
   })
 
   test('async task functions are awaited', async () => {
-    const fetchLength = delayed(async (text: string) => {
-      await nextTurn()
-      return text.length
-    })
-    const add = delayed((a: number, b: number) => a + b)
-    expect(await add(fetchLength('abc'), fetchLength('de')).compute(options)).toBe(5)
+    expect(await add(lengthLater('abc'), lengthLater('de')).compute(options)).toBe(5)
   })
 
   test('compute returns each target with its Delayed replaced by results', async () => {
-    const one = delayed(() => 1)()
-    const two = delayed(() => 2)()
+    const one = constant(1)
+    const two = constant(2)
     const result = await compute({ one, list: [one, two, 'plain'] }, two, 'no tasks', options)
     expect(result).toEqual([{ one: 1, list: [1, 2, 'plain'] }, 2, 'no tasks'])
   })
 
   test('compute without targets resolves to an empty list', async () => {
     expect(await compute(options)).toEqual([])
+  })
+})
+
+describe.each(POOLS)('on the %s executor, a function no worker can find', (name) => {
+  const warnings: string[] = []
+  const listen = (warning: Error & { code?: string }): void => {
+    if (warning.code === 'TASKGRAPH_MAIN_THREAD') warnings.push(warning.message)
+  }
+  beforeEach(() => process.on('warning', listen))
+  afterEach(() => {
+    process.off('warning', listen)
+    warnings.length = 0
+  })
+
+  test('runs on the main thread, with a warning, and gives the right result', async () => {
+    // Made at run time, in a test: no worker can make it again.
+    const doubleHere = delayed((x: number) => ({ value: 2 * x, ranOn: place() }))
+    const result = await doubleHere(load(21)).compute({ executor: shared(name) })
+    expect(result).toEqual({ value: 42, ranOn: HERE })
+    // Warnings are emitted on a later tick.
+    await nextTurn()
+    expect(warnings).toHaveLength(1)
+    // Its input came from a worker all the same.
+    expect(log.calls().map((call) => call.place === HERE)).toEqual([false])
   })
 })

@@ -1,63 +1,58 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { TaskgraphError, delayed, gather } from '@taskgraph/core'
 import { afterEach, describe, expect, test } from 'vitest'
-import { CancelledError, compute } from '@taskgraph/scheduler'
-import { EXECUTORS } from './executors.js'
-import { deferred, never, nextTurn, rejection } from './helpers.js'
+import { CancelledError, compute, type ComputeHooks } from '@taskgraph/scheduler'
+import { EXECUTORS, IN_PROCESS, shared } from './executors.js'
+import { constant, hang, step, waitForFile } from './fixtures/counted-tasks.mjs'
+import { deferred, expectCallsInWorkers, nextTurn, recordCalls, rejection } from './helpers.js'
 
-describe.each(EXECUTORS)('on the %s executor', (executor) => {
+const log = recordCalls()
+
+/** Hooks that abort `controller` as the task named `name` starts. */
+function abortAtStart(controller: AbortController, name: string): ComputeHooks {
+  return {
+    onTaskStart: (task) => {
+      if (task.name === name) controller.abort()
+    },
+  }
+}
+
+describe.each(EXECUTORS)('on the %s executor', (name) => {
+  const executor = shared(name)
+  expectCallsInWorkers(log, name)
+
   test('aborting the signal rejects with CancelledError and starts no further task', async () => {
     const controller = new AbortController()
-    const ran: string[] = []
-    const first = delayed(async () => {
-      ran.push('first')
-      controller.abort()
-      await Promise.resolve()
-      return 1
-    })
-    const next = delayed((n: number) => {
-      ran.push(`next ${n}`)
-      return n + 1
-    })
+    // The signal is aborted from a hook, as the first task starts: a task in a worker
+    // cannot reach it. The first task has a timeout, which keeps it out of a fused chain
+    // (a chain runs in its worker as one call, which a cancellation cannot step into).
+    const first = step.with({ name: 'first', timeout: 60_000 })('first')
+    const next = (input: unknown) => step.with({ name: 'next' })('next', input)
     const error = await rejection(
-      compute(next(next(first())), { executor, signal: controller.signal }),
+      compute(next(next(first)), {
+        executor,
+        signal: controller.signal,
+        hooks: abortAtStart(controller, 'first'),
+      }),
     )
     expect(error).toBeInstanceOf(CancelledError)
     expect(error).toBeInstanceOf(TaskgraphError)
     expect(error).toMatchObject({ code: 'ERR_CANCELLED' })
-    expect(ran).toEqual(['first'])
-  })
-
-  test('a synchronous task aborting stops the run before the next task', async () => {
-    const controller = new AbortController()
-    const ran: string[] = []
-    const step = (name: string, abort = false) =>
-      delayed(() => {
-        ran.push(name)
-        if (abort) controller.abort()
-        return name
-      })
-    const target = gather(step('a')(), step('b', true)(), step('c')())
-    const run = target.compute({ executor, signal: controller.signal })
-    await expect(run).rejects.toBeInstanceOf(CancelledError)
-    expect(ran).toEqual(['a', 'b'])
+    // A worker may still be running the first task: wait for its record.
+    const calls = await log.until((seen) => seen.some((call) => call.name === 'first'))
+    expect(calls.map((call) => call.name)).toEqual(['first'])
   })
 
   test('an already aborted signal rejects at once and runs nothing', async () => {
-    let calls = 0
-    const stuck = delayed(() => {
-      calls++
-      return never()
-    })
     const signal = AbortSignal.abort()
     const events: string[] = []
     const hooks = {
       onStart: () => events.push('start'),
       onFinish: () => events.push('finish'),
     }
-    await expect(stuck().compute({ executor, signal, hooks })).rejects.toBeInstanceOf(
-      CancelledError,
-    )
-    expect(calls).toBe(0)
+    await expect(hang().compute({ executor, signal, hooks })).rejects.toBeInstanceOf(CancelledError)
+    expect(log.count('hang')).toBe(0)
     // The run never started, so no hook reports on it.
     expect(events).toEqual([])
   })
@@ -65,7 +60,7 @@ describe.each(EXECUTORS)('on the %s executor', (executor) => {
   test('the abort reason is the cause', async () => {
     const reason = new Error('user pressed stop')
     const error = await rejection(
-      delayed(() => 1)().compute({ executor, signal: AbortSignal.abort(reason) }),
+      constant(1).compute({ executor, signal: AbortSignal.abort(reason) }),
     )
     expect((error as CancelledError).cause).toBe(reason)
   })
@@ -73,21 +68,40 @@ describe.each(EXECUTORS)('on the %s executor', (executor) => {
   test('a task in flight that never ends does not hold up the cancellation', async () => {
     const controller = new AbortController()
     const started = deferred()
-    const stuck = delayed(() => {
-      started.resolve()
-      return never()
-    })
-    const run = stuck().compute({ executor, signal: controller.signal })
+    const hooks = { onTaskStart: () => started.resolve() }
+    const gate = join(log.directory(), 'gate')
+    const run = waitForFile(gate).compute({ executor, signal: controller.signal, hooks })
     await started.promise
     controller.abort()
     await expect(run).rejects.toBeInstanceOf(CancelledError)
+    // Lets the task end now, so that nothing stays running after the test.
+    writeFileSync(gate, '')
   })
 
   test('aborting after the run finished changes nothing', async () => {
     const controller = new AbortController()
-    const result = await delayed(() => 7)().compute({ executor, signal: controller.signal })
+    const result = await constant(7).compute({ executor, signal: controller.signal })
     controller.abort()
     expect(result).toBe(7)
+  })
+})
+
+// A task that aborts the signal itself, synchronously, as it runs: only a task on the
+// main thread can reach the signal, so this runs on the in-process executors only.
+describe.each(IN_PROCESS)('on the %s executor', (executor) => {
+  test('a synchronous task aborting stops the run before the next task', async () => {
+    const controller = new AbortController()
+    const ran: string[] = []
+    const taskOf = (taskName: string, abort = false) =>
+      delayed(() => {
+        ran.push(taskName)
+        if (abort) controller.abort()
+        return taskName
+      })
+    const target = gather(taskOf('a')(), taskOf('b', true)(), taskOf('c')())
+    const run = target.compute({ executor, signal: controller.signal })
+    await expect(run).rejects.toBeInstanceOf(CancelledError)
+    expect(ran).toEqual(['a', 'b'])
   })
 })
 
@@ -103,16 +117,13 @@ describe('a hook that throws while the run is cancelled', () => {
     process.on('uncaughtException', record)
     const controller = new AbortController()
     const started = deferred()
-    const stuck = delayed(() => {
-      started.resolve()
-      return never()
-    })
     const hooks = {
+      onTaskStart: () => started.resolve(),
       onFinish() {
         throw new Error('hook failed')
       },
     }
-    const run = stuck().compute({ executor: 'async', signal: controller.signal, hooks })
+    const run = hang().compute({ executor: 'async', signal: controller.signal, hooks })
     await started.promise
     controller.abort()
     await expect(run).rejects.toBeInstanceOf(CancelledError)

@@ -1,10 +1,6 @@
 import { afterAll } from 'vitest'
-import {
-  ProcessExecutor,
-  ThreadExecutor,
-  type Executor,
-  type ExecutorName,
-} from '@taskgraph/scheduler'
+import type { Executor, ExecutorName } from '@taskgraph/scheduler'
+import { isPool, makePool } from './pools.js'
 
 /**
  * Every built-in executor: the behavioural suites run once per entry with
@@ -17,6 +13,9 @@ export const EXECUTORS = [
   'processes',
 ] as const satisfies readonly ExecutorName[]
 
+/** The executors that run tasks on the calling thread. */
+export const IN_PROCESS = ['inline', 'async'] as const satisfies readonly ExecutorName[]
+
 const pools = new Map<string, Executor>()
 
 /**
@@ -25,11 +24,10 @@ const pools = new Map<string, Executor>()
  * start workers. Pools close after the file's tests.
  */
 export function shared(name: ExecutorName): ExecutorName | Executor {
-  if (name !== 'threads' && name !== 'processes') return name
+  if (!isPool(name)) return name
   let pool = pools.get(name)
   if (pool === undefined) {
-    pool =
-      name === 'threads' ? new ThreadExecutor({ workers: 2 }) : new ProcessExecutor({ workers: 2 })
+    pool = makePool(name)
     pools.set(name, pool)
   }
   return pool

@@ -1,30 +1,35 @@
 import { TaskgraphError, delayed, gather } from '@taskgraph/core'
 import { describe, expect, test } from 'vitest'
 import { AggregateTaskError, TaskError } from '@taskgraph/scheduler'
-import { EXECUTORS } from './executors.js'
-import { deferred, nextTurn, rejection } from './helpers.js'
+import { EXECUTORS, shared } from './executors.js'
+import { constant, step } from './fixtures/counted-tasks.mjs'
+import { rejectsWith, stepOrFail, throwsIt } from './fixtures/failing-tasks.mjs'
+import { deferred, expectCallsInWorkers, nextTurn, recordCalls, rejection } from './helpers.js'
+import { isPool } from './pools.js'
 
-describe.each(EXECUTORS)('on the %s executor', (executor) => {
-  const options = { executor }
+const log = recordCalls()
+
+describe.each(EXECUTORS)('on the %s executor', (name) => {
+  const options = { executor: shared(name) }
+  expectCallsInWorkers(log, name)
+  /**
+   * Checks that the run hands back what the task threw: the very value on the calling
+   * thread; on a pool, an equal copy (a task gets copies of its arguments, and what it
+   * throws comes back as a copy: an error as an Error of the same name, message, stack
+   * and properties).
+   */
+  const expectSame = (actual: unknown, expected: unknown): void => {
+    if (isPool(name)) expect(actual).toEqual(expected)
+    else expect(actual).toBe(expected)
+  }
 
   describe.each(['throws', 'rejects'] as const)('a task that %s', (how) => {
-    function failing(original: unknown) {
-      return delayed(
-        how === 'throws'
-          ? function explode(): never {
-              throw original
-            }
-          : async function explode(): Promise<never> {
-              await Promise.resolve()
-              throw original
-            },
-      )
-    }
+    const failing = how === 'throws' ? throwsIt : rejectsWith
 
     test('fails the run with a TaskError naming it, its error as cause', async () => {
       const original = new RangeError('out of range')
       const stack = original.stack
-      const error = await rejection(failing(original).with({ key: 'explode-1' })().compute(options))
+      const error = await rejection(failing.with({ key: 'explode-1' })(original).compute(options))
       expect(error).toBeInstanceOf(TaskError)
       expect(error).toBeInstanceOf(TaskgraphError)
       expect(error).toMatchObject({
@@ -32,46 +37,42 @@ describe.each(EXECUTORS)('on the %s executor', (executor) => {
         key: 'explode-1',
         functionName: 'explode',
       })
-      expect((error as TaskError).cause).toBe(original)
+      expectSame((error as TaskError).cause, original)
+      expect((error as TaskError).cause).toMatchObject({ name: 'RangeError' })
       expect(((error as TaskError).cause as Error).stack).toBe(stack)
     })
 
     test('keeps a thrown value that is not an Error as cause', async () => {
       for (const thrown of ['boom', 42, undefined, { reason: 'x' }]) {
-        const error = await rejection(failing(thrown)().compute(options))
+        const error = await rejection(failing(thrown).compute(options))
         expect(error).toBeInstanceOf(TaskError)
-        expect((error as TaskError).cause).toBe(thrown)
+        expectSame((error as TaskError).cause, thrown)
       }
     })
 
     test('its dependents never run', async () => {
-      const ran: string[] = []
-      const after = delayed((..._inputs: unknown[]) => ran.push('after'))
-      const bad = failing(new Error('bad'))()
-      await expect(after(after(bad)).compute(options)).rejects.toBeInstanceOf(TaskError)
-      expect(ran).toEqual([])
+      const after = step.with({ name: 'after' })
+      const bad = failing(new Error('bad'))
+      await expect(after('after', after('after', bad)).compute(options)).rejects.toBeInstanceOf(
+        TaskError,
+      )
+      expect(log.names()).toEqual(['explode'])
     })
   })
 
   test('failFast: false runs every task it can and lists every failure', async () => {
-    const ran: string[] = []
-    const step = (name: string, fails = false) =>
-      delayed(
-        (..._inputs: unknown[]) => {
-          ran.push(name)
-          if (fails) throw new Error(name)
-          return name
-        },
-        { name },
-      ).with({ key: name })
-    const first = step('first-bad', true)()
-    const second = step('second-bad', true)()
+    const stepOf =
+      (taskName: string, fails = false) =>
+      (...inputs: unknown[]) =>
+        stepOrFail.with({ name: taskName, key: taskName })(taskName, fails, ...inputs)
+    const first = stepOf('first-bad', true)()
+    const second = stepOf('second-bad', true)()
     const target = gather(
-      step('ok-1')(),
-      step('after-bad')(first),
-      step('ok-2')(),
+      stepOf('ok-1')(),
+      stepOf('after-bad')(first),
+      stepOf('ok-2')(),
       second,
-      step('ok-3')(),
+      stepOf('ok-3')(),
     )
     const error = await rejection(target.compute({ ...options, failFast: false }))
     expect(error).toBeInstanceOf(AggregateTaskError)
@@ -84,21 +85,20 @@ describe.each(EXECUTORS)('on the %s executor', (executor) => {
       ['second-bad', 'second-bad', 'second-bad'],
     ])
     expect(errors.every((e) => e instanceof TaskError)).toBe(true)
-    expect(ran.sort()).toEqual(['first-bad', 'ok-1', 'ok-2', 'ok-3', 'second-bad'])
+    expect(log.names().sort()).toEqual(['first-bad', 'ok-1', 'ok-2', 'ok-3', 'second-bad'])
   })
 
   test('failFast: false with one failure still rejects with AggregateTaskError', async () => {
-    const bad = delayed(() => {
-      throw new Error('bad')
-    })
     const error = await rejection(
-      gather(bad(), delayed(() => 1)()).compute({ ...options, failFast: false }),
+      gather(throwsIt(new Error('bad')), constant(1)).compute({ ...options, failFast: false }),
     )
     expect(error).toBeInstanceOf(AggregateTaskError)
     expect((error as AggregateTaskError).errors).toHaveLength(1)
   })
 })
 
+// The order in which tasks launch and settle, seen from the test's own code: these tasks
+// share state with the test (a gate it opens), so they run on the in-process executors.
 describe('fail-fast (the default)', () => {
   test('launches nothing after the first failure', async () => {
     const ran: string[] = []

@@ -1,9 +1,12 @@
-import { delayed, literal } from '@taskgraph/core'
+import { literal } from '@taskgraph/core'
 import { describe, expect, test } from 'vitest'
 import { AggregateTaskError, TaskError, compute } from '@taskgraph/scheduler'
 import type { ComputeHooks, RunOptions } from '@taskgraph/scheduler'
-import { EXECUTORS } from './executors.js'
-import { rejection } from './helpers.js'
+import { EXECUTORS, shared } from './executors.js'
+import { add, inc, later, load } from './fixtures/counted-tasks.mjs'
+import { explodeOn as explode } from './fixtures/failing-tasks.mjs'
+import { HERE, expectCallsInWorkers, recordCalls, rejection } from './helpers.js'
+import { isPool } from './pools.js'
 
 /** A failure as onTaskEnd reports it: the run's TaskError, holding what the task threw. */
 function describeFailure(error: unknown): string {
@@ -27,18 +30,7 @@ function recorder() {
   return { events, hooks }
 }
 
-const load = delayed(function load(n: number) {
-  return n
-})
-const inc = delayed(function inc(x: number) {
-  return x + 1
-})
-const add = delayed(function add(a: number, b: number) {
-  return a + b
-})
-const explode = delayed(function explode(_: number): number {
-  throw new Error('explode')
-})
+const log = recordCalls()
 
 describe('hooks', () => {
   test('see the start, each task start and end, and the finish, in order', async () => {
@@ -85,38 +77,44 @@ describe('hooks', () => {
     `)
   })
 
-  test.each(EXECUTORS)(
-    'give durations and elapsed times as numbers on the %s executor',
-    async (executor) => {
+  describe.each(EXECUTORS)('on the %s executor', (name) => {
+    expectCallsInWorkers(log, name)
+
+    test('give durations and elapsed times as numbers', async () => {
       const outcomes: number[] = []
       let elapsed: number | undefined
       const hooks: ComputeHooks = {
         onTaskEnd: (_task, outcome) => outcomes.push(outcome.durationMs),
         onFinish: (summary) => (elapsed = summary.elapsedMs),
       }
-      await compute(inc(1), inc(2), { executor, hooks })
+      await compute(inc(1), inc(2), { executor: shared(name), hooks })
       expect(outcomes).toHaveLength(2)
       for (const ms of [...outcomes, elapsed]) expect(ms).toBeGreaterThanOrEqual(0)
-    },
-  )
+      // Hooks run on the main thread, the tasks where the executor runs them.
+      const places = log.calls().map((call) => call.place)
+      expect(places).toHaveLength(2)
+      for (const place of places) {
+        if (isPool(name)) expect(place).not.toBe(HERE)
+        else expect(place).toBe(HERE)
+      }
+    })
+  })
 })
 
-describe.each(EXECUTORS)('a hook that throws, on the %s executor', (executor) => {
+describe.each(EXECUTORS)('a hook that throws, on the %s executor', (name) => {
+  const executor = shared(name)
   const hookNames = ['onStart', 'onTaskStart', 'onTaskEnd', 'onFinish'] as const
+  expectCallsInWorkers(log, name)
 
-  test.each(hookNames)('%s fails the run with its error', async (name) => {
-    const failure = new Error(`${name} failed`)
+  test.each(hookNames)('%s fails the run with its error', async (hookName) => {
+    const failure = new Error(`${hookName} failed`)
     const hooks: ComputeHooks = {
-      [name]: () => {
+      [hookName]: () => {
         throw failure
       },
     }
-    const slow = delayed(async (n: number) => {
-      await Promise.resolve()
-      return n
-    })
     const options: RunOptions = { executor, hooks }
-    expect(await rejection(compute(add(inc(1), slow(2)), options))).toBe(failure)
+    expect(await rejection(compute(add(inc(1), later(2)), options))).toBe(failure)
   })
 
   test('onTaskEnd throwing for a failed task fails the run with the hook error', async () => {

@@ -5,6 +5,11 @@ import { ProcessExecutor, ThreadExecutor, type PoolOptions } from '@taskgraph/sc
 export const POOLS = ['threads', 'processes'] as const
 export type PoolName = (typeof POOLS)[number]
 
+/** Whether the named executor is a pool: it runs tasks in worker threads or processes. */
+export function isPool(name: string): name is PoolName {
+  return (POOLS as readonly string[]).includes(name)
+}
+
 /** A new pool executor of the named kind; the caller closes it. */
 export function makePool(
   name: PoolName,

@@ -1,63 +1,71 @@
-import { delayed } from '@taskgraph/core'
 import { describe, expect, test } from 'vitest'
 import { compute } from '@taskgraph/scheduler'
-import { EXECUTORS } from './executors.js'
-import { nextTurn } from './helpers.js'
+import { EXECUTORS, IN_PROCESS, shared } from './executors.js'
+import { makeBigLater, makeBigNow, measure, probe } from './fixtures/memory-tasks.mjs'
+import { HERE, expectCallsInWorkers, recordCalls } from './helpers.js'
+import { isPool } from './pools.js'
 
-interface Big {
-  readonly data: number[]
+// The fixtures track the large result they make with a WeakRef, and the probe collects
+// garbage (vitest.config.ts starts test workers with --expose-gc, which the pools' workers
+// share or inherit) and records whether it is still held.
+const log = recordCalls()
+let tokens = 0
+
+/** What the probe found of the large result, and where the producer and the probe ran. */
+function probed(): { state: unknown; madeOn: string | undefined; probedOn: string | undefined } {
+  const calls = log.calls()
+  const made = calls.find((call) => call.name.startsWith('makeBig'))
+  const probeCall = calls.find((call) => call.name === 'probe')
+  return { state: probeCall?.detail, madeOn: made?.place, probedOn: probeCall?.place }
 }
 
-/** A full garbage collection; vitest.config.ts starts test workers with --expose-gc. */
-function collectGarbage(): void {
-  if (globalThis.gc === undefined) throw new Error('run the tests with node --expose-gc')
-  globalThis.gc()
-}
-
-describe.each(EXECUTORS)('on the %s executor', (executor) => {
-  const options = { executor }
+describe.each(EXECUTORS)('on the %s executor', (name) => {
+  const options = { executor: shared(name) }
+  expectCallsInWorkers(log, name)
 
   describe.each(['sync', 'async'] as const)('with a %s producer', (kind) => {
-    /** A task making a large result, and a WeakRef that tells whether it is still held. */
-    function producer() {
-      const state: { ref?: WeakRef<Big> } = {}
-      const make = (): Big => {
-        const big = { data: new Array<number>(100_000).fill(1) }
-        state.ref = new WeakRef(big)
-        return big
-      }
-      const task = kind === 'sync' ? delayed(make) : delayed(async () => Promise.resolve(make()))
-      return { task, isHeld: () => state.ref?.deref() !== undefined }
+    const make = kind === 'sync' ? makeBigNow : makeBigLater
+
+    /** Runs make -> measure -> probe, a chain a pool fuses into one call in one worker. */
+    async function runChain(): Promise<void> {
+      const token = `big-${++tokens}`
+      expect(await probe(token, measure(make(token))).compute(options)).toBe(100_000)
     }
 
-    const measure = delayed((big: Big) => big.data.length)
+    // A worker still holds a fused chain's intermediate results until the chain ends: it
+    // fills each step's argument list in place and keeps the lists (worker/run-calls.ts),
+    // where the main thread gives each step a fresh list. Marked as failing on the pools
+    // until a worker does the same; `test.fails` then fails, to be turned back.
+    const releaseTest = isPool(name) ? test.fails : test
 
-    /** A task that, while it runs, collects garbage and records whether `isHeld()`. */
-    function probe(isHeld: () => boolean) {
-      const seen: { held?: boolean } = {}
-      const task = delayed(async (n: number) => {
-        // A WeakRef keeps its target alive until the job that made it ends.
-        await nextTurn()
-        collectGarbage()
-        seen.held = isHeld()
-        return n
-      })
-      return { task, seen }
-    }
-
-    test('an intermediate result is released once its consumers finish', async () => {
-      const { task: make, isHeld } = producer()
-      const { task: later, seen } = probe(isHeld)
-      expect(await later(measure(make())).compute(options)).toBe(100_000)
-      expect(seen.held).toBe(false)
+    releaseTest('an intermediate result is released once its consumers finish', async () => {
+      await runChain()
+      expect(probed().state).toBe('released')
     })
 
+    test('the probe looks where the intermediate result was made', async () => {
+      await runChain()
+      const { madeOn, probedOn } = probed()
+      // On a pool, the chain runs in one worker as one call: the probe looks where the
+      // result was made, and the result never came to this thread.
+      expect(probedOn).toBe(madeOn)
+      if (isPool(name)) expect(madeOn).not.toBe(HERE)
+    })
+  })
+})
+
+// What the run keeps of an output is the value on the calling thread. On a pool, a worker
+// makes it and the run keeps a copy, which no task in a worker can look at: this runs on
+// the in-process executors only.
+describe.each(IN_PROCESS)('on the %s executor', (executor) => {
+  describe.each(['sync', 'async'] as const)('with a %s producer', (kind) => {
+    const make = kind === 'sync' ? makeBigNow : makeBigLater
+
     test('an output is kept while later tasks run', async () => {
-      const { task: make, isHeld } = producer()
-      const { task: later, seen } = probe(isHeld)
-      const big = make()
-      const [value, length] = await compute(big, later(measure(big)), options)
-      expect(seen.held).toBe(true)
+      const token = `big-${++tokens}`
+      const big = make(token)
+      const [value, length] = await compute(big, probe(token, measure(big)), { executor })
+      expect(probed().state).toBe('held')
       expect(value.data).toHaveLength(100_000)
       expect(length).toBe(100_000)
     })
