@@ -32,13 +32,7 @@ describe.each(EXECUTORS)('on the %s executor', (name) => {
       expect(await probe(token, measure(make(token))).compute(options)).toBe(100_000)
     }
 
-    // A worker still holds a fused chain's intermediate results until the chain ends: it
-    // fills each step's argument list in place and keeps the lists (worker/run-calls.ts),
-    // where the main thread gives each step a fresh list. Marked as failing on the pools
-    // until a worker does the same; `test.fails` then fails, to be turned back.
-    const releaseTest = isPool(name) ? test.fails : test
-
-    releaseTest('an intermediate result is released once its consumers finish', async () => {
+    test('an intermediate result is released once its consumers finish', async () => {
       await runChain()
       expect(probed().state).toBe('released')
     })

@@ -176,7 +176,9 @@ function execute(
   })
   const from = (step: number, value: unknown): WireOutcome | Promise<WireOutcome> => {
     for (; step <= steps.length; step++) {
-      const args = argLists[step]!
+      // A fresh list per step: the chain's lists live until it ends, and one filled in
+      // place would hold each intermediate result until then.
+      const args = argLists[step]!.slice()
       if (step > 0) for (const hole of steps[step - 1]!.holes) args[hole] = value
       const input = value
       const started = performance.now()
