@@ -1,7 +1,7 @@
 // The public API of @taskgraph/core: the lazy graph model. Nothing here runs a graph;
 // @taskgraph/scheduler does, and registers itself behind Delayed#compute.
 
-export { Delayed, DelayedTuple, type ElementOf } from './delayed.js'
+export { Delayed, DelayedTuple, type ElementOf } from './lazy/delayed.js'
 export {
   delayed,
   isDelayedFunction,
@@ -9,23 +9,23 @@ export {
   type DelayedFunction,
   type DelayedOptions,
   type DelayedTupleFunction,
-} from './delayed-function.js'
-export { gather } from './gather.js'
-export { literal, type LiteralOptions } from './literal.js'
-export { fromSpec, ref, task, KeyRef, SpecTask, type SpecResults } from './from-spec.js'
-export { TaskGraph } from './task-graph.js'
+} from './lazy/delayed-function.js'
+export { gather } from './lazy/gather.js'
+export { literal, type LiteralOptions } from './lazy/literal.js'
+export { fromSpec, ref, task, KeyRef, SpecTask, type SpecResults } from './spec/from-spec.js'
+export { TaskGraph } from './graph/task-graph.js'
 export { Bag, type SelectedKey } from './bag/bag.js'
 export { bag, type FromOptions } from './bag/from.js'
 export type { Comparable, ItemProperty, KeySelector } from './bag/key-selector.js'
-export { containsDelayed } from './lazy-args.js'
+export { containsDelayed } from './lazy/lazy-args.js'
 export {
   toGraph,
   type TaskGraphAttributes,
   type TaskGraphology,
   type TaskNodeAttributes,
-} from './to-graph.js'
-export { toDot, type DotOptions, type RankDir } from './to-dot.js'
-export { tokenize } from './tokenize.js'
+} from './graph/to-graph.js'
+export { toDot, type DotOptions, type RankDir } from './dot/to-dot.js'
+export { tokenize } from './graph/tokenize.js'
 export { checkTaskOptions, type TaskOptions } from './task-options.js'
 export { checkOptionNames } from './option-names.js'
 export {

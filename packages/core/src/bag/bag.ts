@@ -1,6 +1,6 @@
-import { Delayed, KeyKind } from '../delayed.js'
-import { uniqueKey } from '../keys.js'
-import { makeData, type TaskSpec } from '../make-task.js'
+import { Delayed, KeyKind } from '../lazy/delayed.js'
+import { uniqueKey } from '../graph/keys.js'
+import { makeData, type TaskSpec } from '../lazy/make-task.js'
 import { computeTargets, type ComputeOptions } from '../scheduler-registry.js'
 import { itemFunction, keySelector, propertyName, wholeNumber } from './check-arguments.js'
 import {

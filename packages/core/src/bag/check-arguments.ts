@@ -1,4 +1,4 @@
-import { isDelayedFunction } from '../delayed-function.js'
+import { isDelayedFunction } from '../lazy/delayed-function.js'
 import { describeValue, InvalidArgumentError, NotCallableError } from '../errors.js'
 import { recordOrigin } from '../origin.js'
 import type { AnyFunction } from '../types.js'

@@ -11,8 +11,8 @@ import {
   ref,
   task,
   toGraph,
-} from '../src/index.js'
-import type { TaskGraphology } from '../src/index.js'
+} from '../../src/index.js'
+import type { TaskGraphology } from '../../src/index.js'
 
 function inc(x: number): number {
   return x + 1

@@ -1,5 +1,5 @@
 import { KeyKind, type Delayed } from './delayed.js'
-import { InvalidArgumentError, InvalidOptionError, describeValue } from './errors.js'
+import { InvalidArgumentError, InvalidOptionError, describeValue } from '../errors.js'
 import { recordArgs } from './lazy-args.js'
 import { makeData } from './make-task.js'
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { InvalidArgumentError, TaskGraph, containsDelayed, delayed } from '../src/index.js'
-import type { Delayed } from '../src/index.js'
+import { InvalidArgumentError, TaskGraph, containsDelayed, delayed } from '../../src/index.js'
+import type { Delayed } from '../../src/index.js'
 
 const use = delayed((...args: unknown[]) => args, { name: 'use' })
 const source = delayed((value: unknown) => value, { name: 'source' })

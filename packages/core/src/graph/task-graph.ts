@@ -1,9 +1,9 @@
-import { Delayed, KeyKind } from './delayed.js'
-import { KeyClashError } from './errors.js'
-import { recordArgs, resolveArgs } from './lazy-args.js'
-import type { TaskOptions } from './task-options.js'
+import { Delayed, KeyKind } from '../lazy/delayed.js'
+import { KeyClashError } from '../errors.js'
+import { recordArgs, resolveArgs } from '../lazy/lazy-args.js'
+import type { TaskOptions } from '../task-options.js'
 import { tokenize } from './tokenize.js'
-import type { AnyFunction } from './types.js'
+import type { AnyFunction } from '../types.js'
 
 /**
  * The graph that some targets need, collected from their `Delayed` values: one node per

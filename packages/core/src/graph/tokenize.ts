@@ -1,5 +1,5 @@
-import { Delayed } from './delayed.js'
-import { isPlainObject, Nested } from './lazy-args.js'
+import { Delayed } from '../lazy/delayed.js'
+import { isPlainObject, Nested } from '../lazy/lazy-args.js'
 
 /**
  * A deterministic text token of a value's content, as Dask's `tokenize`: equal content

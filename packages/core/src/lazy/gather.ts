@@ -1,7 +1,7 @@
 import { Delayed, type DelayedTuple } from './delayed.js'
 import { isPlainObject } from './lazy-args.js'
 import { makeTask, type TaskSpec } from './make-task.js'
-import type { Computed } from './types.js'
+import type { Computed } from '../types.js'
 
 const GATHER_SPEC: TaskSpec = { name: 'gather', pure: true, mainThread: true }
 

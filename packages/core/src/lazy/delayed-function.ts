@@ -1,9 +1,9 @@
 import type { Delayed, DelayedTuple } from './delayed.js'
-import { describeValue, InvalidOptionError, NotCallableError } from './errors.js'
+import { describeValue, InvalidOptionError, NotCallableError } from '../errors.js'
 import { makeTask, type TaskSpec } from './make-task.js'
-import { recordOrigin } from './origin.js'
-import { checkTaskOptions, TASK_OPTION_NAMES, type TaskOptions } from './task-options.js'
-import type { AnyFunction, LazyArgs } from './types.js'
+import { recordOrigin } from '../origin.js'
+import { checkTaskOptions, TASK_OPTION_NAMES, type TaskOptions } from '../task-options.js'
+import type { AnyFunction, LazyArgs } from '../types.js'
 
 /** Options of `delayed(fn, options)`: naming, keys, and how its tasks run. */
 export interface DelayedOptions extends TaskOptions {

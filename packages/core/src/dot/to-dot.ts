@@ -1,7 +1,7 @@
 import type { DirectedGraph } from 'graphology'
-import { InvalidOptionError, describeValue } from './errors.js'
-import { checkOptionNames } from './option-names.js'
-import type { TaskGraphAttributes, TaskNodeAttributes } from './to-graph.js'
+import { InvalidOptionError, describeValue } from '../errors.js'
+import { checkOptionNames } from '../option-names.js'
+import type { TaskGraphAttributes, TaskNodeAttributes } from '../graph/to-graph.js'
 
 /** Direction of the drawing: Graphviz's `rankdir`. */
 export type RankDir = 'TB' | 'LR' | 'BT' | 'RL'

@@ -1,9 +1,9 @@
 import { Delayed, DelayedTuple, KeyKind } from './delayed.js'
-import { contentKey, uniqueKey } from './keys.js'
+import { contentKey, uniqueKey } from '../graph/keys.js'
 import { recordArgs } from './lazy-args.js'
-import { identityToken, tokenize } from './tokenize.js'
-import type { TaskOptions } from './task-options.js'
-import type { AnyFunction } from './types.js'
+import { identityToken, tokenize } from '../graph/tokenize.js'
+import type { TaskOptions } from '../task-options.js'
+import type { AnyFunction } from '../types.js'
 
 /** What every task of one delayed function shares. */
 export interface TaskSpec {

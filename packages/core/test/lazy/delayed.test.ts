@@ -7,8 +7,8 @@ import {
   isDelayedFunction,
   literal,
   toGraph,
-} from '../src/index.js'
-import type { TaskGraphology } from '../src/index.js'
+} from '../../src/index.js'
+import type { TaskGraphology } from '../../src/index.js'
 
 function divmod(a: number, b: number): [number, number] {
   return [Math.floor(a / b), a % b]

@@ -1,22 +1,22 @@
 import type { DirectedGraph } from 'graphology'
-import { KeyKind, type Delayed } from './delayed.js'
+import { KeyKind, type Delayed } from '../lazy/delayed.js'
 import {
   isDelayedFunction,
   type DelayedFunction,
   type DelayedTupleFunction,
-} from './delayed-function.js'
+} from '../lazy/delayed-function.js'
 import {
   CycleError,
   InvalidArgumentError,
   MissingKeyError,
   NotCallableError,
   describeValue,
-} from './errors.js'
-import { containsDelayed, isPlainObject } from './lazy-args.js'
-import { makeData, makeTask } from './make-task.js'
-import { dagAlgorithms, directedGraph } from './graphology-lazy.js'
-import { recordOrigin } from './origin.js'
-import type { AnyFunction } from './types.js'
+} from '../errors.js'
+import { containsDelayed, isPlainObject } from '../lazy/lazy-args.js'
+import { makeData, makeTask } from '../lazy/make-task.js'
+import { dagAlgorithms, directedGraph } from '../graph/graphology-lazy.js'
+import { recordOrigin } from '../origin.js'
+import type { AnyFunction } from '../types.js'
 
 /** A reference, inside a graph spec, to the result of the entry with `key`. */
 export class KeyRef {

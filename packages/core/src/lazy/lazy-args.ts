@@ -1,5 +1,5 @@
 import { Delayed } from './delayed.js'
-import { InvalidArgumentError } from './errors.js'
+import { InvalidArgumentError } from '../errors.js'
 
 /**
  * Task arguments are recorded at call time and resolved at run time. Recording copies

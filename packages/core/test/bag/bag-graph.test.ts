@@ -9,9 +9,9 @@ import {
   literal,
   originOf,
   toGraph,
-} from '../src/index.js'
-import type { Bag } from '../src/index.js'
-import { double, increment, isSmall } from './fixtures/bag-pipeline.js'
+} from '../../src/index.js'
+import type { Bag } from '../../src/index.js'
+import { double, increment, isSmall } from '../fixtures/bag-pipeline.js'
 
 /** The task names of each step of the graph `targets` need: what `taskgraph visualize` draws. */
 function steps(...targets: unknown[]): string[][] {
@@ -235,7 +235,7 @@ describe('bag laziness', () => {
 
 describe('functions given to bag operations', () => {
   test('are recorded with the module whose top-level code called the operation', () => {
-    const url = pathToFileURL(new URL('./fixtures/bag-pipeline.ts', import.meta.url).pathname).href
+    const url = pathToFileURL(new URL('../fixtures/bag-pipeline.ts', import.meta.url).pathname).href
     expect([double, isSmall].map((fn) => originOf(fn))).toEqual([
       { url, name: 'double', occurrence: 0 },
       { url, name: 'isSmall', occurrence: 0 },

@@ -1,15 +1,15 @@
-import { InvalidArgumentError } from './errors.js'
+import { InvalidArgumentError } from '../errors.js'
 import { makeData, makeTask, type TaskSpec } from './make-task.js'
-import { computeTargets, type ComputeOptions } from './scheduler-registry.js'
-import { toGraph, type TaskGraphology } from './to-graph.js'
-import { toDot, type DotOptions } from './to-dot.js'
+import { computeTargets, type ComputeOptions } from '../scheduler-registry.js'
+import { toGraph, type TaskGraphology } from '../graph/to-graph.js'
+import { toDot, type DotOptions } from '../dot/to-dot.js'
 import type {
   AnyFunction,
   LazyArgs,
   MethodKeys,
   OverloadedParameters,
   OverloadedReturnType,
-} from './types.js'
+} from '../types.js'
 
 /** @internal How a node's key was made; decides how a key collision is judged. */
 export const enum KeyKind {
