@@ -2,15 +2,8 @@ import { spawnSync } from 'node:child_process'
 import { stat } from 'node:fs/promises'
 import { extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import {
-  CycleError,
-  Delayed,
-  KeyClashError,
-  MissingKeyError,
-  containsDelayed,
-  describeValue,
-  isDelayedFunction,
-} from '@taskgraph/core'
+import { CycleError, KeyClashError, MissingKeyError, isDelayedFunction } from '@taskgraph/core'
+import { containsDelayed, describeValue } from '@taskgraph/core/internal'
 import { WorkflowError } from './cli-errors.js'
 import { prepareForWorkflow } from './workflow-loading.js'
 
@@ -98,7 +91,10 @@ export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<W
     }
   }
   if (!containsDelayed(value)) {
-    throw new WorkflowError('ERR_WORKFLOW_BAD_EXPORT', `workflow ${shown}: ${badExport(value)}`)
+    throw new WorkflowError(
+      'ERR_WORKFLOW_BAD_EXPORT',
+      `workflow ${shown}: the default export must be a Delayed, an array or object holding Delayed values, or a function returning one; got ${describeValue(value)}`,
+    )
   }
   return { path, url, shown, targets: value }
 }
@@ -120,18 +116,6 @@ export function inWorkflow(workflow: Workflow, error: unknown): unknown {
     )
   }
   return error
-}
-
-function badExport(value: unknown): string {
-  const found =
-    value instanceof Object &&
-    'key' in value &&
-    value.constructor?.name === 'Delayed' &&
-    !(value instanceof Delayed)
-  if (found) {
-    return "the default export is a Delayed from another copy of taskgraph than the one running this command; install one version (npm ls taskgraph) or run the project's own `npx taskgraph`"
-  }
-  return `the default export must be a Delayed, an array or object holding Delayed values, or a function returning one; got ${describeValue(value)}`
 }
 
 function reason(error: unknown, path?: string): string {

@@ -1,11 +1,5 @@
-import {
-  InvalidOptionError,
-  checkOptionNames,
-  describeValue,
-  toDot,
-  toGraph,
-  type RankDir,
-} from '@taskgraph/core'
+import { InvalidOptionError, toDot, toGraph, type RankDir } from '@taskgraph/core'
+import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
 import { renderSvg } from './render-svg.js'
 
 /** Options of `visualize`. */

@@ -1,4 +1,5 @@
-import { InvalidOptionError, describeValue } from '@taskgraph/core'
+import { InvalidOptionError } from '@taskgraph/core'
+import { describeValue } from '@taskgraph/core/internal'
 import type { Executor, TaskCall } from './executor.js'
 
 /** Tasks in flight by default on the `async` executor. */

@@ -1,9 +1,5 @@
-import {
-  InvalidOptionError,
-  checkTaskOptions,
-  describeValue,
-  type TaskOptions,
-} from '@taskgraph/core'
+import { InvalidOptionError, type TaskOptions } from '@taskgraph/core'
+import { checkTaskOptions, describeValue } from '@taskgraph/core/internal'
 import { AsyncExecutor, checkConcurrency } from './async-executor.js'
 import type { Executor } from './executor.js'
 import type { ComputeHooks } from './hooks.js'

@@ -1,10 +1,10 @@
 import {
   InvalidArgumentError,
   NotCallableError,
-  describeValue,
   isDelayedFunction,
   type AnyFunction,
 } from '@taskgraph/core'
+import { describeValue } from '@taskgraph/core/internal'
 
 /**
  * Checks a function that parallelMap, Vectorizer or inbatchParallel will call: a plain

@@ -1,4 +1,5 @@
-import type { TaskGraph, TaskOptions } from '@taskgraph/core'
+import type { TaskOptions } from '@taskgraph/core'
+import type { TaskGraph } from '@taskgraph/core/internal'
 import { toTaskError } from './classify-failure.js'
 import {
   AggregateTaskError,

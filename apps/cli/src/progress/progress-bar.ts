@@ -1,4 +1,5 @@
-import { InvalidOptionError, describeValue } from '@taskgraph/core'
+import { InvalidOptionError } from '@taskgraph/core'
+import { describeValue } from '@taskgraph/core/internal'
 import type { ComputeHooks } from '@taskgraph/scheduler'
 import { progressLine, summaryLine } from './progress-line.js'
 import { RateMeter } from './rate-meter.js'

@@ -1,4 +1,6 @@
-import { Delayed, KeyKind } from '../lazy/delayed.js'
+import type { Delayed } from '../lazy/delayed.js'
+import { isDelayed } from '../lazy/is-delayed.js'
+import { KeyKind } from '../lazy/lazy-node.js'
 import { describeValue, InvalidArgumentError, InvalidOptionError } from '../errors.js'
 import { gather } from '../lazy/gather.js'
 import { containsDelayed } from '../lazy/lazy-args.js'
@@ -72,7 +74,7 @@ function fromPartitions<T>(partitions: readonly (Delayed<T[]> | readonly Lazy<T>
     )
   }
   const parts = (partitions as readonly unknown[]).map((part, i): Delayed<T[]> => {
-    if (part instanceof Delayed) return part as Delayed<T[]>
+    if (isDelayed(part)) return part as Delayed<T[]>
     if (!Array.isArray(part)) {
       throw new InvalidArgumentError(
         `bag.fromPartitions: partition ${i} is ${describeValue(part)}; each partition must be an array of items or a Delayed array.`,

@@ -1,4 +1,6 @@
-import { Delayed, KeyKind } from '../lazy/delayed.js'
+import type { Delayed } from '../lazy/delayed.js'
+import { isDelayed } from '../lazy/is-delayed.js'
+import { KeyKind } from '../lazy/lazy-node.js'
 import { KeyClashError } from '../errors.js'
 import { recordArgs, resolveArgs } from '../lazy/lazy-args.js'
 import type { TaskOptions } from '../task-options.js'
@@ -106,7 +108,7 @@ export class TaskGraph {
     const node = this.nodes[i]!
     if (node._deep || node._args === undefined) return undefined
     const holes: number[] = []
-    for (let a = 0; a < node._args.length; a++) if (node._args[a] instanceof Delayed) holes.push(a)
+    for (let a = 0; a < node._args.length; a++) if (isDelayed(node._args[a])) holes.push(a)
     return holes
   }
 

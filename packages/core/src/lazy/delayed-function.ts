@@ -1,6 +1,7 @@
 import type { Delayed, DelayedTuple } from './delayed.js'
 import { describeValue, InvalidOptionError, NotCallableError } from '../errors.js'
-import { makeTask, type TaskSpec } from './make-task.js'
+import type { TaskSpec } from './lazy-node.js'
+import { makeTask } from './make-task.js'
 import { recordOrigin } from '../origin.js'
 import { checkTaskOptions, TASK_OPTION_NAMES, type TaskOptions } from '../task-options.js'
 import type { AnyFunction, LazyArgs } from '../types.js'
@@ -64,7 +65,8 @@ export interface DelayedTupleFunction<F extends AnyFunction> {
 type TupleOf<R> = R extends readonly unknown[] ? R : unknown[]
 
 const OPTION_NAMES = new Set(['name', 'pure', 'nout', 'key', 'mainThread', ...TASK_OPTION_NAMES])
-const kDelayedFunction = Symbol('taskgraph.delayedFunction')
+// Shared by every copy of taskgraph in the process, as the lazy brand is (see brand.ts).
+const kDelayedFunction = Symbol.for('taskgraph.delayedFunction')
 
 /**
  * Wraps `fn` so that calling it records a task instead of running it. Arguments may be
@@ -98,7 +100,10 @@ export function delayed(
   return wrap(fn, checked)
 }
 
-/** Whether `value` is a function made by `delayed` (its calls record tasks). */
+/**
+ * Whether `value` is a function made by `delayed` (its calls record tasks), by this copy
+ * of taskgraph or another one loaded in the same process.
+ */
 export function isDelayedFunction(value: unknown): value is DelayedFunction<AnyFunction> {
   return typeof value === 'function' && kDelayedFunction in value
 }

@@ -1,6 +1,7 @@
-import { KeyKind, type Delayed } from './delayed.js'
+import type { Delayed } from './delayed.js'
 import { InvalidArgumentError, InvalidOptionError, describeValue } from '../errors.js'
 import { recordArgs } from './lazy-args.js'
+import { KeyKind } from './lazy-node.js'
 import { makeData } from './make-task.js'
 
 /** Options of `literal(value, options)`. */

@@ -1,5 +1,5 @@
 import type { DirectedGraph } from 'graphology'
-import { KeyKind, type Delayed } from '../lazy/delayed.js'
+import type { Delayed } from '../lazy/delayed.js'
 import {
   isDelayedFunction,
   type DelayedFunction,
@@ -13,6 +13,7 @@ import {
   describeValue,
 } from '../errors.js'
 import { containsDelayed, isPlainObject } from '../lazy/lazy-args.js'
+import { KeyKind } from '../lazy/lazy-node.js'
 import { makeData, makeTask } from '../lazy/make-task.js'
 import { dagAlgorithms, directedGraph } from '../graph/graphology-lazy.js'
 import { recordOrigin } from '../origin.js'

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, describeValue } from '@taskgraph/core'
+import { InvalidArgumentError } from '@taskgraph/core'
+import { describeValue } from '@taskgraph/core/internal'
 
 /**
  * One call's arguments from an in-batch `init`, when they include named arguments:

@@ -1,4 +1,5 @@
-import { InvalidOptionError, describeValue, type AnyFunction } from '@taskgraph/core'
+import { InvalidOptionError, type AnyFunction } from '@taskgraph/core'
+import { describeValue } from '@taskgraph/core/internal'
 import type { Executor } from '../executor.js'
 import type { ExecutorName } from '../options.js'
 import { checkPlacement } from '../pool/pool-options.js'

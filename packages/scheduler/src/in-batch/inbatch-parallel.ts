@@ -1,9 +1,5 @@
-import {
-  InvalidArgumentError,
-  describeValue,
-  recordOrigin,
-  type AnyFunction,
-} from '@taskgraph/core'
+import { InvalidArgumentError, type AnyFunction } from '@taskgraph/core'
+import { describeValue, recordOrigin } from '@taskgraph/core/internal'
 import { computeTargets } from '../compute.js'
 import { checkPlainFunction } from '../plain-function.js'
 import { argumentsOf, type CallArgsOf } from './call-args.js'

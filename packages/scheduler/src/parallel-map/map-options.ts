@@ -1,9 +1,5 @@
-import {
-  InvalidArgumentError,
-  InvalidOptionError,
-  describeValue,
-  type AnyFunction,
-} from '@taskgraph/core'
+import { InvalidArgumentError, InvalidOptionError, type AnyFunction } from '@taskgraph/core'
+import { describeValue } from '@taskgraph/core/internal'
 import type { Executor } from '../executor.js'
 import type { ExecutorName } from '../options.js'
 import { checkPlainFunction } from '../plain-function.js'

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os'
-import { InvalidOptionError, describeValue } from '@taskgraph/core'
+import { InvalidOptionError } from '@taskgraph/core'
+import { describeValue } from '@taskgraph/core/internal'
 import type { Executor } from '../executor.js'
 
 /** Options of the `threads` and `processes` executors. */

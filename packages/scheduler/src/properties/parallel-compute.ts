@@ -1,4 +1,4 @@
-import { TaskGraph } from '@taskgraph/core'
+import { TaskGraph } from '@taskgraph/core/internal'
 import { OPTION_NAMES, resolveOptions, type RunOptions } from '../options.js'
 import { runGraph } from '../run-graph.js'
 import {

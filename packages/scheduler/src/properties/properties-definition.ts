@@ -2,12 +2,10 @@ import {
   InvalidArgumentError,
   InvalidOptionError,
   NotCallableError,
-  checkTaskOptions,
-  describeValue,
-  recordOrigin,
   type AnyFunction,
   type TaskOptions,
 } from '@taskgraph/core'
+import { checkTaskOptions, describeValue, recordOrigin } from '@taskgraph/core/internal'
 import { createObject } from './property-object.js'
 import type { DefinitionData, PropertySpec } from './property-spec.js'
 import type {

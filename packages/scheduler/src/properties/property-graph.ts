@@ -1,4 +1,5 @@
-import { Delayed, InvalidArgumentError, describeValue } from '@taskgraph/core'
+import { InvalidArgumentError, isDelayed, type Delayed } from '@taskgraph/core'
+import { describeValue } from '@taskgraph/core/internal'
 import { slotFor, type CachePlan } from './disk-cache.js'
 import { heldValue, stateOf, type ObjectState } from './property-object.js'
 import type { PropertySpec } from './property-spec.js'
@@ -70,7 +71,7 @@ class GraphBuilder {
           const node = this.node(use)
           value = property.perElement ? (node as ArrayLike<unknown>)[i] : node
         }
-        if (value instanceof Delayed) {
+        if (isDelayed(value)) {
           names.push(use)
           values.push(value)
         } else setOwn(known, use, value)
@@ -96,8 +97,8 @@ class GraphBuilder {
       }
       const node = this.node(use)
       const lazy = property.perElement
-        ? Array.from(node as ArrayLike<unknown>).some((value) => value instanceof Delayed)
-        : node instanceof Delayed
+        ? Array.from(node as ArrayLike<unknown>).some((value) => isDelayed(value))
+        : isDelayed(node)
       if (!lazy) {
         setOwn(known, use, property.perElement ? Array.from(node as ArrayLike<unknown>) : node)
         continue

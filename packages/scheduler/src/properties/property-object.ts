@@ -1,4 +1,5 @@
-import { InvalidArgumentError, describeValue } from '@taskgraph/core'
+import { InvalidArgumentError } from '@taskgraph/core'
+import { describeValue } from '@taskgraph/core/internal'
 import { NotComputedError } from './not-computed-error.js'
 import type { DefinitionData } from './property-spec.js'
 
