@@ -22,9 +22,9 @@ export async function visualize(target: unknown, options: VisualizeOptions = {})
   checkOptionNames('visualize', options, OPTION_NAMES)
   const { format = 'dot', rankdir } = options
   if (format !== 'dot' && format !== 'svg') {
-    throw new InvalidOptionError(
-      `visualize: option "format" must be 'dot' or 'svg', got ${describeValue(format)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `visualize: option "format" must be 'dot' or 'svg', got ${describeValue(format)}.`,
+    })
   }
   const dot = toDot(toGraph(target), rankdir === undefined ? {} : { rankdir })
   return format === 'svg' ? renderSvg(dot) : dot

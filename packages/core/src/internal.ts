@@ -17,4 +17,4 @@ export {
 } from './origin.js'
 export { checkOptionNames } from './option-names.js'
 export { checkTaskOptions } from './task-options.js'
-export { describeValue } from './errors.js'
+export { describeValue, type ErrorInit } from './errors.js'

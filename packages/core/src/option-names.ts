@@ -7,15 +7,15 @@ import { InvalidOptionError, describeValue } from './errors.js'
  */
 export function checkOptionNames(caller: string, options: unknown, known: readonly string[]): void {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidOptionError(
-      `${caller}: options must be an object with some of ${known.join(', ')}, got ${describeValue(options)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: options must be an object with some of ${known.join(', ')}, got ${describeValue(options)}.`,
+    })
   }
   for (const name of Object.keys(options)) {
     if (!known.includes(name)) {
-      throw new InvalidOptionError(
-        `${caller}: unknown option ${JSON.stringify(name)}. Known options: ${known.join(', ')}.`,
-      )
+      throw new InvalidOptionError({
+        message: `${caller}: unknown option ${JSON.stringify(name)}. Known options: ${known.join(', ')}.`,
+      })
     }
   }
 }

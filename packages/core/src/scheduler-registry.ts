@@ -44,10 +44,11 @@ export function computeTargets(
   const scheduler = registered ?? shared[SHARED]
   if (scheduler === undefined) {
     return Promise.reject(
-      new NoSchedulerError(
-        `${caller}: no scheduler is loaded, so nothing can run the graph. ` +
+      new NoSchedulerError({
+        message:
+          `${caller}: no scheduler is loaded, so nothing can run the graph. ` +
           "Import from 'taskgraph' (or import '@taskgraph/scheduler') before computing.",
-      ),
+      }),
     )
   }
   return scheduler.compute(caller, targets, options)

@@ -31,7 +31,7 @@ export function checkConcurrency(caller: string, concurrency: unknown): number {
   if (concurrency === Infinity || (Number.isInteger(concurrency) && (concurrency as number) >= 1)) {
     return concurrency as number
   }
-  throw new InvalidOptionError(
-    `${caller}: option "concurrency" must be a whole number of tasks, 1 or more (or Infinity), got ${describeValue(concurrency)}.`,
-  )
+  throw new InvalidOptionError({
+    message: `${caller}: option "concurrency" must be a whole number of tasks, 1 or more (or Infinity), got ${describeValue(concurrency)}.`,
+  })
 }

@@ -103,15 +103,15 @@ export function resolveOptions(
   env: NodeJS.ProcessEnv = process.env,
 ): RunConfig {
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError(
-      `${caller}: options must be an object such as { executor: 'async' }, got ${describeValue(options)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: options must be an object such as { executor: 'async' }, got ${describeValue(options)}.`,
+    })
   }
   for (const name of Object.keys(options)) {
     if (!OPTION_NAMES.has(name)) {
-      throw new InvalidOptionError(
-        `${caller}: unknown option ${JSON.stringify(name)}. Known options: ${[...OPTION_NAMES].join(', ')}.`,
-      )
+      throw new InvalidOptionError({
+        message: `${caller}: unknown option ${JSON.stringify(name)}. Known options: ${[...OPTION_NAMES].join(', ')}.`,
+      })
     }
   }
   const fromEnv = readEnvRunOptions(env, caller)
@@ -132,31 +132,31 @@ export function resolveOptions(
     timeout: options.timeout ?? fromEnv.timeout,
   }
   if (typeof failFast !== 'boolean') {
-    throw new InvalidOptionError(
-      `${caller}: option "failFast" must be true or false, got ${describeValue(failFast)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "failFast" must be true or false, got ${describeValue(failFast)}.`,
+    })
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new InvalidOptionError(
-      `${caller}: option "signal" must be an AbortSignal, got ${describeValue(signal)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "signal" must be an AbortSignal, got ${describeValue(signal)}.`,
+    })
   }
   if (hooks !== undefined && (typeof hooks !== 'object' || hooks === null)) {
-    throw new InvalidOptionError(
-      `${caller}: option "hooks" must be an object of callbacks, got ${describeValue(hooks)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "hooks" must be an object of callbacks, got ${describeValue(hooks)}.`,
+    })
   }
   const config = { failFast, signal, hooks, taskDefaults }
   if (typeof named === 'object' && named !== null) {
     if (typeof (named as Partial<Executor>).run !== 'function') {
-      throw new InvalidOptionError(
-        `${caller}: option "executor" is an object without a run() method; pass 'inline', 'async', 'threads', 'processes' or an Executor.`,
-      )
+      throw new InvalidOptionError({
+        message: `${caller}: option "executor" is an object without a run() method; pass 'inline', 'async', 'threads', 'processes' or an Executor.`,
+      })
     }
     if (concurrency !== undefined || workers !== undefined || startTimeout !== undefined) {
-      throw new InvalidOptionError(
-        `${caller}: options "concurrency", "workers" and "startTimeout" apply to the built-in executors; set them on your Executor instance instead.`,
-      )
+      throw new InvalidOptionError({
+        message: `${caller}: options "concurrency", "workers" and "startTimeout" apply to the built-in executors; set them on your Executor instance instead.`,
+      })
     }
     return { executor: named, ownsExecutor: false, ...config }
   }
@@ -193,9 +193,9 @@ export function resolveOptions(
       }
     }
     default:
-      throw new InvalidOptionError(
-        `${caller}: unknown executor ${describeValue(executor)}. Use 'inline', 'async', 'threads' or 'processes', or pass an Executor instance.`,
-      )
+      throw new InvalidOptionError({
+        message: `${caller}: unknown executor ${describeValue(executor)}. Use 'inline', 'async', 'threads' or 'processes', or pass an Executor instance.`,
+      })
   }
 }
 
@@ -214,9 +214,9 @@ function checkSizing(
     ['startTimeout', startTimeout],
   ] as const) {
     if (value !== undefined && executor !== 'threads' && executor !== 'processes') {
-      throw new InvalidOptionError(
-        `${caller}: option "${name}" applies to the 'threads' and 'processes' executors, not ${describeValue(executor)}.`,
-      )
+      throw new InvalidOptionError({
+        message: `${caller}: option "${name}" applies to the 'threads' and 'processes' executors, not ${describeValue(executor)}.`,
+      })
     }
   }
   if (
@@ -224,11 +224,12 @@ function checkSizing(
     executor !== 'async' &&
     !(executor === 'inline' && concurrency === 1)
   ) {
-    throw new InvalidOptionError(
-      executor === 'inline'
-        ? `${caller}: the inline executor runs one task at a time; drop "concurrency" or use executor 'async'.`
-        : `${caller}: option "concurrency" applies to the async executor; pool executors take "workers".`,
-    )
+    throw new InvalidOptionError({
+      message:
+        executor === 'inline'
+          ? `${caller}: the inline executor runs one task at a time; drop "concurrency" or use executor 'async'.`
+          : `${caller}: option "concurrency" applies to the async executor; pool executors take "workers".`,
+    })
   }
   // Checked even when TASKGRAPH_EXECUTOR picks an executor that leaves it out.
   if (concurrency !== undefined) checkConcurrency(caller, concurrency)

@@ -32,27 +32,29 @@ const PARTITION_NAME = 'partition'
  */
 function from<T>(items: Iterable<T>, options: FromOptions = {}): Bag<T> {
   if (typeof items === 'string') {
-    throw new InvalidArgumentError(
-      `bag.from: expected an iterable of items, got ${describeValue(items)}. ` +
+    throw new InvalidArgumentError({
+      message:
+        `bag.from: expected an iterable of items, got ${describeValue(items)}. ` +
         'Wrap one string in an array, bag.from([text]), or spread it, bag.from([...text]), for its characters.',
-    )
+    })
   }
   if (
     items === null ||
     typeof items !== 'object' ||
     typeof (items as Partial<Iterable<T>>)[Symbol.iterator] !== 'function'
   ) {
-    throw new InvalidArgumentError(
-      `bag.from: expected an iterable of items (an array, a Set, a generator...), got ${describeValue(items)}.`,
-    )
+    throw new InvalidArgumentError({
+      message: `bag.from: expected an iterable of items (an array, a Set, a generator...), got ${describeValue(items)}.`,
+    })
   }
   const { partitions, partitionSize } = checkFromOptions(options)
   const all = Array.from(items)
   if (containsDelayed(all)) {
-    throw new InvalidArgumentError(
-      'bag.from: the items hold Delayed values, which a bag of data cannot resolve. ' +
+    throw new InvalidArgumentError({
+      message:
+        'bag.from: the items hold Delayed values, which a bag of data cannot resolve. ' +
         'Use bag.fromPartitions([[a, b], [c]]) to make partitions of lazy items.',
-    )
+    })
   }
   const runs =
     partitionSize !== undefined
@@ -68,17 +70,18 @@ function from<T>(items: Iterable<T>, options: FromOptions = {}): Bag<T> {
  */
 function fromPartitions<T>(partitions: readonly (Delayed<T[]> | readonly Lazy<T>[])[]): Bag<T> {
   if (!Array.isArray(partitions)) {
-    throw new InvalidArgumentError(
-      `bag.fromPartitions: expected an array of partitions, got ${describeValue(partitions)}. ` +
+    throw new InvalidArgumentError({
+      message:
+        `bag.fromPartitions: expected an array of partitions, got ${describeValue(partitions)}. ` +
         'Pass e.g. [[1, 2], [3]], or an array of Delayed arrays.',
-    )
+    })
   }
   const parts = (partitions as readonly unknown[]).map((part, i): Delayed<T[]> => {
     if (isDelayed(part)) return part as Delayed<T[]>
     if (!Array.isArray(part)) {
-      throw new InvalidArgumentError(
-        `bag.fromPartitions: partition ${i} is ${describeValue(part)}; each partition must be an array of items or a Delayed array.`,
-      )
+      throw new InvalidArgumentError({
+        message: `bag.fromPartitions: partition ${i} is ${describeValue(part)}; each partition must be an array of items or a Delayed array.`,
+      })
     }
     // Lazy items are resolved by a task that gathers them; plain ones are data.
     if (containsDelayed(part)) return gather(part as unknown[]) as unknown as Delayed<T[]>
@@ -89,15 +92,15 @@ function fromPartitions<T>(partitions: readonly (Delayed<T[]> | readonly Lazy<T>
 
 function checkFromOptions(options: FromOptions): FromOptions {
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError(
-      `bag.from: options must be an object such as { partitions: 8 }, got ${describeValue(options)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `bag.from: options must be an object such as { partitions: 8 }, got ${describeValue(options)}.`,
+    })
   }
   for (const name of Object.keys(options)) {
     if (name !== 'partitions' && name !== 'partitionSize') {
-      throw new InvalidOptionError(
-        `bag.from: unknown option ${JSON.stringify(name)}. Known options: partitions, partitionSize.`,
-      )
+      throw new InvalidOptionError({
+        message: `bag.from: unknown option ${JSON.stringify(name)}. Known options: partitions, partitionSize.`,
+      })
     }
   }
   const { partitions, partitionSize } = options
@@ -106,15 +109,16 @@ function checkFromOptions(options: FromOptions): FromOptions {
     ['partitionSize', partitionSize],
   ] as const) {
     if (value !== undefined && !(Number.isSafeInteger(value) && value >= 1)) {
-      throw new InvalidOptionError(
-        `bag.from: option "${name}" must be a whole number of at least 1, got ${describeValue(value)}.`,
-      )
+      throw new InvalidOptionError({
+        message: `bag.from: option "${name}" must be a whole number of at least 1, got ${describeValue(value)}.`,
+      })
     }
   }
   if (partitions !== undefined && partitionSize !== undefined) {
-    throw new InvalidOptionError(
-      'bag.from: options "partitions" and "partitionSize" both say how to cut the items; give one of them.',
-    )
+    throw new InvalidOptionError({
+      message:
+        'bag.from: options "partitions" and "partitionSize" both say how to cut the items; give one of them.',
+    })
   }
   return options
 }

@@ -33,9 +33,9 @@ export function toDot(
   checkOptionNames('toDot', options, OPTION_NAMES)
   const { rankdir = 'BT' } = options
   if (!RANKDIRS.has(rankdir)) {
-    throw new InvalidOptionError(
-      `toDot: option "rankdir" must be one of TB, LR, BT, RL, got ${describeValue(rankdir)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `toDot: option "rankdir" must be one of TB, LR, BT, RL, got ${describeValue(rankdir)}.`,
+    })
   }
   const outputs = new Set(graph.getAttribute('outputs') ?? [])
   const lines = [

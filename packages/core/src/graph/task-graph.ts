@@ -215,11 +215,12 @@ function sameTask(a: Delayed, b: Delayed): boolean {
 }
 
 function clash(caller: string, a: Delayed, b: Delayed): KeyClashError {
-  return new KeyClashError(
-    a.key,
-    `${caller}: two different tasks have the key ${JSON.stringify(a.key)} (${describeNode(a)} and ${describeNode(b)}). ` +
+  return new KeyClashError({
+    key: a.key,
+    message:
+      `${caller}: two different tasks have the key ${JSON.stringify(a.key)} (${describeNode(a)} and ${describeNode(b)}). ` +
       'A key names exactly one task: give one of them another key with .with({ key }), or drop the explicit key to get a unique one.',
-  )
+  })
 }
 
 function describeNode(node: Delayed): string {

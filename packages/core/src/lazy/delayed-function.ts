@@ -88,10 +88,11 @@ export function delayed(
   options: DelayedOptions = {},
 ): DelayedFunction<AnyFunction> {
   if (typeof fn !== 'function') {
-    throw new NotCallableError(
-      `delayed: expected a function to wrap, got ${describeValue(fn)}. ` +
+    throw new NotCallableError({
+      message:
+        `delayed: expected a function to wrap, got ${describeValue(fn)}. ` +
         'Pass the function itself rather than the result of calling it; to put a plain value in a graph, use literal(value).',
-    )
+    })
   }
   if (isDelayedFunction(fn))
     return wrap(fn.fn, { ...fn.options, ...checkOptions('delayed', options) })
@@ -131,46 +132,47 @@ function wrap(fn: AnyFunction, options: CallOptions): DelayedFunction<AnyFunctio
 
 function checkOptions(caller: string, options: CallOptions): CallOptions {
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError(
-      `${caller}: options must be an object such as { name: 'load' }, got ${describeValue(options)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: options must be an object such as { name: 'load' }, got ${describeValue(options)}.`,
+    })
   }
   for (const name of Object.keys(options)) {
     if (!OPTION_NAMES.has(name) || (name === 'key' && caller === 'delayed')) {
-      throw new InvalidOptionError(
-        `${caller}: unknown option ${JSON.stringify(name)}. ` +
+      throw new InvalidOptionError({
+        message:
+          `${caller}: unknown option ${JSON.stringify(name)}. ` +
           (name === 'key'
             ? 'A key names one call: set it per call with fn.with({ key }).'
             : `Known options: ${[...OPTION_NAMES].filter((n) => n !== 'key' || caller === 'with').join(', ')}.`),
-      )
+      })
     }
   }
   checkTaskOptions(caller, options)
   const { name, pure, nout, key, mainThread } = options
   if (mainThread !== undefined && typeof mainThread !== 'boolean') {
-    throw new InvalidOptionError(
-      `${caller}: option "mainThread" must be true or false, got ${describeValue(mainThread)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "mainThread" must be true or false, got ${describeValue(mainThread)}.`,
+    })
   }
   if (name !== undefined && (typeof name !== 'string' || name === '')) {
-    throw new InvalidOptionError(
-      `${caller}: option "name" must be a non-empty string, got ${describeValue(name)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "name" must be a non-empty string, got ${describeValue(name)}.`,
+    })
   }
   if (pure !== undefined && typeof pure !== 'boolean') {
-    throw new InvalidOptionError(
-      `${caller}: option "pure" must be true or false, got ${describeValue(pure)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "pure" must be true or false, got ${describeValue(pure)}.`,
+    })
   }
   if (nout !== undefined && !(Number.isInteger(nout) && nout >= 0)) {
-    throw new InvalidOptionError(
-      `${caller}: option "nout" must be a whole number of results (0 or more), got ${describeValue(nout)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "nout" must be a whole number of results (0 or more), got ${describeValue(nout)}.`,
+    })
   }
   if (key !== undefined && (typeof key !== 'string' || key === '')) {
-    throw new InvalidOptionError(
-      `${caller}: option "key" must be a non-empty string, got ${describeValue(key)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "key" must be a non-empty string, got ${describeValue(key)}.`,
+    })
   }
   return options
 }

@@ -92,9 +92,9 @@ export class Delayed<T = unknown> implements Branded {
    */
   at(index: number): Delayed<ElementOf<T>> {
     if (!Number.isInteger(index)) {
-      throw new InvalidArgumentError(
-        `Delayed#at: index must be an integer, got ${String(index)}. Use get() for property names.`,
-      )
+      throw new InvalidArgumentError({
+        message: `Delayed#at: index must be an integer, got ${String(index)}. Use get() for property names.`,
+      })
     }
     return new Delayed<ElementOf<T>>(taskNode(atIndex, [this, index], AT_SPEC))
   }

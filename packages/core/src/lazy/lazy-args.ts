@@ -95,10 +95,11 @@ class Recorder {
       // Data this deep is walked with a stack of its own: without a Delayed inside, it is
       // kept as it is; a Delayed this deep is refused.
       if (!holdsDelayed(value)) return value
-      throw new InvalidArgumentError(
-        `${this.caller}: an argument holds a Delayed nested in arrays or objects more than ${MAX_DEPTH} levels deep. ` +
+      throw new InvalidArgumentError({
+        message:
+          `${this.caller}: an argument holds a Delayed nested in arrays or objects more than ${MAX_DEPTH} levels deep. ` +
           'Pass the Delayed nearer the top of the argument.',
-      )
+      })
     }
     this.seen.set(value, IN_PROGRESS)
     const result = isArray ? this.recordArray(value, depth) : this.recordObject(value, depth)

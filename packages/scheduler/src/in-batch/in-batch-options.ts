@@ -57,19 +57,19 @@ export function checkInBatchOptions(caller: string, options: unknown): InBatchCo
   checkNames(caller, options, OPTION_NAMES, "{ init: 'items' }")
   const { init, post } = options as { init?: unknown; post?: unknown }
   if (init === undefined) {
-    throw new InvalidOptionError(
-      `${caller}: option "init" is required: 'items', 'indices', 'once', or a function returning each call's arguments.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "init" is required: 'items', 'indices', 'once', or a function returning each call's arguments.`,
+    })
   }
   if (typeof init !== 'function' && !STANDARD_INITS.has(init)) {
-    throw new InvalidOptionError(
-      `${caller}: option "init" must be 'items', 'indices', 'once' or a function returning each call's arguments, got ${describeValue(init)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "init" must be 'items', 'indices', 'once' or a function returning each call's arguments, got ${describeValue(init)}.`,
+    })
   }
   if (post !== undefined && typeof post !== 'function') {
-    throw new InvalidOptionError(
-      `${caller}: option "post" must be a function of the results, got ${describeValue(post)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "post" must be a function of the results, got ${describeValue(post)}.`,
+    })
   }
   return {
     init: init as StandardInit | AnyFunction,
@@ -123,15 +123,15 @@ function checkNames(
   example: string,
 ): void {
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError(
-      `${caller}: options must be an object such as ${example}, got ${describeValue(options)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: options must be an object such as ${example}, got ${describeValue(options)}.`,
+    })
   }
   for (const name of Object.keys(options)) {
     if (!names.has(name)) {
-      throw new InvalidOptionError(
-        `${caller}: unknown option ${JSON.stringify(name)}. Known options: ${[...names].join(', ')}.`,
-      )
+      throw new InvalidOptionError({
+        message: `${caller}: unknown option ${JSON.stringify(name)}. Known options: ${[...names].join(', ')}.`,
+      })
     }
   }
 }

@@ -142,9 +142,9 @@ async function argumentLists(
     default: {
       const given: unknown = await init(batch, ...args)
       if (!Array.isArray(given)) {
-        throw new InvalidArgumentError(
-          `${caller}: init must return an array with each call's arguments, got ${describeValue(given)}.`,
-        )
+        throw new InvalidArgumentError({
+          message: `${caller}: init must return an array with each call's arguments, got ${describeValue(given)}.`,
+        })
       }
       return given.map((entry, index) => argumentsOf(caller, entry, index))
     }
@@ -182,8 +182,9 @@ function isIterable(value: unknown): value is Iterable<unknown> {
 }
 
 function notABatch(caller: string, batch: unknown): InvalidArgumentError {
-  return new InvalidArgumentError(
-    `${caller}: the batch must be an array, a typed array or another iterable for init 'items' or 'indices', got ${describeValue(batch)}. ` +
+  return new InvalidArgumentError({
+    message:
+      `${caller}: the batch must be an array, a typed array or another iterable for init 'items' or 'indices', got ${describeValue(batch)}. ` +
       'Use init "once" or a function for other batches.',
-  )
+  })
 }

@@ -59,15 +59,15 @@ export function checkMapFunction(caller: string, fn: unknown): AnyFunction {
 
 export function checkMapOptions(caller: string, options: unknown): MapConfig {
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError(
-      `${caller}: options must be an object such as { workers: 4 }, got ${describeValue(options)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: options must be an object such as { workers: 4 }, got ${describeValue(options)}.`,
+    })
   }
   for (const name of Object.keys(options)) {
     if (!OPTION_NAMES.has(name)) {
-      throw new InvalidOptionError(
-        `${caller}: unknown option ${JSON.stringify(name)}. Known options: ${[...OPTION_NAMES].join(', ')}.`,
-      )
+      throw new InvalidOptionError({
+        message: `${caller}: unknown option ${JSON.stringify(name)}. Known options: ${[...OPTION_NAMES].join(', ')}.`,
+      })
     }
   }
   const {
@@ -78,14 +78,14 @@ export function checkMapOptions(caller: string, options: unknown): MapConfig {
   } = options as ParallelMapOptions & Partial<WorkerInit<unknown>>
   const checked = checkPlacement(caller, 'executor', executor, EXECUTOR_NAMES, workers)
   if (chunkSize !== undefined && !(Number.isInteger(chunkSize) && chunkSize >= 1)) {
-    throw new InvalidOptionError(
-      `${caller}: option "chunkSize" must be a whole number of items, 1 or more, got ${describeValue(chunkSize)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "chunkSize" must be a whole number of items, 1 or more, got ${describeValue(chunkSize)}.`,
+    })
   }
   if (init !== undefined && typeof init !== 'function') {
-    throw new InvalidOptionError(
-      `${caller}: option "init" must be a function making each worker's state, got ${describeValue(init)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "init" must be a function making each worker's state, got ${describeValue(init)}.`,
+    })
   }
   return { executor: checked.placement, workers: checked.workers, chunkSize, init }
 }
@@ -127,9 +127,9 @@ export function toItems<T>(caller: string, items: Iterable<T>): T[] {
     items === undefined ||
     typeof (items as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function'
   ) {
-    throw new InvalidArgumentError(
-      `${caller}: items must be an array or another iterable, got ${describeValue(items)}.`,
-    )
+    throw new InvalidArgumentError({
+      message: `${caller}: items must be an array or another iterable, got ${describeValue(items)}.`,
+    })
   }
   return Array.from(items)
 }

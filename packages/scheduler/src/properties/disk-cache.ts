@@ -57,15 +57,15 @@ export function checkOptionNames(
   hint?: string,
 ): asserts options is object {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidOptionError(
-      `${caller}: options must be an object such as { cacheDir: 'cache' }, got ${describeValue(options)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: options must be an object such as { cacheDir: 'cache' }, got ${describeValue(options)}.`,
+    })
   }
   for (const name of Object.keys(options)) {
     if (!known.has(name)) {
-      throw new InvalidOptionError(
-        `${caller}: unknown option ${JSON.stringify(name)}. Known options: ${[...known].join(', ')}${hint === undefined ? '' : `; ${hint}`}.`,
-      )
+      throw new InvalidOptionError({
+        message: `${caller}: unknown option ${JSON.stringify(name)}. Known options: ${[...known].join(', ')}${hint === undefined ? '' : `; ${hint}`}.`,
+      })
     }
   }
 }
@@ -74,22 +74,22 @@ export function checkOptionNames(
 export function cachePlan(caller: string, options: CacheOptions): CachePlan | undefined {
   const { cacheDir, memoryLimit } = options
   if (memoryLimit !== undefined && !(typeof memoryLimit === 'number' && memoryLimit >= 0)) {
-    throw new InvalidOptionError(
-      `${caller}: option "memoryLimit" must be a number of bytes (0 or more), got ${describeValue(memoryLimit)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "memoryLimit" must be a number of bytes (0 or more), got ${describeValue(memoryLimit)}.`,
+    })
   }
   if (cacheDir === undefined) {
     if (memoryLimit !== undefined) {
-      throw new InvalidOptionError(
-        `${caller}: option "memoryLimit" needs "cacheDir", the directory where larger values go.`,
-      )
+      throw new InvalidOptionError({
+        message: `${caller}: option "memoryLimit" needs "cacheDir", the directory where larger values go.`,
+      })
     }
     return undefined
   }
   if (typeof cacheDir !== 'string' || cacheDir === '') {
-    throw new InvalidOptionError(
-      `${caller}: option "cacheDir" must be a directory path, got ${describeValue(cacheDir)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "cacheDir" must be a directory path, got ${describeValue(cacheDir)}.`,
+    })
   }
   return { dir: join(resolve(cacheDir), `properties-${randomUUID()}`), limit: memoryLimit ?? 0 }
 }

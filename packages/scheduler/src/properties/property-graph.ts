@@ -115,18 +115,19 @@ class GraphBuilder {
 function checkNames(caller: string, state: ObjectState, names: unknown): string[] {
   const { properties } = state.definition
   if (!Array.isArray(names)) {
-    throw new InvalidArgumentError(
-      `${caller}: expected an array of property names such as ['${[...properties.keys()][0] ?? 'result'}'], got ${describeValue(names)}.`,
-    )
+    throw new InvalidArgumentError({
+      message: `${caller}: expected an array of property names such as ['${[...properties.keys()][0] ?? 'result'}'], got ${describeValue(names)}.`,
+    })
   }
   for (const name of names as unknown[]) {
     if (typeof name === 'string' && properties.has(name)) continue
     const known = [...properties.keys()].join(', ')
-    throw new InvalidArgumentError(
-      typeof name === 'string' && Object.hasOwn(state.fields, name)
-        ? `${caller}: "${name}" is a field of the object, not a property: it needs no computing. Request properties (${known}).`
-        : `${caller}: the object has no property ${typeof name === 'string' ? `"${name}"` : describeValue(name)}. Its properties: ${known}.`,
-    )
+    throw new InvalidArgumentError({
+      message:
+        typeof name === 'string' && Object.hasOwn(state.fields, name)
+          ? `${caller}: "${name}" is a field of the object, not a property: it needs no computing. Request properties (${known}).`
+          : `${caller}: the object has no property ${typeof name === 'string' ? `"${name}"` : describeValue(name)}. Its properties: ${known}.`,
+    })
   }
   return [...new Set(names as string[])]
 }
