@@ -18,3 +18,4 @@ export {
 export { checkOptionNames } from './option-names.js'
 export { checkTaskOptions } from './task-options.js'
 export { describeValue, type ErrorInit } from './errors.js'
+export { isThenable } from './thenable.js'
