@@ -1,5 +1,5 @@
 import { InvalidOptionError, type TaskOptions } from '@taskgraph/core'
-import { checkTaskOptions, describeValue } from '@taskgraph/core/internal'
+import { checkOptionNames, checkTaskOptions, describeValue } from '@taskgraph/core/internal'
 import { AsyncExecutor, checkConcurrency } from './async-executor.js'
 import type { Executor } from './executor.js'
 import type { ComputeHooks } from './hooks.js'
@@ -102,18 +102,7 @@ export function resolveOptions(
   options: RunOptions = {},
   env: NodeJS.ProcessEnv = process.env,
 ): RunConfig {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError({
-      message: `${caller}: options must be an object such as { executor: 'async' }, got ${describeValue(options)}.`,
-    })
-  }
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name)) {
-      throw new InvalidOptionError({
-        message: `${caller}: unknown option ${JSON.stringify(name)}. Known options: ${[...OPTION_NAMES].join(', ')}.`,
-      })
-    }
-  }
+  checkOptionNames(caller, options, OPTION_NAMES)
   const fromEnv = readEnvRunOptions(env, caller)
   const {
     executor: named,

@@ -5,6 +5,7 @@ import { describeValue, InvalidArgumentError, InvalidOptionError } from '../erro
 import { gather } from '../lazy/gather.js'
 import { containsDelayed } from '../lazy/lazy-args.js'
 import { makeData } from '../lazy/make-task.js'
+import { checkOptionNames } from '../option-names.js'
 import type { Lazy } from '../types.js'
 import { Bag } from './bag.js'
 import { splitBySize, splitEvenly } from './split-evenly.js'
@@ -23,6 +24,7 @@ export interface FromOptions {
 /** Most partitions `bag.from` makes unless told otherwise. */
 const DEFAULT_MAX_PARTITIONS = 100
 const PARTITION_NAME = 'partition'
+const FROM_OPTION_NAMES = ['partitions', 'partitionSize']
 
 /**
  * A bag of the items of `items`, cut into partitions in order (Dask's
@@ -91,18 +93,7 @@ function fromPartitions<T>(partitions: readonly (Delayed<T[]> | readonly Lazy<T>
 }
 
 function checkFromOptions(options: FromOptions): FromOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError({
-      message: `bag.from: options must be an object such as { partitions: 8 }, got ${describeValue(options)}.`,
-    })
-  }
-  for (const name of Object.keys(options)) {
-    if (name !== 'partitions' && name !== 'partitionSize') {
-      throw new InvalidOptionError({
-        message: `bag.from: unknown option ${JSON.stringify(name)}. Known options: partitions, partitionSize.`,
-      })
-    }
-  }
+  checkOptionNames('bag.from', options, FROM_OPTION_NAMES)
   const { partitions, partitionSize } = options
   for (const [name, value] of [
     ['partitions', partitions],

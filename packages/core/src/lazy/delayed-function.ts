@@ -2,6 +2,7 @@ import type { Delayed, DelayedTuple } from './delayed.js'
 import { describeValue, InvalidOptionError, NotCallableError } from '../errors.js'
 import type { TaskSpec } from './lazy-node.js'
 import { makeTask } from './make-task.js'
+import { checkOptionNames } from '../option-names.js'
 import { recordOrigin } from '../origin.js'
 import { checkTaskOptions, TASK_OPTION_NAMES, type TaskOptions } from '../task-options.js'
 import type { AnyFunction, LazyArgs } from '../types.js'
@@ -64,7 +65,9 @@ export interface DelayedTupleFunction<F extends AnyFunction> {
 
 type TupleOf<R> = R extends readonly unknown[] ? R : unknown[]
 
-const OPTION_NAMES = new Set(['name', 'pure', 'nout', 'key', 'mainThread', ...TASK_OPTION_NAMES])
+const DELAYED_OPTION_NAMES = ['name', 'pure', 'nout', 'mainThread', ...TASK_OPTION_NAMES]
+const CALL_OPTION_NAMES = [...DELAYED_OPTION_NAMES, 'key']
+const KEY_HINT = 'a key names one call: set it per call with fn.with({ key })'
 // Shared by every copy of taskgraph in the process, as the lazy brand is (see brand.ts).
 const kDelayedFunction = Symbol.for('taskgraph.delayedFunction')
 
@@ -131,22 +134,8 @@ function wrap(fn: AnyFunction, options: CallOptions): DelayedFunction<AnyFunctio
 }
 
 function checkOptions(caller: string, options: CallOptions): CallOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError({
-      message: `${caller}: options must be an object such as { name: 'load' }, got ${describeValue(options)}.`,
-    })
-  }
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name) || (name === 'key' && caller === 'delayed')) {
-      throw new InvalidOptionError({
-        message:
-          `${caller}: unknown option ${JSON.stringify(name)}. ` +
-          (name === 'key'
-            ? 'A key names one call: set it per call with fn.with({ key }).'
-            : `Known options: ${[...OPTION_NAMES].filter((n) => n !== 'key' || caller === 'with').join(', ')}.`),
-      })
-    }
-  }
+  if (caller === 'with') checkOptionNames(caller, options, CALL_OPTION_NAMES)
+  else checkOptionNames(caller, options, DELAYED_OPTION_NAMES, KEY_HINT)
   checkTaskOptions(caller, options)
   const { name, pure, nout, key, mainThread } = options
   if (mainThread !== undefined && typeof mainThread !== 'boolean') {

@@ -1,5 +1,6 @@
 import type { Delayed } from './delayed.js'
 import { InvalidArgumentError, InvalidOptionError, describeValue } from '../errors.js'
+import { checkOptionNames } from '../option-names.js'
 import { recordArgs } from './lazy-args.js'
 import { KeyKind } from './lazy-node.js'
 import { makeData } from './make-task.js'
@@ -18,25 +19,16 @@ export interface LiteralOptions {
   pure?: boolean
 }
 
+const LITERAL_OPTION_NAMES = ['name', 'key', 'pure']
+
 /**
  * Puts a plain value in a graph as a data node (Dask's `delayed(value)`), so tasks can
  * share it by reference and graphs show it.
  * @example const data = literal([1, 2, 3], { name: 'data' })
  */
 export function literal<T>(value: T, options: LiteralOptions = {}): Delayed<T> {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError({
-      message: `literal: options must be an object such as { name: 'data' }, got ${describeValue(options)}.`,
-    })
-  }
+  checkOptionNames('literal', options, LITERAL_OPTION_NAMES)
   const { name = 'literal', key, pure = false } = options
-  for (const option of Object.keys(options)) {
-    if (option !== 'name' && option !== 'key' && option !== 'pure') {
-      throw new InvalidOptionError({
-        message: `literal: unknown option ${JSON.stringify(option)}. Known options: name, key, pure.`,
-      })
-    }
-  }
   if (typeof name !== 'string' || name === '') {
     throw new InvalidOptionError({
       message: `literal: option "name" must be a non-empty string, got ${describeValue(name)}.`,
