@@ -9,14 +9,8 @@
 // processes (pools get 2 workers). cold: the first run of the process, pool start-up
 // included; warm: after two runs on the same pool, the median of five more.
 import { fileURLToPath } from 'node:url'
-import {
-  compute,
-  ProcessExecutor,
-  TaskGraph,
-  ThreadExecutor,
-  type Executor,
-  type RunOptions,
-} from 'taskgraph'
+import { TaskGraph } from '@taskgraph/core/internal'
+import { compute, ProcessExecutor, ThreadExecutor, type Executor, type RunOptions } from 'taskgraph'
 import { collectGarbage } from './lib/stats.ts'
 
 export const WORKERS = 2

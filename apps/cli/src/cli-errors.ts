@@ -1,4 +1,5 @@
 import { TaskgraphError } from '@taskgraph/core'
+import type { ErrorInit } from '@taskgraph/core/internal'
 
 /** Codes of `WorkflowError`: why a workflow file could not be used. */
 export type WorkflowErrorCode =
@@ -12,24 +13,24 @@ export type WorkflowErrorCode =
 export class WorkflowError extends TaskgraphError {
   declare readonly code: WorkflowErrorCode
 
-  constructor(code: WorkflowErrorCode, message: string, options?: ErrorOptions) {
-    super(code, message, options)
+  constructor(init: ErrorInit & { code: WorkflowErrorCode }) {
+    super(init)
   }
 }
 WorkflowError.prototype.name = 'WorkflowError'
 
 /** A result cannot be written in the requested form (e.g. `--json` of a BigInt). */
 export class OutputError extends TaskgraphError {
-  constructor(message: string, options?: ErrorOptions) {
-    super('ERR_OUTPUT', message, options)
+  constructor(init: ErrorInit) {
+    super({ ...init, code: 'ERR_OUTPUT' })
   }
 }
 OutputError.prototype.name = 'OutputError'
 
 /** The command line asks for something the command cannot do. */
 export class UsageError extends TaskgraphError {
-  constructor(message: string) {
-    super('ERR_USAGE', message)
+  constructor(init: ErrorInit) {
+    super({ ...init, code: 'ERR_USAGE' })
   }
 }
 UsageError.prototype.name = 'UsageError'

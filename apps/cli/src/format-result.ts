@@ -23,10 +23,10 @@ function toJson(value: unknown): string {
   try {
     return JSON.stringify(value === undefined ? null : value, rejectLossy, 2)
   } catch (error) {
-    throw new OutputError(
-      `the result has no JSON form (${(error as Error).message}); return plain objects, arrays, strings, numbers and booleans, or drop --json`,
-      { cause: error },
-    )
+    throw new OutputError({
+      message: `the result has no JSON form (${(error as Error).message}); return plain objects, arrays, strings, numbers and booleans, or drop --json`,
+      cause: error,
+    })
   }
 }
 

@@ -2,15 +2,8 @@ import { spawnSync } from 'node:child_process'
 import { stat } from 'node:fs/promises'
 import { extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import {
-  CycleError,
-  Delayed,
-  KeyClashError,
-  MissingKeyError,
-  containsDelayed,
-  describeValue,
-  isDelayedFunction,
-} from '@taskgraph/core'
+import { CycleError, KeyClashError, MissingKeyError, isDelayedFunction } from '@taskgraph/core'
+import { containsDelayed, describeValue } from '@taskgraph/core/internal'
 import { WorkflowError } from './cli-errors.js'
 import { prepareForWorkflow } from './workflow-loading.js'
 
@@ -42,19 +35,20 @@ export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<W
   const shown = file
   const info = await stat(path).catch(() => undefined)
   if (info === undefined || !info.isFile()) {
-    throw new WorkflowError(
-      'ERR_WORKFLOW_NOT_FOUND',
-      info === undefined
-        ? `workflow file not found: ${shown}`
-        : `workflow path is not a file: ${shown}`,
-    )
+    throw new WorkflowError({
+      code: 'ERR_WORKFLOW_NOT_FOUND',
+      message:
+        info === undefined
+          ? `workflow file not found: ${shown}`
+          : `workflow path is not a file: ${shown}`,
+    })
   }
   const extension = extname(path)
   if (!JS_EXTENSIONS.has(extension) && !TS_EXTENSIONS.has(extension)) {
-    throw new WorkflowError(
-      'ERR_WORKFLOW_UNSUPPORTED',
-      `workflow file ${shown} has extension "${extension}"; use a .ts, .mts, .js or .mjs module`,
-    )
+    throw new WorkflowError({
+      code: 'ERR_WORKFLOW_UNSUPPORTED',
+      message: `workflow file ${shown} has extension "${extension}"; use a .ts, .mts, .js or .mjs module`,
+    })
   }
   const url = pathToFileURL(path).href
   await prepareForWorkflow(url)
@@ -63,42 +57,41 @@ export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<W
   try {
     module = (await import(url)) as Record<string, unknown>
   } catch (error) {
-    throw new WorkflowError(
-      'ERR_WORKFLOW_LOAD',
-      `could not load workflow ${shown}: ${reason(error, path)}`,
-      {
-        cause: error,
-      },
-    )
+    throw new WorkflowError({
+      code: 'ERR_WORKFLOW_LOAD',
+      message: `could not load workflow ${shown}: ${reason(error, path)}`,
+      cause: error,
+    })
   }
   if (!('default' in module) || module.default === undefined) {
-    throw new WorkflowError(
-      'ERR_WORKFLOW_NO_DEFAULT',
-      `workflow ${shown} has no default export; add \`export default\` with the Delayed value (or a function returning it) to run`,
-    )
+    throw new WorkflowError({
+      code: 'ERR_WORKFLOW_NO_DEFAULT',
+      message: `workflow ${shown} has no default export; add \`export default\` with the Delayed value (or a function returning it) to run`,
+    })
   }
   let value: unknown = module.default
   if (isDelayedFunction(value)) {
-    throw new WorkflowError(
-      'ERR_WORKFLOW_BAD_EXPORT',
-      `workflow ${shown} default-exports the delayed function ${value.name}; export a call of it instead, e.g. \`export default ${value.name}(...)\``,
-    )
+    throw new WorkflowError({
+      code: 'ERR_WORKFLOW_BAD_EXPORT',
+      message: `workflow ${shown} default-exports the delayed function ${value.name}; export a call of it instead, e.g. \`export default ${value.name}(...)\``,
+    })
   }
   if (typeof value === 'function') {
     try {
       value = await (value as () => unknown)()
     } catch (error) {
-      throw new WorkflowError(
-        'ERR_WORKFLOW_LOAD',
-        `the default export of ${shown} threw while building the graph: ${reason(error)}`,
-        {
-          cause: error,
-        },
-      )
+      throw new WorkflowError({
+        code: 'ERR_WORKFLOW_LOAD',
+        message: `the default export of ${shown} threw while building the graph: ${reason(error)}`,
+        cause: error,
+      })
     }
   }
   if (!containsDelayed(value)) {
-    throw new WorkflowError('ERR_WORKFLOW_BAD_EXPORT', `workflow ${shown}: ${badExport(value)}`)
+    throw new WorkflowError({
+      code: 'ERR_WORKFLOW_BAD_EXPORT',
+      message: `workflow ${shown}: the default export must be a Delayed, an array or object holding Delayed values, or a function returning one; got ${describeValue(value)}`,
+    })
   }
   return { path, url, shown, targets: value }
 }
@@ -113,25 +106,13 @@ export function inWorkflow(workflow: Workflow, error: unknown): unknown {
     error instanceof CycleError ||
     error instanceof MissingKeyError
   ) {
-    return new WorkflowError(
-      'ERR_WORKFLOW_BAD_EXPORT',
-      `workflow ${workflow.shown}: ${error.message}`,
-      { cause: error },
-    )
+    return new WorkflowError({
+      code: 'ERR_WORKFLOW_BAD_EXPORT',
+      message: `workflow ${workflow.shown}: ${error.message}`,
+      cause: error,
+    })
   }
   return error
-}
-
-function badExport(value: unknown): string {
-  const found =
-    value instanceof Object &&
-    'key' in value &&
-    value.constructor?.name === 'Delayed' &&
-    !(value instanceof Delayed)
-  if (found) {
-    return "the default export is a Delayed from another copy of taskgraph than the one running this command; install one version (npm ls taskgraph) or run the project's own `npx taskgraph`"
-  }
-  return `the default export must be a Delayed, an array or object holding Delayed values, or a function returning one; got ${describeValue(value)}`
 }
 
 function reason(error: unknown, path?: string): string {

@@ -54,20 +54,20 @@ export function runSettings(
     ['--start-timeout', flags.startTimeout],
   ] as const) {
     if (value !== undefined && !pool) {
-      throw new UsageError(
-        `option '${flag}' applies to the threads and processes executors${chosen}`,
-      )
+      throw new UsageError({
+        message: `option '${flag}' applies to the threads and processes executors${chosen}`,
+      })
     }
   }
   if (flags.concurrency !== undefined && executor !== 'async' && executor !== 'inline') {
-    throw new UsageError(
-      `option '--concurrency' applies to the async executor${chosen}; pool executors take '--workers'`,
-    )
+    throw new UsageError({
+      message: `option '--concurrency' applies to the async executor${chosen}; pool executors take '--workers'`,
+    })
   }
   if (executor === 'inline' && flags.concurrency !== undefined && flags.concurrency !== 1) {
-    throw new UsageError(
-      `option '--concurrency' applies to the async executor${chosen}; the inline executor runs one task at a time`,
-    )
+    throw new UsageError({
+      message: `option '--concurrency' applies to the async executor${chosen}; the inline executor runs one task at a time`,
+    })
   }
   const concurrency = executor === 'async' ? (flags.concurrency ?? fromEnv.concurrency) : undefined
   const workers = pool ? (flags.workers ?? fromEnv.workers) : undefined
@@ -99,20 +99,20 @@ function readVariables(env: NodeJS.ProcessEnv): ReturnType<typeof readEnvRunOpti
   try {
     fromEnv = readEnvRunOptions(env)
   } catch (error) {
-    if (error instanceof InvalidOptionError) throw new UsageError(error.message)
+    if (error instanceof InvalidOptionError) throw new UsageError({ message: error.message })
     throw error
   }
   const logLevel = envValue(env, LOG_LEVEL_VARIABLE)
   if (logLevel === undefined) return fromEnv
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    throw new UsageError(
-      invalidEnvValue(
+    throw new UsageError({
+      message: invalidEnvValue(
         LOG_LEVEL_VARIABLE,
         logLevel,
         'a log level',
         `one of ${LOG_LEVELS.join(', ')}`,
       ),
-    )
+    })
   }
   return { ...fromEnv, logLevel: logLevel as LogLevel }
 }

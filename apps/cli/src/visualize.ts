@@ -1,11 +1,5 @@
-import {
-  InvalidOptionError,
-  checkOptionNames,
-  describeValue,
-  toDot,
-  toGraph,
-  type RankDir,
-} from '@taskgraph/core'
+import { InvalidOptionError, toDot, toGraph, type RankDir } from '@taskgraph/core'
+import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
 import { renderSvg } from './render-svg.js'
 
 /** Options of `visualize`. */
@@ -28,9 +22,9 @@ export async function visualize(target: unknown, options: VisualizeOptions = {})
   checkOptionNames('visualize', options, OPTION_NAMES)
   const { format = 'dot', rankdir } = options
   if (format !== 'dot' && format !== 'svg') {
-    throw new InvalidOptionError(
-      `visualize: option "format" must be 'dot' or 'svg', got ${describeValue(format)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `visualize: option "format" must be 'dot' or 'svg', got ${describeValue(format)}.`,
+    })
   }
   const dot = toDot(toGraph(target), rankdir === undefined ? {} : { rankdir })
   return format === 'svg' ? renderSvg(dot) : dot

@@ -7,8 +7,9 @@ export class TaskgraphError extends Error {
   /** Stable machine-readable code, e.g. `ERR_KEY_CLASH`. */
   readonly code: string
 
-  constructor(code: string, message: string, options?: ErrorOptions) {
-    super(message, options)
+  constructor({ code, message, ...options }: ErrorInit & { code: string }) {
+    // `cause` only when given, so an error without one has no `cause` property at all.
+    super(message, 'cause' in options ? { cause: options.cause } : undefined)
     this.code = code
   }
 }
@@ -16,68 +17,80 @@ export class TaskgraphError extends Error {
 // which V8 formats from the prototype chain, show the subclass name.
 TaskgraphError.prototype.name = 'TaskgraphError'
 
+/**
+ * What every taskgraph error is made with, as one object: the message (which names the
+ * call, the problem and the fix) and, for an error that wraps another, its `cause`.
+ */
+export interface ErrorInit {
+  readonly message: string
+  readonly cause?: unknown
+}
+
 /** A function was expected (e.g. by `delayed`) but something else was given. */
 export class NotCallableError extends TaskgraphError {
-  constructor(message: string) {
-    super('ERR_NOT_CALLABLE', message)
+  constructor(init: ErrorInit) {
+    super({ ...init, code: 'ERR_NOT_CALLABLE' })
   }
 }
 NotCallableError.prototype.name = 'NotCallableError'
 
 /** An argument or option of a taskgraph call is invalid. */
 export class InvalidArgumentError extends TaskgraphError {
-  constructor(message: string, code = 'ERR_INVALID_ARGUMENT') {
-    super(code, message)
+  /** `code` is for subclasses; @default 'ERR_INVALID_ARGUMENT' */
+  constructor({ code = 'ERR_INVALID_ARGUMENT', ...init }: ErrorInit & { code?: string }) {
+    super({ ...init, code })
   }
 }
 InvalidArgumentError.prototype.name = 'InvalidArgumentError'
 
 /** An option passed to a taskgraph call has an invalid value or an unknown name. */
 export class InvalidOptionError extends InvalidArgumentError {
-  constructor(message: string) {
-    super(message, 'ERR_INVALID_OPTION')
+  constructor(init: ErrorInit) {
+    super({ ...init, code: 'ERR_INVALID_OPTION' })
   }
 }
 InvalidOptionError.prototype.name = 'InvalidOptionError'
 
 /** Two different tasks were given the same key in one graph. */
 export class KeyClashError extends TaskgraphError {
-  constructor(
-    readonly key: string,
-    message: string,
-  ) {
-    super('ERR_KEY_CLASH', message)
+  /** The key both tasks have. */
+  readonly key: string
+
+  constructor({ key, ...init }: ErrorInit & { key: string }) {
+    super({ ...init, code: 'ERR_KEY_CLASH' })
+    this.key = key
   }
 }
 KeyClashError.prototype.name = 'KeyClashError'
 
 /** The tasks of a graph depend on each other in a loop. */
 export class CycleError extends TaskgraphError {
-  constructor(
-    /** The keys along one cycle, first key repeated at the end. */
-    readonly cycle: readonly string[],
-    message: string,
-  ) {
-    super('ERR_GRAPH_CYCLE', message)
+  /** The keys along one cycle, first key repeated at the end. */
+  readonly cycle: readonly string[]
+
+  constructor({ cycle, ...init }: ErrorInit & { cycle: readonly string[] }) {
+    super({ ...init, code: 'ERR_GRAPH_CYCLE' })
+    this.cycle = cycle
   }
 }
 CycleError.prototype.name = 'CycleError'
 
 /** A graph spec refers to a key it does not define. */
 export class MissingKeyError extends TaskgraphError {
-  constructor(
-    readonly key: string,
-    message: string,
-  ) {
-    super('ERR_MISSING_KEY', message)
+  /** The key the spec refers to. */
+  readonly key: string
+
+  constructor({ key, ...init }: ErrorInit & { key: string }) {
+    super({ ...init, code: 'ERR_MISSING_KEY' })
+    this.key = key
   }
 }
 MissingKeyError.prototype.name = 'MissingKeyError'
 
 /** `Delayed#compute` was called but no scheduler has been loaded. */
 export class NoSchedulerError extends TaskgraphError {
-  constructor(message: string) {
-    super('ERR_NO_SCHEDULER', message)
+  constructor(init: ErrorInit) {
+    super({ ...init, code: 'ERR_NO_SCHEDULER' })
   }
 }
 NoSchedulerError.prototype.name = 'NoSchedulerError'

@@ -1,7 +1,12 @@
-// The public API of @taskgraph/core: the lazy graph model. Nothing here runs a graph;
-// @taskgraph/scheduler does, and registers itself behind Delayed#compute.
+// The public API of @taskgraph/core: the lazy graph model, as users write it. Nothing
+// here runs a graph; @taskgraph/scheduler does, and registers itself behind
+// Delayed#compute. What other taskgraph packages need besides is in internal.ts.
 
-export { Delayed, DelayedTuple, type ElementOf } from './delayed.js'
+// Lazy values are made by delayed functions, gather, literal, fromSpec and bags, never
+// with `new`, and recognised with isDelayed (whichever copy of taskgraph made them):
+// their classes are exported as types only.
+export type { Delayed, DelayedTuple, ElementOf } from './lazy/delayed.js'
+export { isDelayed } from './lazy/is-delayed.js'
 export {
   delayed,
   isDelayedFunction,
@@ -9,35 +14,31 @@ export {
   type DelayedFunction,
   type DelayedOptions,
   type DelayedTupleFunction,
-} from './delayed-function.js'
-export { gather } from './gather.js'
-export { literal, type LiteralOptions } from './literal.js'
-export { fromSpec, ref, task, KeyRef, SpecTask, type SpecResults } from './from-spec.js'
-export { TaskGraph } from './task-graph.js'
-export { Bag, type SelectedKey } from './bag/bag.js'
+} from './lazy/delayed-function.js'
+export { gather } from './lazy/gather.js'
+export { literal, type LiteralOptions } from './lazy/literal.js'
+export {
+  fromSpec,
+  ref,
+  task,
+  type KeyRef,
+  type SpecResults,
+  type SpecTask,
+} from './spec/from-spec.js'
 export { bag, type FromOptions } from './bag/from.js'
+export type { Bag, SelectedKey } from './bag/bag.js'
 export type { Comparable, ItemProperty, KeySelector } from './bag/key-selector.js'
-export { containsDelayed } from './lazy-args.js'
 export {
   toGraph,
   type TaskGraphAttributes,
   type TaskGraphology,
   type TaskNodeAttributes,
-} from './to-graph.js'
-export { toDot, type DotOptions, type RankDir } from './to-dot.js'
-export { tokenize } from './tokenize.js'
-export { checkTaskOptions, type TaskOptions } from './task-options.js'
-export { checkOptionNames } from './option-names.js'
-export {
-  findFunction,
-  originOf,
-  recordOrigin,
-  recordedModules,
-  recordedNames,
-  registerTaskModule,
-  type FunctionOrigin,
-} from './origin.js'
-export { registerScheduler, type ComputeOptions, type Scheduler } from './scheduler-registry.js'
+} from './graph/to-graph.js'
+export { toDot, type DotOptions, type RankDir } from './dot/to-dot.js'
+export { tokenize } from './graph/tokenize.js'
+export { registerTaskModule } from './origin.js'
+export type { TaskOptions } from './task-options.js'
+export type { ComputeOptions } from './scheduler-registry.js'
 export {
   CycleError,
   InvalidArgumentError,
@@ -47,6 +48,5 @@ export {
   NoSchedulerError,
   NotCallableError,
   TaskgraphError,
-  describeValue,
 } from './errors.js'
 export type { AnyFunction, Computed, Lazy, LazyArgs, MethodKeys } from './types.js'

@@ -21,10 +21,20 @@ interface Recorded {
   readonly name: string
 }
 
-/** `null`: the function was first seen outside any module's evaluation. */
-const origins = new WeakMap<AnyFunction, FunctionOrigin | null>()
-/** Functions each module's evaluation recorded, in the order it recorded them. */
-const byModule = new Map<string, Recorded[]>()
+interface Registry {
+  /** `null`: the function was first seen outside any module's evaluation. */
+  readonly origins: WeakMap<AnyFunction, FunctionOrigin | null>
+  /** Functions each module's evaluation recorded, in the order it recorded them. */
+  readonly byModule: Map<string, Recorded[]>
+}
+
+// One registry for every copy of taskgraph in the process (see lazy/brand.ts): a workflow
+// whose functions another copy's `delayed` recorded still has them found by the pools.
+const REGISTRY = Symbol.for('taskgraph.origins')
+const { origins, byModule }: Registry = ((globalThis as { [REGISTRY]?: Registry })[REGISTRY] ??= {
+  origins: new WeakMap(),
+  byModule: new Map(),
+})
 
 /**
  * Records where `fn` comes from, if a module is being evaluated: called by `delayed`

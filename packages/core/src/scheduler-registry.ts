@@ -13,7 +13,18 @@ export interface Scheduler {
   compute(caller: string, targets: readonly unknown[], options?: ComputeOptions): Promise<unknown[]>
 }
 
+/** This copy's scheduler: the one that imported this copy of the package. */
 let registered: Scheduler | undefined
+
+/**
+ * The scheduler registered last by any copy of taskgraph in the process, for the values
+ * of a copy that no scheduler imported: a library that builds graphs with its own copy
+ * of `@taskgraph/core` is computed by the application's scheduler. Any scheduler can run
+ * them, since every copy recognises lazy values by their brand (see lazy/brand.ts); a copy
+ * with a scheduler of its own keeps it.
+ */
+const SHARED = Symbol.for('taskgraph.scheduler')
+const shared = globalThis as { [SHARED]?: Scheduler }
 
 /**
  * Installs the scheduler behind `Delayed#compute` and `Delayed#persist`. The core package
@@ -21,6 +32,7 @@ let registered: Scheduler | undefined
  */
 export function registerScheduler(scheduler: Scheduler): void {
   registered = scheduler
+  shared[SHARED] = scheduler
 }
 
 /** @internal */
@@ -29,13 +41,15 @@ export function computeTargets(
   targets: readonly unknown[],
   options: ComputeOptions | undefined,
 ): Promise<unknown[]> {
-  if (registered === undefined) {
+  const scheduler = registered ?? shared[SHARED]
+  if (scheduler === undefined) {
     return Promise.reject(
-      new NoSchedulerError(
-        `${caller}: no scheduler is loaded, so nothing can run the graph. ` +
+      new NoSchedulerError({
+        message:
+          `${caller}: no scheduler is loaded, so nothing can run the graph. ` +
           "Import from 'taskgraph' (or import '@taskgraph/scheduler') before computing.",
-      ),
+      }),
     )
   }
-  return registered.compute(caller, targets, options)
+  return scheduler.compute(caller, targets, options)
 }

@@ -30,24 +30,24 @@ export const TASK_OPTION_NAMES: readonly string[] = ['retries', 'retryDelay', 't
 export function checkTaskOptions(caller: string, options: TaskOptions): void {
   const { retries, retryDelay, timeout } = options
   if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0)) {
-    throw new InvalidOptionError(
-      `${caller}: option "retries" must be a whole number (0 or more), got ${describeValue(retries)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "retries" must be a whole number (0 or more), got ${describeValue(retries)}.`,
+    })
   }
   if (
     retryDelay !== undefined &&
     !(typeof retryDelay === 'number' && retryDelay >= 0 && Number.isFinite(retryDelay))
   ) {
-    throw new InvalidOptionError(
-      `${caller}: option "retryDelay" must be a number of milliseconds (0 or more), got ${describeValue(retryDelay)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "retryDelay" must be a number of milliseconds (0 or more), got ${describeValue(retryDelay)}.`,
+    })
   }
   if (
     timeout !== undefined &&
     !(typeof timeout === 'number' && timeout > 0 && timeout <= 2 ** 31 - 1)
   ) {
-    throw new InvalidOptionError(
-      `${caller}: option "timeout" must be a number of milliseconds above 0 (at most 2147483647), got ${describeValue(timeout)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "timeout" must be a number of milliseconds above 0 (at most 2147483647), got ${describeValue(timeout)}.`,
+    })
   }
 }

@@ -1,4 +1,4 @@
-import type { Delayed } from './delayed.js'
+import type { Delayed } from './lazy/delayed.js'
 
 /** Any function; task functions are user code of any signature. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

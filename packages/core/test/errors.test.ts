@@ -19,13 +19,13 @@ function inc(x: number): number {
 
 describe('the error typology', () => {
   test.each([
-    ['NotCallableError', 'ERR_NOT_CALLABLE', new NotCallableError('m')],
-    ['InvalidArgumentError', 'ERR_INVALID_ARGUMENT', new InvalidArgumentError('m')],
-    ['InvalidOptionError', 'ERR_INVALID_OPTION', new InvalidOptionError('m')],
-    ['KeyClashError', 'ERR_KEY_CLASH', new KeyClashError('k', 'm')],
-    ['CycleError', 'ERR_GRAPH_CYCLE', new CycleError(['a', 'a'], 'm')],
-    ['MissingKeyError', 'ERR_MISSING_KEY', new MissingKeyError('k', 'm')],
-    ['NoSchedulerError', 'ERR_NO_SCHEDULER', new NoSchedulerError('m')],
+    ['NotCallableError', 'ERR_NOT_CALLABLE', new NotCallableError({ message: 'm' })],
+    ['InvalidArgumentError', 'ERR_INVALID_ARGUMENT', new InvalidArgumentError({ message: 'm' })],
+    ['InvalidOptionError', 'ERR_INVALID_OPTION', new InvalidOptionError({ message: 'm' })],
+    ['KeyClashError', 'ERR_KEY_CLASH', new KeyClashError({ key: 'k', message: 'm' })],
+    ['CycleError', 'ERR_GRAPH_CYCLE', new CycleError({ cycle: ['a', 'a'], message: 'm' })],
+    ['MissingKeyError', 'ERR_MISSING_KEY', new MissingKeyError({ key: 'k', message: 'm' })],
+    ['NoSchedulerError', 'ERR_NO_SCHEDULER', new NoSchedulerError({ message: 'm' })],
   ] as const)('%s is a TaskgraphError with code %s', (name, code, error) => {
     expect(error).toBeInstanceOf(TaskgraphError)
     expect(error).toBeInstanceOf(Error)
@@ -35,7 +35,17 @@ describe('the error typology', () => {
   })
 
   test('an invalid option is an invalid argument', () => {
-    expect(new InvalidOptionError('m')).toBeInstanceOf(InvalidArgumentError)
+    expect(new InvalidOptionError({ message: 'm' })).toBeInstanceOf(InvalidArgumentError)
+  })
+
+  test('is made with one object, which may carry a cause and the fields of its class', () => {
+    const cause = new RangeError('inner')
+    const error = new TaskgraphError({ code: 'ERR_X', message: 'm', cause })
+    expect(error).toMatchObject({ code: 'ERR_X', message: 'm', cause })
+    expect('cause' in new NotCallableError({ message: 'm' })).toBe(false)
+    expect(new KeyClashError({ key: 'k', message: 'm' }).key).toBe('k')
+    expect(new MissingKeyError({ key: 'k', message: 'm' }).key).toBe('k')
+    expect(new CycleError({ cycle: ['a', 'a'], message: 'm' }).cycle).toEqual(['a', 'a'])
   })
 })
 

@@ -1,12 +1,7 @@
 import { pathToFileURL } from 'node:url'
 import { describe, expect, test } from 'vitest'
-import {
-  delayed,
-  findFunction,
-  originOf,
-  recordedModules,
-  registerTaskModule,
-} from '../src/index.js'
+import { delayed, registerTaskModule } from '../src/index.js'
+import { findFunction, originOf, recordedModules } from '../src/internal.js'
 import { adders, inc, later } from './fixtures/made-at-load.js'
 
 const fixtureURL = pathToFileURL(

@@ -1,4 +1,5 @@
-import { InvalidOptionError, describeValue } from '@taskgraph/core'
+import { InvalidOptionError } from '@taskgraph/core'
+import { describeValue } from '@taskgraph/core/internal'
 import type { Executor, TaskCall } from './executor.js'
 
 /** Tasks in flight by default on the `async` executor. */
@@ -30,7 +31,7 @@ export function checkConcurrency(caller: string, concurrency: unknown): number {
   if (concurrency === Infinity || (Number.isInteger(concurrency) && (concurrency as number) >= 1)) {
     return concurrency as number
   }
-  throw new InvalidOptionError(
-    `${caller}: option "concurrency" must be a whole number of tasks, 1 or more (or Infinity), got ${describeValue(concurrency)}.`,
-  )
+  throw new InvalidOptionError({
+    message: `${caller}: option "concurrency" must be a whole number of tasks, 1 or more (or Infinity), got ${describeValue(concurrency)}.`,
+  })
 }

@@ -1,10 +1,5 @@
-import {
-  TaskGraph,
-  containsDelayed,
-  registerScheduler,
-  type Computed,
-  type Delayed,
-} from '@taskgraph/core'
+import { type Computed, type Delayed } from '@taskgraph/core'
+import { TaskGraph, containsDelayed, registerScheduler } from '@taskgraph/core/internal'
 import { resolveOptions, type RunOptions } from './options.js'
 import { runGraph } from './run-graph.js'
 

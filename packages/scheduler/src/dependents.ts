@@ -1,4 +1,4 @@
-import type { TaskGraph } from '@taskgraph/core'
+import type { TaskGraph } from '@taskgraph/core/internal'
 
 /** Each node's dependents, as compressed rows: those of `i` are `nodes[start[i]..start[i+1])`. */
 export interface Dependents {

@@ -44,9 +44,9 @@ export function readEnvRunOptions(env: NodeJS.ProcessEnv, caller?: string): EnvR
     if (text === undefined) return undefined
     const value = parse(text)
     if (value === undefined) {
-      throw new InvalidOptionError(
-        withCaller(caller, invalidEnvValue(variable, text, expected, example)),
-      )
+      throw new InvalidOptionError({
+        message: withCaller(caller, invalidEnvValue(variable, text, expected, example)),
+      })
     }
     return value
   }
@@ -54,8 +54,8 @@ export function readEnvRunOptions(env: NodeJS.ProcessEnv, caller?: string): EnvR
   const executor = envValue(env, RUN_OPTION_VARIABLES.executor)
   if (executor !== undefined) {
     if (!(EXECUTOR_NAMES as readonly string[]).includes(executor)) {
-      throw new InvalidOptionError(
-        withCaller(
+      throw new InvalidOptionError({
+        message: withCaller(
           caller,
           invalidEnvValue(
             RUN_OPTION_VARIABLES.executor,
@@ -64,7 +64,7 @@ export function readEnvRunOptions(env: NodeJS.ProcessEnv, caller?: string): EnvR
             'one of inline, async, threads, processes',
           ),
         ),
-      )
+      })
     }
     options.executor = executor as EnvRunOptions['executor']
   }

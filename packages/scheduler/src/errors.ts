@@ -19,11 +19,11 @@ export class TaskError extends TaskgraphError {
       message: `failed: ${causeText(cause)}`,
     },
   ) {
-    super(
-      how.code,
-      `${caller}: task ${JSON.stringify(key)} (function ${functionName}) ${how.message}`,
-      { cause },
-    )
+    super({
+      code: how.code,
+      message: `${caller}: task ${JSON.stringify(key)} (function ${functionName}) ${how.message}`,
+      cause,
+    })
   }
 }
 TaskError.prototype.name = 'TaskError'
@@ -156,17 +156,18 @@ export class AggregateTaskError extends TaskgraphError {
     readonly errors: readonly TaskError[],
     caller: string,
   ) {
-    super(
-      'ERR_TASKS_FAILED',
-      `${caller}: ${errors.length} task${errors.length === 1 ? '' : 's'} failed: ` +
+    super({
+      code: 'ERR_TASKS_FAILED',
+      message:
+        `${caller}: ${errors.length} task${errors.length === 1 ? '' : 's'} failed: ` +
         errors
           .map(
             (e) =>
               `${JSON.stringify(e.key)} (function ${e.functionName}): ${e.cause === undefined ? e.code : causeText(e.cause)}`,
           )
           .join('; '),
-      { cause: errors[0] },
-    )
+      cause: errors[0],
+    })
   }
 }
 AggregateTaskError.prototype.name = 'AggregateTaskError'
@@ -174,14 +175,14 @@ AggregateTaskError.prototype.name = 'AggregateTaskError'
 /** The run's executor was closed before the run, or while it was in flight. */
 export class ExecutorClosedError extends TaskgraphError {
   constructor(options: { caller: string; executor: string; whileRunning: boolean }) {
-    super(
-      'ERR_EXECUTOR_CLOSED',
-      options.whileRunning
+    super({
+      code: 'ERR_EXECUTOR_CLOSED',
+      message: options.whileRunning
         ? `${options.caller}: the ${options.executor} executor was closed while the run was in flight, so the run could not finish. ` +
-            'Close an executor only once the runs using it have settled.'
+          'Close an executor only once the runs using it have settled.'
         : `${options.caller}: the ${options.executor} executor is closed and runs nothing more. ` +
-            'Make a new executor, or close it only once you are done with it.',
-    )
+          'Make a new executor, or close it only once you are done with it.',
+    })
   }
 }
 ExecutorClosedError.prototype.name = 'ExecutorClosedError'
@@ -203,11 +204,11 @@ export class WorkerStartError extends TaskgraphError {
       options.limitMs === undefined
         ? 'Fix the module, or the preload option, so that it imports in a worker.'
         : `A module whose top-level code never finishes (an await that never settles) keeps workers from starting: fix it, or raise startTimeout (--start-timeout or TASKGRAPH_START_TIMEOUT on the command line; now ${options.limitMs} ms) if loading is just slow.`
-    super(
-      'ERR_WORKER_START',
-      `${options.caller}: the ${options.executor} executor's workers could not get ready: ${options.detail}. ${fix}`,
-      { cause: options.cause },
-    )
+    super({
+      code: 'ERR_WORKER_START',
+      message: `${options.caller}: the ${options.executor} executor's workers could not get ready: ${options.detail}. ${fix}`,
+      cause: options.cause,
+    })
   }
 }
 WorkerStartError.prototype.name = 'WorkerStartError'
@@ -215,11 +216,11 @@ WorkerStartError.prototype.name = 'WorkerStartError'
 /** The run was stopped through its `AbortSignal` before it finished. */
 export class CancelledError extends TaskgraphError {
   constructor(caller: string, reason: unknown) {
-    super(
-      'ERR_CANCELLED',
-      `${caller}: the run was cancelled (${causeText(reason)}); tasks not yet finished were abandoned.`,
-      { cause: reason },
-    )
+    super({
+      code: 'ERR_CANCELLED',
+      message: `${caller}: the run was cancelled (${causeText(reason)}); tasks not yet finished were abandoned.`,
+      cause: reason,
+    })
   }
 }
 CancelledError.prototype.name = 'CancelledError'

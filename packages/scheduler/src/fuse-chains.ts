@@ -1,4 +1,5 @@
-import type { AnyFunction, TaskGraph, TaskOptions } from '@taskgraph/core'
+import type { AnyFunction, TaskOptions } from '@taskgraph/core'
+import type { TaskGraph } from '@taskgraph/core/internal'
 
 /** Linear chains to run as one call: `next[i]` follows `i` (-1: none); `fusedIn[j]` marks followers. */
 export interface Chains {

@@ -1,9 +1,5 @@
-import {
-  InvalidOptionError,
-  checkTaskOptions,
-  describeValue,
-  type TaskOptions,
-} from '@taskgraph/core'
+import { InvalidOptionError, type TaskOptions } from '@taskgraph/core'
+import { checkOptionNames, checkTaskOptions, describeValue } from '@taskgraph/core/internal'
 import { AsyncExecutor, checkConcurrency } from './async-executor.js'
 import type { Executor } from './executor.js'
 import type { ComputeHooks } from './hooks.js'
@@ -106,18 +102,7 @@ export function resolveOptions(
   options: RunOptions = {},
   env: NodeJS.ProcessEnv = process.env,
 ): RunConfig {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError(
-      `${caller}: options must be an object such as { executor: 'async' }, got ${describeValue(options)}.`,
-    )
-  }
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name)) {
-      throw new InvalidOptionError(
-        `${caller}: unknown option ${JSON.stringify(name)}. Known options: ${[...OPTION_NAMES].join(', ')}.`,
-      )
-    }
-  }
+  checkOptionNames(caller, options, OPTION_NAMES)
   const fromEnv = readEnvRunOptions(env, caller)
   const {
     executor: named,
@@ -136,31 +121,31 @@ export function resolveOptions(
     timeout: options.timeout ?? fromEnv.timeout,
   }
   if (typeof failFast !== 'boolean') {
-    throw new InvalidOptionError(
-      `${caller}: option "failFast" must be true or false, got ${describeValue(failFast)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "failFast" must be true or false, got ${describeValue(failFast)}.`,
+    })
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new InvalidOptionError(
-      `${caller}: option "signal" must be an AbortSignal, got ${describeValue(signal)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "signal" must be an AbortSignal, got ${describeValue(signal)}.`,
+    })
   }
   if (hooks !== undefined && (typeof hooks !== 'object' || hooks === null)) {
-    throw new InvalidOptionError(
-      `${caller}: option "hooks" must be an object of callbacks, got ${describeValue(hooks)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "hooks" must be an object of callbacks, got ${describeValue(hooks)}.`,
+    })
   }
   const config = { failFast, signal, hooks, taskDefaults }
   if (typeof named === 'object' && named !== null) {
     if (typeof (named as Partial<Executor>).run !== 'function') {
-      throw new InvalidOptionError(
-        `${caller}: option "executor" is an object without a run() method; pass 'inline', 'async', 'threads', 'processes' or an Executor.`,
-      )
+      throw new InvalidOptionError({
+        message: `${caller}: option "executor" is an object without a run() method; pass 'inline', 'async', 'threads', 'processes' or an Executor.`,
+      })
     }
     if (concurrency !== undefined || workers !== undefined || startTimeout !== undefined) {
-      throw new InvalidOptionError(
-        `${caller}: options "concurrency", "workers" and "startTimeout" apply to the built-in executors; set them on your Executor instance instead.`,
-      )
+      throw new InvalidOptionError({
+        message: `${caller}: options "concurrency", "workers" and "startTimeout" apply to the built-in executors; set them on your Executor instance instead.`,
+      })
     }
     return { executor: named, ownsExecutor: false, ...config }
   }
@@ -197,9 +182,9 @@ export function resolveOptions(
       }
     }
     default:
-      throw new InvalidOptionError(
-        `${caller}: unknown executor ${describeValue(executor)}. Use 'inline', 'async', 'threads' or 'processes', or pass an Executor instance.`,
-      )
+      throw new InvalidOptionError({
+        message: `${caller}: unknown executor ${describeValue(executor)}. Use 'inline', 'async', 'threads' or 'processes', or pass an Executor instance.`,
+      })
   }
 }
 
@@ -218,9 +203,9 @@ function checkSizing(
     ['startTimeout', startTimeout],
   ] as const) {
     if (value !== undefined && executor !== 'threads' && executor !== 'processes') {
-      throw new InvalidOptionError(
-        `${caller}: option "${name}" applies to the 'threads' and 'processes' executors, not ${describeValue(executor)}.`,
-      )
+      throw new InvalidOptionError({
+        message: `${caller}: option "${name}" applies to the 'threads' and 'processes' executors, not ${describeValue(executor)}.`,
+      })
     }
   }
   if (
@@ -228,11 +213,12 @@ function checkSizing(
     executor !== 'async' &&
     !(executor === 'inline' && concurrency === 1)
   ) {
-    throw new InvalidOptionError(
-      executor === 'inline'
-        ? `${caller}: the inline executor runs one task at a time; drop "concurrency" or use executor 'async'.`
-        : `${caller}: option "concurrency" applies to the async executor; pool executors take "workers".`,
-    )
+    throw new InvalidOptionError({
+      message:
+        executor === 'inline'
+          ? `${caller}: the inline executor runs one task at a time; drop "concurrency" or use executor 'async'.`
+          : `${caller}: option "concurrency" applies to the async executor; pool executors take "workers".`,
+    })
   }
   // Checked even when TASKGRAPH_EXECUTOR picks an executor that leaves it out.
   if (concurrency !== undefined) checkConcurrency(caller, concurrency)

@@ -1,4 +1,6 @@
-import type { TaskGraph, TaskOptions } from '@taskgraph/core'
+import type { TaskOptions } from '@taskgraph/core'
+import type { TaskGraph } from '@taskgraph/core/internal'
+import { isThenable } from '@taskgraph/core/internal'
 import { toTaskError } from './classify-failure.js'
 import {
   AggregateTaskError,
@@ -24,7 +26,6 @@ import { runFailureOf, warnLateRejection } from './run-failures.js'
 import { RunState } from './run-state.js'
 import { doNothing, lateReporter, makeCall, type RunLink } from './make-call.js'
 import { runInTask, watchUnhandledRejections } from './task-context.js'
-import { isThenable } from './thenable.js'
 import { TimerSet } from './timer-set.js'
 import { YieldClock } from './yield-clock.js'
 

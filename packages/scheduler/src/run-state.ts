@@ -1,4 +1,5 @@
-import type { AnyFunction, TaskGraph, TaskOptions } from '@taskgraph/core'
+import type { AnyFunction, TaskOptions } from '@taskgraph/core'
+import type { TaskGraph } from '@taskgraph/core/internal'
 import { dependentsOf } from './dependents.js'
 import type { FusedStep, OwnedValue } from './executor.js'
 import { planChains } from './fuse-chains.js'

@@ -45,7 +45,10 @@ async function writeOutput(path: string, shown: string, text: string): Promise<v
   try {
     await writeFile(path, text)
   } catch (error) {
-    throw new OutputError(`could not write ${shown}: ${(error as Error).message}`, { cause: error })
+    throw new OutputError({
+      message: `could not write ${shown}: ${(error as Error).message}`,
+      cause: error,
+    })
   }
 }
 
@@ -53,9 +56,9 @@ function formatOf(output: string | undefined): 'dot' | 'svg' {
   if (output === undefined) return 'dot'
   const format = FORMAT_OF_EXTENSION[extname(output).toLowerCase()]
   if (format === undefined) {
-    throw new UsageError(
-      `cannot tell the format of "${output}" from its extension; name it .dot or .svg, or pass --format`,
-    )
+    throw new UsageError({
+      message: `cannot tell the format of "${output}" from its extension; name it .dot or .svg, or pass --format`,
+    })
   }
   return format
 }

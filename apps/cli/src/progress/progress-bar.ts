@@ -1,4 +1,5 @@
-import { InvalidOptionError, describeValue } from '@taskgraph/core'
+import { InvalidOptionError } from '@taskgraph/core'
+import { describeValue } from '@taskgraph/core/internal'
 import type { ComputeHooks } from '@taskgraph/scheduler'
 import { progressLine, summaryLine } from './progress-line.js'
 import { RateMeter } from './rate-meter.js'
@@ -157,22 +158,22 @@ class ProgressDisplay implements ProgressBar {
 
 function checkOptions(options: ProgressBarOptions): void {
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError(
-      `progressBar: the options must be an object, got ${describeValue(options)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `progressBar: the options must be an object, got ${describeValue(options)}.`,
+    })
   }
   for (const name of Object.keys(options)) {
     if (!OPTION_NAMES.includes(name)) {
-      throw new InvalidOptionError(
-        `progressBar: unknown option ${JSON.stringify(name)}. Known options: ${OPTION_NAMES.join(', ')}.`,
-      )
+      throw new InvalidOptionError({
+        message: `progressBar: unknown option ${JSON.stringify(name)}. Known options: ${OPTION_NAMES.join(', ')}.`,
+      })
     }
   }
   const { stream, delay, interval, live, colors } = options
   if (stream !== undefined && typeof (stream as { write?: unknown }).write !== 'function') {
-    throw new InvalidOptionError(
-      `progressBar: option "stream" must be a writable stream such as process.stderr, got ${describeValue(stream)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `progressBar: option "stream" must be a writable stream such as process.stderr, got ${describeValue(stream)}.`,
+    })
   }
   for (const [name, value, least] of [
     ['delay', delay, 0],
@@ -182,9 +183,9 @@ function checkOptions(options: ProgressBarOptions): void {
       value !== undefined &&
       !(typeof value === 'number' && value >= least && value <= 2 ** 31 - 1)
     ) {
-      throw new InvalidOptionError(
-        `progressBar: option "${name}" must be a number of milliseconds from ${least} to 2147483647, got ${describeValue(value)}.`,
-      )
+      throw new InvalidOptionError({
+        message: `progressBar: option "${name}" must be a number of milliseconds from ${least} to 2147483647, got ${describeValue(value)}.`,
+      })
     }
   }
   for (const [name, value] of [
@@ -192,9 +193,9 @@ function checkOptions(options: ProgressBarOptions): void {
     ['colors', colors],
   ] as const) {
     if (value !== undefined && typeof value !== 'boolean') {
-      throw new InvalidOptionError(
-        `progressBar: option "${name}" must be true or false, got ${describeValue(value)}.`,
-      )
+      throw new InvalidOptionError({
+        message: `progressBar: option "${name}" must be true or false, got ${describeValue(value)}.`,
+      })
     }
   }
 }

@@ -1,6 +1,6 @@
-import { Delayed, KeyKind } from '../delayed.js'
-import { uniqueKey } from '../keys.js'
-import { makeData, type TaskSpec } from '../make-task.js'
+import { Delayed } from '../lazy/delayed.js'
+import { KeyKind, taskNode, type TaskSpec } from '../lazy/lazy-node.js'
+import { makeData } from '../lazy/make-task.js'
 import { computeTargets, type ComputeOptions } from '../scheduler-registry.js'
 import { itemFunction, keySelector, propertyName, wholeNumber } from './check-arguments.js'
 import {
@@ -72,16 +72,7 @@ export class Bag<T> extends Delayed<T[]> {
   /** @internal Use `bag.from` or `bag.fromPartitions` to make one. */
   constructor(parts: readonly Delayed<T[]>[]) {
     // The bag's own node joins its partitions: that is the value it computes to.
-    super(
-      uniqueKey('concat'),
-      CONCAT_SPEC,
-      KeyKind.Unique,
-      concat,
-      parts.slice(),
-      parts,
-      false,
-      undefined,
-    )
+    super(taskNode(concat, parts.slice(), CONCAT_SPEC))
     this._parts = parts
     this.partitions = parts.length
   }

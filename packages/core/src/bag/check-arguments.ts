@@ -1,4 +1,4 @@
-import { isDelayedFunction } from '../delayed-function.js'
+import { isDelayedFunction } from '../lazy/delayed-function.js'
 import { describeValue, InvalidArgumentError, NotCallableError } from '../errors.js'
 import { recordOrigin } from '../origin.js'
 import type { AnyFunction } from '../types.js'
@@ -11,10 +11,11 @@ import type { AnyFunction } from '../types.js'
  */
 export function itemFunction(caller: string, role: string, fn: unknown): AnyFunction {
   if (typeof fn !== 'function') {
-    throw new NotCallableError(
-      `${caller}: ${role} must be a function, got ${describeValue(fn)}. ` +
+    throw new NotCallableError({
+      message:
+        `${caller}: ${role} must be a function, got ${describeValue(fn)}. ` +
         'Pass the function itself, e.g. bag.map((item) => item * 2), not the result of calling it.',
-    )
+    })
   }
   const plain = isDelayedFunction(fn) ? fn.fn : (fn as AnyFunction)
   recordOrigin(plain)
@@ -28,19 +29,21 @@ export function itemFunction(caller: string, role: string, fn: unknown): AnyFunc
 export function keySelector(caller: string, key: unknown): AnyFunction | string | number {
   if (typeof key === 'function') return itemFunction(caller, 'the key', key)
   if (isPropertyName(key)) return key
-  throw new InvalidArgumentError(
-    `${caller}: the key must be a function of the item or a property name (a string or an integer index), got ${describeValue(key)}. ` +
+  throw new InvalidArgumentError({
+    message:
+      `${caller}: the key must be a function of the item or a property name (a string or an integer index), got ${describeValue(key)}. ` +
       "Pass e.g. (item) => item.id, or 'id'.",
-  )
+  })
 }
 
 /** A property name or array index, as `pluck` takes. */
 export function propertyName(caller: string, key: unknown): string | number {
   if (isPropertyName(key)) return key
-  throw new InvalidArgumentError(
-    `${caller}: the key must be a property name (a string) or an array index (an integer), got ${describeValue(key)}. ` +
+  throw new InvalidArgumentError({
+    message:
+      `${caller}: the key must be a property name (a string) or an array index (an integer), got ${describeValue(key)}. ` +
       'To take something else from each item, use map((item) => ...).',
-  )
+  })
 }
 
 function isPropertyName(key: unknown): key is string | number {
@@ -50,9 +53,9 @@ function isPropertyName(key: unknown): key is string | number {
 /** A whole number from 0 up, such as `k` of `topk`. */
 export function wholeNumber(caller: string, name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new InvalidArgumentError(
-      `${caller}: ${name} must be a whole number (0 or more), got ${describeValue(value)}.`,
-    )
+    throw new InvalidArgumentError({
+      message: `${caller}: ${name} must be a whole number (0 or more), got ${describeValue(value)}.`,
+    })
   }
   return value
 }

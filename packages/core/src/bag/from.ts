@@ -1,8 +1,11 @@
-import { Delayed, KeyKind } from '../delayed.js'
+import type { Delayed } from '../lazy/delayed.js'
+import { isDelayed } from '../lazy/is-delayed.js'
+import { KeyKind } from '../lazy/lazy-node.js'
 import { describeValue, InvalidArgumentError, InvalidOptionError } from '../errors.js'
-import { gather } from '../gather.js'
-import { containsDelayed } from '../lazy-args.js'
-import { makeData } from '../make-task.js'
+import { gather } from '../lazy/gather.js'
+import { containsDelayed } from '../lazy/lazy-args.js'
+import { makeData } from '../lazy/make-task.js'
+import { checkOptionNames } from '../option-names.js'
 import type { Lazy } from '../types.js'
 import { Bag } from './bag.js'
 import { splitBySize, splitEvenly } from './split-evenly.js'
@@ -21,6 +24,7 @@ export interface FromOptions {
 /** Most partitions `bag.from` makes unless told otherwise. */
 const DEFAULT_MAX_PARTITIONS = 100
 const PARTITION_NAME = 'partition'
+const FROM_OPTION_NAMES = ['partitions', 'partitionSize']
 
 /**
  * A bag of the items of `items`, cut into partitions in order (Dask's
@@ -30,27 +34,29 @@ const PARTITION_NAME = 'partition'
  */
 function from<T>(items: Iterable<T>, options: FromOptions = {}): Bag<T> {
   if (typeof items === 'string') {
-    throw new InvalidArgumentError(
-      `bag.from: expected an iterable of items, got ${describeValue(items)}. ` +
+    throw new InvalidArgumentError({
+      message:
+        `bag.from: expected an iterable of items, got ${describeValue(items)}. ` +
         'Wrap one string in an array, bag.from([text]), or spread it, bag.from([...text]), for its characters.',
-    )
+    })
   }
   if (
     items === null ||
     typeof items !== 'object' ||
     typeof (items as Partial<Iterable<T>>)[Symbol.iterator] !== 'function'
   ) {
-    throw new InvalidArgumentError(
-      `bag.from: expected an iterable of items (an array, a Set, a generator...), got ${describeValue(items)}.`,
-    )
+    throw new InvalidArgumentError({
+      message: `bag.from: expected an iterable of items (an array, a Set, a generator...), got ${describeValue(items)}.`,
+    })
   }
   const { partitions, partitionSize } = checkFromOptions(options)
   const all = Array.from(items)
   if (containsDelayed(all)) {
-    throw new InvalidArgumentError(
-      'bag.from: the items hold Delayed values, which a bag of data cannot resolve. ' +
+    throw new InvalidArgumentError({
+      message:
+        'bag.from: the items hold Delayed values, which a bag of data cannot resolve. ' +
         'Use bag.fromPartitions([[a, b], [c]]) to make partitions of lazy items.',
-    )
+    })
   }
   const runs =
     partitionSize !== undefined
@@ -66,17 +72,18 @@ function from<T>(items: Iterable<T>, options: FromOptions = {}): Bag<T> {
  */
 function fromPartitions<T>(partitions: readonly (Delayed<T[]> | readonly Lazy<T>[])[]): Bag<T> {
   if (!Array.isArray(partitions)) {
-    throw new InvalidArgumentError(
-      `bag.fromPartitions: expected an array of partitions, got ${describeValue(partitions)}. ` +
+    throw new InvalidArgumentError({
+      message:
+        `bag.fromPartitions: expected an array of partitions, got ${describeValue(partitions)}. ` +
         'Pass e.g. [[1, 2], [3]], or an array of Delayed arrays.',
-    )
+    })
   }
   const parts = (partitions as readonly unknown[]).map((part, i): Delayed<T[]> => {
-    if (part instanceof Delayed) return part as Delayed<T[]>
+    if (isDelayed(part)) return part as Delayed<T[]>
     if (!Array.isArray(part)) {
-      throw new InvalidArgumentError(
-        `bag.fromPartitions: partition ${i} is ${describeValue(part)}; each partition must be an array of items or a Delayed array.`,
-      )
+      throw new InvalidArgumentError({
+        message: `bag.fromPartitions: partition ${i} is ${describeValue(part)}; each partition must be an array of items or a Delayed array.`,
+      })
     }
     // Lazy items are resolved by a task that gathers them; plain ones are data.
     if (containsDelayed(part)) return gather(part as unknown[]) as unknown as Delayed<T[]>
@@ -86,33 +93,23 @@ function fromPartitions<T>(partitions: readonly (Delayed<T[]> | readonly Lazy<T>
 }
 
 function checkFromOptions(options: FromOptions): FromOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError(
-      `bag.from: options must be an object such as { partitions: 8 }, got ${describeValue(options)}.`,
-    )
-  }
-  for (const name of Object.keys(options)) {
-    if (name !== 'partitions' && name !== 'partitionSize') {
-      throw new InvalidOptionError(
-        `bag.from: unknown option ${JSON.stringify(name)}. Known options: partitions, partitionSize.`,
-      )
-    }
-  }
+  checkOptionNames('bag.from', options, FROM_OPTION_NAMES)
   const { partitions, partitionSize } = options
   for (const [name, value] of [
     ['partitions', partitions],
     ['partitionSize', partitionSize],
   ] as const) {
     if (value !== undefined && !(Number.isSafeInteger(value) && value >= 1)) {
-      throw new InvalidOptionError(
-        `bag.from: option "${name}" must be a whole number of at least 1, got ${describeValue(value)}.`,
-      )
+      throw new InvalidOptionError({
+        message: `bag.from: option "${name}" must be a whole number of at least 1, got ${describeValue(value)}.`,
+      })
     }
   }
   if (partitions !== undefined && partitionSize !== undefined) {
-    throw new InvalidOptionError(
-      'bag.from: options "partitions" and "partitionSize" both say how to cut the items; give one of them.',
-    )
+    throw new InvalidOptionError({
+      message:
+        'bag.from: options "partitions" and "partitionSize" both say how to cut the items; give one of them.',
+    })
   }
   return options
 }

@@ -4,7 +4,7 @@
 // many partitions as the bag had. Groups come in the order their keys first appear in
 // the bag, whatever the partitioning. Merging runs on the thread that computes the
 // graph, where the partials arrive.
-import { delayed } from '../delayed-function.js'
+import { delayed } from '../lazy/delayed-function.js'
 import { asPartition } from './as-partition.js'
 import { selectKey, type Comparable } from './key-selector.js'
 import { splitEvenly } from './split-evenly.js'

@@ -1,7 +1,8 @@
 // The tasks that transform a bag one partition at a time. Each is made by delayed() in
 // this module's top-level code, so pool workers find them by importing this module; the
 // functions they apply to items arrive as arguments (recorded where the user wrote them).
-import { delayed } from '../delayed-function.js'
+import { delayed } from '../lazy/delayed-function.js'
+import { isThenable } from '../thenable.js'
 import { asPartition } from './as-partition.js'
 import { selectKey } from './key-selector.js'
 
@@ -77,11 +78,3 @@ export const splitPart = delayed(
   },
   { name: 'split', mainThread: true },
 )
-
-function isThenable(value: unknown): boolean {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  )
-}

@@ -2,7 +2,7 @@
 // result (`<name>-part`), then one task combines the partials in partition order
 // (`<name>`). The combining task runs on the thread that computes the graph, where the
 // partials arrive; it only sees one small value per partition.
-import { delayed } from '../delayed-function.js'
+import { delayed } from '../lazy/delayed-function.js'
 import { asPartition } from './as-partition.js'
 import type { Comparable } from './key-selector.js'
 

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, describeValue } from '@taskgraph/core'
+import { InvalidArgumentError } from '@taskgraph/core'
+import { describeValue } from '@taskgraph/core/internal'
 
 /**
  * One call's arguments from an in-batch `init`, when they include named arguments:
@@ -36,16 +37,18 @@ export function callArgs(...given: unknown[]): CallArgs {
   const named = given.length === 1 ? first : second
   const positional = given.length === 1 ? [] : first
   if (given.length < 1 || given.length > 2 || !Array.isArray(positional)) {
-    throw new InvalidArgumentError(
-      'callArgs: expected (positional, named) with positional an array, or (named) alone; ' +
+    throw new InvalidArgumentError({
+      message:
+        'callArgs: expected (positional, named) with positional an array, or (named) alone; ' +
         `got ${given.map(describeValue).join(', ') || 'nothing'}.`,
-    )
+    })
   }
   if (!isPlainObject(named)) {
-    throw new InvalidArgumentError(
-      `callArgs: named arguments must be a plain object such as { scale: 2 }, got ${describeValue(named)}. ` +
+    throw new InvalidArgumentError({
+      message:
+        `callArgs: named arguments must be a plain object such as { scale: 2 }, got ${describeValue(named)}. ` +
         'Put other values among the positional arguments.',
-    )
+    })
   }
   return new CallArgs([...(positional as unknown[]), named])
 }
@@ -54,10 +57,11 @@ export function callArgs(...given: unknown[]): CallArgs {
 export function argumentsOf(caller: string, entry: unknown, index: number): unknown[] {
   if (Array.isArray(entry)) return entry as unknown[]
   if (entry instanceof CallArgs) return [...(entry.args as readonly unknown[])]
-  throw new InvalidArgumentError(
-    `${caller}: init gave ${describeValue(entry)} for call ${index}; each call's arguments must be an array ` +
+  throw new InvalidArgumentError({
+    message:
+      `${caller}: init gave ${describeValue(entry)} for call ${index}; each call's arguments must be an array ` +
       '(positional) or callArgs(positional, named). Wrap a single argument in an array: [value].',
-  )
+  })
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

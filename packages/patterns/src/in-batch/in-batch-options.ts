@@ -1,9 +1,5 @@
-import {
-  InvalidOptionError,
-  checkOptionNames,
-  describeValue,
-  type AnyFunction,
-} from '@taskgraph/core'
+import { InvalidOptionError, type AnyFunction } from '@taskgraph/core'
+import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
 import type { Executor, ExecutorName } from '@taskgraph/scheduler'
 import { checkPlacement } from '@taskgraph/scheduler/internal'
 
@@ -60,24 +56,24 @@ export function checkInBatchOptions(caller: string, options: unknown): InBatchCo
   checkOptionNames(caller, options, OPTION_NAMES)
   const { init, post } = options as { init?: unknown; post?: unknown }
   if (init === undefined) {
-    throw new InvalidOptionError(
-      `${caller}: option "init" is required: 'items', 'indices', 'once', or a function returning each call's arguments.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "init" is required: 'items', 'indices', 'once', or a function returning each call's arguments.`,
+    })
   }
   if (typeof init !== 'function' && !STANDARD_INITS.has(init)) {
-    throw new InvalidOptionError(
-      `${caller}: option "init" must be 'items', 'indices', 'once' or a function returning each call's arguments, got ${describeValue(init)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "init" must be 'items', 'indices', 'once' or a function returning each call's arguments, got ${describeValue(init)}.`,
+    })
   }
   if (post !== undefined && typeof post !== 'function') {
-    throw new InvalidOptionError(
-      `${caller}: option "post" must be a function of the results, got ${describeValue(post)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "post" must be a function of the results, got ${describeValue(post)}.`,
+    })
   }
   return {
     init: init as StandardInit | AnyFunction,
     post: post as AnyFunction | undefined,
-    ...checkRun(caller, options as InBatchRunOptions),
+    ...checkRun(caller, options),
   }
 }
 

@@ -1,9 +1,5 @@
-import {
-  InvalidArgumentError,
-  describeValue,
-  recordOrigin,
-  type AnyFunction,
-} from '@taskgraph/core'
+import { InvalidArgumentError, type AnyFunction } from '@taskgraph/core'
+import { describeValue, recordOrigin } from '@taskgraph/core/internal'
 import { checkPlainFunction, computeTargets } from '@taskgraph/scheduler/internal'
 import { argumentsOf, type CallArgsOf } from './call-args.js'
 import { callResult, type CallResult } from './call-results.js'
@@ -145,9 +141,9 @@ async function argumentLists(
     default: {
       const given: unknown = await init(batch, ...args)
       if (!Array.isArray(given)) {
-        throw new InvalidArgumentError(
-          `${caller}: init must return an array with each call's arguments, got ${describeValue(given)}.`,
-        )
+        throw new InvalidArgumentError({
+          message: `${caller}: init must return an array with each call's arguments, got ${describeValue(given)}.`,
+        })
       }
       return given.map((entry, index) => argumentsOf(caller, entry, index))
     }
@@ -185,8 +181,9 @@ function isIterable(value: unknown): value is Iterable<unknown> {
 }
 
 function notABatch(caller: string, batch: unknown): InvalidArgumentError {
-  return new InvalidArgumentError(
-    `${caller}: the batch must be an array, a typed array or another iterable for init 'items' or 'indices', got ${describeValue(batch)}. ` +
+  return new InvalidArgumentError({
+    message:
+      `${caller}: the batch must be an array, a typed array or another iterable for init 'items' or 'indices', got ${describeValue(batch)}. ` +
       'Use init "once" or a function for other batches.',
-  )
+  })
 }

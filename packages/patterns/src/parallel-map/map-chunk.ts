@@ -1,5 +1,5 @@
 import { delayed, type AnyFunction } from '@taskgraph/core'
-import { isThenable } from '../thenable.js'
+import { isThenable } from '@taskgraph/core/internal'
 import { workerState } from './worker-state.js'
 
 // The tasks of a parallel map. They are made by delayed() in this module's top-level

@@ -1,10 +1,5 @@
-import {
-  InvalidArgumentError,
-  InvalidOptionError,
-  checkOptionNames,
-  describeValue,
-  type AnyFunction,
-} from '@taskgraph/core'
+import { InvalidArgumentError, InvalidOptionError, type AnyFunction } from '@taskgraph/core'
+import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
 import type { Executor, ExecutorName } from '@taskgraph/scheduler'
 import { checkPlacement, checkPlainFunction, defaultWorkers } from '@taskgraph/scheduler/internal'
 
@@ -70,14 +65,14 @@ export function checkMapOptions(caller: string, options: unknown): MapConfig {
   } = options as ParallelMapOptions & Partial<WorkerInit<unknown>>
   const checked = checkPlacement(caller, 'executor', executor, EXECUTOR_NAMES, workers)
   if (chunkSize !== undefined && !(Number.isInteger(chunkSize) && chunkSize >= 1)) {
-    throw new InvalidOptionError(
-      `${caller}: option "chunkSize" must be a whole number of items, 1 or more, got ${describeValue(chunkSize)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "chunkSize" must be a whole number of items, 1 or more, got ${describeValue(chunkSize)}.`,
+    })
   }
   if (init !== undefined && typeof init !== 'function') {
-    throw new InvalidOptionError(
-      `${caller}: option "init" must be a function making each worker's state, got ${describeValue(init)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "init" must be a function making each worker's state, got ${describeValue(init)}.`,
+    })
   }
   return { executor: checked.placement, workers: checked.workers, chunkSize, init }
 }
@@ -119,9 +114,9 @@ export function toItems<T>(caller: string, items: Iterable<T>): T[] {
     items === undefined ||
     typeof (items as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function'
   ) {
-    throw new InvalidArgumentError(
-      `${caller}: items must be an array or another iterable, got ${describeValue(items)}.`,
-    )
+    throw new InvalidArgumentError({
+      message: `${caller}: items must be an array or another iterable, got ${describeValue(items)}.`,
+    })
   }
   return Array.from(items)
 }

@@ -1,4 +1,5 @@
-import { recordOrigin, type AnyFunction, type Delayed } from '@taskgraph/core'
+import { type AnyFunction, type Delayed } from '@taskgraph/core'
+import { recordOrigin } from '@taskgraph/core/internal'
 import { mapGraph, runMap } from './map-graph.js'
 import {
   checkMapFunction,

@@ -1,5 +1,5 @@
 import type { AnyFunction } from '@taskgraph/core'
-import { isThenable } from '../thenable.js'
+import { isThenable } from '@taskgraph/core/internal'
 
 // The state a parallel map's `init` makes, once per worker. The main thread and every
 // worker load this module, each its own copy, so the memo below is per worker on the

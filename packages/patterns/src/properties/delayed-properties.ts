@@ -1,4 +1,5 @@
-import { InvalidOptionError, checkOptionNames, type Delayed } from '@taskgraph/core'
+import { InvalidOptionError, type Delayed } from '@taskgraph/core'
+import { checkOptionNames } from '@taskgraph/core/internal'
 import { RUN_OPTION_NAMES } from '@taskgraph/scheduler/internal'
 import { CACHE_OPTION_NAMES, cachePlan, type CacheOptions } from './disk-cache.js'
 import { propertiesGraph } from './property-graph.js'
@@ -28,10 +29,11 @@ export function delayedProperties<O extends AnyPropertyObject, const N extends P
       ? Object.keys(options).find((name) => RUN_OPTION_NAMES.has(name))
       : undefined
   if (runOption !== undefined) {
-    throw new InvalidOptionError(
-      `${caller}: unknown option ${JSON.stringify(runOption)}. Known options: ${CACHE_OPTION_NAMES.join(', ')}; ` +
+    throw new InvalidOptionError({
+      message:
+        `${caller}: unknown option ${JSON.stringify(runOption)}. Known options: ${CACHE_OPTION_NAMES.join(', ')}; ` +
         'run options (executor, workers, ...) go to the compute() that runs the graph.',
-    )
+    })
   }
   checkOptionNames(caller, options, CACHE_OPTION_NAMES)
   const cache = cachePlan(caller, options)

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { deserialize, serialize } from 'node:v8'
-import { InvalidOptionError, describeValue } from '@taskgraph/core'
+import { InvalidOptionError } from '@taskgraph/core'
+import { describeValue } from '@taskgraph/core/internal'
 
 // Property values kept on disk (ΦML's `cache_dir` and `memory_limit`): a value whose V8
 // serialization is larger than the limit is written to a file by the task that made it,
@@ -52,22 +53,22 @@ export const CACHE_OPTION_NAMES: readonly string[] = ['cacheDir', 'memoryLimit']
 export function cachePlan(caller: string, options: CacheOptions): CachePlan | undefined {
   const { cacheDir, memoryLimit } = options
   if (memoryLimit !== undefined && !(typeof memoryLimit === 'number' && memoryLimit >= 0)) {
-    throw new InvalidOptionError(
-      `${caller}: option "memoryLimit" must be a number of bytes (0 or more), got ${describeValue(memoryLimit)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "memoryLimit" must be a number of bytes (0 or more), got ${describeValue(memoryLimit)}.`,
+    })
   }
   if (cacheDir === undefined) {
     if (memoryLimit !== undefined) {
-      throw new InvalidOptionError(
-        `${caller}: option "memoryLimit" needs "cacheDir", the directory where larger values go.`,
-      )
+      throw new InvalidOptionError({
+        message: `${caller}: option "memoryLimit" needs "cacheDir", the directory where larger values go.`,
+      })
     }
     return undefined
   }
   if (typeof cacheDir !== 'string' || cacheDir === '') {
-    throw new InvalidOptionError(
-      `${caller}: option "cacheDir" must be a directory path, got ${describeValue(cacheDir)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "cacheDir" must be a directory path, got ${describeValue(cacheDir)}.`,
+    })
   }
   return { dir: join(resolve(cacheDir), `properties-${randomUUID()}`), limit: memoryLimit ?? 0 }
 }

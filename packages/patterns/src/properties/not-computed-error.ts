@@ -10,11 +10,12 @@ export class NotComputedError extends TaskgraphError {
     /** The property read. */
     readonly property: string,
   ) {
-    super(
-      'ERR_NOT_COMPUTED',
-      `reading property "${property}": it has not been computed on this object. ` +
+    super({
+      code: 'ERR_NOT_COMPUTED',
+      message:
+        `reading property "${property}": it has not been computed on this object. ` +
         `Compute it first with parallelCompute(object, ['${property}']); only the requested properties are kept.`,
-    )
+    })
   }
 }
 NotComputedError.prototype.name = 'NotComputedError'

@@ -1,4 +1,4 @@
-import { checkOptionNames } from '@taskgraph/core'
+import { checkOptionNames } from '@taskgraph/core/internal'
 import type { RunOptions } from '@taskgraph/scheduler'
 import { RUN_OPTION_NAMES, computeTargets } from '@taskgraph/scheduler/internal'
 import { CACHE_OPTION_NAMES, cachePlan, removeCache, type CacheOptions } from './disk-cache.js'

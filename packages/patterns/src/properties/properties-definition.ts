@@ -2,13 +2,15 @@ import {
   InvalidArgumentError,
   InvalidOptionError,
   NotCallableError,
+  type AnyFunction,
+  type TaskOptions,
+} from '@taskgraph/core'
+import {
   checkOptionNames,
   checkTaskOptions,
   describeValue,
   recordOrigin,
-  type AnyFunction,
-  type TaskOptions,
-} from '@taskgraph/core'
+} from '@taskgraph/core/internal'
 import { createObject } from './property-object.js'
 import type { DefinitionData, PropertySpec } from './property-spec.js'
 import type {
@@ -66,15 +68,16 @@ export function properties<F extends object>(): PropertiesStart<F> {
   return {
     batch(...fields) {
       if (fields.length === 0) {
-        throw new InvalidArgumentError(
-          'properties().batch: name at least one field to split into elements, e.g. batch("data").',
-        )
+        throw new InvalidArgumentError({
+          message:
+            'properties().batch: name at least one field to split into elements, e.g. batch("data").',
+        })
       }
       for (const field of fields) {
         if (typeof field !== 'string' || field === '') {
-          throw new InvalidArgumentError(
-            `properties().batch: field names must be non-empty strings, got ${describeValue(field)}.`,
-          )
+          throw new InvalidArgumentError({
+            message: `properties().batch: field names must be non-empty strings, got ${describeValue(field)}.`,
+          })
         }
       }
       return new PropertiesDefinition({
@@ -186,9 +189,9 @@ export class PropertiesDefinition<
     const options = typeof optionsOrFn === 'function' ? {} : optionsOrFn
     checkName(caller, name, data)
     if (typeof fn !== 'function') {
-      throw new NotCallableError(
-        `${caller}: property "${name}" needs a function computing it, got ${describeValue(fn)}.`,
-      )
+      throw new NotCallableError({
+        message: `${caller}: property "${name}" needs a function computing it, got ${describeValue(fn)}.`,
+      })
     }
     const uses = checkOptions(caller, name, options)
     // Made while the defining module's top-level code runs, the function can be found
@@ -216,26 +219,27 @@ export class PropertiesDefinition<
 
 function checkName(caller: string, name: unknown, data: DefinitionData): void {
   if (typeof name !== 'string' || name === '') {
-    throw new InvalidArgumentError(
-      `${caller}: a property name must be a non-empty string, got ${describeValue(name)}.`,
-    )
+    throw new InvalidArgumentError({
+      message: `${caller}: a property name must be a non-empty string, got ${describeValue(name)}.`,
+    })
   }
   if (data.properties.has(name)) {
-    throw new InvalidArgumentError(
-      `${caller}: property "${name}" is already defined. Give the new property another name.`,
-    )
+    throw new InvalidArgumentError({
+      message: `${caller}: property "${name}" is already defined. Give the new property another name.`,
+    })
   }
   if (data.batched.includes(name)) {
-    throw new InvalidArgumentError(
-      `${caller}: "${name}" is a batched field, so it cannot be a property too. Give the property another name.`,
-    )
+    throw new InvalidArgumentError({
+      message: `${caller}: "${name}" is a batched field, so it cannot be a property too. Give the property another name.`,
+    })
   }
   const user = data.fieldUses.get(name)
   if (user !== undefined) {
-    throw new InvalidArgumentError(
-      `${caller}: property "${user}" uses "${name}" as a field, so it cannot be a property defined after it. ` +
+    throw new InvalidArgumentError({
+      message:
+        `${caller}: property "${user}" uses "${name}" as a field, so it cannot be a property defined after it. ` +
         `A property uses only properties defined before it: define "${name}" before "${user}", or rename the field.`,
-    )
+    })
   }
 }
 
@@ -245,18 +249,18 @@ function checkOptions(
   options: unknown,
 ): readonly string[] | undefined {
   checkOptionNames(`${caller}: property "${name}"`, options, OPTION_NAMES)
-  checkTaskOptions(caller, options as TaskOptions)
+  checkTaskOptions(caller, options)
   const { uses } = options as { uses?: unknown }
   if (uses === undefined) return undefined
   if (!Array.isArray(uses) || uses.some((use) => typeof use !== 'string' || use === '')) {
-    throw new InvalidOptionError(
-      `${caller}: option "uses" of property "${name}" must be an array of field and property names, got ${describeValue(uses)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "uses" of property "${name}" must be an array of field and property names, got ${describeValue(uses)}.`,
+    })
   }
   if (uses.includes(name)) {
-    throw new InvalidOptionError(
-      `${caller}: property "${name}" uses itself. A property uses fields and properties defined before it.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: property "${name}" uses itself. A property uses fields and properties defined before it.`,
+    })
   }
   // A name that is not a property defined before is a field: `create` checks the object has it.
   return [...new Set(uses as string[])]

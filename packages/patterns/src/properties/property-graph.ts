@@ -1,4 +1,5 @@
-import { Delayed, InvalidArgumentError, describeValue } from '@taskgraph/core'
+import { InvalidArgumentError, isDelayed, type Delayed } from '@taskgraph/core'
+import { describeValue } from '@taskgraph/core/internal'
 import { slotFor, type CachePlan } from './disk-cache.js'
 import { heldValue, stateOf, type ObjectState } from './property-object.js'
 import type { PropertySpec } from './property-spec.js'
@@ -70,7 +71,7 @@ class GraphBuilder {
           const node = this.node(use)
           value = property.perElement ? (node as ArrayLike<unknown>)[i] : node
         }
-        if (value instanceof Delayed) {
+        if (isDelayed(value)) {
           names.push(use)
           values.push(value)
         } else setOwn(known, use, value)
@@ -96,8 +97,8 @@ class GraphBuilder {
       }
       const node = this.node(use)
       const lazy = property.perElement
-        ? Array.from(node as ArrayLike<unknown>).some((value) => value instanceof Delayed)
-        : node instanceof Delayed
+        ? Array.from(node as ArrayLike<unknown>).some((value) => isDelayed(value))
+        : isDelayed(node)
       if (!lazy) {
         setOwn(known, use, property.perElement ? Array.from(node as ArrayLike<unknown>) : node)
         continue
@@ -114,18 +115,19 @@ class GraphBuilder {
 function checkNames(caller: string, state: ObjectState, names: unknown): string[] {
   const { properties } = state.definition
   if (!Array.isArray(names)) {
-    throw new InvalidArgumentError(
-      `${caller}: expected an array of property names such as ['${[...properties.keys()][0] ?? 'result'}'], got ${describeValue(names)}.`,
-    )
+    throw new InvalidArgumentError({
+      message: `${caller}: expected an array of property names such as ['${[...properties.keys()][0] ?? 'result'}'], got ${describeValue(names)}.`,
+    })
   }
   for (const name of names as unknown[]) {
     if (typeof name === 'string' && properties.has(name)) continue
     const known = [...properties.keys()].join(', ')
-    throw new InvalidArgumentError(
-      typeof name === 'string' && Object.hasOwn(state.fields, name)
-        ? `${caller}: "${name}" is a field of the object, not a property: it needs no computing. Request properties (${known}).`
-        : `${caller}: the object has no property ${typeof name === 'string' ? `"${name}"` : describeValue(name)}. Its properties: ${known}.`,
-    )
+    throw new InvalidArgumentError({
+      message:
+        typeof name === 'string' && Object.hasOwn(state.fields, name)
+          ? `${caller}: "${name}" is a field of the object, not a property: it needs no computing. Request properties (${known}).`
+          : `${caller}: the object has no property ${typeof name === 'string' ? `"${name}"` : describeValue(name)}. Its properties: ${known}.`,
+    })
   }
   return [...new Set(names as string[])]
 }

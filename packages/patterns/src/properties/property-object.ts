@@ -1,4 +1,5 @@
-import { InvalidArgumentError, describeValue } from '@taskgraph/core'
+import { InvalidArgumentError } from '@taskgraph/core'
+import { describeValue } from '@taskgraph/core/internal'
 import { NotComputedError } from './not-computed-error.js'
 import type { DefinitionData } from './property-spec.js'
 
@@ -23,25 +24,26 @@ const prototypes = new WeakMap<DefinitionData, object>()
 export function createObject(definition: DefinitionData, fields: unknown): object {
   const caller = 'PropertiesDefinition#create'
   if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
-    throw new InvalidArgumentError(
-      `${caller}: expected an object of fields such as { data: [1, 2, 3] }, got ${describeValue(fields)}.`,
-    )
+    throw new InvalidArgumentError({
+      message: `${caller}: expected an object of fields such as { data: [1, 2, 3] }, got ${describeValue(fields)}.`,
+    })
   }
   const given = { ...(fields as Record<string, unknown>) }
   const length = batchLength(caller, definition, given)
   for (const name of Object.keys(given)) {
     if (definition.properties.has(name)) {
-      throw new InvalidArgumentError(
-        `${caller}: field "${name}" has the name of a property. Rename the field or the property.`,
-      )
+      throw new InvalidArgumentError({
+        message: `${caller}: field "${name}" has the name of a property. Rename the field or the property.`,
+      })
     }
   }
   for (const [field, user] of definition.fieldUses) {
     if (!Object.hasOwn(given, field)) {
-      throw new InvalidArgumentError(
-        `${caller}: property "${user}" uses "${field}", which is neither a field given here nor a property defined before it. ` +
+      throw new InvalidArgumentError({
+        message:
+          `${caller}: property "${user}" uses "${field}", which is neither a field given here nor a property defined before it. ` +
           `Give a field "${field}", or fix the uses of "${user}".`,
-      )
+      })
     }
   }
   const object = Object.create(prototypeOf(definition)) as object
@@ -56,10 +58,11 @@ export function createObject(definition: DefinitionData, fields: unknown): objec
 export function stateOf(caller: string, object: unknown): ObjectState {
   const state = typeof object === 'object' && object !== null ? states.get(object) : undefined
   if (state === undefined) {
-    throw new InvalidArgumentError(
-      `${caller}: expected an object made by definition.create(fields), got ${describeValue(object)}. ` +
+    throw new InvalidArgumentError({
+      message:
+        `${caller}: expected an object made by definition.create(fields), got ${describeValue(object)}. ` +
         'Make it with the create() method of a definition from properties().',
-    )
+    })
   }
   return state
 }
@@ -92,19 +95,21 @@ function batchLength(
   for (const name of definition.batched) {
     const value = fields[name]
     if (!Object.hasOwn(fields, name) || !isBatch(value)) {
-      throw new InvalidArgumentError(
-        `${caller}: batched field "${name}" must be an array or typed array with one element per item of the batch, ` +
+      throw new InvalidArgumentError({
+        message:
+          `${caller}: batched field "${name}" must be an array or typed array with one element per item of the batch, ` +
           `got ${Object.hasOwn(fields, name) ? describeValue(value) : 'no such field'}.`,
-      )
+      })
     }
     if (length === undefined) {
       length = value.length
       first = name
     } else if (value.length !== length) {
-      throw new InvalidArgumentError(
-        `${caller}: batched fields differ in length: "${first}" has ${length} elements, "${name}" has ${value.length}. ` +
+      throw new InvalidArgumentError({
+        message:
+          `${caller}: batched fields differ in length: "${first}" has ${length} elements, "${name}" has ${value.length}. ` +
           'Give every batched field one element per item of the batch.',
-      )
+      })
     }
   }
   return length ?? 0

@@ -1,5 +1,5 @@
 import { delayed, type AnyFunction } from '@taskgraph/core'
-import { isThenable } from '../thenable.js'
+import { isThenable } from '@taskgraph/core/internal'
 import { keep, load, removeCache, type CacheSlot } from './disk-cache.js'
 
 // The task functions of a properties graph. Each takes the property's function as an

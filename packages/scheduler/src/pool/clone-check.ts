@@ -1,5 +1,5 @@
 import { types } from 'node:util'
-import { describeValue } from '@taskgraph/core'
+import { describeValue } from '@taskgraph/core/internal'
 import { ReadFailed, isPlainObject, pathOf, walkData } from './data-walk.js'
 
 /** A value structured clone would reject or change, and where it sits. */

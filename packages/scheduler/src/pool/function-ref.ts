@@ -1,14 +1,13 @@
 import { realpathSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { isDelayedFunction, type AnyFunction } from '@taskgraph/core'
 import {
   findFunction,
-  isDelayedFunction,
   originOf,
   recordedModules,
-  type AnyFunction,
   type FunctionOrigin,
-} from '@taskgraph/core'
+} from '@taskgraph/core/internal'
 
 /**
  * How a worker finds a task function: re-made by importing the module whose evaluation

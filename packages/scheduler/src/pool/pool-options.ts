@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os'
-import { InvalidOptionError, describeValue } from '@taskgraph/core'
+import { InvalidOptionError } from '@taskgraph/core'
+import { describeValue } from '@taskgraph/core/internal'
 import type { Executor } from '../executor.js'
 
 /** Options of the `threads` and `processes` executors. */
@@ -43,9 +44,9 @@ export function checkStartTimeout(caller: string, startTimeout: unknown): number
   ) {
     return startTimeout as number
   }
-  throw new InvalidOptionError(
-    `${caller}: option "startTimeout" must be a whole number of milliseconds from 1 to 2147483647, got ${describeValue(startTimeout)}.`,
-  )
+  throw new InvalidOptionError({
+    message: `${caller}: option "startTimeout" must be a whole number of milliseconds from 1 to 2147483647, got ${describeValue(startTimeout)}.`,
+  })
 }
 
 /**
@@ -59,18 +60,18 @@ export function checkWorkers(caller: string, workers: unknown): number {
   if (Number.isInteger(workers) && (workers as number) >= 1 && (workers as number) <= MAX_WORKERS) {
     return workers as number
   }
-  throw new InvalidOptionError(
-    `${caller}: option "workers" must be a whole number of workers from 1 to ${MAX_WORKERS} (this machine has ${availableParallelism()} cores), got ${describeValue(workers)}.`,
-  )
+  throw new InvalidOptionError({
+    message: `${caller}: option "workers" must be a whole number of workers from 1 to ${MAX_WORKERS} (this machine has ${availableParallelism()} cores), got ${describeValue(workers)}.`,
+  })
 }
 
 /** Validates a `taskStdout` option. */
 export function checkTaskStdout(caller: string, taskStdout: unknown): 'stdout' | 'stderr' {
   if (taskStdout === undefined) return 'stdout'
   if (taskStdout === 'stdout' || taskStdout === 'stderr') return taskStdout
-  throw new InvalidOptionError(
-    `${caller}: option "taskStdout" must be 'stdout' or 'stderr', got ${describeValue(taskStdout)}.`,
-  )
+  throw new InvalidOptionError({
+    message: `${caller}: option "taskStdout" must be 'stdout' or 'stderr', got ${describeValue(taskStdout)}.`,
+  })
 }
 
 /** The machine's parallelism: the default number of workers. */
@@ -97,17 +98,17 @@ export function checkPlacement<N extends string>(
       : !(names as readonly unknown[]).includes(value)
   ) {
     const choices = names.map((name) => `'${name}'`).join(', ')
-    throw new InvalidOptionError(
-      `${caller}: option "${option}" must be ${choices} or an Executor, got ${describeValue(value)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "${option}" must be ${choices} or an Executor, got ${describeValue(value)}.`,
+    })
   }
   if (workers === undefined) return { placement: value as N | Executor, workers }
   if (value !== 'threads' && value !== 'processes') {
-    throw new InvalidOptionError(
-      isInstance
+    throw new InvalidOptionError({
+      message: isInstance
         ? `${caller}: option "workers" applies to the 'threads' and 'processes' ${option}s; set it on your Executor instance instead.`
         : `${caller}: option "workers" applies to the 'threads' and 'processes' ${option}s, not ${describeValue(value)}.`,
-    )
+    })
   }
   return { placement: value as N, workers: checkWorkers(caller, workers) }
 }

@@ -1,4 +1,5 @@
-import { recordedNames, type AnyFunction } from '@taskgraph/core'
+import { type AnyFunction } from '@taskgraph/core'
+import { recordedNames } from '@taskgraph/core/internal'
 import { findCloneProblem } from '../pool/clone-check.js'
 import { loadFunction, refKey, type FunctionRef } from '../pool/function-ref.js'
 import { toWireError } from '../pool/remote-error.js'

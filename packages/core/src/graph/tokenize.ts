@@ -1,5 +1,5 @@
-import { Delayed } from './delayed.js'
-import { isPlainObject, Nested } from './lazy-args.js'
+import { isDelayed } from '../lazy/is-delayed.js'
+import { isNested, isPlainObject } from '../lazy/lazy-args.js'
 
 /**
  * A deterministic text token of a value's content, as Dask's `tokenize`: equal content
@@ -81,11 +81,11 @@ class TokenWriter {
       out.push('z')
       return
     }
-    if (value instanceof Delayed) {
+    if (isDelayed(value)) {
       out.push('d', String(value.key.length), ':', value.key)
       return
     }
-    if (value instanceof Nested) {
+    if (isNested(value)) {
       this.write(value.value)
       return
     }

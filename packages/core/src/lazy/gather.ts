@@ -1,7 +1,9 @@
-import { Delayed, type DelayedTuple } from './delayed.js'
+import type { Delayed, DelayedTuple } from './delayed.js'
+import { isDelayed } from './is-delayed.js'
 import { isPlainObject } from './lazy-args.js'
-import { makeTask, type TaskSpec } from './make-task.js'
-import type { Computed } from './types.js'
+import type { TaskSpec } from './lazy-node.js'
+import { makeTask } from './make-task.js'
+import type { Computed } from '../types.js'
 
 const GATHER_SPEC: TaskSpec = { name: 'gather', pure: true, mainThread: true }
 
@@ -29,12 +31,7 @@ export function gather(...items: unknown[]): Delayed<any> {
     const only = items[0]
     if (Array.isArray(only))
       return makeTask(gatherTask, [only], GATHER_SPEC, undefined, only.length)
-    if (
-      typeof only === 'object' &&
-      only !== null &&
-      !(only instanceof Delayed) &&
-      isPlainObject(only)
-    ) {
+    if (typeof only === 'object' && only !== null && !isDelayed(only) && isPlainObject(only)) {
       return makeTask(gatherTask, [only], GATHER_SPEC)
     }
   }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest'
-import { InvalidArgumentError, TaskGraph, containsDelayed, delayed } from '../src/index.js'
-import type { Delayed } from '../src/index.js'
+import { InvalidArgumentError, delayed } from '../../src/index.js'
+import { TaskGraph, containsDelayed } from '../../src/internal.js'
+import type { Delayed } from '../../src/index.js'
 
 const use = delayed((...args: unknown[]) => args, { name: 'use' })
 const source = delayed((value: unknown) => value, { name: 'source' })

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { KeyClashError, delayed, gather, literal, toGraph } from '../src/index.js'
-import type { TaskGraphology } from '../src/index.js'
+import { KeyClashError, delayed, gather, literal, toGraph } from '../../src/index.js'
+import type { TaskGraphology } from '../../src/index.js'
 
 const inc = delayed(function inc(x: number) {
   return x + 1

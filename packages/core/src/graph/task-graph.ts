@@ -1,9 +1,11 @@
-import { Delayed, KeyKind } from './delayed.js'
-import { KeyClashError } from './errors.js'
-import { recordArgs, resolveArgs } from './lazy-args.js'
-import type { TaskOptions } from './task-options.js'
+import type { Delayed } from '../lazy/delayed.js'
+import { isDelayed } from '../lazy/is-delayed.js'
+import { KeyKind } from '../lazy/lazy-node.js'
+import { KeyClashError } from '../errors.js'
+import { recordArgs, resolveArgs } from '../lazy/lazy-args.js'
+import type { TaskOptions } from '../task-options.js'
 import { tokenize } from './tokenize.js'
-import type { AnyFunction } from './types.js'
+import type { AnyFunction } from '../types.js'
 
 /**
  * The graph that some targets need, collected from their `Delayed` values: one node per
@@ -23,6 +25,7 @@ export class TaskGraph {
   readonly depNodes: Int32Array
   /** The node of each `Delayed` found in the targets, in order (a node may repeat). */
   readonly outputs: Int32Array
+  private dependentRows: Rows | undefined
 
   private constructor(
     private readonly nodes: readonly Delayed[],
@@ -58,6 +61,15 @@ export class TaskGraph {
       recorded,
       deep,
     )
+  }
+
+  /**
+   * Each node's dependents, as compressed rows: those of node `i` are
+   * `nodes[start[i]]` … `nodes[start[i + 1] - 1]`, each once, in increasing order.
+   * Made on first use (the dependency rows turned around), then kept.
+   */
+  dependents(): Rows {
+    return (this.dependentRows ??= invertRows(this.size, this.depStart, this.depNodes))
   }
 
   /** The `Delayed` that node `i` stands for. */
@@ -106,7 +118,7 @@ export class TaskGraph {
     const node = this.nodes[i]!
     if (node._deep || node._args === undefined) return undefined
     const holes: number[] = []
-    for (let a = 0; a < node._args.length; a++) if (node._args[a] instanceof Delayed) holes.push(a)
+    for (let a = 0; a < node._args.length; a++) if (isDelayed(node._args[a])) holes.push(a)
     return holes
   }
 
@@ -213,15 +225,22 @@ function sameTask(a: Delayed, b: Delayed): boolean {
 }
 
 function clash(caller: string, a: Delayed, b: Delayed): KeyClashError {
-  return new KeyClashError(
-    a.key,
-    `${caller}: two different tasks have the key ${JSON.stringify(a.key)} (${describeNode(a)} and ${describeNode(b)}). ` +
+  return new KeyClashError({
+    key: a.key,
+    message:
+      `${caller}: two different tasks have the key ${JSON.stringify(a.key)} (${describeNode(a)} and ${describeNode(b)}). ` +
       'A key names exactly one task: give one of them another key with .with({ key }), or drop the explicit key to get a unique one.',
-  )
+  })
 }
 
 function describeNode(node: Delayed): string {
   return node._fn === undefined ? `data "${node.name}"` : `function ${node.name}`
+}
+
+/** Compressed rows: row `i` is `nodes[start[i]]` … `nodes[start[i + 1] - 1]`. */
+export interface Rows {
+  readonly start: Int32Array
+  readonly nodes: Int32Array
 }
 
 /** Rows of unique entries from rows that may repeat (a task can use one value twice). */
@@ -245,4 +264,17 @@ function uniqueRows(
     outStart[i + 1] = n
   }
   return [outStart, n === out.length ? out : out.slice(0, n)]
+}
+
+/** The rows turned around: row `j` lists the rows holding `j` (a counting sort by entry). */
+function invertRows(size: number, start: Int32Array, entries: Int32Array): Rows {
+  const outStart = new Int32Array(size + 1)
+  for (let e = 0; e < entries.length; e++) outStart[entries[e]! + 1]!++
+  for (let i = 0; i < size; i++) outStart[i + 1]! += outStart[i]!
+  const fill = outStart.slice(0, size)
+  const out = new Int32Array(entries.length)
+  for (let i = 0; i < size; i++) {
+    for (let e = start[i]!; e < start[i + 1]!; e++) out[fill[entries[e]!]!++] = i
+  }
+  return { start: outStart, nodes: out }
 }

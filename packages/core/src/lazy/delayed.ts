@@ -1,34 +1,30 @@
-import { InvalidArgumentError } from './errors.js'
-import { makeData, makeTask, type TaskSpec } from './make-task.js'
-import { computeTargets, type ComputeOptions } from './scheduler-registry.js'
-import { toGraph, type TaskGraphology } from './to-graph.js'
-import { toDot, type DotOptions } from './to-dot.js'
+import { toDot, type DotOptions } from '../dot/to-dot.js'
+import { InvalidArgumentError } from '../errors.js'
+import { toGraph, type TaskGraphology } from '../graph/to-graph.js'
+import { computeTargets, type ComputeOptions } from '../scheduler-registry.js'
 import type {
   AnyFunction,
   LazyArgs,
   MethodKeys,
   OverloadedParameters,
   OverloadedReturnType,
-} from './types.js'
-
-/** @internal How a node's key was made; decides how a key collision is judged. */
-export const enum KeyKind {
-  /** Unique per call (the default). */
-  Unique = 0,
-  /** Derived from function identity and argument content (`pure: true`). */
-  Content = 1,
-  /** Given by the user (`.with({ key })`, graph specs). */
-  Explicit = 2,
-  /** The computed value of the task with this key (`persist()`). */
-  Persisted = 3,
-}
+} from '../types.js'
+import { LAZY, type Branded } from './brand.js'
+import { dataNode, KeyKind, taskNode, type LazyNode, type TaskSpec } from './lazy-node.js'
 
 /**
  * A lazy value: the promise of the result of a task (or a piece of data) that has not
  * run yet. Calling a delayed function, `gather`, `get`, `at` or `call` records a new task
  * that depends on this one; nothing runs until `compute()`.
  */
-export class Delayed<T = unknown> {
+export class Delayed<T = unknown> implements Branded {
+  /** The lazy brand (see brand.ts): how any copy of taskgraph recognises a lazy value. */
+  declare readonly [LAZY]: true
+  static {
+    // On the prototype rather than on each value: graphs hold many.
+    Object.defineProperty(this.prototype, LAZY, { value: true })
+  }
+
   /** The task's key: its identity in every graph it is part of. */
   readonly key: string
   /** @internal The task function; `undefined` for a data node. */
@@ -47,24 +43,15 @@ export class Delayed<T = unknown> {
   readonly _keyKind: KeyKind
 
   /** @internal Use `delayed`, `gather` or `literal` to make one. */
-  constructor(
-    key: string,
-    spec: TaskSpec,
-    keyKind: KeyKind,
-    fn: AnyFunction | undefined,
-    args: readonly unknown[] | undefined,
-    refs: readonly Delayed[],
-    deep: boolean,
-    value: unknown,
-  ) {
-    this.key = key
-    this._spec = spec
-    this._keyKind = keyKind
-    this._fn = fn
-    this._args = args
-    this._refs = refs
-    this._deep = deep
-    this._value = value
+  constructor(node: LazyNode) {
+    this.key = node.key
+    this._spec = node.spec
+    this._keyKind = node.keyKind
+    this._fn = node.fn
+    this._args = node.args
+    this._refs = node.refs
+    this._deep = node.deep
+    this._value = node.value
   }
 
   /** The readable part of the key: the function's name, or the data's name. */
@@ -91,12 +78,12 @@ export class Delayed<T = unknown> {
    */
   async persist(options?: ComputeOptions): Promise<Delayed<T>> {
     const [value] = await computeTargets('Delayed#persist', [this], options)
-    return makeData(value as T, this._spec.name, this.key, KeyKind.Persisted)
+    return new Delayed<T>(dataNode(value, this._spec.name, this.key, KeyKind.Persisted))
   }
 
   /** A task reading property `key` of the result (Dask's `getitem`/`getattr`). */
   get<K extends keyof T & (string | number | symbol)>(key: K): Delayed<T[K]> {
-    return makeTask(getItem, [this, key], GET_SPEC) as Delayed<T[K]>
+    return new Delayed<T[K]>(taskNode(getItem, [this, key], GET_SPEC))
   }
 
   /**
@@ -105,11 +92,11 @@ export class Delayed<T = unknown> {
    */
   at(index: number): Delayed<ElementOf<T>> {
     if (!Number.isInteger(index)) {
-      throw new InvalidArgumentError(
-        `Delayed#at: index must be an integer, got ${String(index)}. Use get() for property names.`,
-      )
+      throw new InvalidArgumentError({
+        message: `Delayed#at: index must be an integer, got ${String(index)}. Use get() for property names.`,
+      })
     }
-    return makeTask(atIndex, [this, index], AT_SPEC) as Delayed<ElementOf<T>>
+    return new Delayed<ElementOf<T>>(taskNode(atIndex, [this, index], AT_SPEC))
   }
 
   /**
@@ -121,9 +108,7 @@ export class Delayed<T = unknown> {
     ...args: LazyArgs<OverloadedParameters<T[M]>>
   ): Delayed<Awaited<OverloadedReturnType<T[M]>>> {
     const spec: TaskSpec = { name: String(method), pure: false, mainThread: true }
-    return makeTask(callMethod, [this, method, ...(args as unknown[])], spec) as Delayed<
-      Awaited<OverloadedReturnType<T[M]>>
-    >
+    return new Delayed(taskNode(callMethod, [this, method, ...(args as unknown[])], spec))
   }
 
   /** The graphology graph of this value's tasks: one node per key, edges from dependency to dependent. */
@@ -155,8 +140,8 @@ export class DelayedTuple<T extends readonly unknown[] = unknown[]> extends Dela
   readonly length: number
 
   /** @internal */
-  constructor(length: number, ...node: ConstructorParameters<typeof Delayed>) {
-    super(...node)
+  constructor(length: number, node: LazyNode) {
+    super(node)
     this.length = length
   }
 

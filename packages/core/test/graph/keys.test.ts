@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { delayed, gather, literal, toGraph } from '../src/index.js'
+import { delayed, gather, literal, toGraph } from '../../src/index.js'
 
 function inc(x: number): number {
   return x + 1

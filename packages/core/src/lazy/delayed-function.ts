@@ -1,9 +1,11 @@
 import type { Delayed, DelayedTuple } from './delayed.js'
-import { describeValue, InvalidOptionError, NotCallableError } from './errors.js'
-import { makeTask, type TaskSpec } from './make-task.js'
-import { recordOrigin } from './origin.js'
-import { checkTaskOptions, TASK_OPTION_NAMES, type TaskOptions } from './task-options.js'
-import type { AnyFunction, LazyArgs } from './types.js'
+import { describeValue, InvalidOptionError, NotCallableError } from '../errors.js'
+import type { TaskSpec } from './lazy-node.js'
+import { makeTask } from './make-task.js'
+import { checkOptionNames } from '../option-names.js'
+import { recordOrigin } from '../origin.js'
+import { checkTaskOptions, TASK_OPTION_NAMES, type TaskOptions } from '../task-options.js'
+import type { AnyFunction, LazyArgs } from '../types.js'
 
 /** Options of `delayed(fn, options)`: naming, keys, and how its tasks run. */
 export interface DelayedOptions extends TaskOptions {
@@ -63,8 +65,11 @@ export interface DelayedTupleFunction<F extends AnyFunction> {
 
 type TupleOf<R> = R extends readonly unknown[] ? R : unknown[]
 
-const OPTION_NAMES = new Set(['name', 'pure', 'nout', 'key', 'mainThread', ...TASK_OPTION_NAMES])
-const kDelayedFunction = Symbol('taskgraph.delayedFunction')
+const DELAYED_OPTION_NAMES = ['name', 'pure', 'nout', 'mainThread', ...TASK_OPTION_NAMES]
+const CALL_OPTION_NAMES = [...DELAYED_OPTION_NAMES, 'key']
+const KEY_HINT = 'a key names one call: set it per call with fn.with({ key })'
+// Shared by every copy of taskgraph in the process, as the lazy brand is (see brand.ts).
+const kDelayedFunction = Symbol.for('taskgraph.delayedFunction')
 
 /**
  * Wraps `fn` so that calling it records a task instead of running it. Arguments may be
@@ -86,10 +91,11 @@ export function delayed(
   options: DelayedOptions = {},
 ): DelayedFunction<AnyFunction> {
   if (typeof fn !== 'function') {
-    throw new NotCallableError(
-      `delayed: expected a function to wrap, got ${describeValue(fn)}. ` +
+    throw new NotCallableError({
+      message:
+        `delayed: expected a function to wrap, got ${describeValue(fn)}. ` +
         'Pass the function itself rather than the result of calling it; to put a plain value in a graph, use literal(value).',
-    )
+    })
   }
   if (isDelayedFunction(fn))
     return wrap(fn.fn, { ...fn.options, ...checkOptions('delayed', options) })
@@ -98,7 +104,10 @@ export function delayed(
   return wrap(fn, checked)
 }
 
-/** Whether `value` is a function made by `delayed` (its calls record tasks). */
+/**
+ * Whether `value` is a function made by `delayed` (its calls record tasks), by this copy
+ * of taskgraph or another one loaded in the same process.
+ */
 export function isDelayedFunction(value: unknown): value is DelayedFunction<AnyFunction> {
   return typeof value === 'function' && kDelayedFunction in value
 }
@@ -125,47 +134,34 @@ function wrap(fn: AnyFunction, options: CallOptions): DelayedFunction<AnyFunctio
 }
 
 function checkOptions(caller: string, options: CallOptions): CallOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError(
-      `${caller}: options must be an object such as { name: 'load' }, got ${describeValue(options)}.`,
-    )
-  }
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name) || (name === 'key' && caller === 'delayed')) {
-      throw new InvalidOptionError(
-        `${caller}: unknown option ${JSON.stringify(name)}. ` +
-          (name === 'key'
-            ? 'A key names one call: set it per call with fn.with({ key }).'
-            : `Known options: ${[...OPTION_NAMES].filter((n) => n !== 'key' || caller === 'with').join(', ')}.`),
-      )
-    }
-  }
+  if (caller === 'with') checkOptionNames(caller, options, CALL_OPTION_NAMES)
+  else checkOptionNames(caller, options, DELAYED_OPTION_NAMES, KEY_HINT)
   checkTaskOptions(caller, options)
   const { name, pure, nout, key, mainThread } = options
   if (mainThread !== undefined && typeof mainThread !== 'boolean') {
-    throw new InvalidOptionError(
-      `${caller}: option "mainThread" must be true or false, got ${describeValue(mainThread)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "mainThread" must be true or false, got ${describeValue(mainThread)}.`,
+    })
   }
   if (name !== undefined && (typeof name !== 'string' || name === '')) {
-    throw new InvalidOptionError(
-      `${caller}: option "name" must be a non-empty string, got ${describeValue(name)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "name" must be a non-empty string, got ${describeValue(name)}.`,
+    })
   }
   if (pure !== undefined && typeof pure !== 'boolean') {
-    throw new InvalidOptionError(
-      `${caller}: option "pure" must be true or false, got ${describeValue(pure)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "pure" must be true or false, got ${describeValue(pure)}.`,
+    })
   }
   if (nout !== undefined && !(Number.isInteger(nout) && nout >= 0)) {
-    throw new InvalidOptionError(
-      `${caller}: option "nout" must be a whole number of results (0 or more), got ${describeValue(nout)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "nout" must be a whole number of results (0 or more), got ${describeValue(nout)}.`,
+    })
   }
   if (key !== undefined && (typeof key !== 'string' || key === '')) {
-    throw new InvalidOptionError(
-      `${caller}: option "key" must be a non-empty string, got ${describeValue(key)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `${caller}: option "key" must be a non-empty string, got ${describeValue(key)}.`,
+    })
   }
   return options
 }

@@ -1,22 +1,23 @@
 import type { DirectedGraph } from 'graphology'
-import { KeyKind, type Delayed } from './delayed.js'
+import type { Delayed } from '../lazy/delayed.js'
 import {
   isDelayedFunction,
   type DelayedFunction,
   type DelayedTupleFunction,
-} from './delayed-function.js'
+} from '../lazy/delayed-function.js'
 import {
   CycleError,
   InvalidArgumentError,
   MissingKeyError,
   NotCallableError,
   describeValue,
-} from './errors.js'
-import { containsDelayed, isPlainObject } from './lazy-args.js'
-import { makeData, makeTask } from './make-task.js'
-import { dagAlgorithms, directedGraph } from './graphology-lazy.js'
-import { recordOrigin } from './origin.js'
-import type { AnyFunction } from './types.js'
+} from '../errors.js'
+import { containsDelayed, isPlainObject } from '../lazy/lazy-args.js'
+import { KeyKind } from '../lazy/lazy-node.js'
+import { makeData, makeTask } from '../lazy/make-task.js'
+import { dagAlgorithms, directedGraph } from '../graph/graphology-lazy.js'
+import { recordOrigin } from '../origin.js'
+import type { AnyFunction } from '../types.js'
 
 /** A reference, inside a graph spec, to the result of the entry with `key`. */
 export class KeyRef {
@@ -35,9 +36,9 @@ export class SpecTask<R = unknown> {
 /** Refers to the result of another entry of the same graph spec. */
 export function ref(key: string): KeyRef {
   if (typeof key !== 'string' || key === '') {
-    throw new InvalidArgumentError(
-      `ref: expected the key of a graph spec entry, got ${describeValue(key)}.`,
-    )
+    throw new InvalidArgumentError({
+      message: `ref: expected the key of a graph spec entry, got ${describeValue(key)}.`,
+    })
   }
   return new KeyRef(key)
 }
@@ -57,9 +58,9 @@ export function task<F extends AnyFunction>(
 ): SpecTask<Awaited<ReturnType<F>>>
 export function task(fn: AnyFunction, ...args: unknown[]): SpecTask {
   if (typeof fn !== 'function') {
-    throw new NotCallableError(
-      `task: expected a function as the first argument, got ${describeValue(fn)}. Write task(fn, ...args).`,
-    )
+    throw new NotCallableError({
+      message: `task: expected a function as the first argument, got ${describeValue(fn)}. Write task(fn, ...args).`,
+    })
   }
   // `delayed` recorded where the function it wraps comes from; the wrapper runs nowhere.
   if (!isDelayedFunction(fn)) recordOrigin(fn)
@@ -81,9 +82,9 @@ export type SpecResults<S> = { [K in keyof S]: Delayed<S[K] extends SpecTask<inf
  */
 export function fromSpec<const S extends Record<string, unknown>>(spec: S): SpecResults<S> {
   if (typeof spec !== 'object' || spec === null || !isPlainObject(spec)) {
-    throw new InvalidArgumentError(
-      `fromSpec: expected an object of entries { key: task(...) | value }, got ${describeValue(spec)}.`,
-    )
+    throw new InvalidArgumentError({
+      message: `fromSpec: expected an object of entries { key: task(...) | value }, got ${describeValue(spec)}.`,
+    })
   }
   const DirectedGraph = directedGraph()
   const { hasCycle, topologicalSort } = dagAlgorithms()
@@ -91,39 +92,39 @@ export function fromSpec<const S extends Record<string, unknown>>(spec: S): Spec
   for (const key of Object.keys(spec)) graph.addNode(key)
   for (const [key, entry] of Object.entries(spec)) {
     if (entry instanceof KeyRef) {
-      throw new InvalidArgumentError(
-        `fromSpec: entry ${JSON.stringify(key)} is a bare ref(${JSON.stringify(entry.key)}). Use task(identity, ref(...)) to alias an entry.`,
-      )
+      throw new InvalidArgumentError({
+        message: `fromSpec: entry ${JSON.stringify(key)} is a bare ref(${JSON.stringify(entry.key)}). Use task(identity, ref(...)) to alias an entry.`,
+      })
     }
     const found: string[] = []
     if (entry instanceof SpecTask) findRefs(entry.args, found)
     else findRefs(entry, found)
     if (!(entry instanceof SpecTask) && found.length > 0) {
-      throw new InvalidArgumentError(
-        `fromSpec: entry ${JSON.stringify(key)} is a plain value holding ref(...). Refs are resolved only inside task(fn, ...args).`,
-      )
+      throw new InvalidArgumentError({
+        message: `fromSpec: entry ${JSON.stringify(key)} is a plain value holding ref(...). Refs are resolved only inside task(fn, ...args).`,
+      })
     }
     if (!(entry instanceof SpecTask) && containsDelayed(entry)) {
-      throw new InvalidArgumentError(
-        `fromSpec: entry ${JSON.stringify(key)} is a plain value holding Delayed values, which a data entry cannot resolve. Use task(fn, ...) with them as arguments.`,
-      )
+      throw new InvalidArgumentError({
+        message: `fromSpec: entry ${JSON.stringify(key)} is a plain value holding Delayed values, which a data entry cannot resolve. Use task(fn, ...) with them as arguments.`,
+      })
     }
     for (const dependency of found) {
       if (!graph.hasNode(dependency)) {
-        throw new MissingKeyError(
-          dependency,
-          `fromSpec: entry ${JSON.stringify(key)} refers to ${JSON.stringify(dependency)}, which the spec does not define. Add that entry or fix the ref.`,
-        )
+        throw new MissingKeyError({
+          key: dependency,
+          message: `fromSpec: entry ${JSON.stringify(key)} refers to ${JSON.stringify(dependency)}, which the spec does not define. Add that entry or fix the ref.`,
+        })
       }
       graph.mergeDirectedEdge(dependency, key)
     }
   }
   if (hasCycle(graph)) {
     const cycle = findCycle(graph)
-    throw new CycleError(
+    throw new CycleError({
       cycle,
-      `fromSpec: entries depend on each other in a loop (${cycle.join(' -> ')}), so none of them can run first. Break the loop by removing one of these refs.`,
-    )
+      message: `fromSpec: entries depend on each other in a loop (${cycle.join(' -> ')}), so none of them can run first. Break the loop by removing one of these refs.`,
+    })
   }
   const made = new Map<string, Delayed>()
   for (const key of topologicalSort(graph)) {

@@ -1,6 +1,8 @@
-import { KeyKind, type Delayed } from './delayed.js'
-import { InvalidArgumentError, InvalidOptionError, describeValue } from './errors.js'
+import type { Delayed } from './delayed.js'
+import { InvalidArgumentError, InvalidOptionError, describeValue } from '../errors.js'
+import { checkOptionNames } from '../option-names.js'
 import { recordArgs } from './lazy-args.js'
+import { KeyKind } from './lazy-node.js'
 import { makeData } from './make-task.js'
 
 /** Options of `literal(value, options)`. */
@@ -17,46 +19,38 @@ export interface LiteralOptions {
   pure?: boolean
 }
 
+const LITERAL_OPTION_NAMES = ['name', 'key', 'pure']
+
 /**
  * Puts a plain value in a graph as a data node (Dask's `delayed(value)`), so tasks can
  * share it by reference and graphs show it.
  * @example const data = literal([1, 2, 3], { name: 'data' })
  */
 export function literal<T>(value: T, options: LiteralOptions = {}): Delayed<T> {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError(
-      `literal: options must be an object such as { name: 'data' }, got ${describeValue(options)}.`,
-    )
-  }
+  checkOptionNames('literal', options, LITERAL_OPTION_NAMES)
   const { name = 'literal', key, pure = false } = options
-  for (const option of Object.keys(options)) {
-    if (option !== 'name' && option !== 'key' && option !== 'pure') {
-      throw new InvalidOptionError(
-        `literal: unknown option ${JSON.stringify(option)}. Known options: name, key, pure.`,
-      )
-    }
-  }
   if (typeof name !== 'string' || name === '') {
-    throw new InvalidOptionError(
-      `literal: option "name" must be a non-empty string, got ${describeValue(name)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `literal: option "name" must be a non-empty string, got ${describeValue(name)}.`,
+    })
   }
   if (key !== undefined && (typeof key !== 'string' || key === '')) {
-    throw new InvalidOptionError(
-      `literal: option "key" must be a non-empty string, got ${describeValue(key)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `literal: option "key" must be a non-empty string, got ${describeValue(key)}.`,
+    })
   }
   if (typeof pure !== 'boolean') {
-    throw new InvalidOptionError(
-      `literal: option "pure" must be true or false, got ${describeValue(pure)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `literal: option "pure" must be true or false, got ${describeValue(pure)}.`,
+    })
   }
   const refs: Delayed[] = []
   recordArgs([value], refs, 'literal')
   if (refs.length > 0) {
-    throw new InvalidArgumentError(
-      'literal: the value holds Delayed values, which a data node cannot resolve. Use gather(value) to collect them into one lazy value.',
-    )
+    throw new InvalidArgumentError({
+      message:
+        'literal: the value holds Delayed values, which a data node cannot resolve. Use gather(value) to collect them into one lazy value.',
+    })
   }
   const kind = key !== undefined ? KeyKind.Explicit : pure ? KeyKind.Content : KeyKind.Unique
   return makeData(value, name, key, kind)

@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, test } from 'vitest'
-import { bag, delayed, gather, literal } from '../src/index.js'
-import type { Bag, Computed, Delayed } from '../src/index.js'
+import { bag, delayed, gather, literal } from '../../src/index.js'
+import type { Bag, Computed, Delayed } from '../../src/index.js'
 
 interface Person {
   name: string

@@ -1,5 +1,12 @@
-import { Delayed } from './delayed.js'
-import { InvalidArgumentError } from './errors.js'
+import { InvalidArgumentError } from '../errors.js'
+import type { Delayed } from './delayed.js'
+import { isDelayed } from './is-delayed.js'
+
+/**
+ * `Nested` values are recognised by a brand, as `Delayed` ones are (see brand.ts): the
+ * arguments a copy of taskgraph recorded are resolved by any other copy in the process.
+ */
+const NESTED = Symbol.for('taskgraph.nested')
 
 /**
  * Task arguments are recorded at call time and resolved at run time. Recording copies
@@ -11,6 +18,18 @@ import { InvalidArgumentError } from './errors.js'
  */
 export class Nested {
   constructor(readonly value: unknown[] | Record<string, unknown>) {}
+  static {
+    Object.defineProperty(this.prototype, NESTED, { value: true })
+  }
+}
+
+/** Whether `value` is a recorded container, whichever copy of taskgraph recorded it. */
+export function isNested(value: unknown): value is Nested {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { [NESTED]?: unknown })[NESTED] === true
+  )
 }
 
 const MAX_DEPTH = 2000
@@ -32,7 +51,7 @@ export function recordArgs(args: unknown[], refs: Delayed[], caller: string): bo
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]
     if (typeof arg !== 'object' || arg === null) continue
-    if (arg instanceof Delayed) {
+    if (isDelayed(arg)) {
       refs.push(arg)
       continue
     }
@@ -76,10 +95,11 @@ class Recorder {
       // Data this deep is walked with a stack of its own: without a Delayed inside, it is
       // kept as it is; a Delayed this deep is refused.
       if (!holdsDelayed(value)) return value
-      throw new InvalidArgumentError(
-        `${this.caller}: an argument holds a Delayed nested in arrays or objects more than ${MAX_DEPTH} levels deep. ` +
+      throw new InvalidArgumentError({
+        message:
+          `${this.caller}: an argument holds a Delayed nested in arrays or objects more than ${MAX_DEPTH} levels deep. ` +
           'Pass the Delayed nearer the top of the argument.',
-      )
+      })
     }
     this.seen.set(value, IN_PROGRESS)
     const result = isArray ? this.recordArray(value, depth) : this.recordObject(value, depth)
@@ -116,7 +136,7 @@ class Recorder {
 
   private recordItem(item: unknown, depth: number): unknown {
     if (typeof item !== 'object' || item === null) return item
-    if (item instanceof Delayed) {
+    if (isDelayed(item)) {
       this.refs.push(item)
       return item
     }
@@ -131,7 +151,7 @@ function holdsDelayed(root: object): boolean {
   while (stack.length > 0) {
     const value = stack.pop()
     if (typeof value !== 'object' || value === null || seen.has(value)) continue
-    if (value instanceof Delayed) return true
+    if (isDelayed(value)) return true
     seen.add(value)
     if (Array.isArray(value)) for (const item of value) stack.push(item)
     else if (isPlainObject(value)) for (const key of Object.keys(value)) stack.push(value[key])
@@ -168,7 +188,7 @@ export function resolveArgs(
     let k = start
     for (let i = 0; i < args.length; i++) {
       const arg = args[i]
-      out[i] = arg instanceof Delayed ? results[refNodes[k++]!] : arg
+      out[i] = isDelayed(arg) ? results[refNodes[k++]!] : arg
     }
     return out
   }
@@ -188,8 +208,8 @@ class Resolver {
   ) {}
 
   resolve(value: unknown): unknown {
-    if (value instanceof Delayed) return this.results[this.refNodes[this.k++]!]
-    if (!(value instanceof Nested)) return value
+    if (isDelayed(value)) return this.results[this.refNodes[this.k++]!]
+    if (!isNested(value)) return value
     const done = this.done.get(value)
     if (done !== undefined) return done
     const inner = value.value

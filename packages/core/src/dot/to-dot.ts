@@ -1,7 +1,7 @@
 import type { DirectedGraph } from 'graphology'
-import { InvalidOptionError, describeValue } from './errors.js'
-import { checkOptionNames } from './option-names.js'
-import type { TaskGraphAttributes, TaskNodeAttributes } from './to-graph.js'
+import { InvalidOptionError, describeValue } from '../errors.js'
+import { checkOptionNames } from '../option-names.js'
+import type { TaskGraphAttributes, TaskNodeAttributes } from '../graph/to-graph.js'
 
 /** Direction of the drawing: Graphviz's `rankdir`. */
 export type RankDir = 'TB' | 'LR' | 'BT' | 'RL'
@@ -33,9 +33,9 @@ export function toDot(
   checkOptionNames('toDot', options, OPTION_NAMES)
   const { rankdir = 'BT' } = options
   if (!RANKDIRS.has(rankdir)) {
-    throw new InvalidOptionError(
-      `toDot: option "rankdir" must be one of TB, LR, BT, RL, got ${describeValue(rankdir)}.`,
-    )
+    throw new InvalidOptionError({
+      message: `toDot: option "rankdir" must be one of TB, LR, BT, RL, got ${describeValue(rankdir)}.`,
+    })
   }
   const outputs = new Set(graph.getAttribute('outputs') ?? [])
   const lines = [

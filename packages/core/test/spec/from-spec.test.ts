@@ -1,7 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import {
   CycleError,
-  DelayedTuple,
   InvalidArgumentError,
   MissingKeyError,
   NotCallableError,
@@ -11,8 +10,9 @@ import {
   ref,
   task,
   toGraph,
-} from '../src/index.js'
-import type { TaskGraphology } from '../src/index.js'
+} from '../../src/index.js'
+import type { TaskGraphology } from '../../src/index.js'
+import { DelayedTuple } from '../../src/internal.js'
 
 function inc(x: number): number {
   return x + 1

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { delayed, tokenize } from '../src/index.js'
+import { delayed, tokenize } from '../../src/index.js'
 
 /** Builds a doubly linked list of plain objects: every node is part of two cycles. */
 function linkedList(length: number, label = 'n') {

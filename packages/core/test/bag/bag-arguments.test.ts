@@ -6,7 +6,7 @@ import {
   bag,
   literal,
   type Bag,
-} from '../src/index.js'
+} from '../../src/index.js'
 
 // Wrong arguments are reported when the operation is called, as the error class (and
 // code) says; tests never depend on the wording.

@@ -8,8 +8,8 @@ import {
   task,
   toDot,
   toGraph,
-} from '../src/index.js'
-import type { DotOptions, RankDir } from '../src/index.js'
+} from '../../src/index.js'
+import type { DotOptions, RankDir } from '../../src/index.js'
 
 function inc(x: number): number {
   return x + 1

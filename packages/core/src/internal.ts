@@ -1,0 +1,21 @@
+// What other taskgraph packages use from the graph model and users do not: not part of
+// the public API, and free to change between versions (exported as
+// `@taskgraph/core/internal`).
+
+export { Delayed, DelayedTuple } from './lazy/delayed.js'
+export { Bag } from './bag/bag.js'
+export { containsDelayed } from './lazy/lazy-args.js'
+export { TaskGraph, type Rows } from './graph/task-graph.js'
+export { registerScheduler, type Scheduler } from './scheduler-registry.js'
+export {
+  findFunction,
+  originOf,
+  recordOrigin,
+  recordedModules,
+  recordedNames,
+  type FunctionOrigin,
+} from './origin.js'
+export { checkOptionNames } from './option-names.js'
+export { checkTaskOptions } from './task-options.js'
+export { describeValue, type ErrorInit } from './errors.js'
+export { isThenable } from './thenable.js'

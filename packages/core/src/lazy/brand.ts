@@ -1,0 +1,19 @@
+/**
+ * The brand every lazy value carries, as Dask recognises a collection by its
+ * `__dask_graph__()` method rather than by its class. `Symbol.for` gives the same key to
+ * every copy of taskgraph loaded in a process (two versions installed side by side, a
+ * bundled copy), so a value made by one copy is recognised, and collected into a graph,
+ * by another. Nothing is imported here: any module can recognise a lazy value without
+ * importing, and so depending on, the class that makes them.
+ */
+export const LAZY: unique symbol = Symbol.for('taskgraph.lazy')
+
+/** What the brand promises: a value standing for the result of a task in a graph. */
+export interface Branded {
+  readonly [LAZY]: true
+}
+
+/** Whether `value` carries the lazy brand, whichever copy of taskgraph made it. */
+export function isLazy(value: unknown): value is Branded {
+  return typeof value === 'object' && value !== null && (value as Partial<Branded>)[LAZY] === true
+}

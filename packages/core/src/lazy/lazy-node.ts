@@ -1,0 +1,92 @@
+import type { Delayed } from './delayed.js'
+import { contentKey, uniqueKey } from '../graph/keys.js'
+import { identityToken, tokenize } from '../graph/tokenize.js'
+import type { TaskOptions } from '../task-options.js'
+import type { AnyFunction } from '../types.js'
+import { recordArgs } from './lazy-args.js'
+
+/** What every task of one delayed function shares. */
+export interface TaskSpec {
+  /** Readable part of the keys, and the label of the task in graphs. */
+  readonly name: string
+  /** Keys derive from function identity and argument content. */
+  readonly pure: boolean
+  /** Retries and time limit of the tasks. */
+  readonly options?: TaskOptions
+  /**
+   * Run on the thread that computes the graph, whatever the executor: for tasks that
+   * only rearrange results already there (`get`, `at`, `gather`, `call`), or that need
+   * that thread's state.
+   */
+  readonly mainThread?: boolean
+}
+
+/** How a node's key was made; decides how a key collision is judged. */
+export const enum KeyKind {
+  /** Unique per call (the default). */
+  Unique = 0,
+  /** Derived from function identity and argument content (`pure: true`). */
+  Content = 1,
+  /** Given by the user (`.with({ key })`, graph specs). */
+  Explicit = 2,
+  /** The computed value of the task with this key (`persist()`). */
+  Persisted = 3,
+}
+
+/**
+ * One recorded node of a graph: a task (a call of `fn`) or data (a `value`). A `Delayed`
+ * is made from one. Its fields are what graph collection reads from a `Delayed`, in this
+ * copy of taskgraph or in another one.
+ */
+export interface LazyNode {
+  readonly key: string
+  readonly spec: TaskSpec
+  readonly keyKind: KeyKind
+  /** The task function; `undefined` for a data node. */
+  readonly fn: AnyFunction | undefined
+  /** Recorded arguments (see lazy-args.ts); `undefined` for a data node. */
+  readonly args: readonly unknown[] | undefined
+  /** Every `Delayed` met in the arguments, in recording order. */
+  readonly refs: readonly Delayed[]
+  /** Whether some argument is a nested structure holding a `Delayed`. */
+  readonly deep: boolean
+  /** The value of a data node. */
+  readonly value: unknown
+}
+
+const NO_REFS: readonly Delayed[] = Object.freeze([])
+
+/**
+ * Records one call of `fn` as a task node. `args` must be an array the caller owns:
+ * recording replaces nested containers holding a `Delayed` with snapshots.
+ */
+export function taskNode(fn: AnyFunction, args: unknown[], spec: TaskSpec, key?: string): LazyNode {
+  const found: Delayed[] = []
+  const deep = recordArgs(args, found, spec.name)
+  const refs = found.length === 0 ? NO_REFS : found
+  let keyKind: KeyKind
+  if (key !== undefined) {
+    keyKind = KeyKind.Explicit
+  } else if (spec.pure) {
+    keyKind = KeyKind.Content
+    key = contentKey(spec.name, identityToken(fn) + tokenize(args))
+  } else {
+    keyKind = KeyKind.Unique
+    key = uniqueKey(spec.name)
+  }
+  return { key, spec, keyKind, fn, args, refs, deep, value: undefined }
+}
+
+/** Records a data node: a value that is part of a graph without a task to make it. */
+export function dataNode(
+  value: unknown,
+  name: string,
+  key: string | undefined,
+  keyKind: KeyKind,
+): LazyNode {
+  if (key === undefined) {
+    key = keyKind === KeyKind.Content ? contentKey(name, tokenize(value)) : uniqueKey(name)
+  }
+  const spec: TaskSpec = { name, pure: false }
+  return { key, spec, keyKind, fn: undefined, args: undefined, refs: NO_REFS, deep: false, value }
+}

@@ -1,0 +1,98 @@
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { afterEach, describe, expect, test } from 'vitest'
+import {
+  delayed,
+  gather,
+  isDelayed,
+  isDelayedFunction,
+  toGraph,
+  tokenize,
+} from '../../src/index.js'
+import type * as Core from '../../src/index.js'
+import type { Delayed } from '../../src/index.js'
+import { TaskGraph, recordedModules } from '../../src/internal.js'
+import type * as Internal from '../../src/internal.js'
+
+// The built package is a second copy of @taskgraph/core beside the sources these tests
+// load: classes and module state of its own, as a second installed version would have.
+const built = new URL('../../dist/index.js', import.meta.url)
+if (!existsSync(fileURLToPath(built))) {
+  throw new Error(
+    'Build @taskgraph/core first (pnpm build): this test loads dist/ as a second copy.',
+  )
+}
+const other = (await import(built.href)) as typeof Core
+
+const SHARED_SCHEDULER = Symbol.for('taskgraph.scheduler')
+afterEach(() => {
+  delete (globalThis as Record<symbol, unknown>)[SHARED_SCHEDULER]
+})
+
+/** Runs a collected graph on this thread, node by node (its order is topological). */
+function run(graph: TaskGraph): unknown[] {
+  const results: unknown[] = []
+  for (let i = 0; i < graph.size; i++) {
+    const fn = graph.fn(i)
+    results.push(fn === undefined ? graph.value(i) : fn(...graph.args(i, results)))
+  }
+  return graph.assemble(results)
+}
+
+describe('a Delayed made by another copy of the package', () => {
+  const inc = other.delayed((x: number) => x + 1, { name: 'inc' })
+  const add = delayed((a: number, b: { x: number }) => a + b.x, { name: 'add' })
+
+  test('is a real copy: its own class, yet recognised by the brand', () => {
+    const made = inc(1)
+    expect(made.constructor).not.toBe(delayed((x: number) => x)(1).constructor)
+    expect(isDelayed(made)).toBe(true)
+    expect(isDelayed(other.bag.from([1, 2]))).toBe(true)
+    expect(isDelayedFunction(inc)).toBe(true)
+    expect(isDelayed({ key: 'inc-1' })).toBe(false)
+  })
+
+  test('is collected into a graph with this copy’s values, and computes', () => {
+    const one = inc(1)
+    const total = add(one, { x: inc(one) })
+    const graph = TaskGraph.collect('test', [total])
+    expect(graph.size).toBe(3)
+    expect(run(graph)).toEqual([5])
+    expect(toGraph(total).inEdges(total.key)).toHaveLength(2)
+  })
+
+  test('its recorded nested arguments resolve here', () => {
+    const both = other.gather({ a: inc(1), b: [inc(2), 10] })
+    expect(run(TaskGraph.collect('test', [gather([both, inc(0)])]))).toEqual([
+      [{ a: 2, b: [3, 10] }, 1],
+    ])
+  })
+
+  test('tokenizes as its key, as this copy’s values do', () => {
+    const made = inc(1)
+    const here = delayed((x: number) => x).with({ key: made.key })(1)
+    expect(tokenize([made, 1])).toBe(tokenize([here, 1]))
+  })
+
+  test('registers task modules where this copy’s pools look for functions', () => {
+    const url = 'file:///workflows/from-another-copy.ts'
+    other.registerTaskModule(url)
+    expect(recordedModules()).toContain(url)
+  })
+
+  test('computes on the scheduler of another copy when its own has none', async () => {
+    const seen: unknown[] = []
+    const otherInternal = (await import(
+      new URL('../../dist/internal.js', import.meta.url).href
+    )) as typeof Internal
+    otherInternal.registerScheduler({
+      compute: (caller, targets) => {
+        seen.push(caller)
+        return Promise.resolve(run(TaskGraph.collect(caller, targets)))
+      },
+    })
+    const value: Delayed<number> = add(1, { x: other.literal(2) })
+    expect(await value.compute()).toBe(3)
+    expect(seen).toEqual(['Delayed#compute'])
+  })
+})
