@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '@taskgraph/core'
-import { describeValue } from '@taskgraph/core/internal'
+import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
 import type { ComputeHooks } from '@taskgraph/scheduler'
 import { progressLine, summaryLine } from './progress-line.js'
 import { RateMeter } from './rate-meter.js'
@@ -157,18 +157,7 @@ class ProgressDisplay implements ProgressBar {
 }
 
 function checkOptions(options: ProgressBarOptions): void {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError({
-      message: `progressBar: the options must be an object, got ${describeValue(options)}.`,
-    })
-  }
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.includes(name)) {
-      throw new InvalidOptionError({
-        message: `progressBar: unknown option ${JSON.stringify(name)}. Known options: ${OPTION_NAMES.join(', ')}.`,
-      })
-    }
-  }
+  checkOptionNames('progressBar', options, OPTION_NAMES)
   const { stream, delay, interval, live, colors } = options
   if (stream !== undefined && typeof (stream as { write?: unknown }).write !== 'function') {
     throw new InvalidOptionError({
