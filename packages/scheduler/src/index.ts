@@ -1,8 +1,8 @@
 // The public API of @taskgraph/scheduler: running graphs. Importing this module
 // registers the scheduler behind Delayed#compute and Delayed#persist.
 
-export { compute, persist } from './compute.js'
-export type { Executor, FusedStep, OwnedValue, TaskCall } from './executor.js'
+export { compute, persist } from './run/compute.js'
+export type { Executor, FusedStep, OwnedValue, TaskCall } from './executors/executor.js'
 export {
   Discarded,
   ExecutorClosed,
@@ -13,14 +13,14 @@ export {
   UnhandledRejection,
   WorkerLost,
   WorkerStartFailed,
-} from './executor-failures.js'
-export { InlineExecutor } from './inline-executor.js'
-export { AsyncExecutor, DEFAULT_ASYNC_CONCURRENCY } from './async-executor.js'
+} from './executors/executor-faults.js'
+export { InlineExecutor } from './executors/inline-executor.js'
+export { AsyncExecutor, DEFAULT_ASYNC_CONCURRENCY } from './executors/async-executor.js'
 export { ThreadExecutor } from './pool/thread-executor.js'
 export { ProcessExecutor } from './pool/process-executor.js'
 export { MAX_WORKERS, type PoolOptions } from './pool/pool-options.js'
-export type { ExecutorName, RunOptions } from './options.js'
-export type { ComputeHooks, RunSummary, TaskInfo, TaskOutcome, TaskRetry } from './hooks.js'
+export type { ExecutorName, RunOptions } from './run/options.js'
+export type { ComputeHooks, RunSummary, TaskInfo, TaskOutcome, TaskRetry } from './run/hooks.js'
 export {
   AggregateTaskError,
   CancelledError,

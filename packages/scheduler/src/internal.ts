@@ -9,4 +9,4 @@ export {
   readEnvRunOptions,
   envValue,
   type EnvRunOptions,
-} from './env-options.js'
+} from './run/env-options.js'

@@ -1,6 +1,6 @@
-import { toTaskError } from '../classify-failure.js'
-import { NotSerializable } from '../executor-failures.js'
-import { fromWireError } from '../pool/remote-error.js'
+import { toTaskError } from '../run/classify-failure.js'
+import { NotSerializable } from '../executors/executor-faults.js'
+import { fromWireError } from '../wire/remote-error.js'
 import type { Settled } from './run-call.js'
 
 /**

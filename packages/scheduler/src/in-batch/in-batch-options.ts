@@ -1,6 +1,6 @@
 import { InvalidOptionError, describeValue, type AnyFunction } from '@taskgraph/core'
-import type { Executor } from '../executor.js'
-import type { ExecutorName } from '../options.js'
+import type { Executor } from '../executors/executor.js'
+import type { ExecutorName } from '../run/options.js'
 import { checkPlacement } from '../pool/pool-options.js'
 
 /**

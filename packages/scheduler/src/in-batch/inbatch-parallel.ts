@@ -4,7 +4,7 @@ import {
   recordOrigin,
   type AnyFunction,
 } from '@taskgraph/core'
-import { computeTargets } from '../compute.js'
+import { computeTargets } from '../run/compute.js'
 import { checkPlainFunction } from '../plain-function.js'
 import { argumentsOf, type CallArgsOf } from './call-args.js'
 import { callResult, type CallResult } from './call-results.js'

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { isMainThread } from 'node:worker_threads'
 import { delayed, type AnyFunction } from '@taskgraph/core'
-import { findCloneProblem, type CloneProblem } from '../pool/clone-check.js'
-import { toWireError, type WireError } from '../pool/remote-error.js'
+import { findCloneProblem, type CloneProblem } from '../wire/clone-check.js'
+import { toWireError, type WireError } from '../wire/remote-error.js'
 
 // The task of an in-batch call, made by delayed() in this module's top-level code so a
 // pool's workers find it by importing it; the user's function reaches it as an argument.

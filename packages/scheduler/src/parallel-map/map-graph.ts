@@ -1,5 +1,5 @@
 import type { AnyFunction, Delayed } from '@taskgraph/core'
-import { computeTargets } from '../compute.js'
+import { computeTargets } from '../run/compute.js'
 import { concatTask, mapChunkTask } from './map-chunk.js'
 import { chunkRanges, type MapConfig } from './map-options.js'
 

@@ -4,8 +4,8 @@ import {
   describeValue,
   type AnyFunction,
 } from '@taskgraph/core'
-import type { Executor } from '../executor.js'
-import type { ExecutorName } from '../options.js'
+import type { Executor } from '../executors/executor.js'
+import type { ExecutorName } from '../run/options.js'
 import { checkPlainFunction } from '../plain-function.js'
 import { checkPlacement, defaultWorkers } from '../pool/pool-options.js'
 

@@ -1,5 +1,5 @@
-import type { TaskCall } from '../executor.js'
-import { findBuffers, movableBuffers } from './buffers.js'
+import type { TaskCall } from '../executors/executor.js'
+import { findBuffers, movableBuffers } from '../wire/buffers.js'
 
 /**
  * Which buffers a worker thread may take instead of a copy. A buffer moves only when no

@@ -1,6 +1,6 @@
-import { findBuffers } from './buffers.js'
-import { refKey, type FunctionRef } from './function-ref.js'
-import type { ReadyMessage, WireOutcome } from './wire.js'
+import { findBuffers } from '../wire/buffers.js'
+import { refKey, type FunctionRef } from '../wire/function-ref.js'
+import type { ReadyMessage, WireOutcome } from '../wire/messages.js'
 
 /** A batch aims to hold a worker for about this long, so round trips stay a small share. */
 export const BATCH_TARGET_MS = 4

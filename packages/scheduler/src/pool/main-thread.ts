@@ -1,9 +1,9 @@
 import type { AnyFunction } from '@taskgraph/core'
-import type { TaskCall } from '../executor.js'
-import { StepFailed } from '../executor-failures.js'
-import { allPrimitive } from './data-walk.js'
-import { findFunctions } from './function-args.js'
-import type { FunctionLocator } from './function-ref.js'
+import type { TaskCall } from '../executors/executor.js'
+import { StepFailed } from '../executors/executor-faults.js'
+import { allPrimitive } from '../wire/data-walk.js'
+import { findFunctions } from '../wire/function-args.js'
+import type { FunctionLocator } from '../wire/function-ref.js'
 
 /**
  * Runs a call on this thread: main-thread tasks, and tasks whose function a worker cannot

@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url'
-import type { Executor, TaskCall } from '../executor.js'
+import type { Executor, TaskCall } from '../executors/executor.js'
 import {
   Discarded,
   ExecutorClosed,
@@ -10,12 +10,12 @@ import {
   UnhandledRejection,
   WorkerLost,
   WorkerStartFailed,
-} from '../executor-failures.js'
+} from '../executors/executor-faults.js'
 import { BufferMoves } from './buffer-moves.js'
 import { CallQueue } from './call-queue.js'
-import { findCloneProblem } from './clone-check.js'
+import { findCloneProblem } from '../wire/clone-check.js'
 import { BATCH_TARGET_MS, FunctionProfile, HEAVY_BYTES, bytesOf } from './function-profile.js'
-import { FunctionLocator, type FunctionRef } from './function-ref.js'
+import { FunctionLocator, type FunctionRef } from '../wire/function-ref.js'
 import {
   UnreachableWarnings,
   argumentFunctions,
@@ -30,9 +30,9 @@ import {
   defaultWorkers,
   type PoolOptions,
 } from './pool-options.js'
-import { fromWireError } from './remote-error.js'
+import { fromWireError } from '../wire/remote-error.js'
 import { RecentCalls } from './recent-calls.js'
-import type { WireOutcome } from './wire.js'
+import type { WireOutcome } from '../wire/messages.js'
 import { WireBatch } from './wire-batch.js'
 import { WorkerPool } from './worker-pool.js'
 

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { InvalidOptionError, describeValue } from '@taskgraph/core'
-import type { Executor } from '../executor.js'
+import type { Executor } from '../executors/executor.js'
 
 /** Options of the `threads` and `processes` executors. */
 export interface PoolOptions {

@@ -1,4 +1,4 @@
-import type { TaskCall } from '../executor.js'
+import type { TaskCall } from '../executors/executor.js'
 
 /**
  * Calls recently sent to workers, by the id their worker knows them by: a worker reports

@@ -1,6 +1,6 @@
-import { ExecutorClosed, TimedOut, WorkerLost, WorkerStartFailed } from '../executor-failures.js'
+import { ExecutorClosed, TimedOut, WorkerLost, WorkerStartFailed } from '../executors/executor-faults.js'
 import { startProcess, startThread, type WorkerHandle } from './worker-handle.js'
-import type { BatchMessage, InitMessage, LateMessage, ReadyMessage, WireOutcome } from './wire.js'
+import type { BatchMessage, InitMessage, LateMessage, ReadyMessage, WireOutcome } from '../wire/messages.js'
 
 /** How long an idle worker has to end itself when the pool closes. */
 const RETIRE_MS = 1000

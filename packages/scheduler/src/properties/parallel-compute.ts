@@ -1,6 +1,6 @@
 import { TaskGraph } from '@taskgraph/core'
-import { OPTION_NAMES, resolveOptions, type RunOptions } from '../options.js'
-import { runGraph } from '../run-graph.js'
+import { OPTION_NAMES, resolveOptions, type RunOptions } from '../run/options.js'
+import { runGraph } from '../run/run-graph.js'
 import {
   CACHE_OPTION_NAMES,
   cachePlan,

@@ -1,8 +1,8 @@
 // The entry of a pool's worker processes: a build entry, never exported from the package.
 import { Socket } from 'node:net'
-import { encode } from '../pool/codec.js'
-import { FrameReader, writeFrame } from '../pool/frames.js'
-import type { ToWorker } from '../pool/wire.js'
+import { encode } from '../wire/codec.js'
+import { FrameReader, writeFrame } from '../wire/frames.js'
+import type { ToWorker } from '../wire/messages.js'
 import { watchParent } from '../process/watch-parent.js'
 import { serve } from './serve.js'
 

@@ -1,7 +1,7 @@
 import { recordedNames, type AnyFunction } from '@taskgraph/core'
-import { findCloneProblem } from '../pool/clone-check.js'
-import { loadFunction, refKey, type FunctionRef } from '../pool/function-ref.js'
-import { toWireError } from '../pool/remote-error.js'
+import { findCloneProblem } from '../wire/clone-check.js'
+import { loadFunction, refKey, type FunctionRef } from '../wire/function-ref.js'
+import { toWireError } from '../wire/remote-error.js'
 import type {
   BatchMessage,
   DoneMessage,
@@ -9,7 +9,7 @@ import type {
   InitMessage,
   ToWorker,
   WireOutcome,
-} from '../pool/wire.js'
+} from '../wire/messages.js'
 import { importModule } from './import-module.js'
 import { setLoadingListener } from './loading.js'
 import { callsWaiting, endStalledCalls, rejectionOf, runCalls, type Found } from './run-calls.js'

@@ -1,7 +1,7 @@
 // The entry of a pool's worker threads: a build entry, never exported from the package.
 import { parentPort } from 'node:worker_threads'
-import { movableBuffers } from '../pool/buffers.js'
-import type { ToWorker } from '../pool/wire.js'
+import { movableBuffers } from '../wire/buffers.js'
+import type { ToWorker } from '../wire/messages.js'
 import { serve } from './serve.js'
 
 const port = parentPort!

@@ -5,8 +5,8 @@ import {
   CancelledError,
   UnhandledRejectionError,
   type TaskError,
-} from './errors.js'
-import type { TaskCall } from './executor.js'
+} from '../errors.js'
+import type { TaskCall } from '../executors/executor.js'
 import {
   Discarded,
   NotSerializable,
@@ -15,16 +15,16 @@ import {
   TimedOut,
   UnhandledRejection,
   WorkerLost,
-} from './executor-failures.js'
+} from '../executors/executor-faults.js'
 import type { TaskInfo } from './hooks.js'
-import { watchIdle, type IdleWatcher } from './idle-watch.js'
+import { watchIdle, type IdleWatcher } from '../executors/idle-watch.js'
 import type { RunConfig } from './options.js'
 import { ReadyQueue } from './ready-queue.js'
 import { runFailureOf, warnLateRejection } from './run-failures.js'
 import { RunState } from './run-state.js'
 import { doNothing, lateReporter, makeCall, type RunLink } from './make-call.js'
-import { runInTask, watchUnhandledRejections } from './task-context.js'
-import { isThenable } from './thenable.js'
+import { runInTask, watchUnhandledRejections } from '../executors/task-context.js'
+import { isThenable } from '../thenable.js'
 import { TimerSet } from './timer-set.js'
 import { YieldClock } from './yield-clock.js'
 

@@ -1,5 +1,5 @@
-import { ExecutorClosedError, WorkerStartError, causeText } from './errors.js'
-import { Discarded, ExecutorClosed, WorkerStartFailed } from './executor-failures.js'
+import { ExecutorClosedError, WorkerStartError, causeText } from '../errors.js'
+import { Discarded, ExecutorClosed, WorkerStartFailed } from '../executors/executor-faults.js'
 
 /**
  * The error that fails a whole run, when an executor's failure is not any one task's:

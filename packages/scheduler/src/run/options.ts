@@ -4,14 +4,14 @@ import {
   describeValue,
   type TaskOptions,
 } from '@taskgraph/core'
-import { AsyncExecutor, checkConcurrency } from './async-executor.js'
-import type { Executor } from './executor.js'
+import { AsyncExecutor, checkConcurrency } from '../executors/async-executor.js'
+import type { Executor } from '../executors/executor.js'
 import type { ComputeHooks } from './hooks.js'
-import { InlineExecutor } from './inline-executor.js'
-import { ProcessExecutor } from './pool/process-executor.js'
-import { ThreadExecutor } from './pool/thread-executor.js'
+import { InlineExecutor } from '../executors/inline-executor.js'
+import { ProcessExecutor } from '../pool/process-executor.js'
+import { ThreadExecutor } from '../pool/thread-executor.js'
 import { readEnvRunOptions } from './env-options.js'
-import { checkStartTimeout, checkWorkers } from './pool/pool-options.js'
+import { checkStartTimeout, checkWorkers } from '../pool/pool-options.js'
 
 /** Names of the built-in executors. */
 export type ExecutorName = 'inline' | 'async' | 'threads' | 'processes'

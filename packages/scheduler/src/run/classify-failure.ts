@@ -5,14 +5,14 @@ import {
   TimeoutError,
   UnhandledRejectionError,
   WorkerLostError,
-} from './errors.js'
+} from '../errors.js'
 import {
   NotSerializable,
   Stalled,
   TimedOut,
   UnhandledRejection,
   WorkerLost,
-} from './executor-failures.js'
+} from '../executors/executor-faults.js'
 
 /** The `TaskError` reporting how task `key` failed, from what its executor rejected with. */
 export function toTaskError(
