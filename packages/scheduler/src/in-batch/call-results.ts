@@ -1,5 +1,5 @@
 import { toTaskError } from '../run/classify-failure.js'
-import { NotSerializable } from '../executors/executor-faults.js'
+import { NotSerializableFault } from '../executors/executor-faults.js'
 import { fromWireError } from '../wire/remote-error.js'
 import type { Settled } from './run-call.js'
 
@@ -25,7 +25,7 @@ export function callResult(settled: Settled, key: string, name: string, caller: 
   if (settled.ok) return settled.value
   if ('unsendable' in settled) {
     const { path, type, reason } = settled.unsendable
-    return toTaskError(key, name, new NotSerializable('result', path, type, reason), caller, 1)
+    return toTaskError(key, name, new NotSerializableFault('result', path, type, reason), caller, 1)
   }
   const thrown = 'wire' in settled ? fromWireError(settled.wire) : settled.error
   return thrown instanceof Error ? thrown : toTaskError(key, name, thrown, caller, 1)

@@ -7,11 +7,11 @@ import {
   WorkerLostError,
 } from '../errors.js'
 import {
-  NotSerializable,
-  Stalled,
-  TimedOut,
-  UnhandledRejection,
-  WorkerLost,
+  NotSerializableFault,
+  StalledFault,
+  TimedOutFault,
+  UnhandledRejectionFault,
+  WorkerLostFault,
 } from '../executors/executor-faults.js'
 
 /** The `TaskError` reporting how task `key` failed, from what its executor rejected with. */
@@ -22,23 +22,29 @@ export function toTaskError(
   caller: string,
   attempts: number,
 ): TaskError {
-  if (failure instanceof WorkerLost)
-    return new WorkerLostError(key, functionName, failure, caller, attempts)
-  if (failure instanceof TimedOut)
-    return new TimeoutError(key, functionName, caller, failure.timeoutMs, failure.how)
-  if (failure instanceof Stalled) return new StalledError({ key, functionName, caller })
-  if (failure instanceof UnhandledRejection)
-    return new UnhandledRejectionError({ key, functionName, caller, reason: failure.reason })
-  if (failure instanceof NotSerializable) {
-    return new SerializationError(
+  if (failure instanceof WorkerLostFault)
+    return new WorkerLostError({ key, functionName, caller, cause: failure, attempts })
+  if (failure instanceof TimedOutFault)
+    return new TimeoutError({
       key,
       functionName,
       caller,
-      failure.direction,
-      failure.path,
-      failure.valueType,
-      failure.reason,
-    )
+      timeoutMs: failure.timeoutMs,
+      how: failure.how,
+    })
+  if (failure instanceof StalledFault) return new StalledError({ key, functionName, caller })
+  if (failure instanceof UnhandledRejectionFault)
+    return new UnhandledRejectionError({ key, functionName, caller, reason: failure.reason })
+  if (failure instanceof NotSerializableFault) {
+    return new SerializationError({
+      key,
+      functionName,
+      caller,
+      direction: failure.direction,
+      path: failure.path,
+      valueType: failure.valueType,
+      reason: failure.reason,
+    })
   }
-  return new TaskError(key, functionName, failure, caller)
+  return new TaskError({ key, functionName, caller, cause: failure })
 }

@@ -6,12 +6,12 @@ import {
 } from '@taskgraph/core'
 import { AsyncExecutor, checkConcurrency } from '../executors/async-executor.js'
 import type { Executor } from '../executors/executor.js'
-import type { ComputeHooks } from './hooks.js'
 import { InlineExecutor } from '../executors/inline-executor.js'
+import { checkStartTimeout, checkWorkers } from '../pool/pool-options.js'
 import { ProcessExecutor } from '../pool/process-executor.js'
 import { ThreadExecutor } from '../pool/thread-executor.js'
 import { readEnvRunOptions } from './env-options.js'
-import { checkStartTimeout, checkWorkers } from '../pool/pool-options.js'
+import type { ComputeHooks } from './hooks.js'
 
 /** Names of the built-in executors. */
 export type ExecutorName = 'inline' | 'async' | 'threads' | 'processes'

@@ -1,6 +1,6 @@
 import type { AnyFunction, TaskGraph, TaskOptions } from '@taskgraph/core'
-import { dependentsOf } from './dependents.js'
 import type { FusedStep, OwnedValue } from '../executors/executor.js'
+import { dependentsOf } from './dependents.js'
 import { planChains } from './fuse-chains.js'
 import type { ReadyQueue } from './ready-queue.js'
 

@@ -1,22 +1,31 @@
-import { realpathSync } from 'node:fs'
-import { resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import {
-  findFunction,
-  isDelayedFunction,
-  originOf,
-  recordedModules,
-  type AnyFunction,
-  type FunctionOrigin,
-} from '@taskgraph/core'
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { FunctionOrigin } from '@taskgraph/core'
 
 /**
  * How a worker finds a task function: re-made by importing the module whose evaluation
  * made it (`origin`), or exported by a module under a name (`export`).
+ *
+ * `hash` is a hash of the module's source as the caller read it (`undefined` when the
+ * module is not a file it can read). Before running the function, a worker hashes its
+ * own copy of the module: when the two differ (the file changed since, or a worker on
+ * another machine has another version of it), the worker does not run the function and
+ * answers that it cannot reach it, so the call runs where the caller's copy is.
  */
 export type FunctionRef =
-  | { readonly kind: 'origin'; readonly origin: FunctionOrigin }
-  | { readonly kind: 'export'; readonly url: string; readonly name: string }
+  | { readonly kind: 'origin'; readonly origin: FunctionOrigin; readonly hash: string | undefined }
+  | {
+      readonly kind: 'export'
+      readonly url: string
+      readonly name: string
+      readonly hash: string | undefined
+    }
+
+/** The URL of the module a ref names. */
+export function moduleOf(ref: FunctionRef): string {
+  return ref.kind === 'origin' ? ref.origin.url : ref.url
+}
 
 /** A string naming a ref, for caches and statistics. */
 export function refKey(ref: FunctionRef): string {
@@ -25,102 +34,29 @@ export function refKey(ref: FunctionRef): string {
     : `${ref.url}#export:${ref.name}`
 }
 
+/** The function's name, for messages. */
+export function refName(ref: FunctionRef): string {
+  return ref.kind === 'origin' ? ref.origin.name || '(anonymous)' : ref.name
+}
+
+const hashes = new Map<string, string | undefined>()
+
 /**
- * Finds, on the main thread, how a worker can reach each task function. A function made
- * by a module's top-level code is re-made by importing that module; one exported by a
- * module that made task functions is found by its export name. Anything else (a closure
- * made at run time) cannot be reached. Modules that are the program's entry script are
- * never imported in a worker: that would run the program again.
+ * The hash of the source of the module at `url` (SHA-256, base64url), read once per
+ * process; `undefined` when it is not a file this process can read.
  */
-export class FunctionLocator {
-  private readonly known = new WeakMap<AnyFunction, FunctionRef | null>()
-  private readonly namespaces = new Map<string, Promise<Record<string, unknown> | undefined>>()
-  private readonly entry = entryScriptURL()
-
-  /** Whether `fn` was made by the program's entry script, which workers never import. */
-  isFromEntryScript(fn: AnyFunction): boolean {
-    return this.entry !== undefined && originOf(fn)?.url === this.entry
-  }
-
-  /** The modules a worker may import ahead of need: those that made task functions. */
-  modulesToWarm(): string[] {
-    return recordedModules().filter((url) => url !== this.entry)
-  }
-
-  /** The ref of `fn` if already known (`null`: unreachable), `undefined` if it needs `locate`. */
-  peek(fn: AnyFunction): FunctionRef | null | undefined {
-    const known = this.known.get(fn)
-    if (known !== undefined) return known
-    const origin = originOf(fn)
-    if (origin !== undefined && origin.url !== this.entry) {
-      const ref: FunctionRef = { kind: 'origin', origin }
-      this.known.set(fn, ref)
-      return ref
+export function sourceHash(url: string): string | undefined {
+  if (hashes.has(url)) return hashes.get(url)
+  let hash: string | undefined
+  if (url.startsWith('file:')) {
+    try {
+      hash = createHash('sha256')
+        .update(readFileSync(fileURLToPath(url)))
+        .digest('base64url')
+    } catch {
+      hash = undefined
     }
-    return undefined
   }
-
-  /** Records that a worker could not find `fn` after all: it runs on the main thread from now on. */
-  markUnreachable(fn: AnyFunction): void {
-    this.known.set(fn, null)
-  }
-
-  /** The ref of `fn`, looking through the exports of the modules that made task functions. */
-  async locate(fn: AnyFunction): Promise<FunctionRef | null> {
-    const peeked = this.peek(fn)
-    if (peeked !== undefined) return peeked
-    let found: FunctionRef | null = null
-    for (const url of recordedModules()) {
-      if (url === this.entry) continue
-      const namespace = await this.namespace(url)
-      if (namespace === undefined) continue
-      for (const [name, value] of Object.entries(namespace)) {
-        if (value === fn || (isDelayedFunction(value) && value.fn === fn)) {
-          found = { kind: 'export', url, name }
-          break
-        }
-      }
-      if (found !== null) break
-    }
-    this.known.set(fn, found)
-    return found
-  }
-
-  private namespace(url: string): Promise<Record<string, unknown> | undefined> {
-    let namespace = this.namespaces.get(url)
-    if (namespace === undefined) {
-      // Already evaluated (it made task functions), so importing it again is a lookup.
-      namespace = import(url).then(
-        (module: Record<string, unknown>) => module,
-        () => undefined,
-      )
-      this.namespaces.set(url, namespace)
-    }
-    return namespace
-  }
-}
-
-/** In a worker: the function a ref names, importing its module first with `importModule`. */
-export async function loadFunction(
-  ref: FunctionRef,
-  importModule: (url: string) => Promise<Record<string, unknown>>,
-): Promise<AnyFunction | undefined> {
-  if (ref.kind === 'origin') {
-    await importModule(ref.origin.url)
-    return findFunction(ref.origin)
-  }
-  const namespace = await importModule(ref.url)
-  const value = namespace[ref.name]
-  if (isDelayedFunction(value)) return value.fn
-  return typeof value === 'function' ? (value as AnyFunction) : undefined
-}
-
-function entryScriptURL(): string | undefined {
-  const script = process.argv[1]
-  if (script === undefined) return undefined
-  try {
-    return pathToFileURL(realpathSync(resolve(script))).href
-  } catch {
-    return undefined
-  }
+  hashes.set(url, hash)
+  return hash
 }

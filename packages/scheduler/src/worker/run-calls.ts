@@ -1,12 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { isMainThread } from 'node:worker_threads'
 import type { AnyFunction } from '@taskgraph/core'
+import { isThenable } from '../thenable.js'
+import type { WireCall, WireOutcome } from '../wire/call.js'
 import { findCloneProblem } from '../wire/clone-check.js'
 import { allPrimitive } from '../wire/data-walk.js'
 import { decodeFunctions } from '../wire/function-args.js'
+import type { BatchMessage } from '../wire/messages.js'
 import { toWireError } from '../wire/remote-error.js'
-import type { BatchMessage, WireCall, WireOutcome } from '../wire/messages.js'
-import { isThenable } from '../thenable.js'
 
 /** A function of the batch's table, or why the worker cannot run it. */
 export type Found =
