@@ -1,29 +1,46 @@
 import { TaskgraphError } from '@taskgraph/core'
 
+/** What every `TaskError` names: the task, and the call that ran it. */
+export interface TaskErrorOptions {
+  /** Key of the task that failed. */
+  readonly key: string
+  /** Name of the task's function. */
+  readonly functionName: string
+  /** The call that ran the task, e.g. `'compute'`: the message starts with it. */
+  readonly caller: string
+  /** The task's own error, or what else made it fail. */
+  readonly cause?: unknown
+}
+
 /**
  * A task failed. Names the task's key and function; the original error is `cause`,
  * with its stack. The task's dependents did not run. Subclasses tell how it failed
  * when that was not an exception of its own.
  */
 export class TaskError extends TaskgraphError {
+  /** Key of the task that failed. */
+  readonly key: string
+  /** Name of the task's function. */
+  readonly functionName: string
+
   constructor(
-    /** Key of the task that failed. */
-    readonly key: string,
-    /** Name of the task's function. */
-    readonly functionName: string,
-    cause: unknown,
-    caller: string,
-    /** For subclasses: their code and what went wrong, after the task's name. */
-    how: { code: string; message: string } = {
-      code: 'ERR_TASK_FAILED',
-      message: `failed: ${causeText(cause)}`,
+    options: TaskErrorOptions & {
+      /** @internal For subclasses: their code and what went wrong, after the task's name. */
+      readonly report?: { readonly code: string; readonly message: string }
     },
   ) {
+    const { key, functionName, caller, cause } = options
+    const report = options.report ?? {
+      code: 'ERR_TASK_FAILED',
+      message: `failed: ${causeText(cause)}`,
+    }
     super({
-      code: how.code,
-      message: `${caller}: task ${JSON.stringify(key)} (function ${functionName}) ${how.message}`,
+      code: report.code,
+      message: `${caller}: task ${JSON.stringify(key)} (function ${functionName}) ${report.message}`,
       cause,
     })
+    this.key = key
+    this.functionName = functionName
   }
 }
 TaskError.prototype.name = 'TaskError'
@@ -33,22 +50,23 @@ TaskError.prototype.name = 'TaskError'
  * process was killed) on every attempt the task's `retries` allowed.
  */
 export class WorkerLostError extends TaskError {
-  constructor(
-    key: string,
-    functionName: string,
-    cause: unknown,
-    caller: string,
-    /** How many times the task was tried. */
-    readonly attempts: number,
-  ) {
-    super(key, functionName, cause, caller, {
-      code: 'ERR_WORKER_LOST',
-      message:
-        attempts === 1
-          ? `lost its worker (${causeText(cause)}). Other tasks carried on. If the loss is transient, allow retries with delayed(fn, { retries }) or --retries.`
-          : `lost its worker on all ${attempts} attempts (${causeText(cause)}). Other tasks carried on. ` +
-            'A task that ends its worker every time (process.exit, a crash) fails the same way on every retry.',
+  /** How many times the task was tried. */
+  readonly attempts: number
+
+  constructor(options: TaskErrorOptions & { readonly attempts: number }) {
+    const { attempts, cause } = options
+    super({
+      ...options,
+      report: {
+        code: 'ERR_WORKER_LOST',
+        message:
+          attempts === 1
+            ? `lost its worker (${causeText(cause)}). Other tasks carried on. If the loss is transient, allow retries with delayed(fn, { retries }) or --retries.`
+            : `lost its worker on all ${attempts} attempts (${causeText(cause)}). Other tasks carried on. ` +
+              'A task that ends its worker every time (process.exit, a crash) fails the same way on every retry.',
+      },
     })
+    this.attempts = attempts
   }
 }
 WorkerLostError.prototype.name = 'WorkerLostError'
@@ -69,18 +87,28 @@ const TIMEOUT_OUTCOMES = {
  * discarded).
  */
 export class TimeoutError extends TaskError {
+  /** The time limit, in milliseconds. */
+  readonly timeoutMs: number
+  readonly how: 'stopped' | 'abandoned' | 'overran'
+
   constructor(
-    key: string,
-    functionName: string,
-    caller: string,
-    /** The time limit, in milliseconds. */
-    readonly timeoutMs: number,
-    readonly how: 'stopped' | 'abandoned' | 'overran',
+    options: Omit<TaskErrorOptions, 'cause'> & {
+      readonly timeoutMs: number
+      readonly how: 'stopped' | 'abandoned' | 'overran'
+    },
   ) {
-    super(key, functionName, undefined, caller, {
-      code: 'ERR_TASK_TIMEOUT',
-      message: `ran longer than its timeout of ${timeoutMs} ms and ${TIMEOUT_OUTCOMES[how]} Raise the timeout if the task is just slow.`,
+    const { timeoutMs, how } = options
+    super({
+      key: options.key,
+      functionName: options.functionName,
+      caller: options.caller,
+      report: {
+        code: 'ERR_TASK_TIMEOUT',
+        message: `ran longer than its timeout of ${timeoutMs} ms and ${TIMEOUT_OUTCOMES[how]} Raise the timeout if the task is just slow.`,
+      },
     })
+    this.timeoutMs = timeoutMs
+    this.how = how
   }
 }
 TimeoutError.prototype.name = 'TimeoutError'
@@ -90,12 +118,17 @@ TimeoutError.prototype.name = 'TimeoutError'
  * event loop (no timer, socket, child process or pending I/O) that could settle it.
  */
 export class StalledError extends TaskError {
-  constructor(options: { key: string; functionName: string; caller: string }) {
-    super(options.key, options.functionName, undefined, options.caller, {
-      code: 'ERR_TASK_STALLED',
-      message:
-        'returned a promise that can never settle: nothing was left to run that could resolve or reject it. ' +
-        'Make the function resolve or reject its promise on every path (a callback that is never called, an event that never comes).',
+  constructor(options: Omit<TaskErrorOptions, 'cause'>) {
+    super({
+      key: options.key,
+      functionName: options.functionName,
+      caller: options.caller,
+      report: {
+        code: 'ERR_TASK_STALLED',
+        message:
+          'returned a promise that can never settle: nothing was left to run that could resolve or reject it. ' +
+          'Make the function resolve or reject its promise on every path (a callback that is never called, an event that never comes).',
+      },
     })
   }
 }
@@ -107,12 +140,18 @@ StalledError.prototype.name = 'StalledError'
  * reason. The task may have returned already; its dependents may have run.
  */
 export class UnhandledRejectionError extends TaskError {
-  constructor(options: { key: string; functionName: string; caller: string; reason: unknown }) {
-    super(options.key, options.functionName, options.reason, options.caller, {
-      code: 'ERR_UNHANDLED_REJECTION',
-      message:
-        `made a promise that rejected with nothing to handle it (${causeText(options.reason)}). ` +
-        'Await every promise the task makes, or attach a .catch() to those it lets run on.',
+  constructor(options: Omit<TaskErrorOptions, 'cause'> & { readonly reason: unknown }) {
+    super({
+      key: options.key,
+      functionName: options.functionName,
+      caller: options.caller,
+      cause: options.reason,
+      report: {
+        code: 'ERR_UNHANDLED_REJECTION',
+        message:
+          `made a promise that rejected with nothing to handle it (${causeText(options.reason)}). ` +
+          'Await every promise the task makes, or attach a .catch() to those it lets run on.',
+      },
     })
   }
 }
@@ -123,26 +162,38 @@ UnhandledRejectionError.prototype.name = 'UnhandledRejectionError'
  * function, a symbol, or an object whose class would be lost on the way.
  */
 export class SerializationError extends TaskError {
+  /** `'argument'` (on the way to a worker) or `'result'` (on the way back). */
+  readonly direction: 'argument' | 'result'
+  /** Where the value sits, e.g. `args[1].items[3]`. */
+  readonly path: string
+  /** What the value is, e.g. `an instance of Counter`. */
+  readonly valueType: string
+
   constructor(
-    key: string,
-    functionName: string,
-    caller: string,
-    /** `'argument'` (on the way to a worker) or `'result'` (on the way back). */
-    readonly direction: 'argument' | 'result',
-    /** Where the value sits, e.g. `args[1].items[3]`. */
-    readonly path: string,
-    /** What the value is, e.g. `an instance of Counter`. */
-    readonly valueType: string,
-    /** Why it cannot be copied; by default, that it does not survive a structured clone. */
-    reason?: string,
+    options: Omit<TaskErrorOptions, 'cause'> & {
+      readonly direction: 'argument' | 'result'
+      readonly path: string
+      readonly valueType: string
+      /** Why it cannot be copied; by default, that it does not survive a structured clone. */
+      readonly reason?: string | undefined
+    },
   ) {
-    super(key, functionName, undefined, caller, {
-      code: 'ERR_NOT_SERIALIZABLE',
-      message:
-        `cannot ${direction === 'argument' ? 'be sent to' : 'send its result back from'} a worker: ${path} is ${valueType}, ${reason ?? 'which does not survive a structured clone'}. ` +
-        'Pass plain data (objects, arrays, Map, Set, Date, typed arrays, BigInt), ' +
-        "or run this task on the main thread with executor 'async'.",
+    const { direction, path, valueType, reason } = options
+    super({
+      key: options.key,
+      functionName: options.functionName,
+      caller: options.caller,
+      report: {
+        code: 'ERR_NOT_SERIALIZABLE',
+        message:
+          `cannot ${direction === 'argument' ? 'be sent to' : 'send its result back from'} a worker: ${path} is ${valueType}, ${reason ?? 'which does not survive a structured clone'}. ` +
+          'Pass plain data (objects, arrays, Map, Set, Date, typed arrays, BigInt), ' +
+          "or run this task on the main thread with executor 'async'.",
+      },
     })
+    this.direction = direction
+    this.path = path
+    this.valueType = valueType
   }
 }
 SerializationError.prototype.name = 'SerializationError'
@@ -152,10 +203,11 @@ SerializationError.prototype.name = 'SerializationError'
  * `errors` holds one `TaskError` per failed task, in the order they failed.
  */
 export class AggregateTaskError extends TaskgraphError {
-  constructor(
-    readonly errors: readonly TaskError[],
-    caller: string,
-  ) {
+  /** One `TaskError` per failed task, in the order they failed. */
+  readonly errors: readonly TaskError[]
+
+  constructor(options: { readonly errors: readonly TaskError[]; readonly caller: string }) {
+    const { errors, caller } = options
     super({
       code: 'ERR_TASKS_FAILED',
       message:
@@ -168,6 +220,7 @@ export class AggregateTaskError extends TaskgraphError {
           .join('; '),
       cause: errors[0],
     })
+    this.errors = errors
   }
 }
 AggregateTaskError.prototype.name = 'AggregateTaskError'
@@ -215,11 +268,12 @@ WorkerStartError.prototype.name = 'WorkerStartError'
 
 /** The run was stopped through its `AbortSignal` before it finished. */
 export class CancelledError extends TaskgraphError {
-  constructor(caller: string, reason: unknown) {
+  /** `reason`: the `AbortSignal`'s, kept as `cause`. */
+  constructor(options: { readonly caller: string; readonly reason: unknown }) {
     super({
       code: 'ERR_CANCELLED',
-      message: `${caller}: the run was cancelled (${causeText(reason)}); tasks not yet finished were abandoned.`,
-      cause: reason,
+      message: `${options.caller}: the run was cancelled (${causeText(options.reason)}); tasks not yet finished were abandoned.`,
+      cause: options.reason,
     })
   }
 }

@@ -1,26 +1,16 @@
 // The public API of @taskgraph/scheduler: running graphs. Importing this module
 // registers the scheduler behind Delayed#compute and Delayed#persist.
 
-export { compute, persist } from './compute.js'
-export type { Executor, FusedStep, OwnedValue, TaskCall } from './executor.js'
-export {
-  Discarded,
-  ExecutorClosed,
-  NotSerializable,
-  Stalled,
-  StepFailed,
-  TimedOut,
-  UnhandledRejection,
-  WorkerLost,
-  WorkerStartFailed,
-} from './executor-failures.js'
-export { InlineExecutor } from './inline-executor.js'
-export { AsyncExecutor, DEFAULT_ASYNC_CONCURRENCY } from './async-executor.js'
+export { compute, persist } from './run/compute.js'
+export { InlineExecutor } from './executors/inline-executor.js'
+export { AsyncExecutor, DEFAULT_ASYNC_CONCURRENCY } from './executors/async-executor.js'
 export { ThreadExecutor } from './pool/thread-executor.js'
 export { ProcessExecutor } from './pool/process-executor.js'
 export { MAX_WORKERS, type PoolOptions } from './pool/pool-options.js'
-export type { ExecutorName, RunOptions } from './options.js'
-export type { ComputeHooks, RunSummary, TaskInfo, TaskOutcome, TaskRetry } from './hooks.js'
+export type { ExecutorName, RunOptions } from './run/options.js'
+// For an executor of one's own, passed as `RunOptions.executor`.
+export type { Executor, TaskCall } from './executors/executor.js'
+export type { ComputeHooks, RunSummary, TaskInfo, TaskOutcome, TaskRetry } from './run/hooks.js'
 export {
   AggregateTaskError,
   CancelledError,
@@ -32,4 +22,5 @@ export {
   UnhandledRejectionError,
   WorkerLostError,
   WorkerStartError,
+  type TaskErrorOptions,
 } from './errors.js'

@@ -1,28 +1,40 @@
-// What other taskgraph packages use from the scheduler and users do not: not part of the
-// public API, and free to change between versions.
+// What other taskgraph packages and executor authors use from the scheduler and users do
+// not: not part of the public API, and free to change between versions.
 
+// Executor authors: the contract (also public, for simple executors of one's own), what a
+// remote executor is handed beyond it, and the faults it reports calls with.
+export type { Executor, FusedStep, OwnedValue, TaskCall } from './executors/executor.js'
+export {
+  DiscardedFault,
+  ExecutorClosedFault,
+  NotSerializableFault,
+  StalledFault,
+  StepFault,
+  TimedOutFault,
+  UnhandledRejectionFault,
+  WorkerLostFault,
+  WorkerStartFault,
+} from './executors/executor-faults.js'
+// The CLI: its supervisor's child ends with its parent; its worker preload names what it loads.
 export { watchParent, type WatchParentOptions } from './process/watch-parent.js'
 export { announceLoading } from './worker/loading.js'
+// The CLI: `taskgraph run` reads the run options' TASKGRAPH_* variables as compute() does.
 export {
   RUN_OPTION_VARIABLES,
   invalidEnvValue,
   readEnvRunOptions,
   envValue,
   type EnvRunOptions,
-} from './env-options.js'
-
+} from './run/env-options.js'
 // For @taskgraph/patterns, the helpers built on compute():
 /** compute() with the name of the call its errors carry (`parallelMap`, not `compute`). */
-export { computeTargets } from './compute.js'
+export { computeTargets } from './run/compute.js'
 /** The names of `RunOptions`, for a call that takes them with options of its own. */
-export { OPTION_NAMES as RUN_OPTION_NAMES } from './options.js'
+export { OPTION_NAMES as RUN_OPTION_NAMES } from './run/options.js'
 /** Checks the function a helper runs for its caller: plain, not a delayed function. */
 export { checkPlainFunction } from './plain-function.js'
 /** Checks a helper's placement option (an executor name or instance) with its `workers`. */
 export { checkPlacement, defaultWorkers } from './pool/pool-options.js'
 /** Makes a task failure a `TaskError`, as a run reports it. */
-export { toTaskError } from './classify-failure.js'
-/** Whether a value can cross to another thread or process, and what stops it. */
-export { findCloneProblem, type CloneProblem } from './pool/clone-check.js'
-/** An error as data that crosses a worker boundary, and back into an error. */
-export { fromWireError, toWireError, type WireError } from './pool/remote-error.js'
+export { toTaskError } from './run/classify-failure.js'
+// What crosses a worker boundary (a call, its data, its errors) is the ./wire entry.

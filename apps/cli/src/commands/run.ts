@@ -99,7 +99,8 @@ export async function runCommand(
  * wait for it.
  */
 function unlessCancelled<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  const cancelled = (): CancelledError => new CancelledError('taskgraph run', signal.reason)
+  const cancelled = (): CancelledError =>
+    new CancelledError({ caller: 'taskgraph run', reason: signal.reason })
   if (signal.aborted) return Promise.reject(cancelled())
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(cancelled())

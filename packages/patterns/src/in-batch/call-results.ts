@@ -1,5 +1,5 @@
-import { NotSerializable } from '@taskgraph/scheduler'
-import { fromWireError, toTaskError } from '@taskgraph/scheduler/internal'
+import { NotSerializableFault, toTaskError } from '@taskgraph/scheduler/internal'
+import { fromWireError } from '@taskgraph/scheduler/wire'
 import type { Settled } from './run-call.js'
 
 /**
@@ -24,7 +24,7 @@ export function callResult(settled: Settled, key: string, name: string, caller: 
   if (settled.ok) return settled.value
   if ('unsendable' in settled) {
     const { path, type, reason } = settled.unsendable
-    return toTaskError(key, name, new NotSerializable('result', path, type, reason), caller, 1)
+    return toTaskError(key, name, new NotSerializableFault('result', path, type, reason), caller, 1)
   }
   const thrown = 'wire' in settled ? fromWireError(settled.wire) : settled.error
   return thrown instanceof Error ? thrown : toTaskError(key, name, thrown, caller, 1)

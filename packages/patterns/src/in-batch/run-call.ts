@@ -6,7 +6,7 @@ import {
   toWireError,
   type CloneProblem,
   type WireError,
-} from '@taskgraph/scheduler/internal'
+} from '@taskgraph/scheduler/wire'
 
 // The task of an in-batch call, made by delayed() in this module's top-level code so a
 // pool's workers find it by importing it; the user's function reaches it as an argument.

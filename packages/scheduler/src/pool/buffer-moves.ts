@@ -1,5 +1,8 @@
-import type { TaskCall } from '../executor.js'
-import { findBuffers, movableBuffers } from './buffers.js'
+import type { TaskCall } from '../executors/executor.js'
+import { findBuffers, movableBuffers } from '../wire/buffers.js'
+import { HEAVY_BYTES, type FunctionProfile } from './function-profile.js'
+import { argumentFunctions } from './main-thread.js'
+import { ownedBytes, type Pending } from './pending-call.js'
 
 /**
  * Which buffers a worker thread may take instead of a copy. A buffer moves only when no
@@ -42,4 +45,29 @@ export class BufferMoves {
     }
     return moves
   }
+}
+
+/**
+ * Whether `pending`, alone in its batch, is sent for good: a call with heavy inputs, on
+ * its last attempt, whose functions a worker is known to find (none passed as
+ * arguments), cannot come back to be sent again. It may then take its inputs instead of
+ * a copy (threads), and the scheduler may let go of them once it is sent.
+ */
+export function sentForGood(pending: Pending, profile: FunctionProfile): boolean {
+  const { call } = pending
+  return (
+    ownedBytes(call) >= HEAVY_BYTES &&
+    call.lastAttempt &&
+    call.steps === undefined &&
+    argumentFunctions(call).size === 0 &&
+    profile.reachableAll(pending.refs)
+  )
+}
+
+/** Once `pending` is sent for good: neither the scheduler nor the pool keeps its inputs. */
+export function letGoOfInputs(pending: Pending): void {
+  pending.call.releaseOwned()
+  // Keep no reference to its arguments either: they are in the worker now.
+  pending.call = { ...pending.call, args: [], owned: [] }
+  pending.sentFinal = true
 }

@@ -1,6 +1,7 @@
-import { findBuffers } from './buffers.js'
-import { refKey, type FunctionRef } from './function-ref.js'
-import type { ReadyMessage, WireOutcome } from './wire.js'
+import { findBuffers } from '../wire/buffers.js'
+import type { WireOutcome } from '../wire/call.js'
+import { refKey, type FunctionRef } from '../wire/function-ref.js'
+import type { ReadyMessage } from '../wire/messages.js'
 
 /** A batch aims to hold a worker for about this long, so round trips stay a small share. */
 export const BATCH_TARGET_MS = 4
@@ -49,7 +50,9 @@ export class FunctionProfile {
       for (const name of names) {
         const occurrence = seen.get(name) ?? 0
         seen.set(name, occurrence + 1)
-        this.reachable.add(refKey({ kind: 'origin', origin: { url, name, occurrence } }))
+        this.reachable.add(
+          refKey({ kind: 'origin', origin: { url, name, occurrence }, hash: undefined }),
+        )
       }
     }
   }

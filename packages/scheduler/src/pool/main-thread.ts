@@ -1,9 +1,9 @@
 import type { AnyFunction } from '@taskgraph/core'
-import type { TaskCall } from '../executor.js'
-import { StepFailed } from '../executor-failures.js'
-import { allPrimitive } from './data-walk.js'
-import { findFunctions } from './function-args.js'
-import type { FunctionLocator } from './function-ref.js'
+import { StepFault } from '../executors/executor-faults.js'
+import type { TaskCall } from '../executors/executor.js'
+import { allPrimitive } from '../wire/data-walk.js'
+import { findFunctions } from '../wire/function-args.js'
+import type { FunctionLocator } from './function-locator.js'
 
 /**
  * Runs a call on this thread: main-thread tasks, and tasks whose function a worker cannot
@@ -27,7 +27,7 @@ export function runOnMainThread(call: TaskCall): unknown {
       }
       return value
     } catch (error) {
-      throw new StepFailed(step, error, { value })
+      throw new StepFault(step, error, { value })
     }
   })()
 }

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { InvalidOptionError } from '@taskgraph/core'
 import { describeValue } from '@taskgraph/core/internal'
-import type { Executor } from '../executor.js'
+import type { Executor } from '../executors/executor.js'
 
 /** Options of the `threads` and `processes` executors. */
 export interface PoolOptions {

@@ -1,4 +1,5 @@
 import { PoolExecutor } from './pool-executor.js'
+import type { PoolOptions } from './pool-options.js'
 
 /**
  * Runs tasks in parallel in child processes: slower to start and to exchange data with
@@ -7,5 +8,8 @@ import { PoolExecutor } from './pool-executor.js'
  */
 export class ProcessExecutor extends PoolExecutor {
   readonly name = 'processes'
-  protected readonly runtime = 'child_process'
+
+  constructor(options?: PoolOptions) {
+    super('child_process', options)
+  }
 }

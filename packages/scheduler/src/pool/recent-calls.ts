@@ -1,4 +1,5 @@
-import type { TaskCall } from '../executor.js'
+import type { TaskCall } from '../executors/executor.js'
+import { errorText } from '../wire/error-text.js'
 
 /**
  * Calls recently sent to workers, by the id their worker knows them by: a worker reports
@@ -24,7 +25,7 @@ export class RecentCalls {
       return
     }
     process.emitWarning(
-      `a task made a promise that rejected with nothing to handle it, long after it ran: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      `a task made a promise that rejected with nothing to handle it, long after it ran: ${errorText(error)}`,
       { code: 'TASKGRAPH_UNHANDLED_REJECTION' },
     )
   }

@@ -1,4 +1,5 @@
 import { PoolExecutor } from './pool-executor.js'
+import type { PoolOptions } from './pool-options.js'
 
 /**
  * Runs tasks in parallel on worker threads: JavaScript has no global interpreter lock,
@@ -7,5 +8,8 @@ import { PoolExecutor } from './pool-executor.js'
  */
 export class ThreadExecutor extends PoolExecutor {
   readonly name = 'threads'
-  protected readonly runtime = 'worker_threads'
+
+  constructor(options?: PoolOptions) {
+    super('worker_threads', options)
+  }
 }

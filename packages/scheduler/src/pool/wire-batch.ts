@@ -1,10 +1,10 @@
 import type { AnyFunction } from '@taskgraph/core'
-import type { TaskCall } from '../executor.js'
-import { findCloneProblem, type CloneProblem } from './clone-check.js'
-import { allPrimitive } from './data-walk.js'
-import { encodeFunctions } from './function-args.js'
-import type { FunctionRef } from './function-ref.js'
-import type { WireCall } from './wire.js'
+import type { TaskCall } from '../executors/executor.js'
+import type { WireCall } from '../wire/call.js'
+import { findCloneProblem, type CloneProblem } from '../wire/clone-check.js'
+import { allPrimitive } from '../wire/data-walk.js'
+import { encodeFunctions } from '../wire/function-args.js'
+import type { FunctionRef } from '../wire/function-ref.js'
 
 /**
  * Calls as they cross to a worker, in one batch: each function named once in the batch's

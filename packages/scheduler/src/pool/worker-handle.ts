@@ -2,8 +2,9 @@ import { spawn } from 'node:child_process'
 import type { Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { Worker, type WorkerOptions } from 'node:worker_threads'
-import { FrameReader, writeFrame } from './frames.js'
-import type { FromWorker, ToWorker } from './wire.js'
+import { errorText } from '../wire/error-text.js'
+import { FrameReader, writeFrame } from '../wire/frames.js'
+import type { FromWorker, ToWorker } from '../wire/messages.js'
 
 /** One worker of a pool, a thread or a child process, as the pool drives it. */
 export interface WorkerHandle {
@@ -158,8 +159,4 @@ function workerExecArgv(): string[] {
     out.push(arg)
   }
   return out
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
 }

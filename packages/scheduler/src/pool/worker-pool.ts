@@ -1,6 +1,12 @@
-import { ExecutorClosed, TimedOut, WorkerLost, WorkerStartFailed } from '../executor-failures.js'
+import {
+  ExecutorClosedFault,
+  TimedOutFault,
+  WorkerLostFault,
+  WorkerStartFault,
+} from '../executors/executor-faults.js'
+import type { WireOutcome } from '../wire/call.js'
+import type { BatchMessage, InitMessage, LateMessage, ReadyMessage } from '../wire/messages.js'
 import { startProcess, startThread, type WorkerHandle } from './worker-handle.js'
-import type { BatchMessage, InitMessage, LateMessage, ReadyMessage, WireOutcome } from './wire.js'
 
 /** How long an idle worker has to end itself when the pool closes. */
 const RETIRE_MS = 1000
@@ -23,7 +29,7 @@ export interface WorkerPoolOptions {
   /** A worker that replaced a lost one is ready: it has room for batches. */
   readonly onReplaced: () => void
   /** A worker that replaced a lost one could not get ready: the pool is of no more use. */
-  readonly onBroken: (reason: WorkerStartFailed) => void
+  readonly onBroken: (reason: WorkerStartFault) => void
 }
 
 /** How a batch is run. */
@@ -71,7 +77,7 @@ export class WorkerPool {
 
   constructor(private readonly options: WorkerPoolOptions) {}
 
-  /** Starts the workers; resolves once all are ready, rejects with `WorkerStartFailed`. */
+  /** Starts the workers; resolves once all are ready, rejects with `WorkerStartFault`. */
   start(): Promise<void> {
     this.starting ??= Promise.all(
       Array.from({ length: this.options.size }, () => this.startWorker()),
@@ -94,7 +100,7 @@ export class WorkerPool {
   /**
    * Sends `calls` to a worker with room (check `hasRoom` first) and resolves with their
    * outcomes. A batch with a time limit runs alone. Throws, sending nothing, if the calls
-   * cannot be copied; rejects with `WorkerLost` if the worker is lost, and with `TimedOut`
+   * cannot be copied; rejects with `WorkerLostFault` if the worker is lost, and with `TimedOutFault`
    * if the batch passes its time limit.
    */
   run(
@@ -136,7 +142,7 @@ export class WorkerPool {
     })
   }
 
-  /** Ends every worker; batches in flight reject with `ExecutorClosed`. */
+  /** Ends every worker; batches in flight reject with `ExecutorClosedFault`. */
   async close(): Promise<void> {
     this.closed = true
     const exits: Promise<void>[] = []
@@ -190,7 +196,7 @@ export class WorkerPool {
     return new Promise<void>((resolve, reject) => {
       const fail = (detail: string, limitMs?: number): void => {
         clearTimeout(timer)
-        reject(new WorkerStartFailed(detail, limitMs))
+        reject(new WorkerStartFault(detail, limitMs))
         worker.handle.kill()
       }
       const timer = setTimeout(() => {
@@ -251,15 +257,15 @@ export class WorkerPool {
     let begun = 0
     for (const sent of worker.sent.values()) if (sent.started) begun++
     for (const sent of worker.sent.values()) {
-      if (this.closed) sent.reject(new ExecutorClosed(true))
-      else if (sent.timedOut) sent.reject(new TimedOut(sent.timeoutMs!, 'stopped'))
-      else sent.reject(new WorkerLost(detail, { shared: begun > 1, started: sent.started }))
+      if (this.closed) sent.reject(new ExecutorClosedFault(true))
+      else if (sent.timedOut) sent.reject(new TimedOutFault(sent.timeoutMs!, 'stopped'))
+      else sent.reject(new WorkerLostFault(detail, { shared: begun > 1, started: sent.started }))
     }
     worker.sent.clear()
     if (this.closed || !worker.ready) return
     this.startWorker().then(
       () => this.options.onReplaced(),
-      (reason: WorkerStartFailed) => this.options.onBroken(reason),
+      (reason: WorkerStartFault) => this.options.onBroken(reason),
     )
   }
 }

@@ -18,6 +18,15 @@ export async function importModule(url: string): Promise<Record<string, unknown>
 }
 
 let loading: Promise<void> | undefined
+let loadFirst: readonly string[] = []
+
+/**
+ * Modules to load before tsx's hooks are registered (see `InitMessage.packages`): the
+ * pool names them, so this side imports nothing of the pool's.
+ */
+export function setLoadFirst(urls: readonly string[]): void {
+  loadFirst = urls
+}
 
 async function ensureTypeScript(): Promise<void> {
   const registry = globalThis as Record<symbol, unknown>
@@ -31,10 +40,12 @@ async function ensureTypeScript(): Promise<void> {
   // Once tsx's hooks are in place every import waits on Node's loader thread, so what
   // can load without them loads first: tsx itself, and taskgraph's packages, which the
   // task modules import and then find in the module cache.
-  loading ??= Promise.all([import('tsx/esm/api'), import('../index.js')]).then(([{ register }]) => {
-    if (registry[TYPESCRIPT] === true) return
-    register()
-    registry[TYPESCRIPT] = true
-  })
+  loading ??= Promise.all([import('tsx/esm/api'), ...loadFirst.map((url) => import(url))]).then(
+    ([{ register }]) => {
+      if (registry[TYPESCRIPT] === true) return
+      register()
+      registry[TYPESCRIPT] = true
+    },
+  )
   await loading
 }

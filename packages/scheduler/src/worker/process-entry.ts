@@ -1,9 +1,10 @@
 // The entry of a pool's worker processes: a build entry, never exported from the package.
 import { Socket } from 'node:net'
-import { encode } from '../pool/codec.js'
-import { FrameReader, writeFrame } from '../pool/frames.js'
-import type { ToWorker } from '../pool/wire.js'
 import { watchParent } from '../process/watch-parent.js'
+import { encode } from '../wire/codec.js'
+import { errorText } from '../wire/error-text.js'
+import { FrameReader, writeFrame } from '../wire/frames.js'
+import type { ToWorker } from '../wire/messages.js'
 import { serve } from './serve.js'
 
 // A worker must not outlive the program that started it, even while a task keeps this
@@ -47,7 +48,7 @@ serve({
       encode(value)
       return undefined
     } catch (error) {
-      return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+      return errorText(error)
     }
   },
   onMessage: (next) => (handler = next),

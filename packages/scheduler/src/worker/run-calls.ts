@@ -2,11 +2,12 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { isMainThread } from 'node:worker_threads'
 import type { AnyFunction } from '@taskgraph/core'
 import { isThenable } from '@taskgraph/core/internal'
-import { findCloneProblem } from '../pool/clone-check.js'
-import { allPrimitive } from '../pool/data-walk.js'
-import { decodeFunctions } from '../pool/function-args.js'
-import { toWireError } from '../pool/remote-error.js'
-import type { BatchMessage, WireCall, WireOutcome } from '../pool/wire.js'
+import type { WireCall, WireOutcome } from '../wire/call.js'
+import { findCloneProblem } from '../wire/clone-check.js'
+import { allPrimitive } from '../wire/data-walk.js'
+import { decodeFunctions } from '../wire/function-args.js'
+import type { BatchMessage } from '../wire/messages.js'
+import { toWireError } from '../wire/remote-error.js'
 
 /** A function of the batch's table, or why the worker cannot run it. */
 export type Found =

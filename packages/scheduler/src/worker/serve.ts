@@ -1,17 +1,19 @@
 import { type AnyFunction } from '@taskgraph/core'
 import { recordedNames } from '@taskgraph/core/internal'
-import { findCloneProblem } from '../pool/clone-check.js'
-import { loadFunction, refKey, type FunctionRef } from '../pool/function-ref.js'
-import { toWireError } from '../pool/remote-error.js'
+import type { WireOutcome } from '../wire/call.js'
+import { findCloneProblem } from '../wire/clone-check.js'
+import { errorText } from '../wire/error-text.js'
+import { moduleOf, refKey, refName, type FunctionRef } from '../wire/function-ref.js'
 import type {
   BatchMessage,
   DoneMessage,
   FromWorker,
   InitMessage,
   ToWorker,
-  WireOutcome,
-} from '../pool/wire.js'
-import { importModule } from './import-module.js'
+} from '../wire/messages.js'
+import { toWireError } from '../wire/remote-error.js'
+import { importModule, setLoadFirst } from './import-module.js'
+import { loadFunction, sourceMismatch } from './load-function.js'
 import { setLoadingListener } from './loading.js'
 import { callsWaiting, endStalledCalls, rejectionOf, runCalls, type Found } from './run-calls.js'
 
@@ -60,6 +62,7 @@ export function serve(channel: Channel): void {
 
 async function init(channel: Channel, message: InitMessage): Promise<void> {
   loadTimeoutMs = message.loadTimeoutMs
+  setLoadFirst(message.packages)
   // A preload module that imports others names them as it goes (`announceLoading`).
   setLoadingListener((url) => channel.send({ type: 'loading', url }, []))
   for (const url of message.preload) {
@@ -187,7 +190,9 @@ async function functionFor(ref: FunctionRef): Promise<AnyFunction | undefined> {
 }
 
 async function withTimeout(ref: FunctionRef): Promise<Found> {
-  const url = ref.kind === 'origin' ? ref.origin.url : ref.url
+  const mismatch = sourceMismatch(ref)
+  if (mismatch !== undefined) return { unreachable: mismatch }
+  const url = moduleOf(ref)
   let timer: NodeJS.Timeout | undefined
   const late = new Promise<Found>((resolve) => {
     timer = setTimeout(
@@ -199,7 +204,7 @@ async function withTimeout(ref: FunctionRef): Promise<Found> {
       loadTimeoutMs,
     )
   })
-  const loaded = loadFunction(ref, importModule).then(
+  const loaded = loadFunction(ref).then(
     (fn): Found =>
       fn !== undefined
         ? { fn }
@@ -213,12 +218,4 @@ async function withTimeout(ref: FunctionRef): Promise<Found> {
   } finally {
     clearTimeout(timer)
   }
-}
-
-function refName(ref: FunctionRef): string {
-  return ref.kind === 'origin' ? ref.origin.name || '(anonymous)' : ref.name
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
 }

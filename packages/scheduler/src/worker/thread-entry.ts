@@ -1,7 +1,8 @@
 // The entry of a pool's worker threads: a build entry, never exported from the package.
 import { parentPort } from 'node:worker_threads'
-import { movableBuffers } from '../pool/buffers.js'
-import type { ToWorker } from '../pool/wire.js'
+import { movableBuffers } from '../wire/buffers.js'
+import { errorText } from '../wire/error-text.js'
+import type { ToWorker } from '../wire/messages.js'
 import { serve } from './serve.js'
 
 const port = parentPort!
@@ -22,7 +23,7 @@ serve({
       structuredClone(value)
       return undefined
     } catch (error) {
-      return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+      return errorText(error)
     }
   },
   onMessage: (handler) => port.on('message', (message: ToWorker) => handler(message)),

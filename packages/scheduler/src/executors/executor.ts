@@ -19,7 +19,7 @@ export interface TaskCall {
   /**
    * Aborted when the run that made this call stops waiting for it (it failed fast, was
    * cancelled, or failed for another reason). An executor drops such calls if they have
-   * not started, settling them with `Discarded`, and may stop them if they have. Each run
+   * not started, settling them with `DiscardedFault`, and may stop them if they have. Each run
    * has its own signal: runs sharing an executor never drop each other's calls.
    */
   readonly signal: AbortSignal
@@ -84,10 +84,10 @@ export interface OwnedValue {
  * executors ship the call to a worker.
  *
  * A call fails by throwing or rejecting with the task's own error, or with one of the
- * reasons in executor-failures.ts (`WorkerLost`, `TimedOut`, `NotSerializable`,
- * `StepFailed`, `Stalled`, `Discarded`), which the scheduler reports as the matching
- * `TaskError`. An executor that can take no more calls (it was closed) throws or
- * rejects with an `ExecutorClosedError`, which fails the run.
+ * faults in executor-faults.ts (`WorkerLostFault`, `TimedOutFault`, `NotSerializableFault`,
+ * `StepFault`, `StalledFault`, `DiscardedFault`, ...), which the scheduler reports as the
+ * matching `TaskError`. An executor that can take no more calls (it was closed) throws or
+ * rejects with an `ExecutorClosedFault`, which fails the run.
  */
 export interface Executor {
   /** Short name for logs and errors, e.g. `'async'`. */

@@ -1,6 +1,7 @@
 import { types } from 'node:util'
 import { describeValue } from '@taskgraph/core/internal'
 import { ReadFailed, isPlainObject, pathOf, walkData } from './data-walk.js'
+import { errorText } from './error-text.js'
 
 /** A value structured clone would reject or change, and where it sits. */
 export interface CloneProblem {
@@ -102,8 +103,4 @@ function isCloneableAsIs(value: object): boolean {
     value instanceof BigInt ||
     value instanceof Blob
   )
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
 }

@@ -1,5 +1,5 @@
 import type { AnyFunction, TaskOptions } from '@taskgraph/core'
-import type { TaskCall } from './executor.js'
+import type { TaskCall } from '../executors/executor.js'
 import { warnLateRejection } from './run-failures.js'
 import type { RunState } from './run-state.js'
 

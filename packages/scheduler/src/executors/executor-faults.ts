@@ -2,6 +2,10 @@
  * How an executor reports that a call failed for a reason other than the task's own
  * exception. The scheduler turns each into the matching `TaskError` subclass, naming the
  * task; an executor rejects with the task's own error otherwise.
+ *
+ * Each is named for what happened, ending in `Fault` (a `…Failed` name drops the
+ * `Failed`: `WorkerStartFault`, `StepFault`), so that these signals between an
+ * executor and the scheduler are never taken for the `…Error` classes users catch.
  */
 
 /**
@@ -9,7 +13,7 @@
  * other calls had begun in it too, so this one is not known to be at fault; `started:
  * false`: the worker had not begun it, so it is blameless.
  */
-export class WorkerLost extends Error {
+export class WorkerLostFault extends Error {
   readonly shared: boolean
   readonly started: boolean
 
@@ -19,14 +23,14 @@ export class WorkerLost extends Error {
     this.started = options?.started ?? true
   }
 }
-WorkerLost.prototype.name = 'WorkerLost'
+WorkerLostFault.prototype.name = 'WorkerLostFault'
 
 /**
  * The call ran past its timeout. `how`: `'stopped'` (its worker was ended), `'abandoned'`
  * (an in-process promise no longer waited for) or `'overran'` (a synchronous in-process
  * call that returned only after its time was up: its result is discarded).
  */
-export class TimedOut extends Error {
+export class TimedOutFault extends Error {
   constructor(
     readonly timeoutMs: number,
     readonly how: 'stopped' | 'abandoned' | 'overran',
@@ -34,10 +38,10 @@ export class TimedOut extends Error {
     super(`timed out after ${timeoutMs} ms`)
   }
 }
-TimedOut.prototype.name = 'TimedOut'
+TimedOutFault.prototype.name = 'TimedOutFault'
 
 /** An argument or the result of the call cannot be copied to or from a worker. */
-export class NotSerializable extends Error {
+export class NotSerializableFault extends Error {
   constructor(
     readonly direction: 'argument' | 'result',
     readonly path: string,
@@ -48,14 +52,14 @@ export class NotSerializable extends Error {
     super(`${path} is ${valueType}`)
   }
 }
-NotSerializable.prototype.name = 'NotSerializable'
+NotSerializableFault.prototype.name = 'NotSerializableFault'
 
 /**
  * A fused call failed at step `step` (0 is the first task) with `reason`. When the
  * failed step may be retried, `input` carries the previous step's result, which it was
  * given: the retry resumes there instead of running the steps before it again.
  */
-export class StepFailed extends Error {
+export class StepFault extends Error {
   constructor(
     readonly step: number,
     readonly reason: unknown,
@@ -64,44 +68,44 @@ export class StepFailed extends Error {
     super(`step ${step} failed`)
   }
 }
-StepFailed.prototype.name = 'StepFailed'
+StepFault.prototype.name = 'StepFault'
 
 /**
  * The call returned a promise that can never settle: while it was pending, nothing was
  * left to run that could settle it (its event loop had no timer, socket or I/O left).
  */
-export class Stalled extends Error {
+export class StalledFault extends Error {
   constructor() {
     super('its promise can never settle')
   }
 }
-Stalled.prototype.name = 'Stalled'
+StalledFault.prototype.name = 'StalledFault'
 
 /**
  * A promise the task made rejected with nothing to handle it, while the call was still
  * running; `reason` is the rejection's.
  */
-export class UnhandledRejection extends Error {
+export class UnhandledRejectionFault extends Error {
   constructor(readonly reason: unknown) {
     super('a promise it made rejected with nothing to handle it')
   }
 }
-UnhandledRejection.prototype.name = 'UnhandledRejection'
+UnhandledRejectionFault.prototype.name = 'UnhandledRejectionFault'
 
 /** The executor was closed: it takes no more calls, and drops those it had. */
-export class ExecutorClosed extends Error {
+export class ExecutorClosedFault extends Error {
   constructor(readonly whileRunning: boolean) {
     super('the executor is closed')
   }
 }
-ExecutorClosed.prototype.name = 'ExecutorClosed'
+ExecutorClosedFault.prototype.name = 'ExecutorClosedFault'
 
 /**
  * The executor's workers could not start, or could not load a module a call needs: an
  * import that threw, or one that had not finished after `limitMs`. Not a fault of any
  * one task, so it fails the run rather than being retried.
  */
-export class WorkerStartFailed extends Error {
+export class WorkerStartFault extends Error {
   constructor(
     detail: string,
     readonly limitMs?: number,
@@ -110,12 +114,12 @@ export class WorkerStartFailed extends Error {
     super(detail, options)
   }
 }
-WorkerStartFailed.prototype.name = 'WorkerStartFailed'
+WorkerStartFault.prototype.name = 'WorkerStartFault'
 
 /** The executor dropped a call before it started, because the call's run stopped waiting. */
-export class Discarded extends Error {
+export class DiscardedFault extends Error {
   constructor() {
     super('discarded before it started')
   }
 }
-Discarded.prototype.name = 'Discarded'
+DiscardedFault.prototype.name = 'DiscardedFault'

@@ -1,6 +1,6 @@
 import type { AnyFunction } from '@taskgraph/core'
 import { isPlainObject, walkData } from './data-walk.js'
-import type { FunctionRef } from './function-ref.js'
+import { refName, type FunctionRef } from './function-ref.js'
 
 // Functions passed as task arguments (`bag.map(fn)`, `parallelMap(fn, items)`): a
 // function cannot be copied to a worker, but one the worker can find again crosses as
@@ -97,10 +97,6 @@ export async function decodeFunctions(
     return undefined
   })
   return value
-}
-
-function refName(ref: FunctionRef): string {
-  return ref.kind === 'origin' ? ref.origin.name || '(anonymous)' : ref.name
 }
 
 function isContainer(value: unknown): value is Container {

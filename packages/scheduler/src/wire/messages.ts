@@ -1,15 +1,22 @@
+import type { WireCall, WireOutcome } from './call.js'
 import type { FunctionRef } from './function-ref.js'
 import type { WireError } from './remote-error.js'
 
 // The messages between a pool executor and its workers, whether worker threads or child
-// processes. A batch carries many calls, so small tasks share one round trip, and names
-// each function once: calls refer to it by its place in `functions`.
+// processes. A batch carries many calls (call.ts), so small tasks share one round trip,
+// and names each function once: calls refer to it by its place in `functions`.
 
 /** The first message a worker gets: what to load before it says it is ready. */
 export interface InitMessage {
   readonly type: 'init'
   /** Modules to import before anything else. */
   readonly preload: readonly string[]
+  /**
+   * taskgraph's own packages, which task modules import: loaded natively before the
+   * worker registers a TypeScript loader (whose hooks make every later import wait on
+   * Node's loader thread), so task modules then find them in the module cache.
+   */
+  readonly packages: readonly string[]
   /** Modules to import ahead of the calls that will need them (failures are ignored). */
   readonly modules: readonly string[]
   /** How long an import of a task module may take before calls needing it fail. */
@@ -30,23 +37,6 @@ export interface CloseMessage {
 }
 
 export type ToWorker = InitMessage | BatchMessage | CloseMessage
-
-export interface WireCall {
-  /** Unique in the pool: names the call in later reports (`LateMessage`). */
-  readonly id: number
-  /** Index into the batch's `functions`. */
-  readonly fn: number
-  readonly args: unknown[]
-  /** Tasks fused after this one: each gets the previous result at its holes. */
-  readonly steps?: readonly WireStep[]
-}
-
-export interface WireStep {
-  /** Index into the batch's `functions`. */
-  readonly fn: number
-  readonly args: unknown[]
-  readonly holes: readonly number[]
-}
 
 /** The worker is about to import `url` while getting ready: named if it never finishes. */
 export interface LoadingMessage {
@@ -89,40 +79,3 @@ export interface LateMessage {
 }
 
 export type FromWorker = LoadingMessage | ReadyMessage | StartedMessage | DoneMessage | LateMessage
-
-export type WireOutcome =
-  | {
-      readonly ok: true
-      readonly value: unknown
-      /** Milliseconds the call held the worker's thread (an async call: until it awaited). */
-      readonly blockingMs: number
-    }
-  | {
-      readonly ok: false
-      /** Which step failed: 0 for the call's own task. */
-      readonly step: number
-      readonly failure: WireFailure
-      readonly blockingMs: number
-      /**
-       * For a failed step after the first: the previous step's result, which it was given,
-       * so a retry can resume there. Absent when it could not be sent back.
-       */
-      readonly input?: { readonly value: unknown }
-    }
-
-export type WireFailure =
-  | { readonly kind: 'threw'; readonly error: WireError }
-  /** The worker could not find the function (its module made it differently there). */
-  | { readonly kind: 'unreachable'; readonly detail: string }
-  /** Importing the function's module did not finish within the load timeout, or threw. */
-  | { readonly kind: 'load-failed'; readonly detail: string; readonly limitMs?: number }
-  | {
-      readonly kind: 'not-serializable'
-      readonly path: string
-      readonly type: string
-      readonly reason?: string
-    }
-  /** Its promise could never settle: the worker's event loop had nothing left to run. */
-  | { readonly kind: 'stalled' }
-  /** A promise the task made rejected with nothing to handle it, while the call ran. */
-  | { readonly kind: 'unhandled-rejection'; readonly error: WireError }

@@ -1,4 +1,5 @@
-import { type Computed, type Delayed } from '@taskgraph/core'
+import { type Computed } from '@taskgraph/core'
+import { type Delayed } from '@taskgraph/core/internal'
 import { TaskGraph, containsDelayed, registerScheduler } from '@taskgraph/core/internal'
 import { resolveOptions, type RunOptions } from './options.js'
 import { runGraph } from './run-graph.js'

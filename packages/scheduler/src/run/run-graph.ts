@@ -1,48 +1,29 @@
-import type { TaskOptions } from '@taskgraph/core'
 import type { TaskGraph } from '@taskgraph/core/internal'
+import { CancelledError, UnhandledRejectionError, type TaskError } from '../errors.js'
+import {
+  DiscardedFault,
+  StalledFault,
+  TimedOutFault,
+  UnhandledRejectionFault,
+  WorkerLostFault,
+} from '../executors/executor-faults.js'
+import type { TaskCall } from '../executors/executor.js'
+import { watchIdle, type IdleWatcher } from '../executors/idle-watch.js'
+import { runInTask, watchUnhandledRejections } from '../executors/task-context.js'
 import { isThenable } from '@taskgraph/core/internal'
 import { toTaskError } from './classify-failure.js'
-import {
-  AggregateTaskError,
-  CancelledError,
-  UnhandledRejectionError,
-  type TaskError,
-} from './errors.js'
-import type { TaskCall } from './executor.js'
-import {
-  Discarded,
-  NotSerializable,
-  Stalled,
-  StepFailed,
-  TimedOut,
-  UnhandledRejection,
-  WorkerLost,
-} from './executor-failures.js'
+import { failedStep, newFlight, type Flight } from './flight.js'
 import type { TaskInfo } from './hooks.js'
-import { watchIdle, type IdleWatcher } from './idle-watch.js'
+import { doNothing, lateReporter, makeCall, type RunLink } from './make-call.js'
 import type { RunConfig } from './options.js'
 import { ReadyQueue } from './ready-queue.js'
 import { runFailureOf, warnLateRejection } from './run-failures.js'
 import { RunState } from './run-state.js'
-import { doNothing, lateReporter, makeCall, type RunLink } from './make-call.js'
-import { runInTask, watchUnhandledRejections } from './task-context.js'
+import { RunTally } from './run-tally.js'
+import { TaskAnnouncer } from './task-announcer.js'
+import { MergedOptions, Retries } from './task-options.js'
 import { TimerSet } from './timer-set.js'
 import { YieldClock } from './yield-clock.js'
-
-/** The longest delay setTimeout accepts. */
-const MAX_TIMER_MS = 2 ** 31 - 1
-
-/** A call handed to the executor, from its launch to its end. */
-interface Flight {
-  /** The node the call runs, then any fused after it. */
-  readonly members: number[]
-  /** Whether the call has begun (see `Executor.reportsStarts`): hooks heard of it. */
-  begun: boolean
-  /** What the hooks were told of the tasks, if there are hooks. */
-  infos: TaskInfo[] | undefined
-  startedAt: number
-  timer: NodeJS.Timeout | undefined
-}
 
 /**
  * Runs every node of `graph` on `config.executor` and resolves with the graph's
@@ -56,28 +37,22 @@ export function runGraph(graph: TaskGraph, config: RunConfig, caller: string): P
 
 class GraphRun implements IdleWatcher {
   private readonly state: RunState
-  /** Attempts made so far, for retries. */
-  private readonly attempts: Uint32Array
+  private readonly retries: Retries
   /** Bumped when a call is abandoned (timed out, stalled): its late settling is ignored. */
   private readonly tokens: Uint32Array
-  /** Tasks whose start the hooks were told of and whose end they were not told of yet. */
-  private readonly announced: Uint8Array
+  private readonly announcer: TaskAnnouncer
   /** Calls in flight, by the node that heads them. */
   private readonly inFlight = new Map<number, Flight>()
   private readonly queue: ReadyQueue
-  private readonly failures: TaskError[] = []
-  private readonly mergedOptions = new Map<TaskOptions, TaskOptions>()
+  private readonly tally: RunTally
+  private readonly options: MergedOptions
   private readonly timers = new TimerSet()
   private readonly clock = new YieldClock()
   /** Aborted when the run stops waiting: the executor drops this run's queued calls. */
   private readonly stopper = new AbortController()
   private running = 0
-  private tasksDone = 0
   private stopping = false
   private settled = false
-  /** An error that fails the whole run once tasks in flight end (a hook threw, ...). */
-  private fatal: { error: unknown } | undefined
-  private readonly startedAt = performance.now()
   private resolve!: (results: unknown[]) => void
   private reject!: (error: unknown) => void
   private unwatch: (() => void)[] = []
@@ -97,17 +72,19 @@ class GraphRun implements IdleWatcher {
     private readonly caller: string,
   ) {
     const size = graph.size
-    this.attempts = new Uint32Array(size)
     this.tokens = new Uint32Array(size)
-    this.announced = new Uint8Array(size)
+    this.announcer = new TaskAnnouncer(graph, config.hooks)
+    this.options = new MergedOptions(graph, config.taskDefaults)
+    this.retries = new Retries(size, this.options)
     this.queue = new ReadyQueue(size)
     const executor = config.executor
     this.state = new RunState(
       graph,
       executor.remote === true
-        ? { optionsOf: (i) => this.optionsOf(i), canFuse: (fn) => executor.canFuse?.(fn) ?? true }
+        ? { optionsOf: (i) => this.options.of(i), canFuse: (fn) => executor.canFuse?.(fn) ?? true }
         : null,
     )
+    this.tally = new RunTally(this.state.taskCount)
   }
 
   start(): Promise<unknown[]> {
@@ -118,7 +95,7 @@ class GraphRun implements IdleWatcher {
       if (signal?.aborted) {
         // Cancelled before it began: no hooks, since the run never started.
         this.settled = true
-        reject(new CancelledError(this.caller, signal.reason))
+        reject(new CancelledError({ caller: this.caller, reason: signal.reason }))
         return
       }
       signal?.addEventListener('abort', this.onAbort, { once: true })
@@ -161,14 +138,8 @@ class GraphRun implements IdleWatcher {
       return
     }
     const members = this.state.chainOf(i)
-    const flight: Flight = {
-      members,
-      begun: false,
-      infos: undefined,
-      startedAt: 0,
-      timer: undefined,
-    }
-    const options = this.optionsOf(i)
+    const flight = newFlight(members)
+    const options = this.options.of(i)
     const executor = this.config.executor
     // Hooks hear of a start when the call begins: at once, or when the executor says so.
     if (executor.reportsStarts !== true) this.begin(flight)
@@ -180,7 +151,7 @@ class GraphRun implements IdleWatcher {
       fn,
       options,
       signal: this.stopper.signal,
-      attempt: this.attempts[i]! + 1,
+      attempt: this.retries.made(i) + 1,
       lateFailure: late,
       // From the executor: a hook that throws there fails the run, as anywhere else.
       started:
@@ -201,7 +172,7 @@ class GraphRun implements IdleWatcher {
     }
     if (!isThenable(out)) {
       if (timeout !== undefined && performance.now() - callStart > timeout) {
-        this.failed(flight, new TimedOut(timeout, 'overran'))
+        this.failed(flight, new TimedOutFault(timeout, 'overran'))
       } else this.succeeded(flight, out)
       return
     }
@@ -211,7 +182,7 @@ class GraphRun implements IdleWatcher {
     if (timeout !== undefined) {
       flight.timer = this.timers.start(
         timeout,
-        () => this.abandon(i, token, new TimedOut(timeout, 'abandoned')),
+        () => this.abandon(i, token, new TimedOutFault(timeout, 'abandoned')),
         { keepAlive: false },
       )
     }
@@ -243,30 +214,12 @@ class GraphRun implements IdleWatcher {
 
   /** The event loop is empty: no call still awaited here can ever settle. */
   onIdle(): void {
-    for (const i of [...this.inFlight.keys()]) this.abandon(i, this.tokens[i]!, new Stalled())
+    for (const i of [...this.inFlight.keys()]) this.abandon(i, this.tokens[i]!, new StalledFault())
   }
 
   /** The call begins: the hooks hear of its tasks' start (once). */
   private begin(flight: Flight): void {
-    if (flight.begun || this.settled) return
-    flight.begun = true
-    flight.infos = this.announce(flight.members)
-    if (flight.infos !== undefined) flight.startedAt = performance.now()
-  }
-
-  /** Tells the hooks of the tasks among `members` that start now. */
-  private announce(members: number[]): TaskInfo[] | undefined {
-    const hooks = this.config.hooks
-    if (hooks === undefined) return undefined
-    const graph = this.graph
-    const infos = members.map((m) => ({ key: graph.key(m), name: graph.name(m) }))
-    members.forEach((m, k) => {
-      // A retry, or a chain run again unfused, is still the same start.
-      if (this.announced[m] === 1) return
-      this.announced[m] = 1
-      hooks.onTaskStart?.(infos[k]!)
-    })
-    return infos
+    if (!this.settled) this.announcer.begin(flight)
   }
 
   /** Records the end of an asynchronous call and carries on. */
@@ -303,8 +256,8 @@ class GraphRun implements IdleWatcher {
       this.failRun(runFailure.error)
       return
     }
-    if (error instanceof Discarded) return
-    if (error instanceof WorkerLost && members.length > 1) {
+    if (error instanceof DiscardedFault) return
+    if (error instanceof WorkerLostFault && members.length > 1) {
       // One of the chain's steps ended its worker: run the chain again a step per call,
       // so that the step at fault is the one charged, and no attempt is used up.
       this.state.unfuse(members)
@@ -315,14 +268,7 @@ class GraphRun implements IdleWatcher {
     // ends, for the hooks.
     this.begin(flight)
     const { infos, startedAt } = flight
-    let step = 0
-    let reason = error
-    let input: { readonly value: unknown } | undefined
-    if (error instanceof StepFailed) {
-      step = error.step
-      reason = error.reason
-      input = error.input
-    }
+    const { step, reason, input } = failedStep(error)
     for (let m = 0; m < step; m++) {
       // The step before the failed one hands over its result, so a retry can resume.
       const value = m === step - 1 ? input?.value : undefined
@@ -334,11 +280,8 @@ class GraphRun implements IdleWatcher {
   }
 
   private complete(i: number, value: unknown, info: TaskInfo | undefined, startedAt: number): void {
-    if (this.graph.fn(i) !== undefined) this.tasksDone++
-    if (info) {
-      this.announced[i] = 0
-      this.config.hooks?.onTaskEnd?.(info, { durationMs: performance.now() - startedAt })
-    }
+    if (this.graph.fn(i) !== undefined) this.tally.tasksDone++
+    if (info) this.announcer.end(i, info, { durationMs: performance.now() - startedAt })
     this.state.complete(i, value, this.queue)
   }
 
@@ -349,14 +292,10 @@ class GraphRun implements IdleWatcher {
     info: TaskInfo | undefined,
     startedAt: number,
   ): void {
-    const graph = this.graph
-    const { retries = 0, retryDelay = 0 } = this.optionsOf(i)
-    const attempt = this.attempts[i]!
-    if (retryable && attempt < retries && !this.stopping && !(error instanceof NotSerializable)) {
-      this.attempts[i] = attempt + 1
-      // Doubling, up to the longest delay a timer takes.
-      const delayMs = Math.min(retryDelay * 2 ** attempt, MAX_TIMER_MS)
-      if (info) this.config.hooks?.onTaskRetry?.(info, { error, attempt: attempt + 1, delayMs })
+    const delayMs = this.stopping ? undefined : this.retries.next(i, error, retryable)
+    if (delayMs !== undefined) {
+      const attempt = this.retries.made(i)
+      if (info) this.config.hooks?.onTaskRetry?.(info, { error, attempt, delayMs })
       // The retry counts as running, so the run cannot end while it waits.
       this.running++
       this.timers.start(delayMs, () => {
@@ -368,8 +307,14 @@ class GraphRun implements IdleWatcher {
       })
       return
     }
-    const failure = toTaskError(graph.key(i), graph.name(i), error, this.caller, attempt + 1)
-    this.record(i, failure, info, startedAt)
+    const graph = this.graph
+    const attempts = this.retries.made(i) + 1
+    this.record(
+      i,
+      toTaskError(graph.key(i), graph.name(i), error, this.caller, attempts),
+      info,
+      startedAt,
+    )
   }
 
   /** Records a task's failure for good: the run fails with it, at once if failing fast. */
@@ -379,14 +324,10 @@ class GraphRun implements IdleWatcher {
     info: TaskInfo | undefined,
     startedAt: number,
   ): void {
-    this.failures.push(failure)
+    this.tally.failures.push(failure)
     if (this.config.failFast) this.stop()
     if (info) {
-      this.announced[i] = 0
-      this.config.hooks?.onTaskEnd?.(info, {
-        error: failure,
-        durationMs: performance.now() - startedAt,
-      })
+      this.announcer.end(i, info, { error: failure, durationMs: performance.now() - startedAt })
     }
   }
 
@@ -402,7 +343,7 @@ class GraphRun implements IdleWatcher {
       return
     }
     if (this.inFlight.has(head) && this.tokens[head] === token) {
-      this.abandon(head, token, new UnhandledRejection(reason))
+      this.abandon(head, token, new UnhandledRejectionFault(reason))
       return
     }
     this.guard(() => {
@@ -413,28 +354,9 @@ class GraphRun implements IdleWatcher {
         reason,
       })
       this.record(head, failure, undefined, 0)
-      // The hooks heard this task end well: they hear of its failure now.
-      this.config.hooks?.onTaskEnd?.(
-        { key: graph.key(head), name: graph.name(head) },
-        { error: failure, durationMs: 0, late: true },
-      )
+      this.announcer.endLate(head, failure)
       this.pump()
     })
-  }
-
-  private optionsOf(i: number): TaskOptions {
-    const own = this.graph.options(i)
-    let merged = this.mergedOptions.get(own)
-    if (merged === undefined) {
-      const defaults = this.config.taskDefaults
-      merged = {
-        retries: own.retries ?? defaults.retries,
-        retryDelay: own.retryDelay ?? defaults.retryDelay,
-        timeout: own.timeout ?? defaults.timeout,
-      }
-      this.mergedOptions.set(own, merged)
-    }
-    return merged
   }
 
   /** Stops launching and has the executor drop this run's calls that have not started. */
@@ -446,7 +368,7 @@ class GraphRun implements IdleWatcher {
 
   /** Fails the whole run with `error` once the tasks in flight have ended. */
   private failRun(error: unknown): void {
-    this.fatal ??= { error }
+    this.tally.fatal ??= { error }
     this.stop()
   }
 
@@ -465,18 +387,13 @@ class GraphRun implements IdleWatcher {
     this.settled = true
     this.cleanUp()
     try {
-      this.config.hooks?.onFinish?.(this.summary())
+      this.config.hooks?.onFinish?.(this.tally.summary(this.running))
     } catch (error) {
-      this.fatal ??= { error }
+      this.tally.fatal ??= { error }
     }
-    if (this.fatal) this.reject(this.fatal.error)
-    else if (this.failures.length > 0) {
-      this.reject(
-        this.config.failFast
-          ? this.failures[0]
-          : new AggregateTaskError(this.failures, this.caller),
-      )
-    } else this.resolve(this.graph.assemble(this.state.results))
+    const failure = this.tally.failure(this.config.failFast, this.caller)
+    if (failure) this.reject(failure.error)
+    else this.resolve(this.graph.assemble(this.state.results))
   }
 
   private abort(): void {
@@ -485,12 +402,12 @@ class GraphRun implements IdleWatcher {
     this.stop()
     this.cleanUp()
     try {
-      this.config.hooks?.onFinish?.(this.summary())
+      this.config.hooks?.onFinish?.(this.tally.summary(this.running))
     } catch {
       // The run ends cancelled either way. Rethrown, the hook's error would escape from
       // the AbortSignal's listener as an uncaught exception.
     }
-    this.reject(new CancelledError(this.caller, this.config.signal?.reason))
+    this.reject(new CancelledError({ caller: this.caller, reason: this.config.signal?.reason }))
   }
 
   private cleanUp(): void {
@@ -498,15 +415,5 @@ class GraphRun implements IdleWatcher {
     this.config.signal?.removeEventListener('abort', this.onAbort)
     this.timers.clearAll()
     for (const unwatch of this.unwatch) unwatch()
-  }
-
-  private summary() {
-    const failed = this.failures.length
-    return {
-      done: this.tasksDone,
-      failed,
-      skipped: Math.max(0, this.state.taskCount - this.tasksDone - failed - this.running),
-      elapsedMs: performance.now() - this.startedAt,
-    }
   }
 }

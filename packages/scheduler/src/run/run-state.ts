@@ -1,7 +1,7 @@
 import type { AnyFunction, TaskOptions } from '@taskgraph/core'
 import type { TaskGraph } from '@taskgraph/core/internal'
+import type { FusedStep, OwnedValue } from '../executors/executor.js'
 import { dependentsOf } from './dependents.js'
-import type { FusedStep, OwnedValue } from './executor.js'
 import { planChains } from './fuse-chains.js'
 import type { ReadyQueue } from './ready-queue.js'
 

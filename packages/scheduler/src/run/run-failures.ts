@@ -1,5 +1,9 @@
-import { ExecutorClosedError, WorkerStartError, causeText } from './errors.js'
-import { Discarded, ExecutorClosed, WorkerStartFailed } from './executor-failures.js'
+import { ExecutorClosedError, WorkerStartError, causeText } from '../errors.js'
+import {
+  DiscardedFault,
+  ExecutorClosedFault,
+  WorkerStartFault,
+} from '../executors/executor-faults.js'
 
 /**
  * The error that fails a whole run, when an executor's failure is not any one task's:
@@ -11,7 +15,7 @@ export function runFailureOf(
   at: { caller: string; executor: string; key: string; stopping: boolean },
 ): { readonly error: unknown } | undefined {
   const { caller, executor } = at
-  if (error instanceof Discarded) {
+  if (error instanceof DiscardedFault) {
     if (at.stopping) return undefined
     return {
       error: new Error(
@@ -19,12 +23,12 @@ export function runFailureOf(
       ),
     }
   }
-  if (error instanceof ExecutorClosed) {
+  if (error instanceof ExecutorClosedFault) {
     return {
       error: new ExecutorClosedError({ caller, executor, whileRunning: error.whileRunning }),
     }
   }
-  if (error instanceof WorkerStartFailed) {
+  if (error instanceof WorkerStartFault) {
     return {
       error: new WorkerStartError({
         caller,

@@ -1,6 +1,6 @@
 import { InvalidOptionError } from '@taskgraph/core'
-import { DEFAULT_ASYNC_CONCURRENCY } from './async-executor.js'
-import { MAX_WORKERS } from './pool/pool-options.js'
+import { DEFAULT_ASYNC_CONCURRENCY } from '../executors/async-executor.js'
+import { MAX_WORKERS } from '../pool/pool-options.js'
 
 /** The environment variables that set run options, by the option each one sets. */
 export const RUN_OPTION_VARIABLES = {

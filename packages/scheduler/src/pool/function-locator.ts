@@ -2,27 +2,8 @@ import { realpathSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { isDelayedFunction, type AnyFunction } from '@taskgraph/core'
-import {
-  findFunction,
-  originOf,
-  recordedModules,
-  type FunctionOrigin,
-} from '@taskgraph/core/internal'
-
-/**
- * How a worker finds a task function: re-made by importing the module whose evaluation
- * made it (`origin`), or exported by a module under a name (`export`).
- */
-export type FunctionRef =
-  | { readonly kind: 'origin'; readonly origin: FunctionOrigin }
-  | { readonly kind: 'export'; readonly url: string; readonly name: string }
-
-/** A string naming a ref, for caches and statistics. */
-export function refKey(ref: FunctionRef): string {
-  return ref.kind === 'origin'
-    ? `${ref.origin.url}#${ref.origin.name}:${ref.origin.occurrence}`
-    : `${ref.url}#export:${ref.name}`
-}
+import { originOf, recordedModules } from '@taskgraph/core/internal'
+import { sourceHash, type FunctionRef } from '../wire/function-ref.js'
 
 /**
  * Finds, on the main thread, how a worker can reach each task function. A function made
@@ -52,7 +33,7 @@ export class FunctionLocator {
     if (known !== undefined) return known
     const origin = originOf(fn)
     if (origin !== undefined && origin.url !== this.entry) {
-      const ref: FunctionRef = { kind: 'origin', origin }
+      const ref: FunctionRef = { kind: 'origin', origin, hash: sourceHash(origin.url) }
       this.known.set(fn, ref)
       return ref
     }
@@ -75,7 +56,7 @@ export class FunctionLocator {
       if (namespace === undefined) continue
       for (const [name, value] of Object.entries(namespace)) {
         if (value === fn || (isDelayedFunction(value) && value.fn === fn)) {
-          found = { kind: 'export', url, name }
+          found = { kind: 'export', url, name, hash: sourceHash(url) }
           break
         }
       }
@@ -97,21 +78,6 @@ export class FunctionLocator {
     }
     return namespace
   }
-}
-
-/** In a worker: the function a ref names, importing its module first with `importModule`. */
-export async function loadFunction(
-  ref: FunctionRef,
-  importModule: (url: string) => Promise<Record<string, unknown>>,
-): Promise<AnyFunction | undefined> {
-  if (ref.kind === 'origin') {
-    await importModule(ref.origin.url)
-    return findFunction(ref.origin)
-  }
-  const namespace = await importModule(ref.url)
-  const value = namespace[ref.name]
-  if (isDelayedFunction(value)) return value.fn
-  return typeof value === 'function' ? (value as AnyFunction) : undefined
 }
 
 function entryScriptURL(): string | undefined {

@@ -1,0 +1,59 @@
+import type { TaskCall } from '../executors/executor.js'
+import type { FunctionRef } from '../wire/function-ref.js'
+import type { CallQueue } from './call-queue.js'
+import { BATCH_TARGET_MS, HEAVY_BYTES, type FunctionProfile } from './function-profile.js'
+import { ownedBytes, runsAlone, type Pending } from './pending-call.js'
+
+// How a pool executor groups calls into batches, from what each function cost so far
+// (function-profile.ts): many tiny calls share a round trip, long ones spread over every
+// worker, and a call of unknown cost goes alone until its cost is known.
+
+/** Most calls in one batch. */
+const MAX_BATCH = 1024
+/** Calls handed to the executor at once, per worker: enough to fill big batches. */
+export const CALLS_PER_WORKER = 2048
+/**
+ * Work held per worker, in batches' worth (a call of unknown or long cost counts as one):
+ * two sent (one running, one ready behind it) and one waiting here. Beyond that the
+ * scheduler keeps tasks in its own priority order (see `Executor.saturated`).
+ */
+export const HELD_PER_WORKER = 2
+
+/** How much of a worker a call is expected to hold, in batches' worth, and whether it is heavy. */
+export function weigh(
+  call: TaskCall,
+  refs: readonly FunctionRef[],
+  profile: FunctionProfile,
+): { readonly weight: number; readonly heavy: boolean } {
+  // A call with heavy inputs or results holds memory, if not its worker's time: until
+  // it ends, more such calls only add to what waits in memory.
+  const heavy = ownedBytes(call) >= HEAVY_BYTES || profile.makesHeavy(refs)
+  return { weight: heavy ? HELD_PER_WORKER : profile.weightOf(refs), heavy }
+}
+
+/**
+ * Takes the next batch from `queue`: calls whose known costs fit the target; a call
+ * that runs alone (see `runsAlone`) goes in a batch of its own.
+ */
+export function takeBatch(
+  queue: CallQueue<Pending>,
+  profile: FunctionProfile,
+  workers: number,
+): Pending[] {
+  const queued = queue.size
+  const first = queue.shift()
+  if (runsAlone(first)) return [first]
+  // Spread what is queued over every worker rather than fill one batch.
+  const limit = Math.min(MAX_BATCH, Math.ceil(queued / workers))
+  const batch = [first]
+  let budget = BATCH_TARGET_MS - profile.costOf(first.refs)
+  while (batch.length < limit && queue.size > 0) {
+    const next = queue.peek()
+    if (runsAlone(next)) break
+    const cost = profile.costOf(next.refs)
+    if (cost > budget) break
+    budget -= cost
+    batch.push(queue.shift())
+  }
+  return batch
+}

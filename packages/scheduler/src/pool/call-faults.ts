@@ -1,0 +1,74 @@
+import {
+  ExecutorClosedFault,
+  NotSerializableFault,
+  StalledFault,
+  TimedOutFault,
+  UnhandledRejectionFault,
+  WorkerLostFault,
+} from '../executors/executor-faults.js'
+import type { WireFailure } from '../wire/call.js'
+import { findCloneProblem } from '../wire/clone-check.js'
+import { fromWireError } from '../wire/remote-error.js'
+import type { Pending } from './pending-call.js'
+
+// What a worker's report of a failed call, or the loss of a batch, means for the calls
+// concerned, as the faults the scheduler knows (executor-faults.ts).
+
+/** The reason a call failed in its worker with `failure` (one the call itself is charged with). */
+export function faultOf(
+  failure: Exclude<WireFailure, { kind: 'unreachable' } | { kind: 'load-failed' }>,
+): unknown {
+  switch (failure.kind) {
+    case 'threw':
+      return fromWireError(failure.error)
+    case 'not-serializable':
+      return new NotSerializableFault('result', failure.path, failure.type, failure.reason)
+    case 'stalled':
+      return new StalledFault()
+    case 'unhandled-rejection':
+      return new UnhandledRejectionFault(fromWireError(failure.error))
+  }
+}
+
+/** What becomes of the calls of a batch that did not come back. */
+export type AfterLoss =
+  /** The executor is closed: each fails with an `ExecutorClosedFault`. */
+  | { readonly kind: 'closed' }
+  /** The one call of the batch fails with `reason`. */
+  | { readonly kind: 'fail'; readonly reason: unknown }
+  /** They go back to the front of the queue; `isolate`: each to run alone. */
+  | { readonly kind: 'requeue'; readonly isolate: boolean }
+
+/** How to carry on after the batch `sent` failed with `error` as a whole. */
+export function afterLoss(
+  sent: readonly Pending[],
+  error: unknown,
+  at: { readonly closed: boolean; readonly sameProcess: boolean },
+): AfterLoss {
+  if (at.closed || error instanceof ExecutorClosedFault) {
+    return { kind: 'closed' }
+  }
+  if (error instanceof TimedOutFault) return { kind: 'fail', reason: error }
+  if (!(error instanceof WorkerLostFault)) {
+    // Sending failed: some call's data could not be copied. Find which, alone.
+    if (sent.length > 1) return { kind: 'requeue', isolate: true }
+    const problem = findCloneProblem(sent[0]!.call.args, 'args', at.sameProcess, true)
+    const detail = error instanceof Error ? error.message : String(error)
+    return {
+      kind: 'fail',
+      reason: new NotSerializableFault(
+        'argument',
+        problem?.path ?? 'args',
+        problem?.type ?? 'a value that cannot be copied',
+        problem?.reason ?? `(${detail})`,
+      ),
+    }
+  }
+  // Not begun: send it again as it was, if it still can be.
+  if (!error.started && sent.every((pending) => pending.sentFinal !== true)) {
+    return { kind: 'requeue', isolate: false }
+  }
+  // One of them killed the worker; run each alone to find which, and let the rest finish.
+  if (sent.length > 1 || error.shared) return { kind: 'requeue', isolate: true }
+  return { kind: 'fail', reason: error }
+}

@@ -1,0 +1,86 @@
+import type { TaskCall } from '../executors/executor.js'
+import type { FunctionRef } from '../wire/function-ref.js'
+import type { BufferMoves } from './buffer-moves.js'
+import { FunctionLocator } from './function-locator.js'
+import {
+  UnreachableWarnings,
+  argumentFunctions,
+  callFunctions,
+  runOnMainThread,
+} from './main-thread.js'
+
+/**
+ * Where a pool executor's calls run: in a worker, when a worker can reach every function
+ * the call runs or is passed; on the main thread otherwise, with a warning that says why
+ * and how to run it in parallel.
+ */
+export class FunctionPlacement {
+  private readonly locator = new FunctionLocator()
+  private readonly warnings = new UnreachableWarnings(this.locator)
+
+  constructor(private readonly moves: BufferMoves) {}
+
+  /** The modules a worker may import ahead of need. */
+  modulesToWarm(): string[] {
+    return this.locator.modulesToWarm()
+  }
+
+  /** Whether a call of `fn` is known to run in a worker (so it may be fused with others). */
+  canFuse(fn: TaskCall['fn']): boolean {
+    const ref = this.locator.peek(fn)
+    return ref !== undefined && ref !== null
+  }
+
+  /** The ref of a function passed as an argument of a call placed in a worker. */
+  refOf(fn: TaskCall['fn']): FunctionRef {
+    return this.locator.peek(fn)!
+  }
+
+  /**
+   * The refs of a call's functions (its own, then each fused step's); `null` if a worker
+   * cannot reach one of them or a function among the arguments, `undefined` if that is
+   * not known yet (`locateAll` finds out).
+   */
+  refsOf(call: TaskCall): FunctionRef[] | null | undefined {
+    const refs: FunctionRef[] = []
+    for (const fn of callFunctions(call)) {
+      const ref = this.locator.peek(fn)
+      if (ref === undefined || ref === null) return ref
+      refs.push(ref)
+    }
+    for (const fn of argumentFunctions(call)) {
+      const ref = this.locator.peek(fn)
+      if (ref === undefined || ref === null) return ref
+    }
+    return refs
+  }
+
+  /** Finds out whether a worker can reach each function of `call`. */
+  async locateAll(call: TaskCall): Promise<void> {
+    for (const fn of [...callFunctions(call), ...argumentFunctions(call)])
+      await this.locator.locate(fn)
+  }
+
+  /** Runs a call no worker can run here, warning once per function why. */
+  runUnreachable(call: TaskCall): unknown {
+    this.warnings.warnFor(call)
+    return this.runHere(call)
+  }
+
+  /**
+   * Runs here, from now on, the function at `step` of `call`: a worker imported its
+   * module but made it differently (`detail`), or has another copy of the module.
+   */
+  runNotFound(call: TaskCall, step: number, detail: string): Promise<unknown> {
+    this.warnings.warnNotFound(call, step, detail)
+    return Promise.resolve().then(() => this.runHere(call))
+  }
+
+  /** Runs a call on this thread. */
+  runHere(call: TaskCall): unknown {
+    call.started()
+    // Buffers a task here sees are never moved to a worker afterwards.
+    this.moves.seenHere(call.args)
+    return runOnMainThread(call)
+  }
+}

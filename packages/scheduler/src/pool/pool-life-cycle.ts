@@ -1,0 +1,100 @@
+import type { LateMessage, ReadyMessage } from '../wire/messages.js'
+import { WorkerPool } from './worker-pool.js'
+
+/**
+ * taskgraph's own package, which task modules import (through `taskgraph` or directly):
+ * a worker loads it before it registers a TypeScript loader (see `InitMessage.packages`).
+ * Named by URL, as the worker entries are: the worker side imports nothing of this side.
+ */
+const PACKAGE_ENTRY = new URL('../index.js', import.meta.url).href
+
+export interface LifeCycleOptions {
+  readonly runtime: 'worker_threads' | 'child_process'
+  readonly workers: number
+  readonly taskStdout: 'stdout' | 'stderr'
+  readonly startTimeoutMs: number
+  /** Modules each worker imports first (`PoolOptions.preload`), as URLs. */
+  readonly preload: readonly string[]
+  /** The modules a worker may import ahead of need, read as each worker starts. */
+  readonly modulesToWarm: () => string[]
+  /** A worker got ready, finding these functions (see `ReadyMessage.found`). */
+  readonly onFound: (found: NonNullable<ReadyMessage['found']>) => void
+  /** A worker reported a late failure of one of its calls. */
+  readonly onLate: (message: LateMessage) => void
+  /** The workers are ready, or a replaced one is: there is room for batches. */
+  readonly onRoom: () => void
+  /** The workers could not get ready: what waits for them fails with `reason`. */
+  readonly onBroken: (reason: unknown) => void
+}
+
+/**
+ * A pool executor's workers from start to end: started on demand (or ahead, with
+ * `start()`), started anew after a pool whose workers could not get ready, ended on close.
+ */
+export class PoolLifeCycle {
+  private pool: WorkerPool | undefined
+  private ready = false
+  /** Pools being ended because their workers could not get ready. */
+  private readonly closing = new Set<Promise<void>>()
+
+  constructor(private readonly options: LifeCycleOptions) {}
+
+  /** The pool, once its workers are ready. */
+  get readyPool(): WorkerPool | undefined {
+    return this.ready ? this.pool : undefined
+  }
+
+  /** Starts the workers, if not started; resolves once they are ready, never rejects. */
+  start(): Promise<void> {
+    if (this.pool !== undefined) return this.pool.start().catch(() => undefined)
+    const options = this.options
+    const pool = new WorkerPool({
+      runtime: options.runtime,
+      size: options.workers,
+      taskStdout: options.taskStdout,
+      startTimeoutMs: options.startTimeoutMs,
+      init: () => ({
+        type: 'init',
+        preload: options.preload,
+        packages: [PACKAGE_ENTRY],
+        modules: options.modulesToWarm(),
+        loadTimeoutMs: options.startTimeoutMs,
+      }),
+      onFound: options.onFound,
+      onLate: options.onLate,
+      onReplaced: options.onRoom,
+      onBroken: (reason) => this.broken(pool, reason),
+    })
+    this.pool = pool
+    return pool.start().then(
+      () => {
+        if (this.pool !== pool) return
+        this.ready = true
+        options.onRoom()
+      },
+      (reason: unknown) => this.broken(pool, reason),
+    )
+  }
+
+  /** Ends the workers, and those of pools still being ended. */
+  async close(): Promise<void> {
+    const pool = this.pool
+    this.pool = undefined
+    this.ready = false
+    await Promise.all([pool?.close(), ...this.closing])
+  }
+
+  /** A pool whose workers could not get ready: what waits for it fails, and a later call starts anew. */
+  private broken(pool: WorkerPool, reason: unknown): void {
+    if (this.pool !== pool) return
+    this.pool = undefined
+    this.ready = false
+    // Ended before the calls fail: a run that closes this executor then finds no worker.
+    const closing = pool.close()
+    this.closing.add(closing)
+    void closing.then(() => {
+      this.closing.delete(closing)
+      this.options.onBroken(reason)
+    })
+  }
+}

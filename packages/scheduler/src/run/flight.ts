@@ -1,0 +1,33 @@
+import { StepFault } from '../executors/executor-faults.js'
+import type { TaskInfo } from './hooks.js'
+
+/** A call handed to the executor, from its launch to its end. */
+export interface Flight {
+  /** The node the call runs, then any fused after it. */
+  readonly members: number[]
+  /** Whether the call has begun (see `Executor.reportsStarts`): hooks heard of it. */
+  begun: boolean
+  /** What the hooks were told of the tasks, if there are hooks. */
+  infos: TaskInfo[] | undefined
+  startedAt: number
+  timer: NodeJS.Timeout | undefined
+}
+
+/** A new flight of `members`, not begun. */
+export function newFlight(members: number[]): Flight {
+  return { members, begun: false, infos: undefined, startedAt: 0, timer: undefined }
+}
+
+/**
+ * Which step of a call failed (0: the call's own task), why, and, for a later step that
+ * may be retried, the previous step's result it was given (see `StepFault`).
+ */
+export function failedStep(error: unknown): {
+  readonly step: number
+  readonly reason: unknown
+  readonly input: { readonly value: unknown } | undefined
+} {
+  if (error instanceof StepFault)
+    return { step: error.step, reason: error.reason, input: error.input }
+  return { step: 0, reason: error, input: undefined }
+}

@@ -1,0 +1,10 @@
+// @taskgraph/scheduler/wire: the description of a call that any worker can run (see
+// call.ts), for other taskgraph packages and executor authors. Code on the worker side of
+// a boundary imports this entry, never the package's main one, so that a worker does not
+// load the run engine and the pools.
+
+export type { WireCall, WireFailure, WireOutcome, WireStep } from './call.js'
+export { moduleOf, refKey, sourceHash, type FunctionRef } from './function-ref.js'
+export { decode, encode, type Encoded } from './codec.js'
+export { findCloneProblem, type CloneProblem } from './clone-check.js'
+export { fromWireError, toWireError, type WireError } from './remote-error.js'

@@ -1,0 +1,32 @@
+import { isDelayedFunction, type AnyFunction } from '@taskgraph/core'
+import { findFunction } from '@taskgraph/core/internal'
+import { moduleOf, refName, sourceHash, type FunctionRef } from '../wire/function-ref.js'
+import { importModule } from './import-module.js'
+
+/**
+ * The function a ref names, importing its module first; `undefined` if the module made
+ * or exports no such function.
+ */
+export async function loadFunction(ref: FunctionRef): Promise<AnyFunction | undefined> {
+  if (ref.kind === 'origin') {
+    await importModule(ref.origin.url)
+    return findFunction(ref.origin)
+  }
+  const namespace = await importModule(ref.url)
+  const value = namespace[ref.name]
+  if (isDelayedFunction(value)) return value.fn
+  return typeof value === 'function' ? (value as AnyFunction) : undefined
+}
+
+/**
+ * Why this worker must not run the function `ref` names: its copy of the module is not
+ * the source the caller hashed (see `FunctionRef`). `undefined` when they agree, or when
+ * either side could not read the source.
+ */
+export function sourceMismatch(ref: FunctionRef): string | undefined {
+  if (ref.hash === undefined) return undefined
+  const url = moduleOf(ref)
+  const own = sourceHash(url)
+  if (own === undefined || own === ref.hash) return undefined
+  return `the worker's copy of ${url} is not the source the caller has (function ${refName(ref)})`
+}
