@@ -26,11 +26,3 @@ export class OutputError extends TaskgraphError {
   }
 }
 OutputError.prototype.name = 'OutputError'
-
-/** The command line asks for something the command cannot do. */
-export class UsageError extends TaskgraphError {
-  constructor(init: ErrorInit) {
-    super({ ...init, code: 'ERR_USAGE' })
-  }
-}
-UsageError.prototype.name = 'UsageError'

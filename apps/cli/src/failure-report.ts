@@ -2,7 +2,6 @@ import { TaskgraphError } from '@taskgraph/core'
 import { AggregateTaskError, CancelledError, TaskError } from '@taskgraph/scheduler'
 import { fileURLToPath } from 'node:url'
 import { inspect } from 'node:util'
-import { UsageError } from './cli-errors.js'
 import { StopSignal, cancelledLine } from './stop-signals.js'
 
 /** How a failure is reported. */
@@ -21,7 +20,6 @@ export function describeFailure(error: unknown, options: ReportOptions): string 
       error.cause instanceof StopSignal ? `stopped by ${error.cause.signal}` : error.message
     return cancelledLine(reason)
   }
-  if (error instanceof UsageError) return errorLine(error.message)
   if (error instanceof TaskError)
     return errorLine(`${error.name}: ${error.message}`) + stackOf(error.cause, options)
   if (error instanceof AggregateTaskError) {

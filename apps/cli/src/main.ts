@@ -7,7 +7,7 @@ import {
 } from '@taskgraph/core'
 import { CancelledError } from '@taskgraph/scheduler'
 import { CommanderError } from 'commander'
-import { OutputError, UsageError, WorkflowError } from './cli-errors.js'
+import { OutputError, WorkflowError } from './cli-errors.js'
 import { ExitCode } from './exit-codes.js'
 import { describeFailure } from './failure-report.js'
 import type { Io } from './io.js'
@@ -40,7 +40,6 @@ function exitCodeOf(error: unknown): ExitCode {
     const reason = error.cause
     return reason instanceof StopSignal ? STOP_SIGNALS[reason.signal] : ExitCode.Interrupted
   }
-  if (error instanceof UsageError) return ExitCode.Usage
   if (error instanceof OutputError) return ExitCode.BadOutput
   if (
     error instanceof WorkflowError ||

@@ -1,18 +1,14 @@
 import { createRequire } from 'node:module'
+import { InvalidOptionError } from '@taskgraph/core'
 import { DEFAULT_ASYNC_CONCURRENCY, MAX_WORKERS } from '@taskgraph/scheduler'
 import { Command, Help, InvalidArgumentError, Option } from 'commander'
-import { UsageError } from './cli-errors.js'
 import { runCommand, type RunCommandOptions } from './commands/run.js'
-import { visualizeCommand, type VisualizeCommandOptions } from './commands/visualize.js'
+import { formatOf, visualizeCommand, type VisualizeCommandOptions } from './commands/visualize.js'
+import { ExitCode } from './exit-codes.js'
 import { errorLine } from './failure-report.js'
 import type { Io } from './io.js'
 import { createLogger, LOG_LEVELS, type LogLevel } from './logger.js'
-import {
-  LOG_LEVEL_VARIABLE,
-  OPTION_VARIABLES,
-  runSettings,
-  type RunSettings,
-} from './run-options.js'
+import { LOG_LEVEL_VARIABLE, OPTION_VARIABLES, runSettings } from './run-options.js'
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
 
@@ -113,17 +109,10 @@ export function createProgram(io: Io): Command {
     .action(async (file: string, flags: RunCommandOptions, command: Command) => {
       const given = (option: string): boolean =>
         (option === 'logLevel' ? program : command).getOptionValueSource(option) === 'cli'
-      let settings: RunSettings
-      try {
+      const settings = asUsage(program, () => {
         const { logLevel } = command.optsWithGlobals<{ logLevel: LogLevel }>()
-        settings = runSettings({ ...flags, logLevel }, given, process.env)
-      } catch (error) {
-        if (!(error instanceof UsageError)) throw error
-        return program.error(`error: ${error.message}`, {
-          exitCode: 2,
-          code: 'taskgraph.usage',
-        })
-      }
+        return runSettings({ ...flags, logLevel }, given, process.env)
+      })
       await runCommand(file, settings.options, io, createLogger(settings.logLevel))
     })
 
@@ -144,10 +133,26 @@ export function createProgram(io: Io): Command {
         .default('BT'),
     )
     .action(async (file: string, options: VisualizeCommandOptions) => {
-      await visualizeCommand(file, options, io)
+      const format = asUsage(program, () => options.format ?? formatOf(options.output))
+      await visualizeCommand(file, { ...options, format }, io)
     })
 
   return program
+}
+
+/**
+ * What `check` returns, or, for a command line it finds wrong (an `InvalidOptionError`),
+ * the end of the command the way commander ends it for its own usage errors: one
+ * `taskgraph: error:` line (outputError above), exit 2. The one way a usage error ends
+ * the command.
+ */
+function asUsage<T>(program: Command, check: () => T): T {
+  try {
+    return check()
+  } catch (error) {
+    if (!(error instanceof InvalidOptionError)) throw error
+    return program.error(error.message, { exitCode: ExitCode.Usage, code: 'taskgraph.usage' })
+  }
 }
 
 /** Options a TASKGRAPH_* variable sets, for the help; the variables are read in run-options.ts. */

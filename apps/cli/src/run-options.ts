@@ -6,11 +6,11 @@
 import { InvalidOptionError } from '@taskgraph/core'
 import {
   RUN_OPTION_VARIABLES,
+  checkSizing,
   envValue,
   invalidEnvValue,
   readEnvRunOptions,
 } from '@taskgraph/scheduler/internal'
-import { UsageError } from './cli-errors.js'
 import type { RunCommandOptions } from './commands/run.js'
 import { LOG_LEVELS, type LogLevel } from './logger.js'
 
@@ -32,10 +32,11 @@ export interface RunSettings {
 /**
  * Fills in the options of `taskgraph run` that no flag gave from `env`. `given(name)`
  * says whether the flag of option `name` was on the command line. Flags are checked
- * against the executor in use, whichever of flag, variable or default chose it: on the
- * command line the environment is the user's own, and a flag that does not fit it is a
- * mistake worth a word. A variable that does not fit the executor in use is left out.
- * Throws `UsageError` for a bad variable or a flag that does not fit.
+ * against the executor in use, whichever of flag, variable or default chose it, by the
+ * check compute() makes: on the command line the environment is the user's own, and a
+ * flag that does not fit it is a mistake worth a word. A variable that does not fit the
+ * executor in use is left out.
+ * @throws {InvalidOptionError} for a bad variable or a flag that does not fit
  */
 export function runSettings(
   flags: RunCommandOptions & { logLevel: LogLevel },
@@ -44,31 +45,18 @@ export function runSettings(
 ): RunSettings {
   const fromEnv = readVariables(env)
   const executor = given('executor') ? flags.executor : (fromEnv.executor ?? 'async')
-  const chosen =
-    !given('executor') && fromEnv.executor !== undefined
-      ? ` (${RUN_OPTION_VARIABLES.executor} is ${executor})`
-      : ''
-  const pool = executor === 'threads' || executor === 'processes'
-  for (const [flag, value] of [
-    ['--workers', flags.workers],
-    ['--start-timeout', flags.startTimeout],
-  ] as const) {
-    if (value !== undefined && !pool) {
-      throw new UsageError({
-        message: `option '${flag}' applies to the threads and processes executors${chosen}`,
-      })
+  try {
+    checkSizing('taskgraph run', executor, flags, (name) => `'--${kebabCase(name)}'`)
+  } catch (error) {
+    if (!(error instanceof InvalidOptionError) || given('executor') || !fromEnv.executor) {
+      throw error
     }
-  }
-  if (flags.concurrency !== undefined && executor !== 'async' && executor !== 'inline') {
-    throw new UsageError({
-      message: `option '--concurrency' applies to the async executor${chosen}; pool executors take '--workers'`,
+    throw new InvalidOptionError({
+      message: `${error.message} ${RUN_OPTION_VARIABLES.executor}=${executor} chose that executor.`,
+      cause: error,
     })
   }
-  if (executor === 'inline' && flags.concurrency !== undefined && flags.concurrency !== 1) {
-    throw new UsageError({
-      message: `option '--concurrency' applies to the async executor${chosen}; the inline executor runs one task at a time`,
-    })
-  }
+  const pool = executor === 'threads' || executor === 'processes'
   const concurrency = executor === 'async' ? (flags.concurrency ?? fromEnv.concurrency) : undefined
   const workers = pool ? (flags.workers ?? fromEnv.workers) : undefined
   const startTimeout = pool ? (flags.startTimeout ?? fromEnv.startTimeout) : undefined
@@ -95,17 +83,11 @@ export function runSettings(
 function readVariables(env: NodeJS.ProcessEnv): ReturnType<typeof readEnvRunOptions> & {
   logLevel?: LogLevel
 } {
-  let fromEnv
-  try {
-    fromEnv = readEnvRunOptions(env)
-  } catch (error) {
-    if (error instanceof InvalidOptionError) throw new UsageError({ message: error.message })
-    throw error
-  }
+  const fromEnv = readEnvRunOptions(env)
   const logLevel = envValue(env, LOG_LEVEL_VARIABLE)
   if (logLevel === undefined) return fromEnv
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    throw new UsageError({
+    throw new InvalidOptionError({
       message: invalidEnvValue(
         LOG_LEVEL_VARIABLE,
         logLevel,
@@ -115,4 +97,9 @@ function readVariables(env: NodeJS.ProcessEnv): ReturnType<typeof readEnvRunOpti
     })
   }
   return { ...fromEnv, logLevel: logLevel as LogLevel }
+}
+
+/** `startTimeout` as its flag spells it: `start-timeout`. */
+function kebabCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
 }

@@ -26,6 +26,8 @@ export {
   envValue,
   type EnvRunOptions,
 } from './run/env-options.js'
+// The CLI: checks its flags against the executor in use as compute() checks options.
+export { checkSizing, type SizingOption } from './run/options.js'
 // For @taskgraph/patterns, the helpers built on compute():
 /** compute() with the name of the call its errors carry (`parallelMap`, not `compute`). */
 export { computeTargets } from './run/compute.js'

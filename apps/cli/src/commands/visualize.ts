@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import { extname, resolve } from 'node:path'
-import { toDot, toGraph, type RankDir } from '@taskgraph/core'
-import { OutputError, UsageError } from '../cli-errors.js'
+import { InvalidOptionError, toDot, toGraph, type RankDir } from '@taskgraph/core'
+import { OutputError } from '../cli-errors.js'
 import type { Io } from '../io.js'
 import { inWorkflow, loadWorkflow } from '../load-workflow.js'
 import { renderSvg } from '../render-svg.js'
@@ -28,7 +28,6 @@ export async function visualizeCommand(
   options: VisualizeCommandOptions,
   io: Io,
 ): Promise<void> {
-  const format = options.format ?? formatOf(options.output)
   const workflow = await loadWorkflow(file, io.cwd)
   let dot: string
   try {
@@ -36,7 +35,7 @@ export async function visualizeCommand(
   } catch (error) {
     throw inWorkflow(workflow, error)
   }
-  const text = format === 'svg' ? await renderSvg(dot) : dot
+  const text = options.format === 'svg' ? await renderSvg(dot) : dot
   if (options.output === undefined) io.stdout.write(text)
   else await writeOutput(resolve(io.cwd, options.output), options.output, text)
 }
@@ -52,11 +51,15 @@ async function writeOutput(path: string, shown: string, text: string): Promise<v
   }
 }
 
-function formatOf(output: string | undefined): 'dot' | 'svg' {
+/**
+ * The format `-o` asks for by its extension, `'dot'` without `-o`.
+ * @throws {InvalidOptionError} for an extension that names no format
+ */
+export function formatOf(output: string | undefined): 'dot' | 'svg' {
   if (output === undefined) return 'dot'
   const format = FORMAT_OF_EXTENSION[extname(output).toLowerCase()]
   if (format === undefined) {
-    throw new UsageError({
+    throw new InvalidOptionError({
       message: `cannot tell the format of "${output}" from its extension; name it .dot or .svg, or pass --format`,
     })
   }

@@ -12,18 +12,18 @@ export interface Chains {
  * when `j` needs nothing but `i`'s result (passed directly as arguments) and nothing but
  * `j` needs `i`'s result. The chain then runs in one worker and its intermediate results
  * never come back to the main thread. Tasks with a timeout are not fused, so each keeps
- * its own time limit (a failed step with retries resumes the chain from there); main-thread tasks stay on the main thread,
- * and tasks the executor would run on the calling thread stay apart.
+ * its own time limit (a failed step with retries resumes the chain from there);
+ * main-thread tasks stay on the main thread, and tasks the executor would run on the
+ * calling thread stay apart.
  */
 export function planChains(
   graph: TaskGraph,
-  dependentStart: Int32Array,
-  dependentNodes: Int32Array,
   isOutput: Uint8Array,
   optionsOf: (i: number) => TaskOptions,
   canFuse: (fn: AnyFunction) => boolean,
 ): Chains {
   const size = graph.size
+  const dependents = graph.dependents()
   const next = new Int32Array(size).fill(-1)
   const fusedIn = new Uint8Array(size)
   const fusable = (i: number): boolean => {
@@ -33,9 +33,9 @@ export function planChains(
     return optionsOf(i).timeout === undefined
   }
   for (let i = 0; i < size; i++) {
-    if (isOutput[i] === 1 || dependentStart[i + 1]! - dependentStart[i]! !== 1 || !fusable(i))
-      continue
-    const j = dependentNodes[dependentStart[i]!]!
+    const first = dependents.start[i]!
+    if (isOutput[i] === 1 || dependents.start[i + 1]! - first !== 1 || !fusable(i)) continue
+    const j = dependents.nodes[first]!
     if (graph.depStart[j + 1]! - graph.depStart[j]! !== 1 || !fusable(j)) continue
     if (graph.holes(j) === undefined) continue
     next[i] = j

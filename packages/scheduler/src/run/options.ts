@@ -188,15 +188,20 @@ export function resolveOptions(
   }
 }
 
-/** Checks the sizing options a call gives against the executor it names (or `'async'`). */
-function checkSizing(
+/** The options that size a built-in executor, each fitting some executors only. */
+export type SizingOption = 'concurrency' | 'workers' | 'startTimeout'
+
+/**
+ * Checks the sizing options a call gives against the executor it names (or `'async'`).
+ * `spell` writes an option's name as the caller's user wrote it: the CLI's flags are
+ * `--workers`, a call's options `"workers"`.
+ * @throws {InvalidOptionError} for an option the executor does not take
+ */
+export function checkSizing(
   caller: string,
   executor: unknown,
-  {
-    concurrency,
-    workers,
-    startTimeout,
-  }: Pick<RunOptions, 'concurrency' | 'workers' | 'startTimeout'>,
+  { concurrency, workers, startTimeout }: Pick<RunOptions, SizingOption>,
+  spell: (name: SizingOption) => string = (name) => `"${name}"`,
 ): void {
   for (const [name, value] of [
     ['workers', workers],
@@ -204,7 +209,7 @@ function checkSizing(
   ] as const) {
     if (value !== undefined && executor !== 'threads' && executor !== 'processes') {
       throw new InvalidOptionError({
-        message: `${caller}: option "${name}" applies to the 'threads' and 'processes' executors, not ${describeValue(executor)}.`,
+        message: `${caller}: option ${spell(name)} applies to the 'threads' and 'processes' executors, not ${typeof executor === 'string' ? `'${executor}'` : describeValue(executor)}.`,
       })
     }
   }
@@ -216,8 +221,8 @@ function checkSizing(
     throw new InvalidOptionError({
       message:
         executor === 'inline'
-          ? `${caller}: the inline executor runs one task at a time; drop "concurrency" or use executor 'async'.`
-          : `${caller}: option "concurrency" applies to the async executor; pool executors take "workers".`,
+          ? `${caller}: the inline executor runs one task at a time; drop ${spell('concurrency')} or use executor 'async'.`
+          : `${caller}: option ${spell('concurrency')} applies to the async executor; pool executors take ${spell('workers')}.`,
     })
   }
   // Checked even when TASKGRAPH_EXECUTOR picks an executor that leaves it out.

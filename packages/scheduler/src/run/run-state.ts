@@ -1,7 +1,6 @@
 import type { AnyFunction, TaskOptions } from '@taskgraph/core'
 import type { TaskGraph } from '@taskgraph/core/internal'
 import type { FusedStep, OwnedValue } from '../executors/executor.js'
-import { dependentsOf } from './dependents.js'
 import { planChains } from './fuse-chains.js'
 import type { ReadyQueue } from './ready-queue.js'
 
@@ -39,7 +38,7 @@ export class RunState {
     this.waiting = new Int32Array(size)
     this.holders = new Int32Array(size)
     this.isOutput = new Uint8Array(size)
-    const { start, nodes } = dependentsOf(graph)
+    const { start, nodes } = graph.dependents()
     let tasks = 0
     for (let i = 0; i < size; i++) {
       this.waiting[i] = depStart[i + 1]! - depStart[i]!
@@ -54,14 +53,7 @@ export class RunState {
     this.dependentNodes = nodes
     this.taskCount = tasks
     if (fusion !== null) {
-      const chains = planChains(
-        graph,
-        start,
-        nodes,
-        this.isOutput,
-        fusion.optionsOf,
-        fusion.canFuse,
-      )
+      const chains = planChains(graph, this.isOutput, fusion.optionsOf, fusion.canFuse)
       this.chainNext = chains.next
       this.fusedIn = chains.fusedIn
     }
