@@ -6,6 +6,7 @@ export default defineConfig({
     // Tests that start pools of their own wait for workers to load, seconds each while
     // the other packages' suites load the same cores: 5 s is too little in CI.
     testTimeout: 30_000,
+    hookTimeout: 30_000,
     // release.test.ts forces garbage collection to see intermediate results dropped;
     // test/setup.ts prints warnings instead of Node.
     execArgv: ['--expose-gc', '--no-warnings'],

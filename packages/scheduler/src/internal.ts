@@ -33,10 +33,8 @@ export { checkSizing, type SizingOption } from './run/options.js'
 export { computeTargets } from './run/compute.js'
 /** The names of `RunOptions`, for a call that takes them with options of its own. */
 export { OPTION_NAMES as RUN_OPTION_NAMES } from './run/options.js'
-/** Checks the function a helper runs for its caller: plain, not a delayed function. */
-export { checkPlainFunction } from './plain-function.js'
-/** Checks a helper's placement option (an executor name or instance) with its `workers`. */
-export { checkPlacement, defaultWorkers } from './pool/pool-options.js'
+/** A pool's size: the default, one worker per core; and the check of one given. */
+export { checkWorkers, defaultWorkers } from './pool/pool-options.js'
 /** Makes a task failure a `TaskError`, as a run reports it. */
 export { toTaskError } from './run/classify-failure.js'
 // What crosses a worker boundary (a call, its data, its errors) is the ./wire entry.

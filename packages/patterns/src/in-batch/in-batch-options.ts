@@ -1,7 +1,7 @@
 import { InvalidOptionError, type AnyFunction } from '@taskgraph/core'
 import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
 import type { Executor, ExecutorName } from '@taskgraph/scheduler'
-import { checkPlacement } from '@taskgraph/scheduler/internal'
+import { checkPlacement } from '../placement.js'
 
 /**
  * Where an in-batch function's calls run (batchflow's targets): `'threads'` and

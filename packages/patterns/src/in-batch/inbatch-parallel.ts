@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type AnyFunction } from '@taskgraph/core'
 import { describeValue, recordOrigin } from '@taskgraph/core/internal'
-import { checkPlainFunction, computeTargets } from '@taskgraph/scheduler/internal'
+import { computeTargets } from '@taskgraph/scheduler/internal'
+import { checkPlainFunction } from '../plain-function.js'
 import { argumentsOf, type CallArgsOf } from './call-args.js'
 import { callResult, type CallResult } from './call-results.js'
 import {

@@ -1,7 +1,9 @@
 import { InvalidArgumentError, InvalidOptionError, type AnyFunction } from '@taskgraph/core'
 import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
 import type { Executor, ExecutorName } from '@taskgraph/scheduler'
-import { checkPlacement, checkPlainFunction, defaultWorkers } from '@taskgraph/scheduler/internal'
+import { defaultWorkers } from '@taskgraph/scheduler/internal'
+import { checkPlacement } from '../placement.js'
+import { checkPlainFunction } from '../plain-function.js'
 
 /** Options of `parallelMap` and `new Vectorizer`; `init` comes with `WorkerInit`. */
 export interface ParallelMapOptions {

@@ -15,13 +15,16 @@ import { expectNothingLeft, running, type Running } from './leftovers.js'
 // module that never finishes importing is loaded only once these pools are ready, so that
 // they show what happens when a task needs it in workers already running; every pool made
 // after that, in this file, finds it among the modules to import as it starts.
+// The start timeout bounds the wait for the module that never loads; it must also leave
+// a worker of a busy machine (CI runs the packages' suites at once) time to start.
+const START_TIMEOUT = 4000
 let before: Running
 const ready = new Map<PoolName, ThreadExecutor | ProcessExecutor>()
 let neverLoaded: typeof NeverLoaded
 beforeAll(async () => {
   before = running()
   for (const name of POOLS) {
-    const pool = makePool(name, { workers: 1, startTimeout: 1000 })
+    const pool = makePool(name, { workers: 1, startTimeout: START_TIMEOUT })
     ready.set(name, pool)
     expect(await compute(inc(1), { executor: pool })).toEqual([2])
   }
@@ -43,7 +46,11 @@ describe.each(POOLS)('a module whose import never finishes in %s workers', (name
 
   test('keeps new workers from getting ready: WorkerStartError, no worker left', async () => {
     const start = running()
-    const run = compute(neverLoaded(2), { executor: name, workers: 1, startTimeout: 1000 })
+    const run = compute(neverLoaded(2), {
+      executor: name,
+      workers: 1,
+      startTimeout: START_TIMEOUT,
+    })
     const error = await rejection(run)
     expect(error).toBeInstanceOf(WorkerStartError)
     expect(error).toMatchObject({ code: 'ERR_WORKER_START' })
