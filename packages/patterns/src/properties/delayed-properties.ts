@@ -1,4 +1,4 @@
-import { InvalidOptionError, type Delayed } from '@taskgraph/core'
+import type { Delayed } from '@taskgraph/core'
 import { checkOptionNames } from '@taskgraph/core/internal'
 import { RUN_OPTION_NAMES } from '@taskgraph/scheduler/internal'
 import { CACHE_OPTION_NAMES, cachePlan, type CacheOptions } from './disk-cache.js'
@@ -24,18 +24,18 @@ export function delayedProperties<O extends AnyPropertyObject, const N extends P
 ): Delayed<RequestedValues<O, N>> {
   const caller = 'delayedProperties'
   // Run options here are a likely slip: the message says where they go instead.
-  const runOption =
-    typeof options === 'object' && options !== null
-      ? Object.keys(options).find((name) => RUN_OPTION_NAMES.has(name))
-      : undefined
-  if (runOption !== undefined) {
-    throw new InvalidOptionError({
-      message:
-        `${caller}: unknown option ${JSON.stringify(runOption)}. Known options: ${CACHE_OPTION_NAMES.join(', ')}; ` +
-        'run options (executor, workers, ...) go to the compute() that runs the graph.',
-    })
-  }
-  checkOptionNames(caller, options, CACHE_OPTION_NAMES)
+  const slip =
+    typeof options === 'object' &&
+    options !== null &&
+    Object.keys(options).some((name) => RUN_OPTION_NAMES.has(name))
+  checkOptionNames(
+    caller,
+    options,
+    CACHE_OPTION_NAMES,
+    slip
+      ? 'run options (executor, workers, ...) go to the compute() that runs the graph'
+      : undefined,
+  )
   const cache = cachePlan(caller, options)
   return propertiesGraph(caller, object, names, cache) as Delayed<RequestedValues<O, N>>
 }
