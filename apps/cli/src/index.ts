@@ -2,6 +2,12 @@
 // `import { delayed, gather, compute } from 'taskgraph'`: the public entries of the
 // packages, whole (each lists its names), and what the command adds to them.
 
+import { loadFirstInWorkers } from '@taskgraph/scheduler/internal'
+
+// Task modules import `taskgraph`: pool workers load it before their TypeScript loader,
+// as they load the scheduler.
+loadFirstInWorkers(import.meta.url)
+
 // The lazy graph model: delayed, gather, literal, fromSpec, bag, toDot, tokenize, errors.
 export * from '@taskgraph/core'
 // Running graphs: compute, persist, the four executors, run options, hooks, errors.

@@ -2,6 +2,12 @@
 // @taskgraph/core and the runs of @taskgraph/scheduler (a for loop over workers, a
 // function over a batch, derived properties computed per element).
 
+import { loadFirstInWorkers } from '@taskgraph/scheduler/internal'
+
+// Task modules that use the patterns import this package: pool workers load it before
+// their TypeScript loader, as they load the scheduler.
+loadFirstInWorkers(import.meta.url)
+
 export { Vectorizer, parallelMap } from './parallel-map/vectorizer.js'
 export type { ParallelMapOptions, WorkerInit } from './parallel-map/map-options.js'
 export {

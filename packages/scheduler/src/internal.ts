@@ -28,6 +28,8 @@ export {
 } from './run/env-options.js'
 // The CLI: checks its flags against the executor in use as compute() checks options.
 export { checkSizing, type SizingOption } from './run/options.js'
+// taskgraph's packages built on the scheduler: their entries load in workers early.
+export { loadFirstInWorkers } from './pool/worker-preloads.js'
 // For @taskgraph/patterns, the helpers built on compute():
 /** compute() with the name of the call its errors carry (`parallelMap`, not `compute`). */
 export { computeTargets } from './run/compute.js'

@@ -1,12 +1,6 @@
 import type { LateMessage, ReadyMessage } from '../wire/messages.js'
 import { WorkerPool } from './worker-pool.js'
-
-/**
- * taskgraph's own package, which task modules import (through `taskgraph` or directly):
- * a worker loads it before it registers a TypeScript loader (see `InitMessage.packages`).
- * Named by URL, as the worker entries are: the worker side imports nothing of this side.
- */
-const PACKAGE_ENTRY = new URL('../index.js', import.meta.url).href
+import { workerPreloads } from './worker-preloads.js'
 
 export interface LifeCycleOptions {
   readonly runtime: 'worker_threads' | 'child_process'
@@ -56,7 +50,7 @@ export class PoolLifeCycle {
       init: () => ({
         type: 'init',
         preload: options.preload,
-        packages: [PACKAGE_ENTRY],
+        packages: workerPreloads(),
         modules: options.modulesToWarm(),
         loadTimeoutMs: options.startTimeoutMs,
       }),

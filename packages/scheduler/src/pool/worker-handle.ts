@@ -57,7 +57,8 @@ export function startThread(stdout: 'stdout' | 'stderr'): WorkerHandle {
  */
 export function startProcess(stdout: 'stdout' | 'stderr'): WorkerHandle {
   // --expose-gc: the worker collects its garbage after passing much data (process-entry.ts).
-  const child = spawn(process.execPath, [...workerExecArgv(), '--expose-gc', PROCESS_ENTRY], {
+  const execArgv = withoutTsx(workerExecArgv())
+  const child = spawn(process.execPath, [...execArgv, '--expose-gc', PROCESS_ENTRY], {
     stdio: ['ignore', stdout === 'stderr' ? 2 : 'inherit', 'inherit', 'pipe'],
     env: workerEnv(),
   })
@@ -138,6 +139,26 @@ function newWorker(entry: URL, options: WorkerOptions): Worker {
 function workerEnv(): NodeJS.ProcessEnv {
   if (process.env.MALLOC_TRIM_THRESHOLD_ !== undefined) return process.env
   return { ...process.env, MALLOC_TRIM_THRESHOLD_: String(64 * 1024) }
+}
+
+/**
+ * `args` less tsx given as a loader (`--import tsx`): a worker process registers tsx
+ * itself, as a worker thread does, once it has loaded taskgraph's packages natively
+ * (worker/import-module.ts). Started with tsx, every module it loads, taskgraph's too,
+ * would wait on tsx's loader thread: some 40 ms more for each worker to start.
+ */
+function withoutTsx(args: string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if (/^--(import|loader)=tsx(\/esm)?$/.test(arg)) continue
+    if (/^--(import|loader)$/.test(arg) && /^tsx(\/esm)?$/.test(args[i + 1] ?? '')) {
+      i++
+      continue
+    }
+    out.push(arg)
+  }
+  return out
 }
 
 /**

@@ -8,9 +8,10 @@ const TYPESCRIPT = Symbol.for('taskgraph.typescriptLoader')
 /**
  * Imports `url`, registering tsx first when a worker is about to import TypeScript it
  * could not load otherwise. A program started with `node --import tsx` loads TypeScript
- * itself, as do its child processes, which inherit the flag; its worker threads do not
- * (tsx registers its hooks on a main thread only). A failed import cannot be retried,
- * so this looks ahead rather than catch the failure.
+ * itself; its worker threads do not (tsx registers its hooks on a main thread only), and
+ * its worker processes are started without the flag (pool/worker-handle.ts), so that
+ * both load taskgraph's packages before tsx's hooks slow every import. A failed import
+ * cannot be retried, so this looks ahead rather than catch the failure.
  */
 export async function importModule(url: string): Promise<Record<string, unknown>> {
   if (/\.[cm]?ts$/.test(new URL(url).pathname)) await ensureTypeScript()
