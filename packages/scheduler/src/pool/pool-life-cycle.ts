@@ -1,4 +1,5 @@
 import type { LateMessage, ReadyMessage } from '../wire/messages.js'
+import { startedWithTsx } from './worker-handle.js'
 import { WorkerPool } from './worker-pool.js'
 import { workerPreloads } from './worker-preloads.js'
 
@@ -51,6 +52,7 @@ export class PoolLifeCycle {
         type: 'init',
         preload: options.preload,
         packages: workerPreloads(),
+        typescript: startedWithTsx(),
         modules: options.modulesToWarm(),
         loadTimeoutMs: options.startTimeoutMs,
       }),

@@ -141,13 +141,19 @@ function workerEnv(): NodeJS.ProcessEnv {
   return { ...process.env, MALLOC_TRIM_THRESHOLD_: String(64 * 1024) }
 }
 
+/** Whether this program was started with tsx as a loader (`--import tsx`). */
+export function startedWithTsx(): boolean {
+  return withoutTsx(process.execArgv).length !== process.execArgv.length
+}
+
 /**
  * `args` less tsx given as a loader (`--import tsx`): a worker process registers tsx
  * itself, as a worker thread does, once it has loaded taskgraph's packages natively
- * (worker/import-module.ts). Started with tsx, every module it loads, taskgraph's too,
- * would wait on tsx's loader thread: some 40 ms more for each worker to start.
+ * (worker/import-module.ts; `InitMessage.typescript` says whether to). Started with
+ * tsx, every module it loads, taskgraph's too, would wait on tsx's loader thread: some
+ * 40 ms more for each worker to start.
  */
-function withoutTsx(args: string[]): string[] {
+function withoutTsx(args: readonly string[]): string[] {
   const out: string[] = []
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!

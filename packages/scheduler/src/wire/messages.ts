@@ -17,6 +17,12 @@ export interface InitMessage {
    * Node's loader thread), so task modules then find them in the module cache.
    */
   readonly packages: readonly string[]
+  /**
+   * Whether the program loads TypeScript through tsx given as a flag (`--import tsx`),
+   * which a worker does not inherit: it then registers tsx before any task module, so a
+   * JavaScript module that imports TypeScript loads there as it does in the program.
+   */
+  readonly typescript: boolean
   /** Modules to import ahead of the calls that will need them (failures are ignored). */
   readonly modules: readonly string[]
   /** How long an import of a task module may take before calls needing it fail. */

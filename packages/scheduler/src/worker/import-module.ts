@@ -1,4 +1,5 @@
 import { isMainThread } from 'node:worker_threads'
+import type { InitMessage } from '../wire/messages.js'
 
 // How a worker imports the modules its task functions come from.
 
@@ -14,19 +15,22 @@ const TYPESCRIPT = Symbol.for('taskgraph.typescriptLoader')
  * cannot be retried, so this looks ahead rather than catch the failure.
  */
 export async function importModule(url: string): Promise<Record<string, unknown>> {
-  if (/\.[cm]?ts$/.test(new URL(url).pathname)) await ensureTypeScript()
+  if (alwaysTypeScript || /\.[cm]?ts$/.test(new URL(url).pathname)) await ensureTypeScript()
   return (await import(url)) as Record<string, unknown>
 }
 
 let loading: Promise<void> | undefined
 let loadFirst: readonly string[] = []
+let alwaysTypeScript = false
 
 /**
- * Modules to load before tsx's hooks are registered (see `InitMessage.packages`): the
- * pool names them, so this side imports nothing of the pool's.
+ * How to import task modules, from the pool (this side imports nothing of the pool's):
+ * the modules to load before tsx's hooks are registered (`InitMessage.packages`), and
+ * whether to register them before any task module (`InitMessage.typescript`).
  */
-export function setLoadFirst(urls: readonly string[]): void {
-  loadFirst = urls
+export function prepareImports(message: Pick<InitMessage, 'packages' | 'typescript'>): void {
+  loadFirst = message.packages
+  alwaysTypeScript = message.typescript
 }
 
 async function ensureTypeScript(): Promise<void> {

@@ -12,7 +12,7 @@ import type {
   ToWorker,
 } from '../wire/messages.js'
 import { toWireError } from '../wire/remote-error.js'
-import { importModule, setLoadFirst } from './import-module.js'
+import { importModule, prepareImports } from './import-module.js'
 import { loadFunction, sourceMismatch } from './load-function.js'
 import { setLoadingListener } from './loading.js'
 import { callsWaiting, endStalledCalls, rejectionOf, runCalls, type Found } from './run-calls.js'
@@ -62,7 +62,7 @@ export function serve(channel: Channel): void {
 
 async function init(channel: Channel, message: InitMessage): Promise<void> {
   loadTimeoutMs = message.loadTimeoutMs
-  setLoadFirst(message.packages)
+  prepareImports(message)
   // A preload module that imports others names them as it goes (`announceLoading`).
   setLoadingListener((url) => channel.send({ type: 'loading', url }, []))
   for (const url of message.preload) {

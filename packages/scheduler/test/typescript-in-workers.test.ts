@@ -1,0 +1,31 @@
+import { spawnSync } from 'node:child_process'
+import { describe, expect, test } from 'vitest'
+import { POOLS } from './pools.js'
+
+// A program started with `node --import tsx` loads TypeScript wherever it imports it. Its
+// pool's workers do not inherit that (worker processes are started without the flag, so
+// that they load taskgraph before tsx's hooks), yet a JavaScript task module of the
+// program that imports TypeScript must load in them too, and not fall back to running
+// its tasks on the main thread.
+const TASKS = new URL('fixtures/imports-typescript.mjs', import.meta.url).href
+
+describe.each(POOLS)('a JavaScript task module importing TypeScript, on %s', (name) => {
+  test('runs in a worker of a program started with --import tsx', () => {
+    const script = `
+      import { compute } from '@taskgraph/scheduler'
+      import { doubledWhere } from ${JSON.stringify(TASKS)}
+      const [ran] = await compute(doubledWhere(21), { executor: '${name}', workers: 1 })
+      console.log(JSON.stringify({ ...ran, main: process.pid }))
+    `
+    const { status, stdout, stderr } = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { cwd: import.meta.dirname, encoding: 'utf8', timeout: 30_000 },
+    )
+    expect({ status, stderr }).toEqual({ status: 0, stderr: '' })
+    const ran = JSON.parse(stdout) as { value: number; pid: number; threadId: number; main: number }
+    expect(ran.value).toBe(42)
+    if (name === 'processes') expect(ran.pid).not.toBe(ran.main)
+    else expect(ran.threadId).not.toBe(0)
+  })
+})
