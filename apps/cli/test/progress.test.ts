@@ -1,34 +1,13 @@
-import { spawn } from 'node:child_process'
 import { stripVTControlCharacters } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { visible } from './helpers/output.js'
-import { CLI, fixture, runCli } from './helpers/run-cli.js'
+import { runCli } from './helpers/run-cli.js'
+import { runInTerminal } from './helpers/terminal.js'
 
 // slow.ts runs three tasks of 0.5 s in a row; the display appears once a run has lasted 1 s.
 const PROGRESS = /\[[#-]+\] +\d\/3 /
 // The last frame gives way to the summary line.
 const SUMMARY = /\r␛\[K3 tasks done in \d+\.\ds \(\d+\.\d tasks\/s\)\n$/
-
-/**
- * Runs the CLI on a pseudo-terminal with util-linux `script`, so stdout and stderr are
- * TTYs; returns what the terminal showed (both streams) and the exit code.
- */
-function runInTerminal(args: readonly string[]): Promise<{ code: number | null; output: string }> {
-  const command = [process.execPath, CLI, ...args]
-    .map((word) => `'${word.replaceAll("'", "'\\''")}'`)
-    .join(' ')
-  const child = spawn('script', ['-qec', command, '/dev/null'], {
-    cwd: fixture('.'),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
-  return new Promise((resolve, reject) => {
-    child.once('error', reject)
-    child.once('close', (code) => resolve({ code, output }))
-  })
-}
 
 describe.concurrent('progress display', () => {
   it('is off when stderr is not a terminal', async () => {

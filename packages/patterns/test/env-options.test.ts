@@ -1,22 +1,14 @@
 import { parallelCompute, parallelMap } from '@taskgraph/patterns'
-import { afterEach, describe, expect, test } from 'vitest'
+import { afterEach, describe, expect, test, vi } from 'vitest'
 import { ParallelComputation } from './fixtures/seed-properties.js'
 
 // The patterns run graphs with compute's options, TASKGRAPH_* variables included (read
 // on every call). Each test sets the ones it needs with `env`; they are restored after it.
-const saved = new Map<string, string | undefined>()
 function env(variables: Record<string, string>): void {
-  for (const [name, value] of Object.entries(variables)) {
-    if (!saved.has(name)) saved.set(name, process.env[name])
-    process.env[name] = value
-  }
+  for (const [name, value] of Object.entries(variables)) vi.stubEnv(name, value)
 }
 afterEach(() => {
-  for (const [name, value] of saved) {
-    if (value === undefined) delete process.env[name]
-    else process.env[name] = value
-  }
-  saved.clear()
+  vi.unstubAllEnvs()
 })
 
 describe('TASKGRAPH_EXECUTOR', () => {

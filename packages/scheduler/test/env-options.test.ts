@@ -11,26 +11,18 @@ import {
   persist,
   type RunOptions,
 } from '@taskgraph/scheduler'
-import { afterEach, describe, expect, test } from 'vitest'
+import { afterEach, describe, expect, test, vi } from 'vitest'
 import { where } from './fixtures/pool-tasks.mjs'
 import { nextTurn, rejection } from './helpers.js'
 import { childProcesses } from './pools.js'
 
 // The TASKGRAPH_* variables are read from process.env on every call. Each test sets the
 // ones it needs with `env`, and they are restored after it.
-const saved = new Map<string, string | undefined>()
 function env(variables: Record<string, string>): void {
-  for (const [name, value] of Object.entries(variables)) {
-    if (!saved.has(name)) saved.set(name, process.env[name])
-    process.env[name] = value
-  }
+  for (const [name, value] of Object.entries(variables)) vi.stubEnv(name, value)
 }
 afterEach(() => {
-  for (const [name, value] of saved) {
-    if (value === undefined) delete process.env[name]
-    else process.env[name] = value
-  }
-  saved.clear()
+  vi.unstubAllEnvs()
 })
 
 /**
