@@ -26,3 +26,14 @@ export class OutputError extends TaskgraphError {
   }
 }
 OutputError.prototype.name = 'OutputError'
+
+/** A command needs a package of taskgraph that is not installed (e.g. `@taskgraph/cluster`). */
+export class MissingPackageError extends TaskgraphError {
+  readonly packageName: string
+
+  constructor({ packageName, ...init }: ErrorInit & { packageName: string }) {
+    super({ ...init, code: 'ERR_MISSING_PACKAGE' })
+    this.packageName = packageName
+  }
+}
+MissingPackageError.prototype.name = 'MissingPackageError'

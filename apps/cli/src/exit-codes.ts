@@ -10,6 +10,11 @@ export const ExitCode = {
   BadWorkflow: 3,
   /** The result could not be written as asked (e.g. it has no JSON form). */
   BadOutput: 4,
+  /**
+   * The cluster could not be used: Redis did not answer at the URL given (--cluster or
+   * TASKGRAPH_CLUSTER), or @taskgraph/cluster is not installed.
+   */
+  ClusterUnavailable: 5,
   /** Stopped by SIGHUP (the terminal was closed). */
   HungUp: 129,
   /** Stopped by SIGINT (Ctrl-C). */

@@ -7,7 +7,7 @@ import {
 } from '@taskgraph/core'
 import { CancelledError } from '@taskgraph/scheduler'
 import { CommanderError } from 'commander'
-import { OutputError, WorkflowError } from './cli-errors.js'
+import { MissingPackageError, OutputError, WorkflowError } from './cli-errors.js'
 import { ExitCode } from './exit-codes.js'
 import { describeFailure } from './failure-report.js'
 import type { Io } from './io.js'
@@ -41,6 +41,13 @@ function exitCodeOf(error: unknown): ExitCode {
     return reason instanceof StopSignal ? STOP_SIGNALS[reason.signal] : ExitCode.Interrupted
   }
   if (error instanceof OutputError) return ExitCode.BadOutput
+  // By code: the cluster package loads only when a command needs it.
+  if (
+    error instanceof MissingPackageError ||
+    (error as { code?: unknown } | null)?.code === 'ERR_CLUSTER_UNREACHABLE'
+  ) {
+    return ExitCode.ClusterUnavailable
+  }
   if (
     error instanceof WorkflowError ||
     error instanceof KeyClashError ||

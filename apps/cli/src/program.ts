@@ -2,7 +2,10 @@ import { createRequire } from 'node:module'
 import { InvalidOptionError } from '@taskgraph/core'
 import { DEFAULT_ASYNC_CONCURRENCY, MAX_WORKERS } from '@taskgraph/scheduler'
 import { Command, Help, InvalidArgumentError, Option } from 'commander'
+import { clusterUrl, storeUrl } from './cluster-settings.js'
+import { clusterStatusCommand } from './commands/cluster-status.js'
 import { runCommand, type RunCommandOptions } from './commands/run.js'
+import { workerCommand } from './commands/worker.js'
 import { formatOf, visualizeCommand, type VisualizeCommandOptions } from './commands/visualize.js'
 import { ExitCode } from './exit-codes.js'
 import { errorLine } from './failure-report.js'
@@ -97,6 +100,22 @@ export function createProgram(io: Io): Command {
         ).argParser(milliseconds),
       ),
     )
+    .addOption(
+      withVariable(
+        new Option(
+          '--cluster <url>',
+          "run the tasks on the cluster whose Redis is at this URL (see 'taskgraph worker')",
+        ),
+      ),
+    )
+    .addOption(
+      withVariable(
+        new Option(
+          '--store <url>',
+          'with --cluster: the directory every machine mounts, for results over the Redis limit (file:///mnt/shared/tg)',
+        ),
+      ),
+    )
     .option('--json', 'print only the result, as JSON, on stdout', false)
     .option(
       '-k, --keep-going',
@@ -114,6 +133,78 @@ export function createProgram(io: Io): Command {
         return runSettings({ ...flags, logLevel }, given, process.env)
       })
       await runCommand(file, settings.options, io, createLogger(settings.logLevel))
+    })
+
+  program
+    .command('worker')
+    .description('run tasks for a cluster: take jobs from its Redis until stopped')
+    .argument(
+      '[modules...]',
+      'modules it serves (default: any module under the current directory, its project root)',
+    )
+    .addOption(withVariable(new Option('--cluster <url>', "the cluster's Redis URL")))
+    .addOption(
+      new Option(
+        '-t, --threads <n>',
+        'worker threads that run tasks (default: one per core)',
+      ).argParser(workerCount),
+    )
+    .option('--name <name>', 'its name in status and errors (default: host-pid)')
+    .addOption(
+      withVariable(
+        new Option('--store <url>', 'the directory every machine mounts, for large results'),
+      ),
+    )
+    .addOption(
+      new Option(
+        '--lease <ms>',
+        "how long its hold on a job lasts unrenewed: a lost worker's jobs run again elsewhere after it (default: 30000)",
+      ).argParser(milliseconds),
+    )
+    .action(
+      async (
+        modules: string[],
+        flags: {
+          cluster?: string
+          threads?: number
+          name?: string
+          store?: string
+          lease?: number
+        },
+      ) => {
+        const cluster = asUsage(program, () => ({
+          url: clusterUrl('taskgraph worker', flags.cluster, process.env, true)!,
+          store: storeUrl('taskgraph worker', flags.store, process.env),
+        }))
+        const { logLevel } = program.opts<{ logLevel: LogLevel }>()
+        await workerCommand(
+          modules,
+          {
+            cluster: cluster.url,
+            ...(flags.threads === undefined ? {} : { threads: flags.threads }),
+            ...(flags.name === undefined ? {} : { name: flags.name }),
+            ...(cluster.store === undefined ? {} : { store: cluster.store }),
+            ...(flags.lease === undefined ? {} : { lease: flags.lease }),
+          },
+          io,
+          createLogger(logLevel),
+          version,
+        )
+      },
+    )
+
+  program
+    .command('cluster')
+    .description('look at a cluster')
+    .command('status')
+    .description('list the live workers of a cluster')
+    .addOption(withVariable(new Option('--cluster <url>', "the cluster's Redis URL")))
+    .option('--json', 'print the workers as JSON', false)
+    .action(async (flags: { cluster?: string; json: boolean }) => {
+      const url = asUsage(program, () =>
+        clusterUrl('taskgraph cluster status', flags.cluster, process.env, true),
+      )!
+      await clusterStatusCommand({ cluster: url, json: flags.json }, io)
     })
 
   program

@@ -11,6 +11,7 @@ import {
   invalidEnvValue,
   readEnvRunOptions,
 } from '@taskgraph/scheduler/internal'
+import { CLUSTER_VARIABLES, clusterUrl, storeUrl } from './cluster-settings.js'
 import type { RunCommandOptions } from './commands/run.js'
 import { LOG_LEVELS, type LogLevel } from './logger.js'
 
@@ -20,8 +21,12 @@ export const LOG_LEVEL_VARIABLE = 'TASKGRAPH_LOG_LEVEL'
 /** The variable that sets each option of `taskgraph run` and `--log-level`, by option name. */
 export const OPTION_VARIABLES: Readonly<Record<string, string>> = {
   ...RUN_OPTION_VARIABLES,
+  ...CLUSTER_VARIABLES,
   logLevel: LOG_LEVEL_VARIABLE,
 }
+
+/** Options that size or choose a local executor: not for a run on a cluster. */
+const LOCAL_OPTIONS = ['executor', 'concurrency', 'workers', 'startTimeout'] as const
 
 /** What `taskgraph run` runs with. */
 export interface RunSettings {
@@ -44,6 +49,36 @@ export function runSettings(
   env: NodeJS.ProcessEnv,
 ): RunSettings {
   const fromEnv = readVariables(env)
+  const logLevel = given('logLevel') ? flags.logLevel : (fromEnv.logLevel ?? flags.logLevel)
+  const cluster = clusterUrl('taskgraph run', flags.cluster, env, false)
+  const store = storeUrl('taskgraph run', flags.store, env)
+  const { json, keepGoing, progress } = flags
+  const retries = flags.retries ?? fromEnv.retries
+  const timeout = flags.timeout ?? fromEnv.timeout
+  const common = {
+    json,
+    keepGoing,
+    ...(progress === undefined ? {} : { progress }),
+    ...(retries === undefined ? {} : { retries }),
+    ...(timeout === undefined ? {} : { timeout }),
+  }
+  if (cluster !== undefined) {
+    const local = LOCAL_OPTIONS.find((name) => given(name))
+    if (local !== undefined) {
+      throw new InvalidOptionError({
+        message: `taskgraph run: '--${kebabCase(local)}' is for the local executors, and this run goes to the cluster at ${flags.cluster === undefined ? CLUSTER_VARIABLES.cluster : '--cluster'}; drop it (a cluster worker's size is its own --threads).`,
+      })
+    }
+    return {
+      options: { executor: 'async', cluster, ...(store === undefined ? {} : { store }), ...common },
+      logLevel,
+    }
+  }
+  if (flags.store !== undefined) {
+    throw new InvalidOptionError({
+      message: `taskgraph run: '--store' is where a cluster keeps large results; give it with --cluster (or ${CLUSTER_VARIABLES.cluster}), or drop it.`,
+    })
+  }
   const executor = given('executor') ? flags.executor : (fromEnv.executor ?? 'async')
   try {
     checkSizing('taskgraph run', executor, flags, (name) => `'--${kebabCase(name)}'`)
@@ -60,22 +95,15 @@ export function runSettings(
   const concurrency = executor === 'async' ? (flags.concurrency ?? fromEnv.concurrency) : undefined
   const workers = pool ? (flags.workers ?? fromEnv.workers) : undefined
   const startTimeout = pool ? (flags.startTimeout ?? fromEnv.startTimeout) : undefined
-  const retries = flags.retries ?? fromEnv.retries
-  const timeout = flags.timeout ?? fromEnv.timeout
-  const { json, keepGoing, progress } = flags
   return {
     options: {
       executor,
-      json,
-      keepGoing,
-      ...(progress === undefined ? {} : { progress }),
+      ...common,
       ...(concurrency === undefined ? {} : { concurrency }),
       ...(workers === undefined ? {} : { workers }),
       ...(startTimeout === undefined ? {} : { startTimeout }),
-      ...(retries === undefined ? {} : { retries }),
-      ...(timeout === undefined ? {} : { timeout }),
     },
-    logLevel: given('logLevel') ? flags.logLevel : (fromEnv.logLevel ?? flags.logLevel),
+    logLevel,
   }
 }
 

@@ -7,7 +7,12 @@ import { prepareForWorkflow } from './workflow-loading.js'
 
 reportClosedOutput()
 
-const workflowURL = new URL(import.meta.url).searchParams.get('workflow')
+const query = new URL(import.meta.url).searchParams
+const workflowURL = query.get('workflow')
+if (workflowURL === null && query.has('typescript')) {
+  announceLoading(`tsx and taskgraph's resolution hooks`)
+  await prepareForWorkflow(undefined, { typescript: true })
+}
 if (workflowURL !== null) {
   announceLoading(`tsx and taskgraph's resolution hooks, to load ${workflowURL}`)
   await prepareForWorkflow(workflowURL)

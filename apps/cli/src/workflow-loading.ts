@@ -16,11 +16,17 @@ const TYPESCRIPT = Symbol.for('taskgraph.typescriptLoader')
  * without them loads first: tsx itself, and taskgraph's own library, which a workflow's
  * `import 'taskgraph'` then finds in the module cache. That halves a pool's start-up.
  */
-export async function prepareForWorkflow(workflowURL: string): Promise<void> {
+export async function prepareForWorkflow(
+  workflowURL: string | undefined,
+  options: { readonly typescript?: boolean } = {},
+): Promise<void> {
   if (registered) return
   registered = true
   const registry = globalThis as Record<symbol, unknown>
-  const typescript = /\.m?ts$/.test(new URL(workflowURL).pathname) && registry[TYPESCRIPT] !== true
+  const typescript =
+    (options.typescript ??
+      (workflowURL !== undefined && /\.m?ts$/.test(new URL(workflowURL).pathname))) &&
+    registry[TYPESCRIPT] !== true
   const [tsx] = await Promise.all([
     typescript ? import('tsx/esm/api') : undefined,
     import('./index.js'),
@@ -30,13 +36,18 @@ export async function prepareForWorkflow(workflowURL: string): Promise<void> {
     registry[TYPESCRIPT] = true
   }
   // Registered last, so it runs first: it sees every lookup, tsx's included.
-  const data: WorkflowHooksData = { cliURL: import.meta.url, workflowURL }
+  const data: WorkflowHooksData = { cliURL: import.meta.url, workflowURL: workflowURL ?? '' }
   register('./workflow-hooks.js', { parentURL: import.meta.url, data })
 }
 
-/** The module pool workers import first, so they can import `workflowURL` as this thread does. */
-export function workerPreloadFor(workflowURL: string): string {
+/**
+ * The module pool workers import first, so they can import `workflowURL` as this thread
+ * does; without one (a cluster worker that serves any module of its project), they get
+ * ready to import TypeScript.
+ */
+export function workerPreloadFor(workflowURL: string | undefined): string {
   const url = new URL('./worker-preload.js', import.meta.url)
-  url.searchParams.set('workflow', workflowURL)
+  if (workflowURL === undefined) url.searchParams.set('typescript', '1')
+  else url.searchParams.set('workflow', workflowURL)
   return url.href
 }

@@ -228,6 +228,8 @@ describe.concurrent('help', () => {
       'TASKGRAPH_RETRIES',
       'TASKGRAPH_TIMEOUT',
       'TASKGRAPH_START_TIMEOUT',
+      'TASKGRAPH_CLUSTER',
+      'TASKGRAPH_STORE',
       'TASKGRAPH_LOG_LEVEL',
     ])
   })

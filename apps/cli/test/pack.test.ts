@@ -13,6 +13,7 @@ const PACKAGES = {
   '@taskgraph/core': 'packages/core',
   '@taskgraph/scheduler': 'packages/scheduler',
   '@taskgraph/patterns': 'packages/patterns',
+  '@taskgraph/cluster': 'packages/cluster',
   taskgraph: 'apps/cli',
 }
 
@@ -122,6 +123,7 @@ describe('the packed packages, installed with npm', { timeout: 300_000 }, () => 
       '@taskgraph/core': ['LICENSE', 'README.md', 'dist', 'package.json', 'src'],
       '@taskgraph/scheduler': ['LICENSE', 'README.md', 'dist', 'package.json', 'src'],
       '@taskgraph/patterns': ['LICENSE', 'README.md', 'dist', 'package.json', 'src'],
+      '@taskgraph/cluster': ['LICENSE', 'README.md', 'dist', 'package.json', 'src'],
       taskgraph: ['LICENSE', 'README.md', 'bin', 'dist', 'package.json', 'src'],
     })
     const license = await readFile(join(REPO, 'LICENSE'), 'utf8')

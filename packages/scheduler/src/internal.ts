@@ -8,6 +8,7 @@ export {
   DiscardedFault,
   ExecutorClosedFault,
   NotSerializableFault,
+  RunFault,
   StalledFault,
   StepFault,
   TimedOutFault,
@@ -15,6 +16,8 @@ export {
   WorkerLostFault,
   WorkerStartFault,
 } from './executors/executor-faults.js'
+// Remote executors: how a function is named to a worker that imports its module.
+export { FunctionLocator } from './pool/function-locator.js'
 // The CLI: its supervisor's child ends with its parent; its worker preload names what it loads.
 export { watchParent, type WatchParentOptions } from './process/watch-parent.js'
 export { announceLoading } from './worker/loading.js'

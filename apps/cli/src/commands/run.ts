@@ -5,11 +5,13 @@ import {
   ThreadExecutor,
   compute,
   type ComputeHooks,
+  type Executor,
   type ExecutorName,
 } from '@taskgraph/scheduler'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Logger } from 'pino'
+import { loadClusterPackage } from '../cluster-package.js'
 import { combineHooks } from '../combine-hooks.js'
 import { divertStdout } from '../divert-stdout.js'
 import { formatResult } from '../format-result.js'
@@ -29,6 +31,10 @@ export interface RunCommandOptions {
   startTimeout?: number
   retries?: number
   timeout?: number
+  /** The cluster's Redis URL: tasks run there instead (see `taskgraph worker`). */
+  cluster?: string
+  /** The cluster's shared directory for large results, a file:// URL. */
+  store?: string
   json: boolean
   keepGoing: boolean
   /** `true`/`false` from --progress/--no-progress; otherwise only on a terminal. */
@@ -47,9 +53,15 @@ export async function runCommand(
   io: Io,
   logger: Logger,
 ): Promise<void> {
-  // A pool starts its workers now, so they load while this thread loads the workflow.
-  const executor = executorFor(options, pathToFileURL(resolve(io.cwd, file)).href)
-  if (typeof executor === 'object') void executor.start()
+  // A pool starts its workers now, so they load while this thread loads the workflow; a
+  // cluster connects meanwhile, and the command fails at once if it cannot.
+  const executor =
+    options.cluster === undefined
+      ? executorFor(options, pathToFileURL(resolve(io.cwd, file)).href)
+      : await clusterExecutor(options.cluster, options.store, io.cwd)
+  const starting = typeof executor === 'object' ? executor.start() : undefined
+  // Reported below if the workflow loads; otherwise the workflow's error is the one told.
+  void starting?.catch(() => {})
   const controller = new AbortController()
   const stop = (signal: StopSignalName): void => {
     acknowledgeStop()
@@ -60,7 +72,16 @@ export async function runCommand(
   // With --json, stdout holds the result alone: what the workflow prints goes to stderr.
   const diversion = options.json ? divertStdout(io.stdout, io.stderr) : undefined
   try {
-    const workflow = await unlessCancelled(loadWorkflow(file, io.cwd), controller.signal)
+    const [workflow] = await unlessCancelled(
+      Promise.all([
+        loadWorkflow(file, io.cwd),
+        // Only a cluster's start fails (pools fail their tasks instead).
+        executor instanceof ThreadExecutor || executor instanceof ProcessExecutor
+          ? undefined
+          : starting,
+      ]),
+      controller.signal,
+    )
     logger.debug({ path: workflow.path }, 'workflow loaded')
     // Workers find task functions among the workflow's exports too.
     registerTaskModule(workflow.url)
@@ -107,6 +128,16 @@ function unlessCancelled<T>(promise: Promise<T>, signal: AbortSignal): Promise<T
     signal.addEventListener('abort', onAbort, { once: true })
     void promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
   })
+}
+
+/** The executor of `taskgraph run --cluster`, from the cluster package. */
+async function clusterExecutor(
+  url: string,
+  store: string | undefined,
+  root: string,
+): Promise<Executor & { start(): Promise<void> }> {
+  const { ClusterExecutor } = await loadClusterPackage('taskgraph run --cluster')
+  return new ClusterExecutor(url, { root, ...(store === undefined ? {} : { store }) })
 }
 
 /**

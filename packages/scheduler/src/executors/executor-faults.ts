@@ -123,3 +123,15 @@ export class DiscardedFault extends Error {
   }
 }
 DiscardedFault.prototype.name = 'DiscardedFault'
+
+/**
+ * The executor cannot go on with the run, for a reason of its own that is no task's
+ * fault (a cluster lost its connection to Redis): the run fails with `cause`, a
+ * `TaskgraphError` that says what happened and what to do.
+ */
+export class RunFault extends Error {
+  constructor(readonly error: Error) {
+    super(error.message, { cause: error })
+  }
+}
+RunFault.prototype.name = 'RunFault'

@@ -23,6 +23,12 @@ export interface TaskCall {
    * has its own signal: runs sharing an executor never drop each other's calls.
    */
   readonly signal: AbortSignal
+  /**
+   * The call's result (its last step's, for a fused chain) is an output of the run: it goes
+   * back to the caller. An executor that keeps results where they were made (see
+   * `Executor.release`) returns this one whole.
+   */
+  readonly output: boolean
   /** Which attempt this is: 1 for the first, 2 for the first retry, ... */
   readonly attempt: number
   /**
@@ -125,6 +131,20 @@ export interface Executor {
    * over: queued calls are then not reported as running (progress displays, traces).
    */
   readonly reportsStarts?: boolean
+  /**
+   * For an executor that keeps results where they were made and returns a handle in
+   * their place (a cluster's result store): the scheduler hands each result back here once
+   * no task of its run will read it any more, so the executor may free what it stands for.
+   * Called with every result dropped, whatever made it.
+   */
+  release?(value: unknown): void
+  /**
+   * A run whose calls carried `signal` has ended (succeeded, failed or was cancelled): no
+   * more of its calls will come, and calls of it still running may be stopped. The run
+   * settles once this settles, so an executor removes here what the run left behind
+   * (stored results, queued jobs). A rejection fails a run that had otherwise succeeded.
+   */
+  endRun?(signal: AbortSignal): Promise<void> | void
   /** Runs one call: returns its result, or a promise of it. May throw. */
   run(call: TaskCall): unknown
   /**

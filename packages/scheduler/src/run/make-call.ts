@@ -32,6 +32,7 @@ export function makeCall(
     options: parts.options,
     mainThread: graph.runsOnMainThread(i),
     signal: parts.signal,
+    output: state.isOutput(members[members.length - 1]!),
     attempt: parts.attempt,
     lastAttempt: parts.attempt > (parts.options.retries ?? 0),
     lateFailure: parts.lateFailure,

@@ -2,6 +2,7 @@ import { ExecutorClosedError, WorkerStartError, causeText } from '../errors.js'
 import {
   DiscardedFault,
   ExecutorClosedFault,
+  RunFault,
   WorkerStartFault,
 } from '../executors/executor-faults.js'
 
@@ -28,6 +29,7 @@ export function runFailureOf(
       error: new ExecutorClosedError({ caller, executor, whileRunning: error.whileRunning }),
     }
   }
+  if (error instanceof RunFault) return { error: error.error }
   if (error instanceof WorkerStartFault) {
     return {
       error: new WorkerStartError({

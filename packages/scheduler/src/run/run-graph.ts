@@ -83,6 +83,7 @@ class GraphRun implements IdleWatcher {
       executor.remote === true
         ? { optionsOf: (i) => this.options.of(i), canFuse: (fn) => executor.canFuse?.(fn) ?? true }
         : null,
+      executor.release?.bind(executor),
     )
     this.tally = new RunTally(this.state.taskCount)
   }
@@ -392,8 +393,11 @@ class GraphRun implements IdleWatcher {
       this.tally.fatal ??= { error }
     }
     const failure = this.tally.failure(this.config.failFast, this.caller)
-    if (failure) this.reject(failure.error)
-    else this.resolve(this.graph.assemble(this.state.results))
+    if (failure) this.end(failure.error)
+    else {
+      const results = this.graph.assemble(this.state.results)
+      this.end(undefined, results)
+    }
   }
 
   private abort(): void {
@@ -407,7 +411,32 @@ class GraphRun implements IdleWatcher {
       // The run ends cancelled either way. Rethrown, the hook's error would escape from
       // the AbortSignal's listener as an uncaught exception.
     }
-    this.reject(new CancelledError({ caller: this.caller, reason: this.config.signal?.reason }))
+    this.end(new CancelledError({ caller: this.caller, reason: this.config.signal?.reason }))
+  }
+
+  /**
+   * Settles the run with `error`, or else `results`, once the executor has let go of
+   * what the run left with it (see `Executor.endRun`).
+   */
+  private end(error: unknown, results?: unknown[]): void {
+    const settle = (): void => {
+      if (error === undefined) this.resolve(results!)
+      else this.reject(error)
+    }
+    let ending: Promise<void> | void
+    try {
+      ending = this.config.executor.endRun?.(this.stopper.signal)
+    } catch (endError) {
+      error ??= endError
+      settle()
+      return
+    }
+    if (ending === undefined) settle()
+    else
+      ending.then(settle, (endError: unknown) => {
+        error ??= endError
+        settle()
+      })
   }
 
   private cleanUp(): void {

@@ -16,7 +16,7 @@ export class RunState {
   private readonly waiting: Int32Array
   /** Unfinished dependents of each node (+1 for outputs); its result is dropped at 0. */
   private readonly holders: Int32Array
-  private readonly isOutput: Uint8Array
+  private readonly outputFlags: Uint8Array
   private readonly dependentStart: Int32Array
   private readonly dependentNodes: Int32Array
   /** The task fused after each node (-1: none), and those fused in; remote executors only. */
@@ -31,13 +31,15 @@ export class RunState {
       readonly optionsOf: (i: number) => TaskOptions
       readonly canFuse: (fn: AnyFunction) => boolean
     } | null,
+    /** Told of each result dropped (see `Executor.release`). */
+    private readonly dropped?: (value: unknown) => void,
   ) {
     const size = graph.size
     const { depStart } = graph
     this.results = new Array<unknown>(size)
     this.waiting = new Int32Array(size)
     this.holders = new Int32Array(size)
-    this.isOutput = new Uint8Array(size)
+    this.outputFlags = new Uint8Array(size)
     const { start, nodes } = graph.dependents()
     let tasks = 0
     for (let i = 0; i < size; i++) {
@@ -46,17 +48,22 @@ export class RunState {
       if (graph.fn(i) !== undefined) tasks++
     }
     for (const output of graph.outputs) {
-      if (this.isOutput[output] === 0) this.holders[output]!++
-      this.isOutput[output] = 1
+      if (this.outputFlags[output] === 0) this.holders[output]!++
+      this.outputFlags[output] = 1
     }
     this.dependentStart = start
     this.dependentNodes = nodes
     this.taskCount = tasks
     if (fusion !== null) {
-      const chains = planChains(graph, this.isOutput, fusion.optionsOf, fusion.canFuse)
+      const chains = planChains(graph, this.outputFlags, fusion.optionsOf, fusion.canFuse)
       this.chainNext = chains.next
       this.fusedIn = chains.fusedIn
     }
+  }
+
+  /** Whether node `i`'s result goes back to the caller. */
+  isOutput(i: number): boolean {
+    return this.outputFlags[i] === 1
   }
 
   /** Whether node `i` waits for nothing. */
@@ -109,7 +116,7 @@ export class RunState {
       const dependency = graph.depNodes[e]!
       if (
         this.holders[dependency] === 1 &&
-        this.isOutput[dependency] === 0 &&
+        this.outputFlags[dependency] === 0 &&
         graph.fn(dependency) !== undefined
       ) {
         owned.push({ key: graph.key(dependency), value: this.results[dependency] })
@@ -135,7 +142,11 @@ export class RunState {
     results[i] = value
     for (let e = depStart[i]!; e < depStart[i + 1]!; e++) {
       const dependency = depNodes[e]!
-      if (--holders[dependency]! === 0) results[dependency] = undefined
+      if (--holders[dependency]! === 0) {
+        const value = results[dependency]
+        results[dependency] = undefined
+        if (value !== undefined) this.dropped?.(value)
+      }
     }
     for (let e = dependentStart[i]!; e < dependentStart[i + 1]!; e++) {
       const dependent = dependentNodes[e]!

@@ -1,0 +1,52 @@
+import { loadClusterPackage } from '../cluster-package.js'
+import type { Io } from '../io.js'
+
+/** Options of `taskgraph cluster status`. */
+export interface ClusterStatusOptions {
+  readonly cluster: string
+  readonly json: boolean
+}
+
+/** `taskgraph cluster status`: the live workers, a line each (or as JSON). */
+export async function clusterStatusCommand(options: ClusterStatusOptions, io: Io): Promise<void> {
+  const { clusterStatus } = await loadClusterPackage('taskgraph cluster status')
+  const workers = await clusterStatus(options.cluster)
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify(workers, null, 2)}\n`)
+    return
+  }
+  if (workers.length === 0) {
+    io.stdout.write('no workers are connected: start some with taskgraph worker --cluster URL\n')
+    return
+  }
+  const now = Date.now()
+  const rows = [
+    ['NAME', 'HOST', 'PID', 'THREADS', 'RUNNING', 'TASKGRAPH', 'NODE', 'UP'],
+    ...workers.map((worker) => [
+      worker.name,
+      worker.host,
+      String(worker.pid),
+      String(worker.threads),
+      String(worker.running),
+      worker.taskgraph,
+      worker.node,
+      duration(now - worker.since),
+    ]),
+  ]
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)))
+  for (const row of rows) {
+    io.stdout.write(
+      `${row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd()}\n`,
+    )
+  }
+}
+
+function duration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000))
+  if (seconds < 120) return `${seconds}s`
+  const minutes = Math.round(seconds / 60)
+  return minutes < 120 ? `${minutes}m` : `${Math.round(minutes / 60)}h`
+}

@@ -1,0 +1,101 @@
+import { stat } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { Logger } from 'pino'
+import { WorkflowError } from '../cli-errors.js'
+import { loadClusterPackage } from '../cluster-package.js'
+import type { Io } from '../io.js'
+import { STOP_SIGNALS, type StopSignalName } from '../stop-signals.js'
+import { prepareForWorkflow, workerPreloadFor } from '../workflow-loading.js'
+
+/** Options of `taskgraph worker`, as parsed from the command line and its variables. */
+export interface WorkerCommandOptions {
+  readonly cluster: string
+  readonly threads?: number
+  readonly name?: string
+  readonly store?: string
+  readonly lease?: number
+}
+
+/**
+ * `taskgraph worker --cluster URL [modules…]`: takes jobs from the cluster and runs them
+ * on a pool of worker threads until SIGINT, SIGTERM or SIGHUP. Then it stops taking
+ * jobs, hands back the calls it holds (the driver sends them again), ends its threads
+ * and exits 0. A second signal ends it at once.
+ */
+export async function workerCommand(
+  modules: readonly string[],
+  options: WorkerCommandOptions,
+  io: Io,
+  logger: Logger,
+  version: string,
+): Promise<void> {
+  const paths = modules.map((module) => resolve(io.cwd, module))
+  for (const [i, path] of paths.entries()) {
+    const info = await stat(path).catch(() => undefined)
+    if (info?.isFile() !== true) {
+      throw new WorkflowError({
+        code: 'ERR_WORKFLOW_NOT_FOUND',
+        message: `taskgraph worker: module not found: ${modules[i]!}`,
+      })
+    }
+  }
+  const urls = paths.map((path) => pathToFileURL(path).href)
+  const { ClusterWorker } = await loadClusterPackage('taskgraph worker')
+  // TypeScript loads through tsx, here and in the threads, as for `taskgraph run`. A worker
+  // serving any module of its project may be sent TypeScript ones.
+  const typescript = urls.length === 0 || urls.some((url) => /\.m?ts$/.test(url))
+  await prepareForWorkflow(urls[0], { typescript })
+  const stopped = waitForStop()
+  let worker: Awaited<ReturnType<typeof ClusterWorker.start>>
+  try {
+    worker = await ClusterWorker.start(
+      options.cluster,
+      {
+        ...(options.threads === undefined ? {} : { threads: options.threads }),
+        ...(options.name === undefined ? {} : { name: options.name }),
+        ...(options.store === undefined ? {} : { store: options.store }),
+        ...(options.lease === undefined ? {} : { lease: options.lease }),
+        ...(paths.length === 0 ? {} : { modules: paths }),
+        root: io.cwd,
+        preload: [workerPreloadFor(urls[0])],
+      },
+      version,
+    )
+  } catch (error) {
+    stopped.cancel()
+    throw error
+  }
+  const serving = modules.length === 0 ? `any module under ${io.cwd}` : modules.join(', ')
+  io.stderr.write(
+    `taskgraph worker ${worker.name}: ready with ${worker.threads} thread${worker.threads === 1 ? '' : 's'}, serving ${serving}\n`,
+  )
+  logger.info({ name: worker.name, id: worker.id, threads: worker.threads }, 'worker ready')
+  const signal = await stopped.promise
+  io.stderr.write(`taskgraph worker ${worker.name}: ${signal}: stopping, handing back its tasks\n`)
+  await worker.close()
+  logger.info({ name: worker.name }, 'worker stopped')
+}
+
+/**
+ * The first stop signal. Each handler is set once: a second signal of a kind finds none
+ * and ends the process at once, as Node does by default.
+ */
+function waitForStop(): { promise: Promise<StopSignalName>; cancel: () => void } {
+  const signals = Object.keys(STOP_SIGNALS) as StopSignalName[]
+  const handlers = new Map<StopSignalName, () => void>()
+  const promise = new Promise<StopSignalName>((resolve) => {
+    for (const signal of signals) {
+      const handler = (): void => {
+        for (const [other, its] of handlers) if (other !== signal) process.off(other, its)
+        resolve(signal)
+      }
+      handlers.set(signal, handler)
+      process.once(signal, handler)
+    }
+  })
+  const cancel = (): void => {
+    for (const [signal, handler] of handlers) process.off(signal, handler)
+  }
+  return { promise, cancel }
+}

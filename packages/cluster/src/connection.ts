@@ -1,0 +1,84 @@
+import { InvalidOptionError } from '@taskgraph/core'
+import { Redis, type RedisOptions } from 'ioredis'
+import { ClusterUnreachableError } from './errors.js'
+
+/** How long a driver, worker or status call waits for Redis when it begins. */
+export const CONNECT_TIMEOUT_MS = 3000
+
+/** A checked cluster URL: `redis://[user:password@]host[:port][/db]`, or `rediss://` for TLS. */
+export interface ClusterUrl {
+  /** The URL as given, for connecting. */
+  readonly href: string
+  /** The URL with its password hidden, for messages and logs. */
+  readonly shown: string
+}
+
+/** Checks a cluster URL given to `caller` (e.g. `new ClusterExecutor`). */
+export function parseClusterUrl(caller: string, url: unknown): ClusterUrl {
+  let parsed: URL | undefined
+  if (typeof url === 'string') {
+    try {
+      parsed = new URL(url)
+    } catch {
+      parsed = undefined
+    }
+  }
+  if (parsed === undefined || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) {
+    throw new InvalidOptionError({
+      message: `${caller}: the cluster URL ${JSON.stringify(url)} is not a Redis URL. Give redis://host:6379 (rediss:// for TLS, redis://user:password@host:6379/0 with an ACL user and a database).`,
+    })
+  }
+  const shown = new URL(parsed.href)
+  if (shown.password !== '') shown.password = '***'
+  return { href: parsed.href, shown: shown.href }
+}
+
+/**
+ * A Redis connection. `blocking` connections (BullMQ workers, a driver's reply reader)
+ * retry commands for ever across reconnects, as BullMQ requires; the others fail a
+ * command after one reconnect, so that callers see an outage rather than wait.
+ */
+export function openRedis(url: ClusterUrl, options: { blocking?: boolean } = {}): Redis {
+  const redisOptions: RedisOptions = {
+    lazyConnect: true,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    maxRetriesPerRequest: options.blocking === true ? null : 1,
+    // Reconnect quickly at first, then every second: a restarted Redis is back soon.
+    retryStrategy: (times) => Math.min(times * 100, 1000),
+  }
+  return new Redis(url.href, redisOptions)
+}
+
+/**
+ * Connects `redis` and checks that Redis answers, within the connect timeout; otherwise
+ * disconnects it and throws a `ClusterUnreachableError` naming `caller` and the URL.
+ */
+export async function connect(redis: Redis, url: ClusterUrl, caller: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${CONNECT_TIMEOUT_MS} ms`)),
+      CONNECT_TIMEOUT_MS,
+    )
+  })
+  // The first failure is the one to report; ioredis would go on retrying meanwhile.
+  let onError: (error: Error) => void = () => {}
+  const firstError = new Promise<never>((_, reject) => {
+    onError = reject
+    redis.once('error', onError)
+  })
+  try {
+    await Promise.race([redis.connect().then(() => redis.ping()), timeout, firstError])
+  } catch (error) {
+    redis.disconnect()
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new ClusterUnreachableError({
+      url: url.shown,
+      message: `${caller}: cannot reach Redis at ${url.shown} (${reason}). Start redis-server there, or give the right URL (--cluster or TASKGRAPH_CLUSTER).`,
+      cause: error,
+    })
+  } finally {
+    clearTimeout(timer)
+    redis.off('error', onError)
+  }
+}

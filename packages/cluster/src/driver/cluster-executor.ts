@@ -1,0 +1,533 @@
+import { randomBytes } from 'node:crypto'
+import { resolve } from 'node:path'
+import { Queue } from 'bullmq'
+import type { Redis } from 'ioredis'
+import {
+  DiscardedFault,
+  ExecutorClosedFault,
+  NotSerializableFault,
+  RunFault,
+  WorkerStartFault,
+  type Executor,
+  type TaskCall,
+} from '@taskgraph/scheduler/internal'
+import { findCloneProblem } from '@taskgraph/scheduler/wire'
+import {
+  DEFAULT_MAX_STORED_BYTES,
+  DEFAULT_RECONNECT_TIMEOUT_MS,
+  checkClusterOptions,
+  type ClusterOptions,
+} from '../cluster-options.js'
+import { connect, openRedis, parseClusterUrl, type ClusterUrl } from '../connection.js'
+import { ClusterConnectionError } from '../errors.js'
+import { ENDED_CHANNEL, PREFIX, QUEUE, RUNS, repliesKey, resultsKey, runKey } from '../keys.js'
+import { FileStore } from '../store/file-store.js'
+import { RedisStore } from '../store/redis-store.js'
+import type { ResultStore } from '../store/result-store.js'
+import { TieredStore } from '../store/tiered-store.js'
+import { fromWireFault } from '../wire/faults.js'
+import { packBatch, unpackReply, type JobCall, type JobData, type Reply } from '../wire/job.js'
+import { StoredResult, markStored } from '../wire/stored-values.js'
+import { ClusterRun, type Pending } from './cluster-run.js'
+import { runOnDriver } from './driver-calls.js'
+import { ModuleFunctions } from './module-functions.js'
+import { clusterThreads } from './worker-registry.js'
+import { FunctionTable } from './function-table.js'
+
+/** Most calls in one job. */
+const MAX_CALLS_PER_JOB = 1000
+/** A run's record lives this long unless its driver renews it (a third of it, each time). */
+export const RUN_TTL_MS = 15_000
+/** Seconds a reply read blocks: how soon the reader notices the executor closed. */
+const REPLY_WAIT_S = 1
+/** Most time the end of a run waits for Redis to remove what the run left. */
+const CLEANUP_MS = 2000
+
+/**
+ * Runs tasks on a cluster of machines: `taskgraph worker --cluster URL` processes take
+ * jobs from a BullMQ queue in Redis; this executor (the driver) keeps the graph, sends
+ * ready tasks as jobs, and reads the workers' replies. Results stay in the cluster's
+ * store (Redis, and a shared directory for large ones): the driver holds a `StoredResult`
+ * in place of each, and only outputs, and the inputs of tasks that must run here
+ * (`gather`, `get`, main-thread tasks), come back to it. Tasks go in batches, one job
+ * each, and linear chains are fused into one call. Everything a run wrote is removed
+ * when it ends.
+ *
+ * @example
+ * const cluster = new ClusterExecutor('redis://scheduler:6379')
+ * await compute(total, { executor: cluster })
+ * await cluster.close()
+ */
+export class ClusterExecutor implements Executor {
+  readonly name = 'cluster'
+  readonly remote = true
+  readonly enforcesTimeouts = true
+  readonly concurrency = 1 << 20
+  readonly url: ClusterUrl
+  private readonly options: ClusterOptions
+  private readonly id = randomBytes(9).toString('base64url')
+  private readonly functions: ModuleFunctions
+  private readonly redis: Redis
+  /** Its own connection: a blocking read holds it. */
+  private readonly replies: Redis
+  private readonly small: RedisStore
+  private readonly large: FileStore | undefined
+  private readonly store: ResultStore
+  private queue: Queue | undefined
+  private starting: Promise<void> | undefined
+  private closed = false
+  private readonly runs = new Map<AbortSignal, ClusterRun>()
+  private readonly pending = new Map<number, Pending>()
+  private nextCall = 1
+  private nextJob = 1
+  private sentJobs = 0
+  private threads = 1
+  private flushScheduled = false
+  private timer: NodeJS.Timeout | undefined
+  private downSince: number | undefined
+
+  constructor(url: string, options?: ClusterOptions) {
+    const caller = 'new ClusterExecutor'
+    this.url = parseClusterUrl(caller, url)
+    this.options = checkClusterOptions(caller, options)
+    this.functions = new ModuleFunctions(resolve(this.options.root ?? process.cwd()))
+    this.redis = openRedis(this.url)
+    this.replies = openRedis(this.url, { blocking: true })
+    this.small = new RedisStore(this.redis, resultsKey, runKey)
+    this.large =
+      this.options.store === undefined ? undefined : new FileStore(caller, this.options.store)
+    this.store =
+      this.large === undefined
+        ? this.small
+        : new TieredStore(this.small, this.large, this.maxStoredBytes)
+    // Connection errors are handled where they matter (start, lost connection); without
+    // a listener ioredis would print each.
+    this.redis.on('error', () => {})
+    this.replies.on('error', () => {})
+  }
+
+  private get maxStoredBytes(): number {
+    return this.options.maxStoredBytes ?? DEFAULT_MAX_STORED_BYTES
+  }
+
+  /**
+   * Connects to Redis; rejects with `ClusterUnreachableError` if it does not answer
+   * within seconds. Runs start it themselves; call it first to fail early.
+   */
+  start(): Promise<void> {
+    this.starting ??= this.open()
+    return this.starting
+  }
+
+  private async open(): Promise<void> {
+    await connect(this.redis, this.url, 'ClusterExecutor')
+    await connect(this.replies, this.url, 'ClusterExecutor')
+    this.queue = new Queue(QUEUE, {
+      connection: this.redis,
+      prefix: PREFIX,
+      // Events are BullMQ's, which taskgraph does not read: keep their stream short.
+      streams: { events: { maxLen: 100 } },
+    })
+    this.queue.on('error', () => {})
+    this.threads = await clusterThreads(this.redis)
+    this.watchConnection()
+    this.timer = setInterval(() => void this.tick(), RUN_TTL_MS / 3)
+    this.timer.unref()
+    void this.readReplies()
+  }
+
+  saturated(): boolean {
+    return this.sentJobs >= this.maxJobs() && this.queuedCalls() > 0
+  }
+
+  canFuse(): boolean {
+    return this.options.fuse !== false
+  }
+
+  run(call: TaskCall): unknown {
+    if (this.closed) throw new ExecutorClosedFault(false)
+    const run = this.runOf(call.signal)
+    if (call.mainThread) return this.here(run, call)
+    const fns = [call.fn, ...(call.steps ?? []).map((step) => step.fn)]
+    const known = fns.map((fn) => this.functions.peek(fn))
+    if (known.some((described) => described === undefined)) {
+      return Promise.all(fns.map((fn) => this.functions.find(fn))).then(() => this.run(call))
+    }
+    if (known.some((described) => described === null)) return this.unreachable(run, call)
+    return new Promise((resolve, reject) => {
+      run.queued.push({
+        call,
+        run,
+        functions: known as NonNullable<(typeof known)[number]>[],
+        resolve,
+        reject,
+        lost: 0,
+        id: 0,
+        job: undefined,
+      })
+      this.scheduleFlush()
+    })
+  }
+
+  release(value: unknown): void {
+    if (!(value instanceof StoredResult)) return
+    const run = [...this.runs.values()].find((candidate) => candidate.id === value.run)
+    if (run === undefined || run.ended) return
+    if (run.released.push(value.key) === 1) {
+      setImmediate(() => {
+        const keys = run.released.splice(0)
+        if (run.ended) return
+        void this.store.delete(run.id, keys).catch(() => {})
+      })
+    }
+  }
+
+  async endRun(signal: AbortSignal): Promise<void> {
+    const run = this.runs.get(signal)
+    if (run === undefined) return
+    this.runs.delete(signal)
+    run.ended = true
+    this.dropQueued(run)
+    const jobs = [...run.jobs.keys()]
+    for (const calls of run.jobs.values())
+      for (const pending of calls) this.pending.delete(pending.id)
+    this.sentJobs -= run.jobs.size
+    run.jobs.clear()
+    if (run.opened === undefined) return
+    const cleanUp = (async () => {
+      await run.opened
+      // The record goes first: from then on workers store nothing more for the run.
+      await this.redis.multi().del(runKey(run.id)).srem(RUNS, run.id).exec()
+      await Promise.all([
+        this.store.clear(run.id),
+        this.redis.publish(ENDED_CHANNEL, run.id),
+        ...jobs.map((job) => this.queue?.remove(job).catch(() => 0)),
+      ])
+    })()
+    await withTimeout(cleanUp, CLEANUP_MS).catch((error: unknown) => {
+      process.emitWarning(
+        `the cluster executor could not remove what run ${run.id} left in Redis (${String(error)}); workers remove it once its record expires, within ${RUN_TTL_MS / 1000} s.`,
+        { code: 'TASKGRAPH_CLUSTER_CLEANUP' },
+      )
+    })
+    this.flush()
+  }
+
+  /** Ends every run, stops reading replies and disconnects; calls still out reject. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    clearInterval(this.timer)
+    for (const run of [...this.runs.values()]) {
+      for (const pending of run.queued) pending.reject(new ExecutorClosedFault(true))
+      for (const calls of run.jobs.values()) {
+        for (const pending of calls) pending.reject(new ExecutorClosedFault(true))
+      }
+      run.queued.length = 0
+      await this.endRun(run.signal)
+    }
+    if (this.starting !== undefined) {
+      await this.starting.catch(() => {})
+      await this.redis.del(repliesKey(this.id)).catch(() => 0)
+      await this.queue?.close().catch(() => {})
+    }
+    this.replies.disconnect()
+    this.redis.disconnect()
+  }
+
+  private runOf(signal: AbortSignal): ClusterRun {
+    let run = this.runs.get(signal)
+    if (run === undefined) {
+      const created = new ClusterRun(randomBytes(9).toString('base64url'), signal)
+      this.runs.set(signal, created)
+      created.opened = this.start().then(() =>
+        this.redis
+          .multi()
+          .set(runKey(created.id), this.id, 'PX', RUN_TTL_MS)
+          .sadd(RUNS, created.id)
+          .exec()
+          .then(() => undefined),
+      )
+      // Not awaited here: a run that cannot open fails its calls as they are sent.
+      created.opened.catch(() => {})
+      signal.addEventListener('abort', () => this.dropQueued(created), { once: true })
+      run = created
+    }
+    return run
+  }
+
+  /** Runs a call on this thread: its stored inputs are read first. */
+  private here(run: ClusterRun, call: TaskCall): Promise<unknown> {
+    return runOnDriver(call, async (keys) => {
+      await run.opened
+      return this.store.get(run.id, keys)
+    })
+  }
+
+  private unreachable(run: ClusterRun, call: TaskCall): Promise<unknown> {
+    warnOnce(
+      call.name,
+      `task function ${call.name} cannot be imported by cluster workers (it was made at run time, in the program's entry script, or outside the project root): it runs on the driver. Define it at the top level of a module of the project.`,
+    )
+    return this.here(run, call)
+  }
+
+  private dropQueued(run: ClusterRun): void {
+    for (const pending of run.queued.splice(0)) pending.reject(new DiscardedFault())
+  }
+
+  private queuedCalls(): number {
+    let queued = 0
+    for (const run of this.runs.values()) queued += run.queued.length
+    return queued
+  }
+
+  /** Jobs out at once: two per thread of the cluster, one running and one ready behind it. */
+  private maxJobs(): number {
+    return 2 * Math.max(1, this.threads) + 2
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return
+    this.flushScheduled = true
+    // Calls launched in the same turn of the event loop batch together.
+    queueMicrotask(() => {
+      this.flushScheduled = false
+      this.flush()
+    })
+  }
+
+  private flush(): void {
+    for (const run of this.runs.values()) {
+      if (run.queued.length === 0 || this.sentJobs >= this.maxJobs()) continue
+      void run.opened!.then(
+        () => this.send(run),
+        (error: unknown) => this.failRun(run, error),
+      )
+    }
+  }
+
+  /** Sends the run's queued calls as jobs, as many as there is room for. */
+  private send(run: ClusterRun): void {
+    if (run.ended || this.queue === undefined) return
+    const jobs: { name: string; data: JobData; opts: { jobId: string } }[] = []
+    while (run.queued.length > 0 && this.sentJobs < this.maxJobs()) {
+      const batch = this.takeBatch(run)
+      const table = new FunctionTable()
+      const calls: JobCall[] = []
+      for (const pending of batch) {
+        const call = this.toJobCall(pending, table)
+        if (call !== undefined) calls.push(call)
+      }
+      if (calls.length === 0) continue
+      const jobId = `${this.id}.${this.nextJob++}`
+      const inJob = new Set<Pending>()
+      for (const pending of batch) {
+        if (this.pending.get(pending.id) !== pending) continue
+        pending.job = jobId
+        inJob.add(pending)
+      }
+      run.jobs.set(jobId, inJob)
+      this.sentJobs++
+      const data: JobData = {
+        run: run.id,
+        driver: this.id,
+        batch: packBatch({ functions: table.functions, calls }),
+        lost: batch[0]!.lost,
+        limit: this.maxStoredBytes,
+      }
+      jobs.push({ name: 'calls', data, opts: { jobId } })
+    }
+    if (jobs.length === 0) return
+    this.queue
+      .addBulk(jobs.map((job) => ({ ...job, opts: { ...job.opts, ...JOB_OPTIONS } })))
+      .catch((error: unknown) => this.failRun(run, error))
+  }
+
+  /** The next calls to send in one job: a share of what is queued, or one call on trial. */
+  private takeBatch(run: ClusterRun): Pending[] {
+    if (run.queued[0]!.lost > 0) return [run.queued.shift()!]
+    const room = Math.max(1, this.maxJobs() - this.sentJobs)
+    const size = Math.min(MAX_CALLS_PER_JOB, Math.ceil(run.queued.length / room))
+    let end = 0
+    while (end < size && end < run.queued.length && run.queued[end]!.lost === 0) end++
+    return run.queued.splice(0, end)
+  }
+
+  /** The call as a job carries it; `undefined` (and the call failed) if it cannot be sent. */
+  private toJobCall(pending: Pending, table: FunctionTable): JobCall | undefined {
+    const { call, functions } = pending
+    const id = this.nextCall++
+    const keys = new Set<string>()
+    const args = markStored(call.args, keys) as unknown[]
+    const steps = call.steps?.map((step, i) => ({
+      key: step.key,
+      name: step.name,
+      fn: table.index(functions[i + 1]!),
+      args: markStored(step.args, keys) as unknown[],
+      holes: step.holes,
+    }))
+    const problem =
+      findCloneProblem(args, 'args', false) ??
+      steps?.reduce<ReturnType<typeof findCloneProblem>>(
+        (found, step, i) => found ?? findCloneProblem(step.args, `args of step ${i + 1}`, false),
+        undefined,
+      )
+    if (problem !== undefined) {
+      pending.reject(
+        new NotSerializableFault('argument', problem.path, problem.type, problem.reason),
+      )
+      return undefined
+    }
+    pending.id = id
+    this.pending.set(id, pending)
+    const timeout = call.options.timeout
+    return {
+      id,
+      key: call.key,
+      name: call.name,
+      fn: table.index(functions[0]!),
+      args,
+      ...(steps && { steps }),
+      output: call.output,
+      ...(timeout !== undefined && { timeout }),
+    }
+  }
+
+  private async readReplies(): Promise<void> {
+    const key = repliesKey(this.id)
+    while (!this.closed) {
+      let popped: [Buffer, Buffer] | null
+      try {
+        popped = await this.replies.blpopBuffer(key, REPLY_WAIT_S)
+      } catch {
+        if (this.closed) return
+        await new Promise((wake) => setTimeout(wake, 100))
+        continue
+      }
+      if (popped !== null) this.settle(unpackReply(popped[1]))
+    }
+  }
+
+  private settle(reply: Reply): void {
+    for (const outcome of reply.outcomes) {
+      const pending = this.pending.get(outcome.id)
+      // Answered already (a job that ran twice), or its run has ended.
+      if (pending === undefined) continue
+      this.pending.delete(outcome.id)
+      const { run, call } = pending
+      const calls = run.jobs.get(pending.job!)
+      calls?.delete(pending)
+      if (calls?.size === 0) {
+        run.jobs.delete(pending.job!)
+        this.sentJobs--
+      }
+      if ('handedBack' in outcome) {
+        // Again, alone if its batch's worker was lost, before what was queued after it.
+        pending.lost += outcome.handedBack === 'lost' ? 1 : 0
+        pending.job = undefined
+        run.queued.unshift(pending)
+        continue
+      }
+      if (outcome.ok) {
+        const key = call.steps?.at(-1)?.key ?? call.key
+        pending.resolve('value' in outcome ? outcome.value : new StoredResult(run.id, key))
+      } else pending.reject(fromWireFault(outcome.fault, reply.worker, call.key))
+    }
+    this.flush()
+  }
+
+  /** Fails the calls of a run that cannot go on (Redis is gone, or lost its state). */
+  private failRun(run: ClusterRun, error: unknown): void {
+    const reason =
+      error instanceof RunFault || error instanceof WorkerStartFault
+        ? error
+        : new RunFault(
+            error instanceof Error && 'code' in error && typeof error.code === 'string'
+              ? error
+              : new ClusterConnectionError({
+                  message: `cluster executor: Redis at ${this.url.shown} failed a request of the run (${String(error)}). Check that Redis is up and reachable, then run again.`,
+                  cause: error,
+                }),
+          )
+    for (const pending of run.queued.splice(0)) pending.reject(reason)
+    for (const calls of run.jobs.values()) {
+      for (const pending of calls) {
+        this.pending.delete(pending.id)
+        pending.reject(reason)
+      }
+    }
+    this.sentJobs -= run.jobs.size
+    run.jobs.clear()
+  }
+
+  /** Renews the runs' records and learns how many threads the cluster has. */
+  private async tick(): Promise<void> {
+    if (this.downSince !== undefined || this.runs.size === 0) return
+    const pipeline = this.redis.pipeline()
+    for (const run of this.runs.values()) pipeline.pexpire(runKey(run.id), RUN_TTL_MS)
+    await pipeline.exec().catch(() => undefined)
+    this.threads = await clusterThreads(this.redis).catch(() => this.threads)
+  }
+
+  /**
+   * A dropped connection is retried: runs carry on once it is back, if Redis still has
+   * their records, and fail with `ClusterConnectionError` if it does not (Redis restarted
+   * without persistence) or if it stays down longer than `reconnectTimeout`.
+   */
+  private watchConnection(): void {
+    const limit = this.options.reconnectTimeout ?? DEFAULT_RECONNECT_TIMEOUT_MS
+    let watchdog: NodeJS.Timeout | undefined
+    this.redis.on('close', () => {
+      if (this.closed || this.downSince !== undefined) return
+      this.downSince = Date.now()
+      watchdog = setTimeout(() => {
+        const lost = new ClusterConnectionError({
+          message: `cluster executor: the connection to Redis at ${this.url.shown} has been down for ${limit} ms. Check that Redis is up and reachable (raise reconnectTimeout to wait longer), then run again.`,
+        })
+        for (const run of this.runs.values()) this.failRun(run, new RunFault(lost))
+      }, limit)
+      watchdog.unref()
+    })
+    this.redis.on('ready', () => {
+      if (this.downSince === undefined) return
+      this.downSince = undefined
+      clearTimeout(watchdog)
+      void this.checkRuns()
+    })
+  }
+
+  private async checkRuns(): Promise<void> {
+    for (const run of [...this.runs.values()]) {
+      const exists = await this.redis.exists(runKey(run.id)).catch(() => 1)
+      if (exists === 1 || run.ended) continue
+      this.failRun(
+        run,
+        new RunFault(
+          new ClusterConnectionError({
+            message: `cluster executor: Redis at ${this.url.shown} came back without the run's state (it restarted without persistence, or evicted keys). Configure Redis with appendonly yes and maxmemory-policy noeviction, then run again.`,
+          }),
+        ),
+      )
+    }
+  }
+}
+
+/** Jobs leave nothing behind once done: outcomes travel in replies, not in BullMQ. */
+const JOB_OPTIONS = { removeOnComplete: true, removeOnFail: true, attempts: 1 } as const
+
+const warned = new Set<string>()
+
+function warnOnce(name: string, message: string): void {
+  if (warned.has(name)) return
+  warned.add(name)
+  process.emitWarning(message, { code: 'TASKGRAPH_CLUSTER_UNREACHABLE_FUNCTION' })
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}

@@ -1,0 +1,36 @@
+import type { TaskCall } from '@taskgraph/scheduler/internal'
+import type { ModuleFunction } from '../wire/job.js'
+
+/** A call waiting for its outcome. */
+export interface Pending {
+  readonly call: TaskCall
+  readonly run: ClusterRun
+  /** The call's function, then each fused step's. */
+  readonly functions: readonly ModuleFunction[]
+  readonly resolve: (value: unknown) => void
+  readonly reject: (reason: unknown) => void
+  /** Times its worker was lost in earlier jobs; > 0: it goes in a job of its own. */
+  lost: number
+  /** Names it in replies, once sent (a new id each time it is sent). */
+  id: number
+  /** The job it was sent in, once sent. */
+  job: string | undefined
+}
+
+/** What the driver keeps of one run on the cluster. */
+export class ClusterRun {
+  /** Calls not sent yet, in the order the scheduler launched them. */
+  readonly queued: Pending[] = []
+  /** Jobs sent and not answered: job id → calls still awaited in it. */
+  readonly jobs = new Map<string, Set<Pending>>()
+  /** Keys of stored results no task will read any more, to delete soon. */
+  readonly released: string[] = []
+  ended = false
+  /** Resolves once the run's record exists in Redis (workers run only calls of runs on). */
+  opened: Promise<void> | undefined
+
+  constructor(
+    readonly id: string,
+    readonly signal: AbortSignal,
+  ) {}
+}

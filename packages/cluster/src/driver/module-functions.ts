@@ -1,0 +1,64 @@
+import { realpathSync } from 'node:fs'
+import { relative, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { AnyFunction } from '@taskgraph/core'
+import { FunctionLocator } from '@taskgraph/scheduler/internal'
+import type { FunctionRef } from '@taskgraph/scheduler/wire'
+import type { ModuleFunction } from '../wire/job.js'
+
+/**
+ * How workers find the driver's task functions: by module, relative to the project
+ * root, and name. `null` for a function no worker can import (a closure made at run
+ * time, or one in the program's entry script, which a worker must not run again).
+ */
+export class ModuleFunctions {
+  private readonly locator = new FunctionLocator()
+  private readonly known = new WeakMap<AnyFunction, ModuleFunction | null>()
+
+  private readonly root: string
+
+  constructor(root: string) {
+    // Module URLs are real paths (Node resolves symlinks): so is the root they are read against.
+    this.root = realpathSync(root)
+  }
+
+  /** The function's description, or `undefined` if it must be looked up with `find`. */
+  peek(fn: AnyFunction): ModuleFunction | null | undefined {
+    const known = this.known.get(fn)
+    if (known !== undefined) return known
+    const ref = this.locator.peek(fn)
+    return ref === undefined ? undefined : this.describe(fn, ref)
+  }
+
+  async find(fn: AnyFunction): Promise<ModuleFunction | null> {
+    return this.peek(fn) ?? this.describe(fn, await this.locator.locate(fn))
+  }
+
+  private describe(fn: AnyFunction, ref: FunctionRef | null): ModuleFunction | null {
+    let described: ModuleFunction | null = null
+    const url = ref === null ? undefined : ref.kind === 'origin' ? ref.origin.url : ref.url
+    const module = url === undefined ? undefined : this.inRoot(url)
+    if (ref !== null && module !== undefined) {
+      described =
+        ref.kind === 'origin'
+          ? {
+              kind: 'origin',
+              module,
+              name: ref.origin.name,
+              occurrence: ref.origin.occurrence,
+              hash: ref.hash,
+            }
+          : { kind: 'export', module, name: ref.name, hash: ref.hash }
+    }
+    this.known.set(fn, described)
+    return described
+  }
+
+  /** The module's path inside the root, `/`-separated; `undefined` outside it. */
+  private inRoot(url: string): string | undefined {
+    if (!url.startsWith('file:')) return undefined
+    const path = relative(this.root, fileURLToPath(url))
+    if (path === '' || path.startsWith('..') || path.startsWith(sep)) return undefined
+    return path.split(sep).join('/')
+  }
+}

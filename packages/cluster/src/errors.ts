@@ -1,0 +1,61 @@
+import { TaskgraphError } from '@taskgraph/core'
+import type { ErrorInit } from '@taskgraph/core/internal'
+
+// The errors of a cluster a user can cause or meet: each with a stable code, and a
+// message naming the call, the problem and the fix. Task failures on a cluster are the
+// scheduler's `TaskError`s, as on any executor; these are their causes or the run's.
+
+/** Redis could not be reached at the URL given, when a driver, worker or status call began. */
+export class ClusterUnreachableError extends TaskgraphError {
+  /** The URL, its password hidden. */
+  readonly url: string
+
+  constructor({ url, ...init }: ErrorInit & { url: string }) {
+    super({ ...init, code: 'ERR_CLUSTER_UNREACHABLE' })
+    this.url = url
+  }
+}
+ClusterUnreachableError.prototype.name = 'ClusterUnreachableError'
+
+/**
+ * A run lost its cluster midway: the connection to Redis stayed down longer than the
+ * executor waits for it, or Redis came back without the run's state (it restarted
+ * without persistence).
+ */
+export class ClusterConnectionError extends TaskgraphError {
+  constructor(init: ErrorInit) {
+    super({ ...init, code: 'ERR_CLUSTER_CONNECTION' })
+  }
+}
+ClusterConnectionError.prototype.name = 'ClusterConnectionError'
+
+/**
+ * A worker refused a task's function: its module is outside the worker's project root or
+ * not among the modules it serves, or the worker's copy of it is not the driver's.
+ */
+export class ModuleRefusedError extends TaskgraphError {
+  /** The module, as a path relative to the project root. */
+  readonly module: string
+  /** The name of the worker that refused it. */
+  readonly worker: string
+
+  constructor({ module, worker, ...init }: ErrorInit & { module: string; worker: string }) {
+    super({ ...init, code: 'ERR_MODULE_REFUSED' })
+    this.module = module
+    this.worker = worker
+  }
+}
+ModuleRefusedError.prototype.name = 'ModuleRefusedError'
+
+/** A task's result is larger than the Redis store takes, and no large store is configured. */
+export class ResultTooLargeError extends TaskgraphError {
+  readonly bytes: number
+  readonly limit: number
+
+  constructor({ bytes, limit, ...init }: ErrorInit & { bytes: number; limit: number }) {
+    super({ ...init, code: 'ERR_RESULT_TOO_LARGE' })
+    this.bytes = bytes
+    this.limit = limit
+  }
+}
+ResultTooLargeError.prototype.name = 'ResultTooLargeError'

@@ -1,0 +1,21 @@
+// The Redis keys of a cluster. BullMQ keeps its queue under `tg:tasks:…`; taskgraph's own
+// keys are below. Everything a run writes is under `tg:run:<id>…` and goes when it ends;
+// a driver's replies and a worker's record expire by themselves if their owner dies.
+
+/** BullMQ's key prefix and the queue's name: its keys are `tg:tasks:…`. */
+export const PREFIX = 'tg'
+export const QUEUE = 'tasks'
+
+/** The run's record: exists (with a time to live the driver renews) while the run is on. */
+export const runKey = (run: string): string => `tg:run:${run}`
+/** The results the run's tasks stored: one hash, field = task key. */
+export const resultsKey = (run: string): string => `tg:run:${run}:results`
+/** Ids of the runs on, so that workers can clear what a dead driver's runs left. */
+export const RUNS = 'tg:runs'
+/** Where workers push the outcomes of a driver's jobs. */
+export const repliesKey = (driver: string): string => `tg:driver:${driver}:replies`
+/** A live worker's record (a hash, with a time to live it renews). */
+export const workerKey = (worker: string): string => `tg:worker:${worker}`
+export const WORKER_PATTERN = 'tg:worker:*'
+/** Pub/sub channel on which drivers announce runs that ended: workers stop their calls. */
+export const ENDED_CHANNEL = 'tg:ended'

@@ -1,0 +1,19 @@
+import { connect, openRedis, parseClusterUrl } from './connection.js'
+import { listWorkers, type WorkerInfo } from './driver/worker-registry.js'
+
+/**
+ * The live workers of the cluster at `url`: name, host, pid, threads, tasks they hold,
+ * and their taskgraph and Node versions. Rejects with `ClusterUnreachableError` if Redis
+ * does not answer within seconds.
+ */
+export async function clusterStatus(url: string): Promise<WorkerInfo[]> {
+  const checked = parseClusterUrl('clusterStatus', url)
+  const redis = openRedis(checked)
+  redis.on('error', () => {})
+  try {
+    await connect(redis, checked, 'taskgraph cluster status')
+    return await listWorkers(redis)
+  } finally {
+    redis.disconnect()
+  }
+}

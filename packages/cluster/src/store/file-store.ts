@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { InvalidOptionError } from '@taskgraph/core'
+import type { ResultStore, StoreEntry } from './result-store.js'
+
+/**
+ * Results as files in a directory every machine of the cluster mounts (`file:///mnt/tg`):
+ * one directory per scope, one file per key, named by a hash of the key (task keys may
+ * hold any character). It cannot tell whether a scope is still open: the store that
+ * indexes it (tiered-store.ts) does, and removes what it wrote too late.
+ */
+export class FileStore implements ResultStore {
+  readonly directory: string
+
+  constructor(caller: string, url: string) {
+    if (!url.startsWith('file:')) {
+      throw new InvalidOptionError({
+        message: `${caller}: the store ${JSON.stringify(url)} is not a file:// URL. Give the shared directory where large results go, e.g. file:///mnt/shared/taskgraph.`,
+      })
+    }
+    this.directory = fileURLToPath(url)
+  }
+
+  async put(scope: string, entries: readonly StoreEntry[]): Promise<boolean> {
+    if (entries.length === 0) return true
+    await mkdir(join(this.directory, scope), { recursive: true })
+    await Promise.all(entries.map(({ key, bytes }) => writeFile(this.path(scope, key), bytes)))
+    return true
+  }
+
+  get(scope: string, keys: readonly string[]): Promise<(Buffer | undefined)[]> {
+    return Promise.all(keys.map((key) => readFile(this.path(scope, key)).catch(() => undefined)))
+  }
+
+  async delete(scope: string, keys: readonly string[]): Promise<void> {
+    await Promise.all(keys.map((key) => rm(this.path(scope, key), { force: true })))
+  }
+
+  async clear(scope: string): Promise<void> {
+    await rm(join(this.directory, scope), { recursive: true, force: true })
+  }
+
+  private path(scope: string, key: string): string {
+    return join(this.directory, scope, createHash('sha256').update(key).digest('base64url'))
+  }
+}

@@ -1,0 +1,81 @@
+import {
+  NotSerializableFault,
+  RunFault,
+  StalledFault,
+  StepFault,
+  TimedOutFault,
+  UnhandledRejectionFault,
+  WorkerLostFault,
+  WorkerStartFault,
+} from '@taskgraph/scheduler/internal'
+import { fromWireError, toWireError } from '@taskgraph/scheduler/wire'
+import { ClusterConnectionError, ModuleRefusedError, ResultTooLargeError } from '../errors.js'
+import type { WireFault } from './job.js'
+
+/*
+ * A call's failure, across the queue: the worker runs calls on a pool of its own, whose
+ * faults (or the task's own error) it sends as a `WireFault`; the driver makes the same
+ * fault again, so the scheduler reports the same `TaskError` as on a local pool.
+ */
+
+/** In a worker: what a call's rejection on its pool says, as a `WireFault`. */
+export function toWireFault(error: unknown): WireFault {
+  if (error instanceof TimedOutFault) return { kind: 'timed-out', ms: error.timeoutMs }
+  if (error instanceof WorkerLostFault) return { kind: 'lost', detail: error.message }
+  if (error instanceof NotSerializableFault) {
+    const { direction, path, valueType, reason } = error
+    return { kind: 'not-serializable', direction, path, valueType, reason }
+  }
+  if (error instanceof StepFault) {
+    const { step, reason, input } = error
+    return { kind: 'step', step, reason: toWireFault(reason), ...(input && { input }) }
+  }
+  if (error instanceof StalledFault) return { kind: 'stalled' }
+  if (error instanceof UnhandledRejectionFault) {
+    return { kind: 'unhandled-rejection', error: toWireError(error.reason) }
+  }
+  if (error instanceof WorkerStartFault) {
+    return {
+      kind: 'start',
+      detail: error.message,
+      ...(error.limitMs && { limitMs: error.limitMs }),
+    }
+  }
+  return { kind: 'threw', error: toWireError(error) }
+}
+
+/** On the driver: the fault a `WireFault` from `worker` stands for. */
+export function fromWireFault(fault: WireFault, worker: string, key: string): unknown {
+  switch (fault.kind) {
+    case 'threw':
+      return fromWireError(fault.error)
+    case 'timed-out':
+      return new TimedOutFault(fault.ms, 'stopped')
+    case 'lost':
+      return new WorkerLostFault(`${fault.detail} (on cluster worker ${worker})`)
+    case 'not-serializable':
+      return new NotSerializableFault(fault.direction, fault.path, fault.valueType, fault.reason)
+    case 'step':
+      return new StepFault(fault.step, fromWireFault(fault.reason, worker, key), fault.input)
+    case 'stalled':
+      return new StalledFault()
+    case 'unhandled-rejection':
+      return new UnhandledRejectionFault(fromWireError(fault.error))
+    case 'start':
+      return new WorkerStartFault(`cluster worker ${worker}: ${fault.detail}`, fault.limitMs)
+    case 'refused':
+      return new ModuleRefusedError({ module: fault.module, worker, message: fault.message })
+    case 'too-large':
+      return new ResultTooLargeError({
+        bytes: fault.bytes,
+        limit: fault.limit,
+        message: `task ${JSON.stringify(key)}: its result is ${fault.bytes} bytes, more than the ${fault.limit} bytes a result may take in Redis. Give the cluster a shared directory for large results (--store file:///mnt/shared/taskgraph, or the store option), or raise maxStoredBytes.`,
+      })
+    case 'missing-input':
+      return new RunFault(
+        new ClusterConnectionError({
+          message: `task ${JSON.stringify(key)}: the stored result of its input ${JSON.stringify(fault.key)} is gone from the cluster's store: Redis restarted without persistence, or evicted it. Configure Redis with maxmemory-policy noeviction, and run again.`,
+        }),
+      )
+  }
+}

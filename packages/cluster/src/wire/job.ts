@@ -1,0 +1,128 @@
+import { deserialize, serialize } from 'node:v8'
+import type { WireError } from '@taskgraph/scheduler/wire'
+
+/*
+ * What crosses the queue. A job is a batch of calls of one run; a worker answers with a
+ * reply listing each call's outcome. Functions are named by module and name, never sent as
+ * code: the module as a path inside the project root (machines may keep the project in
+ * different places), with a hash of its source that the worker checks against its own.
+ * Arguments and results are V8-serialized; a result kept in the store stands in the
+ * arguments as a marker (stored-values.ts). Job data is JSON (BullMQ's), so the batch
+ * travels inside it as base64.
+ */
+
+/** BullMQ's job data. */
+export interface JobData {
+  readonly run: string
+  readonly driver: string
+  /** The batch (`JobBatch`), V8-serialized, as base64. */
+  readonly batch: string
+  /**
+   * Times these calls' worker was lost before, in earlier jobs (a lost batch is re-sent
+   * one call per job): counted with the job's own stalls toward the limit.
+   */
+  readonly lost: number
+  /** Largest result the driver keeps in Redis; larger ones go to the shared directory. */
+  readonly limit: number
+}
+
+/** A function, as a worker finds it. */
+export type ModuleFunction =
+  | {
+      readonly kind: 'origin'
+      /** The module's path, relative to the project root, with `/` separators. */
+      readonly module: string
+      readonly name: string
+      readonly occurrence: number
+      readonly hash: string | undefined
+    }
+  | {
+      readonly kind: 'export'
+      readonly module: string
+      readonly name: string
+      readonly hash: string | undefined
+    }
+
+export interface JobBatch {
+  readonly functions: readonly ModuleFunction[]
+  readonly calls: readonly JobCall[]
+}
+
+export interface JobCall {
+  /** Names the call in the reply; unique per driver. */
+  readonly id: number
+  readonly key: string
+  readonly name: string
+  /** Index into the batch's `functions`. */
+  readonly fn: number
+  readonly args: unknown[]
+  readonly steps?: readonly JobStep[]
+  /** The result goes back in the reply rather than to the store. */
+  readonly output: boolean
+  readonly timeout?: number
+}
+
+export interface JobStep {
+  readonly key: string
+  readonly name: string
+  readonly fn: number
+  readonly args: unknown[]
+  readonly holes: readonly number[]
+}
+
+export interface Reply {
+  /** The worker's name. */
+  readonly worker: string
+  readonly outcomes: readonly CallOutcome[]
+}
+
+export type CallOutcome =
+  /** Succeeded: the result is in the store under the key of the call's last task, or here. */
+  | { readonly id: number; readonly ok: true; readonly value?: unknown }
+  | { readonly id: number; readonly ok: false; readonly fault: WireFault }
+  /**
+   * The worker gave the call back without an outcome (it is stopping, or its batch's
+   * worker was lost and each call goes again alone: `lost`).
+   */
+  | { readonly id: number; readonly handedBack: 'stopping' | 'lost' }
+
+/** Why a call failed, as the scheduler's faults say it (see driver/faults.ts). */
+export type WireFault =
+  | { readonly kind: 'threw'; readonly error: WireError }
+  | { readonly kind: 'timed-out'; readonly ms: number }
+  | { readonly kind: 'lost'; readonly detail: string }
+  | {
+      readonly kind: 'not-serializable'
+      readonly direction: 'argument' | 'result'
+      readonly path: string
+      readonly valueType: string
+      readonly reason?: string
+    }
+  | {
+      readonly kind: 'step'
+      readonly step: number
+      readonly reason: WireFault
+      readonly input?: { readonly value: unknown }
+    }
+  | { readonly kind: 'stalled' }
+  | { readonly kind: 'unhandled-rejection'; readonly error: WireError }
+  | { readonly kind: 'start'; readonly detail: string; readonly limitMs?: number }
+  | { readonly kind: 'refused'; readonly module: string; readonly message: string }
+  | { readonly kind: 'too-large'; readonly bytes: number; readonly limit: number }
+  | { readonly kind: 'missing-input'; readonly key: string }
+
+export function packBatch(batch: JobBatch): string {
+  return serialize(batch).toString('base64')
+}
+
+export function unpackBatch(data: JobData): JobBatch {
+  return deserialize(Buffer.from(data.batch, 'base64')) as JobBatch
+}
+
+export function packReply(reply: Reply): Buffer {
+  return serialize(reply)
+}
+
+export function unpackReply(bytes: Buffer): Reply {
+  return deserialize(bytes) as Reply
+}

@@ -1,0 +1,314 @@
+import { randomBytes } from 'node:crypto'
+import { availableParallelism, hostname } from 'node:os'
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { Worker, type Job } from 'bullmq'
+import type { Redis } from 'ioredis'
+import { InvalidOptionError } from '@taskgraph/core'
+import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
+import { ThreadExecutor } from '@taskgraph/scheduler'
+import type { Executor } from '@taskgraph/scheduler/internal'
+import { connect, openRedis, parseClusterUrl, type ClusterUrl } from '../connection.js'
+import { ENDED_CHANNEL, PREFIX, QUEUE, RUNS, resultsKey, runKey, workerKey } from '../keys.js'
+import { FileStore } from '../store/file-store.js'
+import { RedisStore } from '../store/redis-store.js'
+import type { ResultStore } from '../store/result-store.js'
+import { TieredStore } from '../store/tiered-store.js'
+import { packReply, unpackBatch, type CallOutcome, type JobData } from '../wire/job.js'
+import { defineFinishJob, finishJob } from './finish-job.js'
+import { ModulePolicy } from './module-policy.js'
+import { runJob } from './run-job.js'
+
+/** Options of `ClusterWorker.start`, and of `taskgraph worker`. */
+export interface ClusterWorkerOptions {
+  /** Worker threads that run tasks. @default os.availableParallelism() */
+  threads?: number
+  /** The name `taskgraph cluster status` and errors show. @default `<host>-<pid>` */
+  name?: string
+  /**
+   * The modules it serves (paths): it imports them at start and runs only their task
+   * functions and those of the modules they load. @default any module of the root
+   */
+  modules?: readonly string[]
+  /** The project's root: jobs name modules by their path inside it. @default process.cwd() */
+  root?: string
+  /** The shared directory for large results, a `file://` URL (the driver's `store`). */
+  store?: string
+  /**
+   * Milliseconds a job's lease lasts: a worker that dies holding jobs has them run again
+   * elsewhere once it lapses (the worker renews it every half, from its event loop,
+   * which tasks never hold: they run in its threads).
+   * @default 30000
+   */
+  lease?: number
+  /** Modules each of its threads imports first (the pool executors' `preload`). */
+  preload?: readonly string[]
+}
+
+/** How often a worker renews its record, and sweeps what dead drivers' runs left. */
+const HEARTBEAT_MS = 2000
+const SWEEP_EVERY = 5
+/** A lost worker's jobs may be started this many times in all before their task is failed. */
+export const MAX_STARTS = 3
+
+const NAMES = ['threads', 'name', 'modules', 'root', 'store', 'lease', 'preload']
+
+/**
+ * A cluster worker: takes jobs from the queue in Redis and runs their calls on a pool of
+ * worker threads. Jobs it holds are bounded (two per thread), so no worker hoards work
+ * while another idles. `taskgraph worker` is this, with signal handling.
+ */
+export class ClusterWorker {
+  readonly id = randomBytes(6).toString('base64url')
+  readonly name: string
+  readonly threads: number
+  private readonly url: ClusterUrl
+  private readonly redis: Redis
+  private readonly subscriber: Redis
+  private readonly policy: ModulePolicy
+  private readonly store: ResultStore
+  private readonly largeStore: boolean
+  private readonly large: FileStore | undefined
+  private worker: Worker | undefined
+  private pool: ThreadExecutor
+  private readonly preload: readonly string[]
+  private readonly lease: number
+  /** Jobs being run, by run: aborting one stops its calls. */
+  private readonly active = new Map<string, Set<AbortController>>()
+  /** Calls that began on the pool, by run. */
+  private readonly begun = new Map<string, number>()
+  private running = 0
+  private timer: NodeJS.Timeout | undefined
+  private beats = 0
+  private stopping: Promise<void> | undefined
+  private readonly since = Date.now()
+  private readonly version: string
+
+  private constructor(url: string, options: ClusterWorkerOptions, version: string) {
+    const caller = 'ClusterWorker.start'
+    checkOptionNames(caller, options, NAMES)
+    this.url = parseClusterUrl(caller, url)
+    this.threads = options.threads ?? availableParallelism()
+    this.lease = options.lease ?? 30_000
+    for (const [name, value] of [
+      ['threads', this.threads],
+      ['lease', this.lease],
+    ] as const) {
+      if (!Number.isSafeInteger(value) || value < 1) {
+        throw new InvalidOptionError({
+          message: `${caller}: option ${name} must be a positive whole number, not ${describeValue(value)}.`,
+        })
+      }
+    }
+    this.name = options.name ?? `${hostname()}-${process.pid}`
+    this.version = version
+    const root = resolve(options.root ?? process.cwd())
+    this.policy = new ModulePolicy(
+      root,
+      options.modules?.map((module) => pathToFileURL(resolve(root, module)).href),
+    )
+    this.redis = openRedis(this.url, { blocking: true })
+    this.subscriber = openRedis(this.url, { blocking: true })
+    this.redis.on('error', () => {})
+    this.subscriber.on('error', () => {})
+    const small = new RedisStore(this.redis, resultsKey, runKey)
+    this.large = options.store === undefined ? undefined : new FileStore(caller, options.store)
+    this.largeStore = this.large !== undefined
+    // For reading inputs, wherever they are; results are split by each driver's limit,
+    // sent with its jobs (finish-job.ts).
+    this.store =
+      this.large === undefined
+        ? small
+        : new TieredStore(small, this.large, Number.POSITIVE_INFINITY)
+    defineFinishJob(this.redis)
+    this.preload = options.preload ?? []
+    this.pool = this.makePool()
+  }
+
+  /**
+   * Connects to Redis (`ClusterUnreachableError` if it does not answer within seconds),
+   * imports the modules it serves, starts its threads and begins taking jobs.
+   */
+  static async start(
+    url: string,
+    options: ClusterWorkerOptions = {},
+    version = 'unknown',
+  ): Promise<ClusterWorker> {
+    const worker = new ClusterWorker(url, options, version)
+    await worker.begin()
+    return worker
+  }
+
+  private makePool(): ThreadExecutor {
+    return new ThreadExecutor({ workers: this.threads, preload: [...this.preload] })
+  }
+
+  private async begin(): Promise<void> {
+    try {
+      await connect(this.redis, this.url, 'taskgraph worker')
+      await connect(this.subscriber, this.url, 'taskgraph worker')
+    } catch (error) {
+      await this.pool.close()
+      throw error
+    }
+    await this.policy.preload()
+    await Promise.all([this.pool.start(), this.heartbeat()])
+    await this.subscriber.subscribe(ENDED_CHANNEL)
+    this.subscriber.on('message', (_channel: string, run: string) => this.stopRun(run))
+    this.worker = new Worker(QUEUE, (job: Job<JobData>) => this.process(job), {
+      // A connection of its own: BullMQ's commands do not wait behind the worker's, nor theirs.
+      connection: this.redis.duplicate(),
+      prefix: PREFIX,
+      name: this.name,
+      concurrency: 2 * this.threads,
+      lockDuration: this.lease,
+      stalledInterval: this.lease,
+      // Lost jobs are counted here (`MAX_STARTS`): BullMQ must not fail them first.
+      maxStalledCount: 1000,
+      drainDelay: 1,
+    })
+    this.worker.on('error', () => {})
+    this.timer = setInterval(() => void this.heartbeat(), HEARTBEAT_MS)
+  }
+
+  /**
+   * Stops: takes no more jobs, hands back the calls it holds (the driver sends them
+   * again), ends its threads and removes its record.
+   */
+  close(): Promise<void> {
+    this.stopping ??= (async () => {
+      clearInterval(this.timer)
+      const closing = this.worker?.close()
+      for (const jobs of this.active.values()) for (const job of jobs) job.abort()
+      await closing
+      await this.pool.close()
+      await this.redis.del(workerKey(this.id)).catch(() => 0)
+      this.subscriber.disconnect()
+      this.redis.disconnect()
+    })()
+    return this.stopping
+  }
+
+  private async process(job: Job<JobData>): Promise<void> {
+    const data = job.data
+    // Whether its run is still on, asked while the job gets ready.
+    const open = this.redis.exists(runKey(data.run)).then((exists) => exists === 1)
+    const batch = unpackBatch(data)
+    if (job.stalledCounter > 0 && (await open)) {
+      // The worker that held this job was lost. A batch goes again one call per job, so
+      // that only the call at fault is charged; a call that lost its worker MAX_STARTS
+      // times fails, rather than kill workers for ever.
+      const lost = data.lost + job.stalledCounter
+      const outcomes: CallOutcome[] =
+        batch.calls.length > 1
+          ? batch.calls.map((call) => ({ id: call.id, handedBack: 'lost' }))
+          : lost >= MAX_STARTS
+            ? batch.calls.map((call) => ({
+                id: call.id,
+                ok: false,
+                fault: {
+                  kind: 'lost',
+                  detail: `the cluster worker running it was lost ${lost} times (each time a process ended or was killed while it ran)`,
+                },
+              }))
+            : []
+      if (outcomes.length > 0) {
+        await this.reply(data, outcomes)
+        return
+      }
+    }
+    const controller = new AbortController()
+    let jobs = this.active.get(data.run)
+    if (jobs === undefined) this.active.set(data.run, (jobs = new Set()))
+    jobs.add(controller)
+    this.running += batch.calls.length
+    try {
+      const result = await runJob({
+        run: data.run,
+        open,
+        batch,
+        policy: this.policy,
+        store: this.store,
+        pool: () => this.pool,
+        limit: data.limit,
+        largeStore: this.largeStore,
+        signal: controller.signal,
+        started: () => this.begun.set(data.run, (this.begun.get(data.run) ?? 0) + 1),
+      })
+      if (result !== undefined) {
+        const reply = packReply({ worker: this.name, outcomes: result.outcomes })
+        await finishJob(this.redis, this.large, data, result.entries, reply)
+      }
+    } finally {
+      this.running -= batch.calls.length
+      jobs.delete(controller)
+      if (jobs.size === 0) {
+        this.active.delete(data.run)
+        this.begun.delete(data.run)
+      }
+    }
+  }
+
+  /** Sends outcomes to the driver, unless the run has ended meanwhile. */
+  private async reply(data: JobData, outcomes: CallOutcome[]): Promise<void> {
+    await finishJob(this.redis, undefined, data, [], packReply({ worker: this.name, outcomes }))
+  }
+
+  /** A driver ended a run: its calls here stop, and what it left in the shared directory goes. */
+  private stopRun(run: string): void {
+    const jobs = this.active.get(run)
+    if (jobs !== undefined) {
+      for (const job of jobs) job.abort()
+      // Calls already running in threads cannot be stopped one by one: the pool is replaced.
+      if ((this.begun.get(run) ?? 0) > 0) {
+        const old = this.pool
+        this.pool = this.makePool()
+        void old.close()
+      }
+    }
+    void this.large?.clear(run).catch(() => {})
+  }
+
+  /** Renews this worker's record; now and then clears what runs of dead drivers left. */
+  private async heartbeat(): Promise<void> {
+    const key = workerKey(this.id)
+    await this.redis
+      .multi()
+      .hset(key, {
+        id: this.id,
+        name: this.name,
+        host: hostname(),
+        pid: process.pid,
+        threads: this.threads,
+        running: this.running,
+        taskgraph: this.version,
+        node: process.versions.node,
+        since: this.since,
+      })
+      .pexpire(key, 3 * HEARTBEAT_MS)
+      .exec()
+      .catch(() => undefined)
+    if (this.beats++ % SWEEP_EVERY === 0) await this.sweep().catch(() => undefined)
+  }
+
+  /** Runs whose record expired (their driver died): their results and files go. */
+  private async sweep(): Promise<void> {
+    const runs = await this.redis.smembers(RUNS)
+    for (const run of runs) {
+      if ((await this.redis.exists(runKey(run))) === 1) continue
+      await this.redis.multi().del(resultsKey(run)).srem(RUNS, run).exec()
+      await this.large?.clear(run)
+      this.stopRun(run)
+    }
+  }
+
+  /** Jobs running here now (for tests and status). */
+  get load(): number {
+    return this.running
+  }
+
+  /** The pool tasks run on, for tests. */
+  get executor(): Executor {
+    return this.pool
+  }
+}

@@ -1,0 +1,61 @@
+import type { Redis } from 'ioredis'
+import { repliesKey, resultsKey, runKey } from '../keys.js'
+import type { FileStore } from '../store/file-store.js'
+import type { StoreEntry } from '../store/result-store.js'
+import { splitEntries } from '../store/tiered-store.js'
+import type { JobData } from '../wire/job.js'
+
+/** How long a driver's replies wait for it to read them: past this, it is gone. */
+const REPLIES_TTL_MS = 60_000
+
+/**
+ * Stores a job's results and pushes its reply to the driver in one step, and only while
+ * the run is on: a run that ended (or whose driver died) gets nothing more. One script,
+ * so a task on a chain costs one round trip to finish.
+ */
+const FINISH_JOB = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if #ARGV > 2 then redis.call('HSET', KEYS[2], unpack(ARGV, 3)) end
+redis.call('RPUSH', KEYS[3], ARGV[1])
+redis.call('PEXPIRE', KEYS[3], ARGV[2])
+return 1
+`
+
+interface FinishCommand {
+  taskgraphFinishJob(...args: (string | Buffer)[]): Promise<number>
+}
+
+export function defineFinishJob(redis: Redis): void {
+  redis.defineCommand('taskgraphFinishJob', { numberOfKeys: 3, lua: FINISH_JOB })
+}
+
+/**
+ * Finishes a job: its large results go to the shared directory first (`large`), then
+ * the rest, with the reply, to Redis.
+ */
+export async function finishJob(
+  redis: Redis,
+  large: FileStore | undefined,
+  data: JobData,
+  entries: readonly StoreEntry[],
+  reply: Buffer,
+): Promise<void> {
+  const split =
+    large === undefined ? { large: [], index: entries } : splitEntries(entries, data.limit)
+  if (split.large.length > 0) await large!.put(data.run, split.large)
+  const args: (string | Buffer)[] = [reply, String(REPLIES_TTL_MS)]
+  for (const { key, bytes } of split.index) args.push(key, bytes)
+  const done = await (redis as unknown as FinishCommand).taskgraphFinishJob(
+    runKey(data.run),
+    resultsKey(data.run),
+    repliesKey(data.driver),
+    ...args,
+  )
+  // The run ended meanwhile: files written for it would be left behind.
+  if (done === 0 && split.large.length > 0) {
+    await large!.delete(
+      data.run,
+      split.large.map((entry) => entry.key),
+    )
+  }
+}

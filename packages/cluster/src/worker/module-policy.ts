@@ -1,0 +1,105 @@
+import { realpathSync } from 'node:fs'
+import { isAbsolute, relative, resolve, sep } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { isDelayedFunction, type AnyFunction } from '@taskgraph/core'
+import { findFunction, recordedModules } from '@taskgraph/core/internal'
+import { sourceHash } from '@taskgraph/scheduler/wire'
+import type { ModuleFunction } from '../wire/job.js'
+
+/** A function a worker will run, or why it will not. */
+export type Resolved = { readonly fn: AnyFunction } | { readonly refused: string }
+
+/**
+ * What a worker agrees to run. The queue names functions by module path and name, and
+ * anyone who can write to Redis can write a job: so a worker imports only files inside
+ * its project root (no `node:` or other schemes, no absolute paths, no `..` or symlink
+ * out of it), only among the modules it serves when it was given some (those, and the
+ * modules that made task functions while they loaded), and only when its copy's source
+ * hash is the driver's. It never evaluates a string from a job.
+ */
+export class ModulePolicy {
+  private readonly root: string
+  private readonly served: Set<string> | undefined
+  private readonly loaded = new Map<string, Promise<Record<string, unknown>>>()
+
+  constructor(
+    root: string,
+    /** The modules it serves, as file URLs; `undefined`: any module in the root. */
+    modules: readonly string[] | undefined,
+  ) {
+    this.root = realpathSync(root)
+    this.served = modules === undefined ? undefined : new Set(modules)
+  }
+
+  /** Imports what it serves up front, so that the modules they load are served too. */
+  async preload(): Promise<void> {
+    for (const url of this.served ?? []) await this.load(url)
+    for (const url of recordedModules()) this.served?.add(url)
+  }
+
+  async resolve(fn: ModuleFunction): Promise<Resolved> {
+    const url = this.urlOf(fn.module)
+    if (url === undefined) {
+      return {
+        refused: `module ${JSON.stringify(fn.module)} is not a file inside the worker's project root ${this.root}`,
+      }
+    }
+    if (this.served !== undefined && !this.served.has(url)) {
+      return {
+        refused: `module ${fn.module} is not among the modules this worker serves (start it with that module on its command line)`,
+      }
+    }
+    const own = sourceHash(url)
+    if (fn.hash !== undefined && own !== fn.hash) {
+      return {
+        refused:
+          own === undefined
+            ? `module ${fn.module} cannot be read in the worker's project root ${this.root}`
+            : `the worker's copy of ${fn.module} is not the driver's (their sources differ): install the same version of the project on every machine`,
+      }
+    }
+    let namespace: Record<string, unknown>
+    try {
+      namespace = await this.load(url)
+    } catch (error) {
+      return { refused: `module ${fn.module} failed to import: ${String(error)}` }
+    }
+    const found =
+      fn.kind === 'origin'
+        ? findFunction({ url, name: fn.name, occurrence: fn.occurrence })
+        : exported(namespace[fn.name])
+    if (found === undefined) {
+      return { refused: `module ${fn.module} made no task function ${fn.name} here` }
+    }
+    return { fn: found }
+  }
+
+  /** The file URL of a module path from a job, if it names a file inside the root. */
+  private urlOf(module: string): string | undefined {
+    // A path, `/`-separated and relative: nothing with a scheme (`node:`, `data:`), a drive or a NUL.
+    if (module === '' || isAbsolute(module) || /[:\0\\]/.test(module)) return undefined
+    let path: string
+    try {
+      path = realpathSync(resolve(this.root, module))
+    } catch {
+      return undefined
+    }
+    const inside = relative(this.root, path)
+    if (inside === '' || inside.startsWith('..') || inside.startsWith(sep)) return undefined
+    return pathToFileURL(path).href
+  }
+
+  private load(url: string): Promise<Record<string, unknown>> {
+    let loading = this.loaded.get(url)
+    if (loading === undefined) {
+      loading = import(url) as Promise<Record<string, unknown>>
+      this.loaded.set(url, loading)
+    }
+    return loading
+  }
+}
+
+function exported(value: unknown): AnyFunction | undefined {
+  if (isDelayedFunction(value)) return value.fn
+  return typeof value === 'function' ? (value as AnyFunction) : undefined
+}

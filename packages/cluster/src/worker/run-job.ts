@@ -1,0 +1,198 @@
+import { deserialize, serialize } from 'node:v8'
+import type { AnyFunction } from '@taskgraph/core'
+import { ExecutorClosedFault, type Executor, type TaskCall } from '@taskgraph/scheduler/internal'
+import { toWireFault } from '../wire/faults.js'
+import type { CallOutcome, JobBatch, JobCall, WireFault } from '../wire/job.js'
+import { fillStored, markedKeys } from '../wire/stored-values.js'
+import type { ResultStore, StoreEntry } from '../store/result-store.js'
+import type { ModulePolicy, Resolved } from './module-policy.js'
+
+/** What running a job needs from its worker. */
+export interface JobContext {
+  readonly run: string
+  /** Whether the run is still on (asked at once, answered while the job gets ready). */
+  readonly open: Promise<boolean>
+  readonly batch: JobBatch
+  readonly policy: ModulePolicy
+  readonly store: ResultStore
+  /** The worker's pool, where the calls run (taken when they are handed over). */
+  readonly pool: () => Executor
+  /** Largest result the store takes, and whether a large store takes the rest. */
+  readonly limit: number
+  readonly largeStore: boolean
+  /** Aborted when the job must stop: its run ended, or the worker is stopping. */
+  readonly signal: AbortSignal
+  /** A call began on the pool. */
+  readonly started: (id: number) => void
+}
+
+/** What a job came to: its outcomes (for the reply) and the results to store first. */
+export interface JobResult {
+  readonly outcomes: CallOutcome[]
+  readonly entries: StoreEntry[]
+}
+
+/**
+ * Runs a job's calls on the worker's pool: resolves their functions (as the policy
+ * allows), reads their stored inputs, and turns each outcome into a result to store (or,
+ * for an output, to send back) or a fault. Calls still running when the job is stopped
+ * are handed back, so the driver sends them again. `undefined` if the run is over.
+ */
+export async function runJob(context: JobContext): Promise<JobResult | undefined> {
+  const { batch } = context
+  const [open, functions, inputs] = await Promise.all([
+    context.open,
+    Promise.all(batch.functions.map((fn) => context.policy.resolve(fn))),
+    readInputs(context),
+  ])
+  // Its run is over (it ended, or its driver died): the job is dropped.
+  if (!open) return undefined
+  const outcomes: CallOutcome[] = []
+  const entries: StoreEntry[] = []
+  const settled = batch.calls.map(async (call): Promise<void> => {
+    const refused = refusal(call, functions, batch)
+    if (refused !== undefined) {
+      outcomes.push({ id: call.id, ok: false, fault: refused })
+      return
+    }
+    const missing = missingInput(call, inputs)
+    if (missing !== undefined) {
+      outcomes.push({ id: call.id, ok: false, fault: { kind: 'missing-input', key: missing } })
+      return
+    }
+    try {
+      const value = await stopWith(context.signal, runCall(context, call, functions, inputs))
+      outcomes.push(toOutcome(context, call, value, entries))
+    } catch (error) {
+      if (error === STOPPED || error instanceof ExecutorClosedFault) {
+        outcomes.push({ id: call.id, handedBack: 'stopping' })
+      } else outcomes.push({ id: call.id, ok: false, fault: toWireFault(error) })
+    }
+  })
+  await Promise.all(settled)
+  return { outcomes, entries }
+}
+
+/** The reason a job's call was stopped before it settled. */
+const STOPPED = new Error('the job was stopped')
+
+function stopWith<T>(signal: AbortSignal, running: Promise<T>): Promise<T> {
+  if (signal.aborted) return Promise.reject(STOPPED)
+  return new Promise<T>((resolve, reject) => {
+    const stop = (): void => reject(STOPPED)
+    signal.addEventListener('abort', stop, { once: true })
+    running.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop))
+  })
+}
+
+function refusal(
+  call: JobCall,
+  functions: readonly Resolved[],
+  batch: JobBatch,
+): WireFault | undefined {
+  for (const index of [call.fn, ...(call.steps ?? []).map((step) => step.fn)]) {
+    const resolved = functions[index]!
+    if ('refused' in resolved) {
+      return { kind: 'refused', module: batch.functions[index]!.module, message: resolved.refused }
+    }
+  }
+  return undefined
+}
+
+/** The stored values the batch's calls take, read at once. */
+async function readInputs(context: JobContext): Promise<Map<string, unknown>> {
+  const keys = new Set<string>()
+  for (const call of context.batch.calls) {
+    markedKeys(call.args, keys)
+    for (const step of call.steps ?? []) markedKeys(step.args, keys)
+  }
+  const values = new Map<string, unknown>()
+  if (keys.size === 0) return values
+  const wanted = [...keys]
+  const bytes = await context.store.get(context.run, wanted)
+  wanted.forEach((key, i) => {
+    const found = bytes[i]
+    if (found !== undefined) values.set(key, deserialize(found))
+  })
+  return values
+}
+
+function missingInput(call: JobCall, inputs: ReadonlyMap<string, unknown>): string | undefined {
+  const keys = new Set<string>()
+  markedKeys(call.args, keys)
+  for (const step of call.steps ?? []) markedKeys(step.args, keys)
+  for (const key of keys) if (!inputs.has(key)) return key
+  return undefined
+}
+
+function runCall(
+  context: JobContext,
+  job: JobCall,
+  functions: readonly Resolved[],
+  inputs: ReadonlyMap<string, unknown>,
+): Promise<unknown> {
+  const fnOf = (index: number): AnyFunction => (functions[index] as { fn: AnyFunction }).fn
+  const call: TaskCall = {
+    key: job.key,
+    name: job.name,
+    fn: fnOf(job.fn),
+    args: fillStored(job.args, inputs) as unknown[],
+    options: job.timeout === undefined ? {} : { timeout: job.timeout },
+    mainThread: false,
+    signal: context.signal,
+    output: job.output,
+    attempt: 1,
+    // Retries are the driver's: each attempt is a call of its own here.
+    lastAttempt: true,
+    ...(job.steps && {
+      steps: job.steps.map((step) => ({
+        key: step.key,
+        name: step.name,
+        fn: fnOf(step.fn),
+        args: fillStored(step.args, inputs) as unknown[],
+        holes: step.holes,
+      })),
+    }),
+    releaseOwned: () => {},
+    started: () => context.started(job.id),
+    // A rejection after the call settled: the driver has its outcome already.
+    lateFailure: () => {},
+  }
+  return Promise.resolve().then(() => context.pool().run(call))
+}
+
+/** A call's value as its outcome: sent back (an output) or stored, if it fits. */
+function toOutcome(
+  context: JobContext,
+  call: JobCall,
+  value: unknown,
+  entries: StoreEntry[],
+): CallOutcome {
+  if (call.output) return { id: call.id, ok: true, value }
+  let bytes: Buffer
+  try {
+    bytes = serialize(value)
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    return {
+      id: call.id,
+      ok: false,
+      fault: {
+        kind: 'not-serializable',
+        direction: 'result',
+        path: 'result',
+        valueType: typeof value,
+        reason,
+      },
+    }
+  }
+  if (bytes.length >= context.limit && !context.largeStore) {
+    return {
+      id: call.id,
+      ok: false,
+      fault: { kind: 'too-large', bytes: bytes.length, limit: context.limit },
+    }
+  }
+  entries.push({ key: call.steps?.at(-1)?.key ?? call.key, bytes })
+  return { id: call.id, ok: true }
+}

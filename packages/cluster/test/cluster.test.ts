@@ -1,0 +1,201 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { gather } from '@taskgraph/core'
+import {
+  AggregateTaskError,
+  ExecutorClosedError,
+  TaskError,
+  TimeoutError,
+  compute,
+} from '@taskgraph/scheduler'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { ClusterExecutor, ResultTooLargeError } from '@taskgraph/cluster'
+import { startWorkers, stopWorkers, type WorkerProcess } from './cluster-workers.js'
+import { add, big, boom, flaky, inc, length, pid, slow, total } from './fixtures/tasks.mjs'
+import { startRedis, type RedisServer } from './redis-server.js'
+
+let redis: RedisServer
+let workers: WorkerProcess[]
+let cluster: ClusterExecutor
+const shared = mkdtempSync(join(tmpdir(), 'taskgraph-store-'))
+
+beforeAll(async () => {
+  redis = await startRedis()
+  workers = await startWorkers(redis.url, 2, 'w', {
+    args: ['--store', pathToFileURL(shared).href],
+  })
+  cluster = new ClusterExecutor(redis.url)
+  await cluster.start()
+})
+
+afterAll(async () => {
+  await cluster?.close()
+  await stopWorkers(workers ?? [])
+  await redis?.stop()
+  rmSync(shared, { recursive: true, force: true })
+})
+
+/** The keys a run may leave: the queue's own (BullMQ's), and live workers' records. */
+async function runKeys(): Promise<string[]> {
+  const keys = await redis.keys()
+  return keys.filter(
+    (key) =>
+      !/^tg:tasks:(meta|events|id|stalled-check)$/.test(key) && !key.startsWith('tg:worker:'),
+  )
+}
+
+/** Retries `check` until it passes or `ms` have passed (then throws its last failure). */
+async function eventually(check: () => Promise<void>, ms: number): Promise<void> {
+  const end = performance.now() + ms
+  for (;;) {
+    try {
+      await check()
+      return
+    } catch (error) {
+      if (performance.now() > end) throw error
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+}
+
+describe('a cluster of two workers', () => {
+  test('computes a fan-out and its sum, tasks spread over both workers', async () => {
+    const leaves = Array.from({ length: 2000 }, (_, i) => inc(i))
+    expect(await total(leaves).compute({ executor: cluster })).toBe((2000 * 2001) / 2)
+    const pids = await compute(...Array.from({ length: 8 }, () => slow(pid(), 50)), {
+      executor: cluster,
+    })
+    expect(new Set(pids)).toEqual(new Set(workers.map((worker) => worker.pid)))
+  })
+
+  test('linear chains, outputs, gather and nested arguments come out right', async () => {
+    let chain = inc(0)
+    for (let i = 0; i < 50; i++) chain = inc(chain)
+    const a = inc(1)
+    const [last, both, sum] = await compute(chain, gather(a, inc(a)), add(a, inc(a)), {
+      executor: cluster,
+    })
+    expect([last, both, sum]).toEqual([51, [2, 3], 5])
+    // 'a task'.length is 6, a plain value among the stored results.
+    expect(
+      await total([inc(1), { not: 'a task' }.not.length, inc(2)]).compute({ executor: cluster }),
+    ).toBe(11)
+  })
+
+  test('a task that throws fails with the TaskError it has locally, the remote error as cause', async () => {
+    const error = await boom('bad input')
+      .compute({ executor: cluster })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TaskError)
+    const taskError = error as TaskError
+    expect(taskError.key).toMatch(/^boom-/)
+    expect(taskError.message).toContain('function boom')
+    expect(taskError.cause).toBeInstanceOf(Error)
+    expect((taskError.cause as Error).message).toBe('bad input')
+    // The stack is the worker's, through the fixture module.
+    expect((taskError.cause as Error).stack).toContain('fixtures/tasks.mjs')
+  })
+
+  test('retries are honoured across workers, and keep-going reports every failure', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'taskgraph-flaky-'))
+    try {
+      expect(await flaky(dir, 2).compute({ executor: cluster, retries: 2 })).toBe(3)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+    const run = compute(boom('one'), boom('two'), inc(1), { executor: cluster, failFast: false })
+    const error = await run.catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(AggregateTaskError)
+    expect((error as AggregateTaskError).errors).toHaveLength(2)
+  })
+
+  test('a timeout stops the task on its worker', async () => {
+    const error = await slow(1, 10_000)
+      .compute({ executor: cluster, timeout: 300 })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TimeoutError)
+  })
+
+  test('a result larger than the Redis limit goes to the shared directory, and is gone after', async () => {
+    const large = new ClusterExecutor(redis.url, {
+      maxStoredBytes: 64 * 1024,
+      store: pathToFileURL(shared).href,
+    })
+    try {
+      // 80 KB each: both over the limit.
+      expect(await add(length(big(10_000)), length(big(10_000))).compute({ executor: large })).toBe(
+        20_000,
+      )
+    } finally {
+      await large.close()
+    }
+    expect(readdirSync(shared)).toEqual([])
+  })
+
+  test('without a shared directory, a result over the limit fails naming the task and the limit', async () => {
+    // Another database of the same Redis: a cluster of its own, whose worker has no --store.
+    const url = `${redis.url}/1`
+    const [alone] = await startWorkers(url, 1, 'nostore')
+    const small = new ClusterExecutor(url, { maxStoredBytes: 1000 })
+    try {
+      // Two readers: the result must be stored (a single reader would be fused with it).
+      const array = big(1000)
+      const error = await add(length(array), length(array))
+        .compute({ executor: small })
+        .catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(TaskError)
+      const cause = (error as TaskError).cause
+      expect(cause).toBeInstanceOf(ResultTooLargeError)
+      expect((cause as Error).message).toMatch(
+        /task "big-[^"]+": its result is 8\d\d\d bytes, more than the 1000 bytes/,
+      )
+    } finally {
+      await small.close()
+      await stopWorkers([alone!])
+    }
+  })
+
+  test('two runs share one executor, and neither leaves a key behind', async () => {
+    const [first, second] = await Promise.all([
+      total(Array.from({ length: 500 }, (_, i) => inc(i))).compute({ executor: cluster }),
+      total(Array.from({ length: 500 }, (_, i) => inc(i + 1))).compute({ executor: cluster }),
+    ])
+    expect([first, second]).toEqual([125_250, 125_750])
+    await boom('x')
+      .compute({ executor: cluster })
+      .catch(() => undefined)
+    expect(await runKeys()).toEqual([])
+  })
+
+  test('a run cancelled with an AbortSignal rejects within 2 s and leaves nothing queued', async () => {
+    const controller = new AbortController()
+    const run = compute(...Array.from({ length: 20 }, (_, i) => slow(i, 3000)), {
+      executor: cluster,
+      signal: controller.signal,
+    })
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const cancelledAt = performance.now()
+    controller.abort()
+    await expect(run).rejects.toThrow(/cancel/i)
+    expect(performance.now() - cancelledAt).toBeLessThan(2000)
+    // Running jobs are stopped by their workers, at once.
+    await eventually(async () => expect(await runKeys()).toEqual([]), 2000)
+    // The workers are free: a new run does not wait for the cancelled tasks.
+    const started = performance.now()
+    expect(await inc(1).compute({ executor: cluster })).toBe(2)
+    expect(performance.now() - started).toBeLessThan(2500)
+  })
+
+  test('closing the executor mid-run rejects the run with ExecutorClosedError', async () => {
+    const closing = new ClusterExecutor(redis.url)
+    const run = slow(1, 3000)
+      .compute({ executor: closing })
+      .catch((e: unknown) => e)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    await closing.close()
+    expect(await run).toBeInstanceOf(ExecutorClosedError)
+    await eventually(async () => expect(await runKeys()).toEqual([]), 2000)
+  })
+})
