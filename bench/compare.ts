@@ -12,6 +12,7 @@
 import { spawnSync } from 'node:child_process'
 import { cpus, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { compareClusters } from './cluster-compare.ts'
 import { coldStart, measureTaskgraph, run, timeProcess, type Measurement } from './lib/processes.ts'
 import { median, printTable } from './lib/stats.ts'
 
@@ -274,3 +275,5 @@ targets.push([
 ])
 console.log('\ntargets')
 printTable(['what', 'target', 'this run', ''], targets)
+
+await compareClusters(repetitions, version === undefined ? undefined : PYTHON)

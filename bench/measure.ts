@@ -57,8 +57,8 @@ async function build(workload: string, n: number): Promise<() => Built> {
       }
     }
     case 'pi': {
-      const { calcPi, estimatePi, mean } = await import('./workloads/pi.ts')
-      const samples = samplesFor(calcPi, 250)
+      const { estimatePi, mean, samplesFor } = await import('./workloads/pi.ts')
+      const samples = samplesFor(250)
       return () => ({
         target: mean(Array.from({ length: n }, (_, i) => estimatePi(samples, i + 1))),
         tasks: n + 1,
@@ -111,15 +111,6 @@ async function build(workload: string, n: number): Promise<() => Built> {
     default:
       throw new Error(`unknown workload ${workload}`)
   }
-}
-
-/** Samples of calcPi taking about `ms` here. */
-function samplesFor(calcPi: (samples: number, seed: number) => number, ms: number): number {
-  const probe = 2_000_000
-  calcPi(probe, 1)
-  const started = performance.now()
-  calcPi(probe, 2)
-  return Math.round((probe * ms) / (performance.now() - started))
 }
 
 function expectEqual(expected: unknown): (result: unknown) => void {

@@ -1,0 +1,173 @@
+// The cluster part of `pnpm bench:compare`: taskgraph's cluster (two `taskgraph worker`
+// processes, one thread each, on a redis-server of this machine) against Dask's
+// distributed.LocalCluster (two worker processes, one thread each), measured alternately,
+// each measurement in fresh processes (bench/measure-cluster.ts, bench/dask/cluster.py).
+// Only computes are timed, the workers being up, except `ready`: taskgraph's counts from
+// starting the two worker processes (Node's start-up included) until both take jobs;
+// Dask's from building the LocalCluster (Python and its imports already loaded) until
+// client.wait_for_workers(2) returns.
+import { fileURLToPath } from 'node:url'
+import { run } from './lib/processes.ts'
+import { startRedisServer } from './lib/redis.ts'
+import { median, printTable } from './lib/stats.ts'
+
+interface ClusterMeasurement {
+  readonly workload: string
+  readonly n: number
+  readonly tasks?: number
+  readonly computeMs?: number
+  readonly readyMs?: number
+  readonly wallMs?: number
+}
+
+const WORKLOADS = [
+  { workload: 'fanout-sum', n: 10_000, label: '10,000-task fan-out + sum' },
+  { workload: 'chain', n: 200, label: 'chain of 200, unfused' },
+  { workload: 'pi', n: 8, label: 'pi 8 x 0.25 s' },
+  { workload: 'ready', n: 2, label: '2 workers ready' },
+] as const
+
+const DASK = fileURLToPath(new URL('./dask/', import.meta.url))
+
+async function measureOurs(workload: string, n: number): Promise<ClusterMeasurement> {
+  const out = await run(process.execPath, [
+    '--import',
+    'tsx',
+    'measure-cluster.ts',
+    workload,
+    String(n),
+  ])
+  return JSON.parse(out.trim().split('\n').at(-1)!) as ClusterMeasurement
+}
+
+async function measureDask(
+  python: string,
+  workload: string,
+  n: number,
+): Promise<ClusterMeasurement> {
+  const out = await run(python, ['cluster.py', workload, String(n)], DASK)
+  return JSON.parse(out.trim().split('\n').at(-1)!) as ClusterMeasurement
+}
+
+/** pi inline on each engine, for the cluster's speed-up: compute time of a fresh process. */
+async function piInline(python: string | undefined): Promise<{ ours: number; theirs?: number }> {
+  const ours = JSON.parse(
+    (
+      await run(process.execPath, [
+        '--expose-gc',
+        '--import',
+        'tsx',
+        'measure.ts',
+        'pi',
+        'inline',
+        '8',
+      ])
+    )
+      .trim()
+      .split('\n')
+      .at(-1)!,
+  ) as ClusterMeasurement
+  if (python === undefined) return { ours: ours.computeMs! }
+  const out = await run(python, ['pi.py', 'inline', '8'], DASK)
+  const theirs = JSON.parse(out.trim().split('\n').at(-1)!) as ClusterMeasurement
+  // pi.py times the whole run; building eight tasks is nothing beside 2 s of them.
+  return { ours: ours.computeMs!, theirs: theirs.computeMs ?? theirs.wallMs! }
+}
+
+/** Measures and prints the cluster comparison and its targets. */
+export async function compareClusters(
+  repetitions: number,
+  python: string | undefined,
+): Promise<void> {
+  const redis = await startRedisServer()
+  process.env.TASKGRAPH_BENCH_REDIS = redis.url
+  const ours = new Map<string, ClusterMeasurement[]>()
+  const theirs = new Map<string, ClusterMeasurement[]>()
+  const inline = { ours: [] as number[], theirs: [] as number[] }
+  try {
+    for (let r = 0; r < repetitions; r++) {
+      for (const { workload, n } of WORKLOADS) {
+        ours.set(workload, [...(ours.get(workload) ?? []), await measureOurs(workload, n)])
+        if (python !== undefined) {
+          theirs.set(workload, [
+            ...(theirs.get(workload) ?? []),
+            await measureDask(python, workload, n),
+          ])
+        }
+      }
+      const pi = await piInline(python)
+      inline.ours.push(pi.ours)
+      if (pi.theirs !== undefined) inline.theirs.push(pi.theirs)
+    }
+  } finally {
+    delete process.env.TASKGRAPH_BENCH_REDIS
+    await redis.stop()
+  }
+  const ms = (
+    measured: ClusterMeasurement[] | undefined,
+    field: 'computeMs' | 'readyMs',
+  ): number | undefined =>
+    measured === undefined || measured.length === 0
+      ? undefined
+      : median(measured.map((m) => m[field]!))
+  const fmt = (value: number | undefined): string =>
+    value === undefined
+      ? '—'
+      : value >= 1000
+        ? `${(value / 1000).toFixed(2)} s`
+        : `${value.toFixed(1)} ms`
+  const rows = WORKLOADS.map(({ workload, label }) => {
+    const field = workload === 'ready' ? 'readyMs' : 'computeMs'
+    const a = ms(ours.get(workload), field)!
+    const b = ms(theirs.get(workload), field)
+    const tasks = ours.get(workload)![0]!.tasks
+    const per = (value: number | undefined): string =>
+      value === undefined || tasks === undefined || workload === 'pi'
+        ? ''
+        : `${((value * 1000) / tasks).toFixed(0)} µs`
+    return [label, fmt(a), per(a), fmt(b), per(b), b === undefined ? '—' : (a / b).toFixed(3)]
+  })
+  console.log(
+    `\ncluster: taskgraph (2 × taskgraph worker --threads 1, Redis) vs Dask distributed.LocalCluster (2 workers × 1 thread); median of ${repetitions}`,
+  )
+  printTable(['workload', 'taskgraph', 'per task', 'Dask', 'per task', 'ratio'], rows)
+
+  const fanout = ms(ours.get('fanout-sum'), 'computeMs')! / 10_001
+  const daskFanout = ms(theirs.get('fanout-sum'), 'computeMs')
+  const chain = ms(ours.get('chain'), 'computeMs')! / 200
+  const piSpeedUp = median(inline.ours) / ms(ours.get('pi'), 'computeMs')!
+  const daskPiSpeedUp =
+    inline.theirs.length > 0
+      ? median(inline.theirs) / ms(theirs.get('pi'), 'computeMs')!
+      : undefined
+  const ready = ms(ours.get('ready'), 'readyMs')!
+  const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met')
+  const targets = [
+    [
+      'cluster fan-out, per task',
+      '≤ 150 µs',
+      `${(fanout * 1000).toFixed(0)} µs`,
+      verdict(fanout <= 0.15),
+    ],
+    ...(daskFanout === undefined
+      ? []
+      : [
+          [
+            '… against Dask LocalCluster',
+            '≥ 10x faster',
+            `${(daskFanout / 10_001 / fanout).toFixed(1)}x`,
+            verdict(daskFanout / 10_001 / fanout >= 10),
+          ],
+        ]),
+    ['cluster chain, unfused, per task', '≤ 1 ms', `${chain.toFixed(2)} ms`, verdict(chain <= 1)],
+    [
+      'cluster pi 8 x 0.25 s, over inline',
+      '≥ 1.8x',
+      `${piSpeedUp.toFixed(2)}x${daskPiSpeedUp === undefined ? '' : ` (Dask ${daskPiSpeedUp.toFixed(2)}x)`}`,
+      verdict(piSpeedUp >= 1.8),
+    ],
+    ['2 cluster workers ready', '≤ 1 s', fmt(ready), verdict(ready <= 1000)],
+  ]
+  console.log('\ncluster targets')
+  printTable(['what', 'target', 'this run', ''], targets)
+}

@@ -1,0 +1,117 @@
+// One measurement of taskgraph's cluster in a fresh process, printed as one JSON line, as
+// bench/dask/cluster.py prints Dask's distributed.LocalCluster: two `taskgraph worker`
+// processes with one thread each, on a redis-server of this machine.
+//
+//   node --import tsx measure-cluster.ts WORKLOAD N      (TASKGRAPH_BENCH_REDIS=redis://…)
+//
+// WORKLOAD: fanout-sum (N inc tasks and their sum), chain (N inc tasks in a line, sent one
+// job each: no fusion), pi (N tasks of ~0.25 s and their mean), ready (from starting the
+// two worker processes until both take jobs). Only the compute is timed: the workers are
+// up before it starts, as Dask's are. Without TASKGRAPH_BENCH_REDIS a redis-server is
+// started for the measurement.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { ClusterExecutor } from '@taskgraph/cluster'
+import { compute } from 'taskgraph'
+import { CLI } from './lib/processes.ts'
+import { startRedisServer } from './lib/redis.ts'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const WORKERS = 2
+
+const [workload = 'fanout-sum', n = 10_000] = [process.argv[2], Number(process.argv[3] ?? 10_000)]
+
+/** Starts the workers; resolves once each has said it is ready. */
+function startWorkers(url: string): Promise<ChildProcess[]> {
+  return Promise.all(
+    Array.from({ length: WORKERS }, (_, i) => {
+      const child = spawn(
+        process.execPath,
+        [CLI, 'worker', '--cluster', url, '--threads', '1', '--name', `bench-${i + 1}`],
+        { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+      )
+      return new Promise<ChildProcess>((resolve, reject) => {
+        let text = ''
+        child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+          text += chunk
+          if (text.includes(': ready with')) resolve(child)
+        })
+        child.once('exit', (code) => reject(new Error(`worker exited (${code}):\n${text}`)))
+      })
+    }),
+  )
+}
+
+async function stopWorkers(workers: readonly ChildProcess[]): Promise<void> {
+  await Promise.all(
+    workers.map(
+      (worker) =>
+        new Promise((resolve) => {
+          worker.removeAllListeners('exit')
+          worker.once('exit', resolve)
+          worker.kill('SIGTERM')
+        }),
+    ),
+  )
+}
+
+async function main(): Promise<void> {
+  const own = process.env.TASKGRAPH_BENCH_REDIS === undefined ? await startRedisServer() : undefined
+  const url = process.env.TASKGRAPH_BENCH_REDIS ?? own!.url
+  const started = performance.now()
+  const workers = await startWorkers(url)
+  const readyMs = performance.now() - started
+  const cluster = new ClusterExecutor(url, { root: ROOT, fuse: workload !== 'chain' })
+  try {
+    await cluster.start()
+    let fields: Record<string, number> = { readyMs }
+    if (workload !== 'ready') fields = await measure(cluster)
+    console.log(
+      JSON.stringify({ engine: 'taskgraph', workload, executor: 'cluster', n, ...fields }),
+    )
+  } finally {
+    await cluster.close()
+    await stopWorkers(workers)
+    await own?.stop()
+  }
+}
+
+/** Builds the workload's graph, then times its compute on the cluster. */
+async function measure(cluster: ClusterExecutor): Promise<Record<string, number>> {
+  let target: unknown
+  let tasks: number
+  let check: (result: unknown) => boolean
+  if (workload === 'fanout-sum') {
+    const { inc, sum } = await import('./workloads/trivial.ts')
+    target = sum(Array.from({ length: n }, (_, i) => inc(i)))
+    tasks = n + 1
+    check = (result) => result === (n * (n + 1)) / 2
+  } else if (workload === 'chain') {
+    const { inc } = await import('./workloads/trivial.ts')
+    let value = inc(0)
+    for (let i = 1; i < n; i++) value = inc(value)
+    target = value
+    tasks = n
+    check = (result) => result === n
+  } else if (workload === 'pi') {
+    const { estimatePi, mean, samplesFor } = await import('./workloads/pi.ts')
+    const samples = samplesFor(250)
+    target = mean(Array.from({ length: n }, (_, i) => estimatePi(samples, i + 1)))
+    tasks = n + 1
+    check = (result) => Math.abs((result as number) - Math.PI) < 0.01
+  } else {
+    throw new Error(`unknown workload ${workload}: use fanout-sum, chain, pi or ready`)
+  }
+  const start = performance.now()
+  const [result] = await compute(target, { executor: cluster })
+  const computeMs = performance.now() - start
+  if (!check(result)) throw new Error(`${workload} computed ${String(result)}`)
+  return {
+    tasks,
+    computeMs,
+    msPerTask: computeMs / tasks,
+    tasksPerSecond: (tasks / computeMs) * 1000,
+  }
+}
+
+await main()
