@@ -1,7 +1,8 @@
 import { KeyClashError, delayed, gather, literal } from '@taskgraph/core'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { compute } from '@taskgraph/scheduler'
-import { EXECUTORS, shared } from './executors.js'
+import { FALLBACKS, SUITE_EXECUTORS, shared } from './executors.js'
+import { runsInWorkers } from './external-executor.js'
 import {
   add,
   constant,
@@ -18,11 +19,10 @@ import {
 } from './fixtures/counted-tasks.mjs'
 import { place } from './fixtures/call-log.mjs'
 import { HERE, expectCallsInWorkers, nextTurn, recordCalls } from './helpers.js'
-import { POOLS, isPool } from './pools.js'
 
 const log = recordCalls()
 
-describe.each(EXECUTORS)('on the %s executor', (name) => {
+describe.each(SUITE_EXECUTORS)('on the %s executor', (name) => {
   const options = { executor: shared(name) }
   expectCallsInWorkers(log, name)
 
@@ -87,7 +87,7 @@ describe.each(EXECUTORS)('on the %s executor', (name) => {
       { untouched: [1, 2] },
     ])
     // An argument without lazy values is passed as it is; a worker can only get a copy.
-    if (!isPool(name)) expect(seen[4]).toBe(plain)
+    if (!runsInWorkers(name)) expect(seen[4]).toBe(plain)
   })
 
   test('changing an argument array after the call does not change the task', async () => {
@@ -132,10 +132,10 @@ describe.each(EXECUTORS)('on the %s executor', (name) => {
   })
 })
 
-describe.each(POOLS)('on the %s executor, a function no worker can find', (name) => {
+describe.each(FALLBACKS)('on the %s executor, a function no worker can find', (name, code) => {
   const warnings: string[] = []
   const listen = (warning: Error & { code?: string }): void => {
-    if (warning.code === 'TASKGRAPH_MAIN_THREAD') warnings.push(warning.message)
+    if (warning.code === code) warnings.push(warning.message)
   }
   beforeEach(() => process.on('warning', listen))
   afterEach(() => {

@@ -1,10 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { ExecutorName } from '@taskgraph/scheduler'
 import { afterAll, afterEach, beforeEach, expect } from 'vitest'
 import { place } from './fixtures/call-log.mjs'
-import { isPool } from './pools.js'
+import { runsInWorkers } from './external-executor.js'
 
 /** What a promise rejects with; fails the test if it resolves. */
 export async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -95,12 +94,13 @@ export function recordCalls(): CallLog {
 }
 
 /**
- * On a pool executor, checks after each test of the enclosing `describe` that every call
- * recorded ran in a worker, never on this thread: a pool runs a function it cannot find in
- * a worker on the main thread instead, and the suites must not pass by that fallback.
+ * On an executor that runs calls in workers (a pool, the cluster), checks after each test
+ * of the enclosing `describe` that every call recorded ran in a worker, never on this
+ * thread: such an executor runs a function it cannot find in a worker on this thread
+ * instead, and the suites must not pass by that fallback.
  */
-export function expectCallsInWorkers(log: CallLog, executor: ExecutorName): void {
-  if (!isPool(executor)) return
+export function expectCallsInWorkers(log: CallLog, executor: string): void {
+  if (!runsInWorkers(executor)) return
   afterEach(() => {
     expect(log.calls().filter((call) => call.place === HERE)).toEqual([])
   })

@@ -7,7 +7,8 @@ import type { Delayed } from '@taskgraph/core'
 import fc from 'fast-check'
 import { afterAll, describe, expect, test } from 'vitest'
 import { compute } from '@taskgraph/scheduler'
-import { EXECUTORS, shared } from './executors.js'
+import { SUITE_EXECUTORS, shared } from './executors.js'
+import { runsInWorkers } from './external-executor.js'
 import { combine, tasks } from './fixtures/dag-tasks.mjs'
 
 const logs = mkdtempSync(join(tmpdir(), 'taskgraph-dags-'))
@@ -169,7 +170,7 @@ function build(dag: Dag) {
   return { targets: dag.outputs.map((i) => made[i]!), calls }
 }
 
-describe.each(EXECUTORS)('random DAGs on the %s executor', (executor) => {
+describe.each(SUITE_EXECUTORS)('random DAGs on the %s executor', (executor) => {
   test('compute the same values as a direct evaluation, running each distinct task once', async () => {
     await fc.assert(
       fc.asyncProperty(dagArbitrary, async (dag) => {
@@ -179,8 +180,8 @@ describe.each(EXECUTORS)('random DAGs on the %s executor', (executor) => {
         expect(results).toEqual(dag.outputs.map((i) => reference(dag, i, memo)))
         const ran = calls()
         expect(ran).toHaveLength(expectedCalls(dag))
-        // Pool executors run every call in a worker: none on this thread.
-        if (executor === 'threads' || executor === 'processes') {
+        // Executors that run calls in workers run every one there: none on this thread.
+        if (runsInWorkers(executor)) {
           expect(ran.filter((where) => where === here)).toEqual([])
         }
       }),

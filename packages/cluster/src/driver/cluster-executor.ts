@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { resolve } from 'node:path'
 import { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
+import type { AnyFunction } from '@taskgraph/core'
 import {
   DiscardedFault,
   ExecutorClosedFault,
@@ -140,8 +141,15 @@ export class ClusterExecutor implements Executor {
     return this.sentJobs >= this.maxJobs() && this.queuedCalls() > 0
   }
 
-  canFuse(): boolean {
-    return this.options.fuse !== false
+  /**
+   * A chain runs as one call, here if a worker cannot import one of its functions: so
+   * only functions a worker is known to import are fused, and the tasks around one that
+   * runs here still run on workers.
+   */
+  canFuse(fn: AnyFunction): boolean {
+    if (this.options.fuse === false) return false
+    const described = this.functions.peek(fn)
+    return described !== undefined && described !== null
   }
 
   run(call: TaskCall): unknown {
