@@ -63,6 +63,7 @@ export class ClusterExecutor implements Executor {
   readonly name = 'cluster'
   readonly remote = true
   readonly enforcesTimeouts = true
+  readonly reportsStarts = true
   readonly concurrency = 1 << 20
   readonly url: ClusterUrl
   private readonly options: ClusterOptions
@@ -78,6 +79,7 @@ export class ClusterExecutor implements Executor {
   private starting: Promise<void> | undefined
   private closed = false
   private readonly runs = new Map<AbortSignal, ClusterRun>()
+  private readonly runsById = new Map<string, ClusterRun>()
   private readonly pending = new Map<number, Pending>()
   private nextCall = 1
   private nextJob = 1
@@ -179,7 +181,7 @@ export class ClusterExecutor implements Executor {
 
   release(value: unknown): void {
     if (!(value instanceof StoredResult)) return
-    const run = [...this.runs.values()].find((candidate) => candidate.id === value.run)
+    const run = this.runsById.get(value.run)
     if (run === undefined || run.ended) return
     if (run.released.push(value.key) === 1) {
       setImmediate(() => {
@@ -194,6 +196,7 @@ export class ClusterExecutor implements Executor {
     const run = this.runs.get(signal)
     if (run === undefined) return
     this.runs.delete(signal)
+    this.runsById.delete(run.id)
     run.ended = true
     this.dropQueued(run)
     const jobs = [...run.jobs.keys()]
@@ -248,6 +251,7 @@ export class ClusterExecutor implements Executor {
     if (run === undefined) {
       const created = new ClusterRun(randomBytes(9).toString('base64url'), signal)
       this.runs.set(signal, created)
+      this.runsById.set(created.id, created)
       created.opened = this.start().then(() =>
         this.redis
           .multi()
@@ -266,6 +270,7 @@ export class ClusterExecutor implements Executor {
 
   /** Runs a call on this thread: its stored inputs are read first. */
   private here(run: ClusterRun, call: TaskCall): Promise<unknown> {
+    call.started()
     return runOnDriver(call, async (keys) => {
       await run.opened
       return this.store.get(run.id, keys)
@@ -418,6 +423,7 @@ export class ClusterExecutor implements Executor {
   }
 
   private settle(reply: Reply): void {
+    for (const id of reply.started ?? []) this.pending.get(id)?.call.started()
     for (const outcome of reply.outcomes) {
       const pending = this.pending.get(outcome.id)
       // Answered already (a job that ran twice), or its run has ended.

@@ -74,6 +74,8 @@ export interface Reply {
   /** The worker's name. */
   readonly worker: string
   readonly outcomes: readonly CallOutcome[]
+  /** Calls that began running on the worker's threads since its last reply. */
+  readonly started?: readonly number[]
 }
 
 export type CallOutcome =

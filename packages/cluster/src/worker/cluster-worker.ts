@@ -77,6 +77,8 @@ export class ClusterWorker {
   private readonly active = new Map<string, Set<AbortController>>()
   /** Calls that began on the pool, by run. */
   private readonly begun = new Map<string, number>()
+  /** Starts not yet told, by driver and run. */
+  private readonly starts = new Map<string, number[]>()
   private running = 0
   private timer: NodeJS.Timeout | undefined
   private beats = 0
@@ -233,7 +235,10 @@ export class ClusterWorker {
         limit: data.limit,
         largeStore: this.largeStore,
         signal: controller.signal,
-        started: () => this.begun.set(data.run, (this.begun.get(data.run) ?? 0) + 1),
+        started: (id) => {
+          this.begun.set(data.run, (this.begun.get(data.run) ?? 0) + 1)
+          this.announceStart(data, id)
+        },
       })
       if (result !== undefined) {
         const reply = packReply({ worker: this.name, outcomes: result.outcomes })
@@ -247,6 +252,25 @@ export class ClusterWorker {
         this.begun.delete(data.run)
       }
     }
+  }
+
+  /**
+   * Tells the driver a call began (its progress counts it as running from then on).
+   * Starts in the same turn of the event loop go in one message; ahead of the outcomes,
+   * since commands on a connection keep their order.
+   */
+  private announceStart(data: JobData, id: number): void {
+    const key = `${data.driver} ${data.run}`
+    let ids = this.starts.get(key)
+    if (ids === undefined) {
+      this.starts.set(key, (ids = []))
+      setImmediate(() => {
+        this.starts.delete(key)
+        const reply = packReply({ worker: this.name, outcomes: [], started: ids })
+        void finishJob(this.redis, undefined, data, [], reply).catch(() => {})
+      })
+    }
+    ids.push(id)
   }
 
   /** Sends outcomes to the driver, unless the run has ended meanwhile. */
