@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { resolve } from 'node:path'
-import { Queue } from 'bullmq'
+import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { AnyFunction } from '@taskgraph/core'
 import {
@@ -123,8 +123,13 @@ export class ClusterExecutor implements Executor {
   }
 
   private async open(): Promise<void> {
-    await connect(this.redis, this.url, 'ClusterExecutor')
-    await connect(this.replies, this.url, 'ClusterExecutor')
+    // BullMQ loads while Redis answers: it is the largest module of the cluster.
+    const bullmq = import('bullmq')
+    await Promise.all([
+      connect(this.redis, this.url, 'ClusterExecutor'),
+      connect(this.replies, this.url, 'ClusterExecutor'),
+    ])
+    const { Queue } = await bullmq
     this.queue = new Queue(QUEUE, {
       connection: this.redis,
       prefix: PREFIX,

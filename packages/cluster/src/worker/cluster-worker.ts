@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { availableParallelism, hostname } from 'node:os'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { Worker, type Job } from 'bullmq'
+import type { Job, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { InvalidOptionError } from '@taskgraph/core'
 import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
@@ -124,7 +124,9 @@ export class ClusterWorker {
         : new TieredStore(small, this.large, Number.POSITIVE_INFINITY)
     defineFinishJob(this.redis)
     this.preload = options.preload ?? []
+    // Threads start now, loading their modules on other cores while this one connects.
     this.pool = this.makePool()
+    void this.pool.start()
   }
 
   /**
@@ -147,13 +149,17 @@ export class ClusterWorker {
 
   private async begin(): Promise<void> {
     try {
-      await connect(this.redis, this.url, 'taskgraph worker')
-      await connect(this.subscriber, this.url, 'taskgraph worker')
+      await Promise.all([
+        connect(this.redis, this.url, 'taskgraph worker'),
+        connect(this.subscriber, this.url, 'taskgraph worker'),
+      ])
     } catch (error) {
       await this.pool.close()
       throw error
     }
     await this.policy.preload()
+    // BullMQ is the largest thing a worker loads: imported here, while its threads start.
+    const { Worker } = await import('bullmq')
     await Promise.all([this.pool.start(), this.heartbeat()])
     await this.subscriber.subscribe(ENDED_CHANNEL)
     this.subscriber.on('message', (_channel: string, run: string) => this.stopRun(run))
