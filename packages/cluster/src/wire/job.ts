@@ -117,8 +117,34 @@ export function packBatch(batch: JobBatch): string {
   return serialize(batch).toString('base64')
 }
 
-export function unpackBatch(data: JobData): JobBatch {
-  return deserialize(Buffer.from(data.batch, 'base64')) as JobBatch
+/**
+ * The batch of a job, if the job has the shape a driver gives it; throws otherwise (a job
+ * written by hand into the queue). Values deeper in are checked where they are used.
+ */
+export function checkedBatch(data: unknown): JobBatch {
+  const job = data as Partial<Record<keyof JobData, unknown>> | null
+  if (
+    typeof job !== 'object' ||
+    job === null ||
+    typeof job.run !== 'string' ||
+    typeof job.driver !== 'string' ||
+    typeof job.batch !== 'string' ||
+    typeof job.lost !== 'number' ||
+    typeof job.limit !== 'number'
+  ) {
+    throw new Error('its data lacks run, driver, batch, lost or limit')
+  }
+  const batch = deserialize(Buffer.from(job.batch, 'base64')) as Partial<JobBatch> | null
+  if (!Array.isArray(batch?.functions) || !Array.isArray(batch.calls)) {
+    throw new Error('its batch lacks functions or calls')
+  }
+  for (const call of batch.calls as unknown[]) {
+    const { id, fn } = (call ?? {}) as Partial<JobCall>
+    if (typeof id !== 'number' || typeof fn !== 'number' || !(fn in batch.functions)) {
+      throw new Error('a call of its batch is malformed')
+    }
+  }
+  return batch as JobBatch
 }
 
 export function packReply(reply: Reply): Buffer {

@@ -14,7 +14,13 @@ import { FileStore } from '../store/file-store.js'
 import { RedisStore } from '../store/redis-store.js'
 import type { ResultStore } from '../store/result-store.js'
 import { TieredStore } from '../store/tiered-store.js'
-import { packReply, unpackBatch, type CallOutcome, type JobData } from '../wire/job.js'
+import {
+  checkedBatch,
+  packReply,
+  type CallOutcome,
+  type JobBatch,
+  type JobData,
+} from '../wire/job.js'
 import { defineFinishJob, finishJob } from './finish-job.js'
 import { ModulePolicy } from './module-policy.js'
 import { runJob } from './run-job.js'
@@ -199,9 +205,36 @@ export class ClusterWorker {
 
   private async process(job: Job<JobData>): Promise<void> {
     const data = job.data
+    let batch: JobBatch
+    try {
+      batch = checkedBatch(data)
+    } catch (error) {
+      // Not a job a driver made: nobody to answer. Anyone who can write to Redis can
+      // write one, so it is dropped, never acted on.
+      process.emitWarning(
+        `taskgraph worker ${this.name} dropped job ${job.id ?? '?'}: it is not a taskgraph job (${String(error)})`,
+        { code: 'TASKGRAPH_CLUSTER_BAD_JOB' },
+      )
+      return
+    }
+    try {
+      await this.runCalls(job, data, batch)
+    } catch (error) {
+      // Not a task's failure (those are outcomes): something went wrong here, e.g. Redis
+      // failed a command. The driver is told, so that its run does not wait for ever.
+      const detail = `cluster worker ${this.name} could not run a job: ${String(error)}`
+      const outcomes: CallOutcome[] = batch.calls.map((call) => ({
+        id: call.id,
+        ok: false,
+        fault: { kind: 'start', detail },
+      }))
+      await this.reply(data, outcomes)
+    }
+  }
+
+  private async runCalls(job: Job<JobData>, data: JobData, batch: JobBatch): Promise<void> {
     // Whether its run is still on, asked while the job gets ready.
     const open = this.redis.exists(runKey(data.run)).then((exists) => exists === 1)
-    const batch = unpackBatch(data)
     if (job.stalledCounter > 0 && (await open)) {
       // The worker that held this job was lost. A batch goes again one call per job, so
       // that only the call at fault is charged; a call that lost its worker MAX_STARTS
