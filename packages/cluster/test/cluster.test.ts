@@ -188,6 +188,28 @@ describe('a cluster of two workers', () => {
     expect(performance.now() - started).toBeLessThan(2500)
   })
 
+  test('a run on a cluster without workers says so, and completes once a worker comes', async () => {
+    const url = `${redis.url}/2`
+    const warnings: string[] = []
+    const listen = (warning: Error & { code?: string }): void => {
+      if (warning.code === 'TASKGRAPH_CLUSTER_NO_WORKERS') warnings.push(warning.message)
+    }
+    process.on('warning', listen)
+    const lonely = new ClusterExecutor(url)
+    let late: WorkerProcess[] = []
+    try {
+      const run = inc(41).compute({ executor: lonely })
+      await eventually(async () => expect(warnings).toHaveLength(1), 5000)
+      expect(warnings[0]).toContain(`no cluster workers are connected to ${url}`)
+      late = await startWorkers(url, 1, 'late')
+      expect(await run).toBe(42)
+    } finally {
+      process.off('warning', listen)
+      await lonely.close()
+      await stopWorkers(late)
+    }
+  })
+
   test('closing the executor mid-run rejects the run with ExecutorClosedError', async () => {
     const closing = new ClusterExecutor(redis.url)
     const run = slow(1, 3000)

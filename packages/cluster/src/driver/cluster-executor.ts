@@ -84,7 +84,9 @@ export class ClusterExecutor implements Executor {
   private nextCall = 1
   private nextJob = 1
   private sentJobs = 0
-  private threads = 1
+  /** Threads of the cluster's live workers, as last counted. */
+  private threads = 0
+  private warnedNoWorkers = false
   private flushScheduled = false
   private timer: NodeJS.Timeout | undefined
   private downSince: number | undefined
@@ -266,11 +268,24 @@ export class ClusterExecutor implements Executor {
           .then(() => undefined),
       )
       // Not awaited here: a run that cannot open fails its calls as they are sent.
-      created.opened.catch(() => {})
+      created.opened.then(
+        () => this.warnIfNoWorkers(),
+        () => {},
+      )
       signal.addEventListener('abort', () => this.dropQueued(created), { once: true })
       run = created
     }
     return run
+  }
+
+  /** A run on a cluster without workers waits for one: say so, once, rather than seem to hang. */
+  private warnIfNoWorkers(): void {
+    if (this.threads > 0 || this.warnedNoWorkers) return
+    this.warnedNoWorkers = true
+    process.emitWarning(
+      `no cluster workers are connected to ${this.url.shown}: the run waits until one is (start one with taskgraph worker --cluster ${this.url.shown}).`,
+      { code: 'TASKGRAPH_CLUSTER_NO_WORKERS' },
+    )
   }
 
   /** Runs a call on this thread: its stored inputs are read first. */
