@@ -47,7 +47,7 @@ async function runKeys(): Promise<string[]> {
 }
 
 /** Retries `check` until it passes or `ms` have passed (then throws its last failure). */
-async function eventually(check: () => Promise<void>, ms: number): Promise<void> {
+async function eventually(check: () => Promise<void> | void, ms: number): Promise<void> {
   const end = performance.now() + ms
   for (;;) {
     try {
@@ -199,7 +199,7 @@ describe('a cluster of two workers', () => {
     let late: WorkerProcess[] = []
     try {
       const run = inc(41).compute({ executor: lonely })
-      await eventually(async () => expect(warnings).toHaveLength(1), 5000)
+      await eventually(() => expect(warnings).toHaveLength(1), 5000)
       expect(warnings[0]).toContain(`no cluster workers are connected to ${url}`)
       late = await startWorkers(url, 1, 'late')
       expect(await run).toBe(42)
