@@ -291,14 +291,22 @@ export class ClusterWorker {
     if (this.beats++ % SWEEP_EVERY === 0) await this.sweep().catch(() => undefined)
   }
 
-  /** Runs whose record expired (their driver died): their results and files go. */
+  /**
+   * Runs whose record expired (their driver died): their results and files go, and every
+   * worker stops their calls (announced as the driver would have: the first worker to
+   * sweep a run takes it off the list, so the others never see it).
+   */
   private async sweep(): Promise<void> {
     const runs = await this.redis.smembers(RUNS)
     for (const run of runs) {
       if ((await this.redis.exists(runKey(run))) === 1) continue
-      await this.redis.multi().del(resultsKey(run)).srem(RUNS, run).exec()
+      await this.redis
+        .multi()
+        .del(resultsKey(run))
+        .srem(RUNS, run)
+        .publish(ENDED_CHANNEL, run)
+        .exec()
       await this.large?.clear(run)
-      this.stopRun(run)
     }
   }
 
