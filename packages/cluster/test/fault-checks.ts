@@ -39,15 +39,16 @@ export async function leftKeys(
   workers: readonly WorkerProcess[],
 ): Promise<string[]> {
   const live = new Set(workers.filter(alive).map((worker) => String(worker.pid)))
-  const client = new Redis(redis.url)
+  const client = new Redis(redis.url, { maxRetriesPerRequest: 1 })
+  client.on('error', () => {})
   try {
     const left: string[] = []
-    for (const key of await redis.keys()) {
+    for (const key of await client.keys('*')) {
       if (/^tg:tasks:(meta|events|id|stalled-check)$/.test(key)) continue
       if (key.startsWith('tg:worker:') && live.has((await client.hget(key, 'pid')) ?? '')) continue
       left.push(key)
     }
-    return left
+    return left.sort()
   } finally {
     client.disconnect()
   }

@@ -106,6 +106,24 @@ describe('Redis failing mid-run', () => {
     // Back (empty), so that the workers can hand back and stop as they do on a live cluster.
     await cluster.redis.start()
   })
+
+  test('a worker stopped while Redis is down exits 0 within seconds', async () => {
+    const cluster = await startCluster(1)
+    const executor = cluster.executor(new ClusterExecutor(cluster.url, { reconnectTimeout: 2000 }))
+    const run = step(cluster.dir, 0, 5000)
+      .compute({ executor })
+      .catch((e: unknown) => e)
+    await eventually(() => expect(readTraces(cluster.dir).started.size).toBe(1), 10_000)
+    await cluster.redis.stop()
+    const [worker] = cluster.workers
+    worker!.child.kill('SIGTERM')
+    const signalledAt = performance.now()
+    expect(await worker!.exited).toBe(0)
+    // Not waiting for Redis for ever: a few seconds to hand back, then it stops.
+    expect(performance.now() - signalledAt).toBeLessThan(8000)
+    expect(await run).toBeInstanceOf(ClusterConnectionError)
+    await cluster.redis.start()
+  })
 })
 
 describe('a driver killed mid-run', () => {
