@@ -1,6 +1,6 @@
 // What runs do when Redis fails under them, or their driver dies: not reachable at start,
-// restarted empty mid-run, down for longer than the executor waits, a driver killed
-// mid-run. A real redis-server and real `taskgraph worker` processes per test.
+// restarted empty mid-run, down for longer than the executor waits (and a worker stopped
+// meanwhile), a driver killed mid-run. A real redis-server and real `taskgraph worker` processes per test.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
@@ -13,7 +13,7 @@ import {
   clusterStatus,
 } from '@taskgraph/cluster'
 import { PACKAGE, startWorkers } from './cluster-workers.js'
-import { TestCluster, eventually, readTraces } from './fault-checks.js'
+import { TestCluster, eventually, readTraces, sleep } from './fault-checks.js'
 import { step } from './fixtures/fault-tasks.mjs'
 import { inc, total } from './fixtures/tasks.mjs'
 import { freePort } from './redis-server.js'
@@ -178,7 +178,7 @@ describe('a driver killed mid-run', () => {
           await client.del(key)
         }
       }, 15_000)
-      await new Promise((resolve) => setTimeout(resolve, 3000))
+      await sleep(3000)
       // Nothing more started after the run was dropped.
       expect(readTraces(cluster.dir).started.size).toBe(started)
     } finally {
