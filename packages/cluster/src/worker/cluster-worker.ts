@@ -8,7 +8,13 @@ import { InvalidOptionError } from '@taskgraph/core'
 import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
 import { ThreadExecutor } from '@taskgraph/scheduler'
 import type { Executor } from '@taskgraph/scheduler/internal'
-import { connect, openRedis, parseClusterUrl, type ClusterUrl } from '../connection.js'
+import {
+  CONNECT_TIMEOUT_MS,
+  connect,
+  openRedis,
+  parseClusterUrl,
+  type ClusterUrl,
+} from '../connection.js'
 import { ENDED_CHANNEL, PREFIX, QUEUE, RUNS, resultsKey, runKey, workerKey } from '../keys.js'
 import { FileStore } from '../store/file-store.js'
 import { RedisStore } from '../store/redis-store.js'
@@ -54,6 +60,8 @@ export interface ClusterWorkerOptions {
 /** How often a worker renews its record, and sweeps what dead drivers' runs left. */
 const HEARTBEAT_MS = 2000
 const SWEEP_EVERY = 5
+/** How long a stopping worker tries to hand back its calls: Redis may be down. */
+const HAND_BACK_MS = CONNECT_TIMEOUT_MS
 /** A lost worker's jobs may be started this many times in all before their task is failed. */
 export const MAX_STARTS = 3
 
@@ -194,9 +202,13 @@ export class ClusterWorker {
       clearInterval(this.timer)
       const closing = this.worker?.close()
       for (const jobs of this.active.values()) for (const job of jobs) job.abort()
-      await closing
+      // With Redis down, handing back would wait for it for ever: the calls are left to
+      // their lease instead (another worker takes them once it lapses), and it stops.
+      const handedBack = await settlesWithin(closing, HAND_BACK_MS)
       await this.pool.close()
-      await this.redis.del(workerKey(this.id)).catch(() => 0)
+      // BullMQ's connections are dropped, not awaited: with Redis down they never end.
+      if (handedBack) await this.redis.del(workerKey(this.id)).catch(() => 0)
+      else void this.worker?.disconnect().catch(() => {})
       this.subscriber.disconnect()
       this.redis.disconnect()
     })()
@@ -354,14 +366,22 @@ export class ClusterWorker {
     if (this.beats++ % SWEEP_EVERY === 0) await this.sweep().catch(() => undefined)
   }
 
-  /** Runs whose record expired (their driver died): their results and files go. */
+  /**
+   * Runs whose record expired (their driver died): their results and files go, and every
+   * worker stops their calls (announced as the driver would have: the first worker to
+   * sweep a run takes it off the list, so the others never see it).
+   */
   private async sweep(): Promise<void> {
     const runs = await this.redis.smembers(RUNS)
     for (const run of runs) {
       if ((await this.redis.exists(runKey(run))) === 1) continue
-      await this.redis.multi().del(resultsKey(run)).srem(RUNS, run).exec()
+      await this.redis
+        .multi()
+        .del(resultsKey(run))
+        .srem(RUNS, run)
+        .publish(ENDED_CHANNEL, run)
+        .exec()
       await this.large?.clear(run)
-      this.stopRun(run)
     }
   }
 
@@ -374,4 +394,15 @@ export class ClusterWorker {
   get executor(): Executor {
     return this.pool
   }
+}
+
+/** Whether `promise` settles within `ms`. */
+async function settlesWithin(promise: Promise<unknown> | undefined, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))
+  const settled = (promise ?? Promise.resolve()).then(
+    () => true,
+    () => true,
+  )
+  return Promise.race([settled, late]).finally(() => clearTimeout(timer))
 }

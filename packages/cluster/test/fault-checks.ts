@@ -1,0 +1,123 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Redis } from 'ioredis'
+import { expect } from 'vitest'
+import type { ClusterExecutor } from '@taskgraph/cluster'
+import { stopWorkers, type WorkerProcess } from './cluster-workers.js'
+import { startRedis, type RedisServer } from './redis-server.js'
+
+/** Retries `check` until it passes or `ms` have passed (then throws its last failure). */
+export async function eventually(check: () => Promise<void> | void, ms: number): Promise<void> {
+  const end = performance.now() + ms
+  for (;;) {
+    try {
+      await check()
+      return
+    } catch (error) {
+      if (performance.now() > end) throw error
+      await sleep(100)
+    }
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/** Whether a process started by a test is still running. */
+export function alive(worker: WorkerProcess): boolean {
+  return worker.child.exitCode === null && worker.child.signalCode === null
+}
+
+/**
+ * What the cluster's Redis holds beyond its standing keys: BullMQ's own queue keys, and
+ * the records of workers still alive (a dead worker's record expires within seconds).
+ */
+export async function leftKeys(
+  redis: RedisServer,
+  workers: readonly WorkerProcess[],
+): Promise<string[]> {
+  const live = new Set(workers.filter(alive).map((worker) => String(worker.pid)))
+  const client = new Redis(redis.url, { maxRetriesPerRequest: 1 })
+  client.on('error', () => {})
+  try {
+    const left: string[] = []
+    for (const key of await client.keys('*')) {
+      if (/^tg:tasks:(meta|events|id|stalled-check)$/.test(key)) continue
+      if (key.startsWith('tg:worker:') && live.has((await client.hget(key, 'pid')) ?? '')) continue
+      left.push(key)
+    }
+    return left.sort()
+  } finally {
+    client.disconnect()
+  }
+}
+
+/** Where each traced task (`fault-tasks.mjs`) started and ended: value → pids. */
+export interface Traces {
+  readonly started: ReadonlyMap<number, readonly number[]>
+  readonly ended: ReadonlyMap<number, readonly number[]>
+}
+
+export function readTraces(dir: string): Traces {
+  const started = new Map<number, number[]>()
+  const ended = new Map<number, number[]>()
+  for (const file of readdirSync(dir)) {
+    const match = /^(\d+)\.(\d+)\.(start|end)$/.exec(file)
+    if (match === null) continue
+    const into = match[3] === 'start' ? started : ended
+    const value = Number(match[1])
+    into.set(value, [...(into.get(value) ?? []), Number(match[2])])
+  }
+  return { started, ended }
+}
+
+/**
+ * A test's cluster: a redis-server of its own, the workers and executors it starts, and
+ * a directory for traces. `end()` checks that nothing of a run is left in Redis, then
+ * stops everything and checks that every process is gone.
+ */
+export class TestCluster {
+  readonly workers: WorkerProcess[] = []
+  readonly executors: ClusterExecutor[] = []
+  readonly dir = mkdtempSync(join(tmpdir(), 'taskgraph-faults-'))
+
+  private constructor(readonly redis: RedisServer) {}
+
+  static async start(): Promise<TestCluster> {
+    return new TestCluster(await startRedis())
+  }
+
+  get url(): string {
+    return this.redis.url
+  }
+
+  /** Adds workers (started by the test) to stop and check at the end. */
+  track(...workers: WorkerProcess[]): WorkerProcess[] {
+    this.workers.push(...workers)
+    return workers
+  }
+
+  /** Adds an executor to close at the end. */
+  executor(executor: ClusterExecutor): ClusterExecutor {
+    this.executors.push(executor)
+    return executor
+  }
+
+  /** Checks that no run left keys, then stops everything. */
+  async end(): Promise<void> {
+    try {
+      await eventually(
+        async () => expect(await leftKeys(this.redis, this.workers)).toEqual([]),
+        10_000,
+      )
+    } finally {
+      for (const executor of this.executors) await executor.close()
+      await stopWorkers(this.workers)
+      await this.redis.stop()
+      rmSync(this.dir, { recursive: true, force: true })
+    }
+    for (const worker of this.workers) expect(alive(worker), worker.name).toBe(false)
+  }
+}

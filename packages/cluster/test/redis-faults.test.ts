@@ -1,0 +1,188 @@
+// What runs do when Redis fails under them, or their driver dies: not reachable at start,
+// restarted empty mid-run, down for longer than the executor waits (and a worker stopped
+// meanwhile), a driver killed mid-run. A real redis-server and real `taskgraph worker` processes per test.
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { Redis } from 'ioredis'
+import { compute } from '@taskgraph/scheduler'
+import { afterEach, describe, expect, test } from 'vitest'
+import {
+  ClusterConnectionError,
+  ClusterExecutor,
+  ClusterUnreachableError,
+  clusterStatus,
+} from '@taskgraph/cluster'
+import { PACKAGE, startWorkers } from './cluster-workers.js'
+import { TestCluster, eventually, readTraces, sleep } from './fault-checks.js'
+import { step } from './fixtures/fault-tasks.mjs'
+import { inc, total } from './fixtures/tasks.mjs'
+import { freePort } from './redis-server.js'
+
+let cluster: TestCluster | undefined
+
+afterEach(async () => {
+  await cluster?.end()
+  cluster = undefined
+})
+
+async function startCluster(workers: number): Promise<TestCluster> {
+  cluster = await TestCluster.start()
+  cluster.track(...(await startWorkers(cluster.url, workers, 'w')))
+  return cluster
+}
+
+/** The error a run rejects with, and how long it took to. */
+async function failure(run: Promise<unknown>): Promise<{ error: unknown; ms: number }> {
+  const started = performance.now()
+  const error = await run.then(
+    () => new Error('the run succeeded'),
+    (e: unknown) => e,
+  )
+  return { error, ms: performance.now() - started }
+}
+
+describe('Redis unreachable', () => {
+  test('at start: start() and compute() reject with ClusterUnreachableError, within seconds', async () => {
+    const url = `redis://127.0.0.1:${await freePort()}`
+    const started = performance.now()
+    const first = new ClusterExecutor(url)
+    const error = await first.start().catch((e: unknown) => e)
+    await first.close()
+    expect(error).toBeInstanceOf(ClusterUnreachableError)
+    expect((error as ClusterUnreachableError).code).toBe('ERR_CLUSTER_UNREACHABLE')
+    expect(performance.now() - started).toBeLessThan(5000)
+    // Not started first: the run starts it, and fails as promptly.
+    const second = new ClusterExecutor(url)
+    try {
+      const { error: runError, ms } = await failure(
+        total([inc(1), inc(2)]).compute({ executor: second }),
+      )
+      expect(runError).toBeInstanceOf(ClusterUnreachableError)
+      expect(ms).toBeLessThan(5000)
+    } finally {
+      await second.close()
+    }
+  })
+})
+
+describe('Redis failing mid-run', () => {
+  test('restarted empty: the run fails with ClusterConnectionError, and the workers serve the next run', async () => {
+    const cluster = await startCluster(2)
+    const executor = cluster.executor(new ClusterExecutor(cluster.url))
+    const run = compute(...Array.from({ length: 6 }, (_, i) => step(cluster.dir, i, 2000)), {
+      executor,
+    })
+    await eventually(
+      () => expect(readTraces(cluster.dir).started.size).toBeGreaterThanOrEqual(2),
+      10_000,
+    )
+    await cluster.redis.restart()
+    const { error, ms } = await failure(run)
+    expect(error).toBeInstanceOf(ClusterConnectionError)
+    expect((error as ClusterConnectionError).code).toBe('ERR_CLUSTER_CONNECTION')
+    // The one wording checked: the issue asks that the message say what was lost.
+    expect((error as Error).message).toMatch(/without the run's state/)
+    expect(ms).toBeLessThan(20_000)
+    // The same workers (back in Redis's registry) and the same executor take the next run.
+    await eventually(async () => expect(await clusterStatus(cluster.url)).toHaveLength(2), 10_000)
+    const next = compute(...Array.from({ length: 4 }, () => inc(1)), total([inc(1), inc(2)]), {
+      executor,
+    })
+    expect(await next).toEqual([2, 2, 2, 2, 5])
+  })
+
+  test('down longer than reconnectTimeout: the run fails with ClusterConnectionError', async () => {
+    const cluster = await startCluster(1)
+    const executor = cluster.executor(new ClusterExecutor(cluster.url, { reconnectTimeout: 2000 }))
+    const run = step(cluster.dir, 0, 5000).compute({ executor })
+    await eventually(
+      () => expect(readTraces(cluster.dir).started.size).toBeGreaterThanOrEqual(1),
+      10_000,
+    )
+    await cluster.redis.stop()
+    const { error, ms } = await failure(run)
+    expect(error).toBeInstanceOf(ClusterConnectionError)
+    expect(ms).toBeLessThan(2000 + 5000)
+    // Back (empty), so that the workers can hand back and stop as they do on a live cluster.
+    await cluster.redis.start()
+  })
+
+  test('a worker stopped while Redis is down exits 0 within seconds', async () => {
+    const cluster = await startCluster(1)
+    const executor = cluster.executor(new ClusterExecutor(cluster.url, { reconnectTimeout: 2000 }))
+    const run = step(cluster.dir, 0, 5000)
+      .compute({ executor })
+      .catch((e: unknown) => e)
+    await eventually(() => expect(readTraces(cluster.dir).started.size).toBe(1), 10_000)
+    await cluster.redis.stop()
+    const [worker] = cluster.workers
+    worker!.child.kill('SIGTERM')
+    const signalledAt = performance.now()
+    expect(await worker!.exited).toBe(0)
+    // Not waiting for Redis for ever: a few seconds to hand back, then it stops.
+    expect(performance.now() - signalledAt).toBeLessThan(8000)
+    expect(await run).toBeInstanceOf(ClusterConnectionError)
+    await cluster.redis.start()
+  })
+})
+
+describe('a driver killed mid-run', () => {
+  test('its run is dropped: workers go idle, and every key of the run is gone once its record expires', async () => {
+    const cluster = await startCluster(2)
+    const driver = spawn(
+      process.execPath,
+      [
+        fileURLToPath(new URL('fixtures/dying-driver.mjs', import.meta.url)),
+        cluster.url,
+        cluster.dir,
+      ],
+      { cwd: PACKAGE, stdio: ['ignore', 'ignore', 'pipe'] },
+    )
+    let stderr = ''
+    driver.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    const exited = new Promise((resolve) =>
+      driver.once('exit', (code, signal) => resolve(code ?? signal)),
+    )
+    try {
+      await eventually(
+        () => expect(readTraces(cluster.dir).started.size).toBeGreaterThanOrEqual(2),
+        15_000,
+      )
+    } catch (error) {
+      driver.kill('SIGKILL')
+      throw new Error(`the driver did not start its run:\n${stderr}`, { cause: error })
+    }
+    driver.kill('SIGKILL')
+    expect(await exited).toBe('SIGKILL')
+    const client = new Redis(cluster.url)
+    try {
+      // The run record lapses (15 s), workers drop its jobs as they take them and stop the
+      // ones they run at their next sweep (every 10 s).
+      await eventually(async () => {
+        const workers = await clusterStatus(cluster.url)
+        expect(workers.map((worker) => worker.running)).toEqual([0, 0])
+        expect(await client.llen('tg:tasks:wait')).toBe(0)
+        expect(await client.llen('tg:tasks:active')).toBe(0)
+      }, 40_000)
+      // 60 steps of 2 s on 2 threads would take a minute: most were never started.
+      const started = readTraces(cluster.dir).started.size
+      expect(started).toBeLessThan(40)
+      // The sweep removed the run's results and its entry in tg:runs. The driver's reply
+      // list is its own, not the run's: it expires by itself, 60 s after the last reply
+      // pushed to it (waiting that out would double the test), so it must carry a TTL.
+      await eventually(async () => {
+        const keys = await cluster.redis.keys()
+        expect(keys.filter((key) => key.startsWith('tg:run'))).toEqual([])
+        for (const key of keys.filter((key) => key.startsWith('tg:driver:'))) {
+          expect(await client.pttl(key)).toBeGreaterThan(0)
+          await client.del(key)
+        }
+      }, 15_000)
+      await sleep(3000)
+      // Nothing more started after the run was dropped.
+      expect(readTraces(cluster.dir).started.size).toBe(started)
+    } finally {
+      client.disconnect()
+    }
+  })
+})

@@ -1,0 +1,169 @@
+// What a run does when its workers fail under it: killed (SIGKILL), killed by a task,
+// frozen and resumed (SIGSTOP: the job runs twice), stopped (SIGTERM). Real
+// `taskgraph worker` processes, a real redis-server per test.
+import { Redis } from 'ioredis'
+import { AggregateTaskError, WorkerLostError, compute, type RunSummary } from '@taskgraph/scheduler'
+import { afterEach, describe, expect, test } from 'vitest'
+import { ClusterExecutor } from '@taskgraph/cluster'
+import { startWorkers } from './cluster-workers.js'
+import { TestCluster, alive, eventually, readTraces, sleep } from './fault-checks.js'
+import { crash, step } from './fixtures/fault-tasks.mjs'
+import { inc } from './fixtures/tasks.mjs'
+
+const LEASE = 1500
+
+let cluster: TestCluster | undefined
+
+afterEach(async () => {
+  await cluster?.end()
+  cluster = undefined
+})
+
+/** A cluster of `count` one-thread workers (short leases by default), and an executor on it. */
+async function startCluster(
+  count: number,
+  lease = LEASE,
+): Promise<{
+  cluster: TestCluster
+  executor: ClusterExecutor
+}> {
+  cluster = await TestCluster.start()
+  cluster.track(...(await startWorkers(cluster.url, count, 'w', { lease })))
+  const executor = cluster.executor(new ClusterExecutor(cluster.url))
+  await executor.start()
+  return { cluster, executor }
+}
+
+/** Waits until `pid` has a traced task started and not ended: it holds a task now. */
+async function holdingTask(dir: string, pid: number): Promise<number> {
+  let held: number | undefined
+  await eventually(() => {
+    const { started, ended } = readTraces(dir)
+    held = [...started].find(
+      ([value, pids]) => pids.includes(pid) && !ended.get(value)?.includes(pid),
+    )?.[0]
+    expect(held).toBeDefined()
+  }, 20_000)
+  return held!
+}
+
+describe('a worker lost mid-run', () => {
+  test('killed with SIGKILL: its tasks run again on the other worker, once its lease lapses', async () => {
+    const { cluster, executor } = await startCluster(2)
+    const [victim, survivor] = cluster.workers as [
+      (typeof cluster.workers)[0],
+      (typeof cluster.workers)[0],
+    ]
+    const values = Array.from({ length: 8 }, (_, i) => i)
+    const run = compute(...values.map((i) => step(cluster.dir, i, 1000)), { executor })
+    const outcome = run.catch((error: unknown) => error)
+    // Both workers are busy, and the victim holds a task.
+    await holdingTask(cluster.dir, survivor.pid)
+    await holdingTask(cluster.dir, victim.pid)
+    victim.child.kill('SIGKILL')
+    const killedAt = performance.now()
+    expect(await outcome).toEqual(values.map((i) => i + 1))
+    expect(performance.now() - killedAt).toBeLessThan(LEASE + 8000)
+    expect(await victim.exited).toBe('SIGKILL')
+    // What the victim began and never finished ran again on the survivor, to its end.
+    const { started, ended } = readTraces(cluster.dir)
+    const unfinished = values.filter(
+      (i) => started.get(i)?.includes(victim.pid) && !ended.get(i)?.includes(victim.pid),
+    )
+    expect(unfinished.length).toBeGreaterThan(0)
+    for (const i of unfinished) expect(ended.get(i)).toEqual([survivor.pid])
+    for (const i of values) expect(ended.get(i)?.length).toBeGreaterThan(0)
+  })
+
+  test('a task that kills every worker it lands on fails with WorkerLostError after 3 starts', async () => {
+    const { cluster, executor } = await startCluster(4)
+    const [a, b] = [inc(1), inc(2)]
+    let summary: RunSummary | undefined
+    const error = await compute(crash(a, b), a, b, {
+      executor,
+      failFast: false,
+      hooks: { onFinish: (finished: RunSummary) => (summary = finished) },
+    }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(AggregateTaskError)
+    const errors = (error as AggregateTaskError).errors
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toBeInstanceOf(WorkerLostError)
+    expect(errors[0]!.key).toMatch(/^crash-/)
+    // The other tasks of the run finished.
+    expect(summary).toMatchObject({ done: 2, failed: 1 })
+    // Three starts, three workers gone; the fourth is still serving.
+    const dead = cluster.workers.filter((worker) => !alive(worker))
+    expect(dead).toHaveLength(3)
+    for (const worker of dead) expect(await worker.exited).toBe('SIGKILL')
+    expect(await inc(41).compute({ executor })).toBe(42)
+  })
+
+  test('frozen (SIGSTOP) past its lease: its task runs again elsewhere, and the result is stored once', async () => {
+    const { cluster } = await startCluster(2)
+    const [frozen, other] = cluster.workers as [
+      (typeof cluster.workers)[0],
+      (typeof cluster.workers)[0],
+    ]
+    // A chain, each step stored apart, so that a step's result is read by the next.
+    let chain = step(cluster.dir, 0, 500)
+    for (let i = 1; i < 8; i++) chain = step(cluster.dir, chain, 500)
+    const stepKeys = new Set<string>()
+    const seen = new Set<string>()
+    const run = chain
+      .compute({
+        executor: cluster.executor(new ClusterExecutor(cluster.url, { fuse: false })),
+        hooks: { onTaskStart: (task) => stepKeys.add(task.key) },
+      })
+      .catch((e: unknown) => e)
+    const held = await holdingTask(cluster.dir, frozen.pid)
+    frozen.child.kill('SIGSTOP')
+    // The other worker takes the step over once the lease lapses; the frozen one then
+    // resumes, finishes the same step and stores its result a second time.
+    await eventually(
+      () => expect(readTraces(cluster.dir).ended.get(held)).toEqual([other.pid]),
+      20_000,
+    )
+    frozen.child.kill('SIGCONT')
+    const client = new Redis(cluster.url)
+    try {
+      const watching = (async () => {
+        for (;;) {
+          const [id] = await client.smembers('tg:runs')
+          if (id === undefined) return
+          for (const field of await client.hkeys(`tg:run:${id}:results`)) seen.add(field)
+          await sleep(20)
+        }
+      })()
+      expect(await run).toBe(8)
+      await watching
+    } finally {
+      client.disconnect()
+    }
+    const { ended } = readTraces(cluster.dir)
+    expect(new Set(ended.get(held))).toEqual(new Set([frozen.pid, other.pid]))
+    // Only the steps' own keys were stored: one field per task, whichever run stored it.
+    expect(seen.size).toBeGreaterThan(0)
+    for (const field of seen) expect(stepKeys).toContain(field)
+    expect(alive(frozen)).toBe(true)
+  })
+
+  test('stopped with SIGTERM: hands back its tasks at once and exits 0, the run completes', async () => {
+    // A lease longer than the test: the run cannot wait for it to lapse.
+    const { cluster, executor } = await startCluster(2, 120_000)
+    const [stopped, other] = cluster.workers as [
+      (typeof cluster.workers)[0],
+      (typeof cluster.workers)[0],
+    ]
+    const run = compute(step(cluster.dir, 0, 5000), step(cluster.dir, 1, 5000), {
+      executor,
+    }).catch((e: unknown) => e)
+    const held = await holdingTask(cluster.dir, stopped.pid)
+    stopped.child.kill('SIGTERM')
+    const signalledAt = performance.now()
+    expect(await stopped.exited).toBe(0)
+    // Well under the 5 s the task it held would have taken.
+    expect(performance.now() - signalledAt).toBeLessThan(3000)
+    expect(await run).toEqual([1, 2])
+    expect(readTraces(cluster.dir).ended.get(held)).toEqual([other.pid])
+  })
+})
