@@ -13,6 +13,7 @@ import {
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ClusterExecutor, ResultTooLargeError } from '@taskgraph/cluster'
 import { startWorkers, stopWorkers, type WorkerProcess } from './cluster-workers.js'
+import { eventually } from './fault-checks.js'
 import { add, big, boom, flaky, inc, length, pid, slow, total } from './fixtures/tasks.mjs'
 import { startRedis, type RedisServer } from './redis-server.js'
 
@@ -44,20 +45,6 @@ async function runKeys(): Promise<string[]> {
     (key) =>
       !/^tg:tasks:(meta|events|id|stalled-check)$/.test(key) && !key.startsWith('tg:worker:'),
   )
-}
-
-/** Retries `check` until it passes or `ms` have passed (then throws its last failure). */
-async function eventually(check: () => Promise<void> | void, ms: number): Promise<void> {
-  const end = performance.now() + ms
-  for (;;) {
-    try {
-      await check()
-      return
-    } catch (error) {
-      if (performance.now() > end) throw error
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-  }
 }
 
 describe('a cluster of two workers', () => {
