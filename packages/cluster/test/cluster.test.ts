@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,7 +13,7 @@ import {
 } from '@taskgraph/scheduler'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ClusterExecutor, ResultTooLargeError } from '@taskgraph/cluster'
-import { startWorkers, stopWorkers, type WorkerProcess } from './cluster-workers.js'
+import { PACKAGE, startWorkers, stopWorkers, type WorkerProcess } from './cluster-workers.js'
 import { eventually } from './fault-checks.js'
 import { add, big, boom, flaky, inc, length, pid, slow, total } from './fixtures/tasks.mjs'
 import { startRedis, type RedisServer } from './redis-server.js'
@@ -51,6 +52,8 @@ describe('a cluster of two workers', () => {
   test('computes a fan-out and its sum, tasks spread over both workers', async () => {
     const leaves = Array.from({ length: 2000 }, (_, i) => inc(i))
     expect(await total(leaves).compute({ executor: cluster })).toBe((2000 * 2001) / 2)
+    // Jobs of hundreds of calls, and not a warning (one listener per job, not per call).
+    for (const worker of workers) expect(worker.stderr()).not.toContain('warning')
     const pids = await compute(...Array.from({ length: 8 }, () => slow(pid(), 50)), {
       executor: cluster,
     })
@@ -194,6 +197,30 @@ describe('a cluster of two workers', () => {
       process.off('warning', listen)
       await lonely.close()
       await stopWorkers(late)
+    }
+  })
+
+  test('a program that embeds a worker exits once it has closed it', async () => {
+    const program = `
+      import { ClusterWorker } from '@taskgraph/cluster'
+      const worker = await ClusterWorker.start(process.argv[1], { threads: 1, name: 'embedded' })
+      await worker.close()
+    `
+    const child = spawn(
+      process.execPath,
+      ['--input-type=module', '-e', program, `${redis.url}/3`],
+      {
+        cwd: PACKAGE,
+        stdio: 'inherit',
+      },
+    )
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+    try {
+      // Killed after 15 s, it would end with null: only exiting by itself gives 0.
+      expect(await exited).toBe(0)
+    } finally {
+      clearTimeout(timer)
     }
   })
 

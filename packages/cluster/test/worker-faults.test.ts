@@ -154,15 +154,16 @@ describe('a worker lost mid-run', () => {
       (typeof cluster.workers)[0],
       (typeof cluster.workers)[0],
     ]
-    const run = compute(step(cluster.dir, 0, 5000), step(cluster.dir, 1, 5000), {
+    const run = compute(step(cluster.dir, 0, 6000), step(cluster.dir, 1, 6000), {
       executor,
     }).catch((e: unknown) => e)
     const held = await holdingTask(cluster.dir, stopped.pid)
     stopped.child.kill('SIGTERM')
     const signalledAt = performance.now()
     expect(await stopped.exited).toBe(0)
-    // Well under the 5 s the task it held would have taken.
-    expect(performance.now() - signalledAt).toBeLessThan(3000)
+    // Before the task it held could have ended (6 s): it did not wait for it. (Ending its
+    // threads takes a second; the bound leaves room for a loaded machine.)
+    expect(performance.now() - signalledAt).toBeLessThan(5000)
     expect(await run).toEqual([1, 2])
     expect(readTraces(cluster.dir).ended.get(held)).toEqual([other.pid])
   })

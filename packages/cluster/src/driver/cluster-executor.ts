@@ -12,7 +12,6 @@ import {
   type Executor,
   type TaskCall,
 } from '@taskgraph/scheduler/internal'
-import { findCloneProblem } from '@taskgraph/scheduler/wire'
 import {
   DEFAULT_MAX_STORED_BYTES,
   DEFAULT_RECONNECT_TIMEOUT_MS,
@@ -21,28 +20,25 @@ import {
 } from '../cluster-options.js'
 import { connect, openRedis, parseClusterUrl, type ClusterUrl } from '../connection.js'
 import { ClusterConnectionError } from '../errors.js'
-import { ENDED_CHANNEL, PREFIX, QUEUE, RUNS, repliesKey, resultsKey, runKey } from '../keys.js'
+import { PREFIX, QUEUE, RUNS, repliesKey, resultsKey, runKey } from '../keys.js'
 import { FileStore } from '../store/file-store.js'
 import { RedisStore } from '../store/redis-store.js'
 import type { ResultStore } from '../store/result-store.js'
 import { TieredStore } from '../store/tiered-store.js'
 import { fromWireFault } from '../wire/faults.js'
 import { packBatch, unpackReply, type JobCall, type JobData, type Reply } from '../wire/job.js'
-import { StoredResult, markStored } from '../wire/stored-values.js'
+import { StoredResult } from '../wire/stored-values.js'
 import { ClusterRun, type Pending } from './cluster-run.js'
 import { runOnDriver } from './driver-calls.js'
+import { FunctionTable, takeBatch, toJobCall } from './job-calls.js'
+import { JobLedger } from './job-ledger.js'
 import { ModuleFunctions } from './module-functions.js'
+import { RUN_TTL_MS, removeRun } from './remove-run.js'
+import { watchConnection } from './connection-watch.js'
 import { clusterThreads } from './worker-registry.js'
-import { FunctionTable } from './function-table.js'
 
-/** Most calls in one job. */
-const MAX_CALLS_PER_JOB = 1000
-/** A run's record lives this long unless its driver renews it (a third of it, each time). */
-export const RUN_TTL_MS = 15_000
 /** Seconds a reply read blocks: how soon the reader notices the executor closed. */
 const REPLY_WAIT_S = 1
-/** Most time the end of a run waits for Redis to remove what the run left. */
-const CLEANUP_MS = 2000
 
 /**
  * Runs tasks on a cluster of machines: `taskgraph worker --cluster URL` processes take
@@ -80,16 +76,16 @@ export class ClusterExecutor implements Executor {
   private closed = false
   private readonly runs = new Map<AbortSignal, ClusterRun>()
   private readonly runsById = new Map<string, ClusterRun>()
-  private readonly pending = new Map<number, Pending>()
+  private readonly ledger = new JobLedger()
   private nextCall = 1
   private nextJob = 1
-  private sentJobs = 0
   /** Threads of the cluster's live workers, as last counted. */
   private threads = 0
   private warnedNoWorkers = false
   private flushScheduled = false
   private timer: NodeJS.Timeout | undefined
-  private downSince: number | undefined
+  /** Whether the connection to Redis is down now. */
+  private down: () => boolean = () => false
 
   constructor(url: string, options?: ClusterOptions) {
     const caller = 'new ClusterExecutor'
@@ -140,14 +136,27 @@ export class ClusterExecutor implements Executor {
     })
     this.queue.on('error', () => {})
     this.threads = await clusterThreads(this.redis)
-    this.watchConnection()
+    // A dropped connection is retried: runs carry on once it is back, if Redis still has
+    // their records, and fail with ClusterConnectionError if it does not (it restarted
+    // without persistence) or if it stays down longer than reconnectTimeout.
+    const limit = this.options.reconnectTimeout ?? DEFAULT_RECONNECT_TIMEOUT_MS
+    this.down = watchConnection(this.redis, limit, {
+      lost: () => {
+        if (this.closed) return
+        const lost = new ClusterConnectionError({
+          message: `cluster executor: the connection to Redis at ${this.url.shown} has been down for ${limit} ms. Check that Redis is up and reachable (raise reconnectTimeout to wait longer), then run again.`,
+        })
+        for (const run of this.runs.values()) this.failRun(run, new RunFault(lost))
+      },
+      back: () => void this.checkRuns(),
+    })
     this.timer = setInterval(() => void this.tick(), RUN_TTL_MS / 3)
     this.timer.unref()
     void this.readReplies()
   }
 
   saturated(): boolean {
-    return this.sentJobs >= this.maxJobs() && this.queuedCalls() > 0
+    return this.ledger.jobsOut >= this.maxJobs() && this.queuedCalls() > 0
   }
 
   /**
@@ -190,11 +199,15 @@ export class ClusterExecutor implements Executor {
     if (!(value instanceof StoredResult)) return
     const run = this.runsById.get(value.run)
     if (run === undefined || run.ended) return
-    if (run.released.push(value.key) === 1) {
+    // Released in the same turn of the event loop: deleted together.
+    if (run.released.push(value) === 1) {
       setImmediate(() => {
-        const keys = run.released.splice(0)
+        const released = run.released.splice(0)
         if (run.ended) return
-        void this.store.delete(run.id, keys).catch(() => {})
+        const keys = released.map((result) => result.key)
+        const large = released.filter((result) => result.large).map((result) => result.key)
+        void this.small.delete(run.id, keys).catch(() => {})
+        if (large.length > 0) void this.large?.delete(run.id, large).catch(() => {})
       })
     }
   }
@@ -206,28 +219,13 @@ export class ClusterExecutor implements Executor {
     this.runsById.delete(run.id)
     run.ended = true
     this.dropQueued(run)
-    const jobs = [...run.jobs.keys()]
-    for (const calls of run.jobs.values())
-      for (const pending of calls) this.pending.delete(pending.id)
-    this.sentJobs -= run.jobs.size
-    run.jobs.clear()
-    if (run.opened === undefined) return
-    const cleanUp = (async () => {
-      await run.opened
-      // The record goes first: from then on workers store nothing more for the run.
-      await this.redis.multi().del(runKey(run.id)).srem(RUNS, run.id).exec()
-      await Promise.all([
-        this.store.clear(run.id),
-        this.redis.publish(ENDED_CHANNEL, run.id),
-        ...jobs.map((job) => this.queue?.remove(job).catch(() => 0)),
-      ])
-    })()
-    await withTimeout(cleanUp, CLEANUP_MS).catch((error: unknown) => {
-      process.emitWarning(
-        `the cluster executor could not remove what run ${run.id} left in Redis (${String(error)}); workers remove it once its record expires, within ${RUN_TTL_MS / 1000} s.`,
-        { code: 'TASKGRAPH_CLUSTER_CLEANUP' },
-      )
-    })
+    const { jobs } = this.ledger.takeRun(run)
+    // A run that never opened wrote nothing.
+    const opened = await run.opened?.then(
+      () => true,
+      () => false,
+    )
+    if (opened === true) await removeRun(this.redis, this.store, this.queue, run.id, jobs)
     this.flush()
   }
 
@@ -332,7 +330,7 @@ export class ClusterExecutor implements Executor {
 
   private flush(): void {
     for (const run of this.runs.values()) {
-      if (run.queued.length === 0 || this.sentJobs >= this.maxJobs()) continue
+      if (run.queued.length === 0 || this.ledger.jobsOut >= this.maxJobs()) continue
       void run.opened!.then(
         () => this.send(run),
         (error: unknown) => this.failRun(run, error),
@@ -344,24 +342,24 @@ export class ClusterExecutor implements Executor {
   private send(run: ClusterRun): void {
     if (run.ended || this.queue === undefined) return
     const jobs: { name: string; data: JobData; opts: { jobId: string } }[] = []
-    while (run.queued.length > 0 && this.sentJobs < this.maxJobs()) {
-      const batch = this.takeBatch(run)
+    while (run.queued.length > 0 && this.ledger.jobsOut < this.maxJobs()) {
+      const batch = takeBatch(run.queued, this.maxJobs() - this.ledger.jobsOut)
       const table = new FunctionTable()
       const calls: JobCall[] = []
+      const sendable: Pending[] = []
       for (const pending of batch) {
-        const call = this.toJobCall(pending, table)
-        if (call !== undefined) calls.push(call)
+        const call = toJobCall(pending, this.nextCall++, table)
+        if (call instanceof NotSerializableFault) {
+          pending.reject(call)
+          continue
+        }
+        pending.id = call.id
+        calls.push(call)
+        sendable.push(pending)
       }
       if (calls.length === 0) continue
       const jobId = `${this.id}.${this.nextJob++}`
-      const inJob = new Set<Pending>()
-      for (const pending of batch) {
-        if (this.pending.get(pending.id) !== pending) continue
-        pending.job = jobId
-        inJob.add(pending)
-      }
-      run.jobs.set(jobId, inJob)
-      this.sentJobs++
+      this.ledger.sent(run, jobId, sendable)
       const data: JobData = {
         run: run.id,
         driver: this.id,
@@ -375,56 +373,6 @@ export class ClusterExecutor implements Executor {
     this.queue
       .addBulk(jobs.map((job) => ({ ...job, opts: { ...job.opts, ...JOB_OPTIONS } })))
       .catch((error: unknown) => this.failRun(run, error))
-  }
-
-  /** The next calls to send in one job: a share of what is queued, or one call on trial. */
-  private takeBatch(run: ClusterRun): Pending[] {
-    if (run.queued[0]!.lost > 0) return [run.queued.shift()!]
-    const room = Math.max(1, this.maxJobs() - this.sentJobs)
-    const size = Math.min(MAX_CALLS_PER_JOB, Math.ceil(run.queued.length / room))
-    let end = 0
-    while (end < size && end < run.queued.length && run.queued[end]!.lost === 0) end++
-    return run.queued.splice(0, end)
-  }
-
-  /** The call as a job carries it; `undefined` (and the call failed) if it cannot be sent. */
-  private toJobCall(pending: Pending, table: FunctionTable): JobCall | undefined {
-    const { call, functions } = pending
-    const id = this.nextCall++
-    const keys = new Set<string>()
-    const args = markStored(call.args, keys) as unknown[]
-    const steps = call.steps?.map((step, i) => ({
-      key: step.key,
-      name: step.name,
-      fn: table.index(functions[i + 1]!),
-      args: markStored(step.args, keys) as unknown[],
-      holes: step.holes,
-    }))
-    const problem =
-      findCloneProblem(args, 'args', false) ??
-      steps?.reduce<ReturnType<typeof findCloneProblem>>(
-        (found, step, i) => found ?? findCloneProblem(step.args, `args of step ${i + 1}`, false),
-        undefined,
-      )
-    if (problem !== undefined) {
-      pending.reject(
-        new NotSerializableFault('argument', problem.path, problem.type, problem.reason),
-      )
-      return undefined
-    }
-    pending.id = id
-    this.pending.set(id, pending)
-    const timeout = call.options.timeout
-    return {
-      id,
-      key: call.key,
-      name: call.name,
-      fn: table.index(functions[0]!),
-      args,
-      ...(steps && { steps }),
-      output: call.output,
-      ...(timeout !== undefined && { timeout }),
-    }
   }
 
   private async readReplies(): Promise<void> {
@@ -443,29 +391,24 @@ export class ClusterExecutor implements Executor {
   }
 
   private settle(reply: Reply): void {
-    for (const id of reply.started ?? []) this.pending.get(id)?.call.started()
+    for (const id of reply.started ?? []) this.ledger.get(id)?.call.started()
     for (const outcome of reply.outcomes) {
-      const pending = this.pending.get(outcome.id)
-      // Answered already (a job that ran twice), or its run has ended.
+      const pending = this.ledger.answered(outcome.id)
       if (pending === undefined) continue
-      this.pending.delete(outcome.id)
       const { run, call } = pending
-      const calls = run.jobs.get(pending.job!)
-      calls?.delete(pending)
-      if (calls?.size === 0) {
-        run.jobs.delete(pending.job!)
-        this.sentJobs--
-      }
       if ('handedBack' in outcome) {
         // Again, alone if its batch's worker was lost, before what was queued after it.
         pending.lost += outcome.handedBack === 'lost' ? 1 : 0
-        pending.job = undefined
         run.queued.unshift(pending)
         continue
       }
       if (outcome.ok) {
         const key = call.steps?.at(-1)?.key ?? call.key
-        pending.resolve('value' in outcome ? outcome.value : new StoredResult(run.id, key))
+        pending.resolve(
+          'value' in outcome
+            ? outcome.value
+            : new StoredResult(run.id, key, outcome.large === true),
+        )
       } else pending.reject(fromWireFault(outcome.fault, reply.worker, call.key))
     }
     this.flush()
@@ -485,50 +428,16 @@ export class ClusterExecutor implements Executor {
                 }),
           )
     for (const pending of run.queued.splice(0)) pending.reject(reason)
-    for (const calls of run.jobs.values()) {
-      for (const pending of calls) {
-        this.pending.delete(pending.id)
-        pending.reject(reason)
-      }
-    }
-    this.sentJobs -= run.jobs.size
-    run.jobs.clear()
+    for (const pending of this.ledger.takeRun(run).calls) pending.reject(reason)
   }
 
   /** Renews the runs' records and learns how many threads the cluster has. */
   private async tick(): Promise<void> {
-    if (this.downSince !== undefined || this.runs.size === 0) return
+    if (this.down() || this.runs.size === 0) return
     const pipeline = this.redis.pipeline()
     for (const run of this.runs.values()) pipeline.pexpire(runKey(run.id), RUN_TTL_MS)
     await pipeline.exec().catch(() => undefined)
     this.threads = await clusterThreads(this.redis).catch(() => this.threads)
-  }
-
-  /**
-   * A dropped connection is retried: runs carry on once it is back, if Redis still has
-   * their records, and fail with `ClusterConnectionError` if it does not (Redis restarted
-   * without persistence) or if it stays down longer than `reconnectTimeout`.
-   */
-  private watchConnection(): void {
-    const limit = this.options.reconnectTimeout ?? DEFAULT_RECONNECT_TIMEOUT_MS
-    let watchdog: NodeJS.Timeout | undefined
-    this.redis.on('close', () => {
-      if (this.closed || this.downSince !== undefined) return
-      this.downSince = Date.now()
-      watchdog = setTimeout(() => {
-        const lost = new ClusterConnectionError({
-          message: `cluster executor: the connection to Redis at ${this.url.shown} has been down for ${limit} ms. Check that Redis is up and reachable (raise reconnectTimeout to wait longer), then run again.`,
-        })
-        for (const run of this.runs.values()) this.failRun(run, new RunFault(lost))
-      }, limit)
-      watchdog.unref()
-    })
-    this.redis.on('ready', () => {
-      if (this.downSince === undefined) return
-      this.downSince = undefined
-      clearTimeout(watchdog)
-      void this.checkRuns()
-    })
   }
 
   private async checkRuns(): Promise<void> {
@@ -556,12 +465,4 @@ function warnOnce(name: string, message: string): void {
   if (warned.has(name)) return
   warned.add(name)
   process.emitWarning(message, { code: 'TASKGRAPH_CLUSTER_UNREACHABLE_FUNCTION' })
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }

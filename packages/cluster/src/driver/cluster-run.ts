@@ -1,5 +1,6 @@
 import type { TaskCall } from '@taskgraph/scheduler/internal'
 import type { ModuleFunction } from '../wire/job.js'
+import type { StoredResult } from '../wire/stored-values.js'
 
 /** A call waiting for its outcome. */
 export interface Pending {
@@ -23,8 +24,8 @@ export class ClusterRun {
   readonly queued: Pending[] = []
   /** Jobs sent and not answered: job id → calls still awaited in it. */
   readonly jobs = new Map<string, Set<Pending>>()
-  /** Keys of stored results no task will read any more, to delete soon. */
-  readonly released: string[] = []
+  /** Stored results no task will read any more, to delete soon. */
+  readonly released: StoredResult[] = []
   ended = false
   /** Resolves once the run's record exists in Redis (workers run only calls of runs on). */
   opened: Promise<void> | undefined

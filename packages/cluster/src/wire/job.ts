@@ -79,8 +79,11 @@ export interface Reply {
 }
 
 export type CallOutcome =
-  /** Succeeded: the result is in the store under the key of the call's last task, or here. */
-  | { readonly id: number; readonly ok: true; readonly value?: unknown }
+  /**
+   * Succeeded: the result is here (an output), or in the store under the key of the
+   * call's last task; `large` if in the large store (the driver deletes it there too).
+   */
+  | { readonly id: number; readonly ok: true; readonly value?: unknown; readonly large?: true }
   | { readonly id: number; readonly ok: false; readonly fault: WireFault }
   /**
    * The worker gave the call back without an outcome (it is stopping, or its batch's

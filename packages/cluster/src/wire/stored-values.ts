@@ -9,6 +9,8 @@ export class StoredResult {
     readonly run: string,
     /** The key of the task that made it. */
     readonly key: string,
+    /** Kept in the large store (a shared directory), not in Redis. */
+    readonly large = false,
   ) {}
 }
 

@@ -79,6 +79,8 @@ export class ClusterWorker {
   private readonly url: ClusterUrl
   private readonly redis: Redis
   private readonly subscriber: Redis
+  /** BullMQ's: its commands do not wait behind the worker's own, nor theirs. */
+  private readonly queueConnection: Redis
   private readonly policy: ModulePolicy
   private readonly store: ResultStore
   private readonly largeStore: boolean
@@ -127,6 +129,8 @@ export class ClusterWorker {
     this.subscriber = openRedis(this.url, { blocking: true })
     this.redis.on('error', () => {})
     this.subscriber.on('error', () => {})
+    this.queueConnection = this.redis.duplicate()
+    this.queueConnection.on('error', () => {})
     const small = new RedisStore(this.redis, resultsKey, runKey)
     this.large = options.store === undefined ? undefined : new FileStore(caller, options.store)
     this.largeStore = this.large !== undefined
@@ -178,8 +182,7 @@ export class ClusterWorker {
     await this.subscriber.subscribe(ENDED_CHANNEL)
     this.subscriber.on('message', (_channel: string, run: string) => this.stopRun(run))
     this.worker = new Worker(QUEUE, (job: Job<JobData>) => this.process(job), {
-      // A connection of its own: BullMQ's commands do not wait behind the worker's, nor theirs.
-      connection: this.redis.duplicate(),
+      connection: this.queueConnection,
       prefix: PREFIX,
       name: this.name,
       concurrency: 2 * this.threads,
@@ -209,6 +212,9 @@ export class ClusterWorker {
       // BullMQ's connections are dropped, not awaited: with Redis down they never end.
       if (handedBack) await this.redis.del(workerKey(this.id)).catch(() => 0)
       else void this.worker?.disconnect().catch(() => {})
+      // BullMQ does not close a connection it was given: without this, a program that
+      // embeds a worker would never exit.
+      this.queueConnection.disconnect()
       this.subscriber.disconnect()
       this.redis.disconnect()
     })()

@@ -49,6 +49,7 @@ export async function runJob(context: JobContext): Promise<JobResult | undefined
   if (!open) return undefined
   const outcomes: CallOutcome[] = []
   const entries: StoreEntry[] = []
+  const stopped = whenStopped(context.signal)
   const settled = batch.calls.map(async (call): Promise<void> => {
     const refused = refusal(call, functions, batch)
     if (refused !== undefined) {
@@ -61,7 +62,7 @@ export async function runJob(context: JobContext): Promise<JobResult | undefined
       return
     }
     try {
-      const value = await stopWith(context.signal, runCall(context, call, functions, inputs))
+      const value = await Promise.race([runCall(context, call, functions, inputs), stopped])
       outcomes.push(toOutcome(context, call, value, entries))
     } catch (error) {
       if (error === STOPPED || error instanceof ExecutorClosedFault) {
@@ -76,13 +77,15 @@ export async function runJob(context: JobContext): Promise<JobResult | undefined
 /** The reason a job's call was stopped before it settled. */
 const STOPPED = new Error('the job was stopped')
 
-function stopWith<T>(signal: AbortSignal, running: Promise<T>): Promise<T> {
-  if (signal.aborted) return Promise.reject(STOPPED)
-  return new Promise<T>((resolve, reject) => {
-    const stop = (): void => reject(STOPPED)
-    signal.addEventListener('abort', stop, { once: true })
-    running.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop))
+/** Rejects with `STOPPED` once `signal` aborts: one listener for all of a job's calls. */
+function whenStopped(signal: AbortSignal): Promise<never> {
+  const stopped = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(STOPPED)
+    else signal.addEventListener('abort', () => reject(STOPPED), { once: true })
   })
+  // Raced against each call; a job that is never stopped never settles it.
+  stopped.catch(() => {})
+  return stopped
 }
 
 function refusal(
@@ -194,5 +197,7 @@ function toOutcome(
     }
   }
   entries.push({ key: call.steps?.at(-1)?.key ?? call.key, bytes })
-  return { id: call.id, ok: true }
+  return bytes.length >= context.limit
+    ? { id: call.id, ok: true, large: true }
+    : { id: call.id, ok: true }
 }

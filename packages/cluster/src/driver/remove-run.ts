@@ -1,0 +1,46 @@
+import type { Queue } from 'bullmq'
+import type { Redis } from 'ioredis'
+import { ENDED_CHANNEL, RUNS, runKey } from '../keys.js'
+import type { ResultStore } from '../store/result-store.js'
+
+/** A run's record lives this long unless its driver renews it (a third of it, each time). */
+export const RUN_TTL_MS = 15_000
+/** Most time the end of a run waits for Redis to remove what the run left. */
+const CLEANUP_MS = 2000
+
+/**
+ * Removes what a run wrote: its record first (from then on workers store nothing more
+ * for it), then its results, its jobs still waiting, and tells the workers, which stop
+ * its calls still running. Bounded in time: a run must end even if Redis is gone, and
+ * what is left then goes once the record expires (workers sweep it).
+ */
+export async function removeRun(
+  redis: Redis,
+  store: ResultStore,
+  queue: Queue | undefined,
+  run: string,
+  jobs: readonly string[],
+): Promise<void> {
+  const removal = (async () => {
+    await redis.multi().del(runKey(run)).srem(RUNS, run).exec()
+    await Promise.all([
+      store.clear(run),
+      redis.publish(ENDED_CHANNEL, run),
+      ...jobs.map((job) => queue?.remove(job).catch(() => 0)),
+    ])
+  })()
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${CLEANUP_MS} ms`)), CLEANUP_MS)
+  })
+  try {
+    await Promise.race([removal, timeout])
+  } catch (error) {
+    process.emitWarning(
+      `the cluster executor could not remove what run ${run} left in Redis (${String(error)}); workers remove it once its record expires, within ${RUN_TTL_MS / 1000} s.`,
+      { code: 'TASKGRAPH_CLUSTER_CLEANUP' },
+    )
+  } finally {
+    clearTimeout(timer)
+  }
+}
