@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync, readdirSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { readPage, type Page, type Program } from './markdown-snippets.js'
+import { startRedis, startWorker, stop, type RedisServer } from './page-cluster.js'
 import { addResultChecks } from './result-comments.js'
 
 // Every TypeScript and JavaScript block of the docs and the READMEs runs, as a reader
@@ -15,7 +16,9 @@ import { addResultChecks } from './result-comments.js'
 // worker pools never import it), importing the built `taskgraph` of this repository. A
 // block whose module has a default export is a workflow, and runs with `taskgraph run`.
 // Results the blocks state in comments are checked (see result-comments.ts). How a
-// page marks blocks that do not run alone: markdown-snippets.ts.
+// page marks blocks that do not run alone: markdown-snippets.ts. A page whose blocks
+// import `@taskgraph/cluster` gets a cluster of its own (page-cluster.ts): its programs
+// run with TASKGRAPH_CLUSTER set to it, so its workflows run there too.
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url))
 const DOCS_MODULES = fileURLToPath(new URL('../node_modules', import.meta.url))
@@ -48,6 +51,15 @@ const cli = (() => {
 
 let root: string
 const folders = new Map<string, string>()
+/** The cluster URL of each page that uses one. */
+const clusters = new Map<string, string>()
+let redis: RedisServer | undefined
+const workers: ChildProcess[] = []
+
+const usesCluster = ({ programs, files }: Page): boolean =>
+  [...programs.flatMap((program) => program.parts), ...files.map((file) => file.source)].some(
+    (part) => 'code' in part && /from '@taskgraph\/cluster'/.test(part.code),
+  )
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'taskgraph-snippets-'))
@@ -69,9 +81,22 @@ beforeAll(async () => {
       await writeModule(folder, program.file, programSource(program, page))
     }
   }
+  const clustered = [...pages].filter(([, page]) => usesCluster(page)).map(([page]) => page)
+  if (clustered.length > 0) {
+    redis = await startRedis(clustered.length)
+    // A database each: a page's worker takes only its own page's jobs.
+    for (const [db, page] of clustered.entries()) clusters.set(page, `${redis.url}/${db}`)
+    workers.push(
+      ...(await Promise.all(
+        clustered.map((page) => startWorker(cli, clusters.get(page)!, folders.get(page)!)),
+      )),
+    )
+  }
 })
 
 afterAll(async () => {
+  await Promise.all(workers.map(stop))
+  await redis?.stop()
   // Retried: a run that timed out may still be writing there.
   if (root !== undefined) await rm(root, { recursive: true, force: true, maxRetries: 5 })
 })
@@ -106,13 +131,14 @@ interface Run {
   readonly stderr: string
 }
 
-function run(folder: string, program: Program): Promise<Run> {
+function run(folder: string, program: Program, cluster: string | undefined): Promise<Run> {
   const file = outputName(program.file)
   const workflow = program.parts.some(({ code }) => /^export default\b/m.test(code))
   const args = workflow ? [cli, 'run', file] : [file]
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {
       cwd: folder,
+      env: cluster === undefined ? process.env : { ...process.env, TASKGRAPH_CLUSTER: cluster },
       stdio: ['ignore', 'ignore', 'pipe'],
       timeout: 50_000,
     })
@@ -129,7 +155,7 @@ describe.concurrent.each([...pages].filter(([, page]) => page.programs.length > 
     test.each(programs.map((program) => [`${program.file} (line ${program.line})`, program]))(
       '%s runs',
       async (_, program) => {
-        const result = await run(folders.get(page)!, program)
+        const result = await run(folders.get(page)!, program, clusters.get(page))
         expect(result, result.stderr).toEqual({
           code: 0,
           signal: null,
