@@ -23,7 +23,13 @@ export function parseClusterUrl(caller: string, url: unknown): ClusterUrl {
       parsed = undefined
     }
   }
-  if (parsed === undefined || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) {
+  // The path is the database's number, if any: ioredis would send anything else to
+  // SELECT as NaN, and fail outside the connection's checks.
+  if (
+    parsed === undefined ||
+    (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') ||
+    !/^\/?\d*$/.test(parsed.pathname)
+  ) {
     throw new InvalidOptionError({
       message: `${caller}: the cluster URL ${JSON.stringify(url)} is not a Redis URL. Give redis://host:6379 (rediss:// for TLS, redis://user:password@host:6379/0 with an ACL user and a database).`,
     })
