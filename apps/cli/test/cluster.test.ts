@@ -90,6 +90,20 @@ describe('taskgraph run --cluster', () => {
     for (const { pid } of results) expect(pids).toContain(pid)
   })
 
+  it('runs a TypeScript workflow of a CommonJS package on workers in it', async () => {
+    // A cluster of its own (database 3), whose workers serve the package.
+    const url = `${redis.url}/3`
+    const [worker] = await startWorkers(url, 1, 'commonjs', { cwd: fixture('commonjs') })
+    try {
+      const { code, stdout, stderr } = await runCli(['run', 'flow.ts', '--cluster', url], {
+        cwd: fixture('commonjs'),
+      })
+      expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: '42\n', stderr: '' })
+    } finally {
+      await stopWorkers([worker!])
+    }
+  })
+
   it('with --executor or --workers is a usage error naming the flag', async () => {
     for (const [flag, ...value] of [
       ['--executor', 'threads'],
