@@ -56,6 +56,29 @@ export function openRedis(url: ClusterUrl, options: { blocking?: boolean } = {})
 }
 
 /**
+ * Waits until a BullMQ queue or worker is ready. BullMQ first asks Redis its version
+ * (INFO); if Redis refuses (an ACL user without INFO), every later command of the queue
+ * fails at once, and a BullMQ worker retries without pause: so this is a start failure.
+ * @throws {ClusterUnreachableError} naming `caller`, the URL and Redis's reason
+ */
+export async function queueReady(
+  queue: { waitUntilReady(): Promise<unknown> },
+  url: ClusterUrl,
+  caller: string,
+): Promise<void> {
+  try {
+    await queue.waitUntilReady()
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new ClusterUnreachableError({
+      url: url.shown,
+      message: `${caller}: Redis at ${url.shown} refused the queue's first commands (${reason}). Give the URL's user the commands a cluster needs (see the ACL in the cluster docs).`,
+      cause: error,
+    })
+  }
+}
+
+/**
  * Connects `redis` and checks that Redis answers, within the connect timeout; otherwise
  * disconnects it and throws a `ClusterUnreachableError` naming `caller` and the URL.
  */

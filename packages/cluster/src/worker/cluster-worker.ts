@@ -8,7 +8,7 @@ import { InvalidOptionError } from '@taskgraph/core'
 import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
 import { ThreadExecutor } from '@taskgraph/scheduler'
 import type { Executor } from '@taskgraph/scheduler/internal'
-import { connect, openRedis, parseClusterUrl, type ClusterUrl } from '../connection.js'
+import { connect, openRedis, parseClusterUrl, queueReady, type ClusterUrl } from '../connection.js'
 import { ENDED_CHANNEL, PREFIX, QUEUE, RUNS, resultsKey, runKey, workerKey } from '../keys.js'
 import { FileStore } from '../store/file-store.js'
 import { RedisStore } from '../store/redis-store.js'
@@ -168,6 +168,12 @@ export class ClusterWorker {
       drainDelay: 1,
     })
     this.worker.on('error', () => {})
+    try {
+      await queueReady(this.worker, this.url, 'taskgraph worker')
+    } catch (error) {
+      await this.close().catch(() => {})
+      throw error
+    }
     this.timer = setInterval(() => void this.heartbeat(), HEARTBEAT_MS)
   }
 
