@@ -31,7 +31,13 @@ export function clusterUrl(
   } catch {
     parsed = undefined
   }
-  if (parsed === undefined || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) {
+  // The path is the database's number, if any: ioredis would send anything else to
+  // SELECT as NaN, and fail outside the connection's checks.
+  if (
+    parsed === undefined ||
+    (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') ||
+    !/^\/?\d*$/.test(parsed.pathname)
+  ) {
     throw new InvalidOptionError({
       message: `${command}: ${from} is not a Redis URL; give redis://host:6379, rediss://host:6380 for TLS, or redis://user:password@host:6379/0.`,
     })

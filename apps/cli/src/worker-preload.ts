@@ -9,13 +9,14 @@ reportClosedOutput()
 
 const query = new URL(import.meta.url).searchParams
 const workflowURL = query.get('workflow')
+const projectURL = query.get('project') ?? undefined
 if (workflowURL === null && query.has('typescript')) {
   announceLoading(`tsx and taskgraph's resolution hooks`)
-  await prepareForWorkflow(undefined, { typescript: true })
+  await prepareForWorkflow(undefined, { typescript: true, projectURL })
 }
 if (workflowURL !== null) {
   announceLoading(`tsx and taskgraph's resolution hooks, to load ${workflowURL}`)
-  await prepareForWorkflow(workflowURL)
+  await prepareForWorkflow(workflowURL, { projectURL })
   // Load it now, while the main thread does the same, so the first tasks find it ready.
   // Importing a workflow runs no task. A failure shows up again when a task needs it.
   announceLoading(workflowURL)

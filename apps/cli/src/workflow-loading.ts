@@ -18,7 +18,11 @@ const TYPESCRIPT = Symbol.for('taskgraph.typescriptLoader')
  */
 export async function prepareForWorkflow(
   workflowURL: string | undefined,
-  options: { readonly typescript?: boolean } = {},
+  options: {
+    readonly typescript?: boolean
+    /** A cluster worker's project root, as a directory URL: its TypeScript loads as ES modules. */
+    readonly projectURL?: string
+  } = {},
 ): Promise<void> {
   if (registered) return
   registered = true
@@ -36,18 +40,24 @@ export async function prepareForWorkflow(
     registry[TYPESCRIPT] = true
   }
   // Registered last, so it runs first: it sees every lookup, tsx's included.
-  const data: WorkflowHooksData = { cliURL: import.meta.url, workflowURL: workflowURL ?? '' }
+  const data: WorkflowHooksData = {
+    cliURL: import.meta.url,
+    workflowURL: workflowURL ?? '',
+    projectURL: options.projectURL ?? '',
+  }
   register('./workflow-hooks.js', { parentURL: import.meta.url, data })
 }
 
 /**
  * The module pool workers import first, so they can import `workflowURL` as this thread
  * does; without one (a cluster worker that serves any module of its project), they get
- * ready to import TypeScript.
+ * ready to import TypeScript. A cluster worker's threads load its project's modules as
+ * its main thread does (`projectURL`).
  */
-export function workerPreloadFor(workflowURL: string | undefined): string {
+export function workerPreloadFor(workflowURL: string | undefined, projectURL?: string): string {
   const url = new URL('./worker-preload.js', import.meta.url)
   if (workflowURL === undefined) url.searchParams.set('typescript', '1')
   else url.searchParams.set('workflow', workflowURL)
+  if (projectURL !== undefined) url.searchParams.set('project', projectURL)
   return url.href
 }

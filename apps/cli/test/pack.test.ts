@@ -1,10 +1,13 @@
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startRedis, type RedisServer } from '../../../packages/cluster/test/redis-server.js'
 import { packageManagerEnv } from './helpers/package-manager-env.js'
+import { killTree } from './helpers/processes.js'
 import { cleanUp, makeTempDir } from './helpers/temp-dirs.js'
 
 const exec = promisify(execFile)
@@ -206,5 +209,90 @@ describe('the packed packages, installed with npm', { timeout: 300_000 }, () => 
     const svg = await readFile(join(project, 'flow.svg'), 'utf8')
     expect(svg).toMatch(/^(<\?xml|<svg)/)
     expect(svg).toContain('>double</text>')
+  })
+
+  describe('on a cluster', () => {
+    let redis: RedisServer
+
+    beforeAll(async () => {
+      redis = await startRedis()
+    })
+
+    afterAll(async () => {
+      await redis?.stop()
+    })
+
+    it('npx taskgraph worker serves the project, and npx taskgraph run --cluster uses it', async () => {
+      // Its own process group: npx runs taskgraph in a child, which the signal must reach.
+      const worker = spawn(
+        'npx',
+        ['--no-install', 'taskgraph', 'worker', '--cluster', redis.url, '--threads', '1'],
+        { cwd: project, env, stdio: ['ignore', 'ignore', 'pipe'], detached: true },
+      )
+      const exited = new Promise((resolve) => worker.once('exit', resolve))
+      try {
+        let stderr = ''
+        worker.stderr.setEncoding('utf8')
+        await new Promise<void>((resolve, reject) => {
+          worker.stderr.on('data', (chunk: string) => {
+            stderr += chunk
+            if (stderr.includes(': ready with 1 thread')) resolve()
+          })
+          void exited.then(() => reject(new Error(`the worker exited:\n${stderr}`)))
+        })
+        const { stdout } = await exec(
+          'npx',
+          ['--no-install', 'taskgraph', 'run', 'flow.ts', '--cluster', redis.url, '--json'],
+          { cwd: project, env },
+        )
+        expect(JSON.parse(stdout)).toEqual({ total: 12, doubled: 24 })
+      } finally {
+        process.kill(-worker.pid!, 'SIGTERM')
+        const timer = setTimeout(() => killTree(worker.pid!), 5000)
+        await exited
+        clearTimeout(timer)
+      }
+    })
+  })
+
+  describe('installed without @taskgraph/cluster', () => {
+    let bare: string
+
+    beforeAll(async () => {
+      bare = await makeTempDir('taskgraph-bare-')
+      const manifest = { name: 'taskgraph-bare-test', version: '1.0.0', type: 'commonjs' }
+      await writeFile(join(bare, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`)
+      await writeFile(join(bare, 'flow.ts'), FLOW_TS)
+      const local = Object.entries(tarballs)
+        .filter(([name]) => name !== '@taskgraph/cluster')
+        .map(([, tarball]) => tarball)
+      await exec('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...local], {
+        cwd: bare,
+        env,
+      })
+    }, 300_000)
+
+    it('has no Redis client', () => {
+      for (const name of ['@taskgraph/cluster', 'bullmq', 'ioredis']) {
+        expect(existsSync(join(bare, 'node_modules', name)), name).toBe(false)
+      }
+    })
+
+    it('npx taskgraph run --cluster exits 5, saying to install @taskgraph/cluster', async () => {
+      const failed = await exec(
+        'npx',
+        ['--no-install', 'taskgraph', 'run', 'flow.ts', '--cluster', 'redis://127.0.0.1:1'],
+        { cwd: bare, env },
+      ).then(
+        () => undefined,
+        (error: unknown) => error as { code: number; stdout: string; stderr: string },
+      )
+      expect(failed).toBeDefined()
+      expect({ code: failed!.code, stdout: failed!.stdout }).toEqual({ code: 5, stdout: '' })
+      expect(withoutNpmWarnings(failed!.stderr)).toMatch(
+        /^taskgraph: error: MissingPackageError: .*npm install @taskgraph\/cluster/,
+      )
+      expect(withoutNpmWarnings(failed!.stderr).split('\n')).toHaveLength(1)
+    })
   })
 })

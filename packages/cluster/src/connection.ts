@@ -23,7 +23,13 @@ export function parseClusterUrl(caller: string, url: unknown): ClusterUrl {
       parsed = undefined
     }
   }
-  if (parsed === undefined || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) {
+  // The path is the database's number, if any: ioredis would send anything else to
+  // SELECT as NaN, and fail outside the connection's checks.
+  if (
+    parsed === undefined ||
+    (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') ||
+    !/^\/?\d*$/.test(parsed.pathname)
+  ) {
     throw new InvalidOptionError({
       message: `${caller}: the cluster URL ${JSON.stringify(url)} is not a Redis URL. Give redis://host:6379 (rediss:// for TLS, redis://user:password@host:6379/0 with an ACL user and a database).`,
     })
@@ -47,6 +53,29 @@ export function openRedis(url: ClusterUrl, options: { blocking?: boolean } = {})
     retryStrategy: (times) => Math.min(times * 100, 1000),
   }
   return new Redis(url.href, redisOptions)
+}
+
+/**
+ * Waits until a BullMQ queue or worker is ready. BullMQ first asks Redis its version
+ * (INFO); if Redis refuses (an ACL user without INFO), every later command of the queue
+ * fails at once, and a BullMQ worker retries without pause: so this is a start failure.
+ * @throws {ClusterUnreachableError} naming `caller`, the URL and Redis's reason
+ */
+export async function queueReady(
+  queue: { waitUntilReady(): Promise<unknown> },
+  url: ClusterUrl,
+  caller: string,
+): Promise<void> {
+  try {
+    await queue.waitUntilReady()
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new ClusterUnreachableError({
+      url: url.shown,
+      message: `${caller}: Redis at ${url.shown} refused the queue's first commands (${reason}). Give the URL's user the commands a cluster needs (see the ACL in the cluster docs).`,
+      cause: error,
+    })
+  }
 }
 
 /**

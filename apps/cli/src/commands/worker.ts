@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { realpath, stat } from 'node:fs/promises'
+import { resolve, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Logger } from 'pino'
 import { WorkflowError } from '../cli-errors.js'
@@ -45,7 +45,10 @@ export async function workerCommand(
   // TypeScript loads through tsx, here and in the threads, as for `taskgraph run`. A worker
   // serving any module of its project may be sent TypeScript ones.
   const typescript = urls.length === 0 || urls.some((url) => /\.m?ts$/.test(url))
-  await prepareForWorkflow(urls[0], { typescript })
+  // Its project's TypeScript modules load as ES modules, as `taskgraph run` loads a
+  // workflow file, whatever the "type" of their package.
+  const projectURL = pathToFileURL(`${await realpath(io.cwd)}${sep}`).href
+  await prepareForWorkflow(urls[0], { typescript, projectURL })
   const stopped = waitForStop()
   let worker: Awaited<ReturnType<typeof ClusterWorker.start>>
   try {
@@ -58,7 +61,7 @@ export async function workerCommand(
         ...(options.lease === undefined ? {} : { lease: options.lease }),
         ...(paths.length === 0 ? {} : { modules: paths }),
         root: io.cwd,
-        preload: [workerPreloadFor(urls[0])],
+        preload: [workerPreloadFor(urls[0], projectURL)],
       },
       version,
     )

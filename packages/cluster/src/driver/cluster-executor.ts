@@ -18,7 +18,7 @@ import {
   checkClusterOptions,
   type ClusterOptions,
 } from '../cluster-options.js'
-import { connect, openRedis, parseClusterUrl, type ClusterUrl } from '../connection.js'
+import { connect, openRedis, parseClusterUrl, queueReady, type ClusterUrl } from '../connection.js'
 import { ClusterConnectionError } from '../errors.js'
 import { PREFIX, QUEUE, RUNS, repliesKey, resultsKey, runKey } from '../keys.js'
 import { FileStore } from '../store/file-store.js'
@@ -135,6 +135,7 @@ export class ClusterExecutor implements Executor {
       streams: { events: { maxLen: 100 } },
     })
     this.queue.on('error', () => {})
+    await queueReady(this.queue, this.url, 'ClusterExecutor')
     this.threads = await clusterThreads(this.redis)
     // A dropped connection is retried: runs carry on once it is back, if Redis still has
     // their records, and fail with ClusterConnectionError if it does not (it restarted

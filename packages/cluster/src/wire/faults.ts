@@ -64,7 +64,12 @@ export function fromWireFault(fault: WireFault, worker: string, key: string): un
     case 'start':
       return new WorkerStartFault(`cluster worker ${worker}: ${fault.detail}`, fault.limitMs)
     case 'refused':
-      return new ModuleRefusedError({ module: fault.module, worker, message: fault.message })
+      // The worker's own words say what it refused; which worker it was, they do not.
+      return new ModuleRefusedError({
+        module: fault.module,
+        worker,
+        message: `cluster worker ${worker}: ${fault.message}`,
+      })
     case 'too-large':
       return new ResultTooLargeError({
         bytes: fault.bytes,

@@ -13,6 +13,7 @@ import {
   connect,
   openRedis,
   parseClusterUrl,
+  queueReady,
   type ClusterUrl,
 } from '../connection.js'
 import { ENDED_CHANNEL, PREFIX, QUEUE, RUNS, resultsKey, runKey, workerKey } from '../keys.js'
@@ -193,6 +194,12 @@ export class ClusterWorker {
       drainDelay: 1,
     })
     this.worker.on('error', () => {})
+    try {
+      await queueReady(this.worker, this.url, 'taskgraph worker')
+    } catch (error) {
+      await this.close().catch(() => {})
+      throw error
+    }
     this.timer = setInterval(() => void this.heartbeat(), HEARTBEAT_MS)
   }
 

@@ -1,0 +1,269 @@
+import { readFile } from 'node:fs/promises'
+import { hostname } from 'node:os'
+import { clusterStatus } from '@taskgraph/cluster'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  startWorker,
+  startWorkers,
+  stopWorkers,
+  type WorkerProcess,
+} from '../../../packages/cluster/test/cluster-workers.js'
+import {
+  freePort,
+  startRedis,
+  type RedisServer,
+} from '../../../packages/cluster/test/redis-server.js'
+import { finished, fixture, runCli, startCli } from './helpers/run-cli.js'
+import { killOnCleanup, killStrays } from './helpers/processes.js'
+
+// `taskgraph run --cluster`, `taskgraph worker` and `taskgraph cluster status` as a user
+// runs them: the built CLI, a real redis-server, and workers serving the fixtures
+// directory (their project root, where the workflows are).
+
+const FIXTURES = fixture('.')
+
+let redis: RedisServer
+let workers: WorkerProcess[]
+
+beforeAll(async () => {
+  redis = await startRedis()
+  workers = await startWorkers(redis.url, 2, 'cli', { cwd: FIXTURES })
+})
+
+afterAll(async () => {
+  killStrays()
+  await stopWorkers(workers ?? [])
+  await redis?.stop()
+})
+
+/** The keys a run may leave: BullMQ's own, and live workers' records. */
+async function runKeys(): Promise<string[]> {
+  const keys = await redis.keys()
+  return keys.filter(
+    (key) =>
+      !/^tg:tasks:(meta|events|id|stalled-check)$/.test(key) && !key.startsWith('tg:worker:'),
+  )
+}
+
+/** Retries `check` until it passes or `ms` have passed (then throws its last failure). */
+async function eventually(check: () => Promise<void>, ms: number): Promise<void> {
+  const end = performance.now() + ms
+  for (;;) {
+    try {
+      await check()
+      return
+    } catch (error) {
+      if (performance.now() > end) throw error
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+}
+
+const lines = (text: string): string[] => text.split('\n').filter((line) => line !== '')
+
+describe('taskgraph run --cluster', () => {
+  it('prints the result computed by the workers', async () => {
+    expect(await runCli(['run', 'sum.mjs', '--cluster', redis.url])).toMatchObject({
+      code: 0,
+      stdout: '25\n',
+    })
+  })
+
+  it('takes the cluster from TASKGRAPH_CLUSTER', async () => {
+    expect(
+      await runCli(['run', 'sum.mjs'], { env: { TASKGRAPH_CLUSTER: redis.url } }),
+    ).toMatchObject({ code: 0, stdout: '25\n' })
+  })
+
+  it('runs a TypeScript workflow on the workers, and prints it with --json', async () => {
+    const { code, stdout, stderr } = await runCli([
+      'run',
+      'cluster-where.ts',
+      '--cluster',
+      redis.url,
+      '--json',
+    ])
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
+    const results = JSON.parse(stdout) as { square: number; pid: number }[]
+    expect(results.map((result) => result.square)).toEqual([1, 4, 9, 16])
+    const pids = new Set(workers.map((worker) => worker.pid))
+    for (const { pid } of results) expect(pids).toContain(pid)
+  })
+
+  it('runs a TypeScript workflow of a CommonJS package on workers in it', async () => {
+    // A cluster of its own (database 3), whose workers serve the package.
+    const url = `${redis.url}/3`
+    const [worker] = await startWorkers(url, 1, 'commonjs', { cwd: fixture('commonjs') })
+    try {
+      const { code, stdout, stderr } = await runCli(['run', 'flow.ts', '--cluster', url], {
+        cwd: fixture('commonjs'),
+      })
+      expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: '42\n', stderr: '' })
+    } finally {
+      await stopWorkers([worker!])
+    }
+  })
+
+  it('with --executor or --workers is a usage error naming the flag', async () => {
+    for (const [flag, ...value] of [
+      ['--executor', 'threads'],
+      ['-w', '2'],
+      ['--workers', '2'],
+    ]) {
+      const { code, stderr } = await runCli([
+        'run',
+        'sum.mjs',
+        '--cluster',
+        redis.url,
+        flag!,
+        ...value,
+      ])
+      expect(code, flag).toBe(2)
+      expect(lines(stderr), flag).toEqual([
+        expect.stringMatching(
+          new RegExp(`^taskgraph: error: .*'--${flag === '--executor' ? 'executor' : 'workers'}'`),
+        ),
+      ])
+    }
+  })
+
+  it('SIGINT stops the run within 2 s, removes its keys and frees the workers', async () => {
+    const child = killOnCleanup(startCli(['run', 'cluster-slow.mjs', '--cluster', redis.url]))
+    const result = finished(child)
+    // Once the workers hold its tasks.
+    await eventually(async () => {
+      const running = (await clusterStatus(redis.url)).reduce(
+        (sum, worker) => sum + worker.running,
+        0,
+      )
+      expect(running).toBeGreaterThan(0)
+    }, 15_000)
+    const interrupted = performance.now()
+    child.kill('SIGINT')
+    const { code } = await result
+    expect(performance.now() - interrupted).toBeLessThan(2000)
+    expect(code).toBe(130)
+    await eventually(async () => expect(await runKeys()).toEqual([]), 2000)
+    // The 20 s tasks are stopped: a new run does not wait for them.
+    const started = performance.now()
+    expect(await runCli(['run', 'sum.mjs', '--cluster', redis.url])).toMatchObject({
+      code: 0,
+      stdout: '25\n',
+    })
+    expect(performance.now() - started).toBeLessThan(10_000)
+  })
+})
+
+describe('taskgraph cluster status', () => {
+  it('lists each worker: name, host, pid, threads, running, versions', async () => {
+    const { code, stdout } = await runCli(['cluster', 'status', '--cluster', redis.url])
+    expect(code).toBe(0)
+    const [header, ...rows] = lines(stdout)
+    expect(header!.split(/\s+/)).toEqual([
+      'NAME',
+      'HOST',
+      'PID',
+      'THREADS',
+      'RUNNING',
+      'TASKGRAPH',
+      'NODE',
+      'UP',
+    ])
+    const { version } = JSON.parse(await readFile(fixture('../../package.json'), 'utf8')) as {
+      version: string
+    }
+    // Tasks running: the count at the worker's last heartbeat.
+    const cells = rows.map((row) => row.split(/\s+/))
+    for (const row of cells) expect(row[4]).toMatch(/^\d+$/)
+    expect(cells.map((row) => [...row.slice(0, 4), ...row.slice(5, 7)])).toEqual(
+      workers.map((worker) => [
+        worker.name,
+        hostname(),
+        String(worker.pid),
+        '1',
+        version,
+        process.versions.node,
+      ]),
+    )
+  })
+
+  it('--json lists the same', async () => {
+    const { code, stdout } = await runCli(['cluster', 'status', '--cluster', redis.url, '--json'])
+    expect(code).toBe(0)
+    const listed = JSON.parse(stdout) as Record<string, unknown>[]
+    expect(listed.map(({ name, pid, threads }) => ({ name, pid, threads }))).toEqual(
+      workers.map((worker) => ({ name: worker.name, pid: worker.pid, threads: 1 })),
+    )
+    for (const worker of listed) {
+      expect(Object.keys(worker).sort()).toEqual([
+        'host',
+        'id',
+        'name',
+        'node',
+        'pid',
+        'running',
+        'since',
+        'taskgraph',
+        'threads',
+      ])
+    }
+  })
+})
+
+describe('taskgraph worker', () => {
+  it('SIGTERM: exits 0 at once, and leaves the cluster status', async () => {
+    const worker = await startWorker(redis.url, 'leaving', { cwd: FIXTURES })
+    const names = async (): Promise<string[]> =>
+      (await clusterStatus(redis.url)).map((listed) => listed.name)
+    expect(await names()).toContain('leaving')
+    const signalled = performance.now()
+    worker.child.kill('SIGTERM')
+    expect(await worker.exited).toBe(0)
+    expect(performance.now() - signalled).toBeLessThan(5000)
+    const { stdout } = await runCli(['cluster', 'status', '--cluster', redis.url])
+    expect(stdout).not.toContain('leaving')
+  })
+
+  it('given a module that does not exist: an error naming it, a non-zero exit', async () => {
+    const { code, stderr } = await runCli(['worker', '--cluster', redis.url, 'no-such-tasks.ts'])
+    expect(code).not.toBe(0)
+    expect(code).not.toBeNull()
+    expect(lines(stderr)).toEqual([expect.stringMatching(/^taskgraph: error: .*no-such-tasks\.ts/)])
+  })
+})
+
+describe('a cluster that cannot be reached', () => {
+  const commands = [
+    { name: 'run', command: ['run', 'sum.mjs'] },
+    { name: 'worker', command: ['worker'] },
+    { name: 'cluster status', command: ['cluster', 'status'] },
+  ]
+
+  it.each(commands)(
+    'taskgraph $name: exit 5 within 5 s, one line naming ClusterUnreachableError',
+    async ({ command }) => {
+      const url = `redis://127.0.0.1:${await freePort()}`
+      const started = performance.now()
+      const { code, stdout, stderr } = await runCli([...command, '--cluster', url])
+      expect(performance.now() - started).toBeLessThan(5000)
+      expect({ code, stdout }).toEqual({ code: 5, stdout: '' })
+      expect(lines(stderr)).toEqual([
+        expect.stringMatching(/^taskgraph: error: ClusterUnreachableError/),
+      ])
+    },
+  )
+
+  it.each(commands)(
+    'taskgraph $name, given a URL that is not Redis: exit 2',
+    async ({ command }) => {
+      // A Redis URL's path is a database's number, if anything.
+      for (const url of ['http://127.0.0.1:6379', 'not a url', `${redis.url}/db`]) {
+        const { code, stderr } = await runCli([...command, '--cluster', url])
+        expect(code, url).toBe(2)
+        expect(lines(stderr), url).toEqual([
+          expect.stringMatching(/^taskgraph: error: .*not a Redis URL/),
+        ])
+      }
+    },
+  )
+})
