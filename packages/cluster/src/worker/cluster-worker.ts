@@ -61,7 +61,7 @@ export interface ClusterWorkerOptions {
 /** How often a worker renews its record, and sweeps what dead drivers' runs left. */
 const HEARTBEAT_MS = 2000
 const SWEEP_EVERY = 5
-/** How long a stopping worker tries to hand back its calls: Redis may be down. */
+/** How long a stopping worker waits for Redis to come back to hand back its calls. */
 const HAND_BACK_MS = CONNECT_TIMEOUT_MS
 /** A lost worker's jobs may be started this many times in all before their task is failed. */
 export const MAX_STARTS = 3
@@ -214,7 +214,11 @@ export class ClusterWorker {
       for (const jobs of this.active.values()) for (const job of jobs) job.abort()
       // With Redis down, handing back would wait for it for ever: the calls are left to
       // their lease instead (another worker takes them once it lapses), and it stops.
-      const handedBack = await settlesWithin(closing, HAND_BACK_MS)
+      const handedBack = await settlesWhileConnected(
+        closing,
+        [this.redis, this.queueConnection],
+        HAND_BACK_MS,
+      )
       await this.pool.close()
       // BullMQ's connections are dropped, not awaited: with Redis down they never end.
       if (handedBack) await this.redis.del(workerKey(this.id)).catch(() => 0)
@@ -410,12 +414,31 @@ export class ClusterWorker {
 }
 
 /** Whether `promise` settles within `ms`. */
-async function settlesWithin(promise: Promise<unknown> | undefined, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))
-  const settled = (promise ?? Promise.resolve()).then(
-    () => true,
-    () => true,
-  )
-  return Promise.race([settled, late]).finally(() => clearTimeout(timer))
+/**
+ * Whether `promise` settles before any of `connections` has been down for `graceMs` on
+ * end: a hand-back takes what it takes while Redis answers (a loaded machine may need
+ * seconds), and is given up only when Redis is gone.
+ */
+function settlesWhileConnected(
+  promise: Promise<unknown> | undefined,
+  connections: readonly Redis[],
+  graceMs: number,
+): Promise<boolean> {
+  return new Promise((resolve) => {
+    let downSince: number | undefined
+    const poll = setInterval(() => {
+      const down = connections.some((connection) => connection.status !== 'ready')
+      if (!down) downSince = undefined
+      else if (downSince === undefined) downSince = performance.now()
+      else if (performance.now() - downSince >= graceMs) finish(false)
+    }, 100)
+    const finish = (settled: boolean): void => {
+      clearInterval(poll)
+      resolve(settled)
+    }
+    void (promise ?? Promise.resolve()).then(
+      () => finish(true),
+      () => finish(true),
+    )
+  })
 }
