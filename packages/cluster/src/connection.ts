@@ -103,11 +103,28 @@ export async function connect(redis: Redis, url: ClusterUrl, caller: string): Pr
     const reason = error instanceof Error ? error.message : String(error)
     throw new ClusterUnreachableError({
       url: url.shown,
-      message: `${caller}: cannot reach Redis at ${url.shown} (${reason}). Start redis-server there, or give the right URL (--cluster or TASKGRAPH_CLUSTER).`,
+      message: `${caller}: cannot reach Redis at ${url.shown} (${reason}). ${fixFor(error)}`,
       cause: error,
     })
   } finally {
     clearTimeout(timer)
     redis.off('error', onError)
   }
+}
+
+/** What to do about a connection that failed with `error`. */
+function fixFor(error: unknown): string {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
+  const text = String(message)
+  if (/^(WRONGPASS|NOAUTH|NOPERM)/.test(text)) {
+    return 'Check the user and password in the URL, and what that Redis user may do (docs/cluster.md lists the ACL taskgraph needs).'
+  }
+  if (
+    typeof code === 'string' &&
+    (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code) ||
+      code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+  ) {
+    return 'Its TLS certificate is not one this machine trusts: give Node the certificate of the CA that signed it (NODE_EXTRA_CA_CERTS=/path/to/ca.pem), or check the host name in the URL.'
+  }
+  return 'Start redis-server there, or give the right URL (--cluster or TASKGRAPH_CLUSTER).'
 }
