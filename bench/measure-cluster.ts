@@ -6,7 +6,9 @@
 //
 // WORKLOAD: fanout-sum (N inc tasks and their sum), chain (N inc tasks in a line, sent one
 // job each: no fusion), pi (N tasks of ~0.25 s and their mean), ready (from starting the
-// two worker processes until both take jobs). Only the compute is timed: the workers are
+// two worker processes until both take jobs), data (N producers of 512 KiB arrays, each
+// read by a consumer on the cluster: the driver's peak RSS, against the data that went
+// through the store). Only the compute is timed: the workers are
 // up before it starts, as Dask's are. Without TASKGRAPH_BENCH_REDIS a redis-server is
 // started for the measurement.
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -99,8 +101,26 @@ async function measure(cluster: ClusterExecutor): Promise<Record<string, number>
     target = mean(Array.from({ length: n }, (_, i) => estimatePi(samples, i + 1)))
     tasks = n + 1
     check = (result) => Math.abs((result as number) - Math.PI) < 0.01
+  } else if (workload === 'data') {
+    const { consume, produce, sum, tag } = await import('./workloads/memory.ts')
+    const bytes = 512 * 1024
+    target = sum(Array.from({ length: n }, (_, i) => consume(produce(i, bytes), tag(i))))
+    tasks = 3 * n + 1
+    // consume reads every 1024th of the array's 65536 elements: 64 per array.
+    const expected = Array.from({ length: n }, (_, i) => 64 * i).reduce((a, b) => a + b, 0)
+    check = (result) => result === expected
+    const start = performance.now()
+    const [result] = await compute(target, { executor: cluster })
+    const computeMs = performance.now() - start
+    if (!check(result)) throw new Error(`data computed ${String(result)}`)
+    return {
+      tasks,
+      computeMs,
+      dataMiB: (n * bytes) / 2 ** 20,
+      driverPeakRssMiB: process.resourceUsage().maxRSS / 1024,
+    }
   } else {
-    throw new Error(`unknown workload ${workload}: use fanout-sum, chain, pi or ready`)
+    throw new Error(`unknown workload ${workload}: use fanout-sum, chain, pi, data or ready`)
   }
   const start = performance.now()
   const [result] = await compute(target, { executor: cluster })

@@ -121,13 +121,13 @@ export class ClusterExecutor implements Executor {
   }
 
   private async open(): Promise<void> {
-    // BullMQ loads while Redis answers: it is the largest module of the cluster.
-    const bullmq = import('bullmq')
     await Promise.all([
       connect(this.redis, this.url, 'ClusterExecutor'),
       connect(this.replies, this.url, 'ClusterExecutor'),
     ])
-    const { Queue } = await bullmq
+    // Loaded once Redis has answered, not meanwhile: loading holds this thread, and on a
+    // busy machine it would delay the answer past the connect timeout.
+    const { Queue } = await import('bullmq')
     this.queue = new Queue(QUEUE, {
       connection: this.redis,
       prefix: PREFIX,
