@@ -9,36 +9,15 @@
 // Dask comes from Debian's python3-dask and python3-distributed, for /usr/bin/python3
 // (DASK_PYTHON overrides it). Missing, they are installed with apt-get when this runs as
 // root; if they cannot be had, the Dask side is skipped and says so.
-import { spawnSync } from 'node:child_process'
 import { cpus, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { compareClusters } from './cluster-compare.ts'
+import { PYTHON, ensureDask } from './lib/dask.ts'
 import { coldStart, measureTaskgraph, run, timeProcess, type Measurement } from './lib/processes.ts'
 import { median, printTable } from './lib/stats.ts'
 
 const repetitions = Number(process.argv[2] ?? 3)
-const PYTHON = process.env.DASK_PYTHON ?? '/usr/bin/python3'
 const TEXT = fileURLToPath(new URL('../examples/data/kjv-genesis-exodus.txt', import.meta.url))
-
-function daskVersion(): string | undefined {
-  const probe = spawnSync(PYTHON, ['-c', 'import dask, distributed; print(dask.__version__)'], {
-    encoding: 'utf8',
-  })
-  return probe.status === 0 ? probe.stdout.trim() : undefined
-}
-
-/** Dask's version, installing it from Debian's packages first if it is missing and we may. */
-function ensureDask(): string | undefined {
-  const found = daskVersion()
-  if (found !== undefined || process.getuid?.() !== 0) return found
-  console.log('Dask is missing: installing python3-dask and python3-distributed with apt-get…')
-  spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore' })
-  spawnSync('apt-get', ['install', '-y', '-qq', 'python3-dask', 'python3-distributed'], {
-    stdio: 'ignore',
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  })
-  return daskVersion()
-}
 
 interface Pair {
   readonly workload: string

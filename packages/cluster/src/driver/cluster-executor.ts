@@ -371,9 +371,12 @@ export class ClusterExecutor implements Executor {
       jobs.push({ name: 'calls', data, opts: { jobId } })
     }
     if (jobs.length === 0) return
-    this.queue
-      .addBulk(jobs.map((job) => ({ ...job, opts: { ...job.opts, ...JOB_OPTIONS } })))
-      .catch((error: unknown) => this.failRun(run, error))
+    // One job (a chain's next task) goes by add, a few hundred µs sooner than by addBulk.
+    const adding =
+      jobs.length === 1
+        ? this.queue.add(jobs[0]!.name, jobs[0]!.data, { ...jobs[0]!.opts, ...JOB_OPTIONS })
+        : this.queue.addBulk(jobs.map((job) => ({ ...job, opts: { ...job.opts, ...JOB_OPTIONS } })))
+    adding.catch((error: unknown) => this.failRun(run, error))
   }
 
   private async readReplies(): Promise<void> {

@@ -61,6 +61,8 @@ export interface ClusterWorkerOptions {
 /** How often a worker renews its record, and sweeps what dead drivers' runs left. */
 const HEARTBEAT_MS = 2000
 const SWEEP_EVERY = 5
+/** How long a call runs before the driver is told it began (see `announceStart`). */
+const START_NOTICE_MS = 20
 /** How long a stopping worker waits for Redis to come back to hand back its calls. */
 const HAND_BACK_MS = CONNECT_TIMEOUT_MS
 /** A lost worker's jobs may be started this many times in all before their task is failed. */
@@ -95,7 +97,7 @@ export class ClusterWorker {
   /** Calls that began on the pool, by run. */
   private readonly begun = new Map<string, number>()
   /** Starts not yet told, by driver and run. */
-  private readonly starts = new Map<string, number[]>()
+  private readonly starts = new Map<string, Set<number>>()
   private running = 0
   private timer: NodeJS.Timeout | undefined
   private beats = 0
@@ -309,6 +311,7 @@ export class ClusterWorker {
         },
       })
       if (result !== undefined) {
+        this.ended(data, result.outcomes)
         const reply = packReply({ worker: this.name, outcomes: result.outcomes })
         await finishJob(this.redis, this.large, data, result.entries, reply)
       }
@@ -323,22 +326,31 @@ export class ClusterWorker {
   }
 
   /**
-   * Tells the driver a call began (its progress counts it as running from then on).
-   * Starts in the same turn of the event loop go in one message; ahead of the outcomes,
-   * since commands on a connection keep their order.
+   * Tells the driver a call began (its progress counts it as running from then on), if
+   * it is still running a moment later: calls that end sooner are told of once, by their
+   * outcome, which spares a chain of short tasks a message each. Starts within the moment
+   * go in one message, ahead of their outcomes (commands on a connection keep their order).
    */
   private announceStart(data: JobData, id: number): void {
     const key = `${data.driver} ${data.run}`
     let ids = this.starts.get(key)
     if (ids === undefined) {
-      this.starts.set(key, (ids = []))
-      setImmediate(() => {
+      this.starts.set(key, (ids = new Set()))
+      const told = ids
+      setTimeout(() => {
         this.starts.delete(key)
-        const reply = packReply({ worker: this.name, outcomes: [], started: ids })
+        if (told.size === 0) return
+        const reply = packReply({ worker: this.name, outcomes: [], started: [...told] })
         void finishJob(this.redis, undefined, data, [], reply).catch(() => {})
-      })
+      }, START_NOTICE_MS)
     }
-    ids.push(id)
+    ids.add(id)
+  }
+
+  /** Calls that ended need no notice of their start: their outcome says it all. */
+  private ended(data: JobData, outcomes: readonly CallOutcome[]): void {
+    const ids = this.starts.get(`${data.driver} ${data.run}`)
+    if (ids !== undefined) for (const outcome of outcomes) ids.delete(outcome.id)
   }
 
   /** Sends outcomes to the driver, unless the run has ended meanwhile. */
