@@ -7,6 +7,7 @@ import { gather } from '@taskgraph/core'
 import {
   AggregateTaskError,
   ExecutorClosedError,
+  SerializationError,
   TaskError,
   TimeoutError,
   compute,
@@ -72,6 +73,30 @@ describe('a cluster of two workers', () => {
     expect(
       await total([inc(1), { not: 'a task' }.not.length, inc(2)]).compute({ executor: cluster }),
     ).toBe(11)
+  })
+
+  test('cyclic and deep arguments cross beside stored results; too deep ones fail alone', async () => {
+    const cyclic: unknown[] = [1, 2, 3]
+    cyclic.push(cyclic)
+    const nest = (levels: number): unknown => {
+      let deep: unknown = 'bottom'
+      for (let i = 0; i < levels; i++) deep = [deep]
+      return deep
+    }
+    // The driver finds stored results by walking the arguments whole.
+    const [cycle, nested] = await compute(length([cyclic, inc(0)]), length([nest(500), inc(0)]), {
+      executor: cluster,
+    })
+    expect([cycle, nested]).toEqual([2, 2])
+    // Deeper than V8's serializer goes: the same SerializationError as on a pool.
+    const tooDeep = await compute(length([nest(20_000), inc(0)]), inc(1), {
+      executor: cluster,
+      failFast: false,
+    }).catch((e: unknown) => e)
+    expect(tooDeep).toBeInstanceOf(AggregateTaskError)
+    const [failure] = (tooDeep as AggregateTaskError).errors
+    expect(failure).toBeInstanceOf(SerializationError)
+    expect(failure!.message).toContain('nested more than a thousand levels deep')
   })
 
   test('a task that throws fails with the TaskError it has locally, the remote error as cause', async () => {

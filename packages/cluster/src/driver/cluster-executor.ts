@@ -18,6 +18,7 @@ import {
   checkClusterOptions,
   type ClusterOptions,
 } from '../cluster-options.js'
+import { findCloneProblem } from '@taskgraph/scheduler/wire'
 import { connect, openRedis, parseClusterUrl, queueReady, type ClusterUrl } from '../connection.js'
 import { ClusterConnectionError } from '../errors.js'
 import { PREFIX, QUEUE, RUNS, repliesKey, resultsKey, runKey } from '../keys.js'
@@ -349,7 +350,14 @@ export class ClusterExecutor implements Executor {
       const calls: JobCall[] = []
       const sendable: Pending[] = []
       for (const pending of batch) {
-        const call = toJobCall(pending, this.nextCall++, table)
+        let call: JobCall | NotSerializableFault
+        try {
+          call = toJobCall(pending, this.nextCall++, table)
+        } catch (error) {
+          // Whatever its arguments do (a getter that throws, say), the call fails alone.
+          pending.reject(error)
+          continue
+        }
         if (call instanceof NotSerializableFault) {
           pending.reject(call)
           continue
@@ -359,12 +367,14 @@ export class ClusterExecutor implements Executor {
         sendable.push(pending)
       }
       if (calls.length === 0) continue
+      const packed = this.pack(table, calls, sendable)
+      if (packed === undefined) continue
       const jobId = `${this.id}.${this.nextJob++}`
       this.ledger.sent(run, jobId, sendable)
       const data: JobData = {
         run: run.id,
         driver: this.id,
-        batch: packBatch({ functions: table.functions, calls }),
+        batch: packed,
         lost: batch[0]!.lost,
         limit: this.maxStoredBytes,
       }
@@ -377,6 +387,34 @@ export class ClusterExecutor implements Executor {
         ? this.queue.add(jobs[0]!.name, jobs[0]!.data, { ...jobs[0]!.opts, ...JOB_OPTIONS })
         : this.queue.addBulk(jobs.map((job) => ({ ...job, opts: { ...job.opts, ...JOB_OPTIONS } })))
     adding.catch((error: unknown) => this.failRun(run, error))
+  }
+
+  /**
+   * The batch serialized for its job. A copy can fail on what only copying finds (data
+   * nested thousands of levels deep): then each call is checked again, those at fault
+   * fail with `NotSerializableFault`, and the others go. `undefined` if none is left.
+   */
+  private pack(table: FunctionTable, calls: JobCall[], sendable: Pending[]): string | undefined {
+    try {
+      return packBatch({ functions: table.functions, calls })
+    } catch (error) {
+      for (let i = calls.length - 1; i >= 0; i--) {
+        const problem = findCloneProblem(calls[i]!.args, 'args', false, true)
+        if (problem === undefined) continue
+        sendable[i]!.reject(
+          new NotSerializableFault('argument', problem.path, problem.type, problem.reason),
+        )
+        calls.splice(i, 1)
+        sendable.splice(i, 1)
+      }
+      if (calls.length === 0) return undefined
+      try {
+        return packBatch({ functions: table.functions, calls })
+      } catch {
+        for (const pending of sendable) pending.reject(error)
+        return undefined
+      }
+    }
   }
 
   private async readReplies(): Promise<void> {

@@ -1,6 +1,6 @@
 import { deserialize } from 'node:v8'
 import type { TaskCall } from '@taskgraph/scheduler/internal'
-import { fillStored, markStored } from '../wire/stored-values.js'
+import { resolveStored, storedIn } from '../wire/stored-values.js'
 
 /**
  * Runs a call on the driver's thread (a task that rearranges results, `get` or `gather`,
@@ -11,10 +11,8 @@ export async function runOnDriver(
   call: TaskCall,
   read: (keys: string[]) => Promise<(Buffer | undefined)[]>,
 ): Promise<unknown> {
-  const keys = new Set<string>()
-  const marked = [call.args, ...(call.steps ?? []).map((step) => step.args)].map((args) =>
-    markStored(args, keys),
-  )
+  const argLists = [call.args, ...(call.steps ?? []).map((step) => step.args)]
+  const keys = new Set(argLists.flatMap((args) => storedIn(args).map((stored) => stored.key)))
   let values = new Map<string, unknown>()
   if (keys.size > 0) {
     const wanted = [...keys]
@@ -30,7 +28,7 @@ export async function runOnDriver(
       }),
     )
   }
-  const [args, ...stepArgs] = marked.map((value) => fillStored(value, values) as unknown[])
+  const [args, ...stepArgs] = argLists.map((value) => resolveStored(value, values) as unknown[])
   let result: unknown = await call.fn(...args!)
   for (const [i, step] of (call.steps ?? []).entries()) {
     const own = stepArgs[i]!

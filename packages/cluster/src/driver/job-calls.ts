@@ -45,13 +45,12 @@ export function toJobCall(
   table: FunctionTable,
 ): JobCall | NotSerializableFault {
   const { call, functions } = pending
-  const keys = new Set<string>()
-  const args = markStored(call.args, keys) as unknown[]
+  const args = markStored(call.args) as unknown[]
   const steps = call.steps?.map((step, i) => ({
     key: step.key,
     name: step.name,
     fn: table.index(functions[i + 1]!),
-    args: markStored(step.args, keys) as unknown[],
+    args: markStored(step.args) as unknown[],
     holes: step.holes,
   }))
   const problem =

@@ -1,7 +1,12 @@
+import { replaceMembers, replaceMembersInPlace, walkData } from '@taskgraph/scheduler/wire'
+
 /**
  * A result kept in the cluster's store. The driver holds these in place of results:
  * passed as an argument, one crosses the queue as a marker (`{ [STORED]: key }`), and
- * the worker that runs the call reads the value from the store itself.
+ * the worker that runs the call reads the value from the store itself. Results stand
+ * wherever the graph puts them in arguments (directly, in arrays and plain objects); the
+ * walks below open Maps and Sets too, keep their own stack and visit each container
+ * once, so deep or cyclic data is walked like any other.
  */
 export class StoredResult {
   constructor(
@@ -26,52 +31,37 @@ function isMarker(value: unknown): value is Marker {
   )
 }
 
-function isContainer(value: unknown): value is unknown[] | Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false
-  if (Array.isArray(value)) return true
-  const proto = Object.getPrototypeOf(value) as unknown
-  return proto === Object.prototype || proto === null
+const isStored = (value: unknown): value is StoredResult => value instanceof StoredResult
+
+/** The stored results in `value`. */
+export function storedIn(value: unknown): StoredResult[] {
+  const found: StoredResult[] = []
+  walkData(value, (item) => {
+    if (isStored(item)) found.push(item)
+  })
+  return found
 }
 
-/**
- * `value` with each `StoredResult` in it replaced by a marker, and the keys replaced.
- * Results stand directly in arguments or inside arrays and plain objects (where the graph
- * puts them), so only those are walked; a container is copied only if it holds one.
- */
-export function markStored(value: unknown, keys: Set<string>): unknown {
-  if (value instanceof StoredResult) {
-    keys.add(value.key)
-    return { [STORED]: value.key }
-  }
-  if (!isContainer(value)) return value
-  let copy: unknown[] | Record<string, unknown> | undefined
-  for (const [name, member] of Object.entries(value)) {
-    const marked = markStored(member, keys)
-    if (marked !== member) {
-      copy ??= Array.isArray(value) ? [...value] : { ...value }
-      ;(copy as Record<string, unknown>)[name] = marked
-    }
-  }
-  return copy ?? value
+/** `value` with each `StoredResult` replaced by its marker (containers on the way copied). */
+export function markStored(value: unknown): unknown {
+  return replaceMembers(value, isStored, (stored) => ({ [STORED]: (stored as StoredResult).key }))
 }
 
-/** The keys of the markers in `value`. */
+/** `value` with each `StoredResult` replaced by its key's value (containers on the way copied). */
+export function resolveStored(value: unknown, values: ReadonlyMap<string, unknown>): unknown {
+  return replaceMembers(value, isStored, (stored) => values.get((stored as StoredResult).key))
+}
+
+/** Adds the keys of the markers in `value` to `keys`. */
 export function markedKeys(value: unknown, keys: Set<string>): void {
-  if (isMarker(value)) keys.add(value[STORED])
-  else if (isContainer(value)) for (const member of Object.values(value)) markedKeys(member, keys)
+  walkData(value, (item) => {
+    if (!isMarker(item)) return undefined
+    keys.add(item[STORED])
+    return 'skip'
+  })
 }
 
-/** `value` with each marker replaced by its key's value; containers holding one are copied. */
+/** `value` with each marker replaced by its key's value, in place (it is freshly decoded). */
 export function fillStored(value: unknown, values: ReadonlyMap<string, unknown>): unknown {
-  if (isMarker(value)) return values.get(value[STORED])
-  if (!isContainer(value)) return value
-  let copy: unknown[] | Record<string, unknown> | undefined
-  for (const [name, member] of Object.entries(value)) {
-    const filled = fillStored(member, values)
-    if (filled !== member) {
-      copy ??= Array.isArray(value) ? [...value] : { ...value }
-      ;(copy as Record<string, unknown>)[name] = filled
-    }
-  }
-  return copy ?? value
+  return replaceMembersInPlace(value, isMarker, (marker) => values.get((marker as Marker)[STORED]))
 }

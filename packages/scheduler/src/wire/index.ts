@@ -8,3 +8,6 @@ export { moduleOf, refKey, refName, sourceHash, type FunctionRef } from './funct
 export { decode, encode, type Encoded } from './codec.js'
 export { findCloneProblem, type CloneProblem } from './clone-check.js'
 export { fromWireError, toWireError, type WireError } from './remote-error.js'
+// Replacing values inside task data (a cluster's stored results by markers, and back).
+export { replaceMembers, replaceMembersInPlace } from './replace-members.js'
+export { walkData } from './data-walk.js'
