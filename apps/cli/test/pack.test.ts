@@ -7,7 +7,6 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRedis, type RedisServer } from '../../../packages/cluster/test/redis-server.js'
 import { packageManagerEnv } from './helpers/package-manager-env.js'
-import { killTree } from './helpers/processes.js'
 import { cleanUp, makeTempDir } from './helpers/temp-dirs.js'
 
 const exec = promisify(execFile)
@@ -53,6 +52,26 @@ async function pack(into: string): Promise<Record<string, string>> {
 }
 
 const baseName = (path: string): string => path.replace(/^.*\//, '')
+
+/**
+ * Whether every process of the process group `group` (a negative pid) has exited within
+ * `ms`; those still there then are killed, so that none outlives the test.
+ */
+async function groupGone(group: number, ms: number): Promise<boolean> {
+  const alive = (): boolean => {
+    try {
+      process.kill(group, 0)
+      return true
+    } catch {
+      return false
+    }
+  }
+  const end = performance.now() + ms
+  while (alive() && performance.now() < end) await new Promise((wake) => setTimeout(wake, 50))
+  if (!alive()) return true
+  process.kill(group, 'SIGKILL')
+  return false
+}
 
 /** stderr without the warnings npm prints about its own configuration. */
 function withoutNpmWarnings(stderr: string): string {
@@ -247,10 +266,11 @@ describe('the packed packages, installed with npm', { timeout: 300_000 }, () => 
         )
         expect(JSON.parse(stdout)).toEqual({ total: 12, doubled: 24 })
       } finally {
-        process.kill(-worker.pid!, 'SIGTERM')
-        const timer = setTimeout(() => killTree(worker.pid!), 5000)
+        // npx may exit before the worker it started: the whole group must be gone.
+        const group = -worker.pid!
+        process.kill(group, 'SIGTERM')
         await exited
-        clearTimeout(timer)
+        expect(await groupGone(group, 10_000)).toBe(true)
       }
     })
   })

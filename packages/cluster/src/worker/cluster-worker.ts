@@ -223,8 +223,12 @@ export class ClusterWorker {
       )
       await this.pool.close()
       // BullMQ's connections are dropped, not awaited: with Redis down they never end.
-      if (handedBack) await this.redis.del(workerKey(this.id)).catch(() => 0)
-      else void this.worker?.disconnect().catch(() => {})
+      // Its record goes now rather than expire, unless Redis went away meanwhile: this
+      // connection would wait for it for ever.
+      if (handedBack) {
+        const removed = this.redis.del(workerKey(this.id)).catch(() => 0)
+        await settlesWhileConnected(removed, [this.redis], HAND_BACK_MS)
+      } else void this.worker?.disconnect().catch(() => {})
       // BullMQ does not close a connection it was given: without this, a program that
       // embeds a worker would never exit.
       this.queueConnection.disconnect()
