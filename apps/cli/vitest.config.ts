@@ -6,6 +6,8 @@ export default defineConfig({
     // Every test here spawns the built CLI, often twice, while the other packages' tests
     // load the same cores: 5 s is too little on a busy 2-core machine.
     testTimeout: 30_000,
+    // Hooks start servers and workers (a redis-server and cluster workers), as slowly.
+    hookTimeout: 30_000,
     // The tests mostly wait on the processes they spawn: more test files at once than
     // cores keeps the cores busy (the default is one file per core).
     maxWorkers: 3,
