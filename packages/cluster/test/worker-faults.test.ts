@@ -147,24 +147,28 @@ describe('a worker lost mid-run', () => {
     expect(alive(frozen)).toBe(true)
   })
 
-  test('stopped with SIGTERM: hands back its tasks at once and exits 0, the run completes', async () => {
-    // A lease longer than the test: the run cannot wait for it to lapse.
-    const { cluster, executor } = await startCluster(2, 120_000)
-    const [stopped, other] = cluster.workers as [
-      (typeof cluster.workers)[0],
-      (typeof cluster.workers)[0],
-    ]
-    const run = compute(step(cluster.dir, 0, 6000), step(cluster.dir, 1, 6000), {
-      executor,
-    }).catch((e: unknown) => e)
-    const held = await holdingTask(cluster.dir, stopped.pid)
-    stopped.child.kill('SIGTERM')
-    const signalledAt = performance.now()
-    expect(await stopped.exited).toBe(0)
-    // Before the task it held could have ended (6 s): it did not wait for it. (Ending its
-    // threads takes a second; the bound leaves room for a loaded machine.)
-    expect(performance.now() - signalledAt).toBeLessThan(5000)
-    expect(await run).toEqual([1, 2])
-    expect(readTraces(cluster.dir).ended.get(held)).toEqual([other.pid])
-  })
+  test(
+    'stopped with SIGTERM: hands back its tasks at once and exits 0, the run completes',
+    { timeout: 120_000 },
+    async () => {
+      // A lease longer than the test: the run cannot wait for it to lapse.
+      const { cluster, executor } = await startCluster(2, 120_000)
+      const [stopped, other] = cluster.workers as [
+        (typeof cluster.workers)[0],
+        (typeof cluster.workers)[0],
+      ]
+      const run = compute(step(cluster.dir, 0, 20_000), step(cluster.dir, 1, 20_000), {
+        executor,
+      }).catch((e: unknown) => e)
+      const held = await holdingTask(cluster.dir, stopped.pid)
+      stopped.child.kill('SIGTERM')
+      const signalledAt = performance.now()
+      expect(await stopped.exited).toBe(0)
+      // Before the task it held could have ended (20 s): it did not wait for it. (Handing
+      // back and ending its threads take a second or two, many on a loaded machine.)
+      expect(performance.now() - signalledAt).toBeLessThan(15_000)
+      expect(await run).toEqual([1, 2])
+      expect(readTraces(cluster.dir).ended.get(held)).toEqual([other.pid])
+    },
+  )
 })
