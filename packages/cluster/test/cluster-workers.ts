@@ -25,6 +25,16 @@ export interface WorkerOptions {
   readonly env?: NodeJS.ProcessEnv
 }
 
+/**
+ * Every worker a test started and that has not exited. Whatever happens to the test (a
+ * hook that timed out before it could keep hold of its workers), none outlives the
+ * test process.
+ */
+const started = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of started) child.kill('SIGKILL')
+})
+
 /** Starts `taskgraph worker --cluster url` and resolves once it says it is ready. */
 export async function startWorker(
   url: string,
@@ -52,6 +62,8 @@ export async function startWorker(
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   )
+  started.add(child)
+  child.once('exit', () => started.delete(child))
   let text = ''
   child.stderr.setEncoding('utf8')
   child.stderr.on('data', (chunk: string) => (text += chunk))

@@ -50,25 +50,37 @@ export async function workerCommand(
   const projectURL = pathToFileURL(`${await realpath(io.cwd)}${sep}`).href
   await prepareForWorkflow(urls[0], { typescript, projectURL })
   const stopped = waitForStop()
-  let worker: Awaited<ReturnType<typeof ClusterWorker.start>>
-  try {
-    worker = await ClusterWorker.start(
-      options.cluster,
-      {
-        ...(options.threads === undefined ? {} : { threads: options.threads }),
-        ...(options.name === undefined ? {} : { name: options.name }),
-        ...(options.store === undefined ? {} : { store: options.store }),
-        ...(options.lease === undefined ? {} : { lease: options.lease }),
-        ...(paths.length === 0 ? {} : { modules: paths }),
-        root: io.cwd,
-        preload: [workerPreloadFor(urls[0], projectURL)],
+  const starting = ClusterWorker.start(
+    options.cluster,
+    {
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+      ...(options.name === undefined ? {} : { name: options.name }),
+      ...(options.store === undefined ? {} : { store: options.store }),
+      ...(options.lease === undefined ? {} : { lease: options.lease }),
+      ...(paths.length === 0 ? {} : { modules: paths }),
+      root: io.cwd,
+      preload: [workerPreloadFor(urls[0], projectURL)],
+    },
+    version,
+  )
+  // A stop signal while it starts (Redis may have gone away meanwhile, and the start
+  // then waits for it) ends the command too: a worker is never deaf to SIGTERM.
+  const first = await Promise.race([
+    starting.then(
+      (worker) => ({ worker }),
+      (error: unknown) => {
+        stopped.cancel()
+        throw error
       },
-      version,
-    )
-  } catch (error) {
-    stopped.cancel()
-    throw error
+    ),
+    stopped.promise.then((signal) => ({ signal })),
+  ])
+  if ('signal' in first) {
+    io.stderr.write(`taskgraph worker: ${first.signal} while starting: stopped\n`)
+    void starting.then((worker) => worker.close()).catch(() => {})
+    return
   }
+  const { worker } = first
   const serving = modules.length === 0 ? `any module under ${io.cwd}` : modules.join(', ')
   io.stderr.write(
     `taskgraph worker ${worker.name}: ready with ${worker.threads} thread${worker.threads === 1 ? '' : 's'}, serving ${serving}\n`,
