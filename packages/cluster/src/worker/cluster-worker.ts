@@ -145,9 +145,7 @@ export class ClusterWorker {
         : new TieredStore(small, this.large, Number.POSITIVE_INFINITY)
     defineFinishJob(this.redis)
     this.preload = options.preload ?? []
-    // Threads start now, loading their modules on other cores while this one connects.
     this.pool = this.makePool()
-    void this.pool.start()
   }
 
   /**
@@ -178,6 +176,9 @@ export class ClusterWorker {
       await this.pool.close()
       throw error
     }
+    // Redis answered (in milliseconds, or the start fails at once): the threads start now,
+    // loading their modules on other cores while this one loads BullMQ.
+    void this.pool.start()
     await this.policy.preload()
     // BullMQ is the largest thing a worker loads: imported here, while its threads start.
     const { Worker } = await import('bullmq')
