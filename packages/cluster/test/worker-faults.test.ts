@@ -148,7 +148,7 @@ describe('a worker lost mid-run', () => {
   })
 
   test(
-    'stopped with SIGTERM: hands back its tasks at once and exits 0, the run completes',
+    'stopped with SIGTERM: hands back its tasks and exits 0; the run completes without waiting for the lease',
     { timeout: 120_000 },
     async () => {
       // A lease longer than the test: the run cannot wait for it to lapse.
@@ -157,16 +157,15 @@ describe('a worker lost mid-run', () => {
         (typeof cluster.workers)[0],
         (typeof cluster.workers)[0],
       ]
-      const run = compute(step(cluster.dir, 0, 20_000), step(cluster.dir, 1, 20_000), {
+      const run = compute(step(cluster.dir, 0, 6000), step(cluster.dir, 1, 6000), {
         executor,
       }).catch((e: unknown) => e)
       const held = await holdingTask(cluster.dir, stopped.pid)
       stopped.child.kill('SIGTERM')
-      const signalledAt = performance.now()
       expect(await stopped.exited).toBe(0)
-      // Before the task it held could have ended (20 s): it did not wait for it. (Handing
-      // back and ending its threads take a second or two, many on a loaded machine.)
-      expect(performance.now() - signalledAt).toBeLessThan(15_000)
+      // Handed back, not left to its lease (120 s, longer than this test may take): the
+      // other worker ran the task it held. How fast it exits is not asserted: quiet, it
+      // takes a second or two; under a full CI run's load it has taken up to 40 s.
       expect(await run).toEqual([1, 2])
       expect(readTraces(cluster.dir).ended.get(held)).toEqual([other.pid])
     },
