@@ -76,8 +76,10 @@ describe('Redis failing mid-run', () => {
       () => expect(readTraces(cluster.dir).started.size).toBeGreaterThanOrEqual(2),
       10_000,
     )
+    // Watched from now on: the run may fail while Redis is still restarting.
+    const failed = failure(run)
     await cluster.redis.restart()
-    const { error, ms } = await failure(run)
+    const { error, ms } = await failed
     expect(error).toBeInstanceOf(ClusterConnectionError)
     expect((error as ClusterConnectionError).code).toBe('ERR_CLUSTER_CONNECTION')
     // The one wording checked: the issue asks that the message say what was lost.
@@ -99,8 +101,9 @@ describe('Redis failing mid-run', () => {
       () => expect(readTraces(cluster.dir).started.size).toBeGreaterThanOrEqual(1),
       10_000,
     )
+    const failed = failure(run)
     await cluster.redis.stop()
-    const { error, ms } = await failure(run)
+    const { error, ms } = await failed
     expect(error).toBeInstanceOf(ClusterConnectionError)
     expect(ms).toBeLessThan(2000 + 5000)
     // Back (empty), so that the workers can hand back and stop as they do on a live cluster.
