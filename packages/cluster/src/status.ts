@@ -6,12 +6,16 @@ import { listWorkers, type WorkerInfo } from './driver/worker-registry.js'
  * and their taskgraph and Node versions. Rejects with `ClusterUnreachableError` if Redis
  * does not answer within seconds.
  */
-export async function clusterStatus(url: string): Promise<WorkerInfo[]> {
+export async function clusterStatus(
+  url: string,
+  /** The call its errors name. */
+  caller = 'taskgraph cluster status',
+): Promise<WorkerInfo[]> {
   const checked = parseClusterUrl('clusterStatus', url)
   const redis = openRedis(checked)
   redis.on('error', () => {})
   try {
-    await connect(redis, checked, 'taskgraph cluster status')
+    await connect(redis, checked, caller)
     return await listWorkers(redis)
   } finally {
     redis.disconnect()

@@ -41,7 +41,10 @@ export async function workerCommand(
     }
   }
   const urls = paths.map((path) => pathToFileURL(path).href)
-  const { ClusterWorker } = await loadClusterPackage('taskgraph worker')
+  const { ClusterWorker, clusterStatus } = await loadClusterPackage('taskgraph worker')
+  // Redis answers before anything slower loads (tsx, the library): an unreachable
+  // cluster is reported in a moment, however busy the machine.
+  await clusterStatus(options.cluster, 'taskgraph worker')
   // TypeScript loads through tsx, here and in the threads, as for `taskgraph run`. A worker
   // serving any module of its project may be sent TypeScript ones.
   const typescript = urls.length === 0 || urls.some((url) => /\.m?ts$/.test(url))
