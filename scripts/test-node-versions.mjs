@@ -1,9 +1,14 @@
-// Runs the scheduler, patterns and CLI test suites on the other Node versions taskgraph
-// supports (the whole suite runs on the machine's own Node with `pnpm test`). Each version
-// comes from the npm registry through `npx node@<version>`: official builds, cached after
-// the first run. Run from the repository root after `pnpm build`: `pnpm test:node`.
-// A version's suites run at once, as `pnpm test` runs them (turbo): the CLI's tests
-// mostly wait on the processes they spawn. Each suite's output is printed when it ends.
+// Runs the scheduler and patterns suites, and the CLI's tests of what differs between
+// Node versions, on the other Node versions taskgraph supports (the whole suite runs on
+// the machine's own Node with `pnpm test`). Each version comes from the npm registry
+// through `npx node@<version>`: official builds, cached after the first run. Run from the
+// repository root after `pnpm build`: `pnpm test:node`.
+//
+// The CLI's files here, and the cluster's main file, are those that lean on the runtime: loading TypeScript flows, pools
+// of threads and processes, signals, unhandled rejections and stalled promises, stack
+// traces in error reports. Packaging, terminal drawing and the cluster's fault suites run on
+// Node 20 only. Suites run one after another: run at once, they load a 2-core machine enough to
+// break the timed checks (exit within 2 s of Ctrl-C).
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
@@ -14,7 +19,21 @@ const VITEST = fileURLToPath(new URL('../node_modules/vitest/vitest.mjs', import
 const SUITES = [
   { dir: 'packages/scheduler', args: ['--typecheck.enabled=false'] },
   { dir: 'packages/patterns', args: ['--typecheck.enabled=false'] },
-  { dir: 'apps/cli', args: [] },
+  {
+    dir: 'apps/cli',
+    args: [
+      'test/run.test.ts',
+      'test/pool-executors.test.ts',
+      'test/faults.test.ts',
+      'test/signals.test.ts',
+      'test/pool-signals.test.ts',
+      'test/signal-moments.test.ts',
+      'test/supervisor.test.ts',
+      'test/error-reports.test.ts',
+    ],
+  },
+  // A cluster of real workers on a real redis-server: runs, faults, cancellation.
+  { dir: 'packages/cluster', args: ['test/cluster.test.ts'] },
 ]
 
 /** Runs one suite on Node `version`; resolves with its exit status once its output is printed. */
@@ -36,7 +55,7 @@ function runSuite(version, suite) {
   })
 }
 
-// npx fetches each version once, before its suites start at once.
+// npx fetches each version once, before its suites run.
 for (const version of VERSIONS) {
   const fetched = await new Promise((resolve) => {
     const child = spawn('npx', ['--yes', `node@${version}`, '--version'], { stdio: 'inherit' })
@@ -46,7 +65,8 @@ for (const version of VERSIONS) {
     console.error(`Node ${version} could not be fetched`)
     process.exit(1)
   }
-  const statuses = await Promise.all(SUITES.map((suite) => runSuite(version, suite)))
+  const statuses = []
+  for (const suite of SUITES) statuses.push(await runSuite(version, suite))
   const failed = SUITES.filter((_, i) => statuses[i] !== 0).map(({ dir }) => dir)
   if (failed.length > 0) {
     console.error(`${failed.join(', ')} failed on Node ${version}`)

@@ -11,6 +11,10 @@ export default defineConfig({
     // The tests mostly wait on the processes they spawn: more test files at once than
     // cores keeps the cores busy (the default is one file per core).
     maxWorkers: 3,
+    // And at most two tests at once within a file (concurrent describes): each spawns a
+    // CLI that may start a pool, and timed checks (exit within 2 s of Ctrl-C) must not
+    // wait behind a dozen others for a core.
+    maxConcurrency: 2,
     typecheck: {
       enabled: true,
       include: ['test/**/*.test-d.ts'],

@@ -10,6 +10,9 @@ export default defineConfig({
     // release.test.ts forces garbage collection to see intermediate results dropped;
     // test/setup.ts prints warnings instead of Node.
     execArgv: ['--expose-gc', '--no-warnings'],
+    // Most files wait on pools that load workers: two at a time even on two cores (the
+    // default there is one).
+    maxWorkers: 2,
     setupFiles: ['test/setup.ts'],
     typecheck: {
       enabled: true,

@@ -144,13 +144,11 @@ describe('taskgraph run --cluster', () => {
     expect(performance.now() - interrupted).toBeLessThan(2000)
     expect(code).toBe(130)
     await eventually(async () => expect(await runKeys()).toEqual([]), 2000)
-    // The 20 s tasks are stopped: a new run does not wait for them.
-    const started = performance.now()
+    // The ten-minute tasks are stopped: a new run does not wait for them.
     expect(await runCli(['run', 'sum.mjs', '--cluster', redis.url])).toMatchObject({
       code: 0,
       stdout: '25\n',
     })
-    expect(performance.now() - started).toBeLessThan(10_000)
   })
 })
 

@@ -79,41 +79,46 @@ afterAll(async () => {
 })
 
 describe('a cluster whose Redis user has the smallest ACL', () => {
-  test('runs, fails, times out and cancels tasks, with nothing refused', async () => {
-    const url = asUser('tg')
-    workers = await startWorkers(url, 2, 'acl')
-    const cluster = new ClusterExecutor(url)
-    try {
-      expect(
-        await total(Array.from({ length: 200 }, (_, i) => inc(i))).compute({ executor: cluster }),
-      ).toBe(20_100)
-      const failed = await compute(boom('one'), inc(1), {
-        executor: cluster,
-        failFast: false,
-      }).catch((e: unknown) => e)
-      expect(failed).toBeInstanceOf(AggregateTaskError)
-      const timedOut = await slow(1, 10_000)
-        .compute({ executor: cluster, timeout: 300 })
-        .catch((e: unknown) => e)
-      expect(timedOut).toBeInstanceOf(TimeoutError)
-      const controller = new AbortController()
-      const cancelled = compute(slow(1, 10_000), slow(2, 10_000), {
-        executor: cluster,
-        signal: controller.signal,
-      }).catch((e: unknown) => e)
-      await new Promise((resolve) => setTimeout(resolve, 500))
-      controller.abort()
-      expect(await cancelled).toBeInstanceOf(CancelledError)
-      // Past a lease: the workers' stalled-job checks have run too.
-      await new Promise((resolve) => setTimeout(resolve, 2000))
-      expect(await inc(1).compute({ executor: cluster })).toBe(2)
-      expect((await clusterStatus(url)).map((worker) => worker.name)).toEqual(['acl1', 'acl2'])
-    } finally {
-      await cluster.close()
-      await stopWorkers(workers)
-    }
-    expect(await admin.call('ACL', 'LOG')).toEqual([])
-  })
+  // Four runs and two worker starts: more than the file's minute on a loaded machine.
+  test(
+    'runs, fails, times out and cancels tasks, with nothing refused',
+    { timeout: 120_000 },
+    async () => {
+      const url = asUser('tg')
+      workers = await startWorkers(url, 2, 'acl')
+      const cluster = new ClusterExecutor(url)
+      try {
+        expect(
+          await total(Array.from({ length: 200 }, (_, i) => inc(i))).compute({ executor: cluster }),
+        ).toBe(20_100)
+        const failed = await compute(boom('one'), inc(1), {
+          executor: cluster,
+          failFast: false,
+        }).catch((e: unknown) => e)
+        expect(failed).toBeInstanceOf(AggregateTaskError)
+        const timedOut = await slow(1, 10_000)
+          .compute({ executor: cluster, timeout: 300 })
+          .catch((e: unknown) => e)
+        expect(timedOut).toBeInstanceOf(TimeoutError)
+        const controller = new AbortController()
+        const cancelled = compute(slow(1, 10_000), slow(2, 10_000), {
+          executor: cluster,
+          signal: controller.signal,
+        }).catch((e: unknown) => e)
+        await new Promise((resolve) => setTimeout(resolve, 500))
+        controller.abort()
+        expect(await cancelled).toBeInstanceOf(CancelledError)
+        // Past a lease: the workers' stalled-job checks have run too.
+        await new Promise((resolve) => setTimeout(resolve, 2000))
+        expect(await inc(1).compute({ executor: cluster })).toBe(2)
+        expect((await clusterStatus(url)).map((worker) => worker.name)).toEqual(['acl1', 'acl2'])
+      } finally {
+        await cluster.close()
+        await stopWorkers(workers)
+      }
+      expect(await admin.call('ACL', 'LOG')).toEqual([])
+    },
+  )
 })
 
 describe('a Redis user without INFO', () => {

@@ -186,7 +186,8 @@ describe('a cluster of two workers', () => {
 
   test('a run cancelled with an AbortSignal rejects within 2 s and leaves nothing queued', async () => {
     const controller = new AbortController()
-    const run = compute(...Array.from({ length: 20 }, (_, i) => slow(i, 20_000)), {
+    // Tasks of ten minutes: that the next run completes at all shows they were stopped.
+    const run = compute(...Array.from({ length: 20 }, (_, i) => slow(i, 600_000)), {
       executor: cluster,
       signal: controller.signal,
     })
@@ -197,10 +198,8 @@ describe('a cluster of two workers', () => {
     expect(performance.now() - cancelledAt).toBeLessThan(2000)
     // Running jobs are stopped by their workers, at once.
     await eventually(async () => expect(await runKeys()).toEqual([]), 2000)
-    // The workers are free: a new run does not wait for the cancelled tasks (20 s).
-    const started = performance.now()
+    // The workers are free: a new run does not wait for the cancelled tasks.
     expect(await inc(1).compute({ executor: cluster })).toBe(2)
-    expect(performance.now() - started).toBeLessThan(10_000)
   })
 
   test('a run on a cluster without workers says so, and completes once a worker comes', async () => {
