@@ -142,7 +142,11 @@ export class ClusterExecutor implements Executor {
     // their records, and fail with ClusterConnectionError if it does not (it restarted
     // without persistence) or if it stays down longer than reconnectTimeout.
     const limit = this.options.reconnectTimeout ?? DEFAULT_RECONNECT_TIMEOUT_MS
+    // Only runs open when the connection dropped can have lost their records: a run
+    // begun since (its record written once the connection is back) is not checked.
+    let openAtDrop: ClusterRun[] = []
     this.down = watchConnection(this.redis, limit, {
+      dropped: () => (openAtDrop = [...this.runs.values()]),
       lost: () => {
         if (this.closed) return
         const lost = new ClusterConnectionError({
@@ -150,7 +154,7 @@ export class ClusterExecutor implements Executor {
         })
         for (const run of this.runs.values()) this.failRun(run, new RunFault(lost))
       },
-      back: () => void this.checkRuns(),
+      back: () => void this.checkRuns(openAtDrop),
     })
     this.timer = setInterval(() => void this.tick(), RUN_TTL_MS / 3)
     this.timer.unref()
@@ -482,8 +486,9 @@ export class ClusterExecutor implements Executor {
     this.threads = await clusterThreads(this.redis).catch(() => this.threads)
   }
 
-  private async checkRuns(): Promise<void> {
-    for (const run of [...this.runs.values()]) {
+  /** Fails those of `runs` still going whose record Redis no longer has. */
+  private async checkRuns(runs: readonly ClusterRun[]): Promise<void> {
+    for (const run of runs) {
       const exists = await this.redis.exists(runKey(run.id)).catch(() => 1)
       if (exists === 1 || run.ended) continue
       this.failRun(

@@ -2,6 +2,8 @@ import type { Redis } from 'ioredis'
 
 /** What a driver does when its connection to Redis drops and comes back. */
 export interface ConnectionEvents {
+  /** The connection has just dropped. */
+  readonly dropped: () => void
   /** The connection has been down for `limitMs`. */
   readonly lost: () => void
   /** It is back (after having dropped). */
@@ -23,6 +25,7 @@ export function watchConnection(
   redis.on('close', () => {
     if (down) return
     down = true
+    events.dropped()
     watchdog = setTimeout(events.lost, limitMs)
     // A run waiting for Redis keeps the process alive by its own handles, not by this.
     watchdog.unref()
