@@ -15,6 +15,7 @@ export function combineHooks(...hooks: (ComputeHooks | undefined)[]): ComputeHoo
     onTaskStart: (task) => all.forEach((h) => h.onTaskStart?.(task)),
     onTaskEnd: (task, outcome) => all.forEach((h) => h.onTaskEnd?.(task, outcome)),
     onTaskRetry: (task, retry) => all.forEach((h) => h.onTaskRetry?.(task, retry)),
+    onTaskRecord: (record) => all.forEach((h) => h.onTaskRecord?.(record)),
     onFinish: (summary) => all.forEach((h) => h.onFinish?.(summary)),
   }
 }

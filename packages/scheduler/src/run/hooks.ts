@@ -1,3 +1,5 @@
+import type { TaskRecord } from './task-record.js'
+
 /** A task as the hooks see it. */
 export interface TaskInfo {
   /** The task's key. */
@@ -54,5 +56,10 @@ export interface ComputeHooks {
   onTaskEnd?(task: TaskInfo, outcome: TaskOutcome): void
   /** A failed task will run again after `delayMs` (attempt `attempt` of its retries). */
   onTaskRetry?(task: TaskInfo, retry: TaskRetry): void
+  /**
+   * Each attempt of each task once it has ended, with where and when it ran, as the
+   * worker measured it (see `TaskRecord`): what traces and reports are made of.
+   */
+  onTaskRecord?(record: TaskRecord): void
   onFinish?(summary: RunSummary): void
 }
