@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { gather } from '@taskgraph/core'
@@ -11,6 +11,7 @@ import {
   TaskError,
   TimeoutError,
   compute,
+  type TaskRecord,
 } from '@taskgraph/scheduler'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ClusterExecutor, ResultTooLargeError } from '@taskgraph/cluster'
@@ -170,6 +171,34 @@ describe('a cluster of two workers', () => {
       await small.close()
       await stopWorkers([alone!])
     }
+  })
+
+  test('task records name the worker, its host and thread, and time each step there', async () => {
+    const records: TaskRecord[] = []
+    const hooks = { onTaskRecord: (record: TaskRecord) => records.push(record) }
+    // A chain of three (fused into one call) and a failure.
+    const chain = inc.with({ key: 'r3' })(inc.with({ key: 'r2' })(inc.with({ key: 'r1' })(1)))
+    const failing = boom.with({ key: 'r-boom' })('recorded')
+    await compute(chain, failing, { executor: cluster, hooks }).catch(() => undefined)
+    const names = workers.map((worker) => worker.name)
+    expect(records.map((record) => [record.key, record.status]).sort()).toEqual([
+      ['r-boom', 'failed'],
+      ['r1', 'done'],
+      ['r2', 'done'],
+      ['r3', 'done'],
+    ])
+    for (const record of records) {
+      expect(record.executor).toBe('cluster')
+      expect(record.worker).toMatchObject({ kind: 'cluster', host: hostname() })
+      expect(names).toContain(record.worker.name)
+      expect(workers.map((worker) => worker.pid)).toContain(record.worker.pid)
+      expect(record.worker.threadId).toBeGreaterThan(0)
+      expect(record.startedAt).toBeLessThanOrEqual(record.endedAt)
+    }
+    const steps = ['r1', 'r2', 'r3'].map((key) => records.find((record) => record.key === key)!)
+    expect(steps[1]!.startedAt).toBeGreaterThanOrEqual(steps[0]!.endedAt)
+    expect(steps[2]!.startedAt).toBeGreaterThanOrEqual(steps[1]!.endedAt)
+    expect(String(records.find((record) => record.key === 'r-boom')!.error)).toContain('recorded')
   })
 
   test('two runs share one executor, and neither leaves a key behind', async () => {

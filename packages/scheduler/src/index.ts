@@ -9,7 +9,7 @@ export { ProcessExecutor } from './pool/process-executor.js'
 export { MAX_WORKERS, type PoolOptions } from './pool/pool-options.js'
 export type { ExecutorName, RunOptions } from './run/options.js'
 // For an executor of one's own, passed as `RunOptions.executor`.
-export type { Executor, TaskCall } from './executors/executor.js'
+export type { CallTiming, Executor, TaskCall } from './executors/executor.js'
 export type { ComputeHooks, RunSummary, TaskInfo, TaskOutcome, TaskRetry } from './run/hooks.js'
 export type { TaskRecord, TaskStatus, TaskWorker } from './run/task-record.js'
 export {

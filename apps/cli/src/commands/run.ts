@@ -7,6 +7,8 @@ import {
   type ComputeHooks,
   type Executor,
   type ExecutorName,
+  type TaskRecord,
+  type TaskWorker,
 } from '@taskgraph/scheduler'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -166,16 +168,30 @@ function logHooks(logger: Logger): ComputeHooks | undefined {
       ? { onFinish: (summary) => logger.info(summary, 'run finished') }
       : undefined
   }
+  // A task's end is logged with the duration its worker measured (its record comes just
+  // before the end), not the time since it was handed over, which counts its wait in a
+  // pool's queue.
+  const records = new Map<string, TaskRecord>()
+  const measured = (key: string, fallback: number): Record<string, unknown> => {
+    const record = records.get(key)
+    if (record === undefined) return { durationMs: fallback }
+    records.delete(key)
+    return { durationMs: record.endedAt - record.startedAt, worker: workerName(record.worker) }
+  }
   return {
     onStart: (info) => logger.debug(info, 'run started'),
     onTaskStart: (task) => logger.debug({ key: task.key }, 'task started'),
+    onTaskRecord: (record) => records.set(record.key, record),
     onTaskEnd: (task, outcome) =>
       'error' in outcome
         ? logger.debug(
-            { key: task.key, durationMs: outcome.durationMs, err: outcome.error },
+            { key: task.key, ...measured(task.key, outcome.durationMs), err: outcome.error },
             'task failed',
           )
-        : logger.debug({ key: task.key, durationMs: outcome.durationMs }, 'task finished'),
+        : logger.debug(
+            { key: task.key, ...measured(task.key, outcome.durationMs) },
+            'task finished',
+          ),
     onTaskRetry: (task, retry) =>
       logger.debug(
         { key: task.key, attempt: retry.attempt, delayMs: retry.delayMs, err: retry.error },
@@ -183,4 +199,11 @@ function logHooks(logger: Logger): ComputeHooks | undefined {
       ),
     onFinish: (summary) => logger.info(summary, 'run finished'),
   }
+}
+
+/** Where a task ran, for a log line: `main`, `thread 3`, `pid 1234`, `NAME thread 2`. */
+function workerName(worker: TaskWorker): string {
+  const thread = worker.threadId === 0 ? `pid ${worker.pid}` : `thread ${worker.threadId}`
+  if (worker.kind === 'main') return 'main'
+  return worker.name === undefined ? thread : `${worker.name} ${thread}`
 }

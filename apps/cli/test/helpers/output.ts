@@ -30,6 +30,9 @@ export function waitForStderr(child: CliProcess, pattern: RegExp): Promise<RegEx
 export interface LogEntry {
   readonly msg: string
   readonly key?: string
+  /** For a task's end: how long it ran, and where (`thread 3`, `pid 1234`, `main`). */
+  readonly durationMs?: number
+  readonly worker?: string
   readonly err?: {
     readonly type: string
     readonly code: string

@@ -448,6 +448,20 @@ export class ClusterExecutor implements Executor {
         run.queued.unshift(pending)
         continue
       }
+      if (outcome.times !== undefined) {
+        const [pid, threadId, ...steps] = outcome.times
+        call.timed?.({
+          worker: {
+            kind: 'cluster',
+            host: reply.host ?? '',
+            pid: pid!,
+            threadId: threadId!,
+            name: reply.worker,
+          },
+          steps,
+          ...(outcome.bytes !== undefined && { resultBytes: outcome.bytes }),
+        })
+      }
       if (outcome.ok) {
         const key = call.steps?.at(-1)?.key ?? call.key
         pending.resolve(

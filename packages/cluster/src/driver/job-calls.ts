@@ -72,5 +72,6 @@ export function toJobCall(
     ...(steps && { steps }),
     output: call.output,
     ...(timeout !== undefined && { timeout }),
+    ...(call.timed !== undefined && { timed: true as const }),
   }
 }

@@ -60,6 +60,8 @@ export interface JobCall {
   /** The result goes back in the reply rather than to the store. */
   readonly output: boolean
   readonly timeout?: number
+  /** The driver keeps task records: say where and when the call ran (`CallOutcome.times`). */
+  readonly timed?: true
 }
 
 export interface JobStep {
@@ -73,6 +75,8 @@ export interface JobStep {
 export interface Reply {
   /** The worker's name. */
   readonly worker: string
+  /** The worker's host, for task records. */
+  readonly host?: string
   readonly outcomes: readonly CallOutcome[]
   /** Calls that began running on the worker's threads since its last reply. */
   readonly started?: readonly number[]
@@ -83,13 +87,28 @@ export type CallOutcome =
    * Succeeded: the result is here (an output), or in the store under the key of the
    * call's last task; `large` if in the large store (the driver deletes it there too).
    */
-  | { readonly id: number; readonly ok: true; readonly value?: unknown; readonly large?: true }
-  | { readonly id: number; readonly ok: false; readonly fault: WireFault }
+  | ({
+      readonly id: number
+      readonly ok: true
+      readonly value?: unknown
+      readonly large?: true
+    } & Timed)
+  | ({ readonly id: number; readonly ok: false; readonly fault: WireFault } & Timed)
   /**
    * The worker gave the call back without an outcome (it is stopping, or its batch's
    * worker was lost and each call goes again alone: `lost`).
    */
   | { readonly id: number; readonly handedBack: 'stopping' | 'lost' }
+
+/**
+ * Where and when a call ran, for a call that asked (`JobCall.timed`): the pid and thread
+ * id of the worker's thread, then the start and end of each step that ran (epoch ms);
+ * and the size of the result the worker stored.
+ */
+interface Timed {
+  readonly times?: readonly number[]
+  readonly bytes?: number
+}
 
 /** Why a call failed, as the scheduler's faults say it (see driver/faults.ts). */
 export type WireFault =

@@ -32,6 +32,9 @@ import { defineFinishJob, finishJob } from './finish-job.js'
 import { ModulePolicy } from './module-policy.js'
 import { runJob } from './run-job.js'
 
+/** This machine, as task records name it. */
+const HOST = hostname()
+
 /** Options of `ClusterWorker.start`, and of `taskgraph worker`. */
 export interface ClusterWorkerOptions {
   /** Worker threads that run tasks. @default os.availableParallelism() */
@@ -317,7 +320,7 @@ export class ClusterWorker {
       })
       if (result !== undefined) {
         this.ended(data, result.outcomes)
-        const reply = packReply({ worker: this.name, outcomes: result.outcomes })
+        const reply = packReply({ worker: this.name, host: HOST, outcomes: result.outcomes })
         await finishJob(this.redis, this.large, data, result.entries, reply)
       }
     } finally {
@@ -360,7 +363,13 @@ export class ClusterWorker {
 
   /** Sends outcomes to the driver, unless the run has ended meanwhile. */
   private async reply(data: JobData, outcomes: CallOutcome[]): Promise<void> {
-    await finishJob(this.redis, undefined, data, [], packReply({ worker: this.name, outcomes }))
+    await finishJob(
+      this.redis,
+      undefined,
+      data,
+      [],
+      packReply({ worker: this.name, host: HOST, outcomes }),
+    )
   }
 
   /** A driver ended a run: its calls here stop, and what it left in the shared directory goes. */

@@ -1,6 +1,11 @@
 import { deserialize, serialize } from 'node:v8'
 import type { AnyFunction } from '@taskgraph/core'
-import { ExecutorClosedFault, type Executor, type TaskCall } from '@taskgraph/scheduler/internal'
+import {
+  ExecutorClosedFault,
+  type CallTiming,
+  type Executor,
+  type TaskCall,
+} from '@taskgraph/scheduler/internal'
 import { toWireFault } from '../wire/faults.js'
 import type { CallOutcome, JobBatch, JobCall, WireFault } from '../wire/job.js'
 import { fillStored, markedKeys } from '../wire/stored-values.js'
@@ -61,13 +66,15 @@ export async function runJob(context: JobContext): Promise<JobResult | undefined
       outcomes.push({ id: call.id, ok: false, fault: { kind: 'missing-input', key: missing } })
       return
     }
+    let timing: CallTiming | undefined
+    const timed = call.timed === true ? (measured: CallTiming) => (timing = measured) : undefined
     try {
-      const value = await Promise.race([runCall(context, call, functions, inputs), stopped])
-      outcomes.push(toOutcome(context, call, value, entries))
+      const value = await Promise.race([runCall(context, call, functions, inputs, timed), stopped])
+      outcomes.push(withTimes(toOutcome(context, call, value, entries), timing))
     } catch (error) {
       if (error === STOPPED || error instanceof ExecutorClosedFault) {
         outcomes.push({ id: call.id, handedBack: 'stopping' })
-      } else outcomes.push({ id: call.id, ok: false, fault: toWireFault(error) })
+      } else outcomes.push(withTimes({ id: call.id, ok: false, fault: toWireFault(error) }, timing))
     }
   })
   await Promise.all(settled)
@@ -133,6 +140,7 @@ function runCall(
   job: JobCall,
   functions: readonly Resolved[],
   inputs: ReadonlyMap<string, unknown>,
+  timed: TaskCall['timed'],
 ): Promise<unknown> {
   const fnOf = (index: number): AnyFunction => (functions[index] as { fn: AnyFunction }).fn
   const call: TaskCall = {
@@ -160,6 +168,7 @@ function runCall(
     started: () => context.started(job.id),
     // A rejection after the call settled: the driver has its outcome already.
     lateFailure: () => {},
+    ...(timed && { timed }),
   }
   return Promise.resolve().then(() => context.pool().run(call))
 }
@@ -197,7 +206,14 @@ function toOutcome(
     }
   }
   entries.push({ key: call.steps?.at(-1)?.key ?? call.key, bytes })
+  const stored = call.timed === true ? { bytes: bytes.length } : {}
   return bytes.length >= context.limit
-    ? { id: call.id, ok: true, large: true }
-    : { id: call.id, ok: true }
+    ? { id: call.id, ok: true, large: true, ...stored }
+    : { id: call.id, ok: true, ...stored }
+}
+
+/** `outcome`, with where and when its call ran if the pool measured it (`JobCall.timed`). */
+function withTimes(outcome: CallOutcome, timing: CallTiming | undefined): CallOutcome {
+  if (timing === undefined || 'handedBack' in outcome) return outcome
+  return { ...outcome, times: [timing.worker.pid, timing.worker.threadId, ...timing.steps] }
 }

@@ -1,4 +1,5 @@
 import type { AnyFunction, TaskOptions } from '@taskgraph/core'
+import type { TaskWorker } from '../run/task-record.js'
 
 /** One task, ready to run: its arguments are already resolved. */
 export interface TaskCall {
@@ -59,11 +60,29 @@ export interface TaskCall {
    */
   readonly started: () => void
   /**
+   * Present when the run keeps task records (a hook reads them): an executor whose
+   * workers measure where and when the call ran passes that here before settling the
+   * call. Without it, the scheduler measures the call itself, on its own thread.
+   */
+  readonly timed?: (timing: CallTiming) => void
+  /**
    * Reports an error raised, after the call settled, by work the task started (a promise
    * it made that rejected with nothing to handle it): the scheduler fails the run with
    * it, naming the task. Remote executors call it for what their workers report.
    */
   readonly lateFailure: (error: unknown) => void
+}
+
+/** Where and when a call ran, as the worker that ran it measured it. */
+export interface CallTiming {
+  readonly worker: TaskWorker
+  /**
+   * The start and end of each step that ran, in milliseconds since the epoch with a
+   * fraction: `[start, end]` for a call of one task, more for a fused chain.
+   */
+  readonly steps: readonly number[]
+  /** The size of the call's result in bytes, where it was serialized anyway. */
+  readonly resultBytes?: number
 }
 
 /** A task fused into a call after the one before it. */

@@ -26,6 +26,7 @@ import {
   type PoolOptions,
 } from './pool-options.js'
 import { RecentCalls } from './recent-calls.js'
+import { timingOf } from './call-timing.js'
 import { WireBatch } from './wire-batch.js'
 import type { WorkerPool } from './worker-pool.js'
 
@@ -213,6 +214,7 @@ export abstract class PoolExecutor implements Executor {
         },
         timeoutMs: only?.call.options.timeout,
         alone: only !== undefined && runsAlone(only),
+        timed: sent.some((pending) => pending.call.timed !== undefined),
       })
     } catch (error) {
       this.lost(sent, error)
@@ -230,6 +232,7 @@ export abstract class PoolExecutor implements Executor {
 
   private settle(pending: Pending, outcome: WireOutcome): void {
     this.held -= pending.weight
+    if (outcome.times !== undefined) pending.call.timed?.(timingOf(outcome.times, this.runtime))
     this.profile.learn(pending.refs, outcome)
     if (outcome.ok) {
       if (this.runtime === 'worker_threads') this.moves.received(outcome.value)

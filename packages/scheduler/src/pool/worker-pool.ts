@@ -40,6 +40,8 @@ export interface RunOptions {
   readonly alone?: boolean
   /** The worker has begun the batch. */
   readonly onStarted?: () => void
+  /** The worker records where and when each call ran (`WireOutcome.times`). */
+  readonly timed?: boolean
 }
 
 interface Sent {
@@ -107,13 +109,13 @@ export class WorkerPool {
     functions: BatchMessage['functions'],
     calls: BatchMessage['calls'],
     transfer: readonly ArrayBuffer[],
-    { timeoutMs, alone = timeoutMs !== undefined, onStarted }: RunOptions = {},
+    { timeoutMs, alone = timeoutMs !== undefined, onStarted, timed }: RunOptions = {},
   ): Promise<readonly WireOutcome[]> {
     const worker = this.pick(alone)
     if (worker === undefined) throw new Error('WorkerPool.run: no worker has room')
     const id = this.nextBatch++
     // Throws, before anything is sent, if the calls cannot be copied.
-    worker.handle.send({ type: 'batch', id, functions, calls }, transfer)
+    worker.handle.send({ type: 'batch', id, functions, calls, ...(timed && { timed }) }, transfer)
     worker.handle.keepAlive(true)
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined

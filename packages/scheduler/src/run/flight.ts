@@ -1,4 +1,5 @@
 import { StepFault } from '../executors/executor-faults.js'
+import type { CallTiming } from '../executors/executor.js'
 import type { TaskInfo } from './hooks.js'
 
 /** A call handed to the executor, from its launch to its end. */
@@ -11,11 +12,28 @@ export interface Flight {
   infos: TaskInfo[] | undefined
   startedAt: number
   timer: NodeJS.Timeout | undefined
+  /** For task records (see `TaskRecorder`): which attempt, and when it was handed over. */
+  attempt: number
+  queuedAt: number
+  /** When this thread saw the call begin, should no worker measure it. */
+  localStart: number
+  /** Where and when the call ran, as its worker measured it. */
+  timing: CallTiming | undefined
 }
 
 /** A new flight of `members`, not begun. */
 export function newFlight(members: number[]): Flight {
-  return { members, begun: false, infos: undefined, startedAt: 0, timer: undefined }
+  return {
+    members,
+    begun: false,
+    infos: undefined,
+    startedAt: 0,
+    timer: undefined,
+    attempt: 1,
+    queuedAt: 0,
+    localStart: 0,
+    timing: undefined,
+  }
 }
 
 /**

@@ -12,6 +12,7 @@ export interface CallParts {
   readonly attempt: number
   readonly lateFailure: (error: unknown) => void
   readonly started: () => void
+  readonly timed: TaskCall['timed']
   /** The executor runs calls in workers: it gets fused steps and owned values. */
   readonly remote: boolean
 }
@@ -39,6 +40,7 @@ export function makeCall(
     started: parts.started,
     releaseOwned: doNothing,
   }
+  if (parts.timed !== undefined) call.timed = parts.timed
   if (!parts.remote) return call
   if (members.length > 1) call.steps = state.stepsOf(members)
   const { owned, nodes } = state.ownedBy(i)

@@ -21,6 +21,7 @@ import { runFailureOf, warnLateRejection } from './run-failures.js'
 import { RunState } from './run-state.js'
 import { RunTally } from './run-tally.js'
 import { TaskAnnouncer } from './task-announcer.js'
+import { TaskRecorder } from './task-recorder.js'
 import { MergedOptions, Retries } from './task-options.js'
 import { TimerSet } from './timer-set.js'
 import { YieldClock } from './yield-clock.js'
@@ -41,6 +42,7 @@ class GraphRun implements IdleWatcher {
   /** Bumped when a call is abandoned (timed out, stalled): its late settling is ignored. */
   private readonly tokens: Uint32Array
   private readonly announcer: TaskAnnouncer
+  private readonly recorder: TaskRecorder
   /** Calls in flight, by the node that heads them. */
   private readonly inFlight = new Map<number, Flight>()
   private readonly queue: ReadyQueue
@@ -74,6 +76,7 @@ class GraphRun implements IdleWatcher {
     const size = graph.size
     this.tokens = new Uint32Array(size)
     this.announcer = new TaskAnnouncer(graph, config.hooks)
+    this.recorder = new TaskRecorder(graph, config.hooks, config.executor.name)
     this.options = new MergedOptions(graph, config.taskDefaults)
     this.retries = new Retries(size, this.options)
     this.queue = new ReadyQueue(size)
@@ -147,16 +150,24 @@ class GraphRun implements IdleWatcher {
     const token = this.tokens[i]!
     const key = graph.key(i)
     const late = lateReporter(this.link, members, token, key, graph.name(i))
+    const attempt = this.retries.made(i) + 1
+    this.recorder.launched(flight, attempt)
     const call = makeCall(this.state, i, members, {
       key,
       fn,
       options,
       signal: this.stopper.signal,
-      attempt: this.retries.made(i) + 1,
+      attempt,
       lateFailure: late,
       // From the executor: a hook that throws there fails the run, as anywhere else.
       started:
-        executor.reportsStarts === true ? () => this.guard(() => this.begin(flight)) : doNothing,
+        executor.reportsStarts === true
+          ? () => {
+              this.recorder.began(flight)
+              this.guard(() => this.begin(flight))
+            }
+          : doNothing,
+      timed: this.recorder.timer(flight),
       remote: executor.remote === true,
     })
     // An executor that cannot stop a task is held to the timeout here instead.
@@ -239,6 +250,7 @@ class GraphRun implements IdleWatcher {
   private succeeded(flight: Flight, value: unknown): void {
     this.begin(flight)
     const { members, infos, startedAt } = flight
+    for (let m = 0; m < members.length; m++) this.recorder.ended(flight, m, 'done')
     const last = members.length - 1
     // Intermediate results of a fused chain stayed in the worker: nobody else reads them.
     for (let m = 0; m < last; m++) this.complete(members[m]!, undefined, infos?.[m], startedAt)
@@ -270,6 +282,8 @@ class GraphRun implements IdleWatcher {
     this.begin(flight)
     const { infos, startedAt } = flight
     const { step, reason, input } = failedStep(error)
+    for (let m = 0; m < step; m++) this.recorder.ended(flight, m, 'done')
+    this.recorder.ended(flight, step, 'failed', reason)
     for (let m = 0; m < step; m++) {
       // The step before the failed one hands over its result, so a retry can resume.
       const value = m === step - 1 ? input?.value : undefined
@@ -406,6 +420,10 @@ class GraphRun implements IdleWatcher {
     this.stop()
     this.cleanUp()
     try {
+      // The calls the run no longer waits for.
+      for (const flight of this.inFlight.values()) {
+        for (let m = 0; m < flight.members.length; m++) this.recorder.ended(flight, m, 'cancelled')
+      }
       this.config.hooks?.onFinish?.(this.tally.summary(this.running))
     } catch {
       // The run ends cancelled either way. Rethrown, the hook's error would escape from

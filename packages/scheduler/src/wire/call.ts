@@ -46,6 +46,7 @@ export type WireOutcome =
       readonly value: unknown
       /** Milliseconds the call held the worker's thread (an async call: until it awaited). */
       readonly blockingMs: number
+      readonly times?: CallTimes
     }
   | {
       readonly ok: false
@@ -58,7 +59,16 @@ export type WireOutcome =
        * so a retry can resume there. Absent when it could not be sent back.
        */
       readonly input?: { readonly value: unknown }
+      readonly times?: CallTimes
     }
+
+/**
+ * Where and when a call ran, for a batch that asked (`BatchMessage.timed`): the worker's
+ * pid and thread id, then the start and end of each step that ran, in milliseconds since
+ * the epoch with a fraction (`performance.timeOrigin + performance.now()` in the worker).
+ * Flat, so that a batch of a thousand tiny calls sends a thousand small arrays, no more.
+ */
+export type CallTimes = readonly number[]
 
 export type WireFailure =
   | { readonly kind: 'threw'; readonly error: WireError }

@@ -3,7 +3,7 @@
 // a boundary imports this entry, never the package's main one, so that a worker does not
 // load the run engine and the pools.
 
-export type { WireCall, WireFailure, WireOutcome, WireStep } from './call.js'
+export type { CallTimes, WireCall, WireFailure, WireOutcome, WireStep } from './call.js'
 export { moduleOf, refKey, refName, sourceHash, type FunctionRef } from './function-ref.js'
 export { decode, encode, type Encoded } from './codec.js'
 export { findCloneProblem, type CloneProblem } from './clone-check.js'

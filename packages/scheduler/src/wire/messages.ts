@@ -35,6 +35,8 @@ export interface BatchMessage {
   /** The functions the calls (and their fused steps) run. */
   readonly functions: readonly FunctionRef[]
   readonly calls: readonly WireCall[]
+  /** Record where and when each call ran (`WireOutcome.times`): someone reads task records. */
+  readonly timed?: boolean
 }
 
 /** The pool is done with the worker: it lets what it printed through, then ends. */

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { isMainThread } from 'node:worker_threads'
+import { isMainThread, threadId } from 'node:worker_threads'
 import type { AnyFunction } from '@taskgraph/core'
 import { isThenable } from '@taskgraph/core/internal'
 import type { WireCall, WireOutcome } from '../wire/call.js'
@@ -43,7 +43,7 @@ export function runCalls(
   const outcomes = new Array<WireOutcome>(batch.calls.length)
   let later: Promise<void>[] | undefined
   batch.calls.forEach((call, i) => {
-    const outcome = runCall(call, table, load)
+    const outcome = runCall(call, table, load, batch.timed === true)
     if (isThenable(outcome)) {
       later ??= []
       later.push(Promise.resolve(outcome).then((settled) => void (outcomes[i] = settled)))
@@ -91,6 +91,7 @@ function runCall(
   call: WireCall,
   table: readonly Found[],
   load: (ref: BatchMessage['functions'][number]) => Promise<AnyFunction | undefined>,
+  timed: boolean,
 ): WireOutcome | Promise<WireOutcome> {
   // Find every function first, so a chain that cannot run here runs none of its steps.
   const steps = call.steps ?? []
@@ -108,11 +109,11 @@ function runCall(
     return { ok: false, step, failure, blockingMs: 0 }
   }
   if (allPrimitive(call.args) && steps.every((next) => allPrimitive(next.args))) {
-    return execute(call, fns, [call.args, ...steps.map((next) => next.args)])
+    return execute(call, fns, [call.args, ...steps.map((next) => next.args)], timed)
   }
   // Functions passed as arguments cross as refs: make them again first.
   return decodeArgs(call, load).then(
-    (decoded) => execute(call, fns, decoded),
+    (decoded) => execute(call, fns, decoded, timed),
     (error: unknown) => ({
       ok: false,
       step: 0,
@@ -144,16 +145,25 @@ function execute(
   call: WireCall,
   fns: readonly AnyFunction[],
   argLists: unknown[][],
+  timed: boolean,
 ): WireOutcome | Promise<WireOutcome> {
   const steps = call.steps ?? []
   let blockingMs = 0
+  // Where, then each step's start and end (see `CallTimes`): only when asked for.
+  const times = timed ? [process.pid, threadId] : undefined
   const finish = (step: number, value: unknown): WireOutcome => {
     // Structured clone would quietly turn a class instance into a plain object.
     const problem = allPrimitive([value])
       ? undefined
       : findCloneProblem(value, 'the result', SAME_PROCESS)
-    if (problem === undefined) return { ok: true, value, blockingMs }
-    return { ok: false, step, failure: { kind: 'not-serializable', ...problem }, blockingMs }
+    if (problem === undefined) return { ok: true, value, blockingMs, ...(times && { times }) }
+    return {
+      ok: false,
+      step,
+      failure: { kind: 'not-serializable', ...problem },
+      blockingMs,
+      ...(times && { times }),
+    }
   }
   let settle: ((outcome: WireOutcome) => void) | undefined
   let cutShort: WireOutcome | undefined
@@ -174,6 +184,7 @@ function execute(
     failure: { kind: 'threw', error: toWireError(error) },
     blockingMs,
     ...(step > 0 ? { input: { value: input } } : {}),
+    ...(times && { times }),
   })
   const from = (step: number, value: unknown): WireOutcome | Promise<WireOutcome> => {
     for (; step <= steps.length; step++) {
@@ -183,9 +194,11 @@ function execute(
       if (step > 0) for (const hole of steps[step - 1]!.holes) args[hole] = value
       const input = value
       const started = performance.now()
+      times?.push(performance.timeOrigin + started)
       try {
         value = calls.run(running, fns[step]!, ...args)
       } catch (error) {
+        times?.push(epochNow())
         return failed(step, error, input)
       } finally {
         blockingMs += performance.now() - started
@@ -193,10 +206,17 @@ function execute(
       if (isThenable(value)) {
         const current = step
         return Promise.resolve(value).then(
-          (settled) => from(current + 1, settled),
-          (error: unknown) => failed(current, error, input),
+          (settled) => {
+            times?.push(epochNow())
+            return from(current + 1, settled)
+          },
+          (error: unknown) => {
+            times?.push(epochNow())
+            return failed(current, error, input)
+          },
         )
       }
+      times?.push(epochNow())
     }
     return finish(steps.length, value)
   }
@@ -217,4 +237,9 @@ function execute(
       resolve(outcome)
     }, resolve)
   })
+}
+
+/** Now, in milliseconds since the epoch with a fraction: comparable across threads and processes. */
+function epochNow(): number {
+  return performance.timeOrigin + performance.now()
 }

@@ -1,0 +1,75 @@
+import { hostname } from 'node:os'
+import { threadId } from 'node:worker_threads'
+import type { TaskGraph } from '@taskgraph/core/internal'
+import type { CallTiming } from '../executors/executor.js'
+import type { Flight } from './flight.js'
+import type { ComputeHooks } from './hooks.js'
+import type { TaskRecord, TaskStatus, TaskWorker } from './task-record.js'
+
+/** This thread: where calls run that no worker measured (inline, async, main-thread tasks). */
+const HERE: TaskWorker = { kind: 'main', host: hostname(), pid: process.pid, threadId }
+
+/** Now, in milliseconds since the epoch with a fraction, as workers measure (`CallTiming`). */
+export function epochNow(): number {
+  return performance.timeOrigin + performance.now()
+}
+
+/**
+ * Makes a run's task records (`ComputeHooks.onTaskRecord`), one per attempt of each task,
+ * from what the executor measured where the call ran, or else from what this thread saw.
+ * Inactive, and costing nothing, when no hook reads them.
+ */
+export class TaskRecorder {
+  readonly active: boolean
+
+  constructor(
+    private readonly graph: TaskGraph,
+    private readonly hooks: ComputeHooks | undefined,
+    private readonly executor: string,
+  ) {
+    this.active = hooks?.onTaskRecord !== undefined
+  }
+
+  /** The call is handed to the executor now, as attempt `attempt`. */
+  launched(flight: Flight, attempt: number): void {
+    if (!this.active) return
+    flight.attempt = attempt
+    flight.queuedAt = epochNow()
+    flight.localStart = flight.queuedAt
+  }
+
+  /** The executor says the call began (a pool's main-thread fallback, say). */
+  began(flight: Flight): void {
+    if (this.active && flight.timing === undefined) flight.localStart = epochNow()
+  }
+
+  /** What the call's worker measured, for `TaskCall.timed`; `undefined` if inactive. */
+  timer(flight: Flight): ((timing: CallTiming) => void) | undefined {
+    if (!this.active) return undefined
+    return (timing) => (flight.timing = timing)
+  }
+
+  /** Step `step` of the call (node `node`) ended with `status`. */
+  ended(flight: Flight, step: number, status: TaskStatus, error?: unknown): void {
+    if (!this.active) return
+    const node = flight.members[step]!
+    const measured = flight.timing
+    const startedAt = measured?.steps[2 * step] ?? flight.localStart
+    const endedAt = measured?.steps[2 * step + 1] ?? epochNow()
+    const record: TaskRecord = {
+      key: this.graph.key(node),
+      name: this.graph.name(node),
+      executor: this.executor,
+      worker: measured?.worker ?? HERE,
+      attempt: flight.attempt,
+      queuedAt: flight.queuedAt,
+      startedAt,
+      endedAt,
+      status,
+      ...(status === 'failed' && { error }),
+      ...(measured?.resultBytes !== undefined &&
+        step === flight.members.length - 1 && { resultBytes: measured.resultBytes }),
+    }
+    this.hooks!.onTaskRecord!(record)
+  }
+}

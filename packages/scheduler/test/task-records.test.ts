@@ -1,0 +1,99 @@
+import { describe, expect, test } from 'vitest'
+import { compute, type ComputeHooks, type TaskRecord } from '@taskgraph/scheduler'
+import { EXECUTORS, shared } from './executors.js'
+import { busyFor, sleepThen, step, throws, where } from './fixtures/pool-tasks.mjs'
+import { isPool } from './pools.js'
+
+/** Hooks that keep every task record of a run. */
+function collect(): { records: TaskRecord[]; hooks: ComputeHooks } {
+  const records: TaskRecord[] = []
+  return { records, hooks: { onTaskRecord: (record) => records.push(record) } }
+}
+
+const KINDS = { inline: 'main', async: 'main', threads: 'thread', processes: 'process' } as const
+
+describe.each(EXECUTORS)('task records on %s', (name) => {
+  const executor = shared(name)
+
+  test('one per task, where it ran, its times in order', async () => {
+    const { records, hooks } = collect()
+    const tags = ['a', 'b', 'c', 'd'].map((tag) => where.with({ key: `where-${tag}` })(tag))
+    const ran = await compute(...tags, { executor, hooks })
+    expect(records.map((record) => record.key).sort()).toEqual(tags.map((tag) => tag.key).sort())
+    for (const record of records) {
+      const place = ran.find((found) => `where-${found.tag}` === record.key)!
+      expect(record).toMatchObject({
+        name: 'where',
+        executor: name,
+        attempt: 1,
+        status: 'done',
+        worker: {
+          kind: KINDS[name],
+          // Where the task said it ran.
+          pid: place.pid,
+          threadId: place.threadId,
+        },
+      })
+      expect(record.queuedAt).toBeLessThanOrEqual(record.startedAt)
+      expect(record.startedAt).toBeLessThanOrEqual(record.endedAt)
+      expect(record.error).toBeUndefined()
+    }
+  })
+
+  // The issue's own check: a worker's busy 100 ms is reported as 100 ms, whatever the
+  // tasks waited in queues first (four tasks on two workers: two of them wait).
+  test('a task busy for 100 ms is recorded at 100 ms ± 15 ms', async () => {
+    const { records, hooks } = collect()
+    const busy = Array.from({ length: 4 }, (_, i) => busyFor.with({ key: `busy-${i}` })(100))
+    await compute(...busy, { executor, hooks })
+    expect(records).toHaveLength(4)
+    for (const record of records) {
+      expect(record.endedAt - record.startedAt).toBeGreaterThanOrEqual(85)
+      expect(record.endedAt - record.startedAt).toBeLessThanOrEqual(115)
+    }
+  })
+
+  test('a failed attempt and its retry each have a record, with the error', async () => {
+    const { records, hooks } = collect()
+    const failing = throws.with({ key: 'throws', retries: 1, retryDelay: 1 })('no luck')
+    await expect(compute(failing, { executor, hooks })).rejects.toThrow()
+    expect(records.map(({ key, attempt, status }) => ({ key, attempt, status }))).toEqual([
+      { key: 'throws', attempt: 1, status: 'failed' },
+      { key: 'throws', attempt: 2, status: 'failed' },
+    ])
+    for (const record of records) expect(String(record.error)).toContain('no luck')
+  })
+
+  test.runIf(isPool(name))(
+    'each task of a fused chain has its own start and end, one after the other',
+    async () => {
+      const { records, hooks } = collect()
+      let chain = step.with({ key: 'step-0' })([])
+      for (let i = 1; i < 5; i++) chain = step.with({ key: `step-${i}` })(chain)
+      await compute(chain, { executor, hooks })
+      expect(records.map((record) => record.key)).toEqual([0, 1, 2, 3, 4].map((i) => `step-${i}`))
+      // One worker ran them, each after the one before.
+      expect(
+        new Set(records.map((record) => record.worker.threadId + record.worker.pid)).size,
+      ).toBe(1)
+      for (let i = 1; i < records.length; i++) {
+        expect(records[i]!.startedAt).toBeGreaterThanOrEqual(records[i - 1]!.endedAt)
+      }
+    },
+  )
+
+  test('calls the run stops waiting for are recorded as cancelled', async () => {
+    const { records, hooks } = collect()
+    const controller = new AbortController()
+    const run = compute(sleepThen.with({ key: 'sleeps' })(10_000, 1), {
+      executor,
+      hooks: {
+        ...hooks,
+        onTaskStart: () => setTimeout(() => controller.abort(), 50),
+      },
+      signal: controller.signal,
+    })
+    await expect(run).rejects.toThrow(/cancel/i)
+    expect(records).toMatchObject([{ key: 'sleeps', status: 'cancelled' }])
+  })
+})
