@@ -1,0 +1,37 @@
+import type { ComputeHooks, TaskRecord } from '@taskgraph/scheduler'
+import type { ChromeTrace } from './chrome-trace.js'
+import { toChromeTrace, type TraceOptions } from './to-chrome-trace.js'
+
+/**
+ * Collects the record of each task attempt of the runs it is given to, as Dask's
+ * `dask.diagnostics.Profiler` does, to make a trace of them.
+ * @example
+ * const profiler = new Profiler()
+ * await compute(total, { hooks: profiler.hooks })
+ * await writeFile('run.json', JSON.stringify(profiler.trace()))
+ */
+export class Profiler {
+  readonly #records: TaskRecord[] = []
+
+  /** Hooks to pass to `compute` (or to combine with others). */
+  readonly hooks: ComputeHooks = {
+    onTaskRecord: (record) => {
+      this.#records.push(record)
+    },
+  }
+
+  /** The records collected so far, in the order attempts ended. */
+  get records(): readonly TaskRecord[] {
+    return this.#records
+  }
+
+  /** The Chrome trace of the records collected so far (see `toChromeTrace`). */
+  trace(options?: TraceOptions): ChromeTrace {
+    return toChromeTrace(this.#records, options)
+  }
+
+  /** Forgets the records collected, to profile another run with the same hooks. */
+  clear(): void {
+    this.#records.length = 0
+  }
+}

@@ -1,0 +1,216 @@
+import type { TaskRecord } from '@taskgraph/scheduler'
+import type {
+  ChromeTrace,
+  MetadataEvent,
+  TaskEventArgs,
+  TraceEvent,
+  TraceMetadata,
+} from './chrome-trace.js'
+import { errorMessage } from './error-message.js'
+import { assignLanes } from './lanes.js'
+import { microseconds, nanosecondsSince } from './trace-time.js'
+import { processName, threadName } from './track-names.js'
+
+/** Options of `toChromeTrace` and `writeChromeTrace`. */
+export interface TraceOptions {
+  /** A name for the trace (the workflow's, say), kept in its metadata. */
+  name?: string
+}
+
+/** A record placed in the trace: times in nanoseconds from its start, and its track. */
+interface Placed {
+  readonly record: TaskRecord
+  readonly start: number
+  readonly end: number
+  pid: number
+  tid: number
+}
+
+/** The records of one worker process (one host and pid), by thread id. */
+interface ProcessGroup {
+  readonly host: string
+  /** When its first task started: processes are numbered in that order. */
+  first: number
+  readonly threads: Map<number, Placed[]>
+}
+
+/**
+ * Turns task records into a Chrome trace: one process per worker process, one track per
+ * slot, one complete event per attempt (failed ones red, with an instant event where they
+ * failed; cancelled ones grey). Times start at 0 at the earliest time of any record.
+ * Records whose start or end is not a finite number cannot be placed and are left out
+ * (counted in the metadata as `leftOut`).
+ */
+export function toChromeTrace(
+  records: readonly TaskRecord[],
+  options: TraceOptions = {},
+): ChromeTrace {
+  const usable = records.filter((r) => Number.isFinite(r.startedAt) && Number.isFinite(r.endedAt))
+  const origin = earliestTime(usable)
+  const placed = usable.map((record): Placed => {
+    const start = nanosecondsSince(origin, record.startedAt)
+    // Clocks can disagree by a hair: an end before the start makes an attempt of no length.
+    const end = Math.max(start, nanosecondsSince(origin, record.endedAt))
+    return { record, start, end, pid: 0, tid: 0 }
+  })
+  const metadata: TraceMetadata = { records: records.length }
+  if (options.name !== undefined) metadata.name = options.name
+  if (usable.length > 0) metadata.startTime = new Date(origin).toISOString()
+  if (usable.length < records.length) metadata.leftOut = records.length - usable.length
+  return {
+    traceEvents: [...placeOnTracks(placed), ...taskEvents(placed)],
+    displayTimeUnit: 'ms',
+    metadata,
+  }
+}
+
+/**
+ * The earliest time of any record, which becomes 0: normally the first `queuedAt`, but a
+ * worker on another host, whose clock runs behind, may report an earlier start.
+ */
+function earliestTime(records: readonly TaskRecord[]): number {
+  let earliest = Infinity
+  for (const { queuedAt, startedAt, endedAt } of records) {
+    for (const time of [queuedAt, startedAt, endedAt]) {
+      if (Number.isFinite(time) && time < earliest) earliest = time
+    }
+  }
+  return earliest === Infinity ? 0 : earliest
+}
+
+/**
+ * Sets each record's `pid` and `tid` and returns the metadata events that name them.
+ * Processes are numbered in the order they started a task, tracks in the order of their
+ * process, thread id and lane.
+ */
+function placeOnTracks(placed: Placed[]): MetadataEvent[] {
+  const processes = new Map<string, ProcessGroup>()
+  for (const span of placed) {
+    const { host, pid, threadId } = span.record.worker
+    const id = `${host}\u0000${pid}`
+    let process = processes.get(id)
+    if (process === undefined) {
+      process = { host, first: span.start, threads: new Map() }
+      processes.set(id, process)
+    }
+    if (span.start < process.first) process.first = span.start
+    const thread = process.threads.get(threadId)
+    if (thread === undefined) process.threads.set(threadId, [span])
+    else thread.push(span)
+  }
+  const ordered = [...processes.values()].sort((a, b) => a.first - b.first)
+  const showHost = new Set(ordered.map((process) => process.host)).size > 1
+
+  const events: MetadataEvent[] = []
+  let nextTid = 1
+  ordered.forEach((process, index) => {
+    // Small numbers rather than the real pids, which two hosts can share.
+    const pid = index + 1
+    const threads = [...process.threads].sort(([a], [b]) => a - b)
+    const workers = threads.map(([, spans]) => spans[0]!.record.worker)
+    events.push(
+      named(pid, 0, 'process_name', processName(workers, showHost)),
+      sortIndex(pid, 0, 'process_sort_index', pid),
+    )
+    for (const [threadId, spans] of threads) {
+      const { lanes, count } = assignLanes(spans)
+      // Track ids are unique in the whole trace, not only within their process: Perfetto
+      // takes a tid seen under a second pid for a thread id the system reused.
+      const tids = Array.from({ length: count }, () => nextTid++)
+      spans.forEach((span, i) => {
+        span.pid = pid
+        span.tid = tids[lanes[i]!]!
+      })
+      tids.forEach((tid, lane) =>
+        events.push(
+          named(pid, tid, 'thread_name', threadName(threadId, lane)),
+          sortIndex(pid, tid, 'thread_sort_index', tid),
+        ),
+      )
+    }
+  })
+  return events
+}
+
+function named(
+  pid: number,
+  tid: number,
+  name: 'process_name' | 'thread_name',
+  value: string,
+): MetadataEvent {
+  return { ph: 'M', name, ts: 0, pid, tid, args: { name: value } }
+}
+
+function sortIndex(
+  pid: number,
+  tid: number,
+  name: 'process_sort_index' | 'thread_sort_index',
+  index: number,
+): MetadataEvent {
+  return { ph: 'M', name, ts: 0, pid, tid, args: { sort_index: index } }
+}
+
+/**
+ * One complete event per attempt and an instant event per failure, by time; at one time,
+ * longer events first, as viewers expect an enclosing event before what it encloses.
+ */
+function taskEvents(placed: readonly Placed[]): TraceEvent[] {
+  const timed: { start: number; length: number; event: TraceEvent }[] = []
+  for (const { record, start, end, pid, tid } of placed) {
+    const args = eventArgs(record)
+    const cat = record.name
+    const ts = microseconds(start)
+    const x: TraceEvent = {
+      ph: 'X',
+      name: record.key,
+      cat,
+      ts,
+      dur: microseconds(end - start),
+      pid,
+      tid,
+      args,
+    }
+    if (record.status === 'failed') x.cname = 'terrible'
+    if (record.status === 'cancelled') x.cname = 'grey'
+    timed.push({ start, length: end - start, event: x })
+    if (record.status === 'failed') {
+      timed.push({
+        start: end,
+        length: 0,
+        event: {
+          ph: 'i',
+          name: `failed: ${record.key}`,
+          cat,
+          ts: microseconds(end),
+          s: 't',
+          pid,
+          tid,
+          cname: 'terrible',
+          args,
+        },
+      })
+    }
+  }
+  timed.sort((a, b) => a.start - b.start || b.length - a.length)
+  return timed.map(({ event }) => event)
+}
+
+function eventArgs(record: TaskRecord): TaskEventArgs {
+  const args: TaskEventArgs = {
+    key: record.key,
+    function: record.name,
+    attempt: record.attempt,
+    status: record.status,
+    executor: record.executor,
+  }
+  const queued = record.startedAt - record.queuedAt
+  // Microsecond precision; a start before the hand-over is clock skew between hosts.
+  if (Number.isFinite(queued)) args.queuedMs = Math.max(0, Math.round(queued * 1000) / 1000)
+  if (record.status === 'failed' || record.error !== undefined) {
+    args.error = errorMessage(record.error)
+  }
+  if (record.resultBytes !== undefined && Number.isFinite(record.resultBytes)) {
+    args.resultBytes = record.resultBytes
+  }
+  return args
+}

@@ -1,0 +1,76 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { TaskRecord } from '@taskgraph/scheduler'
+import { afterEach, describe, expect, test } from 'vitest'
+import { toChromeTrace, writeChromeTrace } from '../src/index.js'
+import { attempts, expectValidJson, mainThread, poolThread, task } from './helpers.js'
+
+const cleanup: (() => Promise<void>)[] = []
+afterEach(async () => {
+  await Promise.all(cleanup.splice(0).map((clean) => clean()))
+})
+
+async function tempFile(name: string): Promise<string> {
+  const folder = await mkdtemp(join(tmpdir(), 'taskgraph-observe-'))
+  cleanup.push(() => rm(folder, { recursive: true, force: true }))
+  return join(folder, name)
+}
+
+/**
+ * `count` records of a busy run: 8 pool threads running tasks back to back (fused chains
+ * that touch) and the main thread interleaving up to 5 tasks at once, one attempt in 50
+ * failing and retried, one in 400 cancelled.
+ */
+function busyRun(count: number): TaskRecord[] {
+  const records: TaskRecord[] = []
+  const clocks = new Array<number>(9).fill(0)
+  for (let i = 0; i < count; i++) {
+    const slot = i % 9
+    const length = 0.01 + ((i * 7919) % 97) / 1000
+    const start = slot === 8 ? (i / 9) * 0.02 : clocks[slot]!
+    const end = start + length
+    if (slot < 8) clocks[slot] = i % 3 === 0 ? end : end + 0.001
+    const failed = i % 50 === 0
+    records.push(
+      task({
+        key: `step-${i}`,
+        worker: slot === 8 ? mainThread : poolThread(slot + 1),
+        queued: Math.max(0, start - 0.5),
+        start,
+        end,
+        status: failed ? 'failed' : i % 400 === 1 ? 'cancelled' : 'done',
+        attempt: i % 50 === 1 ? 2 : 1,
+        error: failed ? new Error(`step ${i} failed`) : undefined,
+      }),
+    )
+  }
+  return records
+}
+
+describe('writeChromeTrace', () => {
+  test('writes the trace toChromeTrace makes, as JSON', async () => {
+    const records = busyRun(200)
+    const path = await tempFile('small.json')
+    await writeChromeTrace(path, records, { name: 'small' })
+    const written: unknown = JSON.parse(await readFile(path, 'utf8'))
+    expect(written).toEqual(JSON.parse(JSON.stringify(toChromeTrace(records, { name: 'small' }))))
+  })
+
+  test('writes a valid trace of 100,000 records', async () => {
+    const records = busyRun(100_000)
+    const path = await tempFile('large.json')
+    await writeChromeTrace(path, records)
+    const events = expectValidJson(await readFile(path, 'utf8'))
+    expect(attempts(events)).toHaveLength(100_000)
+    expect(events.filter((event) => event.ph === 'i')).toHaveLength(2000)
+    const threadNames = events.filter((event) => event.name === 'thread_name')
+    expect(threadNames.length).toBeGreaterThan(9)
+  })
+
+  test('writes an empty trace', async () => {
+    const path = await tempFile('empty.json')
+    await writeChromeTrace(path, [])
+    expect(expectValidJson(await readFile(path, 'utf8'))).toEqual([])
+  })
+})
