@@ -14,6 +14,7 @@ export * from '@taskgraph/core'
 export * from '@taskgraph/scheduler'
 // The seed patterns: parallelMap, inbatchParallel, properties.
 export * from '@taskgraph/patterns'
+export * from '@taskgraph/observe'
 export { visualize, type VisualizeOptions } from './visualize.js'
 export { renderSvg } from './render-svg.js'
 export { progressBar, type ProgressBar, type ProgressBarOptions } from './progress/progress-bar.js'

@@ -122,6 +122,10 @@ export function createProgram(io: Io): Command {
       'after a failure, run every task that does not depend on it; report all failures',
       false,
     )
+    .option(
+      '--trace <file>',
+      'write a trace of the run to this file (Chrome Trace Event JSON: open it in ui.perfetto.dev)',
+    )
     .option('--progress', 'show progress on stderr even when it is not a terminal')
     .option('--no-progress', 'never show progress')
     .addHelpText('after', ENVIRONMENT_HELP)

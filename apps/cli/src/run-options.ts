@@ -3,6 +3,8 @@
 // compute() uses too, so the command and the library parse and check them alike.
 // (commander's Option#env() would parse them with the flags' parsers: an empty variable
 // would be an error instead of unset, and the messages would not say how to fix it.)
+import { accessSync, constants } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { InvalidOptionError } from '@taskgraph/core'
 import {
   RUN_OPTION_VARIABLES,
@@ -52,13 +54,15 @@ export function runSettings(
   const logLevel = given('logLevel') ? flags.logLevel : (fromEnv.logLevel ?? flags.logLevel)
   const cluster = clusterUrl('taskgraph run', flags.cluster, env, false)
   const store = storeUrl('taskgraph run', flags.store, env)
-  const { json, keepGoing, progress } = flags
+  const { json, keepGoing, progress, trace } = flags
+  if (trace !== undefined) checkTracePath(trace)
   const retries = flags.retries ?? fromEnv.retries
   const timeout = flags.timeout ?? fromEnv.timeout
   const common = {
     json,
     keepGoing,
     ...(progress === undefined ? {} : { progress }),
+    ...(trace === undefined ? {} : { trace }),
     ...(retries === undefined ? {} : { retries }),
     ...(timeout === undefined ? {} : { timeout }),
   }
@@ -130,4 +134,20 @@ function readVariables(env: NodeJS.ProcessEnv): ReturnType<typeof readEnvRunOpti
 /** `startTimeout` as its flag spells it: `start-timeout`. */
 function kebabCase(name: string): string {
   return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
+}
+
+/**
+ * Whether the trace can be written where `--trace` says, asked before the run: a long run
+ * should not end in a trace lost to a mistyped directory.
+ * @throws {InvalidOptionError} if its directory does not exist or cannot be written
+ */
+function checkTracePath(trace: string): void {
+  const directory = dirname(resolve(trace))
+  try {
+    accessSync(directory, constants.W_OK)
+  } catch {
+    throw new InvalidOptionError({
+      message: `taskgraph run: '--trace' names ${trace}, in ${directory}, which does not exist or cannot be written; give a path in a directory that can.`,
+    })
+  }
 }

@@ -15,6 +15,7 @@ const PACKAGES = {
   '@taskgraph/core': 'packages/core',
   '@taskgraph/scheduler': 'packages/scheduler',
   '@taskgraph/patterns': 'packages/patterns',
+  '@taskgraph/observe': 'packages/observe',
   '@taskgraph/cluster': 'packages/cluster',
   taskgraph: 'apps/cli',
 }
@@ -145,6 +146,7 @@ describe('the packed packages, installed with npm', { timeout: 300_000 }, () => 
       '@taskgraph/core': ['LICENSE', 'README.md', 'dist', 'package.json', 'src'],
       '@taskgraph/scheduler': ['LICENSE', 'README.md', 'dist', 'package.json', 'src'],
       '@taskgraph/patterns': ['LICENSE', 'README.md', 'dist', 'package.json', 'src'],
+      '@taskgraph/observe': ['LICENSE', 'README.md', 'dist', 'package.json', 'src'],
       '@taskgraph/cluster': ['LICENSE', 'README.md', 'dist', 'package.json', 'src'],
       taskgraph: ['LICENSE', 'README.md', 'bin', 'dist', 'package.json', 'src'],
     })

@@ -1,9 +1,35 @@
-import { describe, expect, it } from 'vitest'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { validateTrace } from '../../../packages/observe/test/trace-validator.js'
 import { logEntries } from './helpers/output.js'
 import { runCli } from './helpers/run-cli.js'
 
 // What a run says of its tasks' times is measured where they ran: busy-tasks.ts has six
 // tasks of 100 ms on two workers, so four wait in the pool's queue before they start.
+
+let dir: string
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'taskgraph-trace-'))
+})
+afterAll(() => rm(dir, { recursive: true, force: true }))
+
+interface TaskEvent {
+  readonly ph: string
+  readonly name: string
+  readonly pid: number
+  readonly tid: number
+  readonly dur: number
+  readonly args: { readonly status: string; readonly error?: string; readonly function: string }
+}
+
+/** The trace at `path`, checked against the Trace Event Format; its task events. */
+async function traceAt(path: string): Promise<TaskEvent[]> {
+  const { problems, events } = validateTrace(await readFile(path, 'utf8'))
+  expect(problems).toEqual([])
+  return (events as unknown as TaskEvent[]).filter((event) => event.ph === 'X')
+}
 
 describe('taskgraph --log-level debug run', () => {
   it.for(['threads', 'processes'] as const)(
@@ -36,4 +62,48 @@ describe('taskgraph --log-level debug run', () => {
       expect(new Set(finished.map((entry) => entry.worker)).size).toBe(2)
     },
   )
+})
+
+describe('taskgraph run --trace', () => {
+  it.for(['threads', 'processes'] as const)(
+    'on %s writes a valid trace: a task event per task, each busy one at 100 ms, on two tracks',
+    async (executor) => {
+      const path = join(dir, `${executor}.json`)
+      const run = await runCli(['run', 'busy-tasks.ts', '-e', executor, '-w', '2', '--trace', path])
+      expect(run).toMatchObject({ code: 0, stderr: '' })
+      const tasks = await traceAt(path)
+      const busy = tasks.filter((event) => event.name.startsWith('busy-'))
+      expect(busy.map((event) => event.name).sort()).toEqual(
+        [0, 1, 2, 3, 4, 5].map((i) => `busy-${i}`),
+      )
+      for (const event of busy) {
+        expect(event.args).toMatchObject({ status: 'done', function: 'busy' })
+        // Microseconds.
+        expect(event.dur).toBeGreaterThanOrEqual(85_000)
+        expect(event.dur).toBeLessThanOrEqual(115_000)
+      }
+      expect(new Set(busy.map((event) => `${event.pid}/${event.tid}`)).size).toBe(2)
+      // And the gather that assembles them.
+      expect(tasks).toHaveLength(7)
+    },
+  )
+
+  it('writes the trace of a run that fails, the failure marked', async () => {
+    const path = join(dir, 'failed.json')
+    const run = await runCli(['run', 'throw-string.ts', '--trace', path])
+    expect(run.code).toBe(1)
+    const [task, ...others] = await traceAt(path)
+    expect(others).toEqual([])
+    expect(task).toMatchObject({
+      name: 'throw-string',
+      args: { status: 'failed', error: 'not an Error' },
+    })
+  })
+
+  it('refuses, before running, a path in a directory that does not exist', async () => {
+    const path = join(dir, 'missing', 'run.json')
+    const run = await runCli(['run', 'busy-tasks.ts', '--trace', path])
+    expect(run).toMatchObject({ code: 2, stdout: '' })
+    expect(run.stderr).toContain(`'--trace' names ${path}`)
+  })
 })

@@ -1,4 +1,5 @@
 import { registerTaskModule } from '@taskgraph/core'
+import { Profiler, writeChromeTrace } from '@taskgraph/observe'
 import {
   CancelledError,
   ProcessExecutor,
@@ -13,6 +14,7 @@ import {
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Logger } from 'pino'
+import { OutputError } from '../cli-errors.js'
 import { loadClusterPackage } from '../cluster-package.js'
 import { combineHooks } from '../combine-hooks.js'
 import { divertStdout } from '../divert-stdout.js'
@@ -41,6 +43,8 @@ export interface RunCommandOptions {
   keepGoing: boolean
   /** `true`/`false` from --progress/--no-progress; otherwise only on a terminal. */
   progress?: boolean
+  /** Write a trace of the run (Chrome Trace Event JSON) to this file once it ends. */
+  trace?: string
 }
 
 /**
@@ -73,6 +77,9 @@ export async function runCommand(
   for (const signal of signals) process.once(signal, stop)
   // With --json, stdout holds the result alone: what the workflow prints goes to stderr.
   const diversion = options.json ? divertStdout(io.stdout, io.stderr) : undefined
+  // The trace holds what ran, however the run ends: done, failed or cancelled.
+  const profiler = options.trace === undefined ? undefined : new Profiler()
+  let ran = false
   try {
     const [workflow] = await unlessCancelled(
       Promise.all([
@@ -93,7 +100,8 @@ export async function runCommand(
       ? progressBar({ stream: io.stderr, ...(options.progress === true ? { live: true } : {}) })
       : undefined
     const log = logHooks(logger)
-    const hooks = progress || log ? combineHooks(progress, log) : undefined
+    const hooks =
+      progress || log || profiler ? combineHooks(progress, log, profiler?.hooks) : undefined
     const [result] = await compute(workflow.targets, {
       executor,
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
@@ -105,12 +113,20 @@ export async function runCommand(
     }).catch((error: unknown) => {
       throw inWorkflow(workflow, error)
     })
+    ran = true
     const output = formatResult(result, { json: options.json, color: useColor(io.stdout) })
     if (diversion === undefined) io.stdout.write(output)
     else diversion.write(output)
   } finally {
     // Ends every worker (within about a second, killing any that hang) before exiting.
     if (typeof executor === 'object') await executor.close?.()
+    if (profiler !== undefined) {
+      await writeTrace(resolve(io.cwd, options.trace!), profiler, file).catch((error: unknown) => {
+        // The run's own failure, if it failed, is the one to report.
+        if (ran) throw error
+        io.stderr.write(`taskgraph: warning: ${(error as Error).message}\n`)
+      })
+    }
     diversion?.restore()
     for (const signal of signals) process.off(signal, stop)
   }
@@ -206,4 +222,19 @@ function workerName(worker: TaskWorker): string {
   const thread = worker.threadId === 0 ? `pid ${worker.pid}` : `thread ${worker.threadId}`
   if (worker.kind === 'main') return 'main'
   return worker.name === undefined ? thread : `${worker.name} ${thread}`
+}
+
+/**
+ * Writes the run's trace to `path`. A trace that cannot be written fails the command
+ * (with exit code 4, as output that cannot be written does), once the run has ended.
+ */
+async function writeTrace(path: string, profiler: Profiler, file: string): Promise<void> {
+  try {
+    await writeChromeTrace(path, profiler.records, { name: `taskgraph run ${file}` })
+  } catch (error) {
+    throw new OutputError({
+      message: `taskgraph run --trace: could not write the trace to ${path} (${error instanceof Error ? error.message : String(error)}). Give a path in a directory that exists and can be written.`,
+      cause: error,
+    })
+  }
 }
