@@ -2,15 +2,23 @@
 // `pnpm bench` and `pnpm bench:compare` are made of (bench/dask/*.py print the same for
 // Dask). A fresh process per measurement keeps runs from warming each other up.
 //
-//   node --expose-gc --import tsx measure.ts WORKLOAD EXECUTOR N [cold|warm]
+//   node --expose-gc --import tsx measure.ts WORKLOAD EXECUTOR N [cold|warm|recorded]
 //
 // WORKLOAD: fanout-sum (N leaves), chains (N chains of 10), pi (N tasks of ~0.25 s),
 // mandelbrot (N x N tiles), wordcount (N partitions). EXECUTOR: inline, async, threads,
 // processes (pools get 2 workers). cold: the first run of the process, pool start-up
-// included; warm: after two runs on the same pool, the median of five more.
+// included; warm: after two runs on the same pool, the median of five more; recorded: as
+// cold, with a Profiler keeping every task's record (what `taskgraph run --trace` does).
 import { fileURLToPath } from 'node:url'
 import { TaskGraph } from '@taskgraph/core/internal'
-import { compute, ProcessExecutor, ThreadExecutor, type Executor, type RunOptions } from 'taskgraph'
+import {
+  compute,
+  ProcessExecutor,
+  Profiler,
+  ThreadExecutor,
+  type Executor,
+  type RunOptions,
+} from 'taskgraph'
 import { collectGarbage } from './lib/stats.ts'
 
 export const WORKERS = 2
@@ -119,7 +127,7 @@ function expectEqual(expected: unknown): (result: unknown) => void {
   }
 }
 
-async function once(make: () => Built, executor: ExecutorName | Executor) {
+async function once(make: () => Built, executor: ExecutorName | Executor, recorded = false) {
   const inProcess = typeof executor === 'string' && (executor === 'inline' || executor === 'async')
   // Heap figures are for in-process runs; forcing collections would slow pools' warm runs
   // (V8 drops the compiled code of functions a few collections have not seen run).
@@ -133,8 +141,12 @@ async function once(make: () => Built, executor: ExecutorName | Executor) {
   const buildStart = performance.now()
   const built = make()
   const builtAt = performance.now()
+  // With a Profiler, as `taskgraph run --trace` runs: every task's record is kept.
+  const hooks = recorded ? { hooks: new Profiler().hooks } : {}
   const options: RunOptions =
-    typeof executor === 'string' && !inProcess ? { executor, workers: WORKERS } : { executor }
+    typeof executor === 'string' && !inProcess
+      ? { executor, workers: WORKERS, ...hooks }
+      : { executor, ...hooks }
   const [result] = await compute(built.target, options)
   const done = performance.now()
   clearInterval(sampler)
@@ -154,7 +166,9 @@ async function main(): Promise<void> {
   const n = Number(size)
   const name = executorName as ExecutorName
   if (!['inline', 'async', 'threads', 'processes'].includes(name) || !(n > 0)) {
-    throw new Error('usage: measure.ts WORKLOAD inline|async|threads|processes N [cold|warm]')
+    throw new Error(
+      'usage: measure.ts WORKLOAD inline|async|threads|processes N [cold|warm|recorded]',
+    )
   }
   const make = await build(workload, n)
   let measured
@@ -178,7 +192,8 @@ async function main(): Promise<void> {
       await pool?.close()
     }
   } else {
-    measured = await once(make, name)
+    // recorded: as cold, keeping every task's record.
+    measured = await once(make, name, variant === 'recorded')
   }
   const line = {
     engine: 'taskgraph',

@@ -38,14 +38,19 @@ function middle(measured: Measurement[]): Measurement {
 
 async function measureRows(
   workload: string,
-  configs: { executor: string; variant: 'cold' | 'warm'; n: number }[],
+  configs: { executor: string; variant: 'cold' | 'warm' | 'recorded'; n: number }[],
 ): Promise<Row[]> {
   const rows: Row[] = configs.map((config) => ({ ...config, measured: [] }))
   // Repetitions go round the configurations, so each gets the same share of noise.
   for (let r = 0; r < repetitions; r++) {
     for (const row of rows) {
       row.measured.push(
-        await measureTaskgraph(workload, row.executor, row.n, row.variant as 'cold' | 'warm'),
+        await measureTaskgraph(
+          workload,
+          row.executor,
+          row.n,
+          row.variant as 'cold' | 'warm' | 'recorded',
+        ),
       )
     }
   }
@@ -159,10 +164,30 @@ table(
   { perTask: false },
 )
 
-// 5. Cold start: the whole `taskgraph run` process for a one-task TypeScript workflow.
+// 5. Task records: what keeping every task's record costs (a Profiler, as `--trace`),
+// against the same cold run without: side by side, in one run of the suite.
+const recordConfigs = ['inline', 'async', 'threads'].flatMap((executor) =>
+  (['cold', 'recorded'] as const).map((variant) => ({ executor, variant, n: 100_000 })),
+)
+const recorded = await measureRows('fanout-sum', recordConfigs)
+table('5. fan-out + sum of 100,000, without and with task records (recorded)', recorded, {
+  speedUp: false,
+})
+for (const executor of ['inline', 'async', 'threads']) {
+  const [off, on] = (['cold', 'recorded'] as const).map(
+    (variant) =>
+      middle(recorded.find((row) => row.executor === executor && row.variant === variant)!.measured)
+        .computeMs!,
+  )
+  console.log(
+    `   ${executor}: records cost ${(((on! - off!) / off!) * 100).toFixed(1)}% of compute`,
+  )
+}
+
+// 6. Cold start: the whole `taskgraph run` process for a one-task TypeScript workflow.
 const starts: number[] = []
 for (let r = 0; r < Math.max(repetitions, 5); r++) starts.push(await coldStart())
-console.log(`\n5. cold start: taskgraph run of a one-task TypeScript workflow, whole process`)
+console.log(`\n6. cold start: taskgraph run of a one-task TypeScript workflow, whole process`)
 printTable(
   ['runs', 'median wall', 'fastest'],
   [

@@ -1,5 +1,6 @@
 import type { ComputeHooks, TaskRecord } from '@taskgraph/scheduler'
 import type { ChromeTrace } from './chrome-trace.js'
+import { RecordLog } from './record-log.js'
 import { toChromeTrace, type TraceOptions } from './to-chrome-trace.js'
 
 /**
@@ -11,27 +12,25 @@ import { toChromeTrace, type TraceOptions } from './to-chrome-trace.js'
  * await writeFile('run.json', JSON.stringify(profiler.trace()))
  */
 export class Profiler {
-  readonly #records: TaskRecord[] = []
+  readonly #log = new RecordLog()
 
   /** Hooks to pass to `compute` (or to combine with others). */
   readonly hooks: ComputeHooks = {
-    onTaskRecord: (record) => {
-      this.#records.push(record)
-    },
+    onTaskRecord: (record) => this.#log.add(record),
   }
 
   /** The records collected so far, in the order attempts ended. */
   get records(): readonly TaskRecord[] {
-    return this.#records
+    return this.#log.records()
   }
 
   /** The Chrome trace of the records collected so far (see `toChromeTrace`). */
   trace(options?: TraceOptions): ChromeTrace {
-    return toChromeTrace(this.#records, options)
+    return toChromeTrace(this.#log.records(), options)
   }
 
   /** Forgets the records collected, to profile another run with the same hooks. */
   clear(): void {
-    this.#records.length = 0
+    this.#log.clear()
   }
 }

@@ -9,12 +9,21 @@ import type { ComputeHooks, TaskInfo, TaskOutcome } from './hooks.js'
 export class TaskAnnouncer {
   /** Tasks whose start the hooks were told of and whose end they were not told of yet. */
   private readonly announced: Uint8Array
+  /**
+   * Whether a hook hears of single tasks (their start, end or retry): hooks with only
+   * `onTaskRecord` or `onFinish` cost a run nothing per task here.
+   */
+  private readonly announcing: boolean
 
   constructor(
     private readonly graph: TaskGraph,
     private readonly hooks: ComputeHooks | undefined,
   ) {
     this.announced = new Uint8Array(graph.size)
+    this.announcing =
+      hooks?.onTaskStart !== undefined ||
+      hooks?.onTaskEnd !== undefined ||
+      hooks?.onTaskRetry !== undefined
   }
 
   /** The call begins: the hooks hear of its tasks' start (once). */
@@ -43,7 +52,7 @@ export class TaskAnnouncer {
   /** Tells the hooks of the tasks among `members` that start now. */
   private announce(members: number[]): TaskInfo[] | undefined {
     const hooks = this.hooks
-    if (hooks === undefined) return undefined
+    if (hooks === undefined || !this.announcing) return undefined
     const graph = this.graph
     const infos = members.map((m) => ({ key: graph.key(m), name: graph.name(m) }))
     members.forEach((m, k) => {

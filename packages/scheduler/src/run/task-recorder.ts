@@ -9,9 +9,12 @@ import type { TaskRecord, TaskStatus, TaskWorker } from './task-record.js'
 /** This thread: where calls run that no worker measured (inline, async, main-thread tasks). */
 const HERE: TaskWorker = { kind: 'main', host: hostname(), pid: process.pid, threadId }
 
+// Read once: `performance.timeOrigin` is a getter, and records take two times per task.
+const TIME_ORIGIN = performance.timeOrigin
+
 /** Now, in milliseconds since the epoch with a fraction, as workers measure (`CallTiming`). */
 export function epochNow(): number {
-  return performance.timeOrigin + performance.now()
+  return TIME_ORIGIN + performance.now()
 }
 
 /**
@@ -56,7 +59,8 @@ export class TaskRecorder {
     const measured = flight.timing
     const startedAt = measured?.steps[2 * step] ?? flight.localStart
     const endedAt = measured?.steps[2 * step + 1] ?? epochNow()
-    const record: TaskRecord = {
+    // One shape for every record (a failure's error and a size are rare additions).
+    const record: { -readonly [K in keyof TaskRecord]: TaskRecord[K] } = {
       key: this.graph.key(node),
       name: this.graph.name(node),
       executor: this.executor,
@@ -66,10 +70,10 @@ export class TaskRecorder {
       startedAt,
       endedAt,
       status,
-      ...(status === 'failed' && { error }),
-      ...(measured?.resultBytes !== undefined &&
-        step === flight.members.length - 1 && { resultBytes: measured.resultBytes }),
     }
+    if (status === 'failed') record.error = error
+    const bytes = measured?.resultBytes
+    if (bytes !== undefined && step === flight.members.length - 1) record.resultBytes = bytes
     this.hooks!.onTaskRecord!(record)
   }
 }
