@@ -148,7 +148,7 @@ describe('a worker lost mid-run', () => {
   })
 
   test(
-    'stopped with SIGTERM: hands back its tasks and exits 0; the run completes without waiting for the lease',
+    'stopped with SIGTERM: hands back (or finishes) its task and exits 0; the run completes without waiting for the lease',
     { timeout: 120_000 },
     async () => {
       // A lease longer than the test: the run cannot wait for it to lapse.
@@ -163,11 +163,14 @@ describe('a worker lost mid-run', () => {
       const held = await holdingTask(cluster.dir, stopped.pid)
       stopped.child.kill('SIGTERM')
       expect(await stopped.exited).toBe(0)
-      // Handed back, not left to its lease (120 s, longer than this test may take): the
-      // other worker ran the task it held. How fast it exits is not asserted: quiet, it
-      // takes a second or two; under a full CI run's load it has taken up to 40 s.
+      // Not left to its lease (120 s, longer than this test may take): the run completed.
+      // Quiet, the worker hands its task back at once and the other worker runs it; under
+      // a full CI run's load, the stopping worker has been slow enough to hear the signal
+      // that it finished the 6 s task first, which stopping allows too. Either way the
+      // task ended once, on one of them. How fast it exits is not asserted: quiet, it
+      // takes a second or two; under load it has taken up to 40 s.
       expect(await run).toEqual([1, 2])
-      expect(readTraces(cluster.dir).ended.get(held)).toEqual([other.pid])
+      expect([[other.pid], [stopped.pid]]).toContainEqual(readTraces(cluster.dir).ended.get(held))
     },
   )
 })
