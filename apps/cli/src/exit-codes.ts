@@ -6,7 +6,10 @@ export const ExitCode = {
   RunFailed: 1,
   /** The command line was wrong (unknown option, bad value, missing argument). */
   Usage: 2,
-  /** The workflow file could not be used: missing, unloadable, or a wrong default export or graph. */
+  /**
+   * The workflow file could not be used: missing, unloadable, or a wrong default export or
+   * graph; or the trace `visualize --trace` reads is missing or not a trace of taskgraph's.
+   */
   BadWorkflow: 3,
   /** The result could not be written as asked (e.g. it has no JSON form). */
   BadOutput: 4,

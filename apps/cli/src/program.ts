@@ -6,7 +6,12 @@ import { clusterUrl, storeUrl } from './cluster-settings.js'
 import { clusterStatusCommand } from './commands/cluster-status.js'
 import { runCommand, type RunCommandOptions } from './commands/run.js'
 import { workerCommand } from './commands/worker.js'
-import { formatOf, visualizeCommand, type VisualizeCommandOptions } from './commands/visualize.js'
+import {
+  checkVisualizeFlags,
+  formatOf,
+  visualizeCommand,
+  type VisualizeCommandOptions,
+} from './commands/visualize.js'
 import { ExitCode } from './exit-codes.js'
 import { errorLine } from './failure-report.js'
 import type { Io } from './io.js'
@@ -227,8 +232,31 @@ export function createProgram(io: Io): Command {
         .choices(['TB', 'LR', 'BT', 'RL'])
         .default('BT'),
     )
+    .addOption(
+      new Option(
+        '--color <by>',
+        'fill tasks by run order, or by the status or duration in --trace; a legend explains',
+      )
+        .choices(['none', 'order', 'status', 'duration'])
+        .default('none'),
+    )
+    .option(
+      '--trace <file>',
+      "with --color status or duration: a run's trace, from taskgraph run --trace <file>",
+    )
+    .option('--group', 'draw one node per step (function and its inputs), with counts')
+    .option('--no-group', 'draw every task, however many')
+    .addOption(
+      new Option(
+        '--group-above <n>',
+        'draw grouped when the graph has more than n tasks (default: 300)',
+      ).argParser(wholeNumber),
+    )
     .action(async (file: string, options: VisualizeCommandOptions) => {
-      const format = asUsage(program, () => options.format ?? formatOf(options.output))
+      const format = asUsage(program, () => {
+        checkVisualizeFlags(options)
+        return options.format ?? formatOf(options.output)
+      })
       await visualizeCommand(file, { ...options, format }, io)
     })
 

@@ -34,7 +34,9 @@ export {
   type TaskGraphology,
   type TaskNodeAttributes,
 } from './graph/to-graph.js'
-export { toDot, type DotOptions, type RankDir } from './dot/to-dot.js'
+export { toDot } from './dot/to-dot.js'
+export type { DotColor, DotOptions, RankDir, TaskRunState } from './dot/dot-options.js'
+export type { DrawnGraph } from './dot/drawn-graph.js'
 export { tokenize } from './graph/tokenize.js'
 export { registerTaskModule } from './origin.js'
 export type { TaskOptions } from './task-options.js'

@@ -18,3 +18,7 @@ export type {
   TraceEvent,
   TraceMetadata,
 } from './chrome-trace.js'
+
+// How a run left each task, read back from its trace: what a drawing colours by.
+export { readTraceStates, type TraceTaskState } from './read-trace-states.js'
+export { InvalidTraceError } from './invalid-trace-error.js'

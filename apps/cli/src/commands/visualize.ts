@@ -1,9 +1,18 @@
 import { writeFile } from 'node:fs/promises'
 import { extname, resolve } from 'node:path'
-import { InvalidOptionError, toDot, toGraph, type RankDir } from '@taskgraph/core'
+import {
+  InvalidOptionError,
+  toDot,
+  toGraph,
+  type DotColor,
+  type DotOptions,
+  type RankDir,
+  type TaskGraphology,
+} from '@taskgraph/core'
 import { OutputError } from '../cli-errors.js'
 import type { Io } from '../io.js'
 import { inWorkflow, loadWorkflow } from '../load-workflow.js'
+import { readTraceFile } from '../read-trace-file.js'
 import { renderSvg } from '../render-svg.js'
 
 /** Options of `taskgraph visualize`, as parsed from the command line. */
@@ -11,6 +20,12 @@ export interface VisualizeCommandOptions {
   output?: string
   format?: 'dot' | 'svg'
   rankdir: RankDir
+  color: DotColor
+  /** The trace `--color status` and `--color duration` read. */
+  trace?: string
+  /** `--group` (true) or `--no-group` (false); unset, the graph's size decides. */
+  group?: boolean
+  groupAbove?: number
 }
 
 const FORMAT_OF_EXTENSION: Record<string, 'dot' | 'svg'> = {
@@ -20,24 +35,81 @@ const FORMAT_OF_EXTENSION: Record<string, 'dot' | 'svg'> = {
 }
 
 /**
+ * Checks the flags of `taskgraph visualize` that depend on each other: `--color status`
+ * and `--color duration` read a `--trace`, which no other colour reads; `--group-above`
+ * sets when to group, which `--group` and `--no-group` settle already.
+ * @throws {InvalidOptionError} naming both flags and what to give instead
+ */
+export function checkVisualizeFlags(options: VisualizeCommandOptions): void {
+  const { color, trace, group, groupAbove } = options
+  const readsTrace = color === 'status' || color === 'duration'
+  if (readsTrace && trace === undefined) {
+    throw new InvalidOptionError({
+      message: `--color ${color} needs the trace of a run: add --trace run.json (written by taskgraph run <file> --trace run.json), or use --color order`,
+    })
+  }
+  if (!readsTrace && trace !== undefined) {
+    throw new InvalidOptionError({
+      message: `--trace is drawn only with --color status or --color duration, not --color ${color}: add one of those, or leave --trace out`,
+    })
+  }
+  if (group !== undefined && groupAbove !== undefined) {
+    throw new InvalidOptionError({
+      message: `--group-above sets when to group, which --${group ? '' : 'no-'}group settles already: give one of them`,
+    })
+  }
+}
+
+/**
  * `taskgraph visualize <file>`: the workflow's graph as DOT on stdout, or written to
- * `-o` as DOT or SVG (by extension or `--format`). Nothing is computed.
+ * `-o` as DOT or SVG (by extension or `--format`). Nothing is computed; `--trace` reads
+ * how an earlier run went, for `--color status` and `--color duration`.
  */
 export async function visualizeCommand(
   file: string,
   options: VisualizeCommandOptions,
   io: Io,
 ): Promise<void> {
+  // The trace first: a wrong path fails before the workflow is loaded.
+  const states =
+    options.trace === undefined
+      ? undefined
+      : await readTraceFile(resolve(io.cwd, options.trace), options.trace)
   const workflow = await loadWorkflow(file, io.cwd)
-  let dot: string
+  let graph: TaskGraphology
   try {
-    dot = toDot(toGraph(workflow.targets), { rankdir: options.rankdir })
+    graph = toGraph(workflow.targets)
   } catch (error) {
     throw inWorkflow(workflow, error)
   }
+  const dotOptions: DotOptions = { rankdir: options.rankdir, color: options.color }
+  const group = options.group ?? options.groupAbove
+  if (group !== undefined) dotOptions.group = group
+  if (states !== undefined) {
+    warnIfForeign(graph, states, options.trace!, io)
+    dotOptions.taskStates = states
+  }
+  const dot = toDot(graph, dotOptions)
   const text = options.format === 'svg' ? await renderSvg(dot) : dot
   if (options.output === undefined) io.stdout.write(text)
   else await writeOutput(resolve(io.cwd, options.output), options.output, text)
+}
+
+/**
+ * A trace of tasks none of which is in the graph was most likely made by another
+ * workflow, or before its keys changed: the drawing would be all grey, so say why.
+ */
+function warnIfForeign(
+  graph: TaskGraphology,
+  states: ReadonlyMap<string, unknown>,
+  shown: string,
+  io: Io,
+): void {
+  if (states.size === 0) return
+  for (const key of states.keys()) if (graph.hasNode(key)) return
+  io.stderr.write(
+    `taskgraph: warning: none of the ${states.size} tasks in ${shown} is in this graph: was it traced from another workflow, or before its keys changed? Every task is drawn as not run.\n`,
+  )
 }
 
 async function writeOutput(path: string, shown: string, text: string): Promise<void> {

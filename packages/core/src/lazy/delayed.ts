@@ -1,4 +1,5 @@
-import { toDot, type DotOptions } from '../dot/to-dot.js'
+import { toDot } from '../dot/to-dot.js'
+import type { DotOptions } from '../dot/dot-options.js'
 import { InvalidArgumentError } from '../errors.js'
 import { toGraph, type TaskGraphology } from '../graph/to-graph.js'
 import { computeTargets, type ComputeOptions } from '../scheduler-registry.js'

@@ -111,7 +111,7 @@ describe('toDot', () => {
   })
 
   test.each([
-    ['an unknown option', { color: 'order' }],
+    ['an unknown option', { colour: 'order' }],
     ['options that are not an object', 'LR'],
     ['an array as options', ['LR']],
   ])('refuses %s with InvalidOptionError', (_, options) => {
