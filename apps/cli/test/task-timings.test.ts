@@ -6,7 +6,7 @@ import { validateTrace } from '../../../packages/observe/test/trace-validator.js
 import { logEntries } from './helpers/output.js'
 import { runCli } from './helpers/run-cli.js'
 
-// What a run says of its tasks' times is measured where they ran: busy-tasks.ts has six
+// What a run says of its tasks' times is measured where they ran: timed-busy-tasks.ts has six
 // tasks of 100 ms on two workers, so four wait in the pool's queue before they start.
 // Each task returns how long it ran by its own clock; what the logs and the trace say
 // must match it to within 15 ms (on a quiet machine, 100 ms ± 15 ms: the issue's check).
@@ -48,7 +48,7 @@ describe('taskgraph --log-level debug run', () => {
         '--log-level',
         'debug',
         'run',
-        'busy-tasks.ts',
+        'timed-busy-tasks.ts',
         '--json',
         '-e',
         executor,
@@ -81,7 +81,7 @@ describe('taskgraph run --trace', () => {
       const path = join(dir, `${executor}.json`)
       const run = await runCli([
         'run',
-        'busy-tasks.ts',
+        'timed-busy-tasks.ts',
         '--json',
         '-e',
         executor,
@@ -122,7 +122,7 @@ describe('taskgraph run --trace', () => {
 
   it('refuses, before running, a path in a directory that does not exist', async () => {
     const path = join(dir, 'missing', 'run.json')
-    const run = await runCli(['run', 'busy-tasks.ts', '--trace', path])
+    const run = await runCli(['run', 'timed-busy-tasks.ts', '--trace', path])
     expect(run).toMatchObject({ code: 2, stdout: '' })
     expect(run.stderr).toContain(`'--trace' names ${path}`)
   })
