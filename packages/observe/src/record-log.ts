@@ -1,19 +1,32 @@
 import type { TaskRecord, TaskStatus, TaskWorker } from '@taskgraph/scheduler'
 
+/** The numbers kept of each record, in this order. */
+const ATTEMPT = 0
+const QUEUED = 1
+const STARTED = 2
+const ENDED = 3
+/** Indexes into the tables of values many records share. */
+const NAME = 4
+const EXECUTOR = 5
+const WORKER = 6
+const STATUS = 7
+const WIDTH = 8
+
+const STATUSES: readonly TaskStatus[] = ['done', 'failed', 'cancelled']
+
 /**
- * Task records kept column by column: a run of 100,000 tasks adds a few arrays of numbers
- * and references, not 100,000 objects for the garbage collector to carry into its old
- * generation while the run goes on. Records are made again when asked for.
+ * Task records kept as numbers: a run of 100,000 tasks adds one array of keys and one
+ * typed array, not 100,000 objects (nor arrays of references) for the garbage collector
+ * to scan and carry into its old generation while the run goes on. What many records
+ * share (a function name, an executor, a worker) is kept once and referred to by index.
+ * Records are made again when asked for.
  */
 export class RecordLog {
   readonly #keys: string[] = []
-  readonly #names: string[] = []
-  readonly #executors: string[] = []
-  readonly #workers: TaskWorker[] = []
-  readonly #statuses: TaskStatus[] = []
-  // Attempt, queued, started and ended of each record, in a typed array: memory the
-  // garbage collector neither scans nor moves.
-  #numbers = new Float64Array(4 * 1024)
+  #numbers = new Float64Array(WIDTH * 1024)
+  readonly #names = new Table<string>()
+  readonly #executors = new Table<string>()
+  readonly #workers = new Table<TaskWorker>()
   /** The rare fields, by index. */
   readonly #errors = new Map<number, unknown>()
   readonly #sizes = new Map<number, number>()
@@ -26,20 +39,21 @@ export class RecordLog {
   add(record: TaskRecord): void {
     const i = this.#keys.length
     this.#keys.push(record.key)
-    this.#names.push(record.name)
-    this.#executors.push(record.executor)
-    this.#workers.push(record.worker)
-    this.#statuses.push(record.status)
-    if (4 * i === this.#numbers.length) {
+    if (WIDTH * i === this.#numbers.length) {
       const grown = new Float64Array(2 * this.#numbers.length)
       grown.set(this.#numbers)
       this.#numbers = grown
     }
+    const row = WIDTH * i
     const numbers = this.#numbers
-    numbers[4 * i] = record.attempt
-    numbers[4 * i + 1] = record.queuedAt
-    numbers[4 * i + 2] = record.startedAt
-    numbers[4 * i + 3] = record.endedAt
+    numbers[row + ATTEMPT] = record.attempt
+    numbers[row + QUEUED] = record.queuedAt
+    numbers[row + STARTED] = record.startedAt
+    numbers[row + ENDED] = record.endedAt
+    numbers[row + NAME] = this.#names.indexOf(record.name)
+    numbers[row + EXECUTOR] = this.#executors.indexOf(record.executor)
+    numbers[row + WORKER] = this.#workers.indexOf(record.worker)
+    numbers[row + STATUS] = STATUSES.indexOf(record.status)
     if (record.error !== undefined || record.status === 'failed') this.#errors.set(i, record.error)
     if (record.resultBytes !== undefined) this.#sizes.set(i, record.resultBytes)
     this.#made = undefined
@@ -52,35 +66,56 @@ export class RecordLog {
   }
 
   clear(): void {
-    for (const column of [
-      this.#keys,
-      this.#names,
-      this.#executors,
-      this.#workers,
-      this.#statuses,
-    ]) {
-      column.length = 0
-    }
+    this.#keys.length = 0
     this.#errors.clear()
     this.#sizes.clear()
     this.#made = undefined
   }
 
   #record(i: number): TaskRecord {
+    const row = WIDTH * i
+    const numbers = this.#numbers
     const record: { -readonly [K in keyof TaskRecord]: TaskRecord[K] } = {
       key: this.#keys[i]!,
-      name: this.#names[i]!,
-      executor: this.#executors[i]!,
-      worker: this.#workers[i]!,
-      attempt: this.#numbers[4 * i]!,
-      queuedAt: this.#numbers[4 * i + 1]!,
-      startedAt: this.#numbers[4 * i + 2]!,
-      endedAt: this.#numbers[4 * i + 3]!,
-      status: this.#statuses[i]!,
+      name: this.#names.at(numbers[row + NAME]!),
+      executor: this.#executors.at(numbers[row + EXECUTOR]!),
+      worker: this.#workers.at(numbers[row + WORKER]!),
+      attempt: numbers[row + ATTEMPT]!,
+      queuedAt: numbers[row + QUEUED]!,
+      startedAt: numbers[row + STARTED]!,
+      endedAt: numbers[row + ENDED]!,
+      status: STATUSES[numbers[row + STATUS]!]!,
     }
     if (this.#errors.has(i)) record.error = this.#errors.get(i)
     const size = this.#sizes.get(i)
     if (size !== undefined) record.resultBytes = size
     return record
+  }
+}
+
+/**
+ * Values many records share, each kept once. The last value asked for is checked first:
+ * records come in runs of one executor, and often of one function or worker.
+ */
+class Table<T> {
+  readonly #values: T[] = []
+  readonly #index = new Map<T, number>()
+  #last: T | undefined
+  #lastIndex = -1
+
+  indexOf(value: T): number {
+    if (value === this.#last) return this.#lastIndex
+    let index = this.#index.get(value)
+    if (index === undefined) {
+      index = this.#values.push(value) - 1
+      this.#index.set(value, index)
+    }
+    this.#last = value
+    this.#lastIndex = index
+    return index
+  }
+
+  at(index: number): T {
+    return this.#values[index]!
   }
 }

@@ -51,7 +51,7 @@ describe.each(EXECUTORS)('task records on %s', (name) => {
     expect(records).toHaveLength(4)
     for (const record of records) {
       const { start, end } = own[busy.findIndex((task) => task.key === record.key)]!
-      expect(end - start).toBeGreaterThanOrEqual(99)
+      expect(end - start).toBeGreaterThanOrEqual(100)
       expect(record.startedAt).toBeLessThanOrEqual(start + 1)
       expect(record.endedAt).toBeGreaterThanOrEqual(end - 1)
       expect(Math.abs(record.endedAt - record.startedAt - (end - start))).toBeLessThanOrEqual(15)

@@ -12,6 +12,7 @@ import {
   type Executor,
   type TaskCall,
 } from '@taskgraph/scheduler/internal'
+import type { TaskWorker } from '@taskgraph/scheduler'
 import {
   DEFAULT_MAX_STORED_BYTES,
   DEFAULT_RECONNECT_TIMEOUT_MS,
@@ -77,6 +78,8 @@ export class ClusterExecutor implements Executor {
   private closed = false
   private readonly runs = new Map<AbortSignal, ClusterRun>()
   private readonly runsById = new Map<string, ClusterRun>()
+  /** Worker threads that ran calls, for task records (see `workerOf`). */
+  private readonly threadsSeen = new Map<string, TaskWorker>()
   private readonly ledger = new JobLedger()
   private nextCall = 1
   private nextJob = 1
@@ -451,13 +454,7 @@ export class ClusterExecutor implements Executor {
       if (outcome.times !== undefined) {
         const [pid, threadId, ...steps] = outcome.times
         call.timed?.({
-          worker: {
-            kind: 'cluster',
-            host: reply.host ?? '',
-            pid: pid!,
-            threadId: threadId!,
-            name: reply.worker,
-          },
+          worker: this.workerOf(reply, pid!, threadId!),
           steps,
           ...(outcome.bytes !== undefined && { resultBytes: outcome.bytes }),
         })
@@ -472,6 +469,17 @@ export class ClusterExecutor implements Executor {
       } else pending.reject(fromWireFault(outcome.fault, reply.worker, call.key))
     }
     this.flush()
+  }
+
+  /** A cluster worker's thread, for task records: one object per thread, shared by its calls. */
+  private workerOf(reply: Reply, pid: number, threadId: number): TaskWorker {
+    const id = `${reply.worker} ${pid} ${threadId}`
+    let worker = this.threadsSeen.get(id)
+    if (worker === undefined) {
+      worker = { kind: 'cluster', host: reply.host ?? '', pid, threadId, name: reply.worker }
+      this.threadsSeen.set(id, worker)
+    }
+    return worker
   }
 
   /** Fails the calls of a run that cannot go on (Redis is gone, or lost its state). */

@@ -60,9 +60,9 @@ export interface TaskCall {
    */
   readonly started: () => void
   /**
-   * Present when the run keeps task records (a hook reads them): an executor whose
-   * workers measure where and when the call ran passes that here before settling the
-   * call. Without it, the scheduler measures the call itself, on its own thread.
+   * Given to a `remote` executor when the run keeps task records (a hook reads them):
+   * the executor passes here where and when its worker ran the call, before settling it.
+   * Otherwise the scheduler measures the call itself, on its own thread.
    */
   readonly timed?: (timing: CallTiming) => void
   /**

@@ -1,21 +1,26 @@
 import { hostname } from 'node:os'
 import type { CallTiming } from '../executors/executor.js'
+import type { TaskWorker } from '../run/task-record.js'
 import type { CallTimes } from '../wire/call.js'
 
 const HOST = hostname()
+
+/** One object per worker thread, whatever the number of calls it runs (records share it). */
+const workers = new Map<string, TaskWorker>()
 
 /** The timing a worker of a pool measured (`CallTimes`), as the scheduler takes it. */
 export function timingOf(
   times: CallTimes,
   runtime: 'worker_threads' | 'child_process',
 ): CallTiming {
-  return {
-    worker: {
-      kind: runtime === 'worker_threads' ? 'thread' : 'process',
-      host: HOST,
-      pid: times[0]!,
-      threadId: times[1]!,
-    },
-    steps: times.slice(2),
+  const kind = runtime === 'worker_threads' ? 'thread' : 'process'
+  const pid = times[0]!
+  const threadId = times[1]!
+  const id = `${kind} ${pid} ${threadId}`
+  let worker = workers.get(id)
+  if (worker === undefined) {
+    worker = { kind, host: HOST, pid, threadId }
+    workers.set(id, worker)
   }
+  return { worker, steps: times.slice(2) }
 }

@@ -167,7 +167,8 @@ class GraphRun implements IdleWatcher {
               this.guard(() => this.begin(flight))
             }
           : doNothing,
-      timed: this.recorder.timer(flight),
+      // Only workers measure a call: in-process executors run it on this thread, timed here.
+      timed: executor.remote === true ? this.recorder.timer(flight) : undefined,
       remote: executor.remote === true,
     })
     // An executor that cannot stop a task is held to the timeout here instead.
