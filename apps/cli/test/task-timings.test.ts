@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { validateTrace } from '../../../packages/observe/test/trace-validator.js'
-import { logEntries } from './helpers/output.js'
-import { runCli } from './helpers/run-cli.js'
+import { logEntries, waitForStderr } from './helpers/output.js'
+import { killOnCleanup } from './helpers/processes.js'
+import { finished, runCli, startCli } from './helpers/run-cli.js'
 
 // What a run says of its tasks' times is measured where they ran: timed-busy-tasks.ts has six
 // tasks of 100 ms on two workers, so four wait in the pool's queue before they start.
@@ -118,6 +119,39 @@ describe('taskgraph run --trace', () => {
       name: 'throw-string',
       args: { status: 'failed', error: 'not an Error' },
     })
+  })
+
+  it('writes the trace of a run stopped by Ctrl-C: what ran, and what was running as cancelled', async () => {
+    const path = join(dir, 'interrupted.json')
+    // Forty tasks of 200 ms on two workers: eight seconds, stopped after the third ends.
+    const child = killOnCleanup(
+      startCli(
+        [
+          '--log-level',
+          'debug',
+          'run',
+          'busy-tasks.ts',
+          '-e',
+          'threads',
+          '-w',
+          '2',
+          '--trace',
+          path,
+        ],
+        { env: { BUSY_TASKS: '40', BUSY_MS: '200' } },
+      ),
+    )
+    const result = finished(child)
+    await waitForStderr(child, /("msg":"task finished".*\n.*){3}/s)
+    child.kill('SIGINT')
+    expect((await result).code).toBe(130)
+    const tasks = await traceAt(path)
+    const byStatus = (status: string) => tasks.filter((event) => event.args.status === status)
+    expect(byStatus('done').length).toBeGreaterThanOrEqual(3)
+    // Those running on the two workers; calls still queued in the pool never ran.
+    expect(byStatus('cancelled').length).toBeGreaterThanOrEqual(1)
+    expect(byStatus('cancelled').length).toBeLessThanOrEqual(2)
+    expect(tasks.length).toBeLessThan(40)
   })
 
   it('refuses, before running, a path in a directory that does not exist', async () => {

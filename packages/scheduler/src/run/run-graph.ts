@@ -421,8 +421,10 @@ class GraphRun implements IdleWatcher {
     this.stop()
     this.cleanUp()
     try {
-      // The calls the run no longer waits for.
+      // The calls the run no longer waits for, those that had begun (a pool's queued
+      // calls never ran: they have no record).
       for (const flight of this.inFlight.values()) {
+        if (!flight.begun) continue
         for (let m = 0; m < flight.members.length; m++) this.recorder.ended(flight, m, 'cancelled')
       }
       this.config.hooks?.onFinish?.(this.tally.summary(this.running))
