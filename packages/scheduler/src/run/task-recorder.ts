@@ -2,20 +2,13 @@ import { hostname } from 'node:os'
 import { threadId } from 'node:worker_threads'
 import type { TaskGraph } from '@taskgraph/core/internal'
 import type { CallTiming } from '../executors/executor.js'
+import { epochNow } from '../wire/epoch-time.js'
 import type { Flight } from './flight.js'
 import type { ComputeHooks } from './hooks.js'
 import type { TaskRecord, TaskStatus, TaskWorker } from './task-record.js'
 
 /** This thread: where calls run that no worker measured (inline, async, main-thread tasks). */
 const HERE: TaskWorker = { kind: 'main', host: hostname(), pid: process.pid, threadId }
-
-// Read once: `performance.timeOrigin` is a getter, and records take two times per task.
-const TIME_ORIGIN = performance.timeOrigin
-
-/** Now, in milliseconds since the epoch with a fraction, as workers measure (`CallTiming`). */
-export function epochNow(): number {
-  return TIME_ORIGIN + performance.now()
-}
 
 /**
  * Makes a run's task records (`ComputeHooks.onTaskRecord`), one per attempt of each task,

@@ -4,6 +4,7 @@ import type { AnyFunction } from '@taskgraph/core'
 import { isThenable } from '@taskgraph/core/internal'
 import type { WireCall, WireOutcome } from '../wire/call.js'
 import { findCloneProblem } from '../wire/clone-check.js'
+import { epochNow, epochOf } from '../wire/epoch-time.js'
 import { allPrimitive } from '../wire/data-walk.js'
 import { decodeFunctions } from '../wire/function-args.js'
 import type { BatchMessage } from '../wire/messages.js'
@@ -194,7 +195,7 @@ function execute(
       if (step > 0) for (const hole of steps[step - 1]!.holes) args[hole] = value
       const input = value
       const started = performance.now()
-      times?.push(TIME_ORIGIN + started)
+      times?.push(epochOf(started))
       try {
         value = calls.run(running, fns[step]!, ...args)
       } catch (error) {
@@ -237,12 +238,4 @@ function execute(
       resolve(outcome)
     }, resolve)
   })
-}
-
-// Read once: `performance.timeOrigin` is a getter, and a timed call takes two times.
-const TIME_ORIGIN = performance.timeOrigin
-
-/** Now, in milliseconds since the epoch with a fraction: comparable across threads and processes. */
-function epochNow(): number {
-  return TIME_ORIGIN + performance.now()
 }

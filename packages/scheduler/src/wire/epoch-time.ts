@@ -1,0 +1,16 @@
+// The clock of task records, on both sides of a worker boundary: milliseconds since the
+// Unix epoch with a fraction, so that the threads and processes of one machine, and the
+// scheduler that reads what they measured, agree on one time line.
+
+// Read once: `performance.timeOrigin` is a getter, and a timed call takes two times.
+const TIME_ORIGIN = performance.timeOrigin
+
+/** `performance.now()` (`at`) as milliseconds since the epoch. */
+export function epochOf(at: number): number {
+  return TIME_ORIGIN + at
+}
+
+/** Now, in milliseconds since the epoch with a fraction. */
+export function epochNow(): number {
+  return TIME_ORIGIN + performance.now()
+}
