@@ -43,8 +43,10 @@ describe.each(EXECUTORS)('task records on %s', (name) => {
   // A worker's busy 100 ms is recorded as the 100 ms it ran, whatever the tasks waited in
   // queues first (four tasks on two workers: two of them wait). Each task also times
   // itself: on a loaded machine a busy loop can be descheduled and run past 100 ms, and
-  // the record must say what the task saw, to within 15 ms.
-  test('a task busy for 100 ms is recorded at the time it ran, ± 15 ms', async () => {
+  // the record must contain what the task saw, plus only what the worker does around the
+  // call: a few ms on a quiet machine, tens under load, never the 100 ms a queued task
+  // waited for the one before it.
+  test('a task busy for 100 ms is recorded at the time it ran, not counting its wait', async () => {
     const { records, hooks } = collect()
     const busy = Array.from({ length: 4 }, (_, i) => timedBusy.with({ key: `busy-${i}` })(100))
     const own = await compute(...busy, { executor, hooks })
@@ -54,7 +56,7 @@ describe.each(EXECUTORS)('task records on %s', (name) => {
       expect(end - start).toBeGreaterThanOrEqual(100)
       expect(record.startedAt).toBeLessThanOrEqual(start + 1)
       expect(record.endedAt).toBeGreaterThanOrEqual(end - 1)
-      expect(Math.abs(record.endedAt - record.startedAt - (end - start))).toBeLessThanOrEqual(15)
+      expect(record.endedAt - record.startedAt - (end - start)).toBeLessThan(60)
     }
   })
 
