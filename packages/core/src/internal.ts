@@ -19,3 +19,5 @@ export { checkOptionNames } from './option-names.js'
 export { checkTaskOptions } from './task-options.js'
 export { describeValue, type ErrorInit } from './errors.js'
 export { isThenable } from './thenable.js'
+// A persistent cache's keys: tokens that mean the same in every process.
+export { stableToken } from './graph/tokenize.js'

@@ -1,3 +1,4 @@
+import type { Delayed } from '../lazy/delayed.js'
 import { isDelayed } from '../lazy/is-delayed.js'
 import { isNested, isPlainObject } from '../lazy/lazy-args.js'
 
@@ -11,6 +12,21 @@ export function tokenize(value: unknown): string {
   const writer = new TokenWriter()
   writer.write(value)
   return writer.out.join('')
+}
+
+/**
+ * A token of `value` that means the same in every process, for keys that outlive one (a
+ * persistent cache's): `Delayed` values stand for what `keyOf` gives them. `undefined`
+ * if the value holds anything `tokenize` identifies by reference (a function, a symbol,
+ * a class instance, data nested too deep), which no other process could match.
+ */
+export function stableToken(
+  value: unknown,
+  keyOf: (delayed: Delayed) => string,
+): string | undefined {
+  const writer = new TokenWriter(keyOf)
+  writer.write(value)
+  return writer.unstable ? undefined : writer.out.join('')
 }
 
 const identities = new WeakMap<object, number>()
@@ -37,8 +53,19 @@ const MAX_DEPTH = 64
  */
 class TokenWriter {
   readonly out: string[] = []
+  /** Whether a token of identity was written (see `stableToken`). */
+  unstable = false
   private readonly visited = new Map<object, number>()
   private depth = 0
+
+  /** `keyOf`: what a `Delayed` stands for; its key by default. */
+  constructor(private readonly keyOf?: (delayed: Delayed) => string) {}
+
+  /** A per-process id of `value`, which makes the token unstable. */
+  private identity(value: object): string {
+    this.unstable = true
+    return identityToken(value)
+  }
 
   write(value: unknown): void {
     const out = this.out
@@ -59,6 +86,7 @@ class TokenWriter {
         out.push('u')
         return
       case 'symbol': {
+        this.unstable = true
         let id = symbolIds.get(value)
         if (id === undefined) {
           id = ++nextIdentity
@@ -68,7 +96,7 @@ class TokenWriter {
         return
       }
       case 'function':
-        out.push('f', identityToken(value), ';')
+        out.push('f', this.identity(value), ';')
         return
       default:
         this.writeObject(value as object | null)
@@ -82,7 +110,8 @@ class TokenWriter {
       return
     }
     if (isDelayed(value)) {
-      out.push('d', String(value.key.length), ':', value.key)
+      const key = this.keyOf === undefined ? value.key : this.keyOf(value)
+      out.push('d', String(key.length), ':', key)
       return
     }
     if (isNested(value)) {
@@ -96,7 +125,7 @@ class TokenWriter {
     }
     // Deep data is identified by reference below this depth.
     if (this.depth > MAX_DEPTH) {
-      out.push('o', identityToken(value), ';')
+      out.push('o', this.identity(value), ';')
       return
     }
     this.visited.set(value, this.visited.size)
@@ -166,7 +195,7 @@ class TokenWriter {
     }
     // Class instances, shared memory, errors, promises: their content is private or may
     // change under us, so they are identified by reference.
-    out.push('o', identityToken(value), ';')
+    out.push('o', this.identity(value), ';')
   }
 }
 
