@@ -1,4 +1,5 @@
 import type { Delayed } from '../lazy/delayed.js'
+import type { AnyFunction } from '../types.js'
 import { isDelayed } from '../lazy/is-delayed.js'
 import { isNested, isPlainObject } from '../lazy/lazy-args.js'
 
@@ -14,17 +15,23 @@ export function tokenize(value: unknown): string {
   return writer.out.join('')
 }
 
+/** What stands for `Delayed` values and functions in a `stableToken`. */
+export interface StableTokenParts {
+  /** What a `Delayed` stands for. */
+  readonly keyOf: (delayed: Delayed) => string
+  /** What a function stands for, or `undefined` if nothing can name it across processes. */
+  readonly functionToken?: (fn: AnyFunction) => string | undefined
+}
+
 /**
  * A token of `value` that means the same in every process, for keys that outlive one (a
- * persistent cache's): `Delayed` values stand for what `keyOf` gives them. `undefined`
- * if the value holds anything `tokenize` identifies by reference (a function, a symbol,
- * a class instance, data nested too deep), which no other process could match.
+ * persistent cache's): `Delayed` values and functions stand for what `parts` gives them.
+ * `undefined` if the value holds anything `tokenize` identifies by reference (a
+ * function `parts` cannot name, a symbol, a class instance, data nested too deep),
+ * which no other process could match.
  */
-export function stableToken(
-  value: unknown,
-  keyOf: (delayed: Delayed) => string,
-): string | undefined {
-  const writer = new TokenWriter(keyOf)
+export function stableToken(value: unknown, parts: StableTokenParts): string | undefined {
+  const writer = new TokenWriter(parts)
   writer.write(value)
   return writer.unstable ? undefined : writer.out.join('')
 }
@@ -58,8 +65,8 @@ class TokenWriter {
   private readonly visited = new Map<object, number>()
   private depth = 0
 
-  /** `keyOf`: what a `Delayed` stands for; its key by default. */
-  constructor(private readonly keyOf?: (delayed: Delayed) => string) {}
+  /** `parts`: what `Delayed` values and functions stand for; keys and identities by default. */
+  constructor(private readonly parts?: StableTokenParts) {}
 
   /** A per-process id of `value`, which makes the token unstable. */
   private identity(value: object): string {
@@ -95,9 +102,11 @@ class TokenWriter {
         out.push('y', String(id), ';')
         return
       }
-      case 'function':
-        out.push('f', this.identity(value), ';')
+      case 'function': {
+        const token = this.parts?.functionToken?.(value as AnyFunction)
+        out.push('f', token ?? this.identity(value), ';')
         return
+      }
       default:
         this.writeObject(value as object | null)
     }
@@ -110,7 +119,7 @@ class TokenWriter {
       return
     }
     if (isDelayed(value)) {
-      const key = this.keyOf === undefined ? value.key : this.keyOf(value)
+      const key = this.parts === undefined ? value.key : this.parts.keyOf(value)
       out.push('d', String(key.length), ':', key)
       return
     }

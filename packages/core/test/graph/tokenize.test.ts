@@ -135,13 +135,15 @@ describe('stableToken', () => {
   test('is the token of content, with each Delayed standing for what keyOf gives it', () => {
     const a = inc(1)
     const value = { rows: [1, 'two', 3n, new Date(0)], input: a, bytes: new Uint8Array([1]) }
-    const token = stableToken(value, (d) => (d === a ? 'cache-key-of-a' : 'other'))!
+    const token = stableToken(value, { keyOf: (d) => (d === a ? 'cache-key-of-a' : 'other') })!
     expect(token).toContain('cache-key-of-a')
     expect(token).not.toContain(a.key)
     // Equal content, equal token, whatever the objects.
     const again = { rows: [1, 'two', 3n, new Date(0)], input: a, bytes: new Uint8Array([1]) }
-    expect(stableToken(again, () => 'cache-key-of-a')).toBe(token)
-    expect(stableToken({ ...again, rows: [1, 'two', 4n, new Date(0)] }, () => 'x')).not.toBe(token)
+    expect(stableToken(again, { keyOf: () => 'cache-key-of-a' })).toBe(token)
+    expect(
+      stableToken({ ...again, rows: [1, 'two', 4n, new Date(0)] }, { keyOf: () => 'x' }),
+    ).not.toBe(token)
   })
 
   test.for([
@@ -152,9 +154,20 @@ describe('stableToken', () => {
   ] as const)(
     'is undefined for a value holding %s, which only this process can tell apart',
     ([, value]) => {
-      expect(stableToken(value, () => 'k')).toBeUndefined()
+      expect(stableToken(value, { keyOf: () => 'k' })).toBeUndefined()
       // While tokenize still gives it a token (by identity).
       expect(typeof tokenize(value)).toBe('string')
     },
   )
+
+  test('names a function by what functionToken gives it, and is undefined where it gives nothing', () => {
+    const named = (x: number) => x
+    const parts = {
+      keyOf: () => 'k',
+      functionToken: (fn: unknown) => (fn === named ? 'named@v1' : undefined),
+    }
+    expect(stableToken([named, 1], parts)).toContain('named@v1')
+    expect(stableToken([named, 1], parts)).toBe(stableToken([named, 1], parts))
+    expect(stableToken([() => 2], parts)).toBeUndefined()
+  })
 })
