@@ -1,5 +1,5 @@
-import { registerTaskModule } from '@taskgraph/core'
-import { Profiler, writeChromeTrace } from '@taskgraph/observe'
+import { registerTaskModule, toGraph, type TaskGraphology } from '@taskgraph/core'
+import { Profiler, writeChromeTrace, writeReport } from '@taskgraph/observe'
 import {
   CancelledError,
   ProcessExecutor,
@@ -45,6 +45,8 @@ export interface RunCommandOptions {
   progress?: boolean
   /** Write a trace of the run (Chrome Trace Event JSON) to this file once it ends. */
   trace?: string
+  /** Write the run's HTML report (see `writeReport`) to this file once it ends. */
+  report?: string
 }
 
 /**
@@ -78,7 +80,10 @@ export async function runCommand(
   // With --json, stdout holds the result alone: what the workflow prints goes to stderr.
   const diversion = options.json ? divertStdout(io.stdout, io.stderr) : undefined
   // The trace holds what ran, however the run ends: done, failed or cancelled.
-  const profiler = options.trace === undefined ? undefined : new Profiler()
+  const profiler =
+    options.trace === undefined && options.report === undefined ? undefined : new Profiler()
+  /** For the report's critical path and drawing, once the workflow has loaded. */
+  let graph: TaskGraphology | undefined
   let ran = false
   try {
     const [workflow] = await unlessCancelled(
@@ -94,6 +99,7 @@ export async function runCommand(
     logger.debug({ path: workflow.path }, 'workflow loaded')
     // Workers find task functions among the workflow's exports too.
     registerTaskModule(workflow.url)
+    if (options.report !== undefined) graph = toGraph(workflow.targets)
     const showProgress = !options.json && (options.progress ?? io.stderr.isTTY === true)
     // --progress draws it even where it could not redraw in place (a pipe).
     const progress = showProgress
@@ -120,12 +126,17 @@ export async function runCommand(
   } finally {
     // Ends every worker (within about a second, killing any that hang) before exiting.
     if (typeof executor === 'object') await executor.close?.()
-    if (profiler !== undefined) {
-      await writeTrace(resolve(io.cwd, options.trace!), profiler, file).catch((error: unknown) => {
-        // The run's own failure, if it failed, is the one to report.
-        if (ran) throw error
-        io.stderr.write(`taskgraph: warning: ${(error as Error).message}\n`)
-      })
+    // The run's own failure, if it failed, is the one to report.
+    const unlessRan = (error: unknown): void => {
+      if (ran) throw error
+      io.stderr.write(`taskgraph: warning: ${(error as Error).message}\n`)
+    }
+    if (profiler !== undefined && options.trace !== undefined) {
+      await writeTrace(resolve(io.cwd, options.trace), profiler, file).catch(unlessRan)
+    }
+    if (profiler !== undefined && options.report !== undefined) {
+      const path = resolve(io.cwd, options.report)
+      await writeRunReport(path, profiler, file, graph).catch(unlessRan)
     }
     diversion?.restore()
     for (const signal of signals) process.off(signal, stop)
@@ -234,6 +245,30 @@ async function writeTrace(path: string, profiler: Profiler, file: string): Promi
   } catch (error) {
     throw new OutputError({
       message: `taskgraph run --trace: could not write the trace to ${path} (${error instanceof Error ? error.message : String(error)}). Give a path in a directory that exists and can be written.`,
+      cause: error,
+    })
+  }
+}
+
+/**
+ * Writes the run's report to `path`, as `writeTrace` writes its trace (exit code 4 when
+ * it cannot be written). Without `graph` (the workflow did not load) the report says its
+ * critical path and drawing need one.
+ */
+async function writeRunReport(
+  path: string,
+  profiler: Profiler,
+  file: string,
+  graph: TaskGraphology | undefined,
+): Promise<void> {
+  try {
+    await writeReport(path, profiler.records, {
+      name: `taskgraph run ${file}`,
+      ...(graph === undefined ? {} : { graph }),
+    })
+  } catch (error) {
+    throw new OutputError({
+      message: `taskgraph run --report: could not write the report to ${path} (${error instanceof Error ? error.message : String(error)}). Give a path in a directory that exists and can be written.`,
       cause: error,
     })
   }
