@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process'
 import console from 'node:console'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import process from 'node:process'
 import { URL, fileURLToPath, pathToFileURL } from 'node:url'
 import { chromium } from 'playwright-core'
@@ -24,8 +24,9 @@ try {
   const cli = join(repo, 'apps/cli/dist/bin.js')
   execFileSync(
     process.execPath,
-    [cli, 'run', workflow, '--executor', 'threads', '--workers', '4', '--report', report],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    [cli, 'run', relative(repo, workflow), '-e', 'threads', '-w', '4', '--report', report],
+    // From the repository, so the report is named as a reader would run it.
+    { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] },
   )
   const browser = await chromium.launch({ executablePath: browserPath, args: ['--no-sandbox'] })
   try {
