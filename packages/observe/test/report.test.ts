@@ -5,7 +5,7 @@ import { functionStats } from '../src/report/function-stats.js'
 import { scriptJson } from '../src/report/html-text.js'
 import { toReportData } from '../src/report/report-data.js'
 import { timeAccounting } from '../src/report/time-accounting.js'
-import { toChromeTrace, toReportHtml, writeReport } from '../src/index.js'
+import { Profiler, toChromeTrace, toReportHtml, writeReport } from '../src/index.js'
 import { poolThread, task } from './helpers.js'
 
 // A run on two pool threads: `b` failed once and was retried; `d` waited 2 ms in the
@@ -192,4 +192,12 @@ describe('toReportHtml', () => {
       })
     },
   )
+
+  test('Profiler#report is the report of the records it collected', async () => {
+    const profiler = new Profiler()
+    for (const record of records) profiler.hooks.onTaskRecord?.(record)
+    expect(await profiler.report({ name: 'profiled' })).toBe(
+      await toReportHtml(records, { name: 'profiled' }),
+    )
+  })
 })
