@@ -45,7 +45,7 @@ export function streamSection(data: ReportData, colors: readonly string[]): stri
 <h2>Task stream</h2>
 <p class="hint">A row per worker slot (the trace’s tracks), a bar per attempt; failed attempts are marked red, cancelled ones faded. Wheel to zoom, drag to pan, double-click to see it all.</p>
 <ul class="legend" data-testid="legend">${legend}</ul>
-<div class="stream"><canvas data-testid="stream" data-tasks="${data.keys.length}" data-rows="${data.tracks.length}"></canvas><div class="tooltip" data-testid="tooltip" hidden></div></div>
+<div class="stream"><canvas role="img" aria-label="task stream: a row per worker slot, a bar per attempt" data-testid="stream" data-tasks="${data.keys.length}" data-rows="${data.tracks.length}"></canvas><div class="tooltip" data-testid="tooltip" hidden></div></div>
 </section>`
 }
 
