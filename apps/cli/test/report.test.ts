@@ -104,6 +104,13 @@ describe('taskgraph run --report', () => {
     const path = opened.page.getByTestId('critical-path')
     expect(await path.getAttribute('data-tasks')).toBe('4')
     expect(await opened.page.locator('#graph svg').count()).toBe(2)
+    // Drawn by duration first; the toggle shows the drawing by status instead.
+    const [byDuration, byStatus] = ['graph-duration', 'graph-status'].map((id) =>
+      opened.page.getByTestId(id),
+    )
+    expect([await byDuration!.isVisible(), await byStatus!.isVisible()]).toEqual([true, false])
+    await opened.page.getByText('by status').click()
+    expect([await byDuration!.isVisible(), await byStatus!.isVisible()]).toEqual([false, true])
     expect(opened.errors).toEqual([])
     expect(opened.foreignRequests).toEqual([])
     await opened.page.context().close()

@@ -20,12 +20,15 @@ export async function graphDrawings(
 ): Promise<GraphDrawings> {
   const taskStates = readTraceStates(trace)
   const draw = async (color: 'duration' | 'status'): Promise<string> =>
-    inlineSvg(await renderSvg(toDot(graph, { color, taskStates })))
+    inlineSvg(await renderSvg(toDot(graph, { color, taskStates })), color)
   return { duration: await draw('duration'), status: await draw('status') }
 }
 
-/** The `<svg>` element alone: the XML declaration and doctype do not belong in HTML. */
-function inlineSvg(svg: string): string {
+/**
+ * The `<svg>` element alone (the XML declaration and doctype do not belong in HTML), its
+ * ids prefixed: both drawings are in one page, and Graphviz numbers both from `graph0`.
+ */
+function inlineSvg(svg: string, prefix: string): string {
   const start = svg.indexOf('<svg')
-  return start === -1 ? svg : svg.slice(start)
+  return svg.slice(Math.max(0, start)).replace(/ id="/g, ` id="${prefix}-`)
 }
