@@ -157,14 +157,23 @@ describe('taskgraph run --report', () => {
     expect(run.stderr).toContain(`'--report' names ${path}`)
   })
 
-  it('fails with exit 4 when the report cannot be written after the run succeeded', async () => {
+  it('fails with exit 4 when the report cannot be written after the run succeeded; the trace is written', async () => {
     // A directory where the file should be: its parent exists, the write fails.
     const path = join(dir, 'a-directory')
     await mkdir(path)
-    const run = await runCli(['run', 'report-flow.ts', '-e', 'inline', '--report', path], {
-      env: { REPORT_MS: '0' },
-    })
+    const trace = join(dir, 'beside.json')
+    const args = ['run', 'report-flow.ts', '-e', 'inline', '--report', path, '--trace', trace]
+    const run = await runCli(args, { env: { REPORT_MS: '0' } })
     expect(run.code).toBe(4)
     expect(run.stderr).toContain('taskgraph run --report')
+    expect(await statsFromTrace(trace)).toHaveLength(4)
+  })
+
+  it('warns, after a run that failed, that the report cannot be written', async () => {
+    const path = join(dir, 'another-directory')
+    await mkdir(path)
+    const run = await runCli(['run', 'one-fails.ts', '--report', path])
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain('taskgraph: warning: taskgraph run --report')
   })
 })

@@ -79,11 +79,11 @@ export async function runCommand(
   for (const signal of signals) process.once(signal, stop)
   // With --json, stdout holds the result alone: what the workflow prints goes to stderr.
   const diversion = options.json ? divertStdout(io.stdout, io.stderr) : undefined
-  // The trace holds what ran, however the run ends: done, failed or cancelled.
+  // The trace and report hold what ran, however the run ends: done, failed or cancelled.
   const profiler =
     options.trace === undefined && options.report === undefined ? undefined : new Profiler()
-  /** For the report's critical path and drawing, once the workflow has loaded. */
-  let graph: TaskGraphology | undefined
+  /** What the workflow computes, once loaded: the report draws its graph. */
+  let targets: { value: unknown } | undefined
   let ran = false
   try {
     const [workflow] = await unlessCancelled(
@@ -99,7 +99,7 @@ export async function runCommand(
     logger.debug({ path: workflow.path }, 'workflow loaded')
     // Workers find task functions among the workflow's exports too.
     registerTaskModule(workflow.url)
-    if (options.report !== undefined) graph = toGraph(workflow.targets)
+    targets = { value: workflow.targets }
     const showProgress = !options.json && (options.progress ?? io.stderr.isTTY === true)
     // --progress draws it even where it could not redraw in place (a pipe).
     const progress = showProgress
@@ -126,18 +126,15 @@ export async function runCommand(
   } finally {
     // Ends every worker (within about a second, killing any that hang) before exiting.
     if (typeof executor === 'object') await executor.close?.()
-    // The run's own failure, if it failed, is the one to report.
-    const unlessRan = (error: unknown): void => {
-      if (ran) throw error
-      io.stderr.write(`taskgraph: warning: ${(error as Error).message}\n`)
-    }
+    const writes: Promise<void>[] = []
     if (profiler !== undefined && options.trace !== undefined) {
-      await writeTrace(resolve(io.cwd, options.trace), profiler, file).catch(unlessRan)
+      writes.push(writeTrace(resolve(io.cwd, options.trace), profiler, file))
     }
     if (profiler !== undefined && options.report !== undefined) {
-      const path = resolve(io.cwd, options.report)
-      await writeRunReport(path, profiler, file, graph).catch(unlessRan)
+      const graph = targets === undefined ? undefined : graphOf(targets.value)
+      writes.push(writeRunReport(resolve(io.cwd, options.report), profiler, file, graph))
     }
+    await settleOutputs(writes, ran, io)
     diversion?.restore()
     for (const signal of signals) process.off(signal, stop)
   }
@@ -247,6 +244,31 @@ async function writeTrace(path: string, profiler: Profiler, file: string): Promi
       message: `taskgraph run --trace: could not write the trace to ${path} (${error instanceof Error ? error.message : String(error)}). Give a path in a directory that exists and can be written.`,
       cause: error,
     })
+  }
+}
+
+/**
+ * Waits for the trace and report to be written, each even if the other cannot be. One
+ * that could not be written fails the command after a run that succeeded; after one that
+ * failed it is a warning, as the run's own failure is the one to report.
+ */
+async function settleOutputs(writes: Promise<void>[], ran: boolean, io: Io): Promise<void> {
+  for (const write of await Promise.allSettled(writes)) {
+    if (write.status === 'fulfilled') continue
+    if (ran) throw write.reason
+    io.stderr.write(`taskgraph: warning: ${(write.reason as Error).message}\n`)
+  }
+}
+
+/**
+ * The graph of `targets` for the report, or none when it cannot be made (a key clash, a
+ * loop): the run failed on it, and that failure is the one reported.
+ */
+function graphOf(targets: unknown): TaskGraphology | undefined {
+  try {
+    return toGraph(targets)
+  } catch {
+    return undefined
   }
 }
 
