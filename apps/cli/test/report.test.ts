@@ -146,6 +146,8 @@ describe('taskgraph run --report', () => {
     expect(await opened.page.getByTestId('stream').getAttribute('data-tasks')).toBe(
       String(opened.bars),
     )
+    const cancelled = await opened.page.getByTestId('summary').getAttribute('data-cancelled')
+    expect(Number(cancelled)).toBeGreaterThanOrEqual(1)
     expect(opened.errors).toEqual([])
     await opened.page.context().close()
   })

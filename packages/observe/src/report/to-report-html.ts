@@ -6,7 +6,7 @@ import { functionColors } from './function-colors.js'
 import { functionStats } from './function-stats.js'
 import { graphDrawings } from './graph-drawings.js'
 import { escapeHtml, scriptJson } from './html-text.js'
-import { toReportData } from './report-data.js'
+import { REPORT_STATUSES, toReportData } from './report-data.js'
 import { checkReportOptions, type ReportOptions } from './report-options.js'
 import {
   failureSection,
@@ -40,8 +40,13 @@ export async function toReportHtml(
   const stats = functionStats(data)
   const colors = functionColors(data.functions.length)
   const failures = stats.reduce((sum, s) => sum + s.failures, 0)
-  // The page script is a module: its build (moduleDetection) ends it with `export {}`.
+  const cancelledStatus = REPORT_STATUSES.indexOf('cancelled')
+  const cancelled = data.status.filter((status) => status === cancelledStatus).length
+  const cancelledText = cancelled === 0 ? '' : `, ${cancelled} cancelled`
   const started = data.startTime === undefined ? '' : `, started ${escapeHtml(data.startTime)}`
+  // The page script goes in as a module: the build takes it for an ES module (the
+  // package is "type": "module") and ends it with `export {}`, which a classic script
+  // cannot hold.
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -52,7 +57,7 @@ export async function toReportHtml(
 </head>
 <body>
 <h1>${escapeHtml(name)}</h1>
-<p class="summary" data-testid="summary" data-attempts="${data.keys.length}" data-failures="${failures}">${data.keys.length.toLocaleString('en-US')} attempts of ${stats.length} function${stats.length === 1 ? '' : 's'} on ${time.slots} worker slot${time.slots === 1 ? '' : 's'}, ${failures} failed${started}.</p>
+<p class="summary" data-testid="summary" data-attempts="${data.keys.length}" data-failures="${failures}" data-cancelled="${cancelled}">${data.keys.length.toLocaleString('en-US')} attempts of ${stats.length} function${stats.length === 1 ? '' : 's'} on ${time.slots} worker slot${time.slots === 1 ? '' : 's'}, ${failures} failed${cancelledText}${started}.</p>
 ${timeSection(time, path)}
 ${streamSection(data, colors)}
 ${functionSection(stats)}
