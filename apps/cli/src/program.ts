@@ -131,6 +131,10 @@ export function createProgram(io: Io): Command {
       '--trace <file>',
       'write a trace of the run to this file (Chrome Trace Event JSON: open it in ui.perfetto.dev)',
     )
+    .option(
+      '--report <file>',
+      'write a report of the run to this file: one HTML page (task stream, time per function, critical path, failures, graph) that opens offline',
+    )
     .option('--progress', 'show progress on stderr even when it is not a terminal')
     .option('--no-progress', 'never show progress')
     .addHelpText('after', ENVIRONMENT_HELP)
