@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import {
+  appendFile,
   mkdir,
   open,
   readFile,
@@ -9,6 +10,7 @@ import {
   stat,
   utimes,
   writeFile,
+  type FileHandle,
 } from 'node:fs/promises'
 import { join } from 'node:path'
 import { entryInfo, packEntry, unpackEntry, type EntryInfo } from './entry-file.js'
@@ -31,77 +33,296 @@ export interface CacheEntry extends EntryInfo {
   /** Its cache key. */
   readonly key: string
   readonly bytes: number
-  /** When it was last stored or read, in milliseconds since the epoch. */
+  /** When it (or the pack it is in) was last stored or read, in ms since the epoch. */
   readonly usedAt: number
 }
 
 /** What `get` found. */
 export type CacheLookup =
   | { readonly hit: true; readonly value: unknown }
-  /** `problem`: an entry was there but could not be believed (it is removed). */
+  /** `problem`: an entry was there but could not be believed. */
   | { readonly hit: false; readonly problem?: string }
 
+/** Where a small entry is: `length` bytes at `offset` of a pack. */
+interface PackedAt {
+  readonly pack: string
+  readonly offset: number
+  readonly length: number
+}
+
+// Entries this large or larger get a file of their own; smaller ones share packs.
+const OWN_FILE_BYTES = 256 * 1024
+// A run's small entries are written as a pack this often (and when it ends), so that a
+// run stopped early keeps what it finished.
+const FLUSH_MS = 100
+const FLUSH_BYTES = 8 * 2 ** 20
 // Temporary files left by a process that died while writing are removed by `prune` once
 // they are this old: no write takes an hour.
 const STALE_TEMPORARY_MS = 60 * 60 * 1000
 
 /**
- * Cached results in a directory: one file per key (entries/ab/abcdef…), each written to
- * a temporary file first and renamed into place, so that a crash or a Ctrl-C never
- * leaves half an entry under a key, and two processes sharing the directory each see a
- * whole entry or none (if both store one key, the last rename wins: both are right).
- * Reading an entry marks it used (its modification time), for least-recently-used
- * eviction by `prune`.
+ * Cached results in a directory, shared safely by runs at once:
+ *
+ * - `packs/ID`: small entries, written together. A run writes its entries in packs of
+ *   many (one file per flush, not one per task: creating a file costs more than most
+ *   results take to make), each written to a temporary file and renamed into place.
+ * - `index`: a line per packed entry (`key pack offset length`), appended after its pack
+ *   is in place. A line cut short by a crash is skipped when read.
+ * - `entries/ab/KEY`: large entries, a file each, written and renamed the same way.
+ *
+ * Every entry carries a checksum, checked when it is read: a damaged one is a miss that
+ * says why, never a wrong value. Two runs storing one key both store a whole entry; the
+ * later one is read. Reading an entry marks its file (or pack) used, for least recently
+ * used eviction by `prune`, which evicts packs whole.
  */
 export class DiskCache {
   readonly directory: string
   readonly #entries: string
+  readonly #packs: string
+  readonly #index: string
   readonly #temporary: string
+  /** Where each packed key is, latest last; read by `load`. */
+  #packed = new Map<string, PackedAt[]>()
+  readonly #handles = new Map<string, Promise<FileHandle>>()
+  readonly #used = new Set<string>()
+  /** Small entries waiting to be written, and what waits for them. */
+  #batch: { key: string; bytes: Buffer }[] = []
+  #batchBytes = 0
+  #flushing: Promise<void> | undefined
+  #timer: NodeJS.Timeout | undefined
+  /** Large entries being written. */
+  readonly #ownFiles = new Set<Promise<void>>()
+  readonly #madeDirectories = new Set<string>()
+  /** The shard directories of large entries, as `load` saw them. */
+  #shards = new Set<string>()
 
   constructor(directory: string) {
     this.directory = directory
     this.#entries = join(directory, 'entries')
+    this.#packs = join(directory, 'packs')
+    this.#index = join(directory, 'index')
     this.#temporary = join(directory, 'tmp')
+  }
+
+  /** Reads where the packed entries are: before `get`, to see what other runs stored. */
+  async load(): Promise<void> {
+    const text = await readFile(this.#index, 'utf8').catch(() => '')
+    const packed = new Map<string, PackedAt[]>()
+    for (const line of text.split('\n')) {
+      const [key, pack, offset, length, extra] = line.split(' ')
+      // A line cut short (a crash while appending it) has fewer fields, or bad numbers.
+      if (key === undefined || length === undefined || extra !== undefined) continue
+      const at = { pack: pack!, offset: Number(offset), length: Number(length) }
+      if (!Number.isSafeInteger(at.offset) || !Number.isSafeInteger(at.length)) continue
+      const places = packed.get(key)
+      if (places === undefined) packed.set(key, [at])
+      else places.push(at)
+    }
+    this.#packed = packed
+    this.#shards = new Set(await readdirOrNone(this.#entries))
+  }
+
+  /**
+   * Whether `key` may have an entry, as far as `load` saw: `false` spares a run a failed
+   * read per task it has never stored.
+   */
+  mayHave(key: string): boolean {
+    return this.#packed.has(key) || this.#shards.has(key.slice(0, 2))
   }
 
   /** The cached value of `key`, if there is a sound one. */
   async get(key: string): Promise<CacheLookup> {
-    const path = this.#path(key)
-    let bytes: Buffer
-    try {
-      bytes = await readFile(path)
-    } catch {
-      return { hit: false }
+    let problem: string | undefined
+    const places = this.#packed.get(key) ?? []
+    // The latest first; an older one if it is damaged or its pack is gone.
+    for (let p = places.length - 1; p >= 0; p--) {
+      const at = places[p]!
+      const bytes = await this.#readPacked(at)
+      if (bytes === undefined) continue
+      const entry = unpackEntry(bytes)
+      if (entry.ok) {
+        this.#markUsed(join(this.#packs, at.pack))
+        return { hit: true, value: entry.value }
+      }
+      problem ??= `cache entry ${key} in ${join(this.#packs, at.pack)}: ${entry.problem}`
     }
+    const path = this.#path(key)
+    const bytes = await readFile(path).catch(() => undefined)
+    if (bytes === undefined) return problem === undefined ? { hit: false } : { hit: false, problem }
     const entry = unpackEntry(bytes)
     if (!entry.ok) {
       // Stored again by the task's next run.
       await rm(path, { force: true })
       return { hit: false, problem: `cache entry ${path}: ${entry.problem}` }
     }
-    const now = new Date()
-    await utimes(path, now, now).catch(() => {})
+    this.#markUsed(path)
     return { hit: true, value: entry.value }
   }
 
-  /** Whether `key` has an entry (sound or not: `get` tells). */
-  async has(key: string): Promise<boolean> {
-    return stat(this.#path(key)).then(
-      () => true,
-      () => false,
-    )
+  /**
+   * Stores `value` under `key`, to be written by the next `flush` (soon, and at the
+   * latest on `close`). Throws what V8 throws for a value it cannot serialize, at once,
+   * storing nothing.
+   */
+  put(key: string, value: unknown, info: EntryInfo): void {
+    const bytes = packEntry(value, info)
+    if (bytes.byteLength >= OWN_FILE_BYTES) {
+      const write = this.#writeAtomically(this.#path(key), [bytes])
+      this.#ownFiles.add(write)
+      void write.finally(() => this.#ownFiles.delete(write)).catch(() => {})
+      return
+    }
+    this.#batch.push({ key, bytes })
+    this.#batchBytes += bytes.byteLength
+    if (this.#batchBytes >= FLUSH_BYTES) void this.flush().catch(() => {})
+    else this.#timer ??= setTimeout(() => void this.flush().catch(() => {}), FLUSH_MS)
   }
 
   /**
-   * Stores `value` under `key`. Throws what V8 throws for a value it cannot serialize,
-   * storing nothing.
+   * Writes what was stored so far. Rejects if some of it could not be written (a full
+   * disk, a directory that cannot be written to).
    */
-  async put(key: string, value: unknown, info: EntryInfo): Promise<void> {
-    const chunks = packEntry(value, info)
-    const path = this.#path(key)
+  async flush(): Promise<void> {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    // One pack at a time, in order.
+    while (this.#flushing !== undefined) await this.#flushing.catch(() => {})
+    const batch = this.#batch
+    this.#batch = []
+    this.#batchBytes = 0
+    const writes = [...this.#ownFiles]
+    if (batch.length > 0) {
+      const pack = this.#writePack(batch)
+      this.#flushing = pack.finally(() => (this.#flushing = undefined))
+      writes.push(pack)
+    }
+    const failed = (await Promise.allSettled(writes)).find((result) => result.status === 'rejected')
+    if (failed !== undefined) throw failed.reason
+  }
+
+  /**
+   * Writes what is waiting, marks what was read as used, and lets go of open files.
+   * Rejects as `flush` does, having let go of the files all the same.
+   */
+  async close(): Promise<void> {
+    const flushed = this.flush()
+    await flushed.catch(() => {})
+    const now = new Date()
+    await Promise.all([...this.#used].map((path) => utimes(path, now, now).catch(() => {})))
+    this.#used.clear()
+    const handles = [...this.#handles.values()]
+    this.#handles.clear()
+    await Promise.all(handles.map((handle) => handle.then((h) => h.close()).catch(() => {})))
+    await flushed
+  }
+
+  /** Every entry, least recently used first. */
+  async list(): Promise<CacheEntry[]> {
+    await this.load()
+    const entries: CacheEntry[] = []
+    const byPack = new Map<string, { key: string; at: PackedAt }[]>()
+    for (const [key, places] of this.#packed) {
+      const at = places[places.length - 1]!
+      byPack.set(at.pack, [...(byPack.get(at.pack) ?? []), { key, at }])
+    }
+    for (const [pack, keys] of byPack) {
+      const bytes = await readFile(join(this.#packs, pack)).catch(() => undefined)
+      const info = await stat(join(this.#packs, pack)).catch(() => undefined)
+      if (bytes === undefined || info === undefined) continue
+      for (const { key, at } of keys) {
+        const start = bytes.subarray(at.offset, at.offset + at.length)
+        const described = entryInfo(start) ?? { task: '?', name: '?', storedAt: info.mtimeMs }
+        entries.push({ key, ...described, bytes: at.length, usedAt: info.mtimeMs })
+      }
+    }
+    for (const shard of await readdirOrNone(this.#entries)) {
+      for (const key of await readdirOrNone(join(this.#entries, shard))) {
+        const entry = await this.#describeFile(key)
+        if (entry !== undefined) entries.push(entry)
+      }
+    }
+    return entries.sort((a, b) => a.usedAt - b.usedAt)
+  }
+
+  /**
+   * Removes what is past `limits`: least recently used first until the rest fit
+   * `maxSize`, and whatever was unused for `maxAge` (packs go whole), then temporary
+   * files left by processes that died while writing. Returns what it removed.
+   */
+  async prune(limits: CacheLimits = {}): Promise<{ removed: number; bytes: number }> {
+    const { maxSize = DEFAULT_MAX_SIZE, maxAge = Infinity } = limits
+    await this.flush().catch(() => {})
+    await this.load()
+    const now = Date.now()
+    const units = await this.#units()
+    let total = units.reduce((sum, unit) => sum + unit.bytes, 0)
+    let removed = 0
+    let bytes = 0
+    const gonePacks = new Set<string>()
+    for (const unit of units.sort((a, b) => a.usedAt - b.usedAt)) {
+      if (total <= maxSize && now - unit.usedAt <= maxAge) continue
+      await rm(unit.path, { force: true })
+      if (unit.pack !== undefined) gonePacks.add(unit.pack)
+      total -= unit.bytes
+      removed += unit.entries
+      bytes += unit.bytes
+    }
+    if (gonePacks.size > 0) await this.#rewriteIndex(gonePacks)
+    for (const name of await readdirOrNone(this.#temporary)) {
+      const path = join(this.#temporary, name)
+      const info = await stat(path).catch(() => undefined)
+      if (info !== undefined && now - info.mtimeMs > STALE_TEMPORARY_MS) {
+        await rm(path, { force: true })
+      }
+    }
+    return { removed, bytes }
+  }
+
+  /** Removes every entry. Returns how many there were. */
+  async clear(): Promise<number> {
+    const count = (await this.list()).length
+    await this.close()
+    for (const path of [this.#entries, this.#packs, this.#index]) {
+      await rm(path, { recursive: true, force: true })
+    }
+    this.#packed.clear()
+    return count
+  }
+
+  async #writePack(batch: readonly { key: string; bytes: Buffer }[]): Promise<void> {
+    const pack = `${Date.now().toString(36)}-${process.pid}-${randomBytes(4).toString('hex')}`
+    const places: PackedAt[] = []
+    let offset = 0
+    for (const { bytes } of batch) {
+      places.push({ pack, offset, length: bytes.byteLength })
+      offset += bytes.byteLength
+    }
+    const lines = places.map(
+      ({ offset, length }, i) => `${batch[i]!.key} ${pack} ${offset} ${length}\n`,
+    )
+    // One buffer, written in one call: a pack holds thousands of small entries.
+    const bytes = Buffer.concat(
+      batch.map((entry) => entry.bytes),
+      offset,
+    )
+    await this.#writeAtomically(join(this.#packs, pack), [bytes])
+    // One append of the whole batch's lines: on a local file system, appends do not
+    // interleave with another process's.
+    await appendFile(this.#index, lines.join(''))
+    places.forEach((place, i) => this.#addPlace(batch[i]!.key, place))
+  }
+
+  #addPlace(key: string, place: PackedAt): void {
+    const places = this.#packed.get(key)
+    if (places === undefined) this.#packed.set(key, [place])
+    else places.push(place)
+  }
+
+  /** Writes `path` whole or not at all: to a temporary file, then renamed into place. */
+  async #writeAtomically(path: string, chunks: readonly Buffer[]): Promise<void> {
     const temporary = join(this.#temporary, `${process.pid}-${randomBytes(6).toString('hex')}`)
-    await mkdir(this.#temporary, { recursive: true })
-    await mkdir(join(path, '..'), { recursive: true })
+    await this.#mkdir(this.#temporary)
+    await this.#mkdir(join(path, '..'))
     try {
       await writeFile(temporary, chunks)
       await rename(temporary, path)
@@ -111,58 +332,86 @@ export class DiskCache {
     }
   }
 
-  /** Every entry, least recently used first. */
-  async list(): Promise<CacheEntry[]> {
-    const entries: CacheEntry[] = []
+  async #mkdir(path: string): Promise<void> {
+    if (this.#madeDirectories.has(path)) return
+    await mkdir(path, { recursive: true })
+    this.#madeDirectories.add(path)
+  }
+
+  /** The bytes of a packed entry, `undefined` if its pack is gone or short. */
+  async #readPacked(at: PackedAt): Promise<Buffer | undefined> {
+    let handle = this.#handles.get(at.pack)
+    if (handle === undefined) {
+      handle = open(join(this.#packs, at.pack))
+      this.#handles.set(at.pack, handle)
+    }
+    try {
+      const file = await handle
+      const bytes = Buffer.alloc(at.length)
+      const { bytesRead } = await file.read(bytes, 0, at.length, at.offset)
+      return bytes.subarray(0, bytesRead)
+    } catch {
+      return undefined
+    }
+  }
+
+  #markUsed(path: string): void {
+    this.#used.add(path)
+  }
+
+  /** What `prune` can remove: each pack whole, and each entry with a file of its own. */
+  async #units(): Promise<
+    { path: string; pack?: string; bytes: number; usedAt: number; entries: number }[]
+  > {
+    const counts = new Map<string, number>()
+    for (const places of this.#packed.values()) {
+      const pack = places[places.length - 1]!.pack
+      counts.set(pack, (counts.get(pack) ?? 0) + 1)
+    }
+    const units = []
+    for (const pack of await readdirOrNone(this.#packs)) {
+      const path = join(this.#packs, pack)
+      const info = await stat(path).catch(() => undefined)
+      if (info === undefined) continue
+      units.push({
+        path,
+        pack,
+        bytes: info.size,
+        usedAt: info.mtimeMs,
+        entries: counts.get(pack) ?? 0,
+      })
+    }
     for (const shard of await readdirOrNone(this.#entries)) {
       for (const key of await readdirOrNone(join(this.#entries, shard))) {
-        const entry = await this.#describe(key)
-        if (entry !== undefined) entries.push(entry)
+        const path = join(this.#entries, shard, key)
+        const info = await stat(path).catch(() => undefined)
+        if (info !== undefined) {
+          units.push({ path, bytes: info.size, usedAt: info.mtimeMs, entries: 1 })
+        }
       }
     }
-    return entries.sort((a, b) => a.usedAt - b.usedAt)
+    return units
   }
 
   /**
-   * Removes entries past `limits` (least recently used first, until the rest fit
-   * `maxSize`; and any unused for `maxAge`), and temporary files left by processes that
-   * died while writing. Returns what it removed.
+   * The index without the lines of packs removed. Lines another run appends meanwhile
+   * may be lost with the old index: their entries are then misses, never wrong values.
    */
-  async prune(limits: CacheLimits = {}): Promise<{ removed: number; bytes: number }> {
-    const { maxSize = DEFAULT_MAX_SIZE, maxAge = Infinity } = limits
-    const entries = await this.list()
-    let total = entries.reduce((sum, entry) => sum + entry.bytes, 0)
-    const now = Date.now()
-    let removed = 0
-    let bytes = 0
-    for (const entry of entries) {
-      if (total <= maxSize && now - entry.usedAt <= maxAge) continue
-      await rm(this.#path(entry.key), { force: true })
-      total -= entry.bytes
-      removed++
-      bytes += entry.bytes
-    }
-    for (const name of await readdirOrNone(this.#temporary)) {
-      const path = join(this.#temporary, name)
-      const info = await stat(path).catch(() => undefined)
-      if (info !== undefined && now - info.mtimeMs > STALE_TEMPORARY_MS)
-        await rm(path, { force: true })
-    }
-    return { removed, bytes }
-  }
-
-  /** Removes every entry. Returns how many there were. */
-  async clear(): Promise<number> {
-    const count = (await this.list()).length
-    await rm(this.#entries, { recursive: true, force: true })
-    return count
+  async #rewriteIndex(gone: ReadonlySet<string>): Promise<void> {
+    const text = await readFile(this.#index, 'utf8').catch(() => '')
+    const kept = text
+      .split('\n')
+      .filter((line) => line !== '' && !gone.has(line.split(' ')[1] ?? ''))
+      .map((line) => `${line}\n`)
+    await this.#writeAtomically(this.#index, [Buffer.from(kept.join(''))])
+    await this.load()
   }
 
   #path(key: string): string {
     return join(this.#entries, key.slice(0, 2), key)
   }
 
-  async #describe(key: string): Promise<CacheEntry | undefined> {
+  async #describeFile(key: string): Promise<CacheEntry | undefined> {
     const path = this.#path(key)
     let file
     try {

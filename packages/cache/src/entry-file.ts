@@ -1,18 +1,19 @@
-import { createHash } from 'node:crypto'
+import { crc32 } from 'node:zlib'
 import { decode, encode } from '@taskgraph/scheduler/wire'
 
-// One cached result as a file:
-//   'TGC1' · sha-256 of the body (32 bytes) · body
+// One cached result, as a file of its own or in a pack:
+//   'TGC2' · CRC-32 of the body (4 bytes LE) · body
 // and the body:
 //   header length (4 bytes LE) · header (JSON) · serialized value · its ArrayBuffers' bytes
 // The value is serialized as results cross to and from workers (V8's serialization:
 // BigInt, Map, Set, Date and typed arrays survive), its ArrayBuffers beside it. The
-// checksum covers everything after it: a file cut short by a crash, or changed on disk,
-// is found out before a byte of it is believed.
+// checksum covers everything after it: an entry cut short by a crash, or changed on
+// disk, is found out before a byte of it is believed. (A CRC finds such damage; keys,
+// which must never collide, are SHA-256 hashes.)
 
-const MAGIC = Buffer.from('TGC1')
-const HASH_BYTES = 32
-const BODY = MAGIC.length + HASH_BYTES
+const MAGIC = Buffer.from('TGC2')
+const CHECKSUM_BYTES = 4
+const BODY = MAGIC.length + CHECKSUM_BYTES
 
 /** What an entry says of itself, for `taskgraph cache ls`. */
 export interface EntryInfo {
@@ -30,22 +31,32 @@ interface Header extends EntryInfo {
 }
 
 /**
- * The bytes of an entry holding `value`, as the chunks to write one after the other.
- * Throws what V8 throws for a value it cannot serialize.
+ * The bytes of an entry holding `value`. Throws what V8 throws for a value it cannot
+ * serialize.
  */
-export function packEntry(value: unknown, info: EntryInfo): Buffer[] {
+export function packEntry(value: unknown, info: EntryInfo): Buffer {
   const { payload, buffers } = encode(value)
   const header: Header = {
     ...info,
     parts: [payload.byteLength, ...buffers.map((buffer) => buffer.byteLength)],
   }
-  const headerBytes = Buffer.from(JSON.stringify(header))
-  const length = Buffer.alloc(4)
-  length.writeUInt32LE(headerBytes.byteLength)
-  const body = [length, headerBytes, Buffer.from(payload), ...buffers.map((b) => Buffer.from(b))]
-  const checksum = createHash('sha256')
-  for (const part of body) checksum.update(part)
-  return [MAGIC, checksum.digest(), ...body]
+  const headerText = JSON.stringify(header)
+  const headerLength = Buffer.byteLength(headerText)
+  let length = BODY + 4 + headerLength + payload.byteLength
+  for (const buffer of buffers) length += buffer.byteLength
+  const bytes = Buffer.allocUnsafe(length)
+  MAGIC.copy(bytes, 0)
+  bytes.writeUInt32LE(headerLength, BODY)
+  bytes.write(headerText, BODY + 4)
+  let at = BODY + 4 + headerLength
+  bytes.set(payload, at)
+  at += payload.byteLength
+  for (const buffer of buffers) {
+    bytes.set(new Uint8Array(buffer), at)
+    at += buffer.byteLength
+  }
+  bytes.writeUInt32LE(crc32(bytes.subarray(BODY)), MAGIC.length)
+  return bytes
 }
 
 /** An entry read back, or what is wrong with it. */
@@ -58,8 +69,7 @@ export function unpackEntry(bytes: Buffer): UnpackedEntry {
   if (bytes.byteLength < BODY + 4 || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
     return { ok: false, problem: 'it is not a taskgraph cache entry (or it was cut short)' }
   }
-  const checksum = createHash('sha256').update(bytes.subarray(BODY)).digest()
-  if (!checksum.equals(bytes.subarray(MAGIC.length, BODY))) {
+  if (crc32(bytes.subarray(BODY)) !== bytes.readUInt32LE(MAGIC.length)) {
     return { ok: false, problem: 'its checksum does not match its content' }
   }
   try {

@@ -1,5 +1,4 @@
-import { readdir } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import type { TaskGraph } from '@taskgraph/core/internal'
 import type { CacheSession, ResultCache } from '@taskgraph/scheduler'
 import { DiskCache, type CacheLimits } from './disk-cache.js'
@@ -25,13 +24,11 @@ export interface TaskCacheOptions extends CacheLimits {
  */
 export class TaskCache implements ResultCache {
   readonly directory: string
-  readonly #store: DiskCache
   readonly #limits: CacheLimits
   readonly #warn: (message: string) => void
 
   constructor(directory: string, options: TaskCacheOptions = {}) {
     this.directory = resolve(directory)
-    this.#store = new DiskCache(this.directory)
     const { onWarning, ...limits } = options
     this.#limits = limits
     this.#warn =
@@ -41,8 +38,11 @@ export class TaskCache implements ResultCache {
   async open(graph: TaskGraph): Promise<CacheSession> {
     const keys = nodeKeys(graph, new SourceFingerprints())
     this.#warnUnkeyable(graph, keys)
-    const known = await this.#lookUp(graph, keys)
-    return new Session(graph, keys, known, this.#store, this.#limits, this.#warn)
+    // A store of its own per run: it reads what other runs stored up to now.
+    const store = new DiskCache(this.directory)
+    await store.load()
+    const known = await this.#lookUp(graph, keys, store)
+    return new Session(graph, keys, known, store, this.#limits, this.#warn)
   }
 
   /** One warning per function and reason for the tasks asked to be cached that cannot be. */
@@ -69,11 +69,12 @@ export class TaskCache implements ResultCache {
    * found ends the search on its branch, so a run whose targets are cached reads their
    * results and nothing else.
    */
-  async #lookUp(graph: TaskGraph, keys: readonly NodeKey[]): Promise<Map<string, unknown>> {
+  async #lookUp(
+    graph: TaskGraph,
+    keys: readonly NodeKey[],
+    store: DiskCache,
+  ): Promise<Map<string, unknown>> {
     const known = new Map<string, unknown>()
-    // A key whose shard directory does not exist is a miss without a read: a first run
-    // costs one directory listing, not a failed read per task.
-    const shards = new Set(await readdir(join(this.directory, 'entries')).catch(() => []))
     const seen = new Uint8Array(graph.size)
     let frontier = [...new Set(graph.outputs)]
     for (const i of frontier) seen[i] = 1
@@ -81,8 +82,8 @@ export class TaskCache implements ResultCache {
       const found = await Promise.all(
         frontier.map(async (i) => {
           const key = keys[i]!
-          if (key.kind !== 'stored' || !shards.has(key.key.slice(0, 2))) return false
-          const lookup = await this.#store.get(key.key)
+          if (key.kind !== 'stored' || !store.mayHave(key.key)) return false
+          const lookup = await store.get(key.key)
           if (lookup.hit) known.set(graph.key(i), lookup.value)
           else if (lookup.problem !== undefined) this.#warn(`${lookup.problem}: it is run again.`)
           return lookup.hit
@@ -107,7 +108,6 @@ export class TaskCache implements ResultCache {
 /** One run's use of the cache: what it found, and what it stores. */
 class Session implements CacheSession {
   readonly #indexOf = new Map<string, number>()
-  readonly #writes = new Set<Promise<void>>()
   /** Functions whose results could not be stored (told once each). */
   readonly #refused = new Set<string>()
   #stored = 0
@@ -134,26 +134,27 @@ class Session implements CacheSession {
     const node = this.keys[i]!
     if (node.kind !== 'stored') return
     const name = this.graph.name(i)
-    const write = this.store
-      .put(node.key, value, { task: key, name, storedAt: Date.now() })
-      .then(
-        () => {
-          this.#stored++
-        },
-        (error: unknown) => {
-          if (this.#refused.has(name)) return
-          this.#refused.add(name)
-          this.warn(
-            `cache: the results of ${JSON.stringify(name)} cannot be stored, so they will run again: ${(error as Error).message}`,
-          )
-        },
+    try {
+      this.store.put(node.key, value, { task: key, name, storedAt: Date.now() })
+      this.#stored++
+    } catch (error) {
+      if (this.#refused.has(name)) return
+      this.#refused.add(name)
+      this.warn(
+        `cache: the results of ${JSON.stringify(name)} cannot be stored, so they will run again: ${(error as Error).message}`,
       )
-      .finally(() => this.#writes.delete(write))
-    this.#writes.add(write)
+    }
   }
 
   async close(): Promise<void> {
-    while (this.#writes.size > 0) await Promise.all(this.#writes)
+    try {
+      await this.store.close()
+    } catch (error) {
+      this.warn(
+        `cache: could not write results to ${this.store.directory}, so they will run again: ${(error as Error).message}`,
+      )
+      return
+    }
     if (this.#stored === 0) return
     // Only a run that added entries can take the cache past its limits.
     await this.store.prune(this.limits).catch((error: unknown) => {

@@ -1,8 +1,13 @@
-import { createHash } from 'node:crypto'
+import { hash as createHash } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import type { AnyFunction } from '@taskgraph/core'
-import { originOf, stableToken, type TaskGraph } from '@taskgraph/core/internal'
+import {
+  originOf,
+  stableToken,
+  type StableTokenParts,
+  type TaskGraph,
+} from '@taskgraph/core/internal'
 import { functionIdentity } from './function-identity.js'
 import type { SourceFingerprints } from './source-fingerprints.js'
 
@@ -33,77 +38,87 @@ export type NodeKey =
  */
 export function nodeKeys(graph: TaskGraph, fingerprints: SourceFingerprints): NodeKey[] {
   const keys: NodeKey[] = new Array<NodeKey>(graph.size)
-  const indexOf = new Map<string, number>()
-  for (let i = 0; i < graph.size; i++) indexOf.set(graph.key(i), i)
-  const functionTokens = new Map<AnyFunction, string | undefined>()
-  const functionToken = (fn: AnyFunction): string | undefined => {
-    if (!functionTokens.has(fn)) functionTokens.set(fn, tokenOfFunction(fn, fingerprints))
-    return functionTokens.get(fn)
-  }
-  for (let i = 0; i < graph.size; i++) {
-    // A dependency that is not keyed leaves this node unkeyed, for the dependency's reason.
-    let blocked: NodeKey | undefined
-    const keyOf = (delayed: { readonly key: string }): string => {
-      const dependency = keys[indexOf.get(delayed.key)!]!
-      if (dependency.kind === 'stored' || dependency.kind === 'keyed') return dependency.key
-      blocked ??=
-        dependency.kind === 'impure'
-          ? {
-              kind: 'unkeyable',
-              reason: `it depends on the impure task ${JSON.stringify(delayed.key)}`,
-            }
-          : dependency
-      return ''
-    }
-    const fn = graph.fn(i)
-    const spec = graph.spec(i)
-    if (fn === undefined) {
-      const token = stableToken(graph.value(i), { keyOf, functionToken })
-      keys[i] =
-        token === undefined ? unkeyableData() : { kind: 'keyed', key: hash(['data', token]) }
-      continue
-    }
-    if (!spec.pure && spec.rearranges !== true) {
-      keys[i] = { kind: 'impure' }
-      continue
-    }
-    const fnToken = spec.rearranges === true ? `taskgraph:${spec.name}` : functionToken(fn)
-    if (fnToken === undefined) {
-      keys[i] = {
-        kind: 'unkeyable',
-        reason:
-          'its function was not made by the top-level code of a module (a function made at run time cannot be named across runs)',
-      }
-      continue
-    }
-    const args = stableToken(graph.recordedArgs(i), { keyOf, functionToken })
-    if (blocked !== undefined) {
-      keys[i] = blocked
-      continue
-    }
-    if (args === undefined) {
-      keys[i] = {
-        kind: 'unkeyable',
-        reason:
-          'an argument holds a function made at run time, a symbol, a class instance or data nested deeper than 64 levels, which cannot be named across runs',
-      }
-      continue
-    }
-    const key = hash(['task', fnToken, args])
-    keys[i] =
-      spec.rearranges !== true && spec.cache === true
-        ? { kind: 'stored', key }
-        : { kind: 'keyed', key }
-  }
+  const keying = new Keying(graph, keys, fingerprints)
+  for (let i = 0; i < graph.size; i++) keys[i] = keying.keyOf(i)
   return keys
 }
 
-function unkeyableData(): NodeKey {
-  return {
-    kind: 'unkeyable',
-    reason:
-      'it uses data holding a function made at run time, a symbol, a class instance or data nested deeper than 64 levels, which cannot be named across runs',
+/** What `nodeKeys` keeps while it goes: made once, as it runs once per node. */
+class Keying {
+  readonly #indexOf = new Map<string, number>()
+  readonly #functionTokens = new Map<AnyFunction, string | undefined>()
+  /** The first dependency met that is not keyed, while a node's arguments are read. */
+  #blocked: NodeKey | undefined
+  readonly #parts: StableTokenParts = {
+    keyOf: (delayed) => this.#dependencyKey(delayed.key),
+    functionToken: (fn) => this.#functionToken(fn),
   }
+
+  constructor(
+    private readonly graph: TaskGraph,
+    private readonly keys: readonly NodeKey[],
+    private readonly fingerprints: SourceFingerprints,
+  ) {
+    for (let i = 0; i < graph.size; i++) this.#indexOf.set(graph.key(i), i)
+  }
+
+  /** The key of node `i`, those of the nodes before it known. */
+  keyOf(i: number): NodeKey {
+    const graph = this.graph
+    const fn = graph.fn(i)
+    this.#blocked = undefined
+    if (fn === undefined) {
+      const token = stableToken(graph.value(i), this.#parts)
+      if (this.#blocked !== undefined) return this.#blocked
+      return token === undefined ? UNKEYABLE_DATA : { kind: 'keyed', key: hash('data', token) }
+    }
+    const spec = graph.spec(i)
+    if (!spec.pure && spec.rearranges !== true) return IMPURE
+    const fnToken = spec.rearranges === true ? `taskgraph:${spec.name}` : this.#functionToken(fn)
+    if (fnToken === undefined) return UNNAMED_FUNCTION
+    const args = stableToken(graph.recordedArgs(i), this.#parts)
+    // A dependency that is not keyed leaves this node unkeyed, for the dependency's reason.
+    if (this.#blocked !== undefined) return this.#blocked
+    if (args === undefined) return UNKEYABLE_ARGUMENT
+    const key = hash('task', `${fnToken}\0${args}`)
+    return spec.rearranges !== true && spec.cache === true
+      ? { kind: 'stored', key }
+      : { kind: 'keyed', key }
+  }
+
+  #dependencyKey(key: string): string {
+    const dependency = this.keys[this.#indexOf.get(key)!]!
+    if (dependency.kind === 'stored' || dependency.kind === 'keyed') return dependency.key
+    this.#blocked ??=
+      dependency.kind === 'impure'
+        ? { kind: 'unkeyable', reason: `it depends on the impure task ${JSON.stringify(key)}` }
+        : dependency
+    return ''
+  }
+
+  #functionToken(fn: AnyFunction): string | undefined {
+    if (!this.#functionTokens.has(fn)) {
+      this.#functionTokens.set(fn, tokenOfFunction(fn, this.fingerprints))
+    }
+    return this.#functionTokens.get(fn)
+  }
+}
+
+const IMPURE: NodeKey = { kind: 'impure' }
+const UNNAMED_FUNCTION: NodeKey = {
+  kind: 'unkeyable',
+  reason:
+    'its function was not made by the top-level code of a module (a function made at run time cannot be named across runs)',
+}
+const UNKEYABLE_ARGUMENT: NodeKey = {
+  kind: 'unkeyable',
+  reason:
+    'an argument holds a function made at run time, a symbol, a class instance or data nested deeper than 64 levels, which cannot be named across runs',
+}
+const UNKEYABLE_DATA: NodeKey = {
+  kind: 'unkeyable',
+  reason:
+    'it uses data holding a function made at run time, a symbol, a class instance or data nested deeper than 64 levels, which cannot be named across runs',
 }
 
 /**
@@ -123,8 +138,7 @@ function tokenOfFunction(fn: AnyFunction, fingerprints: SourceFingerprints): str
   }
 }
 
-function hash(parts: readonly string[]): string {
-  const digest = createHash('sha256').update(`taskgraph ${version}`)
-  for (const part of parts) digest.update('\0').update(part)
-  return digest.digest('hex')
+/** A SHA-256 of what decides a key, with taskgraph's version. */
+function hash(kind: string, content: string): string {
+  return createHash('sha256', `taskgraph ${version}\0${kind}\0${content}`, 'hex')
 }

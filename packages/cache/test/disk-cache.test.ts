@@ -1,5 +1,14 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, readdir, readFile, rm, truncate, utimes, writeFile } from 'node:fs/promises'
+import {
+  appendFile,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  truncate,
+  utimes,
+  writeFile,
+} from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -7,25 +16,37 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { DiskCache } from '../src/disk-cache.js'
 
 let directory: string
-let cache: DiskCache
 beforeEach(async () => {
   directory = await mkdtemp(join(tmpdir(), 'taskgraph-cache-'))
-  cache = new DiskCache(directory)
 })
 afterEach(() => rm(directory, { recursive: true, force: true }))
 
-const KEY = 'ab'.repeat(32)
 const info = { task: 'load-1', name: 'load', storedAt: 1_700_000_000_000 }
+// Keys of different first bytes: large entries are filed by them.
+const key = (n: number): string => n.toString(16).padEnd(64, 'f')
+/** A value that gets a file of its own. */
+const LARGE = { rows: new Float64Array(100_000).fill(2) }
 
-/** The one entry file of the cache. */
-async function entryFile(): Promise<string> {
-  const [shard] = await readdir(join(directory, 'entries'))
-  const [file] = await readdir(join(directory, 'entries', shard!))
-  return join(directory, 'entries', shard!, file!)
+/** A new store on the directory, as the next run would open it. */
+async function reopened(): Promise<DiskCache> {
+  const store = new DiskCache(directory)
+  await store.load()
+  return store
+}
+
+/** Stores `entries` as one run would, then closes. */
+async function stored(entries: [string, unknown][]): Promise<void> {
+  const store = await reopened()
+  for (const [k, value] of entries) store.put(k, value, { ...info, task: k })
+  await store.close()
+}
+
+async function files(path: string): Promise<string[]> {
+  return readdir(join(directory, path)).catch(() => [])
 }
 
 describe('DiskCache', () => {
-  test('gives back what it stored, in the types a worker would hand back', async () => {
+  test('gives back what it stored, in the types a worker would hand back, small and large', async () => {
     const shared = new Uint8Array([1, 2, 3])
     const value = {
       big: 2n ** 70n,
@@ -38,92 +59,150 @@ describe('DiskCache', () => {
       twice: [shared, shared],
       nested: { deep: [undefined, null, -0, 'text'] },
     }
-    expect(await cache.get(KEY)).toEqual({ hit: false })
-    await cache.put(KEY, value, info)
-    const found = await cache.get(KEY)
+    await stored([
+      [key(1), value],
+      [key(2), LARGE],
+    ])
+    // The small one went into a pack, the large one into a file of its own.
+    expect(await files('packs')).toHaveLength(1)
+    expect(await files(`entries/${key(2).slice(0, 2)}`)).toEqual([key(2)])
+    const store = await reopened()
+    const found = await store.get(key(1))
     expect(found).toEqual({ hit: true, value })
     const back = (found as { value: typeof value }).value
     // One array, seen twice, as stored.
     expect(back.twice[0]).toBe(back.twice[1])
-    expect(await cache.has(KEY)).toBe(true)
+    expect(await store.get(key(2))).toEqual({ hit: true, value: LARGE })
+    expect(await store.get(key(3))).toEqual({ hit: false })
+    expect([key(1), key(2), key(3)].map((k) => store.mayHave(k))).toEqual([true, true, false])
+    await store.close()
   })
 
-  test('refuses a value it cannot serialize, and stores nothing', async () => {
-    await expect(cache.put(KEY, { fn: () => 1 }, info)).rejects.toThrow()
-    expect(await cache.has(KEY)).toBe(false)
-    expect(await readdir(join(directory, 'tmp')).catch(() => [])).toEqual([])
+  test('writes a run’s small entries as one pack, not a file each', async () => {
+    await stored(Array.from({ length: 500 }, (_, i) => [key(i), i] as [string, unknown]))
+    expect(await files('packs')).toHaveLength(1)
+    expect(await files('entries')).toEqual([])
+    const store = await reopened()
+    expect(await store.get(key(499))).toEqual({ hit: true, value: 499 })
+  })
+
+  test('refuses a value it cannot serialize, at once, and stores nothing', async () => {
+    const store = await reopened()
+    expect(() => store.put(key(1), { fn: () => 1 }, info)).toThrow()
+    await store.close()
+    expect(await (await reopened()).get(key(1))).toEqual({ hit: false })
+    expect(await files('tmp')).toEqual([])
+  })
+
+  test('the latest of two runs storing one key is read', async () => {
+    await stored([[key(1), 'first']])
+    await stored([[key(1), 'second']])
+    expect(await (await reopened()).get(key(1))).toEqual({ hit: true, value: 'second' })
   })
 
   test.for([
-    [
-      'a changed byte',
-      async (path: string) => {
+    ['a changed byte', 'flip'],
+    ['a pack cut short', 'truncate'],
+    ['a pack of something else', 'replace'],
+  ] as const)(
+    'a packed entry in %s is a miss that says why; an older sound copy is read instead',
+    async ([, damage]) => {
+      await stored([[key(1), 'older']])
+      await stored([[key(1), 'newer']])
+      const [first, second] = (await files('packs')).sort()
+      const path = join(directory, 'packs', second!)
+      if (damage === 'flip') {
         const bytes = await readFile(path)
         bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1)
         await writeFile(path, bytes)
-      },
-    ],
-    ['a file cut short', (path: string) => truncate(path, 50)],
-    ['an empty file', (path: string) => truncate(path, 0)],
-    ['a file of something else', (path: string) => writeFile(path, 'not an entry')],
-  ] as const)('an entry with %s is a miss that says why, and is removed', async ([, damage]) => {
-    await cache.put(KEY, { rows: [1, 2, 3] }, info)
-    const path = await entryFile()
-    await damage(path)
-    const found = await cache.get(KEY)
+      } else if (damage === 'truncate') await truncate(path, 20)
+      else await writeFile(path, 'not a pack')
+      expect(await (await reopened()).get(key(1))).toEqual({ hit: true, value: 'older' })
+      await rm(join(directory, 'packs', first!))
+      const found = await (await reopened()).get(key(1))
+      expect(found.hit).toBe(false)
+      expect((found as { problem: string }).problem).toContain(path)
+    },
+  )
+
+  test('a large entry damaged is a miss that says why, and is removed', async () => {
+    await stored([[key(2), LARGE]])
+    const path = join(directory, 'entries', key(2).slice(0, 2), key(2))
+    await truncate(path, 50)
+    const store = await reopened()
+    const found = await store.get(key(2))
     expect(found.hit).toBe(false)
     expect((found as { problem: string }).problem).toContain(path)
-    expect(await cache.has(KEY)).toBe(false)
+    expect(await files(`entries/${key(2).slice(0, 2)}`)).toEqual([])
+  })
+
+  test('an index line cut short by a crash is skipped', async () => {
+    await stored([[key(1), 'kept']])
+    await appendFile(join(directory, 'index'), `${key(2)} pack-of-a-crash 12`)
+    const store = await reopened()
+    expect(await store.get(key(1))).toEqual({ hit: true, value: 'kept' })
+    expect(await store.get(key(2))).toEqual({ hit: false })
   })
 
   test('lists entries least recently used first, and a read counts as a use', async () => {
-    const keys = ['01', '02', '03'].map((k) => k.repeat(32))
-    for (const [i, key] of keys.entries()) {
-      await cache.put(key, i, { ...info, task: `t-${i}` })
+    for (const n of [1, 2, 3]) await stored([[key(n), n]])
+    const packs = (await files('packs')).sort()
+    for (const [i, pack] of packs.entries()) {
       const at = new Date(Date.now() - (10 - i) * 60_000)
-      await utimes(join(directory, 'entries', key.slice(0, 2), key), at, at)
+      await utimes(join(directory, 'packs', pack), at, at)
     }
-    await cache.get(keys[0]!)
-    expect((await cache.list()).map((entry) => entry.task)).toEqual(['t-1', 't-2', 't-0'])
+    const store = await reopened()
+    await store.get(key(1))
+    await store.close()
+    expect((await (await reopened()).list()).map((entry) => entry.task)).toEqual([
+      key(2),
+      key(3),
+      key(1),
+    ])
   })
 
-  test('prune evicts the least recently used past maxSize, and what is older than maxAge', async () => {
-    const keys = ['01', '02', '03', '04'].map((k) => k.repeat(32))
-    for (const [i, key] of keys.entries()) {
-      await cache.put(key, new Uint8Array(10_000), { ...info, task: `t-${i}` })
+  test('prune evicts the least recently used past maxSize (packs whole), and what is older than maxAge', async () => {
+    for (const n of [1, 2, 3, 4]) await stored([[key(n), new Uint8Array(10_000)]])
+    const packs = (await files('packs')).sort()
+    for (const [i, pack] of packs.entries()) {
       const at = new Date(Date.now() - (10 - i) * 60_000)
-      await utimes(join(directory, 'entries', key.slice(0, 2), key), at, at)
+      await utimes(join(directory, 'packs', pack), at, at)
     }
-    const size = (await cache.list())[0]!.bytes
-    // Room for two: the two used longest ago go.
-    expect(await cache.prune({ maxSize: 2 * size + 10 })).toEqual({ removed: 2, bytes: 2 * size })
-    expect((await cache.list()).map((entry) => entry.task)).toEqual(['t-2', 't-3'])
-    // t-2 was last used 8 minutes ago, t-3 7 minutes ago.
-    expect(await cache.prune({ maxAge: 7.5 * 60_000 })).toMatchObject({ removed: 1 })
-    expect((await cache.list()).map((entry) => entry.task)).toEqual(['t-3'])
+    const store = await reopened()
+    const size = (await store.list())[0]!.bytes
+    // Room for two: the two used longest ago go, and so do their index lines.
+    expect(await store.prune({ maxSize: 2 * size + 10 })).toEqual({ removed: 2, bytes: 2 * size })
+    expect((await store.list()).map((entry) => entry.task)).toEqual([key(3), key(4)])
+    expect((await readFile(join(directory, 'index'), 'utf8')).trim().split('\n')).toHaveLength(2)
+    // key(3) was last used 8 minutes ago, key(4) 7 minutes ago.
+    expect(await store.prune({ maxAge: 7.5 * 60_000 })).toMatchObject({ removed: 1 })
+    expect((await store.list()).map((entry) => entry.task)).toEqual([key(4)])
+    expect(await (await reopened()).get(key(4))).toMatchObject({ hit: true })
   })
 
   test('prune removes temporary files a dead writer left, once stale', async () => {
-    await cache.put(KEY, 1, info)
+    await stored([[key(1), 1]])
     const fresh = join(directory, 'tmp', 'writing-now')
     const stale = join(directory, 'tmp', 'died-writing')
     await writeFile(fresh, 'half')
     await writeFile(stale, 'half')
     const old = new Date(Date.now() - 2 * 60 * 60 * 1000)
     await utimes(stale, old, old)
-    await cache.prune()
-    expect(await readdir(join(directory, 'tmp'))).toEqual(['writing-now'])
-    expect(await cache.has(KEY)).toBe(true)
+    await (await reopened()).prune()
+    expect(await files('tmp')).toEqual(['writing-now'])
+    expect(await (await reopened()).get(key(1))).toEqual({ hit: true, value: 1 })
   })
 
   test('clear removes every entry', async () => {
-    await cache.put(KEY, 1, info)
-    await cache.put('cd'.repeat(32), 2, info)
-    expect(await cache.clear()).toBe(2)
-    expect(await cache.list()).toEqual([])
+    await stored([
+      [key(1), 1],
+      [key(2), LARGE],
+    ])
+    expect(await (await reopened()).clear()).toBe(2)
+    expect(await (await reopened()).list()).toEqual([])
   })
 
-  // Two runs sharing a directory: three processes store and read the same keys at once.
+  // Runs sharing a directory: three processes store and read the same keys at once.
   // Every read finds a whole entry or none, never a torn one.
   test('processes sharing a directory never read a torn entry', async () => {
     const run = promisify(execFile)
@@ -138,6 +217,6 @@ describe('DiskCache', () => {
       expect(wrong).toEqual([])
       expect(hits).toBeGreaterThan(0)
     }
-    expect(await readdir(join(directory, 'tmp'))).toEqual([])
+    expect(await files('tmp')).toEqual([])
   })
 })

@@ -146,12 +146,8 @@ describe('TaskCache on re-runs', () => {
   test('a damaged entry is a miss with a warning, and the answer is right', async () => {
     const first = await run()
     // Damage every entry: the run finds none it can believe, says so, and runs it all.
-    const entries = join(cacheDir, 'entries')
-    for (const shard of await readdir(entries)) {
-      for (const file of await readdir(join(entries, shard))) {
-        await writeFile(join(entries, shard, file), 'garbage')
-      }
-    }
+    const packs = join(cacheDir, 'packs')
+    for (const pack of await readdir(packs)) await writeFile(join(packs, pack), 'garbage')
     const second = await run()
     expect(second.result).toEqual(first.result)
     expect(second.calls).toEqual(first.calls)
