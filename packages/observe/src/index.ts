@@ -22,3 +22,21 @@ export type {
 // How a run left each task, read back from its trace: what a drawing colours by.
 export { readTraceStates, type TraceTaskState } from './read-trace-states.js'
 export { InvalidTraceError } from './invalid-trace-error.js'
+
+// What a program used while it ran, sampled, as dask.diagnostics.ResourceProfiler.
+export {
+  ResourceProfiler,
+  type ProcessSample,
+  type ResourceProfilerOptions,
+  type ResourceSample,
+} from './resource-profiler.js'
+
+// A live page of a run, served on 127.0.0.1, as Dask's dashboard.
+export {
+  DEFAULT_DASHBOARD_PORT,
+  startDashboard,
+  type Dashboard,
+  type DashboardOptions,
+} from './dashboard/start-dashboard.js'
+export { DashboardPortError } from './dashboard/dashboard-errors.js'
+export type { ClusterWorkerRow, DashboardUpdate } from './dashboard/dashboard-update.js'
