@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module'
 import { InvalidOptionError } from '@taskgraph/core'
+import { DEFAULT_DASHBOARD_PORT } from '@taskgraph/observe'
 import { DEFAULT_ASYNC_CONCURRENCY, MAX_WORKERS } from '@taskgraph/scheduler'
 import { Command, Help, InvalidArgumentError, Option } from 'commander'
 import { clusterUrl, storeUrl } from './cluster-settings.js'
@@ -130,6 +131,12 @@ export function createProgram(io: Io): Command {
     .option(
       '--trace <file>',
       'write a trace of the run to this file (Chrome Trace Event JSON: open it in ui.perfetto.dev)',
+    )
+    .addOption(
+      new Option(
+        '--dashboard [port]',
+        `serve a live page of the run at http://127.0.0.1:PORT/ (default: ${DEFAULT_DASHBOARD_PORT}, or a free port if that is taken; 0: any free port)`,
+      ).argParser(port),
     )
     .option('--progress', 'show progress on stderr even when it is not a terminal')
     .option('--no-progress', 'never show progress')
@@ -312,6 +319,13 @@ function wholeNumber(text: string): number {
   const value = Number(text)
   if (!Number.isInteger(value) || value < 0)
     throw new InvalidArgumentError('expected a whole number, 0 or more.')
+  return value
+}
+
+function port(text: string): number {
+  const value = Number(text)
+  if (text.trim() === '' || !Number.isInteger(value) || value < 0 || value > 65535)
+    throw new InvalidArgumentError('expected a port number from 0 to 65535 (0: any free port).')
   return value
 }
 

@@ -54,7 +54,7 @@ export function runSettings(
   const logLevel = given('logLevel') ? flags.logLevel : (fromEnv.logLevel ?? flags.logLevel)
   const cluster = clusterUrl('taskgraph run', flags.cluster, env, false)
   const store = storeUrl('taskgraph run', flags.store, env)
-  const { json, keepGoing, progress, trace } = flags
+  const { json, keepGoing, progress, trace, dashboard } = flags
   if (trace !== undefined) checkTracePath(trace)
   const retries = flags.retries ?? fromEnv.retries
   const timeout = flags.timeout ?? fromEnv.timeout
@@ -63,6 +63,7 @@ export function runSettings(
     keepGoing,
     ...(progress === undefined ? {} : { progress }),
     ...(trace === undefined ? {} : { trace }),
+    ...(dashboard === undefined ? {} : { dashboard }),
     ...(retries === undefined ? {} : { retries }),
     ...(timeout === undefined ? {} : { timeout }),
   }

@@ -1,12 +1,11 @@
 import { registerTaskModule } from '@taskgraph/core'
-import { Profiler, writeChromeTrace } from '@taskgraph/observe'
+import { Profiler, writeChromeTrace, type Dashboard } from '@taskgraph/observe'
 import {
   CancelledError,
   ProcessExecutor,
   ThreadExecutor,
   compute,
   type ComputeHooks,
-  type Executor,
   type ExecutorName,
   type TaskRecord,
   type TaskWorker,
@@ -15,11 +14,12 @@ import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Logger } from 'pino'
 import { OutputError } from '../cli-errors.js'
-import { loadClusterPackage } from '../cluster-package.js'
+import { loadClusterPackage, type ClusterPackage } from '../cluster-package.js'
 import { combineHooks } from '../combine-hooks.js'
 import { divertStdout } from '../divert-stdout.js'
 import { formatResult } from '../format-result.js'
 import { inWorkflow, loadWorkflow } from '../load-workflow.js'
+import { openDashboard } from '../open-dashboard.js'
 import { progressBar } from '../progress/progress-bar.js'
 import type { Io } from '../io.js'
 import { STOP_SIGNALS, StopSignal, type StopSignalName } from '../stop-signals.js'
@@ -45,6 +45,8 @@ export interface RunCommandOptions {
   progress?: boolean
   /** Write a trace of the run (Chrome Trace Event JSON) to this file once it ends. */
   trace?: string
+  /** Serve a live page of the run on 127.0.0.1 at this port; `true`: the default port. */
+  dashboard?: number | true
 }
 
 /**
@@ -61,10 +63,11 @@ export async function runCommand(
 ): Promise<void> {
   // A pool starts its workers now, so they load while this thread loads the workflow; a
   // cluster connects meanwhile, and the command fails at once if it cannot.
-  const executor =
+  const cluster =
     options.cluster === undefined
-      ? executorFor(options, pathToFileURL(resolve(io.cwd, file)).href)
+      ? undefined
       : await clusterExecutor(options.cluster, options.store, io.cwd)
+  const executor = cluster ?? executorFor(options, pathToFileURL(resolve(io.cwd, file)).href)
   const starting = typeof executor === 'object' ? executor.start() : undefined
   // Reported below if the workflow loads; otherwise the workflow's error is the one told.
   void starting?.catch(() => {})
@@ -80,6 +83,7 @@ export async function runCommand(
   // The trace holds what ran, however the run ends: done, failed or cancelled.
   const profiler = options.trace === undefined ? undefined : new Profiler()
   let ran = false
+  let dashboard: Dashboard | undefined
   try {
     const [workflow] = await unlessCancelled(
       Promise.all([
@@ -100,8 +104,14 @@ export async function runCommand(
       ? progressBar({ stream: io.stderr, ...(options.progress === true ? { live: true } : {}) })
       : undefined
     const log = logHooks(logger)
+    if (options.dashboard !== undefined) {
+      const workers = cluster && (() => cluster.workers())
+      dashboard = await openDashboard(options.dashboard, workflow.targets, io, workers)
+    }
     const hooks =
-      progress || log || profiler ? combineHooks(progress, log, profiler?.hooks) : undefined
+      progress || log || profiler || dashboard
+        ? combineHooks(progress, log, profiler?.hooks, dashboard?.hooks)
+        : undefined
     const [result] = await compute(workflow.targets, {
       executor,
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
@@ -118,6 +128,8 @@ export async function runCommand(
     if (diversion === undefined) io.stdout.write(output)
     else diversion.write(output)
   } finally {
+    // The page keeps what it was last sent, and says the run has ended.
+    await dashboard?.close()
     // Ends every worker (within about a second, killing any that hang) before exiting.
     if (typeof executor === 'object') await executor.close?.()
     if (profiler !== undefined) {
@@ -153,7 +165,7 @@ async function clusterExecutor(
   url: string,
   store: string | undefined,
   root: string,
-): Promise<Executor & { start(): Promise<void> }> {
+): Promise<InstanceType<ClusterPackage['ClusterExecutor']>> {
   const { ClusterExecutor } = await loadClusterPackage('taskgraph run --cluster')
   return new ClusterExecutor(url, { root, ...(store === undefined ? {} : { store }) })
 }
