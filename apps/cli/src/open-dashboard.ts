@@ -19,11 +19,17 @@ export async function openDashboard(
   port: number | true,
   targets: unknown,
   io: Io,
-  clusterWorkers?: () => Promise<readonly ClusterWorkerRow[]>,
+  sources: {
+    /** A pool's number of workers. */
+    readonly threads?: number | undefined
+    readonly clusterWorkers?: (() => Promise<readonly ClusterWorkerRow[]>) | undefined
+  } = {},
 ): Promise<Dashboard> {
+  const { threads, clusterWorkers } = sources
   const options = {
     // Each function's number of tasks, for its progress; the run makes the same graph.
     graph: toGraph(targets),
+    ...(threads === undefined ? {} : { threads }),
     ...(clusterWorkers === undefined ? {} : { clusterWorkers }),
   }
   let dashboard: Dashboard

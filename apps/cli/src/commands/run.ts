@@ -105,8 +105,13 @@ export async function runCommand(
       : undefined
     const log = logHooks(logger)
     if (options.dashboard !== undefined) {
-      const workers = cluster && (() => cluster.workers())
-      dashboard = await openDashboard(options.dashboard, workflow.targets, io, workers)
+      dashboard = await openDashboard(options.dashboard, workflow.targets, io, {
+        threads:
+          executor instanceof ThreadExecutor || executor instanceof ProcessExecutor
+            ? executor.workers
+            : undefined,
+        clusterWorkers: cluster && (() => cluster.workers()),
+      })
     }
     const hooks =
       progress || log || profiler || dashboard

@@ -2,7 +2,9 @@ import { pageScript } from '../page-script.js'
 
 /**
  * The dashboard's page: all its style and code inline, so it loads nothing from anywhere
- * (no CDN), and it connects only back to the server that served it (`/events`).
+ * (no CDN), and it connects only back to the server that served it (`/events`). The
+ * script is a module: the build emits page scripts as ES modules (`export {}` at the end
+ * of one that exports nothing), which a classic script cannot parse.
  */
 export async function dashboardHtml(): Promise<string> {
   const script = await pageScript('dashboard-page.js')
@@ -49,7 +51,7 @@ export async function dashboardHtml(): Promise<string> {
     <ul id="failures"><li class="none">none</li></ul>
   </section>
 </main>
-<script>${script}</script>
+<script type="module">${script}</script>
 </body>
 </html>
 `

@@ -62,8 +62,14 @@ export class DashboardState {
   #cluster: readonly ClusterWorkerRow[] | undefined
   #changed = true
 
-  /** `graph`: the run's graph, for each function's number of tasks. */
-  constructor(graph?: TaskGraphology) {
+  readonly #threads: number | undefined
+
+  /**
+   * `graph`: the run's graph, for each function's number of tasks; `threads`: the
+   * executor's worker threads, if known.
+   */
+  constructor(graph?: TaskGraphology, threads?: number) {
+    this.#threads = threads
     const totals = new Map<string, number>()
     graph?.forEachNode((_, { kind, name }) => {
       if (kind === 'task') totals.set(name, (totals.get(name) ?? 0) + 1)
@@ -237,6 +243,7 @@ export class DashboardState {
         total: Math.max(group.total, group.done + group.failed + group.running),
       })),
       slots,
+      ...(this.#threads === undefined ? {} : { threads: this.#threads }),
       processes,
       ...(this.#cluster === undefined ? {} : { cluster: this.#cluster }),
       failures: this.#failures,

@@ -83,6 +83,8 @@ export interface DashboardUpdate {
   readonly skipped: number
   readonly groups: readonly GroupProgress[]
   readonly slots: readonly WorkerSlot[]
+  /** The executor's worker threads, where known (a pool's size). */
+  readonly threads?: number
   readonly processes: readonly ProcessResources[]
   readonly cluster?: readonly ClusterWorkerRow[]
   /** The last failures, newest last; `failed` counts them all. */

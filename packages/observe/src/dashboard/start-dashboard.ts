@@ -34,6 +34,11 @@ export interface DashboardOptions {
    * @default 200
    */
   updateMs?: number
+  /**
+   * The worker threads the run's executor has (a pool's `workers`): those that have run
+   * nothing yet count as idle. Otherwise the threads seen in task records are counted.
+   */
+  threads?: number
   /** Samples memory and CPU; one sampling every 500 ms is made otherwise. */
   resources?: ResourceProfiler
   /**
@@ -80,7 +85,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     })
   }
   const html = await dashboardHtml()
-  const state = new DashboardState(options.graph)
+  const state = new DashboardState(options.graph, options.threads)
   const stream = new EventStream()
   const resources =
     options.resources ??

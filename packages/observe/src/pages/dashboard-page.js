@@ -11,7 +11,7 @@
  * @typedef {[number, number, number, number, number]} Bar
  * @typedef {{ run: number, status: 'waiting' | 'running' | 'ended', executor: string, origin: number,
  *   now: number, total: number, done: number, failed: number, running: number, skipped: number,
- *   groups: Group[], slots: Slot[], processes: Proc[], cluster?: ClusterWorker[],
+ *   groups: Group[], slots: Slot[], threads?: number, processes: Proc[], cluster?: ClusterWorker[],
  *   failures: Failure[], bars: Bar[] }} Update
  */
 
@@ -160,11 +160,14 @@ function renderWorkers(s) {
     )
     body.append(row)
   }
-  const pool = s.slots.filter((slot) => slot.kind !== 'main').length
+  // Threads that run tasks: the pool's size, a cluster's threads, or else those seen.
+  const seen = s.slots.filter((slot) => slot.kind !== 'main').length
+  const clusterThreads = s.cluster?.reduce((sum, worker) => sum + worker.threads, 0)
+  const pool = s.threads ?? clusterThreads ?? seen
   const busyNow = Math.min(s.running, pool || s.running)
   byId('busy').textContent =
     `${busyNow} busy · ${Math.max(0, pool - busyNow)} idle` +
-    ` (tasks running now, of the ${pool} worker threads seen)`
+    (pool === 0 ? ' (tasks run on the main thread)' : ` of ${pool} worker threads`)
 }
 
 /** @param {Update} s */
