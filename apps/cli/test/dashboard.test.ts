@@ -16,7 +16,13 @@ import {
 } from '../../../packages/cluster/test/redis-server.js'
 import { browser, openPage } from '../../../packages/observe/test/browser.js'
 import { finished, fixture, runCli, startCli } from './helpers/run-cli.js'
-import { killOnCleanup, killStrays } from './helpers/processes.js'
+import {
+  comesTrue,
+  descendantsOf,
+  isAlive,
+  killOnCleanup,
+  killStrays,
+} from './helpers/processes.js'
 
 // `taskgraph run --dashboard`: the built CLI runs dashboard-flow.ts (tasks of 300 ms, two
 // failing, with --keep-going) and the page is opened in a real headless Chromium while it
@@ -53,7 +59,7 @@ async function runWithDashboard(args: readonly string[], gate: string) {
     })
     void done.then(() => reject(new Error(`the CLI ended without a dashboard:\n${stderr}`)))
   })
-  return { url, done }
+  return { url, done, child }
 }
 
 // What the page shows, read in the page: code given as text, since this package is not
@@ -157,6 +163,23 @@ describe('taskgraph run --dashboard', () => {
     expect(foreignRequests).toEqual([])
     // The server went with the command.
     await expect(fetch(url)).rejects.toThrow()
+  })
+
+  it('Ctrl-C: the page is told the run ended, and no server or worker outlives the command', async () => {
+    const { url, done, child } = await runWithDashboard(
+      ['run', 'dashboard-flow.ts', '-e', 'processes', '-w', '2', '--dashboard', '0'],
+      join(gates, 'never'),
+    )
+    const events = await fetch(`${url}events`)
+    const text = events.text()
+    // The command's runner and the pool's two processes.
+    expect(await comesTrue(() => descendantsOf(child.pid!).length >= 3, 20_000)).toBe(true)
+    const workers = descendantsOf(child.pid!)
+    child.kill('SIGINT')
+    expect((await done).code).toBe(130)
+    expect(await text).toMatch(/"status":"ended".*\n\nevent: end\n/s)
+    await expect(fetch(url)).rejects.toThrow()
+    expect(workers.filter(isAlive)).toEqual([])
   })
 
   it('a port that is not a whole number from 0 to 65535 is a usage error', async () => {
