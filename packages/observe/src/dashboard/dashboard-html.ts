@@ -28,8 +28,12 @@ export async function dashboardHtml(): Promise<string> {
     <h2>Progress per function</h2>
     <div id="groups"></div>
   </section>
+  <section id="failures-section">
+    <h2>Failures <small id="failure-count"></small></h2>
+    <ul id="failures"><li class="none">none</li></ul>
+  </section>
   <section id="stream-section">
-    <h2>Task stream <small>(last <span id="window">10</span> s, one row per worker thread)</small></h2>
+    <h2>Task stream <small>(up to the last 10 s, one row per worker thread)</small></h2>
     <canvas id="stream" height="160"></canvas>
     <div id="legend"></div>
   </section>
@@ -45,10 +49,6 @@ export async function dashboardHtml(): Promise<string> {
   <section id="memory-section">
     <h2>Memory and CPU per process</h2>
     <table id="processes"><thead><tr><th>process</th><th>pid</th><th>RSS</th><th>CPU (% of a core)</th></tr></thead><tbody></tbody></table>
-  </section>
-  <section id="failures-section">
-    <h2>Failures <small id="failure-count"></small></h2>
-    <ul id="failures"><li class="none">none</li></ul>
   </section>
 </main>
 <script type="module">${script}</script>
@@ -71,7 +71,7 @@ h2 small, .note { font-weight: normal; color: #57606a; }
 .status.disconnected { background: #cf222e; }
 main { display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 1em; padding: 1em; }
 section { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: .8em 1em; min-width: 0; }
-#stream-section { grid-column: 1 / -1; }
+#stream-section, #cluster-section { grid-column: 1 / -1; }
 canvas { width: 100%; display: block; background: #fafbfc; border: 1px solid #eaeef2; }
 .group { display: grid; grid-template-columns: 10em 1fr 11em; gap: .6em; align-items: center; margin: .25em 0; }
 .group .name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font-family: ui-monospace, monospace; }
@@ -81,6 +81,7 @@ canvas { width: 100%; display: block; background: #fafbfc; border: 1px solid #ea
 .counts { font-variant-numeric: tabular-nums; font-size: .9em; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 th, td { text-align: left; padding: .2em .5em; border-bottom: 1px solid #eaeef2; white-space: nowrap; }
+th { white-space: normal; font-size: .9em; }
 .meter { display: inline-block; width: 5em; height: .7em; background: #eaeef2; vertical-align: middle; margin-right: .4em; }
 .meter span { display: block; height: 100%; background: #0969da; }
 #failures { list-style: none; margin: 0; padding: 0; max-height: 18em; overflow: auto; }

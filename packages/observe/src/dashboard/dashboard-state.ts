@@ -218,7 +218,7 @@ export class DashboardState {
 
   #message(bars: readonly Bar[]): DashboardUpdate {
     const now = Date.now()
-    const slots = [...this.#slots.values()].map((slot) => slotRow(slot, now))
+    const slots = [...this.#slots.values()].map((slot) => slotRow(slot, now, this.#origin))
     const sample = this.#resources
     const processes =
       sample === undefined
@@ -256,22 +256,18 @@ function slotId({ host, pid, threadId }: TaskWorker): string {
   return `${host}\u0000${pid}\u0000${threadId}`
 }
 
-function slotRow(slot: Slot, now: number): WorkerSlot {
+function slotRow(slot: Slot, now: number, origin: number): WorkerSlot {
   const { kind, host, pid, threadId, name } = slot.worker
   const thread = threadId === 0 ? `pid ${pid}` : `thread ${threadId}`
   const label = kind === 'main' ? 'main' : name === undefined ? thread : `${name} ${thread}`
+  // A run younger than the window is measured over its life so far.
+  const from = Math.max(origin, now - BUSY_WINDOW_MS)
   let busyMs = 0
   for (const [start, end] of slot.spans) {
-    busyMs += Math.max(0, Math.min(end, now) - Math.max(start, now - BUSY_WINDOW_MS))
+    busyMs += Math.max(0, Math.min(end, now) - Math.max(start, from))
   }
-  return {
-    label,
-    kind,
-    host,
-    pid,
-    tasks: slot.tasks,
-    busyMs: Math.min(round(busyMs), BUSY_WINDOW_MS),
-  }
+  const busy = now > from ? Math.min(1, busyMs / (now - from)) : 0
+  return { label, kind, host, pid, tasks: slot.tasks, busy: Math.round(busy * 100) / 100 }
 }
 
 function round(ms: number): number {

@@ -24,8 +24,11 @@ export interface WorkerSlot {
   readonly pid: number
   /** Attempts it has ended. */
   readonly tasks: number
-  /** Milliseconds of the last `BUSY_WINDOW_MS` its ended attempts covered. */
-  readonly busyMs: number
+  /**
+   * The share (0 to 1) of the last 5 seconds, or of the run so far if shorter, that its
+   * ended attempts covered.
+   */
+  readonly busy: number
 }
 
 /** A process whose memory was sampled. */

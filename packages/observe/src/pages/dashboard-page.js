@@ -4,7 +4,7 @@
 
 /**
  * @typedef {{ name: string, total: number, done: number, failed: number, running: number }} Group
- * @typedef {{ label: string, kind: string, host: string, pid: number, tasks: number, busyMs: number }} Slot
+ * @typedef {{ label: string, kind: string, host: string, pid: number, tasks: number, busy: number }} Slot
  * @typedef {{ pid: number, role: 'main' | 'child', rss: number, cpu: number }} Proc
  * @typedef {{ name: string, host: string, pid: number, threads: number, running: number, rss?: number }} ClusterWorker
  * @typedef {{ key: string, name: string, message: string, at: number }} Failure
@@ -19,7 +19,6 @@
 const WINDOW_S = 10
 /** Bars kept for drawing: older ones have scrolled out of the window long since. */
 const BARS_KEPT = 4000
-const BUSY_WINDOW_MS = 5000
 const PALETTE = [
   '#4e79a7',
   '#f28e2b',
@@ -140,7 +139,7 @@ function renderWorkers(s) {
   body.replaceChildren()
   for (const slot of s.slots) {
     const row = make('tr')
-    const share = Math.min(1, slot.busyMs / BUSY_WINDOW_MS)
+    const share = slot.busy
     const meter = make('span', undefined, 'meter')
     const fill = make('span')
     fill.style.width = `${Math.round(share * 100)}%`
@@ -245,8 +244,10 @@ function drawStream() {
   if (state === undefined) return
   // Ended runs stay still; running ones scroll with the server's clock.
   const now = (state.status === 'ended' || ended ? state.now : Date.now() + skew) - state.origin
-  const from = now - WINDOW_S * 1000
-  const x = (/** @type {number} */ t) => ((t - from) / (WINDOW_S * 1000)) * width
+  // The run so far while it is younger than the window, so that a short run fills it.
+  const span = Math.min(WINDOW_S * 1000, Math.max(1000, Math.ceil(now / 1000) * 1000))
+  const from = now - span
+  const x = (/** @type {number} */ t) => ((t - from) / span) * width
   let drawn = 0
   for (const [slot, group, start, end, status] of bars) {
     if (end < from) continue
@@ -259,12 +260,11 @@ function drawStream() {
   canvas.dataset['drawn'] = String(drawn)
   context.fillStyle = '#57606a'
   context.font = '10px system-ui, sans-serif'
-  for (let s = 0; s <= WINDOW_S; s += 2) {
-    context.fillText(
-      `-${WINDOW_S - s} s`,
-      Math.min(width - 24, (s / WINDOW_S) * width + 2),
-      height - 3,
-    )
+  const seconds = span / 1000
+  const step = seconds > 5 ? 2 : 1
+  for (let s = 0; s <= seconds; s += step) {
+    const label = s === seconds ? 'now' : `-${seconds - s} s`
+    context.fillText(label, Math.min(width - 26, (s / seconds) * width + 2), height - 3)
   }
 }
 
