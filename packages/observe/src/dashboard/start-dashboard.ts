@@ -14,8 +14,9 @@ import { EventStream } from './event-stream.js'
 export const DEFAULT_DASHBOARD_PORT = 8787
 
 /**
- * Only the loopback interface: a dashboard shows task keys and error messages, and
- * Dask's, once served on every interface by default, was a CVE (CVE-2021-42343).
+ * Only the loopback interface: a dashboard shows task keys and error messages to whoever
+ * reaches it, and Dask's local clusters, which once listened on every interface by
+ * mistake, made a security hole of it (CVE-2021-42343).
  */
 const HOST = '127.0.0.1'
 
