@@ -17,7 +17,11 @@ const OUT = join(ROOT, 'docs/images/dashboard.png')
 const { chromium } = createRequire(join(ROOT, 'packages/observe/package.json'))('playwright-core')
 
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (pnpm build)`)
-const executablePath = [process.env.TASKGRAPH_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser']
+const executablePath = [
+  process.env.TASKGRAPH_CHROMIUM,
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+]
   .filter(Boolean)
   .find((path) => existsSync(path))
 if (executablePath === undefined) throw new Error('no Chromium: apt-get install chromium')
@@ -48,7 +52,11 @@ try {
   // Half the tiles, or the end of the run if it outran the page.
   for (;;) {
     const [done, status] = await page.evaluate(() => [
-      Number(/^(\d+) \//.exec(document.querySelector('[data-group="tile"] .counts')?.textContent ?? '')?.[1] ?? 0),
+      Number(
+        /^(\d+) \//.exec(
+          document.querySelector('[data-group="tile"] .counts')?.textContent ?? '',
+        )?.[1] ?? 0,
+      ),
       document.querySelector('#status')?.textContent ?? '',
     ])
     if (done >= 8 || status.startsWith('run ended')) break
