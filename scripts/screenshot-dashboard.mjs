@@ -1,6 +1,6 @@
-// Takes docs/images/dashboard.png: runs examples/mandelbrot.ts on two threads with
+// Takes docs/images/dashboard.png: runs examples/mandelbrot.ts on two worker processes with
 // --dashboard, opens the page in headless Chromium (the system's, as the browser tests
-// use) while the run lasts, and shoots it once half the tiles are done. Build first:
+// use) while the run lasts, and shoots it once ten of its sixteen tiles are done. Build first:
 //
 //   pnpm build && node scripts/screenshot-dashboard.mjs
 import { spawn } from 'node:child_process'
@@ -30,7 +30,7 @@ if (executablePath === undefined) throw new Error('no Chromium: apt-get install 
 const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] })
 const child = spawn(
   process.execPath,
-  [CLI, 'run', 'examples/mandelbrot.ts', '-e', 'threads', '-w', '2', '--dashboard', '0'],
+  [CLI, 'run', 'examples/mandelbrot.ts', '-e', 'processes', '-w', '2', '--dashboard', '0'],
   {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -49,7 +49,7 @@ try {
   })
   const page = await browser.newPage({ viewport: { width: 1200, height: 760 } })
   await page.goto(url)
-  // Half the tiles, or the end of the run if it outran the page.
+  // Ten tiles, or the end of the run if it outran the page.
   for (;;) {
     const [done, status] = await page.evaluate(() => [
       Number(
@@ -59,7 +59,7 @@ try {
       ),
       document.querySelector('#status')?.textContent ?? '',
     ])
-    if (done >= 8 || status.startsWith('run ended')) break
+    if (done >= 10 || status.startsWith('run ended')) break
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   await mkdir(join(ROOT, 'docs/images'), { recursive: true })

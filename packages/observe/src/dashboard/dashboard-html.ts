@@ -48,7 +48,8 @@ export async function dashboardHtml(): Promise<string> {
   </section>
   <section id="memory-section">
     <h2>Memory and CPU per process</h2>
-    <table id="processes"><thead><tr><th>process</th><th>pid</th><th>RSS</th><th>CPU (% of a core)</th></tr></thead><tbody></tbody></table>
+    <table id="processes"><thead><tr><th>process</th><th>pid</th><th>RSS</th><th>RSS over time</th><th>CPU</th></tr></thead><tbody></tbody></table>
+    <p class="note">CPU in percent of one core: a process busy on two cores shows 200%. Child processes are sampled on Linux only.</p>
   </section>
 </main>
 <script type="module">${script}</script>
@@ -88,6 +89,8 @@ th { white-space: normal; font-size: .9em; }
 #failures li { padding: .25em 0; border-bottom: 1px solid #eaeef2; }
 #failures code { font-weight: 600; }
 #failures .message { color: #cf222e; font-family: ui-monospace, monospace; font-size: .9em; overflow-wrap: anywhere; }
+svg.spark { width: 8em; height: 1.4em; vertical-align: middle; }
+svg.spark polyline { fill: none; stroke: #0969da; stroke-width: 1.5; }
 #legend { display: flex; flex-wrap: wrap; gap: .8em; font-size: .85em; margin-top: .4em; }
 #legend i { display: inline-block; width: .8em; height: .8em; margin-right: .3em; vertical-align: middle; }
 .none { color: #57606a; }

@@ -245,6 +245,7 @@ export class DashboardState {
       slots,
       ...(this.#threads === undefined ? {} : { threads: this.#threads }),
       processes,
+      ...(sample === undefined ? {} : { sampledAt: sample.time }),
       ...(this.#cluster === undefined ? {} : { cluster: this.#cluster }),
       failures: this.#failures,
       bars: bars.length > BARS_KEPT ? bars.slice(-BARS_KEPT) : bars,

@@ -89,6 +89,8 @@ export interface DashboardUpdate {
   /** The executor's worker threads, where known (a pool's size). */
   readonly threads?: number
   readonly processes: readonly ProcessResources[]
+  /** When `processes` were sampled (epoch ms). */
+  readonly sampledAt?: number
   readonly cluster?: readonly ClusterWorkerRow[]
   /** The last failures, newest last; `failed` counts them all. */
   readonly failures: readonly FailureRow[]

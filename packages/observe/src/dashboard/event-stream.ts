@@ -1,5 +1,8 @@
 import type { ServerResponse } from 'node:http'
 
+/** Bytes of messages waiting to be sent to one page before it is dropped. */
+const MAX_BUFFERED = 4 * 1024 * 1024
+
 /**
  * The pages connected to the dashboard's event stream (server-sent events): each gets
  * the messages sent after it joined, as `data:` lines of JSON.
@@ -37,6 +40,13 @@ export class EventStream {
   }
 
   #write(response: ServerResponse, event: string, data: unknown): void {
+    // A page that reads slower than updates come is dropped, not buffered for without
+    // end: it reconnects, and gets the state anew.
+    if (response.writableLength > MAX_BUFFERED) {
+      this.#clients.delete(response)
+      response.destroy()
+      return
+    }
     const type = event === 'message' ? '' : `event: ${event}\n`
     // JSON holds no raw newline, so the message is one data line.
     response.write(`${type}data: ${JSON.stringify(data)}\n\n`)

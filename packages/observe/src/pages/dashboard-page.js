@@ -11,7 +11,8 @@
  * @typedef {[number, number, number, number, number]} Bar
  * @typedef {{ run: number, status: 'waiting' | 'running' | 'ended', executor: string, origin: number,
  *   now: number, total: number, done: number, failed: number, running: number, skipped: number,
- *   groups: Group[], slots: Slot[], threads?: number, processes: Proc[], cluster?: ClusterWorker[],
+ *   groups: Group[], slots: Slot[], threads?: number, processes: Proc[], sampledAt?: number,
+ *   cluster?: ClusterWorker[],
  *   failures: Failure[], bars: Bar[] }} Update
  */
 
@@ -31,8 +32,14 @@ const PALETTE = [
   '#bab0ac',
 ]
 
+/** Samples of memory kept per process, for its line: a minute of them, at 2 a second. */
+const HISTORY_KEPT = 120
+
 /** @type {Update | undefined} */
 let state
+/** RSS of each process at each sample seen, oldest first. @type {Map<number, number[]>} */
+const history = new Map()
+let lastSample = 0
 /** @type {Bar[]} */
 let bars = []
 /** The server's clock minus this page's, from the last message. */
@@ -72,6 +79,15 @@ function receive(update) {
   bars.push(...update.bars)
   if (bars.length > BARS_KEPT) bars = bars.slice(-BARS_KEPT)
   skew = update.now - Date.now()
+  if (update.sampledAt !== undefined && update.sampledAt !== lastSample) {
+    lastSample = update.sampledAt
+    for (const p of update.processes) {
+      const line = history.get(p.pid) ?? []
+      line.push(p.rss)
+      if (line.length > HISTORY_KEPT) line.shift()
+      history.set(p.pid, line)
+    }
+  }
   state = update
   render()
 }
@@ -201,10 +217,39 @@ function renderProcesses(s) {
       make('td', p.role === 'main' ? 'main (with its worker threads)' : 'child process'),
       make('td', String(p.pid)),
       make('td', megabytes(p.rss)),
-      make('td', p.cpu.toFixed(0)),
+      sparkline(history.get(p.pid) ?? []),
+      make('td', `${p.cpu.toFixed(0)}%`),
     )
     body.append(row)
   }
+}
+
+/**
+ * A cell with a line of `values` from 0 to their highest, oldest on the left: the last
+ * minute, or since the page opened.
+ * @param {number[]} values
+ */
+function sparkline(values) {
+  const cell = make('td')
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg')
+  svg.setAttribute('class', 'spark')
+  svg.setAttribute('viewBox', `0 0 ${HISTORY_KEPT - 1} 20`)
+  svg.setAttribute('preserveAspectRatio', 'none')
+  const top = Math.max(...values, 1)
+  const line = document.createElementNS('http://www.w3.org/2000/svg', 'polyline')
+  // Spread over the width until a minute of samples fills it.
+  const step = (HISTORY_KEPT - 1) / Math.max(1, values.length - 1)
+  line.setAttribute(
+    'points',
+    values.map((value, i) => `${i * step},${(20 - (value / top) * 19).toFixed(1)}`).join(' '),
+  )
+  line.setAttribute('vector-effect', 'non-scaling-stroke')
+  svg.append(line)
+  const title = document.createElementNS('http://www.w3.org/2000/svg', 'title')
+  title.textContent = `highest ${megabytes(top)}`
+  svg.append(title)
+  cell.append(svg)
+  return cell
 }
 
 /** @param {Update} s */
