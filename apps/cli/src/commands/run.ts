@@ -1,5 +1,5 @@
 import { registerTaskModule } from '@taskgraph/core'
-import { Profiler, writeChromeTrace, type Dashboard } from '@taskgraph/observe'
+import { Profiler, ResourceProfiler, writeChromeTrace, type Dashboard } from '@taskgraph/observe'
 import {
   CancelledError,
   ProcessExecutor,
@@ -82,6 +82,8 @@ export async function runCommand(
   const diversion = options.json ? divertStdout(io.stdout, io.stderr) : undefined
   // The trace holds what ran, however the run ends: done, failed or cancelled.
   const profiler = options.trace === undefined ? undefined : new Profiler()
+  // And the program's memory and CPU, as counter tracks beside the tasks.
+  const resources = profiler && new ResourceProfiler()
   let ran = false
   let dashboard: Dashboard | undefined
   try {
@@ -115,7 +117,7 @@ export async function runCommand(
     }
     const hooks =
       progress || log || profiler || dashboard
-        ? combineHooks(progress, log, profiler?.hooks, dashboard?.hooks)
+        ? combineHooks(progress, log, profiler?.hooks, resources?.hooks, dashboard?.hooks)
         : undefined
     const [result] = await compute(workflow.targets, {
       executor,
@@ -138,11 +140,15 @@ export async function runCommand(
     // Ends every worker (within about a second, killing any that hang) before exiting.
     if (typeof executor === 'object') await executor.close?.()
     if (profiler !== undefined) {
-      await writeTrace(resolve(io.cwd, options.trace!), profiler, file).catch((error: unknown) => {
-        // The run's own failure, if it failed, is the one to report.
-        if (ran) throw error
-        io.stderr.write(`taskgraph: warning: ${(error as Error).message}\n`)
-      })
+      // A cancelled run's hooks never hear its end.
+      resources?.stop()
+      await writeTrace(resolve(io.cwd, options.trace!), profiler, resources, file).catch(
+        (error: unknown) => {
+          // The run's own failure, if it failed, is the one to report.
+          if (ran) throw error
+          io.stderr.write(`taskgraph: warning: ${(error as Error).message}\n`)
+        },
+      )
     }
     diversion?.restore()
     for (const signal of signals) process.off(signal, stop)
@@ -245,9 +251,17 @@ function workerName(worker: TaskWorker): string {
  * Writes the run's trace to `path`. A trace that cannot be written fails the command
  * (with exit code 4, as output that cannot be written does), once the run has ended.
  */
-async function writeTrace(path: string, profiler: Profiler, file: string): Promise<void> {
+async function writeTrace(
+  path: string,
+  profiler: Profiler,
+  resources: ResourceProfiler | undefined,
+  file: string,
+): Promise<void> {
   try {
-    await writeChromeTrace(path, profiler.records, { name: `taskgraph run ${file}` })
+    await writeChromeTrace(path, profiler.records, {
+      name: `taskgraph run ${file}`,
+      ...(resources === undefined ? {} : { resources: resources.samples }),
+    })
   } catch (error) {
     throw new OutputError({
       message: `taskgraph run --trace: could not write the trace to ${path} (${error instanceof Error ? error.message : String(error)}). Give a path in a directory that exists and can be written.`,
