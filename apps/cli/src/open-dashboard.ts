@@ -1,4 +1,3 @@
-import { toGraph } from '@taskgraph/core'
 import {
   DEFAULT_DASHBOARD_PORT,
   DashboardPortError,
@@ -27,8 +26,8 @@ export async function openDashboard(
 ): Promise<Dashboard> {
   const { threads, clusterWorkers } = sources
   const options = {
-    // Each function's number of tasks, for its progress; the run makes the same graph.
-    graph: toGraph(targets),
+    // Each function's number of tasks, for its progress.
+    targets: [targets],
     ...(threads === undefined ? {} : { threads }),
     ...(clusterWorkers === undefined ? {} : { clusterWorkers }),
   }

@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '@taskgraph/core'
+import { checkOptionNames } from '@taskgraph/core/internal'
 import type { ComputeHooks } from '@taskgraph/scheduler'
 import { childPids, readProcess } from './process-stats.js'
 
@@ -59,6 +60,7 @@ export class ResourceProfiler {
   #timer: NodeJS.Timeout | undefined
 
   constructor(options: ResourceProfilerOptions = {}) {
+    checkOptionNames('new ResourceProfiler', options, ['intervalMs', 'onSample'])
     const { intervalMs = 250 } = options
     if (!Number.isFinite(intervalMs) || intervalMs < 1) {
       throw new InvalidOptionError({

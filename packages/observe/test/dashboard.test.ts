@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { request } from 'node:http'
 import { fileURLToPath } from 'node:url'
-import { InvalidOptionError, delayed, toGraph } from '@taskgraph/core'
+import { InvalidOptionError, delayed } from '@taskgraph/core'
 import { compute } from '@taskgraph/scheduler'
 import { afterEach, describe, expect, test } from 'vitest'
 import {
@@ -120,9 +120,9 @@ describe('startDashboard', () => {
 
   test('streams a real run: progress per function, bars, workers, memory, failures', async () => {
     const tasks = [...[30, 60, 90, 120].map((ms) => nap(ms)), fail('no data for you')]
-    const dashboard = await started({ port: 0, graph: toGraph(...tasks), updateMs: 50 })
+    const dashboard = await started({ port: 0, targets: tasks, updateMs: 50 })
     const reader = new Reader(dashboard.url)
-    // Before the run: the graph's totals, nothing done.
+    // Before the run: each function's tasks, none done.
     const first = await reader.until(() => true)
     expect(first.status).toBe('waiting')
     expect(first.groups).toEqual([
@@ -179,7 +179,7 @@ describe('startDashboard', () => {
     expect(reader.messages.length).toBeLessThan(100)
   })
 
-  test('a port in use is a DashboardPortError; a port out of range an InvalidOptionError', async () => {
+  test('a port in use is a DashboardPortError; a bad option an InvalidOptionError', async () => {
     const dashboard = await started({ port: 0 })
     await expect(startDashboard({ port: dashboard.port })).rejects.toThrow(DashboardPortError)
     await expect(startDashboard({ port: dashboard.port })).rejects.toMatchObject({
@@ -189,6 +189,9 @@ describe('startDashboard', () => {
     for (const port of [-1, 65536, 1.5, Number.NaN]) {
       await expect(startDashboard({ port })).rejects.toThrow(InvalidOptionError)
     }
+    // A misspelt option is not ignored.
+    await expect(startDashboard({ prot: 0 } as never)).rejects.toThrow(InvalidOptionError)
+    await expect(startDashboard({ port: 0, updateMs: 0 })).rejects.toThrow(InvalidOptionError)
   })
 
   test('never keeps its program alive, even while a page watches', async () => {

@@ -110,9 +110,10 @@ describe('ResourceProfiler', () => {
     expect(code).toBe(0)
   })
 
-  test('an interval that is not a positive number is an InvalidOptionError', () => {
+  test('an interval that is not a positive number, or an unknown option, is an InvalidOptionError', () => {
     for (const intervalMs of [0, -5, Number.NaN, Infinity]) {
       expect(() => new ResourceProfiler({ intervalMs })).toThrow(InvalidOptionError)
     }
+    expect(() => new ResourceProfiler({ interval: 5 } as never)).toThrow(InvalidOptionError)
   })
 })

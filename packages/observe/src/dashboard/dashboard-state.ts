@@ -1,4 +1,3 @@
-import type { TaskGraphology } from '@taskgraph/core'
 import type { ComputeHooks, TaskRecord, TaskWorker } from '@taskgraph/scheduler'
 import { errorMessage } from '../error-message.js'
 import type { ResourceSample } from '../resource-profiler.js'
@@ -65,15 +64,11 @@ export class DashboardState {
   readonly #threads: number | undefined
 
   /**
-   * `graph`: the run's graph, for each function's number of tasks; `threads`: the
+   * `totals`: each function's number of tasks in the run; `threads`: the
    * executor's worker threads, if known.
    */
-  constructor(graph?: TaskGraphology, threads?: number) {
+  constructor(totals: ReadonlyMap<string, number> = new Map(), threads?: number) {
     this.#threads = threads
-    const totals = new Map<string, number>()
-    graph?.forEachNode((_, { kind, name }) => {
-      if (kind === 'task') totals.set(name, (totals.get(name) ?? 0) + 1)
-    })
     this.#totals = totals
     this.#reset()
   }

@@ -8,7 +8,7 @@ export type RunStatus = 'waiting' | 'running' | 'ended'
 /** Tasks of one function: their progress. */
 export interface GroupProgress {
   readonly name: string
-  /** Tasks of the function in the run: from the graph, else those seen so far. */
+  /** Tasks of the function in the run: from its targets, else those seen so far. */
   readonly total: number
   readonly done: number
   readonly failed: number

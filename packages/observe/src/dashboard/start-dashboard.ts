@@ -1,5 +1,5 @@
-import type { TaskGraphology } from '@taskgraph/core'
 import { InvalidOptionError } from '@taskgraph/core'
+import { checkOptionNames } from '@taskgraph/core/internal'
 import type { ComputeHooks } from '@taskgraph/scheduler'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -9,6 +9,16 @@ import { DashboardPortError } from './dashboard-errors.js'
 import { DashboardState } from './dashboard-state.js'
 import type { ClusterWorkerRow } from './dashboard-update.js'
 import { EventStream } from './event-stream.js'
+import { taskTotals } from './task-totals.js'
+
+const OPTION_NAMES: readonly (keyof DashboardOptions)[] = [
+  'port',
+  'targets',
+  'threads',
+  'updateMs',
+  'resources',
+  'clusterWorkers',
+]
 
 /** The port Dask's dashboard uses, and so ours. */
 export const DEFAULT_DASHBOARD_PORT = 8787
@@ -27,8 +37,11 @@ export interface DashboardOptions {
    * @default 8787
    */
   port?: number
-  /** The run's graph (`toGraph(...)`): each function's number of tasks, for its progress. */
-  graph?: TaskGraphology
+  /**
+   * What the run computes (the values given to `compute`): each function's number of
+   * tasks, for its progress. Without them, a function's total is its tasks seen so far.
+   */
+  targets?: readonly unknown[]
   /**
    * Time between updates sent to the page: a run of many short tasks sends one message
    * per interval, not one per task.
@@ -70,7 +83,7 @@ export interface Dashboard {
  * updated over server-sent events.
  * @throws {DashboardPortError} (rejects) if the port is in use
  * @example
- * const dashboard = await startDashboard({ port: 0, graph: toGraph(total) })
+ * const dashboard = await startDashboard({ port: 0, targets: [total] })
  * console.error(`dashboard at ${dashboard.url}`)
  * try {
  *   await compute(total, { hooks: dashboard.hooks })
@@ -79,14 +92,21 @@ export interface Dashboard {
  * }
  */
 export async function startDashboard(options: DashboardOptions = {}): Promise<Dashboard> {
+  checkOptionNames('startDashboard', options, OPTION_NAMES)
   const { port = DEFAULT_DASHBOARD_PORT, updateMs = 200 } = options
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new InvalidOptionError({
       message: `startDashboard: port is ${String(port)}; give a whole number from 0 to 65535 (0 for any free port).`,
     })
   }
+  if (!Number.isFinite(updateMs) || updateMs < 1) {
+    throw new InvalidOptionError({
+      message: `startDashboard: updateMs is ${String(updateMs)}; give a number of milliseconds, 1 or more.`,
+    })
+  }
   const html = await dashboardHtml()
-  const state = new DashboardState(options.graph, options.threads)
+  const totals = options.targets === undefined ? undefined : taskTotals(options.targets)
+  const state = new DashboardState(totals, options.threads)
   const stream = new EventStream()
   const resources =
     options.resources ??
