@@ -7,6 +7,7 @@ import { compute } from '@taskgraph/scheduler'
 import { afterEach, describe, expect, test } from 'vitest'
 import {
   DashboardPortError,
+  ResourceProfiler,
   startDashboard,
   type Dashboard,
   type DashboardUpdate,
@@ -165,6 +166,17 @@ describe('startDashboard', () => {
     expect(first).toMatchObject({ status: 'ended', done: 3, failed: 0, total: 3 })
     expect(first.groups).toEqual([{ name: 'nap', total: 3, done: 3, failed: 0, running: 0 }])
     expect(first.bars).toHaveLength(3)
+  })
+
+  test('shows the latest sample of a ResourceProfiler it is given', async () => {
+    const resources = new ResourceProfiler()
+    const dashboard = await started({ port: 0, resources, updateMs: 20 })
+    const reader = new Reader(dashboard.url)
+    const taken = resources.sample()
+    const shown = await reader.until((m) => m.sampledAt === taken.time)
+    expect(shown.processes[0]).toEqual({ ...taken.main, role: 'main' })
+    // It is the caller's: the dashboard neither starts nor stops it.
+    expect(resources.running).toBe(false)
   })
 
   test('batches updates: a run of many tasks sends far fewer messages', async () => {

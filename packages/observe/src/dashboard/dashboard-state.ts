@@ -125,8 +125,9 @@ export class DashboardState {
     this.#changed = true
   }
 
-  /** The latest resource sample. */
+  /** The latest resource sample (the same one again changes nothing). */
   resources(sample: ResourceSample): void {
+    if (sample === this.#resources) return
     this.#resources = sample
     this.#changed = true
   }

@@ -53,7 +53,10 @@ export interface DashboardOptions {
    * nothing yet count as idle. Otherwise the threads seen in task records are counted.
    */
   threads?: number
-  /** Samples memory and CPU; one sampling every 500 ms is made otherwise. */
+  /**
+   * A profiler of your own, whose latest sample the page shows (start it, or pass its
+   * hooks to `compute`). Otherwise the dashboard samples every 500 ms while it serves.
+   */
   resources?: ResourceProfiler
   /**
    * The workers of a cluster, asked every second while a page watches (a
@@ -108,9 +111,8 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   const totals = options.targets === undefined ? undefined : taskTotals(options.targets)
   const state = new DashboardState(totals, options.threads)
   const stream = new EventStream()
-  const resources =
-    options.resources ??
-    new ResourceProfiler({ intervalMs: 500, onSample: (sample) => state.resources(sample) })
+  const ownResources = options.resources === undefined
+  const resources = options.resources ?? new ResourceProfiler({ intervalMs: 500 })
   const server = createServer((request, response) =>
     serve(request, response, { html, state, stream, port: boundPort() }),
   )
@@ -121,6 +123,10 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   server.on('connection', (socket) => socket.unref())
 
   const tick = setInterval(() => {
+    const sample = resources.samples.at(-1)
+    if (sample !== undefined) state.resources(sample)
+    // Its own profiler serves for as long as the program: it keeps no more than it shows.
+    if (ownResources && resources.samples.length > 100) resources.clear()
     if (stream.size === 0) return
     const update = state.update()
     if (update !== undefined) stream.send(update)
@@ -129,7 +135,6 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   const cluster = options.clusterWorkers
   const poll = cluster === undefined ? undefined : pollCluster(cluster, state, stream)
 
-  const ownResources = options.resources === undefined
   if (ownResources) resources.start()
   const url = `http://${HOST}:${boundPort()}/`
   let closed: Promise<void> | undefined
