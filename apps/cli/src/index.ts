@@ -14,9 +14,9 @@ export * from '@taskgraph/core'
 export * from '@taskgraph/scheduler'
 // The seed patterns: parallelMap, inbatchParallel, properties.
 export * from '@taskgraph/patterns'
+// Traces, reports, the Profiler, renderSvg (Graphviz DOT to SVG).
 export * from '@taskgraph/observe'
 export { visualize, type VisualizeOptions } from './visualize.js'
-export { renderSvg } from './render-svg.js'
 export { progressBar, type ProgressBar, type ProgressBarOptions } from './progress/progress-bar.js'
 export type { ProgressCounts } from './progress/task-counts.js'
 export { combineHooks } from './combine-hooks.js'

@@ -132,6 +132,10 @@ export function createProgram(io: Io): Command {
       '--trace <file>',
       'write a trace of the run to this file (Chrome Trace Event JSON: open it in ui.perfetto.dev)',
     )
+    .option(
+      '--report <file>',
+      'write a report of the run to this file: one HTML page (task stream, time per function, critical path, failures, graph) that opens offline',
+    )
     .addOption(
       new Option(
         '--dashboard [port]',

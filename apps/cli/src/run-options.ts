@@ -54,8 +54,9 @@ export function runSettings(
   const logLevel = given('logLevel') ? flags.logLevel : (fromEnv.logLevel ?? flags.logLevel)
   const cluster = clusterUrl('taskgraph run', flags.cluster, env, false)
   const store = storeUrl('taskgraph run', flags.store, env)
-  const { json, keepGoing, progress, trace, dashboard } = flags
-  if (trace !== undefined) checkTracePath(trace)
+  const { json, keepGoing, progress, trace, report, dashboard } = flags
+  if (trace !== undefined) checkOutputPath('--trace', trace)
+  if (report !== undefined) checkOutputPath('--report', report)
   const retries = flags.retries ?? fromEnv.retries
   const timeout = flags.timeout ?? fromEnv.timeout
   const common = {
@@ -63,6 +64,7 @@ export function runSettings(
     keepGoing,
     ...(progress === undefined ? {} : { progress }),
     ...(trace === undefined ? {} : { trace }),
+    ...(report === undefined ? {} : { report }),
     ...(dashboard === undefined ? {} : { dashboard }),
     ...(retries === undefined ? {} : { retries }),
     ...(timeout === undefined ? {} : { timeout }),
@@ -138,17 +140,17 @@ function kebabCase(name: string): string {
 }
 
 /**
- * Whether the trace can be written where `--trace` says, asked before the run: a long run
- * should not end in a trace lost to a mistyped directory.
+ * Whether the trace or report can be written where `flag` says, asked before the run: a
+ * long run should not end in a trace lost to a mistyped directory.
  * @throws {InvalidOptionError} if its directory does not exist or cannot be written
  */
-function checkTracePath(trace: string): void {
-  const directory = dirname(resolve(trace))
+function checkOutputPath(flag: '--trace' | '--report', path: string): void {
+  const directory = dirname(resolve(path))
   try {
     accessSync(directory, constants.W_OK)
   } catch {
     throw new InvalidOptionError({
-      message: `taskgraph run: '--trace' names ${trace}, in ${directory}, which does not exist or cannot be written; give a path in a directory that can.`,
+      message: `taskgraph run: '${flag}' names ${path}, in ${directory}, which does not exist or cannot be written; give a path in a directory that can.`,
     })
   }
 }

@@ -1,6 +1,6 @@
 import { InvalidOptionError, toDot, toGraph, type DotOptions } from '@taskgraph/core'
 import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
-import { renderSvg } from './render-svg.js'
+import { renderSvg } from '@taskgraph/observe'
 
 /** Options of `visualize`: those of `toDot`, and the format. */
 export interface VisualizeOptions extends DotOptions {

@@ -19,3 +19,6 @@ export { checkOptionNames } from './option-names.js'
 export { checkTaskOptions } from './task-options.js'
 export { describeValue, type ErrorInit } from './errors.js'
 export { isThenable } from './thenable.js'
+// A persistent cache's keys: tokens that mean the same in every process.
+export { stableToken, type StableTokenParts } from './graph/tokenize.js'
+export type { TaskSpec } from './lazy/lazy-node.js'

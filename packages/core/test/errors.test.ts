@@ -63,6 +63,8 @@ describe('delayed', () => {
     ['an empty name', { name: '' }],
     ['a name that is not a string', { name: 7 }],
     ['pure that is not a boolean', { pure: 'yes' }],
+    ['cache that is not a boolean', { cache: 1 }],
+    ['cache: true on an impure function', { cache: true, pure: false }],
     ['a negative nout', { nout: -1 }],
     ['a fractional nout', { nout: 1.5 }],
     ['options that are not an object', 'pure'],
@@ -79,6 +81,23 @@ describe('delayed', () => {
   ])('with() rejects %s with InvalidOptionError', (_, options) => {
     expect(() => delayed(inc).with(options as CallOptions)).toThrow(InvalidOptionError)
   })
+
+  test('with() rejects making a cached function impure, naming both options', () => {
+    expect(() => delayed(inc, { cache: true }).with({ pure: false })).toThrow(
+      /with: options "cache: true" and "pure: false" contradict each other/,
+    )
+  })
+
+  test('cache implies pure; pure means cached unless cache: false', () => {
+    const specOf = (fn: ReturnType<typeof delayed>) => {
+      const { pure, cache } = fn(1)._spec
+      return { pure, cache }
+    }
+    expect(specOf(delayed(inc, { cache: true }))).toEqual({ pure: true, cache: true })
+    expect(specOf(delayed(inc, { pure: true }))).toEqual({ pure: true, cache: true })
+    expect(specOf(delayed(inc, { pure: true, cache: false }))).toEqual({ pure: true, cache: false })
+    expect(specOf(delayed(inc))).toEqual({ pure: false, cache: false })
+  })
 })
 
 describe('literal', () => {
@@ -87,6 +106,8 @@ describe('literal', () => {
     ['an empty name', { name: '' }],
     ['a key that is not a string', { key: 1 }],
     ['pure that is not a boolean', { pure: 'yes' }],
+    ['cache that is not a boolean', { cache: 1 }],
+    ['cache: true on an impure function', { cache: true, pure: false }],
     ['options that are not an object', 'data'],
     ['null options', null],
   ])('rejects %s with InvalidOptionError', (_, options) => {

@@ -23,6 +23,13 @@ export type {
 export { readTraceStates, type TraceTaskState } from './read-trace-states.js'
 export { InvalidTraceError } from './invalid-trace-error.js'
 
+// The report of a run: one self-contained HTML page (stream, functions, time, critical
+// path, failures, graph).
+export { toReportHtml } from './report/to-report-html.js'
+export { writeReport } from './report/write-report.js'
+export type { ReportOptions } from './report/report-options.js'
+// Graphviz DOT to SVG, in-process (WebAssembly): the report's drawing and `visualize`'s.
+export { renderSvg } from './render-svg.js'
 // What a program used while it ran, sampled, as dask.diagnostics.ResourceProfiler.
 export {
   ResourceProfiler,

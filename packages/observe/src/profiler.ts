@@ -1,6 +1,8 @@
 import type { ComputeHooks, TaskRecord } from '@taskgraph/scheduler'
 import type { ChromeTrace } from './chrome-trace.js'
 import { RecordLog } from './record-log.js'
+import type { ReportOptions } from './report/report-options.js'
+import { toReportHtml } from './report/to-report-html.js'
 import { toChromeTrace, type TraceOptions } from './to-chrome-trace.js'
 
 /**
@@ -27,6 +29,11 @@ export class Profiler {
   /** The Chrome trace of the records collected so far (see `toChromeTrace`). */
   trace(options?: TraceOptions): ChromeTrace {
     return toChromeTrace(this.#log.records(), options)
+  }
+
+  /** The HTML report of the records collected so far (see `toReportHtml`). */
+  report(options?: ReportOptions): Promise<string> {
+    return toReportHtml(this.#log.records(), options)
   }
 
   /** Forgets the records collected, to profile another run with the same hooks. */

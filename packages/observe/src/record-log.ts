@@ -14,16 +14,28 @@ const WIDTH = 8
 
 const STATUSES: readonly TaskStatus[] = ['done', 'failed', 'cancelled']
 
+/** Records per chunk: a power of two, so that a record's chunk and row are bit operations. */
+const CHUNK_BITS = 12
+const CHUNK = 1 << CHUNK_BITS
+
 /**
- * Task records kept as numbers: a run of 100,000 tasks adds one array of keys and one
- * typed array, not 100,000 objects (nor arrays of references) for the garbage collector
- * to scan and carry into its old generation while the run goes on. What many records
- * share (a function name, an executor, a worker) is kept once and referred to by index.
+ * Task records kept as numbers: a run of 100,000 tasks adds arrays of keys and typed
+ * arrays, not 100,000 objects (nor arrays of references) for the garbage collector to
+ * scan and carry into its old generation while the run goes on. What many records share
+ * (a function name, an executor, a worker) is kept once and referred to by index.
  * Records are made again when asked for.
+ *
+ * Storage grows by chunks of CHUNK records, never by copying: `add` runs once per task
+ * attempt on the scheduler's thread, and growing one typed array by doubling cost more
+ * than the rest of `add` (zero-filling and copying ever larger buffers).
  */
 export class RecordLog {
-  readonly #keys: string[] = []
-  #numbers = new Float64Array(WIDTH * 1024)
+  readonly #keyChunks: string[][] = []
+  readonly #numberChunks: Float64Array[] = []
+  /** The chunks being filled (the last of each list). */
+  #keys: string[] = []
+  #numbers = new Float64Array(0)
+  #length = 0
   readonly #names = new Table<string>()
   readonly #executors = new Table<string>()
   readonly #workers = new Table<TaskWorker>()
@@ -33,18 +45,20 @@ export class RecordLog {
   #made: TaskRecord[] | undefined
 
   get length(): number {
-    return this.#keys.length
+    return this.#length
   }
 
   add(record: TaskRecord): void {
-    const i = this.#keys.length
-    this.#keys.push(record.key)
-    if (WIDTH * i === this.#numbers.length) {
-      const grown = new Float64Array(2 * this.#numbers.length)
-      grown.set(this.#numbers)
-      this.#numbers = grown
+    const i = this.#length++
+    const at = i & (CHUNK - 1)
+    if (at === 0) {
+      this.#keys = new Array<string>(CHUNK)
+      this.#numbers = new Float64Array(WIDTH * CHUNK)
+      this.#keyChunks.push(this.#keys)
+      this.#numberChunks.push(this.#numbers)
     }
-    const row = WIDTH * i
+    this.#keys[at] = record.key
+    const row = WIDTH * at
     const numbers = this.#numbers
     numbers[row + ATTEMPT] = record.attempt
     numbers[row + QUEUED] = record.queuedAt
@@ -53,30 +67,34 @@ export class RecordLog {
     numbers[row + NAME] = this.#names.indexOf(record.name)
     numbers[row + EXECUTOR] = this.#executors.indexOf(record.executor)
     numbers[row + WORKER] = this.#workers.indexOf(record.worker)
-    numbers[row + STATUS] = STATUSES.indexOf(record.status)
-    if (record.error !== undefined || record.status === 'failed') this.#errors.set(i, record.error)
+    const status = record.status
+    numbers[row + STATUS] = status === 'done' ? 0 : STATUSES.indexOf(status)
+    if (record.error !== undefined || status === 'failed') this.#errors.set(i, record.error)
     if (record.resultBytes !== undefined) this.#sizes.set(i, record.resultBytes)
     this.#made = undefined
   }
 
   /** The records, in the order they were added (made once until the next `add`). */
   records(): readonly TaskRecord[] {
-    this.#made ??= Array.from({ length: this.length }, (_, i) => this.#record(i))
+    this.#made ??= Array.from({ length: this.#length }, (_, i) => this.#record(i))
     return this.#made
   }
 
   clear(): void {
-    this.#keys.length = 0
+    this.#keyChunks.length = 0
+    this.#numberChunks.length = 0
+    this.#length = 0
     this.#errors.clear()
     this.#sizes.clear()
     this.#made = undefined
   }
 
   #record(i: number): TaskRecord {
-    const row = WIDTH * i
-    const numbers = this.#numbers
+    const at = i & (CHUNK - 1)
+    const row = WIDTH * at
+    const numbers = this.#numberChunks[i >>> CHUNK_BITS]!
     const record: { -readonly [K in keyof TaskRecord]: TaskRecord[K] } = {
-      key: this.#keys[i]!,
+      key: this.#keyChunks[i >>> CHUNK_BITS]![at]!,
       name: this.#names.at(numbers[row + NAME]!),
       executor: this.#executors.at(numbers[row + EXECUTOR]!),
       worker: this.#workers.at(numbers[row + WORKER]!),

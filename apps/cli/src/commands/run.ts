@@ -1,5 +1,11 @@
-import { registerTaskModule } from '@taskgraph/core'
-import { Profiler, ResourceProfiler, writeChromeTrace, type Dashboard } from '@taskgraph/observe'
+import { registerTaskModule, toGraph, type TaskGraphology } from '@taskgraph/core'
+import {
+  Profiler,
+  ResourceProfiler,
+  writeChromeTrace,
+  writeReport,
+  type Dashboard,
+} from '@taskgraph/observe'
 import {
   CancelledError,
   ProcessExecutor,
@@ -45,6 +51,8 @@ export interface RunCommandOptions {
   progress?: boolean
   /** Write a trace of the run (Chrome Trace Event JSON) to this file once it ends. */
   trace?: string
+  /** Write the run's HTML report (see `writeReport`) to this file once it ends. */
+  report?: string
   /** Serve a live page of the run on 127.0.0.1 at this port; `true`: the default port. */
   dashboard?: number | true
 }
@@ -80,10 +88,13 @@ export async function runCommand(
   for (const signal of signals) process.once(signal, stop)
   // With --json, stdout holds the result alone: what the workflow prints goes to stderr.
   const diversion = options.json ? divertStdout(io.stdout, io.stderr) : undefined
-  // The trace holds what ran, however the run ends: done, failed or cancelled.
-  const profiler = options.trace === undefined ? undefined : new Profiler()
-  // And the program's memory and CPU, as counter tracks beside the tasks.
-  const resources = profiler && new ResourceProfiler()
+  // The trace and report hold what ran, however the run ends: done, failed or cancelled.
+  const profiler =
+    options.trace === undefined && options.report === undefined ? undefined : new Profiler()
+  /** What the workflow computes, once loaded: the report draws its graph. */
+  let targets: { value: unknown } | undefined
+  // The trace also shows the program's memory and CPU, as counter tracks beside the tasks.
+  const resources = options.trace === undefined ? undefined : new ResourceProfiler()
   let ran = false
   let dashboard: Dashboard | undefined
   try {
@@ -100,6 +111,7 @@ export async function runCommand(
     logger.debug({ path: workflow.path }, 'workflow loaded')
     // Workers find task functions among the workflow's exports too.
     registerTaskModule(workflow.url)
+    targets = { value: workflow.targets }
     const showProgress = !options.json && (options.progress ?? io.stderr.isTTY === true)
     // --progress draws it even where it could not redraw in place (a pipe).
     const progress = showProgress
@@ -137,19 +149,19 @@ export async function runCommand(
   } finally {
     // The page keeps what it was last sent, and says the run has ended.
     await dashboard?.close()
+    // A cancelled run's hooks never hear its end.
+    resources?.stop()
     // Ends every worker (within about a second, killing any that hang) before exiting.
     if (typeof executor === 'object') await executor.close?.()
-    if (profiler !== undefined) {
-      // A cancelled run's hooks never hear its end.
-      resources?.stop()
-      await writeTrace(resolve(io.cwd, options.trace!), profiler, resources, file).catch(
-        (error: unknown) => {
-          // The run's own failure, if it failed, is the one to report.
-          if (ran) throw error
-          io.stderr.write(`taskgraph: warning: ${(error as Error).message}\n`)
-        },
-      )
+    const writes: Promise<void>[] = []
+    if (profiler !== undefined && options.trace !== undefined) {
+      writes.push(writeTrace(resolve(io.cwd, options.trace), profiler, resources, file))
     }
+    if (profiler !== undefined && options.report !== undefined) {
+      const graph = targets === undefined ? undefined : graphOf(targets.value)
+      writes.push(writeRunReport(resolve(io.cwd, options.report), profiler, file, graph))
+    }
+    await settleOutputs(writes, ran, io)
     diversion?.restore()
     for (const signal of signals) process.off(signal, stop)
   }
@@ -265,6 +277,55 @@ async function writeTrace(
   } catch (error) {
     throw new OutputError({
       message: `taskgraph run --trace: could not write the trace to ${path} (${error instanceof Error ? error.message : String(error)}). Give a path in a directory that exists and can be written.`,
+      cause: error,
+    })
+  }
+}
+
+/**
+ * Waits for the trace and report to be written, each even if the other cannot be. One
+ * that could not be written fails the command after a run that succeeded; after one that
+ * failed it is a warning, as the run's own failure is the one to report.
+ */
+async function settleOutputs(writes: Promise<void>[], ran: boolean, io: Io): Promise<void> {
+  for (const write of await Promise.allSettled(writes)) {
+    if (write.status === 'fulfilled') continue
+    if (ran) throw write.reason
+    io.stderr.write(`taskgraph: warning: ${(write.reason as Error).message}\n`)
+  }
+}
+
+/**
+ * The graph of `targets` for the report, or none when it cannot be made (a key clash, a
+ * loop): the run failed on it, and that failure is the one reported.
+ */
+function graphOf(targets: unknown): TaskGraphology | undefined {
+  try {
+    return toGraph(targets)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Writes the run's report to `path`, as `writeTrace` writes its trace (exit code 4 when
+ * it cannot be written). Without `graph` (the workflow did not load) the report says its
+ * critical path and drawing need one.
+ */
+async function writeRunReport(
+  path: string,
+  profiler: Profiler,
+  file: string,
+  graph: TaskGraphology | undefined,
+): Promise<void> {
+  try {
+    await writeReport(path, profiler.records, {
+      name: `taskgraph run ${file}`,
+      ...(graph === undefined ? {} : { graph }),
+    })
+  } catch (error) {
+    throw new OutputError({
+      message: `taskgraph run --report: could not write the report to ${path} (${error instanceof Error ? error.message : String(error)}). Give a path in a directory that exists and can be written.`,
       cause: error,
     })
   }

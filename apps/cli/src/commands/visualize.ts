@@ -9,11 +9,11 @@ import {
   type RankDir,
   type TaskGraphology,
 } from '@taskgraph/core'
+import { renderSvg } from '@taskgraph/observe'
 import { OutputError } from '../cli-errors.js'
 import type { Io } from '../io.js'
 import { inWorkflow, loadWorkflow } from '../load-workflow.js'
 import { readTraceFile } from '../read-trace-file.js'
-import { renderSvg } from '../render-svg.js'
 
 /** Options of `taskgraph visualize`, as parsed from the command line. */
 export interface VisualizeCommandOptions {

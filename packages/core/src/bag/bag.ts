@@ -50,7 +50,12 @@ export type SelectedKey<T, S> = S extends (item: T) => infer K
     : never
 
 /** The bag's own node: joins the partitions, where they are (it only rearranges them). */
-const CONCAT_SPEC: TaskSpec = { name: 'concat', pure: false, mainThread: true }
+const CONCAT_SPEC: TaskSpec = {
+  name: 'concat',
+  pure: false,
+  mainThread: true,
+  rearranges: true,
+}
 
 /**
  * A lazy collection of items cut into partitions (Dask's `bag`). Each operation adds one

@@ -43,13 +43,19 @@ export class TaskGraph {
   /**
    * Collects the graph of `targets`: values that are, or hold in arrays and plain
    * objects, `Delayed` values. `caller` names the public call in error messages.
+   * `known`: results already at hand, by task key (a persistent cache's): each of those
+   * tasks is a data node holding its result, and what only it needed is left out.
    * @throws {KeyClashError} when two different tasks share a key
    */
-  static collect(caller: string, targets: readonly unknown[]): TaskGraph {
+  static collect(
+    caller: string,
+    targets: readonly unknown[],
+    known?: ReadonlyMap<string, unknown>,
+  ): TaskGraph {
     const recorded = targets.slice()
     const roots: Delayed[] = []
     const deep = recordArgs(recorded, roots, caller)
-    const collector = new Collector(caller)
+    const collector = new Collector(caller, known)
     for (const root of roots) collector.visit(root)
     collector.checkDuplicates()
     const outputs = Int32Array.from(roots, (root) => collector.index.get(root.key)!)
@@ -146,13 +152,17 @@ class Collector {
   private readonly duplicates: Delayed[] = []
   private readonly compared = new Set<Delayed>()
 
-  constructor(private readonly caller: string) {}
+  constructor(
+    private readonly caller: string,
+    private readonly known: ReadonlyMap<string, unknown> | undefined,
+  ) {}
 
   visit(root: Delayed): void {
     if (this.index.has(root.key)) {
       this.duplicates.push(root)
       return
     }
+    if (this.collectKnown(root)) return
     const stack: Delayed[] = [root]
     const positions: number[] = [0]
     while (stack.length > 0) {
@@ -164,7 +174,7 @@ class Collector {
         const child = node._refs[position]!
         if (this.index.has(child.key)) {
           if (this.nodes[this.index.get(child.key)!] !== child) this.duplicates.push(child)
-        } else {
+        } else if (!this.collectKnown(child)) {
           stack.push(child)
           positions.push(0)
         }
@@ -174,6 +184,17 @@ class Collector {
         this.finish(node)
       }
     }
+  }
+
+  /**
+   * Collects `node` as the data node of its known result, if it has one: as a persisted
+   * result, which the task it stands for merges with (see `sameTask`).
+   */
+  private collectKnown(node: Delayed): boolean {
+    const known = this.known
+    if (known === undefined || node._fn === undefined || !known.has(node.key)) return false
+    this.finish(node._withValue(known.get(node.key)))
+    return true
   }
 
   private finish(node: Delayed): void {

@@ -1,3 +1,5 @@
+import type { Delayed } from '../lazy/delayed.js'
+import type { AnyFunction } from '../types.js'
 import { isDelayed } from '../lazy/is-delayed.js'
 import { isNested, isPlainObject } from '../lazy/lazy-args.js'
 
@@ -11,6 +13,27 @@ export function tokenize(value: unknown): string {
   const writer = new TokenWriter()
   writer.write(value)
   return writer.out.join('')
+}
+
+/** What stands for `Delayed` values and functions in a `stableToken`. */
+export interface StableTokenParts {
+  /** What a `Delayed` stands for. */
+  readonly keyOf: (delayed: Delayed) => string
+  /** What a function stands for, or `undefined` if nothing can name it across processes. */
+  readonly functionToken?: (fn: AnyFunction) => string | undefined
+}
+
+/**
+ * A token of `value` that means the same in every process, for keys that outlive one (a
+ * persistent cache's): `Delayed` values and functions stand for what `parts` gives them.
+ * `undefined` if the value holds anything `tokenize` identifies by reference (a
+ * function `parts` cannot name, a symbol, a class instance, data nested too deep),
+ * which no other process could match.
+ */
+export function stableToken(value: unknown, parts: StableTokenParts): string | undefined {
+  const writer = new TokenWriter(parts)
+  writer.write(value)
+  return writer.unstable ? undefined : writer.out.join('')
 }
 
 const identities = new WeakMap<object, number>()
@@ -37,8 +60,19 @@ const MAX_DEPTH = 64
  */
 class TokenWriter {
   readonly out: string[] = []
+  /** Whether a token of identity was written (see `stableToken`). */
+  unstable = false
   private readonly visited = new Map<object, number>()
   private depth = 0
+
+  /** `parts`: what `Delayed` values and functions stand for; keys and identities by default. */
+  constructor(private readonly parts?: StableTokenParts) {}
+
+  /** A per-process id of `value`, which makes the token unstable. */
+  private identity(value: object): string {
+    this.unstable = true
+    return identityToken(value)
+  }
 
   write(value: unknown): void {
     const out = this.out
@@ -59,6 +93,7 @@ class TokenWriter {
         out.push('u')
         return
       case 'symbol': {
+        this.unstable = true
         let id = symbolIds.get(value)
         if (id === undefined) {
           id = ++nextIdentity
@@ -67,9 +102,11 @@ class TokenWriter {
         out.push('y', String(id), ';')
         return
       }
-      case 'function':
-        out.push('f', identityToken(value), ';')
+      case 'function': {
+        const token = this.parts?.functionToken?.(value as AnyFunction)
+        out.push('f', token ?? this.identity(value), ';')
         return
+      }
       default:
         this.writeObject(value as object | null)
     }
@@ -82,7 +119,8 @@ class TokenWriter {
       return
     }
     if (isDelayed(value)) {
-      out.push('d', String(value.key.length), ':', value.key)
+      const key = this.parts === undefined ? value.key : this.parts.keyOf(value)
+      out.push('d', String(key.length), ':', key)
       return
     }
     if (isNested(value)) {
@@ -96,7 +134,7 @@ class TokenWriter {
     }
     // Deep data is identified by reference below this depth.
     if (this.depth > MAX_DEPTH) {
-      out.push('o', identityToken(value), ';')
+      out.push('o', this.identity(value), ';')
       return
     }
     this.visited.set(value, this.visited.size)
@@ -166,7 +204,7 @@ class TokenWriter {
     }
     // Class instances, shared memory, errors, promises: their content is private or may
     // change under us, so they are identified by reference.
-    out.push('o', identityToken(value), ';')
+    out.push('o', this.identity(value), ';')
   }
 }
 

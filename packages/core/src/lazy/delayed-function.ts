@@ -22,6 +22,14 @@ export interface DelayedOptions extends TaskOptions {
    */
   pure?: boolean
   /**
+   * Keep results in the run's persistent cache (the `cache` run option, `taskgraph run
+   * --cache`), to be read instead of running the task again in later runs. Implies
+   * `pure`. `false` keeps a pure function's results out of the cache (when computing
+   * them costs less than storing them).
+   * @default the value of `pure`
+   */
+  cache?: boolean
+  /**
    * The function returns a tuple of `nout` values: calls give a `DelayedTuple` that can
    * be destructured, `const [q, r] = divmod(7, 2)`.
    */
@@ -65,7 +73,7 @@ export interface DelayedTupleFunction<F extends AnyFunction> {
 
 type TupleOf<R> = R extends readonly unknown[] ? R : unknown[]
 
-const DELAYED_OPTION_NAMES = ['name', 'pure', 'nout', 'mainThread', ...TASK_OPTION_NAMES]
+const DELAYED_OPTION_NAMES = ['name', 'pure', 'cache', 'nout', 'mainThread', ...TASK_OPTION_NAMES]
 const CALL_OPTION_NAMES = [...DELAYED_OPTION_NAMES, 'key']
 const KEY_HINT = 'a key names one call: set it per call with fn.with({ key })'
 // Shared by every copy of taskgraph in the process, as the lazy brand is (see brand.ts).
@@ -98,10 +106,10 @@ export function delayed(
     })
   }
   if (isDelayedFunction(fn))
-    return wrap(fn.fn, { ...fn.options, ...checkOptions('delayed', options) })
+    return wrap('delayed', fn.fn, { ...fn.options, ...checkOptions('delayed', options) })
   const checked = checkOptions('delayed', options)
   recordOrigin(fn)
-  return wrap(fn, checked)
+  return wrap('delayed', fn, checked)
 }
 
 /**
@@ -112,13 +120,19 @@ export function isDelayedFunction(value: unknown): value is DelayedFunction<AnyF
   return typeof value === 'function' && kDelayedFunction in value
 }
 
-function wrap(fn: AnyFunction, options: CallOptions): DelayedFunction<AnyFunction> {
+function wrap(caller: string, fn: AnyFunction, options: CallOptions): DelayedFunction<AnyFunction> {
   const { retries, retryDelay, timeout } = options
   const spec: TaskSpec = {
     name: options.name ?? (fn.name || 'lambda'),
-    pure: options.pure ?? false,
+    pure: options.pure ?? options.cache ?? false,
     options: { retries, retryDelay, timeout },
     mainThread: options.mainThread ?? false,
+    cache: options.cache ?? options.pure ?? false,
+  }
+  if (spec.cache === true && !spec.pure) {
+    throw new InvalidOptionError({
+      message: `${caller}: options "cache: true" and "pure: false" contradict each other: a cached result is read instead of running the task, which is right only for a pure function. Drop "pure: false" if the result depends on the arguments alone; otherwise drop "cache: true".`,
+    })
   }
   const key = options.key
   const nout = options.nout ?? -1
@@ -128,7 +142,8 @@ function wrap(fn: AnyFunction, options: CallOptions): DelayedFunction<AnyFunctio
   return Object.assign(call, {
     fn,
     options: frozen,
-    with: (changes: CallOptions) => wrap(fn, { ...frozen, ...checkOptions('with', changes) }),
+    with: (changes: CallOptions) =>
+      wrap('with', fn, { ...frozen, ...checkOptions('with', changes) }),
     [kDelayedFunction]: true as const,
   }) as unknown as DelayedFunction<AnyFunction>
 }
@@ -137,7 +152,7 @@ function checkOptions(caller: string, options: CallOptions): CallOptions {
   if (caller === 'with') checkOptionNames(caller, options, CALL_OPTION_NAMES)
   else checkOptionNames(caller, options, DELAYED_OPTION_NAMES, KEY_HINT)
   checkTaskOptions(caller, options)
-  const { name, pure, nout, key, mainThread } = options
+  const { name, pure, cache, nout, key, mainThread } = options
   if (mainThread !== undefined && typeof mainThread !== 'boolean') {
     throw new InvalidOptionError({
       message: `${caller}: option "mainThread" must be true or false, got ${describeValue(mainThread)}.`,
@@ -151,6 +166,11 @@ function checkOptions(caller: string, options: CallOptions): CallOptions {
   if (pure !== undefined && typeof pure !== 'boolean') {
     throw new InvalidOptionError({
       message: `${caller}: option "pure" must be true or false, got ${describeValue(pure)}.`,
+    })
+  }
+  if (cache !== undefined && typeof cache !== 'boolean') {
+    throw new InvalidOptionError({
+      message: `${caller}: option "cache" must be true or false, got ${describeValue(cache)}.`,
     })
   }
   if (nout !== undefined && !(Number.isInteger(nout) && nout >= 0)) {

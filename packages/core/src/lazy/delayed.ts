@@ -79,6 +79,11 @@ export class Delayed<T = unknown> implements Branded {
    */
   async persist(options?: ComputeOptions): Promise<Delayed<T>> {
     const [value] = await computeTargets('Delayed#persist', [this], options)
+    return this._withValue(value as T)
+  }
+
+  /** @internal This value already computed: data under the same key, as `persist` gives. */
+  _withValue(value: T): Delayed<T> {
     return new Delayed<T>(dataNode(value, this._spec.name, this.key, KeyKind.Persisted))
   }
 
@@ -187,5 +192,5 @@ function callMethod(target: unknown, method: PropertyKey, ...args: unknown[]): u
   return (fn as AnyFunction).apply(target, args) as unknown
 }
 
-const GET_SPEC: TaskSpec = { name: 'get', pure: true, mainThread: true }
-const AT_SPEC: TaskSpec = { name: 'at', pure: true, mainThread: true }
+const GET_SPEC: TaskSpec = { name: 'get', pure: true, mainThread: true, rearranges: true }
+const AT_SPEC: TaskSpec = { name: 'at', pure: true, mainThread: true, rearranges: true }

@@ -5,7 +5,7 @@ import type { TaskSpec } from './lazy-node.js'
 import { makeTask } from './make-task.js'
 import type { Computed } from '../types.js'
 
-const GATHER_SPEC: TaskSpec = { name: 'gather', pure: true, mainThread: true }
+const GATHER_SPEC: TaskSpec = { name: 'gather', pure: true, mainThread: true, rearranges: true }
 
 // The task's one argument is the collection; recording resolves the `Delayed` inside it,
 // so the task itself only hands the resolved collection on.

@@ -19,6 +19,16 @@ export interface TaskSpec {
    * that thread's state.
    */
   readonly mainThread?: boolean
+  /**
+   * Results may be kept in a persistent cache, across runs (`delayed`'s `cache` option;
+   * pure tasks by default). Never for an impure task.
+   */
+  readonly cache?: boolean
+  /**
+   * One of taskgraph's own tasks that only rearrange results (gather, get, at, a bag's
+   * concat): a cache keys it by its name and arguments, and never stores it.
+   */
+  readonly rearranges?: boolean
 }
 
 /** How a node's key was made; decides how a key collision is judged. */

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { delayed, tokenize } from '../../src/index.js'
+import { stableToken } from '../../src/internal.js'
 
 /** Builds a doubly linked list of plain objects: every node is part of two cycles. */
 function linkedList(length: number, label = 'n') {
@@ -125,5 +126,48 @@ describe('tokenize', () => {
     selfish.left = selfish
     selfish.right = [selfish, selfish]
     expect(tokenize(selfish)).toBe(tokenize(selfish))
+  })
+})
+
+describe('stableToken', () => {
+  const inc = delayed((x: number) => x + 1, { name: 'inc', pure: true })
+
+  test('is the token of content, with each Delayed standing for what keyOf gives it', () => {
+    const a = inc(1)
+    const value = { rows: [1, 'two', 3n, new Date(0)], input: a, bytes: new Uint8Array([1]) }
+    const token = stableToken(value, { keyOf: (d) => (d === a ? 'cache-key-of-a' : 'other') })!
+    expect(token).toContain('cache-key-of-a')
+    expect(token).not.toContain(a.key)
+    // Equal content, equal token, whatever the objects.
+    const again = { rows: [1, 'two', 3n, new Date(0)], input: a, bytes: new Uint8Array([1]) }
+    expect(stableToken(again, { keyOf: () => 'cache-key-of-a' })).toBe(token)
+    expect(
+      stableToken({ ...again, rows: [1, 'two', 4n, new Date(0)] }, { keyOf: () => 'x' }),
+    ).not.toBe(token)
+  })
+
+  test.for([
+    ['a function', [() => 1]],
+    ['a symbol', { s: Symbol('s') }],
+    ['a class instance', [new (class Point {})()]],
+    ['data nested deeper than 64', JSON.parse('['.repeat(80) + ']'.repeat(80)) as unknown],
+  ] as const)(
+    'is undefined for a value holding %s, which only this process can tell apart',
+    ([, value]) => {
+      expect(stableToken(value, { keyOf: () => 'k' })).toBeUndefined()
+      // While tokenize still gives it a token (by identity).
+      expect(typeof tokenize(value)).toBe('string')
+    },
+  )
+
+  test('names a function by what functionToken gives it, and is undefined where it gives nothing', () => {
+    const named = (x: number) => x
+    const parts = {
+      keyOf: () => 'k',
+      functionToken: (fn: unknown) => (fn === named ? 'named@v1' : undefined),
+    }
+    expect(stableToken([named, 1], parts)).toContain('named@v1')
+    expect(stableToken([named, 1], parts)).toBe(stableToken([named, 1], parts))
+    expect(stableToken([() => 2], parts)).toBeUndefined()
   })
 })

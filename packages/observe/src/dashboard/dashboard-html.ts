@@ -2,9 +2,7 @@ import { pageScript } from '../page-script.js'
 
 /**
  * The dashboard's page: all its style and code inline, so it loads nothing from anywhere
- * (no CDN), and it connects only back to the server that served it (`/events`). The
- * script is a module: the build emits page scripts as ES modules (`export {}` at the end
- * of one that exports nothing), which a classic script cannot parse.
+ * (no CDN), and it connects only back to the server that served it (`/events`).
  */
 export async function dashboardHtml(): Promise<string> {
   const script = await pageScript('dashboard-page.js')
@@ -52,7 +50,7 @@ export async function dashboardHtml(): Promise<string> {
     <p class="note">CPU in percent of one core: a process busy on two cores shows 200%. Child processes are sampled on Linux only.</p>
   </section>
 </main>
-<script type="module">${script}</script>
+<script>${script}</script>
 </body>
 </html>
 `

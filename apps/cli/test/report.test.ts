@@ -1,0 +1,181 @@
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openPage } from '../../../packages/observe/test/browser.js'
+import { validateTrace } from '../../../packages/observe/test/trace-validator.js'
+import { waitForStderr } from './helpers/output.js'
+import { killOnCleanup } from './helpers/processes.js'
+import { finished, runCli, startCli } from './helpers/run-cli.js'
+
+// `taskgraph run --report`: the report of a real run, opened in a headless Chromium
+// (packages/observe/test/browser.ts), must show what the trace of the same run says.
+
+interface TaskEvent {
+  readonly ph: string
+  readonly name: string
+  readonly dur: number
+  readonly args: { readonly status: string; readonly function: string }
+}
+
+/** Per function, what the report's table shows, computed from the trace's task events. */
+async function statsFromTrace(path: string): Promise<string[][]> {
+  const { problems, events } = validateTrace(await readFile(path, 'utf8'))
+  expect(problems).toEqual([])
+  const stats = new Map<string, { count: number; total: number; max: number; failures: number }>()
+  for (const event of events as unknown as TaskEvent[]) {
+    if (event.ph !== 'X') continue
+    const entry = stats.get(event.args.function) ?? { count: 0, total: 0, max: 0, failures: 0 }
+    // The report counts in whole microseconds, as the trace gives them to three decimals.
+    const us = Math.round(event.dur)
+    entry.count++
+    entry.total += us
+    entry.max = Math.max(entry.max, us)
+    if (event.args.status === 'failed') entry.failures++
+    stats.set(event.args.function, entry)
+  }
+  return [...stats]
+    .map(([name, s]) => [name, s.count, s.total, Math.round(s.total / s.count), s.max, s.failures])
+    .map((row) => row.map(String))
+    .sort(([a], [b]) => a!.localeCompare(b!))
+}
+
+const STAT_FIELDS = ['function', 'count', 'total-us', 'mean-us', 'max-us', 'failures']
+
+/** The report at `path` in the browser: its function table, bars drawn, failures. */
+async function openReport(path: string) {
+  const opened = await openPage(pathToFileURL(path).href)
+  const { page } = opened
+  const stream = page.getByTestId('stream')
+  await expect.poll(() => stream.getAttribute('data-bars')).not.toBeNull()
+  const stats: string[][] = []
+  for (const row of await page.getByTestId('function-stats').locator('tbody tr').all()) {
+    stats.push(
+      await Promise.all(
+        STAT_FIELDS.map(async (field) => (await row.getAttribute(`data-${field}`))!),
+      ),
+    )
+  }
+  stats.sort(([a], [b]) => a!.localeCompare(b!))
+  const failures = page.getByTestId('failures')
+  return {
+    ...opened,
+    stats,
+    bars: Number(await stream.getAttribute('data-bars')),
+    failures: Number(await failures.getAttribute('data-count')),
+    failureText: await failures.textContent(),
+  }
+}
+
+let dir: string
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'taskgraph-report-'))
+})
+afterAll(() => rm(dir, { recursive: true, force: true }))
+
+describe('taskgraph run --report', () => {
+  it('writes a report whose stream has a bar per task and whose numbers are the trace’s', async () => {
+    const [report, trace] = [join(dir, 'flow.html'), join(dir, 'flow.json')]
+    const run = await runCli([
+      'run',
+      'report-flow.ts',
+      '-e',
+      'threads',
+      '-w',
+      '2',
+      '--trace',
+      trace,
+      '--report',
+      report,
+    ])
+    expect(run).toMatchObject({ code: 0, stderr: '' })
+    const opened = await openReport(report)
+    expect(opened.bars).toBe(28)
+    expect(opened.stats).toEqual(await statsFromTrace(trace))
+    expect(opened.stats.map(([name, count]) => `${name} ×${count}`)).toEqual([
+      'load ×12',
+      'partial ×3',
+      'square ×12',
+      'total ×1',
+    ])
+    expect(opened.failures).toBe(0)
+    // With the workflow's graph: the critical path (load, square, partial, total) and drawings.
+    const path = opened.page.getByTestId('critical-path')
+    expect(await path.getAttribute('data-tasks')).toBe('4')
+    expect(await opened.page.locator('#graph svg').count()).toBe(2)
+    // Drawn by duration first; the toggle shows the drawing by status instead.
+    const [byDuration, byStatus] = ['graph-duration', 'graph-status'].map((id) =>
+      opened.page.getByTestId(id),
+    )
+    expect([await byDuration!.isVisible(), await byStatus!.isVisible()]).toEqual([true, false])
+    await opened.page.getByText('by status').click()
+    expect([await byDuration!.isVisible(), await byStatus!.isVisible()]).toEqual([false, true])
+    expect(opened.errors).toEqual([])
+    expect(opened.foreignRequests).toEqual([])
+    await opened.page.context().close()
+  })
+
+  it('writes the report of a run that fails, with the failure and its error', async () => {
+    const [report, trace] = [join(dir, 'fails.html'), join(dir, 'fails.json')]
+    const run = await runCli(['run', 'one-fails.ts', '-k', '--trace', trace, '--report', report])
+    expect(run.code).toBe(1)
+    const opened = await openReport(report)
+    expect(opened.bars).toBe(3)
+    expect(opened.stats).toEqual(await statsFromTrace(trace))
+    expect(opened.failures).toBe(1)
+    expect(opened.failureText).toContain('cannot take 3 numbers')
+    expect(opened.errors).toEqual([])
+    expect(opened.foreignRequests).toEqual([])
+    await opened.page.context().close()
+  })
+
+  it('writes the report of a run stopped by Ctrl-C, the running tasks cancelled', async () => {
+    const report = join(dir, 'interrupted.html')
+    const args = ['--log-level', 'debug', 'run', 'busy-tasks.ts', '-e', 'threads', '-w', '2']
+    const child = killOnCleanup(
+      startCli([...args, '--report', report], { env: { BUSY_TASKS: '40', BUSY_MS: '200' } }),
+    )
+    const result = finished(child)
+    await waitForStderr(child, /("msg":"task finished".*\n.*){3}/s)
+    child.kill('SIGINT')
+    expect((await result).code).toBe(130)
+    const opened = await openReport(report)
+    expect(opened.bars).toBeGreaterThanOrEqual(4)
+    expect(opened.bars).toBeLessThan(40)
+    expect(await opened.page.getByTestId('stream').getAttribute('data-tasks')).toBe(
+      String(opened.bars),
+    )
+    const cancelled = await opened.page.getByTestId('summary').getAttribute('data-cancelled')
+    expect(Number(cancelled)).toBeGreaterThanOrEqual(1)
+    expect(opened.errors).toEqual([])
+    await opened.page.context().close()
+  })
+
+  it('refuses, before running, a path in a directory that does not exist (exit 2)', async () => {
+    const path = join(dir, 'missing', 'report.html')
+    const run = await runCli(['run', 'report-flow.ts', '--report', path])
+    expect(run).toMatchObject({ code: 2, stdout: '' })
+    expect(run.stderr).toContain(`'--report' names ${path}`)
+  })
+
+  it('fails with exit 4 when the report cannot be written after the run succeeded; the trace is written', async () => {
+    // A directory where the file should be: its parent exists, the write fails.
+    const path = join(dir, 'a-directory')
+    await mkdir(path)
+    const trace = join(dir, 'beside.json')
+    const args = ['run', 'report-flow.ts', '-e', 'inline', '--report', path, '--trace', trace]
+    const run = await runCli(args, { env: { REPORT_MS: '0' } })
+    expect(run.code).toBe(4)
+    expect(run.stderr).toContain('taskgraph run --report')
+    expect(await statsFromTrace(trace)).toHaveLength(4)
+  })
+
+  it('warns, after a run that failed, that the report cannot be written', async () => {
+    const path = join(dir, 'another-directory')
+    await mkdir(path)
+    const run = await runCli(['run', 'one-fails.ts', '--report', path])
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain('taskgraph: warning: taskgraph run --report')
+  })
+})

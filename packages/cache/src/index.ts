@@ -1,0 +1,10 @@
+// The public API of @taskgraph/cache: the parts of a cross-run cache of task results.
+export { SourceFingerprints } from './source-fingerprints.js'
+export {
+  DiskCache,
+  DEFAULT_MAX_SIZE,
+  type CacheEntry,
+  type CacheLimits,
+  type CacheLookup,
+} from './disk-cache.js'
+export type { EntryInfo } from './entry-file.js'

@@ -1,0 +1,91 @@
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
+import { dirname, join, resolve, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** What a specifier names, as far as a cache key is concerned. */
+export type ImportTarget =
+  /** A file of the project, whose source counts. */
+  | { readonly kind: 'file'; readonly path: string }
+  /** A package installed in node_modules: its version counts (its files are not read). */
+  | { readonly kind: 'package'; readonly name: string; readonly version: string }
+  /**
+   * A package linked into node_modules from elsewhere (a workspace package of a
+   * monorepo): its version does not change when its code does, so its files count.
+   */
+  | { readonly kind: 'linked'; readonly name: string; readonly dir: string }
+  /** Node's own modules, and what cannot be found: they count by their specifier. */
+  | { readonly kind: 'other'; readonly specifier: string }
+
+// What TypeScript and Node try, in this order, for a specifier without its extension.
+const EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs', '.json']
+// A TypeScript project imports './helper.js' for the file './helper.ts'.
+const SOURCE_OF: Record<string, readonly string[]> = {
+  '.js': ['.ts', '.tsx'],
+  '.jsx': ['.tsx'],
+  '.mjs': ['.mts'],
+  '.cjs': ['.cts'],
+}
+
+/** What `specifier`, imported by the file at `importer`, names. */
+export function resolveImport(specifier: string, importer: string): ImportTarget {
+  if (specifier.startsWith('node:')) return { kind: 'other', specifier }
+  if (specifier.startsWith('file:')) return fileTarget(fileURLToPath(specifier), specifier)
+  if (specifier.startsWith('.') || specifier.startsWith('/')) {
+    return fileTarget(resolve(dirname(importer), specifier), specifier)
+  }
+  return packageTarget(specifier, dirname(importer))
+}
+
+function fileTarget(path: string, specifier: string): ImportTarget {
+  const found = findFile(path)
+  return found === undefined ? { kind: 'other', specifier } : { kind: 'file', path: found }
+}
+
+function findFile(path: string): string | undefined {
+  if (isFile(path)) return path
+  for (const [extension, sources] of Object.entries(SOURCE_OF)) {
+    if (!path.endsWith(extension)) continue
+    const stem = path.slice(0, -extension.length)
+    for (const source of sources) if (isFile(stem + source)) return stem + source
+  }
+  for (const extension of EXTENSIONS) if (isFile(path + extension)) return path + extension
+  for (const extension of EXTENSIONS) {
+    const index = join(path, `index${extension}`)
+    if (isFile(index)) return index
+  }
+  return undefined
+}
+
+function isFile(path: string): boolean {
+  return existsSync(path) && statSync(path).isFile()
+}
+
+/**
+ * The package a bare specifier names, with its version from the package.json found the
+ * way Node finds it (node_modules/NAME in `from` or a directory above it). A Node
+ * built-in (`fs`) and a package that is not installed count by their specifier.
+ */
+function packageTarget(specifier: string, from: string): ImportTarget {
+  const parts = specifier.split('/')
+  const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!
+  for (let dir = from; ; dir = dirname(dir)) {
+    const installed = join(dir, 'node_modules', name)
+    const manifest = join(installed, 'package.json')
+    if (existsSync(manifest)) {
+      const real = realpathSync(installed)
+      if (!real.split(sep).includes('node_modules')) return { kind: 'linked', name, dir: real }
+      const version = readVersion(manifest)
+      if (version !== undefined) return { kind: 'package', name, version }
+    }
+    if (dirname(dir) === dir) return { kind: 'other', specifier }
+  }
+}
+
+function readVersion(manifest: string): string | undefined {
+  try {
+    const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version?: unknown }
+    return typeof version === 'string' ? version : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto'
+import { readFileSync, readdirSync } from 'node:fs'
+import { dirname, extname, join, relative, sep } from 'node:path'
+import { importSpecifiers } from './import-specifiers.js'
+import { resolveImport, type ImportTarget } from './resolve-import.js'
+
+/** What one file is, read once. */
+interface FileFacts {
+  readonly hash: string
+  readonly imports: readonly ImportTarget[]
+}
+
+/** The files a linked package's fingerprint reads. */
+const SOURCE_EXTENSIONS = new Set([
+  '.ts',
+  '.tsx',
+  '.mts',
+  '.cts',
+  '.js',
+  '.jsx',
+  '.mjs',
+  '.cjs',
+  '.json',
+])
+const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git', '.turbo'])
+
+/**
+ * Fingerprints of modules' code: a hash of a module's source, of the sources of the
+ * project's modules it imports, transitively, and of the versions of the packages they
+ * import. Editing a helper two imports away changes the fingerprint of every module
+ * that reaches it, and of no other; so does adding a file an import could not find
+ * before. Files are read once per instance: make one per run, so a run sees one version
+ * of the code.
+ */
+export class SourceFingerprints {
+  readonly #files = new Map<string, FileFacts>()
+  readonly #linked = new Map<string, string>()
+  readonly #fingerprints = new Map<string, string>()
+
+  /** The fingerprint of the module at `path` (an absolute file path). */
+  of(path: string): string {
+    let fingerprint = this.#fingerprints.get(path)
+    if (fingerprint === undefined) {
+      fingerprint = hash(this.#closure(path).sort().join('\n'))
+      this.#fingerprints.set(path, fingerprint)
+    }
+    return fingerprint
+  }
+
+  /**
+   * One line per file and package `root` reaches (itself included), each file named by
+   * its path from `root`'s directory, so that a project moved elsewhere keeps its keys.
+   */
+  #closure(root: string): string[] {
+    const base = dirname(root)
+    const lines = new Set<string>()
+    const seen = new Set<string>([root])
+    const pending = [root]
+    while (pending.length > 0) {
+      const path = pending.pop()!
+      const facts = this.#file(path)
+      lines.add(`file ${portable(relative(base, path))} ${facts.hash}`)
+      for (const target of facts.imports) {
+        switch (target.kind) {
+          case 'file':
+            if (!seen.has(target.path)) {
+              seen.add(target.path)
+              pending.push(target.path)
+            }
+            break
+          case 'package':
+            lines.add(`package ${target.name}@${target.version}`)
+            break
+          case 'linked':
+            lines.add(`linked ${target.name} ${this.#linkedPackage(target.dir)}`)
+            break
+          case 'other':
+            lines.add(`other ${target.specifier}`)
+        }
+      }
+    }
+    return [...lines]
+  }
+
+  #file(path: string): FileFacts {
+    let facts = this.#files.get(path)
+    if (facts === undefined) {
+      const source = readFileSync(path, 'utf8')
+      facts = {
+        hash: hash(source),
+        imports: importSpecifiers(source).map((specifier) => resolveImport(specifier, path)),
+      }
+      this.#files.set(path, facts)
+    }
+    return facts
+  }
+
+  /** A hash of every source file of a linked package (its node_modules left out). */
+  #linkedPackage(dir: string): string {
+    let fingerprint = this.#linked.get(dir)
+    if (fingerprint === undefined) {
+      const lines = sourceFiles(dir).map(
+        (path) => `${portable(relative(dir, path))} ${hash(readFileSync(path))}`,
+      )
+      fingerprint = hash(lines.join('\n'))
+      this.#linked.set(dir, fingerprint)
+    }
+    return fingerprint
+  }
+}
+
+/** The source files under `dir`, sorted, leaving out dependencies and tool caches. */
+function sourceFiles(dir: string): string[] {
+  const found: string[] = []
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) {
+      if (!SKIPPED_DIRECTORIES.has(entry.name)) found.push(...sourceFiles(path))
+    } else if (entry.isFile() && SOURCE_EXTENSIONS.has(extname(entry.name))) found.push(path)
+  }
+  return found.sort()
+}
+
+function portable(path: string): string {
+  return sep === '/' ? path : path.split(sep).join('/')
+}
+
+function hash(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex')
+}

@@ -1,0 +1,124 @@
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, test } from 'vitest'
+import { SourceFingerprints } from '../src/source-fingerprints.js'
+
+let project: string
+beforeEach(async () => {
+  project = await mkdtemp(join(tmpdir(), 'taskgraph-fingerprints-'))
+})
+afterEach(() => rm(project, { recursive: true, force: true }))
+
+/** Writes the files of `tree` (path → source) under the project. */
+async function write(tree: Record<string, string>): Promise<void> {
+  for (const [path, source] of Object.entries(tree)) {
+    await mkdir(dirname(join(project, path)), { recursive: true })
+    await writeFile(join(project, path), source)
+  }
+}
+
+/** The fingerprints of `paths` as a fresh run would take them. */
+function fingerprints(...paths: string[]): string[] {
+  const taken = new SourceFingerprints()
+  return paths.map((path) => taken.of(join(project, path)))
+}
+
+describe('SourceFingerprints', () => {
+  beforeEach(() =>
+    write({
+      'flow.ts': "import { clean } from './steps/clean.js'\nexport const a = clean",
+      'steps/clean.ts': "import { trim } from '../lib/text'\nexport const clean = trim",
+      'lib/text.ts': 'export const trim = (s: string) => s.trim()',
+      'other.ts': "import { helper } from './lib/other.js'\nexport const b = helper",
+      'lib/other.ts': 'export const helper = 1',
+    }),
+  )
+
+  test('a module is fingerprinted the same by two runs of unchanged code', () => {
+    expect(fingerprints('flow.ts', 'other.ts')).toEqual(fingerprints('flow.ts', 'other.ts'))
+  })
+
+  test('editing a helper two imports away changes the modules that reach it, and no other', async () => {
+    const [flow, other] = fingerprints('flow.ts', 'other.ts')
+    await write({ 'lib/text.ts': 'export const trim = (s: string) => s.trimStart()' })
+    const [flowAfter, otherAfter] = fingerprints('flow.ts', 'other.ts')
+    expect(flowAfter).not.toBe(flow)
+    expect(otherAfter).toBe(other)
+  })
+
+  test('follows imports in every form: side effect, re-export, dynamic, require, import = require', async () => {
+    await write({
+      'forms.ts': [
+        "import './a.js'",
+        "export * from './b.js'",
+        "const c = await import('./c.js')",
+        "const d = require('./d.cjs')",
+        "import e = require('./e')",
+        'const f = await import(`./f.js`)',
+      ].join('\n'),
+      ...Object.fromEntries(
+        ['a.ts', 'b.ts', 'c.ts', 'd.cjs', 'e.ts', 'f.js'].map((file) => [file, `// ${file}`]),
+      ),
+    })
+    for (const file of ['a.ts', 'b.ts', 'c.ts', 'd.cjs', 'e.ts', 'f.js']) {
+      const [before] = fingerprints('forms.ts')
+      await write({ [file]: `// ${file}, edited` })
+      expect(fingerprints('forms.ts')[0], file).not.toBe(before)
+    }
+  })
+
+  test('an import that finds no file yet changes the fingerprint once the file exists', async () => {
+    await write({ 'late.ts': "import { x } from './not-yet.js'" })
+    const [before] = fingerprints('late.ts')
+    await write({ 'not-yet.ts': 'export const x = 1' })
+    expect(fingerprints('late.ts')[0]).not.toBe(before)
+  })
+
+  test('modules that import each other are fingerprinted (a cycle ends)', async () => {
+    await write({
+      'ping.ts': "import './pong.js'\nexport const ping = 1",
+      'pong.ts': "import './ping.js'\nexport const pong = 1",
+    })
+    const [ping] = fingerprints('ping.ts')
+    await write({ 'pong.ts': "import './ping.js'\nexport const pong = 2" })
+    expect(fingerprints('ping.ts')[0]).not.toBe(ping)
+  })
+
+  test('an installed package counts by its version; a linked one by its files', async () => {
+    await write({
+      'uses.ts': "import 'dep'\nimport '@org/shared/util'",
+      'node_modules/dep/package.json': '{ "name": "dep", "version": "1.0.0" }',
+      'node_modules/dep/index.js': 'export default 1',
+      'packages/shared/package.json': '{ "name": "@org/shared", "version": "0.0.0" }',
+      'packages/shared/util.ts': 'export const util = 1',
+    })
+    await mkdir(join(project, 'node_modules/@org'), { recursive: true })
+    await symlink(join(project, 'packages/shared'), join(project, 'node_modules/@org/shared'))
+    const [first] = fingerprints('uses.ts')
+
+    // The installed package's files are not read: only a new version changes the key.
+    await write({ 'node_modules/dep/index.js': 'export default 2' })
+    const [second] = fingerprints('uses.ts')
+    expect(second).toBe(first)
+    await write({ 'node_modules/dep/package.json': '{ "name": "dep", "version": "1.0.1" }' })
+    const [third] = fingerprints('uses.ts')
+    expect(third).not.toBe(second)
+
+    // The workspace package's version stays 0.0.0 while its code changes.
+    await write({ 'packages/shared/util.ts': 'export const util = 2' })
+    expect(fingerprints('uses.ts')[0]).not.toBe(third)
+  })
+
+  test('a project moved to another directory keeps its fingerprints', async () => {
+    const [before] = fingerprints('flow.ts')
+    const moved = `${project}-moved`
+    await rm(moved, { recursive: true, force: true })
+    await rename(project, moved)
+    try {
+      expect(new SourceFingerprints().of(join(moved, 'flow.ts'))).toBe(before)
+    } finally {
+      await rename(moved, project)
+    }
+  })
+})

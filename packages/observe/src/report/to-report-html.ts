@@ -1,0 +1,72 @@
+import type { TaskRecord } from '@taskgraph/scheduler'
+import { pageScript } from '../page-script.js'
+import { toChromeTrace } from '../to-chrome-trace.js'
+import { criticalPath } from './critical-path.js'
+import { functionColors } from './function-colors.js'
+import { functionStats } from './function-stats.js'
+import { graphDrawings } from './graph-drawings.js'
+import { escapeHtml, scriptJson } from './html-text.js'
+import { REPORT_STATUSES, toReportData } from './report-data.js'
+import { checkReportOptions, type ReportOptions } from './report-options.js'
+import {
+  failureSection,
+  functionSection,
+  graphSection,
+  pathSection,
+  streamSection,
+  timeSection,
+} from './report-sections.js'
+import { REPORT_STYLE } from './report-style.js'
+import { timeAccounting } from './time-accounting.js'
+
+/**
+ * The report of a run as one HTML page that carries its script, style and data, so it
+ * opens from a file with no network: the task stream (a row per worker slot, a bar per
+ * attempt, coloured by function), a table per function, where the time went, the
+ * critical path, the failures and the graph coloured by duration or status.
+ * @example await writeFile('report.html', await toReportHtml(profiler.records, { graph: toGraph(total) }))
+ * @throws {InvalidOptionError} for an unknown option or a bad value
+ */
+export async function toReportHtml(
+  records: readonly TaskRecord[],
+  options: ReportOptions = {},
+): Promise<string> {
+  const { name = 'taskgraph run', graph } = checkReportOptions('toReportHtml', options)
+  const trace = toChromeTrace(records, { name })
+  const data = toReportData(trace, name)
+  const path = graph === undefined ? undefined : criticalPath(graph, data)
+  const drawings = graph === undefined ? undefined : await graphDrawings(graph, trace)
+  const time = timeAccounting(records, data)
+  const stats = functionStats(data)
+  const colors = functionColors(data.functions.length)
+  const failures = stats.reduce((sum, s) => sum + s.failures, 0)
+  const cancelledStatus = REPORT_STATUSES.indexOf('cancelled')
+  const cancelled = data.status.filter((status) => status === cancelledStatus).length
+  const cancelledText = cancelled === 0 ? '' : `, ${cancelled} cancelled`
+  const started = data.startTime === undefined ? '' : `, started ${escapeHtml(data.startTime)}`
+  // The page script goes in as a module: the build takes it for an ES module (the
+  // package is "type": "module") and ends it with `export {}`, which a classic script
+  // cannot hold.
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(name)} · taskgraph report</title>
+<style>${REPORT_STYLE}</style>
+</head>
+<body>
+<h1>${escapeHtml(name)}</h1>
+<p class="summary" data-testid="summary" data-attempts="${data.keys.length}" data-failures="${failures}" data-cancelled="${cancelled}">${data.keys.length.toLocaleString('en-US')} attempts of ${stats.length} function${stats.length === 1 ? '' : 's'} on ${time.slots} worker slot${time.slots === 1 ? '' : 's'}, ${failures} failed${cancelledText}${started}.</p>
+${timeSection(time, path)}
+${streamSection(data, colors)}
+${functionSection(stats)}
+${pathSection(path, data)}
+${failureSection(data)}
+${graphSection(drawings)}
+<script type="application/json" id="report-data">${scriptJson({ ...data, colors })}</script>
+<script type="module">${await pageScript('report-stream.js')}</script>
+</body>
+</html>
+`
+}

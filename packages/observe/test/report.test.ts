@@ -1,0 +1,203 @@
+import { InvalidOptionError, delayed, literal, toGraph } from '@taskgraph/core'
+import { describe, expect, test } from 'vitest'
+import { criticalPath } from '../src/report/critical-path.js'
+import { functionStats } from '../src/report/function-stats.js'
+import { scriptJson } from '../src/report/html-text.js'
+import { toReportData } from '../src/report/report-data.js'
+import { timeAccounting } from '../src/report/time-accounting.js'
+import { Profiler, toChromeTrace, toReportHtml, writeReport } from '../src/index.js'
+import { poolThread, task } from './helpers.js'
+
+// A run on two pool threads: `b` failed once and was retried; `d` waited 2 ms in the
+// queue before it started (wall time counts from the first task queued, at 0).
+const records = [
+  task({ key: 'a', name: 'load', start: 0, end: 1, worker: poolThread(1) }),
+  task({
+    key: 'b',
+    name: 'load',
+    start: 0,
+    end: 50,
+    worker: poolThread(2),
+    status: 'failed',
+    error: new TypeError('no such file'),
+  }),
+  task({ key: 'd', name: 'slow', queued: 1, start: 3, end: 13, worker: poolThread(1) }),
+  task({ key: 'b', name: 'load', start: 50, end: 55, worker: poolThread(2), attempt: 2 }),
+  task({ key: 'c', name: 'join', start: 55, end: 57.5, worker: poolThread(2) }),
+]
+
+/** The graph the records ran: c needs a and b, d needs a; a and b read `numbers`. */
+function graph() {
+  const numbers = literal([1, 2], { name: 'numbers', key: 'numbers' })
+  const load = delayed((xs: number[]) => xs, { name: 'load' })
+  const slow = delayed((xs: number[]) => xs, { name: 'slow' })
+  const join = delayed((x: number[], y: number[]) => [...x, ...y], { name: 'join' })
+  const a = load.with({ key: 'a' })(numbers)
+  const b = load.with({ key: 'b' })(numbers)
+  return toGraph(join.with({ key: 'c' })(a, b), slow.with({ key: 'd' })(a))
+}
+
+const data = toReportData(toChromeTrace(records), 'run')
+
+describe('toReportData', () => {
+  test('keeps each attempt as a row of columns: shared strings once, times in whole µs', () => {
+    const { startTime, ...columns } = data
+    expect(startTime).toBe(new Date(1_700_000_000_000).toISOString())
+    expect(columns).toMatchInlineSnapshot(`
+      {
+        "attempt": [
+          1,
+          1,
+          1,
+          2,
+          1,
+        ],
+        "duration": [
+          50000,
+          1000,
+          10000,
+          5000,
+          2500,
+        ],
+        "errors": [
+          {
+            "message": "TypeError: no such file",
+            "row": 0,
+          },
+        ],
+        "fn": [
+          0,
+          0,
+          1,
+          0,
+          2,
+        ],
+        "functions": [
+          "load",
+          "slow",
+          "join",
+        ],
+        "keys": [
+          "b",
+          "a",
+          "d",
+          "b",
+          "c",
+        ],
+        "name": "run",
+        "start": [
+          0,
+          0,
+          3000,
+          50000,
+          55000,
+        ],
+        "status": [
+          1,
+          0,
+          0,
+          0,
+          0,
+        ],
+        "track": [
+          1,
+          0,
+          0,
+          1,
+          1,
+        ],
+        "tracks": [
+          "threads of pid 4242 / thread 1",
+          "threads of pid 4242 / thread 2",
+        ],
+      }
+    `)
+  })
+
+  test('escapes what would end the script element it is embedded in', () => {
+    const text = scriptJson({ key: '</script><script>alert(1)</script>' })
+    expect(text).not.toContain('<')
+    expect(JSON.parse(text)).toEqual({ key: '</script><script>alert(1)</script>' })
+  })
+})
+
+describe('functionStats', () => {
+  test('counts, totals, means, maxima and failures of each function, costliest first', () => {
+    expect(functionStats(data)).toEqual([
+      { name: 'load', count: 3, totalUs: 56000, meanUs: 18667, maxUs: 50000, failures: 1 },
+      { name: 'slow', count: 1, totalUs: 10000, meanUs: 10000, maxUs: 10000, failures: 0 },
+      { name: 'join', count: 1, totalUs: 2500, meanUs: 2500, maxUs: 2500, failures: 0 },
+    ])
+  })
+})
+
+describe('timeAccounting', () => {
+  test('wall time from the first queued to the last end; idle is the slots’ time left', () => {
+    expect(timeAccounting(records, data)).toEqual({
+      wallUs: 57500,
+      busyUs: 68500,
+      slots: 2,
+      idleUs: 2 * 57500 - 68500,
+    })
+  })
+
+  test('a run of no records took no time', () => {
+    expect(timeAccounting([], toReportData(toChromeTrace([]), 'none'))).toEqual({
+      wallUs: 0,
+      busyUs: 0,
+      slots: 0,
+      idleUs: 0,
+    })
+  })
+})
+
+describe('criticalPath', () => {
+  test('is the longest chain of tasks, each weighing its last attempt; data weighs nothing', () => {
+    // Counting b's failed first attempt (50 ms) would make b → c the longest.
+    expect(criticalPath(graph(), data)).toEqual({
+      keys: ['a', 'd'],
+      durationsUs: [1000, 10000],
+      lengthUs: 11000,
+    })
+  })
+
+  test('tasks that never ran weigh nothing', () => {
+    const only = toReportData(toChromeTrace(records.filter((r) => r.key === 'c')), 'c only')
+    expect(criticalPath(graph(), only)).toMatchObject({ keys: ['c'], lengthUs: 2500 })
+  })
+})
+
+describe('toReportHtml', () => {
+  test('without a graph, the critical path and drawing say they need one', async () => {
+    const html = await toReportHtml(records, { name: 'no graph' })
+    expect(html).toContain('data-testid="path-needs-graph"')
+    expect(html).toContain('data-testid="graph-needs-graph"')
+    expect(html).not.toMatch(/<svg/)
+  })
+
+  test('with a graph, it has the path and two drawings, by duration and by status', async () => {
+    const html = await toReportHtml(records, { graph: graph() })
+    expect(html).toContain('data-testid="critical-path" data-tasks="2" data-us="11000"')
+    expect(html.match(/<svg/g)).toHaveLength(2)
+  })
+
+  test.each([[{ colour: 'status' }], [{ name: 42 }], [{ graph: new Map() }], ['report']])(
+    'refuses options %j with InvalidOptionError',
+    async (options) => {
+      await expect(toReportHtml(records, options as never)).rejects.toBeInstanceOf(
+        InvalidOptionError,
+      )
+      await expect(writeReport('unused.html', records, options as never)).rejects.toMatchObject({
+        code: 'ERR_INVALID_OPTION',
+      })
+    },
+  )
+
+  test('Profiler#report is the report of the records it collected', async () => {
+    const profiler = new Profiler()
+    for (const record of records) profiler.hooks.onTaskRecord?.(record)
+    expect(await profiler.report({ name: 'profiled' })).toBe(
+      await toReportHtml(records, { name: 'profiled' }),
+    )
+  })
+})
