@@ -182,6 +182,25 @@ describe('taskgraph run --dashboard', () => {
     expect(workers.filter(isAlive)).toEqual([])
   })
 
+  it('--dashboard alone takes another port, with a warning, when 8787 is taken', async (context) => {
+    // Port 8787 held here for the test's length; if another program has it, no telling
+    // when it lets go, so the test does not run.
+    const server: Server = createServer()
+    const held = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false))
+      server.listen(8787, '127.0.0.1', () => resolve(true))
+    })
+    if (!held) return context.skip()
+    cleanup.push(() => new Promise((resolve) => server.close(resolve)))
+    const { code, stdout, stderr } = await runCli(['run', 'sum.ts', '--dashboard'])
+    expect({ code, stdout }).toEqual({ code: 0, stdout: '5\n' })
+    const [warning, where] = stderr.split('\n')
+    expect(warning).toMatch(
+      /^taskgraph: warning: port 8787 is in use; the dashboard uses port (\d+) instead\.$/,
+    )
+    expect(where).toMatch(/^taskgraph: dashboard at http:\/\/127\.0\.0\.1:(?!8787\/)\d+\/$/)
+  })
+
   it('a port that is not a whole number from 0 to 65535 is a usage error', async () => {
     for (const port of ['web', '65536', '-1', '80.5']) {
       const { code, stderr } = await runCli(['run', 'sum.ts', `--dashboard=${port}`])
