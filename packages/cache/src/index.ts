@@ -1,4 +1,5 @@
-// The public API of @taskgraph/cache: the parts of a cross-run cache of task results.
+// The public API of @taskgraph/cache: a cross-run cache of task results, and its parts.
+export { TaskCache, type TaskCacheOptions } from './task-cache.js'
 export { SourceFingerprints } from './source-fingerprints.js'
 export {
   DiskCache,

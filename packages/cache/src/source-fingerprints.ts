@@ -6,8 +6,15 @@ import { resolveImport, type ImportTarget } from './resolve-import.js'
 
 /** What one file is, read once. */
 interface FileFacts {
+  readonly source: string
   readonly hash: string
   readonly imports: readonly ImportTarget[]
+}
+
+/** What a module reaches: each project file (by path) with its line, and the rest as lines. */
+interface Closure {
+  readonly files: ReadonlyMap<string, string>
+  readonly packages: ReadonlySet<string>
 }
 
 /** The files a linked package's fingerprint reads. */
@@ -36,50 +43,77 @@ export class SourceFingerprints {
   readonly #files = new Map<string, FileFacts>()
   readonly #linked = new Map<string, string>()
   readonly #fingerprints = new Map<string, string>()
+  readonly #closures = new Map<string, Closure>()
 
   /** The fingerprint of the module at `path` (an absolute file path). */
   of(path: string): string {
     let fingerprint = this.#fingerprints.get(path)
     if (fingerprint === undefined) {
-      fingerprint = hash(this.#closure(path).sort().join('\n'))
+      const { files, packages } = this.#closure(path)
+      fingerprint = hash([...files.values(), ...packages].sort().join('\n'))
       this.#fingerprints.set(path, fingerprint)
     }
     return fingerprint
   }
 
+  /** The project's files the module at `path` reaches, itself first. */
+  files(path: string): string[] {
+    return [...this.#closure(path).files.keys()]
+  }
+
+  /** What the module at `path` reaches outside the project (packages, built-ins), sorted. */
+  packages(path: string): string[] {
+    return [...this.#closure(path).packages].sort()
+  }
+
+  /** The source of the project file at `path`, as fingerprinted. */
+  source(path: string): string {
+    return this.#file(path).source
+  }
+
+  #closure(root: string): Closure {
+    let closure = this.#closures.get(root)
+    if (closure === undefined) {
+      closure = this.#walk(root)
+      this.#closures.set(root, closure)
+    }
+    return closure
+  }
+
   /**
-   * One line per file and package `root` reaches (itself included), each file named by
-   * its path from `root`'s directory, so that a project moved elsewhere keeps its keys.
+   * Every file and package `root` reaches. Each file's line names it by its path from
+   * `root`'s directory, so that a project moved elsewhere keeps its fingerprints.
    */
-  #closure(root: string): string[] {
+  #walk(root: string): Closure {
     const base = dirname(root)
-    const lines = new Set<string>()
-    const seen = new Set<string>([root])
+    const files = new Map<string, string>()
+    const packages = new Set<string>()
     const pending = [root]
+    files.set(root, '')
     while (pending.length > 0) {
-      const path = pending.pop()!
+      const path = pending.shift()!
       const facts = this.#file(path)
-      lines.add(`file ${portable(relative(base, path))} ${facts.hash}`)
+      files.set(path, `file ${portable(relative(base, path))} ${facts.hash}`)
       for (const target of facts.imports) {
         switch (target.kind) {
           case 'file':
-            if (!seen.has(target.path)) {
-              seen.add(target.path)
+            if (!files.has(target.path)) {
+              files.set(target.path, '')
               pending.push(target.path)
             }
             break
           case 'package':
-            lines.add(`package ${target.name}@${target.version}`)
+            packages.add(`package ${target.name}@${target.version}`)
             break
           case 'linked':
-            lines.add(`linked ${target.name} ${this.#linkedPackage(target.dir)}`)
+            packages.add(`linked ${target.name} ${this.#linkedPackage(target.dir)}`)
             break
           case 'other':
-            lines.add(`other ${target.specifier}`)
+            packages.add(`other ${target.specifier}`)
         }
       }
     }
-    return [...lines]
+    return { files, packages }
   }
 
   #file(path: string): FileFacts {
@@ -87,6 +121,7 @@ export class SourceFingerprints {
     if (facts === undefined) {
       const source = readFileSync(path, 'utf8')
       facts = {
+        source,
         hash: hash(source),
         imports: importSpecifiers(source).map((specifier) => resolveImport(specifier, path)),
       }

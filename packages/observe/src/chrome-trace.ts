@@ -1,3 +1,5 @@
+import type { TaskStatus } from '@taskgraph/scheduler'
+
 /**
  * A trace in the JSON Object Format of the Trace Event Format, which Perfetto
  * (ui.perfetto.dev) and chrome://tracing open. Times (`ts`, `dur`) are microseconds from
@@ -103,7 +105,7 @@ export interface TaskEventArgs {
   key: string
   function: string
   attempt: number
-  status: 'done' | 'failed' | 'cancelled'
+  status: TaskStatus
   executor: string
   /** Milliseconds from the call's hand-over to the executor to the task's start. */
   queuedMs?: number

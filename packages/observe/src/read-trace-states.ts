@@ -9,7 +9,7 @@ export interface TraceTaskState {
   durationMs: number
 }
 
-const STATUSES = new Set<unknown>(['done', 'failed', 'cancelled'])
+const STATUSES = new Set<unknown>(['done', 'failed', 'cancelled', 'cached'])
 const FIX = 'Pass a trace written by taskgraph run --trace, writeChromeTrace or toChromeTrace.'
 
 /**

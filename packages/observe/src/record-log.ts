@@ -12,7 +12,7 @@ const WORKER = 6
 const STATUS = 7
 const WIDTH = 8
 
-const STATUSES: readonly TaskStatus[] = ['done', 'failed', 'cancelled']
+const STATUSES: readonly TaskStatus[] = ['done', 'failed', 'cancelled', 'cached']
 
 /** Records per chunk: a power of two, so that a record's chunk and row are bit operations. */
 const CHUNK_BITS = 12

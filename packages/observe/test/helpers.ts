@@ -97,7 +97,7 @@ export function tracks(trace: ChromeTrace): string[] {
   }
   const keys = new Map<string, string[]>()
   for (const event of attempts(trace.traceEvents)) {
-    const mark = { done: '', failed: '!', cancelled: '~' }[event.args.status]
+    const mark = { done: '', failed: '!', cancelled: '~', cached: '=' }[event.args.status]
     const track = `${event.pid}/${event.tid}`
     keys.set(track, [...(keys.get(track) ?? []), `${event.name}${mark}`])
   }

@@ -124,10 +124,49 @@ describe('toReportData', () => {
 describe('functionStats', () => {
   test('counts, totals, means, maxima and failures of each function, costliest first', () => {
     expect(functionStats(data)).toEqual([
-      { name: 'load', count: 3, totalUs: 56000, meanUs: 18667, maxUs: 50000, failures: 1 },
-      { name: 'slow', count: 1, totalUs: 10000, meanUs: 10000, maxUs: 10000, failures: 0 },
-      { name: 'join', count: 1, totalUs: 2500, meanUs: 2500, maxUs: 2500, failures: 0 },
+      {
+        name: 'load',
+        count: 3,
+        totalUs: 56000,
+        meanUs: 18667,
+        maxUs: 50000,
+        failures: 1,
+        cached: 0,
+      },
+      {
+        name: 'slow',
+        count: 1,
+        totalUs: 10000,
+        meanUs: 10000,
+        maxUs: 10000,
+        failures: 0,
+        cached: 0,
+      },
+      { name: 'join', count: 1, totalUs: 2500, meanUs: 2500, maxUs: 2500, failures: 0, cached: 0 },
     ])
+  })
+
+  test('counts results read from the cache apart from attempts', () => {
+    const withCache = [
+      ...records,
+      task({ key: 'e', name: 'load', start: 0, end: 0, status: 'cached' }),
+      task({ key: 'f', name: 'parse', start: 0, end: 0, status: 'cached' }),
+    ]
+    const stats = functionStats(toReportData(toChromeTrace(withCache), 'cached'))
+    expect(stats.find((s) => s.name === 'load')).toMatchObject({
+      count: 3,
+      totalUs: 56000,
+      cached: 1,
+    })
+    expect(stats.find((s) => s.name === 'parse')).toEqual({
+      name: 'parse',
+      count: 0,
+      totalUs: 0,
+      meanUs: 0,
+      maxUs: 0,
+      failures: 0,
+      cached: 1,
+    })
   })
 })
 

@@ -12,6 +12,7 @@ export type { ExecutorName, RunOptions } from './run/options.js'
 export type { CallTiming, Executor, TaskCall } from './executors/executor.js'
 export type { ComputeHooks, RunSummary, TaskInfo, TaskOutcome, TaskRetry } from './run/hooks.js'
 export type { TaskRecord, TaskStatus, TaskWorker } from './run/task-record.js'
+export type { CacheSession, ResultCache } from './run/result-cache.js'
 export {
   AggregateTaskError,
   CancelledError,

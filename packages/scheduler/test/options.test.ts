@@ -28,6 +28,14 @@ describe('invalid options', () => {
     ['failFast that is not a boolean', { failFast: 'no' }],
     ['a signal that is not an AbortSignal', { signal: { aborted: false } }],
     ['hooks that are not an object', { hooks: () => {} }],
+    ['a cache without open()', { cache: '.taskgraph-cache' }],
+    [
+      'a cache with an executor whose results stay in its own store',
+      {
+        cache: { open: () => Promise.reject(new Error('not opened')) },
+        executor: { ...new InlineExecutor(), run: () => 1, name: 'far', resultsByReference: true },
+      },
+    ],
   ])('%s is an InvalidOptionError', async (_, options) => {
     await expect(compute(one(), options as RunOptions)).rejects.toBeInstanceOf(InvalidOptionError)
     await expect(one().compute(options as RunOptions)).rejects.toBeInstanceOf(InvalidOptionError)

@@ -60,6 +60,8 @@ const REPLY_WAIT_S = 1
 export class ClusterExecutor implements Executor {
   readonly name = 'cluster'
   readonly remote = true
+  // Large results stay in the cluster's store: what a run holds of them are markers.
+  readonly resultsByReference = true
   readonly enforcesTimeouts = true
   readonly reportsStarts = true
   readonly concurrency = 1 << 20

@@ -12,7 +12,7 @@ export type DotColor = 'none' | 'order' | 'status' | 'duration'
 
 /** How a run left one task: its last attempt's end and length. */
 export interface TaskRunState {
-  status: 'done' | 'failed' | 'cancelled'
+  status: 'done' | 'failed' | 'cancelled' | 'cached'
   /** How long the last attempt ran, in milliseconds. */
   durationMs: number
 }
@@ -64,7 +64,7 @@ export const DEFAULT_GROUP_ABOVE = 300
 const OPTION_NAMES = ['rankdir', 'color', 'taskStates', 'group']
 const RANKDIRS = new Set<unknown>(['TB', 'LR', 'BT', 'RL'])
 const COLORS = new Set<unknown>(['none', 'order', 'status', 'duration'])
-const STATUSES = new Set<unknown>(['done', 'failed', 'cancelled'])
+const STATUSES = new Set<unknown>(['done', 'failed', 'cancelled', 'cached'])
 const NO_STATES: ReadonlyMap<string, TaskRunState> = new Map()
 
 /**
@@ -132,7 +132,7 @@ function checkStates(states: unknown): void {
       durationMs >= 0
     if (!good) {
       throw invalid(
-        `the state of ${JSON.stringify(key)} in option "taskStates" must be { status: 'done' | 'failed' | 'cancelled', durationMs: a number, 0 or more }, got ${JSON.stringify(state) ?? describeValue(state)}.`,
+        `the state of ${JSON.stringify(key)} in option "taskStates" must be { status: 'done' | 'failed' | 'cancelled' | 'cached', durationMs: a number, 0 or more }, got ${JSON.stringify(state) ?? describeValue(state)}.`,
       )
     }
   }

@@ -25,13 +25,17 @@ export interface Coloring {
 
 type Status = TaskRunState['status'] | 'not run'
 
-/** Worst first: a group takes the colour of the worst status among its tasks. */
-const STATUS_ORDER: readonly Status[] = ['failed', 'cancelled', 'not run', 'done']
+/**
+ * Worst first: a group takes the colour of the worst status among its tasks (a result
+ * read from the cache is as good as one made, and says less about this run).
+ */
+const STATUS_ORDER: readonly Status[] = ['failed', 'cancelled', 'not run', 'done', 'cached']
 const STATUS_FILL: Record<Status, string> = {
   done: '#74c476',
   failed: '#de2d26',
   cancelled: '#bdbdbd',
   'not run': '#e5e5e5',
+  cached: '#9ecae1',
 }
 /** The shortest duration a log scale places: a microsecond, the resolution of a trace. */
 const SHORTEST_MS = 0.001
@@ -100,14 +104,16 @@ function paintStatus(
     return { fill: STATUS_FILL[worst], tooltip }
   })
   const label = grouped ? 'status (worst of each group)' : 'status'
+  const shown: Status[] = ['done', 'failed', 'cancelled', 'not run']
+  // Only a run with a cache has tasks from it.
+  if (units.some(({ keys }) => keys.some((key) => states.get(key)?.status === 'cached'))) {
+    shown.push('cached')
+  }
   return {
     paints,
     legend: legend(
       label,
-      (['done', 'failed', 'cancelled', 'not run'] as const).map((status) => [
-        status,
-        STATUS_FILL[status],
-      ]),
+      shown.map((status) => [status, STATUS_FILL[status]]),
     ),
   }
 }
@@ -118,14 +124,23 @@ function paintDuration(
   grouped: boolean,
 ): Coloring {
   const durations = units.map(({ keys }) => {
-    const ran = keys.flatMap((key) => states.get(key)?.durationMs ?? [])
+    // A result read from the cache took no time to make in this run: it has no duration.
+    const ran = keys.flatMap((key) => {
+      const state = states.get(key)
+      return state === undefined || state.status === 'cached' ? [] : [state.durationMs]
+    })
     return ran.length === 0 ? undefined : mean(ran)
   })
   const measured = durations.filter((ms) => ms !== undefined)
   const scale = logScale(measured)
   const paints = units.map(({ keys }, i) => {
     const ms = durations[i]
-    if (ms === undefined) return { fill: STATUS_FILL['not run'], tooltip: 'not run' }
+    if (ms === undefined) {
+      const cached = keys.every((key) => states.get(key)?.status === 'cached')
+      return cached
+        ? { fill: STATUS_FILL.cached, tooltip: 'from the cache' }
+        : { fill: STATUS_FILL['not run'], tooltip: 'not run' }
+    }
     const tooltip =
       keys.length === 1
         ? describeState(states.get(keys[0]!))
@@ -142,17 +157,23 @@ function paintDuration(
       entries.push([formatMs(longest), interpolate(YL_OR_RD, 1)])
     }
   }
-  if (durations.includes(undefined)) entries.push(['not run', STATUS_FILL['not run']])
+  const fills = new Set(paints.map((paint) => paint.fill))
+  if (fills.has(STATUS_FILL.cached)) entries.push(['from the cache', STATUS_FILL.cached])
+  if (fills.has(STATUS_FILL['not run'])) entries.push(['not run', STATUS_FILL['not run']])
   const label = grouped ? 'mean duration of each group (log scale)' : 'duration (log scale)'
   return { paints, legend: legend(label, entries) }
 }
 
 function countRun(keys: readonly string[], states: ReadonlyMap<string, TaskRunState>): number {
-  return keys.reduce((n, key) => (states.has(key) ? n + 1 : n), 0)
+  return keys.reduce((n, key) => {
+    const status = states.get(key)?.status
+    return status === undefined || status === 'cached' ? n : n + 1
+  }, 0)
 }
 
 function describeState(state: TaskRunState | undefined): string {
   if (state === undefined) return 'not run'
+  if (state.status === 'cached') return 'from the cache'
   const when = state.status === 'done' ? 'in' : 'after'
   return `${state.status} ${when} ${formatMs(state.durationMs)}`
 }

@@ -1,6 +1,6 @@
 import type { Delayed } from '../lazy/delayed.js'
 import { isDelayed } from '../lazy/is-delayed.js'
-import { KeyKind } from '../lazy/lazy-node.js'
+import { KeyKind, type TaskSpec } from '../lazy/lazy-node.js'
 import { KeyClashError } from '../errors.js'
 import { recordArgs, resolveArgs } from '../lazy/lazy-args.js'
 import type { TaskOptions } from '../task-options.js'
@@ -89,6 +89,19 @@ export class TaskGraph {
 
   name(i: number): string {
     return this.nodes[i]!._spec.name
+  }
+
+  /** What every task of node `i`'s delayed function shares: name, purity, caching. */
+  spec(i: number): TaskSpec {
+    return this.nodes[i]!._spec
+  }
+
+  /**
+   * The arguments of task `i` as they were recorded, dependencies as their `Delayed`
+   * values (`undefined` for a data node).
+   */
+  recordedArgs(i: number): readonly unknown[] | undefined {
+    return this.nodes[i]!._args
   }
 
   /** The task function of node `i`, or `undefined` for a data node. */

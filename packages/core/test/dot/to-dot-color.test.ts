@@ -35,6 +35,7 @@ const GREEN = '#74c476'
 const RED = '#de2d26'
 const CANCELLED_GREY = '#bdbdbd'
 const NOT_RUN_GREY = '#e5e5e5'
+const CACHED_BLUE = '#9ecae1'
 
 describe("toDot's color option", () => {
   test("'order' fills tasks light to dark in the order they run, with a legend", () => {
@@ -168,6 +169,34 @@ describe("toDot's color option", () => {
     expect(nodeOf(dot, 'task:z').attributes.fillcolor).toBe(NOT_RUN_GREY)
     expect(dot.legend?.entries.map(({ attributes }) => attributes.label)).toEqual([
       '1.5 s',
+      'not run',
+    ])
+  })
+
+  test('tasks whose results came from the cache are light blue, by status and by duration', () => {
+    const { total } = chain()
+    const taskStates = new Map<string, TaskRunState>([
+      ['y', { status: 'cached', durationMs: 0 }],
+      ['z', { status: 'done', durationMs: 5 }],
+    ])
+    const byStatus = parseDot(total!.toDot({ color: 'status', taskStates }))
+    expect(nodeOf(byStatus, 'task:y').attributes).toMatchObject({
+      fillcolor: CACHED_BLUE,
+      tooltip: 'from the cache',
+    })
+    expect(byStatus.legend?.entries.map(({ attributes }) => attributes.label)).toEqual([
+      'done',
+      'failed',
+      'cancelled',
+      'not run',
+      'cached',
+    ])
+    // A result read from the cache has no duration: it is not the quickest task.
+    const byDuration = parseDot(total!.toDot({ color: 'duration', taskStates }))
+    expect(nodeOf(byDuration, 'task:y').attributes.fillcolor).toBe(CACHED_BLUE)
+    expect(byDuration.legend?.entries.map(({ attributes }) => attributes.label)).toEqual([
+      '5 ms',
+      'from the cache',
       'not run',
     ])
   })

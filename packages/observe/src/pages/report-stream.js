@@ -17,7 +17,7 @@
  * @property {number[]} attempt
  */
 
-const STATUS_NAMES = ['done', 'failed', 'cancelled']
+const STATUS_NAMES = ['done', 'failed', 'cancelled', 'cached']
 const FAILED = 1
 const CANCELLED = 2
 const AXIS = 22

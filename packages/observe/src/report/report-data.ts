@@ -1,7 +1,7 @@
 import type { ChromeTrace, CompleteEvent } from '../chrome-trace.js'
 
 /** How an attempt ended, as the report numbers it (`ReportData.status`). */
-export const REPORT_STATUSES = ['done', 'failed', 'cancelled'] as const
+export const REPORT_STATUSES = ['done', 'failed', 'cancelled', 'cached'] as const
 
 /**
  * What the report's page draws, one column per field and one row per attempt, in the

@@ -50,17 +50,21 @@ export function streamSection(data: ReportData, colors: readonly string[]): stri
 }
 
 export function functionSection(stats: readonly FunctionStats[]): string {
+  // A column for results read from the cache, in a run that had some.
+  const withCache = stats.some((s) => s.cached > 0)
   const rows = stats
     .map(
       (s) =>
-        `<tr data-function="${escapeHtml(s.name)}" data-count="${s.count}" data-total-us="${s.totalUs}" data-mean-us="${s.meanUs}" data-max-us="${s.maxUs}" data-failures="${s.failures}">` +
-        `<th>${escapeHtml(s.name)}</th><td class="num">${s.count.toLocaleString('en-US')}</td><td class="num">${us(s.totalUs)}</td><td class="num">${us(s.meanUs)}</td><td class="num">${us(s.maxUs)}</td><td class="num${s.failures > 0 ? ' bad' : ''}">${s.failures}</td></tr>`,
+        `<tr data-function="${escapeHtml(s.name)}" data-count="${s.count}" data-total-us="${s.totalUs}" data-mean-us="${s.meanUs}" data-max-us="${s.maxUs}" data-failures="${s.failures}" data-cached="${s.cached}">` +
+        `<th>${escapeHtml(s.name)}</th><td class="num">${s.count.toLocaleString('en-US')}</td><td class="num">${us(s.totalUs)}</td><td class="num">${us(s.meanUs)}</td><td class="num">${us(s.maxUs)}</td><td class="num${s.failures > 0 ? ' bad' : ''}">${s.failures}</td>` +
+        (withCache ? `<td class="num">${s.cached.toLocaleString('en-US')}</td>` : '') +
+        '</tr>',
     )
     .join('\n')
   return `<section id="functions">
 <h2>Functions</h2>
 <table data-testid="function-stats">
-<thead><tr><th>Function</th><th>Attempts</th><th>Total</th><th>Mean</th><th>Max</th><th>Failures</th></tr></thead>
+<thead><tr><th>Function</th><th>Attempts</th><th>Total</th><th>Mean</th><th>Max</th><th>Failures</th>${withCache ? '<th>From cache</th>' : ''}</tr></thead>
 <tbody>
 ${rows}
 </tbody>

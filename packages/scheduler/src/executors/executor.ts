@@ -134,6 +134,11 @@ export interface Executor {
    */
   readonly remote?: boolean
   /**
+   * Results of calls may be references into a store the executor keeps (a cluster's),
+   * not the values themselves: a persistent cache cannot keep them.
+   */
+  readonly resultsByReference?: boolean
+  /**
    * For a remote executor: whether a call of `fn` may be fused with others, i.e. can run
    * in a worker. Chains run as one unit, so a task run on the calling thread is never
    * fused (its neighbours would wait on it, and cancellation could not step in between).

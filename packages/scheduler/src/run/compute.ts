@@ -2,6 +2,7 @@ import { type Computed } from '@taskgraph/core'
 import { type Delayed } from '@taskgraph/core/internal'
 import { TaskGraph, containsDelayed, registerScheduler } from '@taskgraph/core/internal'
 import { resolveOptions, type RunOptions } from './options.js'
+import type { TaskInfo } from './hooks.js'
 import { runGraph } from './run-graph.js'
 
 /**
@@ -49,10 +50,34 @@ export async function computeTargets(
 ): Promise<unknown[]> {
   const config = resolveOptions(caller, options)
   try {
-    return await runGraph(TaskGraph.collect(caller, targets), config, caller)
+    const graph = TaskGraph.collect(caller, targets)
+    if (config.cache === undefined) return await runGraph(graph, config, caller)
+    const session = await config.cache.open(graph)
+    try {
+      if (session.known.size === 0)
+        return await runGraph(graph, config, caller, { session, hits: [] })
+      // The graph again, each known result as data: what only they needed is left out.
+      const hits = knownTasks(graph, session.known)
+      return await runGraph(TaskGraph.collect(caller, targets, session.known), config, caller, {
+        session,
+        hits,
+      })
+    } finally {
+      await session.close()
+    }
   } finally {
     if (config.ownsExecutor) await config.executor.close?.()
   }
+}
+
+/** The tasks of `graph` whose results are `known`. */
+function knownTasks(graph: TaskGraph, known: ReadonlyMap<string, unknown>): TaskInfo[] {
+  const tasks: TaskInfo[] = []
+  for (let i = 0; i < graph.size; i++) {
+    const key = graph.key(i)
+    if (graph.fn(i) !== undefined && known.has(key)) tasks.push({ key, name: graph.name(i) })
+  }
+  return tasks
 }
 
 registerScheduler({ compute: computeTargets })

@@ -21,6 +21,7 @@ export function planChains(
   isOutput: Uint8Array,
   optionsOf: (i: number) => TaskOptions,
   canFuse: (fn: AnyFunction) => boolean,
+  stored?: (i: number) => boolean,
 ): Chains {
   const size = graph.size
   const dependents = graph.dependents()
@@ -34,7 +35,9 @@ export function planChains(
   }
   for (let i = 0; i < size; i++) {
     const first = dependents.start[i]!
+    // An output's result, and one a cache stores, must come back from the worker.
     if (isOutput[i] === 1 || dependents.start[i + 1]! - first !== 1 || !fusable(i)) continue
+    if (stored?.(i) === true) continue
     const j = dependents.nodes[first]!
     if (graph.depStart[j + 1]! - graph.depStart[j]! !== 1 || !fusable(j)) continue
     if (graph.holes(j) === undefined) continue

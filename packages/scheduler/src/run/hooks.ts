@@ -41,6 +41,8 @@ export interface RunSummary {
   readonly failed: number
   /** Tasks not run because a dependency failed or the run stopped early. */
   readonly skipped: number
+  /** Tasks not run because their results came from the run's cache. */
+  readonly cached: number
   readonly elapsedMs: number
 }
 

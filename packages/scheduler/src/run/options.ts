@@ -8,6 +8,7 @@ import { ProcessExecutor } from '../pool/process-executor.js'
 import { ThreadExecutor } from '../pool/thread-executor.js'
 import { readEnvRunOptions } from './env-options.js'
 import type { ComputeHooks } from './hooks.js'
+import type { ResultCache } from './result-cache.js'
 
 /** Names of the built-in executors. */
 export type ExecutorName = 'inline' | 'async' | 'threads' | 'processes'
@@ -55,6 +56,12 @@ export interface RunOptions extends TaskOptions {
   signal?: AbortSignal
   /** Callbacks on the progress of the run. */
   hooks?: ComputeHooks
+  /**
+   * A persistent cache of results across runs (`new TaskCache(directory)` from
+   * @taskgraph/cache): the results of cached tasks (`pure` or `cache: true`) are read
+   * from it instead of running them, and stored in it when they run.
+   */
+  cache?: ResultCache
 }
 
 declare module '@taskgraph/core' {
@@ -72,6 +79,7 @@ export const OPTION_NAMES: ReadonlySet<string> = new Set([
   'failFast',
   'signal',
   'hooks',
+  'cache',
   'retries',
   'retryDelay',
   'timeout',
@@ -84,6 +92,7 @@ export interface RunConfig {
   readonly failFast: boolean
   readonly signal: AbortSignal | undefined
   readonly hooks: ComputeHooks | undefined
+  readonly cache: ResultCache | undefined
   /** Task options for tasks that set none of their own. */
   readonly taskDefaults: TaskOptions
 }
@@ -112,6 +121,7 @@ export function resolveOptions(
     failFast = true,
     signal,
     hooks,
+    cache,
   } = options
   const { retryDelay } = options
   checkTaskOptions(caller, options)
@@ -135,8 +145,18 @@ export function resolveOptions(
       message: `${caller}: option "hooks" must be an object of callbacks, got ${describeValue(hooks)}.`,
     })
   }
-  const config = { failFast, signal, hooks, taskDefaults }
+  if (cache !== undefined && typeof (cache as Partial<ResultCache> | null)?.open !== 'function') {
+    throw new InvalidOptionError({
+      message: `${caller}: option "cache" must be a ResultCache (new TaskCache(directory) from @taskgraph/cache), got ${describeValue(cache)}.`,
+    })
+  }
+  const config = { failFast, signal, hooks, cache, taskDefaults }
   if (typeof named === 'object' && named !== null) {
+    if (cache !== undefined && (named as Partial<Executor>).resultsByReference === true) {
+      throw new InvalidOptionError({
+        message: `${caller}: option "cache" does not work with the ${String((named as Partial<Executor>).name)} executor yet: its results stay in its own store. Run without a cache, or on a local executor.`,
+      })
+    }
     if (typeof (named as Partial<Executor>).run !== 'function') {
       throw new InvalidOptionError({
         message: `${caller}: option "executor" is an object without a run() method; pass 'inline', 'async', 'threads', 'processes' or an Executor.`,

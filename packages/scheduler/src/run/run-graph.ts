@@ -14,6 +14,7 @@ import { isThenable } from '@taskgraph/core/internal'
 import { toTaskError } from './classify-failure.js'
 import { failedStep, newFlight, type Flight } from './flight.js'
 import type { TaskInfo } from './hooks.js'
+import type { CacheSession } from './result-cache.js'
 import { doNothing, lateReporter, makeCall, type RunLink } from './make-call.js'
 import type { RunConfig } from './options.js'
 import { ReadyQueue } from './ready-queue.js'
@@ -32,8 +33,20 @@ import { YieldClock } from './yield-clock.js'
  * order); a result is dropped as soon as every task that needs it has finished, unless
  * it is an output. Failed tasks are retried as their options allow.
  */
-export function runGraph(graph: TaskGraph, config: RunConfig, caller: string): Promise<unknown[]> {
-  return new GraphRun(graph, config, caller).start()
+export function runGraph(
+  graph: TaskGraph,
+  config: RunConfig,
+  caller: string,
+  cache?: CachedRun,
+): Promise<unknown[]> {
+  return new GraphRun(graph, config, caller, cache).start()
+}
+
+/** What a run's cache gives it: where results go, and the tasks it did not run. */
+export interface CachedRun {
+  readonly session: CacheSession
+  /** The tasks whose results came from the cache (they are data in the run's graph). */
+  readonly hits: readonly TaskInfo[]
 }
 
 class GraphRun implements IdleWatcher {
@@ -72,6 +85,7 @@ class GraphRun implements IdleWatcher {
     private readonly graph: TaskGraph,
     private readonly config: RunConfig,
     private readonly caller: string,
+    private readonly cache: CachedRun | undefined,
   ) {
     const size = graph.size
     this.tokens = new Uint32Array(size)
@@ -84,11 +98,17 @@ class GraphRun implements IdleWatcher {
     this.state = new RunState(
       graph,
       executor.remote === true
-        ? { optionsOf: (i) => this.options.of(i), canFuse: (fn) => executor.canFuse?.(fn) ?? true }
+        ? {
+            optionsOf: (i) => this.options.of(i),
+            canFuse: (fn) => executor.canFuse?.(fn) ?? true,
+            ...(cache === undefined
+              ? {}
+              : { stored: (i: number) => cache.session.stores(graph.key(i)) }),
+          }
         : null,
       executor.release?.bind(executor),
     )
-    this.tally = new RunTally(this.state.taskCount)
+    this.tally = new RunTally(this.state.taskCount, cache?.hits.length ?? 0)
   }
 
   start(): Promise<unknown[]> {
@@ -106,6 +126,7 @@ class GraphRun implements IdleWatcher {
       this.unwatch = [watchIdle(this), watchUnhandledRejections()]
       this.guard(() => {
         hooks?.onStart?.({ tasks: this.state.taskCount, executor: executor.name })
+        for (const { key, name } of this.cache?.hits ?? []) this.recorder.cached(key, name)
         for (let i = 0; i < this.graph.size; i++) if (this.state.isReady(i)) this.queue.push(i)
         this.pump()
       })
@@ -296,7 +317,10 @@ class GraphRun implements IdleWatcher {
   }
 
   private complete(i: number, value: unknown, info: TaskInfo | undefined, startedAt: number): void {
-    if (this.graph.fn(i) !== undefined) this.tally.tasksDone++
+    if (this.graph.fn(i) !== undefined) {
+      this.tally.tasksDone++
+      this.cache?.session.completed(this.graph.key(i), value)
+    }
     if (info) this.announcer.end(i, info, { durationMs: performance.now() - startedAt })
     this.state.complete(i, value, this.queue)
   }

@@ -30,6 +30,8 @@ export class RunState {
     fusion: {
       readonly optionsOf: (i: number) => TaskOptions
       readonly canFuse: (fn: AnyFunction) => boolean
+      /** Whether the result of node `i` is stored in a cache (it must come back). */
+      readonly stored?: (i: number) => boolean
     } | null,
     /** Told of each result dropped (see `Executor.release`). */
     private readonly dropped?: (value: unknown) => void,
@@ -55,7 +57,13 @@ export class RunState {
     this.dependentNodes = nodes
     this.taskCount = tasks
     if (fusion !== null) {
-      const chains = planChains(graph, this.outputFlags, fusion.optionsOf, fusion.canFuse)
+      const chains = planChains(
+        graph,
+        this.outputFlags,
+        fusion.optionsOf,
+        fusion.canFuse,
+        fusion.stored,
+      )
       this.chainNext = chains.next
       this.fusedIn = chains.fusedIn
     }

@@ -10,7 +10,10 @@ export class RunTally {
   tasksDone = 0
   private readonly startedAt = performance.now()
 
-  constructor(private readonly taskCount: number) {}
+  constructor(
+    private readonly taskCount: number,
+    private readonly cached: number,
+  ) {}
 
   /** Counts for `onFinish`, `running` tasks being still in flight. */
   summary(running: number): RunSummary {
@@ -19,6 +22,7 @@ export class RunTally {
       done: this.tasksDone,
       failed,
       skipped: Math.max(0, this.taskCount - this.tasksDone - failed - running),
+      cached: this.cached,
       elapsedMs: performance.now() - this.startedAt,
     }
   }

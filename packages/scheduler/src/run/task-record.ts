@@ -19,9 +19,10 @@ export interface TaskWorker {
 
 /**
  * How an attempt ended. `cancelled`: the run stopped (it failed fast, or was cancelled)
- * while the attempt ran, and did not wait for it.
+ * while the attempt ran, and did not wait for it. `cached`: the task did not run, its
+ * result was read from the run's cache (its start and end are when the run began).
  */
-export type TaskStatus = 'done' | 'failed' | 'cancelled'
+export type TaskStatus = 'done' | 'failed' | 'cancelled' | 'cached'
 
 /**
  * One attempt of one task, as it ran. Times are milliseconds since the Unix epoch, with

@@ -45,6 +45,23 @@ export class TaskRecorder {
     return (timing) => (flight.timing = timing)
   }
 
+  /** The task `key` of function `name` did not run: its result came from the cache. */
+  cached(key: string, name: string): void {
+    if (!this.active) return
+    const now = epochNow()
+    this.hooks!.onTaskRecord!({
+      key,
+      name,
+      executor: this.executor,
+      worker: HERE,
+      attempt: 1,
+      queuedAt: now,
+      startedAt: now,
+      endedAt: now,
+      status: 'cached',
+    })
+  }
+
   /** Step `step` of the call (node `node`) ended with `status`. */
   ended(flight: Flight, step: number, status: TaskStatus, error?: unknown): void {
     if (!this.active) return

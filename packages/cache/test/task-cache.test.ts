@@ -1,0 +1,187 @@
+import { execFile } from 'node:child_process'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterEach, beforeEach, describe, expect, test } from 'vitest'
+
+// Each run is a process of its own, as re-runs of a workflow are: the second finds what
+// the first stored, in a directory both know only by name.
+
+const RUN_FLOW = join(import.meta.dirname, 'fixtures', 'run-flow.ts')
+const SCHEDULER = join(import.meta.dirname, '..', 'node_modules', '@taskgraph', 'scheduler')
+
+let project: string
+let cacheDir: string
+let log: string
+beforeEach(async () => {
+  project = await mkdtemp(join(tmpdir(), 'taskgraph-cache-flow-'))
+  cacheDir = join(project, '.cache')
+  log = join(project, 'calls.log')
+  // The flow imports taskgraph's scheduler and core as a project would.
+  await mkdir(join(project, 'node_modules', '@taskgraph'), { recursive: true })
+  const { symlink, realpath } = await import('node:fs/promises')
+  await symlink(await realpath(SCHEDULER), join(project, 'node_modules', '@taskgraph', 'scheduler'))
+  const core = await realpath(join(SCHEDULER, 'node_modules', '@taskgraph', 'core'))
+  await symlink(core, join(project, 'node_modules', '@taskgraph', 'core'))
+  await write({ 'package.json': '{ "type": "module" }' })
+})
+afterEach(() => rm(project, { recursive: true, force: true }))
+
+async function write(tree: Record<string, string>): Promise<void> {
+  for (const [path, source] of Object.entries(tree)) {
+    await mkdir(dirname(join(project, path)), { recursive: true })
+    await writeFile(join(project, path), source)
+  }
+}
+
+interface Run {
+  readonly result: unknown
+  readonly warnings: string[]
+  readonly summary: { done: number; cached: number; failed: number }
+  /** The task calls the run made, as `name(arg)`, sorted. */
+  readonly calls: string[]
+}
+
+async function run(executor = 'inline', flow = 'flow.ts'): Promise<Run> {
+  await rm(log, { force: true })
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', RUN_FLOW, join(project, flow), cacheDir, executor],
+    { env: { ...process.env, TASK_LOG: log } },
+  )
+  const calls = (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).sort()
+  return { ...(JSON.parse(stdout) as Omit<Run, 'calls'>), calls }
+}
+
+// load (impure: reads its input each run) → clean (cached) → count (cached), twice, and
+// a summary of both (pure); clean's helper is two imports away.
+const FLOW = {
+  'log-call.ts': `import { appendFileSync } from 'node:fs'
+export function logCall(call: string): void {
+  appendFileSync(process.env.TASK_LOG!, call + '\\n')
+}`,
+  'lib/words.ts': `export function words(text: string): string[] {
+  return text.split(/\\s+/).filter(Boolean)
+}`,
+  'steps/clean.ts': `import { words } from '../lib/words.js'
+import { logCall } from '../log-call.js'
+export function clean(text: string): string[] {
+  logCall('clean(' + text + ')')
+  return words(text.toLowerCase())
+}`,
+  'steps/count.ts': `import { logCall } from '../log-call.js'
+export function count(words: string[]): Map<string, number> {
+  logCall('count(' + words.join(' ') + ')')
+  const counts = new Map<string, number>()
+  for (const word of words) counts.set(word, (counts.get(word) ?? 0) + 1)
+  return counts
+}`,
+  'flow.ts': `import { delayed, gather } from '@taskgraph/core'
+import { clean } from './steps/clean.js'
+import { count } from './steps/count.js'
+import { logCall } from './log-call.js'
+const cleanTask = delayed(clean, { cache: true })
+const countTask = delayed(count, { cache: true })
+const both = delayed(function both(a: Map<string, number>, b: Map<string, number>) {
+  logCall('both()')
+  return { a: Object.fromEntries(a), b: Object.fromEntries(b) }
+}, { pure: true })
+export default both(countTask(cleanTask('The cat The')), countTask(cleanTask('a Dog')))
+`,
+}
+
+describe('TaskCache on re-runs', () => {
+  beforeEach(() => write(FLOW))
+
+  test.for(['inline', 'threads', 'processes'])(
+    'on %s, a second run runs no task and gives an equal result',
+    async (executor) => {
+      const first = await run(executor)
+      expect(first.result).toEqual({ a: { the: 2, cat: 1 }, b: { a: 1, dog: 1 } })
+      expect(first.calls).toEqual([
+        'both()',
+        'clean(The cat The)',
+        'clean(a Dog)',
+        'count(a dog)',
+        'count(the cat the)',
+      ])
+      expect(first.summary).toMatchObject({ done: 5, cached: 0 })
+      const second = await run(executor)
+      expect(second.calls).toEqual([])
+      expect(second.result).toEqual(first.result)
+      // The target's result was read, and nothing below it.
+      expect(second.summary).toMatchObject({ done: 0, cached: 1 })
+      expect(second.warnings).toEqual([])
+    },
+  )
+
+  test('editing a helper two imports away runs again exactly the tasks that reach it', async () => {
+    await run()
+    await write({
+      'lib/words.ts': `export function words(text: string): string[] {
+  return text.split(/\\s+/).filter((word) => word.length > 1)
+}`,
+    })
+    const edited = await run()
+    // clean reaches words.ts; count and both run again because their input changed.
+    expect(edited.calls).toEqual([
+      'both()',
+      'clean(The cat The)',
+      'clean(a Dog)',
+      'count(dog)',
+      'count(the cat the)',
+    ])
+    expect(edited.result).toEqual({ a: { the: 2, cat: 1 }, b: { dog: 1 } })
+  })
+
+  test('changing one input runs only what depends on it', async () => {
+    await run()
+    await write({ 'flow.ts': FLOW['flow.ts'].replace("'a Dog'", "'a Fox'") })
+    const changed = await run()
+    expect(changed.calls).toEqual(['both()', 'clean(a Fox)', 'count(a fox)'])
+    expect(changed.result).toEqual({ a: { the: 2, cat: 1 }, b: { a: 1, fox: 1 } })
+  })
+
+  test('a damaged entry is a miss with a warning, and the answer is right', async () => {
+    const first = await run()
+    // Damage every entry: the run finds none it can believe, says so, and runs it all.
+    const entries = join(cacheDir, 'entries')
+    for (const shard of await readdir(entries)) {
+      for (const file of await readdir(join(entries, shard))) {
+        await writeFile(join(entries, shard, file), 'garbage')
+      }
+    }
+    const second = await run()
+    expect(second.result).toEqual(first.result)
+    expect(second.calls).toEqual(first.calls)
+    expect(second.warnings.length).toBeGreaterThan(0)
+    for (const warning of second.warnings)
+      expect(warning).toMatch(
+        /cache entry .*: it is not a taskgraph cache entry .*: it is run again/,
+      )
+    // And stored again, sound.
+    expect((await run()).calls).toEqual([])
+  })
+
+  test('an impure task runs every time; what depends on it is not cached, and says why', async () => {
+    await write({
+      'impure.ts': `import { delayed } from '@taskgraph/core'
+import { logCall } from './log-call.js'
+const now = delayed(function stamp() { logCall('stamp()'); return 'fixed' })
+const shout = delayed(function shout(text: string) { logCall('shout(' + text + ')'); return text.toUpperCase() }, { cache: true })
+export default shout(now())
+`,
+    })
+    const first = await run('inline', 'impure.ts')
+    const second = await run('inline', 'impure.ts')
+    expect(first.calls).toEqual(['shout(fixed)', 'stamp()'])
+    expect(second.calls).toEqual(first.calls)
+    expect(second.result).toBe('FIXED')
+    expect(second.warnings).toEqual([
+      expect.stringMatching(
+        /^cache: a task of "shout" cannot be cached, so they run: it depends on the impure task "stamp-/,
+      ),
+    ])
+  })
+})

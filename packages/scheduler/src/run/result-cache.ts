@@ -1,0 +1,28 @@
+import type { TaskGraph } from '@taskgraph/core/internal'
+
+/**
+ * A persistent cache of task results, kept across runs: what the `cache` run option
+ * takes (@taskgraph/cache's `TaskCache` keeps one in a directory). A run opens a session
+ * on its graph before anything runs, and closes it once it has ended, however it ended.
+ */
+export interface ResultCache {
+  open(graph: TaskGraph): Promise<CacheSession>
+}
+
+/** What a cache offers one run. */
+export interface CacheSession {
+  /**
+   * Results already known, by task key: those tasks do not run, nor do tasks that only
+   * they needed.
+   */
+  readonly known: ReadonlyMap<string, unknown>
+  /**
+   * Whether the result of the task with key `key` is to be stored: the scheduler then
+   * keeps it on this thread (a remote executor does not fuse it away inside a chain).
+   */
+  stores(key: string): boolean
+  /** The task with key `key` finished with `value` (stored if `stores(key)`). */
+  completed(key: string, value: unknown): void
+  /** The run has ended: what is being stored is finished. Never rejects. */
+  close(): Promise<void>
+}
