@@ -12,6 +12,7 @@ import {
   type Dashboard,
   type DashboardUpdate,
 } from '../src/index.js'
+import { task } from './helpers.js'
 
 const cleanup: (() => unknown)[] = []
 afterEach(async () => {
@@ -127,8 +128,8 @@ describe('startDashboard', () => {
     const first = await reader.until(() => true)
     expect(first.status).toBe('waiting')
     expect(first.groups).toEqual([
-      { name: 'nap', total: 4, done: 0, failed: 0, running: 0 },
-      { name: 'fail', total: 1, done: 0, failed: 0, running: 0 },
+      { name: 'nap', total: 4, done: 0, failed: 0, running: 0, cached: 0 },
+      { name: 'fail', total: 1, done: 0, failed: 0, running: 0, cached: 0 },
     ])
 
     const run = compute(...tasks, { executor: 'async', hooks: dashboard.hooks, failFast: false })
@@ -136,8 +137,8 @@ describe('startDashboard', () => {
     const last = await reader.until((m) => m.status === 'ended')
     expect(last).toMatchObject({ status: 'ended', executor: 'async', total: 5, done: 4, failed: 1 })
     expect(last.groups).toEqual([
-      { name: 'nap', total: 4, done: 4, failed: 0, running: 0 },
-      { name: 'fail', total: 1, done: 0, failed: 1, running: 0 },
+      { name: 'nap', total: 4, done: 4, failed: 0, running: 0, cached: 0 },
+      { name: 'fail', total: 1, done: 0, failed: 1, running: 0, cached: 0 },
     ])
     expect(last.failures).toMatchObject([
       { key: tasks[4]!.key, name: 'fail', message: 'no data for you' },
@@ -164,7 +165,9 @@ describe('startDashboard', () => {
     const reader = new Reader(dashboard.url)
     const first = await reader.until(() => true)
     expect(first).toMatchObject({ status: 'ended', done: 3, failed: 0, total: 3 })
-    expect(first.groups).toEqual([{ name: 'nap', total: 3, done: 3, failed: 0, running: 0 }])
+    expect(first.groups).toEqual([
+      { name: 'nap', total: 3, done: 3, failed: 0, running: 0, cached: 0 },
+    ])
     expect(first.bars).toHaveLength(3)
   })
 
@@ -177,6 +180,20 @@ describe('startDashboard', () => {
     expect(shown.processes[0]).toEqual({ ...taken.main, role: 'main' })
     // It is the caller's: the dashboard neither starts nor stops it.
     expect(resources.running).toBe(false)
+  })
+
+  test("counts tasks read from the run's cache in their function's progress, with no bar", async () => {
+    const dashboard = await started({ port: 0, targets: [nap(1), nap(2), nap(3)], updateMs: 10 })
+    const reader = new Reader(dashboard.url)
+    dashboard.hooks.onStart?.({ tasks: 1, executor: 'async' })
+    for (const key of ['nap-a', 'nap-b']) {
+      dashboard.hooks.onTaskRecord?.(task({ key, start: 0, end: 0, status: 'cached' }))
+    }
+    const shown = await reader.until((m) => m.cached === 2)
+    expect(shown.groups).toEqual([
+      { name: 'nap', total: 3, done: 0, failed: 0, running: 0, cached: 2 },
+    ])
+    expect(reader.messages.flatMap((m) => m.bars)).toEqual([])
   })
 
   test('batches updates: a run of many tasks sends far fewer messages', async () => {

@@ -76,7 +76,7 @@ canvas { width: 100%; display: block; background: #fafbfc; border: 1px solid #ea
 .group .name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font-family: ui-monospace, monospace; }
 .bar { display: flex; height: 1em; background: #eaeef2; border-radius: 3px; overflow: hidden; }
 .bar span { display: block; height: 100%; }
-.done { background: #2da44e; } .failed { background: #cf222e; } .running-part { background: #bf8700; }
+.done { background: #2da44e; } .cached { background: #8fd19e; } .failed { background: #cf222e; } .running-part { background: #bf8700; }
 .counts { font-variant-numeric: tabular-nums; font-size: .9em; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 th, td { text-align: left; padding: .2em .5em; border-bottom: 1px solid #eaeef2; white-space: nowrap; }

@@ -23,6 +23,7 @@ interface Group {
   done: number
   failed: number
   running: number
+  cached: number
 }
 
 interface Slot {
@@ -45,6 +46,7 @@ export class DashboardState {
   #origin = Date.now()
   #total = 0
   #done = 0
+  #cached = 0
   #failed = 0
   #skipped = 0
   readonly #totals: ReadonlyMap<string, number>
@@ -153,7 +155,7 @@ export class DashboardState {
   }
 
   #reset(): void {
-    this.#done = this.#failed = this.#skipped = 0
+    this.#done = this.#failed = this.#skipped = this.#cached = 0
     this.#groups = new Map()
     this.#groupIndex = new Map()
     for (const [name, total] of this.#totals) this.#group(name).total = total
@@ -169,7 +171,7 @@ export class DashboardState {
   #group(name: string): Group {
     let group = this.#groups.get(name)
     if (group === undefined) {
-      group = { name, total: 0, done: 0, failed: 0, running: 0 }
+      group = { name, total: 0, done: 0, failed: 0, running: 0, cached: 0 }
       this.#groupIndex.set(name, this.#groups.size)
       this.#groups.set(name, group)
     }
@@ -185,6 +187,13 @@ export class DashboardState {
   }
 
   #record(record: TaskRecord): void {
+    if (record.status === 'cached') {
+      // Read from the cache as the run began: it ran nowhere, and has no bar.
+      this.#group(record.name).cached++
+      this.#cached++
+      this.#changed = true
+      return
+    }
     const id = slotId(record.worker)
     let slot = this.#slots.get(id)
     if (slot === undefined) {
@@ -231,12 +240,13 @@ export class DashboardState {
       now,
       total: this.#total,
       done: this.#done,
+      cached: this.#cached,
       failed: this.#failed,
       running: this.#running.size,
       skipped: this.#skipped,
       groups: [...this.#groups.values()].map((group) => ({
         ...group,
-        total: Math.max(group.total, group.done + group.failed + group.running),
+        total: Math.max(group.total, group.done + group.failed + group.running + group.cached),
       })),
       slots,
       ...(this.#threads === undefined ? {} : { threads: this.#threads }),

@@ -13,6 +13,8 @@ export interface GroupProgress {
   readonly done: number
   readonly failed: number
   readonly running: number
+  /** Tasks whose results came from the run's cache: they did not run. */
+  readonly cached: number
 }
 
 /** A thread that ran tasks, as task records name it. */
@@ -82,6 +84,8 @@ export interface DashboardUpdate {
   readonly done: number
   readonly failed: number
   readonly running: number
+  /** Tasks whose results came from the run's cache (not counted in `total`). */
+  readonly cached: number
   /** Tasks not run (a dependency failed, or the run stopped), once it has ended. */
   readonly skipped: number
   readonly groups: readonly GroupProgress[]

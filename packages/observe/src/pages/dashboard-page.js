@@ -3,14 +3,15 @@
 // last (see ../dashboard/dashboard-update.ts for its shape).
 
 /**
- * @typedef {{ name: string, total: number, done: number, failed: number, running: number }} Group
+ * @typedef {{ name: string, total: number, done: number, failed: number, running: number, cached: number }} Group
  * @typedef {{ label: string, kind: string, host: string, pid: number, tasks: number, busy: number }} Slot
  * @typedef {{ pid: number, role: 'main' | 'child', rss: number, cpu: number }} Proc
  * @typedef {{ name: string, host: string, pid: number, threads: number, running: number, rss?: number }} ClusterWorker
  * @typedef {{ key: string, name: string, message: string, at: number }} Failure
  * @typedef {[number, number, number, number, number]} Bar
  * @typedef {{ run: number, status: 'waiting' | 'running' | 'ended', executor: string, origin: number,
- *   now: number, total: number, done: number, failed: number, running: number, skipped: number,
+ *   now: number, total: number, done: number, failed: number, running: number, cached: number,
+ *   skipped: number,
  *   groups: Group[], slots: Slot[], threads?: number, processes: Proc[], sampledAt?: number,
  *   cluster?: ClusterWorker[],
  *   failures: Failure[], bars: Bar[] }} Update
@@ -107,7 +108,8 @@ function render() {
   byId('summary').textContent =
     `${s.executor || 'no run yet'}${elapsed} · ${s.done + s.failed} of ${s.total} tasks` +
     ` · ${s.done} done · ${s.failed} failed · ${s.running} running` +
-    (s.skipped > 0 ? ` · ${s.skipped} skipped` : '')
+    (s.skipped > 0 ? ` · ${s.skipped} skipped` : '') +
+    (s.cached > 0 ? ` · ${s.cached} from the cache` : '')
   renderGroups(s)
   renderWorkers(s)
   renderCluster(s)
@@ -126,6 +128,7 @@ function renderGroups(s) {
     const bar = make('div', undefined, 'bar')
     const total = Math.max(group.total, 1)
     for (const [count, name] of /** @type {[number, string][]} */ ([
+      [group.cached, 'cached'],
       [group.done, 'done'],
       [group.failed, 'failed'],
       [group.running, 'running-part'],
@@ -136,8 +139,9 @@ function renderGroups(s) {
     }
     const counts = make(
       'span',
-      `${group.done + group.failed} / ${group.total}` +
+      `${group.done + group.failed + group.cached} / ${group.total}` +
         (group.failed > 0 ? ` (${group.failed} failed)` : '') +
+        (group.cached > 0 ? ` (${group.cached} cached)` : '') +
         (group.running > 0 ? ` · ${group.running} running` : ''),
       'counts',
     )
