@@ -4,7 +4,10 @@ export const ExitCode = {
   Ok: 0,
   /** A task failed, or the run failed for another reason while computing. */
   RunFailed: 1,
-  /** The command line was wrong (unknown option, bad value, missing argument). */
+  /**
+   * The command line was wrong (unknown option, bad value, missing argument), or the port
+   * given to `--dashboard` is in use.
+   */
   Usage: 2,
   /**
    * The workflow file could not be used: missing, unloadable, or a wrong default export or

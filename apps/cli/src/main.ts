@@ -5,6 +5,7 @@ import {
   MissingKeyError,
   NotCallableError,
 } from '@taskgraph/core'
+import { DashboardPortError } from '@taskgraph/observe'
 import { CancelledError } from '@taskgraph/scheduler'
 import { CommanderError } from 'commander'
 import { MissingPackageError, OutputError, WorkflowError } from './cli-errors.js'
@@ -41,6 +42,8 @@ function exitCodeOf(error: unknown): ExitCode {
     return reason instanceof StopSignal ? STOP_SIGNALS[reason.signal] : ExitCode.Interrupted
   }
   if (error instanceof OutputError) return ExitCode.BadOutput
+  // A port given to --dashboard that another program holds: the command line must change.
+  if (error instanceof DashboardPortError) return ExitCode.Usage
   // By code: the cluster package loads only when a command needs it.
   if (
     error instanceof MissingPackageError ||

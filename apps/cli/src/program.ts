@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module'
 import { InvalidOptionError } from '@taskgraph/core'
+import { DEFAULT_DASHBOARD_PORT } from '@taskgraph/observe'
 import { DEFAULT_ASYNC_CONCURRENCY, MAX_WORKERS } from '@taskgraph/scheduler'
 import { Command, Help, InvalidArgumentError, Option } from 'commander'
 import { clusterUrl, storeUrl } from './cluster-settings.js'
@@ -134,6 +135,12 @@ export function createProgram(io: Io): Command {
     .option(
       '--report <file>',
       'write a report of the run to this file: one HTML page (task stream, time per function, critical path, failures, graph) that opens offline',
+    )
+    .addOption(
+      new Option(
+        '--dashboard [port]',
+        `serve a live page of the run at http://127.0.0.1:PORT/ (default: ${DEFAULT_DASHBOARD_PORT}, or a free port if that is taken; 0: any free port)`,
+      ).argParser(port),
     )
     .option('--progress', 'show progress on stderr even when it is not a terminal')
     .option('--no-progress', 'never show progress')
@@ -316,6 +323,13 @@ function wholeNumber(text: string): number {
   const value = Number(text)
   if (!Number.isInteger(value) || value < 0)
     throw new InvalidArgumentError('expected a whole number, 0 or more.')
+  return value
+}
+
+function port(text: string): number {
+  const value = Number(text)
+  if (text.trim() === '' || !Number.isInteger(value) || value < 0 || value > 65535)
+    throw new InvalidArgumentError('expected a port number from 0 to 65535 (0: any free port).')
   return value
 }
 

@@ -54,7 +54,7 @@ export function runSettings(
   const logLevel = given('logLevel') ? flags.logLevel : (fromEnv.logLevel ?? flags.logLevel)
   const cluster = clusterUrl('taskgraph run', flags.cluster, env, false)
   const store = storeUrl('taskgraph run', flags.store, env)
-  const { json, keepGoing, progress, trace, report } = flags
+  const { json, keepGoing, progress, trace, report, dashboard } = flags
   if (trace !== undefined) checkOutputPath('--trace', trace)
   if (report !== undefined) checkOutputPath('--report', report)
   const retries = flags.retries ?? fromEnv.retries
@@ -65,6 +65,7 @@ export function runSettings(
     ...(progress === undefined ? {} : { progress }),
     ...(trace === undefined ? {} : { trace }),
     ...(report === undefined ? {} : { report }),
+    ...(dashboard === undefined ? {} : { dashboard }),
     ...(retries === undefined ? {} : { retries }),
     ...(timeout === undefined ? {} : { timeout }),
   }

@@ -153,7 +153,7 @@ describe('taskgraph run --cluster', () => {
 })
 
 describe('taskgraph cluster status', () => {
-  it('lists each worker: name, host, pid, threads, running, versions', async () => {
+  it('lists each worker: name, host, pid, threads, running, memory, versions', async () => {
     const { code, stdout } = await runCli(['cluster', 'status', '--cluster', redis.url])
     expect(code).toBe(0)
     const [header, ...rows] = lines(stdout)
@@ -163,6 +163,7 @@ describe('taskgraph cluster status', () => {
       'PID',
       'THREADS',
       'RUNNING',
+      'RSS',
       'TASKGRAPH',
       'NODE',
       'UP',
@@ -173,7 +174,9 @@ describe('taskgraph cluster status', () => {
     // Tasks running: the count at the worker's last heartbeat.
     const cells = rows.map((row) => row.split(/\s+/))
     for (const row of cells) expect(row[4]).toMatch(/^\d+$/)
-    expect(cells.map((row) => [...row.slice(0, 4), ...row.slice(5, 7)])).toEqual(
+    // Its resident memory, at its last heartbeat.
+    for (const row of cells) expect(row[5]).toMatch(/^\d+MB$/)
+    expect(cells.map((row) => [...row.slice(0, 4), ...row.slice(6, 8)])).toEqual(
       workers.map((worker) => [
         worker.name,
         hostname(),
@@ -199,6 +202,7 @@ describe('taskgraph cluster status', () => {
         'name',
         'node',
         'pid',
+        'rss',
         'running',
         'since',
         'taskgraph',

@@ -118,6 +118,15 @@ describe('taskgraph run --trace', () => {
       expect(new Set(busy.map((event) => `${event.pid}/${event.tid}`)).size).toBe(2)
       // And the gather that assembles them.
       expect(tasks).toHaveLength(7)
+      // The program's memory, sampled while it ran, the pool's processes' too on Linux.
+      const { events } = validateTrace(await readFile(path, 'utf8'))
+      const memory = events.filter((event) => event.ph === 'C' && event.name === 'memory (MB)')
+      expect(memory.length).toBeGreaterThanOrEqual(2)
+      const series = new Set(memory.flatMap((event) => Object.keys(event.args as object)))
+      expect(series.has('main')).toBe(true)
+      if (executor === 'processes' && process.platform === 'linux') {
+        expect([...series].filter((name) => name.startsWith('pid '))).toHaveLength(2)
+      }
     },
   )
 

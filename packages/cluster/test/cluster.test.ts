@@ -51,6 +51,21 @@ async function runKeys(): Promise<string[]> {
 }
 
 describe('a cluster of two workers', () => {
+  test("lists its workers as the registry holds them, each with its process's memory", async () => {
+    const listed = await cluster.workers()
+    expect(listed.map(({ name, host, pid, threads }) => ({ name, host, pid, threads }))).toEqual(
+      workers.map((worker) => ({
+        name: worker.name,
+        host: hostname(),
+        pid: worker.pid,
+        threads: 1,
+      })),
+    )
+    // A Node process holds some megabytes, and fewer than a machine has.
+    for (const { rss } of listed) expect(rss).toBeGreaterThan(10 * 2 ** 20)
+    for (const { rss } of listed) expect(rss).toBeLessThan(2 ** 40)
+  })
+
   test('computes a fan-out and its sum, tasks spread over both workers', async () => {
     const leaves = Array.from({ length: 2000 }, (_, i) => inc(i))
     expect(await total(leaves).compute({ executor: cluster })).toBe((2000 * 2001) / 2)

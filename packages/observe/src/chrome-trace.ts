@@ -24,7 +24,22 @@ export interface TraceMetadata {
   leftOut?: number
 }
 
-export type TraceEvent = CompleteEvent | InstantEvent | MetadataEvent
+export type TraceEvent = CompleteEvent | InstantEvent | MetadataEvent | CounterEvent
+
+/**
+ * Values sampled at a time (phase `C`): one counter track per `name` in its process,
+ * with a series per key of `args` (the program's resources, from `ResourceProfiler`).
+ */
+export interface CounterEvent {
+  ph: 'C'
+  /** `memory (MB)` or `CPU (% of a core)`. */
+  name: string
+  ts: number
+  pid: number
+  tid: 0
+  /** A value per process sampled: `main`, `pid 1234`. */
+  args: Record<string, number>
+}
 
 /**
  * One attempt of one task (phase `X`: a begin and an end in one event). `pid` is a

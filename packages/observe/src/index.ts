@@ -30,3 +30,20 @@ export { writeReport } from './report/write-report.js'
 export type { ReportOptions } from './report/report-options.js'
 // Graphviz DOT to SVG, in-process (WebAssembly): the report's drawing and `visualize`'s.
 export { renderSvg } from './render-svg.js'
+// What a program used while it ran, sampled, as dask.diagnostics.ResourceProfiler.
+export {
+  ResourceProfiler,
+  type ProcessSample,
+  type ResourceProfilerOptions,
+  type ResourceSample,
+} from './resource-profiler.js'
+
+// A live page of a run, served on 127.0.0.1, as Dask's dashboard.
+export {
+  DEFAULT_DASHBOARD_PORT,
+  startDashboard,
+  type Dashboard,
+  type DashboardOptions,
+} from './dashboard/start-dashboard.js'
+export { DashboardPortError } from './dashboard/dashboard-errors.js'
+export type { ClusterWorkerRow, DashboardUpdate } from './dashboard/dashboard-update.js'

@@ -8,6 +8,8 @@ import type {
 } from './chrome-trace.js'
 import { errorMessage } from './error-message.js'
 import { assignLanes } from './lanes.js'
+import { resourceEvents } from './resource-counters.js'
+import type { ResourceSample } from './resource-profiler.js'
 import { microseconds, nanosecondsSince } from './trace-time.js'
 import { processName, threadName } from './track-names.js'
 
@@ -15,6 +17,11 @@ import { processName, threadName } from './track-names.js'
 export interface TraceOptions {
   /** A name for the trace (the workflow's, say), kept in its metadata. */
   name?: string
+  /**
+   * Samples of the program's memory and CPU (`ResourceProfiler#samples`), drawn as
+   * counter tracks of a process of their own, `resources (sampled)`.
+   */
+  resources?: readonly ResourceSample[]
 }
 
 /** A record placed in the trace: times in nanoseconds from its start, and its track. */
@@ -37,7 +44,8 @@ interface ProcessGroup {
 /**
  * Turns task records into a Chrome trace: one process per worker process, one track per
  * slot, one complete event per attempt (failed ones red, with an instant event where they
- * failed; cancelled ones grey). Times start at 0 at the earliest time of any record.
+ * failed; cancelled ones grey), and counter tracks of the `resources` sampled, if given.
+ * Times start at 0 at the earliest time of any record or sample.
  * Records whose start or end is not a finite number cannot be placed and are left out
  * (counted in the metadata as `leftOut`).
  */
@@ -46,7 +54,8 @@ export function toChromeTrace(
   options: TraceOptions = {},
 ): ChromeTrace {
   const usable = records.filter((r) => Number.isFinite(r.startedAt) && Number.isFinite(r.endedAt))
-  const origin = earliestTime(usable)
+  const samples = options.resources ?? []
+  const origin = Math.min(earliestTime(usable), earliestSample(samples))
   const placed = usable.map((record): Placed => {
     const start = nanosecondsSince(origin, record.startedAt)
     // Clocks can disagree by a hair: an end before the start makes an attempt of no length.
@@ -55,10 +64,19 @@ export function toChromeTrace(
   })
   const metadata: TraceMetadata = { records: records.length }
   if (options.name !== undefined) metadata.name = options.name
-  if (usable.length > 0) metadata.startTime = new Date(origin).toISOString()
+  if (Number.isFinite(origin)) metadata.startTime = new Date(origin).toISOString()
   if (usable.length < records.length) metadata.leftOut = records.length - usable.length
+  const tracks = placeOnTracks(placed)
+  let tasks = taskEvents(placed)
+  if (samples.length > 0) {
+    // The resources' process comes after every worker process.
+    const pid = new Set(placed.map((span) => span.pid)).size + 1
+    const { metadata: named, counters } = resourceEvents(samples, origin, pid)
+    tracks.push(...named)
+    tasks = byTime(tasks, counters)
+  }
   return {
-    traceEvents: [...placeOnTracks(placed), ...taskEvents(placed)],
+    traceEvents: [...tracks, ...tasks],
     displayTimeUnit: 'ms',
     metadata,
   }
@@ -75,7 +93,14 @@ function earliestTime(records: readonly TaskRecord[]): number {
       if (Number.isFinite(time) && time < earliest) earliest = time
     }
   }
-  return earliest === Infinity ? 0 : earliest
+  return earliest
+}
+
+/** The time of the earliest sample, or Infinity for none. */
+function earliestSample(samples: readonly ResourceSample[]): number {
+  let earliest = Infinity
+  for (const { time } of samples) if (Number.isFinite(time) && time < earliest) earliest = time
+  return earliest
 }
 
 /**
@@ -130,6 +155,15 @@ function placeOnTracks(placed: Placed[]): MetadataEvent[] {
     }
   })
   return events
+}
+
+/** Events of `a` and `b`, each already in time order, merged in time order. */
+function byTime(a: readonly TraceEvent[], b: readonly TraceEvent[]): TraceEvent[] {
+  const merged: TraceEvent[] = []
+  let i = 0
+  let j = 0
+  while (i < a.length && j < b.length) merged.push(a[i]!.ts <= b[j]!.ts ? a[i++]! : b[j++]!)
+  return merged.concat(a.slice(i), b.slice(j))
 }
 
 function named(

@@ -1,6 +1,13 @@
-import type { TaskWorker } from '@taskgraph/scheduler'
+import { delayed } from '@taskgraph/core'
+import { compute, type TaskWorker } from '@taskgraph/scheduler'
 import { describe, expect, test } from 'vitest'
-import { toChromeTrace } from '../src/index.js'
+import {
+  Profiler,
+  ResourceProfiler,
+  toChromeTrace,
+  type ProcessSample,
+  type ResourceSample,
+} from '../src/index.js'
 import { T0, attempts, expectValidTrace, mainThread, poolThread, task, tracks } from './helpers.js'
 
 describe('toChromeTrace', () => {
@@ -272,6 +279,63 @@ describe('toChromeTrace', () => {
       leftOut: 1,
       startTime: new Date(T0).toISOString(),
     })
+  })
+
+  test('draws resource samples as counter tracks of a process of their own', () => {
+    const MB = 1024 * 1024
+    const sample = (ms: number, rss: number, children: ProcessSample[] = []): ResourceSample => ({
+      time: T0 + ms,
+      main: { pid: 4242, rss: rss * MB, cpu: 50 },
+      children,
+    })
+    const resources = [sample(-2, 100), sample(3, 120, [{ pid: 7, rss: 30 * MB, cpu: 99.5 }])]
+    const trace = toChromeTrace([task({ key: 'a', start: 0, end: 5 })], { resources })
+    const events = expectValidTrace(trace)
+    // Time 0 is the first sample, taken before the first task.
+    expect(trace.metadata?.startTime).toBe(new Date(T0 - 2).toISOString())
+    expect(events.filter((event) => event.pid === 2)).toEqual([
+      {
+        ph: 'M',
+        name: 'process_name',
+        ts: 0,
+        pid: 2,
+        tid: 0,
+        args: { name: 'resources (sampled)' },
+      },
+      { ph: 'M', name: 'process_sort_index', ts: 0, pid: 2, tid: 0, args: { sort_index: 2 } },
+      { ph: 'C', name: 'memory (MB)', ts: 0, pid: 2, tid: 0, args: { main: 100 } },
+      { ph: 'C', name: 'CPU (% of a core)', ts: 0, pid: 2, tid: 0, args: { main: 50 } },
+      { ph: 'C', name: 'memory (MB)', ts: 5000, pid: 2, tid: 0, args: { main: 120, 'pid 7': 30 } },
+      {
+        ph: 'C',
+        name: 'CPU (% of a core)',
+        ts: 5000,
+        pid: 2,
+        tid: 0,
+        args: { main: 50, 'pid 7': 99.5 },
+      },
+    ])
+    expect(attempts(events).map((event) => event.ts)).toEqual([2000])
+  })
+
+  test('samples of a real run make a valid trace with its records', async () => {
+    const profiler = new Profiler()
+    const resources = new ResourceProfiler({ intervalMs: 10 })
+    const nap = delayed((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)), {
+      name: 'nap',
+    })
+    await compute(nap(30), nap(40), {
+      executor: 'async',
+      hooks: {
+        onStart: (info) => resources.hooks.onStart?.(info),
+        onTaskRecord: (record) => profiler.hooks.onTaskRecord?.(record),
+        onFinish: (summary) => resources.hooks.onFinish?.(summary),
+      },
+    })
+    const events = expectValidTrace(
+      toChromeTrace(profiler.records, { resources: resources.samples }),
+    )
+    expect(events.filter((event) => event.ph === 'C').length).toBe(2 * resources.samples.length)
   })
 
   test('an empty run is an empty, valid trace', () => {

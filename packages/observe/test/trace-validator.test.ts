@@ -8,6 +8,7 @@ const names = [
   { ph: 'M', name: 'thread_name', ts: 0, pid: 1, tid: 1, args: { name: 't' } },
 ]
 const slice = { ph: 'X', name: 'a', cat: 'f', ts: 0, dur: 10, pid: 1, tid: 1, args: {} }
+const counter = { ph: 'C', name: 'memory', ts: 0, pid: 1, tid: 0, args: { main: 5, 'pid 2': 1 } }
 
 function problemsOf(...events: object[]): string[] {
   return validateTrace(JSON.stringify({ traceEvents: [...names, ...events] })).problems
@@ -22,6 +23,8 @@ describe('validateTrace', () => {
         { ...slice, ts: 10, dur: 0 },
         { ...slice, ts: 10, dur: 5 },
         { ph: 'i', name: 'now', ts: 12, s: 't', pid: 1, tid: 1 },
+        counter,
+        { ...counter, ts: 5 },
       ),
     ).toEqual([])
   })
@@ -36,6 +39,10 @@ describe('validateTrace', () => {
     ['an instant event with no scope', [{ ph: 'i', name: 'x', ts: 1, pid: 1, tid: 1 }]],
     ['a track with no thread_name', [{ ...slice, tid: 2 }]],
     ['a metadata event of unknown name', [{ ...names[0], name: 'process_colour' }]],
+    ['a counter with a value that is not a number', [{ ...counter, args: { main: 'lots' } }]],
+    ['a counter with no series', [{ ...counter, args: {} }]],
+    ['a counter at a negative time', [{ ...counter, ts: -1 }]],
+    ['a counter of a process with no name', [{ ...counter, pid: 2 }]],
   ])('finds %s', (_, events) => {
     expect(problemsOf(...events)).toHaveLength(1)
   })

@@ -1,5 +1,5 @@
 // A checker of the Trace Event Format (JSON Object Format), for the phases taskgraph
-// writes: complete (X), instant (i) and metadata (M) events. It reads times as Perfetto
+// writes: complete (X), instant (i), counter (C) and metadata (M) events. It reads times as Perfetto
 // does, truncating microseconds * 1000 to whole nanoseconds, so that nesting is checked
 // on the values a viewer works with.
 
@@ -94,6 +94,7 @@ export function validateTrace(json: string): Validation {
   const processNames = new Map<number, string>()
   const threadNames = new Map<string, string>()
   const tracks = new Map<string, Slice[]>()
+  const counterProcesses = new Set<number>()
   events.forEach((event, index) => {
     const at = `event ${index}`
     if (!isObject(event)) return report(`${at} is not an object`)
@@ -106,6 +107,7 @@ export function validateTrace(json: string): Validation {
       report(`${at}: cname ${show(event.cname)} is not a reserved colour name`)
     }
     if (ph === 'M') return checkMetadata(event, at)
+    if (ph === 'C') return checkCounter(event, at)
     if (ph !== 'X' && ph !== 'i') return report(`${at}: unknown phase ${show(ph)}`)
     if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < 0) {
       return report(`${at}: ts ${show(ts)} is not a finite number >= 0`)
@@ -129,6 +131,23 @@ export function validateTrace(json: string): Validation {
     else slices.push(slice)
   })
 
+  /** A counter: a time, and a finite number per series; its process must be named. */
+  function checkCounter(event: RawEvent, at: string): void {
+    const { ts, args, pid } = event
+    if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < 0) {
+      return report(`${at}: ts ${show(ts)} is not a finite number >= 0`)
+    }
+    if (!isObject(args) || Object.keys(args).length === 0) {
+      return report(`${at}: counter without series in args`)
+    }
+    for (const [series, value] of Object.entries(args)) {
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        report(`${at}: counter series ${series} is ${show(value)}, not a finite number`)
+      }
+    }
+    counterProcesses.add(pid as number)
+  }
+
   function checkMetadata(event: RawEvent, at: string): void {
     const { pid, tid, args } = event
     const name = event.name
@@ -150,6 +169,9 @@ export function validateTrace(json: string): Validation {
     }
   }
 
+  for (const pid of counterProcesses) {
+    if (!processNames.has(pid)) report(`process ${pid} of counters has no process_name`)
+  }
   for (const [track, slices] of tracks) {
     const pid = Number(track.split('/')[0])
     if (!processNames.has(pid)) report(`process ${pid} has no process_name`)

@@ -1,12 +1,17 @@
 import { registerTaskModule, toGraph, type TaskGraphology } from '@taskgraph/core'
-import { Profiler, writeChromeTrace, writeReport } from '@taskgraph/observe'
+import {
+  Profiler,
+  ResourceProfiler,
+  writeChromeTrace,
+  writeReport,
+  type Dashboard,
+} from '@taskgraph/observe'
 import {
   CancelledError,
   ProcessExecutor,
   ThreadExecutor,
   compute,
   type ComputeHooks,
-  type Executor,
   type ExecutorName,
   type TaskRecord,
   type TaskWorker,
@@ -15,11 +20,12 @@ import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Logger } from 'pino'
 import { OutputError } from '../cli-errors.js'
-import { loadClusterPackage } from '../cluster-package.js'
+import { loadClusterPackage, type ClusterPackage } from '../cluster-package.js'
 import { combineHooks } from '../combine-hooks.js'
 import { divertStdout } from '../divert-stdout.js'
 import { formatResult } from '../format-result.js'
 import { inWorkflow, loadWorkflow } from '../load-workflow.js'
+import { openDashboard } from '../open-dashboard.js'
 import { progressBar } from '../progress/progress-bar.js'
 import type { Io } from '../io.js'
 import { STOP_SIGNALS, StopSignal, type StopSignalName } from '../stop-signals.js'
@@ -47,6 +53,8 @@ export interface RunCommandOptions {
   trace?: string
   /** Write the run's HTML report (see `writeReport`) to this file once it ends. */
   report?: string
+  /** Serve a live page of the run on 127.0.0.1 at this port; `true`: the default port. */
+  dashboard?: number | true
 }
 
 /**
@@ -63,10 +71,11 @@ export async function runCommand(
 ): Promise<void> {
   // A pool starts its workers now, so they load while this thread loads the workflow; a
   // cluster connects meanwhile, and the command fails at once if it cannot.
-  const executor =
+  const cluster =
     options.cluster === undefined
-      ? executorFor(options, pathToFileURL(resolve(io.cwd, file)).href)
+      ? undefined
       : await clusterExecutor(options.cluster, options.store, io.cwd)
+  const executor = cluster ?? executorFor(options, pathToFileURL(resolve(io.cwd, file)).href)
   const starting = typeof executor === 'object' ? executor.start() : undefined
   // Reported below if the workflow loads; otherwise the workflow's error is the one told.
   void starting?.catch(() => {})
@@ -84,7 +93,10 @@ export async function runCommand(
     options.trace === undefined && options.report === undefined ? undefined : new Profiler()
   /** What the workflow computes, once loaded: the report draws its graph. */
   let targets: { value: unknown } | undefined
+  // The trace also shows the program's memory and CPU, as counter tracks beside the tasks.
+  const resources = options.trace === undefined ? undefined : new ResourceProfiler()
   let ran = false
+  let dashboard: Dashboard | undefined
   try {
     const [workflow] = await unlessCancelled(
       Promise.all([
@@ -106,8 +118,19 @@ export async function runCommand(
       ? progressBar({ stream: io.stderr, ...(options.progress === true ? { live: true } : {}) })
       : undefined
     const log = logHooks(logger)
+    if (options.dashboard !== undefined) {
+      dashboard = await openDashboard(options.dashboard, workflow.targets, io, {
+        threads:
+          executor instanceof ThreadExecutor || executor instanceof ProcessExecutor
+            ? executor.workers
+            : undefined,
+        clusterWorkers: cluster && (() => cluster.workers()),
+      })
+    }
     const hooks =
-      progress || log || profiler ? combineHooks(progress, log, profiler?.hooks) : undefined
+      progress || log || profiler || dashboard
+        ? combineHooks(progress, log, profiler?.hooks, resources?.hooks, dashboard?.hooks)
+        : undefined
     const [result] = await compute(workflow.targets, {
       executor,
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
@@ -124,11 +147,15 @@ export async function runCommand(
     if (diversion === undefined) io.stdout.write(output)
     else diversion.write(output)
   } finally {
+    // The page keeps what it was last sent, and says the run has ended.
+    await dashboard?.close()
+    // A cancelled run's hooks never hear its end.
+    resources?.stop()
     // Ends every worker (within about a second, killing any that hang) before exiting.
     if (typeof executor === 'object') await executor.close?.()
     const writes: Promise<void>[] = []
     if (profiler !== undefined && options.trace !== undefined) {
-      writes.push(writeTrace(resolve(io.cwd, options.trace), profiler, file))
+      writes.push(writeTrace(resolve(io.cwd, options.trace), profiler, resources, file))
     }
     if (profiler !== undefined && options.report !== undefined) {
       const graph = targets === undefined ? undefined : graphOf(targets.value)
@@ -161,7 +188,7 @@ async function clusterExecutor(
   url: string,
   store: string | undefined,
   root: string,
-): Promise<Executor & { start(): Promise<void> }> {
+): Promise<InstanceType<ClusterPackage['ClusterExecutor']>> {
   const { ClusterExecutor } = await loadClusterPackage('taskgraph run --cluster')
   return new ClusterExecutor(url, { root, ...(store === undefined ? {} : { store }) })
 }
@@ -236,9 +263,17 @@ function workerName(worker: TaskWorker): string {
  * Writes the run's trace to `path`. A trace that cannot be written fails the command
  * (with exit code 4, as output that cannot be written does), once the run has ended.
  */
-async function writeTrace(path: string, profiler: Profiler, file: string): Promise<void> {
+async function writeTrace(
+  path: string,
+  profiler: Profiler,
+  resources: ResourceProfiler | undefined,
+  file: string,
+): Promise<void> {
   try {
-    await writeChromeTrace(path, profiler.records, { name: `taskgraph run ${file}` })
+    await writeChromeTrace(path, profiler.records, {
+      name: `taskgraph run ${file}`,
+      ...(resources === undefined ? {} : { resources: resources.samples }),
+    })
   } catch (error) {
     throw new OutputError({
       message: `taskgraph run --trace: could not write the trace to ${path} (${error instanceof Error ? error.message : String(error)}). Give a path in a directory that exists and can be written.`,

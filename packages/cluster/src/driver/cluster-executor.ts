@@ -37,7 +37,7 @@ import { JobLedger } from './job-ledger.js'
 import { ModuleFunctions } from './module-functions.js'
 import { RUN_TTL_MS, removeRun } from './remove-run.js'
 import { watchConnection } from './connection-watch.js'
-import { clusterThreads } from './worker-registry.js'
+import { clusterThreads, listWorkers, type WorkerInfo } from './worker-registry.js'
 
 /** Seconds a reply read blocks: how soon the reader notices the executor closed. */
 const REPLY_WAIT_S = 1
@@ -238,6 +238,15 @@ export class ClusterExecutor implements Executor {
     )
     if (opened === true) await removeRun(this.redis, this.store, this.queue, run.id, jobs)
     this.flush()
+  }
+
+  /**
+   * The cluster's live workers, as `taskgraph cluster status` lists them (a dashboard
+   * shows them): asked of Redis over this executor's connection, once it has started.
+   */
+  async workers(): Promise<WorkerInfo[]> {
+    await this.start()
+    return listWorkers(this.redis)
   }
 
   /** Ends every run, stops reading replies and disconnects; calls still out reject. */

@@ -10,6 +10,11 @@ export interface WorkerInfo {
   readonly threads: number
   /** Tasks running or waiting in the worker now. */
   readonly running: number
+  /**
+   * Its process's resident memory in bytes, as of its last heartbeat (every 2 s); its
+   * threads share it. Missing for a worker of a taskgraph that did not report it.
+   */
+  readonly rss?: number
   readonly taskgraph: string
   readonly node: string
   /** When it started (ms since the epoch). */
@@ -39,6 +44,7 @@ export async function listWorkers(redis: Redis): Promise<WorkerInfo[]> {
       pid: Number(fields.pid),
       threads: Number(fields.threads),
       running: Number(fields.running),
+      ...(fields.rss === undefined ? {} : { rss: Number(fields.rss) }),
       taskgraph: fields.taskgraph ?? '',
       node: fields.node ?? '',
       since: Number(fields.since),

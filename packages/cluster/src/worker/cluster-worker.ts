@@ -399,6 +399,7 @@ export class ClusterWorker {
         pid: process.pid,
         threads: this.threads,
         running: this.running,
+        rss: process.memoryUsage.rss(),
         taskgraph: this.version,
         node: process.versions.node,
         since: this.since,

@@ -1,0 +1,145 @@
+import { InvalidOptionError } from '@taskgraph/core'
+import { checkOptionNames } from '@taskgraph/core/internal'
+import type { ComputeHooks } from '@taskgraph/scheduler'
+import { childPids, readProcess } from './process-stats.js'
+
+/** The resources of one process at a sample. */
+export interface ProcessSample {
+  readonly pid: number
+  /** Resident set size, in bytes: the threads of a process share it. */
+  readonly rss: number
+  /** CPU used since the last sample, in percent of one core (over 100 on several). */
+  readonly cpu: number
+}
+
+/** What the program used at one moment, as `ResourceProfiler` samples it. */
+export interface ResourceSample {
+  /** When, in milliseconds since the epoch (as task records' times). */
+  readonly time: number
+  /** The program itself, its worker threads included. */
+  readonly main: ProcessSample
+  /**
+   * Its child processes (a process pool's workers): on Linux only, read from /proc;
+   * empty elsewhere.
+   */
+  readonly children: readonly ProcessSample[]
+}
+
+/** Options of `ResourceProfiler`. */
+export interface ResourceProfilerOptions {
+  /**
+   * Time between samples. Dask samples every second; runs here are often a few seconds
+   * long, so a quarter of one.
+   * @default 250
+   */
+  intervalMs?: number
+  /** Called with each sample as it is taken (a live display, say). */
+  onSample?: (sample: ResourceSample) => void
+}
+
+/** CPU time (ms) of a process at the last sample, and when that was. */
+interface LastCpu {
+  readonly cpuMs: number
+  readonly at: number
+}
+
+/**
+ * Samples the program's CPU use and memory (RSS), and those of its child processes, at
+ * intervals while it runs, as Dask's `dask.diagnostics.ResourceProfiler` does. Its timer
+ * never keeps a program alive.
+ * @example
+ * const resources = new ResourceProfiler()
+ * await compute(total, { hooks: combineHooks(profiler.hooks, resources.hooks) })
+ * console.log(Math.max(...resources.samples.map((s) => s.main.rss)))
+ */
+export class ResourceProfiler {
+  readonly intervalMs: number
+  readonly #onSample: ((sample: ResourceSample) => void) | undefined
+  readonly #samples: ResourceSample[] = []
+  readonly #last = new Map<number, LastCpu>()
+  #timer: NodeJS.Timeout | undefined
+
+  constructor(options: ResourceProfilerOptions = {}) {
+    checkOptionNames('new ResourceProfiler', options, ['intervalMs', 'onSample'])
+    const { intervalMs = 250 } = options
+    if (!Number.isFinite(intervalMs) || intervalMs < 1) {
+      throw new InvalidOptionError({
+        message: `new ResourceProfiler: intervalMs is ${String(intervalMs)}; give a number of milliseconds, 1 or more.`,
+      })
+    }
+    this.intervalMs = intervalMs
+    this.#onSample = options.onSample
+  }
+
+  /** Hooks that sample from the start of a run to its end. */
+  readonly hooks: ComputeHooks = {
+    onStart: () => this.start(),
+    onFinish: () => this.stop(),
+  }
+
+  /** The samples taken so far, oldest first. */
+  get samples(): readonly ResourceSample[] {
+    return this.#samples
+  }
+
+  /** Whether it is sampling. */
+  get running(): boolean {
+    return this.#timer !== undefined
+  }
+
+  /** Takes a sample now and then every `intervalMs`, until `stop()`; if running, nothing. */
+  start(): void {
+    if (this.#timer !== undefined) return
+    this.sample()
+    this.#timer = setInterval(() => this.sample(), this.intervalMs)
+    // Sampling is for whoever watches the program: it must not keep it alive.
+    this.#timer.unref()
+  }
+
+  /** Takes a last sample and stops sampling. */
+  stop(): void {
+    if (this.#timer === undefined) return
+    clearInterval(this.#timer)
+    this.#timer = undefined
+    this.sample()
+  }
+
+  /** Forgets the samples taken, to profile another run. */
+  clear(): void {
+    this.#samples.length = 0
+  }
+
+  /** Takes one sample now, keeps it and returns it. */
+  sample(): ResourceSample {
+    const time = performance.timeOrigin + performance.now()
+    const usage = process.cpuUsage()
+    const main = this.#process(
+      process.pid,
+      (usage.user + usage.system) / 1000,
+      process.memoryUsage.rss(),
+      time,
+    )
+    const children: ProcessSample[] = []
+    const alive = new Set([process.pid])
+    for (const pid of childPids()) {
+      const stats = readProcess(pid)
+      if (stats === undefined) continue
+      alive.add(pid)
+      children.push(this.#process(pid, stats.cpuMs, stats.rss, time))
+    }
+    for (const pid of this.#last.keys()) if (!alive.has(pid)) this.#last.delete(pid)
+    const sample: ResourceSample = { time, main, children }
+    this.#samples.push(sample)
+    this.#onSample?.(sample)
+    return sample
+  }
+
+  /** A process's sample: CPU since its last one (0 at its first). */
+  #process(pid: number, cpuMs: number, rss: number, at: number): ProcessSample {
+    const last = this.#last.get(pid)
+    this.#last.set(pid, { cpuMs, at })
+    const wall = last === undefined ? 0 : at - last.at
+    const cpu = wall > 0 ? (Math.max(0, cpuMs - last!.cpuMs) / wall) * 100 : 0
+    return { pid, rss, cpu: Math.round(cpu * 10) / 10 }
+  }
+}

@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { InvalidOptionError, delayed } from '@taskgraph/core'
+import { compute } from '@taskgraph/scheduler'
+import { afterEach, describe, expect, test } from 'vitest'
+import { ResourceProfiler } from '../src/index.js'
+
+const MB = 1024 * 1024
+const cleanup: (() => void)[] = []
+afterEach(() => cleanup.splice(0).forEach((clean) => clean()))
+
+/** The built package, for a program of its own (a child process) to import. */
+const DIST = fileURLToPath(new URL('../dist/index.js', import.meta.url))
+
+/** A child process that sleeps until killed (on cleanup). */
+async function sleeper(): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000); console.log("up")'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  })
+  cleanup.push(() => child.kill())
+  await once(child.stdout, 'data')
+  return child
+}
+
+/** Holds this thread for `ms`, using a core. */
+function spin(ms: number): void {
+  const end = performance.now() + ms
+  while (performance.now() < end) {
+    // CPU to measure
+  }
+}
+
+describe('ResourceProfiler', () => {
+  test('samples the CPU and memory of the program and of its child processes', async () => {
+    const child = await sleeper()
+    const profiler = new ResourceProfiler()
+    const first = profiler.sample()
+    spin(200)
+    const second = profiler.sample()
+    expect(profiler.samples).toEqual([first, second])
+    expect(second.time).toBeGreaterThan(first.time)
+    expect(second.main.pid).toBe(process.pid)
+    // A Node process holds some megabytes, and fewer than a machine has.
+    expect(second.main.rss).toBeGreaterThan(10 * MB)
+    expect(second.main.rss).toBeLessThan(64 * 1024 * MB)
+    // The first sample has nothing to measure CPU from; the second saw the spin.
+    expect(first.main.cpu).toBe(0)
+    expect(second.main.cpu).toBeGreaterThan(10)
+    if (process.platform === 'linux') {
+      const sampled = second.children.find((c) => c.pid === child.pid)
+      expect(sampled?.rss).toBeGreaterThan(MB)
+      expect(sampled?.cpu).toBeGreaterThanOrEqual(0)
+    }
+  })
+
+  test('a child process that ended is no longer sampled', async () => {
+    const child = await sleeper()
+    const profiler = new ResourceProfiler()
+    child.kill()
+    await once(child, 'exit')
+    expect(profiler.sample().children.map((c) => c.pid)).not.toContain(child.pid)
+  })
+
+  test('its hooks sample from the start of a run to its end, then stop', async () => {
+    const samples: number[] = []
+    const profiler = new ResourceProfiler({ intervalMs: 20, onSample: (s) => samples.push(s.time) })
+    const nap = delayed((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)), {
+      name: 'nap',
+    })
+    await compute(nap(100), { executor: 'async', hooks: profiler.hooks })
+    expect(profiler.running).toBe(false)
+    // One at the start, one at the end, and those between.
+    expect(profiler.samples.length).toBeGreaterThanOrEqual(2)
+    expect(samples).toEqual(profiler.samples.map((s) => s.time))
+    const taken = profiler.samples.length
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(profiler.samples.length).toBe(taken)
+    profiler.clear()
+    expect(profiler.samples).toEqual([])
+  })
+
+  test('start() and stop() are idempotent', () => {
+    const profiler = new ResourceProfiler()
+    profiler.start()
+    profiler.start()
+    expect(profiler.samples).toHaveLength(1)
+    profiler.stop()
+    profiler.stop()
+    expect(profiler.samples).toHaveLength(2)
+    expect(profiler.running).toBe(false)
+  })
+
+  test('its timer never keeps a program alive', async () => {
+    expect(existsSync(DIST), 'build @taskgraph/observe first').toBe(true)
+    // Started and never stopped: the program still ends when its work is done.
+    const child = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { ResourceProfiler } from ${JSON.stringify(DIST)}
+         new ResourceProfiler({ intervalMs: 10 }).start()`,
+      ],
+      { stdio: 'ignore' },
+    )
+    cleanup.push(() => child.kill('SIGKILL'))
+    const [code] = (await once(child, 'exit')) as [number | null]
+    expect(code).toBe(0)
+  })
+
+  test('an interval that is not a positive number, or an unknown option, is an InvalidOptionError', () => {
+    for (const intervalMs of [0, -5, Number.NaN, Infinity]) {
+      expect(() => new ResourceProfiler({ intervalMs })).toThrow(InvalidOptionError)
+    }
+    expect(() => new ResourceProfiler({ interval: 5 } as never)).toThrow(InvalidOptionError)
+  })
+})
