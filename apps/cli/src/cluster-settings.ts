@@ -10,6 +10,9 @@ export const CLUSTER_VARIABLES = {
   store: 'TASKGRAPH_STORE',
 } as const
 
+/** The variable of `taskgraph run --cache` and `taskgraph cache`. */
+export const CACHE_VARIABLE = 'TASKGRAPH_CACHE'
+
 /** The cluster's Redis URL for `command`: from `--cluster`, else TASKGRAPH_CLUSTER; checked. */
 export function clusterUrl(
   command: string,

@@ -16,6 +16,8 @@ export * from '@taskgraph/scheduler'
 export * from '@taskgraph/patterns'
 // Traces, reports, the Profiler, renderSvg (Graphviz DOT to SVG).
 export * from '@taskgraph/observe'
+// A cross-run cache of task results: the `cache` run option takes a TaskCache.
+export * from '@taskgraph/cache'
 export { visualize, type VisualizeOptions } from './visualize.js'
 export { progressBar, type ProgressBar, type ProgressBarOptions } from './progress/progress-bar.js'
 export type { ProgressCounts } from './progress/task-counts.js'

@@ -3,7 +3,14 @@ import { InvalidOptionError } from '@taskgraph/core'
 import { DEFAULT_DASHBOARD_PORT } from '@taskgraph/observe'
 import { DEFAULT_ASYNC_CONCURRENCY, MAX_WORKERS } from '@taskgraph/scheduler'
 import { Command, Help, InvalidArgumentError, Option } from 'commander'
+import { age, byteSize, cacheDirectory } from './cache-settings.js'
 import { clusterUrl, storeUrl } from './cluster-settings.js'
+import {
+  cacheClearCommand,
+  cacheListCommand,
+  cachePruneCommand,
+  cacheWhyCommand,
+} from './commands/cache.js'
 import { clusterStatusCommand } from './commands/cluster-status.js'
 import { runCommand, type RunCommandOptions } from './commands/run.js'
 import { workerCommand } from './commands/worker.js'
@@ -142,6 +149,14 @@ export function createProgram(io: Io): Command {
         `serve a live page of the run at http://127.0.0.1:PORT/ (default: ${DEFAULT_DASHBOARD_PORT}, or a free port if that is taken; 0: any free port)`,
       ).argParser(port),
     )
+    .addOption(
+      withVariable(
+        new Option(
+          '--cache <dir>',
+          'keep the results of cached tasks (pure, or cache: true) in this directory, and read them instead of running those tasks again',
+        ),
+      ),
+    )
     .option('--progress', 'show progress on stderr even when it is not a terminal')
     .option('--no-progress', 'never show progress')
     .addHelpText('after', ENVIRONMENT_HELP)
@@ -225,6 +240,74 @@ export function createProgram(io: Io): Command {
         clusterUrl('taskgraph cluster status', flags.cluster, process.env, true),
       )!
       await clusterStatusCommand({ cluster: url, json: flags.json }, io)
+    })
+
+  const cache = program
+    .command('cache')
+    .description("look after a result cache (see 'taskgraph run --cache')")
+  const cacheOption = (): Option =>
+    withVariable(new Option('--cache <dir>', "the cache's directory"))
+  const directory = (command: string, flag: string | undefined): string =>
+    asUsage(program, () => cacheDirectory(`taskgraph cache ${command}`, flag, process.env))
+  cache
+    .command('ls')
+    .description('list the results in the cache, least recently used first')
+    .addOption(cacheOption())
+    .option('--json', 'print the entries as JSON', false)
+    .action(async (flags: { cache?: string; json: boolean }) => {
+      await cacheListCommand(directory('ls', flags.cache), { json: flags.json }, io)
+    })
+  cache
+    .command('prune')
+    .description('remove the least recently used results, down to the limits given')
+    .addOption(cacheOption())
+    .addOption(
+      new Option(
+        '--max-size <size>',
+        'keep at most this much (500MB, 2GiB; default: 5GiB)',
+      ).argParser(byteSize),
+    )
+    .addOption(
+      new Option('--max-age <age>', 'remove what was not used for this long (7d, 12h)').argParser(
+        age,
+      ),
+    )
+    .action(async (flags: { cache?: string; maxSize?: number; maxAge?: number }) => {
+      await cachePruneCommand(
+        directory('prune', flags.cache),
+        {
+          ...(flags.maxSize === undefined ? {} : { maxSize: flags.maxSize }),
+          ...(flags.maxAge === undefined ? {} : { maxAge: flags.maxAge }),
+        },
+        io,
+      )
+    })
+  cache
+    .command('clear')
+    .description('remove every result from the cache')
+    .addOption(cacheOption())
+    .action(async (flags: { cache?: string }) => {
+      await cacheClearCommand(directory('clear', flags.cache), io)
+    })
+  cache
+    .command('why')
+    .description(
+      'say whether a task of a workflow would be read from the cache, and if not, what changed',
+    )
+    .argument('<file>', 'the workflow module')
+    .argument('<key>', 'the task key (as logs, traces and drawings show it)')
+    .addOption(cacheOption())
+    .action(async (file: string, key: string, flags: { cache?: string }) => {
+      const dir = directory('why', flags.cache)
+      try {
+        await cacheWhyCommand(dir, file, key, io)
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'ERR_UNKNOWN_TASK') throw error
+        program.error(`taskgraph cache why: ${(error as Error).message}`, {
+          exitCode: ExitCode.Usage,
+          code: 'taskgraph.usage',
+        })
+      }
     })
 
   program

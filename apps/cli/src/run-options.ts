@@ -13,7 +13,7 @@ import {
   invalidEnvValue,
   readEnvRunOptions,
 } from '@taskgraph/scheduler/internal'
-import { CLUSTER_VARIABLES, clusterUrl, storeUrl } from './cluster-settings.js'
+import { CACHE_VARIABLE, CLUSTER_VARIABLES, clusterUrl, storeUrl } from './cluster-settings.js'
 import type { RunCommandOptions } from './commands/run.js'
 import { LOG_LEVELS, type LogLevel } from './logger.js'
 
@@ -24,6 +24,7 @@ export const LOG_LEVEL_VARIABLE = 'TASKGRAPH_LOG_LEVEL'
 export const OPTION_VARIABLES: Readonly<Record<string, string>> = {
   ...RUN_OPTION_VARIABLES,
   ...CLUSTER_VARIABLES,
+  cache: CACHE_VARIABLE,
   logLevel: LOG_LEVEL_VARIABLE,
 }
 
@@ -57,6 +58,7 @@ export function runSettings(
   const { json, keepGoing, progress, trace, report, dashboard } = flags
   if (trace !== undefined) checkOutputPath('--trace', trace)
   if (report !== undefined) checkOutputPath('--report', report)
+  const cache = flags.cache ?? envValue(env, CACHE_VARIABLE)
   const retries = flags.retries ?? fromEnv.retries
   const timeout = flags.timeout ?? fromEnv.timeout
   const common = {
@@ -65,11 +67,17 @@ export function runSettings(
     ...(progress === undefined ? {} : { progress }),
     ...(trace === undefined ? {} : { trace }),
     ...(report === undefined ? {} : { report }),
+    ...(cache === undefined ? {} : { cache }),
     ...(dashboard === undefined ? {} : { dashboard }),
     ...(retries === undefined ? {} : { retries }),
     ...(timeout === undefined ? {} : { timeout }),
   }
   if (cluster !== undefined) {
+    if (cache !== undefined) {
+      throw new InvalidOptionError({
+        message: `taskgraph run: ${flags.cache === undefined ? CACHE_VARIABLE : "'--cache'"} does not work with a cluster yet (its results stay in the cluster's store); drop it, or run on a local executor.`,
+      })
+    }
     const local = LOCAL_OPTIONS.find((name) => given(name))
     if (local !== undefined) {
       throw new InvalidOptionError({

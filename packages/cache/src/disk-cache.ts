@@ -69,6 +69,8 @@ const STALE_TEMPORARY_MS = 60 * 60 * 1000
  * - `index`: a line per packed entry (`key pack offset length`), appended after its pack
  *   is in place. A line cut short by a crash is skipped when read.
  * - `entries/ab/KEY`: large entries, a file each, written and renamed the same way.
+ * - `functions/ID.json`: what the keys of a function's tasks were made of (its
+ *   module's files and their hashes), for `taskgraph cache why`.
  *
  * Every entry carries a checksum, checked when it is read: a damaged one is a miss that
  * says why, never a wrong value. Two runs storing one key both store a whole entry; the
@@ -81,6 +83,7 @@ export class DiskCache {
   readonly #packs: string
   readonly #index: string
   readonly #temporary: string
+  readonly #recipes: string
   /** Where each packed key is, latest last; read by `load`. */
   #packed = new Map<string, PackedAt[]>()
   readonly #handles = new Map<string, Promise<FileHandle>>()
@@ -102,6 +105,7 @@ export class DiskCache {
     this.#packs = join(directory, 'packs')
     this.#index = join(directory, 'index')
     this.#temporary = join(directory, 'tmp')
+    this.#recipes = join(directory, 'functions')
   }
 
   /** Reads where the packed entries are: before `get`, to see what other runs stored. */
@@ -278,11 +282,38 @@ export class DiskCache {
     return { removed, bytes }
   }
 
+  /** Keeps `recipes` (of functions, see `FunctionRecipe`) that are not kept yet. */
+  async saveRecipes(recipes: ReadonlyMap<string, unknown>): Promise<void> {
+    await Promise.all(
+      [...recipes].map(async ([id, recipe]) => {
+        const path = join(this.#recipes, `${id}.json`)
+        if (
+          await stat(path).then(
+            () => true,
+            () => false,
+          )
+        )
+          return
+        await this.#writeAtomically(path, [Buffer.from(JSON.stringify(recipe))])
+      }),
+    )
+  }
+
+  /** The recipe kept as `id`, if it is. */
+  async recipe(id: string): Promise<unknown> {
+    const text = await readFile(join(this.#recipes, `${id}.json`), 'utf8').catch(() => undefined)
+    try {
+      return text === undefined ? undefined : (JSON.parse(text) as unknown)
+    } catch {
+      return undefined
+    }
+  }
+
   /** Removes every entry. Returns how many there were. */
   async clear(): Promise<number> {
     const count = (await this.list()).length
     await this.close()
-    for (const path of [this.#entries, this.#packs, this.#index]) {
+    for (const path of [this.#entries, this.#packs, this.#index, this.#recipes]) {
       await rm(path, { recursive: true, force: true })
     }
     this.#packed.clear()

@@ -23,6 +23,16 @@ export interface EntryInfo {
   readonly name: string
   /** When it was stored, in milliseconds since the epoch. */
   readonly storedAt: number
+  /** What its key was made of, for `taskgraph cache why`. */
+  readonly recipe?: EntryRecipe
+}
+
+/** What a stored key was made of, beyond its arguments' values. */
+export interface EntryRecipe {
+  /** Its function's recipe (see `FunctionRecipe`), kept beside the entries. */
+  readonly fn: string
+  /** Its dependencies: task key and cache key of each (left out past a few dozen). */
+  readonly deps?: readonly (readonly [string, string])[]
 }
 
 interface Header extends EntryInfo {
@@ -85,8 +95,7 @@ export function unpackEntry(bytes: Buffer): UnpackedEntry {
       new Uint8Array(buffer).set(bytes.subarray(at, (at += length)))
       return buffer
     })
-    const { task, name, storedAt } = header
-    return { ok: true, value: decode(payload, buffers), info: { task, name, storedAt } }
+    return { ok: true, value: decode(payload, buffers), info: infoOf(header) }
   } catch (error) {
     return { ok: false, problem: `it cannot be read: ${(error as Error).message}` }
   }
@@ -99,11 +108,12 @@ export function entryInfo(start: Buffer): EntryInfo | undefined {
   const headerEnd = BODY + 4 + start.readUInt32LE(BODY)
   if (start.byteLength < headerEnd) return undefined
   try {
-    const { task, name, storedAt } = JSON.parse(
-      start.toString('utf8', BODY + 4, headerEnd),
-    ) as Header
-    return { task, name, storedAt }
+    return infoOf(JSON.parse(start.toString('utf8', BODY + 4, headerEnd)) as Header)
   } catch {
     return undefined
   }
+}
+
+function infoOf({ task, name, storedAt, recipe }: Header): EntryInfo {
+  return recipe === undefined ? { task, name, storedAt } : { task, name, storedAt, recipe }
 }

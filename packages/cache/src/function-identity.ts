@@ -3,7 +3,8 @@ import type { AnyFunction } from '@taskgraph/core'
 import type { SourceFingerprints } from './source-fingerprints.js'
 
 /**
- * What a task function's key holds of its code: its own code as the runtime has it, and
+ * What a task function's key holds of its code (`identity`), and the module whose
+ * fingerprint it holds (`module`): its own code as the runtime has it, and
  * the fingerprint of the module that defines it (that module's source and every
  * project module it imports, transitively), which covers whatever it reads or calls.
  *
@@ -20,11 +21,12 @@ export function functionIdentity(
   fn: AnyFunction,
   origin: string,
   fingerprints: SourceFingerprints,
-): string {
+): { readonly identity: string; readonly module: string } {
   const code = createHash('sha256').update(fn.toString()).digest('hex')
-  const definer = definingModule(fn.name, origin, fingerprints)
-  if (definer === origin) return `${fingerprints.of(origin)}:${code}`
-  return `${fingerprints.of(definer)}:${fingerprints.packages(origin).join('\n')}:${code}`
+  const module = definingModule(fn.name, origin, fingerprints)
+  if (module === origin) return { identity: `${fingerprints.of(origin)}:${code}`, module }
+  const packages = fingerprints.packages(origin).join('\n')
+  return { identity: `${fingerprints.of(module)}:${packages}:${code}`, module }
 }
 
 /** The module among those `origin` reaches that declares `name`, or else `origin`. */

@@ -1,11 +1,6 @@
-// The public API of @taskgraph/cache: a cross-run cache of task results, and its parts.
+// The public API of @taskgraph/cache: a cross-run cache of task results, for the `cache`
+// run option and `taskgraph run --cache`.
 export { TaskCache, type TaskCacheOptions } from './task-cache.js'
-export { SourceFingerprints } from './source-fingerprints.js'
-export {
-  DiskCache,
-  DEFAULT_MAX_SIZE,
-  type CacheEntry,
-  type CacheLimits,
-  type CacheLookup,
-} from './disk-cache.js'
-export type { EntryInfo } from './entry-file.js'
+export { DEFAULT_MAX_SIZE, type CacheEntry, type CacheLimits } from './disk-cache.js'
+export type { EntryInfo, EntryRecipe } from './entry-file.js'
+export { UnknownTaskError } from './unknown-task-error.js'

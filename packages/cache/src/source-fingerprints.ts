@@ -66,6 +66,19 @@ export class SourceFingerprints {
     return [...this.#closure(path).packages].sort()
   }
 
+  /**
+   * What the fingerprint of the module at `path` is made of: each file it reaches by its
+   * path from the module's directory, with the hash of its source; and each package.
+   */
+  parts(path: string): { files: Record<string, string>; packages: string[] } {
+    const base = dirname(path)
+    const files: Record<string, string> = {}
+    for (const file of this.files(path)) {
+      files[portable(relative(base, file))] = this.#file(file).hash
+    }
+    return { files, packages: this.packages(path) }
+  }
+
   /** The source of the project file at `path`, as fingerprinted. */
   source(path: string): string {
     return this.#file(path).source

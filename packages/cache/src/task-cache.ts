@@ -1,7 +1,9 @@
 import { resolve } from 'node:path'
 import type { TaskGraph } from '@taskgraph/core/internal'
 import type { CacheSession, ResultCache } from '@taskgraph/scheduler'
-import { DiskCache, type CacheLimits } from './disk-cache.js'
+import { DiskCache, type CacheEntry, type CacheLimits } from './disk-cache.js'
+import { dependenciesOf, explainKey } from './explain-key.js'
+import { UnknownTaskError } from './unknown-task-error.js'
 import { nodeKeys, type NodeKey } from './task-keys.js'
 import { SourceFingerprints } from './source-fingerprints.js'
 
@@ -36,13 +38,53 @@ export class TaskCache implements ResultCache {
   }
 
   async open(graph: TaskGraph): Promise<CacheSession> {
-    const keys = nodeKeys(graph, new SourceFingerprints())
+    const { keys, recipes } = nodeKeys(graph, new SourceFingerprints())
     this.#warnUnkeyable(graph, keys)
     // A store of its own per run: it reads what other runs stored up to now.
     const store = new DiskCache(this.directory)
     await store.load()
     const known = await this.#lookUp(graph, keys, store)
+    await store.saveRecipes(recipes).catch((error: unknown) => {
+      this.#warn(`cache: could not write to ${this.directory}: ${(error as Error).message}`)
+    })
     return new Session(graph, keys, known, store, this.#limits, this.#warn)
+  }
+
+  /**
+   * Whether the task with key `task` in `graph` would be read from the cache, and if not,
+   * why, as lines of text: what `taskgraph cache why` prints.
+   * @throws {UnknownTaskError} if the graph has no task with that key
+   */
+  async explain(graph: TaskGraph, task: string): Promise<string[]> {
+    let i = 0
+    while (i < graph.size && graph.key(i) !== task) i++
+    if (i === graph.size || graph.fn(i) === undefined) throw new UnknownTaskError(graph, task)
+    const { keys, recipes } = nodeKeys(graph, new SourceFingerprints())
+    const store = new DiskCache(this.directory)
+    await store.load()
+    try {
+      return await explainKey(graph, keys, recipes, store, i)
+    } finally {
+      await store.close()
+    }
+  }
+
+  /** Every entry, least recently used first. */
+  async entries(): Promise<CacheEntry[]> {
+    return new DiskCache(this.directory).list()
+  }
+
+  /**
+   * Evicts what is past `limits` (by default, the limits this cache was made with),
+   * least recently used first. Returns how many entries and bytes went.
+   */
+  async prune(limits: CacheLimits = this.#limits): Promise<{ removed: number; bytes: number }> {
+    return new DiskCache(this.directory).prune(limits)
+  }
+
+  /** Removes every entry. Returns how many there were. */
+  async clear(): Promise<number> {
+    return new DiskCache(this.directory).clear()
   }
 
   /** One warning per function and reason for the tasks asked to be cached that cannot be. */
@@ -105,6 +147,9 @@ export class TaskCache implements ResultCache {
   }
 }
 
+// An entry lists its dependencies, for `taskgraph cache why`, unless it has more than this.
+const MAX_RECIPE_DEPENDENCIES = 32
+
 /** One run's use of the cache: what it found, and what it stores. */
 class Session implements CacheSession {
   readonly #indexOf = new Map<string, number>()
@@ -134,8 +179,10 @@ class Session implements CacheSession {
     const node = this.keys[i]!
     if (node.kind !== 'stored') return
     const name = this.graph.name(i)
+    const deps = dependenciesOf(this.graph, this.keys, i)
+    const recipe = deps.length <= MAX_RECIPE_DEPENDENCIES ? { fn: node.fn, deps } : { fn: node.fn }
     try {
-      this.store.put(node.key, value, { task: key, name, storedAt: Date.now() })
+      this.store.put(node.key, value, { task: key, name, storedAt: Date.now(), recipe })
       this.#stored++
     } catch (error) {
       if (this.#refused.has(name)) return

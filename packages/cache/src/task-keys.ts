@@ -16,8 +16,8 @@ const { version } = createRequire(import.meta.url)('../package.json') as { versi
 
 /** What a run's cache makes of one node of its graph. */
 export type NodeKey =
-  /** A task whose result is kept under `key`. */
-  | { readonly kind: 'stored'; readonly key: string }
+  /** A task whose result is kept under `key`; `fn` names its function's recipe. */
+  | { readonly kind: 'stored'; readonly key: string; readonly fn: string }
   /**
    * Data, a task that only rearranges results (gather, get, at), or a pure task kept
    * out of the cache (`cache: false`): keyed, so that what depends on it can be, but
@@ -36,17 +36,34 @@ export type NodeKey =
  * its arguments, each dependency standing in by its own key (so big data is hashed once,
  * where it enters the graph), and taskgraph's version.
  */
-export function nodeKeys(graph: TaskGraph, fingerprints: SourceFingerprints): NodeKey[] {
+export function nodeKeys(
+  graph: TaskGraph,
+  fingerprints: SourceFingerprints,
+): { keys: NodeKey[]; recipes: Map<string, FunctionRecipe> } {
   const keys: NodeKey[] = new Array<NodeKey>(graph.size)
   const keying = new Keying(graph, keys, fingerprints)
   for (let i = 0; i < graph.size; i++) keys[i] = keying.keyOf(i)
-  return keys
+  return { keys, recipes: keying.recipes }
+}
+
+/**
+ * What a function's part of its tasks' keys was made of, kept beside the entries (by
+ * `fn` of a stored key), so that `taskgraph cache why` can say which file changed.
+ */
+export interface FunctionRecipe {
+  readonly name: string
+  /** The module it is keyed by, and the files it reaches (path from it: source hash). */
+  readonly module: string
+  readonly files: Readonly<Record<string, string>>
+  readonly packages: readonly string[]
 }
 
 /** What `nodeKeys` keeps while it goes: made once, as it runs once per node. */
 class Keying {
   readonly #indexOf = new Map<string, number>()
-  readonly #functionTokens = new Map<AnyFunction, string | undefined>()
+  readonly #functionTokens = new Map<AnyFunction, FunctionFacts | undefined>()
+  /** The recipe of each function of a stored key, by its `fn`. */
+  readonly recipes = new Map<string, FunctionRecipe>()
   /** The first dependency met that is not keyed, while a node's arguments are read. */
   #blocked: NodeKey | undefined
   readonly #parts: StableTokenParts = {
@@ -74,16 +91,17 @@ class Keying {
     }
     const spec = graph.spec(i)
     if (!spec.pure && spec.rearranges !== true) return IMPURE
-    const fnToken = spec.rearranges === true ? `taskgraph:${spec.name}` : this.#functionToken(fn)
+    const facts = spec.rearranges === true ? undefined : this.#functionFacts(fn)
+    const fnToken = spec.rearranges === true ? `taskgraph:${spec.name}` : facts?.token
     if (fnToken === undefined) return UNNAMED_FUNCTION
     const args = stableToken(graph.recordedArgs(i), this.#parts)
     // A dependency that is not keyed leaves this node unkeyed, for the dependency's reason.
     if (this.#blocked !== undefined) return this.#blocked
     if (args === undefined) return UNKEYABLE_ARGUMENT
     const key = hash('task', `${fnToken}\0${args}`)
-    return spec.rearranges !== true && spec.cache === true
-      ? { kind: 'stored', key }
-      : { kind: 'keyed', key }
+    if (facts === undefined || spec.cache !== true) return { kind: 'keyed', key }
+    if (!this.recipes.has(facts.id)) this.recipes.set(facts.id, facts.recipe())
+    return { kind: 'stored', key, fn: facts.id }
   }
 
   #dependencyKey(key: string): string {
@@ -97,11 +115,23 @@ class Keying {
   }
 
   #functionToken(fn: AnyFunction): string | undefined {
+    return this.#functionFacts(fn)?.token
+  }
+
+  #functionFacts(fn: AnyFunction): FunctionFacts | undefined {
     if (!this.#functionTokens.has(fn)) {
-      this.#functionTokens.set(fn, tokenOfFunction(fn, this.fingerprints))
+      this.#functionTokens.set(fn, factsOfFunction(fn, this.fingerprints))
     }
     return this.#functionTokens.get(fn)
   }
+}
+
+/** A function as keys name it. */
+interface FunctionFacts {
+  readonly token: string
+  /** A hash of `token`: what stored entries name it by. */
+  readonly id: string
+  readonly recipe: () => FunctionRecipe
 }
 
 const IMPURE: NodeKey = { kind: 'impure' }
@@ -126,12 +156,20 @@ const UNKEYABLE_DATA: NodeKey = {
  * function of that name its origin's evaluation made. `undefined` for a function no
  * module's top-level code made.
  */
-function tokenOfFunction(fn: AnyFunction, fingerprints: SourceFingerprints): string | undefined {
+function factsOfFunction(
+  fn: AnyFunction,
+  fingerprints: SourceFingerprints,
+): FunctionFacts | undefined {
   const origin = originOf(fn)
   if (origin === undefined || !origin.url.startsWith('file:')) return undefined
   try {
-    const identity = functionIdentity(fn, fileURLToPath(origin.url), fingerprints)
-    return `${identity}:${origin.name}:${origin.occurrence}`
+    const { identity, module } = functionIdentity(fn, fileURLToPath(origin.url), fingerprints)
+    const token = `${identity}:${origin.name}:${origin.occurrence}`
+    return {
+      token,
+      id: hash('function', token),
+      recipe: () => ({ name: origin.name, module, ...fingerprints.parts(module) }),
+    }
   } catch {
     // The module's file cannot be read (gone since it was loaded).
     return undefined

@@ -26,7 +26,7 @@ const anonymous = [(x: number) => x][0]!
 
 /** The identity of `fn` as wrapped by flow.ts, read as a new run would read the files. */
 function identity(fn: (...args: never[]) => unknown): string {
-  return functionIdentity(fn, join(project, 'flow.ts'), new SourceFingerprints())
+  return functionIdentity(fn, join(project, 'flow.ts'), new SourceFingerprints()).identity
 }
 
 describe('functionIdentity', () => {

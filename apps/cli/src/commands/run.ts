@@ -13,6 +13,7 @@ import {
   compute,
   type ComputeHooks,
   type ExecutorName,
+  type ResultCache,
   type TaskRecord,
   type TaskWorker,
 } from '@taskgraph/scheduler'
@@ -55,6 +56,8 @@ export interface RunCommandOptions {
   report?: string
   /** Serve a live page of the run on 127.0.0.1 at this port; `true`: the default port. */
   dashboard?: number | true
+  /** The directory of the run's result cache (see `TaskCache`). */
+  cache?: string
 }
 
 /**
@@ -127,9 +130,18 @@ export async function runCommand(
         clusterWorkers: cluster && (() => cluster.workers()),
       })
     }
+    const cache = options.cache === undefined ? undefined : await openCache(options.cache, io)
     const hooks =
-      progress || log || profiler || dashboard
-        ? combineHooks(progress, log, profiler?.hooks, resources?.hooks, dashboard?.hooks)
+      progress || log || profiler || dashboard || cache
+        ? combineHooks(
+            progress,
+            log,
+            profiler?.hooks,
+            resources?.hooks,
+            dashboard?.hooks,
+            // Without a progress line, one line says what came from the cache.
+            progress === undefined ? cache?.hooks : undefined,
+          )
         : undefined
     const [result] = await compute(workflow.targets, {
       executor,
@@ -139,6 +151,7 @@ export async function runCommand(
       failFast: !options.keepGoing,
       signal: controller.signal,
       ...(hooks === undefined ? {} : { hooks }),
+      ...(cache === undefined ? {} : { cache: cache.cache }),
     }).catch((error: unknown) => {
       throw inWorkflow(workflow, error)
     })
@@ -181,6 +194,29 @@ function unlessCancelled<T>(promise: Promise<T>, signal: AbortSignal): Promise<T
     signal.addEventListener('abort', onAbort, { once: true })
     void promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
   })
+}
+
+/**
+ * The run's cache in `directory`: its warnings go to stderr, and its hooks say at the
+ * end how many tasks came from it. Loaded only for a run that has one.
+ */
+async function openCache(
+  directory: string,
+  io: Io,
+): Promise<{ cache: ResultCache; hooks: ComputeHooks }> {
+  const { TaskCache } = await import('@taskgraph/cache')
+  const cache = new TaskCache(resolve(io.cwd, directory), {
+    onWarning: (message) => io.stderr.write(`taskgraph: warning: ${message}\n`),
+  })
+  return {
+    cache,
+    hooks: {
+      onFinish: ({ done, cached }) => {
+        const from = `${cached} ${cached === 1 ? 'task' : 'tasks'} from the cache`
+        io.stderr.write(`taskgraph: ${from} (${directory}), ${done} run\n`)
+      },
+    },
+  }
 }
 
 /** The executor of `taskgraph run --cluster`, from the cluster package. */

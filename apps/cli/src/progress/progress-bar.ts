@@ -110,7 +110,12 @@ class ProgressDisplay implements ProgressBar {
   readonly onFinish: NonNullable<ComputeHooks['onFinish']> = (summary) => {
     this.tally.finished()
     const shown = this.drawnWidth !== undefined || summary.elapsedMs >= this.settings.delay
-    const summaryText = summaryLine(this.tally, summary.elapsedMs, this.settings.colors)
+    const summaryText = summaryLine(
+      this.tally,
+      summary.elapsedMs,
+      this.settings.colors,
+      summary.cached,
+    )
     this.end(shown ? `${summaryText}\n` : '')
   }
 

@@ -113,14 +113,21 @@ function bar(counts: ProgressCounts, inside: number, colors: boolean): string {
 
 /**
  * The line left at the end of a run: how many tasks finished, failed and were not run,
- * and how long it took.
+ * how many came from the run's cache (`cached`, not counted among the others), and how
+ * long it took.
  */
-export function summaryLine(counts: ProgressCounts, elapsedMs: number, colors: boolean): string {
+export function summaryLine(
+  counts: ProgressCounts,
+  elapsedMs: number,
+  colors: boolean,
+  cached = 0,
+): string {
   const { total, done, failed } = counts
   const time = duration(elapsedMs, 'tenths')
+  const fromCache = cached > 0 ? `, ${tasks(cached)} from the cache` : ''
   if (done === total) {
     const rate = done > 0 && elapsedMs > 0 ? ` (${rateForms((done * 1000) / elapsedMs)[0]})` : ''
-    return `${paint(`${tasks(total)} done`, 'green', colors)} in ${time}${rate}`
+    return `${paint(`${tasks(total)} done`, 'green', colors)}${fromCache} in ${time}${rate}`
   }
   const skipped = total - done - failed
   return [
@@ -129,7 +136,7 @@ export function summaryLine(counts: ProgressCounts, elapsedMs: number, colors: b
     ...(skipped > 0 ? [`${skipped} skipped`] : []),
   ]
     .join(', ')
-    .concat(` in ${time}`)
+    .concat(`${fromCache} in ${time}`)
 }
 
 function tasks(n: number): string {

@@ -1,0 +1,59 @@
+// Where `taskgraph cache …` finds its cache, and the limits `prune` reads: checked here, so
+// that a wrong value is a usage error (exit 2) before anything is read or removed.
+import { InvalidOptionError } from '@taskgraph/core'
+import { envValue } from '@taskgraph/scheduler/internal'
+import { InvalidArgumentError } from 'commander'
+import { CACHE_VARIABLE } from './cluster-settings.js'
+
+/** The cache directory for `command`: `--cache`, else TASKGRAPH_CACHE. */
+export function cacheDirectory(
+  command: string,
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv,
+): string {
+  const directory = flag ?? envValue(env, CACHE_VARIABLE)
+  if (directory === undefined) {
+    throw new InvalidOptionError({
+      message: `${command}: give the cache's directory with --cache DIR (or set ${CACHE_VARIABLE}).`,
+    })
+  }
+  return directory
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+}
+
+/** A size such as `500MB`, `2GiB` or `1048576` (bytes), for `--max-size`. */
+export function byteSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim())
+  const unit = SIZE_UNITS[(match?.[2] || 'b').toLowerCase()]
+  if (match === null || unit === undefined) {
+    throw new InvalidArgumentError('expected a size such as 500MB, 2GiB or a number of bytes.')
+  }
+  return Math.floor(Number(match[1]) * unit)
+}
+
+const AGE_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 7 * 86_400_000,
+}
+
+/** An age such as `7d`, `12h`, `30m` or `45s`, for `--max-age`, in milliseconds. */
+export function age(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/.exec(text.trim())
+  if (match === null) throw new InvalidArgumentError('expected an age such as 7d, 12h, 30m or 45s.')
+  return Number(match[1]) * AGE_UNITS[match[2]!]!
+}

@@ -1,0 +1,28 @@
+import { InvalidArgumentError } from '@taskgraph/core'
+import type { TaskGraph } from '@taskgraph/core/internal'
+
+/** A task key asked about that the workflow's graph does not have. */
+export class UnknownTaskError extends InvalidArgumentError {
+  /** The key asked about. */
+  readonly key: string
+
+  constructor(graph: TaskGraph, key: string) {
+    const near = nearKeys(graph, key)
+    super({
+      code: 'ERR_UNKNOWN_TASK',
+      message: `no task of the workflow has the key ${JSON.stringify(key)}${near.length > 0 ? `; keys like it: ${near.join(', ')}` : ''}. Task keys are in the debug log (--log-level debug), traces and drawings (taskgraph visualize).`,
+    })
+    this.key = key
+  }
+}
+UnknownTaskError.prototype.name = 'UnknownTaskError'
+
+/** Up to five task keys that start as `key` does (its name part), for the message. */
+function nearKeys(graph: TaskGraph, key: string): string[] {
+  const prefix = key.split('-')[0]!
+  const near: string[] = []
+  for (let i = 0; i < graph.size && near.length < 5; i++) {
+    if (graph.fn(i) !== undefined && graph.key(i).startsWith(prefix)) near.push(graph.key(i))
+  }
+  return near
+}
