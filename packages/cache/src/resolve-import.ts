@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
+import { isBuiltin } from 'node:module'
 import { dirname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -13,8 +14,20 @@ export type ImportTarget =
    * monorepo): its version does not change when its code does, so its files count.
    */
   | { readonly kind: 'linked'; readonly name: string; readonly dir: string }
-  /** Node's own modules, and what cannot be found: they count by their specifier. */
+  /** Node's own modules, and files not there (yet): they count by their specifier. */
   | { readonly kind: 'other'; readonly specifier: string }
+  /**
+   * A bare specifier that names no installed package (a path alias of a bundler or of
+   * tsconfig's `paths`, say): what it stands for cannot be read, so nothing that imports
+   * it can be keyed.
+   */
+  | { readonly kind: 'unfollowable'; readonly specifier: string }
+
+// What an import of code can look like: npm's rule for a package name (a path inside the
+// package may follow), or the usual aliases (`@/lib`, `~/lib`) and Node's subpath imports
+// (`#lib`).
+const PACKAGE_NAME =
+  /^(?:(?:@[a-z0-9~-][a-z0-9._~-]*\/)?[a-z0-9~-][a-z0-9._~-]*|[@~#]\S*)(?:\/\S*)?$/
 
 // What TypeScript and Node try, in this order, for a specifier without its extension.
 const EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs', '.json']
@@ -28,7 +41,7 @@ const SOURCE_OF: Record<string, readonly string[]> = {
 
 /** What `specifier`, imported by the file at `importer`, names. */
 export function resolveImport(specifier: string, importer: string): ImportTarget {
-  if (specifier.startsWith('node:')) return { kind: 'other', specifier }
+  if (isBuiltin(specifier)) return { kind: 'other', specifier }
   if (specifier.startsWith('file:')) return fileTarget(fileURLToPath(specifier), specifier)
   if (specifier.startsWith('.') || specifier.startsWith('/')) {
     return fileTarget(resolve(dirname(importer), specifier), specifier)
@@ -62,8 +75,7 @@ function isFile(path: string): boolean {
 
 /**
  * The package a bare specifier names, with its version from the package.json found the
- * way Node finds it (node_modules/NAME in `from` or a directory above it). A Node
- * built-in (`fs`) and a package that is not installed count by their specifier.
+ * way Node finds it (node_modules/NAME in `from` or a directory above it).
  */
 function packageTarget(specifier: string, from: string): ImportTarget {
   const parts = specifier.split('/')
@@ -77,7 +89,12 @@ function packageTarget(specifier: string, from: string): ImportTarget {
       const version = readVersion(manifest)
       if (version !== undefined) return { kind: 'package', name, version }
     }
-    if (dirname(dir) === dir) return { kind: 'other', specifier }
+    if (dirname(dir) === dir) {
+      // What only looks like an import (a phrase in a comment) counts by its text.
+      return PACKAGE_NAME.test(specifier)
+        ? { kind: 'unfollowable', specifier }
+        : { kind: 'other', specifier }
+    }
   }
 }
 

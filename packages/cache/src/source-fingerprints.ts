@@ -15,6 +15,8 @@ interface FileFacts {
 interface Closure {
   readonly files: ReadonlyMap<string, string>
   readonly packages: ReadonlySet<string>
+  /** Bare specifiers that name no installed package (see `ImportTarget`). */
+  readonly unfollowable: readonly string[]
 }
 
 /** The files a linked package's fingerprint reads. */
@@ -61,6 +63,11 @@ export class SourceFingerprints {
     return [...this.#closure(path).files.keys()]
   }
 
+  /** Imports the module at `path` reaches that cannot be followed (see `ImportTarget`). */
+  unfollowable(path: string): readonly string[] {
+    return this.#closure(path).unfollowable
+  }
+
   /** What the module at `path` reaches outside the project (packages, built-ins), sorted. */
   packages(path: string): string[] {
     return [...this.#closure(path).packages].sort()
@@ -101,6 +108,7 @@ export class SourceFingerprints {
     const base = dirname(root)
     const files = new Map<string, string>()
     const packages = new Set<string>()
+    const unfollowable: string[] = []
     const pending = [root]
     files.set(root, '')
     while (pending.length > 0) {
@@ -123,10 +131,14 @@ export class SourceFingerprints {
             break
           case 'other':
             packages.add(`other ${target.specifier}`)
+            break
+          case 'unfollowable':
+            packages.add(`other ${target.specifier}`)
+            unfollowable.push(target.specifier)
         }
       }
     }
-    return { files, packages }
+    return { files, packages, unfollowable }
   }
 
   #file(path: string): FileFacts {

@@ -61,7 +61,7 @@ export interface FunctionRecipe {
 /** What `nodeKeys` keeps while it goes: made once, as it runs once per node. */
 class Keying {
   readonly #indexOf = new Map<string, number>()
-  readonly #functionTokens = new Map<AnyFunction, FunctionFacts | undefined>()
+  readonly #functionTokens = new Map<AnyFunction, FunctionFacts | NodeKey | undefined>()
   /** The recipe of each function of a stored key, by its `fn`. */
   readonly recipes = new Map<string, FunctionRecipe>()
   /** The first dependency met that is not keyed, while a node's arguments are read. */
@@ -92,6 +92,7 @@ class Keying {
     const spec = graph.spec(i)
     if (!spec.pure && spec.rearranges !== true) return IMPURE
     const facts = spec.rearranges === true ? undefined : this.#functionFacts(fn)
+    if (facts !== undefined && 'kind' in facts) return facts
     const fnToken = spec.rearranges === true ? `taskgraph:${spec.name}` : facts?.token
     if (fnToken === undefined) return UNNAMED_FUNCTION
     const args = stableToken(graph.recordedArgs(i), this.#parts)
@@ -115,10 +116,12 @@ class Keying {
   }
 
   #functionToken(fn: AnyFunction): string | undefined {
-    return this.#functionFacts(fn)?.token
+    const facts = this.#functionFacts(fn)
+    return facts === undefined || 'kind' in facts ? undefined : facts.token
   }
 
-  #functionFacts(fn: AnyFunction): FunctionFacts | undefined {
+  /** What names `fn` in keys, or why it cannot be named. */
+  #functionFacts(fn: AnyFunction): FunctionFacts | NodeKey | undefined {
     if (!this.#functionTokens.has(fn)) {
       this.#functionTokens.set(fn, factsOfFunction(fn, this.fingerprints))
     }
@@ -159,20 +162,32 @@ const UNKEYABLE_DATA: NodeKey = {
 function factsOfFunction(
   fn: AnyFunction,
   fingerprints: SourceFingerprints,
-): FunctionFacts | undefined {
+): FunctionFacts | NodeKey | undefined {
   const origin = originOf(fn)
   if (origin === undefined || !origin.url.startsWith('file:')) return undefined
+  let identity: ReturnType<typeof functionIdentity>
   try {
-    const { identity, module } = functionIdentity(fn, fileURLToPath(origin.url), fingerprints)
-    const token = `${identity}:${origin.name}:${origin.occurrence}`
-    return {
-      token,
-      id: hash('function', token),
-      recipe: () => ({ name: origin.name, module, ...fingerprints.parts(module) }),
-    }
+    identity = functionIdentity(fn, fileURLToPath(origin.url), fingerprints)
   } catch {
     // The module's file cannot be read (gone since it was loaded).
     return undefined
+  }
+  const [unfollowable] = fingerprints.unfollowable(identity.module)
+  if (unfollowable !== undefined) {
+    return {
+      kind: 'unkeyable',
+      reason: `its module imports (itself or through another) ${JSON.stringify(unfollowable)}, which names no installed package (a path alias?), so the code it stands for cannot be followed; import that module by a relative path`,
+    }
+  }
+  const token = `${identity.identity}:${origin.name}:${origin.occurrence}`
+  return {
+    token,
+    id: hash('function', token),
+    recipe: () => ({
+      name: origin.name,
+      module: identity.module,
+      ...fingerprints.parts(identity.module),
+    }),
   }
 }
 

@@ -121,4 +121,18 @@ describe('SourceFingerprints', () => {
       await rename(moved, project)
     }
   })
+
+  test('a bare import that names no installed package cannot be followed, and says so', async () => {
+    await write({
+      'aliased.ts': [
+        "import { x } from '@/lib/x'",
+        "import { readFile } from 'fs'",
+        '// the rows come from the server, and from "the cache"',
+        "const note = 'loaded from the old system'",
+      ].join('\n'),
+    })
+    const taken = new SourceFingerprints()
+    expect(taken.unfollowable(join(project, 'aliased.ts'))).toEqual(['@/lib/x'])
+    expect(taken.unfollowable(join(project, 'flow.ts'))).toEqual([])
+  })
 })

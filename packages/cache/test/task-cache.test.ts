@@ -180,4 +180,25 @@ export default shout(now())
       ),
     ])
   })
+
+  test('a task whose module imports through a path alias is not cached, and says why', async () => {
+    await write({
+      'aliased.ts': `import { delayed } from '@taskgraph/core'
+import { logCall } from './log-call.js'
+// tsconfig paths would map this; the cache cannot read what it stands for.
+import type { Unused } from '@app/types'
+const shout = delayed(function shout(text: string) { logCall('shout(' + text + ')'); return text.toUpperCase() }, { cache: true })
+export default shout('hey')
+`,
+    })
+    const first = await run('inline', 'aliased.ts')
+    const second = await run('inline', 'aliased.ts')
+    expect(second.calls).toEqual(['shout(hey)'])
+    expect(second.result).toBe(first.result)
+    expect(second.warnings).toEqual([
+      expect.stringMatching(
+        /^cache: a task of "shout" cannot be cached, so they run: its module imports .*"@app\/types", which names no installed package \(a path alias\?\)/,
+      ),
+    ])
+  })
 })
