@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { readFileSync, readdirSync } from 'node:fs'
+import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { dirname, extname, join, relative, sep } from 'node:path'
 import { importSpecifiers } from './import-specifiers.js'
 import { resolveImport, type ImportTarget } from './resolve-import.js'
@@ -31,7 +31,6 @@ const SOURCE_EXTENSIONS = new Set([
   '.cjs',
   '.json',
 ])
-const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git', '.turbo'])
 
 /**
  * Fingerprints of modules' code: a hash of a module's source, of the sources of the
@@ -155,11 +154,15 @@ export class SourceFingerprints {
     return facts
   }
 
-  /** A hash of every source file of a linked package (its node_modules left out). */
+  /**
+   * A hash of the source files of a linked package: those its package.json's `files`
+   * lists (what it would publish), or else all of them but its dependencies and hidden
+   * directories (tool caches, a result cache kept inside it).
+   */
   #linkedPackage(dir: string): string {
     let fingerprint = this.#linked.get(dir)
     if (fingerprint === undefined) {
-      const lines = sourceFiles(dir).map(
+      const lines = publishedFiles(dir).map(
         (path) => `${portable(relative(dir, path))} ${hash(readFileSync(path))}`,
       )
       fingerprint = hash(lines.join('\n'))
@@ -169,16 +172,40 @@ export class SourceFingerprints {
   }
 }
 
-/** The source files under `dir`, sorted, leaving out dependencies and tool caches. */
+/** The files of the package in `dir` that its code can be made of, sorted. */
+function publishedFiles(dir: string): string[] {
+  let listed: unknown
+  try {
+    listed = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { files?: unknown })
+      .files
+  } catch {
+    listed = undefined
+  }
+  const roots = Array.isArray(listed)
+    ? ['package.json', ...listed.filter((entry): entry is string => typeof entry === 'string')]
+    : ['.']
+  const found = new Set<string>()
+  for (const root of roots) {
+    const path = join(dir, root)
+    const info = statSync(path, { throwIfNoEntry: false })
+    if (info?.isDirectory() === true) for (const file of sourceFiles(path)) found.add(file)
+    else if (info?.isFile() === true) found.add(path)
+  }
+  return [...found].sort()
+}
+
+/** The source files under `dir`, leaving out dependencies and hidden directories. */
 function sourceFiles(dir: string): string[] {
   const found: string[] = []
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name)
     if (entry.isDirectory()) {
-      if (!SKIPPED_DIRECTORIES.has(entry.name)) found.push(...sourceFiles(path))
+      if (entry.name !== 'node_modules' && !entry.name.startsWith('.')) {
+        found.push(...sourceFiles(path))
+      }
     } else if (entry.isFile() && SOURCE_EXTENSIONS.has(extname(entry.name))) found.push(path)
   }
-  return found.sort()
+  return found
 }
 
 function portable(path: string): string {

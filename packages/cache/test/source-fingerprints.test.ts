@@ -135,4 +135,24 @@ describe('SourceFingerprints', () => {
     expect(taken.unfollowable(join(project, 'aliased.ts'))).toEqual(['@/lib/x'])
     expect(taken.unfollowable(join(project, 'flow.ts'))).toEqual([])
   })
+
+  test('a linked package counts by what it publishes: its files list, never hidden directories', async () => {
+    await write({
+      'uses.ts': "import 'shared'",
+      'packages/shared/package.json': '{ "name": "shared", "version": "0.0.0", "files": ["dist"] }',
+      'packages/shared/dist/index.js': 'export const a = 1',
+      'packages/shared/test/fixture.ts': 'export const t = 1',
+      'packages/shared/.cache/index.json': '{}',
+    })
+    await mkdir(join(project, 'node_modules'), { recursive: true })
+    await symlink(join(project, 'packages/shared'), join(project, 'node_modules/shared'))
+    const [first] = fingerprints('uses.ts')
+    await write({
+      'packages/shared/test/fixture.ts': 'export const t = 2',
+      'packages/shared/.cache/index.json': '{ "changed": true }',
+    })
+    expect(fingerprints('uses.ts')[0]).toBe(first)
+    await write({ 'packages/shared/dist/index.js': 'export const a = 2' })
+    expect(fingerprints('uses.ts')[0]).not.toBe(first)
+  })
 })

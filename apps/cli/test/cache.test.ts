@@ -1,0 +1,237 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { waitForStderr } from './helpers/output.js'
+import { killOnCleanup } from './helpers/processes.js'
+import { finished, fixture, runCli, startCli } from './helpers/run-cli.js'
+
+// taskgraph run --cache, and taskgraph cache ls|prune|clear|why, as a user runs them: a
+// project written for each test (inside the CLI's package, where `import 'taskgraph'`
+// finds this build), run twice or more by the built command.
+
+let project: string
+let log: string
+beforeEach(async () => {
+  project = await mkdtemp(join(fixture('.'), '.cache-project-'))
+  log = join(project, 'calls.log')
+  await write(PROJECT)
+})
+afterEach(() => rm(project, { recursive: true, force: true }))
+
+async function write(tree: Record<string, string>): Promise<void> {
+  for (const [path, source] of Object.entries(tree)) {
+    await mkdir(dirname(join(project, path)), { recursive: true })
+    await writeFile(join(project, path), source)
+  }
+}
+
+// square (cached, 150 ms) of 0..N-1, through a helper two imports away, then a total of
+// them (pure). Each call of a task is logged to $TASK_LOG, from whichever worker.
+const PROJECT = {
+  'log-call.ts': `import { appendFileSync } from 'node:fs'
+export function logCall(call: string): void {
+  appendFileSync(process.env.TASK_LOG!, call + '\\n')
+}`,
+  'lib/math.ts': `export function times(a: number, b: number): number {
+  return a * b
+}`,
+  'steps/square.ts': `import { times } from '../lib/math.js'
+import { logCall } from '../log-call.js'
+export async function square(x: number): Promise<number> {
+  logCall('square(' + x + ')')
+  await new Promise((resolve) => setTimeout(resolve, Number(process.env.SQUARE_MS ?? 150)))
+  return times(x, x)
+}`,
+  'flow.ts': `import { delayed } from 'taskgraph'
+import { logCall } from './log-call.js'
+import { square } from './steps/square.js'
+const squared = delayed(square, { cache: true })
+const total = delayed(function total(...values: number[]) {
+  logCall('total()')
+  return values.reduce((a, b) => a + b, 0)
+}, { pure: true })
+const n = Number(process.env.SQUARES ?? 6)
+// Keys of their own, for taskgraph cache why.
+export default total(...Array.from({ length: n }, (_, i) => squared.with({ key: 'square-' + i })(i)))
+`,
+}
+
+interface Run {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+  /** Task calls the run made, sorted. */
+  readonly calls: string[]
+}
+
+async function calls(): Promise<string[]> {
+  return (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).sort()
+}
+
+async function run(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
+  await rm(log, { force: true })
+  const result = await runCli(args, { cwd: project, env: { TASK_LOG: log, ...env } })
+  return { ...result, calls: await calls() }
+}
+
+const squares = (n: number): string[] => Array.from({ length: n }, (_, i) => `square(${i})`)
+
+describe('taskgraph run --cache', () => {
+  it.for(['async', 'processes'])(
+    'on %s, a second run runs no task, gives the same result, and says so',
+    async (executor) => {
+      const args = ['run', 'flow.ts', '--json', '-e', executor, '--cache', '.cache']
+      const first = await run(args)
+      expect(first).toMatchObject({ code: 0, stdout: '55\n' })
+      expect(first.calls).toEqual(['total()', ...squares(6)].sort())
+      expect(first.stderr).toContain('taskgraph: 0 tasks from the cache (.cache), 7 run')
+      const second = await run(args)
+      expect(second).toMatchObject({ code: 0, stdout: '55\n', calls: [] })
+      expect(second.stderr).toContain('taskgraph: 1 task from the cache (.cache), 0 run')
+    },
+  )
+
+  it('takes its directory from TASKGRAPH_CACHE too', async () => {
+    await run(['run', 'flow.ts', '--json'], { TASKGRAPH_CACHE: '.env-cache' })
+    const second = await run(['run', 'flow.ts', '--json'], { TASKGRAPH_CACHE: '.env-cache' })
+    expect(second).toMatchObject({ code: 0, stdout: '55\n', calls: [] })
+  })
+
+  it('runs again exactly what an edit two imports away reaches, and what needs it', async () => {
+    const args = ['run', 'flow.ts', '--json', '--cache', '.cache']
+    await run(args)
+    // A new input: one more square, and the total.
+    const grown = await run(args, { SQUARES: '7' })
+    expect(grown).toMatchObject({ stdout: '91\n', calls: ['square(6)', 'total()'] })
+    // The helper of square changes: every square, and the total.
+    await write({
+      'lib/math.ts': 'export function times(a: number, b: number) { return a * b + 1 }',
+    })
+    const edited = await run(args, { SQUARES: '7' })
+    expect(edited).toMatchObject({ stdout: '98\n', calls: ['total()', ...squares(7)].sort() })
+  })
+
+  it('a run stopped by Ctrl-C keeps what it finished: the next run does only the rest', async () => {
+    const env = { TASK_LOG: log, SQUARES: '24', SQUARE_MS: '200' }
+    await rm(log, { force: true })
+    // 24 tasks of 200 ms on 2 threads: about 2.4 s, stopped once 6 have finished.
+    const child = killOnCleanup(
+      startCli(
+        ['--log-level', 'debug', 'run', 'flow.ts', '-e', 'threads', '-w', '2', '--cache', '.cache'],
+        { cwd: project, env },
+      ),
+    )
+    const stopped = finished(child)
+    await waitForStderr(child, /("msg":"task finished".*\n.*){6}/s)
+    child.kill('SIGINT')
+    expect((await stopped).code).toBe(130)
+    const before = await calls()
+    const resumed = await run(['run', 'flow.ts', '--json', '--cache', '.cache'], env)
+    expect(resumed.stdout).toBe(
+      `${Array.from({ length: 24 }, (_, i) => i * i).reduce((a, b) => a + b)}\n`,
+    )
+    // Each square ran once over both runs, but those that were cancelled midway.
+    const all = [...before, ...resumed.calls].filter((call) => call !== 'total()')
+    expect(new Set(all)).toEqual(new Set(squares(24)))
+    expect(resumed.calls.filter((call) => call !== 'total()').length).toBeLessThanOrEqual(24 - 6)
+    expect(resumed.calls).toContain('total()')
+  })
+
+  it('two runs at once on one directory both give the right answer, and store whole entries', async () => {
+    const args = ['run', 'flow.ts', '--json', '-e', 'threads', '-w', '2', '--cache', '.cache']
+    const env = { TASK_LOG: log, SQUARES: '12', SQUARE_MS: '50' }
+    const both = await Promise.all([
+      runCli(args, { cwd: project, env }),
+      runCli(args, { cwd: project, env }),
+    ])
+    for (const result of both) expect(result).toMatchObject({ code: 0, stdout: '506\n' })
+    const third = await run(args, env)
+    expect(third).toMatchObject({ code: 0, stdout: '506\n', calls: [] })
+    expect(third.stderr).not.toContain('warning')
+  })
+
+  it('refuses a cache with a cluster, as a usage error', async () => {
+    const result = await runCli(
+      ['run', 'flow.ts', '--cache', '.cache', '--cluster', 'redis://127.0.0.1:1'],
+      { cwd: project },
+    )
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain("'--cache' does not work with a cluster yet")
+  })
+})
+
+describe('taskgraph cache', () => {
+  beforeEach(async () => {
+    await run(['run', 'flow.ts', '--json', '--cache', '.cache'])
+  })
+
+  it('ls lists the results, least recently used first; --json for programs', async () => {
+    const listed = await runCli(['cache', 'ls', '--cache', '.cache'], { cwd: project })
+    expect(listed.code).toBe(0)
+    const lines = listed.stdout.trim().split('\n')
+    expect(lines[0]).toMatch(/^KEY\s+TASK\s+FUNCTION\s+SIZE\s+USED$/)
+    expect(
+      lines
+        .slice(1, -1)
+        .map((line) => line.split(/\s+/)[2])
+        .sort(),
+    ).toEqual([...Array<string>(6).fill('square'), 'total'])
+    expect(lines.at(-1)).toMatch(/^7 entries, \d+(\.\d)? (B|KiB)$/)
+    const json = await runCli(['cache', 'ls', '--json'], {
+      cwd: project,
+      env: { TASKGRAPH_CACHE: '.cache' },
+    })
+    const entries = JSON.parse(json.stdout) as { key: string; task: string; bytes: number }[]
+    expect(entries).toHaveLength(7)
+    for (const entry of entries) expect(entry.key).toMatch(/^[0-9a-f]{64}$/)
+  })
+
+  it('prune --max-size 0 empties it; clear says how many it removed', async () => {
+    const pruned = await runCli(['cache', 'prune', '--cache', '.cache', '--max-size', '0'], {
+      cwd: project,
+    })
+    expect(pruned.stdout).toMatch(/^removed 7 entries \(.*\); 0 entries left \(0 B\)$/m)
+    await run(['run', 'flow.ts', '--json', '--cache', '.cache'])
+    const cleared = await runCli(['cache', 'clear', '--cache', '.cache'], { cwd: project })
+    expect(cleared.stdout).toBe('removed 7 entries from .cache\n')
+    const again = await run(['run', 'flow.ts', '--json', '--cache', '.cache'])
+    expect(again.calls).toHaveLength(7)
+  })
+
+  it('why says a task would be read, and after an edit names the file that changed', async () => {
+    const key = 'square-3'
+    const why = (): Promise<{ code: number | null; stdout: string }> =>
+      runCli(['cache', 'why', 'flow.ts', key, '--cache', '.cache'], { cwd: project })
+    expect((await why()).stdout).toBe(
+      `${key} (square) is in the cache: a run reads its result instead of running it.\n`,
+    )
+    await write({ 'lib/math.ts': 'export function times(a: number, b: number) { return b * a }' })
+    const after = await why()
+    expect(after.code).toBe(0)
+    expect(after.stdout).toMatch(
+      new RegExp(
+        `^${key} \\(square\\) is not in the cache: what its key is made of changed since its result was stored, .*:\\n  - the source of \\.\\./lib/math\\.ts changed\\n$`,
+      ),
+    )
+  })
+
+  it.for([
+    [['cache', 'ls'], "give the cache's directory with --cache DIR (or set TASKGRAPH_CACHE)"],
+    [
+      ['cache', 'prune', '--cache', '.cache', '--max-size', 'lots'],
+      'expected a size such as 500MB',
+    ],
+    [
+      ['cache', 'prune', '--cache', '.cache', '--max-age', '3 fortnights'],
+      'expected an age such as 7d',
+    ],
+    [
+      ['cache', 'why', 'flow.ts', 'square-nope', '--cache', '.cache'],
+      'no task of the workflow has the key "square-nope"; keys like it: square-0, square-1',
+    ],
+  ])('%j is a usage error that says what to do', async ([args, message]) => {
+    const result = await runCli(args as string[], { cwd: project })
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain(message)
+  })
+})
