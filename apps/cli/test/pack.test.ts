@@ -16,6 +16,7 @@ const PACKAGES = {
   '@taskgraph/scheduler': 'packages/scheduler',
   '@taskgraph/patterns': 'packages/patterns',
   '@taskgraph/observe': 'packages/observe',
+  '@taskgraph/cache': 'packages/cache',
   '@taskgraph/cluster': 'packages/cluster',
   taskgraph: 'apps/cli',
 }
@@ -105,7 +106,7 @@ export const squarer = new Vectorizer(square, { workers: 2 })
 export const squareAll = inbatchParallel(square, { init: 'items', target: 'threads', workers: 2 })
 `
 
-// The four packages, packed and installed with npm into a new project under
+// The packages, packed and installed with npm into a new project under
 // os.tmpdir(), with the commands docs/getting-started.md gives; their other
 // dependencies come from the npm registry.
 describe('the packed packages, installed with npm', { timeout: 300_000 }, () => {
@@ -126,8 +127,8 @@ describe('the packed packages, installed with npm', { timeout: 300_000 }, () => 
     await writeFile(join(project, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`)
     await writeFile(join(project, 'flow.ts'), FLOW_TS)
     await writeFile(join(project, 'patterns.mjs'), PATTERNS_MJS)
-    // The four together: taskgraph's own dependencies on the other three are met by
-    // their tarballs, so npm never looks for them on the registry.
+    // All together: taskgraph's own dependencies on the others are met by their
+    // tarballs, so npm never looks for them on the registry.
     await exec(
       'npm',
       ['install', '--no-audit', '--no-fund', '--loglevel=error', ...Object.values(tarballs)],
@@ -147,6 +148,7 @@ describe('the packed packages, installed with npm', { timeout: 300_000 }, () => 
       '@taskgraph/scheduler': ['LICENSE', 'README.md', 'dist', 'package.json', 'src'],
       '@taskgraph/patterns': ['LICENSE', 'README.md', 'dist', 'package.json', 'src'],
       '@taskgraph/observe': ['LICENSE', 'README.md', 'dist', 'package.json', 'src'],
+      '@taskgraph/cache': ['LICENSE', 'README.md', 'dist', 'package.json', 'src'],
       '@taskgraph/cluster': ['LICENSE', 'README.md', 'dist', 'package.json', 'src'],
       taskgraph: ['LICENSE', 'README.md', 'bin', 'dist', 'package.json', 'src'],
     })

@@ -56,6 +56,8 @@ const OWN_FILE_BYTES = 256 * 1024
 // run stopped early keeps what it finished.
 const FLUSH_MS = 100
 const FLUSH_BYTES = 8 * 2 ** 20
+// Keys looked up by a search of the index before it is parsed whole.
+const FEW_LOOKUPS = 32
 // Temporary files left by a process that died while writing are removed by `prune` once
 // they are this old: no write takes an hour.
 const STALE_TEMPORARY_MS = 60 * 60 * 1000
@@ -84,8 +86,15 @@ export class DiskCache {
   readonly #index: string
   readonly #temporary: string
   readonly #recipes: string
-  /** Where each packed key is, latest last; read by `load`. */
-  #packed = new Map<string, PackedAt[]>()
+  /**
+   * The index as `load` read it (with this store's own lines after), and where each
+   * packed key is, latest last: parsed on first need beyond a few lookups. A re-run
+   * whose targets are cached looks up a handful of keys, and need not parse an index
+   * of every result.
+   */
+  #indexText = ''
+  #parsed: Map<string, PackedAt[]> | undefined
+  #lookups = 0
   readonly #handles = new Map<string, Promise<FileHandle>>()
   readonly #used = new Set<string>()
   /** Small entries waiting to be written, and what waits for them. */
@@ -110,20 +119,36 @@ export class DiskCache {
 
   /** Reads where the packed entries are: before `get`, to see what other runs stored. */
   async load(): Promise<void> {
-    const text = await readFile(this.#index, 'utf8').catch(() => '')
-    const packed = new Map<string, PackedAt[]>()
-    for (const line of text.split('\n')) {
-      const [key, pack, offset, length, extra] = line.split(' ')
-      // A line cut short (a crash while appending it) has fewer fields, or bad numbers.
-      if (key === undefined || length === undefined || extra !== undefined) continue
-      const at = { pack: pack!, offset: Number(offset), length: Number(length) }
-      if (!Number.isSafeInteger(at.offset) || !Number.isSafeInteger(at.length)) continue
-      const places = packed.get(key)
-      if (places === undefined) packed.set(key, [at])
-      else places.push(at)
-    }
-    this.#packed = packed
+    this.#indexText = await readFile(this.#index, 'utf8').catch(() => '')
+    this.#parsed = undefined
+    this.#lookups = 0
     this.#shards = new Set(await readdirOrNone(this.#entries))
+  }
+
+  /** Where each packed key is, latest last. */
+  get #packed(): Map<string, PackedAt[]> {
+    if (this.#parsed === undefined) {
+      this.#parsed = new Map()
+      for (const line of this.#indexText.split('\n')) {
+        const at = parseLine(line)
+        if (at !== undefined) this.#addPlace(at.key, at)
+      }
+    }
+    return this.#parsed
+  }
+
+  /** Where `key` is packed, latest last: a search of the index for the first few keys. */
+  #placesOf(key: string): PackedAt[] | undefined {
+    if (this.#parsed !== undefined || ++this.#lookups > FEW_LOOKUPS) return this.#packed.get(key)
+    const text = this.#indexText
+    const places: PackedAt[] = []
+    for (let at = text.indexOf(key); at !== -1; at = text.indexOf(key, at + 1)) {
+      if (at > 0 && text[at - 1] !== '\n') continue
+      const end = text.indexOf('\n', at)
+      const place = parseLine(text.slice(at, end === -1 ? undefined : end))
+      if (place !== undefined && place.key === key) places.push(place)
+    }
+    return places.length === 0 ? undefined : places
   }
 
   /**
@@ -131,13 +156,13 @@ export class DiskCache {
    * read per task it has never stored.
    */
   mayHave(key: string): boolean {
-    return this.#packed.has(key) || this.#shards.has(key.slice(0, 2))
+    return this.#placesOf(key) !== undefined || this.#shards.has(key.slice(0, 2))
   }
 
   /** The cached value of `key`, if there is a sound one. */
   async get(key: string): Promise<CacheLookup> {
     let problem: string | undefined
-    const places = this.#packed.get(key) ?? []
+    const places = this.#placesOf(key) ?? []
     // The latest first; an older one if it is damaged or its pack is gone.
     for (let p = places.length - 1; p >= 0; p--) {
       const at = places[p]!
@@ -316,7 +341,8 @@ export class DiskCache {
     for (const path of [this.#entries, this.#packs, this.#index, this.#recipes]) {
       await rm(path, { recursive: true, force: true })
     }
-    this.#packed.clear()
+    this.#indexText = ''
+    this.#parsed = undefined
     return count
   }
 
@@ -339,13 +365,15 @@ export class DiskCache {
     await this.#writeAtomically(join(this.#packs, pack), [bytes])
     // One append of the whole batch's lines: on a local file system, appends do not
     // interleave with another process's.
-    await appendFile(this.#index, lines.join(''))
-    places.forEach((place, i) => this.#addPlace(batch[i]!.key, place))
+    const text = lines.join('')
+    await appendFile(this.#index, text)
+    if (this.#parsed === undefined) this.#indexText += text
+    else places.forEach((place, i) => this.#addPlace(batch[i]!.key, place))
   }
 
   #addPlace(key: string, place: PackedAt): void {
-    const places = this.#packed.get(key)
-    if (places === undefined) this.#packed.set(key, [place])
+    const places = this.#parsed!.get(key)
+    if (places === undefined) this.#parsed!.set(key, [place])
     else places.push(place)
   }
 
@@ -465,4 +493,13 @@ export class DiskCache {
 
 async function readdirOrNone(path: string): Promise<string[]> {
   return readdir(path).catch(() => [])
+}
+
+/** A line of the index, if it is whole: a line cut short by a crash is left out. */
+function parseLine(line: string): (PackedAt & { readonly key: string }) | undefined {
+  const [key, pack, offset, length, extra] = line.split(' ')
+  if (key === undefined || length === undefined || extra !== undefined) return undefined
+  const at = { key, pack: pack!, offset: Number(offset), length: Number(length) }
+  if (!Number.isSafeInteger(at.offset) || !Number.isSafeInteger(at.length)) return undefined
+  return at
 }

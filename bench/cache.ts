@@ -1,0 +1,96 @@
+// The result cache's costs (`pnpm bench:cache`, also the end of `pnpm bench`), each
+// measured in a fresh process, repeated, medians printed side by side:
+//
+// 1. What caching costs a cold run of a 10,000-task fan-out + sum (every task's result
+//    stored) against the same run without a cache, on inline and threads.
+// 2. A fully cached re-run against building the graph alone (targets: <= 2x).
+// 3. 1,000 tasks of 50 ms (100 chains of 10) re-run with one chain's input changed:
+//    only that chain's 10 tasks run.
+//
+//   node --import tsx cache.ts [REPETITIONS]
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { run } from './lib/processes.ts'
+import { median, printTable } from './lib/stats.ts'
+
+const REPETITIONS = Number(process.argv[2] ?? 5)
+
+interface Measured {
+  readonly buildMs: number
+  readonly computeMs: number
+  readonly ran: number
+  readonly cached: number
+  readonly calls: number
+}
+
+async function measure(...args: string[]): Promise<Measured> {
+  const out = await run(process.execPath, [
+    '--expose-gc',
+    '--import',
+    'tsx',
+    'measure-cache.ts',
+    ...args,
+  ])
+  return JSON.parse(out.trim().split('\n').at(-1)!) as Measured
+}
+
+const ms = (value: number): string => `${value.toFixed(1)} ms`
+const root = await mkdtemp(join(tmpdir(), 'taskgraph-bench-cache-'))
+try {
+  // 1 and 2: the variants of one repetition side by side, each cold run in a new directory.
+  const rows: string[][] = []
+  for (const executor of ['inline', 'threads']) {
+    const samples = {
+      none: [] as number[],
+      cold: [] as number[],
+      warm: [] as number[],
+      build: [] as number[],
+    }
+    for (let r = 0; r < REPETITIONS; r++) {
+      const directory = join(root, `${executor}-${r}`)
+      samples.none.push((await measure('fanout', executor, 'none', directory)).computeMs)
+      const cold = await measure('fanout', executor, 'cold', directory)
+      samples.cold.push(cold.computeMs)
+      const warm = await measure('fanout', executor, 'warm', directory)
+      if (warm.ran !== 0) throw new Error(`a fully cached re-run ran ${warm.ran} tasks`)
+      samples.warm.push(warm.buildMs + warm.computeMs)
+      samples.build.push((await measure('fanout', executor, 'build', directory)).buildMs)
+    }
+    const [none, cold, warm, build] = [samples.none, samples.cold, samples.warm, samples.build].map(
+      median,
+    ) as [number, number, number, number]
+    rows.push([
+      executor,
+      ms(none),
+      ms(cold),
+      `${((cold / none - 1) * 100).toFixed(0)}%`,
+      ms(build),
+      ms(warm),
+      `${(warm / build).toFixed(2)}x`,
+    ])
+  }
+  console.log(`\n1-2. fan-out + sum of 10,000 cached tasks (medians of ${REPETITIONS})`)
+  printTable(
+    ['executor', 'no cache', 'cold cache', 'cost', 'build alone', 'cached re-run', 'vs build'],
+    rows,
+  )
+
+  // 3: one input changed.
+  const chainRows: string[][] = []
+  for (let r = 0; r < Math.min(REPETITIONS, 3); r++) {
+    const directory = join(root, `chains-${r}`)
+    const cold = await measure('chains', 'async', 'cold', directory)
+    const again = await measure('chains', 'async', 'warm', directory, '7')
+    chainRows.push([
+      String(r + 1),
+      `${cold.calls} in ${ms(cold.computeMs)}`,
+      `${again.calls} in ${ms(again.computeMs)}`,
+      String(again.cached),
+    ])
+  }
+  console.log('\n3. 1,000 tasks of 50 ms (100 chains of 10) on async, one chain’s input changed')
+  printTable(['run', 'cold: tasks run', 'changed: tasks run', 'read from the cache'], chainRows)
+} finally {
+  await rm(root, { recursive: true, force: true })
+}

@@ -1,0 +1,65 @@
+// One measurement of the result cache, in a fresh process, printed as one JSON line: the
+// unit cache.ts is made of.
+//
+//   node --expose-gc --import tsx measure-cache.ts WORKLOAD EXECUTOR VARIANT DIR [CHANGED]
+//
+// WORKLOAD: fanout (a fan-out + sum of 10,000 trivial cached tasks) or chains (100
+// chains of 10 cached tasks that wait 50 ms, on the async executor). VARIANT: none (no
+// cache), cold (an empty cache in DIR), warm (DIR filled by an earlier run), build (the
+// graph built, and collected as a run would, nothing computed). CHANGED: for chains, the
+// chain whose input is changed (so only its 10 tasks should run).
+import { TaskGraph } from '@taskgraph/core/internal'
+import { compute, TaskCache, type RunSummary } from 'taskgraph'
+import { calls, inc, step, sum } from './workloads/cached.ts'
+import { collectGarbage } from './lib/stats.ts'
+
+const [workload, executor, variant, directory, changed] = process.argv.slice(2) as [
+  string,
+  'inline' | 'threads' | 'async',
+  string,
+  string,
+  string?,
+]
+
+/** Builds the workload's graph: its time is the build time. */
+function build(): unknown {
+  if (workload === 'fanout') {
+    const leaves = new Array<unknown>(10_000)
+    for (let i = 0; i < leaves.length; i++) leaves[i] = inc(i)
+    return sum(leaves as Parameters<typeof sum>[0])
+  }
+  return Array.from({ length: 100 }, (_, chain) => {
+    let value = step(chain === Number(changed) ? 1000 + chain : chain, 50)
+    for (let s = 1; s < 10; s++) value = step(value, 50)
+    return value
+  })
+}
+
+collectGarbage()
+const buildStart = performance.now()
+const target = build()
+if (variant === 'build') TaskGraph.collect('measure', [target])
+const buildMs = performance.now() - buildStart
+let summary: RunSummary | undefined
+let computeMs = 0
+if (variant !== 'build') {
+  const start = performance.now()
+  await compute(target, {
+    executor,
+    ...(variant === 'none' ? {} : { cache: new TaskCache(directory) }),
+    hooks: { onFinish: (finished) => (summary = finished) },
+  })
+  computeMs = performance.now() - start
+}
+console.log(
+  JSON.stringify({
+    workload,
+    executor,
+    variant,
+    buildMs,
+    computeMs,
+    ran: summary?.done ?? 0,
+    cached: summary?.cached ?? 0,
+    calls: calls.count,
+  }),
+)
