@@ -34,13 +34,17 @@ async function startCluster(
   return { cluster, executor }
 }
 
-/** Waits until `pid` has a traced task started and not ended: it holds a task now. */
-async function holdingTask(dir: string, pid: number): Promise<number> {
+/**
+ * Waits until `pid` (or one of several) has a traced task started and not ended: it holds
+ * a task now. Returns the task's value.
+ */
+async function holdingTask(dir: string, pid: number | readonly number[]): Promise<number> {
+  const pids = typeof pid === 'number' ? [pid] : pid
   let held: number | undefined
   await eventually(() => {
     const { started, ended } = readTraces(dir)
-    held = [...started].find(
-      ([value, pids]) => pids.includes(pid) && !ended.get(value)?.includes(pid),
+    held = [...started].find(([value, ran]) =>
+      pids.some((p) => ran.includes(p) && !ended.get(value)?.includes(p)),
     )?.[0]
     expect(held).toBeDefined()
   }, 20_000)
@@ -153,14 +157,18 @@ describe('a worker lost mid-run', () => {
     async () => {
       // A lease longer than the test: the run cannot wait for it to lapse.
       const { cluster, executor } = await startCluster(2, 120_000)
-      const [stopped, other] = cluster.workers as [
-        (typeof cluster.workers)[0],
-        (typeof cluster.workers)[0],
-      ]
       const run = compute(step(cluster.dir, 0, 6000), step(cluster.dir, 1, 6000), {
         executor,
       }).catch((e: unknown) => e)
-      const held = await holdingTask(cluster.dir, stopped.pid)
+      // The worker stopped is one that holds a task: on a loaded machine one worker can
+      // take both jobs before the other has asked for any.
+      const held = await holdingTask(
+        cluster.dir,
+        cluster.workers.map((worker) => worker.pid),
+      )
+      const started = readTraces(cluster.dir).started.get(held)!
+      const stopped = cluster.workers.find((worker) => started.includes(worker.pid))!
+      const other = cluster.workers.find((worker) => worker !== stopped)!
       stopped.child.kill('SIGTERM')
       expect(await stopped.exited).toBe(0)
       // Not left to its lease (120 s, longer than this test may take): the run completed.
