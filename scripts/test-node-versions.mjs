@@ -1,4 +1,4 @@
-// Runs the scheduler and patterns suites, and the CLI's tests of what differs between
+// Runs the scheduler, patterns and cache suites, and the CLI's tests of what differs between
 // Node versions, on the other Node versions taskgraph supports (the whole suite runs on
 // the machine's own Node with `pnpm test`). Each version comes from the npm registry
 // through `npx node@<version>`: official builds, cached after the first run. Run from the
@@ -34,6 +34,8 @@ const SUITES = [
   },
   // A cluster of real workers on a real redis-server: runs, faults, cancellation.
   { dir: 'packages/cluster', args: ['test/cluster.test.ts'] },
+  // The result cache: hashing, checksums and files, from Node's own APIs.
+  { dir: 'packages/cache', args: [] },
 ]
 
 /** Runs one suite on Node `version`; resolves with its exit status once its output is printed. */

@@ -230,6 +230,7 @@ describe.concurrent('help', () => {
       'TASKGRAPH_START_TIMEOUT',
       'TASKGRAPH_CLUSTER',
       'TASKGRAPH_STORE',
+      'TASKGRAPH_CACHE',
       'TASKGRAPH_LOG_LEVEL',
     ])
   })
