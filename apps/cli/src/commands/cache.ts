@@ -3,6 +3,7 @@ import { TaskGraph } from '@taskgraph/core/internal'
 import type { CacheEntry } from '@taskgraph/cache'
 import type { Io } from '../io.js'
 import { inWorkflow, loadWorkflow } from '../load-workflow.js'
+import { textColumns } from '../text-columns.js'
 
 // `taskgraph cache ls|prune|clear|why`: look after a result cache (see `taskgraph run
 // --cache`). @taskgraph/cache is loaded by these commands only.
@@ -33,15 +34,7 @@ export async function cacheListCommand(
       `${age(now - entry.usedAt)} ago`,
     ]),
   ]
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)))
-  for (const row of rows) {
-    io.stdout.write(
-      `${row
-        .map((cell, column) => cell.padEnd(widths[column]!))
-        .join('  ')
-        .trimEnd()}\n`,
-    )
-  }
+  io.stdout.write(textColumns(rows))
   const total = entries.reduce((sum, entry) => sum + entry.bytes, 0)
   io.stdout.write(`${count(entries.length)}, ${bytes(total)}\n`)
 }

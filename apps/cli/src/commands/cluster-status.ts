@@ -1,5 +1,6 @@
 import { loadClusterPackage } from '../cluster-package.js'
 import type { Io } from '../io.js'
+import { textColumns } from '../text-columns.js'
 
 /** Options of `taskgraph cluster status`. */
 export interface ClusterStatusOptions {
@@ -34,15 +35,7 @@ export async function clusterStatusCommand(options: ClusterStatusOptions, io: Io
       duration(now - worker.since),
     ]),
   ]
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)))
-  for (const row of rows) {
-    io.stdout.write(
-      `${row
-        .map((cell, column) => cell.padEnd(widths[column]!))
-        .join('  ')
-        .trimEnd()}\n`,
-    )
-  }
+  io.stdout.write(textColumns(rows))
 }
 
 function duration(ms: number): string {

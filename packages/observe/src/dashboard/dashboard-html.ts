@@ -1,4 +1,8 @@
+import { functionColors } from '../function-colors.js'
 import { pageScript } from '../page-script.js'
+
+/** Colours the page gives functions, in the order it meets them (then round again). */
+const PALETTE_SIZE = 24
 
 /**
  * The dashboard's page: all its style and code inline, so it loads nothing from anywhere
@@ -50,6 +54,7 @@ export async function dashboardHtml(): Promise<string> {
     <p class="note">CPU in percent of one core: a process busy on two cores shows 200%. Child processes are sampled on Linux only.</p>
   </section>
 </main>
+<script id="palette" type="application/json">${JSON.stringify(functionColors(PALETTE_SIZE))}</script>
 <script>${script}</script>
 </body>
 </html>

@@ -21,17 +21,10 @@
 const WINDOW_S = 10
 /** Bars kept for drawing: older ones have scrolled out of the window long since. */
 const BARS_KEPT = 4000
-const PALETTE = [
-  '#4e79a7',
-  '#f28e2b',
-  '#59a14f',
-  '#b07aa1',
-  '#76b7b2',
-  '#edc948',
-  '#9c755f',
-  '#ff9da7',
-  '#bab0ac',
-]
+/** The colour of each function, in the order the page meets them (see function-colors.ts). */
+const PALETTE = /** @type {string[]} */ (
+  JSON.parse(document.getElementById('palette')?.textContent ?? '[]')
+)
 
 /** Samples of memory kept per process, for its line: a minute of them, at 2 a second. */
 const HISTORY_KEPT = 120

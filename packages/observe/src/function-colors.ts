@@ -13,8 +13,8 @@ const PALETTE = [
 
 /**
  * A colour for each of `count` functions, by index: the palette's first, then hues a
- * golden angle apart (so neighbours differ most), away from red. The stream and its
- * legend both take them from here.
+ * golden angle apart (so neighbours differ most), away from red. The report's stream and
+ * legend, and the dashboard's page, take them from here.
  */
 export function functionColors(count: number): string[] {
   return Array.from({ length: count }, (_, i) => {
