@@ -41,6 +41,21 @@ async function stored(entries: [string, unknown][]): Promise<void> {
   await store.close()
 }
 
+/** The pack the index says holds `k` (packs are named by time only to the millisecond). */
+async function packOf(k: string): Promise<string> {
+  const index = await readFile(join(directory, 'index'), 'utf8')
+  return index
+    .split('\n')
+    .find((line) => line.startsWith(`${k} `))!
+    .split(' ')[1]!
+}
+
+/** Marks `pack` as last used `minutes` ago. */
+async function lastUsed(pack: string, minutes: number): Promise<void> {
+  const at = new Date(Date.now() - minutes * 60_000)
+  await utimes(join(directory, 'packs', pack), at, at)
+}
+
 async function files(path: string): Promise<string[]> {
   return readdir(join(directory, path)).catch(() => [])
 }
@@ -109,7 +124,11 @@ describe('DiskCache', () => {
     async ([, damage]) => {
       await stored([[key(1), 'older']])
       await stored([[key(1), 'newer']])
-      const [first, second] = (await files('packs')).sort()
+      // The index lists them in the order they were written.
+      const [first, second] = (await readFile(join(directory, 'index'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' ')[1]!)
       const path = join(directory, 'packs', second!)
       if (damage === 'flip') {
         const bytes = await readFile(path)
@@ -146,11 +165,8 @@ describe('DiskCache', () => {
 
   test('lists entries least recently used first, and a read counts as a use', async () => {
     for (const n of [1, 2, 3]) await stored([[key(n), n]])
-    const packs = (await files('packs')).sort()
-    for (const [i, pack] of packs.entries()) {
-      const at = new Date(Date.now() - (10 - i) * 60_000)
-      await utimes(join(directory, 'packs', pack), at, at)
-    }
+    // Key n's pack last used 11 - n minutes ago.
+    for (const n of [1, 2, 3]) await lastUsed(await packOf(key(n)), 11 - n)
     const store = await reopened()
     await store.get(key(1))
     await store.close()
@@ -163,11 +179,7 @@ describe('DiskCache', () => {
 
   test('prune evicts the least recently used past maxSize (packs whole), and what is older than maxAge', async () => {
     for (const n of [1, 2, 3, 4]) await stored([[key(n), new Uint8Array(10_000)]])
-    const packs = (await files('packs')).sort()
-    for (const [i, pack] of packs.entries()) {
-      const at = new Date(Date.now() - (10 - i) * 60_000)
-      await utimes(join(directory, 'packs', pack), at, at)
-    }
+    for (const n of [1, 2, 3, 4]) await lastUsed(await packOf(key(n)), 11 - n)
     const store = await reopened()
     const size = (await store.list())[0]!.bytes
     // Room for two: the two used longest ago go, and so do their index lines.
