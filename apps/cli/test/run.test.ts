@@ -51,7 +51,7 @@ describe.concurrent.each(workflows)(
 )
 
 describe.concurrent('taskgraph run --executor and --concurrency', () => {
-  // concurrency.ts runs four async tasks of 20 ms that could all overlap, and returns the
+  // concurrency.ts runs four async tasks of 250 ms that could all overlap, and returns the
   // most that were in flight at once.
   it.each([
     { flags: '', maxInFlight: 4 },
