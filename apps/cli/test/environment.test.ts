@@ -46,7 +46,7 @@ describe.concurrent('TASKGRAPH_EXECUTOR', () => {
 })
 
 describe.concurrent('TASKGRAPH_CONCURRENCY', () => {
-  // concurrency.ts runs four async tasks of 20 ms that could all overlap, and returns the
+  // concurrency.ts runs four async tasks of 250 ms that could all overlap, and returns the
   // most that were in flight at once.
   it.each<Case & { maxInFlight: number }>([
     { variables: { TASKGRAPH_CONCURRENCY: '2' }, flags: [], maxInFlight: 2 },
