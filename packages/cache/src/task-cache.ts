@@ -38,7 +38,7 @@ export class TaskCache implements ResultCache {
   }
 
   async open(graph: TaskGraph): Promise<CacheSession> {
-    const { keys, recipes } = nodeKeys(graph, new SourceFingerprints())
+    const { keys, recipes, nodeOf } = nodeKeys(graph, new SourceFingerprints())
     this.#warnUnkeyable(graph, keys)
     // A store of its own per run: it reads what other runs stored up to now.
     const store = new DiskCache(this.directory)
@@ -47,7 +47,7 @@ export class TaskCache implements ResultCache {
     await store.saveRecipes(recipes).catch((error: unknown) => {
       this.#warn(`cache: could not write to ${this.directory}: ${(error as Error).message}`)
     })
-    return new Session(graph, keys, known, store, this.#limits, this.#warn)
+    return new Session(graph, keys, nodeOf, known, store, this.#limits, this.#warn)
   }
 
   /**
@@ -152,7 +152,6 @@ const MAX_RECIPE_DEPENDENCIES = 32
 
 /** One run's use of the cache: what it found, and what it stores. */
 class Session implements CacheSession {
-  readonly #indexOf = new Map<string, number>()
   /** Functions whose results could not be stored (told once each). */
   readonly #refused = new Set<string>()
   #stored = 0
@@ -160,27 +159,31 @@ class Session implements CacheSession {
   constructor(
     private readonly graph: TaskGraph,
     private readonly keys: readonly NodeKey[],
+    /** The node of each task key (the run's graph is collected again: keys, not indices). */
+    private readonly nodeOf: ReadonlyMap<string, number>,
     readonly known: ReadonlyMap<string, unknown>,
     private readonly store: DiskCache,
     private readonly limits: CacheLimits,
     private readonly warn: (message: string) => void,
-  ) {
-    for (let i = 0; i < graph.size; i++) this.#indexOf.set(graph.key(i), i)
-  }
+  ) {}
 
   stores(key: string): boolean {
-    const i = this.#indexOf.get(key)
+    const i = this.nodeOf.get(key)
     return i !== undefined && this.keys[i]!.kind === 'stored'
   }
 
   completed(key: string, value: unknown): void {
-    const i = this.#indexOf.get(key)
+    const i = this.nodeOf.get(key)
     if (i === undefined) return
     const node = this.keys[i]!
     if (node.kind !== 'stored') return
-    const name = this.graph.name(i)
-    const deps = dependenciesOf(this.graph, this.keys, i)
-    const recipe = deps.length <= MAX_RECIPE_DEPENDENCIES ? { fn: node.fn, deps } : { fn: node.fn }
+    const graph = this.graph
+    const name = graph.name(i)
+    // A task with many inputs is stored without them: not listed only to be dropped.
+    const recipe =
+      graph.depStart[i + 1]! - graph.depStart[i]! <= MAX_RECIPE_DEPENDENCIES
+        ? { fn: node.fn, deps: dependenciesOf(graph, this.keys, i) }
+        : { fn: node.fn }
     try {
       this.store.put(node.key, value, { task: key, name, storedAt: Date.now(), recipe })
       this.#stored++

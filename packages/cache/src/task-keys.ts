@@ -39,11 +39,16 @@ export type NodeKey =
 export function nodeKeys(
   graph: TaskGraph,
   fingerprints: SourceFingerprints,
-): { keys: NodeKey[]; recipes: Map<string, FunctionRecipe> } {
+): {
+  keys: NodeKey[]
+  recipes: Map<string, FunctionRecipe>
+  /** The node of each task key. */
+  nodeOf: ReadonlyMap<string, number>
+} {
   const keys: NodeKey[] = new Array<NodeKey>(graph.size)
   const keying = new Keying(graph, keys, fingerprints)
   for (let i = 0; i < graph.size; i++) keys[i] = keying.keyOf(i)
-  return { keys, recipes: keying.recipes }
+  return { keys, recipes: keying.recipes, nodeOf: keying.nodeOf }
 }
 
 /**
@@ -60,7 +65,7 @@ export interface FunctionRecipe {
 
 /** What `nodeKeys` keeps while it goes: made once, as it runs once per node. */
 class Keying {
-  readonly #indexOf = new Map<string, number>()
+  readonly nodeOf = new Map<string, number>()
   readonly #functionTokens = new Map<AnyFunction, FunctionFacts | NodeKey | undefined>()
   /** The recipe of each function of a stored key, by its `fn`. */
   readonly recipes = new Map<string, FunctionRecipe>()
@@ -76,7 +81,7 @@ class Keying {
     private readonly keys: readonly NodeKey[],
     private readonly fingerprints: SourceFingerprints,
   ) {
-    for (let i = 0; i < graph.size; i++) this.#indexOf.set(graph.key(i), i)
+    for (let i = 0; i < graph.size; i++) this.nodeOf.set(graph.key(i), i)
   }
 
   /** The key of node `i`, those of the nodes before it known. */
@@ -106,7 +111,7 @@ class Keying {
   }
 
   #dependencyKey(key: string): string {
-    const dependency = this.keys[this.#indexOf.get(key)!]!
+    const dependency = this.keys[this.nodeOf.get(key)!]!
     if (dependency.kind === 'stored' || dependency.kind === 'keyed') return dependency.key
     this.#blocked ??=
       dependency.kind === 'impure'
