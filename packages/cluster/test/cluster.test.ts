@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { gather } from '@taskgraph/core'
+import { InvalidOptionError, gather } from '@taskgraph/core'
 import {
   AggregateTaskError,
   ExecutorClosedError,
@@ -14,7 +14,7 @@ import {
   type TaskRecord,
 } from '@taskgraph/scheduler'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { ClusterExecutor, ResultTooLargeError } from '@taskgraph/cluster'
+import { ClusterExecutor, ClusterWorker, ResultTooLargeError } from '@taskgraph/cluster'
 import { PACKAGE, startWorkers, stopWorkers, type WorkerProcess } from './cluster-workers.js'
 import { eventually } from './fault-checks.js'
 import { add, big, boom, flaky, inc, length, pid, slow, total } from './fixtures/tasks.mjs'
@@ -290,6 +290,43 @@ describe('a cluster of two workers', () => {
     } finally {
       clearTimeout(timer)
     }
+  })
+
+  test('a worker is ready before its imports are, and readies them once, before its first import', async () => {
+    const url = `${redis.url}/4`
+    let prepared = 0
+    let release = (): void => {}
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    // Resolves although its imports are not ready: they get ready while it waits for work.
+    const worker = await ClusterWorker.start(url, {
+      threads: 1,
+      name: 'prepared',
+      root: PACKAGE,
+      prepareImports: () => {
+        prepared++
+        return gate
+      },
+    })
+    const own = new ClusterExecutor(url, { root: PACKAGE })
+    try {
+      let settled = false
+      const run = inc(1)
+        .compute({ executor: own })
+        .finally(() => (settled = true))
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(settled).toBe(false)
+      release()
+      expect(await run).toBe(2)
+      expect(await inc(2).compute({ executor: own })).toBe(3)
+      expect(prepared).toBe(1)
+    } finally {
+      release()
+      await own.close()
+      await worker.close()
+    }
+    await expect(ClusterWorker.start(url, { prepareImports: 'tsx' as never })).rejects.toThrow(
+      InvalidOptionError,
+    )
   })
 
   test('closing the executor mid-run rejects the run with ExecutorClosedError', async () => {

@@ -51,7 +51,6 @@ export async function workerCommand(
   // Its project's TypeScript modules load as ES modules, as `taskgraph run` loads a
   // workflow file, whatever the "type" of their package.
   const projectURL = pathToFileURL(`${await realpath(io.cwd)}${sep}`).href
-  await prepareForWorkflow(urls[0], { typescript, projectURL })
   const stopped = waitForStop()
   const starting = ClusterWorker.start(
     options.cluster,
@@ -63,6 +62,10 @@ export async function workerCommand(
       ...(paths.length === 0 ? {} : { modules: paths }),
       root: io.cwd,
       preload: [workerPreloadFor(urls[0], projectURL)],
+      // Without a module list, this thread readies tsx and the library once the worker is
+      // ready, while it waits for work, rather than before its threads start: on a
+      // machine where workers start together, the first job comes sooner.
+      prepareImports: () => prepareForWorkflow(urls[0], { typescript, projectURL }),
     },
     version,
   )

@@ -59,6 +59,12 @@ export interface ClusterWorkerOptions {
   lease?: number
   /** Modules each of its threads imports first (the pool executors' `preload`). */
   preload?: readonly string[]
+  /**
+   * Readies this thread to import the modules it serves (a CLI registers its TypeScript
+   * loader here). Run before the first import: at start when `modules` are given, else
+   * once the worker is ready, while it waits for work, so that it takes jobs sooner.
+   */
+  prepareImports?: () => Promise<void>
 }
 
 /** How often a worker renews its record, and sweeps what dead drivers' runs left. */
@@ -71,7 +77,7 @@ const HAND_BACK_MS = CONNECT_TIMEOUT_MS
 /** A lost worker's jobs may be started this many times in all before their task is failed. */
 export const MAX_STARTS = 3
 
-const NAMES = ['threads', 'name', 'modules', 'root', 'store', 'lease', 'preload']
+const NAMES = ['threads', 'name', 'modules', 'root', 'store', 'lease', 'preload', 'prepareImports']
 
 /**
  * A cluster worker: takes jobs from the queue in Redis and runs their calls on a pool of
@@ -124,12 +130,18 @@ export class ClusterWorker {
         })
       }
     }
+    if (options.prepareImports !== undefined && typeof options.prepareImports !== 'function') {
+      throw new InvalidOptionError({
+        message: `${caller}: option prepareImports must be a function returning a promise, not ${describeValue(options.prepareImports)}.`,
+      })
+    }
     this.name = options.name ?? `${hostname()}-${process.pid}`
     this.version = version
     const root = resolve(options.root ?? process.cwd())
     this.policy = new ModulePolicy(
       root,
       options.modules?.map((module) => pathToFileURL(resolve(root, module)).href),
+      options.prepareImports,
     )
     this.redis = openRedis(this.url, { blocking: true })
     this.subscriber = openRedis(this.url, { blocking: true })
@@ -207,6 +219,8 @@ export class ClusterWorker {
       throw error
     }
     this.timer = setInterval(() => void this.heartbeat(), HEARTBEAT_MS)
+    // A failure shows again, as a refusal, when a job needs a module.
+    this.policy.prepare().catch(() => {})
   }
 
   /**

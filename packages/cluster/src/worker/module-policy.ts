@@ -21,14 +21,22 @@ export class ModulePolicy {
   private readonly root: string
   private readonly served: Set<string> | undefined
   private readonly loaded = new Map<string, Promise<Record<string, unknown>>>()
+  private prepared: Promise<void> | undefined
 
   constructor(
     root: string,
     /** The modules it serves, as file URLs; `undefined`: any module in the root. */
     modules: readonly string[] | undefined,
+    /** Readies the thread to import them (see `ClusterWorkerOptions.prepareImports`). */
+    private readonly prepareImports: () => Promise<void> = async () => {},
   ) {
     this.root = realpathSync(root)
     this.served = modules === undefined ? undefined : new Set(modules)
+  }
+
+  /** Readies the thread to import modules; once, however often it is asked. */
+  prepare(): Promise<void> {
+    return (this.prepared ??= this.prepareImports())
   }
 
   /** Imports what it serves up front, so that the modules they load are served too. */
@@ -92,7 +100,7 @@ export class ModulePolicy {
   private load(url: string): Promise<Record<string, unknown>> {
     let loading = this.loaded.get(url)
     if (loading === undefined) {
-      loading = import(url) as Promise<Record<string, unknown>>
+      loading = this.prepare().then(() => import(url) as Promise<Record<string, unknown>>)
       this.loaded.set(url, loading)
     }
     return loading
