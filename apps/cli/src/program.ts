@@ -5,21 +5,10 @@ import { DEFAULT_ASYNC_CONCURRENCY, MAX_WORKERS } from '@taskgraph/scheduler'
 import { Command, Help, InvalidArgumentError, Option } from 'commander'
 import { age, byteSize, cacheDirectory } from './cache-settings.js'
 import { clusterUrl, storeUrl } from './cluster-settings.js'
-import {
-  cacheClearCommand,
-  cacheListCommand,
-  cachePruneCommand,
-  cacheWhyCommand,
-} from './commands/cache.js'
-import { clusterStatusCommand } from './commands/cluster-status.js'
-import { runCommand, type RunCommandOptions } from './commands/run.js'
-import { workerCommand } from './commands/worker.js'
-import {
-  checkVisualizeFlags,
-  formatOf,
-  visualizeCommand,
-  type VisualizeCommandOptions,
-} from './commands/visualize.js'
+// Each command's module loads when that command runs: `taskgraph worker` or `cluster
+// status` never load what `run` shows (progress line, dashboard) nor the cache.
+import type { RunCommandOptions } from './commands/run.js'
+import type { VisualizeCommandOptions } from './commands/visualize.js'
 import { ExitCode } from './exit-codes.js'
 import { errorLine } from './failure-report.js'
 import type { Io } from './io.js'
@@ -167,6 +156,7 @@ export function createProgram(io: Io): Command {
         const { logLevel } = command.optsWithGlobals<{ logLevel: LogLevel }>()
         return runSettings({ ...flags, logLevel }, given, process.env)
       })
+      const { runCommand } = await import('./commands/run.js')
       await runCommand(file, settings.options, io, createLogger(settings.logLevel))
     })
 
@@ -212,6 +202,7 @@ export function createProgram(io: Io): Command {
           store: storeUrl('taskgraph worker', flags.store, process.env),
         }))
         const { logLevel } = program.opts<{ logLevel: LogLevel }>()
+        const { workerCommand } = await import('./commands/worker.js')
         await workerCommand(
           modules,
           {
@@ -239,6 +230,7 @@ export function createProgram(io: Io): Command {
       const url = asUsage(program, () =>
         clusterUrl('taskgraph cluster status', flags.cluster, process.env, true),
       )!
+      const { clusterStatusCommand } = await import('./commands/cluster-status.js')
       await clusterStatusCommand({ cluster: url, json: flags.json }, io)
     })
 
@@ -255,6 +247,7 @@ export function createProgram(io: Io): Command {
     .addOption(cacheOption())
     .option('--json', 'print the entries as JSON', false)
     .action(async (flags: { cache?: string; json: boolean }) => {
+      const { cacheListCommand } = await import('./commands/cache.js')
       await cacheListCommand(directory('ls', flags.cache), { json: flags.json }, io)
     })
   cache
@@ -273,6 +266,7 @@ export function createProgram(io: Io): Command {
       ),
     )
     .action(async (flags: { cache?: string; maxSize?: number; maxAge?: number }) => {
+      const { cachePruneCommand } = await import('./commands/cache.js')
       await cachePruneCommand(
         directory('prune', flags.cache),
         {
@@ -287,6 +281,7 @@ export function createProgram(io: Io): Command {
     .description('remove every result from the cache')
     .addOption(cacheOption())
     .action(async (flags: { cache?: string }) => {
+      const { cacheClearCommand } = await import('./commands/cache.js')
       await cacheClearCommand(directory('clear', flags.cache), io)
     })
   cache
@@ -299,6 +294,7 @@ export function createProgram(io: Io): Command {
     .addOption(cacheOption())
     .action(async (file: string, key: string, flags: { cache?: string }) => {
       const dir = directory('why', flags.cache)
+      const { cacheWhyCommand } = await import('./commands/cache.js')
       try {
         await cacheWhyCommand(dir, file, key, io)
       } catch (error) {
@@ -347,6 +343,8 @@ export function createProgram(io: Io): Command {
       ).argParser(wholeNumber),
     )
     .action(async (file: string, options: VisualizeCommandOptions) => {
+      const { checkVisualizeFlags, formatOf, visualizeCommand } =
+        await import('./commands/visualize.js')
       const format = asUsage(program, () => {
         checkVisualizeFlags(options)
         return options.format ?? formatOf(options.output)
