@@ -130,6 +130,14 @@ describe.each(SUITE_EXECUTORS)('on the %s executor', (name) => {
   test('compute without targets resolves to an empty list', async () => {
     expect(await compute(options)).toEqual([])
   })
+
+  test('more runs at once than the executor holds calls for each finish', async () => {
+    // A pool holds two calls per worker: runs beyond that start with the executor full.
+    const runs = Array.from({ length: 12 }, (_, i) =>
+      add(double(load(i)), load(i)).compute(options),
+    )
+    expect(await Promise.all(runs)).toEqual(Array.from({ length: 12 }, (_, i) => 3 * i))
+  })
 })
 
 describe.each(FALLBACKS)('on the %s executor, a function no worker can find', (name, code) => {

@@ -138,11 +138,13 @@ class GraphRun implements IdleWatcher {
     if (this.settled) return
     const executor = this.config.executor
     const limit = executor.concurrency
+    // A run with nothing in flight launches one task even into a saturated executor:
+    // other runs on it hold the room, and no call of this run would ever end to pump it.
     while (
       this.running < limit &&
       this.queue.size > 0 &&
       !this.stopping &&
-      executor.saturated?.() !== true
+      (this.running === 0 || executor.saturated?.() !== true)
     ) {
       this.launch(this.queue.pop())
       if (this.clock.due()) {
