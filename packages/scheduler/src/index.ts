@@ -13,6 +13,18 @@ export type { CallTiming, Executor, TaskCall } from './executors/executor.js'
 export type { ComputeHooks, RunSummary, TaskInfo, TaskOutcome, TaskRetry } from './run/hooks.js'
 export type { TaskRecord, TaskStatus, TaskWorker } from './run/task-record.js'
 export type { CacheSession, ResultCache } from './run/result-cache.js'
+// Futures: work started at once, gathered as it completes (Dask's futures interface).
+export { submit } from './futures/submit.js'
+export { Client, type FutureArg, type FutureArgs } from './futures/client.js'
+export { Future, isFuture, type FutureStatus } from './futures/future.js'
+export { AsCompleted, asCompleted } from './futures/as-completed.js'
+export {
+  wait,
+  WaitTimeoutError,
+  type ReturnWhen,
+  type WaitOptions,
+  type WaitResult,
+} from './futures/wait.js'
 export {
   AggregateTaskError,
   CancelledError,

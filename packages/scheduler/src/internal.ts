@@ -43,3 +43,5 @@ export { checkWorkers, defaultWorkers } from './pool/pool-options.js'
 /** Makes a task failure a `TaskError`, as a run reports it. */
 export { toTaskError } from './run/classify-failure.js'
 // What crosses a worker boundary (a call, its data, its errors) is the ./wire entry.
+// For `taskgraph run`: a workflow's submits run on the run's executor.
+export { setDefaultClient } from './futures/submit.js'

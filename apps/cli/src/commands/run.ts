@@ -8,6 +8,7 @@ import {
 } from '@taskgraph/observe'
 import {
   CancelledError,
+  Client,
   ProcessExecutor,
   ThreadExecutor,
   compute,
@@ -17,6 +18,7 @@ import {
   type TaskRecord,
   type TaskWorker,
 } from '@taskgraph/scheduler'
+import { setDefaultClient } from '@taskgraph/scheduler/internal'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Logger } from 'pino'
@@ -100,6 +102,8 @@ export async function runCommand(
   const resources = options.trace === undefined ? undefined : new ResourceProfiler()
   let ran = false
   let dashboard: Dashboard | undefined
+  // A workflow's own submits (futures) run where its graph does, and stop with it.
+  setDefaultClient(new Client({ executor, signal: controller.signal }))
   try {
     const [workflow] = await unlessCancelled(
       Promise.all([

@@ -1,0 +1,171 @@
+import { delayed, isDelayed, isDelayedFunction } from '@taskgraph/core'
+import type { AnyFunction, Delayed, DelayedFunction } from '@taskgraph/core'
+import { InvalidArgumentError } from '@taskgraph/core'
+import { CancelledError } from '../errors.js'
+import { computeTargets } from '../run/compute.js'
+import { resolveOptions, type RunOptions } from '../run/options.js'
+import { replaceMembers } from '../wire/replace-members.js'
+import { walkData } from '../wire/data-walk.js'
+import { Future, isFuture } from './future.js'
+
+/**
+ * An argument of `submit`: a value, a `Delayed` (computed with the task), a future, or
+ * (for arrays and plain objects) a structure holding any of those, at any depth.
+ */
+export type FutureArg<T> = T | Delayed<T> | Future<T> | FutureMembers<T>
+
+type FutureMembers<T> =
+  T extends Delayed<unknown>
+    ? never
+    : T extends AnyFunction
+      ? never
+      : T extends object
+        ? { [K in keyof T]: FutureArg<T[K]> }
+        : never
+export type FutureArgs<P extends readonly unknown[]> = { [K in keyof P]: FutureArg<P[K]> }
+
+/** What `submit` takes: a function, or a delayed function (its options apply). */
+type Submittable<F extends AnyFunction> = F | DelayedFunction<F>
+
+/**
+ * Starts work now and hands back futures (Dask's `Client`): each `submit` is a run of its
+ * own on the client's executor, with the client's run options (`retries`, `timeout`,
+ * `hooks`, `failFast`…). Executors named by string are made per run as `compute` makes
+ * them; pass an `Executor` instance to share one pool among many submits.
+ * @example
+ * const client = new Client({ executor: pool })
+ * const futures = client.map(score, files)
+ * for await (const done of asCompleted(futures)) console.log(done.key, await done)
+ */
+export class Client {
+  readonly #options: RunOptions
+
+  constructor(options: RunOptions = {}) {
+    // Checked now, so a wrong option is the constructor's error, not every future's.
+    const checked = resolveOptions('new Client', options)
+    if (checked.ownsExecutor) void checked.executor.close?.()
+    this.#options = options
+  }
+
+  /**
+   * Calls `fn(...args)` now, on the client's executor, and returns its future at once.
+   * Futures among the arguments (also inside arrays and plain objects) are waited for
+   * and stand for their results; if one fails, so does this one, with its error.
+   */
+  submit<F extends AnyFunction>(
+    fn: DelayedFunction<F>,
+    ...args: FutureArgs<Parameters<F>>
+  ): Future<Awaited<ReturnType<F>>>
+  submit<F extends AnyFunction>(
+    fn: F,
+    ...args: FutureArgs<Parameters<F>>
+  ): Future<Awaited<ReturnType<F>>>
+  submit<F extends AnyFunction>(
+    fn: Submittable<F>,
+    ...args: FutureArgs<Parameters<F>>
+  ): Future<Awaited<ReturnType<F>>> {
+    type R = Awaited<ReturnType<F>>
+    const task = taskFunction('submit', fn) as DelayedFunction<AnyFunction>
+    if (!args.some(holdsFuture)) {
+      const target = task(...(args as unknown[]))
+      return new Future<R>(target.key, (signal) => this.#run(target, signal) as Promise<R>)
+    }
+    // Its key is fixed now; its task is made once the futures it waits for have results.
+    const key = `${task.fn.name || 'anonymous'}-${randomSuffix()}`
+    const keyed = task.with({ key })
+    return new Future<R>(key, async (signal): Promise<R> => {
+      const values = await resultsOf(args, signal)
+      return (await this.#run(keyed(...values), signal)) as R
+    })
+  }
+
+  /** `submit(fn, item)` for each item: one future per item, in order. */
+  map<F extends (item: never) => unknown>(
+    fn: DelayedFunction<F>,
+    items: Iterable<FutureArg<Parameters<F>[0]>>,
+  ): Future<Awaited<ReturnType<F>>>[]
+  map<F extends (item: never) => unknown>(
+    fn: F,
+    items: Iterable<FutureArg<Parameters<F>[0]>>,
+  ): Future<Awaited<ReturnType<F>>>[]
+  map<F extends (item: never) => unknown>(
+    fn: Submittable<F>,
+    items: Iterable<FutureArg<Parameters<F>[0]>>,
+  ): Future<Awaited<ReturnType<F>>>[] {
+    const task = taskFunction('map', fn)
+    return Array.from(items, (item) => this.submit(task, ...([item] as FutureArgs<Parameters<F>>)))
+  }
+
+  async #run(target: Delayed<unknown>, signal: AbortSignal): Promise<unknown> {
+    const own = this.#options.signal
+    const options = {
+      ...this.#options,
+      signal: own === undefined ? signal : AbortSignal.any([own, signal]),
+    }
+    const [result] = await computeTargets('submit', [target], options)
+    return result
+  }
+}
+
+const delayedOf = new WeakMap<AnyFunction, DelayedFunction<AnyFunction>>()
+
+/** `fn` as a delayed function: one per function, so its tasks share a name and an origin. */
+function taskFunction<F extends AnyFunction>(
+  caller: string,
+  fn: Submittable<F>,
+): DelayedFunction<F> {
+  if (isDelayedFunction(fn)) return fn
+  if (typeof fn !== 'function') {
+    throw new InvalidArgumentError({
+      message: `${caller}: the first argument must be a function or a delayed function, got ${typeof fn}. Pass the function itself: ${caller}(fn, ...args).`,
+    })
+  }
+  let task = delayedOf.get(fn)
+  if (task === undefined) delayedOf.set(fn, (task = delayed(fn)))
+  return task as DelayedFunction<F>
+}
+
+function holdsFuture(value: unknown): boolean {
+  if (isFuture(value)) return true
+  if (typeof value !== 'object' || value === null || isDelayed(value)) return false
+  let found = false
+  walkData(value, (item) => {
+    if (isFuture(item)) {
+      found = true
+      return 'stop'
+    }
+    return isDelayed(item) ? 'skip' : undefined
+  })
+  return found
+}
+
+/** `args` with each future replaced by its result, once all have one; or the first failure. */
+async function resultsOf(args: readonly unknown[], signal: AbortSignal): Promise<unknown[]> {
+  const futures = new Set<Future>()
+  walkData(args, (item) => {
+    if (isFuture(item)) {
+      futures.add(item)
+      return 'skip'
+    }
+    return isDelayed(item) ? 'skip' : undefined
+  })
+  const results = new Map<Future, unknown>()
+  const waited = Promise.all(
+    [...futures].map(async (future) => results.set(future, await future.result())),
+  )
+  await Promise.race([waited, aborted(signal)])
+  return replaceMembers(args, isFuture, (future) => results.get(future as Future)) as unknown[]
+}
+
+/** Rejects with a `CancelledError` once `signal` aborts, as a run cancelled then would. */
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    const fail = (): void => reject(new CancelledError({ caller: 'submit', reason: signal.reason }))
+    if (signal.aborted) fail()
+    else signal.addEventListener('abort', fail, { once: true })
+  })
+}
+
+function randomSuffix(): string {
+  return Math.random().toString(36).slice(2, 10)
+}

@@ -1,0 +1,104 @@
+import { InvalidOptionError, TaskgraphError } from '@taskgraph/core'
+import { isFuture, type Future } from './future.js'
+
+/** When `wait` returns: at the first settled future, the first failed one, or all settled. */
+export type ReturnWhen = 'FIRST_COMPLETED' | 'FIRST_EXCEPTION' | 'ALL_COMPLETED'
+
+export interface WaitOptions {
+  /** @default 'ALL_COMPLETED' */
+  readonly returnWhen?: ReturnWhen
+  /** Milliseconds to wait at most: then `wait` rejects with a `WaitTimeoutError`. */
+  readonly timeout?: number
+}
+
+/** The futures `wait` was given, split by whether they had settled when it returned. */
+export interface WaitResult<T> {
+  readonly done: Set<Future<T>>
+  readonly notDone: Set<Future<T>>
+}
+
+/** `wait` ran out of time before the futures it was given got where it was asked. */
+export class WaitTimeoutError extends TaskgraphError {
+  /** The futures that had not settled. */
+  readonly notDone: readonly Future[]
+
+  constructor(options: {
+    readonly timeout: number
+    readonly returnWhen: ReturnWhen
+    readonly notDone: readonly Future[]
+  }) {
+    super({
+      code: 'ERR_WAIT_TIMEOUT',
+      message: `wait: ${options.notDone.length} future(s) still pending after ${options.timeout} ms (returnWhen: ${options.returnWhen}), e.g. ${options.notDone[0]?.key ?? 'none'}. Give a longer timeout, or cancel() the futures you no longer need.`,
+    })
+    this.notDone = options.notDone
+  }
+}
+WaitTimeoutError.prototype.name = 'WaitTimeoutError'
+
+const RETURN_WHEN: readonly ReturnWhen[] = ['FIRST_COMPLETED', 'FIRST_EXCEPTION', 'ALL_COMPLETED']
+
+/**
+ * Waits until the futures have settled as `returnWhen` asks (Dask's `wait`): every one
+ * (`'ALL_COMPLETED'`), any one (`'FIRST_COMPLETED'`), or the first to fail, else all
+ * (`'FIRST_EXCEPTION'`). Never rejects for a future's failure: look at `done`.
+ * @throws {WaitTimeoutError} if `timeout` ms pass first
+ */
+export async function wait<T>(
+  futures: Iterable<Future<T>>,
+  options: WaitOptions = {},
+): Promise<WaitResult<T>> {
+  const { returnWhen = 'ALL_COMPLETED', timeout } = options
+  if (!RETURN_WHEN.includes(returnWhen)) {
+    throw new InvalidOptionError({
+      message: `wait: option returnWhen must be one of ${RETURN_WHEN.map((name) => `'${name}'`).join(', ')}, got ${JSON.stringify(returnWhen)}.`,
+    })
+  }
+  if (
+    timeout !== undefined &&
+    !(typeof timeout === 'number' && timeout >= 0 && Number.isFinite(timeout))
+  ) {
+    throw new InvalidOptionError({
+      message: `wait: option timeout must be a number of milliseconds (0 or more), got ${String(timeout)}.`,
+    })
+  }
+  const all = [...futures]
+  for (const future of all) {
+    if (!isFuture(future)) {
+      throw new InvalidOptionError({
+        message: `wait: expects futures (from submit or Client#map), got ${typeof future}.`,
+      })
+    }
+  }
+  const done = new Set<Future<T>>()
+  await new Promise<void>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined
+    const finish = (): void => {
+      clearTimeout(timer)
+      resolve()
+    }
+    if (all.length === 0) return finish()
+    if (timeout !== undefined) {
+      timer = setTimeout(() => {
+        reject(
+          new WaitTimeoutError({ timeout, returnWhen, notDone: all.filter((f) => !done.has(f)) }),
+        )
+      }, timeout)
+    }
+    for (const future of all) {
+      const settled = (failed: boolean) => (): void => {
+        done.add(future)
+        if (
+          done.size === all.length ||
+          returnWhen === 'FIRST_COMPLETED' ||
+          (returnWhen === 'FIRST_EXCEPTION' && failed)
+        )
+          finish()
+      }
+      future.then(settled(false), settled(true))
+    }
+  })
+  // Futures that settled in the same moment count as done too.
+  for (const future of all) if (future.done) done.add(future)
+  return { done, notDone: new Set(all.filter((future) => !done.has(future))) }
+}

@@ -1,0 +1,33 @@
+import { delayed } from '@taskgraph/core'
+import { describe, expectTypeOf, test } from 'vitest'
+import { Client, asCompleted, submit, wait } from '@taskgraph/scheduler'
+import type { Future, WaitResult } from '@taskgraph/scheduler'
+
+const length = (text: string): number => text.length
+const total = delayed((values: number[]) => values.reduce((a, b) => a + b, 0))
+const fetchName = async (id: number): Promise<string> => Promise.resolve(`#${id}`)
+
+describe('futures', () => {
+  test('submit gives a future of what the function returns, awaited', () => {
+    expectTypeOf(submit(length, 'abc')).toEqualTypeOf<Future<number>>()
+    expectTypeOf(submit(fetchName, 1)).toEqualTypeOf<Future<string>>()
+    expectTypeOf(submit(total, [1, 2])).toEqualTypeOf<Future<number>>()
+  })
+
+  test('arguments may be futures or Delayed values, also inside arrays', () => {
+    const n = submit(length, 'abc')
+    expectTypeOf(submit(total, [n, 2, delayed(length)('de')])).toEqualTypeOf<Future<number>>()
+    // @ts-expect-error a future of a string is not a number
+    submit(total, [submit(fetchName, 1)])
+    // @ts-expect-error length takes a string
+    submit(length, 3)
+  })
+
+  test('map, asCompleted and wait keep the futures’ type', async () => {
+    const futures = new Client().map(length, ['a', 'bb'])
+    expectTypeOf(futures).toEqualTypeOf<Future<number>[]>()
+    for await (const future of asCompleted(futures))
+      expectTypeOf(await future).toEqualTypeOf<number>()
+    expectTypeOf(wait(futures)).toEqualTypeOf<Promise<WaitResult<number>>>()
+  })
+})

@@ -1,0 +1,159 @@
+import { InvalidArgumentError, InvalidOptionError } from '@taskgraph/core'
+import { describe, expect, test } from 'vitest'
+import {
+  CancelledError,
+  Client,
+  TaskError,
+  WaitTimeoutError,
+  asCompleted,
+  isFuture,
+  submit,
+  wait,
+  type Future,
+} from '@taskgraph/scheduler'
+import { SUITE_EXECUTORS, shared } from './executors.js'
+import { inc, sleepThen, sum, throws } from './fixtures/pool-tasks.mjs'
+
+describe.each(SUITE_EXECUTORS)('futures on the %s executor', (name) => {
+  const client = new Client({ executor: shared(name) })
+
+  test('asCompleted hands futures back in the order they finish', async () => {
+    // Sleeps far apart, so that two workers give the same order as many.
+    const futures = [
+      client.submit(sleepThen, 900, 'slow'),
+      client.submit(sleepThen, 100, 'fast'),
+      client.submit(sleepThen, 400, 'middle'),
+    ]
+    const order: string[] = []
+    for await (const future of asCompleted(futures)) order.push((await future) as string)
+    expect(order).toEqual(['fast', 'middle', 'slow'])
+    expect(futures.map((future) => future.status)).toEqual(['finished', 'finished', 'finished'])
+  })
+
+  test('futures passed as arguments are waited for and stand for their results', async () => {
+    const a = client.submit(inc, 1)
+    const b = client.submit(inc, a)
+    const both = client.submit(sum, [a, b])
+    expect(await both).toBe(5)
+    expect([await a, await b]).toEqual([2, 3])
+  })
+
+  test('Delayed arguments are computed as part of the future', async () => {
+    expect(await client.submit(sum, [inc(1), inc(2)])).toBe(5)
+  })
+
+  test('map makes one future per item, in order', async () => {
+    const futures = client.map(inc, [1, 2, 3])
+    expect(futures.every(isFuture)).toBe(true)
+    expect(await Promise.all(futures)).toEqual([2, 3, 4])
+  })
+
+  test('a fan-out as wide as the data a first future returns', async () => {
+    const items = client.submit(sleepThen, 20, [5, 6, 7, 8])
+    const futures = client.map(inc, (await items) as number[])
+    expect(await client.submit(sum, futures)).toBe(30)
+  })
+
+  test('asCompleted takes futures added while it iterates', async () => {
+    const done = asCompleted([client.submit(sleepThen, 50, 1)])
+    const seen: number[] = []
+    for await (const future of done) {
+      const value = (await future) as number
+      seen.push(value)
+      if (value < 3) done.add(client.submit(sleepThen, 20, value + 1))
+    }
+    expect(seen).toEqual([1, 2, 3])
+  })
+
+  test('a failing future rejects with the TaskError naming its key; its dependents fail with it', async () => {
+    const failing = client.submit(throws, 'no good')
+    const error = await failing.result().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TaskError)
+    expect((error as TaskError).key).toBe(failing.key)
+    expect((error as TaskError).cause).toMatchObject({ message: 'no good' })
+    expect(failing.status).toBe('error')
+    const dependent = client.submit(inc, failing)
+    await expect(dependent).rejects.toBe(error)
+    expect(dependent.status).toBe('error')
+  })
+
+  test('cancelling one future of many stops it alone', async () => {
+    const long = client.submit(sleepThen, 5000, 'never')
+    const waiting = client.submit(inc, long as Future<number>)
+    const others = [client.submit(sleepThen, 50, 'a'), client.submit(inc, 1)]
+    long.cancel()
+    await expect(long).rejects.toBeInstanceOf(CancelledError)
+    await expect(waiting).rejects.toBeInstanceOf(CancelledError)
+    expect(long.status).toBe('cancelled')
+    expect(await Promise.all(others)).toEqual(['a', 2])
+    // A settled future stays as it settled.
+    others[1]!.cancel()
+    expect(others[1]!.status).toBe('finished')
+  })
+
+  test('wait returns at the first completed, the first failure, or when all are done', async () => {
+    const fast = client.submit(sleepThen, 30, 'fast')
+    const slow = client.submit(sleepThen, 800, 'slow')
+    const first = await wait([fast, slow], { returnWhen: 'FIRST_COMPLETED' })
+    expect([...first.done]).toEqual([fast])
+    expect([...first.notDone]).toEqual([slow])
+
+    const failing = client.submit(throws, 'boom')
+    const slower = client.submit(sleepThen, 800, 'slower')
+    const failed = await wait([slower, failing], { returnWhen: 'FIRST_EXCEPTION' })
+    expect([...failed.done]).toEqual([failing])
+    expect(failed.notDone.has(slower)).toBe(true)
+
+    const all = await wait([slow, slower, failing])
+    expect(all.done.size).toBe(3)
+    expect(all.notDone.size).toBe(0)
+  })
+
+  test('wait rejects with WaitTimeoutError naming what is still pending', async () => {
+    const slow = client.submit(sleepThen, 1000, 'slow')
+    const error = await wait([slow], { timeout: 50 }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(WaitTimeoutError)
+    expect((error as WaitTimeoutError).code).toBe('ERR_WAIT_TIMEOUT')
+    expect((error as WaitTimeoutError).notDone).toEqual([slow])
+    expect((error as Error).message).toContain(slow.key)
+    slow.cancel()
+    await slow.result().catch(() => undefined)
+  })
+})
+
+describe('submit', () => {
+  test('runs on the default executor and hands back a thenable future with a key', async () => {
+    const future = submit(inc, 41)
+    expect(future.key).toMatch(/^inc-/)
+    expect(future.status).toBe('pending')
+    expect(await future).toBe(42)
+    expect(future.status).toBe('finished')
+    expect(future.done).toBe(true)
+  })
+
+  test('takes plain functions too', async () => {
+    const twice = (x: number): number => 2 * x
+    expect(await submit(twice, submit(inc, 1))).toBe(4)
+  })
+
+  test('a failure nobody awaits does not surface as an unhandled rejection', async () => {
+    const unhandled: unknown[] = []
+    const listen = (reason: unknown): void => void unhandled.push(reason)
+    process.on('unhandledRejection', listen)
+    try {
+      const ignored = submit(throws, 'ignored')
+      await wait([ignored])
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(ignored.status).toBe('error')
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', listen)
+    }
+  })
+
+  test('refuses what is not a function, and options it does not know', async () => {
+    expect(() => (submit as (fn: unknown) => unknown)(42)).toThrow(InvalidArgumentError)
+    expect(() => new Client({ executer: 'threads' } as never)).toThrow(InvalidOptionError)
+    await expect(wait([], { returnWhen: 'SOMETIMES' as never })).rejects.toThrow(InvalidOptionError)
+  })
+})
