@@ -6,7 +6,7 @@
 //
 //   npx taskgraph run examples/as-completed.ts                       # on the event loop
 //   npx taskgraph run examples/as-completed.ts --executor threads    # on every core
-import { asCompleted, delayed, submit, type Future } from 'taskgraph'
+import { asCompleted, delayed, submit } from 'taskgraph'
 
 /** A score for document `id`, after some uneven amount of work (busy, to use a core). */
 export function score(id: number, round: number): { id: number; round: number; score: number } {
@@ -33,7 +33,7 @@ export default async function main() {
   const scoring = asCompleted<ReturnType<typeof score>>()
   for (let id = 1; id <= 10; id++) scoring.add(submit(score, id, 1))
   const scores: ReturnType<typeof score>[] = []
-  for await (const future of scoring as AsyncIterable<Future<ReturnType<typeof score>>>) {
+  for await (const future of scoring) {
     const result = await future
     scores.push(result)
     console.error(`document ${result.id} (round ${result.round}): ${result.score}`)

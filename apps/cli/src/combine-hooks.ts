@@ -16,6 +16,7 @@ export function combineHooks(...hooks: (ComputeHooks | undefined)[]): ComputeHoo
     onTaskEnd: (task, outcome) => all.forEach((h) => h.onTaskEnd?.(task, outcome)),
     onTaskRetry: (task, retry) => all.forEach((h) => h.onTaskRetry?.(task, retry)),
     onTaskRecord: (record) => all.forEach((h) => h.onTaskRecord?.(record)),
+    onTasksAdded: (info) => all.forEach((h) => h.onTasksAdded?.(info)),
     onFinish: (summary) => all.forEach((h) => h.onFinish?.(summary)),
   }
 }

@@ -2,8 +2,9 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { runCli } from './helpers/run-cli.js'
 
-// The futures example, run as users run it: its default export submits work and reads
-// results as they complete, on the executor the command line names.
+// The futures examples, run as users run them: one submits work and reads results as they
+// complete, one is a graph whose tasks return graphs; each on the executor the command
+// line names.
 
 const example = (name: string): string =>
   fileURLToPath(new URL(`../../../examples/${name}`, import.meta.url))
@@ -20,6 +21,24 @@ describe('examples/as-completed.ts', () => {
       expect(lines).toHaveLength(14)
       expect(lines.filter((line) => line.includes('(round 2)'))).toHaveLength(4)
       for (const line of lines) expect(line).toMatch(/^document \d+ \(round [12]\): \d+$/)
+    },
+  )
+})
+
+describe('examples/adaptive-integral.ts', () => {
+  it.each(['inline', 'async', 'threads', 'processes'])(
+    'integrates by tasks that return graphs, to the same value on %s',
+    async (executor) => {
+      const result = await runCli([
+        'run',
+        example('adaptive-integral.ts'),
+        '-e',
+        executor,
+        '--json',
+      ])
+      expect(result).toMatchObject({ code: 0, stderr: '' })
+      // √π/2·erf(2) − 2e⁻⁴ = 0.845450112985 to twelve places.
+      expect(JSON.parse(result.stdout)).toBeCloseTo(0.845450112985, 9)
     },
   )
 })

@@ -17,7 +17,18 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ClusterExecutor, ClusterWorker, ResultTooLargeError } from '@taskgraph/cluster'
 import { PACKAGE, startWorkers, stopWorkers, type WorkerProcess } from './cluster-workers.js'
 import { eventually } from './fault-checks.js'
-import { add, big, boom, flaky, inc, length, pid, slow, total } from './fixtures/tasks.mjs'
+import {
+  add,
+  big,
+  boom,
+  flaky,
+  inc,
+  length,
+  pid,
+  returnsGraph,
+  slow,
+  total,
+} from './fixtures/tasks.mjs'
 import { startRedis, type RedisServer } from './redis-server.js'
 
 let redis: RedisServer
@@ -290,6 +301,14 @@ describe('a cluster of two workers', () => {
     } finally {
       clearTimeout(timer)
     }
+  })
+
+  test('a task that returns a graph fails with a SerializationError: not on a cluster yet', async () => {
+    const error = await returnsGraph(1)
+      .compute({ executor: cluster })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(SerializationError)
+    expect((error as Error).message).toContain('do not run on a cluster yet')
   })
 
   test('a worker is ready before its imports are, and readies them once, before its first import', async () => {

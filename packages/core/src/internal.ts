@@ -22,3 +22,5 @@ export { isThenable } from './thenable.js'
 // A persistent cache's keys: tokens that mean the same in every process.
 export { stableToken, type StableTokenParts } from './graph/tokenize.js'
 export type { TaskSpec } from './lazy/lazy-node.js'
+// A graph a task returned in a worker, made again on the main thread.
+export { makeKeyedData, makeTask } from './lazy/make-task.js'

@@ -26,12 +26,13 @@ type LazyMembers<T> =
 export type LazyArgs<P extends readonly unknown[]> = { [K in keyof P]: Lazy<P[K]> }
 
 /**
- * What computing `T` gives: `Delayed<U>` becomes `U`; arrays and plain objects are
- * resolved member by member; anything else is returned as it is.
+ * What computing `T` gives: `Delayed<U>` becomes `U` (computed in turn: a task that
+ * returns a graph stands for its result); arrays and plain objects are resolved member
+ * by member; anything else is returned as it is.
  */
 export type Computed<T> =
   T extends Delayed<infer U>
-    ? U
+    ? Computed<U>
     : T extends AnyFunction
       ? T
       : T extends readonly unknown[]

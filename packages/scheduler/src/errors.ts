@@ -284,3 +284,25 @@ export function causeText(cause: unknown): string {
   if (cause instanceof Error) return `${cause.name}: ${cause.message}`
   return typeof cause === 'string' ? cause : `thrown value ${String(cause)}`
 }
+
+/**
+ * A task returned a graph (a `Delayed`) at a depth past the run's `maxDepth`: tasks that
+ * return graphs of themselves recursed without end, or deeper than allowed. The cause of
+ * the `TaskError` of the task that returned it.
+ */
+export class DepthLimitError extends TaskgraphError {
+  readonly depth: number
+
+  constructor(options: {
+    readonly caller: string
+    readonly key: string
+    readonly maxDepth: number
+  }) {
+    super({
+      code: 'ERR_DEPTH_LIMIT',
+      message: `${options.caller}: task ${options.key} returned a graph ${options.maxDepth + 1} levels deep, past the run's maxDepth of ${options.maxDepth}: tasks that return graphs of themselves must reach a case that returns a value. Stop the recursion sooner, or raise maxDepth.`,
+    })
+    this.depth = options.maxDepth + 1
+  }
+}
+DepthLimitError.prototype.name = 'DepthLimitError'

@@ -28,6 +28,7 @@ export {
 export {
   AggregateTaskError,
   CancelledError,
+  DepthLimitError,
   ExecutorClosedError,
   SerializationError,
   StalledError,

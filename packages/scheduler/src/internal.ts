@@ -8,6 +8,7 @@ export {
   DiscardedFault,
   ExecutorClosedFault,
   NotSerializableFault,
+  ReturnedGraphFault,
   RunFault,
   StalledFault,
   StepFault,

@@ -107,6 +107,9 @@ class ProgressDisplay implements ProgressBar {
   readonly onTaskRetry: NonNullable<ComputeHooks['onTaskRetry']> = (task) =>
     this.tally.retried(task)
 
+  readonly onTasksAdded: NonNullable<ComputeHooks['onTasksAdded']> = ({ tasks }) =>
+    this.tally.added(tasks)
+
   readonly onFinish: NonNullable<ComputeHooks['onFinish']> = (summary) => {
     this.tally.finished()
     const shown = this.drawnWidth !== undefined || summary.elapsedMs >= this.settings.delay

@@ -45,6 +45,11 @@ export class TaskCounts implements ProgressCounts {
     return undefined
   }
 
+  /** A task returned a graph of `tasks` more, which the run runs too. */
+  added(tasks: number): void {
+    this.total += tasks
+  }
+
   /** A new run of `total` tasks. */
   reset(total: number): void {
     this.total = total

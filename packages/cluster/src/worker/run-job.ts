@@ -1,7 +1,9 @@
 import { deserialize, serialize } from 'node:v8'
 import type { AnyFunction } from '@taskgraph/core'
+import { containsDelayed } from '@taskgraph/core/internal'
 import {
   ExecutorClosedFault,
+  ReturnedGraphFault,
   type CallTiming,
   type Executor,
   type TaskCall,
@@ -70,15 +72,38 @@ export async function runJob(context: JobContext): Promise<JobResult | undefined
     const timed = call.timed === true ? (measured: CallTiming) => (timing = measured) : undefined
     try {
       const value = await Promise.race([runCall(context, call, functions, inputs, timed), stopped])
+      if (returnsGraph(value)) throw new ReturnedGraphFault(0, value)
       outcomes.push(withTimes(toOutcome(context, call, value, entries), timing))
     } catch (error) {
-      if (error === STOPPED || error instanceof ExecutorClosedFault) {
+      if (error instanceof ReturnedGraphFault) {
+        outcomes.push(withTimes({ id: call.id, ok: false, fault: GRAPH_FAULT }, timing))
+      } else if (error === STOPPED || error instanceof ExecutorClosedFault) {
         outcomes.push({ id: call.id, handedBack: 'stopping' })
       } else outcomes.push(withTimes({ id: call.id, ok: false, fault: toWireFault(error) }, timing))
     }
   })
   await Promise.all(settled)
   return { outcomes, entries }
+}
+
+/** What a task that returned a graph fails with: the driver cannot run it yet. */
+const GRAPH_FAULT: WireFault = {
+  kind: 'not-serializable',
+  direction: 'result',
+  path: 'the result',
+  valueType: 'a graph',
+  reason:
+    'tasks that return graphs do not run on a cluster yet; return a value, or run this workflow on a local executor',
+}
+
+/** Whether a call's result holds a Delayed (a getter that throws on the way: no). */
+function returnsGraph(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  try {
+    return containsDelayed(value)
+  } catch {
+    return false
+  }
 }
 
 /** The reason a job's call was stopped before it settled. */

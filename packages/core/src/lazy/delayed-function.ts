@@ -5,7 +5,7 @@ import { makeTask } from './make-task.js'
 import { checkOptionNames } from '../option-names.js'
 import { recordOrigin } from '../origin.js'
 import { checkTaskOptions, TASK_OPTION_NAMES, type TaskOptions } from '../task-options.js'
-import type { AnyFunction, LazyArgs } from '../types.js'
+import type { AnyFunction, Computed, LazyArgs } from '../types.js'
 
 /** Options of `delayed(fn, options)`: naming, keys, and how its tasks run. */
 export interface DelayedOptions extends TaskOptions {
@@ -53,7 +53,9 @@ export interface CallOptions extends DelayedOptions {
 
 /** A function whose calls record tasks instead of running. */
 export interface DelayedFunction<F extends AnyFunction> {
-  (...args: LazyArgs<Parameters<F>>): Delayed<Awaited<ReturnType<F>>>
+  // A task that returns a graph stands for that graph's result: its value type is the
+  // computed one.
+  (...args: LazyArgs<Parameters<F>>): Delayed<Computed<Awaited<ReturnType<F>>>>
   /** The wrapped function. */
   readonly fn: F
   /** The options this function was made with. */

@@ -1,6 +1,6 @@
 import type { AnyFunction } from '../types.js'
 import { Delayed, DelayedTuple } from './delayed.js'
-import { dataNode, taskNode, type KeyKind, type TaskSpec } from './lazy-node.js'
+import { KeyKind, dataNode, taskNode, type TaskSpec } from './lazy-node.js'
 
 /**
  * Records one call of `fn` as a task. `args` must be an array the caller owns: recording
@@ -26,4 +26,9 @@ export function makeData<T>(
   keyKind: KeyKind,
 ): Delayed<T> {
   return new Delayed<T>(dataNode(value, name, key, keyKind))
+}
+
+/** A data node under a key of its own: a value in a graph made again elsewhere. */
+export function makeKeyedData<T>(value: T, name: string, key: string): Delayed<T> {
+  return makeData(value, name, key, KeyKind.Explicit)
 }

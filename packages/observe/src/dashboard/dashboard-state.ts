@@ -90,6 +90,10 @@ export class DashboardState {
       this.#changed = true
     },
     onTaskRetry: ({ key }) => this.#stopped(key),
+    onTasksAdded: ({ tasks }) => {
+      this.#total += tasks
+      this.#changed = true
+    },
     onTaskEnd: ({ key, name }, outcome) => {
       this.#stopped(key)
       const group = this.#group(name)

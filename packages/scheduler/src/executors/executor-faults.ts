@@ -71,6 +71,21 @@ export class StepFault extends Error {
 StepFault.prototype.name = 'StepFault'
 
 /**
+ * Step `step` of a fused call (not its last) returned a graph, `value`: the chain ended
+ * there. The run completes the steps up to it, runs the graph for that step, and runs
+ * the rest of the chain as calls of their own once it has the graph's result.
+ */
+export class ReturnedGraphFault extends Error {
+  constructor(
+    readonly step: number,
+    readonly value: unknown,
+  ) {
+    super(`step ${step} returned a graph`)
+  }
+}
+ReturnedGraphFault.prototype.name = 'ReturnedGraphFault'
+
+/**
  * The call returned a promise that can never settle: while it was pending, nothing was
  * left to run that could settle it (its event loop had no timer, socket or I/O left).
  */

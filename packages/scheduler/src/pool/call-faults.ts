@@ -16,7 +16,10 @@ import type { Pending } from './pending-call.js'
 
 /** The reason a call failed in its worker with `failure` (one the call itself is charged with). */
 export function faultOf(
-  failure: Exclude<WireFailure, { kind: 'unreachable' } | { kind: 'load-failed' }>,
+  failure: Exclude<
+    WireFailure,
+    { kind: 'unreachable' } | { kind: 'load-failed' } | { kind: 'returned-graph' }
+  >,
 ): unknown {
   switch (failure.kind) {
     case 'threw':

@@ -3,17 +3,20 @@ import {
   DiscardedFault,
   ExecutorClosedFault,
   NotSerializableFault,
+  ReturnedGraphFault,
   StepFault,
   WorkerStartFault,
 } from '../executors/executor-faults.js'
 import type { Executor, TaskCall } from '../executors/executor.js'
 import type { WireOutcome } from '../wire/call.js'
 import { fromWireError } from '../wire/remote-error.js'
+import { decodeGraph, isWireGraph } from '../wire/returned-graph.js'
 import { CALLS_PER_WORKER, HELD_PER_WORKER, takeBatch, weigh } from './batching.js'
 import { BufferMoves, letGoOfInputs, sentForGood } from './buffer-moves.js'
 import { afterLoss, faultOf } from './call-faults.js'
 import { CallQueue } from './call-queue.js'
 import { FunctionPlacement } from './function-placement.js'
+import { loadOnMainThread } from './graph-functions.js'
 import { FunctionProfile } from './function-profile.js'
 import { runsAlone, type Pending } from './pending-call.js'
 import { PoolLifeCycle } from './pool-life-cycle.js'
@@ -236,10 +239,22 @@ export abstract class PoolExecutor implements Executor {
     this.profile.learn(pending.refs, outcome)
     if (outcome.ok) {
       if (this.runtime === 'worker_threads') this.moves.received(outcome.value)
-      pending.resolve(outcome.value)
+      // A graph the task returned, written as data: made again here, where it runs.
+      if (isWireGraph(outcome.value)) {
+        decodeGraph(outcome.value, loadOnMainThread).then(pending.resolve, (error: unknown) =>
+          pending.reject(unloadable(error)),
+        )
+      } else pending.resolve(outcome.value)
       return
     }
     const { failure, step } = outcome
+    if (failure.kind === 'returned-graph') {
+      decodeGraph(failure.graph, loadOnMainThread).then(
+        (value) => pending.reject(new ReturnedGraphFault(step, value)),
+        (error: unknown) => pending.reject(new StepFault(step, unloadable(error))),
+      )
+      return
+    }
     if (failure.kind === 'unreachable') {
       // The worker made the module's functions differently: run it here, correctly,
       // and keep that function on the main thread from now on.
@@ -273,4 +288,9 @@ export abstract class PoolExecutor implements Executor {
         )
     }
   }
+}
+
+/** Why a graph a task returned could not be made again on the main thread. */
+function unloadable(error: unknown): NotSerializableFault {
+  return new NotSerializableFault('result', 'the result', 'a graph', (error as Error).message)
 }

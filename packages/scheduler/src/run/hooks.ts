@@ -63,5 +63,10 @@ export interface ComputeHooks {
    * worker measured it (see `TaskRecord`): what traces and reports are made of.
    */
   onTaskRecord?(record: TaskRecord): void
+  /**
+   * Task `parent` returned a graph of `tasks` more tasks, which the run runs in its place
+   * (their hooks follow, as the run's own tasks' do).
+   */
+  onTasksAdded?(info: { readonly tasks: number; readonly parent: TaskInfo }): void
   onFinish?(summary: RunSummary): void
 }

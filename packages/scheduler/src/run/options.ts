@@ -57,6 +57,13 @@ export interface RunOptions extends TaskOptions {
   /** Callbacks on the progress of the run. */
   hooks?: ComputeHooks
   /**
+   * Most levels of tasks returning graphs (a task that returns a `Delayed` stands for its
+   * result, computed in the same run): a task returning one deeper fails with a
+   * `DepthLimitError` as its cause, which ends recursion that would not stop.
+   * @default 100
+   */
+  maxDepth?: number
+  /**
    * A persistent cache of results across runs (`new TaskCache(directory)` from
    * @taskgraph/cache): the results of cached tasks (`pure` or `cache: true`) are read
    * from it instead of running them, and stored in it when they run.
@@ -70,6 +77,9 @@ declare module '@taskgraph/core' {
   interface ComputeOptions extends RunOptions {}
 }
 
+/** Levels of tasks returning graphs a run allows by default (`RunOptions.maxDepth`). */
+export const DEFAULT_MAX_DEPTH = 100
+
 /** The names `RunOptions` has. */
 export const OPTION_NAMES: ReadonlySet<string> = new Set([
   'executor',
@@ -79,6 +89,7 @@ export const OPTION_NAMES: ReadonlySet<string> = new Set([
   'failFast',
   'signal',
   'hooks',
+  'maxDepth',
   'cache',
   'retries',
   'retryDelay',
@@ -93,6 +104,8 @@ export interface RunConfig {
   readonly signal: AbortSignal | undefined
   readonly hooks: ComputeHooks | undefined
   readonly cache: ResultCache | undefined
+  /** Most levels of tasks returning graphs (`RunOptions.maxDepth`). */
+  readonly maxDepth: number
   /** Task options for tasks that set none of their own. */
   readonly taskDefaults: TaskOptions
 }
@@ -122,6 +135,7 @@ export function resolveOptions(
     signal,
     hooks,
     cache,
+    maxDepth = DEFAULT_MAX_DEPTH,
   } = options
   const { retryDelay } = options
   checkTaskOptions(caller, options)
@@ -150,7 +164,12 @@ export function resolveOptions(
       message: `${caller}: option "cache" must be a ResultCache (new TaskCache(directory) from @taskgraph/cache), got ${describeValue(cache)}.`,
     })
   }
-  const config = { failFast, signal, hooks, cache, taskDefaults }
+  if (!Number.isSafeInteger(maxDepth) || maxDepth < 0) {
+    throw new InvalidOptionError({
+      message: `${caller}: option "maxDepth" must be a whole number of levels (0 or more), got ${describeValue(maxDepth)}.`,
+    })
+  }
+  const config = { failFast, signal, hooks, cache, maxDepth, taskDefaults }
   if (typeof named === 'object' && named !== null) {
     if (cache !== undefined && (named as Partial<Executor>).resultsByReference === true) {
       throw new InvalidOptionError({

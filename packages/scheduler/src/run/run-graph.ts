@@ -1,7 +1,13 @@
 import type { TaskGraph } from '@taskgraph/core/internal'
-import { CancelledError, UnhandledRejectionError, type TaskError } from '../errors.js'
+import {
+  CancelledError,
+  DepthLimitError,
+  UnhandledRejectionError,
+  type TaskError,
+} from '../errors.js'
 import {
   DiscardedFault,
+  ReturnedGraphFault,
   StalledFault,
   TimedOutFault,
   UnhandledRejectionFault,
@@ -18,6 +24,7 @@ import type { CacheSession } from './result-cache.js'
 import { doNothing, lateReporter, makeCall, type RunLink } from './make-call.js'
 import type { RunConfig } from './options.js'
 import { ReadyQueue } from './ready-queue.js'
+import { returnsGraph, runReturnedGraph } from './returned-graph.js'
 import { runFailureOf, warnLateRejection } from './run-failures.js'
 import { RunState } from './run-state.js'
 import { RunTally } from './run-tally.js'
@@ -38,8 +45,9 @@ export function runGraph(
   config: RunConfig,
   caller: string,
   cache?: CachedRun,
+  depth = 0,
 ): Promise<unknown[]> {
-  return new GraphRun(graph, config, caller, cache).start()
+  return new GraphRun(graph, config, caller, cache, depth).start()
 }
 
 /** What a run's cache gives it: where results go, and the tasks it did not run. */
@@ -86,6 +94,8 @@ class GraphRun implements IdleWatcher {
     private readonly config: RunConfig,
     private readonly caller: string,
     private readonly cache: CachedRun | undefined,
+    /** How many tasks returning graphs this run is nested in (see returned-graph.ts). */
+    private readonly depth: number,
   ) {
     const size = graph.size
     this.tokens = new Uint32Array(size)
@@ -278,10 +288,76 @@ class GraphRun implements IdleWatcher {
     const last = members.length - 1
     // Intermediate results of a fused chain stayed in the worker: nobody else reads them.
     for (let m = 0; m < last; m++) this.complete(members[m]!, undefined, infos?.[m], startedAt)
-    this.complete(members[last]!, value, infos?.[last], startedAt)
+    if (returnsGraph(value)) this.runReturned(members[last]!, value, infos?.[last], startedAt)
+    else this.complete(members[last]!, value, infos?.[last], startedAt)
+  }
+
+  /**
+   * Task `i` returned a graph: it stands for that graph's result, run now as a run
+   * nested in this one. The task ends (for the hooks) once that result is in.
+   */
+  private runReturned(
+    i: number,
+    value: unknown,
+    info: TaskInfo | undefined,
+    startedAt: number,
+  ): void {
+    const { maxDepth } = this.config
+    if (this.depth >= maxDepth) {
+      const error = new DepthLimitError({ caller: this.caller, key: this.graph.key(i), maxDepth })
+      this.fail(i, error, false, info, startedAt)
+      return
+    }
+    // It counts as running: the run cannot end while the graph it returned runs.
+    this.running++
+    const parent = info ?? { key: this.graph.key(i), name: this.graph.name(i) }
+    const nested = runReturnedGraph(value, this.config, {
+      caller: this.caller,
+      signal: this.stopper.signal,
+      listener: {
+        added: (tasks, deeper) => {
+          this.tally.added(tasks)
+          this.config.hooks?.onTasksAdded?.({ tasks, parent: deeper ?? parent })
+        },
+        finished: (summary) => this.tally.absorb(summary),
+      },
+      runNested: (graph, config) => runGraph(graph, config, this.caller, undefined, this.depth + 1),
+    })
+    nested.then(
+      (result) => this.settleReturned(() => this.complete(i, result, info, startedAt)),
+      (error: unknown) => this.settleReturned(() => this.fail(i, error, true, info, startedAt)),
+    )
+  }
+
+  /**
+   * A step of a fused call returned a graph, which ended the call there: the steps up to
+   * it are done, the graph runs for it, and the rest of the chain runs as calls of its
+   * own once it has the graph's result.
+   */
+  private cutShort(flight: Flight, { step, value }: ReturnedGraphFault): void {
+    this.begin(flight)
+    const { members, infos, startedAt } = flight
+    for (let m = 0; m <= step; m++) this.recorder.ended(flight, m, 'done')
+    for (let m = 0; m < step; m++) this.complete(members[m]!, undefined, infos?.[m], startedAt)
+    this.state.unfuse([members[step]!])
+    this.runReturned(members[step]!, value, infos?.[step], startedAt)
+  }
+
+  /** The graph a task returned has been run: its task ends, and the run carries on. */
+  private settleReturned(record: () => void): void {
+    if (this.settled) return
+    this.running--
+    this.guard(() => {
+      record()
+      this.pump()
+    })
   }
 
   private failed(flight: Flight, error: unknown): void {
+    if (error instanceof ReturnedGraphFault) {
+      this.cutShort(flight, error)
+      return
+    }
     const { members } = flight
     const runFailure = runFailureOf(error, {
       caller: this.caller,

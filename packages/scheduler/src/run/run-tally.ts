@@ -8,16 +8,30 @@ export class RunTally {
   /** An error that fails the whole run once tasks in flight end (a hook threw, ...). */
   fatal: { readonly error: unknown } | undefined
   tasksDone = 0
+  /** Tasks of graphs that tasks returned which failed (their tasks fail with them). */
+  private nestedFailed = 0
   private readonly startedAt = performance.now()
 
   constructor(
-    private readonly taskCount: number,
-    private readonly cached: number,
+    private taskCount: number,
+    private cached: number,
   ) {}
+
+  /** A task returned a graph of `tasks` tasks, which the run runs too. */
+  added(tasks: number): void {
+    this.taskCount += tasks
+  }
+
+  /** The counts of a graph a task returned, once it has run. */
+  absorb(summary: RunSummary): void {
+    this.tasksDone += summary.done
+    this.nestedFailed += summary.failed
+    this.cached += summary.cached
+  }
 
   /** Counts for `onFinish`, `running` tasks being still in flight. */
   summary(running: number): RunSummary {
-    const failed = this.failures.length
+    const failed = this.failures.length + this.nestedFailed
     return {
       done: this.tasksDone,
       failed,

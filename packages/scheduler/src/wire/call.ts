@@ -1,3 +1,4 @@
+import type { WireGraph } from './returned-graph.js'
 import type { WireError } from './remote-error.js'
 
 /*
@@ -86,3 +87,8 @@ export type WireFailure =
   | { readonly kind: 'stalled' }
   /** A promise the task made rejected with nothing to handle it, while the call ran. */
   | { readonly kind: 'unhandled-rejection'; readonly error: WireError }
+  /**
+   * A step of a fused chain (`step`, not the last) returned a graph: the chain stops
+   * there, and its result is that graph, written as data (see returned-graph.ts).
+   */
+  | { readonly kind: 'returned-graph'; readonly graph: WireGraph }

@@ -7,6 +7,7 @@ import { findCloneProblem } from '../wire/clone-check.js'
 import { epochNow, epochOf } from '../wire/epoch-time.js'
 import { allPrimitive } from '../wire/data-walk.js'
 import { decodeFunctions } from '../wire/function-args.js'
+import { encodeGraph, holdsGraph } from '../wire/returned-graph.js'
 import type { BatchMessage } from '../wire/messages.js'
 import { toWireError } from '../wire/remote-error.js'
 
@@ -153,6 +154,29 @@ function execute(
   // Where, then each step's start and end (see `CallTimes`): only when asked for.
   const times = timed ? [process.pid, threadId] : undefined
   const finish = (step: number, value: unknown): WireOutcome => {
+    if (!allPrimitive([value]) && holdsGraph(value)) {
+      const graph = encodedGraph(value)
+      if ('problem' in graph) {
+        const failure = {
+          kind: 'not-serializable',
+          path: 'the result',
+          type: 'a graph',
+          reason: graph.problem,
+        } as const
+        return { ok: false, step, failure, blockingMs, ...(times && { times }) }
+      }
+      // The last step's graph is its result; an earlier step's ends the chain there.
+      if (step < steps.length) {
+        return {
+          ok: false,
+          step,
+          failure: { kind: 'returned-graph', graph },
+          blockingMs,
+          ...(times && { times }),
+        }
+      }
+      value = graph
+    }
     // Structured clone would quietly turn a class instance into a plain object.
     const problem = allPrimitive([value])
       ? undefined
@@ -189,6 +213,10 @@ function execute(
   })
   const from = (step: number, value: unknown): WireOutcome | Promise<WireOutcome> => {
     for (; step <= steps.length; step++) {
+      // A step that returned a graph ends the chain: the next step needs its result.
+      if (step > 0 && typeof value === 'object' && value !== null && holdsGraph(value)) {
+        return finish(step - 1, value)
+      }
       // A fresh list per step: the chain's lists live until it ends, and one filled in
       // place would hold each intermediate result until then.
       const args = argLists[step]!.slice()
@@ -238,4 +266,13 @@ function execute(
       resolve(outcome)
     }, resolve)
   })
+}
+
+/** `value`'s graph written as data, or why it cannot be (collecting it can throw too). */
+function encodedGraph(value: unknown): ReturnType<typeof encodeGraph> {
+  try {
+    return encodeGraph(value)
+  } catch (error) {
+    return { problem: error instanceof Error ? error.message : String(error) }
+  }
 }

@@ -1,0 +1,24 @@
+import type { AnyFunction } from '@taskgraph/core'
+import { isDelayedFunction } from '@taskgraph/core'
+import { findFunction } from '@taskgraph/core/internal'
+import { moduleOf, refName, sourceHash, type FunctionRef } from '../wire/function-ref.js'
+
+/**
+ * On the main thread: the function a ref from a worker names (a task of a graph a task
+ * returned there), its module imported first if this thread has not yet. Refuses a ref
+ * whose module's source differs here from the worker's: the graph would run other code.
+ */
+export async function loadOnMainThread(ref: FunctionRef): Promise<AnyFunction | undefined> {
+  const url = moduleOf(ref)
+  const own = sourceHash(url)
+  if (ref.hash !== undefined && own !== undefined && own !== ref.hash) {
+    throw new Error(
+      `the worker's copy of ${url} is not this thread's (function ${refName(ref)}): its source changed while the run went on`,
+    )
+  }
+  const namespace = (await import(url)) as Record<string, unknown>
+  if (ref.kind === 'origin') return findFunction(ref.origin)
+  const value = namespace[ref.name]
+  if (isDelayedFunction(value)) return value.fn
+  return typeof value === 'function' ? (value as AnyFunction) : undefined
+}

@@ -1,0 +1,74 @@
+import { TaskGraph, containsDelayed } from '@taskgraph/core/internal'
+import type { ComputeHooks, RunSummary, TaskInfo } from './hooks.js'
+import type { RunConfig } from './options.js'
+
+// A task that returns a Delayed (or an array or plain object holding some) stands for
+// that graph's result: the graph runs in the same run, on the same executor, as a run
+// nested in it. Its tasks reach the run's hooks as the run's own; the run hears of them
+// as added tasks, and counts them in its summary.
+
+/** Whether a task's result is (or holds) a graph to run in its place. */
+export function returnsGraph(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  try {
+    return containsDelayed(value)
+  } catch {
+    // A getter threw on the way: the result is returned as it is, as it always was.
+    return false
+  }
+}
+
+/** What the nested run reports to the run around it. */
+export interface NestedRunListener {
+  /**
+   * The nested run is about to run `tasks` tasks; or, with `parent`, one of its tasks
+   * returned a graph of `tasks` tasks in turn.
+   */
+  added(tasks: number, parent?: TaskInfo): void
+  /** The nested run has ended with these counts. */
+  finished(summary: RunSummary): void
+}
+
+/**
+ * Runs the graph `value` holds on the run's executor and resolves with `value`, each
+ * Delayed replaced by its result. `runNested` is `runGraph` (passed in, so that this
+ * module does not import the run it belongs to).
+ */
+export async function runReturnedGraph(
+  value: unknown,
+  config: RunConfig,
+  options: {
+    readonly caller: string
+    /** Stops the nested run: aborted when the run around it stops. */
+    readonly signal: AbortSignal
+    readonly listener: NestedRunListener
+    readonly runNested: (graph: TaskGraph, config: RunConfig) => Promise<unknown[]>
+  },
+): Promise<unknown> {
+  const graph = TaskGraph.collect(options.caller, [value])
+  // A turn of the event loop first: tasks that return graphs of themselves recurse
+  // through the loop, not the stack, and timers and signals (Ctrl-C) are heard between.
+  await new Promise((resolve) => setImmediate(resolve))
+  const [result] = await options.runNested(graph, {
+    ...config,
+    // The executor belongs to the run around it, which closes it if it made it.
+    ownsExecutor: false,
+    signal: options.signal,
+    hooks: forwarded(config.hooks, options.listener),
+    cache: undefined,
+  })
+  return result
+}
+
+/** The run's hooks, but for its start, finish and added tasks, which go to the listener. */
+function forwarded(hooks: ComputeHooks | undefined, listener: NestedRunListener): ComputeHooks {
+  return {
+    onStart: ({ tasks }) => listener.added(tasks),
+    onTasksAdded: ({ tasks, parent }) => listener.added(tasks, parent),
+    ...(hooks?.onTaskStart === undefined ? {} : { onTaskStart: hooks.onTaskStart.bind(hooks) }),
+    ...(hooks?.onTaskEnd === undefined ? {} : { onTaskEnd: hooks.onTaskEnd.bind(hooks) }),
+    ...(hooks?.onTaskRetry === undefined ? {} : { onTaskRetry: hooks.onTaskRetry.bind(hooks) }),
+    ...(hooks?.onTaskRecord === undefined ? {} : { onTaskRecord: hooks.onTaskRecord.bind(hooks) }),
+    onFinish: (summary) => listener.finished(summary),
+  }
+}

@@ -1,0 +1,130 @@
+import type { AnyFunction } from '@taskgraph/core'
+import {
+  TaskGraph,
+  containsDelayed,
+  type Delayed,
+  makeKeyedData,
+  makeTask,
+  originOf,
+  type TaskSpec,
+} from '@taskgraph/core/internal'
+import { isPlainObject } from './data-walk.js'
+import { decodeFunctions, encodeFunctions } from './function-args.js'
+import { refName, sourceHash, type FunctionRef } from './function-ref.js'
+import { replaceMembersInPlace } from './replace-members.js'
+
+// A task that returns a graph (a Delayed, or data holding some) in a worker: the graph
+// crosses to the main thread as data, each task's function as its ref (found again
+// there as the worker found it), and is made again there, where the run runs it.
+
+const GRAPH = '__taskgraph_graph__'
+const NODE = '__taskgraph_node__'
+
+interface WireNode {
+  readonly key: string
+  readonly spec: TaskSpec
+  /** Absent for a data node. */
+  readonly fn?: FunctionRef
+  readonly args?: unknown[]
+  readonly value?: unknown
+}
+
+/** A returned graph as it crosses: its nodes, dependencies first, and the value itself. */
+export interface WireGraph {
+  readonly [GRAPH]: { readonly nodes: WireNode[]; readonly value: unknown }
+}
+
+/** Whether `value`, a task's result, holds a graph to send as one. */
+export function holdsGraph(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  try {
+    return containsDelayed(value)
+  } catch {
+    // A getter threw on the way: not a graph, and the copy of it will fail, saying so.
+    return false
+  }
+}
+
+/**
+ * In a worker: `value` with its graph written as data, or why it cannot be (a task
+ * function the main thread could not find again: one made at run time).
+ */
+export function encodeGraph(value: unknown): WireGraph | { readonly problem: string } {
+  // Its nodes come dependencies first: each is made again after what it takes.
+  const graph = TaskGraph.collect('a task returning a graph', [value])
+  // Each node's result stands as a marker of its place: arguments and the value are
+  // written with markers where their Delayed were.
+  const markers = Array.from({ length: graph.size }, (_, i) => ({ [NODE]: i }))
+  const nodes: WireNode[] = []
+  for (let i = 0; i < graph.size; i++) {
+    const key = graph.key(i)
+    const fn = graph.fn(i)
+    if (fn === undefined) {
+      nodes.push({ key, spec: graph.spec(i), value: graph.value(i) })
+      continue
+    }
+    const ref = refOf(fn)
+    if (ref === undefined) return { problem: unfindable(graph.name(i)) }
+    let args: unknown
+    try {
+      args = encodeFunctions(graph.args(i, markers), (member) => {
+        const found = refOf(member)
+        if (found === undefined) throw new Error(unfindable(member.name || '(anonymous)'))
+        return found
+      })
+    } catch (error) {
+      return { problem: (error as Error).message }
+    }
+    nodes.push({ key, spec: graph.spec(i), fn: ref, args: args as unknown[] })
+  }
+  return { [GRAPH]: { nodes, value: graph.assemble(markers)[0] } }
+}
+
+/** Whether a result that came back from a worker is a graph written as data. */
+export function isWireGraph(value: unknown): value is WireGraph {
+  return typeof value === 'object' && value !== null && isPlainObject(value) && GRAPH in value
+}
+
+/** On the main thread: the graph made again, its functions loaded by `load`. */
+export async function decodeGraph(
+  wire: WireGraph,
+  load: (ref: FunctionRef) => Promise<AnyFunction | undefined>,
+): Promise<unknown> {
+  const { nodes, value } = wire[GRAPH]
+  const made: Delayed[] = []
+  const isMarker = (item: unknown): boolean =>
+    typeof item === 'object' && item !== null && isPlainObject(item) && NODE in item
+  const node = (marker: unknown): Delayed => made[(marker as { [NODE]: number })[NODE]]!
+  for (const wireNode of nodes) {
+    if (wireNode.fn === undefined) {
+      made.push(makeKeyedData(wireNode.value, wireNode.spec.name, wireNode.key))
+      continue
+    }
+    const fn = await load(wireNode.fn)
+    if (fn === undefined) {
+      throw new Error(
+        `the main thread could not find function ${refName(wireNode.fn)} of the graph a task returned`,
+      )
+    }
+    const args = (await decodeFunctions(wireNode.args, load)) as unknown[]
+    made.push(
+      makeTask(
+        fn,
+        replaceMembersInPlace(args, isMarker, node) as unknown[],
+        wireNode.spec,
+        wireNode.key,
+      ),
+    )
+  }
+  return replaceMembersInPlace(value, isMarker, node)
+}
+
+function refOf(fn: AnyFunction): FunctionRef | undefined {
+  const origin = originOf(fn)
+  if (origin === undefined) return undefined
+  return { kind: 'origin', origin, hash: sourceHash(origin.url) }
+}
+
+function unfindable(name: string): string {
+  return `function ${name} of the graph it returned was made while the task ran, so the main thread cannot find it again: make it with delayed() at the top level of a module`
+}
