@@ -140,7 +140,8 @@ describe('a program that ends with computes on the default pools', () => {
       expect(children.length).toBeGreaterThanOrEqual(1)
       if (ending === 'computes') for (const pid of workers) expect(children).toContain(pid)
       const all = [...new Set([...workers, ...children])]
-      await expect.poll(() => all.filter((pid) => !gone(pid))).toEqual([])
+      // Killed as the program exited: gone once the system has reaped them.
+      await expect.poll(() => all.filter((pid) => !gone(pid)), { timeout: 10_000 }).toEqual([])
     },
   )
 })
