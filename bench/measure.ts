@@ -2,13 +2,15 @@
 // `pnpm bench` and `pnpm bench:compare` are made of (bench/dask/*.py print the same for
 // Dask). A fresh process per measurement keeps runs from warming each other up.
 //
-//   node --expose-gc --import tsx measure.ts WORKLOAD EXECUTOR N [cold|warm|recorded]
+//   node --expose-gc --import tsx measure.ts WORKLOAD EXECUTOR N [cold|warm|recorded|ten]
 //
 // WORKLOAD: fanout-sum (N leaves), chains (N chains of 10), pi (N tasks of ~0.25 s),
 // mandelbrot (N x N tiles), wordcount (N partitions). EXECUTOR: inline, async, threads,
 // processes (pools get 2 workers). cold: the first run of the process, pool start-up
 // included; warm: after two runs on the same pool, the median of five more; recorded: as
-// cold, with a Profiler keeping every task's record (what `taskgraph run --trace` does).
+// cold, with a Profiler keeping every task's record (what `taskgraph run --trace` does);
+// ten: ten runs one after the other, each naming its executor (`executor: 'threads'`),
+// as a program of one-off computes does: build and compute are the ten runs' totals.
 import { fileURLToPath } from 'node:url'
 import { TaskGraph } from '@taskgraph/core/internal'
 import {
@@ -167,7 +169,7 @@ async function main(): Promise<void> {
   const name = executorName as ExecutorName
   if (!['inline', 'async', 'threads', 'processes'].includes(name) || !(n > 0)) {
     throw new Error(
-      'usage: measure.ts WORKLOAD inline|async|threads|processes N [cold|warm|recorded]',
+      'usage: measure.ts WORKLOAD inline|async|threads|processes N [cold|warm|recorded|ten]',
     )
   }
   const make = await build(workload, n)
@@ -190,6 +192,18 @@ async function main(): Promise<void> {
       measured = runs[2]!
     } finally {
       await pool?.close()
+    }
+  } else if (variant === 'ten') {
+    const runs: Awaited<ReturnType<typeof once>>[] = []
+    for (let r = 0; r < 10; r++) runs.push(await once(make, name))
+    const total = (field: 'buildMs' | 'computeMs' | 'wallMs' | 'peakHeapBytes') =>
+      runs.reduce((sum, run) => sum + run[field], 0)
+    measured = {
+      tasks: runs[0]!.tasks * 10,
+      buildMs: total('buildMs'),
+      computeMs: total('computeMs'),
+      wallMs: total('wallMs'),
+      peakHeapBytes: Math.max(...runs.map((run) => run.peakHeapBytes)),
     }
   } else {
     // recorded: as cold, keeping every task's record.

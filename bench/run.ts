@@ -6,7 +6,8 @@
 //
 // Tables: workload, executor, N, wall time, per-task µs, memory (peak heap growth of
 // in-process runs; peak RSS of the main process for pools), speed-up over inline.
-// cold: one run in a new process, pool start-up included; warm: a pool already running.
+// cold: one run in a new process, pool start-up included; warm: a pool already running;
+// ten: ten runs in one process, each naming its executor (the default pools).
 import { cpus } from 'node:os'
 import { coldStart, measureTaskgraph, type Measurement } from './lib/processes.ts'
 import { median, printTable } from './lib/stats.ts'
@@ -14,6 +15,8 @@ import { median, printTable } from './lib/stats.ts'
 const repetitions = Number(process.argv[2] ?? 3)
 const IN_PROCESS = ['inline', 'async'] as const
 const POOLS = ['threads', 'processes'] as const
+
+type Variant = 'cold' | 'warm' | 'recorded' | 'ten'
 
 interface Row {
   readonly executor: string
@@ -38,19 +41,14 @@ function middle(measured: Measurement[]): Measurement {
 
 async function measureRows(
   workload: string,
-  configs: { executor: string; variant: 'cold' | 'warm' | 'recorded'; n: number }[],
+  configs: { executor: string; variant: Variant; n: number }[],
 ): Promise<Row[]> {
   const rows: Row[] = configs.map((config) => ({ ...config, measured: [] }))
   // Repetitions go round the configurations, so each gets the same share of noise.
   for (let r = 0; r < repetitions; r++) {
     for (const row of rows) {
       row.measured.push(
-        await measureTaskgraph(
-          workload,
-          row.executor,
-          row.n,
-          row.variant as 'cold' | 'warm' | 'recorded',
-        ),
+        await measureTaskgraph(workload, row.executor, row.n, row.variant as Variant),
       )
     }
   }
@@ -184,10 +182,23 @@ for (const executor of ['inline', 'async', 'threads']) {
   )
 }
 
-// 6. Cold start: the whole `taskgraph run` process for a one-task TypeScript workflow.
+// 6. One-off computes: ten runs of a small graph in one program, each naming its
+// executor, against one such run in a fresh process (cold).
+table(
+  '6. ten one-off computes of a 101-task fan-out in one program (ten), against one (cold)',
+  await measureRows(
+    'fanout-sum',
+    POOLS.flatMap((executor) =>
+      (['cold', 'ten'] as const).map((variant) => ({ executor, variant, n: 100 })),
+    ),
+  ),
+  { speedUp: false },
+)
+
+// 7. Cold start: the whole `taskgraph run` process for a one-task TypeScript workflow.
 const starts: number[] = []
 for (let r = 0; r < Math.max(repetitions, 5); r++) starts.push(await coldStart())
-console.log(`\n6. cold start: taskgraph run of a one-task TypeScript workflow, whole process`)
+console.log(`\n7. cold start: taskgraph run of a one-task TypeScript workflow, whole process`)
 printTable(
   ['runs', 'median wall', 'fastest'],
   [

@@ -6,6 +6,7 @@ export { InlineExecutor } from './executors/inline-executor.js'
 export { AsyncExecutor, DEFAULT_ASYNC_CONCURRENCY } from './executors/async-executor.js'
 export { ThreadExecutor } from './pool/thread-executor.js'
 export { ProcessExecutor } from './pool/process-executor.js'
+export { closeDefaultExecutors } from './pool/default-pools.js'
 export { MAX_WORKERS, type PoolOptions } from './pool/pool-options.js'
 export type { ExecutorName, RunOptions } from './run/options.js'
 // For an executor of one's own, passed as `RunOptions.executor`.

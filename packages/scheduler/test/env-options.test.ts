@@ -7,6 +7,7 @@ import {
   DEFAULT_ASYNC_CONCURRENCY,
   TimeoutError,
   WorkerStartError,
+  closeDefaultExecutors,
   compute,
   persist,
   type RunOptions,
@@ -21,8 +22,10 @@ import { childProcesses } from './pools.js'
 function env(variables: Record<string, string>): void {
   for (const [name, value] of Object.entries(variables)) vi.stubEnv(name, value)
 }
-afterEach(() => {
+// Tests count the worker processes of the pools calls name: each test ends with none.
+afterEach(async () => {
   vi.unstubAllEnvs()
+  await closeDefaultExecutors()
 })
 
 /**
@@ -57,7 +60,10 @@ async function mostInFlight(count: number, options: RunOptions = {}): Promise<nu
   return most
 }
 
-/** Worker processes a `processes` run with `options` had once its first task began. */
+/**
+ * Worker processes a `processes` run with `options` had once its first task began. The
+ * run's default pool is closed after it, so that the next count is of the next pool alone.
+ */
 async function workerProcesses(options: RunOptions = {}): Promise<number> {
   let workers = 0
   await compute(where('a'), {
@@ -65,6 +71,7 @@ async function workerProcesses(options: RunOptions = {}): Promise<number> {
     ...options,
     hooks: { onTaskStart: () => (workers = childProcesses().length) },
   })
+  await closeDefaultExecutors()
   return workers
 }
 

@@ -8,6 +8,7 @@ import {
   TaskError,
   TimeoutError,
   WorkerLostError,
+  closeDefaultExecutors,
   compute,
 } from '@taskgraph/scheduler'
 import { afterAll, describe, expect, test } from 'vitest'
@@ -122,26 +123,28 @@ describe('a killed worker process', () => {
   })
 })
 
-describe('no worker outlives its run', () => {
+describe('no worker outlives the default pools', () => {
   const busy = delayed((n: number) => n)
   test.each(['success', 'failure', 'cancellation'] as const)(
-    'worker threads, after %s',
+    'worker threads, after %s and closeDefaultExecutors',
     async (ending) => {
       const before = threadCount()
       await runEnding(ending, 'threads')
+      await closeDefaultExecutors()
       expect(threadCount()).toBeLessThanOrEqual(before)
     },
   )
 
   test.each(['success', 'failure', 'cancellation'] as const)(
-    'child processes, after %s',
+    'child processes, after %s and closeDefaultExecutors',
     async (ending) => {
       await runEnding(ending, 'processes')
+      await closeDefaultExecutors()
       expect(childProcesses()).toEqual([])
     },
   )
 
-  /** A run that ends as asked, on a pool the run makes (and must end) itself. */
+  /** A run that ends as asked, on the default pool of `executor`. */
   async function runEnding(
     ending: 'success' | 'failure' | 'cancellation',
     executor: 'threads' | 'processes',
@@ -158,7 +161,6 @@ describe('no worker outlives its run', () => {
       const controller = new AbortController()
       const run = compute(spins(), { executor, workers: 2, signal: controller.signal })
       setTimeout(() => controller.abort(), 200)
-      // The run's own pool is closed (its workers ended) before the rejection arrives.
       await expect(run).rejects.toBeInstanceOf(CancelledError)
     }
   }

@@ -64,10 +64,24 @@ export abstract class PoolExecutor implements Executor {
   private readonly profile = new FunctionProfile()
   /** Runs whose stopping this executor listens for, to drop their queued calls. */
   private readonly watchedRuns = new WeakSet<AbortSignal>()
+  /** Runs that ended with calls still in workers, given up on (`stopCallsOf`). */
+  private readonly endedRuns = new WeakSet<AbortSignal>()
+  /** Batches in workers, each with what gives it up, while runs may end before them. */
+  private readonly inWorkers = new Set<{
+    readonly sent: Pending[]
+    readonly abandon: AbortController
+  }>()
+  /** Whether `stopCallsOf` may be called: batches are then tracked in `inWorkers`. */
+  private readonly stopsEndedRuns: boolean
 
-  protected constructor(runtime: 'worker_threads' | 'child_process', options: PoolOptions = {}) {
+  protected constructor(
+    runtime: 'worker_threads' | 'child_process',
+    options: PoolOptions = {},
+    { stopsEndedRuns = false }: { readonly stopsEndedRuns?: boolean } = {},
+  ) {
     const caller = `new ${new.target.name}`
     this.runtime = runtime
+    this.stopsEndedRuns = stopsEndedRuns
     this.workers =
       options.workers === undefined ? defaultWorkers() : checkWorkers(caller, options.workers)
     const startTimeoutMs =
@@ -148,6 +162,35 @@ export abstract class PoolExecutor implements Executor {
     await this.life.close()
   }
 
+  /** Whether `close()` was called. */
+  protected get isClosed(): boolean {
+    return this.closed
+  }
+
+  /**
+   * The run whose calls carried `signal` ended: a worker running nothing but calls of
+   * ended runs is ended (and replaced), so a call nobody waits for does not hold a
+   * worker, nor keep the process alive. For an executor made with `stopsEndedRuns`,
+   * whose runs never close it (a run that closes its executor ends such calls so).
+   */
+  protected stopCallsOf(signal: AbortSignal): void {
+    this.endedRuns.add(signal)
+    for (const batch of this.inWorkers) {
+      if (batch.sent.every((pending) => this.endedRuns.has(pending.call.signal))) {
+        batch.abandon.abort()
+      }
+    }
+  }
+
+  /**
+   * Ends the workers at once, synchronously: from a process's `'exit'` listener, where
+   * nothing asynchronous runs any more, so that no worker process outlives it.
+   */
+  protected endNow(): void {
+    this.closed = true
+    this.life.endNow()
+  }
+
   private rejectQueued(reason: () => unknown): void {
     for (const pending of this.queue.drain()) this.drop(pending, reason())
   }
@@ -209,6 +252,7 @@ export abstract class PoolExecutor implements Executor {
     const only = sent.length === 1 ? sent[0]! : undefined
     const final = only !== undefined && sentForGood(only, this.profile)
     const transfer = final && sameProcess ? this.moves.movable(only.call) : []
+    const tracked = this.stopsEndedRuns ? { sent, abandon: new AbortController() } : undefined
     let running: Promise<readonly WireOutcome[]>
     try {
       running = pool.run(wire.functions, wire.calls, transfer, {
@@ -218,11 +262,13 @@ export abstract class PoolExecutor implements Executor {
         timeoutMs: only?.call.options.timeout,
         alone: only !== undefined && runsAlone(only),
         timed: sent.some((pending) => pending.call.timed !== undefined),
+        ...(tracked && { abandon: tracked.abandon.signal }),
       })
     } catch (error) {
       this.lost(sent, error)
       return
     }
+    if (tracked !== undefined) this.inWorkers.add(tracked)
     for (const [i, pending] of sent.entries()) this.recent.add(wire.calls[i]!.id, pending.call)
     if (final) letGoOfInputs(only)
     running
@@ -230,7 +276,10 @@ export abstract class PoolExecutor implements Executor {
         (outcomes) => sent.forEach((pending, i) => this.settle(pending, outcomes[i]!)),
         (error: unknown) => this.lost(sent, error),
       )
-      .finally(() => this.flush())
+      .finally(() => {
+        if (tracked !== undefined) this.inWorkers.delete(tracked)
+        this.flush()
+      })
   }
 
   private settle(pending: Pending, outcome: WireOutcome): void {
@@ -272,7 +321,13 @@ export abstract class PoolExecutor implements Executor {
   }
 
   /** The batch `sent` did not come back, as a whole: with `error`. */
-  private lost(sent: Pending[], error: unknown): void {
+  private lost(all: Pending[], error: unknown): void {
+    // Calls of runs that ended are given up, not sent again (`stopCallsOf`).
+    const sent = all.filter((pending) => !this.endedRuns.has(pending.call.signal))
+    for (const pending of all) {
+      if (this.endedRuns.has(pending.call.signal)) this.drop(pending, new DiscardedFault())
+    }
+    if (sent.length === 0) return
     const sameProcess = this.runtime === 'worker_threads'
     const next = afterLoss(sent, error, { closed: this.closed, sameProcess })
     switch (next.kind) {

@@ -80,6 +80,11 @@ export class PoolLifeCycle {
     await Promise.all([pool?.close(), ...this.closing])
   }
 
+  /** Ends the workers at once, synchronously (see `WorkerPool.endNow`). */
+  endNow(): void {
+    this.pool?.endNow()
+  }
+
   /** A pool whose workers could not get ready: what waits for it fails, and a later call starts anew. */
   private broken(pool: WorkerPool, reason: unknown): void {
     if (this.pool !== pool) return

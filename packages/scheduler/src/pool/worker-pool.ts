@@ -42,6 +42,12 @@ export interface RunOptions {
   readonly onStarted?: () => void
   /** The worker records where and when each call ran (`WireOutcome.times`). */
   readonly timed?: boolean
+  /**
+   * Aborted when nothing waits for the batch's outcome any more (the runs of its calls
+   * ended): a worker whose running batch is abandoned is ended, and replaced, rather than
+   * left to run on for nothing, perhaps for ever.
+   */
+  readonly abandon?: AbortSignal
 }
 
 interface Sent {
@@ -55,6 +61,8 @@ interface Sent {
   started: boolean
   readonly onStarted: (() => void) | undefined
   timedOut: boolean
+  /** Nothing waits for its outcome any more (`RunOptions.abandon`). */
+  abandoned: boolean
 }
 
 interface PoolWorker {
@@ -109,7 +117,7 @@ export class WorkerPool {
     functions: BatchMessage['functions'],
     calls: BatchMessage['calls'],
     transfer: readonly ArrayBuffer[],
-    { timeoutMs, alone = timeoutMs !== undefined, onStarted, timed }: RunOptions = {},
+    { timeoutMs, alone = timeoutMs !== undefined, onStarted, timed, abandon }: RunOptions = {},
   ): Promise<readonly WireOutcome[]> {
     const worker = this.pick(alone)
     if (worker === undefined) throw new Error('WorkerPool.run: no worker has room')
@@ -133,8 +141,17 @@ export class WorkerPool {
         onStarted,
         started: false,
         timedOut: false,
+        abandoned: false,
       }
       worker.sent.set(id, sent)
+      abandon?.addEventListener(
+        'abort',
+        () => {
+          sent.abandoned = true
+          this.stopIfAbandoned(worker)
+        },
+        { once: true },
+      )
       if (timeoutMs !== undefined) {
         timer = setTimeout(() => {
           sent.timedOut = true
@@ -163,6 +180,15 @@ export class WorkerPool {
     await Promise.all(exits)
   }
 
+  /**
+   * Ends every worker at once, synchronously, replacing none: for a process about to
+   * exit, whose child processes must not outlive it.
+   */
+  endNow(): void {
+    this.closed = true
+    for (const worker of this.workers) worker.handle.kill()
+  }
+
   private pick(alone: boolean): PoolWorker | undefined {
     let best: PoolWorker | undefined
     for (const worker of this.workers) {
@@ -181,6 +207,21 @@ export class WorkerPool {
    */
   private letIdle(worker: PoolWorker): void {
     if (!this.closed) worker.handle.keepAlive(false)
+  }
+
+  /**
+   * Ends a worker whose running batch nobody waits for (and that runs nothing else that
+   * somebody does): it is replaced, as a lost worker is. A batch it had not begun yet
+   * is lost blamelessly, and sent again.
+   */
+  private stopIfAbandoned(worker: PoolWorker): void {
+    let abandoned = false
+    for (const sent of worker.sent.values()) {
+      if (!sent.started) continue
+      if (!sent.abandoned) return
+      abandoned = true
+    }
+    if (abandoned) worker.handle.kill()
   }
 
   private holdsAlone(worker: PoolWorker): boolean {
@@ -222,6 +263,7 @@ export class WorkerPool {
             const sent = worker.sent.get(message.id)
             if (sent === undefined) return
             sent.started = true
+            if (sent.abandoned) this.stopIfAbandoned(worker)
             // After the outcomes of the batch before, which arrive first but reach the run
             // through a few promise jobs: a start is not reported before the end before it.
             if (sent.onStarted !== undefined) setImmediate(sent.onStarted)

@@ -3,9 +3,8 @@ import { checkOptionNames, checkTaskOptions, describeValue } from '@taskgraph/co
 import { AsyncExecutor, checkConcurrency } from '../executors/async-executor.js'
 import type { Executor } from '../executors/executor.js'
 import { InlineExecutor } from '../executors/inline-executor.js'
+import { defaultPool } from '../pool/default-pools.js'
 import { checkStartTimeout, checkWorkers } from '../pool/pool-options.js'
-import { ProcessExecutor } from '../pool/process-executor.js'
-import { ThreadExecutor } from '../pool/thread-executor.js'
 import { readEnvRunOptions } from './env-options.js'
 import type { ComputeHooks } from './hooks.js'
 import type { ResultCache } from './result-cache.js'
@@ -25,7 +24,10 @@ export interface RunOptions extends TaskOptions {
    * Where tasks run: `'inline'` (one at a time, deterministic order), `'async'` (the
    * event loop, up to `concurrency` at once), `'threads'` (worker threads, in parallel),
    * `'processes'` (child processes, in parallel and isolated), or an `Executor`
-   * instance you own.
+   * instance you own. `'threads'` and `'processes'` run on a pool kept for the program,
+   * shared by every run with the same `workers` and `startTimeout`: its workers start at
+   * the first run that needs them and never keep the program alive (see
+   * `closeDefaultExecutors`).
    * @default TASKGRAPH_EXECUTOR, else 'async'
    */
   executor?: ExecutorName | Executor
@@ -211,14 +213,8 @@ export function resolveOptions(
         ...(size === undefined ? {} : { workers: checkWorkers(caller, size) }),
         ...(wait === undefined ? {} : { startTimeout: checkStartTimeout(caller, wait) }),
       }
-      return {
-        executor:
-          executor === 'threads'
-            ? new ThreadExecutor(poolOptions)
-            : new ProcessExecutor(poolOptions),
-        ownsExecutor: true,
-        ...config,
-      }
+      // Shared with every run of the same kind and sizing, and closed by none.
+      return { executor: defaultPool(executor, poolOptions), ownsExecutor: false, ...config }
     }
     default:
       throw new InvalidOptionError({
