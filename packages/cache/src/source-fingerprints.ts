@@ -33,6 +33,13 @@ const SOURCE_EXTENSIONS = new Set([
 ])
 
 /**
+ * The hash of each file of a linked package as last read, with the size and modification
+ * time the file had then, by path: kept between runs (in the cache's directory), so that
+ * an unchanged workspace package is not read again to be fingerprinted.
+ */
+export type FileHashMemo = Map<string, readonly [size: number, mtimeMs: number, hash: string]>
+
+/**
  * Fingerprints of modules' code: a hash of a module's source, of the sources of the
  * project's modules it imports, transitively, and of the versions of the packages they
  * import. Editing a helper two imports away changes the fingerprint of every module
@@ -45,6 +52,18 @@ export class SourceFingerprints {
   readonly #linked = new Map<string, string>()
   readonly #fingerprints = new Map<string, string>()
   readonly #closures = new Map<string, Closure>()
+  readonly #memo: FileHashMemo
+  #memoChanged = false
+
+  /** `memo`: what earlier runs read of linked packages' files (see `FileHashMemo`). */
+  constructor(memo: FileHashMemo = new Map()) {
+    this.#memo = memo
+  }
+
+  /** The memo of linked packages' files, if this instance added to it: to keep. */
+  changedMemo(): FileHashMemo | undefined {
+    return this.#memoChanged ? this.#memo : undefined
+  }
 
   /** The fingerprint of the module at `path` (an absolute file path). */
   of(path: string): string {
@@ -163,12 +182,27 @@ export class SourceFingerprints {
     let fingerprint = this.#linked.get(dir)
     if (fingerprint === undefined) {
       const lines = publishedFiles(dir).map(
-        (path) => `${portable(relative(dir, path))} ${hash(readFileSync(path))}`,
+        (path) => `${portable(relative(dir, path))} ${this.#linkedFileHash(path)}`,
       )
       fingerprint = hash(lines.join('\n'))
       this.#linked.set(dir, fingerprint)
     }
     return fingerprint
+  }
+
+  /**
+   * The hash of a linked package's file: from the memo while its size and modification
+   * time are those it had when it was read (stat first: a file changed meanwhile is read
+   * again next time).
+   */
+  #linkedFileHash(path: string): string {
+    const info = statSync(path)
+    const known = this.#memo.get(path)
+    if (known !== undefined && known[0] === info.size && known[1] === info.mtimeMs) return known[2]
+    const fileHash = hash(readFileSync(path))
+    this.#memo.set(path, [info.size, info.mtimeMs, fileHash])
+    this.#memoChanged = true
+    return fileHash
   }
 }
 
