@@ -14,7 +14,7 @@ import {
 } from 'node:fs/promises'
 import { join } from 'node:path'
 import { entryInfo, packEntry, unpackEntry, type EntryInfo } from './entry-file.js'
-import type { FileHashMemo } from './source-fingerprints.js'
+import { fileHashesText, parseFileHashes, type FileHashMemo } from './file-hash-memo.js'
 
 /** How big and how old a cache may grow: evicted least recently used first. */
 export interface CacheLimits {
@@ -154,6 +154,11 @@ export class DiskCache {
       if (place !== undefined && place.key === key) places.push(place)
     }
     return places.length === 0 ? undefined : places
+  }
+
+  /** Whether `load` found no entry at all: a run then has nothing to look up. */
+  get empty(): boolean {
+    return this.#indexText === '' && this.#parsed === undefined && this.#shards.size === 0
   }
 
   /**
@@ -335,25 +340,12 @@ export class DiskCache {
 
   /** The hashes of linked packages' files kept by `saveFileHashes` (none if unreadable). */
   async fileHashes(): Promise<FileHashMemo> {
-    const text = await readFile(this.#fileHashes, 'utf8').catch(() => undefined)
-    const memo: FileHashMemo = new Map()
-    if (text === undefined) return memo
-    try {
-      const entries = JSON.parse(text) as unknown
-      if (!Array.isArray(entries)) return memo
-      for (const entry of entries) {
-        if (isMemoEntry(entry)) memo.set(entry[0], [entry[1], entry[2], entry[3]])
-      }
-    } catch {
-      // Damaged: the files are read again, and the memo written anew.
-    }
-    return memo
+    return parseFileHashes(await readFile(this.#fileHashes, 'utf8').catch(() => ''))
   }
 
   /** Keeps `memo` for later runs (the last run's memo wins). */
   async saveFileHashes(memo: FileHashMemo): Promise<void> {
-    const entries = [...memo].map(([path, [size, mtimeMs, hash]]) => [path, size, mtimeMs, hash])
-    await this.#writeAtomically(this.#fileHashes, [Buffer.from(JSON.stringify(entries))])
+    await this.#writeAtomically(this.#fileHashes, [Buffer.from(fileHashesText(memo))])
   }
 
   /** The recipe kept as `id`, if it is. */
@@ -521,17 +513,6 @@ export class DiskCache {
       await file.close()
     }
   }
-}
-
-function isMemoEntry(entry: unknown): entry is [string, number, number, string] {
-  return (
-    Array.isArray(entry) &&
-    entry.length === 4 &&
-    typeof entry[0] === 'string' &&
-    typeof entry[1] === 'number' &&
-    typeof entry[2] === 'number' &&
-    typeof entry[3] === 'string'
-  )
 }
 
 async function readdirOrNone(path: string): Promise<string[]> {

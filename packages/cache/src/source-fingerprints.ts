@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { dirname, extname, join, relative, sep } from 'node:path'
+import type { FileHashMemo } from './file-hash-memo.js'
 import { importSpecifiers } from './import-specifiers.js'
 import { resolveImport, type ImportTarget } from './resolve-import.js'
 
@@ -31,13 +32,6 @@ const SOURCE_EXTENSIONS = new Set([
   '.cjs',
   '.json',
 ])
-
-/**
- * The hash of each file of a linked package as last read, with the size and modification
- * time the file had then, by path: kept between runs (in the cache's directory), so that
- * an unchanged workspace package is not read again to be fingerprinted.
- */
-export type FileHashMemo = Map<string, readonly [size: number, mtimeMs: number, hash: string]>
 
 /**
  * Fingerprints of modules' code: a hash of a module's source, of the sources of the

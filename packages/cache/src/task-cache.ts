@@ -62,18 +62,23 @@ export class TaskCache implements ResultCache {
     const fingerprints = new SourceFingerprints(memo)
     const { keys, recipes, nodeOf } = nodeKeys(graph, fingerprints)
     this.#warnUnkeyable(graph, keys)
-    const known = await this.#lookUp(graph, keys, store)
+    const known = store.empty ? new Map<string, unknown>() : await this.#lookUp(graph, keys, store)
     const changedMemo = fingerprints.changedMemo()
-    await Promise.all([
+    // Written while the run goes on; the session waits for them when it closes.
+    const written = Promise.all([
       store.saveRecipes(recipes),
       changedMemo === undefined ? undefined : store.saveFileHashes(changedMemo),
-    ]).catch((error: unknown) => {
-      this.#warn(`cache: could not write to ${this.directory}: ${(error as Error).message}`)
-    })
+    ]).then(
+      () => {},
+      (error: unknown) => {
+        this.#warn(`cache: could not write to ${this.directory}: ${(error as Error).message}`)
+      },
+    )
     return new Session(graph, keys, nodeOf, known, store, {
       limits: this.#limits,
       storeAll: this.#storeAll,
       warn: this.#warn,
+      written,
     })
   }
 
@@ -192,6 +197,8 @@ interface SessionRules {
   /** Store every result of a cached task, worth it or not. */
   readonly storeAll: boolean
   readonly warn: (message: string) => void
+  /** What `open` is still writing (recipes, file hashes): awaited on `close`. */
+  readonly written: Promise<void>
 }
 
 /** One run's use of the cache: what it found, and what it stores. */
@@ -268,7 +275,8 @@ class Session implements CacheSession {
   }
 
   async close(): Promise<void> {
-    const { warn, limits } = this.rules
+    const { warn, limits, written } = this.rules
+    await written
     try {
       await this.store.close()
     } catch (error) {

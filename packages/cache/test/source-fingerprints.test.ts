@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, rename, rm, stat, symlink, utimes, writeFile } from 'no
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
-import { SourceFingerprints, type FileHashMemo } from '../src/source-fingerprints.js'
+import type { FileHashMemo } from '../src/file-hash-memo.js'
+import { SourceFingerprints } from '../src/source-fingerprints.js'
 
 let project: string
 beforeEach(async () => {
