@@ -213,7 +213,7 @@ class Session implements CacheSession {
   readonly #cost: Float64Array
   /** Nodes whose results are in the cache (stored by this run). */
   readonly #kept: Uint8Array
-  /** The run's targets: always stored, as a re-run of the workflow needs only them. */
+  /** The run's targets (see `targetsOf`): always stored, as a re-run needs only them. */
   readonly #targets: Uint8Array
 
   constructor(
@@ -227,8 +227,7 @@ class Session implements CacheSession {
   ) {
     this.#cost = new Float64Array(graph.size)
     this.#kept = new Uint8Array(graph.size)
-    this.#targets = new Uint8Array(graph.size)
-    for (const output of graph.outputs) this.#targets[output] = 1
+    this.#targets = targetsOf(graph, keys)
   }
 
   stores(key: string): boolean {
@@ -291,6 +290,25 @@ class Session implements CacheSession {
       warn(`cache: could not prune ${this.store.directory}: ${(error as Error).message}`)
     })
   }
+}
+
+/**
+ * The run's targets, as flags by node: its outputs, and for an output that only
+ * rearranges results (a `gather`, a bag's `concat`), which is never stored, the tasks it
+ * rearranges (through any number of such steps).
+ */
+function targetsOf(graph: TaskGraph, keys: readonly NodeKey[]): Uint8Array {
+  const targets = new Uint8Array(graph.size)
+  const pending = [...graph.outputs]
+  while (pending.length > 0) {
+    const i = pending.pop()!
+    if (targets[i] === 1) continue
+    targets[i] = 1
+    if (keys[i]!.kind !== 'keyed' || graph.spec(i).rearranges !== true) continue
+    for (let e = graph.depStart[i]!; e < graph.depStart[i + 1]!; e++)
+      pending.push(graph.depNodes[e]!)
+  }
+  return targets
 }
 
 /**

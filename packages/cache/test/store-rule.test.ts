@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeEach, describe, expect, test } from 'vitest'
-import { InvalidOptionError } from '@taskgraph/core'
+import { gather, InvalidOptionError } from '@taskgraph/core'
 import { compute, ThreadExecutor, type RunSummary } from '@taskgraph/scheduler'
 import { TaskCache } from '../src/index.js'
 import { cheap, slow, slowUnstored, total } from './fixtures/store-rule-tasks.mjs'
@@ -50,6 +50,18 @@ describe.each(['inline', 'async', 'threads'] as const)('on the %s executor', (na
     const hooks = { onFinish: (finished: RunSummary) => (summary = finished) }
     expect(await compute(workflow(), { executor, cache, hooks })).toEqual([ANSWER])
     expect(summary).toMatchObject({ done: 0, cached: 1 })
+  })
+
+  test('a target that only rearranges results (gather) has what it rearranges stored', async () => {
+    const cache = new TaskCache(directory)
+    const flow = () => gather([cheap(1), cheap(2)])
+    expect(await compute(flow(), { executor, cache })).toEqual([[2, 3]])
+    expect(await storedByName(cache)).toEqual({ cheap: 2 })
+    let summary: RunSummary | undefined
+    const hooks = { onFinish: (finished: RunSummary) => (summary = finished) }
+    expect(await compute(flow(), { executor, cache, hooks })).toEqual([[2, 3]])
+    // Only the gather itself, which is never stored, runs again.
+    expect(summary).toMatchObject({ done: 1, cached: 2 })
   })
 
   test("store: 'all' stores every result of a cached task", async () => {
