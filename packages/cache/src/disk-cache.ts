@@ -14,6 +14,7 @@ import {
 } from 'node:fs/promises'
 import { join } from 'node:path'
 import { entryInfo, packEntry, unpackEntry, type EntryInfo } from './entry-file.js'
+import { fileHashesText, parseFileHashes, type FileHashMemo } from './file-hash-memo.js'
 
 /** How big and how old a cache may grow: evicted least recently used first. */
 export interface CacheLimits {
@@ -73,6 +74,8 @@ const STALE_TEMPORARY_MS = 60 * 60 * 1000
  * - `entries/ab/KEY`: large entries, a file each, written and renamed the same way.
  * - `functions/ID.json`: what the keys of a function's tasks were made of (its
  *   module's files and their hashes), for `taskgraph cache why`.
+ * - `file-hashes.json`: the hashes of linked packages' files, by path, size and
+ *   modification time (see `FileHashMemo`).
  *
  * Every entry carries a checksum, checked when it is read: a damaged one is a miss that
  * says why, never a wrong value. Two runs storing one key both store a whole entry; the
@@ -86,6 +89,7 @@ export class DiskCache {
   readonly #index: string
   readonly #temporary: string
   readonly #recipes: string
+  readonly #fileHashes: string
   /**
    * The index as `load` read it (with this store's own lines after), and where each
    * packed key is, latest last: parsed on first need beyond a few lookups. A re-run
@@ -115,6 +119,7 @@ export class DiskCache {
     this.#index = join(directory, 'index')
     this.#temporary = join(directory, 'tmp')
     this.#recipes = join(directory, 'functions')
+    this.#fileHashes = join(directory, 'file-hashes.json')
   }
 
   /** Reads where the packed entries are: before `get`, to see what other runs stored. */
@@ -149,6 +154,11 @@ export class DiskCache {
       if (place !== undefined && place.key === key) places.push(place)
     }
     return places.length === 0 ? undefined : places
+  }
+
+  /** Whether `load` found no entry at all: a run then has nothing to look up. */
+  get empty(): boolean {
+    return this.#indexText === '' && this.#parsed === undefined && this.#shards.size === 0
   }
 
   /**
@@ -194,7 +204,11 @@ export class DiskCache {
    * storing nothing.
    */
   put(key: string, value: unknown, info: EntryInfo): void {
-    const bytes = packEntry(value, info)
+    this.putPacked(key, packEntry(value, info))
+  }
+
+  /** Stores the entry `bytes` (made by `packEntry`) under `key`, as `put` does. */
+  putPacked(key: string, bytes: Buffer): void {
     if (bytes.byteLength >= OWN_FILE_BYTES) {
       const write = this.#writeAtomically(this.#path(key), [bytes])
       this.#ownFiles.add(write)
@@ -324,6 +338,16 @@ export class DiskCache {
     )
   }
 
+  /** The hashes of linked packages' files kept by `saveFileHashes` (none if unreadable). */
+  async fileHashes(): Promise<FileHashMemo> {
+    return parseFileHashes(await readFile(this.#fileHashes, 'utf8').catch(() => ''))
+  }
+
+  /** Keeps `memo` for later runs (the last run's memo wins). */
+  async saveFileHashes(memo: FileHashMemo): Promise<void> {
+    await this.#writeAtomically(this.#fileHashes, [Buffer.from(fileHashesText(memo))])
+  }
+
   /** The recipe kept as `id`, if it is. */
   async recipe(id: string): Promise<unknown> {
     const text = await readFile(join(this.#recipes, `${id}.json`), 'utf8').catch(() => undefined)
@@ -338,7 +362,7 @@ export class DiskCache {
   async clear(): Promise<number> {
     const count = (await this.list()).length
     await this.close()
-    for (const path of [this.#entries, this.#packs, this.#index, this.#recipes]) {
+    for (const path of [this.#entries, this.#packs, this.#index, this.#recipes, this.#fileHashes]) {
       await rm(path, { recursive: true, force: true })
     }
     this.#indexText = ''

@@ -54,7 +54,7 @@ export async function explainKey(
     .sort((a, b) => b.storedAt - a.storedAt)[0]
   if (earlier === undefined) {
     return [
-      `${task} is not in the cache, and no result of this task is: it never ran with this cache, or its result was evicted or cleared. A run would run it and store its result.`,
+      `${task} is not in the cache, and no result of this task is: it never ran with this cache, its result was quicker to make than to read back (so it was not stored), or it was evicted or cleared. A run would run it, and store its result if that is worth it (or with the cache's store: 'all').`,
     ]
   }
   const lines = [

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { dirname, extname, join, relative, sep } from 'node:path'
+import type { FileHashMemo } from './file-hash-memo.js'
 import { importSpecifiers } from './import-specifiers.js'
 import { resolveImport, type ImportTarget } from './resolve-import.js'
 
@@ -45,6 +46,18 @@ export class SourceFingerprints {
   readonly #linked = new Map<string, string>()
   readonly #fingerprints = new Map<string, string>()
   readonly #closures = new Map<string, Closure>()
+  readonly #memo: FileHashMemo
+  #memoChanged = false
+
+  /** `memo`: what earlier runs read of linked packages' files (see `FileHashMemo`). */
+  constructor(memo: FileHashMemo = new Map()) {
+    this.#memo = memo
+  }
+
+  /** The memo of linked packages' files, if this instance added to it: to keep. */
+  changedMemo(): FileHashMemo | undefined {
+    return this.#memoChanged ? this.#memo : undefined
+  }
 
   /** The fingerprint of the module at `path` (an absolute file path). */
   of(path: string): string {
@@ -163,12 +176,27 @@ export class SourceFingerprints {
     let fingerprint = this.#linked.get(dir)
     if (fingerprint === undefined) {
       const lines = publishedFiles(dir).map(
-        (path) => `${portable(relative(dir, path))} ${hash(readFileSync(path))}`,
+        (path) => `${portable(relative(dir, path))} ${this.#linkedFileHash(path)}`,
       )
       fingerprint = hash(lines.join('\n'))
       this.#linked.set(dir, fingerprint)
     }
     return fingerprint
+  }
+
+  /**
+   * The hash of a linked package's file: from the memo while its size and modification
+   * time are those it had when it was read (stat first: a file changed meanwhile is read
+   * again next time).
+   */
+  #linkedFileHash(path: string): string {
+    const info = statSync(path)
+    const known = this.#memo.get(path)
+    if (known !== undefined && known[0] === info.size && known[1] === info.mtimeMs) return known[2]
+    const fileHash = hash(readFileSync(path))
+    this.#memo.set(path, [info.size, info.mtimeMs, fileHash])
+    this.#memoChanged = true
+    return fileHash
   }
 }
 

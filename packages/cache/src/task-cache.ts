@@ -1,7 +1,9 @@
 import { resolve } from 'node:path'
+import { InvalidOptionError } from '@taskgraph/core'
 import type { TaskGraph } from '@taskgraph/core/internal'
 import type { CacheSession, ResultCache } from '@taskgraph/scheduler'
 import { DiskCache, type CacheEntry, type CacheLimits } from './disk-cache.js'
+import { packEntry } from './entry-file.js'
 import { dependenciesOf, explainKey } from './explain-key.js'
 import { UnknownTaskError } from './unknown-task-error.js'
 import { nodeKeys, type NodeKey } from './task-keys.js'
@@ -9,6 +11,15 @@ import { SourceFingerprints } from './source-fingerprints.js'
 
 /** Options of a `TaskCache`. */
 export interface TaskCacheOptions extends CacheLimits {
+  /**
+   * Which results of cached tasks a run stores. `'worthwhile'`: the run's targets, and
+   * each result that took longer to make (with the inputs it needed that are not stored)
+   * than reading it back would take; a cheaper one is made again when needed. `'all'`:
+   * every one.
+   * @default 'worthwhile'
+   * @throws {InvalidOptionError} for any other value
+   */
+  store?: 'worthwhile' | 'all'
   /**
    * Told, in one line each, of what keeps results out of the cache: tasks that cannot be
    * keyed, damaged entries (read as misses), results that cannot be stored.
@@ -27,27 +38,48 @@ export interface TaskCacheOptions extends CacheLimits {
 export class TaskCache implements ResultCache {
   readonly directory: string
   readonly #limits: CacheLimits
+  readonly #storeAll: boolean
   readonly #warn: (message: string) => void
 
   constructor(directory: string, options: TaskCacheOptions = {}) {
     this.directory = resolve(directory)
-    const { onWarning, ...limits } = options
+    const { onWarning, store = 'worthwhile', ...limits } = options
+    if (store !== 'worthwhile' && store !== 'all') {
+      throw new InvalidOptionError({
+        message: `new TaskCache: option "store" must be 'worthwhile' or 'all', got ${JSON.stringify(store) ?? String(store)}. Leave it out to store what is worth storing.`,
+      })
+    }
+    this.#storeAll = store === 'all'
     this.#limits = limits
     this.#warn =
       onWarning ?? ((message) => process.emitWarning(message, { code: 'TASKGRAPH_CACHE' }))
   }
 
   async open(graph: TaskGraph): Promise<CacheSession> {
-    const { keys, recipes, nodeOf } = nodeKeys(graph, new SourceFingerprints())
-    this.#warnUnkeyable(graph, keys)
     // A store of its own per run: it reads what other runs stored up to now.
     const store = new DiskCache(this.directory)
-    await store.load()
-    const known = await this.#lookUp(graph, keys, store)
-    await store.saveRecipes(recipes).catch((error: unknown) => {
-      this.#warn(`cache: could not write to ${this.directory}: ${(error as Error).message}`)
+    const [memo] = await Promise.all([store.fileHashes(), store.load()])
+    const fingerprints = new SourceFingerprints(memo)
+    const { keys, recipes, nodeOf } = nodeKeys(graph, fingerprints)
+    this.#warnUnkeyable(graph, keys)
+    const known = store.empty ? new Map<string, unknown>() : await this.#lookUp(graph, keys, store)
+    const changedMemo = fingerprints.changedMemo()
+    // Written while the run goes on; the session waits for them when it closes.
+    const written = Promise.all([
+      store.saveRecipes(recipes),
+      changedMemo === undefined ? undefined : store.saveFileHashes(changedMemo),
+    ]).then(
+      () => {},
+      (error: unknown) => {
+        this.#warn(`cache: could not write to ${this.directory}: ${(error as Error).message}`)
+      },
+    )
+    return new Session(graph, keys, nodeOf, known, store, {
+      limits: this.#limits,
+      storeAll: this.#storeAll,
+      warn: this.#warn,
+      written,
     })
-    return new Session(graph, keys, nodeOf, known, store, this.#limits, this.#warn)
   }
 
   /**
@@ -59,9 +91,9 @@ export class TaskCache implements ResultCache {
     let i = 0
     while (i < graph.size && graph.key(i) !== task) i++
     if (i === graph.size || graph.fn(i) === undefined) throw new UnknownTaskError(graph, task)
-    const { keys, recipes } = nodeKeys(graph, new SourceFingerprints())
     const store = new DiskCache(this.directory)
-    await store.load()
+    const [memo] = await Promise.all([store.fileHashes(), store.load()])
+    const { keys, recipes } = nodeKeys(graph, new SourceFingerprints(memo))
     try {
       return await explainKey(graph, keys, recipes, store, i)
     } finally {
@@ -121,19 +153,28 @@ export class TaskCache implements ResultCache {
     let frontier = [...new Set(graph.outputs)]
     for (const i of frontier) seen[i] = 1
     while (frontier.length > 0) {
-      const found = await Promise.all(
-        frontier.map(async (i) => {
-          const key = keys[i]!
-          if (key.kind !== 'stored' || !store.mayHave(key.key)) return false
-          const lookup = await store.get(key.key)
-          if (lookup.hit) known.set(graph.key(i), lookup.value)
-          else if (lookup.problem !== undefined) this.#warn(`${lookup.problem}: it is run again.`)
-          return lookup.hit
-        }),
-      )
+      // Only keys the store may have are read: an empty cache costs no read, nor a
+      // promise, per task.
+      const found = new Uint8Array(frontier.length)
+      const reads: Promise<void>[] = []
+      frontier.forEach((i, n) => {
+        const key = keys[i]!
+        if (key.kind !== 'stored' || !store.mayHave(key.key)) return
+        reads.push(
+          store.get(key.key).then((lookup) => {
+            if (lookup.hit) {
+              known.set(graph.key(i), lookup.value)
+              found[n] = 1
+            } else if (lookup.problem !== undefined) {
+              this.#warn(`${lookup.problem}: it is run again.`)
+            }
+          }),
+        )
+      })
+      await Promise.all(reads)
       const next: number[] = []
       frontier.forEach((i, n) => {
-        if (found[n] === true) return
+        if (found[n] === 1) return
         for (let e = graph.depStart[i]!; e < graph.depStart[i + 1]!; e++) {
           const dependency = graph.depNodes[e]!
           if (seen[dependency] === 1) continue
@@ -150,11 +191,30 @@ export class TaskCache implements ResultCache {
 // An entry lists its dependencies, for `taskgraph cache why`, unless it has more than this.
 const MAX_RECIPE_DEPENDENCIES = 32
 
+/** What a `Session` is told to do beyond its graph and store. */
+interface SessionRules {
+  readonly limits: CacheLimits
+  /** Store every result of a cached task, worth it or not. */
+  readonly storeAll: boolean
+  readonly warn: (message: string) => void
+  /** What `open` is still writing (recipes, file hashes): awaited on `close`. */
+  readonly written: Promise<void>
+}
+
 /** One run's use of the cache: what it found, and what it stores. */
 class Session implements CacheSession {
   /** Functions whose results could not be stored (told once each). */
   readonly #refused = new Set<string>()
   #stored = 0
+  /**
+   * What each node's result would cost to make again, in ms: its own run, and the cost
+   * of each input that is not stored (nor read from the cache). Filled as tasks finish.
+   */
+  readonly #cost: Float64Array
+  /** Nodes whose results are in the cache (stored by this run). */
+  readonly #kept: Uint8Array
+  /** The run's targets (see `targetsOf`): always stored, as a re-run needs only them. */
+  readonly #targets: Uint8Array
 
   constructor(
     private readonly graph: TaskGraph,
@@ -163,52 +223,103 @@ class Session implements CacheSession {
     private readonly nodeOf: ReadonlyMap<string, number>,
     readonly known: ReadonlyMap<string, unknown>,
     private readonly store: DiskCache,
-    private readonly limits: CacheLimits,
-    private readonly warn: (message: string) => void,
-  ) {}
+    private readonly rules: SessionRules,
+  ) {
+    this.#cost = new Float64Array(graph.size)
+    this.#kept = new Uint8Array(graph.size)
+    this.#targets = targetsOf(graph, keys)
+  }
 
   stores(key: string): boolean {
     const i = this.nodeOf.get(key)
     return i !== undefined && this.keys[i]!.kind === 'stored'
   }
 
-  completed(key: string, value: unknown): void {
+  completed(key: string, value: unknown, durationMs: number | undefined): void {
     const i = this.nodeOf.get(key)
     if (i === undefined) return
+    const graph = this.graph
+    const { depStart, depNodes } = graph
+    // Unmeasured, a result counts as worth keeping.
+    let cost = durationMs ?? Infinity
+    for (let e = depStart[i]!; e < depStart[i + 1]!; e++) {
+      const dependency = depNodes[e]!
+      if (this.#kept[dependency] === 0) cost += this.#cost[dependency]!
+    }
+    this.#cost[i] = cost
     const node = this.keys[i]!
     if (node.kind !== 'stored') return
-    const graph = this.graph
+    const always = this.rules.storeAll || this.#targets[i] === 1
+    // Most results too cheap to keep are known so before they are serialized.
+    if (!always && cost < READ_MS) return
     const name = graph.name(i)
     // A task with many inputs is stored without them: not listed only to be dropped.
     const recipe =
-      graph.depStart[i + 1]! - graph.depStart[i]! <= MAX_RECIPE_DEPENDENCIES
+      depStart[i + 1]! - depStart[i]! <= MAX_RECIPE_DEPENDENCIES
         ? { fn: node.fn, deps: dependenciesOf(graph, this.keys, i) }
         : { fn: node.fn }
     try {
-      this.store.put(node.key, value, { task: key, name, storedAt: Date.now(), recipe })
+      const bytes = packEntry(value, { task: key, name, storedAt: Date.now(), recipe })
+      if (!always && cost < readBackMs(bytes.byteLength)) return
+      this.store.putPacked(node.key, bytes)
+      this.#kept[i] = 1
       this.#stored++
     } catch (error) {
       if (this.#refused.has(name)) return
       this.#refused.add(name)
-      this.warn(
+      this.rules.warn(
         `cache: the results of ${JSON.stringify(name)} cannot be stored, so they will run again: ${(error as Error).message}`,
       )
     }
   }
 
   async close(): Promise<void> {
+    const { warn, limits, written } = this.rules
+    await written
     try {
       await this.store.close()
     } catch (error) {
-      this.warn(
+      warn(
         `cache: could not write results to ${this.store.directory}, so they will run again: ${(error as Error).message}`,
       )
       return
     }
     if (this.#stored === 0) return
     // Only a run that added entries can take the cache past its limits.
-    await this.store.prune(this.limits).catch((error: unknown) => {
-      this.warn(`cache: could not prune ${this.store.directory}: ${(error as Error).message}`)
+    await this.store.prune(limits).catch((error: unknown) => {
+      warn(`cache: could not prune ${this.store.directory}: ${(error as Error).message}`)
     })
   }
+}
+
+/**
+ * The run's targets, as flags by node: its outputs, and for an output that only
+ * rearranges results (a `gather`, a bag's `concat`), which is never stored, the tasks it
+ * rearranges (through any number of such steps).
+ */
+function targetsOf(graph: TaskGraph, keys: readonly NodeKey[]): Uint8Array {
+  const targets = new Uint8Array(graph.size)
+  const pending = [...graph.outputs]
+  while (pending.length > 0) {
+    const i = pending.pop()!
+    if (targets[i] === 1) continue
+    targets[i] = 1
+    if (keys[i]!.kind !== 'keyed' || graph.spec(i).rearranges !== true) continue
+    for (let e = graph.depStart[i]!; e < graph.depStart[i + 1]!; e++)
+      pending.push(graph.depNodes[e]!)
+  }
+  return targets
+}
+
+/**
+ * What reading a result back costs a later run, at least, in ms: finding it in the index,
+ * reading it and checking it (measured: well under this on a local disk).
+ */
+const READ_MS = 0.1
+/** And per byte: reading and deserializing, at 250 MB/s. */
+const READ_BYTES_PER_MS = 250_000
+
+/** What reading back an entry of `bytes` bytes costs, in ms. */
+function readBackMs(bytes: number): number {
+  return READ_MS + bytes / READ_BYTES_PER_MS
 }

@@ -1,5 +1,3 @@
-import { hash as createHash } from 'node:crypto'
-import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import type { AnyFunction } from '@taskgraph/core'
 import {
@@ -8,22 +6,14 @@ import {
   type StableTokenParts,
   type TaskGraph,
 } from '@taskgraph/core/internal'
+import { hashToken, KeyedKey, StoredKey } from './content-key.js'
 import { functionIdentity } from './function-identity.js'
 import type { SourceFingerprints } from './source-fingerprints.js'
 
-/** taskgraph's version: results are kept apart from another version's. */
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
-
 /** What a run's cache makes of one node of its graph. */
 export type NodeKey =
-  /** A task whose result is kept under `key`; `fn` names its function's recipe. */
-  | { readonly kind: 'stored'; readonly key: string; readonly fn: string }
-  /**
-   * Data, a task that only rearranges results (gather, get, at), or a pure task kept
-   * out of the cache (`cache: false`): keyed, so that what depends on it can be, but
-   * never stored.
-   */
-  | { readonly kind: 'keyed'; readonly key: string }
+  | StoredKey
+  | KeyedKey
   /** An impure task: it runs every time, and what depends on it is not cached. */
   | { readonly kind: 'impure' }
   /** Cached, if it could be keyed: `reason` says why it cannot (one line). */
@@ -33,8 +23,9 @@ export type NodeKey =
  * The cache key of every node of `graph` (nodes come dependencies first). A task's key
  * covers its function (where its module's evaluation made it, and the fingerprint of
  * that module's code: its source and the project's modules it imports, transitively),
- * its arguments, each dependency standing in by its own key (so big data is hashed once,
- * where it enters the graph), and taskgraph's version.
+ * its arguments, each dependency standing in by its own key, or a small one by what its
+ * key is made of (see `ContentKey`: big data is hashed once, where it enters the graph),
+ * and taskgraph's version.
  */
 export function nodeKeys(
   graph: TaskGraph,
@@ -92,27 +83,28 @@ class Keying {
     if (fn === undefined) {
       const token = stableToken(graph.value(i), this.#parts)
       if (this.#blocked !== undefined) return this.#blocked
-      return token === undefined ? UNKEYABLE_DATA : { kind: 'keyed', key: hash('data', token) }
+      return token === undefined ? UNKEYABLE_DATA : new KeyedKey(`data\0${token}`)
     }
     const spec = graph.spec(i)
     if (!spec.pure && spec.rearranges !== true) return IMPURE
     const facts = spec.rearranges === true ? undefined : this.#functionFacts(fn)
     if (facts !== undefined && 'kind' in facts) return facts
-    const fnToken = spec.rearranges === true ? `taskgraph:${spec.name}` : facts?.token
+    // A function's part is the hash of its token (`id`): half the bytes to hash per task.
+    const fnToken = spec.rearranges === true ? `taskgraph:${spec.name}` : facts?.id
     if (fnToken === undefined) return UNNAMED_FUNCTION
     const args = stableToken(graph.recordedArgs(i), this.#parts)
     // A dependency that is not keyed leaves this node unkeyed, for the dependency's reason.
     if (this.#blocked !== undefined) return this.#blocked
     if (args === undefined) return UNKEYABLE_ARGUMENT
-    const key = hash('task', `${fnToken}\0${args}`)
-    if (facts === undefined || spec.cache !== true) return { kind: 'keyed', key }
+    const token = `task\0${fnToken}\0${args}`
+    if (facts === undefined || spec.cache !== true) return new KeyedKey(token)
     if (!this.recipes.has(facts.id)) this.recipes.set(facts.id, facts.recipe())
-    return { kind: 'stored', key, fn: facts.id }
+    return new StoredKey(token, facts.id)
   }
 
   #dependencyKey(key: string): string {
     const dependency = this.keys[this.nodeOf.get(key)!]!
-    if (dependency.kind === 'stored' || dependency.kind === 'keyed') return dependency.key
+    if (dependency.kind === 'stored' || dependency.kind === 'keyed') return dependency.ref
     this.#blocked ??=
       dependency.kind === 'impure'
         ? { kind: 'unkeyable', reason: `it depends on the impure task ${JSON.stringify(key)}` }
@@ -187,16 +179,11 @@ function factsOfFunction(
   const token = `${identity.identity}:${origin.name}:${origin.occurrence}`
   return {
     token,
-    id: hash('function', token),
+    id: hashToken(`function\0${token}`),
     recipe: () => ({
       name: origin.name,
       module: identity.module,
       ...fingerprints.parts(identity.module),
     }),
   }
-}
-
-/** A SHA-256 of what decides a key, with taskgraph's version. */
-function hash(kind: string, content: string): string {
-  return createHash('sha256', `taskgraph ${version}\0${kind}\0${content}`, 'hex')
 }

@@ -1,7 +1,8 @@
-import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
+import type { FileHashMemo } from '../src/file-hash-memo.js'
 import { SourceFingerprints } from '../src/source-fingerprints.js'
 
 let project: string
@@ -154,5 +155,34 @@ describe('SourceFingerprints', () => {
     expect(fingerprints('uses.ts')[0]).toBe(first)
     await write({ 'packages/shared/dist/index.js': 'export const a = 2' })
     expect(fingerprints('uses.ts')[0]).not.toBe(first)
+  })
+
+  test("a linked package's files are read again only when their size or modification time changed", async () => {
+    await write({
+      'uses.ts': "import 'shared'",
+      'packages/shared/package.json': '{ "name": "shared", "version": "0.0.0" }',
+      'packages/shared/util.js': 'export const a = 1',
+    })
+    await mkdir(join(project, 'node_modules'), { recursive: true })
+    await symlink(join(project, 'packages/shared'), join(project, 'node_modules/shared'))
+    const uses = join(project, 'uses.ts')
+    const util = join(project, 'packages/shared/util.js')
+    const first = new SourceFingerprints()
+    const before = first.of(uses)
+    const memo: FileHashMemo = first.changedMemo()!
+    expect([...memo.keys()].sort()).toEqual([join(project, 'packages/shared/package.json'), util])
+
+    // Unchanged: the memo answers, and has nothing new to keep.
+    const again = new SourceFingerprints(new Map(memo))
+    expect(again.of(uses)).toBe(before)
+    expect(again.changedMemo()).toBeUndefined()
+
+    // The same size, another modification time: read again, and the new content counts.
+    const { mtime } = await stat(util)
+    await writeFile(util, 'export const a = 2')
+    await utimes(util, mtime, new Date(mtime.getTime() + 5000))
+    const edited = new SourceFingerprints(new Map(memo))
+    expect(edited.of(uses)).not.toBe(before)
+    expect(edited.changedMemo()?.get(util)?.[1]).toBe((await stat(util)).mtimeMs)
   })
 })

@@ -31,9 +31,54 @@ export interface StableTokenParts {
  * which no other process could match.
  */
 export function stableToken(value: unknown, parts: StableTokenParts): string | undefined {
+  if (Array.isArray(value)) {
+    const flat = flatToken(value, parts)
+    if (flat !== undefined) return flat
+  }
   const writer = new TokenWriter(parts)
   writer.write(value)
   return writer.unstable ? undefined : writer.out.join('')
+}
+
+/**
+ * The token of an array of strings, numbers, booleans, bigints, `null`, `undefined` and
+ * `Delayed` values, exactly as a `TokenWriter` writes it, without one: most tasks'
+ * arguments are such a list, and a cache keys every task of a graph. `undefined` for
+ * anything else (left to the writer).
+ */
+function flatToken(values: readonly unknown[], parts: StableTokenParts): string | undefined {
+  let token = '['
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]
+    switch (typeof value) {
+      case 'string':
+        token += `s${value.length}:${value},`
+        break
+      case 'number':
+        token += `n${Object.is(value, -0) ? '-0' : String(value)};,`
+        break
+      case 'boolean':
+        token += value ? 'T,' : 'F,'
+        break
+      case 'undefined':
+        token += 'u,'
+        break
+      case 'bigint':
+        token += `b${value.toString()};,`
+        break
+      case 'object': {
+        if (value === null) token += 'z,'
+        else if (isDelayed(value)) {
+          const key = parts.keyOf(value)
+          token += `d${key.length}:${key},`
+        } else return undefined
+        break
+      }
+      default:
+        return undefined
+    }
+  }
+  return `${token}]`
 }
 
 const identities = new WeakMap<object, number>()

@@ -160,6 +160,16 @@ describe('stableToken', () => {
     },
   )
 
+  test('a flat list of arguments is tokenized as the same list nested in another is', () => {
+    const a = inc(1)
+    const parts = { keyOf: () => 'key-of-a' }
+    const flat = ['two', 1, -0, NaN, 3n, true, false, null, undefined, a]
+    // A list holding the flat one is written whole by the general writer.
+    expect(stableToken([flat], parts)).toBe(`[${stableToken(flat, parts)},]`)
+    expect(stableToken([flat, [{ x: 1 }]], parts)).toContain(stableToken(flat, parts))
+    expect(stableToken(['1'], parts)).not.toBe(stableToken([1], parts))
+  })
+
   test('names a function by what functionToken gives it, and is undefined where it gives nothing', () => {
     const named = (x: number) => x
     const parts = {

@@ -19,6 +19,11 @@ export interface Flight {
   localStart: number
   /** Where and when the call ran, as its worker measured it. */
   timing: CallTiming | undefined
+  /**
+   * When this thread handed the call over (`performance.now()`), if its tasks' durations
+   * are wanted (a run with a cache) and no worker measures them; else 0.
+   */
+  handedAt: number
 }
 
 /** A new flight of `members`, not begun. */
@@ -33,7 +38,22 @@ export function newFlight(members: number[]): Flight {
     queuedAt: 0,
     localStart: 0,
     timing: undefined,
+    handedAt: 0,
   }
+}
+
+/**
+ * How long step `step` of the call took to run, in ms: as its worker measured it, or else
+ * (a call of one task) from its hand-over to now; `undefined` if it was not measured.
+ */
+export function stepDuration(flight: Flight, step: number): number | undefined {
+  const steps = flight.timing?.steps
+  if (steps !== undefined && steps.length > 2 * step + 1) {
+    return steps[2 * step + 1]! - steps[2 * step]!
+  }
+  return flight.handedAt > 0 && flight.members.length === 1
+    ? performance.now() - flight.handedAt
+    : undefined
 }
 
 /**

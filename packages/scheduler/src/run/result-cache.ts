@@ -17,12 +17,16 @@ export interface CacheSession {
    */
   readonly known: ReadonlyMap<string, unknown>
   /**
-   * Whether the result of the task with key `key` is to be stored: the scheduler then
+   * Whether the result of the task with key `key` may be stored: the scheduler then
    * keeps it on this thread (a remote executor does not fuse it away inside a chain).
    */
   stores(key: string): boolean
-  /** The task with key `key` finished with `value` (stored if `stores(key)`). */
-  completed(key: string, value: unknown): void
+  /**
+   * The task with key `key` finished with `value` (stored if `stores(key)` and the cache
+   * finds it worth keeping), having run for `durationMs` (where its worker, or this
+   * thread, measured it; `undefined` if nobody did).
+   */
+  completed(key: string, value: unknown, durationMs: number | undefined): void
   /** The run has ended: what is being stored is finished. Never rejects. */
   close(): Promise<void>
 }

@@ -18,7 +18,7 @@ import { watchIdle, type IdleWatcher } from '../executors/idle-watch.js'
 import { runInTask, watchUnhandledRejections } from '../executors/task-context.js'
 import { isThenable } from '@taskgraph/core/internal'
 import { toTaskError } from './classify-failure.js'
-import { failedStep, newFlight, type Flight } from './flight.js'
+import { failedStep, newFlight, stepDuration, type Flight } from './flight.js'
 import type { TaskInfo } from './hooks.js'
 import type { CacheSession } from './result-cache.js'
 import { doNothing, lateReporter, makeCall, type RunLink } from './make-call.js'
@@ -201,12 +201,14 @@ class GraphRun implements IdleWatcher {
             }
           : doNothing,
       // Only workers measure a call: in-process executors run it on this thread, timed here.
-      timed: executor.remote === true ? this.recorder.timer(flight) : undefined,
+      timed: executor.remote === true ? this.timer(flight) : undefined,
       remote: executor.remote === true,
     })
     // An executor that cannot stop a task is held to the timeout here instead.
     const timeout = executor.enforcesTimeouts === true ? undefined : options.timeout
-    const callStart = timeout === undefined ? 0 : performance.now()
+    const callStart = timeout === undefined && this.cache === undefined ? 0 : performance.now()
+    // A cache weighs each result's cost (see `CacheSession.completed`).
+    if (this.cache !== undefined) flight.handedAt = callStart
     let out: unknown
     try {
       // Code the task starts on this thread carries its context, so a rejection nothing
@@ -243,6 +245,16 @@ class GraphRun implements IdleWatcher {
         this.settle(i, () => this.failed(flight, error))
       },
     )
+  }
+
+  /**
+   * Where a worker's measure of the call goes: to the task records if kept, and for a
+   * cache, which weighs each result by what it cost to make.
+   */
+  private timer(flight: Flight): TaskCall['timed'] {
+    const recording = this.recorder.timer(flight)
+    if (recording !== undefined || this.cache === undefined) return recording
+    return (timing) => (flight.timing = timing)
   }
 
   /** Whether the call of `i` made with `token` is still the one awaited. */
@@ -287,9 +299,13 @@ class GraphRun implements IdleWatcher {
     for (let m = 0; m < members.length; m++) this.recorder.ended(flight, m, 'done')
     const last = members.length - 1
     // Intermediate results of a fused chain stayed in the worker: nobody else reads them.
-    for (let m = 0; m < last; m++) this.complete(members[m]!, undefined, infos?.[m], startedAt)
+    for (let m = 0; m < last; m++) {
+      this.complete(members[m]!, undefined, infos?.[m], startedAt, this.durationOf(flight, m))
+    }
     if (returnsGraph(value)) this.runReturned(members[last]!, value, infos?.[last], startedAt)
-    else this.complete(members[last]!, value, infos?.[last], startedAt)
+    else {
+      this.complete(members[last]!, value, infos?.[last], startedAt, this.durationOf(flight, last))
+    }
   }
 
   /**
@@ -387,17 +403,28 @@ class GraphRun implements IdleWatcher {
     for (let m = 0; m < step; m++) {
       // The step before the failed one hands over its result, so a retry can resume.
       const value = m === step - 1 ? input?.value : undefined
-      this.complete(members[m]!, value, infos?.[m], startedAt)
+      this.complete(members[m]!, value, infos?.[m], startedAt, this.durationOf(flight, m))
     }
     // A retry of the failed step resumes the chain from there, as a call of its own.
     if (step > 0) this.state.unfuse([members[step - 1]!])
     this.fail(members[step]!, reason, step === 0 || input !== undefined, infos?.[step], startedAt)
   }
 
-  private complete(i: number, value: unknown, info: TaskInfo | undefined, startedAt: number): void {
+  /** How long step `m` of `flight` ran, for a run with a cache (else not measured). */
+  private durationOf(flight: Flight, m: number): number | undefined {
+    return this.cache === undefined ? undefined : stepDuration(flight, m)
+  }
+
+  private complete(
+    i: number,
+    value: unknown,
+    info: TaskInfo | undefined,
+    startedAt: number,
+    durationMs?: number,
+  ): void {
     if (this.graph.fn(i) !== undefined) {
       this.tally.tasksDone++
-      this.cache?.session.completed(this.graph.key(i), value)
+      this.cache?.session.completed(this.graph.key(i), value, durationMs)
     }
     if (info) this.announcer.end(i, info, { durationMs: performance.now() - startedAt })
     this.state.complete(i, value, this.queue)

@@ -1,0 +1,76 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeEach, describe, expect, test } from 'vitest'
+import { gather, InvalidOptionError } from '@taskgraph/core'
+import { compute, ThreadExecutor, type RunSummary } from '@taskgraph/scheduler'
+import { TaskCache } from '../src/index.js'
+import { cheap, slow, slowUnstored, total } from './fixtures/store-rule-tasks.mjs'
+
+// Which results a run stores: by default its targets, and what took longer to make than
+// reading it back would take (counting the inputs it needed that are not stored); with
+// store: 'all', every one. The cheap steps take microseconds and the slow ones wait 30 ms
+// (reading a small result back takes well under 0.1 ms).
+
+/** total(slow(cheap(0)), cheap(slowUnstored(1)), cheap(2) … cheap(21)). */
+function workflow() {
+  const leaves = Array.from({ length: 20 }, (_, i) => cheap(i + 2))
+  return total(slow(cheap(0)), cheap(slowUnstored(1)), ...leaves)
+}
+const ANSWER = 2 * 1 + (3 + 1) + Array.from({ length: 20 }, (_, i) => i + 3).reduce((a, b) => a + b)
+
+/** How many entries of each function the cache holds. */
+async function storedByName(cache: TaskCache): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {}
+  for (const { name } of await cache.entries()) counts[name] = (counts[name] ?? 0) + 1
+  return counts
+}
+
+let directory: string
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'taskgraph-cache-store-'))
+  return () => rm(directory, { recursive: true, force: true })
+})
+
+describe.each(['inline', 'async', 'threads'] as const)('on the %s executor', (name) => {
+  const threads = name === 'threads' ? new ThreadExecutor({ workers: 2 }) : undefined
+  afterAll(() => threads?.close())
+  const executor = threads ?? name
+
+  test('a run stores its target and what was slow to make, not the cheap steps; a re-run reads the target', async () => {
+    const cache = new TaskCache(directory)
+    expect(await compute(workflow(), { executor, cache })).toEqual([ANSWER])
+    const stored = await storedByName(cache)
+    // The cheap step after slowUnstored is stored: making it again means 30 ms.
+    expect(stored).toMatchObject({ total: 1, slow: 1 })
+    expect(stored.cheap).toBeGreaterThanOrEqual(1)
+    // Of the 22 cheap steps, those with nothing slow below them are left out.
+    expect(stored.cheap).toBeLessThan(22)
+    let summary: RunSummary | undefined
+    const hooks = { onFinish: (finished: RunSummary) => (summary = finished) }
+    expect(await compute(workflow(), { executor, cache, hooks })).toEqual([ANSWER])
+    expect(summary).toMatchObject({ done: 0, cached: 1 })
+  })
+
+  test('a target that only rearranges results (gather) has what it rearranges stored', async () => {
+    const cache = new TaskCache(directory)
+    const flow = () => gather([cheap(1), cheap(2)])
+    expect(await compute(flow(), { executor, cache })).toEqual([[2, 3]])
+    expect(await storedByName(cache)).toEqual({ cheap: 2 })
+    let summary: RunSummary | undefined
+    const hooks = { onFinish: (finished: RunSummary) => (summary = finished) }
+    expect(await compute(flow(), { executor, cache, hooks })).toEqual([[2, 3]])
+    // Only the gather itself, which is never stored, runs again.
+    expect(summary).toMatchObject({ done: 1, cached: 2 })
+  })
+
+  test("store: 'all' stores every result of a cached task", async () => {
+    const cache = new TaskCache(directory, { store: 'all' })
+    await compute(workflow(), { executor, cache })
+    expect(await storedByName(cache)).toEqual({ total: 1, slow: 1, cheap: 22 })
+  })
+})
+
+test('TaskCache refuses an unknown store rule', () => {
+  expect(() => new TaskCache(directory, { store: 'some' as 'all' })).toThrow(InvalidOptionError)
+})
