@@ -30,7 +30,7 @@ import { TieredStore } from '../store/tiered-store.js'
 import { fromWireFault } from '../wire/faults.js'
 import { packBatch, unpackReply, type JobCall, type JobData, type Reply } from '../wire/job.js'
 import { StoredResult } from '../wire/stored-values.js'
-import { fetchStored, keepCached } from './cached-results.js'
+import { CachedKeeper, fetchStored } from './cached-results.js'
 import { ClusterRun, type Pending } from './cluster-run.js'
 import { runOnDriver } from './driver-calls.js'
 import { FunctionTable, takeBatch, toJobCall } from './job-calls.js'
@@ -213,10 +213,11 @@ export class ClusterExecutor implements Executor {
     if (this.closed) return value
     const run = this.runOf(signal)
     await run.opened
-    return keepCached(this.store, run.id, key, value, {
+    run.keeper ??= new CachedKeeper(this.store, run.id, {
       maxStoredBytes: this.maxStoredBytes,
       largeStore: this.large !== undefined,
     })
+    return run.keeper.keep(key, value)
   }
 
   /** The value of a result kept in the cluster's store, for the run's cache to store. */
