@@ -13,7 +13,7 @@ const MAX_BATCH_BYTES = 8 * 2 ** 20
 
 interface Waiting {
   readonly value: unknown
-  readonly kept: StoredResult | undefined
+  readonly kept: StoredResult
   readonly resolve: (kept: unknown) => void
 }
 
