@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { TaskCache } from '@taskgraph/cache'
-import { compute, type RunSummary } from '@taskgraph/scheduler'
+import { CancelledError, compute, type RunSummary } from '@taskgraph/scheduler'
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { ClusterExecutor } from '@taskgraph/cluster'
 import { startWorkers, stopWorkers, type WorkerProcess } from './cluster-workers.js'
-import { count, double, ones, square, sum } from './fixtures/cached-tasks.mjs'
+import { count, double, ones, slowSquare, square, sum } from './fixtures/cached-tasks.mjs'
+import { eventually } from './fault-checks.js'
 import { startRedis, type RedisServer } from './redis-server.js'
 
 // A persistent cache on a cluster: cached tasks' results move between the cache (a
@@ -159,6 +160,38 @@ describe('a cache on a cluster', () => {
     }
     // Nothing of either run is left in the shared directory.
     expect(await readdir(shared).catch(() => [])).toEqual([])
+  })
+
+  test('a run cancelled midway keeps what finished, and leaves nothing in Redis; the next runs the rest', async () => {
+    const inputs = Array.from({ length: 12 }, (_, i) => i)
+    const flow = (): unknown => sum(inputs.map((x) => slowSquare(x, 200)))
+    await rm(log, { force: true })
+    const stop = new AbortController()
+    // 12 tasks of 200 ms on two workers: stopped once the driver has four results.
+    let ended = 0
+    const stopped = compute(flow(), {
+      executor: cluster,
+      cache: new TaskCache(cacheDir),
+      signal: stop.signal,
+      hooks: {
+        onTaskEnd: () => {
+          if (++ended === 4) setImmediate(() => stop.abort())
+        },
+      },
+    })
+    await expect(stopped).rejects.toBeInstanceOf(CancelledError)
+    // Its jobs still running are stopped by their workers, at once.
+    await eventually(async () => expect(await runKeys()).toEqual([]), 5000)
+    const before = (await readFile(log, 'utf8')).split('\n').filter(Boolean)
+    const resumed = await run(flow())
+    expect(resumed.result).toBe(inputs.reduce((total, x) => total + x * x, 0))
+    // Each square ran over the two runs; the resumed run read those the cancelled one had
+    // finished (four at least), and ran the others and the sum.
+    const squares = [...before, ...resumed.calls].filter((call) => call !== 'sum(12)')
+    expect(new Set(squares)).toEqual(new Set(inputs.map((x) => `slowSquare(${x})`)))
+    const { cached, done } = resumed.summary
+    expect(cached).toBeGreaterThanOrEqual(4)
+    expect(done).toBe(12 - cached + 1)
   })
 
   test('two runs at once on one directory both give the right answer', async () => {
