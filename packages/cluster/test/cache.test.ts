@@ -8,7 +8,16 @@ import { CancelledError, compute, type RunSummary } from '@taskgraph/scheduler'
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { ClusterExecutor } from '@taskgraph/cluster'
 import { startWorkers, stopWorkers, type WorkerProcess } from './cluster-workers.js'
-import { count, double, ones, slowSquare, square, sum } from './fixtures/cached-tasks.mjs'
+import {
+  count,
+  double,
+  echo,
+  kinds,
+  ones,
+  slowSquare,
+  square,
+  sum,
+} from './fixtures/cached-tasks.mjs'
 import { eventually } from './fault-checks.js'
 import { startRedis, type RedisServer } from './redis-server.js'
 
@@ -137,6 +146,25 @@ describe('a cache on a cluster', () => {
     }
     // And stored again, sound.
     expect((await run(flow(INPUTS))).calls).toEqual([])
+  })
+
+  test('Maps, Sets, BigInts, Dates and typed arrays come out of the cache as they went in', async () => {
+    const expected = {
+      map: new Map([[3, new Set([3n ** 40n])]]),
+      date: new Date(3000),
+      bytes: new Uint16Array([3, 4]),
+    }
+    const first = await run(echo(kinds(3)))
+    expect({ result: first.result, calls: first.calls }).toEqual({
+      result: expected,
+      calls: ['echo', 'kinds(3)'],
+    })
+    // kinds(3) is read from the cache, and reaches echo's worker through Redis.
+    const second = await run(echo(kinds(3)))
+    expect({ result: second.result, calls: second.calls }).toEqual({
+      result: expected,
+      calls: ['echo'],
+    })
   })
 
   test('a cached result over the Redis limit goes through the shared directory; impure tasks run each time', async () => {
