@@ -5,6 +5,7 @@ import { waitForStderr } from './helpers/output.js'
 import { killOnCleanup } from './helpers/processes.js'
 import { finished, fixture, runCli, startCli } from './helpers/run-cli.js'
 import { startWorkers, stopWorkers } from '../../../packages/cluster/test/cluster-workers.js'
+import { eventually } from '../../../packages/cluster/test/fault-checks.js'
 import { startRedis } from '../../../packages/cluster/test/redis-server.js'
 
 // taskgraph run --cache, and taskgraph cache ls|prune|clear|why, as a user runs them: a
@@ -174,15 +175,18 @@ describe('taskgraph run --cache', () => {
         const third = await run(args, { ...env, SQUARES: '7' })
         expect(third).toMatchObject({ code: 0, stdout: '91\n', calls: ['square(6)', 'total()'] })
         expect(third.stderr).toContain('taskgraph: 6 tasks from the cache (.cache), 2 run')
-        // Nothing of the runs is left in Redis: only the queue's own keys and the worker's.
-        const keys = await redis.keys()
-        expect(
-          keys.filter(
-            (key) =>
-              !/^tg:tasks:(meta|events|id|stalled-check)$/.test(key) &&
-              !key.startsWith('tg:worker:'),
-          ),
-        ).toEqual([])
+        // Nothing of the runs is left in Redis: only the queue's own keys and the worker's
+        // (which removes a job just after replying to it).
+        await eventually(async () => {
+          const keys = await redis.keys()
+          expect(
+            keys.filter(
+              (key) =>
+                !/^tg:tasks:(meta|events|id|stalled-check)$/.test(key) &&
+                !key.startsWith('tg:worker:'),
+            ),
+          ).toEqual([])
+        }, 2000)
       } finally {
         await stopWorkers([worker!])
       }
