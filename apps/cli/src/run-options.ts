@@ -73,11 +73,6 @@ export function runSettings(
     ...(timeout === undefined ? {} : { timeout }),
   }
   if (cluster !== undefined) {
-    if (cache !== undefined) {
-      throw new InvalidOptionError({
-        message: `taskgraph run: ${flags.cache === undefined ? CACHE_VARIABLE : "'--cache'"} does not work with a cluster yet (its results stay in the cluster's store); drop it, or run on a local executor.`,
-      })
-    }
     const local = LOCAL_OPTIONS.find((name) => given(name))
     if (local !== undefined) {
       throw new InvalidOptionError({

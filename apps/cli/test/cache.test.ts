@@ -4,6 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { waitForStderr } from './helpers/output.js'
 import { killOnCleanup } from './helpers/processes.js'
 import { finished, fixture, runCli, startCli } from './helpers/run-cli.js'
+import { startWorkers, stopWorkers } from '../../../packages/cluster/test/cluster-workers.js'
+import { eventually } from '../../../packages/cluster/test/fault-checks.js'
+import { startRedis } from '../../../packages/cluster/test/redis-server.js'
 
 // taskgraph run --cache, and taskgraph cache ls|prune|clear|why, as a user runs them: a
 // project written for each test (inside the CLI's package, where `import 'taskgraph'`
@@ -150,13 +153,46 @@ describe('taskgraph run --cache', () => {
     expect(third.stderr).not.toContain('warning')
   })
 
-  it('refuses a cache with a cluster, as a usage error', async () => {
-    const result = await runCli(
-      ['run', 'flow.ts', '--cache', '.cache', '--cluster', 'redis://127.0.0.1:1'],
-      { cwd: project },
-    )
-    expect(result.code).toBe(2)
-    expect(result.stderr).toContain("'--cache' does not work with a cluster yet")
+  it('on a cluster, a second run runs no task on the workers, and says all came from the cache', async () => {
+    const redis = await startRedis()
+    try {
+      // A worker serving the project, whose tasks log to the test's file.
+      const [worker] = await startWorkers(redis.url, 1, 'cache', {
+        cwd: project,
+        env: { TASK_LOG: log },
+      })
+      try {
+        const args = ['run', 'flow.ts', '--json', '--cluster', redis.url, '--cache', '.cache']
+        const env = { SQUARE_MS: '0' }
+        const first = await run(args, env)
+        expect(first).toMatchObject({ code: 0, stdout: '55\n' })
+        expect(first.calls).toEqual(['total()', ...squares(6)].sort())
+        expect(first.stderr).toContain('taskgraph: 0 tasks from the cache (.cache), 7 run')
+        const second = await run(args, env)
+        expect(second).toMatchObject({ code: 0, stdout: '55\n', calls: [] })
+        expect(second.stderr).toContain('taskgraph: 1 task from the cache (.cache), 0 run')
+        // One more square: it runs on the worker, and the total reads the six cached.
+        const third = await run(args, { ...env, SQUARES: '7' })
+        expect(third).toMatchObject({ code: 0, stdout: '91\n', calls: ['square(6)', 'total()'] })
+        expect(third.stderr).toContain('taskgraph: 6 tasks from the cache (.cache), 2 run')
+        // Nothing of the runs is left in Redis: only the queue's own keys and the worker's
+        // (which removes a job just after replying to it).
+        await eventually(async () => {
+          const keys = await redis.keys()
+          expect(
+            keys.filter(
+              (key) =>
+                !/^tg:tasks:(meta|events|id|stalled-check)$/.test(key) &&
+                !key.startsWith('tg:worker:'),
+            ),
+          ).toEqual([])
+        }, 2000)
+      } finally {
+        await stopWorkers([worker!])
+      }
+    } finally {
+      await redis.stop()
+    }
   })
 })
 

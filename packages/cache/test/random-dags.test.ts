@@ -11,11 +11,15 @@ import {
   reference,
   type Dag,
 } from '../../scheduler/test/random-dag.js'
+import { EXTERNAL } from '../../scheduler/test/external-executor.js'
+import { shared } from '../../scheduler/test/executors.js'
 import { TaskCache } from '../src/index.js'
 
 // The scheduler's random DAGs, computed with a cache: a cold run equals a direct
 // evaluation and runs each distinct task once; a warm run gives the same values and runs
 // only what the cache cannot hold: impure tasks, and pure tasks that need an impure one.
+// With TASKGRAPH_TEST_EXECUTOR set (the cluster's vitest.suites.config.ts), on that
+// executor alone.
 
 /**
  * The calls a warm run makes: from the outputs down, a pure task whose inputs are all
@@ -59,12 +63,12 @@ beforeAll(async () => {
 afterAll(() => rm(directory, { recursive: true, force: true }))
 let nextRun = 0
 
-describe.each(['inline', 'async', 'threads'] as const)(
+describe.each(EXTERNAL === undefined ? (['inline', 'async', 'threads'] as const) : [EXTERNAL.name])(
   'random DAGs with a cache, on the %s executor',
   (name) => {
     const threads = name === 'threads' ? new ThreadExecutor({ workers: 2 }) : undefined
     afterAll(() => threads?.close())
-    const executor = threads ?? name
+    const executor = threads ?? shared(name)
 
     test('a cold run and a warm run both equal a direct evaluation; the warm one runs only what the cache cannot hold', async () => {
       await fc.assert(

@@ -30,7 +30,7 @@ describe('invalid options', () => {
     ['hooks that are not an object', { hooks: () => {} }],
     ['a cache without open()', { cache: '.taskgraph-cache' }],
     [
-      'a cache with an executor whose results stay in its own store',
+      'a cache with an executor whose results stay in its own store, without keep() and fetch()',
       {
         cache: { open: () => Promise.reject(new Error('not opened')) },
         executor: { ...new InlineExecutor(), run: () => 1, name: 'far', resultsByReference: true },

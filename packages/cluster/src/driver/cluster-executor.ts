@@ -30,6 +30,7 @@ import { TieredStore } from '../store/tiered-store.js'
 import { fromWireFault } from '../wire/faults.js'
 import { packBatch, unpackReply, type JobCall, type JobData, type Reply } from '../wire/job.js'
 import { StoredResult } from '../wire/stored-values.js'
+import { CachedKeeper, fetchStored } from './cached-results.js'
 import { ClusterRun, type Pending } from './cluster-run.js'
 import { runOnDriver } from './driver-calls.js'
 import { FunctionTable, takeBatch, toJobCall } from './job-calls.js'
@@ -60,7 +61,8 @@ const REPLY_WAIT_S = 1
 export class ClusterExecutor implements Executor {
   readonly name = 'cluster'
   readonly remote = true
-  // Large results stay in the cluster's store: what a run holds of them are markers.
+  // Results stay in the cluster's store: what a run holds of them are markers. A run's
+  // cache has its tasks' results moved through the driver (keep, fetch).
   readonly resultsByReference = true
   readonly enforcesTimeouts = true
   readonly reportsStarts = true
@@ -204,6 +206,23 @@ export class ClusterExecutor implements Executor {
       })
       this.scheduleFlush()
     })
+  }
+
+  /** Keeps a result the run read from its cache in the run's store, for workers to read. */
+  async keep(signal: AbortSignal, key: string, value: unknown): Promise<unknown> {
+    if (this.closed) return value
+    const run = this.runOf(signal)
+    await run.opened
+    run.keeper ??= new CachedKeeper(this.store, run.id, {
+      maxStoredBytes: this.maxStoredBytes,
+      largeStore: this.large !== undefined,
+    })
+    return run.keeper.keep(key, value)
+  }
+
+  /** The value of a result kept in the cluster's store, for the run's cache to store. */
+  fetch(result: unknown): Promise<unknown> {
+    return fetchStored(this.store, result)
   }
 
   release(value: unknown): void {

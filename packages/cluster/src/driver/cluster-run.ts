@@ -1,6 +1,7 @@
 import type { TaskCall } from '@taskgraph/scheduler/internal'
 import type { ModuleFunction } from '../wire/job.js'
 import type { StoredResult } from '../wire/stored-values.js'
+import type { CachedKeeper } from './cached-results.js'
 
 /** A call waiting for its outcome. */
 export interface Pending {
@@ -27,6 +28,8 @@ export class ClusterRun {
   /** Stored results no task will read any more, to delete soon. */
   readonly released: StoredResult[] = []
   ended = false
+  /** Keeps the results the run read from its cache in its store (see `Executor.keep`). */
+  keeper: CachedKeeper | undefined
   /** Resolves once the run's record exists in Redis (workers run only calls of runs on). */
   opened: Promise<void> | undefined
 

@@ -135,9 +135,23 @@ export interface Executor {
   readonly remote?: boolean
   /**
    * Results of calls may be references into a store the executor keeps (a cluster's),
-   * not the values themselves: a persistent cache cannot keep them.
+   * not the values themselves. A run with a persistent cache then needs `keep` and
+   * `fetch`, which move cached tasks' results between the cache and that store.
    */
   readonly resultsByReference?: boolean
+  /**
+   * For an executor whose results are references: keeps `value`, a result the run of
+   * `signal` read from its cache instead of running task `key`, where the executor keeps
+   * results, and resolves with the reference that the run's tasks are handed in its place
+   * (released as any other result). Resolves with `value` itself to have it handed as is.
+   */
+  keep?(signal: AbortSignal, key: string, value: unknown): Promise<unknown>
+  /**
+   * For an executor whose results are references: the value that `result`, a result of
+   * one of its calls, stands for (read from where it is kept), for a cache to store;
+   * any other value as it is. The scheduler releases no result while it is being read.
+   */
+  fetch?(result: unknown): Promise<unknown>
   /**
    * For a remote executor: whether a call of `fn` may be fused with others, i.e. can run
    * in a worker. Chains run as one unit, so a task run on the calling thread is never

@@ -173,9 +173,14 @@ export function resolveOptions(
   }
   const config = { failFast, signal, hooks, cache, maxDepth, taskDefaults }
   if (typeof named === 'object' && named !== null) {
-    if (cache !== undefined && (named as Partial<Executor>).resultsByReference === true) {
+    const byReference = named as Partial<Executor>
+    if (
+      cache !== undefined &&
+      byReference.resultsByReference === true &&
+      (typeof byReference.keep !== 'function' || typeof byReference.fetch !== 'function')
+    ) {
       throw new InvalidOptionError({
-        message: `${caller}: option "cache" does not work with the ${String((named as Partial<Executor>).name)} executor yet: its results stay in its own store. Run without a cache, or on a local executor.`,
+        message: `${caller}: option "cache" needs the ${String(byReference.name)} executor to move results between the cache and its own store, and it has no keep() and fetch() methods. Run without a cache, or give the executor keep() and fetch() (see Executor).`,
       })
     }
     if (typeof (named as Partial<Executor>).run !== 'function') {

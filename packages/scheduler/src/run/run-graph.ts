@@ -21,6 +21,7 @@ import { toTaskError } from './classify-failure.js'
 import { failedStep, newFlight, stepDuration, type Flight } from './flight.js'
 import type { TaskInfo } from './hooks.js'
 import type { CacheSession } from './result-cache.js'
+import { CacheTransfer, transfersResults } from './cache-transfer.js'
 import { doNothing, lateReporter, makeCall, type RunLink } from './make-call.js'
 import type { RunConfig } from './options.js'
 import { ReadyQueue } from './ready-queue.js'
@@ -68,6 +69,8 @@ class GraphRun implements IdleWatcher {
   private readonly inFlight = new Map<number, Flight>()
   private readonly queue: ReadyQueue
   private readonly tally: RunTally
+  /** The cache's side of an executor whose results are references (see CacheTransfer). */
+  private readonly transfer: CacheTransfer | undefined
   private readonly options: MergedOptions
   private readonly timers = new TimerSet()
   private readonly clock = new YieldClock()
@@ -105,6 +108,11 @@ class GraphRun implements IdleWatcher {
     this.retries = new Retries(size, this.options)
     this.queue = new ReadyQueue(size)
     const executor = config.executor
+    this.transfer =
+      cache !== undefined && transfersResults(executor)
+        ? new CacheTransfer(cache.session, executor, this.stopper.signal)
+        : undefined
+    const transfer = this.transfer
     this.state = new RunState(
       graph,
       executor.remote === true
@@ -116,7 +124,7 @@ class GraphRun implements IdleWatcher {
               : { stored: (i: number) => cache.session.stores(graph.key(i)) }),
           }
         : null,
-      executor.release?.bind(executor),
+      transfer === undefined ? executor.release?.bind(executor) : (v) => transfer.release(v),
     )
     this.tally = new RunTally(this.state.taskCount, cache?.hits.length ?? 0)
   }
@@ -171,7 +179,17 @@ class GraphRun implements IdleWatcher {
     const graph = this.graph
     const fn = graph.fn(i)
     if (fn === undefined) {
-      this.complete(i, graph.value(i), undefined, 0)
+      const value = graph.value(i)
+      // A cached result that tasks on the executor need goes into its store first.
+      if (
+        this.transfer !== undefined &&
+        !this.state.isOutput(i) &&
+        this.cache!.session.known.has(graph.key(i))
+      ) {
+        this.keepCached(i, value)
+        return
+      }
+      this.complete(i, value, undefined, 0)
       return
     }
     const members = this.state.chainOf(i)
@@ -255,6 +273,20 @@ class GraphRun implements IdleWatcher {
     const recording = this.recorder.timer(flight)
     if (recording !== undefined || this.cache === undefined) return recording
     return (timing) => (flight.timing = timing)
+  }
+
+  /** Hands the dependents of node `i`, a cached result, the executor's reference to it. */
+  private keepCached(i: number, value: unknown): void {
+    // Counted as running, so the run cannot end while it is being kept.
+    this.running++
+    void this.transfer!.keep(this.graph.key(i), value).then((kept) => {
+      if (this.settled) return
+      this.running--
+      this.guard(() => {
+        this.state.complete(i, kept, this.queue)
+        this.pump()
+      })
+    })
   }
 
   /** Whether the call of `i` made with `token` is still the one awaited. */
@@ -424,7 +456,8 @@ class GraphRun implements IdleWatcher {
   ): void {
     if (this.graph.fn(i) !== undefined) {
       this.tally.tasksDone++
-      this.cache?.session.completed(this.graph.key(i), value, durationMs)
+      if (this.transfer !== undefined) this.transfer.completed(this.graph.key(i), value, durationMs)
+      else this.cache?.session.completed(this.graph.key(i), value, durationMs)
     }
     if (info) this.announcer.end(i, info, { durationMs: performance.now() - startedAt })
     this.state.complete(i, value, this.queue)
@@ -565,10 +598,16 @@ class GraphRun implements IdleWatcher {
   }
 
   /**
-   * Settles the run with `error`, or else `results`, once the executor has let go of
-   * what the run left with it (see `Executor.endRun`).
+   * Settles the run with `error`, or else `results`, once the results to cache have been
+   * read from the executor's store, and the executor has let go of what the run left with
+   * it (see `Executor.endRun`).
    */
   private end(error: unknown, results?: unknown[]): void {
+    if (this.transfer === undefined) this.endRun(error, results)
+    else void this.transfer.settled().then(() => this.endRun(error, results))
+  }
+
+  private endRun(error: unknown, results?: unknown[]): void {
     const settle = (): void => {
       if (error === undefined) this.resolve(results!)
       else this.reject(error)

@@ -1,0 +1,239 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { TaskCache } from '@taskgraph/cache'
+import { CancelledError, compute, type RunSummary } from '@taskgraph/scheduler'
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
+import { ClusterExecutor } from '@taskgraph/cluster'
+import { startWorkers, stopWorkers, type WorkerProcess } from './cluster-workers.js'
+import {
+  count,
+  double,
+  echo,
+  kinds,
+  ones,
+  slowSquare,
+  square,
+  sum,
+} from './fixtures/cached-tasks.mjs'
+import { eventually } from './fault-checks.js'
+import { startRedis, type RedisServer } from './redis-server.js'
+
+// A persistent cache on a cluster: cached tasks' results move between the cache (a
+// directory of the driver's) and the cluster's store, and hits run on no worker. Which
+// tasks ran, and where, is read from the log the fixture tasks write from the workers.
+
+let redis: RedisServer
+let workers: WorkerProcess[]
+let cluster: ClusterExecutor
+const scratch = mkdtempSync(join(tmpdir(), 'taskgraph-cluster-cache-'))
+const shared = join(scratch, 'shared')
+const log = join(scratch, 'calls.log')
+let cacheDir: string
+
+beforeAll(async () => {
+  redis = await startRedis()
+  workers = await startWorkers(redis.url, 2, 'c', {
+    args: ['--store', pathToFileURL(shared).href],
+    env: { TASK_LOG: log },
+  })
+  cluster = new ClusterExecutor(redis.url)
+  await cluster.start()
+})
+
+afterAll(async () => {
+  await cluster?.close()
+  await stopWorkers(workers ?? [])
+  await redis?.stop()
+  rmSync(scratch, { recursive: true, force: true })
+})
+
+let runs = 0
+beforeEach(() => {
+  cacheDir = join(scratch, `cache-${++runs}`)
+})
+
+/** The keys a run may leave: the queue's own (BullMQ's), and live workers' records. */
+async function runKeys(): Promise<string[]> {
+  const keys = await redis.keys()
+  return keys.filter(
+    (key) =>
+      !/^tg:tasks:(meta|events|id|stalled-check)$/.test(key) && !key.startsWith('tg:worker:'),
+  )
+}
+
+interface Run {
+  readonly result: unknown
+  /** The task calls the workers made, as `name(arg)`, sorted. */
+  readonly calls: string[]
+  readonly summary: Pick<RunSummary, 'done' | 'cached'>
+  readonly warnings: string[]
+}
+
+/** Computes `target` on `executor` with the cache in `cacheDir`. */
+async function run(target: unknown, executor: ClusterExecutor = cluster): Promise<Run> {
+  await rm(log, { force: true })
+  const warnings: string[] = []
+  let summary: RunSummary | undefined
+  const [result] = await compute(target, {
+    executor,
+    cache: new TaskCache(cacheDir, { onWarning: (message) => warnings.push(message) }),
+    hooks: { onFinish: (finished) => (summary = finished) },
+  })
+  const calls = (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).sort()
+  // A worker removes a job just after replying to it: at once, but not before the reply.
+  await eventually(async () => expect(await runKeys()).toEqual([]), 2000)
+  const { done, cached } = summary!
+  return { result, calls, summary: { done, cached }, warnings }
+}
+
+/** sum of double(square(x)) over `inputs`: chains of two cached tasks, then a pure sum. */
+const flow = (inputs: readonly number[]): unknown => sum(inputs.map((x) => double(square(x))))
+const INPUTS = [0, 1, 2, 3, 4, 5]
+
+describe('a cache on a cluster', () => {
+  test('a second run executes no task on the workers and returns an equal result', async () => {
+    const first = await run(flow(INPUTS))
+    expect(first.result).toBe(110)
+    expect(first.calls).toEqual(
+      [
+        ...INPUTS.map((x) => `double(${x * x})`),
+        ...INPUTS.map((x) => `square(${x})`),
+        'sum(6)',
+      ].sort(),
+    )
+    expect(first.summary).toEqual({ done: 13, cached: 0 })
+    const second = await run(flow(INPUTS))
+    expect(second).toEqual({
+      result: 110,
+      calls: [],
+      summary: { done: 0, cached: 1 },
+      warnings: [],
+    })
+  })
+
+  test('one changed input reruns exactly the tasks that depend on it', async () => {
+    await run(flow(INPUTS))
+    const changed = [0, 1, 2, 30, 4, 5]
+    const second = await run(flow(changed))
+    // The five unchanged doubles are read from the cache, kept in the cluster's store, and
+    // read there by the worker that sums.
+    expect(second).toEqual({
+      result: 2 * (0 + 1 + 4 + 900 + 16 + 25),
+      calls: ['double(900)', 'square(30)', 'sum(6)'],
+      summary: { done: 3, cached: 5 },
+      warnings: [],
+    })
+    expect((await run(flow(changed))).calls).toEqual([])
+  })
+
+  test('a damaged entry is a miss with a warning, and the answer is right', async () => {
+    const first = await run(flow(INPUTS))
+    // Damage every entry: the run finds none it can believe, says so, and runs it all.
+    const packs = join(cacheDir, 'packs')
+    for (const pack of await readdir(packs)) await writeFile(join(packs, pack), 'garbage')
+    const second = await run(flow(INPUTS))
+    expect({ result: second.result, calls: second.calls }).toEqual({
+      result: first.result,
+      calls: first.calls,
+    })
+    expect(second.warnings.length).toBeGreaterThan(0)
+    for (const warning of second.warnings) {
+      expect(warning).toMatch(
+        /cache entry .*: it is not a taskgraph cache entry .*: it is run again/,
+      )
+    }
+    // And stored again, sound.
+    expect((await run(flow(INPUTS))).calls).toEqual([])
+  })
+
+  test('Maps, Sets, BigInts, Dates and typed arrays come out of the cache as they went in', async () => {
+    const expected = {
+      map: new Map([[3, new Set([3n ** 40n])]]),
+      date: new Date(3000),
+      bytes: new Uint16Array([3, 4]),
+    }
+    const first = await run(echo(kinds(3)))
+    expect({ result: first.result, calls: first.calls }).toEqual({
+      result: expected,
+      calls: ['echo', 'kinds(3)'],
+    })
+    // kinds(3) is read from the cache, and reaches echo's worker through Redis.
+    const second = await run(echo(kinds(3)))
+    expect({ result: second.result, calls: second.calls }).toEqual({
+      result: expected,
+      calls: ['echo'],
+    })
+  })
+
+  test('a cached result over the Redis limit goes through the shared directory; impure tasks run each time', async () => {
+    const large = new ClusterExecutor(redis.url, {
+      maxStoredBytes: 64 * 1024,
+      store: pathToFileURL(shared).href,
+    })
+    try {
+      // 80 KB of ones, cached; count is not cached, so it runs every time.
+      const first = await run(count(ones(10_000)), large)
+      expect(first).toMatchObject({ result: 10_000, calls: ['count(10000)', 'ones(10000)'] })
+      const second = await run(count(ones(10_000)), large)
+      expect(second).toEqual({
+        result: 10_000,
+        calls: ['count(10000)'],
+        summary: { done: 1, cached: 1 },
+        warnings: [],
+      })
+    } finally {
+      await large.close()
+    }
+    // Nothing of either run is left in the shared directory.
+    expect(await readdir(shared).catch(() => [])).toEqual([])
+  })
+
+  test('a run cancelled midway keeps what finished, and leaves nothing in Redis; the next runs the rest', async () => {
+    const inputs = Array.from({ length: 12 }, (_, i) => i)
+    const flow = (): unknown => sum(inputs.map((x) => slowSquare(x, 200)))
+    await rm(log, { force: true })
+    const stop = new AbortController()
+    // 12 tasks of 200 ms on two workers: stopped once the driver has four results.
+    let ended = 0
+    const stopped = compute(flow(), {
+      executor: cluster,
+      cache: new TaskCache(cacheDir),
+      signal: stop.signal,
+      hooks: {
+        onTaskEnd: () => {
+          if (++ended === 4) setImmediate(() => stop.abort())
+        },
+      },
+    })
+    await expect(stopped).rejects.toBeInstanceOf(CancelledError)
+    // Its jobs still running are stopped by their workers, at once.
+    await eventually(async () => expect(await runKeys()).toEqual([]), 5000)
+    const before = (await readFile(log, 'utf8')).split('\n').filter(Boolean)
+    const resumed = await run(flow())
+    expect(resumed.result).toBe(inputs.reduce((total, x) => total + x * x, 0))
+    // Each square ran over the two runs; the resumed run read those the cancelled one had
+    // finished (four at least), and ran the others and the sum.
+    const squares = [...before, ...resumed.calls].filter((call) => call !== 'sum(12)')
+    expect(new Set(squares)).toEqual(new Set(inputs.map((x) => `slowSquare(${x})`)))
+    const { cached, done } = resumed.summary
+    expect(cached).toBeGreaterThanOrEqual(4)
+    expect(done).toBe(12 - cached + 1)
+  })
+
+  test('two runs at once on one directory both give the right answer', async () => {
+    const inputs = Array.from({ length: 40 }, (_, i) => i)
+    const expected = inputs.reduce((total, x) => total + 2 * x * x, 0)
+    const cache = (): TaskCache => new TaskCache(cacheDir)
+    const both = await Promise.all([
+      compute(flow(inputs), { executor: cluster, cache: cache() }),
+      compute(flow(inputs), { executor: cluster, cache: cache() }),
+    ])
+    expect(both).toEqual([[expected], [expected]])
+    await eventually(async () => expect(await runKeys()).toEqual([]), 2000)
+    const third = await run(flow(inputs))
+    expect(third).toMatchObject({ result: expected, calls: [], warnings: [] })
+  })
+})

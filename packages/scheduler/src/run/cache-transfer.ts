@@ -1,0 +1,104 @@
+import type { Executor } from '../executors/executor.js'
+import type { CacheSession } from './result-cache.js'
+
+// Results read from the store at once: each is whole in memory on this thread until the
+// cache has packed it.
+const MAX_READS = 4
+
+/** An executor whose results are references, able to move them for a cache. */
+export type TransferringExecutor = Executor & Required<Pick<Executor, 'keep' | 'fetch'>>
+
+/** Whether a run's cache needs `executor`'s results moved (options.ts checked it can). */
+export function transfersResults(executor: Executor): executor is TransferringExecutor {
+  return (
+    executor.resultsByReference === true &&
+    typeof executor.keep === 'function' &&
+    typeof executor.fetch === 'function'
+  )
+}
+
+/**
+ * A run's cache on an executor whose results are references into a store of its own (a
+ * cluster's, see `Executor.resultsByReference`). A result found in the cache is kept in
+ * that store (`keep`) before the tasks that need it run, and a result to cache is read
+ * from it (`fetch`) before the cache stores it: cached tasks' results pass through this
+ * thread, a few at a time, and no other result does. A result being read is released
+ * once it has been.
+ */
+export class CacheTransfer {
+  /** Results being read, or waiting to be, each with how many times (a value may be two tasks'). */
+  private readonly reading = new Map<unknown, number>()
+  /** Results released while being read: released once they have been. */
+  private readonly releasedWhileRead = new Set<unknown>()
+  private readonly waiting: { key: string; result: unknown; durationMs: number | undefined }[] = []
+  private reads = 0
+  private idle: (() => void) | undefined
+
+  constructor(
+    private readonly session: CacheSession,
+    private readonly executor: TransferringExecutor,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  /**
+   * What the tasks needing the cached result `value` of task `key` are handed: the
+   * executor's reference to it, or the value itself if it could not be kept there.
+   */
+  async keep(key: string, value: unknown): Promise<unknown> {
+    try {
+      return await this.executor.keep(this.signal, key, value)
+    } catch {
+      // Handed as is: slower to send, as right.
+      return value
+    }
+  }
+
+  /** The task `key` finished with `result`: the session stores it, read first if need be. */
+  completed(key: string, result: unknown, durationMs: number | undefined): void {
+    if (!this.session.stores(key)) return
+    this.reading.set(result, (this.reading.get(result) ?? 0) + 1)
+    this.waiting.push({ key, result, durationMs })
+    this.readNext()
+  }
+
+  /** Lets the executor free `result`, once it is not being read. */
+  release(result: unknown): void {
+    if (this.reading.has(result)) this.releasedWhileRead.add(result)
+    else this.executor.release?.(result)
+  }
+
+  /** Resolves once every result to cache has been read and handed to the session. */
+  settled(): Promise<void> {
+    if (this.reading.size === 0) return Promise.resolve()
+    return new Promise((resolve) => (this.idle = resolve))
+  }
+
+  private readNext(): void {
+    while (this.reads < MAX_READS && this.waiting.length > 0) {
+      const { key, result, durationMs } = this.waiting.shift()!
+      this.reads++
+      void this.read(key, result, durationMs).finally(() => {
+        this.reads--
+        const count = this.reading.get(result)!
+        if (count > 1) this.reading.set(result, count - 1)
+        else {
+          this.reading.delete(result)
+          if (this.releasedWhileRead.delete(result)) this.executor.release?.(result)
+        }
+        this.readNext()
+        if (this.reading.size === 0) this.idle?.()
+      })
+    }
+  }
+
+  private async read(key: string, result: unknown, durationMs: number | undefined): Promise<void> {
+    try {
+      this.session.completed(key, await this.executor.fetch(result), durationMs)
+    } catch (error) {
+      process.emitWarning(
+        `cache: the result of task ${JSON.stringify(key)} could not be read from the ${this.executor.name} executor's store, so it is not cached: ${(error as Error).message}`,
+        { code: 'TASKGRAPH_CACHE' },
+      )
+    }
+  }
+}
