@@ -2,7 +2,7 @@
 // `pnpm bench` and `pnpm bench:compare` are made of (bench/dask/*.py print the same for
 // Dask). A fresh process per measurement keeps runs from warming each other up.
 //
-//   node --expose-gc --import tsx measure.ts WORKLOAD EXECUTOR N [cold|warm|recorded|ten]
+//   node --expose-gc --import tsx measure.ts WORKLOAD EXECUTOR N [cold|warm|recorded|ten|submit]
 //
 // WORKLOAD: fanout-sum (N leaves), chains (N chains of 10), pi (N tasks of ~0.25 s),
 // mandelbrot (N x N tiles), wordcount (N partitions). EXECUTOR: inline, async, threads,
@@ -10,10 +10,14 @@
 // included; warm: after two runs on the same pool, the median of five more; recorded: as
 // cold, with a Profiler keeping every task's record (what `taskgraph run --trace` does);
 // ten: ten runs one after the other, each naming its executor (`executor: 'threads'`),
-// as a program of one-off computes does: build and compute are the ten runs' totals.
+// as a program of one-off computes does: build and compute are the ten runs' totals;
+// submit (fanout-sum only): the same tasks as futures, one `submit` each and one for the
+// sum, on the executor's default pool once it has run a compute (warm, as a Dask client
+// maps onto a running cluster): compute is from the first submit to the sum's result.
 import { fileURLToPath } from 'node:url'
 import { TaskGraph } from '@taskgraph/core/internal'
 import {
+  Client,
   compute,
   ProcessExecutor,
   Profiler,
@@ -163,13 +167,34 @@ async function once(make: () => Built, executor: ExecutorName | Executor, record
   }
 }
 
+/** The fan-out as futures: `n` submits of `inc` and one of `sum` over their futures. */
+async function submitted(make: () => Built, name: ExecutorName, n: number) {
+  const { inc, sum } = await import('./workloads/trivial.ts')
+  const pool = name === 'threads' || name === 'processes'
+  const client = new Client(pool ? { executor: name, workers: WORKERS } : { executor: name })
+  // The executor runs a compute first: a pool's workers start and load the tasks.
+  await once(make, name)
+  const start = performance.now()
+  const leaves = Array.from({ length: n }, (_, i) => client.submit(inc, i))
+  const total = await client.submit(sum, leaves)
+  const done = performance.now()
+  expectEqual((n * (n + 1)) / 2)(total)
+  return {
+    tasks: n + 1,
+    buildMs: 0,
+    computeMs: done - start,
+    wallMs: done - start,
+    peakHeapBytes: 0,
+  }
+}
+
 async function main(): Promise<void> {
   const [workload = '', executorName = '', size = '', variant = 'cold'] = process.argv.slice(2)
   const n = Number(size)
   const name = executorName as ExecutorName
   if (!['inline', 'async', 'threads', 'processes'].includes(name) || !(n > 0)) {
     throw new Error(
-      'usage: measure.ts WORKLOAD inline|async|threads|processes N [cold|warm|recorded|ten]',
+      'usage: measure.ts WORKLOAD inline|async|threads|processes N [cold|warm|recorded|ten|submit]',
     )
   }
   const make = await build(workload, n)
@@ -205,6 +230,9 @@ async function main(): Promise<void> {
       wallMs: total('wallMs'),
       peakHeapBytes: Math.max(...runs.map((run) => run.peakHeapBytes)),
     }
+  } else if (variant === 'submit') {
+    if (workload !== 'fanout-sum') throw new Error('submit measures fanout-sum only')
+    measured = await submitted(make, name, n)
   } else {
     // recorded: as cold, keeping every task's record.
     measured = await once(make, name, variant === 'recorded')

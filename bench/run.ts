@@ -16,7 +16,7 @@ const repetitions = Number(process.argv[2] ?? 3)
 const IN_PROCESS = ['inline', 'async'] as const
 const POOLS = ['threads', 'processes'] as const
 
-type Variant = 'cold' | 'warm' | 'recorded' | 'ten'
+type Variant = 'cold' | 'warm' | 'recorded' | 'ten' | 'submit'
 
 interface Row {
   readonly executor: string
@@ -195,10 +195,24 @@ table(
   { speedUp: false },
 )
 
-// 7. Cold start: the whole `taskgraph run` process for a one-task TypeScript workflow.
+// 7. Futures: a fan-out of 1,000 tasks submitted one by one (each a run of its own), against
+// one compute of the same graph on a warm executor. Dask's client.map on a LocalCluster of
+// two workers: 1.7 ms per task on this machine.
+table(
+  '7. futures: 1,000 submits and one for their sum (submit), against one compute of them (warm)',
+  await measureRows(
+    'fanout-sum',
+    (['async', 'threads'] as const).flatMap((executor) =>
+      (['warm', 'submit'] as const).map((variant) => ({ executor, variant, n: 1000 })),
+    ),
+  ),
+  { speedUp: false },
+)
+
+// 8. Cold start: the whole `taskgraph run` process for a one-task TypeScript workflow.
 const starts: number[] = []
 for (let r = 0; r < Math.max(repetitions, 5); r++) starts.push(await coldStart())
-console.log(`\n7. cold start: taskgraph run of a one-task TypeScript workflow, whole process`)
+console.log(`\n8. cold start: taskgraph run of a one-task TypeScript workflow, whole process`)
 printTable(
   ['runs', 'median wall', 'fastest'],
   [

@@ -52,7 +52,7 @@ export async function measureTaskgraph(
   workload: string,
   executor: string,
   n: number,
-  variant: 'cold' | 'warm' | 'recorded' | 'ten' = 'cold',
+  variant: 'cold' | 'warm' | 'recorded' | 'ten' | 'submit' = 'cold',
 ): Promise<Measurement> {
   const out = await run(process.execPath, [
     '--expose-gc',

@@ -30,8 +30,9 @@ type Submittable<F extends AnyFunction> = F | DelayedFunction<F>
 /**
  * Starts work now and hands back futures (Dask's `Client`): each `submit` is a run of its
  * own on the client's executor, with the client's run options (`retries`, `timeout`,
- * `hooks`, `failFast`…). Executors named by string are made per run as `compute` makes
- * them; pass an `Executor` instance to share one pool among many submits.
+ * `hooks`, `failFast`…). An executor named by string is the one `compute` uses for that
+ * name: for `'threads'` and `'processes'`, the process's default pool, which every
+ * submit shares.
  * @example
  * const client = new Client({ executor: pool })
  * const futures = client.map(score, files)
