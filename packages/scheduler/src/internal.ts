@@ -43,3 +43,5 @@ export { checkWorkers, defaultWorkers } from './pool/pool-options.js'
 /** Makes a task failure a `TaskError`, as a run reports it. */
 export { toTaskError } from './run/classify-failure.js'
 // What crosses a worker boundary (a call, its data, its errors) is the ./wire entry.
+// @taskgraph/observe: a Profiler's log takes task records field by field, no object made.
+export { recordSinkOf, withRecordSink, type RecordSink } from './run/record-sink.js'
