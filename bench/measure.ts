@@ -9,6 +9,9 @@
 // processes (pools get 2 workers). cold: the first run of the process, pool start-up
 // included; warm: after two runs on the same pool, the median of five more; recorded: as
 // cold, with a Profiler keeping every task's record (what `taskgraph run --trace` does).
+// computeThreadCpuMs (Linux): the main thread's CPU time during the compute, steadier than
+// computeMs where other work shares the cores.
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { TaskGraph } from '@taskgraph/core/internal'
 import {
@@ -127,6 +130,15 @@ function expectEqual(expected: unknown): (result: unknown) => void {
   }
 }
 
+/** This thread's CPU time so far in ms, where Linux tells it (in ns), else `undefined`. */
+function threadCpuMs(): number | undefined {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6
+  } catch {
+    return undefined
+  }
+}
+
 async function once(make: () => Built, executor: ExecutorName | Executor, recorded = false) {
   const inProcess = typeof executor === 'string' && (executor === 'inline' || executor === 'async')
   // Heap figures are for in-process runs; forcing collections would slow pools' warm runs
@@ -141,6 +153,7 @@ async function once(make: () => Built, executor: ExecutorName | Executor, record
   const buildStart = performance.now()
   const built = make()
   const builtAt = performance.now()
+  const cpuAtBuilt = threadCpuMs()
   // With a Profiler, as `taskgraph run --trace` runs: every task's record is kept.
   const hooks = recorded ? { hooks: new Profiler().hooks } : {}
   const options: RunOptions =
@@ -149,6 +162,7 @@ async function once(make: () => Built, executor: ExecutorName | Executor, record
       : { executor, ...hooks }
   const [result] = await compute(built.target, options)
   const done = performance.now()
+  const cpuAtDone = threadCpuMs()
   clearInterval(sampler)
   peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)
   built.check(result)
@@ -156,6 +170,7 @@ async function once(make: () => Built, executor: ExecutorName | Executor, record
     tasks: built.tasks,
     buildMs: builtAt - buildStart,
     computeMs: done - builtAt,
+    ...(cpuAtDone === undefined ? {} : { computeThreadCpuMs: cpuAtDone - cpuAtBuilt! }),
     wallMs: done - buildStart,
     peakHeapBytes: peakHeap - heapBefore,
   }
