@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { compute, type ComputeHooks, type TaskRecord } from '@taskgraph/scheduler'
+import { compute, type ComputeHooks, type ResultCache, type TaskRecord } from '@taskgraph/scheduler'
 import { withRecordSink, type RecordSink } from '@taskgraph/scheduler/internal'
 import { EXECUTORS, shared } from './executors.js'
 import { sleepThen, step, throws, timedBusy, where } from './fixtures/pool-tasks.mjs'
@@ -124,6 +124,28 @@ describe.each(
       }
     },
   )
+
+  test('a task whose result came from the cache of the run has one record, cached', async () => {
+    const { records, hooks } = collect()
+    const held = where.with({ key: 'where-held' })('held')
+    // A cache that holds the task's result and stores nothing.
+    const cache: ResultCache = {
+      open: () =>
+        Promise.resolve({
+          known: new Map([['where-held', { tag: 'held', pid: 0, threadId: 0 }]]),
+          stores: () => false,
+          completed: () => {},
+          close: () => Promise.resolve(),
+        }),
+    }
+    await compute(held, { executor, hooks, cache })
+    expect(records).toMatchObject([
+      { key: 'where-held', name: 'where', executor: name, attempt: 1, status: 'cached' },
+    ])
+    const [record] = records
+    expect(record!.startedAt).toBe(record!.queuedAt)
+    expect(record!.endedAt).toBe(record!.startedAt)
+  })
 
   test('calls the run stops waiting for are recorded as cancelled', async () => {
     const { records, hooks } = collect()
