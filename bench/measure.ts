@@ -14,6 +14,9 @@
 // submit (fanout-sum only): the same tasks as futures, one `submit` each and one for the
 // sum, on the executor's default pool once it has run a compute (warm, as a Dask client
 // maps onto a running cluster): compute is from the first submit to the sum's result.
+// computeThreadCpuMs (Linux): the main thread's CPU time during the compute, steadier than
+// computeMs where other work shares the cores.
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { TaskGraph } from '@taskgraph/core/internal'
 import {
@@ -133,6 +136,15 @@ function expectEqual(expected: unknown): (result: unknown) => void {
   }
 }
 
+/** This thread's CPU time so far in ms, where Linux tells it (in ns), else `undefined`. */
+function threadCpuMs(): number | undefined {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6
+  } catch {
+    return undefined
+  }
+}
+
 async function once(make: () => Built, executor: ExecutorName | Executor, recorded = false) {
   const inProcess = typeof executor === 'string' && (executor === 'inline' || executor === 'async')
   // Heap figures are for in-process runs; forcing collections would slow pools' warm runs
@@ -147,6 +159,7 @@ async function once(make: () => Built, executor: ExecutorName | Executor, record
   const buildStart = performance.now()
   const built = make()
   const builtAt = performance.now()
+  const cpuAtBuilt = threadCpuMs()
   // With a Profiler, as `taskgraph run --trace` runs: every task's record is kept.
   const hooks = recorded ? { hooks: new Profiler().hooks } : {}
   const options: RunOptions =
@@ -155,6 +168,7 @@ async function once(make: () => Built, executor: ExecutorName | Executor, record
       : { executor, ...hooks }
   const [result] = await compute(built.target, options)
   const done = performance.now()
+  const cpuAtDone = threadCpuMs()
   clearInterval(sampler)
   peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)
   built.check(result)
@@ -162,6 +176,7 @@ async function once(make: () => Built, executor: ExecutorName | Executor, record
     tasks: built.tasks,
     buildMs: builtAt - buildStart,
     computeMs: done - builtAt,
+    ...(cpuAtDone === undefined ? {} : { computeThreadCpuMs: cpuAtDone - cpuAtBuilt! }),
     wallMs: done - buildStart,
     peakHeapBytes: peakHeap - heapBefore,
   }

@@ -17,6 +17,8 @@ export interface Measurement {
   readonly tasks: number | null
   readonly buildMs?: number
   readonly computeMs?: number
+  /** The main thread's CPU time during the compute, where Linux tells it (measure.ts). */
+  readonly computeThreadCpuMs?: number
   readonly wallMs: number
   readonly peakHeapBytes?: number
   readonly peakRssBytes: number

@@ -1,6 +1,7 @@
 // The public API of @taskgraph/observe: what people look at, made of the record the
 // scheduler gives of each task attempt (`TaskRecord`, through `ComputeHooks.onTaskRecord`).
-// It reads records and never runs anything: it needs @taskgraph/scheduler for types only.
+// It reads records and never runs anything: from @taskgraph/scheduler it takes types, and
+// the mark by which a run hands a Profiler its records field by field.
 
 // Collects the records of runs, as dask.diagnostics.Profiler.
 export { Profiler } from './profiler.js'

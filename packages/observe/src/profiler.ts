@@ -1,4 +1,5 @@
 import type { ComputeHooks, TaskRecord } from '@taskgraph/scheduler'
+import { withRecordSink } from '@taskgraph/scheduler/internal'
 import type { ChromeTrace } from './chrome-trace.js'
 import { RecordLog } from './record-log.js'
 import type { ReportOptions } from './report/report-options.js'
@@ -18,7 +19,8 @@ export class Profiler {
 
   /** Hooks to pass to `compute` (or to combine with others). */
   readonly hooks: ComputeHooks = {
-    onTaskRecord: (record) => this.#log.add(record),
+    // A run given this hook as it is writes the records straight into the log.
+    onTaskRecord: withRecordSink((record: TaskRecord) => this.#log.add(record), this.#log),
   }
 
   /** The records collected so far, in the order attempts ended. */

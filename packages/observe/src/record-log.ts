@@ -1,4 +1,5 @@
 import type { TaskRecord, TaskStatus, TaskWorker } from '@taskgraph/scheduler'
+import type { RecordSink } from '@taskgraph/scheduler/internal'
 
 /** The numbers kept of each record, in this order. */
 const ATTEMPT = 0
@@ -14,9 +15,14 @@ const WIDTH = 8
 
 const STATUSES: readonly TaskStatus[] = ['done', 'failed', 'cancelled', 'cached']
 
-/** Records per chunk: a power of two, so that a record's chunk and row are bit operations. */
-const CHUNK_BITS = 12
-const CHUNK = 1 << CHUNK_BITS
+/**
+ * Records in the first chunk, and most in one: chunks double in size up to this. The
+ * first few chunks are made while the code that adds records is still being warmed up,
+ * so that making one later is code it has seen, not a reason to throw away its
+ * optimised form at record 4,096 (which a first chunk of the full size cost).
+ */
+const FIRST_CHUNK = 16
+const CHUNK = 4096
 
 /**
  * Task records kept as numbers: a run of 100,000 tasks adds arrays of keys and typed
@@ -25,16 +31,17 @@ const CHUNK = 1 << CHUNK_BITS
  * (a function name, an executor, a worker) is kept once and referred to by index.
  * Records are made again when asked for.
  *
- * Storage grows by chunks of CHUNK records, never by copying: `add` runs once per task
- * attempt on the scheduler's thread, and growing one typed array by doubling cost more
- * than the rest of `add` (zero-filling and copying ever larger buffers).
+ * Storage grows by chunks, never by copying: `write` runs once per task attempt on the
+ * scheduler's thread, and growing one typed array by doubling cost more than the rest
+ * of it (zero-filling and copying ever larger buffers).
  */
-export class RecordLog {
+export class RecordLog implements RecordSink {
   readonly #keyChunks: string[][] = []
   readonly #numberChunks: Float64Array[] = []
-  /** The chunks being filled (the last of each list). */
+  /** The chunks being filled (the last of each list), and the next row in them. */
   #keys: string[] = []
   #numbers = new Float64Array(0)
+  #at = 0
   #length = 0
   readonly #names = new Table<string>()
   readonly #executors = new Table<string>()
@@ -49,52 +56,92 @@ export class RecordLog {
   }
 
   add(record: TaskRecord): void {
+    this.write(
+      record.key,
+      record.name,
+      record.executor,
+      record.worker,
+      record.attempt,
+      record.queuedAt,
+      record.startedAt,
+      record.endedAt,
+      record.status,
+      record.error,
+      record.resultBytes,
+    )
+  }
+
+  /** `add`, field by field: how the scheduler hands a Profiler its records (`RecordSink`). */
+  write(
+    key: string,
+    name: string,
+    executor: string,
+    worker: TaskWorker,
+    attempt: number,
+    queuedAt: number,
+    startedAt: number,
+    endedAt: number,
+    status: TaskStatus,
+    error: unknown,
+    resultBytes: number | undefined,
+  ): void {
     const i = this.#length++
-    const at = i & (CHUNK - 1)
-    if (at === 0) {
-      this.#keys = new Array<string>(CHUNK)
-      this.#numbers = new Float64Array(WIDTH * CHUNK)
+    let at = this.#at++
+    if (at === this.#keys.length) {
+      const size = Math.min(2 * at || FIRST_CHUNK, CHUNK)
+      this.#keys = new Array<string>(size)
+      this.#numbers = new Float64Array(WIDTH * size)
       this.#keyChunks.push(this.#keys)
       this.#numberChunks.push(this.#numbers)
+      at = 0
+      this.#at = 1
     }
-    this.#keys[at] = record.key
+    this.#keys[at] = key
     const row = WIDTH * at
     const numbers = this.#numbers
-    numbers[row + ATTEMPT] = record.attempt
-    numbers[row + QUEUED] = record.queuedAt
-    numbers[row + STARTED] = record.startedAt
-    numbers[row + ENDED] = record.endedAt
-    numbers[row + NAME] = this.#names.indexOf(record.name)
-    numbers[row + EXECUTOR] = this.#executors.indexOf(record.executor)
-    numbers[row + WORKER] = this.#workers.indexOf(record.worker)
-    const status = record.status
+    numbers[row + ATTEMPT] = attempt
+    numbers[row + QUEUED] = queuedAt
+    numbers[row + STARTED] = startedAt
+    numbers[row + ENDED] = endedAt
+    numbers[row + NAME] = this.#names.indexOf(name)
+    numbers[row + EXECUTOR] = this.#executors.indexOf(executor)
+    numbers[row + WORKER] = this.#workers.indexOf(worker)
     numbers[row + STATUS] = status === 'done' ? 0 : STATUSES.indexOf(status)
-    if (record.error !== undefined || status === 'failed') this.#errors.set(i, record.error)
-    if (record.resultBytes !== undefined) this.#sizes.set(i, record.resultBytes)
+    if (error !== undefined || status === 'failed') this.#errors.set(i, error)
+    if (resultBytes !== undefined) this.#sizes.set(i, resultBytes)
     this.#made = undefined
   }
 
   /** The records, in the order they were added (made once until the next `add`). */
   records(): readonly TaskRecord[] {
-    this.#made ??= Array.from({ length: this.#length }, (_, i) => this.#record(i))
-    return this.#made
+    if (this.#made !== undefined) return this.#made
+    const made = new Array<TaskRecord>(this.#length)
+    let i = 0
+    this.#keyChunks.forEach((keys, chunk) => {
+      const numbers = this.#numberChunks[chunk]!
+      const end = Math.min(i + keys.length, this.#length)
+      for (let at = 0; i < end; at++, i++) made[i] = this.#record(i, keys[at]!, numbers, WIDTH * at)
+    })
+    this.#made = made
+    return made
   }
 
   clear(): void {
     this.#keyChunks.length = 0
     this.#numberChunks.length = 0
+    this.#keys = []
+    this.#numbers = new Float64Array(0)
+    this.#at = 0
     this.#length = 0
     this.#errors.clear()
     this.#sizes.clear()
     this.#made = undefined
   }
 
-  #record(i: number): TaskRecord {
-    const at = i & (CHUNK - 1)
-    const row = WIDTH * at
-    const numbers = this.#numberChunks[i >>> CHUNK_BITS]!
+  /** Record `i`, whose key is `key` and whose numbers are in `numbers` from `row`. */
+  #record(i: number, key: string, numbers: Float64Array, row: number): TaskRecord {
     const record: { -readonly [K in keyof TaskRecord]: TaskRecord[K] } = {
-      key: this.#keyChunks[i >>> CHUNK_BITS]![at]!,
+      key,
       name: this.#names.at(numbers[row + NAME]!),
       executor: this.#executors.at(numbers[row + EXECUTOR]!),
       worker: this.#workers.at(numbers[row + WORKER]!),

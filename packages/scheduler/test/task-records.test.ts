@@ -1,19 +1,55 @@
 import { describe, expect, test } from 'vitest'
-import { compute, type ComputeHooks, type TaskRecord } from '@taskgraph/scheduler'
+import { compute, type ComputeHooks, type ResultCache, type TaskRecord } from '@taskgraph/scheduler'
+import { withRecordSink, type RecordSink } from '@taskgraph/scheduler/internal'
 import { EXECUTORS, shared } from './executors.js'
 import { sleepThen, step, throws, timedBusy, where } from './fixtures/pool-tasks.mjs'
 import { isPool } from './pools.js'
 
-/** Hooks that keep every task record of a run. */
-function collect(): { records: TaskRecord[]; hooks: ComputeHooks } {
-  const records: TaskRecord[] = []
-  return { records, hooks: { onTaskRecord: (record) => records.push(record) } }
+/**
+ * Hooks that keep every task record of a run: given to the hook as objects, or written
+ * field by field to the sink the hook stands for (as a Profiler's are).
+ */
+function collector(path: 'hook' | 'sink'): () => { records: TaskRecord[]; hooks: ComputeHooks } {
+  return () => {
+    const records: TaskRecord[] = []
+    if (path === 'hook')
+      return { records, hooks: { onTaskRecord: (record) => records.push(record) } }
+    const sink: RecordSink = {
+      write(
+        key,
+        name,
+        executor,
+        worker,
+        attempt,
+        queuedAt,
+        startedAt,
+        endedAt,
+        status,
+        error,
+        bytes,
+      ) {
+        records.push({
+          ...{ key, name, executor, worker, attempt, queuedAt, startedAt, endedAt, status },
+          ...(status === 'failed' ? { error } : {}),
+          ...(bytes === undefined ? {} : { resultBytes: bytes }),
+        })
+      },
+    }
+    // Never called: a run writes to the sink instead (a call would fail the run).
+    const onTaskRecord = withRecordSink(() => {
+      throw new Error('the hook of a record sink was called')
+    }, sink)
+    return { records, hooks: { onTaskRecord } }
+  }
 }
 
 const KINDS = { inline: 'main', async: 'main', threads: 'thread', processes: 'process' } as const
 
-describe.each(EXECUTORS)('task records on %s', (name) => {
+describe.each(
+  EXECUTORS.flatMap((name) => (['hook', 'sink'] as const).map((path) => [name, path] as const)),
+)('task records on %s, through the %s', (name, path) => {
   const executor = shared(name)
+  const collect = collector(path)
 
   test('one per task, where it ran, its times in order', async () => {
     const { records, hooks } = collect()
@@ -88,6 +124,28 @@ describe.each(EXECUTORS)('task records on %s', (name) => {
       }
     },
   )
+
+  test('a task whose result came from the cache of the run has one record, cached', async () => {
+    const { records, hooks } = collect()
+    const held = where.with({ key: 'where-held' })('held')
+    // A cache that holds the task's result and stores nothing.
+    const cache: ResultCache = {
+      open: () =>
+        Promise.resolve({
+          known: new Map([['where-held', { tag: 'held', pid: 0, threadId: 0 }]]),
+          stores: () => false,
+          completed: () => {},
+          close: () => Promise.resolve(),
+        }),
+    }
+    await compute(held, { executor, hooks, cache })
+    expect(records).toMatchObject([
+      { key: 'where-held', name: 'where', executor: name, attempt: 1, status: 'cached' },
+    ])
+    const [record] = records
+    expect(record!.startedAt).toBe(record!.queuedAt)
+    expect(record!.endedAt).toBe(record!.startedAt)
+  })
 
   test('calls the run stops waiting for are recorded as cancelled', async () => {
     const { records, hooks } = collect()

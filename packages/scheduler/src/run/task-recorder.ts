@@ -5,6 +5,7 @@ import type { CallTiming } from '../executors/executor.js'
 import { epochNow } from '../wire/epoch-time.js'
 import type { Flight } from './flight.js'
 import type { ComputeHooks } from './hooks.js'
+import { recordSinkOf, type RecordSink } from './record-sink.js'
 import type { TaskRecord, TaskStatus, TaskWorker } from './task-record.js'
 
 /** This thread: where calls run that no worker measured (inline, async, main-thread tasks). */
@@ -13,10 +14,12 @@ const HERE: TaskWorker = { kind: 'main', host: hostname(), pid: process.pid, thr
 /**
  * Makes a run's task records (`ComputeHooks.onTaskRecord`), one per attempt of each task,
  * from what the executor measured where the call ran, or else from what this thread saw.
- * Inactive, and costing nothing, when no hook reads them.
+ * Inactive, and costing nothing, when no hook reads them. A hook that stands for a sink
+ * (a Profiler's) has its records written there field by field, no object made.
  */
 export class TaskRecorder {
   readonly active: boolean
+  private readonly sink: RecordSink | undefined
 
   constructor(
     private readonly graph: TaskGraph,
@@ -24,6 +27,7 @@ export class TaskRecorder {
     private readonly executor: string,
   ) {
     this.active = hooks?.onTaskRecord !== undefined
+    this.sink = recordSinkOf(hooks)
   }
 
   /** The call is handed to the executor now, as attempt `attempt`. */
@@ -49,6 +53,11 @@ export class TaskRecorder {
   cached(key: string, name: string): void {
     if (!this.active) return
     const now = epochNow()
+    const sink = this.sink
+    if (sink !== undefined) {
+      sink.write(key, name, this.executor, HERE, 1, now, now, now, 'cached', undefined, undefined)
+      return
+    }
     this.hooks!.onTaskRecord!({
       key,
       name,
@@ -69,6 +78,24 @@ export class TaskRecorder {
     const measured = flight.timing
     const startedAt = measured?.steps[2 * step] ?? flight.localStart
     const endedAt = measured?.steps[2 * step + 1] ?? epochNow()
+    const sink = this.sink
+    if (sink !== undefined) {
+      const last = step === flight.members.length - 1
+      sink.write(
+        this.graph.key(node),
+        this.graph.name(node),
+        this.executor,
+        measured?.worker ?? HERE,
+        flight.attempt,
+        flight.queuedAt,
+        startedAt,
+        endedAt,
+        status,
+        status === 'failed' ? error : undefined,
+        last ? measured?.resultBytes : undefined,
+      )
+      return
+    }
     // One shape for every record (a failure's error and a size are rare additions).
     const record: { -readonly [K in keyof TaskRecord]: TaskRecord[K] } = {
       key: this.graph.key(node),

@@ -4,6 +4,8 @@
 
 // Read once: `performance.timeOrigin` is a getter, and a timed call takes two times.
 const TIME_ORIGIN = performance.timeOrigin
+// Held here: the global `performance` is itself a getter, read twice per recorded task.
+const clock = performance
 
 /** `performance.now()` (`at`) as milliseconds since the epoch. */
 export function epochOf(at: number): number {
@@ -12,5 +14,5 @@ export function epochOf(at: number): number {
 
 /** Now, in milliseconds since the epoch with a fraction. */
 export function epochNow(): number {
-  return TIME_ORIGIN + performance.now()
+  return TIME_ORIGIN + clock.now()
 }

@@ -1,0 +1,48 @@
+import { describe, expect, test } from 'vitest'
+import { combineHooks, compute, delayed, Profiler, type TaskRecord } from 'taskgraph'
+
+const double = delayed((n: number) => n * 2, { name: 'double' })
+const add = delayed((a: number, b: number) => a + b, { name: 'add' })
+
+/** What a record says apart from its times and worker: the same in every run. */
+function outline(records: readonly TaskRecord[]): unknown[] {
+  return records
+    .map(({ key, name, executor, attempt, status }) => ({ key, name, executor, attempt, status }))
+    .sort((a, b) => a.key.localeCompare(b.key))
+}
+
+describe('combineHooks', () => {
+  test('has only the hooks one of its parts has', () => {
+    const combined = combineHooks(new Profiler().hooks, { onFinish: () => {} }, undefined)
+    expect(Object.keys(combined).sort()).toEqual(['onFinish', 'onTaskRecord'])
+  })
+
+  test.each(['inline', 'async'] as const)(
+    'a Profiler combined with other hooks keeps every record (%s)',
+    async (executor) => {
+      const total = add(double(1), add(double(2), double(3)))
+      const alone = new Profiler()
+      await compute(total, { executor, hooks: alone.hooks })
+      // With hooks that read no records, and with a second reader of them.
+      const withOthers = new Profiler()
+      const finished: number[] = []
+      await compute(total, {
+        executor,
+        hooks: combineHooks(withOthers.hooks, {
+          onFinish: (summary) => finished.push(summary.done),
+        }),
+      })
+      const seen: TaskRecord[] = []
+      const withReader = new Profiler()
+      await compute(total, {
+        executor,
+        hooks: combineHooks(withReader.hooks, { onTaskRecord: (record) => seen.push(record) }),
+      })
+      expect(outline(alone.records)).toHaveLength(5)
+      expect(outline(withOthers.records)).toEqual(outline(alone.records))
+      expect(outline(withReader.records)).toEqual(outline(alone.records))
+      expect(outline(seen)).toEqual(outline(alone.records))
+      expect(finished).toEqual([5])
+    },
+  )
+})
