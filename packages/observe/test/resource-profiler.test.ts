@@ -24,10 +24,10 @@ async function sleeper(): Promise<ChildProcess> {
   return child
 }
 
-/** Holds this thread for `ms`, using a core. */
+/** Uses `ms` of CPU time on this thread (however long that takes on a busy machine). */
 function spin(ms: number): void {
-  const end = performance.now() + ms
-  while (performance.now() < end) {
+  const start = process.cpuUsage()
+  while (process.cpuUsage(start).user < ms * 1000) {
     // CPU to measure
   }
 }
@@ -36,18 +36,21 @@ describe('ResourceProfiler', () => {
   test('samples the CPU and memory of the program and of its child processes', async () => {
     const child = await sleeper()
     const profiler = new ResourceProfiler()
+    const before = performance.now()
     const first = profiler.sample()
     spin(200)
     const second = profiler.sample()
+    const wallMs = performance.now() - before
     expect(profiler.samples).toEqual([first, second])
     expect(second.time).toBeGreaterThan(first.time)
     expect(second.main.pid).toBe(process.pid)
     // A Node process holds some megabytes, and fewer than a machine has.
     expect(second.main.rss).toBeGreaterThan(10 * MB)
     expect(second.main.rss).toBeLessThan(64 * 1024 * MB)
-    // The first sample has nothing to measure CPU from; the second saw the spin.
+    // The first sample has nothing to measure CPU from; the second saw the spin: 200 ms of
+    // CPU over the time between the samples (less than wallMs), as a % of a core.
     expect(first.main.cpu).toBe(0)
-    expect(second.main.cpu).toBeGreaterThan(10)
+    expect(second.main.cpu).toBeGreaterThanOrEqual(((0.9 * 200) / wallMs) * 100)
     if (process.platform === 'linux') {
       const sampled = second.children.find((c) => c.pid === child.pid)
       expect(sampled?.rss).toBeGreaterThan(MB)
