@@ -14,26 +14,22 @@ export interface DefaultPoolOptions {
   readonly startTimeout?: number
 }
 
-/** A pool no run closes: shared by every run that names its kind and sizing. */
-interface DefaultPool extends PoolExecutor {
-  /** Whether it may still be handed out (it was not closed). */
-  readonly usable: boolean
-  /** Ends its workers at once (see `PoolExecutor.endNow`). */
-  end(): void
-}
-
 /**
- * A run that ends with calls still in a worker (cancelled, or gave up on a call) has
- * them stopped, as closing a pool of its own would: a shared worker must not run on
- * for nobody, holding the process open.
+ * A pool no run closes, of either kind. A run that ends with calls still in a worker
+ * (cancelled, or gave up on a call) has them stopped, as closing a pool of its own would:
+ * a shared worker must not run on for nobody, holding the process open.
  */
-class DefaultThreadPool extends PoolExecutor implements DefaultPool {
-  readonly name = 'threads'
-
-  constructor(options: DefaultPoolOptions) {
-    super('worker_threads', options, { stopsEndedRuns: true })
+class DefaultPool extends PoolExecutor {
+  constructor(
+    readonly name: 'threads' | 'processes',
+    options: DefaultPoolOptions,
+  ) {
+    super(name === 'threads' ? 'worker_threads' : 'child_process', options, {
+      stopsEndedRuns: true,
+    })
   }
 
+  /** Whether it may still be handed out (it was not closed). */
   get usable(): boolean {
     return !this.isClosed
   }
@@ -42,27 +38,7 @@ class DefaultThreadPool extends PoolExecutor implements DefaultPool {
     this.stopCallsOf(signal)
   }
 
-  end(): void {
-    this.endNow()
-  }
-}
-
-/** As `DefaultThreadPool`, with child processes. */
-class DefaultProcessPool extends PoolExecutor implements DefaultPool {
-  readonly name = 'processes'
-
-  constructor(options: DefaultPoolOptions) {
-    super('child_process', options, { stopsEndedRuns: true })
-  }
-
-  get usable(): boolean {
-    return !this.isClosed
-  }
-
-  endRun(signal: AbortSignal): void {
-    this.stopCallsOf(signal)
-  }
-
+  /** Ends its workers at once (see `PoolExecutor.endNow`). */
   end(): void {
     this.endNow()
   }
@@ -84,10 +60,7 @@ export function defaultPool(
   const key = `${kind} ${workers} ${startTimeout}`
   const kept = pools.get(key)
   if (kept?.usable === true) return kept
-  const made =
-    kind === 'threads'
-      ? new DefaultThreadPool({ workers, startTimeout })
-      : new DefaultProcessPool({ workers, startTimeout })
+  const made = new DefaultPool(kind, { workers, startTimeout })
   pools.set(key, made)
   if (!endsAtExit) {
     endsAtExit = true
