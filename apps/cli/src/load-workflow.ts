@@ -2,7 +2,13 @@ import { spawnSync } from 'node:child_process'
 import { stat } from 'node:fs/promises'
 import { extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { CycleError, KeyClashError, MissingKeyError, isDelayedFunction } from '@taskgraph/core'
+import {
+  CycleError,
+  KeyClashError,
+  MissingKeyError,
+  isDelayedFunction,
+  registerTaskModule,
+} from '@taskgraph/core'
 import { containsDelayed, describeValue } from '@taskgraph/core/internal'
 import { WorkflowError } from './cli-errors.js'
 import { prepareForWorkflow } from './workflow-loading.js'
@@ -63,6 +69,9 @@ export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<W
       cause: error,
     })
   }
+  // Workers find task functions among its exports too: also those its default export
+  // submits while it builds the graph (futures), before the run begins.
+  registerTaskModule(url)
   if (!('default' in module) || module.default === undefined) {
     throw new WorkflowError({
       code: 'ERR_WORKFLOW_NO_DEFAULT',

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { runCli } from './helpers/run-cli.js'
+import { finished, runCli, startCli } from './helpers/run-cli.js'
 
 // The futures examples, run as users run them: one submits work and reads results as they
 // complete, one is a graph whose tasks return graphs; each on the executor the command
@@ -39,6 +39,31 @@ describe('examples/adaptive-integral.ts', () => {
       expect(result).toMatchObject({ code: 0, stderr: '' })
       // √π/2·erf(2) − 2e⁻⁴ = 0.845450112985 to twelve places.
       expect(JSON.parse(result.stdout)).toBeCloseTo(0.845450112985, 9)
+    },
+  )
+})
+
+describe('a workflow whose default export submits futures', () => {
+  it.each(['threads', 'processes'])(
+    'runs them on the %s workers, and one Ctrl-C stops it',
+    async (executor) => {
+      const child = startCli(['run', 'futures-busy.ts', '-e', executor])
+      const result = finished(child)
+      // Once a future has finished: the run is under way on the workers.
+      await new Promise<void>((resolve) => {
+        let stderr = ''
+        child.stderr.on('data', (chunk: string) => {
+          stderr += chunk
+          if (stderr.includes('futures-busy: ')) resolve()
+        })
+      })
+      child.kill('SIGINT')
+      const { code, stderr } = await result
+      // The futures ran in workers: the main thread heard the first signal.
+      expect(code).toBe(130)
+      expect(stderr).not.toContain('holding the main thread')
+      expect(stderr).not.toContain('second SIGINT')
+      expect(stderr).not.toContain('futures-busy: 1011')
     },
   )
 })

@@ -1,4 +1,4 @@
-import { registerTaskModule, toGraph, type TaskGraphology } from '@taskgraph/core'
+import { toGraph, type TaskGraphology } from '@taskgraph/core'
 import {
   Profiler,
   ResourceProfiler,
@@ -116,8 +116,6 @@ export async function runCommand(
       controller.signal,
     )
     logger.debug({ path: workflow.path }, 'workflow loaded')
-    // Workers find task functions among the workflow's exports too.
-    registerTaskModule(workflow.url)
     targets = { value: workflow.targets }
     const showProgress = !options.json && (options.progress ?? io.stderr.isTTY === true)
     // --progress draws it even where it could not redraw in place (a pipe).
