@@ -15,6 +15,7 @@ import {
   fib,
   forever,
   returnsClosure,
+  returnsCycle,
   returnsFailure,
 } from './fixtures/graph-tasks.mjs'
 import { runsInWorkers } from './external-executor.js'
@@ -58,6 +59,15 @@ describe.each(SUITE_EXECUTORS)('tasks that return graphs, on the %s executor', (
     expect(error).toBeInstanceOf(TaskError)
     expect((error as Error).message).toContain('local')
     expect((error as Error).message).toContain('top level of a module')
+  })
+
+  test('a graph inside a cyclic value fails the task, saying why, rather than half-computed', async () => {
+    const error = await returnsCycle(1)
+      .compute(options)
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TaskError)
+    expect((error as TaskError).functionName).toBe('returnsCycle')
+    expect((error as Error).message).toContain('inside a cycle')
   })
 
   test('the new tasks reach the hooks, and the summary counts them', async () => {

@@ -1,22 +1,12 @@
-import { TaskGraph, containsDelayed } from '@taskgraph/core/internal'
+import { TaskGraph } from '@taskgraph/core/internal'
 import type { ComputeHooks, RunSummary, TaskInfo } from './hooks.js'
+import { CYCLIC_GRAPH, holdsGraph } from '../wire/returned-graph.js'
 import type { RunConfig } from './options.js'
 
 // A task that returns a Delayed (or an array or plain object holding some) stands for
 // that graph's result: the graph runs in the same run, on the same executor, as a run
 // nested in it. Its tasks reach the run's hooks as the run's own; the run hears of them
 // as added tasks, and counts them in its summary.
-
-/** Whether a task's result is (or holds) a graph to run in its place. */
-export function returnsGraph(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false
-  try {
-    return containsDelayed(value)
-  } catch {
-    // A getter threw on the way: the result is returned as it is, as it always was.
-    return false
-  }
-}
 
 /** What the nested run reports to the run around it. */
 export interface NestedRunListener {
@@ -57,6 +47,9 @@ export async function runReturnedGraph(
     hooks: forwarded(config.hooks, options.listener),
     cache: undefined,
   })
+  // A Delayed inside a cycle (an object holding itself) is not reached by the copy the
+  // results are put into: it would come back unevaluated.
+  if (holdsGraph(result)) throw new Error(CYCLIC_GRAPH)
   return result
 }
 

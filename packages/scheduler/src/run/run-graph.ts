@@ -25,7 +25,8 @@ import { CacheTransfer, transfersResults } from './cache-transfer.js'
 import { doNothing, lateReporter, makeCall, type RunLink } from './make-call.js'
 import type { RunConfig } from './options.js'
 import { ReadyQueue } from './ready-queue.js'
-import { returnsGraph, runReturnedGraph } from './returned-graph.js'
+import { holdsGraph } from '../wire/returned-graph.js'
+import { runReturnedGraph } from './returned-graph.js'
 import { runFailureOf, warnLateRejection } from './run-failures.js'
 import { RunState } from './run-state.js'
 import { RunTally } from './run-tally.js'
@@ -334,7 +335,7 @@ class GraphRun implements IdleWatcher {
     for (let m = 0; m < last; m++) {
       this.complete(members[m]!, undefined, infos?.[m], startedAt, this.durationOf(flight, m))
     }
-    if (returnsGraph(value)) this.runReturned(members[last]!, value, infos?.[last], startedAt)
+    if (holdsGraph(value)) this.runReturned(members[last]!, value, infos?.[last], startedAt)
     else {
       this.complete(members[last]!, value, infos?.[last], startedAt, this.durationOf(flight, last))
     }

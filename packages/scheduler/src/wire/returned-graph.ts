@@ -34,6 +34,10 @@ export interface WireGraph {
   readonly [GRAPH]: { readonly nodes: WireNode[]; readonly value: unknown }
 }
 
+/** Why a graph returned inside a cyclic structure cannot run, here or in a worker. */
+export const CYCLIC_GRAPH =
+  'the graph it returned is inside a cycle (an object that holds itself), where its tasks cannot be replaced by their results: return the Delayed values outside the cycle'
+
 /** Whether `value`, a task's result, holds a graph to send as one. */
 export function holdsGraph(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false
@@ -77,7 +81,12 @@ export function encodeGraph(value: unknown): WireGraph | { readonly problem: str
     }
     nodes.push({ key, spec: graph.spec(i), fn: ref, args: args as unknown[] })
   }
-  return { [GRAPH]: { nodes, value: graph.assemble(markers)[0] } }
+  const written = graph.assemble(markers)[0]
+  // A Delayed inside a cycle is not reached by the copy the markers are put into.
+  if (holdsGraph(written)) {
+    return { problem: CYCLIC_GRAPH }
+  }
+  return { [GRAPH]: { nodes, value: written } }
 }
 
 /** Whether a result that came back from a worker is a graph written as data. */
