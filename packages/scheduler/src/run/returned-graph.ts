@@ -39,18 +39,40 @@ export async function runReturnedGraph(
   // A turn of the event loop first: tasks that return graphs of themselves recurse
   // through the loop, not the stack, and timers and signals (Ctrl-C) are heard between.
   await new Promise((resolve) => setImmediate(resolve))
-  const [result] = await options.runNested(graph, {
-    ...config,
-    // The executor belongs to the run around it, which closes it if it made it.
-    ownsExecutor: false,
-    signal: options.signal,
-    hooks: forwarded(config.hooks, options.listener),
-    cache: undefined,
-  })
+  const stop = laterAbort(options.signal)
+  let result: unknown
+  try {
+    ;[result] = await options.runNested(graph, {
+      ...config,
+      // The executor belongs to the run around it, which closes it if it made it.
+      ownsExecutor: false,
+      signal: stop.signal,
+      hooks: forwarded(config.hooks, options.listener),
+      cache: undefined,
+    })
+  } finally {
+    stop.dispose()
+  }
   // A Delayed inside a cycle (an object holding itself) is not reached by the copy the
   // results are put into: it would come back unevaluated.
   if (holdsGraph(result)) throw new Error(CYCLIC_GRAPH)
   return result
+}
+
+/**
+ * A signal aborted a moment after `signal` is: a stop goes down nested runs one level
+ * per microtask, not one stack frame deeper per level (recursion thousands of levels
+ * deep overflowed the stack when stopped).
+ */
+function laterAbort(signal: AbortSignal): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController()
+  const abort = (): void => queueMicrotask(() => controller.abort(signal.reason))
+  if (signal.aborted) abort()
+  else signal.addEventListener('abort', abort, { once: true })
+  return {
+    signal: controller.signal,
+    dispose: () => signal.removeEventListener('abort', abort),
+  }
 }
 
 /** The run's hooks, but for its start, finish and added tasks, which go to the listener. */

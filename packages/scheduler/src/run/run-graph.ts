@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import type { TaskGraph } from '@taskgraph/core/internal'
 import {
   CancelledError,
@@ -359,6 +360,8 @@ class GraphRun implements IdleWatcher {
     }
     // It counts as running: the run cannot end while the graph it returned runs.
     this.running++
+    // Each graph running for one of its tasks listens to its stop: as many as may be.
+    setMaxListeners(0, this.stopper.signal)
     const parent = info ?? { key: this.graph.key(i), name: this.graph.name(i) }
     const nested = runReturnedGraph(value, this.config, {
       caller: this.caller,
