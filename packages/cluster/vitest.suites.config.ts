@@ -2,10 +2,10 @@ import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 // The scheduler's behavioural suites, and the cache's random DAGs, run on the cluster
-// executor: the executor, futures and random-DAG suites take their executor from the
-// module TASKGRAPH_TEST_EXECUTOR names (the scheduler's test/external-executor.ts), so
-// neither package depends on this one. Run from here (`pnpm test`), after this
-// package's own tests.
+// executor: the executor, futures, returned-graph and random-DAG suites take their
+// executor from the module TASKGRAPH_TEST_EXECUTOR names (the scheduler's
+// test/external-executor.ts), so neither package depends on this one. Run from here
+// (`pnpm test`), after this package's own tests.
 export default defineConfig({
   root: fileURLToPath(new URL('../scheduler', import.meta.url)),
   test: {
@@ -13,6 +13,7 @@ export default defineConfig({
       'test/behaviour.test.ts',
       'test/random-dags.test.ts',
       'test/futures.test.ts',
+      'test/returned-graphs.test.ts',
       '../cache/test/random-dags.test.ts',
     ],
     setupFiles: ['test/setup.ts'],

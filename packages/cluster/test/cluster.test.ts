@@ -303,12 +303,9 @@ describe('a cluster of two workers', () => {
     }
   })
 
-  test('a task that returns a graph fails with a SerializationError: not on a cluster yet', async () => {
-    const error = await returnsGraph(1)
-      .compute({ executor: cluster })
-      .catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(SerializationError)
-    expect((error as Error).message).toContain('do not run on a cluster yet')
+  test('a task that returns a graph has its graph run by the driver on the workers', async () => {
+    expect(await returnsGraph(41).compute({ executor: cluster })).toBe(42)
+    expect(await runKeys()).toEqual([])
   })
 
   test('a worker is ready before its imports are, and readies them once, before its first import', async () => {

@@ -7,7 +7,9 @@ import {
   DiscardedFault,
   ExecutorClosedFault,
   NotSerializableFault,
+  ReturnedGraphFault,
   RunFault,
+  StepFault,
   WorkerStartFault,
   type Executor,
   type TaskCall,
@@ -19,7 +21,7 @@ import {
   checkClusterOptions,
   type ClusterOptions,
 } from '../cluster-options.js'
-import { findCloneProblem } from '@taskgraph/scheduler/wire'
+import { decodeGraph, findCloneProblem, type WireGraph } from '@taskgraph/scheduler/wire'
 import { connect, openRedis, parseClusterUrl, queueReady, type ClusterUrl } from '../connection.js'
 import { ClusterConnectionError } from '../errors.js'
 import { PREFIX, QUEUE, RUNS, repliesKey, resultsKey, runKey } from '../keys.js'
@@ -28,7 +30,14 @@ import { RedisStore } from '../store/redis-store.js'
 import type { ResultStore } from '../store/result-store.js'
 import { TieredStore } from '../store/tiered-store.js'
 import { fromWireFault } from '../wire/faults.js'
-import { packBatch, unpackReply, type JobCall, type JobData, type Reply } from '../wire/job.js'
+import {
+  packBatch,
+  unpackReply,
+  type JobCall,
+  type JobData,
+  type ModuleFunction,
+  type Reply,
+} from '../wire/job.js'
 import { StoredResult } from '../wire/stored-values.js'
 import { CachedKeeper, fetchStored } from './cached-results.js'
 import { ClusterRun, type Pending } from './cluster-run.js'
@@ -489,16 +498,36 @@ export class ClusterExecutor implements Executor {
           ...(outcome.bytes !== undefined && { resultBytes: outcome.bytes }),
         })
       }
-      if (outcome.ok) {
+      if (outcome.ok && outcome.graph !== undefined) {
+        // The task returned a graph: made again here, where the run runs it in its place.
+        this.remade(outcome.graph).then(pending.resolve, (error: unknown) =>
+          pending.reject(unfound(error)),
+        )
+      } else if (outcome.ok) {
         const key = call.steps?.at(-1)?.key ?? call.key
         pending.resolve(
           'value' in outcome
             ? outcome.value
             : new StoredResult(run.id, key, outcome.large === true),
         )
+      } else if (outcome.fault.kind === 'returned-graph') {
+        const { step, graph } = outcome.fault
+        this.remade(graph).then(
+          (value) => pending.reject(new ReturnedGraphFault(step, value)),
+          (error: unknown) => pending.reject(new StepFault(step, unfound(error))),
+        )
       } else pending.reject(fromWireFault(outcome.fault, reply.worker, call.key))
     }
     this.flush()
+  }
+
+  /** A graph a worker sent back, made again with the driver's own functions. */
+  private remade(graph: WireGraph<ModuleFunction>): Promise<unknown> {
+    return decodeGraph(
+      graph,
+      (described) => this.functions.load(described),
+      (described) => `${described.name} (${described.module})`,
+    )
   }
 
   /** A cluster worker's thread, for task records: one object per thread, shared by its calls. */
@@ -564,4 +593,10 @@ function warnOnce(name: string, message: string): void {
   if (warned.has(name)) return
   warned.add(name)
   process.emitWarning(message, { code: 'TASKGRAPH_CLUSTER_UNREACHABLE_FUNCTION' })
+}
+
+/** Why a graph a task returned could not be made again on the driver. */
+function unfound(error: unknown): NotSerializableFault {
+  const reason = error instanceof Error ? error.message : String(error)
+  return new NotSerializableFault('result', 'the result', 'a graph', reason)
 }

@@ -1,10 +1,10 @@
 import { realpathSync } from 'node:fs'
-import { relative, sep } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import type { AnyFunction } from '@taskgraph/core'
+import { isDelayedFunction, type AnyFunction } from '@taskgraph/core'
+import { findFunction } from '@taskgraph/core/internal'
 import { FunctionLocator } from '@taskgraph/scheduler/internal'
-import type { FunctionRef } from '@taskgraph/scheduler/wire'
+import { sourceHash, type FunctionRef } from '@taskgraph/scheduler/wire'
 import type { ModuleFunction } from '../wire/job.js'
+import { moduleInRoot, moduleURL } from '../wire/module-paths.js'
 
 /**
  * How workers find the driver's task functions: by module, relative to the project
@@ -56,9 +56,29 @@ export class ModuleFunctions {
 
   /** The module's path inside the root, `/`-separated; `undefined` outside it. */
   private inRoot(url: string): string | undefined {
-    if (!url.startsWith('file:')) return undefined
-    const path = relative(this.root, fileURLToPath(url))
-    if (path === '' || path.startsWith('..') || path.startsWith(sep)) return undefined
-    return path.split(sep).join('/')
+    return moduleInRoot(this.root, url)
+  }
+
+  /**
+   * The function a worker named (a task of a graph a task returned there), its module
+   * imported here first; `undefined` if it makes no such function. Throws if the
+   * driver's copy of the module is not the worker's: the graph would run other code.
+   */
+  async load(described: ModuleFunction): Promise<AnyFunction | undefined> {
+    const url = moduleURL(this.root, described.module)
+    if (url === undefined) return undefined
+    const own = sourceHash(url)
+    if (described.hash !== undefined && own !== undefined && own !== described.hash) {
+      throw new Error(
+        `the worker's copy of ${described.module} is not the driver's (function ${described.name}): install the same version of the project on every machine`,
+      )
+    }
+    const namespace = (await import(url)) as Record<string, unknown>
+    if (described.kind === 'origin') {
+      return findFunction({ url, name: described.name, occurrence: described.occurrence })
+    }
+    const value = namespace[described.name]
+    if (isDelayedFunction(value)) return value.fn
+    return typeof value === 'function' ? (value as AnyFunction) : undefined
   }
 }

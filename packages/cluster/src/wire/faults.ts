@@ -44,8 +44,15 @@ export function toWireFault(error: unknown): WireFault {
   return { kind: 'threw', error: toWireError(error) }
 }
 
-/** On the driver: the fault a `WireFault` from `worker` stands for. */
-export function fromWireFault(fault: WireFault, worker: string, key: string): unknown {
+/**
+ * On the driver: the fault a `WireFault` from `worker` stands for. (A returned graph is
+ * made again first, asynchronously: see the driver's `settle`.)
+ */
+export function fromWireFault(
+  fault: Exclude<WireFault, { kind: 'returned-graph' }>,
+  worker: string,
+  key: string,
+): unknown {
   switch (fault.kind) {
     case 'threw':
       return fromWireError(fault.error)
@@ -56,7 +63,11 @@ export function fromWireFault(fault: WireFault, worker: string, key: string): un
     case 'not-serializable':
       return new NotSerializableFault(fault.direction, fault.path, fault.valueType, fault.reason)
     case 'step':
-      return new StepFault(fault.step, fromWireFault(fault.reason, worker, key), fault.input)
+      return new StepFault(
+        fault.step,
+        fromWireFault(fault.reason as Exclude<WireFault, { kind: 'returned-graph' }>, worker, key),
+        fault.input,
+      )
     case 'stalled':
       return new StalledFault()
     case 'unhandled-rejection':

@@ -1,5 +1,5 @@
 import { deserialize, serialize } from 'node:v8'
-import type { WireError } from '@taskgraph/scheduler/wire'
+import type { WireError, WireGraph } from '@taskgraph/scheduler/wire'
 
 /*
  * What crosses the queue. A job is a batch of calls of one run; a worker answers with a
@@ -92,6 +92,8 @@ export type CallOutcome =
       readonly ok: true
       readonly value?: unknown
       readonly large?: true
+      /** The task returned a graph: here it is, for the driver to run in its place. */
+      readonly graph?: WireGraph<ModuleFunction>
     } & Timed)
   | ({ readonly id: number; readonly ok: false; readonly fault: WireFault } & Timed)
   /**
@@ -134,6 +136,12 @@ export type WireFault =
   | { readonly kind: 'refused'; readonly module: string; readonly message: string }
   | { readonly kind: 'too-large'; readonly bytes: number; readonly limit: number }
   | { readonly kind: 'missing-input'; readonly key: string }
+  /** Step `step` of a fused call returned a graph: the call ended there (not a failure). */
+  | {
+      readonly kind: 'returned-graph'
+      readonly step: number
+      readonly graph: WireGraph<ModuleFunction>
+    }
 
 export function packBatch(batch: JobBatch): string {
   return serialize(batch).toString('base64')

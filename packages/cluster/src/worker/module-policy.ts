@@ -1,10 +1,11 @@
 import { realpathSync } from 'node:fs'
-import { isAbsolute, relative, resolve, sep } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { relative, sep } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { isDelayedFunction, type AnyFunction } from '@taskgraph/core'
-import { findFunction, recordedModules } from '@taskgraph/core/internal'
+import { findFunction, originOf, recordedModules } from '@taskgraph/core/internal'
 import { sourceHash } from '@taskgraph/scheduler/wire'
 import type { ModuleFunction } from '../wire/job.js'
+import { moduleInRoot, moduleURL } from '../wire/module-paths.js'
 
 /** A function a worker will run, or why it will not. */
 export type Resolved = { readonly fn: AnyFunction } | { readonly refused: string }
@@ -84,17 +85,35 @@ export class ModulePolicy {
 
   /** The file URL of a module path from a job, if it names a file inside the root. */
   private urlOf(module: string): string | undefined {
-    // A path, `/`-separated and relative: nothing with a scheme (`node:`, `data:`), a drive or a NUL.
-    if (module === '' || isAbsolute(module) || /[:\0\\]/.test(module)) return undefined
+    const url = moduleURL(this.root, module)
+    if (url === undefined) return undefined
     let path: string
     try {
-      path = realpathSync(resolve(this.root, module))
+      path = realpathSync(fileURLToPath(url))
     } catch {
       return undefined
     }
     const inside = relative(this.root, path)
     if (inside === '' || inside.startsWith('..') || inside.startsWith(sep)) return undefined
     return pathToFileURL(path).href
+  }
+
+  /**
+   * How the driver finds `fn` (a task of a graph a task returned here): by its module's
+   * path inside the root and where that module made it; `undefined` for a function made
+   * at run time or outside the root.
+   */
+  describe(fn: AnyFunction): ModuleFunction | undefined {
+    const origin = originOf(fn)
+    const module = origin === undefined ? undefined : moduleInRoot(this.root, origin.url)
+    if (origin === undefined || module === undefined) return undefined
+    return {
+      kind: 'origin',
+      module,
+      name: origin.name,
+      occurrence: origin.occurrence,
+      hash: sourceHash(origin.url),
+    }
   }
 
   private load(url: string): Promise<Record<string, unknown>> {

@@ -1,6 +1,5 @@
 import { deserialize, serialize } from 'node:v8'
 import type { AnyFunction } from '@taskgraph/core'
-import { containsDelayed } from '@taskgraph/core/internal'
 import {
   ExecutorClosedFault,
   ReturnedGraphFault,
@@ -8,8 +7,9 @@ import {
   type Executor,
   type TaskCall,
 } from '@taskgraph/scheduler/internal'
+import { encodeGraph, holdsGraph, type WireGraph } from '@taskgraph/scheduler/wire'
 import { toWireFault } from '../wire/faults.js'
-import type { CallOutcome, JobBatch, JobCall, WireFault } from '../wire/job.js'
+import type { CallOutcome, JobBatch, JobCall, ModuleFunction, WireFault } from '../wire/job.js'
 import { fillStored, markedKeys } from '../wire/stored-values.js'
 import type { ResultStore, StoreEntry } from '../store/result-store.js'
 import type { ModulePolicy, Resolved } from './module-policy.js'
@@ -72,11 +72,14 @@ export async function runJob(context: JobContext): Promise<JobResult | undefined
     const timed = call.timed === true ? (measured: CallTiming) => (timing = measured) : undefined
     try {
       const value = await Promise.race([runCall(context, call, functions, inputs, timed), stopped])
-      if (returnsGraph(value)) throw new ReturnedGraphFault(0, value)
-      outcomes.push(withTimes(toOutcome(context, call, value, entries), timing))
+      const outcome = holdsGraph(value)
+        ? graphOutcome(context, call, undefined, value)
+        : toOutcome(context, call, value, entries)
+      outcomes.push(withTimes(outcome, timing))
     } catch (error) {
       if (error instanceof ReturnedGraphFault) {
-        outcomes.push(withTimes({ id: call.id, ok: false, fault: GRAPH_FAULT }, timing))
+        // A step of a fused call returned a graph: the call ended there.
+        outcomes.push(withTimes(graphOutcome(context, call, error.step, error.value), timing))
       } else if (error === STOPPED || error instanceof ExecutorClosedFault) {
         outcomes.push({ id: call.id, handedBack: 'stopping' })
       } else outcomes.push(withTimes({ id: call.id, ok: false, fault: toWireFault(error) }, timing))
@@ -86,24 +89,36 @@ export async function runJob(context: JobContext): Promise<JobResult | undefined
   return { outcomes, entries }
 }
 
-/** What a task that returned a graph fails with: the driver cannot run it yet. */
-const GRAPH_FAULT: WireFault = {
-  kind: 'not-serializable',
-  direction: 'result',
-  path: 'the result',
-  valueType: 'a graph',
-  reason:
-    'tasks that return graphs do not run on a cluster yet; return a value, or run this workflow on a local executor',
-}
-
-/** Whether a call's result holds a Delayed (a getter that throws on the way: no). */
-function returnsGraph(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false
+/**
+ * A call whose task (or step `step` of its chain) returned a graph: the graph goes to the
+ * driver, written as data, its functions named by module path inside the project; the
+ * driver makes it again and runs it. A function the driver could not find (made at run
+ * time) fails the call, saying so.
+ */
+function graphOutcome(
+  context: JobContext,
+  call: JobCall,
+  step: number | undefined,
+  value: unknown,
+): CallOutcome {
+  let graph: WireGraph<ModuleFunction> | { readonly problem: string }
   try {
-    return containsDelayed(value)
-  } catch {
-    return false
+    graph = encodeGraph(value, (fn) => context.policy.describe(fn))
+  } catch (error) {
+    graph = { problem: error instanceof Error ? error.message : String(error) }
   }
+  if ('problem' in graph) {
+    const fault: WireFault = {
+      kind: 'not-serializable',
+      direction: 'result',
+      path: 'the result',
+      valueType: 'a graph',
+      reason: graph.problem,
+    }
+    return { id: call.id, ok: false, fault }
+  }
+  if (step === undefined) return { id: call.id, ok: true, graph }
+  return { id: call.id, ok: false, fault: { kind: 'returned-graph', step, graph } }
 }
 
 /** The reason a job's call was stopped before it settled. */

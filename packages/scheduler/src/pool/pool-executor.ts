@@ -10,7 +10,8 @@ import {
 import type { Executor, TaskCall } from '../executors/executor.js'
 import type { WireOutcome } from '../wire/call.js'
 import { fromWireError } from '../wire/remote-error.js'
-import { decodeGraph, isWireGraph } from '../wire/returned-graph.js'
+import { refName } from '../wire/function-ref.js'
+import { decodeGraph, isWireGraph, type WireGraph } from '../wire/returned-graph.js'
 import { CALLS_PER_WORKER, HELD_PER_WORKER, takeBatch, weigh } from './batching.js'
 import { BufferMoves, letGoOfInputs, sentForGood } from './buffer-moves.js'
 import { afterLoss, faultOf } from './call-faults.js'
@@ -290,15 +291,16 @@ export abstract class PoolExecutor implements Executor {
       if (this.runtime === 'worker_threads') this.moves.received(outcome.value)
       // A graph the task returned, written as data: made again here, where it runs.
       if (isWireGraph(outcome.value)) {
-        decodeGraph(outcome.value, loadOnMainThread).then(pending.resolve, (error: unknown) =>
-          pending.reject(unloadable(error)),
+        decodeGraph(outcome.value as WireGraph, loadOnMainThread, refName).then(
+          pending.resolve,
+          (error: unknown) => pending.reject(unloadable(error)),
         )
       } else pending.resolve(outcome.value)
       return
     }
     const { failure, step } = outcome
     if (failure.kind === 'returned-graph') {
-      decodeGraph(failure.graph, loadOnMainThread).then(
+      decodeGraph(failure.graph, loadOnMainThread, refName).then(
         (value) => pending.reject(new ReturnedGraphFault(step, value)),
         (error: unknown) => pending.reject(new StepFault(step, unloadable(error))),
       )

@@ -10,7 +10,7 @@ import {
 } from '@taskgraph/core/internal'
 import { isPlainObject } from './data-walk.js'
 import { decodeFunctions, encodeFunctions } from './function-args.js'
-import { refName, sourceHash, type FunctionRef } from './function-ref.js'
+import { sourceHash, type FunctionRef } from './function-ref.js'
 import { replaceMembersInPlace } from './replace-members.js'
 
 // A task that returns a graph (a Delayed, or data holding some) in a worker: the graph
@@ -20,18 +20,22 @@ import { replaceMembersInPlace } from './replace-members.js'
 const GRAPH = '__taskgraph_graph__'
 const NODE = '__taskgraph_node__'
 
-interface WireNode {
+interface WireNode<R> {
   readonly key: string
   readonly spec: TaskSpec
   /** Absent for a data node. */
-  readonly fn?: FunctionRef
+  readonly fn?: R
   readonly args?: unknown[]
   readonly value?: unknown
 }
 
-/** A returned graph as it crosses: its nodes, dependencies first, and the value itself. */
-export interface WireGraph {
-  readonly [GRAPH]: { readonly nodes: WireNode[]; readonly value: unknown }
+/**
+ * A returned graph as it crosses: its nodes, dependencies first, and the value itself.
+ * Functions are named by `R`: a `FunctionRef` between threads and processes of one
+ * machine, a module path inside the project on a cluster.
+ */
+export interface WireGraph<R = FunctionRef> {
+  readonly [GRAPH]: { readonly nodes: WireNode<R>[]; readonly value: unknown }
 }
 
 /** Why a graph returned inside a cyclic structure cannot run, here or in a worker. */
@@ -50,16 +54,20 @@ export function holdsGraph(value: unknown): boolean {
 }
 
 /**
- * In a worker: `value` with its graph written as data, or why it cannot be (a task
- * function the main thread could not find again: one made at run time).
+ * In a worker: `value` with its graph written as data, each function named by `refOf`,
+ * or why it cannot be (a task function the other side could not find again: one made at
+ * run time).
  */
-export function encodeGraph(value: unknown): WireGraph | { readonly problem: string } {
+export function encodeGraph<R = FunctionRef>(
+  value: unknown,
+  refOf: (fn: AnyFunction) => R | undefined = originRef as (fn: AnyFunction) => R | undefined,
+): WireGraph<R> | { readonly problem: string } {
   // Its nodes come dependencies first: each is made again after what it takes.
   const graph = TaskGraph.collect('a task returning a graph', [value])
   // Each node's result stands as a marker of its place: arguments and the value are
   // written with markers where their Delayed were.
   const markers = Array.from({ length: graph.size }, (_, i) => ({ [NODE]: i }))
-  const nodes: WireNode[] = []
+  const nodes: WireNode<R>[] = []
   for (let i = 0; i < graph.size; i++) {
     const key = graph.key(i)
     const fn = graph.fn(i)
@@ -74,7 +82,8 @@ export function encodeGraph(value: unknown): WireGraph | { readonly problem: str
       args = encodeFunctions(graph.args(i, markers), (member) => {
         const found = refOf(member)
         if (found === undefined) throw new Error(unfindable(member.name || '(anonymous)'))
-        return found
+        // Carried as the marker's content, whatever names it.
+        return found as unknown as FunctionRef
       })
     } catch (error) {
       return { problem: (error as Error).message }
@@ -90,14 +99,15 @@ export function encodeGraph(value: unknown): WireGraph | { readonly problem: str
 }
 
 /** Whether a result that came back from a worker is a graph written as data. */
-export function isWireGraph(value: unknown): value is WireGraph {
+export function isWireGraph(value: unknown): value is WireGraph<unknown> {
   return typeof value === 'object' && value !== null && isPlainObject(value) && GRAPH in value
 }
 
 /** On the main thread: the graph made again, its functions loaded by `load`. */
-export async function decodeGraph(
-  wire: WireGraph,
-  load: (ref: FunctionRef) => Promise<AnyFunction | undefined>,
+export async function decodeGraph<R>(
+  wire: WireGraph<R>,
+  load: (ref: R) => Promise<AnyFunction | undefined>,
+  name: (ref: R) => string,
 ): Promise<unknown> {
   const { nodes, value } = wire[GRAPH]
   const made: Delayed[] = []
@@ -111,11 +121,12 @@ export async function decodeGraph(
     }
     const fn = await load(wireNode.fn)
     if (fn === undefined) {
-      throw new Error(
-        `the main thread could not find function ${refName(wireNode.fn)} of the graph a task returned`,
-      )
+      throw new Error(`could not find function ${name(wireNode.fn)} of the graph a task returned`)
     }
-    const args = (await decodeFunctions(wireNode.args, load)) as unknown[]
+    const args = (await decodeFunctions(
+      wireNode.args,
+      load as unknown as (ref: FunctionRef) => Promise<AnyFunction | undefined>,
+    )) as unknown[]
     made.push(
       makeTask(
         fn,
@@ -128,7 +139,8 @@ export async function decodeGraph(
   return replaceMembersInPlace(value, isMarker, node)
 }
 
-function refOf(fn: AnyFunction): FunctionRef | undefined {
+/** A function's ref by where it was made: how threads and processes find it again. */
+function originRef(fn: AnyFunction): FunctionRef | undefined {
   const origin = originOf(fn)
   if (origin === undefined) return undefined
   return { kind: 'origin', origin, hash: sourceHash(origin.url) }

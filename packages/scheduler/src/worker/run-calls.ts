@@ -7,7 +7,8 @@ import { findCloneProblem } from '../wire/clone-check.js'
 import { epochNow, epochOf } from '../wire/epoch-time.js'
 import { allPrimitive } from '../wire/data-walk.js'
 import { decodeFunctions } from '../wire/function-args.js'
-import { encodeGraph, holdsGraph } from '../wire/returned-graph.js'
+import type { FunctionRef } from '../wire/function-ref.js'
+import { encodeGraph, holdsGraph, type WireGraph } from '../wire/returned-graph.js'
 import type { BatchMessage } from '../wire/messages.js'
 import { toWireError } from '../wire/remote-error.js'
 
@@ -269,9 +270,9 @@ function execute(
 }
 
 /** `value`'s graph written as data, or why it cannot be (collecting it can throw too). */
-function encodedGraph(value: unknown): ReturnType<typeof encodeGraph> {
+function encodedGraph(value: unknown): WireGraph | { readonly problem: string } {
   try {
-    return encodeGraph(value)
+    return encodeGraph<FunctionRef>(value)
   } catch (error) {
     return { problem: error instanceof Error ? error.message : String(error) }
   }
