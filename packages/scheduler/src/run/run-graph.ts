@@ -19,10 +19,9 @@ import { watchIdle, type IdleWatcher } from '../executors/idle-watch.js'
 import { runInTask, watchUnhandledRejections } from '../executors/task-context.js'
 import { isThenable } from '@taskgraph/core/internal'
 import { toTaskError } from './classify-failure.js'
-import { failedStep, newFlight, stepDuration, type Flight } from './flight.js'
+import { failedStep, newFlight, type Flight } from './flight.js'
 import type { TaskInfo } from './hooks.js'
-import type { CacheSession } from './result-cache.js'
-import { CacheTransfer, transfersResults } from './cache-transfer.js'
+import { RunCache, type CachedRun } from './run-cache.js'
 import { doNothing, lateReporter, makeCall, type RunLink } from './make-call.js'
 import type { RunConfig } from './options.js'
 import { ReadyQueue } from './ready-queue.js'
@@ -53,13 +52,6 @@ export function runGraph(
   return new GraphRun(graph, config, caller, cache, depth).start()
 }
 
-/** What a run's cache gives it: where results go, and the tasks it did not run. */
-export interface CachedRun {
-  readonly session: CacheSession
-  /** The tasks whose results came from the cache (they are data in the run's graph). */
-  readonly hits: readonly TaskInfo[]
-}
-
 class GraphRun implements IdleWatcher {
   private readonly state: RunState
   private readonly retries: Retries
@@ -72,7 +64,8 @@ class GraphRun implements IdleWatcher {
   private readonly queue: ReadyQueue
   private readonly tally: RunTally
   /** The cache's side of an executor whose results are references (see CacheTransfer). */
-  private readonly transfer: CacheTransfer | undefined
+  /** The run's cache, if it has one. */
+  private readonly cache: RunCache | undefined
   private readonly options: MergedOptions
   private readonly timers = new TimerSet()
   private readonly clock = new YieldClock()
@@ -98,7 +91,7 @@ class GraphRun implements IdleWatcher {
     private readonly graph: TaskGraph,
     private readonly config: RunConfig,
     private readonly caller: string,
-    private readonly cache: CachedRun | undefined,
+    cached: CachedRun | undefined,
     /** How many tasks returning graphs this run is nested in (see returned-graph.ts). */
     private readonly depth: number,
   ) {
@@ -110,23 +103,19 @@ class GraphRun implements IdleWatcher {
     this.retries = new Retries(size, this.options)
     this.queue = new ReadyQueue(size)
     const executor = config.executor
-    this.transfer =
-      cache !== undefined && transfersResults(executor)
-        ? new CacheTransfer(cache.session, executor, this.stopper.signal)
-        : undefined
-    const transfer = this.transfer
+    const cache =
+      cached === undefined ? undefined : new RunCache(cached, graph, executor, this.stopper.signal)
+    this.cache = cache
     this.state = new RunState(
       graph,
       executor.remote === true
         ? {
             optionsOf: (i) => this.options.of(i),
             canFuse: (fn) => executor.canFuse?.(fn) ?? true,
-            ...(cache === undefined
-              ? {}
-              : { stored: (i: number) => cache.session.stores(graph.key(i)) }),
+            ...(cache === undefined ? {} : { stored: (i: number) => cache.stores(i) }),
           }
         : null,
-      transfer === undefined ? executor.release?.bind(executor) : (v) => transfer.release(v),
+      cache === undefined ? executor.release?.bind(executor) : cache.release(executor),
     )
     this.tally = new RunTally(this.state.taskCount, cache?.hits.length ?? 0)
   }
@@ -183,11 +172,7 @@ class GraphRun implements IdleWatcher {
     if (fn === undefined) {
       const value = graph.value(i)
       // A cached result that tasks on the executor need goes into its store first.
-      if (
-        this.transfer !== undefined &&
-        !this.state.isOutput(i) &&
-        this.cache!.session.known.has(graph.key(i))
-      ) {
+      if (this.cache?.mustKeep(i) === true && !this.state.isOutput(i)) {
         this.keepCached(i, value)
         return
       }
@@ -272,23 +257,36 @@ class GraphRun implements IdleWatcher {
    * cache, which weighs each result by what it cost to make.
    */
   private timer(flight: Flight): TaskCall['timed'] {
-    const recording = this.recorder.timer(flight)
-    if (recording !== undefined || this.cache === undefined) return recording
-    return (timing) => (flight.timing = timing)
+    return this.recorder.timer(flight) ?? this.cache?.timer(flight)
   }
 
   /** Hands the dependents of node `i`, a cached result, the executor's reference to it. */
   private keepCached(i: number, value: unknown): void {
-    // Counted as running, so the run cannot end while it is being kept.
+    this.await(this.cache!.keep(i, value), (kept) => this.state.complete(i, kept, this.queue))
+  }
+
+  /**
+   * Waits for `work` as for a call in flight (the run cannot end meanwhile), then
+   * records its outcome with `done` or `failed` and carries on, unless the run has ended.
+   */
+  private await<T>(
+    work: Promise<T>,
+    done: (value: T) => void,
+    failed: (error: unknown) => void = doNothing,
+  ): void {
     this.running++
-    void this.transfer!.keep(this.graph.key(i), value).then((kept) => {
+    const resume = (record: () => void): void => {
       if (this.settled) return
       this.running--
       this.guard(() => {
-        this.state.complete(i, kept, this.queue)
+        record()
         this.pump()
       })
-    })
+    }
+    work.then(
+      (value) => resume(() => done(value)),
+      (error: unknown) => resume(() => failed(error)),
+    )
   }
 
   /** Whether the call of `i` made with `token` is still the one awaited. */
@@ -358,8 +356,6 @@ class GraphRun implements IdleWatcher {
       this.fail(i, error, false, info, startedAt)
       return
     }
-    // It counts as running: the run cannot end while the graph it returned runs.
-    this.running++
     // Each graph running for one of its tasks listens to its stop: as many as may be.
     setMaxListeners(0, this.stopper.signal)
     const parent = info ?? { key: this.graph.key(i), name: this.graph.name(i) }
@@ -375,9 +371,11 @@ class GraphRun implements IdleWatcher {
       },
       runNested: (graph, config) => runGraph(graph, config, this.caller, undefined, this.depth + 1),
     })
-    nested.then(
-      (result) => this.settleReturned(() => this.complete(i, result, info, startedAt)),
-      (error: unknown) => this.settleReturned(() => this.fail(i, error, true, info, startedAt)),
+    // The task ends once its graph's result is in; the run cannot end meanwhile.
+    this.await(
+      nested,
+      (result) => this.complete(i, result, info, startedAt),
+      (error) => this.fail(i, error, true, info, startedAt),
     )
   }
 
@@ -393,16 +391,6 @@ class GraphRun implements IdleWatcher {
     for (let m = 0; m < step; m++) this.complete(members[m]!, undefined, infos?.[m], startedAt)
     this.state.unfuse([members[step]!])
     this.runReturned(members[step]!, value, infos?.[step], startedAt)
-  }
-
-  /** The graph a task returned has been run: its task ends, and the run carries on. */
-  private settleReturned(record: () => void): void {
-    if (this.settled) return
-    this.running--
-    this.guard(() => {
-      record()
-      this.pump()
-    })
   }
 
   private failed(flight: Flight, error: unknown): void {
@@ -448,7 +436,7 @@ class GraphRun implements IdleWatcher {
 
   /** How long step `m` of `flight` ran, for a run with a cache (else not measured). */
   private durationOf(flight: Flight, m: number): number | undefined {
-    return this.cache === undefined ? undefined : stepDuration(flight, m)
+    return this.cache?.durationOf(flight, m)
   }
 
   private complete(
@@ -460,8 +448,7 @@ class GraphRun implements IdleWatcher {
   ): void {
     if (this.graph.fn(i) !== undefined) {
       this.tally.tasksDone++
-      if (this.transfer !== undefined) this.transfer.completed(this.graph.key(i), value, durationMs)
-      else this.cache?.session.completed(this.graph.key(i), value, durationMs)
+      this.cache?.completed(i, value, durationMs)
     }
     if (info) this.announcer.end(i, info, { durationMs: performance.now() - startedAt })
     this.state.complete(i, value, this.queue)
@@ -607,8 +594,8 @@ class GraphRun implements IdleWatcher {
    * it (see `Executor.endRun`).
    */
   private end(error: unknown, results?: unknown[]): void {
-    if (this.transfer === undefined) this.endRun(error, results)
-    else void this.transfer.settled().then(() => this.endRun(error, results))
+    if (this.cache === undefined) this.endRun(error, results)
+    else void this.cache.settled().then(() => this.endRun(error, results))
   }
 
   private endRun(error: unknown, results?: unknown[]): void {

@@ -1,0 +1,83 @@
+import type { TaskGraph } from '@taskgraph/core/internal'
+import type { Executor, TaskCall } from '../executors/executor.js'
+import { CacheTransfer, transfersResults } from './cache-transfer.js'
+import { stepDuration, type Flight } from './flight.js'
+import type { TaskInfo } from './hooks.js'
+import type { CacheSession } from './result-cache.js'
+
+/** What a run's cache gives it: where results go, and the tasks it did not run. */
+export interface CachedRun {
+  readonly session: CacheSession
+  /** The tasks whose results came from the cache (they are data in the run's graph). */
+  readonly hits: readonly TaskInfo[]
+}
+
+/**
+ * A run's side of its cache: what it stores (each result with what it cost to make),
+ * and, on an executor whose results are references into a store of its own (a
+ * cluster's), the moves between that store and the cache (see cache-transfer.ts).
+ */
+export class RunCache {
+  readonly hits: readonly TaskInfo[]
+  readonly #session: CacheSession
+  readonly #transfer: CacheTransfer | undefined
+
+  constructor(
+    cached: CachedRun,
+    private readonly graph: TaskGraph,
+    executor: Executor,
+    stop: AbortSignal,
+  ) {
+    this.hits = cached.hits
+    this.#session = cached.session
+    this.#transfer = transfersResults(executor)
+      ? new CacheTransfer(cached.session, executor, stop)
+      : undefined
+  }
+
+  /** Whether node `i`'s result is to be stored: a remote executor does not fuse it away. */
+  stores(i: number): boolean {
+    return this.#session.stores(this.graph.key(i))
+  }
+
+  /** How the executor is told a result is no longer needed: once the cache has read it. */
+  release(executor: Executor): ((value: unknown) => void) | undefined {
+    const transfer = this.#transfer
+    return transfer === undefined ? executor.release?.bind(executor) : (v) => transfer.release(v)
+  }
+
+  /**
+   * Whether data node `i`, not an output, is a cached result the tasks on the executor
+   * read from its store: it goes there first (`keep`).
+   */
+  mustKeep(i: number): boolean {
+    return this.#transfer !== undefined && this.#session.known.has(this.graph.key(i))
+  }
+
+  /** What the tasks needing cached result `value` of node `i` are handed. */
+  keep(i: number, value: unknown): Promise<unknown> {
+    return this.#transfer!.keep(this.graph.key(i), value)
+  }
+
+  /** Where a worker's measure of a call goes when no record is kept: to weigh its result. */
+  timer(flight: Flight): TaskCall['timed'] {
+    return (timing) => (flight.timing = timing)
+  }
+
+  /** How long step `m` of `flight` ran (see `stepDuration`). */
+  durationOf(flight: Flight, m: number): number | undefined {
+    return stepDuration(flight, m)
+  }
+
+  /** Node `i` finished with `value` after `durationMs`: stored if it is worth it. */
+  completed(i: number, value: unknown, durationMs: number | undefined): void {
+    const key = this.graph.key(i)
+    if (this.#transfer !== undefined) this.#transfer.completed(key, value, durationMs)
+    else this.#session.completed(key, value, durationMs)
+  }
+
+  /** Resolves once the results to store have been read from the executor's store. */
+  settled(): Promise<void> {
+    return this.#transfer?.settled() ?? Promise.resolve()
+  }
+}
