@@ -11,12 +11,11 @@
 // and the other leaves' results go from the cache to the cluster's store for the sum).
 // Only the compute is timed: the workers are up before it starts. `openMs` is the part of
 // it the cache took to key the graph and look its results up (`TaskCache#open`).
-import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { ClusterExecutor } from '@taskgraph/cluster'
 import type { TaskGraph } from '@taskgraph/core/internal'
 import { compute, TaskCache, type CacheSession, type RunSummary } from 'taskgraph'
-import { CLI } from './lib/processes.ts'
+import { startWorkers, stopWorkers } from './lib/cluster-workers.ts'
 import { startRedisServer } from './lib/redis.ts'
 import { inc, sum } from './workloads/cached.ts'
 
@@ -26,22 +25,6 @@ const [variant = 'none', directory = '', n = 2000] = [
   process.argv[3],
   Number(process.argv[4] ?? 2000),
 ]
-
-function startWorker(url: string, name: string): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [CLI, 'worker', '--cluster', url, '--threads', '1', '--name', name],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
-  )
-  return new Promise<ChildProcess>((resolve, reject) => {
-    let text = ''
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      text += chunk
-      if (text.includes(': ready with')) resolve(child)
-    })
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}):\n${text}`)))
-  })
-}
 
 /** A TaskCache that says how long opening its session took. */
 class TimedCache extends TaskCache {
@@ -57,7 +40,7 @@ class TimedCache extends TaskCache {
 }
 
 const redis = await startRedisServer()
-const workers = await Promise.all([startWorker(redis.url, 'c1'), startWorker(redis.url, 'c2')])
+const workers = await startWorkers(redis.url, ROOT, 2, 'c')
 const cluster = new ClusterExecutor(redis.url, { root: ROOT })
 try {
   await cluster.start()
@@ -89,13 +72,6 @@ try {
   )
 } finally {
   await cluster.close()
-  await Promise.all(
-    workers.map((worker) => {
-      worker.removeAllListeners('exit')
-      const exited = new Promise((resolve) => worker.once('exit', resolve))
-      worker.kill('SIGTERM')
-      return exited
-    }),
-  )
+  await stopWorkers(workers)
   await redis.stop()
 }

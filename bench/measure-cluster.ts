@@ -11,11 +11,10 @@
 // through the store). Only the compute is timed: the workers are
 // up before it starts, as Dask's are. Without TASKGRAPH_BENCH_REDIS a redis-server is
 // started for the measurement.
-import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { ClusterExecutor } from '@taskgraph/cluster'
 import { compute } from 'taskgraph'
-import { CLI } from './lib/processes.ts'
+import { startWorkers, stopWorkers } from './lib/cluster-workers.ts'
 import { startRedisServer } from './lib/redis.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -23,45 +22,11 @@ const WORKERS = 2
 
 const [workload = 'fanout-sum', n = 10_000] = [process.argv[2], Number(process.argv[3] ?? 10_000)]
 
-/** Starts the workers; resolves once each has said it is ready. */
-function startWorkers(url: string): Promise<ChildProcess[]> {
-  return Promise.all(
-    Array.from({ length: WORKERS }, (_, i) => {
-      const child = spawn(
-        process.execPath,
-        [CLI, 'worker', '--cluster', url, '--threads', '1', '--name', `bench-${i + 1}`],
-        { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
-      )
-      return new Promise<ChildProcess>((resolve, reject) => {
-        let text = ''
-        child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-          text += chunk
-          if (text.includes(': ready with')) resolve(child)
-        })
-        child.once('exit', (code) => reject(new Error(`worker exited (${code}):\n${text}`)))
-      })
-    }),
-  )
-}
-
-async function stopWorkers(workers: readonly ChildProcess[]): Promise<void> {
-  await Promise.all(
-    workers.map(
-      (worker) =>
-        new Promise((resolve) => {
-          worker.removeAllListeners('exit')
-          worker.once('exit', resolve)
-          worker.kill('SIGTERM')
-        }),
-    ),
-  )
-}
-
 async function main(): Promise<void> {
   const own = process.env.TASKGRAPH_BENCH_REDIS === undefined ? await startRedisServer() : undefined
   const url = process.env.TASKGRAPH_BENCH_REDIS ?? own!.url
   const started = performance.now()
-  const workers = await startWorkers(url)
+  const workers = await startWorkers(url, ROOT, WORKERS)
   const readyMs = performance.now() - started
   const cluster = new ClusterExecutor(url, { root: ROOT, fuse: workload !== 'chain' })
   try {

@@ -1,0 +1,45 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { CLI } from './processes.ts'
+
+// `taskgraph worker` processes for the cluster measurements: one thread each, serving
+// the repository (`root`), as a user starts them.
+
+/** Starts `count` workers named `prefix-1`…; resolves once each has said it is ready. */
+export function startWorkers(
+  url: string,
+  root: string,
+  count = 2,
+  prefix = 'bench',
+): Promise<ChildProcess[]> {
+  return Promise.all(
+    Array.from({ length: count }, (_, i) => {
+      const child = spawn(
+        process.execPath,
+        [CLI, 'worker', '--cluster', url, '--threads', '1', '--name', `${prefix}-${i + 1}`],
+        { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
+      )
+      return new Promise<ChildProcess>((resolve, reject) => {
+        let text = ''
+        child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+          text += chunk
+          if (text.includes(': ready with')) resolve(child)
+        })
+        child.once('exit', (code) => reject(new Error(`worker exited (${code}):\n${text}`)))
+      })
+    }),
+  )
+}
+
+/** Stops the workers as a service manager would (SIGTERM), once each has exited. */
+export async function stopWorkers(workers: readonly ChildProcess[]): Promise<void> {
+  await Promise.all(
+    workers.map(
+      (worker) =>
+        new Promise((resolve) => {
+          worker.removeAllListeners('exit')
+          worker.once('exit', resolve)
+          worker.kill('SIGTERM')
+        }),
+    ),
+  )
+}
