@@ -18,7 +18,7 @@ import {
   square,
   sum,
 } from './fixtures/cached-tasks.mjs'
-import { eventually } from './fault-checks.js'
+import { eventually, runKeys } from './fault-checks.js'
 import { startRedis, type RedisServer } from './redis-server.js'
 
 // A persistent cache on a cluster: cached tasks' results move between the cache (a
@@ -55,15 +55,6 @@ beforeEach(() => {
   cacheDir = join(scratch, `cache-${++runs}`)
 })
 
-/** The keys a run may leave: the queue's own (BullMQ's), and live workers' records. */
-async function runKeys(): Promise<string[]> {
-  const keys = await redis.keys()
-  return keys.filter(
-    (key) =>
-      !/^tg:tasks:(meta|events|id|stalled-check)$/.test(key) && !key.startsWith('tg:worker:'),
-  )
-}
-
 interface Run {
   readonly result: unknown
   /** The task calls the workers made, as `name(arg)`, sorted. */
@@ -88,7 +79,7 @@ async function run(target: unknown, executor: ClusterExecutor = cluster): Promis
   })
   const calls = (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).sort()
   // A worker removes a job just after replying to it: at once, but not before the reply.
-  await eventually(async () => expect(await runKeys()).toEqual([]), 2000)
+  await eventually(async () => expect(await runKeys(redis)).toEqual([]), 2000)
   const { done, cached } = summary!
   return { result, calls, summary: { done, cached }, warnings }
 }
@@ -214,7 +205,7 @@ describe('a cache on a cluster', () => {
     })
     await expect(stopped).rejects.toBeInstanceOf(CancelledError)
     // Its jobs still running are stopped by their workers, at once.
-    await eventually(async () => expect(await runKeys()).toEqual([]), 5000)
+    await eventually(async () => expect(await runKeys(redis)).toEqual([]), 5000)
     const before = (await readFile(log, 'utf8')).split('\n').filter(Boolean)
     const resumed = await run(flow())
     expect(resumed.result).toBe(inputs.reduce((total, x) => total + x * x, 0))
@@ -236,7 +227,7 @@ describe('a cache on a cluster', () => {
       compute(flow(inputs), { executor: cluster, cache: cache() }),
     ])
     expect(both).toEqual([[expected], [expected]])
-    await eventually(async () => expect(await runKeys()).toEqual([]), 2000)
+    await eventually(async () => expect(await runKeys(redis)).toEqual([]), 2000)
     const third = await run(flow(inputs))
     expect(third).toMatchObject({ result: expected, calls: [], warnings: [] })
   })

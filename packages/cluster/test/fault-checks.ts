@@ -54,6 +54,18 @@ export async function leftKeys(
   }
 }
 
+/**
+ * The keys runs left in `redis`: everything but the queue's own (BullMQ's) and workers'
+ * records, which live as long as the workers.
+ */
+export async function runKeys(redis: RedisServer): Promise<string[]> {
+  const keys = await redis.keys()
+  return keys.filter(
+    (key) =>
+      !/^tg:tasks:(meta|events|id|stalled-check)$/.test(key) && !key.startsWith('tg:worker:'),
+  )
+}
+
 /** Where each traced task (`fault-tasks.mjs`) started and ended: value → pids. */
 export interface Traces {
   readonly started: ReadonlyMap<number, readonly number[]>

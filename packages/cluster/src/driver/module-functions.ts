@@ -1,8 +1,8 @@
 import { realpathSync } from 'node:fs'
-import { isDelayedFunction, type AnyFunction } from '@taskgraph/core'
+import type { AnyFunction } from '@taskgraph/core'
 import { findFunction } from '@taskgraph/core/internal'
 import { FunctionLocator } from '@taskgraph/scheduler/internal'
-import { sourceHash, type FunctionRef } from '@taskgraph/scheduler/wire'
+import { exportedFunction, sourceHash, type FunctionRef } from '@taskgraph/scheduler/wire'
 import type { ModuleFunction } from '../wire/job.js'
 import { moduleInRoot, moduleURL } from '../wire/module-paths.js'
 
@@ -77,8 +77,6 @@ export class ModuleFunctions {
     if (described.kind === 'origin') {
       return findFunction({ url, name: described.name, occurrence: described.occurrence })
     }
-    const value = namespace[described.name]
-    if (isDelayedFunction(value)) return value.fn
-    return typeof value === 'function' ? (value as AnyFunction) : undefined
+    return exportedFunction(namespace[described.name])
   }
 }

@@ -1,9 +1,9 @@
 import { realpathSync } from 'node:fs'
 import { relative, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { isDelayedFunction, type AnyFunction } from '@taskgraph/core'
+import type { AnyFunction } from '@taskgraph/core'
 import { findFunction, originOf, recordedModules } from '@taskgraph/core/internal'
-import { sourceHash } from '@taskgraph/scheduler/wire'
+import { exportedFunction, sourceHash } from '@taskgraph/scheduler/wire'
 import type { ModuleFunction } from '../wire/job.js'
 import { moduleInRoot, moduleURL } from '../wire/module-paths.js'
 
@@ -76,7 +76,7 @@ export class ModulePolicy {
     const found =
       fn.kind === 'origin'
         ? findFunction({ url, name: fn.name, occurrence: fn.occurrence })
-        : exported(namespace[fn.name])
+        : exportedFunction(namespace[fn.name])
     if (found === undefined) {
       return { refused: `module ${fn.module} made no task function ${fn.name} here` }
     }
@@ -124,9 +124,4 @@ export class ModulePolicy {
     }
     return loading
   }
-}
-
-function exported(value: unknown): AnyFunction | undefined {
-  if (isDelayedFunction(value)) return value.fn
-  return typeof value === 'function' ? (value as AnyFunction) : undefined
 }

@@ -1,7 +1,11 @@
 import type { AnyFunction } from '@taskgraph/core'
-import { isDelayedFunction } from '@taskgraph/core'
-import { findFunction } from '@taskgraph/core/internal'
-import { moduleOf, refName, sourceHash, type FunctionRef } from '../wire/function-ref.js'
+import {
+  functionIn,
+  moduleOf,
+  refName,
+  sourceHash,
+  type FunctionRef,
+} from '../wire/function-ref.js'
 
 /**
  * On the main thread: the function a ref from a worker names (a task of a graph a task
@@ -16,9 +20,5 @@ export async function loadOnMainThread(ref: FunctionRef): Promise<AnyFunction | 
       `the worker's copy of ${url} is not this thread's (function ${refName(ref)}): its source changed while the run went on`,
     )
   }
-  const namespace = (await import(url)) as Record<string, unknown>
-  if (ref.kind === 'origin') return findFunction(ref.origin)
-  const value = namespace[ref.name]
-  if (isDelayedFunction(value)) return value.fn
-  return typeof value === 'function' ? (value as AnyFunction) : undefined
+  return functionIn(ref, (await import(url)) as Record<string, unknown>)
 }

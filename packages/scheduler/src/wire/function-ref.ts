@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import type { FunctionOrigin } from '@taskgraph/core/internal'
+import { isDelayedFunction, type AnyFunction } from '@taskgraph/core'
+import { findFunction, type FunctionOrigin } from '@taskgraph/core/internal'
 
 /**
  * How a worker finds a task function: re-made by importing the module whose evaluation
@@ -59,4 +60,21 @@ export function sourceHash(url: string): string | undefined {
   }
   hashes.set(url, hash)
   return hash
+}
+
+/**
+ * The function `ref` names, its module (`namespace`) imported: made again by that
+ * module's evaluation, or exported by it. `undefined` if it has no such function.
+ */
+export function functionIn(
+  ref: FunctionRef,
+  namespace: Record<string, unknown>,
+): AnyFunction | undefined {
+  return ref.kind === 'origin' ? findFunction(ref.origin) : exportedFunction(namespace[ref.name])
+}
+
+/** An exported task function: a delayed function's own, or a plain function. */
+export function exportedFunction(value: unknown): AnyFunction | undefined {
+  if (isDelayedFunction(value)) return value.fn
+  return typeof value === 'function' ? (value as AnyFunction) : undefined
 }

@@ -4,7 +4,15 @@
 // load the run engine and the pools.
 
 export type { CallTimes, WireCall, WireFailure, WireOutcome, WireStep } from './call.js'
-export { moduleOf, refKey, refName, sourceHash, type FunctionRef } from './function-ref.js'
+export {
+  exportedFunction,
+  functionIn,
+  moduleOf,
+  refKey,
+  refName,
+  sourceHash,
+  type FunctionRef,
+} from './function-ref.js'
 export { decode, encode, type Encoded } from './codec.js'
 export { findCloneProblem, type CloneProblem } from './clone-check.js'
 export { fromWireError, toWireError, type WireError } from './remote-error.js'

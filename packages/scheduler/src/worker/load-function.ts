@@ -1,6 +1,11 @@
-import { isDelayedFunction, type AnyFunction } from '@taskgraph/core'
-import { findFunction } from '@taskgraph/core/internal'
-import { moduleOf, refName, sourceHash, type FunctionRef } from '../wire/function-ref.js'
+import type { AnyFunction } from '@taskgraph/core'
+import {
+  functionIn,
+  moduleOf,
+  refName,
+  sourceHash,
+  type FunctionRef,
+} from '../wire/function-ref.js'
 import { importModule } from './import-module.js'
 
 /**
@@ -8,14 +13,7 @@ import { importModule } from './import-module.js'
  * or exports no such function.
  */
 export async function loadFunction(ref: FunctionRef): Promise<AnyFunction | undefined> {
-  if (ref.kind === 'origin') {
-    await importModule(ref.origin.url)
-    return findFunction(ref.origin)
-  }
-  const namespace = await importModule(ref.url)
-  const value = namespace[ref.name]
-  if (isDelayedFunction(value)) return value.fn
-  return typeof value === 'function' ? (value as AnyFunction) : undefined
+  return functionIn(ref, await importModule(moduleOf(ref)))
 }
 
 /**
