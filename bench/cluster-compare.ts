@@ -92,6 +92,8 @@ export async function compareClusters(
   const theirs = new Map<string, ClusterMeasurement[]>()
   const inline = { ours: [] as number[], theirs: [] as number[] }
   const data = new Map<number, ClusterMeasurement[]>()
+  // BullMQ alone, hop after hop, beside the chain in each repetition: the chain's floor.
+  const hops: ClusterMeasurement[] = []
   try {
     for (let r = 0; r < repetitions; r++) {
       for (const { workload, n } of WORKLOADS) {
@@ -103,6 +105,7 @@ export async function compareClusters(
           ])
         }
       }
+      hops.push(await measureOurs('queue', 200))
       const pi = await piInline(python)
       inline.ours.push(pi.ours)
       if (pi.theirs !== undefined) inline.theirs.push(pi.theirs)
@@ -216,6 +219,12 @@ LocalCluster, Python and its imports already loaded, until both workers are conn
         ]),
     ['cluster chain, unfused, per task', '≤ 1 ms', `${chain.toFixed(2)} ms`, verdict(chain <= 1)],
     ['… warm', '≤ 1 ms', `${chainWarm.toFixed(2)} ms`, verdict(chainWarm <= 1)],
+    [
+      '… BullMQ alone, per hop (its floor)',
+      '',
+      `${(ms(hops, 'computeMs')! / 200).toFixed(2)} ms, warm ${(ms(hops, 'warmMs')! / 200).toFixed(2)} ms`,
+      '',
+    ],
     [
       'cluster pi 8 x 0.25 s, over inline',
       '≥ 1.8x',

@@ -8,13 +8,16 @@
 // job each: no fusion), pi (N tasks of ~0.25 s and their mean), ready (from starting the
 // two worker processes until both take jobs), data (N producers of 512 KiB arrays, each
 // read by a consumer on the cluster: the driver's peak RSS, against the data that went
-// through the store). Only the compute is timed: the workers are
-// up before it starts, as Dask's are. Without TASKGRAPH_BENCH_REDIS a redis-server is
-// started for the measurement.
+// through the store), queue (BullMQ alone, without taskgraph: N jobs one after another,
+// each added once the previous one's answer is read, taken by two bare BullMQ worker
+// processes: the floor under an unfused chain's hop). Only the compute is timed: the
+// workers are up before it starts, as Dask's are. Without TASKGRAPH_BENCH_REDIS a
+// redis-server is started for the measurement.
 import { fileURLToPath } from 'node:url'
 import { ClusterExecutor } from '@taskgraph/cluster'
 import { compute } from 'taskgraph'
 import { startWorkers, stopWorkers } from './lib/cluster-workers.ts'
+import { measureQueueHops } from './lib/queue-hops.ts'
 import { startRedisServer } from './lib/redis.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -25,6 +28,15 @@ const [workload = 'fanout-sum', n = 10_000] = [process.argv[2], Number(process.a
 async function main(): Promise<void> {
   const own = process.env.TASKGRAPH_BENCH_REDIS === undefined ? await startRedisServer() : undefined
   const url = process.env.TASKGRAPH_BENCH_REDIS ?? own!.url
+  if (workload === 'queue') {
+    try {
+      const fields = await measureQueueHops(url, n)
+      console.log(JSON.stringify({ engine: 'bullmq', workload, executor: 'cluster', n, ...fields }))
+    } finally {
+      await own?.stop()
+    }
+    return
+  }
   const started = performance.now()
   const workers = await startWorkers(url, ROOT, WORKERS)
   const readyMs = performance.now() - started
@@ -93,7 +105,7 @@ async function workloadOf(name: string): Promise<Workload> {
       }
     }
     default:
-      throw new Error(`unknown workload ${name}: use fanout-sum, chain, pi, data or ready`)
+      throw new Error(`unknown workload ${name}: use fanout-sum, chain, pi, data, queue or ready`)
   }
 }
 
