@@ -6,22 +6,17 @@ import type { AnyFunction } from '@taskgraph/core'
 import {
   DiscardedFault,
   ExecutorClosedFault,
-  NotSerializableFault,
-  ReturnedGraphFault,
   RunFault,
-  StepFault,
   WorkerStartFault,
   type Executor,
   type TaskCall,
 } from '@taskgraph/scheduler/internal'
-import type { TaskWorker } from '@taskgraph/scheduler'
 import {
   DEFAULT_MAX_STORED_BYTES,
   DEFAULT_RECONNECT_TIMEOUT_MS,
   checkClusterOptions,
   type ClusterOptions,
 } from '../cluster-options.js'
-import { decodeGraph, findCloneProblem, type WireGraph } from '@taskgraph/scheduler/wire'
 import { connect, openRedis, parseClusterUrl, queueReady, type ClusterUrl } from '../connection.js'
 import { ClusterConnectionError } from '../errors.js'
 import { PREFIX, QUEUE, RUNS, repliesKey, resultsKey, runKey } from '../keys.js'
@@ -29,20 +24,13 @@ import { FileStore } from '../store/file-store.js'
 import { RedisStore } from '../store/redis-store.js'
 import type { ResultStore } from '../store/result-store.js'
 import { TieredStore } from '../store/tiered-store.js'
-import { fromWireFault } from '../wire/faults.js'
-import {
-  packBatch,
-  unpackReply,
-  type JobCall,
-  type JobData,
-  type ModuleFunction,
-  type Reply,
-} from '../wire/job.js'
+import { unpackReply, type JobData, type Reply } from '../wire/job.js'
 import { StoredResult } from '../wire/stored-values.js'
 import { CachedKeeper, fetchStored } from './cached-results.js'
-import { ClusterRun, type Pending } from './cluster-run.js'
+import { CallOutcomes } from './call-outcomes.js'
+import { ClusterRun } from './cluster-run.js'
 import { runOnDriver } from './driver-calls.js'
-import { FunctionTable, takeBatch, toJobCall } from './job-calls.js'
+import { packJob, takeBatch } from './job-calls.js'
 import { JobLedger } from './job-ledger.js'
 import { ModuleFunctions } from './module-functions.js'
 import { RUN_TTL_MS, removeRun } from './remove-run.js'
@@ -91,8 +79,7 @@ export class ClusterExecutor implements Executor {
   private closed = false
   private readonly runs = new Map<AbortSignal, ClusterRun>()
   private readonly runsById = new Map<string, ClusterRun>()
-  /** Worker threads that ran calls, for task records (see `workerOf`). */
-  private readonly threadsSeen = new Map<string, TaskWorker>()
+  private readonly outcomes: CallOutcomes
   private readonly ledger = new JobLedger()
   private nextCall = 1
   private nextJob = 1
@@ -109,6 +96,7 @@ export class ClusterExecutor implements Executor {
     this.url = parseClusterUrl(caller, url)
     this.options = checkClusterOptions(caller, options)
     this.functions = new ModuleFunctions(resolve(this.options.root ?? process.cwd()))
+    this.outcomes = new CallOutcomes(this.functions)
     this.redis = openRedis(this.url)
     this.replies = openRedis(this.url, { blocking: true })
     this.small = new RedisStore(this.redis, resultsKey, runKey)
@@ -392,35 +380,14 @@ export class ClusterExecutor implements Executor {
     const jobs: { name: string; data: JobData; opts: { jobId: string } }[] = []
     while (run.queued.length > 0 && this.ledger.jobsOut < this.maxJobs()) {
       const batch = takeBatch(run.queued, this.maxJobs() - this.ledger.jobsOut)
-      const table = new FunctionTable()
-      const calls: JobCall[] = []
-      const sendable: Pending[] = []
-      for (const pending of batch) {
-        let call: JobCall | NotSerializableFault
-        try {
-          call = toJobCall(pending, this.nextCall++, table)
-        } catch (error) {
-          // Whatever its arguments do (a getter that throws, say), the call fails alone.
-          pending.reject(error)
-          continue
-        }
-        if (call instanceof NotSerializableFault) {
-          pending.reject(call)
-          continue
-        }
-        pending.id = call.id
-        calls.push(call)
-        sendable.push(pending)
-      }
-      if (calls.length === 0) continue
-      const packed = this.pack(table, calls, sendable)
+      const packed = packJob(batch, () => this.nextCall++)
       if (packed === undefined) continue
       const jobId = `${this.id}.${this.nextJob++}`
-      this.ledger.sent(run, jobId, sendable)
+      this.ledger.sent(run, jobId, packed.sendable)
       const data: JobData = {
         run: run.id,
         driver: this.id,
-        batch: packed,
+        batch: packed.batch,
         lost: batch[0]!.lost,
         limit: this.maxStoredBytes,
       }
@@ -433,34 +400,6 @@ export class ClusterExecutor implements Executor {
         ? this.queue.add(jobs[0]!.name, jobs[0]!.data, { ...jobs[0]!.opts, ...JOB_OPTIONS })
         : this.queue.addBulk(jobs.map((job) => ({ ...job, opts: { ...job.opts, ...JOB_OPTIONS } })))
     adding.catch((error: unknown) => this.failRun(run, error))
-  }
-
-  /**
-   * The batch serialized for its job. A copy can fail on what only copying finds (data
-   * nested thousands of levels deep): then each call is checked again, those at fault
-   * fail with `NotSerializableFault`, and the others go. `undefined` if none is left.
-   */
-  private pack(table: FunctionTable, calls: JobCall[], sendable: Pending[]): string | undefined {
-    try {
-      return packBatch({ functions: table.functions, calls })
-    } catch (error) {
-      for (let i = calls.length - 1; i >= 0; i--) {
-        const problem = findCloneProblem(calls[i]!.args, 'args', false, true)
-        if (problem === undefined) continue
-        sendable[i]!.reject(
-          new NotSerializableFault('argument', problem.path, problem.type, problem.reason),
-        )
-        calls.splice(i, 1)
-        sendable.splice(i, 1)
-      }
-      if (calls.length === 0) return undefined
-      try {
-        return packBatch({ functions: table.functions, calls })
-      } catch {
-        for (const pending of sendable) pending.reject(error)
-        return undefined
-      }
-    }
   }
 
   private async readReplies(): Promise<void> {
@@ -483,62 +422,13 @@ export class ClusterExecutor implements Executor {
     for (const outcome of reply.outcomes) {
       const pending = this.ledger.answered(outcome.id)
       if (pending === undefined) continue
-      const { run, call } = pending
       if ('handedBack' in outcome) {
         // Again, alone if its batch's worker was lost, before what was queued after it.
         pending.lost += outcome.handedBack === 'lost' ? 1 : 0
-        run.queued.unshift(pending)
-        continue
-      }
-      if (outcome.times !== undefined) {
-        const [pid, threadId, ...steps] = outcome.times
-        call.timed?.({
-          worker: this.workerOf(reply, pid!, threadId!),
-          steps,
-          ...(outcome.bytes !== undefined && { resultBytes: outcome.bytes }),
-        })
-      }
-      if (outcome.ok && outcome.graph !== undefined) {
-        // The task returned a graph: made again here, where the run runs it in its place.
-        this.remade(outcome.graph).then(pending.resolve, (error: unknown) =>
-          pending.reject(unfound(error)),
-        )
-      } else if (outcome.ok) {
-        const key = call.steps?.at(-1)?.key ?? call.key
-        pending.resolve(
-          'value' in outcome
-            ? outcome.value
-            : new StoredResult(run.id, key, outcome.large === true),
-        )
-      } else if (outcome.fault.kind === 'returned-graph') {
-        const { step, graph } = outcome.fault
-        this.remade(graph).then(
-          (value) => pending.reject(new ReturnedGraphFault(step, value)),
-          (error: unknown) => pending.reject(new StepFault(step, unfound(error))),
-        )
-      } else pending.reject(fromWireFault(outcome.fault, reply.worker, call.key))
+        pending.run.queued.unshift(pending)
+      } else this.outcomes.settle(pending, outcome, reply)
     }
     this.flush()
-  }
-
-  /** A graph a worker sent back, made again with the driver's own functions. */
-  private remade(graph: WireGraph<ModuleFunction>): Promise<unknown> {
-    return decodeGraph(
-      graph,
-      (described) => this.functions.load(described),
-      (described) => `${described.name} (${described.module})`,
-    )
-  }
-
-  /** A cluster worker's thread, for task records: one object per thread, shared by its calls. */
-  private workerOf(reply: Reply, pid: number, threadId: number): TaskWorker {
-    const id = `${reply.worker} ${pid} ${threadId}`
-    let worker = this.threadsSeen.get(id)
-    if (worker === undefined) {
-      worker = { kind: 'cluster', host: reply.host ?? '', pid, threadId, name: reply.worker }
-      this.threadsSeen.set(id, worker)
-    }
-    return worker
   }
 
   /** Fails the calls of a run that cannot go on (Redis is gone, or lost its state). */
@@ -593,10 +483,4 @@ function warnOnce(name: string, message: string): void {
   if (warned.has(name)) return
   warned.add(name)
   process.emitWarning(message, { code: 'TASKGRAPH_CLUSTER_UNREACHABLE_FUNCTION' })
-}
-
-/** Why a graph a task returned could not be made again on the driver. */
-function unfound(error: unknown): NotSerializableFault {
-  const reason = error instanceof Error ? error.message : String(error)
-  return new NotSerializableFault('result', 'the result', 'a graph', reason)
 }

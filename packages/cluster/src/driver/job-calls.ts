@@ -1,6 +1,6 @@
 import { NotSerializableFault } from '@taskgraph/scheduler/internal'
 import { findCloneProblem } from '@taskgraph/scheduler/wire'
-import type { JobCall, ModuleFunction } from '../wire/job.js'
+import { packBatch, type JobCall, type ModuleFunction } from '../wire/job.js'
 import { markStored } from '../wire/stored-values.js'
 import type { Pending } from './cluster-run.js'
 
@@ -73,5 +73,73 @@ export function toJobCall(
     output: call.output,
     ...(timeout !== undefined && { timeout }),
     ...(call.timed !== undefined && { timed: true as const }),
+  }
+}
+
+/** A batch written as one job's payload: the calls it carries, and the bytes. */
+export interface PackedJob {
+  readonly sendable: readonly Pending[]
+  readonly batch: string
+}
+
+/**
+ * Writes `batch` as one job's payload, numbering its calls with `nextId`. A call that
+ * cannot be written (an argument that cannot be copied, or one whose getter throws)
+ * fails alone and the others go. `undefined` if none is left.
+ */
+export function packJob(batch: readonly Pending[], nextId: () => number): PackedJob | undefined {
+  const table = new FunctionTable()
+  const calls: JobCall[] = []
+  const sendable: Pending[] = []
+  for (const pending of batch) {
+    let call: JobCall | NotSerializableFault
+    try {
+      call = toJobCall(pending, nextId(), table)
+    } catch (error) {
+      pending.reject(error)
+      continue
+    }
+    if (call instanceof NotSerializableFault) {
+      pending.reject(call)
+      continue
+    }
+    pending.id = call.id
+    calls.push(call)
+    sendable.push(pending)
+  }
+  if (calls.length === 0) return undefined
+  const packed = serialized(table, calls, sendable)
+  return packed === undefined ? undefined : { sendable, batch: packed }
+}
+
+/**
+ * The calls serialized. A copy can fail on what only copying finds (data nested
+ * thousands of levels deep): then each call is checked again, those at fault fail with
+ * `NotSerializableFault`, and the others go.
+ */
+function serialized(
+  table: FunctionTable,
+  calls: JobCall[],
+  sendable: Pending[],
+): string | undefined {
+  try {
+    return packBatch({ functions: table.functions, calls })
+  } catch (error) {
+    for (let i = calls.length - 1; i >= 0; i--) {
+      const problem = findCloneProblem(calls[i]!.args, 'args', false, true)
+      if (problem === undefined) continue
+      sendable[i]!.reject(
+        new NotSerializableFault('argument', problem.path, problem.type, problem.reason),
+      )
+      calls.splice(i, 1)
+      sendable.splice(i, 1)
+    }
+    if (calls.length === 0) return undefined
+    try {
+      return packBatch({ functions: table.functions, calls })
+    } catch {
+      for (const pending of sendable) pending.reject(error)
+      return undefined
+    }
   }
 }

@@ -1,0 +1,77 @@
+import { NotSerializableFault, ReturnedGraphFault, StepFault } from '@taskgraph/scheduler/internal'
+import type { TaskWorker } from '@taskgraph/scheduler'
+import { decodeGraph, type WireGraph } from '@taskgraph/scheduler/wire'
+import { fromWireFault } from '../wire/faults.js'
+import type { CallOutcome, ModuleFunction, Reply } from '../wire/job.js'
+import { StoredResult } from '../wire/stored-values.js'
+import type { Pending } from './cluster-run.js'
+import type { ModuleFunctions } from './module-functions.js'
+
+/** An outcome a worker sent back, other than a call handed back to be sent again. */
+export type SettledOutcome = Exclude<CallOutcome, { readonly handedBack: unknown }>
+
+/**
+ * Settles calls with what workers replied: a stored result's marker (or an output's
+ * value), the task's fault, or a graph the task returned, made again here with the
+ * driver's own functions. Also tells each call's records where and when it ran.
+ */
+export class CallOutcomes {
+  /** One object per worker thread, shared by its calls' records. */
+  private readonly threads = new Map<string, TaskWorker>()
+
+  constructor(private readonly functions: ModuleFunctions) {}
+
+  settle(pending: Pending, outcome: SettledOutcome, reply: Reply): void {
+    const { run, call } = pending
+    if (outcome.times !== undefined) {
+      const [pid, threadId, ...steps] = outcome.times
+      call.timed?.({
+        worker: this.workerOf(reply, pid!, threadId!),
+        steps,
+        ...(outcome.bytes !== undefined && { resultBytes: outcome.bytes }),
+      })
+    }
+    if (outcome.ok && outcome.graph !== undefined) {
+      // The task returned a graph: made again here, where the run runs it in its place.
+      this.remade(outcome.graph).then(pending.resolve, (error: unknown) =>
+        pending.reject(unfound(error)),
+      )
+    } else if (outcome.ok) {
+      const key = call.steps?.at(-1)?.key ?? call.key
+      pending.resolve(
+        'value' in outcome ? outcome.value : new StoredResult(run.id, key, outcome.large === true),
+      )
+    } else if (outcome.fault.kind === 'returned-graph') {
+      const { step, graph } = outcome.fault
+      this.remade(graph).then(
+        (value) => pending.reject(new ReturnedGraphFault(step, value)),
+        (error: unknown) => pending.reject(new StepFault(step, unfound(error))),
+      )
+    } else pending.reject(fromWireFault(outcome.fault, reply.worker, call.key))
+  }
+
+  /** A graph a worker sent back, made again with the driver's own functions. */
+  private remade(graph: WireGraph<ModuleFunction>): Promise<unknown> {
+    return decodeGraph(
+      graph,
+      (described) => this.functions.load(described),
+      (described) => `${described.name} (${described.module})`,
+    )
+  }
+
+  private workerOf(reply: Reply, pid: number, threadId: number): TaskWorker {
+    const id = `${reply.worker} ${pid} ${threadId}`
+    let worker = this.threads.get(id)
+    if (worker === undefined) {
+      worker = { kind: 'cluster', host: reply.host ?? '', pid, threadId, name: reply.worker }
+      this.threads.set(id, worker)
+    }
+    return worker
+  }
+}
+
+/** Why a graph a task returned could not be made again on the driver. */
+function unfound(error: unknown): NotSerializableFault {
+  const reason = error instanceof Error ? error.message : String(error)
+  return new NotSerializableFault('result', 'the result', 'a graph', reason)
+}
