@@ -17,5 +17,14 @@ export const repliesKey = (driver: string): string => `tg:driver:${driver}:repli
 /** A live worker's record (a hash, with a time to live it renews). */
 export const workerKey = (worker: string): string => `tg:worker:${worker}`
 export const WORKER_PATTERN = 'tg:worker:*'
+/**
+ * A worker holding a job open for more calls of its run (see worker/held-jobs.ts), one
+ * key per hold: exists while it waits; the driver takes it (deletes it) to send calls.
+ */
+export const holdKey = (run: string, hold: string): string => `tg:run:${run}:hold:${hold}`
+/** The calls the driver sent to a hold, left for a worker whose word was lost. */
+export const followKey = (run: string, hold: string): string => `tg:run:${run}:follow:${hold}`
+/** Pub/sub channel on which a driver sends a worker the calls for a job it holds. */
+export const followChannel = (worker: string): string => `tg:follow:${worker}`
 /** Pub/sub channel on which drivers announce runs that ended: workers stop their calls. */
 export const ENDED_CHANNEL = 'tg:ended'

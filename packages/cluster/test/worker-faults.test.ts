@@ -1,13 +1,15 @@
 // What a run does when its workers fail under it: killed (SIGKILL), killed by a task,
 // frozen and resumed (SIGSTOP: the job runs twice), stopped (SIGTERM). Real
 // `taskgraph worker` processes, a real redis-server per test.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { AggregateTaskError, WorkerLostError, compute, type RunSummary } from '@taskgraph/scheduler'
 import { afterEach, describe, expect, test } from 'vitest'
 import { ClusterExecutor } from '@taskgraph/cluster'
 import { startWorkers } from './cluster-workers.js'
 import { TestCluster, alive, eventually, readTraces, sleep } from './fault-checks.js'
-import { crash, step } from './fixtures/fault-tasks.mjs'
+import { crash, dieOnce, step } from './fixtures/fault-tasks.mjs'
 import { inc } from './fixtures/tasks.mjs'
 
 const LEASE = 1500
@@ -77,6 +79,28 @@ describe('a worker lost mid-run', () => {
     expect(unfinished.length).toBeGreaterThan(0)
     for (const i of unfinished) expect(ended.get(i)).toEqual([survivor.pid])
     for (const i of values) expect(ended.get(i)?.length).toBeGreaterThan(0)
+  })
+
+  test('killed in a chain of quick tasks (sent to the job it held open): the chain goes on elsewhere', async () => {
+    const { cluster } = await startCluster(2)
+    // Unfused, quick steps hand each next task to the worker holding the last one's
+    // result; the worker running the 20th dies with it, holding its job.
+    const executor = cluster.executor(new ClusterExecutor(cluster.url, { fuse: false }))
+    let value = step(cluster.dir, 0, 0)
+    for (let i = 1; i < 40; i++) {
+      value = i === 20 ? dieOnce(cluster.dir, value) : step(cluster.dir, value, 0)
+    }
+    const started = performance.now()
+    expect(await value.compute({ executor })).toBe(40)
+    expect(performance.now() - started).toBeLessThan(LEASE + 8000)
+    const victim = cluster.workers.find((worker) => !alive(worker))!
+    expect(await victim.exited).toBe('SIGKILL')
+    expect(readFileSync(join(cluster.dir, 'died'), 'utf8')).toBe(String(victim.pid))
+    // Every step ended, the 20th on the survivor, after it had started on the victim.
+    const traces = readTraces(cluster.dir)
+    for (let i = 0; i < 40; i++) expect(traces.ended.get(i)?.length).toBeGreaterThan(0)
+    expect(traces.started.get(20)).toContain(victim.pid)
+    expect(traces.ended.get(20)).not.toContain(victim.pid)
   })
 
   test('a task that kills every worker it lands on fails with WorkerLostError after 3 starts', async () => {

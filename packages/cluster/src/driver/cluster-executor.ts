@@ -30,7 +30,8 @@ import { CachedKeeper, fetchStored } from './cached-results.js'
 import { CallOutcomes } from './call-outcomes.js'
 import { ClusterRun } from './cluster-run.js'
 import { runOnDriver } from './driver-calls.js'
-import { packJob, takeBatch } from './job-calls.js'
+import { packJob, takeBatch, type PackedJob } from './job-calls.js'
+import { JobHolds, type HeldJob } from './job-holds.js'
 import { JobLedger } from './job-ledger.js'
 import { ModuleFunctions } from './module-functions.js'
 import { RUN_TTL_MS, removeRun } from './remove-run.js'
@@ -80,6 +81,7 @@ export class ClusterExecutor implements Executor {
   private readonly runs = new Map<AbortSignal, ClusterRun>()
   private readonly runsById = new Map<string, ClusterRun>()
   private readonly outcomes: CallOutcomes
+  private readonly holds: JobHolds
   private readonly ledger = new JobLedger()
   private nextCall = 1
   private nextJob = 1
@@ -99,6 +101,7 @@ export class ClusterExecutor implements Executor {
     this.outcomes = new CallOutcomes(this.functions)
     this.redis = openRedis(this.url)
     this.replies = openRedis(this.url, { blocking: true })
+    this.holds = new JobHolds(this.redis)
     this.small = new RedisStore(this.redis, resultsKey, runKey)
     this.large =
       this.options.store === undefined ? undefined : new FileStore(caller, this.options.store)
@@ -252,7 +255,10 @@ export class ClusterExecutor implements Executor {
       () => true,
       () => false,
     )
-    if (opened === true) await removeRun(this.redis, this.store, this.queue, run.id, jobs)
+    if (opened === true) {
+      await this.holds.end(run).catch(() => {})
+      await removeRun(this.redis, this.store, this.queue, run.id, jobs)
+    }
     this.flush()
   }
 
@@ -379,9 +385,15 @@ export class ClusterExecutor implements Executor {
     if (run.ended || this.queue === undefined) return
     const jobs: { name: string; data: JobData; opts: { jobId: string } }[] = []
     while (run.queued.length > 0 && this.ledger.jobsOut < this.maxJobs()) {
+      // A job held open takes calls first (not those whose worker was lost: they go alone).
+      const held = run.queued[0]!.lost === 0 ? this.holds.take(run) : undefined
       const batch = takeBatch(run.queued, this.maxJobs() - this.ledger.jobsOut)
       const packed = packJob(batch, () => this.nextCall++)
       if (packed === undefined) continue
+      if (held !== undefined) {
+        this.followUp(run, held, packed)
+        continue
+      }
       const jobId = `${this.id}.${this.nextJob++}`
       this.ledger.sent(run, jobId, packed.sendable)
       const data: JobData = {
@@ -417,6 +429,23 @@ export class ClusterExecutor implements Executor {
     }
   }
 
+  /**
+   * Sends `packed` to a job its worker holds open. If the hold had ended meanwhile, the
+   * calls go back to the front of the queue, and out as a job of their own.
+   */
+  private followUp(run: ClusterRun, held: HeldJob, packed: PackedJob): void {
+    for (const pending of packed.sendable) pending.held = true
+    this.ledger.sent(run, held.job, packed.sendable)
+    this.holds.send(run, held, packed.batch).then(
+      (taken) => {
+        if (taken || run.ended) return
+        run.queued.unshift(...this.ledger.withdraw(run, held.job, packed.sendable))
+        this.flush()
+      },
+      (error: unknown) => this.failRun(run, error),
+    )
+  }
+
   private settle(reply: Reply): void {
     for (const id of reply.started ?? []) this.ledger.get(id)?.call.started()
     for (const outcome of reply.outcomes) {
@@ -427,6 +456,18 @@ export class ClusterExecutor implements Executor {
         pending.lost += outcome.handedBack === 'lost' ? 1 : 0
         pending.run.queued.unshift(pending)
       } else this.outcomes.settle(pending, outcome, reply)
+    }
+    const { held, redelivered } = reply
+    if (redelivered !== undefined) {
+      // Its worker was lost while holding it: what it was sent then goes again, alone.
+      const run = this.runsById.get(redelivered.run)
+      const lost = run === undefined ? [] : this.ledger.takeHeld(run, redelivered.job)
+      for (const pending of lost) pending.lost++
+      run?.queued.unshift(...lost)
+    }
+    if (held !== undefined) {
+      const run = this.runsById.get(held.run)
+      if (run !== undefined && !run.ended) this.holds.offered(run, held)
     }
     this.flush()
   }

@@ -2,6 +2,7 @@ import type { TaskCall } from '@taskgraph/scheduler/internal'
 import type { ModuleFunction } from '../wire/job.js'
 import type { StoredResult } from '../wire/stored-values.js'
 import type { CachedKeeper } from './cached-results.js'
+import type { HeldJob } from './job-holds.js'
 
 /** A call waiting for its outcome. */
 export interface Pending {
@@ -17,6 +18,8 @@ export interface Pending {
   id: number
   /** The job it was sent in, once sent. */
   job: string | undefined
+  /** It was sent to a job its worker held open (`job`), not as a job of its own. */
+  held?: boolean
 }
 
 /** What the driver keeps of one run on the cluster. */
@@ -25,6 +28,8 @@ export class ClusterRun {
   readonly queued: Pending[] = []
   /** Jobs sent and not answered: job id → calls still awaited in it. */
   readonly jobs = new Map<string, Set<Pending>>()
+  /** Jobs workers hold open for more of its calls, as their replies offered (job-holds.ts). */
+  readonly offers: HeldJob[] = []
   /** Stored results no task will read any more, to delete soon. */
   readonly released: StoredResult[] = []
   ended = false

@@ -13,14 +13,18 @@ export class JobLedger {
     return this.out
   }
 
-  /** `calls` of `run` went out as job `job`. */
+  /** `calls` of `run` went out as job `job` (or to it, while its worker holds it). */
   sent(run: ClusterRun, job: string, calls: readonly Pending[]): void {
+    let inJob = run.jobs.get(job)
+    if (inJob === undefined) {
+      run.jobs.set(job, (inJob = new Set()))
+      this.out++
+    }
     for (const pending of calls) {
       pending.job = job
       this.calls.set(pending.id, pending)
+      inJob.add(pending)
     }
-    run.jobs.set(job, new Set(calls))
-    this.out++
   }
 
   /** The call out under `id`, if it still is. */
@@ -36,14 +40,7 @@ export class JobLedger {
     const pending = this.calls.get(id)
     if (pending === undefined) return undefined
     this.calls.delete(id)
-    const { run } = pending
-    const calls = run.jobs.get(pending.job!)
-    calls?.delete(pending)
-    if (calls?.size === 0) {
-      run.jobs.delete(pending.job!)
-      this.out--
-    }
-    pending.job = undefined
+    this.leaveJob(pending.run, pending.job!, pending)
     return pending
   }
 
@@ -60,5 +57,39 @@ export class JobLedger {
     this.out -= run.jobs.size
     run.jobs.clear()
     return { calls, jobs }
+  }
+
+  /**
+   * Takes back `calls`, sent to held job `job` and not taken by its worker (the hold
+   * had ended): those still out, to send again.
+   */
+  withdraw(run: ClusterRun, job: string, calls: readonly Pending[]): Pending[] {
+    const back = calls.filter((pending) => this.calls.get(pending.id) === pending)
+    for (const pending of back) {
+      this.calls.delete(pending.id)
+      this.leaveJob(run, job, pending)
+    }
+    return back
+  }
+
+  /** Takes off the calls sent to held job `job` (its worker was lost holding it). */
+  takeHeld(run: ClusterRun, job: string): Pending[] {
+    const held = [...(run.jobs.get(job) ?? [])].filter((pending) => pending.held === true)
+    for (const pending of held) {
+      this.calls.delete(pending.id)
+      this.leaveJob(run, job, pending)
+    }
+    return held
+  }
+
+  private leaveJob(run: ClusterRun, job: string, pending: Pending): void {
+    const calls = run.jobs.get(job)
+    calls?.delete(pending)
+    if (calls?.size === 0) {
+      run.jobs.delete(job)
+      this.out--
+    }
+    pending.job = undefined
+    pending.held = false
   }
 }

@@ -80,6 +80,22 @@ export interface Reply {
   readonly outcomes: readonly CallOutcome[]
   /** Calls that began running on the worker's threads since its last reply. */
   readonly started?: readonly number[]
+  /**
+   * The job stays open a moment for more calls of its run (see worker/held-jobs.ts):
+   * the worker's id names the channel to tell it on.
+   */
+  readonly held?: {
+    readonly run: string
+    readonly job: string
+    /** The hold's id: one per time the job is held. */
+    readonly hold: string
+    readonly worker: string
+  }
+  /**
+   * The job ran before on a worker that was lost: calls the driver sent to it while that
+   * worker held it are lost with it, and go again.
+   */
+  readonly redelivered?: { readonly run: string; readonly job: string }
 }
 
 export type CallOutcome =

@@ -16,10 +16,19 @@ import {
   queueReady,
   type ClusterUrl,
 } from '../connection.js'
-import { ENDED_CHANNEL, PREFIX, QUEUE, RUNS, resultsKey, runKey, workerKey } from '../keys.js'
+import {
+  ENDED_CHANNEL,
+  PREFIX,
+  QUEUE,
+  RUNS,
+  followChannel,
+  resultsKey,
+  runKey,
+  workerKey,
+} from '../keys.js'
 import { FileStore } from '../store/file-store.js'
 import { RedisStore } from '../store/redis-store.js'
-import type { ResultStore } from '../store/result-store.js'
+import type { ResultStore, StoreEntry } from '../store/result-store.js'
 import { TieredStore } from '../store/tiered-store.js'
 import {
   checkedBatch,
@@ -28,7 +37,9 @@ import {
   type JobBatch,
   type JobData,
 } from '../wire/job.js'
+import { HOLD_FOR_MS } from '../wire/holds.js'
 import { defineFinishJob, finishJob } from './finish-job.js'
+import { HeldJobs } from './held-jobs.js'
 import { ModulePolicy } from './module-policy.js'
 import { runJob } from './run-job.js'
 
@@ -96,6 +107,7 @@ export class ClusterWorker {
   private readonly policy: ModulePolicy
   private readonly store: ResultStore
   private readonly largeStore: boolean
+  private readonly held: HeldJobs
   private readonly large: FileStore | undefined
   private worker: Worker | undefined
   private pool: ThreadExecutor
@@ -159,6 +171,7 @@ export class ClusterWorker {
         ? small
         : new TieredStore(small, this.large, Number.POSITIVE_INFINITY)
     defineFinishJob(this.redis)
+    this.held = new HeldJobs(this.redis, this.id)
     this.preload = options.preload ?? []
     this.pool = this.makePool()
   }
@@ -198,8 +211,12 @@ export class ClusterWorker {
     // BullMQ is the largest thing a worker loads: imported here, while its threads start.
     const { Worker } = await import('bullmq')
     await Promise.all([this.pool.start(), this.heartbeat()])
-    await this.subscriber.subscribe(ENDED_CHANNEL)
-    this.subscriber.on('message', (_channel: string, run: string) => this.stopRun(run))
+    const follow = followChannel(this.id)
+    await this.subscriber.subscribe(ENDED_CHANNEL, follow)
+    this.subscriber.on('message', (channel: string, message: string) => {
+      if (channel === follow) this.held.told(message)
+      else this.stopRun(message)
+    })
     this.worker = new Worker(QUEUE, (job: Job<JobData>) => this.process(job), {
       connection: this.queueConnection,
       prefix: PREFIX,
@@ -231,6 +248,7 @@ export class ClusterWorker {
     this.stopping ??= (async () => {
       clearInterval(this.timer)
       const closing = this.worker?.close()
+      this.held.endAll()
       for (const jobs of this.active.values()) for (const job of jobs) job.abort()
       // With Redis down, handing back would wait for it for ever: the calls are left to
       // their lease instead (another worker takes them once it lapses), and it stops.
@@ -264,87 +282,161 @@ export class ClusterWorker {
     } catch (error) {
       // Not a job a driver made: nobody to answer. Anyone who can write to Redis can
       // write one, so it is dropped, never acted on.
-      process.emitWarning(
-        `taskgraph worker ${this.name} dropped job ${job.id ?? '?'}: it is not a taskgraph job (${String(error)})`,
-        { code: 'TASKGRAPH_CLUSTER_BAD_JOB' },
-      )
+      this.dropped(job.id, error)
       return
     }
-    try {
-      await this.runCalls(job, data, batch)
-    } catch (error) {
-      // Not a task's failure (those are outcomes): something went wrong here, e.g. Redis
-      // failed a command. The driver is told, so that its run does not wait for ever.
-      const detail = `cluster worker ${this.name} could not run a job: ${String(error)}`
-      const outcomes: CallOutcome[] = batch.calls.map((call) => ({
-        id: call.id,
-        ok: false,
-        fault: { kind: 'start', detail },
-      }))
-      await this.reply(data, outcomes)
-    }
-  }
-
-  private async runCalls(job: Job<JobData>, data: JobData, batch: JobBatch): Promise<void> {
     // Whether its run is still on, asked while the job gets ready.
     const open = this.redis.exists(runKey(data.run)).then((exists) => exists === 1)
-    if (job.stalledCounter > 0 && (await open)) {
-      // The worker that held this job was lost. A batch goes again one call per job, so
-      // that only the call at fault is charged; a call that lost its worker MAX_STARTS
-      // times fails, rather than kill workers for ever.
-      const lost = data.lost + job.stalledCounter
-      const outcomes: CallOutcome[] =
-        batch.calls.length > 1
-          ? batch.calls.map((call) => ({ id: call.id, handedBack: 'lost' }))
-          : lost >= MAX_STARTS
-            ? batch.calls.map((call) => ({
-                id: call.id,
-                ok: false,
-                fault: {
-                  kind: 'lost',
-                  detail: `the cluster worker running it was lost ${lost} times (each time a process ended or was killed while it ran)`,
-                },
-              }))
-            : []
-      if (outcomes.length > 0) {
-        await this.reply(data, outcomes)
+    try {
+      if (job.stalledCounter > 0 && (await open) && (await this.redelivered(job, data, batch))) {
         return
       }
+    } catch (error) {
+      await this.failCalls(data, batch, error)
+      return
     }
     const controller = new AbortController()
     let jobs = this.active.get(data.run)
     if (jobs === undefined) this.active.set(data.run, (jobs = new Set()))
     jobs.add(controller)
-    this.running += batch.calls.length
     try {
-      const result = await runJob({
-        run: data.run,
-        open,
-        batch,
-        policy: this.policy,
-        store: this.store,
-        pool: () => this.pool,
-        limit: data.limit,
-        largeStore: this.largeStore,
-        signal: controller.signal,
-        started: (id) => {
-          this.begun.set(data.run, (this.begun.get(data.run) ?? 0) + 1)
-          this.announceStart(data, id)
-        },
-      })
-      if (result !== undefined) {
-        this.ended(data, result.outcomes)
-        const reply = packReply({ worker: this.name, host: HOST, outcomes: result.outcomes })
-        await finishJob(this.redis, this.large, data, result.entries, reply)
-      }
+      await this.runHeld(job, data, batch, open, controller.signal)
     } finally {
-      this.running -= batch.calls.length
       jobs.delete(controller)
       if (jobs.size === 0) {
         this.active.delete(data.run)
         this.begun.delete(data.run)
       }
     }
+  }
+
+  /**
+   * A job whose worker was lost. A batch goes again one call per job, so that only the
+   * call at fault is charged; a call that lost its worker MAX_STARTS times fails, rather
+   * than kill workers for ever. The driver is told in any case, so that the calls it
+   * sent to the job while the lost worker held it go again. `true` if that is all.
+   */
+  private async redelivered(job: Job<JobData>, data: JobData, batch: JobBatch): Promise<boolean> {
+    const lost = data.lost + job.stalledCounter
+    const outcomes: CallOutcome[] =
+      batch.calls.length > 1
+        ? batch.calls.map((call) => ({ id: call.id, handedBack: 'lost' }))
+        : lost >= MAX_STARTS
+          ? batch.calls.map((call) => ({
+              id: call.id,
+              ok: false,
+              fault: {
+                kind: 'lost',
+                detail: `the cluster worker running it was lost ${lost} times (each time a process ended or was killed while it ran)`,
+              },
+            }))
+          : []
+    await finishJob(
+      this.redis,
+      undefined,
+      data,
+      [],
+      packReply({ worker: this.name, outcomes, redelivered: { run: data.run, job: job.id! } }),
+    )
+    return outcomes.length > 0
+  }
+
+  /**
+   * Runs the job's calls, then holds the job open a moment for the calls their results
+   * made ready (held-jobs.ts), and runs those too, as long as the driver sends some and
+   * the job has not run for long. Inputs this worker stored a moment ago are read from
+   * memory rather than Redis: a chain's next task takes its predecessor's result.
+   */
+  private async runHeld(
+    job: Job<JobData>,
+    data: JobData,
+    first: JobBatch,
+    open: Promise<boolean>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const began = performance.now()
+    let batch = first
+    let local: ReadonlyMap<string, Buffer> | undefined
+    for (;;) {
+      let hold: string | undefined
+      let entries: readonly StoreEntry[]
+      try {
+        this.running += batch.calls.length
+        const result = await runJob({
+          run: data.run,
+          open,
+          batch,
+          policy: this.policy,
+          store: this.store,
+          local,
+          pool: () => this.pool,
+          limit: data.limit,
+          largeStore: this.largeStore,
+          signal,
+          started: (id) => {
+            this.begun.set(data.run, (this.begun.get(data.run) ?? 0) + 1)
+            this.announceStart(data, id)
+          },
+        })
+        // Its run is over (it ended, or its driver died): the job is dropped.
+        if (result === undefined) return
+        this.ended(data, result.outcomes)
+        hold = this.mayHold(began, signal) ? this.held.hold(job.id!) : undefined
+        const reply = packReply({
+          worker: this.name,
+          host: HOST,
+          outcomes: result.outcomes,
+          ...(hold !== undefined && {
+            held: { run: data.run, job: job.id!, hold, worker: this.id },
+          }),
+        })
+        entries = result.entries
+        const sent = await finishJob(this.redis, this.large, data, entries, reply, hold)
+        if (!sent) return
+      } catch (error) {
+        await this.failCalls(data, batch, error)
+        return
+      } finally {
+        this.running -= batch.calls.length
+      }
+      if (hold === undefined) return
+      const next = await this.held.take(data.run, hold, signal)
+      if (next === undefined) return
+      try {
+        batch = checkedBatch({ ...data, batch: next })
+      } catch (error) {
+        this.dropped(job.id, error)
+        return
+      }
+      open = Promise.resolve(true)
+      local = new Map(entries.map((entry) => [entry.key, entry.bytes]))
+    }
+  }
+
+  /** Whether a job that began at `began` may be held open for more calls. */
+  private mayHold(began: number, signal: AbortSignal): boolean {
+    return this.stopping === undefined && !signal.aborted && performance.now() - began < HOLD_FOR_MS
+  }
+
+  /**
+   * Something went wrong here, not in a task (those are outcomes): Redis failed a
+   * command, say. The driver is told, so that its run does not wait for ever.
+   */
+  private async failCalls(data: JobData, batch: JobBatch, error: unknown): Promise<void> {
+    const detail = `cluster worker ${this.name} could not run a job: ${String(error)}`
+    const outcomes: CallOutcome[] = batch.calls.map((call) => ({
+      id: call.id,
+      ok: false,
+      fault: { kind: 'start', detail },
+    }))
+    await this.reply(data, outcomes)
+  }
+
+  private dropped(job: string | undefined, error: unknown): void {
+    process.emitWarning(
+      `taskgraph worker ${this.name} dropped job ${job ?? '?'}: it is not a taskgraph job (${String(error)})`,
+      { code: 'TASKGRAPH_CLUSTER_BAD_JOB' },
+    )
   }
 
   /**

@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis'
-import { repliesKey, resultsKey, runKey } from '../keys.js'
+import { holdKey, repliesKey, resultsKey, runKey } from '../keys.js'
 import type { FileStore } from '../store/file-store.js'
 import type { StoreEntry } from '../store/result-store.js'
 import { splitEntries } from '../store/tiered-store.js'
 import type { JobData } from '../wire/job.js'
+import { HOLD_TTL_MS } from '../wire/holds.js'
 
 /** How long a driver's replies wait for it to read them: past this, it is gone. */
 const REPLIES_TTL_MS = 60_000
@@ -11,11 +12,13 @@ const REPLIES_TTL_MS = 60_000
 /**
  * Stores a job's results and pushes its reply to the driver in one step, and only while
  * the run is on: a run that ended (or whose driver died) gets nothing more. One script,
- * so a task on a chain costs one round trip to finish.
+ * so a task on a chain costs one round trip to finish. With a hold (`ARGV[3]` its time
+ * to live, `KEYS[4]` its key), the job stays open for the calls its results make ready.
  */
 const FINISH_JOB = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if #ARGV > 2 then redis.call('HSET', KEYS[2], unpack(ARGV, 3)) end
+if #ARGV > 3 then redis.call('HSET', KEYS[2], unpack(ARGV, 4)) end
+if ARGV[3] ~= '0' then redis.call('SET', KEYS[4], '1', 'PX', ARGV[3]) end
 redis.call('RPUSH', KEYS[3], ARGV[1])
 redis.call('PEXPIRE', KEYS[3], ARGV[2])
 return 1
@@ -26,12 +29,13 @@ interface FinishCommand {
 }
 
 export function defineFinishJob(redis: Redis): void {
-  redis.defineCommand('taskgraphFinishJob', { numberOfKeys: 3, lua: FINISH_JOB })
+  redis.defineCommand('taskgraphFinishJob', { numberOfKeys: 4, lua: FINISH_JOB })
 }
 
 /**
  * Finishes a job: its large results go to the shared directory first (`large`), then
- * the rest, with the reply, to Redis.
+ * the rest, with the reply, to Redis. With `hold` (the job's id), the job is held open
+ * (held-jobs.ts); resolves `false` if the run had ended (nothing was stored or sent).
  */
 export async function finishJob(
   redis: Redis,
@@ -39,16 +43,22 @@ export async function finishJob(
   data: JobData,
   entries: readonly StoreEntry[],
   reply: Buffer,
-): Promise<void> {
+  hold?: string,
+): Promise<boolean> {
   const split =
     large === undefined ? { large: [], index: entries } : splitEntries(entries, data.limit)
   if (split.large.length > 0) await large!.put(data.run, split.large)
-  const args: (string | Buffer)[] = [reply, String(REPLIES_TTL_MS)]
+  const args: (string | Buffer)[] = [
+    reply,
+    String(REPLIES_TTL_MS),
+    hold === undefined ? '0' : String(HOLD_TTL_MS),
+  ]
   for (const { key, bytes } of split.index) args.push(key, bytes)
   const done = await (redis as unknown as FinishCommand).taskgraphFinishJob(
     runKey(data.run),
     resultsKey(data.run),
     repliesKey(data.driver),
+    hold === undefined ? repliesKey(data.driver) : holdKey(data.run, hold),
     ...args,
   )
   // The run ended meanwhile: files written for it would be left behind.
@@ -58,4 +68,5 @@ export async function finishJob(
       split.large.map((entry) => entry.key),
     )
   }
+  return done === 1
 }

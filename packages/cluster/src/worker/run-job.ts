@@ -22,6 +22,8 @@ export interface JobContext {
   readonly batch: JobBatch
   readonly policy: ModulePolicy
   readonly store: ResultStore
+  /** Results this worker stored a moment ago, by key: read from here first. */
+  readonly local?: ReadonlyMap<string, Buffer>
   /** The worker's pool, where the calls run (taken when they are handed over). */
   readonly pool: () => Executor
   /** Largest result the store takes, and whether a large store takes the rest. */
@@ -157,6 +159,9 @@ async function readInputs(context: JobContext): Promise<Map<string, unknown>> {
     for (const step of call.steps ?? []) markedKeys(step.args, keys)
   }
   const values = new Map<string, unknown>()
+  for (const [key, bytes] of context.local ?? []) {
+    if (keys.delete(key)) values.set(key, deserialize(bytes))
+  }
   if (keys.size === 0) return values
   const wanted = [...keys]
   const bytes = await context.store.get(context.run, wanted)

@@ -1,0 +1,75 @@
+import type { Redis } from 'ioredis'
+import { followChannel, followKey, holdKey } from '../keys.js'
+import { HOLD_MS, HOLD_TTL_MS } from '../wire/holds.js'
+import type { ClusterRun } from './cluster-run.js'
+
+/** A job a worker holds open for more calls of a run, as its reply offered it. */
+export interface HeldJob {
+  readonly job: string
+  /** The hold's id (one per time the job is held). */
+  readonly hold: string
+  readonly worker: string
+  /** When the offer was read: it lapses `HOLD_MS` after the worker made it. */
+  readonly at: number
+}
+
+/**
+ * Takes a hold and leaves the calls for its worker in one step, so that either the
+ * worker takes them or the driver knows they were not left (the hold had ended): then
+ * they go as a job of their own. The calls go to the worker on its channel too, which
+ * spares it a round trip; what is left is for a word lost on the way.
+ */
+const FOLLOW_UP = `
+if redis.call('DEL', KEYS[1]) == 0 then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('PUBLISH', ARGV[2], ARGV[4] .. ' ' .. ARGV[1])
+return 1
+`
+
+interface FollowUpCommand {
+  taskgraphFollowUp(hold: string, follow: string, ...args: string[]): Promise<number>
+}
+
+/**
+ * The driver's side of held jobs (see worker/held-jobs.ts): the offers workers' replies
+ * make, and sending calls to them. The latest offer goes first: its worker holds the
+ * results that made the calls ready, and is the likeliest to wait still.
+ */
+export class JobHolds {
+  constructor(private readonly redis: Redis) {
+    redis.defineCommand('taskgraphFollowUp', { numberOfKeys: 2, lua: FOLLOW_UP })
+  }
+
+  offered(run: ClusterRun, held: Omit<HeldJob, 'at'>): void {
+    run.offers.push({ ...held, at: performance.now() })
+  }
+
+  /** The latest offer of `run` that has not lapsed; lapsed ones are dropped. */
+  take(run: ClusterRun): HeldJob | undefined {
+    const now = performance.now()
+    for (let offer = run.offers.pop(); offer !== undefined; offer = run.offers.pop()) {
+      if (now - offer.at < HOLD_MS) return offer
+    }
+    return undefined
+  }
+
+  /** Leaves `batch` for `held`'s worker; `false` if the hold had ended. */
+  async send(run: ClusterRun, held: HeldJob, batch: string): Promise<boolean> {
+    const taken = await (this.redis as unknown as FollowUpCommand).taskgraphFollowUp(
+      holdKey(run.id, held.hold),
+      followKey(run.id, held.hold),
+      batch,
+      followChannel(held.worker),
+      String(HOLD_TTL_MS),
+      held.hold,
+    )
+    return taken === 1
+  }
+
+  /** Ends the holds a run still had on offer (its workers stop waiting). */
+  async end(run: ClusterRun): Promise<void> {
+    const keys = run.offers.splice(0).map((offer) => holdKey(run.id, offer.hold))
+    if (keys.length > 0) await this.redis.del(...keys)
+  }
+}

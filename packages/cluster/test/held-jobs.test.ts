@@ -1,0 +1,124 @@
+// The protocol by which a driver sends calls to a job a worker holds open (a chain's next
+// task goes to the worker that holds its input, without a new job): both sides on a real
+// redis-server, as the executor and the worker use them.
+import { Redis } from 'ioredis'
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import { ClusterRun } from '../src/driver/cluster-run.js'
+import { JobHolds } from '../src/driver/job-holds.js'
+import { followChannel, followKey, holdKey } from '../src/keys.js'
+import { HOLD_MS, HOLD_TTL_MS } from '../src/wire/holds.js'
+import { HeldJobs } from '../src/worker/held-jobs.js'
+import { eventually, sleep } from './fault-checks.js'
+import { startRedis, type RedisServer } from './redis-server.js'
+
+let redis: RedisServer
+let driver: Redis
+let worker: Redis
+let subscriber: Redis
+let holds: JobHolds
+let held: HeldJobs
+/** Whether the worker hears its channel (a lost word is a worker that does not). */
+let listening = true
+let run: ClusterRun
+
+beforeAll(async () => {
+  redis = await startRedis()
+  driver = new Redis(redis.url)
+  worker = new Redis(redis.url)
+  subscriber = new Redis(redis.url)
+  holds = new JobHolds(driver)
+  held = new HeldJobs(worker, 'w1')
+  await subscriber.subscribe(followChannel('w1'))
+  subscriber.on('message', (_channel: string, message: string) => {
+    if (listening) held.told(message)
+  })
+})
+
+afterEach(async () => {
+  listening = true
+  // Every test leaves nothing behind in Redis.
+  await eventually(async () => expect(await redis.keys()).toEqual([]), 2 * HOLD_TTL_MS)
+})
+
+afterAll(async () => {
+  for (const client of [driver, worker, subscriber]) client?.disconnect()
+  await redis?.stop()
+})
+
+/** A worker's hold on job `job` of `run`, as finishing a job makes one, offered to the driver. */
+async function holdJob(job: string): Promise<string> {
+  run = new ClusterRun(`run-${job}`, new AbortController().signal)
+  const hold = held.hold(job)
+  await worker.set(holdKey(run.id, hold), '1', 'PX', HOLD_TTL_MS)
+  holds.offered(run, { job, hold, worker: 'w1' })
+  return hold
+}
+
+describe('held jobs', () => {
+  test('calls sent to a held job reach its worker, on its channel', async () => {
+    const hold = await holdJob('j1')
+    const offer = holds.take(run)
+    expect(offer).toMatchObject({ job: 'j1', hold })
+    const taking = held.take(run.id, hold, new AbortController().signal)
+    expect(await holds.send(run, offer!, 'batch-1')).toBe(true)
+    expect(await taking).toBe('batch-1')
+  })
+
+  test('calls whose word came before the worker began to wait are taken from the word', async () => {
+    const hold = await holdJob('j2')
+    expect(await holds.send(run, holds.take(run)!, 'batch-2')).toBe(true)
+    await sleep(50)
+    // Only the word can bring them now.
+    await driver.del(followKey(run.id, hold))
+    expect(await held.take(run.id, hold, new AbortController().signal)).toBe('batch-2')
+  })
+
+  test('a hold whose wait ended refuses calls: the driver sends them as a job', async () => {
+    const hold = await holdJob('j3')
+    const offer = holds.take(run)!
+    expect(await held.take(run.id, hold, new AbortController().signal)).toBeUndefined()
+    expect(await holds.send(run, offer, 'batch-3')).toBe(false)
+  })
+
+  test('calls whose word was lost are taken from Redis when the wait ends', async () => {
+    listening = false
+    const hold = await holdJob('j4')
+    expect(await holds.send(run, holds.take(run)!, 'batch-4')).toBe(true)
+    expect(await held.take(run.id, hold, new AbortController().signal)).toBe('batch-4')
+  })
+
+  test('a word that comes late is never taken for a later hold of the same job', async () => {
+    listening = false
+    const first = await holdJob('j5')
+    expect(await holds.send(run, holds.take(run)!, 'batch-5a')).toBe(true)
+    expect(await held.take(run.id, first, new AbortController().signal)).toBe('batch-5a')
+    // Its word comes now, after the calls were taken from Redis.
+    held.told(`${first} batch-5a`)
+    listening = true
+    const second = held.hold('j5')
+    await worker.set(holdKey(run.id, second), '1', 'PX', HOLD_TTL_MS)
+    holds.offered(run, { job: 'j5', hold: second, worker: 'w1' })
+    expect(second).not.toBe(first)
+    const taking = held.take(run.id, second, new AbortController().signal)
+    expect(await holds.send(run, holds.take(run)!, 'batch-5b')).toBe(true)
+    expect(await taking).toBe('batch-5b')
+  })
+
+  test('a wait ends as soon as its job is stopped', async () => {
+    const hold = await holdJob('j6')
+    const controller = new AbortController()
+    const taking = held.take(run.id, hold, controller.signal)
+    controller.abort()
+    expect(await taking).toBeUndefined()
+    expect(await holds.send(run, holds.take(run)!, 'batch-6')).toBe(false)
+  })
+
+  test('an offer lapses once its worker stopped waiting; the end of a run ends the rest', async () => {
+    await holdJob('j7')
+    await sleep(HOLD_MS + 5)
+    expect(holds.take(run)).toBeUndefined()
+    await holdJob('j8')
+    await holds.end(run)
+    expect(run.offers).toEqual([])
+  })
+})
