@@ -218,6 +218,30 @@ describe('a cluster of two workers', () => {
     expect(String(records.find((record) => record.key === 'r-boom')!.error)).toContain('recorded')
   })
 
+  test("runs one after another keep the workers' threads (a job held open at a run's end runs nothing)", async () => {
+    const unfused = new ClusterExecutor(redis.url, { fuse: false })
+    const threads = new Map<number, Set<number>>()
+    const hooks = {
+      onTaskRecord: ({ worker }: TaskRecord) => {
+        if (worker.pid === undefined || worker.threadId === undefined) return
+        threads.set(worker.pid, (threads.get(worker.pid) ?? new Set()).add(worker.threadId))
+      },
+    }
+    try {
+      for (let run = 0; run < 4; run++) {
+        let value = inc(run)
+        for (let i = 0; i < 30; i++) value = inc(value)
+        expect(await value.compute({ executor: unfused, hooks })).toBe(run + 31)
+      }
+    } finally {
+      await unfused.close()
+    }
+    // One thread each, the same all along: a run that ended with a job held open did
+    // not have its worker replace its pool.
+    expect(threads.size).toBeGreaterThan(0)
+    for (const ids of threads.values()) expect(ids.size).toBe(1)
+  })
+
   test('two runs share one executor, and neither leaves a key behind', async () => {
     const [first, second] = await Promise.all([
       total(Array.from({ length: 500 }, (_, i) => inc(i))).compute({ executor: cluster }),

@@ -115,8 +115,12 @@ export class ClusterWorker {
   private readonly lease: number
   /** Jobs being run, by run: aborting one stops its calls. */
   private readonly active = new Map<string, Set<AbortController>>()
-  /** Calls that began on the pool, by run. */
-  private readonly begun = new Map<string, number>()
+  /**
+   * Calls running on the pool now (begun, not ended), by run: a run that ends with some
+   * has its pool replaced, as they cannot be stopped one by one. A job held open after
+   * its calls ended has none.
+   */
+  private readonly begun = new Map<string, CallsOnPool>()
   /** Starts not yet told, by driver and run. */
   private readonly starts = new Map<string, Set<number>>()
   private running = 0
@@ -374,9 +378,10 @@ export class ClusterWorker {
           largeStore: this.largeStore,
           signal,
           started: (id) => {
-            this.begun.set(data.run, (this.begun.get(data.run) ?? 0) + 1)
+            this.callsOnPool(data.run).started(id)
             this.announceStart(data, id)
           },
+          ended: (id) => this.callsOnPool(data.run).ended(id),
         })
         // Its run is over (it ended, or its driver died): the job is dropped.
         if (result === undefined) return
@@ -411,6 +416,12 @@ export class ClusterWorker {
       open = Promise.resolve(true)
       local = new Map(entries.map((entry) => [entry.key, entry.bytes]))
     }
+  }
+
+  private callsOnPool(run: string): CallsOnPool {
+    let calls = this.begun.get(run)
+    if (calls === undefined) this.begun.set(run, (calls = new CallsOnPool()))
+    return calls
   }
 
   /** Whether a job that began at `began` may be held open for more calls. */
@@ -484,7 +495,7 @@ export class ClusterWorker {
     if (jobs !== undefined) {
       for (const job of jobs) job.abort()
       // Calls already running in threads cannot be stopped one by one: the pool is replaced.
-      if ((this.begun.get(run) ?? 0) > 0) {
+      if (this.begun.get(run)?.running === true) {
         const old = this.pool
         this.pool = this.makePool()
         void old.close()
@@ -574,4 +585,26 @@ function settlesWhileConnected(
       () => finish(true),
     )
   })
+}
+
+/**
+ * A run's calls on the pool: those begun and not ended. A call may be told to have
+ * begun after it ended (the pool tells starts as it hears of them): it is not counted.
+ */
+class CallsOnPool {
+  private readonly onPool = new Set<number>()
+  private readonly done = new Set<number>()
+
+  get running(): boolean {
+    return this.onPool.size > 0
+  }
+
+  started(id: number): void {
+    if (!this.done.has(id)) this.onPool.add(id)
+  }
+
+  ended(id: number): void {
+    this.onPool.delete(id)
+    this.done.add(id)
+  }
 }

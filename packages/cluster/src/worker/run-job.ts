@@ -33,6 +33,8 @@ export interface JobContext {
   readonly signal: AbortSignal
   /** A call began on the pool. */
   readonly started: (id: number) => void
+  /** A call ended on the pool (or was dropped from it before it began). */
+  readonly ended: (id: number) => void
 }
 
 /** What a job came to: its outcomes (for the reply) and the results to store first. */
@@ -73,7 +75,10 @@ export async function runJob(context: JobContext): Promise<JobResult | undefined
     let timing: CallTiming | undefined
     const timed = call.timed === true ? (measured: CallTiming) => (timing = measured) : undefined
     try {
-      const value = await Promise.race([runCall(context, call, functions, inputs, timed), stopped])
+      const running = runCall(context, call, functions, inputs, timed)
+      const ended = (): void => context.ended(call.id)
+      running.then(ended, ended)
+      const value = await Promise.race([running, stopped])
       const outcome = holdsGraph(value)
         ? graphOutcome(context, call, undefined, value)
         : toOutcome(context, call, value, entries)
