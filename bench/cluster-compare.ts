@@ -9,6 +9,7 @@
 import { fileURLToPath } from 'node:url'
 import { run } from './lib/processes.ts'
 import { startRedisServer } from './lib/redis.ts'
+import { calibratePi } from './workloads/pi.ts'
 import { median, printTable } from './lib/stats.ts'
 
 interface ClusterMeasurement {
@@ -88,6 +89,8 @@ export async function compareClusters(
 ): Promise<void> {
   const redis = await startRedisServer()
   process.env.TASKGRAPH_BENCH_REDIS = redis.url
+  // One amount of work for pi on the cluster and inline, for its speed-up.
+  calibratePi()
   const ours = new Map<string, ClusterMeasurement[]>()
   const theirs = new Map<string, ClusterMeasurement[]>()
   const inline = { ours: [] as number[], theirs: [] as number[] }
