@@ -26,7 +26,7 @@ export interface TraceMetadata {
    * The graphs tasks returned while the run ran, in the order the run added them: what
    * a drawing of the finished run adds to the graph as written (`readAddedGraphs`).
    */
-  addedGraphs?: AddedGraph[]
+  addedGraphs?: readonly AddedGraph[]
 }
 
 /**
@@ -37,9 +37,9 @@ export interface AddedGraph {
   /** The key of the task that returned it. */
   parent: string
   /** Its tasks and data (`kind: 'data'`), each with the keys of those it takes. */
-  tasks: AddedTask[]
+  tasks: readonly AddedTask[]
   /** Keys of its tasks whose results make up the value the parent returned. */
-  results: string[]
+  results: readonly string[]
 }
 
 export type TraceEvent = CompleteEvent | InstantEvent | MetadataEvent | CounterEvent

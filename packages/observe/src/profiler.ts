@@ -23,8 +23,9 @@ export class Profiler {
   readonly hooks: ComputeHooks = {
     // A run given this hook as it is writes the records straight into the log.
     onTaskRecord: withRecordSink((record: TaskRecord) => this.#log.add(record), this.#log),
+    // Made for this hook when read, and so the profiler's own: kept as they are.
     onTasksAdded: ({ parent, graph, results }) => {
-      this.#added.push({ parent: parent.key, tasks: [...graph], results: [...results] })
+      this.#added.push({ parent: parent.key, tasks: graph, results })
     },
   }
 
@@ -35,7 +36,7 @@ export class Profiler {
 
   /** The graphs tasks returned so far, in the order the runs added them. */
   get addedGraphs(): readonly AddedGraph[] {
-    return this.#added
+    return this.#added.slice()
   }
 
   /**

@@ -56,6 +56,8 @@ describe('the graphs tasks returned, in a trace', () => {
     expect(readAddedGraphs(trace)).toEqual([SPLIT_GRAPH])
     profiler.clear()
     expect(profiler.addedGraphs).toEqual([])
+    // A trace made before keeps what it held.
+    expect(trace.metadata?.addedGraphs).toEqual([SPLIT_GRAPH])
   })
 
   test('a trace file keeps them, and stays a valid trace', async () => {

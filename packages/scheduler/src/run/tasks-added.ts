@@ -23,7 +23,10 @@ export class TasksAddedInfo implements TasksAdded {
 
   get results(): readonly string[] {
     const graph = this.#graph
-    return [...new Set(Array.from(graph.outputs, (i) => graph.key(i)))]
+    const { outputs } = graph
+    // Mostly one: the Delayed the task returned.
+    if (outputs.length === 1) return [graph.key(outputs[0]!)]
+    return [...new Set(Array.from(outputs, (i) => graph.key(i)))]
   }
 
   /** Both getters' values as own fields: for `JSON.stringify` and `console.log`. */
@@ -33,12 +36,20 @@ export class TasksAddedInfo implements TasksAdded {
   }
 }
 
+/** The dependencies of every task that has none: most tasks of a recursion's leaves. */
+const NONE: readonly string[] = Object.freeze([])
+
 function describe(graph: TaskGraph): AddedTask[] {
+  const { depStart, depNodes } = graph
   const described = new Array<AddedTask>(graph.size)
   for (let i = 0; i < graph.size; i++) {
-    const dependencies: string[] = []
-    for (let d = graph.depStart[i]!; d < graph.depStart[i + 1]!; d++) {
-      dependencies.push(graph.key(graph.depNodes[d]!))
+    const start = depStart[i]!
+    const end = depStart[i + 1]!
+    let dependencies = NONE
+    if (end > start) {
+      const keys = new Array<string>(end - start)
+      for (let d = start; d < end; d++) keys[d - start] = graph.key(depNodes[d]!)
+      dependencies = keys
     }
     described[i] = {
       key: graph.key(i),
