@@ -13,6 +13,14 @@ import { POOLS, makePool } from './pools.js'
 
 const log = recordCalls()
 
+/** The calls of the tasks given `label`, in the order they were made. */
+function callsOf(label: string): { name: string; place: string }[] {
+  return log
+    .calls()
+    .map(({ name, detail }) => ({ name, ...(detail as { label: string; place: string }) }))
+    .filter((call) => call.label === label)
+}
+
 /** The squares of 0 … n-1, and their sum: what fanIn's continuation gets and makes. */
 function squares(n: number): { results: number[]; total: number } {
   const results = Array.from({ length: n }, (_, i) => i * i)
@@ -25,34 +33,40 @@ describe.each(SUITE_EXECUTORS)(
     const options = { executor: shared(name) }
 
     test("the continuation gets the task's own state and the sub-tasks' results, in order", async () => {
-      const result = await fanIn('job', 6).compute(options)
+      const result = await fanIn(`${name} job`, 6).compute(options)
       expectTypeOf(result.results).toEqualTypeOf<number[]>()
-      expect(result).toMatchObject({ state: { label: 'job' }, ...squares(6) })
+      expect(result).toMatchObject({ state: { label: `${name} job` }, ...squares(6) })
+      const calls = callsOf(`${name} job`)
+      expect(calls.map((call) => call.name)).toEqual([
+        'fanIn',
+        ...Array<string>(6).fill('square'),
+        'combine',
+      ])
       // The state is the one the task made where it ran.
-      const [started] = log.calls().filter((call) => call.name === 'fanIn')
-      expect(result.state.startedIn).toBe(started!.detail)
-      expect(log.names()[0]).toBe('fanIn')
-      expect(log.names().at(-1)).toBe('combine')
+      expect(result.state.startedIn).toBe(calls[0]!.place)
     })
 
     test("a failing sub-task fails the task, with the sub-task's TaskError as its cause", async () => {
-      const error = await rejection(fanIn('broken', 4, 2).compute(options))
+      const error = await rejection(fanIn(`${name} broken`, 4, 2).compute(options))
       expect(error).toBeInstanceOf(TaskError)
       expect((error as TaskError).functionName).toBe('fanIn')
       const cause = (error as TaskError).cause
       expect(cause).toBeInstanceOf(TaskError)
-      expect(cause).toMatchObject({ key: 'broken-square-2', functionName: 'square' })
+      expect(cause).toMatchObject({ key: `${name} broken-square-2`, functionName: 'square' })
       expect((cause as TaskError).cause).toMatchObject({ message: 'square 2 fails' })
-      expect(log.count('combine')).toBe(0)
+      expect(callsOf(`${name} broken`).filter((call) => call.name === 'combine')).toEqual([])
     })
 
     test('cancelling the run stops the sub-tasks, and the continuation never runs', async () => {
       const controller = new AbortController()
-      const run = fanInNaps(2, 5_000).compute({ ...options, signal: controller.signal })
-      await log.until((calls) => calls.some((call) => call.name === 'nap'))
+      const run = fanInNaps(`${name} naps`, 2, 5_000).compute({
+        ...options,
+        signal: controller.signal,
+      })
+      await log.until(() => callsOf(`${name} naps`).some((call) => call.name === 'nap'))
       controller.abort('enough')
       await expect(run).rejects.toBeInstanceOf(CancelledError)
-      expect(log.count('combine')).toBe(0)
+      expect(callsOf(`${name} naps`).filter((call) => call.name === 'combine')).toEqual([])
     })
   },
 )
@@ -64,16 +78,16 @@ describe.skipIf(EXTERNAL !== undefined).each(POOLS)('on a pool of one %s worker'
   afterAll(() => pool.close())
 
   test('a task that waits for 8 sub-tasks this way completes, all in the one worker', async () => {
-    const result = await fanIn('one', 8).compute({ executor: pool })
-    expect(result).toMatchObject({ state: { label: 'one' }, ...squares(8) })
-    const calls = log.calls()
+    const result = await fanIn(`${name} one`, 8).compute({ executor: pool })
+    expect(result).toMatchObject({ state: { label: `${name} one` }, ...squares(8) })
+    const calls = callsOf(`${name} one`)
     expect(calls.map((call) => call.name)).toEqual([
       'fanIn',
       ...Array<string>(8).fill('square'),
       'combine',
     ])
     // One worker ran them all, one after the other: the task had let go of it.
-    const places = new Set(calls.map((call) => call.detail))
+    const places = new Set(calls.map((call) => call.place))
     expect(places.size).toBe(1)
     expect(places.has(HERE)).toBe(false)
   })
