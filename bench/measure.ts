@@ -5,7 +5,8 @@
 //   node --expose-gc --import tsx measure.ts WORKLOAD EXECUTOR N [cold|warm|recorded|ten|submit]
 //
 // WORKLOAD: fanout-sum (N leaves), chains (N chains of 10), pi (N tasks of ~0.25 s),
-// mandelbrot (N x N tiles), wordcount (N partitions). EXECUTOR: inline, async, threads,
+// mandelbrot (N x N tiles), wordcount (N partitions), fib (fib(N) by tasks that return
+// graphs: one nested run per call that returns one). EXECUTOR: inline, async, threads,
 // processes (pools get 2 workers). cold: the first run of the process, pool start-up
 // included; warm: after two runs on the same pool, the median of five more; recorded: as
 // cold, with a Profiler keeping every task's record (what `taskgraph run --trace` does);
@@ -72,6 +73,10 @@ async function build(workload: string, n: number): Promise<() => Built> {
           check: expectEqual(Array.from({ length: n }, (_, c) => c + 10)),
         }
       }
+    }
+    case 'fib': {
+      const { fib, fibonacci, fibTasks } = await import('./workloads/fib.ts')
+      return () => ({ target: fib(n), tasks: fibTasks(n), check: expectEqual(fibonacci(n)) })
     }
     case 'pi': {
       const { estimatePi, mean, samplesFor } = await import('./workloads/pi.ts')

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 // The scheduler's behavioural suites, and the cache's random DAGs, run on the cluster
-// executor: the executor, futures, returned-graph and random-DAG suites take their
+// executor: the executor, futures, returned-graph, continuation and random-DAG suites take their
 // executor from the module TASKGRAPH_TEST_EXECUTOR names (the scheduler's
 // test/external-executor.ts), so neither package depends on this one. Run from here
 // (`pnpm test`), after this package's own tests.
@@ -14,6 +14,7 @@ export default defineConfig({
       'test/random-dags.test.ts',
       'test/futures.test.ts',
       'test/returned-graphs.test.ts',
+      'test/continuations.test.ts',
       '../cache/test/random-dags.test.ts',
     ],
     setupFiles: ['test/setup.ts'],

@@ -1,32 +1,46 @@
 import { InvalidOptionError, toDot, toGraph, type DotOptions } from '@taskgraph/core'
 import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
-import { renderSvg } from '@taskgraph/observe'
+import { renderSvg, withAddedGraphs, type AddedGraph } from '@taskgraph/observe'
 
-/** Options of `visualize`: those of `toDot`, and the format. */
+/** Options of `visualize`: those of `toDot`, the format, and the tasks a run added. */
 export interface VisualizeOptions extends DotOptions {
   /** `'dot'` for Graphviz source, `'svg'` for a drawing. @default 'dot' */
   format?: 'dot' | 'svg'
+  /**
+   * The graphs tasks returned while a run ran (`readAddedGraphs` of its trace, or
+   * `Profiler#addedGraphs`): drawn with the graph, each hanging on its task by dashed
+   * edges (see `withAddedGraphs`).
+   */
+  addedGraphs?: readonly AddedGraph[]
 }
 
-const OPTION_NAMES = ['format', 'rankdir', 'color', 'taskStates', 'group']
+const OPTION_NAMES = ['format', 'rankdir', 'color', 'taskStates', 'group', 'addedGraphs']
 
 /**
  * Draws the task graph of `target` (a `Delayed`, or an array or object of them), as
  * Dask's `visualize`: DOT text, or SVG rendered in-process. `color` fills tasks by run
  * order, or by the status or duration of a run (`taskStates`, e.g. `readTraceStates`
  * of its trace); graphs of more than 300 tasks are drawn one node per step (`group`).
+ * With `addedGraphs`, the tasks a run added (graphs its tasks returned) are drawn too.
  * @example await writeFile('graph.svg', await visualize(total, { format: 'svg' }))
- * @example await visualize(total, { color: 'status', taskStates: readTraceStates(trace) })
+ * @example await visualize(total, { color: 'status', taskStates: readTraceStates(trace), addedGraphs: readAddedGraphs(trace) })
  * @throws {InvalidOptionError} for an unknown option, or a bad value (see `toDot`)
  */
 export async function visualize(target: unknown, options: VisualizeOptions = {}): Promise<string> {
   checkOptionNames('visualize', options, OPTION_NAMES)
-  const { format = 'dot', ...dotOptions } = options
+  const { format = 'dot', addedGraphs, ...dotOptions } = options
   if (format !== 'dot' && format !== 'svg') {
     throw new InvalidOptionError({
       message: `visualize: option "format" must be 'dot' or 'svg', got ${describeValue(format)}.`,
     })
   }
-  const dot = toDot(toGraph(target), dotOptions)
+  if (addedGraphs !== undefined && !Array.isArray(addedGraphs)) {
+    throw new InvalidOptionError({
+      message: `visualize: option "addedGraphs" must be an array (readAddedGraphs of a trace, or Profiler#addedGraphs), got ${describeValue(addedGraphs)}.`,
+    })
+  }
+  const graph = toGraph(target)
+  const drawn = addedGraphs === undefined ? graph : withAddedGraphs(graph, addedGraphs)
+  const dot = toDot(drawn, dotOptions)
   return format === 'svg' ? renderSvg(dot) : dot
 }

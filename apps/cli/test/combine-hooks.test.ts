@@ -14,7 +14,7 @@ function outline(records: readonly TaskRecord[]): unknown[] {
 describe('combineHooks', () => {
   test('has only the hooks one of its parts has', () => {
     const combined = combineHooks(new Profiler().hooks, { onFinish: () => {} }, undefined)
-    expect(Object.keys(combined).sort()).toEqual(['onFinish', 'onTaskRecord'])
+    expect(Object.keys(combined).sort()).toEqual(['onFinish', 'onTaskRecord', 'onTasksAdded'])
   })
 
   test.each(['inline', 'async'] as const)(

@@ -1,7 +1,10 @@
 import { describe, expect, test } from 'vitest'
 import {
   InvalidOptionError,
+  Profiler,
+  compute,
   delayed,
+  readAddedGraphs,
   readTraceStates,
   toChromeTrace,
   visualize,
@@ -43,6 +46,25 @@ describe('visualize', () => {
     )
   })
 
+  test('draws the tasks a run added, from a Profiler or its trace', async () => {
+    const twice = delayed(
+      (x: number) => inc.with({ key: 'inner' })(inc.with({ key: 'first' })(x)),
+      {
+        name: 'twice',
+      },
+    )
+    const node = twice.with({ key: 'outer' })(1)
+    const profiler = new Profiler()
+    expect(await compute(node, { hooks: profiler.hooks })).toEqual([3])
+    const trace = profiler.trace()
+    const options = { color: 'status', taskStates: readTraceStates(trace) } as const
+    const added = await visualize(node, { ...options, addedGraphs: readAddedGraphs(trace) })
+    expect(added).toContain('"data:first" -> "task:inner";')
+    expect(added).toContain('"data:inner" -> "data:outer" [style=dashed];')
+    expect(await visualize(node, { ...options, addedGraphs: profiler.addedGraphs })).toBe(added)
+    expect(await visualize(node, options)).not.toContain('inner')
+  })
+
   test('draws grouped as asked', async () => {
     expect(await visualize([inc(1), inc(2)], { group: true })).toContain(
       '"group:task:inc" [label="inc ×2", shape=ellipse',
@@ -54,6 +76,7 @@ describe('visualize', () => {
     ["color 'status' without taskStates", { color: 'status' }],
     ['a group that is not a boolean or a number', { group: 'always' }],
     ['a format it cannot draw', { format: 'png' }],
+    ['added graphs that are not an array', { addedGraphs: 'run.json' }],
     ['an unknown rankdir', { rankdir: 'UP' }],
     ['options that are not an object', 'svg'],
   ])('refuses %s with InvalidOptionError', async (_, options) => {

@@ -23,4 +23,4 @@ export { isThenable } from './thenable.js'
 export { stableToken, type StableTokenParts } from './graph/tokenize.js'
 export type { TaskSpec } from './lazy/lazy-node.js'
 // A graph a task returned in a worker, made again on the main thread.
-export { makeKeyedData, makeTask } from './lazy/make-task.js'
+export { hasUniqueKey, makeKeyedData, makeTask } from './lazy/make-task.js'

@@ -1,4 +1,4 @@
-import type { TaskStatus } from '@taskgraph/scheduler'
+import type { AddedTask, TaskStatus } from '@taskgraph/scheduler'
 
 /**
  * A trace in the JSON Object Format of the Trace Event Format, which Perfetto
@@ -22,6 +22,24 @@ export interface TraceMetadata {
   records: number
   /** Records left out because their start or end was not a finite number. */
   leftOut?: number
+  /**
+   * The graphs tasks returned while the run ran, in the order the run added them: what
+   * a drawing of the finished run adds to the graph as written (`readAddedGraphs`).
+   */
+  addedGraphs?: readonly AddedGraph[]
+}
+
+/**
+ * A graph that a task returned, which its run ran in the task's place (from the run's
+ * `onTasksAdded` hook): its tasks, dependencies first, and how it hangs on the task.
+ */
+export interface AddedGraph {
+  /** The key of the task that returned it. */
+  parent: string
+  /** Its tasks and data (`kind: 'data'`), each with the keys of those it takes. */
+  tasks: readonly AddedTask[]
+  /** Keys of its tasks whose results make up the value the parent returned. */
+  results: readonly string[]
 }
 
 export type TraceEvent = CompleteEvent | InstantEvent | MetadataEvent | CounterEvent

@@ -10,6 +10,7 @@ export { Profiler } from './profiler.js'
 export { toChromeTrace, type TraceOptions } from './to-chrome-trace.js'
 export { writeChromeTrace } from './write-chrome-trace.js'
 export type {
+  AddedGraph,
   ChromeTrace,
   CompleteEvent,
   InstantEvent,
@@ -20,8 +21,11 @@ export type {
   TraceMetadata,
 } from './chrome-trace.js'
 
-// How a run left each task, read back from its trace: what a drawing colours by.
+// How a run left each task, read back from its trace: what a drawing colours by; and the
+// graphs its tasks returned, which a drawing of the finished run adds.
 export { readTraceStates, type TraceTaskState } from './read-trace-states.js'
+export { readAddedGraphs } from './read-added-graphs.js'
+export { withAddedGraphs } from './with-added-graphs.js'
 export { InvalidTraceError } from './invalid-trace-error.js'
 
 // The report of a run: one self-contained HTML page (stream, functions, time, critical

@@ -1,6 +1,6 @@
 import type { TaskStatus } from '@taskgraph/scheduler'
-import { describeValue } from '@taskgraph/core/internal'
 import { InvalidTraceError } from './invalid-trace-error.js'
+import { TRACE_FIX, traceInput } from './trace-input.js'
 
 /** How a run left one task, as a trace tells it: its last attempt's status and length. */
 export interface TraceTaskState {
@@ -10,7 +10,6 @@ export interface TraceTaskState {
 }
 
 const STATUSES = new Set<unknown>(['done', 'failed', 'cancelled', 'cached'])
-const FIX = 'Pass a trace written by taskgraph run --trace, writeChromeTrace or toChromeTrace.'
 
 /**
  * How a run left each of its tasks, by key, read from its trace (the JSON text of a
@@ -22,7 +21,7 @@ const FIX = 'Pass a trace written by taskgraph run --trace, writeChromeTrace or 
  * taskgraph wrote
  */
 export function readTraceStates(trace: unknown): Map<string, TraceTaskState> {
-  const { traceEvents } = checkTrace(typeof trace === 'string' ? parse(trace) : trace)
+  const { traceEvents } = traceInput('readTraceStates', trace)
   const states = new Map<string, TraceTaskState>()
   const attempts = new Map<string, number>()
   traceEvents.forEach((event: unknown, index) => {
@@ -34,34 +33,6 @@ export function readTraceStates(trace: unknown): Map<string, TraceTaskState> {
     states.set(key, { status, durationMs: dur / 1000 })
   })
   return states
-}
-
-function parse(text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch (error) {
-    throw new InvalidTraceError({
-      message: `readTraceStates: the trace is not JSON (${(error as Error).message}). ${FIX}`,
-      cause: error,
-    })
-  }
-}
-
-/** A trace of taskgraph's: an object of `traceEvents` whose metadata counts its records. */
-function checkTrace(trace: unknown): { traceEvents: unknown[] } {
-  const { traceEvents, metadata } = (trace ?? {}) as { traceEvents?: unknown; metadata?: unknown }
-  const records = (metadata as { records?: unknown } | undefined)?.records
-  if (
-    typeof trace !== 'object' ||
-    Array.isArray(trace) ||
-    !Array.isArray(traceEvents) ||
-    typeof records !== 'number'
-  ) {
-    throw new InvalidTraceError({
-      message: `readTraceStates: expected a trace of taskgraph's, { traceEvents: [...], metadata: { records } }, got ${describeTrace(trace)}. ${FIX}`,
-    })
-  }
-  return { traceEvents }
 }
 
 interface TaskEventFields {
@@ -84,13 +55,8 @@ function taskEvent(event: unknown, index: number): TaskEventFields {
     dur < 0
   ) {
     throw new InvalidTraceError({
-      message: `readTraceStates: event ${index} of the trace is a complete event (ph 'X') but not a task attempt of taskgraph's: it needs a duration (dur) and args { key, status, attempt }. ${FIX}`,
+      message: `readTraceStates: event ${index} of the trace is a complete event (ph 'X') but not a task attempt of taskgraph's: it needs a duration (dur) and args { key, status, attempt }. ${TRACE_FIX}`,
     })
   }
   return { key, status: status as TaskStatus, attempt, dur }
-}
-
-function describeTrace(value: unknown): string {
-  const isObject = typeof value === 'object' && value !== null && !Array.isArray(value)
-  return isObject ? 'an object without them' : describeValue(value)
 }

@@ -1,5 +1,6 @@
 import type { TaskRecord } from '@taskgraph/scheduler'
 import type {
+  AddedGraph,
   ChromeTrace,
   MetadataEvent,
   TaskEventArgs,
@@ -22,6 +23,11 @@ export interface TraceOptions {
    * counter tracks of a process of their own, `resources (sampled)`.
    */
   resources?: readonly ResourceSample[]
+  /**
+   * The graphs tasks returned while the run ran (`Profiler#addedGraphs`), kept in the
+   * metadata so that a drawing of the finished run shows their tasks.
+   */
+  addedGraphs?: readonly AddedGraph[]
 }
 
 /** A record placed in the trace: times in nanoseconds from its start, and its track. */
@@ -47,7 +53,8 @@ interface ProcessGroup {
  * failed; cancelled ones grey), and counter tracks of the `resources` sampled, if given.
  * Times start at 0 at the earliest time of any record or sample.
  * Records whose start or end is not a finite number cannot be placed and are left out
- * (counted in the metadata as `leftOut`).
+ * (counted in the metadata as `leftOut`). The graphs tasks returned (`addedGraphs`) go
+ * into the metadata, which viewers leave aside.
  */
 export function toChromeTrace(
   records: readonly TaskRecord[],
@@ -66,6 +73,9 @@ export function toChromeTrace(
   if (options.name !== undefined) metadata.name = options.name
   if (Number.isFinite(origin)) metadata.startTime = new Date(origin).toISOString()
   if (usable.length < records.length) metadata.leftOut = records.length - usable.length
+  if (options.addedGraphs !== undefined && options.addedGraphs.length > 0) {
+    metadata.addedGraphs = [...options.addedGraphs]
+  }
   const tracks = placeOnTracks(placed)
   let tasks = taskEvents(placed)
   if (samples.length > 0) {

@@ -11,7 +11,15 @@ export { MAX_WORKERS, type PoolOptions } from './pool/pool-options.js'
 export type { ExecutorName, RunOptions } from './run/options.js'
 // For an executor of one's own, passed as `RunOptions.executor`.
 export type { CallTiming, Executor, TaskCall } from './executors/executor.js'
-export type { ComputeHooks, RunSummary, TaskInfo, TaskOutcome, TaskRetry } from './run/hooks.js'
+export type {
+  AddedTask,
+  ComputeHooks,
+  RunSummary,
+  TaskInfo,
+  TaskOutcome,
+  TaskRetry,
+  TasksAdded,
+} from './run/hooks.js'
 export type { TaskRecord, TaskStatus, TaskWorker } from './run/task-record.js'
 export type { CacheSession, ResultCache } from './run/result-cache.js'
 // Futures: work started at once, gathered as it completes (Dask's futures interface).

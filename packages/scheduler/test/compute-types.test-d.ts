@@ -69,3 +69,36 @@ describe('hooks', () => {
     expectTypeOf(hooks).toExtend<RunOptions['hooks']>()
   })
 })
+
+describe('a task that returns its work with a continuation', () => {
+  const score = delayed((doc: string) => doc.length)
+  const summarize = delayed((title: string, scores: number[]) => ({ title, scores }))
+  const report = delayed((title: string, docs: string[]) =>
+    summarize(
+      title.toUpperCase(),
+      docs.map((doc) => score(doc)),
+    ),
+  )
+
+  test('is a Delayed of what the continuation returns, computed to it', () => {
+    expectTypeOf(report('t', ['a'])).toEqualTypeOf<Delayed<{ title: string; scores: number[] }>>()
+    expectTypeOf(report('t', ['a']).compute()).toEqualTypeOf<
+      Promise<{ title: string; scores: number[] }>
+    >()
+  })
+
+  test('has the continuation’s arguments checked against the work’s results', () => {
+    const label = delayed((n: number) => `#${n}`)
+    // @ts-expect-error strings where the continuation takes numbers
+    void summarize('t', [label(1)])
+  })
+})
+
+describe('onTasksAdded', () => {
+  test('tells the tasks of the graph a task returned', () => {
+    type Added = Parameters<NonNullable<ComputeHooks['onTasksAdded']>>[0]
+    expectTypeOf<Added['parent']>().toEqualTypeOf<TaskInfo>()
+    expectTypeOf<Added['graph'][number]['dependencies']>().toEqualTypeOf<readonly string[]>()
+    expectTypeOf<Added['results']>().toEqualTypeOf<readonly string[]>()
+  })
+})

@@ -4,8 +4,8 @@ import {
   DepthLimitError,
   TaskError,
   compute,
-  type TaskInfo,
   type TaskRecord,
+  type TasksAdded,
 } from '@taskgraph/scheduler'
 import { SUITE_EXECUTORS, shared } from './executors.js'
 import {
@@ -71,7 +71,7 @@ describe.each(SUITE_EXECUTORS)('tasks that return graphs, on the %s executor', (
   })
 
   test('the new tasks reach the hooks, and the summary counts them', async () => {
-    const added: { tasks: number; parent: TaskInfo }[] = []
+    const added: TasksAdded[] = []
     const records: TaskRecord[] = []
     const ended: string[] = []
     let summary: unknown
@@ -92,6 +92,29 @@ describe.each(SUITE_EXECUTORS)('tasks that return graphs, on the %s executor', (
     expect(added.length).toBe(4)
     expect(added.reduce((sum, info) => sum + info.tasks, 0)).toBe(calls + adds - 1)
     expect(added[0]!.parent.name).toBe('fib')
+    // The first graph: add(fib(3), fib(2)), dependencies first, standing for fib(4).
+    const [first] = added
+    const [three, two, sum] = first!.graph
+    expect(first!.graph.map(({ name, kind }) => [name, kind])).toEqual([
+      ['fib', 'task'],
+      ['fib', 'task'],
+      ['add', 'task'],
+    ])
+    expect(sum!.dependencies).toEqual([three!.key, two!.key])
+    expect(first!.results).toEqual([sum!.key])
+    expect(JSON.parse(JSON.stringify(first))).toMatchObject({ tasks: 3, results: [sum!.key] })
+    // Each graph hangs on a task of the run or of a graph added before it.
+    const known = new Set(
+      records
+        .filter((r) => !added.some((a) => a.graph.some((t) => t.key === r.key)))
+        .map((r) => r.key),
+    )
+    for (const { parent, graph } of added) {
+      expect(known.has(parent.key)).toBe(true)
+      for (const task of graph) known.add(task.key)
+    }
+    // Made in different workers, their tasks' keys still name one task each.
+    expect(new Set(records.map((record) => record.key)).size).toBe(records.length)
     expect(records.every((record) => record.status === 'done')).toBe(true)
     expect(ended).toHaveLength(calls + adds)
     expect(summary).toMatchObject({ done: calls + adds, failed: 0, skipped: 0 })

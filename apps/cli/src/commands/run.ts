@@ -310,6 +310,7 @@ async function writeTrace(
   try {
     await writeChromeTrace(path, profiler.records, {
       name: `taskgraph run ${file}`,
+      addedGraphs: profiler.addedGraphs,
       ...(resources === undefined ? {} : { resources: resources.samples }),
     })
   } catch (error) {

@@ -9,7 +9,7 @@ import {
   type RankDir,
   type TaskGraphology,
 } from '@taskgraph/core'
-import { renderSvg } from '@taskgraph/observe'
+import { renderSvg, withAddedGraphs } from '@taskgraph/observe'
 import { OutputError } from '../cli-errors.js'
 import type { Io } from '../io.js'
 import { inWorkflow, loadWorkflow } from '../load-workflow.js'
@@ -63,7 +63,8 @@ export function checkVisualizeFlags(options: VisualizeCommandOptions): void {
 /**
  * `taskgraph visualize <file>`: the workflow's graph as DOT on stdout, or written to
  * `-o` as DOT or SVG (by extension or `--format`). Nothing is computed; `--trace` reads
- * how an earlier run went, for `--color status` and `--color duration`.
+ * how an earlier run went, for `--color status` and `--color duration`, and the tasks
+ * it added (graphs its tasks returned), which are drawn too.
  */
 export async function visualizeCommand(
   file: string,
@@ -71,7 +72,7 @@ export async function visualizeCommand(
   io: Io,
 ): Promise<void> {
   // The trace first: a wrong path fails before the workflow is loaded.
-  const states =
+  const trace =
     options.trace === undefined
       ? undefined
       : await readTraceFile(resolve(io.cwd, options.trace), options.trace)
@@ -85,11 +86,16 @@ export async function visualizeCommand(
   const dotOptions: DotOptions = { rankdir: options.rankdir, color: options.color }
   const group = options.group ?? options.groupAbove
   if (group !== undefined) dotOptions.group = group
-  if (states !== undefined) {
-    warnIfForeign(graph, states, options.trace!, io)
-    dotOptions.taskStates = states
+  if (trace !== undefined) {
+    warnIfForeign(graph, trace.states, options.trace!, io)
+    dotOptions.taskStates = trace.states
   }
-  const dot = toDot(graph, dotOptions)
+  // A finished run is drawn with the tasks it added: the graphs its tasks returned.
+  const drawn =
+    trace === undefined || trace.addedGraphs.length === 0
+      ? graph
+      : withAddedGraphs(graph, trace.addedGraphs)
+  const dot = toDot(drawn, dotOptions)
   const text = options.format === 'svg' ? await renderSvg(dot) : dot
   if (options.output === undefined) io.stdout.write(text)
   else await writeOutput(resolve(io.cwd, options.output), options.output, text)

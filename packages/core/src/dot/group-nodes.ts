@@ -15,8 +15,11 @@ export interface NodeGroup {
 /** A graph with nodes grouped: groups in order of their first node, edges counted. */
 export interface GroupedGraph {
   readonly groups: readonly NodeGroup[]
-  /** `[source group, target group, how many edges between their nodes]`, by first edge. */
-  readonly edges: readonly (readonly [number, number, number])[]
+  /**
+   * `[source group, target group, how many edges between their nodes, whether they
+   * are edges from a returned graph to its task]`, by first edge.
+   */
+  readonly edges: readonly (readonly [number, number, number, boolean])[]
 }
 
 /**
@@ -52,13 +55,14 @@ export function groupNodes(graph: DrawnGraph): GroupedGraph {
     if (outputs.has(key)) group.output = true
     groupOf.set(key, index)
   })
-  const counts = new Map<string, [number, number, number]>()
-  graph.forEachEdge((_edge, _attributes, source, target) => {
+  const counts = new Map<string, [number, number, number, boolean]>()
+  graph.forEachEdge((_edge, attributes, source, target) => {
     const from = groupOf.get(source)!
     const to = groupOf.get(target)!
-    const id = `${from}>${to}`
+    const returned = attributes.returned === true
+    const id = `${from}>${to}${returned ? '<' : ''}`
     const edge = counts.get(id)
-    if (edge === undefined) counts.set(id, [from, to, 1])
+    if (edge === undefined) counts.set(id, [from, to, 1, returned])
     else edge[2]++
   })
   return { groups, edges: [...counts.values()] }

@@ -16,7 +16,8 @@ import { fillAttributes, paintUnits, type Coloring, type Unit } from './paint.js
  * and one box per data name, ids `group:task:<name>` and `group:data:<name>` (`group#2:`
  * for the second group of a name...), labelled `name ×count`, with edges labelled by how
  * many edges between their nodes they stand for. `color` fills task ellipses (or groups) and adds
- * a legend, `subgraph cluster_legend`.
+ * a legend, `subgraph cluster_legend`. Edges marked `returned: true` (from a graph a task
+ * returned to that task: `withAddedGraphs`) are drawn dashed, from box to box.
  * @example toDot(toGraph(total), { color: 'status', taskStates: readTraceStates(trace) })
  * @throws {InvalidOptionError} for an unknown option or a bad value, or for `color`
  * `'status'` or `'duration'` without `taskStates` (or `taskStates` with another colour)
@@ -67,7 +68,12 @@ function drawTasks(
       lines.push(`  ${taskId(key)} -> ${dataId(key)};`)
     }
   })
-  graph.forEachEdge((_edge, _attributes, source, target) => {
+  graph.forEachEdge((_edge, attributes, source, target) => {
+    // A returned graph's result is its task's result: box to box.
+    if (attributes.returned === true) {
+      lines.push(`  ${dataId(source)} -> ${dataId(target)} [style=dashed];`)
+      return
+    }
     const consumer =
       graph.getNodeAttribute(target, 'kind') === 'task' ? taskId(target) : dataId(target)
     lines.push(`  ${dataId(source)} -> ${consumer};`)
@@ -103,8 +109,9 @@ function drawGroups(
     if (kind === 'task' && coloring !== undefined) pairs.push(...paintAttributes(coloring, unit++))
     lines.push(`  ${ids[i]!} ${attributes(pairs)};`)
   })
-  for (const [from, to, count] of edges) {
-    lines.push(`  ${ids[from]!} -> ${ids[to]!} [label=${quote(String(count))}];`)
+  for (const [from, to, count, returned] of edges) {
+    const style = returned ? ', style=dashed' : ''
+    lines.push(`  ${ids[from]!} -> ${ids[to]!} [label=${quote(String(count))}${style}];`)
   }
   if (coloring !== undefined) lines.push(...coloring.legend)
 }

@@ -28,7 +28,18 @@ export function makeData<T>(
   return new Delayed<T>(dataNode(value, name, key, keyKind))
 }
 
-/** A data node under a key of its own: a value in a graph made again elsewhere. */
-export function makeKeyedData<T>(value: T, name: string, key: string): Delayed<T> {
-  return makeData(value, name, key, KeyKind.Explicit)
+/**
+ * A data node under a key of its own: a value in a graph made again elsewhere; without
+ * a key, under a unique key of this process's.
+ */
+export function makeKeyedData<T>(value: T, name: string, key: string | undefined): Delayed<T> {
+  return makeData(value, name, key, key === undefined ? KeyKind.Unique : KeyKind.Explicit)
+}
+
+/**
+ * Whether the key of `node` is a unique key (a counter of the process or thread that made
+ * it), which means nothing elsewhere: another worker's counter makes the same keys.
+ */
+export function hasUniqueKey(node: Delayed): boolean {
+  return node._keyKind === KeyKind.Unique
 }

@@ -128,4 +128,22 @@ describe("toDot's grouping", () => {
     // Data groups are never filled.
     expect(nodeOf(duration, 'group:data:seed').attributes.fillcolor).toBeUndefined()
   })
+
+  test('draws edges marked returned (a graph a task returned, to that task) dashed, apart from the rest', () => {
+    const part = delayed((x: number) => x, { name: 'part' })
+    const graph = toGraph(gather([part.with({ key: 'p1' })(1), part.with({ key: 'p2' })(2)]))
+    // p1 and p2 each returned a graph of one step, hung on them by an edge marked returned.
+    graph.addNode('s1', { kind: 'task', name: 'step' })
+    graph.addNode('s2', { kind: 'task', name: 'step' })
+    graph.addDirectedEdge('s1', 'p1', { returned: true } as never)
+    graph.addDirectedEdge('s2', 'p2', { returned: true } as never)
+    const edges = toDot(graph, { group: true })
+      .split('\n')
+      .filter((line) => line.includes(' -> '))
+    expect(edges).toEqual([
+      '  "group:task:part" -> "group:task:gather" [label="2"];',
+      '  "group:task:step" -> "group:task:part" [label="2", style=dashed];',
+    ])
+    expect(toDot(graph, { group: false })).toContain('  "data:s1" -> "data:p1" [style=dashed];\n')
+  })
 })

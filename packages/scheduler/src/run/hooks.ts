@@ -33,6 +33,29 @@ export interface TaskRetry {
   readonly delayMs: number
 }
 
+/** A task of a graph that a task returned, for `onTasksAdded`. */
+export interface AddedTask extends TaskInfo {
+  /** `'task'` for a function call, `'data'` for a literal value. */
+  readonly kind: 'task' | 'data'
+  /** Keys of the tasks (and data) of the same graph whose results it takes. */
+  readonly dependencies: readonly string[]
+}
+
+/** A graph that a task returned, which the run runs in its place, for `onTasksAdded`. */
+export interface TasksAdded {
+  /** How many tasks it holds (data excluded). */
+  readonly tasks: number
+  /** The task that returned it. */
+  readonly parent: TaskInfo
+  /**
+   * Its tasks and data, dependencies first: what a drawing of the finished run adds
+   * (made when first read).
+   */
+  readonly graph: readonly AddedTask[]
+  /** Keys of its tasks whose results make up the value `parent` returned. */
+  readonly results: readonly string[]
+}
+
 /** Counts at the end of a run, for `onFinish`. */
 export interface RunSummary {
   /** Tasks that finished. */
@@ -65,8 +88,9 @@ export interface ComputeHooks {
   onTaskRecord?(record: TaskRecord): void
   /**
    * Task `parent` returned a graph of `tasks` more tasks, which the run runs in its place
-   * (their hooks follow, as the run's own tasks' do).
+   * (their hooks follow, as the run's own tasks' do); `graph` holds them, `results` the
+   * keys that stand for what `parent` returned.
    */
-  onTasksAdded?(info: { readonly tasks: number; readonly parent: TaskInfo }): void
+  onTasksAdded?(info: TasksAdded): void
   onFinish?(summary: RunSummary): void
 }

@@ -1,7 +1,8 @@
 import { TaskGraph } from '@taskgraph/core/internal'
-import type { ComputeHooks, RunSummary, TaskInfo } from './hooks.js'
+import type { ComputeHooks, RunSummary, TaskInfo, TasksAdded } from './hooks.js'
 import { CYCLIC_GRAPH, holdsGraph } from '../wire/returned-graph.js'
 import type { RunConfig } from './options.js'
+import { TasksAddedInfo } from './tasks-added.js'
 
 // A task that returns a Delayed (or an array or plain object holding some) stands for
 // that graph's result: the graph runs in the same run, on the same executor, as a run
@@ -11,10 +12,10 @@ import type { RunConfig } from './options.js'
 /** What the nested run reports to the run around it. */
 export interface NestedRunListener {
   /**
-   * The nested run is about to run `tasks` tasks; or, with `parent`, one of its tasks
-   * returned a graph of `tasks` tasks in turn.
+   * The nested run is about to run the graph (`info.parent` is the task that returned
+   * it); or one of its tasks returned a graph in turn.
    */
-  added(tasks: number, parent?: TaskInfo): void
+  added(info: TasksAdded): void
   /** The nested run has ended with these counts. */
   finished(summary: RunSummary): void
 }
@@ -29,6 +30,8 @@ export async function runReturnedGraph(
   config: RunConfig,
   options: {
     readonly caller: string
+    /** The task that returned `value`. */
+    readonly parent: TaskInfo
     /** Stops the nested run: aborted when the run around it stops. */
     readonly signal: AbortSignal
     readonly listener: NestedRunListener
@@ -47,7 +50,9 @@ export async function runReturnedGraph(
       // The executor belongs to the run around it, which closes it if it made it.
       ownsExecutor: false,
       signal: stop.signal,
-      hooks: forwarded(config.hooks, options.listener),
+      hooks: forwarded(config.hooks, options.listener, (tasks) => {
+        return new TasksAddedInfo(tasks, options.parent, graph)
+      }),
       cache: undefined,
     })
   } finally {
@@ -75,11 +80,18 @@ function laterAbort(signal: AbortSignal): { signal: AbortSignal; dispose: () => 
   }
 }
 
-/** The run's hooks, but for its start, finish and added tasks, which go to the listener. */
-function forwarded(hooks: ComputeHooks | undefined, listener: NestedRunListener): ComputeHooks {
+/**
+ * The run's hooks, but for its start, finish and added tasks, which go to the listener
+ * (the start as the graph's own `added`).
+ */
+function forwarded(
+  hooks: ComputeHooks | undefined,
+  listener: NestedRunListener,
+  added: (tasks: number) => TasksAdded,
+): ComputeHooks {
   return {
-    onStart: ({ tasks }) => listener.added(tasks),
-    onTasksAdded: ({ tasks, parent }) => listener.added(tasks, parent),
+    onStart: ({ tasks }) => listener.added(added(tasks)),
+    onTasksAdded: (info) => listener.added(info),
     ...(hooks?.onTaskStart === undefined ? {} : { onTaskStart: hooks.onTaskStart.bind(hooks) }),
     ...(hooks?.onTaskEnd === undefined ? {} : { onTaskEnd: hooks.onTaskEnd.bind(hooks) }),
     ...(hooks?.onTaskRetry === undefined ? {} : { onTaskRetry: hooks.onTaskRetry.bind(hooks) }),

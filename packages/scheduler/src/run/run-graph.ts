@@ -361,11 +361,12 @@ class GraphRun implements IdleWatcher {
     const parent = info ?? { key: this.graph.key(i), name: this.graph.name(i) }
     const nested = runReturnedGraph(value, this.config, {
       caller: this.caller,
+      parent,
       signal: this.stopper.signal,
       listener: {
-        added: (tasks, deeper) => {
-          this.tally.added(tasks)
-          this.config.hooks?.onTasksAdded?.({ tasks, parent: deeper ?? parent })
+        added: (added) => {
+          this.tally.added(added.tasks)
+          this.config.hooks?.onTasksAdded?.(added)
         },
         finished: (summary) => this.tally.absorb(summary),
       },

@@ -3,6 +3,7 @@ import {
   TaskGraph,
   containsDelayed,
   type Delayed,
+  hasUniqueKey,
   makeKeyedData,
   makeTask,
   originOf,
@@ -21,7 +22,12 @@ const GRAPH = '__taskgraph_graph__'
 const NODE = '__taskgraph_node__'
 
 interface WireNode<R> {
-  readonly key: string
+  /**
+   * Absent for a unique key (a counter of the worker's, which another worker's repeats):
+   * the main thread makes one of its own, so that the tasks of graphs from two workers
+   * keep apart in hooks, traces and drawings.
+   */
+  readonly key?: string
   readonly spec: TaskSpec
   /** Absent for a data node. */
   readonly fn?: R
@@ -69,7 +75,7 @@ export function encodeGraph<R = FunctionRef>(
   const markers = Array.from({ length: graph.size }, (_, i) => ({ [NODE]: i }))
   const nodes: WireNode<R>[] = []
   for (let i = 0; i < graph.size; i++) {
-    const key = graph.key(i)
+    const key = hasUniqueKey(graph.delayed(i)) ? undefined : graph.key(i)
     const fn = graph.fn(i)
     if (fn === undefined) {
       nodes.push({ key, spec: graph.spec(i), value: graph.value(i) })
