@@ -1,19 +1,16 @@
-import type { TaskRecord, TaskStatus, TaskWorker } from '@taskgraph/scheduler'
-import type { RecordSink } from '@taskgraph/scheduler/internal'
+import type { TaskRecord, TaskWorker } from '@taskgraph/scheduler'
+import type { RecordedTasks, RecordSink } from '@taskgraph/scheduler/internal'
+import { RecordedRun } from './recorded-run.js'
 
-/** The numbers kept of each record, in this order. */
-const ATTEMPT = 0
-const QUEUED = 1
-const STARTED = 2
-const ENDED = 3
-/** Indexes into the tables of values many records share. */
-const NAME = 4
-const EXECUTOR = 5
-const WORKER = 6
-const STATUS = 7
-const WIDTH = 8
-
-const STATUSES: readonly TaskStatus[] = ['done', 'failed', 'cancelled', 'cached']
+/**
+ * The numbers kept of each record, in this order: the node of its run (0 or more) for
+ * the common record (`RecordSink.done`), else -1 - the index of the record, kept whole;
+ * then the common record's start and end.
+ */
+const REF = 0
+const STARTED = 1
+const ENDED = 2
+const WIDTH = 3
 
 /**
  * Records in the first chunk, and most in one: chunks double in size up to this. The
@@ -24,163 +21,170 @@ const STATUSES: readonly TaskStatus[] = ['done', 'failed', 'cancelled', 'cached'
 const FIRST_CHUNK = 16
 const CHUNK = 4096
 
+/** The run number of records given whole (`add`), from no run. */
+const NO_RUN = -2
+
 /**
- * Task records kept as numbers: a run of 100,000 tasks adds arrays of keys and typed
- * arrays, not 100,000 objects (nor arrays of references) for the garbage collector to
- * scan and carry into its old generation while the run goes on. What many records share
- * (a function name, an executor, a worker) is kept once and referred to by index.
- * Records are made again when asked for.
+ * Task records kept as numbers: a run of 100,000 tasks adds typed arrays, not 100,000
+ * objects (nor arrays of references) for the garbage collector to scan and carry into
+ * its old generation while the run goes on. The common record, a first attempt that
+ * succeeded on the thread of its run, is three numbers: 24 bytes, since memory written
+ * for the first time costs a page fault per 4 KiB (at 64 bytes a record, about 5 ms of
+ * a run of 100,000 trivial tasks). What it shares with its run (key and name, by node;
+ * executor; worker) is kept once, by the run. Other records (failures, retries, cached
+ * results, those measured by workers) are kept whole. Records are made when asked for.
  *
- * Storage grows by chunks, never by copying: `write` runs once per task attempt on the
+ * Storage grows by chunks, never by copying: `done` runs once per task on the
  * scheduler's thread, and growing one typed array by doubling cost more than the rest
  * of it (zero-filling and copying ever larger buffers).
  */
 export class RecordLog implements RecordSink {
-  readonly #keyChunks: string[][] = []
-  readonly #numberChunks: Float64Array[] = []
-  /** The chunks being filled (the last of each list), and the next row in them. */
-  #keys: string[] = []
+  readonly #chunks: Float64Array[] = []
+  /** The chunk being filled (the last), the rows it has room for, and the next row. */
   #numbers = new Float64Array(0)
+  #rows = 0
   #at = 0
-  #length = 0
-  readonly #names = new Table<string>()
-  readonly #executors = new Table<string>()
-  readonly #workers = new Table<TaskWorker>()
-  /** The rare fields, by index. */
-  readonly #errors = new Map<number, unknown>()
-  readonly #sizes = new Map<number, number>()
+  /** Records in the chunks before it. */
+  #before = 0
+  /** Records kept whole, by index. */
+  #whole: TaskRecord[] = []
+  /** Every run opened, by number (`undefined` once let go of and no longer read). */
+  readonly #runs: (RecordedRun | undefined)[] = []
+  /**
+   * Whose records follow from where, as pairs: the index of a record, the run that
+   * wrote it and those after it. Runs sharing the log interleave their records.
+   */
+  #segments: number[] = []
+  #writer = -1
+  /** Runs ended whose tasks are still read from. */
+  #ended: RecordedRun[] = []
   #made: TaskRecord[] | undefined
 
   get length(): number {
-    return this.#length
+    return this.#before + this.#at
   }
 
+  /** A record given whole (what a Profiler's hook is given when it is called). */
   add(record: TaskRecord): void {
-    this.write(
-      record.key,
-      record.name,
-      record.executor,
-      record.worker,
-      record.attempt,
-      record.queuedAt,
-      record.startedAt,
-      record.endedAt,
-      record.status,
-      record.error,
-      record.resultBytes,
-    )
+    this.write(NO_RUN, record)
   }
 
-  /** `add`, field by field: how the scheduler hands a Profiler its records (`RecordSink`). */
-  write(
-    key: string,
-    name: string,
-    executor: string,
-    worker: TaskWorker,
-    attempt: number,
-    queuedAt: number,
-    startedAt: number,
-    endedAt: number,
-    status: TaskStatus,
-    error: unknown,
-    resultBytes: number | undefined,
-  ): void {
-    const i = this.#length++
-    let at = this.#at++
-    if (at === this.#keys.length) {
-      const size = Math.min(2 * at || FIRST_CHUNK, CHUNK)
-      this.#keys = new Array<string>(size)
-      this.#numbers = new Float64Array(WIDTH * size)
-      this.#keyChunks.push(this.#keys)
-      this.#numberChunks.push(this.#numbers)
-      at = 0
-      this.#at = 1
-    }
-    this.#keys[at] = key
-    const row = WIDTH * at
+  open(tasks: RecordedTasks, executor: string, worker: TaskWorker): number {
+    return this.#runs.push(new RecordedRun(tasks, executor, worker)) - 1
+  }
+
+  done(run: number, node: number, startedAt: number, endedAt: number): void {
+    if (run !== this.#writer) this.#follow(run)
+    let at = this.#at
+    if (at === this.#rows) at = this.#grow()
     const numbers = this.#numbers
-    numbers[row + ATTEMPT] = attempt
-    numbers[row + QUEUED] = queuedAt
+    const row = WIDTH * at
+    numbers[row + REF] = node
     numbers[row + STARTED] = startedAt
     numbers[row + ENDED] = endedAt
-    numbers[row + NAME] = this.#names.indexOf(name)
-    numbers[row + EXECUTOR] = this.#executors.indexOf(executor)
-    numbers[row + WORKER] = this.#workers.indexOf(worker)
-    numbers[row + STATUS] = status === 'done' ? 0 : STATUSES.indexOf(status)
-    if (error !== undefined || status === 'failed') this.#errors.set(i, error)
-    if (resultBytes !== undefined) this.#sizes.set(i, resultBytes)
-    this.#made = undefined
+    this.#at = at + 1
   }
 
-  /** The records, in the order they were added (made once until the next `add`). */
+  write(run: number, record: TaskRecord): void {
+    if (run !== this.#writer) this.#follow(run)
+    let at = this.#at
+    if (at === this.#rows) at = this.#grow()
+    this.#numbers[WIDTH * at + REF] = -1 - this.#whole.length
+    this.#whole.push(record)
+    this.#at = at + 1
+  }
+
+  /**
+   * Once the run has ended, what its records need of its tasks is copied, on the event
+   * loop's next turn (not while runs wait on it), or when the records are read first.
+   */
+  close(run: number): void {
+    const recorded = this.#runs[run]
+    if (recorded === undefined || recorded.closed) return
+    recorded.closed = true
+    if (this.#ended.push(recorded) === 1) setImmediate(() => this.#letGo()).unref()
+  }
+
+  /** The records, in the order they were added (made once until the next one). */
   records(): readonly TaskRecord[] {
-    if (this.#made !== undefined) return this.#made
-    const made = new Array<TaskRecord>(this.#length)
+    const length = this.length
+    if (this.#made?.length === length) return this.#made
+    const made = new Array<TaskRecord>(length)
+    const segments = this.#segments
+    let s = 0
+    let run: RecordedRun | undefined
     let i = 0
-    this.#keyChunks.forEach((keys, chunk) => {
-      const numbers = this.#numberChunks[chunk]!
-      const end = Math.min(i + keys.length, this.#length)
-      for (let at = 0; i < end; at++, i++) made[i] = this.#record(i, keys[at]!, numbers, WIDTH * at)
-    })
+    for (const numbers of this.#chunks) {
+      const end = Math.min(i + numbers.length / WIDTH, length)
+      for (let row = 0; i < end; row += WIDTH, i++) {
+        if (segments[s] === i) {
+          run = this.#runs[segments[s + 1]!]
+          s += 2
+        }
+        const ref = numbers[row + REF]!
+        made[i] =
+          ref >= 0
+            ? run!.done(ref, numbers[row + STARTED]!, numbers[row + ENDED]!)
+            : copyOf(this.#whole[-1 - ref]!)
+      }
+    }
     this.#made = made
     return made
   }
 
   clear(): void {
-    this.#keyChunks.length = 0
-    this.#numberChunks.length = 0
-    this.#keys = []
+    this.#chunks.length = 0
     this.#numbers = new Float64Array(0)
+    this.#rows = 0
     this.#at = 0
-    this.#length = 0
-    this.#errors.clear()
-    this.#sizes.clear()
+    this.#before = 0
+    this.#whole = []
+    this.#segments = []
+    this.#writer = -1
     this.#made = undefined
+    // Runs still going on write on; those ended have no records left.
+    this.#runs.forEach((run, number) => {
+      if (run?.closed === true) this.#runs[number] = undefined
+    })
   }
 
-  /** Record `i`, whose key is `key` and whose numbers are in `numbers` from `row`. */
-  #record(i: number, key: string, numbers: Float64Array, row: number): TaskRecord {
-    const record: { -readonly [K in keyof TaskRecord]: TaskRecord[K] } = {
-      key,
-      name: this.#names.at(numbers[row + NAME]!),
-      executor: this.#executors.at(numbers[row + EXECUTOR]!),
-      worker: this.#workers.at(numbers[row + WORKER]!),
-      attempt: numbers[row + ATTEMPT]!,
-      queuedAt: numbers[row + QUEUED]!,
-      startedAt: numbers[row + STARTED]!,
-      endedAt: numbers[row + ENDED]!,
-      status: STATUSES[numbers[row + STATUS]!]!,
-    }
-    if (this.#errors.has(i)) record.error = this.#errors.get(i)
-    const size = this.#sizes.get(i)
-    if (size !== undefined) record.resultBytes = size
-    return record
+  /** The records from here on are run `run`'s. */
+  #follow(run: number): void {
+    this.#segments.push(this.length, run)
+    this.#writer = run
+  }
+
+  /** Starts a new chunk; returns the row to write in it. */
+  #grow(): number {
+    this.#before += this.#rows
+    const rows = Math.min(2 * this.#rows || FIRST_CHUNK, CHUNK)
+    this.#numbers = new Float64Array(WIDTH * rows)
+    this.#chunks.push(this.#numbers)
+    this.#rows = rows
+    this.#at = 0
+    return 0
+  }
+
+  #letGo(): void {
+    for (const run of this.#ended) run.letGo()
+    this.#ended = []
   }
 }
 
-/**
- * Values many records share, each kept once. The last value asked for is checked first:
- * records come in runs of one executor, and often of one function or worker.
- */
-class Table<T> {
-  readonly #values: T[] = []
-  readonly #index = new Map<T, number>()
-  #last: T | undefined
-  #lastIndex = -1
-
-  indexOf(value: T): number {
-    if (value === this.#last) return this.#lastIndex
-    let index = this.#index.get(value)
-    if (index === undefined) {
-      index = this.#values.push(value) - 1
-      this.#index.set(value, index)
-    }
-    this.#last = value
-    this.#lastIndex = index
-    return index
+/** `record` as the log gives it back: its fields, and a failure's error. */
+function copyOf(record: TaskRecord): TaskRecord {
+  const copy: { -readonly [K in keyof TaskRecord]: TaskRecord[K] } = {
+    key: record.key,
+    name: record.name,
+    executor: record.executor,
+    worker: record.worker,
+    attempt: record.attempt,
+    queuedAt: record.queuedAt,
+    startedAt: record.startedAt,
+    endedAt: record.endedAt,
+    status: record.status,
   }
-
-  at(index: number): T {
-    return this.#values[index]!
-  }
+  if (record.error !== undefined || record.status === 'failed') copy.error = record.error
+  if (record.resultBytes !== undefined) copy.resultBytes = record.resultBytes
+  return copy
 }

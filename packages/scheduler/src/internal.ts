@@ -46,5 +46,10 @@ export { toTaskError } from './run/classify-failure.js'
 // What crosses a worker boundary (a call, its data, its errors) is the ./wire entry.
 // For `taskgraph run`: a workflow's submits run on the run's executor.
 export { setDefaultClient } from './futures/submit.js'
-// @taskgraph/observe: a Profiler's log takes task records field by field, no object made.
-export { recordSinkOf, withRecordSink, type RecordSink } from './run/record-sink.js'
+// @taskgraph/observe: a Profiler's log takes task records as numbers, no object made.
+export {
+  recordSinkOf,
+  withRecordSink,
+  type RecordedTasks,
+  type RecordSink,
+} from './run/record-sink.js'

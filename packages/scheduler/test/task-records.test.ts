@@ -1,45 +1,55 @@
 import { describe, expect, test } from 'vitest'
-import { compute, type ComputeHooks, type ResultCache, type TaskRecord } from '@taskgraph/scheduler'
-import { withRecordSink, type RecordSink } from '@taskgraph/scheduler/internal'
+import {
+  compute,
+  type ComputeHooks,
+  type ResultCache,
+  type TaskRecord,
+  type TaskWorker,
+} from '@taskgraph/scheduler'
+import { withRecordSink, type RecordedTasks, type RecordSink } from '@taskgraph/scheduler/internal'
 import { EXECUTORS, shared } from './executors.js'
 import { sleepThen, step, throws, timedBusy, where } from './fixtures/pool-tasks.mjs'
 import { isPool } from './pools.js'
 
 /**
  * Hooks that keep every task record of a run: given to the hook as objects, or written
- * field by field to the sink the hook stands for (as a Profiler's are).
+ * to the sink the hook stands for (as a Profiler's are), most as a node and two times.
  */
-function collector(path: 'hook' | 'sink'): () => { records: TaskRecord[]; hooks: ComputeHooks } {
+function collector(
+  path: 'hook' | 'sink',
+): () => { records: TaskRecord[]; hooks: ComputeHooks; open: () => number } {
   return () => {
     const records: TaskRecord[] = []
-    if (path === 'hook')
-      return { records, hooks: { onTaskRecord: (record) => records.push(record) } }
+    if (path === 'hook') {
+      return { records, hooks: { onTaskRecord: (record) => records.push(record) }, open: () => 0 }
+    }
+    const runs: { tasks: RecordedTasks; executor: string; worker: TaskWorker; open: boolean }[] = []
+    // A run writes nothing once it has closed.
+    const openRun = (run: number): (typeof runs)[number] => {
+      const opened = runs[run]!
+      if (!opened.open) throw new Error(`run ${run} wrote a record after it closed`)
+      return opened
+    }
     const sink: RecordSink = {
-      write(
-        key,
-        name,
-        executor,
-        worker,
-        attempt,
-        queuedAt,
-        startedAt,
-        endedAt,
-        status,
-        error,
-        bytes,
-      ) {
+      open: (tasks, executor, worker) => runs.push({ tasks, executor, worker, open: true }) - 1,
+      done(run, node, startedAt, endedAt) {
+        const { tasks, executor, worker } = openRun(run)
         records.push({
-          ...{ key, name, executor, worker, attempt, queuedAt, startedAt, endedAt, status },
-          ...(status === 'failed' ? { error } : {}),
-          ...(bytes === undefined ? {} : { resultBytes: bytes }),
+          ...{ key: tasks.key(node), name: tasks.name(node), executor, worker, attempt: 1 },
+          ...{ queuedAt: startedAt, startedAt, endedAt, status: 'done' },
         })
       },
+      write(run, record) {
+        openRun(run)
+        records.push(record)
+      },
+      close: (run) => (openRun(run).open = false),
     }
     // Never called: a run writes to the sink instead (a call would fail the run).
     const onTaskRecord = withRecordSink(() => {
       throw new Error('the hook of a record sink was called')
     }, sink)
-    return { records, hooks: { onTaskRecord } }
+    return { records, hooks: { onTaskRecord }, open: () => runs.filter((run) => run.open).length }
   }
 }
 
@@ -52,7 +62,7 @@ describe.each(
   const collect = collector(path)
 
   test('one per task, where it ran, its times in order', async () => {
-    const { records, hooks } = collect()
+    const { records, hooks, open } = collect()
     const tags = ['a', 'b', 'c', 'd'].map((tag) => where.with({ key: `where-${tag}` })(tag))
     const ran = await compute(...tags, { executor, hooks })
     expect(records.map((record) => record.key).sort()).toEqual(tags.map((tag) => tag.key).sort())
@@ -74,6 +84,8 @@ describe.each(
       expect(record.startedAt).toBeLessThanOrEqual(record.endedAt)
       expect(record.error).toBeUndefined()
     }
+    // The run closed what it opened of a sink.
+    expect(open()).toBe(0)
   })
 
   // A worker's busy 100 ms is recorded as the 100 ms it ran, whatever the tasks waited in
@@ -97,7 +109,7 @@ describe.each(
   })
 
   test('a failed attempt and its retry each have a record, with the error', async () => {
-    const { records, hooks } = collect()
+    const { records, hooks, open } = collect()
     const failing = throws.with({ key: 'throws', retries: 1, retryDelay: 1 })('no luck')
     await expect(compute(failing, { executor, hooks })).rejects.toThrow()
     expect(records.map(({ key, attempt, status }) => ({ key, attempt, status }))).toEqual([
@@ -105,6 +117,7 @@ describe.each(
       { key: 'throws', attempt: 2, status: 'failed' },
     ])
     for (const record of records) expect(String(record.error)).toContain('no luck')
+    expect(open()).toBe(0)
   })
 
   test.runIf(isPool(name))(
@@ -148,7 +161,7 @@ describe.each(
   })
 
   test('calls the run stops waiting for are recorded as cancelled', async () => {
-    const { records, hooks } = collect()
+    const { records, hooks, open } = collect()
     const controller = new AbortController()
     const run = compute(sleepThen.with({ key: 'sleeps' })(10_000, 1), {
       executor,
@@ -160,5 +173,6 @@ describe.each(
     })
     await expect(run).rejects.toThrow(/cancel/i)
     expect(records).toMatchObject([{ key: 'sleeps', status: 'cancelled' }])
+    expect(open()).toBe(0)
   })
 })

@@ -128,6 +128,7 @@ class GraphRun implements IdleWatcher {
       if (signal?.aborted) {
         // Cancelled before it began: no hooks, since the run never started.
         this.settled = true
+        this.recorder.close()
         reject(new CancelledError({ caller: this.caller, reason: signal.reason }))
         return
       }
@@ -556,6 +557,7 @@ class GraphRun implements IdleWatcher {
     if (this.settled) return
     this.settled = true
     this.cleanUp()
+    this.recorder.close()
     try {
       this.config.hooks?.onFinish?.(this.tally.summary(this.running))
     } catch (error) {
@@ -586,6 +588,7 @@ class GraphRun implements IdleWatcher {
       // The run ends cancelled either way. Rethrown, the hook's error would escape from
       // the AbortSignal's listener as an uncaught exception.
     }
+    this.recorder.close()
     this.end(new CancelledError({ caller: this.caller, reason: this.config.signal?.reason }))
   }
 

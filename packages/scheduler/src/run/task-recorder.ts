@@ -15,11 +15,13 @@ const HERE: TaskWorker = { kind: 'main', host: hostname(), pid: process.pid, thr
  * Makes a run's task records (`ComputeHooks.onTaskRecord`), one per attempt of each task,
  * from what the executor measured where the call ran, or else from what this thread saw.
  * Inactive, and costing nothing, when no hook reads them. A hook that stands for a sink
- * (a Profiler's) has its records written there field by field, no object made.
+ * (a Profiler's) has its records written there: the common one as a node and two times.
  */
 export class TaskRecorder {
   readonly active: boolean
   private readonly sink: RecordSink | undefined
+  /** This run's number in the sink. */
+  private readonly run: number
 
   constructor(
     private readonly graph: TaskGraph,
@@ -27,7 +29,9 @@ export class TaskRecorder {
     private readonly executor: string,
   ) {
     this.active = hooks?.onTaskRecord !== undefined
-    this.sink = recordSinkOf(hooks)
+    const sink = recordSinkOf(hooks)
+    this.sink = sink
+    this.run = sink === undefined ? -1 : sink.open(graph, executor, HERE)
   }
 
   /** The call is handed to the executor now, as attempt `attempt`. */
@@ -53,12 +57,7 @@ export class TaskRecorder {
   cached(key: string, name: string): void {
     if (!this.active) return
     const now = epochNow()
-    const sink = this.sink
-    if (sink !== undefined) {
-      sink.write(key, name, this.executor, HERE, 1, now, now, now, 'cached', undefined, undefined)
-      return
-    }
-    this.hooks!.onTaskRecord!({
+    this.deliver({
       key,
       name,
       executor: this.executor,
@@ -74,28 +73,30 @@ export class TaskRecorder {
   /** Step `step` of the call (node `node`) ended with `status`. */
   ended(flight: Flight, step: number, status: TaskStatus, error?: unknown): void {
     if (!this.active) return
-    const node = flight.members[step]!
-    const measured = flight.timing
-    const startedAt = measured?.steps[2 * step] ?? flight.localStart
-    const endedAt = measured?.steps[2 * step + 1] ?? epochNow()
     const sink = this.sink
-    if (sink !== undefined) {
-      const last = step === flight.members.length - 1
-      sink.write(
-        this.graph.key(node),
-        this.graph.name(node),
-        this.executor,
-        measured?.worker ?? HERE,
-        flight.attempt,
-        flight.queuedAt,
-        startedAt,
-        endedAt,
-        status,
-        status === 'failed' ? error : undefined,
-        last ? measured?.resultBytes : undefined,
-      )
+    // The record of nearly every task run on this thread: a node and two times.
+    if (
+      sink !== undefined &&
+      status === 'done' &&
+      flight.timing === undefined &&
+      flight.attempt === 1 &&
+      flight.localStart === flight.queuedAt
+    ) {
+      sink.done(this.run, flight.members[step]!, flight.queuedAt, epochNow())
       return
     }
+    this.deliver(this.recordOf(flight, step, status, error))
+  }
+
+  /** The run has ended: the sink may let go of its graph (see `RecordSink.close`). */
+  close(): void {
+    this.sink?.close(this.run)
+  }
+
+  /** The record of step `step` of `flight`, as its worker measured it or this thread saw it. */
+  private recordOf(flight: Flight, step: number, status: TaskStatus, error: unknown): TaskRecord {
+    const node = flight.members[step]!
+    const measured = flight.timing
     // One shape for every record (a failure's error and a size are rare additions).
     const record: { -readonly [K in keyof TaskRecord]: TaskRecord[K] } = {
       key: this.graph.key(node),
@@ -104,13 +105,18 @@ export class TaskRecorder {
       worker: measured?.worker ?? HERE,
       attempt: flight.attempt,
       queuedAt: flight.queuedAt,
-      startedAt,
-      endedAt,
+      startedAt: measured?.steps[2 * step] ?? flight.localStart,
+      endedAt: measured?.steps[2 * step + 1] ?? epochNow(),
       status,
     }
     if (status === 'failed') record.error = error
     const bytes = measured?.resultBytes
     if (bytes !== undefined && step === flight.members.length - 1) record.resultBytes = bytes
-    this.hooks!.onTaskRecord!(record)
+    return record
+  }
+
+  private deliver(record: TaskRecord): void {
+    if (this.sink !== undefined) this.sink.write(this.run, record)
+    else this.hooks!.onTaskRecord!(record)
   }
 }
