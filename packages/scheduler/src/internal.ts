@@ -48,3 +48,17 @@ export { toTaskError } from './run/classify-failure.js'
 export { setDefaultClient } from './futures/submit.js'
 // @taskgraph/observe: a Profiler's log takes task records field by field, no object made.
 export { recordSinkOf, withRecordSink, type RecordSink } from './run/record-sink.js'
+// The CLI: loads workflows as pool workers load task modules (type stripping or tsx), and
+// has Node cache the code it compiles, as the workers do.
+export {
+  TYPESCRIPT_LOADER_VARIABLE,
+  importTypeScript,
+  isTypeScript,
+  nodeStripsTypes,
+  tsxRegistered,
+  onTsxRegistered,
+  registerTsx,
+  type ImportedModule,
+  type TypeScriptLoader,
+} from './worker/typescript-loader.js'
+export { enableCompileCache } from './worker/compile-cache.js'

@@ -115,7 +115,7 @@ export async function runCommand(
       ]),
       controller.signal,
     )
-    logger.debug({ path: workflow.path }, 'workflow loaded')
+    logger.debug({ path: workflow.path, loader: workflow.loader }, 'workflow loaded')
     targets = { value: workflow.targets }
     const showProgress = !options.json && (options.progress ?? io.stderr.isTTY === true)
     // --progress draws it even where it could not redraw in place (a pipe).
