@@ -7,7 +7,8 @@ import { runCli, type CliOptions } from './helpers/run-cli.js'
 // stripping cannot run. `--log-level debug` names the loader in its 'workflow loaded' line.
 
 const NODE_24 = nodeThatStripsTypes()
-const stripsTypesHere = typeof (process.features as { typescript?: unknown }).typescript === 'string'
+const stripsTypesHere =
+  typeof (process.features as { typescript?: unknown }).typescript === 'string'
 
 interface Where {
   readonly value: number

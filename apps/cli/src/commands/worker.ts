@@ -1,7 +1,7 @@
 import { realpath, stat } from 'node:fs/promises'
 import { resolve, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { Logger } from 'pino'
+import type { CliLogger } from '../logger.js'
 import { WorkflowError } from '../cli-errors.js'
 import { loadClusterPackage } from '../cluster-package.js'
 import type { Io } from '../io.js'
@@ -27,7 +27,7 @@ export async function workerCommand(
   modules: readonly string[],
   options: WorkerCommandOptions,
   io: Io,
-  logger: Logger,
+  logger: CliLogger,
   version: string,
 ): Promise<void> {
   const paths = modules.map((module) => resolve(io.cwd, module))
