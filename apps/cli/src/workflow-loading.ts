@@ -45,6 +45,12 @@ export async function prepareForWorkflow(
     readonly typescript?: boolean
     /** A cluster worker's project root, as a directory URL: its TypeScript loads as ES modules. */
     readonly projectURL?: string
+    /**
+     * Registers tsx for TypeScript even where Node strips types: for a thread that imports
+     * modules itself (a cluster worker's main thread), not through `importWorkflow`, and so
+     * has no fallback to tsx for what stripping cannot run.
+     */
+    readonly tsx?: boolean
   } = {},
 ): Promise<void> {
   if (registered) return
@@ -55,8 +61,9 @@ export async function prepareForWorkflow(
     workflowURL: workflowURL ?? '',
     projectURL: options.projectURL ?? '',
   }
-  if (typescript && !nodeStripsTypes() && !tsxRegistered()) await registerTsx([LIBRARY])
-  else await import(LIBRARY)
+  if (typescript && (options.tsx === true || !nodeStripsTypes()) && !tsxRegistered()) {
+    await registerTsx([LIBRARY])
+  } else await import(LIBRARY)
   const registerHooks = (module as { registerHooks?: RegisterHooks }).registerHooks
   if (registerHooks !== undefined && !tsxRegistered()) {
     initialize(data)
