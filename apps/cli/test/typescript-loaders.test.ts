@@ -76,3 +76,17 @@ describe.each(['async', 'threads', 'processes'])('on the %s executor', (executor
     expect(result).toMatchObject({ value: 2, tsx: true })
   })
 })
+
+// Node's compile cache (Node 22.1+) is an optimisation: a directory it cannot make (here a
+// path under a file: root may write anywhere else) leaves it off, in the command and in
+// its workers, and the run goes on.
+describe.skipIf(NODE_24 === undefined)('a compile cache that cannot be written', () => {
+  test.each(['async', 'threads', 'processes'])('does not fail a run on %s', async (executor) => {
+    const { loader, result } = await run('where-loaded.ts', executor, {
+      node: NODE_24,
+      env: { NODE_COMPILE_CACHE: '/dev/null/compile-cache', TMPDIR: '/dev/null' },
+    })
+    expect(loader).toBe('node')
+    expect(result).toMatchObject({ value: 2, tsx: false })
+  })
+})
