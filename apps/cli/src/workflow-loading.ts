@@ -27,7 +27,7 @@ type RegisterHooks = (hooks: {
 
 /**
  * Prepares this thread to import a workflow: resolution hooks (taskgraph's own packages
- * resolve even outside a project; under tsx the workflow loads as an ES module) and, for
+ * resolve even outside a project; the workflow loads as an ES module) and, for
  * TypeScript on a Node that cannot strip types (Node 20, or `TASKGRAPH_TYPESCRIPT=tsx`),
  * tsx. Runs once per thread: on the main thread before the workflow is imported, and in
  * each pool worker through `worker-preload.ts`.
