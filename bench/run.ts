@@ -9,7 +9,9 @@
 // cold: one run in a new process, pool start-up included; warm: a pool already running;
 // ten: ten runs in one process, each naming its executor (the default pools).
 import { cpus } from 'node:os'
-import { coldStart, measureTaskgraph, type Measurement } from './lib/processes.ts'
+import { daskVersion, PYTHON } from './lib/dask.ts'
+import { npxNode, THIS_NODE } from './lib/node-runtimes.ts'
+import { coldStart, measureTaskgraph, timeProcess, type Measurement } from './lib/processes.ts'
 import { median, printTable } from './lib/stats.ts'
 
 const repetitions = Number(process.argv[2] ?? 3)
@@ -214,17 +216,78 @@ table(
   { speedUp: false },
 )
 
-// 8. Cold start: the whole `taskgraph run` process for a one-task TypeScript workflow.
-const starts: number[] = []
-for (let r = 0; r < Math.max(repetitions, 5); r++) starts.push(await coldStart())
+// 8. Cold start: the whole `taskgraph run` process for a one-task TypeScript workflow, on
+// this machine's Node and on Node 24 (npx node@24; left out when it cannot be had), which
+// loads TypeScript with its own type stripping instead of tsx; the configurations take
+// turns, a fresh process each. Python importing Dask and computing one task, where Dask
+// is installed (bench/dask/cold.py), for scale.
+const node24 = THIS_NODE.label.startsWith('Node 24.') ? undefined : npxNode(24)
+const nodes = node24 === undefined ? [THIS_NODE] : [THIS_NODE, node24]
+const dask = daskVersion()
+const starts = [
+  ...nodes.flatMap((on) =>
+    ['async', 'threads'].map((executor) => ({
+      what: `${on.label}, taskgraph run -e ${executor}`,
+      time: () => coldStart(on, executor),
+      ms: [] as number[],
+    })),
+  ),
+  ...(dask === undefined
+    ? []
+    : [
+        {
+          what: `Python + Dask ${dask}, one task`,
+          time: () => timeProcess(PYTHON, ['dask/cold.py']),
+          ms: [] as number[],
+        },
+      ]),
+]
+for (let r = 0; r < Math.max(repetitions, 5); r++) {
+  for (const start of starts) start.ms.push(await start.time())
+}
 console.log(`\n8. cold start: taskgraph run of a one-task TypeScript workflow, whole process`)
+const first = median(starts[0]!.ms)
 printTable(
-  ['runs', 'median wall', 'fastest'],
-  [
-    [
-      String(starts.length),
-      `${median(starts).toFixed(0)} ms`,
-      `${Math.min(...starts).toFixed(0)} ms`,
-    ],
-  ],
+  ['', 'runs', 'median wall', 'fastest', `vs ${starts[0]!.what}`],
+  starts.map((start) => [
+    start.what,
+    String(start.ms.length),
+    `${median(start.ms).toFixed(0)} ms`,
+    `${Math.min(...start.ms).toFixed(0)} ms`,
+    `${(median(start.ms) / first).toFixed(2)}x`,
+  ]),
+)
+
+// 8b. A cold thread pool on each Node: fan-out + sum of 10,000 with the pool started inside
+// the measurement, and pi's 8 tasks of 0.25 s cold against inline.
+const coldPools = nodes.flatMap((on) => [
+  { on, workload: 'fanout-sum', executor: 'threads', n: 10_000, measured: [] as Measurement[] },
+  { on, workload: 'pi', executor: 'inline', n: 8, measured: [] as Measurement[] },
+  { on, workload: 'pi', executor: 'threads', n: 8, measured: [] as Measurement[] },
+])
+for (let r = 0; r < repetitions; r++) {
+  for (const row of coldPools) {
+    row.measured.push(await measureTaskgraph(row.workload, row.executor, row.n, 'cold', row.on))
+  }
+}
+console.log(`\n8b. cold thread pools: fan-out + sum of 10,000, and pi 8 x 0.25 s, on each Node`)
+printTable(
+  ['node', 'workload', 'executor', 'median wall', 'per task', 'speed-up over inline'],
+  coldPools.map((row) => {
+    const wall = median(row.measured.map((m) => m.wallMs))
+    const inline = coldPools.find(
+      (other) =>
+        other.on === row.on && other.workload === row.workload && other.executor === 'inline',
+    )
+    return [
+      row.on.label,
+      `${row.workload} ${row.n}`,
+      row.executor,
+      `${wall.toFixed(0)} ms`,
+      row.workload === 'fanout-sum' ? micro(wall, row.measured[0]!.tasks ?? row.n) : '',
+      inline === undefined || inline === row
+        ? ''
+        : `${(median(inline.measured.map((m) => m.wallMs)) / wall).toFixed(2)}x`,
+    ]
+  }),
 )

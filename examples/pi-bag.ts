@@ -5,7 +5,7 @@
 //   npx taskgraph run examples/pi-bag.ts                      # one task at a time
 //   npx taskgraph run examples/pi-bag.ts --executor threads   # on every core
 import { bag } from 'taskgraph'
-import { calcPi } from './pi.js'
+import { calcPi } from './pi.ts'
 
 const ESTIMATES = 24
 const SAMPLES = 2_000_000

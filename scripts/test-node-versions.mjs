@@ -4,7 +4,7 @@
 // through `npx node@<version>`: official builds, cached after the first run. Run from the
 // repository root after `pnpm build`: `pnpm test:node`.
 //
-// The CLI's files here, and the cluster's main file, are those that lean on the runtime: loading TypeScript flows, pools
+// The CLI's files here, and the cluster's main file, are those that lean on the runtime: loading TypeScript flows (type stripping or tsx), pools
 // of threads and processes, signals, unhandled rejections and stalled promises, stack
 // traces in error reports. Packaging, terminal drawing and the cluster's fault suites run on
 // Node 20 only. Suites run one after another: run at once, they load a 2-core machine enough to
@@ -30,6 +30,9 @@ const SUITES = [
       'test/signal-moments.test.ts',
       'test/supervisor.test.ts',
       'test/error-reports.test.ts',
+      // Which loader runs TypeScript (type stripping or tsx) depends on the version.
+      'test/typescript-loaders.test.ts',
+      'test/outside-project.test.ts',
     ],
   },
   // A cluster of real workers on a real redis-server: runs, faults, cancellation.

@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process'
 /** The Python that runs the Dask side: Debian's, which python3-dask installs for. */
 export const PYTHON = process.env.DASK_PYTHON ?? '/usr/bin/python3'
 
-function daskVersion(): string | undefined {
+/** Dask's version, if the Python that runs the Dask side has it. */
+export function daskVersion(): string | undefined {
   const probe = spawnSync(PYTHON, ['-c', 'import dask, distributed; print(dask.__version__)'], {
     encoding: 'utf8',
   })

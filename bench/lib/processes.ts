@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { THIS_NODE, type NodeRuntime } from './node-runtimes.ts'
 import { sampleTreeRss, type TreePeak } from './tree-rss.ts'
 
 /** The bench folder, where the measurement scripts live. */
@@ -49,17 +50,20 @@ export function run(
   })
 }
 
-/** One taskgraph measurement in a fresh process (measure.ts). */
+/**
+ * One taskgraph measurement in a fresh process (measure.ts), on the Node running this
+ * script or another (`on`).
+ */
 export async function measureTaskgraph(
   workload: string,
   executor: string,
   n: number,
   variant: 'cold' | 'warm' | 'recorded' | 'ten' | 'submit' = 'cold',
+  on: NodeRuntime = THIS_NODE,
 ): Promise<Measurement> {
-  const out = await run(process.execPath, [
+  const out = await run(on.path, [
     '--expose-gc',
-    '--import',
-    'tsx',
+    ...on.loaderArgs,
     'measure.ts',
     workload,
     executor,
@@ -117,7 +121,11 @@ export async function timeProcess(
   return performance.now() - started
 }
 
-/** Milliseconds for `taskgraph run` of the one-task TypeScript workflow, start to exit. */
-export function coldStart(): Promise<number> {
-  return timeProcess(process.execPath, [CLI, 'run', 'workloads/one-task.ts'])
+/**
+ * Milliseconds for `taskgraph run` of the one-task TypeScript workflow, start to exit, on
+ * the Node running this script or another (`on`), on the CLI's default executor or another.
+ */
+export function coldStart(on: NodeRuntime = THIS_NODE, executor?: string): Promise<number> {
+  const args = [CLI, 'run', 'workloads/one-task.ts']
+  return timeProcess(on.path, executor === undefined ? args : [...args, '--executor', executor])
 }

@@ -3,9 +3,19 @@
 // a child process, the runner; other commands run here. Only the supervisor's own small
 // modules load before it starts the runner: the library, commander, pino and tsx load in
 // the process that runs the command.
+import module from 'node:module'
 import { exitOnClosedOutput, exitOnceWritten } from './closed-output.js'
 import { roleOf } from './supervisor/role.js'
 import { supervise } from './supervisor/supervise.js'
+
+// Node keeps the code it compiles for the command's modules, and the next run reuses it
+// (Node 22.1+; as the pools' worker entries do, in @taskgraph/scheduler's compile-cache.ts,
+// which the supervisor does not load). A directory that cannot be written leaves it off.
+try {
+  ;(module as { enableCompileCache?: () => unknown }).enableCompileCache?.()
+} catch {
+  // Modules compile as they would without it.
+}
 
 const role = roleOf(process.argv, process.env, process.execArgv)
 if (role === 'supervisor') {

@@ -11,7 +11,8 @@ import {
 } from '@taskgraph/core'
 import { containsDelayed, describeValue } from '@taskgraph/core/internal'
 import { WorkflowError } from './cli-errors.js'
-import { prepareForWorkflow } from './workflow-loading.js'
+import type { ImportedModule, TypeScriptLoader } from '@taskgraph/scheduler/internal'
+import { importWorkflow, prepareForWorkflow } from './workflow-loading.js'
 
 // ES modules only: taskgraph is an ES module package, which CommonJS (.cjs/.cts) cannot
 // require() on Node 20.
@@ -21,8 +22,13 @@ const TS_EXTENSIONS = new Set(['.ts', '.mts'])
 /** A loaded workflow: its file and the graph its default export stands for. */
 export interface Workflow {
   readonly path: string
-  /** The file's URL, as modules import it. */
+  /**
+   * The file's URL, as modules import it; with a query when it loaded under tsx after
+   * type stripping could not run it (typescript-loader.ts in the scheduler).
+   */
   readonly url: string
+  /** What ran its TypeScript: Node's type stripping, or tsx (and `'node'` for JavaScript). */
+  readonly loader: TypeScriptLoader
   /** The path as messages show it. */
   readonly shown: string
   /** The default export (or what the exported function returned): holds `Delayed` values. */
@@ -32,7 +38,8 @@ export interface Workflow {
 /**
  * Imports a workflow file and returns the graph its default export stands for: a
  * `Delayed`, an array or object of them, or a (sync or async) function returning one.
- * TypeScript files load through tsx, so users need no build step.
+ * TypeScript files load with Node's type stripping where Node has it (22.18+, 23.6+, 24),
+ * else, and for what stripping cannot run, with tsx: users need no build step.
  * @throws {WorkflowError} with a one-line reason when the file cannot be used
  */
 export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<Workflow> {
@@ -56,12 +63,11 @@ export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<W
       message: `workflow file ${shown} has extension "${extension}"; use a .ts, .mts, .js or .mjs module`,
     })
   }
-  const url = pathToFileURL(path).href
-  await prepareForWorkflow(url)
+  await prepareForWorkflow(pathToFileURL(path).href)
 
-  let module: Record<string, unknown>
+  let imported: ImportedModule
   try {
-    module = (await import(url)) as Record<string, unknown>
+    imported = await importWorkflow(pathToFileURL(path).href)
   } catch (error) {
     throw new WorkflowError({
       code: 'ERR_WORKFLOW_LOAD',
@@ -69,6 +75,7 @@ export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<W
       cause: error,
     })
   }
+  const { module, url, loader } = imported
   // Workers find task functions among its exports too: also those its default export
   // submits while it builds the graph (futures), before the run begins.
   registerTaskModule(url)
@@ -102,7 +109,7 @@ export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<W
       message: `workflow ${shown}: the default export must be a Delayed, an array or object holding Delayed values, or a function returning one; got ${describeValue(value)}`,
     })
   }
-  return { path, url, shown, targets: value }
+  return { path, url, shown, loader, targets: value }
 }
 
 /**

@@ -3,7 +3,7 @@
 // thread does. The workflow's URL comes in this module's own query string.
 import { announceLoading } from '@taskgraph/scheduler/internal'
 import { reportClosedOutput } from './closed-output.js'
-import { prepareForWorkflow } from './workflow-loading.js'
+import { importWorkflow, prepareForWorkflow } from './workflow-loading.js'
 
 reportClosedOutput()
 
@@ -11,14 +11,18 @@ const query = new URL(import.meta.url).searchParams
 const workflowURL = query.get('workflow')
 const projectURL = query.get('project') ?? undefined
 if (workflowURL === null && query.has('typescript')) {
-  announceLoading(`tsx and taskgraph's resolution hooks`)
+  announceLoading(`taskgraph's resolution hooks, and tsx where Node cannot strip types`)
   await prepareForWorkflow(undefined, { typescript: true, projectURL })
 }
 if (workflowURL !== null) {
-  announceLoading(`tsx and taskgraph's resolution hooks, to load ${workflowURL}`)
+  announceLoading(
+    `taskgraph's resolution hooks, and tsx where Node cannot strip types, to load ${workflowURL}`,
+  )
   await prepareForWorkflow(workflowURL, { projectURL })
   // Load it now, while the main thread does the same, so the first tasks find it ready.
   // Importing a workflow runs no task. A failure shows up again when a task needs it.
+  // A workflow that stripping cannot run loads under tsx here as on the main thread, and
+  // by the same URL, which the tasks' functions name.
   announceLoading(workflowURL)
-  await import(workflowURL).catch(() => undefined)
+  await importWorkflow(workflowURL).catch(() => undefined)
 }

@@ -1,8 +1,9 @@
-// Module resolution hooks for workflow files, registered with `module.register`; runs
-// in Node's loader thread. A workflow outside any project that has taskgraph installed
-// (e.g. /tmp/flow.ts) still imports 'taskgraph': failed lookups of taskgraph's own
-// packages fall back to the copy running this command. The workflow file itself always
-// loads as an ES module, and so does every TypeScript module of a cluster worker's project.
+// Module resolution hooks for workflow files: registered with `module.register`, they run
+// in Node's loader thread; with `module.registerHooks`, in the importing thread. A
+// workflow outside any project that has taskgraph installed (e.g. /tmp/flow.ts) still
+// imports 'taskgraph': failed lookups of taskgraph's own packages fall back to the copy
+// running this command. The workflow file itself always loads as an ES module,
+// and so does every TypeScript module of a cluster worker's project.
 
 interface ResolveContext {
   parentURL?: string
@@ -36,6 +37,9 @@ export function initialize(data: WorkflowHooksData): void {
 
 const OWN_PACKAGES = /^(taskgraph|@taskgraph\/(core|scheduler))(\/|$)/
 
+/**
+ * The resolve hook for `module.register` (Node's loader thread): on Node 20, and for tsx.
+ */
 export async function resolve(
   specifier: string,
   context: ResolveContext,
@@ -45,23 +49,96 @@ export async function resolve(
   try {
     resolved = await next(specifier, context)
   } catch (error) {
-    if (
-      cliURL === undefined ||
-      !OWN_PACKAGES.test(specifier) ||
-      (error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND'
-    ) {
-      throw error
-    }
+    if (!ownPackage(specifier, error)) throw error
     return next(specifier, { ...context, parentURL: cliURL })
   }
-  // The workflow file itself is an ES module whatever the "type" of its package: tsx
-  // would compile a .ts file outside a "type": "module" package to CommonJS, which Node
-  // then reloads untransformed, so it fails to load. A cluster worker imports whichever
-  // module of its project a job names, the workflow files among them.
-  if (resolved.url.endsWith('.ts') && (resolved.url === workflowURL || inProject(resolved.url))) {
-    return { ...resolved, format: 'module' }
+  return asModule(resolved)
+}
+
+/**
+ * The same hook, synchronous, for `module.registerHooks` (Node 22.15+, 23.5+): it runs in
+ * the importing thread, with no loader thread to start or wait on. The workflow is an ES
+ * module for type stripping too: Node would otherwise try it as CommonJS first, in a
+ * package without "type", or only as CommonJS, in a "type": "commonjs" one.
+ */
+export function resolveInThread(
+  specifier: string,
+  context: ResolveContext,
+  next: (specifier: string, context: ResolveContext) => ResolveResult,
+): ResolveResult {
+  let resolved: ResolveResult
+  try {
+    resolved = next(specifier, context)
+  } catch (error) {
+    if (!ownPackage(specifier, error)) throw error
+    return next(specifier, { ...context, parentURL: cliURL })
+  }
+  return asModule(resolved, 'module-typescript')
+}
+
+interface LoadResult {
+  format?: string | null
+  source?: string | Uint8Array | null
+}
+
+const ES_MODULE_SYNTAX = /^[ \t]*(import|export)\b/m
+
+/**
+ * The load hook for `module.registerHooks`. A TypeScript module of a "type": "commonjs"
+ * package (as `npm init` makes) that imports and exports as ES modules do loads as one:
+ * tsx compiles such a file to CommonJS, but type stripping would run it as CommonJS
+ * unchanged, which fails. Modules under node_modules are left as their package says.
+ */
+export function loadInThread(
+  url: string,
+  context: object,
+  next: (url: string, context: object) => LoadResult,
+): LoadResult {
+  const loaded = next(url, context)
+  if (
+    loaded.format !== 'commonjs-typescript' ||
+    url.includes('/node_modules/') ||
+    loaded.source === undefined ||
+    loaded.source === null
+  ) {
+    return loaded
+  }
+  const source =
+    typeof loaded.source === 'string' ? loaded.source : new TextDecoder().decode(loaded.source)
+  return ES_MODULE_SYNTAX.test(source) ? { ...loaded, format: 'module-typescript' } : loaded
+}
+
+/** Whether a failed lookup is one of taskgraph's packages, which the running CLI has. */
+function ownPackage(specifier: string, error: unknown): boolean {
+  return (
+    cliURL !== undefined &&
+    OWN_PACKAGES.test(specifier) &&
+    (error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND'
+  )
+}
+
+/**
+ * The workflow file itself is an ES module whatever the "type" of its package: tsx
+ * would compile a .ts file outside a "type": "module" package to CommonJS, which Node
+ * then reloads untransformed, so it fails to load. A cluster worker imports whichever
+ * module of its project a job names, the workflow files among them. Compared without
+ * the query: a workflow imported again under tsx has one (typescript-loader.ts).
+ */
+function asModule(
+  resolved: ResolveResult,
+  format: 'module' | 'module-typescript' = 'module',
+): ResolveResult {
+  if (!resolved.url.endsWith('.ts') && !/\.ts\?/.test(resolved.url)) return resolved
+  const url = withoutQuery(resolved.url)
+  if ((workflowURL !== undefined && url === withoutQuery(workflowURL)) || inProject(url)) {
+    return { ...resolved, format }
   }
   return resolved
+}
+
+function withoutQuery(url: string): string {
+  const at = url.indexOf('?')
+  return at === -1 ? url : url.slice(0, at)
 }
 
 /** Whether `url` is a module of the cluster worker's own project (not of its dependencies). */

@@ -1,20 +1,43 @@
-import { register } from 'node:module'
-import type { WorkflowHooksData } from './workflow-hooks.js'
+import module from 'node:module'
+import {
+  importTypeScript,
+  isTypeScript,
+  nodeStripsTypes,
+  onTsxRegistered,
+  registerTsx,
+  tsxRegistered,
+  type ImportedModule,
+} from '@taskgraph/scheduler/internal'
+import {
+  initialize,
+  loadInThread,
+  resolveInThread,
+  type WorkflowHooksData,
+} from './workflow-hooks.js'
 
 let registered = false
-/** Marks tsx as registered in this thread, so pool workers do not register it twice. */
-const TYPESCRIPT = Symbol.for('taskgraph.typescriptLoader')
+/** taskgraph's own library, which a workflow's `import 'taskgraph'` finds loaded. */
+const LIBRARY = new URL('./index.js', import.meta.url).href
+
+/** `module.registerHooks` (Node 22.15+, 23.5+), which @types/node 20 does not know. */
+type RegisterHooks = (hooks: {
+  resolve: typeof resolveInThread
+  load: typeof loadInThread
+}) => unknown
 
 /**
  * Prepares this thread to import a workflow: resolution hooks (taskgraph's own packages
  * resolve even outside a project; the workflow loads as an ES module) and, for
- * TypeScript, tsx. Runs once per thread: on the main thread before the workflow is
- * imported, and in each pool worker through `worker-preload.ts`.
+ * TypeScript on a Node that cannot strip types (Node 20, or `TASKGRAPH_TYPESCRIPT=tsx`),
+ * tsx. Runs once per thread: on the main thread before the workflow is imported, and in
+ * each pool worker through `worker-preload.ts`.
  *
- * Once hooks are registered, every import of the thread waits on a round trip to Node's
- * loader thread, and tsx's resolution probes the file system for each. So what can load
- * without them loads first: tsx itself, and taskgraph's own library, which a workflow's
- * `import 'taskgraph'` then finds in the module cache. That halves a pool's start-up.
+ * Hooks registered with `module.register` make every later import of the thread wait on
+ * a round trip to Node's loader thread, and tsx's resolution probes the file system for
+ * each. So what can load without them loads first: tsx itself, and taskgraph's own
+ * library, which a workflow's `import 'taskgraph'` then finds in the module cache. Where
+ * Node strips types, the hooks run in this thread (`module.registerHooks`), and tsx is
+ * registered only for a module that stripping cannot run (`importWorkflow`).
  */
 export async function prepareForWorkflow(
   workflowURL: string | undefined,
@@ -22,30 +45,52 @@ export async function prepareForWorkflow(
     readonly typescript?: boolean
     /** A cluster worker's project root, as a directory URL: its TypeScript loads as ES modules. */
     readonly projectURL?: string
+    /**
+     * Registers tsx for TypeScript even where Node strips types: for a thread that imports
+     * modules itself (a cluster worker's main thread), not through `importWorkflow`, and so
+     * has no fallback to tsx for what stripping cannot run.
+     */
+    readonly tsx?: boolean
   } = {},
 ): Promise<void> {
   if (registered) return
   registered = true
-  const registry = globalThis as Record<symbol, unknown>
-  const typescript =
-    (options.typescript ??
-      (workflowURL !== undefined && /\.m?ts$/.test(new URL(workflowURL).pathname))) &&
-    registry[TYPESCRIPT] !== true
-  const [tsx] = await Promise.all([
-    typescript ? import('tsx/esm/api') : undefined,
-    import('./index.js'),
-  ])
-  if (tsx !== undefined) {
-    tsx.register()
-    registry[TYPESCRIPT] = true
-  }
-  // Registered last, so it runs first: it sees every lookup, tsx's included.
+  const typescript = options.typescript ?? (workflowURL !== undefined && isTypeScript(workflowURL))
   const data: WorkflowHooksData = {
     cliURL: import.meta.url,
     workflowURL: workflowURL ?? '',
     projectURL: options.projectURL ?? '',
   }
-  register('./workflow-hooks.js', { parentURL: import.meta.url, data })
+  if (typescript && (options.tsx === true || !nodeStripsTypes()) && !tsxRegistered()) {
+    await registerTsx([LIBRARY])
+  } else await import(LIBRARY)
+  const registerHooks = (module as { registerHooks?: RegisterHooks }).registerHooks
+  if (registerHooks !== undefined && !tsxRegistered()) {
+    initialize(data)
+    registerHooks({ resolve: resolveInThread, load: loadInThread })
+    // Should tsx load a module stripping cannot run, its lookups go through these too.
+    onTsxRegistered(() => registerInLoaderThread(data))
+    return
+  }
+  // Registered after tsx, so it runs first: it sees every lookup, tsx's included.
+  registerInLoaderThread(data)
+}
+
+function registerInLoaderThread(data: WorkflowHooksData): void {
+  module.register('./workflow-hooks.js', { parentURL: import.meta.url, data })
+}
+
+/**
+ * Imports a workflow (or a module of a cluster worker's project) once this thread is
+ * prepared: TypeScript with Node's type stripping where it can, else with tsx; see
+ * `importTypeScript` for which files fall back to tsx. The module's URL in the result
+ * is the one functions it makes are found under.
+ */
+export async function importWorkflow(url: string): Promise<ImportedModule> {
+  if (!isTypeScript(url)) {
+    return { module: (await import(url)) as Record<string, unknown>, url, loader: 'node' }
+  }
+  return importTypeScript(url, { loadFirst: [LIBRARY] })
 }
 
 /**

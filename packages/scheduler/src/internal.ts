@@ -53,3 +53,17 @@ export {
   type RecordedTasks,
   type RecordSink,
 } from './run/record-sink.js'
+// The CLI: loads workflows as pool workers load task modules (type stripping or tsx), and
+// has Node cache the code it compiles, as the workers do.
+export {
+  TYPESCRIPT_LOADER_VARIABLE,
+  importTypeScript,
+  isTypeScript,
+  nodeStripsTypes,
+  tsxRegistered,
+  onTsxRegistered,
+  registerTsx,
+  type ImportedModule,
+  type TypeScriptLoader,
+} from './worker/typescript-loader.js'
+export { enableCompileCache } from './worker/compile-cache.js'

@@ -29,3 +29,48 @@ describe.each(POOLS)('a JavaScript task module importing TypeScript, on %s', (na
     else expect(ran.threadId).not.toBe(0)
   })
 })
+
+// Where Node strips types (22.18+, 24), a worker loads a TypeScript task module without
+// tsx, and falls back to tsx for one that stripping cannot run (an enum), as the main
+// thread does; elsewhere both load with tsx. The main thread imports the modules as
+// taskgraph's CLI imports a workflow (importTypeScript), here on the Node running the suite.
+const stripsTypes = typeof (process.features as { typescript?: unknown }).typescript === 'string'
+const MODULES = {
+  strippable: new URL('fixtures/typed-tasks.ts', import.meta.url).href,
+  'with an enum': new URL('fixtures/enum-tasks.ts', import.meta.url).href,
+}
+
+describe.each(POOLS)('a TypeScript task module on %s', (name) => {
+  test.each(Object.entries(MODULES))('%s: loads in a worker', (kind, url) => {
+    const script = `
+      import { compute } from '@taskgraph/scheduler'
+      import { importTypeScript } from '@taskgraph/scheduler/internal'
+      const { module, loader } = await importTypeScript(${JSON.stringify(url)})
+      const task = module.squareWhere ?? module.stepWhere
+      const [ran] = await compute(task(3), { executor: '${name}', workers: 1 })
+      console.log(JSON.stringify({ ...ran, loader, main: process.pid }))
+    `
+    const { status, stdout, stderr } = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      { cwd: import.meta.dirname, encoding: 'utf8', timeout: 30_000 },
+    )
+    expect({ status, stderr }).toEqual({ status: 0, stderr: '' })
+    const ran = JSON.parse(stdout) as {
+      value: number
+      pid: number
+      threadId: number
+      tsx: boolean
+      loader: string
+      main: number
+    }
+    const native = stripsTypes && kind === 'strippable'
+    expect({ value: ran.value, loader: ran.loader, tsx: ran.tsx }).toEqual({
+      value: kind === 'strippable' ? 9 : 5,
+      loader: native ? 'node' : 'tsx',
+      tsx: !native,
+    })
+    if (name === 'processes') expect(ran.pid).not.toBe(ran.main)
+    else expect(ran.threadId).not.toBe(0)
+  })
+})

@@ -21,7 +21,7 @@ import {
 import { setDefaultClient } from '@taskgraph/scheduler/internal'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { Logger } from 'pino'
+import type { CliLogger } from '../logger.js'
 import { OutputError } from '../cli-errors.js'
 import { loadClusterPackage, type ClusterPackage } from '../cluster-package.js'
 import { combineHooks } from '../combine-hooks.js'
@@ -72,7 +72,7 @@ export async function runCommand(
   file: string,
   options: RunCommandOptions,
   io: Io,
-  logger: Logger,
+  logger: CliLogger,
 ): Promise<void> {
   // A pool starts its workers now, so they load while this thread loads the workflow; a
   // cluster connects meanwhile, and the command fails at once if it cannot.
@@ -115,7 +115,7 @@ export async function runCommand(
       ]),
       controller.signal,
     )
-    logger.debug({ path: workflow.path }, 'workflow loaded')
+    logger.debug({ path: workflow.path, loader: workflow.loader }, 'workflow loaded')
     targets = { value: workflow.targets }
     const showProgress = !options.json && (options.progress ?? io.stderr.isTTY === true)
     // --progress draws it even where it could not redraw in place (a pipe).
@@ -251,7 +251,7 @@ function executorFor(
     : new ProcessExecutor(poolOptions)
 }
 
-function logHooks(logger: Logger): ComputeHooks | undefined {
+function logHooks(logger: CliLogger): ComputeHooks | undefined {
   if (!logger.isLevelEnabled('debug')) {
     return logger.isLevelEnabled('info')
       ? { onFinish: (summary) => logger.info(summary, 'run finished') }

@@ -1,7 +1,7 @@
 import { realpath, stat } from 'node:fs/promises'
 import { resolve, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { Logger } from 'pino'
+import type { CliLogger } from '../logger.js'
 import { WorkflowError } from '../cli-errors.js'
 import { loadClusterPackage } from '../cluster-package.js'
 import type { Io } from '../io.js'
@@ -27,7 +27,7 @@ export async function workerCommand(
   modules: readonly string[],
   options: WorkerCommandOptions,
   io: Io,
-  logger: Logger,
+  logger: CliLogger,
   version: string,
 ): Promise<void> {
   const paths = modules.map((module) => resolve(io.cwd, module))
@@ -45,8 +45,10 @@ export async function workerCommand(
   // Redis answers before anything slower loads (tsx, the library): an unreachable
   // cluster is reported in a moment, however busy the machine.
   await clusterStatus(options.cluster, 'taskgraph worker')
-  // TypeScript loads through tsx, here and in the threads, as for `taskgraph run`. A worker
-  // serving any module of its project may be sent TypeScript ones.
+  // TypeScript loads as for `taskgraph run` in the threads (type stripping where Node has
+  // it, tsx for what it cannot run), and through tsx here, where the cluster's worker
+  // imports modules itself. A worker serving any module of its project may be sent
+  // TypeScript ones.
   const typescript = urls.length === 0 || urls.some((url) => /\.m?ts$/.test(url))
   // Its project's TypeScript modules load as ES modules, as `taskgraph run` loads a
   // workflow file, whatever the "type" of their package.
@@ -65,7 +67,7 @@ export async function workerCommand(
       // Without a module list, this thread readies tsx and the library once the worker is
       // ready, while it waits for work, rather than before its threads start: on a
       // machine where workers start together, the first job comes sooner.
-      prepareImports: () => prepareForWorkflow(urls[0], { typescript, projectURL }),
+      prepareImports: () => prepareForWorkflow(urls[0], { typescript, projectURL, tsx: true }),
     },
     version,
   )

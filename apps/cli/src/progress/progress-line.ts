@@ -1,6 +1,20 @@
-import cliTruncate from 'cli-truncate'
+import { createRequire } from 'node:module'
+import type Truncate from 'cli-truncate'
 import type { ProgressCounts } from './task-counts.js'
 import { paint, type Style } from './terminal.js'
+
+let truncate: typeof Truncate | undefined
+
+/**
+ * `text` cut to `columns` on screen. cli-truncate (with the width tables it loads) costs
+ * some 30 ms to load, and every `import 'taskgraph'` loads this module: it loads with the
+ * first line drawn, through `require` (Node 20.19+ requires ES modules).
+ */
+function cliTruncate(text: string, columns: number): string {
+  truncate ??= (createRequire(import.meta.url)('cli-truncate') as { default: typeof Truncate })
+    .default
+  return truncate(text, columns)
+}
 
 /** What one frame of the display shows. */
 export interface Frame {

@@ -25,6 +25,8 @@ export interface CliOptions {
   cwd?: string
   /** Variables set in the environment of the process, on top of this one's. */
   env?: Record<string, string>
+  /** The Node binary that runs the CLI. @default this process's */
+  node?: string
 }
 
 type CliProcess = ChildProcessByStdio<null, Readable, Readable>
@@ -33,7 +35,7 @@ type CliProcess = ChildProcessByStdio<null, Readable, Readable>
 export function startCli(args: readonly string[], options: CliOptions = {}): CliProcess {
   if (!existsSync(CLI))
     throw new Error(`${CLI} is missing: build the CLI first (pnpm exec turbo run build)`)
-  return spawn(process.execPath, [CLI, ...args], {
+  return spawn(options.node ?? process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? fixture('.'),
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.env === undefined ? {} : { env: { ...process.env, ...options.env } }),

@@ -56,7 +56,7 @@ export function startThread(stdout: 'stdout' | 'stderr'): WorkerHandle {
  * stdout. Messages go over a socket on the child's fd 3 (frames.ts).
  */
 export function startProcess(stdout: 'stdout' | 'stderr'): WorkerHandle {
-  // --expose-gc: the worker collects its garbage after passing much data (process-entry.ts).
+  // --expose-gc: the worker collects its garbage after passing much data (process-worker.ts).
   const execArgv = withoutTsx(workerExecArgv())
   const child = spawn(process.execPath, [...execArgv, '--expose-gc', PROCESS_ENTRY], {
     stdio: ['ignore', stdout === 'stderr' ? 2 : 'inherit', 'inherit', 'pipe'],

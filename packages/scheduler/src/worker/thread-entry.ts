@@ -1,31 +1,6 @@
 // The entry of a pool's worker threads: a build entry, never exported from the package.
-import { parentPort } from 'node:worker_threads'
-import { movableBuffers } from '../wire/buffers.js'
-import { errorText } from '../wire/error-text.js'
-import type { ToWorker } from '../wire/messages.js'
-import { serve } from './serve.js'
+// The compile cache first, so that it covers the worker's own modules.
+import { enableCompileCache } from './compile-cache.js'
 
-const port = parentPort!
-
-serve({
-  otherProcess: false,
-  send: (message, transfer) => port.postMessage(message, transfer as ArrayBuffer[]),
-  // Results move to the main thread without a copy: this worker keeps no reference.
-  movable: (done) => {
-    const buffers = new Set<ArrayBuffer>()
-    for (const outcome of done.outcomes) {
-      if (outcome.ok) for (const buffer of movableBuffers(outcome.value)) buffers.add(buffer)
-    }
-    return [...buffers]
-  },
-  copyFailure: (value) => {
-    try {
-      structuredClone(value)
-      return undefined
-    } catch (error) {
-      return errorText(error)
-    }
-  },
-  onMessage: (handler) => port.on('message', (message: ToWorker) => handler(message)),
-  keepAlive: (yes) => (yes ? port.ref() : port.unref()),
-})
+enableCompileCache()
+await import('./thread-worker.js')

@@ -1,0 +1,92 @@
+import { describe, expect, test } from 'vitest'
+import { nodeThatStripsTypes } from './helpers/node-24.js'
+import { runCli, type CliOptions } from './helpers/run-cli.js'
+
+// Which loader runs a workflow's TypeScript, on the main thread and in pool workers: Node's
+// type stripping where Node has it, tsx where it does not, and tsx for a file that
+// stripping cannot run. `--log-level debug` names the loader in its 'workflow loaded' line.
+
+const NODE_24 = nodeThatStripsTypes()
+const stripsTypesHere =
+  typeof (process.features as { typescript?: unknown }).typescript === 'string'
+
+interface Where {
+  readonly value: number
+  readonly threadId: number
+  readonly tsx: boolean
+}
+
+async function run(
+  file: string,
+  executor: string,
+  options: CliOptions = {},
+): Promise<{ loader: unknown; result: Where }> {
+  const { code, stdout, stderr } = await runCli(
+    [
+      ...['--log-level', 'debug', 'run', file, '--executor', executor, '--json'],
+      ...(executor === 'async' ? [] : ['--workers', '1']),
+    ],
+    options,
+  )
+  expect({ code, errors: stderr.split('\n').filter((line) => !line.startsWith('{')) }).toEqual({
+    code: 0,
+    errors: [''],
+  })
+  const loaded = stderr
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { msg: string; loader?: unknown })
+    .find((line) => line.msg === 'workflow loaded')
+  return { loader: loaded?.loader, result: JSON.parse(stdout) as Where }
+}
+
+describe.each(['async', 'threads', 'processes'])('on the %s executor', (executor) => {
+  const inWorker = executor === 'threads'
+  describe.skipIf(NODE_24 === undefined)(
+    'on a Node that strips types (skipped: no such Node here, nor through npx)',
+    () => {
+      test('a workflow stripping can run loads without tsx, in workers too', async () => {
+        const { loader, result } = await run('where-loaded.ts', executor, { node: NODE_24 })
+        expect(loader).toBe('node')
+        expect(result).toMatchObject({ value: 2, tsx: false })
+        if (inWorker) expect(result.threadId).not.toBe(0)
+      })
+
+      test('a workflow with an enum and a type imported without `type` falls back to tsx', async () => {
+        const { loader, result } = await run('enum-flow.ts', executor, { node: NODE_24 })
+        expect(loader).toBe('tsx')
+        expect(result).toMatchObject({ value: 3, tsx: true })
+        if (inWorker) expect(result.threadId).not.toBe(0)
+      })
+
+      test('TASKGRAPH_TYPESCRIPT=tsx has tsx load every workflow', async () => {
+        const { loader, result } = await run('where-loaded.ts', executor, {
+          node: NODE_24,
+          env: { TASKGRAPH_TYPESCRIPT: 'tsx' },
+        })
+        expect(loader).toBe('tsx')
+        expect(result).toMatchObject({ value: 2, tsx: true })
+      })
+    },
+  )
+
+  test.skipIf(stripsTypesHere)('on a Node that cannot strip types, tsx loads it', async () => {
+    const { loader, result } = await run('where-loaded.ts', executor)
+    expect(loader).toBe('tsx')
+    expect(result).toMatchObject({ value: 2, tsx: true })
+  })
+})
+
+// Node's compile cache (Node 22.1+) is an optimisation: a directory it cannot make (here a
+// path under a file: root may write anywhere else) leaves it off, in the command and in
+// its workers, and the run goes on.
+describe.skipIf(NODE_24 === undefined)('a compile cache that cannot be written', () => {
+  test.each(['async', 'threads', 'processes'])('does not fail a run on %s', async (executor) => {
+    const { loader, result } = await run('where-loaded.ts', executor, {
+      node: NODE_24,
+      env: { NODE_COMPILE_CACHE: '/dev/null/compile-cache', TMPDIR: '/dev/null' },
+    })
+    expect(loader).toBe('node')
+    expect(result).toMatchObject({ value: 2, tsx: false })
+  })
+})

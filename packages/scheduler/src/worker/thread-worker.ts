@@ -1,0 +1,31 @@
+// A pool's worker thread, once thread-entry.ts has enabled the compile cache.
+import { parentPort } from 'node:worker_threads'
+import { movableBuffers } from '../wire/buffers.js'
+import { errorText } from '../wire/error-text.js'
+import type { ToWorker } from '../wire/messages.js'
+import { serve } from './serve.js'
+
+const port = parentPort!
+
+serve({
+  otherProcess: false,
+  send: (message, transfer) => port.postMessage(message, transfer as ArrayBuffer[]),
+  // Results move to the main thread without a copy: this worker keeps no reference.
+  movable: (done) => {
+    const buffers = new Set<ArrayBuffer>()
+    for (const outcome of done.outcomes) {
+      if (outcome.ok) for (const buffer of movableBuffers(outcome.value)) buffers.add(buffer)
+    }
+    return [...buffers]
+  },
+  copyFailure: (value) => {
+    try {
+      structuredClone(value)
+      return undefined
+    } catch (error) {
+      return errorText(error)
+    }
+  },
+  onMessage: (handler) => port.on('message', (message: ToWorker) => handler(message)),
+  keepAlive: (yes) => (yes ? port.ref() : port.unref()),
+})
