@@ -6,7 +6,7 @@ import { DiskCache, type CacheEntry, type CacheLimits } from './disk-cache.js'
 import { packEntry } from './entry-file.js'
 import { dependenciesOf, explainKey } from './explain-key.js'
 import { UnknownTaskError } from './unknown-task-error.js'
-import { nodeKeys, type NodeKey } from './task-keys.js'
+import { TaskKeys } from './task-keys.js'
 import { SourceFingerprints } from './source-fingerprints.js'
 
 /** Options of a `TaskCache`. */
@@ -60,13 +60,13 @@ export class TaskCache implements ResultCache {
     const store = new DiskCache(this.directory)
     const [memo] = await Promise.all([store.fileHashes(), store.load()])
     const fingerprints = new SourceFingerprints(memo)
-    const { keys, recipes, nodeOf } = nodeKeys(graph, fingerprints)
+    const keys = new TaskKeys(graph, fingerprints)
     this.#warnUnkeyable(graph, keys)
     const known = store.empty ? new Map<string, unknown>() : await this.#lookUp(graph, keys, store)
     const changedMemo = fingerprints.changedMemo()
     // Written while the run goes on; the session waits for them when it closes.
     const written = Promise.all([
-      store.saveRecipes(recipes),
+      store.saveRecipes(keys.recipes),
       changedMemo === undefined ? undefined : store.saveFileHashes(changedMemo),
     ]).then(
       () => {},
@@ -74,7 +74,7 @@ export class TaskCache implements ResultCache {
         this.#warn(`cache: could not write to ${this.directory}: ${(error as Error).message}`)
       },
     )
-    return new Session(graph, keys, nodeOf, known, store, {
+    return new Session(graph, keys, known, store, {
       limits: this.#limits,
       storeAll: this.#storeAll,
       warn: this.#warn,
@@ -93,9 +93,9 @@ export class TaskCache implements ResultCache {
     if (i === graph.size || graph.fn(i) === undefined) throw new UnknownTaskError(graph, task)
     const store = new DiskCache(this.directory)
     const [memo] = await Promise.all([store.fileHashes(), store.load()])
-    const { keys, recipes } = nodeKeys(graph, new SourceFingerprints(memo))
+    const keys = new TaskKeys(graph, new SourceFingerprints(memo))
     try {
-      return await explainKey(graph, keys, recipes, store, i)
+      return await explainKey(graph, keys, store, i)
     } finally {
       await store.close()
     }
@@ -120,14 +120,14 @@ export class TaskCache implements ResultCache {
   }
 
   /** One warning per function and reason for the tasks asked to be cached that cannot be. */
-  #warnUnkeyable(graph: TaskGraph, keys: readonly NodeKey[]): void {
+  #warnUnkeyable(graph: TaskGraph, keys: TaskKeys): void {
     const counts = new Map<string, { name: string; reason: string; count: number }>()
     for (let i = 0; i < graph.size; i++) {
-      const key = keys[i]!
-      if (key.kind !== 'unkeyable' || graph.spec(i).cache !== true) continue
-      const id = `${graph.name(i)}\0${key.reason}`
+      if (keys.kind(i) !== 'unkeyable' || graph.spec(i).cache !== true) continue
+      const reason = keys.reason(i)
+      const id = `${graph.name(i)}\0${reason}`
       const seen = counts.get(id)
-      if (seen === undefined) counts.set(id, { name: graph.name(i), reason: key.reason, count: 1 })
+      if (seen === undefined) counts.set(id, { name: graph.name(i), reason, count: 1 })
       else seen.count++
     }
     for (const { name, reason, count } of counts.values()) {
@@ -143,11 +143,7 @@ export class TaskCache implements ResultCache {
    * found ends the search on its branch, so a run whose targets are cached reads their
    * results and nothing else.
    */
-  async #lookUp(
-    graph: TaskGraph,
-    keys: readonly NodeKey[],
-    store: DiskCache,
-  ): Promise<Map<string, unknown>> {
+  async #lookUp(graph: TaskGraph, keys: TaskKeys, store: DiskCache): Promise<Map<string, unknown>> {
     const known = new Map<string, unknown>()
     const seen = new Uint8Array(graph.size)
     let frontier = [...new Set(graph.outputs)]
@@ -158,10 +154,11 @@ export class TaskCache implements ResultCache {
       const found = new Uint8Array(frontier.length)
       const reads: Promise<void>[] = []
       frontier.forEach((i, n) => {
-        const key = keys[i]!
-        if (key.kind !== 'stored' || !store.mayHave(key.key)) return
+        if (!keys.stored(i)) return
+        const key = keys.key(i)
+        if (!store.mayHave(key)) return
         reads.push(
-          store.get(key.key).then((lookup) => {
+          store.get(key).then((lookup) => {
             if (lookup.hit) {
               known.set(graph.key(i), lookup.value)
               found[n] = 1
@@ -218,9 +215,11 @@ class Session implements CacheSession {
 
   constructor(
     private readonly graph: TaskGraph,
-    private readonly keys: readonly NodeKey[],
-    /** The node of each task key (the run's graph is collected again: keys, not indices). */
-    private readonly nodeOf: ReadonlyMap<string, number>,
+    /**
+     * The keys of the nodes of `graph`, the graph the session was opened on. The run's
+     * graph is collected again when results are known: tasks are named by key, not node.
+     */
+    private readonly keys: TaskKeys,
     readonly known: ReadonlyMap<string, unknown>,
     private readonly store: DiskCache,
     private readonly rules: SessionRules,
@@ -231,12 +230,12 @@ class Session implements CacheSession {
   }
 
   stores(key: string): boolean {
-    const i = this.nodeOf.get(key)
-    return i !== undefined && this.keys[i]!.kind === 'stored'
+    const i = this.graph.indexOf(key)
+    return i !== undefined && this.keys.stored(i)
   }
 
   completed(key: string, value: unknown, durationMs: number | undefined): void {
-    const i = this.nodeOf.get(key)
+    const i = this.graph.indexOf(key)
     if (i === undefined) return
     const graph = this.graph
     const { depStart, depNodes } = graph
@@ -247,8 +246,7 @@ class Session implements CacheSession {
       if (this.#kept[dependency] === 0) cost += this.#cost[dependency]!
     }
     this.#cost[i] = cost
-    const node = this.keys[i]!
-    if (node.kind !== 'stored') return
+    if (!this.keys.stored(i)) return
     const always = this.rules.storeAll || this.#targets[i] === 1
     // Most results too cheap to keep are known so before they are serialized.
     if (!always && cost < READ_MS) return
@@ -256,12 +254,12 @@ class Session implements CacheSession {
     // A task with many inputs is stored without them: not listed only to be dropped.
     const recipe =
       depStart[i + 1]! - depStart[i]! <= MAX_RECIPE_DEPENDENCIES
-        ? { fn: node.fn, deps: dependenciesOf(graph, this.keys, i) }
-        : { fn: node.fn }
+        ? { fn: this.keys.fn(i), deps: dependenciesOf(graph, this.keys, i) }
+        : { fn: this.keys.fn(i) }
     try {
       const bytes = packEntry(value, { task: key, name, storedAt: Date.now(), recipe })
       if (!always && cost < readBackMs(bytes.byteLength)) return
-      this.store.putPacked(node.key, bytes)
+      this.store.putPacked(this.keys.key(i), bytes)
       this.#kept[i] = 1
       this.#stored++
     } catch (error) {
@@ -297,14 +295,14 @@ class Session implements CacheSession {
  * rearranges results (a `gather`, a bag's `concat`), which is never stored, the tasks it
  * rearranges (through any number of such steps).
  */
-function targetsOf(graph: TaskGraph, keys: readonly NodeKey[]): Uint8Array {
+function targetsOf(graph: TaskGraph, keys: TaskKeys): Uint8Array {
   const targets = new Uint8Array(graph.size)
   const pending = [...graph.outputs]
   while (pending.length > 0) {
     const i = pending.pop()!
     if (targets[i] === 1) continue
     targets[i] = 1
-    if (keys[i]!.kind !== 'keyed' || graph.spec(i).rearranges !== true) continue
+    if (keys.kind(i) !== 'keyed' || graph.spec(i).rearranges !== true) continue
     for (let e = graph.depStart[i]!; e < graph.depStart[i + 1]!; e++)
       pending.push(graph.depNodes[e]!)
   }
