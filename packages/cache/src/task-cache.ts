@@ -64,16 +64,13 @@ export class TaskCache implements ResultCache {
     this.#warnUnkeyable(graph, keys)
     const known = store.empty ? new Map<string, unknown>() : await this.#lookUp(graph, keys, store)
     const changedMemo = fingerprints.changedMemo()
-    // Written while the run goes on; the session waits for them when it closes.
-    const written = Promise.all([
-      store.saveRecipes(keys.recipes),
-      changedMemo === undefined ? undefined : store.saveFileHashes(changedMemo),
-    ]).then(
-      () => {},
-      (error: unknown) => {
-        this.#warn(`cache: could not write to ${this.directory}: ${(error as Error).message}`)
-      },
-    )
+    // Written while the run goes on; the session waits for it when it closes.
+    const written =
+      changedMemo === undefined
+        ? Promise.resolve()
+        : store.saveFileHashes(changedMemo).catch((error: unknown) => {
+            this.#warn(`cache: could not write to ${this.directory}: ${(error as Error).message}`)
+          })
     return new Session(graph, keys, known, store, {
       limits: this.#limits,
       storeAll: this.#storeAll,
@@ -154,7 +151,8 @@ export class TaskCache implements ResultCache {
       const found = new Uint8Array(frontier.length)
       const reads: Promise<void>[] = []
       frontier.forEach((i, n) => {
-        if (!keys.stored(i)) return
+        // A task whose function has no entries is not keyed to be looked up.
+        if (!keys.stored(i) || !store.mayHaveFunction(keys.fn(i))) return
         const key = keys.key(i)
         if (!store.mayHave(key)) return
         reads.push(
@@ -194,7 +192,7 @@ interface SessionRules {
   /** Store every result of a cached task, worth it or not. */
   readonly storeAll: boolean
   readonly warn: (message: string) => void
-  /** What `open` is still writing (recipes, file hashes): awaited on `close`. */
+  /** What `open` is still writing (file hashes): awaited on `close`. */
   readonly written: Promise<void>
 }
 
@@ -202,6 +200,8 @@ interface SessionRules {
 class Session implements CacheSession {
   /** Functions whose results could not be stored (told once each). */
   readonly #refused = new Set<string>()
+  /** The recipes of the functions this run stored results of, being kept. */
+  readonly #recipes = new Map<string, Promise<void>>()
   #stored = 0
   /**
    * What each node's result would cost to make again, in ms: its own run, and the cost
@@ -251,14 +251,17 @@ class Session implements CacheSession {
     // Most results too cheap to keep are known so before they are serialized.
     if (!always && cost < READ_MS) return
     const name = graph.name(i)
+    const fn = this.keys.fn(i)
     // A task with many inputs is stored without them: not listed only to be dropped.
     const recipe =
       depStart[i + 1]! - depStart[i]! <= MAX_RECIPE_DEPENDENCIES
-        ? { fn: this.keys.fn(i), deps: dependenciesOf(graph, this.keys, i) }
-        : { fn: this.keys.fn(i) }
+        ? { fn, deps: dependenciesOf(graph, this.keys, i) }
+        : { fn }
     try {
       const bytes = packEntry(value, { task: key, name, storedAt: Date.now(), recipe })
       if (!always && cost < readBackMs(bytes.byteLength)) return
+      // Its function's recipe is kept first: the entry is written at the next flush.
+      this.#keepRecipe(fn)
       this.store.putPacked(this.keys.key(i), bytes)
       this.#kept[i] = 1
       this.#stored++
@@ -271,9 +274,20 @@ class Session implements CacheSession {
     }
   }
 
+  /** Keeps the recipe of function `fn` (once per run), which marks it as having entries. */
+  #keepRecipe(fn: string): void {
+    if (this.#recipes.has(fn)) return
+    const kept = this.store.saveRecipe(fn, this.keys.recipes.get(fn)).catch((error: unknown) => {
+      this.rules.warn(
+        `cache: could not write to ${this.store.directory}: ${(error as Error).message}`,
+      )
+    })
+    this.#recipes.set(fn, kept)
+  }
+
   async close(): Promise<void> {
     const { warn, limits, written } = this.rules
-    await written
+    await Promise.all([written, ...this.#recipes.values()])
     try {
       await this.store.close()
     } catch (error) {
