@@ -23,6 +23,22 @@ export function refOf(token: string): string {
   return token.length <= INLINE_TOKEN_CHARS ? `t${token}` : `k${hashToken(token)}`
 }
 
+/**
+ * What the ref of a task of the function named `fnToken` starts with: the ref of its
+ * token `task\0${fnToken}\0${args}` is this and its arguments' token (see `taskRef`).
+ * Made once per function: a graph's tasks share a few functions, and a ref made of two
+ * strings is one string less to make, and to keep, per task.
+ */
+export function taskRefStart(fnToken: string): string {
+  return `ttask\0${fnToken}\0`
+}
+
+/** The ref (see `refOf`) of a task, from its function's `taskRefStart` and its arguments' token. */
+export function taskRef(start: string, args: string): string {
+  const ref = start + args
+  return ref.length - 1 <= INLINE_TOKEN_CHARS ? ref : `k${hashToken(ref.slice(1))}`
+}
+
 /** The key (64 hex digits) of a node whose ref (see `refOf`) is `ref`. */
 export function keyOfRef(ref: string): string {
   return ref.startsWith('k') ? ref.slice(1) : hashToken(ref.slice(1))

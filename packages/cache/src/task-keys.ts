@@ -6,7 +6,7 @@ import {
   type StableTokenParts,
   type TaskGraph,
 } from '@taskgraph/core/internal'
-import { hashToken, keyOfRef, refOf } from './content-key.js'
+import { hashToken, keyOfRef, refOf, taskRef, taskRefStart } from './content-key.js'
 import { functionIdentity } from './function-identity.js'
 import type { SourceFingerprints } from './source-fingerprints.js'
 
@@ -123,7 +123,10 @@ export class TaskKeys {
       const token = stableToken(graph.value(i), this.#parts)
       if (this.#blocked !== undefined) this.#unkeyable(i, this.#blocked)
       else if (token === undefined) this.#unkeyable(i, UNKEYABLE_DATA)
-      else this.#keyed(i, KEYED, `data\0${token}`)
+      else {
+        this.#kinds[i] = KEYED
+        this.#refs[i] = refOf(`data\0${token}`)
+      }
       return
     }
     const spec = graph.spec(i)
@@ -132,9 +135,9 @@ export class TaskKeys {
       this.#kinds[i] = IMPURE
       return
     }
-    let fnToken: string
+    let refStart: string
     let facts: FunctionFacts | undefined
-    if (rearranges) fnToken = `taskgraph:${spec.name}`
+    if (rearranges) refStart = taskRefStart(`taskgraph:${spec.name}`)
     else {
       const known = this.#functionFacts(fn)
       if (typeof known !== 'object') {
@@ -142,24 +145,20 @@ export class TaskKeys {
         return
       }
       facts = known
-      // A function's part is the hash of its token (`id`): half the bytes to hash per task.
-      fnToken = facts.id
+      refStart = facts.refStart
     }
     const args = stableToken(graph.recordedArgs(i), this.#parts)
     // A dependency that is not keyed leaves this node unkeyed, for the dependency's reason.
     if (this.#blocked !== undefined) this.#unkeyable(i, this.#blocked)
     else if (args === undefined) this.#unkeyable(i, UNKEYABLE_ARGUMENT)
     else if (facts === undefined || spec.cache !== true) {
-      this.#keyed(i, KEYED, `task\0${fnToken}\0${args}`)
+      this.#kinds[i] = KEYED
+      this.#refs[i] = taskRef(refStart, args)
     } else {
       if (!this.recipes.has(facts.id)) this.recipes.set(facts.id, facts.recipe())
-      this.#keyed(i, STORED, `task\0${fnToken}\0${args}`)
+      this.#kinds[i] = STORED
+      this.#refs[i] = taskRef(refStart, args)
     }
-  }
-
-  #keyed(i: number, kind: typeof STORED | typeof KEYED, token: string): void {
-    this.#kinds[i] = kind
-    this.#refs[i] = refOf(token)
   }
 
   #unkeyable(i: number, reason: string): void {
@@ -195,8 +194,10 @@ export class TaskKeys {
 /** A function as keys name it. */
 interface FunctionFacts {
   readonly token: string
-  /** A hash of `token`: what stored entries name it by. */
+  /** A hash of `token`: what stored entries name it by, and its tasks' tokens hold. */
   readonly id: string
+  /** What its tasks' refs start with (see `taskRefStart`). */
+  readonly refStart: string
   readonly recipe: () => FunctionRecipe
 }
 
@@ -230,9 +231,13 @@ function factsOfFunction(
     return `its module imports (itself or through another) ${JSON.stringify(unfollowable)}, which names no installed package (a path alias?), so the code it stands for cannot be followed; import that module by a relative path`
   }
   const token = `${identity.identity}:${origin.name}:${origin.occurrence}`
+  // A function's part of its tasks' tokens is the hash of its token: half the bytes to
+  // hash per task.
+  const id = hashToken(`function\0${token}`)
   return {
     token,
-    id: hashToken(`function\0${token}`),
+    id,
+    refStart: taskRefStart(id),
     recipe: () => ({
       name: origin.name,
       module: identity.module,
