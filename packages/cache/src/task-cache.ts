@@ -239,13 +239,16 @@ class Session implements CacheSession {
     if (i === undefined) return
     const graph = this.graph
     const { depStart, depNodes } = graph
+    const costs = this.#cost
+    const kept = this.#kept
     // Unmeasured, a result counts as worth keeping.
     let cost = durationMs ?? Infinity
+    // A sum of 10,000 results adds 10,000 costs: read from locals, not fields.
     for (let e = depStart[i]!; e < depStart[i + 1]!; e++) {
       const dependency = depNodes[e]!
-      if (this.#kept[dependency] === 0) cost += this.#cost[dependency]!
+      if (kept[dependency] === 0) cost += costs[dependency]!
     }
-    this.#cost[i] = cost
+    costs[i] = cost
     if (!this.keys.stored(i)) return
     const always = this.rules.storeAll || this.#targets[i] === 1
     // Most results too cheap to keep are known so before they are serialized.
