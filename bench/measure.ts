@@ -17,7 +17,6 @@
 // maps onto a running cluster): compute is from the first submit to the sum's result.
 // computeThreadCpuMs (Linux): the main thread's CPU time during the compute, steadier than
 // computeMs where other work shares the cores.
-import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { TaskGraph } from '@taskgraph/core/internal'
 import {
@@ -29,7 +28,7 @@ import {
   type Executor,
   type RunOptions,
 } from 'taskgraph'
-import { collectGarbage } from './lib/stats.ts'
+import { collectGarbage, threadCpuMs } from './lib/stats.ts'
 
 export const WORKERS = 2
 export const TEXT = fileURLToPath(
@@ -138,15 +137,6 @@ async function build(workload: string, n: number): Promise<() => Built> {
 function expectEqual(expected: unknown): (result: unknown) => void {
   return (result) => {
     if (JSON.stringify(result) !== JSON.stringify(expected)) throw new Error('wrong result')
-  }
-}
-
-/** This thread's CPU time so far in ms, where Linux tells it (in ns), else `undefined`. */
-function threadCpuMs(): number | undefined {
-  try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6
-  } catch {
-    return undefined
   }
 }
 

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+
 /** The median of some measurements (the mean of the middle two for an even count). */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
@@ -37,4 +39,13 @@ export async function peakHeapDuring(work: () => Promise<unknown>): Promise<numb
     clearInterval(timer)
   }
   return Math.max(peak, process.memoryUsage().heapUsed)
+}
+
+/** This thread's CPU time so far in ms, where Linux tells it (in ns), else `undefined`. */
+export function threadCpuMs(): number | undefined {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6
+  } catch {
+    return undefined
+  }
 }

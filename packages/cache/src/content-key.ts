@@ -4,69 +4,47 @@ import { createRequire } from 'node:module'
 /** taskgraph's version: results are kept apart from another version's. */
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
 
-// Tokens up to this long stand in their dependents' tokens as themselves (see `ref`).
+// Tokens up to this long stand in their dependents' tokens as themselves (see `refOf`).
 const INLINE_TOKEN_CHARS = 160
 
-/**
- * A node's cache key, made from its token (everything that decides its result): a
- * SHA-256 of the token with taskgraph's version, computed when first asked for.
- *
- * A dependent's token holds the node's `ref`: a short token itself, a long one's key.
- * Most tasks of a big graph are small and neither looked up nor stored (a run stores
- * its targets and what is worth keeping), so a fan-out of 10,000 small tasks costs one
- * SHA-256 over their tokens, not 10,000; big data is still hashed once, where it enters
- * the graph. Either way the key of a node depends only on its token, and a token on the
- * tokens (or keys) of its dependencies, length-prefixed: equal keys still mean equal
- * recipes.
- */
-abstract class ContentKey {
-  /** What the token of a task that takes this node's result holds of it. */
-  readonly ref: string
-  #token: string | undefined
-  #key: string | undefined
+// A node's cache key is a SHA-256 of its token (everything that decides its result) with
+// taskgraph's version, computed only when asked for (see `TaskKeys.key`).
+//
+// A dependent's token holds the node's ref: a short token itself, a long one's key.
+// Most tasks of a big graph are small and neither looked up nor stored (a run stores its
+// targets and what is worth keeping), so a fan-out of 10,000 small tasks costs one
+// SHA-256 over their tokens, not 10,000; big data is still hashed once, where it enters
+// the graph. Either way the key of a node depends only on its token, and a token on the
+// tokens (or keys) of its dependencies, length-prefixed: equal keys still mean equal
+// recipes.
 
-  constructor(token: string) {
-    if (token.length <= INLINE_TOKEN_CHARS) {
-      this.#token = token
-      this.ref = `t${token}`
-    } else {
-      this.#key = hashToken(token)
-      this.ref = `k${this.#key}`
-    }
-  }
-
-  /** The key: 64 hex digits. */
-  get key(): string {
-    if (this.#key === undefined) {
-      this.#key = hashToken(this.#token!)
-      this.#token = undefined
-    }
-    return this.#key
-  }
-}
-
-/** A task whose result is kept under `key`; `fn` names its function's recipe. */
-export class StoredKey extends ContentKey {
-  readonly kind = 'stored'
-
-  constructor(
-    token: string,
-    readonly fn: string,
-  ) {
-    super(token)
-  }
+/** What the token of a task that takes the result of a node with token `token` holds of it. */
+export function refOf(token: string): string {
+  return token.length <= INLINE_TOKEN_CHARS ? `t${token}` : `k${hashToken(token)}`
 }
 
 /**
- * Data, a task that only rearranges results (gather, get, at), or a pure task kept out
- * of the cache (`cache: false`): keyed, so that what depends on it can be, but never
- * stored.
+ * What the ref of a task of the function named `fnToken` starts with: the ref of its
+ * token `task\0${fnToken}\0${args}` is this and its arguments' token (see `taskRef`).
+ * Made once per function: a graph's tasks share a few functions, and a ref made of two
+ * strings is one string less to make, and to keep, per task.
  */
-export class KeyedKey extends ContentKey {
-  readonly kind = 'keyed'
+export function taskRefStart(fnToken: string): string {
+  return `ttask\0${fnToken}\0`
 }
 
-/** A SHA-256 of `token` (see `ContentKey`), with taskgraph's version. */
+/** The ref (see `refOf`) of a task, from its function's `taskRefStart` and its arguments' token. */
+export function taskRef(start: string, args: string): string {
+  const ref = start + args
+  return ref.length - 1 <= INLINE_TOKEN_CHARS ? ref : `k${hashToken(ref.slice(1))}`
+}
+
+/** The key (64 hex digits) of a node whose ref (see `refOf`) is `ref`. */
+export function keyOfRef(ref: string): string {
+  return ref.startsWith('k') ? ref.slice(1) : hashToken(ref.slice(1))
+}
+
+/** A SHA-256 of `token`, with taskgraph's version. */
 export function hashToken(token: string): string {
   return hash('sha256', `taskgraph ${version}\0${token}`, 'hex')
 }

@@ -111,6 +111,8 @@ export class DiskCache {
   readonly #madeDirectories = new Set<string>()
   /** The shard directories of large entries, as `load` saw them. */
   #shards = new Set<string>()
+  /** The functions with a recipe kept, as `load` saw them (see `mayHaveFunction`). */
+  #functions = new Set<string>()
 
   constructor(directory: string) {
     this.directory = directory
@@ -124,10 +126,16 @@ export class DiskCache {
 
   /** Reads where the packed entries are: before `get`, to see what other runs stored. */
   async load(): Promise<void> {
-    this.#indexText = await readFile(this.#index, 'utf8').catch(() => '')
+    const [index, shards, recipes] = await Promise.all([
+      readFile(this.#index, 'utf8').catch(() => ''),
+      readdirOrNone(this.#entries),
+      readdirOrNone(this.#recipes),
+    ])
+    this.#indexText = index
     this.#parsed = undefined
     this.#lookups = 0
-    this.#shards = new Set(await readdirOrNone(this.#entries))
+    this.#shards = new Set(shards)
+    this.#functions = new Set(recipes.map((name) => name.replace(/\.json$/, '')))
   }
 
   /** Where each packed key is, latest last. */
@@ -167,6 +175,16 @@ export class DiskCache {
    */
   mayHave(key: string): boolean {
     return this.#placesOf(key) !== undefined || this.#shards.has(key.slice(0, 2))
+  }
+
+  /**
+   * Whether entries of the function `id` (see `FunctionRecipe`) may be kept, as far as
+   * `load` saw: its recipe is kept before its first entry is, so `false` spares a run
+   * the key (a SHA-256) and the lookup of each of its tasks. Another run may store the
+   * function's first entries meanwhile: this run then misses them, and runs its tasks.
+   */
+  mayHaveFunction(id: string): boolean {
+    return this.#functions.has(id)
   }
 
   /** The cached value of `key`, if there is a sound one. */
@@ -321,21 +339,15 @@ export class DiskCache {
     return { removed, bytes }
   }
 
-  /** Keeps `recipes` (of functions, see `FunctionRecipe`) that are not kept yet. */
-  async saveRecipes(recipes: ReadonlyMap<string, unknown>): Promise<void> {
-    await Promise.all(
-      [...recipes].map(async ([id, recipe]) => {
-        const path = join(this.#recipes, `${id}.json`)
-        if (
-          await stat(path).then(
-            () => true,
-            () => false,
-          )
-        )
-          return
-        await this.#writeAtomically(path, [Buffer.from(JSON.stringify(recipe))])
-      }),
+  /** Keeps the recipe of function `id` (see `FunctionRecipe`), unless it is kept. */
+  async saveRecipe(id: string, recipe: unknown): Promise<void> {
+    if (this.#functions.has(id)) return
+    const path = join(this.#recipes, `${id}.json`)
+    const kept = await stat(path).then(
+      () => true,
+      () => false,
     )
+    if (!kept) await this.#writeAtomically(path, [Buffer.from(JSON.stringify(recipe))])
   }
 
   /** The hashes of linked packages' files kept by `saveFileHashes` (none if unreadable). */

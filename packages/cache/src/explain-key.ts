@@ -1,19 +1,14 @@
 import type { TaskGraph } from '@taskgraph/core/internal'
 import type { DiskCache } from './disk-cache.js'
 import type { EntryRecipe } from './entry-file.js'
-import type { FunctionRecipe, NodeKey } from './task-keys.js'
+import type { FunctionRecipe, TaskKeys } from './task-keys.js'
 
 /** The dependencies of node `i` as a stored entry lists them: task key and cache key. */
-export function dependenciesOf(
-  graph: TaskGraph,
-  keys: readonly NodeKey[],
-  i: number,
-): [string, string][] {
+export function dependenciesOf(graph: TaskGraph, keys: TaskKeys, i: number): [string, string][] {
   const deps: [string, string][] = []
   for (let e = graph.depStart[i]!; e < graph.depStart[i + 1]!; e++) {
     const d = graph.depNodes[e]!
-    const key = keys[d]!
-    deps.push([graph.key(d), key.kind === 'stored' || key.kind === 'keyed' ? key.key : ''])
+    deps.push([graph.key(d), keys.key(d)])
   }
   return deps
 }
@@ -25,20 +20,18 @@ export function dependenciesOf(
  */
 export async function explainKey(
   graph: TaskGraph,
-  keys: readonly NodeKey[],
-  recipes: ReadonlyMap<string, FunctionRecipe>,
+  keys: TaskKeys,
   store: DiskCache,
   i: number,
 ): Promise<string[]> {
   const task = `${graph.key(i)} (${graph.name(i)})`
-  const key = keys[i]!
-  switch (key.kind) {
+  switch (keys.kind(i)) {
     case 'impure':
       return [
         `${task} is impure: it runs every time. If its result depends on its arguments alone, make its function pure: delayed(fn, { cache: true }).`,
       ]
     case 'unkeyable':
-      return [`${task} cannot be cached, so it runs every time: ${key.reason}.`]
+      return [`${task} cannot be cached, so it runs every time: ${keys.reason(i)}.`]
     case 'keyed':
       return [
         graph.spec(i).rearranges === true
@@ -46,7 +39,7 @@ export async function explainKey(
           : `${task} is not stored: its function has cache: false.`,
       ]
   }
-  if ((await store.get(key.key)).hit) {
+  if ((await store.get(keys.key(i))).hit) {
     return [`${task} is in the cache: a run reads its result instead of running it.`]
   }
   const earlier = (await store.list())
@@ -61,7 +54,7 @@ export async function explainKey(
     `${task} is not in the cache: what its key is made of changed since its result was stored, ${new Date(earlier.storedAt).toISOString()}:`,
   ]
   const reasons = [
-    ...(await functionChanges(earlier.recipe, key.fn, recipes, store)),
+    ...(await functionChanges(earlier.recipe, keys.fn(i), keys.recipes, store)),
     ...dependencyChanges(earlier.recipe, dependenciesOf(graph, keys, i)),
   ]
   if (reasons.length === 0) {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash as oneShotHash } from 'node:crypto'
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { dirname, extname, join, relative, sep } from 'node:path'
 import type { FileHashMemo } from './file-hash-memo.js'
@@ -20,7 +20,7 @@ interface Closure {
   readonly unfollowable: readonly string[]
 }
 
-/** The files a linked package's fingerprint reads. */
+/** The files a linked package's fingerprint reads (but declaration files: see `isCode`). */
 const SOURCE_EXTENSIONS = new Set([
   '.ts',
   '.tsx',
@@ -176,7 +176,7 @@ export class SourceFingerprints {
     let fingerprint = this.#linked.get(dir)
     if (fingerprint === undefined) {
       const lines = publishedFiles(dir).map(
-        (path) => `${portable(relative(dir, path))} ${this.#linkedFileHash(path)}`,
+        (path) => `${portable(relativeTo(dir, path))} ${this.#linkedFileHash(path)}`,
       )
       fingerprint = hash(lines.join('\n'))
       this.#linked.set(dir, fingerprint)
@@ -231,9 +231,25 @@ function sourceFiles(dir: string): string[] {
       if (entry.name !== 'node_modules' && !entry.name.startsWith('.')) {
         found.push(...sourceFiles(path))
       }
-    } else if (entry.isFile() && SOURCE_EXTENSIONS.has(extname(entry.name))) found.push(path)
+    } else if (entry.isFile() && isCode(entry.name)) found.push(path)
   }
   return found
+}
+
+/**
+ * Whether a file of a linked package can hold code that runs: its sources and what they
+ * build to, not their declaration files (`.d.ts`), which hold only types and are as
+ * many as the built modules (half the files to read and hash).
+ */
+function isCode(name: string): boolean {
+  return SOURCE_EXTENSIONS.has(extname(name)) && !/\.d\.[cm]?ts$/.test(name)
+}
+
+/** `path` from `dir`: a file found under `dir`, so mostly a cut (`relative` is slower). */
+function relativeTo(dir: string, path: string): string {
+  return path.startsWith(dir) && path[dir.length] === sep
+    ? path.slice(dir.length + 1)
+    : relative(dir, path)
 }
 
 function portable(path: string): string {
@@ -241,5 +257,5 @@ function portable(path: string): string {
 }
 
 function hash(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex')
+  return oneShotHash('sha256', data, 'hex')
 }

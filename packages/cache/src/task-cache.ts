@@ -6,7 +6,7 @@ import { DiskCache, type CacheEntry, type CacheLimits } from './disk-cache.js'
 import { packEntry } from './entry-file.js'
 import { dependenciesOf, explainKey } from './explain-key.js'
 import { UnknownTaskError } from './unknown-task-error.js'
-import { nodeKeys, type NodeKey } from './task-keys.js'
+import { TaskKeys } from './task-keys.js'
 import { SourceFingerprints } from './source-fingerprints.js'
 
 /** Options of a `TaskCache`. */
@@ -60,21 +60,18 @@ export class TaskCache implements ResultCache {
     const store = new DiskCache(this.directory)
     const [memo] = await Promise.all([store.fileHashes(), store.load()])
     const fingerprints = new SourceFingerprints(memo)
-    const { keys, recipes, nodeOf } = nodeKeys(graph, fingerprints)
+    const keys = new TaskKeys(graph, fingerprints)
     this.#warnUnkeyable(graph, keys)
     const known = store.empty ? new Map<string, unknown>() : await this.#lookUp(graph, keys, store)
     const changedMemo = fingerprints.changedMemo()
-    // Written while the run goes on; the session waits for them when it closes.
-    const written = Promise.all([
-      store.saveRecipes(recipes),
-      changedMemo === undefined ? undefined : store.saveFileHashes(changedMemo),
-    ]).then(
-      () => {},
-      (error: unknown) => {
-        this.#warn(`cache: could not write to ${this.directory}: ${(error as Error).message}`)
-      },
-    )
-    return new Session(graph, keys, nodeOf, known, store, {
+    // Written while the run goes on; the session waits for it when it closes.
+    const written =
+      changedMemo === undefined
+        ? Promise.resolve()
+        : store.saveFileHashes(changedMemo).catch((error: unknown) => {
+            this.#warn(`cache: could not write to ${this.directory}: ${(error as Error).message}`)
+          })
+    return new Session(graph, keys, known, store, {
       limits: this.#limits,
       storeAll: this.#storeAll,
       warn: this.#warn,
@@ -93,9 +90,9 @@ export class TaskCache implements ResultCache {
     if (i === graph.size || graph.fn(i) === undefined) throw new UnknownTaskError(graph, task)
     const store = new DiskCache(this.directory)
     const [memo] = await Promise.all([store.fileHashes(), store.load()])
-    const { keys, recipes } = nodeKeys(graph, new SourceFingerprints(memo))
+    const keys = new TaskKeys(graph, new SourceFingerprints(memo))
     try {
-      return await explainKey(graph, keys, recipes, store, i)
+      return await explainKey(graph, keys, store, i)
     } finally {
       await store.close()
     }
@@ -120,14 +117,14 @@ export class TaskCache implements ResultCache {
   }
 
   /** One warning per function and reason for the tasks asked to be cached that cannot be. */
-  #warnUnkeyable(graph: TaskGraph, keys: readonly NodeKey[]): void {
+  #warnUnkeyable(graph: TaskGraph, keys: TaskKeys): void {
     const counts = new Map<string, { name: string; reason: string; count: number }>()
     for (let i = 0; i < graph.size; i++) {
-      const key = keys[i]!
-      if (key.kind !== 'unkeyable' || graph.spec(i).cache !== true) continue
-      const id = `${graph.name(i)}\0${key.reason}`
+      if (keys.kind(i) !== 'unkeyable' || graph.spec(i).cache !== true) continue
+      const reason = keys.reason(i)
+      const id = `${graph.name(i)}\0${reason}`
       const seen = counts.get(id)
-      if (seen === undefined) counts.set(id, { name: graph.name(i), reason: key.reason, count: 1 })
+      if (seen === undefined) counts.set(id, { name: graph.name(i), reason, count: 1 })
       else seen.count++
     }
     for (const { name, reason, count } of counts.values()) {
@@ -143,11 +140,7 @@ export class TaskCache implements ResultCache {
    * found ends the search on its branch, so a run whose targets are cached reads their
    * results and nothing else.
    */
-  async #lookUp(
-    graph: TaskGraph,
-    keys: readonly NodeKey[],
-    store: DiskCache,
-  ): Promise<Map<string, unknown>> {
+  async #lookUp(graph: TaskGraph, keys: TaskKeys, store: DiskCache): Promise<Map<string, unknown>> {
     const known = new Map<string, unknown>()
     const seen = new Uint8Array(graph.size)
     let frontier = [...new Set(graph.outputs)]
@@ -158,10 +151,12 @@ export class TaskCache implements ResultCache {
       const found = new Uint8Array(frontier.length)
       const reads: Promise<void>[] = []
       frontier.forEach((i, n) => {
-        const key = keys[i]!
-        if (key.kind !== 'stored' || !store.mayHave(key.key)) return
+        // A task whose function has no entries is not keyed to be looked up.
+        if (!keys.stored(i) || !store.mayHaveFunction(keys.fn(i))) return
+        const key = keys.key(i)
+        if (!store.mayHave(key)) return
         reads.push(
-          store.get(key.key).then((lookup) => {
+          store.get(key).then((lookup) => {
             if (lookup.hit) {
               known.set(graph.key(i), lookup.value)
               found[n] = 1
@@ -197,7 +192,7 @@ interface SessionRules {
   /** Store every result of a cached task, worth it or not. */
   readonly storeAll: boolean
   readonly warn: (message: string) => void
-  /** What `open` is still writing (recipes, file hashes): awaited on `close`. */
+  /** What `open` is still writing (file hashes): awaited on `close`. */
   readonly written: Promise<void>
 }
 
@@ -205,6 +200,8 @@ interface SessionRules {
 class Session implements CacheSession {
   /** Functions whose results could not be stored (told once each). */
   readonly #refused = new Set<string>()
+  /** The recipes of the functions this run stored results of, being kept. */
+  readonly #recipes = new Map<string, Promise<void>>()
   #stored = 0
   /**
    * What each node's result would cost to make again, in ms: its own run, and the cost
@@ -218,9 +215,11 @@ class Session implements CacheSession {
 
   constructor(
     private readonly graph: TaskGraph,
-    private readonly keys: readonly NodeKey[],
-    /** The node of each task key (the run's graph is collected again: keys, not indices). */
-    private readonly nodeOf: ReadonlyMap<string, number>,
+    /**
+     * The keys of the nodes of `graph`, the graph the session was opened on. The run's
+     * graph is collected again when results are known: tasks are named by key, not node.
+     */
+    private readonly keys: TaskKeys,
     readonly known: ReadonlyMap<string, unknown>,
     private readonly store: DiskCache,
     private readonly rules: SessionRules,
@@ -231,37 +230,42 @@ class Session implements CacheSession {
   }
 
   stores(key: string): boolean {
-    const i = this.nodeOf.get(key)
-    return i !== undefined && this.keys[i]!.kind === 'stored'
+    const i = this.graph.indexOf(key)
+    return i !== undefined && this.keys.stored(i)
   }
 
   completed(key: string, value: unknown, durationMs: number | undefined): void {
-    const i = this.nodeOf.get(key)
+    const i = this.graph.indexOf(key)
     if (i === undefined) return
     const graph = this.graph
     const { depStart, depNodes } = graph
+    const costs = this.#cost
+    const kept = this.#kept
     // Unmeasured, a result counts as worth keeping.
     let cost = durationMs ?? Infinity
+    // A sum of 10,000 results adds 10,000 costs: read from locals, not fields.
     for (let e = depStart[i]!; e < depStart[i + 1]!; e++) {
       const dependency = depNodes[e]!
-      if (this.#kept[dependency] === 0) cost += this.#cost[dependency]!
+      if (kept[dependency] === 0) cost += costs[dependency]!
     }
-    this.#cost[i] = cost
-    const node = this.keys[i]!
-    if (node.kind !== 'stored') return
+    costs[i] = cost
+    if (!this.keys.stored(i)) return
     const always = this.rules.storeAll || this.#targets[i] === 1
     // Most results too cheap to keep are known so before they are serialized.
     if (!always && cost < READ_MS) return
     const name = graph.name(i)
+    const fn = this.keys.fn(i)
     // A task with many inputs is stored without them: not listed only to be dropped.
     const recipe =
       depStart[i + 1]! - depStart[i]! <= MAX_RECIPE_DEPENDENCIES
-        ? { fn: node.fn, deps: dependenciesOf(graph, this.keys, i) }
-        : { fn: node.fn }
+        ? { fn, deps: dependenciesOf(graph, this.keys, i) }
+        : { fn }
     try {
       const bytes = packEntry(value, { task: key, name, storedAt: Date.now(), recipe })
       if (!always && cost < readBackMs(bytes.byteLength)) return
-      this.store.putPacked(node.key, bytes)
+      // Its function's recipe is kept first: the entry is written at the next flush.
+      this.#keepRecipe(fn)
+      this.store.putPacked(this.keys.key(i), bytes)
       this.#kept[i] = 1
       this.#stored++
     } catch (error) {
@@ -273,9 +277,20 @@ class Session implements CacheSession {
     }
   }
 
+  /** Keeps the recipe of function `fn` (once per run), which marks it as having entries. */
+  #keepRecipe(fn: string): void {
+    if (this.#recipes.has(fn)) return
+    const kept = this.store.saveRecipe(fn, this.keys.recipes.get(fn)).catch((error: unknown) => {
+      this.rules.warn(
+        `cache: could not write to ${this.store.directory}: ${(error as Error).message}`,
+      )
+    })
+    this.#recipes.set(fn, kept)
+  }
+
   async close(): Promise<void> {
     const { warn, limits, written } = this.rules
-    await written
+    await Promise.all([written, ...this.#recipes.values()])
     try {
       await this.store.close()
     } catch (error) {
@@ -297,14 +312,14 @@ class Session implements CacheSession {
  * rearranges results (a `gather`, a bag's `concat`), which is never stored, the tasks it
  * rearranges (through any number of such steps).
  */
-function targetsOf(graph: TaskGraph, keys: readonly NodeKey[]): Uint8Array {
+function targetsOf(graph: TaskGraph, keys: TaskKeys): Uint8Array {
   const targets = new Uint8Array(graph.size)
   const pending = [...graph.outputs]
   while (pending.length > 0) {
     const i = pending.pop()!
     if (targets[i] === 1) continue
     targets[i] = 1
-    if (keys[i]!.kind !== 'keyed' || graph.spec(i).rearranges !== true) continue
+    if (keys.kind(i) !== 'keyed' || graph.spec(i).rearranges !== true) continue
     for (let e = graph.depStart[i]!; e < graph.depStart[i + 1]!; e++)
       pending.push(graph.depNodes[e]!)
   }

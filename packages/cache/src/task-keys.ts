@@ -6,45 +6,29 @@ import {
   type StableTokenParts,
   type TaskGraph,
 } from '@taskgraph/core/internal'
-import { hashToken, KeyedKey, StoredKey } from './content-key.js'
+import { hashToken, keyOfRef, refOf, taskRef, taskRefStart } from './content-key.js'
 import { functionIdentity } from './function-identity.js'
 import type { SourceFingerprints } from './source-fingerprints.js'
 
-/** What a run's cache makes of one node of its graph. */
-export type NodeKey =
-  | StoredKey
-  | KeyedKey
-  /** An impure task: it runs every time, and what depends on it is not cached. */
-  | { readonly kind: 'impure' }
-  /** Cached, if it could be keyed: `reason` says why it cannot (one line). */
-  | { readonly kind: 'unkeyable'; readonly reason: string }
-
 /**
- * The cache key of every node of `graph` (nodes come dependencies first). A task's key
- * covers its function (where its module's evaluation made it, and the fingerprint of
- * that module's code: its source and the project's modules it imports, transitively),
- * its arguments, each dependency standing in by its own key, or a small one by what its
- * key is made of (see `ContentKey`: big data is hashed once, where it enters the graph),
- * and taskgraph's version.
+ * What a run's cache makes of one node of its graph: `'stored'`, a task whose result is
+ * kept; `'keyed'`, data, a task that only rearranges results (gather, get, at) or a pure
+ * task kept out of the cache (`cache: false`), keyed so that what depends on it can be,
+ * but never stored; `'impure'`, a task that runs every time (what depends on it is not
+ * cached); `'unkeyable'`, cached if it could be keyed (`TaskKeys.reason` says why not).
  */
-export function nodeKeys(
-  graph: TaskGraph,
-  fingerprints: SourceFingerprints,
-): {
-  keys: NodeKey[]
-  recipes: Map<string, FunctionRecipe>
-  /** The node of each task key. */
-  nodeOf: ReadonlyMap<string, number>
-} {
-  const keys: NodeKey[] = new Array<NodeKey>(graph.size)
-  const keying = new Keying(graph, keys, fingerprints)
-  for (let i = 0; i < graph.size; i++) keys[i] = keying.keyOf(i)
-  return { keys, recipes: keying.recipes, nodeOf: keying.nodeOf }
-}
+export type KeyKind = 'stored' | 'keyed' | 'impure' | 'unkeyable'
+
+const KINDS: readonly KeyKind[] = ['stored', 'keyed', 'impure', 'unkeyable']
+const STORED = 0
+const KEYED = 1
+const IMPURE = 2
+const UNKEYABLE = 3
 
 /**
  * What a function's part of its tasks' keys was made of, kept beside the entries (by
- * `fn` of a stored key), so that `taskgraph cache why` can say which file changed.
+ * the function's id, `TaskKeys.fn`), so that `taskgraph cache why` can say which file
+ * changed.
  */
 export interface FunctionRecipe {
   readonly name: string
@@ -54,112 +38,185 @@ export interface FunctionRecipe {
   readonly packages: readonly string[]
 }
 
-/** What `nodeKeys` keeps while it goes: made once, as it runs once per node. */
-class Keying {
-  readonly nodeOf = new Map<string, number>()
-  readonly #functionTokens = new Map<AnyFunction, FunctionFacts | NodeKey | undefined>()
-  /** The recipe of each function of a stored key, by its `fn`. */
+/**
+ * The cache key of every node of a graph. A task's key covers its function (where its
+ * module's evaluation made it, and the fingerprint of that module's code: its source
+ * and the project's modules it imports, transitively), its arguments, each dependency
+ * standing in by its own key, or a small one by what its key is made of (see
+ * content-key.ts: big data is hashed once, where it enters the graph), and taskgraph's
+ * version.
+ *
+ * Every node's token is made at once, dependencies first (a token is a few strings put
+ * together), and kept as what dependents hold of it; a key, a SHA-256, only when asked
+ * for. A graph of 10,000 tasks is keyed once per run, so nodes are kept in flat arrays
+ * rather than an object each.
+ */
+export class TaskKeys {
+  /** The recipe of each function of a stored task, by its id. */
   readonly recipes = new Map<string, FunctionRecipe>()
-  /** The first dependency met that is not keyed, while a node's arguments are read. */
-  #blocked: NodeKey | undefined
+  readonly #kinds: Uint8Array
+  /** What a dependent's token holds of each keyed or stored node (see `refOf`). */
+  readonly #refs: string[]
+  readonly #keys = new Map<number, string>()
+  readonly #reasons = new Map<number, string>()
+  readonly #functions = new Map<AnyFunction, FunctionFacts | string | undefined>()
+  /** The function met last: a graph's tasks come in runs of one function. */
+  #lastFunction: AnyFunction | undefined
+  #lastFacts: FunctionFacts | string | undefined
+  /** Why the node being keyed cannot be: the first dependency met that is not keyed. */
+  #blocked: string | undefined
   readonly #parts: StableTokenParts = {
-    keyOf: (delayed) => this.#dependencyKey(delayed.key),
-    functionToken: (fn) => this.#functionToken(fn),
+    keyOf: (delayed) => this.#dependencyRef(delayed.key),
+    functionToken: (fn) => {
+      const facts = this.#functionFacts(fn)
+      return typeof facts === 'object' ? facts.token : undefined
+    },
   }
 
   constructor(
     private readonly graph: TaskGraph,
-    private readonly keys: readonly NodeKey[],
     private readonly fingerprints: SourceFingerprints,
   ) {
-    for (let i = 0; i < graph.size; i++) this.nodeOf.set(graph.key(i), i)
+    this.#kinds = new Uint8Array(graph.size)
+    this.#refs = new Array<string>(graph.size)
+    // Nodes come dependencies first.
+    for (let i = 0; i < graph.size; i++) this.#keyNode(i)
   }
 
-  /** The key of node `i`, those of the nodes before it known. */
-  keyOf(i: number): NodeKey {
+  kind(i: number): KeyKind {
+    return KINDS[this.#kinds[i]!]!
+  }
+
+  /** Whether node `i`'s result is kept in the cache. */
+  stored(i: number): boolean {
+    return this.#kinds[i] === STORED
+  }
+
+  /** Why node `i` cannot be keyed (one line), for an `'unkeyable'` one. */
+  reason(i: number): string {
+    return this.#reasons.get(i) ?? ''
+  }
+
+  /** The key of node `i` (64 hex digits), for a `'stored'` or `'keyed'` one; else `''`. */
+  key(i: number): string {
+    const kind = this.#kinds[i]
+    if (kind !== STORED && kind !== KEYED) return ''
+    let key = this.#keys.get(i)
+    if (key === undefined) {
+      key = keyOfRef(this.#refs[i]!)
+      this.#keys.set(i, key)
+    }
+    return key
+  }
+
+  /** The id of the function of `'stored'` node `i`: what its recipe is kept as. */
+  fn(i: number): string {
+    const facts = this.#functionFacts(this.graph.fn(i)!)
+    return typeof facts === 'object' ? facts.id : ''
+  }
+
+  #keyNode(i: number): void {
     const graph = this.graph
     const fn = graph.fn(i)
     this.#blocked = undefined
     if (fn === undefined) {
       const token = stableToken(graph.value(i), this.#parts)
-      if (this.#blocked !== undefined) return this.#blocked
-      return token === undefined ? UNKEYABLE_DATA : new KeyedKey(`data\0${token}`)
+      if (this.#blocked !== undefined) this.#unkeyable(i, this.#blocked)
+      else if (token === undefined) this.#unkeyable(i, UNKEYABLE_DATA)
+      else {
+        this.#kinds[i] = KEYED
+        this.#refs[i] = refOf(`data\0${token}`)
+      }
+      return
     }
     const spec = graph.spec(i)
-    if (!spec.pure && spec.rearranges !== true) return IMPURE
-    const facts = spec.rearranges === true ? undefined : this.#functionFacts(fn)
-    if (facts !== undefined && 'kind' in facts) return facts
-    // A function's part is the hash of its token (`id`): half the bytes to hash per task.
-    const fnToken = spec.rearranges === true ? `taskgraph:${spec.name}` : facts?.id
-    if (fnToken === undefined) return UNNAMED_FUNCTION
+    const rearranges = spec.rearranges === true
+    if (!spec.pure && !rearranges) {
+      this.#kinds[i] = IMPURE
+      return
+    }
+    let refStart: string
+    let facts: FunctionFacts | undefined
+    if (rearranges) refStart = taskRefStart(`taskgraph:${spec.name}`)
+    else {
+      const known = this.#functionFacts(fn)
+      if (typeof known !== 'object') {
+        this.#unkeyable(i, known ?? UNNAMED_FUNCTION)
+        return
+      }
+      facts = known
+      refStart = facts.refStart
+    }
     const args = stableToken(graph.recordedArgs(i), this.#parts)
     // A dependency that is not keyed leaves this node unkeyed, for the dependency's reason.
-    if (this.#blocked !== undefined) return this.#blocked
-    if (args === undefined) return UNKEYABLE_ARGUMENT
-    const token = `task\0${fnToken}\0${args}`
-    if (facts === undefined || spec.cache !== true) return new KeyedKey(token)
-    if (!this.recipes.has(facts.id)) this.recipes.set(facts.id, facts.recipe())
-    return new StoredKey(token, facts.id)
+    if (this.#blocked !== undefined) this.#unkeyable(i, this.#blocked)
+    else if (args === undefined) this.#unkeyable(i, UNKEYABLE_ARGUMENT)
+    else if (facts === undefined || spec.cache !== true) {
+      this.#kinds[i] = KEYED
+      this.#refs[i] = taskRef(refStart, args)
+    } else {
+      if (!this.recipes.has(facts.id)) this.recipes.set(facts.id, facts.recipe())
+      this.#kinds[i] = STORED
+      this.#refs[i] = taskRef(refStart, args)
+    }
   }
 
-  #dependencyKey(key: string): string {
-    const dependency = this.keys[this.nodeOf.get(key)!]!
-    if (dependency.kind === 'stored' || dependency.kind === 'keyed') return dependency.ref
+  #unkeyable(i: number, reason: string): void {
+    this.#kinds[i] = UNKEYABLE
+    this.#reasons.set(i, reason)
+  }
+
+  #dependencyRef(key: string): string {
+    const d = this.graph.indexOf(key)!
+    const kind = this.#kinds[d]
+    if (kind === STORED || kind === KEYED) return this.#refs[d]!
     this.#blocked ??=
-      dependency.kind === 'impure'
-        ? { kind: 'unkeyable', reason: `it depends on the impure task ${JSON.stringify(key)}` }
-        : dependency
+      kind === IMPURE
+        ? `it depends on the impure task ${JSON.stringify(key)}`
+        : this.#reasons.get(d)!
     return ''
   }
 
-  #functionToken(fn: AnyFunction): string | undefined {
-    const facts = this.#functionFacts(fn)
-    return facts === undefined || 'kind' in facts ? undefined : facts.token
-  }
-
-  /** What names `fn` in keys, or why it cannot be named. */
-  #functionFacts(fn: AnyFunction): FunctionFacts | NodeKey | undefined {
-    if (!this.#functionTokens.has(fn)) {
-      this.#functionTokens.set(fn, factsOfFunction(fn, this.fingerprints))
+  /** What names `fn` in keys, why it cannot be named, or `undefined` if nothing made it. */
+  #functionFacts(fn: AnyFunction): FunctionFacts | string | undefined {
+    if (fn === this.#lastFunction) return this.#lastFacts
+    let facts = this.#functions.get(fn)
+    if (facts === undefined && !this.#functions.has(fn)) {
+      facts = factsOfFunction(fn, this.fingerprints)
+      this.#functions.set(fn, facts)
     }
-    return this.#functionTokens.get(fn)
+    this.#lastFunction = fn
+    this.#lastFacts = facts
+    return facts
   }
 }
 
 /** A function as keys name it. */
 interface FunctionFacts {
   readonly token: string
-  /** A hash of `token`: what stored entries name it by. */
+  /** A hash of `token`: what stored entries name it by, and its tasks' tokens hold. */
   readonly id: string
+  /** What its tasks' refs start with (see `taskRefStart`). */
+  readonly refStart: string
   readonly recipe: () => FunctionRecipe
 }
 
-const IMPURE: NodeKey = { kind: 'impure' }
-const UNNAMED_FUNCTION: NodeKey = {
-  kind: 'unkeyable',
-  reason:
-    'its function was not made by the top-level code of a module (a function made at run time cannot be named across runs)',
-}
-const UNKEYABLE_ARGUMENT: NodeKey = {
-  kind: 'unkeyable',
-  reason:
-    'an argument holds a function made at run time, a symbol, a class instance or data nested deeper than 64 levels, which cannot be named across runs',
-}
-const UNKEYABLE_DATA: NodeKey = {
-  kind: 'unkeyable',
-  reason:
-    'it uses data holding a function made at run time, a symbol, a class instance or data nested deeper than 64 levels, which cannot be named across runs',
-}
+const UNNAMED_FUNCTION =
+  'its function was not made by the top-level code of a module (a function made at run time cannot be named across runs)'
+const UNKEYABLE_ARGUMENT =
+  'an argument holds a function made at run time, a symbol, a class instance or data nested deeper than 64 levels, which cannot be named across runs'
+const UNKEYABLE_DATA =
+  'it uses data holding a function made at run time, a symbol, a class instance or data nested deeper than 64 levels, which cannot be named across runs'
 
 /**
  * A function as named across runs (see `functionIdentity`), with its name and which
- * function of that name its origin's evaluation made. `undefined` for a function no
- * module's top-level code made.
+ * function of that name its origin's evaluation made; why it cannot be keyed; or
+ * `undefined` for a function no module's top-level code made.
  */
 function factsOfFunction(
   fn: AnyFunction,
   fingerprints: SourceFingerprints,
-): FunctionFacts | NodeKey | undefined {
+): FunctionFacts | string | undefined {
   const origin = originOf(fn)
   if (origin === undefined || !origin.url.startsWith('file:')) return undefined
   let identity: ReturnType<typeof functionIdentity>
@@ -171,15 +228,16 @@ function factsOfFunction(
   }
   const [unfollowable] = fingerprints.unfollowable(identity.module)
   if (unfollowable !== undefined) {
-    return {
-      kind: 'unkeyable',
-      reason: `its module imports (itself or through another) ${JSON.stringify(unfollowable)}, which names no installed package (a path alias?), so the code it stands for cannot be followed; import that module by a relative path`,
-    }
+    return `its module imports (itself or through another) ${JSON.stringify(unfollowable)}, which names no installed package (a path alias?), so the code it stands for cannot be followed; import that module by a relative path`
   }
   const token = `${identity.identity}:${origin.name}:${origin.occurrence}`
+  // A function's part of its tasks' tokens is the hash of its token: half the bytes to
+  // hash per task.
+  const id = hashToken(`function\0${token}`)
   return {
     token,
-    id: hashToken(`function\0${token}`),
+    id,
+    refStart: taskRefStart(id),
     recipe: () => ({
       name: origin.name,
       module: identity.module,

@@ -157,6 +157,26 @@ describe('SourceFingerprints', () => {
     expect(fingerprints('uses.ts')[0]).not.toBe(first)
   })
 
+  test("a linked package's declaration files do not count: they hold no code that runs", async () => {
+    await write({
+      'uses.ts': "import 'shared'",
+      'packages/shared/package.json': '{ "name": "shared", "version": "0.0.0", "files": ["dist"] }',
+      'packages/shared/dist/index.js': 'export const a = 1',
+      'packages/shared/dist/index.d.ts': 'export declare const a: number',
+      'packages/shared/dist/extra.d.mts': 'export declare const b: number',
+    })
+    await mkdir(join(project, 'node_modules'), { recursive: true })
+    await symlink(join(project, 'packages/shared'), join(project, 'node_modules/shared'))
+    const [first] = fingerprints('uses.ts')
+    await write({
+      'packages/shared/dist/index.d.ts': 'export declare const a: 1',
+      'packages/shared/dist/extra.d.mts': 'export declare const b: 2',
+    })
+    expect(fingerprints('uses.ts')[0]).toBe(first)
+    await write({ 'packages/shared/dist/index.mts': 'export const a = 1' })
+    expect(fingerprints('uses.ts')[0]).not.toBe(first)
+  })
+
   test("a linked package's files are read again only when their size or modification time changed", async () => {
     await write({
       'uses.ts': "import 'shared'",

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeEach, describe, expect, test } from 'vitest'
@@ -69,6 +69,24 @@ describe.each(['inline', 'async', 'threads'] as const)('on the %s executor', (na
     await compute(workflow(), { executor, cache })
     expect(await storedByName(cache)).toEqual({ total: 1, slow: 1, cheap: 22 })
   })
+})
+
+test('only functions with stored results are marked as having entries; a run in a directory of other functions’ entries runs its own tasks, and its re-run reads them', async () => {
+  const cache = new TaskCache(directory)
+  // Only the target's function has a result stored: cheap's are not worth it.
+  const few = () => total(cheap(1), cheap(2))
+  expect(await compute(few(), { cache })).toEqual([5])
+  expect(await storedByName(cache)).toEqual({ total: 1 })
+  const recipes = async () => (await readdir(join(directory, 'functions'))).length
+  expect(await recipes()).toBe(1)
+  // A directory that holds entries, none of slow's: slow's tasks run, then are read.
+  let summary: RunSummary | undefined
+  const hooks = { onFinish: (finished: RunSummary) => (summary = finished) }
+  expect(await compute(slow(cheap(5)), { cache, hooks })).toEqual([12])
+  expect(summary).toMatchObject({ done: 2, cached: 0 })
+  expect(await recipes()).toBe(2)
+  expect(await compute(slow(cheap(5)), { cache, hooks })).toEqual([12])
+  expect(summary).toMatchObject({ done: 0, cached: 1 })
 })
 
 test('TaskCache refuses an unknown store rule', () => {

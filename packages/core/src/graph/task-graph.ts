@@ -34,6 +34,7 @@ export class TaskGraph {
     outputs: Int32Array,
     private readonly targets: readonly unknown[],
     private readonly targetsDeep: boolean,
+    private readonly index: ReadonlyMap<string, number>,
   ) {
     this.size = nodes.length
     this.outputs = outputs
@@ -66,6 +67,7 @@ export class TaskGraph {
       outputs,
       recorded,
       deep,
+      collector.index,
     )
   }
 
@@ -85,6 +87,11 @@ export class TaskGraph {
 
   key(i: number): string {
     return this.nodes[i]!.key
+  }
+
+  /** The node of the task or data with key `key`, if the graph holds it. */
+  indexOf(key: string): number | undefined {
+    return this.index.get(key)
   }
 
   name(i: number): string {

@@ -41,44 +41,66 @@ export function stableToken(value: unknown, parts: StableTokenParts): string | u
 }
 
 /**
- * The token of an array of strings, numbers, booleans, bigints, `null`, `undefined` and
- * `Delayed` values, exactly as a `TokenWriter` writes it, without one: most tasks'
- * arguments are such a list, and a cache keys every task of a graph. `undefined` for
- * anything else (left to the writer).
+ * The token of an array of strings, numbers, booleans, bigints, `null`, `undefined`,
+ * `Delayed` values and lists of those (a task taking a list of results: a sum, a
+ * concat), exactly as a `TokenWriter` writes it, without one: most tasks' arguments are
+ * such a list, and a cache keys every task of a graph. `undefined` for anything else,
+ * and for a list met twice (the writer writes a back-reference): left to the writer.
  */
 function flatToken(values: readonly unknown[], parts: StableTokenParts): string | undefined {
   let token = '['
+  let lists: unknown[] | undefined
   for (let i = 0; i < values.length; i++) {
     const value = values[i]
-    switch (typeof value) {
-      case 'string':
-        token += `s${value.length}:${value},`
-        break
-      case 'number':
-        token += `n${Object.is(value, -0) ? '-0' : String(value)};,`
-        break
-      case 'boolean':
-        token += value ? 'T,' : 'F,'
-        break
-      case 'undefined':
-        token += 'u,'
-        break
-      case 'bigint':
-        token += `b${value.toString()};,`
-        break
-      case 'object': {
-        if (value === null) token += 'z,'
-        else if (isDelayed(value)) {
-          const key = parts.keyOf(value)
-          token += `d${key.length}:${key},`
-        } else return undefined
-        break
-      }
-      default:
-        return undefined
+    if (typeof value !== 'object' || value === null || isDelayed(value)) {
+      const item = flatItem(value, parts)
+      if (item === undefined) return undefined
+      token += item
+      continue
     }
+    // A list inside: recorded (`Nested`) if it holds a `Delayed`, else as it was passed.
+    const list = isNested(value) ? value.value : value
+    if (!Array.isArray(list)) return undefined
+    lists ??= [values]
+    if (lists.includes(list) || lists.length > MAX_FLAT_LISTS) return undefined
+    lists.push(list)
+    token += '['
+    for (let j = 0; j < list.length; j++) {
+      const item = flatItem(list[j], parts)
+      if (item === undefined) return undefined
+      token += item
+    }
+    token += '],'
   }
   return `${token}]`
+}
+
+// Lists inside one list of arguments that `flatToken` writes (it checks each against the
+// ones before): more are left to the writer, which keeps them in a map.
+const MAX_FLAT_LISTS = 16
+
+/** One item of a flat list, with its comma, as a `TokenWriter` writes it; else `undefined`. */
+function flatItem(value: unknown, parts: StableTokenParts): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return `s${value.length}:${value},`
+    case 'number':
+      return `n${Object.is(value, -0) ? '-0' : String(value)};,`
+    case 'boolean':
+      return value ? 'T,' : 'F,'
+    case 'undefined':
+      return 'u,'
+    case 'bigint':
+      return `b${value.toString()};,`
+    case 'object': {
+      if (value === null) return 'z,'
+      if (!isDelayed(value)) return undefined
+      const key = parts.keyOf(value)
+      return `d${key.length}:${key},`
+    }
+    default:
+      return undefined
+  }
 }
 
 const identities = new WeakMap<object, number>()

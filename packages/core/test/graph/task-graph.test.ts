@@ -33,6 +33,17 @@ describe('TaskGraph#dependents', () => {
   })
 })
 
+describe('TaskGraph#indexOf', () => {
+  test('finds the node of each key, and none for a key the graph does not hold', () => {
+    const a = literal(1, { key: 'a' })
+    const graph = TaskGraph.collect('test', [
+      add.with({ key: 'sum' })(inc.with({ key: 'b' })(a), a),
+    ])
+    for (let i = 0; i < graph.size; i++) expect(graph.indexOf(graph.key(i))).toBe(i)
+    expect(graph.indexOf('elsewhere')).toBeUndefined()
+  })
+})
+
 describe('TaskGraph.collect with results already known', () => {
   // x ← a ← b ← d, and x ← c ← d: b's result is known.
   const x = literal(1, { key: 'x' })

@@ -170,6 +170,22 @@ describe('stableToken', () => {
     expect(stableToken(['1'], parts)).not.toBe(stableToken([1], parts))
   })
 
+  test('lists of arguments holding lists are tokenized as the general writer does, sharing included', () => {
+    const parts = { keyOf: () => 'k' }
+    // Without a Delayed inside, a stable token is the plain one, which the writer makes.
+    const inner = [1, 'two', 3n]
+    for (const value of [[inner, [4]], [[], 5, [null, undefined]], [inner, inner], [[[1]]]]) {
+      expect(stableToken(value, parts)).toBe(tokenize(value))
+    }
+    // A list met twice is written once, then referred to.
+    expect(stableToken([inner, inner], parts)).not.toBe(stableToken([inner, [...inner]], parts))
+    // A recorded list of results (as a sum of many tasks takes) is tokenized as its content.
+    const a = inc(1)
+    const summed = delayed((xs: number[]) => xs.length, { name: 'count', pure: true })
+    const recorded = summed([a, 2])._args!
+    expect(stableToken(recorded, parts)).toBe('[[d1:k,n2;,],]')
+  })
+
   test('names a function by what functionToken gives it, and is undefined where it gives nothing', () => {
     const named = (x: number) => x
     const parts = {
