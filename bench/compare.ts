@@ -15,6 +15,10 @@ import { compareClusters } from './cluster-compare.ts'
 import { PYTHON, ensureDask } from './lib/dask.ts'
 import { coldStart, measureTaskgraph, run, timeProcess, type Measurement } from './lib/processes.ts'
 import { median, printTable } from './lib/stats.ts'
+import { calibratePi } from './workloads/pi.ts'
+
+// One amount of work for every process's pi, so that speed-ups compare equal work.
+calibratePi()
 
 const repetitions = Number(process.argv[2] ?? 3)
 const TEXT = fileURLToPath(new URL('../examples/data/kjv-genesis-exodus.txt', import.meta.url))

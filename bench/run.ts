@@ -13,6 +13,10 @@ import { daskVersion, PYTHON } from './lib/dask.ts'
 import { npxNode, THIS_NODE } from './lib/node-runtimes.ts'
 import { coldStart, measureTaskgraph, timeProcess, type Measurement } from './lib/processes.ts'
 import { median, printTable } from './lib/stats.ts'
+import { calibratePi } from './workloads/pi.ts'
+
+// One amount of work for every process's pi, so that speed-ups compare equal work.
+calibratePi()
 
 const repetitions = Number(process.argv[2] ?? 3)
 const IN_PROCESS = ['inline', 'async'] as const
