@@ -232,6 +232,8 @@ describe('a cluster of two workers', () => {
         let value = inc(run)
         for (let i = 0; i < 30; i++) value = inc(value)
         expect(await value.compute({ executor: unfused, hooks })).toBe(run + 31)
+        // Its last job, held open when the run settled, is gone already.
+        expect(await runKeys(redis)).toEqual([])
       }
     } finally {
       await unfused.close()
@@ -248,6 +250,8 @@ describe('a cluster of two workers', () => {
       total(Array.from({ length: 500 }, (_, i) => inc(i + 1))).compute({ executor: cluster }),
     ])
     expect([first, second]).toEqual([125_250, 125_750])
+    // Checked as soon as the runs settle: a run ends once its jobs are gone, held ones too.
+    expect(await runKeys(redis)).toEqual([])
     await boom('x')
       .compute({ executor: cluster })
       .catch(() => undefined)

@@ -34,7 +34,7 @@ import { packJob, takeBatch, type PackedJob } from './job-calls.js'
 import { JobHolds, type HeldJob } from './job-holds.js'
 import { JobLedger } from './job-ledger.js'
 import { ModuleFunctions } from './module-functions.js'
-import { RUN_TTL_MS, removeRun } from './remove-run.js'
+import { RUN_TTL_MS, jobsGone, removeRun } from './remove-run.js'
 import { watchConnection } from './connection-watch.js'
 import { clusterThreads, listWorkers, type WorkerInfo } from './worker-registry.js'
 
@@ -258,6 +258,7 @@ export class ClusterExecutor implements Executor {
     if (opened === true) {
       await this.holds.end(run).catch(() => {})
       await removeRun(this.redis, this.store, this.queue, run.id, jobs)
+      if (this.queue !== undefined) await jobsGone(this.redis, this.queue, run.sent)
     }
     this.flush()
   }
@@ -395,6 +396,7 @@ export class ClusterExecutor implements Executor {
         continue
       }
       const jobId = `${this.id}.${this.nextJob++}`
+      run.sent.add(jobId)
       this.ledger.sent(run, jobId, packed.sendable)
       const data: JobData = {
         run: run.id,

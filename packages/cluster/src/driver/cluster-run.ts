@@ -28,6 +28,8 @@ export class ClusterRun {
   readonly queued: Pending[] = []
   /** Jobs sent and not answered: job id → calls still awaited in it. */
   readonly jobs = new Map<string, Set<Pending>>()
+  /** Every job sent for it: the run ends once none is left in BullMQ (remove-run.ts). */
+  readonly sent = new Set<string>()
   /** Jobs workers hold open for more of its calls, as their replies offered (job-holds.ts). */
   readonly offers: HeldJob[] = []
   /** Stored results no task will read any more, to delete soon. */

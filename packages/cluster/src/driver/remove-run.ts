@@ -44,3 +44,28 @@ export async function removeRun(
     clearTimeout(timer)
   }
 }
+
+/** Most time the end of a run waits for its jobs to leave BullMQ. */
+const JOBS_GONE_MS = 1000
+
+/**
+ * Waits until no job of `sent` is active in `queue` (bounded). A job outlives the reply
+ * that answered its last call: its worker completes it (and BullMQ deletes it) just
+ * after, or holds it open a moment for more calls (worker/held-jobs.ts), or stops what
+ * it ran once told the run ended. A run settles only once its jobs are gone, so that
+ * nothing of it is left in Redis when it ends. One whose worker died keeps its lock
+ * until the lease lapses; then a worker takes it and drops it: not waited for past the
+ * bound.
+ */
+export async function jobsGone(
+  redis: Redis,
+  queue: Queue,
+  sent: ReadonlySet<string>,
+): Promise<void> {
+  const deadline = performance.now() + JOBS_GONE_MS
+  for (let pause = 1; ; pause = Math.min(pause * 2, 20)) {
+    const active = await redis.lrange(queue.keys.active!, 0, -1).catch(() => [])
+    if (!active.some((job) => sent.has(job)) || performance.now() > deadline) return
+    await new Promise((wake) => setTimeout(wake, pause))
+  }
+}
