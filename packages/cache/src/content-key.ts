@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto'
+import { createHash, hash } from 'node:crypto'
 import { createRequire } from 'node:module'
 
 /** taskgraph's version: results are kept apart from another version's. */
@@ -33,10 +33,19 @@ export function taskRefStart(fnToken: string): string {
   return `ttask\0${fnToken}\0`
 }
 
-/** The ref (see `refOf`) of a task, from its function's `taskRefStart` and its arguments' token. */
-export function taskRef(start: string, args: string): string {
-  const ref = start + args
+/**
+ * The ref (see `refOf`) of a task, from its function's `taskRefStart` and its arguments'
+ * token, in pieces (see `stableTokenChunks`: more than one means a long token).
+ */
+export function taskRef(start: string, args: readonly string[]): string {
+  if (args.length > 1) return `k${hashPieces(start.slice(1), args)}`
+  const ref = start + args[0]!
   return ref.length - 1 <= INLINE_TOKEN_CHARS ? ref : `k${hashToken(ref.slice(1))}`
+}
+
+/** The ref (see `refOf`) of data whose token is `token`, in pieces as `taskRef`'s. */
+export function dataRef(token: readonly string[]): string {
+  return token.length > 1 ? `k${hashPieces('data\0', token)}` : refOf(`data\0${token[0]!}`)
 }
 
 /** The key (64 hex digits) of a node whose ref (see `refOf`) is `ref`. */
@@ -47,4 +56,11 @@ export function keyOfRef(ref: string): string {
 /** A SHA-256 of `token`, with taskgraph's version. */
 export function hashToken(token: string): string {
   return hash('sha256', `taskgraph ${version}\0${token}`, 'hex')
+}
+
+/** `hashToken` of `first` followed by `pieces`, without making them one string. */
+function hashPieces(first: string, pieces: readonly string[]): string {
+  const sha = createHash('sha256').update(`taskgraph ${version}\0${first}`)
+  for (const piece of pieces) sha.update(piece)
+  return sha.digest('hex')
 }

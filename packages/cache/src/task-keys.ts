@@ -2,11 +2,11 @@ import { fileURLToPath } from 'node:url'
 import type { AnyFunction } from '@taskgraph/core'
 import {
   originOf,
-  stableToken,
+  stableTokenChunks,
   type StableTokenParts,
   type TaskGraph,
 } from '@taskgraph/core/internal'
-import { hashToken, keyOfRef, refOf, taskRef, taskRefStart } from './content-key.js'
+import { dataRef, hashToken, keyOfRef, taskRef, taskRefStart } from './content-key.js'
 import { functionIdentity } from './function-identity.js'
 import type { SourceFingerprints } from './source-fingerprints.js'
 
@@ -120,12 +120,12 @@ export class TaskKeys {
     const fn = graph.fn(i)
     this.#blocked = undefined
     if (fn === undefined) {
-      const token = stableToken(graph.value(i), this.#parts)
+      const token = stableTokenChunks(graph.value(i), this.#parts)
       if (this.#blocked !== undefined) this.#unkeyable(i, this.#blocked)
       else if (token === undefined) this.#unkeyable(i, UNKEYABLE_DATA)
       else {
         this.#kinds[i] = KEYED
-        this.#refs[i] = refOf(`data\0${token}`)
+        this.#refs[i] = dataRef(token)
       }
       return
     }
@@ -147,7 +147,7 @@ export class TaskKeys {
       facts = known
       refStart = facts.refStart
     }
-    const args = stableToken(graph.recordedArgs(i), this.#parts)
+    const args = stableTokenChunks(graph.recordedArgs(i), this.#parts)
     // A dependency that is not keyed leaves this node unkeyed, for the dependency's reason.
     if (this.#blocked !== undefined) this.#unkeyable(i, this.#blocked)
     else if (args === undefined) this.#unkeyable(i, UNKEYABLE_ARGUMENT)

@@ -20,7 +20,7 @@ export { checkTaskOptions } from './task-options.js'
 export { describeValue, type ErrorInit } from './errors.js'
 export { isThenable } from './thenable.js'
 // A persistent cache's keys: tokens that mean the same in every process.
-export { stableToken, type StableTokenParts } from './graph/tokenize.js'
+export { stableToken, stableTokenChunks, type StableTokenParts } from './graph/tokenize.js'
 export type { TaskSpec } from './lazy/lazy-node.js'
 // A graph a task returned in a worker, made again on the main thread.
 export { hasUniqueKey, makeKeyedData, makeTask } from './lazy/make-task.js'

@@ -31,26 +31,48 @@ export interface StableTokenParts {
  * which no other process could match.
  */
 export function stableToken(value: unknown, parts: StableTokenParts): string | undefined {
+  const chunks = stableTokenChunks(value, parts)
+  return chunks === undefined ? undefined : chunks.length === 1 ? chunks[0] : chunks.join('')
+}
+
+/**
+ * `stableToken`, in consecutive pieces of a few KiB. The token of a task taking 10,000
+ * results is a megabyte: V8 builds one string that long by `+=` slowly, and hashes it
+ * slowly, while pieces go to a hash one by one (see the cache's content keys).
+ */
+export function stableTokenChunks(
+  value: unknown,
+  parts: StableTokenParts,
+): readonly string[] | undefined {
   if (Array.isArray(value)) {
     const flat = flatToken(value, parts)
     if (flat !== undefined) return flat
   }
   const writer = new TokenWriter(parts)
   writer.write(value)
-  return writer.unstable ? undefined : writer.out.join('')
+  return writer.unstable ? undefined : [writer.out.join('')]
 }
+
+/** Characters past which a token's piece is left as it is and a new one begun. */
+const CHUNK_CHARS = 8192
 
 /**
  * The token of an array of strings, numbers, booleans, bigints, `null`, `undefined`,
  * `Delayed` values and lists of those (a task taking a list of results: a sum, a
- * concat), exactly as a `TokenWriter` writes it, without one: most tasks' arguments are
- * such a list, and a cache keys every task of a graph. `undefined` for anything else,
- * and for a list met twice (the writer writes a back-reference): left to the writer.
+ * concat), exactly as a `TokenWriter` writes it, without one, in pieces: most tasks'
+ * arguments are such a list, and a cache keys every task of a graph. `undefined` for
+ * anything else, and for a list met twice (the writer writes a back-reference): left to
+ * the writer.
  */
-function flatToken(values: readonly unknown[], parts: StableTokenParts): string | undefined {
+function flatToken(values: readonly unknown[], parts: StableTokenParts): string[] | undefined {
+  const chunks: string[] = []
   let token = '['
   let lists: unknown[] | undefined
   for (let i = 0; i < values.length; i++) {
+    if (token.length > CHUNK_CHARS) {
+      chunks.push(token)
+      token = ''
+    }
     const value = values[i]
     if (typeof value !== 'object' || value === null || isDelayed(value)) {
       const item = flatItem(value, parts)
@@ -66,13 +88,18 @@ function flatToken(values: readonly unknown[], parts: StableTokenParts): string 
     lists.push(list)
     token += '['
     for (let j = 0; j < list.length; j++) {
+      if (token.length > CHUNK_CHARS) {
+        chunks.push(token)
+        token = ''
+      }
       const item = flatItem(list[j], parts)
       if (item === undefined) return undefined
       token += item
     }
     token += '],'
   }
-  return `${token}]`
+  chunks.push(`${token}]`)
+  return chunks
 }
 
 // Lists inside one list of arguments that `flatToken` writes (it checks each against the

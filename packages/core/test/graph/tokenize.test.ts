@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { delayed, tokenize } from '../../src/index.js'
-import { stableToken } from '../../src/internal.js'
+import { stableToken, stableTokenChunks } from '../../src/internal.js'
 
 /** Builds a doubly linked list of plain objects: every node is part of two cycles. */
 function linkedList(length: number, label = 'n') {
@@ -184,6 +184,17 @@ describe('stableToken', () => {
     const summed = delayed((xs: number[]) => xs.length, { name: 'count', pure: true })
     const recorded = summed([a, 2])._args!
     expect(stableToken(recorded, parts)).toBe('[[d1:k,n2;,],]')
+  })
+
+  test('a long list comes in pieces of a few KiB that make the token the writer writes', () => {
+    const parts = { keyOf: () => 'k' }
+    const long = [Array.from({ length: 5000 }, (_, i) => `item ${i}`), 7]
+    const pieces = stableTokenChunks(long, parts)!
+    expect(pieces.length).toBeGreaterThan(5)
+    for (const piece of pieces) expect(piece.length).toBeLessThan(9000)
+    expect(pieces.join('')).toBe(tokenize(long))
+    expect(stableToken(long, parts)).toBe(tokenize(long))
+    expect(stableTokenChunks([1, 2], parts)).toEqual(['[n1;,n2;,]'])
   })
 
   test('names a function by what functionToken gives it, and is undefined where it gives nothing', () => {
