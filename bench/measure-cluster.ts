@@ -10,7 +10,9 @@
 // read by a consumer on the cluster: the driver's peak RSS, against the data that went
 // through the store), queue (BullMQ alone, without taskgraph: N jobs one after another,
 // each added once the previous one's answer is read, taken by two bare BullMQ worker
-// processes: the floor under an unfused chain's hop). Only the compute is timed: the
+// processes: the floor under an unfused chain's hop), computes (N computes of two tasks
+// in a line, one after another: what a run costs beyond its tasks, from its start until
+// its jobs are gone from Redis; the median). Only the compute is timed: the
 // workers are up before it starts, as Dask's are. Without TASKGRAPH_BENCH_REDIS a
 // redis-server is started for the measurement.
 import { fileURLToPath } from 'node:url'
@@ -44,7 +46,8 @@ async function main(): Promise<void> {
   try {
     await cluster.start()
     let fields: Record<string, number> = { readyMs }
-    if (workload !== 'ready') fields = await measure(cluster)
+    if (workload === 'computes') fields = await measureComputes(cluster)
+    else if (workload !== 'ready') fields = await measure(cluster)
     console.log(
       JSON.stringify({ engine: 'taskgraph', workload, executor: 'cluster', n, ...fields }),
     )
@@ -105,7 +108,9 @@ async function workloadOf(name: string): Promise<Workload> {
       }
     }
     default:
-      throw new Error(`unknown workload ${name}: use fanout-sum, chain, pi, data, queue or ready`)
+      throw new Error(
+        `unknown workload ${name}: use fanout-sum, chain, pi, data, queue, computes or ready`,
+      )
   }
 }
 
@@ -139,6 +144,20 @@ async function measure(cluster: ClusterExecutor): Promise<Record<string, number>
     fields.driverPeakRssMiB = process.resourceUsage().maxRSS / 1024
   }
   return fields
+}
+
+/** The median of `n` computes of two tasks in a line, after 10 not counted. */
+async function measureComputes(cluster: ClusterExecutor): Promise<Record<string, number>> {
+  const { inc } = await import('./workloads/trivial.ts')
+  const times: number[] = []
+  for (let i = 0; i < n + 10; i++) {
+    const start = performance.now()
+    const [result] = await compute(inc(inc(i)), { executor: cluster })
+    if (result !== i + 2) throw new Error(`computes computed ${String(result)}`)
+    if (i >= 10) times.push(performance.now() - start)
+  }
+  times.sort((a, b) => a - b)
+  return { tasks: 2, computeMs: times[Math.floor(times.length / 2)]! }
 }
 
 await main()

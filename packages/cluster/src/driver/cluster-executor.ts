@@ -256,8 +256,10 @@ export class ClusterExecutor implements Executor {
       () => false,
     )
     if (opened === true) {
-      await this.holds.end(run).catch(() => {})
-      await removeRun(this.redis, this.store, this.queue, run.id, jobs)
+      await Promise.all([
+        this.holds.end(run).catch(() => {}),
+        removeRun(this.redis, this.store, this.queue, run.id, jobs),
+      ])
       if (this.queue !== undefined) await jobsGone(this.redis, this.queue, run.sent)
     }
     this.flush()

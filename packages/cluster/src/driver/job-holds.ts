@@ -67,9 +67,16 @@ export class JobHolds {
     return taken === 1
   }
 
-  /** Ends the holds a run still had on offer (its workers stop waiting). */
+  /**
+   * Ends the holds a run still had on offer, and tells their workers at once (a batch
+   * of no calls): each completes its job now rather than when its wait lapses, and the
+   * run, which ends once its jobs are gone, ends sooner.
+   */
   async end(run: ClusterRun): Promise<void> {
-    const keys = run.offers.splice(0).map((offer) => holdKey(run.id, offer.hold))
-    if (keys.length > 0) await this.redis.del(...keys)
+    const offers = run.offers.splice(0)
+    if (offers.length === 0) return
+    const ending = this.redis.multi().del(...offers.map((offer) => holdKey(run.id, offer.hold)))
+    for (const offer of offers) ending.publish(followChannel(offer.worker), `${offer.hold} `)
+    await ending.exec()
   }
 }

@@ -44,7 +44,10 @@ export class HeldJobs {
     return `${job}.${this.worker}.${this.next++}`
   }
 
-  /** A message on the worker's channel: the calls the driver sent to hold `hold`. */
+  /**
+   * A message on the worker's channel: the calls the driver sent to hold `hold`, or no
+   * calls (an empty batch) when the driver ended the hold with its run.
+   */
   told(message: string): void {
     const space = message.indexOf(' ')
     if (space < 0) return
