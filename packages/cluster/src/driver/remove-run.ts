@@ -64,8 +64,17 @@ export async function jobsGone(
 ): Promise<void> {
   const deadline = performance.now() + JOBS_GONE_MS
   for (let pause = 1; ; pause = Math.min(pause * 2, 20)) {
-    const active = await redis.lrange(queue.keys.active!, 0, -1).catch(() => [])
-    if (!active.some((job) => sent.has(job)) || performance.now() > deadline) return
+    // Redis gone or slow: the run ends all the same, once the bound is past.
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<null>((wake) => {
+      timer = setTimeout(() => wake(null), Math.max(0, deadline - performance.now()))
+    })
+    const active = await Promise.race([
+      redis.lrange(queue.keys.active!, 0, -1).catch(() => []),
+      late,
+    ]).finally(() => clearTimeout(timer))
+    if (active === null || !active.some((job) => sent.has(job))) return
+    if (performance.now() > deadline) return
     await new Promise((wake) => setTimeout(wake, pause))
   }
 }
