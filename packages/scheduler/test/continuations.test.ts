@@ -3,7 +3,7 @@ import { delayed } from '@taskgraph/core'
 import { CancelledError, TaskError, submit } from '@taskgraph/scheduler'
 import { EXTERNAL } from './external-executor.js'
 import { IN_PROCESS, SUITE_EXECUTORS, shared } from './executors.js'
-import { fanIn, fanInNaps } from './fixtures/continuation-tasks.mjs'
+import { computesInside, fanIn, fanInNaps } from './fixtures/continuation-tasks.mjs'
 import { HERE, recordCalls, rejection } from './helpers.js'
 import { POOLS, makePool } from './pools.js'
 
@@ -92,6 +92,37 @@ describe.skipIf(EXTERNAL !== undefined).each(POOLS)('on a pool of one %s worker'
     expect(places.has(HERE)).toBe(false)
   })
 })
+
+// A task in a pool worker that computes (or submits) naming no executor runs that work
+// in its worker: TASKGRAPH_EXECUTOR chooses the program's executor, not one more pool
+// inside each of its workers (on N cores, N pools of N workers).
+describe.skipIf(EXTERNAL !== undefined).each(POOLS)(
+  'a task on a %s pool that computes naming no executor',
+  (name) => {
+    test('runs that work in its own worker, whatever TASKGRAPH_EXECUTOR says', async () => {
+      const before = process.env.TASKGRAPH_EXECUTOR
+      // Workers take the environment as it is when they start.
+      process.env.TASKGRAPH_EXECUTOR = name
+      const pool = makePool(name, { workers: 1 })
+      try {
+        expect(await computesInside(`${name} inside`, 3).compute({ executor: pool })).toBe(5)
+      } finally {
+        if (before === undefined) delete process.env.TASKGRAPH_EXECUTOR
+        else process.env.TASKGRAPH_EXECUTOR = before
+        await pool.close()
+      }
+      const calls = callsOf(`${name} inside`)
+      expect(calls.map((call) => call.name)).toEqual([
+        'computesInside',
+        'square',
+        'square',
+        'square',
+      ])
+      expect(new Set(calls.map((call) => call.place)).size).toBe(1)
+      expect(calls[0]!.place).not.toBe(HERE)
+    })
+  },
+)
 
 // In-process executors run a task's own futures beside it: awaiting them works, and
 // holds the task's slot while they run.

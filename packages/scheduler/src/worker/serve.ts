@@ -37,6 +37,11 @@ let loadTimeoutMs = 60_000
 
 /** Runs what the pool sends over `channel`, for the life of this worker. */
 export function serve(channel: Channel): void {
+  // A task here that computes or submits naming no executor runs that work here, on the
+  // default ('async'): the program's TASKGRAPH_EXECUTOR chooses its own runs' executor,
+  // not a pool more inside each of its workers (N pools of N workers on N cores). This
+  // worker's environment is its own copy (a thread's as a process's).
+  delete process.env.TASKGRAPH_EXECUTOR
   // Batches begin one after another, each once the one before has run up to its first
   // await: then a batch the worker had not begun when it was lost is known to be blameless.
   let gate = Promise.resolve()
