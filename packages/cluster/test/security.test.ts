@@ -289,6 +289,8 @@ export const double = delayed(function double(x) {
         worker: 'their-copy',
       })
       expect((cause as Error).message).toMatch(/their-copy.*tasks\.mjs.*sources differ/)
+      // And the fix: the same version everywhere, or a worker restarted since the change.
+      expect((cause as Error).message).toMatch(/install the same version.*restart a worker/)
     } finally {
       await cluster.close()
     }

@@ -70,7 +70,7 @@ export class ModuleFunctions {
     const own = sourceHash(url)
     if (described.hash !== undefined && own !== undefined && own !== described.hash) {
       throw new Error(
-        `the worker's copy of ${described.module} is not the driver's (function ${described.name}): install the same version of the project on every machine`,
+        `the worker's copy of ${described.module} is not the driver's (function ${described.name}): install the same version of the project on every machine, and restart a worker that imported the module before it changed`,
       )
     }
     const namespace = (await import(url)) as Record<string, unknown>

@@ -64,7 +64,7 @@ export class ModulePolicy {
         refused:
           own === undefined
             ? `module ${fn.module} cannot be read in the worker's project root ${this.root}`
-            : `the worker's copy of ${fn.module} is not the driver's (their sources differ): install the same version of the project on every machine`,
+            : `the worker's copy of ${fn.module} is not the driver's (their sources differ): install the same version of the project on every machine, and restart a worker that imported the module before it changed (it keeps the code it imported first)`,
       }
     }
     let namespace: Record<string, unknown>
