@@ -1,6 +1,6 @@
 import type { Delayed } from '../lazy/delayed.js'
 import { isDelayed } from '../lazy/is-delayed.js'
-import { KeyKind, type TaskSpec } from '../lazy/lazy-node.js'
+import { hasOwnUniqueKey, KeyKind, type TaskSpec } from '../lazy/lazy-node.js'
 import { KeyClashError } from '../errors.js'
 import { recordArgs, resolveArgs } from '../lazy/lazy-args.js'
 import type { TaskOptions } from '../task-options.js'
@@ -34,7 +34,7 @@ export class TaskGraph {
     outputs: Int32Array,
     private readonly targets: readonly unknown[],
     private readonly targetsDeep: boolean,
-    private readonly index: ReadonlyMap<string, number>,
+    private index: ReadonlyMap<string, number> | undefined,
   ) {
     this.size = nodes.length
     this.outputs = outputs
@@ -59,7 +59,7 @@ export class TaskGraph {
     const collector = new Collector(caller, known)
     for (const root of roots) collector.visit(root)
     collector.checkDuplicates()
-    const outputs = Int32Array.from(roots, (root) => collector.index.get(root.key)!)
+    const outputs = Int32Array.from(roots, (root) => collector.holder(root)!)
     return new TaskGraph(
       collector.nodes,
       Int32Array.from(collector.refStart),
@@ -91,7 +91,7 @@ export class TaskGraph {
 
   /** The node of the task or data with key `key`, if the graph holds it. */
   indexOf(key: string): number | undefined {
-    return this.index.get(key)
+    return (this.index ??= indexNodes(this.nodes)).get(key)
   }
 
   name(i: number): string {
@@ -162,10 +162,23 @@ export class TaskGraph {
 
 const NO_OPTIONS: TaskOptions = Object.freeze({})
 
-/** Iterative depth-first collection; recursion would overflow on long chains. */
+/** Numbers collections, so that each one can mark the objects it has numbered. */
+let collections = 0
+
+/**
+ * Iterative depth-first collection; recursion would overflow on long chains.
+ *
+ * Each object numbered is marked with the collection and its node (`_collection`,
+ * `_node`), so meeting it again, as each of its dependents does, costs two field reads. The
+ * index of nodes by key, which finds different objects under one key, is left out while
+ * every node has a unique key of this copy's (the default for a task; no two objects share
+ * one), and made from the nodes so far when the first node of another kind comes: a
+ * third of a graph's collection time is that index's upkeep.
+ */
 class Collector {
+  private readonly id = ++collections
   readonly nodes: Delayed[] = []
-  readonly index = new Map<string, number>()
+  index: Map<string, number> | undefined
   readonly refStart: number[] = [0]
   readonly refNodes: number[] = []
   /** Objects found under a key another object already holds, to be compared. */
@@ -177,8 +190,18 @@ class Collector {
     private readonly known: ReadonlyMap<string, unknown> | undefined,
   ) {}
 
+  /** The node holding `node`'s key, if any: `node` itself or another object. */
+  holder(node: Delayed): number | undefined {
+    if (node._collection === this.id) return node._node
+    if (this.index === undefined) {
+      if (hasOwnUniqueKey(node)) return undefined
+      this.index = indexNodes(this.nodes)
+    }
+    return this.index.get(node.key)
+  }
+
   visit(root: Delayed): void {
-    if (this.index.has(root.key)) {
+    if (this.holder(root) !== undefined) {
       this.duplicates.push(root)
       return
     }
@@ -192,8 +215,9 @@ class Collector {
       if (position < node._refs.length) {
         positions[top] = position + 1
         const child = node._refs[position]!
-        if (this.index.has(child.key)) {
-          if (this.nodes[this.index.get(child.key)!] !== child) this.duplicates.push(child)
+        const at = this.holder(child)
+        if (at !== undefined) {
+          if (this.nodes[at] !== child) this.duplicates.push(child)
         } else if (!this.collectKnown(child)) {
           stack.push(child)
           positions.push(0)
@@ -214,19 +238,31 @@ class Collector {
     const known = this.known
     if (known === undefined || node._fn === undefined || !known.has(node.key)) return false
     this.finish(node._withValue(known.get(node.key)))
+    // The task's own object stands for the data node in its dependents' rows.
+    node._collection = this.id
+    node._node = this.nodes.length - 1
     return true
   }
 
   private finish(node: Delayed): void {
     // The key can be taken by now when an explicit key repeats inside the node's own
     // dependencies (a clash) or when the same object was reached twice on one path.
-    if (this.index.has(node.key)) {
-      if (this.nodes[this.index.get(node.key)!] !== node) this.duplicates.push(node)
+    const taken = this.holder(node)
+    if (taken !== undefined) {
+      if (this.nodes[taken] !== node) this.duplicates.push(node)
       return
     }
-    this.index.set(node.key, this.nodes.length)
+    const at = this.nodes.length
+    this.index?.set(node.key, at)
     this.nodes.push(node)
-    for (const ref of node._refs) this.refNodes.push(this.index.get(ref.key)!)
+    node._collection = this.id
+    node._node = at
+    const refs = node._refs
+    for (let r = 0; r < refs.length; r++) {
+      const ref = refs[r]!
+      // An object not marked merged with the one holding its key (so the index is made).
+      this.refNodes.push(ref._collection === this.id ? ref._node : this.index!.get(ref.key)!)
+    }
     this.refStart.push(this.refNodes.length)
   }
 
@@ -240,7 +276,8 @@ class Collector {
       const node = this.duplicates.pop()!
       if (this.compared.has(node)) continue
       this.compared.add(node)
-      const at = this.index.get(node.key)
+      // Only an index finds another object under a key: there is one by now.
+      const at = this.index!.get(node.key)
       const holder = at === undefined ? undefined : this.nodes[at]
       if (holder === undefined || holder === node) continue
       if (!sameTask(holder, node)) throw clash(this.caller, holder, node)
@@ -249,6 +286,12 @@ class Collector {
       for (const ref of node._refs) this.duplicates.push(ref)
     }
   }
+}
+
+function indexNodes(nodes: readonly Delayed[]): Map<string, number> {
+  const index = new Map<string, number>()
+  for (let i = 0; i < nodes.length; i++) index.set(nodes[i]!.key, i)
+  return index
 }
 
 function isPersisted(node: Delayed): boolean {

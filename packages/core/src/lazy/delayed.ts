@@ -11,7 +11,14 @@ import type {
   OverloadedReturnType,
 } from '../types.js'
 import { LAZY, type Branded } from './brand.js'
-import { dataNode, KeyKind, taskNode, type LazyNode, type TaskSpec } from './lazy-node.js'
+import {
+  dataNode,
+  KeyKind,
+  registerDelayedClass,
+  taskNode,
+  type LazyNode,
+  type TaskSpec,
+} from './lazy-node.js'
 
 /**
  * A lazy value: the promise of the result of a task (or a piece of data) that has not
@@ -42,6 +49,14 @@ export class Delayed<T = unknown> implements Branded {
   readonly _spec: TaskSpec
   /** @internal */
   readonly _keyKind: KeyKind
+  /**
+   * @internal The graph collection that last numbered this object, and its node there:
+   * lets a collection recognise an object it has already numbered without looking its key
+   * up (see task-graph.ts). Initialised here so every `Delayed` has one shape.
+   */
+  _collection = 0
+  /** @internal See `_collection`. */
+  _node = 0
 
   /** @internal Use `delayed`, `gather` or `literal` to make one. */
   constructor(node: LazyNode) {
@@ -135,6 +150,8 @@ export class Delayed<T = unknown> implements Branded {
     return this.toString()
   }
 }
+
+registerDelayedClass(Delayed)
 
 /**
  * A `Delayed` whose result has a known number of elements (`delayed(fn, { nout })`,

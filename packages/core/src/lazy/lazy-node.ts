@@ -43,6 +43,24 @@ export const enum KeyKind {
   Persisted = 3,
 }
 
+/** The class of this copy's lazy values; delayed.ts registers it as it loads. */
+let ownClass: abstract new (...args: never[]) => Delayed
+
+/** @internal Called once, by delayed.ts. */
+export function registerDelayedClass(
+  delayedClass: abstract new (...args: never[]) => Delayed,
+): void {
+  ownClass = delayedClass
+}
+
+/**
+ * Whether `node` has a unique key of this copy of taskgraph's counter, which no other
+ * node can share. Another installed copy counts its own keys, which can be the same.
+ */
+export function hasOwnUniqueKey(node: Delayed): boolean {
+  return node._keyKind === KeyKind.Unique && node instanceof ownClass
+}
+
 /**
  * One recorded node of a graph: a task (a call of `fn`) or data (a `value`). A `Delayed`
  * is made from one. Its fields are what graph collection reads from a `Delayed`, in this

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { delayed, literal } from '../../src/index.js'
+import { delayed, KeyClashError, literal, type Delayed } from '../../src/index.js'
 import { TaskGraph } from '../../src/internal.js'
 
 const inc = delayed((x: number) => x + 1, { name: 'inc' })
@@ -41,6 +41,61 @@ describe('TaskGraph#indexOf', () => {
     ])
     for (let i = 0; i < graph.size; i++) expect(graph.indexOf(graph.key(i))).toBe(i)
     expect(graph.indexOf('elsewhere')).toBeUndefined()
+  })
+
+  test('finds them in a graph of generated keys too', () => {
+    const a = inc(1)
+    const graph = TaskGraph.collect('test', [add(inc(a), a, inc(a))])
+    expect(graph.size).toBe(4)
+    for (let i = 0; i < graph.size; i++) expect(graph.indexOf(graph.key(i))).toBe(i)
+    expect(graph.indexOf('elsewhere')).toBeUndefined()
+  })
+})
+
+// A graph of generated keys is collected without an index of its keys until a node of
+// another kind comes; these check what that index finds is found either way.
+describe('TaskGraph.collect finds every object under one key', () => {
+  /** The keys of node `i`'s dependencies. */
+  function depKeys(graph: TaskGraph, i: number): string[] {
+    return Array.from(graph.depNodes.subarray(graph.depStart[i], graph.depStart[i + 1]), (j) =>
+      graph.key(j),
+    )
+  }
+
+  // `_withValue` is what persist() returns: the task's result under the task's key.
+  test.each([
+    ['before the task', (t: Delayed<number>) => [t._withValue(5), t]],
+    ['after the task', (t: Delayed<number>) => [t, t._withValue(5)]],
+  ])('a persisted value met %s merges with it', (_, order) => {
+    const t = inc(literal(1))
+    const graph = TaskGraph.collect('test', [add(...order(t))])
+    const keys = Array.from({ length: graph.size }, (_, i) => graph.key(i))
+    expect(new Set(keys).size).toBe(keys.length)
+    expect(keys).toContain(t.key)
+    const top = graph.size - 1
+    expect(depKeys(graph, top)).toEqual([t.key])
+  })
+
+  test('an explicit key equal to a generated one clashes', () => {
+    const t = inc(1)
+    const same = inc.with({ key: t.key })(2)
+    expect(() => TaskGraph.collect('test', [add(t, inc(t), same)])).toThrow(KeyClashError)
+    expect(() => TaskGraph.collect('test', [add(same, inc(t))])).toThrow(KeyClashError)
+  })
+
+  test('known results of tasks with generated keys stand for them, and for what only they needed', () => {
+    const x = literal(1)
+    const a = inc(x)
+    const b = inc(a)
+    const c = inc(x)
+    const d = add(b, c, b)
+    const graph = TaskGraph.collect('test', [d], new Map([[b.key, 42]]))
+    expect(graph.size).toBe(4)
+    expect(graph.indexOf(a.key)).toBeUndefined()
+    const at = graph.indexOf(b.key)!
+    expect(graph.fn(at)).toBeUndefined()
+    expect(graph.value(at)).toBe(42)
+    expect(depKeys(graph, graph.indexOf(d.key)!)).toEqual([b.key, c.key])
   })
 })
 

@@ -68,6 +68,21 @@ describe('a Delayed made by another copy of the package', () => {
     ])
   })
 
+  test('under a generated key this copy also made, it clashes, as any two tasks under one key do', () => {
+    // Each copy counts its own generated keys: make both reach the same one.
+    const counter = (made: Delayed) => parseInt(made.key.slice('same-'.length), 36)
+    const mine = delayed((x: number) => x, { name: 'same' })
+    const theirs = other.delayed((x: number) => x * 2, { name: 'same' })
+    let here = mine(1)
+    let there = theirs(1)
+    while (counter(here) < counter(there)) here = mine(1)
+    while (counter(there) < counter(here)) there = theirs(1)
+    expect(there.key).toBe(here.key)
+    expect(() => TaskGraph.collect('test', [add(1, { x: inc(here) }), there])).toThrow(
+      /two different tasks have the key/,
+    )
+  })
+
   test('tokenizes as its key, as this copy’s values do', () => {
     const made = inc(1)
     const here = delayed((x: number) => x).with({ key: made.key })(1)
