@@ -201,8 +201,9 @@ class Collector {
   }
 
   visit(root: Delayed): void {
-    if (this.holder(root) !== undefined) {
-      this.duplicates.push(root)
+    const at = this.holder(root)
+    if (at !== undefined) {
+      if (this.nodes[at] !== root) this.duplicates.push(root)
       return
     }
     if (this.collectKnown(root)) return
@@ -276,8 +277,7 @@ class Collector {
       const node = this.duplicates.pop()!
       if (this.compared.has(node)) continue
       this.compared.add(node)
-      // Only an index finds another object under a key: there is one by now.
-      const at = this.index!.get(node.key)
+      const at = this.holder(node)
       const holder = at === undefined ? undefined : this.nodes[at]
       if (holder === undefined || holder === node) continue
       if (!sameTask(holder, node)) throw clash(this.caller, holder, node)

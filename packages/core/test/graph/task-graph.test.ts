@@ -76,6 +76,14 @@ describe('TaskGraph.collect finds every object under one key', () => {
     expect(depKeys(graph, top)).toEqual([t.key])
   })
 
+  test('a target given twice, alone or inside a structure, is one node', () => {
+    const t = inc(1)
+    const both = add(t, t)
+    const graph = TaskGraph.collect('test', [t, [t, { again: t }], both])
+    expect(graph.size).toBe(2)
+    expect(Array.from(graph.outputs, (i) => graph.key(i))).toEqual([t.key, t.key, t.key, both.key])
+  })
+
   test('an explicit key equal to a generated one clashes', () => {
     const t = inc(1)
     const same = inc.with({ key: t.key })(2)
