@@ -10,8 +10,6 @@ import { ownedBytes, runsAlone, type Pending } from './pending-call.js'
 
 /** Most calls in one batch. */
 const MAX_BATCH = 1024
-/** Calls handed to the executor at once, per worker: enough to fill big batches. */
-export const CALLS_PER_WORKER = 2048
 /**
  * Work held per worker, in batches' worth (a call of unknown or long cost counts as one):
  * two sent (one running, one ready behind it) and one waiting here. Beyond that the

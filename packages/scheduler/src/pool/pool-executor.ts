@@ -1,26 +1,7 @@
 import { pathToFileURL } from 'node:url'
-import {
-  DiscardedFault,
-  ExecutorClosedFault,
-  NotSerializableFault,
-  ReturnedGraphFault,
-  StepFault,
-  WorkerStartFault,
-} from '../executors/executor-faults.js'
+import { DiscardedFault, ExecutorClosedFault } from '../executors/executor-faults.js'
 import type { Executor, TaskCall } from '../executors/executor.js'
-import type { WireOutcome } from '../wire/call.js'
-import { fromWireError } from '../wire/remote-error.js'
-import { refName } from '../wire/function-ref.js'
-import { decodeGraph, isWireGraph, type WireGraph } from '../wire/returned-graph.js'
-import { CALLS_PER_WORKER, HELD_PER_WORKER, takeBatch, weigh } from './batching.js'
-import { BufferMoves, letGoOfInputs, sentForGood } from './buffer-moves.js'
-import { afterLoss, faultOf } from './call-faults.js'
-import { CallQueue } from './call-queue.js'
-import { FunctionPlacement } from './function-placement.js'
-import { loadOnMainThread } from './graph-functions.js'
-import { FunctionProfile } from './function-profile.js'
-import { runsAlone, type Pending } from './pending-call.js'
-import { PoolLifeCycle } from './pool-life-cycle.js'
+import type { PoolEngine, PoolSettings } from './pool-engine.js'
 import {
   DEFAULT_START_TIMEOUT_MS,
   checkStartTimeout,
@@ -29,19 +10,17 @@ import {
   defaultWorkers,
   type PoolOptions,
 } from './pool-options.js'
-import { RecentCalls } from './recent-calls.js'
-import { timingOf } from './call-timing.js'
-import { WireBatch } from './wire-batch.js'
-import type { WorkerPool } from './worker-pool.js'
+
+/** Calls handed to the executor at once, per worker: enough to fill big batches. */
+const CALLS_PER_WORKER = 2048
 
 /**
- * Runs tasks in a pool of worker threads or child processes. Calls queue here and go to
- * the workers in batches sized from how long each function took so far (batching.ts), so
- * many tiny tasks share a round trip while long ones spread over every worker. Linear
- * chains arrive fused and run in one worker. A batch whose worker dies is re-run one
- * call at a time, so only the task that kills its worker is reported lost
- * (call-faults.ts). Functions a worker cannot reach run on the main thread, with a
- * warning (function-placement.ts).
+ * Runs tasks in a pool of worker threads or child processes. This is the front: it
+ * checks the options and answers what the scheduler asks before any call. The engine
+ * behind it (pool-engine.ts), with the batching, the wire format and the workers'
+ * handles, some forty modules, is imported when the pool is first used, so a program
+ * that imports taskgraph and never runs a pool does not load it, and one that does loads
+ * it while its workers start.
  */
 export abstract class PoolExecutor implements Executor {
   abstract readonly name: string
@@ -51,29 +30,12 @@ export abstract class PoolExecutor implements Executor {
   readonly concurrency: number
   /** Number of workers. */
   readonly workers: number
-  private readonly runtime: 'worker_threads' | 'child_process'
-  private readonly life: PoolLifeCycle
-  private readonly queue = new CallQueue<Pending>()
-  /** Expected work held (queued, sent, or being looked up), in batches' worth. */
-  private held = 0
-  private flushScheduled = false
+  private readonly settings: PoolSettings
+  private engine: PoolEngine | undefined
+  private loading: Promise<PoolEngine> | undefined
   private closed = false
-  private nextCall = 1
-  private readonly moves = new BufferMoves()
-  private readonly placement = new FunctionPlacement(this.moves)
-  private readonly recent = new RecentCalls()
-  private readonly profile = new FunctionProfile()
-  /** Runs whose stopping this executor listens for, to drop their queued calls. */
-  private readonly watchedRuns = new WeakSet<AbortSignal>()
-  /** Runs that ended with calls still in workers, given up on (`stopCallsOf`). */
-  private readonly endedRuns = new WeakSet<AbortSignal>()
-  /** Batches in workers, each with what gives it up, while runs may end before them. */
-  private readonly inWorkers = new Set<{
-    readonly sent: Pending[]
-    readonly abandon: AbortController
-  }>()
-  /** Whether `stopCallsOf` may be called: batches are then tracked in `inWorkers`. */
-  private readonly stopsEndedRuns: boolean
+  /** Runs that ended before the engine was there (see `stopCallsOf`): a few at most. */
+  private readonly endedEarly = new Set<AbortSignal>()
 
   protected constructor(
     runtime: 'worker_threads' | 'child_process',
@@ -81,66 +43,41 @@ export abstract class PoolExecutor implements Executor {
     { stopsEndedRuns = false }: { readonly stopsEndedRuns?: boolean } = {},
   ) {
     const caller = `new ${new.target.name}`
-    this.runtime = runtime
-    this.stopsEndedRuns = stopsEndedRuns
     this.workers =
       options.workers === undefined ? defaultWorkers() : checkWorkers(caller, options.workers)
-    const startTimeoutMs =
-      options.startTimeout === undefined
-        ? DEFAULT_START_TIMEOUT_MS
-        : checkStartTimeout(caller, options.startTimeout)
     this.concurrency = this.workers * CALLS_PER_WORKER
-    this.life = new PoolLifeCycle({
+    this.settings = {
       runtime,
       workers: this.workers,
+      startTimeoutMs:
+        options.startTimeout === undefined
+          ? DEFAULT_START_TIMEOUT_MS
+          : checkStartTimeout(caller, options.startTimeout),
       taskStdout: checkTaskStdout(caller, options.taskStdout),
-      startTimeoutMs,
       preload: (options.preload ?? []).map((entry) =>
         entry.includes('://') ? entry : pathToFileURL(entry).href,
       ),
-      modulesToWarm: () => this.placement.modulesToWarm(),
-      onFound: (found) => this.profile.found(found),
-      onLate: (message) => this.recent.late(message.call, fromWireError(message.error)),
-      onRoom: () => this.flush(),
-      onBroken: (reason) => this.rejectQueued(() => reason),
-    })
+      stopsEndedRuns,
+    }
   }
 
   run(call: TaskCall): unknown {
+    if (this.engine !== undefined) return this.engine.run(call)
     if (this.closed) throw new ExecutorClosedFault(false)
-    if (call.mainThread) return this.placement.runHere(call)
-    const refs = this.placement.refsOf(call)
-    if (refs === undefined) {
-      // Its functions are being looked up: held meanwhile, so the scheduler waits.
-      this.held++
-      return this.placement.locateAll(call).then(
-        () => {
-          this.held--
-          if (call.signal.aborted) throw new DiscardedFault()
-          return this.run(call)
-        },
-        (error: unknown) => {
-          this.held--
-          throw error
-        },
-      )
-    }
-    if (refs === null) return this.placement.runUnreachable(call)
-    this.watchRun(call.signal)
-    return new Promise((resolve, reject) => {
-      const { weight, heavy } = weigh(call, refs, this.profile)
-      this.held += weight
-      this.queue.push({ call, refs, resolve, reject, weight, heavy, isolate: false })
-      this.scheduleFlush()
+    return this.load().then((engine) => {
+      // A run that stopped or ended while the engine loaded has its calls dropped.
+      if (call.signal.aborted || this.endedEarly.has(call.signal)) throw new DiscardedFault()
+      return engine.run(call)
     })
   }
 
   saturated(): boolean {
-    return this.held >= this.workers * HELD_PER_WORKER
+    return this.engine?.saturated() ?? false
   }
 
   canFuse(fn: TaskCall['fn']): boolean {
-    return this.placement.canFuse(fn)
+    // Before the engine, no function is known to reach a worker: as on a new engine.
+    return this.engine?.canFuse(fn) ?? false
   }
 
   /**
@@ -150,17 +87,19 @@ export abstract class PoolExecutor implements Executor {
    * cannot start fails the calls waiting for it instead (and starts again for later ones).
    * @example const pool = new ThreadExecutor(); void pool.start() // while the graph is built
    */
-  start(): Promise<void> {
-    if (this.closed) return Promise.resolve()
-    return this.life.start()
+  async start(): Promise<void> {
+    if (this.closed) return
+    const engine = await this.load()
+    if (!this.closed) await engine.start()
   }
 
   /** Ends the workers; calls queued or running reject with `ExecutorClosedError`. */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    this.rejectQueued(() => new ExecutorClosedFault(true))
-    await this.life.close()
+    // Calls waiting for the engine reach it first, and are rejected with the rest.
+    const engine = this.engine ?? (await this.loading)
+    await engine?.close()
   }
 
   /** Whether `close()` was called. */
@@ -175,12 +114,8 @@ export abstract class PoolExecutor implements Executor {
    * whose runs never close it (a run that closes its executor ends such calls so).
    */
   protected stopCallsOf(signal: AbortSignal): void {
-    this.endedRuns.add(signal)
-    for (const batch of this.inWorkers) {
-      if (batch.sent.every((pending) => this.endedRuns.has(pending.call.signal))) {
-        batch.abandon.abort()
-      }
-    }
+    if (this.engine !== undefined) this.engine.stopCallsOf(signal)
+    else this.endedEarly.add(signal)
   }
 
   /**
@@ -189,165 +124,15 @@ export abstract class PoolExecutor implements Executor {
    */
   protected endNow(): void {
     this.closed = true
-    this.life.endNow()
+    this.engine?.endNow()
   }
 
-  private rejectQueued(reason: () => unknown): void {
-    for (const pending of this.queue.drain()) this.drop(pending, reason())
+  private load(): Promise<PoolEngine> {
+    return (this.loading ??= import('./pool-engine.js').then(({ PoolEngine }) => {
+      const engine = new PoolEngine(this.settings)
+      for (const signal of this.endedEarly) engine.stopCallsOf(signal)
+      this.engine = engine
+      return engine
+    }))
   }
-
-  private drop(pending: Pending, reason: unknown): void {
-    this.held -= pending.weight
-    pending.reject(reason)
-  }
-
-  /** Listens once per run for its stopping, to drop its calls still queued here. */
-  private watchRun(signal: AbortSignal): void {
-    if (this.watchedRuns.has(signal)) return
-    this.watchedRuns.add(signal)
-    signal.addEventListener(
-      'abort',
-      () => {
-        const dropped = this.queue.takeWhere((pending) => pending.call.signal === signal)
-        for (const pending of dropped) this.drop(pending, new DiscardedFault())
-      },
-      { once: true },
-    )
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return
-    this.flushScheduled = true
-    // Calls launched in the same turn of the event loop batch together.
-    queueMicrotask(() => {
-      this.flushScheduled = false
-      this.flush()
-    })
-  }
-
-  private flush(): void {
-    const pool = this.life.readyPool
-    if (pool === undefined) {
-      if (this.queue.size > 0 && !this.closed) void this.start()
-      return
-    }
-    while (this.queue.size > 0 && !this.closed) {
-      if (!pool.hasRoom(runsAlone(this.queue.peek()))) break
-      this.dispatch(pool, takeBatch(this.queue, this.profile, this.workers))
-    }
-  }
-
-  private dispatch(pool: WorkerPool, batch: Pending[]): void {
-    const sameProcess = this.runtime === 'worker_threads'
-    const wire = new WireBatch((fn) => this.placement.refOf(fn), sameProcess)
-    const sent: Pending[] = []
-    for (const pending of batch) {
-      const problem = wire.add(pending.call, pending.refs, this.nextCall++)
-      if (problem === undefined) sent.push(pending)
-      else {
-        const { path, type, reason } = problem
-        this.drop(pending, new NotSerializableFault('argument', path, type, reason))
-      }
-    }
-    if (sent.length === 0) return
-    const only = sent.length === 1 ? sent[0]! : undefined
-    const final = only !== undefined && sentForGood(only, this.profile)
-    const transfer = final && sameProcess ? this.moves.movable(only.call) : []
-    const tracked = this.stopsEndedRuns ? { sent, abandon: new AbortController() } : undefined
-    let running: Promise<readonly WireOutcome[]>
-    try {
-      running = pool.run(wire.functions, wire.calls, transfer, {
-        onStarted: () => {
-          for (const pending of sent) pending.call.started()
-        },
-        timeoutMs: only?.call.options.timeout,
-        alone: only !== undefined && runsAlone(only),
-        timed: sent.some((pending) => pending.call.timed !== undefined),
-        ...(tracked && { abandon: tracked.abandon.signal }),
-      })
-    } catch (error) {
-      this.lost(sent, error)
-      return
-    }
-    if (tracked !== undefined) this.inWorkers.add(tracked)
-    for (const [i, pending] of sent.entries()) this.recent.add(wire.calls[i]!.id, pending.call)
-    if (final) letGoOfInputs(only)
-    running
-      .then(
-        (outcomes) => sent.forEach((pending, i) => this.settle(pending, outcomes[i]!)),
-        (error: unknown) => this.lost(sent, error),
-      )
-      .finally(() => {
-        if (tracked !== undefined) this.inWorkers.delete(tracked)
-        this.flush()
-      })
-  }
-
-  private settle(pending: Pending, outcome: WireOutcome): void {
-    this.held -= pending.weight
-    if (outcome.times !== undefined) pending.call.timed?.(timingOf(outcome.times, this.runtime))
-    this.profile.learn(pending.refs, outcome)
-    if (outcome.ok) {
-      if (this.runtime === 'worker_threads') this.moves.received(outcome.value)
-      // A graph the task returned, written as data: made again here, where it runs.
-      if (isWireGraph(outcome.value)) {
-        decodeGraph(outcome.value as WireGraph, loadOnMainThread, refName).then(
-          pending.resolve,
-          (error: unknown) => pending.reject(unloadable(error)),
-        )
-      } else pending.resolve(outcome.value)
-      return
-    }
-    const { failure, step } = outcome
-    if (failure.kind === 'returned-graph') {
-      decodeGraph(failure.graph, loadOnMainThread, refName).then(
-        (value) => pending.reject(new ReturnedGraphFault(step, value)),
-        (error: unknown) => pending.reject(new StepFault(step, unloadable(error))),
-      )
-      return
-    }
-    if (failure.kind === 'unreachable') {
-      // The worker made the module's functions differently: run it here, correctly,
-      // and keep that function on the main thread from now on.
-      this.placement
-        .runNotFound(pending.call, step, failure.detail)
-        .then(pending.resolve, pending.reject)
-      return
-    }
-    if (failure.kind === 'load-failed') {
-      pending.reject(new WorkerStartFault(failure.detail, failure.limitMs))
-      return
-    }
-    const reason = faultOf(failure)
-    pending.reject(step === 0 ? reason : new StepFault(step, reason, outcome.input))
-  }
-
-  /** The batch `sent` did not come back, as a whole: with `error`. */
-  private lost(all: Pending[], error: unknown): void {
-    // Calls of runs that ended are given up, not sent again (`stopCallsOf`).
-    const sent = all.filter((pending) => !this.endedRuns.has(pending.call.signal))
-    for (const pending of all) {
-      if (this.endedRuns.has(pending.call.signal)) this.drop(pending, new DiscardedFault())
-    }
-    if (sent.length === 0) return
-    const sameProcess = this.runtime === 'worker_threads'
-    const next = afterLoss(sent, error, { closed: this.closed, sameProcess })
-    switch (next.kind) {
-      case 'closed':
-        for (const pending of sent) this.drop(pending, new ExecutorClosedFault(true))
-        return
-      case 'fail':
-        this.drop(sent[0]!, next.reason)
-        return
-      case 'requeue':
-        this.queue.unshift(
-          sent.map((pending) => ({ ...pending, isolate: pending.isolate || next.isolate })),
-        )
-    }
-  }
-}
-
-/** Why a graph a task returned could not be made again on the main thread. */
-function unloadable(error: unknown): NotSerializableFault {
-  return new NotSerializableFault('result', 'the result', 'a graph', (error as Error).message)
 }
