@@ -3,7 +3,7 @@ import { promisify } from 'node:util'
 import { gather } from '@taskgraph/core'
 import { CancelledError, compute, ExecutorClosedError } from '@taskgraph/scheduler'
 import { describe, expect, test } from 'vitest'
-import { logged, where } from './fixtures/pool-tasks.mjs'
+import { logged, nestedNodeOptions, where } from './fixtures/pool-tasks.mjs'
 import { lines, newLog } from './faults/logs.js'
 import { rejection } from './helpers.js'
 import { makePool, POOLS } from './pools.js'
@@ -101,6 +101,18 @@ describe.each(POOLS)('a %s pool before its engine is loaded', (name) => {
       expect(await rejection(cancelled)).toBeInstanceOf(CancelledError)
       expect(await compute(logged(log, 'c'), { executor: pool })).toEqual(['c'])
       expect(lines(log)).toEqual(['c'])
+    } finally {
+      await pool.close()
+    }
+  })
+})
+
+describe('a process pool started inside a process pool’s worker', () => {
+  test('starts its workers with the Node options of their parent, and --expose-gc once', async () => {
+    const pool = makePool('processes', { workers: 1 })
+    try {
+      const [options] = await compute(nestedNodeOptions(), { executor: pool })
+      expect(options.filter((option) => option === '--expose-gc')).toHaveLength(1)
     } finally {
       await pool.close()
     }

@@ -56,9 +56,11 @@ export function startThread(stdout: 'stdout' | 'stderr'): WorkerHandle {
  * stdout. Messages go over a socket on the child's fd 3 (frames.ts).
  */
 export function startProcess(stdout: 'stdout' | 'stderr'): WorkerHandle {
-  // --expose-gc: the worker collects its garbage after passing much data (process-worker.ts).
+  // --expose-gc: the worker collects its garbage after passing much data (process-worker.ts);
+  // once, where this process (itself a worker of a pool) has it already.
   const execArgv = withoutTsx(workerExecArgv())
-  const child = spawn(process.execPath, [...execArgv, '--expose-gc', PROCESS_ENTRY], {
+  if (!execArgv.includes('--expose-gc')) execArgv.push('--expose-gc')
+  const child = spawn(process.execPath, [...execArgv, PROCESS_ENTRY], {
     stdio: ['ignore', stdout === 'stderr' ? 2 : 'inherit', 'inherit', 'pipe'],
     env: workerEnv(),
   })
