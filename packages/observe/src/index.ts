@@ -30,8 +30,7 @@ export { InvalidTraceError } from './invalid-trace-error.js'
 
 // The report of a run: one self-contained HTML page (stream, functions, time, critical
 // path, failures, graph).
-export { toReportHtml } from './report/to-report-html.js'
-export { writeReport } from './report/write-report.js'
+export { toReportHtml, writeReport, startDashboard } from './on-demand.js'
 export type { ReportOptions } from './report/report-options.js'
 // Graphviz DOT to SVG, in-process (WebAssembly): the report's drawing and `visualize`'s.
 export { renderSvg } from './render-svg.js'
@@ -44,11 +43,7 @@ export {
 } from './resource-profiler.js'
 
 // A live page of a run, served on 127.0.0.1, as Dask's dashboard.
-export {
-  DEFAULT_DASHBOARD_PORT,
-  startDashboard,
-  type Dashboard,
-  type DashboardOptions,
-} from './dashboard/start-dashboard.js'
+export { DEFAULT_DASHBOARD_PORT } from './dashboard/default-port.js'
+export type { Dashboard, DashboardOptions } from './dashboard/start-dashboard.js'
 export { DashboardPortError } from './dashboard/dashboard-errors.js'
 export type { ClusterWorkerRow, DashboardUpdate } from './dashboard/dashboard-update.js'

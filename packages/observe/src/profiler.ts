@@ -3,7 +3,7 @@ import { withRecordSink } from '@taskgraph/scheduler/internal'
 import type { AddedGraph, ChromeTrace } from './chrome-trace.js'
 import { RecordLog } from './record-log.js'
 import type { ReportOptions } from './report/report-options.js'
-import { toReportHtml } from './report/to-report-html.js'
+import { toReportHtml } from './on-demand.js'
 import { toChromeTrace, type TraceOptions } from './to-chrome-trace.js'
 
 /**

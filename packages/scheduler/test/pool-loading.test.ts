@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import { gather } from '@taskgraph/core'
 import { CancelledError, compute, ExecutorClosedError } from '@taskgraph/scheduler'
 import { describe, expect, test } from 'vitest'
@@ -9,66 +7,8 @@ import { rejection } from './helpers.js'
 import { makePool, POOLS } from './pools.js'
 
 // A pool executor's engine (pool/pool-engine.ts and what it imports) is loaded when the
-// pool is first used, not when the scheduler is: these check both halves of that, and
-// what a pool is asked before its engine is there.
-
-const run = promisify(execFile)
-
-// Module hooks run on a thread of their own (`module.register`): each module loaded is
-// posted back, and read at each stage with receiveMessageOnPort.
-const HOOKS = `
-let port
-export function initialize(data) { port = data.port }
-export async function load(url, context, next) {
-  port.postMessage(url)
-  return next(url, context)
-}
-`
-
-/** Which modules of the scheduler's dist/ a fresh process loads at each stage. */
-const STAGES = `
-import { register } from 'node:module'
-import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads'
-const { port1, port2 } = new MessageChannel()
-port1.unref()
-register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(HOOKS)}), {
-  data: { port: port2 },
-  transferList: [port2],
-})
-const loaded = []
-const seen = () => {
-  for (let m; (m = receiveMessageOnPort(port1)); ) {
-    const at = m.message.indexOf('/scheduler/dist/')
-    if (at !== -1) loaded.push(m.message.slice(at + '/scheduler/dist/'.length))
-  }
-  return loaded.slice()
-}
-const { compute, ThreadExecutor } = await import('@taskgraph/scheduler')
-const { where } = await import('./test/fixtures/pool-tasks.mjs')
-const stages = { imported: seen() }
-const pool = new ThreadExecutor({ workers: 1 })
-stages.made = seen()
-await compute(where('a'), { executor: pool })
-stages.ran = seen()
-await pool.close()
-console.log(JSON.stringify(stages))
-`
-
-describe('a pool executor loads its engine when first used', () => {
-  test('importing the scheduler and making a pool load none of it; the first run does', async () => {
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', STAGES], {
-      cwd: new URL('..', import.meta.url),
-    })
-    const stages = JSON.parse(stdout) as Record<'imported' | 'made' | 'ran', string[]>
-    const engine = ['pool/pool-engine.js', 'pool/worker-pool.js', 'pool/batching.js']
-    expect(stages.imported).toContain('index.js')
-    for (const module of engine) {
-      expect(stages.imported).not.toContain(module)
-      expect(stages.made).not.toContain(module)
-      expect(stages.ran).toContain(module)
-    }
-  })
-})
+// pool is first used, not when the scheduler is (the CLI's entry-loading test checks
+// which modules load when): these check what a pool does before its engine is there.
 
 describe.each(POOLS)('a %s pool before its engine is loaded', (name) => {
   test('closed at once, it rejects a run with ExecutorClosedError', async () => {

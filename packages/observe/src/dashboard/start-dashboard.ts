@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { ResourceProfiler } from '../resource-profiler.js'
 import { dashboardHtml } from './dashboard-html.js'
 import { DashboardPortError } from './dashboard-errors.js'
+import { DEFAULT_DASHBOARD_PORT } from './default-port.js'
 import { DashboardState } from './dashboard-state.js'
 import type { ClusterWorkerRow } from './dashboard-update.js'
 import { EventStream } from './event-stream.js'
@@ -19,9 +20,6 @@ const OPTION_NAMES: readonly (keyof DashboardOptions)[] = [
   'resources',
   'clusterWorkers',
 ]
-
-/** The port Dask's dashboard uses, and so ours. */
-export const DEFAULT_DASHBOARD_PORT = 8787
 
 /**
  * Only the loopback interface: a dashboard shows task keys and error messages to whoever
@@ -79,21 +77,7 @@ export interface Dashboard {
   close(): Promise<void>
 }
 
-/**
- * Serves a live page of runs at http://127.0.0.1:PORT/, as Dask's dashboard: progress per
- * function, a stream of task bars per worker, busy and idle workers, their memory (RSS)
- * and CPU, and failures as they happen. The page carries all its code (no CDN) and is
- * updated over server-sent events.
- * @throws {DashboardPortError} (rejects) if the port is in use
- * @example
- * const dashboard = await startDashboard({ port: 0, targets: [total] })
- * console.error(`dashboard at ${dashboard.url}`)
- * try {
- *   await compute(total, { hooks: dashboard.hooks })
- * } finally {
- *   await dashboard.close()
- * }
- */
+/** Serves the dashboard (see on-demand.ts, where it is documented). */
 export async function startDashboard(options: DashboardOptions = {}): Promise<Dashboard> {
   checkOptionNames('startDashboard', options, OPTION_NAMES)
   const { port = DEFAULT_DASHBOARD_PORT, updateMs = 200 } = options

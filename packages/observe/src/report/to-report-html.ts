@@ -19,14 +19,7 @@ import {
 import { REPORT_STYLE } from './report-style.js'
 import { timeAccounting } from './time-accounting.js'
 
-/**
- * The report of a run as one HTML page that carries its script, style and data, so it
- * opens from a file with no network: the task stream (a row per worker slot, a bar per
- * attempt, coloured by function), a table per function, where the time went, the
- * critical path, the failures and the graph coloured by duration or status.
- * @example await writeFile('report.html', await toReportHtml(profiler.records, { graph: toGraph(total) }))
- * @throws {InvalidOptionError} for an unknown option or a bad value
- */
+/** The report's page (see on-demand.ts, where it is documented). */
 export async function toReportHtml(
   records: readonly TaskRecord[],
   options: ReportOptions = {},

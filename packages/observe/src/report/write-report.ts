@@ -3,11 +3,7 @@ import type { TaskRecord } from '@taskgraph/scheduler'
 import { checkReportOptions, type ReportOptions } from './report-options.js'
 import { toReportHtml } from './to-report-html.js'
 
-/**
- * Writes the report of `records` (see `toReportHtml`) to `path`.
- * @example await writeReport('report.html', profiler.records, { name: 'flow.ts', graph: toGraph(total) })
- * @throws {InvalidOptionError} for an unknown option or a bad value; what writing throws
- */
+/** Writes the report (see on-demand.ts, where it is documented). */
 export async function writeReport(
   path: string,
   records: readonly TaskRecord[],

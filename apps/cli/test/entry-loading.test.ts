@@ -1,0 +1,89 @@
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { describe, expect, test } from 'vitest'
+
+// Importing taskgraph loads what every program needs; the pools' engine, the report's
+// page and the dashboard's server load on their first use (see docs/performance.md).
+// Checked in a fresh process, whose module loads are posted back by a module hook
+// (`module.register` runs hooks on a thread of their own) and read at each stage.
+
+const run = promisify(execFile)
+const CLI = fileURLToPath(new URL('..', import.meta.url))
+
+const HOOKS = `
+let port
+export function initialize(data) { port = data.port }
+export async function load(url, context, next) {
+  port.postMessage(url)
+  return next(url, context)
+}
+`
+
+const STAGES = `
+import { register } from 'node:module'
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads'
+const { port1, port2 } = new MessageChannel()
+port1.unref()
+register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(HOOKS)}), {
+  data: { port: port2 },
+  transferList: [port2],
+})
+const loaded = []
+const seen = () => {
+  for (let m; (m = receiveMessageOnPort(port1)); ) {
+    const at = m.message.search(/\\/(scheduler|observe)\\/dist\\//)
+    if (at !== -1) loaded.push(m.message.slice(at + 1).replace('/dist/', '/'))
+  }
+  return loaded.slice()
+}
+const taskgraph = await import('taskgraph')
+const { default: total } = await import('./test/fixtures/sum.mjs')
+const stages = { imported: seen() }
+const pool = new taskgraph.ThreadExecutor({ workers: 1 })
+stages.made = seen()
+const [value] = await taskgraph.compute(total, { executor: pool })
+await pool.close()
+stages.ran = seen()
+const html = await taskgraph.toReportHtml([])
+stages.reported = seen()
+const dashboard = await taskgraph.startDashboard({ port: 0 })
+await dashboard.close()
+stages.served = seen()
+console.log(JSON.stringify({ value, html: html.startsWith('<!doctype html>'), stages }))
+`
+
+describe('importing taskgraph', () => {
+  test('loads no pool engine, report or dashboard; each loads when first used', async () => {
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', STAGES], {
+      cwd: CLI,
+    })
+    const { value, html, stages } = JSON.parse(stdout) as {
+      value: number
+      html: boolean
+      stages: Record<'imported' | 'made' | 'ran' | 'reported' | 'served', string[]>
+    }
+    expect(value).toBe(25)
+    expect(html).toBe(true)
+    const engine = ['scheduler/pool/pool-engine.js', 'scheduler/pool/worker-pool.js']
+    const report = ['observe/report/to-report-html.js', 'observe/report/report-sections.js']
+    const dashboard = ['observe/dashboard/start-dashboard.js', 'observe/dashboard/event-stream.js']
+    expect(stages.imported).toContain('scheduler/index.js')
+    expect(stages.imported).toContain('observe/index.js')
+    const first = (module: string): string | undefined =>
+      (['imported', 'made', 'ran', 'reported', 'served'] as const).find((stage) =>
+        stages[stage].includes(module),
+      )
+    expect(Object.fromEntries([...engine, ...report, ...dashboard].map((m) => [m, first(m)])))
+      .toMatchInlineSnapshot(`
+        {
+          "observe/dashboard/event-stream.js": "served",
+          "observe/dashboard/start-dashboard.js": "served",
+          "observe/report/report-sections.js": "reported",
+          "observe/report/to-report-html.js": "reported",
+          "scheduler/pool/pool-engine.js": "ran",
+          "scheduler/pool/worker-pool.js": "ran",
+        }
+      `)
+  })
+})
