@@ -162,8 +162,16 @@ export class TaskGraph {
 
 const NO_OPTIONS: TaskOptions = Object.freeze({})
 
-/** Numbers collections, so that each one can mark the objects it has numbered. */
-let collections = 0
+// Numbers collections, so that each one can mark the objects it has numbered. One
+// counter for every copy of taskgraph in the process: a graph can hold another copy's
+// values, which that copy's collections mark too, and two collections must never share
+// a number.
+const COLLECTIONS = Symbol.for('taskgraph.collections')
+
+function nextCollection(): number {
+  const shared = globalThis as { [COLLECTIONS]?: number }
+  return (shared[COLLECTIONS] = (shared[COLLECTIONS] ?? 0) + 1)
+}
 
 /**
  * Iterative depth-first collection; recursion would overflow on long chains.
@@ -172,11 +180,11 @@ let collections = 0
  * `_node`), so meeting it again, as each of its dependents does, costs two field reads. The
  * index of nodes by key, which finds different objects under one key, is left out while
  * every node has a unique key of this copy's (the default for a task; no two objects share
- * one), and made from the nodes so far when the first node of another kind comes: a
- * third of a graph's collection time is that index's upkeep.
+ * one), and made from the nodes so far when the first node of another kind comes: that
+ * index's upkeep was half of collecting a graph of generated keys.
  */
 class Collector {
-  private readonly id = ++collections
+  private readonly id = nextCollection()
   readonly nodes: Delayed[] = []
   index: Map<string, number> | undefined
   readonly refStart: number[] = [0]

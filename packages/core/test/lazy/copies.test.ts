@@ -83,6 +83,27 @@ describe('a Delayed made by another copy of the package', () => {
     )
   })
 
+  test('collected by either copy in turn, it is numbered right each time', async () => {
+    const otherInternal = (await import(
+      new URL('../../dist/internal.js', import.meta.url).href
+    )) as typeof Internal
+    const shared = inc(1)
+    // Each collection marks `shared` with its number and its node there (3rd in the other
+    // copy's graph, 1st in this copy's): a mark left by the other copy must never pass
+    // for one of this collection's, so collections take numbers from one counter.
+    const there = other.gather([inc(0), inc(inc(5)), shared])
+    const here = add(1, { x: shared })
+    const marks: number[] = []
+    for (let round = 0; round < 3; round++) {
+      expect(run(otherInternal.TaskGraph.collect('test', [there]))).toEqual([[1, 7, 2]])
+      marks.push(shared._collection)
+      expect(run(TaskGraph.collect('test', [here]))).toEqual([3])
+      marks.push(shared._collection)
+    }
+    expect(marks).toEqual([...marks].sort((a, b) => a - b))
+    expect(new Set(marks).size).toBe(marks.length)
+  })
+
   test('tokenizes as its key, as this copy’s values do', () => {
     const made = inc(1)
     const here = delayed((x: number) => x).with({ key: made.key })(1)
