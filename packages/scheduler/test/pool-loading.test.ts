@@ -1,7 +1,7 @@
 import { gather } from '@taskgraph/core'
 import { CancelledError, compute, ExecutorClosedError } from '@taskgraph/scheduler'
 import { describe, expect, test } from 'vitest'
-import { logged, nestedNodeOptions, where } from './fixtures/pool-tasks.mjs'
+import { logged, nestedNodeOptions, step, where } from './fixtures/pool-tasks.mjs'
 import { lines, newLog } from './faults/logs.js'
 import { rejection } from './helpers.js'
 import { makePool, POOLS } from './pools.js'
@@ -11,6 +11,15 @@ import { makePool, POOLS } from './pools.js'
 // which modules load when): these check what a pool does before its engine is there.
 
 describe.each(POOLS)('a %s pool before its engine is loaded', (name) => {
+  test('it knows which functions a worker reaches, so that its first run fuses chains', async () => {
+    const pool = makePool(name, { workers: 1 })
+    // Made by a module's top-level code: a worker re-makes it by importing the module.
+    expect(pool.canFuse(step.fn)).toBe(true)
+    // Made at run time: it runs on this thread, alone.
+    expect(pool.canFuse(() => 1)).toBe(false)
+    await pool.close()
+  })
+
   test('closed at once, it rejects a run with ExecutorClosedError', async () => {
     const pool = makePool(name, { workers: 1 })
     await pool.close()

@@ -1,7 +1,7 @@
 import type { TaskCall } from '../executors/executor.js'
 import type { FunctionRef } from '../wire/function-ref.js'
 import type { BufferMoves } from './buffer-moves.js'
-import { FunctionLocator } from './function-locator.js'
+import type { FunctionLocator } from './function-locator.js'
 import {
   UnreachableWarnings,
   argumentFunctions,
@@ -15,20 +15,19 @@ import {
  * and how to run it in parallel.
  */
 export class FunctionPlacement {
-  private readonly locator = new FunctionLocator()
-  private readonly warnings = new UnreachableWarnings(this.locator)
+  private readonly warnings: UnreachableWarnings
 
-  constructor(private readonly moves: BufferMoves) {}
+  constructor(
+    private readonly moves: BufferMoves,
+    /** The pool's, which its front asks before this placement exists (see `canFuse`). */
+    private readonly locator: FunctionLocator,
+  ) {
+    this.warnings = new UnreachableWarnings(locator)
+  }
 
   /** The modules a worker may import ahead of need. */
   modulesToWarm(): string[] {
     return this.locator.modulesToWarm()
-  }
-
-  /** Whether a call of `fn` is known to run in a worker (so it may be fused with others). */
-  canFuse(fn: TaskCall['fn']): boolean {
-    const ref = this.locator.peek(fn)
-    return ref !== undefined && ref !== null
   }
 
   /** The ref of a function passed as an argument of a call placed in a worker. */

@@ -16,6 +16,7 @@ import { BufferMoves, letGoOfInputs, sentForGood } from './buffer-moves.js'
 import { afterLoss, faultOf } from './call-faults.js'
 import { CallQueue } from './call-queue.js'
 import { FunctionPlacement } from './function-placement.js'
+import type { FunctionLocator } from './function-locator.js'
 import { loadOnMainThread } from './graph-functions.js'
 import { FunctionProfile } from './function-profile.js'
 import { runsAlone, type Pending } from './pending-call.js'
@@ -35,6 +36,8 @@ export interface PoolSettings {
   readonly preload: readonly string[]
   /** Whether `stopCallsOf` may be called: batches are then tracked in `inWorkers`. */
   readonly stopsEndedRuns: boolean
+  /** How workers reach functions: the front's, which answers `canFuse` before the engine. */
+  readonly locator: FunctionLocator
 }
 
 /**
@@ -57,7 +60,7 @@ export class PoolEngine {
   private closed = false
   private nextCall = 1
   private readonly moves = new BufferMoves()
-  private readonly placement = new FunctionPlacement(this.moves)
+  private readonly placement: FunctionPlacement
   private readonly recent = new RecentCalls()
   private readonly profile = new FunctionProfile()
   /** Runs whose stopping this executor listens for, to drop their queued calls. */
@@ -75,6 +78,7 @@ export class PoolEngine {
     this.runtime = settings.runtime
     this.workers = settings.workers
     this.stopsEndedRuns = settings.stopsEndedRuns
+    this.placement = new FunctionPlacement(this.moves, settings.locator)
     this.life = new PoolLifeCycle({
       runtime: settings.runtime,
       workers: settings.workers,
@@ -120,10 +124,6 @@ export class PoolEngine {
 
   saturated(): boolean {
     return this.held >= this.workers * HELD_PER_WORKER
-  }
-
-  canFuse(fn: TaskCall['fn']): boolean {
-    return this.placement.canFuse(fn)
   }
 
   /**

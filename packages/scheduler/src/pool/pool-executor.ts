@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url'
 import { DiscardedFault, ExecutorClosedFault } from '../executors/executor-faults.js'
 import type { Executor, TaskCall } from '../executors/executor.js'
+import { FunctionLocator } from './function-locator.js'
 import type { PoolEngine, PoolSettings } from './pool-engine.js'
 import {
   DEFAULT_START_TIMEOUT_MS,
@@ -58,6 +59,7 @@ export abstract class PoolExecutor implements Executor {
         entry.includes('://') ? entry : pathToFileURL(entry).href,
       ),
       stopsEndedRuns,
+      locator: new FunctionLocator(),
     }
   }
 
@@ -75,9 +77,10 @@ export abstract class PoolExecutor implements Executor {
     return this.engine?.saturated() ?? false
   }
 
+  /** Whether a call of `fn` is known to run in a worker (so it may be fused with others). */
   canFuse(fn: TaskCall['fn']): boolean {
-    // Before the engine, no function is known to reach a worker: as on a new engine.
-    return this.engine?.canFuse(fn) ?? false
+    const ref = this.settings.locator.peek(fn)
+    return ref !== undefined && ref !== null
   }
 
   /**
