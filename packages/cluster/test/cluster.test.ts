@@ -13,10 +13,11 @@ import {
   compute,
   type TaskRecord,
 } from '@taskgraph/scheduler'
+import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ClusterExecutor, ClusterWorker, ResultTooLargeError } from '@taskgraph/cluster'
 import { PACKAGE, startWorkers, stopWorkers, type WorkerProcess } from './cluster-workers.js'
-import { eventually, runKeys } from './fault-checks.js'
+import { eventually, runKeys, sleep } from './fault-checks.js'
 import {
   add,
   big,
@@ -242,6 +243,35 @@ describe('a cluster of two workers', () => {
     // not have its worker replace its pool.
     expect(threads.size).toBeGreaterThan(0)
     for (const ids of threads.values()) expect(ids.size).toBe(1)
+  })
+
+  test("a chain's results leave Redis as their consumers end, as locally", async () => {
+    const unfused = new ClusterExecutor(redis.url, { fuse: false })
+    const client = new Redis(redis.url)
+    let value = inc(0)
+    for (let i = 0; i < 25; i++) value = slow(value, 20)
+    // The most results the run held in Redis at once, looked at while it runs.
+    let most = 0
+    let running = true
+    const watching = (async () => {
+      while (running) {
+        const [hash] = await client.keys('tg:run:*:results')
+        if (hash !== undefined) most = Math.max(most, await client.hlen(hash))
+        await sleep(5)
+      }
+    })()
+    try {
+      expect(await value.compute({ executor: unfused })).toBe(1)
+    } finally {
+      running = false
+      await watching
+      client.disconnect()
+      await unfused.close()
+    }
+    // Each result goes once the next task has run: never more than two or three at once
+    // (all 26 if none were dropped).
+    expect(most).toBeGreaterThan(0)
+    expect(most).toBeLessThanOrEqual(3)
   })
 
   test('two runs share one executor, and neither leaves a key behind', async () => {

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { ClusterRun } from '../src/driver/cluster-run.js'
 import { JobHolds } from '../src/driver/job-holds.js'
-import { followChannel, followKey, holdKey } from '../src/keys.js'
+import { followChannel, followKey, holdKey, resultsKey } from '../src/keys.js'
 import { HOLD_MS, HOLD_TTL_MS } from '../src/wire/holds.js'
 import { HeldJobs } from '../src/worker/held-jobs.js'
 import { eventually, sleep } from './fault-checks.js'
@@ -60,38 +60,62 @@ describe('held jobs', () => {
     const offer = holds.take(run)
     expect(offer).toMatchObject({ job: 'j1', hold })
     const taking = held.take(run.id, hold, new AbortController().signal)
-    expect(await holds.send(run, offer!, 'batch-1')).toBe(true)
-    expect(await taking).toBe('batch-1')
+    expect(await holds.send(run, offer!, 'batch-1', [])).toBe(true)
+    // The copy left in Redis for a lost word is named, for the job's finish to delete.
+    const taken = await taking
+    expect(taken).toEqual({ batch: 'batch-1', left: followKey(run.id, hold) })
+    expect(await worker.lrange(taken!.left!, 0, -1)).toEqual(['batch-1'])
+    await worker.del(taken!.left!)
+  })
+
+  test('results the run released are deleted with the calls sent, hold taken or not', async () => {
+    const hold = await holdJob('j9')
+    await driver.hset(resultsKey(run.id), { a: '1', b: '2', c: '3' })
+    const taking = held.take(run.id, hold, new AbortController().signal)
+    expect(await holds.send(run, holds.take(run)!, 'batch-9', ['a', 'b'])).toBe(true)
+    expect(await driver.hkeys(resultsKey(run.id))).toEqual(['c'])
+    await worker.del((await taking)!.left!)
+    // The hold is gone: the calls are refused, the results deleted all the same.
+    const offer = { job: 'j9', hold, worker: 'w1', at: performance.now() }
+    expect(await holds.send(run, offer, 'batch-9b', ['c'])).toBe(false)
+    expect(await driver.exists(resultsKey(run.id))).toBe(0)
   })
 
   test('calls whose word came before the worker began to wait are taken from the word', async () => {
     const hold = await holdJob('j2')
-    expect(await holds.send(run, holds.take(run)!, 'batch-2')).toBe(true)
+    expect(await holds.send(run, holds.take(run)!, 'batch-2', [])).toBe(true)
     await sleep(50)
     // Only the word can bring them now.
     await driver.del(followKey(run.id, hold))
-    expect(await held.take(run.id, hold, new AbortController().signal)).toBe('batch-2')
+    expect(await held.take(run.id, hold, new AbortController().signal)).toMatchObject({
+      batch: 'batch-2',
+    })
   })
 
   test('a hold whose wait ended refuses calls: the driver sends them as a job', async () => {
     const hold = await holdJob('j3')
     const offer = holds.take(run)!
     expect(await held.take(run.id, hold, new AbortController().signal)).toBeUndefined()
-    expect(await holds.send(run, offer, 'batch-3')).toBe(false)
+    expect(await holds.send(run, offer, 'batch-3', [])).toBe(false)
   })
 
   test('calls whose word was lost are taken from Redis when the wait ends', async () => {
     listening = false
     const hold = await holdJob('j4')
-    expect(await holds.send(run, holds.take(run)!, 'batch-4')).toBe(true)
-    expect(await held.take(run.id, hold, new AbortController().signal)).toBe('batch-4')
+    expect(await holds.send(run, holds.take(run)!, 'batch-4', [])).toBe(true)
+    // Taken from Redis, where nothing is left.
+    expect(await held.take(run.id, hold, new AbortController().signal)).toEqual({
+      batch: 'batch-4',
+    })
   })
 
   test('a word that comes late is never taken for a later hold of the same job', async () => {
     listening = false
     const first = await holdJob('j5')
-    expect(await holds.send(run, holds.take(run)!, 'batch-5a')).toBe(true)
-    expect(await held.take(run.id, first, new AbortController().signal)).toBe('batch-5a')
+    expect(await holds.send(run, holds.take(run)!, 'batch-5a', [])).toBe(true)
+    expect(await held.take(run.id, first, new AbortController().signal)).toEqual({
+      batch: 'batch-5a',
+    })
     // Its word comes now, after the calls were taken from Redis.
     held.told(`${first} batch-5a`)
     listening = true
@@ -100,8 +124,10 @@ describe('held jobs', () => {
     holds.offered(run, { job: 'j5', hold: second, worker: 'w1' })
     expect(second).not.toBe(first)
     const taking = held.take(run.id, second, new AbortController().signal)
-    expect(await holds.send(run, holds.take(run)!, 'batch-5b')).toBe(true)
-    expect(await taking).toBe('batch-5b')
+    expect(await holds.send(run, holds.take(run)!, 'batch-5b', [])).toBe(true)
+    const taken = await taking
+    expect(taken?.batch).toBe('batch-5b')
+    await worker.del(taken!.left!)
   })
 
   test('a wait ends as soon as its job is stopped', async () => {
@@ -113,7 +139,7 @@ describe('held jobs', () => {
     const taking = held.take(run.id, hold, controller.signal)
     controller.abort()
     expect(await taking).toBeUndefined()
-    expect(await holds.send(run, offer, 'batch-6')).toBe(false)
+    expect(await holds.send(run, offer, 'batch-6', [])).toBe(false)
   })
 
   test('an offer lapses once its worker stopped waiting; the end of a run ends the rest', async () => {

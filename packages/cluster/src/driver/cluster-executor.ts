@@ -229,17 +229,26 @@ export class ClusterExecutor implements Executor {
     if (!(value instanceof StoredResult)) return
     const run = this.runsById.get(value.run)
     if (run === undefined || run.ended) return
-    // Released in the same turn of the event loop: deleted together.
+    // Released in the same turn of the event loop: deleted together, with the calls sent
+    // to a held job if some go in that turn (followUp), or by a command of their own.
     if (run.released.push(value) === 1) {
       setImmediate(() => {
-        const released = run.released.splice(0)
-        if (run.ended) return
-        const keys = released.map((result) => result.key)
-        const large = released.filter((result) => result.large).map((result) => result.key)
-        void this.small.delete(run.id, keys).catch(() => {})
-        if (large.length > 0) void this.large?.delete(run.id, large).catch(() => {})
+        const keys = this.takeReleased(run)
+        if (keys.length > 0) void this.small.delete(run.id, keys).catch(() => {})
       })
     }
+  }
+
+  /**
+   * The keys of the run's results released since they were last taken, to delete from
+   * Redis; those kept in the shared directory are deleted from there now.
+   */
+  private takeReleased(run: ClusterRun): string[] {
+    const released = run.released.splice(0)
+    if (run.ended) return []
+    const large = released.filter((result) => result.large).map((result) => result.key)
+    if (large.length > 0) void this.large?.delete(run.id, large).catch(() => {})
+    return released.map((result) => result.key)
   }
 
   async endRun(signal: AbortSignal): Promise<void> {
@@ -429,7 +438,12 @@ export class ClusterExecutor implements Executor {
         await new Promise((wake) => setTimeout(wake, 100))
         continue
       }
-      if (popped !== null) this.settle(unpackReply(popped[1]))
+      if (popped === null) continue
+      this.settle(unpackReply(popped[1]))
+      // The calls the reply made ready go out first (they are sent in the microtasks that
+      // follow): the wait for the next reply is a write of its own, which would otherwise
+      // delay a chain's next task by its cost.
+      await new Promise((wake) => setImmediate(wake))
     }
   }
 
@@ -440,7 +454,7 @@ export class ClusterExecutor implements Executor {
   private followUp(run: ClusterRun, held: HeldJob, packed: PackedJob): void {
     for (const pending of packed.sendable) pending.held = true
     this.ledger.sent(run, held.job, packed.sendable)
-    this.holds.send(run, held, packed.batch).then(
+    this.holds.send(run, held, packed.batch, this.takeReleased(run)).then(
       (taken) => {
         if (taken || run.ended) return
         run.queued.unshift(...this.ledger.withdraw(run, held.job, packed.sendable))

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import { followChannel, followKey, holdKey } from '../keys.js'
+import { followChannel, followKey, holdKey, resultsKey } from '../keys.js'
 import { HOLD_MS, HOLD_TTL_MS } from '../wire/holds.js'
 import type { ClusterRun } from './cluster-run.js'
 
@@ -17,9 +17,12 @@ export interface HeldJob {
  * Takes a hold and leaves the calls for its worker in one step, so that either the
  * worker takes them or the driver knows they were not left (the hold had ended): then
  * they go as a job of their own. The calls go to the worker on its channel too, which
- * spares it a round trip; what is left is for a word lost on the way.
+ * spares it a round trip; what is left is for a word lost on the way. Results the run
+ * no longer needs (`ARGV[5]` on) are deleted in the same step, hold or not: a chain's
+ * hop then costs the driver one command.
  */
 const FOLLOW_UP = `
+if #ARGV > 4 then redis.call('HDEL', KEYS[3], unpack(ARGV, 5)) end
 if redis.call('DEL', KEYS[1]) == 0 then return 0 end
 redis.call('RPUSH', KEYS[2], ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
@@ -28,7 +31,12 @@ return 1
 `
 
 interface FollowUpCommand {
-  taskgraphFollowUp(hold: string, follow: string, ...args: string[]): Promise<number>
+  taskgraphFollowUp(
+    hold: string,
+    follow: string,
+    results: string,
+    ...args: string[]
+  ): Promise<number>
 }
 
 /**
@@ -38,7 +46,7 @@ interface FollowUpCommand {
  */
 export class JobHolds {
   constructor(private readonly redis: Redis) {
-    redis.defineCommand('taskgraphFollowUp', { numberOfKeys: 2, lua: FOLLOW_UP })
+    redis.defineCommand('taskgraphFollowUp', { numberOfKeys: 3, lua: FOLLOW_UP })
   }
 
   offered(run: ClusterRun, held: Omit<HeldJob, 'at'>): void {
@@ -54,15 +62,25 @@ export class JobHolds {
     return undefined
   }
 
-  /** Leaves `batch` for `held`'s worker; `false` if the hold had ended. */
-  async send(run: ClusterRun, held: HeldJob, batch: string): Promise<boolean> {
+  /**
+   * Leaves `batch` for `held`'s worker, and deletes the stored results `released`;
+   * `false` if the hold had ended (the results are deleted all the same).
+   */
+  async send(
+    run: ClusterRun,
+    held: HeldJob,
+    batch: string,
+    released: readonly string[],
+  ): Promise<boolean> {
     const taken = await (this.redis as unknown as FollowUpCommand).taskgraphFollowUp(
       holdKey(run.id, held.hold),
       followKey(run.id, held.hold),
+      resultsKey(run.id),
       batch,
       followChannel(held.worker),
       String(HOLD_TTL_MS),
       held.hold,
+      ...released,
     )
     return taken === 1
   }

@@ -361,6 +361,8 @@ export class ClusterWorker {
     const began = performance.now()
     let batch = first
     let local: ReadonlyMap<string, Buffer> | undefined
+    // The copy left in Redis of the calls a hold took: it goes with their results.
+    let left: string | undefined
     for (;;) {
       let hold: string | undefined
       let entries: readonly StoreEntry[]
@@ -384,7 +386,7 @@ export class ClusterWorker {
           ended: (id) => this.callsOnPool(data.run).ended(id),
         })
         // Its run is over (it ended, or its driver died): the job is dropped.
-        if (result === undefined) return
+        if (result === undefined) return this.deleteLeft(left)
         this.ended(data, result.outcomes)
         hold = this.mayHold(began, signal) ? this.held.hold(job.id!) : undefined
         const reply = packReply({
@@ -396,9 +398,14 @@ export class ClusterWorker {
           }),
         })
         entries = result.entries
-        const sent = await finishJob(this.redis, this.large, data, entries, reply, hold)
+        const sent = await finishJob(this.redis, this.large, data, entries, reply, {
+          hold,
+          left,
+        })
+        left = undefined
         if (!sent) return
       } catch (error) {
+        this.deleteLeft(left)
         await this.failCalls(data, batch, error)
         return
       } finally {
@@ -407,15 +414,21 @@ export class ClusterWorker {
       if (hold === undefined) return
       const next = await this.held.take(data.run, hold, signal)
       if (next === undefined) return
+      left = next.left
       try {
-        batch = checkedBatch({ ...data, batch: next })
+        batch = checkedBatch({ ...data, batch: next.batch })
       } catch (error) {
+        this.deleteLeft(left)
         this.dropped(job.id, error)
         return
       }
       open = Promise.resolve(true)
       local = new Map(entries.map((entry) => [entry.key, entry.bytes]))
     }
+  }
+
+  private deleteLeft(left: string | undefined): void {
+    if (left !== undefined) void this.redis.del(left).catch(() => 0)
   }
 
   private callsOnPool(run: string): CallsOnPool {

@@ -14,8 +14,11 @@ const REPLIES_TTL_MS = 60_000
  * the run is on: a run that ended (or whose driver died) gets nothing more. One script,
  * so a task on a chain costs one round trip to finish. With a hold (`ARGV[3]` its time
  * to live, `KEYS[4]` its key), the job stays open for the calls its results make ready.
+ * `KEYS[5]`, unless it is the run's key, is the copy of the calls the job was sent while
+ * held (held-jobs.ts): it goes, run on or not.
  */
 const FINISH_JOB = `
+if KEYS[5] ~= KEYS[1] then redis.call('DEL', KEYS[5]) end
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if #ARGV > 3 then redis.call('HSET', KEYS[2], unpack(ARGV, 4)) end
 if ARGV[3] ~= '0' then redis.call('SET', KEYS[4], '1', 'PX', ARGV[3]) end
@@ -29,13 +32,21 @@ interface FinishCommand {
 }
 
 export function defineFinishJob(redis: Redis): void {
-  redis.defineCommand('taskgraphFinishJob', { numberOfKeys: 4, lua: FINISH_JOB })
+  redis.defineCommand('taskgraphFinishJob', { numberOfKeys: 5, lua: FINISH_JOB })
+}
+
+/** What else finishing a job does (held-jobs.ts): holds it open, deletes calls left for it. */
+export interface FinishOptions {
+  /** The id of the hold that keeps the job open for more calls. */
+  readonly hold?: string | undefined
+  /** The key of the copy left in Redis of the calls the job just ran. */
+  readonly left?: string | undefined
 }
 
 /**
  * Finishes a job: its large results go to the shared directory first (`large`), then
- * the rest, with the reply, to Redis. With `hold` (the job's id), the job is held open
- * (held-jobs.ts); resolves `false` if the run had ended (nothing was stored or sent).
+ * the rest, with the reply, to Redis. Resolves `false` if the run had ended (nothing was
+ * stored or sent).
  */
 export async function finishJob(
   redis: Redis,
@@ -43,7 +54,7 @@ export async function finishJob(
   data: JobData,
   entries: readonly StoreEntry[],
   reply: Buffer,
-  hold?: string,
+  { hold, left }: FinishOptions = {},
 ): Promise<boolean> {
   const split =
     large === undefined ? { large: [], index: entries } : splitEntries(entries, data.limit)
@@ -59,6 +70,7 @@ export async function finishJob(
     resultsKey(data.run),
     repliesKey(data.driver),
     hold === undefined ? repliesKey(data.driver) : holdKey(data.run, hold),
+    left ?? runKey(data.run),
     ...args,
   )
   // The run ended meanwhile: files written for it would be left behind.

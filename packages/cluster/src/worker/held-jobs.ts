@@ -15,6 +15,12 @@ interface ReleaseCommand {
   taskgraphRelease(hold: string, follow: string): Promise<string | null>
 }
 
+/** Calls a held job was sent; `left`: the key of their copy left in Redis, if any. */
+export interface Taken {
+  readonly batch: string
+  readonly left?: string
+}
+
 /** Words that came before their wait began, kept for so many holds at most. */
 const EARLY_KEPT = 64
 
@@ -67,23 +73,21 @@ export class HeldJobs {
   }
 
   /**
-   * Waits up to `HOLD_MS` (less if `signal` aborts) for calls sent to `hold`; their
-   * batch (as a job's `batch`) or `undefined`.
+   * Waits up to `HOLD_MS` (less if `signal` aborts) for calls sent to `hold`: their
+   * batch (as a job's `batch`), or `undefined`. Calls that came on the channel were also
+   * left in Redis for a lost word: `left` names that copy, which the caller deletes (with
+   * the calls' results, finish-job.ts, so that a hop costs no command of its own).
    */
-  async take(run: string, hold: string, signal: AbortSignal): Promise<string | undefined> {
+  async take(run: string, hold: string, signal: AbortSignal): Promise<Taken | undefined> {
     const follow = followKey(run, hold)
     const told = this.early.get(hold) ?? (await this.wait(hold, signal))
     this.early.delete(hold)
-    if (told !== '') {
-      // Run at once; what the driver left in Redis for a lost word goes meanwhile.
-      void this.redis.del(follow).catch(() => 0)
-      return told
-    }
+    if (told !== '') return { batch: told, left: follow }
     const left = await (this.redis as unknown as ReleaseCommand).taskgraphRelease(
       holdKey(run, hold),
       follow,
     )
-    return left ?? undefined
+    return left === null ? undefined : { batch: left }
   }
 
   /** The batch told for `hold` within `HOLD_MS`, or `''`. */

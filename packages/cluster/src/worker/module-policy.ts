@@ -22,6 +22,12 @@ export class ModulePolicy {
   private readonly root: string
   private readonly served: Set<string> | undefined
   private readonly loaded = new Map<string, Promise<Record<string, unknown>>>()
+  /**
+   * Module paths found inside the root, and their files' URLs. Finding one takes a system
+   * call per folder of its path (realpath), which a chain's hop would pay for every task;
+   * a file found once keeps its URL, so a link changed later cannot lead out of the root.
+   */
+  private readonly urls = new Map<string, string>()
   private prepared: Promise<void> | undefined
 
   constructor(
@@ -85,6 +91,8 @@ export class ModulePolicy {
 
   /** The file URL of a module path from a job, if it names a file inside the root. */
   private urlOf(module: string): string | undefined {
+    const known = this.urls.get(module)
+    if (known !== undefined) return known
     const url = moduleURL(this.root, module)
     if (url === undefined) return undefined
     let path: string
@@ -95,7 +103,9 @@ export class ModulePolicy {
     }
     const inside = relative(this.root, path)
     if (inside === '' || inside.startsWith('..') || inside.startsWith(sep)) return undefined
-    return pathToFileURL(path).href
+    const found = pathToFileURL(path).href
+    this.urls.set(module, found)
+    return found
   }
 
   /**
