@@ -109,6 +109,16 @@ describe('held jobs', () => {
     })
   })
 
+  test("a run's end deletes the copy of calls a lost worker never ran", async () => {
+    listening = false
+    const hold = await holdJob('j10')
+    expect(await holds.send(run, holds.take(run)!, 'batch-10', [])).toBe(true)
+    expect(await worker.exists(followKey(run.id, hold))).toBe(1)
+    // Its worker is gone: nothing takes the calls, and the run ends.
+    await holds.end(run)
+    expect(await worker.exists(followKey(run.id, hold))).toBe(0)
+  })
+
   test('a word that comes late is never taken for a later hold of the same job', async () => {
     listening = false
     const first = await holdJob('j5')

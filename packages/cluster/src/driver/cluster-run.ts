@@ -32,6 +32,12 @@ export class ClusterRun {
   readonly sent = new Set<string>()
   /** Jobs workers hold open for more of its calls, as their replies offered (job-holds.ts). */
   readonly offers: HeldJob[] = []
+  /**
+   * Copies of calls sent to held jobs in the last `HOLD_TTL_MS` (older ones have expired):
+   * their workers delete them once the calls ran, and the run's end those of a worker lost
+   * meanwhile (job-holds.ts).
+   */
+  readonly follows: { readonly key: string; readonly at: number }[] = []
   /** Stored results no task will read any more, to delete soon. */
   readonly released: StoredResult[] = []
   ended = false

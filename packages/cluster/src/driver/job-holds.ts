@@ -72,9 +72,10 @@ export class JobHolds {
     batch: string,
     released: readonly string[],
   ): Promise<boolean> {
+    const follow = followKey(run.id, held.hold)
     const taken = await (this.redis as unknown as FollowUpCommand).taskgraphFollowUp(
       holdKey(run.id, held.hold),
-      followKey(run.id, held.hold),
+      follow,
       resultsKey(run.id),
       batch,
       followChannel(held.worker),
@@ -82,18 +83,28 @@ export class JobHolds {
       held.hold,
       ...released,
     )
-    return taken === 1
+    if (taken !== 1) return false
+    const now = performance.now()
+    const { follows } = run
+    while (follows.length > 0 && now - follows[0]!.at > HOLD_TTL_MS) follows.shift()
+    follows.push({ key: follow, at: now })
+    return true
   }
 
   /**
    * Ends the holds a run still had on offer, and tells their workers at once (a batch
    * of no calls): each completes its job now rather than when its wait lapses, and the
-   * run, which ends once its jobs are gone, ends sooner.
+   * run, which ends once its jobs are gone, ends sooner. Deletes the copies of calls
+   * sent lately, which a worker lost while running them would have left.
    */
   async end(run: ClusterRun): Promise<void> {
     const offers = run.offers.splice(0)
-    if (offers.length === 0) return
-    const ending = this.redis.multi().del(...offers.map((offer) => holdKey(run.id, offer.hold)))
+    const keys = [
+      ...offers.map((offer) => holdKey(run.id, offer.hold)),
+      ...run.follows.splice(0).map((follow) => follow.key),
+    ]
+    if (keys.length === 0) return
+    const ending = this.redis.multi().del(...keys)
     for (const offer of offers) ending.publish(followChannel(offer.worker), `${offer.hold} `)
     await ending.exec()
   }

@@ -5,7 +5,7 @@
  * How long a worker holds a job open after its calls ended, for the driver to send the
  * calls their results made ready. A chain's next task then goes straight to the worker
  * that holds its input, without a new job: an add, a wake and a take in BullMQ cost
- * several times the round trip this takes (1.2 ms a hop against 0.2-0.3 ms here).
+ * more than the round trip this takes (docs/cluster.md, "Held jobs", has the figures).
  */
 export const HOLD_MS = 10
 /** A job is no longer held once it has been running this long: other jobs get their turn. */
