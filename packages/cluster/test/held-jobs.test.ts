@@ -61,11 +61,17 @@ describe('held jobs', () => {
     expect(offer).toMatchObject({ job: 'j1', hold })
     const taking = held.take(run.id, hold, new AbortController().signal)
     expect(await holds.send(run, offer!, 'batch-1', [])).toBe(true)
-    // The copy left in Redis for a lost word is named, for the job's finish to delete.
     const taken = await taking
-    expect(taken).toEqual({ batch: 'batch-1', left: followKey(run.id, hold) })
-    expect(await worker.lrange(taken!.left!, 0, -1)).toEqual(['batch-1'])
-    await worker.del(taken!.left!)
+    expect(taken?.batch).toBe('batch-1')
+    // Taken from the word, the copy left in Redis for a lost word is named, for the job's
+    // finish to delete. (On a loaded machine the wait can lapse before the word comes:
+    // the calls are then taken from Redis, and nothing is left.)
+    if (taken?.left !== undefined) {
+      expect(taken.left).toBe(followKey(run.id, hold))
+      expect(await worker.lrange(taken.left, 0, -1)).toEqual(['batch-1'])
+      await worker.del(taken.left)
+    }
+    expect(await worker.exists(followKey(run.id, hold))).toBe(0)
   })
 
   test('results the run released are deleted with the calls sent, hold taken or not', async () => {
@@ -74,7 +80,9 @@ describe('held jobs', () => {
     const taking = held.take(run.id, hold, new AbortController().signal)
     expect(await holds.send(run, holds.take(run)!, 'batch-9', ['a', 'b'])).toBe(true)
     expect(await driver.hkeys(resultsKey(run.id))).toEqual(['c'])
-    await worker.del((await taking)!.left!)
+    // As the job's finish would (unless the wait lapsed first, and left nothing).
+    const { left } = (await taking)!
+    if (left !== undefined) await worker.del(left)
     // The hold is gone: the calls are refused, the results deleted all the same.
     const offer = { job: 'j9', hold, worker: 'w1', at: performance.now() }
     expect(await holds.send(run, offer, 'batch-9b', ['c'])).toBe(false)
@@ -137,7 +145,7 @@ describe('held jobs', () => {
     expect(await holds.send(run, holds.take(run)!, 'batch-5b', [])).toBe(true)
     const taken = await taking
     expect(taken?.batch).toBe('batch-5b')
-    await worker.del(taken!.left!)
+    if (taken?.left !== undefined) await worker.del(taken.left)
   })
 
   test('a wait ends as soon as its job is stopped', async () => {
