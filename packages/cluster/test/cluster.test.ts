@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -352,13 +352,33 @@ describe('a cluster of two workers', () => {
     }
   })
 
+  test("a task's module is imported by its worker's threads, never by the worker's main thread", async () => {
+    const log = new URL('./fixtures/imported-where.log', import.meta.url)
+    rmSync(log, { force: true })
+    try {
+      const { where } = await import('./fixtures/imported-where.mjs')
+      expect(await total([where(1), where(2), where(3)]).compute({ executor: cluster })).toBe(6)
+      const pids = new Set(workers.map((worker) => String(worker.pid)))
+      const imports = readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' '))
+        .filter(([pid]) => pids.has(pid!))
+      expect(imports.length).toBeGreaterThan(0)
+      // A main thread's id is 0: the thread that renews the worker's leases ran none of it.
+      for (const [, thread] of imports) expect(thread).not.toBe('0')
+    } finally {
+      rmSync(log, { force: true })
+    }
+  })
+
   test('a task that returns a graph has its graph run by the driver on the workers', async () => {
     expect(await returnsGraph(41).compute({ executor: cluster })).toBe(42)
     // A worker removes a job just after replying to it: at once, but not before the reply.
     await eventually(async () => expect(await runKeys(redis)).toEqual([]), 2000)
   })
 
-  test('a worker is ready before its imports are, and readies them once, before its first import', async () => {
+  test("a worker's calls never wait for its main thread's imports; a returned graph does, readied once", async () => {
     const url = `${redis.url}/4`
     let prepared = 0
     let release = (): void => {}
@@ -375,15 +395,20 @@ describe('a cluster of two workers', () => {
     })
     const own = new ClusterExecutor(url, { root: PACKAGE })
     try {
+      // Its threads import the tasks' modules: the main thread's readiness is not awaited,
+      // nor even begun.
+      expect(await inc(1).compute({ executor: own })).toBe(2)
+      expect(prepared).toBe(0)
+      // A graph a task returns is made again on the main thread, importing its modules.
       let settled = false
-      const run = inc(1)
+      const run = returnsGraph(41)
         .compute({ executor: own })
         .finally(() => (settled = true))
       await new Promise((resolve) => setTimeout(resolve, 300))
       expect(settled).toBe(false)
       release()
-      expect(await run).toBe(2)
-      expect(await inc(2).compute({ executor: own })).toBe(3)
+      expect(await run).toBe(42)
+      expect(await returnsGraph(1).compute({ executor: own })).toBe(2)
       expect(prepared).toBe(1)
     } finally {
       release()

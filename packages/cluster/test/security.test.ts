@@ -106,9 +106,13 @@ async function sendByHand(
       removeOnComplete: true,
       removeOnFail: true,
     })
-    const popped = await connection.blpopBuffer(`tg:driver:${driver}:replies`, 20)
-    if (popped === null) throw new Error(`no reply to job ${driver}.1 within 20 s`)
-    return deserialize(popped[1]) as Reply
+    // The reply with its outcome (one may come before it, saying the call began).
+    for (;;) {
+      const popped = await connection.blpopBuffer(`tg:driver:${driver}:replies`, 20)
+      if (popped === null) throw new Error(`no reply to job ${driver}.1 within 20 s`)
+      const reply = deserialize(popped[1]) as Reply
+      if (reply.outcomes.length > 0) return reply
+    }
   } finally {
     await connection.del(`tg:run:${run}`, `tg:driver:${driver}:replies`)
     await queue.close()
@@ -150,6 +154,11 @@ describe('a worker serving any module of its root', () => {
         hash: undefined,
       },
       [1],
+    ],
+    [
+      'a module of the root that fails to import',
+      exported('test/fixtures/throws-on-import.mjs', 'f'),
+      [],
     ],
     // A name is looked up among the module's exports, never evaluated.
     ['code as a function name', exported('test/fixtures/tasks.mjs', `inc; process.exit(3)`), [1]],

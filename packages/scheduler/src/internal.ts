@@ -14,11 +14,15 @@ export {
   StepFault,
   TimedOutFault,
   UnhandledRejectionFault,
+  UnreachableFault,
   WorkerLostFault,
   WorkerStartFault,
 } from './executors/executor-faults.js'
 // Remote executors: how a function is named to a worker that imports its module.
 export { FunctionLocator } from './pool/function-locator.js'
+// Cluster workers: calls of functions only the pool's workers import.
+export { standInFor } from './pool/stand-ins.js'
+export { setImportReadiness } from './pool/graph-functions.js'
 // The CLI: its supervisor's child ends with its parent; its worker preload names what it loads.
 export { watchParent, type WatchParentOptions } from './process/watch-parent.js'
 export { announceLoading } from './worker/loading.js'

@@ -47,8 +47,8 @@ export async function workerCommand(
   await clusterStatus(options.cluster, 'taskgraph worker')
   // TypeScript loads as for `taskgraph run` in the threads (type stripping where Node has
   // it, tsx for what it cannot run), and through tsx here, where the cluster's worker
-  // imports modules itself. A worker serving any module of its project may be sent
-  // TypeScript ones.
+  // imports the modules it serves and those of graphs tasks return. A worker serving any
+  // module of its project may be sent TypeScript ones.
   const typescript = urls.length === 0 || urls.some((url) => /\.m?ts$/.test(url))
   // Its project's TypeScript modules load as ES modules, as `taskgraph run` loads a
   // workflow file, whatever the "type" of their package.
@@ -64,9 +64,9 @@ export async function workerCommand(
       ...(paths.length === 0 ? {} : { modules: paths }),
       root: io.cwd,
       preload: [workerPreloadFor(urls[0], projectURL)],
-      // Without a module list, this thread readies tsx and the library once the worker is
-      // ready, while it waits for work, rather than before its threads start: on a
-      // machine where workers start together, the first job comes sooner.
+      // Without a module list, this thread readies tsx and the library only if a task
+      // returns a graph: registering tsx holds it a few hundred milliseconds, which the
+      // first jobs would wait for.
       prepareImports: () => prepareForWorkflow(urls[0], { typescript, projectURL, tsx: true }),
     },
     version,

@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis'
 import { InvalidOptionError } from '@taskgraph/core'
 import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
 import { ThreadExecutor } from '@taskgraph/scheduler'
-import type { Executor } from '@taskgraph/scheduler/internal'
+import { setImportReadiness, type Executor } from '@taskgraph/scheduler/internal'
 import {
   CONNECT_TIMEOUT_MS,
   connect,
@@ -71,9 +71,11 @@ export interface ClusterWorkerOptions {
   /** Modules each of its threads imports first (the pool executors' `preload`). */
   preload?: readonly string[]
   /**
-   * Readies this thread to import the modules it serves (a CLI registers its TypeScript
-   * loader here). Run before the first import: at start when `modules` are given, else
-   * once the worker is ready, while it waits for work, so that it takes jobs sooner.
+   * Readies this thread to import modules (a CLI registers its TypeScript loader here),
+   * once, before its first import: at start when `modules` are given (it imports them),
+   * else when a task returns a graph (this thread makes it again, importing its
+   * modules). Tasks' modules are imported by the worker's threads only: calls never
+   * wait for it.
    */
   prepareImports?: () => Promise<void>
 }
@@ -208,6 +210,9 @@ export class ClusterWorker {
       await this.pool.close()
       throw error
     }
+    // A graph a task returns is made again here, importing its modules: once the thread
+    // is ready to (its own calls' modules only its pool's threads import).
+    setImportReadiness(() => this.policy.prepare())
     // Redis answered (in milliseconds, or the start fails at once): the threads start now,
     // loading their modules on other cores while this one loads BullMQ.
     void this.pool.start()
@@ -240,8 +245,6 @@ export class ClusterWorker {
       throw error
     }
     this.timer = setInterval(() => void this.heartbeat(), HEARTBEAT_MS)
-    // A failure shows again, as a refusal, when a job needs a module.
-    this.policy.prepare().catch(() => {})
   }
 
   /**

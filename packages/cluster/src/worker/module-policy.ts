@@ -2,10 +2,14 @@ import { realpathSync } from 'node:fs'
 import { relative, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { AnyFunction } from '@taskgraph/core'
-import { findFunction, originOf, recordedModules } from '@taskgraph/core/internal'
-import { exportedFunction, sourceHash } from '@taskgraph/scheduler/wire'
+import { originOf, recordedModules } from '@taskgraph/core/internal'
+import { standInFor } from '@taskgraph/scheduler/internal'
+import { sourceHash, type FunctionRef } from '@taskgraph/scheduler/wire'
 import type { ModuleFunction } from '../wire/job.js'
 import { moduleInRoot, moduleURL } from '../wire/module-paths.js'
+
+/** Functions of jobs' modules a worker keeps a stand-in for at most (see `standInFor`). */
+const MAX_STAND_INS = 10_000
 
 /** A function a worker will run, or why it will not. */
 export type Resolved = { readonly fn: AnyFunction } | { readonly refused: string }
@@ -16,7 +20,10 @@ export type Resolved = { readonly fn: AnyFunction } | { readonly refused: string
  * its project root (no `node:` or other schemes, no absolute paths, no `..` or symlink
  * out of it), only among the modules it serves when it was given some (those, and the
  * modules that made task functions while they loaded), and only when its copy's source
- * hash is the driver's. It never evaluates a string from a job.
+ * hash is the driver's. It never evaluates a string from a job. Its threads import the
+ * modules; this one does not (but for the modules it serves, at start, and those of a
+ * graph a task returned), so a module's top-level code never holds the thread that
+ * renews the worker's leases.
  */
 export class ModulePolicy {
   private readonly root: string
@@ -28,6 +35,7 @@ export class ModulePolicy {
    * a file found once keeps its URL, so a link changed later cannot lead out of the root.
    */
   private readonly urls = new Map<string, string>()
+  private readonly standIns = new Map<string, AnyFunction>()
   private prepared: Promise<void> | undefined
 
   constructor(
@@ -52,7 +60,7 @@ export class ModulePolicy {
     for (const url of recordedModules()) this.served?.add(url)
   }
 
-  async resolve(fn: ModuleFunction): Promise<Resolved> {
+  resolve(fn: ModuleFunction): Resolved {
     const url = this.urlOf(fn.module)
     if (url === undefined) {
       return {
@@ -73,20 +81,29 @@ export class ModulePolicy {
             : `the worker's copy of ${fn.module} is not the driver's (their sources differ): install the same version of the project on every machine, and restart a worker that imported the module before it changed (it keeps the code it imported first)`,
       }
     }
-    let namespace: Record<string, unknown>
-    try {
-      namespace = await this.load(url)
-    } catch (error) {
-      return { refused: `module ${fn.module} failed to import: ${String(error)}` }
+    return { fn: this.standInFor(url, fn, own) }
+  }
+
+  /**
+   * The function that stands in here for `fn` of module `url` (see `standInFor`): the
+   * pool's threads import the module and find the function, this thread never does.
+   * One per function, so that the pool learns what its calls cost.
+   */
+  private standInFor(url: string, fn: ModuleFunction, hash: string | undefined): AnyFunction {
+    const key = JSON.stringify([url, fn.kind, fn.name, fn.kind === 'origin' ? fn.occurrence : 0])
+    let standIn = this.standIns.get(key)
+    if (standIn === undefined) {
+      const ref: FunctionRef =
+        fn.kind === 'origin'
+          ? { kind: 'origin', origin: { url, name: fn.name, occurrence: fn.occurrence }, hash }
+          : { kind: 'export', url, name: fn.name, hash }
+      standIn = standInFor(ref)
+      // Names come from jobs, which anyone who can write to Redis can write: bounded.
+      if (this.standIns.size >= MAX_STAND_INS)
+        this.standIns.delete(this.standIns.keys().next().value!)
+      this.standIns.set(key, standIn)
     }
-    const found =
-      fn.kind === 'origin'
-        ? findFunction({ url, name: fn.name, occurrence: fn.occurrence })
-        : exportedFunction(namespace[fn.name])
-    if (found === undefined) {
-      return { refused: `module ${fn.module} made no task function ${fn.name} here` }
-    }
-    return { fn: found }
+    return standIn
   }
 
   /** The file URL of a module path from a job, if it names a file inside the root. */

@@ -3,6 +3,7 @@ import type { AnyFunction } from '@taskgraph/core'
 import {
   ExecutorClosedFault,
   ReturnedGraphFault,
+  UnreachableFault,
   type CallTiming,
   type Executor,
   type TaskCall,
@@ -51,11 +52,8 @@ export interface JobResult {
  */
 export async function runJob(context: JobContext): Promise<JobResult | undefined> {
   const { batch } = context
-  const [open, functions, inputs] = await Promise.all([
-    context.open,
-    Promise.all(batch.functions.map((fn) => context.policy.resolve(fn))),
-    readInputs(context),
-  ])
+  const functions = batch.functions.map((fn) => context.policy.resolve(fn))
+  const [open, inputs] = await Promise.all([context.open, readInputs(context)])
   // Its run is over (it ended, or its driver died): the job is dropped.
   if (!open) return undefined
   const outcomes: CallOutcome[] = []
@@ -89,6 +87,15 @@ export async function runJob(context: JobContext): Promise<JobResult | undefined
         outcomes.push(withTimes(graphOutcome(context, call, error.step, error.value), timing))
       } else if (error === STOPPED || error instanceof ExecutorClosedFault) {
         outcomes.push({ id: call.id, handedBack: 'stopping' })
+      } else if (error instanceof UnreachableFault) {
+        // The threads could not import the module, or it made no such function there.
+        const fn = error.step === 0 ? call.fn : call.steps![error.step - 1]!.fn
+        const { module } = batch.functions[fn]!
+        outcomes.push({
+          id: call.id,
+          ok: false,
+          fault: { kind: 'refused', module, message: error.message },
+        })
       } else outcomes.push(withTimes({ id: call.id, ok: false, fault: toWireFault(error) }, timing))
     }
   })

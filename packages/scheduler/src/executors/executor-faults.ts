@@ -26,6 +26,21 @@ export class WorkerLostFault extends Error {
 WorkerLostFault.prototype.name = 'WorkerLostFault'
 
 /**
+ * A pool's worker could not find a function that only workers run (a stand-in, see
+ * pool/stand-ins.ts): `detail` says why (its module failed to import there, made no such
+ * function, or is not the copy described). `step`: which function of a fused call.
+ */
+export class UnreachableFault extends Error {
+  constructor(
+    readonly step: number,
+    detail: string,
+  ) {
+    super(detail)
+  }
+}
+UnreachableFault.prototype.name = 'UnreachableFault'
+
+/**
  * The call ran past its timeout. `how`: `'stopped'` (its worker was ended), `'abandoned'`
  * (an in-process promise no longer waited for) or `'overran'` (a synchronous in-process
  * call that returned only after its time was up: its result is discarded).

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url'
 import { isDelayedFunction, type AnyFunction } from '@taskgraph/core'
 import { originOf, recordedModules } from '@taskgraph/core/internal'
 import { sourceHash, type FunctionRef } from '../wire/function-ref.js'
+import { standInRef } from './stand-ins.js'
 
 /**
  * Finds, on the main thread, how a worker can reach each task function. A function made
@@ -31,6 +32,8 @@ export class FunctionLocator {
   peek(fn: AnyFunction): FunctionRef | null | undefined {
     const known = this.known.get(fn)
     if (known !== undefined) return known
+    const standIn = standInRef(fn)
+    if (standIn !== undefined) return standIn
     const origin = originOf(fn)
     if (origin !== undefined && origin.url !== this.entry) {
       const ref: FunctionRef = { kind: 'origin', origin, hash: sourceHash(origin.url) }

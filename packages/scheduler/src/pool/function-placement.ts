@@ -1,7 +1,9 @@
 import type { TaskCall } from '../executors/executor.js'
+import { UnreachableFault } from '../executors/executor-faults.js'
 import type { FunctionRef } from '../wire/function-ref.js'
 import type { BufferMoves } from './buffer-moves.js'
 import type { FunctionLocator } from './function-locator.js'
+import { standInRef } from './stand-ins.js'
 import {
   UnreachableWarnings,
   argumentFunctions,
@@ -71,6 +73,10 @@ export class FunctionPlacement {
    * module but made it differently (`detail`), or has another copy of the module.
    */
   runNotFound(call: TaskCall, step: number, detail: string): Promise<unknown> {
+    // A stand-in has nothing to run here: the call fails, and the next is sent again.
+    if (standInRef(callFunctions(call)[step]!) !== undefined) {
+      return Promise.reject(new UnreachableFault(step, detail))
+    }
     this.warnings.warnNotFound(call, step, detail)
     return Promise.resolve().then(() => this.runHere(call))
   }

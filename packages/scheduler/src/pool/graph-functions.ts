@@ -20,5 +20,17 @@ export async function loadOnMainThread(ref: FunctionRef): Promise<AnyFunction | 
       `the worker's copy of ${url} is not this thread's (function ${refName(ref)}): its source changed while the run went on`,
     )
   }
+  await readyImports()
   return functionIn(ref, (await import(url)) as Record<string, unknown>)
+}
+
+let readyImports: () => Promise<void> = () => Promise.resolve()
+
+/**
+ * Sets what readies this thread to import the modules of graphs its pools' tasks return:
+ * a thread that hands pools stand-ins (stand-ins.ts) has imported none of them, and may
+ * not have its TypeScript loader yet (a cluster worker registers it once it is ready).
+ */
+export function setImportReadiness(ready: () => Promise<void>): void {
+  readyImports = ready
 }
