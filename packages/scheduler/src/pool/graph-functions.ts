@@ -29,7 +29,7 @@ let readyImports: () => Promise<void> = () => Promise.resolve()
 /**
  * Sets what readies this thread to import the modules of graphs its pools' tasks return:
  * a thread that hands pools stand-ins (stand-ins.ts) has imported none of them, and may
- * not have its TypeScript loader yet (a cluster worker registers it once it is ready).
+ * not have its TypeScript loader yet (a cluster worker registers it only then).
  */
 export function setImportReadiness(ready: () => Promise<void>): void {
   readyImports = ready
