@@ -5,21 +5,22 @@
 //   node --import tsx measure-cluster.ts WORKLOAD N      (TASKGRAPH_BENCH_REDIS=redis://…)
 //
 // WORKLOAD: fanout-sum (N inc tasks and their sum), chain (N inc tasks in a line, sent one
-// job each: no fusion), pi (N tasks of ~0.25 s and their mean), ready (from starting the
-// two worker processes until both take jobs), data (N producers of 512 KiB arrays, each
-// read by a consumer on the cluster: the driver's peak RSS, against the data that went
-// through the store), queue (BullMQ alone, without taskgraph: N jobs one after another,
-// each added once the previous one's answer is read, taken by two bare BullMQ worker
-// processes: the floor under an unfused chain's hop), computes (N computes of two tasks
-// in a line, one after another: what a run costs beyond its tasks, from its start until
-// its jobs are gone from Redis; the median). Only the compute is timed: the
-// workers are up before it starts, as Dask's are. Without TASKGRAPH_BENCH_REDIS a
+// job each: no fusion; also steadyMs, once 6,000 hops have run), pi (N tasks of ~0.25 s
+// and their mean), ready (from starting the two worker processes until both take jobs),
+// data (N producers of 512 KiB arrays, each read by a consumer on the cluster: the
+// driver's peak RSS, against the data that went through the store), queue (BullMQ alone,
+// without taskgraph: N jobs one after another, each added once the previous one's answer
+// is read, taken by two bare BullMQ worker processes: the floor under an unfused chain's
+// hop), computes (N computes of two tasks in a line, one after another: what a run costs
+// beyond its tasks, from its start until its jobs are gone from Redis; the median). Only
+// the compute is timed: the workers are up before it starts, as Dask's are. Without
+// TASKGRAPH_BENCH_REDIS a
 // redis-server is started for the measurement.
 import { fileURLToPath } from 'node:url'
 import { ClusterExecutor } from '@taskgraph/cluster'
 import { compute } from 'taskgraph'
 import { startWorkers, stopWorkers } from './lib/cluster-workers.ts'
-import { measureQueueHops } from './lib/queue-hops.ts'
+import { measureQueueHops, STEADY_AFTER_HOPS } from './lib/queue-hops.ts'
 import { startRedisServer } from './lib/redis.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -138,6 +139,11 @@ async function measure(cluster: ClusterExecutor): Promise<Record<string, number>
     computeMs,
     warmMs: warm,
     msPerTask: computeMs / tasks,
+  }
+  if (workload === 'chain') {
+    // As a long-lived driver runs: see STEADY_AFTER_HOPS.
+    for (let hops = 4 * tasks; hops < STEADY_AFTER_HOPS; hops += tasks) await once()
+    fields.steadyMs = [await once(), await once(), await once()].sort((a, b) => a - b)[1]!
   }
   if (workload === 'data') {
     fields.dataMiB = (n * DATA_BYTES) / 2 ** 20
