@@ -170,9 +170,10 @@ export async function compareClusters(
 taskgraph: the first compute on two workers just started (they import the workload's
 modules then); warm: the median of three more on the same workers, as a long-lived
 cluster runs; steady (the chain, and BullMQ alone): three more once 6,000 hops have run,
-as a long-lived driver runs, V8 having optimized the code of every hop. Dask: one compute on a LocalCluster just started. ready: taskgraph's from
-starting the two worker processes until both take jobs; Dask's from building the
-LocalCluster, Python and its imports already loaded, until both workers are connected.`)
+as a long-lived driver runs, V8 having optimized the code of every hop. Dask: one
+compute on a LocalCluster just started. ready: taskgraph's from starting the two worker
+processes until both take jobs; Dask's from building the LocalCluster, Python and its
+imports already loaded, until both workers are connected.`)
 
   const fanoutWarm = ms(ours.get('fanout-sum'), 'warmMs')!
   console.log(
