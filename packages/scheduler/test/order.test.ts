@@ -1,6 +1,8 @@
 import { delayed, gather } from '@taskgraph/core'
 import { describe, expect, test } from 'vitest'
 import { compute } from '@taskgraph/scheduler'
+import { timedBusy, timedBusyAfter } from './fixtures/pool-tasks.mjs'
+import { makePool, POOLS } from './pools.js'
 
 /** A step that logs its name to `order` when it runs. */
 function stepper(order: string[]) {
@@ -81,5 +83,26 @@ describe('the inline executor', () => {
     expect(runs[0]).toEqual(['shared', 'p 1', 'p 2', 'q 1', 'q 2', 'r 1', 'r 2', 'all'])
     expect(runs[1]).toEqual(runs[0])
     expect(runs[2]).toEqual(runs[0])
+  })
+})
+
+describe.each(POOLS)('the %s executor', (name) => {
+  // Two workers, each busy 200 ms with a root of the step `s`; roots `x1` and `x2` come
+  // after `s` in priority. A pool that sent each worker a second call ahead would have
+  // queued `x1` and `x2` behind them, and `s` would wait for both.
+  test('runs a step made ready before the long tasks that come after it in priority', async () => {
+    const pool = makePool(name)
+    try {
+      for (let run = 0; run < 2; run++) {
+        // The first run meets the function untimed; the second knows it takes long.
+        const busy = (key: string) => timedBusy.with({ key: `${key}-${run}` })(200)
+        const s = timedBusyAfter.with({ key: `s-${run}` })(200, busy('a'), busy('b'))
+        const [step, x1, x2] = await compute(s, busy('x1'), busy('x2'), { executor: pool })
+        expect(step.start).toBeLessThan(x2.start)
+        expect(x1.start).toBeLessThan(x2.start)
+      }
+    } finally {
+      await pool.close()
+    }
   })
 })

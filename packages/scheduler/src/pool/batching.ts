@@ -1,32 +1,44 @@
 import type { TaskCall } from '../executors/executor.js'
 import type { FunctionRef } from '../wire/function-ref.js'
 import type { CallQueue } from './call-queue.js'
-import { BATCH_TARGET_MS, HEAVY_BYTES, type FunctionProfile } from './function-profile.js'
+import {
+  BATCH_TARGET_MS,
+  HEAVY_BYTES,
+  LONG_CALL_MS,
+  type FunctionProfile,
+} from './function-profile.js'
 import { ownedBytes, runsAlone, type Pending } from './pending-call.js'
 
 // How a pool executor groups calls into batches, from what each function cost so far
 // (function-profile.ts): many tiny calls share a round trip, long ones spread over every
-// worker, and a call of unknown cost goes alone until its cost is known.
+// worker, one per worker, and a call of unknown cost goes alone until its cost is known.
 
 /** Most calls in one batch. */
 const MAX_BATCH = 1024
 /**
- * Work held per worker, in batches' worth (a call of unknown or long cost counts as one):
- * two sent (one running, one ready behind it) and one waiting here. Beyond that the
- * scheduler keeps tasks in its own priority order (see `Executor.saturated`).
+ * Work held per worker, in batches' worth: two sent (one running, one ready behind it)
+ * and one waiting here; a long call, or one of unknown cost, counts as all of it (see
+ * `LONG_CALL_MS`). Beyond that the scheduler keeps tasks in its own priority order (see
+ * `Executor.saturated`).
  */
 export const HELD_PER_WORKER = 2
 
-/** How much of a worker a call is expected to hold, in batches' worth, and whether it is heavy. */
+/**
+ * How much of a worker a call is expected to hold, in batches' worth, and whether it is
+ * heavy or long (see `runsAlone`).
+ */
 export function weigh(
   call: TaskCall,
   refs: readonly FunctionRef[],
   profile: FunctionProfile,
-): { readonly weight: number; readonly heavy: boolean } {
+): { readonly weight: number; readonly heavy: boolean; readonly long: boolean } {
   // A call with heavy inputs or results holds memory, if not its worker's time: until
   // it ends, more such calls only add to what waits in memory.
   const heavy = ownedBytes(call) >= HEAVY_BYTES || profile.makesHeavy(refs)
-  return { weight: heavy ? HELD_PER_WORKER : profile.weightOf(refs), heavy }
+  // A long call holds its worker whole: the calls after it wait in the scheduler's
+  // priority order, not in the order they were sent.
+  const long = profile.costOf(refs) >= LONG_CALL_MS
+  return { weight: heavy || long ? HELD_PER_WORKER : profile.weightOf(refs), heavy, long }
 }
 
 /**

@@ -13,6 +13,8 @@ export interface Pending {
   readonly weight: number
   /** Its inputs or its results hold much data (see `runsAlone`). */
   readonly heavy: boolean
+  /** It is expected to hold its worker long, or its cost is not known yet (see `runsAlone`). */
+  readonly long: boolean
   /** Run alone: its batch was lost, so it must prove itself on its own. */
   isolate: boolean
   /** Sent for good: the scheduler let go of its inputs, so it can never be sent again. */
@@ -27,11 +29,13 @@ export interface Pending {
  * call with heavy inputs: alone in its batch, on its last attempt, it may take them
  * instead of a copy, and they leave this thread as soon as it is sent. A call that
  * makes heavy results goes alone too: a worker then holds one such result at a time.
+ * And a long call (see `LONG_CALL_MS`): nothing waits behind it in its worker.
  */
 export function runsAlone(pending: Pending): boolean {
   return (
     pending.isolate ||
     pending.heavy ||
+    pending.long ||
     pending.call.options.timeout !== undefined ||
     pending.call.attempt > 1
   )

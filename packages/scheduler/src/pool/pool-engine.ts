@@ -98,16 +98,17 @@ export class PoolEngine {
     if (call.mainThread) return this.placement.runHere(call)
     const refs = this.placement.refsOf(call)
     if (refs === undefined) {
-      // Its functions are being looked up: held meanwhile, so the scheduler waits.
-      this.held++
+      // Its functions are being looked up: held meanwhile, so the scheduler waits, and
+      // as much as a call of unknown cost will be (a long one: see `LONG_CALL_MS`).
+      this.held += HELD_PER_WORKER
       return this.placement.locateAll(call).then(
         () => {
-          this.held--
+          this.held -= HELD_PER_WORKER
           if (call.signal.aborted) throw new DiscardedFault()
           return this.run(call)
         },
         (error: unknown) => {
-          this.held--
+          this.held -= HELD_PER_WORKER
           throw error
         },
       )
@@ -115,9 +116,9 @@ export class PoolEngine {
     if (refs === null) return this.placement.runUnreachable(call)
     this.watchRun(call.signal)
     return new Promise((resolve, reject) => {
-      const { weight, heavy } = weigh(call, refs, this.profile)
+      const { weight, heavy, long } = weigh(call, refs, this.profile)
       this.held += weight
-      this.queue.push({ call, refs, resolve, reject, weight, heavy, isolate: false })
+      this.queue.push({ call, refs, resolve, reject, weight, heavy, long, isolate: false })
       this.scheduleFlush()
     })
   }
