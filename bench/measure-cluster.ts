@@ -14,8 +14,7 @@
 // hop), computes (N computes of two tasks in a line, one after another: what a run costs
 // beyond its tasks, from its start until its jobs are gone from Redis; the median). Only
 // the compute is timed: the workers are up before it starts, as Dask's are. Without
-// TASKGRAPH_BENCH_REDIS a
-// redis-server is started for the measurement.
+// TASKGRAPH_BENCH_REDIS a redis-server is started for the measurement.
 import { fileURLToPath } from 'node:url'
 import { ClusterExecutor } from '@taskgraph/cluster'
 import { compute } from 'taskgraph'
