@@ -16,10 +16,10 @@ import { ownedBytes, runsAlone, type Pending } from './pending-call.js'
 /** Most calls in one batch. */
 const MAX_BATCH = 1024
 /**
- * Work held per worker, in batches' worth: two sent (one running, one ready behind it)
- * and one waiting here; a long call, or one of unknown cost, counts as all of it (see
- * `LONG_CALL_MS`). Beyond that the scheduler keeps tasks in its own priority order (see
- * `Executor.saturated`).
+ * Work held per worker, in batches' worth (a call of unknown cost counts as one): two
+ * sent (one running, one ready behind it) and one waiting here; a long call counts as all
+ * of it (see `LONG_CALL_MS`). Beyond that the scheduler keeps tasks in its own priority
+ * order (see `Executor.saturated`).
  */
 export const HELD_PER_WORKER = 2
 
@@ -36,8 +36,9 @@ export function weigh(
   // it ends, more such calls only add to what waits in memory.
   const heavy = ownedBytes(call) >= HEAVY_BYTES || profile.makesHeavy(refs)
   // A long call holds its worker whole: the calls after it wait in the scheduler's
-  // priority order, not in the order they were sent.
-  const long = profile.costOf(refs) >= LONG_CALL_MS
+  // priority order, not in the order they were sent. Not one of unknown cost: an async
+  // function's calls overlap in a worker, and its first calls may wait on I/O.
+  const long = profile.knownCostOf(refs) >= LONG_CALL_MS
   return { weight: heavy || long ? HELD_PER_WORKER : profile.weightOf(refs), heavy, long }
 }
 

@@ -6,11 +6,11 @@ import type { ReadyMessage } from '../wire/messages.js'
 /** A batch aims to hold a worker for about this long, so round trips stay a small share. */
 export const BATCH_TARGET_MS = 4
 /**
- * A call expected to hold a worker this long, or of a function not timed yet, goes only
- * to an idle worker, and nothing is sent behind it. Sending a second call ahead saves a
- * worker a round trip (well under a millisecond) but fixes the order: a task that gets
- * ready meanwhile, ahead in the scheduler's priority (the next step of a chain), would
- * wait a whole call behind one that could have waited.
+ * A call known to hold a worker this long goes only to an idle worker, and nothing is
+ * sent behind it. Sending a second call ahead saves a worker a round trip (well under a
+ * millisecond) but fixes the order: a task that gets ready meanwhile, ahead in the
+ * scheduler's priority (the next step of a chain), would wait a whole call behind one
+ * that could have waited.
  */
 export const LONG_CALL_MS = 5 * BATCH_TARGET_MS
 /** Bytes of data in a call's inputs or results past which the call is heavy. */
@@ -33,6 +33,13 @@ export class FunctionProfile {
   costOf(refs: readonly FunctionRef[]): number {
     let total = 0
     for (const ref of refs) total += this.costs.get(ref) ?? Infinity
+    return total
+  }
+
+  /** Expected milliseconds of a call running `refs`, 0 for those not timed yet. */
+  knownCostOf(refs: readonly FunctionRef[]): number {
+    let total = 0
+    for (const ref of refs) total += this.costs.get(ref) ?? 0
     return total
   }
 

@@ -13,7 +13,7 @@ export interface Pending {
   readonly weight: number
   /** Its inputs or its results hold much data (see `runsAlone`). */
   readonly heavy: boolean
-  /** It is expected to hold its worker long, or its cost is not known yet (see `runsAlone`). */
+  /** It is known to hold its worker long (see `runsAlone`). */
   readonly long: boolean
   /** Run alone: its batch was lost, so it must prove itself on its own. */
   isolate: boolean

@@ -98,17 +98,16 @@ export class PoolEngine {
     if (call.mainThread) return this.placement.runHere(call)
     const refs = this.placement.refsOf(call)
     if (refs === undefined) {
-      // Its functions are being looked up: held meanwhile, so the scheduler waits, and
-      // as much as a call of unknown cost will be (a long one: see `LONG_CALL_MS`).
-      this.held += HELD_PER_WORKER
+      // Its functions are being looked up: held meanwhile, so the scheduler waits.
+      this.held++
       return this.placement.locateAll(call).then(
         () => {
-          this.held -= HELD_PER_WORKER
+          this.held--
           if (call.signal.aborted) throw new DiscardedFault()
           return this.run(call)
         },
         (error: unknown) => {
-          this.held -= HELD_PER_WORKER
+          this.held--
           throw error
         },
       )

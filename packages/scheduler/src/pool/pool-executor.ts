@@ -35,8 +35,6 @@ export abstract class PoolExecutor implements Executor {
   private engine: PoolEngine | undefined
   private loading: Promise<PoolEngine> | undefined
   private closed = false
-  /** Calls handed over before the engine was there, waiting for it. */
-  private early = 0
   /** Runs that ended before the engine was there (see `stopCallsOf`): a few at most. */
   private readonly endedEarly = new Set<AbortSignal>()
 
@@ -68,25 +66,15 @@ export abstract class PoolExecutor implements Executor {
   run(call: TaskCall): unknown {
     if (this.engine !== undefined) return this.engine.run(call)
     if (this.closed) throw new ExecutorClosedFault(false)
-    this.early++
-    return this.load().then(
-      (engine) => {
-        this.early--
-        // A run that stopped or ended while the engine loaded has its calls dropped.
-        if (call.signal.aborted || this.endedEarly.has(call.signal)) throw new DiscardedFault()
-        return engine.run(call)
-      },
-      (error: unknown) => {
-        this.early--
-        throw error
-      },
-    )
+    return this.load().then((engine) => {
+      // A run that stopped or ended while the engine loaded has its calls dropped.
+      if (call.signal.aborted || this.endedEarly.has(call.signal)) throw new DiscardedFault()
+      return engine.run(call)
+    })
   }
 
   saturated(): boolean {
-    // Before the engine is there, no function has been timed: the engine would take a
-    // call of each worker (see `LONG_CALL_MS`), and the rest wait in the run's order.
-    return this.engine?.saturated() ?? this.early >= this.workers
+    return this.engine?.saturated() ?? false
   }
 
   /** Whether a call of `fn` is known to run in a worker (so it may be fused with others). */
