@@ -11,7 +11,8 @@ import { ownedBytes, runsAlone, type Pending } from './pending-call.js'
 
 // How a pool executor groups calls into batches, from what each function cost so far
 // (function-profile.ts): many tiny calls share a round trip, long ones spread over every
-// worker, one per worker, and a call of unknown cost goes alone until its cost is known.
+// worker, one per worker, and a call of unknown cost goes in a batch of its own until its
+// cost is known.
 
 /** Most calls in one batch. */
 const MAX_BATCH = 1024
@@ -38,7 +39,7 @@ export function weigh(
   // A long call holds its worker whole: the calls after it wait in the scheduler's
   // priority order, not in the order they were sent. Not one of unknown cost: an async
   // function's calls overlap in a worker, and its first calls may wait on I/O.
-  const long = profile.knownCostOf(refs) >= LONG_CALL_MS
+  const long = profile.costOf(refs, 0) >= LONG_CALL_MS
   return { weight: heavy || long ? HELD_PER_WORKER : profile.weightOf(refs), heavy, long }
 }
 

@@ -29,17 +29,13 @@ export class FunctionProfile {
   /** Results held much data the last time it ran. */
   private readonly heavyResults = new WeakSet<FunctionRef>()
 
-  /** Expected milliseconds of a call running `refs` (Infinity if any is unknown yet). */
-  costOf(refs: readonly FunctionRef[]): number {
+  /**
+   * Expected milliseconds of a call running `refs`, each function not timed yet counted
+   * as `untimed` (by default Infinity: the call's cost is unknown).
+   */
+  costOf(refs: readonly FunctionRef[], untimed = Infinity): number {
     let total = 0
-    for (const ref of refs) total += this.costs.get(ref) ?? Infinity
-    return total
-  }
-
-  /** Expected milliseconds of a call running `refs`, 0 for those not timed yet. */
-  knownCostOf(refs: readonly FunctionRef[]): number {
-    let total = 0
-    for (const ref of refs) total += this.costs.get(ref) ?? 0
+    for (const ref of refs) total += this.costs.get(ref) ?? untimed
     return total
   }
 
