@@ -28,6 +28,8 @@ import {
   pid,
   returnsGraph,
   slow,
+  timedBusy,
+  timedBusyAfter,
   total,
 } from './fixtures/tasks.mjs'
 import { startRedis, type RedisServer } from './redis-server.js'
@@ -217,6 +219,20 @@ describe('a cluster of two workers', () => {
     expect(steps[1]!.startedAt).toBeGreaterThanOrEqual(steps[0]!.endedAt)
     expect(steps[2]!.startedAt).toBeGreaterThanOrEqual(steps[1]!.endedAt)
     expect(String(records.find((record) => record.key === 'r-boom')!.error)).toContain('recorded')
+  })
+
+  // Each worker's thread busy 200 ms with a root of the step `s`; roots `x1` and `x2` come
+  // after `s` in priority. A driver that sent them as jobs at once would have each worker
+  // take one to run after its root, and `s` would wait for both.
+  test('runs a step made ready before the long tasks that come after it in priority', async () => {
+    // A first run times the function: calls of unknown cost are not held back (an async
+    // function's calls overlap in a worker).
+    await compute(timedBusy(50), { executor: cluster })
+    const busy = (key: string) => timedBusy.with({ key })(200)
+    const s = timedBusyAfter.with({ key: 's' })(200, busy('a'), busy('b'))
+    const [step, x1, x2] = await compute(s, busy('x1'), busy('x2'), { executor: cluster })
+    expect(step.start).toBeLessThan(x2.start)
+    expect(x1.start).toBeLessThan(x2.start)
   })
 
   test("runs one after another keep the workers' threads (a job held open at a run's end runs nothing)", async () => {

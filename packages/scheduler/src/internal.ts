@@ -18,7 +18,9 @@ export {
   WorkerLostFault,
   WorkerStartFault,
 } from './executors/executor-faults.js'
-// Remote executors: how a function is named to a worker that imports its module.
+// Remote executors: how a function is named to a worker that imports its module, and
+// what calls cost (a cluster's driver weighs calls as pools do).
+export { CallCosts } from './pool/call-costs.js'
 export { FunctionLocator } from './pool/function-locator.js'
 // Cluster workers: calls of functions only the pool's workers import.
 export { standInFor } from './pool/stand-ins.js'

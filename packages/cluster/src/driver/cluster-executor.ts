@@ -33,6 +33,7 @@ import { runOnDriver } from './driver-calls.js'
 import { packJob, takeBatch, type PackedJob } from './job-calls.js'
 import { JobHolds, type HeldJob } from './job-holds.js'
 import { JobLedger } from './job-ledger.js'
+import { LongCalls } from './long-calls.js'
 import { ModuleFunctions } from './module-functions.js'
 import { RUN_TTL_MS, jobsGone, removeRun } from './remove-run.js'
 import { watchConnection } from './connection-watch.js'
@@ -83,6 +84,7 @@ export class ClusterExecutor implements Executor {
   private readonly outcomes: CallOutcomes
   private readonly holds: JobHolds
   private readonly ledger = new JobLedger()
+  private readonly long = new LongCalls()
   private nextCall = 1
   private nextJob = 1
   /** Threads of the cluster's live workers, as last counted. */
@@ -169,7 +171,10 @@ export class ClusterExecutor implements Executor {
   }
 
   saturated(): boolean {
-    return this.ledger.jobsOut >= this.maxJobs() && this.queuedCalls() > 0
+    return (
+      (this.ledger.jobsOut >= this.maxJobs() && this.queuedCalls() > 0) ||
+      this.long.full(this.threads)
+    )
   }
 
   /**
@@ -193,11 +198,14 @@ export class ClusterExecutor implements Executor {
       return Promise.all(fns.map((fn) => this.functions.find(fn))).then(() => this.run(call))
     }
     if (known.some((described) => described === null)) return this.unreachable(run, call)
-    return new Promise((resolve, reject) => {
+    const functions = known as NonNullable<(typeof known)[number]>[]
+    const long = this.long.isLong(functions)
+    const result = new Promise((resolve, reject) => {
       run.queued.push({
         call,
         run,
-        functions: known as NonNullable<(typeof known)[number]>[],
+        functions,
+        long,
         resolve,
         reject,
         lost: 0,
@@ -206,6 +214,8 @@ export class ClusterExecutor implements Executor {
       })
       this.scheduleFlush()
     })
+    if (long) this.long.hold(result)
+    return result
   }
 
   /** Keeps a result the run read from its cache in the run's store, for workers to read. */
@@ -372,6 +382,16 @@ export class ClusterExecutor implements Executor {
     return 2 * Math.max(1, this.threads) + 2
   }
 
+  /**
+   * Whether a long call may go now: counted as two jobs (a thread's whole share), it must
+   * fit in two per thread, as a pool sends one only to an idle worker. One sent beyond
+   * would wait behind another job in its worker, while calls made ready meanwhile wait
+   * behind it.
+   */
+  private roomForLong(): boolean {
+    return this.ledger.jobsOut + this.ledger.longOut + 2 <= 2 * Math.max(1, this.threads)
+  }
+
   private scheduleFlush(): void {
     if (this.flushScheduled) return
     this.flushScheduled = true
@@ -397,8 +417,10 @@ export class ClusterExecutor implements Executor {
     if (run.ended || this.queue === undefined) return
     const jobs: { name: string; data: JobData; opts: { jobId: string } }[] = []
     while (run.queued.length > 0 && this.ledger.jobsOut < this.maxJobs()) {
+      const next = run.queued[0]!
+      if (next.long && !this.roomForLong()) break
       // A job held open takes calls first (not those whose worker was lost: they go alone).
-      const held = run.queued[0]!.lost === 0 ? this.holds.take(run) : undefined
+      const held = next.lost === 0 ? this.holds.take(run) : undefined
       const batch = takeBatch(run.queued, this.maxJobs() - this.ledger.jobsOut)
       const packed = packJob(batch, () => this.nextCall++)
       if (packed === undefined) continue
@@ -473,7 +495,10 @@ export class ClusterExecutor implements Executor {
         // Again, alone if its batch's worker was lost, before what was queued after it.
         pending.lost += outcome.handedBack === 'lost' ? 1 : 0
         pending.run.queued.unshift(pending)
-      } else this.outcomes.settle(pending, outcome, reply)
+      } else {
+        this.long.learn(pending, outcome)
+        this.outcomes.settle(pending, outcome, reply)
+      }
     }
     const { held, redelivered } = reply
     if (redelivered !== undefined) {

@@ -12,6 +12,8 @@ export interface Pending {
   readonly functions: readonly ModuleFunction[]
   readonly resolve: (value: unknown) => void
   readonly reject: (reason: unknown) => void
+  /** It is known to hold a thread long: it goes in a job of its own (long-calls.ts). */
+  readonly long: boolean
   /** Times its worker was lost in earlier jobs; > 0: it goes in a job of its own. */
   lost: number
   /** Names it in replies, once sent (a new id each time it is sent). */

@@ -1,6 +1,6 @@
 import { NotSerializableFault } from '@taskgraph/scheduler/internal'
 import { findCloneProblem } from '@taskgraph/scheduler/wire'
-import { packBatch, type JobCall, type ModuleFunction } from '../wire/job.js'
+import { packBatch, type JobBatch, type JobCall, type ModuleFunction } from '../wire/job.js'
 import { markStored } from '../wire/stored-values.js'
 import type { Pending } from './cluster-run.js'
 
@@ -13,14 +13,19 @@ export const MAX_CALLS_PER_JOB = 1000
 /**
  * The next calls to send in one job: an even share of what is queued over the `room`
  * jobs that may still go out (so every worker thread gets some), or one call alone if
- * its last job's worker was lost (so only the call at fault is charged if it happens again).
+ * it is long (long-calls.ts) or its last job's worker was lost (so only the call at
+ * fault is charged if it happens again).
  */
 export function takeBatch(queued: Pending[], room: number): Pending[] {
-  if (queued[0]!.lost > 0) return [queued.shift()!]
+  if (goesAlone(queued[0]!)) return [queued.shift()!]
   const size = Math.min(MAX_CALLS_PER_JOB, Math.ceil(queued.length / Math.max(1, room)))
   let end = 0
-  while (end < size && end < queued.length && queued[end]!.lost === 0) end++
+  while (end < size && end < queued.length && !goesAlone(queued[end]!)) end++
   return queued.splice(0, end)
+}
+
+function goesAlone(pending: Pending): boolean {
+  return pending.long || pending.lost > 0
 }
 
 /** The functions of one job, each listed once; calls name them by index. */
@@ -108,22 +113,23 @@ export function packJob(batch: readonly Pending[], nextId: () => number): Packed
     sendable.push(pending)
   }
   if (calls.length === 0) return undefined
-  const packed = serialized(table, calls, sendable)
+  const long = sendable.length === 1 && sendable[0]!.long
+  const packed = serialized(
+    { functions: table.functions, calls, ...(long && { long: true as const }) },
+    sendable,
+  )
   return packed === undefined ? undefined : { sendable, batch: packed }
 }
 
 /**
- * The calls serialized. A copy can fail on what only copying finds (data nested
+ * The batch serialized. A copy can fail on what only copying finds (data nested
  * thousands of levels deep): then each call is checked again, those at fault fail with
  * `NotSerializableFault`, and the others go.
  */
-function serialized(
-  table: FunctionTable,
-  calls: JobCall[],
-  sendable: Pending[],
-): string | undefined {
+function serialized(batch: JobBatch, sendable: Pending[]): string | undefined {
+  const calls = batch.calls as JobCall[]
   try {
-    return packBatch({ functions: table.functions, calls })
+    return packBatch(batch)
   } catch (error) {
     for (let i = calls.length - 1; i >= 0; i--) {
       const problem = findCloneProblem(calls[i]!.args, 'args', false, true)
@@ -136,7 +142,7 @@ function serialized(
     }
     if (calls.length === 0) return undefined
     try {
-      return packBatch({ functions: table.functions, calls })
+      return packBatch(batch)
     } catch {
       for (const pending of sendable) pending.reject(error)
       return undefined

@@ -7,10 +7,16 @@ import type { ClusterRun, Pending } from './cluster-run.js'
 export class JobLedger {
   private readonly calls = new Map<number, Pending>()
   private out = 0
+  private long = 0
 
   /** Jobs sent and not wholly answered. */
   get jobsOut(): number {
     return this.out
+  }
+
+  /** Long calls out (see long-calls.ts), each a job of its own. */
+  get longOut(): number {
+    return this.long
   }
 
   /** `calls` of `run` went out as job `job` (or to it, while its worker holds it). */
@@ -24,6 +30,7 @@ export class JobLedger {
       pending.job = job
       this.calls.set(pending.id, pending)
       inJob.add(pending)
+      if (pending.long) this.long++
     }
   }
 
@@ -51,6 +58,7 @@ export class JobLedger {
       for (const pending of inJob) {
         this.calls.delete(pending.id)
         calls.push(pending)
+        if (pending.long) this.long--
       }
     }
     const jobs = [...run.jobs.keys()]
@@ -85,6 +93,7 @@ export class JobLedger {
   private leaveJob(run: ClusterRun, job: string, pending: Pending): void {
     const calls = run.jobs.get(job)
     calls?.delete(pending)
+    if (pending.long) this.long--
     if (calls?.size === 0) {
       run.jobs.delete(job)
       this.out--

@@ -46,6 +46,11 @@ export type ModuleFunction =
 export interface JobBatch {
   readonly functions: readonly ModuleFunction[]
   readonly calls: readonly JobCall[]
+  /**
+   * Its one call is known to hold a thread long (see `CallCosts.isLong`): the worker
+   * takes no job to wait behind it.
+   */
+  readonly long?: true
 }
 
 export interface JobCall {
@@ -121,11 +126,13 @@ export type CallOutcome =
 /**
  * Where and when a call ran, for a call that asked (`JobCall.timed`): the pid and thread
  * id of the worker's thread, then the start and end of each step that ran (epoch ms);
- * and the size of the result the worker stored.
+ * and the size of the result the worker stored. And how long the call held its thread,
+ * in whole ms, if 1 or more: the driver weighs later calls of its functions by it.
  */
 interface Timed {
   readonly times?: readonly number[]
   readonly bytes?: number
+  readonly ms?: number
 }
 
 /** Why a call failed, as the scheduler's faults say it (see driver/faults.ts). */

@@ -126,6 +126,8 @@ export class ClusterWorker {
   /** Starts not yet told, by driver and run. */
   private readonly starts = new Map<string, Set<number>>()
   private running = 0
+  /** Long batches running (see `JobBatch.long`). */
+  private long = 0
   private timer: NodeJS.Timeout | undefined
   private beats = 0
   private stopping: Promise<void> | undefined
@@ -369,7 +371,11 @@ export class ClusterWorker {
     for (;;) {
       let hold: string | undefined
       let entries: readonly StoreEntry[]
+      const long = batch.long === true
       try {
+        // Before the first wait: BullMQ fetches the next job as soon as this one's
+        // processing has begun.
+        if (long) this.holdThread(1)
         this.running += batch.calls.length
         const result = await runJob({
           run: data.run,
@@ -413,6 +419,7 @@ export class ClusterWorker {
         return
       } finally {
         this.running -= batch.calls.length
+        if (long) this.holdThread(-1)
       }
       if (hold === undefined) return
       const next = await this.held.take(data.run, hold, signal)
@@ -427,6 +434,18 @@ export class ClusterWorker {
       }
       open = Promise.resolve(true)
       local = new Map(entries.map((entry) => [entry.key, entry.bytes]))
+    }
+  }
+
+  /**
+   * A long batch holds a thread whole: while it runs the worker takes one job fewer at a
+   * time (two per thread otherwise), so that no job waits behind it here while another
+   * worker's thread could run it.
+   */
+  private holdThread(change: 1 | -1): void {
+    this.long += change
+    if (this.worker !== undefined) {
+      this.worker.concurrency = Math.max(1, 2 * this.threads - this.long)
     }
   }
 

@@ -72,19 +72,26 @@ export async function runJob(context: JobContext): Promise<JobResult | undefined
     }
     let timing: CallTiming | undefined
     const timed = call.timed === true ? (measured: CallTiming) => (timing = measured) : undefined
+    const measure = { blockedMs: 0 }
     try {
-      const running = runCall(context, call, functions, inputs, timed)
+      const running = runCall(context, call, functions, inputs, timed, measure)
       const ended = (): void => context.ended(call.id)
       running.then(ended, ended)
       const value = await Promise.race([running, stopped])
       const outcome = holdsGraph(value)
         ? graphOutcome(context, call, undefined, value)
         : toOutcome(context, call, value, entries)
-      outcomes.push(withTimes(outcome, timing))
+      outcomes.push(withTimes(outcome, timing, measure.blockedMs))
     } catch (error) {
       if (error instanceof ReturnedGraphFault) {
         // A step of a fused call returned a graph: the call ended there.
-        outcomes.push(withTimes(graphOutcome(context, call, error.step, error.value), timing))
+        outcomes.push(
+          withTimes(
+            graphOutcome(context, call, error.step, error.value),
+            timing,
+            measure.blockedMs,
+          ),
+        )
       } else if (error === STOPPED || error instanceof ExecutorClosedFault) {
         outcomes.push({ id: call.id, handedBack: 'stopping' })
       } else if (error instanceof UnreachableFault) {
@@ -96,7 +103,10 @@ export async function runJob(context: JobContext): Promise<JobResult | undefined
           ok: false,
           fault: { kind: 'refused', module, message: error.message },
         })
-      } else outcomes.push(withTimes({ id: call.id, ok: false, fault: toWireFault(error) }, timing))
+      } else {
+        const failed: CallOutcome = { id: call.id, ok: false, fault: toWireFault(error) }
+        outcomes.push(withTimes(failed, timing, measure.blockedMs))
+      }
     }
   })
   await Promise.all(settled)
@@ -198,6 +208,7 @@ function runCall(
   functions: readonly Resolved[],
   inputs: ReadonlyMap<string, unknown>,
   timed: TaskCall['timed'],
+  measure: { blockedMs: number },
 ): Promise<unknown> {
   const fnOf = (index: number): AnyFunction => (functions[index] as { fn: AnyFunction }).fn
   const call: TaskCall = {
@@ -226,6 +237,7 @@ function runCall(
     // A rejection after the call settled: the driver has its outcome already.
     lateFailure: () => {},
     ...(timed && { timed }),
+    blocked: (ms) => (measure.blockedMs = ms),
   }
   return Promise.resolve().then(() => context.pool().run(call))
 }
@@ -269,8 +281,22 @@ function toOutcome(
     : { id: call.id, ok: true, ...stored }
 }
 
-/** `outcome`, with where and when its call ran if the pool measured it (`JobCall.timed`). */
-function withTimes(outcome: CallOutcome, timing: CallTiming | undefined): CallOutcome {
-  if (timing === undefined || 'handedBack' in outcome) return outcome
-  return { ...outcome, times: [timing.worker.pid, timing.worker.threadId, ...timing.steps] }
+/**
+ * `outcome`, with where and when its call ran if the pool measured it (`JobCall.timed`),
+ * and how long it held its thread, in whole ms, if 1 or more (a tiny call's reply stays
+ * as small as it was).
+ */
+function withTimes(
+  outcome: CallOutcome,
+  timing: CallTiming | undefined,
+  blockedMs: number,
+): CallOutcome {
+  if ('handedBack' in outcome) return outcome
+  const ms = Math.round(blockedMs)
+  if (timing === undefined && ms < 1) return outcome
+  return {
+    ...outcome,
+    ...(timing && { times: [timing.worker.pid, timing.worker.threadId, ...timing.steps] }),
+    ...(ms >= 1 && { ms }),
+  }
 }

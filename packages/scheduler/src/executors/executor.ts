@@ -66,6 +66,12 @@ export interface TaskCall {
    */
   readonly timed?: (timing: CallTiming) => void
   /**
+   * Given by a cluster worker, whose driver weighs calls by how long they hold a thread:
+   * a pool executor passes here how long the call held its worker's thread (time spent
+   * waiting on I/O left out), before settling it.
+   */
+  readonly blocked?: (ms: number) => void
+  /**
    * Reports an error raised, after the call settled, by work the task started (a promise
    * it made that rejected with nothing to handle it): the scheduler fails the run with
    * it, naming the task. Remote executors call it for what their workers report.

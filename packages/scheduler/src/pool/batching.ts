@@ -1,12 +1,8 @@
 import type { TaskCall } from '../executors/executor.js'
 import type { FunctionRef } from '../wire/function-ref.js'
 import type { CallQueue } from './call-queue.js'
-import {
-  BATCH_TARGET_MS,
-  HEAVY_BYTES,
-  LONG_CALL_MS,
-  type FunctionProfile,
-} from './function-profile.js'
+import { BATCH_TARGET_MS } from './call-costs.js'
+import { HEAVY_BYTES, type FunctionProfile } from './function-profile.js'
 import { ownedBytes, runsAlone, type Pending } from './pending-call.js'
 
 // How a pool executor groups calls into batches, from what each function cost so far
@@ -19,7 +15,7 @@ const MAX_BATCH = 1024
 /**
  * Work held per worker, in batches' worth (a call of unknown cost counts as one): two
  * sent (one running, one ready behind it) and one waiting here; a long call counts as all
- * of it (see `LONG_CALL_MS`). Beyond that the scheduler keeps tasks in its own priority
+ * of it (see `CallCosts.isLong`). Beyond that the scheduler keeps tasks in its own priority
  * order (see `Executor.saturated`).
  */
 export const HELD_PER_WORKER = 2
@@ -37,9 +33,8 @@ export function weigh(
   // it ends, more such calls only add to what waits in memory.
   const heavy = ownedBytes(call) >= HEAVY_BYTES || profile.makesHeavy(refs)
   // A long call holds its worker whole: the calls after it wait in the scheduler's
-  // priority order, not in the order they were sent. Not one of unknown cost: an async
-  // function's calls overlap in a worker, and its first calls may wait on I/O.
-  const long = profile.costOf(refs, 0) >= LONG_CALL_MS
+  // priority order, not in the order they were sent.
+  const long = profile.isLong(refs)
   return { weight: heavy || long ? HELD_PER_WORKER : profile.weightOf(refs), heavy, long }
 }
 

@@ -2,17 +2,8 @@ import { findBuffers } from '../wire/buffers.js'
 import type { WireOutcome } from '../wire/call.js'
 import { refKey, type FunctionRef } from '../wire/function-ref.js'
 import type { ReadyMessage } from '../wire/messages.js'
+import { BATCH_TARGET_MS, CallCosts } from './call-costs.js'
 
-/** A batch aims to hold a worker for about this long, so round trips stay a small share. */
-export const BATCH_TARGET_MS = 4
-/**
- * A call known to hold a worker this long goes only to an idle worker, and nothing is
- * sent behind it. Sending a second call ahead saves a worker a round trip (well under a
- * millisecond) but fixes the order: a task that gets ready meanwhile, ahead in the
- * scheduler's priority (the next step of a chain), would wait a whole call behind one
- * that could have waited.
- */
-export const LONG_CALL_MS = 5 * BATCH_TARGET_MS
 /** Bytes of data in a call's inputs or results past which the call is heavy. */
 export const HEAVY_BYTES = 1 << 20
 
@@ -23,20 +14,20 @@ export const HEAVY_BYTES = 1 << 20
  */
 export class FunctionProfile {
   /** Typical milliseconds a call holds a worker's thread. */
-  private readonly costs = new WeakMap<FunctionRef, number>()
+  private readonly costs = new CallCosts<FunctionRef>()
   /** By `refKey`: a worker reported it when it got ready, or ran it. */
   private readonly reachable = new Set<string>()
   /** Results held much data the last time it ran. */
   private readonly heavyResults = new WeakSet<FunctionRef>()
 
-  /**
-   * Expected milliseconds of a call running `refs`, each function not timed yet counted
-   * as `untimed` (by default Infinity: the call's cost is unknown).
-   */
+  /** Expected milliseconds of a call running `refs` (see `CallCosts.costOf`). */
   costOf(refs: readonly FunctionRef[], untimed = Infinity): number {
-    let total = 0
-    for (const ref of refs) total += this.costs.get(ref) ?? untimed
-    return total
+    return this.costs.costOf(refs, untimed)
+  }
+
+  /** Whether a call running `refs` is known to be long (see `CallCosts.isLong`). */
+  isLong(refs: readonly FunctionRef[]): boolean {
+    return this.costs.isLong(refs)
   }
 
   /** Share of a worker's batch a call is expected to take (1: a batch of its own). */
@@ -81,9 +72,7 @@ export class FunctionProfile {
     ) {
       for (const ref of refs) this.reachable.add(refKey(ref))
     }
-    const perCall = outcome.blockingMs / refs.length
-    const known = this.costs.get(refs[0]!)
-    this.costs.set(refs[0]!, known === undefined ? perCall : 0.7 * known + 0.3 * perCall)
+    this.costs.learn(refs, outcome.blockingMs)
   }
 }
 

@@ -29,7 +29,7 @@ export interface Pending {
  * call with heavy inputs: alone in its batch, on its last attempt, it may take them
  * instead of a copy, and they leave this thread as soon as it is sent. A call that
  * makes heavy results goes alone too: a worker then holds one such result at a time.
- * And a long call (see `LONG_CALL_MS`): nothing waits behind it in its worker.
+ * And a long call (see `CallCosts.isLong`): nothing waits behind it in its worker.
  */
 export function runsAlone(pending: Pending): boolean {
   return (

@@ -263,6 +263,7 @@ export class PoolEngine {
   private settle(pending: Pending, outcome: WireOutcome): void {
     this.held -= pending.weight
     if (outcome.times !== undefined) pending.call.timed?.(timingOf(outcome.times, this.runtime))
+    pending.call.blocked?.(outcome.blockingMs)
     this.profile.learn(pending.refs, outcome)
     if (outcome.ok) {
       if (this.runtime === 'worker_threads') this.moves.received(outcome.value)
