@@ -76,16 +76,19 @@ describe('held jobs', () => {
 
   test('results the run released are deleted with the calls sent, hold taken or not', async () => {
     const hold = await holdJob('j9')
+    // Taken at once: an offer lapses HOLD_MS after it was made, which a loaded machine
+    // can pass while the results are written.
+    const offer = holds.take(run)!
     await driver.hset(resultsKey(run.id), { a: '1', b: '2', c: '3' })
     const taking = held.take(run.id, hold, new AbortController().signal)
-    expect(await holds.send(run, holds.take(run)!, 'batch-9', ['a', 'b'])).toBe(true)
+    expect(await holds.send(run, offer, 'batch-9', ['a', 'b'])).toBe(true)
     expect(await driver.hkeys(resultsKey(run.id))).toEqual(['c'])
     // As the job's finish would (unless the wait lapsed first, and left nothing).
     const { left } = (await taking)!
     if (left !== undefined) await worker.del(left)
     // The hold is gone: the calls are refused, the results deleted all the same.
-    const offer = { job: 'j9', hold, worker: 'w1', at: performance.now() }
-    expect(await holds.send(run, offer, 'batch-9b', ['c'])).toBe(false)
+    const again = { job: 'j9', hold, worker: 'w1', at: performance.now() }
+    expect(await holds.send(run, again, 'batch-9b', ['c'])).toBe(false)
     expect(await driver.exists(resultsKey(run.id))).toBe(0)
   })
 
