@@ -229,13 +229,15 @@ class Session implements CacheSession {
     this.#targets = targetsOf(graph, keys)
   }
 
-  stores(key: string): boolean {
-    const i = this.graph.indexOf(key)
+  stores(key: string, node?: number): boolean {
+    const i = node ?? this.graph.indexOf(key)
     return i !== undefined && this.keys.stored(i)
   }
 
-  completed(key: string, value: unknown, durationMs: number | undefined): void {
-    const i = this.graph.indexOf(key)
+  completed(key: string, value: unknown, durationMs: number | undefined, node?: number): void {
+    // Found by key only if need be: an index of 10,000 keys costs a cold run as much as
+    // a millisecond or two of its keying.
+    const i = node ?? this.graph.indexOf(key)
     if (i === undefined) return
     const graph = this.graph
     const { depStart, depNodes } = graph

@@ -55,11 +55,12 @@ export async function computeTargets(
     const session = await config.cache.open(graph)
     try {
       if (session.known.size === 0)
-        return await runGraph(graph, config, caller, { session, hits: [] })
+        return await runGraph(graph, config, caller, { session, opened: graph, hits: [] })
       // The graph again, each known result as data: what only they needed is left out.
       const hits = knownTasks(graph, session.known)
       return await runGraph(TaskGraph.collect(caller, targets, session.known), config, caller, {
         session,
+        opened: graph,
         hits,
       })
     } finally {

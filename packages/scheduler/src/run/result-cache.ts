@@ -19,14 +19,17 @@ export interface CacheSession {
   /**
    * Whether the result of the task with key `key` may be stored: the scheduler then
    * keeps it on this thread (a remote executor does not fuse it away inside a chain).
+   * `node`, here and in `completed`: the task's node in the graph the session was opened
+   * on, given when the run runs that graph (no result was known), to spare a search by
+   * key.
    */
-  stores(key: string): boolean
+  stores(key: string, node?: number): boolean
   /**
    * The task with key `key` finished with `value` (stored if `stores(key)` and the cache
    * finds it worth keeping), having run for `durationMs` (where its worker, or this
    * thread, measured it; `undefined` if nobody did).
    */
-  completed(key: string, value: unknown, durationMs: number | undefined): void
+  completed(key: string, value: unknown, durationMs: number | undefined, node?: number): void
   /** The run has ended: what is being stored is finished. Never rejects. */
   close(): Promise<void>
 }

@@ -8,6 +8,8 @@ import type { CacheSession } from './result-cache.js'
 /** What a run's cache gives it: where results go, and the tasks it did not run. */
 export interface CachedRun {
   readonly session: CacheSession
+  /** The graph the session was opened on: the run's, if no result was known. */
+  readonly opened: TaskGraph
   /** The tasks whose results came from the cache (they are data in the run's graph). */
   readonly hits: readonly TaskInfo[]
 }
@@ -21,6 +23,8 @@ export class RunCache {
   readonly hits: readonly TaskInfo[]
   readonly #session: CacheSession
   readonly #transfer: CacheTransfer | undefined
+  /** The run's graph is the one the session was opened on: nodes are named alike. */
+  readonly #sameGraph: boolean
 
   constructor(
     cached: CachedRun,
@@ -30,6 +34,7 @@ export class RunCache {
   ) {
     this.hits = cached.hits
     this.#session = cached.session
+    this.#sameGraph = cached.opened === graph
     this.#transfer = transfersResults(executor)
       ? new CacheTransfer(cached.session, executor, stop)
       : undefined
@@ -37,7 +42,7 @@ export class RunCache {
 
   /** Whether node `i`'s result is to be stored: a remote executor does not fuse it away. */
   stores(i: number): boolean {
-    return this.#session.stores(this.graph.key(i))
+    return this.#session.stores(this.graph.key(i), this.#sameGraph ? i : undefined)
   }
 
   /** How the executor is told a result is no longer needed: once the cache has read it. */
@@ -73,7 +78,7 @@ export class RunCache {
   completed(i: number, value: unknown, durationMs: number | undefined): void {
     const key = this.graph.key(i)
     if (this.#transfer !== undefined) this.#transfer.completed(key, value, durationMs)
-    else this.#session.completed(key, value, durationMs)
+    else this.#session.completed(key, value, durationMs, this.#sameGraph ? i : undefined)
   }
 
   /** Resolves once the results to store have been read from the executor's store. */
