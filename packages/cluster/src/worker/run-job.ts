@@ -81,12 +81,12 @@ export async function runJob(context: JobContext): Promise<JobResult | undefined
       const outcome = holdsGraph(value)
         ? graphOutcome(context, call, undefined, value)
         : toOutcome(context, call, value, entries)
-      outcomes.push(withTimes(outcome, timing, measure.blockedMs))
+      outcomes.push(withMeasures(outcome, timing, measure.blockedMs))
     } catch (error) {
       if (error instanceof ReturnedGraphFault) {
         // A step of a fused call returned a graph: the call ended there.
         outcomes.push(
-          withTimes(
+          withMeasures(
             graphOutcome(context, call, error.step, error.value),
             timing,
             measure.blockedMs,
@@ -105,7 +105,7 @@ export async function runJob(context: JobContext): Promise<JobResult | undefined
         })
       } else {
         const failed: CallOutcome = { id: call.id, ok: false, fault: toWireFault(error) }
-        outcomes.push(withTimes(failed, timing, measure.blockedMs))
+        outcomes.push(withMeasures(failed, timing, measure.blockedMs))
       }
     }
   })
@@ -286,7 +286,7 @@ function toOutcome(
  * and how long it held its thread, in whole ms, if 1 or more (a tiny call's reply stays
  * as small as it was).
  */
-function withTimes(
+function withMeasures(
   outcome: CallOutcome,
   timing: CallTiming | undefined,
   blockedMs: number,
