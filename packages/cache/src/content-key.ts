@@ -1,8 +1,5 @@
 import { createHash, hash } from 'node:crypto'
-import { createRequire } from 'node:module'
-
-/** taskgraph's version: results are kept apart from another version's. */
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
+import { TASKGRAPH_VERSION as version } from './taskgraph-version.js'
 
 // Tokens up to this long stand in their dependents' tokens as themselves (see `refOf`).
 const INLINE_TOKEN_CHARS = 160

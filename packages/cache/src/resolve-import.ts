@@ -2,6 +2,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import { isBuiltin } from 'node:module'
 import { dirname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { TASKGRAPH_VERSION } from './taskgraph-version.js'
 
 /** What a specifier names, as far as a cache key is concerned. */
 export type ImportTarget =
@@ -85,8 +86,10 @@ function packageTarget(specifier: string, from: string): ImportTarget {
     const manifest = join(installed, 'package.json')
     if (existsSync(manifest)) {
       const real = realpathSync(installed)
-      if (!real.split(sep).includes('node_modules')) return { kind: 'linked', name, dir: real }
       const version = readVersion(manifest)
+      if (!real.split(sep).includes('node_modules') && !isTaskgraph(name, version)) {
+        return { kind: 'linked', name, dir: real }
+      }
       if (version !== undefined) return { kind: 'package', name, version }
     }
     if (dirname(dir) === dir) {
@@ -96,6 +99,16 @@ function packageTarget(specifier: string, from: string): ImportTarget {
         : { kind: 'other', specifier }
     }
   }
+}
+
+/**
+ * Whether the package is taskgraph itself, at the version running: it counts by its
+ * version even when linked (as in taskgraph's own repository), since every key holds
+ * that version already, as it does for taskgraph's own tasks (a gather, a bag's steps).
+ * Reading its files would cost a fresh run a few milliseconds to learn nothing more.
+ */
+function isTaskgraph(name: string, version: string | undefined): boolean {
+  return version === TASKGRAPH_VERSION && (name === 'taskgraph' || name.startsWith('@taskgraph/'))
 }
 
 function readVersion(manifest: string): string | undefined {

@@ -111,6 +111,37 @@ describe('SourceFingerprints', () => {
     expect(fingerprints('uses.ts')[0]).not.toBe(third)
   })
 
+  test('taskgraph itself counts by its version, linked or not; a linked copy of another version by its files', async () => {
+    const { TASKGRAPH_VERSION } = await import('../src/taskgraph-version.js')
+    await write({
+      'uses.ts': "import { delayed } from 'taskgraph'\nimport '@taskgraph/core'",
+      'tg/cli/package.json': `{ "name": "taskgraph", "version": "${TASKGRAPH_VERSION}" }`,
+      'tg/cli/index.js': 'export const delayed = 1',
+      'tg/core/package.json': `{ "name": "@taskgraph/core", "version": "${TASKGRAPH_VERSION}" }`,
+      'tg/core/index.js': 'export const core = 1',
+    })
+    await mkdir(join(project, 'node_modules/@taskgraph'), { recursive: true })
+    await symlink(join(project, 'tg/cli'), join(project, 'node_modules/taskgraph'))
+    await symlink(join(project, 'tg/core'), join(project, 'node_modules/@taskgraph/core'))
+    const taken = new SourceFingerprints()
+    expect(taken.packages(join(project, 'uses.ts'))).toEqual([
+      `package @taskgraph/core@${TASKGRAPH_VERSION}`,
+      `package taskgraph@${TASKGRAPH_VERSION}`,
+    ])
+    const [first] = fingerprints('uses.ts')
+    await write({ 'tg/cli/index.js': 'export const delayed = 2' })
+    expect(fingerprints('uses.ts')[0]).toBe(first)
+
+    // Another version, linked: not the taskgraph whose version the keys hold.
+    await write({ 'tg/cli/package.json': '{ "name": "taskgraph", "version": "0.0.0-other" }' })
+    const [other] = fingerprints('uses.ts')
+    expect(new SourceFingerprints().packages(join(project, 'uses.ts'))[0]).toMatch(
+      /^linked taskgraph [0-9a-f]{64}$/,
+    )
+    await write({ 'tg/cli/index.js': 'export const delayed = 3' })
+    expect(fingerprints('uses.ts')[0]).not.toBe(other)
+  })
+
   test('a project moved to another directory keeps its fingerprints', async () => {
     const [before] = fingerprints('flow.ts')
     const moved = `${project}-moved`
