@@ -93,6 +93,8 @@ function packageTarget(specifier: string, from: string): ImportTarget {
       if (version !== undefined) return { kind: 'package', name, version }
     }
     if (dirname(dir) === dir) {
+      // Not installed: the CLI imports its own copy (a workflow outside any project).
+      if (isTaskgraphName(name)) return { kind: 'package', name, version: TASKGRAPH_VERSION }
       // What only looks like an import (a phrase in a comment) counts by its text.
       return PACKAGE_NAME.test(specifier)
         ? { kind: 'unfollowable', specifier }
@@ -108,7 +110,11 @@ function packageTarget(specifier: string, from: string): ImportTarget {
  * Reading its files would cost a fresh run a few milliseconds to learn nothing more.
  */
 function isTaskgraph(name: string, version: string | undefined): boolean {
-  return version === TASKGRAPH_VERSION && (name === 'taskgraph' || name.startsWith('@taskgraph/'))
+  return version === TASKGRAPH_VERSION && isTaskgraphName(name)
+}
+
+function isTaskgraphName(name: string): boolean {
+  return name === 'taskgraph' || name.startsWith('@taskgraph/')
 }
 
 function readVersion(manifest: string): string | undefined {

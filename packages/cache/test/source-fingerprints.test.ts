@@ -142,6 +142,17 @@ describe('SourceFingerprints', () => {
     expect(fingerprints('uses.ts')[0]).not.toBe(other)
   })
 
+  test('taskgraph not installed counts as the running copy, which the CLI then imports', async () => {
+    const { TASKGRAPH_VERSION } = await import('../src/taskgraph-version.js')
+    await write({ 'uses.ts': "import { delayed } from 'taskgraph'\nimport '@/lib/x'" })
+    const taken = new SourceFingerprints()
+    expect(taken.packages(join(project, 'uses.ts'))).toEqual([
+      'other @/lib/x',
+      `package taskgraph@${TASKGRAPH_VERSION}`,
+    ])
+    expect(taken.unfollowable(join(project, 'uses.ts'))).toEqual(['@/lib/x'])
+  })
+
   test('a project moved to another directory keeps its fingerprints', async () => {
     const [before] = fingerprints('flow.ts')
     const moved = `${project}-moved`
