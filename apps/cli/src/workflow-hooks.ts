@@ -3,7 +3,9 @@
 // workflow outside any project that has taskgraph installed (e.g. /tmp/flow.ts) still
 // imports 'taskgraph': failed lookups of taskgraph's own packages fall back to the copy
 // running this command. The workflow file itself always loads as an ES module,
-// and so does every TypeScript module of a cluster worker's project.
+// and so does every TypeScript module of a cluster worker's project, and every
+// TypeScript module written as one (it imports or exports) outside node_modules.
+import { readFileSync } from 'node:fs'
 
 interface ResolveContext {
   parentURL?: string
@@ -52,7 +54,10 @@ export async function resolve(
     if (!ownPackage(specifier, error)) throw error
     return next(specifier, { ...context, parentURL: cliURL })
   }
-  return asModule(resolved)
+  const module = asModule(resolved)
+  if (module !== resolved) return module
+  const file = typeScriptFile(resolved.url)
+  return file !== undefined && writtenAsModule(file) ? { url: file, format: 'module' } : resolved
 }
 
 /**
@@ -106,6 +111,39 @@ export function loadInThread(
   const source =
     typeof loaded.source === 'string' ? loaded.source : new TextDecoder().decode(loaded.source)
   return ES_MODULE_SYNTAX.test(source) ? { ...loaded, format: 'module-typescript' } : loaded
+}
+
+// A TypeScript file's URL, bare or as tsx resolves one of a CommonJS package (its own
+// markers after it: `steps.ts%3Ftsx-commonjs-export-preparse=1?tsx-…`).
+const TYPESCRIPT_FILE = /^(file:[^?]*?\.ts)(?:$|(?:\?|%3F)tsx-)/
+
+/** The URL of the TypeScript file `url` loads, without tsx's markers; else `undefined`. */
+function typeScriptFile(url: string): string | undefined {
+  return TYPESCRIPT_FILE.exec(url)?.[1]
+}
+
+const writtenAsModules = new Map<string, boolean>()
+
+/**
+ * Whether the TypeScript file at `url`, outside node_modules, imports or exports as ES
+ * modules do: it loads as one, as `loadInThread` has it where Node strips types, whatever
+ * the "type" of its package. tsx would otherwise compile it to CommonJS when its package
+ * is "type": "commonjs" (as `npm init` makes), and run it from a `data:` URL, where its
+ * `import 'taskgraph'` could not fall back to the copy running the command.
+ */
+function writtenAsModule(url: string): boolean {
+  if (url.includes('/node_modules/')) return false
+  let known = writtenAsModules.get(url)
+  if (known === undefined) {
+    try {
+      known = ES_MODULE_SYNTAX.test(readFileSync(new URL(url), 'utf8'))
+    } catch {
+      // Not readable: left to the loaders, which report it.
+      known = false
+    }
+    writtenAsModules.set(url, known)
+  }
+  return known
 }
 
 /** Whether a failed lookup is one of taskgraph's packages, which the running CLI has. */

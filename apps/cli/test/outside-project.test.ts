@@ -1,5 +1,6 @@
-import { writeFile } from 'node:fs/promises'
+import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runCli } from './helpers/run-cli.js'
 import { cleanUp, makeTempDir } from './helpers/temp-dirs.js'
@@ -19,6 +20,39 @@ import { compute } from '@taskgraph/scheduler'
 
 const inc = delayed((x) => x + 1, { name: 'inc' })
 export default gather({ a: inc(1), b: inc(2), word: delayed(async () => typeof compute)() })
+`
+
+const STEPS_TS = `import { threadId } from 'node:worker_threads'
+import { delayed } from 'taskgraph'
+
+export const square = delayed(
+  function square(x: number) {
+    return { value: x * x, threadId }
+  },
+  { cache: true },
+)
+`
+const STEPS_FLOW_TS = `import { gather } from 'taskgraph'
+import { square } from './steps.ts'
+
+export default gather([square(2), square(3)])
+`
+
+const CJS_STEPS_TS = `const { threadId } = require('node:worker_threads')
+const { delayed } = require('taskgraph')
+
+const cube = delayed(
+  function cube(x: number) {
+    return { value: x * x * x, threadId }
+  },
+  { cache: true },
+)
+module.exports = { cube }
+`
+const CJS_STEPS_FLOW_TS = `import { gather } from 'taskgraph'
+import { cube } from './cjs-steps.ts'
+
+export default gather([cube(2), cube(3)])
 `
 
 // The workflow imports 'taskgraph' from a directory under os.tmpdir() where it is not
@@ -51,6 +85,30 @@ describe('a workflow outside any project', () => {
     expect(JSON.parse(result.stdout)).toEqual({ a: 2, b: 3, word: 'OUTSIDE' })
   })
 
+  it('runs the tasks of a helper module of a "type": "commonjs" package in workers, and caches them', async () => {
+    // A TypeScript module that imports and exports loads as an ES module on every Node,
+    // in a "type": "commonjs" package too: its import of 'taskgraph' finds the CLI's copy.
+    const dir = await makeTempDir()
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'flows', type: 'commonjs' }))
+    await writeFile(join(dir, 'flow.ts'), STEPS_FLOW_TS)
+    await writeFile(join(dir, 'steps.ts'), STEPS_TS)
+    const args = ['run', 'flow.ts', '--executor', 'threads', '--workers', '1', '--json']
+    const first = await runCli([...args, '--cache', 'cache'], { cwd: dir })
+    expect(first).toMatchObject({
+      code: 0,
+      stderr: 'taskgraph: 0 tasks from the cache (cache), 3 run\n',
+    })
+    const results = JSON.parse(first.stdout) as { value: number; threadId: number }[]
+    expect(results.map(({ value }) => value)).toEqual([4, 9])
+    for (const { threadId } of results) expect(threadId).not.toBe(0)
+    const second = await runCli([...args, '--cache', 'cache'], { cwd: dir })
+    expect(second).toMatchObject({
+      code: 0,
+      stderr: 'taskgraph: 2 tasks from the cache (cache), 1 run\n',
+    })
+    expect(JSON.parse(second.stdout)).toEqual(results)
+  })
+
   it('can be drawn', async () => {
     const dir = await makeTempDir()
     await writeFile(join(dir, 'flow.ts'), FLOW_TS)
@@ -59,5 +117,36 @@ describe('a workflow outside any project', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' })
     expect(result.stdout).toMatch(/^digraph taskgraph \{\n/)
     expect(result.stdout).toContain('[label="shout", shape=ellipse]')
+  })
+})
+
+// Installed as a package's dependency is, by a link to the copy running the command.
+const CLI_PACKAGE = fileURLToPath(new URL('..', import.meta.url))
+
+describe('a workflow of a "type": "commonjs" package with taskgraph installed', () => {
+  it('runs the tasks of a helper module written as CommonJS in workers, and caches them', async () => {
+    // On Node 20 tsx runs such a module from a `data:` URL: its task functions are still
+    // found by their file, in the workers and by the cache.
+    const dir = await makeTempDir()
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'flows', type: 'commonjs' }))
+    await mkdir(join(dir, 'node_modules'))
+    await symlink(CLI_PACKAGE, join(dir, 'node_modules', 'taskgraph'))
+    await writeFile(join(dir, 'flow.ts'), CJS_STEPS_FLOW_TS)
+    await writeFile(join(dir, 'cjs-steps.ts'), CJS_STEPS_TS)
+    const args = ['run', 'flow.ts', '--executor', 'threads', '--workers', '1', '--json']
+    const first = await runCli([...args, '--cache', 'cache'], { cwd: dir })
+    expect(first).toMatchObject({
+      code: 0,
+      stderr: 'taskgraph: 0 tasks from the cache (cache), 3 run\n',
+    })
+    const results = JSON.parse(first.stdout) as { value: number; threadId: number }[]
+    expect(results.map(({ value }) => value)).toEqual([8, 27])
+    for (const { threadId } of results) expect(threadId).not.toBe(0)
+    const second = await runCli([...args, '--cache', 'cache'], { cwd: dir })
+    expect(second).toMatchObject({
+      code: 0,
+      stderr: 'taskgraph: 2 tasks from the cache (cache), 1 run\n',
+    })
+    expect(JSON.parse(second.stdout)).toEqual(results)
   })
 })

@@ -140,12 +140,33 @@ function evaluatingModule(): string | undefined {
     ) {
       const file = site.getFileName()
       if (file === undefined || file === null || file.startsWith('node:')) continue
-      return file.startsWith('file:')
-        ? file
-        : file.startsWith('/')
-          ? pathToFileURL(file).href
-          : undefined
+      return moduleURL(file)
     }
   }
   return undefined
+}
+
+/** What tsx names a CommonJS module's file by, at the end of the URL it loads it from. */
+const TSX_FILE_PATH = '?filePath='
+
+/**
+ * The file URL of the module a stack frame names: a URL, a path (CommonJS), or, for a
+ * TypeScript module of a CommonJS package that an ES module imports under tsx (Node
+ * without type stripping), the `data:` URL tsx evaluates its code from, which ends with
+ * the file's path (and tsx's own query, if any). `undefined` for anything else.
+ */
+function moduleURL(file: string): string | undefined {
+  if (file.startsWith('file:')) return file
+  if (file.startsWith('/')) return pathToFileURL(file).href
+  const at = file.startsWith('data:') ? file.lastIndexOf(TSX_FILE_PATH) : -1
+  if (at === -1) return undefined
+  let path: string
+  try {
+    path = decodeURIComponent(file.slice(at + TSX_FILE_PATH.length))
+  } catch {
+    return undefined
+  }
+  const query = path.indexOf('?')
+  if (query !== -1) path = path.slice(0, query)
+  return path.startsWith('/') ? pathToFileURL(path).href : undefined
 }

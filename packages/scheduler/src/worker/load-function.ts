@@ -1,4 +1,5 @@
 import type { AnyFunction } from '@taskgraph/core'
+import { findFunction } from '@taskgraph/core/internal'
 import {
   functionIn,
   moduleOf,
@@ -13,6 +14,15 @@ import { importModule } from './import-module.js'
  * or exports no such function.
  */
 export async function loadFunction(ref: FunctionRef): Promise<AnyFunction | undefined> {
+  // A function its module's evaluation made here already (the workflow a worker imports
+  // as it starts, and the modules it imports) is that one: importing the file again
+  // could evaluate a second copy of the module, and cannot import a TypeScript module of
+  // a CommonJS package that the workflow imported under tsx (evaluated from a `data:`
+  // URL, so not found under its file's).
+  if (ref.kind === 'origin') {
+    const made = findFunction(ref.origin)
+    if (made !== undefined) return made
+  }
   return functionIn(ref, await importModule(moduleOf(ref)))
 }
 
