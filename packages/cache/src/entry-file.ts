@@ -40,11 +40,20 @@ interface Header extends EntryInfo {
   readonly parts: readonly number[]
 }
 
+/** A value serialized for an entry: its size known before its bytes are put together. */
+export interface EncodedEntry {
+  /** The entry's size in bytes. */
+  readonly byteLength: number
+  /** The entry's bytes: the value's ArrayBuffers copied in after the rest, checksummed. */
+  pack(): Buffer
+}
+
 /**
- * The bytes of an entry holding `value`. Throws what V8 throws for a value it cannot
- * serialize.
+ * `value` serialized for an entry, with `info`. Throws what V8 throws for a value it
+ * cannot serialize. Its ArrayBuffers are not copied until `pack`: a run that finds the
+ * result not worth keeping (a big one, quick to make again) never copies them.
  */
-export function packEntry(value: unknown, info: EntryInfo): Buffer {
+export function encodeEntry(value: unknown, info: EntryInfo): EncodedEntry {
   const { payload, buffers } = encode(value)
   const header: Header = {
     ...info,
@@ -52,21 +61,34 @@ export function packEntry(value: unknown, info: EntryInfo): Buffer {
   }
   const headerText = JSON.stringify(header)
   const headerLength = Buffer.byteLength(headerText)
-  let length = BODY + 4 + headerLength + payload.byteLength
-  for (const buffer of buffers) length += buffer.byteLength
-  const bytes = Buffer.allocUnsafe(length)
-  MAGIC.copy(bytes, 0)
-  bytes.writeUInt32LE(headerLength, BODY)
-  bytes.write(headerText, BODY + 4)
-  let at = BODY + 4 + headerLength
-  bytes.set(payload, at)
-  at += payload.byteLength
-  for (const buffer of buffers) {
-    bytes.set(new Uint8Array(buffer), at)
-    at += buffer.byteLength
+  let byteLength = BODY + 4 + headerLength + payload.byteLength
+  for (const buffer of buffers) byteLength += buffer.byteLength
+  return {
+    byteLength,
+    pack: () => {
+      const bytes = Buffer.allocUnsafe(byteLength)
+      MAGIC.copy(bytes, 0)
+      bytes.writeUInt32LE(headerLength, BODY)
+      bytes.write(headerText, BODY + 4)
+      let at = BODY + 4 + headerLength
+      bytes.set(payload, at)
+      at += payload.byteLength
+      for (const buffer of buffers) {
+        bytes.set(new Uint8Array(buffer), at)
+        at += buffer.byteLength
+      }
+      bytes.writeUInt32LE(crc32(bytes.subarray(BODY)), MAGIC.length)
+      return bytes
+    },
   }
-  bytes.writeUInt32LE(crc32(bytes.subarray(BODY)), MAGIC.length)
-  return bytes
+}
+
+/**
+ * The bytes of an entry holding `value`. Throws what V8 throws for a value it cannot
+ * serialize.
+ */
+export function packEntry(value: unknown, info: EntryInfo): Buffer {
+  return encodeEntry(value, info).pack()
 }
 
 /** An entry read back, or what is wrong with it. */

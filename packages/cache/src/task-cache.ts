@@ -3,7 +3,7 @@ import { InvalidOptionError } from '@taskgraph/core'
 import type { TaskGraph } from '@taskgraph/core/internal'
 import type { CacheSession, ResultCache } from '@taskgraph/scheduler'
 import { DiskCache, type CacheEntry, type CacheLimits } from './disk-cache.js'
-import { packEntry } from './entry-file.js'
+import { encodeEntry } from './entry-file.js'
 import { dependenciesOf, explainKey } from './explain-key.js'
 import { UnknownTaskError } from './unknown-task-error.js'
 import { TaskKeys } from './task-keys.js'
@@ -263,11 +263,11 @@ class Session implements CacheSession {
         ? { fn, deps: dependenciesOf(graph, this.keys, i) }
         : { fn }
     try {
-      const bytes = packEntry(value, { task: key, name, storedAt: Date.now(), recipe })
-      if (!always && cost < readBackMs(bytes.byteLength)) return
+      const entry = encodeEntry(value, { task: key, name, storedAt: Date.now(), recipe })
+      if (!always && cost < readBackMs(entry.byteLength)) return
       // Its function's recipe is kept first: the entry is written at the next flush.
       this.#keepRecipe(fn)
-      this.store.putPacked(this.keys.key(i), bytes)
+      this.store.putPacked(this.keys.key(i), entry.pack())
       this.#kept[i] = 1
       this.#stored++
     } catch (error) {
