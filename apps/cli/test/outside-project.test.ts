@@ -55,6 +55,28 @@ import { cube } from './cjs-steps.ts'
 export default gather([cube(2), cube(3)])
 `
 
+/**
+ * Runs `flow.ts` in `dir` (two tasks and their gather) on one worker thread with a cache,
+ * twice: the first run's tasks give `values` from a worker thread, the second reads them.
+ */
+async function expectRunInWorkersAndCached(dir: string, values: number[]): Promise<void> {
+  const args = ['run', 'flow.ts', '--executor', 'threads', '--workers', '1', '--json']
+  const first = await runCli([...args, '--cache', 'cache'], { cwd: dir })
+  expect(first).toMatchObject({
+    code: 0,
+    stderr: 'taskgraph: 0 tasks from the cache (cache), 3 run\n',
+  })
+  const results = JSON.parse(first.stdout) as { value: number; threadId: number }[]
+  expect(results.map(({ value }) => value)).toEqual(values)
+  for (const { threadId } of results) expect(threadId).not.toBe(0)
+  const second = await runCli([...args, '--cache', 'cache'], { cwd: dir })
+  expect(second).toMatchObject({
+    code: 0,
+    stderr: 'taskgraph: 2 tasks from the cache (cache), 1 run\n',
+  })
+  expect(JSON.parse(second.stdout)).toEqual(results)
+}
+
 // The workflow imports 'taskgraph' from a directory under os.tmpdir() where it is not
 // installed: the import falls back to the copy running the command.
 describe('a workflow outside any project', () => {
@@ -92,21 +114,7 @@ describe('a workflow outside any project', () => {
     await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'flows', type: 'commonjs' }))
     await writeFile(join(dir, 'flow.ts'), STEPS_FLOW_TS)
     await writeFile(join(dir, 'steps.ts'), STEPS_TS)
-    const args = ['run', 'flow.ts', '--executor', 'threads', '--workers', '1', '--json']
-    const first = await runCli([...args, '--cache', 'cache'], { cwd: dir })
-    expect(first).toMatchObject({
-      code: 0,
-      stderr: 'taskgraph: 0 tasks from the cache (cache), 3 run\n',
-    })
-    const results = JSON.parse(first.stdout) as { value: number; threadId: number }[]
-    expect(results.map(({ value }) => value)).toEqual([4, 9])
-    for (const { threadId } of results) expect(threadId).not.toBe(0)
-    const second = await runCli([...args, '--cache', 'cache'], { cwd: dir })
-    expect(second).toMatchObject({
-      code: 0,
-      stderr: 'taskgraph: 2 tasks from the cache (cache), 1 run\n',
-    })
-    expect(JSON.parse(second.stdout)).toEqual(results)
+    await expectRunInWorkersAndCached(dir, [4, 9])
   })
 
   it('can be drawn', async () => {
@@ -133,20 +141,6 @@ describe('a workflow of a "type": "commonjs" package with taskgraph installed', 
     await symlink(CLI_PACKAGE, join(dir, 'node_modules', 'taskgraph'))
     await writeFile(join(dir, 'flow.ts'), CJS_STEPS_FLOW_TS)
     await writeFile(join(dir, 'cjs-steps.ts'), CJS_STEPS_TS)
-    const args = ['run', 'flow.ts', '--executor', 'threads', '--workers', '1', '--json']
-    const first = await runCli([...args, '--cache', 'cache'], { cwd: dir })
-    expect(first).toMatchObject({
-      code: 0,
-      stderr: 'taskgraph: 0 tasks from the cache (cache), 3 run\n',
-    })
-    const results = JSON.parse(first.stdout) as { value: number; threadId: number }[]
-    expect(results.map(({ value }) => value)).toEqual([8, 27])
-    for (const { threadId } of results) expect(threadId).not.toBe(0)
-    const second = await runCli([...args, '--cache', 'cache'], { cwd: dir })
-    expect(second).toMatchObject({
-      code: 0,
-      stderr: 'taskgraph: 2 tasks from the cache (cache), 1 run\n',
-    })
-    expect(JSON.parse(second.stdout)).toEqual(results)
+    await expectRunInWorkersAndCached(dir, [8, 27])
   })
 })
