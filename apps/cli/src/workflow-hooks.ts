@@ -55,9 +55,11 @@ export async function resolve(
     return next(specifier, { ...context, parentURL: cliURL })
   }
   const module = asModule(resolved)
-  if (module !== resolved) return module
+  if (module !== resolved || resolved.format === 'module') return module
   const file = typeScriptFile(resolved.url)
-  return file !== undefined && writtenAsModule(file) ? { url: file, format: 'module' } : resolved
+  return file !== undefined && writtenAsModule(file)
+    ? { ...resolved, url: file, format: 'module' }
+    : resolved
 }
 
 /**
