@@ -1,10 +1,15 @@
+import { readdirSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { gather } from '@taskgraph/core'
 import { CancelledError, compute, ExecutorClosedError } from '@taskgraph/scheduler'
 import { describe, expect, test } from 'vitest'
 import { logged, nestedNodeOptions, step, where } from './fixtures/pool-tasks.mjs'
 import { lines, newLog } from './faults/logs.js'
 import { rejection } from './helpers.js'
-import { makePool, POOLS } from './pools.js'
+import { childProcesses, makePool, POOLS, threadCount } from './pools.js'
 
 // A pool executor's engine (pool/pool-engine.ts and what it imports) is loaded when the
 // pool is first used, not when the scheduler is (the CLI's entry-loading test checks
@@ -53,6 +58,39 @@ describe.each(POOLS)('a %s pool before its engine is loaded', (name) => {
     } finally {
       await pool.close()
     }
+  })
+})
+
+describe.each(POOLS)('a %s pool’s spawn()', (name) => {
+  test('starts its workers without waiting for them to be ready', async () => {
+    const started = await mkdtemp(join(tmpdir(), 'taskgraph-spawn-'))
+    process.env.TASKGRAPH_TEST_STARTED_DIR = started
+    const pool = makePool(name, {
+      workers: 2,
+      preload: [fileURLToPath(new URL('fixtures/says-it-started.mjs', import.meta.url))],
+    })
+    try {
+      // Its workers never get ready: `start()` would not resolve.
+      let ready = false
+      void pool.start().then(() => (ready = true))
+      await pool.spawn()
+      // Both workers run, loading their preload module.
+      await expect.poll(() => readdirSync(started).length, { timeout: 20_000 }).toBe(2)
+      expect(ready).toBe(false)
+    } finally {
+      delete process.env.TASKGRAPH_TEST_STARTED_DIR
+      await pool.close()
+      await rm(started, { recursive: true, force: true })
+    }
+    if (name === 'processes') expect(childProcesses()).toEqual([])
+  })
+
+  test('after close(), it starts nothing', async () => {
+    const pool = makePool(name, { workers: 1 })
+    await pool.close()
+    const before = name === 'processes' ? childProcesses().length : threadCount()
+    await pool.spawn()
+    expect(name === 'processes' ? childProcesses().length : threadCount()).toBe(before)
   })
 })
 

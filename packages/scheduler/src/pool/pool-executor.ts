@@ -96,6 +96,18 @@ export abstract class PoolExecutor implements Executor {
     if (!this.closed) await engine.start()
   }
 
+  /**
+   * Starts the workers as `start()` does, but resolves once they are spawned, before they
+   * are ready: a program with more to load (a cluster worker loads BullMQ) lets them get
+   * ready on other cores meanwhile, rather than spawning them once it is done.
+   */
+  async spawn(): Promise<void> {
+    if (this.closed) return
+    const engine = await this.load()
+    // Spawns each worker synchronously; never rejects (see `start`).
+    if (!this.closed) void engine.start()
+  }
+
   /** Ends the workers; calls queued or running reject with `ExecutorClosedError`. */
   async close(): Promise<void> {
     if (this.closed) return
