@@ -1,5 +1,6 @@
 import { InvalidOptionError } from '@taskgraph/core'
-import { Redis, type RedisOptions } from 'ioredis'
+import type { RedisOptions } from 'ioredis'
+import { Redis } from './commonjs-packages.js'
 import { ClusterUnreachableError } from './errors.js'
 
 /** How long a driver, worker or status call waits for Redis when it begins. */

@@ -17,6 +17,7 @@ import {
   checkClusterOptions,
   type ClusterOptions,
 } from '../cluster-options.js'
+import { loadBullMQ } from '../commonjs-packages.js'
 import { connect, openRedis, parseClusterUrl, queueReady, type ClusterUrl } from '../connection.js'
 import { ClusterConnectionError } from '../errors.js'
 import { PREFIX, QUEUE, RUNS, repliesKey, resultsKey, runKey } from '../keys.js'
@@ -137,7 +138,7 @@ export class ClusterExecutor implements Executor {
     ])
     // Loaded once Redis has answered, not meanwhile: loading holds this thread, and on a
     // busy machine it would delay the answer past the connect timeout.
-    const { Queue } = await import('bullmq')
+    const { Queue } = loadBullMQ()
     this.queue = new Queue(QUEUE, {
       connection: this.redis,
       prefix: PREFIX,

@@ -8,6 +8,7 @@ import { InvalidOptionError } from '@taskgraph/core'
 import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
 import { ThreadExecutor } from '@taskgraph/scheduler'
 import { setImportReadiness, type Executor } from '@taskgraph/scheduler/internal'
+import { loadBullMQ } from '../commonjs-packages.js'
 import {
   CONNECT_TIMEOUT_MS,
   connect,
@@ -216,11 +217,12 @@ export class ClusterWorker {
     // is ready to (its own calls' modules only its pool's threads import).
     setImportReadiness(() => this.policy.prepare())
     // Redis answered (in milliseconds, or the start fails at once): the threads start now,
-    // loading their modules on other cores while this one loads BullMQ.
-    void this.pool.start()
+    // loading their modules on other cores while this one loads BullMQ. They are spawned
+    // before BullMQ loads, which holds this thread (spawned after, they would start up to
+    // half a second later).
+    await this.pool.spawn()
     await this.policy.preload()
-    // BullMQ is the largest thing a worker loads: imported here, while its threads start.
-    const { Worker } = await import('bullmq')
+    const { Worker } = loadBullMQ()
     await Promise.all([this.pool.start(), this.heartbeat()])
     const follow = followChannel(this.id)
     await this.subscriber.subscribe(ENDED_CHANNEL, follow)
