@@ -5,7 +5,7 @@ import {
   MissingKeyError,
   NotCallableError,
 } from '@taskgraph/core'
-import { DashboardPortError } from '@taskgraph/observe'
+import { DashboardPortError } from '@taskgraph/observe/dashboard-port'
 import { CancelledError } from '@taskgraph/scheduler'
 import { CommanderError } from 'commander'
 import { MissingPackageError, OutputError, WorkflowError } from './cli-errors.js'

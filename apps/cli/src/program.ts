@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module'
 import { InvalidOptionError } from '@taskgraph/core'
-import { DEFAULT_DASHBOARD_PORT } from '@taskgraph/observe'
+import { DEFAULT_DASHBOARD_PORT } from '@taskgraph/observe/dashboard-port'
 import { DEFAULT_ASYNC_CONCURRENCY, MAX_WORKERS } from '@taskgraph/scheduler'
 import { Command, Help, InvalidArgumentError, Option } from 'commander'
 import { age, byteSize, cacheDirectory } from './cache-settings.js'
