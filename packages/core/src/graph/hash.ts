@@ -22,6 +22,16 @@ function hash64(input: string, seed: number): string {
   return hex8(h2) + hex8(h1)
 }
 
+/** The two hex digits of each byte: four lookups make a word's eight. */
+const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'))
+
+// Four of these per key: `n.toString(16).padStart(8, '0')` took two fifths of the time
+// to build a graph of 10,000 pure tasks (in a fresh process, where it runs unoptimized).
 function hex8(n: number): string {
-  return (n >>> 0).toString(16).padStart(8, '0')
+  return (
+    HEX_BYTES[n >>> 24]! +
+    HEX_BYTES[(n >>> 16) & 255]! +
+    HEX_BYTES[(n >>> 8) & 255]! +
+    HEX_BYTES[n & 255]!
+  )
 }

@@ -34,6 +34,28 @@ describe('tokenize', () => {
     expect(tokenize(make())).toBe(tokenize(make()))
   })
 
+  test('writes a list of arguments as the general writer writes it inside an object', () => {
+    const inc = delayed((x: number) => x + 1, { name: 'inc', pure: true })
+    const summed = delayed((xs: number[]) => xs.length, { name: 'count', pure: true })
+    const a = inc(1)
+    const lists: (readonly unknown[])[] = [
+      [],
+      ['two', 1, -0, NaN, 3n, true, false, null, undefined, a],
+      [[1, 'x'], [], 4],
+      [Array.from({ length: 3000 }, (_, i) => i)],
+      summed([a, 2])._args!,
+      [() => 1, { k: 1 }, new Date(0)],
+    ]
+    // Inside an object, a list is written by the general writer, never the flat one.
+    for (const list of lists) expect(tokenize({ v: list })).toBe(`{s1:v=${tokenize(list)},}`)
+    // A list met again is referred to by its visit (the outer list is the first).
+    const shared = [1, 2]
+    expect(tokenize([shared, shared])).toBe('[[n1;,n2;,],^1;,]')
+    const cyclic: unknown[] = [1]
+    cyclic.push(cyclic)
+    expect(tokenize(cyclic)).toBe('[n1;,^0;,]')
+  })
+
   test('ignores the order of plain object keys', () => {
     expect(tokenize({ a: 1, b: 2 })).toBe(tokenize({ b: 2, a: 1 }))
   })
