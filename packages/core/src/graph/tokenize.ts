@@ -10,8 +10,8 @@ import { isNested, isPlainObject } from '../lazy/lazy-args.js'
  * merges two things that might differ.
  */
 export function tokenize(value: unknown): string {
-  // A task's arguments are most often a flat list (see `flatToken`): every pure call is
-  // keyed by its arguments' token, so this is half the time it takes to record one.
+  // A task's arguments are most often a flat list (see `flatToken`), and every pure call
+  // is keyed by its arguments' token: written without the general writer's bookkeeping.
   if (Array.isArray(value)) {
     const flat = flatToken(value, BY_KEY)
     if (flat !== undefined) return flat.length === 1 ? flat[0]! : flat.join('')
