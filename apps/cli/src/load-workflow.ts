@@ -12,6 +12,7 @@ import {
 import { containsDelayed, describeValue } from '@taskgraph/core/internal'
 import { WorkflowError } from './cli-errors.js'
 import type { ImportedModule, TypeScriptLoader } from '@taskgraph/scheduler/internal'
+import { dropEchoOf } from './rejection-echo.js'
 import { importWorkflow, prepareForWorkflow } from './workflow-loading.js'
 
 // ES modules only: taskgraph is an ES module package, which CommonJS (.cjs/.cts) cannot
@@ -69,6 +70,7 @@ export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<W
   try {
     imported = await importWorkflow(pathToFileURL(path).href)
   } catch (error) {
+    dropEchoOf(error)
     throw new WorkflowError({
       code: 'ERR_WORKFLOW_LOAD',
       message: `could not load workflow ${shown}: ${reason(error, path)}`,

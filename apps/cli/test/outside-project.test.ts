@@ -131,16 +131,42 @@ describe('a workflow outside any project', () => {
 // Installed as a package's dependency is, by a link to the copy running the command.
 const CLI_PACKAGE = fileURLToPath(new URL('..', import.meta.url))
 
+/** A directory of a "type": "commonjs" package with taskgraph installed (linked). */
+async function commonJsPackage(): Promise<string> {
+  const dir = await makeTempDir()
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'flows', type: 'commonjs' }))
+  await mkdir(join(dir, 'node_modules'))
+  await symlink(CLI_PACKAGE, join(dir, 'node_modules', 'taskgraph'))
+  await writeFile(join(dir, 'flow.ts'), CJS_STEPS_FLOW_TS)
+  return dir
+}
+
 describe('a workflow of a "type": "commonjs" package with taskgraph installed', () => {
   it('runs the tasks of a helper module written as CommonJS in workers, and caches them', async () => {
     // On Node 20 tsx runs such a module from a `data:` URL: its task functions are still
     // found by their file, in the workers and by the cache.
-    const dir = await makeTempDir()
-    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'flows', type: 'commonjs' }))
-    await mkdir(join(dir, 'node_modules'))
-    await symlink(CLI_PACKAGE, join(dir, 'node_modules', 'taskgraph'))
-    await writeFile(join(dir, 'flow.ts'), CJS_STEPS_FLOW_TS)
+    const dir = await commonJsPackage()
     await writeFile(join(dir, 'cjs-steps.ts'), CJS_STEPS_TS)
     await expectRunInWorkersAndCached(dir, [8, 27])
   })
+
+  it.each(['threads', 'processes'])(
+    'a helper written as CommonJS that throws as it loads: a WorkflowError, exit 3, on %s',
+    async (executor) => {
+      // On Node 20 Node's loader also rejects a promise of its own with the error, a moment
+      // later, which nothing handles: it must not end the run with Node's raw report.
+      const dir = await commonJsPackage()
+      await writeFile(
+        join(dir, 'cjs-steps.ts'),
+        `const { delayed } = require('taskgraph')\nthrow new Error('steps broke')\nmodule.exports = { cube: delayed((x: number) => x ** 3) }\n`,
+      )
+      const result = await runCli(['run', 'flow.ts', '--executor', executor], { cwd: dir })
+      expect(result).toMatchObject({
+        code: 3,
+        stdout: '',
+        stderr:
+          'taskgraph: error: WorkflowError: could not load workflow flow.ts: Error: steps broke\n',
+      })
+    },
+  )
 })
