@@ -37,7 +37,8 @@ export function initialize(data: WorkflowHooksData): void {
   projectURL = data.projectURL
 }
 
-const OWN_PACKAGES = /^(taskgraph|@taskgraph\/(core|scheduler))(\/|$)/
+/** taskgraph's packages a workflow may import, which the running CLI has. */
+export const OWN_PACKAGES = /^(taskgraph|@taskgraph\/(core|scheduler))(\/|$)/
 
 /**
  * The resolve hook for `module.register` (Node's loader thread): on Node 20, and for tsx.

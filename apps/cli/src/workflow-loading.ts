@@ -1,4 +1,4 @@
-import module from 'node:module'
+import module, { createRequire } from 'node:module'
 import {
   importTypeScript,
   isTypeScript,
@@ -9,6 +9,7 @@ import {
   type ImportedModule,
 } from '@taskgraph/scheduler/internal'
 import {
+  OWN_PACKAGES,
   initialize,
   loadInThread,
   resolveInThread,
@@ -55,6 +56,7 @@ export async function prepareForWorkflow(
 ): Promise<void> {
   if (registered) return
   registered = true
+  fallBackInRequire()
   const typescript = options.typescript ?? (workflowURL !== undefined && isTypeScript(workflowURL))
   const data: WorkflowHooksData = {
     cliURL: import.meta.url,
@@ -78,6 +80,31 @@ export async function prepareForWorkflow(
 
 function registerInLoaderThread(data: WorkflowHooksData): void {
   module.register('./workflow-hooks.js', { parentURL: import.meta.url, data })
+}
+
+/** Node's CommonJS resolver, which `Module._resolveFilename` is (not in Node's types). */
+type ResolveFilename = (this: unknown, request: string, ...rest: unknown[]) => string
+
+/**
+ * A `require` in a module Node loads as CommonJS (a TypeScript helper written with
+ * `require`) is resolved by `Module._resolveFilename`, which the hooks do not reach on
+ * Node 20 and 22, and on 24 see only as a `require` that failed: there, taskgraph's own
+ * packages fall back to the copy running the command, as the hooks make an import do.
+ */
+function fallBackInRequire(): void {
+  const cjs = module as unknown as { _resolveFilename: ResolveFilename }
+  const resolveFilename = cjs._resolveFilename
+  const fromCli = createRequire(import.meta.url)
+  cjs._resolveFilename = function (request, ...rest) {
+    try {
+      return resolveFilename.call(this, request, ...rest)
+    } catch (error) {
+      if (!OWN_PACKAGES.test(request) || (error as { code?: string }).code !== 'MODULE_NOT_FOUND') {
+        throw error
+      }
+      return fromCli.resolve(request)
+    }
+  }
 }
 
 /**

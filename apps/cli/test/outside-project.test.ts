@@ -117,6 +117,14 @@ describe('a workflow outside any project', () => {
     await expectRunInWorkersAndCached(dir, [4, 9])
   })
 
+  it('runs the tasks of a helper module written as CommonJS, which requires taskgraph, in workers', async () => {
+    // Its `require('taskgraph')` falls back to the copy running the command, as an import does.
+    const dir = await makeTempDir()
+    await writeFile(join(dir, 'flow.ts'), CJS_STEPS_FLOW_TS)
+    await writeFile(join(dir, 'cjs-steps.ts'), CJS_STEPS_TS)
+    await expectRunInWorkersAndCached(dir, [8, 27])
+  })
+
   it('can be drawn', async () => {
     const dir = await makeTempDir()
     await writeFile(join(dir, 'flow.ts'), FLOW_TS)
