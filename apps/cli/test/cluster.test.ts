@@ -226,6 +226,35 @@ describe('taskgraph worker', () => {
     expect(stdout).not.toContain('leaving')
   })
 
+  it('SIGTERM while starting: exits 0 once the start is closed, and leaves the cluster status', async () => {
+    const child = startCli(
+      [
+        'worker',
+        '--cluster',
+        redis.url,
+        '--threads',
+        '1',
+        '--name',
+        'starting',
+        'slow-in-threads.mjs',
+      ],
+      { cwd: FIXTURES },
+    )
+    killOnCleanup(child)
+    const result = finished(child)
+    const names = async (): Promise<string[]> =>
+      (await clusterStatus(redis.url)).map((listed) => listed.name)
+    // Listed, its threads still loading the module (3 s).
+    await expect.poll(names, { timeout: 20_000, interval: 50 }).toContain('starting')
+    child.kill('SIGTERM')
+    const { code, stderr } = await result
+    expect(stderr).not.toContain('ready with')
+    expect(stderr).toContain('taskgraph worker: SIGTERM while starting: stopped')
+    expect(code).toBe(0)
+    // Its record went with it, not when it expires.
+    expect(await names()).not.toContain('starting')
+  })
+
   it('given a module that does not exist: an error naming it, a non-zero exit', async () => {
     const { code, stderr } = await runCli(['worker', '--cluster', redis.url, 'no-such-tasks.ts'])
     expect(code).not.toBe(0)

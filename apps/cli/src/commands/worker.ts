@@ -1,5 +1,6 @@
 import { realpath, stat } from 'node:fs/promises'
 import { resolve, sep } from 'node:path'
+import { setTimeout as delay } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
 import type { CliLogger } from '../logger.js'
 import { WorkflowError } from '../cli-errors.js'
@@ -16,6 +17,9 @@ export interface WorkerCommandOptions {
   readonly store?: string
   readonly lease?: number
 }
+
+/** How long a worker stopped while it starts waits for the start to end, to close it. */
+const CLOSE_WHILE_STARTING_MS = 5000
 
 /**
  * `taskgraph worker --cluster URL [modules…]`: takes jobs from the cluster and runs them
@@ -85,7 +89,13 @@ export async function workerCommand(
   ])
   if ('signal' in first) {
     io.stderr.write(`taskgraph worker: ${first.signal} while starting: stopped\n`)
-    void starting.then((worker) => worker.close()).catch(() => {})
+    // A start that ends soon (its threads were loading) is closed before the command
+    // ends, so that its record leaves the cluster status at once; one still waiting for
+    // Redis is not waited for long.
+    await Promise.race([
+      starting.then((worker) => worker.close()).catch(() => {}),
+      delay(CLOSE_WHILE_STARTING_MS),
+    ])
     return
   }
   const { worker } = first
