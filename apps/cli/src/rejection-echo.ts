@@ -1,4 +1,4 @@
-import { rejectionsAreFatal } from '@taskgraph/scheduler/internal'
+import { leaveToNode } from '@taskgraph/scheduler/internal'
 
 /**
  * Keeps a workflow's failed import from being told twice. On Node 20, a CommonJS module
@@ -12,8 +12,6 @@ import { rejectionsAreFatal } from '@taskgraph/scheduler/internal'
  */
 export function dropEchoOf(failure: unknown): void {
   process.on('unhandledRejection', (reason) => {
-    if (reason === failure) return
-    // As the only listener, this one would otherwise let a fatal rejection pass.
-    if (process.listenerCount('unhandledRejection') === 1 && rejectionsAreFatal()) throw reason
+    if (reason !== failure) leaveToNode(reason)
   })
 }

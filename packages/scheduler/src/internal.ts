@@ -29,7 +29,7 @@ export { setImportReadiness } from './pool/graph-functions.js'
 export { watchParent, type WatchParentOptions } from './process/watch-parent.js'
 export { announceLoading } from './worker/loading.js'
 // The CLI: a listener of its own for unhandled rejections leaves the rest to Node's mode.
-export { rejectionsAreFatal } from './executors/task-context.js'
+export { leaveToNode } from './executors/task-context.js'
 // The CLI: `taskgraph run` reads the run options' TASKGRAPH_* variables as compute() does.
 export {
   RUN_OPTION_VARIABLES,

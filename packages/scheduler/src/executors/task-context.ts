@@ -28,6 +28,15 @@ function onUnhandledRejection(reason: unknown): void {
     context(reason)
     return
   }
+  leaveToNode(reason)
+}
+
+/**
+ * For a listener of `unhandledRejection` (whose presence stops Node from acting on one):
+ * does what Node would have done with `reason` without it, ending the program where
+ * Node's mode is fatal, unless another listener hears it too.
+ */
+export function leaveToNode(reason: unknown): void {
   if (process.listenerCount('unhandledRejection') === 1 && rejectionsAreFatal()) throw reason
 }
 
@@ -35,7 +44,7 @@ function onUnhandledRejection(reason: unknown): void {
  * Whether Node ends the program for an unhandled rejection (its default mode, `throw`),
  * rather than only warning (`--unhandled-rejections=warn`, `none`, ...).
  */
-export function rejectionsAreFatal(): boolean {
+function rejectionsAreFatal(): boolean {
   const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]
   const mode = flags
     .filter((flag) => flag.startsWith('--unhandled-rejections='))
