@@ -47,7 +47,8 @@ function exitCodeOf(error: unknown): ExitCode {
   // By code: the cluster package loads only when a command needs it.
   if (
     error instanceof MissingPackageError ||
-    (error as { code?: unknown } | null)?.code === 'ERR_CLUSTER_UNREACHABLE'
+    (error as { code?: unknown } | null)?.code === 'ERR_CLUSTER_UNREACHABLE' ||
+    (error as { code?: unknown } | null)?.code === 'ERR_CLUSTER_CONNECTION'
   ) {
     return ExitCode.ClusterUnavailable
   }

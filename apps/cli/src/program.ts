@@ -186,6 +186,12 @@ export function createProgram(io: Io): Command {
         "how long its hold on a job lasts unrenewed: a lost worker's jobs run again elsewhere after it (default: 30000)",
       ).argParser(milliseconds),
     )
+    .addOption(
+      new Option(
+        '--reconnect-timeout <ms>',
+        'how long it waits for a dropped connection to Redis to come back before it stops with exit code 5; 0 waits for ever (default: 30000)',
+      ).argParser(millisecondsOrZero),
+    )
     .action(
       async (
         modules: string[],
@@ -195,6 +201,7 @@ export function createProgram(io: Io): Command {
           name?: string
           store?: string
           lease?: number
+          reconnectTimeout?: number
         },
       ) => {
         const cluster = asUsage(program, () => ({
@@ -211,6 +218,9 @@ export function createProgram(io: Io): Command {
             ...(flags.name === undefined ? {} : { name: flags.name }),
             ...(cluster.store === undefined ? {} : { store: cluster.store }),
             ...(flags.lease === undefined ? {} : { lease: flags.lease }),
+            ...(flags.reconnectTimeout === undefined
+              ? {}
+              : { reconnectTimeout: flags.reconnectTimeout }),
           },
           io,
           createLogger(logLevel),
@@ -398,6 +408,10 @@ function milliseconds(text: string): number {
   // The longest delay a Node timer takes, about 24.8 days.
   if (value > 2 ** 31 - 1) throw new InvalidArgumentError('expected at most 2147483647 ms.')
   return value
+}
+
+function millisecondsOrZero(text: string): number {
+  return text.trim() === '0' ? 0 : milliseconds(text)
 }
 
 function wholeNumber(text: string): number {

@@ -1,18 +1,20 @@
 // What runs do when Redis fails under them, or their driver dies: not reachable at start,
 // restarted empty mid-run, down for longer than the executor waits (and a worker stopped
-// meanwhile), a driver killed mid-run. A real redis-server and real `taskgraph worker` processes per test.
+// meanwhile), down for longer than a worker waits, a driver killed mid-run. A real redis-server and real `taskgraph worker` processes per test.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
+import { InvalidOptionError } from '@taskgraph/core'
 import { compute } from '@taskgraph/scheduler'
 import { afterEach, describe, expect, test } from 'vitest'
 import {
   ClusterConnectionError,
   ClusterExecutor,
   ClusterUnreachableError,
+  ClusterWorker,
   clusterStatus,
 } from '@taskgraph/cluster'
-import { PACKAGE, startWorkers } from './cluster-workers.js'
+import { PACKAGE, startWorker, startWorkers } from './cluster-workers.js'
 import { TestCluster, eventually, readTraces, sleep } from './fault-checks.js'
 import { step } from './fixtures/fault-tasks.mjs'
 import { inc, total } from './fixtures/tasks.mjs'
@@ -126,6 +128,59 @@ describe('Redis failing mid-run', () => {
     expect(performance.now() - signalledAt).toBeLessThan(8000)
     expect(await run).toBeInstanceOf(ClusterConnectionError)
     await cluster.redis.start()
+  })
+})
+
+describe('a worker whose Redis stays away', () => {
+  test('stops after --reconnect-timeout with exit code 5 and one line; 0 waits for ever', async () => {
+    cluster = await TestCluster.start()
+    const [leaving] = cluster.track(
+      await startWorker(cluster.url, 'leaving', { args: ['--reconnect-timeout', '1500'] }),
+    )
+    const [staying] = cluster.track(
+      await startWorker(cluster.url, 'staying', { args: ['--reconnect-timeout', '0'] }),
+    )
+    await cluster.redis.stop()
+    const stoppedAt = performance.now()
+    expect(await leaving!.exited).toBe(5)
+    const ms = performance.now() - stoppedAt
+    expect(ms).toBeGreaterThanOrEqual(1500)
+    // Not waiting to hand back what it holds to a Redis it has given up on.
+    expect(ms).toBeLessThan(1500 + 5000)
+    const lines = leaving!.stderr().trim().split('\n')
+    expect(lines.at(-1)).toMatch(
+      /^taskgraph: error: ClusterConnectionError: taskgraph worker leaving: the connection to Redis at redis:\/\/127\.0\.0\.1:\d+\/? has been down for 1500 ms, so it stopped\./,
+    )
+    await sleep(2000)
+    expect(staying!.child.exitCode).toBeNull()
+    // Back (empty): the one that waited serves runs again.
+    await cluster.redis.start()
+    const executor = cluster.executor(new ClusterExecutor(cluster.url))
+    expect(await total([inc(1), inc(2)]).compute({ executor })).toBe(5)
+    expect((await clusterStatus(cluster.url)).map((worker) => worker.name)).toEqual(['staying'])
+  })
+
+  test('ClusterWorker: finished rejects with ClusterConnectionError; the option is checked', async () => {
+    cluster = await TestCluster.start()
+    const worker = await ClusterWorker.start(cluster.url, {
+      threads: 1,
+      root: PACKAGE,
+      reconnectTimeout: 1000,
+    })
+    await cluster.redis.stop()
+    const error = await worker.finished.then(
+      () => new Error('finished resolved'),
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(ClusterConnectionError)
+    expect((error as ClusterConnectionError).code).toBe('ERR_CLUSTER_CONNECTION')
+    await worker.close()
+    await cluster.redis.start()
+    for (const reconnectTimeout of [-1, 1.5, 2 ** 31, '1000']) {
+      await expect(
+        ClusterWorker.start(cluster.url, { reconnectTimeout: reconnectTimeout as number }),
+      ).rejects.toThrow(InvalidOptionError)
+    }
   })
 })
 

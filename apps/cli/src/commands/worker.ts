@@ -16,6 +16,7 @@ export interface WorkerCommandOptions {
   readonly name?: string
   readonly store?: string
   readonly lease?: number
+  readonly reconnectTimeout?: number
 }
 
 /** How long a worker stopped while it starts waits for the start to end, to close it. */
@@ -65,6 +66,9 @@ export async function workerCommand(
       ...(options.name === undefined ? {} : { name: options.name }),
       ...(options.store === undefined ? {} : { store: options.store }),
       ...(options.lease === undefined ? {} : { lease: options.lease }),
+      ...(options.reconnectTimeout === undefined
+        ? {}
+        : { reconnectTimeout: options.reconnectTimeout }),
       ...(paths.length === 0 ? {} : { modules: paths }),
       root: io.cwd,
       preload: [workerPreloadFor(urls[0], projectURL)],
@@ -104,8 +108,22 @@ export async function workerCommand(
     `taskgraph worker ${worker.name}: ready with ${worker.threads} thread${worker.threads === 1 ? '' : 's'}, serving ${serving}\n`,
   )
   logger.info({ name: worker.name, id: worker.id, threads: worker.threads }, 'worker ready')
-  const signal = await stopped.promise
-  io.stderr.write(`taskgraph worker ${worker.name}: ${signal}: stopping, handing back its tasks\n`)
+  // It runs until a stop signal, or until it stops by itself: Redis gone for longer than
+  // its reconnect timeout (a ClusterConnectionError, exit code 5).
+  const ended = await Promise.race([
+    stopped.promise.then((signal) => ({ signal })),
+    worker.finished.then(
+      () => ({ error: undefined }),
+      (error: unknown) => ({ error }),
+    ),
+  ])
+  if (!('signal' in ended)) {
+    stopped.cancel()
+    throw ended.error
+  }
+  io.stderr.write(
+    `taskgraph worker ${worker.name}: ${ended.signal}: stopping, handing back its tasks\n`,
+  )
   await worker.close()
   logger.info({ name: worker.name }, 'worker stopped')
 }

@@ -19,6 +19,7 @@ import {
 } from '../cluster-options.js'
 import { loadBullMQ } from '../commonjs-packages.js'
 import { connect, openRedis, parseClusterUrl, queueReady, type ClusterUrl } from '../connection.js'
+import { watchConnection } from '../connection-watch.js'
 import { ClusterConnectionError } from '../errors.js'
 import { PREFIX, QUEUE, RUNS, repliesKey, resultsKey, runKey } from '../keys.js'
 import { FileStore } from '../store/file-store.js'
@@ -37,7 +38,6 @@ import { JobLedger } from './job-ledger.js'
 import { LongCalls } from './long-calls.js'
 import { ModuleFunctions } from './module-functions.js'
 import { RUN_TTL_MS, jobsGone, removeRun } from './remove-run.js'
-import { watchConnection } from './connection-watch.js'
 import { clusterThreads, listWorkers, type WorkerInfo } from './worker-registry.js'
 
 /** Seconds a reply read blocks: how soon the reader notices the executor closed. */

@@ -17,6 +17,8 @@ import {
   queueReady,
   type ClusterUrl,
 } from '../connection.js'
+import { watchConnection } from '../connection-watch.js'
+import { ClusterConnectionError } from '../errors.js'
 import {
   ENDED_CHANNEL,
   PREFIX,
@@ -69,6 +71,13 @@ export interface ClusterWorkerOptions {
    * @default 30000
    */
   lease?: number
+  /**
+   * Milliseconds it waits for a dropped connection to Redis to come back: then it stops
+   * (`finished` rejects with a `ClusterConnectionError`), rather than wait for a Redis
+   * that may be gone for good. `0` waits for ever.
+   * @default 30000
+   */
+  reconnectTimeout?: number
   /** Modules each of its threads imports first (the pool executors' `preload`). */
   preload?: readonly string[]
   /**
@@ -91,7 +100,21 @@ const HAND_BACK_MS = CONNECT_TIMEOUT_MS
 /** A lost worker's jobs may be started this many times in all before their task is failed. */
 export const MAX_STARTS = 3
 
-const NAMES = ['threads', 'name', 'modules', 'root', 'store', 'lease', 'preload', 'prepareImports']
+const NAMES = [
+  'threads',
+  'name',
+  'modules',
+  'root',
+  'store',
+  'lease',
+  'reconnectTimeout',
+  'preload',
+  'prepareImports',
+]
+/** The longest delay a Node timer takes, about 24.8 days. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+/** How long a worker waits for a dropped connection to Redis by default: as a driver. */
+const DEFAULT_RECONNECT_TIMEOUT_MS = 30_000
 
 /**
  * A cluster worker: takes jobs from the queue in Redis and runs their calls on a pool of
@@ -116,6 +139,16 @@ export class ClusterWorker {
   private pool: ThreadExecutor
   private readonly preload: readonly string[]
   private readonly lease: number
+  private readonly reconnectTimeout: number
+  /** Why it stopped by itself, if it did: Redis stayed away. */
+  private lost: ClusterConnectionError | undefined
+  /**
+   * Settles once the worker has stopped: resolves after `close()`, rejects with a
+   * `ClusterConnectionError` if it stopped by itself because its connection to Redis
+   * stayed down longer than `reconnectTimeout`.
+   */
+  readonly finished: Promise<void>
+  private settleFinished: (() => void) | undefined
   /** Jobs being run, by run: aborting one stops its calls. */
   private readonly active = new Map<string, Set<AbortController>>()
   /**
@@ -151,6 +184,21 @@ export class ClusterWorker {
         })
       }
     }
+    this.reconnectTimeout = options.reconnectTimeout ?? DEFAULT_RECONNECT_TIMEOUT_MS
+    if (
+      !Number.isSafeInteger(this.reconnectTimeout) ||
+      this.reconnectTimeout < 0 ||
+      this.reconnectTimeout > MAX_TIMER_MS
+    ) {
+      throw new InvalidOptionError({
+        message: `${caller}: option reconnectTimeout must be a whole number of milliseconds from 0 (wait for ever) to ${MAX_TIMER_MS}, not ${describeValue(options.reconnectTimeout)}.`,
+      })
+    }
+    this.finished = new Promise<void>((resolve, reject) => {
+      this.settleFinished = () => (this.lost === undefined ? resolve() : reject(this.lost))
+    })
+    // Rejected for a program that never looks at it: not an unhandled rejection.
+    this.finished.catch(() => {})
     if (options.prepareImports !== undefined && typeof options.prepareImports !== 'function') {
       throw new InvalidOptionError({
         message: `${caller}: option prepareImports must be a function returning a promise, not ${describeValue(options.prepareImports)}.`,
@@ -195,7 +243,10 @@ export class ClusterWorker {
     version = 'unknown',
   ): Promise<ClusterWorker> {
     const worker = new ClusterWorker(url, options, version)
-    await worker.begin()
+    const beginning = worker.begin()
+    // Told apart below: a start that Redis left for good ends with that.
+    beginning.catch(() => {})
+    await Promise.race([beginning, worker.finished])
     return worker
   }
 
@@ -213,6 +264,15 @@ export class ClusterWorker {
       await this.pool.close()
       throw error
     }
+    // From now on a Redis that stays away stops the worker: it would otherwise retry for
+    // ever, a process nobody may be watching.
+    if (this.reconnectTimeout > 0) {
+      watchConnection(this.redis, this.reconnectTimeout, {
+        dropped: () => {},
+        back: () => {},
+        lost: () => this.loseRedis(),
+      })
+    }
     // A graph a task returns is made again here, importing its modules: once the thread
     // is ready to (its own calls' modules only its pool's threads import).
     setImportReadiness(() => this.policy.prepare())
@@ -224,6 +284,8 @@ export class ClusterWorker {
     await this.policy.preload()
     const { Worker } = loadBullMQ()
     await Promise.all([this.pool.start(), this.heartbeat()])
+    // Stopped meanwhile (Redis lost): nothing more is started.
+    if (this.stopping !== undefined) return
     const follow = followChannel(this.id)
     await this.subscriber.subscribe(ENDED_CHANNEL, follow)
     this.subscriber.on('message', (channel: string, message: string) => {
@@ -263,11 +325,10 @@ export class ClusterWorker {
       for (const jobs of this.active.values()) for (const job of jobs) job.abort()
       // With Redis down, handing back would wait for it for ever: the calls are left to
       // their lease instead (another worker takes them once it lapses), and it stops.
-      const handedBack = await settlesWhileConnected(
-        closing,
-        [this.redis, this.queueConnection],
-        HAND_BACK_MS,
-      )
+      // Stopped because Redis stayed away: it is not waited for again.
+      const handedBack =
+        this.lost === undefined &&
+        (await settlesWhileConnected(closing, [this.redis, this.queueConnection], HAND_BACK_MS))
       await this.pool.close()
       // BullMQ's connections are dropped, not awaited: with Redis down they never end.
       // Its record goes now rather than expire, unless Redis went away meanwhile: this
@@ -281,8 +342,18 @@ export class ClusterWorker {
       this.queueConnection.disconnect()
       this.subscriber.disconnect()
       this.redis.disconnect()
+      this.settleFinished?.()
     })()
     return this.stopping
+  }
+
+  /** Its connection to Redis stayed down past `reconnectTimeout`: it stops. */
+  private loseRedis(): void {
+    if (this.stopping !== undefined) return
+    this.lost = new ClusterConnectionError({
+      message: `taskgraph worker ${this.name}: the connection to Redis at ${this.url.shown} has been down for ${this.reconnectTimeout} ms, so it stopped. Check that Redis is up and reachable, then start the worker again (reconnectTimeout, --reconnect-timeout, sets the wait; 0 waits for ever).`,
+    })
+    void this.close()
   }
 
   private async process(job: Job<JobData>): Promise<void> {

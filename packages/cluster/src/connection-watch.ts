@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis'
 
-/** What a driver does when its connection to Redis drops and comes back. */
+/** What a driver or worker does when its connection to Redis drops and comes back. */
 export interface ConnectionEvents {
   /** The connection has just dropped. */
   readonly dropped: () => void
@@ -27,7 +27,7 @@ export function watchConnection(
     down = true
     events.dropped()
     watchdog = setTimeout(events.lost, limitMs)
-    // A run waiting for Redis keeps the process alive by its own handles, not by this.
+    // What waits for Redis keeps the process alive by its own handles, not by this.
     watchdog.unref()
   })
   redis.on('ready', () => {
