@@ -118,6 +118,12 @@ export function createProgram(io: Io): Command {
         ),
       ),
     )
+    .addOption(
+      new Option(
+        '--reconnect-timeout <ms>',
+        'with --cluster: how long the run waits for a dropped connection to Redis to come back before it fails with exit code 5 (default: 30000)',
+      ).argParser(milliseconds),
+    )
     .option('--json', 'print only the result, as JSON, on stdout', false)
     .option(
       '-k, --keep-going',

@@ -79,14 +79,26 @@ export function runSettings(
         message: `taskgraph run: '--${kebabCase(local)}' is for the local executors, and this run goes to the cluster at ${flags.cluster === undefined ? CLUSTER_VARIABLES.cluster : '--cluster'}; drop it (a cluster worker's size is its own --threads).`,
       })
     }
+    const { reconnectTimeout } = flags
     return {
-      options: { executor: 'async', cluster, ...(store === undefined ? {} : { store }), ...common },
+      options: {
+        executor: 'async',
+        cluster,
+        ...(store === undefined ? {} : { store }),
+        ...(reconnectTimeout === undefined ? {} : { reconnectTimeout }),
+        ...common,
+      },
       logLevel,
     }
   }
   if (flags.store !== undefined) {
     throw new InvalidOptionError({
       message: `taskgraph run: '--store' is where a cluster keeps large results; give it with --cluster (or ${CLUSTER_VARIABLES.cluster}), or drop it.`,
+    })
+  }
+  if (flags.reconnectTimeout !== undefined) {
+    throw new InvalidOptionError({
+      message: `taskgraph run: '--reconnect-timeout' is how long a run on a cluster waits for Redis; give it with --cluster (or ${CLUSTER_VARIABLES.cluster}), or drop it.`,
     })
   }
   const executor = given('executor') ? flags.executor : (fromEnv.executor ?? 'async')

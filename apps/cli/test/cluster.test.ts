@@ -152,6 +152,42 @@ describe('taskgraph run --cluster', () => {
   })
 })
 
+describe('a Redis that goes away mid-run', () => {
+  it('run --reconnect-timeout: exit 5 once it has waited that long, one line naming ClusterConnectionError', async () => {
+    // A Redis of its own: the one the other tests share stays up.
+    const own = await startRedis()
+    const [worker] = await startWorkers(own.url, 1, 'away', { cwd: FIXTURES })
+    try {
+      const child = killOnCleanup(
+        startCli(['run', 'cluster-slow.mjs', '--cluster', own.url, '--reconnect-timeout', '1500']),
+      )
+      const result = finished(child)
+      await eventually(async () => {
+        expect((await clusterStatus(own.url))[0]?.running).toBeGreaterThan(0)
+      }, 15_000)
+      await own.stop()
+      const stoppedAt = performance.now()
+      const { code, stdout, stderr } = await result
+      const ms = performance.now() - stoppedAt
+      expect({ code, stdout }).toEqual({ code: 5, stdout: '' })
+      expect(ms).toBeGreaterThanOrEqual(1500)
+      expect(ms).toBeLessThan(1500 + 5000)
+      expect(lines(stderr).at(-1)).toMatch(
+        /^taskgraph: error: ClusterConnectionError: .*has been down for 1500 ms\./,
+      )
+    } finally {
+      await stopWorkers([worker!])
+      await own.stop()
+    }
+    // Without --cluster it has nothing to wait for: a usage error.
+    const { code, stderr } = await runCli(['run', 'sum.mjs', '--reconnect-timeout', '1000'])
+    expect(code).toBe(2)
+    expect(lines(stderr)).toEqual([
+      expect.stringMatching(/^taskgraph: error: .*'--reconnect-timeout'.*give it with --cluster/),
+    ])
+  })
+})
+
 describe('taskgraph cluster status', () => {
   it('lists each worker: name, host, pid, threads, running, memory, versions', async () => {
     const { code, stdout } = await runCli(['cluster', 'status', '--cluster', redis.url])

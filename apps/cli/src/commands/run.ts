@@ -48,6 +48,8 @@ export interface RunCommandOptions {
   cluster?: string
   /** The cluster's shared directory for large results, a file:// URL. */
   store?: string
+  /** With `cluster`: how long the run waits for a dropped connection to Redis, in ms. */
+  reconnectTimeout?: number
   json: boolean
   keepGoing: boolean
   /** `true`/`false` from --progress/--no-progress; otherwise only on a terminal. */
@@ -79,7 +81,7 @@ export async function runCommand(
   const cluster =
     options.cluster === undefined
       ? undefined
-      : await clusterExecutor(options.cluster, options.store, io.cwd)
+      : await clusterExecutor(options.cluster, options, io.cwd)
   const executor = cluster ?? executorFor(options, pathToFileURL(resolve(io.cwd, file)).href)
   const starting = typeof executor === 'object' ? executor.start() : undefined
   // Reported below if the workflow loads; otherwise the workflow's error is the one told.
@@ -224,11 +226,15 @@ async function openCache(
 /** The executor of `taskgraph run --cluster`, from the cluster package. */
 async function clusterExecutor(
   url: string,
-  store: string | undefined,
+  { store, reconnectTimeout }: RunCommandOptions,
   root: string,
 ): Promise<InstanceType<ClusterPackage['ClusterExecutor']>> {
   const { ClusterExecutor } = await loadClusterPackage('taskgraph run --cluster')
-  return new ClusterExecutor(url, { root, ...(store === undefined ? {} : { store }) })
+  return new ClusterExecutor(url, {
+    root,
+    ...(store === undefined ? {} : { store }),
+    ...(reconnectTimeout === undefined ? {} : { reconnectTimeout }),
+  })
 }
 
 /**

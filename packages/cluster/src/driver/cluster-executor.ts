@@ -160,7 +160,7 @@ export class ClusterExecutor implements Executor {
       lost: () => {
         if (this.closed) return
         const lost = new ClusterConnectionError({
-          message: `cluster executor: the connection to Redis at ${this.url.shown} has been down for ${limit} ms. Check that Redis is up and reachable (raise reconnectTimeout to wait longer), then run again.`,
+          message: `cluster executor: the connection to Redis at ${this.url.shown} has been down for ${limit} ms. Check that Redis is up and reachable (raise reconnectTimeout, --reconnect-timeout, to wait longer), then run again.`,
         })
         for (const run of this.runs.values()) this.failRun(run, new RunFault(lost))
       },
