@@ -160,6 +160,26 @@ describe('a worker whose Redis stays away', () => {
     expect((await clusterStatus(cluster.url)).map((worker) => worker.name)).toEqual(['staying'])
   })
 
+  test('lost while it starts: start() rejects with ClusterConnectionError, not waiting for its threads', async () => {
+    cluster = await TestCluster.start()
+    const starting = ClusterWorker.start(cluster.url, {
+      threads: 1,
+      root: PACKAGE,
+      reconnectTimeout: 500,
+      preload: [new URL('fixtures/slow-preload.mjs', import.meta.url).href],
+    })
+    await sleep(300)
+    await cluster.redis.stop()
+    const stoppedAt = performance.now()
+    const error = await starting.then(
+      () => new Error('the start resolved'),
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(ClusterConnectionError)
+    expect(performance.now() - stoppedAt).toBeLessThan(2500)
+    await cluster.redis.start()
+  })
+
   test('ClusterWorker: finished rejects with ClusterConnectionError; the option is checked', async () => {
     cluster = await TestCluster.start()
     const worker = await ClusterWorker.start(cluster.url, {

@@ -284,8 +284,8 @@ export class ClusterWorker {
     await this.policy.preload()
     const { Worker } = loadBullMQ()
     await Promise.all([this.pool.start(), this.heartbeat()])
-    // Stopped meanwhile (Redis lost): nothing more is started.
-    if (this.stopping !== undefined) return
+    // Redis lost meanwhile: the worker has stopped, nothing more is started.
+    if (this.lost !== undefined) throw this.lost
     const follow = followChannel(this.id)
     await this.subscriber.subscribe(ENDED_CHANNEL, follow)
     this.subscriber.on('message', (channel: string, message: string) => {
