@@ -1,5 +1,7 @@
 // Where `taskgraph cache …` finds its cache, and the limits `prune` reads: checked here, so
 // that a wrong value is a usage error (exit 2) before anything is read or removed.
+import { statSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { InvalidOptionError } from '@taskgraph/core'
 import { envValue } from '@taskgraph/scheduler/internal'
 import { InvalidArgumentError } from 'commander'
@@ -15,6 +17,25 @@ export function cacheDirectory(
   if (directory === undefined) {
     throw new InvalidOptionError({
       message: `${command}: give the cache's directory with --cache DIR (or set ${CACHE_VARIABLE}).`,
+    })
+  }
+  return checkedCacheDirectory(command, directory)
+}
+
+/**
+ * `directory`, for `command`'s cache: a usage error if it is a file or lies under one
+ * (a missing one is made), before the cache's package loads.
+ */
+export function checkedCacheDirectory(command: string, directory: string): string {
+  let file: boolean
+  try {
+    file = !statSync(resolve(directory)).isDirectory()
+  } catch (error) {
+    file = (error as NodeJS.ErrnoException).code === 'ENOTDIR'
+  }
+  if (file) {
+    throw new InvalidOptionError({
+      message: `${command}: the cache directory ${directory} is not a directory (it, or one above it, is a file). Give --cache (or ${CACHE_VARIABLE}) a directory: one that is missing is made.`,
     })
   }
   return directory

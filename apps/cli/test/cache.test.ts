@@ -196,6 +196,31 @@ describe('taskgraph run --cache', () => {
   })
 })
 
+describe('a cache directory that is a file', () => {
+  it('is a usage error naming it, for run and every cache command, and nothing runs', async () => {
+    await writeFile(join(project, 'a-file'), 'not a directory')
+    for (const directory of ['a-file', 'a-file/below']) {
+      for (const command of [
+        ['run', 'flow.ts'],
+        ['cache', 'ls'],
+        ['cache', 'prune'],
+        ['cache', 'clear'],
+        ['cache', 'why', 'flow.ts', 'square-3'],
+      ]) {
+        const { code, stdout, stderr, calls } = await run([...command, '--cache', directory])
+        const what = `${command.join(' ')} --cache ${directory}`
+        expect({ code, stdout, calls }, what).toEqual({ code: 2, stdout: '', calls: [] })
+        expect(stderr.trim().split('\n'), what).toEqual([
+          `taskgraph: error: taskgraph ${command.slice(0, command[0] === 'run' ? 1 : 2).join(' ')}: the cache directory ${directory} is not a directory (it, or one above it, is a file). Give --cache (or TASKGRAPH_CACHE) a directory: one that is missing is made.`,
+        ])
+      }
+    }
+    // From the variable too.
+    const fromVariable = await run(['run', 'flow.ts'], { TASKGRAPH_CACHE: 'a-file' })
+    expect(fromVariable.code).toBe(2)
+  })
+})
+
 describe('taskgraph cache', () => {
   beforeEach(async () => {
     await run(['run', 'flow.ts', '--json', '--cache', '.cache'])

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { InvalidOptionError } from '@taskgraph/core'
 import type { TaskGraph } from '@taskgraph/core/internal'
@@ -41,8 +42,17 @@ export class TaskCache implements ResultCache {
   readonly #storeAll: boolean
   readonly #warn: (message: string) => void
 
+  /**
+   * @throws {InvalidOptionError} if `directory` is a file, or lies under one (a missing
+   * directory is made when results are stored)
+   */
   constructor(directory: string, options: TaskCacheOptions = {}) {
     this.directory = resolve(directory)
+    if (isFileOrUnderOne(this.directory)) {
+      throw new InvalidOptionError({
+        message: `new TaskCache: ${this.directory} is not a directory (it, or one above it, is a file). Give the cache a directory: one that is missing is made.`,
+      })
+    }
     const { onWarning, store = 'worthwhile', ...limits } = options
     if (store !== 'worthwhile' && store !== 'all') {
       throw new InvalidOptionError({
@@ -339,4 +349,14 @@ const READ_BYTES_PER_MS = 250_000
 /** What reading back an entry of `bytes` bytes costs, in ms. */
 function readBackMs(bytes: number): number {
   return READ_MS + bytes / READ_BYTES_PER_MS
+}
+
+/** Whether `path` is a file, or cannot be a directory because one above it is a file. */
+function isFileOrUnderOne(path: string): boolean {
+  try {
+    return !statSync(path).isDirectory()
+  } catch (error) {
+    // Missing is fine (made later); anything else shows when the cache is used.
+    return (error as NodeJS.ErrnoException).code === 'ENOTDIR'
+  }
 }

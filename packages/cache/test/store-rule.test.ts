@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeEach, describe, expect, test } from 'vitest'
@@ -93,4 +93,18 @@ test('only functions with stored results are marked as having entries; a run in 
 
 test('TaskCache refuses an unknown store rule', () => {
   expect(() => new TaskCache(directory, { store: 'some' as 'all' })).toThrow(InvalidOptionError)
+})
+
+test('TaskCache refuses a directory that is a file, or lies under one; a missing one is fine', async () => {
+  const file = join(directory, 'a-file')
+  await writeFile(file, 'not a directory')
+  for (const path of [file, join(file, 'below')]) {
+    expect(() => new TaskCache(path)).toThrow(InvalidOptionError)
+    expect(() => new TaskCache(path)).toThrow(
+      /is not a directory \(it, or one above it, is a file\)/,
+    )
+  }
+  expect(new TaskCache(join(directory, 'missing', 'below')).directory).toBe(
+    join(directory, 'missing', 'below'),
+  )
 })
