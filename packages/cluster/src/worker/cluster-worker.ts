@@ -244,9 +244,15 @@ export class ClusterWorker {
   ): Promise<ClusterWorker> {
     const worker = new ClusterWorker(url, options, version)
     const beginning = worker.begin()
-    // Told apart below: a start that Redis left for good ends with that.
+    // Redis gone for good while it starts fails the start (`finished` rejects), however
+    // far the start has got; whichever settles second is not an unhandled rejection.
     beginning.catch(() => {})
-    await Promise.race([beginning, worker.finished])
+    try {
+      await Promise.race([beginning, worker.finished])
+    } catch (error) {
+      // What Redis's loss made fail along the way (its threads, closed) is not the cause.
+      throw worker.lost ?? error
+    }
     return worker
   }
 
