@@ -120,6 +120,25 @@ describe('a cluster of two workers', () => {
     expect(failure!.message).toContain('nested more than a thousand levels deep')
   })
 
+  test('an argument a copy cannot carry fails its task alone, with SerializationError naming it', async () => {
+    class Point {
+      constructor(readonly x: number) {}
+    }
+    // A symbol among primitives, and a class instance: neither may cross unnoticed.
+    const failed = await compute(
+      add(1, Symbol('s') as never),
+      length([new Point(1)] as never),
+      inc(1),
+      { executor: cluster, failFast: false },
+    ).catch((e: unknown) => e)
+    expect(failed).toBeInstanceOf(AggregateTaskError)
+    const errors = (failed as AggregateTaskError).errors
+    expect(errors).toHaveLength(2)
+    for (const error of errors) expect(error).toBeInstanceOf(SerializationError)
+    expect(errors.map((error) => error.message).join('\n')).toMatch(/args\[1\]/)
+    expect(errors.map((error) => error.message).join('\n')).toMatch(/args\[0\]\[0\]/)
+  })
+
   test('a task that throws fails with the TaskError it has locally, the remote error as cause', async () => {
     const error = await boom('bad input')
       .compute({ executor: cluster })

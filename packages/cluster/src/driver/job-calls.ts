@@ -1,5 +1,5 @@
 import { NotSerializableFault } from '@taskgraph/scheduler/internal'
-import { findCloneProblem } from '@taskgraph/scheduler/wire'
+import { allPrimitive, findCloneProblem, type CloneProblem } from '@taskgraph/scheduler/wire'
 import { packBatch, type JobBatch, type JobCall, type ModuleFunction } from '../wire/job.js'
 import { markStored } from '../wire/stored-values.js'
 import type { Pending } from './cluster-run.js'
@@ -50,18 +50,18 @@ export function toJobCall(
   table: FunctionTable,
 ): JobCall | NotSerializableFault {
   const { call, functions } = pending
-  const args = markStored(call.args) as unknown[]
+  const args = carriedArgs(call.args)
   const steps = call.steps?.map((step, i) => ({
     key: step.key,
     name: step.name,
     fn: table.index(functions[i + 1]!),
-    args: markStored(step.args) as unknown[],
+    args: carriedArgs(step.args),
     holes: step.holes,
   }))
   const problem =
-    findCloneProblem(args, 'args', false) ??
-    steps?.reduce<ReturnType<typeof findCloneProblem>>(
-      (found, step, i) => found ?? findCloneProblem(step.args, `args of step ${i + 1}`, false),
+    cloneProblem(args, 'args') ??
+    steps?.reduce<CloneProblem | undefined>(
+      (found, step, i) => found ?? cloneProblem(step.args, `args of step ${i + 1}`),
       undefined,
     )
   if (problem !== undefined) {
@@ -79,6 +79,19 @@ export function toJobCall(
     ...(timeout !== undefined && { timeout }),
     ...(call.timed !== undefined && { timed: true as const }),
   }
+}
+
+/**
+ * `args` with each stored result as its marker. Most calls' arguments are primitives
+ * (numbers, strings): they hold no stored result, and are not walked.
+ */
+function carriedArgs(args: readonly unknown[]): unknown[] {
+  return (allPrimitive(args) ? args : markStored(args)) as unknown[]
+}
+
+/** What in `args` cannot cross to another process, at `root`; primitives are not walked. */
+function cloneProblem(args: readonly unknown[], root: string): CloneProblem | undefined {
+  return allPrimitive(args) ? undefined : findCloneProblem(args, root, false)
 }
 
 /** A batch written as one job's payload: the calls it carries, and the bytes. */
