@@ -50,12 +50,12 @@ export function toJobCall(
   table: FunctionTable,
 ): JobCall | NotSerializableFault {
   const { call, functions } = pending
-  const args = carriedArgs(call.args)
+  const args = markStored(call.args) as unknown[]
   const steps = call.steps?.map((step, i) => ({
     key: step.key,
     name: step.name,
     fn: table.index(functions[i + 1]!),
-    args: carriedArgs(step.args),
+    args: markStored(step.args) as unknown[],
     holes: step.holes,
   }))
   const problem =
@@ -82,14 +82,9 @@ export function toJobCall(
 }
 
 /**
- * `args` with each stored result as its marker. Most calls' arguments are primitives
- * (numbers, strings): they hold no stored result, and are not walked.
+ * What in `args` cannot cross to another process, at `root`. Most calls' arguments are
+ * primitives (numbers, strings), which a copy carries as they are: not walked.
  */
-function carriedArgs(args: readonly unknown[]): unknown[] {
-  return (allPrimitive(args) ? args : markStored(args)) as unknown[]
-}
-
-/** What in `args` cannot cross to another process, at `root`; primitives are not walked. */
 function cloneProblem(args: readonly unknown[], root: string): CloneProblem | undefined {
   return allPrimitive(args) ? undefined : findCloneProblem(args, root, false)
 }
