@@ -245,10 +245,12 @@ export class ClusterWorker {
     const worker = new ClusterWorker(url, options, version)
     const beginning = worker.begin()
     // Redis gone for good while it starts fails the start (`finished` rejects), however
-    // far the start has got; whichever settles second is not an unhandled rejection.
+    // far the start has got; whichever settles second is not an unhandled rejection. A
+    // start that fails by itself closes the worker too (`finished` resolves): its own
+    // error is the one told.
     beginning.catch(() => {})
     try {
-      await Promise.race([beginning, worker.finished])
+      await Promise.race([beginning, worker.finished.then(() => beginning)])
     } catch (error) {
       // What Redis's loss made fail along the way (its threads, closed) is not the cause.
       throw worker.lost ?? error
