@@ -416,8 +416,15 @@ function milliseconds(text: string): number {
   return value
 }
 
+/** Milliseconds where `0` means no limit (a worker's wait for Redis). */
 function millisecondsOrZero(text: string): number {
-  return text.trim() === '0' ? 0 : milliseconds(text)
+  const value = Number(text)
+  if (text.trim() === '' || !Number.isInteger(value) || value < 0 || value > 2 ** 31 - 1) {
+    throw new InvalidArgumentError(
+      'expected a whole number of milliseconds from 0 (wait for ever) to 2147483647.',
+    )
+  }
+  return value
 }
 
 function wholeNumber(text: string): number {

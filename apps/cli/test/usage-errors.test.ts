@@ -30,6 +30,16 @@ describe.concurrent('usage errors exit 2', () => {
     { case: 'an unknown --format', args: ['visualize', 'sum.ts', '--format', 'png'], named: 'png' },
     { case: 'no workflow file for visualize', args: ['visualize'], named: 'file' },
     {
+      case: 'a worker --reconnect-timeout that is not a whole number',
+      args: ['worker', '--cluster', 'redis://127.0.0.1:1', '--reconnect-timeout', '1.5'],
+      named: 'from 0 (wait for ever) to 2147483647',
+    },
+    {
+      case: 'a run --reconnect-timeout of 0 (a run always gives up)',
+      args: ['run', 'sum.ts', '--cluster', 'redis://127.0.0.1:1', '--reconnect-timeout', '0'],
+      named: '1 or more',
+    },
+    {
       case: 'an unknown --log-level',
       args: ['--log-level', 'loud', 'run', 'sum.ts'],
       named: 'loud',
