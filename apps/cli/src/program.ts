@@ -409,19 +409,21 @@ function workerCount(text: string): number {
   return value
 }
 
+/** The longest delay a Node timer takes, about 24.8 days. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 function milliseconds(text: string): number {
   const value = positiveInteger(text)
-  // The longest delay a Node timer takes, about 24.8 days.
-  if (value > 2 ** 31 - 1) throw new InvalidArgumentError('expected at most 2147483647 ms.')
+  if (value > MAX_TIMER_MS) throw new InvalidArgumentError(`expected at most ${MAX_TIMER_MS} ms.`)
   return value
 }
 
 /** Milliseconds where `0` means no limit (a worker's wait for Redis). */
 function millisecondsOrZero(text: string): number {
   const value = Number(text)
-  if (text.trim() === '' || !Number.isInteger(value) || value < 0 || value > 2 ** 31 - 1) {
+  if (text.trim() === '' || !Number.isInteger(value) || value < 0 || value > MAX_TIMER_MS) {
     throw new InvalidArgumentError(
-      'expected a whole number of milliseconds from 0 (wait for ever) to 2147483647.',
+      `expected a whole number of milliseconds from 0 (wait for ever) to ${MAX_TIMER_MS}.`,
     )
   }
   return value

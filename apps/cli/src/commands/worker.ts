@@ -109,21 +109,15 @@ export async function workerCommand(
   )
   logger.info({ name: worker.name, id: worker.id, threads: worker.threads }, 'worker ready')
   // It runs until a stop signal, or until it stops by itself: Redis gone for longer than
-  // its reconnect timeout (a ClusterConnectionError, exit code 5).
-  const ended = await Promise.race([
-    stopped.promise.then((signal) => ({ signal })),
-    worker.finished.then(
-      () => ({ error: undefined }),
-      (error: unknown) => ({ error }),
-    ),
-  ])
-  if (!('signal' in ended)) {
+  // its reconnect timeout (`finished` rejects with a ClusterConnectionError, exit code 5).
+  let signal: StopSignalName
+  try {
+    signal = await Promise.race([stopped.promise, worker.finished.then(() => stopped.promise)])
+  } catch (error) {
     stopped.cancel()
-    throw ended.error
+    throw error
   }
-  io.stderr.write(
-    `taskgraph worker ${worker.name}: ${ended.signal}: stopping, handing back its tasks\n`,
-  )
+  io.stderr.write(`taskgraph worker ${worker.name}: ${signal}: stopping, handing back its tasks\n`)
   await worker.close()
   logger.info({ name: worker.name }, 'worker stopped')
 }

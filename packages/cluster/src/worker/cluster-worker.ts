@@ -148,7 +148,8 @@ export class ClusterWorker {
    * stayed down longer than `reconnectTimeout`.
    */
   readonly finished: Promise<void>
-  private settleFinished: (() => void) | undefined
+  /** Settles `finished`, as `lost` says: once the worker has stopped. */
+  private readonly settleFinished: () => void
   /** Jobs being run, by run: aborting one stops its calls. */
   private readonly active = new Map<string, Set<AbortController>>()
   /**
@@ -194,9 +195,11 @@ export class ClusterWorker {
         message: `${caller}: option reconnectTimeout must be a whole number of milliseconds from 0 (wait for ever) to ${MAX_TIMER_MS}, not ${describeValue(options.reconnectTimeout)}.`,
       })
     }
+    let settle = (): void => {}
     this.finished = new Promise<void>((resolve, reject) => {
-      this.settleFinished = () => (this.lost === undefined ? resolve() : reject(this.lost))
+      settle = () => (this.lost === undefined ? resolve() : reject(this.lost))
     })
+    this.settleFinished = settle
     // Rejected for a program that never looks at it: not an unhandled rejection.
     this.finished.catch(() => {})
     if (options.prepareImports !== undefined && typeof options.prepareImports !== 'function') {
@@ -350,7 +353,7 @@ export class ClusterWorker {
       this.queueConnection.disconnect()
       this.subscriber.disconnect()
       this.redis.disconnect()
-      this.settleFinished?.()
+      this.settleFinished()
     })()
     return this.stopping
   }
