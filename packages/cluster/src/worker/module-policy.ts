@@ -64,7 +64,7 @@ export class ModulePolicy {
     const url = this.urlOf(fn.module)
     if (url === undefined) {
       return {
-        refused: `module ${JSON.stringify(fn.module)} is not a file inside the worker's project root ${this.root}`,
+        refused: `module ${JSON.stringify(fn.module)} is not a file inside the worker's project root ${this.root}: start the worker in the root of the same project as the driver's (the directory it runs from, or its root option), where that path names the module`,
       }
     }
     if (this.served !== undefined && !this.served.has(url)) {
