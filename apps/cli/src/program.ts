@@ -124,6 +124,12 @@ export function createProgram(io: Io): Command {
         'with --cluster: how long the run waits for a dropped connection to Redis to come back before it fails with exit code 5 (default: 30000)',
       ).argParser(milliseconds),
     )
+    .addOption(
+      new Option(
+        '--max-stored-bytes <size>',
+        'with --cluster: the largest result kept in Redis (4MiB, 1048576); larger ones go to --store (default: 1MiB)',
+      ).argParser(storedSize),
+    )
     .option('--json', 'print only the result, as JSON, on stdout', false)
     .option(
       '-k, --keep-going',
@@ -440,6 +446,14 @@ function port(text: string): number {
   const value = Number(text)
   if (text.trim() === '' || !Number.isInteger(value) || value < 0 || value > 65535)
     throw new InvalidArgumentError('expected a port number from 0 to 65535 (0: any free port).')
+  return value
+}
+
+/** A result size limit: a size as `--max-size` takes, of at least one byte. */
+function storedSize(text: string): number {
+  const value = byteSize(text)
+  if (value < 1 || !Number.isSafeInteger(value))
+    throw new InvalidArgumentError('expected a size of at least 1 byte, such as 4MiB.')
   return value
 }
 

@@ -82,13 +82,14 @@ export function runSettings(
         message: `taskgraph run: '--${kebabCase(local)}' is for the local executors, and this run goes to the cluster at ${flags.cluster === undefined ? CLUSTER_VARIABLES.cluster : '--cluster'}; drop it (a cluster worker's size is its own --threads).`,
       })
     }
-    const { reconnectTimeout } = flags
+    const { reconnectTimeout, maxStoredBytes } = flags
     return {
       options: {
         executor: 'async',
         cluster,
         ...(store === undefined ? {} : { store }),
         ...(reconnectTimeout === undefined ? {} : { reconnectTimeout }),
+        ...(maxStoredBytes === undefined ? {} : { maxStoredBytes }),
         ...common,
       },
       logLevel,
@@ -102,6 +103,11 @@ export function runSettings(
   if (flags.reconnectTimeout !== undefined) {
     throw new InvalidOptionError({
       message: `taskgraph run: '--reconnect-timeout' is how long a run on a cluster waits for Redis; give it with --cluster (or ${CLUSTER_VARIABLES.cluster}), or drop it.`,
+    })
+  }
+  if (flags.maxStoredBytes !== undefined) {
+    throw new InvalidOptionError({
+      message: `taskgraph run: '--max-stored-bytes' is the largest result a cluster keeps in Redis; give it with --cluster (or ${CLUSTER_VARIABLES.cluster}), or drop it.`,
     })
   }
   const executor = given('executor') ? flags.executor : (fromEnv.executor ?? 'async')

@@ -127,6 +127,31 @@ describe('taskgraph run --cluster', () => {
     }
   })
 
+  it('--max-stored-bytes raises the limit of a result kept in Redis', async () => {
+    // 2 MiB is over the default limit: the task fails, and the error names the flag.
+    const over = await runCli(['run', 'cluster-large.mjs', '--cluster', redis.url])
+    expect(over.code).toBe(1)
+    expect(over.stderr).toMatch(
+      /ResultTooLargeError: task "block-\d+": its result is \d+ bytes, more than the 1048576 bytes .*--max-stored-bytes/,
+    )
+    const raised = await runCli([
+      'run',
+      'cluster-large.mjs',
+      '--cluster',
+      redis.url,
+      '--max-stored-bytes',
+      '4MiB',
+    ])
+    expect(raised).toMatchObject({ code: 0, stdout: `${4 * 1024 * 1024}\n` })
+    expect(await runKeys()).toEqual([])
+    // Without --cluster there is no Redis to keep results in: a usage error.
+    const alone = await runCli(['run', 'sum.mjs', '--max-stored-bytes', '4MiB'])
+    expect(alone.code).toBe(2)
+    expect(lines(alone.stderr)).toEqual([
+      expect.stringMatching(/^taskgraph: error: .*'--max-stored-bytes'.*give it with --cluster/),
+    ])
+  })
+
   it('SIGINT stops the run within 2 s, removes its keys and frees the workers', async () => {
     const child = killOnCleanup(startCli(['run', 'cluster-slow.mjs', '--cluster', redis.url]))
     const result = finished(child)

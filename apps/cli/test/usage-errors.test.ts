@@ -40,6 +40,16 @@ describe.concurrent('usage errors exit 2', () => {
       named: '1 or more',
     },
     {
+      case: 'a run --max-stored-bytes of 0',
+      args: ['run', 'sum.ts', '--cluster', 'redis://127.0.0.1:1', '--max-stored-bytes', '0'],
+      named: 'at least 1 byte',
+    },
+    {
+      case: 'a run --max-stored-bytes that is not a size',
+      args: ['run', 'sum.ts', '--cluster', 'redis://127.0.0.1:1', '--max-stored-bytes', 'lots'],
+      named: 'a size such as 500MB',
+    },
+    {
       case: 'an unknown --log-level',
       args: ['--log-level', 'loud', 'run', 'sum.ts'],
       named: 'loud',

@@ -50,6 +50,8 @@ export interface RunCommandOptions {
   store?: string
   /** With `cluster`: how long the run waits for a dropped connection to Redis, in ms. */
   reconnectTimeout?: number
+  /** With `cluster`: the largest result kept in Redis, in bytes; larger go to `store`. */
+  maxStoredBytes?: number
   json: boolean
   keepGoing: boolean
   /** `true`/`false` from --progress/--no-progress; otherwise only on a terminal. */
@@ -226,7 +228,7 @@ async function openCache(
 /** The executor of `taskgraph run --cluster`, from the cluster package. */
 async function clusterExecutor(
   url: string,
-  { store, reconnectTimeout }: RunCommandOptions,
+  { store, reconnectTimeout, maxStoredBytes }: RunCommandOptions,
   root: string,
 ): Promise<InstanceType<ClusterPackage['ClusterExecutor']>> {
   const { ClusterExecutor } = await loadClusterPackage('taskgraph run --cluster')
@@ -234,6 +236,7 @@ async function clusterExecutor(
     root,
     ...(store === undefined ? {} : { store }),
     ...(reconnectTimeout === undefined ? {} : { reconnectTimeout }),
+    ...(maxStoredBytes === undefined ? {} : { maxStoredBytes }),
   })
 }
 

@@ -85,7 +85,7 @@ export function fromWireFault(
       return new ResultTooLargeError({
         bytes: fault.bytes,
         limit: fault.limit,
-        message: `task ${JSON.stringify(key)}: its result is ${fault.bytes} bytes, more than the ${fault.limit} bytes a result may take in Redis. Give the cluster a shared directory for large results (--store file:///mnt/shared/taskgraph, or the store option), or raise maxStoredBytes.`,
+        message: `task ${JSON.stringify(key)}: its result is ${fault.bytes} bytes, more than the ${fault.limit} bytes a result may take in Redis. Give the cluster a shared directory for large results (--store file:///mnt/shared/taskgraph, or the store option), or raise the limit (the maxStoredBytes option; taskgraph run --max-stored-bytes).`,
       })
     case 'missing-input':
       return new RunFault(
