@@ -22,6 +22,7 @@ import {
   add,
   big,
   boom,
+  echoArgs,
   flaky,
   inc,
   length,
@@ -120,23 +121,66 @@ describe('a cluster of two workers', () => {
     expect(failure!.message).toContain('nested more than a thousand levels deep')
   })
 
+  test('stored results reach a task wherever its arguments hold them', async () => {
+    const [a, b, c] = [inc(1), inc(2), inc(3)]
+    const list = [a, 'x', b]
+    const [flat, shared, nested, keyed] = await compute(
+      // Results in a list, and beside it (a fan-in's shape).
+      echoArgs([a, 1, b, null], c, 'y'),
+      // One list passed twice: it arrives as one list, as a copy keeps it.
+      echoArgs(list, list),
+      // Deeper: lists in lists, and a plain object.
+      echoArgs([[a, [b]], [c]], { a, list: [b, c] }),
+      // The same result twice in a list, and a list of results alone.
+      echoArgs([a, a], [b, c]),
+      { executor: cluster },
+    )
+    expect(flat).toEqual({ args: [[2, 1, 3, null], 4, 'y'], shared: false })
+    expect(shared).toEqual({
+      args: [
+        [2, 'x', 3],
+        [2, 'x', 3],
+      ],
+      shared: true,
+    })
+    expect(nested).toEqual({
+      args: [[[2, [3]], [4]], { a: 2, list: [3, 4] }],
+      shared: false,
+    })
+    expect(keyed).toEqual({
+      args: [
+        [2, 2],
+        [3, 4],
+      ],
+      shared: false,
+    })
+  })
+
   test('an argument a copy cannot carry fails its task alone, with SerializationError naming it', async () => {
     class Point {
       constructor(readonly x: number) {}
     }
     // A symbol among primitives, and a class instance: neither may cross unnoticed.
+    // Beside stored results too: in a list with one, and a lookalike of a marker.
+    const lookalike = new (class Marker {
+      'taskgraph:stored' = 'inc-1'
+    })()
     const failed = await compute(
       add(1, Symbol('s') as never),
       length([new Point(1)] as never),
       inc(1),
+      echoArgs([inc(5), Symbol('t')]),
+      echoArgs([inc(6), lookalike]),
       { executor: cluster, failFast: false },
     ).catch((e: unknown) => e)
     expect(failed).toBeInstanceOf(AggregateTaskError)
     const errors = (failed as AggregateTaskError).errors
-    expect(errors).toHaveLength(2)
+    expect(errors).toHaveLength(4)
     for (const error of errors) expect(error).toBeInstanceOf(SerializationError)
-    expect(errors.map((error) => error.message).join('\n')).toMatch(/args\[1\]/)
-    expect(errors.map((error) => error.message).join('\n')).toMatch(/args\[0\]\[0\]/)
+    const messages = errors.map((error) => error.message).join('\n')
+    expect(messages).toMatch(/args\[1\]/)
+    expect(messages).toMatch(/args\[0\]\[0\]/)
+    expect(messages).toMatch(/args\[0\]\[1\]/)
   })
 
   test('a task that throws fails with the TaskError it has locally, the remote error as cause', async () => {

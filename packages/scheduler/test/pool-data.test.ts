@@ -62,6 +62,18 @@ describe.each(POOLS)('data on the %s executor', (name) => {
     })
   })
 
+  test('lists of primitives cross as they are, a symbol among them is a SerializationError', async () => {
+    const list = [1, 'a', null, undefined, 2n, -0, Number.NaN, true]
+    expect(await compute(same(list), same([list, 'b']), options)).toEqual([list, [list, 'b']])
+    const given = same([1, Symbol('s')])
+    expect(await rejection(compute(given, options))).toMatchObject({
+      code: 'ERR_NOT_SERIALIZABLE',
+      key: given.key,
+      direction: 'argument',
+      path: 'args[0][1]',
+    })
+  })
+
   test('a class instance, as a result or an argument, is a SerializationError', async () => {
     const made = makesCounter()
     expect(await rejection(compute(made, options))).toMatchObject({

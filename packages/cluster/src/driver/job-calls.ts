@@ -1,7 +1,7 @@
 import { NotSerializableFault } from '@taskgraph/scheduler/internal'
-import { allPrimitive, findCloneProblem, type CloneProblem } from '@taskgraph/scheduler/wire'
+import { findCloneProblem, type CloneProblem } from '@taskgraph/scheduler/wire'
 import { packBatch, type JobBatch, type JobCall, type ModuleFunction } from '../wire/job.js'
-import { markStored } from '../wire/stored-values.js'
+import { markStored, sendableAsIs } from '../wire/stored-values.js'
 import type { Pending } from './cluster-run.js'
 
 // How the driver packs queued calls into jobs: how many go in one, and how each is
@@ -83,10 +83,11 @@ export function toJobCall(
 
 /**
  * What in `args` cannot cross to another process, at `root`. Most calls' arguments are
- * primitives (numbers, strings), which a copy carries as they are: not walked.
+ * primitives (numbers, strings) and markers, in lists at most, which a copy carries as
+ * they are: not walked.
  */
 function cloneProblem(args: readonly unknown[], root: string): CloneProblem | undefined {
-  return allPrimitive(args) ? undefined : findCloneProblem(args, root, false)
+  return sendableAsIs(args) ? undefined : findCloneProblem(args, root, false)
 }
 
 /** A batch written as one job's payload: the calls it carries, and the bytes. */

@@ -1,7 +1,7 @@
 import type { AnyFunction } from '@taskgraph/core'
 import { StepFault } from '../executors/executor-faults.js'
 import type { TaskCall } from '../executors/executor.js'
-import { allPrimitive } from '../wire/data-walk.js'
+import { flatPrimitives } from '../wire/data-walk.js'
 import { findFunctions } from '../wire/function-args.js'
 import type { FunctionLocator } from './function-locator.js'
 
@@ -92,8 +92,9 @@ export function callFunctions(call: TaskCall): AnyFunction[] {
 /** Functions passed as arguments to a call or its fused steps. */
 export function argumentFunctions(call: TaskCall): Set<AnyFunction> {
   const found = new Set<AnyFunction>()
-  if (!allPrimitive(call.args)) findFunctions(call.args, found)
-  for (const step of call.steps ?? []) if (!allPrimitive(step.args)) findFunctions(step.args, found)
+  if (!flatPrimitives(call.args)) findFunctions(call.args, found)
+  for (const step of call.steps ?? [])
+    if (!flatPrimitives(step.args)) findFunctions(step.args, found)
   return found
 }
 

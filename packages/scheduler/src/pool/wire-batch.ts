@@ -2,7 +2,7 @@ import type { AnyFunction } from '@taskgraph/core'
 import type { TaskCall } from '../executors/executor.js'
 import type { WireCall } from '../wire/call.js'
 import { findCloneProblem, type CloneProblem } from '../wire/clone-check.js'
-import { allPrimitive } from '../wire/data-walk.js'
+import { flatPrimitives } from '../wire/data-walk.js'
 import { encodeFunctions } from '../wire/function-args.js'
 import type { FunctionRef } from '../wire/function-ref.js'
 
@@ -64,11 +64,11 @@ export class WireBatch {
   }
 
   private encodeArgs(args: unknown[]): unknown[] {
-    if (allPrimitive(args)) return args
+    if (flatPrimitives(args)) return args
     return encodeFunctions(args, this.refOf) as unknown[]
   }
 
   private check(args: unknown[], path: string): CloneProblem | undefined {
-    return allPrimitive(args) ? undefined : findCloneProblem(args, path, this.sameProcess)
+    return flatPrimitives(args) ? undefined : findCloneProblem(args, path, this.sameProcess)
   }
 }

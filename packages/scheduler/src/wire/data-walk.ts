@@ -59,14 +59,26 @@ export function isPlainObject(value: object): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null
 }
 
-/** Whether every value is a primitive: then no walk over them can find anything. */
-export function allPrimitive(values: readonly unknown[]): boolean {
+/**
+ * Whether `values` hold only primitives, as they are or in arrays one level down: a call's
+ * numbers and strings, or a fan-in's list of 10,000 numbers. No walk over them can find
+ * anything (a function, a graph, a stored result), and a copy carries them as they are,
+ * so none is made: a walk allocates its own stack and set, which a fan-out of 10,000
+ * calls would pay 10,000 times. Deeper arrays, and every other object, are walked.
+ */
+export function flatPrimitives(values: readonly unknown[]): boolean {
   for (const value of values) {
-    const type = typeof value
-    if ((type === 'object' && value !== null) || type === 'function' || type === 'symbol')
-      return false
+    if (isPrimitive(value)) continue
+    if (!Array.isArray(value)) return false
+    for (const item of value as unknown[]) if (!isPrimitive(item)) return false
   }
   return true
+}
+
+/** Whether `value` is a primitive a copy carries as it is (a symbol is not). */
+export function isPrimitive(value: unknown): boolean {
+  const type = typeof value
+  return (type !== 'object' || value === null) && type !== 'function' && type !== 'symbol'
 }
 
 /**

@@ -18,7 +18,7 @@ export { findCloneProblem, type CloneProblem } from './clone-check.js'
 export { fromWireError, toWireError, type WireError } from './remote-error.js'
 // Replacing values inside task data (a cluster's stored results by markers, and back).
 export { replaceMembers, replaceMembersInPlace } from './replace-members.js'
-export { allPrimitive, walkData } from './data-walk.js'
+export { flatPrimitives, isPrimitive, walkData } from './data-walk.js'
 // A graph a task returned, written as data to cross to whoever runs it.
 export {
   CYCLIC_GRAPH,

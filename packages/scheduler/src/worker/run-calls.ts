@@ -5,7 +5,7 @@ import { isThenable } from '@taskgraph/core/internal'
 import type { WireCall, WireOutcome } from '../wire/call.js'
 import { findCloneProblem } from '../wire/clone-check.js'
 import { epochNow, epochOf } from '../wire/epoch-time.js'
-import { allPrimitive } from '../wire/data-walk.js'
+import { flatPrimitives } from '../wire/data-walk.js'
 import { decodeFunctions } from '../wire/function-args.js'
 import type { FunctionRef } from '../wire/function-ref.js'
 import { encodeGraph, holdsGraph, type WireGraph } from '../wire/returned-graph.js'
@@ -111,7 +111,7 @@ function runCall(
         : ({ kind: 'load-failed', detail: found.loadFailed, limitMs: found.limitMs } as const)
     return { ok: false, step, failure, blockingMs: 0 }
   }
-  if (allPrimitive(call.args) && steps.every((next) => allPrimitive(next.args))) {
+  if (flatPrimitives(call.args) && steps.every((next) => flatPrimitives(next.args))) {
     return execute(call, fns, [call.args, ...steps.map((next) => next.args)], timed)
   }
   // Functions passed as arguments cross as refs: make them again first.
@@ -155,7 +155,7 @@ function execute(
   // Where, then each step's start and end (see `CallTimes`): only when asked for.
   const times = timed ? [process.pid, threadId] : undefined
   const finish = (step: number, value: unknown): WireOutcome => {
-    if (!allPrimitive([value]) && holdsGraph(value)) {
+    if (!flatPrimitives([value]) && holdsGraph(value)) {
       const graph = encodedGraph(value)
       if ('problem' in graph) {
         const failure = {
@@ -179,7 +179,7 @@ function execute(
       value = graph
     }
     // Structured clone would quietly turn a class instance into a plain object.
-    const problem = allPrimitive([value])
+    const problem = flatPrimitives([value])
       ? undefined
       : findCloneProblem(value, 'the result', SAME_PROCESS)
     if (problem === undefined) return { ok: true, value, blockingMs, ...(times && { times }) }
