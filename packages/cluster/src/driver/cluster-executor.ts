@@ -27,7 +27,7 @@ import { RedisStore } from '../store/redis-store.js'
 import type { ResultStore } from '../store/result-store.js'
 import { TieredStore } from '../store/tiered-store.js'
 import { unpackReply, type JobData, type Reply } from '../wire/job.js'
-import { StoredResult } from '../wire/stored-values.js'
+import { StoredResult, markerProperty } from '../wire/stored-values.js'
 import { CachedKeeper, fetchStored } from './cached-results.js'
 import { CallOutcomes } from './call-outcomes.js'
 import { ClusterRun } from './cluster-run.js'
@@ -70,6 +70,8 @@ export class ClusterExecutor implements Executor {
   readonly url: ClusterUrl
   private readonly options: ClusterOptions
   private readonly id = randomBytes(9).toString('base64url')
+  /** What marks stored results in this driver's jobs (see `markerProperty`). */
+  private readonly marker = markerProperty(this.id)
   private readonly functions: ModuleFunctions
   private readonly redis: Redis
   /** Its own connection: a blocking read holds it. */
@@ -423,7 +425,7 @@ export class ClusterExecutor implements Executor {
       // A job held open takes calls first (not those whose worker was lost: they go alone).
       const held = next.lost === 0 ? this.holds.take(run) : undefined
       const batch = takeBatch(run.queued, this.maxJobs() - this.ledger.jobsOut)
-      const packed = packJob(batch, () => this.nextCall++)
+      const packed = packJob(batch, () => this.nextCall++, this.marker)
       if (packed === undefined) continue
       if (held !== undefined) {
         this.followUp(run, held, packed)

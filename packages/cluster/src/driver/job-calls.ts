@@ -48,20 +48,21 @@ export function toJobCall(
   pending: Pending,
   id: number,
   table: FunctionTable,
+  marker: string,
 ): JobCall | NotSerializableFault {
   const { call, functions } = pending
-  const args = markStored(call.args) as unknown[]
+  const args = markStored(call.args, marker) as unknown[]
   const steps = call.steps?.map((step, i) => ({
     key: step.key,
     name: step.name,
     fn: table.index(functions[i + 1]!),
-    args: markStored(step.args) as unknown[],
+    args: markStored(step.args, marker) as unknown[],
     holes: step.holes,
   }))
   const problem =
-    cloneProblem(args, 'args') ??
+    cloneProblem(args, 'args', marker) ??
     steps?.reduce<CloneProblem | undefined>(
-      (found, step, i) => found ?? cloneProblem(step.args, `args of step ${i + 1}`),
+      (found, step, i) => found ?? cloneProblem(step.args, `args of step ${i + 1}`, marker),
       undefined,
     )
   if (problem !== undefined) {
@@ -86,8 +87,12 @@ export function toJobCall(
  * primitives (numbers, strings) and markers, in lists at most, which a copy carries as
  * they are: not walked.
  */
-function cloneProblem(args: readonly unknown[], root: string): CloneProblem | undefined {
-  return sendableAsIs(args) ? undefined : findCloneProblem(args, root, false)
+function cloneProblem(
+  args: readonly unknown[],
+  root: string,
+  marker: string,
+): CloneProblem | undefined {
+  return sendableAsIs(args, marker) ? undefined : findCloneProblem(args, root, false)
 }
 
 /** A batch written as one job's payload: the calls it carries, and the bytes. */
@@ -97,18 +102,23 @@ export interface PackedJob {
 }
 
 /**
- * Writes `batch` as one job's payload, numbering its calls with `nextId`. A call that
+ * Writes `batch` as one job's payload, numbering its calls with `nextId` and marking stored
+ * results with `marker` (the driver's `markerProperty`). A call that
  * cannot be written (an argument that cannot be copied, or one whose getter throws)
  * fails alone and the others go. `undefined` if none is left.
  */
-export function packJob(batch: readonly Pending[], nextId: () => number): PackedJob | undefined {
+export function packJob(
+  batch: readonly Pending[],
+  nextId: () => number,
+  marker: string,
+): PackedJob | undefined {
   const table = new FunctionTable()
   const calls: JobCall[] = []
   const sendable: Pending[] = []
   for (const pending of batch) {
     let call: JobCall | NotSerializableFault
     try {
-      call = toJobCall(pending, nextId(), table)
+      call = toJobCall(pending, nextId(), table, marker)
     } catch (error) {
       pending.reject(error)
       continue

@@ -8,7 +8,8 @@ import {
 
 /**
  * A result kept in the cluster's store. The driver holds these in place of results:
- * passed as an argument, one crosses the queue as a marker (`{ [STORED]: key }`), and
+ * passed as an argument, one crosses the queue as a marker (`{ [property]: key }`, see
+ * `markerProperty`), and
  * the worker that runs the call reads the value from the store itself. Results stand
  * wherever the graph puts them in arguments (directly, in arrays and plain objects); the
  * walks below open Maps and Sets too, keep their own stack and visit each container
@@ -25,16 +26,21 @@ export class StoredResult {
   ) {}
 }
 
-const STORED = 'taskgraph:stored'
-
-interface Marker {
-  readonly [STORED]: string
+/**
+ * The property whose value names a stored result in the jobs of driver `driver`. It holds
+ * the driver's id, random and known only to its jobs, so that a task's data that happens
+ * to look like a marker is never taken for one.
+ */
+export function markerProperty(driver: string): string {
+  return `taskgraph:stored:${driver}`
 }
 
-function isMarker(value: unknown): value is Marker {
-  return (
-    typeof value === 'object' && value !== null && typeof (value as Marker)[STORED] === 'string'
-  )
+type Marker = Readonly<Record<string, string>>
+
+/** What tells markers of `property` (see `markerProperty`) from other values. */
+function markerTest(property: string): (value: unknown) => value is Marker {
+  return (value): value is Marker =>
+    typeof value === 'object' && value !== null && typeof (value as Marker)[property] === 'string'
 }
 
 const isStored = (value: unknown): value is StoredResult => value instanceof StoredResult
@@ -77,20 +83,36 @@ function eachShallow(
   }
 }
 
-/** Shallow list `list` with each value `item` accepts replaced (lists copied, or in place). */
+/**
+ * Shallow list `list` (see `shallow`) with each value `item` accepts replaced: in place,
+ * or in copies of the lists that hold one (as `replaceMembers` copies). What replaces an
+ * item is not looked into.
+ */
 function replaceShallow(
   list: unknown[],
   item: (member: unknown) => boolean,
   replace: (found: unknown) => unknown,
   inPlace: boolean,
 ): unknown[] {
-  const swap = (members: unknown[]): unknown[] => {
-    const out = inPlace ? members : members.slice()
-    for (let i = 0; i < out.length; i++) if (item(out[i])) out[i] = replace(out[i])
-    return out
+  let out = list
+  const set = (i: number, value: unknown): void => {
+    if (out === list && !inPlace) out = list.slice()
+    out[i] = value
   }
-  const out = swap(list)
-  for (let i = 0; i < out.length; i++) if (Array.isArray(out[i])) out[i] = swap(out[i] as unknown[])
+  for (let i = 0; i < list.length; i++) {
+    const member = list[i]
+    if (item(member)) set(i, replace(member))
+    else if (Array.isArray(member)) {
+      const inner = member as unknown[]
+      let copy = inner
+      for (let j = 0; j < inner.length; j++) {
+        if (!item(inner[j])) continue
+        if (copy === inner && !inPlace) copy = inner.slice()
+        copy[j] = replace(inner[j])
+      }
+      if (copy !== inner) set(i, copy)
+    }
+  }
   return out
 }
 
@@ -98,13 +120,14 @@ function replaceShallow(
  * Whether `args` is a shallow list of primitives and markers (see `shallow`): a copy
  * carries it as it is, so it needs no check before it is sent.
  */
-export function sendableAsIs(args: readonly unknown[]): boolean {
-  return shallow(args, isPlainMarker)
+export function sendableAsIs(args: readonly unknown[], property: string): boolean {
+  const isMarker = markerTest(property)
+  // A marker as `markStored` makes it: a class instance that looks like one is not.
+  return shallow(
+    args,
+    (value) => isMarker(value) && Object.getPrototypeOf(value) === Object.prototype,
+  )
 }
-
-/** A marker as `markStored` makes it (a class instance that looks like one is not). */
-const isPlainMarker = (value: unknown): boolean =>
-  isMarker(value) && Object.getPrototypeOf(value) === Object.prototype
 
 /** The stored results in `value`. */
 export function storedIn(value: unknown): StoredResult[] {
@@ -120,10 +143,13 @@ export function storedIn(value: unknown): StoredResult[] {
   return found
 }
 
-/** `value` with each `StoredResult` replaced by its marker (containers on the way copied). */
-export function markStored(value: unknown): unknown {
+/**
+ * `value` with each `StoredResult` replaced by its marker, of `property` (containers on
+ * the way copied).
+ */
+export function markStored(value: unknown, property: string): unknown {
   if (flat(value)) return value
-  const mark = (stored: unknown): Marker => ({ [STORED]: (stored as StoredResult).key })
+  const mark = (stored: unknown): Marker => ({ [property]: (stored as StoredResult).key })
   if (shallow(value, isStored)) return replaceShallow(value, isStored, mark, false)
   return replaceMembers(value, isStored, mark)
 }
@@ -136,24 +162,33 @@ export function resolveStored(value: unknown, values: ReadonlyMap<string, unknow
   return replaceMembers(value, isStored, resolve)
 }
 
-/** Adds the keys of the markers in `value` to `keys`. */
-export function markedKeys(value: unknown, keys: Set<string>): void {
+/** Adds the keys of the markers of `property` in `value` to `keys`. */
+export function markedKeys(value: unknown, keys: Set<string>, property: string): void {
   if (flat(value)) return
+  const isMarker = markerTest(property)
   if (shallow(value, isMarker)) {
-    eachShallow(value, isMarker, (marker) => keys.add((marker as Marker)[STORED]))
+    eachShallow(value, isMarker, (marker) => keys.add((marker as Marker)[property]!))
     return
   }
   walkData(value, (item) => {
     if (!isMarker(item)) return undefined
-    keys.add(item[STORED])
+    keys.add(item[property]!)
     return 'skip'
   })
 }
 
-/** `value` with each marker replaced by its key's value, in place (it is freshly decoded). */
-export function fillStored(value: unknown, values: ReadonlyMap<string, unknown>): unknown {
+/**
+ * `value` with each marker of `property` replaced by its key's value, in place (it is
+ * freshly decoded).
+ */
+export function fillStored(
+  value: unknown,
+  values: ReadonlyMap<string, unknown>,
+  property: string,
+): unknown {
   if (flat(value)) return value
-  const fill = (marker: unknown): unknown => values.get((marker as Marker)[STORED])
+  const isMarker = markerTest(property)
+  const fill = (marker: unknown): unknown => values.get((marker as Marker)[property]!)
   if (shallow(value, isMarker)) return replaceShallow(value, isMarker, fill, true)
   return replaceMembersInPlace(value, isMarker, fill)
 }

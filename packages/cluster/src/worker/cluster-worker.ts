@@ -41,6 +41,7 @@ import {
   type JobData,
 } from '../wire/job.js'
 import { HOLD_FOR_MS } from '../wire/holds.js'
+import { markerProperty } from '../wire/stored-values.js'
 import { defineFinishJob, finishJob } from './finish-job.js'
 import { HeldJobs } from './held-jobs.js'
 import { ModulePolicy } from './module-policy.js'
@@ -463,6 +464,7 @@ export class ClusterWorker {
         this.running += batch.calls.length
         const result = await runJob({
           run: data.run,
+          marker: markerProperty(data.driver),
           open,
           batch,
           policy: this.policy,

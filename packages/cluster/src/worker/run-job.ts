@@ -18,6 +18,8 @@ import type { ModulePolicy, Resolved } from './module-policy.js'
 /** What running a job needs from its worker. */
 export interface JobContext {
   readonly run: string
+  /** What marks stored results in the job's calls: its driver's `markerProperty`. */
+  readonly marker: string
   /** Whether the run is still on (asked at once, answered while the job gets ready). */
   readonly open: Promise<boolean>
   readonly batch: JobBatch
@@ -65,7 +67,7 @@ export async function runJob(context: JobContext): Promise<JobResult | undefined
       outcomes.push({ id: call.id, ok: false, fault: refused })
       return
     }
-    const missing = missingInput(call, inputs)
+    const missing = missingInput(call, inputs, context.marker)
     if (missing !== undefined) {
       outcomes.push({ id: call.id, ok: false, fault: { kind: 'missing-input', key: missing } })
       return
@@ -177,8 +179,8 @@ function refusal(
 async function readInputs(context: JobContext): Promise<Map<string, unknown>> {
   const keys = new Set<string>()
   for (const call of context.batch.calls) {
-    markedKeys(call.args, keys)
-    for (const step of call.steps ?? []) markedKeys(step.args, keys)
+    markedKeys(call.args, keys, context.marker)
+    for (const step of call.steps ?? []) markedKeys(step.args, keys, context.marker)
   }
   const values = new Map<string, unknown>()
   for (const [key, bytes] of context.local ?? []) {
@@ -194,10 +196,14 @@ async function readInputs(context: JobContext): Promise<Map<string, unknown>> {
   return values
 }
 
-function missingInput(call: JobCall, inputs: ReadonlyMap<string, unknown>): string | undefined {
+function missingInput(
+  call: JobCall,
+  inputs: ReadonlyMap<string, unknown>,
+  marker: string,
+): string | undefined {
   const keys = new Set<string>()
-  markedKeys(call.args, keys)
-  for (const step of call.steps ?? []) markedKeys(step.args, keys)
+  markedKeys(call.args, keys, marker)
+  for (const step of call.steps ?? []) markedKeys(step.args, keys, marker)
   for (const key of keys) if (!inputs.has(key)) return key
   return undefined
 }
@@ -215,7 +221,7 @@ function runCall(
     key: job.key,
     name: job.name,
     fn: fnOf(job.fn),
-    args: fillStored(job.args, inputs) as unknown[],
+    args: fillStored(job.args, inputs, context.marker) as unknown[],
     options: job.timeout === undefined ? {} : { timeout: job.timeout },
     mainThread: false,
     signal: context.signal,
@@ -228,7 +234,7 @@ function runCall(
         key: step.key,
         name: step.name,
         fn: fnOf(step.fn),
-        args: fillStored(step.args, inputs) as unknown[],
+        args: fillStored(step.args, inputs, context.marker) as unknown[],
         holes: step.holes,
       })),
     }),
