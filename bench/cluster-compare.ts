@@ -95,25 +95,29 @@ export async function compareClusters(
   calibratePi()
   const ours = new Map<string, ClusterMeasurement[]>()
   const theirs = new Map<string, ClusterMeasurement[]>()
-  const inline = { ours: [] as number[], theirs: [] as number[] }
+  // pi's speed-ups, one per repetition: each engine's cluster time against its inline time
+  // measured right after it, so that the machine's speed, which drifts on a shared machine,
+  // is the same on both sides of each ratio.
+  const speedUps = { ours: [] as number[], warm: [] as number[], theirs: [] as number[] }
   const data = new Map<number, ClusterMeasurement[]>()
   // BullMQ alone, hop after hop, beside the chain in each repetition: the chain's floor.
   const hops: ClusterMeasurement[] = []
   try {
     for (let r = 0; r < repetitions; r++) {
       for (const { workload, n } of WORKLOADS) {
-        ours.set(workload, [...(ours.get(workload) ?? []), await measureOurs(workload, n)])
-        if (python !== undefined) {
-          theirs.set(workload, [
-            ...(theirs.get(workload) ?? []),
-            await measureDask(python, workload, n),
-          ])
+        const our = await measureOurs(workload, n)
+        ours.set(workload, [...(ours.get(workload) ?? []), our])
+        const their = python === undefined ? undefined : await measureDask(python, workload, n)
+        if (their !== undefined) theirs.set(workload, [...(theirs.get(workload) ?? []), their])
+        if (workload !== 'pi') continue
+        const inline = await piInline(python)
+        speedUps.ours.push(inline.ours / our.computeMs!)
+        speedUps.warm.push(inline.ours / our.warmMs!)
+        if (their !== undefined && inline.theirs !== undefined) {
+          speedUps.theirs.push(inline.theirs / their.computeMs!)
         }
       }
       hops.push(await measureOurs('queue', 200))
-      const pi = await piInline(python)
-      inline.ours.push(pi.ours)
-      if (pi.theirs !== undefined) inline.theirs.push(pi.theirs)
       for (const n of DATA_SIZES) {
         data.set(n, [...(data.get(n) ?? []), await measureOurs('data', n)])
       }
@@ -200,12 +204,9 @@ imports already loaded, until both workers are connected.`)
   const chain = ms(ours.get('chain'), 'computeMs')! / 200
   const chainWarm = ms(ours.get('chain'), 'warmMs')! / 200
   const chainSteady = ms(ours.get('chain'), 'steadyMs')! / 200
-  const piSpeedUp = median(inline.ours) / ms(ours.get('pi'), 'computeMs')!
-  const piWarm = median(inline.ours) / ms(ours.get('pi'), 'warmMs')!
-  const daskPiSpeedUp =
-    inline.theirs.length > 0
-      ? median(inline.theirs) / ms(theirs.get('pi'), 'computeMs')!
-      : undefined
+  const piSpeedUp = median(speedUps.ours)
+  const piWarm = median(speedUps.warm)
+  const daskPiSpeedUp = speedUps.theirs.length > 0 ? median(speedUps.theirs) : undefined
   const ready = ms(ours.get('ready'), 'readyMs')!
   const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met')
   const targets = [
