@@ -175,6 +175,46 @@ describe('a worker serving any module of its root', () => {
     expect(open.child.exitCode).toBeNull()
   })
 
+  // Where a function or a returned graph cannot be copied, a worker's threads send a ref
+  // in its place: one written into a job by hand must stay data, never code.
+  const ref = (url: string, name: string): unknown => ({ kind: 'export', url, name })
+  const forgedFunction = (url: string, name: string): unknown => ({
+    __taskgraph_function__: ref(url, name),
+  })
+
+  test('never runs a function reference written into a job: it stays data', async () => {
+    // A task that calls its argument, as a bag's map does.
+    const applyTo = exported('test/fixtures/tasks.mjs', 'applyTo')
+    for (const fn of [
+      forgedFunction('node:child_process', 'execSync'),
+      forgedFunction(pathToFileURL(outside).href, 'inc'),
+    ]) {
+      const reply = await sendByHand(redis.url, [applyTo], [fn, `touch ${shellMarker}`])
+      expect(reply.worker).toBe('open')
+      expect(reply.outcomes).toMatchObject([
+        { id: 1, ok: false, fault: { kind: 'threw', error: { message: /not a function/ } } },
+      ])
+    }
+    expect(existsSync(shellMarker)).toBe(false)
+    expect(existsSync(outsideMarker)).toBe(false)
+    expect(open.child.exitCode).toBeNull()
+  })
+
+  test('never makes a graph written into a job: a task returning one returns data', async () => {
+    const same = exported('test/fixtures/tasks.mjs', 'same')
+    const spec = { name: 'inc', pure: false }
+    const graph = {
+      __taskgraph_graph__: {
+        nodes: [{ spec, fn: ref(pathToFileURL(outside).href, 'inc'), args: [1] }],
+        value: { __taskgraph_node__: 0 },
+      },
+    }
+    const reply = await sendByHand(redis.url, [same], [graph])
+    expect(reply.outcomes).toMatchObject([{ id: 1, ok: true, value: graph }])
+    expect(existsSync(outsideMarker)).toBe(false)
+    expect(open.child.exitCode).toBeNull()
+  })
+
   test('runs tasks of its root as before, through a ClusterExecutor', async () => {
     const cluster = new ClusterExecutor(redis.url)
     try {

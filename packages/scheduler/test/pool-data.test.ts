@@ -74,6 +74,16 @@ describe.each(POOLS)('data on the %s executor', (name) => {
     })
   })
 
+  test("data shaped like the pool's own marks for functions and graphs stays data", async () => {
+    const ref = { kind: 'export', url: 'node:os', name: 'hostname' }
+    const values = [
+      { __taskgraph_function__: ref },
+      { __taskgraph_graph__: { nodes: [{ spec: { name: 'h' }, fn: ref, args: [] }], value: 1 } },
+      { __taskgraph_node__: 0 },
+    ]
+    expect(await compute(...values.map((value) => same(value)), options)).toEqual(values)
+  })
+
   test('a class instance, as a result or an argument, is a SerializationError', async () => {
     const made = makesCounter()
     expect(await rejection(compute(made, options))).toMatchObject({

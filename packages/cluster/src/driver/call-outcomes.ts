@@ -1,6 +1,6 @@
 import { NotSerializableFault, ReturnedGraphFault, StepFault } from '@taskgraph/scheduler/internal'
 import type { TaskWorker } from '@taskgraph/scheduler'
-import { decodeGraph, type WireGraph } from '@taskgraph/scheduler/wire'
+import { decodeGraph, type Marks, type WireGraph } from '@taskgraph/scheduler/wire'
 import { fromWireFault } from '../wire/faults.js'
 import type { CallOutcome, ModuleFunction, Reply } from '../wire/job.js'
 import { StoredResult } from '../wire/stored-values.js'
@@ -19,7 +19,11 @@ export class CallOutcomes {
   /** One object per worker thread, shared by its calls' records. */
   private readonly threads = new Map<string, TaskWorker>()
 
-  constructor(private readonly functions: ModuleFunctions) {}
+  constructor(
+    private readonly functions: ModuleFunctions,
+    /** What marks the graphs tasks return in this driver's replies (see `marksOf`). */
+    private readonly marks: Marks,
+  ) {}
 
   settle(pending: Pending, outcome: SettledOutcome, reply: Reply): void {
     const { run, call } = pending
@@ -54,6 +58,7 @@ export class CallOutcomes {
   private remade(graph: WireGraph<ModuleFunction>): Promise<unknown> {
     return decodeGraph(
       graph,
+      this.marks,
       (described) => this.functions.load(described),
       (described) => `${described.name} (${described.module})`,
     )

@@ -11,6 +11,7 @@ import {
   type Executor,
   type TaskCall,
 } from '@taskgraph/scheduler/internal'
+import { marksOf } from '@taskgraph/scheduler/wire'
 import {
   DEFAULT_MAX_STORED_BYTES,
   DEFAULT_RECONNECT_TIMEOUT_MS,
@@ -103,7 +104,7 @@ export class ClusterExecutor implements Executor {
     this.url = parseClusterUrl(caller, url)
     this.options = checkClusterOptions(caller, options)
     this.functions = new ModuleFunctions(resolve(this.options.root ?? process.cwd()))
-    this.outcomes = new CallOutcomes(this.functions)
+    this.outcomes = new CallOutcomes(this.functions, marksOf(this.id))
     this.redis = openRedis(this.url)
     this.replies = openRedis(this.url, { blocking: true })
     this.holds = new JobHolds(this.redis)

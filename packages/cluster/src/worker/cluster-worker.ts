@@ -8,6 +8,7 @@ import { InvalidOptionError } from '@taskgraph/core'
 import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
 import { ThreadExecutor } from '@taskgraph/scheduler'
 import { setImportReadiness, type Executor } from '@taskgraph/scheduler/internal'
+import { marksOf } from '@taskgraph/scheduler/wire'
 import { loadBullMQ } from '../commonjs-packages.js'
 import {
   CONNECT_TIMEOUT_MS,
@@ -465,6 +466,7 @@ export class ClusterWorker {
         const result = await runJob({
           run: data.run,
           marker: markerProperty(data.driver),
+          marks: marksOf(data.driver),
           open,
           batch,
           policy: this.policy,

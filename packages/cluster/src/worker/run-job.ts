@@ -8,7 +8,14 @@ import {
   type Executor,
   type TaskCall,
 } from '@taskgraph/scheduler/internal'
-import { encodeGraph, holdsGraph, type WireGraph } from '@taskgraph/scheduler/wire'
+import {
+  encodeGraph,
+  holdsGraph,
+  isGraphProblem,
+  type GraphProblem,
+  type Marks,
+  type WireGraph,
+} from '@taskgraph/scheduler/wire'
 import { toWireFault } from '../wire/faults.js'
 import type { CallOutcome, JobBatch, JobCall, ModuleFunction, WireFault } from '../wire/job.js'
 import { fillStored, markedKeys } from '../wire/stored-values.js'
@@ -20,6 +27,8 @@ export interface JobContext {
   readonly run: string
   /** What marks stored results in the job's calls: its driver's `markerProperty`. */
   readonly marker: string
+  /** What marks a graph a call returns, for its driver: `marksOf` the driver's id. */
+  readonly marks: Marks
   /** Whether the run is still on (asked at once, answered while the job gets ready). */
   readonly open: Promise<boolean>
   readonly batch: JobBatch
@@ -127,13 +136,13 @@ function graphOutcome(
   step: number | undefined,
   value: unknown,
 ): CallOutcome {
-  let graph: WireGraph<ModuleFunction> | { readonly problem: string }
+  let graph: WireGraph<ModuleFunction> | GraphProblem
   try {
-    graph = encodeGraph(value, (fn) => context.policy.describe(fn))
+    graph = encodeGraph(value, context.marks, (fn) => context.policy.describe(fn))
   } catch (error) {
     graph = { problem: error instanceof Error ? error.message : String(error) }
   }
-  if ('problem' in graph) {
+  if (isGraphProblem(graph)) {
     const fault: WireFault = {
       kind: 'not-serializable',
       direction: 'result',

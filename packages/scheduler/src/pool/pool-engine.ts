@@ -10,6 +10,7 @@ import type { TaskCall } from '../executors/executor.js'
 import type { WireOutcome } from '../wire/call.js'
 import { fromWireError } from '../wire/remote-error.js'
 import { refName } from '../wire/function-ref.js'
+import { newMarks } from '../wire/marks.js'
 import { decodeGraph, isWireGraph, type WireGraph } from '../wire/returned-graph.js'
 import { HELD_PER_WORKER, takeBatch, weigh } from './batching.js'
 import { BufferMoves, letGoOfInputs, sentForGood } from './buffer-moves.js'
@@ -73,6 +74,11 @@ export class PoolEngine {
     readonly abandon: AbortController
   }>()
   private readonly stopsEndedRuns: boolean
+  /**
+   * What marks functions among arguments and graphs that calls return, in this pool's
+   * messages alone (see marks.ts).
+   */
+  private readonly marks = newMarks()
 
   constructor(settings: PoolSettings) {
     this.runtime = settings.runtime
@@ -216,7 +222,7 @@ export class PoolEngine {
 
   private dispatch(pool: WorkerPool, batch: Pending[]): void {
     const sameProcess = this.runtime === 'worker_threads'
-    const wire = new WireBatch((fn) => this.placement.refOf(fn), sameProcess)
+    const wire = new WireBatch((fn) => this.placement.refOf(fn), sameProcess, this.marks)
     const sent: Pending[] = []
     for (const pending of batch) {
       const problem = wire.add(pending.call, pending.refs, this.nextCall++)
@@ -233,15 +239,19 @@ export class PoolEngine {
     const tracked = this.stopsEndedRuns ? { sent, abandon: new AbortController() } : undefined
     let running: Promise<readonly WireOutcome[]>
     try {
-      running = pool.run(wire.functions, wire.calls, transfer, {
-        onStarted: () => {
-          for (const pending of sent) pending.call.started()
+      running = pool.run(
+        { functions: wire.functions, calls: wire.calls, marks: this.marks.token },
+        transfer,
+        {
+          onStarted: () => {
+            for (const pending of sent) pending.call.started()
+          },
+          timeoutMs: only?.call.options.timeout,
+          alone: only !== undefined && runsAlone(only),
+          timed: sent.some((pending) => pending.call.timed !== undefined),
+          ...(tracked && { abandon: tracked.abandon.signal }),
         },
-        timeoutMs: only?.call.options.timeout,
-        alone: only !== undefined && runsAlone(only),
-        timed: sent.some((pending) => pending.call.timed !== undefined),
-        ...(tracked && { abandon: tracked.abandon.signal }),
-      })
+      )
     } catch (error) {
       this.lost(sent, error)
       return
@@ -268,8 +278,8 @@ export class PoolEngine {
     if (outcome.ok) {
       if (this.runtime === 'worker_threads') this.moves.received(outcome.value)
       // A graph the task returned, written as data: made again here, where it runs.
-      if (isWireGraph(outcome.value)) {
-        decodeGraph(outcome.value as WireGraph, loadOnMainThread, refName).then(
+      if (isWireGraph(outcome.value, this.marks)) {
+        decodeGraph(outcome.value as WireGraph, this.marks, loadOnMainThread, refName).then(
           pending.resolve,
           (error: unknown) => pending.reject(unloadable(error)),
         )
@@ -278,7 +288,7 @@ export class PoolEngine {
     }
     const { failure, step } = outcome
     if (failure.kind === 'returned-graph') {
-      decodeGraph(failure.graph, loadOnMainThread, refName).then(
+      decodeGraph(failure.graph, this.marks, loadOnMainThread, refName).then(
         (value) => pending.reject(new ReturnedGraphFault(step, value)),
         (error: unknown) => pending.reject(new StepFault(step, unloadable(error))),
       )

@@ -5,6 +5,7 @@ import { findCloneProblem, type CloneProblem } from '../wire/clone-check.js'
 import { flatPrimitives } from '../wire/data-walk.js'
 import { encodeFunctions } from '../wire/function-args.js'
 import type { FunctionRef } from '../wire/function-ref.js'
+import type { Marks } from '../wire/marks.js'
 
 /**
  * Calls as they cross to a worker, in one batch: each function named once in the batch's
@@ -21,6 +22,8 @@ export class WireBatch {
     private readonly refOf: (fn: AnyFunction) => FunctionRef,
     /** The worker is a thread of this process (it can share memory and take a Blob). */
     private readonly sameProcess: boolean,
+    /** The pool's marks: functions among the arguments are marked with them. */
+    readonly marks: Marks,
   ) {}
 
   /**
@@ -65,7 +68,7 @@ export class WireBatch {
 
   private encodeArgs(args: unknown[]): unknown[] {
     if (flatPrimitives(args)) return args
-    return encodeFunctions(args, this.refOf) as unknown[]
+    return encodeFunctions(args, this.refOf, this.marks.fn) as unknown[]
   }
 
   private check(args: unknown[], path: string): CloneProblem | undefined {

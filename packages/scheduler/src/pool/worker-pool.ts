@@ -114,8 +114,7 @@ export class WorkerPool {
    * if the batch passes its time limit.
    */
   run(
-    functions: BatchMessage['functions'],
-    calls: BatchMessage['calls'],
+    { functions, calls, marks }: Pick<BatchMessage, 'functions' | 'calls' | 'marks'>,
     transfer: readonly ArrayBuffer[],
     { timeoutMs, alone = timeoutMs !== undefined, onStarted, timed, abandon }: RunOptions = {},
   ): Promise<readonly WireOutcome[]> {
@@ -123,7 +122,10 @@ export class WorkerPool {
     if (worker === undefined) throw new Error('WorkerPool.run: no worker has room')
     const id = this.nextBatch++
     // Throws, before anything is sent, if the calls cannot be copied.
-    worker.handle.send({ type: 'batch', id, functions, calls, ...(timed && { timed }) }, transfer)
+    worker.handle.send(
+      { type: 'batch', id, functions, calls, marks, ...(timed && { timed }) },
+      transfer,
+    )
     worker.handle.keepAlive(true)
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined

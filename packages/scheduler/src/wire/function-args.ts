@@ -8,9 +8,6 @@ import { refName, type FunctionRef } from './function-ref.js'
 // its ref and is made again there. These walk arrays, plain objects, Maps and Sets, the
 // containers structured clone copies, with a stack of their own (see data-walk.ts).
 
-/** Marks a function's ref in an argument sent to a worker. */
-const FUNCTION = '__taskgraph_function__'
-
 /** The functions in `value`, each once. */
 export function findFunctions(value: unknown, found = new Set<AnyFunction>()): Set<AnyFunction> {
   walkData(value, (item) => {
@@ -20,27 +17,34 @@ export function findFunctions(value: unknown, found = new Set<AnyFunction>()): S
 }
 
 /**
- * `value` with each function replaced by a marker holding its ref. Containers on the
- * way to a function are copied (shared ones once, cycles kept); the caller's values are
- * left as they are.
+ * `value` with each function replaced by a marker holding its ref, `{ [mark]: ref }` (see
+ * marks.ts: `Marks.fn`). Containers on the way to a function are copied (shared ones
+ * once, cycles kept); the caller's values are left as they are.
  */
-export function encodeFunctions(value: unknown, refOf: (fn: AnyFunction) => FunctionRef): unknown {
+export function encodeFunctions(
+  value: unknown,
+  refOf: (fn: AnyFunction) => FunctionRef,
+  mark: string,
+): unknown {
   return replaceMembers(
     value,
     (item) => typeof item === 'function',
-    (fn) => ({ [FUNCTION]: refOf(fn as AnyFunction) }),
+    (fn) => ({ [mark]: refOf(fn as AnyFunction) }),
   )
 }
 
-/** In a worker: `value` with each marker replaced by its function, loaded first. */
+/** In a worker: `value` with each marker of `mark` replaced by its function, loaded first. */
 export async function decodeFunctions(
   value: unknown,
   load: (ref: FunctionRef) => Promise<AnyFunction | undefined>,
+  mark: string,
 ): Promise<unknown> {
+  const isMarker = (item: unknown): item is Record<string, FunctionRef> =>
+    typeof item === 'object' && item !== null && mark in item && isPlainObject(item)
   const refs: FunctionRef[] = []
   walkData(value, (item) => {
     if (isMarker(item)) {
-      refs.push(item[FUNCTION])
+      refs.push(item[mark]!)
       return 'skip'
     }
     return undefined
@@ -54,10 +58,6 @@ export async function decodeFunctions(
   }
   // Containers fresh from a message are ours: markers are replaced in place.
   return replaceMembersInPlace(value, isMarker, (marker) =>
-    loaded.get((marker as { [FUNCTION]: FunctionRef })[FUNCTION]),
+    loaded.get((marker as Record<string, FunctionRef>)[mark]!),
   )
-}
-
-function isMarker(value: unknown): value is { [FUNCTION]: FunctionRef } {
-  return typeof value === 'object' && value !== null && FUNCTION in value && isPlainObject(value)
 }

@@ -25,6 +25,10 @@ export {
   decodeGraph,
   encodeGraph,
   holdsGraph,
+  isGraphProblem,
   isWireGraph,
+  type GraphProblem,
   type WireGraph,
 } from './returned-graph.js'
+// What marks a function, a returned graph and its nodes in data that crosses.
+export { marksOf, newMarks, type Marks } from './marks.js'

@@ -37,6 +37,11 @@ export interface BatchMessage {
   readonly calls: readonly WireCall[]
   /** Record where and when each call ran (`WireOutcome.times`): someone reads task records. */
   readonly timed?: boolean
+  /**
+   * The token of the pool's marks (see marks.ts): functions among the arguments, and
+   * graphs the calls return, are marked with it.
+   */
+  readonly marks: string
 }
 
 /** The pool is done with the worker: it lets what it printed through, then ends. */

@@ -12,14 +12,12 @@ import {
 import { isPlainObject } from './data-walk.js'
 import { decodeFunctions, encodeFunctions } from './function-args.js'
 import { sourceHash, type FunctionRef } from './function-ref.js'
+import type { Marks } from './marks.js'
 import { replaceMembersInPlace } from './replace-members.js'
 
 // A task that returns a graph (a Delayed, or data holding some) in a worker: the graph
 // crosses to the main thread as data, each task's function as its ref (found again
 // there as the worker found it), and is made again there, where the run runs it.
-
-const GRAPH = '__taskgraph_graph__'
-const NODE = '__taskgraph_node__'
 
 interface WireNode<R> {
   /**
@@ -36,13 +34,14 @@ interface WireNode<R> {
 }
 
 /**
- * A returned graph as it crosses: its nodes, dependencies first, and the value itself.
+ * A returned graph as it crosses, under its mark (`Marks.graph`): its nodes, dependencies
+ * first, and the value itself, where each node's result stands as its mark (`Marks.node`).
  * Functions are named by `R`: a `FunctionRef` between threads and processes of one
  * machine, a module path inside the project on a cluster.
  */
-export interface WireGraph<R = FunctionRef> {
-  readonly [GRAPH]: { readonly nodes: WireNode<R>[]; readonly value: unknown }
-}
+export type WireGraph<R = FunctionRef> = Readonly<
+  Record<string, { readonly nodes: WireNode<R>[]; readonly value: unknown }>
+>
 
 /** Why a graph returned inside a cyclic structure cannot run, here or in a worker. */
 export const CYCLIC_GRAPH =
@@ -60,19 +59,20 @@ export function holdsGraph(value: unknown): boolean {
 }
 
 /**
- * In a worker: `value` with its graph written as data, each function named by `refOf`,
- * or why it cannot be (a task function the other side could not find again: one made at
- * run time).
+ * In a worker: `value` with its graph written as data with `marks`, each function named
+ * by `refOf`, or why it cannot be (a task function the other side could not find again:
+ * one made at run time).
  */
 export function encodeGraph<R = FunctionRef>(
   value: unknown,
+  marks: Marks,
   refOf: (fn: AnyFunction) => R | undefined = originRef as (fn: AnyFunction) => R | undefined,
-): WireGraph<R> | { readonly problem: string } {
+): WireGraph<R> | GraphProblem {
   // Its nodes come dependencies first: each is made again after what it takes.
   const graph = TaskGraph.collect('a task returning a graph', [value])
   // Each node's result stands as a marker of its place: arguments and the value are
   // written with markers where their Delayed were.
-  const markers = Array.from({ length: graph.size }, (_, i) => ({ [NODE]: i }))
+  const markers = Array.from({ length: graph.size }, (_, i) => ({ [marks.node]: i }))
   const nodes: WireNode<R>[] = []
   for (let i = 0; i < graph.size; i++) {
     const key = hasUniqueKey(graph.delayed(i)) ? undefined : graph.key(i)
@@ -85,12 +85,16 @@ export function encodeGraph<R = FunctionRef>(
     if (ref === undefined) return { problem: unfindable(graph.name(i)) }
     let args: unknown
     try {
-      args = encodeFunctions(graph.args(i, markers), (member) => {
-        const found = refOf(member)
-        if (found === undefined) throw new Error(unfindable(member.name || '(anonymous)'))
-        // Carried as the marker's content, whatever names it.
-        return found as unknown as FunctionRef
-      })
+      args = encodeFunctions(
+        graph.args(i, markers),
+        (member) => {
+          const found = refOf(member)
+          if (found === undefined) throw new Error(unfindable(member.name || '(anonymous)'))
+          // Carried as the marker's content, whatever names it.
+          return found as unknown as FunctionRef
+        },
+        marks.fn,
+      )
     } catch (error) {
       return { problem: (error as Error).message }
     }
@@ -101,25 +105,39 @@ export function encodeGraph<R = FunctionRef>(
   if (holdsGraph(written)) {
     return { problem: CYCLIC_GRAPH }
   }
-  return { [GRAPH]: { nodes, value: written } }
+  return { [marks.graph]: { nodes, value: written } }
 }
 
-/** Whether a result that came back from a worker is a graph written as data. */
-export function isWireGraph(value: unknown): value is WireGraph<unknown> {
-  return typeof value === 'object' && value !== null && isPlainObject(value) && GRAPH in value
+/** Why `encodeGraph` could not write a graph: what it returns instead of one. */
+export interface GraphProblem {
+  readonly problem: string
+}
+
+/** Whether `encoded`, what `encodeGraph` returned, says why it wrote no graph. */
+export function isGraphProblem(
+  encoded: WireGraph<unknown> | GraphProblem,
+): encoded is GraphProblem {
+  // A graph's only property is its mark, which never reads "problem".
+  return typeof encoded.problem === 'string'
+}
+
+/** Whether a result that came back from a worker is a graph written as data with `marks`. */
+export function isWireGraph(value: unknown, marks: Marks): value is WireGraph<unknown> {
+  return typeof value === 'object' && value !== null && isPlainObject(value) && marks.graph in value
 }
 
 /** On the main thread: the graph made again, its functions loaded by `load`. */
 export async function decodeGraph<R>(
   wire: WireGraph<R>,
+  marks: Marks,
   load: (ref: R) => Promise<AnyFunction | undefined>,
   name: (ref: R) => string,
 ): Promise<unknown> {
-  const { nodes, value } = wire[GRAPH]
+  const { nodes, value } = wire[marks.graph]!
   const made: Delayed[] = []
   const isMarker = (item: unknown): boolean =>
-    typeof item === 'object' && item !== null && isPlainObject(item) && NODE in item
-  const node = (marker: unknown): Delayed => made[(marker as { [NODE]: number })[NODE]]!
+    typeof item === 'object' && item !== null && isPlainObject(item) && marks.node in item
+  const node = (marker: unknown): Delayed => made[(marker as Record<string, number>)[marks.node]!]!
   for (const wireNode of nodes) {
     if (wireNode.fn === undefined) {
       made.push(makeKeyedData(wireNode.value, wireNode.spec.name, wireNode.key))
@@ -132,6 +150,7 @@ export async function decodeGraph<R>(
     const args = (await decodeFunctions(
       wireNode.args,
       load as unknown as (ref: FunctionRef) => Promise<AnyFunction | undefined>,
+      marks.fn,
     )) as unknown[]
     made.push(
       makeTask(

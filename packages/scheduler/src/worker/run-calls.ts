@@ -8,7 +8,14 @@ import { epochNow, epochOf } from '../wire/epoch-time.js'
 import { flatPrimitives } from '../wire/data-walk.js'
 import { decodeFunctions } from '../wire/function-args.js'
 import type { FunctionRef } from '../wire/function-ref.js'
-import { encodeGraph, holdsGraph, type WireGraph } from '../wire/returned-graph.js'
+import { marksOf, type Marks } from '../wire/marks.js'
+import {
+  encodeGraph,
+  holdsGraph,
+  isGraphProblem,
+  type GraphProblem,
+  type WireGraph,
+} from '../wire/returned-graph.js'
 import type { BatchMessage } from '../wire/messages.js'
 import { toWireError } from '../wire/remote-error.js'
 
@@ -44,9 +51,10 @@ export function runCalls(
   load: (ref: BatchMessage['functions'][number]) => Promise<AnyFunction | undefined>,
 ): WireOutcome[] | Promise<WireOutcome[]> {
   const outcomes = new Array<WireOutcome>(batch.calls.length)
+  const marks = marksOf(batch.marks)
   let later: Promise<void>[] | undefined
   batch.calls.forEach((call, i) => {
-    const outcome = runCall(call, table, load, batch.timed === true)
+    const outcome = runCall(call, table, load, batch.timed === true, marks)
     if (isThenable(outcome)) {
       later ??= []
       later.push(Promise.resolve(outcome).then((settled) => void (outcomes[i] = settled)))
@@ -95,6 +103,7 @@ function runCall(
   table: readonly Found[],
   load: (ref: BatchMessage['functions'][number]) => Promise<AnyFunction | undefined>,
   timed: boolean,
+  marks: Marks,
 ): WireOutcome | Promise<WireOutcome> {
   // Find every function first, so a chain that cannot run here runs none of its steps.
   const steps = call.steps ?? []
@@ -112,11 +121,11 @@ function runCall(
     return { ok: false, step, failure, blockingMs: 0 }
   }
   if (flatPrimitives(call.args) && steps.every((next) => flatPrimitives(next.args))) {
-    return execute(call, fns, [call.args, ...steps.map((next) => next.args)], timed)
+    return execute(call, fns, [call.args, ...steps.map((next) => next.args)], timed, marks)
   }
   // Functions passed as arguments cross as refs: make them again first.
-  return decodeArgs(call, load).then(
-    (decoded) => execute(call, fns, decoded, timed),
+  return decodeArgs(call, load, marks.fn).then(
+    (decoded) => execute(call, fns, decoded, timed, marks),
     (error: unknown) => ({
       ok: false,
       step: 0,
@@ -132,10 +141,11 @@ function runCall(
 async function decodeArgs(
   call: WireCall,
   load: (ref: BatchMessage['functions'][number]) => Promise<AnyFunction | undefined>,
+  mark: string,
 ): Promise<unknown[][]> {
-  const decoded = [(await decodeFunctions(call.args, load)) as unknown[]]
+  const decoded = [(await decodeFunctions(call.args, load, mark)) as unknown[]]
   for (const next of call.steps ?? [])
-    decoded.push((await decodeFunctions(next.args, load)) as unknown[])
+    decoded.push((await decodeFunctions(next.args, load, mark)) as unknown[])
   return decoded
 }
 
@@ -149,6 +159,7 @@ function execute(
   fns: readonly AnyFunction[],
   argLists: unknown[][],
   timed: boolean,
+  marks: Marks,
 ): WireOutcome | Promise<WireOutcome> {
   const steps = call.steps ?? []
   let blockingMs = 0
@@ -156,8 +167,8 @@ function execute(
   const times = timed ? [process.pid, threadId] : undefined
   const finish = (step: number, value: unknown): WireOutcome => {
     if (!flatPrimitives([value]) && holdsGraph(value)) {
-      const graph = encodedGraph(value)
-      if ('problem' in graph) {
+      const graph = encodedGraph(value, marks)
+      if (isGraphProblem(graph)) {
         const failure = {
           kind: 'not-serializable',
           path: 'the result',
@@ -270,9 +281,9 @@ function execute(
 }
 
 /** `value`'s graph written as data, or why it cannot be (collecting it can throw too). */
-function encodedGraph(value: unknown): WireGraph | { readonly problem: string } {
+function encodedGraph(value: unknown, marks: Marks): WireGraph | GraphProblem {
   try {
-    return encodeGraph<FunctionRef>(value)
+    return encodeGraph<FunctionRef>(value, marks)
   } catch (error) {
     return { problem: error instanceof Error ? error.message : String(error) }
   }
