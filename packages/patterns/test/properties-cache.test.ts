@@ -1,11 +1,12 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { serialize } from 'node:v8'
 import { delayedProperties, parallelCompute } from '@taskgraph/patterns'
 import { compute, TaskError } from '@taskgraph/scheduler'
 import { afterEach, describe, expect, test } from 'vitest'
 import { EXECUTORS, shared } from './executors.js'
-import { Cached } from './fixtures/seed-properties.js'
+import { Cached, LooksCached } from './fixtures/seed-properties.js'
 import { rejection } from './helpers.js'
 
 const cleanUp: string[] = []
@@ -46,6 +47,20 @@ describe.each(EXECUTORS)('on the %s executor', (name) => {
     ])
     expect(computation.centered[0]).toBeInstanceOf(Float64Array)
     expect(readdirSync(dir)).toEqual([])
+  })
+
+  test('a value that looks like a reference to a file stays the value it is', async () => {
+    // A real file of V8-serialized data, which a reference naming it would read back.
+    const dir = cacheDir()
+    const file = join(dir, 'value.v8')
+    writeFileSync(file, serialize('read from disk'))
+    const ref = { __taskgraph_cached_file__: file, bytes: 8 }
+    for (const options of [{}, { cacheDir: cacheDir(), memoryLimit: 1000 }]) {
+      const computation = LooksCached.create({ paths: [file] })
+      await parallelCompute(computation, ['seen', 'all'], { executor, ...options })
+      expect(computation.seen).toEqual([ref])
+      expect(computation.all).toEqual([ref])
+    }
   })
 
   test('values under the memory limit stay in memory', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { deserialize, serialize } from 'node:v8'
 import { InvalidOptionError } from '@taskgraph/core'
 import { describeValue } from '@taskgraph/core/internal'
@@ -89,9 +89,14 @@ export function keep(value: unknown, slot: CacheSlot): unknown {
   return { [FILE]: path, bytes: bytes.byteLength } satisfies CacheRef
 }
 
-/** The value itself, read from its file if `value` is a reference to one. */
-export function load(value: unknown): unknown {
-  if (!isCacheRef(value)) return value
+/**
+ * The value itself, read from its file if `value` is a reference to one in `dir`, the
+ * graph's own directory (`undefined`: the graph keeps values in memory). A value that
+ * only looks like a reference (one a property returned) is left as it is: a reference
+ * names a file in a directory whose name no value knows beforehand.
+ */
+export function load(value: unknown, dir: string | undefined): unknown {
+  if (dir === undefined || !isCacheRef(value) || dirname(value[FILE]) !== dir) return value
   return deserialize(readFileSync(value[FILE]))
 }
 

@@ -34,9 +34,10 @@ function computeProperty(
   ...values: unknown[]
 ): unknown {
   const view: Record<string, unknown> = { ...known }
+  const read = (value: unknown): unknown => load(value, plan.cache?.dir)
   plan.names.forEach((name, k) => {
     const value = values[k]
-    setOwn(view, name, plan.stacked?.[k] === true ? (value as unknown[]).map(load) : load(value))
+    setOwn(view, name, plan.stacked?.[k] === true ? (value as unknown[]).map(read) : read(value))
   })
   const result: unknown = fn(view)
   const { cache } = plan
@@ -49,9 +50,10 @@ function computeProperty(
 /** The requested values, read back from disk where they went there; then removes the files. */
 function collectProperties(plan: CollectPlan, ...values: unknown[]): Record<string, unknown> {
   const out: Record<string, unknown> = {}
+  const read = (value: unknown): unknown => load(value, plan.cacheDir)
   plan.names.forEach((name, k) => {
     const value = values[k]
-    setOwn(out, name, plan.stacked[k] === true ? (value as unknown[]).map(load) : load(value))
+    setOwn(out, name, plan.stacked[k] === true ? (value as unknown[]).map(read) : read(value))
   })
   if (plan.cacheDir !== undefined) removeCache(plan.cacheDir)
   return out
