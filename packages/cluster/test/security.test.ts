@@ -24,6 +24,7 @@ import { ClusterExecutor, ModuleRefusedError } from '@taskgraph/cluster'
 import type { JobData, ModuleFunction, Reply } from '../src/wire/job.js'
 import { PACKAGE, startWorker, stopWorkers, type WorkerProcess } from './cluster-workers.js'
 import { inc } from './fixtures/tasks.mjs'
+import { eventually } from './fault-checks.js'
 import { startRedis, type RedisServer } from './redis-server.js'
 
 // The queue carries references to code (a module path inside the project and a name),
@@ -78,8 +79,25 @@ let jobs = 0
 async function sendByHand(
   url: string,
   functions: ModuleFunction[],
+  args?: unknown[],
+  /** Fields that replace those of each call, as a job written by hand may have them. */
+  fields?: Record<string, unknown>,
+): Promise<Reply>
+/** Puts the job on the queue, and resolves with its id once a worker has taken it. */
+async function sendByHand(
+  url: string,
+  functions: ModuleFunction[],
+  args: unknown[],
+  fields: Record<string, unknown>,
+  reply: false,
+): Promise<string>
+async function sendByHand(
+  url: string,
+  functions: ModuleFunction[],
   args: unknown[] = [],
-): Promise<Reply> {
+  fields: Record<string, unknown> = {},
+  reply = true,
+): Promise<Reply | string> {
   const connection = new Redis(url, { maxRetriesPerRequest: null })
   const queue = new Queue<JobData>('tasks', { connection, prefix: 'tg' })
   const run = `hand-${++jobs}`
@@ -93,6 +111,7 @@ async function sendByHand(
       fn: i,
       args,
       output: true,
+      ...fields,
     }))
     const data: JobData = {
       run,
@@ -106,6 +125,13 @@ async function sendByHand(
       removeOnComplete: true,
       removeOnFail: true,
     })
+    if (!reply) {
+      // Taken once BullMQ's wait list no longer holds it.
+      await eventually(async () => {
+        expect(await connection.lrange('tg:tasks:wait', 0, -1)).not.toContain(`${driver}.1`)
+      }, 10_000)
+      return `${driver}.1`
+    }
     // The reply with its outcome (one may come before it, saying the call began).
     for (;;) {
       const popped = await connection.blpopBuffer(`tg:driver:${driver}:replies`, 20)
@@ -212,6 +238,22 @@ describe('a worker serving any module of its root', () => {
     const reply = await sendByHand(redis.url, [same], [graph])
     expect(reply.outcomes).toMatchObject([{ id: 1, ok: true, value: graph }])
     expect(existsSync(outsideMarker)).toBe(false)
+    expect(open.child.exitCode).toBeNull()
+  })
+
+  test.each([
+    [
+      'a fused step naming no function',
+      { steps: [{ key: 's', name: 's', fn: 7, args: [], holes: [] }] },
+    ],
+    ['steps that are not a list', { steps: 'steps' }],
+    ['arguments that are not a list', { args: 'args' }],
+    ['a time limit that is not a number', { timeout: 'soon' }],
+  ])('drops a job whose call has %s, with a warning, and keeps serving', async (_, fields) => {
+    const add = exported('test/fixtures/tasks.mjs', 'add')
+    const job = await sendByHand(redis.url, [add], [1, 2], fields, false)
+    await eventually(() => expect(open.stderr()).toContain(`dropped job ${job}:`), 10_000)
+    expect(open.stderr()).toContain('TASKGRAPH_CLUSTER_BAD_JOB')
     expect(open.child.exitCode).toBeNull()
   })
 

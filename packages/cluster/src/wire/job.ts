@@ -192,12 +192,33 @@ export function checkedBatch(data: unknown): JobBatch {
     throw new Error('its batch lacks functions or calls')
   }
   for (const call of batch.calls as unknown[]) {
-    const { id, fn } = (call ?? {}) as Partial<JobCall>
-    if (typeof id !== 'number' || typeof fn !== 'number' || !(fn in batch.functions)) {
-      throw new Error('a call of its batch is malformed')
-    }
+    if (!isCall(call, batch.functions.length)) throw new Error('a call of its batch is malformed')
   }
   return batch as JobBatch
+}
+
+/** Whether `value` is a call as a driver writes it, of a batch of `functions` functions. */
+function isCall(value: unknown, functions: number): boolean {
+  const names = (fn: unknown): boolean =>
+    Number.isInteger(fn) && Number(fn) >= 0 && Number(fn) < functions
+  const call = (typeof value === 'object' && value !== null ? value : {}) as Partial<JobCall>
+  const { id, fn, args, steps, timeout } = call
+  return (
+    typeof id === 'number' &&
+    names(fn) &&
+    Array.isArray(args) &&
+    (timeout === undefined || (typeof timeout === 'number' && timeout > 0)) &&
+    (steps === undefined ||
+      (Array.isArray(steps) &&
+        steps.every(
+          (step: unknown) =>
+            typeof step === 'object' &&
+            step !== null &&
+            names((step as JobStep).fn) &&
+            Array.isArray((step as JobStep).args) &&
+            Array.isArray((step as JobStep).holes),
+        )))
+  )
 }
 
 export function packReply(reply: Reply): Buffer {
