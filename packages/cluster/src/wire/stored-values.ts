@@ -121,6 +121,8 @@ function replaceShallow(
  * carries it as it is, so it needs no check before it is sent.
  */
 export function sendableAsIs(args: readonly unknown[], property: string): boolean {
+  // Most calls' arguments: checked without making the tests below, per call.
+  if (flatPrimitives(args)) return true
   const isMarker = markerTest(property)
   // A marker as `markStored` makes it: a class instance that looks like one is not.
   return shallow(
