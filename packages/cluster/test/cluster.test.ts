@@ -263,6 +263,22 @@ describe('a cluster of two workers', () => {
       expect((cause as Error).message).toMatch(
         /task "big-[^"]+": its result is 8\d\d\d bytes, more than the 1000 bytes/,
       )
+      // A driver given a shared directory the worker lacks: the fix is the worker's.
+      const store = pathToFileURL(shared).href
+      const stored = new ClusterExecutor(url, { maxStoredBytes: 1000, store })
+      try {
+        const other = big(1001)
+        const error = await add(length(other), length(other))
+          .compute({ executor: stored })
+          .catch((e: unknown) => e)
+        const cause = (error as TaskError).cause
+        expect(cause).toBeInstanceOf(ResultTooLargeError)
+        expect((cause as Error).message).toContain(
+          `cluster worker nostore1 has no shared directory for larger ones. Start every worker with the driver's: taskgraph worker --store ${store}.`,
+        )
+      } finally {
+        await stored.close()
+      }
     } finally {
       await small.close()
       await stopWorkers([alone!])

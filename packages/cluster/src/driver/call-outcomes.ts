@@ -23,6 +23,8 @@ export class CallOutcomes {
     private readonly functions: ModuleFunctions,
     /** What marks the graphs tasks return in this driver's replies (see `marksOf`). */
     private readonly marks: Marks,
+    /** The driver's shared directory for large results, as a URL, if it has one. */
+    private readonly store?: string,
   ) {}
 
   settle(pending: Pending, outcome: SettledOutcome, reply: Reply): void {
@@ -51,7 +53,7 @@ export class CallOutcomes {
         (value) => pending.reject(new ReturnedGraphFault(step, value)),
         (error: unknown) => pending.reject(new StepFault(step, unfound(error))),
       )
-    } else pending.reject(fromWireFault(outcome.fault, reply.worker, call.key))
+    } else pending.reject(fromWireFault(outcome.fault, reply.worker, call.key, this.store))
   }
 
   /** A graph a worker sent back, made again with the driver's own functions. */

@@ -104,7 +104,7 @@ export class ClusterExecutor implements Executor {
     this.url = parseClusterUrl(caller, url)
     this.options = checkClusterOptions(caller, options)
     this.functions = new ModuleFunctions(resolve(this.options.root ?? process.cwd()))
-    this.outcomes = new CallOutcomes(this.functions, marksOf(this.id))
+    this.outcomes = new CallOutcomes(this.functions, marksOf(this.id), this.options.store)
     this.redis = openRedis(this.url)
     this.replies = openRedis(this.url, { blocking: true })
     this.holds = new JobHolds(this.redis)

@@ -52,6 +52,8 @@ export function fromWireFault(
   fault: Exclude<WireFault, { kind: 'returned-graph' }>,
   worker: string,
   key: string,
+  /** The driver's shared directory for large results (its `store` option), if it has one. */
+  store?: string,
 ): unknown {
   switch (fault.kind) {
     case 'threw':
@@ -65,7 +67,12 @@ export function fromWireFault(
     case 'step':
       return new StepFault(
         fault.step,
-        fromWireFault(fault.reason as Exclude<WireFault, { kind: 'returned-graph' }>, worker, key),
+        fromWireFault(
+          fault.reason as Exclude<WireFault, { kind: 'returned-graph' }>,
+          worker,
+          key,
+          store,
+        ),
         fault.input,
       )
     case 'stalled':
@@ -85,7 +92,11 @@ export function fromWireFault(
       return new ResultTooLargeError({
         bytes: fault.bytes,
         limit: fault.limit,
-        message: `task ${JSON.stringify(key)}: its result is ${fault.bytes} bytes, more than the ${fault.limit} bytes a result may take in Redis. Give the cluster a shared directory for large results (--store file:///mnt/shared/taskgraph, or the store option), or raise the limit (the maxStoredBytes option; taskgraph run --max-stored-bytes).`,
+        message:
+          store === undefined
+            ? `task ${JSON.stringify(key)}: its result is ${fault.bytes} bytes, more than the ${fault.limit} bytes a result may take in Redis. Give the cluster a shared directory for large results (--store file:///mnt/shared/taskgraph, or the store option), or raise the limit (the maxStoredBytes option; taskgraph run --max-stored-bytes).`
+            : // The driver has a shared directory; the worker that ran the task was started without.
+              `task ${JSON.stringify(key)}: its result is ${fault.bytes} bytes, more than the ${fault.limit} bytes a result may take in Redis, and cluster worker ${worker} has no shared directory for larger ones. Start every worker with the driver's: taskgraph worker --store ${store}.`,
       })
     case 'missing-input':
       return new RunFault(
