@@ -27,7 +27,7 @@ import { FileStore } from '../store/file-store.js'
 import { RedisStore } from '../store/redis-store.js'
 import type { ResultStore } from '../store/result-store.js'
 import { TieredStore } from '../store/tiered-store.js'
-import { unpackReply, type JobData, type Reply } from '../wire/job.js'
+import { unpackReply, type JobData, type ModuleFunction, type Reply } from '../wire/job.js'
 import { StoredResult, markerProperty } from '../wire/stored-values.js'
 import { CachedKeeper, fetchStored } from './cached-results.js'
 import { CallOutcomes } from './call-outcomes.js'
@@ -196,13 +196,12 @@ export class ClusterExecutor implements Executor {
     if (this.closed) throw new ExecutorClosedFault(false)
     const run = this.runOf(call.signal)
     if (call.mainThread) return this.here(run, call)
-    const fns = [call.fn, ...(call.steps ?? []).map((step) => step.fn)]
-    const known = fns.map((fn) => this.functions.peek(fn))
-    if (known.some((described) => described === undefined)) {
+    const functions = this.describe(call)
+    if (functions === undefined) {
+      const fns = [call.fn, ...(call.steps ?? []).map((step) => step.fn)]
       return Promise.all(fns.map((fn) => this.functions.find(fn))).then(() => this.run(call))
     }
-    if (known.some((described) => described === null)) return this.unreachable(run, call)
-    const functions = known as NonNullable<(typeof known)[number]>[]
+    if (functions === null) return this.unreachable(run, call)
     const long = this.long.isLong(functions)
     const result = new Promise((resolve, reject) => {
       run.queued.push({
@@ -220,6 +219,27 @@ export class ClusterExecutor implements Executor {
     })
     if (long) this.long.hold(result)
     return result
+  }
+
+  /**
+   * How workers name the functions of `call` (its own, then each fused step's): `null` if
+   * a worker cannot import one, `undefined` if one is not looked up yet.
+   */
+  private describe(call: TaskCall): ModuleFunction[] | null | undefined {
+    const first = this.functions.peek(call.fn)
+    // Most calls run one function: no list made to look it up.
+    if (call.steps === undefined || first === undefined || first === null) {
+      return first === undefined || first === null ? first : [first]
+    }
+    const functions = [first]
+    let unreachable = false
+    for (const step of call.steps) {
+      const described = this.functions.peek(step.fn)
+      if (described === undefined) return undefined
+      if (described === null) unreachable = true
+      else functions.push(described)
+    }
+    return unreachable ? null : functions
   }
 
   /** Keeps a result the run read from its cache in the run's store, for workers to read. */

@@ -64,19 +64,24 @@ export interface JobResult {
 export async function runJob(context: JobContext): Promise<JobResult | undefined> {
   const { batch } = context
   const functions = batch.functions.map((fn) => context.policy.resolve(fn))
-  const [open, inputs] = await Promise.all([context.open, readInputs(context)])
+  // Calls are checked one by one only in a job where something is amiss.
+  const refusing = functions.some((resolved) => 'refused' in resolved)
+  const [open, { values: inputs, complete }] = await Promise.all([
+    context.open,
+    readInputs(context),
+  ])
   // Its run is over (it ended, or its driver died): the job is dropped.
   if (!open) return undefined
   const outcomes: CallOutcome[] = []
   const entries: StoreEntry[] = []
   const stopped = whenStopped(context.signal)
   const settled = batch.calls.map(async (call): Promise<void> => {
-    const refused = refusal(call, functions, batch)
+    const refused = refusing ? refusal(call, functions, batch) : undefined
     if (refused !== undefined) {
       outcomes.push({ id: call.id, ok: false, fault: refused })
       return
     }
-    const missing = missingInput(call, inputs, context.marker)
+    const missing = complete ? undefined : missingInput(call, inputs, context.marker)
     if (missing !== undefined) {
       outcomes.push({ id: call.id, ok: false, fault: { kind: 'missing-input', key: missing } })
       return
@@ -184,8 +189,13 @@ function refusal(
   return undefined
 }
 
-/** The stored values the batch's calls take, read at once. */
-async function readInputs(context: JobContext): Promise<Map<string, unknown>> {
+/**
+ * The stored values the batch's calls take, read at once, and whether every one was
+ * found (else each call is checked for what it lacks).
+ */
+async function readInputs(
+  context: JobContext,
+): Promise<{ values: Map<string, unknown>; complete: boolean }> {
   const keys = new Set<string>()
   for (const call of context.batch.calls) {
     markedKeys(call.args, keys, context.marker)
@@ -195,14 +205,16 @@ async function readInputs(context: JobContext): Promise<Map<string, unknown>> {
   for (const [key, bytes] of context.local ?? []) {
     if (keys.delete(key)) values.set(key, deserialize(bytes))
   }
-  if (keys.size === 0) return values
+  if (keys.size === 0) return { values, complete: true }
   const wanted = [...keys]
   const bytes = await context.store.get(context.run, wanted)
+  let complete = true
   wanted.forEach((key, i) => {
     const found = bytes[i]
     if (found !== undefined) values.set(key, deserialize(found))
+    else complete = false
   })
-  return values
+  return { values, complete }
 }
 
 function missingInput(
@@ -247,15 +259,17 @@ function runCall(
         holes: step.holes,
       })),
     }),
-    releaseOwned: () => {},
+    releaseOwned: doNothing,
     started: () => context.started(job.id),
     // A rejection after the call settled: the driver has its outcome already.
-    lateFailure: () => {},
+    lateFailure: doNothing,
     ...(timed && { timed }),
     blocked: (ms) => (measure.blockedMs = ms),
   }
   return Promise.resolve().then(() => context.pool().run(call))
 }
+
+function doNothing(): void {}
 
 /** A call's value as its outcome: sent back (an output) or stored, if it fits. */
 function toOutcome(

@@ -1,5 +1,6 @@
 import type { TaskCall } from '../executors/executor.js'
 import { UnreachableFault } from '../executors/executor-faults.js'
+import { flatPrimitives } from '../wire/data-walk.js'
 import type { FunctionRef } from '../wire/function-ref.js'
 import type { BufferMoves } from './buffer-moves.js'
 import type { FunctionLocator } from './function-locator.js'
@@ -43,6 +44,11 @@ export class FunctionPlacement {
    * not known yet (`locateAll` finds out).
    */
   refsOf(call: TaskCall): FunctionRef[] | null | undefined {
+    // Most calls: one function, and arguments of primitives, which hold none.
+    if (call.steps === undefined && flatPrimitives(call.args)) {
+      const ref = this.locator.peek(call.fn)
+      return ref === undefined || ref === null ? ref : [ref]
+    }
     const refs: FunctionRef[] = []
     for (const fn of callFunctions(call)) {
       const ref = this.locator.peek(fn)

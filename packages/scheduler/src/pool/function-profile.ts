@@ -17,6 +17,8 @@ export class FunctionProfile {
   private readonly costs = new CallCosts<FunctionRef>()
   /** By `refKey`: a worker reported it when it got ready, or ran it. */
   private readonly reachable = new Set<string>()
+  /** Refs whose key is in `reachable`: a ref's key is a string made anew each time. */
+  private readonly reached = new WeakSet<FunctionRef>()
   /** Results held much data the last time it ran. */
   private readonly heavyResults = new WeakSet<FunctionRef>()
 
@@ -70,7 +72,11 @@ export class FunctionProfile {
       outcome.ok ||
       (outcome.failure.kind !== 'unreachable' && outcome.failure.kind !== 'load-failed')
     ) {
-      for (const ref of refs) this.reachable.add(refKey(ref))
+      for (const ref of refs) {
+        if (this.reached.has(ref)) continue
+        this.reached.add(ref)
+        this.reachable.add(refKey(ref))
+      }
     }
     this.costs.learn(refs, outcome.blockingMs)
   }

@@ -6,22 +6,29 @@ import { errorText } from '../wire/error-text.js'
  * a rejection nothing handled that came after a call's outcome (`LateMessage`) by that
  * id. Bounded: a report about a call older than the last `limit` is dropped, with a
  * warning, rather than every call ever sent being remembered.
+ *
+ * Ids grow by one per call sent, so call `id` is kept in slot `id % limit` until a call
+ * `limit` ids later takes the slot: a ring, in flat arrays, with nothing made per call
+ * (a fan-out of tiny tasks sends thousands of calls a second).
  */
 export class RecentCalls {
-  private readonly calls = new Map<number, Pick<TaskCall, 'key' | 'name' | 'lateFailure'>>()
+  private readonly ids: number[] = []
+  private readonly reporters: TaskCall['lateFailure'][] = []
 
   constructor(private readonly limit = 65_536) {}
 
-  add(id: number, call: TaskCall): void {
-    this.calls.set(id, { key: call.key, name: call.name, lateFailure: call.lateFailure })
-    if (this.calls.size > this.limit) this.calls.delete(this.calls.keys().next().value!)
+  add(id: number, call: Pick<TaskCall, 'lateFailure'>): void {
+    const slot = id % this.limit
+    this.ids[slot] = id
+    // Only what a late report needs: the call itself would keep its arguments alive.
+    this.reporters[slot] = call.lateFailure
   }
 
   /** Hands a late failure of call `id` to its run. */
   late(id: number, error: unknown): void {
-    const call = this.calls.get(id)
-    if (call !== undefined) {
-      call.lateFailure(error)
+    const slot = id % this.limit
+    if (this.ids[slot] === id) {
+      this.reporters[slot]!(error)
       return
     }
     process.emitWarning(

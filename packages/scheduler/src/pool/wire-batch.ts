@@ -31,6 +31,11 @@ export class WireBatch {
    * returns why it cannot be sent, leaving it out, if it cannot.
    */
   add(call: TaskCall, refs: readonly FunctionRef[], id: number): CloneProblem | undefined {
+    // Most calls: one function, arguments of primitives, which cross as they are.
+    if (call.steps === undefined && flatPrimitives(call.args)) {
+      this.calls.push({ id, fn: this.index(refs[0]!), args: call.args })
+      return undefined
+    }
     const args = this.encodeArgs(call.args)
     const steps = (call.steps ?? []).map((step) => ({
       args: this.encodeArgs(step.args),
