@@ -84,6 +84,18 @@ describe('a cluster of two workers', () => {
     expect(new Set(pids)).toEqual(new Set(workers.map((worker) => worker.pid)))
   })
 
+  test('results under keys of any characters, holding any bytes, are stored and read back', async () => {
+    // 3,600 ready at once: jobs of some 600 calls, each job's results stored together.
+    const leaves = Array.from({ length: 3600 }, (_, i) =>
+      listOf.with({ key: `ключ 🙂 ${i}` })(i, 'a\0b', new Uint8Array([0, 255, i % 256])),
+    )
+    const lists = await listOf(...leaves).compute({ executor: cluster })
+    expect(lists).toHaveLength(3600)
+    lists.forEach((list, i) => {
+      expect(list).toEqual([i, 'a\0b', new Uint8Array([0, 255, i % 256])])
+    })
+  })
+
   test('linear chains, outputs, gather and nested arguments come out right', async () => {
     let chain = inc(0)
     for (let i = 0; i < 50; i++) chain = inc(chain)
