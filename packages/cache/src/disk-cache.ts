@@ -108,6 +108,8 @@ export class DiskCache {
   #timer: NodeJS.Timeout | undefined
   /** Large entries being written. */
   readonly #ownFiles = new Set<Promise<void>>()
+  /** Why a write nobody awaited failed (the timer's flush, a large entry): `flush` throws it. */
+  #failure: Error | undefined
   readonly #madeDirectories = new Set<string>()
   /** The shard directories of large entries, as `load` saw them. */
   #shards = new Set<string>()
@@ -230,13 +232,24 @@ export class DiskCache {
     if (bytes.byteLength >= OWN_FILE_BYTES) {
       const write = this.#writeAtomically(this.#path(key), [bytes])
       this.#ownFiles.add(write)
-      void write.finally(() => this.#ownFiles.delete(write)).catch(() => {})
+      write.then(
+        () => this.#ownFiles.delete(write),
+        (error: unknown) => {
+          this.#ownFiles.delete(write)
+          this.#failure ??= asError(error)
+        },
+      )
       return
     }
     this.#batch.push({ key, bytes })
     this.#batchBytes += bytes.byteLength
-    if (this.#batchBytes >= FLUSH_BYTES) void this.flush().catch(() => {})
-    else this.#timer ??= setTimeout(() => void this.flush().catch(() => {}), FLUSH_MS)
+    if (this.#batchBytes >= FLUSH_BYTES) this.#flushLater()
+    else this.#timer ??= setTimeout(() => this.#flushLater(), FLUSH_MS)
+  }
+
+  /** Flushes with nobody awaiting it: a failure is kept for the next `flush` to throw. */
+  #flushLater(): void {
+    this.flush().catch((error: unknown) => (this.#failure ??= asError(error)))
   }
 
   /**
@@ -254,11 +267,18 @@ export class DiskCache {
     const writes = [...this.#ownFiles]
     if (batch.length > 0) {
       const pack = this.#writePack(batch)
-      this.#flushing = pack.finally(() => (this.#flushing = undefined))
+      // Awaited by the next flush, whose own writes wait for it: its failure is this one's.
+      this.#flushing = pack.then(
+        () => (this.#flushing = undefined),
+        () => (this.#flushing = undefined),
+      )
       writes.push(pack)
     }
     const failed = (await Promise.allSettled(writes)).find((result) => result.status === 'rejected')
+    const earlier = this.#failure
+    this.#failure = undefined
     if (failed !== undefined) throw failed.reason
+    if (earlier !== undefined) throw earlier
   }
 
   /**
@@ -413,8 +433,12 @@ export class DiskCache {
     else places.push(place)
   }
 
-  /** Writes `path` whole or not at all: to a temporary file, then renamed into place. */
-  async #writeAtomically(path: string, chunks: readonly Buffer[]): Promise<void> {
+  /**
+   * Writes `path` whole or not at all: to a temporary file, then renamed into place. A
+   * directory removed while the run goes on (the cache cleared, by hand or by `taskgraph
+   * cache clear`) is made again, once.
+   */
+  async #writeAtomically(path: string, chunks: readonly Buffer[], again = true): Promise<void> {
     const temporary = join(this.#temporary, `${process.pid}-${randomBytes(6).toString('hex')}`)
     await this.#mkdir(this.#temporary)
     await this.#mkdir(join(path, '..'))
@@ -422,8 +446,11 @@ export class DiskCache {
       await writeFile(temporary, chunks)
       await rename(temporary, path)
     } catch (error) {
-      await rm(temporary, { force: true })
-      throw error
+      // What went wrong is the write's: removing the temporary file may fail the same way.
+      await rm(temporary, { force: true }).catch(() => {})
+      if (!again || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      this.#madeDirectories.clear()
+      await this.#writeAtomically(path, chunks, false)
     }
   }
 
@@ -538,4 +565,8 @@ function parseLine(line: string): (PackedAt & { readonly key: string }) | undefi
   const at = { key, pack: pack!, offset: Number(offset), length: Number(length) }
   if (!Number.isSafeInteger(at.offset) || !Number.isSafeInteger(at.length)) return undefined
   return at
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error))
 }

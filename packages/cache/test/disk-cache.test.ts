@@ -12,6 +12,7 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { DiskCache } from '../src/disk-cache.js'
 
@@ -99,6 +100,43 @@ describe('DiskCache', () => {
     expect(await files('entries')).toEqual([])
     const store = await reopened()
     expect(await store.get(key(499))).toEqual({ hit: true, value: 499 })
+  })
+
+  test('a directory removed while a run stores is made again, with what the run stores after', async () => {
+    const store = await reopened()
+    store.put(key(1), 1, info)
+    await store.flush()
+    await rm(directory, { recursive: true, force: true })
+    store.put(key(2), 2, info)
+    store.put(key(3), LARGE, info)
+    // The small entry is written by the store's own timer, nobody awaiting it.
+    await sleep(300)
+    await store.close()
+    const again = await reopened()
+    expect(await again.get(key(2))).toEqual({ hit: true, value: 2 })
+    expect(await again.get(key(3))).toEqual({ hit: true, value: LARGE })
+  })
+
+  test('entries that cannot be written reject close, and nothing rejects unhandled', async () => {
+    const store = await reopened()
+    store.put(key(1), 1, info)
+    await store.flush()
+    // The directory replaced by a file: nothing can be written under it.
+    await rm(directory, { recursive: true, force: true })
+    await writeFile(directory, 'not a directory')
+    const unhandled: unknown[] = []
+    const listener = (reason: unknown): void => void unhandled.push(reason)
+    process.on('unhandledRejection', listener)
+    try {
+      store.put(key(2), 2, info)
+      await sleep(300)
+      await expect(store.close()).rejects.toThrow(/ENOTDIR|EEXIST/)
+      await sleep(50)
+    } finally {
+      process.off('unhandledRejection', listener)
+      await rm(directory, { force: true })
+    }
+    expect(unhandled).toEqual([])
   })
 
   test('refuses a value it cannot serialize, at once, and stores nothing', async () => {
