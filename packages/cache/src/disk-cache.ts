@@ -421,7 +421,9 @@ export class DiskCache {
     await this.#writeAtomically(join(this.#packs, pack), [bytes])
     // One append of the whole batch's lines: on a local file system, appends do not
     // interleave with another process's.
-    const text = lines.join('')
+    // Begun on a line of its own: a line another run left cut short by a crash, without
+    // its newline, would otherwise take this batch's first line with it.
+    const text = `\n${lines.join('')}`
     await appendFile(this.#index, text)
     if (this.#parsed === undefined) this.#indexText += text
     else places.forEach((place, i) => this.#addPlace(batch[i]!.key, place))
@@ -558,14 +560,21 @@ async function readdirOrNone(path: string): Promise<string[]> {
   return readdir(path).catch(() => [])
 }
 
-/** A line of the index, if it is whole: a line cut short by a crash is left out. */
+/**
+ * A line of the index, if it is whole: a line cut short by a crash, or anything else
+ * than a key (a SHA-256), a pack's name (see `#writePack`) and two numbers, is left out.
+ */
 function parseLine(line: string): (PackedAt & { readonly key: string }) | undefined {
   const [key, pack, offset, length, extra] = line.split(' ')
   if (key === undefined || length === undefined || extra !== undefined) return undefined
+  if (!KEY.test(key) || !PACK.test(pack!)) return undefined
   const at = { key, pack: pack!, offset: Number(offset), length: Number(length) }
   if (!Number.isSafeInteger(at.offset) || !Number.isSafeInteger(at.length)) return undefined
   return at
 }
+
+const KEY = /^[0-9a-f]{64}$/
+const PACK = /^[0-9a-z]+-\d+-[0-9a-f]{8}$/
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error))

@@ -162,10 +162,11 @@ describe('DiskCache', () => {
     async ([, damage]) => {
       await stored([[key(1), 'older']])
       await stored([[key(1), 'newer']])
-      // The index lists them in the order they were written.
+      // The index lists them in the order they were written (each batch begun on a line
+      // of its own).
       const [first, second] = (await readFile(join(directory, 'index'), 'utf8'))
-        .trim()
         .split('\n')
+        .filter((line) => line !== '')
         .map((line) => line.split(' ')[1]!)
       const path = join(directory, 'packs', second!)
       if (damage === 'flip') {
@@ -199,6 +200,18 @@ describe('DiskCache', () => {
     const store = await reopened()
     expect(await store.get(key(1))).toEqual({ hit: true, value: 'kept' })
     expect(await store.get(key(2))).toEqual({ hit: false })
+  })
+
+  test('entries stored after a line cut short by a crash are read, and garbage is skipped', async () => {
+    await stored([[key(1), 'kept']])
+    await appendFile(join(directory, 'index'), `${key(2)} pack-of-a-crash 12`)
+    await stored([[key(3), 'after the crash']])
+    // Lines that are not an entry's: bytes of nothing, a pack outside the directory.
+    await appendFile(join(directory, 'index'), `\u0000\u00ff ${key(4)}\n${key(5)} ../index 0 1\n`)
+    const store = await reopened()
+    expect(await store.get(key(1))).toEqual({ hit: true, value: 'kept' })
+    expect(await store.get(key(3))).toEqual({ hit: true, value: 'after the crash' })
+    expect((await store.list()).map((entry) => entry.key).sort()).toEqual([key(1), key(3)])
   })
 
   test('lists entries least recently used first, and a read counts as a use', async () => {
