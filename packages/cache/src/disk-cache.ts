@@ -110,6 +110,7 @@ export class DiskCache {
   readonly #ownFiles = new Set<Promise<void>>()
   /** Why a write nobody awaited failed (the timer's flush, a large entry): `flush` throws it. */
   #failure: Error | undefined
+  #remade = false
   readonly #madeDirectories = new Set<string>()
   /** The shard directories of large entries, as `load` saw them. */
   #shards = new Set<string>()
@@ -164,6 +165,14 @@ export class DiskCache {
       if (place !== undefined && place.key === key) places.push(place)
     }
     return places.length === 0 ? undefined : places
+  }
+
+  /**
+   * Whether the directory was removed while this store wrote to it, and made again:
+   * what was written before is gone, the functions' recipes included.
+   */
+  get remade(): boolean {
+    return this.#remade
   }
 
   /** Whether `load` found no entry at all: a run then has nothing to look up. */
@@ -452,6 +461,9 @@ export class DiskCache {
       await rm(temporary, { force: true }).catch(() => {})
       if (!again || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
       this.#madeDirectories.clear()
+      // The recipes went with the directory: `saveRecipe` writes them again.
+      this.#functions.clear()
+      this.#remade = true
       await this.#writeAtomically(path, chunks, false)
     }
   }

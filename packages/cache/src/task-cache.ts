@@ -311,6 +311,16 @@ class Session implements CacheSession {
       )
       return
     }
+    // The directory was removed while the run stored results, and made again: the
+    // recipes kept before went with it, and the next run looks up only the results of
+    // functions that have one.
+    if (this.store.remade) {
+      for (const fn of this.#recipes.keys()) {
+        await this.store.saveRecipe(fn, this.keys.recipes.get(fn)).catch((error: unknown) => {
+          warn(`cache: could not write to ${this.store.directory}: ${(error as Error).message}`)
+        })
+      }
+    }
     if (this.#stored === 0) return
     // Only a run that added entries can take the cache past its limits.
     await this.store.prune(limits).catch((error: unknown) => {

@@ -162,6 +162,35 @@ describe('TaskCache on re-runs', () => {
     expect((await run()).calls).toEqual([])
   })
 
+  test('the directory removed while a run stores is made again, and the next run reads what was stored after', async () => {
+    // A chain of six steps; the fourth removes the cache directory (as `rm -rf` or
+    // `taskgraph cache clear` would while the run goes on), once the first results and
+    // the function's recipe are written.
+    await write({
+      'remover.ts': `import { rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { delayed } from '@taskgraph/core'
+import { logCall } from './log-call.js'
+const step = delayed(async function step(x: number) {
+  logCall('step(' + x + ')')
+  await new Promise((resolve) => setTimeout(resolve, 150))
+  if (x === 3) rmSync(join(dirname(process.env.TASK_LOG!), '.cache'), { recursive: true, force: true })
+  return x + 1
+}, { cache: true })
+let value = step(0)
+for (let i = 1; i < 6; i++) value = step(value)
+export default value
+`,
+    })
+    const first = await run('async', 'remover.ts')
+    expect(first.result).toBe(6)
+    expect(first.calls).toHaveLength(6)
+    expect(first.warnings).toEqual([])
+    const second = await run('async', 'remover.ts')
+    expect(second.result).toBe(6)
+    expect(second.calls).toEqual([])
+  })
+
   test('an impure task runs every time; what depends on it is not cached, and says why', async () => {
     await write({
       'impure.ts': `import { delayed } from '@taskgraph/core'
