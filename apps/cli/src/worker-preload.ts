@@ -1,7 +1,7 @@
 // Imported first by each pool worker of `taskgraph run` (the executors' `preload`): the
 // worker then loads the workflow, and the TypeScript modules it imports, as the main
 // thread does. The workflow's URL comes in this module's own query string.
-import { announceLoading } from '@taskgraph/scheduler/internal'
+import { announceLoading, expectEcho } from '@taskgraph/scheduler/internal'
 import { reportClosedOutput } from './closed-output.js'
 import { importWorkflow, prepareForWorkflow } from './workflow-loading.js'
 
@@ -20,9 +20,10 @@ if (workflowURL !== null) {
   )
   await prepareForWorkflow(workflowURL, { projectURL })
   // Load it now, while the main thread does the same, so the first tasks find it ready.
-  // Importing a workflow runs no task. A failure shows up again when a task needs it.
+  // Importing a workflow runs no task. A failure shows up again when a task needs it;
+  // its echo (see `expectEcho`) does not end the worker meanwhile.
   // A workflow that stripping cannot run loads under tsx here as on the main thread, and
   // by the same URL, which the tasks' functions name.
   announceLoading(workflowURL)
-  await importWorkflow(workflowURL).catch(() => undefined)
+  await importWorkflow(workflowURL).catch((error: unknown) => expectEcho(error))
 }

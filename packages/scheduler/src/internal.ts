@@ -30,6 +30,7 @@ export { watchParent, type WatchParentOptions } from './process/watch-parent.js'
 export { announceLoading } from './worker/loading.js'
 // The CLI: a listener of its own for unhandled rejections leaves the rest to Node's mode.
 export { leaveToNode } from './executors/task-context.js'
+export { expectEcho } from './worker/rejection-echoes.js'
 // The CLI: `taskgraph run` reads the run options' TASKGRAPH_* variables as compute() does.
 export {
   RUN_OPTION_VARIABLES,

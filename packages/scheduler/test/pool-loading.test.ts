@@ -94,6 +94,24 @@ describe.each(POOLS)('a %s pool’s spawn()', (name) => {
   })
 })
 
+describe.each(POOLS)('a %s pool’s worker', (name) => {
+  test('lives on when a failure its preload handled echoes as an unhandled rejection', async () => {
+    const pool = makePool(name, {
+      workers: 1,
+      preload: [fileURLToPath(new URL('fixtures/handled-echo.mjs', import.meta.url))],
+    })
+    try {
+      const [first] = await compute(where('a'), { executor: pool })
+      // The echo has come by now: the same worker runs the next task.
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      const [second] = await compute(where('b'), { executor: pool })
+      expect(second).toEqual({ ...first, tag: 'b' })
+    } finally {
+      await pool.close()
+    }
+  })
+})
+
 describe('a process pool started inside a process pool’s worker', () => {
   test('starts its workers with the Node options of their parent, and --expose-gc once', async () => {
     const pool = makePool('processes', { workers: 1 })

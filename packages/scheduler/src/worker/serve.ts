@@ -15,6 +15,7 @@ import { toWireError } from '../wire/remote-error.js'
 import { importModule, prepareImports } from './import-module.js'
 import { loadFunction, sourceMismatch } from './load-function.js'
 import { setLoadingListener } from './loading.js'
+import { isEcho } from './rejection-echoes.js'
 import { callsWaiting, endStalledCalls, rejectionOf, runCalls, type Found } from './run-calls.js'
 
 /** How a worker talks to its pool: a worker thread's port, or a child process's socket. */
@@ -53,8 +54,12 @@ export function serve(channel: Channel): void {
   process.on('unhandledRejection', (reason) => {
     const found = rejectionOf(reason)
     if (found === 'handled') return
-    // Not started by any call (a preload module, say): as Node would, end the worker.
-    if (found === undefined) throw reason
+    // Not started by any call (a preload module, say): as Node would, end the worker,
+    // unless it echoes a failure the preload handled.
+    if (found === undefined) {
+      if (isEcho(reason)) return
+      throw reason
+    }
     channel.send({ type: 'late', call: found.late, error: toWireError(reason) }, [])
   })
   // The event loop empties only when the channel does not hold it (see keepAlive): the
