@@ -155,8 +155,11 @@ describe('taskgraph run --cluster', () => {
   it('SIGINT stops the run within 2 s, removes its keys and frees the workers', async () => {
     const child = killOnCleanup(startCli(['run', 'cluster-slow.mjs', '--cluster', redis.url]))
     const result = finished(child)
-    // Once the workers hold its tasks.
+    // Once the workers hold its tasks: its run is open (the command is up, listening for
+    // signals), and a worker counts tasks running (a count alone may be an earlier run's,
+    // until the worker's record is next written).
     await eventually(async () => {
+      expect(await runKeys()).not.toEqual([])
       const running = (await clusterStatus(redis.url)).reduce(
         (sum, worker) => sum + worker.running,
         0,
