@@ -291,13 +291,16 @@ class Session implements CacheSession {
 
   /** Keeps the recipe of function `fn` (once per run), which marks it as having entries. */
   #keepRecipe(fn: string): void {
-    if (this.#recipes.has(fn)) return
-    const kept = this.store.saveRecipe(fn, this.keys.recipes.get(fn)).catch((error: unknown) => {
+    if (!this.#recipes.has(fn)) this.#recipes.set(fn, this.#saveRecipe(fn))
+  }
+
+  /** Writes the recipe of function `fn`; a failure is told, not thrown. */
+  #saveRecipe(fn: string): Promise<void> {
+    return this.store.saveRecipe(fn, this.keys.recipes.get(fn)).catch((error: unknown) => {
       this.rules.warn(
         `cache: could not write to ${this.store.directory}: ${(error as Error).message}`,
       )
     })
-    this.#recipes.set(fn, kept)
   }
 
   async close(): Promise<void> {
@@ -314,13 +317,8 @@ class Session implements CacheSession {
     // The directory was removed while the run stored results, and made again: the
     // recipes kept before went with it, and the next run looks up only the results of
     // functions that have one.
-    if (this.store.remade) {
-      for (const fn of this.#recipes.keys()) {
-        await this.store.saveRecipe(fn, this.keys.recipes.get(fn)).catch((error: unknown) => {
-          warn(`cache: could not write to ${this.store.directory}: ${(error as Error).message}`)
-        })
-      }
-    }
+    if (this.store.remade)
+      await Promise.all([...this.#recipes.keys()].map((fn) => this.#saveRecipe(fn)))
     if (this.#stored === 0) return
     // Only a run that added entries can take the cache past its limits.
     await this.store.prune(limits).catch((error: unknown) => {

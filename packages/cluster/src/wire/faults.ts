@@ -88,16 +88,18 @@ export function fromWireFault(
         worker,
         message: `cluster worker ${worker}: ${fault.message}`,
       })
-    case 'too-large':
+    case 'too-large': {
+      const over = `task ${JSON.stringify(key)}: its result is ${fault.bytes} bytes, more than the ${fault.limit} bytes a result may take in Redis`
       return new ResultTooLargeError({
         bytes: fault.bytes,
         limit: fault.limit,
         message:
           store === undefined
-            ? `task ${JSON.stringify(key)}: its result is ${fault.bytes} bytes, more than the ${fault.limit} bytes a result may take in Redis. Give the cluster a shared directory for large results (--store file:///mnt/shared/taskgraph, or the store option), or raise the limit (the maxStoredBytes option; taskgraph run --max-stored-bytes).`
+            ? `${over}. Give the cluster a shared directory for large results (--store file:///mnt/shared/taskgraph, or the store option), or raise the limit (the maxStoredBytes option; taskgraph run --max-stored-bytes).`
             : // The driver has a shared directory; the worker that ran the task was started without.
-              `task ${JSON.stringify(key)}: its result is ${fault.bytes} bytes, more than the ${fault.limit} bytes a result may take in Redis, and cluster worker ${worker} has no shared directory for larger ones. Start every worker with the driver's: taskgraph worker --store ${store}.`,
+              `${over}, and cluster worker ${worker} has no shared directory for larger ones. Start every worker with the driver's: taskgraph worker --store ${store}.`,
       })
+    }
     case 'missing-input':
       return new RunFault(
         new ClusterConnectionError({
