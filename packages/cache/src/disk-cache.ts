@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import {
   appendFile,
-  mkdir,
   open,
   readFile,
   readdir,
@@ -13,6 +12,7 @@ import {
   type FileHandle,
 } from 'node:fs/promises'
 import { join } from 'node:path'
+import { makeDirectory } from '@taskgraph/core/internal'
 import { entryInfo, packEntry, unpackEntry, type EntryInfo } from './entry-file.js'
 import { fileHashesText, parseFileHashes, type FileHashMemo } from './file-hash-memo.js'
 
@@ -470,7 +470,7 @@ export class DiskCache {
 
   async #mkdir(path: string): Promise<void> {
     if (this.#madeDirectories.has(path)) return
-    await mkdir(path, { recursive: true })
+    await makeDirectory(path)
     this.#madeDirectories.add(path)
   }
 

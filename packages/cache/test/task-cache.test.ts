@@ -35,6 +35,15 @@ async function write(tree: Record<string, string>): Promise<void> {
   }
 }
 
+/** Mounts a read-only tmpfs at `path`: `false` where this process may not mount one (not root). */
+function mountReadOnly(path: string): Promise<boolean> {
+  const args = ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', path]
+  return promisify(execFile)('mount', args).then(
+    () => true,
+    () => false,
+  )
+}
+
 interface Run {
   readonly result: unknown
   readonly warnings: string[]
@@ -189,6 +198,25 @@ export default value
     const second = await run('async', 'remover.ts')
     expect(second.result).toBe(6)
     expect(second.calls).toEqual([])
+  })
+
+  // Node's recursive mkdir says ENOENT there, "no such file or directory": the warning
+  // would send the user looking for a missing directory.
+  test('a directory on a read-only file system: the answer is right, and the warning says why', async (context) => {
+    const readOnly = join(project, 'read-only')
+    await mkdir(readOnly)
+    if (!(await mountReadOnly(readOnly))) context.skip('mounting a file system is not allowed here')
+    try {
+      cacheDir = join(readOnly, 'cache')
+      const first = await run()
+      expect(first.result).toEqual({ a: { the: 2, cat: 1 }, b: { a: 1, dog: 1 } })
+      expect(first.warnings.length).toBeGreaterThan(0)
+      for (const warning of first.warnings) {
+        expect(warning).toContain(`EROFS: read-only file system, mkdir '${cacheDir}'`)
+      }
+    } finally {
+      await promisify(execFile)('umount', [readOnly])
+    }
   })
 
   test('an impure task runs every time; what depends on it is not cached, and says why', async () => {

@@ -19,6 +19,8 @@ export { checkOptionNames } from './option-names.js'
 export { checkTaskOptions } from './task-options.js'
 export { describeValue, type ErrorInit } from './errors.js'
 export { isThenable } from './thenable.js'
+// The cache's directory and a cluster's shared one: made with the cause of a failure.
+export { makeDirectory } from './make-directory.js'
 // A persistent cache's keys: tokens that mean the same in every process.
 export { stableToken, stableTokenChunks, type StableTokenParts } from './graph/tokenize.js'
 export type { TaskSpec } from './lazy/lazy-node.js'

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto'
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { InvalidOptionError } from '@taskgraph/core'
+import { makeDirectory } from '@taskgraph/core/internal'
 import type { ResultStore, StoreEntry } from './result-store.js'
 
 /**
@@ -25,7 +26,7 @@ export class FileStore implements ResultStore {
 
   async put(scope: string, entries: readonly StoreEntry[]): Promise<boolean> {
     if (entries.length === 0) return true
-    await mkdir(join(this.directory, scope), { recursive: true })
+    await makeDirectory(join(this.directory, scope))
     await Promise.all(entries.map(({ key, bytes }) => writeFile(this.path(scope, key), bytes)))
     return true
   }
