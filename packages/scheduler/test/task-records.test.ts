@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest'
 import {
   compute,
+  type Executor,
+  type TaskCall,
   type ComputeHooks,
   type ResultCache,
   type TaskRecord,
@@ -175,4 +177,47 @@ describe.each(
     expect(records).toMatchObject([{ key: 'sleeps', status: 'cancelled' }])
     expect(open()).toBe(0)
   })
+})
+
+describe('task records of a worker whose clock runs behind', () => {
+  /**
+   * A remote executor whose worker's clock reads `lag` ms earlier than the scheduler's,
+   * as another process's time origin or another machine's clock can: it runs each call
+   * here and reports its times by that clock, as a worker that measured them would.
+   */
+  class LaggingExecutor implements Executor {
+    readonly name = 'lagging'
+    readonly concurrency = 2
+    readonly remote = true
+    /** When each call began, by the scheduler's clock. */
+    readonly began = new Map<string, number>()
+    constructor(private readonly lag: number) {}
+
+    run(call: TaskCall): unknown {
+      this.began.set(call.key, performance.timeOrigin + performance.now())
+      const startedAt = this.began.get(call.key)! - this.lag
+      const result: unknown = call.fn(...call.args)
+      const worker = { kind: 'process', host: 'elsewhere', pid: 1, threadId: 0 } as const
+      call.timed?.({ worker, steps: [startedAt, startedAt + 7] })
+      return result
+    }
+  }
+
+  test.each([0.05, 5000])(
+    'starts no attempt before it was queued, keeping its duration (%s ms behind)',
+    async (lag) => {
+      const { records, hooks } = collector('hook')()
+      const tasks = ['a', 'b', 'c'].map((tag) => where.with({ key: `lag-${tag}` })(tag))
+      const executor = new LaggingExecutor(lag)
+      await compute(...tasks, { executor, hooks })
+      expect(records).toHaveLength(3)
+      for (const record of records) {
+        expect(record.worker.host).toBe('elsewhere')
+        // Moved just far enough: to when it was queued if its clock said earlier.
+        const reported = executor.began.get(record.key)! - lag
+        expect(record.startedAt).toBeCloseTo(Math.max(record.queuedAt, reported), 6)
+        expect(record.endedAt - record.startedAt).toBeCloseTo(7, 6)
+      }
+    },
+  )
 })

@@ -29,7 +29,10 @@ export type TaskStatus = 'done' | 'failed' | 'cancelled' | 'cached'
  * a fraction (`performance.timeOrigin + performance.now()` where they were taken):
  * `startedAt` and `endedAt` are measured in the worker that ran the task, so they leave
  * out the time the call waited in queues and travelled; `queuedAt` is when the scheduler
- * handed the call to its executor. Each task of a fused chain has a record of its own,
+ * handed the call to its executor. A worker whose clock reads earlier than the
+ * scheduler's (each thread and process has its own time origin, each machine its own
+ * clock) has its times moved forward by the difference, durations kept, so no attempt
+ * starts before it was queued. Each task of a fused chain has a record of its own,
  * with its own start and end.
  */
 export interface TaskRecord {

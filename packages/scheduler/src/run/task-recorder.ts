@@ -97,6 +97,10 @@ export class TaskRecorder {
   private recordOf(flight: Flight, step: number, status: TaskStatus, error: unknown): TaskRecord {
     const node = flight.members[step]!
     const measured = flight.timing
+    // Another thread's or process's clock (its own time origin; another machine's
+    // clock) can run behind this one's: a call never starts before it was handed over,
+    // so its times move forward by the lag, keeping every duration.
+    const lag = measured === undefined ? 0 : Math.max(0, flight.queuedAt - measured.steps[0]!)
     // One shape for every record (a failure's error and a size are rare additions).
     const record: { -readonly [K in keyof TaskRecord]: TaskRecord[K] } = {
       key: this.graph.key(node),
@@ -105,8 +109,8 @@ export class TaskRecorder {
       worker: measured?.worker ?? HERE,
       attempt: flight.attempt,
       queuedAt: flight.queuedAt,
-      startedAt: measured?.steps[2 * step] ?? flight.localStart,
-      endedAt: measured?.steps[2 * step + 1] ?? epochNow(),
+      startedAt: measured === undefined ? flight.localStart : measured.steps[2 * step]! + lag,
+      endedAt: measured === undefined ? epochNow() : measured.steps[2 * step + 1]! + lag,
       status,
     }
     if (status === 'failed') record.error = error
