@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest'
 import {
   compute,
-  type Executor,
-  type TaskCall,
   type ComputeHooks,
+  type Executor,
   type ResultCache,
+  type TaskCall,
   type TaskRecord,
   type TaskWorker,
 } from '@taskgraph/scheduler'
@@ -194,8 +194,9 @@ describe('task records of a worker whose clock runs behind', () => {
     constructor(private readonly lag: number) {}
 
     run(call: TaskCall): unknown {
-      this.began.set(call.key, performance.timeOrigin + performance.now())
-      const startedAt = this.began.get(call.key)! - this.lag
+      const began = performance.timeOrigin + performance.now()
+      this.began.set(call.key, began)
+      const startedAt = began - this.lag
       const result: unknown = call.fn(...call.args)
       const worker = { kind: 'process', host: 'elsewhere', pid: 1, threadId: 0 } as const
       call.timed?.({ worker, steps: [startedAt, startedAt + 7] })

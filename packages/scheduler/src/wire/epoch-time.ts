@@ -1,6 +1,7 @@
 // The clock of task records, on both sides of a worker boundary: milliseconds since the
 // Unix epoch with a fraction, so that the threads and processes of one machine, and the
-// scheduler that reads what they measured, agree on one time line.
+// scheduler that reads what they measured, share one time line (to within the few
+// microseconds their time origins differ by: see `TaskRecorder.recordOf`).
 
 // Read once: `performance.timeOrigin` is a getter, and a timed call takes two times.
 const TIME_ORIGIN = performance.timeOrigin
