@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url'
 import type { AnyFunction } from '@taskgraph/core'
 import {
   originOf,
+  type Delayed,
   stableTokenChunks,
   type StableTokenParts,
   type TaskGraph,
@@ -66,7 +67,7 @@ export class TaskKeys {
   /** Why the node being keyed cannot be: the first dependency met that is not keyed. */
   #blocked: string | undefined
   readonly #parts: StableTokenParts = {
-    keyOf: (delayed) => this.#dependencyRef(delayed.key),
+    keyOf: (delayed) => this.#dependencyRef(delayed),
     functionToken: (fn) => {
       const facts = this.#functionFacts(fn)
       return typeof facts === 'object' ? facts.token : undefined
@@ -166,13 +167,13 @@ export class TaskKeys {
     this.#reasons.set(i, reason)
   }
 
-  #dependencyRef(key: string): string {
-    const d = this.graph.indexOf(key)!
+  #dependencyRef(delayed: Delayed): string {
+    const d = this.graph.nodeOf(delayed)!
     const kind = this.#kinds[d]
     if (kind === STORED || kind === KEYED) return this.#refs[d]!
     this.#blocked ??=
       kind === IMPURE
-        ? `it depends on the impure task ${JSON.stringify(key)}`
+        ? `it depends on the impure task ${JSON.stringify(delayed.key)}`
         : this.#reasons.get(d)!
     return ''
   }

@@ -35,6 +35,8 @@ export class TaskGraph {
     private readonly targets: readonly unknown[],
     private readonly targetsDeep: boolean,
     private index: ReadonlyMap<string, number> | undefined,
+    /** The collection that numbered the nodes (see `Collector`). */
+    private readonly collection: number,
   ) {
     this.size = nodes.length
     this.outputs = outputs
@@ -68,6 +70,7 @@ export class TaskGraph {
       recorded,
       deep,
       collector.index,
+      collector.id,
     )
   }
 
@@ -92,6 +95,18 @@ export class TaskGraph {
   /** The node of the task or data with key `key`, if the graph holds it. */
   indexOf(key: string): number | undefined {
     return (this.index ??= indexNodes(this.nodes)).get(key)
+  }
+
+  /**
+   * The node of `delayed` (a dependency found in a task's arguments, say), if the graph
+   * holds its key: read from its mark, unless a later collection has marked it since or
+   * it was merged with another object of its key, so that finding the nodes of a graph's
+   * dependencies does not index every key.
+   */
+  nodeOf(delayed: Delayed): number | undefined {
+    const at = delayed._node
+    if (delayed._collection === this.collection && this.nodes[at] === delayed) return at
+    return this.indexOf(delayed.key)
   }
 
   name(i: number): string {
@@ -184,7 +199,7 @@ function nextCollection(): number {
  * index's upkeep was half of collecting a graph of generated keys.
  */
 class Collector {
-  private readonly id = nextCollection()
+  readonly id = nextCollection()
   readonly nodes: Delayed[] = []
   index: Map<string, number> | undefined
   readonly refStart: number[] = [0]

@@ -52,6 +52,32 @@ describe('TaskGraph#indexOf', () => {
   })
 })
 
+describe('TaskGraph#nodeOf', () => {
+  test('finds the node of a dependency object, after other graphs collected it too', () => {
+    const a = inc(1)
+    const b = inc(a)
+    const graph = TaskGraph.collect('test', [add(b, a)])
+    // Collected again in a graph of its own, `a` carries that graph's mark.
+    const other = TaskGraph.collect('test', [b])
+    for (const [target, node] of [
+      [a, a],
+      [b, b],
+    ] as const) {
+      expect(graph.nodeOf(target)).toBe(graph.indexOf(node.key))
+      expect(other.nodeOf(target)).toBe(other.indexOf(node.key))
+    }
+  })
+
+  test('finds an object merged with another of its key, and none for a task not in the graph', () => {
+    const double = delayed((x: number) => 2 * x, { name: 'double', pure: true })
+    const graph = TaskGraph.collect('test', [add(double(1), double(1))])
+    const twin = double(1)
+    expect(graph.nodeOf(twin)).toBe(graph.indexOf(twin.key))
+    expect(graph.nodeOf(twin)).toBeDefined()
+    expect(graph.nodeOf(double(2))).toBeUndefined()
+  })
+})
+
 // A graph of generated keys is collected without an index of its keys until a node of
 // another kind comes; these check what that index finds is found either way.
 describe('TaskGraph.collect finds every object under one key', () => {
