@@ -44,6 +44,15 @@ export type CacheLookup =
   /** `problem`: an entry was there but could not be believed. */
   | { readonly hit: false; readonly problem?: string }
 
+/** What `prune` removes at once: a pack, or an entry with a file of its own. */
+interface Unit {
+  readonly path: string
+  readonly pack: string | undefined
+  readonly bytes: number
+  readonly usedAt: number
+  readonly entries: number
+}
+
 /** Where a small entry is: `length` bytes at `offset` of a pack. */
 interface PackedAt {
   readonly pack: string
@@ -342,30 +351,63 @@ export class DiskCache {
   async prune(limits: CacheLimits = {}): Promise<{ removed: number; bytes: number }> {
     const { maxSize = DEFAULT_MAX_SIZE, maxAge = Infinity } = limits
     await this.flush().catch(() => {})
-    await this.load()
+    const [, packs, temporaries] = await Promise.all([
+      this.load(),
+      readdirOrNone(this.#packs),
+      readdirOrNone(this.#temporary),
+    ])
     const now = Date.now()
-    const units = await this.#units()
-    let total = units.reduce((sum, unit) => sum + unit.bytes, 0)
     let removed = 0
     let bytes = 0
-    const gonePacks = new Set<string>()
-    for (const unit of units.sort((a, b) => a.usedAt - b.usedAt)) {
-      if (total <= maxSize && now - unit.usedAt <= maxAge) continue
-      await rm(unit.path, { force: true })
-      if (unit.pack !== undefined) gonePacks.add(unit.pack)
-      total -= unit.bytes
-      removed += unit.entries
-      bytes += unit.bytes
+    // Every run that stores results prunes: most find the cache within its limits, and
+    // the index tells so without a look at each of its files.
+    if (!this.#fitsByIndex(packs, maxSize, maxAge)) {
+      const units = await this.#units(packs)
+      let total = units.reduce((sum, unit) => sum + unit.bytes, 0)
+      const gonePacks = new Set<string>()
+      for (const unit of units.sort((a, b) => a.usedAt - b.usedAt)) {
+        if (total <= maxSize && now - unit.usedAt <= maxAge) continue
+        await rm(unit.path, { force: true })
+        if (unit.pack !== undefined) gonePacks.add(unit.pack)
+        total -= unit.bytes
+        removed += unit.entries
+        bytes += unit.bytes
+      }
+      if (gonePacks.size > 0) await this.#rewriteIndex(gonePacks)
     }
-    if (gonePacks.size > 0) await this.#rewriteIndex(gonePacks)
-    for (const name of await readdirOrNone(this.#temporary)) {
-      const path = join(this.#temporary, name)
-      const info = await stat(path).catch(() => undefined)
-      if (info !== undefined && now - info.mtimeMs > STALE_TEMPORARY_MS) {
-        await rm(path, { force: true })
+    await Promise.all(
+      temporaries.map(async (name) => {
+        const path = join(this.#temporary, name)
+        const info = await stat(path).catch(() => undefined)
+        if (info !== undefined && now - info.mtimeMs > STALE_TEMPORARY_MS) {
+          await rm(path, { force: true })
+        }
+      }),
+    )
+    return { removed, bytes }
+  }
+
+  /**
+   * Whether the index alone shows that nothing is to be evicted: no age limit, no entry
+   * with a file of its own, every pack named in the index, and their sizes (a pack is its
+   * entries, end to end) within `maxSize` together.
+   */
+  #fitsByIndex(packs: readonly string[], maxSize: number, maxAge: number): boolean {
+    if (maxAge !== Infinity || this.#shards.size > 0) return false
+    const sizes = new Map<string, number>()
+    for (const places of this.#packed.values()) {
+      for (const { pack, offset, length } of places) {
+        sizes.set(pack, Math.max(sizes.get(pack) ?? 0, offset + length))
       }
     }
-    return { removed, bytes }
+    let total = 0
+    for (const pack of packs) {
+      const size = sizes.get(pack)
+      // A pack the index does not name (its run died before adding its lines).
+      if (size === undefined) return false
+      total += size
+    }
+    return total <= maxSize
   }
 
   /** Keeps the recipe of function `id` (see `FunctionRecipe`), unless it is kept. */
@@ -451,8 +493,7 @@ export class DiskCache {
    */
   async #writeAtomically(path: string, chunks: readonly Buffer[], again = true): Promise<void> {
     const temporary = join(this.#temporary, `${process.pid}-${randomBytes(6).toString('hex')}`)
-    await this.#mkdir(this.#temporary)
-    await this.#mkdir(join(path, '..'))
+    await Promise.all([this.#mkdir(this.#temporary), this.#mkdir(join(path, '..'))])
     try {
       await writeFile(temporary, chunks)
       await rename(temporary, path)
@@ -495,38 +536,33 @@ export class DiskCache {
     this.#used.add(path)
   }
 
-  /** What `prune` can remove: each pack whole, and each entry with a file of its own. */
-  async #units(): Promise<
-    { path: string; pack?: string; bytes: number; usedAt: number; entries: number }[]
-  > {
+  /** What `prune` can remove: each of `packs` whole, and each entry with a file of its own. */
+  async #units(packs: readonly string[]): Promise<Unit[]> {
     const counts = new Map<string, number>()
     for (const places of this.#packed.values()) {
       const pack = places[places.length - 1]!.pack
       counts.set(pack, (counts.get(pack) ?? 0) + 1)
     }
-    const units = []
-    for (const pack of await readdirOrNone(this.#packs)) {
-      const path = join(this.#packs, pack)
-      const info = await stat(path).catch(() => undefined)
-      if (info === undefined) continue
-      units.push({
-        path,
-        pack,
-        bytes: info.size,
-        usedAt: info.mtimeMs,
-        entries: counts.get(pack) ?? 0,
-      })
-    }
-    for (const shard of await readdirOrNone(this.#entries)) {
-      for (const key of await readdirOrNone(join(this.#entries, shard))) {
-        const path = join(this.#entries, shard, key)
+    const files = (
+      await Promise.all(
+        [...this.#shards].map(async (shard) =>
+          (await readdirOrNone(join(this.#entries, shard))).map((key) => ({
+            path: join(this.#entries, shard, key),
+          })),
+        ),
+      )
+    ).flat()
+    const candidates = [...packs.map((pack) => ({ path: join(this.#packs, pack), pack })), ...files]
+    // Looked at all at once: a cache that many runs stored into has thousands of packs.
+    const units = await Promise.all(
+      candidates.map(async ({ path, pack }: { path: string; pack?: string }) => {
         const info = await stat(path).catch(() => undefined)
-        if (info !== undefined) {
-          units.push({ path, bytes: info.size, usedAt: info.mtimeMs, entries: 1 })
-        }
-      }
-    }
-    return units
+        if (info === undefined) return undefined
+        const entries = pack === undefined ? 1 : (counts.get(pack) ?? 0)
+        return { path, pack, bytes: info.size, usedAt: info.mtimeMs, entries }
+      }),
+    )
+    return units.filter((unit) => unit !== undefined)
   }
 
   /**

@@ -237,6 +237,12 @@ class Session implements CacheSession {
     this.#cost = new Float64Array(graph.size)
     this.#kept = new Uint8Array(graph.size)
     this.#targets = targetsOf(graph, keys)
+    // A target's result is stored whatever it costs: its recipe is written while the run
+    // goes on, not after it, when the run's end waits for it.
+    const targets = this.#targets
+    for (let i = 0; i < targets.length; i++) {
+      if (targets[i] === 1 && keys.stored(i)) this.#keepRecipe(keys.fn(i))
+    }
   }
 
   stores(key: string, node?: number): boolean {

@@ -243,6 +243,22 @@ describe('DiskCache', () => {
     expect(await (await reopened()).get(key(4))).toMatchObject({ hit: true })
   })
 
+  test('prune counts a pack the index does not name (its run died before adding its lines)', async () => {
+    await stored([[key(1), new Uint8Array(10_000)]])
+    const size = (await (await reopened()).list())[0]!.bytes
+    const orphan = `${Date.now().toString(36)}-999999-deadbeef`
+    await writeFile(join(directory, 'packs', orphan), new Uint8Array(size))
+    await lastUsed(orphan, 10)
+    // The index alone fits; with the orphan, the cache does not, and the orphan is oldest.
+    expect(await (await reopened()).prune({ maxSize: size + 10 })).toEqual({
+      removed: 0,
+      bytes: size,
+    })
+    expect(await files('packs')).toEqual([await packOf(key(1))])
+    expect(await (await reopened()).prune({ maxSize: size + 10 })).toEqual({ removed: 0, bytes: 0 })
+    expect(await (await reopened()).get(key(1))).toMatchObject({ hit: true })
+  })
+
   test('prune removes temporary files a dead writer left, once stale', async () => {
     await stored([[key(1), 1]])
     const fresh = join(directory, 'tmp', 'writing-now')
