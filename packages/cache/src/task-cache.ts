@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import { InvalidOptionError } from '@taskgraph/core'
 import type { TaskGraph } from '@taskgraph/core/internal'
 import type { CacheSession, ResultCache } from '@taskgraph/scheduler'
+import { findCloneProblem } from '@taskgraph/scheduler/wire'
 import { DiskCache, type CacheEntry, type CacheLimits } from './disk-cache.js'
 import { encodeEntry } from './entry-file.js'
 import { dependenciesOf, explainKey } from './explain-key.js'
@@ -279,6 +280,7 @@ class Session implements CacheSession {
         ? { fn, deps: dependenciesOf(graph, this.keys, i) }
         : { fn }
     try {
+      refuseChanging(value)
       const entry = encodeEntry(value, { task: key, name, storedAt: Date.now(), recipe })
       if (!always && cost < readBackMs(entry.byteLength)) return
       // Its function's recipe is kept first: the entry is written at the next flush.
@@ -350,6 +352,19 @@ function targetsOf(graph: TaskGraph, keys: TaskKeys): Uint8Array {
       pending.push(graph.depNodes[e]!)
   }
   return targets
+}
+
+/**
+ * Throws, saying where, if `value` holds what would not be read back as it was: V8's
+ * serialization turns a class instance into a plain object (its prototype lost), which
+ * a later run would be handed for the task's result, and fails on a function.
+ */
+function refuseChanging(value: unknown): void {
+  // Another process may read the entry: shared memory is as good as gone.
+  const problem = findCloneProblem(value, 'the result', false)
+  if (problem === undefined) return
+  const why = problem.reason ?? 'which does not survive serialization'
+  throw new Error(`${problem.path} is ${problem.type}, ${why}.`)
 }
 
 /**

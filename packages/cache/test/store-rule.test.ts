@@ -5,7 +5,7 @@ import { afterAll, beforeEach, describe, expect, test } from 'vitest'
 import { gather, InvalidOptionError } from '@taskgraph/core'
 import { compute, ThreadExecutor, type RunSummary } from '@taskgraph/scheduler'
 import { TaskCache } from '../src/index.js'
-import { cheap, slow, slowUnstored, total } from './fixtures/store-rule-tasks.mjs'
+import { cheap, Point, point, slow, slowUnstored, total } from './fixtures/store-rule-tasks.mjs'
 
 // Which results a run stores: by default its targets, and what took longer to make than
 // reading it back would take (counting the inputs it needed that are not stored); with
@@ -90,6 +90,27 @@ test('only functions with stored results are marked as having entries; a run in 
   expect(await compute(slow(cheap(5)), { cache, hooks })).toEqual([12])
   expect(summary).toMatchObject({ done: 0, cached: 1 })
 })
+
+test.each(['inline', 'async'] as const)(
+  'on %s, a result that would be read back as another kind of value (a class instance) is not stored, and says so',
+  async (executor) => {
+    const warnings: string[] = []
+    const cache = new TaskCache(directory, { onWarning: (message) => warnings.push(message) })
+    // Each run makes the point again: none is read back.
+    for (let run = 0; run < 2; run++) {
+      let summary: RunSummary | undefined
+      const hooks = { onFinish: (finished: RunSummary) => (summary = finished) }
+      const [result] = await compute(point(1), { executor, cache, hooks })
+      expect(result.at).toBeInstanceOf(Point)
+      expect(summary).toMatchObject({ done: 1, cached: 0 })
+    }
+    expect(await storedByName(cache)).toEqual({})
+    expect(warnings).toEqual([
+      'cache: the results of "point" cannot be stored, so they will run again: the result.at is an instance of Point, which does not survive serialization.',
+      'cache: the results of "point" cannot be stored, so they will run again: the result.at is an instance of Point, which does not survive serialization.',
+    ])
+  },
+)
 
 test('TaskCache refuses an unknown store rule', () => {
   expect(() => new TaskCache(directory, { store: 'some' as 'all' })).toThrow(InvalidOptionError)
