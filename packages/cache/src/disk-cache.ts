@@ -6,12 +6,13 @@ import {
   readdir,
   rename,
   rm,
+  rmdir,
   stat,
   utimes,
   writeFile,
   type FileHandle,
 } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { makeDirectory } from '@taskgraph/core/internal'
 import { entryInfo, packEntry, unpackEntry, type EntryInfo } from './entry-file.js'
 import { fileHashesText, parseFileHashes, type FileHashMemo } from './file-hash-memo.js'
@@ -365,14 +366,19 @@ export class DiskCache {
       const units = await this.#units(packs)
       let total = units.reduce((sum, unit) => sum + unit.bytes, 0)
       const gonePacks = new Set<string>()
+      const emptied = new Set<string>()
       for (const unit of units.sort((a, b) => a.usedAt - b.usedAt)) {
         if (total <= maxSize && now - unit.usedAt <= maxAge) continue
         await rm(unit.path, { force: true })
         if (unit.pack !== undefined) gonePacks.add(unit.pack)
+        else emptied.add(dirname(unit.path))
         total -= unit.bytes
         removed += unit.entries
         bytes += unit.bytes
       }
+      // A shard directory left empty goes too (one that is not fails, and stays): with
+      // none left, the next prune reads the index alone again.
+      await Promise.all([...emptied].map((shard) => rmdir(shard).catch(() => {})))
       if (gonePacks.size > 0) await this.#rewriteIndex(gonePacks)
     }
     await Promise.all(
@@ -566,14 +572,23 @@ export class DiskCache {
   }
 
   /**
-   * The index without the lines of packs removed. Lines another run appends meanwhile
-   * may be lost with the old index: their entries are then misses, never wrong values.
+   * The index without the lines of packs that are gone: removed by this prune, or by
+   * another that rewrote the index from a copy read before this one's lines were (runs
+   * that prune at once each keep what the others removed). Lines another run appends
+   * meanwhile may be lost with the old index: their entries are then misses, never
+   * wrong values.
    */
   async #rewriteIndex(gone: ReadonlySet<string>): Promise<void> {
     const text = await readFile(this.#index, 'utf8').catch(() => '')
+    // Listed after the index is read: a pack is in place before its lines are appended,
+    // so every line read names a pack listed here, unless that pack was removed.
+    const present = new Set(await readdirOrNone(this.#packs))
     const kept = text
       .split('\n')
-      .filter((line) => line !== '' && !gone.has(line.split(' ')[1] ?? ''))
+      .filter((line) => {
+        const pack = line.split(' ')[1] ?? ''
+        return present.has(pack) && !gone.has(pack)
+      })
       .map((line) => `${line}\n`)
     await this.#writeAtomically(this.#index, [Buffer.from(kept.join(''))])
     await this.load()

@@ -259,6 +259,27 @@ describe('DiskCache', () => {
     expect(await (await reopened()).get(key(1))).toMatchObject({ hit: true })
   })
 
+  test('an evicting prune drops the index lines of packs that are gone, whoever removed them', async () => {
+    for (const n of [1, 2]) await stored([[key(n), new Uint8Array(10_000)]])
+    await lastUsed(await packOf(key(1)), 10)
+    // A line another prune's rewrite brought back: its pack is gone.
+    const gone = `${Date.now().toString(36)}-999999-deadbeef`
+    await appendFile(join(directory, 'index'), `${key(3)} ${gone} 0 100\n`)
+    const size = (await (await reopened()).list())[0]!.bytes
+    expect(await (await reopened()).prune({ maxSize: size + 10 })).toMatchObject({ removed: 1 })
+    const lines = (await readFile(join(directory, 'index'), 'utf8')).trim().split('\n')
+    expect(lines.map((line) => line.split(' ')[0])).toEqual([key(2)])
+  })
+
+  test('a prune that evicts every large entry of a shard removes its directory', async () => {
+    await stored([[key(1), LARGE]])
+    expect(await files('entries')).toHaveLength(1)
+    expect(await (await reopened()).prune({ maxSize: 0 })).toMatchObject({ removed: 1 })
+    expect(await files('entries')).toEqual([])
+    await stored([[key(1), LARGE]])
+    expect(await (await reopened()).get(key(1))).toMatchObject({ hit: true })
+  })
+
   test('prune removes temporary files a dead writer left, once stale', async () => {
     await stored([[key(1), 1]])
     const fresh = join(directory, 'tmp', 'writing-now')
