@@ -573,8 +573,8 @@ export class DiskCache {
 
   /**
    * The index without the lines of packs that are gone: removed by this prune, or by
-   * another that rewrote the index from a copy read before this one's lines were (runs
-   * that prune at once each keep what the others removed). Lines another run appends
+   * another (two runs pruning at once each rewrite the index from their own copy, and
+   * one can write back the lines the other dropped). Lines another run appends
    * meanwhile may be lost with the old index: their entries are then misses, never
    * wrong values.
    */
