@@ -54,6 +54,12 @@ interface Unit {
   readonly entries: number
 }
 
+/** A pack as the index tells of it (see `DiskCache.#indexedPacks`). */
+interface IndexedPack {
+  readonly bytes: number
+  readonly entries: number
+}
+
 /** Where a small entry is: `length` bytes at `offset` of a pack. */
 interface PackedAt {
   readonly pack: string
@@ -362,8 +368,9 @@ export class DiskCache {
     let bytes = 0
     // Every run that stores results prunes: most find the cache within its limits, and
     // the index tells so without a look at each of its files.
-    if (!this.#fitsByIndex(packs, maxSize, maxAge)) {
-      const units = await this.#units(packs)
+    const indexed = this.#indexedPacks()
+    if (!this.#fitsByIndex(packs, indexed, maxSize, maxAge)) {
+      const units = await this.#units(packs, indexed)
       let total = units.reduce((sum, unit) => sum + unit.bytes, 0)
       const gonePacks = new Set<string>()
       const emptied = new Set<string>()
@@ -395,25 +402,41 @@ export class DiskCache {
 
   /**
    * Whether the index alone shows that nothing is to be evicted: no age limit, no entry
-   * with a file of its own, every pack named in the index, and their sizes (a pack is its
-   * entries, end to end) within `maxSize` together.
+   * with a file of its own, every pack named in the index, and their sizes within
+   * `maxSize` together.
    */
-  #fitsByIndex(packs: readonly string[], maxSize: number, maxAge: number): boolean {
+  #fitsByIndex(
+    packs: readonly string[],
+    indexed: ReadonlyMap<string, IndexedPack>,
+    maxSize: number,
+    maxAge: number,
+  ): boolean {
     if (maxAge !== Infinity || this.#shards.size > 0) return false
-    const sizes = new Map<string, number>()
-    for (const places of this.#packed.values()) {
-      for (const { pack, offset, length } of places) {
-        sizes.set(pack, Math.max(sizes.get(pack) ?? 0, offset + length))
-      }
-    }
     let total = 0
     for (const pack of packs) {
-      const size = sizes.get(pack)
+      const size = indexed.get(pack)?.bytes
       // A pack the index does not name (its run died before adding its lines).
       if (size === undefined) return false
       total += size
     }
     return total <= maxSize
+  }
+
+  /**
+   * Each pack the index names: its size (a pack is its entries, end to end) and how
+   * many keys it holds the latest entry of.
+   */
+  #indexedPacks(): Map<string, IndexedPack> {
+    const packs = new Map<string, { bytes: number; entries: number }>()
+    for (const places of this.#packed.values()) {
+      places.forEach(({ pack, offset, length }, p) => {
+        let known = packs.get(pack)
+        if (known === undefined) packs.set(pack, (known = { bytes: 0, entries: 0 }))
+        known.bytes = Math.max(known.bytes, offset + length)
+        if (p === places.length - 1) known.entries++
+      })
+    }
+    return packs
   }
 
   /** Keeps the recipe of function `id` (see `FunctionRecipe`), unless it is kept. */
@@ -543,12 +566,10 @@ export class DiskCache {
   }
 
   /** What `prune` can remove: each of `packs` whole, and each entry with a file of its own. */
-  async #units(packs: readonly string[]): Promise<Unit[]> {
-    const counts = new Map<string, number>()
-    for (const places of this.#packed.values()) {
-      const pack = places[places.length - 1]!.pack
-      counts.set(pack, (counts.get(pack) ?? 0) + 1)
-    }
+  async #units(
+    packs: readonly string[],
+    indexed: ReadonlyMap<string, IndexedPack>,
+  ): Promise<Unit[]> {
     const files = (
       await Promise.all(
         [...this.#shards].map(async (shard) =>
@@ -564,7 +585,7 @@ export class DiskCache {
       candidates.map(async ({ path, pack }: { path: string; pack?: string }) => {
         const info = await stat(path).catch(() => undefined)
         if (info === undefined) return undefined
-        const entries = pack === undefined ? 1 : (counts.get(pack) ?? 0)
+        const entries = pack === undefined ? 1 : (indexed.get(pack)?.entries ?? 0)
         return { path, pack, bytes: info.size, usedAt: info.mtimeMs, entries }
       }),
     )
