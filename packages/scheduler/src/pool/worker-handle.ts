@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import type { Socket } from 'node:net'
-import { fileURLToPath } from 'node:url'
 import { Worker, type WorkerOptions } from 'node:worker_threads'
+import { PROCESS_ENTRY, THREAD_ENTRY } from '../package-files.js'
 import { errorText } from '../wire/error-text.js'
 import { FrameReader, writeFrame } from '../wire/frames.js'
 import type { FromWorker, ToWorker } from '../wire/messages.js'
@@ -22,9 +22,6 @@ export interface WorkerHandle {
   /** Whether the worker keeps this process alive: only while it has work. */
   keepAlive(yes: boolean): void
 }
-
-const THREAD_ENTRY = new URL('../worker/thread-entry.js', import.meta.url)
-const PROCESS_ENTRY = fileURLToPath(new URL('../worker/process-entry.js', import.meta.url))
 
 /**
  * Starts a worker thread running taskgraph's worker entry. What it writes to stdout goes

@@ -1,3 +1,5 @@
+import { PACKAGE_ENTRY } from '../package-files.js'
+
 /**
  * taskgraph's own packages, which task modules import (through `taskgraph` or directly):
  * a pool's workers load them before they register a TypeScript loader (see
@@ -6,7 +8,7 @@
  * of some twenty modules adds tens of milliseconds to each worker's start. Named by URL,
  * as the worker entries are: the worker side imports nothing of this side.
  */
-const preloads = new Set([new URL('../index.js', import.meta.url).href])
+const preloads = new Set([PACKAGE_ENTRY])
 
 /**
  * Has workers started from now on load the module at `url` (a taskgraph package's entry,
