@@ -167,7 +167,10 @@ describe('taskgraph run --trace', () => {
 
   it('writes the trace of a run stopped by Ctrl-C: what ran, and what was running as cancelled', async () => {
     const path = join(dir, 'interrupted.json')
-    // Forty tasks of 200 ms on two workers: eight seconds, stopped after the third ends.
+    // Forty tasks of a second on two workers: twenty seconds, stopped after the second
+    // ends. Tasks that long are still running when the stop comes, however long a loaded
+    // machine holds the command between the line read here and the signal (with tasks of
+    // 200 ms, a stall let the two running ones end and the stop find none running).
     const child = killOnCleanup(
       startCli(
         [
@@ -182,16 +185,16 @@ describe('taskgraph run --trace', () => {
           '--trace',
           path,
         ],
-        { env: { BUSY_TASKS: '40', BUSY_MS: '200' } },
+        { env: { BUSY_TASKS: '40', BUSY_MS: '1000' } },
       ),
     )
     const result = finished(child)
-    await waitForStderr(child, /("msg":"task finished".*\n.*){3}/s)
+    await waitForStderr(child, /("msg":"task finished".*\n.*){2}/s)
     child.kill('SIGINT')
     expect((await result).code).toBe(130)
     const tasks = await traceAt(path)
     const byStatus = (status: string) => tasks.filter((event) => event.args.status === status)
-    expect(byStatus('done').length).toBeGreaterThanOrEqual(3)
+    expect(byStatus('done').length).toBeGreaterThanOrEqual(2)
     // Those running on the two workers; calls still queued in the pool never ran.
     expect(byStatus('cancelled').length).toBeGreaterThanOrEqual(1)
     expect(byStatus('cancelled').length).toBeLessThanOrEqual(2)
