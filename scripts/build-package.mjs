@@ -4,14 +4,15 @@
 //   node ../../scripts/build-package.mjs [EXTRA_ENTRY.ts ...]
 //
 // Why bundle: Node's ES module loader pays for each file it resolves, reads and links. The
-// library as tsc wrote it was 171 files, 190 ms to import; bundled, 70 ms. Every
-// `taskgraph` command, every pool thread and every cluster worker imports it at start.
+// library as tsc wrote it was 171 files, 150 ms to import on Node 20; bundled, 82 ms
+// (docs/performance.md). Every `taskgraph` command, every pool thread and every cluster
+// worker imports it at start.
 // Each package is bundled alone (other packages stay imports): a class or registry of a
 // package exists once however many packages use it.
 //
 // Entries: what package.json "exports" names, and the extra ones given (files loaded by
-// URL: worker entries, loader hooks). Every module keeps its name (`keepNames`): task
-// keys and error messages name functions.
+// URL: worker entries, loader hooks). Functions and classes keep their names
+// (`keepNames`): task keys and error messages name them.
 import { spawnSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
