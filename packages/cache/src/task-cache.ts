@@ -75,17 +75,21 @@ export class TaskCache implements ResultCache {
     this.#warnUnkeyable(graph, keys)
     const known = store.empty ? new Map<string, unknown>() : await this.#lookUp(graph, keys, store)
     const changedMemo = fingerprints.changedMemo()
+    const writeFailed = tellOnce((error: unknown) => {
+      this.#warn(
+        `cache: could not write to ${this.directory}, so this run's results will run again: ${(error as Error).message}`,
+      )
+    })
     // Written while the run goes on; the session waits for it when it closes.
     const written =
       changedMemo === undefined
         ? Promise.resolve()
-        : store.saveFileHashes(changedMemo).catch((error: unknown) => {
-            this.#warn(`cache: could not write to ${this.directory}: ${(error as Error).message}`)
-          })
+        : store.saveFileHashes(changedMemo).catch(writeFailed)
     return new Session(graph, keys, known, store, {
       limits: this.#limits,
       storeAll: this.#storeAll,
       warn: this.#warn,
+      writeFailed,
       written,
     })
   }
@@ -203,6 +207,11 @@ interface SessionRules {
   /** Store every result of a cached task, worth it or not. */
   readonly storeAll: boolean
   readonly warn: (message: string) => void
+  /**
+   * Told that the directory could not be written: once per run, however many of its
+   * writes fail (a directory that cannot be written fails them all, for one reason).
+   */
+  readonly writeFailed: (error: unknown) => void
   /** What `open` is still writing (file hashes): awaited on `close`. */
   readonly written: Promise<void>
 }
@@ -304,22 +313,16 @@ class Session implements CacheSession {
 
   /** Writes the recipe of function `fn`; a failure is told, not thrown. */
   #saveRecipe(fn: string): Promise<void> {
-    return this.store.saveRecipe(fn, this.keys.recipes.get(fn)).catch((error: unknown) => {
-      this.rules.warn(
-        `cache: could not write to ${this.store.directory}: ${(error as Error).message}`,
-      )
-    })
+    return this.store.saveRecipe(fn, this.keys.recipes.get(fn)).catch(this.rules.writeFailed)
   }
 
   async close(): Promise<void> {
-    const { warn, limits, written } = this.rules
+    const { warn, limits, written, writeFailed } = this.rules
     await Promise.all([written, ...this.#recipes.values()])
     try {
       await this.store.close()
     } catch (error) {
-      warn(
-        `cache: could not write results to ${this.store.directory}, so they will run again: ${(error as Error).message}`,
-      )
+      writeFailed(error)
       return
     }
     // The directory was removed while the run stored results, and made again: the
@@ -387,5 +390,15 @@ function isFileOrUnderOne(path: string): boolean {
   } catch (error) {
     // Missing is fine (made later); anything else shows when the cache is used.
     return (error as NodeJS.ErrnoException).code === 'ENOTDIR'
+  }
+}
+
+/** `tell`, called on its first call only. */
+function tellOnce(tell: (error: unknown) => void): (error: unknown) => void {
+  let told = false
+  return (error) => {
+    if (told) return
+    told = true
+    tell(error)
   }
 }
