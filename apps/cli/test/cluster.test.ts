@@ -217,7 +217,7 @@ describe('a Redis that goes away mid-run', () => {
 })
 
 describe('taskgraph cluster status', () => {
-  it('lists each worker: name, host, pid, threads, running, memory, versions', async () => {
+  it('lists each worker: name, host, pid, threads, running, waiting, memory, versions', async () => {
     const { code, stdout } = await runCli(['cluster', 'status', '--cluster', redis.url])
     expect(code).toBe(0)
     const [header, ...rows] = lines(stdout)
@@ -227,6 +227,7 @@ describe('taskgraph cluster status', () => {
       'PID',
       'THREADS',
       'RUNNING',
+      'WAITING',
       'RSS',
       'TASKGRAPH',
       'NODE',
@@ -235,12 +236,16 @@ describe('taskgraph cluster status', () => {
     const { version } = JSON.parse(await readFile(fixture('../../package.json'), 'utf8')) as {
       version: string
     }
-    // Tasks running: the count at the worker's last heartbeat.
+    // Tasks running and waiting: the counts at the worker's last heartbeat.
     const cells = rows.map((row) => row.split(/\s+/))
-    for (const row of cells) expect(row[4]).toMatch(/^\d+$/)
+    for (const row of cells)
+      expect(row.slice(4, 6)).toEqual([
+        expect.stringMatching(/^\d+$/),
+        expect.stringMatching(/^\d+$/),
+      ])
     // Its resident memory, at its last heartbeat.
-    for (const row of cells) expect(row[5]).toMatch(/^\d+MB$/)
-    expect(cells.map((row) => [...row.slice(0, 4), ...row.slice(6, 8)])).toEqual(
+    for (const row of cells) expect(row[6]).toMatch(/^\d+MB$/)
+    expect(cells.map((row) => [...row.slice(0, 4), ...row.slice(7, 9)])).toEqual(
       workers.map((worker) => [
         worker.name,
         hostname(),
@@ -271,6 +276,7 @@ describe('taskgraph cluster status', () => {
         'since',
         'taskgraph',
         'threads',
+        'waiting',
       ])
     }
   })

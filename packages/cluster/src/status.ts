@@ -2,8 +2,8 @@ import { connect, openRedis, parseClusterUrl } from './connection.js'
 import { listWorkers, type WorkerInfo } from './driver/worker-registry.js'
 
 /**
- * The live workers of the cluster at `url`: name, host, pid, threads, tasks they hold,
- * and their taskgraph and Node versions. Rejects with `ClusterUnreachableError` if Redis
+ * The live workers of the cluster at `url`: name, host, pid, threads, tasks running on
+ * them and waiting in them, and their taskgraph and Node versions. Rejects with `ClusterUnreachableError` if Redis
  * does not answer within seconds.
  */
 export async function clusterStatus(

@@ -426,6 +426,41 @@ describe('a cluster of two workers', () => {
     expect(await inc(1).compute({ executor: cluster })).toBe(2)
   })
 
+  test('lists what runs on each worker, and what waits in it for a thread', async () => {
+    // A driver of its own, which has not learned that timedBusy runs long (earlier tests
+    // ran it on `cluster`): it sends a function's first calls as short ones, two jobs per
+    // thread, so some wait.
+    const fresh = new ClusterExecutor(redis.url)
+    const controller = new AbortController()
+    // Tasks that hold their thread (an async one would let the next begin beside it).
+    const run = compute(...Array.from({ length: 20 }, () => timedBusy(600_000)), {
+      executor: fresh,
+      signal: controller.signal,
+    })
+    run.catch(() => undefined)
+    try {
+      // As of each worker's next heartbeat (every 2 s): one task on its one thread, and
+      // the other tasks of the jobs it holds waiting.
+      await eventually(async () => {
+        const listed = await cluster.workers()
+        expect(listed.map(({ running }) => running)).toEqual([1, 1])
+        for (const { waiting } of listed) expect(waiting).toBeGreaterThan(0)
+      }, 6000)
+    } finally {
+      controller.abort()
+      await run.catch(() => undefined)
+      await fresh.close()
+    }
+    await expect(run).rejects.toThrow(/cancel/i)
+    await eventually(async () => {
+      const listed = await cluster.workers()
+      expect(listed.map(({ running, waiting }) => [running, waiting])).toEqual([
+        [0, 0],
+        [0, 0],
+      ])
+    }, 6000)
+  })
+
   test('a run on a cluster without workers says so, and completes once a worker comes', async () => {
     const url = `${redis.url}/2`
     const warnings: string[] = []

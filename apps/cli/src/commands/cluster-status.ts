@@ -22,13 +22,14 @@ export async function clusterStatusCommand(options: ClusterStatusOptions, io: Io
   }
   const now = Date.now()
   const rows = [
-    ['NAME', 'HOST', 'PID', 'THREADS', 'RUNNING', 'RSS', 'TASKGRAPH', 'NODE', 'UP'],
+    ['NAME', 'HOST', 'PID', 'THREADS', 'RUNNING', 'WAITING', 'RSS', 'TASKGRAPH', 'NODE', 'UP'],
     ...workers.map((worker) => [
       worker.name,
       worker.host,
       String(worker.pid),
       String(worker.threads),
       String(worker.running),
+      String(worker.waiting),
       worker.rss === undefined ? '-' : `${Math.round(worker.rss / 1048576)}MB`,
       worker.taskgraph,
       worker.node,

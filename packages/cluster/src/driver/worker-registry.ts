@@ -8,8 +8,13 @@ export interface WorkerInfo {
   readonly host: string
   readonly pid: number
   readonly threads: number
-  /** Tasks running or waiting in the worker now. */
+  /** Tasks running on its threads, as of its last heartbeat (every 2 s). */
   readonly running: number
+  /**
+   * Tasks it holds that wait for a thread, as of its last heartbeat: a worker takes up
+   * to two jobs per thread, and a job may carry several small tasks.
+   */
+  readonly waiting: number
   /**
    * Its process's resident memory in bytes, as of its last heartbeat (every 2 s); its
    * threads share it. Missing for a worker of a taskgraph that did not report it.
@@ -44,6 +49,7 @@ export async function listWorkers(redis: Redis): Promise<WorkerInfo[]> {
       pid: Number(fields.pid),
       threads: Number(fields.threads),
       running: Number(fields.running),
+      waiting: Number(fields.waiting ?? 0),
       ...(fields.rss === undefined ? {} : { rss: Number(fields.rss) }),
       taskgraph: fields.taskgraph ?? '',
       node: fields.node ?? '',

@@ -162,7 +162,8 @@ export class ClusterWorker {
   private readonly begun = new Map<string, CallsOnPool>()
   /** Starts not yet told, by driver and run. */
   private readonly starts = new Map<string, Set<number>>()
-  private running = 0
+  /** Calls of the jobs it holds, running or waiting for a thread. */
+  private holding = 0
   /** Long batches running (see `JobBatch.long`). */
   private long = 0
   private timer: NodeJS.Timeout | undefined
@@ -462,7 +463,7 @@ export class ClusterWorker {
         // Before the first wait: BullMQ fetches the next job as soon as this one's
         // processing has begun.
         if (long) this.holdThread(1)
-        this.running += batch.calls.length
+        this.holding += batch.calls.length
         const result = await runJob({
           run: data.run,
           marker: markerProperty(data.driver),
@@ -506,7 +507,7 @@ export class ClusterWorker {
         await this.failCalls(data, batch, error)
         return
       } finally {
-        this.running -= batch.calls.length
+        this.holding -= batch.calls.length
         if (long) this.holdThread(-1)
       }
       if (hold === undefined) return
@@ -639,6 +640,7 @@ export class ClusterWorker {
         pid: process.pid,
         threads: this.threads,
         running: this.running,
+        waiting: this.holding - this.running,
         rss: process.memoryUsage.rss(),
         taskgraph: this.version,
         node: process.versions.node,
@@ -669,9 +671,11 @@ export class ClusterWorker {
     }
   }
 
-  /** Jobs running here now (for tests and status). */
-  get load(): number {
-    return this.running
+  /** Calls running on its threads now (begun, not ended): at most one per thread. */
+  get running(): number {
+    let running = 0
+    for (const calls of this.begun.values()) running += calls.size
+    return running
   }
 
   /** The pool tasks run on, for tests. */
@@ -680,7 +684,6 @@ export class ClusterWorker {
   }
 }
 
-/** Whether `promise` settles within `ms`. */
 /**
  * Whether `promise` settles before any of `connections` has been down for `graceMs` on
  * end: a hand-back takes what it takes while Redis answers (a loaded machine may need
@@ -720,6 +723,10 @@ class CallsOnPool {
 
   get running(): boolean {
     return this.onPool.size > 0
+  }
+
+  get size(): number {
+    return this.onPool.size
   }
 
   started(id: number): void {

@@ -46,7 +46,7 @@ export async function dashboardHtml(): Promise<string> {
   </section>
   <section id="cluster-section" hidden>
     <h2>Cluster workers</h2>
-    <table id="cluster"><thead><tr><th>name</th><th>host</th><th>pid</th><th>threads</th><th>running</th><th>RSS</th></tr></thead><tbody></tbody></table>
+    <table id="cluster"><thead><tr><th>name</th><th>host</th><th>pid</th><th>threads</th><th>running</th><th>waiting</th><th>RSS</th></tr></thead><tbody></tbody></table>
   </section>
   <section id="memory-section">
     <h2>Memory and CPU per process</h2>

@@ -49,7 +49,10 @@ export interface ClusterWorkerRow {
   readonly host: string
   readonly pid: number
   readonly threads: number
+  /** Tasks running on its threads. */
   readonly running: number
+  /** Tasks it holds that wait for a thread (unknown for a worker that does not say). */
+  readonly waiting?: number
   /** Its process's resident memory, in bytes, as its last heartbeat said. */
   readonly rss?: number
 }

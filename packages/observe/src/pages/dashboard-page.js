@@ -6,7 +6,7 @@
  * @typedef {{ name: string, total: number, done: number, failed: number, running: number, cached: number }} Group
  * @typedef {{ label: string, kind: string, host: string, pid: number, tasks: number, busy: number }} Slot
  * @typedef {{ pid: number, role: 'main' | 'child', rss: number, cpu: number }} Proc
- * @typedef {{ name: string, host: string, pid: number, threads: number, running: number, rss?: number }} ClusterWorker
+ * @typedef {{ name: string, host: string, pid: number, threads: number, running: number, waiting?: number, rss?: number }} ClusterWorker
  * @typedef {{ key: string, name: string, message: string, at: number }} Failure
  * @typedef {[number, number, number, number, number]} Bar
  * @typedef {{ run: number, status: 'waiting' | 'running' | 'ended', executor: string, origin: number,
@@ -197,6 +197,7 @@ function renderCluster(s) {
       make('td', String(worker.pid)),
       make('td', String(worker.threads)),
       make('td', String(worker.running)),
+      make('td', worker.waiting === undefined ? '—' : String(worker.waiting)),
       make('td', worker.rss === undefined ? '—' : megabytes(worker.rss)),
     )
     body.append(row)
