@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { endsWithThisProcess } from './child-processes.ts'
 import { CLI } from './processes.ts'
 
 // `taskgraph worker` processes for the cluster measurements: one thread each, serving
@@ -18,6 +19,7 @@ export function startWorkers(
         [CLI, 'worker', '--cluster', url, '--threads', '1', '--name', `${prefix}-${i + 1}`],
         { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
       )
+      endsWithThisProcess(child)
       return new Promise<ChildProcess>((resolve, reject) => {
         let text = ''
         child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
@@ -36,7 +38,7 @@ export async function stopWorkers(workers: readonly ChildProcess[]): Promise<voi
     workers.map(
       (worker) =>
         new Promise((resolve) => {
-          worker.removeAllListeners('exit')
+          // Its start's listener rejects a promise settled long ago: left as it is.
           worker.once('exit', resolve)
           worker.kill('SIGTERM')
         }),

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
+import { endsWithThisProcess } from './child-processes.ts'
 import { BENCH } from './processes.ts'
 import { stopWorkers } from './cluster-workers.ts'
 import { HOP_PREFIX, HOP_QUEUE, HOP_REPLIES } from '../workloads/queue-hop-worker.ts'
@@ -60,10 +61,12 @@ export async function measureQueueHops(
 }
 
 function startHopWorker(url: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'workloads/queue-hop-worker.ts', url], {
-    cwd: BENCH,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
+  const child = endsWithThisProcess(
+    spawn(process.execPath, ['--import', 'tsx', 'workloads/queue-hop-worker.ts', url], {
+      cwd: BENCH,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    }),
+  )
   return new Promise((resolve, reject) => {
     let text = ''
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {

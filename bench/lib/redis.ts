@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import { createServer, connect } from 'node:net'
+import { endsWithThisProcess } from './child-processes.ts'
 
 /** A redis-server of a benchmark's own, on a free port, persisting nothing. */
 export interface RedisServer {
@@ -14,6 +15,7 @@ export async function startRedisServer(): Promise<RedisServer> {
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
     { stdio: 'ignore' },
   )
+  endsWithThisProcess(child)
   const exited = new Promise((resolve) => child.once('exit', resolve))
   for (let tries = 0; !(await answers(port)); tries++) {
     if (tries > 100) throw new Error(`redis-server did not start on port ${port}`)

@@ -30,6 +30,12 @@ export function haveRedis(): boolean {
   return spawnSync('redis-server', ['--version']).status === 0
 }
 
+/** Every redis-server a test started and that has not stopped: none outlives the test process. */
+const running = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL')
+})
+
 export async function startRedis(): Promise<RedisServer> {
   const port = await freePort()
   const url = `redis://127.0.0.1:${port}`
@@ -40,6 +46,9 @@ export async function startRedis(): Promise<RedisServer> {
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
       { stdio: 'ignore' },
     )
+    const started = child
+    running.add(started)
+    started.once('exit', () => running.delete(started))
     const client = new Redis(url, {
       lazyConnect: true,
       maxRetriesPerRequest: 0,
@@ -59,11 +68,11 @@ export async function startRedis(): Promise<RedisServer> {
     client.disconnect()
   }
   const stop = async (): Promise<void> => {
-    const running = child
+    const stopping = child
     child = undefined
-    if (running === undefined || running.exitCode !== null) return
-    const exited = new Promise((resolve) => running.once('exit', resolve))
-    running.kill('SIGKILL')
+    if (stopping === undefined || stopping.exitCode !== null) return
+    const exited = new Promise((resolve) => stopping.once('exit', resolve))
+    stopping.kill('SIGKILL')
     await exited
   }
   await start()
