@@ -186,7 +186,11 @@ export function createProgram(io: Io): Command {
         'worker threads that run tasks (default: one per core)',
       ).argParser(workerCount),
     )
-    .option('--name <name>', 'its name in status and errors (default: host-pid)')
+    .addOption(
+      new Option('--name <name>', 'its name in status and errors (default: host-pid)').argParser(
+        workerName,
+      ),
+    )
     .addOption(
       withVariable(
         new Option('--store <url>', 'the directory every machine mounts, for large results'),
@@ -433,6 +437,15 @@ function millisecondsOrZero(text: string): number {
     )
   }
   return value
+}
+
+/** What ClusterWorker.start takes as a name: a word of printable characters. */
+function workerName(text: string): string {
+  if (!/^[\x21-\x7e\u00a1-\uffff]{1,100}$/.test(text))
+    throw new InvalidArgumentError(
+      'expected 1 to 100 characters with no spaces or control characters, such as gpu-box-1.',
+    )
+  return text
 }
 
 function wholeNumber(text: string): number {

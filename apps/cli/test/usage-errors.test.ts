@@ -35,6 +35,11 @@ describe.concurrent('usage errors exit 2', () => {
       named: 'from 0 (wait for ever) to 2147483647',
     },
     {
+      case: 'a worker --name with a space',
+      args: ['worker', '--cluster', 'redis://127.0.0.1:1', '--name', 'gpu box'],
+      named: 'no spaces or control characters',
+    },
+    {
       case: 'a run --reconnect-timeout of 0 (a run always gives up)',
       args: ['run', 'sum.ts', '--cluster', 'redis://127.0.0.1:1', '--reconnect-timeout', '0'],
       named: '1 or more',

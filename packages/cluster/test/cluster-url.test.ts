@@ -17,3 +17,20 @@ describe.each([
     await expect(clusterStatus(url)).rejects.toThrow(InvalidOptionError)
   })
 })
+
+// Options too are checked before anything connects (nothing listens on port 1).
+describe("ClusterWorker.start's options", () => {
+  test.each([
+    [{ threads: 0 }, /option threads must be a positive whole number/],
+    [{ lease: 1.5 }, /option lease must be a positive whole number/],
+    [{ reconnectTimeout: -1 }, /option reconnectTimeout must be a whole number/],
+    // Status lists it as a word among others: no spaces, nothing unprintable.
+    [{ name: '' }, /option name must be 1 to 100 characters with no spaces/],
+    [{ name: 'gpu box' }, /option name must be 1 to 100 characters with no spaces/],
+    [{ name: 'x'.repeat(101) }, /option name must be 1 to 100 characters with no spaces/],
+  ])('%j is refused', async (options, message) => {
+    const start = ClusterWorker.start('redis://127.0.0.1:1', options)
+    await expect(start).rejects.toThrow(InvalidOptionError)
+    await expect(start).rejects.toThrow(message)
+  })
+})

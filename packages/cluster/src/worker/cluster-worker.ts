@@ -55,7 +55,12 @@ const HOST = hostname()
 export interface ClusterWorkerOptions {
   /** Worker threads that run tasks. @default os.availableParallelism() */
   threads?: number
-  /** The name `taskgraph cluster status` and errors show. @default `<host>-<pid>` */
+  /**
+   * The name `taskgraph cluster status` and errors show: 1 to 100 characters, no spaces
+   * or control characters.
+   * @default `<host>-<pid>`
+   * @throws {InvalidOptionError} for any other (from `start`)
+   */
   name?: string
   /**
    * The modules it serves (paths): it imports them at start and runs only their task
@@ -211,6 +216,12 @@ export class ClusterWorker {
       })
     }
     this.name = options.name ?? `${hostname()}-${process.pid}`
+    // Status lists, task records and errors show it, a word among others.
+    if (typeof this.name !== 'string' || !/^[\x21-\x7e\u00a1-\uffff]{1,100}$/.test(this.name)) {
+      throw new InvalidOptionError({
+        message: `${caller}: option name must be 1 to 100 characters with no spaces or control characters, not ${describeValue(options.name)}. Give a name such as gpu-box-1, or leave it out for <host>-<pid>.`,
+      })
+    }
     this.version = version
     const root = resolve(options.root ?? process.cwd())
     this.policy = new ModulePolicy(
