@@ -27,6 +27,12 @@ export function cacheDirectory(
  * (a missing one is made), before the cache's package loads.
  */
 export function checkedCacheDirectory(command: string, directory: string): string {
+  // '' would be the working directory: a project's root filled with cache files.
+  if (directory === '') {
+    throw new InvalidOptionError({
+      message: `${command}: the cache directory is an empty path. Give --cache (or ${CACHE_VARIABLE}) a directory, such as .taskgraph-cache.`,
+    })
+  }
   let file: boolean
   try {
     file = !statSync(resolve(directory)).isDirectory()

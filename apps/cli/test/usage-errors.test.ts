@@ -35,6 +35,11 @@ describe.concurrent('usage errors exit 2', () => {
       named: 'from 0 (wait for ever) to 2147483647',
     },
     {
+      case: 'an empty --cache (the working directory would fill with its files)',
+      args: ['run', 'sum.ts', '--cache', ''],
+      named: 'an empty path',
+    },
+    {
       case: 'a worker --name with a space',
       args: ['worker', '--cluster', 'redis://127.0.0.1:1', '--name', 'gpu box'],
       named: 'no spaces or control characters',

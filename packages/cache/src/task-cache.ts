@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { InvalidOptionError } from '@taskgraph/core'
-import type { TaskGraph } from '@taskgraph/core/internal'
+import { checkOptionNames, describeValue, type TaskGraph } from '@taskgraph/core/internal'
 import type { CacheSession, ResultCache } from '@taskgraph/scheduler'
 import { findCloneProblem } from '@taskgraph/scheduler/wire'
 import { DiskCache, type CacheEntry, type CacheLimits } from './disk-cache.js'
@@ -44,24 +44,38 @@ export class TaskCache implements ResultCache {
   readonly #warn: (message: string) => void
 
   /**
-   * @throws {InvalidOptionError} if `directory` is a file, or lies under one (a missing
-   * directory is made when results are stored)
+   * @throws {InvalidOptionError} if `directory` is not a path, is a file or lies under one
+   * (a missing directory is made when results are stored), or for an unknown option or a
+   * value an option does not take
    */
   constructor(directory: string, options: TaskCacheOptions = {}) {
+    const caller = 'new TaskCache'
+    // '' would be the working directory: a project's root filled with cache files.
+    if (typeof directory !== 'string' || directory === '') {
+      throw new InvalidOptionError({
+        message: `${caller}: the directory must be a path, not ${describeValue(directory)}. Give the directory the cache keeps its results in, such as '.taskgraph-cache'.`,
+      })
+    }
     this.directory = resolve(directory)
     if (isFileOrUnderOne(this.directory)) {
       throw new InvalidOptionError({
-        message: `new TaskCache: ${this.directory} is not a directory (it, or one above it, is a file). Give the cache a directory: one that is missing is made.`,
+        message: `${caller}: ${this.directory} is not a directory (it, or one above it, is a file). Give the cache a directory: one that is missing is made.`,
       })
     }
+    checkOptionNames(caller, options, OPTION_NAMES)
     const { onWarning, store = 'worthwhile', ...limits } = options
     if (store !== 'worthwhile' && store !== 'all') {
       throw new InvalidOptionError({
-        message: `new TaskCache: option "store" must be 'worthwhile' or 'all', got ${JSON.stringify(store) ?? String(store)}. Leave it out to store what is worth storing.`,
+        message: `${caller}: option "store" must be 'worthwhile' or 'all', got ${JSON.stringify(store) ?? String(store)}. Leave it out to store what is worth storing.`,
+      })
+    }
+    if (onWarning !== undefined && typeof onWarning !== 'function') {
+      throw new InvalidOptionError({
+        message: `${caller}: option "onWarning" must be a function taking a message, not ${describeValue(onWarning)}.`,
       })
     }
     this.#storeAll = store === 'all'
-    this.#limits = limits
+    this.#limits = checkLimits(caller, limits)
     this.#warn =
       onWarning ?? ((message) => process.emitWarning(message, { code: 'TASKGRAPH_CACHE' }))
   }
@@ -121,9 +135,11 @@ export class TaskCache implements ResultCache {
   /**
    * Evicts what is past `limits` (by default, the limits this cache was made with),
    * least recently used first. Returns how many entries and bytes went.
+   * @throws {InvalidOptionError} for a limit that is not a positive number
    */
   async prune(limits: CacheLimits = this.#limits): Promise<{ removed: number; bytes: number }> {
-    return new DiskCache(this.directory).prune(limits)
+    checkOptionNames('TaskCache.prune', limits, LIMIT_NAMES)
+    return new DiskCache(this.directory).prune(checkLimits('TaskCache.prune', limits))
   }
 
   /** Removes every entry. Returns how many there were. */
@@ -391,6 +407,23 @@ function isFileOrUnderOne(path: string): boolean {
     // Missing is fine (made later); anything else shows when the cache is used.
     return (error as NodeJS.ErrnoException).code === 'ENOTDIR'
   }
+}
+
+const LIMIT_NAMES = ['maxSize', 'maxAge']
+const OPTION_NAMES = ['store', 'onWarning', ...LIMIT_NAMES]
+
+/** `limits`, if each is a positive number of bytes or milliseconds (`Infinity`: none). */
+function checkLimits(caller: string, limits: CacheLimits): CacheLimits {
+  for (const name of LIMIT_NAMES as (keyof CacheLimits)[]) {
+    const value = limits[name]
+    if (value !== undefined && !(typeof value === 'number' && value > 0)) {
+      const unit = name === 'maxSize' ? 'bytes' : 'milliseconds'
+      throw new InvalidOptionError({
+        message: `${caller}: option "${name}" must be a positive number of ${unit} (Infinity for no limit), not ${describeValue(value)}.`,
+      })
+    }
+  }
+  return limits
 }
 
 /** `tell`, called on its first call only. */

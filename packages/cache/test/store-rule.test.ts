@@ -116,6 +116,56 @@ test('TaskCache refuses an unknown store rule', () => {
   expect(() => new TaskCache(directory, { store: 'some' as 'all' })).toThrow(InvalidOptionError)
 })
 
+test.each([
+  [
+    'an empty directory path',
+    () => new TaskCache(''),
+    /the directory must be a path, not a string \(""\)/,
+  ],
+  [
+    'a directory that is not a string',
+    () => new TaskCache(42 as unknown as string),
+    /the directory must be a path, not a number \(42\)/,
+  ],
+  [
+    'a misspelt option',
+    () => new TaskCache(directory, { maxsize: 10 } as never),
+    /unknown option "maxsize"\. Known options: store, onWarning, maxSize, maxAge/,
+  ],
+  [
+    'a negative maxSize',
+    () => new TaskCache(directory, { maxSize: -1 }),
+    /option "maxSize" must be a positive number of bytes/,
+  ],
+  [
+    'a maxSize of 0',
+    () => new TaskCache(directory, { maxSize: 0 }),
+    /option "maxSize" must be a positive number of bytes/,
+  ],
+  [
+    'a maxAge that is not a number',
+    () => new TaskCache(directory, { maxAge: '1d' as unknown as number }),
+    /option "maxAge" must be a positive number of milliseconds/,
+  ],
+  [
+    'an onWarning that is not a function',
+    () => new TaskCache(directory, { onWarning: 3 as never }),
+    /option "onWarning" must be a function/,
+  ],
+])('TaskCache refuses %s', (_, make, message) => {
+  expect(make).toThrow(InvalidOptionError)
+  expect(make).toThrow(message)
+})
+
+test('TaskCache.prune refuses a limit that is not a positive number, before removing anything', async () => {
+  const prune = new TaskCache(directory).prune({ maxSize: -5 })
+  await expect(prune).rejects.toThrow(InvalidOptionError)
+  await expect(prune).rejects.toThrow(
+    /TaskCache\.prune: option "maxSize" must be a positive number/,
+  )
+  expect(new TaskCache(directory, { maxSize: Infinity, maxAge: 60_000 }).directory).toBe(directory)
+})
+
 test('TaskCache refuses a directory that is a file, or lies under one; a missing one is fine', async () => {
   const file = join(directory, 'a-file')
   await writeFile(file, 'not a directory')

@@ -52,5 +52,20 @@ export function checkClusterOptions(caller: string, options: unknown): ClusterOp
       })
     }
   }
+  checkPath(caller, 'root', checked.root)
+  checkPath(caller, 'store', checked.store)
+  if (checked.fuse !== undefined && typeof checked.fuse !== 'boolean') {
+    throw new InvalidOptionError({
+      message: `${caller}: option fuse must be true or false, not ${describeValue(checked.fuse)}.`,
+    })
+  }
   return checked
+}
+
+/** Refuses a path or URL option that is given and is not a string, or is empty. */
+export function checkPath(caller: string, name: string, value: unknown): void {
+  if (value === undefined || (typeof value === 'string' && value !== '')) return
+  throw new InvalidOptionError({
+    message: `${caller}: option ${name} must be a path, not ${describeValue(value)}.`,
+  })
 }

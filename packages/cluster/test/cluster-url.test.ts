@@ -28,9 +28,27 @@ describe("ClusterWorker.start's options", () => {
     [{ name: '' }, /option name must be 1 to 100 characters with no spaces/],
     [{ name: 'gpu box' }, /option name must be 1 to 100 characters with no spaces/],
     [{ name: 'x'.repeat(101) }, /option name must be 1 to 100 characters with no spaces/],
+    [{ root: 1 }, /option root must be a path, not a number/],
+    [{ modules: 'flow.ts' }, /option modules must be an array of paths/],
+    [{ modules: [1] }, /option modules\[\] must be a path, not a number/],
+    [{ preload: [''] }, /option preload\[\] must be a path, not a string/],
   ])('%j is refused', async (options, message) => {
-    const start = ClusterWorker.start('redis://127.0.0.1:1', options)
+    // Mistyped on purpose, as a JavaScript caller may pass them.
+    const start = ClusterWorker.start('redis://127.0.0.1:1', options as never)
     await expect(start).rejects.toThrow(InvalidOptionError)
     await expect(start).rejects.toThrow(message)
+  })
+})
+
+describe("new ClusterExecutor's options", () => {
+  test.each([
+    [{ fuse: 'yes' }, /option fuse must be true or false, not a string/],
+    [{ root: 123 }, /option root must be a path, not a number/],
+    [{ store: 5 }, /option store must be a path, not a number/],
+    [{ maxStoredBytes: 0 }, /option maxStoredBytes must be a positive whole number/],
+  ])('%j is refused', (options, message) => {
+    const make = (): unknown => new ClusterExecutor('redis://127.0.0.1:1', options as never)
+    expect(make).toThrow(InvalidOptionError)
+    expect(make).toThrow(message)
   })
 })

@@ -19,6 +19,7 @@ import {
   type ClusterUrl,
 } from '../connection.js'
 import { watchConnection } from '../connection-watch.js'
+import { checkPath } from '../cluster-options.js'
 import { ClusterConnectionError } from '../errors.js'
 import {
   ENDED_CHANNEL,
@@ -214,6 +215,18 @@ export class ClusterWorker {
       throw new InvalidOptionError({
         message: `${caller}: option prepareImports must be a function returning a promise, not ${describeValue(options.prepareImports)}.`,
       })
+    }
+    checkPath(caller, 'root', options.root)
+    checkPath(caller, 'store', options.store)
+    for (const name of ['modules', 'preload'] as const) {
+      const paths: unknown = options[name]
+      if (paths === undefined) continue
+      if (!Array.isArray(paths)) {
+        throw new InvalidOptionError({
+          message: `${caller}: option ${name} must be an array of paths, not ${describeValue(paths)}.`,
+        })
+      }
+      for (const path of paths) checkPath(caller, `${name}[]`, path)
     }
     this.name = options.name ?? `${hostname()}-${process.pid}`
     // Status lists, task records and errors show it, a word among others.
