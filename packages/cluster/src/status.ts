@@ -3,8 +3,8 @@ import { listWorkers, type WorkerInfo } from './driver/worker-registry.js'
 
 /**
  * The live workers of the cluster at `url`: name, host, pid, threads, tasks running on
- * them and waiting in them, and their taskgraph and Node versions. Rejects with `ClusterUnreachableError` if Redis
- * does not answer within seconds.
+ * them and waiting in them, and their taskgraph and Node versions. Rejects with
+ * `ClusterUnreachableError` if Redis does not answer within seconds.
  */
 export async function clusterStatus(
   url: string,

@@ -58,9 +58,8 @@ export interface ClusterWorkerOptions {
   threads?: number
   /**
    * The name `taskgraph cluster status` and errors show: 1 to 100 characters, no spaces
-   * or control characters.
+   * or control characters (`start` throws `InvalidOptionError` for any other).
    * @default `<host>-<pid>`
-   * @throws {InvalidOptionError} for any other (from `start`)
    */
   name?: string
   /**
