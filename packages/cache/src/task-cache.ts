@@ -135,7 +135,7 @@ export class TaskCache implements ResultCache {
   /**
    * Evicts what is past `limits` (by default, the limits this cache was made with),
    * least recently used first. Returns how many entries and bytes went.
-   * @throws {InvalidOptionError} for a limit that is not a positive number
+   * @throws {InvalidOptionError} for a limit that is not a number, 0 or more
    */
   async prune(limits: CacheLimits = this.#limits): Promise<{ removed: number; bytes: number }> {
     checkOptionNames('TaskCache.prune', limits, LIMIT_NAMES)
@@ -412,14 +412,17 @@ function isFileOrUnderOne(path: string): boolean {
 const LIMIT_NAMES = ['maxSize', 'maxAge']
 const OPTION_NAMES = ['store', 'onWarning', ...LIMIT_NAMES]
 
-/** `limits`, if each is a positive number of bytes or milliseconds (`Infinity`: none). */
+/**
+ * `limits`, if each is a number of bytes or milliseconds, 0 or more (0 keeps nothing, as
+ * `taskgraph cache prune --max-size 0` empties a cache; `Infinity`: no limit).
+ */
 function checkLimits(caller: string, limits: CacheLimits): CacheLimits {
   for (const name of LIMIT_NAMES as (keyof CacheLimits)[]) {
     const value = limits[name]
-    if (value !== undefined && !(typeof value === 'number' && value > 0)) {
+    if (value !== undefined && !(typeof value === 'number' && value >= 0)) {
       const unit = name === 'maxSize' ? 'bytes' : 'milliseconds'
       throw new InvalidOptionError({
-        message: `${caller}: option "${name}" must be a positive number of ${unit} (Infinity for no limit), not ${describeValue(value)}.`,
+        message: `${caller}: option "${name}" must be a number of ${unit}, 0 or more (Infinity for no limit), not ${describeValue(value)}.`,
       })
     }
   }

@@ -135,17 +135,17 @@ test.each([
   [
     'a negative maxSize',
     () => new TaskCache(directory, { maxSize: -1 }),
-    /option "maxSize" must be a positive number of bytes/,
+    /option "maxSize" must be a number of bytes, 0 or more/,
   ],
   [
-    'a maxSize of 0',
-    () => new TaskCache(directory, { maxSize: 0 }),
-    /option "maxSize" must be a positive number of bytes/,
+    'a maxSize that is not a number (NaN)',
+    () => new TaskCache(directory, { maxSize: Number.NaN }),
+    /option "maxSize" must be a number of bytes, 0 or more/,
   ],
   [
     'a maxAge that is not a number',
     () => new TaskCache(directory, { maxAge: '1d' as unknown as number }),
-    /option "maxAge" must be a positive number of milliseconds/,
+    /option "maxAge" must be a number of milliseconds, 0 or more/,
   ],
   [
     'an onWarning that is not a function',
@@ -157,13 +157,19 @@ test.each([
   expect(make).toThrow(message)
 })
 
-test('TaskCache.prune refuses a limit that is not a positive number, before removing anything', async () => {
+test('TaskCache.prune refuses a limit that is not a number, 0 or more, before removing anything', async () => {
   const prune = new TaskCache(directory).prune({ maxSize: -5 })
   await expect(prune).rejects.toThrow(InvalidOptionError)
   await expect(prune).rejects.toThrow(
-    /TaskCache\.prune: option "maxSize" must be a positive number/,
+    /TaskCache\.prune: option "maxSize" must be a number of bytes, 0 or more/,
   )
-  expect(new TaskCache(directory, { maxSize: Infinity, maxAge: 60_000 }).directory).toBe(directory)
+  // 0 keeps nothing (as `taskgraph cache prune --max-size 0`), Infinity everything.
+  for (const limits of [
+    { maxSize: 0, maxAge: 0 },
+    { maxSize: Infinity, maxAge: 60_000 },
+  ]) {
+    expect(new TaskCache(directory, limits).directory).toBe(directory)
+  }
 })
 
 test('TaskCache refuses a directory that is a file, or lies under one; a missing one is fine', async () => {
