@@ -8,7 +8,10 @@ export interface WorkerInfo {
   readonly host: string
   readonly pid: number
   readonly threads: number
-  /** Tasks running on its threads, as of its last heartbeat (every 2 s). */
+  /**
+   * Tasks running on its threads, as of its last heartbeat (every 2 s): one a thread for
+   * synchronous functions; async ones overlap.
+   */
   readonly running: number
   /**
    * Tasks it holds that wait for a thread, as of its last heartbeat: a worker takes up
