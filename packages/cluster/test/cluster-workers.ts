@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { endsWithTheTests } from './child-processes.js'
 
 /** The built CLI, as users run it. */
 export const CLI = fileURLToPath(new URL('../../../apps/cli/bin/taskgraph.js', import.meta.url))
@@ -24,16 +25,6 @@ export interface WorkerOptions {
   readonly args?: readonly string[]
   readonly env?: NodeJS.ProcessEnv
 }
-
-/**
- * Every worker a test started and that has not exited. Whatever happens to the test (a
- * hook that timed out before it could keep hold of its workers), none outlives the
- * test process.
- */
-const started = new Set<ChildProcess>()
-process.once('exit', () => {
-  for (const child of started) child.kill('SIGKILL')
-})
 
 /** Starts `taskgraph worker --cluster url` and resolves once it says it is ready. */
 export async function startWorker(
@@ -62,8 +53,7 @@ export async function startWorker(
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   )
-  started.add(child)
-  child.once('exit', () => started.delete(child))
+  endsWithTheTests(child)
   let text = ''
   child.stderr.setEncoding('utf8')
   child.stderr.on('data', (chunk: string) => (text += chunk))

@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { Redis } from 'ioredis'
+import { endsWithTheTests } from './child-processes.js'
 
 /** A real redis-server for a test file, on a free port, with nothing persisted. */
 export interface RedisServer {
@@ -30,12 +31,6 @@ export function haveRedis(): boolean {
   return spawnSync('redis-server', ['--version']).status === 0
 }
 
-/** Every redis-server a test started and that has not stopped: none outlives the test process. */
-const running = new Set<ChildProcess>()
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL')
-})
-
 export async function startRedis(): Promise<RedisServer> {
   const port = await freePort()
   const url = `redis://127.0.0.1:${port}`
@@ -46,9 +41,7 @@ export async function startRedis(): Promise<RedisServer> {
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
       { stdio: 'ignore' },
     )
-    const started = child
-    running.add(started)
-    started.once('exit', () => running.delete(started))
+    endsWithTheTests(child)
     const client = new Redis(url, {
       lazyConnect: true,
       maxRetriesPerRequest: 0,
@@ -68,11 +61,11 @@ export async function startRedis(): Promise<RedisServer> {
     client.disconnect()
   }
   const stop = async (): Promise<void> => {
-    const stopping = child
+    const running = child
     child = undefined
-    if (stopping === undefined || stopping.exitCode !== null) return
-    const exited = new Promise((resolve) => stopping.once('exit', resolve))
-    stopping.kill('SIGKILL')
+    if (running === undefined || running.exitCode !== null) return
+    const exited = new Promise((resolve) => running.once('exit', resolve))
+    running.kill('SIGKILL')
     await exited
   }
   await start()

@@ -694,7 +694,10 @@ export class ClusterWorker {
     }
   }
 
-  /** Calls running on its threads now (begun, not ended): at most one per thread. */
+  /**
+   * Calls running on its threads now (begun, not ended): one a thread, unless async ones
+   * overlap.
+   */
   get running(): number {
     let running = 0
     for (const calls of this.begun.values()) running += calls.size
