@@ -314,12 +314,22 @@ class Session implements CacheSession {
       this.#kept[i] = 1
       this.#stored++
     } catch (error) {
-      if (this.#refused.has(name)) return
-      this.#refused.add(name)
-      this.rules.warn(
-        `cache: the results of ${JSON.stringify(name)} cannot be stored, so they will run again: ${(error as Error).message}`,
-      )
+      this.#refuse(name, (error as Error).message)
     }
+  }
+
+  notStored(key: string, problem: string): void {
+    const i = this.graph.indexOf(key)
+    if (i !== undefined) this.#refuse(this.graph.name(i), problem)
+  }
+
+  /** Tells, once per function, why its results cannot be stored. */
+  #refuse(name: string, why: string): void {
+    if (this.#refused.has(name)) return
+    this.#refused.add(name)
+    this.rules.warn(
+      `cache: the results of ${JSON.stringify(name)} cannot be stored, so they will run again: ${why}`,
+    )
   }
 
   /** Keeps the recipe of function `fn` (once per run), which marks it as having entries. */

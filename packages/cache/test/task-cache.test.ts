@@ -145,14 +145,43 @@ describe('TaskCache on re-runs', () => {
     expect(edited.result).toEqual({ a: { the: 2, cat: 1 }, b: { dog: 1 } })
   })
 
-  // Its steps take microseconds: only the target would be worth storing by default.
-  test("changing one input runs only what depends on it (store: 'all')", async () => {
-    await run('inline', 'flow.ts', 'all')
-    await write({ 'flow.ts': FLOW['flow.ts'].replace("'a Dog'", "'a Fox'") })
-    const changed = await run('inline', 'flow.ts', 'all')
-    expect(changed.calls).toEqual(['both()', 'clean(a Fox)', 'count(a fox)'])
-    expect(changed.result).toEqual({ a: { the: 2, cat: 1 }, b: { a: 1, fox: 1 } })
-  })
+  // Its steps take microseconds: only the target would be worth storing by default. On a
+  // pool, clean and count are fused into one call: clean's result comes back for the cache.
+  test.for(['inline', 'threads', 'processes'])(
+    "on %s, changing one input runs only what depends on it (store: 'all')",
+    async (executor) => {
+      await run(executor, 'flow.ts', 'all')
+      await write({ 'flow.ts': FLOW['flow.ts'].replace("'a Dog'", "'a Fox'") })
+      const changed = await run(executor, 'flow.ts', 'all')
+      expect(changed.calls).toEqual(['both()', 'clean(a Fox)', 'count(a fox)'])
+      expect(changed.result).toEqual({ a: { the: 2, cat: 1 }, b: { a: 1, fox: 1 } })
+      expect(changed.warnings).toEqual([])
+    },
+  )
+
+  // Fused into its consumer, such a result never has to leave the worker: the run goes on.
+  test.for(['threads', 'processes'])(
+    'on %s, a cached step whose result cannot leave its worker is not stored, says why, and the run goes on',
+    async (executor) => {
+      await write({
+        'instance.ts': `import { delayed } from '@taskgraph/core'
+import { logCall } from './log-call.js'
+class Point { constructor(readonly x: number, readonly y: number) {} }
+const make = delayed(function make(x: number) { logCall('make(' + x + ')'); return new Point(x, x + 1) }, { cache: true })
+const sum = delayed(function sum(point: Point) { logCall('sum()'); return point.x + point.y }, { cache: true })
+export default sum(make(3))
+`,
+      })
+      const first = await run(executor, 'instance.ts', 'all')
+      expect(first.result).toBe(7)
+      expect(first.warnings).toEqual([
+        'cache: the results of "make" cannot be stored, so they will run again: the result is an instance of Point, which does not survive the copy from its worker.',
+      ])
+      const second = await run(executor, 'instance.ts', 'all')
+      expect(second.calls).toEqual([])
+      expect(second.result).toBe(7)
+    },
+  )
 
   test('a damaged entry is a miss with a warning, and the answer is right', async () => {
     const first = await run()

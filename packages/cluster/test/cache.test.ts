@@ -7,7 +7,7 @@ import { TaskCache } from '@taskgraph/cache'
 import { CancelledError, compute, type RunSummary } from '@taskgraph/scheduler'
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { ClusterExecutor } from '@taskgraph/cluster'
-import { startWorkers, stopWorkers, type WorkerProcess } from './cluster-workers.js'
+import { startWorker, startWorkers, stopWorkers, type WorkerProcess } from './cluster-workers.js'
 import {
   count,
   double,
@@ -17,6 +17,7 @@ import {
   slowSquare,
   square,
   sum,
+  total,
 } from './fixtures/cached-tasks.mjs'
 import { eventually, runKeys } from './fault-checks.js'
 import { startRedis, type RedisServer } from './redis-server.js'
@@ -63,8 +64,12 @@ interface Run {
   readonly warnings: string[]
 }
 
-/** Computes `target` on `executor` with the cache in `cacheDir`. */
-async function run(target: unknown, executor: ClusterExecutor = cluster): Promise<Run> {
+/** Computes `target` on `executor` (of `server`) with the cache in `cacheDir`. */
+async function run(
+  target: unknown,
+  executor: ClusterExecutor = cluster,
+  server: RedisServer = redis,
+): Promise<Run> {
   await rm(log, { force: true })
   const warnings: string[] = []
   let summary: RunSummary | undefined
@@ -79,7 +84,7 @@ async function run(target: unknown, executor: ClusterExecutor = cluster): Promis
   })
   const calls = (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).sort()
   // A worker removes a job just after replying to it: at once, but not before the reply.
-  await eventually(async () => expect(await runKeys(redis)).toEqual([]), 2000)
+  await eventually(async () => expect(await runKeys(server)).toEqual([]), 2000)
   const { done, cached } = summary!
   return { result, calls, summary: { done, cached }, warnings }
 }
@@ -230,5 +235,49 @@ describe('a cache on a cluster', () => {
     await eventually(async () => expect(await runKeys(redis)).toEqual([]), 2000)
     const third = await run(flow(inputs))
     expect(third).toMatchObject({ result: expected, calls: [], warnings: [] })
+  })
+})
+
+// A cached step is fused into its consumer as any other: its result comes back for the
+// cache beside the chain's. One too large for Redis, on a cluster with no shared
+// directory, is left out: the run goes on as it would without a cache.
+describe('a cache on a cluster without a shared directory', () => {
+  let server: RedisServer
+  let worker: WorkerProcess
+  let bare: ClusterExecutor
+
+  beforeAll(async () => {
+    server = await startRedis()
+    worker = await startWorker(server.url, 'bare', { env: { TASK_LOG: log } })
+    bare = new ClusterExecutor(server.url)
+  })
+
+  afterAll(async () => {
+    await bare?.close()
+    await stopWorkers(worker === undefined ? [] : [worker])
+    await server?.stop()
+  })
+
+  test('a cached result over the Redis limit is not stored, says why, and the run goes on', async () => {
+    // 1.6 MB of ones, over the 1 MiB a result may take in Redis.
+    const first = await run(total(ones(200_000)), bare, server)
+    expect(first).toEqual({
+      result: 200_000,
+      calls: ['ones(200000)', 'total(200000)'],
+      summary: { done: 2, cached: 0 },
+      warnings: [
+        expect.stringMatching(
+          /^cache: the results of "ones" cannot be stored, so they will run again: a result of \d+ bytes is more than the 1048576 bytes a result may take in Redis, and the cluster has no shared directory for larger ones \(--store on the driver and on every worker\)\.$/,
+        ),
+      ],
+    })
+    // The chain's own result was stored: the next run reads it and runs nothing.
+    const second = await run(total(ones(200_000)), bare, server)
+    expect(second).toEqual({
+      result: 200_000,
+      calls: [],
+      summary: { done: 0, cached: 1 },
+      warnings: [],
+    })
   })
 })

@@ -3,7 +3,14 @@
 
 // Executor authors: the contract (also public, for simple executors of one's own), what a
 // remote executor is handed beyond it, and the faults it reports calls with.
-export type { CallTiming, Executor, FusedStep, OwnedValue, TaskCall } from './executors/executor.js'
+export type {
+  CallTiming,
+  Executor,
+  FusedStep,
+  OwnedValue,
+  StepResult,
+  TaskCall,
+} from './executors/executor.js'
 export {
   DiscardedFault,
   ExecutorClosedFault,

@@ -43,6 +43,16 @@ export class CallOutcomes {
         pending.reject(unfound(error)),
       )
     } else if (outcome.ok) {
+      for (const stored of outcome.stepResults ?? []) {
+        const { step } = stored
+        const stepKey = step === 0 ? call.key : call.steps![step - 1]!.key
+        call.stepResult?.(
+          step,
+          'problem' in stored
+            ? stored
+            : { value: new StoredResult(run.id, stepKey, stored.large === true) },
+        )
+      }
       const key = call.steps?.at(-1)?.key ?? call.key
       pending.resolve(
         'value' in outcome ? outcome.value : new StoredResult(run.id, key, outcome.large === true),

@@ -65,6 +65,7 @@ export class ClusterExecutor implements Executor {
   // Results stay in the cluster's store: what a run holds of them are markers. A run's
   // cache has its tasks' results moved through the driver (keep, fetch).
   readonly resultsByReference = true
+  readonly returnsSteps = true
   readonly enforcesTimeouts = true
   readonly reportsStarts = true
   readonly concurrency = 1 << 20

@@ -76,6 +76,7 @@ export function toJobCall(
     fn: table.index(functions[0]!),
     args,
     ...(steps && { steps }),
+    ...(call.stepsWanted !== undefined && { wanted: call.stepsWanted }),
     output: call.output,
     ...(timeout !== undefined && { timeout }),
     ...(call.timed !== undefined && { timed: true as const }),

@@ -62,6 +62,11 @@ export interface JobCall {
   readonly fn: number
   readonly args: unknown[]
   readonly steps?: readonly JobStep[]
+  /**
+   * Steps, not the last, whose results are stored too (0: the call's own task), under
+   * their own keys: the driver's cache wants them.
+   */
+  readonly wanted?: readonly number[]
   /** The result goes back in the reply rather than to the store. */
   readonly output: boolean
   readonly timeout?: number
@@ -115,6 +120,8 @@ export type CallOutcome =
       readonly large?: true
       /** The task returned a graph: here it is, for the driver to run in its place. */
       readonly graph?: WireGraph<ModuleFunction>
+      /** What became of the results of the `wanted` steps. */
+      readonly stepResults?: readonly StoredStep[]
     } & Timed)
   | ({ readonly id: number; readonly ok: false; readonly fault: WireFault } & Timed)
   /**
@@ -122,6 +129,14 @@ export type CallOutcome =
    * worker was lost and each call goes again alone: `lost`).
    */
   | { readonly id: number; readonly handedBack: 'stopping' | 'lost' }
+
+/**
+ * The result of a step a call was asked for (`JobCall.wanted`): stored under the step's
+ * key (`large`: in the large store), or why it could not be.
+ */
+export type StoredStep =
+  | { readonly step: number; readonly large?: true }
+  | { readonly step: number; readonly problem: string }
 
 /**
  * Where and when a call ran, for a call that asked (`JobCall.timed`): the pid and thread

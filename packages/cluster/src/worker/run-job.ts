@@ -6,6 +6,7 @@ import {
   UnreachableFault,
   type CallTiming,
   type Executor,
+  type StepResult,
   type TaskCall,
 } from '@taskgraph/scheduler/internal'
 import {
@@ -17,7 +18,14 @@ import {
   type WireGraph,
 } from '@taskgraph/scheduler/wire'
 import { toWireFault } from '../wire/faults.js'
-import type { CallOutcome, JobBatch, JobCall, ModuleFunction, WireFault } from '../wire/job.js'
+import type {
+  CallOutcome,
+  JobBatch,
+  JobCall,
+  ModuleFunction,
+  StoredStep,
+  WireFault,
+} from '../wire/job.js'
 import { fillStored, markedKeys } from '../wire/stored-values.js'
 import type { ResultStore, StoreEntry } from '../store/result-store.js'
 import type { ModulePolicy, Resolved } from './module-policy.js'
@@ -89,14 +97,15 @@ export async function runJob(context: JobContext): Promise<JobResult | undefined
     let timing: CallTiming | undefined
     const timed = call.timed === true ? (measured: CallTiming) => (timing = measured) : undefined
     const measure = { blockedMs: 0 }
+    const steps = new Map<number, StepResult>()
     try {
-      const running = runCall(context, call, functions, inputs, timed, measure)
+      const running = runCall(context, call, functions, inputs, { timed, measure, steps })
       const ended = (): void => context.ended(call.id)
       running.then(ended, ended)
       const value = await Promise.race([running, stopped])
       const outcome = holdsGraph(value)
         ? graphOutcome(context, call, undefined, value)
-        : toOutcome(context, call, value, entries)
+        : toOutcome(context, call, value, entries, steps)
       outcomes.push(withMeasures(outcome, timing, measure.blockedMs))
     } catch (error) {
       if (error instanceof ReturnedGraphFault) {
@@ -229,13 +238,21 @@ function missingInput(
   return undefined
 }
 
+/** What a call's run here tells of it besides its result. */
+interface CallReports {
+  readonly timed: TaskCall['timed']
+  /** How long it held its thread. */
+  readonly measure: { blockedMs: number }
+  /** The results of the steps the driver wants (`JobCall.wanted`). */
+  readonly steps: Map<number, StepResult>
+}
+
 function runCall(
   context: JobContext,
   job: JobCall,
   functions: readonly Resolved[],
   inputs: ReadonlyMap<string, unknown>,
-  timed: TaskCall['timed'],
-  measure: { blockedMs: number },
+  { timed, measure, steps }: CallReports,
 ): Promise<unknown> {
   const fnOf = (index: number): AnyFunction => (functions[index] as { fn: AnyFunction }).fn
   const call: TaskCall = {
@@ -259,6 +276,10 @@ function runCall(
         holes: step.holes,
       })),
     }),
+    ...(job.wanted && {
+      stepsWanted: job.wanted,
+      stepResult: (step: number, result: StepResult) => steps.set(step, result),
+    }),
     releaseOwned: doNothing,
     started: () => context.started(job.id),
     // A rejection after the call settled: the driver has its outcome already.
@@ -271,8 +292,56 @@ function runCall(
 
 function doNothing(): void {}
 
-/** A call's value as its outcome: sent back (an output) or stored, if it fits. */
+/**
+ * A call's value as its outcome: sent back (an output) or stored, if it fits; with the
+ * results of the steps the driver wants, stored if they fit.
+ */
 function toOutcome(
+  context: JobContext,
+  call: JobCall,
+  value: unknown,
+  entries: StoreEntry[],
+  steps: ReadonlyMap<number, StepResult>,
+): CallOutcome {
+  const stepResults = steps.size > 0 ? storeSteps(context, call, steps, entries) : undefined
+  const outcome = toValueOutcome(context, call, value, entries)
+  if (stepResults === undefined || !('ok' in outcome) || !outcome.ok) return outcome
+  return { ...outcome, stepResults }
+}
+
+/**
+ * Stores the results of the steps the driver wants (for its cache) under their tasks'
+ * keys. One that does not fit is left out, saying why: it is not cached, and the call,
+ * whose result does not need it, goes on.
+ */
+function storeSteps(
+  context: JobContext,
+  call: JobCall,
+  steps: ReadonlyMap<number, StepResult>,
+  entries: StoreEntry[],
+): StoredStep[] {
+  return [...steps].map(([step, result]): StoredStep => {
+    if ('problem' in result) return { step, problem: result.problem }
+    let bytes: Buffer
+    try {
+      bytes = serialize(result.value)
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error)
+      return { step, problem: `the result cannot be serialized: ${reason}` }
+    }
+    if (bytes.length >= context.limit && !context.largeStore) {
+      return {
+        step,
+        problem: `a result of ${bytes.length} bytes is more than the ${context.limit} bytes a result may take in Redis, and the cluster has no shared directory for larger ones (--store on the driver and on every worker).`,
+      }
+    }
+    entries.push({ key: step === 0 ? call.key : call.steps![step - 1]!.key, bytes })
+    return bytes.length >= context.limit ? { step, large: true } : { step }
+  })
+}
+
+/** A call's value as its outcome: sent back (an output) or stored, if it fits. */
+function toValueOutcome(
   context: JobContext,
   call: JobCall,
   value: unknown,

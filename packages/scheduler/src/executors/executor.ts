@@ -43,6 +43,19 @@ export interface TaskCall {
    */
   readonly steps?: readonly FusedStep[]
   /**
+   * Steps of a fused chain whose results the run wants as well as the last one's (its
+   * cache stores them), by step: 0 for the call's own task, n for the n-th of `steps`.
+   * Given only to an executor that `returnsSteps`, which passes each one's result to
+   * `stepResult` before settling the call.
+   */
+  readonly stepsWanted?: readonly number[]
+  /**
+   * Where the results of `stepsWanted` go: the value (or, from an executor whose results
+   * are references, its reference), or why it could not be brought back (too large for
+   * the executor's store, say). A step left out is one the call never reached.
+   */
+  readonly stepResult?: (step: number, result: StepResult) => void
+  /**
    * Results of tasks of this run that no other task will read after this one: an
    * executor may move their buffers to a worker instead of copying them, on the call's
    * last attempt. Never values the user holds (persisted values, literals, outputs).
@@ -78,6 +91,9 @@ export interface TaskCall {
    */
   readonly lateFailure: (error: unknown) => void
 }
+
+/** What became of the result of a step a call was asked for (`TaskCall.stepsWanted`). */
+export type StepResult = { readonly value: unknown } | { readonly problem: string }
 
 /** Where and when a call ran, as the worker that ran it measured it. */
 export interface CallTiming {
@@ -145,6 +161,12 @@ export interface Executor {
    * `fetch`, which move cached tasks' results between the cache and that store.
    */
   readonly resultsByReference?: boolean
+  /**
+   * For a remote executor: passes back the results of the steps a call asks for
+   * (`TaskCall.stepsWanted`). A run with a cache then fuses the tasks whose results it
+   * stores as it fuses any others; otherwise it runs each of them as a call of its own.
+   */
+  readonly returnsSteps?: boolean
   /**
    * For an executor whose results are references: keeps `value`, a result the run of
    * `signal` read from its cache instead of running task `key`, where the executor keeps

@@ -276,6 +276,8 @@ export class PoolEngine {
     pending.call.blocked?.(outcome.blockingMs)
     this.profile.learn(pending.refs, outcome)
     if (outcome.ok) {
+      // Results of fused steps go to the run's cache only, never to a task: none can move.
+      for (const result of outcome.stepResults ?? []) pending.call.stepResult?.(result.step, result)
       if (this.runtime === 'worker_threads') this.moves.received(outcome.value)
       // A graph the task returned, written as data: made again here, where it runs.
       if (isWireGraph(outcome.value, this.marks)) {

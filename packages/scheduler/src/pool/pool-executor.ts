@@ -26,6 +26,7 @@ const CALLS_PER_WORKER = 2048
 export abstract class PoolExecutor implements Executor {
   abstract readonly name: string
   readonly remote = true
+  readonly returnsSteps = true
   readonly enforcesTimeouts = true
   readonly reportsStarts = true
   readonly concurrency: number

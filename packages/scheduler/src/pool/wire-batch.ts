@@ -57,6 +57,7 @@ export class WireBatch {
             fn,
             args,
             steps: steps.map((step, i) => ({ ...step, fn: this.index(refs[i + 1]!) })),
+            ...(call.stepsWanted !== undefined && { wanted: call.stepsWanted }),
           },
     )
     return undefined

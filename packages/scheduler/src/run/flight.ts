@@ -1,5 +1,5 @@
 import { StepFault } from '../executors/executor-faults.js'
-import type { CallTiming } from '../executors/executor.js'
+import type { CallTiming, StepResult } from '../executors/executor.js'
 import type { TaskInfo } from './hooks.js'
 
 /** A call handed to the executor, from its launch to its end. */
@@ -24,6 +24,12 @@ export interface Flight {
    * are wanted (a run with a cache) and no worker measures them; else 0.
    */
   handedAt: number
+  /**
+   * The steps, not the last, whose results the run's cache wants back (see
+   * `TaskCall.stepsWanted`), and what the executor brought back of them.
+   */
+  wanted: readonly number[] | undefined
+  stepResults: Map<number, StepResult> | undefined
 }
 
 /** A new flight of `members`, not begun. */
@@ -39,6 +45,8 @@ export function newFlight(members: number[]): Flight {
     localStart: 0,
     timing: undefined,
     handedAt: 0,
+    wanted: undefined,
+    stepResults: undefined,
   }
 }
 

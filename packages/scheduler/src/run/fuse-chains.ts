@@ -35,7 +35,8 @@ export function planChains(
   }
   for (let i = 0; i < size; i++) {
     const first = dependents.start[i]!
-    // An output's result, and one a cache stores, must come back from the worker.
+    // An output's result must come back from the worker, and one a cache stores from an
+    // executor that cannot return a chain's steps (`stored` given then).
     if (isOutput[i] === 1 || dependents.start[i + 1]! - first !== 1 || !fusable(i)) continue
     if (stored?.(i) === true) continue
     const j = dependents.nodes[first]!

@@ -15,6 +15,9 @@ export interface CallParts {
   readonly timed: TaskCall['timed']
   /** The executor runs calls in workers: it gets fused steps and owned values. */
   readonly remote: boolean
+  /** Steps whose results the run wants back, and where they go (see `TaskCall.stepsWanted`). */
+  readonly stepsWanted?: readonly number[]
+  readonly stepResult?: TaskCall['stepResult']
 }
 
 /** The call that runs node `i`, and the tasks fused after it (`members`), on an executor. */
@@ -42,7 +45,13 @@ export function makeCall(
   }
   if (parts.timed !== undefined) call.timed = parts.timed
   if (!parts.remote) return call
-  if (members.length > 1) call.steps = state.stepsOf(members)
+  if (members.length > 1) {
+    call.steps = state.stepsOf(members)
+    if (parts.stepsWanted !== undefined) {
+      call.stepsWanted = parts.stepsWanted
+      call.stepResult = parts.stepResult
+    }
+  }
   const { owned, nodes } = state.ownedBy(i)
   if (owned.length > 0) {
     call.owned = owned

@@ -18,7 +18,8 @@ export interface CacheSession {
   readonly known: ReadonlyMap<string, unknown>
   /**
    * Whether the result of the task with key `key` may be stored: the scheduler then
-   * keeps it on this thread (a remote executor does not fuse it away inside a chain).
+   * gets it back from the executor (fused inside a chain, as a step it asks for: see
+   * `TaskCall.stepsWanted`).
    * `node`, here and in `completed`: the task's node in the graph the session was opened
    * on, given when the run runs that graph (no result was known), to spare a search by
    * key.
@@ -30,6 +31,11 @@ export interface CacheSession {
    * thread, measured it; `undefined` if nobody did).
    */
   completed(key: string, value: unknown, durationMs: number | undefined, node?: number): void
+  /**
+   * The result of the task with key `key`, which `stores(key)`, finished but could not be
+   * brought back from the worker that made it (`problem` says why): it is not stored.
+   */
+  notStored?(key: string, problem: string): void
   /** The run has ended: what is being stored is finished. Never rejects. */
   close(): Promise<void>
 }

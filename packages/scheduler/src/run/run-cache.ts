@@ -40,9 +40,25 @@ export class RunCache {
       : undefined
   }
 
-  /** Whether node `i`'s result is to be stored: a remote executor does not fuse it away. */
+  /** Whether node `i`'s result is to be stored: it must come back from the executor. */
   stores(i: number): boolean {
     return this.#session.stores(this.graph.key(i), this.#sameGraph ? i : undefined)
+  }
+
+  /**
+   * The steps of a fused chain of `members`, not the last, whose results are to be
+   * stored (the executor brings them back: see `TaskCall.stepsWanted`); `undefined` if none.
+   */
+  wantedSteps(members: readonly number[]): number[] | undefined {
+    let wanted: number[] | undefined
+    for (let m = 0; m < members.length - 1; m++)
+      if (this.stores(members[m]!)) (wanted ??= []).push(m)
+    return wanted
+  }
+
+  /** Node `i`'s result, to be stored, could not be brought back from its worker: `problem`. */
+  notStored(i: number, problem: string): void {
+    this.#session.notStored?.(this.graph.key(i), problem)
   }
 
   /** How the executor is told a result is no longer needed: once the cache has read it. */

@@ -112,7 +112,10 @@ class GraphRun implements IdleWatcher {
         ? {
             optionsOf: (i) => this.options.of(i),
             canFuse: (fn) => executor.canFuse?.(fn) ?? true,
-            ...(cache === undefined ? {} : { stored: (i: number) => cache.stores(i) }),
+            // A stored result must come back: fused, only from an executor that returns steps.
+            ...(cache === undefined || executor.returnsSteps === true
+              ? {}
+              : { stored: (i: number) => cache.stores(i) }),
           }
         : null,
       cache === undefined ? executor.release?.bind(executor) : cache.release(executor),
@@ -191,6 +194,7 @@ class GraphRun implements IdleWatcher {
     const late = lateReporter(this.link, members, token, key, graph.name(i))
     const attempt = this.retries.made(i) + 1
     this.recorder.launched(flight, attempt)
+    if (members.length > 1) flight.wanted = this.cache?.wantedSteps(members)
     const call = makeCall(this.state, i, members, {
       key,
       fn,
@@ -209,6 +213,10 @@ class GraphRun implements IdleWatcher {
       // Only workers measure a call: in-process executors run it on this thread, timed here.
       timed: executor.remote === true ? this.timer(flight) : undefined,
       remote: executor.remote === true,
+      ...(flight.wanted !== undefined && {
+        stepsWanted: flight.wanted,
+        stepResult: (step, result) => (flight.stepResults ??= new Map()).set(step, result),
+      }),
     })
     // An executor that cannot stop a task is held to the timeout here instead.
     const timeout = executor.enforcesTimeouts === true ? undefined : options.timeout
@@ -331,10 +339,7 @@ class GraphRun implements IdleWatcher {
     const { members, infos, startedAt } = flight
     for (let m = 0; m < members.length; m++) this.recorder.ended(flight, m, 'done')
     const last = members.length - 1
-    // Intermediate results of a fused chain stayed in the worker: nobody else reads them.
-    for (let m = 0; m < last; m++) {
-      this.complete(members[m]!, undefined, infos?.[m], startedAt, this.durationOf(flight, m))
-    }
+    for (let m = 0; m < last; m++) this.completeStep(flight, m)
     if (holdsGraph(value)) this.runReturned(members[last]!, value, infos?.[last], startedAt)
     else {
       this.complete(members[last]!, value, infos?.[last], startedAt, this.durationOf(flight, last))
@@ -390,7 +395,7 @@ class GraphRun implements IdleWatcher {
     this.begin(flight)
     const { members, infos, startedAt } = flight
     for (let m = 0; m <= step; m++) this.recorder.ended(flight, m, 'done')
-    for (let m = 0; m < step; m++) this.complete(members[m]!, undefined, infos?.[m], startedAt)
+    for (let m = 0; m < step; m++) this.completeStep(flight, m)
     this.state.unfuse([members[step]!])
     this.runReturned(members[step]!, value, infos?.[step], startedAt)
   }
@@ -428,8 +433,7 @@ class GraphRun implements IdleWatcher {
     this.recorder.ended(flight, step, 'failed', reason)
     for (let m = 0; m < step; m++) {
       // The step before the failed one hands over its result, so a retry can resume.
-      const value = m === step - 1 ? input?.value : undefined
-      this.complete(members[m]!, value, infos?.[m], startedAt, this.durationOf(flight, m))
+      this.completeStep(flight, m, m === step - 1 ? input : undefined)
     }
     // A retry of the failed step resumes the chain from there, as a call of its own.
     if (step > 0) this.state.unfuse([members[step - 1]!])
@@ -441,16 +445,33 @@ class GraphRun implements IdleWatcher {
     return this.cache?.durationOf(flight, m)
   }
 
+  /**
+   * Step `m` of `flight`, not its last, is done. Its result stayed in the worker, unless
+   * `handed` brings it (a failed step's input) or the executor brought it back for the
+   * cache (`Flight.wanted`); a result the cache wanted that did not come is not stored.
+   */
+  private completeStep(flight: Flight, m: number, handed?: { readonly value: unknown }): void {
+    const i = flight.members[m]!
+    const result = handed ?? flight.stepResults?.get(m)
+    const brought = result !== undefined && 'value' in result
+    if (result !== undefined && !brought) this.cache?.notStored(i, result.problem)
+    const value = brought ? result.value : undefined
+    const toCache = brought || flight.wanted?.includes(m) !== true
+    const { infos, startedAt } = flight
+    this.complete(i, value, infos?.[m], startedAt, this.durationOf(flight, m), toCache)
+  }
+
   private complete(
     i: number,
     value: unknown,
     info: TaskInfo | undefined,
     startedAt: number,
     durationMs?: number,
+    toCache = true,
   ): void {
     if (this.graph.fn(i) !== undefined) {
       this.tally.tasksDone++
-      this.cache?.completed(i, value, durationMs)
+      if (toCache) this.cache?.completed(i, value, durationMs)
     }
     if (info) this.announcer.end(i, info, { durationMs: performance.now() - startedAt })
     this.state.complete(i, value, this.queue)

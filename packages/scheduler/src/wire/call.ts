@@ -32,6 +32,8 @@ export interface WireCall {
   readonly args: unknown[]
   /** Tasks fused after this one: each gets the previous result at its holes. */
   readonly steps?: readonly WireStep[]
+  /** Steps, not the last, whose results go back too (0: the call's own task). */
+  readonly wanted?: readonly number[]
 }
 
 export interface WireStep {
@@ -48,6 +50,8 @@ export type WireOutcome =
       /** Milliseconds the call held the worker's thread (an async call: until it awaited). */
       readonly blockingMs: number
       readonly times?: CallTimes
+      /** The results of the `wanted` steps. */
+      readonly stepResults?: readonly WireStepResult[]
     }
   | {
       readonly ok: false
@@ -62,6 +66,11 @@ export type WireOutcome =
       readonly input?: { readonly value: unknown }
       readonly times?: CallTimes
     }
+
+/** The result of a step a call was asked for (`WireCall.wanted`), or why it cannot cross. */
+export type WireStepResult =
+  | { readonly step: number; readonly value: unknown }
+  | { readonly step: number; readonly problem: string }
 
 /**
  * Where and when a call ran, for a batch that asked (`BatchMessage.timed`): the worker's

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { isMainThread, threadId } from 'node:worker_threads'
 import type { AnyFunction } from '@taskgraph/core'
 import { isThenable } from '@taskgraph/core/internal'
-import type { WireCall, WireOutcome } from '../wire/call.js'
+import type { WireCall, WireOutcome, WireStepResult } from '../wire/call.js'
 import { findCloneProblem } from '../wire/clone-check.js'
 import { epochNow, epochOf } from '../wire/epoch-time.js'
 import { flatPrimitives } from '../wire/data-walk.js'
@@ -165,6 +165,8 @@ function execute(
   let blockingMs = 0
   // Where, then each step's start and end (see `CallTimes`): only when asked for.
   const times = timed ? [process.pid, threadId] : undefined
+  // The results of steps the call was asked for, kept as they come.
+  let stepResults: WireStepResult[] | undefined
   const finish = (step: number, value: unknown): WireOutcome => {
     if (!flatPrimitives([value]) && holdsGraph(value)) {
       const graph = encodedGraph(value, marks)
@@ -193,7 +195,15 @@ function execute(
     const problem = flatPrimitives([value])
       ? undefined
       : findCloneProblem(value, 'the result', SAME_PROCESS)
-    if (problem === undefined) return { ok: true, value, blockingMs, ...(times && { times }) }
+    if (problem === undefined) {
+      return {
+        ok: true,
+        value,
+        blockingMs,
+        ...(times && { times }),
+        ...(stepResults && { stepResults }),
+      }
+    }
     return {
       ok: false,
       step,
@@ -228,6 +238,9 @@ function execute(
       // A step that returned a graph ends the chain: the next step needs its result.
       if (step > 0 && typeof value === 'object' && value !== null && holdsGraph(value)) {
         return finish(step - 1, value)
+      }
+      if (step > 0 && call.wanted?.includes(step - 1) === true) {
+        ;(stepResults ??= []).push(stepResult(step - 1, value))
       }
       // A fresh list per step: the chain's lists live until it ends, and one filled in
       // place would hold each intermediate result until then.
@@ -287,4 +300,14 @@ function encodedGraph(value: unknown, marks: Marks): WireGraph | GraphProblem {
   } catch (error) {
     return { problem: error instanceof Error ? error.message : String(error) }
   }
+}
+
+/** What goes back of step `step`'s result `value`: itself, or why it cannot cross. */
+function stepResult(step: number, value: unknown): WireStepResult {
+  const problem = flatPrimitives([value])
+    ? undefined
+    : findCloneProblem(value, 'the result', SAME_PROCESS)
+  if (problem === undefined) return { step, value }
+  const why = problem.reason ?? 'which does not survive the copy from its worker'
+  return { step, problem: `${problem.path} is ${problem.type}, ${why}.` }
 }
