@@ -30,6 +30,7 @@ import {
   pid,
   returnsGraph,
   slow,
+  spin,
   timedBusy,
   timedBusyAfter,
   total,
@@ -323,6 +324,32 @@ describe('a cluster of two workers', () => {
     expect(steps[1]!.startedAt).toBeGreaterThanOrEqual(steps[0]!.endedAt)
     expect(steps[2]!.startedAt).toBeGreaterThanOrEqual(steps[1]!.endedAt)
     expect(String(records.find((record) => record.key === 'r-boom')!.error)).toContain('recorded')
+  })
+
+  // A worker tells of a call's start once it has run a moment (20 ms), and how long ago
+  // it began: the hooks time the task from then, as its worker measured it.
+  test('hooks time a task from when its worker began it, though they hear of it later', async () => {
+    let hooked: number | undefined
+    let record: TaskRecord | undefined
+    await compute(spin(1, 300), {
+      executor: cluster,
+      hooks: {
+        onTaskEnd: (_task, outcome) => (hooked = outcome.durationMs),
+        onTaskRecord: (recorded) => (record = recorded),
+      },
+    })
+    const measured = record!.endedAt - record!.startedAt
+    expect(measured).toBeGreaterThanOrEqual(299)
+    // Heard of late, the start would make it 12 ms or more shorter than its worker saw
+    // it; its end is heard a moment after it was.
+    expect(hooked).toBeGreaterThanOrEqual(measured - 3)
+    expect(hooked).toBeLessThan(measured + 200)
+    // A task over before it is told of is timed by how long it held its thread.
+    await compute(spin(2, 8), {
+      executor: cluster,
+      hooks: { onTaskEnd: (_task, outcome) => (hooked = outcome.durationMs) },
+    })
+    expect(hooked).toBeGreaterThanOrEqual(7)
   })
 
   // Each worker's thread busy 200 ms with a root of the step `s`; roots `x1` and `x2` come

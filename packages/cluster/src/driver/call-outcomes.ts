@@ -37,6 +37,9 @@ export class CallOutcomes {
         ...(outcome.bytes !== undefined && { resultBytes: outcome.bytes }),
       })
     }
+    // A call that ended before its worker told of its start (see `announceStart`) began
+    // about as long ago as it held its thread (no-op for one told of already).
+    call.started(outcome.ms ?? 0)
     if (outcome.ok && outcome.graph !== undefined) {
       // The task returned a graph: made again here, where the run runs it in its place.
       this.remade(outcome.graph).then(pending.resolve, (error: unknown) =>

@@ -512,7 +512,7 @@ export class ClusterExecutor implements Executor {
   }
 
   private settle(reply: Reply): void {
-    for (const id of reply.started ?? []) this.ledger.get(id)?.call.started()
+    reply.started?.forEach((id, n) => this.ledger.get(id)?.call.started(reply.startedAgo?.[n]))
     for (const outcome of reply.outcomes) {
       const pending = this.ledger.answered(outcome.id)
       if (pending === undefined) continue

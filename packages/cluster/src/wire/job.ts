@@ -90,6 +90,8 @@ export interface Reply {
   readonly outcomes: readonly CallOutcome[]
   /** Calls that began running on the worker's threads since its last reply. */
   readonly started?: readonly number[]
+  /** How long ago each of `started` began, in whole ms: the notice comes a moment late. */
+  readonly startedAgo?: readonly number[]
   /**
    * The job stays open a moment for more calls of its run (see worker/held-jobs.ts):
    * the worker's id names the channel to tell it on.

@@ -165,8 +165,8 @@ export class ClusterWorker {
    * its calls ended has none.
    */
   private readonly begun = new Map<string, CallsOnPool>()
-  /** Starts not yet told, by driver and run. */
-  private readonly starts = new Map<string, Set<number>>()
+  /** Starts not yet told (call id: when it began), by driver and run. */
+  private readonly starts = new Map<string, Map<number, number>>()
   /** Calls of the jobs it holds, running or waiting for a thread. */
   private holding = 0
   /** Long batches running (see `JobBatch.long`). */
@@ -607,16 +607,23 @@ export class ClusterWorker {
     const key = `${data.driver} ${data.run}`
     let ids = this.starts.get(key)
     if (ids === undefined) {
-      this.starts.set(key, (ids = new Set()))
+      this.starts.set(key, (ids = new Map<number, number>()))
       const told = ids
       setTimeout(() => {
         this.starts.delete(key)
         if (told.size === 0) return
-        const reply = packReply({ worker: this.name, outcomes: [], started: [...told] })
+        const now = performance.now()
+        const reply = packReply({
+          worker: this.name,
+          outcomes: [],
+          started: [...told.keys()],
+          // The driver's hooks date each start back to when it was.
+          startedAgo: [...told.values()].map((at) => Math.round(now - at)),
+        })
         void finishJob(this.redis, undefined, data, [], reply).catch(() => {})
       }, START_NOTICE_MS)
     }
-    ids.add(id)
+    ids.set(id, performance.now())
   }
 
   /** Calls that ended need no notice of their start: their outcome says it all. */

@@ -70,8 +70,10 @@ export interface TaskCall {
   /**
    * Says the call has begun (its worker began running it), for an executor that
    * `reportsStarts`: hooks hear of the task's start then, not when it was handed over.
+   * `agoMs`: how long ago it began, for an executor that hears of it late (a cluster's
+   * workers tell of a start once the call has run a moment); its duration counts from then.
    */
-  readonly started: () => void
+  readonly started: (agoMs?: number) => void
   /**
    * Given to a `remote` executor when the run keeps task records (a hook reads them):
    * the executor passes here where and when its worker ran the call, before settling it.

@@ -11,7 +11,7 @@ export interface CallParts {
   readonly signal: AbortSignal
   readonly attempt: number
   readonly lateFailure: (error: unknown) => void
-  readonly started: () => void
+  readonly started: TaskCall['started']
   readonly timed: TaskCall['timed']
   /** The executor runs calls in workers: it gets fused steps and owned values. */
   readonly remote: boolean

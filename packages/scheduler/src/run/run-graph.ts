@@ -205,9 +205,9 @@ class GraphRun implements IdleWatcher {
       // From the executor: a hook that throws there fails the run, as anywhere else.
       started:
         executor.reportsStarts === true
-          ? () => {
+          ? (agoMs) => {
               this.recorder.began(flight)
-              this.guard(() => this.begin(flight))
+              this.guard(() => this.begin(flight, agoMs))
             }
           : doNothing,
       // Only workers measure a call: in-process executors run it on this thread, timed here.
@@ -317,8 +317,8 @@ class GraphRun implements IdleWatcher {
   }
 
   /** The call begins: the hooks hear of its tasks' start (once). */
-  private begin(flight: Flight): void {
-    if (!this.settled) this.announcer.begin(flight)
+  private begin(flight: Flight, agoMs?: number): void {
+    if (!this.settled) this.announcer.begin(flight, agoMs)
   }
 
   /** Records the end of an asynchronous call and carries on. */

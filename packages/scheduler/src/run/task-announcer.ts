@@ -26,12 +26,15 @@ export class TaskAnnouncer {
       hooks?.onTaskRetry !== undefined
   }
 
-  /** The call begins: the hooks hear of its tasks' start (once). */
-  begin(flight: Flight): void {
+  /**
+   * The call begins (or began `agoMs` ago, as its executor heard late): the hooks hear of
+   * its tasks' start (once), and their durations count from then.
+   */
+  begin(flight: Flight, agoMs = 0): void {
     if (flight.begun) return
     flight.begun = true
     flight.infos = this.announce(flight.members)
-    if (flight.infos !== undefined) flight.startedAt = performance.now()
+    if (flight.infos !== undefined) flight.startedAt = performance.now() - agoMs
   }
 
   /** Task `i`, announced as `info`, is done for good. */
