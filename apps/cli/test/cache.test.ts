@@ -140,6 +140,51 @@ describe('taskgraph run --cache', () => {
     expect(resumed.calls).toContain('total()')
   })
 
+  // A chain of cached steps runs as one call: each step's result still reaches the cache
+  // as the step ends, not when the chain does.
+  it.for(['threads', 'cluster'])(
+    'on %s, a fused chain stopped by Ctrl-C keeps the steps it finished',
+    async (executor) => {
+      await write({
+        'chain.ts': `import { delayed } from 'taskgraph'
+import { logCall } from './log-call.js'
+const step = delayed(async function step(x: number) {
+  logCall('step(' + x + ')')
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  return x + 1
+}, { cache: true })
+let value = step(0)
+for (let i = 1; i < 8; i++) value = step(value)
+export default value
+`,
+      })
+      const redis = executor === 'cluster' ? await startRedis() : undefined
+      const workers =
+        redis === undefined
+          ? []
+          : await startWorkers(redis.url, 1, 'chain', { cwd: project, env: { TASK_LOG: log } })
+      try {
+        const on = redis === undefined ? ['-e', executor] : ['--cluster', redis.url]
+        const args = ['run', 'chain.ts', '--json', ...on, '--cache', '.cache']
+        await rm(log, { force: true })
+        const child = killOnCleanup(startCli(args, { cwd: project, env: { TASK_LOG: log } }))
+        const stopped = finished(child)
+        // Steps 0 to 2 have ended once step 3 has begun.
+        await eventually(async () => expect(await calls()).toContain('step(3)'), 10_000)
+        child.kill('SIGINT')
+        expect((await stopped).code).toBe(130)
+        const resumed = await run(args)
+        expect(resumed).toMatchObject({ code: 0, stdout: '8\n' })
+        expect(resumed.calls).toContain('step(7)')
+        for (const done of ['step(0)', 'step(1)', 'step(2)'])
+          expect(resumed.calls).not.toContain(done)
+      } finally {
+        await stopWorkers(workers)
+        await redis?.stop()
+      }
+    },
+  )
+
   it('two runs at once on one directory both give the right answer, and store whole entries', async () => {
     const args = ['run', 'flow.ts', '--json', '-e', 'threads', '-w', '2', '--cache', '.cache']
     const env = { TASK_LOG: log, SQUARES: '12', SQUARE_MS: '50' }

@@ -2,7 +2,7 @@ import { NotSerializableFault, ReturnedGraphFault, StepFault } from '@taskgraph/
 import type { TaskWorker } from '@taskgraph/scheduler'
 import { decodeGraph, type Marks, type WireGraph } from '@taskgraph/scheduler/wire'
 import { fromWireFault } from '../wire/faults.js'
-import type { CallOutcome, ModuleFunction, Reply } from '../wire/job.js'
+import type { CallOutcome, ModuleFunction, Reply, StoredStep } from '../wire/job.js'
 import { StoredResult } from '../wire/stored-values.js'
 import type { Pending } from './cluster-run.js'
 import type { ModuleFunctions } from './module-functions.js'
@@ -46,16 +46,6 @@ export class CallOutcomes {
         pending.reject(unfound(error)),
       )
     } else if (outcome.ok) {
-      for (const stored of outcome.stepResults ?? []) {
-        const { step } = stored
-        const stepKey = step === 0 ? call.key : call.steps![step - 1]!.key
-        call.stepResult?.(
-          step,
-          'problem' in stored
-            ? stored
-            : { value: new StoredResult(run.id, stepKey, stored.large === true) },
-        )
-      }
       const key = call.steps?.at(-1)?.key ?? call.key
       pending.resolve(
         'value' in outcome ? outcome.value : new StoredResult(run.id, key, outcome.large === true),
@@ -67,6 +57,19 @@ export class CallOutcomes {
         (error: unknown) => pending.reject(new StepFault(step, unfound(error))),
       )
     } else pending.reject(fromWireFault(outcome.fault, reply.worker, call.key, this.store))
+  }
+
+  /** A step of `pending`'s call whose result the run asked for ended (see `StoredStep`). */
+  stepEnded({ run, call }: Pending, notice: StoredStep): void {
+    const { step } = notice
+    if ('problem' in notice) {
+      call.stepResult?.(step, notice)
+      return
+    }
+    const key = step === 0 ? call.key : call.steps![step - 1]!.key
+    const value = new StoredResult(run.id, key, notice.large === true)
+    const { durationMs } = notice
+    call.stepResult?.(step, durationMs === undefined ? { value } : { value, durationMs })
   }
 
   /** A graph a worker sent back, made again with the driver's own functions. */

@@ -513,6 +513,10 @@ export class ClusterExecutor implements Executor {
 
   private settle(reply: Reply): void {
     reply.started?.forEach((id, n) => this.ledger.get(id)?.call.started(reply.startedAgo?.[n]))
+    for (const notice of reply.steps ?? []) {
+      const pending = this.ledger.get(notice.id)
+      if (pending !== undefined) this.outcomes.stepEnded(pending, notice)
+    }
     for (const outcome of reply.outcomes) {
       const pending = this.ledger.answered(outcome.id)
       if (pending === undefined) continue

@@ -92,6 +92,8 @@ export interface Reply {
   readonly started?: readonly number[]
   /** How long ago each of `started` began, in whole ms: the notice comes a moment late. */
   readonly startedAgo?: readonly number[]
+  /** Steps of calls whose results the driver asked for, ended since the last reply. */
+  readonly steps?: readonly StoredStep[]
   /**
    * The job stays open a moment for more calls of its run (see worker/held-jobs.ts):
    * the worker's id names the channel to tell it on.
@@ -122,8 +124,6 @@ export type CallOutcome =
       readonly large?: true
       /** The task returned a graph: here it is, for the driver to run in its place. */
       readonly graph?: WireGraph<ModuleFunction>
-      /** What became of the results of the `wanted` steps. */
-      readonly stepResults?: readonly StoredStep[]
     } & Timed)
   | ({ readonly id: number; readonly ok: false; readonly fault: WireFault } & Timed)
   /**
@@ -133,12 +133,18 @@ export type CallOutcome =
   | { readonly id: number; readonly handedBack: 'stopping' | 'lost' }
 
 /**
- * The result of a step a call was asked for (`JobCall.wanted`): stored under the step's
- * key (`large`: in the large store), or why it could not be.
+ * The result of a step call `id` was asked for (`JobCall.wanted`), told as the step
+ * ends: stored under the step's key (`large`: in the large store), with how long the step
+ * ran (ms); or why it could not be.
  */
 export type StoredStep =
-  | { readonly step: number; readonly large?: true }
-  | { readonly step: number; readonly problem: string }
+  | {
+      readonly id: number
+      readonly step: number
+      readonly durationMs?: number
+      readonly large?: true
+    }
+  | { readonly id: number; readonly step: number; readonly problem: string }
 
 /**
  * Where and when a call ran, for a call that asked (`JobCall.timed`): the pid and thread

@@ -48,6 +48,7 @@ import { defineFinishJob, finishJob } from './finish-job.js'
 import { HeldJobs } from './held-jobs.js'
 import { ModulePolicy } from './module-policy.js'
 import { runJob } from './run-job.js'
+import { StepNotices } from './step-notices.js'
 
 /** This machine, as task records name it. */
 const HOST = hostname()
@@ -478,6 +479,16 @@ export class ClusterWorker {
     let local: ReadonlyMap<string, Buffer> | undefined
     // The copy left in Redis of the calls a hold took: it goes with their results.
     let left: string | undefined
+    // What the driver asked for of the job's fused steps, told as each ends.
+    const steps = new StepNotices((entries, notices) =>
+      finishJob(
+        this.redis,
+        this.large,
+        data,
+        entries,
+        packReply({ worker: this.name, outcomes: [], steps: notices }),
+      ),
+    )
     for (;;) {
       let hold: string | undefined
       let entries: readonly StoreEntry[]
@@ -505,7 +516,10 @@ export class ClusterWorker {
             this.announceStart(data, id)
           },
           ended: (id) => this.callsOnPool(data.run).ended(id),
+          stepEnded: (notice, entry) => steps.add(notice, entry),
         })
+        // Told before the calls' outcomes, which end the driver's interest in them.
+        await steps.told()
         // Its run is over (it ended, or its driver died): the job is dropped.
         if (result === undefined) return this.deleteLeft(left)
         this.ended(data, result.outcomes)
@@ -527,6 +541,7 @@ export class ClusterWorker {
         if (!sent) return
       } catch (error) {
         this.deleteLeft(left)
+        await steps.told()
         await this.failCalls(data, batch, error)
         return
       } finally {

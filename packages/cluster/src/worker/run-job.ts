@@ -55,6 +55,11 @@ export interface JobContext {
   readonly started: (id: number) => void
   /** A call ended on the pool (or was dropped from it before it began). */
   readonly ended: (id: number) => void
+  /**
+   * A step whose result the driver asked for (`JobCall.wanted`) ended: its notice, and
+   * the result to store first (unless it could not be).
+   */
+  readonly stepEnded: (notice: StoredStep, entry?: StoreEntry) => void
 }
 
 /** What a job came to: its outcomes (for the reply) and the results to store first. */
@@ -97,15 +102,14 @@ export async function runJob(context: JobContext): Promise<JobResult | undefined
     let timing: CallTiming | undefined
     const timed = call.timed === true ? (measured: CallTiming) => (timing = measured) : undefined
     const measure = { blockedMs: 0 }
-    const steps = new Map<number, StepResult>()
     try {
-      const running = runCall(context, call, functions, inputs, { timed, measure, steps })
+      const running = runCall(context, call, functions, inputs, timed, measure)
       const ended = (): void => context.ended(call.id)
       running.then(ended, ended)
       const value = await Promise.race([running, stopped])
       const outcome = holdsGraph(value)
         ? graphOutcome(context, call, undefined, value)
-        : toOutcome(context, call, value, entries, steps)
+        : toOutcome(context, call, value, entries)
       outcomes.push(withMeasures(outcome, timing, measure.blockedMs))
     } catch (error) {
       if (error instanceof ReturnedGraphFault) {
@@ -238,21 +242,13 @@ function missingInput(
   return undefined
 }
 
-/** What a call's run here tells of it besides its result. */
-interface CallReports {
-  readonly timed: TaskCall['timed']
-  /** How long it held its thread. */
-  readonly measure: { blockedMs: number }
-  /** The results of the steps the driver wants (`JobCall.wanted`). */
-  readonly steps: Map<number, StepResult>
-}
-
 function runCall(
   context: JobContext,
   job: JobCall,
   functions: readonly Resolved[],
   inputs: ReadonlyMap<string, unknown>,
-  { timed, measure, steps }: CallReports,
+  timed: TaskCall['timed'],
+  measure: { blockedMs: number },
 ): Promise<unknown> {
   const fnOf = (index: number): AnyFunction => (functions[index] as { fn: AnyFunction }).fn
   const call: TaskCall = {
@@ -278,7 +274,7 @@ function runCall(
     }),
     ...(job.wanted && {
       stepsWanted: job.wanted,
-      stepResult: (step: number, result: StepResult) => steps.set(step, result),
+      stepResult: (step: number, result: StepResult) => storeStep(context, job, step, result),
     }),
     releaseOwned: doNothing,
     started: () => context.started(job.id),
@@ -293,55 +289,47 @@ function runCall(
 function doNothing(): void {}
 
 /**
- * A call's value as its outcome: sent back (an output) or stored, if it fits; with the
- * results of the steps the driver wants, stored if they fit.
+ * Stores the result of a step the driver asked for (for its cache) under its task's key,
+ * and tells the driver, as the step ends. One that does not fit is left out, saying why:
+ * it is not cached, and the call, whose result does not need it, goes on.
  */
-function toOutcome(
-  context: JobContext,
-  call: JobCall,
-  value: unknown,
-  entries: StoreEntry[],
-  steps: ReadonlyMap<number, StepResult>,
-): CallOutcome {
-  const stepResults = steps.size > 0 ? storeSteps(context, call, steps, entries) : undefined
-  const outcome = toValueOutcome(context, call, value, entries)
-  if (stepResults === undefined || !('ok' in outcome) || !outcome.ok) return outcome
-  return { ...outcome, stepResults }
-}
-
-/**
- * Stores the results of the steps the driver wants (for its cache) under their tasks'
- * keys. One that does not fit is left out, saying why: it is not cached, and the call,
- * whose result does not need it, goes on.
- */
-function storeSteps(
-  context: JobContext,
-  call: JobCall,
-  steps: ReadonlyMap<number, StepResult>,
-  entries: StoreEntry[],
-): StoredStep[] {
-  return [...steps].map(([step, result]): StoredStep => {
-    if ('problem' in result) return { step, problem: result.problem }
-    let bytes: Buffer
-    try {
-      bytes = serialize(result.value)
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error)
-      return { step, problem: `the result cannot be serialized: ${reason}` }
-    }
-    if (bytes.length >= context.limit && !context.largeStore) {
-      return {
-        step,
-        problem: `a result of ${bytes.length} bytes is more than the ${context.limit} bytes a result may take in Redis, and the cluster has no shared directory for larger ones (--store on the driver and on every worker).`,
-      }
-    }
-    entries.push({ key: step === 0 ? call.key : call.steps![step - 1]!.key, bytes })
-    return bytes.length >= context.limit ? { step, large: true } : { step }
-  })
+function storeStep(context: JobContext, call: JobCall, step: number, result: StepResult): void {
+  const id = call.id
+  if ('problem' in result) {
+    context.stepEnded({ id, step, problem: result.problem })
+    return
+  }
+  let bytes: Buffer
+  try {
+    bytes = serialize(result.value)
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    context.stepEnded({ id, step, problem: `the result cannot be serialized: ${reason}.` })
+    return
+  }
+  if (bytes.length >= context.limit && !context.largeStore) {
+    context.stepEnded({
+      id,
+      step,
+      problem: `a result of ${bytes.length} bytes is more than the ${context.limit} bytes a result may take in Redis, and the cluster has no shared directory for larger ones (--store on the driver and on every worker).`,
+    })
+    return
+  }
+  const key = step === 0 ? call.key : call.steps![step - 1]!.key
+  const { durationMs } = result
+  context.stepEnded(
+    {
+      id,
+      step,
+      ...(durationMs !== undefined && { durationMs }),
+      ...(bytes.length >= context.limit && { large: true as const }),
+    },
+    { key, bytes },
+  )
 }
 
 /** A call's value as its outcome: sent back (an output) or stored, if it fits. */
-function toValueOutcome(
+function toOutcome(
   context: JobContext,
   call: JobCall,
   value: unknown,

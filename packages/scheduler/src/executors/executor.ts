@@ -46,7 +46,8 @@ export interface TaskCall {
    * Steps of a fused chain whose results the run wants as well as the last one's (its
    * cache stores them), by step: 0 for the call's own task, n for the n-th of `steps`.
    * Given only to an executor that `returnsSteps`, which passes each one's result to
-   * `stepResult` before settling the call.
+   * `stepResult` as soon as the step has ended (a run stopped midway keeps them), and
+   * before settling the call.
    */
   readonly stepsWanted?: readonly number[]
   /**
@@ -94,8 +95,13 @@ export interface TaskCall {
   readonly lateFailure: (error: unknown) => void
 }
 
-/** What became of the result of a step a call was asked for (`TaskCall.stepsWanted`). */
-export type StepResult = { readonly value: unknown } | { readonly problem: string }
+/**
+ * What became of the result of a step a call was asked for (`TaskCall.stepsWanted`): the
+ * value, with how long the step ran (ms) where its worker measured it, or why it could
+ * not come back.
+ */
+export type StepResult =
+  { readonly value: unknown; readonly durationMs?: number } | { readonly problem: string }
 
 /** Where and when a call ran, as the worker that ran it measured it. */
 export interface CallTiming {

@@ -94,6 +94,7 @@ export class PoolEngine {
       modulesToWarm: () => this.placement.modulesToWarm(),
       onFound: (found) => this.profile.found(found),
       onLate: (message) => this.recent.late(message.call, fromWireError(message.error)),
+      onStep: (message) => this.recent.step(message.call, message.result),
       onRoom: () => this.flush(),
       onBroken: (reason) => this.rejectQueued(() => reason),
     })
@@ -276,8 +277,6 @@ export class PoolEngine {
     pending.call.blocked?.(outcome.blockingMs)
     this.profile.learn(pending.refs, outcome)
     if (outcome.ok) {
-      // Results of fused steps go to the run's cache only, never to a task: none can move.
-      for (const result of outcome.stepResults ?? []) pending.call.stepResult?.(result.step, result)
       if (this.runtime === 'worker_threads') this.moves.received(outcome.value)
       // A graph the task returned, written as data: made again here, where it runs.
       if (isWireGraph(outcome.value, this.marks)) {

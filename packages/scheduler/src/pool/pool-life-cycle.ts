@@ -1,4 +1,4 @@
-import type { LateMessage, ReadyMessage } from '../wire/messages.js'
+import type { LateMessage, ReadyMessage, StepMessage } from '../wire/messages.js'
 import { startedWithTsx } from './worker-handle.js'
 import { WorkerPool } from './worker-pool.js'
 import { workerPreloads } from './worker-preloads.js'
@@ -16,6 +16,7 @@ export interface LifeCycleOptions {
   readonly onFound: (found: NonNullable<ReadyMessage['found']>) => void
   /** A worker reported a late failure of one of its calls. */
   readonly onLate: (message: LateMessage) => void
+  readonly onStep: (message: StepMessage) => void
   /** The workers are ready, or a replaced one is: there is room for batches. */
   readonly onRoom: () => void
   /** The workers could not get ready: what waits for them fails with `reason`. */
@@ -58,6 +59,7 @@ export class PoolLifeCycle {
       }),
       onFound: options.onFound,
       onLate: options.onLate,
+      onStep: options.onStep,
       onReplaced: options.onRoom,
       onBroken: (reason) => this.broken(pool, reason),
     })

@@ -1,4 +1,5 @@
 import type { TaskCall } from '../executors/executor.js'
+import type { WireStepResult } from '../wire/call.js'
 import { errorText } from '../wire/error-text.js'
 
 /**
@@ -14,14 +15,22 @@ import { errorText } from '../wire/error-text.js'
 export class RecentCalls {
   private readonly ids: number[] = []
   private readonly reporters: TaskCall['lateFailure'][] = []
+  private readonly stepResults: TaskCall['stepResult'][] = []
 
   constructor(private readonly limit = 65_536) {}
 
-  add(id: number, call: Pick<TaskCall, 'lateFailure'>): void {
+  add(id: number, call: Pick<TaskCall, 'lateFailure' | 'stepResult'>): void {
     const slot = id % this.limit
     this.ids[slot] = id
     // Only what a late report needs: the call itself would keep its arguments alive.
     this.reporters[slot] = call.lateFailure
+    this.stepResults[slot] = call.stepResult
+  }
+
+  /** Hands the result of a step of call `id` that it asked for to its run. */
+  step(id: number, result: WireStepResult): void {
+    const slot = id % this.limit
+    if (this.ids[slot] === id) this.stepResults[slot]?.(result.step, result)
   }
 
   /** Hands a late failure of call `id` to its run. */

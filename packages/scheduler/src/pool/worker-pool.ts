@@ -5,7 +5,13 @@ import {
   WorkerStartFault,
 } from '../executors/executor-faults.js'
 import type { WireOutcome } from '../wire/call.js'
-import type { BatchMessage, InitMessage, LateMessage, ReadyMessage } from '../wire/messages.js'
+import type {
+  BatchMessage,
+  InitMessage,
+  LateMessage,
+  ReadyMessage,
+  StepMessage,
+} from '../wire/messages.js'
 import { startProcess, startThread, type WorkerHandle } from './worker-handle.js'
 
 /** How long an idle worker has to end itself when the pool closes. */
@@ -26,6 +32,8 @@ export interface WorkerPoolOptions {
   readonly onFound: (found: NonNullable<ReadyMessage['found']>) => void
   /** A worker reported a late failure of one of its calls. */
   readonly onLate: (message: LateMessage) => void
+  /** A step of a call has ended, whose result the call asked for. */
+  readonly onStep: (message: StepMessage) => void
   /** A worker that replaced a lost one is ready: it has room for batches. */
   readonly onReplaced: () => void
   /** A worker that replaced a lost one could not get ready: the pool is of no more use. */
@@ -280,6 +288,9 @@ export class WorkerPool {
           }
           case 'late':
             this.options.onLate(message)
+            return
+          case 'step':
+            this.options.onStep(message)
             return
         }
       })

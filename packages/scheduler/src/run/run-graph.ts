@@ -14,7 +14,7 @@ import {
   UnhandledRejectionFault,
   WorkerLostFault,
 } from '../executors/executor-faults.js'
-import type { TaskCall } from '../executors/executor.js'
+import type { StepResult, TaskCall } from '../executors/executor.js'
 import { watchIdle, type IdleWatcher } from '../executors/idle-watch.js'
 import { runInTask, watchUnhandledRejections } from '../executors/task-context.js'
 import { isThenable } from '@taskgraph/core/internal'
@@ -215,7 +215,7 @@ class GraphRun implements IdleWatcher {
       remote: executor.remote === true,
       ...(flight.wanted !== undefined && {
         stepsWanted: flight.wanted,
-        stepResult: (step, result) => (flight.stepResults ??= new Map()).set(step, result),
+        stepResult: (step, result) => this.guard(() => this.stepReturned(flight, step, result)),
       }),
     })
     // An executor that cannot stop a task is held to the timeout here instead.
@@ -340,6 +340,7 @@ class GraphRun implements IdleWatcher {
     for (let m = 0; m < members.length; m++) this.recorder.ended(flight, m, 'done')
     const last = members.length - 1
     for (let m = 0; m < last; m++) this.completeStep(flight, m)
+    this.letGoOfSteps(flight)
     if (holdsGraph(value)) this.runReturned(members[last]!, value, infos?.[last], startedAt)
     else {
       this.complete(members[last]!, value, infos?.[last], startedAt, this.durationOf(flight, last))
@@ -396,6 +397,7 @@ class GraphRun implements IdleWatcher {
     const { members, infos, startedAt } = flight
     for (let m = 0; m <= step; m++) this.recorder.ended(flight, m, 'done')
     for (let m = 0; m < step; m++) this.completeStep(flight, m)
+    this.letGoOfSteps(flight)
     this.state.unfuse([members[step]!])
     this.runReturned(members[step]!, value, infos?.[step], startedAt)
   }
@@ -420,6 +422,7 @@ class GraphRun implements IdleWatcher {
     if (error instanceof WorkerLostFault && members.length > 1) {
       // One of the chain's steps ended its worker: run the chain again a step per call,
       // so that the step at fault is the one charged, and no attempt is used up.
+      this.letGoOfSteps(flight)
       this.state.unfuse(members)
       this.queue.push(members[0]!)
       return
@@ -435,6 +438,7 @@ class GraphRun implements IdleWatcher {
       // The step before the failed one hands over its result, so a retry can resume.
       this.completeStep(flight, m, m === step - 1 ? input : undefined)
     }
+    this.letGoOfSteps(flight)
     // A retry of the failed step resumes the chain from there, as a call of its own.
     if (step > 0) this.state.unfuse([members[step - 1]!])
     this.fail(members[step]!, reason, step === 0 || input !== undefined, infos?.[step], startedAt)
@@ -446,19 +450,43 @@ class GraphRun implements IdleWatcher {
   }
 
   /**
+   * Step `step` of `flight` ended, and the executor brought its result back for the cache
+   * (`Flight.wanted`): the cache has it at once, so a run stopped before the chain ends
+   * keeps it. Its task completes with the chain.
+   */
+  private stepReturned(flight: Flight, step: number, result: StepResult): void {
+    // Once the chain has ended, what it brought back is done with.
+    if (this.settled || flight.wanted === undefined || flight.stepResults?.has(step) === true)
+      return
+    ;(flight.stepResults ??= new Map()).set(step, result)
+    const i = flight.members[step]!
+    if ('value' in result) this.cache?.completed(i, result.value, result.durationMs)
+    else this.cache?.notStored(i, result.problem)
+  }
+
+  /**
    * Step `m` of `flight`, not its last, is done. Its result stayed in the worker, unless
-   * `handed` brings it (a failed step's input) or the executor brought it back for the
-   * cache (`Flight.wanted`); a result the cache wanted that did not come is not stored.
+   * the executor brought it back for the cache (`stepReturned`, which stored it) or
+   * `handed` brings it (a failed step's input); a result the cache wanted that did not
+   * come is not stored.
    */
   private completeStep(flight: Flight, m: number, handed?: { readonly value: unknown }): void {
     const i = flight.members[m]!
-    const result = handed ?? flight.stepResults?.get(m)
-    const brought = result !== undefined && 'value' in result
-    if (result !== undefined && !brought) this.cache?.notStored(i, result.problem)
-    const value = brought ? result.value : undefined
-    const toCache = brought || flight.wanted?.includes(m) !== true
+    const returned = flight.stepResults?.get(m)
+    const value = returned !== undefined && 'value' in returned ? returned.value : handed?.value
+    const toCache =
+      returned === undefined && (handed !== undefined || flight.wanted?.includes(m) !== true)
     const { infos, startedAt } = flight
     this.complete(i, value, infos?.[m], startedAt, this.durationOf(flight, m), toCache)
+  }
+
+  /**
+   * The chain of `flight` has ended: what it brought back for the cache is let go (the
+   * executor may keep the call's report of it a while: see pool/recent-calls.ts).
+   */
+  private letGoOfSteps(flight: Flight): void {
+    flight.wanted = undefined
+    flight.stepResults = undefined
   }
 
   private complete(

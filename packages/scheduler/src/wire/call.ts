@@ -50,8 +50,6 @@ export type WireOutcome =
       /** Milliseconds the call held the worker's thread (an async call: until it awaited). */
       readonly blockingMs: number
       readonly times?: CallTimes
-      /** The results of the `wanted` steps. */
-      readonly stepResults?: readonly WireStepResult[]
     }
   | {
       readonly ok: false
@@ -67,9 +65,12 @@ export type WireOutcome =
       readonly times?: CallTimes
     }
 
-/** The result of a step a call was asked for (`WireCall.wanted`), or why it cannot cross. */
+/**
+ * The result of a step a call was asked for (`WireCall.wanted`), sent as the step ends
+ * (`StepMessage`), with how long it ran (ms); or why it cannot cross.
+ */
 export type WireStepResult =
-  | { readonly step: number; readonly value: unknown }
+  | { readonly step: number; readonly value: unknown; readonly durationMs: number }
   | { readonly step: number; readonly problem: string }
 
 /**

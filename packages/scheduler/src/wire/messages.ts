@@ -1,4 +1,4 @@
-import type { WireCall, WireOutcome } from './call.js'
+import type { WireCall, WireOutcome, WireStepResult } from './call.js'
 import type { FunctionRef } from './function-ref.js'
 import type { WireError } from './remote-error.js'
 
@@ -91,4 +91,12 @@ export interface LateMessage {
   readonly error: WireError
 }
 
-export type FromWorker = LoadingMessage | ReadyMessage | StartedMessage | DoneMessage | LateMessage
+/** A step of call `call` whose result was asked for has ended: before the call's outcome. */
+export interface StepMessage {
+  readonly type: 'step'
+  readonly call: number
+  readonly result: WireStepResult
+}
+
+export type FromWorker =
+  LoadingMessage | ReadyMessage | StartedMessage | DoneMessage | LateMessage | StepMessage

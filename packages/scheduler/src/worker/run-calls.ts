@@ -49,12 +49,13 @@ export function runCalls(
   batch: BatchMessage,
   table: readonly Found[],
   load: (ref: BatchMessage['functions'][number]) => Promise<AnyFunction | undefined>,
+  onStep: StepSender,
 ): WireOutcome[] | Promise<WireOutcome[]> {
   const outcomes = new Array<WireOutcome>(batch.calls.length)
   const marks = marksOf(batch.marks)
   let later: Promise<void>[] | undefined
   batch.calls.forEach((call, i) => {
-    const outcome = runCall(call, table, load, batch.timed === true, marks)
+    const outcome = runCall(call, table, load, { timed: batch.timed === true, marks, onStep })
     if (isThenable(outcome)) {
       later ??= []
       later.push(Promise.resolve(outcome).then((settled) => void (outcomes[i] = settled)))
@@ -62,6 +63,16 @@ export function runCalls(
   })
   if (later === undefined) return outcomes
   return Promise.all(later).then(() => outcomes)
+}
+
+/** Sends the result of a step of call `call` that was asked for, as the step ends. */
+export type StepSender = (call: number, result: WireStepResult) => void
+
+/** What running a call needs besides the call and its functions. */
+interface CallSettings {
+  readonly timed: boolean
+  readonly marks: Marks
+  readonly onStep: StepSender
 }
 
 /** Whether some call is waiting on a promise (the channel then must not keep us alive). */
@@ -102,8 +113,7 @@ function runCall(
   call: WireCall,
   table: readonly Found[],
   load: (ref: BatchMessage['functions'][number]) => Promise<AnyFunction | undefined>,
-  timed: boolean,
-  marks: Marks,
+  settings: CallSettings,
 ): WireOutcome | Promise<WireOutcome> {
   // Find every function first, so a chain that cannot run here runs none of its steps.
   const steps = call.steps ?? []
@@ -121,11 +131,11 @@ function runCall(
     return { ok: false, step, failure, blockingMs: 0 }
   }
   if (flatPrimitives(call.args) && steps.every((next) => flatPrimitives(next.args))) {
-    return execute(call, fns, [call.args, ...steps.map((next) => next.args)], timed, marks)
+    return execute(call, fns, [call.args, ...steps.map((next) => next.args)], settings)
   }
   // Functions passed as arguments cross as refs: make them again first.
-  return decodeArgs(call, load, marks.fn).then(
-    (decoded) => execute(call, fns, decoded, timed, marks),
+  return decodeArgs(call, load, settings.marks.fn).then(
+    (decoded) => execute(call, fns, decoded, settings),
     (error: unknown) => ({
       ok: false,
       step: 0,
@@ -158,15 +168,14 @@ function execute(
   call: WireCall,
   fns: readonly AnyFunction[],
   argLists: unknown[][],
-  timed: boolean,
-  marks: Marks,
+  { timed, marks, onStep }: CallSettings,
 ): WireOutcome | Promise<WireOutcome> {
   const steps = call.steps ?? []
   let blockingMs = 0
   // Where, then each step's start and end (see `CallTimes`): only when asked for.
   const times = timed ? [process.pid, threadId] : undefined
-  // The results of steps the call was asked for, kept as they come.
-  let stepResults: WireStepResult[] | undefined
+  // When the last step began: a step asked for is sent back with how long it ran.
+  let stepStart = 0
   const finish = (step: number, value: unknown): WireOutcome => {
     if (!flatPrimitives([value]) && holdsGraph(value)) {
       const graph = encodedGraph(value, marks)
@@ -195,15 +204,7 @@ function execute(
     const problem = flatPrimitives([value])
       ? undefined
       : findCloneProblem(value, 'the result', SAME_PROCESS)
-    if (problem === undefined) {
-      return {
-        ok: true,
-        value,
-        blockingMs,
-        ...(times && { times }),
-        ...(stepResults && { stepResults }),
-      }
-    }
+    if (problem === undefined) return { ok: true, value, blockingMs, ...(times && { times }) }
     return {
       ok: false,
       step,
@@ -240,7 +241,7 @@ function execute(
         return finish(step - 1, value)
       }
       if (step > 0 && call.wanted?.includes(step - 1) === true) {
-        ;(stepResults ??= []).push(stepResult(step - 1, value))
+        onStep(call.id, stepResult(step - 1, value, performance.now() - stepStart))
       }
       // A fresh list per step: the chain's lists live until it ends, and one filled in
       // place would hold each intermediate result until then.
@@ -248,6 +249,7 @@ function execute(
       if (step > 0) for (const hole of steps[step - 1]!.holes) args[hole] = value
       const input = value
       const started = performance.now()
+      stepStart = started
       times?.push(epochOf(started))
       try {
         value = calls.run(running, fns[step]!, ...args)
@@ -302,12 +304,15 @@ function encodedGraph(value: unknown, marks: Marks): WireGraph | GraphProblem {
   }
 }
 
-/** What goes back of step `step`'s result `value`: itself, or why it cannot cross. */
-function stepResult(step: number, value: unknown): WireStepResult {
+/**
+ * What goes back of step `step`'s result `value`, which took `durationMs`: itself, or why
+ * it cannot cross.
+ */
+function stepResult(step: number, value: unknown, durationMs: number): WireStepResult {
   const problem = flatPrimitives([value])
     ? undefined
     : findCloneProblem(value, 'the result', SAME_PROCESS)
-  if (problem === undefined) return { step, value }
+  if (problem === undefined) return { step, value, durationMs }
   const why = problem.reason ?? 'which does not survive the copy from its worker'
   return { step, problem: `${problem.path} is ${problem.type}, ${why}.` }
 }

@@ -1,6 +1,6 @@
 import { type AnyFunction } from '@taskgraph/core'
 import { recordedNames } from '@taskgraph/core/internal'
-import type { WireOutcome } from '../wire/call.js'
+import type { WireOutcome, WireStepResult } from '../wire/call.js'
 import { findCloneProblem } from '../wire/clone-check.js'
 import { errorText } from '../wire/error-text.js'
 import { moduleOf, refKey, refName, type FunctionRef } from '../wire/function-ref.js'
@@ -101,7 +101,7 @@ async function init(channel: Channel, message: InitMessage): Promise<void> {
 async function runBatch(channel: Channel, batch: BatchMessage): Promise<void> {
   channel.send({ type: 'started', id: batch.id }, [])
   const table = await Promise.all(batch.functions.map(functionFound))
-  const ran = runCalls(batch, table, functionFor)
+  const ran = runCalls(batch, table, functionFor, (call, result) => sendStep(channel, call, result))
   if (Array.isArray(ran)) {
     await sendDone(channel, { type: 'done', id: batch.id, outcomes: ran })
     return
@@ -111,6 +111,17 @@ async function runBatch(channel: Channel, batch: BatchMessage): Promise<void> {
     channel.keepAlive(!callsWaiting())
     return sendDone(channel, { type: 'done', id: batch.id, outcomes })
   })
+}
+
+/** Sends the result of a step asked for; one that cannot be copied goes as why not. */
+function sendStep(channel: Channel, call: number, result: WireStepResult): void {
+  try {
+    channel.send({ type: 'step', call, result }, [])
+  } catch {
+    const why = 'value' in result ? channel.copyFailure(result.value) : undefined
+    const problem = `the result could not be sent from its worker: ${why ?? 'it cannot be copied'}.`
+    channel.send({ type: 'step', call, result: { step: result.step, problem } }, [])
+  }
 }
 
 /**
