@@ -1,5 +1,5 @@
 import { StepFault } from '../executors/executor-faults.js'
-import type { CallTiming, StepResult } from '../executors/executor.js'
+import type { CallTiming } from '../executors/executor.js'
 import type { TaskInfo } from './hooks.js'
 
 /** A call handed to the executor, from its launch to its end. */
@@ -26,10 +26,13 @@ export interface Flight {
   handedAt: number
   /**
    * The steps, not the last, whose results the run's cache wants back (see
-   * `TaskCall.stepsWanted`), and what the executor brought back of them.
+   * `TaskCall.stepsWanted`), and those the cache was handed (or told could not come):
+   * with the executor's reference to the result, to be released as any result, from an
+   * executor whose results are references; nothing from another (the value itself is the
+   * cache's: the run holds no more of it than without a cache).
    */
   wanted: readonly number[] | undefined
-  stepResults: Map<number, StepResult> | undefined
+  returned: Map<number, unknown> | undefined
 }
 
 /** A new flight of `members`, not begun. */
@@ -46,7 +49,7 @@ export function newFlight(members: number[]): Flight {
     timing: undefined,
     handedAt: 0,
     wanted: undefined,
-    stepResults: undefined,
+    returned: undefined,
   }
 }
 

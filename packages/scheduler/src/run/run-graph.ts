@@ -456,11 +456,12 @@ class GraphRun implements IdleWatcher {
    */
   private stepReturned(flight: Flight, step: number, result: StepResult): void {
     // Once the chain has ended, what it brought back is done with.
-    if (this.settled || flight.wanted === undefined || flight.stepResults?.has(step) === true)
-      return
-    ;(flight.stepResults ??= new Map()).set(step, result)
+    if (this.settled || flight.wanted === undefined || flight.returned?.has(step) === true) return
+    const byReference = this.config.executor.resultsByReference === true
+    const brought = 'value' in result
+    ;(flight.returned ??= new Map()).set(step, brought && byReference ? result.value : undefined)
     const i = flight.members[step]!
-    if ('value' in result) this.cache?.completed(i, result.value, result.durationMs)
+    if (brought) this.cache?.completed(i, result.value, result.durationMs)
     else this.cache?.notStored(i, result.problem)
   }
 
@@ -472,10 +473,9 @@ class GraphRun implements IdleWatcher {
    */
   private completeStep(flight: Flight, m: number, handed?: { readonly value: unknown }): void {
     const i = flight.members[m]!
-    const returned = flight.stepResults?.get(m)
-    const value = returned !== undefined && 'value' in returned ? returned.value : handed?.value
-    const toCache =
-      returned === undefined && (handed !== undefined || flight.wanted?.includes(m) !== true)
+    const returned = flight.returned?.has(m) === true
+    const value = flight.returned?.get(m) ?? handed?.value
+    const toCache = !returned && (handed !== undefined || flight.wanted?.includes(m) !== true)
     const { infos, startedAt } = flight
     this.complete(i, value, infos?.[m], startedAt, this.durationOf(flight, m), toCache)
   }
@@ -486,7 +486,7 @@ class GraphRun implements IdleWatcher {
    */
   private letGoOfSteps(flight: Flight): void {
     flight.wanted = undefined
-    flight.stepResults = undefined
+    flight.returned = undefined
   }
 
   private complete(
