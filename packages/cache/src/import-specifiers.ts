@@ -15,6 +15,9 @@ export function importSpecifiers(source: string): string[] {
   return [...found]
 }
 
-// `from`, `import` or `require`, an optional `(`, then a quoted specifier (or one in
-// backquotes without substitutions).
-const IMPORT = /\b(?:from|import|require)\s*\(?\s*(?:(['"])([^'"\n]+)\1|`([^`$\n]+)`)/g
+// `from` then a quoted specifier (or one in backquotes without substitutions), or
+// `import` or `require`, an optional `(`, then one. Never a method's name: `from` and
+// `import` after a `.`, or `from` with a `(`, are calls (`Buffer.from('…')`,
+// `Array.from("…")`), whose strings would otherwise name packages that are not there.
+const IMPORT =
+  /\b(?:(?<!\.\s*)from\s*|(?<!\.\s*)import\s*\(?\s*|require\s*\(?\s*)(?:(['"])([^'"\n]+)\1|`([^`$\n]+)`)/g

@@ -172,6 +172,11 @@ describe('SourceFingerprints', () => {
         "import { readFile } from 'fs'",
         '// the rows come from the server, and from "the cache"',
         "const note = 'loaded from the old system'",
+        // Calls of methods named from or import: their strings name nothing to import.
+        "const bytes = Buffer.from('hey', 'utf8')",
+        'const letters = Array.from("abc")',
+        "const lazy = loader.import('data')",
+        "const stream = from('events')",
       ].join('\n'),
     })
     const taken = new SourceFingerprints()
