@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest'
-import { compute } from '@taskgraph/scheduler'
+import { compute, type CacheSession, type ResultCache } from '@taskgraph/scheduler'
 import { EXECUTORS, IN_PROCESS, shared } from './executors.js'
+import { inc } from './fixtures/counted-tasks.mjs'
 import { makeBigLater, makeBigNow, measure, probe } from './fixtures/memory-tasks.mjs'
 import { HERE, expectCallsInWorkers, recordCalls } from './helpers.js'
 import { isPool } from './pools.js'
@@ -63,5 +64,35 @@ describe.each(IN_PROCESS)('on the %s executor', (executor) => {
       expect(value.data).toHaveLength(100_000)
       expect(length).toBe(100_000)
     })
+  })
+})
+
+// A cache that would store every result: a pool's fused chain brings each step's back.
+const everyResult: ResultCache = {
+  open: (): Promise<CacheSession> =>
+    Promise.resolve({
+      known: new Map(),
+      stores: () => true,
+      completed: () => {},
+      close: () => Promise.resolve(),
+    }),
+}
+
+describe.each(EXECUTORS.filter(isPool))('on the %s executor, with a cache', (name) => {
+  // What a worker sends of a chain's steps goes to the run: a pool that kept the way
+  // there once the call had ended would keep the whole run (its graph, its state).
+  test('a run that has ended leaves nothing of itself with the pool', async () => {
+    async function run(): Promise<WeakRef<object>> {
+      let value = inc(1)
+      for (let i = 0; i < 5; i++) value = inc(value)
+      expect(await compute(value, { executor: shared(name), cache: everyResult })).toEqual([7])
+      return new WeakRef(value)
+    }
+    const target = await run()
+    for (let i = 0; i < 5 && target.deref() !== undefined; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      globalThis.gc!()
+    }
+    expect(target.deref()).toBeUndefined()
   })
 })

@@ -267,6 +267,7 @@ export class PoolEngine {
       )
       .finally(() => {
         if (tracked !== undefined) this.inWorkers.delete(tracked)
+        for (const call of wire.calls) this.recent.settled(call.id)
         this.flush()
       })
   }

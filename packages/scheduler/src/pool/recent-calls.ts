@@ -5,7 +5,7 @@ import { errorText } from '../wire/error-text.js'
 /**
  * Calls recently sent to workers, by the id their worker knows them by: a worker reports
  * a rejection nothing handled that came after a call's outcome (`LateMessage`) by that
- * id. Bounded: a report about a call older than the last `limit` is dropped, with a
+ * id, and the results of steps a call asked for (`StepMessage`), before its outcome. Bounded: a report about a call older than the last `limit` is dropped, with a
  * warning, rather than every call ever sent being remembered.
  *
  * Ids grow by one per call sent, so call `id` is kept in slot `id % limit` until a call
@@ -31,6 +31,16 @@ export class RecentCalls {
   step(id: number, result: WireStepResult): void {
     const slot = id % this.limit
     if (this.ids[slot] === id) this.stepResults[slot]?.(result.step, result)
+  }
+
+  /**
+   * Call `id` has its outcome: no step result comes after it (its worker sends them
+   * first), and what they went to (its run, or a cluster worker's job with its
+   * arguments) must not stay alive here until the slot is taken.
+   */
+  settled(id: number): void {
+    const slot = id % this.limit
+    if (this.ids[slot] === id) this.stepResults[slot] = undefined
   }
 
   /** Hands a late failure of call `id` to its run. */
