@@ -1,7 +1,7 @@
 // What a run does when its workers fail under it: killed (SIGKILL), killed by a task,
 // frozen and resumed (SIGSTOP: the job runs twice), stopped (SIGTERM). Real
 // `taskgraph worker` processes, a real redis-server per test.
-import { readFileSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { AggregateTaskError, WorkerLostError, compute, type RunSummary } from '@taskgraph/scheduler'
@@ -9,8 +9,9 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { ClusterExecutor } from '@taskgraph/cluster'
 import { startWorkers } from './cluster-workers.js'
 import { TestCluster, alive, eventually, readTraces, sleep } from './fault-checks.js'
-import { crash, dieOnce, step } from './fixtures/fault-tasks.mjs'
+import { cachedDieOnce, cachedStep, crash, dieOnce, step } from './fixtures/fault-tasks.mjs'
 import { inc } from './fixtures/tasks.mjs'
+import { everyResult } from '../../scheduler/test/every-result-cache.js'
 
 const LEASE = 1500
 
@@ -101,6 +102,30 @@ describe('a worker lost mid-run', () => {
     for (let i = 0; i < 40; i++) expect(traces.ended.get(i)?.length).toBeGreaterThan(0)
     expect(traces.started.get(20)).toContain(victim.pid)
     expect(traces.ended.get(20)).not.toContain(victim.pid)
+  })
+
+  test('killed in a fused chain of cached steps: the steps it stored do not run again', async () => {
+    const { cluster, executor } = await startCluster(2)
+    // One call: steps 0 to 2 of 200 ms, stored as each ends; step 3 kills its worker.
+    let value = cachedStep(cluster.dir, 0, 200)
+    for (let i = 1; i < 7; i++) {
+      value = i === 3 ? cachedDieOnce(cluster.dir, value) : cachedStep(cluster.dir, value, 200)
+    }
+    expect(await compute(value, { executor, cache: everyResult })).toEqual([7])
+    const victim = cluster.workers.find((worker) => !alive(worker))!
+    expect(await victim.exited).toBe('SIGKILL')
+    const { started, ended } = readTraces(cluster.dir)
+    // Each step ran on its own input (none again on a result released since, which
+    // would have left traces of an undefined input).
+    const strays = readdirSync(cluster.dir).filter(
+      (file) => file !== 'died' && !/^\d+\.\d+\.(start|end)$/.test(file),
+    )
+    expect(strays).toEqual([])
+    expect([...started.keys()].sort()).toEqual([0, 1, 2, 3, 4, 5, 6])
+    // Steps 0 and 1 were told of while step 2 ran: they ran once, on the victim.
+    for (const i of [0, 1]) expect(started.get(i)).toEqual([victim.pid])
+    expect(started.get(3)).toContain(victim.pid)
+    for (const i of [3, 4, 5, 6]) expect(ended.get(i)?.length).toBe(1)
   })
 
   test('a task that kills every worker it lands on fails with WorkerLostError after 3 starts', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { compute, type CacheSession, type ResultCache } from '@taskgraph/scheduler'
+import { compute } from '@taskgraph/scheduler'
+import { everyResult } from './every-result-cache.js'
 import { EXECUTORS, IN_PROCESS, shared } from './executors.js'
 import { inc } from './fixtures/counted-tasks.mjs'
 import { makeBigLater, makeBigNow, measure, probe } from './fixtures/memory-tasks.mjs'
@@ -66,17 +67,6 @@ describe.each(IN_PROCESS)('on the %s executor', (executor) => {
     })
   })
 })
-
-// A cache that would store every result: a pool's fused chain brings each step's back.
-const everyResult: ResultCache = {
-  open: (): Promise<CacheSession> =>
-    Promise.resolve({
-      known: new Map(),
-      stores: () => true,
-      completed: () => {},
-      close: () => Promise.resolve(),
-    }),
-}
 
 describe.each(EXECUTORS.filter(isPool))('on the %s executor, with a cache', (name) => {
   // What a worker sends of a chain's steps goes to the run: a pool that kept the way

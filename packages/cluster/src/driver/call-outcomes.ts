@@ -60,12 +60,14 @@ export class CallOutcomes {
   }
 
   /** A step of `pending`'s call whose result the run asked for ended (see `StoredStep`). */
-  stepEnded({ run, call }: Pending, notice: StoredStep): void {
+  stepEnded(pending: Pending, notice: StoredStep): void {
+    const { run, call } = pending
     const { step } = notice
     if ('problem' in notice) {
       call.stepResult?.(step, notice)
       return
     }
+    pending.stepsStored++
     const key = step === 0 ? call.key : call.steps![step - 1]!.key
     const value = new StoredResult(run.id, key, notice.large === true)
     const { durationMs } = notice

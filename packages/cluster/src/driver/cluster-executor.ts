@@ -7,6 +7,7 @@ import {
   DiscardedFault,
   ExecutorClosedFault,
   RunFault,
+  WorkerLostFault,
   WorkerStartFault,
   type Executor,
   type TaskCall,
@@ -31,7 +32,7 @@ import { unpackReply, type JobData, type ModuleFunction, type Reply } from '../w
 import { StoredResult, markerProperty } from '../wire/stored-values.js'
 import { CachedKeeper, fetchStored } from './cached-results.js'
 import { CallOutcomes } from './call-outcomes.js'
-import { ClusterRun } from './cluster-run.js'
+import { ClusterRun, type Pending } from './cluster-run.js'
 import { runOnDriver } from './driver-calls.js'
 import { packJob, takeBatch, type PackedJob } from './job-calls.js'
 import { JobHolds, type HeldJob } from './job-holds.js'
@@ -213,6 +214,7 @@ export class ClusterExecutor implements Executor {
         resolve,
         reject,
         lost: 0,
+        stepsStored: 0,
         id: 0,
         job: undefined,
       })
@@ -521,9 +523,8 @@ export class ClusterExecutor implements Executor {
       const pending = this.ledger.answered(outcome.id)
       if (pending === undefined) continue
       if ('handedBack' in outcome) {
-        // Again, alone if its batch's worker was lost, before what was queued after it.
-        pending.lost += outcome.handedBack === 'lost' ? 1 : 0
-        pending.run.queued.unshift(pending)
+        if (outcome.handedBack === 'lost') this.lost(pending)
+        else pending.run.queued.unshift(pending)
       } else {
         this.long.learn(pending, outcome)
         this.outcomes.settle(pending, outcome, reply)
@@ -534,14 +535,28 @@ export class ClusterExecutor implements Executor {
       // Its worker was lost while holding it: what it was sent then goes again, alone.
       const run = this.runsById.get(redelivered.run)
       const lost = run === undefined ? [] : this.ledger.takeHeld(run, redelivered.job)
-      for (const pending of lost) pending.lost++
-      run?.queued.unshift(...lost)
+      for (const pending of lost.reverse()) this.lost(pending)
     }
     if (held !== undefined) {
       const run = this.runsById.get(held.run)
       if (run !== undefined && !run.ended) this.holds.offered(run, held)
     }
     this.flush()
+  }
+
+  /**
+   * `pending`'s worker was lost while it ran: it goes again, alone, before what was
+   * queued after it. A chain that had stored some of its steps' results (for the run's
+   * cache) is given back to the scheduler instead, which completes those steps with them
+   * and runs only the rest.
+   */
+  private lost(pending: Pending): void {
+    if (pending.stepsStored > 0) {
+      pending.reject(new WorkerLostFault('its cluster worker was lost while it ran'))
+      return
+    }
+    pending.lost++
+    pending.run.queued.unshift(pending)
   }
 
   /** Fails the calls of a run that cannot go on (Redis is gone, or lost its state). */

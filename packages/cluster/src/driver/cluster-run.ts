@@ -16,6 +16,8 @@ export interface Pending {
   readonly long: boolean
   /** Times its worker was lost in earlier jobs; > 0: it goes in a job of its own. */
   lost: number
+  /** Steps of its chain whose results were stored and told of (see `StoredStep`). */
+  stepsStored: number
   /** Names it in replies, once sent (a new id each time it is sent). */
   id: number
   /** The job it was sent in, once sent. */

@@ -433,13 +433,16 @@ export class ClusterWorker {
   /**
    * A job whose worker was lost. A batch goes again one call per job, so that only the
    * call at fault is charged; a call that lost its worker MAX_STARTS times fails, rather
-   * than kill workers for ever. The driver is told in any case, so that the calls it
-   * sent to the job while the lost worker held it go again. `true` if that is all.
+   * than kill workers for ever. A chain whose steps' results the driver wants goes back
+   * to it too: those stored before the loss need not run again. The driver is told in
+   * any case, so that the calls it sent to the job while the lost worker held it go
+   * again. `true` if that is all.
    */
   private async redelivered(job: Job<JobData>, data: JobData, batch: JobBatch): Promise<boolean> {
     const lost = data.lost + job.stalledCounter
+    const wanted = batch.calls[0]?.wanted !== undefined
     const outcomes: CallOutcome[] =
-      batch.calls.length > 1
+      batch.calls.length > 1 || (wanted && lost < MAX_STARTS)
         ? batch.calls.map((call) => ({ id: call.id, handedBack: 'lost' }))
         : lost >= MAX_STARTS
           ? batch.calls.map((call) => ({

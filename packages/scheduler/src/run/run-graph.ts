@@ -420,11 +420,7 @@ class GraphRun implements IdleWatcher {
     }
     if (error instanceof DiscardedFault) return
     if (error instanceof WorkerLostFault && members.length > 1) {
-      // One of the chain's steps ended its worker: run the chain again a step per call,
-      // so that the step at fault is the one charged, and no attempt is used up.
-      this.letGoOfSteps(flight)
-      this.state.unfuse(members)
-      this.queue.push(members[0]!)
+      this.chainLost(flight)
       return
     }
     // A task that fails before it began (its data could not be sent) still starts and
@@ -442,6 +438,34 @@ class GraphRun implements IdleWatcher {
     // A retry of the failed step resumes the chain from there, as a call of its own.
     if (step > 0) this.state.unfuse([members[step - 1]!])
     this.fail(members[step]!, reason, step === 0 || input !== undefined, infos?.[step], startedAt)
+  }
+
+  /**
+   * A fused chain lost its worker. Steps whose results the executor stored and brought
+   * back (a cluster's, for the cache) are done: their tasks complete with them, and the
+   * rest of the chain runs again. Otherwise one of its steps ended its worker: the chain
+   * runs again a step per call, so that the step at fault is the one charged. No attempt
+   * is used up either way.
+   */
+  private chainLost(flight: Flight): void {
+    const { members } = flight
+    let done = 0
+    while (done < members.length - 1 && flight.returned?.get(done) !== undefined) done++
+    if (done === 0) {
+      this.letGoOfSteps(flight)
+      this.state.unfuse(members)
+      this.queue.push(members[0]!)
+      return
+    }
+    // The last step done hands its result to the rest, which becomes ready as it
+    // completes; the steps before it stay fused, so that none is made ready again.
+    this.state.unfuse([members[done - 1]!])
+    this.begin(flight)
+    for (let m = 0; m < done; m++) {
+      this.recorder.ended(flight, m, 'done')
+      this.completeStep(flight, m)
+    }
+    this.letGoOfSteps(flight)
   }
 
   /** How long step `m` of `flight` ran, for a run with a cache (else not measured). */
