@@ -31,7 +31,7 @@ export interface Flight {
    * executor whose results are references; nothing from another (the value itself is the
    * cache's: the run holds no more of it than without a cache).
    */
-  wanted: readonly number[] | undefined
+  wanted: ReadonlySet<number> | undefined
   returned: Map<number, unknown> | undefined
 }
 

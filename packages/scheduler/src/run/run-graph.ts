@@ -194,7 +194,8 @@ class GraphRun implements IdleWatcher {
     const late = lateReporter(this.link, members, token, key, graph.name(i))
     const attempt = this.retries.made(i) + 1
     this.recorder.launched(flight, attempt)
-    if (members.length > 1) flight.wanted = this.cache?.wantedSteps(members)
+    const stepsWanted = members.length > 1 ? this.cache?.wantedSteps(members) : undefined
+    if (stepsWanted !== undefined) flight.wanted = new Set(stepsWanted)
     const call = makeCall(this.state, i, members, {
       key,
       fn,
@@ -213,8 +214,8 @@ class GraphRun implements IdleWatcher {
       // Only workers measure a call: in-process executors run it on this thread, timed here.
       timed: executor.remote === true ? this.timer(flight) : undefined,
       remote: executor.remote === true,
-      ...(flight.wanted !== undefined && {
-        stepsWanted: flight.wanted,
+      ...(stepsWanted !== undefined && {
+        stepsWanted,
         stepResult: (step, result) => this.guard(() => this.stepReturned(flight, step, result)),
       }),
     })
@@ -499,7 +500,7 @@ class GraphRun implements IdleWatcher {
     const i = flight.members[m]!
     const returned = flight.returned?.has(m) === true
     const value = flight.returned?.get(m) ?? handed?.value
-    const toCache = !returned && (handed !== undefined || flight.wanted?.includes(m) !== true)
+    const toCache = !returned && (handed !== undefined || flight.wanted?.has(m) !== true)
     const { infos, startedAt } = flight
     this.complete(i, value, infos?.[m], startedAt, this.durationOf(flight, m), toCache)
   }

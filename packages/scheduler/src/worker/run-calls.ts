@@ -3,7 +3,7 @@ import { isMainThread, threadId } from 'node:worker_threads'
 import type { AnyFunction } from '@taskgraph/core'
 import { isThenable } from '@taskgraph/core/internal'
 import type { WireCall, WireOutcome, WireStepResult } from '../wire/call.js'
-import { findCloneProblem } from '../wire/clone-check.js'
+import { findCloneProblem, type CloneProblem } from '../wire/clone-check.js'
 import { epochNow, epochOf } from '../wire/epoch-time.js'
 import { flatPrimitives } from '../wire/data-walk.js'
 import { decodeFunctions } from '../wire/function-args.js'
@@ -176,6 +176,7 @@ function execute(
   const times = timed ? [process.pid, threadId] : undefined
   // When the last step began: a step asked for is sent back with how long it ran.
   let stepStart = 0
+  const wanted = call.wanted === undefined ? undefined : new Set(call.wanted)
   const finish = (step: number, value: unknown): WireOutcome => {
     if (!flatPrimitives([value]) && holdsGraph(value)) {
       const graph = encodedGraph(value, marks)
@@ -200,10 +201,7 @@ function execute(
       }
       value = graph
     }
-    // Structured clone would quietly turn a class instance into a plain object.
-    const problem = flatPrimitives([value])
-      ? undefined
-      : findCloneProblem(value, 'the result', SAME_PROCESS)
+    const problem = resultProblem(value)
     if (problem === undefined) return { ok: true, value, blockingMs, ...(times && { times }) }
     return {
       ok: false,
@@ -240,7 +238,7 @@ function execute(
       if (step > 0 && typeof value === 'object' && value !== null && holdsGraph(value)) {
         return finish(step - 1, value)
       }
-      if (step > 0 && call.wanted?.includes(step - 1) === true) {
+      if (step > 0 && wanted?.has(step - 1) === true) {
         onStep(call.id, stepResult(step - 1, value, performance.now() - stepStart))
       }
       // A fresh list per step: the chain's lists live until it ends, and one filled in
@@ -309,10 +307,14 @@ function encodedGraph(value: unknown, marks: Marks): WireGraph | GraphProblem {
  * it cannot cross.
  */
 function stepResult(step: number, value: unknown, durationMs: number): WireStepResult {
-  const problem = flatPrimitives([value])
-    ? undefined
-    : findCloneProblem(value, 'the result', SAME_PROCESS)
+  const problem = resultProblem(value)
   if (problem === undefined) return { step, value, durationMs }
   const why = problem.reason ?? 'which does not survive the copy from its worker'
   return { step, problem: `${problem.path} is ${problem.type}, ${why}.` }
+}
+
+/** Why a result cannot be sent back as it is; `undefined` if it can. */
+function resultProblem(value: unknown): CloneProblem | undefined {
+  // Structured clone would quietly turn a class instance into a plain object.
+  return flatPrimitives([value]) ? undefined : findCloneProblem(value, 'the result', SAME_PROCESS)
 }
