@@ -160,7 +160,12 @@ export class SourceFingerprints {
       facts = {
         source,
         hash: hash(source),
-        imports: importSpecifiers(source).map((specifier) => resolveImport(specifier, path)),
+        imports: importSpecifiers(source).map(({ specifier, loads }) => {
+          const target = resolveImport(specifier, path)
+          // Only an import that loads code can leave code out of the fingerprint: one in
+          // a comment, a string or a type-only import counts by its text.
+          return target.kind === 'unfollowable' && !loads ? { kind: 'other', specifier } : target
+        }),
       }
       this.#files.set(path, facts)
     }

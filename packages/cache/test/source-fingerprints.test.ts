@@ -177,6 +177,10 @@ describe('SourceFingerprints', () => {
         'const letters = Array.from("abc")',
         "const lazy = loader.import('data')",
         "const stream = from('events')",
+        // Imports that load nothing: commented out, in a string, type-only.
+        "// import { chunk } from 'lodash-es'",
+        'const query = "select * from \'users\'"',
+        "import type { Request } from 'express-serve-static-core'",
       ].join('\n'),
     })
     const taken = new SourceFingerprints()

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
-import { afterEach, beforeEach, describe, expect, test } from 'vitest'
+import { afterEach, beforeEach, describe, expect, onTestFinished, test } from 'vitest'
 
 // Each run is a process of its own, as re-runs of a workflow are: the second finds what
 // the first stored, in a directory both know only by name.
@@ -271,13 +271,20 @@ export default shout(now())
 
   test('a task whose module imports through a path alias is not cached, and says why', async () => {
     await write({
+      // tsconfig paths, which tsx follows: the cache cannot tell what '@app/…' stands for.
+      'tsconfig.json': JSON.stringify({ compilerOptions: { paths: { '@app/*': ['./app/*'] } } }),
+      'app/loud.ts': 'export const loud = (text: string) => text.toUpperCase()',
       'aliased.ts': `import { delayed } from '@taskgraph/core'
 import { logCall } from './log-call.js'
-// tsconfig paths would map this; the cache cannot read what it stands for.
-import type { Unused } from '@app/types'
-const shout = delayed(function shout(text: string) { logCall('shout(' + text + ')'); return text.toUpperCase() }, { cache: true })
+import { loud } from '@app/loud'
+// import type { Unused } from '@app/types' (a comment, and type-only: neither loads code)
+const shout = delayed(function shout(text: string) { logCall('shout(' + text + ')'); return loud(text) }, { cache: true })
 export default shout('hey')
 `,
+    })
+    process.env.TSX_TSCONFIG_PATH = join(project, 'tsconfig.json')
+    onTestFinished(() => {
+      delete process.env.TSX_TSCONFIG_PATH
     })
     const first = await run('inline', 'aliased.ts')
     const second = await run('inline', 'aliased.ts')
@@ -285,7 +292,7 @@ export default shout('hey')
     expect(second.result).toBe(first.result)
     expect(second.warnings).toEqual([
       expect.stringMatching(
-        /^cache: a task of "shout" cannot be cached, so they run: its module imports .*"@app\/types", which names no installed package \(a path alias\?\)/,
+        /^cache: a task of "shout" cannot be cached, so they run: its module imports .*"@app\/loud", which names no installed package \(a path alias\?\)/,
       ),
     ])
   })

@@ -1,0 +1,87 @@
+import { describe, expect, test } from 'vitest'
+import { importSpecifiers } from '../src/import-specifiers.js'
+
+/** The specifiers of `lines` (one module's source) that load code, and those that do not. */
+function scan(...lines: string[]): { loads: string[]; text: string[] } {
+  const found = importSpecifiers(lines.join('\n'))
+  return {
+    loads: found.filter((s) => s.loads).map((s) => s.specifier),
+    text: found.filter((s) => !s.loads).map((s) => s.specifier),
+  }
+}
+
+describe('importSpecifiers', () => {
+  test('imports in code load; those in comments and strings are only text', () => {
+    expect(
+      scan(
+        "import { a } from './a.js'",
+        "// import _ from 'lodash'",
+        "/* import { old } from 'old-lib'",
+        "   export * from 'older-lib' */",
+        'const query = "select * from \'users\'"',
+        'const note = \'see require("left-pad")\'',
+        "const url = 'http://example.com' // import('after-url')",
+        "export { b } from './b.js'",
+        "const c = await import('./c.js')",
+        "const d = require('d-package')",
+        "import './side-effect.js'",
+      ),
+    ).toEqual({
+      loads: ['./a.js', './b.js', './c.js', 'd-package', './side-effect.js'],
+      text: ['lodash', 'old-lib', 'older-lib', 'users', 'left-pad', 'after-url'],
+    })
+  })
+
+  test('template literals: their text is text, their substitutions code', () => {
+    expect(
+      scan(
+        "const sql = `select * from 'events' where at > ${since}`",
+        "const nested = `${`inner ${await import('./in-template.js')}`} from 'outside'`",
+        'const multi = `line one',
+        "import x from 'not-an-import'",
+        '`',
+        "import { after } from './after.js'",
+      ),
+    ).toEqual({
+      loads: ['./in-template.js', './after.js'],
+      text: ['events', 'outside', 'not-an-import'],
+    })
+  })
+
+  test('regular expressions and divisions are told apart by what comes before them', () => {
+    expect(
+      scan(
+        // A regular expression holding a quote does not open a string...
+        "const quote = /'/g; const both = /[\"/]/; import('./a.js')",
+        // ...and a division is not a regular expression: the import after it is code.
+        "const half = total / 2; const ratio = f(x) / g(y); import('./b.js')",
+        "if (ok) return /from 'regex-text'/.test(s)",
+      ),
+    ).toEqual({ loads: ['./a.js', './b.js'], text: ['regex-text'] })
+  })
+
+  test('type-only imports and exports load nothing; a default export named type does', () => {
+    expect(
+      scan(
+        "import type { Request } from 'types-only'",
+        "import type Default from 'types-default'",
+        "import type * as All from 'types-all'",
+        "export type { Shape } from 'types-shape'",
+        "export type * from 'types-star'",
+        "import type from 'named-type'",
+        "import type, { other } from 'named-type-and-more'",
+        "import {\n  type A,\n  b,\n} from 'mixed'",
+      ),
+    ).toEqual({
+      loads: ['named-type', 'named-type-and-more', 'mixed'],
+      text: ['types-only', 'types-default', 'types-all', 'types-shape', 'types-star'],
+    })
+  })
+
+  test('a specifier found in code and in a comment loads', () => {
+    expect(scan("// import { a } from 'pkg'", "import { a } from 'pkg'")).toEqual({
+      loads: ['pkg'],
+      text: [],
+    })
+  })
+})
