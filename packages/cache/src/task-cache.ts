@@ -281,19 +281,10 @@ class Session implements CacheSession {
     // key, about a sixth of a cold run's main-thread time on the 10,000-task fan-out.
     const i = node ?? this.graph.indexOf(key)
     if (i === undefined) return
-    const graph = this.graph
-    const { depStart, depNodes } = graph
-    const costs = this.#cost
-    const kept = this.#kept
-    // Unmeasured, a result counts as worth keeping.
-    let cost = durationMs ?? Infinity
-    // A sum of 10,000 results adds 10,000 costs: read from locals, not fields.
-    for (let e = depStart[i]!; e < depStart[i + 1]!; e++) {
-      const dependency = depNodes[e]!
-      if (kept[dependency] === 0) cost += costs[dependency]!
-    }
-    costs[i] = cost
+    const cost = this.#weigh(i, durationMs)
     if (!this.keys.stored(i)) return
+    const graph = this.graph
+    const { depStart } = graph
     const always = this.rules.storeAll || this.#targets[i] === 1
     // Most results too cheap to keep are known so before they are serialized.
     if (!always && cost < READ_MS) return
@@ -318,9 +309,31 @@ class Session implements CacheSession {
     }
   }
 
-  notStored(key: string, problem: string): void {
+  notStored(key: string, problem: string, durationMs?: number): void {
     const i = this.graph.indexOf(key)
-    if (i !== undefined) this.#refuse(this.graph.name(i), problem)
+    if (i === undefined) return
+    // Not kept, it is made again with what depends on it, which is then worth more.
+    this.#weigh(i, durationMs)
+    this.#refuse(this.graph.name(i), problem)
+  }
+
+  /**
+   * Notes and returns what node `i`'s result, made in `durationMs`, would cost to make
+   * again: its run and each input not kept.
+   */
+  #weigh(i: number, durationMs: number | undefined): number {
+    const { depStart, depNodes } = this.graph
+    const costs = this.#cost
+    const kept = this.#kept
+    // Unmeasured, a result counts as worth keeping.
+    let cost = durationMs ?? Infinity
+    // A sum of 10,000 results adds 10,000 costs: read from locals, not fields.
+    for (let e = depStart[i]!; e < depStart[i + 1]!; e++) {
+      const dependency = depNodes[e]!
+      if (kept[dependency] === 0) cost += costs[dependency]!
+    }
+    costs[i] = cost
+    return cost
   }
 
   /** Tells, once per function, why its results cannot be stored. */

@@ -183,6 +183,39 @@ export default sum(make(3))
     },
   )
 
+  // make's result cannot be stored, so what it would cost to make again falls on xOf's,
+  // made in microseconds: xOf's is kept, and a run that needs it again reads it instead
+  // of making both again.
+  test.for(['threads', 'processes'])(
+    'on %s, what depends on a result that cannot be stored is kept, as worth what it stands for',
+    async (executor) => {
+      await write({
+        'point.ts': `import { delayed } from '@taskgraph/core'
+import { logCall } from './log-call.js'
+class Point { constructor(readonly x: number) {} }
+export const make = delayed(async function make(x: number) {
+  logCall('make(' + x + ')')
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  return new Point(x)
+}, { cache: true })
+// Not logged: a line appended to a file takes longer than the least worthwhile result.
+export const xOf = delayed(function xOf(point: Point) { return point.x }, { cache: true })
+export const twice = delayed(function twice(x: number) { logCall('twice(' + x + ')'); return 2 * x }, { cache: true })
+export const thrice = delayed(function thrice(x: number) { logCall('thrice(' + x + ')'); return 3 * x }, { cache: true })
+`,
+        'twice.ts':
+          "import { make, twice, xOf } from './point.js'\nexport default twice(xOf(make(3)))\n",
+        'thrice.ts':
+          "import { make, thrice, xOf } from './point.js'\nexport default thrice(xOf(make(3)))\n",
+      })
+      const made = await run(executor, 'twice.ts')
+      expect(made).toMatchObject({ result: 6, calls: ['make(3)', 'twice(3)'] })
+      expect(made.warnings).toEqual([expect.stringMatching(/^cache: the results of "make"/)])
+      const again = await run(executor, 'thrice.ts')
+      expect(again).toMatchObject({ result: 9, calls: ['thrice(3)'], warnings: [] })
+    },
+  )
+
   test('a damaged entry is a miss with a warning, and the answer is right', async () => {
     const first = await run()
     // Damage every entry: the run finds none it can believe, says so, and runs it all.

@@ -12,8 +12,10 @@ import {
   count,
   double,
   echo,
+  first,
   kinds,
   ones,
+  slowOnes,
   slowSquare,
   square,
   sum,
@@ -64,20 +66,24 @@ interface Run {
   readonly warnings: string[]
 }
 
-/** Computes `target` on `executor` (of `server`) with the cache in `cacheDir`. */
+/**
+ * Computes `target` on `executor` (of `server`) with the cache in `cacheDir`, storing
+ * `store` (by default every result: these tasks take microseconds, which the cache would
+ * not keep).
+ */
 async function run(
   target: unknown,
   executor: ClusterExecutor = cluster,
   server: RedisServer = redis,
+  store: 'all' | 'worthwhile' = 'all',
 ): Promise<Run> {
   await rm(log, { force: true })
   const warnings: string[] = []
   let summary: RunSummary | undefined
   const [result] = await compute(target, {
     executor,
-    // Every result stored: these tasks take microseconds, which the cache would not keep.
     cache: new TaskCache(cacheDir, {
-      store: 'all',
+      store,
       onWarning: (message) => warnings.push(message),
     }),
     hooks: { onFinish: (finished) => (summary = finished) },
@@ -277,6 +283,23 @@ describe('a cache on a cluster without a shared directory', () => {
       result: 200_000,
       calls: [],
       summary: { done: 0, cached: 1 },
+      warnings: [],
+    })
+  })
+
+  // What it would cost to make again falls on what depends on it: first's result, made in
+  // microseconds from 200 ms of slowOnes, is worth keeping, and a run that needs it again
+  // reads it instead of making both again.
+  test('what depends on a result that cannot be stored is kept, as worth what it stands for', async () => {
+    const made = await run(double(first(slowOnes(200_000, 200))), bare, server, 'worthwhile')
+    expect(made.calls).toEqual(['double(1)', 'slowOnes(200000)'])
+    expect(made.warnings).toEqual([expect.stringMatching(/^cache: the results of "slowOnes"/)])
+    // slowOnes made again would say so.
+    const again = await run(square(first(slowOnes(200_000, 200))), bare, server, 'worthwhile')
+    expect(again).toEqual({
+      result: 1,
+      calls: ['square(1)'],
+      summary: { done: 1, cached: 1 },
       warnings: [],
     })
   })

@@ -64,7 +64,8 @@ export class CallOutcomes {
     const { run, call } = pending
     const { step } = notice
     if ('problem' in notice) {
-      call.stepResult?.(step, notice)
+      const { problem, durationMs } = notice
+      call.stepResult?.(step, durationMs === undefined ? { problem } : { problem, durationMs })
       return
     }
     pending.stepsStored++

@@ -144,7 +144,12 @@ export type StoredStep =
       readonly durationMs?: number
       readonly large?: true
     }
-  | { readonly id: number; readonly step: number; readonly problem: string }
+  | {
+      readonly id: number
+      readonly step: number
+      readonly problem: string
+      readonly durationMs?: number
+    }
 
 /**
  * Where and when a call ran, for a call that asked (`JobCall.timed`): the pid and thread

@@ -295,8 +295,12 @@ function doNothing(): void {}
  */
 function storeStep(context: JobContext, call: JobCall, step: number, result: StepResult): void {
   const id = call.id
+  const { durationMs } = result
+  // What the driver's cache weighs the step's dependents by, stored or not.
+  const took = durationMs === undefined ? {} : { durationMs }
+  const notStored = (problem: string): void => context.stepEnded({ id, step, problem, ...took })
   if ('problem' in result) {
-    context.stepEnded({ id, step, problem: result.problem })
+    notStored(result.problem)
     return
   }
   let bytes: Buffer
@@ -304,26 +308,18 @@ function storeStep(context: JobContext, call: JobCall, step: number, result: Ste
     bytes = serialize(result.value)
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
-    context.stepEnded({ id, step, problem: `the result cannot be serialized: ${reason}.` })
+    notStored(`the result cannot be serialized: ${reason}.`)
     return
   }
   if (bytes.length >= context.limit && !context.largeStore) {
-    context.stepEnded({
-      id,
-      step,
-      problem: `a result of ${bytes.length} bytes is more than the ${context.limit} bytes a result may take in Redis, and the cluster has no shared directory for larger ones (--store on the driver and on every worker).`,
-    })
+    notStored(
+      `a result of ${bytes.length} bytes is more than the ${context.limit} bytes a result may take in Redis, and the cluster has no shared directory for larger ones (--store on the driver and on every worker).`,
+    )
     return
   }
   const key = step === 0 ? call.key : call.steps![step - 1]!.key
-  const { durationMs } = result
   context.stepEnded(
-    {
-      id,
-      step,
-      ...(durationMs !== undefined && { durationMs }),
-      ...(bytes.length >= context.limit && { large: true as const }),
-    },
+    { id, step, ...took, ...(bytes.length >= context.limit && { large: true as const }) },
     { key, bytes },
   )
 }

@@ -97,11 +97,12 @@ export interface TaskCall {
 
 /**
  * What became of the result of a step a call was asked for (`TaskCall.stepsWanted`): the
- * value, with how long the step ran (ms) where its worker measured it, or why it could
- * not come back.
+ * value, or why it could not come back; either with how long the step ran (ms) where its
+ * worker measured it (what makes it again costs: the cache weighs what depends on it).
  */
 export type StepResult =
-  { readonly value: unknown; readonly durationMs?: number } | { readonly problem: string }
+  | { readonly value: unknown; readonly durationMs?: number }
+  | { readonly problem: string; readonly durationMs?: number }
 
 /** Where and when a call ran, as the worker that ran it measured it. */
 export interface CallTiming {

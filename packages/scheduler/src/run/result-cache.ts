@@ -32,10 +32,12 @@ export interface CacheSession {
    */
   completed(key: string, value: unknown, durationMs: number | undefined, node?: number): void
   /**
-   * The result of the task with key `key`, which `stores(key)`, finished but could not be
-   * brought back from the worker that made it (`problem` says why): it is not stored.
+   * The result of the task with key `key`, which `stores(key)`, finished after
+   * `durationMs` (as `completed`'s) but could not be brought back from the worker that
+   * made it (`problem` says why): it is not stored, and what depends on it costs more to
+   * make again.
    */
-  notStored?(key: string, problem: string): void
+  notStored?(key: string, problem: string, durationMs?: number): void
   /** The run has ended: what is being stored is finished. Never rejects. */
   close(): Promise<void>
 }

@@ -56,9 +56,12 @@ export class RunCache {
     return wanted
   }
 
-  /** Node `i`'s result, to be stored, could not be brought back from its worker: `problem`. */
-  notStored(i: number, problem: string): void {
-    this.#session.notStored?.(this.graph.key(i), problem)
+  /**
+   * Node `i`'s result, to be stored, could not be brought back from its worker
+   * (`problem`), having taken `durationMs` to make.
+   */
+  notStored(i: number, problem: string, durationMs: number | undefined): void {
+    this.#session.notStored?.(this.graph.key(i), problem, durationMs)
   }
 
   /** How the executor is told a result is no longer needed: once the cache has read it. */

@@ -487,7 +487,7 @@ class GraphRun implements IdleWatcher {
     ;(flight.returned ??= new Map()).set(step, brought && byReference ? result.value : undefined)
     const i = flight.members[step]!
     if (brought) this.cache?.completed(i, result.value, result.durationMs)
-    else this.cache?.notStored(i, result.problem)
+    else this.cache?.notStored(i, result.problem, result.durationMs)
   }
 
   /**

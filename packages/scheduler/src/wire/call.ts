@@ -71,7 +71,7 @@ export type WireOutcome =
  */
 export type WireStepResult =
   | { readonly step: number; readonly value: unknown; readonly durationMs: number }
-  | { readonly step: number; readonly problem: string }
+  | { readonly step: number; readonly problem: string; readonly durationMs: number }
 
 /**
  * Where and when a call ran, for a batch that asked (`BatchMessage.timed`): the worker's

@@ -310,7 +310,7 @@ function stepResult(step: number, value: unknown, durationMs: number): WireStepR
   const problem = resultProblem(value)
   if (problem === undefined) return { step, value, durationMs }
   const why = problem.reason ?? 'which does not survive the copy from its worker'
-  return { step, problem: `${problem.path} is ${problem.type}, ${why}.` }
+  return { step, problem: `${problem.path} is ${problem.type}, ${why}.`, durationMs }
 }
 
 /** Why a result cannot be sent back as it is; `undefined` if it can. */

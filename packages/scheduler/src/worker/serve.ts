@@ -120,7 +120,8 @@ function sendStep(channel: Channel, call: number, result: WireStepResult): void 
   } catch {
     const why = 'value' in result ? channel.copyFailure(result.value) : undefined
     const problem = `the result could not be sent from its worker: ${why ?? 'it cannot be copied'}.`
-    channel.send({ type: 'step', call, result: { step: result.step, problem } }, [])
+    const { step, durationMs } = result
+    channel.send({ type: 'step', call, result: { step, problem, durationMs } }, [])
   }
 }
 
