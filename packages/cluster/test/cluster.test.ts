@@ -340,9 +340,11 @@ describe('a cluster of two workers', () => {
     })
     const measured = record!.endedAt - record!.startedAt
     expect(measured).toBeGreaterThanOrEqual(299)
-    // Heard of late, the start would make it 12 ms or more shorter than its worker saw
-    // it; its end is heard a moment after it was.
-    expect(hooked).toBeGreaterThanOrEqual(measured - 3)
+    // Heard of late, the start would make it 13 ms or more shorter than its worker saw
+    // it. Dated back by how long ago the worker says it began, it is shorter only by the
+    // notice's way to the driver (a few ms on a loaded machine); its end is heard a
+    // moment after it was.
+    expect(hooked).toBeGreaterThanOrEqual(measured - 10)
     expect(hooked).toBeLessThan(measured + 200)
     // A task over before it is told of is timed by how long it held its thread.
     await compute(spin(2, 8), {
