@@ -216,6 +216,36 @@ export const thrice = delayed(function thrice(x: number) { logCall('thrice(' + x
     },
   )
 
+  // load is kept out of the cache (pure, cache: false): never stored, but its 200 ms count
+  // for xOf's result, made in microseconds after it in the same chain, which is kept.
+  test.for(['threads', 'processes'])(
+    'on %s, a step after a slow one kept out of the cache is kept, as worth what it stands for',
+    async (executor) => {
+      await write({
+        'load.ts': `import { delayed } from '@taskgraph/core'
+import { logCall } from './log-call.js'
+export const load = delayed(async function load(x: number) {
+  logCall('load(' + x + ')')
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  return { x }
+}, { pure: true, cache: false })
+// Not logged: a line appended to a file takes longer than the least worthwhile result.
+export const xOf = delayed(function xOf(point: { x: number }) { return point.x }, { cache: true })
+export const twice = delayed(function twice(x: number) { logCall('twice(' + x + ')'); return 2 * x }, { cache: true })
+export const thrice = delayed(function thrice(x: number) { logCall('thrice(' + x + ')'); return 3 * x }, { cache: true })
+`,
+        'twice.ts':
+          "import { load, twice, xOf } from './load.js'\nexport default twice(xOf(load(3)))\n",
+        'thrice.ts':
+          "import { load, thrice, xOf } from './load.js'\nexport default thrice(xOf(load(3)))\n",
+      })
+      const made = await run(executor, 'twice.ts')
+      expect(made).toMatchObject({ result: 6, calls: ['load(3)', 'twice(3)'], warnings: [] })
+      const again = await run(executor, 'thrice.ts')
+      expect(again).toMatchObject({ result: 9, calls: ['thrice(3)'], warnings: [] })
+    },
+  )
+
   test('a damaged entry is a miss with a warning, and the answer is right', async () => {
     const first = await run()
     // Damage every entry: the run finds none it can believe, says so, and runs it all.

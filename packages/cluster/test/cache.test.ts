@@ -247,6 +247,29 @@ describe('a cache on a cluster', () => {
 // A cached step is fused into its consumer as any other: its result comes back for the
 // cache beside the chain's. One too large for Redis, on a cluster with no shared
 // directory, is left out: the run goes on as it would without a cache.
+describe('a cache weighing what is not stored', () => {
+  // slowOnes kept out of the cache (pure, cache: false): never stored, but what it costs
+  // counts for what depends on it, so first's result, made in microseconds from 200 ms
+  // of it, is worth keeping: a run that needs it again reads it and makes neither.
+  const uncached = slowOnes.with({ pure: true, cache: false })
+
+  test('in a chain: the step after it is kept', async () => {
+    const made = await run(double(first(uncached(1000, 200))), cluster, redis, 'worthwhile')
+    expect(made.calls).toEqual(['double(1)', 'slowOnes(1000)'])
+    // slowOnes made again would say so.
+    const again = await run(square(first(uncached(1000, 200))), cluster, redis, 'worthwhile')
+    expect(again).toMatchObject({ result: 1, calls: ['square(1)'], warnings: [] })
+  })
+
+  test('ending a chain: its last task is kept', async () => {
+    const value = first(uncached(1000, 200))
+    const made = await run(sum([double(value), square(value)]), cluster, redis, 'worthwhile')
+    expect(made.calls).toEqual(['double(1)', 'slowOnes(1000)', 'square(1)', 'sum(2)'])
+    const again = await run(sum([first(uncached(1000, 200))]), cluster, redis, 'worthwhile')
+    expect(again).toMatchObject({ result: 1, calls: ['sum(1)'], warnings: [] })
+  })
+})
+
 describe('a cache on a cluster without a shared directory', () => {
   let server: RedisServer
   let worker: WorkerProcess

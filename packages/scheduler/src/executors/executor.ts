@@ -97,8 +97,9 @@ export interface TaskCall {
 
 /**
  * What became of the result of a step a call was asked for (`TaskCall.stepsWanted`): the
- * value, or why it could not come back; either with how long the step ran (ms) where its
- * worker measured it (what makes it again costs: the cache weighs what depends on it).
+ * value, or why it could not come back; either with how long the step ran (ms), where its
+ * worker measured it, with the steps before it in the chain not asked for since the last
+ * one that was: what making it again costs, as the cache weighs it and what depends on it.
  */
 export type StepResult =
   | { readonly value: unknown; readonly durationMs?: number }

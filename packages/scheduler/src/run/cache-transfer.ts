@@ -53,9 +53,16 @@ export class CacheTransfer {
     }
   }
 
-  /** The task `key` finished with `result`: the session stores it, read first if need be. */
-  completed(key: string, result: unknown, durationMs: number | undefined): void {
-    if (!this.session.stores(key)) return
+  /**
+   * The task `key` finished with `result`: the session stores it, read first if need be;
+   * a result it does not store is not read, but how long it took still counts for what
+   * depends on it. `node`: as the session's (see `CacheSession.stores`).
+   */
+  completed(key: string, result: unknown, durationMs: number | undefined, node?: number): void {
+    if (!this.session.stores(key, node)) {
+      this.session.completed(key, undefined, durationMs, node)
+      return
+    }
     this.reading.set(result, (this.reading.get(result) ?? 0) + 1)
     this.waiting.push({ key, result, durationMs })
     this.readNext()

@@ -27,8 +27,9 @@ export interface CacheSession {
   stores(key: string, node?: number): boolean
   /**
    * The task with key `key` finished with `value` (stored if `stores(key)` and the cache
-   * finds it worth keeping), having run for `durationMs` (where its worker, or this
-   * thread, measured it; `undefined` if nobody did).
+   * finds it worth keeping; not read otherwise), having run for `durationMs` (where its
+   * worker, or this thread, measured it; `undefined` if nobody did): told of every task,
+   * stored or not, since what a result costs to make again counts the inputs not stored.
    */
   completed(key: string, value: unknown, durationMs: number | undefined, node?: number): void
   /**

@@ -96,8 +96,9 @@ export class RunCache {
   /** Node `i` finished with `value` after `durationMs`: stored if it is worth it. */
   completed(i: number, value: unknown, durationMs: number | undefined): void {
     const key = this.graph.key(i)
-    if (this.#transfer !== undefined) this.#transfer.completed(key, value, durationMs)
-    else this.#session.completed(key, value, durationMs, this.#sameGraph ? i : undefined)
+    const node = this.#sameGraph ? i : undefined
+    if (this.#transfer !== undefined) this.#transfer.completed(key, value, durationMs, node)
+    else this.#session.completed(key, value, durationMs, node)
   }
 
   /** Resolves once the results to store have been read from the executor's store. */

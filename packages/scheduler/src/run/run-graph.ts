@@ -485,7 +485,13 @@ class GraphRun implements IdleWatcher {
     const byReference = this.config.executor.resultsByReference === true
     const brought = 'value' in result
     ;(flight.returned ??= new Map()).set(step, brought && byReference ? result.value : undefined)
-    const i = flight.members[step]!
+    const { members, wanted } = flight
+    // Its time counts the steps before it not asked for (see `StepResult`), which are
+    // weighed first as taking none, so that what they cost reaches it through them.
+    let first = step
+    while (first > 0 && !wanted.has(first - 1)) first--
+    for (let m = first; m < step; m++) this.cache?.completed(members[m]!, undefined, 0)
+    const i = members[step]!
     if (brought) this.cache?.completed(i, result.value, result.durationMs)
     else this.cache?.notStored(i, result.problem, result.durationMs)
   }

@@ -67,7 +67,8 @@ export type WireOutcome =
 
 /**
  * The result of a step a call was asked for (`WireCall.wanted`), sent as the step ends
- * (`StepMessage`), with how long it ran (ms); or why it cannot cross.
+ * (`StepMessage`), or why it cannot cross; with how long it ran (ms), with the steps
+ * before it not asked for since the last one sent (see `StepResult`).
  */
 export type WireStepResult =
   | { readonly step: number; readonly value: unknown; readonly durationMs: number }

@@ -174,8 +174,10 @@ function execute(
   let blockingMs = 0
   // Where, then each step's start and end (see `CallTimes`): only when asked for.
   const times = timed ? [process.pid, threadId] : undefined
-  // When the last step began: a step asked for is sent back with how long it ran.
-  let stepStart = 0
+  // When the first step since the last one sent back began: a step asked for is sent
+  // back with how long it and the steps before it that were not took (what making it
+  // again costs, as the cache weighs it: theirs are not stored).
+  let unsentSince: number | undefined
   const wanted = call.wanted === undefined ? undefined : new Set(call.wanted)
   const finish = (step: number, value: unknown): WireOutcome => {
     if (!flatPrimitives([value]) && holdsGraph(value)) {
@@ -239,7 +241,8 @@ function execute(
         return finish(step - 1, value)
       }
       if (step > 0 && wanted?.has(step - 1) === true) {
-        onStep(call.id, stepResult(step - 1, value, performance.now() - stepStart))
+        onStep(call.id, stepResult(step - 1, value, performance.now() - unsentSince!))
+        unsentSince = undefined
       }
       // A fresh list per step: the chain's lists live until it ends, and one filled in
       // place would hold each intermediate result until then.
@@ -247,7 +250,7 @@ function execute(
       if (step > 0) for (const hole of steps[step - 1]!.holes) args[hole] = value
       const input = value
       const started = performance.now()
-      stepStart = started
+      unsentSince ??= started
       times?.push(epochOf(started))
       try {
         value = calls.run(running, fns[step]!, ...args)
