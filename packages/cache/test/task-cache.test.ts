@@ -183,66 +183,51 @@ export default sum(make(3))
     },
   )
 
-  // make's result cannot be stored, so what it would cost to make again falls on xOf's,
-  // made in microseconds: xOf's is kept, and a run that needs it again reads it instead
-  // of making both again.
+  // Results that are never stored, each 200 ms to make: make's, a class instance, which
+  // cannot leave its worker, and load's, kept out of the cache (pure, cache: false). What
+  // they cost falls on xOf's result after them in their chains, made in microseconds: it is
+  // kept, and a run that needs it again reads it instead of making both again.
   test.for(['threads', 'processes'])(
-    'on %s, what depends on a result that cannot be stored is kept, as worth what it stands for',
+    'on %s, a cheap step after a slow one that is not stored is kept, as worth what it stands for',
     async (executor) => {
       await write({
-        'point.ts': `import { delayed } from '@taskgraph/core'
+        'steps.ts': `import { delayed } from '@taskgraph/core'
 import { logCall } from './log-call.js'
+const wait = () => new Promise((resolve) => setTimeout(resolve, 200))
 class Point { constructor(readonly x: number) {} }
 export const make = delayed(async function make(x: number) {
   logCall('make(' + x + ')')
-  await new Promise((resolve) => setTimeout(resolve, 200))
+  await wait()
   return new Point(x)
 }, { cache: true })
-// Not logged: a line appended to a file takes longer than the least worthwhile result.
-export const xOf = delayed(function xOf(point: Point) { return point.x }, { cache: true })
-export const twice = delayed(function twice(x: number) { logCall('twice(' + x + ')'); return 2 * x }, { cache: true })
-export const thrice = delayed(function thrice(x: number) { logCall('thrice(' + x + ')'); return 3 * x }, { cache: true })
-`,
-        'twice.ts':
-          "import { make, twice, xOf } from './point.js'\nexport default twice(xOf(make(3)))\n",
-        'thrice.ts':
-          "import { make, thrice, xOf } from './point.js'\nexport default thrice(xOf(make(3)))\n",
-      })
-      const made = await run(executor, 'twice.ts')
-      expect(made).toMatchObject({ result: 6, calls: ['make(3)', 'twice(3)'] })
-      expect(made.warnings).toEqual([expect.stringMatching(/^cache: the results of "make"/)])
-      const again = await run(executor, 'thrice.ts')
-      expect(again).toMatchObject({ result: 9, calls: ['thrice(3)'], warnings: [] })
-    },
-  )
-
-  // load is kept out of the cache (pure, cache: false): never stored, but its 200 ms count
-  // for xOf's result, made in microseconds after it in the same chain, which is kept.
-  test.for(['threads', 'processes'])(
-    'on %s, a step after a slow one kept out of the cache is kept, as worth what it stands for',
-    async (executor) => {
-      await write({
-        'load.ts': `import { delayed } from '@taskgraph/core'
-import { logCall } from './log-call.js'
 export const load = delayed(async function load(x: number) {
   logCall('load(' + x + ')')
-  await new Promise((resolve) => setTimeout(resolve, 200))
+  await wait()
   return { x }
 }, { pure: true, cache: false })
 // Not logged: a line appended to a file takes longer than the least worthwhile result.
 export const xOf = delayed(function xOf(point: { x: number }) { return point.x }, { cache: true })
 export const twice = delayed(function twice(x: number) { logCall('twice(' + x + ')'); return 2 * x }, { cache: true })
 export const thrice = delayed(function thrice(x: number) { logCall('thrice(' + x + ')'); return 3 * x }, { cache: true })
+export const add = delayed(function add(a: number, b: number) { logCall('add()'); return a + b }, { cache: true })
 `,
         'twice.ts':
-          "import { load, twice, xOf } from './load.js'\nexport default twice(xOf(load(3)))\n",
+          "import { add, load, make, twice, xOf } from './steps.js'\nexport default add(twice(xOf(make(3))), twice(xOf(load(4))))\n",
         'thrice.ts':
-          "import { load, thrice, xOf } from './load.js'\nexport default thrice(xOf(load(3)))\n",
+          "import { add, load, make, thrice, xOf } from './steps.js'\nexport default add(thrice(xOf(make(3))), thrice(xOf(load(4))))\n",
       })
       const made = await run(executor, 'twice.ts')
-      expect(made).toMatchObject({ result: 6, calls: ['load(3)', 'twice(3)'], warnings: [] })
+      expect(made).toMatchObject({
+        result: 14,
+        calls: ['add()', 'load(4)', 'make(3)', 'twice(3)', 'twice(4)'],
+        warnings: [expect.stringMatching(/^cache: the results of "make" cannot be stored/)],
+      })
       const again = await run(executor, 'thrice.ts')
-      expect(again).toMatchObject({ result: 9, calls: ['thrice(3)'], warnings: [] })
+      expect(again).toMatchObject({
+        result: 21,
+        calls: ['add()', 'thrice(3)', 'thrice(4)'],
+        warnings: [],
+      })
     },
   )
 
