@@ -309,8 +309,8 @@ class Session implements CacheSession {
     }
   }
 
-  notStored(key: string, problem: string, durationMs?: number): void {
-    const i = this.graph.indexOf(key)
+  notStored(key: string, problem: string, durationMs?: number, node?: number): void {
+    const i = node ?? this.graph.indexOf(key)
     if (i === undefined) return
     // Not kept, it is made again with what depends on it, which is then worth more.
     this.#weigh(i, durationMs)

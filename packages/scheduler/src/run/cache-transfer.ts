@@ -5,6 +5,14 @@ import type { CacheSession } from './result-cache.js'
 // cache has packed it.
 const MAX_READS = 4
 
+/** A task that finished, its result to be read for the cache (see `CacheTransfer.completed`). */
+interface Completed {
+  readonly key: string
+  readonly result: unknown
+  readonly durationMs: number | undefined
+  readonly node: number | undefined
+}
+
 /** An executor whose results are references, able to move them for a cache. */
 export type TransferringExecutor = Executor & Required<Pick<Executor, 'keep' | 'fetch'>>
 
@@ -30,7 +38,7 @@ export class CacheTransfer {
   private readonly reading = new Map<unknown, number>()
   /** Results released while being read: released once they have been. */
   private readonly releasedWhileRead = new Set<unknown>()
-  private readonly waiting: { key: string; result: unknown; durationMs: number | undefined }[] = []
+  private readonly waiting: Completed[] = []
   private reads = 0
   private idle: (() => void) | undefined
 
@@ -64,7 +72,7 @@ export class CacheTransfer {
       return
     }
     this.reading.set(result, (this.reading.get(result) ?? 0) + 1)
-    this.waiting.push({ key, result, durationMs })
+    this.waiting.push({ key, result, durationMs, node })
     this.readNext()
   }
 
@@ -82,9 +90,10 @@ export class CacheTransfer {
 
   private readNext(): void {
     while (this.reads < MAX_READS && this.waiting.length > 0) {
-      const { key, result, durationMs } = this.waiting.shift()!
+      const completed = this.waiting.shift()!
+      const { result } = completed
       this.reads++
-      void this.read(key, result, durationMs).finally(() => {
+      void this.read(completed).finally(() => {
         this.reads--
         const count = this.reading.get(result)!
         if (count > 1) this.reading.set(result, count - 1)
@@ -98,9 +107,9 @@ export class CacheTransfer {
     }
   }
 
-  private async read(key: string, result: unknown, durationMs: number | undefined): Promise<void> {
+  private async read({ key, result, durationMs, node }: Completed): Promise<void> {
     try {
-      this.session.completed(key, await this.executor.fetch(result), durationMs)
+      this.session.completed(key, await this.executor.fetch(result), durationMs, node)
     } catch (error) {
       process.emitWarning(
         `cache: the result of task ${JSON.stringify(key)} could not be read from the ${this.executor.name} executor's store, so it is not cached: ${(error as Error).message}`,

@@ -36,9 +36,9 @@ export interface CacheSession {
    * The result of the task with key `key`, which `stores(key)`, finished after
    * `durationMs` (as `completed`'s) but could not be brought back from the worker that
    * made it (`problem` says why): it is not stored, and what depends on it costs more to
-   * make again.
+   * make again. `node`: as `completed`'s.
    */
-  notStored?(key: string, problem: string, durationMs?: number): void
+  notStored?(key: string, problem: string, durationMs?: number, node?: number): void
   /** The run has ended: what is being stored is finished. Never rejects. */
   close(): Promise<void>
 }

@@ -61,7 +61,8 @@ export class RunCache {
    * (`problem`), having taken `durationMs` to make.
    */
   notStored(i: number, problem: string, durationMs: number | undefined): void {
-    this.#session.notStored?.(this.graph.key(i), problem, durationMs)
+    const node = this.#sameGraph ? i : undefined
+    this.#session.notStored?.(this.graph.key(i), problem, durationMs, node)
   }
 
   /** How the executor is told a result is no longer needed: once the cache has read it. */
