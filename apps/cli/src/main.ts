@@ -36,6 +36,13 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
   }
 }
 
+/** The codes of the cluster's errors that mean it cannot be used, as it is: exit code 5. */
+const CLUSTER_CODES = new Set<unknown>([
+  'ERR_CLUSTER_UNREACHABLE',
+  'ERR_CLUSTER_CONNECTION',
+  'ERR_CLUSTER_STORE',
+])
+
 function exitCodeOf(error: unknown): ExitCode {
   if (error instanceof CancelledError) {
     const reason = error.cause
@@ -47,8 +54,7 @@ function exitCodeOf(error: unknown): ExitCode {
   // By code: the cluster package loads only when a command needs it.
   if (
     error instanceof MissingPackageError ||
-    (error as { code?: unknown } | null)?.code === 'ERR_CLUSTER_UNREACHABLE' ||
-    (error as { code?: unknown } | null)?.code === 'ERR_CLUSTER_CONNECTION'
+    CLUSTER_CODES.has((error as { code?: unknown } | null)?.code)
   ) {
     return ExitCode.ClusterUnavailable
   }

@@ -216,6 +216,24 @@ describe('a Redis that goes away mid-run', () => {
   })
 })
 
+describe('a full Redis', () => {
+  it('run: exit 5, one line naming ClusterStoreError and the fix', async () => {
+    // A Redis of its own, over its maxmemory from the start.
+    const own = await startRedis(['--maxmemory', '1'])
+    try {
+      const { code, stdout, stderr } = await runCli(['run', 'sum.mjs', '--cluster', own.url])
+      expect({ code, stdout }).toEqual({ code: 5, stdout: '' })
+      expect(lines(stderr)).toEqual([
+        expect.stringMatching(
+          /^taskgraph: error: ClusterStoreError: cluster executor: Redis at \S+ failed a request of the run \(OOM [^)]*\): it is full \(it reached its maxmemory\)\. Give it more memory/,
+        ),
+      ])
+    } finally {
+      await own.stop()
+    }
+  })
+})
+
 describe('taskgraph cluster status', () => {
   it('lists each worker: name, host, pid, threads, running, waiting, memory, versions', async () => {
     const { code, stdout } = await runCli(['cluster', 'status', '--cluster', redis.url])

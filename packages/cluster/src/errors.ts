@@ -30,6 +30,23 @@ export class ClusterConnectionError extends TaskgraphError {
 ClusterConnectionError.prototype.name = 'ClusterConnectionError'
 
 /**
+ * The cluster's store refused a run's data, so the run cannot go on: Redis is full (it
+ * reached its `maxmemory` and, with `noeviction`, refuses writes: `full`), Redis refused
+ * a command for another reason (an ACL user without the rights), or a worker could not
+ * read or write the shared directory for large results.
+ */
+export class ClusterStoreError extends TaskgraphError {
+  /** Redis is full: it reached its `maxmemory`. */
+  readonly full: boolean
+
+  constructor({ full, ...init }: ErrorInit & { full: boolean }) {
+    super({ ...init, code: 'ERR_CLUSTER_STORE' })
+    this.full = full
+  }
+}
+ClusterStoreError.prototype.name = 'ClusterStoreError'
+
+/**
  * A worker refused a task's function: its module is outside the worker's project root or
  * not among the modules it serves, or the worker's copy of it is not the driver's.
  */

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -15,7 +15,12 @@ import {
 } from '@taskgraph/scheduler'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { ClusterExecutor, ClusterWorker, ResultTooLargeError } from '@taskgraph/cluster'
+import {
+  ClusterExecutor,
+  ClusterStoreError,
+  ClusterWorker,
+  ResultTooLargeError,
+} from '@taskgraph/cluster'
 import { PACKAGE, startWorkers, stopWorkers, type WorkerProcess } from './cluster-workers.js'
 import { eventually, runKeys, sleep } from './fault-checks.js'
 import {
@@ -249,14 +254,38 @@ describe('a cluster of two workers', () => {
       store: pathToFileURL(shared).href,
     })
     try {
-      // 80 KB each: both over the limit.
-      expect(await add(length(big(10_000)), length(big(10_000))).compute({ executor: large })).toBe(
-        20_000,
-      )
+      // 80 KB, over the limit; read by two tasks, so stored (one reader would be fused with it).
+      const array = big(10_000)
+      expect(await add(length(array), length(array)).compute({ executor: large })).toBe(20_000)
     } finally {
       await large.close()
     }
     expect(readdirSync(shared)).toEqual([])
+  })
+
+  test('a shared directory that cannot be written fails the run with ClusterStoreError saying why', async () => {
+    const large = new ClusterExecutor(redis.url, {
+      maxStoredBytes: 64 * 1024,
+      store: pathToFileURL(shared).href,
+    })
+    // A file where the workers' directory was: they cannot make a run's folder in it.
+    rmSync(shared, { recursive: true })
+    writeFileSync(shared, '')
+    try {
+      const array = big(10_000)
+      const error = await add(length(array), length(array))
+        .compute({ executor: large })
+        .catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(ClusterStoreError)
+      expect((error as ClusterStoreError).full).toBe(false)
+      expect((error as Error).message).toMatch(
+        /^task "big-[^"]+": cluster worker w[12] could not read or store its data \(ENOTDIR: [^)]*\)\. The shared directory for large results failed: check that it is mounted and writable/,
+      )
+    } finally {
+      await large.close()
+      rmSync(shared)
+      mkdirSync(shared)
+    }
   })
 
   test('without a shared directory, a result over the limit fails naming the task and the limit', async () => {

@@ -1,6 +1,7 @@
 // What runs do when Redis fails under them, or their driver dies: not reachable at start,
 // restarted empty mid-run, down for longer than the executor waits (and a worker stopped
-// meanwhile), down for longer than a worker waits, a driver killed mid-run. A real redis-server and real `taskgraph worker` processes per test.
+// meanwhile), full (at its maxmemory), down for longer than a worker waits, a driver
+// killed mid-run. A real redis-server and real `taskgraph worker` processes per test.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
@@ -10,14 +11,15 @@ import { afterEach, describe, expect, test } from 'vitest'
 import {
   ClusterConnectionError,
   ClusterExecutor,
+  ClusterStoreError,
   ClusterUnreachableError,
   ClusterWorker,
   clusterStatus,
 } from '@taskgraph/cluster'
 import { PACKAGE, startWorker, startWorkers } from './cluster-workers.js'
-import { TestCluster, eventually, readTraces, sleep } from './fault-checks.js'
+import { TestCluster, eventually, readTraces, runKeys, sleep } from './fault-checks.js'
 import { step } from './fixtures/fault-tasks.mjs'
-import { inc, total } from './fixtures/tasks.mjs'
+import { big, inc, length, listOf, total } from './fixtures/tasks.mjs'
 import { freePort } from './redis-server.js'
 
 let cluster: TestCluster | undefined
@@ -201,6 +203,67 @@ describe('a worker whose Redis stays away', () => {
         ClusterWorker.start(cluster.url, { reconnectTimeout: reconnectTimeout as number }),
       ).rejects.toThrow(InvalidOptionError)
     }
+  })
+})
+
+describe('Redis full (its maxmemory reached)', () => {
+  /** Sets `cluster`'s Redis's maxmemory to `bytes` (0: none), with noeviction, its default. */
+  async function setMaxMemory(cluster: TestCluster, bytes: number): Promise<void> {
+    const admin = new Redis(cluster.url)
+    try {
+      await admin.config('SET', 'maxmemory', String(bytes))
+    } finally {
+      admin.disconnect()
+    }
+  }
+
+  test('mid-run: the run fails with ClusterStoreError naming the task, leaves nothing, and the workers serve the next run', async () => {
+    const cluster = await startCluster(2)
+    const executor = cluster.executor(new ClusterExecutor(cluster.url))
+    await executor.start()
+    const admin = new Redis(cluster.url)
+    const used = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1])
+    admin.disconnect()
+    // Room for a dozen of the forty results of 512 KiB the run stores at once.
+    await setMaxMemory(cluster, used + 6 * 2 ** 20)
+    const arrays = Array.from({ length: 40 }, (_, i) => big(65_536 + i))
+    const { error, ms } = await failure(length(listOf(...arrays)).compute({ executor }))
+    expect(error).toBeInstanceOf(ClusterStoreError)
+    expect((error as ClusterStoreError).code).toBe('ERR_CLUSTER_STORE')
+    expect((error as ClusterStoreError).full).toBe(true)
+    expect((error as Error).message).toMatch(
+      /^task "big-[^"]+": cluster worker w[12] could not read or store its data \(OOM command not allowed[^)]*\)\. Redis is full \(it reached its maxmemory\)\. Give it more memory/,
+    )
+    expect(ms).toBeLessThan(10_000)
+    // Removed as the run ended, though Redis is still full (not left for the sweep).
+    expect(await runKeys(cluster.redis)).toEqual([])
+    await setMaxMemory(cluster, 0)
+    expect(await total([inc(1), inc(2)]).compute({ executor })).toBe(5)
+  })
+
+  test('from the start: the run fails with ClusterStoreError, and the workers stay listed', async () => {
+    const cluster = await startCluster(1)
+    const executor = cluster.executor(new ClusterExecutor(cluster.url))
+    await executor.start()
+    await setMaxMemory(cluster, 1)
+    const { error } = await failure(total([inc(1), inc(2)]).compute({ executor }))
+    expect(error).toBeInstanceOf(ClusterStoreError)
+    expect((error as ClusterStoreError).full).toBe(true)
+    expect((error as Error).message).toMatch(
+      /^cluster executor: Redis at redis:\/\/127\.0\.0\.1:\d+\/? failed a request of the run \(OOM command not allowed[^)]*\): it is full/,
+    )
+    // A worker's record (6 s to live) is written every 2 s, full or not: past one write,
+    // it has more than 3.5 s left.
+    await sleep(2500)
+    const admin = new Redis(cluster.url)
+    try {
+      const [key] = await admin.keys('tg:worker:*')
+      expect(await admin.pttl(key!)).toBeGreaterThan(3500)
+    } finally {
+      admin.disconnect()
+    }
+    expect(await clusterStatus(cluster.url)).toHaveLength(1)
+    await setMaxMemory(cluster, 0)
   })
 })
 

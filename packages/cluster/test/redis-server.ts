@@ -31,14 +31,18 @@ export function haveRedis(): boolean {
   return spawnSync('redis-server', ['--version']).status === 0
 }
 
-export async function startRedis(): Promise<RedisServer> {
+/** Starts one; `settings` are more of redis-server's options (`['--maxmemory', '1']`). */
+export async function startRedis(settings: readonly string[] = []): Promise<RedisServer> {
   const port = await freePort()
   const url = `redis://127.0.0.1:${port}`
   let child: ChildProcess | undefined
   const start = async (): Promise<void> => {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      [
+        ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        ...settings,
+      ],
       { stdio: 'ignore' },
     )
     endsWithTheTests(child)

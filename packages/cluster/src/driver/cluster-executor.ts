@@ -22,11 +22,12 @@ import {
 import { loadBullMQ } from '../commonjs-packages.js'
 import { connect, openRedis, parseClusterUrl, queueReady, type ClusterUrl } from '../connection.js'
 import { watchConnection } from '../connection-watch.js'
-import { ClusterConnectionError } from '../errors.js'
+import { ClusterConnectionError, ClusterStoreError } from '../errors.js'
 import { PREFIX, QUEUE, RUNS, repliesKey, resultsKey, runKey } from '../keys.js'
 import { FileStore } from '../store/file-store.js'
 import { RedisStore } from '../store/redis-store.js'
 import type { ResultStore } from '../store/result-store.js'
+import { FULL_FIX, REFUSED_FIX, isRedisFull, isRedisReply, refusalText } from '../redis-refusals.js'
 import { TieredStore } from '../store/tiered-store.js'
 import { unpackReply, type JobData, type ModuleFunction, type Reply } from '../wire/job.js'
 import { StoredResult, markerProperty } from '../wire/stored-values.js'
@@ -559,7 +560,10 @@ export class ClusterExecutor implements Executor {
     pending.run.queued.unshift(pending)
   }
 
-  /** Fails the calls of a run that cannot go on (Redis is gone, or lost its state). */
+  /**
+   * Fails the calls of a run that cannot go on (Redis is gone, lost its state, or
+   * refused a request of the run).
+   */
   private failRun(run: ClusterRun, error: unknown): void {
     const reason =
       error instanceof RunFault || error instanceof WorkerStartFault
@@ -567,13 +571,34 @@ export class ClusterExecutor implements Executor {
         : new RunFault(
             error instanceof Error && 'code' in error && typeof error.code === 'string'
               ? error
-              : new ClusterConnectionError({
-                  message: `cluster executor: Redis at ${this.url.shown} failed a request of the run (${String(error)}). Check that Redis is up and reachable, then run again.`,
-                  cause: error,
-                }),
+              : this.requestFailed(error),
           )
     for (const pending of run.queued.splice(0)) pending.reject(reason)
     for (const pending of this.ledger.takeRun(run).calls) pending.reject(reason)
+  }
+
+  /** What a run fails with when Redis failed one of its requests with `error`. */
+  private requestFailed(error: unknown): Error {
+    const said = isRedisReply(error) ? refusalText(error) : String(error)
+    const failed = `cluster executor: Redis at ${this.url.shown} failed a request of the run (${said})`
+    if (isRedisFull(error)) {
+      return new ClusterStoreError({
+        full: true,
+        message: `${failed}: it is full (it reached its maxmemory). ${FULL_FIX}`,
+        cause: error,
+      })
+    }
+    if (isRedisReply(error)) {
+      return new ClusterStoreError({
+        full: false,
+        message: `${failed}. ${REFUSED_FIX}`,
+        cause: error,
+      })
+    }
+    return new ClusterConnectionError({
+      message: `${failed}. Check that Redis is up and reachable, then run again.`,
+      cause: error,
+    })
   }
 
   /** Renews the runs' records and learns how many threads the cluster has. */

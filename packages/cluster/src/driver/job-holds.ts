@@ -104,7 +104,8 @@ export class JobHolds {
       ...run.follows.splice(0).map((follow) => follow.key),
     ]
     if (keys.length === 0) return
-    const ending = this.redis.multi().del(...keys)
+    // Not a transaction: a full Redis refuses every command queued in one.
+    const ending = this.redis.pipeline().del(...keys)
     for (const offer of offers) ending.publish(followChannel(offer.worker), `${offer.hold} `)
     await ending.exec()
   }

@@ -22,7 +22,11 @@ export async function removeRun(
   jobs: readonly string[],
 ): Promise<void> {
   const removal = (async () => {
-    await redis.multi().del(runKey(run)).srem(RUNS, run).exec()
+    // Not a transaction: a full Redis refuses every command queued in one, and this
+    // frees what fills it.
+    const removed = await redis.pipeline().del(runKey(run)).srem(RUNS, run).exec()
+    const failed = removed?.find(([error]) => error !== null)
+    if (failed !== undefined) throw failed[0] as Error
     await Promise.all([
       store.clear(run),
       redis.publish(ENDED_CHANNEL, run),

@@ -9,7 +9,13 @@ import {
   WorkerStartFault,
 } from '@taskgraph/scheduler/internal'
 import { fromWireError, toWireError } from '@taskgraph/scheduler/wire'
-import { ClusterConnectionError, ModuleRefusedError, ResultTooLargeError } from '../errors.js'
+import {
+  ClusterConnectionError,
+  ClusterStoreError,
+  ModuleRefusedError,
+  ResultTooLargeError,
+} from '../errors.js'
+import { FULL_FIX, REFUSED_FIX, isRedisFull, isRedisReply, refusalText } from '../redis-refusals.js'
 import type { WireFault } from './job.js'
 
 /*
@@ -42,6 +48,22 @@ export function toWireFault(error: unknown): WireFault {
     }
   }
   return { kind: 'threw', error: toWireError(error) }
+}
+
+/**
+ * In a worker: the fault of a job it could not run for a reason of the cluster's store,
+ * if `error` is one: Redis answered a command with an error, or the file system failed
+ * (the shared directory; a system error has its `syscall`). `undefined` otherwise.
+ */
+export function storeFault(error: unknown): WireFault | undefined {
+  if (isRedisReply(error)) {
+    const detail = refusalText(error)
+    return { kind: 'store', source: 'redis', detail, ...(isRedisFull(error) && { full: true }) }
+  }
+  if (error instanceof Error && 'syscall' in error) {
+    return { kind: 'store', source: 'directory', detail: error.message }
+  }
+  return undefined
 }
 
 /**
@@ -100,6 +122,8 @@ export function fromWireFault(
               `${over}, and cluster worker ${worker} has no shared directory for larger ones. Start every worker with the driver's: taskgraph worker --store ${store}.`,
       })
     }
+    case 'store':
+      return new RunFault(storeError(fault, worker, key))
     case 'missing-input':
       return new RunFault(
         new ClusterConnectionError({
@@ -107,4 +131,23 @@ export function fromWireFault(
         }),
       )
   }
+}
+
+/** What a worker's `store` fault fails the run with. */
+function storeError(
+  fault: Extract<WireFault, { kind: 'store' }>,
+  worker: string,
+  key: string,
+): ClusterStoreError {
+  const what = `task ${JSON.stringify(key)}: cluster worker ${worker} could not read or store its data`
+  const fix =
+    fault.full === true
+      ? `Redis is full (it reached its maxmemory). ${FULL_FIX}`
+      : fault.source === 'redis'
+        ? `Redis refused a command. ${REFUSED_FIX}`
+        : `The shared directory for large results failed: check that it is mounted and writable by every worker (and the driver), with room to spare.`
+  return new ClusterStoreError({
+    full: fault.full === true,
+    message: `${what} (${fault.detail}). ${fix}`,
+  })
 }

@@ -187,6 +187,17 @@ export type WireFault =
   | { readonly kind: 'refused'; readonly module: string; readonly message: string }
   | { readonly kind: 'too-large'; readonly bytes: number; readonly limit: number }
   | { readonly kind: 'missing-input'; readonly key: string }
+  /**
+   * The worker could not read or write the call's data in the cluster's store: Redis
+   * answered a command with an error (`full`: it reached its maxmemory), or the shared
+   * directory for large results failed (`detail` says how).
+   */
+  | {
+      readonly kind: 'store'
+      readonly source: 'redis' | 'directory'
+      readonly detail: string
+      readonly full?: true
+    }
   /** Step `step` of a fused call returned a graph: the call ended there (not a failure). */
   | {
       readonly kind: 'returned-graph'

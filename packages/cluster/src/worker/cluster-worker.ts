@@ -42,6 +42,7 @@ import {
   type JobBatch,
   type JobData,
 } from '../wire/job.js'
+import { storeFault } from '../wire/faults.js'
 import { HOLD_FOR_MS } from '../wire/holds.js'
 import { markerProperty } from '../wire/stored-values.js'
 import { defineFinishJob, finishJob } from './finish-job.js'
@@ -49,6 +50,7 @@ import { HeldJobs } from './held-jobs.js'
 import { ModulePolicy } from './module-policy.js'
 import { runJob } from './run-job.js'
 import { StepNotices } from './step-notices.js'
+import { defineWorkerRecord, writeWorkerRecord } from './worker-record.js'
 
 /** This machine, as task records name it. */
 const HOST = hostname()
@@ -258,6 +260,7 @@ export class ClusterWorker {
         ? small
         : new TieredStore(small, this.large, Number.POSITIVE_INFINITY)
     defineFinishJob(this.redis)
+    defineWorkerRecord(this.redis)
     this.held = new HeldJobs(this.redis, this.id)
     this.preload = options.preload ?? []
     this.pool = this.makePool()
@@ -595,16 +598,16 @@ export class ClusterWorker {
   }
 
   /**
-   * Something went wrong here, not in a task (those are outcomes): Redis failed a
-   * command, say. The driver is told, so that its run does not wait for ever.
+   * Something went wrong here, not in a task (those are outcomes): Redis refused a
+   * command (it is full, say), or the shared directory failed. The driver is told, so
+   * that its run does not wait for ever: the reply goes even to a full Redis.
    */
   private async failCalls(data: JobData, batch: JobBatch, error: unknown): Promise<void> {
-    const detail = `cluster worker ${this.name} could not run a job: ${String(error)}`
-    const outcomes: CallOutcome[] = batch.calls.map((call) => ({
-      id: call.id,
-      ok: false,
-      fault: { kind: 'start', detail },
-    }))
+    const fault = storeFault(error) ?? {
+      kind: 'start',
+      detail: `cluster worker ${this.name} could not run a job: ${String(error)}`,
+    }
+    const outcomes: CallOutcome[] = batch.calls.map((call) => ({ id: call.id, ok: false, fault }))
     await this.reply(data, outcomes)
   }
 
@@ -679,24 +682,20 @@ export class ClusterWorker {
   /** Renews this worker's record; now and then clears what runs of dead drivers left. */
   private async heartbeat(): Promise<void> {
     const key = workerKey(this.id)
-    await this.redis
-      .multi()
-      .hset(key, {
-        id: this.id,
-        name: this.name,
-        host: hostname(),
-        pid: process.pid,
-        threads: this.threads,
-        running: this.running,
-        waiting: this.holding - this.running,
-        rss: process.memoryUsage.rss(),
-        taskgraph: this.version,
-        node: process.versions.node,
-        since: this.since,
-      })
-      .pexpire(key, 3 * HEARTBEAT_MS)
-      .exec()
-      .catch(() => undefined)
+    const record = {
+      id: this.id,
+      name: this.name,
+      host: hostname(),
+      pid: process.pid,
+      threads: this.threads,
+      running: this.running,
+      waiting: this.holding - this.running,
+      rss: process.memoryUsage.rss(),
+      taskgraph: this.version,
+      node: process.versions.node,
+      since: this.since,
+    }
+    await writeWorkerRecord(this.redis, key, record, 3 * HEARTBEAT_MS).catch(() => undefined)
     if (this.beats++ % SWEEP_EVERY === 0) await this.sweep().catch(() => undefined)
   }
 
@@ -709,8 +708,10 @@ export class ClusterWorker {
     const runs = await this.redis.smembers(RUNS)
     for (const run of runs) {
       if ((await this.redis.exists(runKey(run))) === 1) continue
+      // Not a transaction: a full Redis refuses every command queued in one, and this
+      // frees what fills it.
       await this.redis
-        .multi()
+        .pipeline()
         .del(resultsKey(run))
         .srem(RUNS, run)
         .publish(ENDED_CHANNEL, run)

@@ -16,11 +16,23 @@ const REPLIES_TTL_MS = 60_000
  * to live, `KEYS[4]` its key), the job stays open for the calls its results make ready.
  * `KEYS[5]`, unless it is the run's key, is the copy of the calls the job was sent while
  * held (held-jobs.ts): it goes, run on or not.
+ *
+ * A full Redis (maxmemory reached, noeviction) refuses a script's first command that
+ * would take memory, but none after a write (it cannot stop a script halfway). So the
+ * results are written first, and refused whole when Redis is full; a reply alone
+ * (`PEXPIRE` first) gets through, so the driver hears that they were refused.
  */
 const FINISH_JOB = `
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  if KEYS[5] ~= KEYS[1] then redis.call('DEL', KEYS[5]) end
+  return 0
+end
+if #ARGV > 3 then
+  redis.call('HSET', KEYS[2], unpack(ARGV, 4))
+else
+  redis.call('PEXPIRE', KEYS[3], ARGV[2])
+end
 if KEYS[5] ~= KEYS[1] then redis.call('DEL', KEYS[5]) end
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if #ARGV > 3 then redis.call('HSET', KEYS[2], unpack(ARGV, 4)) end
 if ARGV[3] ~= '0' then redis.call('SET', KEYS[4], '1', 'PX', ARGV[3]) end
 redis.call('RPUSH', KEYS[3], ARGV[1])
 redis.call('PEXPIRE', KEYS[3], ARGV[2])

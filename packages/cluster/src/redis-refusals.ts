@@ -1,0 +1,40 @@
+/*
+ * Redis answering a command with an error, told from a connection that failed: a full
+ * Redis (`maxmemory` reached, with `noeviction`) or an ACL user without the rights is
+ * not cured by reconnecting, and the user must hear which it is.
+ */
+
+/** Whether `error` is an error Redis answered (ioredis's `ReplyError`). */
+export function isRedisReply(error: unknown): error is Error {
+  return error instanceof Error && error.name === 'ReplyError'
+}
+
+/**
+ * Whether `error` is Redis refusing a write because it is full: the command's own
+ * answer, or the cause of a transaction Redis discarded for it (`EXECABORT`, whose
+ * commands ioredis keeps as `previousErrors`).
+ */
+export function isRedisFull(error: unknown): boolean {
+  if (!isRedisReply(error)) return false
+  if (error.message.startsWith('OOM ')) return true
+  const previous = (error as { previousErrors?: unknown }).previousErrors
+  return Array.isArray(previous) && previous.some(isRedisFull)
+}
+
+/**
+ * What Redis said, for messages: for a discarded transaction, why it discarded it (the
+ * errors of the commands it refused).
+ */
+export function refusalText(error: Error): string {
+  const previous = (error as { previousErrors?: unknown }).previousErrors
+  if (!Array.isArray(previous) || previous.length === 0) return error.message
+  return [...new Set(previous.map((cause) => String((cause as Error).message)))].join('; ')
+}
+
+/** What to do about a full Redis, for messages. */
+export const FULL_FIX =
+  'Give it more memory (maxmemory in redis.conf, or CONFIG SET maxmemory), or keep large results out of it (a shared directory, --store, with a lower --max-stored-bytes), then run again.'
+
+/** What to do about another refusal, for messages. */
+export const REFUSED_FIX =
+  'If it says NOPERM, give the cluster\'s ACL user the rights docs/cluster.md lists ("A user for taskgraph"), then run again.'
