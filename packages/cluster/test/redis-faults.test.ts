@@ -267,6 +267,32 @@ describe('Redis full (its maxmemory reached)', () => {
   })
 })
 
+describe('a driver that did not renew its run', () => {
+  test("its run's record lapsed (the driver was suspended): the run fails with ClusterConnectionError, not a wait for ever", async () => {
+    const cluster = await startCluster(1)
+    const executor = cluster.executor(new ClusterExecutor(cluster.url))
+    const run = compute(step(cluster.dir, 0, 3000), step(cluster.dir, 1, 3000), { executor })
+    await eventually(() => expect(readTraces(cluster.dir).started.size).toBe(1), 10_000)
+    // What a driver suspended past the record's 15 s finds when it wakes: no record, so
+    // the workers no longer answer for the run.
+    const admin = new Redis(cluster.url)
+    try {
+      const records = (await admin.keys('tg:run:*')).filter((key) => /^tg:run:[^:]+$/.test(key))
+      expect(records).toHaveLength(1)
+      await admin.del(records[0]!)
+    } finally {
+      admin.disconnect()
+    }
+    const { error, ms } = await failure(run)
+    expect(error).toBeInstanceOf(ClusterConnectionError)
+    expect((error as Error).message).toMatch(
+      /^cluster executor: the record of a run in Redis at \S+ lapsed, as this process did not renew it for 15 s/,
+    )
+    // It renews records every 5 s.
+    expect(ms).toBeLessThan(5000 + 2000)
+  })
+})
+
 describe('a driver killed mid-run', () => {
   test('its run is dropped: workers go idle, and every key of the run is gone once its record expires', async () => {
     const cluster = await startCluster(2)

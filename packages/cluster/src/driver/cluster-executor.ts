@@ -355,7 +355,9 @@ export class ClusterExecutor implements Executor {
           .set(runKey(created.id), this.id, 'PX', RUN_TTL_MS)
           .sadd(RUNS, created.id)
           .exec()
-          .then(() => undefined),
+          .then(() => {
+            created.recorded = true
+          }),
       )
       // Not awaited here: a run that cannot open fails its calls as they are sent.
       created.opened.then(
@@ -601,12 +603,23 @@ export class ClusterExecutor implements Executor {
     })
   }
 
-  /** Renews the runs' records and learns how many threads the cluster has. */
+  /**
+   * Renews the runs' records and learns how many threads the cluster has. A record that
+   * is gone lapsed while this process did not renew it: its run fails, as the workers
+   * have dropped it.
+   */
   private async tick(): Promise<void> {
     if (this.down() || this.runs.size === 0) return
+    const runs = [...this.runs.values()].filter((run) => run.recorded)
     const pipeline = this.redis.pipeline()
-    for (const run of this.runs.values()) pipeline.pexpire(runKey(run.id), RUN_TTL_MS)
-    await pipeline.exec().catch(() => undefined)
+    for (const run of runs) pipeline.pexpire(runKey(run.id), RUN_TTL_MS)
+    const renewed = await pipeline.exec().catch(() => null)
+    renewed?.forEach(([error, result], i) => {
+      const run = runs[i]!
+      if (error !== null || result !== 0 || run.ended) return
+      const message = `cluster executor: the record of a run in Redis at ${this.url.shown} lapsed, as this process did not renew it for ${RUN_TTL_MS / 1000} s (it was suspended, or its event loop was blocked that long), so the workers dropped the run. Keep the driver's event loop free (run long work in a task, not beside the run), then run again.`
+      this.failRun(run, new RunFault(new ClusterConnectionError({ message })))
+    })
     this.threads = await clusterThreads(this.redis).catch(() => this.threads)
   }
 

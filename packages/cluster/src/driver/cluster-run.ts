@@ -49,6 +49,8 @@ export class ClusterRun {
   keeper: CachedKeeper | undefined
   /** Resolves once the run's record exists in Redis (workers run only calls of runs on). */
   opened: Promise<void> | undefined
+  /** Whether `opened` has resolved: from then on the driver renews the record. */
+  recorded = false
 
   constructor(
     readonly id: string,
