@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import { InvalidOptionError } from '@taskgraph/core'
 import { checkOptionNames, describeValue, type TaskGraph } from '@taskgraph/core/internal'
 import type { CacheSession, ResultCache } from '@taskgraph/scheduler'
-import { findCloneProblem } from '@taskgraph/scheduler/wire'
+import { findCloneProblem, leastBytes, type StepWorth } from '@taskgraph/scheduler/wire'
 import { DiskCache, type CacheEntry, type CacheLimits } from './disk-cache.js'
 import { encodeEntry } from './entry-file.js'
 import { dependenciesOf, explainKey } from './explain-key.js'
@@ -246,6 +246,8 @@ class Session implements CacheSession {
   readonly #cost: Float64Array
   /** Nodes whose results are in the cache (stored by this run). */
   readonly #kept: Uint8Array
+  /** Nodes whose cost is noted (`#weigh`). */
+  readonly #weighed: Uint8Array
   /** The run's targets (see `targetsOf`): always stored, as a re-run needs only them. */
   readonly #targets: Uint8Array
 
@@ -262,6 +264,7 @@ class Session implements CacheSession {
   ) {
     this.#cost = new Float64Array(graph.size)
     this.#kept = new Uint8Array(graph.size)
+    this.#weighed = new Uint8Array(graph.size)
     this.#targets = targetsOf(graph, keys)
     // A target's result is stored whatever it costs: its recipe is written while the run
     // goes on, not after it, when the run's end waits for it.
@@ -286,8 +289,9 @@ class Session implements CacheSession {
     const graph = this.graph
     const { depStart } = graph
     const always = this.rules.storeAll || this.#targets[i] === 1
-    // Most results too cheap to keep are known so before they are serialized.
-    if (!always && cost < READ_MS) return
+    // Most results too cheap to keep are known so before they are serialized: by their
+    // cost alone, or by a lower bound of their size (a cheap step's 300 MB string).
+    if (!always && (cost < READ_MS || cost < readBackMs(leastBytes(value, maxBytes(cost))))) return
     const name = graph.name(i)
     const fn = this.keys.fn(i)
     // A task with many inputs is stored without them: not listed only to be dropped.
@@ -307,6 +311,34 @@ class Session implements CacheSession {
     } catch (error) {
       this.#refuse(name, (error as Error).message)
     }
+  }
+
+  worth(key: string, node?: number): StepWorth | undefined {
+    const i = node ?? this.graph.indexOf(key)
+    if (i === undefined || this.rules.storeAll || this.#targets[i] === 1) return undefined
+    // Its inputs from outside its chain, which have finished (the chain's own have not),
+    // as `#weigh` counts them. One not weighed yet (a cluster's result still being read
+    // for the cache) could cost anything: the step comes back whatever it weighs.
+    const { graph } = this
+    const { depStart, depNodes } = graph
+    let inputsMs = 0
+    for (let e = depStart[i]!; e < depStart[i + 1]!; e++) {
+      const dependency = depNodes[e]!
+      if (this.#kept[dependency] === 1) continue
+      if (this.#weighed[dependency] === 0 && this.#mayBeWeighed(dependency)) return undefined
+      inputsMs += this.#cost[dependency]!
+    }
+    return { costMs: inputsMs - READ_MS, bytesPerMs: READ_BYTES_PER_MS }
+  }
+
+  /** Whether node `i` is a task of this run, whose cost `#weigh` notes once it finishes. */
+  #mayBeWeighed(i: number): boolean {
+    return this.graph.fn(i) !== undefined && !this.known.has(this.graph.key(i))
+  }
+
+  passedOver(key: string, durationMs: number | undefined, node?: number): void {
+    const i = node ?? this.graph.indexOf(key)
+    if (i !== undefined) this.#weigh(i, durationMs)
   }
 
   notStored(key: string, problem: string, durationMs?: number, node?: number): void {
@@ -333,6 +365,7 @@ class Session implements CacheSession {
       if (kept[dependency] === 0) cost += costs[dependency]!
     }
     costs[i] = cost
+    this.#weighed[i] = 1
     return cost
   }
 
@@ -416,6 +449,11 @@ function refuseChanging(value: unknown): void {
 const READ_MS = 0.1
 /** And per byte: reading and deserializing, at 250 MB/s. */
 const READ_BYTES_PER_MS = 250_000
+
+/** The most bytes a result that cost `costMs` to make may take to be worth keeping. */
+function maxBytes(costMs: number): number {
+  return (costMs - READ_MS) * READ_BYTES_PER_MS
+}
 
 /** What reading back an entry of `bytes` bytes costs, in ms. */
 function readBackMs(bytes: number): number {

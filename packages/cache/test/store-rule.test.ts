@@ -5,7 +5,16 @@ import { afterAll, beforeEach, describe, expect, test } from 'vitest'
 import { gather, InvalidOptionError } from '@taskgraph/core'
 import { compute, ThreadExecutor, type RunSummary } from '@taskgraph/scheduler'
 import { TaskCache } from '../src/index.js'
-import { cheap, Point, point, slow, slowUnstored, total } from './fixtures/store-rule-tasks.mjs'
+import {
+  cheap,
+  Point,
+  point,
+  size,
+  slow,
+  slowUnstored,
+  text,
+  total,
+} from './fixtures/store-rule-tasks.mjs'
 
 // Which results a run stores: by default its targets, and what took longer to make than
 // reading it back would take (counting the inputs it needed that are not stored); with
@@ -62,6 +71,22 @@ describe.each(['inline', 'async', 'threads'] as const)('on the %s executor', (na
     expect(await compute(flow(), { executor, cache, hooks })).toEqual([[2, 3]])
     // Only the gather itself, which is never stored, runs again.
     expect(summary).toMatchObject({ done: 1, cached: 2 })
+  })
+
+  // Reading 4 MB back takes some 16 ms, 40 MB 160: a string made in a moment is not worth
+  // it, unless what it was made from took longer (slowUnstored's 30 ms, in another call).
+  // A pool's worker judges that before sending a chain's step back: from what the inputs
+  // from outside the chain cost, which the run's cache tells it.
+  test('a large result is stored only if what made it, inputs not stored included, took longer than reading it back', async () => {
+    const cache = new TaskCache(directory)
+    const loaded = slowUnstored(1)
+    const flow = gather([
+      size(text(loaded, 4_000_000)),
+      size(text(loaded, 4_000_001)),
+      size(text(0, 40_000_000)),
+    ])
+    expect(await compute(flow, { executor, cache })).toEqual([[4_000_000, 4_000_001, 40_000_000]])
+    expect(await storedByName(cache)).toEqual({ size: 3, text: 2 })
   })
 
   test("store: 'all' stores every result of a cached task", async () => {

@@ -22,6 +22,7 @@ import {
   total,
 } from './fixtures/cached-tasks.mjs'
 import { eventually, runKeys } from './fault-checks.js'
+import { judgingCache } from '../../scheduler/test/judging-cache.js'
 import { startRedis, type RedisServer } from './redis-server.js'
 
 // A persistent cache on a cluster: cached tasks' results move between the cache (a
@@ -267,6 +268,21 @@ describe('a cache weighing what is not stored', () => {
     expect(made.calls).toEqual(['double(1)', 'slowOnes(1000)', 'square(1)', 'sum(2)'])
     const again = await run(sum([first(uncached(1000, 200))]), cluster, redis, 'worthwhile')
     expect(again).toMatchObject({ result: 1, calls: ['sum(1)'], warnings: [] })
+  })
+})
+
+describe('a step not worth keeping', () => {
+  test('stays in its worker: the driver hears its time, not its result', async () => {
+    const { cache, completed, passedOver } = judgingCache()
+    // 800 KB, not worth keeping to judgingCache; 8 bytes, worth it.
+    const array = ones(100_000)
+    const few = ones(1)
+    const results = await compute(total(array), total(few), { executor: cluster, cache })
+    expect(results).toEqual([100_000, 1])
+    expect([...passedOver.keys()]).toEqual([array.key])
+    expect(passedOver.get(array.key)).toBeGreaterThanOrEqual(0)
+    expect(completed.has(array.key)).toBe(false)
+    expect(completed.get(few.key)).toEqual(new Float64Array(1).fill(1))
   })
 })
 

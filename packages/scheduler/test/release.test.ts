@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest'
 import { compute } from '@taskgraph/scheduler'
 import { everyResult } from './every-result-cache.js'
 import { EXECUTORS, IN_PROCESS, shared } from './executors.js'
+import { judgingCache } from './judging-cache.js'
 import { inc } from './fixtures/counted-tasks.mjs'
 import { makeBigLater, makeBigNow, measure, probe } from './fixtures/memory-tasks.mjs'
 import { HERE, expectCallsInWorkers, recordCalls } from './helpers.js'
@@ -69,6 +70,24 @@ describe.each(IN_PROCESS)('on the %s executor', (executor) => {
 })
 
 describe.each(EXECUTORS.filter(isPool))('on the %s executor, with a cache', (name) => {
+  // A chain's step returning an array of 100,000 is not worth keeping to judgingCache,
+  // and its worker keeps it.
+  test("a step's result its worker finds not worth keeping stays there; the cache hears its time", async () => {
+    const { cache, completed, passedOver } = judgingCache()
+    const token = `big-${++tokens}`
+    const big = makeBigNow(token)
+    const small = inc(1)
+    const [length, two] = await compute(measure(big), inc(small), {
+      executor: shared(name),
+      cache,
+    })
+    expect([length, two]).toEqual([100_000, 3])
+    expect([...passedOver.keys()]).toEqual([big.key])
+    expect(passedOver.get(big.key)).toBeGreaterThanOrEqual(0)
+    expect(completed.has(big.key)).toBe(false)
+    expect(completed.get(small.key)).toBe(2)
+  })
+
   // What a worker sends of a chain's steps goes to the run: a pool that kept the way
   // there once the call had ended would keep the whole run (its graph, its state).
   test('a run that has ended leaves nothing of itself with the pool', async () => {

@@ -63,6 +63,16 @@ export class CallOutcomes {
   stepEnded(pending: Pending, notice: StoredStep): void {
     const { run, call } = pending
     const { step } = notice
+    if ('notWorthKeeping' in notice) {
+      const { durationMs } = notice
+      call.stepResult?.(
+        step,
+        durationMs === undefined
+          ? { notWorthKeeping: true }
+          : { notWorthKeeping: true, durationMs },
+      )
+      return
+    }
     if ('problem' in notice) {
       const { problem, durationMs } = notice
       call.stepResult?.(step, durationMs === undefined ? { problem } : { problem, durationMs })

@@ -77,6 +77,7 @@ export function toJobCall(
     args,
     ...(steps && { steps }),
     ...(call.stepsWanted !== undefined && { wanted: call.stepsWanted }),
+    ...(call.stepWorth !== undefined && { worth: call.stepWorth }),
     output: call.output,
     ...(timeout !== undefined && { timeout }),
     ...(call.timed !== undefined && { timed: true as const }),

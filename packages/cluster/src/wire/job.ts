@@ -1,5 +1,5 @@
 import { deserialize, serialize } from 'node:v8'
-import type { WireError, WireGraph } from '@taskgraph/scheduler/wire'
+import type { StepWorth, WireError, WireGraph } from '@taskgraph/scheduler/wire'
 
 /*
  * What crosses the queue. A job is a batch of calls of one run; a worker answers with a
@@ -67,6 +67,8 @@ export interface JobCall {
    * their own keys: the driver's cache wants them.
    */
   readonly wanted?: readonly number[]
+  /** For each of `wanted`, how it is judged worth storing (see `TaskCall.stepWorth`). */
+  readonly worth?: readonly (StepWorth | null)[]
   /** The result goes back in the reply rather than to the store. */
   readonly output: boolean
   readonly timeout?: number
@@ -148,6 +150,13 @@ export type StoredStep =
       readonly id: number
       readonly step: number
       readonly problem: string
+      readonly durationMs?: number
+    }
+  /** Not stored: larger than what it cost could make worth keeping (`JobCall.worth`). */
+  | {
+      readonly id: number
+      readonly step: number
+      readonly notWorthKeeping: true
       readonly durationMs?: number
     }
 

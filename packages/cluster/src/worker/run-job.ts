@@ -274,6 +274,7 @@ function runCall(
     }),
     ...(job.wanted && {
       stepsWanted: job.wanted,
+      ...(job.worth && { stepWorth: job.worth }),
       stepResult: (step: number, result: StepResult) => storeStep(context, job, step, result),
     }),
     releaseOwned: doNothing,
@@ -299,6 +300,10 @@ function storeStep(context: JobContext, call: JobCall, step: number, result: Ste
   // What the driver's cache weighs the step's dependents by, stored or not.
   const took = durationMs === undefined ? {} : { durationMs }
   const notStored = (problem: string): void => context.stepEnded({ id, step, problem, ...took })
+  if ('notWorthKeeping' in result) {
+    context.stepEnded({ id, step, notWorthKeeping: true, ...took })
+    return
+  }
   if ('problem' in result) {
     notStored(result.problem)
     return

@@ -1,5 +1,6 @@
 import type { AnyFunction, TaskOptions } from '@taskgraph/core'
 import type { TaskWorker } from '../run/task-record.js'
+import type { StepWorth } from '../wire/step-worth.js'
 
 /** One task, ready to run: its arguments are already resolved. */
 export interface TaskCall {
@@ -50,6 +51,12 @@ export interface TaskCall {
    * before settling the call.
    */
   readonly stepsWanted?: readonly number[]
+  /**
+   * For each of `stepsWanted`, how the worker judges whether the step's result is worth
+   * bringing back (see `StepWorth`; `null`: always). One it finds not worth it goes to
+   * `stepResult` as `notWorthKeeping`.
+   */
+  readonly stepWorth?: readonly (StepWorth | null)[]
   /**
    * Where the results of `stepsWanted` go: the value (or, from an executor whose results
    * are references, its reference), or why it could not be brought back (too large for
@@ -104,6 +111,8 @@ export interface TaskCall {
 export type StepResult =
   | { readonly value: unknown; readonly durationMs?: number }
   | { readonly problem: string; readonly durationMs?: number }
+  /** Its worker found it larger than its cost could make worth keeping (`stepWorth`). */
+  | { readonly notWorthKeeping: true; readonly durationMs?: number }
 
 /** Where and when a call ran, as the worker that ran it measured it. */
 export interface CallTiming {

@@ -58,6 +58,7 @@ export class WireBatch {
             args,
             steps: steps.map((step, i) => ({ ...step, fn: this.index(refs[i + 1]!) })),
             ...(call.stepsWanted !== undefined && { wanted: call.stepsWanted }),
+            ...(call.stepWorth !== undefined && { worth: call.stepWorth }),
           },
     )
     return undefined

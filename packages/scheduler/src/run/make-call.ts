@@ -17,6 +17,7 @@ export interface CallParts {
   readonly remote: boolean
   /** Steps whose results the run wants back, and where they go (see `TaskCall.stepsWanted`). */
   readonly stepsWanted?: readonly number[]
+  readonly stepWorth?: TaskCall['stepWorth']
   readonly stepResult?: TaskCall['stepResult']
 }
 
@@ -50,6 +51,7 @@ export function makeCall(
     if (parts.stepsWanted !== undefined) {
       call.stepsWanted = parts.stepsWanted
       call.stepResult = parts.stepResult
+      if (parts.stepWorth !== undefined) call.stepWorth = parts.stepWorth
     }
   }
   const { owned, nodes } = state.ownedBy(i)

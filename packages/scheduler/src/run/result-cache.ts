@@ -1,4 +1,5 @@
 import type { TaskGraph } from '@taskgraph/core/internal'
+import type { StepWorth } from '../wire/step-worth.js'
 
 /**
  * A persistent cache of task results, kept across runs: what the `cache` run option
@@ -39,6 +40,20 @@ export interface CacheSession {
    * make again. `node`: as `completed`'s.
    */
   notStored?(key: string, problem: string, durationMs?: number, node?: number): void
+  /**
+   * How the worker of a fused chain judges whether the result of the task with key `key`
+   * (one that `stores`) is worth bringing back to be weighed (see `StepWorth`), given
+   * the results the run has weighed so far; `undefined`: bring it whatever it weighs (it
+   * is stored whatever it costs). Asked as the chain is sent. A session that answers
+   * must have `passedOver`. `node`: as `completed`'s.
+   */
+  worth?(key: string, node?: number): StepWorth | undefined
+  /**
+   * The result of the task with key `key`, which `stores`, was not brought back: its
+   * worker found it larger than `worth` allows. It is not stored; weighed as having
+   * taken `durationMs` (as `completed`'s). `node`: as `completed`'s.
+   */
+  passedOver?(key: string, durationMs: number | undefined, node?: number): void
   /** The run has ended: what is being stored is finished. Never rejects. */
   close(): Promise<void>
 }

@@ -1,5 +1,6 @@
 import type { TaskGraph } from '@taskgraph/core/internal'
 import type { Executor, TaskCall } from '../executors/executor.js'
+import type { StepWorth } from '../wire/step-worth.js'
 import { CacheTransfer, transfersResults } from './cache-transfer.js'
 import { stepDuration, type Flight } from './flight.js'
 import type { TaskInfo } from './hooks.js'
@@ -54,6 +55,30 @@ export class RunCache {
     for (let m = 0; m < members.length - 1; m++)
       if (this.stores(members[m]!)) (wanted ??= []).push(m)
     return wanted
+  }
+
+  /**
+   * How the worker judges each of the `wanted` steps of a chain of `members` worth
+   * bringing back (see `TaskCall.stepWorth`); `undefined` if the cache does not say.
+   */
+  stepWorth(
+    members: readonly number[],
+    wanted: readonly number[],
+  ): (StepWorth | null)[] | undefined {
+    const session = this.#session
+    if (session.worth === undefined || session.passedOver === undefined) return undefined
+    const sameGraph = this.#sameGraph
+    const worth = wanted.map((m) => {
+      const i = members[m]!
+      return session.worth!(this.graph.key(i), sameGraph ? i : undefined) ?? null
+    })
+    return worth.some((judged) => judged !== null) ? worth : undefined
+  }
+
+  /** Node `i`'s result, to be stored, was not brought back: not worth it (`stepWorth`). */
+  passedOver(i: number, durationMs: number | undefined): void {
+    const node = this.#sameGraph ? i : undefined
+    this.#session.passedOver?.(this.graph.key(i), durationMs, node)
   }
 
   /**

@@ -216,6 +216,7 @@ class GraphRun implements IdleWatcher {
       remote: executor.remote === true,
       ...(stepsWanted !== undefined && {
         stepsWanted,
+        stepWorth: this.cache?.stepWorth(members, stepsWanted),
         stepResult: (step, result) => this.guard(() => this.stepReturned(flight, step, result)),
       }),
     })
@@ -493,6 +494,7 @@ class GraphRun implements IdleWatcher {
     for (let m = first; m < step; m++) this.cache?.completed(members[m]!, undefined, 0)
     const i = members[step]!
     if (brought) this.cache?.completed(i, result.value, result.durationMs)
+    else if ('notWorthKeeping' in result) this.cache?.passedOver(i, result.durationMs)
     else this.cache?.notStored(i, result.problem, result.durationMs)
   }
 

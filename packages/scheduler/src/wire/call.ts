@@ -1,5 +1,6 @@
-import type { WireGraph } from './returned-graph.js'
 import type { WireError } from './remote-error.js'
+import type { WireGraph } from './returned-graph.js'
+import type { StepWorth } from './step-worth.js'
 
 /*
  * wire/: the description of a call that any worker can run, a worker thread, a child
@@ -34,6 +35,8 @@ export interface WireCall {
   readonly steps?: readonly WireStep[]
   /** Steps, not the last, whose results go back too (0: the call's own task). */
   readonly wanted?: readonly number[]
+  /** For each of `wanted`, how its worker judges whether it is worth sending (`null`: always). */
+  readonly worth?: readonly (StepWorth | null)[]
 }
 
 export interface WireStep {
@@ -73,6 +76,7 @@ export type WireOutcome =
 export type WireStepResult =
   | { readonly step: number; readonly value: unknown; readonly durationMs: number }
   | { readonly step: number; readonly problem: string; readonly durationMs: number }
+  | { readonly step: number; readonly notWorthKeeping: true; readonly durationMs: number }
 
 /**
  * Where and when a call ran, for a batch that asked (`BatchMessage.timed`): the worker's

@@ -19,6 +19,7 @@ export { fromWireError, toWireError, type WireError } from './remote-error.js'
 // Replacing values inside task data (a cluster's stored results by markers, and back).
 export { replaceMembers, replaceMembersInPlace } from './replace-members.js'
 export { flatPrimitives, isPrimitive, walkData } from './data-walk.js'
+export { leastBytes, worthBringing, type StepWorth } from './step-worth.js'
 // A graph a task returned, written as data to cross to whoever runs it.
 export {
   CYCLIC_GRAPH,

@@ -18,6 +18,7 @@ import {
 } from '../wire/returned-graph.js'
 import type { BatchMessage } from '../wire/messages.js'
 import { toWireError } from '../wire/remote-error.js'
+import { worthBringing, type StepWorth } from '../wire/step-worth.js'
 
 /** A function of the batch's table, or why the worker cannot run it. */
 export type Found =
@@ -179,6 +180,10 @@ function execute(
   // again costs, as the cache weighs it: theirs are not stored).
   let unsentSince: number | undefined
   const wanted = call.wanted === undefined ? undefined : new Set(call.wanted)
+  // How each step asked for is judged worth sending, and when the chain began: what it
+  // has run since bounds what making a step's result again costs of the chain's steps.
+  const worth = call.worth === undefined ? undefined : worthByStep(call.wanted!, call.worth)
+  const chainStart = performance.now()
   const finish = (step: number, value: unknown): WireOutcome => {
     if (!flatPrimitives([value]) && holdsGraph(value)) {
       const graph = encodedGraph(value, marks)
@@ -241,7 +246,14 @@ function execute(
         return finish(step - 1, value)
       }
       if (step > 0 && wanted?.has(step - 1) === true) {
-        onStep(call.id, stepResult(step - 1, value, performance.now() - unsentSince!))
+        const now = performance.now()
+        const done = step - 1
+        onStep(
+          call.id,
+          worthBringing(worth?.get(done), now - chainStart, value)
+            ? stepResult(done, value, now - unsentSince!)
+            : { step: done, notWorthKeeping: true, durationMs: now - unsentSince! },
+        )
         unsentSince = undefined
       }
       // A fresh list per step: the chain's lists live until it ends, and one filled in
@@ -314,6 +326,14 @@ function stepResult(step: number, value: unknown, durationMs: number): WireStepR
   if (problem === undefined) return { step, value, durationMs }
   const why = problem.reason ?? 'which does not survive the copy from its worker'
   return { step, problem: `${problem.path} is ${problem.type}, ${why}.`, durationMs }
+}
+
+/** `worth` (judgements of the steps `wanted`, in their order) by step. */
+function worthByStep(
+  wanted: readonly number[],
+  worth: readonly (StepWorth | null)[],
+): Map<number, StepWorth | null> {
+  return new Map(wanted.map((step, k) => [step, worth[k] ?? null]))
 }
 
 /** Why a result cannot be sent back as it is; `undefined` if it can. */
