@@ -17,6 +17,9 @@ export function textRanges(source: string): number[] {
   let depth = 0
   // Whether a `/` here would start a regular expression.
   let regexAllowed = true
+  // Open parentheses, each as whether it follows `if`, `while`, `for` or `with`: after
+  // such a `)` comes a statement, which a `/` starts as a regular expression.
+  const parens: boolean[] = []
   let i = 0
 
   /** Skips the rest of a template literal from `i`; true if it stopped at a `${`. */
@@ -88,7 +91,14 @@ export function textRanges(source: string): number[] {
       // `return /x/`, but `a / b` and `f(x) / 2`.
       regexAllowed =
         i - start <= LONGEST_KEYWORD && KEYWORDS_BEFORE_EXPRESSION.has(source.slice(start, i))
-    } else if (c === CLOSE_PAREN || c === CLOSE_BRACKET) {
+    } else if (c === OPEN_PAREN) {
+      parens.push(followsControlKeyword(source, i))
+      i++
+      regexAllowed = true
+    } else if (c === CLOSE_PAREN) {
+      i++
+      regexAllowed = parens.pop() === true
+    } else if (c === CLOSE_BRACKET) {
       i++
       regexAllowed = false
     } else {
@@ -122,6 +132,7 @@ const SLASH = 47
 const STAR = 42
 const QUOTE = 39
 const DOUBLE_QUOTE = 34
+const OPEN_PAREN = 40
 const CLOSE_PAREN = 41
 const OPEN_BRACKET = 91
 const CLOSE_BRACKET = 93
@@ -146,6 +157,20 @@ const KEYWORDS_BEFORE_EXPRESSION = new Set([
 ])
 
 const LONGEST_KEYWORD = 10
+
+/** Keywords whose parenthesis is followed by a statement: `if (x) /re/.test(s)`. */
+const CONTROL_KEYWORDS = new Set(['if', 'while', 'for', 'with'])
+
+/** Whether the `(` at `index` follows one of `CONTROL_KEYWORDS` (a property `a.if(` does not). */
+function followsControlKeyword(source: string, index: number): boolean {
+  let end = index
+  while (end > 0 && isWhitespace(source.charCodeAt(end - 1))) end--
+  let start = end
+  while (start > 0 && end - start < 5 && isIdentifierPart(source.charCodeAt(start - 1))) start--
+  if (start > 0 && (isIdentifierPart(source.charCodeAt(start - 1)) || source[start - 1] === '.'))
+    return false
+  return CONTROL_KEYWORDS.has(source.slice(start, end))
+}
 
 function lineEnd(source: string, from: number): number {
   const newline = source.indexOf('\n', from)

@@ -56,8 +56,16 @@ describe('importSpecifiers', () => {
         // ...and a division is not a regular expression: the import after it is code.
         "const half = total / 2; const ratio = f(x) / g(y); import('./b.js')",
         "if (ok) return /from 'regex-text'/.test(s)",
+        // After the parenthesis of an if, a statement: here a regular expression.
+        "if (ok) /'/.test(s) && load(); import('./c.js')",
+        "while (f(x)) /`/.test(s); import('./d.js')",
+        // After other parentheses, a division.
+        "const share = (a + b) / 2; import('./e.js'); a.if(x) / 3; import('./f.js')",
       ),
-    ).toEqual({ loads: ['./a.js', './b.js'], text: ['regex-text'] })
+    ).toEqual({
+      loads: ['./a.js', './b.js', './c.js', './d.js', './e.js', './f.js'],
+      text: ['regex-text'],
+    })
   })
 
   test('type-only imports and exports load nothing; a default export named type does', () => {
