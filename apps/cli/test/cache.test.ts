@@ -172,7 +172,10 @@ export default value
         // Steps 0 to 2 have ended once step 3 has begun.
         await eventually(async () => expect(await calls()).toContain('step(3)'), 10_000)
         child.kill('SIGINT')
-        expect((await stopped).code).toBe(130)
+        const { code, stderr } = await stopped
+        expect(code).toBe(130)
+        // The steps that ended count as run, though the chain did not end.
+        expect(stderr).toMatch(/taskgraph: 0 tasks from the cache \(\.cache\), [3-7] run\n/)
         const resumed = await run(args)
         expect(resumed).toMatchObject({ code: 0, stdout: '8\n' })
         expect(resumed.calls).toContain('step(7)')

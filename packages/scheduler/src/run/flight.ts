@@ -33,6 +33,12 @@ export interface Flight {
    */
   wanted: ReadonlySet<number> | undefined
   returned: Map<number, unknown> | undefined
+  /**
+   * From an executor whose results are values (a pool's): the last step brought back,
+   * with its value. A chain that loses its worker resumes after it (see `chainLost`):
+   * the steps before it ran, and only it feeds the rest. The run holds this one value.
+   */
+  resume: { readonly step: number; readonly value: unknown } | undefined
 }
 
 /** A new flight of `members`, not begun. */
@@ -50,6 +56,7 @@ export function newFlight(members: number[]): Flight {
     handedAt: 0,
     wanted: undefined,
     returned: undefined,
+    resume: undefined,
   }
 }
 

@@ -443,16 +443,18 @@ class GraphRun implements IdleWatcher {
   }
 
   /**
-   * A fused chain lost its worker. Steps whose results the executor stored and brought
-   * back (a cluster's, for the cache) are done: their tasks complete with them, and the
-   * rest of the chain runs again. Otherwise one of its steps ended its worker: the chain
-   * runs again a step per call, so that the step at fault is the one charged. No attempt
-   * is used up either way.
+   * A fused chain lost its worker. Its first steps whose results the executor brought
+   * back, for the cache, are done: their tasks complete with them (a cluster's stored
+   * results; on a pool, every step up to the last brought back, `Flight.resume`), and the
+   * rest of the chain runs again. Otherwise one of its steps ended its worker: the chain runs again a
+   * step per call, so that the step at fault is the one charged. No attempt is used up
+   * either way.
    */
   private chainLost(flight: Flight): void {
-    const { members } = flight
+    const { members, resume } = flight
     let done = 0
     while (done < members.length - 1 && flight.returned?.get(done) !== undefined) done++
+    if (done === 0 && resume !== undefined) done = resume.step + 1
     if (done === 0) {
       this.letGoOfSteps(flight)
       this.state.unfuse(members)
@@ -465,7 +467,7 @@ class GraphRun implements IdleWatcher {
     this.begin(flight)
     for (let m = 0; m < done; m++) {
       this.recorder.ended(flight, m, 'done')
-      this.completeStep(flight, m)
+      this.completeStep(flight, m, m === resume?.step ? resume : undefined)
     }
     this.letGoOfSteps(flight)
   }
@@ -486,6 +488,7 @@ class GraphRun implements IdleWatcher {
     const byReference = this.config.executor.resultsByReference === true
     const brought = 'value' in result
     ;(flight.returned ??= new Map()).set(step, brought && byReference ? result.value : undefined)
+    if (brought && !byReference) flight.resume = { step, value: result.value }
     const { members, wanted } = flight
     // Its time counts the steps before it not asked for (see `StepResult`), which are
     // weighed first as taking none, so that what they cost reaches it through them.
@@ -520,6 +523,7 @@ class GraphRun implements IdleWatcher {
   private letGoOfSteps(flight: Flight): void {
     flight.wanted = undefined
     flight.returned = undefined
+    flight.resume = undefined
   }
 
   private complete(
@@ -662,6 +666,10 @@ class GraphRun implements IdleWatcher {
       // The calls the run no longer waits for, those that had begun (a pool's queued
       // calls never ran: they have no record).
       for (const flight of this.inFlight.values()) {
+        // The steps of a chain that had ended, for its cache, up to the last it brought
+        // back, ran: the summary counts them (the cache has them).
+        if (flight.returned !== undefined)
+          this.tally.tasksDone += Math.max(...flight.returned.keys()) + 1
         if (!flight.begun) continue
         for (let m = 0; m < flight.members.length; m++) this.recorder.ended(flight, m, 'cancelled')
       }

@@ -1,7 +1,20 @@
 import { gather } from '@taskgraph/core'
-import { AggregateTaskError, WorkerLostError, compute } from '@taskgraph/scheduler'
+import {
+  AggregateTaskError,
+  WorkerLostError,
+  compute,
+  type ResultCache,
+} from '@taskgraph/scheduler'
 import { describe, expect, test } from 'vitest'
-import { begins, collects, ends, exitsWith, flakyStep, tiny } from '../fixtures/fault-tasks.mjs'
+import {
+  begins,
+  collects,
+  ends,
+  exitingStep,
+  exitsWith,
+  flakyStep,
+  tiny,
+} from '../fixtures/fault-tasks.mjs'
 import { rejection } from '../helpers.js'
 import { makePool, POOLS } from '../pools.js'
 import { closeAfterTests, expectNothingLeft, running } from './leftovers.js'
@@ -18,6 +31,28 @@ describe.each(POOLS)('faults in fused chains on the %s executor', (name) => {
     const error = await rejection(compute(second, { executor: pool }))
     expect(error).toBeInstanceOf(WorkerLostError)
     expect(error).toMatchObject({ code: 'ERR_WORKER_LOST', key: second.key, attempts: 1 })
+  })
+
+  // A cache has the results of the steps it stores brought back as they end: the run
+  // keeps the last one's value, and the chain resumes after it.
+  test('with a cache, a chain whose worker is lost resumes after the last step brought back', async () => {
+    const log = newLog()
+    const first = begins(log, 'first')
+    const chain = ends(log, 'fourth', exitingStep(log, 'third', ends(log, 'second', first)))
+    // Every result but the first step's: it is not brought back.
+    const allButFirst: ResultCache = {
+      open: () =>
+        Promise.resolve({
+          known: new Map(),
+          stores: (key) => key !== first.key,
+          completed: () => {},
+          close: () => Promise.resolve(),
+        }),
+    }
+    expect(await compute(chain, { executor: pool, cache: allButFirst })).toEqual([
+      ['first', 'second', 'third', 'fourth'],
+    ])
+    expect(lines(log)).toEqual(['first', 'second', 'third', 'third', 'fourth'])
   })
 
   test('a middle step retried resumes the chain: the first step runs once', async () => {
