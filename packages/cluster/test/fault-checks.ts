@@ -97,8 +97,9 @@ export class TestCluster {
 
   private constructor(readonly redis: RedisServer) {}
 
-  static async start(): Promise<TestCluster> {
-    return new TestCluster(await startRedis())
+  /** `settings`: more of redis-server's options (see `startRedis`). */
+  static async start(settings?: readonly string[]): Promise<TestCluster> {
+    return new TestCluster(await startRedis(settings))
   }
 
   get url(): string {

@@ -3,7 +3,9 @@
 // meanwhile), full (at its maxmemory), down for longer than a worker waits, a driver
 // killed mid-run. A real redis-server and real `taskgraph worker` processes per test.
 import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { mkdirSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Redis } from 'ioredis'
 import { InvalidOptionError } from '@taskgraph/core'
 import { compute } from '@taskgraph/scheduler'
@@ -264,6 +266,20 @@ describe('Redis full (its maxmemory reached)', () => {
     }
     expect(await clusterStatus(cluster.url)).toHaveLength(1)
     await setMaxMemory(cluster, 0)
+  })
+})
+
+describe('an output larger than Redis takes in one command', () => {
+  test('goes to the driver through the shared directory', async () => {
+    cluster = await TestCluster.start(['--proto-max-bulk-len', '1mb'])
+    const shared = join(cluster.dir, 'shared')
+    mkdirSync(shared)
+    const store = pathToFileURL(shared).href
+    cluster.track(...(await startWorkers(cluster.url, 1, 'w', { args: ['--store', store] })))
+    const executor = cluster.executor(new ClusterExecutor(cluster.url, { store }))
+    // 1.6 MB: over the driver's 1 MiB limit for Redis, and what Redis takes at once.
+    expect(await big(200_000).compute({ executor })).toEqual(new Float64Array(200_000).fill(1))
+    expect(readdirSync(shared)).toEqual([])
   })
 })
 

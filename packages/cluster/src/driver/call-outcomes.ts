@@ -1,6 +1,12 @@
-import { NotSerializableFault, ReturnedGraphFault, StepFault } from '@taskgraph/scheduler/internal'
+import {
+  NotSerializableFault,
+  ReturnedGraphFault,
+  RunFault,
+  StepFault,
+} from '@taskgraph/scheduler/internal'
 import type { TaskWorker } from '@taskgraph/scheduler'
 import { decodeGraph, type Marks, type WireGraph } from '@taskgraph/scheduler/wire'
+import { ClusterStoreError } from '../errors.js'
 import { fromWireFault } from '../wire/faults.js'
 import type { CallOutcome, ModuleFunction, Reply, StoredStep } from '../wire/job.js'
 import { StoredResult } from '../wire/stored-values.js'
@@ -23,6 +29,8 @@ export class CallOutcomes {
     private readonly functions: ModuleFunctions,
     /** What marks the graphs tasks return in this driver's replies (see `marksOf`). */
     private readonly marks: Marks,
+    /** Reads an output that came through the store (too large for Redis) from there. */
+    private readonly readOutput: (stored: StoredResult) => Promise<unknown>,
     /** The driver's shared directory for large results, as a URL, if it has one. */
     private readonly store?: string,
   ) {}
@@ -47,9 +55,15 @@ export class CallOutcomes {
       )
     } else if (outcome.ok) {
       const key = call.steps?.at(-1)?.key ?? call.key
-      pending.resolve(
-        'value' in outcome ? outcome.value : new StoredResult(run.id, key, outcome.large === true),
-      )
+      if ('value' in outcome) pending.resolve(outcome.value)
+      else {
+        const stored = new StoredResult(run.id, key, outcome.large === true)
+        if (!call.output) pending.resolve(stored)
+        else
+          this.readOutput(stored).then(pending.resolve, (error: unknown) => {
+            pending.reject(new RunFault(unreadOutput(key, error)))
+          })
+      }
     } else if (outcome.fault.kind === 'returned-graph') {
       const { step, graph } = outcome.fault
       this.remade(graph).then(
@@ -110,4 +124,13 @@ export class CallOutcomes {
 function unfound(error: unknown): NotSerializableFault {
   const reason = error instanceof Error ? error.message : String(error)
   return new NotSerializableFault('result', 'the result', 'a graph', reason)
+}
+
+/** Why the run fails when the output of task `key` could not be read from the store. */
+function unreadOutput(key: string, error: unknown): ClusterStoreError {
+  return new ClusterStoreError({
+    full: false,
+    message: `task ${JSON.stringify(key)}: its result, an output of the run, could not be read from the cluster's shared directory (${String(error)}). Check that the directory is mounted and readable on the driver's machine, then run again.`,
+    cause: error,
+  })
 }

@@ -107,7 +107,12 @@ export class ClusterExecutor implements Executor {
     this.url = parseClusterUrl(caller, url)
     this.options = checkClusterOptions(caller, options)
     this.functions = new ModuleFunctions(resolve(this.options.root ?? process.cwd()))
-    this.outcomes = new CallOutcomes(this.functions, marksOf(this.id), this.options.store)
+    this.outcomes = new CallOutcomes(
+      this.functions,
+      marksOf(this.id),
+      (stored) => fetchStored(this.store, stored),
+      this.options.store,
+    )
     this.redis = openRedis(this.url)
     this.replies = openRedis(this.url, { blocking: true })
     this.holds = new JobHolds(this.redis)

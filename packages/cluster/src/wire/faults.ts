@@ -143,9 +143,11 @@ function storeError(
   const fix =
     fault.full === true
       ? `Redis is full (it reached its maxmemory). ${FULL_FIX}`
-      : fault.source === 'redis'
-        ? `Redis refused a command. ${REFUSED_FIX}`
-        : `The shared directory for large results failed: check that it is mounted and writable by every worker (and the driver), with room to spare.`
+      : fault.detail.includes('invalid bulk length')
+        ? `A value sent through Redis is larger than it takes in one command (its proto-max-bulk-len, 512 MB by default): an output of the run goes to the driver through Redis unless the cluster has a shared directory. Give it one (--store on the driver and on every worker), or raise proto-max-bulk-len.`
+        : fault.source === 'redis'
+          ? `Redis refused a command. ${REFUSED_FIX}`
+          : `The shared directory for large results failed: check that it is mounted and writable by every worker (and the driver), with room to spare.`
   return new ClusterStoreError({
     full: fault.full === true,
     message: `${what} (${fault.detail}). ${fix}`,

@@ -13,6 +13,7 @@ import {
   encodeGraph,
   holdsGraph,
   isGraphProblem,
+  leastBytes,
   type GraphProblem,
   type Marks,
   type WireGraph,
@@ -329,14 +330,19 @@ function storeStep(context: JobContext, call: JobCall, step: number, result: Ste
   )
 }
 
-/** A call's value as its outcome: sent back (an output) or stored, if it fits. */
+/**
+ * A call's value as its outcome: sent back (an output) or stored, if it fits. An output
+ * too large for Redis (at least the limit, by a lower bound of its size) goes to the
+ * shared directory, if there is one, for the driver to read there.
+ */
 function toOutcome(
   context: JobContext,
   call: JobCall,
   value: unknown,
   entries: StoreEntry[],
 ): CallOutcome {
-  if (call.output) return { id: call.id, ok: true, value }
+  if (call.output && !(context.largeStore && leastBytes(value, context.limit) >= context.limit))
+    return { id: call.id, ok: true, value }
   let bytes: Buffer
   try {
     bytes = serialize(value)
