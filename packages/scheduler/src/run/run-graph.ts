@@ -445,10 +445,10 @@ class GraphRun implements IdleWatcher {
   /**
    * A fused chain lost its worker. Its first steps whose results the executor brought
    * back, for the cache, are done: their tasks complete with them (a cluster's stored
-   * results; on a pool, every step up to the last brought back, `Flight.resume`), and the
-   * rest of the chain runs again. Otherwise one of its steps ended its worker: the chain runs again a
-   * step per call, so that the step at fault is the one charged. No attempt is used up
-   * either way.
+   * results; on a pool, every step up to the last brought back, `Flight.resume`), and
+   * the rest of the chain runs again. Otherwise one of its steps ended its worker: the
+   * chain runs again a step per call, so that the step at fault is the one charged. No
+   * attempt is used up either way.
    */
   private chainLost(flight: Flight): void {
     const { members, resume } = flight
