@@ -18,7 +18,8 @@ export const ExitCode = {
   BadOutput: 4,
   /**
    * The cluster could not be used: Redis did not answer at the URL given (--cluster or
-   * TASKGRAPH_CLUSTER), or @taskgraph/cluster is not installed.
+   * TASKGRAPH_CLUSTER), or @taskgraph/cluster is not installed; or a run lost it
+   * (ClusterConnectionError), or it refused the run's data (ClusterStoreError).
    */
   ClusterUnavailable: 5,
   /** Stopped by SIGHUP (the terminal was closed). */
