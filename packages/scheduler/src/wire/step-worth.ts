@@ -42,11 +42,24 @@ const MAX_VISITS = 10_000
  * clone and the cache write it): a string a byte a character, binary data its bytes,
  * any other value a byte. Stops once past `stopAbove`, or after `MAX_VISITS` values
  * (an array's items past those are not counted: a sparse array's length says nothing).
+ * Never throws: a getter or a Proxy that throws ends the walk, with what it had counted
+ * (the copy that follows says what is wrong with such a value).
  */
 export function leastBytes(value: unknown, stopAbove = Number.POSITIVE_INFINITY): number {
   // Most results are one primitive: no walk.
   if (typeof value === 'string') return value.length
   if (typeof value !== 'object' || value === null) return 1
+  const counted = { bytes: 0 }
+  try {
+    walk(value, stopAbove, counted)
+  } catch {
+    // What was counted is still a lower bound.
+  }
+  return counted.bytes
+}
+
+/** `leastBytes`'s walk over an object, adding to `counted.bytes`. */
+function walk(value: object, stopAbove: number, counted: { bytes: number }): void {
   let bytes = 0
   const stack: unknown[] = [value]
   const seen = new Set<object>()
@@ -77,6 +90,6 @@ export function leastBytes(value: unknown, stopAbove = Number.POSITIVE_INFINITY)
         }
       }
     }
+    counted.bytes = bytes
   }
-  return bytes
 }

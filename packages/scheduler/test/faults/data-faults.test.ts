@@ -12,6 +12,7 @@ import {
   type Ring,
 } from '../fixtures/fault-tasks.mjs'
 import { inc } from '../fixtures/pool-tasks.mjs'
+import { judgingCache } from '../judging-cache.js'
 import { rejection } from '../helpers.js'
 import { makePool, POOLS } from '../pools.js'
 import { closeAfterTests } from './leftovers.js'
@@ -42,6 +43,18 @@ describe.each(POOLS)('results a %s worker cannot send back', (name) => {
     expect(lines(log)).toEqual(['attempt'])
     // The worker was not lost over it.
     expect(await compute(inc(1), { executor: pool })).toEqual([2])
+  })
+
+  // A step a cache asks for is weighed in its worker before it is sent: a getter that
+  // throws there leaves it to the copy, which finds it cannot be sent. The chain goes on.
+  test('an object whose getter throws, as a step a cache asks for: not sent, and the chain goes on', async () => {
+    const { cache, completed, passedOver } = judgingCache()
+    const made = makesThrowingGetter(newLog())
+    // No `next`: measured 0 deep.
+    const [measured] = await compute(measuresDepth(made as never), { executor: pool, cache })
+    expect(measured.depth).toBe(0)
+    expect(completed.has(made.key)).toBe(false)
+    expect(passedOver.has(made.key)).toBe(false)
   })
 })
 
