@@ -183,7 +183,8 @@ function execute(
   // How each step asked for is judged worth sending, and when the chain began: what it
   // has run since bounds what making a step's result again costs of the chain's steps.
   const worth = call.worth === undefined ? undefined : worthByStep(call.wanted!, call.worth)
-  const chainStart = performance.now()
+  // Read only for a chain whose steps are judged: every call runs through here.
+  const chainStart = worth === undefined ? 0 : performance.now()
   const finish = (step: number, value: unknown): WireOutcome => {
     if (!flatPrimitives([value]) && holdsGraph(value)) {
       const graph = encodedGraph(value, marks)
