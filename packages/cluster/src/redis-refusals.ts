@@ -31,6 +31,25 @@ export function refusalText(error: Error): string {
   return [...new Set(previous.map((cause) => String((cause as Error).message)))].join('; ')
 }
 
+/**
+ * Whether what Redis said is its refusal of a value larger than it takes in one command
+ * (its `proto-max-bulk-len`): `ERR Protocol error: invalid bulk length`, after which it
+ * closes the connection.
+ */
+export function saysTooLong(said: string): boolean {
+  return said.includes('invalid bulk length')
+}
+
+/** What Redis's `proto-max-bulk-len` is, for messages. */
+const BULK_LIMIT =
+  'larger than Redis takes in one command (its proto-max-bulk-len, 512 MB by default)'
+
+/** What to do about an output too long for Redis, for a worker's messages. */
+export const OUTPUT_TOO_LONG_FIX = `A value sent through Redis is ${BULK_LIMIT}: an output of the run goes to the driver through Redis unless the cluster has a shared directory. Give it one (--store on the driver and on every worker), or raise proto-max-bulk-len.`
+
+/** What to do about a job too long for Redis, for the driver's messages. */
+export const JOB_TOO_LONG_FIX = `A job of the run is ${BULK_LIMIT}: the data a workflow passes to its tasks goes inside their jobs. Make large data a task's result (results over --max-stored-bytes go to the shared directory, --store), or raise proto-max-bulk-len.`
+
 /** What to do about a full Redis, for messages. */
 export const FULL_FIX =
   'Give it more memory (maxmemory in redis.conf, or CONFIG SET maxmemory), or keep large results out of it (a shared directory, --store, with a lower --max-stored-bytes), then run again.'

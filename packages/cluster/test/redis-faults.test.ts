@@ -269,8 +269,8 @@ describe('Redis full (its maxmemory reached)', () => {
   })
 })
 
-describe('an output larger than Redis takes in one command', () => {
-  test('goes to the driver through the shared directory', async () => {
+describe('a value larger than Redis takes in one command', () => {
+  test('an output goes to the driver through the shared directory; a job fails the run, naming proto-max-bulk-len', async () => {
     cluster = await TestCluster.start(['--proto-max-bulk-len', '1mb'])
     const shared = join(cluster.dir, 'shared')
     mkdirSync(shared)
@@ -280,6 +280,15 @@ describe('an output larger than Redis takes in one command', () => {
     // 1.6 MB: over the driver's 1 MiB limit for Redis, and what Redis takes at once.
     expect(await big(200_000).compute({ executor })).toEqual(new Float64Array(200_000).fill(1))
     expect(readdirSync(shared)).toEqual([])
+    // Data of the workflow goes inside its tasks' jobs: not the NOPERM advice of other refusals.
+    const error = await length(new Float64Array(200_000))
+      .compute({ executor })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ClusterStoreError)
+    expect((error as Error).message).toMatch(
+      /\(ERR Protocol error: invalid bulk length\)\. A job of the run is larger than Redis takes in one command \(its proto-max-bulk-len/,
+    )
+    expect(await length(new Float64Array(1000)).compute({ executor })).toBe(1000)
   })
 })
 

@@ -27,7 +27,15 @@ import { PREFIX, QUEUE, RUNS, repliesKey, resultsKey, runKey } from '../keys.js'
 import { FileStore } from '../store/file-store.js'
 import { RedisStore } from '../store/redis-store.js'
 import type { ResultStore } from '../store/result-store.js'
-import { FULL_FIX, REFUSED_FIX, isRedisFull, isRedisReply, refusalText } from '../redis-refusals.js'
+import {
+  FULL_FIX,
+  JOB_TOO_LONG_FIX,
+  REFUSED_FIX,
+  isRedisFull,
+  isRedisReply,
+  refusalText,
+  saysTooLong,
+} from '../redis-refusals.js'
 import { TieredStore } from '../store/tiered-store.js'
 import { unpackReply, type JobData, type ModuleFunction, type Reply } from '../wire/job.js'
 import { StoredResult, markerProperty } from '../wire/stored-values.js'
@@ -598,7 +606,7 @@ export class ClusterExecutor implements Executor {
     if (isRedisReply(error)) {
       return new ClusterStoreError({
         full: false,
-        message: `${failed}. ${REFUSED_FIX}`,
+        message: `${failed}. ${saysTooLong(said) ? JOB_TOO_LONG_FIX : REFUSED_FIX}`,
         cause: error,
       })
     }

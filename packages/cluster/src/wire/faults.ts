@@ -15,7 +15,15 @@ import {
   ModuleRefusedError,
   ResultTooLargeError,
 } from '../errors.js'
-import { FULL_FIX, REFUSED_FIX, isRedisFull, isRedisReply, refusalText } from '../redis-refusals.js'
+import {
+  FULL_FIX,
+  OUTPUT_TOO_LONG_FIX,
+  REFUSED_FIX,
+  isRedisFull,
+  isRedisReply,
+  refusalText,
+  saysTooLong,
+} from '../redis-refusals.js'
 import type { WireFault } from './job.js'
 
 /*
@@ -143,8 +151,8 @@ function storeError(
   const fix =
     fault.full === true
       ? `Redis is full (it reached its maxmemory). ${FULL_FIX}`
-      : fault.detail.includes('invalid bulk length')
-        ? `A value sent through Redis is larger than it takes in one command (its proto-max-bulk-len, 512 MB by default): an output of the run goes to the driver through Redis unless the cluster has a shared directory. Give it one (--store on the driver and on every worker), or raise proto-max-bulk-len.`
+      : saysTooLong(fault.detail)
+        ? OUTPUT_TOO_LONG_FIX
         : fault.source === 'redis'
           ? `Redis refused a command. ${REFUSED_FIX}`
           : `The shared directory for large results failed: check that it is mounted and writable by every worker (and the driver), with room to spare.`
