@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { AnyFunction } from '@taskgraph/core'
 import type { SourceFingerprints } from './source-fingerprints.js'
+import { inRanges, textRanges } from './text-ranges.js'
 
 /**
  * What a task function's key holds of its code (`identity`), and the module whose
@@ -29,32 +30,89 @@ export function functionIdentity(
   return { identity: `${fingerprints.of(module)}:${packages}:${code}`, module }
 }
 
-/** The module among those `origin` reaches that declares `name`, or else `origin`. */
+/**
+ * The module among those `origin` reaches that makes a function `name` at its top level,
+ * or else `origin`. Only a declaration that leaves no doubt counts: the one form of the
+ * name, in all the modules `origin` reaches, that could make such a function, a
+ * `function`, `class`, `const`, `let` or `var` of the module's top level, at the start of
+ * its line. A name also found as a property, a method (a class's static one), or inside
+ * another function (whose every call makes a new one, closing over what its caller
+ * passed) may be the function as well: its module's fingerprint could leave out what
+ * decides it, so `origin`, which reaches them all, keys it.
+ */
 function definingModule(name: string, origin: string, fingerprints: SourceFingerprints): string {
   if (!/^[\p{L}_$][\p{L}\p{N}_$]*$/u.test(name)) return origin
-  const declares = declarations(name)
-  if (declares(fingerprints.source(origin), true)) return origin
-  const declaring = fingerprints
-    .files(origin)
-    .filter((path) => path !== origin && declares(fingerprints.source(path), false))
-  return declaring.length === 1 ? declaring[0]! : origin
+  const forms = declarationForms(name)
+  if (forms.found(fingerprints.source(origin)).length > 0) return origin
+  let declaring: string | undefined
+  for (const path of fingerprints.files(origin)) {
+    if (path === origin) continue
+    const source = fingerprints.source(path)
+    const found = forms.found(source)
+    if (found.length === 0) continue
+    if (declaring !== undefined || found.length > 1 || !forms.topLevel(source, found[0]!)) {
+      return origin
+    }
+    declaring = path
+  }
+  return declaring ?? origin
 }
 
 /**
- * Whether a module's source declares a function or variable `name`. In the origin, any
- * form that could make a function of that name counts (a property or method too), so
- * that a doubt keeps the origin.
+ * Where a module's source may make a function `name` (`found`: the name's offsets), and
+ * whether one of them is a plain declaration of its top level (`topLevel`). Text (a
+ * comment, a string) that looks like one counts as found: a doubt keeps the origin.
  */
-function declarations(name: string): (source: string, loosely: boolean) => boolean {
+function declarationForms(name: string): {
+  found(source: string): number[]
+  topLevel(source: string, at: number): boolean
+} {
   const id = name.replace(/\$/g, '\\$')
+  // `function name(`, `const name`, `class name`...
   const strict = new RegExp(
-    `\\bfunction\\b\\s*\\*?\\s*${id}\\s*[(<]|\\b(?:const|let|var)\\s+${id}\\b|\\bclass\\s+${id}\\b`,
+    `\\bfunction\\b\\s*\\*?\\s*(?<name>${id})\\s*[(<]|\\b(?:const|let|var|class)\\s+(?<name2>${id})\\b`,
+    'dgu',
+  )
+  // A property or field: `name: …`, `name?: …`, `name = …`.
+  const property = new RegExp(`(?:^|[^\\p{L}\\p{N}_$.])(?<name>${id})\\s*\\??\\s*[:=](?!=)`, 'dgmu')
+  // A method, `name(…`, `name<T>(…` (its parameters and return type may be anything),
+  // where a statement or a member starts: a call there counts too, which only costs
+  // precision.
+  const method = new RegExp(
+    `(?:^[ \\t]*|[{};,*]\\s*|\\b(?:static|async|get|set|public|private|protected|override)\\s+)(?<name>${id})\\s*[(<]`,
+    'dgmu',
+  )
+  const declaredLine = new RegExp(
+    `^(?:export\\s+(?:default\\s+)?)?(?:async\\s+)?(?:function\\s*\\*?\\s*|(?:const|let|var|class)\\s+)$`,
     'u',
   )
-  // `name: …`, `name = …`, and a method `name(…) {`.
-  const loose = new RegExp(
-    `(?:^|[^\\p{L}\\p{N}_$.])${id}\\s*(?:[:=](?!=)|\\([^)]*\\)\\s*\\{)`,
-    'mu',
-  )
-  return (source, loosely) => strict.test(source) || (loosely && loose.test(source))
+  return {
+    found(source) {
+      const offsets = new Set<number>()
+      for (const pattern of [strict, property, method]) {
+        for (const match of source.matchAll(pattern)) {
+          const groups = match.indices!.groups!
+          offsets.add((groups['name'] ?? groups['name2'])![0])
+        }
+      }
+      return [...offsets]
+    },
+    topLevel(source, at) {
+      const lineStart = source.lastIndexOf('\n', at - 1) + 1
+      if (!declaredLine.test(source.slice(lineStart, at))) return false
+      const text = textRanges(source)
+      if (inRanges(text, at)) return false
+      let depth = 0
+      for (let i = 0; i < lineStart; i++) {
+        const c = source.charCodeAt(i)
+        if ((c === OPEN_BRACE || c === CLOSE_BRACE) && !inRanges(text, i)) {
+          depth += c === OPEN_BRACE ? 1 : -1
+        }
+      }
+      return depth === 0
+    },
+  }
 }
+
+const OPEN_BRACE = 123
+const CLOSE_BRACE = 125

@@ -73,6 +73,46 @@ describe('functionIdentity', () => {
     expect(identity(anonymous)).not.toBe(nameless)
   })
 
+  test.for([
+    [
+      'a static method',
+      'export class Stats {\n  static clean(t: string): string {\n    return t + SUFFIX\n  }\n}',
+    ],
+    ['a property', 'export const steps = { clean: (t) => t + SUFFIX }'],
+    [
+      'a function made inside another',
+      'export function make(s) {\n  return function clean(t) { return t + s }\n}\nexport const cleaner = make(SUFFIX)',
+    ],
+  ])(
+    'a name another module makes as %s as well as one declaring it leaves the workflow in charge',
+    async ([, made]) => {
+      // Which of the two made the function cannot be told: the declaring module's
+      // fingerprint would leave out SUFFIX.
+      await write({
+        'flow.ts': "import './lib/stats.js'\nexport const input = 1",
+        'lib/stats.ts': `import './util.js'\nimport { SUFFIX } from './suffix.js'\n${made}`,
+        'lib/util.ts': 'export function clean(t) { return t }',
+        'lib/suffix.ts': "export const SUFFIX = '!'",
+      })
+      const before = identity(clean)
+      await write({ 'lib/suffix.ts': "export const SUFFIX = '?'" })
+      expect(identity(clean)).not.toBe(before)
+    },
+  )
+
+  test('a function made inside another follows the workflow even when no other module names it', async () => {
+    await write({
+      'flow.ts': "import { cleaner } from './lib/use.js'\nexport const input = 1",
+      'lib/use.ts': "import { make } from './make.js'\nexport const cleaner = make('!')",
+      'lib/make.ts': 'export function make(s) {\n  return function clean(t) { return t + s }\n}',
+    })
+    const before = identity(clean)
+    await write({
+      'lib/use.ts': "import { make } from './make.js'\nexport const cleaner = make('?')",
+    })
+    expect(identity(clean)).not.toBe(before)
+  })
+
   test('a package the workflow imports counts for an imported function too', async () => {
     await write({
       'flow.ts': "import { clean } from './steps/clean.js'\nimport 'dep'",
