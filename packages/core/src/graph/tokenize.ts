@@ -1,7 +1,7 @@
 import type { Delayed } from '../lazy/delayed.js'
 import type { AnyFunction } from '../types.js'
 import { isDelayed } from '../lazy/is-delayed.js'
-import { isNested, isPlainObject } from '../lazy/lazy-args.js'
+import { isNested } from '../lazy/lazy-args.js'
 
 /**
  * A deterministic text token of a value's content, as Dask's `tokenize`: equal content
@@ -74,6 +74,7 @@ const CHUNK_CHARS = 8192
  * the writer.
  */
 function flatToken(values: readonly unknown[], parts: StableTokenParts): string[] | undefined {
+  if (Object.getPrototypeOf(values) !== Array.prototype) return undefined
   const chunks: string[] = []
   let token = '['
   let lists: unknown[] | undefined
@@ -83,6 +84,10 @@ function flatToken(values: readonly unknown[], parts: StableTokenParts): string[
       token = ''
     }
     const value = values[i]
+    if (value === undefined && !(i in values)) {
+      token += 'h,'
+      continue
+    }
     if (typeof value !== 'object' || value === null || isDelayed(value)) {
       const item = flatItem(value, parts)
       if (item === undefined) return undefined
@@ -91,7 +96,7 @@ function flatToken(values: readonly unknown[], parts: StableTokenParts): string[
     }
     // A list inside: recorded (`Nested`) if it holds a `Delayed`, else as it was passed.
     const list = isNested(value) ? value.value : value
-    if (!Array.isArray(list)) return undefined
+    if (!Array.isArray(list) || Object.getPrototypeOf(list) !== Array.prototype) return undefined
     lists ??= [values]
     if (lists.includes(list) || lists.length > MAX_FLAT_LISTS) return undefined
     lists.push(list)
@@ -101,7 +106,8 @@ function flatToken(values: readonly unknown[], parts: StableTokenParts): string[
         chunks.push(token)
         token = ''
       }
-      const item = flatItem(list[j], parts)
+      const value: unknown = list[j]
+      const item = value === undefined && !(j in list) ? 'h,' : flatItem(value, parts)
       if (item === undefined) return undefined
       token += item
     }
@@ -248,36 +254,59 @@ class TokenWriter {
 
   private writeContent(value: object): void {
     const out = this.out
-    if (Array.isArray(value)) {
+    // Only the built-in kinds are read: a subclass's instance (a Map with methods of its
+    // own, an Array with more) holds what its content does not say.
+    const proto: unknown = Object.getPrototypeOf(value)
+    if (proto === Array.prototype) {
+      const array = value as unknown[]
       out.push('[')
-      for (let i = 0; i < value.length; i++) {
-        this.write(value[i])
+      for (let i = 0; i < array.length; i++) {
+        const item = array[i]
+        // A hole is not `undefined`: `i in array`, `forEach` and `map` tell them apart.
+        if (item === undefined && !(i in array)) out.push('h')
+        else this.write(item)
         out.push(',')
       }
       out.push(']')
       return
     }
-    if (isPlainObject(value)) {
-      out.push('{')
-      for (const key of Object.keys(value).sort()) {
+    if (proto === Object.prototype || proto === null) {
+      const record = value as Record<string, unknown>
+      const keys = Object.keys(record)
+      // Symbol keys and properties that are not enumerable are invisible to the keys
+      // written (and to a copy): such an object is identified by reference.
+      if (
+        Object.getOwnPropertyNames(record).length !== keys.length ||
+        Object.getOwnPropertySymbols(record).length !== 0
+      ) {
+        out.push('o', this.identity(value), ';')
+        return
+      }
+      // In one process, two objects of the same entries are one value, in any order (as
+      // Dask's tokenize has it). Across processes (a cache's key), their order counts:
+      // what iterates them (JSON.stringify, Object.keys) tells them apart.
+      if (this.parts === undefined) keys.sort()
+      out.push(proto === null ? 'N{' : '{')
+      for (const key of keys) {
         out.push('s', String(key.length), ':', key, '=')
-        this.write(value[key])
+        this.write(record[key])
         out.push(',')
       }
       out.push('}')
       return
     }
-    if (value instanceof Date) {
-      out.push('D', String(value.getTime()), ';')
+    if (proto === Date.prototype) {
+      out.push('D', String((value as Date).getTime()), ';')
       return
     }
-    if (value instanceof RegExp) {
-      out.push('R', String(value), ';')
+    if (proto === RegExp.prototype) {
+      const pattern = value as RegExp
+      out.push('R', `/${pattern.source}/${pattern.flags}`, ';')
       return
     }
-    if (value instanceof Map) {
+    if (proto === Map.prototype) {
       out.push('M[')
-      for (const [k, v] of value) {
+      for (const [k, v] of value as Map<unknown, unknown>) {
         this.write(k)
         out.push('=')
         this.write(v)
@@ -286,7 +315,7 @@ class TokenWriter {
       out.push(']')
       return
     }
-    if (value instanceof Set) {
+    if (proto === Set.prototype) {
       out.push('S[')
       for (const v of value as Set<unknown>) {
         this.write(v)
@@ -295,14 +324,17 @@ class TokenWriter {
       out.push(']')
       return
     }
-    if (ArrayBuffer.isView(value) && !(value.buffer instanceof SharedArrayBuffer)) {
-      out.push('A', value.constructor.name, ':')
-      writeBytes(new Uint8Array(value.buffer, value.byteOffset, value.byteLength), out)
-      return
+    if (VIEW_PROTOTYPES.has(proto)) {
+      const view = value as ArrayBufferView
+      if (!(view.buffer instanceof SharedArrayBuffer)) {
+        out.push('A', view.constructor.name, ':')
+        writeBytes(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), out)
+        return
+      }
     }
-    if (value instanceof ArrayBuffer) {
+    if (proto === ArrayBuffer.prototype) {
       out.push('A', 'ArrayBuffer:')
-      writeBytes(new Uint8Array(value), out)
+      writeBytes(new Uint8Array(value as ArrayBuffer), out)
       return
     }
     // Class instances, shared memory, errors, promises: their content is private or may
@@ -310,6 +342,25 @@ class TokenWriter {
     out.push('o', this.identity(value), ';')
   }
 }
+
+/** The prototypes of the built-in views of binary data, whose content is their bytes. */
+const VIEW_PROTOTYPES = new Set<unknown>(
+  [
+    Int8Array,
+    Uint8Array,
+    Uint8ClampedArray,
+    Int16Array,
+    Uint16Array,
+    Int32Array,
+    Uint32Array,
+    Float32Array,
+    Float64Array,
+    BigInt64Array,
+    BigUint64Array,
+    DataView,
+    Buffer,
+  ].map((view): unknown => view.prototype),
+)
 
 function writeBytes(bytes: Uint8Array, out: string[]): void {
   out.push(String(bytes.length), ':')

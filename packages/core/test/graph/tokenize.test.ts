@@ -60,6 +60,29 @@ describe('tokenize', () => {
     expect(tokenize({ a: 1, b: 2 })).toBe(tokenize({ b: 2, a: 1 }))
   })
 
+  test('tells apart what a task could tell apart: holes, null prototypes, subclasses', () => {
+    // eslint-disable-next-line no-sparse-arrays
+    expect(tokenize([, 1])).not.toBe(tokenize([undefined, 1]))
+    // eslint-disable-next-line no-sparse-arrays
+    expect(tokenize({ v: [, 1] })).not.toBe(tokenize({ v: [undefined, 1] }))
+    // eslint-disable-next-line no-sparse-arrays
+    expect(tokenize([[, 1]])).not.toBe(tokenize([[undefined, 1]]))
+    expect(tokenize(Object.assign(Object.create(null) as object, { a: 1 }))).not.toBe(
+      tokenize({ a: 1 }),
+    )
+    class Named extends Map<string, number> {}
+    class Bytes extends Uint8Array {}
+    class List extends Array<number> {}
+    for (const [sub, base] of [
+      [new Named(), new Map()],
+      [new Bytes(2), new Uint8Array(2)],
+      [List.from([1]), [1]],
+    ] as const) {
+      expect(tokenize(sub)).not.toBe(tokenize(base))
+      expect(tokenize(sub)).toBe(tokenize(sub))
+    }
+  })
+
   test('tells apart values of different types that print alike', () => {
     const values = [
       1,
@@ -173,6 +196,12 @@ describe('stableToken', () => {
     ['a symbol', { s: Symbol('s') }],
     ['a class instance', [new (class Point {})()]],
     ['data nested deeper than 64', JSON.parse('['.repeat(80) + ']'.repeat(80)) as unknown],
+    ['an object with a symbol key', { a: 1, [Symbol.for('tag')]: true }],
+    ['an object with a property that is not enumerable', Object.defineProperty({}, 'h', {})],
+    ['an instance of a subclass of Map', [new (class Named extends Map {})()]],
+    ['an instance of a subclass of Date', { when: new (class Day extends Date {})(0) }],
+    ['an instance of a subclass of Array', [new (class List extends Array {})()]],
+    ['an instance of a subclass of a typed array', [new (class Bytes extends Uint8Array {})(1)]],
   ] as const)(
     'is undefined for a value holding %s, which only this process can tell apart',
     ([, value]) => {
@@ -181,6 +210,15 @@ describe('stableToken', () => {
       expect(typeof tokenize(value)).toBe('string')
     },
   )
+
+  test("counts the order of an object's keys, which iterating it tells apart", () => {
+    const parts = { keyOf: () => 'k' }
+    expect(stableToken({ a: 1, b: 2 }, parts)).not.toBe(stableToken({ b: 2, a: 1 }, parts))
+    expect(stableToken([{ a: 1, b: 2 }], parts)).toBe(stableToken([{ a: 1, b: 2 }], parts))
+    expect(stableToken(Buffer.from('ab'), parts)).not.toBe(
+      stableToken(new Uint8Array([97, 98]), parts),
+    )
+  })
 
   test('a flat list of arguments is tokenized as the same list nested in another is', () => {
     const a = inc(1)
