@@ -38,6 +38,20 @@ describe.each(POOLS)('data on the %s executor', (name) => {
     expect(await compute(typeTag(value.when), options)).toEqual(['[object Date]'])
   })
 
+  test('a Buffer stays a Buffer to and from a child process; a thread gets its bytes as a Uint8Array', async () => {
+    const [back] = await compute(
+      same({ text: Buffer.from('hello'), view: new DataView(new ArrayBuffer(8), 2, 4) }),
+      options,
+    )
+    expect(Buffer.isBuffer(back.text)).toBe(name === 'processes')
+    expect(
+      Buffer.from(back.text.buffer, back.text.byteOffset, back.text.byteLength).toString(),
+    ).toBe('hello')
+    expect([back.view.byteOffset, back.view.byteLength, back.view.buffer.byteLength]).toEqual([
+      2, 4, 8,
+    ])
+  })
+
   test('a typed array used by two tasks reaches both whole', async () => {
     const array = makeArray(1000)
     expect(await compute(total(array), total(array), options)).toEqual([1000, 1000])

@@ -16,7 +16,7 @@ export interface Encoded {
 /** Serializes `value`; throws what V8 throws for what it cannot copy (see clone-check.ts). */
 export function encode(value: unknown): Encoded {
   const buffers = [...findBuffers(value)]
-  const serializer = new Serializer()
+  const serializer = new ViewSerializer(new Map(buffers.map((buffer, id) => [buffer, id])))
   serializer.writeHeader()
   buffers.forEach((buffer, id) => serializer.transferArrayBuffer(id, buffer))
   serializer.writeValue(value)
@@ -25,8 +25,79 @@ export function encode(value: unknown): Encoded {
 
 /** The value `encode` made `payload` and `buffers` from. Typed arrays are views of `buffers`. */
 export function decode(payload: Uint8Array, buffers: readonly ArrayBuffer[]): unknown {
-  const deserializer = new Deserializer(payload)
+  const deserializer = new ViewDeserializer(payload, buffers)
   deserializer.readHeader()
   buffers.forEach((buffer, id) => deserializer.transferArrayBuffer(id, buffer))
   return deserializer.readValue() as unknown
+}
+
+// Views of binary data (typed arrays, DataViews, Node's Buffers) are written by kind,
+// buffer and range, rather than as V8 writes them: V8 knows no Buffer, and would hand
+// back a Uint8Array, whose toString, slice and equals differ.
+
+/** The kinds of view, by their index on the wire; Buffer is a kind of its own. */
+const VIEWS = [
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+  DataView,
+] as const
+const BUFFER_KIND = VIEWS.length
+const KIND_OF_TAG = new Map(VIEWS.map((view, kind) => [`[object ${view.name}]`, kind]))
+
+/** What Node calls on a serializer that treats views as host objects (not in its types). */
+interface HostObjects {
+  _setTreatArrayBufferViewsAsHostObjects(treat: boolean): void
+}
+
+class ViewSerializer extends Serializer {
+  constructor(private readonly ids: ReadonlyMap<ArrayBuffer, number>) {
+    super()
+    ;(this as unknown as HostObjects)._setTreatArrayBufferViewsAsHostObjects(true)
+  }
+
+  /** Called by V8 for each view: its kind, then its buffer's id, offset and length. */
+  _writeHostObject(view: ArrayBufferView): void {
+    const kind = Buffer.isBuffer(view)
+      ? BUFFER_KIND
+      : KIND_OF_TAG.get(Object.prototype.toString.call(view))
+    const id = this.ids.get(view.buffer as ArrayBuffer)
+    // Views of shared memory are not moved (clone-check.ts keeps them from other processes).
+    if (kind === undefined || id === undefined) {
+      throw new TypeError(`${Object.prototype.toString.call(view)} could not be cloned.`)
+    }
+    this.writeUint32(kind)
+    this.writeUint32(id)
+    this.writeDouble(view.byteOffset)
+    this.writeDouble(view.byteLength)
+  }
+}
+
+class ViewDeserializer extends Deserializer {
+  constructor(
+    payload: Uint8Array,
+    private readonly buffers: readonly ArrayBuffer[],
+  ) {
+    super(payload)
+  }
+
+  _readHostObject(): ArrayBufferView {
+    const kind = this.readUint32()
+    const buffer = this.buffers[this.readUint32()]!
+    const offset = this.readDouble()
+    const bytes = this.readDouble()
+    if (kind === BUFFER_KIND) return Buffer.from(buffer, offset, bytes)
+    const View = VIEWS[kind]!
+    if (View === DataView) return new DataView(buffer, offset, bytes)
+    const Typed = View as Uint8ArrayConstructor
+    return new Typed(buffer, offset, bytes / Typed.BYTES_PER_ELEMENT)
+  }
 }
