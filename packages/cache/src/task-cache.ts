@@ -436,7 +436,7 @@ function targetsOf(graph: TaskGraph, keys: TaskKeys): Uint8Array {
  */
 function refuseChanging(value: unknown): void {
   // Another process may read the entry: shared memory is as good as gone.
-  const problem = findCloneProblem(value, 'the result', false)
+  const problem = findCloneProblem(value, 'the result', { sameProcess: false, exact: true })
   if (problem === undefined) return
   const why = problem.reason ?? 'which does not survive serialization'
   throw new Error(`${problem.path} is ${problem.type}, ${why}.`)

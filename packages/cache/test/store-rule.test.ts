@@ -6,6 +6,7 @@ import { gather, InvalidOptionError } from '@taskgraph/core'
 import { compute, ThreadExecutor, type RunSummary } from '@taskgraph/scheduler'
 import { TaskCache } from '../src/index.js'
 import {
+  changing,
   cheap,
   Point,
   point,
@@ -136,6 +137,47 @@ test.each(['inline', 'async'] as const)(
     ])
   },
 )
+
+test('a result a copy would quietly change is not stored, and says what and where', async () => {
+  const warnings: string[] = []
+  const cache = new TaskCache(directory, { onWarning: (message) => warnings.push(message) })
+  const kinds = ['subclass', 'code', 'map', 'null prototype', 'symbol', 'plain']
+  await compute(...kinds.map((kind) => changing(kind)), { executor: 'inline', cache })
+  // Only the result a copy makes again as it was is stored (one warning per function).
+  expect(await cache.entries()).toHaveLength(1)
+  expect(warnings).toEqual([
+    'cache: the results of "changing" cannot be stored, so they will run again: the result.error is an instance of HttpError, which does not survive serialization.',
+  ])
+  const [entry] = await cache.entries()
+  const [plain] = await compute(changing('plain'), { executor: 'inline', cache })
+  expect(entry!.name).toBe('changing')
+  expect(plain).toEqual({
+    plain: [new Error('kept'), new Map([[1, new Date(0)]]), Buffer.from('ab')],
+  })
+  // Each other kind, alone, says what a copy would change.
+  for (const [kind, said] of [
+    [
+      'code',
+      'the result[0] is an error with properties of its own (code), which a copy leaves out.',
+    ],
+    ['map', 'the result is an instance of Defaults, which does not survive serialization.'],
+    [
+      'null prototype',
+      'the result.counts is an object without a prototype (Object.create(null)), which a copy gives the prototype of plain objects.',
+    ],
+    [
+      'symbol',
+      'the result is an object with symbol keys or properties that are not enumerable, which a copy leaves out.',
+    ],
+  ]) {
+    const heard: string[] = []
+    const alone = new TaskCache(directory, { onWarning: (message) => heard.push(message) })
+    await compute(changing(kind!), { executor: 'inline', cache: alone })
+    expect(heard).toEqual([
+      `cache: the results of "changing" cannot be stored, so they will run again: ${said}`,
+    ])
+  }
+})
 
 test('TaskCache refuses an unknown store rule', () => {
   expect(() => new TaskCache(directory, { store: 'some' as 'all' })).toThrow(InvalidOptionError)

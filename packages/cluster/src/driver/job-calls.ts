@@ -94,7 +94,9 @@ function cloneProblem(
   root: string,
   marker: string,
 ): CloneProblem | undefined {
-  return sendableAsIs(args, marker) ? undefined : findCloneProblem(args, root, false)
+  return sendableAsIs(args, marker)
+    ? undefined
+    : findCloneProblem(args, root, { sameProcess: false })
 }
 
 /** A batch written as one job's payload: the calls it carries, and the bytes. */
@@ -153,7 +155,10 @@ function serialized(batch: JobBatch, sendable: Pending[]): string | undefined {
     return packBatch(batch)
   } catch (error) {
     for (let i = calls.length - 1; i >= 0; i--) {
-      const problem = findCloneProblem(calls[i]!.args, 'args', false, true)
+      const problem = findCloneProblem(calls[i]!.args, 'args', {
+        sameProcess: false,
+        afterFailure: true,
+      })
       if (problem === undefined) continue
       sendable[i]!.reject(
         new NotSerializableFault('argument', problem.path, problem.type, problem.reason),

@@ -39,7 +39,7 @@ async function runCall(fn: AnyFunction, args: unknown[], home: string): Promise<
   }
   if (home === HOME) return { ok: true, value }
   // A child process (its own main thread) cannot share memory with its parent.
-  const problem = findCloneProblem(value, 'the result', !isMainThread)
+  const problem = findCloneProblem(value, 'the result', { sameProcess: !isMainThread })
   return problem === undefined ? { ok: true, value } : { ok: false, unsendable: problem }
 }
 

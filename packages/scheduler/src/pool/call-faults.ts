@@ -55,7 +55,10 @@ export function afterLoss(
   if (!(error instanceof WorkerLostFault)) {
     // Sending failed: some call's data could not be copied. Find which, alone.
     if (sent.length > 1) return { kind: 'requeue', isolate: true }
-    const problem = findCloneProblem(sent[0]!.call.args, 'args', at.sameProcess, true)
+    const problem = findCloneProblem(sent[0]!.call.args, 'args', {
+      sameProcess: at.sameProcess,
+      afterFailure: true,
+    })
     const detail = error instanceof Error ? error.message : String(error)
     return {
       kind: 'fail',

@@ -79,6 +79,8 @@ export class WireBatch {
   }
 
   private check(args: unknown[], path: string): CloneProblem | undefined {
-    return flatPrimitives(args) ? undefined : findCloneProblem(args, path, this.sameProcess)
+    return flatPrimitives(args)
+      ? undefined
+      : findCloneProblem(args, path, { sameProcess: this.sameProcess })
   }
 }

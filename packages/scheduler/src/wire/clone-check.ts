@@ -18,29 +18,42 @@ export interface CloneProblem {
  */
 const CLONE_DEPTH = 1000
 
+/** What `findCloneProblem` looks for. */
+export interface CloneCheck {
+  /**
+   * The other side is a thread of this process (the default). Another process cannot
+   * share memory, and taskgraph's messages between processes do not carry Blobs.
+   */
+  readonly sameProcess?: boolean
+  /** A copy already failed: also look for what only fails on copying, data nested too deeply. */
+  readonly afterFailure?: boolean
+  /**
+   * The copy must be what was made, to the prototype (a result a cache keeps): also
+   * look for what a copy quietly changes, which a result handed on between workers is
+   * let through with: an instance of a subclass of a built-in kind (a Map, a Date, an
+   * Error), an error's own properties (its code), an object without a prototype, and
+   * properties a copy leaves out (symbol keys, properties that are not enumerable).
+   */
+  readonly exact?: boolean
+}
+
 /**
  * The first value in `value` that cannot be copied faithfully between threads or
  * processes, or `undefined`. Structured clone throws on functions, symbols and Proxies,
  * runs getters (which may throw), and turns class instances into plain objects (their
  * methods and private state lost); taskgraph reports each rather than hand a task
  * something other than what was computed.
- *
- * `sameProcess`: the other side is a thread of this process. Another process cannot
- * share memory, and taskgraph's messages between processes do not carry Blobs.
- * `afterFailure`: a copy already failed: also look for what only fails on copying,
- * data nested too deeply.
  */
 export function findCloneProblem(
   value: unknown,
   root: string,
-  sameProcess = true,
-  afterFailure = false,
+  { sameProcess = true, afterFailure = false, exact = false }: CloneCheck = {},
 ): CloneProblem | undefined {
   let problem: CloneProblem | undefined
   walkData(
     value,
     (item, place) => {
-      let found = problemOf(item, sameProcess)
+      let found = problemOf(item, sameProcess) ?? (exact ? changeOf(item) : undefined)
       if (found === undefined && afterFailure && (place?.depth ?? 0) > CLONE_DEPTH) {
         found = {
           type: 'data nested more than a thousand levels deep',
@@ -104,3 +117,80 @@ function isCloneableAsIs(value: object): boolean {
     value instanceof Blob
   )
 }
+
+/** What a copy of `value` (which it can make) would change, for an `exact` check. */
+function changeOf(value: unknown): Omit<CloneProblem, 'path'> | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const proto: unknown = Object.getPrototypeOf(value)
+  if (proto === null) {
+    return {
+      type: 'an object without a prototype (Object.create(null))',
+      reason: 'which a copy gives the prototype of plain objects',
+    }
+  }
+  if (proto === Object.prototype || proto === Array.prototype) {
+    const hidden = Object.getOwnPropertySymbols(value).length > 0
+    if (hidden || (proto === Object.prototype && !allEnumerable(value))) {
+      return {
+        type: 'an object with symbol keys or properties that are not enumerable',
+        reason: 'which a copy leaves out',
+      }
+    }
+    return undefined
+  }
+  if (value instanceof Error) {
+    if (!ERROR_PROTOTYPES.has(proto)) return { type: describeValue(value) }
+    const own = Object.getOwnPropertyNames(value).filter((name) => !ERROR_OWN.has(name))
+    if (own.length > 0) {
+      return {
+        type: `an error with properties of its own (${own.join(', ')})`,
+        reason: 'which a copy leaves out',
+      }
+    }
+    return undefined
+  }
+  if (!BUILT_IN_PROTOTYPES.has(proto)) return { type: describeValue(value) }
+  return undefined
+}
+
+function allEnumerable(value: object): boolean {
+  return Object.getOwnPropertyNames(value).length === Object.keys(value).length
+}
+
+/** The errors whose kind a copy keeps; a copy keeps their message, stack and cause. */
+const ERROR_PROTOTYPES = new Set<unknown>(
+  [Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError].map(
+    (kind): unknown => kind.prototype,
+  ),
+)
+const ERROR_OWN = new Set(['message', 'stack', 'cause'])
+
+/** The built-in kinds a copy makes again as they were (Buffer among them, in Node). */
+const BUILT_IN_PROTOTYPES = new Set<unknown>(
+  [
+    Map,
+    Set,
+    Date,
+    RegExp,
+    ArrayBuffer,
+    SharedArrayBuffer,
+    DataView,
+    Int8Array,
+    Uint8Array,
+    Uint8ClampedArray,
+    Int16Array,
+    Uint16Array,
+    Int32Array,
+    Uint32Array,
+    Float32Array,
+    Float64Array,
+    BigInt64Array,
+    BigUint64Array,
+    Buffer,
+    Boolean,
+    Number,
+    String,
+    BigInt,
+    Blob,
+  ].map((kind): unknown => kind.prototype),
+)

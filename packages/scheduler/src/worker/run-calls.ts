@@ -340,5 +340,7 @@ function worthByStep(
 /** Why a result cannot be sent back as it is; `undefined` if it can. */
 function resultProblem(value: unknown): CloneProblem | undefined {
   // Structured clone would quietly turn a class instance into a plain object.
-  return flatPrimitives([value]) ? undefined : findCloneProblem(value, 'the result', SAME_PROCESS)
+  return flatPrimitives([value])
+    ? undefined
+    : findCloneProblem(value, 'the result', { sameProcess: SAME_PROCESS })
 }

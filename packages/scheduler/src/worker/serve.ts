@@ -175,7 +175,10 @@ function sendable(channel: Channel, outcome: WireOutcome): WireOutcome {
     }
   }
   const probe = channel.copyFailure(outcome.value)
-  const problem = findCloneProblem(outcome.value, 'the result', !channel.otherProcess, true)
+  const problem = findCloneProblem(outcome.value, 'the result', {
+    sameProcess: !channel.otherProcess,
+    afterFailure: true,
+  })
   const failure = problem ?? {
     path: 'the result',
     type: 'a value that cannot be copied',
