@@ -14,7 +14,10 @@ export const ExitCode = {
    * graph; or the trace `visualize --trace` reads is missing or not a trace of taskgraph's.
    */
   BadWorkflow: 3,
-  /** The result could not be written as asked (e.g. it has no JSON form). */
+  /**
+   * The result could not be written as asked (e.g. it has no JSON form); or `taskgraph
+   * cache prune` or `clear` could not change the cache (CacheWriteError).
+   */
   BadOutput: 4,
   /**
    * The cluster could not be used: Redis did not answer at the URL given (--cluster or

@@ -48,7 +48,13 @@ function exitCodeOf(error: unknown): ExitCode {
     const reason = error.cause
     return reason instanceof StopSignal ? STOP_SIGNALS[reason.signal] : ExitCode.Interrupted
   }
-  if (error instanceof OutputError) return ExitCode.BadOutput
+  // By code: the cache package loads only when a command needs it.
+  if (
+    error instanceof OutputError ||
+    (error as { code?: unknown } | null)?.code === 'ERR_CACHE_WRITE'
+  ) {
+    return ExitCode.BadOutput
+  }
   // A port given to --dashboard that another program holds: the command line must change.
   if (error instanceof DashboardPortError) return ExitCode.Usage
   // By code: the cluster package loads only when a command needs it.

@@ -5,6 +5,7 @@ import { checkOptionNames, describeValue, type TaskGraph } from '@taskgraph/core
 import type { CacheSession, ResultCache } from '@taskgraph/scheduler'
 import { findCloneProblem, leastBytes, type StepWorth } from '@taskgraph/scheduler/wire'
 import { DiskCache, type CacheEntry, type CacheLimits } from './disk-cache.js'
+import { asWriteError } from './cache-write-error.js'
 import { encodeEntry } from './entry-file.js'
 import { dependenciesOf, explainKey } from './explain-key.js'
 import { UnknownTaskError } from './unknown-task-error.js'
@@ -136,15 +137,24 @@ export class TaskCache implements ResultCache {
    * Evicts what is past `limits` (by default, the limits this cache was made with),
    * least recently used first. Returns how many entries and bytes went.
    * @throws {InvalidOptionError} for a limit that is not a number, 0 or more
+   * @throws {CacheWriteError} if the directory cannot be changed
    */
   async prune(limits: CacheLimits = this.#limits): Promise<{ removed: number; bytes: number }> {
     checkOptionNames('TaskCache.prune', limits, LIMIT_NAMES)
-    return new DiskCache(this.directory).prune(checkLimits('TaskCache.prune', limits))
+    const checked = checkLimits('TaskCache.prune', limits)
+    return new DiskCache(this.directory).prune(checked).catch((error: unknown) => {
+      throw asWriteError('TaskCache.prune', this.directory, error)
+    })
   }
 
-  /** Removes every entry. Returns how many there were. */
+  /**
+   * Removes every entry. Returns how many there were.
+   * @throws {CacheWriteError} if the directory cannot be changed
+   */
   async clear(): Promise<number> {
-    return new DiskCache(this.directory).clear()
+    return new DiskCache(this.directory).clear().catch((error: unknown) => {
+      throw asWriteError('TaskCache.clear', this.directory, error)
+    })
   }
 
   /** One warning per function and reason for the tasks asked to be cached that cannot be. */

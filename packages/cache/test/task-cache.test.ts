@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterEach, beforeEach, describe, expect, onTestFinished, test } from 'vitest'
+import { CacheWriteError, TaskCache } from '../src/index.js'
 
 // Each run is a process of its own, as re-runs of a workflow are: the second finds what
 // the first stored, in a directory both know only by name.
@@ -293,6 +294,40 @@ export default value
       ])
     } finally {
       await promisify(execFile)('umount', [readOnly])
+    }
+  })
+
+  test('prune and clear of a cache on a file system made read-only: CacheWriteError, naming the directory and the cause', async (context) => {
+    const mounted = join(project, 'mounted')
+    await mkdir(mounted)
+    const args = ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mounted]
+    const mounts = await promisify(execFile)('mount', args).then(
+      () => true,
+      () => false,
+    )
+    if (!mounts) context.skip('mounting a file system is not allowed here')
+    try {
+      cacheDir = join(mounted, 'cache')
+      await run()
+      await promisify(execFile)('mount', ['-o', 'remount,ro', mounted])
+      const cache = new TaskCache(cacheDir)
+      for (const [call, change] of [
+        ['TaskCache.prune', () => cache.prune({ maxSize: 0 })],
+        ['TaskCache.clear', () => cache.clear()],
+      ] as const) {
+        const error = await change().catch((e: unknown) => e)
+        expect(error).toBeInstanceOf(CacheWriteError)
+        expect(error).toMatchObject({ code: 'ERR_CACHE_WRITE', directory: cacheDir })
+        expect((error as Error).message).toMatch(
+          new RegExp(
+            `^${call}: could not change the cache in ${cacheDir} \\(EROFS: read-only file system, `,
+          ),
+        )
+      }
+      // Nothing was lost: the entries are all there.
+      expect(await cache.entries()).not.toEqual([])
+    } finally {
+      await promisify(execFile)('umount', [mounted])
     }
   })
 
