@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto'
 import {
-  appendFile,
   open,
   readFile,
   readdir,
@@ -12,6 +11,7 @@ import {
   writeFile,
   type FileHandle,
 } from 'node:fs/promises'
+import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { makeDirectory } from '@taskgraph/core/internal'
 import { entryInfo, packEntry, unpackEntry, type EntryInfo } from './entry-file.js'
@@ -443,11 +443,9 @@ export class DiskCache {
   async saveRecipe(id: string, recipe: unknown): Promise<void> {
     if (this.#functions.has(id)) return
     const path = join(this.#recipes, `${id}.json`)
-    const kept = await stat(path).then(
-      () => true,
-      () => false,
-    )
-    if (!kept) await this.#writeAtomically(path, [Buffer.from(JSON.stringify(recipe))])
+    // At once, as packs are (see `#writePack`): its entries wait for it.
+    if (!existsSync(path)) await this.#writeAtOnce(path, Buffer.from(JSON.stringify(recipe)))
+    this.#functions.add(id)
   }
 
   /** The hashes of linked packages' files kept by `saveFileHashes` (none if unreadable). */
@@ -498,13 +496,17 @@ export class DiskCache {
       batch.map((entry) => entry.bytes),
       offset,
     )
-    await this.#writeAtomically(join(this.#packs, pack), [bytes])
+    // Written at once, in one turn of the event loop (its directories made before):
+    // tasks that hold the main thread (inline, async) would otherwise put their own time
+    // between the steps of the write, and a run killed meanwhile would lose more than
+    // the last FLUSH_MS of results.
+    await this.#writeAtOnce(join(this.#packs, pack), bytes)
     // One append of the whole batch's lines: on a local file system, appends do not
     // interleave with another process's.
     // Begun on a line of its own: a line another run left cut short by a crash, without
     // its newline, would otherwise take this batch's first line with it.
     const text = `\n${lines.join('')}`
-    await appendFile(this.#index, text)
+    appendFileSync(this.#index, text)
     if (this.#parsed === undefined) this.#indexText += text
     else places.forEach((place, i) => this.#addPlace(batch[i]!.key, place))
   }
@@ -535,6 +537,54 @@ export class DiskCache {
       this.#functions.clear()
       this.#remade = true
       await this.#writeAtomically(path, chunks, false)
+    }
+  }
+
+  /**
+   * `#writeAtomically`, in this turn of the event loop when nothing goes wrong: only a
+   * failure (a directory to make again, an error to tell rightly) takes the slower way.
+   */
+  async #writeAtOnce(path: string, bytes: Buffer): Promise<void> {
+    if (
+      this.#mkdirNow(this.#temporary) &&
+      this.#mkdirNow(dirname(path)) &&
+      this.#writeNow(path, bytes)
+    )
+      return
+    await this.#writeAtomically(path, [bytes])
+  }
+
+  /** Makes `path` at once, or says it could not (for `makeDirectory` to say why). */
+  #mkdirNow(path: string): boolean {
+    if (this.#madeDirectories.has(path)) return true
+    try {
+      mkdirSync(path, { recursive: true })
+    } catch {
+      return false
+    }
+    this.#madeDirectories.add(path)
+    return true
+  }
+
+  /**
+   * `#writeAtomically`, at once: `false` if a directory on the way is gone (removed
+   * while the run goes on), for `#writeAtomically` to make again.
+   */
+  #writeNow(path: string, bytes: Buffer): boolean {
+    const temporary = join(this.#temporary, `${process.pid}-${randomBytes(6).toString('hex')}`)
+    try {
+      writeFileSync(temporary, bytes)
+      renameSync(temporary, path)
+      return true
+    } catch (error) {
+      // Removing the temporary file may fail the same way the write did.
+      try {
+        rmSync(temporary, { force: true })
+      } catch {
+        // The write's error is the one to tell.
+      }
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false
+      throw error
     }
   }
 

@@ -247,7 +247,7 @@ class Session implements CacheSession {
   /** Functions whose results could not be stored (told once each). */
   readonly #refused = new Set<string>()
   /** The recipes of the functions this run stored results of, being kept. */
-  readonly #recipes = new Map<string, Promise<void>>()
+  readonly #recipes = new Map<string, Promise<boolean>>()
   #stored = 0
   /**
    * What each node's result would cost to make again, in ms: its own run, and the cost
@@ -280,7 +280,7 @@ class Session implements CacheSession {
     // goes on, not after it, when the run's end waits for it.
     const targets = this.#targets
     for (let i = 0; i < targets.length; i++) {
-      if (targets[i] === 1 && keys.stored(i)) this.#keepRecipe(keys.fn(i))
+      if (targets[i] === 1 && keys.stored(i)) void this.#keepRecipe(keys.fn(i))
     }
   }
 
@@ -313,9 +313,13 @@ class Session implements CacheSession {
       refuseChanging(value)
       const entry = encodeEntry(value, { task: key, name, storedAt: Date.now(), recipe })
       if (!always && cost < readBackMs(entry.byteLength)) return
-      // Its function's recipe is kept first: the entry is written at the next flush.
-      this.#keepRecipe(fn)
-      this.store.putPacked(this.keys.key(i), entry.pack())
+      // Its function's recipe is written first: a later run looks up only the tasks of
+      // functions that have one. An entry whose recipe could not be written is not kept.
+      const cacheKey = this.keys.key(i)
+      const bytes = entry.pack()
+      void this.#keepRecipe(fn).then((kept) => {
+        if (kept) this.store.putPacked(cacheKey, bytes)
+      })
       this.#kept[i] = 1
       this.#stored++
     } catch (error) {
@@ -388,14 +392,28 @@ class Session implements CacheSession {
     )
   }
 
-  /** Keeps the recipe of function `fn` (once per run), which marks it as having entries. */
-  #keepRecipe(fn: string): void {
-    if (!this.#recipes.has(fn)) this.#recipes.set(fn, this.#saveRecipe(fn))
+  /**
+   * Keeps the recipe of function `fn` (once per run), which marks it as having entries.
+   * Resolves with whether it is kept.
+   */
+  #keepRecipe(fn: string): Promise<boolean> {
+    let kept = this.#recipes.get(fn)
+    if (kept === undefined) {
+      kept = this.#saveRecipe(fn)
+      this.#recipes.set(fn, kept)
+    }
+    return kept
   }
 
   /** Writes the recipe of function `fn`; a failure is told, not thrown. */
-  #saveRecipe(fn: string): Promise<void> {
-    return this.store.saveRecipe(fn, this.keys.recipes.get(fn)).catch(this.rules.writeFailed)
+  #saveRecipe(fn: string): Promise<boolean> {
+    return this.store.saveRecipe(fn, this.keys.recipes.get(fn)).then(
+      () => true,
+      (error: unknown) => {
+        this.rules.writeFailed(error)
+        return false
+      },
+    )
   }
 
   async close(): Promise<void> {

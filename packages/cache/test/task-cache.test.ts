@@ -127,6 +127,51 @@ describe('TaskCache on re-runs', () => {
     },
   )
 
+  test('a result whose recipe could not be written is not kept: no entry a later run would pass over', async () => {
+    // Where the recipes go is taken by a file: they cannot be written, the packs can.
+    await mkdir(cacheDir, { recursive: true })
+    await writeFile(join(cacheDir, 'functions'), 'not a directory')
+    const first = await run('inline', 'flow.ts', 'all')
+    expect(first.warnings).toEqual([
+      expect.stringMatching(
+        /^cache: could not write to .*EEXIST: file already exists/,
+      ) as unknown as string,
+    ])
+    expect(await new TaskCache(cacheDir).entries()).toEqual([])
+    await rm(join(cacheDir, 'functions'))
+    await run('inline', 'flow.ts', 'all')
+    const third = await run('inline', 'flow.ts', 'all')
+    expect(third.calls).toEqual([])
+  })
+
+  // What a run killed at any moment keeps: each pack is written in one turn of the event
+  // loop, so tasks that hold the main thread do not stretch the write over several.
+  test.for(['inline', 'async'])(
+    'on %s, the results of tasks that hold the main thread are on disk before the task after next begins',
+    async (executor) => {
+      await write({
+        'held.ts': `import { readFileSync } from 'node:fs'
+import { delayed } from '@taskgraph/core'
+import { logCall } from './log-call.js'
+// Each step holds the thread 150 ms, having counted the entries in the cache's index.
+const hold = delayed(function hold(i: number) {
+  const index = (() => { try { return readFileSync(${JSON.stringify(join(cacheDir, 'index'))}, 'utf8') } catch { return '' } })()
+  logCall(i + ' ' + index.split('\\n').filter((line) => /^[0-9a-f]{64} /.test(line)).length)
+  const end = Date.now() + 150
+  while (Date.now() < end);
+  return i
+}, { cache: true })
+const sum = delayed(function sum(...values: number[]) { return values.length }, { cache: true })
+export default sum(...Array.from({ length: 6 }, (_, i) => hold(i)))
+`,
+      })
+      const { calls } = await run(executor, 'held.ts')
+      const stored = new Map(calls.map((call) => call.split(' ').map(Number) as [number, number]))
+      expect(stored.size).toBe(6)
+      for (const [step, entries] of stored) expect(entries).toBeGreaterThanOrEqual(step - 2)
+    },
+  )
+
   test('editing a helper two imports away runs again exactly the tasks that reach it', async () => {
     await run()
     await write({
