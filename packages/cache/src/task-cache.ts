@@ -183,6 +183,7 @@ export class TaskCache implements ResultCache {
    */
   async #lookUp(graph: TaskGraph, keys: TaskKeys, store: DiskCache): Promise<Map<string, unknown>> {
     const known = new Map<string, unknown>()
+    const damaged: string[] = []
     const seen = new Uint8Array(graph.size)
     let frontier = [...new Set(graph.outputs)]
     for (const i of frontier) seen[i] = 1
@@ -202,7 +203,7 @@ export class TaskCache implements ResultCache {
               known.set(graph.key(i), lookup.value)
               found[n] = 1
             } else if (lookup.problem !== undefined) {
-              this.#warn(`${lookup.problem}: it is run again.`)
+              damaged.push(lookup.problem)
             }
           }),
         )
@@ -220,9 +221,20 @@ export class TaskCache implements ResultCache {
       })
       frontier = next
     }
+    // A damaged pack holds many entries: the first few are named, the rest counted.
+    for (const problem of damaged.slice(0, DAMAGED_NAMED))
+      this.#warn(`${problem}: it is run again.`)
+    if (damaged.length > DAMAGED_NAMED) {
+      this.#warn(
+        `${damaged.length - DAMAGED_NAMED} more cache entries in ${this.directory} could not be read either: their tasks run again, and their results are stored anew.`,
+      )
+    }
     return known
   }
 }
+
+// Damaged entries a run names in warnings; more are counted in one.
+const DAMAGED_NAMED = 3
 
 // An entry lists its dependencies, for `taskgraph cache why`, unless it has more than this.
 const MAX_RECIPE_DEPENDENCIES = 32

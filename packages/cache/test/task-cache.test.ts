@@ -294,6 +294,22 @@ export const add = delayed(function add(a: number, b: number) { logCall('add()')
     expect((await run()).calls).toEqual([])
   })
 
+  test('many damaged entries: the first three are named, the others counted in one warning', async () => {
+    await run('inline', 'flow.ts', 'all')
+    const packs = join(cacheDir, 'packs')
+    for (const pack of await readdir(packs)) await writeFile(join(packs, pack), 'garbage')
+    const second = await run('inline', 'flow.ts', 'all')
+    expect(second.calls).toHaveLength(5)
+    expect(second.warnings).toHaveLength(4)
+    for (const warning of second.warnings.slice(0, 3))
+      expect(warning).toMatch(
+        /^cache entry .*: it is not a taskgraph cache entry .*: it is run again\.$/,
+      )
+    expect(second.warnings[3]).toBe(
+      `2 more cache entries in ${cacheDir} could not be read either: their tasks run again, and their results are stored anew.`,
+    )
+  })
+
   test('the directory removed while a run stores is made again, and the next run reads what was stored after', async () => {
     // A chain of six steps; the fourth removes the cache directory (as `rm -rf` or
     // `taskgraph cache clear` would while the run goes on), once the first results and
