@@ -287,7 +287,7 @@ class Session implements CacheSession {
     this.#cost = new Float64Array(graph.size)
     this.#kept = new Uint8Array(graph.size)
     this.#weighed = new Uint8Array(graph.size)
-    this.#targets = targetsOf(graph, keys)
+    this.#targets = targetsOf(graph)
     // A target's result is stored whatever it costs: its recipe is written while the run
     // goes on, not after it, when the run's end waits for it.
     const targets = this.#targets
@@ -455,14 +455,16 @@ class Session implements CacheSession {
  * rearranges results (a `gather`, a bag's `concat`), which is never stored, the tasks it
  * rearranges (through any number of such steps).
  */
-function targetsOf(graph: TaskGraph, keys: TaskKeys): Uint8Array {
+function targetsOf(graph: TaskGraph): Uint8Array {
   const targets = new Uint8Array(graph.size)
   const pending = [...graph.outputs]
   while (pending.length > 0) {
     const i = pending.pop()!
     if (targets[i] === 1) continue
     targets[i] = 1
-    if (keys.kind(i) !== 'keyed' || graph.spec(i).rearranges !== true) continue
+    // What a rearranging task (gather, get, at) takes is what a re-run needs, even when
+    // the task itself cannot be keyed (another of its inputs cannot).
+    if (graph.spec(i).rearranges !== true) continue
     for (let e = graph.depStart[i]!; e < graph.depStart[i + 1]!; e++)
       pending.push(graph.depNodes[e]!)
   }

@@ -179,6 +179,13 @@ test('a result a copy would quietly change is not stored, and says what and wher
   }
 })
 
+test('the members of a target gather are stored, when another member cannot be keyed', async () => {
+  const cache = new TaskCache(directory, { onWarning: () => {} })
+  const cheapTask = cheap as unknown as (x: unknown) => ReturnType<typeof cheap>
+  await compute(gather(cheapTask(new Point(1)), cheap(5)), { executor: 'inline', cache })
+  expect(await storedByName(cache)).toEqual({ cheap: 1 })
+})
+
 test('TaskCache refuses an unknown store rule', () => {
   expect(() => new TaskCache(directory, { store: 'some' as 'all' })).toThrow(InvalidOptionError)
 })
