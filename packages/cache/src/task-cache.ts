@@ -170,8 +170,9 @@ export class TaskCache implements ResultCache {
     }
     for (const { name, reason, count } of counts.values()) {
       const tasks = count === 1 ? 'a task' : `${count} tasks`
+      const run = count === 1 ? 'it runs' : 'they run'
       this.#warn(
-        `cache: ${tasks} of ${JSON.stringify(name)} cannot be cached, so they run: ${reason}.`,
+        `cache: ${tasks} of ${JSON.stringify(name)} cannot be cached, so ${run}: ${reason}.`,
       )
     }
   }

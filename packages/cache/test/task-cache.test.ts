@@ -408,7 +408,7 @@ export default shout(now())
     expect(second.result).toBe('FIXED')
     expect(second.warnings).toEqual([
       expect.stringMatching(
-        /^cache: a task of "shout" cannot be cached, so they run: it depends on the impure task "stamp-/,
+        /^cache: a task of "shout" cannot be cached, so it runs: it depends on the impure task "stamp-/,
       ),
     ])
   })
@@ -436,7 +436,7 @@ export default shout('hey')
     expect(second.result).toBe(first.result)
     expect(second.warnings).toEqual([
       expect.stringMatching(
-        /^cache: a task of "shout" cannot be cached, so they run: its module imports .*"@app\/loud", which names no installed package \(a path alias\?\)/,
+        /^cache: a task of "shout" cannot be cached, so it runs: its module imports .*"@app\/loud", which names no installed package \(a path alias\?\)/,
       ),
     ])
   })
