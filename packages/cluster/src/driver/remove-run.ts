@@ -10,9 +10,11 @@ const CLEANUP_MS = 2000
 
 /**
  * Removes what a run wrote: its record first (from then on workers store nothing more
- * for it), then its results, its jobs still waiting, and tells the workers, which stop
- * its calls still running. Bounded in time: a run must end even if Redis is gone, and
- * what is left then goes once the record expires (workers sweep it).
+ * for it) as it tells the workers, which stop its calls still running; then its results
+ * and its jobs still waiting; and last its place among the runs. Bounded in time: a run
+ * must end even if Redis is gone. What is left then, or when this process is killed on
+ * the way (a second Ctrl-C), goes as soon as a worker sweeps it: a run listed without a
+ * record has ended.
  */
 export async function removeRun(
   redis: Redis,
@@ -24,14 +26,11 @@ export async function removeRun(
   const removal = (async () => {
     // Not a transaction: a full Redis refuses every command queued in one, and this
     // frees what fills it.
-    const removed = await redis.pipeline().del(runKey(run)).srem(RUNS, run).exec()
+    const removed = await redis.pipeline().del(runKey(run)).publish(ENDED_CHANNEL, run).exec()
     const failed = removed?.find(([error]) => error !== null)
     if (failed !== undefined) throw failed[0] as Error
-    await Promise.all([
-      store.clear(run),
-      redis.publish(ENDED_CHANNEL, run),
-      ...jobs.map((job) => queue?.remove(job).catch(() => 0)),
-    ])
+    await Promise.all([store.clear(run), ...jobs.map((job) => queue?.remove(job).catch(() => 0))])
+    await redis.srem(RUNS, run)
   })()
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
