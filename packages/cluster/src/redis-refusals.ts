@@ -1,3 +1,5 @@
+import { ClusterStoreError } from './errors.js'
+
 /*
  * Redis answering a command with an error, told from a connection that failed: a full
  * Redis (`maxmemory` reached, with `noeviction`) or an ACL user without the rights is
@@ -57,3 +59,18 @@ export const FULL_FIX =
 /** What to do about another refusal, for messages. */
 export const REFUSED_FIX =
   'If it says NOPERM, give the cluster\'s ACL user the rights docs/cluster.md lists ("A user for taskgraph"), then run again.'
+
+/**
+ * `error` as `call` throws it when Redis refused one of its requests (a user without the
+ * rights, a full Redis): a `ClusterStoreError` saying what Redis said and what to do;
+ * anything else as it is.
+ */
+export function refusedRequest(call: string, shown: string, error: unknown): unknown {
+  if (!isRedisReply(error)) return error
+  const full = isRedisFull(error)
+  return new ClusterStoreError({
+    full,
+    message: `${call}: Redis at ${shown} refused a request (${refusalText(error)}). ${full ? FULL_FIX : REFUSED_FIX}`,
+    cause: error,
+  })
+}

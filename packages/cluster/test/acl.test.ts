@@ -3,11 +3,13 @@ import { AggregateTaskError, CancelledError, TimeoutError, compute } from '@task
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import {
   ClusterExecutor,
+  ClusterStoreError,
   ClusterUnreachableError,
   ClusterWorker,
   clusterStatus,
 } from '@taskgraph/cluster'
 import { startWorkers, stopWorkers, type WorkerProcess } from './cluster-workers.js'
+import { eventually } from './fault-checks.js'
 import { boom, inc, slow, total } from './fixtures/tasks.mjs'
 import { startRedis, type RedisServer } from './redis-server.js'
 
@@ -119,6 +121,63 @@ describe('a cluster whose Redis user has the smallest ACL', () => {
       expect(await admin.call('ACL', 'LOG')).toEqual([])
     },
   )
+})
+
+describe('a Redis user without the rights of the smallest ACL', () => {
+  test('without SCAN or SUBSCRIBE: the start of a driver, a worker or a status call fails with ClusterStoreError saying NOPERM', async () => {
+    const without = (name: string, command: string) =>
+      admin.call('ACL', 'SETUSER', name, 'on', '>secret', ...CLUSTER_ACL, `-${command}`)
+    await without('noscan', 'scan')
+    await without('nosubscribe', 'subscribe')
+    const noScan = asUser('noscan')
+    const cluster = new ClusterExecutor(noScan)
+    try {
+      const error = await cluster.start().catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(ClusterStoreError)
+      expect((error as Error).message).toMatch(
+        /^ClusterExecutor: Redis at \S+ refused a request \(NOPERM [^)]*'scan'[^)]*\)\. If it says NOPERM, give the cluster's ACL user the rights/,
+      )
+    } finally {
+      await cluster.close()
+    }
+    await expect(clusterStatus(noScan)).rejects.toThrow(
+      /^clusterStatus: Redis at .* refused a request \(NOPERM/,
+    )
+    const error = await ClusterWorker.start(asUser('nosubscribe'), { threads: 1 }).catch(
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(ClusterStoreError)
+    expect((error as Error).message).toMatch(
+      /^taskgraph worker: Redis at \S+ refused a request \(NOPERM [^)]*'subscribe'/,
+    )
+  })
+
+  test("a driver that may not take its run off the list still stops the run's tasks at once when it is cancelled", async () => {
+    await admin.call('ACL', 'SETUSER', 'nosrem', 'on', '>secret', ...CLUSTER_ACL, '-srem')
+    workers = await startWorkers(asUser('tg'), 1, 'srem')
+    const cluster = new ClusterExecutor(asUser('nosrem'))
+    try {
+      const controller = new AbortController()
+      const cancelled = compute(slow(1, 20_000), {
+        executor: cluster,
+        signal: controller.signal,
+      }).catch((e: unknown) => e)
+      await eventually(
+        async () => expect((await clusterStatus(asUser('tg')))[0]!.running).toBe(1),
+        10_000,
+      )
+      controller.abort()
+      expect(await cancelled).toBeInstanceOf(CancelledError)
+      // Told at once, before the step that is refused: the task stops, not 20 s later.
+      await eventually(
+        async () => expect((await clusterStatus(asUser('tg')))[0]!.running).toBe(0),
+        6000,
+      )
+    } finally {
+      await cluster.close()
+      await stopWorkers(workers)
+    }
+  })
 })
 
 describe('a Redis user without INFO', () => {

@@ -11,7 +11,7 @@ export interface ClusterStatusOptions {
 /** `taskgraph cluster status`: the live workers, a line each (or as JSON). */
 export async function clusterStatusCommand(options: ClusterStatusOptions, io: Io): Promise<void> {
   const { clusterStatus } = await loadClusterPackage('taskgraph cluster status')
-  const workers = await clusterStatus(options.cluster)
+  const workers = await clusterStatus(options.cluster, 'taskgraph cluster status')
   if (options.json) {
     io.stdout.write(`${JSON.stringify(workers, null, 2)}\n`)
     return

@@ -34,6 +34,7 @@ import {
   isRedisFull,
   isRedisReply,
   refusalText,
+  refusedRequest,
   saysTooLong,
 } from '../redis-refusals.js'
 import { TieredStore } from '../store/tiered-store.js'
@@ -143,10 +144,13 @@ export class ClusterExecutor implements Executor {
 
   /**
    * Connects to Redis; rejects with `ClusterUnreachableError` if it does not answer
-   * within seconds. Runs start it themselves; call it first to fail early.
+   * within seconds, and with `ClusterStoreError` if it refuses a request (a user without
+   * the rights). Runs start it themselves; call it first to fail early.
    */
   start(): Promise<void> {
-    this.starting ??= this.open()
+    this.starting ??= this.open().catch((error: unknown) => {
+      throw refusedRequest('ClusterExecutor', this.url.shown, error)
+    })
     return this.starting
   }
 

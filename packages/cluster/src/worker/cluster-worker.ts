@@ -21,6 +21,7 @@ import {
 import { watchConnection } from '../connection-watch.js'
 import { checkPath } from '../cluster-options.js'
 import { ClusterConnectionError } from '../errors.js'
+import { refusedRequest } from '../redis-refusals.js'
 import {
   ENDED_CHANNEL,
   PREFIX,
@@ -286,7 +287,7 @@ export class ClusterWorker {
       await Promise.race([beginning, worker.finished.then(() => beginning)])
     } catch (error) {
       // What Redis's loss made fail along the way (its threads, closed) is not the cause.
-      throw worker.lost ?? error
+      throw worker.lost ?? refusedRequest('taskgraph worker', worker.url.shown, error)
     }
     return worker
   }
