@@ -31,8 +31,16 @@ export class FileStore implements ResultStore {
     return true
   }
 
+  /** The values of `keys`, `undefined` for a file that is not there; other failures reject. */
   get(scope: string, keys: readonly string[]): Promise<(Buffer | undefined)[]> {
-    return Promise.all(keys.map((key) => readFile(this.path(scope, key)).catch(() => undefined)))
+    return Promise.all(
+      keys.map((key) =>
+        readFile(this.path(scope, key)).catch((error: unknown) => {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+          throw error
+        }),
+      ),
+    )
   }
 
   async delete(scope: string, keys: readonly string[]): Promise<void> {
@@ -45,5 +53,17 @@ export class FileStore implements ResultStore {
 
   private path(scope: string, key: string): string {
     return join(this.directory, scope, createHash('sha256').update(key).digest('base64url'))
+  }
+}
+
+/**
+ * A result the index (Redis) says is in the shared directory, which this machine's
+ * directory does not hold: it is not the one the machine that stored it wrote to.
+ */
+export class SharedFileMissing extends Error {
+  constructor(directory: string, count: number) {
+    super(
+      `Redis lists ${count === 1 ? 'a result' : `${count} results`} of the run in the shared directory, but ${directory} here holds no such file: the driver and every worker must mount the same directory, each at the path its --store gives`,
+    )
   }
 }

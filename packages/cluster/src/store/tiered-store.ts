@@ -1,3 +1,4 @@
+import { SharedFileMissing, type FileStore } from './file-store.js'
 import type { ResultStore, StoreEntry } from './result-store.js'
 
 /** What the small store holds for a value kept in the large one: this byte, alone. */
@@ -27,7 +28,7 @@ export function splitEntries(
 export class TieredStore implements ResultStore {
   constructor(
     private readonly small: ResultStore,
-    private readonly large: ResultStore,
+    private readonly large: FileStore,
     readonly limit: number,
   ) {}
 
@@ -50,6 +51,8 @@ export class TieredStore implements ResultStore {
     const inLarge = keys.filter((_, i) => values[i]?.equals(IN_LARGE) === true)
     if (inLarge.length === 0) return values
     const large = await this.large.get(scope, inLarge)
+    const missing = large.filter((value) => value === undefined).length
+    if (missing > 0) throw new SharedFileMissing(this.large.directory, missing)
     let next = 0
     return values.map((value) => (value?.equals(IN_LARGE) === true ? large[next++] : value))
   }
