@@ -23,6 +23,7 @@ describe("ClusterWorker.start's options", () => {
   test.each([
     [{ threads: 0 }, /option threads must be a positive whole number/],
     [{ lease: 1.5 }, /option lease must be a positive whole number/],
+    [{ lease: 10 }, /option lease must be at least 1000 ms, not 10: a lease that lapses/],
     [{ reconnectTimeout: -1 }, /option reconnectTimeout must be a whole number/],
     // Status lists it as a word among others: no spaces, nothing unprintable.
     [{ name: '' }, /option name must be 1 to 100 characters with no spaces/],

@@ -101,6 +101,12 @@ export interface ClusterWorkerOptions {
   prepareImports?: () => Promise<void>
 }
 
+/**
+ * The shortest lease a worker takes: one renewed every half-lease must outlast a loaded
+ * machine's pauses and Redis's round trips, or live workers' jobs run twice.
+ */
+export const MIN_LEASE_MS = 1000
+
 /** How often a worker renews its record, and sweeps what dead drivers' runs left. */
 const HEARTBEAT_MS = 2000
 const SWEEP_EVERY = 5
@@ -196,6 +202,11 @@ export class ClusterWorker {
           message: `${caller}: option ${name} must be a positive whole number, not ${describeValue(value)}.`,
         })
       }
+    }
+    if (this.lease < MIN_LEASE_MS) {
+      throw new InvalidOptionError({
+        message: `${caller}: option lease must be at least ${MIN_LEASE_MS} ms, not ${this.lease}: a lease that lapses before the worker renews it (every half-lease, a Redis round trip away) has its jobs run again while it runs them. Give a lease of seconds (the default is 30000).`,
+      })
     }
     this.reconnectTimeout = options.reconnectTimeout ?? DEFAULT_RECONNECT_TIMEOUT_MS
     if (
