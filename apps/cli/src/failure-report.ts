@@ -46,11 +46,17 @@ function stackOf(cause: unknown, options: ReportOptions): string {
   return `${(options.verbose ? text : userFrames(text)).replace(/^/gm, '    ')}\n`
 }
 
-// Where taskgraph's own code is: each package's build and, through source maps, its sources.
+// Where taskgraph's own code is: each package's build and, through source maps, its
+// sources. The cluster package may not be installed.
 const OWN_CODE = [
   new URL('../', import.meta.url).href,
-  import.meta.resolve('@taskgraph/core/package.json'),
-  import.meta.resolve('@taskgraph/scheduler/package.json'),
+  ...['core', 'scheduler', 'patterns', 'observe', 'cache', 'cluster'].flatMap((name) => {
+    try {
+      return [import.meta.resolve(`@taskgraph/${name}/package.json`)]
+    } catch {
+      return []
+    }
+  }),
 ].flatMap((packageJson) =>
   ['dist/', 'src/'].flatMap((dir) => {
     const url = new URL(dir, packageJson)

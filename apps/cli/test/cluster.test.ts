@@ -69,6 +69,15 @@ describe('taskgraph run --cluster', () => {
     })
   })
 
+  it("a task's error shows the workflow's frames, and none of taskgraph's without --verbose", async () => {
+    const result = await runCli(['run', 'throw-deep.ts', '--cluster', redis.url])
+    expect(result).toMatchObject({ code: 1, stdout: '' })
+    const frames = result.stderr.split('\n').filter((line) => /^\s+at /.test(line))
+    expect(frames.length).toBeGreaterThan(0)
+    for (const frame of frames) expect(frame).toContain(fixture('throw-deep.ts'))
+    expect(result.stderr).toMatch(/frames of taskgraph and Node\.js hidden; --verbose shows them/)
+  })
+
   it('takes the cluster from TASKGRAPH_CLUSTER', async () => {
     expect(
       await runCli(['run', 'sum.mjs'], { env: { TASKGRAPH_CLUSTER: redis.url } }),
