@@ -90,6 +90,19 @@ describe('a cluster of two workers', () => {
     expect(new Set(pids)).toEqual(new Set(workers.map((worker) => worker.pid)))
   })
 
+  // Jobs that come together, to idle workers: each takes one a thread, not two, so that two
+  // long tasks do not run one after the other on one worker while the other idles.
+  test('two long tasks sent together run side by side, one on each idle worker', async () => {
+    // A driver of its own, which has not learned that spin runs long.
+    const fresh = new ClusterExecutor(redis.url)
+    try {
+      const pids = await compute(spin(pid(), 1500), spin(pid(), 1500), { executor: fresh })
+      expect(new Set(pids)).toEqual(new Set(workers.map((worker) => worker.pid)))
+    } finally {
+      await fresh.close()
+    }
+  })
+
   test('results under keys of any characters, holding any bytes, are stored and read back', async () => {
     // 3,600 ready at once: jobs of some 600 calls, each job's results stored together.
     const leaves = Array.from({ length: 3600 }, (_, i) =>

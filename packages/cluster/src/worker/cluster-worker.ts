@@ -101,6 +101,9 @@ export interface ClusterWorkerOptions {
   prepareImports?: () => Promise<void>
 }
 
+/** A job that ran in less than this ends quickly: the worker then takes a second per thread. */
+const QUICK_JOB_MS = 20
+
 /**
  * The shortest lease a worker takes: one renewed every half-lease must outlast a loaded
  * machine's pauses and Redis's round trips, or live workers' jobs run twice.
@@ -135,8 +138,9 @@ const DEFAULT_RECONNECT_TIMEOUT_MS = 30_000
 
 /**
  * A cluster worker: takes jobs from the queue in Redis and runs their calls on a pool of
- * worker threads. Jobs it holds are bounded (two per thread), so no worker hoards work
- * while another idles. `taskgraph worker` is this, with signal handling.
+ * worker threads. Jobs it holds are bounded (one per thread when idle, two while jobs end
+ * quickly), so no worker hoards work while another idles. `taskgraph worker` is this,
+ * with signal handling.
  */
 export class ClusterWorker {
   readonly id = randomBytes(6).toString('base64url')
@@ -181,6 +185,14 @@ export class ClusterWorker {
   private holding = 0
   /** Long batches running (see `JobBatch.long`). */
   private long = 0
+  /** Jobs it holds (running, waiting for a thread, or held open). */
+  private jobs = 0
+  /**
+   * Whether it takes a second job per thread, to have it ready when the first ends: only
+   * while the jobs it runs end quickly. An idle worker takes one a thread, so that jobs
+   * that come together (two long tasks) spread over idle workers.
+   */
+  private prefetch = false
   private timer: NodeJS.Timeout | undefined
   private beats = 0
   private stopping: Promise<void> | undefined
@@ -349,7 +361,7 @@ export class ClusterWorker {
       connection: this.queueConnection,
       prefix: PREFIX,
       name: this.name,
-      concurrency: 2 * this.threads,
+      concurrency: this.threads,
       lockDuration: this.lease,
       stalledInterval: this.lease,
       // Lost jobs are counted here (`MAX_STARTS`): BullMQ must not fail them first.
@@ -431,12 +443,18 @@ export class ClusterWorker {
       return
     }
     const controller = new AbortController()
+    this.jobs++
     let jobs = this.active.get(data.run)
     if (jobs === undefined) this.active.set(data.run, (jobs = new Set()))
     jobs.add(controller)
     try {
       await this.runHeld(job, data, batch, open, controller.signal)
     } finally {
+      // Idle again: the next jobs may come together, and go to other workers too.
+      if (--this.jobs === 0 && this.prefetch) {
+        this.prefetch = false
+        this.takeJobs()
+      }
       jobs.delete(controller)
       if (jobs.size === 0) {
         this.active.delete(data.run)
@@ -516,6 +534,7 @@ export class ClusterWorker {
         // processing has begun.
         if (long) this.holdThread(1)
         this.holding += batch.calls.length
+        const runStart = performance.now()
         const result = await runJob({
           run: data.run,
           marker: markerProperty(data.driver),
@@ -536,6 +555,11 @@ export class ClusterWorker {
           ended: (id) => this.callsOnPool(data.run).ended(id),
           stepEnded: (notice, entry) => steps.add(notice, entry),
         })
+        const quick = performance.now() - runStart < QUICK_JOB_MS
+        if (quick !== this.prefetch) {
+          this.prefetch = quick
+          this.takeJobs()
+        }
         // Told before the calls' outcomes, which end the driver's interest in them.
         await steps.told()
         // Its run is over (it ended, or its driver died): the job is dropped.
@@ -584,14 +608,17 @@ export class ClusterWorker {
 
   /**
    * A long batch holds a thread whole: while it runs the worker takes one job fewer at a
-   * time (two per thread otherwise), so that no job waits behind it here while another
-   * worker's thread could run it.
+   * time, so that no job waits behind it here while another worker's thread could run it.
    */
   private holdThread(change: 1 | -1): void {
     this.long += change
-    if (this.worker !== undefined) {
-      this.worker.concurrency = Math.max(1, 2 * this.threads - this.long)
-    }
+    this.takeJobs()
+  }
+
+  /** Sets how many jobs it takes at once: one a thread, two while jobs end quickly. */
+  private takeJobs(): void {
+    if (this.worker === undefined) return
+    this.worker.concurrency = Math.max(1, (this.prefetch ? 2 : 1) * this.threads - this.long)
   }
 
   private deleteLeft(left: string | undefined): void {
