@@ -12,6 +12,7 @@ import type { RunCommandOptions } from './commands/run.js'
 import type { VisualizeCommandOptions } from './commands/visualize.js'
 import { ExitCode } from './exit-codes.js'
 import { errorLine } from './failure-report.js'
+import { checkFilesApart } from './output-paths.js'
 import type { Io } from './io.js'
 import { createLogger, LOG_LEVELS, type LogLevel } from './logger.js'
 import { LOG_LEVEL_VARIABLE, OPTION_VARIABLES, runSettings } from './run-options.js'
@@ -167,7 +168,13 @@ export function createProgram(io: Io): Command {
         (option === 'logLevel' ? program : command).getOptionValueSource(option) === 'cli'
       const settings = asUsage(program, () => {
         const { logLevel } = command.optsWithGlobals<{ logLevel: LogLevel }>()
-        return runSettings({ ...flags, logLevel }, given, process.env)
+        const settings = runSettings({ ...flags, logLevel }, given, process.env)
+        checkFilesApart('taskgraph run', [
+          { name: 'the workflow file', path: file, written: false },
+          { name: '--trace', path: settings.options.trace, written: true },
+          { name: '--report', path: settings.options.report, written: true },
+        ])
+        return settings
       })
       const { runCommand } = await import('./commands/run.js')
       await runCommand(file, settings.options, io, createLogger(settings.logLevel))
@@ -374,6 +381,11 @@ export function createProgram(io: Io): Command {
         await import('./commands/visualize.js')
       const format = asUsage(program, () => {
         checkVisualizeFlags(options)
+        checkFilesApart('taskgraph visualize', [
+          { name: 'the workflow file', path: file, written: false },
+          { name: 'the trace', path: options.trace, written: false },
+          { name: '-o', path: options.output, written: true },
+        ])
         return options.format ?? formatOf(options.output)
       })
       await visualizeCommand(file, { ...options, format }, io)
