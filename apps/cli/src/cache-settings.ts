@@ -1,13 +1,16 @@
 // Where `taskgraph cache …` finds its cache, and the limits `prune` reads: checked here, so
 // that a wrong value is a usage error (exit 2) before anything is read or removed.
-import { statSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { InvalidOptionError } from '@taskgraph/core'
 import { envValue, invalidEnvValue } from '@taskgraph/scheduler/internal'
 import { InvalidArgumentError } from 'commander'
 import { CACHE_VARIABLE } from './cluster-settings.js'
 
-/** The cache directory for `command`: `--cache`, else TASKGRAPH_CACHE; required. */
+/**
+ * The cache directory of a `taskgraph cache` command: `--cache`, else TASKGRAPH_CACHE;
+ * required, and it must exist: a mistyped path would otherwise read as an empty cache.
+ */
 export function cacheDirectory(
   command: string,
   flag: string | undefined,
@@ -17,6 +20,12 @@ export function cacheDirectory(
   if (directory === undefined) {
     throw new InvalidOptionError({
       message: `${command}: give the cache's directory with --cache DIR (or set ${CACHE_VARIABLE}).`,
+    })
+  }
+  if (!existsSync(resolve(directory))) {
+    const from = flag === undefined ? `${CACHE_VARIABLE}=${directory}` : `--cache ${directory}`
+    throw new InvalidOptionError({
+      message: `${command}: ${from} names a directory that does not exist; give the directory \`taskgraph run --cache\` keeps results in.`,
     })
   }
   return directory
