@@ -178,6 +178,7 @@ describe('taskgraph run --dashboard', () => {
     // The command's runner and the pool's two processes.
     expect(await comesTrue(() => descendantsOf(child.pid!).length >= 3, 20_000)).toBe(true)
     await until(page, `document.querySelector('#summary').textContent.includes('running')`)
+    expect(await page.textContent('#busy')).toMatch(/^\d busy · \d idle of 2 worker processes$/)
     const workers = descendantsOf(child.pid!)
     child.kill('SIGINT')
     expect((await done).code).toBe(130)

@@ -181,7 +181,9 @@ function renderWorkers(s) {
   const busyNow = Math.min(s.running, pool || s.running)
   byId('busy').textContent =
     `${busyNow} busy · ${Math.max(0, pool - busyNow)} idle` +
-    (pool === 0 ? ' (tasks run on the main thread)' : ` of ${pool} worker threads`)
+    (pool === 0
+      ? ' (tasks run on the main thread)'
+      : ` of ${pool} worker ${s.executor === 'processes' ? 'processes' : 'threads'}`)
 }
 
 /** @param {Update} s */
