@@ -1,25 +1,53 @@
 // Where `taskgraph cache …` finds its cache, and the limits `prune` reads: checked here, so
 // that a wrong value is a usage error (exit 2) before anything is read or removed.
-import { statSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { InvalidOptionError } from '@taskgraph/core'
-import { envValue } from '@taskgraph/scheduler/internal'
+import { envValue, invalidEnvValue } from '@taskgraph/scheduler/internal'
 import { InvalidArgumentError } from 'commander'
 import { CACHE_VARIABLE } from './cluster-settings.js'
 
-/** The cache directory for `command`: `--cache`, else TASKGRAPH_CACHE. */
+/**
+ * The cache directory of a `taskgraph cache` command: `--cache`, else TASKGRAPH_CACHE;
+ * required, and it must exist: a mistyped path would otherwise read as an empty cache.
+ */
 export function cacheDirectory(
   command: string,
   flag: string | undefined,
   env: NodeJS.ProcessEnv,
 ): string {
-  const directory = flag ?? envValue(env, CACHE_VARIABLE)
+  const directory = cacheSetting(command, flag, env)
   if (directory === undefined) {
     throw new InvalidOptionError({
       message: `${command}: give the cache's directory with --cache DIR (or set ${CACHE_VARIABLE}).`,
     })
   }
-  return checkedCacheDirectory(command, directory)
+  if (!existsSync(resolve(directory))) {
+    const from = flag === undefined ? `${CACHE_VARIABLE}=${directory}` : `--cache ${directory}`
+    throw new InvalidOptionError({
+      message: `${command}: ${from} names a directory that does not exist; give the directory \`taskgraph run --cache\` keeps results in.`,
+    })
+  }
+  return directory
+}
+
+/**
+ * The cache directory for `command`: `--cache`, else TASKGRAPH_CACHE, else none. The
+ * variable is checked even when the flag overrides it, as every TASKGRAPH_* variable is:
+ * a mistake in it shows the first time, not the day the flag is left out.
+ */
+export function cacheSetting(
+  command: string,
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
+  const variable = envValue(env, CACHE_VARIABLE)
+  if (variable !== undefined && isFile(variable)) {
+    throw new InvalidOptionError({
+      message: `${command}: ${invalidEnvValue(CACHE_VARIABLE, variable, 'a directory (it, or one above it, is a file)', 'a directory such as .taskgraph-cache (one that is missing is made)')}`,
+    })
+  }
+  return flag === undefined ? variable : checkedCacheDirectory(command, flag)
 }
 
 /**
@@ -33,18 +61,21 @@ export function checkedCacheDirectory(command: string, directory: string): strin
       message: `${command}: the cache directory is an empty path. Give --cache (or ${CACHE_VARIABLE}) a directory, such as .taskgraph-cache.`,
     })
   }
-  let file: boolean
-  try {
-    file = !statSync(resolve(directory)).isDirectory()
-  } catch (error) {
-    file = (error as NodeJS.ErrnoException).code === 'ENOTDIR'
-  }
-  if (file) {
+  if (isFile(directory)) {
     throw new InvalidOptionError({
       message: `${command}: the cache directory ${directory} is not a directory (it, or one above it, is a file). Give --cache (or ${CACHE_VARIABLE}) a directory: one that is missing is made.`,
     })
   }
   return directory
+}
+
+/** Whether `directory` is a file, or lies under one: it cannot hold a cache. */
+function isFile(directory: string): boolean {
+  try {
+    return !statSync(resolve(directory)).isDirectory()
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOTDIR'
+  }
 }
 
 const SIZE_UNITS: Record<string, number> = {

@@ -49,7 +49,11 @@ export function exitOnceWritten(code: number): void {
  * to it (EPIPE) or one of its worker processes did (`reportClosedOutput`).
  */
 export function exitOnClosedOutput(): void {
-  process.stdout.on('error', exitIfOutputClosed)
+  // Another failed write to stdout (a full disk) fails the command once it has written
+  // its output (stdout-written.ts), with an error on stderr, which still works.
+  process.stdout.on('error', (error) => {
+    if (isClosedOutput(error)) exitIfOutputClosed(error)
+  })
   process.stderr.on('error', exitIfOutputClosed)
   process.on(CLOSED_OUTPUT_SIGNAL, () => process.exit(ExitCode.OutputClosed))
 }

@@ -9,7 +9,7 @@ import {
   isDelayedFunction,
   registerTaskModule,
 } from '@taskgraph/core'
-import { containsDelayed, describeValue } from '@taskgraph/core/internal'
+import { containsDelayed, describeValue, isThenable } from '@taskgraph/core/internal'
 import { WorkflowError } from './cli-errors.js'
 import type { ImportedModule, TypeScriptLoader } from '@taskgraph/scheduler/internal'
 import { dropEchoOf } from './rejection-echo.js'
@@ -87,31 +87,76 @@ export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<W
       message: `workflow ${shown} has no default export; add \`export default\` with the Delayed value (or a function returning it) to run`,
     })
   }
-  let value: unknown = module.default
-  if (isDelayedFunction(value)) {
-    throw new WorkflowError({
-      code: 'ERR_WORKFLOW_BAD_EXPORT',
-      message: `workflow ${shown} default-exports the delayed function ${value.name}; export a call of it instead, e.g. \`export default ${value.name}(...)\``,
+  const value = await readDefault(module.default, shown)
+  return { path, url, shown, loader, targets: value }
+}
+
+/**
+ * The graph the default export `value` stands for.
+ * @throws {WorkflowError} when it holds no graph, when its function throws, and when
+ * reading it throws (a getter, a Proxy): the file is what must change, not taskgraph.
+ */
+async function readDefault(value: unknown, shown: string): Promise<unknown> {
+  const threw = (error: unknown, doing: string): WorkflowError =>
+    new WorkflowError({
+      code: 'ERR_WORKFLOW_LOAD',
+      message: `the default export of ${shown} threw ${doing}: ${reason(error)}`,
+      cause: error,
     })
-  }
-  if (typeof value === 'function') {
-    try {
-      value = await (value as () => unknown)()
-    } catch (error) {
+  try {
+    if (isDelayedFunction(value)) {
       throw new WorkflowError({
-        code: 'ERR_WORKFLOW_LOAD',
-        message: `the default export of ${shown} threw while building the graph: ${reason(error)}`,
-        cause: error,
+        code: 'ERR_WORKFLOW_BAD_EXPORT',
+        message: `workflow ${shown} default-exports the delayed function ${value.name}; export a call of it instead, e.g. \`export default ${value.name}(...)\``,
       })
     }
+    if (typeof value === 'function') {
+      try {
+        value = await (value as () => unknown)()
+      } catch (error) {
+        throw threw(error, 'while building the graph')
+      }
+    } else if (isThenable(value)) {
+      throw await promiseExported(value, shown)
+    }
+    if (!containsDelayed(value)) {
+      throw new WorkflowError({
+        code: 'ERR_WORKFLOW_BAD_EXPORT',
+        message: `workflow ${shown}: the default export must be a Delayed, an array or object holding Delayed values, or a function returning one; got ${describeValue(value)}`,
+      })
+    }
+    return value
+  } catch (error) {
+    if (error instanceof WorkflowError) throw error
+    // A getter or a Proxy trap of the export, met while looking for its Delayed values.
+    throw threw(error, 'while it was read (a getter or a Proxy of it)')
   }
-  if (!containsDelayed(value)) {
-    throw new WorkflowError({
-      code: 'ERR_WORKFLOW_BAD_EXPORT',
-      message: `workflow ${shown}: the default export must be a Delayed, an array or object holding Delayed values, or a function returning one; got ${describeValue(value)}`,
-    })
-  }
-  return { path, url, shown, loader, targets: value }
+}
+
+/**
+ * The error for a default export that is a promise, which is not awaited: taskgraph
+ * takes the graph or a function returning it. One that has already rejected says why,
+ * as that is most likely what the user needs to fix; a pending one is not waited for.
+ */
+async function promiseExported(
+  promise: PromiseLike<unknown>,
+  shown: string,
+): Promise<WorkflowError> {
+  const pending = Symbol('pending')
+  // A settled promise wins the race: its reactions are queued before the marker's.
+  const settled = await Promise.race([Promise.resolve(promise), Promise.resolve(pending)]).then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  )
+  const fix = `write \`export default await ...\` or export an async function returning the graph`
+  return new WorkflowError({
+    code: 'ERR_WORKFLOW_BAD_EXPORT',
+    message:
+      settled === undefined
+        ? `workflow ${shown} default-exports a promise, which taskgraph does not await; ${fix}`
+        : `workflow ${shown} default-exports a promise, which taskgraph does not await, and it rejected: ${reason(settled.error)}; ${fix}`,
+    ...(settled === undefined ? {} : { cause: settled.error }),
+  })
 }
 
 /**

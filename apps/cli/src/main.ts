@@ -15,6 +15,7 @@ import type { Io } from './io.js'
 import type { LogLevel } from './logger.js'
 import { createProgram } from './program.js'
 import { STOP_SIGNALS, StopSignal } from './stop-signals.js'
+import { stdoutWritten } from './stdout-written.js'
 import { printWarningsAsLines } from './warnings.js'
 
 /** Runs the command line `argv` (as `process.argv`) and returns the exit code. */
@@ -23,6 +24,7 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
   const program = createProgram(io)
   try {
     await program.parseAsync(argv)
+    await stdoutWritten(io.stdout)
     return ExitCode.Ok
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module'
 import { InvalidOptionError } from '@taskgraph/core'
 import { DEFAULT_DASHBOARD_PORT } from '@taskgraph/observe/dashboard-port'
 import { DEFAULT_ASYNC_CONCURRENCY, MAX_WORKERS } from '@taskgraph/scheduler'
+import { wholeNumber as parseWholeNumber } from '@taskgraph/scheduler/internal'
 import { Command, Help, InvalidArgumentError, Option } from 'commander'
 import { age, byteSize, cacheDirectory } from './cache-settings.js'
 import { clusterUrl, storeUrl } from './cluster-settings.js'
@@ -11,6 +12,7 @@ import type { RunCommandOptions } from './commands/run.js'
 import type { VisualizeCommandOptions } from './commands/visualize.js'
 import { ExitCode } from './exit-codes.js'
 import { errorLine } from './failure-report.js'
+import { checkFilesApart } from './output-paths.js'
 import type { Io } from './io.js'
 import { createLogger, LOG_LEVELS, type LogLevel } from './logger.js'
 import { LOG_LEVEL_VARIABLE, OPTION_VARIABLES, runSettings } from './run-options.js'
@@ -166,7 +168,13 @@ export function createProgram(io: Io): Command {
         (option === 'logLevel' ? program : command).getOptionValueSource(option) === 'cli'
       const settings = asUsage(program, () => {
         const { logLevel } = command.optsWithGlobals<{ logLevel: LogLevel }>()
-        return runSettings({ ...flags, logLevel }, given, process.env)
+        const settings = runSettings({ ...flags, logLevel }, given, process.env)
+        checkFilesApart('taskgraph run', [
+          { name: 'the workflow file', path: file, written: false },
+          { name: '--trace', path: settings.options.trace, written: true },
+          { name: '--report', path: settings.options.report, written: true },
+        ])
+        return settings
       })
       const { runCommand } = await import('./commands/run.js')
       await runCommand(file, settings.options, io, createLogger(settings.logLevel))
@@ -373,6 +381,11 @@ export function createProgram(io: Io): Command {
         await import('./commands/visualize.js')
       const format = asUsage(program, () => {
         checkVisualizeFlags(options)
+        checkFilesApart('taskgraph visualize', [
+          { name: 'the workflow file', path: file, written: false },
+          { name: 'the trace', path: options.trace, written: false },
+          { name: '-o', path: options.output, written: true },
+        ])
         return options.format ?? formatOf(options.output)
       })
       await visualizeCommand(file, { ...options, format }, io)
@@ -412,31 +425,36 @@ Environment:
   apply to the executor in use (TASKGRAPH_WORKERS with async) is ignored. The global
   --log-level is set by ${LOG_LEVEL_VARIABLE}.`
 
-function workerCount(text: string): number {
-  const value = positiveInteger(text)
-  if (value > MAX_WORKERS)
-    throw new InvalidArgumentError(`expected at most ${MAX_WORKERS} workers.`)
+/**
+ * A numeric flag's value as its TASKGRAPH_* variable takes it (scheduler's env-options.ts):
+ * decimal digits only, from `min` to `max`; `expected` says what to give otherwise.
+ */
+function decimal(text: string, min: number, max: number, expected: string): number {
+  const value = parseWholeNumber(text, min, max)
+  if (value === undefined)
+    throw new InvalidArgumentError(`expected ${expected}, in decimal digits.`)
   return value
+}
+
+function workerCount(text: string): number {
+  return decimal(text, 1, MAX_WORKERS, `a whole number of workers from 1 to ${MAX_WORKERS}`)
 }
 
 /** The longest delay a Node timer takes, about 24.8 days. */
 const MAX_TIMER_MS = 2 ** 31 - 1
 
 function milliseconds(text: string): number {
-  const value = positiveInteger(text)
-  if (value > MAX_TIMER_MS) throw new InvalidArgumentError(`expected at most ${MAX_TIMER_MS} ms.`)
-  return value
+  return decimal(text, 1, MAX_TIMER_MS, `a whole number of milliseconds from 1 to ${MAX_TIMER_MS}`)
 }
 
 /** Milliseconds where `0` means no limit (a worker's wait for Redis). */
 function millisecondsOrZero(text: string): number {
-  const value = Number(text)
-  if (text.trim() === '' || !Number.isInteger(value) || value < 0 || value > MAX_TIMER_MS) {
-    throw new InvalidArgumentError(
-      `expected a whole number of milliseconds from 0 (wait for ever) to ${MAX_TIMER_MS}.`,
-    )
-  }
-  return value
+  return decimal(
+    text,
+    0,
+    MAX_TIMER_MS,
+    `a whole number of milliseconds from 0 (wait for ever) to ${MAX_TIMER_MS}`,
+  )
 }
 
 /** What ClusterWorker.start takes as a name: a word of printable characters. */
@@ -449,17 +467,16 @@ function workerName(text: string): string {
 }
 
 function wholeNumber(text: string): number {
-  const value = Number(text)
-  if (!Number.isInteger(value) || value < 0)
-    throw new InvalidArgumentError('expected a whole number, 0 or more.')
-  return value
+  return decimal(
+    text,
+    0,
+    Number.MAX_SAFE_INTEGER,
+    `a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`,
+  )
 }
 
 function port(text: string): number {
-  const value = Number(text)
-  if (text.trim() === '' || !Number.isInteger(value) || value < 0 || value > 65535)
-    throw new InvalidArgumentError('expected a port number from 0 to 65535 (0: any free port).')
-  return value
+  return decimal(text, 0, 65535, 'a port number from 0 to 65535 (0: any free port)')
 }
 
 /** A result size limit: a size as `--max-size` takes, of at least one byte. */
@@ -471,8 +488,10 @@ function storedSize(text: string): number {
 }
 
 function positiveInteger(text: string): number {
-  const value = Number(text)
-  if (!Number.isInteger(value) || value < 1)
-    throw new InvalidArgumentError('expected a whole number, 1 or more.')
-  return value
+  return decimal(
+    text,
+    1,
+    Number.MAX_SAFE_INTEGER,
+    `a whole number from 1 to ${Number.MAX_SAFE_INTEGER}`,
+  )
 }

@@ -13,7 +13,7 @@ import {
   invalidEnvValue,
   readEnvRunOptions,
 } from '@taskgraph/scheduler/internal'
-import { checkedCacheDirectory } from './cache-settings.js'
+import { cacheSetting } from './cache-settings.js'
 import { CACHE_VARIABLE, CLUSTER_VARIABLES, clusterUrl, storeUrl } from './cluster-settings.js'
 import type { RunCommandOptions } from './commands/run.js'
 import { LOG_LEVELS, type LogLevel } from './logger.js'
@@ -59,9 +59,7 @@ export function runSettings(
   const { json, keepGoing, progress, trace, report, dashboard } = flags
   if (trace !== undefined) checkOutputPath('--trace', trace)
   if (report !== undefined) checkOutputPath('--report', report)
-  const cacheGiven = flags.cache ?? envValue(env, CACHE_VARIABLE)
-  const cache =
-    cacheGiven === undefined ? undefined : checkedCacheDirectory('taskgraph run', cacheGiven)
+  const cache = cacheSetting('taskgraph run', flags.cache, env)
   const retries = flags.retries ?? fromEnv.retries
   const timeout = flags.timeout ?? fromEnv.timeout
   const common = {

@@ -269,6 +269,34 @@ describe('a cache directory that is a file', () => {
   })
 })
 
+describe('a cache directory that does not exist', () => {
+  it('is a usage error naming it for every cache command, whose typo would read as empty', async () => {
+    for (const command of [
+      ['cache', 'ls'],
+      ['cache', 'prune'],
+      ['cache', 'clear'],
+      ['cache', 'why', 'flow.ts', 'square-3'],
+    ]) {
+      const { code, stdout, stderr } = await run([...command, '--cache', 'no/such-cache'])
+      const what = command.join(' ')
+      expect({ code, stdout }, what).toEqual({ code: 2, stdout: '' })
+      expect(stderr, what).toMatch(
+        /^taskgraph: error: [^\n]*--cache no\/such-cache[^\n]*does not exist[^\n]*\n$/,
+      )
+    }
+    const fromVariable = await run(['cache', 'ls'], { TASKGRAPH_CACHE: 'no/such-cache' })
+    expect(fromVariable.code).toBe(2)
+    expect(fromVariable.stderr).toContain('TASKGRAPH_CACHE=no/such-cache')
+  })
+
+  it('is made by taskgraph run', async () => {
+    const { code } = await run(['run', 'flow.ts', '--cache', 'new/cache'])
+    expect(code).toBe(0)
+    const listed = await runCli(['cache', 'ls', '--cache', 'new/cache'], { cwd: project })
+    expect(listed.code).toBe(0)
+  })
+})
+
 describe('taskgraph cache', () => {
   beforeEach(async () => {
     await run(['run', 'flow.ts', '--json', '--cache', '.cache'])

@@ -170,14 +170,31 @@ describe('taskgraph run --dashboard', () => {
       ['run', 'dashboard-flow.ts', '-e', 'processes', '-w', '2', '--dashboard', '0'],
       join(gates, 'never'),
     )
+    await browser()
+    const { page, errors } = await openPage(url)
+    cleanup.push(() => page.context().close())
     const events = await fetch(`${url}events`)
     const text = events.text()
     // The command's runner and the pool's two processes.
     expect(await comesTrue(() => descendantsOf(child.pid!).length >= 3, 20_000)).toBe(true)
+    await until(page, `document.querySelector('#summary').textContent.includes('running')`)
+    expect(await page.textContent('#busy')).toMatch(/^\d busy · \d idle of 2 worker processes$/)
     const workers = descendantsOf(child.pid!)
     child.kill('SIGINT')
     expect((await done).code).toBe(130)
     expect(await text).toMatch(/"status":"ended".*\n\nevent: end\n/s)
+    // The last update: what was running was cancelled, and the counts add up.
+    const updates = (await text).split('\n').filter((line) => line.startsWith('data: {"run"'))
+    const last = JSON.parse(updates.at(-1)!.slice(6)) as Record<string, number>
+    expect(last).toMatchObject({ status: 'ended', running: 0 })
+    expect(last['cancelled']).toBeGreaterThan(0)
+    expect(last['done']! + last['failed']! + last['cancelled']! + last['skipped']!).toBe(
+      last['total'],
+    )
+    await until(page, `document.querySelector('#status').textContent.startsWith('run ended')`)
+    expect(await page.textContent('#summary')).toMatch(/ · 0 running · \d+ cancelled · /)
+    expect(await groupCounts(page)).toMatchObject({ gate: '0 / 1 (1 cancelled)' })
+    expect(errors).toEqual([])
     await expect(fetch(url)).rejects.toThrow()
     expect(workers.filter(isAlive)).toEqual([])
   })

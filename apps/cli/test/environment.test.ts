@@ -193,6 +193,31 @@ describe.concurrent('bad values are usage errors (exit 2)', () => {
     expect(result.stderr).toContain('TASKGRAPH_WORKERS')
   })
 
+  it.each([
+    { name: 'TASKGRAPH_CACHE', value: 'sum.ts', args: ['run', 'sum.ts', '--cache', 'cache-dir'] },
+    {
+      name: 'TASKGRAPH_CACHE',
+      value: 'sum.ts',
+      args: ['cache', 'ls', '--cache', 'cache-dir'],
+    },
+    {
+      name: 'TASKGRAPH_CLUSTER',
+      value: 'http://example.com',
+      args: ['run', 'sum.ts', '--cluster', 'redis://127.0.0.1:1'],
+    },
+    {
+      name: 'TASKGRAPH_STORE',
+      value: '/mnt/shared',
+      args: ['run', 'sum.ts', '--cluster', 'redis://127.0.0.1:1', '--store', 'file:///tmp'],
+    },
+  ])('a flag does not make up for a bad $name either ($args.0)', async ({ name, value, args }) => {
+    const result = await runCli(args, { env: { [name]: value } })
+    expect(result).toMatchObject({ code: 2, stdout: '' })
+    expect(result.stderr).toMatch(/^taskgraph: error: [^\n]*\n$/)
+    expect(result.stderr).toContain(`${name}`)
+    expect(result.stderr).toContain(value)
+  })
+
   it.each<Case & { named: string }>([
     { variables: { TASKGRAPH_EXECUTOR: 'threads' }, flags: ['-c', '2'], named: '--concurrency' },
     { variables: { TASKGRAPH_EXECUTOR: 'async' }, flags: ['-w', '2'], named: '--workers' },

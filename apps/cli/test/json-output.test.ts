@@ -21,6 +21,38 @@ describe.concurrent('results without a JSON form', () => {
   )
 })
 
+describe.concurrent('--json of values JSON would write as another value', () => {
+  it.each([
+    { kind: 'error', what: 'the result is an error (RangeError: as value)' },
+    { kind: 'regexp', what: 'the result is a RegExp' },
+    { kind: 'invalid-date', what: 'the result is an invalid Date' },
+    { kind: 'array-buffer', what: 'the result is an ArrayBuffer' },
+    { kind: 'data-view', what: 'the result is a DataView' },
+    { kind: 'nested-set', what: 'result.a[1]["b c"] is a Set' },
+    { kind: 'bigint-array', what: 'result.big[0] is a BigInt (0n)' },
+    { kind: 'promise', what: 'result.later.p is a Promise' },
+  ])('$kind exits 4 with an OutputError naming where it is', async ({ kind, what }) => {
+    const result = await runCli(['run', 'json-kinds.ts', '--json'], {
+      env: { TASKGRAPH_TEST_KIND: kind },
+    })
+    expect(result).toMatchObject({ code: 4, stdout: '' })
+    expect(result.stderr).toMatch(/^taskgraph: error: OutputError: [^\n]*\n$/)
+    expect(result.stderr).toContain(`(${what})`)
+  })
+
+  it.each([
+    { kind: 'date', json: { at: '2024-01-02T00:00:00.000Z' } },
+    { kind: 'typed-array', json: { bytes: [1, 2, 3] } },
+    { kind: 'instance', json: { x: 1, y: 2 } },
+  ])('$kind is written as its JSON', async ({ kind, json }) => {
+    const result = await runCli(['run', 'json-kinds.ts', '--json'], {
+      env: { TASKGRAPH_TEST_KIND: kind },
+    })
+    expect(result).toMatchObject({ code: 0, stderr: '' })
+    expect(JSON.parse(result.stdout)).toEqual(json)
+  })
+})
+
 // prints.ts prints from its top-level code and from its two tasks. Top-level code runs
 // in the command and once in each pool worker (one here).
 describe.concurrent.each([

@@ -20,3 +20,48 @@ describe.concurrent('a long result', () => {
     expect(value.text).toHaveLength(20_000)
   })
 })
+
+// Nesting and binary data past what can be printed whole are refused (exit 4, one
+// OutputError line) rather than cut short with exit 0, or left to exhaust the memory.
+describe.concurrent.each([
+  { form: 'the inspector', flags: [] },
+  { form: 'JSON', flags: ['--json'] },
+])('as $form', ({ flags }) => {
+  it.each([
+    { nesting: 'objects', arrays: '0' },
+    { nesting: 'arrays', arrays: '1' },
+  ])('500 levels of $nesting print whole', async ({ arrays }) => {
+    const result = await runCli(['run', 'deep-result.ts', ...flags], {
+      env: { TASKGRAPH_TEST_DEPTH: '501', TASKGRAPH_TEST_ARRAYS: arrays, FORCE_COLOR: '1' },
+    })
+    expect(result).toMatchObject({ code: 0, stderr: '' })
+    expect(result.stdout).toContain('bottom')
+    expect(result.stdout).not.toContain('Inspection interrupted')
+  })
+
+  it('100,000 levels are an OutputError saying how deep', async () => {
+    const result = await runCli(['run', 'deep-result.ts', ...flags], {
+      env: { TASKGRAPH_TEST_DEPTH: '100000' },
+    })
+    expect(result).toMatchObject({ code: 4, stdout: '' })
+    expect(result.stderr).toMatch(/^taskgraph: error: OutputError: [^\n]*\n$/)
+    expect(result.stderr).toContain('nested 99,999 levels deep')
+  })
+
+  it('1 MiB of binary data prints whole', async () => {
+    const result = await runCli(['run', 'binary-result.ts', ...flags], {
+      env: { TASKGRAPH_TEST_BYTES: String(2 ** 20) },
+    })
+    expect(result).toMatchObject({ code: 0, stderr: '' })
+    expect(result.stdout.match(/\b7\b/g)).toHaveLength(2 ** 20)
+  })
+
+  it('a byte more is an OutputError saying how big and where', async () => {
+    const result = await runCli(['run', 'binary-result.ts', ...flags], {
+      env: { TASKGRAPH_TEST_BYTES: String(2 ** 20 + 1) },
+    })
+    expect(result).toMatchObject({ code: 4, stdout: '' })
+    expect(result.stderr).toMatch(/^taskgraph: error: OutputError: [^\n]*\n$/)
+    expect(result.stderr).toContain('result.data is a Uint8Array of 1,048,577 bytes')
+  })
+})

@@ -47,7 +47,7 @@ describe.concurrent('usage errors exit 2', () => {
     {
       case: 'a run --reconnect-timeout of 0 (a run always gives up)',
       args: ['run', 'sum.ts', '--cluster', 'redis://127.0.0.1:1', '--reconnect-timeout', '0'],
-      named: '1 or more',
+      named: 'from 1 to 2147483647',
     },
     {
       case: 'a run --max-stored-bytes of 0',
@@ -69,6 +69,30 @@ describe.concurrent('usage errors exit 2', () => {
     expect(result.code).toBe(2)
     expect(result.stdout).toBe('')
     expect(result.stderr).toContain(named)
+  })
+
+  // As docs/cli.md says of the variables, which flags must agree with: TASKGRAPH_WORKERS=0x2
+  // is a usage error, so --workers 0x2 is one too.
+  it.each(
+    [
+      ['run', 'sum.ts', '-e', 'threads', '--workers', '0x2'],
+      ['run', 'sum.ts', '-e', 'threads', '--workers', ' 2'],
+      ['run', 'sum.ts', '-e', 'threads', '--start-timeout', '6e4'],
+      ['run', 'sum.ts', '--retries', '1e2'],
+      ['run', 'sum.ts', '--retries', '99999999999999999999'],
+      ['run', 'sum.ts', '--concurrency', '99999999999999999999'],
+      ['run', 'sum.ts', '--timeout', '0x10'],
+      ['run', 'sum.ts', '--dashboard=0x50'],
+      ['run', 'sum.ts', '--cluster', 'redis://127.0.0.1:1', '--reconnect-timeout', '3e4'],
+      ['worker', '--cluster', 'redis://127.0.0.1:1', '--threads', '0x2'],
+      ['worker', '--cluster', 'redis://127.0.0.1:1', '--lease', '3e4'],
+      ['worker', '--cluster', 'redis://127.0.0.1:1', '--reconnect-timeout', '-1'],
+      ['visualize', 'sum.ts', '--group-above', '1e2'],
+    ].map((args) => ({ args, line: args.join(' ') })),
+  )('a numeric flag in other than decimal digits: $line', async ({ args }) => {
+    const result = await runCli(args)
+    expect(result).toMatchObject({ code: 2, stdout: '' })
+    expect(result.stderr).toMatch(/^taskgraph: error: .*in decimal digits\.\n$/)
   })
 
   it('no command prints the help on stderr', async () => {

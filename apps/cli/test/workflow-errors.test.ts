@@ -21,6 +21,21 @@ const badWorkflows = [
     file: 'default-throws.ts',
     named: ['no graph today'],
   },
+  {
+    case: 'a default export whose getter throws',
+    file: 'default-getter-throws.ts',
+    named: ['Error: the getter jammed'],
+  },
+  {
+    case: 'a default export that is a Proxy whose traps throw',
+    file: 'default-proxy-throws.ts',
+    named: ['Error: the proxy trap sprang'],
+  },
+  {
+    case: 'a rejected promise as default export',
+    file: 'default-rejected-promise.ts',
+    named: ['promise', 'Error: the oven is cold'],
+  },
   { case: 'two tasks with one key', file: 'key-clash.ts', named: ['"clashing-key"'] },
 ]
 

@@ -128,8 +128,8 @@ describe('startDashboard', () => {
     const first = await reader.until(() => true)
     expect(first.status).toBe('waiting')
     expect(first.groups).toEqual([
-      { name: 'nap', total: 4, done: 0, failed: 0, running: 0, cached: 0 },
-      { name: 'fail', total: 1, done: 0, failed: 0, running: 0, cached: 0 },
+      { name: 'nap', total: 4, done: 0, failed: 0, running: 0, cached: 0, cancelled: 0 },
+      { name: 'fail', total: 1, done: 0, failed: 0, running: 0, cached: 0, cancelled: 0 },
     ])
 
     const run = compute(...tasks, { executor: 'async', hooks: dashboard.hooks, failFast: false })
@@ -137,8 +137,8 @@ describe('startDashboard', () => {
     const last = await reader.until((m) => m.status === 'ended')
     expect(last).toMatchObject({ status: 'ended', executor: 'async', total: 5, done: 4, failed: 1 })
     expect(last.groups).toEqual([
-      { name: 'nap', total: 4, done: 4, failed: 0, running: 0, cached: 0 },
-      { name: 'fail', total: 1, done: 0, failed: 1, running: 0, cached: 0 },
+      { name: 'nap', total: 4, done: 4, failed: 0, running: 0, cached: 0, cancelled: 0 },
+      { name: 'fail', total: 1, done: 0, failed: 1, running: 0, cached: 0, cancelled: 0 },
     ])
     expect(last.failures).toMatchObject([
       { key: tasks[4]!.key, name: 'fail', message: 'no data for you' },
@@ -158,6 +158,37 @@ describe('startDashboard', () => {
     expect(reader.ended).toBe(true)
   })
 
+  test('a run stopped midway ends with its running tasks cancelled and the rest skipped', async () => {
+    const tasks = [nap(30_000), nap(30_000), fail('too late')]
+    const dashboard = await started({ port: 0, targets: tasks, updateMs: 20 })
+    const reader = new Reader(dashboard.url)
+    const controller = new AbortController()
+    const run = compute(...tasks, {
+      executor: 'async',
+      concurrency: 2,
+      signal: controller.signal,
+      hooks: dashboard.hooks,
+    })
+    await reader.until((m) => m.running === 2)
+    controller.abort()
+    await expect(run).rejects.toThrow()
+    await dashboard.close()
+    await reader.closed()
+    expect(reader.messages.at(-1)).toMatchObject({
+      status: 'ended',
+      total: 3,
+      done: 0,
+      failed: 0,
+      running: 0,
+      cancelled: 2,
+      skipped: 1,
+    })
+    expect(reader.messages.at(-1)!.groups).toEqual([
+      { name: 'nap', total: 2, done: 0, failed: 0, running: 0, cached: 0, cancelled: 2 },
+      { name: 'fail', total: 1, done: 0, failed: 0, running: 0, cached: 0, cancelled: 0 },
+    ])
+  })
+
   test('a page that joins late gets the state so far, recent bars included', async () => {
     const tasks = [10, 20, 30].map((ms) => nap(ms))
     const dashboard = await started({ port: 0 })
@@ -166,7 +197,7 @@ describe('startDashboard', () => {
     const first = await reader.until(() => true)
     expect(first).toMatchObject({ status: 'ended', done: 3, failed: 0, total: 3 })
     expect(first.groups).toEqual([
-      { name: 'nap', total: 3, done: 3, failed: 0, running: 0, cached: 0 },
+      { name: 'nap', total: 3, done: 3, failed: 0, running: 0, cached: 0, cancelled: 0 },
     ])
     expect(first.bars).toHaveLength(3)
   })
@@ -191,7 +222,7 @@ describe('startDashboard', () => {
     }
     const shown = await reader.until((m) => m.cached === 2)
     expect(shown.groups).toEqual([
-      { name: 'nap', total: 3, done: 0, failed: 0, running: 0, cached: 2 },
+      { name: 'nap', total: 3, done: 0, failed: 0, running: 0, cached: 2, cancelled: 0 },
     ])
     expect(reader.messages.flatMap((m) => m.bars)).toEqual([])
   })

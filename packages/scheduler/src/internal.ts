@@ -39,12 +39,14 @@ export { announceLoading } from './worker/loading.js'
 export { leaveToNode } from './executors/task-context.js'
 // The CLI: the echo of a workflow's failed import is dropped, in its pools' workers too.
 export { expectEcho, isEcho } from './worker/rejection-echoes.js'
-// The CLI: `taskgraph run` reads the run options' TASKGRAPH_* variables as compute() does.
+// The CLI: `taskgraph run` reads the run options' TASKGRAPH_* variables as compute() does,
+// and its numeric flags as it reads those variables.
 export {
   RUN_OPTION_VARIABLES,
   invalidEnvValue,
   readEnvRunOptions,
   envValue,
+  wholeNumber,
   type EnvRunOptions,
 } from './run/env-options.js'
 // The CLI: checks its flags against the executor in use as compute() checks options.

@@ -24,6 +24,7 @@ interface Group {
   failed: number
   running: number
   cached: number
+  cancelled: number
 }
 
 interface Slot {
@@ -49,6 +50,7 @@ export class DashboardState {
   #cached = 0
   #failed = 0
   #skipped = 0
+  #cancelled = 0
   readonly #totals: ReadonlyMap<string, number>
   #groups = new Map<string, Group>()
   #groupIndex = new Map<string, number>()
@@ -118,16 +120,29 @@ export class DashboardState {
     },
     onTaskRecord: (record) => this.#record(record),
     onFinish: ({ skipped }) => {
-      this.#status = 'ended'
       this.#skipped = skipped
-      this.#changed = true
+      this.end()
     },
   }
 
-  /** The run is over, whether or not the hooks heard its end (it was cancelled, say). */
+  /**
+   * The run is over, whether or not the hooks heard its end (it was cancelled, say).
+   * Tasks still running then were cancelled (as the trace and report mark them), and
+   * those that never started were skipped: the counts add up to the run's tasks.
+   */
   end(): void {
     if (this.#status === 'ended') return
     this.#status = 'ended'
+    for (const name of this.#running.values()) {
+      const group = this.#group(name)
+      group.running--
+      group.cancelled++
+      this.#cancelled++
+    }
+    this.#running.clear()
+    if (this.#cancelled > 0) {
+      this.#skipped = Math.max(0, this.#total - this.#done - this.#failed - this.#cancelled)
+    }
     this.#changed = true
   }
 
@@ -159,7 +174,7 @@ export class DashboardState {
   }
 
   #reset(): void {
-    this.#done = this.#failed = this.#skipped = this.#cached = 0
+    this.#done = this.#failed = this.#skipped = this.#cached = this.#cancelled = 0
     this.#groups = new Map()
     this.#groupIndex = new Map()
     for (const [name, total] of this.#totals) this.#group(name).total = total
@@ -175,7 +190,7 @@ export class DashboardState {
   #group(name: string): Group {
     let group = this.#groups.get(name)
     if (group === undefined) {
-      group = { name, total: 0, done: 0, failed: 0, running: 0, cached: 0 }
+      group = { name, total: 0, done: 0, failed: 0, running: 0, cached: 0, cancelled: 0 }
       this.#groupIndex.set(name, this.#groups.size)
       this.#groups.set(name, group)
     }
@@ -247,10 +262,14 @@ export class DashboardState {
       cached: this.#cached,
       failed: this.#failed,
       running: this.#running.size,
+      cancelled: this.#cancelled,
       skipped: this.#skipped,
       groups: [...this.#groups.values()].map((group) => ({
         ...group,
-        total: Math.max(group.total, group.done + group.failed + group.running + group.cached),
+        total: Math.max(
+          group.total,
+          group.done + group.failed + group.running + group.cached + group.cancelled,
+        ),
       })),
       slots,
       ...(this.#threads === undefined ? {} : { threads: this.#threads }),

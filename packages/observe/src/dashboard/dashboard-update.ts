@@ -15,6 +15,8 @@ export interface GroupProgress {
   readonly running: number
   /** Tasks whose results came from the run's cache: they did not run. */
   readonly cached: number
+  /** Tasks that were running when the run was stopped, once it has ended. */
+  readonly cancelled: number
 }
 
 /** A thread that ran tasks, as task records name it. */
@@ -89,6 +91,8 @@ export interface DashboardUpdate {
   readonly running: number
   /** Tasks whose results came from the run's cache (not counted in `total`). */
   readonly cached: number
+  /** Tasks that were running when the run was stopped, once it has ended. */
+  readonly cancelled: number
   /** Tasks not run (a dependency failed, or the run stopped), once it has ended. */
   readonly skipped: number
   readonly groups: readonly GroupProgress[]

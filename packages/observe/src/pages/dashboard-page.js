@@ -3,7 +3,7 @@
 // last (see ../dashboard/dashboard-update.ts for its shape).
 
 /**
- * @typedef {{ name: string, total: number, done: number, failed: number, running: number, cached: number }} Group
+ * @typedef {{ name: string, total: number, done: number, failed: number, running: number, cached: number, cancelled: number }} Group
  * @typedef {{ label: string, kind: string, host: string, pid: number, tasks: number, busy: number }} Slot
  * @typedef {{ pid: number, role: 'main' | 'child', rss: number, cpu: number }} Proc
  * @typedef {{ name: string, host: string, pid: number, threads: number, running: number, waiting?: number, rss?: number }} ClusterWorker
@@ -11,7 +11,7 @@
  * @typedef {[number, number, number, number, number]} Bar
  * @typedef {{ run: number, status: 'waiting' | 'running' | 'ended', executor: string, origin: number,
  *   now: number, total: number, done: number, failed: number, running: number, cached: number,
- *   skipped: number,
+ *   cancelled: number, skipped: number,
  *   groups: Group[], slots: Slot[], threads?: number, processes: Proc[], sampledAt?: number,
  *   cluster?: ClusterWorker[],
  *   failures: Failure[], bars: Bar[] }} Update
@@ -101,6 +101,7 @@ function render() {
   byId('summary').textContent =
     `${s.executor || 'no run yet'}${elapsed} · ${s.done + s.failed} of ${s.total} tasks` +
     ` · ${s.done} done · ${s.failed} failed · ${s.running} running` +
+    (s.cancelled > 0 ? ` · ${s.cancelled} cancelled` : '') +
     (s.skipped > 0 ? ` · ${s.skipped} skipped` : '') +
     (s.cached > 0 ? ` · ${s.cached} from the cache` : '')
   renderGroups(s)
@@ -135,6 +136,7 @@ function renderGroups(s) {
       `${group.done + group.failed + group.cached} / ${group.total}` +
         (group.failed > 0 ? ` (${group.failed} failed)` : '') +
         (group.cached > 0 ? ` (${group.cached} cached)` : '') +
+        (group.cancelled > 0 ? ` (${group.cancelled} cancelled)` : '') +
         (group.running > 0 ? ` · ${group.running} running` : ''),
       'counts',
     )
@@ -179,7 +181,9 @@ function renderWorkers(s) {
   const busyNow = Math.min(s.running, pool || s.running)
   byId('busy').textContent =
     `${busyNow} busy · ${Math.max(0, pool - busyNow)} idle` +
-    (pool === 0 ? ' (tasks run on the main thread)' : ` of ${pool} worker threads`)
+    (pool === 0
+      ? ' (tasks run on the main thread)'
+      : ` of ${pool} worker ${s.executor === 'processes' ? 'processes' : 'threads'}`)
 }
 
 /** @param {Update} s */

@@ -131,8 +131,12 @@ function withCaller(caller: string | undefined, message: string): string {
   return caller === undefined ? message : `${caller}: ${message}`
 }
 
-/** Decimal digits only: "1e3", "0x10", "4.0" and "-1" are mistakes, not numbers. */
-function wholeNumber(text: string, min: number, max: number): number | undefined {
+/**
+ * `text` as a whole number from `min` to `max`, or `undefined`. Decimal digits only:
+ * "1e3", "0x10", "4.0", "-1" and " 2" are mistakes, not numbers. The CLI reads its
+ * numeric flags with it too, so a flag takes what its variable takes.
+ */
+export function wholeNumber(text: string, min: number, max: number): number | undefined {
   if (!/^[0-9]+$/.test(text)) return undefined
   const value = Number(text)
   return value >= min && value <= max ? value : undefined

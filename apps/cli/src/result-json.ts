@@ -1,0 +1,76 @@
+import { OutputError } from './cli-errors.js'
+
+/**
+ * The result as `taskgraph run --json` prints it.
+ * @throws {OutputError} naming where in the result a value is that JSON would not carry
+ * as it is: `JSON.stringify` turns a Map, an Error, a RegExp or an ArrayBuffer into `{}`,
+ * an invalid Date or NaN into `null`, and drops functions; printing that would print
+ * another result than the one computed.
+ */
+export function resultJson(value: unknown): string {
+  // The path of each object met so far, by the object: the replacer hears only a key.
+  const paths = new Map<object, string>()
+  function replacer(this: unknown, key: string, value: unknown): unknown {
+    const holder = this as Record<string, unknown>
+    const path = key === '' ? 'result' : pathOf(paths.get(holder) ?? 'result', holder, key)
+    const named = key === '' ? 'the result' : path
+    // What the task returned, before its toJSON (a Date's) replaced it.
+    const lossy = lossOf(holder[key])
+    if (lossy !== undefined) throw new LossyValue(`${named} is ${lossy}`)
+    if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+      value = Array.from(value as unknown as ArrayLike<number>)
+    }
+    if (typeof value === 'bigint') throw new LossyValue(`${named} is a BigInt (${value}n)`)
+    if (typeof value === 'object' && value !== null) paths.set(value, path)
+    return value
+  }
+  try {
+    return JSON.stringify(value === undefined ? null : value, replacer, 2)
+  } catch (error) {
+    const why = error instanceof LossyValue ? error.message : (error as Error).message
+    throw new OutputError({
+      message: `taskgraph run --json: the result has no JSON form (${why}); return plain objects, arrays, strings, numbers and booleans, or drop --json`,
+      cause: error,
+    })
+  }
+}
+
+/** Why a value would not come out of JSON as it went in; `undefined` when it would. */
+function lossOf(value: unknown): string | undefined {
+  if (typeof value === 'function') return 'a function'
+  if (typeof value === 'symbol') return 'a symbol'
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : String(value)
+  if (typeof value !== 'object' || value === null) return undefined
+  // An object that says how it is written as JSON is taken at its word.
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    return value instanceof Date && Number.isNaN(value.getTime()) ? 'an invalid Date' : undefined
+  }
+  if (value instanceof Error) return `an error (${value.name}: ${value.message})`
+  for (const kind of KINDS_WITHOUT_JSON) {
+    if (value instanceof kind) return `${/^[AEIOU]/.test(kind.name) ? 'an' : 'a'} ${kind.name}`
+  }
+  return undefined
+}
+
+/** Built-in kinds whose content JSON.stringify does not see: each is written as `{}`. */
+const KINDS_WITHOUT_JSON: readonly (abstract new (...args: never[]) => object)[] = [
+  Map,
+  Set,
+  WeakMap,
+  WeakSet,
+  RegExp,
+  ArrayBuffer,
+  SharedArrayBuffer,
+  DataView,
+  Promise,
+  WeakRef,
+]
+
+/** `parent.key` or `parent[index]`, as a reader of the result would reach the value. */
+function pathOf(parent: string, holder: unknown, key: string): string {
+  if (Array.isArray(holder)) return `${parent}[${key}]`
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`
+}
+
+/** A value the replacer refused; its message says where and what it is. */
+class LossyValue extends Error {}

@@ -1,0 +1,51 @@
+import { copyFile, readFile, symlink, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { fixture, runCli } from './helpers/run-cli.js'
+import { cleanUp, makeTempDir } from './helpers/temp-dirs.js'
+
+// An output the command writes without asking (--trace, --report, -o) must not be the
+// workflow file, the trace visualize reads, or another output: the command refuses such
+// a command line before it runs (exit 2), and every file is left as it was.
+afterAll(cleanUp)
+
+let dir: string
+const source = await readFile(fixture('sum.ts'), 'utf8')
+const trace = '{"kept": true}\n'
+
+beforeAll(async () => {
+  dir = await makeTempDir()
+  await copyFile(fixture('sum.ts'), join(dir, 'flow.ts'))
+  await symlink('flow.ts', join(dir, 'link.ts'))
+  await writeFile(join(dir, 'run.json'), trace)
+})
+
+describe.concurrent('outputs that would overwrite an input or each other', () => {
+  it.each([
+    { args: ['run', 'flow.ts', '--report', 'flow.ts'], named: '--report' },
+    { args: ['run', 'flow.ts', '--trace', './flow.ts'], named: '--trace' },
+    { args: ['run', 'flow.ts', '--trace', 'link.ts'], named: '--trace' },
+    { args: ['run', 'link.ts', '--report', 'flow.ts'], named: '--report' },
+    { args: ['run', 'flow.ts', '--trace', 'same.json', '--report', 'same.json'], named: '--trace' },
+    { args: ['visualize', 'flow.ts', '-o', 'flow.ts', '--format', 'dot'], named: '-o' },
+    {
+      args: ['visualize', 'flow.ts', '--color', 'status', '--trace', 'run.json', '-o', 'run.json'],
+      named: '-o',
+    },
+  ])('$args are a usage error', async ({ args, named }) => {
+    const result = await runCli(args, { cwd: dir })
+    expect(result).toMatchObject({ code: 2, stdout: '' })
+    expect(result.stderr).toMatch(/^taskgraph: error: [^\n]*\n$/)
+    expect(result.stderr).toContain(named)
+    expect(await readFile(join(dir, 'flow.ts'), 'utf8')).toBe(source)
+    expect(await readFile(join(dir, 'run.json'), 'utf8')).toBe(trace)
+  })
+})
+
+it('a trace and a report of their own paths are written', async () => {
+  const result = await runCli(['run', 'flow.ts', '--trace', 't.json', '--report', 'r.html'], {
+    cwd: dir,
+  })
+  expect(result).toMatchObject({ code: 0, stdout: '5\n' })
+  expect(await readFile(join(dir, 'r.html'), 'utf8')).toMatch(/^<!doctype html>/i)
+})
