@@ -208,7 +208,7 @@ export function createProgram(io: Io): Command {
       new Option(
         '--lease <ms>',
         "how long its hold on a job lasts unrenewed: a lost worker's jobs run again elsewhere after it (default: 30000)",
-      ).argParser(milliseconds),
+      ).argParser(leaseMilliseconds),
     )
     .addOption(
       new Option(
@@ -445,6 +445,19 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 
 function milliseconds(text: string): number {
   return decimal(text, 1, MAX_TIMER_MS, `a whole number of milliseconds from 1 to ${MAX_TIMER_MS}`)
+}
+
+/**
+ * A worker's lease: ClusterWorker's shortest (1000 ms, MIN_LEASE_MS there: the CLI does
+ * not load the cluster package to parse its options), shorter ones lapse while it lives.
+ */
+function leaseMilliseconds(text: string): number {
+  return decimal(
+    text,
+    1000,
+    MAX_TIMER_MS,
+    `a whole number of milliseconds from 1000 (a shorter lease lapses while the worker renews it, and its jobs run twice) to ${MAX_TIMER_MS}`,
+  )
 }
 
 /** Milliseconds where `0` means no limit (a worker's wait for Redis). */

@@ -45,6 +45,11 @@ describe.concurrent('usage errors exit 2', () => {
       named: 'no spaces or control characters',
     },
     {
+      case: 'a worker --lease under a second (it would lapse while the worker lives)',
+      args: ['worker', '--cluster', 'redis://127.0.0.1:1', '--lease', '10'],
+      named: 'from 1000 (a shorter lease lapses while the worker renews it',
+    },
+    {
       case: 'a run --reconnect-timeout of 0 (a run always gives up)',
       args: ['run', 'sum.ts', '--cluster', 'redis://127.0.0.1:1', '--reconnect-timeout', '0'],
       named: 'from 1 to 2147483647',
