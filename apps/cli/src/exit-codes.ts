@@ -15,8 +15,8 @@ export const ExitCode = {
    */
   BadWorkflow: 3,
   /**
-   * The result could not be written as asked (e.g. it has no JSON form); or `taskgraph
-   * cache prune` or `clear` could not change the cache (CacheWriteError).
+   * The result could not be written as asked (e.g. it has no JSON form); or a `taskgraph
+   * cache` command could not read or change the cache (CacheAccessError).
    */
   BadOutput: 4,
   /**

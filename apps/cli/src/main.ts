@@ -53,7 +53,7 @@ function exitCodeOf(error: unknown): ExitCode {
   // By code: the cache package loads only when a command needs it.
   if (
     error instanceof OutputError ||
-    (error as { code?: unknown } | null)?.code === 'ERR_CACHE_WRITE'
+    (error as { code?: unknown } | null)?.code === 'ERR_CACHE_ACCESS'
   ) {
     return ExitCode.BadOutput
   }

@@ -146,7 +146,7 @@ export class DiskCache {
   /** Reads where the packed entries are: before `get`, to see what other runs stored. */
   async load(): Promise<void> {
     const [index, shards, recipes] = await Promise.all([
-      readFile(this.#index, 'utf8').catch(() => ''),
+      readFile(this.#index, 'utf8').catch(noneIfAbsent('')),
       readdirOrNone(this.#entries),
       readdirOrNone(this.#recipes),
     ])
@@ -691,7 +691,20 @@ export class DiskCache {
 }
 
 async function readdirOrNone(path: string): Promise<string[]> {
-  return readdir(path).catch(() => [])
+  return readdir(path).catch(noneIfAbsent([]))
+}
+
+/**
+ * What a read that found nothing gives (`none`): nothing there, or something else than
+ * what the cache puts there (the next write says so). Any other failure (EACCES) is
+ * thrown: a cache that cannot be read is not an empty one.
+ */
+function noneIfAbsent<T>(none: T): (error: unknown) => T {
+  return (error) => {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return none
+    throw error
+  }
 }
 
 /**

@@ -5,7 +5,7 @@ import { checkOptionNames, describeValue, type TaskGraph } from '@taskgraph/core
 import type { CacheSession, ResultCache } from '@taskgraph/scheduler'
 import { findCloneProblem, leastBytes, type StepWorth } from '@taskgraph/scheduler/wire'
 import { DiskCache, type CacheEntry, type CacheLimits } from './disk-cache.js'
-import { asWriteError } from './cache-write-error.js'
+import { asAccessError } from './cache-access-error.js'
 import { encodeEntry } from './entry-file.js'
 import { dependenciesOf, explainKey } from './explain-key.js'
 import { UnknownTaskError } from './unknown-task-error.js'
@@ -84,7 +84,15 @@ export class TaskCache implements ResultCache {
   async open(graph: TaskGraph): Promise<CacheSession> {
     // A store of its own per run: it reads what other runs stored up to now.
     const store = new DiskCache(this.directory)
-    const [memo] = await Promise.all([store.fileHashes(), store.load()])
+    const [memo] = await Promise.all([
+      store.fileHashes(),
+      // A run goes on without what it cannot read, as without what it cannot store.
+      store.load().catch((error: unknown) => {
+        this.#warn(
+          `cache: could not read ${this.directory}, so this run reads nothing from it: ${(error as Error).message}`,
+        )
+      }),
+    ])
     const fingerprints = new SourceFingerprints(memo)
     const keys = new TaskKeys(graph, fingerprints)
     this.#warnUnkeyable(graph, keys)
@@ -119,7 +127,12 @@ export class TaskCache implements ResultCache {
     while (i < graph.size && graph.key(i) !== task) i++
     if (i === graph.size || graph.fn(i) === undefined) throw new UnknownTaskError(graph, task)
     const store = new DiskCache(this.directory)
-    const [memo] = await Promise.all([store.fileHashes(), store.load()])
+    const [memo] = await Promise.all([
+      store.fileHashes(),
+      store.load().catch((error: unknown) => {
+        throw asAccessError('TaskCache.explain', this.directory, error)
+      }),
+    ])
     const keys = new TaskKeys(graph, new SourceFingerprints(memo))
     try {
       return await explainKey(graph, keys, store, i)
@@ -128,32 +141,37 @@ export class TaskCache implements ResultCache {
     }
   }
 
-  /** Every entry, least recently used first. */
+  /**
+   * Every entry, least recently used first.
+   * @throws {CacheAccessError} if the directory cannot be read
+   */
   async entries(): Promise<CacheEntry[]> {
-    return new DiskCache(this.directory).list()
+    return new DiskCache(this.directory).list().catch((error: unknown) => {
+      throw asAccessError('TaskCache.entries', this.directory, error)
+    })
   }
 
   /**
    * Evicts what is past `limits` (by default, the limits this cache was made with),
    * least recently used first. Returns how many entries and bytes went.
    * @throws {InvalidOptionError} for a limit that is not a number, 0 or more
-   * @throws {CacheWriteError} if the directory cannot be changed
+   * @throws {CacheAccessError} if the directory cannot be read or changed
    */
   async prune(limits: CacheLimits = this.#limits): Promise<{ removed: number; bytes: number }> {
     checkOptionNames('TaskCache.prune', limits, LIMIT_NAMES)
     const checked = checkLimits('TaskCache.prune', limits)
     return new DiskCache(this.directory).prune(checked).catch((error: unknown) => {
-      throw asWriteError('TaskCache.prune', this.directory, error)
+      throw asAccessError('TaskCache.prune', this.directory, error)
     })
   }
 
   /**
    * Removes every entry. Returns how many there were.
-   * @throws {CacheWriteError} if the directory cannot be changed
+   * @throws {CacheAccessError} if the directory cannot be read or changed
    */
   async clear(): Promise<number> {
     return new DiskCache(this.directory).clear().catch((error: unknown) => {
-      throw asWriteError('TaskCache.clear', this.directory, error)
+      throw asAccessError('TaskCache.clear', this.directory, error)
     })
   }
 

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterEach, beforeEach, describe, expect, onTestFinished, test } from 'vitest'
-import { CacheWriteError, TaskCache } from '../src/index.js'
+import { CacheAccessError, TaskCache } from '../src/index.js'
 
 // Each run is a process of its own, as re-runs of a workflow are: the second finds what
 // the first stored, in a directory both know only by name.
@@ -21,7 +21,7 @@ beforeEach(async () => {
   log = join(project, 'calls.log')
   // The flow imports taskgraph's scheduler and core as a project would.
   await mkdir(join(project, 'node_modules', '@taskgraph'), { recursive: true })
-  const { symlink, realpath } = await import('node:fs/promises')
+  const { realpath } = await import('node:fs/promises')
   await symlink(await realpath(SCHEDULER), join(project, 'node_modules', '@taskgraph', 'scheduler'))
   const core = await realpath(join(SCHEDULER, 'node_modules', '@taskgraph', 'core'))
   await symlink(core, join(project, 'node_modules', '@taskgraph', 'core'))
@@ -358,7 +358,7 @@ export default value
     }
   })
 
-  test('prune and clear of a cache on a file system made read-only: CacheWriteError, naming the directory and the cause', async (context) => {
+  test('prune and clear of a cache on a file system made read-only: CacheAccessError, naming the directory and the cause', async (context) => {
     const mounted = join(project, 'mounted')
     await mkdir(mounted)
     const args = ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mounted]
@@ -377,11 +377,11 @@ export default value
         ['TaskCache.clear', () => cache.clear()],
       ] as const) {
         const error = await change().catch((e: unknown) => e)
-        expect(error).toBeInstanceOf(CacheWriteError)
-        expect(error).toMatchObject({ code: 'ERR_CACHE_WRITE', directory: cacheDir })
+        expect(error).toBeInstanceOf(CacheAccessError)
+        expect(error).toMatchObject({ code: 'ERR_CACHE_ACCESS', directory: cacheDir })
         expect((error as Error).message).toMatch(
           new RegExp(
-            `^${call}: could not change the cache in ${cacheDir} \\(EROFS: read-only file system, `,
+            `^${call}: could not use the cache in ${cacheDir} \\(EROFS: read-only file system, `,
           ),
         )
       }
@@ -390,6 +390,24 @@ export default value
     } finally {
       await promisify(execFile)('umount', [mounted])
     }
+  })
+
+  test('a cache that cannot be read: a run says so once and runs; entries() rejects with CacheAccessError', async () => {
+    await run()
+    // A link to itself: reading it fails (ELOOP), for any user.
+    await rm(join(cacheDir, 'index'))
+    await symlink(join(cacheDir, 'index'), join(cacheDir, 'index'))
+    const again = await run()
+    expect(again.result).toEqual({ a: { the: 2, cat: 1 }, b: { a: 1, dog: 1 } })
+    expect(again.calls).toHaveLength(5)
+    expect(again.warnings[0]).toMatch(
+      new RegExp(`^cache: could not read ${cacheDir}, so this run reads nothing from it: ELOOP`),
+    )
+    const error = await new TaskCache(cacheDir).entries().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(CacheAccessError)
+    expect((error as Error).message).toMatch(
+      new RegExp(`^TaskCache\\.entries: could not use the cache in ${cacheDir} \\(ELOOP`),
+    )
   })
 
   test('an impure task runs every time; what depends on it is not cached, and says why', async () => {
