@@ -86,6 +86,13 @@ class GraphRun implements IdleWatcher {
     this.clock.yielded()
     this.guard(() => this.pump())
   }
+  /**
+   * Pumps after a full turn of the event loop. One immediate is not enough: set from the
+   * loop's poll phase (an I/O callback, a promise settled there), it runs in that same
+   * turn, before timers and signals; the second is set in the check phase, so it runs
+   * only after the next turn's timers and poll.
+   */
+  private readonly pumpAfterTurn = (): void => void setImmediate(this.pumpLater)
 
   constructor(
     private readonly graph: TaskGraph,
@@ -163,7 +170,7 @@ class GraphRun implements IdleWatcher {
       if (this.clock.due()) {
         // Synchronous tasks complete inside launch(): give timers, I/O and signals a
         // turn, so progress displays update and Ctrl-C is heard.
-        setImmediate(this.pumpLater)
+        setImmediate(this.pumpAfterTurn)
         return
       }
     }
