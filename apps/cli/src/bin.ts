@@ -21,7 +21,11 @@ const role = roleOf(process.argv, process.env, process.execArgv)
 if (role === 'supervisor') {
   supervise()
 } else {
-  exitOnClosedOutput()
+  const stdout =
+    role === 'runner'
+      ? (await import('./supervisor/command-stdout.js')).commandStdout()
+      : process.stdout
+  exitOnClosedOutput(stdout)
   // The runner starts watching its supervisor while the command's modules load.
   const loading = import('./main.js')
   if (role === 'runner') {
@@ -29,11 +33,7 @@ if (role === 'supervisor') {
     startRunner()
   }
   const { main } = await loading
-  const code = await main(process.argv, {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    cwd: process.cwd(),
-  })
+  const code = await main(process.argv, { stdout, stderr: process.stderr, cwd: process.cwd() })
   // Exit even if a task left timers or sockets open, once the output is written.
-  exitOnceWritten(code)
+  exitOnceWritten(code, stdout)
 }

@@ -7,7 +7,10 @@ import { spawn } from 'node:child_process'
 import { constants } from 'node:os'
 import { ExitCode } from '../exit-codes.js'
 import { STOP_SIGNALS, cancelledLine, type StopSignalName } from '../stop-signals.js'
-import { ACK_SIGNAL, SUPERVISED_ENV } from './role.js'
+import { ACK_SIGNAL, STDOUT_FD_ENV, SUPERVISED_ENV, asksForJson } from './role.js'
+
+/** The runner's file descriptor that is the command's stdout under `--json`. */
+const JSON_STDOUT_FD = 3
 
 /**
  * How long a run may take to stop after SIGTERM or SIGHUP before it is killed. The
@@ -36,10 +39,19 @@ export function supervise(): void {
   // The runner writes the output and ends with 141 when it is closed (closed-output.ts);
   // a line of this process's own to a closed stderr is lost, and the run goes on.
   process.stderr.on('error', () => {})
+  // With --json, stdout holds the result alone: the runner's own fd 1 is this process's
+  // stderr, so that what a task writes there by any means (process.stdout, fs.writeSync(1),
+  // a program it starts with stdio 'inherit', a worker thread) goes to stderr; the runner
+  // writes the result to JSON_STDOUT_FD, which is this process's stdout.
+  const json = asksForJson(process.argv)
   const runner = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
+    stdio: json ? ['inherit', 2, 'inherit', 1] : 'inherit',
     detached: true,
-    env: { ...process.env, [SUPERVISED_ENV]: String(process.pid) },
+    env: {
+      ...process.env,
+      [SUPERVISED_ENV]: String(process.pid),
+      ...(json ? { [STDOUT_FD_ENV]: String(JSON_STDOUT_FD) } : {}),
+    },
   })
   const pid = runner.pid
   if (pid === undefined) {
