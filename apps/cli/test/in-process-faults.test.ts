@@ -1,0 +1,45 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { logEntries } from './helpers/output.js'
+import { fixture, runCli } from './helpers/run-cli.js'
+import { cleanUp, makeTempDir } from './helpers/temp-dirs.js'
+
+// On the inline and async executors tasks run in the command's own process: what would
+// crash that process instead fails the task that did it, and the run ends as runs do,
+// with its error, trace and report.
+
+afterAll(cleanUp)
+
+/** The `taskgraph: ` lines on stderr: what the command itself said. */
+function ownLines(stderr: string): string[] {
+  return stderr.split('\n').filter((line) => line.startsWith('taskgraph: '))
+}
+
+/** The errors a `--log-level debug` run logged, as class, code, key and the cause's class. */
+function loggedErrors(stderr: string): { type: string; code: string; key: string }[] {
+  return logEntries(stderr).flatMap(({ err }) =>
+    err === undefined ? [] : [{ type: err.type, code: err.code, key: err.key }],
+  )
+}
+
+describe.concurrent.each(['inline', 'async'])('on the %s executor', (executor) => {
+  it('a timer a task started that throws fails the task with an UncaughtExceptionError; trace and report are written', async () => {
+    const cwd = await makeTempDir()
+    const args = ['--log-level', 'debug', 'run', fixture('timer-throws.ts'), '-e', executor]
+    const result = await runCli([...args, '--trace', 'trace.json', '--report', 'report.html'], {
+      cwd,
+    })
+    expect(result).toMatchObject({ code: 1, signal: null, stdout: '' })
+    expect(loggedErrors(result.stderr)).toEqual([
+      { type: 'UncaughtExceptionError', code: 'ERR_UNCAUGHT_EXCEPTION', key: 'timer-throws' },
+    ])
+    expect(ownLines(result.stderr)).toEqual([
+      expect.stringMatching(/^taskgraph: error: UncaughtExceptionError: .*"timer-throws"/),
+    ])
+    // Handled by taskgraph, not a crash of Node with its version banner.
+    expect(result.stderr).not.toContain('Node.js v')
+    expect(existsSync(join(cwd, 'trace.json'))).toBe(true)
+    expect(existsSync(join(cwd, 'report.html'))).toBe(true)
+  })
+})
