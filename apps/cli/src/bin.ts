@@ -6,6 +6,7 @@
 import module from 'node:module'
 import { exitOnClosedOutput, exitOnceWritten } from './closed-output.js'
 import { roleOf } from './supervisor/role.js'
+import { takeEndFd } from './supervisor/run-ended.js'
 import { supervise } from './supervisor/supervise.js'
 
 // Node keeps the code it compiles for the command's modules, and the next run reuses it
@@ -21,6 +22,7 @@ const role = roleOf(process.argv, process.env, process.execArgv)
 if (role === 'supervisor') {
   supervise()
 } else {
+  if (role === 'runner') takeEndFd()
   const stdout =
     role === 'runner'
       ? (await import('./supervisor/command-stdout.js')).commandStdout()

@@ -4,6 +4,7 @@
 // EPIPE instead, which would otherwise crash the process with an unhandled 'error'.
 import { isMainThread } from 'node:worker_threads'
 import { ExitCode } from './exit-codes.js'
+import { exitCommand } from './supervisor/run-ended.js'
 
 /**
  * What a pool's worker process sends the command when it finds their stdout or stderr
@@ -24,7 +25,7 @@ function isClosedOutput(error: unknown): boolean {
 export function exitIfOutputClosed(error: unknown): void {
   if (!isClosedOutput(error)) throw error
   // Not process.exitCode: the run must not go on. Pool workers end with this process.
-  process.exit(ExitCode.OutputClosed)
+  exitCommand(ExitCode.OutputClosed)
 }
 
 /** This process's stdout and stderr, and the command's stdout when it is another stream. */
@@ -47,7 +48,7 @@ export function exitOnceWritten(code: number, stdout: NodeJS.WriteStream = proce
   let pending = streams.length
   const done = (error?: Error | null): void => {
     closed ||= isClosedOutput(error)
-    if (--pending === 0) process.exit(closed ? ExitCode.OutputClosed : code)
+    if (--pending === 0) exitCommand(closed ? ExitCode.OutputClosed : code)
   }
   for (const stream of streams) stream.write('', done)
 }
@@ -59,7 +60,7 @@ export function exitOnceWritten(code: number, stdout: NodeJS.WriteStream = proce
  */
 export function exitOnClosedOutput(stdout: NodeJS.WriteStream = process.stdout): void {
   for (const stream of outputs(stdout)) stream.on('error', exitIfOutputClosed)
-  process.on(CLOSED_OUTPUT_SIGNAL, () => process.exit(ExitCode.OutputClosed))
+  process.on(CLOSED_OUTPUT_SIGNAL, () => exitCommand(ExitCode.OutputClosed))
 }
 
 /**

@@ -26,6 +26,7 @@ import { OutputError } from '../cli-errors.js'
 import { loadClusterPackage, type ClusterPackage } from '../cluster-package.js'
 import { combineHooks } from '../combine-hooks.js'
 import { divertStdout } from '../divert-stdout.js'
+import { guardProcessExit } from '../exit-guard.js'
 import { formatResult } from '../format-result.js'
 import { inWorkflow, loadWorkflow } from '../load-workflow.js'
 import { openDashboard } from '../open-dashboard.js'
@@ -109,6 +110,7 @@ export async function runCommand(
   const resources = options.trace === undefined ? undefined : new ResourceProfiler()
   let ran = false
   let dashboard: Dashboard | undefined
+  let unguardExit: (() => void) | undefined
   // A workflow's own submits (futures) run where its graph does, and stop with it.
   setDefaultClient(new Client({ executor, signal: controller.signal }))
   try {
@@ -152,6 +154,7 @@ export async function runCommand(
             progress === undefined ? cache?.hooks : undefined,
           )
         : undefined
+    unguardExit = guardProcessExit(typeof executor === 'object' ? executor.name : executor)
     const [result] = await compute(workflow.targets, {
       executor,
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
@@ -169,6 +172,7 @@ export async function runCommand(
     if (diversion === undefined) io.stdout.write(output)
     else diversion.write(output)
   } finally {
+    unguardExit?.()
     // The page keeps what it was last sent, and says the run has ended.
     await dashboard?.close()
     // A cancelled run's hooks never hear its end.

@@ -6,6 +6,12 @@
 export const SUPERVISED_ENV = 'TASKGRAPH_SUPERVISED'
 
 /**
+ * Set by the supervisor in the runner's environment to the file descriptor where the
+ * runner writes its exit code as the command ends (supervisor/run-ended.ts).
+ */
+export const END_FD_ENV = 'TASKGRAPH_END_FD'
+
+/**
  * Set by the supervisor in the runner's environment when the runner's stdout (fd 1) is
  * not the command's: with `--json` the runner's fd 1 is the command's stderr, so that
  * whatever the workflow, its tasks and the programs they start write there stays out of
