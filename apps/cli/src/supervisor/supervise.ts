@@ -30,6 +30,14 @@ const END_REPORT_GRACE_MS = 1_000
  */
 const STOP_GRACE_MS = 5_000
 
+/**
+ * A stop signal that comes this soon after the first of its kind is that one again, not
+ * a second: a terminal's Ctrl-C reaches every process of its foreground group, and a
+ * program of that group that started this one and passes signals on to it (`npx`,
+ * `timeout --foreground`) sends it once more. Pressing Ctrl-C twice takes longer.
+ */
+const SAME_SIGNAL_MS = 500
+
 /** How long the runner has to acknowledge a first Ctrl-C before the user is told why it does not stop. */
 const HINT_AFTER_MS = 1_000
 
@@ -79,8 +87,9 @@ export function supervise(): void {
     return
   }
 
-  /** The first stop signal, forwarded to the runner. */
+  /** The first stop signal, forwarded to the runner, and when it came. */
   let stopping: StopSignalName | undefined
+  let stoppingAt = 0
   /** The exit code once this process has killed the run. */
   let killed: number | undefined
   let acknowledged = false
@@ -108,8 +117,12 @@ export function supervise(): void {
     )
   }
   const onStop = (signal: StopSignalName): void => {
-    if (stopping !== undefined) return killNow(signal, `by a second ${signal}`)
+    if (stopping !== undefined) {
+      if (signal === stopping && performance.now() - stoppingAt < SAME_SIGNAL_MS) return
+      return killNow(signal, `by a second ${signal}`)
+    }
     stopping = signal
+    stoppingAt = performance.now()
     runner.kill(signal)
     const late = `as the run did not end within ${STOP_GRACE_MS / 1000} s of ${signal}`
     timer =
