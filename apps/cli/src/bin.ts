@@ -6,6 +6,7 @@
 import module from 'node:module'
 import { exitOnClosedOutput, exitOnceWritten } from './closed-output.js'
 import { roleOf } from './supervisor/role.js'
+import { takeEndFd } from './supervisor/run-ended.js'
 import { supervise } from './supervisor/supervise.js'
 
 // Node keeps the code it compiles for the command's modules, and the next run reuses it
@@ -21,7 +22,12 @@ const role = roleOf(process.argv, process.env, process.execArgv)
 if (role === 'supervisor') {
   supervise()
 } else {
-  exitOnClosedOutput()
+  if (role === 'runner') takeEndFd()
+  const stdout =
+    role === 'runner'
+      ? (await import('./supervisor/command-stdout.js')).commandStdout()
+      : process.stdout
+  exitOnClosedOutput(stdout)
   // The runner starts watching its supervisor while the command's modules load.
   const loading = import('./main.js')
   if (role === 'runner') {
@@ -29,11 +35,7 @@ if (role === 'supervisor') {
     startRunner()
   }
   const { main } = await loading
-  const code = await main(process.argv, {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    cwd: process.cwd(),
-  })
+  const code = await main(process.argv, { stdout, stderr: process.stderr, cwd: process.cwd() })
   // Exit even if a task left timers or sockets open, once the output is written.
-  exitOnceWritten(code)
+  exitOnceWritten(code, stdout)
 }

@@ -37,3 +37,18 @@ export class MissingPackageError extends TaskgraphError {
   }
 }
 MissingPackageError.prototype.name = 'MissingPackageError'
+
+/**
+ * A task on an in-process executor (inline, async) called `process.exit()`, which would
+ * have ended the command mid-run: thrown from the call instead, it fails the task.
+ */
+export class ProcessExitError extends TaskgraphError {
+  /** The code the task asked to exit with. */
+  readonly exitCode: string | number | null | undefined
+
+  constructor({ exitCode, ...init }: ErrorInit & { exitCode: string | number | null | undefined }) {
+    super({ ...init, code: 'ERR_PROCESS_EXIT' })
+    this.exitCode = exitCode
+  }
+}
+ProcessExitError.prototype.name = 'ProcessExitError'

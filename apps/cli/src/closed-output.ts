@@ -4,6 +4,7 @@
 // EPIPE instead, which would otherwise crash the process with an unhandled 'error'.
 import { isMainThread } from 'node:worker_threads'
 import { ExitCode } from './exit-codes.js'
+import { exitCommand } from './supervisor/run-ended.js'
 
 /**
  * What a pool's worker process sends the command when it finds their stdout or stderr
@@ -24,38 +25,48 @@ function isClosedOutput(error: unknown): boolean {
 export function exitIfOutputClosed(error: unknown): void {
   if (!isClosedOutput(error)) throw error
   // Not process.exitCode: the run must not go on. Pool workers end with this process.
-  process.exit(ExitCode.OutputClosed)
+  exitCommand(ExitCode.OutputClosed)
+}
+
+/** This process's stdout and stderr, and the command's stdout when it is another stream. */
+function outputs(stdout: NodeJS.WriteStream): NodeJS.WriteStream[] {
+  return stdout === process.stdout
+    ? [process.stdout, process.stderr]
+    : [stdout, process.stdout, process.stderr]
 }
 
 /**
- * Exits with `code` once stdout and stderr have taken all that was written to them
+ * Exits with `code` once the outputs have taken all that was written to them
  * (process.exit() at once would cut off a large result written to a pipe), or with
- * `ExitCode.OutputClosed` if either was found closed: the last writes of a command may
- * fail so just before it exits, ahead of their 'error' event.
+ * `ExitCode.OutputClosed` if one was found closed: the last writes of a command may
+ * fail so just before it exits, ahead of their 'error' event. `stdout` is the
+ * command's stdout (see supervisor/command-stdout.ts).
  */
-export function exitOnceWritten(code: number): void {
-  let closed = [process.stdout, process.stderr].some((stream) => isClosedOutput(stream.errored))
-  let pending = 2
+export function exitOnceWritten(code: number, stdout: NodeJS.WriteStream = process.stdout): void {
+  const streams = outputs(stdout)
+  let closed = streams.some((stream) => isClosedOutput(stream.errored))
+  let pending = streams.length
   const done = (error?: Error | null): void => {
     closed ||= isClosedOutput(error)
-    if (--pending === 0) process.exit(closed ? ExitCode.OutputClosed : code)
+    if (--pending === 0) exitCommand(closed ? ExitCode.OutputClosed : code)
   }
-  process.stdout.write('', done)
-  process.stderr.write('', done)
+  for (const stream of streams) stream.write('', done)
 }
 
 /**
- * Makes a closed stdout or stderr end this process quietly, whether this process wrote
- * to it (EPIPE) or one of its worker processes did (`reportClosedOutput`).
+ * Makes a closed output end this process quietly, whether this process wrote to it
+ * (EPIPE) or one of its worker processes did (`reportClosedOutput`). `stdout` is the
+ * command's stdout.
  */
-export function exitOnClosedOutput(): void {
+export function exitOnClosedOutput(stdout: NodeJS.WriteStream = process.stdout): void {
   // Another failed write to stdout (a full disk) fails the command once it has written
   // its output (stdout-written.ts), with an error on stderr, which still works.
-  process.stdout.on('error', (error) => {
-    if (isClosedOutput(error)) exitIfOutputClosed(error)
-  })
-  process.stderr.on('error', exitIfOutputClosed)
-  process.on(CLOSED_OUTPUT_SIGNAL, () => process.exit(ExitCode.OutputClosed))
+  for (const stream of outputs(stdout)) {
+    stream.on('error', (error) => {
+      if (stream === process.stderr || isClosedOutput(error)) exitIfOutputClosed(error)
+    })
+  }
+  process.on(CLOSED_OUTPUT_SIGNAL, () => exitCommand(ExitCode.OutputClosed))
 }
 
 /**

@@ -2,7 +2,10 @@
 export const ExitCode = {
   /** The workflow ran and its result was printed. */
   Ok: 0,
-  /** A task failed, or the run failed for another reason while computing. */
+  /**
+   * A task failed, or the run failed for another reason while computing; or the
+   * workflow's process exited before the run ended (its code called process.exit()).
+   */
   RunFailed: 1,
   /**
    * The command line was wrong (unknown option, bad value, missing argument), or the port

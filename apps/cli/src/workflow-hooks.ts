@@ -2,9 +2,10 @@
 // in Node's loader thread; with `module.registerHooks`, in the importing thread. A
 // workflow outside any project that has taskgraph installed (e.g. /tmp/flow.ts) still
 // imports 'taskgraph': failed lookups of taskgraph's own packages fall back to the copy
-// running this command. The workflow file itself always loads as an ES module,
-// and so does every TypeScript module of a cluster worker's project, and every
-// TypeScript module written as one (it imports or exports) outside node_modules.
+// running this command. Every TypeScript module written as an ES module (it imports or
+// exports) outside node_modules loads as one, whatever the "type" of its package: the
+// workflow file, a module of a cluster worker's project, a helper. One written as
+// CommonJS (require, module.exports) loads as CommonJS.
 import { readFileSync } from 'node:fs'
 
 interface ResolveContext {
@@ -159,11 +160,12 @@ function ownPackage(specifier: string, error: unknown): boolean {
 }
 
 /**
- * The workflow file itself is an ES module whatever the "type" of its package: tsx
- * would compile a .ts file outside a "type": "module" package to CommonJS, which Node
- * then reloads untransformed, so it fails to load. A cluster worker imports whichever
- * module of its project a job names, the workflow files among them. Compared without
- * the query: a workflow imported again under tsx has one (typescript-loader.ts).
+ * The workflow file, written as an ES module, is one whatever the "type" of its package:
+ * tsx would compile a .ts file outside a "type": "module" package to CommonJS, which
+ * Node then reloads untransformed, so it fails to load. A cluster worker imports
+ * whichever module of its project a job names, the workflow files among them. Compared
+ * without the query: a workflow imported again under tsx has one (typescript-loader.ts).
+ * One written as CommonJS is left as its package says, and loads as CommonJS.
  */
 function asModule(
   resolved: ResolveResult,
@@ -171,7 +173,10 @@ function asModule(
 ): ResolveResult {
   if (!resolved.url.endsWith('.ts') && !/\.ts\?/.test(resolved.url)) return resolved
   const url = withoutQuery(resolved.url)
-  if ((workflowURL !== undefined && url === withoutQuery(workflowURL)) || inProject(url)) {
+  if (
+    ((workflowURL !== undefined && url === withoutQuery(workflowURL)) || inProject(url)) &&
+    writtenAsModule(url)
+  ) {
     return { ...resolved, format }
   }
   return resolved

@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { waitForStderr } from './helpers/output.js'
-import { finished, startCli } from './helpers/run-cli.js'
+import { CLI, finished, fixture, startCli } from './helpers/run-cli.js'
 
 // hang.ts runs one task ("long-wait") that takes 10 s, and writes a line to stderr when
 // it starts. Without the CLI's signal handling the process would die of the signal
@@ -58,3 +59,43 @@ describe('SIGINT while the workflow loads', () => {
     }
   })
 })
+
+// A terminal's Ctrl-C goes to every process of its foreground group. A program of that
+// group that started the command and passes signals on to it (npx, `timeout
+// --foreground`), as PASS_ON does, has the command hear the one Ctrl-C twice.
+const PASS_ON = `
+  const { spawn } = require('node:child_process')
+  const child = spawn(process.execPath, process.argv.slice(1), { stdio: 'inherit' })
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))
+  child.on('exit', (code) => process.exit(code ?? 1))
+`
+
+describe.concurrent.each(['inline', 'async', 'threads', 'processes'])(
+  'one Ctrl-C to the process group of a program that passes it on, on the %s executor',
+  (executor) => {
+    it('cancels the run gracefully: exit 130, nothing killed at once', async () => {
+      // Its own process group, as a terminal gives the command it runs.
+      const group = spawn(
+        process.execPath,
+        ['-e', PASS_ON, CLI, 'run', 'hang.ts', '--executor', executor],
+        { cwd: fixture('.'), detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+      )
+      try {
+        const result = finished(group)
+        await waitForStderr(group, /hang: task started/)
+        process.kill(-group.pid!, 'SIGINT')
+        const { stderr, ...exit } = await result
+        expect(exit).toEqual({ code: 130, signal: null, stdout: '' })
+        expect(stderr).toContain('taskgraph: stopped by SIGINT; the run was cancelled')
+        expect(stderr).not.toMatch(/stopped at once|holding the main thread/)
+      } finally {
+        // Only if the test failed while it still ran.
+        try {
+          process.kill(-group.pid!, 'SIGKILL')
+        } catch {
+          // Gone already.
+        }
+      }
+    })
+  },
+)

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { nodeThatStripsTypes } from './helpers/node-24.js'
-import { runCli, type CliOptions } from './helpers/run-cli.js'
+import { fixture, runCli, type CliOptions } from './helpers/run-cli.js'
 
 // Which loader runs a workflow's TypeScript, on the main thread and in pool workers: Node's
 // type stripping where Node has it, tsx where it does not, and tsx for a file that
@@ -76,6 +76,29 @@ describe.each(['async', 'threads', 'processes'])('on the %s executor', (executor
     expect(result).toMatchObject({ value: 2, tsx: true })
   })
 })
+
+// A .ts workflow written as CommonJS loads as CommonJS, under tsx (Node 20) and with type
+// stripping, on the main thread and in workers.
+describe.each(['async', 'threads', 'processes'])(
+  'a workflow written as CommonJS, on the %s executor',
+  (executor) => {
+    const nodes = [
+      { name: 'this Node', node: process.execPath },
+      ...(NODE_24 === undefined || NODE_24 === process.execPath
+        ? []
+        : [{ name: 'Node 24', node: NODE_24 }]),
+    ]
+    test.each(nodes)('loads and runs on $name', async ({ node }) => {
+      const args = ['run', 'required.ts', '--executor', executor, '--json']
+      const workers = executor === 'async' ? [] : ['--workers', '1']
+      const result = await runCli([...args, ...workers], { cwd: fixture('commonjs'), node })
+      expect(result).toMatchObject({ code: 0, stderr: '' })
+      const { value, threadId } = JSON.parse(result.stdout) as { value: number; threadId: number }
+      expect(value).toBe(16)
+      expect(threadId !== 0).toBe(executor === 'threads')
+    })
+  },
+)
 
 // Node's compile cache (Node 22.1+) is an optimisation: a directory it cannot make (here a
 // path under a file: root may write anywhere else) leaves it off, in the command and in

@@ -50,3 +50,14 @@ describe.concurrent.each(['run', 'visualize'])('taskgraph %s of a bad workflow f
     for (const text of named) expect(lines[0]).toContain(text)
   })
 })
+
+describe.concurrent.each(['run', 'visualize'])('taskgraph %s of a default export', (command) => {
+  it('holding a Delayed inside a reference cycle exits 3 with an InvalidArgumentError, computing nothing', async () => {
+    const result = await runCli([command, 'cyclic-export.ts'])
+    expect(result).toMatchObject({ code: 3, stdout: '' })
+    const lines = result.stderr.trimEnd().split('\n')
+    expect(lines).toEqual([
+      expect.stringMatching(/^taskgraph: error: InvalidArgumentError: .*cycle/),
+    ])
+  })
+})

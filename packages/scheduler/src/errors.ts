@@ -158,6 +158,30 @@ export class UnhandledRejectionError extends TaskError {
 UnhandledRejectionError.prototype.name = 'UnhandledRejectionError'
 
 /**
+ * A callback the task started (a timer, an event listener) threw and nothing caught the
+ * error: on an in-process executor, where Node would end the program for it, the run
+ * fails, naming the task. `cause` is the error thrown. The task may have returned
+ * already; its dependents may have run.
+ */
+export class UncaughtExceptionError extends TaskError {
+  constructor(options: Omit<TaskErrorOptions, 'cause'> & { readonly error: unknown }) {
+    super({
+      key: options.key,
+      functionName: options.functionName,
+      caller: options.caller,
+      cause: options.error,
+      report: {
+        code: 'ERR_UNCAUGHT_EXCEPTION',
+        message:
+          `started a callback that threw with nothing to catch it (${causeText(options.error)}). ` +
+          "Catch errors inside the task's callbacks (timers, event listeners) and reject the task's promise with them.",
+      },
+    })
+  }
+}
+UncaughtExceptionError.prototype.name = 'UncaughtExceptionError'
+
+/**
  * A task's arguments or result cannot be copied between threads or processes: a
  * function, a symbol, or an object whose class would be lost on the way.
  */

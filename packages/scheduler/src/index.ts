@@ -43,6 +43,7 @@ export {
   StalledError,
   TaskError,
   TimeoutError,
+  UncaughtExceptionError,
   UnhandledRejectionError,
   WorkerLostError,
   WorkerStartError,

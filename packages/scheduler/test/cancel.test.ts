@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { readFile, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { TaskgraphError, delayed, gather } from '@taskgraph/core'
 import { afterEach, describe, expect, test } from 'vitest'
@@ -105,6 +105,28 @@ describe.each(IN_PROCESS)('on the %s executor', (executor) => {
     const run = target.compute({ executor, signal: controller.signal })
     await expect(run).rejects.toBeInstanceOf(CancelledError)
     expect(ran).toEqual(['a', 'b'])
+  })
+
+  // Started from an I/O callback (the event loop's poll phase), as a run started once a
+  // workflow or its data is read: an immediate would run in that same turn, before timers.
+  test('a timer that comes due during a long synchronous task runs before the next task', async () => {
+    await new Promise((resolve) => readFile(import.meta.filename, resolve))
+    const controller = new AbortController()
+    const ran: string[] = []
+    const busy = delayed((taskName: string) => {
+      ran.push(taskName)
+      if (taskName === 'a') setTimeout(() => controller.abort(), 0)
+      // Longer than the run's slice of the event loop (about 16 ms): the run yields after it.
+      const end = performance.now() + 50
+      while (performance.now() < end);
+      return taskName
+    })
+    const run = compute(gather(busy('a'), busy('b'), busy('c')), {
+      executor,
+      signal: controller.signal,
+    })
+    await expect(run).rejects.toBeInstanceOf(CancelledError)
+    expect(ran).toEqual(['a'])
   })
 })
 

@@ -26,6 +26,7 @@ import { OutputError } from '../cli-errors.js'
 import { loadClusterPackage, type ClusterPackage } from '../cluster-package.js'
 import { combineHooks } from '../combine-hooks.js'
 import { divertStdout } from '../divert-stdout.js'
+import { guardProcessExit } from '../exit-guard.js'
 import { formatResult } from '../format-result.js'
 import { inWorkflow, loadWorkflow } from '../load-workflow.js'
 import { openDashboard } from '../open-dashboard.js'
@@ -96,7 +97,10 @@ export async function runCommand(
   const signals = Object.keys(STOP_SIGNALS) as StopSignalName[]
   for (const signal of signals) process.once(signal, stop)
   // With --json, stdout holds the result alone: what the workflow prints goes to stderr.
-  const diversion = options.json ? divertStdout(io.stdout, io.stderr) : undefined
+  // Under a supervisor this process's stdout already is stderr (supervisor/supervise.ts),
+  // and the command's stdout another stream; alone, writes to process.stdout are diverted.
+  const diversion =
+    options.json && io.stdout === process.stdout ? divertStdout(io.stdout, io.stderr) : undefined
   // The trace and report hold what ran, however the run ends: done, failed or cancelled.
   const profiler =
     options.trace === undefined && options.report === undefined ? undefined : new Profiler()
@@ -106,6 +110,7 @@ export async function runCommand(
   const resources = options.trace === undefined ? undefined : new ResourceProfiler()
   let ran = false
   let dashboard: Dashboard | undefined
+  let unguardExit: (() => void) | undefined
   // A workflow's own submits (futures) run where its graph does, and stop with it.
   setDefaultClient(new Client({ executor, signal: controller.signal }))
   try {
@@ -149,6 +154,7 @@ export async function runCommand(
             progress === undefined ? cache?.hooks : undefined,
           )
         : undefined
+    unguardExit = guardProcessExit(typeof executor === 'object' ? executor.name : executor)
     const [result] = await compute(workflow.targets, {
       executor,
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
@@ -166,6 +172,7 @@ export async function runCommand(
     if (diversion === undefined) io.stdout.write(output)
     else diversion.write(output)
   } finally {
+    unguardExit?.()
     // The page keeps what it was last sent, and says the run has ended.
     await dashboard?.close()
     // A cancelled run's hooks never hear its end.

@@ -4,10 +4,22 @@
 // signal there: only another process can still end it. Loads nothing but Node's own
 // modules, so it costs one bare Node start-up.
 import { spawn } from 'node:child_process'
+import type { Readable } from 'node:stream'
 import { constants } from 'node:os'
 import { ExitCode } from '../exit-codes.js'
 import { STOP_SIGNALS, cancelledLine, type StopSignalName } from '../stop-signals.js'
-import { ACK_SIGNAL, SUPERVISED_ENV } from './role.js'
+import { ACK_SIGNAL, END_FD_ENV, STDOUT_FD_ENV, SUPERVISED_ENV, asksForJson } from './role.js'
+
+/** The runner's file descriptor where it writes its exit code as the command ends. */
+const END_FD = 3
+/** The runner's file descriptor that is the command's stdout under `--json`. */
+const JSON_STDOUT_FD = 4
+
+/**
+ * How long after the runner's exit its report of its end may still be on its way, once
+ * the report's pipe has not closed (a process that a task started holds it open).
+ */
+const END_REPORT_GRACE_MS = 1_000
 
 /**
  * How long a run may take to stop after SIGTERM or SIGHUP before it is killed. The
@@ -17,6 +29,14 @@ import { ACK_SIGNAL, SUPERVISED_ENV } from './role.js'
  * command before it could end its workers and say why it stopped.
  */
 const STOP_GRACE_MS = 5_000
+
+/**
+ * A stop signal that comes this soon after the first of its kind is that one again, not
+ * a second: a terminal's Ctrl-C reaches every process of its foreground group, and a
+ * program of that group that started this one and passes signals on to it (`npx`,
+ * `timeout --foreground`) sends it once more. Pressing Ctrl-C twice takes longer.
+ */
+const SAME_SIGNAL_MS = 500
 
 /** How long the runner has to acknowledge a first Ctrl-C before the user is told why it does not stop. */
 const HINT_AFTER_MS = 1_000
@@ -36,11 +56,28 @@ export function supervise(): void {
   // The runner writes the output and ends with 141 when it is closed (closed-output.ts);
   // a line of this process's own to a closed stderr is lost, and the run goes on.
   process.stderr.on('error', () => {})
+  // With --json, stdout holds the result alone: the runner's own fd 1 is this process's
+  // stderr, so that what a task writes there by any means (process.stdout, fs.writeSync(1),
+  // a program it starts with stdio 'inherit', a worker thread) goes to stderr; the runner
+  // writes the result to JSON_STDOUT_FD, which is this process's stdout.
+  const json = asksForJson(process.argv)
   const runner = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
+    stdio: ['inherit', json ? 2 : 'inherit', 'inherit', 'pipe', ...(json ? [1] : [])],
     detached: true,
-    env: { ...process.env, [SUPERVISED_ENV]: String(process.pid) },
+    env: {
+      ...process.env,
+      [SUPERVISED_ENV]: String(process.pid),
+      [END_FD_ENV]: String(END_FD),
+      ...(json ? { [STDOUT_FD_ENV]: String(JSON_STDOUT_FD) } : {}),
+    },
   })
+  /** What the runner wrote as the command ended: its exit code; nothing if something else ended it. */
+  let endReport = ''
+  const endPipe = runner.stdio[END_FD] as Readable | null | undefined
+  endPipe?.setEncoding('utf8')
+  endPipe?.on('data', (chunk: string) => (endReport += chunk))
+  // Read only to its end: this process must not wait for it.
+  endPipe?.on('error', () => {})
   const pid = runner.pid
   if (pid === undefined) {
     runner.once('error', (error) => {
@@ -50,8 +87,9 @@ export function supervise(): void {
     return
   }
 
-  /** The first stop signal, forwarded to the runner. */
+  /** The first stop signal, forwarded to the runner, and when it came. */
   let stopping: StopSignalName | undefined
+  let stoppingAt = 0
   /** The exit code once this process has killed the run. */
   let killed: number | undefined
   let acknowledged = false
@@ -79,8 +117,12 @@ export function supervise(): void {
     )
   }
   const onStop = (signal: StopSignalName): void => {
-    if (stopping !== undefined) return killNow(signal, `by a second ${signal}`)
+    if (stopping !== undefined) {
+      if (signal === stopping && performance.now() - stoppingAt < SAME_SIGNAL_MS) return
+      return killNow(signal, `by a second ${signal}`)
+    }
     stopping = signal
+    stoppingAt = performance.now()
     runner.kill(signal)
     const late = `as the run did not end within ${STOP_GRACE_MS / 1000} s of ${signal}`
     timer =
@@ -101,11 +143,25 @@ export function supervise(): void {
   process.on('SIGCONT', () => group('SIGCONT'))
   process.on('SIGWINCH', () => runner.kill('SIGWINCH'))
 
-  runner.once('exit', (code, signal) => {
-    clearTimeout(timer)
-    // No process of the run outlives the command: workers, and whatever tasks started.
-    group('SIGKILL')
+  /** Calls `then` once the runner's report of its end, if it made one, has been read. */
+  const afterEndReport = (then: () => void): void => {
+    if (endPipe === undefined || endPipe === null || endPipe.readableEnded) return then()
+    const grace = setTimeout(then, END_REPORT_GRACE_MS)
+    endPipe.once('close', () => {
+      clearTimeout(grace)
+      then()
+    })
+  }
+  const exitAs = (code: number | null, signal: NodeJS.Signals | null): void => {
     if (killed !== undefined) process.exit(killed)
+    if (code !== null && endReport === '') {
+      // The command did not end the runner: a task on inline or async, or the workflow's
+      // own code, called process.exit() (or Node ended it, and said why above).
+      process.stderr.write(
+        `taskgraph: error: the workflow's process exited with code ${code} before the run ended: a task or the workflow's code called process.exit(), or Node ended it (its report, if any, is above). On the inline and async executors tasks run in the command's own process; run them on threads or processes to keep them apart.\n`,
+      )
+      process.exit(ExitCode.RunFailed)
+    }
     if (code !== null) process.exit(code)
     if (signal !== null && signal === stopping) {
       // Forwarded before the runner listened for it, so it ended the runner at once.
@@ -119,5 +175,11 @@ export function supervise(): void {
     }
     // Only a signal this process survives gets here.
     process.exit(128 + (signal === null ? 0 : (constants.signals[signal] ?? 0)))
+  }
+  runner.once('exit', (code, signal) => {
+    clearTimeout(timer)
+    // No process of the run outlives the command: workers, and whatever tasks started.
+    group('SIGKILL')
+    afterEndReport(() => exitAs(code, signal))
   })
 }

@@ -76,6 +76,8 @@ const IN_PROGRESS = Symbol('in progress')
  */
 class Recorder {
   private readonly seen = new Map<object, unknown>()
+  /** Containers known to hold no `Delayed` at any depth (see `closesCycle`). */
+  private readonly free = new Set<object>()
 
   constructor(
     private readonly refs: Delayed[],
@@ -86,10 +88,10 @@ class Recorder {
     const isArray = Array.isArray(value)
     if (!isArray && !isPlainObject(value)) return value
     const seen = this.seen.get(value)
-    // A container on the current path is a reference cycle in the caller's data: keep it
-    // as an opaque value. One recorded before gives the same result; resolving resolves
-    // that result once too, so sharing survives and the `Delayed` values stay in step.
-    if (seen === IN_PROGRESS) return value
+    // A container on the current path is a reference cycle in the caller's data. One
+    // recorded before gives the same result; resolving resolves that result once too, so
+    // sharing survives and the `Delayed` values stay in step.
+    if (seen === IN_PROGRESS) return this.closesCycle(value)
     if (seen !== undefined) return seen
     if (depth > MAX_DEPTH) {
       // Data this deep is walked with a stack of its own: without a Delayed inside, it is
@@ -105,6 +107,27 @@ class Recorder {
     const result = isArray ? this.recordArray(value, depth) : this.recordObject(value, depth)
     this.seen.set(value, result)
     return result
+  }
+
+  /**
+   * `value`, met again while it is recorded: a cycle without a `Delayed` is kept as an
+   * opaque value, passed by reference. One with a `Delayed` is refused: the copy that
+   * gets the results would have to hold itself, and the original, which holds the cycle
+   * instead, would give a result half made of `Delayed` values.
+   */
+  private closesCycle(value: object): unknown {
+    if (this.free.has(value)) return value
+    const reached = new Set<object>()
+    if (!holdsDelayed(value, reached)) {
+      // Each container reached holds no Delayed either: no other cycle walks them again.
+      for (const container of reached) this.free.add(container)
+      return value
+    }
+    throw new InvalidArgumentError({
+      message:
+        `${this.caller}: a Delayed is inside a cycle (an array or object that holds itself), where it cannot be replaced by its result. ` +
+        'Break the cycle, or keep the Delayed values outside it.',
+    })
   }
 
   private recordArray(value: unknown[], depth: number): unknown {
@@ -144,9 +167,11 @@ class Recorder {
   }
 }
 
-/** Whether `root` holds a `Delayed` in its arrays and plain objects, at any depth. */
-function holdsDelayed(root: object): boolean {
-  const seen = new Set<object>()
+/**
+ * Whether `root` is, or holds in its arrays and plain objects at any depth, a `Delayed`;
+ * `seen` gets the containers walked.
+ */
+function holdsDelayed(root: object, seen = new Set<object>()): boolean {
   const stack: unknown[] = [root]
   while (stack.length > 0) {
     const value = stack.pop()
@@ -226,9 +251,11 @@ class Resolver {
   }
 }
 
-/** Whether `value` is, or holds in arrays and plain objects, a `Delayed`. */
+/**
+ * Whether `value` is, or holds in arrays and plain objects, a `Delayed`. A question, not a
+ * recording: a `Delayed` too deep or inside a cycle is found, for the call that records
+ * `value` to refuse.
+ */
 export function containsDelayed(value: unknown): boolean {
-  const refs: Delayed[] = []
-  recordArgs([value], refs, 'containsDelayed')
-  return refs.length > 0
+  return typeof value === 'object' && value !== null && holdsDelayed(value)
 }

@@ -113,6 +113,23 @@ describe('recorded arguments', () => {
     for (let i = 0; i < 2100; i++) deep = [deep]
     expect(() => use(deep)).toThrow(InvalidArgumentError)
   })
+
+  test('a Delayed inside a reference cycle is an InvalidArgumentError, as a call argument and as a target', () => {
+    // The copy that gets the results would have to hold itself; the original holds Delayed.
+    const holder: Record<string, unknown> = { a }
+    holder.self = holder
+    expect(() => use(holder)).toThrow(InvalidArgumentError)
+    expect(() => TaskGraph.collect('compute', [holder])).toThrow(InvalidArgumentError)
+    const list: unknown[] = [{ value: b }]
+    list.push({ back: list })
+    expect(() => use({ list })).toThrow(InvalidArgumentError)
+    // A cycle beside the Delayed, holding none, is passed by reference.
+    const loop: Record<string, unknown> = { n: 1 }
+    loop.self = loop
+    const [passed] = argsOf(use({ loop, a }), results) as [Record<string, unknown>]
+    expect(passed).toEqual({ loop, a: 'result of a' })
+    expect(passed.loop).toBe(loop)
+  })
 })
 
 describe('containsDelayed', () => {

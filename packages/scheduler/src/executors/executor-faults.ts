@@ -122,6 +122,17 @@ export class UnhandledRejectionFault extends Error {
 }
 UnhandledRejectionFault.prototype.name = 'UnhandledRejectionFault'
 
+/**
+ * A callback the task started on this thread threw with nothing to catch it, while the
+ * call was still running; `error` is what it threw.
+ */
+export class UncaughtExceptionFault extends Error {
+  constructor(readonly error: unknown) {
+    super('a callback it started threw with nothing to catch it')
+  }
+}
+UncaughtExceptionFault.prototype.name = 'UncaughtExceptionFault'
+
 /** The executor was closed: it takes no more calls, and drops those it had. */
 export class ExecutorClosedFault extends Error {
   constructor(readonly whileRunning: boolean) {

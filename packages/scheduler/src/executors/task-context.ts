@@ -1,11 +1,17 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 
 /**
- * Where a task's failures from outside its call go: async context carries it to every
- * callback and promise the task starts, so a rejection nothing handled is traced back
- * to the task that made the promise.
+ * How a task failed outside its call: a promise it made rejected with nothing to handle
+ * it, or a callback it started threw with nothing to catch it.
  */
-export type TaskContext = (unhandledRejection: unknown) => void
+export type OutsideFailure = 'rejection' | 'exception'
+
+/**
+ * Where a task's failures from outside its call go: async context carries it to every
+ * callback and promise the task starts, so a rejection nothing handled, or an error a
+ * callback threw, is traced back to the task that started it.
+ */
+export type TaskContext = (reason: unknown, how?: OutsideFailure) => void
 
 const storage = new AsyncLocalStorage<TaskContext>()
 
@@ -18,6 +24,11 @@ export function runInTask<A, T>(context: TaskContext, fn: (arg: A) => T, arg: A)
   return storage.run(context, fn, arg)
 }
 
+/** Whether the code running now was started by a task on this thread. */
+export function inTask(): boolean {
+  return storage.getStore() !== undefined
+}
+
 /**
  * Reports a rejection nothing handled to the task that made the promise; one made
  * outside any task ends the program as Node would without this listener.
@@ -25,10 +36,23 @@ export function runInTask<A, T>(context: TaskContext, fn: (arg: A) => T, arg: A)
 function onUnhandledRejection(reason: unknown): void {
   const context = storage.getStore()
   if (context !== undefined) {
-    context(reason)
+    context(reason, 'rejection')
     return
   }
   leaveToNode(reason)
+}
+
+/**
+ * Reports an error nothing caught to the task that started the callback that threw it;
+ * one thrown outside any task ends the program as Node would without this listener.
+ */
+function onUncaughtException(error: unknown, origin: NodeJS.UncaughtExceptionOrigin): void {
+  const context = storage.getStore()
+  if (context !== undefined) {
+    context(error, origin === 'unhandledRejection' ? 'rejection' : 'exception')
+    return
+  }
+  leaveExceptionToNode(error)
 }
 
 /**
@@ -38,6 +62,20 @@ function onUnhandledRejection(reason: unknown): void {
  */
 export function leaveToNode(reason: unknown): void {
   if (process.listenerCount('unhandledRejection') === 1 && rejectionsAreFatal()) throw reason
+}
+
+/**
+ * Does what Node would have done with an uncaught `error` without this module's listener
+ * (whose presence stops Node from acting on it): unless another listener hears it too,
+ * the listener goes and the error is thrown again, which ends the program with Node's
+ * own report of it.
+ */
+export function leaveExceptionToNode(error: unknown): void {
+  if (process.listenerCount('uncaughtException') !== 1) return
+  process.off('uncaughtException', onUncaughtException)
+  process.nextTick(() => {
+    throw error
+  })
 }
 
 /**
@@ -56,15 +94,21 @@ function rejectionsAreFatal(): boolean {
 let runs = 0
 
 /**
- * Listens for unhandled rejections while at least one run is in flight; the returned
- * function stops listening for this run.
+ * Listens for unhandled rejections and uncaught exceptions while at least one run is in
+ * flight; the returned function stops listening for this run.
  */
-export function watchUnhandledRejections(): () => void {
-  if (runs++ === 0) process.on('unhandledRejection', onUnhandledRejection)
+export function watchOutsideFailures(): () => void {
+  if (runs++ === 0) {
+    process.on('unhandledRejection', onUnhandledRejection)
+    process.on('uncaughtException', onUncaughtException)
+  }
   let stopped = false
   return () => {
     if (stopped) return
     stopped = true
-    if (--runs === 0) process.off('unhandledRejection', onUnhandledRejection)
+    if (--runs === 0) {
+      process.off('unhandledRejection', onUnhandledRejection)
+      process.off('uncaughtException', onUncaughtException)
+    }
   }
 }

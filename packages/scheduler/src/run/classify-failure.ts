@@ -3,6 +3,7 @@ import {
   StalledError,
   TaskError,
   TimeoutError,
+  UncaughtExceptionError,
   UnhandledRejectionError,
   WorkerLostError,
 } from '../errors.js'
@@ -10,6 +11,7 @@ import {
   NotSerializableFault,
   StalledFault,
   TimedOutFault,
+  UncaughtExceptionFault,
   UnhandledRejectionFault,
   WorkerLostFault,
 } from '../executors/executor-faults.js'
@@ -35,6 +37,8 @@ export function toTaskError(
   if (failure instanceof StalledFault) return new StalledError({ key, functionName, caller })
   if (failure instanceof UnhandledRejectionFault)
     return new UnhandledRejectionError({ key, functionName, caller, reason: failure.reason })
+  if (failure instanceof UncaughtExceptionFault)
+    return new UncaughtExceptionError({ key, functionName, caller, error: failure.error })
   if (failure instanceof NotSerializableFault) {
     return new SerializationError({
       key,

@@ -1,5 +1,10 @@
 import type { AnyFunction, TaskOptions } from '@taskgraph/core'
 import type { TaskCall } from '../executors/executor.js'
+import {
+  leaveExceptionToNode,
+  type OutsideFailure,
+  type TaskContext,
+} from '../executors/task-context.js'
 import { warnLateRejection } from './run-failures.js'
 import type { RunState } from './run-state.js'
 
@@ -66,7 +71,11 @@ export function doNothing(): void {}
 
 /** How calls reach their run for late reports; cut (`run: undefined`) when it ends. */
 export interface RunLink {
-  run: { unhandledRejection(members: number[], token: number, reason: unknown): void } | undefined
+  run:
+    | {
+        failedOutside(members: number[], token: number, reason: unknown, how: OutsideFailure): void
+      }
+    | undefined
 }
 
 /**
@@ -80,9 +89,12 @@ export function lateReporter(
   token: number,
   key: string,
   name: string,
-): (reason: unknown) => void {
-  return (reason) => {
-    if (link.run !== undefined) link.run.unhandledRejection(members, token, reason)
-    else warnLateRejection(key, name, reason)
+): TaskContext {
+  // A worker reports only rejections; an uncaught exception ends it instead.
+  return (reason, how = 'rejection') => {
+    if (link.run !== undefined) link.run.failedOutside(members, token, reason, how)
+    else if (how === 'rejection') warnLateRejection(key, name, reason)
+    // Thrown after its run ended, where no run can take it: as Node would.
+    else leaveExceptionToNode(reason)
   }
 }

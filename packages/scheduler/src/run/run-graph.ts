@@ -3,6 +3,7 @@ import type { TaskGraph } from '@taskgraph/core/internal'
 import {
   CancelledError,
   DepthLimitError,
+  UncaughtExceptionError,
   UnhandledRejectionError,
   type TaskError,
 } from '../errors.js'
@@ -11,12 +12,18 @@ import {
   ReturnedGraphFault,
   StalledFault,
   TimedOutFault,
+  UncaughtExceptionFault,
   UnhandledRejectionFault,
   WorkerLostFault,
 } from '../executors/executor-faults.js'
 import type { StepResult, TaskCall } from '../executors/executor.js'
 import { watchIdle, type IdleWatcher } from '../executors/idle-watch.js'
-import { runInTask, watchUnhandledRejections } from '../executors/task-context.js'
+import {
+  leaveExceptionToNode,
+  runInTask,
+  watchOutsideFailures,
+  type OutsideFailure,
+} from '../executors/task-context.js'
 import { isThenable } from '@taskgraph/core/internal'
 import { toTaskError } from './classify-failure.js'
 import { failedStep, newFlight, type Flight } from './flight.js'
@@ -86,6 +93,13 @@ class GraphRun implements IdleWatcher {
     this.clock.yielded()
     this.guard(() => this.pump())
   }
+  /**
+   * Pumps after a full turn of the event loop. One immediate is not enough: set from the
+   * loop's poll phase (an I/O callback, a promise settled there), it runs in that same
+   * turn, before timers and signals; the second is set in the check phase, so it runs
+   * only after the next turn's timers and poll.
+   */
+  private readonly pumpAfterTurn = (): void => void setImmediate(this.pumpLater)
 
   constructor(
     private readonly graph: TaskGraph,
@@ -136,7 +150,7 @@ class GraphRun implements IdleWatcher {
         return
       }
       signal?.addEventListener('abort', this.onAbort, { once: true })
-      this.unwatch = [watchIdle(this), watchUnhandledRejections()]
+      this.unwatch = [watchIdle(this), watchOutsideFailures()]
       this.guard(() => {
         hooks?.onStart?.({ tasks: this.state.taskCount, executor: executor.name })
         for (const { key, name } of this.cache?.hits ?? []) this.recorder.cached(key, name)
@@ -163,7 +177,7 @@ class GraphRun implements IdleWatcher {
       if (this.clock.due()) {
         // Synchronous tasks complete inside launch(): give timers, I/O and signals a
         // turn, so progress displays update and Ctrl-C is heard.
-        setImmediate(this.pumpLater)
+        setImmediate(this.pumpAfterTurn)
         return
       }
     }
@@ -589,27 +603,32 @@ class GraphRun implements IdleWatcher {
   }
 
   /**
-   * A promise made by the task heading `members` rejected with nothing to handle it: the
-   * call fails with it if it is still running, and the run fails if it has returned.
+   * A promise made by the task heading `members` rejected with nothing to handle it, or
+   * a callback it started threw with nothing to catch it (`how`): the call fails with it
+   * if it is still running, and the run fails if it has returned.
    */
-  unhandledRejection(members: number[], token: number, reason: unknown): void {
+  failedOutside(members: number[], token: number, reason: unknown, how: OutsideFailure): void {
     const head = members[0]!
     const graph = this.graph
     if (this.settled) {
-      warnLateRejection(graph.key(head), graph.name(head), reason)
+      if (how === 'rejection') warnLateRejection(graph.key(head), graph.name(head), reason)
+      else leaveExceptionToNode(reason)
       return
     }
     if (this.inFlight.has(head) && this.tokens[head] === token) {
-      this.abandon(head, token, new UnhandledRejectionFault(reason))
+      const fault =
+        how === 'rejection'
+          ? new UnhandledRejectionFault(reason)
+          : new UncaughtExceptionFault(reason)
+      this.abandon(head, token, fault)
       return
     }
     this.guard(() => {
-      const failure = new UnhandledRejectionError({
-        key: graph.key(head),
-        functionName: graph.name(head),
-        caller: this.caller,
-        reason,
-      })
+      const names = { key: graph.key(head), functionName: graph.name(head), caller: this.caller }
+      const failure =
+        how === 'rejection'
+          ? new UnhandledRejectionError({ ...names, reason })
+          : new UncaughtExceptionError({ ...names, error: reason })
       this.record(head, failure, undefined, 0)
       this.announcer.endLate(head, failure)
       this.pump()

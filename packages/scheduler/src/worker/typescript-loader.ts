@@ -69,14 +69,20 @@ export function onTsxRegistered(listener: () => void): void {
  * module cache).
  */
 export function registerTsx(loadFirst: readonly string[] = []): Promise<void> {
-  registering ??= Promise.all([import('tsx/esm/api'), ...loadFirst.map((url) => import(url))]).then(
-    ([{ register }]) => {
-      if (tsxRegistered()) return
-      register()
-      ;(globalThis as Record<symbol, unknown>)[TSX_REGISTERED] = true
-      for (const listener of afterTsx.splice(0)) listener()
-    },
-  )
+  registering ??= Promise.all([
+    import('tsx/esm/api'),
+    import('tsx/cjs/api'),
+    ...loadFirst.map((url) => import(url)),
+  ]).then(([{ register }, cjs]) => {
+    if (tsxRegistered()) return
+    // A TypeScript module written as CommonJS that is imported, not required (a
+    // workflow file), is run by Node's CommonJS loader, which only tsx's require
+    // hooks teach TypeScript.
+    cjs.register()
+    register()
+    ;(globalThis as Record<symbol, unknown>)[TSX_REGISTERED] = true
+    for (const listener of afterTsx.splice(0)) listener()
+  })
   return registering
 }
 
