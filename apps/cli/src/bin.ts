@@ -23,10 +23,7 @@ if (role === 'supervisor') {
   supervise()
 } else {
   if (role === 'runner') takeEndFd()
-  const stdout =
-    role === 'runner'
-      ? (await import('./supervisor/command-stdout.js')).commandStdout()
-      : process.stdout
+  const stdout = process.stdout
   exitOnClosedOutput(stdout)
   // The runner starts watching its supervisor while the command's modules load.
   const loading = import('./main.js')

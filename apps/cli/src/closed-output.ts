@@ -40,7 +40,7 @@ function outputs(stdout: NodeJS.WriteStream): NodeJS.WriteStream[] {
  * (process.exit() at once would cut off a large result written to a pipe), or with
  * `ExitCode.OutputClosed` if one was found closed: the last writes of a command may
  * fail so just before it exits, ahead of their 'error' event. `stdout` is the
- * command's stdout (see supervisor/command-stdout.ts).
+ * command's stdout.
  */
 export function exitOnceWritten(code: number, stdout: NodeJS.WriteStream = process.stdout): void {
   const streams = outputs(stdout)

@@ -85,36 +85,3 @@ describe.concurrent.each([
     )
   })
 })
-
-// writes-to-fd1.ts writes to file descriptor 1 itself, and through a program it starts:
-// below process.stdout, where no JavaScript can divert it.
-describe.concurrent.each([
-  { executor: 'inline', args: [] },
-  { executor: 'async', args: [] },
-  { executor: 'threads', args: ['--workers', '1'] },
-  { executor: 'processes', args: ['--workers', '1'] },
-])('what a task writes to fd 1, on the $executor executor', ({ executor, args }) => {
-  const written = ['fd 1 a', 'fd 1 b', 'tool a', 'tool b']
-
-  it('goes to stderr with --json: stdout holds the JSON alone', async () => {
-    const result = await runCli([
-      'run',
-      'writes-to-fd1.ts',
-      '--executor',
-      executor,
-      ...args,
-      '--json',
-    ])
-    expect(result.code).toBe(0)
-    expect(JSON.parse(result.stdout)).toEqual({ a: 'A', b: 'B' })
-    expect(result.stderr.split('\n').filter(Boolean).sort()).toEqual(written)
-  })
-
-  it('goes to stdout, with the result, without --json', async () => {
-    const result = await runCli(['run', 'writes-to-fd1.ts', '--executor', executor, ...args])
-    expect(result).toMatchObject({ code: 0, stderr: '' })
-    expect(result.stdout.trimEnd().split('\n').sort()).toEqual(
-      [...written, "{ a: 'A', b: 'B' }"].sort(),
-    )
-  })
-})

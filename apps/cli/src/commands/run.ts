@@ -97,10 +97,7 @@ export async function runCommand(
   const signals = Object.keys(STOP_SIGNALS) as StopSignalName[]
   for (const signal of signals) process.once(signal, stop)
   // With --json, stdout holds the result alone: what the workflow prints goes to stderr.
-  // Under a supervisor this process's stdout already is stderr (supervisor/supervise.ts),
-  // and the command's stdout another stream; alone, writes to process.stdout are diverted.
-  const diversion =
-    options.json && io.stdout === process.stdout ? divertStdout(io.stdout, io.stderr) : undefined
+  const diversion = options.json ? divertStdout(io.stdout, io.stderr) : undefined
   // The trace and report hold what ran, however the run ends: done, failed or cancelled.
   const profiler =
     options.trace === undefined && options.report === undefined ? undefined : new Profiler()

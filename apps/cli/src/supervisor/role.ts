@@ -11,14 +11,6 @@ export const SUPERVISED_ENV = 'TASKGRAPH_SUPERVISED'
  */
 export const END_FD_ENV = 'TASKGRAPH_END_FD'
 
-/**
- * Set by the supervisor in the runner's environment when the runner's stdout (fd 1) is
- * not the command's: with `--json` the runner's fd 1 is the command's stderr, so that
- * whatever the workflow, its tasks and the programs they start write there stays out of
- * the result, and the command's stdout is the file descriptor this names.
- */
-export const STDOUT_FD_ENV = 'TASKGRAPH_STDOUT_FD'
-
 /** Set to 1 by a user to run `taskgraph run` in one process, without a supervisor. */
 export const NO_SUPERVISOR_ENV = 'TASKGRAPH_NO_SUPERVISOR'
 
@@ -54,18 +46,6 @@ export function roleOf(
     return 'alone'
   }
   return 'supervisor'
-}
-
-/**
- * Whether the command line asks for `--json`, as the supervisor reads it (the runner
- * parses it in full): given before any `--`.
- */
-export function asksForJson(argv: readonly string[]): boolean {
-  for (let i = 2; i < argv.length; i++) {
-    if (argv[i] === '--') return false
-    if (argv[i] === '--json') return true
-  }
-  return false
 }
 
 /** The subcommand: the first argument that is neither an option nor an option's value. */

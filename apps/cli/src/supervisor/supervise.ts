@@ -8,13 +8,10 @@ import type { Readable } from 'node:stream'
 import { constants } from 'node:os'
 import { ExitCode } from '../exit-codes.js'
 import { STOP_SIGNALS, cancelledLine, type StopSignalName } from '../stop-signals.js'
-import { ACK_SIGNAL, END_FD_ENV, STDOUT_FD_ENV, SUPERVISED_ENV, asksForJson } from './role.js'
+import { ACK_SIGNAL, END_FD_ENV, SUPERVISED_ENV } from './role.js'
 
 /** The runner's file descriptor where it writes its exit code as the command ends. */
 const END_FD = 3
-/** The runner's file descriptor that is the command's stdout under `--json`. */
-const JSON_STDOUT_FD = 4
-
 /**
  * How long after the runner's exit its report of its end may still be on its way, once
  * the report's pipe has not closed (a process that a task started holds it open).
@@ -56,19 +53,13 @@ export function supervise(): void {
   // The runner writes the output and ends with 141 when it is closed (closed-output.ts);
   // a line of this process's own to a closed stderr is lost, and the run goes on.
   process.stderr.on('error', () => {})
-  // With --json, stdout holds the result alone: the runner's own fd 1 is this process's
-  // stderr, so that what a task writes there by any means (process.stdout, fs.writeSync(1),
-  // a program it starts with stdio 'inherit', a worker thread) goes to stderr; the runner
-  // writes the result to JSON_STDOUT_FD, which is this process's stdout.
-  const json = asksForJson(process.argv)
   const runner = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: ['inherit', json ? 2 : 'inherit', 'inherit', 'pipe', ...(json ? [1] : [])],
+    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
     detached: true,
     env: {
       ...process.env,
       [SUPERVISED_ENV]: String(process.pid),
       [END_FD_ENV]: String(END_FD),
-      ...(json ? { [STDOUT_FD_ENV]: String(JSON_STDOUT_FD) } : {}),
     },
   })
   /** What the runner wrote as the command ended: its exit code; nothing if something else ended it. */
