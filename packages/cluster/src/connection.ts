@@ -104,7 +104,7 @@ export async function connect(redis: Redis, url: ClusterUrl, caller: string): Pr
     const reason = error instanceof Error ? error.message : String(error)
     throw new ClusterUnreachableError({
       url: url.shown,
-      message: `${caller}: cannot reach Redis at ${url.shown} (${reason}). ${fixFor(error)}`,
+      message: `${caller}: cannot reach Redis at ${url.shown} (${reason}). ${fixFor(error, url.shown)}`,
       cause: error,
     })
   } finally {
@@ -113,8 +113,8 @@ export async function connect(redis: Redis, url: ClusterUrl, caller: string): Pr
   }
 }
 
-/** What to do about a connection that failed with `error`. */
-function fixFor(error: unknown): string {
+/** What to do about a connection to `shown` that failed with `error`. */
+function fixFor(error: unknown, shown: string): string {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
   const text = String(message)
   if (/^(WRONGPASS|NOAUTH|NOPERM)/.test(text)) {
@@ -127,5 +127,9 @@ function fixFor(error: unknown): string {
   ) {
     return 'Its TLS certificate is not one this machine trusts: give Node the certificate of the CA that signed it (NODE_EXTRA_CA_CERTS=/path/to/ca.pem), or check the host name in the URL.'
   }
-  return 'Start redis-server there, or give the right URL (--cluster or TASKGRAPH_CLUSTER).'
+  // A TLS handshake with a Redis that does not speak TLS gets no answer at all.
+  const tls = shown.startsWith('rediss:')
+    ? ' A rediss:// URL needs a Redis that takes TLS on that port (its tls-port); for one without TLS, give redis://.'
+    : ''
+  return `Start redis-server there, or give the right URL (--cluster or TASKGRAPH_CLUSTER).${tls}`
 }

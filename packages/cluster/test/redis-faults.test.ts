@@ -69,6 +69,17 @@ describe('Redis unreachable', () => {
       await second.close()
     }
   })
+
+  test('at a rediss:// URL: the message says a rediss:// URL needs a Redis that takes TLS', async () => {
+    const cluster = new ClusterExecutor(`rediss://127.0.0.1:${await freePort()}`)
+    try {
+      await expect(cluster.start()).rejects.toThrow(
+        /Start redis-server there, or give the right URL \(--cluster or TASKGRAPH_CLUSTER\)\. A rediss:\/\/ URL needs a Redis that takes TLS on that port/,
+      )
+    } finally {
+      await cluster.close()
+    }
+  })
 })
 
 describe('Redis failing mid-run', () => {
