@@ -29,8 +29,15 @@ export async function removeRun(
     const removed = await redis.pipeline().del(runKey(run)).publish(ENDED_CHANNEL, run).exec()
     const failed = removed?.find(([error]) => error !== null)
     if (failed !== undefined) throw failed[0] as Error
-    await Promise.all([store.clear(run), ...jobs.map((job) => queue?.remove(job).catch(() => 0))])
+    // Off the list even when one of these failed (a shared directory that cannot be
+    // written): a sweep would meet the same failure, again and again.
+    const cleared = await Promise.allSettled([
+      store.clear(run),
+      ...jobs.map((job) => queue?.remove(job).catch(() => 0)),
+    ])
     await redis.srem(RUNS, run)
+    const stuck = cleared.find((result) => result.status === 'rejected')
+    if (stuck !== undefined) throw stuck.reason
   })()
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
