@@ -285,11 +285,14 @@ export const add = delayed(function add(a: number, b: number) { logCall('add()')
     const second = await run()
     expect(second.result).toEqual(first.result)
     expect(second.calls).toEqual(first.calls)
+    // The first three named, the others counted.
     expect(second.warnings.length).toBeGreaterThan(0)
-    for (const warning of second.warnings)
+    for (const warning of second.warnings.slice(0, 3))
       expect(warning).toMatch(
         /cache entry .*: it is not a taskgraph cache entry .*: it is run again/,
       )
+    for (const warning of second.warnings.slice(3))
+      expect(warning).toMatch(/^\d+ more cache entries in .* could not be read either/)
     // And stored again, sound.
     expect((await run()).calls).toEqual([])
   })
