@@ -82,9 +82,13 @@ describe.each(['async', 'threads', 'processes'])('on the %s executor', (executor
 describe.each(['async', 'threads', 'processes'])(
   'a workflow written as CommonJS, on the %s executor',
   (executor) => {
+    // Node 24 strips types where Node 20 needs tsx: once more, in a thread, from Node 20
+    // (the suite runs on 22 and 24 too, as `pnpm test:node`).
     const nodes = [
       { name: 'this Node', node: process.execPath },
-      ...(NODE_24 === undefined || NODE_24 === process.execPath
+      ...(NODE_24 === undefined ||
+      !process.versions.node.startsWith('20.') ||
+      executor !== 'threads'
         ? []
         : [{ name: 'Node 24', node: NODE_24 }]),
     ]
