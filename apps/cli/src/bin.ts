@@ -23,8 +23,7 @@ if (role === 'supervisor') {
   supervise()
 } else {
   if (role === 'runner') takeEndFd()
-  const stdout = process.stdout
-  exitOnClosedOutput(stdout)
+  exitOnClosedOutput()
   // The runner starts watching its supervisor while the command's modules load.
   const loading = import('./main.js')
   if (role === 'runner') {
@@ -32,7 +31,11 @@ if (role === 'supervisor') {
     startRunner()
   }
   const { main } = await loading
-  const code = await main(process.argv, { stdout, stderr: process.stderr, cwd: process.cwd() })
+  const code = await main(process.argv, {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+  })
   // Exit even if a task left timers or sockets open, once the output is written.
-  exitOnceWritten(code, stdout)
+  exitOnceWritten(code)
 }

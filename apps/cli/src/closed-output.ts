@@ -28,22 +28,14 @@ export function exitIfOutputClosed(error: unknown): void {
   exitCommand(ExitCode.OutputClosed)
 }
 
-/** This process's stdout and stderr, and the command's stdout when it is another stream. */
-function outputs(stdout: NodeJS.WriteStream): NodeJS.WriteStream[] {
-  return stdout === process.stdout
-    ? [process.stdout, process.stderr]
-    : [stdout, process.stdout, process.stderr]
-}
-
 /**
- * Exits with `code` once the outputs have taken all that was written to them
+ * Exits with `code` once stdout and stderr have taken all that was written to them
  * (process.exit() at once would cut off a large result written to a pipe), or with
- * `ExitCode.OutputClosed` if one was found closed: the last writes of a command may
- * fail so just before it exits, ahead of their 'error' event. `stdout` is the
- * command's stdout.
+ * `ExitCode.OutputClosed` if either was found closed: the last writes of a command may
+ * fail so just before it exits, ahead of their 'error' event.
  */
-export function exitOnceWritten(code: number, stdout: NodeJS.WriteStream = process.stdout): void {
-  const streams = outputs(stdout)
+export function exitOnceWritten(code: number): void {
+  const streams = [process.stdout, process.stderr]
   let closed = streams.some((stream) => isClosedOutput(stream.errored))
   let pending = streams.length
   const done = (error?: Error | null): void => {
@@ -54,18 +46,16 @@ export function exitOnceWritten(code: number, stdout: NodeJS.WriteStream = proce
 }
 
 /**
- * Makes a closed output end this process quietly, whether this process wrote to it
- * (EPIPE) or one of its worker processes did (`reportClosedOutput`). `stdout` is the
- * command's stdout.
+ * Makes a closed stdout or stderr end this process quietly, whether this process wrote
+ * to it (EPIPE) or one of its worker processes did (`reportClosedOutput`).
  */
-export function exitOnClosedOutput(stdout: NodeJS.WriteStream = process.stdout): void {
+export function exitOnClosedOutput(): void {
   // Another failed write to stdout (a full disk) fails the command once it has written
   // its output (stdout-written.ts), with an error on stderr, which still works.
-  for (const stream of outputs(stdout)) {
-    stream.on('error', (error) => {
-      if (stream === process.stderr || isClosedOutput(error)) exitIfOutputClosed(error)
-    })
-  }
+  process.stdout.on('error', (error) => {
+    if (isClosedOutput(error)) exitIfOutputClosed(error)
+  })
+  process.stderr.on('error', exitIfOutputClosed)
   process.on(CLOSED_OUTPUT_SIGNAL, () => exitCommand(ExitCode.OutputClosed))
 }
 

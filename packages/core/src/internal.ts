@@ -21,6 +21,7 @@ export { describeValue, type ErrorInit } from './errors.js'
 export { isThenable } from './thenable.js'
 // The cache's directory and a cluster's shared one: made with the cause of a failure.
 export { makeDirectory } from './make-directory.js'
+export { BINARY_VIEWS } from './binary-views.js'
 // A persistent cache's keys: tokens that mean the same in every process.
 export { stableToken, stableTokenChunks, type StableTokenParts } from './graph/tokenize.js'
 export type { TaskSpec } from './lazy/lazy-node.js'

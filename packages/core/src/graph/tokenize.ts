@@ -1,6 +1,7 @@
 import type { Delayed } from '../lazy/delayed.js'
 import type { AnyFunction } from '../types.js'
 import { isDelayed } from '../lazy/is-delayed.js'
+import { BINARY_VIEWS } from '../binary-views.js'
 import { isNested } from '../lazy/lazy-args.js'
 
 /**
@@ -345,21 +346,7 @@ class TokenWriter {
 
 /** The prototypes of the built-in views of binary data, whose content is their bytes. */
 const VIEW_PROTOTYPES = new Set<unknown>(
-  [
-    Int8Array,
-    Uint8Array,
-    Uint8ClampedArray,
-    Int16Array,
-    Uint16Array,
-    Int32Array,
-    Uint32Array,
-    Float32Array,
-    Float64Array,
-    BigInt64Array,
-    BigUint64Array,
-    DataView,
-    Buffer,
-  ].map((view): unknown => view.prototype),
+  [...BINARY_VIEWS, Buffer].map((view): unknown => view.prototype),
 )
 
 function writeBytes(bytes: Uint8Array, out: string[]): void {

@@ -1,5 +1,5 @@
 import { types } from 'node:util'
-import { describeValue } from '@taskgraph/core/internal'
+import { BINARY_VIEWS, describeValue } from '@taskgraph/core/internal'
 import { ReadFailed, isPlainObject, pathOf, walkData } from './data-walk.js'
 import { errorText } from './error-text.js'
 
@@ -168,25 +168,14 @@ const ERROR_OWN = new Set(['message', 'stack', 'cause'])
 /** The built-in kinds a copy makes again as they were (Buffer among them, in Node). */
 const BUILT_IN_PROTOTYPES = new Set<unknown>(
   [
+    ...BINARY_VIEWS,
+    Buffer,
     Map,
     Set,
     Date,
     RegExp,
     ArrayBuffer,
     SharedArrayBuffer,
-    DataView,
-    Int8Array,
-    Uint8Array,
-    Uint8ClampedArray,
-    Int16Array,
-    Uint16Array,
-    Int32Array,
-    Uint32Array,
-    Float32Array,
-    Float64Array,
-    BigInt64Array,
-    BigUint64Array,
-    Buffer,
     Boolean,
     Number,
     String,

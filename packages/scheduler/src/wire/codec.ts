@@ -1,4 +1,5 @@
 import { Deserializer, Serializer } from 'node:v8'
+import { BINARY_VIEWS } from '@taskgraph/core/internal'
 import { findBuffers } from './buffers.js'
 
 /**
@@ -35,23 +36,9 @@ export function decode(payload: Uint8Array, buffers: readonly ArrayBuffer[]): un
 // buffer and range, rather than as V8 writes them: V8 knows no Buffer, and would hand
 // back a Uint8Array, whose toString, slice and equals differ.
 
-/** The kinds of view, by their index on the wire; Buffer is a kind of its own. */
-const VIEWS = [
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-  DataView,
-] as const
-const BUFFER_KIND = VIEWS.length
-const KIND_OF_TAG = new Map(VIEWS.map((view, kind) => [`[object ${view.name}]`, kind]))
+// A view's kind on the wire is its index in BINARY_VIEWS; Buffer is a kind of its own.
+const BUFFER_KIND = BINARY_VIEWS.length
+const KIND_OF_TAG = new Map(BINARY_VIEWS.map((view, kind) => [`[object ${view.name}]`, kind]))
 
 /** What Node calls on a serializer that treats views as host objects (not in its types). */
 interface HostObjects {
@@ -95,7 +82,7 @@ class ViewDeserializer extends Deserializer {
     const offset = this.readDouble()
     const bytes = this.readDouble()
     if (kind === BUFFER_KIND) return Buffer.from(buffer, offset, bytes)
-    const View = VIEWS[kind]!
+    const View = BINARY_VIEWS[kind]!
     if (View === DataView) return new DataView(buffer, offset, bytes)
     const Typed = View as Uint8ArrayConstructor
     return new Typed(buffer, offset, bytes / Typed.BYTES_PER_ELEMENT)
