@@ -103,6 +103,40 @@ describe('a cluster of two workers', () => {
     }
   })
 
+  // Which worker wakes first is a race: this shows the rule itself. Three long tasks of
+  // one job each: each idle worker holds one, the third waits in the queue, not behind a
+  // running task in a worker (where another worker could not take it).
+  test('three long tasks sent together: each idle worker holds one job, the third stays queued', async () => {
+    // Idle as their records say (renewed every 2 s), so that what follows is this run's.
+    await eventually(async () => {
+      const listed = await cluster.workers()
+      expect(listed.map(({ running, waiting }) => [running, waiting])).toEqual([
+        [0, 0],
+        [0, 0],
+      ])
+    }, 6000)
+    const fresh = new ClusterExecutor(redis.url)
+    const controller = new AbortController()
+    const run = compute(...Array.from({ length: 3 }, () => timedBusy(600_000)), {
+      executor: fresh,
+      signal: controller.signal,
+    })
+    run.catch(() => undefined)
+    try {
+      await eventually(async () => {
+        const listed = await cluster.workers()
+        expect(listed.map(({ running, waiting }) => [running, waiting])).toEqual([
+          [1, 0],
+          [1, 0],
+        ])
+      }, 6000)
+    } finally {
+      controller.abort()
+      await run.catch(() => undefined)
+      await fresh.close()
+    }
+  })
+
   test('results under keys of any characters, holding any bytes, are stored and read back', async () => {
     // 3,600 ready at once: jobs of some 600 calls, each job's results stored together.
     const leaves = Array.from({ length: 3600 }, (_, i) =>
