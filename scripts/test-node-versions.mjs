@@ -7,8 +7,10 @@
 // The CLI's files here, and the cluster's main file, are those that lean on the runtime: loading TypeScript flows (type stripping or tsx), pools
 // of threads and processes, signals, unhandled rejections and stalled promises, stack
 // traces in error reports. Packaging, terminal drawing and the cluster's fault suites run on
-// Node 20 only. Suites run one after another: run at once, they load a 2-core machine enough to
-// break the timed checks (exit within 2 s of Ctrl-C).
+// Node 20 only. The two versions run side by side, each its suites one after another: two
+// suites at once load a machine as `pnpm test` does (turbo runs two packages' suites at
+// once); all of them at once load a 2-core machine enough to break the timed checks (exit
+// within 2 s of Ctrl-C).
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
@@ -60,21 +62,20 @@ function runSuite(version, suite) {
   })
 }
 
-// npx fetches each version once, before its suites run.
-for (const version of VERSIONS) {
+/** Fetches Node `version` (once; npx caches it), then runs its suites one after another. */
+async function runVersion(version) {
   const fetched = await new Promise((resolve) => {
     const child = spawn('npx', ['--yes', `node@${version}`, '--version'], { stdio: 'inherit' })
     child.on('close', resolve)
   })
-  if (fetched !== 0) {
-    console.error(`Node ${version} could not be fetched`)
-    process.exit(1)
+  if (fetched !== 0) return [`Node ${version} could not be fetched`]
+  const failed = []
+  for (const suite of SUITES) {
+    if ((await runSuite(version, suite)) !== 0) failed.push(suite.dir)
   }
-  const statuses = []
-  for (const suite of SUITES) statuses.push(await runSuite(version, suite))
-  const failed = SUITES.filter((_, i) => statuses[i] !== 0).map(({ dir }) => dir)
-  if (failed.length > 0) {
-    console.error(`${failed.join(', ')} failed on Node ${version}`)
-    process.exit(1)
-  }
+  return failed.length > 0 ? [`${failed.join(', ')} failed on Node ${version}`] : []
 }
+
+const problems = (await Promise.all(VERSIONS.map(runVersion))).flat()
+for (const problem of problems) console.error(problem)
+process.exit(problems.length > 0 ? 1 : 0)
