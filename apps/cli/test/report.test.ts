@@ -130,6 +130,22 @@ describe('taskgraph run --report', () => {
     await opened.page.context().close()
   })
 
+  it('shows keys, names and errors holding markup and control characters as text', async () => {
+    const report = join(dir, 'odd-keys.html')
+    const run = await runCli(['run', 'odd-keys.ts', '-k', '--report', report])
+    expect(run.code).toBe(1)
+    const opened = await openReport(report)
+    expect(opened.bars).toBe(5)
+    expect(opened.failures).toBe(1)
+    expect(opened.failureText).toContain('</pre><script>alert(3)</script>')
+    // Nothing the keys hold became markup: the page's own two scripts, no image.
+    expect(await opened.page.locator('script').count()).toBe(2)
+    expect(await opened.page.locator('img').count()).toBe(0)
+    expect(await opened.page.locator('#graph svg').count()).toBe(2)
+    expect(opened.errors).toEqual([])
+    await opened.page.context().close()
+  })
+
   it('writes the report of a run stopped by Ctrl-C, the running tasks cancelled', async () => {
     const report = join(dir, 'interrupted.html')
     const args = ['--log-level', 'debug', 'run', 'busy-tasks.ts', '-e', 'threads', '-w', '2']

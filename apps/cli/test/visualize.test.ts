@@ -119,6 +119,28 @@ describe('taskgraph visualize -o', () => {
     ])
   })
 
+  it('draws keys holding markup, quotes, newlines and control characters as they are', async () => {
+    const cwd = await makeTempDir()
+    const result = await runCli(['visualize', fixture('odd-keys.ts'), '-o', 'odd.svg'], { cwd })
+    expect(result).toMatchObject({ code: 0, stdout: '', stderr: '' })
+    const svg = await readFile(join(cwd, 'odd.svg'), 'utf8')
+    // Well-formed XML holds no control characters but tab, newline and carriage return.
+    // eslint-disable-next-line no-control-regex
+    expect(svg).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/)
+    expect(svg).not.toContain('<script')
+    // The task nodes' titles (an edge's is `task:KEY&#45;&gt;data:KEY`).
+    const titles = [...svg.matchAll(/<title>task:([^<]*)<\/title>/g)]
+      .map(([, title]) => title)
+      .filter((title) => !title!.includes('&#45;&gt;'))
+    expect(titles).toEqual([
+      '&lt;script&gt;alert(1)&lt;/script&gt;',
+      '&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;',
+      '&quot;quoted&quot; &#39;and&#39; back\\\\slash }',
+      'new\\nline 😀',
+      'nul␀ esc␛[31m',
+    ])
+  })
+
   it('--format decides over the extension', async () => {
     const cwd = await makeTempDir()
     const [written, printed] = await Promise.all([

@@ -105,6 +105,23 @@ describe('toDot', () => {
     `)
   })
 
+  test('writes control characters in keys and names as their pictures', () => {
+    // Graphviz ends a string at NUL, and the others make an SVG that is not XML.
+    const node = delayed(inc, { name: 'bell\u0007' }).with({
+      key: 'nul\u0000esc\u001b\tdel\u007f',
+    })(1)
+    expect(node.toDot()).toMatchInlineSnapshot(`
+      "digraph taskgraph {
+        graph [rankdir=BT];
+        node [fontname="Helvetica"];
+        "data:nul␀esc␛	del␡" [label="nul␀esc␛	del␡", shape=box, peripheries=2];
+        "task:nul␀esc␛	del␡" [label="bell␇", shape=ellipse];
+        "task:nul␀esc␛	del␡" -> "data:nul␀esc␛	del␡";
+      }
+      "
+    `)
+  })
+
   test('rejects an unknown rankdir with InvalidOptionError', () => {
     const node = delayed(inc)(1)
     expect(() => node.toDot({ rankdir: 'UP' as RankDir })).toThrow(InvalidOptionError)
