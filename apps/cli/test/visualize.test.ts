@@ -176,4 +176,15 @@ describe('taskgraph visualize -o', () => {
     expect(lines).toHaveLength(1)
     expect(lines[0]).toContain('no/such/dir/graph.dot')
   })
+
+  it('a graph Graphviz cannot draw as SVG is an OutputError (exit 4), and no file', async () => {
+    const cwd = await makeTempDir()
+    const args = ['visualize', fixture('long-chain.ts'), '--no-group', '-o', 'chain.svg']
+    const result = await runCli(args, { cwd })
+    expect(result).toMatchObject({ code: 4, stdout: '' })
+    const lines = result.stderr.trimEnd().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/^taskgraph: error: OutputError: taskgraph visualize: /)
+    await expect(readFile(join(cwd, 'chain.svg'))).rejects.toMatchObject({ code: 'ENOENT' })
+  })
 })
