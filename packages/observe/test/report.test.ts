@@ -1,4 +1,4 @@
-import { InvalidOptionError, delayed, literal, toGraph } from '@taskgraph/core'
+import { InvalidOptionError, delayed, literal, toGraph, type Delayed } from '@taskgraph/core'
 import { describe, expect, test } from 'vitest'
 import { criticalPath } from '../src/report/critical-path.js'
 import { functionStats } from '../src/report/function-stats.js'
@@ -218,6 +218,19 @@ describe('toReportHtml', () => {
     const html = await toReportHtml(records, { graph: graph() })
     expect(html).toContain('data-testid="critical-path" data-tasks="2" data-us="11000"')
     expect(html.match(/<svg/g)).toHaveLength(2)
+  })
+
+  test('does not lay out a graph of thousands of steps, and says so', async () => {
+    // Chains of 40 functions, each function its own step: 1,600 steps and 1,560 edges.
+    // Graphviz would take tens of seconds over both drawings, that nobody could read.
+    const steps: Delayed<number>[] = []
+    for (let i = 0; i < 1600; i++) {
+      const step = delayed((x: number) => x + 1, { name: `step${i}` })
+      steps.push(step(i % 40 === 0 ? 0 : steps[i - 1]!))
+    }
+    const html = await toReportHtml(records, { graph: toGraph(steps) })
+    expect(html).toContain('data-testid="graph-not-drawn"')
+    expect(html).not.toMatch(/<svg/)
   })
 
   test.each([[{ colour: 'status' }], [{ name: 42 }], [{ graph: new Map() }], ['report']])(

@@ -124,6 +124,9 @@ export function graphSection(drawings: GraphDrawings | undefined): string {
   if (drawings === undefined) {
     return `<section id="graph"><h2>Graph</h2><p data-testid="graph-needs-graph">${NEEDS_GRAPH}</p></section>`
   }
+  if ('notDrawn' in drawings) {
+    return `<section id="graph"><h2>Graph</h2><p data-testid="graph-not-drawn">${escapeHtml(drawings.notDrawn)}</p></section>`
+  }
   // Two drawings and a CSS-only toggle: no script has to redraw anything.
   return `<section id="graph">
 <h2>Graph</h2>
