@@ -1,6 +1,6 @@
-import { open } from 'node:fs/promises'
 import type { TaskRecord } from '@taskgraph/scheduler'
 import { toChromeTrace, type TraceOptions } from './to-chrome-trace.js'
+import { writeWholeFile } from './write-whole-file.js'
 
 /** Events written per write: large enough to be quick, small enough to keep memory flat. */
 const EVENTS_PER_WRITE = 5000
@@ -8,7 +8,8 @@ const EVENTS_PER_WRITE = 5000
 /**
  * Writes the Chrome trace of `records` to `path` as JSON (the file Perfetto and
  * chrome://tracing open). The events are written a batch at a time rather than as one
- * string, so a run of many tasks does not need its whole trace in memory twice.
+ * string, so a run of many tasks does not need its whole trace in memory twice; the
+ * file is replaced once it is written whole (see `writeWholeFile`).
  */
 export async function writeChromeTrace(
   path: string,
@@ -16,8 +17,7 @@ export async function writeChromeTrace(
   options: TraceOptions = {},
 ): Promise<void> {
   const { traceEvents, ...rest } = toChromeTrace(records, options)
-  const file = await open(path, 'w')
-  try {
+  await writeWholeFile(path, async (file) => {
     const head = JSON.stringify(rest)
     await file.write(`${head.slice(0, -1)},"traceEvents":[\n`)
     for (let i = 0; i < traceEvents.length; i += EVENTS_PER_WRITE) {
@@ -26,7 +26,5 @@ export async function writeChromeTrace(
       await file.write(batch.map((event) => JSON.stringify(event)).join(',\n') + separator)
     }
     await file.write(']}\n')
-  } finally {
-    await file.close()
-  }
+  })
 }

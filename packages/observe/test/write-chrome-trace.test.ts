@@ -1,6 +1,6 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { lstat, mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { TaskRecord } from '@taskgraph/scheduler'
 import { afterEach, describe, expect, test } from 'vitest'
 import { toChromeTrace, writeChromeTrace } from '../src/index.js'
@@ -72,5 +72,32 @@ describe('writeChromeTrace', () => {
     const path = await tempFile('empty.json')
     await writeChromeTrace(path, [])
     expect(expectValidJson(await readFile(path, 'utf8'))).toEqual([])
+  })
+
+  test('a write that fails partway leaves the file that was there, and nothing beside it', async () => {
+    const path = await tempFile('kept.json')
+    await writeChromeTrace(path, busyRun(10))
+    const before = await readFile(path, 'utf8')
+    // An event that cannot be written as JSON, past the first batch of 5,000.
+    const records = busyRun(6000)
+    const unwritable = {
+      toJSON() {
+        throw new RangeError('cannot be written')
+      },
+    }
+    records[5500] = { ...records[5500]!, executor: unwritable as unknown as string }
+    await expect(writeChromeTrace(path, records)).rejects.toBeInstanceOf(RangeError)
+    expect(await readFile(path, 'utf8')).toBe(before)
+    expect(await readdir(dirname(path))).toEqual(['kept.json'])
+  })
+
+  test('writes through a symbolic link to the file it names', async () => {
+    const path = await tempFile('target.json')
+    const link = join(dirname(path), 'link.json')
+    await symlink(path, link)
+    await writeChromeTrace(link, [])
+    await writeChromeTrace(link, busyRun(3))
+    expect((await lstat(link)).isSymbolicLink()).toBe(true)
+    expect(attempts(expectValidJson(await readFile(path, 'utf8')))).toHaveLength(3)
   })
 })

@@ -1,7 +1,7 @@
-import { writeFile } from 'node:fs/promises'
 import type { TaskRecord } from '@taskgraph/scheduler'
 import { checkReportOptions, type ReportOptions } from './report-options.js'
 import { toReportHtml } from './to-report-html.js'
+import { writeWholeFile } from '../write-whole-file.js'
 
 /** Writes the report (see on-demand.ts, where it is documented). */
 export async function writeReport(
@@ -10,5 +10,8 @@ export async function writeReport(
   options: ReportOptions = {},
 ): Promise<void> {
   checkReportOptions('writeReport', options)
-  await writeFile(path, await toReportHtml(records, options))
+  const html = await toReportHtml(records, options)
+  await writeWholeFile(path, async (file) => {
+    await file.writeFile(html)
+  })
 }

@@ -1,0 +1,43 @@
+import { lstat, open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+
+/**
+ * Writes the file at `path` with `write`, whole or not at all: into a file beside it,
+ * renamed over it once written. A write that fails partway (a full disk, a value that
+ * cannot be written, the process killed by a second Ctrl-C) leaves the file that was
+ * there, rather than a truncated trace no viewer opens. What is not a regular file (a
+ * FIFO, `/dev/stdout`, a directory: its error) is written in place; a symbolic link's
+ * target is replaced, not the link (a link to nothing yet is written through in place).
+ */
+export async function writeWholeFile(
+  path: string,
+  write: (file: FileHandle) => Promise<void>,
+): Promise<void> {
+  const existing = await stat(path).catch(() => undefined)
+  const link = await lstat(path).catch(() => undefined)
+  // A link to nothing yet is written through, as a plain open would.
+  const dangling = existing === undefined && link?.isSymbolicLink() === true
+  if ((existing !== undefined && !existing.isFile()) || dangling) {
+    const file = await open(path, 'w')
+    try {
+      await write(file)
+    } finally {
+      await file.close()
+    }
+    return
+  }
+  const target = existing === undefined ? path : await realpath(path)
+  const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`)
+  const file = await open(temporary, 'w')
+  try {
+    try {
+      await write(file)
+    } finally {
+      await file.close()
+    }
+    await rename(temporary, target)
+  } catch (error) {
+    await rm(temporary, { force: true })
+    throw error
+  }
+}
