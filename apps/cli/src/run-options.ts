@@ -3,8 +3,8 @@
 // compute() uses too, so the command and the library parse and check them alike.
 // (commander's Option#env() would parse them with the flags' parsers: an empty variable
 // would be an error instead of unset, and the messages would not say how to fix it.)
-import { accessSync, constants } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { accessSync, constants, statSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { InvalidOptionError } from '@taskgraph/core'
 import {
   RUN_OPTION_VARIABLES,
@@ -164,9 +164,15 @@ function kebabCase(name: string): string {
 /**
  * Whether the trace or report can be written where `flag` says, asked before the run: a
  * long run should not end in a trace lost to a mistyped directory.
- * @throws {InvalidOptionError} if its directory does not exist or cannot be written
+ * @throws {InvalidOptionError} if it names a directory, or its directory does not exist
+ * or cannot be written
  */
 function checkOutputPath(flag: '--trace' | '--report', path: string): void {
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory() === true) {
+    throw new InvalidOptionError({
+      message: `taskgraph run: '${flag}' names ${path}, which is a directory; give the path of a file to write, such as ${join(path, flag === '--trace' ? 'trace.json' : 'report.html')}.`,
+    })
+  }
   const directory = dirname(resolve(path))
   try {
     accessSync(directory, constants.W_OK)

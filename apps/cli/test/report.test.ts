@@ -178,22 +178,34 @@ describe('taskgraph run --report', () => {
     expect(run.stderr).toContain(`'--report' names ${path}`)
   })
 
-  it('fails with exit 4 when the report cannot be written after the run succeeded; the trace is written', async () => {
-    // A directory where the file should be: its parent exists, the write fails.
+  it('refuses, before running, a path that is a directory (exit 2)', async () => {
     const path = join(dir, 'a-directory')
     await mkdir(path)
+    const run = await runCli(['run', 'report-flow.ts', '--report', path])
+    expect(run).toMatchObject({ code: 2, stdout: '' })
+    expect(run.stderr).toContain(`'--report' names ${path}`)
+  })
+
+  it('fails with exit 4 when the report cannot be written after the run succeeded; the trace is written', async () => {
+    // Its directory is removed while the run goes (REMOVE_DIR): the write fails.
+    const gone = join(dir, 'gone')
+    await mkdir(gone)
     const trace = join(dir, 'beside.json')
-    const args = ['run', 'report-flow.ts', '-e', 'inline', '--report', path, '--trace', trace]
-    const run = await runCli(args, { env: { REPORT_MS: '0' } })
+    const args = ['run', 'report-flow.ts', '-e', 'inline', '--report', join(gone, 'r.html')]
+    const run = await runCli([...args, '--trace', trace], {
+      env: { REPORT_MS: '0', REMOVE_DIR: gone },
+    })
     expect(run.code).toBe(4)
     expect(run.stderr).toContain('taskgraph run --report')
     expect(await statsFromTrace(trace)).toHaveLength(4)
   })
 
   it('warns, after a run that failed, that the report cannot be written', async () => {
-    const path = join(dir, 'another-directory')
-    await mkdir(path)
-    const run = await runCli(['run', 'one-fails.ts', '--report', path])
+    const gone = join(dir, 'gone-too')
+    await mkdir(gone)
+    const run = await runCli(['run', 'one-fails.ts', '--report', join(gone, 'r.html')], {
+      env: { REMOVE_DIR: gone },
+    })
     expect(run.code).toBe(1)
     expect(run.stderr).toContain('taskgraph: warning: taskgraph run --report')
   })
