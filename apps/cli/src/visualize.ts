@@ -1,6 +1,7 @@
 import { InvalidOptionError, toDot, toGraph, type DotOptions } from '@taskgraph/core'
 import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
 import { renderSvg, withAddedGraphs, type AddedGraph } from '@taskgraph/observe'
+import { OutputError } from './cli-errors.js'
 
 /** Options of `visualize`: those of `toDot`, the format, and the tasks a run added. */
 export interface VisualizeOptions extends DotOptions {
@@ -25,6 +26,8 @@ const OPTION_NAMES = ['format', 'rankdir', 'color', 'taskStates', 'group', 'adde
  * @example await writeFile('graph.svg', await visualize(total, { format: 'svg' }))
  * @example await visualize(total, { color: 'status', taskStates: readTraceStates(trace), addedGraphs: readAddedGraphs(trace) })
  * @throws {InvalidOptionError} for an unknown option, or a bad value (see `toDot`)
+ * @throws {OutputError} for an SVG Graphviz cannot draw (a chain of thousands of tasks
+ * drawn one node per task)
  */
 export async function visualize(target: unknown, options: VisualizeOptions = {}): Promise<string> {
   checkOptionNames('visualize', options, OPTION_NAMES)
@@ -42,5 +45,22 @@ export async function visualize(target: unknown, options: VisualizeOptions = {})
   const graph = toGraph(target)
   const drawn = addedGraphs === undefined ? graph : withAddedGraphs(graph, addedGraphs)
   const dot = toDot(drawn, dotOptions)
-  return format === 'svg' ? renderSvg(dot) : dot
+  return format === 'svg' ? drawSvg('visualize', dot, drawn.order) : dot
+}
+
+/**
+ * The SVG of `dot`, a graph of `tasks` tasks, for `caller`. Graphviz runs out of stack on
+ * graphs of thousands of nodes in a line (a long chain drawn one node per task): say so,
+ * and how to draw it, rather than fail inside.
+ * @throws {OutputError} naming the graph's size and the fix
+ */
+export async function drawSvg(caller: string, dot: string, tasks: number): Promise<string> {
+  try {
+    return await renderSvg(dot)
+  } catch (error) {
+    throw new OutputError({
+      message: `${caller}: Graphviz could not draw the graph of ${tasks} tasks as SVG (${error instanceof Error ? error.message : String(error)}). Draw it one node per step (--group, or the group option), or write DOT and lay it out with Graphviz's own dot.`,
+      cause: error,
+    })
+  }
 }

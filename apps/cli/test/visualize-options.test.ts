@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import {
   InvalidOptionError,
+  OutputError,
   Profiler,
   compute,
   delayed,
@@ -17,6 +18,14 @@ import {
 const inc = delayed((x: number) => x + 1, { name: 'inc' })
 
 describe('visualize', () => {
+  test('an SVG Graphviz cannot draw (a chain of 8,000 tasks, one node each) is an OutputError', async () => {
+    let last: unknown = 0
+    for (let i = 0; i < 8000; i++) last = inc(last as number)
+    const drawing = visualize(last, { format: 'svg', group: false })
+    await expect(drawing).rejects.toBeInstanceOf(OutputError)
+    await expect(drawing).rejects.toMatchObject({ code: 'ERR_OUTPUT' })
+  })
+
   test('draws DOT by default', async () => {
     expect(await visualize(inc(1), { rankdir: 'LR' })).toMatch(
       /^digraph taskgraph \{\n {2}graph \[rankdir=LR\];/,

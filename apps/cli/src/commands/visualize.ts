@@ -9,10 +9,11 @@ import {
   type RankDir,
   type TaskGraphology,
 } from '@taskgraph/core'
-import { renderSvg, withAddedGraphs } from '@taskgraph/observe'
+import { withAddedGraphs } from '@taskgraph/observe'
 import { OutputError } from '../cli-errors.js'
 import type { Io } from '../io.js'
 import { inWorkflow, loadWorkflow } from '../load-workflow.js'
+import { drawSvg } from '../visualize.js'
 import { readTraceFile } from '../read-trace-file.js'
 
 /** Options of `taskgraph visualize`, as parsed from the command line. */
@@ -96,7 +97,8 @@ export async function visualizeCommand(
       ? graph
       : withAddedGraphs(graph, trace.addedGraphs)
   const dot = toDot(drawn, dotOptions)
-  const text = options.format === 'svg' ? await drawSvg(dot, drawn.order) : dot
+  const text =
+    options.format === 'svg' ? await drawSvg('taskgraph visualize', dot, drawn.order) : dot
   if (options.output === undefined) io.stdout.write(text)
   else await writeOutput(resolve(io.cwd, options.output), options.output, text)
 }
@@ -116,21 +118,6 @@ function warnIfForeign(
   io.stderr.write(
     `taskgraph: warning: none of the ${states.size} tasks in ${shown} is in this graph: was it traced from another workflow, or before its keys changed? Every task is drawn as not run.\n`,
   )
-}
-
-/**
- * The SVG of `dot`. Graphviz runs out of stack on graphs of tens of thousands of nodes
- * (`--no-group` on a large graph): say so, and how to draw it, rather than fail inside.
- */
-async function drawSvg(dot: string, tasks: number): Promise<string> {
-  try {
-    return await renderSvg(dot)
-  } catch (error) {
-    throw new OutputError({
-      message: `taskgraph visualize: Graphviz could not draw the graph of ${tasks} tasks as SVG (${error instanceof Error ? error.message : String(error)}). Draw it one node per step (--group), or write DOT (-o graph.dot) and lay it out with Graphviz's own dot.`,
-      cause: error,
-    })
-  }
 }
 
 async function writeOutput(path: string, shown: string, text: string): Promise<void> {
