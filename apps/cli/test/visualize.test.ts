@@ -174,6 +174,7 @@ describe('taskgraph visualize -o', () => {
     expect(result).toMatchObject({ code: 4, stdout: '' })
     const lines = result.stderr.trimEnd().split('\n')
     expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/^taskgraph: error: OutputError: taskgraph visualize: /)
     expect(lines[0]).toContain('no/such/dir/graph.dot')
   })
 

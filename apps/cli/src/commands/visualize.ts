@@ -125,7 +125,7 @@ async function writeOutput(path: string, shown: string, text: string): Promise<v
     await writeFile(path, text)
   } catch (error) {
     throw new OutputError({
-      message: `could not write ${shown}: ${(error as Error).message}`,
+      message: `taskgraph visualize: could not write -o ${shown} (${(error as Error).message}); give a path in a directory that exists and can be written.`,
       cause: error,
     })
   }
