@@ -31,6 +31,8 @@ export async function writeWholeFile(
   const file = await open(temporary, 'w')
   try {
     try {
+      // The file that is replaced keeps its permissions (a report shared with a group).
+      if (existing !== undefined) await file.chmod(existing.mode & 0o7777)
       await write(file)
     } finally {
       await file.close()

@@ -1,4 +1,4 @@
-import { lstat, mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises'
+import { chmod, lstat, mkdtemp, readFile, readdir, rm, stat, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { TaskRecord } from '@taskgraph/scheduler'
@@ -89,6 +89,14 @@ describe('writeChromeTrace', () => {
     await expect(writeChromeTrace(path, records)).rejects.toBeInstanceOf(RangeError)
     expect(await readFile(path, 'utf8')).toBe(before)
     expect(await readdir(dirname(path))).toEqual(['kept.json'])
+  })
+
+  test('a file written again keeps its permissions', async () => {
+    const path = await tempFile('shared.json')
+    await writeChromeTrace(path, [])
+    await chmod(path, 0o640)
+    await writeChromeTrace(path, busyRun(3))
+    expect((await stat(path)).mode & 0o777).toBe(0o640)
   })
 
   test('writes through a symbolic link to the file it names', async () => {
