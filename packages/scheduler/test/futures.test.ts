@@ -6,6 +6,7 @@ import {
   TaskError,
   WaitTimeoutError,
   asCompleted,
+  compute,
   isFuture,
   submit,
   wait,
@@ -149,6 +150,16 @@ describe('submit', () => {
     } finally {
       process.off('unhandledRejection', listen)
     }
+  })
+
+  // A delayed task was given the future itself: inc(future) made "Future(…)1" on the
+  // in-process executors.
+  test('a future among the arguments of a delayed call, or given to compute, is an InvalidArgumentError', async () => {
+    const future = submit(inc, 1)
+    expect(() => inc(future as never)).toThrow(InvalidArgumentError)
+    expect(() => sum([1, { n: future }] as never)).toThrow(InvalidArgumentError)
+    await expect(compute(future)).rejects.toThrow(InvalidArgumentError)
+    expect(await future).toBe(2)
   })
 
   test('refuses what is not a function, and options it does not know', async () => {

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js'
+import { isFutureBranded } from './brand.js'
 import type { Delayed } from './delayed.js'
 import { isDelayed } from './is-delayed.js'
 
@@ -55,6 +56,7 @@ export function recordArgs(args: unknown[], refs: Delayed[], caller: string): bo
       refs.push(arg)
       continue
     }
+    if (isFutureBranded(arg)) throw futureArgument(caller)
     recorder ??= new Recorder(refs, caller)
     const recorded = recorder.record(arg, 0)
     if (recorded !== arg) {
@@ -163,8 +165,22 @@ class Recorder {
       this.refs.push(item)
       return item
     }
+    if (isFutureBranded(item)) throw futureArgument(this.caller)
     return this.record(item, depth + 1)
   }
+}
+
+/**
+ * A future met among a task's arguments: the task would get the future itself, not its
+ * result (on inline and async; pools refuse to copy it), and a graph cannot wait for work
+ * that runs outside it.
+ */
+function futureArgument(caller: string): InvalidArgumentError {
+  return new InvalidArgumentError({
+    message:
+      `${caller}: an argument is a Future (from submit), which a Delayed cannot wait for: the task would be given the future, not its result. ` +
+      'Await the future first and pass its result, or submit the task too: submit(fn, future) waits for it.',
+  })
 }
 
 /**
