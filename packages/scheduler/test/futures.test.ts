@@ -166,5 +166,14 @@ describe('submit', () => {
     expect(() => (submit as (fn: unknown) => unknown)(42)).toThrow(InvalidArgumentError)
     expect(() => new Client({ executer: 'threads' } as never)).toThrow(InvalidOptionError)
     await expect(wait([], { returnWhen: 'SOMETIMES' as never })).rejects.toThrow(InvalidOptionError)
+    // A TypeError ('futures is not iterable'), and a plain value an InvalidOptionError.
+    const future = submit(inc, 1)
+    for (const futures of [future, 5, [future, 5]] as never[]) {
+      const refused = { name: 'InvalidArgumentError', code: 'ERR_INVALID_ARGUMENT' }
+      await expect(wait(futures)).rejects.toMatchObject(refused)
+      expect(() => asCompleted(futures)).toThrow(expect.objectContaining(refused))
+    }
+    expect(() => asCompleted().add(5 as never)).toThrow(InvalidArgumentError)
+    expect(await future).toBe(2)
   })
 })
