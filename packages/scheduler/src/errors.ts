@@ -1,5 +1,5 @@
 import { TaskgraphError } from '@taskgraph/core'
-import { errorText } from './wire/error-text.js'
+import { errorText } from '@taskgraph/core/internal'
 
 /** What every `TaskError` names: the task, and the call that ran it. */
 export interface TaskErrorOptions {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors.js'
+import { InvalidArgumentError, errorText } from '../errors.js'
 import { isFutureBranded } from './brand.js'
 import type { Delayed } from './delayed.js'
 import { isDelayed } from './is-delayed.js'
@@ -149,14 +149,28 @@ class Recorder {
     const keys = Object.keys(value)
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!
-      const item = this.recordItem(value[key], depth)
+      const item = this.recordItem(this.read(value, key), depth)
       if (copy === undefined && this.refs.length !== before) {
         copy = {}
-        for (let j = 0; j < i; j++) setOwn(copy, keys[j]!, value[keys[j]!])
+        for (let j = 0; j < i; j++) setOwn(copy, keys[j]!, this.read(value, keys[j]!))
       }
       if (copy !== undefined) setOwn(copy, key, item)
     }
     return copy === undefined ? value : new Nested(copy)
+  }
+
+  /** `value[key]`; a getter that throws is the caller's error, not a bare one from inside. */
+  private read(value: Record<string, unknown>, key: string): unknown {
+    try {
+      return value[key]
+    } catch (error) {
+      throw new InvalidArgumentError({
+        message:
+          `${this.caller}: reading property ${JSON.stringify(key)} of an argument threw (${errorText(error)}): a call reads the arrays and plain objects it is given, to find the Delayed values in them. ` +
+          'Pass plain data, or an instance of a class of yours, which is passed as it is without being read.',
+        cause: error,
+      })
+    }
   }
 
   private recordItem(item: unknown, depth: number): unknown {
@@ -195,7 +209,16 @@ function holdsDelayed(root: object, seen = new Set<object>()): boolean {
     if (isDelayed(value)) return true
     seen.add(value)
     if (Array.isArray(value)) for (const item of value) stack.push(item)
-    else if (isPlainObject(value)) for (const key of Object.keys(value)) stack.push(value[key])
+    else if (isPlainObject(value)) {
+      // A getter that throws holds no Delayed: recording the value reports it (`read`).
+      for (const key of Object.keys(value)) {
+        try {
+          stack.push(value[key])
+        } catch {
+          continue
+        }
+      }
+    }
   }
   return false
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import type { Socket } from 'node:net'
 import { Worker, type WorkerOptions } from 'node:worker_threads'
 import { PROCESS_ENTRY, THREAD_ENTRY } from '../package-files.js'
-import { errorText } from '../wire/error-text.js'
+import { errorText } from '@taskgraph/core/internal'
 import { FrameReader, writeFrame } from '../wire/frames.js'
 import type { FromWorker, ToWorker } from '../wire/messages.js'
 

@@ -1,7 +1,6 @@
 import { types } from 'node:util'
-import { BINARY_VIEWS, describeValue } from '@taskgraph/core/internal'
+import { BINARY_VIEWS, describeValue, errorText } from '@taskgraph/core/internal'
 import { ReadFailed, isPlainObject, pathOf, walkData } from './data-walk.js'
-import { errorText } from './error-text.js'
 
 /** A value structured clone would reject or change, and where it sits. */
 export interface CloneProblem {

@@ -1,5 +1,5 @@
 import { findCloneProblem } from './clone-check.js'
-import { errorText } from './error-text.js'
+import { errorText } from '@taskgraph/core/internal'
 
 /** A task's error as it crosses from a worker: a copy, since errors carry no class across. */
 export type WireError =
