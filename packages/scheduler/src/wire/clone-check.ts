@@ -21,7 +21,8 @@ const CLONE_DEPTH = 1000
 export interface CloneCheck {
   /**
    * The other side is a thread of this process (the default). Another process cannot
-   * share memory, and taskgraph's messages between processes do not carry Blobs.
+   * share memory, and taskgraph's messages between processes do not carry Blobs, nor
+   * keep an ArrayBuffer resizable.
    */
   readonly sameProcess?: boolean
   /** A copy already failed: also look for what only fails on copying, data nested too deeply. */
@@ -95,6 +96,13 @@ function problemOf(value: unknown, sameProcess: boolean): Omit<CloneProblem, 'pa
     }
     if (object instanceof Blob) {
       return { type: 'a Blob', reason: 'which the messages between processes cannot carry' }
+    }
+    const buffer = ArrayBuffer.isView(object) ? object.buffer : object
+    if ((buffer as { resizable?: unknown }).resizable === true) {
+      return {
+        type: 'a resizable ArrayBuffer',
+        reason: 'which the messages between processes carry as one of fixed size',
+      }
     }
   }
   if (object instanceof Error && causeLeadsBack(object)) {
