@@ -16,6 +16,7 @@ import {
   busyFor,
   exits,
   inc,
+  garblesItsChannel,
   killsItsProcess,
   logged,
   spins,
@@ -116,6 +117,20 @@ describe('a killed worker process', () => {
       const task = killsItsProcess()
       const error = await rejection(compute(task, { executor: pool }))
       expect(error).toBeInstanceOf(WorkerLostError)
+      expect(await compute(inc(4), { executor: pool })).toEqual([5])
+    } finally {
+      await pool.close()
+    }
+  })
+
+  // The reader threw from the socket's 'data' event, and the program crashed.
+  test('that sends what cannot be read is a WorkerLostError, and the pool carries on', async () => {
+    const pool = makePool('processes')
+    try {
+      const task = garblesItsChannel()
+      const error = await rejection(compute(task, { executor: pool }))
+      expect(error).toBeInstanceOf(WorkerLostError)
+      expect(error).toMatchObject({ key: task.key })
       expect(await compute(inc(4), { executor: pool })).toEqual([5])
     } finally {
       await pool.close()

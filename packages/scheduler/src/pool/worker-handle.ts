@@ -63,7 +63,15 @@ export function startProcess(stdout: 'stdout' | 'stderr'): WorkerHandle {
   })
   const socket = child.stdio[3] as Socket
   let handler: ((message: FromWorker) => void) | undefined
-  const reader = new FrameReader((message) => handler?.(message as FromWorker))
+  let unreadable: unknown
+  const reader = new FrameReader(
+    (message) => handler?.(message as FromWorker),
+    // Bytes that are not a frame (a task wrote to fd 3): the worker is lost, not this process.
+    (error) => {
+      unreadable = error
+      child.kill('SIGKILL')
+    },
+  )
   socket.on('data', (chunk: Buffer) => reader.push(chunk))
   // The child's end closes when it exits; 'exit' reports that.
   socket.on('error', () => {})
@@ -78,9 +86,11 @@ export function startProcess(stdout: 'stdout' | 'stderr'): WorkerHandle {
         next(
           spawnError !== undefined
             ? `could not start: ${errorText(spawnError)}`
-            : signal !== null
-              ? `was killed by ${signal}`
-              : `exited with code ${code}`,
+            : unreadable !== undefined
+              ? `sent a message that could not be read (${errorText(unreadable)})`
+              : signal !== null
+                ? `was killed by ${signal}`
+                : `exited with code ${code}`,
         )
       // 'close', not 'exit': it comes once the socket has been read to its end, so every
       // message the worker sent before it ended has been handled.
