@@ -33,6 +33,12 @@ export function startThread(stdout: 'stdout' | 'stderr'): WorkerHandle {
   let crash: unknown
   // An error the thread did not catch ends it; 'exit' follows, and reports it.
   worker.on('error', (error) => (crash ??= error))
+  // A message this thread cannot read back (data V8 writes but cannot read) is lost, and
+  // what waited for it would wait for ever: the worker is ended, and counts as lost.
+  worker.on('messageerror', (error) => {
+    crash ??= new Error(`it sent a message that could not be read (${errorText(error)})`)
+    void worker.terminate()
+  })
   return {
     what: 'worker thread',
     send: (message, transfer) => worker.postMessage(message, transfer as ArrayBuffer[]),
