@@ -17,7 +17,7 @@ export {
 } from './origin.js'
 export { checkOptionNames } from './option-names.js'
 export { checkTaskOptions } from './task-options.js'
-export { describeValue, type ErrorInit } from './errors.js'
+export { describeValue, errorText, type ErrorInit } from './errors.js'
 export { isThenable } from './thenable.js'
 // The cache's directory and a cluster's shared one: made with the cause of a failure.
 export { makeDirectory } from './make-directory.js'

@@ -1,4 +1,5 @@
 import { TaskgraphError } from '@taskgraph/core'
+import { errorText } from '@taskgraph/core/internal'
 
 /** What every `TaskError` names: the task, and the call that ran it. */
 export interface TaskErrorOptions {
@@ -305,8 +306,9 @@ CancelledError.prototype.name = 'CancelledError'
 
 /** A short description of a thrown value for messages. */
 export function causeText(cause: unknown): string {
-  if (cause instanceof Error) return `${cause.name}: ${cause.message}`
-  return typeof cause === 'string' ? cause : `thrown value ${String(cause)}`
+  return cause instanceof Error || typeof cause === 'string'
+    ? errorText(cause)
+    : `thrown value ${errorText(cause)}`
 }
 
 /**

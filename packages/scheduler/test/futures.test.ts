@@ -6,6 +6,7 @@ import {
   TaskError,
   WaitTimeoutError,
   asCompleted,
+  compute,
   isFuture,
   submit,
   wait,
@@ -151,9 +152,28 @@ describe('submit', () => {
     }
   })
 
+  // A delayed task was given the future itself: inc(future) made "Future(…)1" on the
+  // in-process executors.
+  test('a future among the arguments of a delayed call, or given to compute, is an InvalidArgumentError', async () => {
+    const future = submit(inc, 1)
+    expect(() => inc(future as never)).toThrow(InvalidArgumentError)
+    expect(() => sum([1, { n: future }] as never)).toThrow(InvalidArgumentError)
+    await expect(compute(future)).rejects.toThrow(InvalidArgumentError)
+    expect(await future).toBe(2)
+  })
+
   test('refuses what is not a function, and options it does not know', async () => {
     expect(() => (submit as (fn: unknown) => unknown)(42)).toThrow(InvalidArgumentError)
     expect(() => new Client({ executer: 'threads' } as never)).toThrow(InvalidOptionError)
     await expect(wait([], { returnWhen: 'SOMETIMES' as never })).rejects.toThrow(InvalidOptionError)
+    // A TypeError ('futures is not iterable'), and a plain value an InvalidOptionError.
+    const future = submit(inc, 1)
+    for (const futures of [future, 5, [future, 5]] as never[]) {
+      const refused = { name: 'InvalidArgumentError', code: 'ERR_INVALID_ARGUMENT' }
+      await expect(wait(futures)).rejects.toMatchObject(refused)
+      expect(() => asCompleted(futures)).toThrow(expect.objectContaining(refused))
+    }
+    expect(() => asCompleted().add(5 as never)).toThrow(InvalidArgumentError)
+    expect(await future).toBe(2)
   })
 })

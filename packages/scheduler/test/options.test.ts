@@ -28,6 +28,8 @@ describe('invalid options', () => {
     ['failFast that is not a boolean', { failFast: 'no' }],
     ['a signal that is not an AbortSignal', { signal: { aborted: false } }],
     ['hooks that are not an object', { hooks: () => {} }],
+    // Failed the run with a TypeError at the hook's first call.
+    ['a hook that is not a function', { hooks: { onStart: 'log' } }],
     ['a cache without open()', { cache: '.taskgraph-cache' }],
     [
       'a cache with an executor whose results stay in its own store, without keep() and fetch()',

@@ -166,6 +166,37 @@ describe('typed arrays and shared memory', () => {
     }
   })
 
+  // A child process got a buffer of fixed size in its place, said nothing of it.
+  test('a resizable ArrayBuffer reaches worker threads as it is, and cannot go to a child process', async () => {
+    // ES2024's resizable buffers are in Node 20 but not in the ES2023 lib the types follow.
+    const Resizable = ArrayBuffer as unknown as new (
+      bytes: number,
+      options: { maxByteLength: number },
+    ) => ArrayBuffer & { readonly resizable: boolean }
+    const threads = makePool('threads')
+    const processes = makePool('processes')
+    try {
+      const [copy] = await compute(same(new Resizable(4, { maxByteLength: 8 })), {
+        executor: threads,
+      })
+      expect(copy).toMatchObject({ resizable: true, maxByteLength: 8 })
+      for (const value of [
+        new Resizable(4, { maxByteLength: 8 }),
+        new Uint8Array(new Resizable(4, { maxByteLength: 8 })),
+      ]) {
+        const task = same(value)
+        expect(await rejection(compute(task, { executor: processes }))).toMatchObject({
+          code: 'ERR_NOT_SERIALIZABLE',
+          key: task.key,
+          valueType: 'a resizable ArrayBuffer',
+        })
+      }
+    } finally {
+      await threads.close()
+      await processes.close()
+    }
+  })
+
   test('a SharedArrayBuffer cannot go to a child process: SerializationError', async () => {
     const pool = makePool('processes')
     try {

@@ -16,7 +16,9 @@ import {
   busyFor,
   exits,
   inc,
+  garblesItsChannel,
   killsItsProcess,
+  postsUnreadable,
   logged,
   spins,
   throws,
@@ -116,6 +118,36 @@ describe('a killed worker process', () => {
       const task = killsItsProcess()
       const error = await rejection(compute(task, { executor: pool }))
       expect(error).toBeInstanceOf(WorkerLostError)
+      expect(await compute(inc(4), { executor: pool })).toEqual([5])
+    } finally {
+      await pool.close()
+    }
+  })
+
+  // The reader threw from the socket's 'data' event, and the program crashed.
+  test('that sends what cannot be read is a WorkerLostError, and the pool carries on', async () => {
+    const pool = makePool('processes')
+    try {
+      const task = garblesItsChannel()
+      const error = await rejection(compute(task, { executor: pool }))
+      expect(error).toBeInstanceOf(WorkerLostError)
+      expect(error).toMatchObject({ key: task.key })
+      expect(await compute(inc(4), { executor: pool })).toEqual([5])
+    } finally {
+      await pool.close()
+    }
+  })
+})
+
+describe('a worker thread', () => {
+  // The message was lost ('messageerror', which nothing heard), and the run hung.
+  test('that sends what cannot be read is a WorkerLostError, and the pool carries on', async () => {
+    const pool = makePool('threads')
+    try {
+      const task = postsUnreadable()
+      const error = await rejection(compute(task, { executor: pool }))
+      expect(error).toBeInstanceOf(WorkerLostError)
+      expect(error).toMatchObject({ key: task.key })
       expect(await compute(inc(4), { executor: pool })).toEqual([5])
     } finally {
       await pool.close()

@@ -17,3 +17,18 @@ export interface Branded {
 export function isLazy(value: unknown): value is Branded {
   return typeof value === 'object' && value !== null && (value as Partial<Branded>)[LAZY] === true
 }
+
+/**
+ * The brand of a future (the scheduler's `Future`, from `submit`), recognised here
+ * without importing it: a delayed call given one is refused (see lazy-args.ts).
+ */
+const FUTURE = Symbol.for('taskgraph.future')
+
+/** Whether `value` is a future, whichever copy of taskgraph made it. */
+export function isFutureBranded(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { [FUTURE]?: unknown })[FUTURE] === true
+  )
+}

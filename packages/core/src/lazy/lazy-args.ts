@@ -1,4 +1,5 @@
-import { InvalidArgumentError } from '../errors.js'
+import { InvalidArgumentError, errorText } from '../errors.js'
+import { isFutureBranded } from './brand.js'
 import type { Delayed } from './delayed.js'
 import { isDelayed } from './is-delayed.js'
 
@@ -55,6 +56,7 @@ export function recordArgs(args: unknown[], refs: Delayed[], caller: string): bo
       refs.push(arg)
       continue
     }
+    if (isFutureBranded(arg)) throw futureArgument(caller)
     recorder ??= new Recorder(refs, caller)
     const recorded = recorder.record(arg, 0)
     if (recorded !== arg) {
@@ -147,14 +149,28 @@ class Recorder {
     const keys = Object.keys(value)
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!
-      const item = this.recordItem(value[key], depth)
+      const item = this.recordItem(this.read(value, key), depth)
       if (copy === undefined && this.refs.length !== before) {
         copy = {}
-        for (let j = 0; j < i; j++) setOwn(copy, keys[j]!, value[keys[j]!])
+        for (let j = 0; j < i; j++) setOwn(copy, keys[j]!, this.read(value, keys[j]!))
       }
       if (copy !== undefined) setOwn(copy, key, item)
     }
     return copy === undefined ? value : new Nested(copy)
+  }
+
+  /** `value[key]`; a getter that throws is the caller's error, not a bare one from inside. */
+  private read(value: Record<string, unknown>, key: string): unknown {
+    try {
+      return value[key]
+    } catch (error) {
+      throw new InvalidArgumentError({
+        message:
+          `${this.caller}: reading property ${JSON.stringify(key)} of an argument threw (${errorText(error)}): a call reads the arrays and plain objects it is given, to find the Delayed values in them. ` +
+          'Pass plain data, or an instance of a class of yours, which is passed as it is without being read.',
+        cause: error,
+      })
+    }
   }
 
   private recordItem(item: unknown, depth: number): unknown {
@@ -163,8 +179,22 @@ class Recorder {
       this.refs.push(item)
       return item
     }
+    if (isFutureBranded(item)) throw futureArgument(this.caller)
     return this.record(item, depth + 1)
   }
+}
+
+/**
+ * A future met among a task's arguments: the task would get the future itself, not its
+ * result (on inline and async; pools refuse to copy it), and a graph cannot wait for work
+ * that runs outside it.
+ */
+function futureArgument(caller: string): InvalidArgumentError {
+  return new InvalidArgumentError({
+    message:
+      `${caller}: an argument is a Future (from submit), which a Delayed cannot wait for: the task would be given the future, not its result. ` +
+      'Await the future first and pass its result, or submit the task too: submit(fn, future) waits for it.',
+  })
 }
 
 /**
@@ -179,7 +209,16 @@ function holdsDelayed(root: object, seen = new Set<object>()): boolean {
     if (isDelayed(value)) return true
     seen.add(value)
     if (Array.isArray(value)) for (const item of value) stack.push(item)
-    else if (isPlainObject(value)) for (const key of Object.keys(value)) stack.push(value[key])
+    else if (isPlainObject(value)) {
+      // A getter that throws holds no Delayed: recording the value reports it (`read`).
+      for (const key of Object.keys(value)) {
+        try {
+          stack.push(value[key])
+        } catch {
+          continue
+        }
+      }
+    }
   }
   return false
 }

@@ -114,6 +114,27 @@ describe('recorded arguments', () => {
     expect(() => use(deep)).toThrow(InvalidArgumentError)
   })
 
+  // The getter's own error escaped the call, from inside the recording.
+  test('an argument whose getter throws is an InvalidArgumentError, with its error as cause', () => {
+    const boom = new RangeError('boom')
+    const broken = {
+      get broken(): never {
+        throw boom
+      },
+    }
+    for (const args of [[broken], [{ a, nested: [broken] }]]) {
+      let thrown: unknown
+      try {
+        use(...args)
+      } catch (error) {
+        thrown = error
+      }
+      expect(thrown).toBeInstanceOf(InvalidArgumentError)
+      expect((thrown as Error).cause).toBe(boom)
+    }
+    expect(containsDelayed(broken)).toBe(false)
+  })
+
   test('a Delayed inside a reference cycle is an InvalidArgumentError, as a call argument and as a target', () => {
     // The copy that gets the results would have to hold itself; the original holds Delayed.
     const holder: Record<string, unknown> = { a }

@@ -1,5 +1,4 @@
-import { InvalidArgumentError } from '@taskgraph/core'
-import { isFuture, type Future } from './future.js'
+import { futuresOf, type Future } from './future.js'
 
 /**
  * The futures given, handed back one by one as each settles (Dask's `as_completed`): to
@@ -22,16 +21,12 @@ export class AsCompleted<T = unknown> implements AsyncIterable<Future<T>> {
   readonly #wakers: (() => void)[] = []
 
   constructor(futures: Iterable<Future<T>> = []) {
-    for (const future of futures) this.add(future)
+    for (const future of futuresOf('asCompleted', futures)) this.add(future)
   }
 
   /** Adds a future to hand back once it settles. */
   add(future: Future<T>): void {
-    if (!isFuture(future)) {
-      throw new InvalidArgumentError({
-        message: `asCompleted: add() takes a future (from submit or Client#map), got ${typeof future}.`,
-      })
-    }
+    futuresOf('asCompleted: add()', [future])
     this.#waiting++
     const settle = (): void => {
       this.#ready.push(future)

@@ -1,3 +1,6 @@
+import { InvalidArgumentError } from '@taskgraph/core'
+import { describeValue } from '@taskgraph/core/internal'
+
 /** Where a future is: running (or waiting for its inputs), or settled one of three ways. */
 export type FutureStatus = 'pending' | 'finished' | 'error' | 'cancelled'
 
@@ -75,6 +78,27 @@ export function isFuture(value: unknown): value is Future {
     value !== null &&
     (value as { [FUTURE]?: unknown })[FUTURE] === true
   )
+}
+
+/**
+ * `futures` as an array, checked: `caller` takes an iterable of futures only.
+ * @throws {InvalidArgumentError} for anything else
+ */
+export function futuresOf<T>(caller: string, futures: Iterable<Future<T>>): Future<T>[] {
+  if (typeof (futures as Partial<Iterable<unknown>> | null)?.[Symbol.iterator] !== 'function') {
+    throw new InvalidArgumentError({
+      message: `${caller}: expects an iterable of futures (an array, a Set), got ${describeValue(futures)}.`,
+    })
+  }
+  const all = [...futures]
+  for (const future of all) {
+    if (!isFuture(future)) {
+      throw new InvalidArgumentError({
+        message: `${caller}: expects futures (from submit or Client#map), got ${describeValue(future)}. Submit the work, or leave plain values out.`,
+      })
+    }
+  }
+  return all
 }
 
 function isCancellation(error: unknown): boolean {

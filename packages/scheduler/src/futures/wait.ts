@@ -1,5 +1,5 @@
 import { InvalidOptionError, TaskgraphError } from '@taskgraph/core'
-import { isFuture, type Future } from './future.js'
+import { futuresOf, type Future } from './future.js'
 
 /** When `wait` returns: at the first settled future, the first failed one, or all settled. */
 export type ReturnWhen = 'FIRST_COMPLETED' | 'FIRST_EXCEPTION' | 'ALL_COMPLETED'
@@ -62,14 +62,7 @@ export async function wait<T>(
       message: `wait: option timeout must be a number of milliseconds (0 or more), got ${String(timeout)}.`,
     })
   }
-  const all = [...futures]
-  for (const future of all) {
-    if (!isFuture(future)) {
-      throw new InvalidOptionError({
-        message: `wait: expects futures (from submit or Client#map), got ${typeof future}.`,
-      })
-    }
-  }
+  const all = futuresOf('wait', futures)
   const done = new Set<Future<T>>()
   await new Promise<void>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined

@@ -1,6 +1,6 @@
 import type { TaskCall } from '../executors/executor.js'
 import type { WireStepResult } from '../wire/call.js'
-import { errorText } from '../wire/error-text.js'
+import { errorText } from '@taskgraph/core/internal'
 
 /**
  * Calls recently sent to workers, by the id their worker knows them by: a worker reports

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import type { Socket } from 'node:net'
 import { Worker, type WorkerOptions } from 'node:worker_threads'
 import { PROCESS_ENTRY, THREAD_ENTRY } from '../package-files.js'
-import { errorText } from '../wire/error-text.js'
+import { errorText } from '@taskgraph/core/internal'
 import { FrameReader, writeFrame } from '../wire/frames.js'
 import type { FromWorker, ToWorker } from '../wire/messages.js'
 
@@ -33,6 +33,12 @@ export function startThread(stdout: 'stdout' | 'stderr'): WorkerHandle {
   let crash: unknown
   // An error the thread did not catch ends it; 'exit' follows, and reports it.
   worker.on('error', (error) => (crash ??= error))
+  // A message this thread cannot read back (data V8 writes but cannot read) is lost, and
+  // what waited for it would wait for ever: the worker is ended, and counts as lost.
+  worker.on('messageerror', (error) => {
+    crash ??= new Error(`it sent a message that could not be read (${errorText(error)})`)
+    void worker.terminate()
+  })
   return {
     what: 'worker thread',
     send: (message, transfer) => worker.postMessage(message, transfer as ArrayBuffer[]),
@@ -63,7 +69,15 @@ export function startProcess(stdout: 'stdout' | 'stderr'): WorkerHandle {
   })
   const socket = child.stdio[3] as Socket
   let handler: ((message: FromWorker) => void) | undefined
-  const reader = new FrameReader((message) => handler?.(message as FromWorker))
+  let unreadable: unknown
+  const reader = new FrameReader(
+    (message) => handler?.(message as FromWorker),
+    // Bytes that are not a frame (a task wrote to fd 3): the worker is lost, not this process.
+    (error) => {
+      unreadable = error
+      child.kill('SIGKILL')
+    },
+  )
   socket.on('data', (chunk: Buffer) => reader.push(chunk))
   // The child's end closes when it exits; 'exit' reports that.
   socket.on('error', () => {})
@@ -78,9 +92,11 @@ export function startProcess(stdout: 'stdout' | 'stderr'): WorkerHandle {
         next(
           spawnError !== undefined
             ? `could not start: ${errorText(spawnError)}`
-            : signal !== null
-              ? `was killed by ${signal}`
-              : `exited with code ${code}`,
+            : unreadable !== undefined
+              ? `sent a message that could not be read (${errorText(unreadable)})`
+              : signal !== null
+                ? `was killed by ${signal}`
+                : `exited with code ${code}`,
         )
       // 'close', not 'exit': it comes once the socket has been read to its end, so every
       // message the worker sent before it ended has been handled.

@@ -161,6 +161,7 @@ export function resolveOptions(
       message: `${caller}: option "hooks" must be an object of callbacks, got ${describeValue(hooks)}.`,
     })
   }
+  if (hooks !== undefined) checkHooks(caller, hooks)
   if (cache !== undefined && typeof (cache as Partial<ResultCache> | null)?.open !== 'function') {
     throw new InvalidOptionError({
       message: `${caller}: option "cache" must be a ResultCache (new TaskCache(directory) from @taskgraph/cache), got ${describeValue(cache)}.`,
@@ -225,6 +226,33 @@ export function resolveOptions(
       throw new InvalidOptionError({
         message: `${caller}: unknown executor ${describeValue(executor)}. Use 'inline', 'async', 'threads' or 'processes', or pass an Executor instance.`,
       })
+  }
+}
+
+/** The callbacks `ComputeHooks` has. */
+const HOOK_NAMES = [
+  'onStart',
+  'onTaskStart',
+  'onTaskEnd',
+  'onTaskRetry',
+  'onTaskRecord',
+  'onTasksAdded',
+  'onFinish',
+] as const satisfies readonly (keyof ComputeHooks)[]
+
+/**
+ * Checks that each hook `hooks` has is a function: one that is not would fail the run
+ * with a TypeError at its first call. Other members are left alone (a progress bar's
+ * `counts`, a profiler's own methods).
+ */
+function checkHooks(caller: string, hooks: ComputeHooks): void {
+  for (const name of HOOK_NAMES) {
+    const hook = (hooks as Readonly<Record<string, unknown>>)[name]
+    if (hook !== undefined && typeof hook !== 'function') {
+      throw new InvalidOptionError({
+        message: `${caller}: hook "${name}" of option "hooks" must be a function, got ${describeValue(hook)}. Pass a callback, or leave it out.`,
+      })
+    }
   }
 }
 

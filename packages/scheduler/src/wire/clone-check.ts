@@ -1,7 +1,6 @@
 import { types } from 'node:util'
-import { BINARY_VIEWS, describeValue } from '@taskgraph/core/internal'
+import { BINARY_VIEWS, describeValue, errorText } from '@taskgraph/core/internal'
 import { ReadFailed, isPlainObject, pathOf, walkData } from './data-walk.js'
-import { errorText } from './error-text.js'
 
 /** A value structured clone would reject or change, and where it sits. */
 export interface CloneProblem {
@@ -22,7 +21,8 @@ const CLONE_DEPTH = 1000
 export interface CloneCheck {
   /**
    * The other side is a thread of this process (the default). Another process cannot
-   * share memory, and taskgraph's messages between processes do not carry Blobs.
+   * share memory, and taskgraph's messages between processes do not carry Blobs, nor
+   * keep an ArrayBuffer resizable.
    */
   readonly sameProcess?: boolean
   /** A copy already failed: also look for what only fails on copying, data nested too deeply. */
@@ -97,9 +97,66 @@ function problemOf(value: unknown, sameProcess: boolean): Omit<CloneProblem, 'pa
     if (object instanceof Blob) {
       return { type: 'a Blob', reason: 'which the messages between processes cannot carry' }
     }
+    const buffer = ArrayBuffer.isView(object) ? object.buffer : object
+    if ((buffer as { resizable?: unknown }).resizable === true) {
+      return {
+        type: 'a resizable ArrayBuffer',
+        reason: 'which the messages between processes carry as one of fixed size',
+      }
+    }
+  }
+  if (object instanceof Error && causeLeadsBack(object)) {
+    return {
+      type: 'an error whose cause leads back to itself',
+      reason: 'which structured clone writes but cannot read back',
+    }
   }
   if (isCloneableAsIs(object)) return undefined
   return { type: describeValue(object) }
+}
+
+/**
+ * Whether `error`, or an error inside its causes, can be reached again from its own
+ * `cause` (`error.cause = error`, or a cause that holds it). V8 writes such an error, then
+ * fails to read it back ("Unable to deserialize cloned data"): on a thread the message
+ * is lost, in a process the reader throws.
+ */
+function causeLeadsBack(error: Error): boolean {
+  for (const met of reachable(error)) {
+    if (met instanceof Error && reachable(readMember(met, 'cause')).has(met)) return true
+  }
+  return false
+}
+
+/**
+ * `root` and what a copy opens inside it (arrays, plain objects, Maps, Sets and the
+ * causes of errors), walked with a stack of its own.
+ */
+function reachable(root: unknown): Set<object> {
+  const seen = new Set<object>()
+  const stack: unknown[] = [root]
+  while (stack.length > 0) {
+    const value = stack.pop()
+    if (typeof value !== 'object' || value === null || seen.has(value)) continue
+    seen.add(value)
+    if (types.isProxy(value)) continue
+    if (value instanceof Error) stack.push(readMember(value, 'cause'))
+    else if (Array.isArray(value) || value instanceof Set)
+      for (const item of value) stack.push(item)
+    else if (value instanceof Map) for (const [key, item] of value) stack.push(key, item)
+    else if (isPlainObject(value))
+      for (const key of Object.keys(value)) stack.push(readMember(value, key))
+  }
+  return seen
+}
+
+/** `holder[key]`, or `undefined` where reading it throws (a getter, reported elsewhere). */
+function readMember(holder: object, key: string): unknown {
+  try {
+    return (holder as Record<string, unknown>)[key]
+  } catch {
+    return undefined
+  }
 }
 
 function isCloneableAsIs(value: object): boolean {

@@ -41,12 +41,22 @@ export class FrameReader {
   private part = 0
   private offset = 0
 
-  /** `onMessage` gets each message and the bytes it took. */
-  constructor(private readonly onMessage: (message: unknown, bytes: number) => void) {}
+  /** A frame could not be read: nothing after it can be, so the reader stops. */
+  private broken = false
+
+  /**
+   * `onMessage` gets each message and the bytes it took. `onUnreadable` gets the error of
+   * a frame that cannot be read (bytes that are not a frame, data V8 cannot read back);
+   * without it, `push` throws that error.
+   */
+  constructor(
+    private readonly onMessage: (message: unknown, bytes: number) => void,
+    private readonly onUnreadable?: (error: unknown) => void,
+  ) {}
 
   push(chunk: Buffer): void {
     let at = 0
-    while (at < chunk.byteLength) {
+    while (at < chunk.byteLength && !this.broken) {
       if (this.parts.length === 0) {
         at = this.readHead(chunk, at)
         continue
@@ -71,14 +81,20 @@ export class FrameReader {
       this.headerLength = this.head.readUInt32LE(0)
       return at
     }
-    const [payload, ...buffers] = JSON.parse(this.head.subarray(4).toString()) as number[]
+    const header = this.head.subarray(4).toString()
     this.head = Buffer.alloc(0)
     this.headerLength = -1
-    // allocUnsafeSlow: a buffer of exactly this size, not a slice of Node's shared pool.
-    this.parts = [
-      Buffer.allocUnsafe(payload!),
-      ...buffers.map((size) => new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size)),
-    ]
+    try {
+      const [payload, ...buffers] = JSON.parse(header) as number[]
+      // allocUnsafeSlow: a buffer of exactly this size, not a slice of Node's shared pool.
+      this.parts = [
+        Buffer.allocUnsafe(payload!),
+        ...buffers.map((size) => new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size)),
+      ]
+    } catch (error) {
+      this.unreadable(error)
+      return chunk.byteLength
+    }
     this.part = 0
     this.offset = 0
     this.advance()
@@ -96,10 +112,23 @@ export class FrameReader {
     this.parts = []
     let bytes = payload!.byteLength
     for (const part of buffers) bytes += part.byteLength
-    const message = decode(
-      payload!,
-      buffers.map((view) => view.buffer as ArrayBuffer),
-    )
+    let message: unknown
+    try {
+      message = decode(
+        payload!,
+        buffers.map((view) => view.buffer as ArrayBuffer),
+      )
+    } catch (error) {
+      this.unreadable(error)
+      return
+    }
     this.onMessage(message, bytes)
+  }
+
+  private unreadable(error: unknown): void {
+    if (this.onUnreadable === undefined) throw error
+    this.broken = true
+    this.parts = []
+    this.onUnreadable(error)
   }
 }

@@ -1,4 +1,5 @@
 import { findCloneProblem } from './clone-check.js'
+import { errorText } from '@taskgraph/core/internal'
 
 /** A task's error as it crosses from a worker: a copy, since errors carry no class across. */
 export type WireError =
@@ -17,8 +18,19 @@ export type WireError =
 /** Links of a `cause` chain carried across; deeper causes are left out. */
 const MAX_CAUSES = 8
 
-/** Turns what a task threw into something that crosses to the main thread. */
+/**
+ * Turns what a task threw into something that crosses to the main thread. Never throws:
+ * an error whose name or message cannot be read crosses as its text.
+ */
 export function toWireError(thrown: unknown, depth = 0): WireError {
+  try {
+    return wireErrorOf(thrown, depth)
+  } catch {
+    return { kind: 'value', value: errorText(thrown) }
+  }
+}
+
+function wireErrorOf(thrown: unknown, depth: number): WireError {
   if (thrown instanceof Error) {
     const props: Record<string, unknown> = {}
     for (const key of Object.keys(thrown)) {
@@ -45,7 +57,7 @@ export function toWireError(thrown: unknown, depth = 0): WireError {
   // A thrown non-error crosses as it is when it can; otherwise as its text.
   return findCloneProblem(thrown, 'thrown') === undefined
     ? { kind: 'value', value: thrown }
-    : { kind: 'value', value: String(thrown) }
+    : { kind: 'value', value: errorText(thrown) }
 }
 
 /** The main thread's copy of a task's error: same name, message, stack and properties. */

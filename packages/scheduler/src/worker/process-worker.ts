@@ -2,7 +2,7 @@
 import { Socket } from 'node:net'
 import { watchParent } from '../process/watch-parent.js'
 import { encode } from '../wire/codec.js'
-import { errorText } from '../wire/error-text.js'
+import { errorText } from '@taskgraph/core/internal'
 import { FrameReader, writeFrame } from '../wire/frames.js'
 import type { ToWorker } from '../wire/messages.js'
 import { serve } from './serve.js'

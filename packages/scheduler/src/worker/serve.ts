@@ -1,8 +1,7 @@
 import { type AnyFunction } from '@taskgraph/core'
-import { recordedNames } from '@taskgraph/core/internal'
+import { errorText, recordedNames } from '@taskgraph/core/internal'
 import type { WireOutcome, WireStepResult } from '../wire/call.js'
 import { findCloneProblem } from '../wire/clone-check.js'
-import { errorText } from '../wire/error-text.js'
 import { moduleOf, refKey, refName, type FunctionRef } from '../wire/function-ref.js'
 import type {
   BatchMessage,

@@ -1,7 +1,7 @@
 // A pool's worker thread, once thread-entry.ts has enabled the compile cache.
 import { parentPort } from 'node:worker_threads'
 import { movableBuffers } from '../wire/buffers.js'
-import { errorText } from '../wire/error-text.js'
+import { errorText } from '@taskgraph/core/internal'
 import type { ToWorker } from '../wire/messages.js'
 import { serve } from './serve.js'
 

@@ -1,14 +1,17 @@
-import { SerializationError, compute, type ExecutorName } from '@taskgraph/scheduler'
+import { SerializationError, TaskError, compute, type ExecutorName } from '@taskgraph/scheduler'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { EXECUTORS, shared } from '../executors.js'
 import {
+  causeCycle,
   echoes,
+  makesCauseCycle,
   makesCycle,
   makesDeep,
   makesProxy,
   makesThrowingGetter,
   measuresDepth,
   nest,
+  throwsCauseCycle,
   type Ring,
 } from '../fixtures/fault-tasks.mjs'
 import { inc } from '../fixtures/pool-tasks.mjs'
@@ -29,6 +32,9 @@ describe.each(POOLS)('results a %s worker cannot send back', (name) => {
   test.each([
     ['a Proxy', makesProxy],
     ['an object whose getter throws', makesThrowingGetter],
+    // V8 writes it, then cannot read it back: the run hung (threads) or the program
+    // crashed (processes).
+    ['an error whose cause leads back to itself', makesCauseCycle],
     [`data nested ${DEEP} levels deep`, (log: string) => makesDeep(log, DEEP)],
   ])('%s: SerializationError, never retried', async (_, make) => {
     const log = newLog()
@@ -116,3 +122,27 @@ describe.each(POOLS)('deep arguments on the %s executor', (name) => {
     })
   })
 })
+
+// V8 writes an error whose cause leads back to itself, then fails to read it back: such
+// an argument hung the run (threads) or crashed every worker started for it (processes).
+describe.each(POOLS)('an error whose cause leads back to itself on the %s executor', (name) => {
+  test('as an argument: SerializationError', async () => {
+    const task = echoes({ error: causeCycle('given') })
+    const error = await rejection(compute(task, { executor: shared(name) }))
+    expect(error).toBeInstanceOf(SerializationError)
+    expect(error).toMatchObject({ key: task.key, direction: 'argument' })
+  })
+})
+
+describe.each(EXECUTORS)(
+  'a thrown error whose cause leads back to itself on the %s executor',
+  (name) => {
+    test('fails its task with a TaskError holding a copy', async () => {
+      const task = throwsCauseCycle()
+      const error = await rejection(compute(task, { executor: shared(name) }))
+      expect(error).toBeInstanceOf(TaskError)
+      expect(error).toMatchObject({ code: 'ERR_TASK_FAILED', key: task.key })
+      expect((error as TaskError).cause).toMatchObject({ message: 'its own cause' })
+    })
+  },
+)

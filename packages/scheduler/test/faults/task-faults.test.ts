@@ -14,6 +14,7 @@ import {
   rejectsLater,
   rejectsWhileWaiting,
   slowWhere,
+  throwsUnreadable,
   throwsValue,
 } from '../fixtures/fault-tasks.mjs'
 import { busyFor, inc, spins } from '../fixtures/pool-tasks.mjs'
@@ -127,5 +128,17 @@ describe.each(EXECUTORS)('tasks throwing what is not an Error on the %s executor
     expect(error).toBeInstanceOf(TaskError)
     expect(error).toMatchObject({ code: 'ERR_TASK_FAILED', key: task.key })
     expect((error as TaskError).cause).toEqual(thrown)
+  })
+
+  // Its text went into the TaskError's message: the getter's error escaped the run (inline,
+  // async), or ended the worker, which was reported as a WorkerLostError (pools).
+  test.each([
+    ['an error whose message getter throws', 'message'],
+    ['an object whose toString throws', 'toString'],
+  ] as const)('%s: TaskError', async (_, kind) => {
+    const task = throwsUnreadable(kind)
+    const error = await rejection(compute(task, { executor: shared(name) }))
+    expect(error).toBeInstanceOf(TaskError)
+    expect(error).toMatchObject({ code: 'ERR_TASK_FAILED', key: task.key })
   })
 })
