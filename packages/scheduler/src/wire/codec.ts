@@ -1,6 +1,6 @@
 import { Deserializer, Serializer } from 'node:v8'
 import { BINARY_VIEWS } from '@taskgraph/core/internal'
-import { findBuffers } from './buffers.js'
+import { sentRanges } from './buffers.js'
 
 /**
  * A value as bytes for another process: V8's serialization (what structured clone
@@ -14,12 +14,23 @@ export interface Encoded {
   readonly buffers: readonly ArrayBuffer[]
 }
 
-/** Serializes `value`; throws what V8 throws for what it cannot copy (see clone-check.ts). */
+/**
+ * Serializes `value`; throws what V8 throws for what it cannot copy (see clone-check.ts).
+ * Buffers go whole, but for those only Node `Buffer`s reach: their bytes (`sentRanges`).
+ */
 export function encode(value: unknown): Encoded {
-  const buffers = [...findBuffers(value)]
-  const serializer = new ViewSerializer(new Map(buffers.map((buffer, id) => [buffer, id])))
+  const ids = new Map<ArrayBuffer, number>()
+  const buffers: ArrayBuffer[] = []
+  const starts: number[] = []
+  for (const [buffer, range] of sentRanges(value)) {
+    ids.set(buffer, buffers.length)
+    const part = range !== undefined && (range[0] > 0 || range[1] < buffer.byteLength)
+    buffers.push(part ? buffer.slice(range[0], range[1]) : buffer)
+    starts.push(part ? range[0] : 0)
+  }
+  const serializer = new ViewSerializer(ids, starts)
   serializer.writeHeader()
-  buffers.forEach((buffer, id) => serializer.transferArrayBuffer(id, buffer))
+  for (const [buffer, id] of ids) serializer.transferArrayBuffer(id, buffer)
   serializer.writeValue(value)
   return { payload: serializer.releaseBuffer(), buffers }
 }
@@ -46,7 +57,11 @@ interface HostObjects {
 }
 
 class ViewSerializer extends Serializer {
-  constructor(private readonly ids: ReadonlyMap<ArrayBuffer, number>) {
+  /** `ids`: each buffer's place among those sent; `starts`: where the bytes sent begin. */
+  constructor(
+    private readonly ids: ReadonlyMap<ArrayBuffer, number>,
+    private readonly starts: readonly number[],
+  ) {
     super()
     ;(this as unknown as HostObjects)._setTreatArrayBufferViewsAsHostObjects(true)
   }
@@ -63,7 +78,7 @@ class ViewSerializer extends Serializer {
     }
     this.writeUint32(kind)
     this.writeUint32(id)
-    this.writeDouble(view.byteOffset)
+    this.writeDouble(view.byteOffset - this.starts[id]!)
     this.writeDouble(view.byteLength)
   }
 }
