@@ -148,7 +148,7 @@ export class TaskKeys {
       facts = known
       refStart = facts.refStart
     }
-    const args = stableTokenChunks(graph.recordedArgs(i), this.#parts)
+    const args = stableTokenChunks(graph.recordedArgs(i), this.#parts, true)
     // A dependency that is not keyed leaves this node unkeyed, for the dependency's reason.
     if (this.#blocked !== undefined) this.#unkeyable(i, this.#blocked)
     else if (args === undefined) this.#unkeyable(i, UNKEYABLE_ARGUMENT)
@@ -205,9 +205,9 @@ interface FunctionFacts {
 const UNNAMED_FUNCTION =
   'its function was not made by the top-level code of a module (a function made at run time cannot be named across runs)'
 const UNKEYABLE_ARGUMENT =
-  'an argument holds a function made at run time, a symbol, a class instance or data nested deeper than 64 levels, which cannot be named across runs'
+  'an argument holds a function made at run time, a symbol, a class instance, an array or a Map with properties of its own (a.scale = 10) or data nested deeper than 64 levels, which cannot be named across runs'
 const UNKEYABLE_DATA =
-  'it uses data holding a function made at run time, a symbol, a class instance or data nested deeper than 64 levels, which cannot be named across runs'
+  'it uses data holding a function made at run time, a symbol, a class instance, an array or a Map with properties of its own (a.scale = 10) or data nested deeper than 64 levels, which cannot be named across runs'
 
 /**
  * A function as named across runs (see `functionIdentity`), with its name and which

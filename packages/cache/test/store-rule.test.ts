@@ -10,6 +10,7 @@ import {
   cheap,
   Point,
   point,
+  scaled,
   size,
   slow,
   slowUnstored,
@@ -178,6 +179,29 @@ test('a result a copy would quietly change is not stored, and says what and wher
     ])
   }
 })
+
+test.for([
+  ['a short array', () => [1, 2]],
+  ['a long array', () => Array.from({ length: 1000 }, (_, i) => i)],
+  ['a typed array', () => new Float64Array([1, 2])],
+  ['a long Buffer', () => Buffer.alloc(1000, 1)],
+] as const)(
+  'an argument, %s, with a property of its own is not cached, and says so: its elements alone do not key it',
+  async ([, make]) => {
+    const warnings: string[] = []
+    const cache = new TaskCache(directory, { onWarning: (message) => warnings.push(message) })
+    for (const scale of [10, 20]) {
+      const values = Object.assign(make(), { scale })
+      const [result] = await compute(scaled(values), { executor: 'inline', cache })
+      expect(result[0]).toBe(Number(values[0]) * scale)
+    }
+    expect(await cache.entries()).toEqual([])
+    expect(warnings).toHaveLength(2)
+    for (const warning of warnings) {
+      expect(warning).toMatch(/^cache: a task of "scaled" cannot be cached, so it runs: /)
+    }
+  },
+)
 
 test('the members of a target gather are stored, when another member cannot be keyed', async () => {
   const cache = new TaskCache(directory, { onWarning: () => {} })

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util'
 import type { Delayed } from '../lazy/delayed.js'
 import type { AnyFunction } from '../types.js'
 import { isDelayed } from '../lazy/is-delayed.js'
@@ -11,14 +12,27 @@ import { isNested } from '../lazy/lazy-args.js'
  * merges two things that might differ.
  */
 export function tokenize(value: unknown): string {
+  return token(value, false)
+}
+
+/**
+ * `tokenize` of the arguments a task recorded (`recordArgs`): a list taskgraph made, of
+ * nothing but its elements, which is not looked over for other properties (every pure
+ * call is keyed by its arguments' token).
+ */
+export function argsToken(args: readonly unknown[]): string {
+  return token(args, true)
+}
+
+function token(value: unknown, recorded: boolean): string {
   // A task's arguments are most often a flat list (see `flatToken`), and every pure call
   // is keyed by its arguments' token: written without the general writer's bookkeeping.
   if (Array.isArray(value)) {
-    const flat = flatToken(value, BY_KEY)
+    const flat = flatToken(value, BY_KEY, recorded)
     if (flat !== undefined) return flat.length === 1 ? flat[0]! : flat.join('')
   }
   const writer = new TokenWriter()
-  writer.write(value)
+  writer.write(value, recorded)
   return writer.out.join('')
 }
 
@@ -49,17 +63,19 @@ export function stableToken(value: unknown, parts: StableTokenParts): string | u
  * `stableToken`, in consecutive pieces of a few KiB. The token of a task taking 10,000
  * results is a megabyte: V8 builds one string that long by `+=` slowly, and hashes it
  * slowly, while pieces go to a hash one by one (see the cache's content keys).
+ * `recorded`: `value` is the arguments a task recorded (see `argsToken`).
  */
 export function stableTokenChunks(
   value: unknown,
   parts: StableTokenParts,
+  recorded = false,
 ): readonly string[] | undefined {
   if (Array.isArray(value)) {
-    const flat = flatToken(value, parts)
+    const flat = flatToken(value, parts, recorded)
     if (flat !== undefined) return flat
   }
   const writer = new TokenWriter(parts)
-  writer.write(value)
+  writer.write(value, recorded)
   return writer.unstable ? undefined : [writer.out.join('')]
 }
 
@@ -74,7 +90,11 @@ const CHUNK_CHARS = 8192
  * anything else, and for a list met twice (the writer writes a back-reference): left to
  * the writer.
  */
-function flatToken(values: readonly unknown[], parts: StableTokenParts): string[] | undefined {
+function flatToken(
+  values: readonly unknown[],
+  parts: StableTokenParts,
+  recorded: boolean,
+): string[] | undefined {
   if (Object.getPrototypeOf(values) !== Array.prototype) return undefined
   const chunks: string[] = []
   let token = '['
@@ -112,8 +132,10 @@ function flatToken(values: readonly unknown[], parts: StableTokenParts): string[
       if (item === undefined) return undefined
       token += item
     }
+    if (hasExtras(list)) return undefined
     token += '],'
   }
+  if (!recorded && hasExtras(values)) return undefined
   chunks.push(`${token}]`)
   return chunks
 }
@@ -184,7 +206,15 @@ class TokenWriter {
     return identityToken(value)
   }
 
-  write(value: unknown): void {
+  /** `recorded`: `value` is the arguments a task recorded (see `argsToken`). */
+  write(value: unknown, recorded = false): void {
+    if (recorded) {
+      this.visited.set(value as object, 0)
+      this.depth++
+      this.writeArray(value as unknown[])
+      this.depth--
+      return
+    }
     const out = this.out
     switch (typeof value) {
       case 'string':
@@ -253,6 +283,19 @@ class TokenWriter {
     this.depth--
   }
 
+  private writeArray(array: readonly unknown[]): void {
+    const out = this.out
+    out.push('[')
+    for (let i = 0; i < array.length; i++) {
+      const item = array[i]
+      // A hole is not `undefined`: `i in array`, `forEach` and `map` tell them apart.
+      if (item === undefined && !(i in array)) out.push('h')
+      else this.write(item)
+      out.push(',')
+    }
+    out.push(']')
+  }
+
   private writeContent(value: object): void {
     const out = this.out
     // Only the built-in kinds are read: a subclass's instance (a Map with methods of its
@@ -260,15 +303,8 @@ class TokenWriter {
     const proto: unknown = Object.getPrototypeOf(value)
     if (proto === Array.prototype) {
       const array = value as unknown[]
-      out.push('[')
-      for (let i = 0; i < array.length; i++) {
-        const item = array[i]
-        // A hole is not `undefined`: `i in array`, `forEach` and `map` tell them apart.
-        if (item === undefined && !(i in array)) out.push('h')
-        else this.write(item)
-        out.push(',')
-      }
-      out.push(']')
+      if (hasExtras(array)) out.push('o', this.identity(value), ';')
+      else this.writeArray(array)
       return
     }
     if (proto === Object.prototype || proto === null) {
@@ -296,11 +332,17 @@ class TokenWriter {
       out.push('}')
       return
     }
+    // What else a built-in kind holds (`map.scale = 10`, a regular expression's position
+    // for its next match) is not written: such a value is identified by reference.
+    if (SINGLE_KINDS.has(proto) && Reflect.ownKeys(value).length !== 0) {
+      out.push('o', this.identity(value), ';')
+      return
+    }
     if (proto === Date.prototype) {
       out.push('D', String((value as Date).getTime()), ';')
       return
     }
-    if (proto === RegExp.prototype) {
+    if (proto === RegExp.prototype && !movedOn(value)) {
       const pattern = value as RegExp
       out.push('R', `/${pattern.source}/${pattern.flags}`, ';')
       return
@@ -325,9 +367,9 @@ class TokenWriter {
       out.push(']')
       return
     }
-    if (VIEW_PROTOTYPES.has(proto)) {
+    if (VIEW_KINDS.has(proto)) {
       const view = value as ArrayBufferView
-      if (!(view.buffer instanceof SharedArrayBuffer)) {
+      if (!(view.buffer instanceof SharedArrayBuffer) && !viewHasExtras(view, proto)) {
         out.push('A', view.constructor.name, ':')
         writeBytes(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), out)
         return
@@ -344,10 +386,92 @@ class TokenWriter {
   }
 }
 
-/** The prototypes of the built-in views of binary data, whose content is their bytes. */
-const VIEW_PROTOTYPES = new Set<unknown>(
-  [...BINARY_VIEWS, Buffer].map((view): unknown => view.prototype),
+/** The built-in views of binary data, whose content is their bytes, by prototype. */
+const VIEW_KINDS = new Map<unknown, (typeof BINARY_VIEWS)[number] | typeof Buffer>(
+  [...BINARY_VIEWS, Buffer].map((view) => [view.prototype, view]),
 )
+
+/** Built-in kinds whose content is not held in own properties, by prototype. */
+const SINGLE_KINDS = new Set<unknown>([
+  Date.prototype,
+  Map.prototype,
+  Set.prototype,
+  ArrayBuffer.prototype,
+])
+
+/** Elements up to which an array's own keys are listed to find others (see `hasExtras`). */
+const FEW_ELEMENTS = 32
+
+/**
+ * How `hasExtras` and `viewHasExtras` look at a long array: every property but its
+ * elements, hidden ones too (what `util.inspect` lists, without listing an index). Every
+ * option that changes what is printed is set, whatever `inspect.defaultOptions` say.
+ */
+const PROBE = {
+  showHidden: true,
+  maxArrayLength: 0,
+  depth: 0,
+  customInspect: false,
+  showProxy: false,
+  getters: false,
+  colors: false,
+  compact: 3,
+  sorted: false,
+  breakLength: Infinity,
+  numericSeparator: false,
+} as const
+
+/** What `PROBE` shows of a long array with nothing but its elements. */
+function plainArrayText(length: number): string {
+  return `[ ... ${length} more items, [length]: ${length} ]`
+}
+
+// If this version of Node shows arrays otherwise, long ones are looked at as short ones.
+const PROBE_SHOWS_ARRAYS = inspect([0, 0], PROBE) === plainArrayText(2)
+
+/**
+ * Whether `array` has own properties besides its elements and `length` (`a.scale = 10`,
+ * a RegExp match's `index`, a symbol key): its elements would not say all that a task
+ * reads of it. Own keys come indices first, then `length`, which every array is made
+ * with, then the others. Listing a long array's keys lists every index, though (a
+ * million strings: +30% on tokenizing a million numbers), so a long one is shown by
+ * `util.inspect`, which lists the others alone, after `[length]`, and no element.
+ */
+function hasExtras(array: readonly unknown[]): boolean {
+  const length = array.length
+  if (length > FEW_ELEMENTS && PROBE_SHOWS_ARRAYS) {
+    return inspect(array, PROBE) !== plainArrayText(length)
+  }
+  const keys = Reflect.ownKeys(array)
+  return keys[keys.length - 1] !== 'length'
+}
+
+/**
+ * `hasExtras` for a view of binary data of prototype `proto`: a long one is shown beside
+ * a view of the same bytes made afresh, which has nothing else.
+ */
+function viewHasExtras(view: ArrayBufferView, proto: unknown): boolean {
+  const kind = VIEW_KINDS.get(proto)!
+  const length = kind === DataView ? 0 : (view as Uint8Array).length
+  if (length <= FEW_ELEMENTS) return Reflect.ownKeys(view).length !== length
+  let plain: ArrayBufferView
+  try {
+    plain =
+      kind === Buffer
+        ? Buffer.from(view.buffer, view.byteOffset, length)
+        : new (kind as Uint8ArrayConstructor)(view.buffer, view.byteOffset, length)
+  } catch {
+    // A view of memory since given away (a transferred buffer): nothing to compare.
+    return true
+  }
+  return inspect(view, PROBE) !== inspect(plain, PROBE)
+}
+
+/** Whether a regular expression holds more than its pattern: a next match's position. */
+function movedOn(pattern: object): boolean {
+  const keys = Reflect.ownKeys(pattern)
+  return keys.length !== 1 || (pattern as RegExp).lastIndex !== 0
+}
 
 function writeBytes(bytes: Uint8Array, out: string[]): void {
   out.push(String(bytes.length), ':')

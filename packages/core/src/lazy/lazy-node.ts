@@ -1,6 +1,6 @@
 import type { Delayed } from './delayed.js'
 import { contentKey, uniqueKey } from '../graph/keys.js'
-import { identityToken, tokenize } from '../graph/tokenize.js'
+import { argsToken, identityToken, tokenize } from '../graph/tokenize.js'
 import type { TaskOptions } from '../task-options.js'
 import type { AnyFunction } from '../types.js'
 import { recordArgs } from './lazy-args.js'
@@ -97,7 +97,7 @@ export function taskNode(fn: AnyFunction, args: unknown[], spec: TaskSpec, key?:
     keyKind = KeyKind.Explicit
   } else if (spec.pure) {
     keyKind = KeyKind.Content
-    key = contentKey(spec.name, identityToken(fn) + tokenize(args))
+    key = contentKey(spec.name, identityToken(fn) + argsToken(args))
   } else {
     keyKind = KeyKind.Unique
     key = uniqueKey(spec.name)

@@ -211,6 +211,71 @@ describe('stableToken', () => {
     },
   )
 
+  // What a value holds besides its content: elements, bytes or entries alone would key a
+  // changed `a.scale` as the same value. Long arrays and views are looked at otherwise
+  // than short ones (see hasExtras), so both lengths.
+  const numbers = (length: number) => Array.from({ length }, (_, i) => i)
+  /** `array` with a hole at index 1. */
+  const holey = <T>(array: T[]) => {
+    // eslint-disable-next-line @typescript-eslint/no-array-delete
+    delete array[1]
+    return array
+  }
+  const withExtra = <T extends object>(value: T, key: string | symbol, hidden = false) =>
+    Object.defineProperty(value, key, { value: 10, enumerable: !hidden })
+  test.for([
+    ['a short array with a property of its own', () => withExtra([1, 2], 'scale')],
+    ['a long array with a property of its own', () => withExtra(numbers(1000), 'scale')],
+    [
+      'a long array with holes and a property',
+      () => withExtra(holey([1, 2, 3, ...numbers(99)]), 'x'),
+    ],
+    ['an array with a symbol key', () => withExtra(numbers(100), Symbol('scale'))],
+    ['an array with a hidden property', () => withExtra(numbers(100), 'scale', true)],
+    ['a short array with a hidden property', () => withExtra([1], 'scale', true)],
+    ['the match of a regular expression', () => /b/.exec('abc')!],
+    ['a short typed array with a property', () => withExtra(new Float64Array(2), 'scale')],
+    ['a long typed array with a property', () => withExtra(new Float64Array(1000), 'scale')],
+    ['a long typed array with a hidden one', () => withExtra(new Int8Array(99), 'a', true)],
+    ['a Buffer with a property', () => withExtra(Buffer.alloc(1000), 'scale')],
+    ['a DataView with a property', () => withExtra(new DataView(new ArrayBuffer(8)), 'x')],
+    ['a Map with a property', () => withExtra(new Map([[1, 2]]), 'scale')],
+    ['a Set with a property', () => withExtra(new Set([1]), 'scale')],
+    ['a Date with a property', () => withExtra(new Date(0), 'zone')],
+    ['a regular expression part way through', () => Object.assign(/a/g, { lastIndex: 2 })],
+  ] as const)('is undefined for %s, and tokenize tells it from the plain one', ([, make]) => {
+    const parts = { keyOf: () => 'k' }
+    const value = make()
+    expect(stableToken(value, parts)).toBeUndefined()
+    expect(stableToken([1, value], parts)).toBeUndefined()
+    expect(stableToken([[value]], parts)).toBeUndefined()
+    expect(stableTokenChunks([value], parts, true)).toBeUndefined()
+    expect(tokenize(value)).not.toBe(tokenize(make()))
+    expect(tokenize([value])).not.toBe(tokenize([make()]))
+  })
+
+  test('arrays, views and built-in kinds with nothing else of their own keep their tokens', () => {
+    const parts = { keyOf: () => 'k' }
+    for (const make of [
+      () => [1, 2],
+      () => holey([1, 2, 3]),
+      () => numbers(1000),
+      () => holey([...numbers(50), 0, 'x']),
+      () => new Float64Array(1000),
+      () => Buffer.alloc(1000),
+      () => new Float64Array(new ArrayBuffer(800), 8, 10),
+      () => new DataView(new ArrayBuffer(8)),
+      () => new Map([[1, 2]]),
+      () => /a/g,
+      () => new ArrayBuffer(4),
+    ]) {
+      expect(stableToken(make(), parts)).toBe(stableToken(make(), parts))
+      expect(stableToken([make()], parts)).toBe(stableToken([make()], parts))
+      expect(typeof stableToken(make(), parts)).toBe('string')
+      expect(tokenize(make())).toBe(tokenize(make()))
+    }
+  })
+
   test("counts the order of an object's keys, which iterating it tells apart", () => {
     const parts = { keyOf: () => 'k' }
     expect(stableToken({ a: 1, b: 2 }, parts)).not.toBe(stableToken({ b: 2, a: 1 }, parts))
