@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { delayed, gather } from '@taskgraph/core'
 import {
   AggregateTaskError,
@@ -20,9 +21,12 @@ import {
   killsItsProcess,
   postsUnreadable,
   logged,
+  same,
+  sleepThen,
   spins,
   throws,
   throwsInTimer,
+  typeTag,
 } from './fixtures/pool-tasks.mjs'
 import { rejection } from './helpers.js'
 import { childProcesses, makePool, POOLS, threadCount } from './pools.js'
@@ -136,6 +140,54 @@ describe('a killed worker process', () => {
     } finally {
       await pool.close()
     }
+  })
+})
+
+// A batch the worker died reading, before it said it began it, was sent again to a new
+// worker, which died the same way, for ever: the run hung.
+describe('a batch that ends every worker that reads it', () => {
+  test('fails its task after 3 workers: WorkerLostError, and a task begun beside it is spared', async () => {
+    const before = childProcesses()
+    const pool = makePool('processes', { workers: 1 })
+    try {
+      // Deeper than a worker can read back (V8 reads objects with more stack than it
+      // writes them): the worker overflows its stack reading the batch.
+      let deep: unknown = 0
+      for (let i = 0; i < 2500; i++) deep = { deep }
+      const task = typeTag(deep)
+      const beside = sleepThen(200, 'spared')
+      const error = await rejection(
+        compute(gather([beside, task]), { executor: pool, failFast: false }),
+      )
+      expect(error).toBeInstanceOf(AggregateTaskError)
+      const { errors } = error as AggregateTaskError
+      expect(errors).toHaveLength(1)
+      expect(errors[0]).toBeInstanceOf(WorkerLostError)
+      expect(errors[0]).toMatchObject({ key: task.key, functionName: 'typeTag', attempts: 1 })
+      expect(await compute(beside, { executor: pool })).toEqual(['spared'])
+    } finally {
+      await pool.close()
+    }
+    expect(childProcesses().filter((pid) => !before.includes(pid))).toEqual([])
+  })
+
+  // A worker thread reads what V8 can write: its preload module ends it instead.
+  test('a worker thread that dies reading it: WorkerLostError', async () => {
+    const before = threadCount()
+    const pool = makePool('threads', {
+      workers: 1,
+      preload: [fileURLToPath(new URL('fixtures/ends-on-reading.mjs', import.meta.url))],
+    })
+    try {
+      const task = same('READING_ENDS_IT')
+      const error = await rejection(compute(task, { executor: pool }))
+      expect(error).toBeInstanceOf(WorkerLostError)
+      expect(error).toMatchObject({ code: 'ERR_WORKER_LOST', key: task.key, functionName: 'same' })
+      expect(await compute(inc(1), { executor: pool })).toEqual([2])
+    } finally {
+      await pool.close()
+    }
+    expect(threadCount()).toBeLessThanOrEqual(before)
   })
 })
 

@@ -10,8 +10,8 @@
 
 /**
  * The worker running the call was lost (it exited, crashed or was killed). `shared`:
- * other calls had begun in it too, so this one is not known to be at fault; `started:
- * false`: the worker had not begun it, so it is blameless.
+ * other calls were in it too, so this one is not known to be at fault; `started:
+ * false`: the worker had not begun it (it may have died reading it, or of another call).
  */
 export class WorkerLostFault extends Error {
   readonly shared: boolean

@@ -33,14 +33,23 @@ export function faultOf(
   }
 }
 
+/**
+ * Times a call's worker may be lost before it began the call: then the call fails with
+ * a `WorkerLostFault`, rather than kill workers for ever (as a cluster's `MAX_STARTS`).
+ */
+export const MAX_UNBEGUN_LOSSES = 3
+
 /** What becomes of the calls of a batch that did not come back. */
 export type AfterLoss =
   /** The executor is closed: each fails with an `ExecutorClosedFault`. */
   | { readonly kind: 'closed' }
   /** The one call of the batch fails with `reason`. */
   | { readonly kind: 'fail'; readonly reason: unknown }
-  /** They go back to the front of the queue; `isolate`: each to run alone. */
-  | { readonly kind: 'requeue'; readonly isolate: boolean }
+  /**
+   * They go back to the front of the queue; `isolate`: each to run alone; `unbegun`:
+   * their worker was lost before it began them (counted in `Pending.lostUnbegun`).
+   */
+  | { readonly kind: 'requeue'; readonly isolate: boolean; readonly unbegun?: boolean }
 
 /** How to carry on after the batch `sent` failed with `error` as a whole. */
 export function afterLoss(
@@ -70,9 +79,21 @@ export function afterLoss(
       ),
     }
   }
-  // Not begun: send it again as it was, if it still can be.
+  // Not begun: the worker died of another call, or outside, or reading this batch (its
+  // arguments nested too deeply, or too large for a worker's memory), which would kill
+  // every worker it went to. Each call goes again alone, if it still can be sent, and
+  // one lost so MAX_UNBEGUN_LOSSES times fails.
   if (!error.started && sent.every((pending) => pending.sentFinal !== true)) {
-    return { kind: 'requeue', isolate: false }
+    const losses = (sent[0]!.lostUnbegun ?? 0) + 1
+    if (sent.length > 1 || losses < MAX_UNBEGUN_LOSSES) {
+      return { kind: 'requeue', isolate: true, unbegun: true }
+    }
+    return {
+      kind: 'fail',
+      reason: new WorkerLostFault(
+        `${error.message} before it began the call, ${losses} times in all: reading the call's arguments may end it (data nested too deeply, or too large for a worker's memory)`,
+      ),
+    }
   }
   // One of them killed the worker; run each alone to find which, and let the rest finish.
   if (sent.length > 1 || error.shared) return { kind: 'requeue', isolate: true }

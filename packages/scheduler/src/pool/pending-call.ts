@@ -17,6 +17,8 @@ export interface Pending {
   readonly long: boolean
   /** Run alone: its batch was lost, so it must prove itself on its own. */
   isolate: boolean
+  /** Times its worker was lost before it began it (see `afterLoss`). */
+  lostUnbegun?: number
   /** Sent for good: the scheduler let go of its inputs, so it can never be sent again. */
   sentFinal?: boolean
 }

@@ -331,7 +331,11 @@ export class PoolEngine {
         return
       case 'requeue':
         this.queue.unshift(
-          sent.map((pending) => ({ ...pending, isolate: pending.isolate || next.isolate })),
+          sent.map((pending) => ({
+            ...pending,
+            isolate: pending.isolate || next.isolate,
+            ...(next.unbegun === true && { lostUnbegun: (pending.lostUnbegun ?? 0) + 1 }),
+          })),
         )
     }
   }

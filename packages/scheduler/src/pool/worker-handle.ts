@@ -4,7 +4,7 @@ import { Worker, type WorkerOptions } from 'node:worker_threads'
 import { PROCESS_ENTRY, THREAD_ENTRY } from '../package-files.js'
 import { errorText } from '@taskgraph/core/internal'
 import { FrameReader, writeFrame } from '../wire/frames.js'
-import type { FromWorker, ToWorker } from '../wire/messages.js'
+import { UNREADABLE, type FromWorker, type ToWorker } from '../wire/messages.js'
 
 /** One worker of a pool, a thread or a child process, as the pool drives it. */
 export interface WorkerHandle {
@@ -13,8 +13,11 @@ export interface WorkerHandle {
   /** Sends `message`, moving `transfer` where it can; throws if `message` cannot be copied. */
   send(message: ToWorker, transfer: readonly ArrayBuffer[]): void
   onMessage(handler: (message: FromWorker) => void): void
-  /** Called once when the worker is gone, with how it ended (`exited with code 1`, ...). */
-  onExit(handler: (how: string) => void): void
+  /**
+   * Called once when the worker is gone, with how it ended (`exited with code 1`, ...);
+   * `reading`: it ended because it could not read a message it was sent.
+   */
+  onExit(handler: (how: string, reading: boolean) => void): void
   /** Ends the worker at once, whatever it is doing. */
   kill(): void
   /** Asks an idle worker to end once its output is out (see `CloseMessage`). */
@@ -31,8 +34,14 @@ export function startThread(stdout: 'stdout' | 'stderr'): WorkerHandle {
   const worker = newWorker(THREAD_ENTRY, { stdout: stdout === 'stderr' })
   if (stdout === 'stderr') worker.stdout.pipe(process.stderr, { end: false })
   let crash: unknown
+  let reading = false
   // An error the thread did not catch ends it; 'exit' follows, and reports it.
-  worker.on('error', (error) => (crash ??= error))
+  worker.on('error', (error) => {
+    crash ??= error
+    if (crash === error && error instanceof Error && error.message.startsWith(UNREADABLE)) {
+      reading = true
+    }
+  })
   // A message this thread cannot read back (data V8 writes but cannot read) is lost, and
   // what waited for it would wait for ever: the worker is ended, and counts as lost.
   worker.on('messageerror', (error) => {
@@ -45,7 +54,10 @@ export function startThread(stdout: 'stdout' | 'stderr'): WorkerHandle {
     onMessage: (handler) => worker.on('message', handler),
     onExit: (handler) =>
       worker.once('exit', (code) =>
-        handler(crash === undefined ? `exited with code ${code}` : `crashed: ${errorText(crash)}`),
+        handler(
+          crash === undefined ? `exited with code ${code}` : `crashed: ${errorText(crash)}`,
+          reading,
+        ),
       ),
     kill: () => void worker.terminate(),
     retire: () => worker.postMessage({ type: 'close' }),
@@ -70,8 +82,14 @@ export function startProcess(stdout: 'stdout' | 'stderr'): WorkerHandle {
   const socket = child.stdio[3] as Socket
   let handler: ((message: FromWorker) => void) | undefined
   let unreadable: unknown
+  /** What the worker could not read, by its own account, before it ended. */
+  let couldNotRead: string | undefined
   const reader = new FrameReader(
-    (message) => handler?.(message as FromWorker),
+    (message) => {
+      const received = message as FromWorker
+      if (received.type === 'unreadable') couldNotRead = received.detail
+      else handler?.(received)
+    },
     // Bytes that are not a frame (a task wrote to fd 3): the worker is lost, not this process.
     (error) => {
       unreadable = error
@@ -94,9 +112,12 @@ export function startProcess(stdout: 'stdout' | 'stderr'): WorkerHandle {
             ? `could not start: ${errorText(spawnError)}`
             : unreadable !== undefined
               ? `sent a message that could not be read (${errorText(unreadable)})`
-              : signal !== null
-                ? `was killed by ${signal}`
-                : `exited with code ${code}`,
+              : couldNotRead !== undefined
+                ? `${UNREADABLE} (${couldNotRead})`
+                : signal !== null
+                  ? `was killed by ${signal}`
+                  : `exited with code ${code}`,
+          couldNotRead !== undefined,
         )
       // 'close', not 'exit': it comes once the socket has been read to its end, so every
       // message the worker sent before it ended has been handled.

@@ -294,10 +294,10 @@ export class WorkerPool {
             return
         }
       })
-      handle.onExit((how) => {
+      handle.onExit((how, reading) => {
         this.workers.delete(worker)
         if (!worker.ready) fail(`a ${handle.what} ${how} while starting`)
-        this.lost(worker, `the ${handle.what} ${how}`)
+        this.lost(worker, `the ${handle.what} ${how}`, reading)
       })
       try {
         handle.send({ ...this.options.init(), type: 'init' }, [])
@@ -307,16 +307,20 @@ export class WorkerPool {
     })
   }
 
-  /** Fails what a lost worker held, and starts another in its place. */
-  private lost(worker: PoolWorker, detail: string): void {
-    // With several batches begun, any of them may have ended the worker; one it had not
-    // begun is blameless.
+  /**
+   * Fails what a lost worker held, and starts another in its place. `reading`: the
+   * worker said it could not read a message (a batch it had not begun).
+   */
+  private lost(worker: PoolWorker, detail: string, reading = false): void {
+    // With several batches begun, any of them may have ended the worker; none did if it
+    // died reading a batch sent after them.
     let begun = 0
     for (const sent of worker.sent.values()) if (sent.started) begun++
+    const shared = begun > 1 || reading
     for (const sent of worker.sent.values()) {
       if (this.closed) sent.reject(new ExecutorClosedFault(true))
       else if (sent.timedOut) sent.reject(new TimedOutFault(sent.timeoutMs!, 'stopped'))
-      else sent.reject(new WorkerLostFault(detail, { shared: begun > 1, started: sent.started }))
+      else sent.reject(new WorkerLostFault(detail, { shared, started: sent.started }))
     }
     worker.sent.clear()
     if (this.closed || !worker.ready) return

@@ -98,5 +98,23 @@ export interface StepMessage {
   readonly result: WireStepResult
 }
 
+/** How a worker says it could not read a message it was sent; it then ends. */
+export const UNREADABLE = 'could not read a message it was sent'
+
+/**
+ * A worker process could not read a message it was sent (`detail` says why: data nested
+ * too deeply for its stack, say), and ends: said first, for the pool to report.
+ */
+export interface UnreadableMessage {
+  readonly type: 'unreadable'
+  readonly detail: string
+}
+
 export type FromWorker =
-  LoadingMessage | ReadyMessage | StartedMessage | DoneMessage | LateMessage | StepMessage
+  | LoadingMessage
+  | ReadyMessage
+  | StartedMessage
+  | DoneMessage
+  | LateMessage
+  | StepMessage
+  | UnreadableMessage

@@ -4,7 +4,7 @@ import { watchParent } from '../process/watch-parent.js'
 import { encode } from '../wire/codec.js'
 import { errorText } from '@taskgraph/core/internal'
 import { FrameReader, writeFrame } from '../wire/frames.js'
-import type { ToWorker } from '../wire/messages.js'
+import type { FromWorker, ToWorker } from '../wire/messages.js'
 import { serve } from './serve.js'
 
 // A worker must not outlive the program that started it, even while a task keeps this
@@ -30,14 +30,24 @@ function count(bytes: number): void {
 
 const socket = new Socket({ fd: 3, readable: true, writable: true })
 let handler: ((message: ToWorker) => void) | undefined
-const reader = new FrameReader((message, bytes) => {
-  count(bytes)
-  handler?.(message as ToWorker)
-})
+let exitCode = 0
+const reader = new FrameReader(
+  (message, bytes) => {
+    count(bytes)
+    handler?.(message as ToWorker)
+  },
+  // A message V8 cannot read back here (data nested too deeply for the stack): nothing
+  // after it can be read either. The pool is told why, and the worker ends.
+  (error) => {
+    exitCode = 1
+    writeFrame(socket, { type: 'unreadable', detail: errorText(error) } satisfies FromWorker)
+    socket.end()
+  },
+)
 socket.on('data', (chunk: Buffer) => reader.push(chunk))
 // The pool closed its end: it is gone, or done with this worker.
-socket.on('close', () => process.exit(0))
-socket.on('error', () => process.exit(0))
+socket.on('close', () => process.exit(exitCode))
+socket.on('error', () => process.exit(exitCode))
 
 serve({
   otherProcess: true,

@@ -2,7 +2,7 @@
 import { parentPort } from 'node:worker_threads'
 import { movableBuffers } from '../wire/buffers.js'
 import { errorText } from '@taskgraph/core/internal'
-import type { ToWorker } from '../wire/messages.js'
+import { UNREADABLE, type ToWorker } from '../wire/messages.js'
 import { serve } from './serve.js'
 
 const port = parentPort!
@@ -26,6 +26,13 @@ serve({
       return errorText(error)
     }
   },
-  onMessage: (handler) => port.on('message', (message: ToWorker) => handler(message)),
+  onMessage: (handler) => {
+    port.on('message', (message: ToWorker) => handler(message))
+    // A message this thread cannot read back would be lost, and its batch waited for
+    // for ever: the worker ends instead, and the pool counts it lost, with this reason.
+    port.on('messageerror', (error) => {
+      throw new Error(`${UNREADABLE} (${errorText(error)})`)
+    })
+  },
   keepAlive: (yes) => (yes ? port.ref() : port.unref()),
 })
