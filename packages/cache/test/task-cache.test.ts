@@ -206,26 +206,35 @@ export default sum(...Array.from({ length: 6 }, (_, i) => hold(i)))
   )
 
   // Fused into its consumer, such a result never has to leave the worker: the run goes on.
+  // An object without a prototype crosses, as a plain object: the copy is not what bare
+  // made, which protoOf, fused after it in its worker, saw. Neither bare(1), a step, nor
+  // bare(2), a call's result, is stored: a re-run computes what the first run did.
   test.for(['threads', 'processes'])(
-    'on %s, a cached step whose result cannot leave its worker is not stored, says why, and the run goes on',
+    'on %s, a cached result that cannot leave its worker, or that a copy would change, is not stored, says why, and the run goes on',
     async (executor) => {
       await write({
-        'instance.ts': `import { delayed } from '@taskgraph/core'
+        'instance.ts': `import { delayed, gather } from '@taskgraph/core'
 import { logCall } from './log-call.js'
 class Point { constructor(readonly x: number, readonly y: number) {} }
 const make = delayed(function make(x: number) { logCall('make(' + x + ')'); return new Point(x, x + 1) }, { cache: true })
 const sum = delayed(function sum(point: Point) { logCall('sum()'); return point.x + point.y }, { cache: true })
-export default sum(make(3))
+const bare = delayed(function bare(x: number) {
+  logCall('bare(' + x + ')')
+  return Object.assign(Object.create(null) as object, { x })
+}, { cache: true })
+const protoOf = delayed(function protoOf(o: object) { logCall('protoOf()'); return Object.getPrototypeOf(o) === null })
+export default gather([sum(make(3)), protoOf(bare(1)), bare(2)])
 `,
       })
       const first = await run(executor, 'instance.ts', 'all')
-      expect(first.result).toBe(7)
-      expect(first.warnings).toEqual([
+      expect(first.result).toEqual([7, true, { x: 2 }])
+      expect(first.warnings.sort()).toEqual([
+        'cache: the results of "bare" cannot be stored, so they will run again: the result is an object without a prototype (Object.create(null)), which a copy gives the prototype of plain objects.',
         'cache: the results of "make" cannot be stored, so they will run again: the result is an instance of Point, which does not survive the copy from its worker.',
       ])
       const second = await run(executor, 'instance.ts', 'all')
-      expect(second.calls).toEqual([])
-      expect(second.result).toBe(7)
+      expect(second.calls).toEqual(['bare(1)', 'bare(2)', 'protoOf()'])
+      expect(second.result).toEqual([7, true, { x: 2 }])
     },
   )
 

@@ -4,17 +4,20 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { TaskCache } from '@taskgraph/cache'
+import { gather } from '@taskgraph/core'
 import { CancelledError, compute, type RunSummary } from '@taskgraph/scheduler'
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { ClusterExecutor } from '@taskgraph/cluster'
 import { startWorker, startWorkers, stopWorkers, type WorkerProcess } from './cluster-workers.js'
 import {
+  bare,
   count,
   double,
   echo,
   first,
   kinds,
   ones,
+  protoless,
   slowOnes,
   slowSquare,
   square,
@@ -176,6 +179,24 @@ describe('a cache on a cluster', () => {
     expect({ result: second.result, calls: second.calls }).toEqual({
       result: expected,
       calls: ['echo'],
+    })
+  })
+
+  // Made in a worker's thread, such a result reaches the driver as a plain object: the
+  // copy is not what bare made, which protoless, fused after it, saw. Neither bare(1), a
+  // step, nor bare(2), a call's result, is stored: a re-run computes what the first did.
+  test('a cached result that a copy would change is not stored, says why, and the run goes on', async () => {
+    const flow = (): unknown => gather([protoless(bare(1)), bare(2)])
+    const first = await run(flow())
+    expect(first).toMatchObject({
+      result: [true, { x: 2 }],
+      warnings: [expect.stringMatching(/^cache: the results of "bare" cannot be stored/)],
+    })
+    const second = await run(flow())
+    expect(second).toMatchObject({
+      result: [true, { x: 2 }],
+      calls: ['bare(1)', 'bare(2)', 'protoless'],
+      summary: { done: 4, cached: 0 },
     })
   })
 

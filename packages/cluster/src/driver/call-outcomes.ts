@@ -54,6 +54,7 @@ export class CallOutcomes {
         pending.reject(unfound(error)),
       )
     } else if (outcome.ok) {
+      if (outcome.changed !== undefined) call.resultChanged?.(outcome.changed)
       const key = call.steps?.at(-1)?.key ?? call.key
       if ('value' in outcome) pending.resolve(outcome.value)
       else {

@@ -78,6 +78,7 @@ export function toJobCall(
     ...(steps && { steps }),
     ...(call.stepsWanted !== undefined && { wanted: call.stepsWanted }),
     ...(call.stepWorth !== undefined && { worth: call.stepWorth }),
+    ...(call.resultChanged !== undefined && { exact: true as const }),
     output: call.output,
     ...(timeout !== undefined && { timeout }),
     ...(call.timed !== undefined && { timed: true as const }),

@@ -69,6 +69,11 @@ export interface JobCall {
   readonly wanted?: readonly number[]
   /** For each of `wanted`, how it is judged worth storing (see `TaskCall.stepWorth`). */
   readonly worth?: readonly (StepWorth | null)[]
+  /**
+   * The driver's cache stores the result: the worker's thread checks what a copy of it
+   * changes (see `TaskCall.resultChanged`), and the outcome says so (`changed`).
+   */
+  readonly exact?: true
   /** The result goes back in the reply rather than to the store. */
   readonly output: boolean
   readonly timeout?: number
@@ -124,6 +129,8 @@ export type CallOutcome =
       readonly ok: true
       readonly value?: unknown
       readonly large?: true
+      /** For a call checked `exact`: what a copy changed of the result, not to be cached. */
+      readonly changed?: string
       /** The task returned a graph: here it is, for the driver to run in its place. */
       readonly graph?: WireGraph<ModuleFunction>
     } & Timed)

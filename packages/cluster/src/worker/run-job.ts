@@ -102,7 +102,7 @@ export async function runJob(context: JobContext): Promise<JobResult | undefined
     }
     let timing: CallTiming | undefined
     const timed = call.timed === true ? (measured: CallTiming) => (timing = measured) : undefined
-    const measure = { blockedMs: 0 }
+    const measure: CallMeasure = { blockedMs: 0, changed: undefined }
     try {
       const running = runCall(context, call, functions, inputs, timed, measure)
       const ended = (): void => context.ended(call.id)
@@ -110,7 +110,7 @@ export async function runJob(context: JobContext): Promise<JobResult | undefined
       const value = await Promise.race([running, stopped])
       const outcome = holdsGraph(value)
         ? graphOutcome(context, call, undefined, value)
-        : toOutcome(context, call, value, entries)
+        : toOutcome(context, call, value, entries, measure.changed)
       outcomes.push(withMeasures(outcome, timing, measure.blockedMs))
     } catch (error) {
       if (error instanceof ReturnedGraphFault) {
@@ -243,13 +243,21 @@ function missingInput(
   return undefined
 }
 
+/** What the pool tells of a call besides its result. */
+interface CallMeasure {
+  /** How long it held its thread. */
+  blockedMs: number
+  /** What a copy changed of its result, for a call checked `exact` (see `JobCall.exact`). */
+  changed: string | undefined
+}
+
 function runCall(
   context: JobContext,
   job: JobCall,
   functions: readonly Resolved[],
   inputs: ReadonlyMap<string, unknown>,
   timed: TaskCall['timed'],
-  measure: { blockedMs: number },
+  measure: CallMeasure,
 ): Promise<unknown> {
   const fnOf = (index: number): AnyFunction => (functions[index] as { fn: AnyFunction }).fn
   const call: TaskCall = {
@@ -284,6 +292,7 @@ function runCall(
     lateFailure: doNothing,
     ...(timed && { timed }),
     blocked: (ms) => (measure.blockedMs = ms),
+    ...(job.exact && { resultChanged: (problem: string) => (measure.changed = problem) }),
   }
   return Promise.resolve().then(() => context.pool().run(call))
 }
@@ -340,9 +349,11 @@ function toOutcome(
   call: JobCall,
   value: unknown,
   entries: StoreEntry[],
+  changed: string | undefined,
 ): CallOutcome {
+  const copied = changed === undefined ? {} : { changed }
   if (call.output && !(context.largeStore && leastBytes(value, context.limit) >= context.limit))
-    return { id: call.id, ok: true, value }
+    return { id: call.id, ok: true, value, ...copied }
   let bytes: Buffer
   try {
     bytes = serialize(value)
@@ -368,7 +379,7 @@ function toOutcome(
     }
   }
   entries.push({ key: call.steps?.at(-1)?.key ?? call.key, bytes })
-  const stored = call.timed === true ? { bytes: bytes.length } : {}
+  const stored = call.timed === true ? { bytes: bytes.length, ...copied } : copied
   return bytes.length >= context.limit
     ? { id: call.id, ok: true, large: true, ...stored }
     : { id: call.id, ok: true, ...stored }

@@ -48,7 +48,8 @@ export interface TaskCall {
    * cache stores them), by step: 0 for the call's own task, n for the n-th of `steps`.
    * Given only to an executor that `returnsSteps`, which passes each one's result to
    * `stepResult` as soon as the step has ended (a run stopped midway keeps them), and
-   * before settling the call.
+   * before settling the call. As with `resultChanged`, a result a copy would change is
+   * passed as a `problem`, not as the copy.
    */
   readonly stepsWanted?: readonly number[]
   /**
@@ -63,6 +64,14 @@ export interface TaskCall {
    * the executor's store, say). A step left out is one the call never reached.
    */
   readonly stepResult?: (step: number, result: StepResult) => void
+  /**
+   * Given to a `remote` executor when the run's cache stores the call's result (its last
+   * step's): the result is checked where it was made, before it is copied, for what a
+   * copy quietly changes (an object without a prototype, an `Error` subclass, symbol
+   * keys: see `findCloneProblem`'s `exact`). One it changes is passed here, saying where
+   * and how, before the call settles with the copy: the run's result, but not stored.
+   */
+  readonly resultChanged?: (problem: string) => void
   /**
    * Results of tasks of this run that no other task will read after this one: an
    * executor may move their buffers to a worker instead of copying them, on the call's

@@ -279,6 +279,7 @@ export class PoolEngine {
     this.profile.learn(pending.refs, outcome)
     if (outcome.ok) {
       if (this.runtime === 'worker_threads') this.moves.received(outcome.value)
+      if (outcome.changed !== undefined) pending.call.resultChanged?.(outcome.changed)
       // A graph the task returned, written as data: made again here, where it runs.
       if (isWireGraph(outcome.value, this.marks)) {
         decodeGraph(outcome.value as WireGraph, this.marks, loadOnMainThread, refName).then(

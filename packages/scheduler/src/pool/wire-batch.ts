@@ -32,8 +32,10 @@ export class WireBatch {
    */
   add(call: TaskCall, refs: readonly FunctionRef[], id: number): CloneProblem | undefined {
     // Most calls: one function, arguments of primitives, which cross as they are.
+    // A cache stores its result: the worker checks what a copy of it changes.
+    const exact = call.resultChanged === undefined ? undefined : { exact: true as const }
     if (call.steps === undefined && flatPrimitives(call.args)) {
-      this.calls.push({ id, fn: this.index(refs[0]!), args: call.args })
+      this.calls.push({ id, fn: this.index(refs[0]!), args: call.args, ...exact })
       return undefined
     }
     const args = this.encodeArgs(call.args)
@@ -51,7 +53,7 @@ export class WireBatch {
     const fn = this.index(refs[0]!)
     this.calls.push(
       call.steps === undefined
-        ? { id, fn, args }
+        ? { id, fn, args, ...exact }
         : {
             id,
             fn,
@@ -59,6 +61,7 @@ export class WireBatch {
             steps: steps.map((step, i) => ({ ...step, fn: this.index(refs[i + 1]!) })),
             ...(call.stepsWanted !== undefined && { wanted: call.stepsWanted }),
             ...(call.stepWorth !== undefined && { worth: call.stepWorth }),
+            ...exact,
           },
     )
     return undefined

@@ -39,6 +39,11 @@ export interface Flight {
    * the steps before it ran, and only it feeds the rest. The run holds this one value.
    */
   resume: { readonly step: number; readonly value: unknown } | undefined
+  /**
+   * What a copy changed of the call's result, which the run's cache stores (see
+   * `TaskCall.resultChanged`): the copy is the run's result, but is not stored.
+   */
+  changed: string | undefined
 }
 
 /** A new flight of `members`, not begun. */
@@ -57,6 +62,7 @@ export function newFlight(members: number[]): Flight {
     wanted: undefined,
     returned: undefined,
     resume: undefined,
+    changed: undefined,
   }
 }
 

@@ -24,6 +24,8 @@ export interface CallParts {
   readonly stepsWanted?: readonly number[]
   readonly stepWorth?: TaskCall['stepWorth']
   readonly stepResult?: TaskCall['stepResult']
+  /** Told what a copy changes of the call's result, which the run's cache stores. */
+  readonly resultChanged?: TaskCall['resultChanged']
 }
 
 /** The call that runs node `i`, and the tasks fused after it (`members`), on an executor. */
@@ -51,6 +53,7 @@ export function makeCall(
   }
   if (parts.timed !== undefined) call.timed = parts.timed
   if (!parts.remote) return call
+  if (parts.resultChanged !== undefined) call.resultChanged = parts.resultChanged
   if (members.length > 1) {
     call.steps = state.stepsOf(members)
     if (parts.stepsWanted !== undefined) {

@@ -210,6 +210,8 @@ class GraphRun implements IdleWatcher {
     this.recorder.launched(flight, attempt)
     const stepsWanted = members.length > 1 ? this.cache?.wantedSteps(members) : undefined
     if (stepsWanted !== undefined) flight.wanted = new Set(stepsWanted)
+    // A result made in a worker comes as a copy: checked there if the cache stores it.
+    const checked = executor.remote === true && this.cache?.stores(members.at(-1)!) === true
     const call = makeCall(this.state, i, members, {
       key,
       fn,
@@ -233,6 +235,7 @@ class GraphRun implements IdleWatcher {
         stepWorth: this.cache?.stepWorth(members, stepsWanted),
         stepResult: (step, result) => this.guard(() => this.stepReturned(flight, step, result)),
       }),
+      ...(checked && { resultChanged: (problem: string) => (flight.changed = problem) }),
     })
     // An executor that cannot stop a task is held to the timeout here instead.
     const timeout = executor.enforcesTimeouts === true ? undefined : options.timeout
@@ -359,7 +362,12 @@ class GraphRun implements IdleWatcher {
     this.letGoOfSteps(flight)
     if (holdsGraph(value)) this.runReturned(members[last]!, value, infos?.[last], startedAt)
     else {
-      this.complete(members[last]!, value, infos?.[last], startedAt, this.durationOf(flight, last))
+      const i = members[last]!
+      const durationMs = this.durationOf(flight, last)
+      // A copy that is not what the task made is the run's result, but not the cache's.
+      const { changed } = flight
+      if (changed !== undefined) this.cache?.notStored(i, changed, durationMs)
+      this.complete(i, value, infos?.[last], startedAt, durationMs, changed === undefined)
     }
   }
 

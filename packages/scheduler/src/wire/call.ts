@@ -37,6 +37,12 @@ export interface WireCall {
   readonly wanted?: readonly number[]
   /** For each of `wanted`, how its worker judges whether it is worth sending (`null`: always). */
   readonly worth?: readonly (StepWorth | null)[]
+  /**
+   * A cache stores the result (the last step's): the worker also looks for what a copy
+   * of it would quietly change (`findCloneProblem`'s `exact`), and says so (`changed`).
+   * The results of `wanted` steps are always checked so.
+   */
+  readonly exact?: true
 }
 
 export interface WireStep {
@@ -50,6 +56,11 @@ export type WireOutcome =
   | {
       readonly ok: true
       readonly value: unknown
+      /**
+       * For a call checked `exact`: what the copy of `value` the other side reads changed
+       * of the result (where and how), if anything; that result is not to be cached.
+       */
+      readonly changed?: string
       /** Milliseconds the call held the worker's thread (an async call: until it awaited). */
       readonly blockingMs: number
       readonly times?: CallTimes

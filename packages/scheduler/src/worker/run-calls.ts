@@ -186,7 +186,8 @@ function execute(
   // Read only for a chain whose steps are judged: every call runs through here.
   const chainStart = worth === undefined ? 0 : performance.now()
   const finish = (step: number, value: unknown): WireOutcome => {
-    if (!flatPrimitives([value]) && holdsGraph(value)) {
+    const madeGraph = !flatPrimitives([value]) && holdsGraph(value)
+    if (madeGraph) {
       const graph = encodedGraph(value, marks)
       if (isGraphProblem(graph)) {
         const failure = {
@@ -209,8 +210,14 @@ function execute(
       }
       value = graph
     }
-    const problem = resultProblem(value)
-    if (problem === undefined) return { ok: true, value, blockingMs, ...(times && { times }) }
+    // A graph's result is not this call's: its tasks' results are checked as they end.
+    const checked = checkResult(value, call.exact === true && !madeGraph)
+    if (checked === undefined) return { ok: true, value, blockingMs, ...(times && { times }) }
+    if ('changed' in checked) {
+      const { changed } = checked
+      return { ok: true, value, changed, blockingMs, ...(times && { times }) }
+    }
+    const problem = checked.fails
     return {
       ok: false,
       step,
@@ -319,14 +326,14 @@ function encodedGraph(value: unknown, marks: Marks): WireGraph | GraphProblem {
 }
 
 /**
- * What goes back of step `step`'s result `value`, which took `durationMs`: itself, or why
- * it cannot cross.
+ * What goes back of step `step`'s result `value`, which took `durationMs` and which a
+ * cache stores: itself, or why it cannot cross, or why the copy would not be what was made.
  */
 function stepResult(step: number, value: unknown, durationMs: number): WireStepResult {
-  const problem = resultProblem(value)
-  if (problem === undefined) return { step, value, durationMs }
-  const why = problem.reason ?? 'which does not survive the copy from its worker'
-  return { step, problem: `${problem.path} is ${problem.type}, ${why}.`, durationMs }
+  const checked = checkResult(value, true)
+  if (checked === undefined) return { step, value, durationMs }
+  const problem = 'changed' in checked ? checked.changed : problemText(checked.fails)
+  return { step, problem, durationMs }
 }
 
 /** `worth` (judgements of the steps `wanted`, in their order) by step. */
@@ -337,10 +344,31 @@ function worthByStep(
   return new Map(wanted.map((step, k) => [step, worth[k] ?? null]))
 }
 
-/** Why a result cannot be sent back as it is; `undefined` if it can. */
-function resultProblem(value: unknown): CloneProblem | undefined {
+/**
+ * Why a result cannot be sent back as it is (`fails`); or, checked `exact`ly (a cache
+ * stores it), what the copy the other side reads would change of it (`changed`), as the
+ * cache's own check on `inline` says it; `undefined` if neither.
+ */
+function checkResult(
+  value: unknown,
+  exact: boolean,
+): { readonly fails: CloneProblem } | { readonly changed: string } | undefined {
+  if (flatPrimitives([value])) return undefined
   // Structured clone would quietly turn a class instance into a plain object.
-  return flatPrimitives([value])
-    ? undefined
-    : findCloneProblem(value, 'the result', { sameProcess: SAME_PROCESS })
+  if (!exact) {
+    const fails = findCloneProblem(value, 'the result', { sameProcess: SAME_PROCESS })
+    return fails && { fails }
+  }
+  // One walk for a result that crosses as it was made, the most; another to tell a
+  // change from what cannot cross at all. Another process may read the cache's entry.
+  const change = findCloneProblem(value, 'the result', { sameProcess: false, exact: true })
+  if (change === undefined) return undefined
+  const fails = findCloneProblem(value, 'the result', { sameProcess: SAME_PROCESS })
+  return fails ? { fails } : { changed: problemText(change) }
+}
+
+/** `problem` as one sentence. */
+function problemText(problem: CloneProblem): string {
+  const why = problem.reason ?? 'which does not survive the copy from its worker'
+  return `${problem.path} is ${problem.type}, ${why}.`
 }
