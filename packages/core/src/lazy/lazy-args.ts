@@ -199,9 +199,11 @@ function futureArgument(caller: string): InvalidArgumentError {
 
 /**
  * Whether `root` is, or holds in its arrays and plain objects at any depth, a `Delayed`;
- * `seen` gets the containers walked.
+ * `seen` gets the containers walked. A getter that throws holds no Delayed while a call
+ * records its arguments (recording the value reports it: `read`); `getterErrors` lets
+ * its error out instead, for a question asked of a value no call records.
  */
-function holdsDelayed(root: object, seen = new Set<object>()): boolean {
+function holdsDelayed(root: object, seen = new Set<object>(), getterErrors = false): boolean {
   const stack: unknown[] = [root]
   while (stack.length > 0) {
     const value = stack.pop()
@@ -210,12 +212,11 @@ function holdsDelayed(root: object, seen = new Set<object>()): boolean {
     seen.add(value)
     if (Array.isArray(value)) for (const item of value) stack.push(item)
     else if (isPlainObject(value)) {
-      // A getter that throws holds no Delayed: recording the value reports it (`read`).
       for (const key of Object.keys(value)) {
         try {
           stack.push(value[key])
-        } catch {
-          continue
+        } catch (error) {
+          if (getterErrors) throw error
         }
       }
     }
@@ -293,8 +294,8 @@ class Resolver {
 /**
  * Whether `value` is, or holds in arrays and plain objects, a `Delayed`. A question, not a
  * recording: a `Delayed` too deep or inside a cycle is found, for the call that records
- * `value` to refuse.
+ * `value` to refuse; a getter that throws throws here (a workflow's default export).
  */
 export function containsDelayed(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && holdsDelayed(value)
+  return typeof value === 'object' && value !== null && holdsDelayed(value, new Set(), true)
 }
