@@ -8,10 +8,10 @@ import { checkPlainFunction } from '../plain-function.js'
 /** Options of `parallelMap` and `new Vectorizer`; `init` comes with `WorkerInit`. */
 export interface ParallelMapOptions {
   /**
-   * Where the items run: `'threads'` and `'processes'` in parallel on a pool started
-   * for the call, `'inline'` and `'async'` on the calling thread, or an `Executor` you
-   * own (a `ThreadExecutor` kept for many calls). `Vectorizer#map` leaves this to the
-   * `compute` that runs its graph.
+   * Where the items run: `'threads'` and `'processes'` in parallel on the kind's default
+   * pool (kept for the program, its workers started by the first call that needs them),
+   * `'inline'` and `'async'` on the calling thread, or an `Executor` you own.
+   * `Vectorizer#map` leaves this to the `compute` that runs its graph.
    * @default 'threads'
    */
   executor?: ExecutorName | Executor
