@@ -7,7 +7,13 @@ import {
   toGraph,
 } from '@taskgraph/core'
 import { Vectorizer, parallelMap, type ParallelMapOptions } from '@taskgraph/patterns'
-import { TaskError, ThreadExecutor, compute, type ExecutorName } from '@taskgraph/scheduler'
+import {
+  CancelledError,
+  TaskError,
+  ThreadExecutor,
+  compute,
+  type ExecutorName,
+} from '@taskgraph/scheduler'
 import { describe, expect, test } from 'vitest'
 import { EXECUTORS } from './executors.js'
 import {
@@ -19,6 +25,7 @@ import {
   placer,
   placeWithState,
   squareLater,
+  takeAMinute,
   type Place,
 } from './fixtures/map-tasks.mjs'
 import { nextTurn, rejection } from './helpers.js'
@@ -88,6 +95,17 @@ describe.each(EXECUTORS)('parallelMap on the %s executor', (executor) => {
     expect(error).toBeInstanceOf(TaskError)
     expect((error as TaskError).functionName).toBe('failOnSeven')
     expect((error as TaskError).cause).toMatchObject({ name: 'RangeError', code: 'E_ITEM' })
+  })
+
+  // There was no signal: a call could not be cancelled, and { signal } was an unknown option.
+  test('a signal cancels parallelMap and Vectorizer#process with a CancelledError', async () => {
+    const controller = new AbortController()
+    const running = parallelMap(takeAMinute, range(4), { ...options, signal: controller.signal })
+    setTimeout(() => controller.abort(), 20)
+    expect(await rejection(running)).toBeInstanceOf(CancelledError)
+    const vectorizer = new Vectorizer(takeAMinute, options)
+    const cancelled = vectorizer.process(range(2), { signal: AbortSignal.abort() })
+    expect(await rejection(cancelled)).toBeInstanceOf(CancelledError)
   })
 
   test('Vectorizer#map is a task per chunk and a join, which any executor computes', async () => {

@@ -77,6 +77,26 @@ describe('creating objects', () => {
     expect(() => definition.create({ data: [1], scale: 2, a: 3 })).toThrow(InvalidArgumentError)
     expect(() => definition.create({ data: [1], scale: 2 })).not.toThrow()
   })
+
+  // The getter's own error escaped create, thrown from inside it.
+  test('a field whose getter throws is an InvalidArgumentError, with its error as cause', () => {
+    const boom = new RangeError('boom')
+    const fields = {
+      get data(): never {
+        throw boom
+      },
+    }
+    const error = (() => {
+      try {
+        start().create(fields)
+      } catch (thrown) {
+        return thrown
+      }
+      return undefined
+    })()
+    expect(error).toBeInstanceOf(InvalidArgumentError)
+    expect(error).toMatchObject({ cause: boom })
+  })
 })
 
 describe('computing', () => {

@@ -1,5 +1,5 @@
 import { threadId } from 'node:worker_threads'
-import { bag, toGraph } from '@taskgraph/core'
+import { bag, toGraph, type Bag } from '@taskgraph/core'
 import { TaskError, compute } from '@taskgraph/scheduler'
 import { describe, expect, test } from 'vitest'
 import * as reference from './bag-reference.js'
@@ -268,6 +268,43 @@ describe.each(EXECUTORS)('bags on the %s executor', (name) => {
     const error = await rejection(numbers.map(failsOn3).compute(options))
     expect(error).toBeInstanceOf(TaskError)
     expect(error).toMatchObject({ functionName: 'map', cause: { name: 'RangeError' } })
+  })
+
+  // A promise was taken for the value: filter kept every item, each promise was a group
+  // of its own, and on a pool the promise failed to cross back as a SerializationError.
+  test('a function that returns a promise where it must not fails its task', async () => {
+    const later = doubleLater as never
+    for (const [operation, value] of [
+      ['filter', numbers.filter(doubleLater)],
+      ['flat-map', numbers.flatMap(later)],
+      ['group-by-part', numbers.groupBy(doubleLater)],
+      ['distinct-part', numbers.distinct(doubleLater)],
+      ['topk-part', numbers.topk(2, later)],
+      ['fold-by-part', numbers.foldBy(mod3, later)],
+      ['fold-part', numbers.fold(later)],
+    ] as const) {
+      const error = await rejection(value.compute(options))
+      expect(error).toBeInstanceOf(TaskError)
+      expect(error).toMatchObject({
+        functionName: operation,
+        cause: { name: 'InvalidArgumentError', code: 'ERR_INVALID_ARGUMENT' },
+      })
+    }
+  })
+
+  // Was a TypeError from inside the task: "fn is not a function or its return value is not iterable".
+  test('flatMap of what is not iterable, and flatten of an item that is not, fail their task', async () => {
+    for (const [operation, value] of [
+      ['flat-map', numbers.flatMap(double as never)],
+      ['flatten', (numbers as unknown as Bag<number[]>).flatten()],
+    ] as const) {
+      const error = await rejection(value.compute(options))
+      expect(error).toBeInstanceOf(TaskError)
+      expect(error).toMatchObject({
+        functionName: operation,
+        cause: { name: 'InvalidArgumentError', code: 'ERR_INVALID_ARGUMENT' },
+      })
+    }
   })
 
   test.runIf(name === 'threads' || name === 'processes')(

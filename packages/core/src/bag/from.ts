@@ -51,6 +51,7 @@ function from<T>(items: Iterable<T>, options: FromOptions = {}): Bag<T> {
   }
   const { partitions, partitionSize } = checkFromOptions(options)
   const all = Array.from(items)
+  checkPartitionCount(partitions, all.length)
   if (containsDelayed(all)) {
     throw new InvalidArgumentError({
       message:
@@ -63,6 +64,20 @@ function from<T>(items: Iterable<T>, options: FromOptions = {}): Bag<T> {
       ? splitBySize(all, partitionSize)
       : splitEvenly(all, partitions ?? Math.max(1, Math.min(all.length, DEFAULT_MAX_PARTITIONS)))
   return new Bag(runs.map((run) => makeData(run, PARTITION_NAME, undefined, KeyKind.Unique)))
+}
+
+/**
+ * More partitions than items are empty ones, each still a task of every step: a few are
+ * harmless (`bag.from([], { partitions: 4 })`), a billion would fill the memory while the
+ * bag is being made, so beyond the default count they may not outnumber the items.
+ */
+function checkPartitionCount(partitions: number | undefined, items: number): void {
+  if (partitions === undefined || partitions <= Math.max(items, DEFAULT_MAX_PARTITIONS)) return
+  throw new InvalidOptionError({
+    message:
+      `bag.from: option "partitions" asks for ${partitions} partitions of ${items} item${items === 1 ? '' : 's'}; all but ${items} would be empty, each still a task of every step. ` +
+      `Ask for at most ${Math.max(items, DEFAULT_MAX_PARTITIONS)} (as many as the items, or up to ${DEFAULT_MAX_PARTITIONS}), or use "partitionSize".`,
+  })
 }
 
 /**

@@ -6,7 +6,8 @@
 // graph, where the partials arrive.
 import { delayed } from '../lazy/delayed-function.js'
 import { asPartition } from './as-partition.js'
-import { selectKey, type Comparable } from './key-selector.js'
+import { synchronous } from './function-results.js'
+import { selectKey, taskKey, type Comparable } from './key-selector.js'
 import { splitEvenly } from './split-evenly.js'
 
 type Key = unknown
@@ -17,9 +18,10 @@ type Seed = [] | [unknown]
 
 export const groupByPart = delayed(
   function groupByPart(part: readonly unknown[], key: Selector): Map<Key, unknown[]> {
+    const select = taskKey('groupBy', key)
     const groups = new Map<Key, unknown[]>()
     for (const item of asPartition('groupBy', part)) {
-      const k = selectKey(item, key)
+      const k = selectKey(item, select)
       const group = groups.get(k)
       if (group === undefined) groups.set(k, [item])
       else group.push(item)
@@ -52,11 +54,13 @@ export const foldByPart = delayed(
     binop: Binary,
     seed: Seed,
   ): Map<Key, unknown> {
+    const select = taskKey('foldBy', key)
+    const step = synchronous('foldBy', 'binop', binop)
     const totals = new Map<Key, unknown>()
     for (const item of asPartition('foldBy', part)) {
-      const k = selectKey(item, key)
-      if (totals.has(k)) totals.set(k, binop(totals.get(k), item))
-      else totals.set(k, seed.length === 1 ? binop(seed[0], item) : item)
+      const k = selectKey(item, select)
+      if (totals.has(k)) totals.set(k, step(totals.get(k), item))
+      else totals.set(k, seed.length === 1 ? step(seed[0], item) : item)
     }
     return totals
   },
@@ -70,11 +74,12 @@ export const foldByMerge = delayed(
     seed: Seed,
     ...partials: Map<Key, unknown>[]
   ) {
+    const join = synchronous('foldBy', 'combine', combine)
     const totals = new Map<Key, unknown>()
     for (const partial of partials) {
       for (const [k, value] of partial) {
-        if (totals.has(k)) totals.set(k, combine(totals.get(k), value))
-        else totals.set(k, seed.length === 1 ? combine(seed[0], value) : value)
+        if (totals.has(k)) totals.set(k, join(totals.get(k), value))
+        else totals.set(k, seed.length === 1 ? join(seed[0], value) : value)
       }
     }
     return splitEvenly([...totals], partitions)
@@ -121,9 +126,10 @@ export const distinctPart = delayed(
       }
       return out
     }
+    const select = taskKey('distinct', key)
     const first = new Map<Key, unknown>()
     for (const item of items) {
-      const k = selectKey(item, key)
+      const k = selectKey(item, select)
       if (!first.has(k)) first.set(k, item)
     }
     return first
@@ -163,9 +169,10 @@ export const topkMerge = delayed(
  * winners gives what ranking the whole bag would.
  */
 function largest(items: readonly unknown[], k: number, key: Selector | undefined): unknown[] {
+  const select = key === undefined ? undefined : taskKey('topk', key)
   const ranked = items.map((item) => ({
     item,
-    key: (key === undefined ? item : selectKey(item, key)) as Comparable,
+    key: (select === undefined ? item : selectKey(item, select)) as Comparable,
   }))
   ranked.sort((a, b) => (a.key > b.key ? -1 : a.key < b.key ? 1 : 0))
   return ranked.slice(0, k).map((entry) => entry.item)

@@ -1,6 +1,7 @@
 // How bag operations that group, rank or de-duplicate items take their key: a function
 // of the item, or the name (or index) of one of its properties. A property name crosses
 // to workers as plain data; a function must be one workers can find again.
+import { synchronous } from './function-results.js'
 
 /** Values `topk`, `min` and `max` compare with `<` and `>`. */
 export type Comparable = number | string | bigint
@@ -16,4 +17,14 @@ export function selectKey(item: unknown, key: unknown): unknown {
   return typeof key === 'function'
     ? (key as (item: unknown) => unknown)(item)
     : (item as Record<string | number, unknown>)[key as string | number]
+}
+
+/**
+ * A key selector as `operation`'s task applies it: a key function that returns a
+ * promise fails the task (each promise would be a key of its own).
+ */
+export function taskKey<K>(operation: string, key: K): K {
+  return typeof key === 'function'
+    ? (synchronous(operation, 'the key function', key as (item: unknown) => unknown) as K)
+    : key
 }

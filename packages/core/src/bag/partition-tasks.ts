@@ -4,6 +4,7 @@
 import { delayed } from '../lazy/delayed-function.js'
 import { isThenable } from '../thenable.js'
 import { asPartition } from './as-partition.js'
+import { iterable, synchronous } from './function-results.js'
 import { selectKey } from './key-selector.js'
 
 type Item = unknown
@@ -27,8 +28,9 @@ export const mapPart = delayed(
 
 export const filterPart = delayed(
   function filter(part: readonly Item[], predicate: ItemFunction): Item[] {
+    const keep = synchronous('filter', 'the predicate', predicate)
     const out: Item[] = []
-    for (const item of asPartition('filter', part)) if (predicate(item)) out.push(item)
+    for (const item of asPartition('filter', part)) if (keep(item)) out.push(item)
     return out
   },
   { name: 'filter' },
@@ -36,8 +38,12 @@ export const filterPart = delayed(
 
 export const flatMapPart = delayed(
   function flatMap(part: readonly Item[], fn: (item: Item) => Iterable<unknown>): unknown[] {
+    const call = synchronous('flatMap', 'the mapped function', fn)
     const out: unknown[] = []
-    for (const item of asPartition('flatMap', part)) for (const value of fn(item)) out.push(value)
+    for (const item of asPartition('flatMap', part)) {
+      for (const value of iterable('flatMap', 'what the function returned', call(item)))
+        out.push(value)
+    }
     return out
   },
   { name: 'flat-map' },
@@ -46,8 +52,8 @@ export const flatMapPart = delayed(
 export const flattenPart = delayed(
   function flatten(part: readonly Iterable<unknown>[]): unknown[] {
     const out: unknown[] = []
-    for (const item of asPartition('flatten', part) as Iterable<unknown>[])
-      for (const value of item) out.push(value)
+    for (const item of asPartition('flatten', part))
+      for (const value of iterable('flatten', 'an item', item)) out.push(value)
     return out
   },
   { name: 'flatten' },

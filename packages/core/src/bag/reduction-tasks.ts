@@ -4,6 +4,7 @@
 // partials arrive; it only sees one small value per partition.
 import { delayed } from '../lazy/delayed-function.js'
 import { asPartition } from './as-partition.js'
+import { synchronous } from './function-results.js'
 import type { Comparable } from './key-selector.js'
 
 type Binary = (a: unknown, b: unknown) => unknown
@@ -113,7 +114,7 @@ export const maxAll = delayed(
 
 export const foldPart = delayed(
   function foldPart(part: readonly unknown[], binop: Binary, seed: Partial): Partial {
-    return foldItems(asPartition('fold', part), binop, seed)
+    return foldItems(asPartition('fold', part), synchronous('fold', 'binop', binop), seed)
   },
   { name: 'fold-part' },
 )
@@ -121,7 +122,7 @@ export const foldPart = delayed(
 export const foldAll = delayed(
   function fold(combine: Binary, seed: Partial, ...partials: Partial[]): unknown {
     return only(
-      foldItems(partials.flat(), combine, seed),
+      foldItems(partials.flat(), synchronous('fold', 'combine', combine), seed),
       'Bag#fold: the bag is empty and no initial value was given, so there is nothing to fold. Pass an initial value: fold(binop, combine, initial).',
     )
   },

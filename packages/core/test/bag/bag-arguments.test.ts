@@ -41,8 +41,15 @@ describe('bag.from', () => {
     ['both partitions and partitionSize', { partitions: 2, partitionSize: 2 }],
     ['an unknown option', { npartitions: 2 }],
     ['options that are not an object', 4],
+    // Empty partitions beyond 100 and the items: { partitions: 1e9 } filled the memory.
+    ['partitions: 101', { partitions: 101 }],
   ])('rejects %s with InvalidOptionError', (_, options) => {
     expect(() => from([1, 2], options)).toThrow(InvalidOptionError)
+  })
+
+  test('takes up to 100 partitions, or as many as the items', () => {
+    expect(bag.from([1, 2], { partitions: 100 }).partitions).toBe(100)
+    expect(bag.from(new Array<number>(150).fill(0), { partitions: 150 }).partitions).toBe(150)
   })
 })
 

@@ -5,7 +5,7 @@ import { checkPlacement } from '../placement.js'
 
 /**
  * Where an in-batch function's calls run (batchflow's targets): `'threads'` and
- * `'processes'` in parallel on a pool started for the call (batchflow's `mpc`),
+ * `'processes'` in parallel on the kind's default pool (batchflow's `mpc`),
  * `'async'` overlapping on the event loop, `'for'` one after another on the calling
  * thread, for debugging.
  */
@@ -24,8 +24,8 @@ export type Batch<T = unknown> = ArrayLike<T> | Iterable<T>
 /** Where an in-batch function runs; also what `.with()` changes for some calls. */
 export interface InBatchRunOptions {
   /**
-   * Where the calls run, or an `Executor` you own (a `ThreadExecutor` kept for many
-   * batches, which spares each call starting a pool). `'async'` by default: it costs
+   * Where the calls run, or an `Executor` you own (a `ThreadExecutor` whose workers
+   * start and end when you say). `'async'` by default: it costs
    * nothing to start, takes any function (closures too), and overlaps I/O as Python's
    * threads do for batchflow; choose `'threads'` for CPU-bound work.
    * @default 'async'

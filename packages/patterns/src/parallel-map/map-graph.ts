@@ -1,7 +1,7 @@
 import type { AnyFunction, Delayed } from '@taskgraph/core'
 import { computeTargets } from '@taskgraph/scheduler/internal'
 import { concatTask, mapChunkTask } from './map-chunk.js'
-import { chunkRanges, type MapConfig } from './map-options.js'
+import { chunkRanges, type MapConfig, type MapRunOptions } from './map-options.js'
 
 /**
  * The graph of a parallel map: one task per chunk of items, in order, and a task joining
@@ -25,14 +25,15 @@ export async function runMap(
   fn: AnyFunction,
   items: readonly unknown[],
   config: MapConfig,
+  { signal }: MapRunOptions = {},
 ): Promise<unknown[]> {
   // Nothing to do: no pool to start.
   if (items.length === 0) return []
   const { executor, workers } = config
-  const [results] = await computeTargets(
-    caller,
-    [mapGraph(fn, items, config)],
-    workers === undefined ? { executor } : { executor, workers },
-  )
+  const [results] = await computeTargets(caller, [mapGraph(fn, items, config)], {
+    executor,
+    ...(workers === undefined ? {} : { workers }),
+    ...(signal === undefined ? {} : { signal }),
+  })
   return results as unknown[]
 }

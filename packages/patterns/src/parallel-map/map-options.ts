@@ -8,10 +8,10 @@ import { checkPlainFunction } from '../plain-function.js'
 /** Options of `parallelMap` and `new Vectorizer`; `init` comes with `WorkerInit`. */
 export interface ParallelMapOptions {
   /**
-   * Where the items run: `'threads'` and `'processes'` in parallel on a pool started
-   * for the call, `'inline'` and `'async'` on the calling thread, or an `Executor` you
-   * own (a `ThreadExecutor` kept for many calls). `Vectorizer#map` leaves this to the
-   * `compute` that runs its graph.
+   * Where the items run: `'threads'` and `'processes'` in parallel on the kind's default
+   * pool (kept for the program, its workers started by the first call that needs them),
+   * `'inline'` and `'async'` on the calling thread, or an `Executor` you own.
+   * `Vectorizer#map` leaves this to the `compute` that runs its graph.
    * @default 'threads'
    */
   executor?: ExecutorName | Executor
@@ -27,6 +27,15 @@ export interface ParallelMapOptions {
    * chunk on `'async'` (so async functions overlap); one chunk on `'inline'`
    */
   chunkSize?: number
+}
+
+/** Options of one run: `parallelMap`'s, and `Vectorizer#process`'s second argument. */
+export interface MapRunOptions {
+  /**
+   * Cancels the call: it rejects with a `CancelledError` and starts no further chunk; on
+   * a default pool, the workers running its chunks are ended and replaced.
+   */
+  signal?: AbortSignal
 }
 
 /** The `init` option of `parallelMap` and `new Vectorizer`, whose result `fn` receives. */
@@ -48,6 +57,8 @@ export interface MapConfig {
 }
 
 const OPTION_NAMES: readonly string[] = ['executor', 'workers', 'chunkSize', 'init']
+/** The names of `MapRunOptions`. */
+export const RUN_OPTION_NAMES: readonly string[] = ['signal']
 const EXECUTOR_NAMES: readonly ExecutorName[] = ['threads', 'processes', 'async', 'inline']
 /** Chunks per worker by default: enough to even out items of uneven cost. */
 const CHUNKS_PER_WORKER = 4
@@ -57,8 +68,13 @@ export function checkMapFunction(caller: string, fn: unknown): AnyFunction {
   return checkPlainFunction(caller, fn, 'on each item')
 }
 
-export function checkMapOptions(caller: string, options: unknown): MapConfig {
-  checkOptionNames(caller, options, OPTION_NAMES)
+/** Checks the options of a map; `runNames` are also taken (`parallelMap`'s `signal`). */
+export function checkMapOptions(
+  caller: string,
+  options: unknown,
+  runNames: readonly string[] = [],
+): MapConfig {
+  checkOptionNames(caller, options, [...OPTION_NAMES, ...runNames])
   const {
     executor = 'threads',
     workers,

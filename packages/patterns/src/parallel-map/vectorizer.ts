@@ -1,11 +1,13 @@
 import { type AnyFunction, type Delayed } from '@taskgraph/core'
-import { recordOrigin } from '@taskgraph/core/internal'
+import { checkOptionNames, recordOrigin } from '@taskgraph/core/internal'
 import { mapGraph, runMap } from './map-graph.js'
 import {
   checkMapFunction,
   checkMapOptions,
+  RUN_OPTION_NAMES,
   toItems,
   type MapConfig,
+  type MapRunOptions,
   type ParallelMapOptions,
   type WorkerInit,
 } from './map-options.js'
@@ -41,11 +43,14 @@ export class Vectorizer<T, R, S = undefined> {
 
   /**
    * Runs `fn` over `items` now and resolves with the results in input order. Rejects with
-   * the first failure, a `TaskError` whose `cause` is what `fn` threw.
+   * the first failure, a `TaskError` whose `cause` is what `fn` threw, or with a
+   * `CancelledError` once `signal` aborts.
    */
-  async process(items: Iterable<T>): Promise<R[]> {
+  async process(items: Iterable<T>, options: MapRunOptions = {}): Promise<R[]> {
     const caller = 'Vectorizer#process'
-    return (await runMap(caller, this.fn, toItems(caller, items), this.config)) as R[]
+    checkOptionNames(caller, options, RUN_OPTION_NAMES)
+    const list = toItems(caller, items)
+    return (await runMap(caller, this.fn, list, this.config, options)) as R[]
   }
 
   /**
@@ -71,21 +76,21 @@ export class Vectorizer<T, R, S = undefined> {
 export function parallelMap<T, R, S>(
   fn: (item: T, state: S) => R | PromiseLike<R>,
   items: Iterable<T>,
-  options: ParallelMapOptions & WorkerInit<S>,
+  options: ParallelMapOptions & MapRunOptions & WorkerInit<S>,
 ): Promise<R[]>
 export function parallelMap<T, R>(
   fn: (item: T) => R | PromiseLike<R>,
   items: Iterable<T>,
-  options?: ParallelMapOptions,
+  options?: ParallelMapOptions & MapRunOptions,
 ): Promise<R[]>
 export async function parallelMap(
   fn: AnyFunction,
   items: Iterable<unknown>,
-  options: ParallelMapOptions = {},
+  options: ParallelMapOptions & MapRunOptions = {},
 ): Promise<unknown[]> {
   const caller = 'parallelMap'
   recordOrigin(checkMapFunction(caller, fn))
-  const config = checkMapOptions(caller, options)
+  const config = checkMapOptions(caller, options, RUN_OPTION_NAMES)
   if (config.init !== undefined) recordOrigin(config.init)
-  return runMap(caller, fn, toItems(caller, items), config)
+  return runMap(caller, fn, toItems(caller, items), config, options)
 }

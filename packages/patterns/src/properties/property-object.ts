@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@taskgraph/core'
-import { describeValue } from '@taskgraph/core/internal'
+import { describeValue, errorText } from '@taskgraph/core/internal'
 import { NotComputedError } from './not-computed-error.js'
 import type { DefinitionData } from './property-spec.js'
 
@@ -28,7 +28,7 @@ export function createObject(definition: DefinitionData, fields: unknown): objec
       message: `${caller}: expected an object of fields such as { data: [1, 2, 3] }, got ${describeValue(fields)}.`,
     })
   }
-  const given = { ...(fields as Record<string, unknown>) }
+  const given = copyFields(caller, fields as Record<string, unknown>)
   const length = batchLength(caller, definition, given)
   for (const name of Object.keys(given)) {
     if (definition.properties.has(name)) {
@@ -81,6 +81,20 @@ export function holdValues(object: object, values: Readonly<Record<string, unkno
       enumerable: true,
       writable: false,
       configurable: true,
+    })
+  }
+}
+
+/** The fields as own data; a getter that throws is the caller's error, not a bare one from inside. */
+function copyFields(caller: string, fields: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return { ...fields }
+  } catch (error) {
+    throw new InvalidArgumentError({
+      message:
+        `${caller}: reading a field of the object given threw (${errorText(error)}). ` +
+        'Give the fields as plain data, e.g. { data: [1, 2, 3] }, read beforehand.',
+      cause: error,
     })
   }
 }
