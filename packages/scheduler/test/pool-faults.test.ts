@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { deserialize, serialize } from 'node:v8'
 import { fileURLToPath } from 'node:url'
 import { delayed, gather } from '@taskgraph/core'
 import {
@@ -191,20 +192,37 @@ describe('a batch that ends every worker that reads it', () => {
   })
 })
 
+/** Whether this V8 reads back an error whose cause is itself (Node 22 and later do). */
+function readsCauseCycles(): boolean {
+  const error = new Error('its own cause')
+  error.cause = error
+  try {
+    deserialize(serialize({ error }))
+    return true
+  } catch {
+    return false
+  }
+}
+
 describe('a worker thread', () => {
-  // The message was lost ('messageerror', which nothing heard), and the run hung.
-  test('that sends what cannot be read is a WorkerLostError, and the pool carries on', async () => {
-    const pool = makePool('threads')
-    try {
-      const task = postsUnreadable()
-      const error = await rejection(compute(task, { executor: pool }))
-      expect(error).toBeInstanceOf(WorkerLostError)
-      expect(error).toMatchObject({ key: task.key })
-      expect(await compute(inc(4), { executor: pool })).toEqual([5])
-    } finally {
-      await pool.close()
-    }
-  })
+  // The message was lost ('messageerror', which nothing heard), and the run hung. Where V8
+  // reads such a message back, the task's message is one the pool does not know, and its
+  // task runs on: nothing is lost to test.
+  test.skipIf(readsCauseCycles())(
+    'that sends what cannot be read is a WorkerLostError, and the pool carries on',
+    async () => {
+      const pool = makePool('threads')
+      try {
+        const task = postsUnreadable()
+        const error = await rejection(compute(task, { executor: pool }))
+        expect(error).toBeInstanceOf(WorkerLostError)
+        expect(error).toMatchObject({ key: task.key })
+        expect(await compute(inc(4), { executor: pool })).toEqual([5])
+      } finally {
+        await pool.close()
+      }
+    },
+  )
 })
 
 describe('no worker outlives the default pools', () => {
