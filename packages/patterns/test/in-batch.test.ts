@@ -295,6 +295,13 @@ describe('invalid definitions and calls', () => {
     await expect(scaleAll(42 as never)).rejects.toBeInstanceOf(InvalidArgumentError)
   })
 
+  test("a batch longer than an array can be rejects 'items' and 'indices' calls", async () => {
+    const positions = inbatchParallel(echo, { init: 'indices' })
+    const huge = { length: 1e10 } as never
+    await expect(scaleAll(huge)).rejects.toBeInstanceOf(InvalidArgumentError)
+    await expect(positions(huge)).rejects.toBeInstanceOf(InvalidArgumentError)
+  })
+
   test('callArgs takes an array and a plain object', () => {
     expect(() => callArgs([1], [2] as never)).toThrow(InvalidArgumentError)
     expect(() => callArgs('x' as never, {})).toThrow(InvalidArgumentError)

@@ -153,14 +153,28 @@ async function argumentLists(
 
 function itemsOf(caller: string, batch: unknown): unknown[] {
   if (Array.isArray(batch)) return batch
-  if (isIterable(batch) || isArrayLike(batch)) return Array.from(batch as ArrayLike<unknown>)
+  if (isIterable(batch)) return Array.from(batch)
+  if (isArrayLike(batch)) return Array.from(checkedLength(caller, batch))
   throw notABatch(caller, batch)
 }
 
 function lengthOf(caller: string, batch: unknown): number {
-  if (isArrayLike(batch)) return batch.length
+  if (isArrayLike(batch)) return checkedLength(caller, batch).length
   if (isIterable(batch)) return Array.from(batch).length
   throw notABatch(caller, batch)
+}
+
+/** The longest array JavaScript can make: one call per position must fit in one. */
+const MAX_BATCH_LENGTH = 2 ** 32 - 1
+
+function checkedLength(caller: string, batch: ArrayLike<unknown>): ArrayLike<unknown> {
+  if (batch.length <= MAX_BATCH_LENGTH) return batch
+  throw new InvalidArgumentError({
+    message:
+      `${caller}: the batch has length ${batch.length}, more than an array can hold (${MAX_BATCH_LENGTH}), ` +
+      `so init 'items' or 'indices' cannot make one call per position. ` +
+      'Give a batch with a smaller length, or split it and call once per part.',
+  })
 }
 
 function isArrayLike(value: unknown): value is ArrayLike<unknown> {
