@@ -307,6 +307,25 @@ describe.each(EXECUTORS)('bags on the %s executor', (name) => {
     }
   })
 
+  // Was "Cannot mix BigInt and other types" from inside the task, and "00a0b" for ['a', 'b'].
+  test('sum and mean of items that are not numbers fail their task', async () => {
+    const bigints = bag.from([1n, 2n, 3n]) as unknown as Bag<number>
+    const strings = bag.from(['a', 'b']) as unknown as Bag<number>
+    for (const [operation, value] of [
+      ['sum-part', bigints.sum()],
+      ['mean-part', bigints.mean()],
+      ['sum-part', strings.sum()],
+      ['mean-part', strings.mean()],
+    ] as const) {
+      const error = await rejection(value.compute(options))
+      expect(error).toBeInstanceOf(TaskError)
+      expect(error).toMatchObject({
+        functionName: operation,
+        cause: { name: 'InvalidArgumentError', code: 'ERR_INVALID_ARGUMENT' },
+      })
+    }
+  })
+
   test.runIf(name === 'threads' || name === 'processes')(
     'the work runs in workers, which find the functions without warning',
     async () => {

@@ -38,3 +38,13 @@ export function iterable(operation: string, what: string, value: unknown): Itera
         : 'Flatten a bag of arrays (or other iterables); use map to turn other items into arrays first.'),
   })
 }
+
+/** An item of `sum` or `mean`: a number, or the task fails (a bigint would throw "Cannot mix BigInt and other types", a string would be concatenated). */
+export function numeric(operation: string, value: unknown): number {
+  if (typeof value === 'number') return value
+  throw new InvalidArgumentError({
+    message:
+      `Bag#${operation}: an item is ${describeValue(value)}, not a number: ${operation} takes a bag of numbers. ` +
+      `Turn the items into numbers first, e.g. bag.map(Number).${operation}(), or combine them with a fold, e.g. bag.fold((a, b) => a + b) for bigints.`,
+  })
+}

@@ -4,7 +4,7 @@
 // partials arrive; it only sees one small value per partition.
 import { delayed } from '../lazy/delayed-function.js'
 import { asPartition } from './as-partition.js'
-import { synchronous } from './function-results.js'
+import { numeric, synchronous } from './function-results.js'
 import type { Comparable } from './key-selector.js'
 
 type Binary = (a: unknown, b: unknown) => unknown
@@ -42,7 +42,7 @@ export const countAll = delayed(
 export const sumPart = delayed(
   function sumPart(part: readonly number[]): number {
     let total = 0
-    for (const value of asPartition('sum', part) as number[]) total += value
+    for (const value of asPartition('sum', part)) total += numeric('sum', value)
     return total
   },
   { name: 'sum-part' },
@@ -58,7 +58,7 @@ export const sumAll = delayed(
 export const meanPart = delayed(
   function meanPart(part: readonly number[]): [total: number, count: number] {
     let total = 0
-    for (const value of asPartition('mean', part) as number[]) total += value
+    for (const value of asPartition('mean', part)) total += numeric('mean', value)
     return [total, part.length]
   },
   { name: 'mean-part' },
