@@ -227,4 +227,14 @@ describe('invalid calls', () => {
       InvalidArgumentError,
     )
   })
+
+  // Was "got an object", with nothing on how to pass one.
+  test('an async iterable is refused with how to collect it first', async () => {
+    async function* numbers(): AsyncGenerator<number> {
+      yield await Promise.resolve(1)
+    }
+    const error = await parallelMap(place, numbers() as never).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(InvalidArgumentError)
+    expect((error as Error).message).toMatch(/async iterable.*Array\.fromAsync/s)
+  })
 })

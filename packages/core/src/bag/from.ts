@@ -45,6 +45,17 @@ function from<T>(items: Iterable<T>, options: FromOptions = {}): Bag<T> {
     typeof items !== 'object' ||
     typeof (items as Partial<Iterable<T>>)[Symbol.iterator] !== 'function'
   ) {
+    if (
+      typeof items === 'object' &&
+      items !== null &&
+      typeof (items as Partial<AsyncIterable<T>>)[Symbol.asyncIterator] === 'function'
+    ) {
+      throw new InvalidArgumentError({
+        message:
+          'bag.from: expected an iterable of items, got an async iterable, which bag.from does not take: a bag holds its items in the graph. ' +
+          'Collect its items first: bag.from(await Array.fromAsync(items)) on Node 22 or later, or a for await...of loop pushing them into an array.',
+      })
+    }
     throw new InvalidArgumentError({
       message: `bag.from: expected an iterable of items (an array, a Set, a generator...), got ${describeValue(items)}.`,
     })

@@ -28,6 +28,15 @@ describe('bag.from', () => {
     expect(() => from(items)).toThrow(InvalidArgumentError)
   })
 
+  // Was "got an object", with nothing on how to pass one.
+  test('rejects an async iterable, saying how to collect it first', () => {
+    async function* numbers(): AsyncGenerator<number> {
+      yield await Promise.resolve(1)
+    }
+    expect(() => from(numbers())).toThrow(InvalidArgumentError)
+    expect(() => from(numbers())).toThrow(/async iterable.*Array\.fromAsync/s)
+  })
+
   test('rejects items holding Delayed values, which data cannot resolve', () => {
     expect(() => from([1, literal(2)])).toThrow(InvalidArgumentError)
     expect(() => from([{ nested: [literal(2)] }])).toThrow(InvalidArgumentError)

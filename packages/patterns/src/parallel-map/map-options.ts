@@ -132,9 +132,24 @@ export function toItems<T>(caller: string, items: Iterable<T>): T[] {
     items === undefined ||
     typeof (items as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function'
   ) {
+    if (isAsyncIterable(items)) {
+      throw new InvalidArgumentError({
+        message:
+          `${caller}: items must be an array or another iterable, got an async iterable, which ${caller} does not take. ` +
+          'Collect its items first: await Array.fromAsync(items) on Node 22 or later, or a for await...of loop pushing them into an array.',
+      })
+    }
     throw new InvalidArgumentError({
       message: `${caller}: items must be an array or another iterable, got ${describeValue(items)}.`,
     })
   }
   return Array.from(items)
+}
+
+function isAsyncIterable(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function'
+  )
 }
