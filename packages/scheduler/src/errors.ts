@@ -276,12 +276,16 @@ export class WorkerStartError extends TaskgraphError {
     executor: string
     detail: string
     limitMs?: number | undefined
+    /** The signal that killed a worker while it was starting, if one did. */
+    signal?: string | undefined
     cause?: unknown
   }) {
     const fix =
-      options.limitMs === undefined
-        ? 'Fix the module, or the preload option, so that it imports in a worker.'
-        : `A module whose top-level code never finishes (an await that never settles) keeps workers from starting: fix it, or raise startTimeout (--start-timeout or TASKGRAPH_START_TIMEOUT on the command line; now ${options.limitMs} ms) if loading is just slow.`
+      options.signal !== undefined
+        ? `It was killed by ${options.signal}, from outside taskgraph (the system out of memory, or a signal sent to it): run again once the cause is gone.`
+        : options.limitMs === undefined
+          ? 'Fix the module, or the preload option, so that it imports in a worker.'
+          : `A module whose top-level code never finishes (an await that never settles) keeps workers from starting: fix it, or raise startTimeout (--start-timeout or TASKGRAPH_START_TIMEOUT on the command line; now ${options.limitMs} ms) if loading is just slow.`
     super({
       code: 'ERR_WORKER_START',
       message: `${options.caller}: the ${options.executor} executor's workers could not get ready: ${options.detail}. ${fix}`,

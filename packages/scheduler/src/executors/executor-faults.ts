@@ -150,10 +150,14 @@ export class WorkerStartFault extends Error {
   constructor(
     detail: string,
     readonly limitMs?: number,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { readonly signal?: string | undefined },
   ) {
     super(detail, options)
+    this.signal = options?.signal
   }
+
+  /** The signal that killed the worker while it was starting, if one did. */
+  readonly signal: string | undefined
 }
 WorkerStartFault.prototype.name = 'WorkerStartFault'
 

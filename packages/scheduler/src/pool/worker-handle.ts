@@ -15,9 +15,10 @@ export interface WorkerHandle {
   onMessage(handler: (message: FromWorker) => void): void
   /**
    * Called once when the worker is gone, with how it ended (`exited with code 1`, ...);
-   * `reading`: it ended because it could not read a message it was sent.
+   * `reading`: it ended because it could not read a message it was sent; `signal`: the
+   * signal that killed a worker process, if one did.
    */
-  onExit(handler: (how: string, reading: boolean) => void): void
+  onExit(handler: (how: string, reading: boolean, signal?: string) => void): void
   /** Ends the worker at once, whatever it is doing. */
   kill(): void
   /** Asks an idle worker to end once its output is out (see `CloseMessage`). */
@@ -118,6 +119,7 @@ export function startProcess(stdout: 'stdout' | 'stderr'): WorkerHandle {
                   ? `was killed by ${signal}`
                   : `exited with code ${code}`,
           couldNotRead !== undefined,
+          signal ?? undefined,
         )
       // 'close', not 'exit': it comes once the socket has been read to its end, so every
       // message the worker sent before it ended has been handled.

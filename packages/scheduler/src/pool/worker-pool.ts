@@ -247,9 +247,9 @@ export class WorkerPool {
     this.workers.add(worker)
     const limit = this.options.startTimeoutMs
     return new Promise<void>((resolve, reject) => {
-      const fail = (detail: string, limitMs?: number): void => {
+      const fail = (detail: string, limitMs?: number, signal?: string): void => {
         clearTimeout(timer)
-        reject(new WorkerStartFault(detail, limitMs))
+        reject(new WorkerStartFault(detail, limitMs, { signal }))
         worker.handle.kill()
       }
       const timer = setTimeout(() => {
@@ -294,9 +294,9 @@ export class WorkerPool {
             return
         }
       })
-      handle.onExit((how, reading) => {
+      handle.onExit((how, reading, signal) => {
         this.workers.delete(worker)
-        if (!worker.ready) fail(`a ${handle.what} ${how} while starting`)
+        if (!worker.ready) fail(`a ${handle.what} ${how} while starting`, undefined, signal)
         this.lost(worker, `the ${handle.what} ${how}`, reading)
       })
       try {

@@ -37,6 +37,7 @@ export function runFailureOf(
         executor,
         detail: error.message,
         limitMs: error.limitMs,
+        signal: error.signal,
         cause: error.cause,
       }),
     }

@@ -4,6 +4,7 @@ import {
   type ProcessExecutor,
   type ThreadExecutor,
 } from '@taskgraph/scheduler'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { neverLoaded as NeverLoaded } from '../fixtures/hangs-on-import.mjs'
 import { inc } from '../fixtures/pool-tasks.mjs'
@@ -57,4 +58,22 @@ describe.each(POOLS)('a module whose import never finishes in %s workers', (name
     // The run made its own pool, and ended it before it rejected.
     expectNothingLeft(start)
   })
+})
+
+// Was told to "fix the module, or the preload option, so that it imports in a worker".
+test('a worker process killed by a signal while starting: WorkerStartError whose fix says so', async () => {
+  const pool = makePool('processes', {
+    workers: 1,
+    preload: [fileURLToPath(new URL('../fixtures/killed-while-starting.mjs', import.meta.url))],
+  })
+  try {
+    const error = await rejection(compute(inc(1), { executor: pool }))
+    expect(error).toBeInstanceOf(WorkerStartError)
+    expect(error).toMatchObject({ code: 'ERR_WORKER_START' })
+    // The fix is the point here: the signal, from outside taskgraph, not the module.
+    expect((error as Error).message).toMatch(/SIGKILL, from outside taskgraph/)
+    expect((error as Error).message).not.toMatch(/so that it imports in a worker/)
+  } finally {
+    await pool.close()
+  }
 })
