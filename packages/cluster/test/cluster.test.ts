@@ -47,6 +47,33 @@ let workers: WorkerProcess[]
 let cluster: ClusterExecutor
 const shared = mkdtempSync(join(tmpdir(), 'taskgraph-store-'))
 
+/**
+ * Sends `tasks` calls that hold their thread for 10 minutes, from a driver of its own,
+ * runs `check` while they run, then cancels them and closes the driver. Gives back the
+ * cancelled run, to await (it rejects).
+ */
+async function whileLongTasksRun(
+  tasks: number,
+  check: () => Promise<void>,
+): Promise<{ run: Promise<unknown> }> {
+  const fresh = new ClusterExecutor(redis.url)
+  const controller = new AbortController()
+  // Tasks that hold their thread (an async one would let the next begin beside it).
+  const run = compute(...Array.from({ length: tasks }, () => timedBusy(600_000)), {
+    executor: fresh,
+    signal: controller.signal,
+  })
+  run.catch(() => undefined)
+  try {
+    await check()
+  } finally {
+    controller.abort()
+    await run.catch(() => undefined)
+    await fresh.close()
+  }
+  return { run }
+}
+
 beforeAll(async () => {
   redis = await startRedis()
   workers = await startWorkers(redis.url, 2, 'w', {
@@ -115,26 +142,15 @@ describe('a cluster of two workers', () => {
         [0, 0],
       ])
     }, 6000)
-    const fresh = new ClusterExecutor(redis.url)
-    const controller = new AbortController()
-    const run = compute(...Array.from({ length: 3 }, () => timedBusy(600_000)), {
-      executor: fresh,
-      signal: controller.signal,
-    })
-    run.catch(() => undefined)
-    try {
-      await eventually(async () => {
+    await whileLongTasksRun(3, () =>
+      eventually(async () => {
         const listed = await cluster.workers()
         expect(listed.map(({ running, waiting }) => [running, waiting])).toEqual([
           [1, 0],
           [1, 0],
         ])
-      }, 6000)
-    } finally {
-      controller.abort()
-      await run.catch(() => undefined)
-      await fresh.close()
-    }
+      }, 6000),
+    )
   })
 
   test('results under keys of any characters, holding any bytes, are stored and read back', async () => {
@@ -535,27 +551,15 @@ describe('a cluster of two workers', () => {
     // A driver of its own, which has not learned that timedBusy runs long (earlier tests
     // ran it on `cluster`): it sends a function's first calls as short ones, two jobs per
     // thread, so some wait.
-    const fresh = new ClusterExecutor(redis.url)
-    const controller = new AbortController()
-    // Tasks that hold their thread (an async one would let the next begin beside it).
-    const run = compute(...Array.from({ length: 20 }, () => timedBusy(600_000)), {
-      executor: fresh,
-      signal: controller.signal,
-    })
-    run.catch(() => undefined)
-    try {
+    const { run } = await whileLongTasksRun(20, () =>
       // As of each worker's next heartbeat (every 2 s): one task on its one thread, and
       // the other tasks of the jobs it holds waiting.
-      await eventually(async () => {
+      eventually(async () => {
         const listed = await cluster.workers()
         expect(listed.map(({ running }) => running)).toEqual([1, 1])
         for (const { waiting } of listed) expect(waiting).toBeGreaterThan(0)
-      }, 6000)
-    } finally {
-      controller.abort()
-      await run.catch(() => undefined)
-      await fresh.close()
-    }
+      }, 6000),
+    )
     await expect(run).rejects.toThrow(/cancel/i)
     await eventually(async () => {
       const listed = await cluster.workers()

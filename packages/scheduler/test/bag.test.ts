@@ -270,11 +270,28 @@ describe.each(EXECUTORS)('bags on the %s executor', (name) => {
     expect(error).toMatchObject({ functionName: 'map', cause: { name: 'RangeError' } })
   })
 
+  /** Each of `cases` fails its task, named by its operation, with an InvalidArgumentError as cause. */
+  async function expectArgumentFailures(
+    cases: readonly (readonly [
+      operation: string,
+      value: { compute(o: typeof options): Promise<unknown> },
+    ])[],
+  ): Promise<void> {
+    for (const [operation, value] of cases) {
+      const error = await rejection(value.compute(options))
+      expect(error).toBeInstanceOf(TaskError)
+      expect(error).toMatchObject({
+        functionName: operation,
+        cause: { name: 'InvalidArgumentError', code: 'ERR_INVALID_ARGUMENT' },
+      })
+    }
+  }
+
   // A promise was taken for the value: filter kept every item, each promise was a group
   // of its own, and on a pool the promise failed to cross back as a SerializationError.
   test('a function that returns a promise where it must not fails its task', async () => {
     const later = doubleLater as never
-    for (const [operation, value] of [
+    await expectArgumentFailures([
       ['filter', numbers.filter(doubleLater)],
       ['flat-map', numbers.flatMap(later)],
       ['group-by-part', numbers.groupBy(doubleLater)],
@@ -282,48 +299,27 @@ describe.each(EXECUTORS)('bags on the %s executor', (name) => {
       ['topk-part', numbers.topk(2, later)],
       ['fold-by-part', numbers.foldBy(mod3, later)],
       ['fold-part', numbers.fold(later)],
-    ] as const) {
-      const error = await rejection(value.compute(options))
-      expect(error).toBeInstanceOf(TaskError)
-      expect(error).toMatchObject({
-        functionName: operation,
-        cause: { name: 'InvalidArgumentError', code: 'ERR_INVALID_ARGUMENT' },
-      })
-    }
+    ])
   })
 
   // Was a TypeError from inside the task: "fn is not a function or its return value is not iterable".
   test('flatMap of what is not iterable, and flatten of an item that is not, fail their task', async () => {
-    for (const [operation, value] of [
+    await expectArgumentFailures([
       ['flat-map', numbers.flatMap(double as never)],
       ['flatten', (numbers as unknown as Bag<number[]>).flatten()],
-    ] as const) {
-      const error = await rejection(value.compute(options))
-      expect(error).toBeInstanceOf(TaskError)
-      expect(error).toMatchObject({
-        functionName: operation,
-        cause: { name: 'InvalidArgumentError', code: 'ERR_INVALID_ARGUMENT' },
-      })
-    }
+    ])
   })
 
   // Was "Cannot mix BigInt and other types" from inside the task, and "00a0b" for ['a', 'b'].
   test('sum and mean of items that are not numbers fail their task', async () => {
     const bigints = bag.from([1n, 2n, 3n]) as unknown as Bag<number>
     const strings = bag.from(['a', 'b']) as unknown as Bag<number>
-    for (const [operation, value] of [
+    await expectArgumentFailures([
       ['sum-part', bigints.sum()],
       ['mean-part', bigints.mean()],
       ['sum-part', strings.sum()],
       ['mean-part', strings.mean()],
-    ] as const) {
-      const error = await rejection(value.compute(options))
-      expect(error).toBeInstanceOf(TaskError)
-      expect(error).toMatchObject({
-        functionName: operation,
-        cause: { name: 'InvalidArgumentError', code: 'ERR_INVALID_ARGUMENT' },
-      })
-    }
+    ])
   })
 
   test.runIf(name === 'threads' || name === 'processes')(

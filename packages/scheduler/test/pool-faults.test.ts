@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { deserialize, serialize } from 'node:v8'
 import { fileURLToPath } from 'node:url'
-import { delayed, gather } from '@taskgraph/core'
+import { delayed, gather, type Delayed } from '@taskgraph/core'
 import {
   AggregateTaskError,
   CancelledError,
@@ -131,16 +131,7 @@ describe('a killed worker process', () => {
 
   // The reader threw from the socket's 'data' event, and the program crashed.
   test('that sends what cannot be read is a WorkerLostError, and the pool carries on', async () => {
-    const pool = makePool('processes')
-    try {
-      const task = garblesItsChannel()
-      const error = await rejection(compute(task, { executor: pool }))
-      expect(error).toBeInstanceOf(WorkerLostError)
-      expect(error).toMatchObject({ key: task.key })
-      expect(await compute(inc(4), { executor: pool })).toEqual([5])
-    } finally {
-      await pool.close()
-    }
+    await expectLostAndPoolCarriesOn('processes', garblesItsChannel())
   })
 })
 
@@ -192,6 +183,22 @@ describe('a batch that ends every worker that reads it', () => {
   })
 })
 
+/** `task` fails with a WorkerLostError naming it, and a new pool of `name` runs the next task. */
+async function expectLostAndPoolCarriesOn(
+  name: 'threads' | 'processes',
+  task: Delayed<unknown>,
+): Promise<void> {
+  const pool = makePool(name)
+  try {
+    const error = await rejection(compute(task, { executor: pool }))
+    expect(error).toBeInstanceOf(WorkerLostError)
+    expect(error).toMatchObject({ key: task.key })
+    expect(await compute(inc(4), { executor: pool })).toEqual([5])
+  } finally {
+    await pool.close()
+  }
+}
+
 /** Whether this V8 reads back an error whose cause is itself (Node 22 and later do). */
 function readsCauseCycles(): boolean {
   const error = new Error('its own cause')
@@ -210,18 +217,7 @@ describe('a worker thread', () => {
   // task runs on: nothing is lost to test.
   test.skipIf(readsCauseCycles())(
     'that sends what cannot be read is a WorkerLostError, and the pool carries on',
-    async () => {
-      const pool = makePool('threads')
-      try {
-        const task = postsUnreadable()
-        const error = await rejection(compute(task, { executor: pool }))
-        expect(error).toBeInstanceOf(WorkerLostError)
-        expect(error).toMatchObject({ key: task.key })
-        expect(await compute(inc(4), { executor: pool })).toEqual([5])
-      } finally {
-        await pool.close()
-      }
-    },
+    () => expectLostAndPoolCarriesOn('threads', postsUnreadable()),
   )
 })
 
