@@ -7,6 +7,7 @@ import { delayed, gather, type Delayed } from '@taskgraph/core'
 import {
   AggregateTaskError,
   CancelledError,
+  SerializationError,
   TaskError,
   TimeoutError,
   WorkerLostError,
@@ -138,12 +139,30 @@ describe('a killed worker process', () => {
 // A batch the worker died reading, before it said it began it, was sent again to a new
 // worker, which died the same way, for ever: the run hung.
 describe('a batch that ends every worker that reads it', () => {
-  test('fails its task after 3 workers: WorkerLostError, and a task begun beside it is spared', async () => {
+  const endsOnReading = fileURLToPath(new URL('fixtures/ends-on-reading.mjs', import.meta.url))
+
+  test('fails its task after 3 workers: WorkerLostError, and the pool carries on', async () => {
+    const before = childProcesses()
+    const pool = makePool('processes', { workers: 1, preload: [endsOnReading] })
+    try {
+      const task = same('READING_ENDS_IT')
+      const error = await rejection(compute(task, { executor: pool }))
+      expect(error).toBeInstanceOf(WorkerLostError)
+      expect(error).toMatchObject({ key: task.key, functionName: 'same', attempts: 1 })
+      expect(((error as WorkerLostError).cause as Error).message).toContain('3 times in all')
+      expect(await compute(inc(1), { executor: pool })).toEqual([2])
+    } finally {
+      await pool.close()
+    }
+    expect(childProcesses().filter((pid) => !before.includes(pid))).toEqual([])
+  })
+
+  // Deeper than a worker process can read back (V8 reads objects with more stack than it
+  // writes them): it failed only once 3 workers had died of it, as a WorkerLostError.
+  test('nested deeper than a worker process reads: SerializationError, and a task begun beside it is spared', async () => {
     const before = childProcesses()
     const pool = makePool('processes', { workers: 1 })
     try {
-      // Deeper than a worker can read back (V8 reads objects with more stack than it
-      // writes them): the worker overflows its stack reading the batch.
       let deep: unknown = 0
       for (let i = 0; i < 2500; i++) deep = { deep }
       const task = typeTag(deep)
@@ -154,8 +173,8 @@ describe('a batch that ends every worker that reads it', () => {
       expect(error).toBeInstanceOf(AggregateTaskError)
       const { errors } = error as AggregateTaskError
       expect(errors).toHaveLength(1)
-      expect(errors[0]).toBeInstanceOf(WorkerLostError)
-      expect(errors[0]).toMatchObject({ key: task.key, functionName: 'typeTag', attempts: 1 })
+      expect(errors[0]).toBeInstanceOf(SerializationError)
+      expect(errors[0]).toMatchObject({ key: task.key, direction: 'argument' })
       expect(await compute(beside, { executor: pool })).toEqual(['spared'])
     } finally {
       await pool.close()
@@ -166,10 +185,7 @@ describe('a batch that ends every worker that reads it', () => {
   // A worker thread reads what V8 can write: its preload module ends it instead.
   test('a worker thread that dies reading it: WorkerLostError', async () => {
     const before = threadCount()
-    const pool = makePool('threads', {
-      workers: 1,
-      preload: [fileURLToPath(new URL('fixtures/ends-on-reading.mjs', import.meta.url))],
-    })
+    const pool = makePool('threads', { workers: 1, preload: [endsOnReading] })
     try {
       const task = same('READING_ENDS_IT')
       const error = await rejection(compute(task, { executor: pool }))

@@ -16,11 +16,24 @@
 export class WorkerLostFault extends Error {
   readonly shared: boolean
   readonly started: boolean
+  /**
+   * The worker ended over a message that could not be read: `'call'`, one it was sent;
+   * `'reply'`, one it sent, nested too deeply to be read back (see pool/call-faults.ts).
+   */
+  readonly unread: 'call' | 'reply' | undefined
 
-  constructor(detail: string, options?: ErrorOptions & { shared?: boolean; started?: boolean }) {
+  constructor(
+    detail: string,
+    options?: ErrorOptions & {
+      shared?: boolean
+      started?: boolean
+      unread?: 'call' | 'reply' | undefined
+    },
+  ) {
     super(detail, options)
     this.shared = options?.shared ?? false
     this.started = options?.started ?? true
+    this.unread = options?.unread
   }
 }
 WorkerLostFault.prototype.name = 'WorkerLostFault'

@@ -7,7 +7,7 @@ import {
   WorkerLostFault,
 } from '../executors/executor-faults.js'
 import type { WireFailure } from '../wire/call.js'
-import { findCloneProblem } from '../wire/clone-check.js'
+import { findCloneProblem, type CloneProblem } from '../wire/clone-check.js'
 import { fromWireError } from '../wire/remote-error.js'
 import type { Pending } from './pending-call.js'
 
@@ -64,10 +64,7 @@ export function afterLoss(
   if (!(error instanceof WorkerLostFault)) {
     // Sending failed: some call's data could not be copied. Find which, alone.
     if (sent.length > 1) return { kind: 'requeue', isolate: true }
-    const problem = findCloneProblem(sent[0]!.call.args, 'args', {
-      sameProcess: at.sameProcess,
-      afterFailure: true,
-    })
+    const problem = copyProblem(sent[0]!, at.sameProcess)
     const detail = error instanceof Error ? error.message : String(error)
     return {
       kind: 'fail',
@@ -84,6 +81,17 @@ export function afterLoss(
   // every worker it went to. Each call goes again alone, if it still can be sent, and
   // one lost so MAX_UNBEGUN_LOSSES times fails.
   if (!error.started && sent.every((pending) => pending.sentFinal !== true)) {
+    // A call its worker could not read, nested deeper than a copy can go: another worker
+    // could not read it either (a process reads back less deeply than this one writes).
+    if (error.unread === 'call' && sent.length === 1) {
+      const problem = copyProblem(sent[0]!, at.sameProcess)
+      if (problem !== undefined) {
+        return {
+          kind: 'fail',
+          reason: new NotSerializableFault('argument', problem.path, problem.type, problem.reason),
+        }
+      }
+    }
     const losses = (sent[0]!.lostUnbegun ?? 0) + 1
     if (sent.length > 1 || losses < MAX_UNBEGUN_LOSSES) {
       return { kind: 'requeue', isolate: true, unbegun: true }
@@ -97,5 +105,22 @@ export function afterLoss(
   }
   // One of them killed the worker; run each alone to find which, and let the rest finish.
   if (sent.length > 1 || error.shared) return { kind: 'requeue', isolate: true }
+  // Its result, nested too deeply for this process to read back: it would be again.
+  if (error.unread === 'reply') {
+    return {
+      kind: 'fail',
+      reason: new NotSerializableFault(
+        'result',
+        'the result',
+        'data nested too deeply to be read back',
+        'which runs this process out of stack as it reads it (RangeError: Maximum call stack size exceeded). Return data nested less deeply (a list of items rather than a linked list, for one)',
+      ),
+    }
+  }
   return { kind: 'fail', reason: error }
+}
+
+/** What in `pending`'s arguments a copy fails on, data nested too deeply included. */
+function copyProblem(pending: Pending, sameProcess: boolean): CloneProblem | undefined {
+  return findCloneProblem(pending.call.args, 'args', { sameProcess, afterFailure: true })
 }

@@ -15,16 +15,29 @@ export interface WorkerHandle {
   onMessage(handler: (message: FromWorker) => void): void
   /**
    * Called once when the worker is gone, with how it ended (`exited with code 1`, ...);
-   * `reading`: it ended because it could not read a message it was sent; `signal`: the
+   * `unread`: it ended because a message could not be read, see `Unread`; `signal`: the
    * signal that killed a worker process, if one did.
    */
-  onExit(handler: (how: string, reading: boolean, signal?: string) => void): void
+  onExit(handler: (how: string, unread: Unread, signal?: string) => void): void
   /** Ends the worker at once, whatever it is doing. */
   kill(): void
   /** Asks an idle worker to end once its output is out (see `CloseMessage`). */
   retire(): void
   /** Whether the worker keeps this process alive: only while it has work. */
   keepAlive(yes: boolean): void
+}
+
+/**
+ * Why a worker ended over a message: `'call'`, it could not read one it was sent (a
+ * batch it had not begun); `'reply'`, this process could not read one it sent, for data
+ * nested deeper than this process's stack lets V8 read back (a worker's may be larger).
+ */
+export type Unread = 'call' | 'reply' | undefined
+
+/** Which `Unread` a message this process could not read, for `error`, stands for. */
+function unreadReply(error: unknown): Unread {
+  // Out of stack, not out of memory (also a RangeError) nor bytes that are no message.
+  return error instanceof RangeError && error.message.includes('call stack') ? 'reply' : undefined
 }
 
 /**
@@ -35,18 +48,21 @@ export function startThread(stdout: 'stdout' | 'stderr'): WorkerHandle {
   const worker = newWorker(THREAD_ENTRY, { stdout: stdout === 'stderr' })
   if (stdout === 'stderr') worker.stdout.pipe(process.stderr, { end: false })
   let crash: unknown
-  let reading = false
+  let unread: Unread
   // An error the thread did not catch ends it; 'exit' follows, and reports it.
   worker.on('error', (error) => {
     crash ??= error
     if (crash === error && error instanceof Error && error.message.startsWith(UNREADABLE)) {
-      reading = true
+      unread = 'call'
     }
   })
   // A message this thread cannot read back (data V8 writes but cannot read) is lost, and
   // what waited for it would wait for ever: the worker is ended, and counts as lost.
   worker.on('messageerror', (error) => {
-    crash ??= new Error(`it sent a message that could not be read (${errorText(error)})`)
+    if (crash === undefined) {
+      crash = new Error(`it sent a message that could not be read (${errorText(error)})`)
+      unread = unreadReply(error)
+    }
     void worker.terminate()
   })
   return {
@@ -57,7 +73,7 @@ export function startThread(stdout: 'stdout' | 'stderr'): WorkerHandle {
       worker.once('exit', (code) =>
         handler(
           crash === undefined ? `exited with code ${code}` : `crashed: ${errorText(crash)}`,
-          reading,
+          unread,
         ),
       ),
     kill: () => void worker.terminate(),
@@ -118,7 +134,7 @@ export function startProcess(stdout: 'stdout' | 'stderr'): WorkerHandle {
                 : signal !== null
                   ? `was killed by ${signal}`
                   : `exited with code ${code}`,
-          couldNotRead !== undefined,
+          couldNotRead !== undefined ? 'call' : unreadReply(unreadable),
           signal ?? undefined,
         )
       // 'close', not 'exit': it comes once the socket has been read to its end, so every

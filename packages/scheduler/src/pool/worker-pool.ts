@@ -12,7 +12,7 @@ import type {
   ReadyMessage,
   StepMessage,
 } from '../wire/messages.js'
-import { startProcess, startThread, type WorkerHandle } from './worker-handle.js'
+import { startProcess, startThread, type Unread, type WorkerHandle } from './worker-handle.js'
 
 /** How long an idle worker has to end itself when the pool closes. */
 const RETIRE_MS = 1000
@@ -294,10 +294,10 @@ export class WorkerPool {
             return
         }
       })
-      handle.onExit((how, reading, signal) => {
+      handle.onExit((how, unread, signal) => {
         this.workers.delete(worker)
         if (!worker.ready) fail(`a ${handle.what} ${how} while starting`, undefined, signal)
-        this.lost(worker, `the ${handle.what} ${how}`, reading)
+        this.lost(worker, `the ${handle.what} ${how}`, unread)
       })
       try {
         handle.send({ ...this.options.init(), type: 'init' }, [])
@@ -308,19 +308,19 @@ export class WorkerPool {
   }
 
   /**
-   * Fails what a lost worker held, and starts another in its place. `reading`: the
-   * worker said it could not read a message (a batch it had not begun).
+   * Fails what a lost worker held, and starts another in its place. `unread`: it ended
+   * over a message that could not be read (see `Unread`).
    */
-  private lost(worker: PoolWorker, detail: string, reading = false): void {
+  private lost(worker: PoolWorker, detail: string, unread?: Unread): void {
     // With several batches begun, any of them may have ended the worker; none did if it
     // died reading a batch sent after them.
     let begun = 0
     for (const sent of worker.sent.values()) if (sent.started) begun++
-    const shared = begun > 1 || reading
+    const shared = begun > 1 || unread === 'call'
     for (const sent of worker.sent.values()) {
       if (this.closed) sent.reject(new ExecutorClosedFault(true))
       else if (sent.timedOut) sent.reject(new TimedOutFault(sent.timeoutMs!, 'stopped'))
-      else sent.reject(new WorkerLostFault(detail, { shared, started: sent.started }))
+      else sent.reject(new WorkerLostFault(detail, { shared, started: sent.started, unread }))
     }
     worker.sent.clear()
     if (this.closed || !worker.ready) return

@@ -36,6 +36,8 @@ describe.each(POOLS)('results a %s worker cannot send back', (name) => {
     // crashed (processes).
     ['an error whose cause leads back to itself', makesCauseCycle],
     [`data nested ${DEEP} levels deep`, (log: string) => makesDeep(log, DEEP)],
+    // Written there, then too deep for this thread to read back: a WorkerLostError.
+    ['data nested 3,000 levels deep', (log: string) => makesDeep(log, 3000)],
   ])('%s: SerializationError, never retried', async (_, make) => {
     const log = newLog()
     const task = make(log)
