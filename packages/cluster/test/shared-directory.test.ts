@@ -54,3 +54,22 @@ test('a result listed in the shared directory that is not in this machine’s: S
   // What Redis does not list is missing, as before: undefined.
   expect(await reader.get(run, ['small', 'gone'])).toEqual([Buffer.from('s'), undefined])
 })
+
+// A task of 200,000 inputs read them in one command, its keys spread into one call: the
+// stack overflowed, and its worker refused the job.
+test('reads and deletes 150,000 results at once, in order', async () => {
+  const run = 'r2'
+  await client.set(runKey(run), '1')
+  const store = new RedisStore(client, resultsKey, runKey)
+  const keys = Array.from({ length: 150_000 }, (_, i) => `k${i}`)
+  for (let i = 0; i < keys.length; i += 1000) {
+    const entries = keys.slice(i, i + 1000).map((key) => ({ key, bytes: Buffer.from(key) }))
+    expect(await store.put(run, entries)).toBe(true)
+  }
+  const values = await store.get(run, [...keys, 'gone'])
+  expect(values).toHaveLength(150_001)
+  expect(values.pop()).toBeUndefined()
+  expect(values.findIndex((value, i) => value?.toString() !== keys[i])).toBe(-1)
+  await store.delete(run, keys)
+  expect(await client.exists(resultsKey(run))).toBe(0)
+})

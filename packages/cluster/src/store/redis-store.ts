@@ -34,16 +34,34 @@ export class RedisStore implements ResultStore {
   }
 
   async get(scope: string, keys: readonly string[]): Promise<(Buffer | undefined)[]> {
-    if (keys.length === 0) return []
-    const values = await this.redis.hmgetBuffer(this.hashKey(scope), ...keys)
-    return values.map((value) => value ?? undefined)
+    const hash = this.hashKey(scope)
+    const parts = await Promise.all(
+      chunks(keys).map((part) => this.redis.hmgetBuffer(hash, ...part)),
+    )
+    return parts.flat().map((value) => value ?? undefined)
   }
 
   async delete(scope: string, keys: readonly string[]): Promise<void> {
-    if (keys.length > 0) await this.redis.hdel(this.hashKey(scope), ...keys)
+    const hash = this.hashKey(scope)
+    await Promise.all(chunks(keys).map((part) => this.redis.hdel(hash, ...part)))
   }
 
   async clear(scope: string): Promise<void> {
     await this.redis.del(this.hashKey(scope))
   }
+}
+
+/**
+ * Keys a command names at most: a task of 200,000 inputs reads them all, and a command's
+ * arguments spread into one call overflow the stack past about 100,000.
+ */
+const KEYS_PER_COMMAND = 10_000
+
+/** `keys` in pieces of at most `KEYS_PER_COMMAND`. */
+function chunks(keys: readonly string[]): (readonly string[])[] {
+  const parts: (readonly string[])[] = []
+  for (let i = 0; i < keys.length; i += KEYS_PER_COMMAND) {
+    parts.push(keys.slice(i, i + KEYS_PER_COMMAND))
+  }
+  return parts
 }

@@ -695,8 +695,7 @@ class GraphRun implements IdleWatcher {
       for (const flight of this.inFlight.values()) {
         // The steps of a chain that had ended, for its cache, up to the last it brought
         // back, ran: the summary counts them (the cache has them).
-        if (flight.returned !== undefined)
-          this.tally.tasksDone += Math.max(...flight.returned.keys()) + 1
+        if (flight.returned !== undefined) this.tally.tasksDone += lastReturned(flight.returned) + 1
         if (!flight.begun) continue
         for (let m = 0; m < flight.members.length; m++) this.recorder.ended(flight, m, 'cancelled')
       }
@@ -746,4 +745,12 @@ class GraphRun implements IdleWatcher {
     this.timers.clearAll()
     for (const unwatch of this.unwatch) unwatch()
   }
+}
+
+/** The last step of a fused call that brought its result back (`Flight.returned`). */
+function lastReturned(returned: ReadonlyMap<number, unknown>): number {
+  // Not Math.max(...keys): a chain of 200,000 steps would overflow the stack.
+  let last = -1
+  for (const step of returned.keys()) if (step > last) last = step
+  return last
 }
