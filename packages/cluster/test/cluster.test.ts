@@ -484,6 +484,9 @@ describe('a cluster of two workers', () => {
     // not have its worker replace its pool.
     expect(threads.size).toBeGreaterThan(0)
     for (const ids of threads.values()) expect(ids.size).toBe(1)
+    // A job held open for many batches listens once on its signal: past ten listeners,
+    // Node warned of a leak.
+    for (const worker of workers) expect(worker.stderr()).not.toContain('warning')
   })
 
   test("a chain's results leave Redis as their consumers end, as locally", async () => {

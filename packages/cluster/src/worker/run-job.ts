@@ -178,14 +178,24 @@ function graphOutcome(
 /** The reason a job's call was stopped before it settled. */
 const STOPPED = new Error('the job was stopped')
 
-/** Rejects with `STOPPED` once `signal` aborts: one listener for all of a job's calls. */
+/** What `whenStopped` made for each job's signal. */
+const stoppedBy = new WeakMap<AbortSignal, Promise<never>>()
+
+/**
+ * Rejects with `STOPPED` once `signal` aborts: one listener for all of a job's calls,
+ * and all of its batches (a job held open runs many, each listening on its signal: past
+ * ten, Node warned of a leak).
+ */
 function whenStopped(signal: AbortSignal): Promise<never> {
-  const stopped = new Promise<never>((_, reject) => {
+  let stopped = stoppedBy.get(signal)
+  if (stopped !== undefined) return stopped
+  stopped = new Promise<never>((_, reject) => {
     if (signal.aborted) reject(STOPPED)
     else signal.addEventListener('abort', () => reject(STOPPED), { once: true })
   })
   // Raced against each call; a job that is never stopped never settles it.
   stopped.catch(() => {})
+  stoppedBy.set(signal, stopped)
   return stopped
 }
 
