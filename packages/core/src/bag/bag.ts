@@ -77,7 +77,7 @@ export class Bag<T> extends Delayed<T[]> {
   /** @internal Use `bag.from` or `bag.fromPartitions` to make one. */
   constructor(parts: readonly Delayed<T[]>[]) {
     // The bag's own node joins its partitions: that is the value it computes to.
-    super(taskNode(concat, parts.slice(), CONCAT_SPEC))
+    super(taskNode(concat, [parts.slice()], CONCAT_SPEC))
     this._parts = parts
     this.partitions = parts.length
   }
@@ -140,9 +140,10 @@ export class Bag<T> extends Delayed<T[]> {
   ): Delayed<Awaited<S>> {
     const part = itemFunction('Bag#reduction', 'perPartition', perPartition)
     const all = itemFunction('Bag#reduction', 'aggregate', aggregate)
-    return aggregateParts(all, ...this._parts.map((p) => reducePart(p, part))) as Delayed<
-      Awaited<S>
-    >
+    return aggregateParts(
+      all,
+      this._parts.map((p) => reducePart(p, part)),
+    ) as Delayed<Awaited<S>>
   }
 
   /**
@@ -160,7 +161,11 @@ export class Bag<T> extends Delayed<T[]> {
     const step = itemFunction('Bag#fold', 'binop', binop)
     const join = combine === undefined ? step : itemFunction('Bag#fold', 'combine', combine)
     const seed: [] | [unknown] = initial.length === 0 ? [] : [initial[0]]
-    return foldAll(join, seed, ...this._parts.map((p) => foldPart(p, step, seed)))
+    return foldAll(
+      join,
+      seed,
+      this._parts.map((p) => foldPart(p, step, seed)),
+    )
   }
 
   /**
@@ -191,7 +196,7 @@ export class Bag<T> extends Delayed<T[]> {
     const join = rest.length < 2 ? step : itemFunction('Bag#foldBy', 'combine', rest[1])
     const joinSeed: [] | [unknown] = rest.length < 3 ? [] : [rest[2]]
     const partials = this._parts.map((p) => foldByPart(p, k, step, seed))
-    return this.merged(foldByMerge(this.partitions, join, joinSeed, ...partials))
+    return this.merged(foldByMerge(this.partitions, join, joinSeed, partials))
   }
 
   /**
@@ -205,7 +210,7 @@ export class Bag<T> extends Delayed<T[]> {
   groupBy<S extends KeySelector<T, unknown>>(key: S): Bag<[SelectedKey<T, S>, T[]]> {
     const k = keySelector('Bag#groupBy', key)
     const partials = this._parts.map((p) => groupByPart(p, k))
-    return this.merged(groupByMerge(this.partitions, ...partials))
+    return this.merged(groupByMerge(this.partitions, partials))
   }
 
   /**
@@ -215,7 +220,7 @@ export class Bag<T> extends Delayed<T[]> {
    */
   frequencies(): Bag<[T, number]> {
     const partials = this._parts.map((p) => frequenciesPart(p))
-    return this.merged(frequenciesMerge(this.partitions, ...partials))
+    return this.merged(frequenciesMerge(this.partitions, partials))
   }
 
   /**
@@ -228,7 +233,11 @@ export class Bag<T> extends Delayed<T[]> {
   topk(k: number, key?: unknown): Delayed<unknown[]> {
     const count = wholeNumber('Bag#topk', 'k', k)
     const by = key === undefined ? undefined : keySelector('Bag#topk', key)
-    return topkMerge(count, by, ...this._parts.map((p) => topkPart(p, count, by)))
+    return topkMerge(
+      count,
+      by,
+      this._parts.map((p) => topkPart(p, count, by)),
+    )
   }
 
   /**
@@ -239,32 +248,32 @@ export class Bag<T> extends Delayed<T[]> {
   distinct(key?: KeySelector<T, unknown>): Bag<T> {
     const by = key === undefined ? undefined : keySelector('Bag#distinct', key)
     const partials = this._parts.map((p) => distinctPart(p, by))
-    return this.merged(distinctMerge(this.partitions, ...partials))
+    return this.merged(distinctMerge(this.partitions, partials))
   }
 
   /** The number of items. */
   count(): Delayed<number> {
-    return countAll(...this._parts.map((p) => countPart(p)))
+    return countAll(this._parts.map((p) => countPart(p)))
   }
 
   /** The sum of the items (0 for an empty bag). */
   sum(this: Bag<number>): Delayed<number> {
-    return sumAll(...this._parts.map((p) => sumPart(p)))
+    return sumAll(this._parts.map((p) => sumPart(p)))
   }
 
   /** The mean of the items; an empty bag fails when computed. */
   mean(this: Bag<number>): Delayed<number> {
-    return meanAll(...this._parts.map((p) => meanPart(p)))
+    return meanAll(this._parts.map((p) => meanPart(p)))
   }
 
   /** The smallest item, compared with `<`; an empty bag fails when computed. */
   min<C extends Comparable>(this: Bag<C>): Delayed<C> {
-    return minAll(...this._parts.map((p) => minPart(p))) as Delayed<C>
+    return minAll(this._parts.map((p) => minPart(p))) as Delayed<C>
   }
 
   /** The largest item, compared with `>`; an empty bag fails when computed. */
   max<C extends Comparable>(this: Bag<C>): Delayed<C> {
-    return maxAll(...this._parts.map((p) => maxPart(p))) as Delayed<C>
+    return maxAll(this._parts.map((p) => maxPart(p))) as Delayed<C>
   }
 
   /** One `Delayed` array per partition, in order (Dask's `to_delayed`). */

@@ -32,7 +32,7 @@ export const groupByPart = delayed(
 )
 
 export const groupByMerge = delayed(
-  function groupBy(partitions: number, ...partials: Map<Key, unknown[]>[]) {
+  function groupBy(partitions: number, partials: Map<Key, unknown[]>[]) {
     const groups = new Map<Key, unknown[]>()
     for (const partial of partials) {
       for (const [k, items] of partial) {
@@ -68,12 +68,7 @@ export const foldByPart = delayed(
 )
 
 export const foldByMerge = delayed(
-  function foldBy(
-    partitions: number,
-    combine: Binary,
-    seed: Seed,
-    ...partials: Map<Key, unknown>[]
-  ) {
+  function foldBy(partitions: number, combine: Binary, seed: Seed, partials: Map<Key, unknown>[]) {
     const join = synchronous('foldBy', 'combine', combine)
     const totals = new Map<Key, unknown>()
     for (const partial of partials) {
@@ -98,7 +93,7 @@ export const frequenciesPart = delayed(
 )
 
 export const frequenciesMerge = delayed(
-  function frequencies(partitions: number, ...partials: Map<unknown, number>[]) {
+  function frequencies(partitions: number, partials: Map<unknown, number>[]) {
     const counts = new Map<unknown, number>()
     for (const partial of partials) {
       for (const [item, n] of partial) counts.set(item, (counts.get(item) ?? 0) + n)
@@ -138,7 +133,7 @@ export const distinctPart = delayed(
 )
 
 export const distinctMerge = delayed(
-  function distinct(partitions: number, ...partials: (unknown[] | Map<Key, unknown>)[]) {
+  function distinct(partitions: number, partials: (unknown[] | Map<Key, unknown>)[]) {
     const first = new Map<Key, unknown>()
     for (const partial of partials) {
       const entries = Array.isArray(partial) ? partial.map((item) => [item, item]) : partial
@@ -157,7 +152,7 @@ export const topkPart = delayed(
 )
 
 export const topkMerge = delayed(
-  function topk(k: number, key: Selector | undefined, ...partials: unknown[][]): unknown[] {
+  function topk(k: number, key: Selector | undefined, partials: unknown[][]): unknown[] {
     return largest(partials.flat(), k, key)
   },
   { name: 'topk', mainThread: true },

@@ -71,7 +71,7 @@ export const pluckPart = delayed(
  * it gives. It runs on the main thread (it only joins the partitions), so workers never
  * need to find it.
  */
-export function concat(...parts: readonly Item[][]): Item[] {
+export function concat(parts: readonly Item[][]): Item[] {
   const out: Item[] = []
   for (const part of parts) for (const item of asPartition('concat', part)) out.push(item)
   return out

@@ -19,7 +19,7 @@ export const reducePart = delayed(
 )
 
 export const aggregateParts = delayed(
-  function aggregate(combine: (partials: unknown[]) => unknown, ...partials: unknown[]) {
+  function aggregate(combine: (partials: unknown[]) => unknown, partials: unknown[]) {
     return combine(partials)
   },
   { name: 'aggregate', mainThread: true },
@@ -33,7 +33,7 @@ export const countPart = delayed(
 )
 
 export const countAll = delayed(
-  function count(...partials: number[]): number {
+  function count(partials: number[]): number {
     return partials.reduce((total, n) => total + n, 0)
   },
   { name: 'count', mainThread: true },
@@ -49,7 +49,7 @@ export const sumPart = delayed(
 )
 
 export const sumAll = delayed(
-  function sum(...partials: number[]): number {
+  function sum(partials: number[]): number {
     return partials.reduce((total, n) => total + n, 0)
   },
   { name: 'sum', mainThread: true },
@@ -65,7 +65,7 @@ export const meanPart = delayed(
 )
 
 export const meanAll = delayed(
-  function mean(...partials: [total: number, count: number][]): number {
+  function mean(partials: [total: number, count: number][]): number {
     let total = 0
     let count = 0
     for (const [t, n] of partials) {
@@ -86,7 +86,7 @@ export const minPart = delayed(
 )
 
 export const minAll = delayed(
-  function min(...partials: Partial[]): unknown {
+  function min(partials: Partial[]): unknown {
     return only(
       foldItems(partials.flat(), smaller, []),
       'Bag#min: the bag is empty, so it has no smallest item.',
@@ -103,7 +103,7 @@ export const maxPart = delayed(
 )
 
 export const maxAll = delayed(
-  function max(...partials: Partial[]): unknown {
+  function max(partials: Partial[]): unknown {
     return only(
       foldItems(partials.flat(), larger, []),
       'Bag#max: the bag is empty, so it has no largest item.',
@@ -120,7 +120,7 @@ export const foldPart = delayed(
 )
 
 export const foldAll = delayed(
-  function fold(combine: Binary, seed: Partial, ...partials: Partial[]): unknown {
+  function fold(combine: Binary, seed: Partial, partials: Partial[]): unknown {
     return only(
       foldItems(partials.flat(), synchronous('fold', 'combine', combine), seed),
       'Bag#fold: the bag is empty and no initial value was given, so there is nothing to fold. Pass an initial value: fold(binop, combine, initial).',

@@ -177,6 +177,21 @@ describe('bag graphs', () => {
   })
 })
 
+describe('a bag of 150,000 partitions', () => {
+  // Its merges took every partition's result as an argument of its own, spread into one
+  // call: the stack overflowed past about 120,000, building the graph.
+  test('reduces and merges: each merge takes its partials as one list', () => {
+    const n = 150_000
+    const b = bag.from(
+      Array.from({ length: n }, (_, i) => i % 10),
+      { partitions: n },
+    )
+    expect(isDelayed(b.count())).toBe(true)
+    // The frequencies' merge, split as many ways as the bag had partitions.
+    expect(b.frequencies().partitions).toBe(n)
+  })
+})
+
 describe('bag laziness', () => {
   test('building a pipeline calls none of its functions', () => {
     const calls: string[] = []
