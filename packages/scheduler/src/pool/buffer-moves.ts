@@ -17,16 +17,33 @@ export class BufferMoves {
   private readonly producedBy = new WeakMap<ArrayBuffer, object>()
   /** Buffers a main-thread task has seen. */
   private readonly seenOnMain = new WeakSet<ArrayBuffer>()
+  /** Arguments whose buffers are in `seenOnMain`: walked once, however many tasks take them. */
+  private readonly walked = new WeakSet<object>()
+  /** Whether any buffer came from a worker: until one has, none can move. */
+  private producedAny = false
 
   /** Records the buffers of a result that came from a worker thread. */
   received(value: unknown): void {
     if (typeof value !== 'object' || value === null) return
-    for (const buffer of movableBuffers(value)) this.producedBy.set(buffer, value)
+    for (const buffer of movableBuffers(value)) {
+      this.producedBy.set(buffer, value)
+      this.producedAny = true
+    }
   }
 
-  /** Records the buffers a task running on the main thread is given. */
+  /**
+   * Records the buffers a task running on the main thread is given. Only buffers that
+   * came from workers before it ran can be among them, and an argument already walked is
+   * not walked again: the 3,000 tasks that each take one piece of a merged result (a
+   * bag's `frequencies`) walked the whole of it each, 3,000 times.
+   */
   seenHere(args: unknown[]): void {
-    findBuffers(args, this.seenOnMain)
+    if (!this.producedAny) return
+    for (const arg of args) {
+      if (typeof arg !== 'object' || arg === null || this.walked.has(arg)) continue
+      this.walked.add(arg)
+      findBuffers(arg, this.seenOnMain)
+    }
   }
 
   /**
