@@ -6,7 +6,10 @@ import {
   bufferOf,
   fillShared,
   lastArrayBytes,
+  keepsOnMain,
+  keptOnMain,
   makeArray,
+  sumAfter,
   makesCounter,
   makesFunction,
   same,
@@ -136,6 +139,19 @@ describe('typed arrays and shared memory', () => {
       expect(array.length).toBe(1000)
       // The worker's own reference to the array it returned is detached: it moved.
       expect(await compute(lastArrayBytes(), { executor: pool })).toEqual([0])
+    } finally {
+      await pool.close()
+    }
+  })
+
+  // A task on the main thread may keep what it is given: a buffer it saw never moves.
+  test('a typed array a main-thread task was given stays whole when a worker takes it last', async () => {
+    const pool = makePool('threads', { workers: 1 })
+    try {
+      const array = makeArray(1_000_000)
+      const kept = keepsOnMain(array)
+      expect(await compute(sumAfter(array, kept), { executor: pool })).toEqual([1_000_000 * 1])
+      expect(keptOnMain.at(-1)?.byteLength).toBe(8_000_000)
     } finally {
       await pool.close()
     }
