@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs'
-import { afterAll, describe, expect, it } from 'vitest'
+import { execFileSync } from 'node:child_process'
+import { closeSync, constants, openSync, readFileSync, readSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { reportedPids, waitForStderr } from './helpers/output.js'
 import {
   HAS_PROC,
@@ -10,7 +12,8 @@ import {
   killOnCleanup,
   killStrays,
 } from './helpers/processes.js'
-import { finished, startCli, type CliResult } from './helpers/run-cli.js'
+import { finished, fixture, startCli, type CliResult } from './helpers/run-cli.js'
+import { cleanUp, makeTempDir } from './helpers/temp-dirs.js'
 
 // Ctrl-C at any moment of a run, from the command's first milliseconds to a task that
 // waits, on every executor: exit 130 within 2 s of it, and no process of the run left.
@@ -20,6 +23,7 @@ import { finished, startCli, type CliResult } from './helpers/run-cli.js'
 // sleep-long.ts waits 20 s in a task. Not concurrent: exits are timed.
 
 afterAll(killStrays)
+afterEach(cleanUp)
 
 type CliProcess = ReturnType<typeof startCli>
 
@@ -160,4 +164,46 @@ describe.skipIf(!HAS_PROC)('SIGINT while a task waits', () => {
       expect(await comesTrue(() => !pids.some(isAlive), 1_000)).toBe(true)
     },
   )
+})
+
+describe.skipIf(!HAS_PROC)('a second SIGINT while the trace is written', () => {
+  // The runner writes the trace into a temporary file beside it (named with its pid),
+  // renamed once whole; the supervisor kills it at a second Ctrl-C. Here that file is a
+  // pipe made in its place that nothing drains: a write that stalls once the pipe is full,
+  // as on a slow disk, with no timing to guess. The temporary file was left behind.
+  it('exit 130, and the temporary file the runner was writing is removed', async () => {
+    const dir = await makeTempDir()
+    const child = start(
+      ['run', fixture('wide-then-wait.ts'), '-e', 'inline'].concat([
+        '--trace',
+        join(dir, 'trace.json'),
+      ]),
+    )
+    const result = finished(child)
+    const [, runner] = await waitForStderr(child, /wide-then-wait: task started in pid (\d+)/)
+    const temporary = join(dir, `.trace.json.${runner}.tmp`)
+    execFileSync('mkfifo', [temporary])
+    const pipe = openSync(temporary, constants.O_RDONLY | constants.O_NONBLOCK)
+    try {
+      child.kill('SIGINT') // cancels the run, whose trace is then written
+      const written = (): boolean => {
+        try {
+          return readSync(pipe, Buffer.alloc(1)) > 0
+        } catch {
+          return false // EAGAIN: the runner has opened it and not written yet
+        }
+      }
+      expect(await comesTrue(written, 5_000)).toBe(true)
+      await sleep(600) // a second Ctrl-C, not the first one again (supervise.ts: 500 ms)
+      child.kill('SIGINT')
+      const { code, stderr } = await result
+      expect({ code, second: stderr.includes('second SIGINT') }).toEqual({
+        code: 130,
+        second: true,
+      })
+      expect(readdirSync(dir)).toEqual([])
+    } finally {
+      closeSync(pipe)
+    }
+  })
 })

@@ -1,11 +1,26 @@
 import { lstat, open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 
+/** Told of each temporary file before it is made: see `onTemporaryFile`. */
+const temporaryListeners = new Set<(path: string) => void>()
+
+/**
+ * Calls `listener` with the path of each temporary file `writeWholeFile` is about to
+ * make, before it exists. A process that can be killed while it writes one (the CLI's
+ * runner, killed by its supervisor at a second Ctrl-C) tells the process that outlives it,
+ * which removes what is left. Returns a function that stops the calls.
+ */
+export function onTemporaryFile(listener: (path: string) => void): () => void {
+  temporaryListeners.add(listener)
+  return () => temporaryListeners.delete(listener)
+}
+
 /**
  * Writes the file at `path` with `write`, whole or not at all: into a file beside it,
  * renamed over it once written. A write that fails partway (a full disk, a value that
  * cannot be written, the process killed by a second Ctrl-C) leaves the file that was
- * there, rather than a truncated trace no viewer opens. What is not a regular file (a
+ * there, rather than a truncated trace no viewer opens; the temporary file is removed,
+ * by whoever `onTemporaryFile` told of it when this process is killed. What is not a regular file (a
  * FIFO, `/dev/stdout`, a directory: its error) is written in place; a symbolic link's
  * target is replaced, not the link (a link to nothing yet is written through in place).
  */
@@ -28,6 +43,7 @@ export async function writeWholeFile(
   }
   const target = existing === undefined ? path : await realpath(path)
   const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`)
+  for (const listener of temporaryListeners) listener(temporary)
   const file = await open(temporary, 'w')
   try {
     try {

@@ -9,6 +9,7 @@ import { loadFirstInWorkers } from '@taskgraph/scheduler/internal'
 loadFirstInWorkers(import.meta.url)
 
 export { Vectorizer, parallelMap } from './parallel-map/vectorizer.js'
+export { MapItemError } from './parallel-map/map-item-error.js'
 export type { MapRunOptions, ParallelMapOptions, WorkerInit } from './parallel-map/map-options.js'
 export {
   inbatchParallel,

@@ -16,7 +16,7 @@ import {
   type InBatchRunOptions,
   type InBatchTarget,
 } from '@taskgraph/patterns'
-import { SerializationError, TaskError, ThreadExecutor } from '@taskgraph/scheduler'
+import { CancelledError, SerializationError, TaskError, ThreadExecutor } from '@taskgraph/scheduler'
 import { afterEach, describe, expect, test } from 'vitest'
 import {
   Counter,
@@ -29,9 +29,11 @@ import {
   readOnce,
   scale,
   scaleAll,
+  takeAMinute,
   throwTexts,
 } from './fixtures/batch-tasks.mjs'
 import { POOLS } from './executors.js'
+import { rejection } from './helpers.js'
 
 const MAIN = `${process.pid}:${threadId}`
 
@@ -196,6 +198,26 @@ describe.each(TARGETS)('an in-batch function on the %s target', (target) => {
   test('an empty batch makes no calls', async () => {
     expect(await on(scaleAll)([])).toEqual([])
   })
+
+  // There was no signal: a call could not be cancelled, and { signal } was an unknown option.
+  test('a signal cancels calls with a CancelledError, before init or while they run', async () => {
+    const controller = new AbortController()
+    const waitAll = inbatchParallel(takeAMinute, { init: 'items', ...run })
+    const running = waitAll.with({ signal: controller.signal })([1, 2, 3])
+    setTimeout(() => controller.abort(), 20)
+    expect(await rejection(running)).toBeInstanceOf(CancelledError)
+    let inits = 0
+    const aborted = inbatchParallel(takeAMinute, {
+      init: (batch: number[]) => {
+        inits++
+        return batch.map((item) => [item] as [number])
+      },
+      ...run,
+      signal: AbortSignal.abort(),
+    })
+    expect(await rejection(aborted([1]))).toBeInstanceOf(CancelledError)
+    expect(inits).toBe(0)
+  })
 })
 
 describe('targets and workers', () => {
@@ -268,11 +290,12 @@ describe('invalid definitions and calls', () => {
     ['workers with an executor', { init: 'items', target: new ThreadExecutor(), workers: 2 }],
     ['workers 300', { init: 'items', target: 'threads', workers: 300 }],
     ['an unknown option', { init: 'items', n_workers: 2 }],
+    ['a signal that is not an AbortSignal', { init: 'items', signal: 'stop' }],
   ])('%s is an InvalidOptionError', (_, options) => {
     expect(definitionError(options)).toBeInstanceOf(InvalidOptionError)
   })
 
-  test('with() takes only target and workers, checked', () => {
+  test('with() takes only target, workers and signal, checked', () => {
     expect(() => scaleAll.with({ init: 'indices' } as never)).toThrow(InvalidOptionError)
     expect(() => scaleAll.with({ workers: 2 })).toThrow(InvalidOptionError)
   })

@@ -6,7 +6,7 @@ import {
   delayed,
   toGraph,
 } from '@taskgraph/core'
-import { Vectorizer, parallelMap, type ParallelMapOptions } from '@taskgraph/patterns'
+import { MapItemError, Vectorizer, parallelMap, type ParallelMapOptions } from '@taskgraph/patterns'
 import {
   CancelledError,
   TaskError,
@@ -24,6 +24,7 @@ import {
   place,
   placer,
   placeWithState,
+  rejectOnFive,
   squareLater,
   takeAMinute,
   type Place,
@@ -90,11 +91,21 @@ describe.each(EXECUTORS)('parallelMap on the %s executor', (executor) => {
     expect(await parallelMap(squareLater, range(20), options)).toEqual(range(20).map((x) => x * x))
   })
 
-  test("an item's failure rejects with a TaskError naming fn, its cause what fn threw", async () => {
-    const error = await rejection(parallelMap(failOnSeven, range(10), options))
+  // Named the chunk's task only: which of its items failed was not said.
+  test("an item's failure is a MapItemError naming its index, its cause what fn threw", async () => {
+    const error = await rejection(parallelMap(failOnSeven, range(10), { ...options, chunkSize: 3 }))
+    expect(error).toBeInstanceOf(MapItemError)
     expect(error).toBeInstanceOf(TaskError)
-    expect((error as TaskError).functionName).toBe('failOnSeven')
+    expect(error).toMatchObject({ code: 'ERR_TASK_FAILED', index: 7, functionName: 'failOnSeven' })
+    expect((error as TaskError).key).toMatch(/^failOnSeven-/)
     expect((error as TaskError).cause).toMatchObject({ name: 'RangeError', code: 'E_ITEM' })
+    // Rejected, and with a thrown value that is not an error; from Vectorizer#process.
+    const rejected = await rejection(parallelMap(rejectOnFive, range(8), options))
+    expect(rejected).toMatchObject({ index: 5, cause: 'no fives' })
+    const failer = new Vectorizer(failOnSeven, { ...options, chunkSize: 3 })
+    const processed = await rejection(failer.process(range(10)))
+    expect(processed).toBeInstanceOf(MapItemError)
+    expect(processed).toMatchObject({ index: 7 })
   })
 
   // There was no signal: a call could not be cancelled, and { signal } was an unknown option.

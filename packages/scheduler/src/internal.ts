@@ -58,6 +58,8 @@ export { loadFirstInWorkers } from './pool/worker-preloads.js'
 export { computeTargets } from './run/compute.js'
 /** The names of `RunOptions`, for a call that takes them with options of its own. */
 export { OPTION_NAMES as RUN_OPTION_NAMES } from './run/options.js'
+/** How a `TaskError` message gives its cause, for subclasses of it in other packages. */
+export { causeText } from './errors.js'
 /** A pool's size: the default, one worker per core; and the check of one given. */
 export { checkWorkers, defaultWorkers } from './pool/pool-options.js'
 /** Makes a task failure a `TaskError`, as a run reports it. */

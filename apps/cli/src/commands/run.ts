@@ -18,6 +18,7 @@ import {
   type TaskRecord,
   type TaskWorker,
 } from '@taskgraph/scheduler'
+import { onTemporaryFile } from '@taskgraph/observe/internal'
 import { setDefaultClient } from '@taskgraph/scheduler/internal'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -33,6 +34,7 @@ import { openDashboard } from '../open-dashboard.js'
 import { progressBar } from '../progress/progress-bar.js'
 import type { Io } from '../io.js'
 import { STOP_SIGNALS, StopSignal, type StopSignalName } from '../stop-signals.js'
+import { announceTemporary } from '../supervisor/run-ended.js'
 import { acknowledgeStop } from '../supervisor/runner.js'
 import { useColor } from '../use-color.js'
 import { workerPreloadFor } from '../workflow-loading.js'
@@ -177,6 +179,9 @@ export async function runCommand(
     // Ends every worker (within about a second, killing any that hang) before exiting.
     if (typeof executor === 'object') await executor.close?.()
     const writes: Promise<void>[] = []
+    // A second Ctrl-C while they are written kills this process at once: the supervisor
+    // then removes the temporary files it was writing them into.
+    const stopAnnouncing = onTemporaryFile(announceTemporary)
     if (profiler !== undefined && options.trace !== undefined) {
       writes.push(writeTrace(resolve(io.cwd, options.trace), profiler, resources, file))
     }
@@ -184,7 +189,7 @@ export async function runCommand(
       const graph = targets === undefined ? undefined : graphOf(targets.value)
       writes.push(writeRunReport(resolve(io.cwd, options.report), profiler, file, graph))
     }
-    await settleOutputs(writes, ran, io)
+    await settleOutputs(writes, ran, io).finally(stopAnnouncing)
     diversion?.restore()
     for (const signal of signals) process.off(signal, stop)
   }

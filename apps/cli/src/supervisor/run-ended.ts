@@ -1,6 +1,8 @@
 // How the runner tells its supervisor that the command, not the workflow, ends it: a
 // task on the inline or async executor shares the runner's process, and its
 // process.exit() would otherwise pass for the command's own exit (see supervise.ts).
+// The same pipe names the temporary files the runner makes, which the supervisor removes
+// if it kills the runner before it could (a second Ctrl-C while the trace is written).
 // Loads nothing but Node's own modules: the closed-output handling of every role uses it.
 import { writeSync } from 'node:fs'
 import { END_FD_ENV } from './role.js'
@@ -20,12 +22,26 @@ export function takeEndFd(): void {
 
 /** Ends this process with `code`, telling a supervisor first that the command ends it. */
 export function exitCommand(code: number): never {
-  if (endFd !== undefined) {
-    try {
-      writeSync(endFd, `${code}\n`)
-    } catch {
-      // The supervisor is gone: no one is left to tell.
-    }
-  }
+  tellSupervisor(`${code}\n`)
   return exit(code)
+}
+
+/** Line of the end report naming a temporary file, followed by its path as JSON. */
+export const TEMPORARY_LINE = 'temporary '
+
+/**
+ * Tells a supervisor of a file this process is about to make and then rename or remove,
+ * so that it removes the file if this process is killed first. Nothing when unsupervised.
+ */
+export function announceTemporary(path: string): void {
+  tellSupervisor(`${TEMPORARY_LINE}${JSON.stringify(path)}\n`)
+}
+
+function tellSupervisor(line: string): void {
+  if (endFd === undefined) return
+  try {
+    writeSync(endFd, line)
+  } catch {
+    // The supervisor is gone: no one is left to tell.
+  }
 }

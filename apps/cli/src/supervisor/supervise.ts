@@ -4,11 +4,13 @@
 // signal there: only another process can still end it. Loads nothing but Node's own
 // modules, so it costs one bare Node start-up.
 import { spawn } from 'node:child_process'
+import { rmSync } from 'node:fs'
 import type { Readable } from 'node:stream'
 import { constants } from 'node:os'
 import { ExitCode } from '../exit-codes.js'
 import { STOP_SIGNALS, cancelledLine, type StopSignalName } from '../stop-signals.js'
 import { ACK_SIGNAL, END_FD_ENV, SUPERVISED_ENV } from './role.js'
+import { TEMPORARY_LINE } from './run-ended.js'
 
 /** The runner's file descriptor where it writes its exit code as the command ends. */
 const END_FD = 3
@@ -62,7 +64,10 @@ export function supervise(): void {
       [END_FD_ENV]: String(END_FD),
     },
   })
-  /** What the runner wrote as the command ended: its exit code; nothing if something else ended it. */
+  /**
+   * What the runner wrote: the temporary files it made (run-ended.ts), and as the command
+   * ended, its exit code; no code if something else ended it.
+   */
   let endReport = ''
   const endPipe = runner.stdio[END_FD] as Readable | null | undefined
   endPipe?.setEncoding('utf8')
@@ -144,8 +149,20 @@ export function supervise(): void {
     })
   }
   const exitAs = (code: number | null, signal: NodeJS.Signals | null): void => {
+    const lines = endReport.split('\n')
+    // A file the runner was writing when it was killed (a second Ctrl-C during --trace):
+    // one it finished was renamed or removed already.
+    for (const line of lines) {
+      if (!line.startsWith(TEMPORARY_LINE)) continue
+      try {
+        rmSync(JSON.parse(line.slice(TEMPORARY_LINE.length)) as string, { force: true })
+      } catch {
+        // Not removable (its directory gone or read-only): nothing more to do about it.
+      }
+    }
     if (killed !== undefined) process.exit(killed)
-    if (code !== null && endReport === '') {
+    const commandEnded = lines.some((line) => /^\d+$/.test(line))
+    if (code !== null && !commandEnded) {
       // The command did not end the runner: a task on inline or async, or the workflow's
       // own code, called process.exit() (or Node ended it, and said why above).
       process.stderr.write(

@@ -21,7 +21,7 @@ export type StandardInit = 'items' | 'indices' | 'once'
 /** A batch the standard inits `'items'` and `'indices'` go through. */
 export type Batch<T = unknown> = ArrayLike<T> | Iterable<T>
 
-/** Where an in-batch function runs; also what `.with()` changes for some calls. */
+/** Where and how an in-batch function runs; also what `.with()` changes for some calls. */
 export interface InBatchRunOptions {
   /**
    * Where the calls run, or an `Executor` you own (a `ThreadExecutor` whose workers
@@ -37,6 +37,13 @@ export interface InBatchRunOptions {
    * @default os.availableParallelism()
    */
   workers?: number
+  /**
+   * Cancels the calls made through the function: each rejects with a `CancelledError`
+   * and starts no further call of `fn` (nor `init`, if it had aborted already), and `post`
+   * does not run; on a default pool, the workers running its calls are ended and
+   * replaced. Usually given per call: `await fn.with({ signal })(batch)`.
+   */
+  signal?: AbortSignal
 }
 
 /** Checked options of an in-batch function. */
@@ -45,10 +52,11 @@ export interface InBatchConfig {
   readonly post: AnyFunction | undefined
   readonly target: InBatchTarget | Executor
   readonly workers: number | undefined
+  readonly signal: AbortSignal | undefined
 }
 
-const OPTION_NAMES: readonly string[] = ['init', 'post', 'target', 'workers']
-const RUN_OPTION_NAMES: readonly string[] = ['target', 'workers']
+const OPTION_NAMES: readonly string[] = ['init', 'post', 'target', 'workers', 'signal']
+const RUN_OPTION_NAMES: readonly string[] = ['target', 'workers', 'signal']
 const TARGETS: readonly InBatchTarget[] = ['threads', 'processes', 'async', 'for']
 const STANDARD_INITS: ReadonlySet<unknown> = new Set(['items', 'indices', 'once'])
 
@@ -79,7 +87,7 @@ export function checkInBatchOptions(caller: string, options: unknown): InBatchCo
 
 /**
  * The configuration with `changes` made (`.with()`). A new target that takes no workers
- * drops the workers set for the old one.
+ * drops the workers set for the old one; a signal is kept unless another is given.
  */
 export function withChanges(
   caller: string,
@@ -87,13 +95,14 @@ export function withChanges(
   changes: unknown,
 ): InBatchConfig {
   checkOptionNames(caller, changes, RUN_OPTION_NAMES)
-  const { target, workers } = changes as InBatchRunOptions
+  const { target, workers, signal } = changes as InBatchRunOptions
   const keepsWorkers = target === undefined || target === 'threads' || target === 'processes'
   return {
     ...config,
     ...checkRun(caller, {
       target: target ?? config.target,
       workers: workers ?? (keepsWorkers ? config.workers : undefined),
+      signal: signal ?? config.signal,
     }),
   }
 }
@@ -102,15 +111,25 @@ export function withChanges(
 export function runOptionsOf(config: InBatchConfig): {
   executor: ExecutorName | Executor
   workers?: number
+  signal?: AbortSignal
 } {
-  const executor = config.target === 'for' ? 'inline' : config.target
-  return config.workers === undefined ? { executor } : { executor, workers: config.workers }
+  const { workers, signal } = config
+  return {
+    executor: config.target === 'for' ? 'inline' : config.target,
+    ...(workers === undefined ? {} : { workers }),
+    ...(signal === undefined ? {} : { signal }),
+  }
 }
 
 function checkRun(
   caller: string,
-  { target = 'async', workers }: InBatchRunOptions,
-): Pick<InBatchConfig, 'target' | 'workers'> {
+  { target = 'async', workers, signal }: InBatchRunOptions,
+): Pick<InBatchConfig, 'target' | 'workers' | 'signal'> {
   const checked = checkPlacement(caller, 'target', target, TARGETS, workers)
-  return { target: checked.placement, workers: checked.workers }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new InvalidOptionError({
+      message: `${caller}: option "signal" must be an AbortSignal, got ${describeValue(signal)}.`,
+    })
+  }
+  return { target: checked.placement, workers: checked.workers, signal }
 }

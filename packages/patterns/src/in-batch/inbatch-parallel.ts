@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type AnyFunction } from '@taskgraph/core'
 import { describeValue, recordOrigin } from '@taskgraph/core/internal'
+import { CancelledError } from '@taskgraph/scheduler'
 import { computeTargets } from '@taskgraph/scheduler/internal'
 import { checkPlainFunction } from '../plain-function.js'
 import { argumentsOf, type CallArgsOf } from './call-args.js'
@@ -37,7 +38,8 @@ export type InBatchResults<R> = CallResult<Awaited<R>>[]
  * stop the others. `post(results, batch, ...args)` then gets every result or error in
  * order and its return value is the call's; without `post`, the results are.
  * `init` and `post` run on the calling thread; `fn` on the target, so on a pool it must
- * be made in a module's top-level code (as this call usually is).
+ * be made in a module's top-level code (as this call usually is). A `signal`, usually
+ * given per call with `.with({ signal })`, cancels calls with a `CancelledError`.
  *
  * @example
  * const normalize = inbatchParallel((image: Float64Array, scale: number) => ..., {
@@ -106,6 +108,9 @@ function makeInBatchFunction(
 ): InBatchFunction<unknown[], unknown> {
   const name = fn.name || 'lambda'
   const call = async (batch: unknown, ...args: unknown[]): Promise<unknown> => {
+    const { signal } = config
+    // Aborted already: nothing runs, not even init, as a run cancelled before it began.
+    if (signal?.aborted) throw new CancelledError({ caller: name, reason: signal.reason })
     const lists = await argumentLists(name, config.init, batch, args)
     const task = runCallTask.with({ name })
     const calls = lists.map((list) => task(fn, list, HOME))

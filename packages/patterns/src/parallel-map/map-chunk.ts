@@ -9,37 +9,80 @@ import { workerState } from './worker-state.js'
 /**
  * Runs `fn` over one chunk of items, in order, as a for loop would. Synchronous items
  * run synchronously: the pool measures how long a call holds its worker until it
- * returns, and sizes its batches by that.
+ * returns, and sizes its batches by that. With `offset` (the chunk's first index in the
+ * input, given by calls that run the map now), an item's failure is thrown as an
+ * `itemFailure` naming its index.
  */
 function mapChunk(
   fn: AnyFunction,
   items: readonly unknown[],
   init: AnyFunction | undefined,
+  offset?: number,
 ): unknown[] | Promise<unknown[]> {
-  if (init === undefined) return mapFrom((item) => fn(item) as unknown, items, 0, [])
+  const failed =
+    offset === undefined
+      ? (error: unknown) => error
+      : (error: unknown, i: number) => itemFailure(offset + i, error)
+  if (init === undefined) return mapFrom((item) => fn(item) as unknown, items, 0, [], failed)
   const state = workerState(init)
-  const apply = (value: unknown) => mapFrom((item) => fn(item, value) as unknown, items, 0, [])
+  const apply = (value: unknown) =>
+    mapFrom((item) => fn(item, value) as unknown, items, 0, [], failed)
   return isThenable(state) ? Promise.resolve(state).then(apply) : apply(state)
 }
 
-/** Maps `items` from `start` into `out`, awaiting only the results that are promises. */
+/**
+ * Maps `items` from `start` into `out`, awaiting only the results that are promises;
+ * what `call` throws on item `i` is thrown as `failed(error, i)`.
+ */
 function mapFrom(
   call: (item: unknown) => unknown,
   items: readonly unknown[],
   start: number,
   out: unknown[],
+  failed: (error: unknown, i: number) => unknown,
 ): unknown[] | Promise<unknown[]> {
   for (let i = start; i < items.length; i++) {
-    const result = call(items[i])
+    let result: unknown
+    try {
+      result = call(items[i])
+    } catch (error) {
+      throw failed(error, i)
+    }
     if (isThenable(result)) {
-      return Promise.resolve(result).then((value) => {
-        out.push(value)
-        return mapFrom(call, items, i + 1, out)
-      })
+      return Promise.resolve(result).then(
+        (value) => {
+          out.push(value)
+          return mapFrom(call, items, i + 1, out, failed)
+        },
+        (error: unknown) => {
+          throw failed(error, i)
+        },
+      )
     }
     out.push(result)
   }
   return out
+}
+
+/** The name of an `itemFailure`, which is all of it a copy from a worker keeps besides its fields. */
+const ITEM_FAILURE = 'TaskgraphMapItemFailure'
+
+/**
+ * What a chunk throws when `fn` fails on the item at `index` of the input: an error
+ * carrying the index, with what `fn` threw as its `cause`. It crosses from a worker as a
+ * copy (name, `index`, `cause`), and `runMap` turns it into a `MapItemError`.
+ */
+function itemFailure(index: number, cause: unknown): Error {
+  const error = new Error(`item ${index} failed`, { cause })
+  error.name = ITEM_FAILURE
+  return Object.assign(error, { index })
+}
+
+/** The index and cause of an `itemFailure` (or of a worker's copy of one). */
+export function readItemFailure(error: unknown): { index: number; cause: unknown } | undefined {
+  if (!(error instanceof Error) || error.name !== ITEM_FAILURE) return undefined
+  const { index } = error as Error & { index?: unknown }
+  return typeof index === 'number' ? { index, cause: error.cause } : undefined
 }
 
 /** The results of the chunks, in order, as one array. */

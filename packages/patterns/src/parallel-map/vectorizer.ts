@@ -43,8 +43,8 @@ export class Vectorizer<T, R, S = undefined> {
 
   /**
    * Runs `fn` over `items` now and resolves with the results in input order. Rejects with
-   * the first failure, a `TaskError` whose `cause` is what `fn` threw, or with a
-   * `CancelledError` once `signal` aborts.
+   * the first failure, a `MapItemError` (a `TaskError`) naming the item's `index`, whose
+   * `cause` is what `fn` threw, or with a `CancelledError` once `signal` aborts.
    */
   async process(items: Iterable<T>, options: MapRunOptions = {}): Promise<R[]> {
     const caller = 'Vectorizer#process'
@@ -67,7 +67,8 @@ export class Vectorizer<T, R, S = undefined> {
  * Runs `fn` on every item in parallel and resolves with the results in input order: a
  * for loop (`for (const item of items) results.push(fn(item))`) spread over workers.
  * `fn` must be reachable from workers: made or passed to `new Vectorizer`, `delayed` or
- * `inbatchParallel` in a module's top-level code, or exported by such a module.
+ * `inbatchParallel` in a module's top-level code, or exported by such a module. An item's
+ * failure rejects with a `MapItemError` naming its `index`, as `Vectorizer#process` does.
  *
  * @example
  * const tokens = await parallelMap(tokenize, texts, { workers: 4 })
