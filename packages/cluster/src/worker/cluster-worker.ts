@@ -385,6 +385,10 @@ export class ClusterWorker {
   close(): Promise<void> {
     this.stopping ??= (async () => {
       clearInterval(this.timer)
+      // It leaves the cluster status first, before the replies that hand back its calls:
+      // a driver that counts workers then sees whether any is left to take them.
+      const removed =
+        this.lost === undefined ? this.redis.del(workerKey(this.id)).catch(() => 0) : undefined
       const closing = this.worker?.close()
       this.held.endAll()
       for (const jobs of this.active.values()) for (const job of jobs) job.abort()
@@ -396,12 +400,10 @@ export class ClusterWorker {
         (await settlesWhileConnected(closing, [this.redis, this.queueConnection], HAND_BACK_MS))
       await this.pool.close()
       // BullMQ's connections are dropped, not awaited: with Redis down they never end.
-      // Its record goes now rather than expire, unless Redis went away meanwhile: this
-      // connection would wait for it for ever.
-      if (handedBack) {
-        const removed = this.redis.del(workerKey(this.id)).catch(() => 0)
-        await settlesWhileConnected(removed, [this.redis], HAND_BACK_MS)
-      } else void this.worker?.disconnect().catch(() => {})
+      // Its record is gone rather than left to expire, unless Redis went away meanwhile:
+      // this connection would wait for it for ever.
+      if (handedBack) await settlesWhileConnected(removed, [this.redis], HAND_BACK_MS)
+      else void this.worker?.disconnect().catch(() => {})
       // BullMQ does not close a connection it was given: without this, a program that
       // embeds a worker would never exit.
       this.queueConnection.disconnect()
