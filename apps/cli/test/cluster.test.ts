@@ -385,6 +385,29 @@ describe('taskgraph worker', () => {
   })
 })
 
+describe('taskgraph worker, given modules it cannot serve', () => {
+  it.each([
+    { why: 'a directory', module: 'lib', error: 'WorkflowError' },
+    {
+      why: 'outside its project root',
+      module: '../helpers/processes.ts',
+      error: 'ModuleRefusedError',
+    },
+    { why: 'failing to import', module: 'syntax-error.mjs', error: 'ModuleRefusedError' },
+  ])('$why: exit 3, one line naming $error', async ({ module, error }) => {
+    const { code, stdout, stderr } = await runCli([
+      'worker',
+      '--cluster',
+      redis.url,
+      '--threads',
+      '1',
+      module,
+    ])
+    expect({ code, stdout }).toEqual({ code: 3, stdout: '' })
+    expect(lines(stderr)).toEqual([expect.stringMatching(`^taskgraph: error: ${error}: `)])
+  })
+})
+
 describe('a cluster that cannot be reached', () => {
   const commands = [
     { name: 'run', command: ['run', 'sum.mjs'] },

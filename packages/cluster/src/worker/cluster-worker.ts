@@ -346,7 +346,13 @@ export class ClusterWorker {
     // before BullMQ loads, which holds this thread (spawned after, they would start up to
     // half a second later).
     await this.pool.spawn()
-    await this.policy.preload()
+    try {
+      await this.policy.preload(this.name)
+    } catch (error) {
+      // Its threads, connections and watch would keep a program that embeds it alive.
+      await this.close().catch(() => {})
+      throw error
+    }
     const { Worker } = loadBullMQ()
     await Promise.all([this.pool.start(), this.heartbeat()])
     // Redis lost meanwhile: the worker has stopped, nothing more is started.
