@@ -14,7 +14,9 @@ export const ExitCode = {
   Usage: 2,
   /**
    * The workflow file could not be used: missing, unloadable, or a wrong default export or
-   * graph; or the trace `visualize --trace` reads is missing or not a trace of taskgraph's.
+   * graph; or a module given to `taskgraph worker` is not a file, is outside the project
+   * root or fails to import; or the trace `visualize --trace` reads is missing or not a
+   * trace of taskgraph's.
    */
   BadWorkflow: 3,
   /**

@@ -68,6 +68,8 @@ function exitCodeOf(error: unknown): ExitCode {
   }
   if (
     error instanceof WorkflowError ||
+    // By code, as above: a module given to `taskgraph worker` it cannot serve.
+    (error as { code?: unknown } | null)?.code === 'ERR_MODULE_REFUSED' ||
     error instanceof KeyClashError ||
     error instanceof CycleError ||
     error instanceof MissingKeyError ||

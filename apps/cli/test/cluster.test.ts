@@ -188,6 +188,32 @@ describe('taskgraph run --cluster', () => {
   })
 })
 
+describe('a cluster whose last worker stops mid-run', () => {
+  it('run: warns at once that it waits for a worker (TASKGRAPH_CLUSTER_NO_WORKERS), once', async () => {
+    // A cluster of its own (database 4), with one worker.
+    const url = `${redis.url}/4`
+    const worker = await startWorker(url, 'last', { cwd: FIXTURES })
+    const child = killOnCleanup(startCli(['run', 'cluster-slow.mjs', '--cluster', url]))
+    const result = finished(child)
+    let stderr = ''
+    child.stderr.on('data', (chunk: string) => (stderr += chunk))
+    // Once it runs the run's tasks: stopping, it hands them back.
+    await eventually(async () => {
+      const [listed] = await clusterStatus(url)
+      expect(listed?.running).toBeGreaterThan(0)
+    }, 15_000)
+    worker.child.kill('SIGTERM')
+    await worker.exited
+    await expect
+      .poll(() => stderr, { timeout: 10_000, interval: 50 })
+      .toContain('[TASKGRAPH_CLUSTER_NO_WORKERS]')
+    child.kill('SIGINT')
+    const { code } = await result
+    expect(code).toBe(130)
+    expect(stderr.match(/TASKGRAPH_CLUSTER_NO_WORKERS/g)).toHaveLength(1)
+  })
+})
+
 describe('a Redis that goes away mid-run', () => {
   it('run --reconnect-timeout: exit 5 once it has waited that long, one line naming ClusterConnectionError', async () => {
     // A Redis of its own: the one the other tests share stays up.
@@ -356,6 +382,29 @@ describe('taskgraph worker', () => {
     expect(code).not.toBe(0)
     expect(code).not.toBeNull()
     expect(lines(stderr)).toEqual([expect.stringMatching(/^taskgraph: error: .*no-such-tasks\.ts/)])
+  })
+})
+
+describe('taskgraph worker, given modules it cannot serve', () => {
+  it.each([
+    { why: 'a directory', module: 'lib', error: 'WorkflowError' },
+    {
+      why: 'outside its project root',
+      module: '../helpers/processes.ts',
+      error: 'ModuleRefusedError',
+    },
+    { why: 'failing to import', module: 'syntax-error.mjs', error: 'ModuleRefusedError' },
+  ])('$why: exit 3, one line naming $error', async ({ module, error }) => {
+    const { code, stdout, stderr } = await runCli([
+      'worker',
+      '--cluster',
+      redis.url,
+      '--threads',
+      '1',
+      module,
+    ])
+    expect({ code, stdout }).toEqual({ code: 3, stdout: '' })
+    expect(lines(stderr)).toEqual([expect.stringMatching(`^taskgraph: error: ${error}: `)])
   })
 })
 

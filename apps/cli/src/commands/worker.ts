@@ -41,7 +41,7 @@ export async function workerCommand(
     if (info?.isFile() !== true) {
       throw new WorkflowError({
         code: 'ERR_WORKFLOW_NOT_FOUND',
-        message: `taskgraph worker: module not found: ${modules[i]!}`,
+        message: `taskgraph worker: ${info === undefined ? 'module not found' : 'module path is not a file'}: ${modules[i]!}. Give the paths of the modules it serves (the workflow files), from the project's root directory where the worker starts.`,
       })
     }
   }

@@ -387,9 +387,16 @@ export class ClusterExecutor implements Executor {
     return run
   }
 
-  /** A run on a cluster without workers waits for one: say so, once, rather than seem to hang. */
+  /**
+   * A run on a cluster without workers waits for one: say so, once until workers are
+   * back, rather than seem to hang; also when the last worker leaves while runs wait.
+   */
   private warnIfNoWorkers(): void {
-    if (this.threads > 0 || this.warnedNoWorkers) return
+    if (this.threads > 0) {
+      this.warnedNoWorkers = false
+      return
+    }
+    if (this.warnedNoWorkers) return
     this.warnedNoWorkers = true
     process.emitWarning(
       `no cluster workers are connected to ${this.url.shown}: the run waits until one is (start one with taskgraph worker --cluster ${this.url.shown}).`,
@@ -539,12 +546,14 @@ export class ClusterExecutor implements Executor {
       const pending = this.ledger.get(notice.id)
       if (pending !== undefined) this.outcomes.stepEnded(pending, notice)
     }
+    let handedBack = false
     for (const outcome of reply.outcomes) {
       const pending = this.ledger.answered(outcome.id)
       if (pending === undefined) continue
       if ('handedBack' in outcome) {
         if (outcome.handedBack === 'lost') this.lost(pending)
         else pending.run.queued.unshift(pending)
+        handedBack = true
       } else {
         this.long.learn(pending, outcome)
         this.outcomes.settle(pending, outcome, reply)
@@ -561,6 +570,9 @@ export class ClusterExecutor implements Executor {
       const run = this.runsById.get(held.run)
       if (run !== undefined && !run.ended) this.holds.offered(run, held)
     }
+    // A worker handing back calls is stopping (it left the cluster status before it
+    // replied): if it was the last, the run waits for another, and says so now.
+    if (handedBack) void this.countWorkers()
     this.flush()
   }
 
@@ -637,7 +649,13 @@ export class ClusterExecutor implements Executor {
       const message = `cluster executor: the record of a run in Redis at ${this.url.shown} lapsed, as this process did not renew it for ${RUN_TTL_MS / 1000} s (it was suspended, or its event loop was blocked that long), so the workers dropped the run. Keep the driver's event loop free (run long work in a task, not beside the run), then run again.`
       this.failRun(run, new RunFault(new ClusterConnectionError({ message })))
     })
+    await this.countWorkers()
+  }
+
+  /** Learns how many threads the cluster has; warns if runs wait for workers none has. */
+  private async countWorkers(): Promise<void> {
     this.threads = await clusterThreads(this.redis).catch(() => this.threads)
+    if (this.runs.size > 0) this.warnIfNoWorkers()
   }
 
   /** Fails those of `runs` still going whose record Redis no longer has. */

@@ -346,7 +346,13 @@ export class ClusterWorker {
     // before BullMQ loads, which holds this thread (spawned after, they would start up to
     // half a second later).
     await this.pool.spawn()
-    await this.policy.preload()
+    try {
+      await this.policy.preload(this.name)
+    } catch (error) {
+      // Its threads, connections and watch would keep a program that embeds it alive.
+      await this.close().catch(() => {})
+      throw error
+    }
     const { Worker } = loadBullMQ()
     await Promise.all([this.pool.start(), this.heartbeat()])
     // Redis lost meanwhile: the worker has stopped, nothing more is started.
@@ -385,6 +391,10 @@ export class ClusterWorker {
   close(): Promise<void> {
     this.stopping ??= (async () => {
       clearInterval(this.timer)
+      // It leaves the cluster status first, before the replies that hand back its calls:
+      // a driver that counts workers then sees whether any is left to take them.
+      const removed =
+        this.lost === undefined ? this.redis.del(workerKey(this.id)).catch(() => 0) : undefined
       const closing = this.worker?.close()
       this.held.endAll()
       for (const jobs of this.active.values()) for (const job of jobs) job.abort()
@@ -396,12 +406,10 @@ export class ClusterWorker {
         (await settlesWhileConnected(closing, [this.redis, this.queueConnection], HAND_BACK_MS))
       await this.pool.close()
       // BullMQ's connections are dropped, not awaited: with Redis down they never end.
-      // Its record goes now rather than expire, unless Redis went away meanwhile: this
-      // connection would wait for it for ever.
-      if (handedBack) {
-        const removed = this.redis.del(workerKey(this.id)).catch(() => 0)
-        await settlesWhileConnected(removed, [this.redis], HAND_BACK_MS)
-      } else void this.worker?.disconnect().catch(() => {})
+      // Its record is gone rather than left to expire, unless Redis went away meanwhile:
+      // this connection would wait for it for ever.
+      if (handedBack) await settlesWhileConnected(removed, [this.redis], HAND_BACK_MS)
+      else void this.worker?.disconnect().catch(() => {})
       // BullMQ does not close a connection it was given: without this, a program that
       // embeds a worker would never exit.
       this.queueConnection.disconnect()

@@ -6,6 +6,7 @@ import { originOf, recordedModules } from '@taskgraph/core/internal'
 import { standInFor } from '@taskgraph/scheduler/internal'
 import { sourceHash, type FunctionRef } from '@taskgraph/scheduler/wire'
 import type { ModuleFunction } from '../wire/job.js'
+import { ModuleRefusedError } from '../errors.js'
 import { moduleInRoot, moduleURL } from '../wire/module-paths.js'
 
 /** Functions of jobs' modules a worker keeps a stand-in for at most (see `standInFor`). */
@@ -54,9 +55,43 @@ export class ModulePolicy {
     return (this.prepared ??= this.prepareImports())
   }
 
-  /** Imports what it serves up front, so that the modules they load are served too. */
-  async preload(): Promise<void> {
-    for (const url of this.served ?? []) await this.load(url)
+  /**
+   * Imports what it serves up front, so that the modules they load are served too.
+   * @throws {ModuleRefusedError} naming the worker and the module, for one that is not a
+   * file inside the root (no job could name it) or that fails to import
+   */
+  async preload(worker: string): Promise<void> {
+    const caller = `taskgraph worker ${worker}`
+    for (const url of this.served ?? []) {
+      const path = fileURLToPath(url)
+      const refuse = (problem: string, cause?: unknown): ModuleRefusedError =>
+        new ModuleRefusedError({
+          module: moduleInRoot(this.root, url) ?? path,
+          worker,
+          message: `${caller}: module ${path} ${problem}`,
+          ...(cause === undefined ? {} : { cause }),
+        })
+      let real: string
+      try {
+        real = realpathSync(path)
+      } catch (error) {
+        throw refuse('cannot be read: give the path of a module file of the project.', error)
+      }
+      if (moduleInRoot(this.root, pathToFileURL(real).href) === undefined) {
+        throw refuse(
+          `is outside the worker's project root ${this.root}, where jobs name modules: start the worker in the project's root directory, and give modules inside it.`,
+        )
+      }
+      try {
+        await this.load(url)
+      } catch (error) {
+        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+        throw refuse(
+          `failed to import (${reason.split('\n')[0]!}): fix it so that it imports, then start the worker again.`,
+          error,
+        )
+      }
+    }
     for (const url of recordedModules()) this.served?.add(url)
   }
 
