@@ -216,6 +216,12 @@ export function createProgram(io: Io): Command {
         'how long it waits for a dropped connection to Redis to come back before it stops with exit code 5; 0 waits for ever (default: 30000)',
       ).argParser(millisecondsOrZero),
     )
+    .addOption(
+      new Option(
+        '--start-timeout <ms>',
+        'fail the start with exit code 3 if the modules it serves have not finished importing, here or in its threads, within this time (default: 60000)',
+      ).argParser(milliseconds),
+    )
     .action(
       async (
         modules: string[],
@@ -226,6 +232,7 @@ export function createProgram(io: Io): Command {
           store?: string
           lease?: number
           reconnectTimeout?: number
+          startTimeout?: number
         },
       ) => {
         const cluster = asUsage(program, () => ({
@@ -245,6 +252,7 @@ export function createProgram(io: Io): Command {
             ...(flags.reconnectTimeout === undefined
               ? {}
               : { reconnectTimeout: flags.reconnectTimeout }),
+            ...(flags.startTimeout === undefined ? {} : { startTimeout: flags.startTimeout }),
           },
           io,
           createLogger(logLevel),

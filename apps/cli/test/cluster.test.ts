@@ -394,13 +394,21 @@ describe('taskgraph worker, given modules it cannot serve', () => {
       error: 'ModuleRefusedError',
     },
     { why: 'failing to import', module: 'syntax-error.mjs', error: 'ModuleRefusedError' },
-  ])('$why: exit 3, one line naming $error', async ({ module, error }) => {
+    // The start waited for it for ever, without a word.
+    {
+      why: 'never finishing its import',
+      module: 'never-imports.mjs',
+      error: 'ModuleRefusedError',
+      args: ['--start-timeout', '500'],
+    },
+  ])('$why: exit 3, one line naming $error', async ({ module, error, args = [] }) => {
     const { code, stdout, stderr } = await runCli([
       'worker',
       '--cluster',
       redis.url,
       '--threads',
       '1',
+      ...args,
       module,
     ])
     expect({ code, stdout }).toEqual({ code: 3, stdout: '' })

@@ -120,6 +120,10 @@ function fixFor(error: unknown, shown: string): string {
   if (/^(WRONGPASS|NOAUTH|NOPERM)/.test(text)) {
     return 'Check the user and password in the URL, and what that Redis user may do (docs/cluster.md lists the ACL taskgraph needs).'
   }
+  // Redis answered: it has fewer databases than the number at the end of the URL.
+  if (/DB index is out of range/.test(text)) {
+    return 'Redis is up there, but has no database of the number the URL ends with (/0 to /15 by default, its databases setting): give one it has.'
+  }
   if (
     typeof code === 'string' &&
     (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code) ||

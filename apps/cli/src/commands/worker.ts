@@ -17,6 +17,7 @@ export interface WorkerCommandOptions {
   readonly store?: string
   readonly lease?: number
   readonly reconnectTimeout?: number
+  readonly startTimeout?: number
 }
 
 /** How long a worker stopped while it starts waits for the start to end, to close it. */
@@ -69,6 +70,7 @@ export async function workerCommand(
       ...(options.reconnectTimeout === undefined
         ? {}
         : { reconnectTimeout: options.reconnectTimeout }),
+      ...(options.startTimeout === undefined ? {} : { startTimeout: options.startTimeout }),
       ...(paths.length === 0 ? {} : { modules: paths }),
       root: io.cwd,
       preload: [workerPreloadFor(urls[0], projectURL)],

@@ -7,7 +7,11 @@ import type { Redis } from 'ioredis'
 import { InvalidOptionError } from '@taskgraph/core'
 import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
 import { ThreadExecutor } from '@taskgraph/scheduler'
-import { setImportReadiness, type Executor } from '@taskgraph/scheduler/internal'
+import {
+  DEFAULT_START_TIMEOUT_MS,
+  setImportReadiness,
+  type Executor,
+} from '@taskgraph/scheduler/internal'
 import { marksOf } from '@taskgraph/scheduler/wire'
 import { loadBullMQ } from '../commonjs-packages.js'
 import {
@@ -20,7 +24,7 @@ import {
 } from '../connection.js'
 import { watchConnection } from '../connection-watch.js'
 import { checkPath } from '../cluster-options.js'
-import { ClusterConnectionError } from '../errors.js'
+import { ClusterConnectionError, ModuleRefusedError } from '../errors.js'
 import { refusedRequest } from '../redis-refusals.js'
 import {
   ENDED_CHANNEL,
@@ -89,6 +93,13 @@ export interface ClusterWorkerOptions {
    * @default 30000
    */
   reconnectTimeout?: number
+  /**
+   * Milliseconds the modules it serves, imported at start here and in its threads, may
+   * take: then the start fails (a `ModuleRefusedError` naming the module), rather than
+   * wait for ever for a module whose top-level code never finishes.
+   * @default 60000
+   */
+  startTimeout?: number
   /** Modules each of its threads imports first (the pool executors' `preload`). */
   preload?: readonly string[]
   /**
@@ -128,6 +139,7 @@ const NAMES = [
   'store',
   'lease',
   'reconnectTimeout',
+  'startTimeout',
   'preload',
   'prepareImports',
 ]
@@ -161,6 +173,7 @@ export class ClusterWorker {
   private readonly preload: readonly string[]
   private readonly lease: number
   private readonly reconnectTimeout: number
+  private readonly startTimeout: number
   /** Why it stopped by itself, if it did: Redis stayed away. */
   private lost: ClusterConnectionError | undefined
   /**
@@ -228,6 +241,16 @@ export class ClusterWorker {
     ) {
       throw new InvalidOptionError({
         message: `${caller}: option reconnectTimeout must be a whole number of milliseconds from 0 (wait for ever) to ${MAX_TIMER_MS}, not ${describeValue(options.reconnectTimeout)}.`,
+      })
+    }
+    this.startTimeout = options.startTimeout ?? DEFAULT_START_TIMEOUT_MS
+    if (
+      !Number.isSafeInteger(this.startTimeout) ||
+      this.startTimeout < 1 ||
+      this.startTimeout > MAX_TIMER_MS
+    ) {
+      throw new InvalidOptionError({
+        message: `${caller}: option startTimeout must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}, not ${describeValue(options.startTimeout)}.`,
       })
     }
     let settle = (): void => {}
@@ -316,7 +339,11 @@ export class ClusterWorker {
   }
 
   private makePool(): ThreadExecutor {
-    return new ThreadExecutor({ workers: this.threads, preload: [...this.preload] })
+    return new ThreadExecutor({
+      workers: this.threads,
+      preload: [...this.preload],
+      startTimeout: this.startTimeout,
+    })
   }
 
   private async begin(): Promise<void> {
@@ -330,14 +357,27 @@ export class ClusterWorker {
       throw error
     }
     // From now on a Redis that stays away stops the worker: it would otherwise retry for
-    // ever, a process nobody may be watching.
-    if (this.reconnectTimeout > 0) {
-      watchConnection(this.redis, this.reconnectTimeout, {
-        dropped: () => {},
-        back: () => {},
-        lost: () => this.loseRedis(),
-      })
-    }
+    // ever, a process nobody may be watching. Whoever watches it hears of the wait.
+    let droppedAt = 0
+    watchConnection(this.redis, this.reconnectTimeout || MAX_TIMER_MS, {
+      dropped: () => {
+        if (this.stopping !== undefined) return
+        droppedAt = performance.now()
+        const until =
+          this.reconnectTimeout > 0
+            ? `it stops if Redis stays away ${this.reconnectTimeout} ms (--reconnect-timeout)`
+            : 'it waits for ever (--reconnect-timeout 0)'
+        this.tell(`lost its connection to Redis at ${this.url.shown}: reconnecting; ${until}`)
+      },
+      back: () => {
+        if (this.stopping !== undefined) return
+        const seconds = ((performance.now() - droppedAt) / 1000).toFixed(1)
+        this.tell(`connected to Redis at ${this.url.shown} again, after ${seconds} s`)
+      },
+      lost: () => {
+        if (this.reconnectTimeout > 0) this.loseRedis()
+      },
+    })
     // A graph a task returns is made again here, importing its modules: once the thread
     // is ready to (its own calls' modules only its pool's threads import).
     setImportReadiness(() => this.policy.prepare())
@@ -347,7 +387,7 @@ export class ClusterWorker {
     // half a second later).
     await this.pool.spawn()
     try {
-      await this.policy.preload(this.name)
+      await this.preloadInTime()
     } catch (error) {
       // Its threads, connections and watch would keep a program that embeds it alive.
       await this.close().catch(() => {})
@@ -656,6 +696,41 @@ export class ClusterWorker {
     }
     const outcomes: CallOutcome[] = batch.calls.map((call) => ({ id: call.id, ok: false, fault }))
     await this.reply(data, outcomes)
+  }
+
+  /**
+   * Imports what it serves, within `startTimeout`: a module whose top-level code never
+   * finishes held the start, unseen, for ever.
+   */
+  private async preloadInTime(): Promise<void> {
+    const preloading = this.policy.preload(this.name)
+    // Given up on, it may still fail later: nobody waits for it then.
+    preloading.catch(() => {})
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const module = this.policy.importingName() ?? '?'
+        reject(
+          new ModuleRefusedError({
+            module,
+            worker: this.name,
+            message: `taskgraph worker ${this.name}: module ${module} did not finish importing within ${this.startTimeout} ms (top-level code that never ends, such as an await that never settles): fix it so that its import ends, or give the start longer (--start-timeout, the startTimeout option).`,
+          }),
+        )
+      }, this.startTimeout)
+    })
+    try {
+      await Promise.race([preloading, late])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  /** Tells whoever watches the worker's process what happened to its connection. */
+  private tell(what: string): void {
+    process.emitWarning(`taskgraph worker ${this.name} ${what}`, {
+      code: 'TASKGRAPH_CLUSTER_CONNECTION',
+    })
   }
 
   private dropped(job: string | undefined, error: unknown): void {
