@@ -1,11 +1,11 @@
-// What runs do when Redis fails under them, or their driver dies: not reachable at start,
-// restarted empty mid-run, down for longer than the executor waits (and a worker stopped
-// meanwhile), full (at its maxmemory), down for longer than a worker waits, a driver
-// killed mid-run. A real redis-server and real `taskgraph worker` processes per test.
-import { spawn } from 'node:child_process'
+// What runs do when Redis fails under them: not reachable at start, restarted empty
+// mid-run, down for longer than the executor waits (and a worker stopped meanwhile), full
+// (at its maxmemory), down for longer than a worker waits (driver-faults.test.ts: a
+// driver suspended or killed mid-run). A real redis-server and real `taskgraph worker`
+// processes per test.
 import { mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { pathToFileURL } from 'node:url'
 import { Redis } from 'ioredis'
 import { InvalidOptionError } from '@taskgraph/core'
 import { compute } from '@taskgraph/scheduler'
@@ -67,6 +67,21 @@ describe('Redis unreachable', () => {
       expect(ms).toBeLessThan(5000)
     } finally {
       await second.close()
+    }
+  })
+
+  // Redis is up: it was told to be started there.
+  test('at a database Redis does not have: ClusterUnreachableError saying so', async () => {
+    cluster = await TestCluster.start()
+    const executor = new ClusterExecutor(`${cluster.url}/99`)
+    try {
+      const error = await executor.start().catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(ClusterUnreachableError)
+      expect((error as Error).message).toMatch(
+        /Redis is up there, but has no database of the number/,
+      )
+    } finally {
+      await executor.close()
     }
   })
 
@@ -166,13 +181,26 @@ describe('a worker whose Redis stays away', () => {
     expect(lines.at(-1)).toMatch(
       /^taskgraph: error: ClusterConnectionError: taskgraph worker leaving: the connection to Redis at redis:\/\/127\.0\.0\.1:\d+\/? has been down for 1500 ms, so it stopped\./,
     )
+    // It said so as the connection dropped: it said nothing while it waited.
+    expect(lines.at(-2)).toMatch(
+      /^taskgraph: warning \[TASKGRAPH_CLUSTER_CONNECTION\]: taskgraph worker leaving lost its connection to Redis at .*: reconnecting; it stops if Redis stays away 1500 ms/,
+    )
     await sleep(2000)
     expect(staying!.child.exitCode).toBeNull()
-    // Back (empty): the one that waited serves runs again.
+    expect(staying!.stderr()).toContain('lost its connection to Redis')
+    expect(staying!.stderr()).toContain('it waits for ever')
+    // Back (empty): the one that waited serves runs again, and says it is back.
     await cluster.redis.start()
     const executor = cluster.executor(new ClusterExecutor(cluster.url))
     expect(await total([inc(1), inc(2)]).compute({ executor })).toBe(5)
     expect((await clusterStatus(cluster.url)).map((worker) => worker.name)).toEqual(['staying'])
+    await eventually(
+      () =>
+        expect(staying!.stderr()).toMatch(
+          /staying connected to Redis at .* again, after \d+\.\d s/,
+        ),
+      5000,
+    )
   })
 
   test('lost while it starts: start() rejects with ClusterConnectionError, not waiting for its threads', async () => {
@@ -300,92 +328,5 @@ describe('a value larger than Redis takes in one command', () => {
       /\(ERR Protocol error: invalid bulk length\)\. A job of the run is larger than Redis takes in one command \(its proto-max-bulk-len/,
     )
     expect(await length(new Float64Array(1000)).compute({ executor })).toBe(1000)
-  })
-})
-
-describe('a driver that did not renew its run', () => {
-  test("its run's record lapsed (the driver was suspended): the run fails with ClusterConnectionError, not a wait for ever", async () => {
-    const cluster = await startCluster(1)
-    const executor = cluster.executor(new ClusterExecutor(cluster.url))
-    const run = compute(step(cluster.dir, 0, 3000), step(cluster.dir, 1, 3000), { executor })
-    await eventually(() => expect(readTraces(cluster.dir).started.size).toBe(1), 10_000)
-    // What a driver suspended past the record's 15 s finds when it wakes: no record, so
-    // the workers no longer answer for the run.
-    const admin = new Redis(cluster.url)
-    try {
-      const records = (await admin.keys('tg:run:*')).filter((key) => /^tg:run:[^:]+$/.test(key))
-      expect(records).toHaveLength(1)
-      await admin.del(records[0]!)
-    } finally {
-      admin.disconnect()
-    }
-    const { error, ms } = await failure(run)
-    expect(error).toBeInstanceOf(ClusterConnectionError)
-    expect((error as Error).message).toMatch(
-      /^cluster executor: the record of a run in Redis at \S+ lapsed, as this process did not renew it for 15 s/,
-    )
-    // It renews records every 5 s.
-    expect(ms).toBeLessThan(5000 + 2000)
-  })
-})
-
-describe('a driver killed mid-run', () => {
-  test('its run is dropped: workers go idle, and every key of the run is gone once its record expires', async () => {
-    const cluster = await startCluster(2)
-    const driver = spawn(
-      process.execPath,
-      [
-        fileURLToPath(new URL('fixtures/dying-driver.mjs', import.meta.url)),
-        cluster.url,
-        cluster.dir,
-      ],
-      { cwd: PACKAGE, stdio: ['ignore', 'ignore', 'pipe'] },
-    )
-    let stderr = ''
-    driver.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    const exited = new Promise((resolve) =>
-      driver.once('exit', (code, signal) => resolve(code ?? signal)),
-    )
-    try {
-      await eventually(
-        () => expect(readTraces(cluster.dir).started.size).toBeGreaterThanOrEqual(2),
-        15_000,
-      )
-    } catch (error) {
-      driver.kill('SIGKILL')
-      throw new Error(`the driver did not start its run:\n${stderr}`, { cause: error })
-    }
-    driver.kill('SIGKILL')
-    expect(await exited).toBe('SIGKILL')
-    const client = new Redis(cluster.url)
-    try {
-      // The run record lapses (15 s), workers drop its jobs as they take them and stop the
-      // ones they run at their next sweep (every 10 s).
-      await eventually(async () => {
-        const workers = await clusterStatus(cluster.url)
-        expect(workers.map((worker) => worker.running)).toEqual([0, 0])
-        expect(await client.llen('tg:tasks:wait')).toBe(0)
-        expect(await client.llen('tg:tasks:active')).toBe(0)
-      }, 40_000)
-      // 60 steps of 2 s on 2 threads would take a minute: most were never started.
-      const started = readTraces(cluster.dir).started.size
-      expect(started).toBeLessThan(40)
-      // The sweep removed the run's results and its entry in tg:runs. The driver's reply
-      // list is its own, not the run's: it expires by itself, 60 s after the last reply
-      // pushed to it (waiting that out would double the test), so it must carry a TTL.
-      await eventually(async () => {
-        const keys = await cluster.redis.keys()
-        expect(keys.filter((key) => key.startsWith('tg:run'))).toEqual([])
-        for (const key of keys.filter((key) => key.startsWith('tg:driver:'))) {
-          expect(await client.pttl(key)).toBeGreaterThan(0)
-          await client.del(key)
-        }
-      }, 15_000)
-      await sleep(3000)
-      // Nothing more started after the run was dropped.
-      expect(readTraces(cluster.dir).started.size).toBe(started)
-    } finally {
-      client.disconnect()
-    }
   })
 })

@@ -1,0 +1,122 @@
+// What becomes of a run whose driver stops renewing it (suspended) or dies mid-run: it
+// fails, or is dropped, and everything it wrote to Redis goes. A file of its own, beside
+// redis-faults.test.ts: its waits (a run record lapsing, a worker's sweep) overlap those.
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { Redis } from 'ioredis'
+import { compute } from '@taskgraph/scheduler'
+import { afterEach, describe, expect, test } from 'vitest'
+import { ClusterConnectionError, ClusterExecutor, clusterStatus } from '@taskgraph/cluster'
+import { PACKAGE, startWorkers } from './cluster-workers.js'
+import { TestCluster, eventually, readTraces, sleep } from './fault-checks.js'
+import { step } from './fixtures/fault-tasks.mjs'
+
+let cluster: TestCluster | undefined
+
+afterEach(async () => {
+  await cluster?.end()
+  cluster = undefined
+})
+
+async function startCluster(workers: number): Promise<TestCluster> {
+  cluster = await TestCluster.start()
+  cluster.track(...(await startWorkers(cluster.url, workers, 'w')))
+  return cluster
+}
+
+/** The error a run rejects with, and how long it took to. */
+async function failure(run: Promise<unknown>): Promise<{ error: unknown; ms: number }> {
+  const started = performance.now()
+  const error = await run.then(
+    () => new Error('the run succeeded'),
+    (e: unknown) => e,
+  )
+  return { error, ms: performance.now() - started }
+}
+
+describe('a driver that did not renew its run', () => {
+  test("its run's record lapsed (the driver was suspended): the run fails with ClusterConnectionError, not a wait for ever", async () => {
+    const cluster = await startCluster(1)
+    const executor = cluster.executor(new ClusterExecutor(cluster.url))
+    const run = compute(step(cluster.dir, 0, 3000), step(cluster.dir, 1, 3000), { executor })
+    await eventually(() => expect(readTraces(cluster.dir).started.size).toBe(1), 10_000)
+    // What a driver suspended past the record's 15 s finds when it wakes: no record, so
+    // the workers no longer answer for the run.
+    const admin = new Redis(cluster.url)
+    try {
+      const records = (await admin.keys('tg:run:*')).filter((key) => /^tg:run:[^:]+$/.test(key))
+      expect(records).toHaveLength(1)
+      await admin.del(records[0]!)
+    } finally {
+      admin.disconnect()
+    }
+    const { error, ms } = await failure(run)
+    expect(error).toBeInstanceOf(ClusterConnectionError)
+    expect((error as Error).message).toMatch(
+      /^cluster executor: the record of a run in Redis at \S+ lapsed, as this process did not renew it for 15 s/,
+    )
+    // It renews records every 5 s.
+    expect(ms).toBeLessThan(5000 + 2000)
+  })
+})
+
+describe('a driver killed mid-run', () => {
+  test('its run is dropped: workers go idle, and every key of the run is gone once its record expires', async () => {
+    const cluster = await startCluster(2)
+    const driver = spawn(
+      process.execPath,
+      [
+        fileURLToPath(new URL('fixtures/dying-driver.mjs', import.meta.url)),
+        cluster.url,
+        cluster.dir,
+      ],
+      { cwd: PACKAGE, stdio: ['ignore', 'ignore', 'pipe'] },
+    )
+    let stderr = ''
+    driver.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    const exited = new Promise((resolve) =>
+      driver.once('exit', (code, signal) => resolve(code ?? signal)),
+    )
+    try {
+      await eventually(
+        () => expect(readTraces(cluster.dir).started.size).toBeGreaterThanOrEqual(2),
+        15_000,
+      )
+    } catch (error) {
+      driver.kill('SIGKILL')
+      throw new Error(`the driver did not start its run:\n${stderr}`, { cause: error })
+    }
+    driver.kill('SIGKILL')
+    expect(await exited).toBe('SIGKILL')
+    const client = new Redis(cluster.url)
+    try {
+      // The run record lapses (15 s), workers drop its jobs as they take them and stop the
+      // ones they run at their next sweep (every 10 s).
+      await eventually(async () => {
+        const workers = await clusterStatus(cluster.url)
+        expect(workers.map((worker) => worker.running)).toEqual([0, 0])
+        expect(await client.llen('tg:tasks:wait')).toBe(0)
+        expect(await client.llen('tg:tasks:active')).toBe(0)
+      }, 40_000)
+      // 60 steps of 2 s on 2 threads would take a minute: most were never started.
+      const started = readTraces(cluster.dir).started.size
+      expect(started).toBeLessThan(40)
+      // The sweep removed the run's results and its entry in tg:runs. The driver's reply
+      // list is its own, not the run's: it expires by itself, 60 s after the last reply
+      // pushed to it (waiting that out would double the test), so it must carry a TTL.
+      await eventually(async () => {
+        const keys = await cluster.redis.keys()
+        expect(keys.filter((key) => key.startsWith('tg:run'))).toEqual([])
+        for (const key of keys.filter((key) => key.startsWith('tg:driver:'))) {
+          expect(await client.pttl(key)).toBeGreaterThan(0)
+          await client.del(key)
+        }
+      }, 15_000)
+      await sleep(3000)
+      // Nothing more started after the run was dropped.
+      expect(readTraces(cluster.dir).started.size).toBe(started)
+    } finally {
+      client.disconnect()
+    }
+  })
+})
