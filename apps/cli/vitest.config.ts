@@ -15,10 +15,7 @@ export default defineConfig({
     // CLI that may start a pool, and timed checks (exit within 2 s of Ctrl-C) must not
     // wait behind a dozen others for a core.
     maxConcurrency: 2,
-    typecheck: {
-      enabled: true,
-      include: ['test/**/*.test-d.ts'],
-      tsconfig: './tsconfig.json',
-    },
+    // The type tests (test/*.test-d.ts) are checked by the package's typecheck (tsc over
+    // src and test), which `pnpm test` runs: not again here.
   },
 })

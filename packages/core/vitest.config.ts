@@ -3,10 +3,7 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    typecheck: {
-      enabled: true,
-      include: ['test/**/*.test-d.ts'],
-      tsconfig: './tsconfig.json',
-    },
+    // The type tests (test/*.test-d.ts) are checked by the package's typecheck (tsc over
+    // src and test), which `pnpm test` runs: not again here.
   },
 })

@@ -14,10 +14,7 @@ export default defineConfig({
     // default there is one).
     maxWorkers: 2,
     setupFiles: ['test/setup.ts'],
-    typecheck: {
-      enabled: true,
-      include: ['test/**/*.test-d.ts'],
-      tsconfig: './tsconfig.json',
-    },
+    // The type tests (test/*.test-d.ts) are checked by the package's typecheck (tsc over
+    // src and test), which `pnpm test` runs: not again here.
   },
 })
