@@ -12,6 +12,7 @@ import type {
   ReadyMessage,
   StepMessage,
 } from '../wire/messages.js'
+import { workerStarting } from '../worker/loading.js'
 import { startProcess, startThread, type Unread, type WorkerHandle } from './worker-handle.js'
 
 /** How long an idle worker has to end itself when the pool closes. */
@@ -241,6 +242,9 @@ export class WorkerPool {
 
   /** Starts one worker; resolves once it is ready. */
   private startWorker(): Promise<void> {
+    // The workflow's top-level code, say, calling parallelMap on 'threads': every worker
+    // of every pool would start a pool of its own, until the machine ran out of memory.
+    if (workerStarting()) return Promise.reject(new WorkerStartFault(NESTED_START))
     const { runtime, taskStdout } = this.options
     const handle = runtime === 'worker_threads' ? startThread(taskStdout) : startProcess(taskStdout)
     const worker: PoolWorker = { handle, ready: false, loading: undefined, sent: new Map() }
@@ -330,3 +334,6 @@ export class WorkerPool {
     )
   }
 }
+
+const NESTED_START =
+  "a pool was started by a module's top-level code as a pool's worker imported it (the workflow's, which runs in every worker): each of its workers would start a pool in turn, without end. Start runs (compute, parallelMap, Vectorizer#process) from functions, such as the workflow's default export, not from a module's top-level code"

@@ -20,3 +20,22 @@ export function announceLoading(what: string): void {
   const listener = (globalThis as Record<symbol, unknown>)[LISTENER]
   if (typeof listener === 'function') (listener as Listener)(what)
 }
+
+const STARTING = Symbol.for('taskgraph.worker.starting')
+
+/**
+ * In a worker: marks whether it is importing its modules as it gets ready, when their
+ * top-level code runs (see `workerStarting`).
+ */
+export function markStarting(yes: boolean): void {
+  ;(globalThis as Record<symbol, unknown>)[STARTING] = yes
+}
+
+/**
+ * Whether this is a pool's worker importing its modules as it gets ready: top-level code
+ * running in every worker. A pool started there would have its own workers import the
+ * same modules and start pools in turn, without end.
+ */
+export function workerStarting(): boolean {
+  return (globalThis as Record<symbol, unknown>)[STARTING] === true
+}

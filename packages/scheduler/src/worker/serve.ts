@@ -13,7 +13,7 @@ import type {
 import { toWireError } from '../wire/remote-error.js'
 import { importModule, prepareImports } from './import-module.js'
 import { loadFunction, sourceMismatch } from './load-function.js'
-import { setLoadingListener } from './loading.js'
+import { markStarting, setLoadingListener } from './loading.js'
 import { isEcho } from './rejection-echoes.js'
 import { callsWaiting, endStalledCalls, rejectionOf, runCalls, type Found } from './run-calls.js'
 
@@ -71,6 +71,7 @@ export function serve(channel: Channel): void {
 
 async function init(channel: Channel, message: InitMessage): Promise<void> {
   loadTimeoutMs = message.loadTimeoutMs
+  markStarting(true)
   prepareImports(message)
   // A preload module that imports others names them as it goes (`announceLoading`).
   setLoadingListener((url) => channel.send({ type: 'loading', url }, []))
@@ -93,6 +94,7 @@ async function init(channel: Channel, message: InitMessage): Promise<void> {
       () => undefined,
     )
   }
+  markStarting(false)
   channel.send({ type: 'ready', found }, [])
 }
 
