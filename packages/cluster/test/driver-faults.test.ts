@@ -8,7 +8,7 @@ import { compute } from '@taskgraph/scheduler'
 import { afterEach, describe, expect, test } from 'vitest'
 import { ClusterConnectionError, ClusterExecutor, clusterStatus } from '@taskgraph/cluster'
 import { PACKAGE, startWorkers } from './cluster-workers.js'
-import { TestCluster, eventually, readTraces, sleep } from './fault-checks.js'
+import { TestCluster, eventually, failure, readTraces, sleep } from './fault-checks.js'
 import { step } from './fixtures/fault-tasks.mjs'
 
 let cluster: TestCluster | undefined
@@ -22,16 +22,6 @@ async function startCluster(workers: number): Promise<TestCluster> {
   cluster = await TestCluster.start()
   cluster.track(...(await startWorkers(cluster.url, workers, 'w')))
   return cluster
-}
-
-/** The error a run rejects with, and how long it took to. */
-async function failure(run: Promise<unknown>): Promise<{ error: unknown; ms: number }> {
-  const started = performance.now()
-  const error = await run.then(
-    () => new Error('the run succeeded'),
-    (e: unknown) => e,
-  )
-  return { error, ms: performance.now() - started }
 }
 
 describe('a driver that did not renew its run', () => {

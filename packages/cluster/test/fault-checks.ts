@@ -21,6 +21,16 @@ export async function eventually(check: () => Promise<void> | void, ms: number):
   }
 }
 
+/** The error a run rejects with, and how long it took to. */
+export async function failure(run: Promise<unknown>): Promise<{ error: unknown; ms: number }> {
+  const started = performance.now()
+  const error = await run.then(
+    () => new Error('the run succeeded'),
+    (e: unknown) => e,
+  )
+  return { error, ms: performance.now() - started }
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }

@@ -19,7 +19,7 @@ import {
   clusterStatus,
 } from '@taskgraph/cluster'
 import { PACKAGE, startWorker, startWorkers } from './cluster-workers.js'
-import { TestCluster, eventually, readTraces, runKeys, sleep } from './fault-checks.js'
+import { TestCluster, eventually, failure, readTraces, runKeys, sleep } from './fault-checks.js'
 import { step } from './fixtures/fault-tasks.mjs'
 import { big, inc, length, listOf, total } from './fixtures/tasks.mjs'
 import { freePort } from './redis-server.js'
@@ -35,16 +35,6 @@ async function startCluster(workers: number): Promise<TestCluster> {
   cluster = await TestCluster.start()
   cluster.track(...(await startWorkers(cluster.url, workers, 'w')))
   return cluster
-}
-
-/** The error a run rejects with, and how long it took to. */
-async function failure(run: Promise<unknown>): Promise<{ error: unknown; ms: number }> {
-  const started = performance.now()
-  const error = await run.then(
-    () => new Error('the run succeeded'),
-    (e: unknown) => e,
-  )
-  return { error, ms: performance.now() - started }
 }
 
 describe('Redis unreachable', () => {
