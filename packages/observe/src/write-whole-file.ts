@@ -19,10 +19,11 @@ export function onTemporaryFile(listener: (path: string) => void): () => void {
  * Writes the file at `path` with `write`, whole or not at all: into a file beside it,
  * renamed over it once written. A write that fails partway (a full disk, a value that
  * cannot be written, the process killed by a second Ctrl-C) leaves the file that was
- * there, rather than a truncated trace no viewer opens; the temporary file is removed,
- * by whoever `onTemporaryFile` told of it when this process is killed. What is not a regular file (a
- * FIFO, `/dev/stdout`, a directory: its error) is written in place; a symbolic link's
- * target is replaced, not the link (a link to nothing yet is written through in place).
+ * there, rather than a truncated trace no viewer opens; the temporary file is removed
+ * (when this process is killed, by whoever `onTemporaryFile` told of it). What is not a
+ * regular file (a FIFO, `/dev/stdout`, a directory: its error) is written in place; a
+ * symbolic link's target is replaced, not the link (a link to nothing yet is written
+ * through in place).
  */
 export async function writeWholeFile(
   path: string,

@@ -61,7 +61,12 @@ export { OPTION_NAMES as RUN_OPTION_NAMES } from './run/options.js'
 /** How a `TaskError` message gives its cause, for subclasses of it in other packages. */
 export { causeText } from './errors.js'
 /** A pool's size: the default, one worker per core; and the check of one given. */
-export { checkWorkers, DEFAULT_START_TIMEOUT_MS, defaultWorkers } from './pool/pool-options.js'
+export {
+  checkStartTimeout,
+  checkWorkers,
+  DEFAULT_START_TIMEOUT_MS,
+  defaultWorkers,
+} from './pool/pool-options.js'
 /** Makes a task failure a `TaskError`, as a run reports it. */
 export { toTaskError } from './run/classify-failure.js'
 // What crosses a worker boundary (a call, its data, its errors) is the ./wire entry.

@@ -203,24 +203,21 @@ describe('a batch that ends every worker that reads it', () => {
 // Each worker imported it and started a pool, whose workers imported it in turn: pools
 // without end, until the machine ran out of memory (13 GB in five minutes).
 describe('a module that starts a pool as a worker imports it', () => {
-  test.each(POOLS)(
-    'on %s: WorkerStartError saying why, and no pool in the workers',
-    async (name) => {
-      const before = childProcesses()
-      const pool = makePool(name, {
-        workers: 1,
-        preload: [fileURLToPath(new URL('fixtures/starts-pool-on-import.mjs', import.meta.url))],
-      })
-      try {
-        const error = await rejection(compute(inc(1), { executor: pool }))
-        expect(error).toBeInstanceOf(WorkerStartError)
-        expect((error as Error).message).toContain('without end')
-      } finally {
-        await pool.close()
-      }
-      expect(childProcesses().filter((pid) => !before.includes(pid))).toEqual([])
-    },
-  )
+  test.each(POOLS)('on %s: WorkerStartError saying why, and nothing left running', async (name) => {
+    const before = childProcesses()
+    const pool = makePool(name, {
+      workers: 1,
+      preload: [fileURLToPath(new URL('fixtures/starts-pool-on-import.mjs', import.meta.url))],
+    })
+    try {
+      const error = await rejection(compute(inc(1), { executor: pool }))
+      expect(error).toBeInstanceOf(WorkerStartError)
+      expect((error as Error).message).toContain('without end')
+    } finally {
+      await pool.close()
+    }
+    expect(childProcesses().filter((pid) => !before.includes(pid))).toEqual([])
+  })
 })
 
 /** `task` fails with a WorkerLostError naming it, and a new pool of `name` runs the next task. */

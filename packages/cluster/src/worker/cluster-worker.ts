@@ -8,6 +8,7 @@ import { InvalidOptionError } from '@taskgraph/core'
 import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
 import { ThreadExecutor } from '@taskgraph/scheduler'
 import {
+  checkStartTimeout,
   DEFAULT_START_TIMEOUT_MS,
   setImportReadiness,
   type Executor,
@@ -243,16 +244,10 @@ export class ClusterWorker {
         message: `${caller}: option reconnectTimeout must be a whole number of milliseconds from 0 (wait for ever) to ${MAX_TIMER_MS}, not ${describeValue(options.reconnectTimeout)}.`,
       })
     }
-    this.startTimeout = options.startTimeout ?? DEFAULT_START_TIMEOUT_MS
-    if (
-      !Number.isSafeInteger(this.startTimeout) ||
-      this.startTimeout < 1 ||
-      this.startTimeout > MAX_TIMER_MS
-    ) {
-      throw new InvalidOptionError({
-        message: `${caller}: option startTimeout must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}, not ${describeValue(options.startTimeout)}.`,
-      })
-    }
+    this.startTimeout =
+      options.startTimeout === undefined
+        ? DEFAULT_START_TIMEOUT_MS
+        : checkStartTimeout(caller, options.startTimeout)
     let settle = (): void => {}
     this.finished = new Promise<void>((resolve, reject) => {
       settle = () => (this.lost === undefined ? resolve() : reject(this.lost))

@@ -63,7 +63,7 @@ export class ModulePolicy {
   async preload(worker: string): Promise<void> {
     const caller = `taskgraph worker ${worker}`
     for (const url of this.served ?? []) {
-      this.importing = url
+      this.#importing = url
       const path = fileURLToPath(url)
       const refuse = (problem: string, cause?: unknown): ModuleRefusedError =>
         new ModuleRefusedError({
@@ -93,19 +93,16 @@ export class ModulePolicy {
         )
       }
     }
-    this.importing = undefined
+    this.#importing = undefined
     for (const url of recordedModules()) this.served?.add(url)
   }
 
-  /**
-   * The module `preload` is importing, or `undefined`: a start that gave up waiting for
-   * it names it.
-   */
-  importing: string | undefined
+  /** The module `preload` is importing: a start that gave up waiting for it names it. */
+  #importing: string | undefined
 
-  /** `importing`'s path from the root, or its file path, for messages. */
+  /** The path of the module `preload` is importing, from the root (else its file path). */
   importingName(): string | undefined {
-    const url = this.importing
+    const url = this.#importing
     return url === undefined ? undefined : (moduleInRoot(this.root, url) ?? fileURLToPath(url))
   }
 
