@@ -31,6 +31,13 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
+    // The repository's own scripts run on Node.
+    files: ['scripts/**/*.mjs'],
+    languageOptions: {
+      globals: nodePlugin.configs['flat/recommended-module'].languageOptions.globals,
+    },
+  },
+  {
     // Browser scripts of the pages taskgraph makes: tsc checks them against the DOM
     // (their own tsconfig.json), which knows the browser's globals.
     files: ['packages/*/src/pages/**/*.js'],

@@ -10,6 +10,8 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+// The functions given to page.evaluate run in the page, where `document` is the browser's.
+/* global document */
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const CLI = join(ROOT, 'apps/cli/dist/bin.js')
