@@ -29,6 +29,10 @@ export function describeFailure(error: unknown, options: ReportOptions): string 
       error.errors.map((e) => `- ${e.name}: ${e.message}\n${stackOf(e.cause, options)}`).join('')
     )
   }
+  // taskgraph's own failure on a cluster worker (ClusterInternalError, of a package that
+  // may not be installed): its bug report needs the worker's stack, whole.
+  if (error instanceof TaskgraphError && error.code === 'ERR_CLUSTER_INTERNAL')
+    return errorLine(`${error.name}: ${error.message}`) + stackOf(error.cause, { verbose: true })
   if (error instanceof TaskgraphError) return errorLine(`${error.name}: ${error.message}`)
   return `taskgraph: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`
 }

@@ -77,6 +77,18 @@ describe('taskgraph run --cluster', () => {
     expect(result.stderr).toMatch(/frames? of taskgraph and Node\.js hidden; --verbose shows them/)
   })
 
+  it("a worker's own failure: exit 1, ClusterInternalError, and the worker's stack whole", async () => {
+    const { code, stdout, stderr } = await runCli(['run', 'cluster-spoiled.mjs'], {
+      env: { TASKGRAPH_CLUSTER: redis.url },
+    })
+    expect({ code, stdout }).toEqual({ code: 1, stdout: '' })
+    expect(stderr).toMatch(
+      /^taskgraph: error: ClusterInternalError: task "add-[^"]+": cluster worker cli[12] /,
+    )
+    // Its frames in the cluster's own code are what a report of the bug needs.
+    expect(stderr).toMatch(/^\s+at .*\/packages\/cluster\/(dist|src)\//m)
+  })
+
   it('takes the cluster from TASKGRAPH_CLUSTER', async () => {
     expect(
       await runCli(['run', 'sum.mjs'], { env: { TASKGRAPH_CLUSTER: redis.url } }),

@@ -76,3 +76,22 @@ export class ResultTooLargeError extends TaskgraphError {
   }
 }
 ResultTooLargeError.prototype.name = 'ResultTooLargeError'
+
+/**
+ * A cluster worker failed in taskgraph's own code while it ran a task's job: neither the
+ * task nor the store was at fault, so this is a bug of taskgraph. The worker's error,
+ * with its stack, is `cause`.
+ */
+export class ClusterInternalError extends TaskgraphError {
+  /** The name of the worker that failed. */
+  readonly worker: string
+  /** The key of the task whose job it was running. */
+  readonly key: string
+
+  constructor({ worker, key, ...init }: ErrorInit & { worker: string; key: string }) {
+    super({ ...init, code: 'ERR_CLUSTER_INTERNAL' })
+    this.worker = worker
+    this.key = key
+  }
+}
+ClusterInternalError.prototype.name = 'ClusterInternalError'

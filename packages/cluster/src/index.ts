@@ -9,6 +9,7 @@ export { clusterStatus } from './status.js'
 export type { WorkerInfo } from './driver/worker-registry.js'
 export {
   ClusterConnectionError,
+  ClusterInternalError,
   ClusterStoreError,
   ClusterUnreachableError,
   ModuleRefusedError,

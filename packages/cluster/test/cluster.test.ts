@@ -17,6 +17,7 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import {
   ClusterExecutor,
+  ClusterInternalError,
   ClusterStoreError,
   ClusterWorker,
   ResultTooLargeError,
@@ -34,8 +35,10 @@ import {
   length,
   pid,
   returnsGraph,
+  sharedBytes,
   slow,
   spin,
+  spoil,
   timedBusy,
   timedBusyAfter,
   total,
@@ -275,6 +278,31 @@ describe('a cluster of two workers', () => {
     expect(messages).toMatch(/args\[1\]/)
     expect(messages).toMatch(/args\[0\]\[0\]/)
     expect(messages).toMatch(/args\[0\]\[1\]/)
+  })
+
+  test('an output a reply cannot carry (shared memory) fails its task with SerializationError', async () => {
+    const error = await sharedBytes(8)
+      .compute({ executor: cluster })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(SerializationError)
+    expect((error as SerializationError).direction).toBe('result')
+  })
+
+  test("a worker's own failure reading a task's inputs fails the run with ClusterInternalError, its stack as cause", async () => {
+    // `x`'s stored result is spoiled before `add` reads it (`add` needs two results: it
+    // is not fused with `spoil`, which would hand `x` on in memory).
+    const x = inc(1)
+    const error = await add(x, spoil(redis.url, x))
+      .compute({ executor: cluster })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ClusterInternalError)
+    const internal = error as ClusterInternalError
+    expect(internal.code).toBe('ERR_CLUSTER_INTERNAL')
+    expect(internal.key).toMatch(/^add-/)
+    expect(['w1', 'w2']).toContain(internal.worker)
+    // The worker's error, with its stack through the cluster's own code.
+    expect(internal.cause).toBeInstanceOf(Error)
+    expect((internal.cause as Error).stack).toMatch(/packages\/cluster\/(dist|src)\//)
   })
 
   test('a task that throws fails with the TaskError it has locally, the remote error as cause', async () => {

@@ -7,10 +7,12 @@ import {
   UnhandledRejectionFault,
   WorkerLostFault,
   WorkerStartFault,
+  causeText,
 } from '@taskgraph/scheduler/internal'
 import { fromWireError, toWireError } from '@taskgraph/scheduler/wire'
 import {
   ClusterConnectionError,
+  ClusterInternalError,
   ClusterStoreError,
   ModuleRefusedError,
   ResultTooLargeError,
@@ -60,11 +62,19 @@ export function toWireFault(error: unknown): WireFault {
 }
 
 /**
- * In a worker: the fault of a job it could not run for a reason of the cluster's store,
- * if `error` is one: Redis answered a command with an error, or the file system failed
- * (the shared directory; a system error has its `syscall`). `undefined` otherwise.
+ * In a worker: the fault of a job it could not run for a reason of its own, not a task's:
+ * the cluster's store failed, or else its own code threw (`internal`, with the stack).
  */
-export function storeFault(error: unknown): WireFault | undefined {
+export function jobFault(error: unknown): WireFault {
+  return storeFault(error) ?? { kind: 'internal', error: toWireError(error) }
+}
+
+/**
+ * The fault of a job a worker could not run for a reason of the cluster's store, if
+ * `error` is one: Redis answered a command with an error, or the file system failed (the
+ * shared directory; a system error has its `syscall`). `undefined` otherwise.
+ */
+function storeFault(error: unknown): WireFault | undefined {
   if (isRedisReply(error)) {
     const detail = refusalText(error)
     return { kind: 'store', source: 'redis', detail, ...(isRedisFull(error) && { full: true }) }
@@ -139,6 +149,17 @@ export function fromWireFault(
           message: `task ${JSON.stringify(key)}: the stored result of its input ${JSON.stringify(fault.key)} is gone from the cluster's store: Redis restarted without persistence, or evicted it. Configure Redis with maxmemory-policy noeviction, and run again.`,
         }),
       )
+    case 'internal': {
+      const cause = fromWireError(fault.error)
+      return new RunFault(
+        new ClusterInternalError({
+          worker,
+          key,
+          message: `task ${JSON.stringify(key)}: cluster worker ${worker} failed in taskgraph's own code while running the task's job, not in the task (${causeText(cause)}). This is a bug of taskgraph: report it, with the worker's stack (this error's cause). Running again may succeed.`,
+          cause,
+        }),
+      )
+    }
   }
 }
 

@@ -203,6 +203,8 @@ export type WireFault =
   | { readonly kind: 'refused'; readonly module: string; readonly message: string }
   | { readonly kind: 'too-large'; readonly bytes: number; readonly limit: number }
   | { readonly kind: 'missing-input'; readonly key: string }
+  /** The worker failed in its own code, not the task's nor the store's: `error`, as it threw. */
+  | { readonly kind: 'internal'; readonly error: WireError }
   /**
    * The worker could not read or write the call's data in the cluster's store: Redis
    * answered a command with an error (`full`: it reached its maxmemory), or the shared

@@ -48,13 +48,13 @@ import {
   type JobBatch,
   type JobData,
 } from '../wire/job.js'
-import { storeFault } from '../wire/faults.js'
+import { jobFault } from '../wire/faults.js'
 import { HOLD_FOR_MS } from '../wire/holds.js'
 import { markerProperty } from '../wire/stored-values.js'
 import { defineFinishJob, finishJob } from './finish-job.js'
 import { HeldJobs } from './held-jobs.js'
 import { ModulePolicy } from './module-policy.js'
-import { runJob } from './run-job.js'
+import { runJob, sendable } from './run-job.js'
 import { StepNotices } from './step-notices.js'
 import { defineWorkerRecord, writeWorkerRecord } from './worker-record.js'
 
@@ -609,14 +609,21 @@ export class ClusterWorker {
         if (result === undefined) return this.deleteLeft(left)
         this.ended(data, result.outcomes)
         hold = this.mayHold(began, signal) ? this.held.hold(job.id!) : undefined
-        const reply = packReply({
-          worker: this.name,
-          host: HOST,
-          outcomes: result.outcomes,
-          ...(hold !== undefined && {
-            held: { run: data.run, job: job.id!, hold, worker: this.id },
-          }),
-        })
+        const replyOf = (outcomes: CallOutcome[]): Buffer =>
+          packReply({
+            worker: this.name,
+            host: HOST,
+            outcomes,
+            ...(hold !== undefined && {
+              held: { run: data.run, job: job.id!, hold, worker: this.id },
+            }),
+          })
+        let reply: Buffer
+        try {
+          reply = replyOf(result.outcomes)
+        } catch {
+          reply = replyOf(sendable(result.outcomes))
+        }
         entries = result.entries
         const sent = await finishJob(this.redis, this.large, data, entries, reply, {
           hold,
@@ -681,14 +688,12 @@ export class ClusterWorker {
 
   /**
    * Something went wrong here, not in a task (those are outcomes): Redis refused a
-   * command (it is full, say), or the shared directory failed. The driver is told, so
-   * that its run does not wait for ever: the reply goes even to a full Redis.
+   * command (it is full, say), the shared directory failed, or the worker's own code
+   * threw (a bug of taskgraph's, sent with its stack). The driver is told, so that its
+   * run does not wait for ever: the reply goes even to a full Redis.
    */
   private async failCalls(data: JobData, batch: JobBatch, error: unknown): Promise<void> {
-    const fault = storeFault(error) ?? {
-      kind: 'start',
-      detail: `cluster worker ${this.name} could not run a job: ${String(error)}`,
-    }
+    const fault = jobFault(error)
     const outcomes: CallOutcome[] = batch.calls.map((call) => ({ id: call.id, ok: false, fault }))
     await this.reply(data, outcomes)
   }

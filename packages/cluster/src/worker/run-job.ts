@@ -368,18 +368,7 @@ function toOutcome(
   try {
     bytes = serialize(value)
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error)
-    return {
-      id: call.id,
-      ok: false,
-      fault: {
-        kind: 'not-serializable',
-        direction: 'result',
-        path: 'result',
-        valueType: typeof value,
-        reason,
-      },
-    }
+    return notSerializable(call.id, value, error)
   }
   if (bytes.length >= context.limit && !context.largeStore) {
     return {
@@ -393,6 +382,38 @@ function toOutcome(
   return bytes.length >= context.limit
     ? { id: call.id, ok: true, large: true, ...stored }
     : { id: call.id, ok: true, ...stored }
+}
+
+/**
+ * `outcomes`, an output among them that V8's serializer refuses failing its call instead:
+ * the thread's copy took it (shared memory, a Node object such as a `KeyObject`), but a
+ * reply cannot carry it. For a reply that would not pack: its outputs are checked only then.
+ */
+export function sendable(outcomes: readonly CallOutcome[]): CallOutcome[] {
+  return outcomes.map((outcome) => {
+    if (!('value' in outcome)) return outcome
+    try {
+      serialize(outcome.value)
+      return outcome
+    } catch (error) {
+      return notSerializable(outcome.id, outcome.value, error)
+    }
+  })
+}
+
+function notSerializable(id: number, value: unknown, error: unknown): CallOutcome {
+  const reason = error instanceof Error ? error.message : String(error)
+  return {
+    id,
+    ok: false,
+    fault: {
+      kind: 'not-serializable',
+      direction: 'result',
+      path: 'result',
+      valueType: typeof value,
+      reason,
+    },
+  }
 }
 
 /**
