@@ -91,8 +91,9 @@ describe.each(EXECUTORS)('parallelMap on the %s executor', (executor) => {
     expect(await parallelMap(squareLater, range(20), options)).toEqual(range(20).map((x) => x * x))
   })
 
-  // Named the chunk's task only: which of its items failed was not said.
-  test("an item's failure is a MapItemError naming its index, its cause what fn threw", async () => {
+  // Named the chunk's task only: which of its items failed was not said (computed lazily,
+  // until later: a chunk's plain TaskError).
+  test("an item's failure is a MapItemError naming its index, its cause what fn threw, lazily too", async () => {
     const error = await rejection(parallelMap(failOnSeven, range(10), { ...options, chunkSize: 3 }))
     expect(error).toBeInstanceOf(MapItemError)
     expect(error).toBeInstanceOf(TaskError)
@@ -106,6 +107,11 @@ describe.each(EXECUTORS)('parallelMap on the %s executor', (executor) => {
     const processed = await rejection(failer.process(range(10)))
     expect(processed).toBeInstanceOf(MapItemError)
     expect(processed).toMatchObject({ index: 7 })
+    // Vectorizer#map, computed in a graph.
+    const lazy = await rejection(compute(failer.map(range(10)), options))
+    expect(lazy).toBeInstanceOf(MapItemError)
+    expect(lazy).toMatchObject({ index: 7, functionName: 'failOnSeven' })
+    expect((lazy as TaskError).cause).toMatchObject({ name: 'RangeError', code: 'E_ITEM' })
   })
 
   // There was no signal: a call could not be cancelled, and { signal } was an unknown option.

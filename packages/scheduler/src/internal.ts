@@ -67,8 +67,8 @@ export {
   DEFAULT_START_TIMEOUT_MS,
   defaultWorkers,
 } from './pool/pool-options.js'
-/** Makes a task failure a `TaskError`, as a run reports it. */
-export { toTaskError } from './run/classify-failure.js'
+/** Makes a task failure a `TaskError`, as a run reports it, as its function may word it. */
+export { FAILURE_REPORT, toTaskError, type FailureReport } from './run/classify-failure.js'
 // What crosses a worker boundary (a call, its data, its errors) is the ./wire entry.
 // For `taskgraph run`: a workflow's submits run on the run's executor.
 export { setDefaultClient } from './futures/submit.js'

@@ -1,5 +1,8 @@
 import { delayed, type AnyFunction } from '@taskgraph/core'
 import { isThenable } from '@taskgraph/core/internal'
+import type { TaskErrorOptions } from '@taskgraph/scheduler'
+import { FAILURE_REPORT } from '@taskgraph/scheduler/internal'
+import { MapItemError } from './map-item-error.js'
 import { workerState } from './worker-state.js'
 
 // The tasks of a parallel map. They are made by delayed() in this module's top-level
@@ -9,20 +12,17 @@ import { workerState } from './worker-state.js'
 /**
  * Runs `fn` over one chunk of items, in order, as a for loop would. Synchronous items
  * run synchronously: the pool measures how long a call holds its worker until it
- * returns, and sizes its batches by that. With `offset` (the chunk's first index in the
- * input, given by calls that run the map now), an item's failure is thrown as an
- * `itemFailure` naming its index.
+ * returns, and sizes its batches by that. An item's failure is thrown as an
+ * `itemFailure` naming its index in the input (`offset`, the chunk's first), which the
+ * run reports as a `MapItemError` (see `reportItemFailure`).
  */
 function mapChunk(
   fn: AnyFunction,
   items: readonly unknown[],
   init: AnyFunction | undefined,
-  offset?: number,
+  offset: number,
 ): unknown[] | Promise<unknown[]> {
-  const failed =
-    offset === undefined
-      ? (error: unknown) => error
-      : (error: unknown, i: number) => itemFailure(offset + i, error)
+  const failed = (error: unknown, i: number): Error => itemFailure(offset + i, error)
   if (init === undefined) return mapFrom((item) => fn(item) as unknown, items, 0, [], failed)
   const state = workerState(init)
   const apply = (value: unknown) =>
@@ -70,7 +70,7 @@ const ITEM_FAILURE = 'TaskgraphMapItemFailure'
 /**
  * What a chunk throws when `fn` fails on the item at `index` of the input: an error
  * carrying the index, with what `fn` threw as its `cause`. It crosses from a worker as a
- * copy (name, `index`, `cause`), and `runMap` turns it into a `MapItemError`.
+ * copy (name, `index`, `cause`), and the run reports it as a `MapItemError`.
  */
 function itemFailure(index: number, cause: unknown): Error {
   const error = new Error(`item ${index} failed`, { cause })
@@ -79,7 +79,7 @@ function itemFailure(index: number, cause: unknown): Error {
 }
 
 /** The index and cause of an `itemFailure` (or of a worker's copy of one). */
-export function readItemFailure(error: unknown): { index: number; cause: unknown } | undefined {
+function readItemFailure(error: unknown): { index: number; cause: unknown } | undefined {
   if (!(error instanceof Error) || error.name !== ITEM_FAILURE) return undefined
   const { index } = error as Error & { index?: unknown }
   return typeof index === 'number' ? { index, cause: error.cause } : undefined
@@ -91,6 +91,16 @@ function concatChunks(chunks: readonly unknown[][]): unknown[] {
   for (const chunk of chunks) for (const value of chunk) out.push(value)
   return out
 }
+
+/**
+ * How a run reports a chunk's failure, on any executor and whichever call computes it
+ * (`compute` of a `map`, `process`, `parallelMap`): a `MapItemError` naming the item.
+ */
+function reportItemFailure(options: TaskErrorOptions): MapItemError | undefined {
+  const failure = readItemFailure(options.cause)
+  return failure && new MapItemError({ ...options, ...failure })
+}
+Object.defineProperty(mapChunk, FAILURE_REPORT, { value: reportItemFailure })
 
 export const mapChunkTask = delayed(mapChunk)
 

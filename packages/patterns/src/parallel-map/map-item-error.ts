@@ -2,9 +2,9 @@ import { TaskError, type TaskErrorOptions } from '@taskgraph/scheduler'
 import { causeText } from '@taskgraph/scheduler/internal'
 
 /**
- * `fn` threw (or rejected) on one item of `parallelMap` or `Vectorizer#process`: a
- * `TaskError` naming the chunk's task and `fn`, and the item's `index` in the input.
- * `cause` is what `fn` threw.
+ * `fn` threw (or rejected) on one item of `parallelMap`, `Vectorizer#process` or a
+ * computed `Vectorizer#map`: a `TaskError` naming the chunk's task and `fn`, and the
+ * item's `index` in the input. `cause` is what `fn` threw.
  */
 export class MapItemError extends TaskError {
   /** The failed item's index in the items the call was given. */

@@ -56,7 +56,8 @@ export class Vectorizer<T, R, S = undefined> {
   /**
    * The same work as a lazy value, for graphs and workflows: a task per chunk and one
    * joining them. The `compute` that runs it chooses the executor; chunks are sized for
-   * this vectorizer's `executor` and `workers`. Items may be `Delayed` values.
+   * this vectorizer's `executor` and `workers`. Items may be `Delayed` values. An item's
+   * failure fails the run with a `MapItemError` naming its `index`, as `process` does.
    */
   map(items: Iterable<T | Delayed<T>>): Delayed<R[]> {
     return mapGraph(this.fn, toItems('Vectorizer#map', items), this.config) as Delayed<R[]>

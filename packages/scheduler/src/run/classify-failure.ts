@@ -1,7 +1,9 @@
+import type { AnyFunction } from '@taskgraph/core'
 import {
   SerializationError,
   StalledError,
   TaskError,
+  type TaskErrorOptions,
   TimeoutError,
   UncaughtExceptionError,
   UnhandledRejectionError,
@@ -16,13 +18,28 @@ import {
   WorkerLostFault,
 } from '../executors/executor-faults.js'
 
-/** The `TaskError` reporting how task `key` failed, from what its executor rejected with. */
+/**
+ * Where a task function keeps how its own failures are reported, when it can say more
+ * than a plain `TaskError` (a parallel map's chunk names the item that failed): a
+ * `FailureReport`, given what a `TaskError` would name, `cause` what the task threw (on
+ * a pool, a copy). `Symbol.for`: shared by every copy of taskgraph in the process.
+ */
+export const FAILURE_REPORT = Symbol.for('taskgraph.failureReport')
+
+/** A task function's report of its failure (`FAILURE_REPORT`); `undefined`: a plain one. */
+export type FailureReport = (options: TaskErrorOptions) => TaskError | undefined
+
+/**
+ * The `TaskError` reporting how task `key` failed, from what its executor rejected with.
+ * `fn`, the task's function: its `FAILURE_REPORT`, if it has one, words what it threw.
+ */
 export function toTaskError(
   key: string,
   functionName: string,
   failure: unknown,
   caller: string,
   attempts: number,
+  fn?: AnyFunction,
 ): TaskError {
   if (failure instanceof WorkerLostFault)
     return new WorkerLostError({ key, functionName, caller, cause: failure, attempts })
@@ -50,5 +67,7 @@ export function toTaskError(
       reason: failure.reason,
     })
   }
-  return new TaskError({ key, functionName, caller, cause: failure })
+  const report = (fn as { [FAILURE_REPORT]?: FailureReport } | undefined)?.[FAILURE_REPORT]
+  const reported = report?.({ key, functionName, caller, cause: failure })
+  return reported ?? new TaskError({ key, functionName, caller, cause: failure })
 }

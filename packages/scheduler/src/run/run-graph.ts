@@ -590,7 +590,7 @@ class GraphRun implements IdleWatcher {
     const attempts = this.retries.made(i) + 1
     this.record(
       i,
-      toTaskError(graph.key(i), graph.name(i), error, this.caller, attempts),
+      toTaskError(graph.key(i), graph.name(i), error, this.caller, attempts, graph.fn(i)),
       info,
       startedAt,
     )
