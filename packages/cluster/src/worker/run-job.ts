@@ -1,5 +1,6 @@
 import { deserialize, serialize } from 'node:v8'
 import type { AnyFunction } from '@taskgraph/core'
+import { describeValue } from '@taskgraph/core/internal'
 import {
   ExecutorClosedFault,
   ReturnedGraphFault,
@@ -332,8 +333,7 @@ function storeStep(context: JobContext, call: JobCall, step: number, result: Ste
   try {
     bytes = serialize(result.value)
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error)
-    notStored(`the result cannot be serialized: ${reason}.`)
+    notStored(`the result cannot be serialized: ${refusalText(error)}.`)
     return
   }
   if (bytes.length >= context.limit && !context.largeStore) {
@@ -402,7 +402,6 @@ export function sendable(outcomes: readonly CallOutcome[]): CallOutcome[] {
 }
 
 function notSerializable(id: number, value: unknown, error: unknown): CallOutcome {
-  const reason = error instanceof Error ? error.message : String(error)
   return {
     id,
     ok: false,
@@ -410,10 +409,15 @@ function notSerializable(id: number, value: unknown, error: unknown): CallOutcom
       kind: 'not-serializable',
       direction: 'result',
       path: 'result',
-      valueType: typeof value,
-      reason,
+      valueType: describeValue(value),
+      reason: `which V8's serializer refuses (${refusalText(error)})`,
     },
   }
+}
+
+/** What V8's serializer said, to be set inside a sentence (its own full stop dropped). */
+function refusalText(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/\.+$/, '')
 }
 
 /**
