@@ -9,7 +9,8 @@ export const ExitCode = {
   RunFailed: 1,
   /**
    * The command line was wrong (unknown option, bad value, missing argument), or the port
-   * given to `--dashboard` is in use.
+   * given to `--dashboard` is in use, or the `--name` given to `taskgraph worker` is held
+   * by another live worker.
    */
   Usage: 2,
   /**

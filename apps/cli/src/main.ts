@@ -57,8 +57,15 @@ function exitCodeOf(error: unknown): ExitCode {
   ) {
     return ExitCode.BadOutput
   }
-  // A port given to --dashboard that another program holds: the command line must change.
-  if (error instanceof DashboardPortError) return ExitCode.Usage
+  // A port given to --dashboard that another program holds, or a --name another worker
+  // holds (by code: the cluster package loads only when a command needs it): the command
+  // line must change.
+  if (
+    error instanceof DashboardPortError ||
+    (error as { code?: unknown } | null)?.code === 'ERR_WORKER_NAME_IN_USE'
+  ) {
+    return ExitCode.Usage
+  }
   // By code: the cluster package loads only when a command needs it.
   if (
     error instanceof MissingPackageError ||

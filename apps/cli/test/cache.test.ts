@@ -231,7 +231,7 @@ export default value
             keys.filter(
               (key) =>
                 !/^tg:tasks:(meta|events|id|stalled-check)$/.test(key) &&
-                !key.startsWith('tg:worker:'),
+                !/^tg:(worker|name):/.test(key),
             ),
           ).toEqual([])
         }, 2000)

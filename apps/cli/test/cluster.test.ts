@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
-import { clusterStatus } from '@taskgraph/cluster'
+import { ClusterWorker, WorkerNameInUseError, clusterStatus } from '@taskgraph/cluster'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   startWorker,
@@ -36,12 +36,12 @@ afterAll(async () => {
   await redis?.stop()
 })
 
-/** The keys a run may leave: BullMQ's own, and live workers' records. */
+/** The keys a run may leave: BullMQ's own, and live workers' records and names. */
 async function runKeys(): Promise<string[]> {
   const keys = await redis.keys()
   return keys.filter(
     (key) =>
-      !/^tg:tasks:(meta|events|id|stalled-check)$/.test(key) && !key.startsWith('tg:worker:'),
+      !/^tg:tasks:(meta|events|id|stalled-check)$/.test(key) && !/^tg:(worker|name):/.test(key),
   )
 }
 
@@ -387,6 +387,54 @@ describe('taskgraph worker', () => {
     expect(code).toBe(0)
     // Its record went with it, not when it expires.
     expect(await names()).not.toContain('starting')
+  })
+
+  it('a name a live worker holds: refused, exit 2, one line naming WorkerNameInUseError', async () => {
+    const [holder] = workers
+    const { code, stdout, stderr } = await runCli([
+      'worker',
+      '--cluster',
+      redis.url,
+      '--threads',
+      '1',
+      '--name',
+      holder!.name,
+    ])
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' })
+    expect(lines(stderr)).toEqual([
+      expect.stringMatching(/^taskgraph: error: WorkerNameInUseError: /),
+    ])
+    // In a program of one's own, the same; it says where the name is held.
+    const error = await ClusterWorker.start(redis.url, { name: holder!.name, threads: 1 }).catch(
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(WorkerNameInUseError)
+    expect(error).toMatchObject({
+      code: 'ERR_WORKER_NAME_IN_USE',
+      worker: holder!.name,
+      host: hostname(),
+      pid: holder!.pid,
+    })
+    expect((await clusterStatus(redis.url)).map((listed) => listed.name)).toEqual(
+      workers.map((worker) => worker.name),
+    )
+  })
+
+  it('killed (SIGKILL) and started again at once with its name: accepted, listed once', async () => {
+    const killed = await startWorker(redis.url, 'reborn', { cwd: FIXTURES })
+    killed.child.kill('SIGKILL')
+    await killed.exited
+    // Its record and its claim on its name outlive it by seconds: the restart does not
+    // wait for them.
+    const again = await startWorker(redis.url, 'reborn', { cwd: FIXTURES })
+    try {
+      const listed = await clusterStatus(redis.url)
+      expect(listed.filter((worker) => worker.name === 'reborn').map(({ pid }) => pid)).toEqual([
+        again.pid,
+      ])
+    } finally {
+      await stopWorkers([again])
+    }
   })
 
   it('given a module that does not exist: an error naming it, a non-zero exit', async () => {

@@ -64,6 +64,32 @@ export class ModuleRefusedError extends TaskgraphError {
 }
 ModuleRefusedError.prototype.name = 'ModuleRefusedError'
 
+/**
+ * A worker's name is held by another live worker of the cluster: `taskgraph cluster
+ * status` would list both under it, and errors naming it would not say which.
+ */
+export class WorkerNameInUseError extends TaskgraphError {
+  /** The name asked for. */
+  readonly worker: string
+  /** The host of the worker that holds it. */
+  readonly host: string
+  /** The process id of the worker that holds it, on its host. */
+  readonly pid: number
+
+  constructor({
+    worker,
+    host,
+    pid,
+    ...init
+  }: ErrorInit & { worker: string; host: string; pid: number }) {
+    super({ ...init, code: 'ERR_WORKER_NAME_IN_USE' })
+    this.worker = worker
+    this.host = host
+    this.pid = pid
+  }
+}
+WorkerNameInUseError.prototype.name = 'WorkerNameInUseError'
+
 /** A task's result is larger than the Redis store takes, and no large store is configured. */
 export class ResultTooLargeError extends TaskgraphError {
   readonly bytes: number

@@ -14,6 +14,7 @@ export {
   ClusterUnreachableError,
   ModuleRefusedError,
   ResultTooLargeError,
+  WorkerNameInUseError,
 } from './errors.js'
 // For a persistent cache, or a store of one's own.
 export type { ResultStore, StoreEntry } from './store/result-store.js'

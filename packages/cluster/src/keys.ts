@@ -18,6 +18,11 @@ export const repliesKey = (driver: string): string => `tg:driver:${driver}:repli
 export const workerKey = (worker: string): string => `tg:worker:${worker}`
 export const WORKER_PATTERN = 'tg:worker:*'
 /**
+ * A worker's claim on its name (which worker holds it, on which host, as which process),
+ * with the time to live of its record: no two live workers share a name.
+ */
+export const nameKey = (name: string): string => `tg:name:${name}`
+/**
  * A worker holding a job open for more calls of its run (see worker/held-jobs.ts), one
  * key per hold: exists while it waits; the driver takes it (deletes it) to send calls.
  */

@@ -42,7 +42,8 @@ export function alive(worker: WorkerProcess): boolean {
 
 /**
  * What the cluster's Redis holds beyond its standing keys: BullMQ's own queue keys, and
- * the records of workers still alive (a dead worker's record expires within seconds).
+ * the records of workers still alive and their claims on their names (a dead worker's
+ * expire within seconds).
  */
 export async function leftKeys(
   redis: RedisServer,
@@ -56,6 +57,8 @@ export async function leftKeys(
     for (const key of await client.keys('*')) {
       if (/^tg:tasks:(meta|events|id|stalled-check)$/.test(key)) continue
       if (key.startsWith('tg:worker:') && live.has((await client.hget(key, 'pid')) ?? '')) continue
+      // A live worker's claim on its name.
+      if (key.startsWith('tg:name:') && live.has(String(claimPid(await client.get(key))))) continue
       left.push(key)
     }
     return left.sort()
@@ -64,15 +67,20 @@ export async function leftKeys(
   }
 }
 
+/** The process id a worker's claim on its name holds. */
+function claimPid(claim: string | null): unknown {
+  return (JSON.parse(claim ?? '{}') as { pid?: unknown }).pid
+}
+
 /**
  * The keys runs left in `redis`: everything but the queue's own (BullMQ's) and workers'
- * records, which live as long as the workers.
+ * records and claims on their names, which live as long as the workers.
  */
 export async function runKeys(redis: RedisServer): Promise<string[]> {
   const keys = await redis.keys()
   return keys.filter(
     (key) =>
-      !/^tg:tasks:(meta|events|id|stalled-check)$/.test(key) && !key.startsWith('tg:worker:'),
+      !/^tg:tasks:(meta|events|id|stalled-check)$/.test(key) && !/^tg:(worker|name):/.test(key),
   )
 }
 

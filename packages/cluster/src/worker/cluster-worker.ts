@@ -56,6 +56,7 @@ import { HeldJobs } from './held-jobs.js'
 import { ModulePolicy } from './module-policy.js'
 import { runJob, sendable } from './run-job.js'
 import { StepNotices } from './step-notices.js'
+import { claimName, defineWorkerName, releaseName, renewName } from './worker-name.js'
 import { defineWorkerRecord, writeWorkerRecord } from './worker-record.js'
 
 /** This machine, as task records name it. */
@@ -67,8 +68,10 @@ export interface ClusterWorkerOptions {
   threads?: number
   /**
    * The name `taskgraph cluster status` and errors show: 1 to 100 characters, no spaces
-   * or control characters (`start` throws `InvalidOptionError` for any other).
-   * @default `<host>-<pid>`
+   * or control characters (`start` throws `InvalidOptionError` for any other), and one
+   * no other live worker of the cluster holds (`start` rejects with
+   * `WorkerNameInUseError`).
+   * @default `<host>-<pid>`, then `<host>-<pid>-2`... for more workers of the process
    */
   name?: string
   /**
@@ -124,6 +127,8 @@ export const MIN_LEASE_MS = 1000
 
 /** How often a worker renews its record, and sweeps what dead drivers' runs left. */
 const HEARTBEAT_MS = 2000
+/** How long a worker's record, and its claim on its name, outlive its last heartbeat. */
+const RECORD_TTL_MS = 3 * HEARTBEAT_MS
 const SWEEP_EVERY = 5
 /** How long a call runs before the driver is told it began (see `announceStart`). */
 const START_NOTICE_MS = 20
@@ -148,6 +153,14 @@ const NAMES = [
 const MAX_TIMER_MS = 2 ** 31 - 1
 /** How long a worker waits for a dropped connection to Redis by default: as a driver. */
 const DEFAULT_RECONNECT_TIMEOUT_MS = 30_000
+
+/** Workers of this process given no name: each gets one of its own. */
+let unnamed = 0
+
+function defaultName(): string {
+  const name = `${hostname()}-${process.pid}`
+  return ++unnamed === 1 ? name : `${name}-${unnamed}`
+}
 
 /**
  * A cluster worker: takes jobs from the queue in Redis and runs their calls on a pool of
@@ -209,6 +222,8 @@ export class ClusterWorker {
   private prefetch = false
   private timer: NodeJS.Timeout | undefined
   private beats = 0
+  /** Whether its record is written: from when its threads start, as it gets ready. */
+  private listed = false
   private stopping: Promise<void> | undefined
   private readonly since = Date.now()
   private readonly version: string
@@ -272,7 +287,7 @@ export class ClusterWorker {
       }
       for (const path of paths) checkPath(caller, `${name}[]`, path)
     }
-    this.name = options.name ?? `${hostname()}-${process.pid}`
+    this.name = options.name ?? defaultName()
     // Status lists, task records and errors show it, a word among others.
     if (typeof this.name !== 'string' || !/^[\x21-\x7e\u00a1-\uffff]{1,100}$/.test(this.name)) {
       throw new InvalidOptionError({
@@ -303,6 +318,7 @@ export class ClusterWorker {
         : new TieredStore(small, this.large, Number.POSITIVE_INFINITY)
     defineFinishJob(this.redis)
     defineWorkerRecord(this.redis)
+    defineWorkerName(this.redis)
     this.held = new HeldJobs(this.redis, this.id)
     this.preload = options.preload ?? []
     this.pool = this.makePool()
@@ -351,6 +367,21 @@ export class ClusterWorker {
       await this.pool.close()
       throw error
     }
+    try {
+      await this.serve()
+    } catch (error) {
+      // What it started (threads, connections, the watch, its claim on its name and its
+      // heartbeat) would keep a program that embeds it alive, and its name taken.
+      await this.close().catch(() => {})
+      throw error
+    }
+  }
+
+  /** Once connected: claims its name, starts its threads and begins taking jobs. */
+  private async serve(): Promise<void> {
+    // Its name is its own before anything slower starts; the claim is renewed from now on.
+    await claimName(this.redis, this.name, this.id, RECORD_TTL_MS)
+    this.timer = setInterval(() => void this.heartbeat(), HEARTBEAT_MS)
     // From now on a Redis that stays away stops the worker: it would otherwise retry for
     // ever, a process nobody may be watching. Whoever watches it hears of the wait.
     let droppedAt = 0
@@ -381,14 +412,9 @@ export class ClusterWorker {
     // before BullMQ loads, which holds this thread (spawned after, they would start up to
     // half a second later).
     await this.pool.spawn()
-    try {
-      await this.preloadInTime()
-    } catch (error) {
-      // Its threads, connections and watch would keep a program that embeds it alive.
-      await this.close().catch(() => {})
-      throw error
-    }
+    await this.preloadInTime()
     const { Worker } = loadBullMQ()
+    this.listed = true
     await Promise.all([this.pool.start(), this.heartbeat()])
     // Redis lost meanwhile: the worker has stopped, nothing more is started.
     if (this.lost !== undefined) throw this.lost
@@ -410,13 +436,7 @@ export class ClusterWorker {
       drainDelay: 1,
     })
     this.worker.on('error', () => {})
-    try {
-      await queueReady(this.worker, this.url, 'taskgraph worker')
-    } catch (error) {
-      await this.close().catch(() => {})
-      throw error
-    }
-    this.timer = setInterval(() => void this.heartbeat(), HEARTBEAT_MS)
+    await queueReady(this.worker, this.url, 'taskgraph worker')
   }
 
   /**
@@ -429,7 +449,9 @@ export class ClusterWorker {
       // It leaves the cluster status first, before the replies that hand back its calls:
       // a driver that counts workers then sees whether any is left to take them.
       const removed =
-        this.lost === undefined ? this.redis.del(workerKey(this.id)).catch(() => 0) : undefined
+        this.lost === undefined
+          ? releaseName(this.redis, this.name, this.id).catch(() => {})
+          : undefined
       const closing = this.worker?.close()
       this.held.endAll()
       for (const jobs of this.active.values()) for (const job of jobs) job.abort()
@@ -801,8 +823,13 @@ export class ClusterWorker {
     void this.large?.clear(run).catch(() => {})
   }
 
-  /** Renews this worker's record; now and then clears what runs of dead drivers left. */
+  /**
+   * Renews its claim on its name and, once it is listed, its record; now and then clears
+   * what runs of dead drivers left.
+   */
   private async heartbeat(): Promise<void> {
+    const renewed = renewName(this.redis, this.name, this.id, RECORD_TTL_MS).catch(() => {})
+    if (!this.listed) return renewed
     const key = workerKey(this.id)
     const record = {
       id: this.id,
@@ -817,7 +844,8 @@ export class ClusterWorker {
       node: process.versions.node,
       since: this.since,
     }
-    await writeWorkerRecord(this.redis, key, record, 3 * HEARTBEAT_MS).catch(() => undefined)
+    await writeWorkerRecord(this.redis, key, record, RECORD_TTL_MS).catch(() => undefined)
+    await renewed
     if (this.beats++ % SWEEP_EVERY === 0) await this.sweep().catch(() => undefined)
   }
 
