@@ -95,6 +95,16 @@ describe('taskgraph run --cluster', () => {
     ).toMatchObject({ code: 0, stdout: '25\n' })
   })
 
+  it('a password Redis does not need: said once, as a warning of its own', async () => {
+    const url = redis.url.replace('redis://', 'redis://:not-needed@')
+    const { code, stdout, stderr } = await runCli(['run', 'sum.mjs', '--cluster', url])
+    expect({ code, stdout }).toEqual({ code: 0, stdout: '25\n' })
+    // Not ioredis's [WARN] line on each of the driver's connections.
+    expect(lines(stderr)).toEqual([
+      expect.stringMatching(/^taskgraph: warning \[TASKGRAPH_CLUSTER_PASSWORD\]: .*:\*\*\*@/),
+    ])
+  })
+
   it('runs a TypeScript workflow on the workers, and prints it with --json', async () => {
     const { code, stdout, stderr } = await runCli([
       'run',
@@ -387,6 +397,18 @@ describe('taskgraph worker', () => {
     expect(code).toBe(0)
     // Its record went with it, not when it expires.
     expect(await names()).not.toContain('starting')
+  })
+
+  it('a password Redis does not need: said once, as a warning of its own', async () => {
+    const url = redis.url.replace('redis://', 'redis://:not-needed@')
+    const worker = await startWorker(url, 'passworded', { cwd: FIXTURES })
+    await stopWorkers([worker])
+    // Not ioredis's [WARN] line on each of its connections (five).
+    expect(lines(worker.stderr())).toEqual([
+      expect.stringMatching(/^taskgraph: warning \[TASKGRAPH_CLUSTER_PASSWORD\]: /),
+      expect.stringMatching(/^taskgraph worker passworded: ready with 1 thread/),
+      expect.stringMatching(/^taskgraph worker passworded: SIGTERM: stopping/),
+    ])
   })
 
   it('a name a live worker holds: refused, exit 2, one line naming WorkerNameInUseError', async () => {

@@ -2,6 +2,7 @@ import { InvalidOptionError } from '@taskgraph/core'
 import type { RedisOptions } from 'ioredis'
 import { Redis } from './commonjs-packages.js'
 import { ClusterUnreachableError } from './errors.js'
+import { dropUnneededPassword } from './unneeded-password.js'
 
 /** How long a driver, worker or status call waits for Redis when it begins. */
 export const CONNECT_TIMEOUT_MS = 3000
@@ -98,7 +99,10 @@ export async function connect(redis: Redis, url: ClusterUrl, caller: string): Pr
     redis.once('error', onError)
   })
   try {
-    await Promise.race([redis.connect().then(() => redis.ping()), timeout, firstError])
+    const connected = dropUnneededPassword(redis, url.href, url.shown, CONNECT_TIMEOUT_MS)
+      .then(() => redis.connect())
+      .then(() => redis.ping())
+    await Promise.race([connected, timeout, firstError])
   } catch (error) {
     redis.disconnect()
     const reason = error instanceof Error ? error.message : String(error)

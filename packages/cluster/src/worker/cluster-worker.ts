@@ -362,6 +362,9 @@ export class ClusterWorker {
       await Promise.all([
         connect(this.redis, this.url, 'taskgraph worker'),
         connect(this.subscriber, this.url, 'taskgraph worker'),
+        // BullMQ's, connected here as the others are: a password Redis does not need is
+        // left out of it, and of the connections BullMQ makes from it.
+        connect(this.queueConnection, this.url, 'taskgraph worker'),
       ])
     } catch (error) {
       await this.pool.close()
