@@ -442,6 +442,16 @@ describe('taskgraph worker', () => {
     )
   })
 
+  it('started in / with no modules: warns that it serves any module of the file system', async () => {
+    const worker = await startWorker(redis.url, 'everywhere', { cwd: '/' })
+    await stopWorkers([worker])
+    expect(lines(worker.stderr())).toEqual([
+      expect.stringMatching(/^taskgraph: warning \[TASKGRAPH_CLUSTER_ANY_FILE\]: /),
+      'taskgraph worker everywhere: ready with 1 thread, serving any module under /',
+      expect.stringMatching(/^taskgraph worker everywhere: SIGTERM: stopping/),
+    ])
+  })
+
   it('killed (SIGKILL) and started again at once with its name: accepted, listed once', async () => {
     const killed = await startWorker(redis.url, 'reborn', { cwd: FIXTURES })
     killed.child.kill('SIGKILL')

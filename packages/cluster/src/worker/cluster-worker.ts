@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { availableParallelism, hostname } from 'node:os'
-import { resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Job, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
@@ -227,6 +227,8 @@ export class ClusterWorker {
   private stopping: Promise<void> | undefined
   private readonly since = Date.now()
   private readonly version: string
+  /** The root of the file system, if it is its project root and it has no modules. */
+  private readonly anyFile: string | undefined
 
   private constructor(url: string, options: ClusterWorkerOptions, version: string) {
     const caller = 'ClusterWorker.start'
@@ -296,6 +298,7 @@ export class ClusterWorker {
     }
     this.version = version
     const root = resolve(options.root ?? process.cwd())
+    this.anyFile = options.modules === undefined && dirname(root) === root ? root : undefined
     this.policy = new ModulePolicy(
       root,
       options.modules?.map((module) => pathToFileURL(resolve(root, module)).href),
@@ -385,6 +388,12 @@ export class ClusterWorker {
     // Its name is its own before anything slower starts; the claim is renewed from now on.
     await claimName(this.redis, this.name, this.id, RECORD_TTL_MS)
     this.timer = setInterval(() => void this.heartbeat(), HEARTBEAT_MS)
+    if (this.anyFile !== undefined) {
+      process.emitWarning(
+        `taskgraph worker ${this.name} serves any module of the whole file system, as a job names it: its project root is ${this.anyFile}, and it was given no modules. Start it in the project's root directory (the root option), or give it the modules it serves.`,
+        { code: 'TASKGRAPH_CLUSTER_ANY_FILE' },
+      )
+    }
     // From now on a Redis that stays away stops the worker: it would otherwise retry for
     // ever, a process nobody may be watching. Whoever watches it hears of the wait.
     let droppedAt = 0
