@@ -135,6 +135,13 @@ function fixFor(error: unknown, shown: string): string {
   ) {
     return 'Its TLS certificate is not one this machine trusts: give Node the certificate of the CA that signed it (NODE_EXTRA_CA_CERTS=/path/to/ca.pem), or check the host name in the URL.'
   }
+  // Redis took the connection and closed it at once: it answered no command.
+  if (text === 'Connection is closed.' || code === 'EPIPE' || code === 'ECONNRESET') {
+    const tlsOnly = shown.startsWith('redis:')
+      ? ', or take only TLS on that port (give rediss://)'
+      : ''
+    return `Redis there closed the connection as it opened: it may have as many clients as its maxclients allows (redis-cli INFO clients: free some, or raise maxclients), refuse connections from this machine (its protected-mode and bind settings)${tlsOnly}.`
+  }
   // A TLS handshake with a Redis that does not speak TLS gets no answer at all.
   const tls = shown.startsWith('rediss:')
     ? ' A rediss:// URL needs a Redis that takes TLS on that port (its tls-port); for one without TLS, give redis://.'

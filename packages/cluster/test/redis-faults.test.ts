@@ -85,6 +85,36 @@ describe('Redis unreachable', () => {
       await cluster.close()
     }
   })
+
+  // A worker's start opens three connections, a driver's two: those that got in stayed
+  // open, and kept the program alive (a worker's with no worker to close); the fix told
+  // to start redis-server.
+  test("at its maxclients: a worker's and a driver's start fail with ClusterUnreachableError saying so, and leave no connection open", async () => {
+    cluster = await TestCluster.start(['--maxclients', '3'])
+    // This one and another leave one slot: one of the worker's connections gets in.
+    const admin = new Redis(cluster.url)
+    const other = new Redis(cluster.url)
+    try {
+      await Promise.all([admin.ping(), other.ping()])
+      const error = await ClusterWorker.start(cluster.url, { threads: 1 }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(ClusterUnreachableError)
+      expect((error as Error).message).toMatch(/maxclients/)
+      const onlyOurs = async (): Promise<void> => {
+        const clients = (await admin.client('LIST')) as string
+        expect(clients.trim().split('\n')).toHaveLength(2)
+      }
+      await eventually(onlyOurs, 3000)
+      const executor = new ClusterExecutor(cluster.url)
+      const refused = await executor.start().catch((e: unknown) => e)
+      expect(refused).toBeInstanceOf(ClusterUnreachableError)
+      expect((refused as Error).message).toMatch(/maxclients/)
+      await eventually(onlyOurs, 3000)
+      await executor.close()
+    } finally {
+      admin.disconnect()
+      other.disconnect()
+    }
+  })
 })
 
 describe('Redis failing mid-run', () => {

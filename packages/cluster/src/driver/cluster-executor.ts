@@ -149,6 +149,10 @@ export class ClusterExecutor implements Executor {
    */
   start(): Promise<void> {
     this.starting ??= this.open().catch((error: unknown) => {
+      // A connection that got in while another was refused (Redis at its maxclients,
+      // say) would keep the program alive: the executor cannot start again anyway.
+      this.redis.disconnect()
+      this.replies.disconnect()
       throw refusedRequest('ClusterExecutor', this.url.shown, error)
     })
     return this.starting

@@ -370,6 +370,9 @@ export class ClusterWorker {
         connect(this.queueConnection, this.url, 'taskgraph worker'),
       ])
     } catch (error) {
+      // One refused (Redis at its maxclients, say) while others got in: those would keep
+      // a program that embeds the worker alive, with no worker to close.
+      for (const redis of [this.redis, this.subscriber, this.queueConnection]) redis.disconnect()
       await this.pool.close()
       throw error
     }
