@@ -21,6 +21,7 @@ import {
   ClusterStoreError,
   ClusterWorker,
   ResultTooLargeError,
+  WorkerNameInUseError,
 } from '@taskgraph/cluster'
 import { PACKAGE, startWorkers, stopWorkers, type WorkerProcess } from './cluster-workers.js'
 import { eventually, runKeys, sleep } from './fault-checks.js'
@@ -649,6 +650,27 @@ describe('a cluster of two workers', () => {
       expect(await exited).toBe(0)
     } finally {
       clearTimeout(timer)
+    }
+  })
+
+  // Containers may share a host name (host networking) but not process ids: a live
+  // worker of another one looked dead here, and its name was taken over.
+  test('a name held by a process of this host name this one cannot see is not taken over', async () => {
+    const admin = new Redis(redis.url)
+    try {
+      // A process id above any Linux gives (pid_max is at most 2^22), of another namespace.
+      const pid = 2 ** 22 + 1
+      const claim = { id: 'elsewhere', host: hostname(), pid, space: 'pid:[1]' }
+      await admin.set('tg:name:next-door', JSON.stringify(claim), 'PX', 6000)
+      const error = await ClusterWorker.start(redis.url, { name: 'next-door', threads: 1 }).catch(
+        (e: unknown) => e,
+      )
+      if (error instanceof ClusterWorker) await error.close()
+      expect(error).toBeInstanceOf(WorkerNameInUseError)
+      expect(error).toMatchObject({ host: hostname(), pid })
+    } finally {
+      await admin.del('tg:name:next-door')
+      admin.disconnect()
     }
   })
 

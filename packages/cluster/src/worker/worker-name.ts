@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, readlinkSync } from 'node:fs'
 import { hostname } from 'node:os'
 import type { Redis } from 'ioredis'
 import { WorkerNameInUseError } from '../errors.js'
@@ -59,7 +59,22 @@ interface Holder {
   readonly id: string
   readonly host: string
   readonly pid: number
+  /** Its process id namespace (see `PID_SPACE`). */
+  readonly space?: string
 }
+
+/**
+ * Which process ids this process sees (Linux: its pid namespace, `pid:[4026531836]`):
+ * containers may share a host name (host networking) but not process ids, and a live
+ * worker of another one must not look dead here for want of its pid.
+ */
+const PID_SPACE = ((): string => {
+  try {
+    return readlinkSync('/proc/self/ns/pid')
+  } catch {
+    return ''
+  }
+})()
 
 export function defineWorkerName(redis: Redis): void {
   redis.defineCommand('taskgraphClaimName', { numberOfKeys: 2, lua: CLAIM })
@@ -69,7 +84,7 @@ export function defineWorkerName(redis: Redis): void {
 
 /** A worker's claim on its name, as the key holds it. */
 export function nameClaim(id: string): string {
-  return JSON.stringify({ id, host: hostname(), pid: process.pid })
+  return JSON.stringify({ id, host: hostname(), pid: process.pid, space: PID_SPACE })
 }
 
 /**
@@ -95,7 +110,7 @@ export async function claimName(
     if (held === null) return
     const [text, ttl] = held
     const holder = parseHolder(text)
-    if (holder?.host === hostname() && !isAlive(holder.pid)) {
+    if (holder !== undefined && isHere(holder) && !isAlive(holder.pid)) {
       dead = text
       deadRecord = workerKey(holder.id)
       continue
@@ -126,14 +141,19 @@ export async function releaseName(redis: Redis, name: string, id: string): Promi
 
 function parseHolder(text: string): Holder | undefined {
   try {
-    const { id, host, pid } = JSON.parse(text) as Partial<Holder>
+    const { id, host, pid, space } = JSON.parse(text) as Partial<Holder>
     if (typeof id === 'string' && typeof host === 'string' && typeof pid === 'number') {
-      return { id, host, pid }
+      return { id, host, pid, ...(typeof space === 'string' && { space }) }
     }
   } catch {
     // Not a claim of ours: held all the same, by something unknown.
   }
   return undefined
+}
+
+/** Whether `holder`'s process is one this process can see: same host, same process ids. */
+function isHere(holder: Holder): boolean {
+  return holder.host === hostname() && (holder.space ?? '') === PID_SPACE
 }
 
 /**
@@ -163,7 +183,7 @@ function inUse(
 ): WorkerNameInUseError {
   const host = holder?.host ?? '?'
   const pid = holder?.pid ?? 0
-  const here = holder?.host === hostname()
+  const here = holder !== undefined && isHere(holder)
   const where = here
     ? `a live worker of this host (${host}, pid ${pid})`
     : `a worker of host ${host} (pid ${pid}), whose last heartbeat was ${(Math.max(0, ttlMs - ttl) / 1000).toFixed(1)} s ago`
