@@ -213,7 +213,7 @@ export class SerializationError extends TaskError {
         message:
           `cannot ${direction === 'argument' ? 'be sent to' : 'send its result back from'} a worker: ${path} is ${valueType}, ${reason ?? 'which does not survive a structured clone'}. ` +
           'Pass plain data (objects, arrays, Map, Set, Date, typed arrays, BigInt), ' +
-          "or run this task on the main thread with executor 'async'.",
+          'or run the task where the graph is computed: delayed(fn, { mainThread: true }) (on a cluster, its driver), or the executor "async" for every task.',
       },
     })
     this.direction = direction
