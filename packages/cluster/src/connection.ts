@@ -105,7 +105,11 @@ export async function connect(redis: Redis, url: ClusterUrl, caller: string): Pr
     await Promise.race([connected, timeout, firstError])
   } catch (error) {
     redis.disconnect()
-    const reason = error instanceof Error ? error.message : String(error)
+    // ioredis asks for a report of a reply it cannot parse: it is not Redis's (fixFor).
+    const reason = (error instanceof Error ? error.message : String(error)).replace(
+      / Please report this\.$/,
+      '',
+    )
     throw new ClusterUnreachableError({
       url: url.shown,
       message: `${caller}: cannot reach Redis at ${url.shown} (${reason}). ${fixFor(error, url.shown)}`,
@@ -134,6 +138,11 @@ function fixFor(error: unknown, shown: string): string {
       code === 'ERR_TLS_CERT_ALTNAME_INVALID')
   ) {
     return 'Its TLS certificate is not one this machine trusts: give Node the certificate of the CA that signed it (NODE_EXTRA_CA_CERTS=/path/to/ca.pem), or check the host name in the URL.'
+  }
+  // Something answered, in another protocol (ioredis: `Protocol error, got "H" as reply
+  // type byte. Please report this.`, from an HTTP server).
+  if (/^Protocol error/.test(text)) {
+    return 'Something answers there, but not Redis: it replied in another protocol (an HTTP server, say). Check the host and port in the URL.'
   }
   // Redis took the connection and closed it at once: it answered no command.
   if (text === 'Connection is closed.' || code === 'EPIPE' || code === 'ECONNRESET') {

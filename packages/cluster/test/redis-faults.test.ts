@@ -4,6 +4,7 @@
 // driver suspended or killed mid-run). A real redis-server and real `taskgraph worker`
 // processes per test.
 import { mkdirSync, readdirSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Redis } from 'ioredis'
@@ -72,6 +73,23 @@ describe('Redis unreachable', () => {
       )
     } finally {
       await executor.close()
+    }
+  })
+
+  // It was told to start redis-server there, with ioredis's "Please report this.".
+  test('at a port where something else answers: ClusterUnreachableError saying it is not Redis', async () => {
+    const http = createServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'))
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+    const { port } = http.address() as { port: number }
+    const executor = new ClusterExecutor(`redis://127.0.0.1:${port}`)
+    try {
+      const error = await executor.start().catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(ClusterUnreachableError)
+      expect((error as Error).message).toMatch(/not Redis/)
+      expect((error as Error).message).not.toMatch(/report this/)
+    } finally {
+      await executor.close()
+      http.close()
     }
   })
 
