@@ -243,15 +243,19 @@ class GraphRun implements IdleWatcher {
     // A cache weighs each result's cost (see `CacheSession.completed`).
     if (this.cache !== undefined) flight.handedAt = callStart
     let out: unknown
+    let pending: PromiseLike<unknown> | undefined
     try {
       // Code the task starts on this thread carries its context, so a rejection nothing
       // handled is traced back to it; a remote executor's workers do their own tracing.
       out = executor.remote === true ? executor.run(call) : runInTask(late, this.runCall, call)
+      // Reading `then` may run the task's code too (a getter, a Proxy's trap): what it
+      // throws is the task's failure, as `await` would make it.
+      pending = isThenable(out) ? out : undefined
     } catch (error) {
       this.failed(flight, error)
       return
     }
-    if (!isThenable(out)) {
+    if (pending === undefined) {
       if (timeout !== undefined && performance.now() - callStart > timeout) {
         this.failed(flight, new TimedOutFault(timeout, 'overran'))
       } else this.succeeded(flight, out)
@@ -268,7 +272,8 @@ class GraphRun implements IdleWatcher {
       )
     }
     this.inFlight.set(i, flight)
-    out.then(
+    // Through Promise.resolve: a thenable of the task's own whose `then` throws rejects.
+    Promise.resolve(pending).then(
       (value) => {
         if (!this.current(i, token)) return
         this.settle(i, () => this.succeeded(flight, value))

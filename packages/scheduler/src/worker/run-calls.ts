@@ -272,15 +272,19 @@ function execute(
       const started = performance.now()
       unsentSince ??= started
       times?.push(epochOf(started))
+      let pending: boolean
       try {
         value = calls.run(running, fns[step]!, ...args)
+        // Reading `then` may run the task's code too (a getter, a Proxy's trap): what it
+        // throws is the step's failure, as `await` would make it.
+        pending = isThenable(value)
       } catch (error) {
         times?.push(epochNow())
         return failed(step, error, input)
       } finally {
         blockingMs += performance.now() - started
       }
-      if (isThenable(value)) {
+      if (pending) {
         const current = step
         return Promise.resolve(value).then(
           (settled) => {

@@ -13,6 +13,7 @@ import {
   hangs,
   rejectsLater,
   rejectsWhileWaiting,
+  returnsUnawaitable,
   slowWhere,
   throwsUnreadable,
   throwsValue,
@@ -141,4 +142,17 @@ describe.each(EXECUTORS)('tasks throwing what is not an Error on the %s executor
     expect(error).toBeInstanceOf(TaskError)
     expect(error).toMatchObject({ code: 'ERR_TASK_FAILED', key: task.key })
   })
+
+  // Reading its `then` threw in the scheduler (inline, async: "internal error", the run
+  // never settled) or in the worker's own code (pools: WorkerLostError).
+  test.each(['proxy', 'thenable'] as const)(
+    'a result that throws as it is awaited (%s): TaskError whose cause is what it threw',
+    async (kind) => {
+      const task = returnsUnawaitable(kind)
+      const error = await rejection(compute(task, { executor: shared(name) }))
+      expect(error).toBeInstanceOf(TaskError)
+      expect(error).toMatchObject({ code: 'ERR_TASK_FAILED', key: task.key })
+      expect((error as TaskError).cause).toMatchObject({ message: 'not to be awaited' })
+    },
+  )
 })
