@@ -1,6 +1,6 @@
 // Where `taskgraph cache …` finds its cache, and the limits `prune` reads: checked here, so
 // that a wrong value is a usage error (exit 2) before anything is read or removed.
-import { existsSync, statSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { InvalidOptionError } from '@taskgraph/core'
 import { envValue, invalidEnvValue } from '@taskgraph/scheduler/internal'
@@ -22,7 +22,7 @@ export function cacheDirectory(
       message: `${command}: give the cache's directory with --cache DIR (or set ${CACHE_VARIABLE}).`,
     })
   }
-  if (!existsSync(resolve(directory))) {
+  if (isMissing(directory)) {
     const from = flag === undefined ? `${CACHE_VARIABLE}=${directory}` : `--cache ${directory}`
     throw new InvalidOptionError({
       message: `${command}: ${from} names a directory that does not exist; give the directory \`taskgraph run --cache\` keeps results in.`,
@@ -67,6 +67,19 @@ export function checkedCacheDirectory(command: string, directory: string): strin
     })
   }
   return directory
+}
+
+/**
+ * Whether nothing is at `directory`. A path that cannot be looked at (a link loop, no
+ * rights) is not missing: the command goes on, and says what the file system refused.
+ */
+function isMissing(directory: string): boolean {
+  try {
+    statSync(resolve(directory))
+    return false
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT'
+  }
 }
 
 /** Whether `directory` is a file, or lies under one: it cannot hold a cache. */

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { waitForStderr } from './helpers/output.js'
@@ -294,6 +294,30 @@ describe('a cache directory that does not exist', () => {
     expect(code).toBe(0)
     const listed = await runCli(['cache', 'ls', '--cache', 'new/cache'], { cwd: project })
     expect(listed.code).toBe(0)
+  })
+})
+
+describe('a cache directory that is a link loop', () => {
+  it('is one warning for a run, and CacheAccessError (exit 4) for every cache command', async () => {
+    await symlink('loop-b', join(project, 'loop-a'))
+    await symlink('loop-a', join(project, 'loop-b'))
+    const ran = await run(['run', 'flow.ts', '--cache', 'loop-a'], { SQUARE_MS: '0' })
+    expect({ code: ran.code, stdout: ran.stdout.trim(), calls: ran.calls.length }).toEqual({
+      code: 0,
+      stdout: '55',
+      calls: 7,
+    })
+    expect(ran.stderr.match(/^taskgraph: warning: cache: .*ELOOP/gm)).toHaveLength(1)
+    for (const command of [
+      ['ls'],
+      ['prune', '--max-size', '0'],
+      ['clear'],
+      ['why', 'flow.ts', 'square-3'],
+    ]) {
+      const { code, stderr } = await run(['cache', ...command, '--cache', 'loop-a'])
+      expect(code, command[0]).toBe(4)
+      expect(stderr, command[0]).toMatch(/^taskgraph: error: CacheAccessError: /)
+    }
   })
 })
 

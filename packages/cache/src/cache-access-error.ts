@@ -13,7 +13,7 @@ export class CacheAccessError extends TaskgraphError {
   constructor(call: string, directory: string, cause: NodeJS.ErrnoException) {
     super({
       code: 'ERR_CACHE_ACCESS',
-      message: `${call}: could not use the cache in ${directory} (${cause.message}). Check that it is on a writable file system and that this user may read and write it, then run again.`,
+      message: `${call}: could not use the cache in ${directory} (${cause.message}). ${cause.code === 'ELOOP' ? 'A symbolic link on its path leads round in a loop: make the link point at a directory' : 'Check that it is on a writable file system and that this user may read and write it'}, then run again.`,
       cause,
     })
     this.directory = directory

@@ -84,11 +84,14 @@ export class TaskCache implements ResultCache {
   async open(graph: TaskGraph): Promise<CacheSession> {
     // A store of its own per run: it reads what other runs stored up to now.
     const store = new DiskCache(this.directory)
+    // One warning a run about the directory itself: one that cannot be read (a link loop)
+    // fails every write and the prune as well, for the same reason.
+    const directoryFailed = tellOnce((message: string) => this.#warn(message))
     const [memo] = await Promise.all([
       store.fileHashes(),
       // A run goes on without what it cannot read, as without what it cannot store.
       store.load().catch((error: unknown) => {
-        this.#warn(
+        directoryFailed(
           `cache: could not read ${this.directory}, so this run reads nothing from it: ${(error as Error).message}`,
         )
       }),
@@ -98,11 +101,11 @@ export class TaskCache implements ResultCache {
     this.#warnUnkeyable(graph, keys)
     const known = store.empty ? new Map<string, unknown>() : await this.#lookUp(graph, keys, store)
     const changedMemo = fingerprints.changedMemo()
-    const writeFailed = tellOnce((error: unknown) => {
-      this.#warn(
+    const writeFailed = (error: unknown): void => {
+      directoryFailed(
         `cache: could not write to ${this.directory}, so this run's results will run again: ${(error as Error).message}`,
       )
-    })
+    }
     // Written while the run goes on; the session waits for it when it closes.
     const written =
       changedMemo === undefined
@@ -112,6 +115,7 @@ export class TaskCache implements ResultCache {
       limits: this.#limits,
       storeAll: this.#storeAll,
       warn: this.#warn,
+      directoryFailed,
       writeFailed,
       written,
     })
@@ -265,9 +269,12 @@ interface SessionRules {
   readonly storeAll: boolean
   readonly warn: (message: string) => void
   /**
-   * Told that the directory could not be written: once per run, however many of its
-   * writes fail (a directory that cannot be written fails them all, for one reason).
+   * Told what went wrong with the directory itself: once per run, however many of its
+   * reads, writes and prunes fail (a directory that cannot be written fails them all,
+   * for one reason).
    */
+  readonly directoryFailed: (message: string) => void
+  /** Told that the directory could not be written (through `directoryFailed`). */
   readonly writeFailed: (error: unknown) => void
   /** What `open` is still writing (file hashes): awaited on `close`. */
   readonly written: Promise<void>
@@ -448,7 +455,7 @@ class Session implements CacheSession {
   }
 
   async close(): Promise<void> {
-    const { warn, limits, written, writeFailed } = this.rules
+    const { directoryFailed, limits, written, writeFailed } = this.rules
     await Promise.all([written, ...this.#recipes.values()])
     try {
       await this.store.close()
@@ -464,7 +471,7 @@ class Session implements CacheSession {
     if (this.#stored === 0) return
     // Only a run that added entries can take the cache past its limits.
     await this.store.prune(limits).catch((error: unknown) => {
-      warn(`cache: could not prune ${this.store.directory}: ${(error as Error).message}`)
+      directoryFailed(`cache: could not prune ${this.store.directory}: ${(error as Error).message}`)
     })
   }
 }
@@ -552,11 +559,11 @@ function checkLimits(caller: string, limits: CacheLimits): CacheLimits {
 }
 
 /** `tell`, called on its first call only. */
-function tellOnce(tell: (error: unknown) => void): (error: unknown) => void {
+function tellOnce<T>(tell: (value: T) => void): (value: T) => void {
   let told = false
-  return (error) => {
+  return (value) => {
     if (told) return
     told = true
-    tell(error)
+    tell(value)
   }
 }
