@@ -376,7 +376,8 @@ export class DiskCache {
       const emptied = new Set<string>()
       for (const unit of units.sort((a, b) => a.usedAt - b.usedAt)) {
         if (total <= maxSize && now - unit.usedAt <= maxAge) continue
-        await rm(unit.path, { force: true })
+        // Recursive: a directory made where the file was goes too, or no prune would pass it.
+        await rm(unit.path, { recursive: true, force: true })
         if (unit.pack !== undefined) gonePacks.add(unit.pack)
         else emptied.add(dirname(unit.path))
         total -= unit.bytes

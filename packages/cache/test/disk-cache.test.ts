@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process'
 import {
   appendFile,
+  mkdir,
   mkdtemp,
   readdir,
   readFile,
@@ -241,6 +242,22 @@ describe('DiskCache', () => {
     expect(await store.prune({ maxAge: 7.5 * 60_000 })).toMatchObject({ removed: 1 })
     expect((await store.list()).map((entry) => entry.task)).toEqual([key(4)])
     expect(await (await reopened()).get(key(4))).toMatchObject({ hit: true })
+  })
+
+  test('prune removes a directory standing where a pack or a large entry was', async () => {
+    await stored([
+      [key(1), 'small'],
+      [key(2), LARGE],
+    ])
+    for (const path of [
+      join(directory, 'packs', await packOf(key(1))),
+      join(directory, 'entries', key(2).slice(0, 2), key(2)),
+    ]) {
+      await rm(path)
+      await mkdir(join(path, 'inside'), { recursive: true })
+    }
+    expect(await (await reopened()).prune({ maxSize: 0 })).toMatchObject({ removed: 2 })
+    expect([...(await files('packs')), ...(await files('entries'))]).toEqual([])
   })
 
   test('prune counts a pack the index does not name (its run died before adding its lines)', async () => {
