@@ -1,6 +1,6 @@
 // Where `taskgraph cache …` finds its cache, and the limits `prune` reads: checked here, so
 // that a wrong value is a usage error (exit 2) before anything is read or removed.
-import { statSync } from 'node:fs'
+import { lstatSync, readlinkSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { InvalidOptionError } from '@taskgraph/core'
 import { envValue, invalidEnvValue } from '@taskgraph/scheduler/internal'
@@ -47,6 +47,12 @@ export function cacheSetting(
       message: `${command}: ${invalidEnvValue(CACHE_VARIABLE, variable, 'a directory (it, or one above it, is a file)', 'a directory such as .taskgraph-cache (one that is missing is made)')}`,
     })
   }
+  const target = variable === undefined ? undefined : danglingTarget(variable)
+  if (variable !== undefined && target !== undefined) {
+    throw new InvalidOptionError({
+      message: `${command}: ${invalidEnvValue(CACHE_VARIABLE, variable, `a directory (it is a symbolic link to ${target}, which does not exist)`, 'a directory such as .taskgraph-cache, or make the directory it links to')}`,
+    })
+  }
   return flag === undefined ? variable : checkedCacheDirectory(command, flag)
 }
 
@@ -66,7 +72,29 @@ export function checkedCacheDirectory(command: string, directory: string): strin
       message: `${command}: the cache directory ${directory} is not a directory (it, or one above it, is a file). Give --cache (or ${CACHE_VARIABLE}) a directory: one that is missing is made.`,
     })
   }
+  const target = danglingTarget(directory)
+  if (target !== undefined) {
+    throw new InvalidOptionError({
+      message: `${command}: the cache directory ${directory} is a symbolic link to ${target}, which does not exist. Make that directory, or give --cache (or ${CACHE_VARIABLE}) another one.`,
+    })
+  }
   return directory
+}
+
+/** Where `directory` links to, if it is a symbolic link to nothing (a missing one is not made through it). */
+function danglingTarget(directory: string): string | undefined {
+  try {
+    if (!lstatSync(directory).isSymbolicLink()) return undefined
+    statSync(directory)
+    return undefined
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return undefined
+    try {
+      return readlinkSync(directory)
+    } catch {
+      return undefined
+    }
+  }
 }
 
 /**

@@ -321,6 +321,22 @@ describe('a cache directory that is a link loop', () => {
   })
 })
 
+// It warned ENOTDIR on every run and cached nothing; the cache commands said the
+// directory does not exist.
+describe('a cache directory that is a symbolic link to nothing', () => {
+  it('is a usage error naming where it links, for run and the cache commands', async () => {
+    await symlink('nowhere', join(project, 'dangling'))
+    for (const args of [
+      ['run', 'flow.ts', '--cache', 'dangling'],
+      ['cache', 'ls', '--cache', 'dangling'],
+    ]) {
+      const { code, stderr, calls } = await run(args)
+      expect({ code, calls: calls.length }, args[0]).toEqual({ code: 2, calls: 0 })
+      expect(stderr, args[0]).toMatch(/^taskgraph: error: .*a symbolic link to nowhere/)
+    }
+  })
+})
+
 describe('taskgraph cache', () => {
   beforeEach(async () => {
     await run(['run', 'flow.ts', '--json', '--cache', '.cache'])

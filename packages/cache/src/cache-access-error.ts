@@ -13,13 +13,34 @@ export class CacheAccessError extends TaskgraphError {
   constructor(call: string, directory: string, cause: NodeJS.ErrnoException) {
     super({
       code: 'ERR_CACHE_ACCESS',
-      message: `${call}: could not use the cache in ${directory} (${cause.message}). ${cause.code === 'ELOOP' ? 'A symbolic link on its path leads round in a loop: make the link point at a directory' : 'Check that it is on a writable file system and that this user may read and write it'}, then run again.`,
+      message: `${call}: could not use the cache in ${directory} (${cause.message}). ${accessFix(cause.code)}, then run again.`,
       cause,
     })
     this.directory = directory
   }
 }
 CacheAccessError.prototype.name = 'CacheAccessError'
+
+/**
+ * What a run's warning about its cache directory adds to the file system's `error`: the
+ * fix, where the error says more than that the directory is not writable.
+ */
+export function damageHint(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code
+  return code === 'ELOOP' || code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST'
+    ? `. ${accessFix(code)}`
+    : ''
+}
+
+/** What to do about a cache directory the file system refused with error `code`. */
+function accessFix(code: string | undefined): string {
+  if (code === 'ELOOP')
+    return 'A symbolic link on its path leads round in a loop: make the link point at a directory'
+  // A file of the cache's replaced by a directory, or the other way round (by hand).
+  if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST')
+    return "Something in it is not what the cache made there (a directory where it keeps a file, or a file where it keeps a directory): `taskgraph cache clear` removes the cache's own files"
+  return 'Check that it is on a writable file system and that this user may read and write it'
+}
 
 /**
  * `error` as what `call` throws: a `CacheAccessError` for the file system's refusal (an

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import {
+  lstat,
   open,
   readFile,
   readdir,
@@ -476,6 +477,10 @@ export class DiskCache {
     for (const path of [this.#entries, this.#packs, this.#index, this.#recipes, this.#fileHashes]) {
       await rm(path, { recursive: true, force: true })
     }
+    // Its temporary files' directory stays (runs beside this one write there), unless
+    // something else stands in its place: no run could write, nor a prune pass.
+    const temporary = await lstat(this.#temporary).catch(() => undefined)
+    if (temporary !== undefined && !temporary.isDirectory()) await rm(this.#temporary)
     this.#indexText = ''
     this.#parsed = undefined
     return count

@@ -5,7 +5,7 @@ import { checkOptionNames, describeValue, type TaskGraph } from '@taskgraph/core
 import type { CacheSession, ResultCache } from '@taskgraph/scheduler'
 import { findCloneProblem, leastBytes, type StepWorth } from '@taskgraph/scheduler/wire'
 import { DiskCache, type CacheEntry, type CacheLimits } from './disk-cache.js'
-import { asAccessError } from './cache-access-error.js'
+import { asAccessError, damageHint } from './cache-access-error.js'
 import { encodeEntry } from './entry-file.js'
 import { dependenciesOf, explainKey } from './explain-key.js'
 import { UnknownTaskError } from './unknown-task-error.js'
@@ -92,7 +92,7 @@ export class TaskCache implements ResultCache {
       // A run goes on without what it cannot read, as without what it cannot store.
       store.load().catch((error: unknown) => {
         directoryFailed(
-          `cache: could not read ${this.directory}, so this run reads nothing from it: ${(error as Error).message}`,
+          `cache: could not read ${this.directory}, so this run reads nothing from it: ${(error as Error).message}${damageHint(error)}`,
         )
       }),
     ])
@@ -103,7 +103,7 @@ export class TaskCache implements ResultCache {
     const changedMemo = fingerprints.changedMemo()
     const writeFailed = (error: unknown): void => {
       directoryFailed(
-        `cache: could not write to ${this.directory}, so this run's results will run again: ${(error as Error).message}`,
+        `cache: could not write to ${this.directory}, so this run's results will run again: ${(error as Error).message}${damageHint(error)}`,
       )
     }
     // Written while the run goes on; the session waits for it when it closes.
@@ -471,7 +471,9 @@ class Session implements CacheSession {
     if (this.#stored === 0) return
     // Only a run that added entries can take the cache past its limits.
     await this.store.prune(limits).catch((error: unknown) => {
-      directoryFailed(`cache: could not prune ${this.store.directory}: ${(error as Error).message}`)
+      directoryFailed(
+        `cache: could not prune ${this.store.directory}: ${(error as Error).message}${damageHint(error)}`,
+      )
     })
   }
 }

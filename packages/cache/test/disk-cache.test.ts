@@ -260,6 +260,20 @@ describe('DiskCache', () => {
     expect([...(await files('packs')), ...(await files('entries'))]).toEqual([])
   })
 
+  // clear left a file standing for its temporary directory: nothing could be stored.
+  test('clear removes what stands in place of its directories, and results are stored again', async () => {
+    await stored([[key(1), 'small']])
+    await rm(join(directory, 'tmp'), { recursive: true, force: true })
+    await writeFile(join(directory, 'tmp'), 'not a directory')
+    await rm(join(directory, 'index'))
+    await mkdir(join(directory, 'index'))
+    const error = await (await reopened()).prune({ maxSize: 0 }).catch((e: unknown) => e)
+    expect((error as NodeJS.ErrnoException).code).toMatch(/^E/)
+    await (await reopened()).clear()
+    await stored([[key(2), 'again']])
+    expect((await (await reopened()).list()).map((entry) => entry.key)).toEqual([key(2)])
+  })
+
   test('prune counts a pack the index does not name (its run died before adding its lines)', async () => {
     await stored([[key(1), new Uint8Array(10_000)]])
     const size = (await (await reopened()).list())[0]!.bytes
