@@ -53,6 +53,10 @@ export function openRedis(url: ClusterUrl, options: { blocking?: boolean } = {})
     maxRetriesPerRequest: options.blocking === true ? null : 1,
     // Reconnect quickly at first, then every second: a restarted Redis is back soon.
     retryStrategy: (times) => Math.min(times * 100, 1000),
+    // How long disconnect() waits for the socket to close before destroying it. ioredis
+    // arms that timer even for a socket that had closed already (a start that failed),
+    // and it holds the program's exit: 2 s by default. Redis closes at once.
+    disconnectTimeout: 250,
   }
   return new Redis(url.href, redisOptions)
 }
