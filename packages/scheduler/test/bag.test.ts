@@ -322,6 +322,27 @@ describe.each(EXECUTORS)('bags on the %s executor', (name) => {
     ])
   })
 
+  // Were wrong answers: topk(4) of [4, NaN, 9, 2, 1, 8, ...] began [4, NaN, 9], min of
+  // three partitions missed the smallest item, and a missing key ranked anywhere.
+  test('topk, min and max of what < and > cannot rank fail their task', async () => {
+    const withNaN = bag.from([4, Number.NaN, 9, 2, 1, 8], { partitions: 3 })
+    const records = bag.from([{ score: 3 }, {}, { score: 5 }]) as Bag<{ score: number }>
+    const mixed = bag.from([3, 'a'], { partitions: 2 }) as unknown as Bag<number>
+    await expectArgumentFailures([
+      ['topk-part', withNaN.topk(4)],
+      ['min-part', withNaN.min()],
+      ['max-part', withNaN.max()],
+      ['topk-part', records.topk(2, 'score')],
+      ['topk', mixed.topk(1)],
+      ['max', mixed.max()],
+    ])
+    // Dates rank as their times do, though the types of min and max leave them out.
+    const dates = bag.from([new Date(5), new Date(9)], { partitions: 2 }) as unknown as Bag<number>
+    expect(
+      await compute(bag.from([3, 1n, 5], { partitions: 2 }).topk(2), dates.max(), options),
+    ).toEqual([[5, 3], new Date(9)])
+  })
+
   test.runIf(name === 'threads' || name === 'processes')(
     'the work runs in workers, which find the functions without warning',
     async () => {

@@ -6,6 +6,7 @@
 // graph, where the partials arrive.
 import { delayed } from '../lazy/delayed-function.js'
 import { asPartition } from './as-partition.js'
+import { checkRankable } from './rankable.js'
 import { synchronous } from './function-results.js'
 import { selectKey, taskKey, type Comparable } from './key-selector.js'
 import { splitEvenly } from './split-evenly.js'
@@ -169,6 +170,11 @@ function largest(items: readonly unknown[], k: number, key: Selector | undefined
     item,
     key: (select === undefined ? item : selectKey(item, select)) as Comparable,
   }))
+  checkRankable(
+    'topk',
+    key === undefined ? 'an item' : 'a key',
+    ranked.map((entry) => entry.key),
+  )
   ranked.sort((a, b) => (a.key > b.key ? -1 : a.key < b.key ? 1 : 0))
   return ranked.slice(0, k).map((entry) => entry.item)
 }

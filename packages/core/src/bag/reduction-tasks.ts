@@ -6,6 +6,7 @@ import { delayed } from '../lazy/delayed-function.js'
 import { asPartition } from './as-partition.js'
 import { numeric, synchronous } from './function-results.js'
 import type { Comparable } from './key-selector.js'
+import { checkRankable } from './rankable.js'
 
 type Binary = (a: unknown, b: unknown) => unknown
 /** A fold's result so far: empty until it has a value (no initial value, no items yet). */
@@ -80,7 +81,9 @@ export const meanAll = delayed(
 
 export const minPart = delayed(
   function minPart(part: readonly Comparable[]): Partial {
-    return foldItems(asPartition('min', part), smaller, [])
+    const items = asPartition('min', part)
+    checkRankable('min', 'an item', items)
+    return foldItems(items, smaller, [])
   },
   { name: 'min-part' },
 )
@@ -88,7 +91,7 @@ export const minPart = delayed(
 export const minAll = delayed(
   function min(partials: Partial[]): unknown {
     return only(
-      foldItems(partials.flat(), smaller, []),
+      foldItems(ranked('min', partials.flat()), smaller, []),
       'Bag#min: the bag is empty, so it has no smallest item.',
     )
   },
@@ -97,7 +100,9 @@ export const minAll = delayed(
 
 export const maxPart = delayed(
   function maxPart(part: readonly Comparable[]): Partial {
-    return foldItems(asPartition('max', part), larger, [])
+    const items = asPartition('max', part)
+    checkRankable('max', 'an item', items)
+    return foldItems(items, larger, [])
   },
   { name: 'max-part' },
 )
@@ -105,7 +110,7 @@ export const maxPart = delayed(
 export const maxAll = delayed(
   function max(partials: Partial[]): unknown {
     return only(
-      foldItems(partials.flat(), larger, []),
+      foldItems(ranked('max', partials.flat()), larger, []),
       'Bag#max: the bag is empty, so it has no largest item.',
     )
   },
@@ -141,6 +146,12 @@ export function foldItems(items: readonly unknown[], binop: Binary, seed: Partia
   else acc = items[i++]
   for (; i < items.length; i++) acc = binop(acc, items[i])
   return [acc]
+}
+
+/** The partitions' smallest or largest items, checked again: partitions may hold different kinds. */
+function ranked(operation: string, items: unknown[]): unknown[] {
+  checkRankable(operation, 'an item', items)
+  return items
 }
 
 function only(partial: Partial, ifEmpty: string): unknown {
