@@ -81,7 +81,10 @@ export function checkedCacheDirectory(command: string, directory: string): strin
   return directory
 }
 
-/** Where `directory` links to, if it is a symbolic link to nothing (a missing one is not made through it). */
+/**
+ * Where `directory` links to, if it is a symbolic link to nothing: a missing directory
+ * is made, but not through a link.
+ */
 function danglingTarget(directory: string): string | undefined {
   try {
     if (!lstatSync(directory).isSymbolicLink()) return undefined
