@@ -195,9 +195,10 @@ export function createProgram(io: Io): Command {
       ).argParser(workerCount),
     )
     .addOption(
-      new Option('--name <name>', 'its name in status and errors (default: host-pid)').argParser(
-        workerName,
-      ),
+      new Option(
+        '--name <name>',
+        'its name in status and errors, which no other live worker may hold: exit code 2 if one does (default: host-pid)',
+      ).argParser(workerName),
     )
     .addOption(
       withVariable(
