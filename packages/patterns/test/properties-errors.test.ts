@@ -128,6 +128,28 @@ describe('computing', () => {
     )
   })
 
+  // The run used to go ahead, then fail storing the values with a bare TypeError.
+  test('a frozen object is refused before anything runs, unless it holds the values', async () => {
+    const frozen = Object.freeze(ParallelDepComputation.create({ data: [1, 2] }))
+    expect(
+      await rejection(parallelCompute(frozen, ['result'], { executor: 'inline' })),
+    ).toBeInstanceOf(InvalidArgumentError)
+    const sealed = Object.seal(ParallelDepComputation.create({ data: [1, 2] }))
+    expect(
+      await rejection(parallelCompute(sealed, ['result'], { executor: 'inline' })),
+    ).toBeInstanceOf(InvalidArgumentError)
+    const held = await parallelCompute(
+      ParallelDepComputation.create({ data: [1, 2] }),
+      ['result'],
+      {
+        executor: 'inline',
+      },
+    )
+    Object.freeze(held)
+    await parallelCompute(held, ['result'], { executor: 'inline' })
+    expect(held.result).toEqual([3, 5])
+  })
+
   test('options are checked', async () => {
     const computation = ParallelNormComputation.create({ data: [1, 2] })
     const run = (options: unknown): Promise<unknown> =>

@@ -3,7 +3,7 @@ import type { RunOptions } from '@taskgraph/scheduler'
 import { RUN_OPTION_NAMES, computeTargets } from '@taskgraph/scheduler/internal'
 import { CACHE_OPTION_NAMES, cachePlan, removeCache, type CacheOptions } from './disk-cache.js'
 import { propertiesGraph } from './property-graph.js'
-import { holdValues } from './property-object.js'
+import { checkCanHold, holdValues } from './property-object.js'
 import type { AnyPropertyObject, PropertyNameOf } from './property-types.js'
 
 /** Options of `parallelCompute`: the run's, and where large values go. */
@@ -35,6 +35,7 @@ export async function parallelCompute<
   const { cacheDir, memoryLimit, ...runOptions } = options
   const cache = cachePlan(caller, { cacheDir, memoryLimit })
   const target = propertiesGraph(caller, object, names, cache)
+  checkCanHold(caller, object, names)
   try {
     const [values] = await computeTargets(caller, [target], runOptions)
     holdValues(object, values as Record<string, unknown>)

@@ -73,9 +73,28 @@ export function heldValue(object: object, name: string): { value: unknown } | un
   return own === undefined ? undefined : { value: own.value as unknown }
 }
 
-/** Stores computed values on the object, as read-only own properties. */
+/**
+ * Checks, before anything runs, that the object can take the values of `names` it does
+ * not hold yet: a frozen, sealed or non-extensible one cannot.
+ */
+export function checkCanHold(caller: string, object: object, names: readonly string[]): void {
+  if (Object.isExtensible(object)) return
+  const missing = names.find((name) => heldValue(object, name) === undefined)
+  if (missing === undefined) return
+  throw new InvalidArgumentError({
+    message:
+      `${caller}: the object is frozen, sealed or not extensible, so it cannot hold property "${missing}" once computed. ` +
+      'Freeze it after computing its properties, or use delayedProperties(object, names), which leaves the object as it is.',
+  })
+}
+
+/**
+ * Stores computed values on the object, as read-only own properties. Values it held
+ * already were used as they are, and stay: a frozen object cannot take them again.
+ */
 export function holdValues(object: object, values: Readonly<Record<string, unknown>>): void {
   for (const [name, value] of Object.entries(values)) {
+    if (heldValue(object, name) !== undefined) continue
     Object.defineProperty(object, name, {
       value,
       enumerable: true,
