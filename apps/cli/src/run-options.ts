@@ -3,7 +3,7 @@
 // compute() uses too, so the command and the library parse and check them alike.
 // (commander's Option#env() would parse them with the flags' parsers: an empty variable
 // would be an error instead of unset, and the messages would not say how to fix it.)
-import { accessSync, constants, statSync } from 'node:fs'
+import { accessSync, constants, statSync, type Stats } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { InvalidOptionError } from '@taskgraph/core'
 import {
@@ -168,17 +168,41 @@ function kebabCase(name: string): string {
  * or cannot be written
  */
 function checkOutputPath(flag: '--trace' | '--report', path: string): void {
-  if (statSync(path, { throwIfNoEntry: false })?.isDirectory() === true) {
+  const existing = statOrUndefined(path)
+  if (existing === 'loop') {
+    throw new InvalidOptionError({
+      message: `taskgraph run: '${flag}' names ${path}, which goes through a symbolic link that leads back to itself; remove the link or give another path.`,
+    })
+  }
+  if (existing?.isDirectory() === true) {
     throw new InvalidOptionError({
       message: `taskgraph run: '${flag}' names ${path}, which is a directory; give the path of a file to write, such as ${join(path, flag === '--trace' ? 'trace.json' : 'report.html')}.`,
     })
   }
   const directory = dirname(resolve(path))
+  const found = statOrUndefined(directory)
+  const writable = found !== 'loop' && found?.isDirectory() === true && canWrite(directory)
+  if (!writable) {
+    throw new InvalidOptionError({
+      message: `taskgraph run: '${flag}' names ${path}, in ${directory}, which does not exist, is not a directory or cannot be written; give a path in a directory that can.`,
+    })
+  }
+}
+
+/** What `path` is: `undefined` where nothing is or can be (under a file), `'loop'` for a link loop. */
+function statOrUndefined(path: string): Stats | 'loop' | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false })
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ELOOP' ? 'loop' : undefined
+  }
+}
+
+function canWrite(directory: string): boolean {
   try {
     accessSync(directory, constants.W_OK)
+    return true
   } catch {
-    throw new InvalidOptionError({
-      message: `taskgraph run: '${flag}' names ${path}, in ${directory}, which does not exist or cannot be written; give a path in a directory that can.`,
-    })
+    return false
   }
 }

@@ -17,6 +17,7 @@ beforeAll(async () => {
   dir = await makeTempDir()
   await copyFile(fixture('sum.ts'), join(dir, 'flow.ts'))
   await symlink('flow.ts', join(dir, 'link.ts'))
+  await symlink('loop', join(dir, 'loop'))
   await writeFile(join(dir, 'run.json'), trace)
 })
 
@@ -39,6 +40,22 @@ describe.concurrent('outputs that would overwrite an input or each other', () =>
     expect(result.stderr).toContain(named)
     expect(await readFile(join(dir, 'flow.ts'), 'utf8')).toBe(source)
     expect(await readFile(join(dir, 'run.json'), 'utf8')).toBe(trace)
+  })
+})
+
+// A path under a file (or through a link loop) crashed the check with ENOTDIR, and a
+// loop of links was only found once the run had ended.
+describe.concurrent('outputs that cannot be written', () => {
+  it.each([
+    { args: ['run', 'flow.ts', '--trace', 'flow.ts/run.json'], named: '--trace' },
+    { args: ['run', 'flow.ts', '--report', 'flow.ts/report.html'], named: '--report' },
+    { args: ['run', 'flow.ts', '--trace', 'loop'], named: '--trace' },
+    { args: ['run', 'flow.ts', '--report', 'loop/report.html'], named: '--report' },
+  ])('$args are a usage error, before the run', async ({ args, named }) => {
+    const result = await runCli(args, { cwd: dir })
+    expect(result).toMatchObject({ code: 2, stdout: '' })
+    expect(result.stderr).toMatch(/^taskgraph: error: [^\n]*\n$/)
+    expect(result.stderr).toContain(named)
   })
 })
 
