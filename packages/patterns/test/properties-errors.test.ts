@@ -78,6 +78,17 @@ describe('creating objects', () => {
     expect(() => definition.create({ data: [1], scale: 2 })).not.toThrow()
   })
 
+  // A field held by the object's class was reported as "no such field".
+  test('a field the object has only through its class is an InvalidArgumentError', () => {
+    class Fields {
+      get data(): number[] {
+        return [1, 2]
+      }
+    }
+    expect(() => start().create(new Fields())).toThrow(InvalidArgumentError)
+    expect(() => start().create(new Fields())).toThrow(/class Fields/)
+  })
+
   // The getter's own error escaped create, thrown from inside it.
   test('a field whose getter throws is an InvalidArgumentError, with its error as cause', () => {
     const boom = new RangeError('boom')

@@ -29,6 +29,7 @@ export function createObject(definition: DefinitionData, fields: unknown): objec
     })
   }
   const given = copyFields(caller, fields as Record<string, unknown>)
+  checkNotInherited(caller, fields, given, [...definition.batched, ...definition.fieldUses.keys()])
   const length = batchLength(caller, definition, given)
   for (const name of Object.keys(given)) {
     if (definition.properties.has(name)) {
@@ -115,6 +116,34 @@ function copyFields(caller: string, fields: Record<string, unknown>): Record<str
         'Give the fields as plain data, e.g. { data: [1, 2, 3] }, read beforehand.',
       cause: error,
     })
+  }
+}
+
+/**
+ * Fields are the object's own properties: one it has only through its prototype (a getter
+ * of its class, say) is not copied, and would be reported as missing.
+ */
+function checkNotInherited(
+  caller: string,
+  fields: object,
+  given: Record<string, unknown>,
+  names: readonly string[],
+): void {
+  for (const name of names) {
+    if (Object.hasOwn(given, name)) continue
+    for (
+      let p = Object.getPrototypeOf(fields) as object | null;
+      p !== null;
+      p = Object.getPrototypeOf(p) as object | null
+    ) {
+      if (p === Object.prototype || !Object.hasOwn(p, name)) continue
+      const owner = (fields as { constructor?: { name?: unknown } }).constructor?.name
+      throw new InvalidArgumentError({
+        message:
+          `${caller}: field "${name}" of the object given comes from its prototype${typeof owner === 'string' && owner !== '' ? ` (class ${owner})` : ''}, ` +
+          `and only its own properties are read as fields. Give the fields as a plain object, e.g. { ${name}: object.${name} }.`,
+      })
+    }
   }
 }
 
