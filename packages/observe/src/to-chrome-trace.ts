@@ -7,6 +7,7 @@ import type {
   TraceEvent,
   TraceMetadata,
 } from './chrome-trace.js'
+import { checkRecords } from './check-records.js'
 import { errorMessage } from './error-message.js'
 import { assignLanes } from './lanes.js'
 import { resourceEvents } from './resource-counters.js'
@@ -60,6 +61,7 @@ export function toChromeTrace(
   records: readonly TaskRecord[],
   options: TraceOptions = {},
 ): ChromeTrace {
+  checkRecords('toChromeTrace', records)
   const usable = records.filter((r) => Number.isFinite(r.startedAt) && Number.isFinite(r.endedAt))
   const samples = options.resources ?? []
   const origin = Math.min(earliestTime(usable), earliestSample(samples))

@@ -1,5 +1,6 @@
 import type { TaskRecord } from '@taskgraph/scheduler'
 import { toChromeTrace, type TraceOptions } from './to-chrome-trace.js'
+import { checkRecords, checkWritePath } from './check-records.js'
 import { writeWholeFile } from './write-whole-file.js'
 
 /** Events written per write: large enough to be quick, small enough to keep memory flat. */
@@ -16,6 +17,8 @@ export async function writeChromeTrace(
   records: readonly TaskRecord[],
   options: TraceOptions = {},
 ): Promise<void> {
+  checkWritePath('writeChromeTrace', path)
+  checkRecords('writeChromeTrace', records)
   const { traceEvents, ...rest } = toChromeTrace(records, options)
   await writeWholeFile(path, async (file) => {
     const head = JSON.stringify(rest)

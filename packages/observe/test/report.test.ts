@@ -1,11 +1,24 @@
-import { InvalidOptionError, delayed, literal, toGraph, type Delayed } from '@taskgraph/core'
+import {
+  InvalidArgumentError,
+  InvalidOptionError,
+  delayed,
+  literal,
+  toGraph,
+  type Delayed,
+} from '@taskgraph/core'
 import { describe, expect, test } from 'vitest'
 import { criticalPath } from '../src/report/critical-path.js'
 import { functionStats } from '../src/report/function-stats.js'
 import { scriptJson } from '../src/report/html-text.js'
 import { toReportData } from '../src/report/report-data.js'
 import { timeAccounting } from '../src/report/time-accounting.js'
-import { Profiler, toChromeTrace, toReportHtml, writeReport } from '../src/index.js'
+import {
+  Profiler,
+  toChromeTrace,
+  toReportHtml,
+  writeChromeTrace,
+  writeReport,
+} from '../src/index.js'
 import { poolThread, task } from './helpers.js'
 
 // A run on two pool threads: `b` failed once and was retried; `d` waited 2 ms in the
@@ -244,6 +257,27 @@ describe('toReportHtml', () => {
       })
     },
   )
+
+  // Records that are not an array failed as "Cannot read properties of null (reading 'filter')".
+  test.each([[null], [undefined], [{ records: [] }]])(
+    'refuses records %j with InvalidArgumentError',
+    async (given) => {
+      const bad = given as never
+      await expect(toReportHtml(bad)).rejects.toBeInstanceOf(InvalidArgumentError)
+      await expect(writeReport('unused.html', bad)).rejects.toBeInstanceOf(InvalidArgumentError)
+      await expect(writeChromeTrace('unused.json', bad)).rejects.toBeInstanceOf(
+        InvalidArgumentError,
+      )
+      expect(() => toChromeTrace(bad)).toThrow(InvalidArgumentError)
+    },
+  )
+
+  test('refuses a path that is not a string with InvalidArgumentError', async () => {
+    await expect(writeReport(42 as never, records)).rejects.toBeInstanceOf(InvalidArgumentError)
+    await expect(writeChromeTrace(42 as never, records)).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    )
+  })
 
   test('Profiler#report is the report of the records it collected', async () => {
     const profiler = new Profiler()

@@ -1,4 +1,5 @@
 import type { TaskRecord } from '@taskgraph/scheduler'
+import { checkRecords } from '../check-records.js'
 import { pageScript } from '../page-script.js'
 import { toChromeTrace } from '../to-chrome-trace.js'
 import { criticalPath } from './critical-path.js'
@@ -24,6 +25,7 @@ export async function toReportHtml(
   records: readonly TaskRecord[],
   options: ReportOptions = {},
 ): Promise<string> {
+  checkRecords('toReportHtml', records)
   const { name = 'taskgraph run', graph } = checkReportOptions('toReportHtml', options)
   const trace = toChromeTrace(records, { name })
   const data = toReportData(trace, name)

@@ -1,6 +1,7 @@
 import type { TaskRecord } from '@taskgraph/scheduler'
 import { checkReportOptions, type ReportOptions } from './report-options.js'
 import { toReportHtml } from './to-report-html.js'
+import { checkRecords, checkWritePath } from '../check-records.js'
 import { writeWholeFile } from '../write-whole-file.js'
 
 /** Writes the report (see on-demand.ts, where it is documented). */
@@ -9,6 +10,8 @@ export async function writeReport(
   records: readonly TaskRecord[],
   options: ReportOptions = {},
 ): Promise<void> {
+  checkWritePath('writeReport', path)
+  checkRecords('writeReport', records)
   checkReportOptions('writeReport', options)
   const html = await toReportHtml(records, options)
   await writeWholeFile(path, async (file) => {
