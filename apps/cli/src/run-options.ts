@@ -189,7 +189,10 @@ function checkOutputPath(flag: '--trace' | '--report', path: string): void {
   }
 }
 
-/** What `path` is: `undefined` where nothing is or can be (under a file), `'loop'` for a link loop. */
+/**
+ * What `path` is: `undefined` where nothing is or can be (under a file), `'loop'` for a
+ * symbolic link loop.
+ */
 function statOrUndefined(path: string): Stats | 'loop' | undefined {
   try {
     return statSync(path, { throwIfNoEntry: false })
