@@ -5,28 +5,17 @@ import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { compute } from '@taskgraph/scheduler'
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { ClusterConnectionError, ClusterExecutor, clusterStatus } from '@taskgraph/cluster'
-import { PACKAGE, startWorkers } from './cluster-workers.js'
-import { TestCluster, eventually, failure, readTraces, sleep } from './fault-checks.js'
+import { PACKAGE } from './cluster-workers.js'
+import { clusterPerTest, eventually, failure, readTraces, sleep } from './fault-checks.js'
 import { step } from './fixtures/fault-tasks.mjs'
 
-let cluster: TestCluster | undefined
-
-afterEach(async () => {
-  await cluster?.end()
-  cluster = undefined
-})
-
-async function startCluster(workers: number): Promise<TestCluster> {
-  cluster = await TestCluster.start()
-  cluster.track(...(await startWorkers(cluster.url, workers, 'w')))
-  return cluster
-}
+const clusters = clusterPerTest()
 
 describe('a driver that did not renew its run', () => {
   test("its run's record lapsed (the driver was suspended): the run fails with ClusterConnectionError, not a wait for ever", async () => {
-    const cluster = await startCluster(1)
+    const cluster = await clusters.withWorkers(1)
     const executor = cluster.executor(new ClusterExecutor(cluster.url))
     const run = compute(step(cluster.dir, 0, 3000), step(cluster.dir, 1, 3000), { executor })
     await eventually(() => expect(readTraces(cluster.dir).started.size).toBe(1), 10_000)
@@ -52,7 +41,7 @@ describe('a driver that did not renew its run', () => {
 
 describe('a driver killed mid-run', () => {
   test('its run is dropped: workers go idle, and every key of the run is gone once its record expires', async () => {
-    const cluster = await startCluster(2)
+    const cluster = await clusters.withWorkers(2)
     const driver = spawn(
       process.execPath,
       [

@@ -2,9 +2,14 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
-import { expect } from 'vitest'
+import { afterEach, expect } from 'vitest'
 import type { ClusterExecutor } from '@taskgraph/cluster'
-import { stopWorkers, type WorkerProcess } from './cluster-workers.js'
+import {
+  startWorkers,
+  stopWorkers,
+  type WorkerOptions,
+  type WorkerProcess,
+} from './cluster-workers.js'
 import { startRedis, type RedisServer } from './redis-server.js'
 
 /** Retries `check` until it passes or `ms` have passed (then throws its last failure). */
@@ -150,5 +155,31 @@ export class TestCluster {
       rmSync(this.dir, { recursive: true, force: true })
     }
     for (const worker of this.workers) expect(alive(worker), worker.name).toBe(false)
+  }
+}
+
+/**
+ * One cluster per test of the file that calls it, ended (and checked) after each test:
+ * `start` gives it a redis-server (`settings`, see `startRedis`), `withWorkers` that and
+ * `count` workers named w1, w2...
+ */
+export function clusterPerTest(): {
+  start(settings?: readonly string[]): Promise<TestCluster>
+  withWorkers(count: number, options?: WorkerOptions): Promise<TestCluster>
+} {
+  let current: TestCluster | undefined
+  afterEach(async () => {
+    await current?.end()
+    current = undefined
+  })
+  const start = async (settings?: readonly string[]): Promise<TestCluster> =>
+    (current = await TestCluster.start(settings))
+  return {
+    start,
+    async withWorkers(count, options) {
+      const cluster = await start()
+      cluster.track(...(await startWorkers(cluster.url, count, 'w', options)))
+      return cluster
+    },
   }
 }

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url'
 import { Redis } from 'ioredis'
 import { InvalidOptionError } from '@taskgraph/core'
 import { compute } from '@taskgraph/scheduler'
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import {
   ClusterConnectionError,
   ClusterExecutor,
@@ -20,23 +20,13 @@ import {
   clusterStatus,
 } from '@taskgraph/cluster'
 import { PACKAGE, startWorker, startWorkers } from './cluster-workers.js'
-import { TestCluster, eventually, failure, readTraces, runKeys, sleep } from './fault-checks.js'
+import type { TestCluster } from './fault-checks.js'
+import { clusterPerTest, eventually, failure, readTraces, runKeys, sleep } from './fault-checks.js'
 import { step } from './fixtures/fault-tasks.mjs'
 import { big, inc, length, listOf, total } from './fixtures/tasks.mjs'
 import { freePort } from './redis-server.js'
 
-let cluster: TestCluster | undefined
-
-afterEach(async () => {
-  await cluster?.end()
-  cluster = undefined
-})
-
-async function startCluster(workers: number): Promise<TestCluster> {
-  cluster = await TestCluster.start()
-  cluster.track(...(await startWorkers(cluster.url, workers, 'w')))
-  return cluster
-}
+const clusters = clusterPerTest()
 
 describe('Redis unreachable', () => {
   test('at start: start() and compute() reject with ClusterUnreachableError, within seconds', async () => {
@@ -63,7 +53,7 @@ describe('Redis unreachable', () => {
 
   // Redis is up: it was told to be started there.
   test('at a database Redis does not have: ClusterUnreachableError saying so', async () => {
-    cluster = await TestCluster.start()
+    const cluster = await clusters.start()
     const executor = new ClusterExecutor(`${cluster.url}/99`)
     try {
       const error = await executor.start().catch((e: unknown) => e)
@@ -108,7 +98,7 @@ describe('Redis unreachable', () => {
   // open, and kept the program alive (a worker's with no worker to close); the fix told
   // to start redis-server.
   test("at its maxclients: a worker's and a driver's start fail with ClusterUnreachableError saying so, and leave no connection open", async () => {
-    cluster = await TestCluster.start(['--maxclients', '3'])
+    const cluster = await clusters.start(['--maxclients', '3'])
     // This one and another leave one slot: one of the worker's connections gets in.
     const admin = new Redis(cluster.url)
     const other = new Redis(cluster.url)
@@ -137,7 +127,7 @@ describe('Redis unreachable', () => {
 
 describe('Redis failing mid-run', () => {
   test('restarted empty: the run fails with ClusterConnectionError, and the workers serve the next run', async () => {
-    const cluster = await startCluster(2)
+    const cluster = await clusters.withWorkers(2)
     const executor = cluster.executor(new ClusterExecutor(cluster.url))
     const run = compute(...Array.from({ length: 6 }, (_, i) => step(cluster.dir, i, 2000)), {
       executor,
@@ -164,7 +154,7 @@ describe('Redis failing mid-run', () => {
   })
 
   test('down longer than reconnectTimeout: the run fails with ClusterConnectionError', async () => {
-    const cluster = await startCluster(1)
+    const cluster = await clusters.withWorkers(1)
     const executor = cluster.executor(new ClusterExecutor(cluster.url, { reconnectTimeout: 2000 }))
     const run = step(cluster.dir, 0, 5000).compute({ executor })
     await eventually(
@@ -181,7 +171,7 @@ describe('Redis failing mid-run', () => {
   })
 
   test('a worker stopped while Redis is down exits 0 within seconds', async () => {
-    const cluster = await startCluster(1)
+    const cluster = await clusters.withWorkers(1)
     const executor = cluster.executor(new ClusterExecutor(cluster.url, { reconnectTimeout: 2000 }))
     const run = step(cluster.dir, 0, 5000)
       .compute({ executor })
@@ -201,7 +191,7 @@ describe('Redis failing mid-run', () => {
 
 describe('a worker whose Redis stays away', () => {
   test('stops after --reconnect-timeout with exit code 5 and one line; 0 waits for ever', async () => {
-    cluster = await TestCluster.start()
+    const cluster = await clusters.start()
     const [leaving] = cluster.track(
       await startWorker(cluster.url, 'leaving', { args: ['--reconnect-timeout', '1500'] }),
     )
@@ -242,7 +232,7 @@ describe('a worker whose Redis stays away', () => {
   })
 
   test('lost while it starts: start() rejects with ClusterConnectionError, not waiting for its threads', async () => {
-    cluster = await TestCluster.start()
+    const cluster = await clusters.start()
     const starting = ClusterWorker.start(cluster.url, {
       threads: 1,
       root: PACKAGE,
@@ -262,7 +252,7 @@ describe('a worker whose Redis stays away', () => {
   })
 
   test('ClusterWorker: finished rejects with ClusterConnectionError; the option is checked', async () => {
-    cluster = await TestCluster.start()
+    const cluster = await clusters.start()
     const worker = await ClusterWorker.start(cluster.url, {
       threads: 1,
       root: PACKAGE,
@@ -297,7 +287,7 @@ describe('Redis full (its maxmemory reached)', () => {
   }
 
   test('mid-run: the run fails with ClusterStoreError naming the task, leaves nothing, and the workers serve the next run', async () => {
-    const cluster = await startCluster(2)
+    const cluster = await clusters.withWorkers(2)
     const executor = cluster.executor(new ClusterExecutor(cluster.url))
     await executor.start()
     const admin = new Redis(cluster.url)
@@ -321,7 +311,7 @@ describe('Redis full (its maxmemory reached)', () => {
   })
 
   test('from the start: the run fails with ClusterStoreError, and the workers stay listed', async () => {
-    const cluster = await startCluster(1)
+    const cluster = await clusters.withWorkers(1)
     const executor = cluster.executor(new ClusterExecutor(cluster.url))
     await executor.start()
     await setMaxMemory(cluster, 1)
@@ -348,7 +338,7 @@ describe('Redis full (its maxmemory reached)', () => {
 
 describe('a value larger than Redis takes in one command', () => {
   test('an output goes to the driver through the shared directory; a job fails the run, naming proto-max-bulk-len', async () => {
-    cluster = await TestCluster.start(['--proto-max-bulk-len', '1mb'])
+    const cluster = await clusters.start(['--proto-max-bulk-len', '1mb'])
     const shared = join(cluster.dir, 'shared')
     mkdirSync(shared)
     const store = pathToFileURL(shared).href

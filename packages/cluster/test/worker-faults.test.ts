@@ -5,22 +5,17 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { AggregateTaskError, WorkerLostError, compute, type RunSummary } from '@taskgraph/scheduler'
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { ClusterExecutor } from '@taskgraph/cluster'
-import { startWorkers } from './cluster-workers.js'
-import { TestCluster, alive, eventually, readTraces, sleep } from './fault-checks.js'
+import type { TestCluster } from './fault-checks.js'
+import { clusterPerTest, alive, eventually, readTraces, sleep } from './fault-checks.js'
 import { cachedDieOnce, cachedStep, crash, dieOnce, step } from './fixtures/fault-tasks.mjs'
 import { inc } from './fixtures/tasks.mjs'
 import { everyResult } from '../../scheduler/test/every-result-cache.js'
 
 const LEASE = 1500
 
-let cluster: TestCluster | undefined
-
-afterEach(async () => {
-  await cluster?.end()
-  cluster = undefined
-})
+const clusters = clusterPerTest()
 
 /** A cluster of `count` one-thread workers (short leases by default), and an executor on it. */
 async function startCluster(
@@ -30,8 +25,7 @@ async function startCluster(
   cluster: TestCluster
   executor: ClusterExecutor
 }> {
-  cluster = await TestCluster.start()
-  cluster.track(...(await startWorkers(cluster.url, count, 'w', { lease })))
+  const cluster = await clusters.withWorkers(count, { lease })
   const executor = cluster.executor(new ClusterExecutor(cluster.url))
   await executor.start()
   return { cluster, executor }
