@@ -682,6 +682,32 @@ describe('a cluster of two workers', () => {
     }
   })
 
+  // A Redis restarted without persistence forgets the claims, and a worker stopped for
+  // longer than its claim lives loses its own: another may start with its name meanwhile.
+  test('a worker whose name another took while its claim had lapsed warns', async () => {
+    const admin = new Redis(redis.url)
+    const warnings: string[] = []
+    const listen = (warning: Error & { code?: string }): void => {
+      if (warning.code === 'TASKGRAPH_CLUSTER_NAME_TAKEN') warnings.push(warning.message)
+    }
+    process.on('warning', listen)
+    const worker = await ClusterWorker.start(redis.url, { name: 'taken-over', threads: 1 })
+    try {
+      // The claim as another worker starting under the name would have made it.
+      const claim = { id: 'later', host: 'elsewhere', pid: 4321 }
+      await admin.set('tg:name:taken-over', JSON.stringify(claim), 'PX', 6000)
+      // Told at its next heartbeat (every 2 s).
+      await eventually(() => expect(warnings).toHaveLength(1), 5000)
+      expect(warnings[0]).toContain('host elsewhere (pid 4321)')
+      // Its claim stays the other worker's.
+      expect(JSON.parse((await admin.get('tg:name:taken-over'))!)).toEqual(claim)
+    } finally {
+      process.off('warning', listen)
+      await worker.close()
+      admin.disconnect()
+    }
+  })
+
   test("a task's module is imported by its worker's threads, never by the worker's main thread", async () => {
     const log = new URL('./fixtures/imported-where.log', import.meta.url)
     rmSync(log, { force: true })

@@ -222,6 +222,8 @@ export class ClusterWorker {
   private prefetch = false
   private timer: NodeJS.Timeout | undefined
   private beats = 0
+  /** The warning last given that another worker holds its name: given once per holder. */
+  private nameWarning: string | undefined
   /** Whether its record is written: from when its threads start, as it gets ready. */
   private listed = false
   private stopping: Promise<void> | undefined
@@ -770,6 +772,13 @@ export class ClusterWorker {
     })
   }
 
+  /** Warns, once per holder, that another worker took its name (`warning`, if any). */
+  private nameTaken(warning: string | undefined): void {
+    if (warning === undefined || warning === this.nameWarning) return
+    this.nameWarning = warning
+    process.emitWarning(warning, { code: 'TASKGRAPH_CLUSTER_NAME_TAKEN' })
+  }
+
   private dropped(job: string | undefined, error: unknown): void {
     process.emitWarning(
       `taskgraph worker ${this.name} dropped job ${job ?? '?'}: it is not a taskgraph job (${String(error)})`,
@@ -843,7 +852,10 @@ export class ClusterWorker {
    * what runs of dead drivers left.
    */
   private async heartbeat(): Promise<void> {
-    const renewed = renewName(this.redis, this.name, this.id, RECORD_TTL_MS).catch(() => {})
+    const renewed = renewName(this.redis, this.name, this.id, RECORD_TTL_MS).then(
+      (taken) => this.nameTaken(taken),
+      () => {},
+    )
     if (!this.listed) return renewed
     const key = workerKey(this.id)
     const record = {

@@ -26,14 +26,20 @@ if held and held == ARGV[3] then redis.call('DEL', KEYS[2]) end
 return false
 `
 
-/** Renews the claim ARGV[1] on the name KEYS[1] for ARGV[2] ms; takes it again if it lapsed. */
+/**
+ * Renews the claim ARGV[1] on the name KEYS[1] for ARGV[2] ms; takes it again if it
+ * lapsed. Answers the claim that holds the name instead, if another does.
+ */
 const RENEW = `
 local held = redis.call('GET', KEYS[1])
 if held == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
 elseif not held then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+else
+  return held
 end
+return false
 `
 
 /** Removes the worker's record (KEYS[2]) and its claim ARGV[1] on the name KEYS[1]. */
@@ -50,7 +56,7 @@ interface NameCommands {
     ttlMs: number,
     dead: string,
   ): Promise<[string, number] | null>
-  taskgraphRenewName(name: string, claim: string, ttlMs: number): Promise<unknown>
+  taskgraphRenewName(name: string, claim: string, ttlMs: number): Promise<string | null>
   taskgraphReleaseName(name: string, record: string, claim: string): Promise<unknown>
 }
 
@@ -120,14 +126,24 @@ export async function claimName(
   throw inUse(name, undefined, ttlMs, ttlMs)
 }
 
-/** Renews the worker `id`'s claim on `name`, or takes it again if it lapsed meanwhile. */
+/**
+ * Renews the worker `id`'s claim on `name`, or takes it again if it lapsed meanwhile.
+ * Resolves with a warning's text if another worker took the name while its claim had
+ * lapsed (the claim is that worker's then, and this one runs under a name it shares).
+ */
 export async function renewName(
   redis: Redis,
   name: string,
   id: string,
   ttlMs: number,
-): Promise<void> {
-  await (redis as unknown as NameCommands).taskgraphRenewName(nameKey(name), nameClaim(id), ttlMs)
+): Promise<string | undefined> {
+  const commands = redis as unknown as NameCommands
+  const held = await commands.taskgraphRenewName(nameKey(name), nameClaim(id), ttlMs)
+  if (held === null) return undefined
+  const holder = parseHolder(held)
+  const who =
+    holder === undefined ? 'another process' : `a worker of host ${holder.host} (pid ${holder.pid})`
+  return `taskgraph worker ${name}: the name ${name} is now held by ${who}, which took it while this worker's claim had lapsed (Redis restarted without persistence, or this process was stopped for over ${ttlMs / 1000} s): two workers of one name are listed as one in taskgraph cluster status, and errors naming it do not say which. Restart one of them with another name (--name, the name option).`
 }
 
 /** Removes the worker `id`'s record, and its claim on `name` if it still holds it. */
