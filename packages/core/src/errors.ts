@@ -111,7 +111,11 @@ export function errorText(error: unknown): string {
 /** A short, readable description of a value's type for error messages. */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
+  try {
+    if (Array.isArray(value)) return 'an array'
+  } catch {
+    return 'a revoked Proxy'
+  }
   switch (typeof value) {
     case 'string':
       return `a string (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)})`

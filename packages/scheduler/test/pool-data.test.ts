@@ -113,6 +113,27 @@ describe.each(POOLS)('data on the %s executor', (name) => {
     expect(await compute(...values.map((value) => same(value)), options)).toEqual(values)
   })
 
+  test('a Proxy argument, revoked or refusing unknown keys, is a SerializationError', async () => {
+    const fields: Record<string | symbol, unknown> = { x: 1 }
+    const strict = new Proxy(fields, {
+      get: (target, key) => {
+        if (!(key in target)) throw new Error(`unknown key ${String(key)}`)
+        return target[key]
+      },
+    })
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {})
+    revoke()
+    for (const value of [strict, revoked]) {
+      const given = same([value])
+      expect(await rejection(compute(given, options))).toMatchObject({
+        code: 'ERR_NOT_SERIALIZABLE',
+        key: given.key,
+        direction: 'argument',
+        path: 'args[0][0]',
+      })
+    }
+  })
+
   test('a class instance, as a result or an argument, is a SerializationError', async () => {
     const made = makesCounter()
     expect(await rejection(compute(made, options))).toMatchObject({

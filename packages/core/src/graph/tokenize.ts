@@ -1,4 +1,4 @@
-import { inspect } from 'node:util'
+import { inspect, types } from 'node:util'
 import type { Delayed } from '../lazy/delayed.js'
 import type { AnyFunction } from '../types.js'
 import { isDelayed } from '../lazy/is-delayed.js'
@@ -27,7 +27,7 @@ export function argsToken(args: readonly unknown[]): string {
 function token(value: unknown, recorded: boolean): string {
   // A task's arguments are most often a flat list (see `flatToken`), and every pure call
   // is keyed by its arguments' token: written without the general writer's bookkeeping.
-  if (Array.isArray(value)) {
+  if (!types.isProxy(value) && Array.isArray(value)) {
     const flat = flatToken(value, BY_KEY, recorded)
     if (flat !== undefined) return flat.length === 1 ? flat[0]! : flat.join('')
   }
@@ -70,7 +70,7 @@ export function stableTokenChunks(
   parts: StableTokenParts,
   recorded = false,
 ): readonly string[] | undefined {
-  if (Array.isArray(value)) {
+  if (!types.isProxy(value) && Array.isArray(value)) {
     const flat = flatToken(value, parts, recorded)
     if (flat !== undefined) return flat
   }
@@ -115,6 +115,7 @@ function flatToken(
       token += item
       continue
     }
+    if (types.isProxy(value)) return undefined
     // A list inside: recorded (`Nested`) if it holds a `Delayed`, else as it was passed.
     const list = isNested(value) ? value.value : value
     if (!Array.isArray(list) || Object.getPrototypeOf(list) !== Array.prototype) return undefined
@@ -272,8 +273,9 @@ class TokenWriter {
       out.push('^', String(visit), ';')
       return
     }
-    // Deep data is identified by reference below this depth.
-    if (this.depth > MAX_DEPTH) {
+    // Deep data is identified by reference below this depth; so is a Proxy, whose content
+    // is whatever its traps answer at each read (and a revoked one answers nothing).
+    if (this.depth > MAX_DEPTH || types.isProxy(value)) {
       out.push('o', this.identity(value), ';')
       return
     }

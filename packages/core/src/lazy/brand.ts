@@ -13,9 +13,22 @@ export interface Branded {
   readonly [LAZY]: true
 }
 
+/**
+ * Whether `value` is an object whose `brand` property is `true`. Reading it may throw: a
+ * Proxy that refuses unknown keys, or a revoked one, is user data, which carries no brand.
+ */
+export function hasBrand(value: unknown, brand: symbol): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  try {
+    return (value as Partial<Record<symbol, unknown>>)[brand] === true
+  } catch {
+    return false
+  }
+}
+
 /** Whether `value` carries the lazy brand, whichever copy of taskgraph made it. */
 export function isLazy(value: unknown): value is Branded {
-  return typeof value === 'object' && value !== null && (value as Partial<Branded>)[LAZY] === true
+  return hasBrand(value, LAZY)
 }
 
 /**
@@ -26,9 +39,5 @@ const FUTURE = Symbol.for('taskgraph.future')
 
 /** Whether `value` is a future, whichever copy of taskgraph made it. */
 export function isFutureBranded(value: unknown): boolean {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { [FUTURE]?: unknown })[FUTURE] === true
-  )
+  return hasBrand(value, FUTURE)
 }

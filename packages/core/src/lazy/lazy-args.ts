@@ -1,5 +1,5 @@
 import { InvalidArgumentError, errorText } from '../errors.js'
-import { isFutureBranded } from './brand.js'
+import { hasBrand, isFutureBranded } from './brand.js'
 import type { Delayed } from './delayed.js'
 import { isDelayed } from './is-delayed.js'
 
@@ -26,19 +26,32 @@ export class Nested {
 
 /** Whether `value` is a recorded container, whichever copy of taskgraph recorded it. */
 export function isNested(value: unknown): value is Nested {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { [NESTED]?: unknown })[NESTED] === true
-  )
+  return hasBrand(value, NESTED)
 }
 
 const MAX_DEPTH = 2000
 
-/** Is `value` an object literal (or `Object.create(null)`), the only objects we traverse? */
+/**
+ * Is `value` an object literal (or `Object.create(null)`), the only objects we traverse
+ * besides arrays? A Proxy whose prototype cannot be read (a revoked one) is not: passed
+ * as it is, it fails where it is used, as a class instance would.
+ */
 export function isPlainObject(value: object): value is Record<string, unknown> {
-  const proto: unknown = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
+  try {
+    const proto: unknown = Object.getPrototypeOf(value)
+    return proto === Object.prototype || proto === null
+  } catch {
+    return false
+  }
+}
+
+/** `Array.isArray(value)`, false for a revoked Proxy (which makes it throw). */
+function isArray(value: object): value is unknown[] {
+  try {
+    return Array.isArray(value)
+  } catch {
+    return false
+  }
 }
 
 /**
@@ -87,8 +100,8 @@ class Recorder {
   ) {}
 
   record(value: object, depth: number): unknown {
-    const isArray = Array.isArray(value)
-    if (!isArray && !isPlainObject(value)) return value
+    const array = isArray(value)
+    if (!array && !isPlainObject(value)) return value
     const seen = this.seen.get(value)
     // A container on the current path is a reference cycle in the caller's data. One
     // recorded before gives the same result; resolving resolves that result once too, so
@@ -106,7 +119,7 @@ class Recorder {
       })
     }
     this.seen.set(value, IN_PROGRESS)
-    const result = isArray ? this.recordArray(value, depth) : this.recordObject(value, depth)
+    const result = array ? this.recordArray(value, depth) : this.recordObject(value, depth)
     this.seen.set(value, result)
     return result
   }
@@ -136,7 +149,7 @@ class Recorder {
     const before = this.refs.length
     let copy: unknown[] | undefined
     for (let i = 0; i < value.length; i++) {
-      const item = this.recordItem(value[i], depth)
+      const item = this.recordItem(this.read(value, i), depth)
       if (copy === undefined && this.refs.length !== before) copy = value.slice(0, i)
       copy?.push(item)
     }
@@ -159,14 +172,18 @@ class Recorder {
     return copy === undefined ? value : new Nested(copy)
   }
 
-  /** `value[key]`; a getter that throws is the caller's error, not a bare one from inside. */
-  private read(value: Record<string, unknown>, key: string): unknown {
+  /**
+   * `value[key]`; a getter that throws (or a Proxy's trap) is the caller's error, not a
+   * bare one from inside.
+   */
+  private read(value: Record<string, unknown> | unknown[], key: string | number): unknown {
     try {
-      return value[key]
+      return (value as Record<string | number, unknown>)[key]
     } catch (error) {
+      const what = typeof key === 'number' ? `element ${key}` : `property ${JSON.stringify(key)}`
       throw new InvalidArgumentError({
         message:
-          `${this.caller}: reading property ${JSON.stringify(key)} of an argument threw (${errorText(error)}): a call reads the arrays and plain objects it is given, to find the Delayed values in them. ` +
+          `${this.caller}: reading ${what} of an argument threw (${errorText(error)}): a call reads the arrays and plain objects it is given, to find the Delayed values in them. ` +
           'Pass plain data, or an instance of a class of yours, which is passed as it is without being read.',
         cause: error,
       })
@@ -210,7 +227,7 @@ function holdsDelayed(root: object, seen = new Set<object>(), getterErrors = fal
     if (typeof value !== 'object' || value === null || seen.has(value)) continue
     if (isDelayed(value)) return true
     seen.add(value)
-    if (Array.isArray(value)) for (const item of value) stack.push(item)
+    if (isArray(value)) for (const item of value) stack.push(item)
     else if (isPlainObject(value)) {
       for (const key of Object.keys(value)) {
         try {

@@ -1,5 +1,11 @@
 import { describe, expect, test } from 'vitest'
-import { InvalidArgumentError, delayed } from '../../src/index.js'
+import {
+  InvalidArgumentError,
+  NotCallableError,
+  delayed,
+  gather,
+  tokenize,
+} from '../../src/index.js'
 import { TaskGraph, containsDelayed } from '../../src/internal.js'
 import type { Delayed } from '../../src/index.js'
 
@@ -134,6 +140,55 @@ describe('recorded arguments', () => {
     }
     // A question asked of a value no call records (a workflow's export) lets the error out.
     expect(() => containsDelayed(broken)).toThrow(boom)
+  })
+
+  test('an element of an array argument that throws when read is an InvalidArgumentError, with its error as cause', () => {
+    const boom = new RangeError('boom')
+    const list = new Proxy([1, 2], {
+      get: (target, key) => (key === 'length' ? target.length : fail()),
+    })
+    const fail = (): never => {
+      throw boom
+    }
+    let thrown: unknown
+    try {
+      use([a, list])
+    } catch (error) {
+      thrown = error
+    }
+    expect(thrown).toBeInstanceOf(InvalidArgumentError)
+    expect((thrown as Error).cause).toBe(boom)
+  })
+
+  // Reading the brand of a lazy value, or asking Array.isArray, threw the Proxy's error.
+  test('a Proxy that refuses unknown keys, and a revoked one, are passed as they are', () => {
+    const fields: Record<string | symbol, unknown> = { x: 1 }
+    const strict = new Proxy(fields, {
+      get: (target, key) => {
+        if (!(key in target)) throw new Error(`unknown key ${String(key)}`)
+        return target[key]
+      },
+    })
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {})
+    revoke()
+    for (const value of [strict, revoked]) {
+      // Compared member by member: the matcher would read the strict Proxy's unknown keys.
+      const [first, list, record] = argsOf(use(value, [value, a], { value, b }), results) as [
+        unknown,
+        unknown[],
+        Record<string, unknown>,
+      ]
+      expect(first).toBe(value)
+      expect(list[0]).toBe(value)
+      expect(list[1]).toBe('result of a')
+      expect(record.value).toBe(value)
+      expect(record.b).toBe('result of b')
+      // A pure call is keyed by its arguments' token, gather's too.
+      expect(() => delayed((x: unknown) => x, { pure: true })(value)).not.toThrow()
+      expect(TaskGraph.collect('compute', [gather([value, a])]).size).toBe(2)
+      expect(tokenize(value)).not.toBe(tokenize({ x: 1 }))
+    }
+    expect(() => delayed(revoked as never)).toThrow(NotCallableError)
   })
 
   test('a Delayed inside a reference cycle is an InvalidArgumentError, as a call argument and as a target', () => {

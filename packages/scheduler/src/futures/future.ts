@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@taskgraph/core'
-import { describeValue } from '@taskgraph/core/internal'
+import { describeValue, isFutureBranded } from '@taskgraph/core/internal'
 
 /** Where a future is: running (or waiting for its inputs), or settled one of three ways. */
 export type FutureStatus = 'pending' | 'finished' | 'error' | 'cancelled'
@@ -73,11 +73,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
 /** Whether `value` is a future, made by any copy of taskgraph. */
 export function isFuture(value: unknown): value is Future {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { [FUTURE]?: unknown })[FUTURE] === true
-  )
+  return isFutureBranded(value)
 }
 
 /**

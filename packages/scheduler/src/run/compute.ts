@@ -23,15 +23,21 @@ export function compute(...args: unknown[]): Promise<unknown[]> {
   // A target without any Delayed in it would compute to itself: a trailing plain object
   // of that kind is taken as options, so a misspelt option is reported, not returned.
   const hasOptions =
-    typeof last === 'object' &&
-    last !== null &&
-    Object.getPrototypeOf(last) === Object.prototype &&
-    !containsDelayed(last)
+    typeof last === 'object' && last !== null && isObjectLiteral(last) && !containsDelayed(last)
   return computeTargets(
     'compute',
     hasOptions ? args.slice(0, -1) : args,
     hasOptions ? last : undefined,
   )
+}
+
+/** Whether `value` is made by `{}`; a revoked Proxy, whose prototype cannot be read, is not. */
+function isObjectLiteral(value: object): boolean {
+  try {
+    return Object.getPrototypeOf(value) === Object.prototype
+  } catch {
+    return false
+  }
 }
 
 /**

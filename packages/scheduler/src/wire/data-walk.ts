@@ -69,7 +69,8 @@ export function isPlainObject(value: object): value is Record<string, unknown> {
 export function flatPrimitives(values: readonly unknown[]): boolean {
   for (const value of values) {
     if (isPrimitive(value)) continue
-    if (!Array.isArray(value)) return false
+    // A Proxy is walked as a leaf (see `walkData`); a revoked one throws in Array.isArray.
+    if (types.isProxy(value) || !Array.isArray(value)) return false
     for (const item of value as unknown[]) if (!isPrimitive(item)) return false
   }
   return true

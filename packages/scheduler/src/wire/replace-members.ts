@@ -1,3 +1,4 @@
+import { types } from 'node:util'
 import { isPlainObject, walkData } from './data-walk.js'
 
 // Replacing some values inside task data by others: functions by refs on their way to a
@@ -75,7 +76,8 @@ export function replaceMembersInPlace(
 }
 
 function isContainer(value: unknown): value is Container {
-  if (typeof value !== 'object' || value === null) return false
+  // A Proxy is a leaf, as in `walkData`: opening it would run its traps.
+  if (typeof value !== 'object' || value === null || types.isProxy(value)) return false
   return (
     Array.isArray(value) || value instanceof Map || value instanceof Set || isPlainObject(value)
   )
