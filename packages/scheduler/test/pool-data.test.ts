@@ -134,6 +134,23 @@ describe.each(POOLS)('data on the %s executor', (name) => {
     }
   })
 
+  // Structured clone reads getters; so does the pool, preparing the call, where an error
+  // escaped to the event loop and ended the program.
+  test('an argument whose getter throws when the pool reads it is a SerializationError', async () => {
+    let reads = 0
+    const given = same({
+      get late(): number {
+        if (++reads > 1) throw new Error('read once only')
+        return 1
+      },
+    })
+    expect(await rejection(compute(given, options))).toMatchObject({
+      code: 'ERR_NOT_SERIALIZABLE',
+      key: given.key,
+      direction: 'argument',
+    })
+  })
+
   test('a class instance, as a result or an argument, is a SerializationError', async () => {
     const made = makesCounter()
     expect(await rejection(compute(made, options))).toMatchObject({

@@ -1,4 +1,5 @@
 import type { AnyFunction } from '@taskgraph/core'
+import { errorText } from '@taskgraph/core/internal'
 import type { TaskCall } from '../executors/executor.js'
 import type { WireCall } from '../wire/call.js'
 import { findCloneProblem, type CloneProblem } from '../wire/clone-check.js'
@@ -38,11 +39,24 @@ export class WireBatch {
       this.calls.push({ id, fn: this.index(refs[0]!), args: call.args, ...exact })
       return undefined
     }
-    const args = this.encodeArgs(call.args)
-    const steps = (call.steps ?? []).map((step) => ({
-      args: this.encodeArgs(step.args),
-      holes: step.holes,
-    }))
+    let args: unknown[]
+    let steps: { args: unknown[]; holes: readonly number[] }[]
+    try {
+      args = this.encodeArgs(call.args)
+      steps = (call.steps ?? []).map((step) => ({
+        args: this.encodeArgs(step.args),
+        holes: step.holes,
+      }))
+    } catch (error) {
+      // Reading the arguments ran code of the caller's that threw (a getter, a Map's own
+      // iterator): structured clone reads them too, and would throw the same. Thrown
+      // here, it would end the program: it runs outside any call.
+      return {
+        path: 'args',
+        type: 'a value that throws when read',
+        reason: `which structured clone reads: ${errorText(error)}`,
+      }
+    }
     const problem =
       this.check(args, 'args') ??
       steps.reduce<CloneProblem | undefined>(
