@@ -776,6 +776,17 @@ describe('a cluster of two workers', () => {
     )
   })
 
+  test('an executor declared with `await using` is closed as its block ends', async () => {
+    let outside: ClusterExecutor
+    {
+      await using scoped = new ClusterExecutor(redis.url)
+      outside = scoped
+      expect(await inc(1).compute({ executor: scoped })).toBe(2)
+    }
+    const run = inc(2).compute({ executor: outside })
+    expect(await run.catch((e: unknown) => e)).toBeInstanceOf(ExecutorClosedError)
+  })
+
   test('closing the executor mid-run rejects the run with ExecutorClosedError', async () => {
     const closing = new ClusterExecutor(redis.url)
     const run = slow(1, 3000)

@@ -33,6 +33,18 @@ describe.each(POOLS)('a %s pool before its engine is loaded', (name) => {
     )
   })
 
+  test('declared with `await using`, it is closed as its block ends', async () => {
+    let outside: ReturnType<typeof makePool>
+    {
+      await using pool = makePool(name, { workers: 1 })
+      outside = pool
+      expect(await compute(where('a'), { executor: pool })).toHaveLength(1)
+    }
+    expect(await rejection(compute(where('b'), { executor: outside }))).toBeInstanceOf(
+      ExecutorClosedError,
+    )
+  })
+
   test('closed while its engine loads, the run waiting for it is rejected, not run', async () => {
     const pool = makePool(name, { workers: 1 })
     const log = newLog()

@@ -342,6 +342,11 @@ export class ClusterExecutor implements Executor {
     return listWorkers(this.redis)
   }
 
+  /** `close()`, for `await using cluster = new ClusterExecutor(url)`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+
   /** Ends every run, stops reading replies and disconnects; calls still out reject. */
   async close(): Promise<void> {
     if (this.closed) return

@@ -118,6 +118,11 @@ export abstract class PoolExecutor implements Executor {
     await engine?.close()
   }
 
+  /** `close()`, for `await using threads = new ThreadExecutor()`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+
   /** Whether `close()` was called. */
   protected get isClosed(): boolean {
     return this.closed
