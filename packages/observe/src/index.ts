@@ -9,6 +9,7 @@ export { Profiler } from './profiler.js'
 // A trace in the Trace Event Format, for Perfetto (ui.perfetto.dev) and chrome://tracing.
 export { toChromeTrace, type TraceOptions } from './to-chrome-trace.js'
 export { writeChromeTrace } from './write-chrome-trace.js'
+export { FileWriteError } from './file-write-error.js'
 export type {
   AddedGraph,
   ChromeTrace,

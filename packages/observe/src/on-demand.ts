@@ -25,7 +25,9 @@ export async function toReportHtml(
 /**
  * Writes the report of `records` (see `toReportHtml`) to `path`.
  * @example await writeReport('report.html', profiler.records, { name: 'flow.ts', graph: toGraph(total) })
- * @throws {InvalidOptionError} for an unknown option or a bad value; what writing throws
+ * @throws {InvalidOptionError} for an unknown option or a bad value
+ * @throws {FileWriteError} when the file cannot be written (a directory, a missing
+ * directory, a full disk)
  */
 export async function writeReport(
   path: string,

@@ -11,6 +11,8 @@ const EVENTS_PER_WRITE = 5000
  * chrome://tracing open). The events are written a batch at a time rather than as one
  * string, so a run of many tasks does not need its whole trace in memory twice; the
  * file is replaced once it is written whole (see `writeWholeFile`).
+ * @throws {FileWriteError} when the file cannot be written (a directory, a missing
+ * directory, a full disk)
  */
 export async function writeChromeTrace(
   path: string,
@@ -20,7 +22,7 @@ export async function writeChromeTrace(
   checkWritePath('writeChromeTrace', path)
   checkRecords('writeChromeTrace', records)
   const { traceEvents, ...rest } = toChromeTrace(records, options)
-  await writeWholeFile(path, async (file) => {
+  await writeWholeFile('writeChromeTrace', path, async (file) => {
     const head = JSON.stringify(rest)
     await file.write(`${head.slice(0, -1)},"traceEvents":[\n`)
     for (let i = 0; i < traceEvents.length; i += EVENTS_PER_WRITE) {

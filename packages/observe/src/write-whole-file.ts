@@ -1,5 +1,6 @@
 import { lstat, open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { asFileWriteError } from './file-write-error.js'
 
 /** Told of each temporary file before it is made: see `onTemporaryFile`. */
 const temporaryListeners = new Set<(path: string) => void>()
@@ -24,11 +25,22 @@ export function onTemporaryFile(listener: (path: string) => void): () => void {
  * regular file (a FIFO, `/dev/stdout`, a directory: its error) is written in place; a
  * symbolic link's target is replaced, not the link (a link to nothing yet is written
  * through in place).
+ * @throws {FileWriteError} naming `call` when the file system refuses (what `write` throws
+ * otherwise, as it is)
  */
 export async function writeWholeFile(
+  call: string,
   path: string,
   write: (file: FileHandle) => Promise<void>,
 ): Promise<void> {
+  try {
+    await writeWhole(path, write)
+  } catch (error) {
+    throw asFileWriteError(call, path, error)
+  }
+}
+
+async function writeWhole(path: string, write: (file: FileHandle) => Promise<void>): Promise<void> {
   const existing = await stat(path).catch(() => undefined)
   const link = await lstat(path).catch(() => undefined)
   // A link to nothing yet is written through, as a plain open would.

@@ -6,6 +6,9 @@ import {
   toGraph,
   type Delayed,
 } from '@taskgraph/core'
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { criticalPath } from '../src/report/critical-path.js'
 import { functionStats } from '../src/report/function-stats.js'
@@ -13,6 +16,7 @@ import { scriptJson } from '../src/report/html-text.js'
 import { toReportData } from '../src/report/report-data.js'
 import { timeAccounting } from '../src/report/time-accounting.js'
 import {
+  FileWriteError,
   Profiler,
   toChromeTrace,
   toReportHtml,
@@ -277,6 +281,26 @@ describe('toReportHtml', () => {
     await expect(writeChromeTrace(42 as never, records)).rejects.toBeInstanceOf(
       InvalidArgumentError,
     )
+  })
+
+  test.each([
+    ['a directory', (dir: string) => dir, 'EISDIR'],
+    ['under a regular file', (dir: string) => join(dir, 'file', 'out'), 'ENOTDIR'],
+    ['in a directory that does not exist', (dir: string) => join(dir, 'none', 'out'), 'ENOENT'],
+  ])('a path %s is a FileWriteError, with the file system error as cause', async (_, at, errno) => {
+    const dir = await mkdtemp(join(tmpdir(), 'taskgraph-observe-'))
+    try {
+      await writeFile(join(dir, 'file'), '')
+      const path = at(dir)
+      for (const write of [writeReport, writeChromeTrace]) {
+        const error = await write(path, records).catch((caught: unknown) => caught)
+        expect(error).toBeInstanceOf(FileWriteError)
+        expect(error).toMatchObject({ code: 'ERR_FILE_WRITE', path, cause: { code: errno } })
+      }
+      expect(await readdir(dir)).toEqual(['file'])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   test('Profiler#report is the report of the records it collected', async () => {

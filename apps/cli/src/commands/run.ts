@@ -1,5 +1,6 @@
 import { toGraph, type TaskGraphology } from '@taskgraph/core'
 import {
+  FileWriteError,
   Profiler,
   ResourceProfiler,
   writeChromeTrace,
@@ -332,10 +333,7 @@ async function writeTrace(
       ...(resources === undefined ? {} : { resources: resources.samples }),
     })
   } catch (error) {
-    throw new OutputError({
-      message: `taskgraph run --trace: could not write the trace to ${path} (${error instanceof Error ? error.message : String(error)}). Give a path in a directory that exists and can be written.`,
-      cause: error,
-    })
+    throw outputError('--trace', 'trace', path, error)
   }
 }
 
@@ -381,9 +379,23 @@ async function writeRunReport(
       ...(graph === undefined ? {} : { graph }),
     })
   } catch (error) {
-    throw new OutputError({
-      message: `taskgraph run --report: could not write the report to ${path} (${error instanceof Error ? error.message : String(error)}). Give a path in a directory that exists and can be written.`,
-      cause: error,
-    })
+    throw outputError('--report', 'report', path, error)
   }
+}
+
+/**
+ * The `OutputError` (exit code 4) of a trace or report that could not be written: the
+ * library's `FileWriteError` already says what was wrong and what to do.
+ */
+function outputError(
+  flag: '--trace' | '--report',
+  what: string,
+  path: string,
+  error: unknown,
+): OutputError {
+  const message =
+    error instanceof FileWriteError
+      ? `taskgraph run ${flag}: ${error.message}`
+      : `taskgraph run ${flag}: could not write the ${what} to ${path} (${error instanceof Error ? error.message : String(error)}). Give a path in a directory that exists and can be written.`
+  return new OutputError({ message, cause: error })
 }

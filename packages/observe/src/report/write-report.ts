@@ -14,7 +14,7 @@ export async function writeReport(
   checkRecords('writeReport', records)
   checkReportOptions('writeReport', options)
   const html = await toReportHtml(records, options)
-  await writeWholeFile(path, async (file) => {
+  await writeWholeFile('writeReport', path, async (file) => {
     await file.writeFile(html)
   })
 }
