@@ -141,6 +141,45 @@ describe.each(EXECUTORS)('bags on the %s executor', (name) => {
     expect(Object.is(first[0], -0)).toBe(true)
   })
 
+  test('a negative index counts from the end of an array or string, as at(); of an object it is a name', async () => {
+    const rows = bag.from(
+      [
+        ['a', 2],
+        ['b', 1],
+        ['a', 3],
+      ],
+      { partitions: 2 },
+    )
+    const named = bag.from<Record<number, string>>([{ [-1]: 'x' }, { [-1]: 'y' }])
+    expect(
+      await compute(
+        rows.pluck(-1),
+        rows.pluck(-2).distinct(),
+        rows.topk(1, -1),
+        rows.groupBy(-2),
+        bag.from(['ab', 'cd']).pluck(-1),
+        named.pluck(-1),
+        options,
+      ),
+    ).toEqual([
+      [2, 1, 3],
+      ['a', 'b'],
+      [['a', 3]],
+      [
+        [
+          'a',
+          [
+            ['a', 2],
+            ['a', 3],
+          ],
+        ],
+        ['b', [['b', 1]]],
+      ],
+      ['b', 'd'],
+      ['x', 'y'],
+    ])
+  })
+
   test('keys may be property names, and the lesson’s word count is right', async () => {
     const lines = bag.from(LINES, { partitions: 2 })
     const counts = lines.flatMap(words).frequencies()

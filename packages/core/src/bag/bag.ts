@@ -121,8 +121,10 @@ export class Bag<T> extends Delayed<T[]> {
   }
 
   /**
-   * Property `key` of each item (an index, for arrays).
+   * Property `key` of each item (an index, for arrays: a negative one counts from the
+   * end, as `Array.prototype.at`).
    * @example bag.from([{ id: 1 }, { id: 2 }]).pluck('id') // 1, 2
+   * @example bag.from([['a', 1], ['b', 2]]).pluck(-1) // 1, 2
    */
   pluck<P extends ItemProperty<T>>(key: P): Bag<T[P]> {
     const name = propertyName('Bag#pluck', key)

@@ -12,11 +12,24 @@ export type ItemProperty<T> = keyof T & (string | number)
 /** The key of an item: a function of it, or one of its properties by name. */
 export type KeySelector<T, K> = ((item: T) => K) | ItemProperty<T>
 
-/** The key `key` selects from `item`. Runs in tasks, on workers too. */
+/**
+ * The key `key` selects from `item`. A negative index of an array, a typed array or a
+ * string counts from the end, as `Array.prototype.at` and `Delayed#at` (and Python's
+ * indexing in Dask); of anything else, `-1` is a property name as any other. Runs in
+ * tasks, on workers too.
+ */
 export function selectKey(item: unknown, key: unknown): unknown {
-  return typeof key === 'function'
-    ? (key as (item: unknown) => unknown)(item)
-    : (item as Record<string | number, unknown>)[key as string | number]
+  if (typeof key === 'function') return (key as (item: unknown) => unknown)(item)
+  if (typeof key === 'number' && key < 0 && isIndexable(item)) return item.at(key)
+  return (item as Record<string | number, unknown>)[key as string | number]
+}
+
+function isIndexable(item: unknown): item is { at(index: number): unknown } {
+  return (
+    Array.isArray(item) ||
+    typeof item === 'string' ||
+    (ArrayBuffer.isView(item) && !(item instanceof DataView))
+  )
 }
 
 /**
