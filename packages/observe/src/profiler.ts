@@ -1,6 +1,7 @@
 import type { ComputeHooks, TaskRecord } from '@taskgraph/scheduler'
 import { withRecordSink } from '@taskgraph/scheduler/internal'
 import type { AddedGraph, ChromeTrace } from './chrome-trace.js'
+import { checkTraceOptions } from './check-trace-options.js'
 import { RecordLog } from './record-log.js'
 import type { ReportOptions } from './report/report-options.js'
 import { toReportHtml } from './on-demand.js'
@@ -43,7 +44,8 @@ export class Profiler {
    * The Chrome trace of the records collected so far, with the graphs tasks returned
    * (see `toChromeTrace`).
    */
-  trace(options?: TraceOptions): ChromeTrace {
+  trace(options: TraceOptions = {}): ChromeTrace {
+    checkTraceOptions('Profiler#trace', options)
     return toChromeTrace(this.#log.records(), { addedGraphs: this.#added, ...options })
   }
 

@@ -8,6 +8,7 @@ import type {
   TraceMetadata,
 } from './chrome-trace.js'
 import { checkRecords } from './check-records.js'
+import { checkTraceOptions } from './check-trace-options.js'
 import { errorMessage } from './error-message.js'
 import { assignLanes } from './lanes.js'
 import { resourceEvents } from './resource-counters.js'
@@ -62,6 +63,7 @@ export function toChromeTrace(
   options: TraceOptions = {},
 ): ChromeTrace {
   checkRecords('toChromeTrace', records)
+  checkTraceOptions('toChromeTrace', options)
   const usable = records.filter((r) => Number.isFinite(r.startedAt) && Number.isFinite(r.endedAt))
   const samples = options.resources ?? []
   const origin = Math.min(earliestTime(usable), earliestSample(samples))

@@ -1,6 +1,7 @@
 import type { TaskRecord } from '@taskgraph/scheduler'
 import { toChromeTrace, type TraceOptions } from './to-chrome-trace.js'
 import { checkRecords, checkWritePath } from './check-records.js'
+import { checkTraceOptions } from './check-trace-options.js'
 import { writeWholeFile } from './write-whole-file.js'
 
 /** Events written per write: large enough to be quick, small enough to keep memory flat. */
@@ -21,6 +22,7 @@ export async function writeChromeTrace(
 ): Promise<void> {
   checkWritePath('writeChromeTrace', path)
   checkRecords('writeChromeTrace', records)
+  checkTraceOptions('writeChromeTrace', options)
   const { traceEvents, ...rest } = toChromeTrace(records, options)
   await writeWholeFile('writeChromeTrace', path, async (file) => {
     const head = JSON.stringify(rest)

@@ -1,10 +1,11 @@
-import { delayed } from '@taskgraph/core'
+import { InvalidOptionError, delayed } from '@taskgraph/core'
 import { compute, type TaskWorker } from '@taskgraph/scheduler'
 import { describe, expect, test } from 'vitest'
 import {
   Profiler,
   ResourceProfiler,
   toChromeTrace,
+  writeChromeTrace,
   type ProcessSample,
   type ResourceSample,
 } from '../src/index.js'
@@ -342,5 +343,21 @@ describe('toChromeTrace', () => {
     const trace = toChromeTrace([], { name: 'nothing' })
     expect(expectValidTrace(trace)).toEqual([])
     expect(trace.metadata).toEqual({ name: 'nothing', records: 0 })
+  })
+
+  test.each([
+    ['a misspelt name', { nmae: 'run' }],
+    ['a name that is not a string', { name: 42 }],
+    ['resources that are not samples', { resources: 5 }],
+    ['resources holding what is not a sample', { resources: [null] }],
+    ['addedGraphs that are not graphs', { addedGraphs: [{ parent: 'a' }] }],
+    ['options that are not an object', null],
+  ])('%s is an InvalidOptionError, in each call that makes a trace', async (_, options) => {
+    const bad = options as never
+    expect(() => toChromeTrace([], bad)).toThrow(InvalidOptionError)
+    expect(() => new Profiler().trace(bad)).toThrow(InvalidOptionError)
+    await expect(writeChromeTrace('unused.json', [], bad)).rejects.toBeInstanceOf(
+      InvalidOptionError,
+    )
   })
 })
