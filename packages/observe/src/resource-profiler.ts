@@ -1,6 +1,6 @@
-import { InvalidOptionError } from '@taskgraph/core'
 import { checkOptionNames } from '@taskgraph/core/internal'
 import type { ComputeHooks } from '@taskgraph/scheduler'
+import { checkInterval } from './check-interval.js'
 import { childPids, readProcess } from './process-stats.js'
 
 /** The resources of one process at a sample. */
@@ -62,11 +62,7 @@ export class ResourceProfiler {
   constructor(options: ResourceProfilerOptions = {}) {
     checkOptionNames('new ResourceProfiler', options, ['intervalMs', 'onSample'])
     const { intervalMs = 250 } = options
-    if (!Number.isFinite(intervalMs) || intervalMs < 1) {
-      throw new InvalidOptionError({
-        message: `new ResourceProfiler: intervalMs is ${String(intervalMs)}; give a number of milliseconds, 1 or more.`,
-      })
-    }
+    checkInterval('new ResourceProfiler', 'intervalMs', intervalMs)
     this.intervalMs = intervalMs
     this.#onSample = options.onSample
   }

@@ -251,7 +251,10 @@ describe('startDashboard', () => {
     }
     // A misspelt option is not ignored.
     await expect(startDashboard({ prot: 0 } as never)).rejects.toThrow(InvalidOptionError)
-    await expect(startDashboard({ port: 0, updateMs: 0 })).rejects.toThrow(InvalidOptionError)
+    // Past 2 ** 31 - 1 ms, Node would call the timer every millisecond.
+    for (const updateMs of [0, 2 ** 31]) {
+      await expect(startDashboard({ port: 0, updateMs })).rejects.toThrow(InvalidOptionError)
+    }
   })
 
   test('never keeps its program alive, even while a page watches', async () => {

@@ -114,7 +114,8 @@ describe('ResourceProfiler', () => {
   })
 
   test('an interval that is not a positive number, or an unknown option, is an InvalidOptionError', () => {
-    for (const intervalMs of [0, -5, Number.NaN, Infinity]) {
+    // Past 2 ** 31 - 1 ms, Node would call the timer every millisecond.
+    for (const intervalMs of [0, -5, Number.NaN, Infinity, 2 ** 31]) {
       expect(() => new ResourceProfiler({ intervalMs })).toThrow(InvalidOptionError)
     }
     expect(() => new ResourceProfiler({ interval: 5 } as never)).toThrow(InvalidOptionError)

@@ -1,8 +1,9 @@
 import { InvalidOptionError } from '@taskgraph/core'
-import { checkOptionNames } from '@taskgraph/core/internal'
+import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
 import type { ComputeHooks } from '@taskgraph/scheduler'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { checkInterval } from '../check-interval.js'
 import { ResourceProfiler } from '../resource-profiler.js'
 import { dashboardHtml } from './dashboard-html.js'
 import { DashboardPortError } from './dashboard-errors.js'
@@ -83,14 +84,10 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   const { port = DEFAULT_DASHBOARD_PORT, updateMs = 200 } = options
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new InvalidOptionError({
-      message: `startDashboard: port is ${String(port)}; give a whole number from 0 to 65535 (0 for any free port).`,
+      message: `startDashboard: option "port" must be a whole number from 0 to 65535 (0 for any free port), got ${describeValue(port)}.`,
     })
   }
-  if (!Number.isFinite(updateMs) || updateMs < 1) {
-    throw new InvalidOptionError({
-      message: `startDashboard: updateMs is ${String(updateMs)}; give a number of milliseconds, 1 or more.`,
-    })
-  }
+  checkInterval('startDashboard', 'updateMs', updateMs)
   const html = await dashboardHtml()
   const totals = options.targets === undefined ? undefined : taskTotals(options.targets)
   const state = new DashboardState(totals, options.threads)
