@@ -143,7 +143,7 @@ export async function renewName(
   const holder = parseHolder(held)
   const who =
     holder === undefined ? 'another process' : `a worker of host ${holder.host} (pid ${holder.pid})`
-  return `taskgraph worker ${name}: the name ${name} is now held by ${who}, which took it while this worker's claim had lapsed (Redis restarted without persistence, or this process was stopped for over ${ttlMs / 1000} s): two workers of one name are listed as one in taskgraph cluster status, and errors naming it do not say which. Restart one of them with another name (--name, the name option).`
+  return `taskgraph worker ${name}: the name ${name} is now held by ${who}, which took it while this worker's claim had lapsed (Redis restarted without persistence, or this process was stopped for over ${ttlMs / 1000} s): two workers of one name cannot be told apart in taskgraph cluster status, nor in errors naming the worker. Restart one of them with another name (--name, the name option).`
 }
 
 /** Removes the worker `id`'s record, and its claim on `name` if it still holds it. */
@@ -210,6 +210,6 @@ function inUse(
     worker: name,
     host,
     pid,
-    message: `taskgraph worker ${name}: the name ${name} is held by ${where}: two workers of one name would be listed as one in taskgraph cluster status, and errors naming it would not say which. Give this one another name (--name, the name option), ${wait}.`,
+    message: `taskgraph worker ${name}: the name ${name} is held by ${where}: two workers of one name could not be told apart in taskgraph cluster status, nor in errors naming the worker. Give this one another name (--name, the name option), ${wait}.`,
   })
 }
