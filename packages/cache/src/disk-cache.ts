@@ -43,8 +43,11 @@ export interface CacheEntry extends EntryInfo {
 /** What `get` found. */
 export type CacheLookup =
   | { readonly hit: true; readonly value: unknown }
-  /** `problem`: an entry was there but could not be believed. */
-  | { readonly hit: false; readonly problem?: string }
+  /**
+   * `problem`: an entry was there but could not be believed; `cause`: the file system's
+   * error, when its file could not be read at all (a directory in a pack's place).
+   */
+  | { readonly hit: false; readonly problem?: string; readonly cause?: Error }
 
 /** What `prune` removes at once: a pack, or an entry with a file of its own. */
 interface Unit {
@@ -218,22 +221,34 @@ export class DiskCache {
   /** The cached value of `key`, if there is a sound one. */
   async get(key: string): Promise<CacheLookup> {
     let problem: string | undefined
+    let cause: Error | undefined
     const places = this.#placesOf(key) ?? []
     // The latest first; an older one if it is damaged or its pack is gone.
     for (let p = places.length - 1; p >= 0; p--) {
       const at = places[p]!
       const bytes = await this.#readPacked(at)
       if (bytes === undefined) continue
+      const pack = join(this.#packs, at.pack)
+      if (bytes instanceof Error) {
+        if (problem === undefined) {
+          problem = `cache entry ${key} in ${pack}: it cannot be read (${bytes.message})`
+          cause = bytes
+        }
+        continue
+      }
       const entry = unpackEntry(bytes)
       if (entry.ok) {
-        this.#markUsed(join(this.#packs, at.pack))
+        this.#markUsed(pack)
         return { hit: true, value: entry.value }
       }
-      problem ??= `cache entry ${key} in ${join(this.#packs, at.pack)}: ${entry.problem}`
+      problem ??= `cache entry ${key} in ${pack}: ${entry.problem}`
     }
     const path = this.#path(key)
     const bytes = await readFile(path).catch(() => undefined)
-    if (bytes === undefined) return problem === undefined ? { hit: false } : { hit: false, problem }
+    if (bytes === undefined) {
+      if (problem === undefined) return { hit: false }
+      return cause === undefined ? { hit: false, problem } : { hit: false, problem, cause }
+    }
     const entry = unpackEntry(bytes)
     if (!entry.ok) {
       // Stored again by the task's next run.
@@ -323,8 +338,13 @@ export class DiskCache {
     await flushed
   }
 
-  /** Every entry, least recently used first. */
-  async list(): Promise<CacheEntry[]> {
+  /**
+   * Every entry, least recently used first. Rejects if a file of an entry cannot be read
+   * (a directory in its place), unless `unreadable` is `'skip'`: what counts the entries
+   * to remove them, or looks for a task's earlier one, passes it.
+   */
+  async list(unreadable: 'throw' | 'skip' = 'throw'): Promise<CacheEntry[]> {
+    const skipped = unreadable === 'skip' ? () => undefined : undefinedIfGone
     await this.load()
     const entries: CacheEntry[] = []
     const byPack = new Map<string, { key: string; at: PackedAt }[]>()
@@ -333,7 +353,9 @@ export class DiskCache {
       byPack.set(at.pack, [...(byPack.get(at.pack) ?? []), { key, at }])
     }
     for (const [pack, keys] of byPack) {
-      const bytes = await readFile(join(this.#packs, pack)).catch(() => undefined)
+      // A pack gone meanwhile (pruned by a run) is left out; one that cannot be read is
+      // told of (see `unreadable`), as `get` tells of it.
+      const bytes = await readFile(join(this.#packs, pack)).catch(skipped)
       const info = await stat(join(this.#packs, pack)).catch(() => undefined)
       if (bytes === undefined || info === undefined) continue
       for (const { key, at } of keys) {
@@ -344,7 +366,7 @@ export class DiskCache {
     }
     for (const shard of await readdirOrNone(this.#entries)) {
       for (const key of await readdirOrNone(join(this.#entries, shard))) {
-        const entry = await this.#describeFile(key)
+        const entry = await this.#describeFile(key).catch(skipped)
         if (entry !== undefined) entries.push(entry)
       }
     }
@@ -472,7 +494,8 @@ export class DiskCache {
 
   /** Removes every entry. Returns how many there were. */
   async clear(): Promise<number> {
-    const count = (await this.list()).length
+    // What cannot be read is not counted, but goes: clearing is what mends it.
+    const count = (await this.list('skip')).length
     await this.close()
     for (const path of [this.#entries, this.#packs, this.#index, this.#recipes, this.#fileHashes]) {
       await rm(path, { recursive: true, force: true })
@@ -600,8 +623,11 @@ export class DiskCache {
     this.#madeDirectories.add(path)
   }
 
-  /** The bytes of a packed entry, `undefined` if its pack is gone or short. */
-  async #readPacked(at: PackedAt): Promise<Buffer | undefined> {
+  /**
+   * The bytes of a packed entry (fewer if its pack is short), `undefined` if its pack is
+   * gone (pruned by another run), or why it could not be read (a directory in its place).
+   */
+  async #readPacked(at: PackedAt): Promise<Buffer | Error | undefined> {
     let handle = this.#handles.get(at.pack)
     if (handle === undefined) {
       handle = open(join(this.#packs, at.pack))
@@ -612,8 +638,8 @@ export class DiskCache {
       const bytes = Buffer.alloc(at.length)
       const { bytesRead } = await file.read(bytes, 0, at.length, at.offset)
       return bytes.subarray(0, bytesRead)
-    } catch {
-      return undefined
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : asError(error)
     }
   }
 
@@ -698,6 +724,11 @@ export class DiskCache {
 
 async function readdirOrNone(path: string): Promise<string[]> {
   return readdir(path).catch(noneIfAbsent([]))
+}
+
+function undefinedIfGone(error: unknown): undefined {
+  if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+  throw error
 }
 
 /**

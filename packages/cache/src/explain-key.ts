@@ -42,7 +42,7 @@ export async function explainKey(
   if ((await store.get(keys.key(i))).hit) {
     return [`${task} is in the cache: a run reads its result instead of running it.`]
   }
-  const earlier = (await store.list())
+  const earlier = (await store.list('skip'))
     .filter((entry) => entry.task === graph.key(i))
     .sort((a, b) => b.storedAt - a.storedAt)[0]
   if (earlier === undefined) {

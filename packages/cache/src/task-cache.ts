@@ -226,7 +226,8 @@ export class TaskCache implements ResultCache {
               known.set(graph.key(i), lookup.value)
               found[n] = 1
             } else if (lookup.problem !== undefined) {
-              damaged.push(lookup.problem)
+              // A file the cache cannot read at all says what to do about it.
+              damaged.push(`${lookup.problem}: it is run again${damageHint(lookup.cause)}.`)
             }
           }),
         )
@@ -245,8 +246,7 @@ export class TaskCache implements ResultCache {
       frontier = next
     }
     // A damaged pack holds many entries: the first few are named, the rest counted.
-    for (const problem of damaged.slice(0, DAMAGED_NAMED))
-      this.#warn(`${problem}: it is run again.`)
+    for (const warning of damaged.slice(0, DAMAGED_NAMED)) this.#warn(warning)
     if (damaged.length > DAMAGED_NAMED) {
       this.#warn(
         `${damaged.length - DAMAGED_NAMED} more cache entries in ${this.directory} could not be read either: their tasks run again, and their results are stored anew.`,

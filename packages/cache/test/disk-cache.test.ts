@@ -195,6 +195,21 @@ describe('DiskCache', () => {
     expect(await files(`entries/${key(2).slice(0, 2)}`)).toEqual([])
   })
 
+  test('a pack that cannot be read (a directory in its place) is a miss that says why', async () => {
+    await stored([[key(1), 1]])
+    const pack = join(directory, 'packs', await packOf(key(1)))
+    await rm(pack)
+    await mkdir(pack)
+    const found = await (await reopened()).get(key(1))
+    expect(found).toMatchObject({ hit: false, cause: { code: 'EISDIR' } })
+    expect((found as { problem: string }).problem).toContain(pack)
+    await expect((await reopened()).list()).rejects.toMatchObject({ code: 'EISDIR' })
+    // Clearing is what mends it.
+    expect(await (await reopened()).clear()).toBe(0)
+    await stored([[key(1), 1]])
+    expect(await (await reopened()).get(key(1))).toEqual({ hit: true, value: 1 })
+  })
+
   test('an index line cut short by a crash is skipped', async () => {
     await stored([[key(1), 'kept']])
     await appendFile(join(directory, 'index'), `${key(2)} pack-of-a-crash 12`)

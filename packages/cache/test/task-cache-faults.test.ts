@@ -120,6 +120,24 @@ export const add = delayed(function add(a: number, b: number) { logCall('add()')
     expect((await run()).calls).toEqual([])
   })
 
+  test('a pack replaced by a directory is a miss with a warning saying how to mend it, as a damaged one is', async () => {
+    const first = await run()
+    const packs = join(cacheDir, 'packs')
+    for (const pack of await readdir(packs)) {
+      await rm(join(packs, pack))
+      await mkdir(join(packs, pack))
+    }
+    const second = await run()
+    expect(second.result).toEqual(first.result)
+    expect(second.calls).toEqual(first.calls)
+    expect(second.warnings.length).toBeGreaterThan(0)
+    for (const warning of second.warnings.slice(0, 3))
+      expect(warning).toMatch(
+        /^cache entry .*: it cannot be read \(EISDIR: .*\): it is run again\. .*`taskgraph cache clear` removes the cache's own files\.$/,
+      )
+    expect((await run()).calls).toEqual([])
+  })
+
   test('many damaged entries: the first three are named, the others counted in one warning', async () => {
     await run('inline', 'flow.ts', 'all')
     const packs = join(cacheDir, 'packs')
