@@ -535,7 +535,19 @@ export class DiskCache {
     // Begun on a line of its own: a line another run left cut short by a crash, without
     // its newline, would otherwise take this batch's first line with it.
     const text = `\n${lines.join('')}`
-    appendFileSync(this.#index, text)
+    try {
+      appendFileSync(this.#index, text)
+    } catch (error) {
+      // A full disk may have taken part of the lines. The pack goes: a line cut short in
+      // its length then reads as a miss, not as a damaged entry, and no space is kept for
+      // entries the index may not name.
+      try {
+        rmSync(join(this.#packs, pack), { force: true })
+      } catch {
+        // The append's error is the one to tell.
+      }
+      throw error
+    }
     if (this.#parsed === undefined) this.#indexText += text
     else places.forEach((place, i) => this.#addPlace(batch[i]!.key, place))
   }

@@ -210,6 +210,61 @@ describe('DiskCache', () => {
     expect(await (await reopened()).get(key(1))).toEqual({ hit: true, value: 1 })
   })
 
+  // Its pack written, the index has room for part of the run's lines: the first one cut
+  // in its length would name the first entry's bytes wrongly, a damaged entry to the
+  // next run, and the pack would keep the space of entries nothing names.
+  test('on a full disk, a pack whose index lines could not be appended whole goes, and its entries are plain misses', async (context) => {
+    const mounts = await promisify(execFile)('mount', [
+      '-t',
+      'tmpfs',
+      '-o',
+      'size=64k',
+      'tmpfs',
+      directory,
+    ]).then(
+      () => true,
+      () => false,
+    )
+    if (!mounts) context.skip('mounting a file system is not allowed here')
+    try {
+      const first = await reopened()
+      first.put(key(0), 'made before', info)
+      await first.close()
+      // The index filled to where the next run's first line, after the newline it starts
+      // with, is cut in its length: `KEY PACK 0 1`.
+      const pack = `${Date.now().toString(36)}-${process.pid}-00000000`
+      const index = join(directory, 'index')
+      const cut = 4096 - `\n${key(1)} ${pack} 0 1`.length
+      const size = (await readFile(index)).byteLength
+      await appendFile(index, `${'x'.repeat(cut - size - 1)}\n`)
+      // Every page of the disk taken, but one for the pack.
+      let fillers = 0
+      for (; ; fillers++) {
+        const written = await writeFile(
+          join(directory, `filler-${fillers}`),
+          Buffer.alloc(4096),
+        ).then(
+          () => true,
+          () => false,
+        )
+        if (!written) break
+      }
+      await rm(join(directory, `filler-${fillers - 1}`))
+      const store = await reopened()
+      for (let k = 1; k <= 20; k++) store.put(key(k), k, info)
+      await expect(store.close()).rejects.toMatchObject({ code: 'ENOSPC' })
+      expect(await files('packs')).toHaveLength(1)
+      expect(await files('tmp')).toEqual([])
+      for (let f = 0; f < fillers; f++) await rm(join(directory, `filler-${f}`), { force: true })
+      const next = await reopened()
+      for (let k = 1; k <= 20; k++) expect(await next.get(key(k))).toEqual({ hit: false })
+      expect(await next.get(key(0))).toEqual({ hit: true, value: 'made before' })
+      await next.close()
+    } finally {
+      await promisify(execFile)('umount', [directory])
+    }
+  })
+
   test('an index line cut short by a crash is skipped', async () => {
     await stored([[key(1), 'kept']])
     await appendFile(join(directory, 'index'), `${key(2)} pack-of-a-crash 12`)
