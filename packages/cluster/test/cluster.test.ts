@@ -376,8 +376,10 @@ describe('a cluster of two workers', () => {
       expect(error).toBeInstanceOf(ClusterStoreError)
       expect((error as ClusterStoreError).full).toBe(false)
       expect((error as Error).message).toMatch(
-        /^task "big-[^"]+": cluster worker w[12] could not read or store its data \(ENOTDIR: [^)]*\)\. The shared directory for large results failed: check that it is mounted and writable/,
+        /^task "big-[^"]+": cluster worker w[12] could not read or store its data \(could not write to the shared directory .*: ENOTDIR: [^)]*\)\. The shared directory for large results failed: check that it is mounted and writable/,
       )
+      // Named as the workers have it.
+      expect((error as Error).message).toContain(`shared directory ${shared}: `)
     } finally {
       await large.close()
       rmSync(shared)

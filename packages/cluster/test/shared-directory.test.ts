@@ -1,14 +1,16 @@
 // The tiers of a cluster's result store as machines with different shared directories
 // see them: a result Redis lists as in the shared directory, that this machine's copy of
 // the directory does not hold, says so, rather than pass for a result Redis lost.
-import { mkdtemp, mkdir, rm } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
+import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { promisify } from 'node:util'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { resultsKey, runKey } from '../src/keys.js'
-import { FileStore, SharedFileMissing } from '../src/store/file-store.js'
+import { FileStore, SharedFileMissing, SharedFileUnwritten } from '../src/store/file-store.js'
 import { RedisStore } from '../src/store/redis-store.js'
 import { TieredStore } from '../src/store/tiered-store.js'
 import { startRedis, type RedisServer } from './redis-server.js'
@@ -53,6 +55,33 @@ test('a result listed in the shared directory that is not in this machine’s: S
   )
   // What Redis does not list is missing, as before: undefined.
   expect(await reader.get(run, ['small', 'gone'])).toEqual([Buffer.from('s'), undefined])
+})
+
+// A worker writing a result to a shared directory that fills up: the write fails naming
+// the directory (ENOSPC alone does not), and leaves no part of the file to be read.
+test('a result the full shared directory cannot hold: SharedFileUnwritten, naming it, and no part of a file', async (context) => {
+  const full = join(dir, 'full')
+  await mkdir(full)
+  const mount = ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', full]
+  const mounts = await promisify(execFile)('mount', mount).then(
+    () => true,
+    () => false,
+  )
+  if (!mounts) context.skip('mounting a file system is not allowed here')
+  try {
+    await writeFile(join(full, 'other'), Buffer.alloc(32 * 1024))
+    const store = new FileStore('test', pathToFileURL(full).href)
+    const error = await store
+      .put('r3', [{ key: 'big', bytes: Buffer.alloc(48 * 1024, 7) }])
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(SharedFileUnwritten)
+    expect((error as Error).message).toContain(full)
+    expect((error as Error).cause).toMatchObject({ code: 'ENOSPC' })
+    expect(await readdir(join(full, 'r3'))).toEqual([])
+    expect(await store.get('r3', ['big'])).toEqual([undefined])
+  } finally {
+    await promisify(execFile)('umount', [full])
+  }
 })
 
 // A task of 200,000 inputs read them in one command, its keys spread into one call: the

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto'
-import { readFile, rm, writeFile } from 'node:fs/promises'
+import { createHash, randomBytes } from 'node:crypto'
+import { readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { InvalidOptionError } from '@taskgraph/core'
@@ -24,11 +24,33 @@ export class FileStore implements ResultStore {
     this.directory = fileURLToPath(url)
   }
 
+  /** Rejects with `SharedFileUnwritten` if the file system refuses (a full disk). */
   async put(scope: string, entries: readonly StoreEntry[]): Promise<boolean> {
     if (entries.length === 0) return true
-    await makeDirectory(join(this.directory, scope))
-    await Promise.all(entries.map(({ key, bytes }) => writeFile(this.path(scope, key), bytes)))
+    try {
+      await makeDirectory(join(this.directory, scope))
+      await Promise.all(entries.map(({ key, bytes }) => this.write(this.path(scope, key), bytes)))
+    } catch (error) {
+      throw new SharedFileUnwritten(this.directory, error as Error)
+    }
     return true
+  }
+
+  /**
+   * Writes `path` whole or not at all, by a temporary file renamed into place: a task run
+   * twice (its job taken over from a worker thought lost) writes its result again while
+   * other workers read it, and a disk that fills up meanwhile would leave half of it.
+   */
+  private async write(path: string, bytes: Buffer): Promise<void> {
+    // A key's file name is base64url: no '.' in it, so no key is ever named so.
+    const temporary = `${path}.${process.pid}-${randomBytes(6).toString('hex')}`
+    try {
+      await writeFile(temporary, bytes)
+      await rename(temporary, path)
+    } catch (error) {
+      await rm(temporary, { force: true }).catch(() => {})
+      throw error
+    }
   }
 
   /** The values of `keys`, `undefined` for a file that is not there; other failures reject. */
@@ -65,5 +87,15 @@ export class SharedFileMissing extends Error {
     super(
       `Redis lists ${count === 1 ? 'a result' : `${count} results`} of the run in the shared directory, but ${directory} here holds no such file: the driver and every worker must mount the same directory, each at the path its --store gives`,
     )
+  }
+}
+
+/**
+ * Results of a job could not be written to the shared directory (full, read-only, not
+ * mounted): the message names the directory, which the file system's error may not.
+ */
+export class SharedFileUnwritten extends Error {
+  constructor(directory: string, cause: Error) {
+    super(`could not write to the shared directory ${directory}: ${cause.message}`, { cause })
   }
 }

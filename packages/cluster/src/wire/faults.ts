@@ -27,7 +27,7 @@ import {
   saysTooLong,
 } from '../redis-refusals.js'
 import type { WireFault } from './job.js'
-import { SharedFileMissing } from '../store/file-store.js'
+import { SharedFileMissing, SharedFileUnwritten } from '../store/file-store.js'
 
 /*
  * A call's failure, across the queue: the worker runs calls on a pool of its own, whose
@@ -79,7 +79,11 @@ function storeFault(error: unknown): WireFault | undefined {
     const detail = refusalText(error)
     return { kind: 'store', source: 'redis', detail, ...(isRedisFull(error) && { full: true }) }
   }
-  if (error instanceof SharedFileMissing || (error instanceof Error && 'syscall' in error)) {
+  if (
+    error instanceof SharedFileMissing ||
+    error instanceof SharedFileUnwritten ||
+    (error instanceof Error && 'syscall' in error)
+  ) {
     return { kind: 'store', source: 'directory', detail: error.message }
   }
   return undefined
