@@ -1,7 +1,8 @@
-import { readFile } from 'node:fs/promises'
+import { spawn } from 'node:child_process'
+import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { fixture, runCli } from './helpers/run-cli.js'
+import { CLI, finished, fixture, runCli } from './helpers/run-cli.js'
 import { cleanUp, makeTempDir } from './helpers/temp-dirs.js'
 
 afterEach(cleanUp)
@@ -176,6 +177,20 @@ describe('taskgraph visualize -o', () => {
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatch(/^taskgraph: error: OutputError: taskgraph visualize: /)
     expect(lines[0]).toContain('no/such/dir/graph.dot')
+  })
+
+  // A full disk, as a file size limit makes one for any user: the write fails (EFBIG)
+  // partway. The drawing that was there stays, not the start of a new one.
+  it('a drawing the disk cannot take whole is an OutputError (exit 4), and leaves the file that was there', async () => {
+    const cwd = await makeTempDir()
+    await writeFile(join(cwd, 'chain.dot'), 'the drawing before')
+    const args = ['visualize', fixture('long-chain.ts'), '--no-group', '-o', 'chain.dot']
+    const limited = ['-c', 'ulimit -f 64 && exec "$@"', 'sh', process.execPath, CLI, ...args]
+    const result = await finished(spawn('sh', limited, { cwd, stdio: ['ignore', 'pipe', 'pipe'] }))
+    expect(result).toMatchObject({ code: 4, stdout: '' })
+    expect(result.stderr).toMatch(/^taskgraph: error: OutputError: taskgraph visualize: .*EFBIG/)
+    expect(await readFile(join(cwd, 'chain.dot'), 'utf8')).toBe('the drawing before')
+    expect(await readdir(cwd)).toEqual(['chain.dot'])
   })
 
   it('a graph Graphviz cannot draw as SVG is an OutputError (exit 4), and no file', async () => {

@@ -1,5 +1,6 @@
 // What other taskgraph packages use from @taskgraph/observe and users do not: not part of
 // the public API, and free to change between versions.
 
-// The CLI: its supervisor removes the temporary files of a runner it killed mid-write.
-export { onTemporaryFile } from './write-whole-file.js'
+// The CLI: its supervisor removes the temporary files of a runner it killed mid-write;
+// `visualize -o` writes its drawing as traces and reports are written.
+export { onTemporaryFile, writeWholeFile } from './write-whole-file.js'

@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises'
 import { extname, resolve } from 'node:path'
 import {
   InvalidOptionError,
@@ -10,6 +9,7 @@ import {
   type TaskGraphology,
 } from '@taskgraph/core'
 import { withAddedGraphs } from '@taskgraph/observe'
+import { writeWholeFile } from '@taskgraph/observe/internal'
 import { OutputError } from '../cli-errors.js'
 import type { Io } from '../io.js'
 import { inWorkflow, loadWorkflow } from '../load-workflow.js'
@@ -120,9 +120,13 @@ function warnIfForeign(
   )
 }
 
+/**
+ * Writes the drawing to `path` whole or not at all: a full disk leaves the drawing that
+ * was there, not part of a new one.
+ */
 async function writeOutput(path: string, shown: string, text: string): Promise<void> {
   try {
-    await writeFile(path, text)
+    await writeWholeFile(path, (file) => file.writeFile(text))
   } catch (error) {
     throw new OutputError({
       message: `taskgraph visualize: could not write -o ${shown} (${(error as Error).message}); give a path in a directory that exists and can be written.`,
