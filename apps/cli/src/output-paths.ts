@@ -50,3 +50,14 @@ function realPath(path: string): string {
     }
   }
 }
+
+/**
+ * What to do about an output file the file system would not take (`error`): a full disk
+ * asks for room, not for another directory.
+ */
+export function writeFix(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code
+  return code === 'ENOSPC' || code === 'EDQUOT'
+    ? 'Make room on its disk, or give a path on another one'
+    : 'Give a path in a directory that exists and can be written'
+}

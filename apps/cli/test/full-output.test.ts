@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { closeSync, existsSync, openSync } from 'node:fs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { killOnCleanup, killStrays } from './helpers/processes.js'
-import { CLI, fixture } from './helpers/run-cli.js'
+import { CLI, fixture, runCli } from './helpers/run-cli.js'
 
 // stdout that cannot take the output (a full disk, as /dev/full is) fails the command
 // with exit 4, as a `-o` file that cannot be written does: the result was not written.
@@ -43,5 +43,21 @@ describe.runIf(existsSync('/dev/full')).concurrent('stdout on a full disk', () =
     const result = await runOnFullDisk(args)
     expect(result.code).toBe(4)
     expect(result.stderr).toMatch(/^taskgraph: error: OutputError: .*stdout \(ENOSPC\b[^\n]*\n$/)
+  })
+})
+
+// An output file on a full disk: the run's result is printed all the same, and the
+// command exits 4, saying to make room rather than to look for another directory.
+describe.runIf(existsSync('/dev/full')).concurrent('an output file on a full disk', () => {
+  it.each([
+    ['run', 'sum.ts', '--trace', '/dev/full'],
+    ['run', 'sum.ts', '--report', '/dev/full'],
+    ['visualize', 'sum.ts', '-o', '/dev/full', '--format', 'dot'],
+  ])('`%s %s %s` exits 4 with one OutputError line that asks for room', async (...args) => {
+    const result = await runCli(args)
+    expect(result).toMatchObject({ code: 4, stdout: args[0] === 'run' ? '5\n' : '' })
+    expect(result.stderr).toMatch(
+      /^taskgraph: error: OutputError: [^\n]*\(ENOSPC\b[^\n]*\)\. Make room on its disk[^\n]*\n$/,
+    )
   })
 })

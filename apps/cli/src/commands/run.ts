@@ -32,6 +32,7 @@ import { guardProcessExit } from '../exit-guard.js'
 import { formatResult } from '../format-result.js'
 import { inWorkflow, loadWorkflow } from '../load-workflow.js'
 import { openDashboard } from '../open-dashboard.js'
+import { writeFix } from '../output-paths.js'
 import { progressBar } from '../progress/progress-bar.js'
 import type { Io } from '../io.js'
 import { STOP_SIGNALS, StopSignal, type StopSignalName } from '../stop-signals.js'
@@ -396,6 +397,6 @@ function outputError(
   const message =
     error instanceof FileWriteError
       ? `taskgraph run ${flag}: ${error.message}`
-      : `taskgraph run ${flag}: could not write the ${what} to ${path} (${error instanceof Error ? error.message : String(error)}). Give a path in a directory that exists and can be written.`
+      : `taskgraph run ${flag}: could not write the ${what} to ${path} (${error instanceof Error ? error.message : String(error)}). ${writeFix(error)}.`
   return new OutputError({ message, cause: error })
 }

@@ -13,6 +13,7 @@ import { writeWholeFile } from '@taskgraph/observe/internal'
 import { OutputError } from '../cli-errors.js'
 import type { Io } from '../io.js'
 import { inWorkflow, loadWorkflow } from '../load-workflow.js'
+import { writeFix } from '../output-paths.js'
 import { drawSvg } from '../visualize.js'
 import { readTraceFile } from '../read-trace-file.js'
 
@@ -129,7 +130,7 @@ async function writeOutput(path: string, shown: string, text: string): Promise<v
     await writeWholeFile(path, (file) => file.writeFile(text))
   } catch (error) {
     throw new OutputError({
-      message: `taskgraph visualize: could not write -o ${shown} (${(error as Error).message}); give a path in a directory that exists and can be written.`,
+      message: `taskgraph visualize: could not write -o ${shown} (${(error as Error).message}). ${writeFix(error)}.`,
       cause: error,
     })
   }
