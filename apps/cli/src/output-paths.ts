@@ -1,6 +1,9 @@
 import { realpathSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { InvalidOptionError } from '@taskgraph/core'
+import { errorText } from '@taskgraph/core/internal'
+import { FileWriteError } from '@taskgraph/observe'
+import { OutputError } from './cli-errors.js'
 
 /** A file a command reads or writes, as its flag names it. */
 export interface CommandFile {
@@ -52,12 +55,19 @@ function realPath(path: string): string {
 }
 
 /**
- * What to do about an output file the file system would not take (`error`): a full disk
- * asks for room, not for another directory.
+ * The `OutputError` (exit code 4) of an output file `call` could not write: the library's
+ * `FileWriteError` says what was wrong (a full disk, a read-only one, a directory in the
+ * way) and what to do; anything else (a value that cannot be written) is named as it is.
  */
-export function writeFix(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | null)?.code
-  return code === 'ENOSPC' || code === 'EDQUOT'
-    ? 'Make room on its disk, or give a path on another one'
-    : 'Give a path in a directory that exists and can be written'
+export function outputWriteError(
+  call: string,
+  what: string,
+  path: string,
+  error: unknown,
+): OutputError {
+  const message =
+    error instanceof FileWriteError
+      ? `${call}: ${error.message.slice(error.message.indexOf(': ') + 2)}`
+      : `${call}: could not write ${what} to ${path} (${errorText(error)}).`
+  return new OutputError({ message, cause: error })
 }

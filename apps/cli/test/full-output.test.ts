@@ -57,7 +57,7 @@ describe.runIf(existsSync('/dev/full')).concurrent('an output file on a full dis
     const result = await runCli(args)
     expect(result).toMatchObject({ code: 4, stdout: args[0] === 'run' ? '5\n' : '' })
     expect(result.stderr).toMatch(
-      /^taskgraph: error: OutputError: [^\n]*\(ENOSPC\b[^\n]*\)\. Make room on its disk[^\n]*\n$/,
+      /^taskgraph: error: OutputError: [^\n]*\(ENOSPC\)\. Free some space[^\n]*\n$/,
     )
   })
 })

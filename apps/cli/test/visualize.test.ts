@@ -175,7 +175,7 @@ describe('taskgraph visualize -o', () => {
     expect(result).toMatchObject({ code: 4, stdout: '' })
     const lines = result.stderr.trimEnd().split('\n')
     expect(lines).toHaveLength(1)
-    expect(lines[0]).toMatch(/^taskgraph: error: OutputError: taskgraph visualize: /)
+    expect(lines[0]).toMatch(/^taskgraph: error: OutputError: taskgraph visualize -o: /)
     expect(lines[0]).toContain('no/such/dir/graph.dot')
   })
 
@@ -188,7 +188,7 @@ describe('taskgraph visualize -o', () => {
     const limited = ['-c', 'ulimit -f 64 && exec "$@"', 'sh', process.execPath, CLI, ...args]
     const result = await finished(spawn('sh', limited, { cwd, stdio: ['ignore', 'pipe', 'pipe'] }))
     expect(result).toMatchObject({ code: 4, stdout: '' })
-    expect(result.stderr).toMatch(/^taskgraph: error: OutputError: taskgraph visualize: .*EFBIG/)
+    expect(result.stderr).toMatch(/^taskgraph: error: OutputError: taskgraph visualize -o: .*EFBIG/)
     expect(await readFile(join(cwd, 'chain.dot'), 'utf8')).toBe('the drawing before')
     expect(await readdir(cwd)).toEqual(['chain.dot'])
   })

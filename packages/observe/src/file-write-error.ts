@@ -55,6 +55,8 @@ function problemAndFix(path: string, code: string | undefined): string {
       return `${directory} is on a read-only file system (EROFS). Give a path on a writable one.`
     case 'ELOOP':
       return 'its path goes through a symbolic link that leads back to itself (ELOOP). Remove the link or give another path.'
+    case 'EFBIG':
+      return 'it grew larger than a file may here (EFBIG): a limit on file size (`ulimit -f`) or of the file system. Raise the limit, or give a path on another file system.'
     case 'ENOSPC':
     case 'EDQUOT':
       return `the disk is full, or this user's quota is used up (${code}). Free some space, or give a path on another disk.`

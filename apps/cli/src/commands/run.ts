@@ -1,6 +1,5 @@
 import { toGraph, type TaskGraphology } from '@taskgraph/core'
 import {
-  FileWriteError,
   Profiler,
   ResourceProfiler,
   writeChromeTrace,
@@ -24,7 +23,6 @@ import { setDefaultClient } from '@taskgraph/scheduler/internal'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { CliLogger } from '../logger.js'
-import { OutputError } from '../cli-errors.js'
 import { loadClusterPackage, type ClusterPackage } from '../cluster-package.js'
 import { combineHooks } from '../combine-hooks.js'
 import { divertStdout } from '../divert-stdout.js'
@@ -32,7 +30,7 @@ import { guardProcessExit } from '../exit-guard.js'
 import { formatResult } from '../format-result.js'
 import { inWorkflow, loadWorkflow } from '../load-workflow.js'
 import { openDashboard } from '../open-dashboard.js'
-import { writeFix } from '../output-paths.js'
+import { outputWriteError } from '../output-paths.js'
 import { progressBar } from '../progress/progress-bar.js'
 import type { Io } from '../io.js'
 import { STOP_SIGNALS, StopSignal, type StopSignalName } from '../stop-signals.js'
@@ -334,7 +332,7 @@ async function writeTrace(
       ...(resources === undefined ? {} : { resources: resources.samples }),
     })
   } catch (error) {
-    throw outputError('--trace', 'trace', path, error)
+    throw outputWriteError('taskgraph run --trace', 'the trace', path, error)
   }
 }
 
@@ -380,23 +378,6 @@ async function writeRunReport(
       ...(graph === undefined ? {} : { graph }),
     })
   } catch (error) {
-    throw outputError('--report', 'report', path, error)
+    throw outputWriteError('taskgraph run --report', 'the report', path, error)
   }
-}
-
-/**
- * The `OutputError` (exit code 4) of a trace or report that could not be written: the
- * library's `FileWriteError` already says what was wrong and what to do.
- */
-function outputError(
-  flag: '--trace' | '--report',
-  what: string,
-  path: string,
-  error: unknown,
-): OutputError {
-  const message =
-    error instanceof FileWriteError
-      ? `taskgraph run ${flag}: ${error.message}`
-      : `taskgraph run ${flag}: could not write the ${what} to ${path} (${error instanceof Error ? error.message : String(error)}). ${writeFix(error)}.`
-  return new OutputError({ message, cause: error })
 }

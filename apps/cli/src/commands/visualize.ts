@@ -10,10 +10,9 @@ import {
 } from '@taskgraph/core'
 import { withAddedGraphs } from '@taskgraph/observe'
 import { writeWholeFile } from '@taskgraph/observe/internal'
-import { OutputError } from '../cli-errors.js'
 import type { Io } from '../io.js'
 import { inWorkflow, loadWorkflow } from '../load-workflow.js'
-import { writeFix } from '../output-paths.js'
+import { outputWriteError } from '../output-paths.js'
 import { drawSvg } from '../visualize.js'
 import { readTraceFile } from '../read-trace-file.js'
 
@@ -101,7 +100,7 @@ export async function visualizeCommand(
   const text =
     options.format === 'svg' ? await drawSvg('taskgraph visualize', dot, drawn.order) : dot
   if (options.output === undefined) io.stdout.write(text)
-  else await writeOutput(resolve(io.cwd, options.output), options.output, text)
+  else await writeOutput(resolve(io.cwd, options.output), text)
 }
 
 /**
@@ -125,14 +124,11 @@ function warnIfForeign(
  * Writes the drawing to `path` whole or not at all: a full disk leaves the drawing that
  * was there, not part of a new one.
  */
-async function writeOutput(path: string, shown: string, text: string): Promise<void> {
+async function writeOutput(path: string, text: string): Promise<void> {
   try {
-    await writeWholeFile(path, (file) => file.writeFile(text))
+    await writeWholeFile('taskgraph visualize -o', path, (file) => file.writeFile(text))
   } catch (error) {
-    throw new OutputError({
-      message: `taskgraph visualize: could not write -o ${shown} (${(error as Error).message}). ${writeFix(error)}.`,
-      cause: error,
-    })
+    throw outputWriteError('taskgraph visualize -o', 'the drawing', path, error)
   }
 }
 
