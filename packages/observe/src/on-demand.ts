@@ -12,6 +12,7 @@ import type { ReportOptions } from './report/report-options.js'
  * attempt, coloured by function), a table per function, where the time went, the
  * critical path, the failures and the graph coloured by duration or status.
  * @example await writeFile('report.html', await toReportHtml(profiler.records, { graph: toGraph(total) }))
+ * @throws {InvalidArgumentError} for records that are not an array of task records
  * @throws {InvalidOptionError} for an unknown option or a bad value
  */
 export async function toReportHtml(
@@ -25,6 +26,8 @@ export async function toReportHtml(
 /**
  * Writes the report of `records` (see `toReportHtml`) to `path`.
  * @example await writeReport('report.html', profiler.records, { name: 'flow.ts', graph: toGraph(total) })
+ * @throws {InvalidArgumentError} for records that are not an array of task records, or
+ * a path that is not a string
  * @throws {InvalidOptionError} for an unknown option or a bad value
  * @throws {FileWriteError} when the file cannot be written (a directory, a missing
  * directory, a full disk)

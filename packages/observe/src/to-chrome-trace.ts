@@ -57,6 +57,8 @@ interface ProcessGroup {
  * Records whose start or end is not a finite number cannot be placed and are left out
  * (counted in the metadata as `leftOut`). The graphs tasks returned (`addedGraphs`) go
  * into the metadata, which viewers leave aside.
+ * @throws {InvalidArgumentError} for records that are not an array of task records
+ * @throws {InvalidOptionError} for an unknown option or a bad value
  */
 export function toChromeTrace(
   records: readonly TaskRecord[],
@@ -64,6 +66,14 @@ export function toChromeTrace(
 ): ChromeTrace {
   checkRecords('toChromeTrace', records)
   checkTraceOptions('toChromeTrace', options)
+  return chromeTrace(records, options)
+}
+
+/**
+ * `toChromeTrace` of records and options already checked, for the calls that check them
+ * under their own name (`writeChromeTrace`, the report): records are checked once.
+ */
+export function chromeTrace(records: readonly TaskRecord[], options: TraceOptions): ChromeTrace {
   const usable = records.filter((r) => Number.isFinite(r.startedAt) && Number.isFinite(r.endedAt))
   const samples = options.resources ?? []
   const origin = Math.min(earliestTime(usable), earliestSample(samples))

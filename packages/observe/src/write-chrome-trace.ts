@@ -1,5 +1,5 @@
 import type { TaskRecord } from '@taskgraph/scheduler'
-import { toChromeTrace, type TraceOptions } from './to-chrome-trace.js'
+import { chromeTrace, type TraceOptions } from './to-chrome-trace.js'
 import { checkRecords, checkWritePath } from './check-records.js'
 import { checkTraceOptions } from './check-trace-options.js'
 import { writeWholeFile } from './write-whole-file.js'
@@ -12,6 +12,8 @@ const EVENTS_PER_WRITE = 5000
  * chrome://tracing open). The events are written a batch at a time rather than as one
  * string, so a run of many tasks does not need its whole trace in memory twice; the
  * file is replaced once it is written whole (see `writeWholeFile`).
+ * @throws {InvalidArgumentError} for records that are not an array of task records, or
+ * a path that is not a string
  * @throws {FileWriteError} when the file cannot be written (a directory, a missing
  * directory, a full disk)
  */
@@ -23,7 +25,7 @@ export async function writeChromeTrace(
   checkWritePath('writeChromeTrace', path)
   checkRecords('writeChromeTrace', records)
   checkTraceOptions('writeChromeTrace', options)
-  const { traceEvents, ...rest } = toChromeTrace(records, options)
+  const { traceEvents, ...rest } = chromeTrace(records, options)
   await writeWholeFile('writeChromeTrace', path, async (file) => {
     const head = JSON.stringify(rest)
     await file.write(`${head.slice(0, -1)},"traceEvents":[\n`)

@@ -276,6 +276,26 @@ describe('toReportHtml', () => {
     },
   )
 
+  // A record that was not one failed as "Cannot read properties of null (reading
+  // 'startedAt')", or made a page of no tasks.
+  test.each([
+    ['null', null],
+    ['a number', 42],
+    ['an empty object', {}],
+    ['no startedAt', { ...records[0], startedAt: undefined }],
+    ['an endedAt that is a string', { ...records[0], endedAt: '2' }],
+    ['no worker', { ...records[0], worker: null }],
+    ['an unknown status', { ...records[0], status: 'ok' }],
+  ])('refuses a record with %s with InvalidArgumentError', async (_, record) => {
+    const bad = [records[0], record] as never
+    const refused = { code: 'ERR_INVALID_ARGUMENT' }
+    await expect(toReportHtml(bad)).rejects.toBeInstanceOf(InvalidArgumentError)
+    await expect(toReportHtml(bad)).rejects.toMatchObject(refused)
+    await expect(writeReport('unused.html', bad)).rejects.toMatchObject(refused)
+    await expect(writeChromeTrace('unused.json', bad)).rejects.toMatchObject(refused)
+    expect(() => toChromeTrace(bad)).toThrow(InvalidArgumentError)
+  })
+
   test('refuses a path that is not a string with InvalidArgumentError', async () => {
     await expect(writeReport(42 as never, records)).rejects.toBeInstanceOf(InvalidArgumentError)
     await expect(writeChromeTrace(42 as never, records)).rejects.toBeInstanceOf(

@@ -1,7 +1,7 @@
 import type { TaskRecord } from '@taskgraph/scheduler'
 import { checkRecords } from '../check-records.js'
 import { pageScript } from '../page-script.js'
-import { toChromeTrace } from '../to-chrome-trace.js'
+import { chromeTrace } from '../to-chrome-trace.js'
 import { criticalPath } from './critical-path.js'
 import { functionColors } from '../function-colors.js'
 import { functionStats } from './function-stats.js'
@@ -26,8 +26,16 @@ export async function toReportHtml(
   options: ReportOptions = {},
 ): Promise<string> {
   checkRecords('toReportHtml', records)
-  const { name = 'taskgraph run', graph } = checkReportOptions('toReportHtml', options)
-  const trace = toChromeTrace(records, { name })
+  return reportHtml(records, checkReportOptions('toReportHtml', options))
+}
+
+/** `toReportHtml` of records and options already checked (see `writeReport`). */
+export async function reportHtml(
+  records: readonly TaskRecord[],
+  options: ReportOptions,
+): Promise<string> {
+  const { name = 'taskgraph run', graph } = options
+  const trace = chromeTrace(records, { name })
   const data = toReportData(trace, name)
   const path = graph === undefined ? undefined : criticalPath(graph, data)
   const drawings = graph === undefined ? undefined : await graphDrawings(graph, trace)

@@ -1,6 +1,6 @@
 import type { TaskRecord } from '@taskgraph/scheduler'
 import { checkReportOptions, type ReportOptions } from './report-options.js'
-import { toReportHtml } from './to-report-html.js'
+import { reportHtml } from './to-report-html.js'
 import { checkRecords, checkWritePath } from '../check-records.js'
 import { writeWholeFile } from '../write-whole-file.js'
 
@@ -12,8 +12,7 @@ export async function writeReport(
 ): Promise<void> {
   checkWritePath('writeReport', path)
   checkRecords('writeReport', records)
-  checkReportOptions('writeReport', options)
-  const html = await toReportHtml(records, options)
+  const html = await reportHtml(records, checkReportOptions('writeReport', options))
   await writeWholeFile('writeReport', path, async (file) => {
     await file.writeFile(html)
   })
