@@ -43,7 +43,18 @@ function isSample(sample: unknown): boolean {
   return typeof time === 'number' && typeof main === 'object' && main !== null
 }
 
-function isAddedGraph(graph: unknown): boolean {
+/** Whether `graph` is an `AddedGraph` as far as traces and drawings read one. */
+export function isAddedGraph(graph: unknown): boolean {
   const { parent, tasks, results } = (graph ?? {}) as Record<string, unknown>
-  return typeof parent === 'string' && Array.isArray(tasks) && Array.isArray(results)
+  return (
+    typeof parent === 'string' &&
+    Array.isArray(tasks) &&
+    tasks.every(isAddedTask) &&
+    Array.isArray(results)
+  )
+}
+
+function isAddedTask(task: unknown): boolean {
+  const { key, dependencies } = (task ?? {}) as Record<string, unknown>
+  return typeof key === 'string' && Array.isArray(dependencies)
 }

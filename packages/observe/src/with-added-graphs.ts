@@ -1,5 +1,7 @@
-import type { DrawnGraph } from '@taskgraph/core'
+import { InvalidArgumentError, type DrawnGraph } from '@taskgraph/core'
+import { describeValue } from '@taskgraph/core/internal'
 import type { AddedGraph } from './chrome-trace.js'
+import { isAddedGraph } from './check-trace-options.js'
 
 /**
  * A copy of `graph` (from `toGraph`) with the tasks of `addedGraphs` (`readAddedGraphs`
@@ -9,8 +11,11 @@ import type { AddedGraph } from './chrome-trace.js'
  * dashed). A graph whose task is not in `graph` (nor added before it) is left out: it
  * belongs to another workflow. Tasks that graphs share by key are drawn once.
  * @example toDot(withAddedGraphs(toGraph(total), profiler.addedGraphs), { color: 'order' })
+ * @throws {InvalidArgumentError} for a graph that is not a graphology graph, or added
+ * graphs that are not an array of what a `Profiler` collects
  */
 export function withAddedGraphs(graph: DrawnGraph, addedGraphs: readonly AddedGraph[]): DrawnGraph {
+  checkArguments(graph, addedGraphs)
   const drawn = graph.copy()
   for (const { parent, tasks, results } of addedGraphs) {
     if (!drawn.hasNode(parent)) continue
@@ -30,4 +35,25 @@ export function withAddedGraphs(graph: DrawnGraph, addedGraphs: readonly AddedGr
     }
   }
   return drawn
+}
+
+/** JavaScript callers can pass anything, which failed inside as "Cannot read properties". */
+function checkArguments(graph: unknown, addedGraphs: unknown): void {
+  if (typeof (graph as { copy?: unknown } | null)?.copy !== 'function') {
+    throw new InvalidArgumentError({
+      message: `withAddedGraphs: expected the graph of the run's targets, toGraph(...targets), got ${describeValue(graph)}. Pass that.`,
+    })
+  }
+  const fix = 'Pass profiler.addedGraphs, or readAddedGraphs(trace).'
+  if (!Array.isArray(addedGraphs)) {
+    throw new InvalidArgumentError({
+      message: `withAddedGraphs: expected the graphs tasks returned, an array, got ${describeValue(addedGraphs)}. ${fix}`,
+    })
+  }
+  const bad = addedGraphs.findIndex((added) => !isAddedGraph(added))
+  if (bad !== -1) {
+    throw new InvalidArgumentError({
+      message: `withAddedGraphs: addedGraphs[${bad}] is not a graph a task returned, { parent, tasks: [{ key, dependencies }], results }. ${fix}`,
+    })
+  }
 }

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { delayed, toDot, toGraph, type Delayed } from '@taskgraph/core'
+import { InvalidArgumentError, delayed, toDot, toGraph, type Delayed } from '@taskgraph/core'
 import { compute } from '@taskgraph/scheduler'
 import { afterEach, describe, expect, test } from 'vitest'
 import {
@@ -148,5 +148,20 @@ describe('withAddedGraphs', () => {
       ['sum', 'split', { returned: true }],
       ['double-2', 'double-1', { returned: true }],
     ])
+  })
+
+  // Each failed as "Cannot read properties of null (reading 'copy')", or on the first
+  // task of the graph, as a TypeError.
+  test.each([
+    ['no graph', null, [SPLIT_GRAPH]],
+    ['a graph that is not one', { nodes: [] }, [SPLIT_GRAPH]],
+    ['no added graphs', 'graph', null],
+    ['an added graph that is null', 'graph', [SPLIT_GRAPH, null]],
+    ['an added graph with a task that is null', 'graph', [{ ...SPLIT_GRAPH, tasks: [null] }]],
+  ])('refuses %s with InvalidArgumentError', (_, given, addedGraphs) => {
+    const graph = given === 'graph' ? toGraph(split.with({ key: 'split' })([1, 2])) : given
+    expect(() => withAddedGraphs(graph as never, addedGraphs as never)).toThrow(
+      InvalidArgumentError,
+    )
   })
 })
