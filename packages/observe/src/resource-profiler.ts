@@ -46,7 +46,8 @@ interface LastCpu {
 /**
  * Samples the program's CPU use and memory (RSS), and those of its child processes, at
  * intervals while it runs, as Dask's `dask.diagnostics.ResourceProfiler` does. Its timer
- * never keeps a program alive.
+ * never keeps a program alive. Its hooks may serve several runs at once: it samples
+ * until the last of them ends.
  * @example
  * const resources = new ResourceProfiler()
  * await compute(total, { hooks: combineHooks(profiler.hooks, resources.hooks) })
@@ -58,6 +59,8 @@ export class ResourceProfiler {
   readonly #samples: ResourceSample[] = []
   readonly #last = new Map<number, LastCpu>()
   #timer: NodeJS.Timeout | undefined
+  /** Runs given its hooks that have started and not finished. */
+  #runs = 0
 
   constructor(options: ResourceProfilerOptions = {}) {
     checkOptionNames('new ResourceProfiler', options, ['intervalMs', 'onSample'])
@@ -67,10 +70,19 @@ export class ResourceProfiler {
     this.#onSample = options.onSample
   }
 
-  /** Hooks that sample from the start of a run to its end. */
+  /**
+   * Hooks that sample from the start of a run to its end: of the last run to end, when
+   * several runs share them.
+   */
   readonly hooks: ComputeHooks = {
-    onStart: () => this.start(),
-    onFinish: () => this.stop(),
+    onStart: () => {
+      this.#runs++
+      this.start()
+    },
+    onFinish: () => {
+      this.#runs = Math.max(0, this.#runs - 1)
+      if (this.#runs === 0) this.stop()
+    },
   }
 
   /** The samples taken so far, oldest first. */

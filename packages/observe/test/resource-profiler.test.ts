@@ -24,6 +24,24 @@ async function sleeper(): Promise<ChildProcess> {
   return child
 }
 
+/** A task that ends once opened, and says when it has started. */
+function gate(name: string) {
+  let open = (): void => {}
+  let started = (): void => {}
+  const opened = new Promise<void>((resolve) => (open = resolve))
+  return {
+    task: delayed(
+      () => {
+        started()
+        return opened
+      },
+      { name },
+    ),
+    started: new Promise<void>((resolve) => (started = resolve)),
+    open: () => open(),
+  }
+}
+
 /** Uses `ms` of CPU time on this thread (however long that takes on a busy machine). */
 function spin(ms: number): void {
   const start = process.cpuUsage()
@@ -82,6 +100,25 @@ describe('ResourceProfiler', () => {
     expect(profiler.samples.length).toBe(taken)
     profiler.clear()
     expect(profiler.samples).toEqual([])
+  })
+
+  test('its hooks shared by two runs at once sample until the last of them ends', async () => {
+    let sampled = (): void => {}
+    const profiler = new ResourceProfiler({ intervalMs: 5, onSample: () => sampled() })
+    const options = { executor: 'async', hooks: profiler.hooks } as const
+    const short = gate('short')
+    const long = gate('long')
+    const first = compute(short.task(), options)
+    const second = compute(long.task(), options)
+    await long.started
+    short.open()
+    await first
+    // It stopped here when the first run ended, while the second went on.
+    expect(profiler.running).toBe(true)
+    await new Promise<void>((resolve) => (sampled = resolve))
+    long.open()
+    await second
+    expect(profiler.running).toBe(false)
   })
 
   test('start() and stop() are idempotent', () => {
