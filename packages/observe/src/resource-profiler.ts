@@ -33,7 +33,11 @@ export interface ResourceProfilerOptions {
    * @default 250
    */
   intervalMs?: number
-  /** Called with each sample as it is taken (a live display, say). */
+  /**
+   * Called with each sample as it is taken (a live display, say). If it throws when its
+   * timer samples, sampling stops and `stop()` throws that error: under the hooks, the
+   * run that ends next fails with it, as with any hook that throws.
+   */
   onSample?: (sample: ResourceSample) => void
 }
 
@@ -61,6 +65,8 @@ export class ResourceProfiler {
   #timer: NodeJS.Timeout | undefined
   /** Runs given its hooks that have started and not finished. */
   #runs = 0
+  /** What `onSample` threw when the timer sampled, until `stop()` throws it. */
+  #failure: { readonly error: unknown } | undefined
 
   constructor(options: ResourceProfilerOptions = {}) {
     checkOptionNames('new ResourceProfiler', options, ['intervalMs', 'onSample'])
@@ -82,6 +88,7 @@ export class ResourceProfiler {
     onFinish: () => {
       this.#runs = Math.max(0, this.#runs - 1)
       if (this.#runs === 0) this.stop()
+      else this.#throwFailure()
     },
   }
 
@@ -95,21 +102,29 @@ export class ResourceProfiler {
     return this.#timer !== undefined
   }
 
-  /** Takes a sample now and then every `intervalMs`, until `stop()`; if running, nothing. */
+  /**
+   * Takes a sample now and then every `intervalMs`, until `stop()`; if running, or
+   * stopped by an `onSample` that threw and `stop()` has not thrown yet, nothing.
+   */
   start(): void {
-    if (this.#timer !== undefined) return
+    if (this.#timer !== undefined || this.#failure !== undefined) return
     this.sample()
-    this.#timer = setInterval(() => this.sample(), this.intervalMs)
+    this.#timer = setInterval(() => this.#tick(), this.intervalMs)
     // Sampling is for whoever watches the program: it must not keep it alive.
     this.#timer.unref()
   }
 
-  /** Takes a last sample and stops sampling. */
+  /**
+   * Takes a last sample and stops sampling.
+   * @throws what `onSample` threw when the timer sampled, once
+   */
   stop(): void {
-    if (this.#timer === undefined) return
-    clearInterval(this.#timer)
-    this.#timer = undefined
-    this.sample()
+    if (this.#timer !== undefined) {
+      clearInterval(this.#timer)
+      this.#timer = undefined
+      this.sample()
+    }
+    this.#throwFailure()
   }
 
   /** Forgets the samples taken, to profile another run. */
@@ -140,6 +155,27 @@ export class ResourceProfiler {
     this.#samples.push(sample)
     this.#onSample?.(sample)
     return sample
+  }
+
+  /**
+   * A sample of the timer's. An error thrown there would be uncaught and end the
+   * program: sampling stops and `stop()` throws it instead.
+   */
+  #tick(): void {
+    try {
+      this.sample()
+    } catch (error) {
+      clearInterval(this.#timer)
+      this.#timer = undefined
+      this.#failure = { error }
+    }
+  }
+
+  #throwFailure(): void {
+    const failure = this.#failure
+    if (failure === undefined) return
+    this.#failure = undefined
+    throw failure.error
   }
 
   /** A process's sample: CPU since its last one (0 at its first). */

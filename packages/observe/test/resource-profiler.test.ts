@@ -121,6 +121,31 @@ describe('ResourceProfiler', () => {
     expect(profiler.running).toBe(false)
   })
 
+  test('an onSample that throws when the timer samples stops sampling and fails the run', async () => {
+    const thrown = new Error('the display is gone')
+    const run = gate('run')
+    let calls = 0
+    const profiler = new ResourceProfiler({
+      intervalMs: 5,
+      // The first sample is start()'s, the second the timer's.
+      onSample: () => {
+        if (++calls !== 2) return
+        run.open()
+        throw thrown
+      },
+    })
+    const options = { executor: 'async', hooks: profiler.hooks } as const
+    // It was an uncaught exception, which ended the program.
+    await expect(compute(run.task(), options)).rejects.toBe(thrown)
+    expect(profiler.running).toBe(false)
+    expect(calls).toBe(2)
+    // Thrown once: a later run samples again.
+    const later = gate('later')
+    later.open()
+    await expect(compute(later.task(), options)).resolves.toEqual([undefined])
+    expect(calls).toBeGreaterThan(2)
+  })
+
   test('start() and stop() are idempotent', () => {
     const profiler = new ResourceProfiler()
     profiler.start()
