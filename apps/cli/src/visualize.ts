@@ -1,6 +1,7 @@
 import { InvalidOptionError, toDot, toGraph, type DotOptions } from '@taskgraph/core'
 import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
 import { renderSvg, withAddedGraphs, type AddedGraph } from '@taskgraph/observe'
+import { isAddedGraph } from '@taskgraph/observe/internal'
 import { OutputError } from './cli-errors.js'
 
 /** Options of `visualize`: those of `toDot`, the format, and the tasks a run added. */
@@ -37,9 +38,15 @@ export async function visualize(target: unknown, options: VisualizeOptions = {})
       message: `visualize: option "format" must be 'dot' or 'svg', got ${describeValue(format)}.`,
     })
   }
-  if (addedGraphs !== undefined && !Array.isArray(addedGraphs)) {
+  if (
+    addedGraphs !== undefined &&
+    !(Array.isArray(addedGraphs) && addedGraphs.every(isAddedGraph))
+  ) {
+    const got = Array.isArray(addedGraphs)
+      ? 'an array of something else'
+      : describeValue(addedGraphs)
     throw new InvalidOptionError({
-      message: `visualize: option "addedGraphs" must be an array (readAddedGraphs of a trace, or Profiler#addedGraphs), got ${describeValue(addedGraphs)}.`,
+      message: `visualize: option "addedGraphs" must be the graphs tasks returned (readAddedGraphs of a trace, or Profiler#addedGraphs), got ${got}.`,
     })
   }
   const graph = toGraph(target)

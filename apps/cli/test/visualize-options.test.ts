@@ -86,6 +86,7 @@ describe('visualize', () => {
     ['a group that is not a boolean or a number', { group: 'always' }],
     ['a format it cannot draw', { format: 'png' }],
     ['added graphs that are not an array', { addedGraphs: 'run.json' }],
+    ['added graphs holding something else', { addedGraphs: [null] }],
     ['an unknown rankdir', { rankdir: 'UP' }],
     ['options that are not an object', 'svg'],
   ])('refuses %s with InvalidOptionError', async (_, options) => {
