@@ -325,6 +325,21 @@ describe('invalid definitions and calls', () => {
     await expect(positions(huge)).rejects.toBeInstanceOf(InvalidArgumentError)
   })
 
+  // A hole made no call, and the results were read at its place: a bare TypeError.
+  test("a sparse batch's holes are undefined items; a sparse init result rejects the call", async () => {
+    const echoItems = inbatchParallel(echo, { init: 'items' })
+    // eslint-disable-next-line no-sparse-arrays
+    const results = await echoItems([1, , 3])
+    expect(results.map((result) => (result as { args: unknown[] }).args)).toEqual([
+      [1],
+      [undefined],
+      [3],
+    ])
+    // eslint-disable-next-line no-sparse-arrays
+    const holey = inbatchParallel(echo, { init: () => [[1], , [3]] as never })
+    await expect(holey(null)).rejects.toBeInstanceOf(InvalidArgumentError)
+  })
+
   test('callArgs takes an array and a plain object', () => {
     expect(() => callArgs([1], [2] as never)).toThrow(InvalidArgumentError)
     expect(() => callArgs('x' as never, {})).toThrow(InvalidArgumentError)

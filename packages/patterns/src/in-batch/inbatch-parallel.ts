@@ -151,13 +151,14 @@ async function argumentLists(
           message: `${caller}: init must return an array with each call's arguments, got ${describeValue(given)}.`,
         })
       }
-      return given.map((entry, index) => argumentsOf(caller, entry, index))
+      // Array.from visits holes too: a sparse array's missing entries are refused, not skipped.
+      return Array.from(given as unknown[], (entry, index) => argumentsOf(caller, entry, index))
     }
   }
 }
 
 function itemsOf(caller: string, batch: unknown): unknown[] {
-  if (Array.isArray(batch)) return batch
+  // A sparse array's holes are items too (undefined), as for...of sees them: one call each.
   if (isIterable(batch)) return Array.from(batch)
   if (isArrayLike(batch)) return Array.from(checkedLength(caller, batch))
   throw notABatch(caller, batch)
