@@ -110,3 +110,30 @@ describe.concurrent.each(IN_PROCESS)('an error nothing catches, on the %s execut
     ])
   })
 })
+
+// A stall is found when the event loop empties, which only a program of its own shows.
+describe.concurrent.each(IN_PROCESS)(
+  'promises nothing can settle, on the %s executor',
+  (executor) => {
+    // The second run's stall was never seen: the program exited with code 13, saying nothing.
+    test('one run after another: each fails with a StalledError, and the program carries on', async () => {
+      const hangs = `const hangs = delayed(function hangs() { return new Promise(() => {}) })`
+      const first = `
+      const error = await compute(hangs(), { executor: '${executor}' }).catch((error) => error)
+      console.log(error.code)
+    `
+      const ended = await runProgram(computing(executor, hangs, 'hangs()', first))
+      expect(ended.code).toBe(0)
+      expect(ended.stdout.trim().split('\n')).toEqual([
+        'ERR_TASK_STALLED',
+        JSON.stringify({
+          name: 'StalledError',
+          code: 'ERR_TASK_STALLED',
+          key: 'hangs-2',
+          functionName: 'hangs',
+        }),
+        'carried on',
+      ])
+    })
+  },
+)

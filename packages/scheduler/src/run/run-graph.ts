@@ -336,8 +336,10 @@ class GraphRun implements IdleWatcher {
   }
 
   /** The event loop is empty: no call still awaited here can ever settle. */
-  onIdle(): void {
-    for (const i of [...this.inFlight.keys()]) this.abandon(i, this.tokens[i]!, new StalledFault())
+  onIdle(): boolean {
+    const stalled = [...this.inFlight.keys()]
+    for (const i of stalled) this.abandon(i, this.tokens[i]!, new StalledFault())
+    return stalled.length > 0
   }
 
   /** The call begins: the hooks hear of its tasks' start (once). */
