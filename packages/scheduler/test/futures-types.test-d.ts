@@ -1,7 +1,7 @@
 import { delayed } from '@taskgraph/core'
 import { describe, expectTypeOf, test } from 'vitest'
 import { Client, asCompleted, submit, wait } from '@taskgraph/scheduler'
-import type { Future, WaitResult } from '@taskgraph/scheduler'
+import type { AsCompleted, Future, WaitResult } from '@taskgraph/scheduler'
 
 const length = (text: string): number => text.length
 const total = delayed((values: number[]) => values.reduce((a, b) => a + b, 0))
@@ -29,5 +29,16 @@ describe('futures', () => {
     for await (const future of asCompleted(futures))
       expectTypeOf(await future).toEqualTypeOf<number>()
     expectTypeOf(wait(futures)).toEqualTypeOf<Promise<WaitResult<number>>>()
+  })
+
+  test('asCompleted and wait take futures of different types', () => {
+    const mixed = [submit(length, 'a'), submit(fetchName, 1)]
+    expectTypeOf(asCompleted(mixed)).toEqualTypeOf<AsCompleted<number | string>>()
+    expectTypeOf(wait(new Set(mixed), { timeout: 1 })).toEqualTypeOf<
+      Promise<WaitResult<number | string>>
+    >()
+    expectTypeOf(asCompleted<number>()).toEqualTypeOf<AsCompleted<number>>()
+    // @ts-expect-error not futures
+    void wait([Promise.resolve(1)])
   })
 })

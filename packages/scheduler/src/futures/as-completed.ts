@@ -57,6 +57,12 @@ export class AsCompleted<T = unknown> implements AsyncIterable<Future<T>> {
 }
 
 /** Iterates over `futures` in the order they settle (see `AsCompleted`). */
+export function asCompleted<T>(futures?: Iterable<Future<T>>): AsCompleted<T>
+// Futures of different result types: one type parameter for all of them would be
+// inferred from the first alone, and refuse the others.
+export function asCompleted<F extends Future>(
+  futures: Iterable<F>,
+): AsCompleted<F extends Future<infer T> ? T : never>
 export function asCompleted<T>(futures: Iterable<Future<T>> = []): AsCompleted<T> {
   return new AsCompleted(futures)
 }

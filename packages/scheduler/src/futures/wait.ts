@@ -44,6 +44,12 @@ const RETURN_WHEN: readonly ReturnWhen[] = ['FIRST_COMPLETED', 'FIRST_EXCEPTION'
  * (`'FIRST_EXCEPTION'`). Never rejects for a future's failure: look at `done`.
  * @throws {WaitTimeoutError} if `timeout` ms pass first
  */
+export function wait<T>(futures: Iterable<Future<T>>, options?: WaitOptions): Promise<WaitResult<T>>
+// Futures of different result types (see `asCompleted`).
+export function wait<F extends Future>(
+  futures: Iterable<F>,
+  options?: WaitOptions,
+): Promise<WaitResult<F extends Future<infer T> ? T : never>>
 export async function wait<T>(
   futures: Iterable<Future<T>>,
   options: WaitOptions = {},
