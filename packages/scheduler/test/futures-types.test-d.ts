@@ -14,6 +14,15 @@ describe('futures', () => {
     expectTypeOf(submit(total, [1, 2])).toEqualTypeOf<Future<number>>()
   })
 
+  test('a function that returns a graph gives a future of that graph’s result', () => {
+    const withTotal = (values: number[]) => total(values)
+    expectTypeOf(submit(withTotal, [1, 2])).toEqualTypeOf<Future<number>>()
+    expectTypeOf(submit(delayed(withTotal), [1])).toEqualTypeOf<Future<number>>()
+    expectTypeOf(new Client().map((n: number) => Promise.resolve(total([n])), [1])).toEqualTypeOf<
+      Future<number>[]
+    >()
+  })
+
   test('arguments may be futures or Delayed values, also inside arrays', () => {
     const n = submit(length, 'abc')
     expectTypeOf(submit(total, [n, 2, delayed(length)('de')])).toEqualTypeOf<Future<number>>()

@@ -1,5 +1,5 @@
 import { delayed, isDelayed, isDelayedFunction } from '@taskgraph/core'
-import type { AnyFunction, Delayed, DelayedFunction } from '@taskgraph/core'
+import type { AnyFunction, Computed, Delayed, DelayedFunction } from '@taskgraph/core'
 import { InvalidArgumentError } from '@taskgraph/core'
 import { CancelledError } from '../errors.js'
 import { computeTargets } from '../run/compute.js'
@@ -26,6 +26,12 @@ export type FutureArgs<P extends readonly unknown[]> = { [K in keyof P]: FutureA
 
 /** What `submit` takes: a function, or a delayed function (its options apply). */
 type Submittable<F extends AnyFunction> = F | DelayedFunction<F>
+
+/**
+ * What the future of `fn` resolves to: its result, awaited; a graph it returns stands for
+ * that graph's result, as for a delayed function's call.
+ */
+export type SubmitResult<F extends AnyFunction> = Computed<Awaited<ReturnType<F>>>
 
 /**
  * Starts work now and hands back futures (Dask's `Client`): each `submit` is a run of its
@@ -56,16 +62,13 @@ export class Client {
   submit<F extends AnyFunction>(
     fn: DelayedFunction<F>,
     ...args: FutureArgs<Parameters<F>>
-  ): Future<Awaited<ReturnType<F>>>
-  submit<F extends AnyFunction>(
-    fn: F,
-    ...args: FutureArgs<Parameters<F>>
-  ): Future<Awaited<ReturnType<F>>>
+  ): Future<SubmitResult<F>>
+  submit<F extends AnyFunction>(fn: F, ...args: FutureArgs<Parameters<F>>): Future<SubmitResult<F>>
   submit<F extends AnyFunction>(
     fn: Submittable<F>,
     ...args: FutureArgs<Parameters<F>>
-  ): Future<Awaited<ReturnType<F>>> {
-    type R = Awaited<ReturnType<F>>
+  ): Future<SubmitResult<F>> {
+    type R = SubmitResult<F>
     const task = taskFunction('submit', fn) as DelayedFunction<AnyFunction>
     if (!args.some(holdsFuture)) {
       const target = task(...(args as unknown[]))
@@ -84,15 +87,15 @@ export class Client {
   map<F extends (item: never) => unknown>(
     fn: DelayedFunction<F>,
     items: Iterable<FutureArg<Parameters<F>[0]>>,
-  ): Future<Awaited<ReturnType<F>>>[]
+  ): Future<SubmitResult<F>>[]
   map<F extends (item: never) => unknown>(
     fn: F,
     items: Iterable<FutureArg<Parameters<F>[0]>>,
-  ): Future<Awaited<ReturnType<F>>>[]
+  ): Future<SubmitResult<F>>[]
   map<F extends (item: never) => unknown>(
     fn: Submittable<F>,
     items: Iterable<FutureArg<Parameters<F>[0]>>,
-  ): Future<Awaited<ReturnType<F>>>[] {
+  ): Future<SubmitResult<F>>[] {
     const task = taskFunction('map', fn)
     return Array.from(items, (item) => this.submit(task, ...([item] as FutureArgs<Parameters<F>>)))
   }

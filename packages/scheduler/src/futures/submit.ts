@@ -1,5 +1,5 @@
 import type { AnyFunction, DelayedFunction } from '@taskgraph/core'
-import { Client, type FutureArgs } from './client.js'
+import { Client, type FutureArgs, type SubmitResult } from './client.js'
 import type { Future } from './future.js'
 
 let defaultClient: Client | undefined
@@ -25,15 +25,15 @@ export function setDefaultClient(client: Client | undefined): void {
 export function submit<F extends AnyFunction>(
   fn: DelayedFunction<F>,
   ...args: FutureArgs<Parameters<F>>
-): Future<Awaited<ReturnType<F>>>
+): Future<SubmitResult<F>>
 export function submit<F extends AnyFunction>(
   fn: F,
   ...args: FutureArgs<Parameters<F>>
-): Future<Awaited<ReturnType<F>>>
+): Future<SubmitResult<F>>
 export function submit<F extends AnyFunction>(
   fn: F | DelayedFunction<F>,
   ...args: FutureArgs<Parameters<F>>
-): Future<Awaited<ReturnType<F>>> {
+): Future<SubmitResult<F>> {
   defaultClient ??= new Client()
   return defaultClient.submit(fn as F, ...args)
 }
