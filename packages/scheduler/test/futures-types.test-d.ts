@@ -35,6 +35,12 @@ describe('futures', () => {
   test('map, asCompleted and wait keep the futures’ type', async () => {
     const futures = new Client().map(length, ['a', 'bb'])
     expectTypeOf(futures).toEqualTypeOf<Future<number>[]>()
+    expectTypeOf(new Client().map(delayed(length), ['a', submit(fetchName, 1)])).toEqualTypeOf<
+      Future<number>[]
+    >()
+    const join = delayed((a: string, b: string) => a + b)
+    // @ts-expect-error map calls the function with one item
+    new Client().map(join, ['a'])
     for await (const future of asCompleted(futures))
       expectTypeOf(await future).toEqualTypeOf<number>()
     expectTypeOf(wait(futures)).toEqualTypeOf<Promise<WaitResult<number>>>()

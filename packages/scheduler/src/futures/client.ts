@@ -28,6 +28,14 @@ export type FutureArgs<P extends readonly unknown[]> = { [K in keyof P]: FutureA
 type Submittable<F extends AnyFunction> = F | DelayedFunction<F>
 
 /**
+ * A delayed function `Client#map` takes. Its parameter is `any`, not `never`: against
+ * `never`, a `delayed(fn)` call written in the arguments takes its type from this
+ * constraint instead of from `fn`, and no item fits.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type OneArgument = (item: any) => unknown
+
+/**
  * What the future of `fn` resolves to: its result, awaited; a graph it returns stands for
  * that graph's result, as for a delayed function's call.
  */
@@ -84,7 +92,7 @@ export class Client {
   }
 
   /** `submit(fn, item)` for each item: one future per item, in order. */
-  map<F extends (item: never) => unknown>(
+  map<F extends OneArgument>(
     fn: DelayedFunction<F>,
     items: Iterable<FutureArg<Parameters<F>[0]>>,
   ): Future<SubmitResult<F>>[]
