@@ -139,6 +139,12 @@ describe('Delayed methods', () => {
     expectTypeOf(user.get('name').at(-1)).toEqualTypeOf<Delayed<string>>()
   })
 
+  test('get and at give a promise they read as its value: the task awaits it', () => {
+    const pending = literal({ p: Promise.resolve(5), list: [Promise.resolve('a')] })
+    expectTypeOf(pending.get('p')).toEqualTypeOf<Delayed<number>>()
+    expectTypeOf(pending.get('list').at(0)).toEqualTypeOf<Delayed<string>>()
+  })
+
   test('call takes the method’s lazy arguments and gives its awaited result', () => {
     expectTypeOf(user.get('name').call('slice', 0, literal(2))).toEqualTypeOf<Delayed<string>>()
     expectTypeOf(user.get('tags').call('join', literal(','))).toEqualTypeOf<Delayed<string>>()

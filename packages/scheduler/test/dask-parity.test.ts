@@ -28,6 +28,11 @@ describe.each(EXECUTORS)('on the %s executor', (name) => {
     ])
   })
 
+  test("get and at await a promise they read, as every task's result is awaited", async () => {
+    const pending = literal({ p: Promise.resolve(5), list: [Promise.resolve('a')] })
+    expect(await compute(pending.get('p'), pending.get('list').at(0), options)).toEqual([5, 'a'])
+  })
+
   test('call calls a method of the result with lazy arguments', async () => {
     const name = user().get('name')
     const separator = literal(' ')

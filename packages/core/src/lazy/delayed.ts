@@ -102,22 +102,25 @@ export class Delayed<T = unknown> implements Branded {
     return new Delayed<T>(dataNode(value, this._spec.name, this.key, KeyKind.Persisted))
   }
 
-  /** A task reading property `key` of the result (Dask's `getitem`/`getattr`). */
-  get<K extends keyof T & (string | number | symbol)>(key: K): Delayed<T[K]> {
-    return new Delayed<T[K]>(taskNode(getItem, [this, key], GET_SPEC))
+  /**
+   * A task reading property `key` of the result (Dask's `getitem`/`getattr`); a promise
+   * read is awaited, as every task's result is.
+   */
+  get<K extends keyof T & (string | number | symbol)>(key: K): Delayed<Awaited<T[K]>> {
+    return new Delayed<Awaited<T[K]>>(taskNode(getItem, [this, key], GET_SPEC))
   }
 
   /**
    * A task reading element `index` of an array-like result; negative indices count
-   * from the end, as `Array.prototype.at`.
+   * from the end, as `Array.prototype.at`. A promise read is awaited.
    */
-  at(index: number): Delayed<ElementOf<T>> {
+  at(index: number): Delayed<Awaited<ElementOf<T>>> {
     if (!Number.isInteger(index)) {
       throw new InvalidArgumentError({
         message: `Delayed#at: index must be an integer, got ${String(index)}. Use get() for property names.`,
       })
     }
-    return new Delayed<ElementOf<T>>(taskNode(atIndex, [this, index], AT_SPEC))
+    return new Delayed<Awaited<ElementOf<T>>>(taskNode(atIndex, [this, index], AT_SPEC))
   }
 
   /**
