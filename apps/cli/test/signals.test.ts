@@ -60,6 +60,28 @@ describe('SIGINT while the workflow loads', () => {
   })
 })
 
+// exits-on-stop.ts: the workflow's own SIGINT handler calls process.exit(0) as it cleans
+// up; the Ctrl-C that ran it stops the run all the same.
+describe('SIGINT to a workflow whose own handler of it calls process.exit()', () => {
+  it("ends as a stopped run: exit 130, not the workflow's code nor a failure", async () => {
+    const child = startCli(['run', 'exits-on-stop.ts'])
+    try {
+      const result = finished(child)
+      await waitForStderr(child, /exits-on-stop: task started/)
+      child.kill('SIGINT')
+      const { stderr, ...exit } = await result
+      expect(exit).toEqual({ code: 130, signal: null, stdout: '' })
+      expect(stderr.trimEnd().split('\n')).toEqual([
+        'exits-on-stop: task started',
+        'exits-on-stop: cleaned up',
+        'taskgraph: stopped by SIGINT; the run was cancelled before it finished',
+      ])
+    } finally {
+      child.kill('SIGKILL') // only if the test failed while it still ran
+    }
+  })
+})
+
 // A terminal's Ctrl-C goes to every process of its foreground group. A program of that
 // group that started the command and passes signals on to it (npx, `timeout
 // --foreground`), as PASS_ON does, has the command hear the one Ctrl-C twice.

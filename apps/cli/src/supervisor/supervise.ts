@@ -162,6 +162,12 @@ export function supervise(): void {
     }
     if (killed !== undefined) process.exit(killed)
     const commandEnded = lines.some((line) => /^\d+$/.test(line))
+    if (code !== null && !commandEnded && stopping !== undefined) {
+      // The workflow's own handler of the stop signal ended its process (a clean-up that
+      // calls process.exit()): the run stopped as asked, and ends as a stopped run does.
+      process.stderr.write(cancelledLine(`stopped by ${stopping}`))
+      process.exit(STOP_SIGNALS[stopping])
+    }
     if (code !== null && !commandEnded) {
       // The command did not end the runner: a task on inline or async, or the workflow's
       // own code, called process.exit() (or Node ended it, and said why above).
