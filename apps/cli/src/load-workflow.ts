@@ -12,6 +12,7 @@ import {
 import { containsDelayed, describeValue, isThenable } from '@taskgraph/core/internal'
 import { WorkflowError } from './cli-errors.js'
 import type { ImportedModule, TypeScriptLoader } from '@taskgraph/scheduler/internal'
+import { watchLooseFailures } from './loose-failures.js'
 import { dropEchoOf } from './rejection-echo.js'
 import { importWorkflow, prepareForWorkflow } from './workflow-loading.js'
 
@@ -65,7 +66,19 @@ export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<W
     })
   }
   await prepareForWorkflow(pathToFileURL(path).href)
+  const loose = watchLooseFailures()
+  try {
+    const workflow = await importAndRead(path, shown)
+    const failure = await loose.first()
+    if (failure !== undefined) throw looseFailure(failure, shown)
+    return workflow
+  } finally {
+    loose.stop()
+  }
+}
 
+/** The workflow at `path`, imported, and the graph its default export stands for. */
+async function importAndRead(path: string, shown: string): Promise<Workflow> {
   let imported: ImportedModule
   try {
     imported = await importWorkflow(pathToFileURL(path).href)
@@ -89,6 +102,21 @@ export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<W
   }
   const value = await readDefault(module.default, shown)
   return { path, url, shown, loader, targets: value }
+}
+
+/**
+ * The error for a promise the workflow's code rejected with nothing to handle it, or an
+ * error one of its callbacks threw with nothing to catch it, while it loaded.
+ */
+function looseFailure(
+  { error, how }: { readonly error: unknown; readonly how: 'rejection' | 'exception' },
+  shown: string,
+): WorkflowError {
+  const message =
+    how === 'rejection'
+      ? `workflow ${shown} made a promise that rejected with nothing to handle it while it loaded (${reason(error)}); await it, or attach a .catch() to it`
+      : `workflow ${shown} started a callback that threw with nothing to catch it while it loaded (${reason(error)}); catch errors inside its callbacks (timers, event listeners)`
+  return new WorkflowError({ code: 'ERR_WORKFLOW_LOAD', message, cause: error })
 }
 
 /**

@@ -36,6 +36,16 @@ const badWorkflows = [
     file: 'default-rejected-promise.ts',
     named: ['promise', 'Error: the oven is cold'],
   },
+  {
+    case: 'a promise its top-level code rejects with nothing to handle it',
+    file: 'loose-rejection.ts',
+    named: ['WorkflowError', 'Error: the settings server is down'],
+  },
+  {
+    case: 'a timer of its top-level code that throws while it loads',
+    file: 'loose-exception.ts',
+    named: ['WorkflowError', 'Error: the warm-up timer tripped'],
+  },
   { case: 'two tasks with one key', file: 'key-clash.ts', named: ['"clashing-key"'] },
 ]
 

@@ -36,7 +36,7 @@ export { setImportReadiness } from './pool/graph-functions.js'
 export { watchParent, type WatchParentOptions } from './process/watch-parent.js'
 export { announceLoading } from './worker/loading.js'
 // The CLI: a listener of its own for unhandled rejections leaves the rest to Node's mode.
-export { inTask, leaveToNode } from './executors/task-context.js'
+export { inTask, leaveToNode, rejectionsAreFatal } from './executors/task-context.js'
 // The CLI: the echo of a workflow's failed import is dropped, in its pools' workers too.
 export { expectEcho, isEcho } from './worker/rejection-echoes.js'
 // The CLI: `taskgraph run` reads the run options' TASKGRAPH_* variables as compute() does,

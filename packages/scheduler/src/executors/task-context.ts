@@ -82,7 +82,7 @@ export function leaveExceptionToNode(error: unknown): void {
  * Whether Node ends the program for an unhandled rejection (its default mode, `throw`),
  * rather than only warning (`--unhandled-rejections=warn`, `none`, ...).
  */
-function rejectionsAreFatal(): boolean {
+export function rejectionsAreFatal(): boolean {
   const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]
   const mode = flags
     .filter((flag) => flag.startsWith('--unhandled-rejections='))
