@@ -33,6 +33,9 @@ export function describeFailure(error: unknown, options: ReportOptions): string 
   // may not be installed): its bug report needs the worker's stack, whole.
   if (error instanceof TaskgraphError && error.code === 'ERR_CLUSTER_INTERNAL')
     return errorLine(`${error.name}: ${error.message}`) + stackOf(error.cause, { verbose: true })
+  // A workflow file that threw while it loaded: the stack says where, when asked for.
+  if (error instanceof TaskgraphError && options.verbose && isWorkflowLoadFailure(error))
+    return errorLine(`${error.name}: ${error.message}`) + stackOf(error.cause, options)
   if (error instanceof TaskgraphError) return errorLine(`${error.name}: ${error.message}`)
   return `taskgraph: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`
 }
@@ -67,6 +70,31 @@ const OWN_CODE = [
     return [url.href, fileURLToPath(url)]
   }),
 )
+
+function isWorkflowLoadFailure(error: TaskgraphError): boolean {
+  return error.code === 'ERR_WORKFLOW_LOAD' && error.cause instanceof Error
+}
+
+/**
+ * Where in the user's own code `error` was thrown (`/home/me/flow.ts:3:9`): the first
+ * frame of its stack that is neither taskgraph's, Node's, nor a package's under
+ * `node_modules` (a library's throw is shown at the user's call of it), if any.
+ */
+export function userLocation(error: Error): string | undefined {
+  for (const line of (error.stack ?? '').split('\n')) {
+    const location = frameLocation(line)
+    if (location === undefined || !/:\d+:\d+$/.test(location)) continue
+    if (location.startsWith('node:') || location.includes('/node_modules/')) continue
+    if (OWN_CODE.some((dir) => location.includes(dir))) continue
+    if (!location.startsWith('file://')) return location
+    // A module tsx loaded has a query (`?taskgraph-loader=tsx`): the path is what helps.
+    const [, url = '', position = ''] = /^(.*)(:\d+:\d+)$/.exec(location) ?? []
+    const file = new URL(url)
+    file.search = ''
+    return `${fileURLToPath(file)}${position}`
+  }
+  return undefined
+}
 
 /** Where a line of a stack points (`file:///a.js:1:2`, `node:internal/...`, `<anonymous>`), if it is a frame. */
 function frameLocation(line: string): string | undefined {

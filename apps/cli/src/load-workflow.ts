@@ -11,6 +11,7 @@ import {
 } from '@taskgraph/core'
 import { containsDelayed, describeValue, isThenable } from '@taskgraph/core/internal'
 import { WorkflowError } from './cli-errors.js'
+import { userLocation } from './failure-report.js'
 import type { ImportedModule, TypeScriptLoader } from '@taskgraph/scheduler/internal'
 import { watchLooseFailures } from './loose-failures.js'
 import { dropEchoOf } from './rejection-echo.js'
@@ -114,8 +115,8 @@ function looseFailure(
 ): WorkflowError {
   const message =
     how === 'rejection'
-      ? `workflow ${shown} made a promise that rejected with nothing to handle it while it loaded (${reason(error)}); await it, or attach a .catch() to it`
-      : `workflow ${shown} started a callback that threw with nothing to catch it while it loaded (${reason(error)}); catch errors inside its callbacks (timers, event listeners)`
+      ? `workflow ${shown} made a promise that rejected with nothing to handle it while it loaded: ${reason(error)}; await it, or attach a .catch() to it`
+      : `workflow ${shown} started a callback that threw with nothing to catch it while it loaded: ${reason(error)}; catch errors inside its callbacks (timers, event listeners)`
   return new WorkflowError({ code: 'ERR_WORKFLOW_LOAD', message, cause: error })
 }
 
@@ -211,11 +212,17 @@ function reason(error: unknown, path?: string): string {
   // esbuild (through tsx) puts the error itself on the line after "Transform failed with 1 error:".
   const [first = '', second] = error.message.split('\n')
   const message = first.endsWith(':') && second !== undefined ? `${first} ${second}` : first
-  const location =
-    error instanceof SyntaxError && path !== undefined ? syntaxErrorLine(path) : undefined
+  if (error instanceof SyntaxError) {
+    const line = path === undefined ? undefined : syntaxErrorLine(path)
+    return line === undefined
+      ? `${error.name}: ${message}`
+      : `${error.name}: ${message} (line ${line})`
+  }
+  // Where the workflow's own code threw, as a failed task's stack would show it.
+  const location = userLocation(error)
   return location === undefined
     ? `${error.name}: ${message}`
-    : `${error.name}: ${message} (line ${location})`
+    : `${error.name}: ${message} (at ${location})`
 }
 
 /**

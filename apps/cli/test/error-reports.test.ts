@@ -64,3 +64,28 @@ describe.concurrent.each(['inline', 'async', 'threads', 'processes'])(
     )
   },
 )
+
+// default-throws.ts: the default export's function throws on line 3; top-level-throws.ts:
+// its top-level code calls a function that throws on line 4.
+describe.concurrent('a workflow that throws while it loads', () => {
+  it.each([
+    { file: 'default-throws.ts', at: ':3:9' },
+    { file: 'top-level-throws.ts', at: ':4:26' },
+  ])('$file: one line, with where its own code threw', async ({ file, at }) => {
+    const result = await runCli(['run', file])
+    expect(result).toMatchObject({ code: 3, stdout: '' })
+    expect(result.stderr).toMatch(/^taskgraph: error: WorkflowError: [^\n]+\n$/)
+    expect(result.stderr).toContain(`(at ${fixture(file)}${at})`)
+  })
+
+  it('with --verbose, the stack of its error follows, whole', async () => {
+    const result = await runCli(['--verbose', 'visualize', 'top-level-throws.ts'])
+    expect(result).toMatchObject({ code: 3, stdout: '' })
+    const [first, second] = result.stderr.split('\n')
+    expect(first).toMatch(/^taskgraph: error: WorkflowError: /)
+    expect(second).toBe('    RangeError: the workers setting must be positive')
+    const frames = framesOf(result.stderr)
+    expect(frames[0]).toContain(`${fixture('top-level-throws.ts')}:4:26`)
+    expect(frames.some(isInternal)).toBe(true)
+  })
+})
