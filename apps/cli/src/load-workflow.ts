@@ -140,10 +140,24 @@ async function readDefault(value: unknown, shown: string): Promise<unknown> {
       })
     }
     if (typeof value === 'function') {
+      const kind = uncallableKind(value)
+      if (kind !== undefined) {
+        throw new WorkflowError({
+          code: 'ERR_WORKFLOW_BAD_EXPORT',
+          message: `workflow ${shown} default-exports ${kind} (${value.name || 'anonymous'}), which does not return the graph when called; export the graph, or a function (sync or async) returning it`,
+        })
+      }
+      const build = value as () => unknown
       try {
-        value = await (value as () => unknown)()
+        value = await build()
       } catch (error) {
-        throw threw(error, 'while building the graph')
+        // Its parameters may be why: they are all undefined.
+        const count = build.length
+        const called =
+          count === 0
+            ? 'while building the graph'
+            : `while building the graph, called with no arguments as it always is, though it declares ${count} parameter${count === 1 ? '' : 's'} (give them defaults)`
+        throw threw(error, called)
       }
     } else if (isThenable(value)) {
       throw await promiseExported(value, shown)
@@ -160,6 +174,16 @@ async function readDefault(value: unknown, shown: string): Promise<unknown> {
     // A getter or a Proxy trap of the export, met while looking for its Delayed values.
     throw threw(error, 'while it was read (a getter or a Proxy of it)')
   }
+}
+
+/** What a function default export is when calling it cannot give a graph: a class, a generator. */
+function uncallableKind(fn: object): string | undefined {
+  if (/^class\b/.test(Function.prototype.toString.call(fn))) return 'a class'
+  const constructor = (Object.getPrototypeOf(fn) as { constructor?: { name?: string } } | null)
+    ?.constructor?.name
+  if (constructor === 'GeneratorFunction') return 'a generator function'
+  if (constructor === 'AsyncGeneratorFunction') return 'an async generator function'
+  return undefined
 }
 
 /**

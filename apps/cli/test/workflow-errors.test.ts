@@ -46,6 +46,21 @@ const badWorkflows = [
     file: 'loose-exception.ts',
     named: ['WorkflowError', 'Error: the warm-up timer tripped'],
   },
+  {
+    case: 'a class as default export',
+    file: 'default-class.ts',
+    named: ['WorkflowError', 'a class (Pipeline)'],
+  },
+  {
+    case: 'an async generator function as default export',
+    file: 'default-async-generator.ts',
+    named: ['WorkflowError', 'an async generator function (stages)'],
+  },
+  {
+    case: 'a default export function that needs the arguments it is not given',
+    file: 'default-takes-arguments.ts',
+    named: ['WorkflowError', '1 parameter', "reading 'size'"],
+  },
   { case: 'two tasks with one key', file: 'key-clash.ts', named: ['"clashing-key"'] },
 ]
 
