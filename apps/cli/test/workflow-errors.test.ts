@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
+import { cleanUp, makeTempDir } from './helpers/temp-dirs.js'
 import { runCli } from './helpers/run-cli.js'
 
 // A workflow file that cannot be used exits 3 with a one-line reason on stderr naming
@@ -85,4 +86,36 @@ describe.concurrent.each(['run', 'visualize'])('taskgraph %s of a default export
       expect.stringMatching(/^taskgraph: error: InvalidArgumentError: .*cycle/),
     ])
   })
+})
+
+// Commands that only read the graph: their stdout is the drawing or the answer, and a
+// workflow's process.exit() would end them with neither, and exit code 0.
+describe.concurrent('a workflow loaded only to read its graph', () => {
+  afterAll(cleanUp)
+  const commands = [
+    { name: 'visualize', args: (file: string) => ['visualize', file] },
+    {
+      name: 'cache why',
+      args: (file: string, cache: string) => ['cache', 'why', file, 'shout-1', '--cache', cache],
+    },
+  ]
+
+  it.each(commands)('$name: what it prints as it loads goes to stderr', async ({ args }) => {
+    const result = await runCli(args('prints.ts', await makeTempDir()))
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/^(digraph|shout-1)/)
+    expect(result.stdout).not.toContain('top-level code')
+    expect(result.stderr).toBe('top-level code\n')
+  })
+
+  it.each(commands)(
+    '$name: its top-level process.exit() exits 3 with a WorkflowError, not 0 with nothing',
+    async ({ args }) => {
+      const result = await runCli(args('exits-on-load.ts', await makeTempDir()))
+      expect(result).toMatchObject({ code: 3, stdout: '' })
+      expect(result.stderr).toMatch(
+        /^taskgraph: error: WorkflowError: .*exits-on-load\.ts: ProcessExitError: [^\n]+\n$/,
+      )
+    },
+  )
 })

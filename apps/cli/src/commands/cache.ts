@@ -2,7 +2,8 @@ import { resolve } from 'node:path'
 import { TaskGraph } from '@taskgraph/core/internal'
 import type { CacheEntry } from '@taskgraph/cache'
 import type { Io } from '../io.js'
-import { inWorkflow, loadWorkflow } from '../load-workflow.js'
+import { inWorkflow } from '../load-workflow.js'
+import { readWorkflow } from '../read-workflow.js'
 import { textColumns } from '../text-columns.js'
 
 // `taskgraph cache ls|prune|clear|why`: look after a result cache (see `taskgraph run
@@ -71,7 +72,7 @@ export async function cacheWhyCommand(
   key: string,
   io: Io,
 ): Promise<void> {
-  const workflow = await loadWorkflow(file, io.cwd)
+  const workflow = await readWorkflow(file, io, 'taskgraph cache why')
   let graph: TaskGraph
   try {
     graph = TaskGraph.collect('taskgraph cache why', [workflow.targets])

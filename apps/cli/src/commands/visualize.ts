@@ -11,7 +11,8 @@ import {
 import { withAddedGraphs } from '@taskgraph/observe'
 import { writeWholeFile } from '@taskgraph/observe/internal'
 import type { Io } from '../io.js'
-import { inWorkflow, loadWorkflow } from '../load-workflow.js'
+import { inWorkflow } from '../load-workflow.js'
+import { readWorkflow } from '../read-workflow.js'
 import { outputWriteError } from '../output-paths.js'
 import { drawSvg } from '../visualize.js'
 import { readTraceFile } from '../read-trace-file.js'
@@ -77,7 +78,7 @@ export async function visualizeCommand(
     options.trace === undefined
       ? undefined
       : await readTraceFile(resolve(io.cwd, options.trace), options.trace)
-  const workflow = await loadWorkflow(file, io.cwd)
+  const workflow = await readWorkflow(file, io, 'taskgraph visualize')
   let graph: TaskGraphology
   try {
     graph = toGraph(workflow.targets)
