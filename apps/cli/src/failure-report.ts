@@ -85,6 +85,8 @@ export function userLocation(error: Error): string | undefined {
     const location = frameLocation(line)
     if (location === undefined || !/:\d+:\d+$/.test(location)) continue
     if (location.startsWith('node:') || location.includes('/node_modules/')) continue
+    // Code made from a CommonJS file (tsx's `data:` module): its lines are not the file's.
+    if (location.startsWith('data:')) continue
     if (OWN_CODE.some((dir) => location.includes(dir))) continue
     if (!location.startsWith('file://')) return location
     // A module tsx loaded has a query (`?taskgraph-loader=tsx`): the path is what helps.
