@@ -34,6 +34,7 @@ export { parallelCompute, type ParallelComputeOptions } from './properties/paral
 export { delayedProperties, type RequestedValues } from './properties/delayed-properties.js'
 export type { CacheOptions } from './properties/disk-cache.js'
 export { NotComputedError } from './properties/not-computed-error.js'
+export { PropertyElementError } from './properties/property-element-error.js'
 export type {
   ElementView,
   NoProperties,

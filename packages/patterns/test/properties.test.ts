@@ -1,6 +1,11 @@
-import { delayedProperties, NotComputedError, parallelCompute } from '@taskgraph/patterns'
+import {
+  delayedProperties,
+  NotComputedError,
+  parallelCompute,
+  PropertyElementError,
+} from '@taskgraph/patterns'
 import { compute } from '@taskgraph/scheduler'
-import type { ComputeHooks, TaskError } from '@taskgraph/scheduler'
+import type { ComputeHooks } from '@taskgraph/scheduler'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { EXECUTORS, shared } from './executors.js'
 import {
@@ -163,7 +168,8 @@ describe.each(EXECUTORS)('on the %s executor', (name) => {
     expect(computation.result).toEqual([])
   })
 
-  test('a failing element fails the run with a TaskError naming the property; nothing is kept', async () => {
+  // The error named the task and the property, but not which element failed.
+  test('a failing element fails the run with a PropertyElementError naming the property and the element; nothing is kept', async () => {
     const computation = Mixed.create({
       xs: Float64Array.of(1, 2),
       labels: ['ok', 'bad'],
@@ -171,10 +177,17 @@ describe.each(EXECUTORS)('on the %s executor', (name) => {
     })
     const error = (await rejection(
       parallelCompute(computation, ['failing', 'scaled'], { executor }),
-    )) as TaskError
-    expect(error).toMatchObject({ code: 'ERR_TASK_FAILED', functionName: 'failing' })
+    )) as PropertyElementError
+    expect(error).toBeInstanceOf(PropertyElementError)
+    expect(error).toMatchObject({ code: 'ERR_TASK_FAILED', functionName: 'failing', index: 1 })
     expect((error.cause as Error).name).toBe('RangeError')
     expect(Object.keys(computation)).toEqual(['xs', 'labels', 'scale'])
+    // A rejection, in the lazy form.
+    const rejecting = Mixed.create({ xs: Float64Array.of(1, 2), labels: ['late', 'ok'], scale: 1 })
+    const lazy = await rejection(compute(delayedProperties(rejecting, ['failing']), { executor }))
+    expect(lazy).toBeInstanceOf(PropertyElementError)
+    expect(lazy).toMatchObject({ functionName: 'failing', index: 0 })
+    expect(((lazy as Error).cause as Error).name).toBe('RangeError')
   })
 
   test('the lazy form computes the requested values and leaves the object as it is', async () => {

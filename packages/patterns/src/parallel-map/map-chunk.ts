@@ -2,6 +2,7 @@ import { delayed, type AnyFunction } from '@taskgraph/core'
 import { isThenable } from '@taskgraph/core/internal'
 import type { TaskErrorOptions } from '@taskgraph/scheduler'
 import { FAILURE_REPORT } from '@taskgraph/scheduler/internal'
+import { indexedFailure, readIndexedFailure } from '../indexed-failure.js'
 import { MapItemError } from './map-item-error.js'
 import { workerState } from './worker-state.js'
 
@@ -13,7 +14,7 @@ import { workerState } from './worker-state.js'
  * Runs `fn` over one chunk of items, in order, as a for loop would. Synchronous items
  * run synchronously: the pool measures how long a call holds its worker until it
  * returns, and sizes its batches by that. An item's failure is thrown as an
- * `itemFailure` naming its index in the input (`offset`, the chunk's first), which the
+ * `indexedFailure` naming its index in the input (`offset`, the chunk's first), which the
  * run reports as a `MapItemError` (see `reportItemFailure`).
  */
 function mapChunk(
@@ -22,7 +23,7 @@ function mapChunk(
   init: AnyFunction | undefined,
   offset: number,
 ): unknown[] | Promise<unknown[]> {
-  const failed = (error: unknown, i: number): Error => itemFailure(offset + i, error)
+  const failed = (error: unknown, i: number): Error => indexedFailure(offset + i, error)
   if (init === undefined) return mapFrom((item) => fn(item) as unknown, items, 0, [], failed)
   const state = workerState(init)
   const apply = (value: unknown) =>
@@ -64,27 +65,6 @@ function mapFrom(
   return out
 }
 
-/** The name of an `itemFailure`, which is all of it a copy from a worker keeps besides its fields. */
-const ITEM_FAILURE = 'TaskgraphMapItemFailure'
-
-/**
- * What a chunk throws when `fn` fails on the item at `index` of the input: an error
- * carrying the index, with what `fn` threw as its `cause`. It crosses from a worker as a
- * copy (name, `index`, `cause`), and the run reports it as a `MapItemError`.
- */
-function itemFailure(index: number, cause: unknown): Error {
-  const error = new Error(`item ${index} failed`, { cause })
-  error.name = ITEM_FAILURE
-  return Object.assign(error, { index })
-}
-
-/** The index and cause of an `itemFailure` (or of a worker's copy of one). */
-function readItemFailure(error: unknown): { index: number; cause: unknown } | undefined {
-  if (!(error instanceof Error) || error.name !== ITEM_FAILURE) return undefined
-  const { index } = error as Error & { index?: unknown }
-  return typeof index === 'number' ? { index, cause: error.cause } : undefined
-}
-
 /** The results of the chunks, in order, as one array. */
 function concatChunks(chunks: readonly unknown[][]): unknown[] {
   const out: unknown[] = []
@@ -97,7 +77,7 @@ function concatChunks(chunks: readonly unknown[][]): unknown[] {
  * (`compute` of a `map`, `process`, `parallelMap`): a `MapItemError` naming the item.
  */
 function reportItemFailure(options: TaskErrorOptions): MapItemError | undefined {
-  const failure = readItemFailure(options.cause)
+  const failure = readIndexedFailure(options.cause)
   return failure && new MapItemError({ ...options, ...failure })
 }
 Object.defineProperty(mapChunk, FAILURE_REPORT, { value: reportItemFailure })

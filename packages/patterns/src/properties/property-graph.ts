@@ -77,7 +77,7 @@ class GraphBuilder {
         } else setOwn(known, use, value)
       }
       const cache = this.cache && slotFor(this.cache, spec.name, i)
-      out.push(task(spec.fn, { names, cache }, known, ...values))
+      out.push(task(spec.fn, { names, cache, element: i }, known, ...values))
     }
     return out
   }

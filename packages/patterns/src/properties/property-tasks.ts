@@ -1,6 +1,10 @@
 import { delayed, type AnyFunction } from '@taskgraph/core'
 import { isThenable } from '@taskgraph/core/internal'
+import type { TaskErrorOptions } from '@taskgraph/scheduler'
+import { FAILURE_REPORT } from '@taskgraph/scheduler/internal'
+import { indexedFailure, readIndexedFailure } from '../indexed-failure.js'
 import { keep, load, removeCache, type CacheSlot } from './disk-cache.js'
+import { PropertyElementError } from './property-element-error.js'
 
 // The task functions of a properties graph. Each takes the property's function as an
 // argument, so a per-element task runs in a worker that finds both: this module's
@@ -16,6 +20,8 @@ export interface TaskPlan {
   /** For a whole-batch task: which of them are arrays of per-element values. */
   readonly stacked?: readonly boolean[]
   readonly cache?: CacheSlot | undefined
+  /** For a per-element task: the element's index in the batch, named when `fn` fails. */
+  readonly element?: number
 }
 
 /** What the final task assembles: the requested properties, and the graph's directory. */
@@ -39,13 +45,37 @@ function computeProperty(
     const value = values[k]
     setOwn(view, name, plan.stacked?.[k] === true ? (value as unknown[]).map(read) : read(value))
   })
-  const result: unknown = fn(view)
+  const result = plan.element === undefined ? (fn(view) as unknown) : callOn(plan.element, fn, view)
   const { cache } = plan
   if (cache === undefined) return result
   return isThenable(result)
     ? Promise.resolve(result).then((v) => keep(v, cache))
     : keep(result, cache)
 }
+
+/**
+ * `fn(view)`, what it throws or rejects with thrown as an `indexedFailure` naming the
+ * element, which the run reports as a `PropertyElementError` (see `reportElementFailure`).
+ */
+function callOn(element: number, fn: AnyFunction, view: unknown): unknown {
+  let result: unknown
+  try {
+    result = fn(view)
+  } catch (error) {
+    throw indexedFailure(element, error)
+  }
+  if (!isThenable(result)) return result
+  return Promise.resolve(result).catch((error: unknown) => {
+    throw indexedFailure(element, error)
+  })
+}
+
+/** How a run reports a per-element task's failure, whichever call computes it: naming the element. */
+function reportElementFailure(options: TaskErrorOptions): PropertyElementError | undefined {
+  const failure = readIndexedFailure(options.cause)
+  return failure && new PropertyElementError({ ...options, ...failure })
+}
+Object.defineProperty(computeProperty, FAILURE_REPORT, { value: reportElementFailure })
 
 /** The requested values, read back from disk where they went there; then removes the files. */
 function collectProperties(plan: CollectPlan, ...values: unknown[]): Record<string, unknown> {
