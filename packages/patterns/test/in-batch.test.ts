@@ -318,6 +318,42 @@ describe('invalid definitions and calls', () => {
     await expect(scaleAll(42 as never)).rejects.toBeInstanceOf(InvalidArgumentError)
   })
 
+  // The generator's or getter's own error came through raw, naming no call.
+  test("a batch whose iterator or getters throw rejects 'items' and 'indices' calls, with the error as cause", async () => {
+    const boom = new RangeError('boom')
+    const positions = inbatchParallel(echo, { init: 'indices' })
+    function* failing(): Generator<number> {
+      yield 1
+      throw boom
+    }
+    const noIterator = {
+      [Symbol.iterator](): Iterator<number> {
+        throw boom
+      },
+    }
+    const getter = {
+      length: 2,
+      0: 1,
+      get 1(): never {
+        throw boom
+      },
+    }
+    const noLength = {
+      get length(): never {
+        throw boom
+      },
+    }
+    const rejected = { code: 'ERR_INVALID_ARGUMENT', cause: boom }
+    for (const batch of [failing(), noIterator, getter, noLength]) {
+      await expect(scaleAll(batch as never)).rejects.toMatchObject(rejected)
+    }
+    for (const batch of [failing(), noIterator, noLength]) {
+      await expect(positions(batch as never)).rejects.toMatchObject(rejected)
+    }
+    const error = await rejection(scaleAll(getter as never))
+    expect(error).toBeInstanceOf(InvalidArgumentError)
+  })
+
   test("a batch longer than an array can be rejects 'items' and 'indices' calls", async () => {
     const positions = inbatchParallel(echo, { init: 'indices' })
     const huge = { length: 1e10 } as never

@@ -245,6 +245,31 @@ describe('invalid calls', () => {
     )
   })
 
+  // The generator's own error came through raw, naming no call.
+  test('items whose iterator throws are an InvalidArgumentError, with its error as cause', async () => {
+    const boom = new RangeError('boom')
+    function* failing(): Generator<number> {
+      yield 1
+      throw boom
+    }
+    const noIterator = {
+      [Symbol.iterator](): Iterator<number> {
+        throw boom
+      },
+    }
+    const error = await parallelMap(place, failing()).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(InvalidArgumentError)
+    expect(error).toMatchObject({ cause: boom })
+    await expect(parallelMap(place, noIterator)).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+      cause: boom,
+    })
+    expect(errorOf(() => placer.map(failing()))).toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+      cause: boom,
+    })
+  })
+
   // Was "got an object", with nothing on how to pass one.
   test('an async iterable is refused with how to collect it first', async () => {
     async function* numbers(): AsyncGenerator<number> {

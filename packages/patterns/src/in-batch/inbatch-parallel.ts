@@ -3,6 +3,7 @@ import { describeValue, recordOrigin } from '@taskgraph/core/internal'
 import { CancelledError } from '@taskgraph/scheduler'
 import { computeTargets } from '@taskgraph/scheduler/internal'
 import { checkPlainFunction } from '../plain-function.js'
+import { readGiven } from '../read-given.js'
 import { argumentsOf, type CallArgsOf } from './call-args.js'
 import { callResult, type CallResult } from './call-results.js'
 import {
@@ -157,39 +158,54 @@ async function argumentLists(
   }
 }
 
+// The batch is read (iterated, its length and items read) through readGiven: what its
+// generator, iterator or getters throw is the caller's InvalidArgumentError.
+
 function itemsOf(caller: string, batch: unknown): unknown[] {
   // A sparse array's holes are items too (undefined), as for...of sees them: one call each.
-  if (isIterable(batch)) return Array.from(batch)
-  if (isArrayLike(batch)) return Array.from(checkedLength(caller, batch))
-  throw notABatch(caller, batch)
+  const iterated = iterate(caller, batch)
+  if (iterated !== undefined) return iterated
+  const length = lengthField(caller, batch)
+  if (!isLength(length)) return throwNotABatch(caller, batch)
+  const count = checkedLength(caller, length)
+  const items = batch as ArrayLike<unknown>
+  return readGiven(caller, 'the batch', () => Array.from({ length: count }, (_, i) => items[i]))
 }
 
 function lengthOf(caller: string, batch: unknown): number {
-  if (isArrayLike(batch)) return checkedLength(caller, batch).length
-  if (isIterable(batch)) return Array.from(batch).length
-  throw notABatch(caller, batch)
+  const length = lengthField(caller, batch)
+  if (isLength(length)) return checkedLength(caller, length)
+  const iterated = iterate(caller, batch)
+  if (iterated !== undefined) return iterated.length
+  return throwNotABatch(caller, batch)
+}
+
+/** The batch's items if it is iterable (a string too). */
+function iterate(caller: string, batch: unknown): unknown[] | undefined {
+  return readGiven(caller, 'the batch', () => (isIterable(batch) ? Array.from(batch) : undefined))
+}
+
+/** The batch's `length`, read once; `undefined` for a batch that is not an object. */
+function lengthField(caller: string, batch: unknown): unknown {
+  if (typeof batch !== 'object' || batch === null) return undefined
+  return readGiven(caller, 'the batch', () => (batch as { length?: unknown }).length)
 }
 
 /** The longest array JavaScript can make: one call per position must fit in one. */
 const MAX_BATCH_LENGTH = 2 ** 32 - 1
 
-function checkedLength(caller: string, batch: ArrayLike<unknown>): ArrayLike<unknown> {
-  if (batch.length <= MAX_BATCH_LENGTH) return batch
+function checkedLength(caller: string, length: number): number {
+  if (length <= MAX_BATCH_LENGTH) return length
   throw new InvalidArgumentError({
     message:
-      `${caller}: the batch has length ${batch.length}, more than an array can hold (${MAX_BATCH_LENGTH}), ` +
+      `${caller}: the batch has length ${length}, more than an array can hold (${MAX_BATCH_LENGTH}), ` +
       `so init 'items' or 'indices' cannot make one call per position. ` +
       'Give a batch with a smaller length, or split it and call once per part.',
   })
 }
 
-function isArrayLike(value: unknown): value is ArrayLike<unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    Number.isInteger((value as { length?: unknown }).length) &&
-    (value as { length: number }).length >= 0
-  )
+function isLength(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 0
 }
 
 function isIterable(value: unknown): value is Iterable<unknown> {
@@ -201,8 +217,8 @@ function isIterable(value: unknown): value is Iterable<unknown> {
   )
 }
 
-function notABatch(caller: string, batch: unknown): InvalidArgumentError {
-  return new InvalidArgumentError({
+function throwNotABatch(caller: string, batch: unknown): never {
+  throw new InvalidArgumentError({
     message:
       `${caller}: the batch must be an array, a typed array or another iterable for init 'items' or 'indices', got ${describeValue(batch)}. ` +
       'Use init "once" or a function for other batches.',

@@ -4,6 +4,7 @@ import type { Executor, ExecutorName } from '@taskgraph/scheduler'
 import { defaultWorkers } from '@taskgraph/scheduler/internal'
 import { checkPlacement } from '../placement.js'
 import { checkPlainFunction } from '../plain-function.js'
+import { readGiven } from '../read-given.js'
 
 /** Options of `parallelMap` and `new Vectorizer`; `init` comes with `WorkerInit`. */
 export interface ParallelMapOptions {
@@ -124,26 +125,30 @@ function poolWorkers({ executor, workers }: MapConfig): number | undefined {
   return typeof size === 'number' ? size : defaultWorkers()
 }
 
-/** The items as an array, checked to be iterable. */
+/** The items as an array, checked to be iterable; what iterating them throws is the caller's error. */
 export function toItems<T>(caller: string, items: Iterable<T>): T[] {
-  if (Array.isArray(items)) return items as T[]
-  if (
-    items === null ||
-    items === undefined ||
-    typeof (items as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function'
-  ) {
-    if (isAsyncIterable(items)) {
-      throw new InvalidArgumentError({
-        message:
-          `${caller}: items must be an array or another iterable, got an async iterable, which ${caller} does not take. ` +
-          'Collect its items first: await Array.fromAsync(items) on Node 22 or later, or a for await...of loop pushing them into an array.',
-      })
-    }
+  const read = readGiven(caller, 'the items', () =>
+    Array.isArray(items) ? (items as T[]) : isIterable(items) ? Array.from(items) : undefined,
+  )
+  if (read !== undefined) return read
+  if (isAsyncIterable(items)) {
     throw new InvalidArgumentError({
-      message: `${caller}: items must be an array or another iterable, got ${describeValue(items)}.`,
+      message:
+        `${caller}: items must be an array or another iterable, got an async iterable, which ${caller} does not take. ` +
+        'Collect its items first: await Array.fromAsync(items) on Node 22 or later, or a for await...of loop pushing them into an array.',
     })
   }
-  return Array.from(items)
+  throw new InvalidArgumentError({
+    message: `${caller}: items must be an array or another iterable, got ${describeValue(items)}.`,
+  })
+}
+
+function isIterable(value: unknown): value is Iterable<unknown> {
+  return (
+    value !== null &&
+    value !== undefined &&
+    typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function'
+  )
 }
 
 function isAsyncIterable(value: unknown): boolean {
