@@ -361,6 +361,20 @@ describe('invalid definitions and calls', () => {
     await expect(positions(huge)).rejects.toBeInstanceOf(InvalidArgumentError)
   })
 
+  // Said "must be an array ... got an object", though array-likes are taken: the length is what
+  // is wrong. The class did not change, only what the message names, so the message is checked.
+  test.each([-1, 2.5, Number.NaN, '3'])(
+    "an array-like batch of length %s rejects 'items' and 'indices' calls, naming its length",
+    async (length) => {
+      const positions = inbatchParallel(echo, { init: 'indices' })
+      for (const call of [scaleAll, positions]) {
+        const error = await rejection(call({ length } as never))
+        expect(error).toBeInstanceOf(InvalidArgumentError)
+        expect((error as Error).message).toContain('length')
+      }
+    },
+  )
+
   // A hole made no call, and the results were read at its place: a bare TypeError.
   test("a sparse batch's holes are undefined items; a sparse init result rejects the call", async () => {
     const echoItems = inbatchParallel(echo, { init: 'items' })

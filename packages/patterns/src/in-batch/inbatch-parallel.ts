@@ -166,7 +166,7 @@ function itemsOf(caller: string, batch: unknown): unknown[] {
   const iterated = iterate(caller, batch)
   if (iterated !== undefined) return iterated
   const length = lengthField(caller, batch)
-  if (!isLength(length)) return throwNotABatch(caller, batch)
+  if (length === undefined) return throwNotABatch(caller, batch)
   const count = checkedLength(caller, length)
   const items = batch as ArrayLike<unknown>
   return readGiven(caller, 'the batch', () => Array.from({ length: count }, (_, i) => items[i]))
@@ -177,7 +177,7 @@ function lengthOf(caller: string, batch: unknown): number {
   if (isLength(length)) return checkedLength(caller, length)
   const iterated = iterate(caller, batch)
   if (iterated !== undefined) return iterated.length
-  return throwNotABatch(caller, batch)
+  return length === undefined ? throwNotABatch(caller, batch) : checkedLength(caller, length)
 }
 
 /** The batch's items if it is iterable (a string too). */
@@ -194,7 +194,16 @@ function lengthField(caller: string, batch: unknown): unknown {
 /** The longest array JavaScript can make: one call per position must fit in one. */
 const MAX_BATCH_LENGTH = 2 ** 32 - 1
 
-function checkedLength(caller: string, length: number): number {
+/** An array-like batch's length, checked: a whole number of positions that an array can hold. */
+function checkedLength(caller: string, length: unknown): number {
+  if (!isLength(length)) {
+    throw new InvalidArgumentError({
+      message:
+        `${caller}: the batch is not iterable, and its length is ${describeValue(length)}, not a whole number of items (0 or more), ` +
+        `so init 'items' or 'indices' cannot go through it. ` +
+        'Give an array, a typed array, another iterable, or an array-like whose length is its number of items.',
+    })
+  }
   if (length <= MAX_BATCH_LENGTH) return length
   throw new InvalidArgumentError({
     message:
