@@ -78,6 +78,12 @@ describe('creating objects', () => {
     expect(() => definition.create({ data: [1], scale: 2 })).not.toThrow()
   })
 
+  // A symbol-keyed field was dropped silently: no property function could see it.
+  test('a field keyed by a symbol is an InvalidArgumentError', () => {
+    const tag = Symbol('tag')
+    expect(() => start().create({ data: [1], [tag]: 1 })).toThrow(InvalidArgumentError)
+  })
+
   // A field held by the object's class was reported as "no such field".
   test('a field the object has only through its class is an InvalidArgumentError', () => {
     class Fields {

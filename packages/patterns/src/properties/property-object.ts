@@ -29,6 +29,7 @@ export function createObject(definition: DefinitionData, fields: unknown): objec
     })
   }
   const given = copyFields(caller, fields as Record<string, unknown>)
+  checkNoSymbolKeys(caller, given)
   checkNotInherited(caller, fields, given, [...definition.batched, ...definition.fieldUses.keys()])
   const length = batchLength(caller, definition, given)
   for (const name of Object.keys(given)) {
@@ -117,6 +118,21 @@ function copyFields(caller: string, fields: Record<string, unknown>): Record<str
       cause: error,
     })
   }
+}
+
+/**
+ * Fields are named: property functions see them by name (`uses`, or every field), and a
+ * symbol-keyed one could not reach them in a worker, whose copy of the values drops it.
+ */
+function checkNoSymbolKeys(caller: string, given: object): void {
+  const [symbol] = Object.getOwnPropertySymbols(given)
+  if (symbol === undefined) return
+  throw new InvalidArgumentError({
+    message:
+      `${caller}: the object given has a field keyed by a symbol (${String(symbol)}), and fields must have string names: ` +
+      'property functions see fields by name, and a worker cannot receive a symbol-keyed one. ' +
+      'Give that field a string name, or leave it out of the fields.',
+  })
 }
 
 /**
