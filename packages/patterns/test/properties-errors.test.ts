@@ -78,6 +78,20 @@ describe('creating objects', () => {
     expect(() => definition.create({ data: [1], scale: 2 })).not.toThrow()
   })
 
+  // The own field was refused, but a getter of the class was ignored and "a" computed.
+  test("a getter of the object's class named like a property is refused as an own field is", () => {
+    const definition = start().parallel('a', () => 1)
+    class Fields {
+      data = [1, 2]
+      get a(): number {
+        return 3
+      }
+    }
+    class Sub extends Fields {}
+    expect(() => definition.create(new Fields())).toThrow(InvalidArgumentError)
+    expect(() => definition.create(new Sub())).toThrow(InvalidArgumentError)
+  })
+
   // A symbol-keyed field was dropped silently: no property function could see it.
   test('a field keyed by a symbol is an InvalidArgumentError', () => {
     const tag = Symbol('tag')

@@ -170,8 +170,8 @@ export class PropertiesDefinition<
    * An object with these fields, whose properties `parallelCompute` computes. Batched
    * fields must be arrays (or typed arrays) of one length.
    * @throws {InvalidArgumentError} when a batched field is missing, not an array, or of
-   * another length than the others, a field has a property's name, or a field is keyed
-   * by a symbol
+   * another length than the others, a field (or a getter of its class) has a property's
+   * name, or a field is keyed by a symbol
    */
   create(fields: F): PropertyObject<F, PropertyValues<P, W>> {
     return createObject(this._data, fields) as PropertyObject<F, PropertyValues<P, W>>

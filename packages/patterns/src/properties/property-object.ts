@@ -32,13 +32,7 @@ export function createObject(definition: DefinitionData, fields: unknown): objec
   checkNoSymbolKeys(caller, given)
   checkNotInherited(caller, fields, given, [...definition.batched, ...definition.fieldUses.keys()])
   const length = batchLength(caller, definition, given)
-  for (const name of Object.keys(given)) {
-    if (definition.properties.has(name)) {
-      throw new InvalidArgumentError({
-        message: `${caller}: field "${name}" has the name of a property. Rename the field or the property.`,
-      })
-    }
-  }
+  checkNotNamedLikeProperty(caller, fields, given, definition)
   for (const [field, user] of definition.fieldUses) {
     if (!Object.hasOwn(given, field)) {
       throw new InvalidArgumentError({
@@ -146,21 +140,57 @@ function checkNotInherited(
   names: readonly string[],
 ): void {
   for (const name of names) {
-    if (Object.hasOwn(given, name)) continue
-    for (
-      let p = Object.getPrototypeOf(fields) as object | null;
-      p !== null;
-      p = Object.getPrototypeOf(p) as object | null
-    ) {
-      if (p === Object.prototype || !Object.hasOwn(p, name)) continue
-      const owner = (fields as { constructor?: { name?: unknown } }).constructor?.name
+    if (Object.hasOwn(given, name) || inheritedFrom(fields, name) === undefined) continue
+    throw new InvalidArgumentError({
+      message:
+        `${caller}: field "${name}" of the object given comes from its prototype${classOf(fields)}, ` +
+        `and only its own properties are read as fields. Give the fields as a plain object, e.g. { ${name}: object.${name} }.`,
+    })
+  }
+}
+
+/**
+ * A field named like a property is refused, whether the object has it as its own or
+ * through a getter of its class: either way the property would be computed in its place.
+ */
+function checkNotNamedLikeProperty(
+  caller: string,
+  fields: object,
+  given: Record<string, unknown>,
+  definition: DefinitionData,
+): void {
+  for (const name of definition.properties.keys()) {
+    if (Object.hasOwn(given, name)) {
       throw new InvalidArgumentError({
-        message:
-          `${caller}: field "${name}" of the object given comes from its prototype${typeof owner === 'string' && owner !== '' ? ` (class ${owner})` : ''}, ` +
-          `and only its own properties are read as fields. Give the fields as a plain object, e.g. { ${name}: object.${name} }.`,
+        message: `${caller}: field "${name}" has the name of a property. Rename the field or the property.`,
       })
     }
+    if (inheritedFrom(fields, name)?.get === undefined) continue
+    throw new InvalidArgumentError({
+      message:
+        `${caller}: field "${name}" has the name of a property: the object given has it as a getter of its prototype${classOf(fields)}, ` +
+        'which the property would be computed in place of. Rename the getter or the property.',
+    })
   }
+}
+
+/** How `name` is defined on a prototype of `fields`, short of `Object.prototype`. */
+function inheritedFrom(fields: object, name: string): PropertyDescriptor | undefined {
+  for (
+    let p = Object.getPrototypeOf(fields) as object | null;
+    p !== null && p !== Object.prototype;
+    p = Object.getPrototypeOf(p) as object | null
+  ) {
+    const descriptor = Object.getOwnPropertyDescriptor(p, name)
+    if (descriptor !== undefined) return descriptor
+  }
+  return undefined
+}
+
+/** ` (class Name)` for a class instance, to follow "its prototype"; else nothing. */
+function classOf(fields: object): string {
+  const owner = (fields as { constructor?: { name?: unknown } }).constructor?.name
+  return typeof owner === 'string' && owner !== '' ? ` (class ${owner})` : ''
 }
 
 function batchLength(
