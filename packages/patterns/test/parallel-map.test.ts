@@ -9,6 +9,7 @@ import {
 import { MapItemError, Vectorizer, parallelMap, type ParallelMapOptions } from '@taskgraph/patterns'
 import {
   CancelledError,
+  SerializationError,
   TaskError,
   ThreadExecutor,
   compute,
@@ -18,6 +19,7 @@ import { describe, expect, test } from 'vitest'
 import { EXECUTORS } from './executors.js'
 import {
   failOnSeven,
+  functionOnFive,
   inc,
   lateStatePlacer,
   loadState,
@@ -112,6 +114,26 @@ describe.each(EXECUTORS)('parallelMap on the %s executor', (executor) => {
     expect(lazy).toBeInstanceOf(MapItemError)
     expect(lazy).toMatchObject({ index: 7, functionName: 'failOnSeven' })
     expect((lazy as TaskError).cause).toMatchObject({ name: 'RangeError', code: 'E_ITEM' })
+  })
+
+  // Named "the result[1]", the item's place in its chunk, and advised
+  // delayed(fn, { mainThread: true }), which parallelMap does not take.
+  test('a result a worker cannot send back is a SerializationError naming the item', async () => {
+    const call = parallelMap(functionOnFive, range(9), { ...options, chunkSize: 4 })
+    if (executor !== 'threads' && executor !== 'processes') {
+      // Nothing is copied on the calling thread.
+      expect(typeof (await call)[5]).toBe('function')
+      return
+    }
+    const error = await rejection(call)
+    expect(error).toBeInstanceOf(SerializationError)
+    expect(error).toMatchObject({
+      code: 'ERR_NOT_SERIALIZABLE',
+      direction: 'result',
+      path: 'functionOnFive(items[5])',
+      functionName: 'functionOnFive',
+    })
+    expect((error as Error).message).not.toMatch(/mainThread/)
   })
 
   // There was no signal: a call could not be cancelled, and { signal } was an unknown option.

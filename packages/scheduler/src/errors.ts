@@ -201,9 +201,11 @@ export class SerializationError extends TaskError {
       readonly valueType: string
       /** Why it cannot be copied; by default, that it does not survive a structured clone. */
       readonly reason?: string | undefined
+      /** @internal What to do instead, for a task whose function says better (a parallel map's chunk). */
+      readonly advice?: string | undefined
     },
   ) {
-    const { direction, path, valueType, reason } = options
+    const { direction, path, valueType, reason, advice } = options
     super({
       key: options.key,
       functionName: options.functionName,
@@ -212,8 +214,9 @@ export class SerializationError extends TaskError {
         code: 'ERR_NOT_SERIALIZABLE',
         message:
           `cannot ${direction === 'argument' ? 'be sent to' : 'send its result back from'} a worker: ${path} is ${valueType}, ${reason ?? 'which does not survive a structured clone'}. ` +
-          'Pass plain data (objects, arrays, Map, Set, Date, typed arrays, BigInt), ' +
-          'or run the task where the graph is computed: delayed(fn, { mainThread: true }) (on a cluster, its driver), or the executor "async" for every task.',
+          (advice ??
+            'Pass plain data (objects, arrays, Map, Set, Date, typed arrays, BigInt), ' +
+              'or run the task where the graph is computed: delayed(fn, { mainThread: true }) (on a cluster, its driver), or the executor "async" for every task.'),
       },
     })
     this.direction = direction

@@ -1,7 +1,7 @@
 import { delayed, type AnyFunction } from '@taskgraph/core'
 import { isThenable } from '@taskgraph/core/internal'
-import type { TaskErrorOptions } from '@taskgraph/scheduler'
-import { FAILURE_REPORT } from '@taskgraph/scheduler/internal'
+import { SerializationError, type TaskError, type TaskErrorOptions } from '@taskgraph/scheduler'
+import { FAILURE_REPORT, NotSerializableFault } from '@taskgraph/scheduler/internal'
 import { indexedFailure, readIndexedFailure } from '../indexed-failure.js'
 import { MapItemError } from './map-item-error.js'
 import { workerState } from './worker-state.js'
@@ -74,11 +74,42 @@ function concatChunks(chunks: readonly unknown[][]): unknown[] {
 
 /**
  * How a run reports a chunk's failure, on any executor and whichever call computes it
- * (`compute` of a `map`, `process`, `parallelMap`): a `MapItemError` naming the item.
+ * (`compute` of a `map`, `process`, `parallelMap`): a `MapItemError` naming the item; or,
+ * for a result a worker could not send back, a `SerializationError` whose path names
+ * the item (`fn(items[5])`, not the chunk's `the result[1]`), with advice for maps.
  */
-function reportItemFailure(options: TaskErrorOptions): MapItemError | undefined {
-  const failure = readIndexedFailure(options.cause)
+function reportItemFailure(
+  options: TaskErrorOptions,
+  args: readonly unknown[],
+): TaskError | undefined {
+  const { cause } = options
+  if (cause instanceof NotSerializableFault) return reportUnsendable(options, cause, args[3])
+  const failure = readIndexedFailure(cause)
   return failure && new MapItemError({ ...options, ...failure })
+}
+
+function reportUnsendable(
+  options: TaskErrorOptions,
+  fault: NotSerializableFault,
+  offset: unknown,
+): SerializationError | undefined {
+  const item = /^the result\[(\d+)\](.*)$/s.exec(fault.path)
+  if (fault.direction !== 'result' || item === null || typeof offset !== 'number') return undefined
+  const { key, functionName, caller } = options
+  // `advice` is internal to taskgraph, for errors whose task says better what to do.
+  const init = {
+    key,
+    functionName,
+    caller,
+    direction: 'result' as const,
+    path: `${functionName}(items[${offset + Number(item[1])}])${item[2]}`,
+    valueType: fault.valueType,
+    reason: fault.reason,
+    advice:
+      'Return plain data from the function mapped (objects, arrays, Map, Set, Date, typed arrays, BigInt), ' +
+      'or map on the executor "async" or "inline", where results are not copied.',
+  }
+  return new SerializationError(init)
 }
 Object.defineProperty(mapChunk, FAILURE_REPORT, { value: reportItemFailure })
 

@@ -22,16 +22,21 @@ import {
  * Where a task function keeps how its own failures are reported, when it can say more
  * than a plain `TaskError` (a parallel map's chunk names the item that failed): a
  * `FailureReport`, given what a `TaskError` would name, `cause` what the task threw (on
- * a pool, a copy). `Symbol.for`: shared by every copy of taskgraph in the process.
+ * a pool, a copy) or a `NotSerializableFault`, and the task's arguments as recorded.
+ * `Symbol.for`: shared by every copy of taskgraph in the process.
  */
 export const FAILURE_REPORT = Symbol.for('taskgraph.failureReport')
 
 /** A task function's report of its failure (`FAILURE_REPORT`); `undefined`: a plain one. */
-export type FailureReport = (options: TaskErrorOptions) => TaskError | undefined
+export type FailureReport = (
+  options: TaskErrorOptions,
+  args: readonly unknown[],
+) => TaskError | undefined
 
 /**
  * The `TaskError` reporting how task `key` failed, from what its executor rejected with.
- * `fn`, the task's function: its `FAILURE_REPORT`, if it has one, words what it threw.
+ * `fn`, the task's function: its `FAILURE_REPORT`, if it has one, words what it threw or
+ * could not send, given the task's arguments `args`.
  */
 export function toTaskError(
   key: string,
@@ -40,6 +45,7 @@ export function toTaskError(
   caller: string,
   attempts: number,
   fn?: AnyFunction,
+  args: readonly unknown[] = [],
 ): TaskError {
   if (failure instanceof WorkerLostFault)
     return new WorkerLostError({ key, functionName, caller, cause: failure, attempts })
@@ -56,6 +62,9 @@ export function toTaskError(
     return new UnhandledRejectionError({ key, functionName, caller, reason: failure.reason })
   if (failure instanceof UncaughtExceptionFault)
     return new UncaughtExceptionError({ key, functionName, caller, error: failure.error })
+  const report = (fn as { [FAILURE_REPORT]?: FailureReport } | undefined)?.[FAILURE_REPORT]
+  const reported = report?.({ key, functionName, caller, cause: failure }, args)
+  if (reported !== undefined) return reported
   if (failure instanceof NotSerializableFault) {
     return new SerializationError({
       key,
@@ -67,7 +76,5 @@ export function toTaskError(
       reason: failure.reason,
     })
   }
-  const report = (fn as { [FAILURE_REPORT]?: FailureReport } | undefined)?.[FAILURE_REPORT]
-  const reported = report?.({ key, functionName, caller, cause: failure })
-  return reported ?? new TaskError({ key, functionName, caller, cause: failure })
+  return new TaskError({ key, functionName, caller, cause: failure })
 }

@@ -597,7 +597,15 @@ class GraphRun implements IdleWatcher {
     const attempts = this.retries.made(i) + 1
     this.record(
       i,
-      toTaskError(graph.key(i), graph.name(i), error, this.caller, attempts, graph.fn(i)),
+      toTaskError(
+        graph.key(i),
+        graph.name(i),
+        error,
+        this.caller,
+        attempts,
+        graph.fn(i),
+        graph.recordedArgs(i),
+      ),
       info,
       startedAt,
     )
