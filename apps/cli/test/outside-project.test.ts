@@ -169,12 +169,12 @@ describe('a workflow of a "type": "commonjs" package with taskgraph installed', 
         `const { delayed } = require('taskgraph')\nthrow new Error('steps broke')\nmodule.exports = { cube: delayed((x: number) => x ** 3) }\n`,
       )
       const result = await runCli(['run', 'flow.ts', '--executor', executor], { cwd: dir })
-      expect(result).toMatchObject({
-        code: 3,
-        stdout: '',
-        stderr:
-          'taskgraph: error: WorkflowError: could not load workflow flow.ts: Error: steps broke\n',
-      })
+      expect(result).toMatchObject({ code: 3, stdout: '' })
+      // With where it threw when Node loads the file as it is (Node 22 and 24); not on
+      // Node 20, where tsx runs code made from it, whose lines are not the file's.
+      expect(result.stderr).toMatch(
+        /^taskgraph: error: WorkflowError: could not load workflow flow\.ts: Error: steps broke( \(at \/.*\/cjs-steps\.ts:2:7\))?\n$/,
+      )
     },
   )
 })
