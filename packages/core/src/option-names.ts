@@ -13,16 +13,29 @@ export function checkOptionNames(
   hint?: string,
 ): asserts options is object {
   const names = [...known]
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+  const given = typeof options === 'object' && options !== null ? ownNames(options) : undefined
+  if (given === undefined) {
     throw new InvalidOptionError({
       message: `${caller}: options must be an object with some of ${names.join(', ')}, got ${describeValue(options)}.`,
     })
   }
-  for (const name of Object.keys(options)) {
+  for (const name of given) {
     if (!names.includes(name)) {
       throw new InvalidOptionError({
         message: `${caller}: unknown option ${JSON.stringify(name)}. Known options: ${names.join(', ')}${hint === undefined ? '' : `; ${hint}`}.`,
       })
     }
+  }
+}
+
+/**
+ * The names of `options`' own properties; `undefined` for an array, and for a revoked
+ * Proxy, whose properties cannot be read (asking threw a bare `TypeError`).
+ */
+function ownNames(options: object): string[] | undefined {
+  try {
+    return Array.isArray(options) ? undefined : Object.keys(options)
+  } catch {
+    return undefined
   }
 }

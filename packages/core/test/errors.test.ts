@@ -17,6 +17,13 @@ function inc(x: number): number {
   return x + 1
 }
 
+/** A Proxy whose properties, and whether it is an array, can no longer be asked. */
+function revokedProxy(): object {
+  const { proxy, revoke } = Proxy.revocable({}, {})
+  revoke()
+  return proxy
+}
+
 describe('the error typology', () => {
   test.each([
     ['NotCallableError', 'ERR_NOT_CALLABLE', new NotCallableError({ message: 'm' })],
@@ -69,6 +76,7 @@ describe('delayed', () => {
     ['a fractional nout', { nout: 1.5 }],
     ['options that are not an object', 'pure'],
     ['null options', null],
+    ['a revoked Proxy as options', revokedProxy()],
   ])('rejects %s with InvalidOptionError', (_, options) => {
     expect(() => delayed(inc, options as DelayedOptions)).toThrow(InvalidOptionError)
   })
