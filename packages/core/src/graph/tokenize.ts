@@ -27,7 +27,8 @@ export function argsToken(args: readonly unknown[]): string {
 function token(value: unknown, recorded: boolean): string {
   // A task's arguments are most often a flat list (see `flatToken`), and every pure call
   // is keyed by its arguments' token: written without the general writer's bookkeeping.
-  if (!types.isProxy(value) && Array.isArray(value)) {
+  // A recorded list is taskgraph's own, never a Proxy: only a value given is asked.
+  if ((recorded || !types.isProxy(value)) && Array.isArray(value)) {
     const flat = flatToken(value, BY_KEY, recorded)
     if (flat !== undefined) return flat.length === 1 ? flat[0]! : flat.join('')
   }
@@ -70,7 +71,7 @@ export function stableTokenChunks(
   parts: StableTokenParts,
   recorded = false,
 ): readonly string[] | undefined {
-  if (!types.isProxy(value) && Array.isArray(value)) {
+  if ((recorded || !types.isProxy(value)) && Array.isArray(value)) {
     const flat = flatToken(value, parts, recorded)
     if (flat !== undefined) return flat
   }
