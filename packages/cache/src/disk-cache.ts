@@ -244,8 +244,10 @@ export class DiskCache {
       problem ??= `cache entry ${key} in ${pack}: ${entry.problem}`
     }
     const path = this.#path(key)
-    const bytes = await readFile(path).catch(() => undefined)
-    if (bytes === undefined) {
+    const bytes = await readFile(path).catch(asError)
+    if (bytes instanceof Error) {
+      const code = (bytes as NodeJS.ErrnoException).code
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return this.#unreadableFile(path, bytes)
       if (problem === undefined) return { hit: false }
       return cause === undefined ? { hit: false, problem } : { hit: false, problem, cause }
     }
@@ -257,6 +259,20 @@ export class DiskCache {
     }
     this.#markUsed(path)
     return { hit: true, value: entry.value }
+  }
+
+  /**
+   * A miss that says why the file of an entry could not be read (a directory in its
+   * place): removed, as a damaged one is, for the task's next run to store it again. One
+   * that cannot be removed says how to mend it (through `cause`).
+   */
+  async #unreadableFile(path: string, error: Error): Promise<CacheLookup> {
+    const problem = `cache entry ${path}: it cannot be read (${error.message})`
+    const removed = await rm(path, { recursive: true, force: true }).then(
+      () => true,
+      () => false,
+    )
+    return removed ? { hit: false, problem } : { hit: false, problem, cause: error }
   }
 
   /**

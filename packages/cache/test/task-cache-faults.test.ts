@@ -138,6 +138,31 @@ export const add = delayed(function add(a: number, b: number) { logCall('add()')
     expect((await run()).calls).toEqual([])
   })
 
+  // A result this large gets a file of its own (see `DiskCache`), not a place in a pack.
+  test('a large entry replaced by a directory is a miss with one warning, and is stored again', async () => {
+    await write({
+      'large.ts': `import { delayed } from '@taskgraph/core'
+import { logCall } from './log-call.js'
+const big = delayed(function big(n: number) { logCall('big(' + n + ')'); return 'x'.repeat(n) }, { cache: true })
+export default big(300_000)
+`,
+    })
+    await run('inline', 'large.ts')
+    const entries = join(cacheDir, 'entries')
+    const [shard] = await readdir(entries)
+    const [entry] = await readdir(join(entries, shard!))
+    const path = join(entries, shard!, entry!)
+    await rm(path)
+    await mkdir(path)
+    const second = await run('inline', 'large.ts')
+    expect((second.result as string).length).toBe(300_000)
+    expect(second.calls).toEqual(['big(300000)'])
+    expect(second.warnings).toEqual([
+      `cache entry ${path}: it cannot be read (EISDIR: illegal operation on a directory, read): it is run again.`,
+    ])
+    expect(await run('inline', 'large.ts')).toMatchObject({ calls: [], warnings: [] })
+  })
+
   test('many damaged entries: the first three are named, the others counted in one warning', async () => {
     await run('inline', 'flow.ts', 'all')
     const packs = join(cacheDir, 'packs')
