@@ -8,6 +8,7 @@ import {
   rm,
   rmdir,
   stat,
+  statfs,
   utimes,
   writeFile,
   type FileHandle,
@@ -100,7 +101,8 @@ const STALE_TEMPORARY_MS = 60 * 60 * 1000
  * Every entry carries a checksum, checked when it is read: a damaged one is a miss that
  * says why, never a wrong value. Two runs storing one key both store a whole entry; the
  * later one is read. Reading an entry marks its file (or pack) used, for least recently
- * used eviction by `prune`, which evicts packs whole.
+ * used eviction by `prune`, which evicts packs whole, and by a write that finds the disk
+ * full (see `#makeRoom`).
  */
 export class DiskCache {
   readonly directory: string
@@ -136,6 +138,15 @@ export class DiskCache {
   #shards = new Set<string>()
   /** The functions with a recipe kept, as `load` saw them (see `mayHaveFunction`). */
   #functions = new Set<string>()
+  /** Evictions to make room on a full disk (see `#makeRoom`), one at a time. */
+  #evicting: Promise<unknown> = Promise.resolve()
+  /** Whether such an eviction removed packs: the index still names their entries. */
+  #evictedPacks = false
+  /**
+   * What such an eviction could still remove, in bytes, as far as this store knows:
+   * counted by the first, then less what went and plus what this store wrote.
+   */
+  #evictable: number | undefined
 
   constructor(directory: string) {
     this.directory = directory
@@ -287,7 +298,8 @@ export class DiskCache {
   /** Stores the entry `bytes` (made by `packEntry`) under `key`, as `put` does. */
   putPacked(key: string, bytes: Buffer): void {
     if (bytes.byteLength >= OWN_FILE_BYTES) {
-      const write = this.#writeAtomically(this.#path(key), [bytes])
+      const path = this.#path(key)
+      const write = this.#withRoom(bytes.byteLength, () => this.#writeAtomically(path, [bytes]))
       this.#ownFiles.add(write)
       write.then(
         () => this.#ownFiles.delete(write),
@@ -323,7 +335,7 @@ export class DiskCache {
     this.#batchBytes = 0
     const writes = [...this.#ownFiles]
     if (batch.length > 0) {
-      const pack = this.#writePack(batch)
+      const pack = this.#writeFitting(batch)
       // Awaited by the next flush, whose own writes wait for it: its failure is this one's.
       this.#flushing = pack.then(
         () => (this.#flushing = undefined),
@@ -408,12 +420,12 @@ export class DiskCache {
     // Every run that stores results prunes: most find the cache within its limits, and
     // the index tells so without a look at each of its files.
     const indexed = this.#indexedPacks()
-    if (!this.#fitsByIndex(packs, indexed, maxSize, maxAge)) {
+    if (this.#evictedPacks || !this.#fitsByIndex(packs, indexed, maxSize, maxAge)) {
       const units = await this.#units(packs, indexed)
       let total = units.reduce((sum, unit) => sum + unit.bytes, 0)
       const gonePacks = new Set<string>()
       const emptied = new Set<string>()
-      for (const unit of units.sort((a, b) => a.usedAt - b.usedAt)) {
+      for (const unit of units.sort(byUse)) {
         if (total <= maxSize && now - unit.usedAt <= maxAge) continue
         // Recursive: a directory made where the file was goes too, or no prune would pass it.
         await rm(unit.path, { recursive: true, force: true })
@@ -426,7 +438,8 @@ export class DiskCache {
       // A shard directory left empty goes too (one that is not fails, and stays): with
       // none left, the next prune reads the index alone again.
       await Promise.all([...emptied].map((shard) => rmdir(shard).catch(() => {})))
-      if (gonePacks.size > 0) await this.#rewriteIndex(gonePacks)
+      if (gonePacks.size > 0 || this.#evictedPacks) await this.#rewriteIndex(gonePacks)
+      this.#evictedPacks = false
     }
     await Promise.all(
       temporaries.map(async (name) => {
@@ -484,7 +497,10 @@ export class DiskCache {
     if (this.#functions.has(id)) return
     const path = join(this.#recipes, `${id}.json`)
     // At once, as packs are (see `#writePack`): its entries wait for it.
-    if (!existsSync(path)) await this.#writeAtOnce(path, Buffer.from(JSON.stringify(recipe)))
+    if (!existsSync(path)) {
+      const bytes = Buffer.from(JSON.stringify(recipe))
+      await this.#withRoom(bytes.byteLength, () => this.#writeAtOnce(path, bytes))
+    }
     this.#functions.add(id)
   }
 
@@ -495,7 +511,8 @@ export class DiskCache {
 
   /** Keeps `memo` for later runs (the last run's memo wins). */
   async saveFileHashes(memo: FileHashMemo): Promise<void> {
-    await this.#writeAtomically(this.#fileHashes, [Buffer.from(fileHashesText(memo))])
+    const bytes = Buffer.from(fileHashesText(memo))
+    await this.#withRoom(bytes.byteLength, () => this.#writeAtomically(this.#fileHashes, [bytes]))
   }
 
   /** The recipe kept as `id`, if it is. */
@@ -523,6 +540,29 @@ export class DiskCache {
     this.#indexText = ''
     this.#parsed = undefined
     return count
+  }
+
+  /**
+   * Writes `batch` as a pack (see `#withRoom`); on a disk too full for it all, the
+   * entries of it that fit, and rejects for the others.
+   */
+  async #writeFitting(batch: readonly { key: string; bytes: Buffer }[]): Promise<void> {
+    try {
+      await this.#withRoom(packBytes(batch), () => this.#writePack(batch))
+    } catch (error) {
+      if (!isFull(error) || batch.length === 1) throw error
+      // As many as there is room for (free, or to be made), passing over those too large.
+      let room = await this.#roomLeft()
+      const fitting = batch.filter((entry) => {
+        const bytes = packBytes([entry])
+        if (bytes > room) return false
+        room -= bytes
+        return true
+      })
+      if (fitting.length === 0 || fitting.length === batch.length) throw error
+      await this.#withRoom(packBytes(fitting), () => this.#writePack(fitting))
+      throw error
+    }
   }
 
   async #writePack(batch: readonly { key: string; bytes: Buffer }[]): Promise<void> {
@@ -611,6 +651,78 @@ export class DiskCache {
     await this.#writeAtomically(path, [bytes])
   }
 
+  /**
+   * `write`, which writes about `bytes` bytes; if the disk (or the user's quota) is full,
+   * once more after making room for them (see `#makeRoom`).
+   */
+  async #withRoom(bytes: number, write: () => Promise<void>): Promise<void> {
+    try {
+      await write()
+    } catch (error) {
+      if (!isFull(error) || !(await this.#makeRoom(bytes, error))) throw error
+      await write()
+    }
+    if (this.#evictable !== undefined) this.#evictable += bytes
+  }
+
+  /**
+   * Evicts entries of this cache, least recently used first (as `prune` does), until
+   * `bytes` more fit on the disk that `error` (ENOSPC, EDQUOT) said is full. Resolves
+   * with whether it made room: nothing is evicted if evicting all would not. The
+   * entries this store read are not evicted: a run reads what it needs before it stores
+   * anything (see `TaskCache#open`), and `close` marks them used after what it stored.
+   */
+  #makeRoom(bytes: number, error: unknown): Promise<boolean> {
+    const made = this.#evicting.then(() => this.#evictFor(bytes, error)).catch(() => false)
+    this.#evicting = made
+    return made
+  }
+
+  async #evictFor(bytes: number, error: unknown): Promise<boolean> {
+    const { bavail, bsize } = await statfs(this.directory)
+    const blocks = (size: number): number => Math.ceil(size / bsize) * bsize
+    // A block more for the directories' and the index's growth.
+    const wanted = blocks(bytes) + bsize
+    // A quota is not what the disk has free; a full disk with room enough now had room
+    // made by another write's eviction meanwhile.
+    const code = (error as NodeJS.ErrnoException).code
+    const needed = code === 'EDQUOT' ? wanted : wanted - bavail * bsize
+    if (needed <= 0) return true
+    // Each write that finds the disk full would otherwise look at every entry again.
+    if (this.#evictable !== undefined && needed > this.#evictable) return false
+    // What this run read stays: used later than what it stores, as `close` marks it.
+    const units = (await this.#units(await readdirOrNone(this.#packs), new Map()))
+      .filter((unit) => !this.#used.has(unit.path))
+      .sort(byUse)
+    this.#evictable = units.reduce((sum, unit) => sum + blocks(unit.bytes), 0)
+    if (this.#evictable < needed) return false
+    const emptied = new Set<string>()
+    let freed = 0
+    for (const unit of units) {
+      if (freed >= needed) break
+      if (unit.pack !== undefined) {
+        // An open pack keeps its space until it is closed.
+        const handle = this.#handles.get(unit.pack)
+        this.#handles.delete(unit.pack)
+        await handle?.then((h) => h.close()).catch(() => {})
+        this.#evictedPacks = true
+      } else emptied.add(dirname(unit.path))
+      await rm(unit.path, { recursive: true, force: true })
+      freed += blocks(unit.bytes)
+    }
+    this.#evictable -= freed
+    await Promise.all([...emptied].map((shard) => rmdir(shard).catch(() => {})))
+    return true
+  }
+
+  /** The bytes that could still be written here: free on the disk, and to be evicted. */
+  async #roomLeft(): Promise<number> {
+    const { bavail, bsize } = await statfs(this.directory).catch(() => ({ bavail: 0, bsize: 0 }))
+    // Less what `#evictFor` asks beyond a write's bytes: a block for the directories' and
+    // the index's growth, and one for the pack's last, partly used one.
+    return Math.max(0, (bavail - 2) * bsize) + (this.#evictable ?? 0)
+  }
+
   /** Makes `path` at once, or says it could not (for `makeDirectory` to say why). */
   #mkdirNow(path: string): boolean {
     if (this.#madeDirectories.has(path)) return true
@@ -682,7 +794,7 @@ export class DiskCache {
   ): Promise<Unit[]> {
     const files = (
       await Promise.all(
-        [...this.#shards].map(async (shard) =>
+        (await readdirOrNone(this.#entries)).map(async (shard) =>
           (await readdirOrNone(join(this.#entries, shard))).map((key) => ({
             path: join(this.#entries, shard, key),
           })),
@@ -721,7 +833,13 @@ export class DiskCache {
         return present.has(pack) && !gone.has(pack)
       })
       .map((line) => `${line}\n`)
-    await this.#writeAtomically(this.#index, [Buffer.from(kept.join(''))])
+    // On a full disk, the index stays as it is: the lines of packs that are gone are
+    // misses, and go with the next prune that removes a pack.
+    await this.#writeAtomically(this.#index, [Buffer.from(kept.join(''))]).catch(
+      (error: unknown) => {
+        if (!isFull(error)) throw error
+      },
+    )
     await this.load()
   }
 
@@ -787,6 +905,25 @@ function parseLine(line: string): (PackedAt & { readonly key: string }) | undefi
 
 const KEY = /^[0-9a-f]{64}$/
 const PACK = /^[0-9a-z]+-\d+-[0-9a-f]{8}$/
+
+/** The bytes a pack of `entries` takes: the pack, and its lines in the index (at most). */
+function packBytes(entries: readonly { bytes: Buffer }[]): number {
+  return entries.reduce((sum, entry) => sum + entry.bytes.byteLength + INDEX_LINE_BYTES, 0)
+}
+
+// The longest line of the index (`KEY PACK OFFSET LENGTH`), and more.
+const INDEX_LINE_BYTES = 160
+
+/** Whether `error` says the disk, or the user's quota on it, is full. */
+function isFull(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code
+  return code === 'ENOSPC' || code === 'EDQUOT'
+}
+
+/** Least recently used first. */
+function byUse(a: Unit, b: Unit): number {
+  return a.usedAt - b.usedAt
+}
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error))

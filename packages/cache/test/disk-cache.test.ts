@@ -62,6 +62,20 @@ async function files(path: string): Promise<string[]> {
   return readdir(join(directory, path)).catch(() => [])
 }
 
+/** Mounts a tmpfs of `size` on the test's directory: `false` where this process may not. */
+function mountTmpfs(size: string): Promise<boolean> {
+  const args = ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', directory]
+  return promisify(execFile)('mount', args).then(
+    () => true,
+    () => false,
+  )
+}
+
+/** Unmounts it, even with files left open by a test that failed. */
+async function unmount(): Promise<void> {
+  await promisify(execFile)('umount', ['--lazy', directory])
+}
+
 describe('DiskCache', () => {
   test('gives back what it stored, in the types a worker would hand back, small and large', async () => {
     const shared = new Uint8Array([1, 2, 3])
@@ -214,18 +228,7 @@ describe('DiskCache', () => {
   // in its length would name the first entry's bytes wrongly, a damaged entry to the
   // next run, and the pack would keep the space of entries nothing names.
   test('on a full disk, a pack whose index lines could not be appended whole goes, and its entries are plain misses', async (context) => {
-    const mounts = await promisify(execFile)('mount', [
-      '-t',
-      'tmpfs',
-      '-o',
-      'size=64k',
-      'tmpfs',
-      directory,
-    ]).then(
-      () => true,
-      () => false,
-    )
-    if (!mounts) context.skip('mounting a file system is not allowed here')
+    if (!(await mountTmpfs('64k'))) context.skip('mounting a file system is not allowed here')
     try {
       const first = await reopened()
       first.put(key(0), 'made before', info)
@@ -251,6 +254,8 @@ describe('DiskCache', () => {
       }
       await rm(join(directory, `filler-${fillers - 1}`))
       const store = await reopened()
+      // Read by the run, key 0's pack is not evicted to make room: nothing can be.
+      expect(await store.get(key(0))).toEqual({ hit: true, value: 'made before' })
       for (let k = 1; k <= 20; k++) store.put(key(k), k, info)
       await expect(store.close()).rejects.toMatchObject({ code: 'ENOSPC' })
       expect(await files('packs')).toHaveLength(1)
@@ -261,7 +266,57 @@ describe('DiskCache', () => {
       expect(await next.get(key(0))).toEqual({ hit: true, value: 'made before' })
       await next.close()
     } finally {
-      await promisify(execFile)('umount', [directory])
+      await unmount()
+    }
+  })
+
+  // 512 KiB: three packs of 120 KB fill most of it; a large entry of 300 KB needs two of
+  // them gone, and only the two the run did not read can go.
+  test('on a full disk, the least recently used entries the run did not read are evicted to make room', async (context) => {
+    if (!(await mountTmpfs('512k'))) context.skip('mounting a file system is not allowed here')
+    try {
+      for (const n of [1, 2, 3]) await stored([[key(n), String(n).repeat(120_000)]])
+      // Key 1's pack the least recently used, then key 2's, key 3's.
+      for (const n of [1, 2, 3]) await lastUsed(await packOf(key(n)), 40 - 10 * n)
+      const store = await reopened()
+      expect(await store.get(key(1))).toMatchObject({ hit: true })
+      // 300 KB: a file of its own.
+      store.put(key(4), new Float64Array(37_500), info)
+      await store.close()
+      // As a run does after it stored results: nothing is past the limits.
+      expect(await store.prune()).toEqual({ removed: 0, bytes: 0 })
+      const next = await reopened()
+      const found = await Promise.all([1, 2, 3, 4].map(async (n) => (await next.get(key(n))).hit))
+      expect(found).toEqual([true, false, false, true])
+      await next.close()
+      // And the index no longer names what went.
+      const index = await readFile(join(directory, 'index'), 'utf8')
+      expect(index.split('\n').filter(Boolean)).toEqual([expect.stringMatching(`^${key(1)} `)])
+    } finally {
+      await unmount()
+    }
+  })
+
+  // The run read what is there: nothing can be evicted, and the pack of all three does not
+  // fit. Lost whole, it would keep the two that do out of the cache.
+  test('on a full disk, the entries of a pack that fit are kept, and close rejects for the others', async (context) => {
+    if (!(await mountTmpfs('256k'))) context.skip('mounting a file system is not allowed here')
+    try {
+      await stored([[key(1), '1'.repeat(120_000)]])
+      const store = await reopened()
+      expect(await store.get(key(1))).toMatchObject({ hit: true })
+      store.put(key(2), '2'.repeat(40_000), info)
+      store.put(key(3), '3'.repeat(200_000), info)
+      store.put(key(4), '4'.repeat(20_000), info)
+      await expect(store.close()).rejects.toMatchObject({ code: 'ENOSPC' })
+      expect(await files('tmp')).toEqual([])
+      const next = await reopened()
+      const found = await Promise.all([1, 2, 3, 4].map(async (n) => await next.get(key(n))))
+      expect(found.map((lookup) => lookup.hit)).toEqual([true, true, false, true])
+      expect(found[2]).toEqual({ hit: false })
+      await next.close()
+    } finally {
+      await unmount()
     }
   })
 
