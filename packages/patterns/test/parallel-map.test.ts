@@ -131,7 +131,36 @@ describe.each(EXECUTORS)('parallelMap on the %s executor', (executor) => {
       code: 'ERR_NOT_SERIALIZABLE',
       direction: 'result',
       path: 'functionOnFive(items[5])',
+      index: 5,
       functionName: 'functionOnFive',
+    })
+    expect((error as Error).message).not.toMatch(/mainThread/)
+  })
+
+  // Named the chunk's argument, "args[1][2]", not the item, and advised
+  // delayed(fn, { mainThread: true }), which parallelMap does not take.
+  test('an item a worker cannot be sent is a SerializationError naming the item', async () => {
+    class Handle {
+      readonly #fd = 6
+      get fd(): number {
+        return this.#fd
+      }
+    }
+    const items = [0, 1, 2, 3, 4, 5, new Handle(), 7] as unknown as number[]
+    const call = parallelMap(place, items, { ...options, chunkSize: 4 })
+    if (executor !== 'threads' && executor !== 'processes') {
+      // Nothing is copied on the calling thread.
+      expect((await call)[6]?.item).toBeInstanceOf(Handle)
+      return
+    }
+    const error = await rejection(call)
+    expect(error).toBeInstanceOf(SerializationError)
+    expect(error).toMatchObject({
+      code: 'ERR_NOT_SERIALIZABLE',
+      direction: 'argument',
+      path: 'items[6]',
+      index: 6,
+      functionName: 'place',
     })
     expect((error as Error).message).not.toMatch(/mainThread/)
   })

@@ -193,12 +193,20 @@ export class SerializationError extends TaskError {
   readonly path: string
   /** What the value is, e.g. `an instance of Counter`. */
   readonly valueType: string
+  /**
+   * For a task over many items (a chunk of `parallelMap`, a per-element property): the
+   * index of the item, or element, the value belongs to. Absent for other tasks (declared
+   * only, so that they have no such property).
+   */
+  declare readonly index?: number
 
   constructor(
     options: Omit<TaskErrorOptions, 'cause'> & {
       readonly direction: 'argument' | 'result'
       readonly path: string
       readonly valueType: string
+      /** The item or element the value belongs to, for a task over many. */
+      readonly index?: number | undefined
       /** Why it cannot be copied; by default, that it does not survive a structured clone. */
       readonly reason?: string | undefined
       /** @internal What to do instead, for a task whose function says better (a parallel map's chunk). */
@@ -222,6 +230,7 @@ export class SerializationError extends TaskError {
     this.direction = direction
     this.path = path
     this.valueType = valueType
+    if (options.index !== undefined) this.index = options.index
   }
 }
 SerializationError.prototype.name = 'SerializationError'

@@ -75,8 +75,10 @@ function concatChunks(chunks: readonly unknown[][]): unknown[] {
 /**
  * How a run reports a chunk's failure, on any executor and whichever call computes it
  * (`compute` of a `map`, `process`, `parallelMap`): a `MapItemError` naming the item; or,
- * for a result a worker could not send back, a `SerializationError` whose path names
- * the item (`fn(items[5])`, not the chunk's `the result[1]`), with advice for maps.
+ * for an item a worker could not be sent or a result it could not send back, a
+ * `SerializationError` naming the item's `index`, its path naming the item too
+ * (`items[5]`, `fn(items[5])`, not the chunk's `args[1][1]`, `the result[1]`), with
+ * advice for maps.
  */
 function reportItemFailure(
   options: TaskErrorOptions,
@@ -88,26 +90,38 @@ function reportItemFailure(
   return failure && new MapItemError({ ...options, ...failure })
 }
 
+/** Where a chunk's item, or its result, sits in what crosses: `args[1][i]`, `the result[i]`. */
+const ITEM_PATHS = {
+  argument: /^args\[1\]\[(\d+)\](.*)$/s,
+  result: /^the result\[(\d+)\](.*)$/s,
+} as const
+
 function reportUnsendable(
   options: TaskErrorOptions,
   fault: NotSerializableFault,
   offset: unknown,
 ): SerializationError | undefined {
-  const item = /^the result\[(\d+)\](.*)$/s.exec(fault.path)
-  if (fault.direction !== 'result' || item === null || typeof offset !== 'number') return undefined
+  const { direction } = fault
+  const item = ITEM_PATHS[direction].exec(fault.path)
+  if (item === null || typeof offset !== 'number') return undefined
   const { key, functionName, caller } = options
+  const index = offset + Number(item[1])
+  const argument = direction === 'argument'
   // `advice` is internal to taskgraph, for errors whose task says better what to do.
   const init = {
     key,
     functionName,
     caller,
-    direction: 'result' as const,
-    path: `${functionName}(items[${offset + Number(item[1])}])${item[2]}`,
+    direction,
+    path: argument ? `items[${index}]${item[2]}` : `${functionName}(items[${index}])${item[2]}`,
+    index,
     valueType: fault.valueType,
     reason: fault.reason,
-    advice:
-      'Return plain data from the function mapped (objects, arrays, Map, Set, Date, typed arrays, BigInt), ' +
-      'or map on the executor "async" or "inline", where results are not copied.',
+    advice: argument
+      ? 'Pass plain data as items (objects, arrays, Map, Set, Date, typed arrays, BigInt), ' +
+        'or map on the executor "async" or "inline", where items are not copied.'
+      : 'Return plain data from the function mapped (objects, arrays, Map, Set, Date, typed arrays, BigInt), ' +
+        'or map on the executor "async" or "inline", where results are not copied.',
   }
   return new SerializationError(init)
 }
