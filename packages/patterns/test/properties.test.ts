@@ -4,7 +4,7 @@ import {
   parallelCompute,
   PropertyElementError,
 } from '@taskgraph/patterns'
-import { compute } from '@taskgraph/scheduler'
+import { compute, SerializationError } from '@taskgraph/scheduler'
 import type { ComputeHooks } from '@taskgraph/scheduler'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { EXECUTORS, shared } from './executors.js'
@@ -16,6 +16,7 @@ import {
   ParallelDepComputation,
   ParallelMeanComputation,
   ParallelNormComputation,
+  Unsendable,
 } from './fixtures/seed-properties.js'
 import { nextTurn, rejection } from './helpers.js'
 
@@ -188,6 +189,28 @@ describe.each(EXECUTORS)('on the %s executor', (name) => {
     expect(lazy).toBeInstanceOf(PropertyElementError)
     expect(lazy).toMatchObject({ functionName: 'failing', index: 0 })
     expect(((lazy as Error).cause as Error).name).toBe('RangeError')
+  })
+
+  // Named "the result" only: which element's value could not be sent back was not said.
+  test('a per-element value a worker cannot send back is a SerializationError naming the element', async () => {
+    const computation = Unsendable.create({ data: [0, 1, 2, 3] })
+    const run = parallelCompute(computation, ['handle'], { executor })
+    if (!onPool) {
+      // Nothing is copied on the calling thread.
+      await run
+      expect(typeof computation.handle[2]).toBe('function')
+      return
+    }
+    const error = await rejection(run)
+    expect(error).toBeInstanceOf(SerializationError)
+    expect(error).toMatchObject({
+      code: 'ERR_NOT_SERIALIZABLE',
+      direction: 'result',
+      path: 'handle[2]',
+      index: 2,
+      functionName: 'handle',
+    })
+    expect(Object.keys(computation)).toEqual(['data'])
   })
 
   test('the lazy form computes the requested values and leaves the object as it is', async () => {

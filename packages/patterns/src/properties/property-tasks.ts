@@ -1,7 +1,7 @@
 import { delayed, type AnyFunction } from '@taskgraph/core'
 import { isThenable } from '@taskgraph/core/internal'
-import type { TaskErrorOptions } from '@taskgraph/scheduler'
-import { FAILURE_REPORT } from '@taskgraph/scheduler/internal'
+import { SerializationError, type TaskError, type TaskErrorOptions } from '@taskgraph/scheduler'
+import { FAILURE_REPORT, NotSerializableFault } from '@taskgraph/scheduler/internal'
 import { indexedFailure, readIndexedFailure } from '../indexed-failure.js'
 import { keep, load, removeCache, type CacheSlot } from './disk-cache.js'
 import { PropertyElementError } from './property-element-error.js'
@@ -70,10 +70,47 @@ function callOn(element: number, fn: AnyFunction, view: unknown): unknown {
   })
 }
 
-/** How a run reports a per-element task's failure, whichever call computes it: naming the element. */
-function reportElementFailure(options: TaskErrorOptions): PropertyElementError | undefined {
-  const failure = readIndexedFailure(options.cause)
+/**
+ * How a run reports a per-element task's failure, whichever call computes it: naming the
+ * element. What its function threw is a `PropertyElementError`; a result a worker could
+ * not send back, a `SerializationError` naming the element's `index`, its path naming
+ * the property's value for that element (`result[2]`, not `the result`).
+ */
+function reportElementFailure(
+  options: TaskErrorOptions,
+  args: readonly unknown[],
+): TaskError | undefined {
+  const { cause } = options
+  if (cause instanceof NotSerializableFault) return reportUnsendable(options, cause, args[1])
+  const failure = readIndexedFailure(cause)
   return failure && new PropertyElementError({ ...options, ...failure })
+}
+
+function reportUnsendable(
+  options: TaskErrorOptions,
+  fault: NotSerializableFault,
+  plan: unknown,
+): SerializationError | undefined {
+  const element = (plan as Partial<TaskPlan> | undefined)?.element
+  const value = /^the result(.*)$/s.exec(fault.path)
+  if (fault.direction !== 'result' || value === null || typeof element !== 'number')
+    return undefined
+  const { key, functionName, caller } = options
+  // `advice` is internal to taskgraph, for errors whose task says better what to do.
+  const init = {
+    key,
+    functionName,
+    caller,
+    direction: 'result' as const,
+    path: `${functionName}[${element}]${value[1]}`,
+    index: element,
+    valueType: fault.valueType,
+    reason: fault.reason,
+    advice:
+      "Return plain data from the property's function (objects, arrays, Map, Set, Date, typed arrays, BigInt), " +
+      'or compute on the executor "async" or "inline", where values are not copied.',
+  }
+  return new SerializationError(init)
 }
 Object.defineProperty(computeProperty, FAILURE_REPORT, { value: reportElementFailure })
 
