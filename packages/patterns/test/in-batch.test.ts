@@ -390,8 +390,12 @@ describe('invalid definitions and calls', () => {
     await expect(holey(null)).rejects.toBeInstanceOf(InvalidArgumentError)
   })
 
+  // A revoked Proxy as the named arguments threw a bare TypeError (its prototype read).
   test('callArgs takes an array and a plain object', () => {
     expect(() => callArgs([1], [2] as never)).toThrow(InvalidArgumentError)
     expect(() => callArgs('x' as never, {})).toThrow(InvalidArgumentError)
+    const { proxy, revoke } = Proxy.revocable({}, {})
+    revoke()
+    expect(() => callArgs([1], proxy)).toThrow(InvalidArgumentError)
   })
 })

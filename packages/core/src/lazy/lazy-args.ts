@@ -34,7 +34,8 @@ const MAX_DEPTH = 2000
 /**
  * Is `value` an object literal (or `Object.create(null)`), the only objects we traverse
  * besides arrays? A Proxy whose prototype cannot be read (a revoked one) is not: passed
- * as it is, it fails where it is used, as a class instance would.
+ * as it is, it fails where it is used, as a class instance would. The one test of a plain
+ * record in taskgraph: the scheduler's walks over task data use it too.
  */
 export function isPlainObject(value: object): value is Record<string, unknown> {
   try {

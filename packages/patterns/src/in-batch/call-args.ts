@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@taskgraph/core'
-import { describeValue } from '@taskgraph/core/internal'
+import { describeValue, isPlainObject } from '@taskgraph/core/internal'
 
 /**
  * One call's arguments from an in-batch `init`, when they include named arguments:
@@ -43,7 +43,7 @@ export function callArgs(...given: unknown[]): CallArgs {
         `got ${given.map(describeValue).join(', ') || 'nothing'}.`,
     })
   }
-  if (!isPlainObject(named)) {
+  if (typeof named !== 'object' || named === null || !isPlainObject(named)) {
     throw new InvalidArgumentError({
       message:
         `callArgs: named arguments must be a plain object such as { scale: 2 }, got ${describeValue(named)}. ` +
@@ -62,10 +62,4 @@ export function argumentsOf(caller: string, entry: unknown, index: number): unkn
       `${caller}: init gave ${describeValue(entry)} for call ${index}; each call's arguments must be an array ` +
       '(positional) or callArgs(positional, named). Wrap a single argument in an array: [value].',
   })
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false
-  const proto: unknown = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
 }

@@ -1,6 +1,6 @@
 import { types } from 'node:util'
-import { BINARY_VIEWS, describeValue, errorText } from '@taskgraph/core/internal'
-import { ReadFailed, isPlainObject, pathOf, walkData } from './data-walk.js'
+import { BINARY_VIEWS, describeValue, errorText, isPlainObject } from '@taskgraph/core/internal'
+import { ReadFailed, pathOf, walkData } from './data-walk.js'
 
 /** A value structured clone would reject or change, and where it sits. */
 export interface CloneProblem {

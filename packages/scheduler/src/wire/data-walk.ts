@@ -1,4 +1,5 @@
 import { types } from 'node:util'
+import { isPlainObject } from '@taskgraph/core/internal'
 
 // Walks over task data (arguments and results), as structured clone sees it: arrays,
 // plain objects, Maps and Sets are opened; everything else is a leaf. The walk keeps its
@@ -52,12 +53,6 @@ export function pathOf(root: string, place: Place | undefined): string {
 
 /** Steps of a path spelt out in full; longer ones are shortened. */
 const MAX_PATH_PARTS = 12
-
-/** Whether `value` is an object literal or `Object.create(null)`: a plain record. */
-export function isPlainObject(value: object): value is Record<string, unknown> {
-  const proto: unknown = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
-}
 
 /**
  * Whether `values` hold only primitives, as they are or in arrays one level down: a call's

@@ -1,5 +1,6 @@
 import type { AnyFunction } from '@taskgraph/core'
-import { isPlainObject, walkData } from './data-walk.js'
+import { isPlainObject } from '@taskgraph/core/internal'
+import { walkData } from './data-walk.js'
 import { replaceMembers, replaceMembersInPlace } from './replace-members.js'
 import { refName, type FunctionRef } from './function-ref.js'
 

@@ -1,5 +1,6 @@
 import { types } from 'node:util'
-import { isPlainObject, walkData } from './data-walk.js'
+import { isPlainObject } from '@taskgraph/core/internal'
+import { walkData } from './data-walk.js'
 
 // Replacing some values inside task data by others: functions by refs on their way to a
 // worker and back (function-args.ts), a cluster's stored results by markers and back.

@@ -4,12 +4,12 @@ import {
   containsDelayed,
   type Delayed,
   hasUniqueKey,
+  isPlainObject,
   makeKeyedData,
   makeTask,
   originOf,
   type TaskSpec,
 } from '@taskgraph/core/internal'
-import { isPlainObject } from './data-walk.js'
 import { decodeFunctions, encodeFunctions } from './function-args.js'
 import { sourceHash, type FunctionRef } from './function-ref.js'
 import type { Marks } from './marks.js'
