@@ -179,11 +179,25 @@ describe.each(TARGETS)('an in-batch function on the %s target', (target) => {
     else expect(result).toBeInstanceOf(Counter)
   })
 
-  test('an argument a worker cannot receive fails the whole call with a SerializationError', async () => {
+  // Named the task's argument, "args[1][0]", not the call, and advised
+  // delayed(fn, { mainThread: true }), which in-batch functions do not take.
+  test('an argument a worker cannot receive fails the whole call with a SerializationError naming the call', async () => {
     const echoItems = inbatchParallel(echo, { init: 'items', ...run })
-    const call = echoItems([new Counter()])
-    if (pool) await expect(call).rejects.toBeInstanceOf(SerializationError)
-    else expect((await call)[0]).toMatchObject({ args: [expect.any(Counter)] })
+    const call = echoItems([1, 2, new Counter()])
+    if (!pool) {
+      expect((await call)[2]).toMatchObject({ args: [expect.any(Counter)] })
+      return
+    }
+    const error = await rejection(call)
+    expect(error).toBeInstanceOf(SerializationError)
+    expect(error).toMatchObject({
+      code: 'ERR_NOT_SERIALIZABLE',
+      direction: 'argument',
+      path: 'args[0] of call 2',
+      index: 2,
+      functionName: 'echo',
+    })
+    expect((error as Error).message).not.toMatch(/mainThread/)
   })
 
   test("init 'once' calls fn once, with the call's arguments (batchflow's run_once)", async () => {

@@ -194,9 +194,9 @@ export class SerializationError extends TaskError {
   /** What the value is, e.g. `an instance of Counter`. */
   readonly valueType: string
   /**
-   * For a task over many items (a chunk of `parallelMap`, a per-element property): the
-   * index of the item, or element, the value belongs to. Absent for other tasks (declared
-   * only, so that they have no such property).
+   * For a task that is one of many (a chunk of `parallelMap`, a per-element property, a
+   * call of an in-batch function): the index of the item, element or call the value
+   * belongs to. Absent for other tasks (declared only, so that they have no such property).
    */
   declare readonly index?: number
 

@@ -114,7 +114,7 @@ function makeInBatchFunction(
     if (signal?.aborted) throw new CancelledError({ caller: name, reason: signal.reason })
     const lists = await argumentLists(name, config.init, batch, args)
     const task = runCallTask.with({ name })
-    const calls = lists.map((list) => task(fn, list, HOME))
+    const calls = lists.map((list, i) => task(fn, list, HOME, i))
     const [settled = []] =
       calls.length === 0 ? [] : await computeTargets(name, [calls], runOptionsOf(config))
     const results = (settled as Settled[]).map((outcome, i) =>

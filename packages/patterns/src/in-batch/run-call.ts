@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { isMainThread } from 'node:worker_threads'
 import { delayed, type AnyFunction } from '@taskgraph/core'
+import { SerializationError, type TaskErrorOptions } from '@taskgraph/scheduler'
+import { FAILURE_REPORT, NotSerializableFault } from '@taskgraph/scheduler/internal'
 import {
   findCloneProblem,
   toWireError,
@@ -30,7 +32,16 @@ export type Settled =
  */
 export const HOME = randomUUID()
 
-async function runCall(fn: AnyFunction, args: unknown[], home: string): Promise<Settled> {
+/**
+ * Calls `fn(...args)`. `_index`, the call's place in its batch, is for the report of
+ * arguments a worker could not be sent (`reportCallFailure`), which only sees the task's.
+ */
+async function runCall(
+  fn: AnyFunction,
+  args: unknown[],
+  home: string,
+  _index: number,
+): Promise<Settled> {
   let value: unknown
   try {
     value = (await fn(...args)) as unknown
@@ -42,5 +53,39 @@ async function runCall(fn: AnyFunction, args: unknown[], home: string): Promise<
   const problem = findCloneProblem(value, 'the result', { sameProcess: !isMainThread })
   return problem === undefined ? { ok: true, value } : { ok: false, unsendable: problem }
 }
+
+/**
+ * How a run reports a call whose arguments a worker could not be sent: a
+ * `SerializationError` naming the call's `index` and the argument (`args[0] of call 2`,
+ * not the task's `args[1][0]`), with advice for in-batch functions. Any other failure of
+ * the task (a lost worker) is reported as any task's.
+ */
+function reportCallFailure(
+  options: TaskErrorOptions,
+  args: readonly unknown[],
+): SerializationError | undefined {
+  const { cause } = options
+  const index = args[3]
+  if (!(cause instanceof NotSerializableFault) || typeof index !== 'number') return undefined
+  const argument = /^args\[1\](\[\d+\].*)$/s.exec(cause.path)
+  if (cause.direction !== 'argument' || argument === null) return undefined
+  const { key, functionName, caller } = options
+  // `advice` is internal to taskgraph, for errors whose task says better what to do.
+  const init = {
+    key,
+    functionName,
+    caller,
+    direction: 'argument' as const,
+    path: `args${argument[1]} of call ${index}`,
+    index,
+    valueType: cause.valueType,
+    reason: cause.reason,
+    advice:
+      "Pass plain data as the calls' arguments (objects, arrays, Map, Set, Date, typed arrays, BigInt), " +
+      'or run on the target "async" or "for", where arguments are not copied.',
+  }
+  return new SerializationError(init)
+}
+Object.defineProperty(runCall, FAILURE_REPORT, { value: reportCallFailure })
 
 export const runCallTask = delayed(runCall)
