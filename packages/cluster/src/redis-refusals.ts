@@ -18,9 +18,7 @@ export function isRedisReply(error: unknown): error is Error {
  */
 export function isRedisFull(error: unknown): boolean {
   if (!isRedisReply(error)) return false
-  if (error.message.startsWith('OOM ')) return true
-  const previous = (error as { previousErrors?: unknown }).previousErrors
-  return Array.isArray(previous) && previous.some(isRedisFull)
+  return error.message.startsWith('OOM ') || previousErrors(error).some(isRedisFull)
 }
 
 /**
@@ -28,9 +26,19 @@ export function isRedisFull(error: unknown): boolean {
  * errors of the commands it refused).
  */
 export function refusalText(error: Error): string {
-  const previous = (error as { previousErrors?: unknown }).previousErrors
-  if (!Array.isArray(previous) || previous.length === 0) return error.message
+  const previous = previousErrors(error)
+  if (previous.length === 0) return error.message
   return [...new Set(previous.map((cause) => String((cause as Error).message)))].join('; ')
+}
+
+/**
+ * The errors of a transaction's commands that ioredis keeps on its `EXEC`'s error, but
+ * that error itself: a transaction ioredis failed whole (Redis refused the connection's
+ * password, say) has the one error for each command, which lists itself among them.
+ */
+function previousErrors(error: Error): unknown[] {
+  const previous = (error as { previousErrors?: unknown }).previousErrors
+  return Array.isArray(previous) ? previous.filter((cause) => cause !== error) : []
 }
 
 /**

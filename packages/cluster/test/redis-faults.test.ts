@@ -1,8 +1,8 @@
 // What runs do when Redis fails under them: not reachable at start, restarted empty
 // mid-run, down for longer than the executor waits (and a worker stopped meanwhile), full
-// (at its maxmemory), down for longer than a worker waits (driver-faults.test.ts: a
-// driver suspended or killed mid-run). A real redis-server and real `taskgraph worker`
-// processes per test.
+// (at its maxmemory), down for longer than a worker waits, refusing a transaction whole
+// (driver-faults.test.ts: a driver suspended or killed mid-run). A real redis-server and
+// real `taskgraph worker` processes per test.
 import { mkdirSync, readdirSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
@@ -19,12 +19,13 @@ import {
   ClusterWorker,
   clusterStatus,
 } from '@taskgraph/cluster'
+import { refusedRequest } from '../src/redis-refusals.js'
 import { PACKAGE, startWorker, startWorkers } from './cluster-workers.js'
 import type { TestCluster } from './fault-checks.js'
 import { clusterPerTest, eventually, failure, readTraces, runKeys, sleep } from './fault-checks.js'
 import { step } from './fixtures/fault-tasks.mjs'
 import { big, inc, length, listOf, total } from './fixtures/tasks.mjs'
-import { freePort } from './redis-server.js'
+import { freePort, startRedis } from './redis-server.js'
 
 const clusters = clusterPerTest()
 
@@ -356,5 +357,29 @@ describe('a value larger than Redis takes in one command', () => {
       /\(ERR Protocol error: invalid bulk length\)\. A job of the run is larger than Redis takes in one command \(its proto-max-bulk-len/,
     )
     expect(await length(new Float64Array(1000)).compute({ executor })).toBe(1000)
+  })
+})
+
+describe('a transaction ioredis fails whole with what Redis answered', () => {
+  // A connection that opens to a Redis refusing it (NOAUTH here) fails every command
+  // queued on it with the one error: a transaction's, which lists its commands' errors as
+  // its causes, lists itself.
+  test('is told as what Redis said (ClusterStoreError), not a stack overflow', async () => {
+    const redis = await startRedis(['--requirepass', 'secret'])
+    const client = new Redis(redis.url, { lazyConnect: true, retryStrategy: () => null })
+    client.on('error', () => {})
+    try {
+      const failed = client
+        .multi()
+        .set('tg:a', '1')
+        .exec()
+        .catch((e: unknown) => e)
+      await client.connect().catch(() => {})
+      const refused = refusedRequest('the test', redis.url, await failed)
+      expect(refused).toMatchObject({ code: 'ERR_CLUSTER_STORE', full: false })
+    } finally {
+      client.disconnect()
+      await redis.stop()
+    }
   })
 })
