@@ -2,6 +2,7 @@ import { InvalidOptionError } from '@taskgraph/core'
 import type { RedisOptions } from 'ioredis'
 import { Redis } from './commonjs-packages.js'
 import { ClusterUnreachableError } from './errors.js'
+import { isRedisReply } from './redis-refusals.js'
 import { dropUnneededPassword } from './unneeded-password.js'
 
 /** How long a driver, worker or status call waits for Redis when it begins. */
@@ -125,11 +126,37 @@ export async function connect(redis: Redis, url: ClusterUrl, caller: string): Pr
   }
 }
 
+/**
+ * Whether `error`, on a connection to `url` that dropped, is Redis refusing the URL's
+ * password (WRONGPASS; Redis 5: invalid password), or asking for one the URL does not
+ * give (NOAUTH): it restarted requiring another, and reconnecting will not cure it. A
+ * password the URL gives but Redis had not needed is sent again after its NOAUTH
+ * (unneeded-password.ts): that NOAUTH is not a refusal.
+ */
+export function refusesPassword(url: ClusterUrl, error: unknown): error is Error {
+  if (!isRedisReply(error)) return false
+  if (/^(WRONGPASS|ERR invalid password)/.test(error.message)) return true
+  return error.message.startsWith('NOAUTH') && new URL(url.href).password === ''
+}
+
+/** The error a driver or worker (`caller`) fails with when Redis refuses its password. */
+export function passwordRefused(
+  caller: string,
+  url: ClusterUrl,
+  error: Error,
+): ClusterUnreachableError {
+  return new ClusterUnreachableError({
+    url: url.shown,
+    message: `${caller}: Redis at ${url.shown} refused the connection when it reconnected (${error.message}): it restarted requiring another password, or one the URL does not give. ${fixFor(error, url.shown)}`,
+    cause: error,
+  })
+}
+
 /** What to do about a connection to `shown` that failed with `error`. */
 function fixFor(error: unknown, shown: string): string {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
   const text = String(message)
-  if (/^(WRONGPASS|NOAUTH|NOPERM)/.test(text)) {
+  if (/^(WRONGPASS|NOAUTH|NOPERM|ERR invalid password)/.test(text)) {
     return 'Check the user and password in the URL, and what that Redis user may do (docs/cluster.md lists the ACL taskgraph needs).'
   }
   // Redis answered: it has fewer databases than the number at the end of the URL.

@@ -6,7 +6,9 @@ import { Redis } from './commonjs-packages.js'
  * Redis says it needs none (`[WARN] This Redis server's default user does not require a
  * password...`): five times as a worker starts. Redis is asked once per process instead,
  * on a connection of its own that sends no password, and taskgraph says it once, in its
- * own warnings; connections to that Redis then send none.
+ * own warnings; connections to that Redis then send none. Until Redis asks for one
+ * (NOAUTH: it restarted with requirepass): the password goes back into the connection
+ * that was asked, and into those made from it later, for their next attempts.
  */
 
 /** What Redis says to a password it does not need (Redis 6 and later, then Redis 5). */
@@ -43,7 +45,32 @@ export async function dropUnneededPassword(
       )
     })
   }
-  if ((await asked) === true) redis.options.password = undefined
+  if ((await asked) !== true) return
+  redis.options.password = undefined
+  giveWhenAsked(redis, href, password)
+}
+
+/**
+ * Puts `password` back into `redis`'s options when Redis refuses it for want of one:
+ * ioredis closes the connection, and reconnects with what its options then hold.
+ * Copies of it (BullMQ's, by `duplicate()`) are made without it, and watched alike.
+ */
+function giveWhenAsked(redis: Redis, href: string, password: string): void {
+  const asked = (error: unknown): void => {
+    if (!(error instanceof Error) || !error.message.startsWith('NOAUTH')) return
+    redis.options.password = password
+    redis.off('error', asked)
+    // What this process connects from now on asks again, and sends it.
+    unneeded.delete(href)
+  }
+  redis.on('error', asked)
+  const duplicate = redis.duplicate.bind(redis)
+  redis.duplicate = (override) => {
+    const copy = duplicate(override)
+    // Made without it (ioredis fills a missing one with null) unless it was given back.
+    if ((copy.options.password ?? '') === '') giveWhenAsked(copy, href, password)
+    return copy
+  }
 }
 
 /** Asks the Redis at `href`, on a connection that sends no password, whether it needs one. */

@@ -1,7 +1,7 @@
 // What runs do when Redis fails under them: not reachable at start, restarted empty
 // mid-run, down for longer than the executor waits (and a worker stopped meanwhile), full
-// (at its maxmemory), down for longer than a worker waits, refusing a transaction whole
-// (driver-faults.test.ts: a driver suspended or killed mid-run). A real redis-server and
+// (at its maxmemory), down for longer than a worker waits, restarted requiring a
+// password, refusing a transaction whole (driver-faults.test.ts: a driver suspended or killed mid-run). A real redis-server and
 // real `taskgraph worker` processes per test.
 import { mkdirSync, readdirSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -357,6 +357,33 @@ describe('a value larger than Redis takes in one command', () => {
       /\(ERR Protocol error: invalid bulk length\)\. A job of the run is larger than Redis takes in one command \(its proto-max-bulk-len/,
     )
     expect(await length(new Float64Array(1000)).compute({ executor })).toBe(1000)
+  })
+})
+
+describe('Redis restarted requiring a password', () => {
+  test("the URL's, which it had not needed: a worker and a driver send it and go on; another: both fail with ClusterUnreachableError", async () => {
+    const redis = await startRedis()
+    const url = redis.url.replace('redis://', 'redis://:secret@')
+    // Left out of their connections, as Redis needs none (TASKGRAPH_CLUSTER_PASSWORD).
+    const worker = await ClusterWorker.start(url, { threads: 1, root: PACKAGE })
+    const executor = new ClusterExecutor(url)
+    try {
+      expect(await total([inc(1), inc(2)]).compute({ executor })).toBe(5)
+      await redis.restart(['--requirepass', 'secret'])
+      // Listed again once its connections are back (a record of its own, every 2 s).
+      await eventually(async () => expect(await clusterStatus(url)).toHaveLength(1), 10_000)
+      expect(await total([inc(1), inc(2)]).compute({ executor })).toBe(5)
+      await redis.restart(['--requirepass', 'another'])
+      const { error } = await failure(total([inc(1), inc(2)]).compute({ executor }))
+      expect(error).toBeInstanceOf(ClusterUnreachableError)
+      expect((error as ClusterUnreachableError).code).toBe('ERR_CLUSTER_UNREACHABLE')
+      // Stopped at once, not after its reconnectTimeout (30 s): waiting would not cure it.
+      await expect(worker.finished).rejects.toBeInstanceOf(ClusterUnreachableError)
+    } finally {
+      await executor.close()
+      await worker.close()
+      await redis.stop()
+    }
   })
 })
 

@@ -9,8 +9,11 @@ export interface RedisServer {
   readonly url: string
   /** Every key in it (what `redis-cli --scan` lists). */
   keys(): Promise<string[]>
-  /** Stops it (SIGKILL: as a crash would) and starts it again, empty, on the same port. */
-  restart(): Promise<void>
+  /**
+   * Stops it (SIGKILL: as a crash would) and starts it again, empty, on the same port;
+   * with `settings` instead of those it had, if given (`['--requirepass', 'secret']`).
+   */
+  restart(settings?: readonly string[]): Promise<void>
   /** Stops it; `start` again to bring it back. */
   stop(): Promise<void>
   start(): Promise<void>
@@ -36,12 +39,13 @@ export async function startRedis(settings: readonly string[] = []): Promise<Redi
   const port = await freePort()
   const url = `redis://127.0.0.1:${port}`
   let child: ChildProcess | undefined
+  let current = settings
   const start = async (): Promise<void> => {
     child = spawn(
       'redis-server',
       [
         ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-        ...settings,
+        ...current,
       ],
       { stdio: 'ignore' },
     )
@@ -96,8 +100,9 @@ export async function startRedis(settings: readonly string[] = []): Promise<Redi
         client.disconnect()
       }
     },
-    async restart() {
+    async restart(settings) {
       await stop()
+      current = settings ?? current
       await start()
     },
     stop,

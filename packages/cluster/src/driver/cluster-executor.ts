@@ -20,7 +20,15 @@ import {
   type ClusterOptions,
 } from '../cluster-options.js'
 import { loadBullMQ } from '../commonjs-packages.js'
-import { connect, openRedis, parseClusterUrl, queueReady, type ClusterUrl } from '../connection.js'
+import {
+  connect,
+  openRedis,
+  parseClusterUrl,
+  passwordRefused,
+  queueReady,
+  refusesPassword,
+  type ClusterUrl,
+} from '../connection.js'
 import { watchConnection } from '../connection-watch.js'
 import { ClusterConnectionError, ClusterStoreError } from '../errors.js'
 import { PREFIX, QUEUE, RUNS, repliesKey, resultsKey, runKey } from '../keys.js'
@@ -182,7 +190,7 @@ export class ClusterExecutor implements Executor {
     // Only runs open when the connection dropped can have lost their records: a run
     // begun since (its record written once the connection is back) is not checked.
     let openAtDrop: ClusterRun[] = []
-    this.down = watchConnection(this.redis, limit, {
+    this.down = watchConnection(this.redis, this.url, limit, {
       dropped: () => (openAtDrop = [...this.runs.values()]),
       lost: () => {
         if (this.closed) return
@@ -192,6 +200,12 @@ export class ClusterExecutor implements Executor {
         for (const run of this.runs.values()) this.failRun(run, new RunFault(lost))
       },
       back: () => void this.checkRuns(openAtDrop),
+      // Not cured by waiting: the runs fail now (later ones fail as their requests do).
+      refused: (error) => {
+        if (this.closed) return
+        const refused = passwordRefused('cluster executor', this.url, error)
+        for (const run of this.runs.values()) this.failRun(run, new RunFault(refused))
+      },
     })
     this.timer = setInterval(() => void this.tick(), RUN_TTL_MS / 3)
     this.timer.unref()
@@ -619,6 +633,9 @@ export class ClusterExecutor implements Executor {
 
   /** What a run fails with when Redis failed one of its requests with `error`. */
   private requestFailed(error: unknown): Error {
+    if (refusesPassword(this.url, error)) {
+      return passwordRefused('cluster executor', this.url, error)
+    }
     const said = isRedisReply(error) ? refusalText(error) : String(error)
     const failed = `cluster executor: Redis at ${this.url.shown} failed a request of the run (${said})`
     if (isRedisFull(error)) {

@@ -20,12 +20,17 @@ import {
   connect,
   openRedis,
   parseClusterUrl,
+  passwordRefused,
   queueReady,
   type ClusterUrl,
 } from '../connection.js'
 import { watchConnection } from '../connection-watch.js'
 import { checkPath } from '../cluster-options.js'
-import { ClusterConnectionError, ModuleRefusedError } from '../errors.js'
+import {
+  ClusterConnectionError,
+  ModuleRefusedError,
+  type ClusterUnreachableError,
+} from '../errors.js'
 import { refusedRequest } from '../redis-refusals.js'
 import {
   ENDED_CHANNEL,
@@ -188,12 +193,13 @@ export class ClusterWorker {
   private readonly lease: number
   private readonly reconnectTimeout: number
   private readonly startTimeout: number
-  /** Why it stopped by itself, if it did: Redis stayed away. */
-  private lost: ClusterConnectionError | undefined
+  /** Why it stopped by itself, if it did: Redis stayed away, or refused its password. */
+  private lost: ClusterConnectionError | ClusterUnreachableError | undefined
   /**
    * Settles once the worker has stopped: resolves after `close()`, rejects with a
    * `ClusterConnectionError` if it stopped by itself because its connection to Redis
-   * stayed down longer than `reconnectTimeout`.
+   * stayed down longer than `reconnectTimeout`, or with a `ClusterUnreachableError` if
+   * Redis refused its password as it reconnected.
    */
   readonly finished: Promise<void>
   /** Settles `finished`, as `lost` says: once the worker has stopped. */
@@ -402,7 +408,7 @@ export class ClusterWorker {
     // From now on a Redis that stays away stops the worker: it would otherwise retry for
     // ever, a process nobody may be watching. Whoever watches it hears of the wait.
     let droppedAt = 0
-    watchConnection(this.redis, this.reconnectTimeout || MAX_TIMER_MS, {
+    watchConnection(this.redis, this.url, this.reconnectTimeout || MAX_TIMER_MS, {
       dropped: () => {
         if (this.stopping !== undefined) return
         droppedAt = performance.now()
@@ -418,8 +424,17 @@ export class ClusterWorker {
         this.tell(`connected to Redis at ${this.url.shown} again, after ${seconds} s`)
       },
       lost: () => {
-        if (this.reconnectTimeout > 0) this.loseRedis()
+        if (this.reconnectTimeout > 0) {
+          this.loseRedis(
+            new ClusterConnectionError({
+              message: `taskgraph worker ${this.name}: the connection to Redis at ${this.url.shown} has been down for ${this.reconnectTimeout} ms, so it stopped. Check that Redis is up and reachable, then start the worker again (reconnectTimeout, --reconnect-timeout, sets the wait; 0 waits for ever).`,
+            }),
+          )
+        }
       },
+      // Waiting would not bring it back, however long: it stops now, and says why.
+      refused: (error) =>
+        this.loseRedis(passwordRefused(`taskgraph worker ${this.name}`, this.url, error)),
     })
     // A graph a task returns is made again here, importing its modules: once the thread
     // is ready to (its own calls' modules only its pool's threads import).
@@ -494,12 +509,13 @@ export class ClusterWorker {
     return this.stopping
   }
 
-  /** Its connection to Redis stayed down past `reconnectTimeout`: it stops. */
-  private loseRedis(): void {
+  /**
+   * Its connection to Redis stayed down past `reconnectTimeout`, or Redis refused its
+   * password: it stops, `finished` rejecting with `lost`.
+   */
+  private loseRedis(lost: ClusterConnectionError | ClusterUnreachableError): void {
     if (this.stopping !== undefined) return
-    this.lost = new ClusterConnectionError({
-      message: `taskgraph worker ${this.name}: the connection to Redis at ${this.url.shown} has been down for ${this.reconnectTimeout} ms, so it stopped. Check that Redis is up and reachable, then start the worker again (reconnectTimeout, --reconnect-timeout, sets the wait; 0 waits for ever).`,
-    })
+    this.lost = lost
     void this.close()
   }
 
