@@ -1,7 +1,7 @@
 import { delayed } from '@taskgraph/core'
 import { describe, expectTypeOf, test } from 'vitest'
-import { Client, asCompleted, submit, wait } from '@taskgraph/scheduler'
-import type { AsCompleted, Future, WaitResult } from '@taskgraph/scheduler'
+import { AsCompleted, Client, asCompleted, submit, wait } from '@taskgraph/scheduler'
+import type { Future, WaitResult } from '@taskgraph/scheduler'
 
 const length = (text: string): number => text.length
 const total = delayed((values: number[]) => values.reduce((a, b) => a + b, 0))
@@ -53,6 +53,13 @@ describe('futures', () => {
       Promise<WaitResult<number | string>>
     >()
     expectTypeOf(asCompleted<number>()).toEqualTypeOf<AsCompleted<number>>()
+    // The class takes what the function takes.
+    expectTypeOf(new AsCompleted(mixed)).toEqualTypeOf<AsCompleted<number | string>>()
+    expectTypeOf(new AsCompleted([submit(length, 'a')])).toEqualTypeOf<AsCompleted<number>>()
+    expectTypeOf(new AsCompleted<number>()).toEqualTypeOf<AsCompleted<number>>()
+    expectTypeOf(new AsCompleted()).toEqualTypeOf<AsCompleted>()
+    // @ts-expect-error not futures
+    void new AsCompleted([Promise.resolve(1)])
     // @ts-expect-error not futures
     void wait([Promise.resolve(1)])
   })

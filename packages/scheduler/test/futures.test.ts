@@ -1,6 +1,7 @@
 import { InvalidArgumentError, InvalidOptionError } from '@taskgraph/core'
 import { describe, expect, test } from 'vitest'
 import {
+  AsCompleted,
   CancelledError,
   Client,
   TaskError,
@@ -55,8 +56,11 @@ describe.each(SUITE_EXECUTORS)('futures on the %s executor', (name) => {
     expect(await client.submit(sum, futures)).toBe(30)
   })
 
-  test('asCompleted takes futures added while it iterates', async () => {
-    const done = asCompleted([client.submit(sleepThen, 50, 1)])
+  test('AsCompleted takes futures added while it iterates', async () => {
+    const done = new AsCompleted([client.submit(sleepThen, 50, 1)])
+    // The name messages and the console give it, as asCompleted's.
+    expect(done.constructor.name).toBe('AsCompleted')
+    expect(asCompleted()).toBeInstanceOf(AsCompleted)
     const seen: number[] = []
     for await (const future of done) {
       const value = (await future) as number
