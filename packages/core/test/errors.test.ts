@@ -126,6 +126,12 @@ describe('literal', () => {
     const x = delayed(inc)(1)
     expect(() => literal({ values: [x] })).toThrow(InvalidArgumentError)
   })
+
+  test('rejects a promise, or any thenable, with InvalidArgumentError', () => {
+    expect(() => literal(Promise.resolve(1) as never)).toThrow(InvalidArgumentError)
+    expect(() => literal({ then: () => undefined } as never)).toThrow(InvalidArgumentError)
+    expect(literal({ then: 'not a method' }).key).toMatch(/^literal-/)
+  })
 })
 
 describe('Delayed#at', () => {

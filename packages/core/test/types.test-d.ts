@@ -102,6 +102,22 @@ describe('nout', () => {
   })
 })
 
+describe('literal', () => {
+  test('is a Delayed of its value, but not of a promise: await it first', () => {
+    expectTypeOf(literal({ p: Promise.resolve(1) })).toEqualTypeOf<
+      Delayed<{ p: Promise<number> }>
+    >()
+    expectTypeOf(literal(text as unknown)).toEqualTypeOf<Delayed<unknown>>()
+    // @ts-expect-error a promise
+    literal(Promise.resolve(1))
+    // @ts-expect-error any thenable
+    literal({ then: (resolve: (value: number) => void) => resolve(1) })
+    const maybe = text.key === '' ? 1 : Promise.resolve(1)
+    // @ts-expect-error a value that may be a promise
+    literal(maybe)
+  })
+})
+
 describe('gather', () => {
   const n = literal(1)
   const s = literal('s')

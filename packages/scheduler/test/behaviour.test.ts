@@ -163,3 +163,20 @@ describe.each(FALLBACKS)('on the %s executor, a function no worker can find', (n
     expect(log.calls().map((call) => call.place === HERE)).toEqual([false])
   })
 })
+
+describe('a promise given to literal', () => {
+  // compute(node) would give the promise, and `await node.compute()` its value.
+  test('is refused, for compute(node) and node.compute() alike', () => {
+    const refused = { code: 'ERR_INVALID_ARGUMENT' }
+    const promise = Promise.resolve(1)
+    expect(() => compute(literal(promise as never))).toThrow(expect.objectContaining(refused))
+    expect(() => literal(promise as never).compute()).toThrow(expect.objectContaining(refused))
+  })
+
+  test('inside a value is held as it is by both', async () => {
+    const promise = Promise.resolve(1)
+    const node = literal({ promise })
+    expect(await compute(node, { executor: 'inline' })).toEqual([{ promise }])
+    expect(await node.compute({ executor: 'inline' })).toEqual({ promise })
+  })
+})
