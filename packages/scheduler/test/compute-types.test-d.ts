@@ -1,7 +1,7 @@
 import { delayed, gather, literal } from '@taskgraph/core'
 import type { Delayed } from '@taskgraph/core'
 import { describe, expectTypeOf, test } from 'vitest'
-import { compute, persist } from '@taskgraph/scheduler'
+import { InlineExecutor, compute, persist } from '@taskgraph/scheduler'
 import type { ComputeHooks, RunOptions, RunSummary, TaskInfo } from '@taskgraph/scheduler'
 
 const count = delayed((text: string) => text.length)('abc')
@@ -17,6 +17,19 @@ describe('compute', () => {
     expectTypeOf(compute(flag, { executor: 'async', concurrency: 4 })).toEqualTypeOf<
       Promise<[boolean]>
     >()
+  })
+
+  test('takes an executor instance in the options as options, not as a target', () => {
+    // InlineExecutor leaves out the optional members of Executor.
+    expectTypeOf(compute(count, { executor: new InlineExecutor() })).toEqualTypeOf<
+      Promise<[number]>
+    >()
+    expectTypeOf(
+      compute(count, name, { executor: new InlineExecutor(), failFast: false }),
+    ).toEqualTypeOf<Promise<[number, string]>>()
+    void compute(count, {
+      hooks: { onTaskStart: (task) => expectTypeOf(task).toEqualTypeOf<TaskInfo>() },
+    })
   })
 
   test('resolves Delayed inside arrays and objects, and passes plain values through', () => {

@@ -14,8 +14,11 @@ import { runGraph } from './run-graph.js'
  * @example
  * const [a2, total5] = await compute(a, total, { executor: 'async' })
  */
-export function compute<const T extends readonly unknown[]>(
-  ...args: [...targets: T, options: RunOptions]
+// The options' own type, not `RunOptions`: overloads are first tried for a subtype match,
+// and an executor instance without every optional member of `Executor` is none, which
+// gave the next overload the options as a target (and a result).
+export function compute<const T extends readonly unknown[], O extends RunOptions>(
+  ...args: [...targets: T, options: O]
 ): Promise<Computed<T>>
 export function compute<const T extends readonly unknown[]>(...targets: T): Promise<Computed<T>>
 export function compute(...args: unknown[]): Promise<unknown[]> {
