@@ -203,4 +203,12 @@ describe('fromSpec', () => {
     expectTypeOf(spec.y).toEqualTypeOf<Delayed<number>>()
     expectTypeOf(spec.n).toEqualTypeOf<Delayed<number>>()
   })
+
+  test('refuses a promise as an entry, not one inside an entry', () => {
+    expectTypeOf(fromSpec({ x: { p: Promise.resolve(1) } }).x).toEqualTypeOf<
+      Delayed<{ readonly p: Promise<number> }>
+    >()
+    // @ts-expect-error a promise
+    fromSpec({ x: Promise.resolve(1), y: task(add, ref('x'), 2) })
+  })
 })

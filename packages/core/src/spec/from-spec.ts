@@ -17,6 +17,7 @@ import { KeyKind } from '../lazy/lazy-node.js'
 import { makeData, makeTask } from '../lazy/make-task.js'
 import { dagAlgorithms, directedGraph } from '../graph/graphology-lazy.js'
 import { recordOrigin } from '../origin.js'
+import { isThenable } from '../thenable.js'
 import type { AnyFunction } from '../types.js'
 
 /** A reference, inside a graph spec, to the result of the entry with `key`. */
@@ -70,6 +71,11 @@ export function task(fn: AnyFunction, ...args: unknown[]): SpecTask {
 /** The `Delayed` of every entry of a graph spec. */
 export type SpecResults<S> = { [K in keyof S]: Delayed<S[K] extends SpecTask<infer R> ? R : S[K]> }
 
+/** A spec whose plain entries are not promises (any thenable): `fromSpec` refuses them. */
+export type NoPromiseEntries<S> = {
+  [K in keyof S]: S[K] extends { then(...args: never[]): unknown } ? never : S[K]
+}
+
 /**
  * Builds `Delayed` values from a graph written as data, as Dask's raw graphs: each entry
  * is a `task(fn, ...args)` or a plain value, and `ref(key)` uses another entry's result.
@@ -79,8 +85,12 @@ export type SpecResults<S> = { [K in keyof S]: Delayed<S[K] extends SpecTask<inf
  * const { total } = fromSpec({ x: 1, y: task(inc, ref('x')), total: task(add, ref('x'), ref('y')) })
  * @throws {MissingKeyError} when a `ref` names a key the spec does not have
  * @throws {CycleError} when entries depend on each other in a loop
+ * @throws {InvalidArgumentError} for an entry that is a promise, or a plain value holding
+ *   `ref(...)` or `Delayed` values
  */
-export function fromSpec<const S extends Record<string, unknown>>(spec: S): SpecResults<S> {
+export function fromSpec<const S extends Record<string, unknown>>(
+  spec: S & NoPromiseEntries<S>,
+): SpecResults<S> {
   if (typeof spec !== 'object' || spec === null || !isPlainObject(spec)) {
     throw new InvalidArgumentError({
       message: `fromSpec: expected an object of entries { key: task(...) | value }, got ${describeValue(spec)}.`,
@@ -102,6 +112,12 @@ export function fromSpec<const S extends Record<string, unknown>>(spec: S): Spec
     if (!(entry instanceof SpecTask) && found.length > 0) {
       throw new InvalidArgumentError({
         message: `fromSpec: entry ${JSON.stringify(key)} is a plain value holding ref(...). Refs are resolved only inside task(fn, ...args).`,
+      })
+    }
+    // A data entry's value is given to tasks and to compute() as it is (see `literal`).
+    if (isThenable(entry)) {
+      throw new InvalidArgumentError({
+        message: `fromSpec: entry ${JSON.stringify(key)} is a promise (${describeValue(entry)}, which has a then method): a data entry holds its value as it is and cannot wait for it. Await it first and pass its value, or compute it in a task: task(async () => ...).`,
       })
     }
     if (!(entry instanceof SpecTask) && containsDelayed(entry)) {

@@ -141,6 +141,13 @@ describe('fromSpec', () => {
     expect(() => fromSpec({ a: 1, b: [ref('a')] })).toThrow(InvalidArgumentError)
   })
 
+  test('a promise as an entry is an InvalidArgumentError, one inside an entry is held', () => {
+    expect(() => fromSpec({ a: Promise.resolve(1) as never })).toThrow(InvalidArgumentError)
+    expect(() => fromSpec({ a: { then: () => undefined } as never })).toThrow(InvalidArgumentError)
+    const inside = Promise.resolve(1)
+    expect(fromSpec({ a: { inside } }).a.key).toBe('a')
+  })
+
   test('a plain value holding a Delayed is an InvalidArgumentError', () => {
     const made = literal(1)
     expect(() => fromSpec({ a: [made] })).toThrow(InvalidArgumentError)
