@@ -17,9 +17,9 @@ import { watchLooseFailures } from './loose-failures.js'
 import { dropEchoOf } from './rejection-echo.js'
 import { importWorkflow, prepareForWorkflow } from './workflow-loading.js'
 
-// ES modules only: taskgraph is an ES module package, which CommonJS (.cjs/.cts) cannot
-// require() on Node 20.
-const JS_EXTENSIONS = new Set(['.js', '.mjs'])
+// A .cjs workflow's `require('taskgraph')` finds the CLI's copy (fallBackInRequire in
+// workflow-loading.ts). Not .cts: tsx and type stripping disagree on what it may contain.
+const JS_EXTENSIONS = new Set(['.js', '.mjs', '.cjs'])
 const TS_EXTENSIONS = new Set(['.ts', '.mts'])
 
 /** A loaded workflow: its file and the graph its default export stands for. */
@@ -63,7 +63,7 @@ export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<W
   if (!JS_EXTENSIONS.has(extension) && !TS_EXTENSIONS.has(extension)) {
     throw new WorkflowError({
       code: 'ERR_WORKFLOW_UNSUPPORTED',
-      message: `workflow file ${shown} has extension "${extension}"; use a .ts, .mts, .js or .mjs module`,
+      message: `workflow file ${shown} has extension "${extension}"; use a .ts, .mts, .js, .mjs or .cjs module`,
     })
   }
   await prepareForWorkflow(pathToFileURL(path).href)
@@ -95,14 +95,16 @@ async function importAndRead(path: string, shown: string): Promise<Workflow> {
   // Workers find task functions among its exports too: also those its default export
   // submits while it builds the graph (futures), before the run begins.
   registerTaskModule(url)
-  if (!('default' in module) || module.default === undefined) {
-    throw new WorkflowError({
-      code: 'ERR_WORKFLOW_NO_DEFAULT',
-      message: `workflow ${shown} has no default export; add \`export default\` with the Delayed value (or a function returning it) to run`,
-    })
-  }
+  if (!('default' in module) || module.default === undefined) throw noDefault(shown)
   const value = await readDefault(module.default, shown)
   return { path, url, shown, loader, targets: value }
+}
+
+function noDefault(shown: string): WorkflowError {
+  return new WorkflowError({
+    code: 'ERR_WORKFLOW_NO_DEFAULT',
+    message: `workflow ${shown} has no default export; add \`export default\` with the Delayed value (or a function returning it) to run`,
+  })
 }
 
 /**
@@ -133,6 +135,10 @@ async function readDefault(value: unknown, shown: string): Promise<unknown> {
       cause: error,
     })
   try {
+    if (isCompiledExports(value)) {
+      value = value.default
+      if (value === undefined) throw noDefault(shown)
+    }
     if (isDelayedFunction(value)) {
       throw new WorkflowError({
         code: 'ERR_WORKFLOW_BAD_EXPORT',
@@ -174,6 +180,22 @@ async function readDefault(value: unknown, shown: string): Promise<unknown> {
     // A getter or a Proxy trap of the export, met while looking for its Delayed values.
     throw threw(error, 'while it was read (a getter or a Proxy of it)')
   }
+}
+
+/**
+ * Whether `value`, a default export, is the `exports` of a CommonJS module marked
+ * `__esModule`: one compiled from an ES module (by TypeScript, Babel, esbuild), whose
+ * default export is `exports.default`. Node's import gives a CommonJS module's whole
+ * `module.exports` as its default export; without the mark, an object with a `default`
+ * key is that object, as Node gives it.
+ */
+function isCompiledExports(value: unknown): value is { readonly default?: unknown } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.hasOwn(value, '__esModule') &&
+    Boolean((value as { __esModule?: unknown }).__esModule)
+  )
 }
 
 /** What a function default export is when calling it cannot give a graph: a class, a generator. */

@@ -25,6 +25,18 @@ const workflows = [
     text: "{ short: 3, long: 8, note: 'kept as is' }\n",
     json: { short: 3, long: 8, note: 'kept as is' },
   },
+  {
+    file: 'compiled-default.cjs',
+    form: 'exports.default, in CommonJS marked __esModule',
+    text: '42\n',
+    json: 42,
+  },
+  {
+    file: 'default-key.cjs',
+    form: 'module.exports, an object with a default key, in CommonJS',
+    text: '{ default: 2, other: 4 }\n',
+    json: { default: 2, other: 4 },
+  },
   { file: 'export-function.ts', form: 'a function returning a Delayed', text: '48\n', json: 48 },
   {
     file: 'export-async-function.ts',
