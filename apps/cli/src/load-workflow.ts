@@ -12,7 +12,12 @@ import {
 import { containsDelayed, describeValue, isThenable } from '@taskgraph/core/internal'
 import { WorkflowError } from './cli-errors.js'
 import { userLocation } from './failure-report.js'
-import type { ImportedModule, TypeScriptLoader } from '@taskgraph/scheduler/internal'
+import {
+  nodeStripsTypes,
+  tsxRegistered,
+  type ImportedModule,
+  type TypeScriptLoader,
+} from '@taskgraph/scheduler/internal'
 import { watchLooseFailures } from './loose-failures.js'
 import { dropEchoOf } from './rejection-echo.js'
 import { importWorkflow, prepareForWorkflow } from './workflow-loading.js'
@@ -66,6 +71,14 @@ export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<W
       message: `workflow file ${shown} has extension "${extension}"; use a .ts, .mts, .js, .mjs or .cjs module`,
     })
   }
+  // Refused before tsx runs it as JavaScript; Node's type stripping loads it.
+  if (
+    TS_EXTENSIONS.has(extension) &&
+    tsxCannotLoad(path) &&
+    (!nodeStripsTypes() || tsxRegistered())
+  ) {
+    throw queryInPath(shown, path)
+  }
   await prepareForWorkflow(pathToFileURL(path).href)
   const loose = watchLooseFailures()
   try {
@@ -85,6 +98,10 @@ async function importAndRead(path: string, shown: string): Promise<Workflow> {
     imported = await importWorkflow(pathToFileURL(path).href)
   } catch (error) {
     dropEchoOf(error)
+    // Type stripping could not run it (an enum, say), and tsx, which it fell back to, cannot.
+    if (TS_EXTENSIONS.has(extname(path)) && tsxCannotLoad(path) && tsxRegistered()) {
+      throw queryInPath(shown, path, error)
+    }
     throw new WorkflowError({
       code: 'ERR_WORKFLOW_LOAD',
       message: `could not load workflow ${shown}: ${reason(error, path)}`,
@@ -98,6 +115,24 @@ async function importAndRead(path: string, shown: string): Promise<Workflow> {
   if (!('default' in module) || module.default === undefined) throw noDefault(shown)
   const value = await readDefault(module.default, shown)
   return { path, url, shown, loader, targets: value }
+}
+
+/**
+ * Whether tsx cannot load the TypeScript file at `path`: tsx takes a "?" in a file's path
+ * for the start of a query, finds no extension before it, and compiles the file as
+ * JavaScript, which its types are not. Any spelling of the path or URL is decoded to the
+ * same path first (tsx 4.23), so the file must be renamed.
+ */
+function tsxCannotLoad(path: string): boolean {
+  return path.includes('?')
+}
+
+function queryInPath(shown: string, path: string, cause?: unknown): WorkflowError {
+  return new WorkflowError({
+    code: 'ERR_WORKFLOW_UNSUPPORTED',
+    message: `workflow file ${shown} has a "?" in its path (${path}), which tsx, the TypeScript loader it needs here, takes for the start of a query: it would compile the file as JavaScript. Rename the file, or its directory, without "?"`,
+    ...(cause === undefined ? {} : { cause }),
+  })
 }
 
 function noDefault(shown: string): WorkflowError {

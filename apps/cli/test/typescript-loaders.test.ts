@@ -1,6 +1,9 @@
-import { describe, expect, test } from 'vitest'
+import { copyFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { nodeThatStripsTypes } from './helpers/node-24.js'
 import { fixture, runCli, type CliOptions } from './helpers/run-cli.js'
+import { cleanUp, makeTempDir } from './helpers/temp-dirs.js'
 
 // Which loader runs a workflow's TypeScript, on the main thread and in pool workers: Node's
 // type stripping where Node has it, tsx where it does not, and tsx for a file that
@@ -103,6 +106,49 @@ describe.each(['async', 'threads', 'processes'])(
     })
   },
 )
+
+// tsx takes a "?" in a file's path for the start of a query and compiles the file as
+// JavaScript: where tsx would load such a workflow, it is refused with a WorkflowError
+// saying to rename it (exit 3), not tsx's TransformError; type stripping loads it.
+describe.concurrent('a TypeScript workflow with "?" in its path', () => {
+  let dir = ''
+  beforeAll(async () => {
+    dir = await makeTempDir()
+    await copyFile(fixture('where-loaded.ts'), join(dir, 'where?.ts'))
+    await writeFile(
+      join(dir, 'enum?.ts'),
+      `import { delayed } from 'taskgraph'\nenum Step { One = 1 }\nexport default delayed((x: Step) => x + 1)(Step.One)\n`,
+    )
+  })
+  afterAll(cleanUp)
+
+  const expectRefused = async (file: string, options: CliOptions): Promise<void> => {
+    const result = await runCli(['run', file], { cwd: dir, ...options })
+    expect(result).toMatchObject({ code: 3, stdout: '' })
+    const lines = result.stderr.trimEnd().split('\n')
+    expect(lines).toEqual([expect.stringMatching(/^taskgraph: error: WorkflowError: /)])
+    // It names the file and the character to rename away, not tsx's TransformError.
+    expect(lines[0]).toContain(file)
+    expect(lines[0]).toContain('"?"')
+  }
+
+  test.skipIf(stripsTypesHere)('is refused on a Node that cannot strip types', async () => {
+    await expectRefused('where?.ts', {})
+  })
+
+  describe.skipIf(NODE_24 === undefined)('on a Node that strips types', () => {
+    test('loads without tsx, in workers too', async () => {
+      const { loader, result } = await run('where?.ts', 'threads', { cwd: dir, node: NODE_24 })
+      expect(loader).toBe('node')
+      expect(result).toMatchObject({ value: 2, tsx: false })
+    })
+
+    test('is refused where it needs tsx: stripping cannot run it, or TASKGRAPH_TYPESCRIPT=tsx', async () => {
+      await expectRefused('enum?.ts', { node: NODE_24 })
+      await expectRefused('where?.ts', { node: NODE_24, env: { TASKGRAPH_TYPESCRIPT: 'tsx' } })
+    })
+  })
+})
 
 // Node's compile cache (Node 22.1+) is an optimisation: a directory it cannot make (here a
 // path under a file: root may write anywhere else) leaves it off, in the command and in
