@@ -15,9 +15,10 @@ export const ExitCode = {
   Usage: 2,
   /**
    * The workflow file could not be used: missing, unloadable, or a wrong default export or
-   * graph; or a module given to `taskgraph worker` is not a file, is outside the project
-   * root or fails to import; or the trace `visualize --trace` reads is missing or not a
-   * trace of taskgraph's.
+   * graph, or its own code threw or rejected with nothing to catch it (a timer); or a
+   * module given to `taskgraph worker` is not a file, is outside the project root or fails
+   * to import; or the trace `visualize --trace` reads is missing or not a trace of
+   * taskgraph's.
    */
   BadWorkflow: 3,
   /**

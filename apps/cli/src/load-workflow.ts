@@ -18,7 +18,7 @@ import {
   type ImportedModule,
   type TypeScriptLoader,
 } from '@taskgraph/scheduler/internal'
-import { watchLooseFailures } from './loose-failures.js'
+import { watchLooseFailures, type LooseFailure } from './loose-failures.js'
 import { dropEchoOf } from './rejection-echo.js'
 import { importWorkflow, prepareForWorkflow } from './workflow-loading.js'
 
@@ -84,7 +84,7 @@ export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<W
   try {
     const workflow = await importAndRead(path, shown)
     const failure = await loose.first()
-    if (failure !== undefined) throw looseFailure(failure, shown)
+    if (failure !== undefined) throw looseFailure(failure, shown, 'loading')
     return workflow
   } finally {
     loose.stop()
@@ -144,16 +144,20 @@ function noDefault(shown: string): WorkflowError {
 
 /**
  * The error for a promise the workflow's code rejected with nothing to handle it, or an
- * error one of its callbacks threw with nothing to catch it, while it loaded.
+ * error one of its callbacks threw with nothing to catch it: while it loaded, or once its
+ * tasks ran (which stopped the run).
  */
-function looseFailure(
-  { error, how }: { readonly error: unknown; readonly how: 'rejection' | 'exception' },
+export function looseFailure(
+  { error, how }: LooseFailure,
   shown: string,
+  when: 'loading' | 'running',
 ): WorkflowError {
+  const moment =
+    when === 'loading' ? 'while it loaded' : 'while its tasks ran, which stopped the run'
   const message =
     how === 'rejection'
-      ? `workflow ${shown} made a promise that rejected with nothing to handle it while it loaded: ${reason(error)}; await it, or attach a .catch() to it`
-      : `workflow ${shown} started a callback that threw with nothing to catch it while it loaded: ${reason(error)}; catch errors inside its callbacks (timers, event listeners)`
+      ? `workflow ${shown} made a promise that rejected with nothing to handle it ${moment}: ${reason(error)}; await it, or attach a .catch() to it`
+      : `workflow ${shown} started a callback that threw with nothing to catch it ${moment}: ${reason(error)}; catch errors inside its callbacks (timers, event listeners)`
   return new WorkflowError({ code: 'ERR_WORKFLOW_LOAD', message, cause: error })
 }
 

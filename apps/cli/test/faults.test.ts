@@ -176,6 +176,29 @@ describe.concurrent('the same fault on every executor', { timeout: HANG_MS + 15_
   }
 })
 
+// Code of the workflow's own, not of a task, that throws with nothing to catch it once the
+// tasks run: a WorkflowError saying where (exit 3), not Node's report, and the run stopped.
+describe.concurrent(
+  "a timer of the workflow's that throws while its tasks run",
+  { timeout: HANG_MS + 15_000 },
+  () => {
+    // In the command's process, and beside a pool of worker processes to be ended.
+    it.for(['async', 'processes'] as const)(
+      '--executor %s: exit 3 with one WorkflowError line naming the file and line, nothing left',
+      async (executor, { expect }) => {
+        const file = fixture('loose-exception-running.ts')
+        const run = await runToEnd(['run', file, '-e', executor])
+        expect.soft(run).toMatchObject({ code: 3, signal: null, stdout: '' })
+        const lines = run.stderr.split('\n').filter((line) => line.startsWith('taskgraph: '))
+        expect.soft(lines).toEqual([expect.stringMatching(/^taskgraph: error: WorkflowError: /)])
+        expect.soft(lines[0]).toContain(`(at ${file}:15:11)`)
+        expect.soft(run.stderr).not.toContain('Node.js v')
+        expect(await comesTrue(() => !run.pids.some(isAlive), 1_000)).toBe(true)
+      },
+    )
+  },
+)
+
 describe.concurrent('workers that cannot start', { timeout: HANG_MS + 15_000 }, () => {
   // stuck-in-workers.ts loads at once on the main thread but never in a worker. The
   // start timeout leaves a worker of a busy 2-core machine time to get as far as the

@@ -28,7 +28,9 @@ import { combineHooks } from '../combine-hooks.js'
 import { divertStdout } from '../divert-stdout.js'
 import { guardProcessExit } from '../exit-guard.js'
 import { formatResult } from '../format-result.js'
-import { inWorkflow, loadWorkflow } from '../load-workflow.js'
+import type { WorkflowError } from '../cli-errors.js'
+import { inWorkflow, loadWorkflow, looseFailure } from '../load-workflow.js'
+import { watchLooseFailures, type LooseFailures } from '../loose-failures.js'
 import { openDashboard } from '../open-dashboard.js'
 import { outputWriteError } from '../output-paths.js'
 import { progressBar } from '../progress/progress-bar.js'
@@ -110,6 +112,10 @@ export async function runCommand(
   let ran = false
   let dashboard: Dashboard | undefined
   let unguardExit: (() => void) | undefined
+  /** Watches the workflow's own code once it has loaded (loading watches it until then). */
+  let loose: LooseFailures | undefined
+  /** What that code threw or rejected with nothing to catch it: it stops the run. */
+  let looseError: WorkflowError | undefined
   // A workflow's own submits (futures) run where its graph does, and stop with it.
   setDefaultClient(new Client({ executor, signal: controller.signal }))
   try {
@@ -124,6 +130,10 @@ export async function runCommand(
       controller.signal,
     )
     logger.debug({ path: workflow.path, loader: workflow.loader }, 'workflow loaded')
+    loose = watchLooseFailures((failure) => {
+      looseError = looseFailure(failure, workflow.shown, 'running')
+      controller.abort(looseError)
+    })
     targets = { value: workflow.targets }
     const showProgress = !options.json && (options.progress ?? io.stderr.isTTY === true)
     // --progress draws it even where it could not redraw in place (a pipe).
@@ -164,7 +174,7 @@ export async function runCommand(
       ...(hooks === undefined ? {} : { hooks }),
       ...(cache === undefined ? {} : { cache: cache.cache }),
     }).catch((error: unknown) => {
-      throw inWorkflow(workflow, error)
+      throw looseError ?? inWorkflow(workflow, error)
     })
     ran = true
     const output = formatResult(result, { json: options.json, color: useColor(io.stdout) })
@@ -192,7 +202,10 @@ export async function runCommand(
     await settleOutputs(writes, ran, io).finally(stopAnnouncing)
     diversion?.restore()
     for (const signal of signals) process.off(signal, stop)
+    loose?.stop()
   }
+  // Once the run has ended, while its workers closed and its outputs were written.
+  if (looseError !== undefined) throw looseError
 }
 
 /**
