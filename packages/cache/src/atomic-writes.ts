@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto'
+import { rename, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { makeDirectory } from '@taskgraph/core/internal'
+
+// The cache's files written whole or not at all: each to a temporary file in the cache's
+// `tmp` directory, then renamed into place, so that no run reads a file half written, and
+// a process that dies while writing leaves only a temporary file (removed by `prune`).
+
+// Temporary files left by a process that died while writing are removed by `prune` once
+// they are this old: no write takes an hour.
+const STALE_TEMPORARY_MS = 60 * 60 * 1000
+
+/**
+ * Writes files through the temporary directory `temporary`, making the directories on
+ * the way once. `remade` is called when one of them, removed while the run goes on, was
+ * made again (see `writeAtomically`): what was written before is gone.
+ */
+export class AtomicWriter {
+  readonly #temporary: string
+  readonly #remade: () => void
+  readonly #madeDirectories = new Set<string>()
+
+  constructor(temporary: string, remade: () => void) {
+    this.#temporary = temporary
+    this.#remade = remade
+  }
+
+  /**
+   * Writes `path` whole or not at all: to a temporary file, then renamed into place. A
+   * directory removed while the run goes on (the cache cleared, by hand or by `taskgraph
+   * cache clear`) is made again, once.
+   */
+  async writeAtomically(path: string, chunks: readonly Buffer[], again = true): Promise<void> {
+    const temporary = join(this.#temporary, `${process.pid}-${randomBytes(6).toString('hex')}`)
+    await Promise.all([this.#mkdir(this.#temporary), this.#mkdir(join(path, '..'))])
+    try {
+      await writeFile(temporary, chunks)
+      await rename(temporary, path)
+    } catch (error) {
+      // What went wrong is the write's: removing the temporary file may fail the same way.
+      await rm(temporary, { force: true }).catch(() => {})
+      if (!again || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      this.#madeDirectories.clear()
+      this.#remade()
+      await this.writeAtomically(path, chunks, false)
+    }
+  }
+
+  /**
+   * `writeAtomically`, in this turn of the event loop when nothing goes wrong: only a
+   * failure (a directory to make again, an error to tell rightly) takes the slower way.
+   */
+  async writeAtOnce(path: string, bytes: Buffer): Promise<void> {
+    if (
+      this.#mkdirNow(this.#temporary) &&
+      this.#mkdirNow(dirname(path)) &&
+      this.#writeNow(path, bytes)
+    )
+      return
+    await this.writeAtomically(path, [bytes])
+  }
+
+  /** Makes `path` at once, or says it could not (for `makeDirectory` to say why). */
+  #mkdirNow(path: string): boolean {
+    if (this.#madeDirectories.has(path)) return true
+    try {
+      mkdirSync(path, { recursive: true })
+    } catch {
+      return false
+    }
+    this.#madeDirectories.add(path)
+    return true
+  }
+
+  /**
+   * `writeAtomically`, at once: `false` if a directory on the way is gone (removed
+   * while the run goes on), for `writeAtomically` to make again.
+   */
+  #writeNow(path: string, bytes: Buffer): boolean {
+    const temporary = join(this.#temporary, `${process.pid}-${randomBytes(6).toString('hex')}`)
+    try {
+      writeFileSync(temporary, bytes)
+      renameSync(temporary, path)
+      return true
+    } catch (error) {
+      // Removing the temporary file may fail the same way the write did.
+      try {
+        rmSync(temporary, { force: true })
+      } catch {
+        // The write's error is the one to tell.
+      }
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false
+      throw error
+    }
+  }
+
+  async #mkdir(path: string): Promise<void> {
+    if (this.#madeDirectories.has(path)) return
+    await makeDirectory(path)
+    this.#madeDirectories.add(path)
+  }
+}
+
+/**
+ * Removes those of `names`, the files in the temporary directory `temporary`, that a
+ * process that died while writing left: those older, at `now`, than any write takes.
+ */
+export async function removeStaleTemporaries(
+  temporary: string,
+  names: readonly string[],
+  now: number,
+): Promise<void> {
+  await Promise.all(
+    names.map(async (name) => {
+      const path = join(temporary, name)
+      const info = await stat(path).catch(() => undefined)
+      if (info !== undefined && now - info.mtimeMs > STALE_TEMPORARY_MS) {
+        await rm(path, { force: true })
+      }
+    }),
+  )
+}
