@@ -97,11 +97,41 @@ export class ModulePolicy {
     for (const url of recordedModules()) this.served?.add(url)
   }
 
+  /**
+   * Imports what it serves (`preload`) within `timeoutMs`: a module whose top-level code
+   * never finishes held the start, unseen, for ever.
+   * @throws {ModuleRefusedError} as `preload` does, or naming the module being imported
+   * when the time is up
+   */
+  async preloadWithin(worker: string, timeoutMs: number): Promise<void> {
+    const preloading = this.preload(worker)
+    // Given up on, it may still fail later: nobody waits for it then.
+    preloading.catch(() => {})
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const module = this.importingName() ?? '?'
+        reject(
+          new ModuleRefusedError({
+            module,
+            worker,
+            message: `taskgraph worker ${worker}: module ${module} did not finish importing within ${timeoutMs} ms (top-level code that never ends, such as an await that never settles): fix it so that its import ends, or give the start longer (--start-timeout, the startTimeout option).`,
+          }),
+        )
+      }, timeoutMs)
+    })
+    try {
+      await Promise.race([preloading, late])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
   /** The module `preload` is importing: a start that gave up waiting for it names it. */
   #importing: string | undefined
 
   /** The path of the module `preload` is importing, from the root (else its file path). */
-  importingName(): string | undefined {
+  private importingName(): string | undefined {
     const url = this.#importing
     return url === undefined ? undefined : (moduleInRoot(this.root, url) ?? fileURLToPath(url))
   }
