@@ -10,12 +10,14 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { EXECUTORS, shared } from './executors.js'
 import {
   Chain,
+  Described,
   here,
   Mixed,
   ParallelComputation,
   ParallelDepComputation,
   ParallelMeanComputation,
   ParallelNormComputation,
+  Secret,
   Unsendable,
 } from './fixtures/seed-properties.js'
 import { nextTurn, rejection } from './helpers.js'
@@ -211,6 +213,32 @@ describe.each(EXECUTORS)('on the %s executor', (name) => {
       functionName: 'handle',
     })
     expect(Object.keys(computation)).toEqual(['data'])
+  })
+
+  // Named by the task's argument, args[2].data, with advice for delayed() that does not apply.
+  test('a field element a worker cannot be sent is a SerializationError naming the element; a field every element sees, the field', async () => {
+    const computation = Described.create({ data: [0, 1, new Secret(), 3], shared: 1 })
+    const shared = Described.create({ data: [0, 1], shared: Symbol('shared') })
+    if (!onPool) {
+      await parallelCompute(computation, ['described'], { executor })
+      expect(computation.described[2]).toBe('object number')
+      await parallelCompute(shared, ['described'], { executor })
+      expect(shared.described).toEqual(['number symbol', 'number symbol'])
+      return
+    }
+    const error = await rejection(parallelCompute(computation, ['described'], { executor }))
+    expect(error).toBeInstanceOf(SerializationError)
+    expect(error).toMatchObject({
+      code: 'ERR_NOT_SERIALIZABLE',
+      direction: 'argument',
+      path: 'data[2]',
+      index: 2,
+      functionName: 'described',
+    })
+    const sharedError = await rejection(parallelCompute(shared, ['described'], { executor }))
+    expect(sharedError).toBeInstanceOf(SerializationError)
+    expect(sharedError).toMatchObject({ direction: 'argument', path: 'shared' })
+    expect(sharedError).not.toHaveProperty('index')
   })
 
   test('the lazy form computes the requested values and leaves the object as it is', async () => {

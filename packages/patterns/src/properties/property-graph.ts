@@ -56,6 +56,7 @@ class GraphBuilder {
   private elements(spec: PropertySpec): unknown[] {
     const task = elementTask.with({ name: spec.name, ...spec.options })
     const uses = spec.uses ?? Object.keys(this.state.fields)
+    const own = uses.filter((use) => this.isPerElement(use))
     const out: unknown[] = []
     for (let i = 0; i < this.state.length; i++) {
       const known: Record<string, unknown> = {}
@@ -63,23 +64,22 @@ class GraphBuilder {
       const values: unknown[] = []
       for (const use of uses) {
         const property = this.state.definition.properties.get(use)
-        let value: unknown
-        if (property === undefined) {
-          const field = this.state.fields[use]
-          value = this.batched.has(use) ? (field as ArrayLike<unknown>)[i] : field
-        } else {
-          const node = this.node(use)
-          value = property.perElement ? (node as ArrayLike<unknown>)[i] : node
-        }
+        const whole = property === undefined ? this.state.fields[use] : this.node(use)
+        const value = this.isPerElement(use) ? (whole as ArrayLike<unknown>)[i] : whole
         if (isDelayed(value)) {
           names.push(use)
           values.push(value)
         } else setOwn(known, use, value)
       }
       const cache = this.cache && slotFor(this.cache, spec.name, i)
-      out.push(task(spec.fn, { names, cache, element: i }, known, ...values))
+      out.push(task(spec.fn, { names, cache, element: i, own }, known, ...values))
     }
     return out
+  }
+
+  /** Whether `use` (a field or a property) holds one value per element: a batched field or a per-element property. */
+  private isPerElement(use: string): boolean {
+    return this.state.definition.properties.get(use)?.perElement ?? this.batched.has(use)
   }
 
   private whole(spec: PropertySpec): Delayed {

@@ -22,6 +22,11 @@ export interface TaskPlan {
   readonly cache?: CacheSlot | undefined
   /** For a per-element task: the element's index in the batch, named when `fn` fails. */
   readonly element?: number
+  /**
+   * For a per-element task: the names whose value is the element's own (of a batched
+   * field or a per-element property), so a value that cannot be sent is named `data[2]`.
+   */
+  readonly own?: readonly string[]
 }
 
 /** What the final task assembles: the requested properties, and the graph's directory. */
@@ -72,9 +77,10 @@ function callOn(element: number, fn: AnyFunction, view: unknown): unknown {
 
 /**
  * How a run reports a per-element task's failure, whichever call computes it: naming the
- * element. What its function threw is a `PropertyElementError`; a result a worker could
- * not send back, a `SerializationError` naming the element's `index`, its path naming
- * the property's value for that element (`result[2]`, not `the result`).
+ * element. What its function threw is a `PropertyElementError`; a value a worker could
+ * not be sent or send back, a `SerializationError` naming the element's `index`, its
+ * path naming the value for that element (`data[2]`, `result[2]`, not the task's
+ * `args[2].data` or `the result`).
  */
 function reportElementFailure(
   options: TaskErrorOptions,
@@ -86,29 +92,64 @@ function reportElementFailure(
   return failure && new PropertyElementError({ ...options, ...failure })
 }
 
+/** A value a worker could not be sent or send back: which field or property, and where in it. */
+interface Unsendable {
+  readonly name: string
+  readonly rest: string
+}
+
+/** `the result.model`: the property's own value (`name`), `.model` in it. */
+function unsendableResult(path: string, functionName: string): Unsendable | undefined {
+  const value = /^the result(.*)$/s.exec(path)
+  return value === null ? undefined : { name: functionName, rest: value[1]! }
+}
+
+/**
+ * `args[2].data[0]`: the field or property `data` in the values known when the graph was
+ * built (`args[2]`), `[0]` in it; `args[4]`: the second of those passed after them.
+ */
+function unsendableArgument(path: string, names: readonly string[]): Unsendable | undefined {
+  const known = /^args\[2\](?:\.([A-Za-z_$][\w$]*)|\[("(?:[^"\\]|\\.)*")\])(.*)$/s.exec(path)
+  if (known !== null)
+    return { name: known[1] ?? (JSON.parse(known[2]!) as string), rest: known[3]! }
+  const passed = /^args\[(\d+)\](.*)$/s.exec(path)
+  if (passed === null) return undefined
+  const name = names[Number(passed[1]) - 3]
+  return name === undefined ? undefined : { name, rest: passed[2]! }
+}
+
 function reportUnsendable(
   options: TaskErrorOptions,
   fault: NotSerializableFault,
   plan: unknown,
 ): SerializationError | undefined {
-  const element = (plan as Partial<TaskPlan> | undefined)?.element
-  const value = /^the result(.*)$/s.exec(fault.path)
-  if (fault.direction !== 'result' || value === null || typeof element !== 'number')
-    return undefined
+  const { element, names = [], own = [] } = (plan ?? {}) as Partial<TaskPlan>
+  if (typeof element !== 'number') return undefined
+  const { direction } = fault
   const { key, functionName, caller } = options
+  const value =
+    direction === 'result'
+      ? unsendableResult(fault.path, functionName)
+      : unsendableArgument(fault.path, names)
+  if (value === undefined) return undefined
+  // A field every element is given whole (not batched) is no element's: it has no index.
+  const index = direction === 'result' || own.includes(value.name) ? element : undefined
   // `advice` is internal to taskgraph, for errors whose task says better what to do.
   const init = {
     key,
     functionName,
     caller,
-    direction: 'result' as const,
-    path: `${functionName}[${element}]${value[1]}`,
-    index: element,
+    direction,
+    path: `${value.name}${index === undefined ? '' : `[${index}]`}${value.rest}`,
+    index,
     valueType: fault.valueType,
     reason: fault.reason,
     advice:
-      "Return plain data from the property's function (objects, arrays, Map, Set, Date, typed arrays, BigInt), " +
-      'or compute on the executor "async" or "inline", where values are not copied.',
+      direction === 'result'
+        ? "Return plain data from the property's function (objects, arrays, Map, Set, Date, typed arrays, BigInt), " +
+          'or compute on the executor "async" or "inline", where values are not copied.'
+        : 'Give per-element properties plain data to use, in fields and in the values of other properties (objects, arrays, Map, Set, Date, typed arrays, BigInt), ' +
+          'or compute on the executor "async" or "inline", where values are not copied.',
   }
   return new SerializationError(init)
 }
