@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import {
   delayedProperties,
   NotComputedError,
@@ -17,6 +20,7 @@ import {
   ParallelDepComputation,
   ParallelMeanComputation,
   ParallelNormComputation,
+  Point,
   Secret,
   Unsendable,
 } from './fixtures/seed-properties.js'
@@ -194,26 +198,40 @@ describe.each(EXECUTORS)('on the %s executor', (name) => {
   })
 
   // Named "the result" only: which element's value could not be sent back was not said.
-  test('a per-element value a worker cannot send back is a SerializationError naming the element', async () => {
-    const computation = Unsendable.create({ data: [0, 1, 2, 3] })
-    const run = parallelCompute(computation, ['handle'], { executor })
-    if (!onPool) {
-      // Nothing is copied on the calling thread.
-      await run
-      expect(typeof computation.handle[2]).toBe('function')
-      return
-    }
-    const error = await rejection(run)
-    expect(error).toBeInstanceOf(SerializationError)
-    expect(error).toMatchObject({
-      code: 'ERR_NOT_SERIALIZABLE',
-      direction: 'result',
-      path: 'handle[2]',
-      index: 2,
-      functionName: 'handle',
-    })
-    expect(Object.keys(computation)).toEqual(['data'])
-  })
+  // With a cache, the value went through v8.serialize first: a function failed as a
+  // plain TaskError naming no element, and a class instance came back a plain object.
+  test.each(['handle', 'point'] as const)(
+    'a per-element value a worker cannot send back (%s) is a SerializationError naming the element, with a cache or without',
+    async (property) => {
+      const dir = mkdtempSync(join(tmpdir(), 'taskgraph-properties-'))
+      try {
+        for (const cache of [{}, { cacheDir: dir, memoryLimit: 0 }]) {
+          const computation = Unsendable.create({ data: [0, 1, 2, 3] })
+          const run = parallelCompute(computation, [property], { executor, ...cache })
+          if (!onPool) {
+            // Nothing is copied on the calling thread; what a file cannot hold stays in memory.
+            await run
+            if (property === 'handle') expect(typeof computation.handle[2]).toBe('function')
+            else expect(computation.point[2]).toBeInstanceOf(Point)
+            continue
+          }
+          const error = await rejection(run)
+          expect(error).toBeInstanceOf(SerializationError)
+          expect(error).toMatchObject({
+            code: 'ERR_NOT_SERIALIZABLE',
+            direction: 'result',
+            path: `${property}[2]`,
+            index: 2,
+            functionName: property,
+          })
+          expect(Object.keys(computation)).toEqual(['data'])
+        }
+        expect(readdirSync(dir)).toEqual([])
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    },
+  )
 
   // Named by the task's argument, args[2].data, with advice for delayed() that does not apply.
   test('a field element a worker cannot be sent is a SerializationError naming the element; a field every element sees, the field', async () => {

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path'
 import { deserialize, serialize } from 'node:v8'
 import { InvalidOptionError } from '@taskgraph/core'
 import { describeValue } from '@taskgraph/core/internal'
+import { findCloneProblem, type CloneCheck } from '@taskgraph/scheduler/wire'
 
 // Property values kept on disk (ΦML's `cache_dir` and `memory_limit`): a value whose V8
 // serialization is larger than the limit is written to a file by the task that made it,
@@ -79,10 +80,25 @@ export function slotFor(plan: CachePlan, name: string, index?: number): CacheSlo
   return { ...plan, file: index === undefined ? `${base}.v8` : `${base}[${index}].v8` }
 }
 
-/** `value`, or a reference to the file it was written to if it is larger than the limit. */
+/** What a file would not give back as it was: shared memory, a class instance (see `keep`). */
+const ON_DISK: CloneCheck = { sameProcess: false, exact: true }
+
+/**
+ * `value`, or a reference to the file it was written to if it is larger than the limit.
+ * A value a file would not give back as it was (a function or a symbol, which cannot be
+ * written; a class instance, which would come back a plain object) stays in memory, as
+ * without a cache: the executor keeps it, or reports it as it reports any value a worker
+ * cannot send back.
+ */
 export function keep(value: unknown, slot: CacheSlot): unknown {
-  const bytes = serialize(value)
-  if (bytes.byteLength <= slot.limit) return value
+  let bytes: Buffer
+  try {
+    bytes = serialize(value)
+  } catch {
+    return value
+  }
+  if (bytes.byteLength <= slot.limit || findCloneProblem(value, 'value', ON_DISK) !== undefined)
+    return value
   mkdirSync(slot.dir, { recursive: true })
   const path = join(slot.dir, slot.file)
   writeFileSync(path, bytes)
