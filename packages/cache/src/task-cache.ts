@@ -105,7 +105,7 @@ export class TaskCache implements ResultCache {
     const changedMemo = fingerprints.changedMemo()
     const writeFailed = (error: unknown): void => {
       directoryFailed(
-        `cache: could not write to ${this.directory}, so this run's results will run again: ${(error as Error).message}${damageHint(error)}`,
+        `cache: could not write to ${this.directory}, so the results this run could not store will run again next time: ${(error as Error).message}${damageHint(error)}`,
       )
     }
     // Written while the run goes on; the session waits for it when it closes.

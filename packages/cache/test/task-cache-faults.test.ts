@@ -220,7 +220,7 @@ export default value
       expect(first.result).toEqual({ a: { the: 2, cat: 1 }, b: { a: 1, dog: 1 } })
       // Every write fails for the one reason: told once.
       expect(first.warnings).toEqual([
-        `cache: could not write to ${cacheDir}, so this run's results will run again: EROFS: read-only file system, mkdir '${cacheDir}'`,
+        `cache: could not write to ${cacheDir}, so the results this run could not store will run again next time: EROFS: read-only file system, mkdir '${cacheDir}'`,
       ])
     } finally {
       await promisify(execFile)('umount', [readOnly])
