@@ -262,23 +262,47 @@ describe('a cluster of two workers', () => {
       constructor(readonly x: number) {}
     }
     // A symbol among primitives, and a class instance: neither may cross unnoticed.
-    // Beside stored results too, in a list with one.
+    // Beside stored results too, in a list with one. And a fused step's own argument:
+    // its own task fails, as it would unfused, once the steps before it have run.
+    const first = inc(7)
+    const step = add(first, new Point(3) as never)
+    const ended: [string, unknown][] = []
     const failed = await compute(
       add(1, Symbol('s') as never),
       length([new Point(1)] as never),
       inc(1),
       echoArgs([inc(5), Symbol('t')]),
       echoArgs([inc(6), new Point(2)]),
-      { executor: cluster, failFast: false },
+      step,
+      {
+        executor: cluster,
+        failFast: false,
+        hooks: {
+          onTaskEnd: (task, outcome) =>
+            ended.push([task.key, (outcome.error as SerializationError | undefined)?.code]),
+        },
+      },
     ).catch((e: unknown) => e)
     expect(failed).toBeInstanceOf(AggregateTaskError)
     const errors = (failed as AggregateTaskError).errors
-    expect(errors).toHaveLength(4)
+    expect(errors).toHaveLength(5)
     for (const error of errors) expect(error).toBeInstanceOf(SerializationError)
     const messages = errors.map((error) => error.message).join('\n')
     expect(messages).toMatch(/args\[1\]/)
     expect(messages).toMatch(/args\[0\]\[0\]/)
     expect(messages).toMatch(/args\[0\]\[1\]/)
+    expect(
+      errors.find((error) => error.functionName === 'add' && error.key === step.key),
+    ).toMatchObject({
+      code: 'ERR_NOT_SERIALIZABLE',
+      direction: 'argument',
+      path: 'args[1]',
+      valueType: 'an instance of Point',
+    })
+    expect(ended.filter(([key]) => key === first.key || key === step.key)).toEqual([
+      [first.key, undefined],
+      [step.key, 'ERR_NOT_SERIALIZABLE'],
+    ])
   })
 
   test('an output a reply cannot carry (shared memory) fails its task with SerializationError', async () => {

@@ -22,6 +22,7 @@ import {
   ParallelNormComputation,
   Point,
   Secret,
+  Tagged,
   Unsendable,
 } from './fixtures/seed-properties.js'
 import { nextTurn, rejection } from './helpers.js'
@@ -257,6 +258,25 @@ describe.each(EXECUTORS)('on the %s executor', (name) => {
     expect(sharedError).toBeInstanceOf(SerializationError)
     expect(sharedError).toMatchObject({ direction: 'argument', path: 'shared' })
     expect(sharedError).not.toHaveProperty('index')
+  })
+
+  // The two per-element steps run fused: the second's own field was blamed on the first.
+  test('a field element a fused per-element step cannot be sent names that step and the element', async () => {
+    const computation = Tagged.create({ data: [0, 1, 2], tag: ['a', 'b', Symbol('c')] })
+    if (!onPool) {
+      await parallelCompute(computation, ['second'], { executor })
+      expect(computation.second).toEqual(['1 string', '2 string', '3 symbol'])
+      return
+    }
+    const error = await rejection(parallelCompute(computation, ['second'], { executor }))
+    expect(error).toBeInstanceOf(SerializationError)
+    expect(error).toMatchObject({
+      code: 'ERR_NOT_SERIALIZABLE',
+      direction: 'argument',
+      path: 'tag[2]',
+      index: 2,
+      functionName: 'second',
+    })
   })
 
   test('the lazy form computes the requested values and leaves the object as it is', async () => {

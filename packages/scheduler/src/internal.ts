@@ -22,8 +22,10 @@ export {
   TimedOutFault,
   UnhandledRejectionFault,
   UnreachableFault,
+  UnsendableStepFault,
   WorkerLostFault,
   WorkerStartFault,
+  argumentFault,
 } from './executors/executor-faults.js'
 // Remote executors: how a function is named to a worker that imports its module, and
 // what calls cost (a cluster's driver weighs calls as pools do).

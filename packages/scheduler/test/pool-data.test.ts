@@ -1,10 +1,17 @@
 import { gather } from '@taskgraph/core'
-import { SerializationError, compute } from '@taskgraph/scheduler'
+import {
+  AggregateTaskError,
+  SerializationError,
+  compute,
+  type TaskInfo,
+  type TaskOutcome,
+} from '@taskgraph/scheduler'
 import { afterAll, describe, expect, test } from 'vitest'
 import {
   Counter,
   bufferOf,
   fillShared,
+  inc,
   lastArrayBytes,
   keepsOnMain,
   keptOnMain,
@@ -165,6 +172,52 @@ describe.each(POOLS)('data on the %s executor', (name) => {
       key: given.key,
       direction: 'argument',
       path: 'args[0].counter',
+    })
+  })
+
+  // A chain of tasks runs fused, as one call: a later step whose own argument cannot be
+  // sent was reported as the chain's first task, at a path of the fused call's.
+  test('a fused step with an argument that cannot be sent is the SerializationError of its own task', async () => {
+    const made = makeArray(3)
+    const given = sumAfter(made, { counter: new Counter() } as never)
+    const after = inc(given)
+    const unsendable = {
+      code: 'ERR_NOT_SERIALIZABLE',
+      key: given.key,
+      functionName: 'sumAfter',
+      direction: 'argument',
+      path: 'args[1].counter',
+      valueType: 'an instance of Counter',
+    }
+    const error = await rejection(compute(after, options))
+    expect(error).toBeInstanceOf(SerializationError)
+    expect(error).toMatchObject(unsendable)
+    // The steps before it run, as they would unfused, and their results count.
+    const ended: [string, unknown][] = []
+    const hooks = {
+      onTaskEnd: (task: TaskInfo, outcome: TaskOutcome) =>
+        ended.push([task.key, (outcome.error as SerializationError | undefined)?.code]),
+    }
+    const all = await rejection(compute(after, { ...options, failFast: false, hooks }))
+    expect(all).toBeInstanceOf(AggregateTaskError)
+    expect((all as AggregateTaskError).errors).toMatchObject([unsendable])
+    expect(ended).toEqual([
+      [made.key, undefined],
+      [given.key, 'ERR_NOT_SERIALIZABLE'],
+    ])
+    // One whose getter throws as the pool reads it: the same.
+    let reads = 0
+    const read = sumAfter(makeArray(3), {
+      get late(): number {
+        if (++reads > 1) throw new Error('read once only')
+        return 1
+      },
+    } as never)
+    expect(await rejection(compute(inc(read), options))).toMatchObject({
+      code: 'ERR_NOT_SERIALIZABLE',
+      key: read.key,
+      direction: 'argument',
+      path: 'args',
     })
   })
 })

@@ -1,5 +1,9 @@
-import { NotSerializableFault } from '@taskgraph/scheduler/internal'
-import { findCloneProblem, type CloneProblem } from '@taskgraph/scheduler/wire'
+import {
+  NotSerializableFault,
+  argumentFault,
+  type UnsendableStepFault,
+} from '@taskgraph/scheduler/internal'
+import { findCallProblem, findCloneProblem, type CloneProblem } from '@taskgraph/scheduler/wire'
 import { packBatch, type JobBatch, type JobCall, type ModuleFunction } from '../wire/job.js'
 import { markStored, sendableAsIs } from '../wire/stored-values.js'
 import type { Pending } from './cluster-run.js'
@@ -49,7 +53,7 @@ export function toJobCall(
   id: number,
   table: FunctionTable,
   marker: string,
-): JobCall | NotSerializableFault {
+): JobCall | NotSerializableFault | UnsendableStepFault {
   const { call, functions } = pending
   const args = markStored(call.args, marker) as unknown[]
   const steps = call.steps?.map((step, i) => ({
@@ -59,15 +63,10 @@ export function toJobCall(
     args: markStored(step.args, marker) as unknown[],
     holes: step.holes,
   }))
-  const problem =
-    cloneProblem(args, 'args', marker) ??
-    steps?.reduce<CloneProblem | undefined>(
-      (found, step, i) => found ?? cloneProblem(step.args, `args of step ${i + 1}`, marker),
-      undefined,
-    )
-  if (problem !== undefined) {
-    return new NotSerializableFault('argument', problem.path, problem.type, problem.reason)
-  }
+  // Each step's arguments are checked as its own call's would be: a step at fault is
+  // reported as itself (see `UnsendableStepFault`).
+  const found = findCallProblem(args, steps, (stepArgs) => cloneProblem(stepArgs, marker))
+  if (found !== undefined) return argumentFault(found)
   const timeout = call.options.timeout
   return {
     id,
@@ -90,14 +89,10 @@ export function toJobCall(
  * primitives (numbers, strings) and markers, in lists at most, which a copy carries as
  * they are: not walked.
  */
-function cloneProblem(
-  args: readonly unknown[],
-  root: string,
-  marker: string,
-): CloneProblem | undefined {
+function cloneProblem(args: readonly unknown[], marker: string): CloneProblem | undefined {
   return sendableAsIs(args, marker)
     ? undefined
-    : findCloneProblem(args, root, { sameProcess: false })
+    : findCloneProblem(args, 'args', { sameProcess: false })
 }
 
 /** A batch written as one job's payload: the calls it carries, and the bytes. */
@@ -121,14 +116,14 @@ export function packJob(
   const calls: JobCall[] = []
   const sendable: Pending[] = []
   for (const pending of batch) {
-    let call: JobCall | NotSerializableFault
+    let call: JobCall | NotSerializableFault | UnsendableStepFault
     try {
       call = toJobCall(pending, nextId(), table, marker)
     } catch (error) {
       pending.reject(error)
       continue
     }
-    if (call instanceof NotSerializableFault) {
+    if (call instanceof Error) {
       pending.reject(call)
       continue
     }

@@ -1,3 +1,5 @@
+import type { CallProblem } from '../wire/clone-check.js'
+
 /**
  * How an executor reports that a call failed for a reason other than the task's own
  * exception. The scheduler turns each into the matching `TaskError` subclass, naming the
@@ -81,6 +83,31 @@ export class NotSerializableFault extends Error {
   }
 }
 NotSerializableFault.prototype.name = 'NotSerializableFault'
+
+/**
+ * Step `step` (not the first) of a fused call has an argument of its own that cannot be
+ * sent to a worker: the call was not sent, and nothing of it ran. The run splits the
+ * chain before that step and runs it again, so that the step fails as a call of its own
+ * (a `NotSerializableFault` naming its task), after the steps before it have run.
+ */
+export class UnsendableStepFault extends Error {
+  constructor(readonly step: number) {
+    super(`step ${step} cannot be sent`)
+  }
+}
+UnsendableStepFault.prototype.name = 'UnsendableStepFault'
+
+/**
+ * The fault of a call that cannot be sent for `problem`, in the arguments of its step
+ * `step` (0: its own task's): see `UnsendableStepFault` for a later step.
+ */
+export function argumentFault({
+  step,
+  problem,
+}: CallProblem): NotSerializableFault | UnsendableStepFault {
+  if (step > 0) return new UnsendableStepFault(step)
+  return new NotSerializableFault('argument', problem.path, problem.type, problem.reason)
+}
 
 /**
  * A fused call failed at step `step` (0 is the first task) with `reason`. When the

@@ -5,6 +5,7 @@ import {
   ReturnedGraphFault,
   StepFault,
   WorkerStartFault,
+  argumentFault,
 } from '../executors/executor-faults.js'
 import type { TaskCall } from '../executors/executor.js'
 import type { WireOutcome } from '../wire/call.js'
@@ -226,12 +227,9 @@ export class PoolEngine {
     const wire = new WireBatch((fn) => this.placement.refOf(fn), sameProcess, this.marks)
     const sent: Pending[] = []
     for (const pending of batch) {
-      const problem = wire.add(pending.call, pending.refs, this.nextCall++)
-      if (problem === undefined) sent.push(pending)
-      else {
-        const { path, type, reason } = problem
-        this.drop(pending, new NotSerializableFault('argument', path, type, reason))
-      }
+      const found = wire.add(pending.call, pending.refs, this.nextCall++)
+      if (found === undefined) sent.push(pending)
+      else this.drop(pending, argumentFault(found))
     }
     if (sent.length === 0) return
     const only = sent.length === 1 ? sent[0]! : undefined

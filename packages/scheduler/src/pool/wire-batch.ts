@@ -2,7 +2,12 @@ import type { AnyFunction } from '@taskgraph/core'
 import { errorText } from '@taskgraph/core/internal'
 import type { TaskCall } from '../executors/executor.js'
 import type { WireCall } from '../wire/call.js'
-import { findCloneProblem, type CloneProblem } from '../wire/clone-check.js'
+import {
+  findCallProblem,
+  findCloneProblem,
+  type CallProblem,
+  type CloneProblem,
+} from '../wire/clone-check.js'
 import { flatPrimitives } from '../wire/data-walk.js'
 import { encodeFunctions } from '../wire/function-args.js'
 import type { FunctionRef } from '../wire/function-ref.js'
@@ -29,9 +34,10 @@ export class WireBatch {
 
   /**
    * Adds a call (its function's ref, then each fused step's, in `refs`) as call `id`;
-   * returns why it cannot be sent, leaving it out, if it cannot.
+   * returns why it cannot be sent, leaving it out, if it cannot: what is wrong, and in the
+   * arguments of which step (0: the call's own task).
    */
-  add(call: TaskCall, refs: readonly FunctionRef[], id: number): CloneProblem | undefined {
+  add(call: TaskCall, refs: readonly FunctionRef[], id: number): CallProblem | undefined {
     // Most calls: one function, arguments of primitives, which cross as they are.
     // A cache stores its result: the worker checks what a copy of it changes.
     const exact = call.resultChanged === undefined ? undefined : { exact: true as const }
@@ -39,31 +45,26 @@ export class WireBatch {
       this.calls.push({ id, fn: this.index(refs[0]!), args: call.args, ...exact })
       return undefined
     }
+    let step = 0
     let args: unknown[]
-    let steps: { args: unknown[]; holes: readonly number[] }[]
+    const steps: { args: unknown[]; holes: readonly number[] }[] = []
     try {
       args = this.encodeArgs(call.args)
-      steps = (call.steps ?? []).map((step) => ({
-        args: this.encodeArgs(step.args),
-        holes: step.holes,
-      }))
+      for (const fused of call.steps ?? []) {
+        step++
+        steps.push({ args: this.encodeArgs(fused.args), holes: fused.holes })
+      }
     } catch (error) {
       // Reading the arguments ran code of the caller's that threw (a getter, a Map's own
       // iterator): structured clone reads them too, and would throw the same. Thrown
       // here, it would end the program: it runs outside any call.
-      return {
-        path: 'args',
-        type: 'a value that throws when read',
-        reason: `which structured clone reads: ${errorText(error)}`,
-      }
+      const reason = `which structured clone reads: ${errorText(error)}`
+      return { step, problem: { path: 'args', type: 'a value that throws when read', reason } }
     }
-    const problem =
-      this.check(args, 'args') ??
-      steps.reduce<CloneProblem | undefined>(
-        (found, step, i) => found ?? this.check(step.args, `args of step ${i + 1}`),
-        undefined,
-      )
-    if (problem !== undefined) return problem
+    // Each step's arguments are checked as its own call's would be: a step at fault is
+    // reported as itself (see `UnsendableStepFault`).
+    const found = findCallProblem(args, steps, this.check)
+    if (found !== undefined) return found
     const fn = this.index(refs[0]!)
     this.calls.push(
       call.steps === undefined
@@ -95,9 +96,8 @@ export class WireBatch {
     return encodeFunctions(args, this.refOf, this.marks.fn) as unknown[]
   }
 
-  private check(args: unknown[], path: string): CloneProblem | undefined {
-    return flatPrimitives(args)
+  private readonly check = (args: readonly unknown[]): CloneProblem | undefined =>
+    flatPrimitives(args)
       ? undefined
-      : findCloneProblem(args, path, { sameProcess: this.sameProcess })
-  }
+      : findCloneProblem(args, 'args', { sameProcess: this.sameProcess })
 }

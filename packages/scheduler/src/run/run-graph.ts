@@ -14,6 +14,7 @@ import {
   TimedOutFault,
   UncaughtExceptionFault,
   UnhandledRejectionFault,
+  UnsendableStepFault,
   WorkerLostFault,
 } from '../executors/executor-faults.js'
 import type { StepResult, TaskCall } from '../executors/executor.js'
@@ -454,6 +455,10 @@ class GraphRun implements IdleWatcher {
       this.chainLost(flight)
       return
     }
+    if (error instanceof UnsendableStepFault) {
+      this.splitChain(flight, error.step)
+      return
+    }
     // A task that fails before it began (its data could not be sent) still starts and
     // ends, for the hooks.
     this.begin(flight)
@@ -499,6 +504,19 @@ class GraphRun implements IdleWatcher {
       this.completeStep(flight, m, m === resume?.step ? resume : undefined)
     }
     this.letGoOfSteps(flight)
+  }
+
+  /**
+   * Step `step` of a fused chain has an argument that cannot be sent, and nothing of the
+   * chain ran: the chain is split before that step and runs again, so that the steps
+   * before it run (their results count) and the step fails as a call of its own, named
+   * as itself, as it would unfused. No attempt is used up.
+   */
+  private splitChain(flight: Flight, step: number): void {
+    const { members } = flight
+    this.letGoOfSteps(flight)
+    this.state.unfuse([members[step - 1]!])
+    this.queue.push(members[0]!)
   }
 
   /** How long step `m` of `flight` ran, for a run with a cache (else not measured). */

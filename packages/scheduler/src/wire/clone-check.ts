@@ -17,6 +17,34 @@ export interface CloneProblem {
  */
 const CLONE_DEPTH = 1000
 
+/**
+ * Why a call cannot be sent: `problem`, in the arguments of its step `step` (0: the
+ * call's own task; 1 on: the tasks fused after it, each checked as its own call).
+ */
+export interface CallProblem {
+  readonly step: number
+  readonly problem: CloneProblem
+}
+
+/**
+ * The first problem `check` finds in a call's arguments, `args`, then in each of its fused
+ * `steps`' own (see `CallProblem`).
+ */
+export function findCallProblem(
+  args: readonly unknown[],
+  steps: readonly { readonly args: readonly unknown[] }[] | undefined,
+  check: (args: readonly unknown[]) => CloneProblem | undefined,
+): CallProblem | undefined {
+  let problem = check(args)
+  if (problem !== undefined) return { step: 0, problem }
+  if (steps === undefined) return undefined
+  for (let i = 0; i < steps.length; i++) {
+    problem = check(steps[i]!.args)
+    if (problem !== undefined) return { step: i + 1, problem }
+  }
+  return undefined
+}
+
 /** What `findCloneProblem` looks for. */
 export interface CloneCheck {
   /**

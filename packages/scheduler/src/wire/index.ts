@@ -14,7 +14,13 @@ export {
   type FunctionRef,
 } from './function-ref.js'
 export { decode, encode, type Encoded } from './codec.js'
-export { findCloneProblem, type CloneCheck, type CloneProblem } from './clone-check.js'
+export {
+  findCallProblem,
+  findCloneProblem,
+  type CallProblem,
+  type CloneCheck,
+  type CloneProblem,
+} from './clone-check.js'
 export { fromWireError, toWireError, type WireError } from './remote-error.js'
 // Replacing values inside task data (a cluster's stored results by markers, and back).
 export { replaceMembers, replaceMembersInPlace } from './replace-members.js'
