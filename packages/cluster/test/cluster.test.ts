@@ -196,15 +196,21 @@ describe('a cluster of two workers', () => {
       executor: cluster,
     })
     expect([cycle, nested]).toEqual([2, 2])
-    // Deeper than V8's serializer goes: the same SerializationError as on a pool.
-    const tooDeep = await compute(length([nest(20_000), inc(0)]), inc(1), {
+    // Deeper than V8's serializer goes: the same SerializationError as on a pool. Given
+    // to a fused step, it is that step's own, as it would be unfused.
+    const step = add(inc(8), nest(20_000) as never)
+    const tooDeep = await compute(length([nest(20_000), inc(0)]), inc(1), step, {
       executor: cluster,
       failFast: false,
     }).catch((e: unknown) => e)
     expect(tooDeep).toBeInstanceOf(AggregateTaskError)
-    const [failure] = (tooDeep as AggregateTaskError).errors
-    expect(failure).toBeInstanceOf(SerializationError)
-    expect(failure!.message).toContain('nested more than a thousand levels deep')
+    const failures = (tooDeep as AggregateTaskError).errors
+    expect(failures).toHaveLength(2)
+    for (const failure of failures) {
+      expect(failure).toBeInstanceOf(SerializationError)
+      expect(failure).toMatchObject({ valueType: 'data nested more than a thousand levels deep' })
+    }
+    expect(failures.map((failure) => failure.key)).toContain(step.key)
   })
 
   test('stored results reach a task wherever its arguments hold them', async () => {

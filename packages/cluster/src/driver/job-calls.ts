@@ -1,6 +1,6 @@
 import {
-  NotSerializableFault,
   argumentFault,
+  type NotSerializableFault,
   type UnsendableStepFault,
 } from '@taskgraph/scheduler/internal'
 import { findCallProblem, findCloneProblem, type CloneProblem } from '@taskgraph/scheduler/wire'
@@ -143,22 +143,20 @@ export function packJob(
 /**
  * The batch serialized. A copy can fail on what only copying finds (data nested
  * thousands of levels deep): then each call is checked again, those at fault fail with
- * `NotSerializableFault`, and the others go.
+ * `NotSerializableFault` (see `argumentFault`), and the others go.
  */
 function serialized(batch: JobBatch, sendable: Pending[]): string | undefined {
   const calls = batch.calls as JobCall[]
   try {
     return packBatch(batch)
   } catch (error) {
+    const check = { sameProcess: false, afterFailure: true }
     for (let i = calls.length - 1; i >= 0; i--) {
-      const problem = findCloneProblem(calls[i]!.args, 'args', {
-        sameProcess: false,
-        afterFailure: true,
-      })
-      if (problem === undefined) continue
-      sendable[i]!.reject(
-        new NotSerializableFault('argument', problem.path, problem.type, problem.reason),
+      const found = findCallProblem(calls[i]!.args, calls[i]!.steps, (args) =>
+        findCloneProblem(args, 'args', check),
       )
+      if (found === undefined) continue
+      sendable[i]!.reject(argumentFault(found))
       calls.splice(i, 1)
       sendable.splice(i, 1)
     }

@@ -5,9 +5,10 @@ import {
   TimedOutFault,
   UnhandledRejectionFault,
   WorkerLostFault,
+  argumentFault,
 } from '../executors/executor-faults.js'
 import type { WireFailure } from '../wire/call.js'
-import { findCloneProblem, type CloneProblem } from '../wire/clone-check.js'
+import { findCallProblem, findCloneProblem, type CallProblem } from '../wire/clone-check.js'
 import { fromWireError } from '../wire/remote-error.js'
 import type { Pending } from './pending-call.js'
 
@@ -64,15 +65,18 @@ export function afterLoss(
   if (!(error instanceof WorkerLostFault)) {
     // Sending failed: some call's data could not be copied. Find which, alone.
     if (sent.length > 1) return { kind: 'requeue', isolate: true }
-    const problem = copyProblem(sent[0]!, at.sameProcess)
+    const found = copyProblem(sent[0]!, at.sameProcess)
+    if (found !== undefined) {
+      return { kind: 'fail', reason: argumentFault(found) }
+    }
     const detail = error instanceof Error ? error.message : String(error)
     return {
       kind: 'fail',
       reason: new NotSerializableFault(
         'argument',
-        problem?.path ?? 'args',
-        problem?.type ?? 'a value that cannot be copied',
-        problem?.reason ?? `(${detail})`,
+        'args',
+        'a value that cannot be copied',
+        `(${detail})`,
       ),
     }
   }
@@ -84,12 +88,9 @@ export function afterLoss(
     // A call its worker could not read, nested deeper than a copy can go: another worker
     // could not read it either (a process reads back less deeply than this one writes).
     if (error.unread === 'call' && sent.length === 1) {
-      const problem = copyProblem(sent[0]!, at.sameProcess)
-      if (problem !== undefined) {
-        return {
-          kind: 'fail',
-          reason: new NotSerializableFault('argument', problem.path, problem.type, problem.reason),
-        }
+      const found = copyProblem(sent[0]!, at.sameProcess)
+      if (found !== undefined) {
+        return { kind: 'fail', reason: argumentFault(found) }
       }
     }
     const losses = (sent[0]!.lostUnbegun ?? 0) + 1
@@ -120,7 +121,13 @@ export function afterLoss(
   return { kind: 'fail', reason: error }
 }
 
-/** What in `pending`'s arguments a copy fails on, data nested too deeply included. */
-function copyProblem(pending: Pending, sameProcess: boolean): CloneProblem | undefined {
-  return findCloneProblem(pending.call.args, 'args', { sameProcess, afterFailure: true })
+/**
+ * What in `pending`'s arguments, or a fused step's, a copy fails on, data nested too
+ * deeply included: as `WireBatch.add` reports it, by step.
+ */
+function copyProblem(pending: Pending, sameProcess: boolean): CallProblem | undefined {
+  const check = { sameProcess, afterFailure: true }
+  return findCallProblem(pending.call.args, pending.call.steps, (args) =>
+    findCloneProblem(args, 'args', check),
+  )
 }

@@ -14,7 +14,7 @@ import {
   throwsCauseCycle,
   type Ring,
 } from '../fixtures/fault-tasks.mjs'
-import { inc } from '../fixtures/pool-tasks.mjs'
+import { inc, makeArray, sumAfter } from '../fixtures/pool-tasks.mjs'
 import { judgingCache } from '../judging-cache.js'
 import { rejection } from '../helpers.js'
 import { makePool, POOLS } from '../pools.js'
@@ -122,6 +122,22 @@ describe.each(POOLS)('deep arguments on the %s executor', (name) => {
       key: task.key,
       direction: 'argument',
     })
+  })
+
+  // Found only once the copy failed: the check then looked at the first task's arguments
+  // alone, and blamed that task, not the fused step at fault.
+  test(`an argument nested ${DEEP} levels deep, of a fused step: SerializationError of its own task`, async () => {
+    const task = sumAfter(makeArray(2), nest(DEEP) as never)
+    const error = await rejection(compute(inc(task), { executor: shared(name) }))
+    expect(error).toBeInstanceOf(SerializationError)
+    expect(error).toMatchObject({
+      code: 'ERR_NOT_SERIALIZABLE',
+      key: task.key,
+      functionName: 'sumAfter',
+      direction: 'argument',
+      valueType: 'data nested more than a thousand levels deep',
+    })
+    expect((error as SerializationError).path).toMatch(/^args\[1\]\.next/)
   })
 })
 
