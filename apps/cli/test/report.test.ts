@@ -48,7 +48,7 @@ async function openReport(path: string) {
   const opened = await openPage(pathToFileURL(path).href)
   const { page } = opened
   const stream = page.getByTestId('stream')
-  await expect.poll(() => stream.getAttribute('data-bars')).not.toBeNull()
+  await expect.poll(() => stream.getAttribute('data-bars'), { timeout: 10_000 }).not.toBeNull()
   const stats: string[][] = []
   for (const row of await page.getByTestId('function-stats').locator('tbody tr').all()) {
     stats.push(

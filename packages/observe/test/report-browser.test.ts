@@ -41,7 +41,7 @@ describe('the report in a browser', () => {
     await writeReport(path, records, { name: 'small' })
     const { page, errors, foreignRequests } = await openPage(pathToFileURL(path).href)
     const stream = page.getByTestId('stream')
-    await expect.poll(() => stream.getAttribute('data-bars')).toBe('40')
+    await expect.poll(() => stream.getAttribute('data-bars'), { timeout: 10_000 }).toBe('40')
     expect(await stream.getAttribute('data-rows')).toBe('4')
     const table = page.getByTestId('function-stats').locator('tbody tr')
     const rows: (string | null)[][] = []
@@ -63,18 +63,20 @@ describe('the report in a browser', () => {
     // Below the 22 px time axis, four rows.
     const rowHeight = (box.height - 22) / 4
     await page.mouse.move(box.x + 2, box.y + 22 + rowHeight * 1.5)
-    await expect.poll(() => page.getByTestId('tooltip').textContent()).toMatch(/^parse-1\n/)
+    await expect
+      .poll(() => page.getByTestId('tooltip').textContent(), { timeout: 10_000 })
+      .toMatch(/^parse-1\n/)
     // The wheel zooms in about the pointer: fewer bars in view, a shorter span of time.
     const span = async () =>
       Number(await stream.getAttribute('data-to')) - Number(await stream.getAttribute('data-from'))
     const whole = await span()
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
     await page.mouse.wheel(0, -800)
-    await expect.poll(span).toBeLessThan(whole / 2)
+    await expect.poll(span, { timeout: 10_000 }).toBeLessThan(whole / 2)
     expect(Number(await stream.getAttribute('data-bars'))).toBeLessThan(40)
     // A double-click shows the whole run again.
     await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2)
-    await expect.poll(() => stream.getAttribute('data-bars')).toBe('40')
+    await expect.poll(() => stream.getAttribute('data-bars'), { timeout: 10_000 }).toBe('40')
     expect(errors).toEqual([])
     expect(foreignRequests).toEqual([])
     await page.context().close()

@@ -72,7 +72,7 @@ describe.each(POOLS)('the default %s pool', (name) => {
     const log = newLog()
     const before = new Set(await placesOf(options))
     const run = rejection(compute(startsThenWaits(log, 10_000), options))
-    await expect.poll(() => lines(log)).toEqual(['started'])
+    await expect.poll(() => lines(log), { timeout: 10_000 }).toEqual(['started'])
     await closeDefaultExecutors()
     expect(await run).toBeInstanceOf(ExecutorClosedError)
     const after = await placesOf(options)

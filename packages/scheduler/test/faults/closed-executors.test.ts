@@ -38,7 +38,7 @@ describe.each(POOLS)('a closed %s executor', (name) => {
       compute(gather([startsThenWaits(log, 10_000), inc(1)]), { executor: pool }),
     )
     // The task is running in the worker.
-    await expect.poll(() => lines(log)).toEqual(['started'])
+    await expect.poll(() => lines(log), { timeout: 10_000 }).toEqual(['started'])
     await pool.close()
     const error = await run
     expect(error).toBeInstanceOf(ExecutorClosedError)
@@ -51,7 +51,7 @@ describe.each(POOLS)('a closed %s executor', (name) => {
     const pool = makePool(name, { workers: 2, startTimeout: 5000 })
     const run = rejection(compute(gather([inc(1), inc(2), inc(3)]), { executor: pool }))
     // Its calls wait in the executor while the workers start.
-    await expect.poll(() => running()).not.toEqual(before)
+    await expect.poll(() => running(), { timeout: 10_000 }).not.toEqual(before)
     await pool.close()
     expect(await run).toBeInstanceOf(ExecutorClosedError)
     expectNothingLeft(before)
