@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { TaskgraphError } from '@taskgraph/core'
 import { errorText } from '@taskgraph/core/internal'
 
@@ -306,6 +307,59 @@ export class WorkerStartError extends TaskgraphError {
   }
 }
 WorkerStartError.prototype.name = 'WorkerStartError'
+
+/**
+ * Code of a module that a pool's workers import (the workflow's, or a task module's)
+ * failed in a worker outside any task: a callback its top-level code started (a timer,
+ * a listener) threw with nothing to catch it, or a promise it made rejected with nothing
+ * to handle it. The worker died of it, and every worker would: no task is at fault, so
+ * nothing is retried. `cause` is the error (a copy of it); `module`, the file it was
+ * thrown in, from its stack, when that names one.
+ */
+export class WorkerModuleError extends TaskgraphError {
+  /** The file the error was thrown in, from its stack; `undefined` if it names none. */
+  readonly module: string | undefined
+
+  constructor(options: {
+    caller: string
+    executor: string
+    /** `'worker thread'` or `'worker process'`. */
+    worker: string
+    how: 'exception' | 'rejection'
+    error: unknown
+  }) {
+    const module = thrownIn(options.error)
+    const code = module === undefined ? 'code of a module' : `code of module ${module}`
+    const what =
+      options.how === 'exception'
+        ? `a callback it started (a timer, a listener) threw with nothing to catch it`
+        : `a promise it made rejected with nothing to handle it`
+    super({
+      code: 'ERR_WORKER_MODULE',
+      message:
+        `${options.caller}: the ${options.executor} executor's ${options.worker} died: ${code}, run outside any task, failed there: ${what} (${causeText(options.error)}). ` +
+        "Every worker imports the module and would fail the same way, so nothing was retried. Catch errors in the module's top-level callbacks (timers, event listeners) and promises, or start that work only on the main thread.",
+      cause: options.error,
+    })
+    this.module = module
+  }
+}
+WorkerModuleError.prototype.name = 'WorkerModuleError'
+
+/** The file `error` was thrown in: the first frame of its stack that names one. */
+function thrownIn(error: unknown): string | undefined {
+  const stack = (error as { stack?: unknown } | null)?.stack
+  if (typeof stack !== 'string') return undefined
+  for (const line of stack.split('\n')) {
+    const frame = /^\s*at (?:.*\()?((?:file:\/\/)?(?:\/|[A-Za-z]:[\\/])[^()]*?):\d+:\d+\)?$/.exec(
+      line,
+    )
+    if (frame === null) continue
+    const file = frame[1]!
+    return file.startsWith('file://') ? fileURLToPath(file) : file
+  }
+  return undefined
+}
 
 /** The run was stopped through its `AbortSignal` before it finished. */
 export class CancelledError extends TaskgraphError {

@@ -46,6 +46,7 @@ export {
   UncaughtExceptionError,
   UnhandledRejectionError,
   WorkerLostError,
+  WorkerModuleError,
   WorkerStartError,
   type TaskErrorOptions,
 } from './errors.js'

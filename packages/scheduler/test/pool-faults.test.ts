@@ -11,6 +11,7 @@ import {
   TaskError,
   TimeoutError,
   WorkerLostError,
+  WorkerModuleError,
   WorkerStartError,
   closeDefaultExecutors,
   compute,
@@ -213,6 +214,26 @@ describe('a module that starts a pool as a worker imports it', () => {
       const error = await rejection(compute(inc(1), { executor: pool }))
       expect(error).toBeInstanceOf(WorkerStartError)
       expect((error as Error).message).toContain('without end')
+    } finally {
+      await pool.close()
+    }
+    expect(childProcesses().filter((pid) => !before.includes(pid))).toEqual([])
+  })
+})
+
+// It was a WorkerLostError of whichever task ran there, advising retries, which each
+// ended a worker the same way.
+describe("a module's code that throws in a worker outside any task", () => {
+  test.each(POOLS)('on %s: WorkerModuleError naming the module, nothing retried', async (name) => {
+    const before = childProcesses()
+    const module = fileURLToPath(new URL('fixtures/throws-outside-tasks.mjs', import.meta.url))
+    const pool = makePool(name, { workers: 2, preload: [module] })
+    try {
+      const task = sleepThen.with({ retries: 3 })(5000, 1)
+      const error = await rejection(compute([task, sleepThen(5000, 2)], { executor: pool }))
+      expect(error).toBeInstanceOf(WorkerModuleError)
+      expect(error).toMatchObject({ code: 'ERR_WORKER_MODULE', module })
+      expect((error as Error).cause).toMatchObject({ message: 'thrown outside any task' })
     } finally {
       await pool.close()
     }

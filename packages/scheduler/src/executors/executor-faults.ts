@@ -201,6 +201,24 @@ export class WorkerStartFault extends Error {
 }
 WorkerStartFault.prototype.name = 'WorkerStartFault'
 
+/**
+ * Code of a module a pool's worker imported threw outside any task there (a timer or a
+ * listener its top-level code started), or made a promise that rejected with nothing to
+ * handle it: the worker ended, and every worker, importing the same module, would. Not
+ * a fault of any one task, so it fails the run rather than being retried. `worker`:
+ * `'worker thread'` or `'worker process'`.
+ */
+export class WorkerModuleFault extends Error {
+  constructor(
+    readonly error: unknown,
+    readonly how: 'exception' | 'rejection',
+    readonly worker: string,
+  ) {
+    super(`code outside any task threw in a ${worker}`, { cause: error })
+  }
+}
+WorkerModuleFault.prototype.name = 'WorkerModuleFault'
+
 /** The executor dropped a call before it started, because the call's run stopped waiting. */
 export class DiscardedFault extends Error {
   constructor() {

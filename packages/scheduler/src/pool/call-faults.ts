@@ -5,6 +5,7 @@ import {
   TimedOutFault,
   UnhandledRejectionFault,
   WorkerLostFault,
+  WorkerModuleFault,
   argumentFault,
 } from '../executors/executor-faults.js'
 import type { WireFailure } from '../wire/call.js'
@@ -44,6 +45,8 @@ export const MAX_UNBEGUN_LOSSES = 3
 export type AfterLoss =
   /** The executor is closed: each fails with an `ExecutorClosedFault`. */
   | { readonly kind: 'closed' }
+  /** Code outside any task ends every worker: each fails with `reason`. */
+  | { readonly kind: 'broken'; readonly reason: WorkerModuleFault }
   /** The one call of the batch fails with `reason`. */
   | { readonly kind: 'fail'; readonly reason: unknown }
   /**
@@ -61,6 +64,7 @@ export function afterLoss(
   if (at.closed || error instanceof ExecutorClosedFault) {
     return { kind: 'closed' }
   }
+  if (error instanceof WorkerModuleFault) return { kind: 'broken', reason: error }
   if (error instanceof TimedOutFault) return { kind: 'fail', reason: error }
   if (!(error instanceof WorkerLostFault)) {
     // Sending failed: some call's data could not be copied. Find which, alone.

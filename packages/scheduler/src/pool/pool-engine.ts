@@ -325,6 +325,9 @@ export class PoolEngine {
       case 'closed':
         for (const pending of sent) this.drop(pending, new ExecutorClosedFault(true))
         return
+      case 'broken':
+        for (const pending of sent) this.drop(pending, next.reason)
+        return
       case 'fail':
         this.drop(sent[0]!, next.reason)
         return

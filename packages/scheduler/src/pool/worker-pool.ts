@@ -2,8 +2,10 @@ import {
   ExecutorClosedFault,
   TimedOutFault,
   WorkerLostFault,
+  WorkerModuleFault,
   WorkerStartFault,
 } from '../executors/executor-faults.js'
+import { fromWireError } from '../wire/remote-error.js'
 import type { WireOutcome } from '../wire/call.js'
 import type {
   BatchMessage,
@@ -37,8 +39,11 @@ export interface WorkerPoolOptions {
   readonly onStep: (message: StepMessage) => void
   /** A worker that replaced a lost one is ready: it has room for batches. */
   readonly onReplaced: () => void
-  /** A worker that replaced a lost one could not get ready: the pool is of no more use. */
-  readonly onBroken: (reason: WorkerStartFault) => void
+  /**
+   * A worker that replaced a lost one could not get ready, or code outside any task
+   * ended a worker (as it would every worker): the pool is of no more use.
+   */
+  readonly onBroken: (reason: WorkerStartFault | WorkerModuleFault) => void
 }
 
 /** How a batch is run. */
@@ -79,6 +84,8 @@ interface PoolWorker {
   ready: boolean
   /** The module the worker was importing while it got ready, for messages. */
   loading: string | undefined
+  /** Code outside any task failed there (`OutsideMessage`): the worker is ending. */
+  outside: WorkerModuleFault | undefined
   readonly sent: Map<number, Sent>
 }
 
@@ -93,6 +100,8 @@ export class WorkerPool {
   private nextBatch = 1
   private closed = false
   private starting: Promise<void> | undefined
+  /** Why every batch a lost worker held fails: code outside any task ends workers. */
+  private broken: WorkerModuleFault | undefined
 
   constructor(private readonly options: WorkerPoolOptions) {}
 
@@ -247,7 +256,13 @@ export class WorkerPool {
     if (workerStarting()) return Promise.reject(new WorkerStartFault(NESTED_START))
     const { runtime, taskStdout } = this.options
     const handle = runtime === 'worker_threads' ? startThread(taskStdout) : startProcess(taskStdout)
-    const worker: PoolWorker = { handle, ready: false, loading: undefined, sent: new Map() }
+    const worker: PoolWorker = {
+      handle,
+      ready: false,
+      loading: undefined,
+      outside: undefined,
+      sent: new Map(),
+    }
     this.workers.add(worker)
     const limit = this.options.startTimeoutMs
     return new Promise<void>((resolve, reject) => {
@@ -296,11 +311,25 @@ export class WorkerPool {
           case 'step':
             this.options.onStep(message)
             return
+          case 'outside':
+            worker.outside ??= new WorkerModuleFault(
+              fromWireError(message.error),
+              message.how,
+              handle.what,
+            )
+            return
         }
       })
       handle.onExit((how, unread, signal) => {
         this.workers.delete(worker)
-        if (!worker.ready) fail(`a ${handle.what} ${how} while starting`, undefined, signal)
+        if (worker.outside !== undefined) {
+          // Every worker imports the module: a worker started in its place would fail so.
+          this.broken ??= worker.outside
+          clearTimeout(timer)
+          reject(worker.outside)
+        } else if (!worker.ready) {
+          fail(`a ${handle.what} ${how} while starting`, undefined, signal)
+        }
         this.lost(worker, `the ${handle.what} ${how}`, unread)
       })
       try {
@@ -322,12 +351,15 @@ export class WorkerPool {
     for (const sent of worker.sent.values()) if (sent.started) begun++
     const shared = begun > 1 || unread === 'call'
     for (const sent of worker.sent.values()) {
-      if (this.closed) sent.reject(new ExecutorClosedFault(true))
+      if (this.broken !== undefined) sent.reject(this.broken)
+      else if (this.closed) sent.reject(new ExecutorClosedFault(true))
       else if (sent.timedOut) sent.reject(new TimedOutFault(sent.timeoutMs!, 'stopped'))
       else sent.reject(new WorkerLostFault(detail, { shared, started: sent.started, unread }))
     }
     worker.sent.clear()
     if (this.closed || !worker.ready) return
+    if (worker.outside !== undefined) this.options.onBroken(worker.outside)
+    if (this.broken !== undefined) return
     this.startWorker().then(
       () => this.options.onReplaced(),
       (reason: WorkerStartFault) => this.options.onBroken(reason),

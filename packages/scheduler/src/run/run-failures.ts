@@ -1,8 +1,9 @@
-import { ExecutorClosedError, WorkerStartError, causeText } from '../errors.js'
+import { ExecutorClosedError, WorkerModuleError, WorkerStartError, causeText } from '../errors.js'
 import {
   DiscardedFault,
   ExecutorClosedFault,
   RunFault,
+  WorkerModuleFault,
   WorkerStartFault,
 } from '../executors/executor-faults.js'
 
@@ -30,6 +31,10 @@ export function runFailureOf(
     }
   }
   if (error instanceof RunFault) return { error: error.error }
+  if (error instanceof WorkerModuleFault) {
+    const { worker, how } = error
+    return { error: new WorkerModuleError({ caller, executor, worker, how, error: error.error }) }
+  }
   if (error instanceof WorkerStartFault) {
     return {
       error: new WorkerStartError({

@@ -98,6 +98,17 @@ export interface StepMessage {
   readonly result: WireStepResult
 }
 
+/**
+ * Code no call started (a timer or a listener of a module's top-level code) threw with
+ * nothing to catch it, or made a promise that rejected with nothing to handle it: the
+ * worker ends after saying so, for the pool to report (see `WorkerModuleFault`).
+ */
+export interface OutsideMessage {
+  readonly type: 'outside'
+  readonly how: 'exception' | 'rejection'
+  readonly error: WireError
+}
+
 /** How a worker says it could not read a message it was sent; it then ends. */
 export const UNREADABLE = 'could not read a message it was sent'
 
@@ -118,3 +129,4 @@ export type FromWorker =
   | LateMessage
   | StepMessage
   | UnreadableMessage
+  | OutsideMessage

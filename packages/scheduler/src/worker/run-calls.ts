@@ -91,6 +91,11 @@ export function endStalledCalls(): void {
   }
 }
 
+/** Whether the code running now was started by a call. */
+export function inCall(): boolean {
+  return calls.getStore() !== undefined
+}
+
 /**
  * A rejection nothing handled, from code a call started: the call fails with it if it is
  * still running. Returns the call's id if it already ended (the rejection is late), and

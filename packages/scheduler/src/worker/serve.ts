@@ -15,7 +15,15 @@ import { importModule, prepareImports } from './import-module.js'
 import { loadFunction, sourceMismatch } from './load-function.js'
 import { markStarting, setLoadingListener } from './loading.js'
 import { isEcho } from './rejection-echoes.js'
-import { callsWaiting, endStalledCalls, rejectionOf, runCalls, type Found } from './run-calls.js'
+import {
+  callsWaiting,
+  endStalledCalls,
+  inCall,
+  rejectionOf,
+  runCalls,
+  type Found,
+} from './run-calls.js'
+import { inTask } from '../executors/task-context.js'
 
 /** How a worker talks to its pool: a worker thread's port, or a child process's socket. */
 export interface Channel {
@@ -53,13 +61,22 @@ export function serve(channel: Channel): void {
   process.on('unhandledRejection', (reason) => {
     const found = rejectionOf(reason)
     if (found === 'handled') return
-    // Not started by any call (a preload module, say): as Node would, end the worker,
-    // unless it echoes a failure the preload handled.
+    // Not started by any call (a module's top-level code): as Node would, end the worker,
+    // saying why, unless it echoes a failure the preload handled.
     if (found === undefined) {
       if (isEcho(reason)) return
+      failedOutside(channel, reason, 'rejection')
       throw reason
     }
     channel.send({ type: 'late', call: found.late, error: toWireError(reason) }, [])
+  })
+  // Heard before Node ends the worker for an uncaught exception, without stopping it: a
+  // call's own callback that threw charges its call (the worker is lost running it); code
+  // no call started is the module's, and the pool is told.
+  process.on('uncaughtExceptionMonitor', (error) => {
+    // A run inside a task here (on 'async', say) catches its own tasks' errors.
+    if (inTask() && process.listenerCount('uncaughtException') > 0) return
+    if (!inCall()) failedOutside(channel, error, 'exception')
   })
   // The event loop empties only when the channel does not hold it (see keepAlive): the
   // calls still waiting on promises can then never finish.
@@ -67,6 +84,22 @@ export function serve(channel: Channel): void {
     endStalledCalls()
     channel.keepAlive(true)
   })
+}
+
+let toldOutside = false
+
+/**
+ * Code no call started failed, and ends this worker: the pool is told, as every worker
+ * importing the same module would fail so (see `WorkerModuleFault`).
+ */
+function failedOutside(channel: Channel, error: unknown, how: 'exception' | 'rejection'): void {
+  if (toldOutside) return
+  toldOutside = true
+  try {
+    channel.send({ type: 'outside', how, error: toWireError(error) }, [])
+  } catch {
+    // The pool then reports the worker as lost, with how it ended.
+  }
 }
 
 async function init(channel: Channel, message: InitMessage): Promise<void> {
