@@ -311,6 +311,44 @@ describe('a cluster of two workers', () => {
     ])
   })
 
+  // Read as the call was written, a getter that threw rejected the whole fused call with
+  // its own error, named after the chain's first task, not as on a pool.
+  test('an argument that throws when read fails its own task with SerializationError, fused or not', async () => {
+    const throwsOnRead = (): never => {
+      let reads = 0
+      return {
+        get late(): number {
+          if (++reads > 1) throw new Error('read once only')
+          return 1
+        },
+      } as never
+    }
+    const alone = echoArgs(throwsOnRead())
+    const first = inc(9)
+    const step = add(first, throwsOnRead())
+    const ended: [string, unknown][] = []
+    const failed = await compute(alone, step, {
+      executor: cluster,
+      failFast: false,
+      hooks: {
+        onTaskEnd: (task, outcome) =>
+          ended.push([task.key, (outcome.error as SerializationError | undefined)?.code]),
+      },
+    }).catch((e: unknown) => e)
+    expect(failed).toBeInstanceOf(AggregateTaskError)
+    const errors = (failed as AggregateTaskError).errors
+    for (const error of errors) expect(error).toBeInstanceOf(SerializationError)
+    const thrown = { code: 'ERR_NOT_SERIALIZABLE', direction: 'argument', path: 'args' }
+    expect(errors).toMatchObject([
+      { ...thrown, key: alone.key, functionName: 'echoArgs' },
+      { ...thrown, key: step.key, functionName: 'add' },
+    ])
+    expect(ended.filter(([key]) => key === first.key || key === step.key)).toEqual([
+      [first.key, undefined],
+      [step.key, 'ERR_NOT_SERIALIZABLE'],
+    ])
+  })
+
   test('an output a reply cannot carry (shared memory) fails its task with SerializationError', async () => {
     const error = await sharedBytes(8)
       .compute({ executor: cluster })

@@ -3,8 +3,19 @@ import {
   type NotSerializableFault,
   type UnsendableStepFault,
 } from '@taskgraph/scheduler/internal'
-import { findCallProblem, findCloneProblem, type CloneProblem } from '@taskgraph/scheduler/wire'
-import { packBatch, type JobBatch, type JobCall, type ModuleFunction } from '../wire/job.js'
+import {
+  findCallProblem,
+  findCloneProblem,
+  readProblem,
+  type CloneProblem,
+} from '@taskgraph/scheduler/wire'
+import {
+  packBatch,
+  type JobBatch,
+  type JobCall,
+  type JobStep,
+  type ModuleFunction,
+} from '../wire/job.js'
 import { markStored, sendableAsIs } from '../wire/stored-values.js'
 import type { Pending } from './cluster-run.js'
 
@@ -55,14 +66,26 @@ export function toJobCall(
   marker: string,
 ): JobCall | NotSerializableFault | UnsendableStepFault {
   const { call, functions } = pending
-  const args = markStored(call.args, marker) as unknown[]
-  const steps = call.steps?.map((step, i) => ({
-    key: step.key,
-    name: step.name,
-    fn: table.index(functions[i + 1]!),
-    args: markStored(step.args, marker) as unknown[],
-    holes: step.holes,
-  }))
+  let step = 0
+  let args: unknown[]
+  let steps: JobStep[] | undefined
+  try {
+    args = markStored(call.args, marker) as unknown[]
+    steps = call.steps?.map((fused, i) => {
+      step = i + 1
+      return {
+        key: fused.key,
+        name: fused.name,
+        fn: table.index(functions[i + 1]!),
+        args: markStored(fused.args, marker) as unknown[],
+        holes: fused.holes,
+      }
+    })
+  } catch (error) {
+    // Reading the arguments ran code of the caller's that threw (a getter): that step's
+    // arguments cannot be sent, as on a pool.
+    return argumentFault(readProblem(step, error))
+  }
   // Each step's arguments are checked as its own call's would be: a step at fault is
   // reported as itself (see `UnsendableStepFault`).
   const found = findCallProblem(args, steps, (stepArgs) => cloneProblem(stepArgs, marker))

@@ -1,10 +1,10 @@
 import type { AnyFunction } from '@taskgraph/core'
-import { errorText } from '@taskgraph/core/internal'
 import type { TaskCall } from '../executors/executor.js'
 import type { WireCall } from '../wire/call.js'
 import {
   findCallProblem,
   findCloneProblem,
+  readProblem,
   type CallProblem,
   type CloneProblem,
 } from '../wire/clone-check.js'
@@ -55,11 +55,8 @@ export class WireBatch {
         steps.push({ args: this.encodeArgs(fused.args), holes: fused.holes })
       }
     } catch (error) {
-      // Reading the arguments ran code of the caller's that threw (a getter, a Map's own
-      // iterator): structured clone reads them too, and would throw the same. Thrown
-      // here, it would end the program: it runs outside any call.
-      const reason = `which structured clone reads: ${errorText(error)}`
-      return { step, problem: { path: 'args', type: 'a value that throws when read', reason } }
+      // Thrown here, it would end the program: it runs outside any call.
+      return readProblem(step, error)
     }
     // Each step's arguments are checked as its own call's would be: a step at fault is
     // reported as itself (see `UnsendableStepFault`).

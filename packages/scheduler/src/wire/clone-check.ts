@@ -45,6 +45,16 @@ export function findCallProblem(
   return undefined
 }
 
+/**
+ * The problem of step `step`'s arguments (see `CallProblem`) when reading them, to send
+ * them, ran code of the caller's that threw (a getter, a Map's own iterator): structured
+ * clone reads them too, and would throw the same.
+ */
+export function readProblem(step: number, error: unknown): CallProblem {
+  const reason = `which structured clone reads: ${errorText(error)}`
+  return { step, problem: { path: 'args', type: 'a value that throws when read', reason } }
+}
+
 /** What `findCloneProblem` looks for. */
 export interface CloneCheck {
   /**

@@ -17,6 +17,7 @@ export { decode, encode, type Encoded } from './codec.js'
 export {
   findCallProblem,
   findCloneProblem,
+  readProblem,
   type CallProblem,
   type CloneCheck,
   type CloneProblem,
