@@ -20,6 +20,7 @@ import {
   ClusterInternalError,
   ClusterStoreError,
   ClusterWorker,
+  ModuleRefusedError,
   ResultTooLargeError,
   WorkerNameInUseError,
 } from '@taskgraph/cluster'
@@ -44,6 +45,7 @@ import {
   timedBusyAfter,
   total,
 } from './fixtures/tasks.mjs'
+import { later } from './fixtures/driver-only.mjs'
 import { startRedis, type RedisServer } from './redis-server.js'
 
 let redis: RedisServer
@@ -346,6 +348,32 @@ describe('a cluster of two workers', () => {
     expect(ended.filter(([key]) => key === first.key || key === step.key)).toEqual([
       [first.key, undefined],
       [step.key, 'ERR_NOT_SERIALIZABLE'],
+    ])
+  })
+
+  // A chain runs as one call: a later step whose function its worker could not find was
+  // refused with the whole call, named after the chain's first task, and none of it ran.
+  test('a fused step whose function its worker cannot find fails as its own task, after the steps before it', async () => {
+    const first = inc(1)
+    const step = later(first)
+    const ended: [string, unknown][] = []
+    const error = await compute(inc(step), {
+      executor: cluster,
+      hooks: {
+        onTaskEnd: (task, outcome) =>
+          ended.push([task.key, (outcome.error as TaskError | undefined)?.cause]),
+      },
+    }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TaskError)
+    expect(error).toMatchObject({ key: step.key, functionName: 'later' })
+    expect((error as TaskError).cause).toBeInstanceOf(ModuleRefusedError)
+    expect((error as TaskError).cause).toMatchObject({
+      code: 'ERR_MODULE_REFUSED',
+      module: 'test/fixtures/driver-only.mjs',
+    })
+    expect(ended.map(([key, cause]) => [key, cause === undefined])).toEqual([
+      [first.key, true],
+      [step.key, false],
     ])
   })
 

@@ -340,8 +340,15 @@ describe("a worker whose copy of a module is not the driver's", () => {
     // The project's dependencies, as an install would provide them.
     symlinkSync(join(PACKAGE, 'node_modules'), join(root, 'node_modules'))
     writeFileSync(join(root, 'tasks.mjs'), source)
+    // A module both copies hold alike.
+    writeFileSync(join(root, 'alike.mjs'), ALIKE)
     return root
   }
+  const ALIKE = `import { delayed } from '@taskgraph/core'
+export const half = delayed(function half(x) {
+  return x / 2
+})
+`
   const TASKS = `import { delayed } from '@taskgraph/core'
 export const double = delayed(function double(x) {
   return 2 * x
@@ -354,6 +361,9 @@ export const double = delayed(function double(x) {
   type Tasks = { double: DelayedFunction<(x: number) => number> }
   const tasksOf = (root: string): Promise<Tasks> =>
     import(pathToFileURL(join(root, 'tasks.mjs')).href) as Promise<Tasks>
+  type Alike = { half: DelayedFunction<(x: number) => number> }
+  const alikeOf = (root: string): Promise<Alike> =>
+    import(pathToFileURL(join(root, 'alike.mjs')).href) as Promise<Alike>
 
   beforeAll(async () => {
     worker = await startWorker(`${redis.url}/2`, 'their-copy', { cwd: theirs })
@@ -382,6 +392,20 @@ export const double = delayed(function double(x) {
       expect((cause as Error).message).toMatch(/their-copy.*tasks\.mjs.*sources differ/)
       // And the fix: the same version everywhere, or a worker restarted since the change.
       expect((cause as Error).message).toMatch(/install the same version.*restart a worker/)
+      // Fused after a step the worker runs: the call was refused whole, named after that
+      // step. Now the step before runs, and the refused one fails as its own task.
+      const { half } = await alikeOf(ours)
+      const first = half(8)
+      const step = double(first)
+      const ended: string[] = []
+      const fused = await step
+        .compute({ executor: cluster, hooks: { onTaskEnd: (task) => ended.push(task.key) } })
+        .catch((e: unknown) => e)
+      expect(fused).toBeInstanceOf(TaskError)
+      expect(fused).toMatchObject({ key: step.key, functionName: 'double' })
+      expect((fused as TaskError).cause).toBeInstanceOf(ModuleRefusedError)
+      expect((fused as TaskError).cause).toMatchObject({ module: 'tasks.mjs' })
+      expect(ended).toEqual([first.key, step.key])
     } finally {
       await cluster.close()
     }

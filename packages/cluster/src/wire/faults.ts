@@ -5,6 +5,7 @@ import {
   StepFault,
   TimedOutFault,
   UnhandledRejectionFault,
+  UnreachableFault,
   WorkerLostFault,
   WorkerStartFault,
   causeText,
@@ -127,6 +128,11 @@ export function fromWireFault(
     case 'start':
       return new WorkerStartFault(`cluster worker ${worker}: ${fault.detail}`, fault.limitMs)
     case 'refused':
+      // A later step of a fused call: the run splits the chain before it, and it is
+      // refused as a call of its own (or runs, on a worker that takes it).
+      if (fault.step !== undefined && fault.step > 0) {
+        return new UnreachableFault(fault.step, `cluster worker ${worker}: ${fault.message}`)
+      }
       // The worker's own words say what it refused; which worker it was, they do not.
       return new ModuleRefusedError({
         module: fault.module,

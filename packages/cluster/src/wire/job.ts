@@ -200,7 +200,16 @@ export type WireFault =
   | { readonly kind: 'stalled' }
   | { readonly kind: 'unhandled-rejection'; readonly error: WireError }
   | { readonly kind: 'start'; readonly detail: string; readonly limitMs?: number }
-  | { readonly kind: 'refused'; readonly module: string; readonly message: string }
+  /**
+   * The worker cannot run the function of the call's step `step` (absent: its first):
+   * it refused the module, or its threads found no such function there. Nothing ran.
+   */
+  | {
+      readonly kind: 'refused'
+      readonly module: string
+      readonly message: string
+      readonly step?: number
+    }
   | { readonly kind: 'too-large'; readonly bytes: number; readonly limit: number }
   | { readonly kind: 'missing-input'; readonly key: string }
   /** The worker failed in its own code, not the task's nor the store's: `error`, as it threw. */

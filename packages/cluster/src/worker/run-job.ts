@@ -127,12 +127,13 @@ export async function runJob(context: JobContext): Promise<JobResult | undefined
         outcomes.push({ id: call.id, handedBack: 'stopping' })
       } else if (error instanceof UnreachableFault) {
         // The threads could not import the module, or it made no such function there.
-        const fn = error.step === 0 ? call.fn : call.steps![error.step - 1]!.fn
+        const { step } = error
+        const fn = step === 0 ? call.fn : call.steps![step - 1]!.fn
         const { module } = batch.functions[fn]!
         outcomes.push({
           id: call.id,
           ok: false,
-          fault: { kind: 'refused', module, message: error.message },
+          fault: { kind: 'refused', module, message: error.message, ...(step > 0 && { step }) },
         })
       } else {
         const failed: CallOutcome = { id: call.id, ok: false, fault: toWireFault(error) }
@@ -205,10 +206,11 @@ function refusal(
   functions: readonly Resolved[],
   batch: JobBatch,
 ): WireFault | undefined {
-  for (const index of [call.fn, ...(call.steps ?? []).map((step) => step.fn)]) {
+  for (const [step, index] of [call.fn, ...(call.steps ?? []).map((next) => next.fn)].entries()) {
     const resolved = functions[index]!
     if ('refused' in resolved) {
-      return { kind: 'refused', module: batch.functions[index]!.module, message: resolved.refused }
+      const { module } = batch.functions[index]!
+      return { kind: 'refused', module, message: resolved.refused, ...(step > 0 && { step }) }
     }
   }
   return undefined

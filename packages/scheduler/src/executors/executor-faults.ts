@@ -44,6 +44,8 @@ WorkerLostFault.prototype.name = 'WorkerLostFault'
  * A pool's worker could not find a function that only workers run (a stand-in, see
  * pool/stand-ins.ts): `detail` says why (its module failed to import there, made no such
  * function, or is not the copy described). `step`: which function of a fused call.
+ * Nothing of the call ran: a step after the first splits the chain, as
+ * `UnsendableStepFault` does, so that it fails (or runs) as a call of its own.
  */
 export class UnreachableFault extends Error {
   constructor(

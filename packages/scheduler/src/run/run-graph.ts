@@ -14,6 +14,7 @@ import {
   TimedOutFault,
   UncaughtExceptionFault,
   UnhandledRejectionFault,
+  UnreachableFault,
   UnsendableStepFault,
   WorkerLostFault,
 } from '../executors/executor-faults.js'
@@ -455,7 +456,10 @@ class GraphRun implements IdleWatcher {
       this.chainLost(flight)
       return
     }
-    if (error instanceof UnsendableStepFault) {
+    if (
+      error instanceof UnsendableStepFault ||
+      (error instanceof UnreachableFault && error.step > 0)
+    ) {
       this.splitChain(flight, error.step)
       return
     }
@@ -507,10 +511,11 @@ class GraphRun implements IdleWatcher {
   }
 
   /**
-   * Step `step` of a fused chain has an argument that cannot be sent, and nothing of the
-   * chain ran: the chain is split before that step and runs again, so that the steps
-   * before it run (their results count) and the step fails as a call of its own, named
-   * as itself, as it would unfused. No attempt is used up.
+   * Step `step` of a fused chain has an argument that cannot be sent, or a function its
+   * worker cannot run, and nothing of the chain ran: the chain is split before that step
+   * and runs again, so that the steps before it run (their results count) and the step
+   * fails as a call of its own, named as itself, as it would unfused. No attempt is used
+   * up.
    */
   private splitChain(flight: Flight, step: number): void {
     const { members } = flight
