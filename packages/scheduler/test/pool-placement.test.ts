@@ -13,6 +13,7 @@ import {
   triple,
   where,
 } from './fixtures/pool-tasks.mjs'
+import { tenfold } from './fixtures/main-only.mjs'
 import { nextTurn } from './helpers.js'
 import { makePool, POOLS } from './pools.js'
 import { squareWhere } from './fixtures/typed-tasks.js'
@@ -87,6 +88,22 @@ describe.each(POOLS)('on the %s executor', (name) => {
     ])
     expect(warnings.map((warning) => warning.code)).toEqual(['TASKGRAPH_MAIN_THREAD'])
     expect(warnings[0]!.message).toMatch(/addOffset/)
+  })
+
+  // A chain runs as one call: the warning named the chain's first task.
+  test('a fused step whose function a worker cannot find after all runs here, the warning naming its task', async () => {
+    const later = tenfold(inc(1))
+    const warnings: (Error & { code?: string })[] = []
+    const listen = (warning: Error): number => warnings.push(warning)
+    process.on('warning', listen)
+    try {
+      expect(await compute(inc(later), options)).toEqual([21])
+      await nextTurn()
+    } finally {
+      process.off('warning', listen)
+    }
+    expect(warnings.map((warning) => warning.code)).toEqual(['TASKGRAPH_MAIN_THREAD'])
+    expect(warnings[0]!.message).toMatch(new RegExp(`^task "${later.key}": .* function tenfold `))
   })
 
   test('a function passed as an argument reaches the worker', async () => {

@@ -45,8 +45,10 @@ export class UnreachableWarnings {
   warnFor(call: TaskCall): void {
     callFunctions(call).forEach((fn, step) => {
       if (this.locator.peek(fn) !== null) return
-      const key = step === 0 ? call.key : call.steps![step - 1]!.key
-      this.warn(fn, `task ${JSON.stringify(key)}: function ${fn.name || taskName(call, step)}`)
+      this.warn(
+        fn,
+        `task ${JSON.stringify(taskKey(call, step))}: function ${fn.name || taskName(call, step)}`,
+      )
     })
     for (const fn of argumentFunctions(call)) {
       if (this.locator.peek(fn) !== null) continue
@@ -67,7 +69,7 @@ export class UnreachableWarnings {
     if (this.warned.has(fn)) return
     this.warned.add(fn)
     process.emitWarning(
-      `task ${JSON.stringify(call.key)}: ${detail}, so function ${fn.name || taskName(call, step)} runs on the main thread.`,
+      `task ${JSON.stringify(taskKey(call, step))}: ${detail}, so function ${fn.name || taskName(call, step)} runs on the main thread.`,
       { code: 'TASKGRAPH_MAIN_THREAD' },
     )
   }
@@ -96,6 +98,11 @@ export function argumentFunctions(call: TaskCall): Set<AnyFunction> {
   for (const step of call.steps ?? [])
     if (!flatPrimitives(step.args)) findFunctions(step.args, found)
   return found
+}
+
+/** The key of the task at `step` of a call (0: the call's own). */
+function taskKey(call: TaskCall, step: number): string {
+  return step === 0 ? call.key : call.steps![step - 1]!.key
 }
 
 /** The name of the task at `step` of a call (0: the call's own). */
