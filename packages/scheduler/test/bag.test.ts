@@ -382,6 +382,16 @@ describe.each(EXECUTORS)('bags on the %s executor', (name) => {
     ).toEqual([[5, 3], new Date(9)])
   })
 
+  // Was a TypeError, which is no TaskgraphError and has no code.
+  test('a Delayed partition that is not an array fails the tasks that read it', async () => {
+    const scalar = bag.fromPartitions<number>([range(0, 3).at(0) as never])
+    await expectArgumentFailures([
+      ['count-part', scalar.count()],
+      ['map', scalar.map(double)],
+      ['concat', scalar],
+    ])
+  })
+
   test.runIf(name === 'threads' || name === 'processes')(
     'the work runs in workers, which find the functions without warning',
     async () => {
