@@ -382,6 +382,27 @@ describe.each(EXECUTORS)('bags on the %s executor', (name) => {
     ).toEqual([[5, 3], new Date(9)])
   })
 
+  // Were bare TypeErrors from inside the task: "Cannot read properties of null (reading 'id')".
+  test('a property key of a null or undefined item fails its task', async () => {
+    const records = bag.from([{ id: 1 }, null, { id: 2 }, undefined], { partitions: 2 }) as Bag<{
+      id: number
+    }>
+    await expectArgumentFailures([
+      ['pluck', records.pluck('id')],
+      ['group-by-part', records.groupBy('id')],
+      ['fold-by-part', records.foldBy('id', add as never)],
+      ['distinct-part', records.distinct('id')],
+      ['topk-part', records.topk(1, 'id')],
+    ])
+    // A missing property is undefined, as in JavaScript (Dask's pluck raises a KeyError).
+    expect(
+      await bag
+        .from([{ id: 1 }, {}] as { id?: number }[])
+        .pluck('id')
+        .compute(options),
+    ).toEqual([1, undefined])
+  })
+
   // Was a TypeError, which is no TaskgraphError and has no code.
   test('a Delayed partition that is not an array fails the tasks that read it', async () => {
     const scalar = bag.fromPartitions<number>([range(0, 3).at(0) as never])

@@ -1,6 +1,7 @@
 // How bag operations that group, rank or de-duplicate items take their key: a function
 // of the item, or the name (or index) of one of its properties. A property name crosses
 // to workers as plain data; a function must be one workers can find again.
+import { describeValue, InvalidArgumentError } from '../errors.js'
 import { synchronous } from './function-results.js'
 
 /** Values `topk`, `min` and `max` compare with `<` and `>`. */
@@ -15,11 +16,24 @@ export type KeySelector<T, K> = ((item: T) => K) | ItemProperty<T>
 /**
  * The key `key` selects from `item`. A negative index of an array, a typed array or a
  * string counts from the end, as `Array.prototype.at` and `Delayed#at` (and Python's
- * indexing in Dask); of anything else, `-1` is a property name as any other. Runs in
- * tasks, on workers too.
+ * indexing in Dask); of anything else, `-1` is a property name as any other. A missing
+ * property is `undefined`, as in JavaScript (Dask's `pluck` raises a `KeyError`), but
+ * `null` and `undefined` have no properties at all: such an item fails `operation`'s
+ * task with an `InvalidArgumentError` rather than a bare `TypeError`. Runs in tasks, on
+ * workers too.
  */
-export function selectKey(item: unknown, key: unknown): unknown {
+export function selectKey(operation: string, item: unknown, key: unknown): unknown {
   if (typeof key === 'function') return (key as (item: unknown) => unknown)(item)
+  if (item === null || item === undefined) {
+    throw new InvalidArgumentError({
+      message:
+        `Bag#${operation}: an item is ${describeValue(item)}, which has no property ${JSON.stringify(key)}. ` +
+        `Filter such items out first, e.g. bag.filter((item) => item != null).${operation}(...), ` +
+        (operation === 'pluck'
+          ? `or map them, e.g. bag.map((item) => item?.[${JSON.stringify(key)}]).`
+          : 'or give a key function that handles them.'),
+    })
+  }
   if (typeof key === 'number' && key < 0 && isIndexable(item)) return item.at(key)
   return (item as Record<string | number, unknown>)[key as string | number]
 }

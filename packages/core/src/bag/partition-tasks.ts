@@ -61,7 +61,7 @@ export const flattenPart = delayed(
 
 export const pluckPart = delayed(
   function pluck(part: readonly Item[], key: string | number): unknown[] {
-    return asPartition('pluck', part).map((item) => selectKey(item, key))
+    return asPartition('pluck', part).map((item) => selectKey('pluck', item, key))
   },
   { name: 'pluck' },
 )
