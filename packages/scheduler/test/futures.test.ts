@@ -170,6 +170,14 @@ describe('submit', () => {
     expect(() => (submit as (fn: unknown) => unknown)(42)).toThrow(InvalidArgumentError)
     expect(() => new Client({ executer: 'threads' } as never)).toThrow(InvalidOptionError)
     await expect(wait([], { returnWhen: 'SOMETIMES' as never })).rejects.toThrow(InvalidOptionError)
+    // A misspelt option waited without a limit; options that are not an object threw a TypeError.
+    for (const options of [{ timout: 10 }, null, 5] as never[]) {
+      await expect(wait([], options)).rejects.toThrow(InvalidOptionError)
+    }
+    // Array.from took a number, or an array-like object, as no items (or as holes).
+    for (const items of [3, { length: 2 }, null] as never[]) {
+      expect(() => new Client().map(inc, items)).toThrow(InvalidArgumentError)
+    }
     // A TypeError ('futures is not iterable'), and a plain value an InvalidOptionError.
     const future = submit(inc, 1)
     for (const futures of [future, 5, [future, 5]] as never[]) {

@@ -1,6 +1,7 @@
 import { delayed, isDelayed, isDelayedFunction } from '@taskgraph/core'
 import type { AnyFunction, Computed, Delayed, DelayedFunction } from '@taskgraph/core'
 import { InvalidArgumentError } from '@taskgraph/core'
+import { describeValue } from '@taskgraph/core/internal'
 import { CancelledError } from '../errors.js'
 import { computeTargets } from '../run/compute.js'
 import { resolveOptions, type RunOptions } from '../run/options.js'
@@ -105,6 +106,12 @@ export class Client {
     items: Iterable<FutureArg<Parameters<F>[0]>>,
   ): Future<SubmitResult<F>>[] {
     const task = taskFunction('map', fn)
+    // `Array.from` would take a number or an array-like object as no items, or as holes.
+    if (typeof (items as Partial<Iterable<unknown>> | null)?.[Symbol.iterator] !== 'function') {
+      throw new InvalidArgumentError({
+        message: `map: expects an iterable of items (an array, a Set, a generator), got ${describeValue(items)}. Pass the items as an array: map(fn, [a, b]), or submit(fn, item) for one.`,
+      })
+    }
     return Array.from(items, (item) => this.submit(task, ...([item] as FutureArgs<Parameters<F>>)))
   }
 

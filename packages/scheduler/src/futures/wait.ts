@@ -1,4 +1,5 @@
 import { InvalidOptionError, TaskgraphError } from '@taskgraph/core'
+import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
 import { futuresOf, type Future } from './future.js'
 
 /** When `wait` returns: at the first settled future, the first failed one, or all settled. */
@@ -36,6 +37,7 @@ export class WaitTimeoutError extends TaskgraphError {
 }
 WaitTimeoutError.prototype.name = 'WaitTimeoutError'
 
+const WAIT_OPTION_NAMES = ['returnWhen', 'timeout']
 const RETURN_WHEN: readonly ReturnWhen[] = ['FIRST_COMPLETED', 'FIRST_EXCEPTION', 'ALL_COMPLETED']
 
 /**
@@ -54,6 +56,8 @@ export async function wait<T>(
   futures: Iterable<Future<T>>,
   options: WaitOptions = {},
 ): Promise<WaitResult<T>> {
+  // A misspelt option (`timout`) would otherwise wait without a limit, without a word.
+  checkOptionNames('wait', options, WAIT_OPTION_NAMES)
   const { returnWhen = 'ALL_COMPLETED', timeout } = options
   if (!RETURN_WHEN.includes(returnWhen)) {
     throw new InvalidOptionError({
@@ -65,7 +69,7 @@ export async function wait<T>(
     !(typeof timeout === 'number' && timeout >= 0 && Number.isFinite(timeout))
   ) {
     throw new InvalidOptionError({
-      message: `wait: option timeout must be a number of milliseconds (0 or more), got ${String(timeout)}.`,
+      message: `wait: option timeout must be a number of milliseconds (0 or more), got ${describeValue(timeout)}.`,
     })
   }
   const all = futuresOf('wait', futures)
