@@ -9,7 +9,12 @@ import {
   isDelayedFunction,
   registerTaskModule,
 } from '@taskgraph/core'
-import { containsDelayed, describeValue, isThenable } from '@taskgraph/core/internal'
+import {
+  containsDelayed,
+  describeValue,
+  isFutureBranded,
+  isThenable,
+} from '@taskgraph/core/internal'
 import { WorkflowError } from './cli-errors.js'
 import { userLocation } from './failure-report.js'
 import {
@@ -204,6 +209,12 @@ async function readDefault(value: unknown, shown: string): Promise<unknown> {
             : `while building the graph, called with no arguments as it always is, though it declares ${count} parameter${count === 1 ? '' : 's'} (give them defaults)`
         throw threw(error, called)
       }
+    } else if (isFutureBranded(value)) {
+      // A thenable too, but `export default await ...` gives a value, not a graph.
+      throw new WorkflowError({
+        code: 'ERR_WORKFLOW_BAD_EXPORT',
+        message: `workflow ${shown} default-exports a Future (from submit), which is work already started, not a graph to run; export the work as a delayed call instead (\`export default task(...)\`), passing \`await future\` where it needs a future's result`,
+      })
     } else if (isThenable(value)) {
       throw await promiseExported(value, shown)
     }

@@ -38,6 +38,11 @@ const badWorkflows = [
     named: ['promise', 'Error: the oven is cold'],
   },
   {
+    case: 'a future (from submit) as default export',
+    file: 'default-future.ts',
+    named: ['WorkflowError', 'a Future (from submit)'],
+  },
+  {
     case: 'a promise its top-level code rejects with nothing to handle it',
     file: 'loose-rejection.ts',
     named: ['WorkflowError', 'Error: the settings server is down'],
