@@ -14,6 +14,7 @@ import {
   describeValue,
   isFutureBranded,
   isThenable,
+  uncallableKind,
 } from '@taskgraph/core/internal'
 import { WorkflowError } from './cli-errors.js'
 import { userLocation } from './failure-report.js'
@@ -246,16 +247,6 @@ function isCompiledExports(value: unknown): value is { readonly default?: unknow
     Object.hasOwn(value, '__esModule') &&
     Boolean((value as { __esModule?: unknown }).__esModule)
   )
-}
-
-/** What a function default export is when calling it cannot give a graph: a class, a generator. */
-function uncallableKind(fn: object): string | undefined {
-  if (/^class\b/.test(Function.prototype.toString.call(fn))) return 'a class'
-  const constructor = (Object.getPrototypeOf(fn) as { constructor?: { name?: string } } | null)
-    ?.constructor?.name
-  if (constructor === 'GeneratorFunction') return 'a generator function'
-  if (constructor === 'AsyncGeneratorFunction') return 'an async generator function'
-  return undefined
 }
 
 /**

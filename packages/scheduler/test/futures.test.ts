@@ -166,8 +166,15 @@ describe('submit', () => {
     expect(await future).toBe(2)
   })
 
-  test('refuses what is not a function, and options it does not know', async () => {
+  test('refuses what is not a function to call, items that are not iterable, and options it does not know', async () => {
     expect(() => (submit as (fn: unknown) => unknown)(42)).toThrow(InvalidArgumentError)
+    // Their futures failed with "cannot be invoked without 'new'", or finished with an iterator.
+    class Point {}
+    const uncallable = [Point, function* counts() {}, async function* lines() {}] as never[]
+    for (const fn of uncallable) {
+      expect(() => submit(fn)).toThrow(InvalidArgumentError)
+      expect(() => new Client().map(fn, [1])).toThrow(InvalidArgumentError)
+    }
     expect(() => new Client({ executer: 'threads' } as never)).toThrow(InvalidOptionError)
     await expect(wait([], { returnWhen: 'SOMETIMES' as never })).rejects.toThrow(InvalidOptionError)
     // A misspelt option waited without a limit; options that are not an object threw a TypeError.

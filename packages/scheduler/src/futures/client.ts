@@ -1,7 +1,7 @@
 import { delayed, isDelayed, isDelayedFunction } from '@taskgraph/core'
 import type { AnyFunction, Computed, Delayed, DelayedFunction } from '@taskgraph/core'
 import { InvalidArgumentError } from '@taskgraph/core'
-import { describeValue } from '@taskgraph/core/internal'
+import { describeValue, uncallableKind } from '@taskgraph/core/internal'
 import { CancelledError } from '../errors.js'
 import { computeTargets } from '../run/compute.js'
 import { resolveOptions, type RunOptions } from '../run/options.js'
@@ -137,6 +137,17 @@ function taskFunction<F extends AnyFunction>(
   if (typeof fn !== 'function') {
     throw new InvalidArgumentError({
       message: `${caller}: the first argument must be a function or a delayed function, got ${typeof fn}. Pass the function itself: ${caller}(fn, ...args).`,
+    })
+  }
+  // Calling these gives nothing to wait for: the task would fail, or finish with an iterator.
+  const kind = uncallableKind(fn)
+  if (kind !== undefined) {
+    const name = fn.name || 'anonymous'
+    throw new InvalidArgumentError({
+      message:
+        kind === 'a class'
+          ? `${caller}: the function is a class (${name}), which cannot be called without new. Submit a function that makes the instance instead: ${caller}((...args) => new ${name}(...args), ...args).`
+          : `${caller}: the function is ${kind} (${name}), whose call gives an iterator, not a result. Submit a function that collects its items into an array instead.`,
     })
   }
   let task = delayedOf.get(fn)
