@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { isMainThread } from 'node:worker_threads'
 import { delayed, type AnyFunction } from '@taskgraph/core'
-import { SerializationError, type TaskErrorOptions } from '@taskgraph/scheduler'
+import type { SerializationError, TaskErrorOptions } from '@taskgraph/scheduler'
 import { FAILURE_REPORT, NotSerializableFault } from '@taskgraph/scheduler/internal'
+import { unsendableValue } from '../unsendable-value.js'
 import {
   findCloneProblem,
   toWireError,
@@ -69,22 +70,13 @@ function reportCallFailure(
   if (!(cause instanceof NotSerializableFault) || typeof index !== 'number') return undefined
   const argument = /^args\[1\](\[\d+\].*)$/s.exec(cause.path)
   if (cause.direction !== 'argument' || argument === null) return undefined
-  const { key, functionName, caller } = options
-  // `advice` is internal to taskgraph, for errors whose task says better what to do.
-  const init = {
-    key,
-    functionName,
-    caller,
-    direction: 'argument' as const,
+  return unsendableValue(options, cause, {
     path: `args${argument[1]} of call ${index}`,
     index,
-    valueType: cause.valueType,
-    reason: cause.reason,
     advice:
       "Pass plain data as the calls' arguments (objects, arrays, Map, Set, Date, typed arrays, BigInt), " +
       'or run on the target "async" or "for", where arguments are not copied.',
-  }
-  return new SerializationError(init)
+  })
 }
 Object.defineProperty(runCall, FAILURE_REPORT, { value: reportCallFailure })
 

@@ -1,7 +1,8 @@
 import { delayed, type AnyFunction } from '@taskgraph/core'
 import { isThenable } from '@taskgraph/core/internal'
-import { SerializationError, type TaskError, type TaskErrorOptions } from '@taskgraph/scheduler'
+import type { SerializationError, TaskError, TaskErrorOptions } from '@taskgraph/scheduler'
 import { FAILURE_REPORT, NotSerializableFault } from '@taskgraph/scheduler/internal'
+import { unsendableValue } from '../unsendable-value.js'
 import { indexedFailure, readIndexedFailure } from '../indexed-failure.js'
 import { MapItemError } from './map-item-error.js'
 import { workerState } from './worker-state.js'
@@ -104,26 +105,19 @@ function reportUnsendable(
   const { direction } = fault
   const item = ITEM_PATHS[direction].exec(fault.path)
   if (item === null || typeof offset !== 'number') return undefined
-  const { key, functionName, caller } = options
   const index = offset + Number(item[1])
   const argument = direction === 'argument'
-  // `advice` is internal to taskgraph, for errors whose task says better what to do.
-  const init = {
-    key,
-    functionName,
-    caller,
-    direction,
-    path: argument ? `items[${index}]${item[2]}` : `${functionName}(items[${index}])${item[2]}`,
+  return unsendableValue(options, fault, {
+    path: argument
+      ? `items[${index}]${item[2]}`
+      : `${options.functionName}(items[${index}])${item[2]}`,
     index,
-    valueType: fault.valueType,
-    reason: fault.reason,
     advice: argument
       ? 'Pass plain data as items (objects, arrays, Map, Set, Date, typed arrays, BigInt), ' +
         'or map on the executor "async" or "inline", where items are not copied.'
       : 'Return plain data from the function mapped (objects, arrays, Map, Set, Date, typed arrays, BigInt), ' +
         'or map on the executor "async" or "inline", where results are not copied.',
-  }
-  return new SerializationError(init)
+  })
 }
 Object.defineProperty(mapChunk, FAILURE_REPORT, { value: reportItemFailure })
 

@@ -1,7 +1,8 @@
 import { delayed, type AnyFunction } from '@taskgraph/core'
 import { isThenable } from '@taskgraph/core/internal'
-import { SerializationError, type TaskError, type TaskErrorOptions } from '@taskgraph/scheduler'
+import type { SerializationError, TaskError, TaskErrorOptions } from '@taskgraph/scheduler'
 import { FAILURE_REPORT, NotSerializableFault } from '@taskgraph/scheduler/internal'
+import { unsendableValue } from '../unsendable-value.js'
 import { indexedFailure, readIndexedFailure } from '../indexed-failure.js'
 import { keep, load, removeCache, type CacheSlot } from './disk-cache.js'
 import { PropertyElementError } from './property-element-error.js'
@@ -126,32 +127,23 @@ function reportUnsendable(
   const { element, names = [], own = [] } = (plan ?? {}) as Partial<TaskPlan>
   if (typeof element !== 'number') return undefined
   const { direction } = fault
-  const { key, functionName, caller } = options
   const value =
     direction === 'result'
-      ? unsendableResult(fault.path, functionName)
+      ? unsendableResult(fault.path, options.functionName)
       : unsendableArgument(fault.path, names)
   if (value === undefined) return undefined
   // A field every element is given whole (not batched) is no element's: it has no index.
   const index = direction === 'result' || own.includes(value.name) ? element : undefined
-  // `advice` is internal to taskgraph, for errors whose task says better what to do.
-  const init = {
-    key,
-    functionName,
-    caller,
-    direction,
+  return unsendableValue(options, fault, {
     path: `${value.name}${index === undefined ? '' : `[${index}]`}${value.rest}`,
     index,
-    valueType: fault.valueType,
-    reason: fault.reason,
     advice:
       direction === 'result'
         ? "Return plain data from the property's function (objects, arrays, Map, Set, Date, typed arrays, BigInt), " +
           'or compute on the executor "async" or "inline", where values are not copied.'
         : 'Give per-element properties plain data to use, in fields and in the values of other properties (objects, arrays, Map, Set, Date, typed arrays, BigInt), ' +
           'or compute on the executor "async" or "inline", where values are not copied.',
-  }
-  return new SerializationError(init)
+  })
 }
 Object.defineProperty(computeProperty, FAILURE_REPORT, { value: reportElementFailure })
 
