@@ -139,7 +139,19 @@ function taskFunction<F extends AnyFunction>(
       message: `${caller}: the first argument must be a function or a delayed function, got ${typeof fn}. Pass the function itself: ${caller}(fn, ...args).`,
     })
   }
-  // Calling these gives nothing to wait for: the task would fail, or finish with an iterator.
+  let task = delayedOf.get(fn)
+  if (task === undefined) {
+    refuseUncallable(caller, fn)
+    delayedOf.set(fn, (task = delayed(fn)))
+  }
+  return task as DelayedFunction<F>
+}
+
+/**
+ * Refuses a class or a generator function, whose call gives nothing to wait for (the task
+ * would fail, or finish with an iterator): once per function, as its source is read.
+ */
+function refuseUncallable(caller: string, fn: AnyFunction): void {
   const kind = uncallableKind(fn)
   if (kind !== undefined) {
     const name = fn.name || 'anonymous'
@@ -150,9 +162,6 @@ function taskFunction<F extends AnyFunction>(
           : `${caller}: the function is ${kind} (${name}), whose call gives an iterator, not a result. Submit a function that collects its items into an array instead.`,
     })
   }
-  let task = delayedOf.get(fn)
-  if (task === undefined) delayedOf.set(fn, (task = delayed(fn)))
-  return task as DelayedFunction<F>
 }
 
 function holdsFuture(value: unknown): boolean {
