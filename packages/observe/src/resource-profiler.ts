@@ -50,8 +50,9 @@ interface LastCpu {
 /**
  * Samples the program's CPU use and memory (RSS), and those of its child processes, at
  * intervals while it runs, as Dask's `dask.diagnostics.ResourceProfiler` does. Its timer
- * never keeps a program alive. Its hooks may serve several runs at once: it samples
- * until the last of them ends.
+ * never keeps a program alive. It samples while it is started (`start()` to `stop()`) or
+ * a run given its hooks lasts, whichever ends last: its hooks may serve several runs at
+ * once, and neither the end of one run nor `stop()` ends the sampling of another.
  * @example
  * const resources = new ResourceProfiler()
  * await compute(total, { hooks: combineHooks(profiler.hooks, resources.hooks) })
@@ -63,6 +64,8 @@ export class ResourceProfiler {
   readonly #samples: ResourceSample[] = []
   readonly #last = new Map<number, LastCpu>()
   #timer: NodeJS.Timeout | undefined
+  /** Whether `start()` was called and `stop()` not since. */
+  #started = false
   /** Runs given its hooks that have started and not finished. */
   #runs = 0
   /** What `onSample` threw when the timer sampled, until `stop()` throws it. */
@@ -78,17 +81,17 @@ export class ResourceProfiler {
 
   /**
    * Hooks that sample from the start of a run to its end: of the last run to end, when
-   * several runs share them.
+   * several runs share them, or to `stop()` if it was started.
    */
   readonly hooks: ComputeHooks = {
     onStart: () => {
       this.#runs++
-      this.start()
+      this.#begin()
     },
     onFinish: () => {
       this.#runs = Math.max(0, this.#runs - 1)
-      if (this.#runs === 0) this.stop()
-      else this.#throwFailure()
+      if (this.#runs === 0 && !this.#started) this.#end()
+      this.#throwFailure()
     },
   }
 
@@ -103,27 +106,25 @@ export class ResourceProfiler {
   }
 
   /**
-   * Takes a sample now and then every `intervalMs`, until `stop()`; if running, or
-   * stopped by an `onSample` that threw and `stop()` has not thrown yet, nothing.
+   * Takes a sample now and then every `intervalMs`, until `stop()`. Started already, it
+   * does nothing more (one `stop()` ends it); while a run given its hooks lasts, it
+   * samples on after that run ends. Stopped by an `onSample` that threw, it samples
+   * again only once `stop()` (or a run's end) has thrown that error.
    */
   start(): void {
-    if (this.#timer !== undefined || this.#failure !== undefined) return
-    this.sample()
-    this.#timer = setInterval(() => this.#tick(), this.intervalMs)
-    // Sampling is for whoever watches the program: it must not keep it alive.
-    this.#timer.unref()
+    this.#started = true
+    this.#begin()
   }
 
   /**
-   * Takes a last sample and stops sampling.
+   * Ends what `start()` began: takes a last sample and stops sampling, unless a run given
+   * its hooks still lasts (it samples until the last of them ends). Not started, it does
+   * nothing.
    * @throws what `onSample` threw when the timer sampled, once
    */
   stop(): void {
-    if (this.#timer !== undefined) {
-      clearInterval(this.#timer)
-      this.#timer = undefined
-      this.sample()
-    }
+    this.#started = false
+    if (this.#runs === 0) this.#end()
     this.#throwFailure()
   }
 
@@ -155,6 +156,23 @@ export class ResourceProfiler {
     this.#samples.push(sample)
     this.#onSample?.(sample)
     return sample
+  }
+
+  /** Samples now and on, unless sampling already or stopped by a failure not yet thrown. */
+  #begin(): void {
+    if (this.#timer !== undefined || this.#failure !== undefined) return
+    this.sample()
+    this.#timer = setInterval(() => this.#tick(), this.intervalMs)
+    // Sampling is for whoever watches the program: it must not keep it alive.
+    this.#timer.unref()
+  }
+
+  /** Takes a last sample and stops sampling, if sampling. */
+  #end(): void {
+    if (this.#timer === undefined) return
+    clearInterval(this.#timer)
+    this.#timer = undefined
+    this.sample()
   }
 
   /**

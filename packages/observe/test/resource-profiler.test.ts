@@ -146,8 +146,42 @@ describe('ResourceProfiler', () => {
     expect(calls).toBeGreaterThan(2)
   })
 
-  test('start() and stop() are idempotent', () => {
+  test('started by hand, it samples on after a run given its hooks ends, until stop()', async () => {
+    let sampled = (): void => {}
+    const profiler = new ResourceProfiler({ intervalMs: 5, onSample: () => sampled() })
+    profiler.start()
+    const run = gate('run')
+    run.open()
+    await compute(run.task(), { executor: 'async', hooks: profiler.hooks })
+    // The run's end stopped what start() began.
+    expect(profiler.running).toBe(true)
+    const taken = profiler.samples.length
+    await new Promise<void>((resolve) => (sampled = resolve))
+    expect(profiler.samples.length).toBeGreaterThan(taken)
+    profiler.stop()
+    expect(profiler.running).toBe(false)
+  })
+
+  test('stop() while a run given its hooks lasts samples on until that run ends', async () => {
+    let sampled = (): void => {}
+    const profiler = new ResourceProfiler({ intervalMs: 5, onSample: () => sampled() })
+    profiler.start()
+    const run = gate('run')
+    const done = compute(run.task(), { executor: 'async', hooks: profiler.hooks })
+    await run.started
+    profiler.stop()
+    // It stopped here, and the run's samples with it.
+    expect(profiler.running).toBe(true)
+    await new Promise<void>((resolve) => (sampled = resolve))
+    run.open()
+    await done
+    expect(profiler.running).toBe(false)
+  })
+
+  test('start() and stop() are idempotent, and stop() before start() does nothing', () => {
     const profiler = new ResourceProfiler()
+    profiler.stop()
+    expect(profiler.samples).toHaveLength(0)
     profiler.start()
     profiler.start()
     expect(profiler.samples).toHaveLength(1)
