@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { packageManagerEnv } from './helpers/package-manager-env.js'
+import { pnpmCommand } from './helpers/pnpm-command.js'
 
 // The commands the README gives for a clone, after its set-up (npx pnpm@10 install &&
 // npx pnpm@10 build), run in this checkout as a user runs them. npx must find the
@@ -13,6 +14,7 @@ import { packageManagerEnv } from './helpers/package-manager-env.js'
 const exec = promisify(execFile)
 const REPO = fileURLToPath(new URL('../../../', import.meta.url))
 const env = { ...packageManagerEnv(), npm_config_offline: 'true' }
+const COMMANDS = { npx: { file: 'npx', args: [] }, pnpm: pnpmCommand() }
 
 const { version, bin } = JSON.parse(
   await readFile(new URL('../package.json', import.meta.url), 'utf8'),
@@ -37,12 +39,13 @@ describe('a clone, after install and build', () => {
 
   // The README's command, and pnpm's way to the same bin: stdout must hold the result and
   // nothing else (no script banner), or --json is no use.
-  it.each(['npx', 'pnpm'])(
+  it.each(['npx', 'pnpm'] as const)(
     '%s taskgraph run examples/pi.ts --executor threads --json prints only JSON',
-    async (command) => {
+    async (name) => {
+      const command = COMMANDS[name]
       const { stdout } = await exec(
-        command,
-        ['taskgraph', 'run', 'examples/pi.ts', '--executor', 'threads', '--json'],
+        command.file,
+        [...command.args, 'taskgraph', 'run', 'examples/pi.ts', '--executor', 'threads', '--json'],
         { cwd: REPO, env },
       )
       expect(Math.abs((JSON.parse(stdout) as number) - Math.PI)).toBeLessThan(0.01)

@@ -7,6 +7,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRedis, type RedisServer } from '../../../packages/cluster/test/redis-server.js'
 import { packageManagerEnv } from './helpers/package-manager-env.js'
+import { pnpmCommand } from './helpers/pnpm-command.js'
 import { cleanUp, makeTempDir } from './helpers/temp-dirs.js'
 
 const exec = promisify(execFile)
@@ -22,6 +23,7 @@ const PACKAGES = {
 }
 
 const env = packageManagerEnv()
+const pnpm = pnpmCommand()
 
 interface Manifest {
   name: string
@@ -40,10 +42,11 @@ const readManifest = async (dir: string): Promise<Manifest> =>
  * repository's root (as publishing would pack them): the tarball of each, by name.
  */
 async function pack(into: string): Promise<Record<string, string>> {
-  await exec('pnpm', ['-r', '--filter', 'taskgraph...', 'pack', '--pack-destination', into], {
-    cwd: REPO,
-    env,
-  })
+  await exec(
+    pnpm.file,
+    [...pnpm.args, '-r', '--filter', 'taskgraph...', 'pack', '--pack-destination', into],
+    { cwd: REPO, env },
+  )
   const tarballs: Record<string, string> = {}
   for (const [name, dir] of Object.entries(PACKAGES)) {
     const { version } = await readManifest(join(REPO, dir))
