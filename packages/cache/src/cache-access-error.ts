@@ -1,4 +1,5 @@
 import { TaskgraphError } from '@taskgraph/core'
+import { notADirectory } from './not-a-directory.js'
 
 /**
  * A call on a cache (`TaskCache#entries`, `#prune`, `#clear`, `#explain`) could not read
@@ -13,7 +14,7 @@ export class CacheAccessError extends TaskgraphError {
   constructor(call: string, directory: string, cause: NodeJS.ErrnoException) {
     super({
       code: 'ERR_CACHE_ACCESS',
-      message: `${call}: could not use the cache in ${directory} (${cause.message}). ${accessFix(cause.code)}, then run again.`,
+      message: `${call}: could not use the cache in ${directory} (${cause.message}). ${accessFix(cause.code, directory)}, then run again.`,
       cause,
     })
     this.directory = directory
@@ -22,23 +23,34 @@ export class CacheAccessError extends TaskgraphError {
 CacheAccessError.prototype.name = 'CacheAccessError'
 
 /**
- * What a run's warning about its cache directory adds to the file system's `error`: the
+ * What a run's warning about its cache `directory` adds to the file system's `error`: the
  * fix, where the error says more than that the directory is not writable.
  */
-export function damageHint(error: unknown): string {
+export function damageHint(error: unknown, directory: string): string {
   const code = (error as NodeJS.ErrnoException | null)?.code
   return code === 'ELOOP' || code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST'
-    ? `. ${accessFix(code)}`
+    ? `. ${accessFix(code, directory)}`
     : ''
 }
 
-/** What to do about a cache directory the file system refused with error `code`. */
-function accessFix(code: string | undefined): string {
+/**
+ * What to do about a cache whose directory has become a file, or lies under one now
+ * (`taskgraph cache clear` refuses it, as it refuses a file from the start).
+ */
+export const NOT_A_DIRECTORY_FIX =
+  'remove that file (a missing directory is made again), or give the cache another directory'
+
+/** What to do about a cache `directory` the file system refused with error `code`. */
+function accessFix(code: string | undefined, directory: string): string {
   if (code === 'ELOOP')
     return 'A symbolic link on its path leads round in a loop: make the link point at a directory'
-  // A file of the cache's replaced by a directory, or the other way round (by hand).
-  if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST')
+  if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST') {
+    if (notADirectory(directory) !== undefined) {
+      return `It is not a directory any more (it, or one above it, is a file): ${NOT_A_DIRECTORY_FIX}`
+    }
+    // A file of the cache's replaced by a directory, or the other way round (by hand).
     return "Something in it is not what the cache made there (a directory where it keeps a file, or a file where it keeps a directory): `taskgraph cache clear` removes the cache's own files"
+  }
   return 'Check that it is on a writable file system and that this user may read and write it'
 }
 

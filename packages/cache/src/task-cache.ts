@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { InvalidOptionError } from '@taskgraph/core'
 import { checkOptionNames, describeValue, type TaskGraph } from '@taskgraph/core/internal'
@@ -7,12 +6,18 @@ import { findCloneProblem, leastBytes, type StepWorth } from '@taskgraph/schedul
 import type { CacheLimits } from './cache-units.js'
 import { DiskCache } from './disk-cache.js'
 import type { CacheEntry } from './list-entries.js'
-import { asAccessError, damageHint } from './cache-access-error.js'
+import {
+  CacheAccessError,
+  NOT_A_DIRECTORY_FIX,
+  asAccessError,
+  damageHint,
+} from './cache-access-error.js'
 import { encodeEntry } from './entry-file.js'
 import { dependenciesOf, explainKey } from './explain-key.js'
 import { UnknownTaskError } from './unknown-task-error.js'
 import { TaskKeys } from './task-keys.js'
 import { SourceFingerprints } from './source-fingerprints.js'
+import { notADirectory } from './not-a-directory.js'
 
 /** Options of a `TaskCache`. */
 export interface TaskCacheOptions extends CacheLimits {
@@ -60,7 +65,7 @@ export class TaskCache implements ResultCache {
       })
     }
     this.directory = resolve(directory)
-    if (isFileOrUnderOne(this.directory)) {
+    if (notADirectory(this.directory) !== undefined) {
       throw new InvalidOptionError({
         message: `${caller}: ${this.directory} is not a directory (it, or one above it, is a file). Give the cache a directory: one that is missing is made.`,
       })
@@ -84,6 +89,14 @@ export class TaskCache implements ResultCache {
   }
 
   async open(graph: TaskGraph): Promise<CacheSession> {
+    // It was a directory when the cache was made: told once a run, as a directory that
+    // cannot be written is, rather than by each write.
+    if (notADirectory(this.directory) !== undefined) {
+      this.#warn(
+        `cache: ${this.directory} is not a directory any more (it, or one above it, is a file), so this run reads nothing from it and stores nothing in it: ${NOT_A_DIRECTORY_FIX}.`,
+      )
+      return UNUSABLE
+    }
     // A store of its own per run: it reads what other runs stored up to now.
     const store = new DiskCache(this.directory)
     // One warning a run about the directory itself: one that cannot be read (a link loop)
@@ -94,7 +107,7 @@ export class TaskCache implements ResultCache {
       // A run goes on without what it cannot read, as without what it cannot store.
       store.load().catch((error: unknown) => {
         directoryFailed(
-          `cache: could not read ${this.directory}, so this run reads nothing from it: ${(error as Error).message}${damageHint(error)}`,
+          `cache: could not read ${this.directory}, so this run reads nothing from it: ${(error as Error).message}${damageHint(error, this.directory)}`,
         )
       }),
     ])
@@ -105,7 +118,7 @@ export class TaskCache implements ResultCache {
     const changedMemo = fingerprints.changedMemo()
     const writeFailed = (error: unknown): void => {
       directoryFailed(
-        `cache: could not write to ${this.directory}, so the results this run could not store will run again next time: ${(error as Error).message}${damageHint(error)}`,
+        `cache: could not write to ${this.directory}, so the results this run could not store will run again next time: ${(error as Error).message}${damageHint(error, this.directory)}`,
       )
     }
     // Written while the run goes on; the session waits for it when it closes.
@@ -127,11 +140,13 @@ export class TaskCache implements ResultCache {
    * Whether the task with key `task` in `graph` would be read from the cache, and if not,
    * why, as lines of text: what `taskgraph cache why` prints.
    * @throws {UnknownTaskError} if the graph has no task with that key
+   * @throws {CacheAccessError} if the directory cannot be read, or is a file now
    */
   async explain(graph: TaskGraph, task: string): Promise<string[]> {
     let i = 0
     while (i < graph.size && graph.key(i) !== task) i++
     if (i === graph.size || graph.fn(i) === undefined) throw new UnknownTaskError(graph, task)
+    this.#refuseFile('TaskCache.explain')
     const store = new DiskCache(this.directory)
     const [memo] = await Promise.all([
       store.fileHashes(),
@@ -149,9 +164,10 @@ export class TaskCache implements ResultCache {
 
   /**
    * Every entry, least recently used first.
-   * @throws {CacheAccessError} if the directory cannot be read
+   * @throws {CacheAccessError} if the directory cannot be read, or is a file now
    */
   async entries(): Promise<CacheEntry[]> {
+    this.#refuseFile('TaskCache.entries')
     return new DiskCache(this.directory).list().catch((error: unknown) => {
       throw asAccessError('TaskCache.entries', this.directory, error)
     })
@@ -161,11 +177,12 @@ export class TaskCache implements ResultCache {
    * Evicts what is past `limits` (by default, the limits this cache was made with),
    * least recently used first. Returns how many entries and bytes went.
    * @throws {InvalidOptionError} for a limit that is not a number, 0 or more
-   * @throws {CacheAccessError} if the directory cannot be read or changed
+   * @throws {CacheAccessError} if the directory cannot be read or changed, or is a file now
    */
   async prune(limits: CacheLimits = this.#limits): Promise<{ removed: number; bytes: number }> {
     checkOptionNames('TaskCache.prune', limits, LIMIT_NAMES)
     const checked = checkLimits('TaskCache.prune', limits)
+    this.#refuseFile('TaskCache.prune')
     return new DiskCache(this.directory).prune(checked).catch((error: unknown) => {
       throw asAccessError('TaskCache.prune', this.directory, error)
     })
@@ -173,12 +190,22 @@ export class TaskCache implements ResultCache {
 
   /**
    * Removes every entry. Returns how many there were.
-   * @throws {CacheAccessError} if the directory cannot be read or changed
+   * @throws {CacheAccessError} if the directory cannot be read or changed, or is a file now
    */
   async clear(): Promise<number> {
+    this.#refuseFile('TaskCache.clear')
     return new DiskCache(this.directory).clear().catch((error: unknown) => {
       throw asAccessError('TaskCache.clear', this.directory, error)
     })
+  }
+
+  /**
+   * Throws `CacheAccessError` for `call` if the directory is a file now, or lies under
+   * one: read, it would pass for an empty cache.
+   */
+  #refuseFile(call: string): void {
+    const error = notADirectory(this.directory)
+    if (error !== undefined) throw new CacheAccessError(call, this.directory, error)
   }
 
   /** One warning per function and reason for the tasks asked to be cached that cannot be. */
@@ -229,7 +256,9 @@ export class TaskCache implements ResultCache {
               found[n] = 1
             } else if (lookup.problem !== undefined) {
               // A file the cache cannot read at all says what to do about it.
-              damaged.push(`${lookup.problem}: it is run again${damageHint(lookup.cause)}.`)
+              damaged.push(
+                `${lookup.problem}: it is run again${damageHint(lookup.cause, this.directory)}.`,
+              )
             }
           }),
         )
@@ -474,7 +503,7 @@ class Session implements CacheSession {
     // Only a run that added entries can take the cache past its limits.
     await this.store.prune(limits).catch((error: unknown) => {
       directoryFailed(
-        `cache: could not prune ${this.store.directory}: ${(error as Error).message}${damageHint(error)}`,
+        `cache: could not prune ${this.store.directory}: ${(error as Error).message}${damageHint(error, this.store.directory)}`,
       )
     })
   }
@@ -532,14 +561,12 @@ function readBackMs(bytes: number): number {
   return READ_MS + bytes / READ_BYTES_PER_MS
 }
 
-/** Whether `path` is a file, or cannot be a directory because one above it is a file. */
-function isFileOrUnderOne(path: string): boolean {
-  try {
-    return !statSync(path).isDirectory()
-  } catch (error) {
-    // Missing is fine (made later); anything else shows when the cache is used.
-    return (error as NodeJS.ErrnoException).code === 'ENOTDIR'
-  }
+/** The session of a run whose cache has no directory to use: it reads and stores nothing. */
+const UNUSABLE: CacheSession = {
+  known: new Map(),
+  stores: () => false,
+  completed: () => {},
+  close: () => Promise.resolve(),
 }
 
 const LIMIT_NAMES = ['maxSize', 'maxAge']

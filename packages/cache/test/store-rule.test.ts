@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { afterAll, beforeEach, describe, expect, test } from 'vitest'
 import { gather, InvalidOptionError } from '@taskgraph/core'
 import { compute, ThreadExecutor, type RunSummary } from '@taskgraph/scheduler'
-import { TaskCache } from '../src/index.js'
+import { TaskGraph } from '@taskgraph/core/internal'
+import { CacheAccessError, TaskCache } from '../src/index.js'
 import {
   changing,
   cheap,
@@ -282,4 +283,30 @@ test('TaskCache refuses a directory that is a file, or lies under one; a missing
   expect(new TaskCache(join(directory, 'missing', 'below')).directory).toBe(
     join(directory, 'missing', 'below'),
   )
+})
+
+test('a directory made a file after the cache was: each run says so once and runs; the other calls reject', async () => {
+  const warnings: string[] = []
+  const cache = new TaskCache(directory, { onWarning: (message) => warnings.push(message) })
+  await rm(directory, { recursive: true })
+  await writeFile(directory, 'not a directory')
+  for (const runs of [1, 2]) {
+    expect(await compute(workflow(), { cache })).toEqual([ANSWER])
+    expect(warnings).toHaveLength(runs)
+  }
+  // Not `taskgraph cache clear`, which refuses a file as `new TaskCache` does.
+  expect(warnings[1]).toBe(warnings[0])
+  expect(warnings[0]).toMatch(/^cache: .* is not a directory any more/)
+  const target = workflow()
+  const graph = TaskGraph.collect('test', [target])
+  for (const call of [
+    () => cache.entries(),
+    () => cache.prune(),
+    () => cache.clear(),
+    () => cache.explain(graph, target.key),
+  ]) {
+    const error = await call().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(CacheAccessError)
+    expect(error).toMatchObject({ code: 'ERR_CACHE_ACCESS', directory })
+  }
 })
