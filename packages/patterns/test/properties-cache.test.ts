@@ -6,7 +6,7 @@ import { delayedProperties, parallelCompute } from '@taskgraph/patterns'
 import { compute, TaskError } from '@taskgraph/scheduler'
 import { afterEach, describe, expect, test } from 'vitest'
 import { EXECUTORS, shared } from './executors.js'
-import { Cached, LooksCached } from './fixtures/seed-properties.js'
+import { Cached, KINDS, Kinds, LooksCached, kindOf } from './fixtures/seed-properties.js'
 import { rejection } from './helpers.js'
 
 const cleanUp: string[] = []
@@ -47,6 +47,21 @@ describe.each(EXECUTORS)('on the %s executor', (name) => {
     ])
     expect(computation.centered[0]).toBeInstanceOf(Float64Array)
     expect(readdirSync(dir)).toEqual([])
+  })
+
+  test('a value that crossed as a file is the value, of the same kind, that crosses in memory', async () => {
+    const runs = []
+    for (const options of [{}, { cacheDir: cacheDir(), memoryLimit: 0 }]) {
+      const computation = Kinds.create({ kind: Object.keys(KINDS) })
+      await parallelCompute(computation, ['value', 'seen', 'seenWhole'], { executor, ...options })
+      runs.push(computation)
+    }
+    const [inMemory, onDisk] = runs
+    // Seen by the property after it, in its worker, and by the host.
+    expect(onDisk!.seen).toEqual(inMemory!.seen)
+    expect(onDisk!.seenWhole).toEqual(inMemory!.seenWhole)
+    expect(onDisk!.value.map(kindOf)).toEqual(inMemory!.value.map(kindOf))
+    expect(onDisk!.value).toStrictEqual(inMemory!.value)
   })
 
   test('a value that looks like a reference to a file stays the value it is', async () => {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { deserialize, serialize } from 'node:v8'
+import { DefaultDeserializer, deserialize, serialize } from 'node:v8'
+import { isMainThread, threadId } from 'node:worker_threads'
 import { InvalidOptionError } from '@taskgraph/core'
 import { describeValue } from '@taskgraph/core/internal'
 import { findCloneProblem, type CloneCheck } from '@taskgraph/scheduler/wire'
@@ -45,7 +46,13 @@ const FILE = '__taskgraph_cached_file__'
 interface CacheRef {
   readonly [FILE]: string
   readonly bytes: number
+  /** The process and thread that wrote the file (see `load`). */
+  readonly pid: number
+  readonly thread: number
 }
+
+/** The references this thread made, as made: not copies (see `load`). */
+const made = new WeakSet<object>()
 
 /** The names `CacheOptions` has. */
 export const CACHE_OPTION_NAMES: readonly string[] = ['cacheDir', 'memoryLimit']
@@ -102,7 +109,14 @@ export function keep(value: unknown, slot: CacheSlot): unknown {
   mkdirSync(slot.dir, { recursive: true })
   const path = join(slot.dir, slot.file)
   writeFileSync(path, bytes)
-  return { [FILE]: path, bytes: bytes.byteLength } satisfies CacheRef
+  const ref: CacheRef = {
+    [FILE]: path,
+    bytes: bytes.byteLength,
+    pid: process.pid,
+    thread: threadId,
+  }
+  made.add(ref)
+  return ref
 }
 
 /**
@@ -110,10 +124,41 @@ export function keep(value: unknown, slot: CacheSlot): unknown {
  * graph's own directory (`undefined`: the graph keeps values in memory). A value that
  * only looks like a reference (one a property returned) is left as it is: a reference
  * names a file in a directory whose name no value knows beforehand.
+ *
+ * What is read is what the value would have been had it crossed in memory. A reference
+ * copied within its process crossed between threads (from another thread, or from this
+ * worker thread and back), as a structured clone, which hands a Node `Buffer` over as a
+ * `Uint8Array`: so do the Buffers in its file. The messages between processes keep a
+ * Buffer, as the file does (a worker process's reference that came back to it came
+ * through them), and a reference not copied, as in a fused chain or on `inline`, stood
+ * for the value itself.
  */
 export function load(value: unknown, dir: string | undefined): unknown {
   if (dir === undefined || !isCacheRef(value) || dirname(value[FILE]) !== dir) return value
-  return deserialize(readFileSync(value[FILE]))
+  const bytes = readFileSync(value[FILE])
+  const cloned =
+    !made.has(value) && value.pid === process.pid && (value.thread !== threadId || !isMainThread)
+  if (!cloned) return deserialize(bytes)
+  const deserializer = new CopiedDeserializer(bytes)
+  deserializer.readHeader()
+  return deserializer.readValue()
+}
+
+/** The hook of Node's `v8.Deserializer` for host objects, which its types leave out. */
+interface HostObjectReader {
+  readonly _readHostObject: (this: DefaultDeserializer) => unknown
+}
+
+/** Node's own reading of views of binary data, which makes a Buffer a Buffer. */
+const readView = (DefaultDeserializer.prototype as unknown as HostObjectReader)._readHostObject
+
+/** Reads Node's serialization of a value as a copy between threads gives it: no Buffer. */
+class CopiedDeserializer extends DefaultDeserializer {
+  /** Called for each view of binary data. */
+  _readHostObject(): unknown {
+    const view = readView.call(this)
+    return Buffer.isBuffer(view) ? new Uint8Array(view.buffer, view.byteOffset, view.length) : view
+  }
 }
 
 /** Removes a graph's directory and the values in it. */
