@@ -32,9 +32,13 @@ import {
   throwsInTimer,
   typeTag,
 } from './fixtures/pool-tasks.mjs'
-import { rejection } from './helpers.js'
+import { armsOutsideFailure } from './fixtures/outside-failure-tasks.mjs'
+import { deferred, rejection } from './helpers.js'
 import { childProcesses, makePool, POOLS, threadCount } from './pools.js'
 
+const outsideFailureTasks = fileURLToPath(
+  new URL('fixtures/outside-failure-tasks.mjs', import.meta.url),
+)
 const logs = mkdtempSync(join(tmpdir(), 'taskgraph-faults-'))
 afterAll(() => rmSync(logs, { recursive: true, force: true }))
 let nextLog = 0
@@ -238,6 +242,45 @@ describe("a module's code that throws in a worker outside any task", () => {
       await pool.close()
     }
     expect(childProcesses().filter((pid) => !before.includes(pid))).toEqual([])
+  })
+
+  // A run whose task ran in another worker failed with ExecutorClosedError if the pool was
+  // closed as soon as the first run failed (as `await using` does), though its worker had
+  // been ended for the module before that; so did a run whose task waited in the queue.
+  describe.each(POOLS)('on %s, the runs in flight on the pool', (name) => {
+    test.each([
+      ['closed as soon as the first run fails', true],
+      ['left open', false],
+    ])('%s: each fails with the WorkerModuleError', async (_, closes) => {
+      const children = childProcesses()
+      const threads = threadCount()
+      const pool = makePool(name, { workers: 2 })
+      try {
+        // Each task runs alone on its worker (it has a time limit): the run on one worker,
+        // the one that fails on the other, and the last run waits in the pool's queue.
+        const alone = { timeout: 60_000 }
+        const started = deferred()
+        const hooks = { onTaskStart: () => started.resolve() }
+        const beside = rejection(
+          compute(sleepThen.with(alone)(60_000, 1), { executor: pool, hooks }),
+        )
+        await started.promise
+        const failing = rejection(compute(armsOutsideFailure.with(alone)(), { executor: pool }))
+        const waiting = rejection(compute(inc(1), { executor: pool }))
+        const first = await failing
+        if (closes) await pool.close()
+        for (const error of [first, await beside, await waiting]) {
+          expect(error).toBeInstanceOf(WorkerModuleError)
+          expect(error).toMatchObject({ code: 'ERR_WORKER_MODULE', module: outsideFailureTasks })
+        }
+        // A later run starts new workers.
+        if (!closes) expect(await compute(inc(4), { executor: pool })).toEqual([5])
+      } finally {
+        await pool.close()
+      }
+      expect(childProcesses().filter((pid) => !children.includes(pid))).toEqual([])
+      expect(threadCount()).toBeLessThanOrEqual(threads)
+    })
   })
 })
 

@@ -61,10 +61,12 @@ export function afterLoss(
   error: unknown,
   at: { readonly closed: boolean; readonly sameProcess: boolean },
 ): AfterLoss {
+  // Before the executor's closing: the module ended the batch's worker, with every other
+  // worker of its pool, before any close did.
+  if (error instanceof WorkerModuleFault) return { kind: 'broken', reason: error }
   if (at.closed || error instanceof ExecutorClosedFault) {
     return { kind: 'closed' }
   }
-  if (error instanceof WorkerModuleFault) return { kind: 'broken', reason: error }
   if (error instanceof TimedOutFault) return { kind: 'fail', reason: error }
   if (!(error instanceof WorkerLostFault)) {
     // Sending failed: some call's data could not be copied. Find which, alone.

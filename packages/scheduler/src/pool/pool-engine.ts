@@ -97,7 +97,7 @@ export class PoolEngine {
       onLate: (message) => this.recent.late(message.call, fromWireError(message.error)),
       onStep: (message) => this.recent.step(message.call, message.result),
       onRoom: () => this.flush(),
-      onBroken: (reason) => this.rejectQueued(() => reason),
+      onBroken: (reason, ended) => this.failWaiting(reason, ended),
     })
   }
 
@@ -175,6 +175,22 @@ export class PoolEngine {
   endNow(): void {
     this.closed = true
     this.life.endNow()
+  }
+
+  /**
+   * The calls waiting when the pool broke fail with `reason` once its workers are gone
+   * (`ended`), so that a run that then closes this executor finds none: taken from the
+   * queue now, so that closing it meanwhile does not fail them as closed, and calls made
+   * later start new workers rather than fail too.
+   */
+  private failWaiting(reason: unknown, ended: Promise<void>): void {
+    const waiting = this.queue.drain()
+    void ended.then(() => {
+      for (const pending of waiting) {
+        // As the queue's calls of a run that stops are (see `watchRun`).
+        this.drop(pending, pending.call.signal.aborted ? new DiscardedFault() : reason)
+      }
+    })
   }
 
   private rejectQueued(reason: () => unknown): void {

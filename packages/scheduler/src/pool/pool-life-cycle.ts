@@ -19,8 +19,11 @@ export interface LifeCycleOptions {
   readonly onStep: (message: StepMessage) => void
   /** The workers are ready, or a replaced one is: there is room for batches. */
   readonly onRoom: () => void
-  /** The workers could not get ready: what waits for them fails with `reason`. */
-  readonly onBroken: (reason: unknown) => void
+  /**
+   * The workers could not get ready, or code outside any task ended one: what waits for
+   * them now fails with `reason` once `ended` resolves, when they are gone.
+   */
+  readonly onBroken: (reason: unknown, ended: Promise<void>) => void
 }
 
 /**
@@ -87,7 +90,7 @@ export class PoolLifeCycle {
     this.pool?.endNow()
   }
 
-  /** A pool whose workers could not get ready: what waits for it fails, and a later call starts anew. */
+  /** A pool whose workers could not get ready, or broke: what waits for it fails, and a later call starts anew. */
   private broken(pool: WorkerPool, reason: unknown): void {
     if (this.pool !== pool) return
     this.pool = undefined
@@ -95,9 +98,7 @@ export class PoolLifeCycle {
     // Ended before the calls fail: a run that closes this executor then finds no worker.
     const closing = pool.close()
     this.closing.add(closing)
-    void closing.then(() => {
-      this.closing.delete(closing)
-      this.options.onBroken(reason)
-    })
+    void closing.then(() => this.closing.delete(closing))
+    this.options.onBroken(reason, closing)
   }
 }
