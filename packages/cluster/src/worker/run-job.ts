@@ -126,7 +126,8 @@ export async function runJob(context: JobContext): Promise<JobResult | undefined
       } else if (error === STOPPED || error instanceof ExecutorClosedFault) {
         outcomes.push({ id: call.id, handedBack: 'stopping' })
       } else if (error instanceof UnreachableFault) {
-        // The threads could not import the module, or it made no such function there.
+        // The threads could not import the module, or it made no such function there (or,
+        // for a later step, it had not finished importing: the driver splits the chain).
         const { step } = error
         const fn = step === 0 ? call.fn : call.steps![step - 1]!.fn
         const { module } = batch.functions[fn]!

@@ -43,7 +43,8 @@ WorkerLostFault.prototype.name = 'WorkerLostFault'
 /**
  * A pool's worker could not find a function that only workers run (a stand-in, see
  * pool/stand-ins.ts): `detail` says why (its module failed to import there, made no such
- * function, or is not the copy described). `step`: which function of a fused call.
+ * function, or is not the copy described); or the module of a fused call's later step had
+ * not finished importing within the load timeout. `step`: which function of a fused call.
  * Nothing of the call ran: a step after the first splits the chain, as
  * `UnsendableStepFault` does, so that it fails (or runs) as a call of its own.
  */

@@ -4,6 +4,7 @@ import {
   NotSerializableFault,
   ReturnedGraphFault,
   StepFault,
+  UnreachableFault,
   WorkerStartFault,
   argumentFault,
 } from '../executors/executor-faults.js'
@@ -320,7 +321,14 @@ export class PoolEngine {
       return
     }
     if (failure.kind === 'load-failed') {
-      pending.reject(new WorkerStartFault(failure.detail, failure.limitMs))
+      // A later step's module: nothing ran, and the run splits the chain before that step
+      // (see `UnreachableFault`), so that the steps ahead of it run, and it fails as a
+      // call of its own, as it would unfused.
+      pending.reject(
+        step > 0
+          ? new UnreachableFault(step, failure.detail)
+          : new WorkerStartFault(failure.detail, failure.limitMs),
+      )
       return
     }
     const reason = faultOf(failure)

@@ -2,6 +2,7 @@ import {
   WorkerStartError,
   compute,
   type ProcessExecutor,
+  type TaskInfo,
   type ThreadExecutor,
 } from '@taskgraph/scheduler'
 import { fileURLToPath } from 'node:url'
@@ -43,6 +44,19 @@ describe.each(POOLS)('a module whose import never finishes in %s workers', (name
     expect(error).toBeInstanceOf(WorkerStartError)
     expect(error).toMatchObject({ code: 'ERR_WORKER_START' })
     expect(await compute(inc(2), { executor: pool })).toEqual([3])
+  })
+
+  // A chain runs as one call: it failed before the steps ahead of that one ran, where the
+  // same tasks unfused run them first.
+  test('needed by a later step of a chain: the steps before it run, then WorkerStartError', async () => {
+    const pool = ready.get(name)!
+    const ended: string[] = []
+    const hooks = { onTaskEnd: (task: TaskInfo) => void ended.push(task.key) }
+    const first = inc(3)
+    const error = await rejection(compute(neverLoaded(first), { executor: pool, hooks }))
+    expect(error).toBeInstanceOf(WorkerStartError)
+    expect(error).toMatchObject({ code: 'ERR_WORKER_START' })
+    expect(ended).toEqual([first.key])
   })
 
   test('keeps new workers from getting ready: WorkerStartError, no worker left', async () => {
