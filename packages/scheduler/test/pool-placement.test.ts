@@ -13,8 +13,8 @@ import {
   triple,
   where,
 } from './fixtures/pool-tasks.mjs'
-import { tenfold } from './fixtures/main-only.mjs'
-import { nextTurn } from './helpers.js'
+import { stepHere, tenfold } from './fixtures/main-only.mjs'
+import { HERE, nextTurn } from './helpers.js'
 import { makePool, POOLS } from './pools.js'
 import { squareWhere } from './fixtures/typed-tasks.js'
 
@@ -104,6 +104,28 @@ describe.each(POOLS)('on the %s executor', (name) => {
     }
     expect(warnings.map((warning) => warning.code)).toEqual(['TASKGRAPH_MAIN_THREAD'])
     expect(warnings[0]!.message).toMatch(new RegExp(`^task "${later.key}": .* function tenfold `))
+  })
+
+  // The chain ran on this thread whole, the first time: the steps before and after that
+  // one too, which run in workers once the function is known not to be found there.
+  test('a fused step whose function a worker cannot find after all runs here alone, the other steps in workers', async () => {
+    // A pool of its own, whose workers have not yet failed to find the function.
+    const fresh = makePool(name, { workers: 1 })
+    const warnings: (Error & { code?: string })[] = []
+    const listen = (warning: Error): number => warnings.push(warning)
+    process.on('warning', listen)
+    try {
+      const [trail] = await compute(step(stepHere(step([]))), { executor: fresh })
+      await nextTurn()
+      expect(trail).toHaveLength(3)
+      const [before, here, after] = trail
+      expect(here).toBe(HERE)
+      expect([before, after].filter((place) => place === HERE)).toEqual([])
+    } finally {
+      process.off('warning', listen)
+      await fresh.close()
+    }
+    expect(warnings.map((warning) => warning.code)).toEqual(['TASKGRAPH_MAIN_THREAD'])
   })
 
   test('a function passed as an argument reaches the worker', async () => {

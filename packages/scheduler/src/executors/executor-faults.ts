@@ -43,10 +43,12 @@ WorkerLostFault.prototype.name = 'WorkerLostFault'
 /**
  * A pool's worker could not find a function that only workers run (a stand-in, see
  * pool/stand-ins.ts): `detail` says why (its module failed to import there, made no such
- * function, or is not the copy described); or the module of a fused call's later step had
- * not finished importing within the load timeout. `step`: which function of a fused call.
- * Nothing of the call ran: a step after the first splits the chain, as
- * `UnsendableStepFault` does, so that it fails (or runs) as a call of its own.
+ * function, or is not the copy described); or, of a fused call, it could not find the
+ * function of a step, which runs on the main thread from then on, or the module of a later
+ * step had not finished importing within the load timeout. `step`: which function of a
+ * fused call. Nothing of the call ran: the run splits a fused call's chain around that
+ * step, as `UnsendableStepFault` does before its step, so that it fails (or runs) as a
+ * call of its own.
  */
 export class UnreachableFault extends Error {
   constructor(

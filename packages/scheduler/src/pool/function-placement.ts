@@ -76,7 +76,10 @@ export class FunctionPlacement {
 
   /**
    * Runs here, from now on, the function at `step` of `call`: a worker imported its
-   * module but made it differently (`detail`), or has another copy of the module.
+   * module but made it differently (`detail`), or has another copy of the module. Of a
+   * fused call, only that step: the call fails with an `UnreachableFault`, on which the
+   * run sends that step alone (here, now) and the others to workers, as later runs,
+   * which no longer fuse it, do.
    */
   runNotFound(call: TaskCall, step: number, detail: string): Promise<unknown> {
     // A stand-in has nothing to run here: the call fails, and the next is sent again.
@@ -84,6 +87,9 @@ export class FunctionPlacement {
       return Promise.reject(new UnreachableFault(step, detail))
     }
     this.warnings.warnNotFound(call, step, detail)
+    if (call.steps !== undefined && call.steps.length > 0) {
+      return Promise.reject(new UnreachableFault(step, detail))
+    }
     return Promise.resolve().then(() => this.runHere(call))
   }
 

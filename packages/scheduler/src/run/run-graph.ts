@@ -456,11 +456,14 @@ class GraphRun implements IdleWatcher {
       this.chainLost(flight)
       return
     }
-    if (
-      error instanceof UnsendableStepFault ||
-      (error instanceof UnreachableFault && error.step > 0)
-    ) {
-      this.splitChain(flight, error.step)
+    if (error instanceof UnsendableStepFault) {
+      this.splitChain(flight, [error.step])
+      return
+    }
+    if (error instanceof UnreachableFault && members.length > 1) {
+      // That step alone: on a pool, it may run here while the steps after it go on in a
+      // worker.
+      this.splitChain(flight, [error.step, error.step + 1])
       return
     }
     // A task that fails before it began (its data could not be sent) still starts and
@@ -511,16 +514,16 @@ class GraphRun implements IdleWatcher {
   }
 
   /**
-   * Step `step` of a fused chain has an argument that cannot be sent, or a function its
-   * worker cannot run, and nothing of the chain ran: the chain is split before that step
-   * and runs again, so that the steps before it run (their results count) and the step
-   * fails as a call of its own, named as itself, as it would unfused. No attempt is used
-   * up.
+   * A step of a fused chain has an argument that cannot be sent, or a function its
+   * worker cannot run, and nothing of the chain ran: the chain is split before each step
+   * of `cuts` (those after its first) and runs again, so that the steps before that step
+   * run (their results count) and the step fails, or runs where it can, as a call of its
+   * own, named as itself, as it would unfused. No attempt is used up.
    */
-  private splitChain(flight: Flight, step: number): void {
+  private splitChain(flight: Flight, cuts: readonly number[]): void {
     const { members } = flight
     this.letGoOfSteps(flight)
-    this.state.unfuse([members[step - 1]!])
+    this.state.unfuse(cuts.filter((m) => m > 0 && m < members.length).map((m) => members[m - 1]!))
     this.queue.push(members[0]!)
   }
 
