@@ -9,6 +9,7 @@ import {
   sleepThen,
   step,
   stepLater,
+  stepWith,
   sum,
   triple,
   where,
@@ -150,6 +151,29 @@ describe.each(POOLS)('on the %s executor', (name) => {
       process.off('warning', listen)
     }
     expect(result).toEqual({ value: 15, pid: process.pid, threadId })
+    expect(warnings.map((warning) => warning.code)).toEqual(['TASKGRAPH_MAIN_THREAD'])
+    expect(warnings[0]!.message).toMatch(/passed as an argument/)
+  })
+
+  // The whole chain ran on this thread, in every run: the steps before and after that
+  // one too, which run in workers unfused.
+  test('a fused step passed a closure runs here alone, the other steps in workers', async () => {
+    const offset = 10
+    const warnings: (Error & { code?: string })[] = []
+    const listen = (warning: Error): number => warnings.push(warning)
+    process.on('warning', listen)
+    try {
+      const addOffset = (trail: string[]): string[] => [...trail, `+${offset}`]
+      const [trail] = await compute(step(stepWith(addOffset, step([]))), options)
+      await nextTurn()
+      expect(trail).toHaveLength(4)
+      const [before, added, here, after] = trail
+      expect(added).toBe('+10')
+      expect(here).toBe(HERE)
+      expect([before, after].filter((place) => place === HERE)).toEqual([])
+    } finally {
+      process.off('warning', listen)
+    }
     expect(warnings.map((warning) => warning.code)).toEqual(['TASKGRAPH_MAIN_THREAD'])
     expect(warnings[0]!.message).toMatch(/passed as an argument/)
   })

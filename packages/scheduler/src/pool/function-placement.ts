@@ -1,6 +1,8 @@
+import type { AnyFunction } from '@taskgraph/core'
 import type { TaskCall } from '../executors/executor.js'
 import { UnreachableFault } from '../executors/executor-faults.js'
 import { flatPrimitives } from '../wire/data-walk.js'
+import { findFunctions } from '../wire/function-args.js'
 import type { FunctionRef } from '../wire/function-ref.js'
 import type { BufferMoves } from './buffer-moves.js'
 import type { FunctionLocator } from './function-locator.js'
@@ -68,10 +70,36 @@ export class FunctionPlacement {
       await this.locator.locate(fn)
   }
 
-  /** Runs a call no worker can run here, warning once per function why. */
+  /**
+   * Runs a call no worker can run here, warning once per function why. Of a fused call,
+   * only the step at fault: the call fails with an `UnreachableFault`, on which the run
+   * sends that step alone (here) and the others to workers, as it would unfused.
+   */
   runUnreachable(call: TaskCall): unknown {
+    const step = this.unreachableStep(call)
+    if (step !== undefined) {
+      return Promise.reject(new UnreachableFault(step, 'no worker can reach a function of it'))
+    }
     this.warnings.warnFor(call)
     return this.runHere(call)
+  }
+
+  /**
+   * The first step of a fused call whose function, or a function passed to it, no
+   * worker can reach; `undefined` for a call of one task.
+   */
+  private unreachableStep(call: TaskCall): number | undefined {
+    const steps = call.steps ?? []
+    if (steps.length === 0) return undefined
+    const argLists = [call.args, ...steps.map((next) => next.args)]
+    const unreachable = (fn: AnyFunction): boolean => this.locator.peek(fn) === null
+    const step = callFunctions(call).findIndex((fn, at) => {
+      const args = argLists[at]!
+      return (
+        unreachable(fn) || (!flatPrimitives(args) && [...findFunctions(args)].some(unreachable))
+      )
+    })
+    return step === -1 ? undefined : step
   }
 
   /**
