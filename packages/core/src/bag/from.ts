@@ -23,13 +23,19 @@ export interface FromOptions {
 
 /** Most partitions `bag.from` makes unless told otherwise. */
 const DEFAULT_MAX_PARTITIONS = 100
+/**
+ * Most items `bag.from` reads from an iterable of no known size (a generator, an
+ * iterator): one that never ends would otherwise hold the program until memory runs out.
+ */
+export const MAX_ITERATED_ITEMS = 10_000_000
 const PARTITION_NAME = 'partition'
 const FROM_OPTION_NAMES = ['partitions', 'partitionSize']
 
 /**
  * A bag of the items of `items`, cut into partitions in order (Dask's
  * `from_sequence`). The items are part of the graph as data: they are copied to the
- * workers that need them.
+ * workers that need them. An iterable of no known size (a generator) is read up to
+ * 10,000,000 items; one that gives more is refused, as it may never end.
  * @example bag.from(lines, { partitions: 8 })
  */
 function from<T>(items: Iterable<T>, options: FromOptions = {}): Bag<T> {
@@ -61,7 +67,7 @@ function from<T>(items: Iterable<T>, options: FromOptions = {}): Bag<T> {
     })
   }
   const { partitions, partitionSize } = checkFromOptions(options)
-  const all = Array.from(items)
+  const all = readItems(items)
   checkPartitionCount(partitions, all.length)
   if (containsDelayed(all)) {
     throw new InvalidArgumentError({
@@ -75,6 +81,37 @@ function from<T>(items: Iterable<T>, options: FromOptions = {}): Bag<T> {
       ? splitBySize(all, partitionSize)
       : splitEvenly(all, partitions ?? Math.max(1, Math.min(all.length, DEFAULT_MAX_PARTITIONS)))
   return new Bag(runs.map((run) => makeData(run, PARTITION_NAME, undefined, KeyKind.Unique)))
+}
+
+/**
+ * The items of `items`, in order. Arrays, `Set`s, `Map`s and typed arrays have a size, so
+ * they end; anything else is read up to `MAX_ITERATED_ITEMS` items (leaving the loop
+ * closes a generator, so its `finally` blocks run).
+ */
+function readItems<T>(items: Iterable<T>): T[] {
+  if (hasSize(items)) return Array.from(items)
+  const all: T[] = []
+  for (const item of items) {
+    if (all.length === MAX_ITERATED_ITEMS) {
+      throw new InvalidArgumentError({
+        message:
+          `bag.from: the iterable gave more than ${MAX_ITERATED_ITEMS.toLocaleString('en-US')} items and may never end; bag.from reads every item into the graph before it returns. ` +
+          'Pass an iterable that ends soon (take the items you need from a generator first). If it does end, collect it into an array first, bag.from(Array.from(items)), which has no such limit; ' +
+          'for more items than a graph should hold, have tasks make the partitions: bag.fromPartitions(parts.map((part) => load(part))).',
+      })
+    }
+    all.push(item)
+  }
+  return all
+}
+
+function hasSize(items: object): boolean {
+  return (
+    Array.isArray(items) ||
+    items instanceof Set ||
+    items instanceof Map ||
+    ArrayBuffer.isView(items)
+  )
 }
 
 /**

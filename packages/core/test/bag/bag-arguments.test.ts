@@ -7,6 +7,7 @@ import {
   literal,
   type Bag,
 } from '../../src/index.js'
+import { MAX_ITERATED_ITEMS } from '../../src/bag/from.js'
 
 // Wrong arguments are reported when the operation is called, as the error class (and
 // code) says; tests never depend on the wording.
@@ -36,6 +37,29 @@ describe('bag.from', () => {
     expect(() => from(numbers())).toThrow(InvalidArgumentError)
     expect(() => from(numbers())).toThrow(/async iterable.*Array\.fromAsync/s)
   })
+
+  // Was read until the array could grow no more, tens of seconds or the heap later.
+  // Both tests go through 10,000,000 items: seconds on a busy machine, hence the timeout.
+  test('stops reading an iterable that never ends, and closes it', () => {
+    let closed = false
+    function* counting(): Generator<number> {
+      try {
+        for (let i = 0; ; i++) yield i
+      } finally {
+        closed = true
+      }
+    }
+    expect(() => bag.from(counting())).toThrow(InvalidArgumentError)
+    expect(closed).toBe(true)
+  }, 60_000)
+
+  test('reads a finite generator, and an array, whole', () => {
+    function* upTo(n: number): Generator<number> {
+      for (let i = 0; i < n; i++) yield i
+    }
+    expect(bag.from(upTo(250)).partitions).toBe(100)
+    expect(bag.from(new Array<number>(MAX_ITERATED_ITEMS + 1).fill(0)).partitions).toBe(100)
+  }, 60_000)
 
   test('rejects items holding Delayed values, which data cannot resolve', () => {
     expect(() => from([1, literal(2)])).toThrow(InvalidArgumentError)
