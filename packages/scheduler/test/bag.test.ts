@@ -16,10 +16,12 @@ import {
   lengthOf,
   mod3,
   negate,
+  paritySymbol,
   placeOf,
   range,
   repeats,
   sumOf,
+  symbolTagged,
   tagged,
   topWords,
   total,
@@ -401,6 +403,17 @@ describe.each(EXECUTORS)('bags on the %s executor', (name) => {
         .pluck('id')
         .compute(options),
     ).toEqual([1, undefined])
+  })
+
+  // Worked on inline and async, and failed on a pool with a SerializationError about
+  // "the result.keys()": a partition's groups could not cross back from its worker.
+  test('a key that is a symbol fails its task on every executor', async () => {
+    await expectArgumentFailures([
+      ['group-by-part', numbers.groupBy(paritySymbol)],
+      ['fold-by-part', numbers.foldBy(paritySymbol, add)],
+      ['distinct-part', numbers.distinct(paritySymbol)],
+      ['group-by-part', numbers.map(symbolTagged).groupBy('tag')],
+    ])
   })
 
   // Was a TypeError, which is no TaskgraphError and has no code.

@@ -207,6 +207,7 @@ export class Bag<T> extends Delayed<T[]> {
    * compared as `Map` keys are (SameValueZero): strings and numbers by value, objects by
    * identity. On `threads` and `processes` every object is copied to and from workers,
    * so objects from different partitions never match: use strings or numbers as keys.
+   * A symbol key fails the task on every executor, as it could not cross.
    * @example bag.from(['apple', 'avocado', 'bean']).groupBy((w) => w[0]) // ['a', [...]], ['b', [...]]
    */
   groupBy<S extends KeySelector<T, unknown>>(key: S): Bag<[SelectedKey<T, S>, T[]]> {

@@ -8,7 +8,7 @@ import { delayed } from '../lazy/delayed-function.js'
 import { asPartition } from './as-partition.js'
 import { checkRankable } from './rankable.js'
 import { synchronous } from './function-results.js'
-import { selectKey, taskKey, type Comparable } from './key-selector.js'
+import { groupKey, selectKey, taskKey, type Comparable } from './key-selector.js'
 import { splitEvenly } from './split-evenly.js'
 
 type Key = unknown
@@ -22,7 +22,7 @@ export const groupByPart = delayed(
     const select = taskKey('groupBy', key)
     const groups = new Map<Key, unknown[]>()
     for (const item of asPartition('groupBy', part)) {
-      const k = selectKey('groupBy', item, select)
+      const k = groupKey('groupBy', item, select)
       const group = groups.get(k)
       if (group === undefined) groups.set(k, [item])
       else group.push(item)
@@ -59,7 +59,7 @@ export const foldByPart = delayed(
     const step = synchronous('foldBy', 'binop', binop)
     const totals = new Map<Key, unknown>()
     for (const item of asPartition('foldBy', part)) {
-      const k = selectKey('foldBy', item, select)
+      const k = groupKey('foldBy', item, select)
       if (totals.has(k)) totals.set(k, step(totals.get(k), item))
       else totals.set(k, seed.length === 1 ? step(seed[0], item) : item)
     }
@@ -125,7 +125,7 @@ export const distinctPart = delayed(
     const select = taskKey('distinct', key)
     const first = new Map<Key, unknown>()
     for (const item of items) {
-      const k = selectKey('distinct', item, select)
+      const k = groupKey('distinct', item, select)
       if (!first.has(k)) first.set(k, item)
     }
     return first

@@ -38,6 +38,23 @@ export function selectKey(operation: string, item: unknown, key: unknown): unkno
   return (item as Record<string | number, unknown>)[key as string | number]
 }
 
+/**
+ * The key `key` selects from `item` for `operation` to group items by (`groupBy`,
+ * `foldBy`, `distinct`). A symbol fails the task on every executor, not only on pools:
+ * there each partition's groups cross to the main thread by structured clone, which
+ * cannot copy a symbol, and each worker makes its own `Symbol('a')` anyway, so
+ * partitions grouped in different workers could never be merged.
+ */
+export function groupKey(operation: string, item: unknown, key: unknown): unknown {
+  const k = selectKey(operation, item, key)
+  if (typeof k !== 'symbol') return k
+  throw new InvalidArgumentError({
+    message:
+      `Bag#${operation}: the key of an item is ${describeValue(k)}, and a bag cannot group by symbols: on threads and processes keys cross between workers, which cannot copy a symbol. ` +
+      "Key by a string or a number instead, e.g. the symbol's description: (item) => key(item).description.",
+  })
+}
+
 function isIndexable(item: unknown): item is { at(index: number): unknown } {
   return (
     Array.isArray(item) ||
