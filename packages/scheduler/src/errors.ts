@@ -200,6 +200,11 @@ export class SerializationError extends TaskError {
    * belongs to. Absent for other tasks (declared only, so that they have no such property).
    */
   declare readonly index?: number
+  /**
+   * For a task of a bag's partition: the partition the value belongs to (`index` is then
+   * the item's place in it). Absent for other tasks.
+   */
+  declare readonly partition?: number
 
   constructor(
     options: Omit<TaskErrorOptions, 'cause'> & {
@@ -208,6 +213,8 @@ export class SerializationError extends TaskError {
       readonly valueType: string
       /** The item or element the value belongs to, for a task over many. */
       readonly index?: number | undefined
+      /** The bag partition the value belongs to, for a task of one partition. */
+      readonly partition?: number | undefined
       /** Why it cannot be copied; by default, that it does not survive a structured clone. */
       readonly reason?: string | undefined
       /** @internal What to do instead, for a task whose function says better (a parallel map's chunk). */
@@ -232,6 +239,7 @@ export class SerializationError extends TaskError {
     this.path = path
     this.valueType = valueType
     if (options.index !== undefined) this.index = options.index
+    if (options.partition !== undefined) this.partition = options.partition
   }
 }
 SerializationError.prototype.name = 'SerializationError'

@@ -1,6 +1,6 @@
 import { threadId } from 'node:worker_threads'
 import { bag, toGraph, type Bag } from '@taskgraph/core'
-import { TaskError, compute } from '@taskgraph/scheduler'
+import { SerializationError, TaskError, compute } from '@taskgraph/scheduler'
 import { describe, expect, test } from 'vitest'
 import * as reference from './bag-reference.js'
 import { EXECUTORS, shared } from './executors.js'
@@ -415,6 +415,33 @@ describe.each(EXECUTORS)('bags on the %s executor', (name) => {
       ['group-by-part', numbers.map(symbolTagged).groupBy('tag')],
     ])
   })
+
+  // Was named by the task's arguments, args[0][1] or the result[0], which say neither
+  // the partition nor where in the bag the item is.
+  test.runIf(name === 'threads' || name === 'processes')(
+    'an item a worker cannot be sent, or a result it cannot send back, is named by partition and item',
+    async () => {
+      const items: unknown[] = [1, 2, 3, 4, 5, new WeakMap(), 7]
+      // Partitions [1, 2], [3, 4] and [5, WeakMap, 7].
+      const unsendable = bag.from(items, { partitions: 3 }) as Bag<number>
+      const given = bag.fromPartitions([[1], [2, new WeakMap() as unknown as number]])
+      for (const [value, partition, index] of [
+        [unsendable.map(double), 2, 1],
+        [unsendable.count(), 2, 1],
+        [unsendable.groupBy(mod3), 2, 1],
+        [given.filter(isEven), 1, 1],
+      ] as const) {
+        const error = await rejection(value.compute(options))
+        expect(error).toBeInstanceOf(SerializationError)
+        expect(error).toMatchObject({ direction: 'argument', partition, index })
+      }
+      // One partition with items, so that it is the one that fails.
+      const symbols = bag.fromPartitions<number>([[], [4, 5]]).map(paritySymbol)
+      const error = await rejection(symbols.compute(options))
+      expect(error).toBeInstanceOf(SerializationError)
+      expect(error).toMatchObject({ direction: 'result', partition: 1, index: 0 })
+    },
+  )
 
   // Was a TypeError, which is no TaskgraphError and has no code.
   test('a Delayed partition that is not an array fails the tasks that read it', async () => {

@@ -89,7 +89,7 @@ export class Bag<T> extends Delayed<T[]> {
    */
   map<U>(fn: (item: T) => U): Bag<Awaited<U>> {
     const f = itemFunction('Bag#map', 'the mapped function', fn)
-    return this.each((part) => mapPart(part, f))
+    return this.each((part, i) => mapPart(part, f, i))
   }
 
   /**
@@ -100,7 +100,7 @@ export class Bag<T> extends Delayed<T[]> {
   filter(predicate: (item: T) => unknown): Bag<T>
   filter(predicate: (item: T) => unknown): Bag<T> {
     const f = itemFunction('Bag#filter', 'the predicate', predicate)
-    return this.each((part) => filterPart(part, f))
+    return this.each((part, i) => filterPart(part, f, i))
   }
 
   /**
@@ -109,7 +109,7 @@ export class Bag<T> extends Delayed<T[]> {
    */
   flatMap<U>(fn: (item: T) => Iterable<U>): Bag<U> {
     const f = itemFunction('Bag#flatMap', 'the mapped function', fn)
-    return this.each((part) => flatMapPart(part, f))
+    return this.each((part, i) => flatMapPart(part, f, i))
   }
 
   /**
@@ -117,7 +117,7 @@ export class Bag<T> extends Delayed<T[]> {
    * @example bag.from([[1, 2], [3]]).flatten() // 1, 2, 3
    */
   flatten<U>(this: Bag<Iterable<U>>): Bag<U> {
-    return this.each((part) => flattenPart(part))
+    return this.each((part, i) => flattenPart(part, i))
   }
 
   /**
@@ -128,7 +128,7 @@ export class Bag<T> extends Delayed<T[]> {
    */
   pluck<P extends ItemProperty<T>>(key: P): Bag<T[P]> {
     const name = propertyName('Bag#pluck', key)
-    return this.each((part) => pluckPart(part, name))
+    return this.each((part, i) => pluckPart(part, name, i))
   }
 
   /**
@@ -144,7 +144,7 @@ export class Bag<T> extends Delayed<T[]> {
     const all = itemFunction('Bag#reduction', 'aggregate', aggregate)
     return aggregateParts(
       all,
-      this._parts.map((p) => reducePart(p, part)),
+      this._parts.map((p, i) => reducePart(p, part, i)),
     ) as Delayed<Awaited<S>>
   }
 
@@ -166,7 +166,7 @@ export class Bag<T> extends Delayed<T[]> {
     return foldAll(
       join,
       seed,
-      this._parts.map((p) => foldPart(p, step, seed)),
+      this._parts.map((p, i) => foldPart(p, step, seed, i)),
     )
   }
 
@@ -197,7 +197,7 @@ export class Bag<T> extends Delayed<T[]> {
     const seed: [] | [unknown] = rest.length === 0 ? [] : [rest[0]]
     const join = rest.length < 2 ? step : itemFunction('Bag#foldBy', 'combine', rest[1])
     const joinSeed: [] | [unknown] = rest.length < 3 ? [] : [rest[2]]
-    const partials = this._parts.map((p) => foldByPart(p, k, step, seed))
+    const partials = this._parts.map((p, i) => foldByPart(p, k, step, seed, i))
     return this.merged(foldByMerge(this.partitions, join, joinSeed, partials))
   }
 
@@ -212,7 +212,7 @@ export class Bag<T> extends Delayed<T[]> {
    */
   groupBy<S extends KeySelector<T, unknown>>(key: S): Bag<[SelectedKey<T, S>, T[]]> {
     const k = keySelector('Bag#groupBy', key)
-    const partials = this._parts.map((p) => groupByPart(p, k))
+    const partials = this._parts.map((p, i) => groupByPart(p, k, i))
     return this.merged(groupByMerge(this.partitions, partials))
   }
 
@@ -222,7 +222,7 @@ export class Bag<T> extends Delayed<T[]> {
    * @example bag.from(['a', 'b', 'a']).frequencies() // ['a', 2], ['b', 1]
    */
   frequencies(): Bag<[T, number]> {
-    const partials = this._parts.map((p) => frequenciesPart(p))
+    const partials = this._parts.map((p, i) => frequenciesPart(p, i))
     return this.merged(frequenciesMerge(this.partitions, partials))
   }
 
@@ -239,7 +239,7 @@ export class Bag<T> extends Delayed<T[]> {
     return topkMerge(
       count,
       by,
-      this._parts.map((p) => topkPart(p, count, by)),
+      this._parts.map((p, i) => topkPart(p, count, by, i)),
     )
   }
 
@@ -250,33 +250,33 @@ export class Bag<T> extends Delayed<T[]> {
    */
   distinct(key?: KeySelector<T, unknown>): Bag<T> {
     const by = key === undefined ? undefined : keySelector('Bag#distinct', key)
-    const partials = this._parts.map((p) => distinctPart(p, by))
+    const partials = this._parts.map((p, i) => distinctPart(p, by, i))
     return this.merged(distinctMerge(this.partitions, partials))
   }
 
   /** The number of items. */
   count(): Delayed<number> {
-    return countAll(this._parts.map((p) => countPart(p)))
+    return countAll(this._parts.map((p, i) => countPart(p, i)))
   }
 
   /** The sum of the items (0 for an empty bag). */
   sum(this: Bag<number>): Delayed<number> {
-    return sumAll(this._parts.map((p) => sumPart(p)))
+    return sumAll(this._parts.map((p, i) => sumPart(p, i)))
   }
 
   /** The mean of the items; an empty bag fails when computed. */
   mean(this: Bag<number>): Delayed<number> {
-    return meanAll(this._parts.map((p) => meanPart(p)))
+    return meanAll(this._parts.map((p, i) => meanPart(p, i)))
   }
 
   /** The smallest item, compared with `<`; an empty bag fails when computed. */
   min<C extends Comparable>(this: Bag<C>): Delayed<C> {
-    return minAll(this._parts.map((p) => minPart(p))) as Delayed<C>
+    return minAll(this._parts.map((p, i) => minPart(p, i))) as Delayed<C>
   }
 
   /** The largest item, compared with `>`; an empty bag fails when computed. */
   max<C extends Comparable>(this: Bag<C>): Delayed<C> {
-    return maxAll(this._parts.map((p) => maxPart(p))) as Delayed<C>
+    return maxAll(this._parts.map((p, i) => maxPart(p, i))) as Delayed<C>
   }
 
   /** One `Delayed` array per partition, in order (Dask's `to_delayed`). */
@@ -308,7 +308,7 @@ export class Bag<T> extends Delayed<T[]> {
   }
 
   /** A bag of one new task per partition. */
-  private each<U>(task: (part: Delayed<T[]>) => Delayed<unknown>): Bag<U> {
+  private each<U>(task: (part: Delayed<T[]>, index: number) => Delayed<unknown>): Bag<U> {
     return new Bag(this._parts.map(task) as Delayed<U[]>[])
   }
 

@@ -6,6 +6,7 @@
 // graph, where the partials arrive.
 import { delayed } from '../lazy/delayed-function.js'
 import { asPartition } from './as-partition.js'
+import { partitionTask } from './partition-task.js'
 import { checkRankable } from './rankable.js'
 import { synchronous } from './function-results.js'
 import { groupKey, selectKey, taskKey, type Comparable } from './key-selector.js'
@@ -17,8 +18,12 @@ type Binary = (a: unknown, b: unknown) => unknown
 /** A fold's start value, if it has one. */
 type Seed = [] | [unknown]
 
-export const groupByPart = delayed(
-  function groupByPart(part: readonly unknown[], key: Selector): Map<Key, unknown[]> {
+export const groupByPart = partitionTask(
+  function groupByPart(
+    part: readonly unknown[],
+    key: Selector,
+    _partition: number,
+  ): Map<Key, unknown[]> {
     const select = taskKey('groupBy', key)
     const groups = new Map<Key, unknown[]>()
     for (const item of asPartition('groupBy', part)) {
@@ -48,12 +53,13 @@ export const groupByMerge = delayed(
   { name: 'group-by', mainThread: true },
 )
 
-export const foldByPart = delayed(
+export const foldByPart = partitionTask(
   function foldByPart(
     part: readonly unknown[],
     key: Selector,
     binop: Binary,
     seed: Seed,
+    _partition: number,
   ): Map<Key, unknown> {
     const select = taskKey('foldBy', key)
     const step = synchronous('foldBy', 'binop', binop)
@@ -83,8 +89,8 @@ export const foldByMerge = delayed(
   { name: 'fold-by', mainThread: true },
 )
 
-export const frequenciesPart = delayed(
-  function frequenciesPart(part: readonly unknown[]): Map<unknown, number> {
+export const frequenciesPart = partitionTask(
+  function frequenciesPart(part: readonly unknown[], _partition: number): Map<unknown, number> {
     const counts = new Map<unknown, number>()
     for (const item of asPartition('frequencies', part))
       counts.set(item, (counts.get(item) ?? 0) + 1)
@@ -105,10 +111,11 @@ export const frequenciesMerge = delayed(
 )
 
 /** The first item of each key in a partition: a `Map` by key, or the items when the key is the item. */
-export const distinctPart = delayed(
+export const distinctPart = partitionTask(
   function distinctPart(
     part: readonly unknown[],
     key: Selector | undefined,
+    _partition: number,
   ): unknown[] | Map<Key, unknown> {
     const items = asPartition('distinct', part)
     if (key === undefined) {
@@ -145,8 +152,13 @@ export const distinctMerge = delayed(
   { name: 'distinct', mainThread: true },
 )
 
-export const topkPart = delayed(
-  function topkPart(part: readonly unknown[], k: number, key: Selector | undefined): unknown[] {
+export const topkPart = partitionTask(
+  function topkPart(
+    part: readonly unknown[],
+    k: number,
+    key: Selector | undefined,
+    _partition: number,
+  ): unknown[] {
     return largest(asPartition('topk', part), k, key)
   },
   { name: 'topk-part' },

@@ -4,6 +4,7 @@
 import { delayed } from '../lazy/delayed-function.js'
 import { isThenable } from '../thenable.js'
 import { asPartition } from './as-partition.js'
+import { partitionTask } from './partition-task.js'
 import { iterable, synchronous } from './function-results.js'
 import { selectKey } from './key-selector.js'
 
@@ -11,8 +12,12 @@ type Item = unknown
 type ItemFunction = (item: Item) => unknown
 
 /** `fn` of each item; an async `fn`'s calls in one partition run together. */
-export const mapPart = delayed(
-  function map(part: readonly Item[], fn: ItemFunction): unknown[] | Promise<unknown[]> {
+export const mapPart = partitionTask(
+  function map(
+    part: readonly Item[],
+    fn: ItemFunction,
+    _partition: number,
+  ): unknown[] | Promise<unknown[]> {
     part = asPartition('map', part)
     const out = new Array<unknown>(part.length)
     let pending = false
@@ -26,8 +31,8 @@ export const mapPart = delayed(
   { name: 'map' },
 )
 
-export const filterPart = delayed(
-  function filter(part: readonly Item[], predicate: ItemFunction): Item[] {
+export const filterPart = partitionTask(
+  function filter(part: readonly Item[], predicate: ItemFunction, _partition: number): Item[] {
     const keep = synchronous('filter', 'the predicate', predicate)
     const out: Item[] = []
     for (const item of asPartition('filter', part)) if (keep(item)) out.push(item)
@@ -36,8 +41,12 @@ export const filterPart = delayed(
   { name: 'filter' },
 )
 
-export const flatMapPart = delayed(
-  function flatMap(part: readonly Item[], fn: (item: Item) => Iterable<unknown>): unknown[] {
+export const flatMapPart = partitionTask(
+  function flatMap(
+    part: readonly Item[],
+    fn: (item: Item) => Iterable<unknown>,
+    _partition: number,
+  ): unknown[] {
     const call = synchronous('flatMap', 'the mapped function', fn)
     const out: unknown[] = []
     for (const item of asPartition('flatMap', part)) {
@@ -49,8 +58,8 @@ export const flatMapPart = delayed(
   { name: 'flat-map' },
 )
 
-export const flattenPart = delayed(
-  function flatten(part: readonly Iterable<unknown>[]): unknown[] {
+export const flattenPart = partitionTask(
+  function flatten(part: readonly Iterable<unknown>[], _partition: number): unknown[] {
     const out: unknown[] = []
     for (const item of asPartition('flatten', part))
       for (const value of iterable('flatten', 'an item', item)) out.push(value)
@@ -59,8 +68,8 @@ export const flattenPart = delayed(
   { name: 'flatten' },
 )
 
-export const pluckPart = delayed(
-  function pluck(part: readonly Item[], key: string | number): unknown[] {
+export const pluckPart = partitionTask(
+  function pluck(part: readonly Item[], key: string | number, _partition: number): unknown[] {
     return asPartition('pluck', part).map((item) => selectKey('pluck', item, key))
   },
   { name: 'pluck' },

@@ -4,6 +4,7 @@
 // partials arrive; it only sees one small value per partition.
 import { delayed } from '../lazy/delayed-function.js'
 import { asPartition } from './as-partition.js'
+import { partitionTask } from './partition-task.js'
 import { numeric, synchronous } from './function-results.js'
 import type { Comparable } from './key-selector.js'
 import { checkRankable } from './rankable.js'
@@ -12,8 +13,12 @@ type Binary = (a: unknown, b: unknown) => unknown
 /** A fold's result so far: empty until it has a value (no initial value, no items yet). */
 type Partial = [] | [unknown]
 
-export const reducePart = delayed(
-  function reducePart(part: readonly unknown[], perPartition: (items: unknown[]) => unknown) {
+export const reducePart = partitionTask(
+  function reducePart(
+    part: readonly unknown[],
+    perPartition: (items: unknown[]) => unknown,
+    _partition: number,
+  ) {
     return perPartition(asPartition('reduction', part) as unknown[])
   },
   { name: 'reduce-part' },
@@ -26,8 +31,8 @@ export const aggregateParts = delayed(
   { name: 'aggregate', mainThread: true },
 )
 
-export const countPart = delayed(
-  function countPart(part: readonly unknown[]): number {
+export const countPart = partitionTask(
+  function countPart(part: readonly unknown[], _partition: number): number {
     return asPartition('count', part).length
   },
   { name: 'count-part' },
@@ -40,8 +45,8 @@ export const countAll = delayed(
   { name: 'count', mainThread: true },
 )
 
-export const sumPart = delayed(
-  function sumPart(part: readonly number[]): number {
+export const sumPart = partitionTask(
+  function sumPart(part: readonly number[], _partition: number): number {
     let total = 0
     for (const value of asPartition('sum', part)) total += numeric('sum', value)
     return total
@@ -56,8 +61,8 @@ export const sumAll = delayed(
   { name: 'sum', mainThread: true },
 )
 
-export const meanPart = delayed(
-  function meanPart(part: readonly number[]): [total: number, count: number] {
+export const meanPart = partitionTask(
+  function meanPart(part: readonly number[], _partition: number): [total: number, count: number] {
     let total = 0
     for (const value of asPartition('mean', part)) total += numeric('mean', value)
     return [total, part.length]
@@ -79,8 +84,8 @@ export const meanAll = delayed(
   { name: 'mean', mainThread: true },
 )
 
-export const minPart = delayed(
-  function minPart(part: readonly Comparable[]): Partial {
+export const minPart = partitionTask(
+  function minPart(part: readonly Comparable[], _partition: number): Partial {
     const items = asPartition('min', part)
     checkRankable('min', 'an item', items)
     return foldItems(items, smaller, [])
@@ -98,8 +103,8 @@ export const minAll = delayed(
   { name: 'min', mainThread: true },
 )
 
-export const maxPart = delayed(
-  function maxPart(part: readonly Comparable[]): Partial {
+export const maxPart = partitionTask(
+  function maxPart(part: readonly Comparable[], _partition: number): Partial {
     const items = asPartition('max', part)
     checkRankable('max', 'an item', items)
     return foldItems(items, larger, [])
@@ -117,8 +122,13 @@ export const maxAll = delayed(
   { name: 'max', mainThread: true },
 )
 
-export const foldPart = delayed(
-  function foldPart(part: readonly unknown[], binop: Binary, seed: Partial): Partial {
+export const foldPart = partitionTask(
+  function foldPart(
+    part: readonly unknown[],
+    binop: Binary,
+    seed: Partial,
+    _partition: number,
+  ): Partial {
     return foldItems(asPartition('fold', part), synchronous('fold', 'binop', binop), seed)
   },
   { name: 'fold-part' },

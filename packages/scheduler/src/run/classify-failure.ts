@@ -1,4 +1,5 @@
 import type { AnyFunction } from '@taskgraph/core'
+import { UNSENDABLE_PLACE, type NameUnsendable } from '@taskgraph/core/internal'
 import {
   SerializationError,
   StalledError,
@@ -66,14 +67,20 @@ export function toTaskError(
   const reported = report?.({ key, functionName, caller, cause: failure }, args)
   if (reported !== undefined) return reported
   if (failure instanceof NotSerializableFault) {
+    // A bag's task names the value by partition and item, as the user knows the bag.
+    const name = (fn as { [UNSENDABLE_PLACE]?: NameUnsendable } | undefined)?.[UNSENDABLE_PLACE]
+    const place = name?.(failure.direction, failure.path, args)
     return new SerializationError({
       key,
       functionName,
       caller,
       direction: failure.direction,
-      path: failure.path,
+      path: place?.path ?? failure.path,
       valueType: failure.valueType,
       reason: failure.reason,
+      partition: place?.partition,
+      index: place?.index,
+      advice: place?.advice,
     })
   }
   return new TaskError({ key, functionName, caller, cause: failure })
