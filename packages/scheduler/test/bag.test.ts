@@ -7,10 +7,12 @@ import { EXECUTORS, shared } from './executors.js'
 import {
   LINES,
   add,
+  callWith10,
   countUp,
   double,
   doubleLater,
   failsOn3,
+  functionItems,
   inc,
   isEven,
   lengthOf,
@@ -452,6 +454,32 @@ describe.each(EXECUTORS)('bags on the %s executor', (name) => {
       ['concat', scalar],
     ])
   })
+
+  // Were never recorded: each ran on the main thread, with a warning that it was "made at
+  // run time" and "passed as an argument", which said neither which item nor the fix.
+  test.runIf(name === 'threads' || name === 'processes')(
+    'items that are functions run in workers if made in top-level code, else name their item',
+    async () => {
+      let results: number[] = []
+      expect(
+        await mainThreadWarnings(async () => {
+          results = await functionItems.map(callWith10).compute(options)
+        }),
+      ).toEqual([])
+      expect(results).toEqual([11, 20, 100])
+      const madeNow = bag.from([(x: number) => x + 1, (x: number) => x - 1], { partitions: 2 })
+      const warnings = await mainThreadWarnings(async () => {
+        expect(await madeNow.map(callWith10).compute(options)).toEqual([11, 9])
+      })
+      expect(warnings).toHaveLength(2)
+      expect(warnings).toEqual(
+        expect.arrayContaining([
+          expect.stringContaining('item 0 of partition 0'),
+          expect.stringContaining('item 0 of partition 1'),
+        ]),
+      )
+    },
+  )
 
   test.runIf(name === 'threads' || name === 'processes')(
     'the work runs in workers, which find the functions without warning',

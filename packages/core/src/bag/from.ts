@@ -6,7 +6,8 @@ import { gather } from '../lazy/gather.js'
 import { containsDelayed } from '../lazy/lazy-args.js'
 import { makeData } from '../lazy/make-task.js'
 import { checkOptionNames } from '../option-names.js'
-import type { Lazy } from '../types.js'
+import { recordOrigin } from '../origin.js'
+import type { AnyFunction, Lazy } from '../types.js'
 import { Bag } from './bag.js'
 import { splitBySize, splitEvenly } from './split-evenly.js'
 
@@ -68,6 +69,7 @@ function from<T>(items: Iterable<T>, options: FromOptions = {}): Bag<T> {
   }
   const { partitions, partitionSize } = checkFromOptions(options)
   const all = readItems(items)
+  recordItemFunctions(all)
   checkPartitionCount(partitions, all.length)
   if (containsDelayed(all)) {
     throw new InvalidArgumentError({
@@ -103,6 +105,15 @@ function readItems<T>(items: Iterable<T>): T[] {
     all.push(item)
   }
   return all
+}
+
+/**
+ * Items that are functions cross to workers as task functions do, by where they were
+ * made: recorded as a bag operation records its function, those made in a module's
+ * top-level code are found again by a worker importing that module.
+ */
+function recordItemFunctions(items: readonly unknown[]): void {
+  for (const item of items) if (typeof item === 'function') recordOrigin(item as AnyFunction)
 }
 
 function hasSize(items: object): boolean {
@@ -149,6 +160,7 @@ function fromPartitions<T>(partitions: readonly (Delayed<T[]> | readonly Lazy<T>
       })
     }
     // Lazy items are resolved by a task that gathers them; plain ones are data.
+    recordItemFunctions(part as unknown[])
     if (containsDelayed(part)) return gather(part as unknown[]) as unknown as Delayed<T[]>
     return makeData(part as T[], PARTITION_NAME, undefined, KeyKind.Unique)
   })

@@ -1,7 +1,8 @@
 import type { AnyFunction } from '@taskgraph/core'
+import { UNSENDABLE_PLACE, type NameUnsendable } from '@taskgraph/core/internal'
 import { StepFault } from '../executors/executor-faults.js'
 import type { TaskCall } from '../executors/executor.js'
-import { flatPrimitives } from '../wire/data-walk.js'
+import { flatPrimitives, pathOf, walkData, type Place } from '../wire/data-walk.js'
 import { findFunctions } from '../wire/function-args.js'
 import type { FunctionLocator } from './function-locator.js'
 
@@ -54,7 +55,7 @@ export class UnreachableWarnings {
       if (this.locator.peek(fn) !== null) continue
       this.warn(
         fn,
-        `task ${JSON.stringify(call.key)}: function ${fn.name || '(anonymous)'}, passed as an argument,`,
+        `task ${JSON.stringify(call.key)}: function ${fn.name || '(anonymous)'}, ${placeOf(call, fn)},`,
       )
     }
   }
@@ -81,9 +82,31 @@ export class UnreachableWarnings {
       ? `${what} was first handed to taskgraph by the program's entry script, which workers never import (that would run the program again), so it runs on the main thread. ` +
         'To run it in parallel, define it in a module the script imports, and there hand it to taskgraph (delayed(), new Vectorizer, inbatchParallel) in top-level code, or call registerTaskModule(import.meta.url) at the top of that module.'
       : `${what} was made at run time, where a worker cannot find it, so it runs on the main thread. ` +
-        'Hand it to taskgraph (delayed(), a bag operation, a properties() definition) in the top-level code of the workflow or of a module it imports, or export it from the workflow, to run it in parallel.'
+        'Hand it to taskgraph (delayed(), bag.from or a bag operation, a properties() definition) in the top-level code of the workflow or of a module it imports, or export it from the workflow, to run it in parallel.'
     process.emitWarning(why, { code: 'TASKGRAPH_MAIN_THREAD' })
   }
+}
+
+/**
+ * Where `fn` sits among the arguments of `call`: an item, as the task names it (a bag's
+ * task: `item 3 of partition 2`), or an argument.
+ */
+function placeOf(call: TaskCall, fn: AnyFunction): string {
+  const name = (call.fn as { [UNSENDABLE_PLACE]?: NameUnsendable })[UNSENDABLE_PLACE]
+  if (name === undefined) return 'passed as an argument'
+  let found: Place | undefined
+  walkData(
+    call.args,
+    (value, place) => {
+      if (value !== fn) return undefined
+      found = place
+      return 'stop'
+    },
+    true,
+  )
+  const place = found && name('argument', pathOf('args', found), call.args)
+  // Only an item is named so: a function the operation was given is its argument.
+  return place?.index === undefined ? 'passed as an argument' : place.path
 }
 
 /** The task functions a call runs: its own, then each fused step's. */
