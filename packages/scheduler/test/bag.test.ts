@@ -271,6 +271,53 @@ describe.each(EXECUTORS)('bags on the %s executor', (name) => {
     ])
   })
 
+  // As Array.prototype.reduce, and Dask's initial=None: an initial value of undefined
+  // is given, not missing, so every partition and the combination start from it.
+  test('fold and foldBy take an initial value of undefined as given', async () => {
+    const tally = (acc: number | undefined, x: number): number => (acc ?? 100) + x
+    const two = bag.from([1, 2, 3], { partitions: 2 })
+    expect(
+      await compute(
+        two.fold(tally as never, tally as never, undefined),
+        bag.from<number>([], { partitions: 2 }).fold(add, add, undefined as never),
+        two.foldBy(mod3, tally as never, undefined, tally as never),
+        options,
+      ),
+    ).toEqual([
+      // Partitions [1] and [2, 3]: 101 and 105, combined from undefined: 100 + 101 + 105.
+      306,
+      // Nothing to fold: undefined + undefined + undefined, as plain adds.
+      Number.NaN,
+      [
+        [1, 101],
+        [2, 102],
+        [0, 103],
+      ],
+    ])
+  })
+
+  // Map keys are compared by SameValueZero: -0 and 0 are one key, which a Map holds as 0,
+  // on every executor (a copy to or from a worker keeps -0).
+  test('-0 and 0 are one key, or one item, whichever comes first', async () => {
+    const zeros = bag.from([-0, 1, 0, -0], { partitions: 2 })
+    const [groups, counts, distinct] = await compute(
+      zeros.groupBy(negate),
+      zeros.frequencies(),
+      zeros.distinct(),
+      options,
+    )
+    // The keys of -0, 1, 0, -0: 0, -1, -0, 0.
+    expect(groups).toEqual([
+      [0, [-0, 0, -0]],
+      [-1, [1]],
+    ])
+    expect(counts).toEqual([
+      [0, 3],
+      [1, 1],
+    ])
+    expect(distinct).toEqual([-0, 1])
+  })
+
   test('merged results are split into as many partitions as the bag had', async () => {
     const [parts] = await compute(numbers.frequencies().toDelayed(), options)
     // 23 distinct numbers over 4 partitions, in runs differing by at most one.
