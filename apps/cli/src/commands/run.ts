@@ -184,7 +184,8 @@ export async function runCommand(
     unguardExit?.()
     // The page keeps what it was last sent, and says the run has ended.
     await dashboard?.close()
-    // A cancelled run's hooks never hear its end.
+    // The run's end, a cancelled one's too, ended the sampling: this throws what sampling
+    // threw, if it failed.
     resources?.stop()
     // Ends every worker (within about a second, killing any that hang) before exiting.
     if (typeof executor === 'object') await executor.close?.()
