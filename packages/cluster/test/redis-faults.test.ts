@@ -17,6 +17,7 @@ import {
   ClusterStoreError,
   ClusterUnreachableError,
   ClusterWorker,
+  WorkerNameInUseError,
   clusterStatus,
 } from '@taskgraph/cluster'
 import { refusedRequest } from '../src/redis-refusals.js'
@@ -152,6 +153,33 @@ describe('Redis failing mid-run', () => {
       executor,
     })
     expect(await next).toEqual([2, 2, 2, 2, 5])
+  })
+
+  // Redis forgets the workers' claims on their names: a worker reconnected took its own
+  // again only at its next heartbeat, up to 2 s later, and one started under its name
+  // meanwhile got it.
+  test('restarted empty: a worker claims its name again as it reconnects; one started under it then is refused', async () => {
+    const cluster = await clusters.start()
+    const [held] = cluster.track(await startWorker(cluster.url, 'held'))
+    await cluster.redis.restart()
+    await eventually(
+      () => expect(held!.stderr()).toMatch(/held connected to Redis at .* again/),
+      10_000,
+    )
+    const error = await ClusterWorker.start(cluster.url, {
+      name: 'held',
+      threads: 1,
+      root: PACKAGE,
+    }).then(
+      async (worker) => {
+        await worker.close()
+        return worker
+      },
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(WorkerNameInUseError)
+    expect(error).toMatchObject({ worker: 'held', pid: held!.pid })
+    expect(held!.stderr()).not.toContain('TASKGRAPH_CLUSTER_NAME_TAKEN')
   })
 
   test('down longer than reconnectTimeout: the run fails with ClusterConnectionError', async () => {

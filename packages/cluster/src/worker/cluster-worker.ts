@@ -191,6 +191,7 @@ export class ClusterWorker {
     this.connections.watch(this.name, reconnectTimeout, {
       stopping: () => this.stopping !== undefined,
       lose: (lost) => this.loseRedis(lost),
+      back: () => this.presence.reclaim(),
     })
     // A graph a task returns is made again here, importing its modules: once the thread
     // is ready to (its own calls' modules only its pool's threads import).

@@ -25,6 +25,11 @@ export interface LossEvents {
   readonly stopping: () => boolean
   /** Redis stayed away past `reconnectTimeout`, or refused its password: it stops. */
   readonly lose: (lost: RedisLost) => void
+  /**
+   * The connection is back: the worker claims its name again (a Redis restarted without
+   * persistence has forgotten the claim), and is said to be back once it has.
+   */
+  readonly back: () => Promise<void>
 }
 
 /** A worker's three connections to Redis, opened at once and connected as it starts. */
@@ -77,7 +82,7 @@ export class WorkerConnections {
         code: 'TASKGRAPH_CLUSTER_CONNECTION',
       })
     let droppedAt = 0
-    watchConnection(this.redis, this.url, reconnectTimeout || MAX_TIMER_MS, {
+    const down = watchConnection(this.redis, this.url, reconnectTimeout || MAX_TIMER_MS, {
       dropped: () => {
         if (events.stopping()) return
         droppedAt = performance.now()
@@ -90,7 +95,13 @@ export class WorkerConnections {
       back: () => {
         if (events.stopping()) return
         const seconds = ((performance.now() - droppedAt) / 1000).toFixed(1)
-        tell(`connected to Redis at ${this.url.shown} again, after ${seconds} s`)
+        // Its name is its own again before it says so: a worker started under that name
+        // from now on is refused, not left to share it until the next heartbeat.
+        void events.back().then(() => {
+          // Dropped again meanwhile: that is what it says now.
+          if (down() || events.stopping()) return
+          tell(`connected to Redis at ${this.url.shown} again, after ${seconds} s`)
+        })
       },
       lost: () => {
         if (reconnectTimeout > 0) {

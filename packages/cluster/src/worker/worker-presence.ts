@@ -56,6 +56,14 @@ export class WorkerPresence {
     return this.heartbeat()
   }
 
+  /**
+   * Renews its claim on its name (taking it again if Redis forgot it) and its record at
+   * once, as its connection comes back, rather than at the next heartbeat.
+   */
+  reclaim(): Promise<void> {
+    return this.heartbeat()
+  }
+
   /** Stops renewing its claim and its record. */
   stop(): void {
     clearInterval(this.timer)
