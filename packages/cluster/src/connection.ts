@@ -3,7 +3,7 @@ import type { RedisOptions } from 'ioredis'
 import { Redis } from './commonjs-packages.js'
 import { ClusterUnreachableError } from './errors.js'
 import { isRedisReply } from './redis-refusals.js'
-import { dropUnneededPassword } from './unneeded-password.js'
+import { warnUnneededPassword } from './unneeded-password.js'
 
 /** How long a driver, worker or status call waits for Redis when it begins. */
 export const CONNECT_TIMEOUT_MS = 3000
@@ -59,7 +59,13 @@ export function openRedis(url: ClusterUrl, options: { blocking?: boolean } = {})
     // and it holds the program's exit: 2 s by default. Redis closes at once.
     disconnectTimeout: 250,
   }
-  return new Redis(url.href, redisOptions)
+  // A password without a user is the `default` user's: sent as such, it is taken by a
+  // Redis that has none (ioredis's bare AUTH would print a warning of its own each time
+  // it connects) and checked by one that has, from the first command of every
+  // connection (a restarted Redis may now require it). Redis 6 and later.
+  const href = new URL(url.href)
+  if (href.password !== '' && href.username === '') href.username = 'default'
+  return new Redis(href.href, redisOptions)
 }
 
 /**
@@ -104,7 +110,7 @@ export async function connect(redis: Redis, url: ClusterUrl, caller: string): Pr
     redis.once('error', onError)
   })
   try {
-    const connected = dropUnneededPassword(redis, url.href, url.shown, CONNECT_TIMEOUT_MS)
+    const connected = warnUnneededPassword(url.href, url.shown, CONNECT_TIMEOUT_MS)
       .then(() => redis.connect())
       .then(() => redis.ping())
     await Promise.race([connected, timeout, firstError])
@@ -129,9 +135,7 @@ export async function connect(redis: Redis, url: ClusterUrl, caller: string): Pr
 /**
  * Whether `error`, on a connection to `url` that dropped, is Redis refusing the URL's
  * password (WRONGPASS; Redis 5: invalid password), or asking for one the URL does not
- * give (NOAUTH): it restarted requiring another, and reconnecting will not cure it. A
- * password the URL gives but Redis had not needed is sent again after its NOAUTH
- * (unneeded-password.ts): that NOAUTH is not a refusal.
+ * give (NOAUTH): it restarted requiring another, and reconnecting will not cure it.
  */
 export function refusesPassword(url: ClusterUrl, error: unknown): error is Error {
   if (!isRedisReply(error)) return false

@@ -392,7 +392,7 @@ describe('Redis restarted requiring a password', () => {
   test("the URL's, which it had not needed: a worker and a driver send it and go on; another: both fail with ClusterUnreachableError", async () => {
     const redis = await startRedis()
     const url = redis.url.replace('redis://', 'redis://:secret@')
-    // Left out of their connections, as Redis needs none (TASKGRAPH_CLUSTER_PASSWORD).
+    // Sent as the default user's, which Redis takes as it needs none (TASKGRAPH_CLUSTER_PASSWORD).
     const worker = await ClusterWorker.start(url, { threads: 1, root: PACKAGE })
     const executor = new ClusterExecutor(url)
     try {

@@ -50,16 +50,17 @@ export async function startRedis(settings: readonly string[] = []): Promise<Redi
       { stdio: 'ignore' },
     )
     endsWithTheTests(child)
-    // Without a ready check, which a Redis that requires a password fails: its NOAUTH
-    // answer to PING says it is up as well.
-    const client = new Redis(url, {
-      lazyConnect: true,
-      enableReadyCheck: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    })
-    client.on('error', () => {})
     for (let i = 0; ; i++) {
+      // Without a ready check, which a Redis that requires a password fails: its NOAUTH
+      // answer to PING says it is up as well. A client each try: one that connected to
+      // a Redis still loading its data (LOADING) cannot connect again.
+      const client = new Redis(url, {
+        lazyConnect: true,
+        enableReadyCheck: false,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      })
+      client.on('error', () => {})
       try {
         await client.connect()
         await client.ping().catch((error: unknown) => {
@@ -69,9 +70,10 @@ export async function startRedis(settings: readonly string[] = []): Promise<Redi
       } catch (error) {
         if (i > 100) throw error
         await new Promise((resolve) => setTimeout(resolve, 50))
+      } finally {
+        client.disconnect()
       }
     }
-    client.disconnect()
   }
   const stop = async (): Promise<void> => {
     const running = child
