@@ -83,6 +83,14 @@ export async function queueReady(
     await queue.waitUntilReady()
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
+    // Not Redis's answer: the connection dropped (Redis went down as the executor started).
+    if (!isRedisReply(error)) {
+      throw new ClusterUnreachableError({
+        url: url.shown,
+        message: `${caller}: lost the connection to Redis at ${url.shown} as it started (${reason}). Check that Redis is up and reachable there, then run again.`,
+        cause: error,
+      })
+    }
     throw new ClusterUnreachableError({
       url: url.shown,
       message: `${caller}: Redis at ${url.shown} refused the queue's first commands (${reason}). Give the URL's user the commands a cluster needs (see the ACL in the cluster docs).`,

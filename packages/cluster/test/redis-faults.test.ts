@@ -4,7 +4,7 @@
 // password, refusing a transaction whole (driver-faults.test.ts: a driver suspended or killed mid-run). A real redis-server and
 // real `taskgraph worker` processes per test.
 import { mkdirSync, readdirSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { connect, createServer, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Redis } from 'ioredis'
@@ -50,6 +50,24 @@ describe('Redis unreachable', () => {
       expect(ms).toBeLessThan(5000)
     } finally {
       await second.close()
+    }
+  })
+
+  test('lost as the executor starts, after its PING: start() rejects with ClusterUnreachableError, and close() ends', async () => {
+    const redis = await startRedis()
+    const proxy = await dropAfterPing(redis.port)
+    const executor = new ClusterExecutor(proxy.url)
+    try {
+      const error = await executor.start().catch((e: unknown) => e)
+      expect(proxy.dropped()).toBe(true)
+      expect(error).toBeInstanceOf(ClusterUnreachableError)
+      // It had disconnected already: closing it must not wait for BullMQ's queue, whose
+      // first commands failed (it waited for ever, and a program awaiting it ended with
+      // nothing left to run: Node's exit 13).
+      await executor.close()
+    } finally {
+      proxy.close()
+      await redis.stop()
     }
   })
 
@@ -442,3 +460,46 @@ describe('a transaction ioredis fails whole with what Redis answered', () => {
     }
   })
 })
+
+/**
+ * A TCP proxy to the Redis on `port` that lets each connection through until the client
+ * has had its answer to PING, then, at its next command, drops every connection and
+ * takes no more: Redis gone just as a driver that has connected sends BullMQ's first
+ * commands.
+ */
+async function dropAfterPing(
+  port: number,
+): Promise<{ url: string; dropped: () => boolean; close: () => void }> {
+  const sockets = new Set<Socket>()
+  let dropped = false
+  const server = createServer((client) => {
+    const upstream = connect(port, '127.0.0.1')
+    sockets.add(client).add(upstream)
+    let pinged = false
+    client.on('data', (chunk: Buffer) => {
+      if (pinged && !dropped) {
+        dropped = true
+        server.close()
+        for (const socket of sockets) socket.destroy()
+        return
+      }
+      if (/\bping\b/i.test(chunk.toString('latin1'))) pinged = true
+      upstream.write(chunk)
+    })
+    upstream.on('data', (chunk: Buffer) => client.write(chunk))
+    client.on('error', () => {})
+    upstream.on('error', () => {})
+    client.on('close', () => upstream.destroy())
+    upstream.on('close', () => client.destroy())
+  })
+  const proxyPort = await freePort()
+  await new Promise<void>((resolve) => server.listen(proxyPort, '127.0.0.1', resolve))
+  return {
+    url: `redis://127.0.0.1:${proxyPort}`,
+    dropped: () => dropped,
+    close: () => {
+      server.close()
+      for (const socket of sockets) socket.destroy()
+    },
+  }
+}

@@ -374,8 +374,15 @@ export class ClusterExecutor implements Executor {
       run.queued.length = 0
       await this.endRun(run.signal)
     }
-    if (this.starting !== undefined) {
-      await this.starting.catch(() => {})
+    // A start that failed has disconnected already: its queue, whose first commands may
+    // have failed with the connection, is left alone (closing it would wait for ever).
+    if (
+      this.starting !== undefined &&
+      (await this.starting.then(
+        () => true,
+        () => false,
+      ))
+    ) {
       await this.redis.del(repliesKey(this.id)).catch(() => 0)
       await this.queue?.close().catch(() => {})
     }
