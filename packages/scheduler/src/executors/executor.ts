@@ -167,7 +167,11 @@ export interface OwnedValue {
 export interface Executor {
   /** Short name for logs and errors, e.g. `'async'`. */
   readonly name: string
-  /** Most calls in flight at once; the scheduler never exceeds it. */
+  /**
+   * Most calls in flight at once: the scheduler never hands one run's calls over beyond
+   * it. Runs sharing the executor are held to it together by the executor itself (see
+   * `saturated` and `reportsStarts`), as `AsyncExecutor` and the pools do.
+   */
   readonly concurrency: number
   /**
    * Whether the executor holds enough work to keep busy until a call settles. The
@@ -222,7 +226,8 @@ export interface Executor {
   readonly enforcesTimeouts?: boolean
   /**
    * Calls `call.started()` when a call really begins, rather than when it is handed
-   * over: queued calls are then not reported as running (progress displays, traces).
+   * over: queued calls are then not reported as running (progress displays, traces), and
+   * a timeout the scheduler holds the call to (see `enforcesTimeouts`) counts from then.
    */
   readonly reportsStarts?: boolean
   /**

@@ -3,6 +3,7 @@ import type { AnyFunction, Computed, Delayed, DelayedFunction } from '@taskgraph
 import { InvalidArgumentError } from '@taskgraph/core'
 import { describeValue, uncallableKind } from '@taskgraph/core/internal'
 import { CancelledError } from '../errors.js'
+import { AsyncExecutor } from '../executors/async-executor.js'
 import { computeTargets } from '../run/compute.js'
 import { resolveOptions, type RunOptions } from '../run/options.js'
 import { replaceMembers } from '../wire/replace-members.js'
@@ -46,8 +47,9 @@ export type SubmitResult<F extends AnyFunction> = Computed<Awaited<ReturnType<F>
  * Starts work now and hands back futures (Dask's `Client`): each `submit` is a run of its
  * own on the client's executor, with the client's run options (`retries`, `timeout`,
  * `hooks`, `failFast`…). An executor named by string is the one `compute` uses for that
- * name: for `'threads'` and `'processes'`, the process's default pool, which every
- * submit shares.
+ * name: for `'async'`, one made by the client, which every submit shares (at most
+ * `concurrency` tasks of all its futures run at once); for `'threads'` and
+ * `'processes'`, the process's default pool, which every submit shares.
  * @example
  * const client = new Client({ executor: pool })
  * const futures = client.map(score, files)
@@ -59,6 +61,12 @@ export class Client {
   constructor(options: RunOptions = {}) {
     // Checked now, so a wrong option is the constructor's error, not every future's.
     const checked = resolveOptions('new Client', options)
+    if (checked.executor instanceof AsyncExecutor && checked.ownsExecutor) {
+      // One for every submit, so that `concurrency` bounds the client's futures together
+      // (as a pool's workers do), not each future's run alone.
+      this.#options = { ...options, concurrency: undefined, executor: checked.executor }
+      return
+    }
     if (checked.ownsExecutor) void checked.executor.close?.()
     this.#options = options
   }

@@ -214,6 +214,9 @@ class GraphRun implements IdleWatcher {
     if (stepsWanted !== undefined) flight.wanted = new Set(stepsWanted)
     // A result made in a worker comes as a copy: checked there if the cache stores it.
     const checked = executor.remote === true && this.cache?.stores(members.at(-1)!) === true
+    // An executor that cannot stop a task is held to the timeout here instead, from the
+    // call's start: when handed over, or when an executor that queues calls says so.
+    const timeout = executor.enforcesTimeouts === true ? undefined : options.timeout
     const call = makeCall(this.state, i, members, {
       key,
       fn,
@@ -227,6 +230,11 @@ class GraphRun implements IdleWatcher {
           ? (agoMs) => {
               this.recorder.began(flight)
               this.guard(() => this.begin(flight, agoMs))
+              if (this.cache !== undefined) flight.handedAt = performance.now()
+              // Begun after it was handed over: its time runs from now.
+              if (timeout !== undefined && this.inFlight.get(i) === flight) {
+                flight.timer ??= this.timeLimit(i, token, timeout)
+              }
             }
           : doNothing,
       // Only workers measure a call: in-process executors run it on this thread, timed here.
@@ -239,8 +247,6 @@ class GraphRun implements IdleWatcher {
       }),
       ...(checked && { resultChanged: (problem: string) => (flight.changed = problem) }),
     })
-    // An executor that cannot stop a task is held to the timeout here instead.
-    const timeout = executor.enforcesTimeouts === true ? undefined : options.timeout
     const callStart = timeout === undefined && this.cache === undefined ? 0 : performance.now()
     // A cache weighs each result's cost (see `CacheSession.completed`).
     if (this.cache !== undefined) flight.handedAt = callStart
@@ -266,12 +272,8 @@ class GraphRun implements IdleWatcher {
     this.running++
     // Unreferenced: a promise that nothing else in the event loop could settle is stalled
     // (`onIdle`), with or without a timeout, as it is in a worker.
-    if (timeout !== undefined) {
-      flight.timer = this.timers.start(
-        timeout,
-        () => this.abandon(i, token, new TimedOutFault(timeout, 'abandoned')),
-        { keepAlive: false },
-      )
+    if (timeout !== undefined && (executor.reportsStarts !== true || flight.begun)) {
+      flight.timer = this.timeLimit(i, token, timeout)
     }
     this.inFlight.set(i, flight)
     // Through Promise.resolve: a thenable of the task's own whose `then` throws rejects.
@@ -284,6 +286,15 @@ class GraphRun implements IdleWatcher {
         if (!this.current(i, token)) return
         this.settle(i, () => this.failed(flight, error))
       },
+    )
+  }
+
+  /** Abandons the call of node `i` with a `TimedOutFault` once `timeout` ms have passed. */
+  private timeLimit(i: number, token: number, timeout: number): NodeJS.Timeout {
+    return this.timers.start(
+      timeout,
+      () => this.abandon(i, token, new TimedOutFault(timeout, 'abandoned')),
+      { keepAlive: false },
     )
   }
 
