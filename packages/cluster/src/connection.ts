@@ -2,7 +2,7 @@ import { InvalidOptionError } from '@taskgraph/core'
 import type { RedisOptions } from 'ioredis'
 import { Redis } from './commonjs-packages.js'
 import { ClusterUnreachableError } from './errors.js'
-import { isRedisReply } from './redis-refusals.js'
+import { failureText, isRedisReply } from './redis-refusals.js'
 import { warnUnneededPassword } from './unneeded-password.js'
 
 /** How long a driver, worker or status call waits for Redis when it begins. */
@@ -82,7 +82,7 @@ export async function queueReady(
   try {
     await queue.waitUntilReady()
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error)
+    const reason = failureText(error)
     // Not Redis's answer: the connection dropped (Redis went down as the executor started).
     if (!isRedisReply(error)) {
       throw new ClusterUnreachableError({

@@ -32,6 +32,20 @@ export function refusalText(error: Error): string {
 }
 
 /**
+ * What went wrong with a request to Redis, in words for the user: Redis's own answer, or
+ * the connection's failure. ioredis fails the requests of a connection that dropped and
+ * did not come back in time with advice about an option of its own (taskgraph sets it),
+ * which the user cannot act on.
+ */
+export function failureText(error: unknown): string {
+  if (isRedisReply(error)) return refusalText(error)
+  if (error instanceof Error && error.name === 'MaxRetriesPerRequestError') {
+    return 'the connection to Redis dropped, and was not back in time to send the request'
+  }
+  return error instanceof Error ? error.message : String(error)
+}
+
+/**
  * The errors of a transaction's commands that ioredis keeps on its `EXEC`'s error, but
  * that error itself: a transaction ioredis failed whole (Redis refused the connection's
  * password, say) has the one error for each command, which lists itself among them.

@@ -41,7 +41,7 @@ import {
   REFUSED_FIX,
   isRedisFull,
   isRedisReply,
-  refusalText,
+  failureText,
   refusedRequest,
   saysTooLong,
 } from '../redis-refusals.js'
@@ -643,7 +643,7 @@ export class ClusterExecutor implements Executor {
     if (refusesPassword(this.url, error)) {
       return passwordRefused('cluster executor', this.url, error)
     }
-    const said = isRedisReply(error) ? refusalText(error) : String(error)
+    const said = failureText(error)
     const failed = `cluster executor: Redis at ${this.url.shown} failed a request of the run (${said})`
     if (isRedisFull(error)) {
       return new ClusterStoreError({

@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { ENDED_CHANNEL, RUNS, runKey } from '../keys.js'
 import type { ResultStore } from '../store/result-store.js'
+import { failureText } from '../redis-refusals.js'
 
 /** A run's record lives this long unless its driver renews it (a third of it, each time). */
 export const RUN_TTL_MS = 15_000
@@ -47,7 +48,7 @@ export async function removeRun(
     await Promise.race([removal, timeout])
   } catch (error) {
     process.emitWarning(
-      `the cluster executor could not remove what run ${run} left in Redis (${String(error)}); workers remove it once its record expires, within ${RUN_TTL_MS / 1000} s.`,
+      `the cluster executor could not remove what run ${run} left in Redis (${failureText(error)}); workers remove it once its record expires, within ${RUN_TTL_MS / 1000} s.`,
       { code: 'TASKGRAPH_CLUSTER_CLEANUP' },
     )
   } finally {
