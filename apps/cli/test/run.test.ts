@@ -83,6 +83,24 @@ describe.concurrent('taskgraph run --executor and --concurrency', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' })
     expect(JSON.parse(result.stdout)).toEqual({ ids: [1, 2, 3, 4], maxInFlight })
   })
+
+  // concurrent-submits.ts submits the four tasks as futures from its default export.
+  it.each([
+    { flags: '', maxInFlight: 4 },
+    { flags: '--concurrency 2', maxInFlight: 2 },
+  ])(
+    '"$flags": the workflow\'s submits run at most $maxInFlight at once',
+    async ({ flags, maxInFlight }) => {
+      const result = await runCli([
+        'run',
+        'concurrent-submits.ts',
+        '--json',
+        ...flags.split(' ').filter(Boolean),
+      ])
+      expect(result).toMatchObject({ code: 0, stderr: '' })
+      expect(JSON.parse(result.stdout)).toEqual({ ids: [1, 2, 3, 4], maxInFlight })
+    },
+  )
 })
 
 describe.concurrent('taskgraph --log-level', () => {

@@ -7,6 +7,7 @@ import {
   type Dashboard,
 } from '@taskgraph/observe'
 import {
+  AsyncExecutor,
   CancelledError,
   Client,
   ProcessExecutor,
@@ -90,7 +91,10 @@ export async function runCommand(
       ? undefined
       : await clusterExecutor(options.cluster, options, io.cwd)
   const executor = cluster ?? executorFor(options, pathToFileURL(resolve(io.cwd, file)).href)
-  const starting = typeof executor === 'object' ? executor.start() : undefined
+  const starting =
+    typeof executor === 'object' && !(executor instanceof AsyncExecutor)
+      ? executor.start()
+      : undefined
   // Reported below if the workflow loads; otherwise the workflow's error is the one told.
   void starting?.catch(() => {})
   const controller = new AbortController()
@@ -166,7 +170,6 @@ export async function runCommand(
     unguardExit = guardProcessExit(typeof executor === 'object' ? executor.name : executor)
     const [result] = await compute(workflow.targets, {
       executor,
-      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
       ...(options.retries === undefined ? {} : { retries: options.retries }),
       ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
       failFast: !options.keepGoing,
@@ -188,7 +191,9 @@ export async function runCommand(
     // threw, if it failed.
     resources?.stop()
     // Ends every worker (within about a second, killing any that hang) before exiting.
-    if (typeof executor === 'object') await executor.close?.()
+    if (typeof executor === 'object' && !(executor instanceof AsyncExecutor)) {
+      await executor.close()
+    }
     const writes: Promise<void>[] = []
     // A second Ctrl-C while they are written kills this process at once: the supervisor
     // then removes the temporary files it was writing them into.
@@ -267,11 +272,20 @@ async function clusterExecutor(
  * Pool executors get a preload module, so each worker loads the workflow (TypeScript
  * included) as this process did; in-process executors are passed by name.
  */
+/**
+ * The run's executor: a pool of the command's own, or an async executor shared by the
+ * run's compute and the workflow's submits, so that `--concurrency` bounds them together.
+ */
 function executorFor(
   options: RunCommandOptions,
   workflowURL: string,
-): Exclude<ExecutorName, 'threads' | 'processes'> | ThreadExecutor | ProcessExecutor {
-  if (options.executor !== 'threads' && options.executor !== 'processes') return options.executor
+): 'inline' | AsyncExecutor | ThreadExecutor | ProcessExecutor {
+  if (options.executor === 'inline') return 'inline'
+  if (options.executor === 'async') {
+    return new AsyncExecutor(
+      options.concurrency === undefined ? {} : { concurrency: options.concurrency },
+    )
+  }
   const poolOptions = {
     preload: [workerPreloadFor(workflowURL)],
     ...(options.workers === undefined ? {} : { workers: options.workers }),
