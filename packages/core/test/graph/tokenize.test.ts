@@ -43,6 +43,15 @@ describe('tokenize', () => {
       ['two', 1, -0, NaN, 3n, true, false, null, undefined, a],
       [[1, 'x'], [], 4],
       [Array.from({ length: 3000 }, (_, i) => i)],
+      // A few items (written by +=), as many as that way takes, one more, and with holes.
+      Array.from({ length: 8 }, (_, i) => `s${i}`),
+      Array.from({ length: 9 }, (_, i) => `s${i}`),
+      // eslint-disable-next-line no-sparse-arrays
+      [1, , 3],
+      // eslint-disable-next-line no-sparse-arrays
+      [[1, , 3], 'x'],
+      // Many pieces, through a list inside and after it.
+      [Array.from({ length: 20_000 }, (_, i) => `item ${i}`), 'after'],
       summed([a, 2])._args!,
       [() => 1, { k: 1 }, new Date(0)],
     ]
