@@ -153,3 +153,41 @@ describe('an Executor instance', () => {
     expect(executor.closed).toBe(false)
   })
 })
+
+describe('an Executor instance that reports starts', () => {
+  /**
+   * Starts each call `delayMs` after it is handed over, and says so `agoMs` after it
+   * began, as an executor that queues calls, or hears of starts late, does.
+   */
+  class LateExecutor implements Executor {
+    readonly name = 'late'
+    readonly concurrency = 1
+    readonly reportsStarts = true
+
+    constructor(
+      private readonly delayMs: number,
+      private readonly agoMs = 0,
+    ) {}
+
+    run(call: TaskCall): Promise<unknown> {
+      return new Promise((resolve, reject) => {
+        setTimeout(() => {
+          const result = Promise.resolve().then((): unknown => call.fn(...call.args))
+          setTimeout(() => call.started(this.agoMs), this.agoMs)
+          result.then(resolve, reject)
+        }, this.delayMs)
+      })
+    }
+  }
+
+  const wait = delayed((ms: number) => new Promise((resolve) => setTimeout(resolve, ms, ms)), {
+    pure: false,
+  })
+
+  test('holds its calls to the timeout from the start it reports, not from the hand-over', async () => {
+    expect(await compute(wait(50), { executor: new LateExecutor(400), timeout: 250 })).toEqual([50])
+    // Begun 150 ms before it said so: 150 ms of its 250 are gone by then.
+    const late = compute(wait(350), { executor: new LateExecutor(0, 150), timeout: 250 })
+    await expect(late).rejects.toMatchObject({ code: 'ERR_TASK_TIMEOUT' })
+  })
+})

@@ -233,7 +233,7 @@ class GraphRun implements IdleWatcher {
               if (this.cache !== undefined) flight.handedAt = performance.now()
               // Begun after it was handed over: its time runs from now.
               if (timeout !== undefined && this.inFlight.get(i) === flight) {
-                flight.timer ??= this.timeLimit(i, token, timeout)
+                flight.timer ??= this.timeLimit(i, token, timeout, agoMs)
               }
             }
           : doNothing,
@@ -289,10 +289,13 @@ class GraphRun implements IdleWatcher {
     )
   }
 
-  /** Abandons the call of node `i` with a `TimedOutFault` once `timeout` ms have passed. */
-  private timeLimit(i: number, token: number, timeout: number): NodeJS.Timeout {
+  /**
+   * Abandons the call of node `i` with a `TimedOutFault` once `timeout` ms have passed
+   * since it began (`agoMs` ago).
+   */
+  private timeLimit(i: number, token: number, timeout: number, agoMs = 0): NodeJS.Timeout {
     return this.timers.start(
-      timeout,
+      Math.max(0, timeout - agoMs),
       () => this.abandon(i, token, new TimedOutFault(timeout, 'abandoned')),
       { keepAlive: false },
     )
