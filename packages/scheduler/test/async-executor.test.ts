@@ -45,6 +45,25 @@ describe('an AsyncExecutor shared by runs', () => {
     expect(most()).toBe(3)
   })
 
+  test('holds many calls in flight without a warning about listeners', async () => {
+    const warnings: string[] = []
+    const listener = (warning: Error) => warnings.push(warning.name)
+    process.on('warning', listener)
+    try {
+      const { task } = counted()
+      const [results] = await compute(
+        range(40).map((i) => task(i)),
+        { executor: new AsyncExecutor({ concurrency: 40 }) },
+      )
+      expect(results).toEqual(range(40))
+      // Warnings are emitted on a later turn.
+      await sleep(10)
+    } finally {
+      process.off('warning', listener)
+    }
+    expect(warnings).toEqual([])
+  })
+
   test("keeps a Client's futures together within its concurrency", async () => {
     const { wait, most } = counted()
     const named = new Client({ executor: 'async', concurrency: 2 })

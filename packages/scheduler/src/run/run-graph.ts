@@ -78,8 +78,12 @@ class GraphRun implements IdleWatcher {
   private readonly options: MergedOptions
   private readonly timers = new TimerSet()
   private readonly clock = new YieldClock()
-  /** Aborted when the run stops waiting: the executor drops this run's queued calls. */
-  private readonly stopper = new AbortController()
+  /**
+   * Aborted when the run stops waiting: the executor drops this run's queued calls. As
+   * many may listen as there are calls in flight (the async executor gives back their
+   * room then) and graphs running for its tasks: no limit, and no warning past ten.
+   */
+  private readonly stopper = unlimited(new AbortController())
   private running = 0
   private stopping = false
   private settled = false
@@ -410,8 +414,6 @@ class GraphRun implements IdleWatcher {
       this.fail(i, error, false, info, startedAt)
       return
     }
-    // Each graph running for one of its tasks listens to its stop: as many as may be.
-    setMaxListeners(0, this.stopper.signal)
     const parent = info ?? { key: this.graph.key(i), name: this.graph.name(i) }
     const nested = runReturnedGraph(value, this.config, {
       caller: this.caller,
@@ -808,4 +810,10 @@ function lastReturned(returned: ReadonlyMap<number, unknown>): number {
   let last = -1
   for (const step of returned.keys()) if (step > last) last = step
   return last
+}
+
+/** `controller`, whose signal may have any number of listeners. */
+function unlimited(controller: AbortController): AbortController {
+  setMaxListeners(0, controller.signal)
+  return controller
 }
