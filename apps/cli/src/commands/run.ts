@@ -269,12 +269,10 @@ async function clusterExecutor(
 }
 
 /**
- * Pool executors get a preload module, so each worker loads the workflow (TypeScript
- * included) as this process did; in-process executors are passed by name.
- */
-/**
- * The run's executor: a pool of the command's own, or an async executor shared by the
- * run's compute and the workflow's submits, so that `--concurrency` bounds them together.
+ * The run's executor. Pool executors get a preload module, so each worker loads the
+ * workflow (TypeScript included) as this process did. The async executor is one instance,
+ * shared by the run's compute and the workflow's submits, so that `--concurrency` bounds
+ * them together; the inline executor is passed by name.
  */
 function executorFor(
   options: RunCommandOptions,
