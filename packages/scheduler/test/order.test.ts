@@ -87,18 +87,23 @@ describe('the inline executor', () => {
 })
 
 describe.each(POOLS)('the %s executor', (name) => {
-  // Two workers, each busy 200 ms with a root of the step `s`; roots `x1` and `x2` come
-  // after `s` in priority. A pool that sent each worker a second call ahead would have
-  // queued `x1` and `x2` behind them, and `s` would wait for both.
+  // Two workers, busy 200 and 400 ms with the roots of the step `s`; roots `x1` and `x2`
+  // come after `s` in priority. A pool that sent each worker a second call ahead would
+  // have queued `x1` and `x2` behind them, and `s` would wait for both. The roots end
+  // 200 ms apart, and `x1` 400 ms after `b`: two ends read in one turn of a loaded
+  // machine's event loop may free both workers before the run hears of either, which is
+  // no order the run could keep.
   test('runs a step made ready before the long tasks that come after it in priority', async () => {
     const pool = makePool(name)
     try {
       // A first run times the function: calls of unknown cost are not held back (an
       // async function's overlap in a worker).
       await compute(timedBusy(50), { executor: pool })
-      const busy = (key: string) => timedBusy.with({ key })(200)
-      const s = timedBusyAfter.with({ key: 's' })(200, busy('a'), busy('b'))
-      const [step, x1, x2] = await compute(s, busy('x1'), busy('x2'), { executor: pool })
+      const busy = (key: string, ms: number) => timedBusy.with({ key })(ms)
+      const s = timedBusyAfter.with({ key: 's' })(200, busy('a', 200), busy('b', 400))
+      const [step, x1, x2] = await compute(s, busy('x1', 600), busy('x2', 600), {
+        executor: pool,
+      })
       expect(step.start).toBeLessThan(x2.start)
       expect(x1.start).toBeLessThan(x2.start)
     } finally {
