@@ -234,7 +234,7 @@ class GraphRun implements IdleWatcher {
           ? (agoMs) => {
               this.recorder.began(flight)
               this.guard(() => this.begin(flight, agoMs))
-              if (this.cache !== undefined) flight.handedAt = performance.now()
+              if (this.cache !== undefined) flight.handedAt = performance.now() - (agoMs ?? 0)
               // Begun after it was handed over: its time runs from now.
               if (timeout !== undefined && this.inFlight.get(i) === flight) {
                 flight.timer ??= this.timeLimit(i, token, timeout, agoMs)
