@@ -4,16 +4,18 @@ import { TASKGRAPH_VERSION as version } from './taskgraph-version.js'
 // Tokens up to this long stand in their dependents' tokens as themselves (see `refOf`).
 const INLINE_TOKEN_CHARS = 160
 
-// A node's cache key is a SHA-256 of its token (everything that decides its result) with
+// A node's cache key is a SHA-256 of its ref (what its dependents' tokens hold of it)
+// and of its function set (the code its result comes from: see function-sets.ts), with
 // taskgraph's version, computed only when asked for (see `TaskKeys.key`).
 //
-// A dependent's token holds the node's ref: a short token itself, a long one's key.
-// Most tasks of a big graph are small and neither looked up nor stored (a run stores its
-// targets and what is worth keeping), so a fan-out of 10,000 small tasks costs one
-// SHA-256 over their tokens, not 10,000; big data is still hashed once, where it enters
-// the graph. Either way the key of a node depends only on its token, and a token on the
-// tokens (or keys) of its dependencies, length-prefixed: equal keys still mean equal
-// recipes.
+// A task whose key in the graph is portable (the same in every process for the same
+// call) has that key as its ref. Any other node's ref is made of its token: a short
+// token itself, a long one's hash. Most tasks of a big graph are small and neither
+// looked up nor stored (a run stores its targets and what is worth keeping), so a
+// fan-out of 10,000 small tasks costs no SHA-256 but the target's; big data is still
+// hashed once, where it enters the graph. Either way the key of a node depends only on
+// its ref and function set, and a ref on the refs of its dependencies, length-prefixed:
+// equal keys still mean equal recipes.
 
 /** What the token of a task that takes the result of a node with token `token` holds of it. */
 export function refOf(token: string): string {
@@ -45,9 +47,17 @@ export function dataRef(token: readonly string[]): string {
   return token.length > 1 ? `k${hashPieces('data\0', token)}` : refOf(`data\0${token[0]!}`)
 }
 
-/** The key (64 hex digits) of a node whose ref (see `refOf`) is `ref`. */
-export function keyOfRef(ref: string): string {
-  return ref.startsWith('k') ? ref.slice(1) : hashToken(ref.slice(1))
+/**
+ * The ref of a task whose key in the graph, `key`, is portable: a hash of its function's
+ * origin, its arguments and its dependencies' keys (see `TaskGraph.portable`).
+ */
+export function portableRef(key: string): string {
+  return `p${key}`
+}
+
+/** The key (64 hex digits) of a node whose ref is `ref` and function set `functions`. */
+export function keyOf(ref: string, functions: string): string {
+  return hashToken(`key\0${ref}\0${functions}`)
 }
 
 /** A SHA-256 of `token`, with taskgraph's version. */

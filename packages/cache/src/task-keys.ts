@@ -1,14 +1,16 @@
 import { fileURLToPath } from 'node:url'
 import type { AnyFunction } from '@taskgraph/core'
 import {
+  functionToken,
   originOf,
   type Delayed,
   stableTokenChunks,
   type StableTokenParts,
   type TaskGraph,
 } from '@taskgraph/core/internal'
-import { dataRef, hashToken, keyOfRef, taskRef, taskRefStart } from './content-key.js'
+import { dataRef, hashToken, keyOf, portableRef, taskRef, taskRefStart } from './content-key.js'
 import { functionIdentity } from './function-identity.js'
+import { FunctionSets, type FunctionSet } from './function-sets.js'
 import type { SourceFingerprints } from './source-fingerprints.js'
 
 /**
@@ -47,10 +49,17 @@ export interface FunctionRecipe {
  * content-key.ts: big data is hashed once, where it enters the graph), and taskgraph's
  * version.
  *
- * Every node's token is made at once, dependencies first (a token is a few strings put
- * together), and kept as what dependents hold of it; a key, a SHA-256, only when asked
- * for. A graph of 10,000 tasks is keyed once per run, so nodes are kept in flat arrays
- * rather than an object each.
+ * Most tasks are named by the key the graph already gave them, when it is portable (the
+ * same in every process: see `TaskGraph.portable`): it covers the function by where it
+ * was made, the arguments, and the dependencies by their keys, so the cache adds the
+ * code of every function the task's result comes from (its `FunctionSet`) and nothing
+ * else is read. Other tasks and data are named by a token made of their content, as
+ * the graph's own keys are not (a function in an argument, a plain object, data, an
+ * explicit key), each dependency standing in by what its dependents hold of it (its
+ * ref). Either way a token is a few strings put together, dependencies first; a key, a
+ * SHA-256 of a node's ref and function set, is made only when asked for. A graph of
+ * 10,000 tasks is keyed once per run, so nodes are kept in flat arrays rather than an
+ * object each.
  */
 export class TaskKeys {
   /** The recipe of each function of a stored task, by its id. */
@@ -58,6 +67,9 @@ export class TaskKeys {
   readonly #kinds: Uint8Array
   /** What a dependent's token holds of each keyed or stored node (see `refOf`). */
   readonly #refs: string[]
+  /** The functions each keyed or stored node's result comes from. */
+  readonly #sets: FunctionSet[]
+  readonly #functionSets = new FunctionSets()
   readonly #keys = new Map<number, string>()
   readonly #reasons = new Map<number, string>()
   readonly #functions = new Map<AnyFunction, FunctionFacts | string | undefined>()
@@ -66,6 +78,8 @@ export class TaskKeys {
   #lastFacts: FunctionFacts | string | undefined
   /** Why the node being keyed cannot be: the first dependency met that is not keyed. */
   #blocked: string | undefined
+  /** The function set of the node being keyed, as its token meets dependencies. */
+  #set: FunctionSet
   readonly #parts: StableTokenParts = {
     keyOf: (delayed) => this.#dependencyRef(delayed),
     functionToken: (fn) => {
@@ -80,6 +94,8 @@ export class TaskKeys {
   ) {
     this.#kinds = new Uint8Array(graph.size)
     this.#refs = new Array<string>(graph.size)
+    this.#sets = new Array<FunctionSet>(graph.size)
+    this.#set = this.#functionSets.empty
     // Nodes come dependencies first.
     for (let i = 0; i < graph.size; i++) this.#keyNode(i)
   }
@@ -104,7 +120,7 @@ export class TaskKeys {
     if (kind !== STORED && kind !== KEYED) return ''
     let key = this.#keys.get(i)
     if (key === undefined) {
-      key = keyOfRef(this.#refs[i]!)
+      key = keyOf(this.#refs[i]!, this.#sets[i]!.token)
       this.#keys.set(i, key)
     }
     return key
@@ -120,14 +136,12 @@ export class TaskKeys {
     const graph = this.graph
     const fn = graph.fn(i)
     this.#blocked = undefined
+    this.#set = this.#functionSets.empty
     if (fn === undefined) {
       const token = stableTokenChunks(graph.value(i), this.#parts)
       if (this.#blocked !== undefined) this.#unkeyable(i, this.#blocked)
       else if (token === undefined) this.#unkeyable(i, UNKEYABLE_DATA)
-      else {
-        this.#kinds[i] = KEYED
-        this.#refs[i] = dataRef(token)
-      }
+      else this.#keyed(i, KEYED, dataRef(token))
       return
     }
     const spec = graph.spec(i)
@@ -136,30 +150,50 @@ export class TaskKeys {
       this.#kinds[i] = IMPURE
       return
     }
-    let refStart: string
     let facts: FunctionFacts | undefined
-    if (rearranges) refStart = taskRefStart(`taskgraph:${spec.name}`)
-    else {
+    if (!rearranges) {
       const known = this.#functionFacts(fn)
       if (typeof known !== 'object') {
         this.#unkeyable(i, known ?? UNNAMED_FUNCTION)
         return
       }
       facts = known
-      refStart = facts.refStart
+      this.#set = this.#functionSets.of(facts.entry)
     }
+    const kind = facts === undefined || spec.cache !== true ? KEYED : STORED
+    if (facts !== undefined && graph.portable(i)) {
+      // Named by the graph's key: the dependencies add their function sets.
+      let last: FunctionSet | undefined
+      for (let e = graph.depStart[i]!; e < graph.depStart[i + 1]!; e++) {
+        const d = graph.depNodes[e]!
+        const dependency = this.#kinds[d]
+        if (dependency !== STORED && dependency !== KEYED) {
+          this.#unkeyable(i, this.#reasonOf(d))
+          return
+        }
+        const set = this.#sets[d]!
+        if (set === last) continue
+        last = set
+        this.#set = this.#functionSets.union(this.#set, set)
+      }
+      this.#keyed(i, kind, portableRef(graph.key(i)), facts)
+      return
+    }
+    const refStart = facts?.refStart ?? taskRefStart(`taskgraph:${spec.name}`)
     const args = stableTokenChunks(graph.recordedArgs(i), this.#parts, true)
     // A dependency that is not keyed leaves this node unkeyed, for the dependency's reason.
     if (this.#blocked !== undefined) this.#unkeyable(i, this.#blocked)
     else if (args === undefined) this.#unkeyable(i, UNKEYABLE_ARGUMENT)
-    else if (facts === undefined || spec.cache !== true) {
-      this.#kinds[i] = KEYED
-      this.#refs[i] = taskRef(refStart, args)
-    } else {
-      if (!this.recipes.has(facts.id)) this.recipes.set(facts.id, facts.recipe())
-      this.#kinds[i] = STORED
-      this.#refs[i] = taskRef(refStart, args)
+    else this.#keyed(i, kind, taskRef(refStart, args), facts)
+  }
+
+  #keyed(i: number, kind: number, ref: string, facts?: FunctionFacts): void {
+    if (kind === STORED && !this.recipes.has(facts!.id)) {
+      this.recipes.set(facts!.id, facts!.recipe())
     }
+    this.#kinds[i] = kind
+    this.#refs[i] = ref
+    this.#sets[i] = this.#set
   }
 
   #unkeyable(i: number, reason: string): void {
@@ -170,12 +204,19 @@ export class TaskKeys {
   #dependencyRef(delayed: Delayed): string {
     const d = this.graph.nodeOf(delayed)!
     const kind = this.#kinds[d]
-    if (kind === STORED || kind === KEYED) return this.#refs[d]!
-    this.#blocked ??=
-      kind === IMPURE
-        ? `it depends on the impure task ${JSON.stringify(delayed.key)}`
-        : this.#reasons.get(d)!
+    if (kind === STORED || kind === KEYED) {
+      this.#set = this.#functionSets.union(this.#set, this.#sets[d]!)
+      return this.#refs[d]!
+    }
+    this.#blocked ??= this.#reasonOf(d)
     return ''
+  }
+
+  /** Why what depends on node `d`, which is neither stored nor keyed, cannot be keyed. */
+  #reasonOf(d: number): string {
+    return this.#kinds[d] === IMPURE
+      ? `it depends on the impure task ${JSON.stringify(this.graph.key(d))}`
+      : this.#reasons.get(d)!
   }
 
   /** What names `fn` in keys, why it cannot be named, or `undefined` if nothing made it. */
@@ -199,6 +240,8 @@ interface FunctionFacts {
   readonly id: string
   /** What its tasks' refs start with (see `taskRefStart`). */
   readonly refStart: string
+  /** What function sets hold of it: the graph's name of it (`functionToken`) and `id`. */
+  readonly entry: string
   readonly recipe: () => FunctionRecipe
 }
 
@@ -239,6 +282,7 @@ function factsOfFunction(
     token,
     id,
     refStart: taskRefStart(id),
+    entry: `${functionToken(fn).token}=${id}`,
     recipe: () => ({
       name: origin.name,
       module: identity.module,

@@ -28,7 +28,12 @@ export { uncallableKind } from './uncallable-kind.js'
 export { makeDirectory } from './make-directory.js'
 export { BINARY_VIEWS } from './binary-views.js'
 // A persistent cache's keys: tokens that mean the same in every process.
-export { stableToken, stableTokenChunks, type StableTokenParts } from './graph/tokenize.js'
+export {
+  functionToken,
+  stableToken,
+  stableTokenChunks,
+  type StableTokenParts,
+} from './graph/tokenize.js'
 export type { TaskSpec } from './lazy/lazy-node.js'
 // A graph a task returned in a worker, made again on the main thread.
 export { hasUniqueKey, makeKeyedData, makeTask } from './lazy/make-task.js'

@@ -1,20 +1,56 @@
 /**
  * A fast non-cryptographic 128-bit string hash (two independently seeded 64-bit
- * cyrb53-style passes). Pure task keys are `name-<hash>`; 128 bits keep the chance that
- * two different calls collide negligible even for graphs of millions of tasks.
+ * cyrb53-style passes, read in one loop). Pure task keys are `name-<hash>`; 128 bits
+ * keep the chance that two different calls collide negligible even for graphs of
+ * millions of tasks.
  */
 export function hash128(input: string): string {
-  return hash64(input, 0x9e3779b9) + hash64(input, 0x85ebca6b)
+  return hash128After(START, input)
 }
 
-function hash64(input: string, seed: number): string {
-  let h1 = 0xdeadbeef ^ seed
-  let h2 = 0x41c6ce57 ^ seed
+/**
+ * The state of `hash128` after reading `prefix`: `hash128After(hashState(prefix), rest)`
+ * is `hash128(prefix + rest)`, without reading `prefix` again. Every pure task's key
+ * starts with its function's token, which a graph's tasks share.
+ */
+export function hashState(prefix: string): HashState {
+  return read(START, prefix)
+}
+
+/** What `hash128` has made of what it read so far: its four 32-bit lanes. */
+export type HashState = readonly [number, number, number, number]
+
+const SEED_A = 0x9e3779b9
+const SEED_B = 0x85ebca6b
+const START: HashState = [
+  0xdeadbeef ^ SEED_A,
+  0x41c6ce57 ^ SEED_A,
+  0xdeadbeef ^ SEED_B,
+  0x41c6ce57 ^ SEED_B,
+]
+
+/** `hash128` of what `state` was made of, followed by `input`. */
+export function hash128After(state: HashState, input: string): string {
+  const [a1, a2, b1, b2] = read(state, input)
+  return final64(a1, a2) + final64(b1, b2)
+}
+
+function read(state: HashState, input: string): HashState {
+  let a1 = state[0]
+  let a2 = state[1]
+  let b1 = state[2]
+  let b2 = state[3]
   for (let i = 0; i < input.length; i++) {
     const ch = input.charCodeAt(i)
-    h1 = Math.imul(h1 ^ ch, 2654435761)
-    h2 = Math.imul(h2 ^ ch, 1597334677)
+    a1 = Math.imul(a1 ^ ch, 2654435761)
+    a2 = Math.imul(a2 ^ ch, 1597334677)
+    b1 = Math.imul(b1 ^ ch, 2654435761)
+    b2 = Math.imul(b2 ^ ch, 1597334677)
   }
+  return [a1, a2, b1, b2]
+}
+
+function final64(h1: number, h2: number): string {
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507)
   h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909)
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507)

@@ -1,4 +1,4 @@
-import { hash128 } from './hash.js'
+import { hash128, hash128After, type HashState } from './hash.js'
 
 let counter = 0
 
@@ -13,4 +13,12 @@ export function uniqueKey(name: string): string {
 /** A key derived from content: equal tokens give equal keys, so identical calls merge. */
 export function contentKey(name: string, token: string): string {
   return `${name}-${hash128(token)}`
+}
+
+/**
+ * `contentKey(name, prefix + rest)`, where `state` is `prefix` already read by the hash
+ * (see `hashState`): the keys of a function's tasks share their function's token.
+ */
+export function contentKeyAfter(name: string, state: HashState, rest: string): string {
+  return `${name}-${hash128After(state, rest)}`
 }

@@ -92,6 +92,14 @@ export class TaskGraph {
     return this.nodes[i]!.key
   }
 
+  /**
+   * Whether node `i`'s key is the same in every process that builds the same call (see
+   * `LazyNode.portable`): a persistent cache may name the task by it.
+   */
+  portable(i: number): boolean {
+    return this.nodes[i]!._portable === true
+  }
+
   /** The node of the task or data with key `key`, if the graph holds it. */
   indexOf(key: string): number | undefined {
     return (this.index ??= indexNodes(this.nodes)).get(key)

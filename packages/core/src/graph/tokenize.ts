@@ -4,6 +4,8 @@ import type { AnyFunction } from '../types.js'
 import { isDelayed } from '../lazy/is-delayed.js'
 import { BINARY_VIEWS } from '../binary-views.js'
 import { isNested } from '../lazy/lazy-args.js'
+import { originOf } from '../origin.js'
+import { hash128, hashState, type HashState } from './hash.js'
 
 /**
  * A deterministic text token of a value's content, as Dask's `tokenize`: equal content
@@ -12,28 +14,41 @@ import { isNested } from '../lazy/lazy-args.js'
  * merges two things that might differ.
  */
 export function tokenize(value: unknown): string {
-  return token(value, false)
+  // Data is often a flat list (see `flatToken`): written without the general writer's
+  // bookkeeping.
+  if (!types.isProxy(value) && Array.isArray(value)) {
+    const flat = flatToken(value, BY_KEY, false)
+    if (flat !== undefined) return flat.length === 1 ? flat[0]! : flat.join('')
+  }
+  const writer = new TokenWriter()
+  writer.write(value)
+  return writer.out.join('')
 }
 
 /**
  * `tokenize` of the arguments a task recorded (`recordArgs`): a list taskgraph made, of
  * nothing but its elements, which is not looked over for other properties (every pure
- * call is keyed by its arguments' token).
+ * call is keyed by its arguments' token). Most tasks' arguments are a flat list (see
+ * `flatToken`), written without the general writer's bookkeeping.
  */
 export function argsToken(args: readonly unknown[]): string {
-  return token(args, true)
+  return flatArgsToken(args) ?? writtenArgsToken(args)
 }
 
-function token(value: unknown, recorded: boolean): string {
-  // A task's arguments are most often a flat list (see `flatToken`), and every pure call
-  // is keyed by its arguments' token: written without the general writer's bookkeeping.
-  // A recorded list is taskgraph's own, never a Proxy: only a value given is asked.
-  if ((recorded || !types.isProxy(value)) && Array.isArray(value)) {
-    const flat = flatToken(value, BY_KEY, recorded)
-    if (flat !== undefined) return flat.length === 1 ? flat[0]! : flat.join('')
-  }
+/**
+ * `argsToken` of arguments that are a flat list (see `flatToken`): plain values, lists of
+ * them and `Delayed` values, whose token reads the same in every process but for the
+ * keys of the `Delayed` values. `undefined` for any other arguments.
+ */
+export function flatArgsToken(args: readonly unknown[]): string | undefined {
+  const flat = flatToken(args, BY_KEY, true)
+  return flat === undefined ? undefined : flat.length === 1 ? flat[0]! : flat.join('')
+}
+
+/** `argsToken` of arguments that are not a flat list, by the general writer. */
+export function writtenArgsToken(args: readonly unknown[]): string {
   const writer = new TokenWriter()
-  writer.write(value, recorded)
+  writer.write(args, true)
   return writer.out.join('')
 }
 
@@ -217,6 +232,38 @@ function flatItem(value: unknown, parts: StableTokenParts): string | undefined {
 const identities = new WeakMap<object, number>()
 const symbolIds = new Map<symbol, number>()
 let nextIdentity = 0
+
+/** What names a task's function in its key (see `functionToken`). */
+export interface FunctionToken {
+  readonly token: string
+  /** `token` read by the key's hash: what each of its tasks' keys starts from. */
+  readonly state: HashState
+  /** Named by its origin: the same in every process that loads its module. */
+  readonly portable: boolean
+}
+
+const functionTokens = new WeakMap<AnyFunction, FunctionToken>()
+
+/**
+ * What names a task's function in its key. A function a module's top-level code made is
+ * named by where (its origin: the module, its name, which of that name), so the key of a
+ * call of it is the same in every process that loads the module (see
+ * `LazyNode.portable`); any other function by a per-process id. Fixed at first use: a
+ * function's tasks made before and after agree.
+ */
+export function functionToken(fn: AnyFunction): FunctionToken {
+  let named = functionTokens.get(fn)
+  if (named === undefined) {
+    const origin = originOf(fn)
+    const token =
+      origin === undefined
+        ? identityToken(fn)
+        : `@${hash128(`${origin.url}\0${origin.name}\0${origin.occurrence}`)}`
+    named = { token, state: hashState(token), portable: origin !== undefined }
+    functionTokens.set(fn, named)
+  }
+  return named
+}
 
 /** A per-process id for an object, assigned on first use (so stable run to run). */
 export function identityToken(value: object): string {

@@ -49,6 +49,8 @@ export class Delayed<T = unknown> implements Branded {
   readonly _spec: TaskSpec
   /** @internal */
   readonly _keyKind: KeyKind
+  /** @internal The key is the same in every process that makes this call (see `LazyNode`). */
+  readonly _portable: boolean
   /**
    * @internal The graph collection that last numbered this object, and its node there:
    * lets a collection recognise an object it has already numbered without looking its key
@@ -63,6 +65,7 @@ export class Delayed<T = unknown> implements Branded {
     this.key = node.key
     this._spec = node.spec
     this._keyKind = node.keyKind
+    this._portable = node.portable
     this._fn = node.fn
     this._args = node.args
     this._refs = node.refs

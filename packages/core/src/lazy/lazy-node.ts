@@ -1,6 +1,6 @@
 import type { Delayed } from './delayed.js'
-import { contentKey, uniqueKey } from '../graph/keys.js'
-import { argsToken, identityToken, tokenize } from '../graph/tokenize.js'
+import { contentKey, contentKeyAfter, uniqueKey } from '../graph/keys.js'
+import { flatArgsToken, functionToken, tokenize, writtenArgsToken } from '../graph/tokenize.js'
 import type { TaskOptions } from '../task-options.js'
 import type { AnyFunction } from '../types.js'
 import { recordArgs } from './lazy-args.js'
@@ -80,6 +80,13 @@ export interface LazyNode {
   readonly deep: boolean
   /** The value of a data node. */
   readonly value: unknown
+  /**
+   * Whether `key` is the same in every process that makes this call: a content key of a
+   * function a module's top-level code made, of arguments that are a flat list of plain
+   * values and `Delayed` values whose keys are portable too. A persistent cache can name
+   * such a task by its key and the code of the functions it and its dependencies call.
+   */
+  readonly portable: boolean
 }
 
 const NO_REFS: readonly Delayed[] = Object.freeze([])
@@ -93,16 +100,20 @@ export function taskNode(fn: AnyFunction, args: unknown[], spec: TaskSpec, key?:
   const deep = recordArgs(args, found, spec.name)
   const refs = found.length === 0 ? NO_REFS : found
   let keyKind: KeyKind
+  let portable = false
   if (key !== undefined) {
     keyKind = KeyKind.Explicit
   } else if (spec.pure) {
     keyKind = KeyKind.Content
-    key = contentKey(spec.name, identityToken(fn) + argsToken(args))
+    const named = functionToken(fn)
+    const flat = flatArgsToken(args)
+    key = contentKeyAfter(spec.name, named.state, flat ?? writtenArgsToken(args))
+    portable = named.portable && flat !== undefined && refs.every(hasPortableKey)
   } else {
     keyKind = KeyKind.Unique
     key = uniqueKey(spec.name)
   }
-  return { key, spec, keyKind, fn, args, refs, deep, value: undefined }
+  return { key, spec, keyKind, fn, args, refs, deep, value: undefined, portable }
 }
 
 /** Records a data node: a value that is part of a graph without a task to make it. */
@@ -116,5 +127,20 @@ export function dataNode(
     key = keyKind === KeyKind.Content ? contentKey(name, tokenize(value)) : uniqueKey(name)
   }
   const spec: TaskSpec = { name, pure: false }
-  return { key, spec, keyKind, fn: undefined, args: undefined, refs: NO_REFS, deep: false, value }
+  return {
+    key,
+    spec,
+    keyKind,
+    fn: undefined,
+    args: undefined,
+    refs: NO_REFS,
+    deep: false,
+    value,
+    portable: false,
+  }
+}
+
+/** Whether `node`'s key is portable (see `LazyNode.portable`); a copy's without the mark is not. */
+function hasPortableKey(node: Delayed): boolean {
+  return node._portable === true
 }

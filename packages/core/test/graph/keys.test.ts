@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from 'vitest'
 import { delayed, gather, literal, toGraph } from '../../src/index.js'
 
@@ -90,6 +92,29 @@ describe('pure keys', () => {
     expect(total([{ n: [1, 2] }]).key).not.toBe(total([{ n: [2, 1] }]).key)
     const lazy = delayed((items: unknown[]) => items.length, { pure: true })
     expect(lazy([{ n: x }]).key).toBe(lazy([{ n: x }]).key)
+  })
+})
+
+describe('portable keys', () => {
+  const fixture = fileURLToPath(new URL('../fixtures/portable-keys.mjs', import.meta.url))
+  /** The fixture's keys, and whether each is portable, in a process of its own. */
+  const keysOf = (env: Record<string, string>): Record<string, [string, boolean]> =>
+    JSON.parse(
+      execFileSync(process.execPath, [fixture], {
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+      }),
+    ) as Record<string, [string, boolean]>
+
+  test('a call of a function a module made, of plain arguments, has the same key in every process', () => {
+    const first = keysOf({})
+    const second = keysOf({ SHIFT: '1' })
+    const portable = Object.keys(first).filter((name) => first[name]![1])
+    expect(portable).toEqual(['leaf', 'sum', 'list'])
+    for (const name of portable) expect(second[name]).toEqual(first[name])
+    // A function made at run time is named by an id of its process: other ids taken first
+    // give it another key.
+    expect(second['madeLater']![0]).not.toBe(first['madeLater']![0])
   })
 })
 
