@@ -94,6 +94,37 @@ export default sum(...Array.from({ length: 6 }, (_, i) => hold(i)))
     expect(edited.result).toEqual({ a: { the: 2, cat: 1 }, b: { dog: 1 } })
   })
 
+  // report takes a plain object, which the graph's key reads in any order of its entries:
+  // it is keyed by its content, with its dependency's key, whose own key the graph made.
+  // Its module does not import the helper: only its dependency's code changes.
+  test('a task keyed by its content runs again when code below a dependency changes', async () => {
+    await write({
+      'steps/report.ts': `import { logCall } from '../log-call.js'
+export function report(parts: { counts: Map<string, number> }): string[] {
+  logCall('report()')
+  return [...parts.counts.keys()].sort()
+}`,
+      'report.ts': `import { delayed } from '@taskgraph/core'
+import { clean } from './steps/clean.js'
+import { count } from './steps/count.js'
+import { report } from './steps/report.js'
+const cleanTask = delayed(clean, { cache: true })
+const countTask = delayed(count, { cache: true })
+const reportTask = delayed(report, { cache: true })
+export default reportTask({ counts: countTask(cleanTask('The cat The')) })
+`,
+    })
+    expect((await run('inline', 'report.ts', 'all')).result).toEqual(['cat', 'the'])
+    await write({
+      'lib/words.ts': `export function words(text: string): string[] {
+  return text.split(/\\s+/).filter(Boolean).map((word) => word + '!')
+}`,
+    })
+    const edited = await run('inline', 'report.ts', 'all')
+    expect(edited.calls).toEqual(['clean(The cat The)', 'count(the! cat! the!)', 'report()'])
+    expect(edited.result).toEqual(['cat!', 'the!'])
+  })
+
   // Its steps take microseconds: only the target would be worth storing by default. On a
   // pool, clean and count are fused into one call: clean's result comes back for the cache.
   test.for(['inline', 'threads', 'processes'])(
