@@ -26,26 +26,22 @@ export function tokenize(value: unknown): string {
 }
 
 /**
- * `tokenize` of the arguments a task recorded (`recordArgs`): a list taskgraph made, of
- * nothing but its elements, which is not looked over for other properties (every pure
- * call is keyed by its arguments' token). Most tasks' arguments are a flat list (see
- * `flatToken`), written without the general writer's bookkeeping.
- */
-export function argsToken(args: readonly unknown[]): string {
-  return flatArgsToken(args) ?? writtenArgsToken(args)
-}
-
-/**
- * `argsToken` of arguments that are a flat list (see `flatToken`): plain values, lists of
- * them and `Delayed` values, whose token reads the same in every process but for the
- * keys of the `Delayed` values. `undefined` for any other arguments.
+ * `tokenize` of the arguments a task recorded (`recordArgs`), when they are a flat list
+ * (see `flatToken`): plain values, lists of them and `Delayed` values, whose token reads
+ * the same in every process but for the keys of the `Delayed` values. Most tasks'
+ * arguments are, and every pure call is keyed by its arguments' token: written without
+ * the general writer's bookkeeping. `undefined` for any other arguments.
  */
 export function flatArgsToken(args: readonly unknown[]): string | undefined {
   const flat = flatToken(args, BY_KEY, true)
   return flat === undefined ? undefined : flat.length === 1 ? flat[0]! : flat.join('')
 }
 
-/** `argsToken` of arguments that are not a flat list, by the general writer. */
+/**
+ * `tokenize` of the arguments a task recorded that are not a flat list, by the general
+ * writer: a list taskgraph made, of nothing but its elements, which is not looked over
+ * for other properties.
+ */
 export function writtenArgsToken(args: readonly unknown[]): string {
   const writer = new TokenWriter()
   writer.write(args, true)
@@ -79,7 +75,7 @@ export function stableToken(value: unknown, parts: StableTokenParts): string | u
  * `stableToken`, in consecutive pieces of a few KiB. The token of a task taking 10,000
  * results is a megabyte: V8 builds one string that long by `+=` slowly, and hashes it
  * slowly, while pieces go to a hash one by one (see the cache's content keys).
- * `recorded`: `value` is the arguments a task recorded (see `argsToken`).
+ * `recorded`: `value` is the arguments a task recorded (see `flatArgsToken`).
  */
 export function stableTokenChunks(
   value: unknown,
@@ -299,7 +295,7 @@ class TokenWriter {
     return identityToken(value)
   }
 
-  /** `recorded`: `value` is the arguments a task recorded (see `argsToken`). */
+  /** `recorded`: `value` is the arguments a task recorded (see `flatArgsToken`). */
   write(value: unknown, recorded = false): void {
     if (recorded) {
       this.visited.set(value as object, 0)
