@@ -1,5 +1,8 @@
 import { delayed } from '@taskgraph/core'
+import { execFile } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { describe, expect, test } from 'vitest'
 import {
   AsyncExecutor,
@@ -23,6 +26,8 @@ function counted() {
   }
   return { wait, task: delayed(wait, { pure: false }), most: () => most }
 }
+
+const run = promisify(execFile)
 
 const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i)
 
@@ -156,5 +161,30 @@ describe('an AsyncExecutor shared by runs', () => {
     // The stuck task still runs (nothing can stop it), but no longer holds the executor.
     expect(await nextRun).toEqual([2])
     never.resolve('done')
+  })
+
+  test('a task that times out gives its room back: the retry and the next run start', async () => {
+    const executor = new AsyncExecutor({ concurrency: 2 })
+    const never = deferred<number>()
+    let calls = 0
+    // The first two calls never end: each is abandoned at its timeout, and still runs.
+    const flaky = delayed((x: number) => (++calls <= 2 ? never.promise : x), {
+      pure: false,
+      timeout: 50,
+      retries: 1,
+    })
+    expect(await compute([flaky(1), flaky(2)], { executor })).toEqual([[1, 2]])
+    const quick = delayed((x: number) => x * 10, { pure: false })
+    expect(await compute([quick(1), quick(2), quick(3)], { executor })).toEqual([[10, 20, 30]])
+    never.resolve(0)
+  })
+
+  test('tasks that stall give their room back to the next run', async () => {
+    const program = fileURLToPath(new URL('fixtures/stalls-then-runs.mjs', import.meta.url))
+    const { stdout } = await run(process.execPath, [program], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      timeout: 20_000,
+    })
+    expect(JSON.parse(stdout)).toEqual({ stalled: 'ERR_TASK_STALLED', next: [7] })
   })
 })

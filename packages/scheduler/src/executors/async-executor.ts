@@ -38,8 +38,9 @@ interface Waiting {
  * hooks and timeouts) when it starts. A task that starts a compute on the executor it runs
  * on gives its room back as it does, as Dask's tasks that start tasks leave the worker's
  * pool (`secede`): it waits for those tasks, which would otherwise wait for its room.
- * A task whose run stopped waiting for it (failed, cancelled) gives its room back too:
- * nothing can stop it, and it must not hold other runs back.
+ * A task whose run stopped waiting for it (failed, cancelled, or the task timed out or
+ * stalled) gives its room back too: nothing can stop it, and it must not hold back the
+ * tasks after it, its run's or others'.
  */
 export class AsyncExecutor implements Executor {
   readonly name = 'async'
@@ -47,6 +48,8 @@ export class AsyncExecutor implements Executor {
   readonly reportsStarts = true
   #running = 0
   readonly #waiting: Waiting[] = []
+  /** How each call still pending gives its room back (see `abandoned`). */
+  readonly #ends = new Map<TaskCall, () => void>()
 
   constructor(options: { concurrency?: number } = {}) {
     this.concurrency = checkConcurrency(
@@ -111,10 +114,17 @@ export class AsyncExecutor implements Executor {
     }
     const end = (): void => {
       call.signal.removeEventListener('abort', end)
+      this.#ends.delete(call)
       this.#leave(task)
     }
     call.signal.addEventListener('abort', end, { once: true })
+    this.#ends.set(call, end)
     return Promise.resolve(result).finally(end)
+  }
+
+  /** The run stopped waiting for `call` (it timed out or stalled): its room is given back. */
+  abandoned(call: TaskCall): void {
+    this.#ends.get(call)?.()
   }
 
   /** `task` gives its room back, if it holds it: to the call waiting longest. */

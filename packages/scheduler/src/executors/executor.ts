@@ -244,6 +244,13 @@ export interface Executor {
    * (stored results, queued jobs). A rejection fails a run that had otherwise succeeded.
    */
   endRun?(signal: AbortSignal): Promise<void> | void
+  /**
+   * The run stopped waiting for `call`, which may still be running: it overran its
+   * timeout on an executor that cannot stop it (see `enforcesTimeouts`), or it stalled.
+   * An executor that holds room for the call gives it back, as when the run ends:
+   * otherwise calls that never end would use up its `concurrency` for good.
+   */
+  abandoned?(call: TaskCall): void
   /** Runs one call: returns its result, or a promise of it. May throw. */
   run(call: TaskCall): unknown
   /**

@@ -1,5 +1,5 @@
 import { StepFault } from '../executors/executor-faults.js'
-import type { CallTiming } from '../executors/executor.js'
+import type { CallTiming, TaskCall } from '../executors/executor.js'
 import type { TaskInfo } from './hooks.js'
 
 /** A call handed to the executor, from its launch to its end. */
@@ -44,6 +44,8 @@ export interface Flight {
    * `TaskCall.resultChanged`): the copy is the run's result, but is not stored.
    */
   changed: string | undefined
+  /** The call, kept for an executor told when the run stops waiting for it (`abandoned`). */
+  call: TaskCall | undefined
 }
 
 /** A new flight of `members`, not begun. */
@@ -63,6 +65,7 @@ export function newFlight(members: number[]): Flight {
     returned: undefined,
     resume: undefined,
     changed: undefined,
+    call: undefined,
   }
 }
 

@@ -251,6 +251,7 @@ class GraphRun implements IdleWatcher {
       }),
       ...(checked && { resultChanged: (problem: string) => (flight.changed = problem) }),
     })
+    if (executor.abandoned !== undefined) flight.call = call
     const callStart = timeout === undefined && this.cache === undefined ? 0 : performance.now()
     // A cache weighs each result's cost (see `CacheSession.completed`).
     if (this.cache !== undefined) flight.handedAt = callStart
@@ -352,6 +353,7 @@ class GraphRun implements IdleWatcher {
     const flight = this.inFlight.get(i)
     if (flight === undefined || !this.current(i, token)) return
     this.tokens[i]!++
+    if (flight.call !== undefined) this.config.executor.abandoned?.(flight.call)
     this.settle(i, () => this.failed(flight, reason))
   }
 
