@@ -1,7 +1,13 @@
 import { delayed, gather, literal } from '@taskgraph/core'
 import type { Delayed } from '@taskgraph/core'
 import { describe, expectTypeOf, test } from 'vitest'
-import { InlineExecutor, compute, persist } from '@taskgraph/scheduler'
+import {
+  AsyncExecutor,
+  InlineExecutor,
+  ThreadExecutor,
+  compute,
+  persist,
+} from '@taskgraph/scheduler'
 import type { ComputeHooks, RunOptions, RunSummary, TaskInfo } from '@taskgraph/scheduler'
 
 const count = delayed((text: string) => text.length)('abc')
@@ -30,6 +36,24 @@ describe('compute', () => {
     void compute(count, {
       hooks: { onTaskStart: (task) => expectTypeOf(task).toEqualTypeOf<TaskInfo>() },
     })
+    // Hooks written in place, beside an instance: their parameters are typed, and the
+    // options are options.
+    expectTypeOf(
+      compute(count, {
+        executor: new AsyncExecutor({ concurrency: 2 }),
+        hooks: {
+          onTaskStart: (task) => expectTypeOf(task).toEqualTypeOf<TaskInfo>(),
+          onFinish: (summary) => expectTypeOf(summary).toEqualTypeOf<RunSummary>(),
+        },
+      }),
+    ).toEqualTypeOf<Promise<[number]>>()
+    expectTypeOf(
+      compute(count, name, {
+        executor: new ThreadExecutor(),
+        failFast: false,
+        hooks: { onTaskEnd: (task) => expectTypeOf(task.key).toEqualTypeOf<string>() },
+      }),
+    ).toEqualTypeOf<Promise<[number, string]>>()
   })
 
   test('resolves Delayed inside arrays and objects, and passes plain values through', () => {

@@ -1,6 +1,7 @@
 import { type Computed } from '@taskgraph/core'
 import { type Delayed } from '@taskgraph/core/internal'
 import { TaskGraph, containsDelayed, registerScheduler } from '@taskgraph/core/internal'
+import type { Executor } from '../executors/executor.js'
 import { resolveOptions, type RunOptions } from './options.js'
 import type { TaskInfo } from './hooks.js'
 import { runGraph } from './run-graph.js'
@@ -17,7 +18,7 @@ import { runGraph } from './run-graph.js'
 // The options' own type, not `RunOptions`: overloads are first tried for a subtype match,
 // and an executor instance without every optional member of `Executor` is none, which
 // gave the next overload the options as a target (and a result).
-export function compute<const T extends readonly unknown[], O extends RunOptions>(
+export function compute<const T extends readonly unknown[], O extends OptionsOfCompute>(
   ...args: [...targets: T, options: O]
 ): Promise<Computed<T>>
 export function compute<const T extends readonly unknown[]>(...targets: T): Promise<Computed<T>>
@@ -33,6 +34,20 @@ export function compute(...args: unknown[]): Promise<unknown[]> {
     hasOptions ? last : undefined,
   )
 }
+
+/**
+ * What `compute` takes as options: `RunOptions`, or the same with an executor typed by its
+ * required members alone. Options holding a callback (hooks written in place) are not
+ * inferred as their own type but checked against this one, in the subtype match first:
+ * there an instance of a class leaving out optional members of `Executor` (every one of
+ * taskgraph's) matches only the second, and without it the options fell to the next
+ * overload as a target, their callbacks' parameters untyped.
+ */
+type OptionsOfCompute =
+  | RunOptions
+  | (Omit<RunOptions, 'executor'> & {
+      executor?: Pick<Executor, 'name' | 'concurrency' | 'run'>
+    })
 
 /** Whether `value` is made by `{}`; a revoked Proxy, whose prototype cannot be read, is not. */
 function isObjectLiteral(value: object): boolean {
