@@ -117,6 +117,29 @@ describe('tokenize', () => {
     expect(new Set(tokens).size).toBe(values.length)
   })
 
+  test('tells large binary data apart by every byte, in a token of a few dozen characters', () => {
+    const bytes = new Uint8Array(1 << 20).map((_, i) => i * 7)
+    const token = tokenize(bytes)
+    expect(token.length).toBeLessThan(200)
+    expect(tokenize(bytes.slice())).toBe(token)
+    const changed = bytes.slice()
+    changed[changed.length - 1] ^= 1
+    expect(tokenize(changed)).not.toBe(token)
+    // A view is its own bytes, where in a buffer they lie; the same bytes as another type
+    // are another value.
+    expect(tokenize(bytes.subarray(16, 16 + 8192))).toBe(tokenize(bytes.slice(16, 16 + 8192)))
+    expect(tokenize(new Float64Array(bytes.buffer))).not.toBe(token)
+    expect(tokenize(bytes.buffer)).not.toBe(token)
+    // At the length where digests begin, and one byte short of it.
+    for (const length of [4095, 4096]) {
+      const small = new Uint8Array(length)
+      const other = small.slice()
+      other[0] = 1
+      expect(tokenize(small)).not.toBe(tokenize(other))
+      expect(tokenize(small)).toBe(tokenize(small.slice()))
+    }
+  })
+
   test('keeps string boundaries', () => {
     expect(tokenize(['ab', 'c'])).not.toBe(tokenize(['a', 'bc']))
     expect(tokenize({ ab: 'c' })).not.toBe(tokenize({ a: 'bc' }))
