@@ -123,7 +123,7 @@ describe('tokenize', () => {
     expect(token.length).toBeLessThan(200)
     expect(tokenize(bytes.slice())).toBe(token)
     const changed = bytes.slice()
-    changed[changed.length - 1] ^= 1
+    changed[changed.length - 1]! ^= 1
     expect(tokenize(changed)).not.toBe(token)
     // A view is its own bytes, where in a buffer they lie; the same bytes as another type
     // are another value.
