@@ -22,6 +22,7 @@ import {
   exits,
   inc,
   garblesItsChannel,
+  writesToItsChannel,
   killsItsProcess,
   postsUnreadable,
   logged,
@@ -140,6 +141,15 @@ describe('a killed worker process', () => {
   test('that sends what cannot be read is a WorkerLostError, and the pool carries on', async () => {
     await expectLostAndPoolCarriesOn('processes', garblesItsChannel())
   })
+
+  // Text where a frame begins was read as its length ('garb': 1.6 GB), and the run waited
+  // for the rest for ever; a single byte shifted every frame after it.
+  test.each(['garbage garbage\n', 'x'])(
+    'whose task writes %j to its channel is a WorkerLostError, and the pool carries on',
+    async (text) => {
+      await expectLostAndPoolCarriesOn('processes', writesToItsChannel(text))
+    },
+  )
 })
 
 // A batch the worker died reading, before it said it began it, was sent again to a new

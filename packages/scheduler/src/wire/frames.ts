@@ -6,6 +6,11 @@ import { decode, encode } from './codec.js'
 // buffer before decoding it). A frame is: a 4-byte length, a JSON header listing the
 // sizes of the parts, the serialized payload, then each ArrayBuffer's bytes as they are
 // (codec.ts). The reader reads every part straight into a buffer of its own size.
+//
+// Each frame starts with four fixed bytes: anything else where a frame begins (a task
+// that wrote to the socket's descriptor itself) is seen at once as bytes that are not a
+// frame, rather than read as a length that could be gigabytes and waited for.
+const MAGIC = 0x31464754 // 'TGF1', little-endian
 
 /**
  * Sends `message` on `socket`; throws, sending nothing, if it cannot be serialized.
@@ -16,9 +21,10 @@ export function writeFrame(socket: Socket, message: unknown): number {
   const header = Buffer.from(
     JSON.stringify([payload.byteLength, ...buffers.map((b) => b.byteLength)]),
   )
-  const prefix = Buffer.allocUnsafe(4 + header.byteLength)
-  prefix.writeUInt32LE(header.byteLength, 0)
-  header.copy(prefix, 4)
+  const prefix = Buffer.allocUnsafe(8 + header.byteLength)
+  prefix.writeUInt32LE(MAGIC, 0)
+  prefix.writeUInt32LE(header.byteLength, 4)
+  header.copy(prefix, 8)
   socket.cork()
   socket.write(prefix)
   socket.write(payload)
@@ -72,16 +78,23 @@ export class FrameReader {
 
   /** Gathers the length and header; once whole, makes the buffers the parts go into. */
   private readHead(chunk: Buffer, at: number): number {
-    const need = this.headerLength === -1 ? 4 : 4 + this.headerLength
+    const need = this.headerLength === -1 ? 8 : 8 + this.headerLength
     const take = Math.min(need - this.head.byteLength, chunk.byteLength - at)
     this.head = Buffer.concat([this.head, chunk.subarray(at, at + take)])
     at += take
+    // Checked as soon as the first byte differs: a single stray byte is seen at once.
+    if (this.headerLength === -1 && !startsAsFrame(this.head)) {
+      this.unreadable(
+        new Error(`bytes that are not a frame: ${JSON.stringify(this.head.toString('latin1'))}`),
+      )
+      return chunk.byteLength
+    }
     if (this.head.byteLength < need) return at
     if (this.headerLength === -1) {
-      this.headerLength = this.head.readUInt32LE(0)
+      this.headerLength = this.head.readUInt32LE(4)
       return at
     }
-    const header = this.head.subarray(4).toString()
+    const header = this.head.subarray(8).toString()
     this.head = Buffer.alloc(0)
     this.headerLength = -1
     try {
@@ -131,4 +144,19 @@ export class FrameReader {
     this.parts = []
     this.onUnreadable(error)
   }
+}
+
+/** The bytes of `MAGIC` as written, in order. */
+const MAGIC_BYTES = Buffer.from([
+  MAGIC & 255,
+  (MAGIC >>> 8) & 255,
+  (MAGIC >>> 16) & 255,
+  MAGIC >>> 24,
+])
+
+/** Whether `head`, the first bytes of a frame so far, begins as every frame does. */
+function startsAsFrame(head: Buffer): boolean {
+  const known = Math.min(head.byteLength, 4)
+  for (let i = 0; i < known; i++) if (head[i] !== MAGIC_BYTES[i]) return false
+  return true
 }
