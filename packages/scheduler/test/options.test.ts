@@ -19,6 +19,11 @@ describe('invalid options', () => {
     ['an unknown option', { exector: 'inline' }],
     ['an unknown executor name', { executor: 'threads-please' }],
     ['an executor object without run()', { executor: { name: 'x', concurrency: 1 } }],
+    // A run hands such an executor nothing, and never ended.
+    ...[undefined, 0, -1, Number.NaN, 1.5, '2'].map((concurrency): [string, unknown] => [
+      `an executor object whose concurrency is ${String(concurrency)}`,
+      { executor: { name: 'x', concurrency, run: () => 1 } },
+    ]),
     ['a concurrency of 0', { concurrency: 0 }],
     ['a negative concurrency', { concurrency: -2 }],
     ['a fractional concurrency', { concurrency: 1.5 }],

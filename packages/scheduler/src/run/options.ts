@@ -189,6 +189,14 @@ export function resolveOptions(
         message: `${caller}: option "executor" is an object without a run() method; pass 'inline', 'async', 'threads', 'processes' or an Executor.`,
       })
     }
+    // A run hands over at most `concurrency` calls at once: with none allowed, it would
+    // hand over nothing, and never end.
+    const limit = (named as Partial<Executor>).concurrency
+    if (limit !== Infinity && !(Number.isSafeInteger(limit) && (limit as number) >= 1)) {
+      throw new InvalidOptionError({
+        message: `${caller}: option "executor" has a "concurrency" of ${describeValue(limit)}, not a whole number of calls (1 or more, or Infinity); give the Executor the most calls it runs at once.`,
+      })
+    }
     if (concurrency !== undefined || workers !== undefined || startTimeout !== undefined) {
       throw new InvalidOptionError({
         message: `${caller}: options "concurrency", "workers" and "startTimeout" apply to the built-in executors; set them on your Executor instance instead.`,
