@@ -33,6 +33,19 @@ describe.each(POOLS)('a %s pool before its engine is loaded', (name) => {
     )
   })
 
+  // The second call returned at once, while the first was still ending the workers.
+  test('closed twice at once, each close resolves once its workers are gone', async () => {
+    const before = childProcesses()
+    const pool = makePool(name, { workers: 2 })
+    await pool.start()
+    const first = pool.close()
+    await pool.close()
+    // Worker processes are this process's children, to be seen gone (threads are not),
+    // and heard gone: a pool's close waits for each to exit.
+    expect(childProcesses({ unreaped: true }).filter((pid) => !before.includes(pid))).toEqual([])
+    await first
+  })
+
   test('declared with `await using`, it is closed as its block ends', async () => {
     let outside: ReturnType<typeof makePool>
     {

@@ -23,8 +23,11 @@ export function threadCount(): number {
   return readdirSync('/proc/self/task').length
 }
 
-/** Live child processes of this process, from /proc. */
-export function childProcesses(): number[] {
+/**
+ * Live child processes of this process, from /proc; with `unreaped`, those that ended
+ * but that Node has not yet heard end (zombies) as well.
+ */
+export function childProcesses({ unreaped = false } = {}): number[] {
   const children: number[] = []
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
@@ -32,7 +35,9 @@ export function childProcesses(): number[] {
       // Field 4 of /proc/<pid>/stat is the parent pid; field 2 (the name) may hold spaces.
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      if (Number(fields[1]) === process.pid && fields[0] !== 'Z') children.push(Number(entry))
+      if (Number(fields[1]) === process.pid && (unreaped || fields[0] !== 'Z')) {
+        children.push(Number(entry))
+      }
     } catch {
       // The process ended while we looked.
     }

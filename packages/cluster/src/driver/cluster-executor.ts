@@ -103,6 +103,8 @@ export class ClusterExecutor implements Executor {
   private queue: Queue | undefined
   private starting: Promise<void> | undefined
   private closed = false
+  /** What the first `close()` started: every later call resolves with it. */
+  private closing: Promise<void> | undefined
   private readonly runs = new Map<AbortSignal, ClusterRun>()
   private readonly runsById = new Map<string, ClusterRun>()
   private readonly outcomes: CallOutcomes
@@ -362,8 +364,13 @@ export class ClusterExecutor implements Executor {
   }
 
   /** Ends every run, stops reading replies and disconnects; calls still out reject. */
-  async close(): Promise<void> {
-    if (this.closed) return
+  close(): Promise<void> {
+    // A second call (a `finally` and an `await using` both closing) waits for the first.
+    this.closing ??= this.#close()
+    return this.closing
+  }
+
+  async #close(): Promise<void> {
     this.closed = true
     clearInterval(this.timer)
     for (const run of [...this.runs.values()]) {

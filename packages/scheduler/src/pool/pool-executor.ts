@@ -36,6 +36,8 @@ export abstract class PoolExecutor implements Executor {
   private engine: PoolEngine | undefined
   private loading: Promise<PoolEngine> | undefined
   private closed = false
+  /** What the first `close()` started: every later call resolves with it. */
+  private closing: Promise<void> | undefined
   /** Runs that ended before the engine was there (see `stopCallsOf`): a few at most. */
   private readonly endedEarly = new Set<AbortSignal>()
 
@@ -110,8 +112,13 @@ export abstract class PoolExecutor implements Executor {
   }
 
   /** Ends the workers; calls queued or running reject with `ExecutorClosedError`. */
-  async close(): Promise<void> {
-    if (this.closed) return
+  close(): Promise<void> {
+    // A second call (a `finally` and an `await using` both closing) waits for the first.
+    this.closing ??= this.#closeEngine()
+    return this.closing
+  }
+
+  async #closeEngine(): Promise<void> {
     this.closed = true
     // Calls waiting for the engine reach it first, and are rejected with the rest.
     const engine = this.engine ?? (await this.loading)
