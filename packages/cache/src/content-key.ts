@@ -1,4 +1,4 @@
-import { createHash, hash } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { TASKGRAPH_VERSION as version } from './taskgraph-version.js'
 
 // Tokens up to this long stand in their dependents' tokens as themselves (see `refOf`).
@@ -60,14 +60,18 @@ export function keyOf(ref: string, functions: string): string {
   return hashToken(`key\0${ref}\0${functions}`)
 }
 
+// Tokens are hashed as their UTF-16 code units, as JavaScript holds them: as UTF-8, every
+// lone surrogate ('\ud800', '\udc00') would be written as U+FFFD, and strings that differ
+// only there would share a key (a cached result read for the wrong argument).
+
 /** A SHA-256 of `token`, with taskgraph's version. */
 export function hashToken(token: string): string {
-  return hash('sha256', `taskgraph ${version}\0${token}`, 'hex')
+  return createHash('sha256').update(`taskgraph ${version}\0${token}`, 'utf16le').digest('hex')
 }
 
 /** `hashToken` of `first` followed by `pieces`, without making them one string. */
 function hashPieces(first: string, pieces: readonly string[]): string {
-  const sha = createHash('sha256').update(`taskgraph ${version}\0${first}`)
-  for (const piece of pieces) sha.update(piece)
+  const sha = createHash('sha256').update(`taskgraph ${version}\0${first}`, 'utf16le')
+  for (const piece of pieces) sha.update(piece, 'utf16le')
   return sha.digest('hex')
 }

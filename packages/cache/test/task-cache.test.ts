@@ -30,6 +30,35 @@ describe('TaskCache on re-runs', () => {
     },
   )
 
+  // Tokens were hashed as UTF-8, where every lone surrogate is U+FFFD: the second and third
+  // runs read the first one's result.
+  test('arguments that differ only in a lone surrogate are keyed apart', async () => {
+    await write({
+      'codes.ts': `import { delayed } from '@taskgraph/core'
+import { logCall } from './log-call.js'
+const codes = delayed(
+  function codes(o: { s: string }) {
+    logCall('codes(' + o.s.charCodeAt(0).toString(16) + ')')
+    return o.s.charCodeAt(0).toString(16)
+  },
+  { cache: true },
+)
+// The character by its code: an environment variable holds UTF-8, with no lone surrogate.
+export default codes({ s: String.fromCharCode(parseInt(process.env.CODE!, 16)) })
+`,
+    })
+    for (const code of ['d800', 'dc00', 'fffd']) {
+      process.env.CODE = code
+      try {
+        const { result, calls } = await run('inline', 'codes.ts')
+        expect(result).toBe(code)
+        expect(calls).toEqual([`codes(${code})`])
+      } finally {
+        delete process.env.CODE
+      }
+    }
+  })
+
   test('a result whose recipe could not be written is not kept: no entry a later run would pass over', async () => {
     // Where the recipes go is taken by a file: they cannot be written, the packs can.
     await mkdir(cacheDir, { recursive: true })
