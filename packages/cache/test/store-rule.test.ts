@@ -171,6 +171,27 @@ test('a result a copy would quietly change is not stored, and says what and wher
       'symbol',
       'the result is an object with symbol keys or properties that are not enumerable, which a copy leaves out.',
     ],
+    // A copy made each of these of its content alone, and the cache read them back so.
+    [
+      'dated',
+      'the result.when is an instance of Date with properties of its own, which a copy leaves out.',
+    ],
+    [
+      'tagged map',
+      'the result is an instance of Map with properties of its own, which a copy leaves out.',
+    ],
+    [
+      'matching',
+      'the result is an instance of RegExp part way through its matches (lastIndex 1), which a copy starts again from 0.',
+    ],
+    [
+      'measured bytes',
+      'the result is an instance of Uint8Array with properties of its own, which a copy leaves out.',
+    ],
+    [
+      'hidden in array',
+      'the result is an array with symbol keys or properties that are not enumerable, which a copy leaves out.',
+    ],
   ]) {
     const heard: string[] = []
     const alone = new TaskCache(directory, { onWarning: (message) => heard.push(message) })
@@ -179,6 +200,12 @@ test('a result a copy would quietly change is not stored, and says what and wher
       `cache: the results of "changing" cannot be stored, so they will run again: ${said}`,
     ])
   }
+  // An array's enumerable properties cross with it: it is stored, and read back whole.
+  const named = new TaskCache(directory, { onWarning: (message) => warnings.push(message) })
+  await compute(changing('named in array'), { executor: 'inline', cache: named })
+  const [again] = await compute(changing('named in array'), { executor: 'inline', cache: named })
+  expect(again).toEqual(Object.assign([1, 2], { total: 3 }))
+  expect((again as { total?: number }).total).toBe(3)
 })
 
 test.for([

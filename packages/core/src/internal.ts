@@ -30,6 +30,7 @@ export { BINARY_VIEWS } from './binary-views.js'
 // A persistent cache's keys: tokens that mean the same in every process.
 export {
   functionToken,
+  holdsMoreThanContent,
   stableToken,
   stableTokenChunks,
   type StableTokenParts,

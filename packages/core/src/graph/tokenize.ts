@@ -558,6 +558,35 @@ function viewHasExtras(view: ArrayBufferView, proto: unknown): boolean {
   return inspect(view, PROBE) !== inspect(plain, PROBE)
 }
 
+/**
+ * Whether `value`, of the built-in kind whose prototype is `proto` (an array, a view of
+ * binary data, a Map, a Set, a Date, an ArrayBuffer, a RegExp, a boxed primitive), holds
+ * more than its content: own properties besides its elements (`map.scale = 10`, a symbol
+ * key), or a regular expression its position for a next match. `false` for other kinds.
+ * A long array or view costs a look at its properties other than its elements, not a
+ * list of every index.
+ */
+export function holdsMoreThanContent(value: object, proto: unknown): boolean {
+  if (proto === Array.prototype) return hasExtras(value as unknown[])
+  if (VIEW_KINDS.has(proto)) return viewHasExtras(value as ArrayBufferView, proto)
+  if (proto === RegExp.prototype) return movedOn(value)
+  if (SINGLE_KINDS.has(proto) || BOXED.has(proto)) {
+    const keys = Reflect.ownKeys(value)
+    // A String object's characters and length are its own properties: its content.
+    if (proto !== String.prototype) return keys.length !== 0
+    return keys.length !== (value as { length: number }).length + 1
+  }
+  return false
+}
+
+/** Boxed primitives (`new Number(1)`), whose value is not held in own properties. */
+const BOXED = new Set<unknown>([
+  Boolean.prototype,
+  Number.prototype,
+  String.prototype,
+  BigInt.prototype,
+])
+
 /** Whether a regular expression holds more than its pattern: a next match's position. */
 function movedOn(pattern: object): boolean {
   const keys = Reflect.ownKeys(pattern)

@@ -1,5 +1,11 @@
 import { types } from 'node:util'
-import { BINARY_VIEWS, describeValue, errorText, isPlainObject } from '@taskgraph/core/internal'
+import {
+  BINARY_VIEWS,
+  describeValue,
+  errorText,
+  holdsMoreThanContent,
+  isPlainObject,
+} from '@taskgraph/core/internal'
 import { ReadFailed, pathOf, walkData } from './data-walk.js'
 
 /** A value structured clone would reject or change, and where it sits. */
@@ -224,10 +230,13 @@ function changeOf(value: unknown): Omit<CloneProblem, 'path'> | undefined {
     }
   }
   if (proto === Object.prototype || proto === Array.prototype) {
-    const hidden = Object.getOwnPropertySymbols(value).length > 0
-    if (hidden || (proto === Object.prototype && !allEnumerable(value))) {
+    // An array's named properties cross when enumerable (`a.scale = 10`), as an object's
+    // do; its own keys are listed only when it holds something besides its elements.
+    const listed = proto === Object.prototype || holdsMoreThanContent(value, proto)
+    const hidden = listed && Object.getOwnPropertySymbols(value).length > 0
+    if (hidden || (listed && !allEnumerable(value, proto))) {
       return {
-        type: 'an object with symbol keys or properties that are not enumerable',
+        type: `${proto === Array.prototype ? 'an array' : 'an object'} with symbol keys or properties that are not enumerable`,
         reason: 'which a copy leaves out',
       }
     }
@@ -245,11 +254,23 @@ function changeOf(value: unknown): Omit<CloneProblem, 'path'> | undefined {
     return undefined
   }
   if (!BUILT_IN_PROTOTYPES.has(proto)) return { type: describeValue(value) }
+  // A copy makes a Map, a Date, a typed array... of its content alone.
+  if (holdsMoreThanContent(value, proto)) {
+    const kind = describeValue(value)
+    return proto === RegExp.prototype && (value as RegExp).lastIndex !== 0
+      ? {
+          type: `${kind} part way through its matches (lastIndex ${(value as RegExp).lastIndex})`,
+          reason: 'which a copy starts again from 0',
+        }
+      : { type: `${kind} with properties of its own`, reason: 'which a copy leaves out' }
+  }
   return undefined
 }
 
-function allEnumerable(value: object): boolean {
-  return Object.getOwnPropertyNames(value).length === Object.keys(value).length
+/** Whether every own property of `value` but an array's `length` is enumerable. */
+function allEnumerable(value: object, proto: unknown): boolean {
+  const hidden = proto === Array.prototype ? 1 : 0
+  return Object.getOwnPropertyNames(value).length - hidden === Object.keys(value).length
 }
 
 /** The errors whose kind a copy keeps; a copy keeps their message, stack and cause. */
