@@ -46,6 +46,11 @@ export interface Flight {
   changed: string | undefined
   /** The call, kept for an executor told when the run stops waiting for it (`abandoned`). */
   call: TaskCall | undefined
+  /**
+   * When the call began (`performance.now()`), for a timeout the scheduler holds it to
+   * (see `Executor.enforcesTimeouts`); else 0.
+   */
+  timedFrom: number
 }
 
 /** A new flight of `members`, not begun. */
@@ -66,6 +71,7 @@ export function newFlight(members: number[]): Flight {
     resume: undefined,
     changed: undefined,
     call: undefined,
+    timedFrom: 0,
   }
 }
 

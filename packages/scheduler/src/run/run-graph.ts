@@ -236,6 +236,7 @@ class GraphRun implements IdleWatcher {
               this.guard(() => this.begin(flight, agoMs))
               if (this.cache !== undefined) flight.handedAt = performance.now() - (agoMs ?? 0)
               // Begun after it was handed over: its time runs from now.
+              if (timeout !== undefined) flight.timedFrom = performance.now() - (agoMs ?? 0)
               if (timeout !== undefined && this.inFlight.get(i) === flight) {
                 flight.timer ??= this.timeLimit(i, token, timeout, agoMs)
               }
@@ -253,6 +254,8 @@ class GraphRun implements IdleWatcher {
     })
     if (executor.abandoned !== undefined) flight.call = call
     const callStart = timeout === undefined && this.cache === undefined ? 0 : performance.now()
+    // An executor that reports the call's start moves this to it (see `started`).
+    if (timeout !== undefined) flight.timedFrom = callStart
     // A cache weighs each result's cost (see `CacheSession.completed`).
     if (this.cache !== undefined) flight.handedAt = callStart
     let out: unknown
@@ -277,14 +280,22 @@ class GraphRun implements IdleWatcher {
     this.running++
     // Unreferenced: a promise that nothing else in the event loop could settle is stalled
     // (`onIdle`), with or without a timeout, as it is in a worker.
+    // From when the call began: an async function's code before its first `await` ran
+    // inside `run`, and counts.
     if (timeout !== undefined && (executor.reportsStarts !== true || flight.begun)) {
-      flight.timer = this.timeLimit(i, token, timeout)
+      flight.timer = this.timeLimit(i, token, timeout, performance.now() - flight.timedFrom)
     }
     this.inFlight.set(i, flight)
     // Through Promise.resolve: a thenable of the task's own whose `then` throws rejects.
     Promise.resolve(pending).then(
       (value) => {
         if (!this.current(i, token)) return
+        // Settled before its time limit could fire: a call that held the thread past it
+        // (synchronous code, begun when it got room on a shared executor) overran.
+        if (timeout !== undefined && performance.now() - flight.timedFrom > timeout) {
+          this.settle(i, () => this.failed(flight, new TimedOutFault(timeout, 'overran')))
+          return
+        }
         this.settle(i, () => this.succeeded(flight, value))
       },
       (error: unknown) => {

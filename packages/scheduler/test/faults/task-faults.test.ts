@@ -1,5 +1,6 @@
 import { gather } from '@taskgraph/core'
 import {
+  AsyncExecutor,
   StalledError,
   TaskError,
   TimeoutError,
@@ -18,7 +19,7 @@ import {
   throwsUnreadable,
   throwsValue,
 } from '../fixtures/fault-tasks.mjs'
-import { busyFor, inc, spins } from '../fixtures/pool-tasks.mjs'
+import { busyFor, busyThenAwaits, inc, spins } from '../fixtures/pool-tasks.mjs'
 import { rejection } from '../helpers.js'
 import { makePool, POOLS } from '../pools.js'
 import { closeAfterTests } from './leftovers.js'
@@ -37,6 +38,26 @@ describe.each(IN_PROCESS)('a synchronous task past its timeout on the %s executo
       how: 'overran',
     })
   })
+
+  // Its time was counted from when run() returned the promise, and it resolved.
+  test('an async function holding the thread past it before its first await: TimeoutError', async () => {
+    const task = busyThenAwaits.with({ timeout: 100 })(300)
+    const error = await rejection(compute(task, { executor: name }))
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect(error).toMatchObject({ code: 'ERR_TASK_TIMEOUT', key: task.key, timeoutMs: 100 })
+  })
+})
+
+// Begun when another run's task gave its room back, it ran inside a promise that settled
+// before its time limit could fire, and succeeded.
+test('a synchronous task that waited for room on a shared AsyncExecutor, then overran: TimeoutError', async () => {
+  const executor = new AsyncExecutor({ concurrency: 1 })
+  const holding = compute(slowWhere(200, 'held'), { executor })
+  const task = busyFor.with({ timeout: 100 })(300)
+  const error = await rejection(compute(task, { executor }))
+  expect(error).toBeInstanceOf(TimeoutError)
+  expect(error).toMatchObject({ key: task.key, timeoutMs: 100, how: 'overran' })
+  expect(await holding).toHaveLength(1)
 })
 
 describe.each(EXECUTORS)('a task that never settles on the %s executor', (name) => {
