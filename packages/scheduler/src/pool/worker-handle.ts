@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process'
 import type { Socket } from 'node:net'
-import { Worker, type WorkerOptions } from 'node:worker_threads'
+import { MessageChannel, Worker, type WorkerOptions } from 'node:worker_threads'
 import { PROCESS_ENTRY, THREAD_ENTRY } from '../package-files.js'
 import { errorText } from '@taskgraph/core/internal'
 import { FrameReader, writeFrame } from '../wire/frames.js'
-import { UNREADABLE, type FromWorker, type ToWorker } from '../wire/messages.js'
+import { POOL_PORT, UNREADABLE, type FromWorker, type ToWorker } from '../wire/messages.js'
 
 /** One worker of a pool, a thread or a child process, as the pool drives it. */
 export interface WorkerHandle {
@@ -45,7 +45,15 @@ function unreadReply(error: unknown): Unread {
  * to this process's stdout, or its stderr.
  */
 export function startThread(stdout: 'stdout' | 'stderr'): WorkerHandle {
-  const worker = newWorker(THREAD_ENTRY, { stdout: stdout === 'stderr' })
+  // The pool and the thread talk over a channel of their own, not the thread's
+  // `parentPort`: a task that posts there is heard as what it is, not read as the pool's
+  // messages (a `null` crashed this process; a forged `done` would have settled a batch).
+  const { port1: port, port2 } = new MessageChannel()
+  const worker = newWorker(THREAD_ENTRY, {
+    stdout: stdout === 'stderr',
+    workerData: { [POOL_PORT]: port2 },
+    transferList: [port2],
+  })
   if (stdout === 'stderr') worker.stdout.pipe(process.stderr, { end: false })
   let crash: unknown
   let unread: Unread
@@ -58,28 +66,53 @@ export function startThread(stdout: 'stdout' | 'stderr'): WorkerHandle {
   })
   // A message this thread cannot read back (data V8 writes but cannot read) is lost, and
   // what waited for it would wait for ever: the worker is ended, and counts as lost.
-  worker.on('messageerror', (error) => {
+  port.on('messageerror', (error) => {
     if (crash === undefined) {
       crash = new Error(`it sent a message that could not be read (${errorText(error)})`)
       unread = unreadReply(error)
     }
     void worker.terminate()
   })
+  // Only a task's own code posts on the thread's parentPort: told once, and left unread.
+  worker.on('message', warnOfParentPort)
+  worker.on('messageerror', warnOfParentPort)
   return {
     what: 'worker thread',
-    send: (message, transfer) => worker.postMessage(message, transfer as ArrayBuffer[]),
-    onMessage: (handler) => worker.on('message', handler),
+    send: (message, transfer) => port.postMessage(message, transfer as ArrayBuffer[]),
+    onMessage: (handler) => port.on('message', handler),
     onExit: (handler) =>
-      worker.once('exit', (code) =>
+      worker.once('exit', (code) => {
+        port.close()
         handler(
           crash === undefined ? `exited with code ${code}` : `crashed: ${errorText(crash)}`,
           unread,
-        ),
-      ),
+        )
+      }),
     kill: () => void worker.terminate(),
-    retire: () => worker.postMessage({ type: 'close' }),
-    keepAlive: (yes) => (yes ? worker.ref() : worker.unref()),
+    retire: () => port.postMessage({ type: 'close' }),
+    // The port, listened to, would keep this process alive as the thread would.
+    keepAlive: (yes) => {
+      if (yes) {
+        worker.ref()
+        port.ref()
+      } else {
+        worker.unref()
+        port.unref()
+      }
+    },
   }
+}
+
+let warnedOfParentPort = false
+
+/** Tells, once per process, that what a task posts on its thread's parentPort goes unread. */
+function warnOfParentPort(): void {
+  if (warnedOfParentPort) return
+  warnedOfParentPort = true
+  process.emitWarning(
+    `a task posted a message on its worker thread's parentPort, which taskgraph does not read (it talks to its threads on a channel of its own): a task hands on its result by returning it.`,
+    { code: 'TASKGRAPH_PARENT_PORT' },
+  )
 }
 
 /**

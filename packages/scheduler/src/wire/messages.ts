@@ -130,3 +130,9 @@ export type FromWorker =
   | StepMessage
   | UnreadableMessage
   | OutsideMessage
+
+/**
+ * The key of a worker thread's `workerData` that holds its end of the channel to its
+ * pool (a `MessagePort`), the only one it reads and answers on.
+ */
+export const POOL_PORT = 'taskgraphPoolPort'

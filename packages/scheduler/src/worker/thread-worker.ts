@@ -1,11 +1,12 @@
 // A pool's worker thread, once thread-entry.ts has enabled the compile cache.
-import { parentPort } from 'node:worker_threads'
+import { workerData, type MessagePort } from 'node:worker_threads'
 import { movableBuffers } from '../wire/buffers.js'
 import { errorText } from '@taskgraph/core/internal'
-import { UNREADABLE, type ToWorker } from '../wire/messages.js'
+import { POOL_PORT, UNREADABLE, type ToWorker } from '../wire/messages.js'
 import { serve } from './serve.js'
 
-const port = parentPort!
+// The pool's channel, not `parentPort`, where a task may post what it likes.
+const port = (workerData as Record<string, MessagePort>)[POOL_PORT]!
 
 serve({
   otherProcess: false,
