@@ -29,6 +29,7 @@ import {
   sleepThen,
   spins,
   throws,
+  throwsAfterReturning,
   throwsInTimer,
   typeTag,
 } from './fixtures/pool-tasks.mjs'
@@ -89,6 +90,35 @@ describe.each(POOLS)('faults on the %s executor', (name) => {
     expect(error).toBeInstanceOf(WorkerLostError)
     expect(error).toMatchObject({ key: task.key, attempts: 1 })
     expect(await compute(inc(2), options)).toEqual([3])
+  })
+
+  // The worker's end was charged to whatever ran on it then: the next run's task, which
+  // failed with a WorkerLostError, not tried again.
+  test('a task whose timer throws after it returned: the task running then goes again, and the run of the one that threw fails naming it', async () => {
+    const one = makePool(name, { workers: 1 })
+    const warnings: string[] = []
+    const heard = (warning: Error & { code?: string }): void => {
+      if (warning.code === 'TASKGRAPH_UNCAUGHT_EXCEPTION') warnings.push(warning.message)
+    }
+    process.on('warning', heard)
+    try {
+      const thrower = throwsAfterReturning(1, 100)
+      expect(await compute(thrower, { executor: one })).toEqual([1])
+      // Begun before the timer fires, on the only worker: its end takes this task with it.
+      expect(await compute(sleepThen(400, 'spared'), { executor: one })).toEqual(['spared'])
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toContain(`task "${thrower.key}" (function throwsAfterReturning)`)
+      // In one run, the run fails naming the task that threw.
+      const again = throwsAfterReturning(2, 100)
+      const error = await rejection(
+        compute(gather([again, sleepThen(400, 'spared')]), { executor: one }),
+      )
+      expect(error).toMatchObject({ code: 'ERR_UNCAUGHT_EXCEPTION', key: again.key })
+    } finally {
+      process.off('warning', heard)
+      await one.close()
+    }
   })
 
   test('a hung task is stopped by its timeout: TimeoutError, and the pool carries on', async () => {

@@ -1,6 +1,7 @@
 import type { AnyFunction, TaskOptions } from '@taskgraph/core'
 import type { TaskWorker } from '../run/task-record.js'
 import type { StepWorth } from '../wire/step-worth.js'
+import type { OutsideFailure } from './task-context.js'
 
 /** One task, ready to run: its arguments are already resolved. */
 export interface TaskCall {
@@ -105,10 +106,11 @@ export interface TaskCall {
   readonly blocked?: (ms: number) => void
   /**
    * Reports an error raised, after the call settled, by work the task started (a promise
-   * it made that rejected with nothing to handle it): the scheduler fails the run with
+   * it made that rejected with nothing to handle it; `'worker-exception'`: a callback it
+   * left behind in a worker threw, ending the worker): the scheduler fails the run with
    * it, naming the task. Remote executors call it for what their workers report.
    */
-  readonly lateFailure: (error: unknown) => void
+  readonly lateFailure: (error: unknown, how?: OutsideFailure) => void
 }
 
 /**

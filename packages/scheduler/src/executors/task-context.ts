@@ -2,9 +2,10 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 
 /**
  * How a task failed outside its call: a promise it made rejected with nothing to handle
- * it, or a callback it started threw with nothing to catch it.
+ * it, or a callback it started threw with nothing to catch it (`'worker-exception'`: in
+ * a pool's worker, which it ended, after the task had returned).
  */
-export type OutsideFailure = 'rejection' | 'exception'
+export type OutsideFailure = 'rejection' | 'exception' | 'worker-exception'
 
 /**
  * Where a task's failures from outside its call go: async context carries it to every

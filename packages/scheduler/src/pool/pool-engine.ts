@@ -95,7 +95,12 @@ export class PoolEngine {
       preload: settings.preload,
       modulesToWarm: () => this.placement.modulesToWarm(),
       onFound: (found) => this.profile.found(found),
-      onLate: (message) => this.recent.late(message.call, fromWireError(message.error)),
+      onLate: (message) =>
+        this.recent.late(
+          message.call,
+          fromWireError(message.error),
+          message.ends === true ? 'worker-exception' : 'rejection',
+        ),
       onStep: (message) => this.recent.step(message.call, message.result),
       onRoom: () => this.flush(),
       onBroken: (reason, ended) => this.failWaiting(reason, ended),

@@ -44,15 +44,20 @@ export class RecentCalls {
   }
 
   /** Hands a late failure of call `id` to its run. */
-  late(id: number, error: unknown): void {
+  late(id: number, error: unknown, how: 'rejection' | 'worker-exception' = 'rejection'): void {
     const slot = id % this.limit
     if (this.ids[slot] === id) {
-      this.reporters[slot]!(error)
+      this.reporters[slot]!(error, how)
       return
     }
     process.emitWarning(
-      `a task made a promise that rejected with nothing to handle it, long after it ran: ${errorText(error)}`,
-      { code: 'TASKGRAPH_UNHANDLED_REJECTION' },
+      how === 'rejection'
+        ? `a task made a promise that rejected with nothing to handle it, long after it ran: ${errorText(error)}`
+        : `a callback a task left behind threw with nothing to catch it, long after the task ran, and ended its worker: ${errorText(error)}`,
+      {
+        code:
+          how === 'rejection' ? 'TASKGRAPH_UNHANDLED_REJECTION' : 'TASKGRAPH_UNCAUGHT_EXCEPTION',
+      },
     )
   }
 }

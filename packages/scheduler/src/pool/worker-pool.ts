@@ -86,6 +86,8 @@ interface PoolWorker {
   loading: string | undefined
   /** Code outside any task failed there (`OutsideMessage`): the worker is ending. */
   outside: WorkerModuleFault | undefined
+  /** Code of a call that had ended threw there (`LateMessage.ends`): the worker is ending. */
+  endedLate: boolean
   readonly sent: Map<number, Sent>
 }
 
@@ -261,6 +263,7 @@ export class WorkerPool {
       ready: false,
       loading: undefined,
       outside: undefined,
+      endedLate: false,
       sent: new Map(),
     }
     this.workers.add(worker)
@@ -306,6 +309,7 @@ export class WorkerPool {
             return
           }
           case 'late':
+            if (message.ends === true) worker.endedLate = true
             this.options.onLate(message)
             return
           case 'step':
@@ -349,7 +353,8 @@ export class WorkerPool {
     // died reading a batch sent after them.
     let begun = 0
     for (const sent of worker.sent.values()) if (sent.started) begun++
-    const shared = begun > 1 || unread === 'call'
+    // A call that had ended did: those running now go again, alone, uncharged.
+    const shared = begun > 1 || unread === 'call' || worker.endedLate
     for (const sent of worker.sent.values()) {
       if (this.broken !== undefined) sent.reject(this.broken)
       else if (this.closed) sent.reject(new ExecutorClosedFault(true))

@@ -5,7 +5,7 @@ import {
   type OutsideFailure,
   type TaskContext,
 } from '../executors/task-context.js'
-import { warnLateRejection } from './run-failures.js'
+import { warnLateException, warnLateRejection } from './run-failures.js'
 import type { RunState } from './run-state.js'
 
 /** What a call needs from its run, besides the graph's state. */
@@ -97,6 +97,8 @@ export function lateReporter(
   return (reason, how = 'rejection') => {
     if (link.run !== undefined) link.run.failedOutside(members, token, reason, how)
     else if (how === 'rejection') warnLateRejection(key, name, reason)
+    // It ended a worker, not this process: nothing here is to end.
+    else if (how === 'worker-exception') warnLateException(key, name, reason)
     // Thrown after its run ended, where no run can take it: as Node would.
     else leaveExceptionToNode(reason)
   }

@@ -51,6 +51,14 @@ export function runFailureOf(
 }
 
 /** A rejection nothing handled, from a task whose run has ended: it can only be told. */
+/** Tells that code task `key` left behind in a pool's worker threw after its run had ended. */
+export function warnLateException(key: string, name: string, error: unknown): void {
+  process.emitWarning(
+    `task ${JSON.stringify(key)} (function ${name}) left a callback behind that threw with nothing to catch it, after its run had ended, and ended its worker: ${causeText(error)}`,
+    { code: 'TASKGRAPH_UNCAUGHT_EXCEPTION' },
+  )
+}
+
 export function warnLateRejection(key: string, name: string, reason: unknown): void {
   process.emitWarning(
     `task ${JSON.stringify(key)} (function ${name}) made a promise that rejected with nothing to handle it, after its run had ended: ${causeText(reason)}`,

@@ -36,7 +36,7 @@ import type { RunConfig } from './options.js'
 import { ReadyQueue } from './ready-queue.js'
 import { holdsGraph } from '../wire/returned-graph.js'
 import { runReturnedGraph } from './returned-graph.js'
-import { runFailureOf, warnLateRejection } from './run-failures.js'
+import { runFailureOf, warnLateException, warnLateRejection } from './run-failures.js'
 import { RunState } from './run-state.js'
 import { RunTally } from './run-tally.js'
 import { TaskAnnouncer } from './task-announcer.js'
@@ -690,6 +690,8 @@ class GraphRun implements IdleWatcher {
     const graph = this.graph
     if (this.settled) {
       if (how === 'rejection') warnLateRejection(graph.key(head), graph.name(head), reason)
+      else if (how === 'worker-exception')
+        warnLateException(graph.key(head), graph.name(head), reason)
       else leaveExceptionToNode(reason)
       return
     }

@@ -89,6 +89,8 @@ export interface LateMessage {
   readonly type: 'late'
   readonly call: number
   readonly error: WireError
+  /** Thrown, not a rejection: the worker is ending of it (an uncaught exception). */
+  readonly ends?: boolean
 }
 
 /** A step of call `call` whose result was asked for has ended: before the call's outcome. */

@@ -96,6 +96,12 @@ export function inCall(): boolean {
   return calls.getStore() !== undefined
 }
 
+/** The id of the call whose code is running, if that call has already ended. */
+export function endedCall(): number | undefined {
+  const running = calls.getStore()
+  return running?.done === true ? running.id : undefined
+}
+
 /**
  * A rejection nothing handled, from code a call started: the call fails with it if it is
  * still running. Returns the call's id if it already ended (the rejection is late), and

@@ -17,6 +17,7 @@ import { markStarting, setLoadingListener } from './loading.js'
 import { isEcho } from './rejection-echoes.js'
 import {
   callsWaiting,
+  endedCall,
   endStalledCalls,
   inCall,
   rejectionOf,
@@ -76,7 +77,12 @@ export function serve(channel: Channel): void {
   process.on('uncaughtExceptionMonitor', (error) => {
     // A run inside a task here (on 'async', say) catches its own tasks' errors.
     if (inTask() && process.listenerCount('uncaughtException') > 0) return
-    if (!inCall()) failedOutside(channel, error, 'exception')
+    // A call that has ended (a timer it left behind): the pool is told which, and the
+    // calls the worker runs now, which its end takes with it, are not charged.
+    const ended = endedCall()
+    if (ended !== undefined) {
+      channel.send({ type: 'late', call: ended, error: toWireError(error), ends: true }, [])
+    } else if (!inCall()) failedOutside(channel, error, 'exception')
   })
   // The event loop empties only when the channel does not hold it (see keepAlive): the
   // calls still waiting on promises can then never finish.
