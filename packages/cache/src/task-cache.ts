@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { InvalidOptionError } from '@taskgraph/core'
-import { checkOptionNames, describeValue, type TaskGraph } from '@taskgraph/core/internal'
+import { TaskGraph, checkOptionNames, describeValue } from '@taskgraph/core/internal'
 import type { CacheSession, ResultCache } from '@taskgraph/scheduler'
 import type { CacheLimits } from './cache-units.js'
 import { DiskCache } from './disk-cache.js'
@@ -136,12 +136,25 @@ export class TaskCache implements ResultCache {
   }
 
   /**
-   * Whether the task with key `task` in `graph` would be read from the cache, and if not,
-   * why, as lines of text: what `taskgraph cache why` prints.
-   * @throws {UnknownTaskError} if the graph has no task with that key
+   * Whether the task with key `task` among what `targets` needs would be read from the
+   * cache, and if not, why, as lines of text: what `taskgraph cache why` prints.
+   * `targets` is what a run would compute: a `Delayed`, or an array or plain object
+   * holding them. Nothing is run.
+   * @example
+   * console.log((await cache.explain(report, report.key)).join('\n'))
+   * @throws {UnknownTaskError} if no task they need has that key
+   * @throws {InvalidOptionError} if `task` is not a string
    * @throws {CacheAccessError} if the directory cannot be read, or is a file now
    */
-  async explain(graph: TaskGraph, task: string): Promise<string[]> {
+  async explain(targets: unknown, task: string): Promise<string[]> {
+    if (typeof task !== 'string') {
+      throw new InvalidOptionError({
+        message: `TaskCache.explain: the task's key must be a string, not ${describeValue(task)}. Give the key of a task of the targets (delayed.key).`,
+      })
+    }
+    // The CLI hands over the graph it collected from a workflow's targets.
+    const graph =
+      targets instanceof TaskGraph ? targets : TaskGraph.collect('TaskCache.explain', [targets])
     let i = 0
     while (i < graph.size && graph.key(i) !== task) i++
     if (i === graph.size || graph.fn(i) === undefined) throw new UnknownTaskError(graph, task)

@@ -312,6 +312,24 @@ test('TaskCache refuses a directory that is a file, or lies under one; a missing
   )
 })
 
+// It took the internal TaskGraph, which a program cannot make: a graph from toGraph was
+// read as having no such task, and a Delayed failed with a TypeError.
+test('explain takes what a run computes, and says whether a task would be read', async () => {
+  const cache = new TaskCache(directory)
+  const target = workflow()
+  expect((await cache.explain(target, target.key)).join('\n')).toMatch(/is not in the cache/)
+  await compute(target, { cache })
+  expect((await cache.explain([workflow()], target.key)).join('\n')).toMatch(
+    /is in the cache: a run reads its result/,
+  )
+  await expect(cache.explain(target, 'no-such-task')).rejects.toMatchObject({
+    code: 'ERR_UNKNOWN_TASK',
+  })
+  await expect(cache.explain(target, 42 as unknown as string)).rejects.toMatchObject({
+    code: 'ERR_INVALID_OPTION',
+  })
+})
+
 test('a directory made a file after the cache was: each run says so once and runs; the other calls reject', async () => {
   const warnings: string[] = []
   const cache = new TaskCache(directory, { onWarning: (message) => warnings.push(message) })
