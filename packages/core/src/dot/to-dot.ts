@@ -1,3 +1,4 @@
+import { describeValue, InvalidArgumentError } from '../errors.js'
 import { resolveDotOptions, type DotOptions, type ResolvedDotOptions } from './dot-options.js'
 import { attributes, quote } from './dot-text.js'
 import type { DrawnGraph } from './drawn-graph.js'
@@ -23,6 +24,12 @@ import { fillAttributes, paintUnits, type Coloring, type Unit } from './paint.js
  * `'status'` or `'duration'` without `taskStates` (or `taskStates` with another colour)
  */
 export function toDot(graph: DrawnGraph, options: DotOptions = {}): string {
+  // A graph is read through graphology's methods: anything else failed on the first one.
+  if (typeof (graph as Partial<DrawnGraph> | null | undefined)?.forEachNode !== 'function') {
+    throw new InvalidArgumentError({
+      message: `toDot: the graph must be a graph from toGraph(), not ${describeValue(graph)}. Pass toGraph(...targets), or draw a target with visualize(target).`,
+    })
+  }
   const resolved = resolveDotOptions(options)
   const lines = [
     'digraph taskgraph {',

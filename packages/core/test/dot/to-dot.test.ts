@@ -20,6 +20,18 @@ function add(a: number, b: number): number {
 }
 
 describe('toDot', () => {
+  // It failed with a TypeError reading the graph, without a code.
+  test.each([{}, null, undefined, 'graph'])('of %j is an InvalidArgumentError', (graph) => {
+    expect(() => toDot(graph as Parameters<typeof toDot>[0])).toThrow(
+      expect.objectContaining({
+        code: 'ERR_INVALID_ARGUMENT',
+        message: expect.stringMatching(
+          /^toDot: the graph must be a graph from toGraph\(\)/,
+        ) as unknown,
+      }),
+    )
+  })
+
   test('draws tasks as ellipses feeding result boxes, data as boxes, outputs doubled', () => {
     const { total } = fromSpec({
       x: 1,
