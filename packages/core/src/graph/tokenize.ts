@@ -595,8 +595,8 @@ function movedOn(pattern: object): boolean {
 
 // Binary data of this many bytes or more is written as its SHA-256. Written out as one
 // character per byte, which the key's hash then reads one at a time, a 40 MB typed array
-// took 1.3 s to key here; its SHA-256 takes some 25 ms (OpenSSL's). Which
-// form a token holds follows from the length it starts with, so the two never meet.
+// took 2 s to key here; its SHA-256 takes some 25 ms (OpenSSL's). Which form a token
+// holds follows from the length it starts with, so the two never meet.
 const DIGEST_FROM = 4096
 
 function writeBytes(bytes: Uint8Array, out: string[]): void {

@@ -10,7 +10,7 @@ import { decode, encode } from './codec.js'
 // Each frame starts with four fixed bytes: anything else where a frame begins (a task
 // that wrote to the socket's descriptor itself) is seen at once as bytes that are not a
 // frame, rather than read as a length that could be gigabytes and waited for.
-const MAGIC = 0x31464754 // 'TGF1', little-endian
+const MAGIC = Buffer.from('TGF1', 'latin1')
 
 /**
  * Sends `message` on `socket`; throws, sending nothing, if it cannot be serialized.
@@ -22,7 +22,7 @@ export function writeFrame(socket: Socket, message: unknown): number {
     JSON.stringify([payload.byteLength, ...buffers.map((b) => b.byteLength)]),
   )
   const prefix = Buffer.allocUnsafe(8 + header.byteLength)
-  prefix.writeUInt32LE(MAGIC, 0)
+  MAGIC.copy(prefix, 0)
   prefix.writeUInt32LE(header.byteLength, 4)
   header.copy(prefix, 8)
   socket.cork()
@@ -146,17 +146,8 @@ export class FrameReader {
   }
 }
 
-/** The bytes of `MAGIC` as written, in order. */
-const MAGIC_BYTES = Buffer.from([
-  MAGIC & 255,
-  (MAGIC >>> 8) & 255,
-  (MAGIC >>> 16) & 255,
-  MAGIC >>> 24,
-])
-
 /** Whether `head`, the first bytes of a frame so far, begins as every frame does. */
 function startsAsFrame(head: Buffer): boolean {
-  const known = Math.min(head.byteLength, 4)
-  for (let i = 0; i < known; i++) if (head[i] !== MAGIC_BYTES[i]) return false
-  return true
+  const known = Math.min(head.byteLength, MAGIC.byteLength)
+  return head.subarray(0, known).equals(MAGIC.subarray(0, known))
 }
