@@ -392,6 +392,28 @@ describe('taskgraph cache', () => {
     )
   })
 
+  it('why names the value a factory-made function closes over, when that is what changed', async () => {
+    await write({
+      'scaled.ts': `import { delayed } from 'taskgraph'
+function makeScaler(k: number) {
+  return function scale(x: number): number {
+    return x * k
+  }
+}
+export default delayed(makeScaler(Number(process.env.SCALE)), { cache: true }).with({ key: 'scaled' })(2)
+`,
+    })
+    const scaled = await run(['run', 'scaled.ts', '--json', '--cache', '.cache'], { SCALE: '2' })
+    expect(JSON.parse(scaled.stdout)).toBe(4)
+    const why = await runCli(['cache', 'why', 'scaled.ts', 'scaled', '--cache', '.cache'], {
+      cwd: project,
+      env: { SCALE: '3' },
+    })
+    expect(why.stdout).toMatch(
+      /^scaled \(scale\) is not in the cache: what its key is made of changed since its result was stored, .*:\n {2}- the value its function closes over as k \(of makeScaler\) changed\n$/,
+    )
+  })
+
   it.for([
     [['cache', 'ls'], "give the cache's directory with --cache DIR (or set TASKGRAPH_CACHE)"],
     [

@@ -92,6 +92,16 @@ async function functionChanges(
   for (const entry of now.packages) {
     if (!packagesBefore.has(entry)) changes.push(`it imports ${entry.replace(/^\w+ /, '')} now`)
   }
+  const capturedBefore = before.captured ?? {}
+  const capturedNow = now.captured ?? {}
+  for (const [variable, hash] of Object.entries(capturedNow)) {
+    const old = capturedBefore[variable]
+    if (old === undefined) changes.push(`its function now closes over ${variable}`)
+    else if (old !== hash) changes.push(`the value its function closes over as ${variable} changed`)
+  }
+  for (const variable of Object.keys(capturedBefore)) {
+    if (!(variable in capturedNow)) changes.push(`its function no longer closes over ${variable}`)
+  }
   if (changes.length === 0) changes.push('the code of its function itself changed')
   return changes
 }

@@ -8,6 +8,7 @@ import {
   type StableTokenParts,
   type TaskGraph,
 } from '@taskgraph/core/internal'
+import { CapturedVariables, type CapturedScope } from './captured-variables.js'
 import { dataRef, hashToken, keyOf, portableRef, taskRef, taskRefStart } from './content-key.js'
 import { functionIdentity } from './function-identity.js'
 import { FunctionSets, type FunctionSet } from './function-sets.js'
@@ -39,6 +40,11 @@ export interface FunctionRecipe {
   readonly module: string
   readonly files: Readonly<Record<string, string>>
   readonly packages: readonly string[]
+  /**
+   * What it closes over that the call which made it had (a factory's parameters), each
+   * variable by its scope's maker and name: the hash of its value's token.
+   */
+  readonly captured?: Readonly<Record<string, string>>
 }
 
 /**
@@ -73,6 +79,7 @@ export class TaskKeys {
   readonly #keys = new Map<number, string>()
   readonly #reasons = new Map<number, string>()
   readonly #functions = new Map<AnyFunction, FunctionFacts | string | undefined>()
+  readonly #captured = new CapturedVariables()
   /** The function met last: a graph's tasks come in runs of one function. */
   #lastFunction: AnyFunction | undefined
   #lastFacts: FunctionFacts | string | undefined
@@ -97,7 +104,11 @@ export class TaskKeys {
     this.#sets = new Array<FunctionSet>(graph.size)
     this.#set = this.#functionSets.empty
     // Nodes come dependencies first.
-    for (let i = 0; i < graph.size; i++) this.#keyNode(i)
+    try {
+      for (let i = 0; i < graph.size; i++) this.#keyNode(i)
+    } finally {
+      this.#captured.close()
+    }
   }
 
   kind(i: number): KeyKind {
@@ -224,13 +235,73 @@ export class TaskKeys {
     if (fn === this.#lastFunction) return this.#lastFacts
     let facts = this.#functions.get(fn)
     if (facts === undefined && !this.#functions.has(fn)) {
-      facts = factsOfFunction(fn, this.fingerprints)
+      // What it closes over may hold functions that close over it.
+      this.#functions.set(fn, CLOSURE_CYCLE)
+      facts = factsOfFunction(fn, this.fingerprints, (made) => this.#closure(made))
       this.#functions.set(fn, facts)
     }
     this.#lastFunction = fn
     this.#lastFacts = facts
     return facts
   }
+
+  /**
+   * What `fn` closes over that the call which made it had (see `CapturedVariables`):
+   * each variable's token, for the function's own token, and its hash, for its recipe;
+   * or why it cannot be keyed.
+   */
+  #closure(fn: AnyFunction): Closure | string {
+    let scopes: CapturedScope[] | undefined
+    try {
+      scopes = this.#captured.of(fn)
+    } catch (error) {
+      return `what its function closes over could not be read (${(error as Error).message})`
+    }
+    // Without an inspector (a Node built without one), the module's source alone keys it.
+    if (scopes === undefined || scopes.length === 0) return NOTHING_CAPTURED
+    let blocked = false
+    const parts: StableTokenParts = {
+      keyOf: () => {
+        blocked = true
+        return ''
+      },
+      // A function a factory made to call itself closes over itself.
+      functionToken: (inner) => {
+        if (inner === fn) return 'itself'
+        const facts = this.#functionFacts(inner)
+        return typeof facts === 'object' ? facts.token : undefined
+      },
+    }
+    const tokens: string[] = []
+    const recipe: Record<string, string> = {}
+    for (const { maker, variables } of scopes) {
+      for (const [name, value] of variables) {
+        const chunks = stableTokenChunks(value, parts)
+        if (chunks === undefined || blocked) return uncapturable(maker, name)
+        const token = chunks.join('')
+        tokens.push(`${maker}\0${name}\0${token}`)
+        recipe[maker === '' ? name : `${name} (of ${maker})`] ??= hashToken(token)
+      }
+    }
+    return { token: tokens.join('\0'), recipe }
+  }
+}
+
+/** What a function closes over, for its token and its recipe (see `TaskKeys#closure`). */
+interface Closure {
+  readonly token: string
+  readonly recipe?: Readonly<Record<string, string>>
+}
+
+const NOTHING_CAPTURED: Closure = { token: '' }
+
+const CLOSURE_CYCLE =
+  'its function closes over functions a factory made that close over each other, which cannot be named across runs; pass what they share to the task as an argument'
+
+/** Why a function closing over `name` of the call to `maker` cannot be keyed. */
+function uncapturable(maker: string, name: string): string {
+  const call = maker === '' ? 'the call that made it' : `the call to ${maker} that made it`
+  return `its function closes over ${JSON.stringify(name)} of ${call}, which holds a function made at run time, a symbol, a class instance, a task's result or data nested deeper than 64 levels, which cannot be named across runs; pass it to the task as an argument`
 }
 
 /** A function as keys name it. */
@@ -260,6 +331,7 @@ const UNKEYABLE_DATA =
 function factsOfFunction(
   fn: AnyFunction,
   fingerprints: SourceFingerprints,
+  closure: (fn: AnyFunction) => Closure | string,
 ): FunctionFacts | string | undefined {
   const origin = originOf(fn)
   if (origin === undefined || !origin.url.startsWith('file:')) return undefined
@@ -274,7 +346,11 @@ function factsOfFunction(
   if (unfollowable !== undefined) {
     return `its module imports (itself or through another) ${JSON.stringify(unfollowable)}, which names no installed package (a path alias?), so the code it stands for cannot be followed; import that module by a relative path`
   }
-  const token = `${identity.identity}:${origin.name}:${origin.occurrence}`
+  // A function a factory made (`makeScaler(k)`) is keyed by what that call had as well.
+  const closed = closure(fn)
+  if (typeof closed === 'string') return closed
+  const captured = closed.token === '' ? '' : `:closes over:${closed.token}`
+  const token = `${identity.identity}:${origin.name}:${origin.occurrence}${captured}`
   // A function's part of its tasks' tokens is the hash of its token: half the bytes to
   // hash per task.
   const id = hashToken(`function\0${token}`)
@@ -287,6 +363,7 @@ function factsOfFunction(
       name: origin.name,
       module: identity.module,
       ...fingerprints.parts(identity.module),
+      ...(closed.recipe === undefined ? {} : { captured: closed.recipe }),
     }),
   }
 }

@@ -3,7 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { TaskCache } from '../src/index.js'
-import { cacheDir, FLOW, run, useProjects, write } from './flow-runs.js'
+import { cacheDir, FLOW, run, type Run, useProjects, write } from './flow-runs.js'
 
 useProjects()
 
@@ -57,6 +57,75 @@ export default codes({ s: String.fromCharCode(parseInt(process.env.CODE!, 16)) }
         delete process.env.CODE
       }
     }
+  })
+
+  // The function's origin and code are the same whatever the factory was given: the
+  // second run read the first one's result (2 × 2 for 2 × 3).
+  test('a function a factory made is keyed by what it closes over', async () => {
+    await write({
+      'scale.ts': `import { appendFileSync } from 'node:fs'
+export function makeScaler(k: number) {
+  return function scale(x: number): number {
+    appendFileSync(process.env.TASK_LOG!, 'scale(' + x + ' * ' + k + ')\\n')
+    return x * k
+  }
+}`,
+      'scaled.ts': `import { delayed } from '@taskgraph/core'
+import { makeScaler } from './scale.js'
+// A factory's function that calls itself closes over itself.
+function makeCountdown(step: number) {
+  const down = (n: number): number => (n <= 0 ? 0 : 1 + down(n - step))
+  return down
+}
+const scaled = delayed(makeScaler(Number(process.env.SCALE)), { cache: true })
+const countdown = delayed(makeCountdown(2), { cache: true })
+export default [scaled(2), countdown(6)]
+`,
+    })
+    const runs: Run[] = []
+    for (const scale of ['2', '3', '2']) {
+      process.env.SCALE = scale
+      try {
+        runs.push(await run('inline', 'scaled.ts', 'all'))
+      } finally {
+        delete process.env.SCALE
+      }
+    }
+    expect(runs.map(({ result }) => result)).toEqual([
+      [4, 3],
+      [6, 3],
+      [4, 3],
+    ])
+    expect(runs.map(({ calls }) => calls)).toEqual([['scale(2 * 2)'], ['scale(2 * 3)'], []])
+    expect(runs.map(({ summary }) => summary.cached)).toEqual([0, 1, 2])
+    expect(runs.flatMap(({ warnings }) => warnings)).toEqual([])
+  })
+
+  test('a function closing over what no key can name runs every time, and says so', async () => {
+    await write({
+      'held.ts': `import { delayed } from '@taskgraph/core'
+import { logCall } from './log-call.js'
+class Counter {
+  count = 0
+}
+function makeCounted(counter: Counter) {
+  return function counted(x: number): number {
+    logCall('counted(' + x + ')')
+    return x + counter.count
+  }
+}
+export default delayed(makeCounted(new Counter()), { cache: true })(1)
+`,
+    })
+    const first = await run('inline', 'held.ts', 'all')
+    const second = await run('inline', 'held.ts', 'all')
+    expect([first.result, second.result]).toEqual([1, 1])
+    expect(second.calls).toEqual(['counted(1)'])
+    expect(second.warnings).toEqual([
+      expect.stringMatching(
+        /a task of "counted" cannot be cached, so it runs: its function closes over "counter" of the call to makeCounted that made it, which holds .*a class instance.*pass it to the task as an argument/,
+      ),
+    ])
   })
 
   test('a result whose recipe could not be written is not kept: no entry a later run would pass over', async () => {
