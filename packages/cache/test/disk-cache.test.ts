@@ -18,10 +18,15 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { DiskCache } from '../src/disk-cache.js'
 
 let directory: string
+/** The stores a test opened: closed after it, so no pack it read is left open. */
+const opened: DiskCache[] = []
 beforeEach(async () => {
   directory = await mkdtemp(join(tmpdir(), 'taskgraph-cache-'))
 })
-afterEach(() => rm(directory, { recursive: true, force: true }))
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((store) => store.close().catch(() => {})))
+  await rm(directory, { recursive: true, force: true })
+})
 
 const info = { task: 'load-1', name: 'load', storedAt: 1_700_000_000_000 }
 // Keys of different first bytes: large entries are filed by them.
@@ -32,6 +37,7 @@ const LARGE = { rows: new Float64Array(100_000).fill(2) }
 /** A new store on the directory, as the next run would open it. */
 async function reopened(): Promise<DiskCache> {
   const store = new DiskCache(directory)
+  opened.push(store)
   await store.load()
   return store
 }
