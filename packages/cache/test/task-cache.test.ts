@@ -128,6 +128,54 @@ export default delayed(makeCounted(new Counter()), { cache: true })(1)
     ])
   })
 
+  // The graph's result was stored as the cached task's: the impure task, reading the
+  // clock here, never ran again.
+  test('a cached task returning a graph with an impure task is not stored; with pure ones it is', async () => {
+    await write({
+      'returns.ts': `import { delayed } from '@taskgraph/core'
+import { logCall } from './log-call.js'
+const now = delayed(function now(): number {
+  logCall('now()')
+  return Number(process.env.NOW)
+})
+const double = delayed(function double(x: number): number {
+  logCall('double(' + x + ')')
+  return 2 * x
+}, { pure: true })
+const stamped = delayed(function stamped(x: number) {
+  logCall('stamped(' + x + ')')
+  return [x, now()]
+}, { cache: true })
+const doubled = delayed(function doubled(x: number) {
+  logCall('doubled(' + x + ')')
+  return double(x)
+}, { cache: true })
+export default [stamped(1), doubled(5)]
+`,
+    })
+    const runs: Run[] = []
+    for (const now of ['100', '200']) {
+      process.env.NOW = now
+      try {
+        runs.push(await run('inline', 'returns.ts', 'all'))
+      } finally {
+        delete process.env.NOW
+      }
+    }
+    expect(runs.map(({ result }) => result)).toEqual([
+      [[1, 100], 10],
+      [[1, 200], 10],
+    ])
+    expect(runs[1]!.calls).toEqual(['now()', 'stamped(1)'])
+    for (const { warnings } of runs) {
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          /^cache: the results of "stamped" cannot be stored, so they will run again: it returned a graph holding the impure task "now-[0-9a-f]+", which runs every time$/,
+        ),
+      ])
+    }
+  })
+
   test('a result whose recipe could not be written is not kept: no entry a later run would pass over', async () => {
     // Where the recipes go is taken by a file: they cannot be written, the packs can.
     await mkdir(cacheDir, { recursive: true })

@@ -36,6 +36,7 @@ import type { RunConfig } from './options.js'
 import { ReadyQueue } from './ready-queue.js'
 import { holdsGraph } from '../wire/returned-graph.js'
 import { runReturnedGraph } from './returned-graph.js'
+import { TasksAddedInfo } from './tasks-added.js'
 import { runFailureOf, warnLateException, warnLateRejection } from './run-failures.js'
 import { RunState } from './run-state.js'
 import { RunTally } from './run-tally.js'
@@ -428,12 +429,17 @@ class GraphRun implements IdleWatcher {
       return
     }
     const parent = info ?? { key: this.graph.key(i), name: this.graph.name(i) }
+    // An impure task in the graph (or in one its tasks return) makes its result one a
+    // cache must not keep: the task would not run again.
+    let impure: string | undefined
     const nested = runReturnedGraph(value, this.config, {
       caller: this.caller,
       parent,
       signal: this.stopper.signal,
       listener: {
         added: (added) => {
+          if (this.cache !== undefined && added instanceof TasksAddedInfo)
+            impure ??= added.impureTask()
           this.tally.added(added.tasks)
           this.config.hooks?.onTasksAdded?.(added)
         },
@@ -444,7 +450,17 @@ class GraphRun implements IdleWatcher {
     // The task ends once its graph's result is in; the run cannot end meanwhile.
     this.await(
       nested,
-      (result) => this.complete(i, result, info, startedAt),
+      (result) => {
+        const keep = impure === undefined
+        if (!keep) {
+          this.cache?.notStored(
+            i,
+            `it returned a graph holding the impure task ${JSON.stringify(impure)}, which runs every time`,
+            undefined,
+          )
+        }
+        this.complete(i, result, info, startedAt, undefined, keep)
+      },
       (error) => this.fail(i, error, true, info, startedAt),
     )
   }

@@ -29,6 +29,20 @@ export class TasksAddedInfo implements TasksAdded {
     return [...new Set(Array.from(outputs, (i) => graph.key(i)))]
   }
 
+  /**
+   * The key of a task of the graph that is impure (it may give another result each
+   * time), if one is: a result the graph makes must then not outlive the run.
+   */
+  impureTask(): string | undefined {
+    const graph = this.#graph
+    for (let i = 0; i < graph.size; i++) {
+      if (graph.fn(i) === undefined) continue
+      const spec = graph.spec(i)
+      if (spec.pure !== true && spec.rearranges !== true) return graph.key(i)
+    }
+    return undefined
+  }
+
   /** Both getters' values as own fields: for `JSON.stringify` and `console.log`. */
   toJSON(): TasksAdded {
     const { tasks, parent, graph, results } = this
