@@ -105,7 +105,7 @@ export class Session implements CacheSession {
       // Its function's recipe is written first: a later run looks up only the tasks of
       // functions that have one. An entry whose recipe could not be written is not kept.
       const cacheKey = this.keys.key(i)
-      const bytes = entry.pack()
+      const bytes = entry.pack(cacheKey)
       void this.#keepRecipe(fn).then((kept) => {
         if (kept) this.store.putPacked(cacheKey, bytes)
       })

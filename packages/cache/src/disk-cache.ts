@@ -135,7 +135,7 @@ export class DiskCache {
         }
         continue
       }
-      const entry = unpackEntry(bytes)
+      const entry = unpackEntry(bytes, key)
       if (entry.ok) {
         this.#markUsed(pack)
         return { hit: true, value: entry.value }
@@ -150,7 +150,7 @@ export class DiskCache {
       if (problem === undefined) return { hit: false }
       return cause === undefined ? { hit: false, problem } : { hit: false, problem, cause }
     }
-    const entry = unpackEntry(bytes)
+    const entry = unpackEntry(bytes, key)
     if (!entry.ok) {
       // Stored again by the task's next run.
       await rm(path, { force: true })
@@ -180,7 +180,7 @@ export class DiskCache {
    * storing nothing.
    */
   put(key: string, value: unknown, info: EntryInfo): void {
-    this.putPacked(key, packEntry(value, info))
+    this.putPacked(key, packEntry(value, info, key))
   }
 
   /** Stores the entry `bytes` (made by `packEntry`) under `key`, as `put` does. */

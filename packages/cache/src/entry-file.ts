@@ -2,16 +2,17 @@ import { crc32 } from 'node:zlib'
 import { decode, encode } from '@taskgraph/scheduler/wire'
 
 // One cached result, as a file of its own or in a pack:
-//   'TGC2' · CRC-32 of the body (4 bytes LE) · body
+//   'TGC3' · CRC-32 of the key, then of the body (4 bytes LE) · body
 // and the body:
 //   header length (4 bytes LE) · header (JSON) · serialized value · its ArrayBuffers' bytes
 // The value is serialized as results cross to and from workers (V8's serialization:
 // BigInt, Map, Set, Date and typed arrays survive), its ArrayBuffers beside it. The
-// checksum covers everything after it: an entry cut short by a crash, or changed on
-// disk, is found out before a byte of it is believed. (A CRC finds such damage; keys,
-// which must never collide, are SHA-256 hashes.)
+// checksum covers everything after it, and the key the entry is stored under: an entry
+// cut short by a crash, changed on disk, or read for another key (an index line naming
+// another entry's place) is found out before a byte of it is believed. (A CRC finds such
+// damage; keys, which must never collide, are SHA-256 hashes.)
 
-const MAGIC = Buffer.from('TGC2')
+const MAGIC = Buffer.from('TGC3')
 const CHECKSUM_BYTES = 4
 const BODY = MAGIC.length + CHECKSUM_BYTES
 
@@ -44,8 +45,11 @@ interface Header extends EntryInfo {
 export interface EncodedEntry {
   /** The entry's size in bytes. */
   readonly byteLength: number
-  /** The entry's bytes: the value's ArrayBuffers copied in after the rest, checksummed. */
-  pack(): Buffer
+  /**
+   * The entry's bytes, to be stored under `key`: the value's ArrayBuffers copied in
+   * after the rest, checksummed with the key.
+   */
+  pack(key: string): Buffer
 }
 
 /**
@@ -65,7 +69,7 @@ export function encodeEntry(value: unknown, info: EntryInfo): EncodedEntry {
   for (const buffer of buffers) byteLength += buffer.byteLength
   return {
     byteLength,
-    pack: () => {
+    pack: (key) => {
       const bytes = Buffer.allocUnsafe(byteLength)
       MAGIC.copy(bytes, 0)
       bytes.writeUInt32LE(headerLength, BODY)
@@ -77,18 +81,23 @@ export function encodeEntry(value: unknown, info: EntryInfo): EncodedEntry {
         bytes.set(new Uint8Array(buffer), at)
         at += buffer.byteLength
       }
-      bytes.writeUInt32LE(crc32(bytes.subarray(BODY)), MAGIC.length)
+      bytes.writeUInt32LE(checksum(key, bytes), MAGIC.length)
       return bytes
     },
   }
 }
 
 /**
- * The bytes of an entry holding `value`. Throws what V8 throws for a value it cannot
- * serialize.
+ * The bytes of an entry holding `value`, to be stored under `key`. Throws what V8 throws
+ * for a value it cannot serialize.
  */
-export function packEntry(value: unknown, info: EntryInfo): Buffer {
-  return encodeEntry(value, info).pack()
+export function packEntry(value: unknown, info: EntryInfo, key: string): Buffer {
+  return encodeEntry(value, info).pack(key)
+}
+
+/** The checksum of entry `bytes` stored under `key`: of the key, then of the body. */
+function checksum(key: string, bytes: Buffer): number {
+  return crc32(bytes.subarray(BODY), crc32(key))
 }
 
 /** An entry read back, or what is wrong with it. */
@@ -96,13 +105,13 @@ export type UnpackedEntry =
   | { readonly ok: true; readonly value: unknown; readonly info: EntryInfo }
   | { readonly ok: false; readonly problem: string }
 
-/** The value and info of the entry `bytes`, checked against its checksum. */
-export function unpackEntry(bytes: Buffer): UnpackedEntry {
+/** The value and info of the entry `bytes`, read for `key`, checked against its checksum. */
+export function unpackEntry(bytes: Buffer, key: string): UnpackedEntry {
   if (bytes.byteLength < BODY + 4 || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
     return { ok: false, problem: 'it is not a taskgraph cache entry (or it was cut short)' }
   }
-  if (crc32(bytes.subarray(BODY)) !== bytes.readUInt32LE(MAGIC.length)) {
-    return { ok: false, problem: 'its checksum does not match its content' }
+  if (checksum(key, bytes) !== bytes.readUInt32LE(MAGIC.length)) {
+    return { ok: false, problem: 'its checksum does not match its content (or its key)' }
   }
   try {
     const headerLength = bytes.readUInt32LE(BODY)

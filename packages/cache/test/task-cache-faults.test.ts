@@ -1,7 +1,7 @@
 // Re-runs of a workflow with a cache when something is at fault: results that cannot be
 // stored, damaged entries, a directory removed, read-only or unreadable, impure tasks.
 import { execFile } from 'node:child_process'
-import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, onTestFinished, test } from 'vitest'
@@ -118,6 +118,41 @@ export const add = delayed(function add(a: number, b: number) { logCall('add()')
       expect(warning).toMatch(/^\d+ more cache entries in .* could not be read either/)
     // And stored again, sound.
     expect((await run()).calls).toEqual([])
+  })
+
+  // Each entry's checksum held, so each task read the other's result, with no warning.
+  test("an index line naming another entry's place is a miss with a warning, and the answer is right", async () => {
+    await write({
+      'labels.ts': `import { delayed, gather } from '@taskgraph/core'
+import { logCall } from './log-call.js'
+const label = delayed(function label(n: number): string {
+  logCall('label(' + n + ')')
+  return 'label ' + n
+}, { cache: true })
+export default gather([label(1), label(2)])
+`,
+    })
+    await run('inline', 'labels.ts')
+    // The two entries' places, swapped (they are the same size).
+    const index = join(cacheDir, 'index')
+    const lines = (await readFile(index, 'utf8')).split('\n')
+    const [a, b] = lines.flatMap((line, at) => (line.split(' ').length === 4 ? [at] : []))
+    const [first, second] = [lines[a!]!.split(' '), lines[b!]!.split(' ')]
+    ;[first[2], second[2]] = [second[2]!, first[2]!]
+    lines[a!] = first.join(' ')
+    lines[b!] = second.join(' ')
+    await writeFile(index, lines.join('\n'))
+    const swapped = await run('inline', 'labels.ts')
+    expect(swapped.result).toEqual(['label 1', 'label 2'])
+    expect(swapped.calls).toEqual(['label(1)', 'label(2)'])
+    expect(swapped.warnings).toEqual([
+      expect.stringMatching(
+        /^cache entry .*: its checksum does not match its content \(or its key\): it is run again/,
+      ),
+      expect.stringMatching(
+        /^cache entry .*: its checksum does not match its content \(or its key\): it is run again/,
+      ),
+    ])
   })
 
   test('a pack replaced by a directory is a miss with a warning saying how to mend it, as a damaged one is', async () => {
