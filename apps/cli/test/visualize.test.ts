@@ -138,8 +138,11 @@ describe('taskgraph visualize -o', () => {
       '&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;',
       '&quot;quoted&quot; &#39;and&#39; back\\\\slash }',
       'new\\nline 😀',
-      'nul␀ esc␛[31m',
+      // Ids write control characters as their codes: two keys never share one.
+      'nul%00 esc%1B[31m',
     ])
+    // Labels, as their pictures.
+    expect(svg).toContain('>nul␀ esc␛[31m</text>')
   })
 
   it('--format decides over the extension', async () => {

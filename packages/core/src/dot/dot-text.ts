@@ -23,6 +23,32 @@ export function quote(text: string): string {
   return `"${escaped}"`
 }
 
+/**
+ * What an id cannot hold as it is: `%` (the escape), control characters and lone
+ * surrogates (written as UTF-8, each becomes U+FFFD).
+ */
+const ID_ESCAPED =
+  // eslint-disable-next-line no-control-regex
+  /[%\u0000-\u0008\u000b-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+
+/**
+ * A DOT id for `text`, quoted: as `quote` writes it, but with `%`, control characters and
+ * lone surrogates written as `%` and their code (`%1B`, `%uD800`). Two texts never share
+ * an id, as they could through `quote`'s pictures (an id is what makes two nodes one).
+ */
+export function quoteId(text: string): string {
+  return quote(
+    text.replace(ID_ESCAPED, (char) => {
+      const code = char.charCodeAt(0)
+      return code >= 0xd800 ? `%u${code.toString(16).toUpperCase()}` : `%${hex2(code)}`
+    }),
+  )
+}
+
+function hex2(code: number): string {
+  return code.toString(16).toUpperCase().padStart(2, '0')
+}
+
 /** `[a=1, b="x"]` from attributes given in order; values are written as given. */
 export function attributes(pairs: readonly (readonly [string, string])[]): string {
   return `[${pairs.map(([name, value]) => `${name}=${value}`).join(', ')}]`

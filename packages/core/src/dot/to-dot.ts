@@ -1,6 +1,6 @@
 import { describeValue, InvalidArgumentError } from '../errors.js'
 import { resolveDotOptions, type DotOptions, type ResolvedDotOptions } from './dot-options.js'
-import { attributes, quote } from './dot-text.js'
+import { attributes, quote, quoteId } from './dot-text.js'
 import type { DrawnGraph } from './drawn-graph.js'
 import { groupNodes } from './group-nodes.js'
 import { fillAttributes, paintUnits, type Coloring, type Unit } from './paint.js'
@@ -103,7 +103,7 @@ function drawGroups(
     ranks.size,
   )
   const ids = groups.map(({ kind, name, ordinal }) =>
-    quote(`group${ordinal === 1 ? '' : `#${ordinal}`}:${kind}:${name}`),
+    quoteId(`group${ordinal === 1 ? '' : `#${ordinal}`}:${kind}:${name}`),
   )
   let unit = 0
   groups.forEach(({ kind, name, keys, output }, i) => {
@@ -140,9 +140,9 @@ function paintAttributes(coloring: Coloring, unit: number): [string, string][] {
 // Each key has a result box and, for a task, a function ellipse; the prefixes keep the
 // two id spaces apart whatever characters keys hold.
 function dataId(key: string): string {
-  return quote(`data:${key}`)
+  return quoteId(`data:${key}`)
 }
 
 function taskId(key: string): string {
-  return quote(`task:${key}`)
+  return quoteId(`task:${key}`)
 }

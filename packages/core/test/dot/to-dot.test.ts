@@ -3,6 +3,7 @@ import {
   InvalidOptionError,
   delayed,
   fromSpec,
+  gather,
   literal,
   ref,
   task,
@@ -117,21 +118,40 @@ describe('toDot', () => {
     `)
   })
 
-  test('writes control characters in keys and names as their pictures', () => {
+  test('writes control characters in labels as their pictures, and in ids as their codes', () => {
     // Graphviz ends a string at NUL, and the others make an SVG that is not XML.
     const node = delayed(inc, { name: 'bell\u0007' }).with({
-      key: 'nul\u0000esc\u001b\tdel\u007f',
+      key: 'nul\u0000esc\u001b\tdel\u007f 5%',
     })(1)
     expect(node.toDot()).toMatchInlineSnapshot(`
       "digraph taskgraph {
         graph [rankdir=BT];
         node [fontname="Helvetica"];
-        "data:nul␀esc␛	del␡" [label="nul␀esc␛	del␡", shape=box, peripheries=2];
-        "task:nul␀esc␛	del␡" [label="bell␇", shape=ellipse];
-        "task:nul␀esc␛	del␡" -> "data:nul␀esc␛	del␡";
+        "data:nul%00esc%1B	del%7F 5%25" [label="nul␀esc␛	del␡ 5%", shape=box, peripheries=2];
+        "task:nul%00esc%1B	del%7F 5%25" [label="bell␇", shape=ellipse];
+        "task:nul%00esc%1B	del%7F 5%25" -> "data:nul%00esc%1B	del%7F 5%25";
       }
       "
     `)
+  })
+
+  // An id is what makes two nodes one: keys told apart only by what a label writes alike
+  // (a control character and its picture; lone surrogates, each U+FFFD in UTF-8) were
+  // drawn as one node.
+  test('keys that labels write alike get ids of their own', () => {
+    const id = delayed(function id(x: number) {
+      return x
+    })
+    const keys = ['k\ud800', 'k\udc00', 'k\ufffd', 'p\rq', 'p\u240dq', 'p%0Dq', 'ok\ud83d\ude00']
+    const dot = gather(keys.map((key, i) => id.with({ key })(i))).toDot()
+    // Written as UTF-8, as a file or Graphviz's input is.
+    const written = Buffer.from(dot, 'utf8').toString('utf8')
+    const ids = new Set(
+      [...written.matchAll(/^ {2}("task:(?:[^"\\]|\\.)*")/gm)].map(([, id]) => id),
+    )
+    expect(ids.size).toBe(keys.length + 1)
+    // A surrogate pair is a character, as it is.
+    expect(written).toContain('"task:ok\ud83d\ude00"')
   })
 
   test('rejects an unknown rankdir with InvalidOptionError', () => {
