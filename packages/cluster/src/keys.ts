@@ -10,6 +10,17 @@ export const QUEUE = 'tasks'
 export const runKey = (run: string): string => `tg:run:${run}`
 /** The results the run's tasks stored: one hash, field = task key. */
 export const resultsKey = (run: string): string => `tg:run:${run}:results`
+/**
+ * The field of task `key`'s result in its run's results hash. Redis takes strings as
+ * UTF-8, where every lone surrogate is U+FFFD: a key holding one (or starting with NUL,
+ * as these do) is written as NUL and its JSON, whose escapes keep them apart.
+ */
+export function resultField(key: string): string {
+  return LONE_SURROGATE.test(key) || key.startsWith('\u0000') ? `\u0000${JSON.stringify(key)}` : key
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
 /** Ids of the runs on, so that workers can clear what a dead driver's runs left. */
 export const RUNS = 'tg:runs'
 /** Where workers push the outcomes of a driver's jobs. */

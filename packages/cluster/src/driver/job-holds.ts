@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import { followChannel, followKey, holdKey, resultsKey } from '../keys.js'
+import { followChannel, followKey, holdKey, resultField, resultsKey } from '../keys.js'
 import { HOLD_MS, HOLD_TTL_MS } from '../wire/holds.js'
 import type { ClusterRun } from './cluster-run.js'
 
@@ -81,7 +81,7 @@ export class JobHolds {
       followChannel(held.worker),
       String(HOLD_TTL_MS),
       held.hold,
-      ...released,
+      ...released.map(resultField),
     )
     if (taken !== 1) return false
     const now = performance.now()

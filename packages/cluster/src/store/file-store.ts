@@ -74,7 +74,13 @@ export class FileStore implements ResultStore {
   }
 
   private path(scope: string, key: string): string {
-    return join(this.directory, scope, createHash('sha256').update(key).digest('base64url'))
+    // Hashed as UTF-16 code units: as UTF-8, keys differing in a lone surrogate would
+    // share a file.
+    return join(
+      this.directory,
+      scope,
+      createHash('sha256').update(key, 'utf16le').digest('base64url'),
+    )
   }
 }
 

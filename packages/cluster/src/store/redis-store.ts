@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import { resultField } from '../keys.js'
 import type { ResultStore, StoreEntry } from './result-store.js'
 
 /** Sets hash fields only while a guard key exists: a run that has ended stores nothing. */
@@ -22,7 +23,7 @@ export class RedisStore implements ResultStore {
   async put(scope: string, entries: readonly StoreEntry[]): Promise<boolean> {
     if (entries.length === 0) return true
     const args: (string | Buffer)[] = []
-    for (const { key, bytes } of entries) args.push(key, bytes)
+    for (const { key, bytes } of entries) args.push(resultField(key), bytes)
     const stored = await this.redis.eval(
       PUT_IF_OPEN,
       2,
@@ -36,14 +37,14 @@ export class RedisStore implements ResultStore {
   async get(scope: string, keys: readonly string[]): Promise<(Buffer | undefined)[]> {
     const hash = this.hashKey(scope)
     const parts = await Promise.all(
-      chunks(keys).map((part) => this.redis.hmgetBuffer(hash, ...part)),
+      chunks(keys).map((part) => this.redis.hmgetBuffer(hash, ...part.map(resultField))),
     )
     return parts.flat().map((value) => value ?? undefined)
   }
 
   async delete(scope: string, keys: readonly string[]): Promise<void> {
     const hash = this.hashKey(scope)
-    await Promise.all(chunks(keys).map((part) => this.redis.hdel(hash, ...part)))
+    await Promise.all(chunks(keys).map((part) => this.redis.hdel(hash, ...part.map(resultField))))
   }
 
   async clear(scope: string): Promise<void> {

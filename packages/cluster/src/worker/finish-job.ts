@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import { holdKey, repliesKey, resultsKey, runKey } from '../keys.js'
+import { holdKey, repliesKey, resultField, resultsKey, runKey } from '../keys.js'
 import type { FileStore } from '../store/file-store.js'
 import type { StoreEntry } from '../store/result-store.js'
 import { splitEntries } from '../store/tiered-store.js'
@@ -76,7 +76,7 @@ export async function finishJob(
     String(REPLIES_TTL_MS),
     hold === undefined ? '0' : String(HOLD_TTL_MS),
   ]
-  for (const { key, bytes } of split.index) args.push(key, bytes)
+  for (const { key, bytes } of split.index) args.push(resultField(key), bytes)
   const done = await (redis as unknown as FinishCommand).taskgraphFinishJob(
     runKey(data.run),
     resultsKey(data.run),
