@@ -483,6 +483,17 @@ describe('a cluster of two workers', () => {
     }
   })
 
+  // It failed as a result that could not be deserialized: Redis held only the mark of
+  // a result kept in the shared directory, which this driver does not know.
+  test("a large output in the workers' shared directory, on a driver given none: ClusterStoreError saying what to give it", async () => {
+    const error = await compute(big(2 ** 17), { executor: cluster }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ClusterStoreError)
+    expect((error as Error).message).toMatch(
+      /^task "big-[^"]+": its result, an output of the run, is in the shared directory of worker w[12], and this driver was given none: give the driver the workers' shared directory \(the ClusterExecutor's store option, --store on taskgraph run\), then run again\.$/,
+    )
+    expect(await runKeys(redis)).toEqual([])
+  })
+
   test('without a shared directory, a result over the limit fails naming the task and the limit', async () => {
     // Another database of the same Redis: a cluster of its own, whose worker has no --store.
     const url = `${redis.url}/1`

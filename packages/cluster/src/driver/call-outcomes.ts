@@ -60,6 +60,8 @@ export class CallOutcomes {
       else {
         const stored = new StoredResult(run.id, key, outcome.large === true)
         if (!call.output) pending.resolve(stored)
+        else if (stored.large && this.store === undefined)
+          pending.reject(new RunFault(noSharedDirectory(key, reply.worker)))
         else
           this.readOutput(stored).then(pending.resolve, (error: unknown) => {
             pending.reject(new RunFault(unreadOutput(key, error)))
@@ -128,6 +130,14 @@ function unfound(error: unknown): NotSerializableFault {
 }
 
 /** Why the run fails when the output of task `key` could not be read from the store. */
+/** An output its worker put in its shared directory, on a driver that was given none. */
+function noSharedDirectory(key: string, worker: string): ClusterStoreError {
+  return new ClusterStoreError({
+    full: false,
+    message: `task ${JSON.stringify(key)}: its result, an output of the run, is in the shared directory of worker ${worker}, and this driver was given none: give the driver the workers' shared directory (the ClusterExecutor's store option, --store on taskgraph run), then run again.`,
+  })
+}
+
 function unreadOutput(key: string, error: unknown): ClusterStoreError {
   return new ClusterStoreError({
     full: false,
