@@ -269,7 +269,8 @@ export class TaskKeys {
       functionToken: (inner) => {
         if (inner === fn) return 'itself'
         const facts = this.#functionFacts(inner)
-        return typeof facts === 'object' ? facts.token : undefined
+        if (typeof facts === 'object') return facts.token
+        return facts === undefined ? this.#moduleFunctionToken(inner) : undefined
       },
     }
     const tokens: string[] = []
@@ -284,6 +285,25 @@ export class TaskKeys {
       }
     }
     return { token: tokens.join('\0'), recipe }
+  }
+
+  /**
+   * What names `fn`, a function no `delayed` saw made (a helper a factory was given),
+   * if a module's code made it and it closes over nothing a call made: its code. The
+   * module that made it is one the factory's caller reaches (it handed it over), whose
+   * source its fingerprint covers. `undefined` for any other: a native or bound function,
+   * whose code reads `[native code]`, or a closure of a call.
+   */
+  #moduleFunctionToken(fn: AnyFunction): string | undefined {
+    const code = Function.prototype.toString.call(fn)
+    if (code.includes('[native code]')) return undefined
+    let scopes: CapturedScope[] | undefined
+    try {
+      scopes = this.#captured.of(fn)
+    } catch {
+      return undefined
+    }
+    return scopes?.length === 0 ? `code:${hashToken(code)}` : undefined
   }
 }
 

@@ -101,6 +101,54 @@ export default [scaled(2), countdown(6)]
     expect(runs.flatMap(({ warnings }) => warnings)).toEqual([])
   })
 
+  test("a factory's function closing over a helper of the project is cached, by the helper's code", async () => {
+    await write({
+      'lib/round.ts': `export function roundTo(x: number, digits: number): number {
+  return Number(x.toFixed(digits))
+}`,
+      'helped.ts': `import { delayed } from '@taskgraph/core'
+import { logCall } from './log-call.js'
+import { roundTo } from './lib/round.js'
+function makeStep(round: (x: number, digits: number) => number) {
+  return function step(x: number): number {
+    logCall('step(' + x + ')')
+    return round(x, 1)
+  }
+}
+export default delayed(makeStep(roundTo), { cache: true })(1.26)
+`,
+    })
+    const first = await run('inline', 'helped.ts', 'all')
+    const second = await run('inline', 'helped.ts', 'all')
+    await write({
+      'lib/round.ts': `export function roundTo(x: number, digits: number): number {
+  return Math.floor(x * 10 ** digits) / 10 ** digits
+}`,
+    })
+    const edited = await run('inline', 'helped.ts', 'all')
+    expect([first.result, second.result, edited.result]).toEqual([1.3, 1.3, 1.2])
+    expect([first.calls, second.calls, edited.calls]).toEqual([['step(1.26)'], [], ['step(1.26)']])
+    expect([...first.warnings, ...second.warnings, ...edited.warnings]).toEqual([])
+    // A bound function's code is '[native code]', whatever it is bound to: not keyed.
+    await write({
+      'bound.ts': `import { delayed } from '@taskgraph/core'
+import { roundTo } from './lib/round.js'
+function makeStep(round: (x: number, digits: number) => number) {
+  return function step(x: number): number {
+    return round(x, 1)
+  }
+}
+export default delayed(makeStep(roundTo.bind(null)), { cache: true })(1.26)
+`,
+    })
+    const bound = await run('inline', 'bound.ts', 'all')
+    expect(bound.warnings).toEqual([
+      expect.stringMatching(
+        /its function closes over "round" of the call to makeStep that made it/,
+      ),
+    ])
+  })
+
   test('a function closing over what no key can name runs every time, and says so', async () => {
     await write({
       'held.ts': `import { delayed } from '@taskgraph/core'
