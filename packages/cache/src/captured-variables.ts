@@ -6,7 +6,10 @@ import type { AnyFunction } from '@taskgraph/core'
 // A function a factory made while a module loaded (`const scaled = makeScaler(k)`) has
 // the module's origin and code whatever `k` was: its cache key must hold `k` itself.
 
-/** The variables of one scope a function closes over, innermost scope first. */
+/**
+ * The variables of one scope a function closes over, innermost scope first; for a bound
+ * function, what `bind` was given (`maker` is `'bind'`: `target`, `this`, `arguments`).
+ */
 export interface CapturedScope {
   /** The function whose call made the scope (`makeScaler`), or `''`: a block, an arrow. */
   readonly maker: string
@@ -39,12 +42,27 @@ export class CapturedVariables {
     if (session === undefined) return undefined
     try {
       const fnId = handOver(session, fn)
-      const internal = post(session, 'Runtime.getProperties', {
+      const { internalProperties } = post(session, 'Runtime.getProperties', {
         objectId: fnId,
         ownProperties: true,
       })
-      const scopesId = internal.internalProperties?.find((p) => p.name === '[[Scopes]]')?.value
-        ?.objectId
+      const slot = (name: string): Runtime.RemoteObject | undefined =>
+        internalProperties?.find((property) => property.name === name)?.value
+      // A bound function has no scopes of its own: what `bind` was given is its state.
+      const target = slot('[[TargetFunction]]')
+      if (target !== undefined) {
+        const given = [
+          ['target', target],
+          ['this', slot('[[BoundThis]]')],
+          ['arguments', slot('[[BoundArgs]]')],
+        ] as const
+        const variables = given.map(
+          ([name, remote]) =>
+            [name, remote === undefined ? undefined : valueOf(session, remote)] as const,
+        )
+        return [{ maker: 'bind', variables }]
+      }
+      const scopesId = slot('[[Scopes]]')?.objectId
       if (scopesId === undefined) return []
       const chain = post(session, 'Runtime.getProperties', {
         objectId: scopesId,

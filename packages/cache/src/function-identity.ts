@@ -61,7 +61,8 @@ function definingModule(name: string, origin: string, fingerprints: SourceFinger
 /**
  * Where a module's source may make a function `name` (`found`: the name's offsets), and
  * whether one of them is a plain declaration of its top level (`topLevel`). Text (a
- * comment, a string) that looks like one counts as found: a doubt keeps the origin.
+ * comment, a string) that looks like one counts as found, and so does the name quoted
+ * (a property `'name': …` or `['name']: …`): a doubt keeps the origin.
  */
 function declarationForms(name: string): {
   found(source: string): number[]
@@ -82,6 +83,9 @@ function declarationForms(name: string): {
     `(?:^[ \\t]*|[{};,*]\\s*|\\b(?:static|async|get|set|public|private|protected|override)\\s+)(?<name>${id})\\s*[(<]`,
     'dgmu',
   )
+  // The name quoted: a property of that name (`'name': …`, `['name']: …`), or a string
+  // that could become one.
+  const quoted = new RegExp(`(?<q>['"\`])(?<name>${id})\\k<q>`, 'dgu')
   const declaredLine = new RegExp(
     `^(?:export\\s+(?:default\\s+)?)?(?:async\\s+)?(?:function\\s*\\*?\\s*|(?:const|let|var|class)\\s+)$`,
     'u',
@@ -89,7 +93,7 @@ function declarationForms(name: string): {
   return {
     found(source) {
       const offsets = new Set<number>()
-      for (const pattern of [strict, property, method]) {
+      for (const pattern of [strict, property, method, quoted]) {
         for (const match of source.matchAll(pattern)) {
           const groups = match.indices!.groups!
           offsets.add((groups['name'] ?? groups['name2'])![0])

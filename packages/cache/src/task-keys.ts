@@ -80,6 +80,8 @@ export class TaskKeys {
   readonly #reasons = new Map<number, string>()
   readonly #functions = new Map<AnyFunction, FunctionFacts | string | undefined>()
   readonly #captured = new CapturedVariables()
+  /** Functions `#madeFunctionToken` is naming: one that holds itself cannot be named. */
+  readonly #making = new Set<AnyFunction>()
   /** The function met last: a graph's tasks come in runs of one function. */
   #lastFunction: AnyFunction | undefined
   #lastFacts: FunctionFacts | string | undefined
@@ -246,9 +248,10 @@ export class TaskKeys {
   }
 
   /**
-   * What `fn` closes over that the call which made it had (see `CapturedVariables`):
-   * each variable's token, for the function's own token, and its hash, for its recipe;
-   * or why it cannot be keyed.
+   * What `fn` holds besides its code (see `CapturedVariables`): what it closes over that
+   * the call which made it had, or what `bind` was given, and the properties it was
+   * given (`fn.scale = 2`); each as a token, for the function's own token, and its hash,
+   * for its recipe. Or why it cannot be keyed.
    */
   #closure(fn: AnyFunction): Closure | string {
     let scopes: CapturedScope[] | undefined
@@ -257,6 +260,12 @@ export class TaskKeys {
     } catch (error) {
       return `what its function closes over could not be read (${(error as Error).message})`
     }
+    // An arrow function's `this` is its maker's, which no scope lists (a method's `this`,
+    // or a module's, which no arrow of a task has a use for).
+    if (usesMakersThis(fn)) return ARROW_THIS
+    const own = ownProperties(fn)
+    if (typeof own === 'string') return own
+    if (own.length > 0) (scopes ??= []).push({ maker: 'own property', variables: own })
     // Without an inspector (a Node built without one), the module's source alone keys it.
     if (scopes === undefined || scopes.length === 0) return NOTHING_CAPTURED
     let blocked = false
@@ -270,7 +279,7 @@ export class TaskKeys {
         if (inner === fn) return 'itself'
         const facts = this.#functionFacts(inner)
         if (typeof facts === 'object') return facts.token
-        return facts === undefined ? this.#moduleFunctionToken(inner) : undefined
+        return facts === undefined ? this.#madeFunctionToken(inner) : undefined
       },
     }
     const tokens: string[] = []
@@ -288,22 +297,24 @@ export class TaskKeys {
   }
 
   /**
-   * What names `fn`, a function no `delayed` saw made (a helper a factory was given),
-   * if a module's code made it and it closes over nothing a call made: its code. The
-   * module that made it is one the factory's caller reaches (it handed it over), whose
-   * source its fingerprint covers. `undefined` for any other: a native or bound function,
-   * whose code reads `[native code]`, or a closure of a call.
+   * What names `fn`, a function no `delayed` saw made (a helper a factory was given, a
+   * function `bind` was given): its code and what it holds besides (`#closure`). The
+   * module whose code made it is one the factory's caller reaches (it handed it over),
+   * whose source its fingerprint covers. `undefined` for a built-in function, whose code
+   * reads `[native code]` and that holds nothing, and for functions that hold each other.
    */
-  #moduleFunctionToken(fn: AnyFunction): string | undefined {
-    const code = Function.prototype.toString.call(fn)
-    if (code.includes('[native code]')) return undefined
-    let scopes: CapturedScope[] | undefined
+  #madeFunctionToken(fn: AnyFunction): string | undefined {
+    if (this.#making.has(fn)) return undefined
+    this.#making.add(fn)
     try {
-      scopes = this.#captured.of(fn)
-    } catch {
-      return undefined
+      const code = Function.prototype.toString.call(fn)
+      const closed = this.#closure(fn)
+      if (typeof closed === 'string') return undefined
+      if (code.includes('[native code]') && closed.token === '') return undefined
+      return `code:${hashToken(code)}${closed.token === '' ? '' : `:holds:${closed.token}`}`
+    } finally {
+      this.#making.delete(fn)
     }
-    return scopes?.length === 0 ? `code:${hashToken(code)}` : undefined
   }
 }
 
@@ -314,6 +325,42 @@ interface Closure {
 }
 
 const NOTHING_CAPTURED: Closure = { token: '' }
+
+const ARROW_THIS =
+  "its function is an arrow function using `this`, the `this` of the code that made it (a method's), which a key cannot see; pass what it reads to the task as an argument"
+
+// Properties every function has, or a class or sloppy-mode one.
+const FUNCTION_PROPERTIES = new Set(['length', 'name', 'prototype', 'arguments', 'caller'])
+
+/**
+ * The properties `fn` was given (`fn.scale = 2`), which its code may read; or why they
+ * cannot be keyed (a symbol key, a getter).
+ */
+function ownProperties(fn: AnyFunction): (readonly [string, unknown])[] | string {
+  const properties: (readonly [string, unknown])[] = []
+  for (const key of Reflect.ownKeys(fn)) {
+    if (typeof key === 'string' && FUNCTION_PROPERTIES.has(key)) continue
+    const descriptor = Object.getOwnPropertyDescriptor(fn, key)!
+    if (typeof key === 'symbol' || !('value' in descriptor)) {
+      return `its function has a property ${String(key)} that is ${typeof key === 'symbol' ? 'keyed by a symbol' : 'a getter or setter'}, which a key cannot read; pass what it holds to the task as an argument`
+    }
+    properties.push([key, descriptor.value])
+  }
+  return properties
+}
+
+/**
+ * Whether `fn` is an arrow function whose code uses `this`: the `this` of the function
+ * that made it (a text search: a `this` in a string or a comment counts too).
+ */
+function usesMakersThis(fn: AnyFunction): boolean {
+  const code = Function.prototype.toString.call(fn)
+  return ARROW_START.test(code) && /\bthis\b/.test(code)
+}
+
+// How an arrow function's code starts: `(x) =>`, `x =>`, `async (x) =>`, `async x =>`
+// (a method's starts with its name, `function`, `class` or `*`, never with `(`).
+const ARROW_START = /^(?:async\s*)?(?:\(|[\p{L}_$][\p{L}\p{N}_$]*\s*=>)/u
 
 const CLOSURE_CYCLE =
   'its function closes over functions a factory made that close over each other, which cannot be named across runs; pass what they share to the task as an argument'

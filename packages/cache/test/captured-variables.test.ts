@@ -63,6 +63,20 @@ describe('CapturedVariables', () => {
     expect(scopesOf(inner)![0]!.variables[0]![1]).toBe(inner())
   })
 
+  test('a bound function holds what bind was given: its target, this and arguments', () => {
+    const self = { k: 2 }
+    expect(scopesOf(top.bind(self, 1))).toEqual([
+      {
+        maker: 'bind',
+        variables: [
+          ['target', top],
+          ['this', self],
+          ['arguments', [1]],
+        ],
+      },
+    ])
+  })
+
   test('values JSON cannot carry come back as they are', () => {
     const make = (n: bigint, z: number, nan: number, u: undefined) => () => [n, z, nan, u]
     const [scope] = scopesOf(make(12345678901234567890n, -0, NaN, undefined))!

@@ -79,6 +79,9 @@ describe('functionIdentity', () => {
       'export class Stats {\n  static clean(t: string): string {\n    return t + SUFFIX\n  }\n}',
     ],
     ['a property', 'export const steps = { clean: (t) => t + SUFFIX }'],
+    // Quoted, or computed from a string: the property patterns did not see these.
+    ['a quoted property', "export const steps = { 'clean': (t) => t + SUFFIX }"],
+    ['a computed property', "export const steps = { ['clean']: (t) => t + SUFFIX }"],
     [
       'a function made inside another',
       'export function make(s) {\n  return function clean(t) { return t + s }\n}\nexport const cleaner = make(SUFFIX)',

@@ -101,6 +101,75 @@ export default [scaled(2), countdown(6)]
     expect(runs.flatMap(({ warnings }) => warnings)).toEqual([])
   })
 
+  // Each gave the first run's result to the second: a bound function has no scopes, a
+  // function's own properties are no variable of any, and an arrow's `this` is neither.
+  test('bound functions, properties of a function and arrows using this: keyed, or not cached', async () => {
+    await write({
+      'held-state.ts': `import { delayed, gather } from '@taskgraph/core'
+import { logCall } from './log-call.js'
+const k = Number(process.env.SCALE)
+function times(this: { k: number } | null, x: number, by: number): number {
+  logCall('times(' + x + ', ' + by + ')')
+  return x * by * (this?.k ?? 1)
+}
+function makeScaler(by: number) {
+  return function scale(x: number): number {
+    logCall('scale(' + x + ' * ' + by + ')')
+    return x * by
+  }
+}
+function propped(x: number): number {
+  logCall('propped(' + x + ')')
+  return x * (propped as unknown as { by: number }).by
+}
+;(propped as unknown as { by: number }).by = k
+class Method {
+  constructor(readonly by: number) {}
+  maker() {
+    return (x: number): number => {
+      logCall('arrow(' + x + ')')
+      return x * this.by
+    }
+  }
+}
+export default gather([
+  delayed(times.bind(null, 2, k), { cache: true })(),
+  delayed(times.bind({ k }, 3), { cache: true })(1),
+  delayed(makeScaler(k).bind(null), { cache: true })(4),
+  delayed(propped, { cache: true })(5),
+  delayed(new Method(k).maker(), { cache: true })(6),
+])
+`,
+    })
+    const runs: Run[] = []
+    for (const scale of ['2', '3', '3']) {
+      process.env.SCALE = scale
+      try {
+        runs.push(await run('inline', 'held-state.ts', 'all'))
+      } finally {
+        delete process.env.SCALE
+      }
+    }
+    expect(runs.map(({ result }) => result)).toEqual([
+      [4, 6, 8, 10, 12],
+      [6, 9, 12, 15, 18],
+      [6, 9, 12, 15, 18],
+    ])
+    expect(runs[1]!.calls).toEqual([
+      'arrow(6)',
+      'propped(5)',
+      'scale(4 * 3)',
+      'times(2, 3)',
+      'times(3, 1)',
+    ])
+    expect(runs[2]!.calls).toEqual(['arrow(6)'])
+    expect(runs[2]!.warnings).toEqual([
+      expect.stringMatching(
+        /^cache: a task of "lambda" cannot be cached, so it runs: its function is an arrow function using `this`/,
+      ),
+    ])
+  })
+
   test("a factory's function closing over a helper of the project is cached, by the helper's code", async () => {
     await write({
       'lib/round.ts': `export function roundTo(x: number, digits: number): number {
@@ -129,20 +198,20 @@ export default delayed(makeStep(roundTo), { cache: true })(1.26)
     expect([first.result, second.result, edited.result]).toEqual([1.3, 1.3, 1.2])
     expect([first.calls, second.calls, edited.calls]).toEqual([['step(1.26)'], [], ['step(1.26)']])
     expect([...first.warnings, ...second.warnings, ...edited.warnings]).toEqual([])
-    // A bound function's code is '[native code]', whatever it is bound to: not keyed.
+    // A built-in function's code is '[native code]': not keyed.
     await write({
-      'bound.ts': `import { delayed } from '@taskgraph/core'
-import { roundTo } from './lib/round.js'
+      'builtin.ts': `import { delayed } from '@taskgraph/core'
 function makeStep(round: (x: number, digits: number) => number) {
   return function step(x: number): number {
     return round(x, 1)
   }
 }
-export default delayed(makeStep(roundTo.bind(null)), { cache: true })(1.26)
+export default delayed(makeStep(Math.max), { cache: true })(1.26)
 `,
     })
-    const bound = await run('inline', 'bound.ts', 'all')
-    expect(bound.warnings).toEqual([
+    const builtin = await run('inline', 'builtin.ts', 'all')
+    expect(builtin.result).toBe(1.26)
+    expect(builtin.warnings).toEqual([
       expect.stringMatching(
         /its function closes over "round" of the call to makeStep that made it/,
       ),
