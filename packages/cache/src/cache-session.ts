@@ -205,6 +205,19 @@ export class Session implements CacheSession {
     )
   }
 
+  returned(graph: TaskGraph): string | undefined {
+    for (let i = 0; i < graph.size; i++) {
+      const fn = graph.fn(i)
+      if (fn === undefined || graph.spec(i).rearranges === true) continue
+      // A function a factory made, or one given state (`bind`, properties): state that
+      // came from where the graph was made, not from the task that returned it.
+      if (this.keys.holdsState(fn)) {
+        return `it returned a graph holding a task of ${JSON.stringify(graph.name(i))}, whose function holds values (what a factory or bind was given) that the returning task's key does not cover`
+      }
+    }
+    return undefined
+  }
+
   async close(): Promise<void> {
     const { directoryFailed, limits, written, writeFailed } = this.rules
     await Promise.all([written, ...this.#recipes.values()])

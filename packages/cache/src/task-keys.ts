@@ -139,6 +139,19 @@ export class TaskKeys {
     return key
   }
 
+  /**
+   * Whether function `fn` holds state besides its code (see `#closure`), or cannot be
+   * keyed at all: a graph holding it makes a result its own code does not decide.
+   */
+  holdsState(fn: AnyFunction): boolean {
+    try {
+      const facts = this.#functionFacts(fn)
+      return typeof facts === 'string' || (facts !== undefined && facts.holdsState)
+    } finally {
+      this.#captured.close()
+    }
+  }
+
   /** The id of the function of `'stored'` node `i`: what its recipe is kept as. */
   fn(i: number): string {
     const facts = this.#functionFacts(this.graph.fn(i)!)
@@ -378,6 +391,8 @@ interface FunctionFacts {
   readonly id: string
   /** What its tasks' refs start with (see `taskRefStart`). */
   readonly refStart: string
+  /** Whether it holds state besides its code: what a factory or `bind` gave it. */
+  readonly holdsState: boolean
   /** What function sets hold of it: the graph's name of it (`functionToken`) and `id`. */
   readonly entry: string
   readonly recipe: () => FunctionRecipe
@@ -425,6 +440,7 @@ function factsOfFunction(
     token,
     id,
     refStart: taskRefStart(id),
+    holdsState: closed.token !== '',
     entry: `${functionToken(fn).token}=${id}`,
     recipe: () => ({
       name: origin.name,

@@ -293,6 +293,41 @@ export default [stamped(1), doubled(5)]
     }
   })
 
+  // plan's key covers its own code and module, not the value scaled's factory was given
+  // when the module loaded: the second run read 3 × 2 for 5 × 2.
+  test('a cached task returning a graph with a task of a function holding state is not stored', async () => {
+    await write({
+      'plan.ts': `import { delayed } from '@taskgraph/core'
+import { logCall } from './log-call.js'
+function makeScaler(k: number) {
+  return function scaled(x: number): number {
+    return x * k
+  }
+}
+const scaled = delayed(makeScaler(Number(process.env.SCALE)), { cache: true })
+const plan = delayed(function plan(x: number) {
+  logCall('plan(' + x + ')')
+  return scaled(x + 1)
+}, { cache: true })
+export default plan(1)
+`,
+    })
+    const runs: Run[] = []
+    for (const scale of ['3', '5']) {
+      process.env.SCALE = scale
+      try {
+        runs.push(await run('inline', 'plan.ts', 'all'))
+      } finally {
+        delete process.env.SCALE
+      }
+    }
+    expect(runs.map(({ result }) => result)).toEqual([6, 10])
+    expect(runs[1]!.calls).toEqual(['plan(1)'])
+    expect(runs[1]!.warnings).toEqual([
+      'cache: the results of "plan" cannot be stored, so they will run again: it returned a graph holding a task of "scaled", whose function holds values (what a factory or bind was given) that the returning task\'s key does not cover',
+    ])
+  })
+
   test('a result whose recipe could not be written is not kept: no entry a later run would pass over', async () => {
     // Where the recipes go is taken by a file: they cannot be written, the packs can.
     await mkdir(cacheDir, { recursive: true })

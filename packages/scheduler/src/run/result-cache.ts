@@ -54,6 +54,12 @@ export interface CacheSession {
    * taken `durationMs` (as `completed`'s). `node`: as `completed`'s.
    */
   passedOver?(key: string, durationMs: number | undefined, node?: number): void
+  /**
+   * Why the result of a task that returned `graph` (a task of the run, or of a graph
+   * another returned) must not be stored, though the task's key is sound: a result made
+   * by functions holding state that key does not cover. `undefined` if it may be.
+   */
+  returned?(graph: TaskGraph): string | undefined
   /** The run has ended: what is being stored is finished. Never rejects. */
   close(): Promise<void>
 }

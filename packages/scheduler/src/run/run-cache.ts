@@ -90,6 +90,11 @@ export class RunCache {
     this.#session.notStored?.(this.graph.key(i), problem, durationMs, node)
   }
 
+  /** Why the result of a task that returned `graph` must not be stored (see `CacheSession`). */
+  returned(graph: TaskGraph): string | undefined {
+    return this.#session.returned?.(graph)
+  }
+
   /** How the executor is told a result is no longer needed: once the cache has read it. */
   release(executor: Executor): ((value: unknown) => void) | undefined {
     const transfer = this.#transfer

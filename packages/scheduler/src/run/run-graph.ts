@@ -430,16 +430,22 @@ class GraphRun implements IdleWatcher {
     }
     const parent = info ?? { key: this.graph.key(i), name: this.graph.name(i) }
     // An impure task in the graph (or in one its tasks return) makes its result one a
-    // cache must not keep: the task would not run again.
-    let impure: string | undefined
+    // cache must not keep: the task would not run again. So do functions holding state
+    // the task's key does not cover (the cache says which).
+    let unkept: string | undefined
     const nested = runReturnedGraph(value, this.config, {
       caller: this.caller,
       parent,
       signal: this.stopper.signal,
       listener: {
         added: (added) => {
-          if (this.cache !== undefined && added instanceof TasksAddedInfo)
-            impure ??= added.impureTask()
+          if (this.cache !== undefined && added instanceof TasksAddedInfo && unkept === undefined) {
+            const impure = added.impureTask()
+            unkept =
+              impure === undefined
+                ? this.cache.returned(added.collected())
+                : `it returned a graph holding the impure task ${JSON.stringify(impure)}, which runs every time`
+          }
           this.tally.added(added.tasks)
           this.config.hooks?.onTasksAdded?.(added)
         },
@@ -451,15 +457,8 @@ class GraphRun implements IdleWatcher {
     this.await(
       nested,
       (result) => {
-        const keep = impure === undefined
-        if (!keep) {
-          this.cache?.notStored(
-            i,
-            `it returned a graph holding the impure task ${JSON.stringify(impure)}, which runs every time`,
-            undefined,
-          )
-        }
-        this.complete(i, result, info, startedAt, undefined, keep)
+        if (unkept !== undefined) this.cache?.notStored(i, unkept, undefined)
+        this.complete(i, result, info, startedAt, undefined, unkept === undefined)
       },
       (error) => this.fail(i, error, true, info, startedAt),
     )

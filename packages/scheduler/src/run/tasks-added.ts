@@ -29,6 +29,11 @@ export class TasksAddedInfo implements TasksAdded {
     return [...new Set(Array.from(outputs, (i) => graph.key(i)))]
   }
 
+  /** The graph itself, for the run (not part of what hooks hear). */
+  collected(): TaskGraph {
+    return this.#graph
+  }
+
   /**
    * The key of a task of the graph that is impure (it may give another result each
    * time), if one is: a result the graph makes must then not outlive the run.
