@@ -93,23 +93,25 @@ export function rejectionsAreFatal(): boolean {
 }
 
 let runs = 0
+let watchingRejections = false
 
 /**
- * Listens for unhandled rejections and uncaught exceptions while at least one run is in
- * flight; the returned function stops listening for this run.
+ * Listens for uncaught exceptions while at least one run is in flight, and for unhandled
+ * rejections from the first run on; the returned function stops listening for this run.
+ * A task's promise may reject after its run has ended (a timer it left): that is told
+ * as a warning (see `lateReporter`), where without the listener Node would end the
+ * program. What no task started is left to Node either way.
  */
 export function watchOutsideFailures(): () => void {
-  if (runs++ === 0) {
+  if (!watchingRejections) {
+    watchingRejections = true
     process.on('unhandledRejection', onUnhandledRejection)
-    process.on('uncaughtException', onUncaughtException)
   }
+  if (runs++ === 0) process.on('uncaughtException', onUncaughtException)
   let stopped = false
   return () => {
     if (stopped) return
     stopped = true
-    if (--runs === 0) {
-      process.off('unhandledRejection', onUnhandledRejection)
-      process.off('uncaughtException', onUncaughtException)
-    }
+    if (--runs === 0) process.off('uncaughtException', onUncaughtException)
   }
 }

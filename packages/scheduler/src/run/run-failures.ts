@@ -50,7 +50,6 @@ export function runFailureOf(
   return undefined
 }
 
-/** A rejection nothing handled, from a task whose run has ended: it can only be told. */
 /** Tells that code task `key` left behind in a pool's worker threw after its run had ended. */
 export function warnLateException(key: string, name: string, error: unknown): void {
   process.emitWarning(
@@ -59,6 +58,7 @@ export function warnLateException(key: string, name: string, error: unknown): vo
   )
 }
 
+/** A rejection nothing handled, from a task whose run has ended: it can only be told. */
 export function warnLateRejection(key: string, name: string, reason: unknown): void {
   process.emitWarning(
     `task ${JSON.stringify(key)} (function ${name}) made a promise that rejected with nothing to handle it, after its run had ended: ${causeText(reason)}`,

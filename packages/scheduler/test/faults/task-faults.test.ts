@@ -8,6 +8,9 @@ import {
   compute,
   type ExecutorName,
 } from '@taskgraph/scheduler'
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { describe, expect, test } from 'vitest'
 import { EXECUTORS, shared } from '../executors.js'
 import {
@@ -25,6 +28,7 @@ import { makePool, POOLS } from '../pools.js'
 import { closeAfterTests } from './leftovers.js'
 
 const IN_PROCESS = ['inline', 'async'] as const satisfies ExecutorName[]
+const run = promisify(execFile)
 
 describe.each(IN_PROCESS)('a synchronous task past its timeout on the %s executor', (name) => {
   test('returns, then fails: TimeoutError, overran', async () => {
@@ -137,6 +141,29 @@ describe.each(POOLS)('tasks that misbehave on the %s executor', (name) => {
     })
   })
 })
+
+// On inline and async, the program ended: nothing listened for rejections once the run
+// had ended. Spawned: vitest listens for them itself.
+test.each(EXECUTORS)(
+  'on %s, a rejection a task leaves for after its run is a warning, and the program goes on',
+  async (executor) => {
+    const program = fileURLToPath(new URL('../fixtures/rejects-after-run.mjs', import.meta.url))
+    const cwd = fileURLToPath(new URL('../..', import.meta.url))
+    const { stdout } = await run(process.execPath, [program, executor], { cwd, timeout: 20_000 })
+    expect(JSON.parse(stdout)).toEqual({
+      result: 'returned',
+      warnings: ['TASKGRAPH_UNHANDLED_REJECTION'],
+    })
+    // One no task made is Node's to deal with: it ends the program.
+    const outside = await run(process.execPath, [program, executor, 'then-outside'], {
+      cwd,
+      timeout: 20_000,
+    }).catch((error: { code: number; stdout: string; stderr: string }) => error)
+    expect(outside).toMatchObject({ code: 1 })
+    expect((outside as { stdout: string }).stdout).not.toContain('end')
+    expect((outside as { stderr: string }).stderr).toContain('outside any task')
+  },
+)
 
 describe.each(EXECUTORS)('tasks throwing what is not an Error on the %s executor', (name) => {
   test.each([
