@@ -127,12 +127,19 @@ export function describeValue(value: unknown): string {
       return 'undefined'
     case 'symbol':
       return `a symbol (${String(value)})`
-    case 'function':
-      return `a function (${value.name || 'anonymous'})`
-    default: {
-      const ctor = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)
-        ?.constructor?.name
-      return ctor && ctor !== 'Object' ? `an instance of ${ctor}` : 'an object'
-    }
+    default:
+      // A Proxy's traps, and getters, run as it is looked at, and may throw.
+      try {
+        return describeObject(value)
+      } catch {
+        return `${typeof value === 'function' ? 'a function' : 'an object'} that throws when looked at (a Proxy?)`
+      }
   }
+}
+
+function describeObject(value: object): string {
+  if (typeof value === 'function') return `a function (${value.name || 'anonymous'})`
+  const ctor = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)
+    ?.constructor?.name
+  return ctor && ctor !== 'Object' ? `an instance of ${ctor}` : 'an object'
 }

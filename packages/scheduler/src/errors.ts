@@ -384,7 +384,14 @@ CancelledError.prototype.name = 'CancelledError'
 
 /** A short description of a thrown value for messages. */
 export function causeText(cause: unknown): string {
-  return cause instanceof Error || typeof cause === 'string'
+  let isError: boolean
+  try {
+    isError = cause instanceof Error
+  } catch {
+    // A Proxy whose `getPrototypeOf` trap throws.
+    isError = false
+  }
+  return isError || typeof cause === 'string'
     ? errorText(cause)
     : `thrown value ${errorText(cause)}`
 }

@@ -48,6 +48,9 @@ export function toTaskError(
   fn?: AnyFunction,
   args: readonly unknown[] = [],
 ): TaskError {
+  if (failure instanceof OpaqueThrow) {
+    return new TaskError({ key, functionName, caller, cause: failure.thrown })
+  }
   if (failure instanceof WorkerLostFault)
     return new WorkerLostError({ key, functionName, caller, cause: failure, attempts })
   if (failure instanceof TimedOutFault)
@@ -84,4 +87,26 @@ export function toTaskError(
     })
   }
   return new TaskError({ key, functionName, caller, cause: failure })
+}
+
+/**
+ * What a task threw that throws as it is looked at: a Proxy whose `getPrototypeOf` trap
+ * throws, which every `instanceof` calls. The run tells faults apart by `instanceof`; it
+ * carries such a value in this, which `toTaskError` makes the cause.
+ */
+export class OpaqueThrow {
+  constructor(readonly thrown: unknown) {}
+}
+
+/** `failure`, or an `OpaqueThrow` of it if its prototype cannot be read. */
+export function inspectableFailure(failure: unknown): unknown {
+  if (failure === null || (typeof failure !== 'object' && typeof failure !== 'function')) {
+    return failure
+  }
+  try {
+    Object.getPrototypeOf(failure)
+    return failure
+  } catch {
+    return new OpaqueThrow(failure)
+  }
 }

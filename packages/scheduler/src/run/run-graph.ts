@@ -27,7 +27,7 @@ import {
   type OutsideFailure,
 } from '../executors/task-context.js'
 import { isThenable } from '@taskgraph/core/internal'
-import { toTaskError } from './classify-failure.js'
+import { inspectableFailure, toTaskError } from './classify-failure.js'
 import { failedStep, newFlight, type Flight } from './flight.js'
 import type { TaskInfo } from './hooks.js'
 import { RunCache, type CachedRun } from './run-cache.js'
@@ -479,7 +479,8 @@ class GraphRun implements IdleWatcher {
     this.runReturned(members[step]!, value, infos?.[step], startedAt)
   }
 
-  private failed(flight: Flight, error: unknown): void {
+  private failed(flight: Flight, thrown: unknown): void {
+    const error = inspectableFailure(thrown)
     if (error instanceof ReturnedGraphFault) {
       this.cutShort(flight, error)
       return

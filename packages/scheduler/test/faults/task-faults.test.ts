@@ -19,6 +19,7 @@ import {
   rejectsWhileWaiting,
   returnsUnawaitable,
   slowWhere,
+  throwsOpaque,
   throwsUnreadable,
   throwsValue,
 } from '../fixtures/fault-tasks.mjs'
@@ -177,6 +178,19 @@ describe.each(EXECUTORS)('tasks throwing what is not an Error on the %s executor
     expect(error).toBeInstanceOf(TaskError)
     expect(error).toMatchObject({ code: 'ERR_TASK_FAILED', key: task.key })
     expect((error as TaskError).cause).toEqual(thrown)
+  })
+
+  // inline, async: the trap's error escaped the run, with no code; pools: the worker died
+  // describing it, reported as a WorkerModuleError, and the pool's workers were ended.
+  test('a Proxy whose getPrototypeOf trap throws: TaskError, and the executor carries on', async () => {
+    const task = throwsOpaque()
+    const error = await rejection(compute(task, { executor: shared(name) }))
+    expect(error).toBeInstanceOf(TaskError)
+    expect(error).toMatchObject({ code: 'ERR_TASK_FAILED', key: task.key })
+    expect((error as Error).message).toMatch(
+      /failed: (thrown value )?an object that throws when looked at/,
+    )
+    expect(await compute(inc(1), { executor: shared(name) })).toEqual([2])
   })
 
   // Its text went into the TaskError's message: the getter's error escaped the run (inline,
