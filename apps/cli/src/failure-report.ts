@@ -37,7 +37,7 @@ export function describeFailure(error: unknown, options: ReportOptions): string 
   if (error instanceof TaskgraphError && options.verbose && isWorkflowLoadFailure(error))
     return errorLine(`${error.name}: ${error.message}`) + stackOf(error.cause, options)
   if (error instanceof TaskgraphError) return errorLine(`${error.name}: ${error.message}`)
-  return `taskgraph: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`
+  return `taskgraph: internal error: ${causeText(error)}\n`
 }
 
 /** The line every error report starts with; commander's usage errors get it too (program.ts). */
@@ -48,9 +48,29 @@ export function errorLine(text: string): string {
 function stackOf(cause: unknown, options: ReportOptions): string {
   // Timeouts and data that cannot be copied have nothing underneath to show.
   if (cause === undefined) return ''
-  const text =
-    cause instanceof Error ? (cause.stack ?? `${cause.name}: ${cause.message}`) : inspect(cause)
+  const text = causeText(cause)
   return `${(options.verbose ? text : userFrames(text)).replace(/^/gm, '    ')}\n`
+}
+
+/**
+ * What a task threw, as text: its stack, or what it shows of itself. Its own code may
+ * throw as it is read (a `message` getter that throws, which formatting the stack calls):
+ * the report then says so, rather than the command failing as it writes it.
+ */
+function causeText(cause: unknown): string {
+  try {
+    return cause instanceof Error
+      ? (cause.stack ?? `${cause.name}: ${cause.message}`)
+      : inspect(cause)
+  } catch (error) {
+    let why: string
+    try {
+      why = error instanceof Error ? error.message : String(error)
+    } catch {
+      why = 'an error that cannot be read either'
+    }
+    return `(what the task threw could not be shown: reading it threw ${why})`
+  }
 }
 
 // Where taskgraph's own code is: each package's build and, through source maps, its

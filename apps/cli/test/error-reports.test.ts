@@ -32,6 +32,22 @@ describe.concurrent('error reports', () => {
   })
 })
 
+// The command itself failed as it wrote the report (the getter's error, uncaught), and
+// said the workflow's process had called process.exit().
+describe.concurrent.each(['inline', 'async'])(
+  'on %s, a task error that throws as it is read',
+  (executor) => {
+    it('is reported as the TaskError it is, saying it could not be shown', async () => {
+      const result = await runCli(['run', 'message-getter-throws.ts', '--executor', executor])
+      expect(result).toMatchObject({ code: 1, stdout: '' })
+      expect(result.stderr).toBe(
+        'taskgraph: error: TaskError: compute: task "unreadable-1" (function unreadable) failed: an instance of Error\n' +
+          '    (what the task threw could not be shown: reading it threw the message getter threw)\n',
+      )
+    })
+  },
+)
+
 // throw-deep.ts: the task `double` calls `check`, which throws a RangeError.
 describe.concurrent.each(['inline', 'async', 'threads', 'processes'])(
   'a task error on the %s executor',
