@@ -35,6 +35,8 @@ describe('invalid options', () => {
     ['hooks that are not an object', { hooks: () => {} }],
     // Failed the run with a TypeError at the hook's first call.
     ['a hook that is not a function', { hooks: { onStart: 'log' } }],
+    // Never called: a misspelt hook was taken in silence.
+    ['a member named as a hook that is no hook', { hooks: { onTaskEnded: () => {} } }],
     ['a cache without open()', { cache: '.taskgraph-cache' }],
     [
       'a cache with an executor whose results stay in its own store, without keep() and fetch()',

@@ -250,10 +250,18 @@ const HOOK_NAMES = [
 
 /**
  * Checks that each hook `hooks` has is a function: one that is not would fail the run
- * with a TypeError at its first call. Other members are left alone (a progress bar's
- * `counts`, a profiler's own methods).
+ * with a TypeError at its first call; and that an own member named as a hook is (`onTaskEnded`
+ * would never be called). Other members are left alone (a progress bar's `counts`, a
+ * profiler's own methods).
  */
 function checkHooks(caller: string, hooks: ComputeHooks): void {
+  for (const name of Object.keys(hooks)) {
+    if (/^on[A-Z]/.test(name) && !(HOOK_NAMES as readonly string[]).includes(name)) {
+      throw new InvalidOptionError({
+        message: `${caller}: option "hooks" has ${JSON.stringify(name)}, which is no hook, so it would never be called. Hooks: ${HOOK_NAMES.join(', ')}.`,
+      })
+    }
+  }
   for (const name of HOOK_NAMES) {
     const hook = (hooks as Readonly<Record<string, unknown>>)[name]
     if (hook !== undefined && typeof hook !== 'function') {
