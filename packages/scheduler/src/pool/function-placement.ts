@@ -1,5 +1,6 @@
 import type { AnyFunction } from '@taskgraph/core'
 import type { TaskCall } from '../executors/executor.js'
+import { runInTask } from '../executors/task-context.js'
 import { UnreachableFault } from '../executors/executor-faults.js'
 import { flatPrimitives } from '../wire/data-walk.js'
 import { findFunctions } from '../wire/function-args.js'
@@ -121,11 +122,14 @@ export class FunctionPlacement {
     return Promise.resolve().then(() => this.runHere(call))
   }
 
-  /** Runs a call on this thread. */
+  /**
+   * Runs a call on this thread, in its task's context (see task-context.ts): a call held
+   * while its functions were looked up, or for room, starts from another one.
+   */
   runHere(call: TaskCall): unknown {
     call.started()
     // Buffers a task here sees are never moved to a worker afterwards.
     this.moves.seenHere(call.args)
-    return runOnMainThread(call)
+    return runInTask(call.lateFailure, runOnMainThread, call)
   }
 }

@@ -1,4 +1,4 @@
-import { gather } from '@taskgraph/core'
+import { delayed, gather } from '@taskgraph/core'
 import {
   AsyncExecutor,
   StalledError,
@@ -11,6 +11,7 @@ import {
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+
 import { describe, expect, test } from 'vitest'
 import { EXECUTORS, shared } from '../executors.js'
 import {
@@ -142,6 +143,23 @@ describe.each(POOLS)('tasks that misbehave on the %s executor', (name) => {
     })
   })
 })
+
+// The call ran once its function was looked up, away from its task's async context: the
+// rejection was left to Node, which ended the program (vitest's listener hears it here).
+test.each(['threads', 'processes'] as const)(
+  'on %s, a task run on the main thread whose promise rejects with nothing to handle it: UnhandledRejectionError',
+  async (name) => {
+    // Made here, not by a module's top-level code: no worker can reach it.
+    const madeHere = delayed(function madeHere() {
+      setTimeout(() => void Promise.reject(new Error('while waiting')), 20)
+      return new Promise((resolve) => setTimeout(() => resolve(1), 300))
+    })
+    const task = madeHere()
+    const error = await rejection(compute(task, { executor: shared(name) }))
+    expect(error).toBeInstanceOf(UnhandledRejectionError)
+    expect(error).toMatchObject({ code: 'ERR_UNHANDLED_REJECTION', key: task.key })
+  },
+)
 
 // On inline and async, the program ended: nothing listened for rejections once the run
 // had ended. Spawned: vitest listens for them itself.
