@@ -122,21 +122,25 @@ function scopeKind(description: string): ScopeKind {
 /**
  * The scopes of `chain` (innermost first) that a call made: those up to the outermost
  * closure of a function inside the module. Without a `Module` scope (CommonJS, a module
- * runner's), the module's code runs in a wrapper function: a nameless outermost closure
- * is that wrapper, whose blocks hold the module's own variables, not a call's. (A
- * nameless function's closure outermost in a module none of whose closures use its
- * variables, so that the wrapper keeps none, passes for it.)
+ * runner's), the module's code runs in wrapper functions (Node's, and tsx's inside it):
+ * the nameless closures outermost, with the blocks among them, are the module's own,
+ * not a call's. (So is a nameless factory's closure there, `((k) => (x) => x * k)(3)`,
+ * which cannot be told from them.)
  */
 function callScopes<T extends ScopeKind>(chain: readonly T[]): T[] {
-  let moduleAt = chain.findIndex((scope) => MODULE_LEVEL.has(scope.type))
-  if (moduleAt === -1) moduleAt = chain.length
-  let outermost = -1
-  for (let at = 0; at < moduleAt; at++) if (chain[at]!.type === 'Closure') outermost = at
-  const wrapped = !chain.some((scope) => scope.type === 'Module')
-  if (wrapped && outermost !== -1 && chain[outermost]!.maker === '') {
-    outermost = chain.findLastIndex((scope, at) => at < outermost && scope.type === 'Closure')
+  let boundary = chain.findIndex((scope) => MODULE_LEVEL.has(scope.type))
+  if (boundary === -1) boundary = chain.length
+  if (!chain.some((scope) => scope.type === 'Module')) {
+    while (boundary > 0 && isWrapperScope(chain[boundary - 1]!)) boundary--
   }
+  let outermost = -1
+  for (let at = 0; at < boundary; at++) if (chain[at]!.type === 'Closure') outermost = at
   return chain.slice(0, outermost + 1)
+}
+
+/** A scope a module's wrapper function makes: its nameless closure, or a block in it. */
+function isWrapperScope(scope: ScopeKind): boolean {
+  return scope.type === 'Block' || (scope.type === 'Closure' && scope.maker === '')
 }
 
 /** The value an inspector's remote object stands for, fetched into this thread. */
