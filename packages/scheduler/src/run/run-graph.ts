@@ -429,9 +429,9 @@ class GraphRun implements IdleWatcher {
       return
     }
     const parent = info ?? { key: this.graph.key(i), name: this.graph.name(i) }
-    // An impure task in the graph (or in one its tasks return) makes its result one a
-    // cache must not keep: the task would not run again. So do functions holding state
-    // the task's key does not cover (the cache says which).
+    // An impure task in the graph (or in one its tasks return) makes its result, if the
+    // run's cache stores it, one the cache must not keep: the task would not run again.
+    // So do functions holding state the task's key does not cover (the cache says which).
     let unkept: string | undefined
     const nested = runReturnedGraph(value, this.config, {
       caller: this.caller,
@@ -439,7 +439,11 @@ class GraphRun implements IdleWatcher {
       signal: this.stopper.signal,
       listener: {
         added: (added) => {
-          if (this.cache !== undefined && added instanceof TasksAddedInfo && unkept === undefined) {
+          if (
+            unkept === undefined &&
+            this.cache?.stores(i) === true &&
+            added instanceof TasksAddedInfo
+          ) {
             const impure = added.impureTask()
             unkept =
               impure === undefined
