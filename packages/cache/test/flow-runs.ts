@@ -66,17 +66,21 @@ export interface Run {
   readonly calls: string[]
 }
 
-/** `store`: the TaskCache option (see `TaskCacheOptions.store`). */
+/**
+ * `store`: the TaskCache option (see `TaskCacheOptions.store`); `env`: environment
+ * variables of the run's process besides this one's.
+ */
 export async function run(
   executor = 'inline',
   flow = 'flow.ts',
   store = 'worthwhile',
+  env: Record<string, string> = {},
 ): Promise<Run> {
   await rm(log, { force: true })
   const { stdout } = await promisify(execFile)(
     process.execPath,
     ['--import', 'tsx', RUN_FLOW, join(project, flow), cacheDir, executor, store],
-    { env: { ...process.env, TASK_LOG: log } },
+    { env: { ...process.env, ...env, TASK_LOG: log } },
   )
   const calls = (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).sort()
   return { ...(JSON.parse(stdout) as Omit<Run, 'calls'>), calls }

@@ -7,6 +7,13 @@ import { cacheDir, FLOW, run, type Run, useProjects, write } from './flow-runs.j
 
 useProjects()
 
+/** Runs `flow` (storing every result) once per value of environment variable `name`. */
+async function runsWith(name: string, values: string[], flow: string): Promise<Run[]> {
+  const runs: Run[] = []
+  for (const value of values) runs.push(await run('inline', flow, 'all', { [name]: value }))
+  return runs
+}
+
 describe('TaskCache on re-runs', () => {
   test.for(['inline', 'threads', 'processes'])(
     'on %s, a second run runs no task and gives an equal result',
@@ -48,14 +55,9 @@ export default codes({ s: String.fromCharCode(parseInt(process.env.CODE!, 16)) }
 `,
     })
     for (const code of ['d800', 'dc00', 'fffd']) {
-      process.env.CODE = code
-      try {
-        const { result, calls } = await run('inline', 'codes.ts')
-        expect(result).toBe(code)
-        expect(calls).toEqual([`codes(${code})`])
-      } finally {
-        delete process.env.CODE
-      }
+      const { result, calls } = await run('inline', 'codes.ts', 'worthwhile', { CODE: code })
+      expect(result).toBe(code)
+      expect(calls).toEqual([`codes(${code})`])
     }
   })
 
@@ -82,15 +84,7 @@ const countdown = delayed(makeCountdown(2), { cache: true })
 export default [scaled(2), countdown(6)]
 `,
     })
-    const runs: Run[] = []
-    for (const scale of ['2', '3', '2']) {
-      process.env.SCALE = scale
-      try {
-        runs.push(await run('inline', 'scaled.ts', 'all'))
-      } finally {
-        delete process.env.SCALE
-      }
-    }
+    const runs = await runsWith('SCALE', ['2', '3', '2'], 'scaled.ts')
     expect(runs.map(({ result }) => result)).toEqual([
       [4, 3],
       [6, 3],
@@ -141,15 +135,7 @@ export default gather([
 ])
 `,
     })
-    const runs: Run[] = []
-    for (const scale of ['2', '3', '3']) {
-      process.env.SCALE = scale
-      try {
-        runs.push(await run('inline', 'held-state.ts', 'all'))
-      } finally {
-        delete process.env.SCALE
-      }
-    }
+    const runs = await runsWith('SCALE', ['2', '3', '3'], 'held-state.ts')
     expect(runs.map(({ result }) => result)).toEqual([
       [4, 6, 8, 10, 12],
       [6, 9, 12, 15, 18],
@@ -270,15 +256,7 @@ const doubled = delayed(function doubled(x: number) {
 export default [stamped(1), doubled(5)]
 `,
     })
-    const runs: Run[] = []
-    for (const now of ['100', '200']) {
-      process.env.NOW = now
-      try {
-        runs.push(await run('inline', 'returns.ts', 'all'))
-      } finally {
-        delete process.env.NOW
-      }
-    }
+    const runs = await runsWith('NOW', ['100', '200'], 'returns.ts')
     expect(runs.map(({ result }) => result)).toEqual([
       [[1, 100], 10],
       [[1, 200], 10],
@@ -312,15 +290,7 @@ const plan = delayed(function plan(x: number) {
 export default plan(1)
 `,
     })
-    const runs: Run[] = []
-    for (const scale of ['3', '5']) {
-      process.env.SCALE = scale
-      try {
-        runs.push(await run('inline', 'plan.ts', 'all'))
-      } finally {
-        delete process.env.SCALE
-      }
-    }
+    const runs = await runsWith('SCALE', ['3', '5'], 'plan.ts')
     expect(runs.map(({ result }) => result)).toEqual([6, 10])
     expect(runs[1]!.calls).toEqual(['plan(1)'])
     expect(runs[1]!.warnings).toEqual([
