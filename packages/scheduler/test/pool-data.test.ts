@@ -10,6 +10,7 @@ import { afterAll, describe, expect, test } from 'vitest'
 import {
   Counter,
   bufferOf,
+  detachedBuffer,
   fillShared,
   inc,
   lastArrayBytes,
@@ -30,6 +31,36 @@ describe.each(POOLS)('data on the %s executor', (name) => {
   const pool = makePool(name)
   afterAll(() => pool.close())
   const options = { executor: pool }
+
+  // A child process's serializer wrote it as an empty buffer, said nothing; threads refused it.
+  test('a detached ArrayBuffer, or a view of one, is refused alike as argument and result', async () => {
+    const buffer = new ArrayBuffer(8)
+    const view = new Uint8Array(buffer)
+    structuredClone(buffer, { transfer: [buffer] })
+    for (const value of [buffer, view]) {
+      const task = same(value)
+      expect(await rejection(compute(task, options))).toMatchObject({
+        code: 'ERR_NOT_SERIALIZABLE',
+        key: task.key,
+        direction: 'argument',
+        path: 'args[0]',
+        valueType: 'a detached ArrayBuffer (or a view of one)',
+      })
+    }
+    for (const [view, path] of [
+      [false, 'the result.buffer'],
+      [true, 'the result'],
+    ] as const) {
+      const task = detachedBuffer(view)
+      expect(await rejection(compute(task, options))).toMatchObject({
+        code: 'ERR_NOT_SERIALIZABLE',
+        key: task.key,
+        direction: 'result',
+        path,
+        valueType: 'a detached ArrayBuffer (or a view of one)',
+      })
+    }
+  })
 
   test('BigInt, Map, Set, Date, typed arrays and nesting survive the round trip', async () => {
     const value = {

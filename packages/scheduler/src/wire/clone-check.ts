@@ -128,6 +128,14 @@ function problemOf(value: unknown, sameProcess: boolean): Omit<CloneProblem, 'pa
   }
   if (Array.isArray(object) || isPlainObject(object)) return undefined
   if (object instanceof Map || object instanceof Set) return undefined
+  // Structured clone refuses it between threads; a process's serializer would write it
+  // as an empty buffer: the same value fails alike on both.
+  if (holdsDetachedBuffer(object)) {
+    return {
+      type: 'a detached ArrayBuffer (or a view of one)',
+      reason: 'whose memory was transferred away, which structured clone cannot copy',
+    }
+  }
   if (!sameProcess) {
     const shared =
       object instanceof SharedArrayBuffer ||
@@ -200,6 +208,24 @@ function readMember(holder: object, key: string): unknown {
     return (holder as Record<string, unknown>)[key]
   } catch {
     return undefined
+  }
+}
+
+/**
+ * Whether `object` is an `ArrayBuffer` whose memory was transferred (`postMessage`,
+ * `structuredClone` with `transfer`), or a view of one. Node 20 has no `detached` to
+ * read: a view cannot be made on such a buffer.
+ */
+function holdsDetachedBuffer(object: object): boolean {
+  const buffer: unknown = ArrayBuffer.isView(object) ? object.buffer : object
+  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength !== 0) return false
+  const detached = (buffer as { detached?: unknown }).detached
+  if (typeof detached === 'boolean') return detached
+  try {
+    new Uint8Array(buffer)
+    return false
+  } catch {
+    return true
   }
 }
 
