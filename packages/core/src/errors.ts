@@ -1,3 +1,5 @@
+import { inspect } from 'node:util'
+
 /**
  * The error typology of taskgraph. Every error a user can cause is a subclass of
  * `TaskgraphError` with a stable `code`; messages name the call, the problem and the fix.
@@ -102,10 +104,27 @@ NoSchedulerError.prototype.name = 'NoSchedulerError'
  */
 export function errorText(error: unknown): string {
   try {
-    return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+    if (error instanceof Error) return `${error.name}: ${error.message}`
+    const text = String(error)
+    // An object without a `toString` of its own (`throw { status: 404, reason }`) says
+    // nothing as text: what it holds does, written as Node writes it (getters unread).
+    return text === '[object Object]' ? shortInspect(error) : text
   } catch {
     return describeValue(error)
   }
+}
+
+// The most of a thrown object's text a message holds.
+const MAX_INSPECTED_CHARS = 300
+
+function shortInspect(value: unknown): string {
+  const text = inspect(value, {
+    depth: 2,
+    breakLength: Infinity,
+    maxArrayLength: 10,
+    maxStringLength: 100,
+  })
+  return text.length <= MAX_INSPECTED_CHARS ? text : `${text.slice(0, MAX_INSPECTED_CHARS)}…`
 }
 
 /** A short, readable description of a value's type for error messages. */

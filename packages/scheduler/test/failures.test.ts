@@ -50,6 +50,15 @@ describe.each(EXECUTORS)('on the %s executor', (name) => {
       }
     })
 
+    // It read "thrown value [object Object]", whatever the object said.
+    test('names what a thrown plain object holds in its message', async () => {
+      const thrown = { status: 404, reason: 'gone', detail: { tries: [1, 2] } }
+      const error = await rejection(failing(thrown).compute(options))
+      expect((error as Error).message).toContain(
+        "failed: thrown value { status: 404, reason: 'gone', detail: { tries: [ 1, 2 ] } }",
+      )
+    })
+
     test('its dependents never run', async () => {
       const after = step.with({ name: 'after' })
       const bad = failing(new Error('bad'))
