@@ -42,6 +42,15 @@ describe('defining properties', () => {
     expect(() => definition.parallel('', () => 2)).toThrow(InvalidArgumentError)
   })
 
+  // An object with a "then" property was taken for a promise: awaiting parallelCompute
+  // read the property before it was computed, and rejected with NotComputedError.
+  test('a property cannot be named "then"', () => {
+    expect(() => start().parallel('then', () => 1)).toThrow(
+      'a property cannot be named "then": await reads "then" of the object',
+    )
+    expect(() => start().whole('then', () => 1)).toThrow(InvalidArgumentError)
+  })
+
   test('a property uses only properties defined before it, so properties cannot form a cycle', () => {
     expect(() => start().parallel('a', { uses: ['a'] }, () => 1)).toThrow(InvalidOptionError)
     // "b" is taken for a field by "a": defining "b" afterwards would make a cycle possible.

@@ -24,6 +24,7 @@ import {
   repeats,
   sumOf,
   symbolTagged,
+  takeFirst,
   tagged,
   topWords,
   total,
@@ -109,6 +110,24 @@ describe.each(EXECUTORS)('bags on the %s executor', (name) => {
         reduction: NUMBERS.length,
       },
     ])
+  })
+
+  // On the calling thread perPartition was handed the bag's own array: shifting it
+  // emptied the bag one item per run, on inline and async only.
+  test('a reduction changing the items it is given leaves the bag as it was', async () => {
+    const small = bag.from([3, 1, 2, 5, 4], { partitions: 1 })
+    const first = small.reduction(takeFirst, (firsts) => firsts[0])
+    expect(await compute(first, first, options)).toEqual([3, 3])
+    expect(await compute(first, options)).toEqual([3])
+    expect(await small.compute(options)).toEqual([3, 1, 2, 5, 4])
+  })
+
+  // The caller's array was the bag's data: a later push showed up in the bag.
+  test('bag.fromPartitions keeps the items the arrays held when it was called', async () => {
+    const items = [1, 2, 3]
+    const made = bag.fromPartitions([items, [4]])
+    items.push(99)
+    expect(await made.compute(options)).toEqual([1, 2, 3, 4])
   })
 
   test('groupBy, foldBy, frequencies, distinct and topk combine the partitions', async () => {

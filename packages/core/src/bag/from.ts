@@ -152,17 +152,22 @@ function fromPartitions<T>(partitions: readonly (Delayed<T[]> | readonly Lazy<T>
         'Pass e.g. [[1, 2], [3]], or an array of Delayed arrays.',
     })
   }
-  const parts = (partitions as readonly unknown[]).map((part, i): Delayed<T[]> => {
+  // Every index, holes included (`[[1], , [2]]`): `map` would pass over a hole and leave
+  // it in the bag, where count and sum made NaN of it.
+  const parts = Array.from(partitions as readonly unknown[], (part, i): Delayed<T[]> => {
     if (isDelayed(part)) return part as Delayed<T[]>
     if (!Array.isArray(part)) {
+      const what = i in partitions ? describeValue(part) : 'missing (a hole in the array)'
       throw new InvalidArgumentError({
-        message: `bag.fromPartitions: partition ${i} is ${describeValue(part)}; each partition must be an array of items or a Delayed array.`,
+        message: `bag.fromPartitions: partition ${i} is ${what}; each partition must be an array of items or a Delayed array.`,
       })
     }
+    // A copy, as bag.from makes: the caller's array changing later does not change the bag.
+    const items = Array.from(part as unknown[])
     // Lazy items are resolved by a task that gathers them; plain ones are data.
-    recordItemFunctions(part as unknown[])
-    if (containsDelayed(part)) return gather(part as unknown[]) as unknown as Delayed<T[]>
-    return makeData(part as T[], PARTITION_NAME, undefined, KeyKind.Unique)
+    recordItemFunctions(items)
+    if (containsDelayed(items)) return gather(items) as unknown as Delayed<T[]>
+    return makeData(items as T[], PARTITION_NAME, undefined, KeyKind.Unique)
   })
   return new Bag(parts)
 }

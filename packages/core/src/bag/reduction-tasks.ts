@@ -19,7 +19,10 @@ export const reducePart = partitionTask(
     perPartition: (items: unknown[]) => unknown,
     _partition: number,
   ) {
-    return perPartition(asPartition('reduction', part) as unknown[])
+    // A copy: on the calling thread the partition is the bag's own array (or another
+    // task's result), which a perPartition sorting it in place would change for every
+    // later step and run.
+    return perPartition(Array.from(asPartition('reduction', part)))
   },
   { name: 'reduce-part' },
 )

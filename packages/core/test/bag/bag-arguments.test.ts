@@ -93,6 +93,14 @@ describe('bag.fromPartitions', () => {
   ])('rejects %s', (_, partitions) => {
     expect(() => fromPartitions(partitions)).toThrow(InvalidArgumentError)
   })
+
+  // The hole was passed over and kept in the bag: count and sum gave NaN.
+  test('rejects a hole in the array of partitions, naming it', () => {
+    // eslint-disable-next-line no-sparse-arrays
+    expect(() => fromPartitions([[1], , [2]])).toThrow(
+      'bag.fromPartitions: partition 1 is missing (a hole in the array)',
+    )
+  })
 })
 
 describe('bag operations', () => {

@@ -224,6 +224,13 @@ function checkName(caller: string, name: unknown, data: DefinitionData): void {
       message: `${caller}: a property name must be a non-empty string, got ${describeValue(name)}.`,
     })
   }
+  // `await` and promise resolution read `then` of what they are given: an object with
+  // it would be taken for a promise, reading a property not computed yet.
+  if (name === 'then') {
+    throw new InvalidArgumentError({
+      message: `${caller}: a property cannot be named "then": await reads "then" of the object (parallelCompute resolves with it), taking it for a promise. Give the property another name.`,
+    })
+  }
   if (data.properties.has(name)) {
     throw new InvalidArgumentError({
       message: `${caller}: property "${name}" is already defined. Give the new property another name.`,
