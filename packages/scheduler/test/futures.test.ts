@@ -14,7 +14,8 @@ import {
   type Future,
 } from '@taskgraph/scheduler'
 import { SUITE_EXECUTORS, shared } from './executors.js'
-import { inc, sleepThen, sum, throws } from './fixtures/pool-tasks.mjs'
+import { threadId } from 'node:worker_threads'
+import { inc, sleepThen, sum, throws, where } from './fixtures/pool-tasks.mjs'
 
 describe.each(SUITE_EXECUTORS)('futures on the %s executor', (name) => {
   const client = new Client({ executor: shared(name) })
@@ -114,6 +115,18 @@ describe.each(SUITE_EXECUTORS)('futures on the %s executor', (name) => {
     expect(all.notDone.size).toBe(0)
   })
 
+  // A future given twice was counted once as done: the wait never ended.
+  test('wait counts a future given twice once', async () => {
+    const first = client.submit(inc, 1)
+    const second = client.submit(inc, 2)
+    const all = await wait([first, first, second])
+    expect([...all.done].sort((a, b) => a.key.localeCompare(b.key))).toEqual(
+      [first, second].sort((a, b) => a.key.localeCompare(b.key)),
+    )
+    const failed = await wait([first, first], { returnWhen: 'FIRST_EXCEPTION' })
+    expect([...failed.done]).toEqual([first])
+  })
+
   test('wait rejects with WaitTimeoutError naming what is still pending', async () => {
     const slow = client.submit(sleepThen, 1000, 'slow')
     const error = await wait([slow], { timeout: 50 }).catch((e: unknown) => e)
@@ -127,6 +140,23 @@ describe.each(SUITE_EXECUTORS)('futures on the %s executor', (name) => {
 })
 
 describe('submit', () => {
+  // The first submit made an async executor its for good: TASKGRAPH_EXECUTOR set later
+  // moved compute to the pool, and left submit on the main thread.
+  test('follows a change of TASKGRAPH_EXECUTOR from the next call, as compute does', async () => {
+    const saved = process.env.TASKGRAPH_EXECUTOR
+    try {
+      delete process.env.TASKGRAPH_EXECUTOR
+      expect(await submit(where, 'here')).toMatchObject({ pid: process.pid, threadId })
+      process.env.TASKGRAPH_EXECUTOR = 'processes'
+      expect((await submit(where, 'pool')).pid).not.toBe(process.pid)
+      delete process.env.TASKGRAPH_EXECUTOR
+      expect(await submit(where, 'here again')).toMatchObject({ pid: process.pid, threadId })
+    } finally {
+      if (saved === undefined) delete process.env.TASKGRAPH_EXECUTOR
+      else process.env.TASKGRAPH_EXECUTOR = saved
+    }
+  })
+
   test('runs on the default executor and hands back a thenable future with a key', async () => {
     const future = submit(inc, 41)
     expect(future.key).toMatch(/^inc-/)
@@ -177,6 +207,10 @@ describe('submit', () => {
     }
     expect(() => new Client({ executer: 'threads' } as never)).toThrow(InvalidOptionError)
     await expect(wait([], { returnWhen: 'SOMETIMES' as never })).rejects.toThrow(InvalidOptionError)
+    // Past the longest timer Node keeps, the wait timed out at once.
+    await expect(wait([submit(inc, 1)], { timeout: 3e9 })).rejects.toThrow(
+      'wait: option timeout must be a number of milliseconds from 0 to 2147483647',
+    )
     // A misspelt option waited without a limit; options that are not an object threw a TypeError.
     for (const options of [{ timout: 10 }, null, 5] as never[]) {
       await expect(wait([], options)).rejects.toThrow(InvalidOptionError)

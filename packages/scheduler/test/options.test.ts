@@ -1,9 +1,11 @@
-import { InvalidOptionError, delayed } from '@taskgraph/core'
+import { InvalidArgumentError, InvalidOptionError, delayed } from '@taskgraph/core'
 import { describe, expect, test } from 'vitest'
 import {
   AsyncExecutor,
   DEFAULT_ASYNC_CONCURRENCY,
   InlineExecutor,
+  ProcessExecutor,
+  ThreadExecutor,
   compute,
   persist,
 } from '@taskgraph/scheduler'
@@ -125,6 +127,50 @@ describe('concurrency', () => {
   test('new AsyncExecutor checks its concurrency', () => {
     expect(new AsyncExecutor({ concurrency: 4 }).concurrency).toBe(4)
     expect(() => new AsyncExecutor({ concurrency: 0 })).toThrow(InvalidOptionError)
+  })
+
+  // A misspelt option was dropped without a word (a pool of the default size); a preload
+  // that was not an array, or options that were null, threw a bare TypeError.
+  test('the executors refuse options they do not know, and a preload that is not a list of modules', async () => {
+    const wrong: [string, () => unknown][] = [
+      [
+        'new AsyncExecutor: unknown option "concurency"',
+        () => new AsyncExecutor({ concurency: 3 } as never),
+      ],
+      ['new AsyncExecutor: options must be an object', () => new AsyncExecutor(null as never)],
+      [
+        'new ThreadExecutor: unknown option "worker"',
+        () => new ThreadExecutor({ worker: 1 } as never),
+      ],
+      [
+        'new ProcessExecutor: unknown option "wokers"',
+        () => new ProcessExecutor({ wokers: 1 } as never),
+      ],
+      ['new ThreadExecutor: options must be an object', () => new ThreadExecutor(null as never)],
+      [
+        'new ThreadExecutor: option "preload" must be an array',
+        () => new ThreadExecutor({ preload: '/x.mjs' } as never),
+      ],
+      [
+        'new ProcessExecutor: option "preload" must be an array',
+        () => new ProcessExecutor({ preload: [42] } as never),
+      ],
+    ]
+    for (const [message, make] of wrong) {
+      expect(make).toThrow(InvalidOptionError)
+      expect(make).toThrow(message)
+    }
+    const pool = new ThreadExecutor({ workers: 1, preload: [] })
+    expect(pool.workers).toBe(1)
+    await pool.close()
+  })
+
+  // persist(5) threw "target.persist is not a function".
+  test('persist refuses what is not a lazy value', async () => {
+    for (const value of [5, undefined, [one()]]) {
+      await expect(persist(value as never)).rejects.toThrow(InvalidArgumentError)
+      await expect(persist(value as never)).rejects.toThrow('persist: expects one lazy value')
+    }
   })
 })
 

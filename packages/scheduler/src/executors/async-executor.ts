@@ -1,6 +1,6 @@
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks'
 import { InvalidOptionError } from '@taskgraph/core'
-import { describeValue, isThenable } from '@taskgraph/core/internal'
+import { checkOptionNames, describeValue, isThenable } from '@taskgraph/core/internal'
 import { DiscardedFault } from './executor-faults.js'
 import type { Executor, TaskCall } from './executor.js'
 
@@ -52,6 +52,8 @@ export class AsyncExecutor implements Executor {
   readonly #ends = new Map<TaskCall, () => void>()
 
   constructor(options: { concurrency?: number } = {}) {
+    // A misspelt option (`concurency: 3`) would otherwise leave the default in place.
+    checkOptionNames('new AsyncExecutor', options, ['concurrency'])
     this.concurrency = checkConcurrency(
       'new AsyncExecutor',
       options.concurrency ?? DEFAULT_ASYNC_CONCURRENCY,

@@ -2,7 +2,10 @@ import type { AnyFunction, DelayedFunction } from '@taskgraph/core'
 import { Client, type FutureArgs, type SubmitResult } from './client.js'
 import type { Future } from './future.js'
 
-let defaultClient: Client | undefined
+/** The client `setDefaultClient` was given, if any. */
+let givenClient: Client | undefined
+/** The client made for the default run options, and the environment it was made in. */
+let madeClient: { readonly client: Client; readonly environment: string } | undefined
 
 /**
  * Makes `client` the one `submit` uses (`undefined`: one with the default run options,
@@ -10,7 +13,23 @@ let defaultClient: Client | undefined
  * submits run where its graph does.
  */
 export function setDefaultClient(client: Client | undefined): void {
-  defaultClient = client
+  givenClient = client
+}
+
+/**
+ * The client for the default run options. A client running on `async` keeps one executor
+ * for all its futures (made with the environment's `TASKGRAPH_CONCURRENCY`): made again
+ * when the variables choosing it change, so that a change counts from the next call, as
+ * it does for `compute`.
+ */
+function defaultClient(): Client {
+  if (givenClient !== undefined) return givenClient
+  const { TASKGRAPH_EXECUTOR: executor, TASKGRAPH_CONCURRENCY: concurrency } = process.env
+  const environment = `${executor}\0${concurrency}`
+  if (madeClient?.environment !== environment) {
+    madeClient = { client: new Client(), environment }
+  }
+  return madeClient.client
 }
 
 /**
@@ -34,6 +53,5 @@ export function submit<F extends AnyFunction>(
   fn: F | DelayedFunction<F>,
   ...args: FutureArgs<Parameters<F>>
 ): Future<SubmitResult<F>> {
-  defaultClient ??= new Client()
-  return defaultClient.submit(fn as F, ...args)
+  return defaultClient().submit(fn as F, ...args)
 }

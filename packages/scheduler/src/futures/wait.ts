@@ -38,6 +38,8 @@ export class WaitTimeoutError extends TaskgraphError {
 WaitTimeoutError.prototype.name = 'WaitTimeoutError'
 
 const WAIT_OPTION_NAMES = ['returnWhen', 'timeout']
+/** The longest timer Node keeps. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1
 const RETURN_WHEN: readonly ReturnWhen[] = ['FIRST_COMPLETED', 'FIRST_EXCEPTION', 'ALL_COMPLETED']
 
 /**
@@ -64,15 +66,18 @@ export async function wait<T>(
       message: `wait: option returnWhen must be one of ${RETURN_WHEN.map((name) => `'${name}'`).join(', ')}, got ${JSON.stringify(returnWhen)}.`,
     })
   }
+  // Past 2^31 - 1 ms, Node fires a timer at once (with a warning): it would time out now.
   if (
     timeout !== undefined &&
-    !(typeof timeout === 'number' && timeout >= 0 && Number.isFinite(timeout))
+    !(typeof timeout === 'number' && timeout >= 0 && timeout <= MAX_TIMEOUT_MS)
   ) {
     throw new InvalidOptionError({
-      message: `wait: option timeout must be a number of milliseconds (0 or more), got ${describeValue(timeout)}.`,
+      message: `wait: option timeout must be a number of milliseconds from 0 to ${MAX_TIMEOUT_MS}, got ${describeValue(timeout)}. Leave it out to wait without a limit.`,
     })
   }
-  const all = futuresOf('wait', futures)
+  // Each future once: one given twice (`wait([f, f])`) would be counted once as done,
+  // and an 'ALL_COMPLETED' wait would never end.
+  const all = [...new Set(futuresOf('wait', futures))]
   const done = new Set<Future<T>>()
   await new Promise<void>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined

@@ -1,10 +1,12 @@
-import { pathToFileURL } from 'node:url'
+import { checkOptionNames } from '@taskgraph/core/internal'
 import { DiscardedFault, ExecutorClosedFault } from '../executors/executor-faults.js'
 import type { Executor, TaskCall } from '../executors/executor.js'
 import { FunctionLocator } from './function-locator.js'
 import type { PoolEngine, PoolSettings } from './pool-engine.js'
 import {
   DEFAULT_START_TIMEOUT_MS,
+  POOL_OPTION_NAMES,
+  checkPreload,
   checkStartTimeout,
   checkTaskStdout,
   checkWorkers,
@@ -47,6 +49,8 @@ export abstract class PoolExecutor implements Executor {
     { stopsEndedRuns = false }: { readonly stopsEndedRuns?: boolean } = {},
   ) {
     const caller = `new ${new.target.name}`
+    // A misspelt option (`worker: 1`) would otherwise be a pool of the default size.
+    checkOptionNames(caller, options, POOL_OPTION_NAMES)
     this.workers =
       options.workers === undefined ? defaultWorkers() : checkWorkers(caller, options.workers)
     this.concurrency = this.workers * CALLS_PER_WORKER
@@ -58,9 +62,7 @@ export abstract class PoolExecutor implements Executor {
           ? DEFAULT_START_TIMEOUT_MS
           : checkStartTimeout(caller, options.startTimeout),
       taskStdout: checkTaskStdout(caller, options.taskStdout),
-      preload: (options.preload ?? []).map((entry) =>
-        entry.includes('://') ? entry : pathToFileURL(entry).href,
-      ),
+      preload: checkPreload(caller, options.preload),
       stopsEndedRuns,
       locator: new FunctionLocator(),
     }

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os'
+import { pathToFileURL } from 'node:url'
 import { InvalidOptionError } from '@taskgraph/core'
 import { describeValue } from '@taskgraph/core/internal'
 
@@ -29,6 +30,28 @@ export interface PoolOptions {
    * @default 'stdout'
    */
   taskStdout?: 'stdout' | 'stderr'
+}
+
+/** The options a pool takes. */
+export const POOL_OPTION_NAMES = ['workers', 'preload', 'startTimeout', 'taskStdout']
+
+/** Validates a `preload` option: an array of URLs or absolute paths. Returns them as URLs. */
+export function checkPreload(caller: string, preload: unknown): string[] {
+  if (preload === undefined) return []
+  const entries = Array.isArray(preload) ? (preload as unknown[]) : undefined
+  const bad = entries === undefined ? preload : entries.find((entry) => !isModuleName(entry))
+  if (entries === undefined || bad !== undefined) {
+    throw new InvalidOptionError({
+      message: `${caller}: option "preload" must be an array of module URLs or absolute paths, got ${entries === undefined ? describeValue(preload) : `an array holding ${describeValue(bad)}`}. Give e.g. ['/path/to/register-loader.mjs'].`,
+    })
+  }
+  return (entries as string[]).map((entry) =>
+    entry.includes('://') ? entry : pathToFileURL(entry).href,
+  )
+}
+
+function isModuleName(entry: unknown): entry is string {
+  return typeof entry === 'string' && entry !== ''
 }
 
 /** Default of `startTimeout`: generous, since loading a large module can take seconds. */

@@ -1,6 +1,11 @@
-import { type Computed } from '@taskgraph/core'
+import { InvalidArgumentError, isDelayed, type Computed } from '@taskgraph/core'
 import { type Delayed } from '@taskgraph/core/internal'
-import { TaskGraph, containsDelayed, registerScheduler } from '@taskgraph/core/internal'
+import {
+  TaskGraph,
+  containsDelayed,
+  describeValue,
+  registerScheduler,
+} from '@taskgraph/core/internal'
 import type { Executor } from '../executors/executor.js'
 import { resolveOptions, type RunOptions } from './options.js'
 import type { TaskInfo } from './hooks.js'
@@ -63,6 +68,11 @@ function isObjectLiteral(value: object): boolean {
  * backed by its computed value (Dask's `persist`).
  */
 export async function persist<T>(target: Delayed<T>, options?: RunOptions): Promise<Delayed<T>> {
+  if (!isDelayed(target)) {
+    throw new InvalidArgumentError({
+      message: `persist: expects one lazy value (a Delayed, a Bag), got ${describeValue(target)}. Persist each lazy value on its own, or compute plain values with compute.`,
+    })
+  }
   return target.persist(options)
 }
 
