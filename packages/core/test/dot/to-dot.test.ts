@@ -110,9 +110,9 @@ describe('toDot', () => {
       "digraph taskgraph {
         graph [rankdir=BT];
         node [fontname="Helvetica"];
-        "data:a\\"b\\\\c\\nd" [label="a\\"b\\\\c\\nd", shape=box, peripheries=2];
-        "task:a\\"b\\\\c\\nd" [label="say \\"hi\\"", shape=ellipse];
-        "task:a\\"b\\\\c\\nd" -> "data:a\\"b\\\\c\\nd";
+        "data:a\\"b%5Cc\\nd" [label="a\\"b\\\\c\\nd", shape=box, peripheries=2];
+        "task:a\\"b%5Cc\\nd" [label="say \\"hi\\"", shape=ellipse];
+        "task:a\\"b%5Cc\\nd" -> "data:a\\"b%5Cc\\nd";
       }
       "
     `)
