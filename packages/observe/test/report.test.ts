@@ -217,6 +217,27 @@ describe('criticalPath', () => {
     })
   })
 
+  // It ended at the last task that added time: the quick steps after it, and the
+  // target, were left out.
+  test('ends with the tasks after the slow one that took no time', () => {
+    const step = delayed((x: number) => x, { name: 'step' })
+    const slow = step.with({ key: 'slow' })(1)
+    const chain = step.with({ key: 'last' })(step.with({ key: 'quick' })(slow))
+    const ran = toReportData(
+      toChromeTrace([
+        task({ key: 'slow', name: 'step', start: 0, end: 5 }),
+        task({ key: 'quick', name: 'step', start: 5, end: 5 }),
+        task({ key: 'last', name: 'step', start: 5, end: 5 }),
+      ]),
+      'chain',
+    )
+    expect(criticalPath(toGraph(chain), ran)).toEqual({
+      keys: ['slow', 'quick', 'last'],
+      durationsUs: [5000, 0, 0],
+      lengthUs: 5000,
+    })
+  })
+
   test('tasks that never ran weigh nothing', () => {
     const only = toReportData(toChromeTrace(records.filter((r) => r.key === 'c')), 'c only')
     expect(criticalPath(graph(), only)).toMatchObject({ keys: ['c'], lengthUs: 2500 })

@@ -39,7 +39,9 @@ export function criticalPath(graph: TaskGraphology, data: ReportData): CriticalP
     })
     const weight = graph.getNodeAttribute(node, 'kind') === 'task' ? (weights.get(node) ?? 0) : 0
     longest.set(node, best + weight)
-    if (end === undefined || best + weight > longest.get(end)!) end = node
+    // As long or longer: tasks at the chain's end that took no time (under a microsecond)
+    // are on it too, the target among them.
+    if (end === undefined || best + weight >= longest.get(end)!) end = node
   }
   const keys: string[] = []
   for (let node = end; node !== undefined; node = previous.get(node)) {
