@@ -149,12 +149,18 @@ function paintDuration(
   })
   const entries: [string, string][] = []
   if (measured.length > 0) {
+    // Each entry painted as the tasks are: one duration alone (or durations the scale
+    // tells apart no more, all under its microsecond) sits in the middle of the scale.
     const [shortest, longest] = extent(measured)
-    entries.push([formatMs(shortest), interpolate(YL_OR_RD, 0)])
-    if (longest > shortest) {
+    if (Math.max(longest, SHORTEST_MS) > Math.max(shortest, SHORTEST_MS)) {
       const middle = Math.sqrt(Math.max(shortest, SHORTEST_MS) * longest)
+      entries.push([formatMs(shortest), interpolate(YL_OR_RD, scale(shortest))])
       entries.push([formatMs(middle), interpolate(YL_OR_RD, scale(middle))])
-      entries.push([formatMs(longest), interpolate(YL_OR_RD, 1)])
+      entries.push([formatMs(longest), interpolate(YL_OR_RD, scale(longest))])
+    } else {
+      const span =
+        longest > shortest ? `${formatMs(shortest)} to ${formatMs(longest)}` : formatMs(shortest)
+      entries.push([span, interpolate(YL_OR_RD, scale(shortest))])
     }
   }
   const fills = new Set(paints.map((paint) => paint.fill))

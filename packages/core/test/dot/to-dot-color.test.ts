@@ -162,6 +162,31 @@ describe("toDot's color option", () => {
     ])
   })
 
+  // The legend painted its one entry with the scale's lightest colour, the task with its
+  // middle one; under a microsecond, its middle entry was longer than its longest.
+  test("'duration' legend paints each entry as the tasks of that duration are", () => {
+    const { total } = chain()
+    const cases: [number, number, string[]][] = [
+      [2, 2, ['2 ms']],
+      [0.0001, 0.0005, ['0.0001 ms to 0.0005 ms']],
+    ]
+    for (const [short, long, labels] of cases) {
+      const taskStates = new Map<string, TaskRunState>([
+        ['y', { status: 'done', durationMs: short }],
+        ['z', { status: 'done', durationMs: long }],
+        ['total', { status: 'done', durationMs: short }],
+      ])
+      const dot = parseDot(total!.toDot({ color: 'duration', taskStates }))
+      const fills = new Set(
+        ['y', 'z', 'total'].map((key) => nodeOf(dot, `task:${key}`).attributes.fillcolor),
+      )
+      expect(fills).toEqual(new Set(['#fd8d3c']))
+      expect(
+        dot.legend?.entries.map(({ attributes }) => [attributes.label, attributes.fillcolor]),
+      ).toEqual(labels.map((label) => [label, '#fd8d3c']))
+    }
+  })
+
   test("'duration' greys tasks that did not run and says so in the legend", () => {
     const { total } = chain()
     const taskStates = new Map<string, TaskRunState>([['y', { status: 'done', durationMs: 1500 }]])
