@@ -1,5 +1,5 @@
 import { realpathSync } from 'node:fs'
-import { basename, dirname, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve, sep } from 'node:path'
 import { InvalidOptionError } from '@taskgraph/core'
 import { errorText } from '@taskgraph/core/internal'
 import { FileWriteError } from '@taskgraph/observe'
@@ -16,14 +16,23 @@ export interface CommandFile {
 }
 
 /**
- * Refuses, before anything runs, a command line whose outputs would overwrite the
+ * Refuses, before anything runs, a command line whose outputs name no file (`''`, which
+ * would be the working directory, or a path ending in `/`), or would overwrite the
  * workflow file, a file the command reads, or each other: `--report flow.ts` would
  * replace the workflow's source with HTML, and of `--trace a.json --report a.json` only
  * one would be left. Paths are compared as the files they reach (symbolic links and `..`
  * resolved), relative to the working directory.
- * @throws {InvalidOptionError} naming both flags and the fix
+ * @throws {InvalidOptionError} naming the flags and the fix
  */
 export function checkFilesApart(command: string, files: readonly CommandFile[]): void {
+  for (const { name, path, written } of files) {
+    if (!written || path === undefined) continue
+    if (path === '' || path.endsWith('/') || path.endsWith(sep)) {
+      throw new InvalidOptionError({
+        message: `${command}: ${name} ${path === '' ? 'is empty' : `names ${path}, a directory (it ends with ${JSON.stringify(path.at(-1))})`}; give the path of a file to write, such as ${join(path, name === '--report' ? 'report.html' : name === '--trace' ? 'trace.json' : 'graph.svg')}.`,
+      })
+    }
+  }
   const given = files.flatMap((file) =>
     file.path === undefined ? [] : [{ ...file, path: file.path, real: realPath(file.path) }],
   )

@@ -39,6 +39,22 @@ describe.concurrent('usage errors exit 2', () => {
       args: ['run', 'sum.ts', '--cache', ''],
       named: 'an empty path',
     },
+    // They ran the workflow, then failed to write the working directory (exit 4).
+    {
+      case: 'an empty --trace',
+      args: ['run', 'sum.ts', '--trace', ''],
+      named: '--trace is empty; give the path of a file to write',
+    },
+    {
+      case: 'a --report ending in / (a directory, even one not made yet)',
+      args: ['run', 'sum.ts', '--report', 'made-later/'],
+      named: '--report names made-later/, a directory',
+    },
+    {
+      case: 'an empty -o for visualize',
+      args: ['visualize', 'sum.ts', '-o', '', '--format', 'svg'],
+      named: '-o is empty',
+    },
     {
       case: 'a worker --name with a space',
       args: ['worker', '--cluster', 'redis://127.0.0.1:1', '--name', 'gpu box'],
