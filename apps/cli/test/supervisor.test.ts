@@ -1,4 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest'
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import type { Readable } from 'node:stream'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { waitForStderr } from './helpers/output.js'
 import {
   HAS_PROC,
@@ -11,7 +14,8 @@ import {
   killTree,
   stateOf,
 } from './helpers/processes.js'
-import { finished, startCli, type CliOptions } from './helpers/run-cli.js'
+import { CLI, finished, fixture, startCli, type CliOptions } from './helpers/run-cli.js'
+import { cleanUp, makeTempDir } from './helpers/temp-dirs.js'
 
 // `taskgraph run` runs the workflow in a child process, the runner, and keeps the
 // signals. spin.ts: two tasks that never return, each writing "spin: task started in pid
@@ -135,6 +139,36 @@ describe.skipIf(!HAS_PROC)('processes of a run, when a process of it is killed',
     } finally {
       killLeftovers([leftover])
     }
+  })
+})
+
+// A Ctrl-C while the trace and report were written (seconds, for a big run) was answered
+// by "a task is holding the main thread": the runner now says what it writes, the run
+// over, on the pipe its supervisor reads (supervisor/run-ended.ts), and the hint says so.
+describe('what the runner tells its supervisor', () => {
+  afterEach(cleanUp)
+
+  it('that it writes the trace and the report once the run is over, then its exit code', async () => {
+    const dir = await makeTempDir()
+    const runner = spawn(
+      process.execPath,
+      [CLI, 'run', 'sum.ts', '--trace', join(dir, 't.json'), '--report', join(dir, 'r.html')],
+      {
+        cwd: fixture('.'),
+        stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+        env: { ...process.env, TASKGRAPH_SUPERVISED: String(process.pid), TASKGRAPH_END_FD: '3' },
+      },
+    )
+    let told = ''
+    ;(runner.stdio[3] as Readable)
+      .setEncoding('utf8')
+      .on('data', (chunk: string) => (told += chunk))
+    // Its fourth stream makes it a ChildProcess to the types; its first three are a CLI's.
+    const cli = runner as unknown as Parameters<typeof finished>[0]
+    const { code, stdout } = await finished(killOnCleanup(cli))
+    expect({ code, stdout: stdout.trim() }).toEqual({ code: 0, stdout: '5' })
+    const lines = told.split('\n').filter((line) => !line.startsWith('temporary '))
+    expect(lines).toEqual(['writing "the trace and the report"', '0', ''])
   })
 })
 

@@ -37,7 +37,7 @@ import { outputWriteError } from '../output-paths.js'
 import { progressBar } from '../progress/progress-bar.js'
 import type { Io } from '../io.js'
 import { STOP_SIGNALS, StopSignal, type StopSignalName } from '../stop-signals.js'
-import { announceTemporary } from '../supervisor/run-ended.js'
+import { announceTemporary, announceWriting } from '../supervisor/run-ended.js'
 import { acknowledgeStop } from '../supervisor/runner.js'
 import { useColor } from '../use-color.js'
 import { workerPreloadFor } from '../workflow-loading.js'
@@ -198,6 +198,11 @@ export async function runCommand(
     // A second Ctrl-C while they are written kills this process at once: the supervisor
     // then removes the temporary files it was writing them into.
     const stopAnnouncing = onTemporaryFile(announceTemporary)
+    const outputs = [
+      ...(profiler !== undefined && options.trace !== undefined ? ['the trace'] : []),
+      ...(profiler !== undefined && options.report !== undefined ? ['the report'] : []),
+    ]
+    if (outputs.length > 0) announceWriting(outputs.join(' and '))
     if (profiler !== undefined && options.trace !== undefined) {
       writes.push(writeTrace(resolve(io.cwd, options.trace), profiler, resources, file))
     }

@@ -37,6 +37,33 @@ export function announceTemporary(path: string): void {
   tellSupervisor(`${TEMPORARY_LINE}${JSON.stringify(path)}\n`)
 }
 
+/** Line of the end report saying what the runner writes now, the run over, as JSON. */
+export const WRITING_LINE = 'writing '
+
+/**
+ * Tells a supervisor that the run is over and this process now writes `what` (the trace,
+ * the report), which may hold its main thread a while: a Ctrl-C then waits for it, and
+ * the supervisor says so rather than blame a task.
+ */
+export function announceWriting(what: string): void {
+  tellSupervisor(`${WRITING_LINE}${JSON.stringify(what)}\n`)
+}
+
+/** What the runner said it was writing (`announceWriting`), in an end report so far. */
+export function writingIn(report: string): string | undefined {
+  let what: string | undefined
+  // Whole lines only: what follows the last newline may still be on its way.
+  for (const line of report.split('\n').slice(0, -1)) {
+    if (!line.startsWith(WRITING_LINE)) continue
+    try {
+      what = String(JSON.parse(line.slice(WRITING_LINE.length)))
+    } catch {
+      // Not the runner's (nothing else writes there): not taken for what it writes.
+    }
+  }
+  return what
+}
+
 function tellSupervisor(line: string): void {
   if (endFd === undefined) return
   try {

@@ -10,7 +10,7 @@ import { constants } from 'node:os'
 import { ExitCode } from '../exit-codes.js'
 import { STOP_SIGNALS, cancelledLine, type StopSignalName } from '../stop-signals.js'
 import { ACK_SIGNAL, END_FD_ENV, SUPERVISED_ENV } from './role.js'
-import { TEMPORARY_LINE } from './run-ended.js'
+import { TEMPORARY_LINE, writingIn } from './run-ended.js'
 
 /** The runner's file descriptor where it writes its exit code as the command ends. */
 const END_FD = 3
@@ -104,12 +104,20 @@ export function supervise(): void {
     killed = STOP_SIGNALS[signal]
     clearTimeout(timer)
     group('SIGKILL')
-    process.stderr.write(`taskgraph: stopped at once ${why}; running tasks were killed\n`)
+    const writing = writingIn(endReport)
+    process.stderr.write(
+      writing === undefined
+        ? `taskgraph: stopped at once ${why}; running tasks were killed\n`
+        : `taskgraph: stopped at once ${why}; ${writing} ${writing.includes(' and ') ? 'were' : 'was'} not written\n`,
+    )
   }
   const hint = (): void => {
     if (acknowledged) return
+    const writing = writingIn(endReport)
     process.stderr.write(
-      'taskgraph: a task is holding the main thread; press Ctrl-C again to stop at once\n',
+      writing === undefined
+        ? 'taskgraph: a task is holding the main thread; press Ctrl-C again to stop at once\n'
+        : `taskgraph: the run is over, and ${writing} ${writing.includes(' and ') ? 'are' : 'is'} being written; press Ctrl-C again to stop at once without ${writing.includes(' and ') ? 'them' : 'it'}\n`,
     )
   }
   const onStop = (signal: StopSignalName): void => {
