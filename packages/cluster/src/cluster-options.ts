@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { InvalidOptionError } from '@taskgraph/core'
 import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
 
@@ -52,7 +54,7 @@ export function checkClusterOptions(caller: string, options: unknown): ClusterOp
       })
     }
   }
-  checkPath(caller, 'root', checked.root)
+  checkRoot(caller, checked.root)
   checkPath(caller, 'store', checked.store)
   if (checked.fuse !== undefined && typeof checked.fuse !== 'boolean') {
     throw new InvalidOptionError({
@@ -60,6 +62,26 @@ export function checkClusterOptions(caller: string, options: unknown): ClusterOp
     })
   }
   return checked
+}
+
+/**
+ * Refuses a `root` option that is given and is not the path of a directory (resolved
+ * against the working directory): reading module paths against it threw a bare ENOENT.
+ */
+export function checkRoot(caller: string, root: unknown): void {
+  checkPath(caller, 'root', root)
+  if (root === undefined) return
+  const path = resolve(root as string)
+  let what: string | undefined
+  try {
+    if (!statSync(path).isDirectory()) what = 'is not a directory'
+  } catch (error) {
+    what = `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`
+  }
+  if (what === undefined) return
+  throw new InvalidOptionError({
+    message: `${caller}: option root names ${path}, which ${what}; give the project's root directory, where its task modules are.`,
+  })
 }
 
 /** Refuses a path or URL option that is given and is not a string, or is empty. */

@@ -1,6 +1,10 @@
+import { fileURLToPath } from 'node:url'
 import { InvalidOptionError } from '@taskgraph/core'
 import { describe, expect, test } from 'vitest'
 import { ClusterExecutor, ClusterWorker, clusterStatus } from '@taskgraph/cluster'
+
+/** A file, not a directory: this one. */
+const FILE = fileURLToPath(import.meta.url)
 
 // A cluster URL is checked before anything connects: a wrong one is the caller's mistake,
 // reported as such, never a failure of Redis or of the client inside.
@@ -33,6 +37,9 @@ describe("ClusterWorker.start's options", () => {
     [{ modules: 'flow.ts' }, /option modules must be an array of paths/],
     [{ modules: [1] }, /option modules\[\] must be a path, not a number/],
     [{ preload: [''] }, /option preload\[\] must be a path, not a string/],
+    // A bare ENOENT, naming neither the call nor the option.
+    [{ root: '/nonexistent/dir' }, /option root names \/nonexistent\/dir, which cannot be read/],
+    [{ root: FILE }, /option root names .*, which is not a directory/],
   ])('%j is refused', async (options, message) => {
     // Mistyped on purpose, as a JavaScript caller may pass them.
     const start = ClusterWorker.start('redis://127.0.0.1:1', options as never)
@@ -47,6 +54,8 @@ describe("new ClusterExecutor's options", () => {
     [{ root: 123 }, /option root must be a path, not a number/],
     [{ store: 5 }, /option store must be a path, not a number/],
     [{ maxStoredBytes: 0 }, /option maxStoredBytes must be a positive whole number/],
+    [{ root: 'relative/missing' }, /option root names .*relative\/missing, which cannot be read/],
+    [{ root: FILE }, /option root names .*, which is not a directory/],
   ])('%j is refused', (options, message) => {
     const make = (): unknown => new ClusterExecutor('redis://127.0.0.1:1', options as never)
     expect(make).toThrow(InvalidOptionError)

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url'
 import { InvalidOptionError } from '@taskgraph/core'
 import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
 import { checkStartTimeout, DEFAULT_START_TIMEOUT_MS } from '@taskgraph/scheduler/internal'
-import { checkPath } from '../cluster-options.js'
+import { checkPath, checkRoot } from '../cluster-options.js'
 import { parseClusterUrl, type ClusterUrl } from '../connection.js'
 
 /** Options of `ClusterWorker.start`, and of `taskgraph worker`. */
@@ -161,7 +161,7 @@ export function checkWorkerOptions(
       message: `${caller}: option prepareImports must be a function returning a promise, not ${describeValue(options.prepareImports)}.`,
     })
   }
-  checkPath(caller, 'root', options.root)
+  checkRoot(caller, options.root)
   checkPath(caller, 'store', options.store)
   for (const name of ['modules', 'preload'] as const) {
     const paths: unknown = options[name]
