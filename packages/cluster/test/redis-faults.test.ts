@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Redis } from 'ioredis'
 import { InvalidOptionError } from '@taskgraph/core'
-import { compute } from '@taskgraph/scheduler'
+import { CancelledError, compute } from '@taskgraph/scheduler'
 import { describe, expect, test } from 'vitest'
 import {
   ClusterConnectionError,
@@ -68,6 +68,29 @@ describe('Redis unreachable', () => {
     } finally {
       proxy.close()
       await redis.stop()
+    }
+  })
+
+  // The run waited for the connect timeout (3 s) before it rejected, and so did close():
+  // a Ctrl-C took longer than the 2 s a cancelled run may.
+  test('at a server that never answers: a cancelled run rejects at once, and close() ends at once', async () => {
+    const sockets: Socket[] = []
+    const silent = createServer((socket) => void sockets.push(socket))
+    await new Promise<void>((listening) => silent.listen(0, '127.0.0.1', listening))
+    const { port } = silent.address() as { port: number }
+    const executor = new ClusterExecutor(`redis://127.0.0.1:${port}`)
+    try {
+      const controller = new AbortController()
+      setTimeout(() => controller.abort(), 200)
+      const { error, ms } = await failure(compute(inc(1), { executor, signal: controller.signal }))
+      expect(error).toBeInstanceOf(CancelledError)
+      expect(ms).toBeLessThan(2000)
+      const closing = performance.now()
+      await executor.close()
+      expect(performance.now() - closing).toBeLessThan(2000)
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      silent.close()
     }
   })
 

@@ -102,6 +102,8 @@ export class ClusterExecutor implements Executor {
   private readonly store: ResultStore
   private queue: Queue | undefined
   private starting: Promise<void> | undefined
+  /** Whether `starting` has settled. */
+  private started = false
   private closed = false
   /** What the first `close()` started: every later call resolves with it. */
   private closing: Promise<void> | undefined
@@ -158,13 +160,15 @@ export class ClusterExecutor implements Executor {
    * the rights). Runs start it themselves; call it first to fail early.
    */
   start(): Promise<void> {
-    this.starting ??= this.open().catch((error: unknown) => {
-      // A connection that got in while another was refused (Redis at its maxclients,
-      // say) would keep the program alive: the executor cannot start again anyway.
-      this.redis.disconnect()
-      this.replies.disconnect()
-      throw refusedRequest('ClusterExecutor', this.url.shown, error)
-    })
+    this.starting ??= this.open()
+      .catch((error: unknown) => {
+        // A connection that got in while another was refused (Redis at its maxclients,
+        // say) would keep the program alive: the executor cannot start again anyway.
+        this.redis.disconnect()
+        this.replies.disconnect()
+        throw refusedRequest('ClusterExecutor', this.url.shown, error)
+      })
+      .finally(() => (this.started = true))
     return this.starting
   }
 
@@ -334,11 +338,14 @@ export class ClusterExecutor implements Executor {
     run.ended = true
     this.dropQueued(run)
     const { jobs } = this.ledger.takeRun(run)
-    // A run that never opened wrote nothing.
-    const opened = await run.opened?.then(
-      () => true,
-      () => false,
-    )
+    // A run that never opened wrote nothing; one ending while the executor still starts
+    // (a Ctrl-C while Redis does not answer) writes nothing either, and does not wait.
+    const opened =
+      run.recording &&
+      (await run.opened?.then(
+        () => true,
+        () => false,
+      ))
     if (opened === true) {
       await Promise.all([
         this.holds.end(run).catch(() => {}),
@@ -373,6 +380,12 @@ export class ClusterExecutor implements Executor {
   async #close(): Promise<void> {
     this.closed = true
     clearInterval(this.timer)
+    // Closed while it connects (Redis slow to answer, or not at all): it gives up now,
+    // rather than at the connect timeout.
+    if (this.starting !== undefined && !this.started) {
+      this.replies.disconnect()
+      this.redis.disconnect()
+    }
     for (const run of [...this.runs.values()]) {
       for (const pending of run.queued) pending.reject(new ExecutorClosedFault(true))
       for (const calls of run.jobs.values()) {
@@ -403,16 +416,19 @@ export class ClusterExecutor implements Executor {
       const created = new ClusterRun(randomBytes(9).toString('base64url'), signal)
       this.runs.set(signal, created)
       this.runsById.set(created.id, created)
-      created.opened = this.start().then(() =>
-        this.redis
+      created.opened = this.start().then(() => {
+        // Ended while the executor started (cancelled, say): nothing to write, nor remove.
+        if (created.ended) throw new DiscardedFault()
+        created.recording = true
+        return this.redis
           .multi()
           .set(runKey(created.id), this.id, 'PX', RUN_TTL_MS)
           .sadd(RUNS, created.id)
           .exec()
           .then(() => {
             created.recorded = true
-          }),
-      )
+          })
+      })
       // Not awaited here: a run that cannot open fails its calls as they are sent.
       created.opened.then(
         () => this.warnIfNoWorkers(),

@@ -51,6 +51,11 @@ export class ClusterRun {
   opened: Promise<void> | undefined
   /** Whether `opened` has resolved: from then on the driver renews the record. */
   recorded = false
+  /**
+   * Whether its record is being written (the executor has started): a run that ends
+   * before then writes nothing, and its end need not wait for the start.
+   */
+  recording = false
 
   constructor(
     readonly id: string,
