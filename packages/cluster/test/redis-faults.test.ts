@@ -196,6 +196,26 @@ describe('Redis failing mid-run', () => {
     expect(await next).toEqual([2, 2, 2, 2, 5])
   })
 
+  // Redis forgot the list of runs with them: the workers ran the lost run's tasks to
+  // their end, holding their threads from the next run.
+  test("restarted empty: the workers stop the lost run's tasks, and the next run need not wait for them", async () => {
+    const cluster = await clusters.withWorkers(2)
+    const executor = cluster.executor(new ClusterExecutor(cluster.url))
+    const run = compute(step(cluster.dir, 0, 60_000), step(cluster.dir, 1, 60_000), { executor })
+    await eventually(() => expect(readTraces(cluster.dir).started.size).toBe(2), 10_000)
+    const failed = failure(run)
+    await cluster.redis.restart()
+    expect((await failed).error).toBeInstanceOf(ClusterConnectionError)
+    await eventually(async () => {
+      const workers = await clusterStatus(cluster.url)
+      expect(workers.map((worker) => worker.running)).toEqual([0, 0])
+    }, 15_000)
+    const next = performance.now()
+    expect(await compute(inc(1), { executor })).toEqual([2])
+    expect(performance.now() - next).toBeLessThan(15_000)
+    expect(readTraces(cluster.dir).ended.size).toBe(0)
+  })
+
   // Redis forgets the workers' claims on their names: a worker reconnected took its own
   // again only at its next heartbeat, up to 2 s later, and one started under its name
   // meanwhile got it.

@@ -72,6 +72,11 @@ export class ActiveRuns {
     return this.begun.get(run)?.running === true
   }
 
+  /** The runs it has jobs of now. */
+  get ids(): string[] {
+    return [...this.active.keys()]
+  }
+
   abortAll(): void {
     for (const jobs of this.active.values()) for (const job of jobs) job.abort()
   }

@@ -123,6 +123,8 @@ export class ClusterWorker {
       version,
       large: this.large,
       load: () => ({ running: this.running, waiting: this.intake.holding - this.running }),
+      runs: () => this.runs.ids,
+      runGone: (run) => this.stopRun(run),
     })
     this.pool = this.makePool()
   }

@@ -4,7 +4,7 @@
 // left.
 import { hostname } from 'node:os'
 import type { Redis } from 'ioredis'
-import { workerKey } from '../keys.js'
+import { runKey, workerKey } from '../keys.js'
 import type { FileStore } from '../store/file-store.js'
 import { sweepEndedRuns } from './sweep-runs.js'
 import { claimName, releaseName, renewName } from './worker-name.js'
@@ -27,6 +27,10 @@ export interface PresenceOf {
   readonly large: FileStore | undefined
   /** Calls running on its threads now, and calls of its jobs waiting for a thread. */
   readonly load: () => { readonly running: number; readonly waiting: number }
+  /** The runs it has jobs of now. */
+  readonly runs: () => readonly string[]
+  /** Run `run` has no record any more: its calls here stop. */
+  readonly runGone: (run: string) => void
 }
 
 export class WorkerPresence {
@@ -103,9 +107,28 @@ export class WorkerPresence {
     }
     await writeWorkerRecord(redis, key, record, RECORD_TTL_MS).catch(() => undefined)
     await renewed
+    await this.dropGoneRuns().catch(() => undefined)
     if (this.beats++ % SWEEP_EVERY === 0) {
       await sweepEndedRuns(redis, this.worker.large).catch(() => undefined)
     }
+  }
+
+  /**
+   * Stops the calls of its runs whose record is gone. The sweep finds the runs of dead
+   * drivers on the list of runs, but a Redis restarted without its data forgot the list
+   * too: their driver's notice that they ended may have gone out while this worker was
+   * disconnected, and their long tasks would hold its threads to their end.
+   */
+  private async dropGoneRuns(): Promise<void> {
+    const runs = this.worker.runs()
+    if (runs.length === 0) return
+    const pipeline = this.worker.redis.pipeline()
+    for (const run of runs) pipeline.exists(runKey(run))
+    const answers = (await pipeline.exec()) ?? []
+    runs.forEach((run, i) => {
+      const [error, exists] = answers[i] ?? [null, 1]
+      if (error === null && exists === 0) this.worker.runGone(run)
+    })
   }
 
   /** Warns, once per holder, that another worker took its name (`warning`, if any). */
