@@ -1,7 +1,7 @@
 import type { Delayed } from '../lazy/delayed.js'
 import { isDelayed } from '../lazy/is-delayed.js'
 import { KeyKind } from '../lazy/lazy-node.js'
-import { describeValue, InvalidArgumentError, InvalidOptionError } from '../errors.js'
+import { describeValue, errorText, InvalidArgumentError, InvalidOptionError } from '../errors.js'
 import { gather } from '../lazy/gather.js'
 import { containsDelayed } from '../lazy/lazy-args.js'
 import { makeData } from '../lazy/make-task.js'
@@ -91,6 +91,22 @@ function from<T>(items: Iterable<T>, options: FromOptions = {}): Bag<T> {
  * closes a generator, so its `finally` blocks run).
  */
 function readItems<T>(items: Iterable<T>): T[] {
+  try {
+    return readAll(items)
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw error
+    // What the caller's iterator or generator threw, told as this call's mistake (as
+    // parallelMap tells it), not as a bare error from inside taskgraph.
+    throw new InvalidArgumentError({
+      message:
+        `bag.from: reading the items threw (${errorText(error)}), before anything ran. ` +
+        'Give the items as data that can be read, e.g. an array read beforehand.',
+      cause: error,
+    })
+  }
+}
+
+function readAll<T>(items: Iterable<T>): T[] {
   if (hasSize(items)) return Array.from(items)
   const all: T[] = []
   for (const item of items) {

@@ -61,6 +61,26 @@ describe('bag.from', () => {
     expect(bag.from(new Array<number>(MAX_ITERATED_ITEMS + 1).fill(0)).partitions).toBe(100)
   }, 60_000)
 
+  // The generator's own error escaped bare, where parallelMap names its call.
+  test('tells what a generator of the items threw as its InvalidArgumentError, with the error as cause', () => {
+    const broken = new RangeError('disk gone')
+    function* failing(): Generator<number> {
+      yield 1
+      throw broken
+    }
+    let error: unknown
+    try {
+      bag.from(failing())
+    } catch (thrown) {
+      error = thrown
+    }
+    expect(error).toBeInstanceOf(InvalidArgumentError)
+    expect((error as Error).message).toContain(
+      'bag.from: reading the items threw (RangeError: disk gone)',
+    )
+    expect((error as Error).cause).toBe(broken)
+  })
+
   test('rejects items holding Delayed values, which data cannot resolve', () => {
     expect(() => from([1, literal(2)])).toThrow(InvalidArgumentError)
     expect(() => from([{ nested: [literal(2)] }])).toThrow(InvalidArgumentError)
