@@ -230,7 +230,7 @@ export default value
           expect(
             keys.filter(
               (key) =>
-                !/^tg:tasks:(meta|events|id|stalled-check)$/.test(key) &&
+                !/^tg:tasks:(meta|events|id|stalled-check|marker)$/.test(key) &&
                 !/^tg:(worker|name):/.test(key),
             ),
           ).toEqual([])

@@ -41,7 +41,8 @@ async function runKeys(): Promise<string[]> {
   const keys = await redis.keys()
   return keys.filter(
     (key) =>
-      !/^tg:tasks:(meta|events|id|stalled-check)$/.test(key) && !/^tg:(worker|name):/.test(key),
+      !/^tg:tasks:(meta|events|id|stalled-check|marker)$/.test(key) &&
+      !/^tg:(worker|name):/.test(key),
   )
 }
 

@@ -79,13 +79,16 @@ function claimPid(claim: string | null): unknown {
 
 /**
  * The keys runs left in `redis`: everything but the queue's own (BullMQ's) and workers'
- * records and claims on their names, which live as long as the workers.
+ * records and claims on their names, which live as long as the workers. The queue's
+ * marker (a set of at most two members, "0" and "1", that BullMQ adds as jobs come and
+ * its workers take as they wait) stays when a run's jobs went before a worker took it.
  */
 export async function runKeys(redis: RedisServer): Promise<string[]> {
   const keys = await redis.keys()
   return keys.filter(
     (key) =>
-      !/^tg:tasks:(meta|events|id|stalled-check)$/.test(key) && !/^tg:(worker|name):/.test(key),
+      !/^tg:tasks:(meta|events|id|stalled-check|marker)$/.test(key) &&
+      !/^tg:(worker|name):/.test(key),
   )
 }
 

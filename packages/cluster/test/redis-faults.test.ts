@@ -243,6 +243,22 @@ describe('Redis failing mid-run', () => {
     expect(held!.stderr()).not.toContain('TASKGRAPH_CLUSTER_NAME_TAKEN')
   })
 
+  // Its first requests went out at once, and failed within a second (ioredis gives up on
+  // a request after one reconnection): reconnectTimeout held only for runs already on.
+  test('down as a long-lived executor begins a run: the run waits for it, and completes', async () => {
+    const cluster = await clusters.withWorkers(1)
+    const executor = cluster.executor(
+      new ClusterExecutor(cluster.url, { reconnectTimeout: 20_000 }),
+    )
+    expect(await compute(inc(1), { executor })).toEqual([2])
+    await cluster.redis.stop()
+    await sleep(500)
+    const run = compute(total([inc(2), inc(3)]), { executor })
+    await sleep(2000)
+    await cluster.redis.start()
+    expect(await run).toEqual([7])
+  })
+
   test('down longer than reconnectTimeout: the run fails with ClusterConnectionError', async () => {
     const cluster = await clusters.withWorkers(1)
     const executor = cluster.executor(new ClusterExecutor(cluster.url, { reconnectTimeout: 2000 }))

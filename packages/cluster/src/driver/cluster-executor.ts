@@ -122,6 +122,16 @@ export class ClusterExecutor implements Executor {
   private timer: NodeJS.Timeout | undefined
   /** Whether the connection to Redis is down now. */
   private down: () => boolean = () => false
+  /**
+   * Why runs cannot wait for the connection, down now: it has been down past
+   * `reconnectTimeout`, or Redis refused its password. Cleared once it is back.
+   */
+  private connectionFault: Error | undefined
+  /** Runs begun while the connection is down, waiting for it (see `connected`). */
+  private readonly awaitingConnection = new Set<{
+    readonly resolve: () => void
+    readonly reject: (fault: Error) => void
+  }>()
 
   constructor(url: string, options?: ClusterOptions) {
     const caller = 'new ClusterExecutor'
@@ -203,13 +213,18 @@ export class ClusterExecutor implements Executor {
         const lost = new ClusterConnectionError({
           message: `cluster executor: the connection to Redis at ${this.url.shown} has been down for ${limit} ms. Check that Redis is up and reachable (raise reconnectTimeout, --reconnect-timeout, to wait longer), then run again.`,
         })
+        this.connectionIs(lost)
         for (const run of this.runs.values()) this.failRun(run, new RunFault(lost))
       },
-      back: () => void this.checkRuns(openAtDrop),
-      // Not cured by waiting: the runs fail now (later ones fail as their requests do).
+      back: () => {
+        this.connectionIs(undefined)
+        void this.checkRuns(openAtDrop)
+      },
+      // Not cured by waiting: the runs fail now, and later ones as they begin.
       refused: (error) => {
         if (this.closed) return
         const refused = passwordRefused('cluster executor', this.url, error)
+        this.connectionIs(refused)
         for (const run of this.runs.values()) this.failRun(run, new RunFault(refused))
       },
     })
@@ -380,6 +395,7 @@ export class ClusterExecutor implements Executor {
   async #close(): Promise<void> {
     this.closed = true
     clearInterval(this.timer)
+    this.connectionIs(new ExecutorClosedFault(true))
     // Closed while it connects (Redis slow to answer, or not at all): it gives up now,
     // rather than at the connect timeout.
     if (this.starting !== undefined && !this.started) {
@@ -416,19 +432,22 @@ export class ClusterExecutor implements Executor {
       const created = new ClusterRun(randomBytes(9).toString('base64url'), signal)
       this.runs.set(signal, created)
       this.runsById.set(created.id, created)
-      created.opened = this.start().then(() => {
-        // Ended while the executor started (cancelled, say): nothing to write, nor remove.
-        if (created.ended) throw new DiscardedFault()
-        created.recording = true
-        return this.redis
-          .multi()
-          .set(runKey(created.id), this.id, 'PX', RUN_TTL_MS)
-          .sadd(RUNS, created.id)
-          .exec()
-          .then(() => {
-            created.recorded = true
-          })
-      })
+      created.opened = this.start()
+        .then(() => this.connected())
+        .then(() => {
+          // Ended while the executor started or Redis was away (cancelled, say): nothing
+          // to write, nor remove.
+          if (created.ended) throw new DiscardedFault()
+          created.recording = true
+          return this.redis
+            .multi()
+            .set(runKey(created.id), this.id, 'PX', RUN_TTL_MS)
+            .sadd(RUNS, created.id)
+            .exec()
+            .then(() => {
+              created.recorded = true
+            })
+        })
       // Not awaited here: a run that cannot open fails its calls as they are sent.
       created.opened.then(
         () => this.warnIfNoWorkers(),
@@ -686,6 +705,31 @@ export class ClusterExecutor implements Executor {
       message: `${failed}. Check that Redis is up and reachable, then run again.`,
       cause: error,
     })
+  }
+
+  /**
+   * Resolves once the connection to Redis is up: at once, or when it is back from a drop.
+   * A run begun while it is down waits for it (up to `reconnectTimeout`, when the runs
+   * fail), as runs already on wait: its first requests, sent now, would fail.
+   */
+  private connected(): Promise<void> {
+    if (!this.down()) return Promise.resolve()
+    if (this.connectionFault !== undefined) return Promise.reject(this.connectionFault)
+    return new Promise((resolve, reject) => this.awaitingConnection.add({ resolve, reject }))
+  }
+
+  /**
+   * The connection is back (`fault` undefined), or will not be without a change: down
+   * past `reconnectTimeout`, or its password refused. Runs waiting for it go on or fail.
+   */
+  private connectionIs(fault: Error | undefined): void {
+    this.connectionFault = fault
+    const waiting = [...this.awaitingConnection]
+    this.awaitingConnection.clear()
+    for (const run of waiting) {
+      if (fault === undefined) run.resolve()
+      else run.reject(new RunFault(fault))
+    }
   }
 
   /**
