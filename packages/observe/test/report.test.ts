@@ -258,6 +258,15 @@ describe('toReportHtml', () => {
     expect(html.match(/<svg/g)).toHaveLength(2)
   })
 
+  // "1,001 attempts of 1001 functions": the counts after the first had no separator.
+  test('writes every count of its summary with thousands separators', async () => {
+    const many = Array.from({ length: 1001 }, (_, i) =>
+      task({ key: `f${i}-1`, name: `f${i}`, start: i, end: i + 1 }),
+    )
+    const html = await toReportHtml(many)
+    expect(html).toContain('1,001 attempts of 1,001 functions')
+  })
+
   test('does not lay out a graph of thousands of steps, and says so', async () => {
     // Chains of 40 functions, each function its own step: 1,600 steps and 1,560 edges.
     // Graphviz would take tens of seconds over both drawings, that nobody could read.

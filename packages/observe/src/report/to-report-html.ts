@@ -45,7 +45,7 @@ export async function reportHtml(
   const failures = stats.reduce((sum, s) => sum + s.failures, 0)
   const cancelledStatus = REPORT_STATUSES.indexOf('cancelled')
   const cancelled = data.status.filter((status) => status === cancelledStatus).length
-  const cancelledText = cancelled === 0 ? '' : `, ${cancelled} cancelled`
+  const cancelledText = cancelled === 0 ? '' : `, ${cancelled.toLocaleString('en-US')} cancelled`
   const started = data.startTime === undefined ? '' : `, started ${escapeHtml(data.startTime)}`
   // The page script goes in as a module: the build takes it for an ES module (the
   // package is "type": "module") and ends it with `export {}`, which a classic script
@@ -60,7 +60,7 @@ export async function reportHtml(
 </head>
 <body>
 <h1>${escapeHtml(name)}</h1>
-<p class="summary" data-testid="summary" data-attempts="${data.keys.length}" data-failures="${failures}" data-cancelled="${cancelled}">${data.keys.length.toLocaleString('en-US')} attempts of ${stats.length} function${stats.length === 1 ? '' : 's'} on ${time.slots} worker slot${time.slots === 1 ? '' : 's'}, ${failures} failed${cancelledText}${started}.</p>
+<p class="summary" data-testid="summary" data-attempts="${data.keys.length}" data-failures="${failures}" data-cancelled="${cancelled}">${data.keys.length.toLocaleString('en-US')} attempts of ${stats.length.toLocaleString('en-US')} function${stats.length === 1 ? '' : 's'} on ${time.slots.toLocaleString('en-US')} worker slot${time.slots === 1 ? '' : 's'}, ${failures.toLocaleString('en-US')} failed${cancelledText}${started}.</p>
 ${timeSection(time, path)}
 ${streamSection(data, colors)}
 ${functionSection(stats)}
