@@ -17,7 +17,8 @@ export interface CommandFile {
 
 /**
  * Refuses, before anything runs, a command line whose outputs name no file (`''`, which
- * would be the working directory, or a path ending in `/`), or would overwrite the
+ * would be the working directory, or a path ending in `/`), name `-` (standard output
+ * elsewhere, a file here), or would overwrite the
  * workflow file, a file the command reads, or each other: `--report flow.ts` would
  * replace the workflow's source with HTML, and of `--trace a.json --report a.json` only
  * one would be left. Paths are compared as the files they reach (symbolic links and `..`
@@ -27,6 +28,12 @@ export interface CommandFile {
 export function checkFilesApart(command: string, files: readonly CommandFile[]): void {
   for (const { name, path, written } of files) {
     if (!written || path === undefined) continue
+    // Taken for standard output by many commands, it would be a file named "-" here.
+    if (path === '-') {
+      throw new InvalidOptionError({
+        message: `${command}: ${name} is "-", which is not taken for standard output here (it would be a file named "-"); ${name === '-o' ? 'leave -o out to write to standard output' : 'give the path of a file to write'}.`,
+      })
+    }
     if (path === '' || path.endsWith('/') || path.endsWith(sep)) {
       throw new InvalidOptionError({
         message: `${command}: ${name} ${path === '' ? 'is empty' : `names ${path}, a directory (it ends with ${JSON.stringify(path.at(-1))})`}; give the path of a file to write, such as ${join(path, name === '--report' ? 'report.html' : name === '--trace' ? 'trace.json' : 'graph.svg')}.`,

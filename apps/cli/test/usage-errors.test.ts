@@ -51,6 +51,11 @@ describe.concurrent('usage errors exit 2', () => {
       named: '--report names made-later/, a directory',
     },
     {
+      case: 'a --trace of "-" (it wrote a file named "-")',
+      args: ['run', 'sum.ts', '--trace', '-'],
+      named: 'is not taken for standard output here',
+    },
+    {
       case: 'an empty -o for visualize',
       args: ['visualize', 'sum.ts', '-o', '', '--format', 'svg'],
       named: '-o is empty',
