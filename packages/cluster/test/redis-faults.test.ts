@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Redis } from 'ioredis'
 import { InvalidOptionError } from '@taskgraph/core'
-import { CancelledError, compute } from '@taskgraph/scheduler'
+import { CancelledError, ExecutorClosedError, compute } from '@taskgraph/scheduler'
 import { describe, expect, test } from 'vitest'
 import {
   ClusterConnectionError,
@@ -161,6 +161,14 @@ describe('Redis unreachable', () => {
       expect((refused as Error).message).toMatch(/maxclients/)
       await eventually(onlyOurs, 3000)
       await executor.close()
+      // Started after it was closed, it connected, and its connections kept the program
+      // alive with no executor left to close them.
+      const closed = new ClusterExecutor(cluster.url)
+      await closed.close()
+      await closed.start()
+      await expect(closed.workers()).rejects.toBeInstanceOf(ExecutorClosedError)
+      await sleep(300)
+      await onlyOurs()
     } finally {
       admin.disconnect()
       other.disconnect()

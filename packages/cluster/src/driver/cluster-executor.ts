@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { AnyFunction } from '@taskgraph/core'
+import { ExecutorClosedError } from '@taskgraph/scheduler'
 import {
   DiscardedFault,
   ExecutorClosedFault,
@@ -170,6 +171,9 @@ export class ClusterExecutor implements Executor {
    * the rights). Runs start it themselves; call it first to fail early.
    */
   start(): Promise<void> {
+    // Closed: there is nothing to start (as a pool's start() does), and connecting now
+    // would leave connections open that keep the program alive.
+    if (this.closed && this.starting === undefined) return Promise.resolve()
     this.starting ??= this.open()
       .catch((error: unknown) => {
         // A connection that got in while another was refused (Redis at its maxclients,
@@ -376,6 +380,14 @@ export class ClusterExecutor implements Executor {
    * shows them): asked of Redis over this executor's connection, once it has started.
    */
   async workers(): Promise<WorkerInfo[]> {
+    // Its connection, closed, would connect again for the request, and stay open.
+    if (this.closed) {
+      throw new ExecutorClosedError({
+        caller: 'ClusterExecutor.workers',
+        executor: 'cluster',
+        whileRunning: false,
+      })
+    }
     await this.start()
     return listWorkers(this.redis)
   }
