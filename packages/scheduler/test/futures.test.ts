@@ -1,4 +1,4 @@
-import { InvalidArgumentError, InvalidOptionError } from '@taskgraph/core'
+import { InvalidArgumentError, InvalidOptionError, delayed } from '@taskgraph/core'
 import { describe, expect, test } from 'vitest'
 import {
   AsCompleted,
@@ -169,6 +169,17 @@ describe('submit', () => {
   test('takes plain functions too', async () => {
     const twice = (x: number): number => 2 * x
     expect(await submit(twice, submit(inc, 1))).toBe(4)
+  })
+
+  // An anonymous function's future was keyed lambda-… without futures among its
+  // arguments, anonymous-… with them; a name given with delayed was left out.
+  test('keys a future by its task name, futures among the arguments or not', async () => {
+    const anonymous = [(x: number) => x + 1][0]!
+    expect(submit(anonymous, 1).key).toMatch(/^lambda-/)
+    expect(submit(anonymous, submit(inc, 1)).key).toMatch(/^lambda-/)
+    const named = delayed((x: number) => x, { name: 'load' })
+    expect(submit(named, submit(inc, 1)).key).toMatch(/^load-/)
+    expect(await submit(named, submit(inc, 1))).toBe(2)
   })
 
   test('a failure nobody awaits does not surface as an unhandled rejection', async () => {

@@ -92,7 +92,8 @@ export class Client {
       return new Future<R>(target.key, (signal) => this.#run(target, signal) as Promise<R>)
     }
     // Its key is fixed now; its task is made once the futures it waits for have results.
-    const key = `${task.fn.name || 'anonymous'}-${randomSuffix()}`
+    // Named as the task's own key would be: its name, or 'lambda' for an anonymous function.
+    const key = `${task.options.name ?? (task.fn.name || 'lambda')}-${randomSuffix()}`
     const keyed = task.with({ key })
     return new Future<R>(key, async (signal): Promise<R> => {
       const values = await resultsOf(args, signal)
