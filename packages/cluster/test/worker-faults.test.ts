@@ -1,13 +1,14 @@
 // What a run does when its workers fail under it: killed (SIGKILL), killed by a task,
 // frozen and resumed (SIGSTOP: the job runs twice), stopped (SIGTERM). Real
 // `taskgraph worker` processes, a real redis-server per test.
-import { readFileSync, readdirSync } from 'node:fs'
+import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { AggregateTaskError, WorkerLostError, compute, type RunSummary } from '@taskgraph/scheduler'
 import { describe, expect, test } from 'vitest'
 import { ClusterExecutor } from '@taskgraph/cluster'
 import type { TestCluster } from './fault-checks.js'
+import { startWorker } from './cluster-workers.js'
 import { clusterPerTest, alive, eventually, readTraces, sleep } from './fault-checks.js'
 import { cachedDieOnce, cachedStep, crash, dieOnce, step } from './fixtures/fault-tasks.mjs'
 import { inc } from './fixtures/tasks.mjs'
@@ -74,6 +75,30 @@ describe('a worker lost mid-run', () => {
     expect(unfinished.length).toBeGreaterThan(0)
     for (const i of unfinished) expect(ended.get(i)).toEqual([survivor.pid])
     for (const i of values) expect(ended.get(i)?.length).toBeGreaterThan(0)
+  })
+
+  // The bound the docs give: back within the lease plus 2 s (a quarter lease if shorter)
+  // of the lease lapsing. The other worker starts a moment before it lapses: a check that
+  // sees the job held just before then is followed by the next one, and with a check
+  // once per lease, the job came back a whole lease late.
+  test('killed with SIGKILL: its task is taken again within 2 s of its lease lapsing', async () => {
+    const lease = 8000
+    const cluster = await clusters.withWorkers(1, { lease })
+    const [victim] = cluster.workers as [(typeof cluster.workers)[0]]
+    const executor = cluster.executor(new ClusterExecutor(cluster.url))
+    const run = compute(step(cluster.dir, 0, 500), { executor })
+    const outcome = run.catch((error: unknown) => error)
+    await holdingTask(cluster.dir, victim.pid)
+    victim.child.kill('SIGKILL')
+    const heldAt = statSync(join(cluster.dir, `0.${victim.pid}.start`)).mtimeMs
+    const lapsed = heldAt + lease
+    await sleep(lapsed - 2500 - Date.now())
+    const [survivor] = cluster.track(await startWorker(cluster.url, 'w2', { lease }))
+    const readyAt = Date.now()
+    expect(await outcome).toEqual([1])
+    const takenAt = statSync(join(cluster.dir, `0.${survivor!.pid}.start`)).mtimeMs
+    // Two checks 2 s apart at most, then the survivor's pick-up: not a whole lease.
+    expect(takenAt - Math.max(lapsed, readyAt)).toBeLessThan(4000)
   })
 
   test('killed in a chain of quick tasks (sent to the job it held open): the chain goes on elsewhere', async () => {

@@ -221,7 +221,7 @@ export class ClusterWorker {
       name: this.name,
       concurrency: this.threads,
       lockDuration: lease,
-      stalledInterval: lease,
+      stalledInterval: lostJobCheckInterval(lease),
       // Lost jobs are counted here (`MAX_STARTS`): BullMQ must not fail them first.
       maxStalledCount: 1000,
       drainDelay: 1,
@@ -297,3 +297,17 @@ export class ClusterWorker {
     return this.pool
   }
 }
+
+/**
+ * How often a worker looks for jobs whose lease lapsed (whichever worker of the cluster
+ * gets to it first). BullMQ moves a job on the first check after its lease lapsed, and
+ * only if a check before saw it held: checked once per lease, a lost worker's jobs
+ * would come back up to two leases after it died. A quarter lease, and at most 2 s,
+ * bounds that by the lease plus 2 s, for one Redis script per interval across the
+ * cluster.
+ */
+function lostJobCheckInterval(lease: number): number {
+  return Math.min(Math.round(lease / 4), MAX_LOST_JOB_CHECK_MS)
+}
+
+const MAX_LOST_JOB_CHECK_MS = 2000
