@@ -1,10 +1,18 @@
 /**
- * The hash of each file of a linked package as last read, with the size and modification
- * time the file had then, by path: kept between runs (in the cache's directory, as
+ * What each file of a linked package held when last read, by path: the size and
+ * modification time it had then, the hash of its bytes, and the bare specifiers its code
+ * imports (packages, not its own files). Kept between runs (in the cache's directory, as
  * `file-hashes.json`), so that an unchanged workspace package is not read again to be
  * fingerprinted.
  */
-export type FileHashMemo = Map<string, readonly [size: number, mtimeMs: number, hash: string]>
+export type FileHashMemo = Map<string, MemoizedFile>
+
+export type MemoizedFile = readonly [
+  size: number,
+  mtimeMs: number,
+  hash: string,
+  packages: readonly string[],
+]
 
 /** The memo kept as `text` (by `fileHashesText`); empty if damaged or missing. */
 export function parseFileHashes(text: string): FileHashMemo {
@@ -17,25 +25,26 @@ export function parseFileHashes(text: string): FileHashMemo {
     return memo
   }
   if (!Array.isArray(entries)) return memo
+  // A row of another form (one kept before the imports were) is read again.
   for (const entry of entries)
-    if (isMemoEntry(entry)) memo.set(entry[0], [entry[1], entry[2], entry[3]])
+    if (isMemoEntry(entry)) memo.set(entry[0], [entry[1], entry[2], entry[3], entry[4]])
   return memo
 }
 
-/** `memo` as kept on disk: `[path, size, mtimeMs, hash]` rows in JSON. */
+/** `memo` as kept on disk: `[path, size, mtimeMs, hash, packages]` rows in JSON. */
 export function fileHashesText(memo: FileHashMemo): string {
-  return JSON.stringify(
-    [...memo].map(([path, [size, mtimeMs, hash]]) => [path, size, mtimeMs, hash]),
-  )
+  return JSON.stringify([...memo].map(([path, file]) => [path, ...file]))
 }
 
-function isMemoEntry(entry: unknown): entry is [string, number, number, string] {
+function isMemoEntry(entry: unknown): entry is [string, number, number, string, string[]] {
   return (
     Array.isArray(entry) &&
-    entry.length === 4 &&
+    entry.length === 5 &&
     typeof entry[0] === 'string' &&
     typeof entry[1] === 'number' &&
     typeof entry[2] === 'number' &&
-    typeof entry[3] === 'string'
+    typeof entry[3] === 'string' &&
+    Array.isArray(entry[4]) &&
+    entry[4].every((specifier) => typeof specifier === 'string')
   )
 }

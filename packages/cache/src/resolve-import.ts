@@ -40,28 +40,45 @@ const SOURCE_OF: Record<string, readonly string[]> = {
   '.cjs': ['.cts'],
 }
 
-/** What `specifier`, imported by the file at `importer`, names. */
-export function resolveImport(specifier: string, importer: string): ImportTarget {
-  if (isBuiltin(specifier)) return { kind: 'other', specifier }
-  if (specifier.startsWith('file:')) return fileTarget(fileURLToPath(specifier), specifier)
+/**
+ * What `specifier`, imported by the file at `importer`, names: mostly one target, two
+ * where the loader decides which file it is (see `fileTargets`).
+ */
+export function resolveImport(specifier: string, importer: string): ImportTarget[] {
+  if (isBuiltin(specifier)) return [{ kind: 'other', specifier }]
+  if (specifier.startsWith('file:')) return fileTargets(fileURLToPath(specifier), specifier)
   if (specifier.startsWith('.') || specifier.startsWith('/')) {
-    return fileTarget(resolve(dirname(importer), specifier), specifier)
+    return fileTargets(resolve(dirname(importer), specifier), specifier)
   }
-  return packageTarget(specifier, dirname(importer))
+  return [packageTarget(specifier, dirname(importer))]
 }
 
-function fileTarget(path: string, specifier: string): ImportTarget {
+/**
+ * The files an import of `path` may load. `./helper.js` beside both `helper.js` (an old
+ * build's output, say) and `helper.ts` is one or the other by the loader: tsx loads the
+ * TypeScript, Node's type stripping the JavaScript. Both count, so that editing either
+ * changes the key.
+ */
+function fileTargets(path: string, specifier: string): ImportTarget[] {
+  if (isFile(path)) {
+    const twins = sourcesOf(path).filter(isFile)
+    return [path, ...twins].map((file) => ({ kind: 'file', path: file }))
+  }
   const found = findFile(path)
-  return found === undefined ? { kind: 'other', specifier } : { kind: 'file', path: found }
+  return [found === undefined ? { kind: 'other', specifier } : { kind: 'file', path: found }]
 }
 
+/** The TypeScript sources an import of `path` (`./helper.js`) may stand for. */
+function sourcesOf(path: string): string[] {
+  const extension = Object.keys(SOURCE_OF).find((name) => path.endsWith(name))
+  if (extension === undefined) return []
+  const stem = path.slice(0, -extension.length)
+  return SOURCE_OF[extension]!.map((source) => stem + source)
+}
+
+/** The file an import of `path`, which is not a file, loads, if any. */
 function findFile(path: string): string | undefined {
-  if (isFile(path)) return path
-  for (const [extension, sources] of Object.entries(SOURCE_OF)) {
-    if (!path.endsWith(extension)) continue
-    const stem = path.slice(0, -extension.length)
-    for (const source of sources) if (isFile(stem + source)) return stem + source
-  }
+  for (const source of sourcesOf(path)) if (isFile(source)) return source
   for (const extension of EXTENSIONS) if (isFile(path + extension)) return path + extension
   for (const extension of EXTENSIONS) {
     const index = join(path, `index${extension}`)

@@ -1,7 +1,8 @@
 import { hash as oneShotHash } from 'node:crypto'
 import { readFileSync, readdirSync, statSync } from 'node:fs'
-import { dirname, extname, join, relative, sep } from 'node:path'
-import type { FileHashMemo } from './file-hash-memo.js'
+import { isBuiltin } from 'node:module'
+import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path'
+import type { FileHashMemo, MemoizedFile } from './file-hash-memo.js'
 import { importSpecifiers } from './import-specifiers.js'
 import { resolveImport, type ImportTarget } from './resolve-import.js'
 
@@ -44,6 +45,7 @@ const SOURCE_EXTENSIONS = new Set([
 export class SourceFingerprints {
   readonly #files = new Map<string, FileFacts>()
   readonly #linked = new Map<string, string>()
+  readonly #linkedDirs = new Map<string, LinkedFiles>()
   readonly #fingerprints = new Map<string, string>()
   readonly #closures = new Map<string, Closure>()
   readonly #memo: FileHashMemo
@@ -160,12 +162,13 @@ export class SourceFingerprints {
       facts = {
         source,
         hash: hash(source),
-        imports: importSpecifiers(source).map(({ specifier, loads }) => {
-          const target = resolveImport(specifier, path)
-          // Only an import that loads code can leave code out of the fingerprint: one in
-          // a comment, a string or a type-only import counts by its text.
-          return target.kind === 'unfollowable' && !loads ? { kind: 'other', specifier } : target
-        }),
+        imports: importSpecifiers(source).flatMap(({ specifier, loads }) =>
+          resolveImport(specifier, path).map((target) =>
+            // Only an import that loads code can leave code out of the fingerprint: one
+            // in a comment, a string or a type-only import counts by its text.
+            target.kind === 'unfollowable' && !loads ? { kind: 'other', specifier } : target,
+          ),
+        ),
       }
       this.#files.set(path, facts)
     }
@@ -173,49 +176,122 @@ export class SourceFingerprints {
   }
 
   /**
-   * A hash of the source files of a linked package: those its package.json's `files`
-   * lists (what it would publish), or else all of them but its dependencies and hidden
-   * directories (tool caches, a result cache kept inside it).
+   * A hash of the source files of a linked package (see `publishedFiles`), of the linked
+   * packages they import, transitively (a workspace package using another), and of the
+   * versions of the installed packages they all import. Packages that import each other
+   * count alike.
    */
   #linkedPackage(dir: string): string {
     let fingerprint = this.#linked.get(dir)
     if (fingerprint === undefined) {
-      const lines = publishedFiles(dir).map(
-        (path) => `${portable(relativeTo(dir, path))} ${this.#linkedFileHash(path)}`,
-      )
-      fingerprint = hash(lines.join('\n'))
+      const lines: string[] = []
+      const reached = new Set([dir])
+      const pending = [dir]
+      while (pending.length > 0) {
+        const at = pending.pop()!
+        // Named by its path from the first: a project moved elsewhere keeps its keys.
+        const where = portable(relative(dir, at))
+        const { files, imports } = this.#linkedFiles(at)
+        for (const line of files) lines.push(`${where}:${line}`)
+        for (const target of imports) {
+          if (target.kind !== 'linked') lines.push(packageLine(target))
+          else if (!reached.has(target.dir)) {
+            reached.add(target.dir)
+            pending.push(target.dir)
+          }
+        }
+      }
+      fingerprint = hash(lines.sort().join('\n'))
       this.#linked.set(dir, fingerprint)
     }
     return fingerprint
   }
 
   /**
-   * The hash of a linked package's file: from the memo while its size and modification
-   * time are those it had when it was read (stat first: a file changed meanwhile is read
-   * again next time).
+   * The files of the linked package in `dir`, each as its path and hash, and what the
+   * bare specifiers its code imports name, resolved from its directory.
    */
-  #linkedFileHash(path: string): string {
+  #linkedFiles(dir: string): LinkedFiles {
+    let found = this.#linkedDirs.get(dir)
+    if (found === undefined) {
+      const files: string[] = []
+      const specifiers = new Set<string>()
+      for (const path of publishedFiles(dir)) {
+        const [, , fileHash, packages] = this.#linkedFile(path)
+        files.push(`${portable(relativeTo(dir, path))} ${fileHash}`)
+        for (const specifier of packages) specifiers.add(specifier)
+      }
+      const from = join(dir, 'package.json')
+      const imports = [...specifiers].flatMap((specifier) => resolveImport(specifier, from))
+      found = { files, imports }
+      this.#linkedDirs.set(dir, found)
+    }
+    return found
+  }
+
+  /**
+   * What a linked package's file holds (see `MemoizedFile`): from the memo while its size
+   * and modification time are those it had when it was read (stat first: a file changed
+   * meanwhile is read again next time).
+   */
+  #linkedFile(path: string): MemoizedFile {
     const info = statSync(path)
     const known = this.#memo.get(path)
-    if (known !== undefined && known[0] === info.size && known[1] === info.mtimeMs) return known[2]
-    const fileHash = hash(readFileSync(path))
-    this.#memo.set(path, [info.size, info.mtimeMs, fileHash])
+    if (known !== undefined && known[0] === info.size && known[1] === info.mtimeMs) return known
+    const bytes = readFileSync(path)
+    const file = [info.size, info.mtimeMs, hash(bytes), packagesImported(path, bytes)] as const
+    this.#memo.set(path, file)
     this.#memoChanged = true
-    return fileHash
+    return file
   }
+}
+
+/** What a linked package's files are, and what they import (see `#linkedFiles`). */
+interface LinkedFiles {
+  readonly files: readonly string[]
+  readonly imports: readonly ImportTarget[]
+}
+
+/** The line of a fingerprint that names `target`, which is not a file of the project. */
+function packageLine(target: ImportTarget): string {
+  switch (target.kind) {
+    case 'package':
+      return `package ${target.name}@${target.version}`
+    case 'file':
+      return `other ${target.path}`
+    case 'linked':
+      return `linked ${target.name}`
+    default:
+      return `other ${target.specifier}`
+  }
+}
+
+/** The bare specifiers (packages, not files nor Node's modules) that code in `bytes` imports. */
+function packagesImported(path: string, bytes: Buffer): string[] {
+  if (extname(path) === '.json') return []
+  const found = new Set<string>()
+  for (const { specifier, loads } of importSpecifiers(bytes.toString('utf8'))) {
+    if (!loads || isBuiltin(specifier) || /^[./]|^file:/.test(specifier)) continue
+    found.add(specifier)
+  }
+  return [...found].sort()
 }
 
 /** The files of the package in `dir` that its code can be made of, sorted. */
 function publishedFiles(dir: string): string[] {
-  let listed: unknown
+  let manifest: Manifest = {}
   try {
-    listed = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { files?: unknown })
-      .files
+    manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Manifest
   } catch {
-    listed = undefined
+    // No list of files: every one counts.
   }
+  const listed = manifest?.files
   const roots = Array.isArray(listed)
-    ? ['package.json', ...listed.filter((entry): entry is string => typeof entry === 'string')]
+    ? [
+        'package.json',
+        ...listed.filter((entry): entry is string => typeof entry === 'string'),
+        ...entryDirectories(dir, manifest),
+      ]
     : ['.']
   const found = new Set<string>()
   for (const root of roots) {
@@ -225,6 +301,48 @@ function publishedFiles(dir: string): string[] {
     else if (info?.isFile() === true) found.add(path)
   }
   return [...found].sort()
+}
+
+/** What `publishedFiles` reads of a package.json. */
+interface Manifest {
+  readonly files?: unknown
+  readonly main?: unknown
+  readonly module?: unknown
+  readonly exports?: unknown
+  readonly imports?: unknown
+}
+
+/**
+ * The directories, from `dir`, of the modules a package's entry points name (`main`,
+ * `module`, `exports`, `imports`): a workspace package run from its sources (`main:
+ * "src/index.ts"`) lists only what it builds in `files`, yet loads from there, and its
+ * entry module imports the files beside it.
+ */
+function entryDirectories(dir: string, manifest: Manifest): string[] {
+  const targets: string[] = []
+  // Targets of `exports` and `imports` start with `./` (one that does not names a package).
+  const collect = (value: unknown): void => {
+    if (typeof value === 'string') {
+      if (value.startsWith('./')) targets.push(value)
+    } else if (Array.isArray(value)) value.forEach(collect)
+    else if (typeof value === 'object' && value !== null) Object.values(value).forEach(collect)
+  }
+  collect(manifest.exports)
+  collect(manifest.imports)
+  for (const main of [manifest.main, manifest.module])
+    if (typeof main === 'string') targets.push(main)
+  const directories = new Set<string>()
+  for (const target of targets) {
+    // `"./package.json": "./package.json"` counts already.
+    if (target.endsWith('.json')) continue
+    // A pattern (`./lib/*.js`) names files of the directory before its `*`.
+    const path = resolve(dir, target.split('*')[0]!)
+    const inside = relative(dir, path)
+    if (inside.startsWith('..') || isAbsolute(inside)) continue
+    const info = statSync(path, { throwIfNoEntry: false })
+    directories.add(info?.isDirectory() === true ? inside || '.' : dirname(inside))
+  }
+  return [...directories]
 }
 
 /** The source files under `dir`, leaving out dependencies and hidden directories. */

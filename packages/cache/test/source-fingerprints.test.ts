@@ -76,6 +76,21 @@ describe('SourceFingerprints', () => {
     expect(fingerprints('late.ts')[0]).not.toBe(before)
   })
 
+  // tsx loads helper.ts for './helper.js', Node's type stripping helper.js.
+  test("an import of './helper.js' counts helper.ts too, when both are there", async () => {
+    await write({
+      'uses.ts': "import { h } from './helper.js'\nexport const a = h",
+      'helper.ts': 'export const h = 1',
+      'helper.js': 'export const h = 100',
+    })
+    const [first] = fingerprints('uses.ts')
+    await write({ 'helper.ts': 'export const h = 2' })
+    const [second] = fingerprints('uses.ts')
+    expect(second).not.toBe(first)
+    await write({ 'helper.js': 'export const h = 200' })
+    expect(fingerprints('uses.ts')[0]).not.toBe(second)
+  })
+
   test('modules that import each other are fingerprinted (a cycle ends)', async () => {
     await write({
       'ping.ts': "import './pong.js'\nexport const ping = 1",
@@ -206,6 +221,66 @@ describe('SourceFingerprints', () => {
     expect(fingerprints('uses.ts')[0]).toBe(first)
     await write({ 'packages/shared/dist/index.js': 'export const a = 2' })
     expect(fingerprints('uses.ts')[0]).not.toBe(first)
+  })
+
+  // A workspace package run from its sources publishes only what it builds.
+  test('a linked package counts by the directories of its entry points, whatever its files list', async () => {
+    await write({
+      'uses.ts': "import 'shared'\nimport 'other'",
+      'packages/shared/package.json':
+        '{ "name": "shared", "version": "0.0.0", "main": "src/index.ts", "files": ["dist"] }',
+      'packages/shared/src/index.ts': "export { a } from './a.js'",
+      'packages/shared/src/a.ts': 'export const a = 1',
+      'packages/shared/dist/index.js': 'export const a = 1',
+      'packages/other/package.json':
+        '{ "name": "other", "version": "0.0.0", "exports": { ".": { "import": "./lib/index.ts" }, "./*": "./more/*.ts" }, "files": ["dist"] }',
+      'packages/other/lib/index.ts': 'export const b = 1',
+      'packages/other/more/c.ts': 'export const c = 1',
+    })
+    await mkdir(join(project, 'node_modules'), { recursive: true })
+    await symlink(join(project, 'packages/shared'), join(project, 'node_modules/shared'))
+    await symlink(join(project, 'packages/other'), join(project, 'node_modules/other'))
+    const keys = [fingerprints('uses.ts')[0]]
+    for (const [path, source] of [
+      ['packages/shared/src/a.ts', 'export const a = 2'],
+      ['packages/other/lib/index.ts', 'export const b = 2'],
+      ['packages/other/more/c.ts', 'export const c = 2'],
+    ] as const) {
+      await write({ [path]: source })
+      keys.push(fingerprints('uses.ts')[0])
+    }
+    expect(new Set(keys).size).toBe(keys.length)
+  })
+
+  test('a linked package counts by the packages its own files import, linked or installed', async () => {
+    await write({
+      'uses.ts': "import 'shared'",
+      'packages/shared/package.json': '{ "name": "shared", "version": "0.0.0" }',
+      'packages/shared/index.js':
+        "import { base } from 'base'\nimport 'dep'\nexport const a = base",
+      'packages/base/package.json': '{ "name": "base", "version": "0.0.0" }',
+      'packages/base/index.js': "import 'shared'\nexport const base = 1",
+      'node_modules/dep/package.json': '{ "name": "dep", "version": "1.0.0" }',
+    })
+    await mkdir(join(project, 'node_modules'), { recursive: true })
+    await mkdir(join(project, 'packages/shared/node_modules'), { recursive: true })
+    await mkdir(join(project, 'packages/base/node_modules'), { recursive: true })
+    await symlink(join(project, 'packages/shared'), join(project, 'node_modules/shared'))
+    await symlink(
+      join(project, 'packages/base'),
+      join(project, 'packages/shared/node_modules/base'),
+    )
+    // The two import each other: the walk ends.
+    await symlink(
+      join(project, 'packages/shared'),
+      join(project, 'packages/base/node_modules/shared'),
+    )
+    const [first] = fingerprints('uses.ts')
+    await write({ 'packages/base/index.js': "import 'shared'\nexport const base = 7" })
+    const [second] = fingerprints('uses.ts')
+    expect(second).not.toBe(first)
+    await write({ 'node_modules/dep/package.json': '{ "name": "dep", "version": "1.0.1" }' })
+    expect(fingerprints('uses.ts')[0]).not.toBe(second)
   })
 
   test("a linked package's declaration files do not count: they hold no code that runs", async () => {
