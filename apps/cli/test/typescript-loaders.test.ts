@@ -1,4 +1,4 @@
-import { copyFile, writeFile } from 'node:fs/promises'
+import { copyFile, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { nodeThatStripsTypes } from './helpers/node-24.js'
@@ -62,6 +62,13 @@ describe.each(['async', 'threads', 'processes'])('on the %s executor', (executor
         if (inWorker) expect(result.threadId).not.toBe(0)
       })
 
+      test('a workflow with a decorator, which V8 cannot parse once stripped, falls back to tsx', async () => {
+        const { loader, result } = await run('decorator-flow.ts', executor, { node: NODE_24 })
+        expect(loader).toBe('tsx')
+        expect(result).toMatchObject({ value: 6, tsx: true })
+        if (inWorker) expect(result.threadId).not.toBe(0)
+      })
+
       test('TASKGRAPH_TYPESCRIPT=tsx has tsx load every workflow', async () => {
         const { loader, result } = await run('where-loaded.ts', executor, {
           node: NODE_24,
@@ -110,6 +117,25 @@ describe.each(['async', 'threads', 'processes'])(
 // tsx takes a "?" in a file's path for the start of a query and compiles the file as
 // JavaScript: where tsx would load such a workflow, it is refused with a WorkflowError
 // saying to rename it (exit 3), not tsx's TransformError; type stripping loads it.
+// Imported again with tsx, the workflow's top-level code would run twice.
+describe.skipIf(NODE_24 === undefined)(
+  'a module stripping cannot run, imported by code that ran',
+  () => {
+    test('fails the load, saying how to load it with tsx, and the code ran once', async () => {
+      const dir = await makeTempDir('taskgraph-loader-')
+      const log = join(dir, 'ran.log')
+      const { code, stderr } = await runCli(['run', 'import-after-code.ts'], {
+        node: NODE_24,
+        env: { RAN_LOG: log },
+      })
+      expect(code).toBe(3)
+      expect(stderr).toContain('TypeScript enum is not supported in strip-only mode')
+      expect(stderr).toContain('set TASKGRAPH_TYPESCRIPT=tsx')
+      expect(await readFile(log, 'utf8')).toBe('ran\n')
+    })
+  },
+)
+
 describe.concurrent('a TypeScript workflow with "?" in its path', () => {
   let dir = ''
   beforeAll(async () => {

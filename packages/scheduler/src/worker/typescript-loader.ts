@@ -9,10 +9,13 @@
 // properties (ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX), imports that name a `.ts` file without
 // its extension or with `.js`, path aliases (ERR_MODULE_NOT_FOUND), `.ts` files under
 // node_modules, `.ts` files of a CommonJS package, and types imported without `type`
-// (a link error: stripping keeps the import, which then names no export). Such a module
-// fails before any of its code runs, so it is imported again under tsx, once tsx is
-// registered for the rest of the thread.
+// (a link error: stripping keeps the import, which then names no export), decorators
+// (stripping leaves them, V8 cannot parse them). A module imported statically fails so
+// before any code runs, and is imported again under tsx, once tsx is registered for the
+// rest of the thread; one imported by code as it runs is not, as that code would run
+// twice (see `watchEvaluation`).
 
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { isMainThread } from 'node:worker_threads'
 
 /** Set once tsx is registered in this thread, by whichever copy of taskgraph did it. */
@@ -117,10 +120,16 @@ export async function importTypeScript(
     await registerTsx(options.loadFirst)
     return { module: (await import(url)) as Record<string, unknown>, url, loader: 'tsx' }
   }
+  const evaluation = watchEvaluation()
   try {
     return { module: (await import(url)) as Record<string, unknown>, url, loader: 'node' }
   } catch (error) {
     if (!strippingCannotLoad(error)) throw error
+    // Imported again, the code that ran would run twice (a workflow's top-level code).
+    if (evaluation.began(error)) {
+      if (error instanceof Error) error.message += AFTER_CODE_RAN
+      throw error
+    }
     await registerTsx(options.loadFirst)
     const retry = new URL(url)
     retry.searchParams.set(RETRY_PARAMETER, 'tsx')
@@ -129,7 +138,43 @@ export async function importTypeScript(
       url: retry.href,
       loader: 'tsx',
     }
+  } finally {
+    evaluation.stop()
   }
+}
+
+const AFTER_CODE_RAN = `; the module's code had begun to run (an import made by its code failed), so it is not imported again with tsx, which would run that code twice: if type stripping is why (an enum, an import without its .ts extension), set ${TYPESCRIPT_LOADER_VARIABLE}=tsx to load every TypeScript module with tsx`
+
+// Node's channel of dynamic imports (on every Node that strips types): each `import()`.
+const IMPORT_STARTS = 'tracing:module.import:start'
+
+/**
+ * Watches an import for signs that the code of the modules it loads began to run: a
+ * dynamic import made by a module other than this one, or a frame of that code in the
+ * stack of the error it failed with. A parse or link error (a syntax stripping leaves,
+ * a missing file among the static imports) comes before any code runs; an error from
+ * a dynamic import, or thrown by the code itself, after.
+ */
+function watchEvaluation(): { began(error: unknown): boolean; stop(): void } {
+  let imported = false
+  const started = (message: unknown): void => {
+    if ((message as { parentURL?: unknown } | null)?.parentURL !== import.meta.url) imported = true
+  }
+  subscribe(IMPORT_STARTS, started)
+  return {
+    began: (error) => imported || codeFrame(error),
+    stop: () => unsubscribe(IMPORT_STARTS, started),
+  }
+}
+
+/** Whether the stack of `error` has a frame of code that is not Node's own, but async ones. */
+function codeFrame(error: unknown): boolean {
+  const stack = error instanceof Error ? (error.stack ?? '') : ''
+  for (const line of stack.split('\n')) {
+    const frame = /^\s+at (?!async )(?:.*\()?(.*?)\)?$/.exec(line)?.[1]
+    if (frame !== undefined && !frame.startsWith('node:') && /:\d+:\d+$/.test(frame)) return true
+  }
+  return false
 }
 
 const TSX_RUNS = new Set([
@@ -152,6 +197,8 @@ const TSX_RUNS = new Set([
 function strippingCannotLoad(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code
   if (typeof code === 'string') return TSX_RUNS.has(code)
+  // What stripping leaves for V8 to parse: decorators, `accessor` fields.
+  if (error instanceof SyntaxError && !codeFrame(error)) return true
   if (!(error instanceof SyntaxError || error instanceof ReferenceError)) return false
   return /does not provide an export named|Cannot use import statement outside a module|exports is not defined|require is not defined in ES module scope/.test(
     error.message,
