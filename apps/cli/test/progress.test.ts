@@ -1,8 +1,9 @@
 import { stripVTControlCharacters } from 'node:util'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { visible } from './helpers/output.js'
 import { runCli } from './helpers/run-cli.js'
 import { runInTerminal } from './helpers/terminal.js'
+import { cleanUp, makeTempDir } from './helpers/temp-dirs.js'
 
 // slow.ts runs three tasks of 0.5 s in a row; the display appears once a run has lasted 1 s.
 const PROGRESS = /\[[#-]+\] +\d\/3 /
@@ -10,6 +11,8 @@ const PROGRESS = /\[[#-]+\] +\d\/3 /
 const SUMMARY = /\r␛\[K3 tasks done in \d+\.\ds \(\d+\.\d tasks\/s\)\n$/
 
 describe.concurrent('progress display', () => {
+  afterAll(cleanUp)
+
   it('is off when stderr is not a terminal', async () => {
     const result = await runCli(['run', 'slow.ts'])
     expect(result).toMatchObject({ code: 0, stdout: '3\n', stderr: '' })
@@ -20,6 +23,12 @@ describe.concurrent('progress display', () => {
     expect(result).toMatchObject({ code: 0, stdout: '3\n' })
     expect(result.stderr).toMatch(PROGRESS)
     expect(visible(result.stderr)).toMatch(SUMMARY)
+  })
+
+  it('TERM=dumb leaves the summary line alone, even with --progress', async () => {
+    const result = await runCli(['run', 'slow.ts', '--progress'], { env: { TERM: 'dumb' } })
+    expect(result).toMatchObject({ code: 0, stdout: '3\n' })
+    expect(result.stderr).toMatch(/^3 tasks done in \d+\.\ds \(\d+\.\d tasks\/s\)\n$/)
   })
 
   it('colours it with FORCE_COLOR, even on a pipe, and not with NO_COLOR', async () => {
@@ -41,6 +50,16 @@ describe.concurrent('progress display', () => {
     const { code, output } = await runInTerminal(['run', 'slow.ts'])
     expect(code).toBe(0)
     expect(stripVTControlCharacters(output)).toMatch(PROGRESS)
+  })
+
+  // A run shorter than a second leaves no summary: the cache's line still says its part.
+  it('on a terminal, with --cache, the run still says what came from the cache', async () => {
+    const cache = await makeTempDir()
+    const { code, output } = await runInTerminal(['run', 'sum.ts', '--cache', cache])
+    expect(code).toBe(0)
+    expect(stripVTControlCharacters(output)).toContain(
+      `taskgraph: 0 tasks from the cache (${cache}), 3 run`,
+    )
   })
 
   it('--no-progress turns it off on a terminal', async () => {

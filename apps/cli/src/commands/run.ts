@@ -140,9 +140,11 @@ export async function runCommand(
     })
     targets = { value: workflow.targets }
     const showProgress = !options.json && (options.progress ?? io.stderr.isTTY === true)
-    // --progress draws it even where it could not redraw in place (a pipe).
+    // --progress draws it even where it could not redraw in place (a pipe), but on a
+    // terminal that cannot move its cursor (TERM=dumb), which gets the summary alone.
+    const live = options.progress === true && process.env.TERM !== 'dumb'
     const progress = showProgress
-      ? progressBar({ stream: io.stderr, ...(options.progress === true ? { live: true } : {}) })
+      ? progressBar({ stream: io.stderr, ...(live ? { live } : {}) })
       : undefined
     const log = logHooks(logger)
     if (options.dashboard !== undefined) {
@@ -163,8 +165,9 @@ export async function runCommand(
             profiler?.hooks,
             resources?.hooks,
             dashboard?.hooks,
-            // Without a progress line, one line says what came from the cache.
-            progress === undefined ? cache?.hooks : undefined,
+            // Said whether or not the progress display leaves a summary (a run shorter
+            // than a second leaves none).
+            cache?.hooks,
           )
         : undefined
     unguardExit = guardProcessExit(typeof executor === 'object' ? executor.name : executor)
