@@ -299,28 +299,36 @@ function reason(error: unknown, path?: string): string {
   // esbuild (through tsx) puts the error itself on the line after "Transform failed with 1 error:".
   const [first = '', second] = error.message.split('\n')
   const message = first.endsWith(':') && second !== undefined ? `${first} ${second}` : first
-  if (error instanceof SyntaxError) {
-    const line = path === undefined ? undefined : syntaxErrorLine(path)
-    return line === undefined
-      ? `${error.name}: ${message}`
-      : `${error.name}: ${message} (line ${line})`
-  }
   // Where the workflow's own code threw, as a failed task's stack would show it.
   const location = userLocation(error)
+  // One no code threw (`JSON.parse` does) is the parser's: code that does not parse.
+  if (error instanceof SyntaxError && location === undefined) {
+    const where = path === undefined ? undefined : syntaxErrorPlace(path)
+    return where === undefined
+      ? `${error.name}: ${message}`
+      : `${error.name}: ${message} (${where})`
+  }
   return location === undefined
     ? `${error.name}: ${message}`
     : `${error.name}: ${message} (at ${location})`
 }
 
 /**
- * The line of a JavaScript syntax error in `path`. Node 20 does not say where the syntax
- * error of an imported ES module is, but `node --check` does; this runs only on failure.
+ * Where the JavaScript syntax error met loading the workflow at `path` is: `line N` of
+ * the workflow, or in a module it imports (the workflow parses). Node 20 does not say
+ * where the syntax error of an imported ES module is, but `node --check` does for the
+ * file it checks; this runs only on failure, and only for JavaScript (tsx names the
+ * line of TypeScript in its message).
  */
-function syntaxErrorLine(path: string): number | undefined {
+function syntaxErrorPlace(path: string): string | undefined {
+  if (!/\.[cm]?js$/.test(path)) return undefined
   const check = spawnSync(process.execPath, ['--check', path], {
     encoding: 'utf8',
     timeout: 10_000,
   })
-  const match = /^.*:(\d+)$/m.exec(check.stderr ?? '')
-  return match === null ? undefined : Number(match[1])
+  if (check.status === 0) return 'in a module it imports'
+  // `node --check` names the file and line first: `/path/flow.mjs:3`.
+  const [first = ''] = (check.stderr ?? '').split('\n')
+  const line = first.startsWith(`${path}:`) ? Number(first.slice(path.length + 1)) : NaN
+  return Number.isInteger(line) ? `line ${line}` : undefined
 }

@@ -9,7 +9,21 @@ const badWorkflows = [
   { case: 'a directory', file: 'lib', named: [] },
   { case: 'an unsupported extension', file: 'not-a-workflow.txt', named: ['.txt'] },
   { case: 'a TypeScript syntax error', file: 'syntax-error.ts', named: ['syntax-error.ts:3:'] },
-  { case: 'a JavaScript syntax error', file: 'syntax-error.mjs', named: ['SyntaxError'] },
+  {
+    case: 'a JavaScript syntax error',
+    file: 'syntax-error.mjs',
+    named: ['SyntaxError', '(line 3)'],
+  },
+  {
+    case: 'a syntax error in a module it imports',
+    file: 'imports-syntax-error.mjs',
+    named: ['SyntaxError', '(in a module it imports)'],
+  },
+  {
+    case: 'a SyntaxError its top-level code throws (JSON.parse)',
+    file: 'parse-json-on-load.ts',
+    named: ['SyntaxError', 'parse-json-on-load.ts:5:'],
+  },
   { case: 'no default export', file: 'no-default.ts', named: [] },
   { case: 'a number as default export', file: 'default-number.ts', named: ['42'] },
   {
