@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs'
+import { readlinkSync, realpathSync } from 'node:fs'
 import { basename, dirname, join, resolve, sep } from 'node:path'
 import { InvalidOptionError } from '@taskgraph/core'
 import { errorText } from '@taskgraph/core/internal'
@@ -56,17 +56,34 @@ export function checkFilesApart(command: string, files: readonly CommandFile[]):
   }
 }
 
-/** The path of the file `path` reaches: its directory's real path for one yet to be made. */
-function realPath(path: string): string {
+/**
+ * The path of the file `path` reaches: its directory's real path for one yet to be made,
+ * and for a link to one yet to be made, its target's (writing the link writes it).
+ */
+function realPath(path: string, links = 0): string {
   const absolute = resolve(path)
   try {
     return realpathSync(absolute)
   } catch {
+    // A loop of links reads no further than realpath would.
+    const target = links < MAX_LINKS ? linkTarget(absolute) : undefined
+    if (target !== undefined) return realPath(resolve(dirname(absolute), target), links + 1)
     try {
       return join(realpathSync(dirname(absolute)), basename(absolute))
     } catch {
       return absolute
     }
+  }
+}
+
+const MAX_LINKS = 40
+
+/** What the link at `path` points to, if it is a link. */
+function linkTarget(path: string): string | undefined {
+  try {
+    return readlinkSync(path)
+  } catch {
+    return undefined
   }
 }
 

@@ -18,6 +18,8 @@ beforeAll(async () => {
   await copyFile(fixture('sum.ts'), join(dir, 'flow.ts'))
   await symlink('flow.ts', join(dir, 'link.ts'))
   await symlink('loop', join(dir, 'loop'))
+  // A link to a file yet to be made: writing the link writes that file.
+  await symlink('later.json', join(dir, 'to-later.json'))
   await writeFile(join(dir, 'run.json'), trace)
 })
 
@@ -28,6 +30,10 @@ describe.concurrent('outputs that would overwrite an input or each other', () =>
     { args: ['run', 'flow.ts', '--trace', 'link.ts'], named: '--trace' },
     { args: ['run', 'link.ts', '--report', 'flow.ts'], named: '--report' },
     { args: ['run', 'flow.ts', '--trace', 'same.json', '--report', 'same.json'], named: '--trace' },
+    {
+      args: ['run', 'flow.ts', '--trace', 'later.json', '--report', 'to-later.json'],
+      named: '--trace',
+    },
     { args: ['visualize', 'flow.ts', '-o', 'flow.ts', '--format', 'dot'], named: '-o' },
     {
       args: ['visualize', 'flow.ts', '--color', 'status', '--trace', 'run.json', '-o', 'run.json'],
