@@ -7,11 +7,8 @@ import { damageHint } from './cache-access-error.js'
 import type { CacheLimits } from './cache-units.js'
 import type { DiskCache } from './disk-cache.js'
 import { encodeEntry } from './entry-file.js'
-import { dependenciesOf } from './explain-key.js'
+import { dependenciesOf, MAX_RECIPE_DEPENDENCIES } from './explain-key.js'
 import type { TaskKeys } from './task-keys.js'
-
-// An entry lists its dependencies, for `taskgraph cache why`, unless it has more than this.
-const MAX_RECIPE_DEPENDENCIES = 32
 
 /** What a `Session` is told to do beyond its graph and store. */
 export interface SessionRules {

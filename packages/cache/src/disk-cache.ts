@@ -11,7 +11,7 @@ import {
 } from './cache-units.js'
 import { packEntry, unpackEntry, type EntryInfo } from './entry-file.js'
 import { EntryWriter } from './entry-writes.js'
-import { asError, isFull, noneIfAbsent, readdirOrNone, undefinedIfGone } from './file-errors.js'
+import { asError, isFull, noneIfMissing, readdirOrNone, undefinedIfGone } from './file-errors.js'
 import { fileHashesText, parseFileHashes, type FileHashMemo } from './file-hash-memo.js'
 import { listEntries, type CacheEntry } from './list-entries.js'
 import { PackIndex, keptLines, type PackedAt } from './pack-index.js'
@@ -77,7 +77,7 @@ export class DiskCache {
   /** Reads where the packed entries are: before `get`, to see what other runs stored. */
   async load(): Promise<void> {
     const [index, shards, recipes] = await Promise.all([
-      readFile(this.#paths.index, 'utf8').catch(noneIfAbsent('')),
+      readFile(this.#paths.index, 'utf8').catch(noneIfMissing('')),
       readdirOrNone(this.#paths.entries),
       readdirOrNone(this.#paths.recipes),
     ])
@@ -117,8 +117,12 @@ export class DiskCache {
     return this.#functions.has(id)
   }
 
-  /** The cached value of `key`, if there is a sound one. */
-  async get(key: string): Promise<CacheLookup> {
+  /**
+   * The cached value of `key`, if there is a sound one. A read marks it used (see
+   * `prune`), and removes its file if it is damaged; `peek` (`taskgraph cache why`)
+   * leaves both as they were.
+   */
+  async get(key: string, { peek = false }: { readonly peek?: boolean } = {}): Promise<CacheLookup> {
     let problem: string | undefined
     let cause: Error | undefined
     const places = this.#index.placesOf(key) ?? []
@@ -137,7 +141,7 @@ export class DiskCache {
       }
       const entry = unpackEntry(bytes, key)
       if (entry.ok) {
-        this.#markUsed(pack)
+        if (!peek) this.#markUsed(pack)
         return { hit: true, value: entry.value }
       }
       problem ??= `cache entry ${key} in ${pack}: ${entry.problem}`
@@ -146,17 +150,21 @@ export class DiskCache {
     const bytes = await readFile(path).catch(asError)
     if (bytes instanceof Error) {
       const code = (bytes as NodeJS.ErrnoException).code
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') return this.#unreadableFile(path, bytes)
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+        return peek
+          ? { hit: false, problem: unreadable(path, bytes), cause: bytes }
+          : this.#unreadableFile(path, bytes)
+      }
       if (problem === undefined) return { hit: false }
       return cause === undefined ? { hit: false, problem } : { hit: false, problem, cause }
     }
     const entry = unpackEntry(bytes, key)
     if (!entry.ok) {
       // Stored again by the task's next run.
-      await rm(path, { force: true })
+      if (!peek) await rm(path, { force: true })
       return { hit: false, problem: `cache entry ${path}: ${entry.problem}` }
     }
-    this.#markUsed(path)
+    if (!peek) this.#markUsed(path)
     return { hit: true, value: entry.value }
   }
 
@@ -166,7 +174,7 @@ export class DiskCache {
    * that cannot be removed says how to mend it (through `cause`).
    */
   async #unreadableFile(path: string, error: Error): Promise<CacheLookup> {
-    const problem = `cache entry ${path}: it cannot be read (${error.message})`
+    const problem = unreadable(path, error)
     const removed = await rm(path, { recursive: true, force: true }).then(
       () => true,
       () => false,
@@ -297,8 +305,9 @@ export class DiskCache {
 
   /** Removes every entry. Returns how many there were. */
   async clear(): Promise<number> {
-    // What cannot be read is not counted, but goes: clearing is what mends it.
-    const count = (await this.list('skip')).length
+    // What cannot be read is not counted, but goes: clearing is what mends it (an index
+    // that cannot be read hides every packed entry).
+    const count = (await this.list('skip').catch((): CacheEntry[] => [])).length
     await this.close()
     const { entries, packs, index, recipes, fileHashes, temporary } = this.#paths
     for (const path of [entries, packs, index, recipes, fileHashes]) {
@@ -365,4 +374,9 @@ export class DiskCache {
       })
     await this.load()
   }
+}
+
+/** Why the file of an entry at `path` is a miss: `error` reading it. */
+function unreadable(path: string, error: Error): string {
+  return `cache entry ${path}: it cannot be read (${error.message})`
 }

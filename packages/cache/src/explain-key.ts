@@ -3,6 +3,9 @@ import type { DiskCache } from './disk-cache.js'
 import type { EntryRecipe } from './entry-file.js'
 import type { FunctionRecipe, TaskKeys } from './task-keys.js'
 
+// An entry lists its dependencies, for `taskgraph cache why`, unless it has more than this.
+export const MAX_RECIPE_DEPENDENCIES = 32
+
 /** The dependencies of node `i` as a stored entry lists them: task key and cache key. */
 export function dependenciesOf(graph: TaskGraph, keys: TaskKeys, i: number): [string, string][] {
   const deps: [string, string][] = []
@@ -39,8 +42,15 @@ export async function explainKey(
           : `${task} is not stored: its function has cache: false.`,
       ]
   }
-  if ((await store.get(keys.key(i))).hit) {
+  // Looked at, not used: an entry a run would not read is not kept from eviction by it.
+  const lookup = await store.get(keys.key(i), { peek: true })
+  if (lookup.hit) {
     return [`${task} is in the cache: a run reads its result instead of running it.`]
+  }
+  if (lookup.problem !== undefined) {
+    return [
+      `${task} has an entry in the cache that cannot be used: ${lookup.problem}. A run reads it as missing (with a warning), runs the task and stores its result anew.`,
+    ]
   }
   const earlier = (await store.list('skip'))
     .filter((entry) => entry.task === graph.key(i))
@@ -58,8 +68,11 @@ export async function explainKey(
     ...dependencyChanges(earlier.recipe, dependenciesOf(graph, keys, i)),
   ]
   if (reasons.length === 0) {
+    const inputs = graph.depStart[i + 1]! - graph.depStart[i]!
     reasons.push(
-      'an argument that is not another task’s result changed (or taskgraph’s version did)',
+      earlier.recipe !== undefined && earlier.recipe.deps === undefined && inputs > 0
+        ? `an argument, or the result of one of the ${inputs} tasks and values it takes, changed (or taskgraph’s version did): the entry of a task that takes more than ${MAX_RECIPE_DEPENDENCIES} does not list them`
+        : 'an argument that is not another task’s result changed (or taskgraph’s version did)',
     )
   }
   return [...lines, ...reasons.map((reason) => `  - ${reason}`)]

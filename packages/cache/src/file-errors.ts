@@ -27,6 +27,19 @@ export function noneIfAbsent<T>(none: T): (error: unknown) => T {
   }
 }
 
+/**
+ * What a read of a file that is not there gives (`none`). A directory in its place is
+ * told (EISDIR), as anything else is: read as nothing, the cache's index hid every
+ * packed entry from `taskgraph cache ls`, and a prune removed them all as unlisted.
+ */
+export function noneIfMissing<T>(none: T): (error: unknown) => T {
+  return (error) => {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return none
+    throw error
+  }
+}
+
 /** Whether `error` says the disk, or the user's quota on it, is full. */
 export function isFull(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | null)?.code

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeEach, describe, expect, test } from 'vitest'
@@ -327,6 +327,69 @@ test('explain takes what a run computes, and says whether a task would be read',
   })
   await expect(cache.explain(target, 42 as unknown as string)).rejects.toMatchObject({
     code: 'ERR_INVALID_OPTION',
+  })
+})
+
+// What explain says of entries a run would not use, and that it leaves them as they were:
+// it said a damaged entry's key had changed, removed a large one's file, and kept entries
+// from eviction as a run's read does.
+describe('explain of an entry a run cannot use', () => {
+  test('a damaged packed entry is named as damaged, and its pack is left unused', async () => {
+    const cache = new TaskCache(directory)
+    const target = workflow()
+    await compute(target, { cache })
+    const packs = join(directory, 'packs')
+    const old = new Date('2020-01-01')
+    for (const pack of await readdir(packs)) {
+      await writeFile(join(packs, pack), 'garbage')
+      await utimes(join(packs, pack), old, old)
+    }
+    const said = (await cache.explain(workflow(), target.key)).join('\n')
+    expect(said).toMatch(/has an entry in the cache that cannot be used: cache entry .* in .*packs/)
+    expect(said).toMatch(/A run reads it as missing \(with a warning\), runs the task/)
+    for (const pack of await readdir(packs))
+      expect((await stat(join(packs, pack))).mtimeMs).toBe(old.getTime())
+  })
+
+  test("a large entry's damaged file is named, and left where it is", async () => {
+    const cache = new TaskCache(directory)
+    const target = text(1, 300_000)
+    await compute(target, { cache })
+    const entries = join(directory, 'entries')
+    const [shard] = await readdir(entries)
+    const [name] = await readdir(join(entries, shard!))
+    const file = join(entries, shard!, name!)
+    await writeFile(file, 'garbage')
+    expect((await cache.explain(text(1, 300_000), target.key)).join('\n')).toMatch(
+      /has an entry in the cache that cannot be used: cache entry .*entries/,
+    )
+    expect(await readFile(file, 'utf8')).toBe('garbage')
+  })
+
+  test('a sound entry explain finds is not marked used: age-pruning still removes it', async () => {
+    const cache = new TaskCache(directory)
+    const target = workflow()
+    await compute(target, { cache })
+    const old = new Date('2020-01-01')
+    for (const pack of await readdir(join(directory, 'packs')))
+      await utimes(join(directory, 'packs', pack), old, old)
+    expect((await cache.explain(workflow(), target.key)).join('\n')).toMatch(/is in the cache/)
+    expect((await cache.prune({ maxAge: 86_400_000 })).removed).toBeGreaterThan(0)
+    expect(await cache.entries()).toEqual([])
+  })
+
+  test('a task of more than 32 inputs, one changed: its entry lists none, and explain says so', async () => {
+    const cache = new TaskCache(directory)
+    // Named by a key of its own: one made from its inputs would change with them.
+    const sum = (changed: number) =>
+      total.with({ key: 'the-total' })(
+        ...Array.from({ length: 33 }, (_, i) => cheap(i === 7 ? changed : i)),
+      )
+    await compute(sum(7), { cache })
+    const target = sum(1000)
+    const said = (await cache.explain(target, target.key)).join('\n')
+    expect(said).toMatch(/is not in the cache: what its key is made of changed/)
+    expect(said).toContain('the result of one of the 33 tasks and values it takes, changed')
   })
 })
 

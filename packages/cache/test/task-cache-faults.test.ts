@@ -173,6 +173,29 @@ export default gather([label(1), label(2)])
     expect((await run()).calls).toEqual([])
   })
 
+  // Read as an empty index, it hid every packed entry from the cache's commands, and a
+  // prune removed them all as unlisted.
+  test('the index replaced by a directory: a run warns and goes on; ls and prune refuse, removing nothing; clear mends it', async () => {
+    const first = await run()
+    const packs = await readdir(join(cacheDir, 'packs'))
+    await rm(join(cacheDir, 'index'))
+    await mkdir(join(cacheDir, 'index'))
+    const second = await run()
+    expect(second.result).toEqual(first.result)
+    expect(second.warnings).toEqual([
+      expect.stringMatching(
+        /^cache: could not read .*, so this run reads nothing from it: EISDIR: .*`taskgraph cache clear` removes the cache's own files/,
+      ),
+    ])
+    const cache = new TaskCache(cacheDir)
+    await expect(cache.entries()).rejects.toBeInstanceOf(CacheAccessError)
+    await expect(cache.prune({ maxSize: 0 })).rejects.toBeInstanceOf(CacheAccessError)
+    expect(await readdir(join(cacheDir, 'packs'))).toEqual(expect.arrayContaining(packs))
+    await cache.clear()
+    await run()
+    expect((await run()).calls).toEqual([])
+  })
+
   // A result this large gets a file of its own (see `DiskCache`), not a place in a pack.
   test('a large entry replaced by a directory is a miss with one warning, and is stored again', async () => {
     await write({
