@@ -94,6 +94,22 @@ describe('taskgraph run --cache', () => {
     },
   )
 
+  // Counted with thousands separators, as the docs show it; the tasks that failed ran.
+  it('counts what ran, failed tasks too, with thousands separators', async () => {
+    await write({
+      'many.ts': `import { delayed } from 'taskgraph'
+const step = delayed(function step(x: number) {
+  if (x === 7) throw new Error('seven')
+  return x
+}, { cache: true })
+export default Array.from({ length: 1200 }, (_, i) => step(i))
+`,
+    })
+    const result = await run(['run', 'many.ts', '--json', '--keep-going', '--cache', '.cache'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('taskgraph: 0 tasks from the cache (.cache), 1,200 run\n')
+  })
+
   it('takes its directory from TASKGRAPH_CACHE too', async () => {
     await run(['run', 'flow.ts', '--json'], { TASKGRAPH_CACHE: '.env-cache' })
     const second = await run(['run', 'flow.ts', '--json'], { TASKGRAPH_CACHE: '.env-cache' })

@@ -253,9 +253,11 @@ async function openCache(
   return {
     cache,
     hooks: {
-      onFinish: ({ done, cached }) => {
-        const from = `${cached} ${cached === 1 ? 'task' : 'tasks'} from the cache`
-        io.stderr.write(`taskgraph: ${from} (${directory}), ${done} run\n`)
+      // What ran counts the tasks that failed: they ran, and were not read.
+      onFinish: ({ done, failed, cached }) => {
+        const count = (n: number): string => n.toLocaleString('en-US')
+        const from = `${count(cached)} ${cached === 1 ? 'task' : 'tasks'} from the cache`
+        io.stderr.write(`taskgraph: ${from} (${directory}), ${count(done + failed)} run\n`)
       },
     },
   }
