@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs'
 import module, { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
 import {
   importTypeScript,
   isTypeScript,
@@ -57,7 +59,8 @@ export async function prepareForWorkflow(
   if (registered) return
   registered = true
   fallBackInRequire()
-  const typescript = options.typescript ?? (workflowURL !== undefined && isTypeScript(workflowURL))
+  const typescript =
+    options.typescript ?? (workflowURL !== undefined && loadsTypeScript(workflowURL))
   const data: WorkflowHooksData = {
     cliURL: import.meta.url,
     workflowURL: workflowURL ?? '',
@@ -114,7 +117,7 @@ function fallBackInRequire(): void {
  * is the one functions it makes are found under.
  */
 export async function importWorkflow(url: string): Promise<ImportedModule> {
-  if (!isTypeScript(url)) {
+  if (!loadsTypeScript(url)) {
     return { module: (await import(url)) as Record<string, unknown>, url, loader: 'node' }
   }
   return importTypeScript(url, { loadFirst: [LIBRARY] })
@@ -133,3 +136,31 @@ export function workerPreloadFor(workflowURL: string | undefined, projectURL?: s
   if (projectURL !== undefined) url.searchParams.set('project', projectURL)
   return url.href
 }
+
+const typeScriptImports = new Map<string, boolean>()
+
+/**
+ * Whether the workflow at `url` is TypeScript, or JavaScript that imports a TypeScript
+ * module by name (`import { twice } from './twice.ts'`): either loads as TypeScript does,
+ * with tsx on Node 20 (which would read the TypeScript as JavaScript) and with type
+ * stripping falling back to tsx elsewhere. Read once per thread.
+ */
+function loadsTypeScript(url: string): boolean {
+  if (isTypeScript(url)) return true
+  let imports = typeScriptImports.get(url)
+  if (imports === undefined) {
+    let source = ''
+    try {
+      source = readFileSync(fileURLToPath(url), 'utf8')
+    } catch {
+      // Not a file to read: what imports it finds out.
+    }
+    imports = TYPESCRIPT_IMPORT.test(source)
+    typeScriptImports.set(url, imports)
+  }
+  return imports
+}
+
+// `from './x.ts'`, `import './x.mts'`, `import('./x.ts')`, `require('./x.cts')`: a phrase in
+// a comment or a string counts too, which only costs tsx's start-up.
+const TYPESCRIPT_IMPORT = /(?:\bfrom|\bimport|\brequire)\s*\(?\s*(['"`])[^'"`\n]+\.[cm]?ts\1/

@@ -117,6 +117,25 @@ describe.each(['async', 'threads', 'processes'])(
 // tsx takes a "?" in a file's path for the start of a query and compiles the file as
 // JavaScript: where tsx would load such a workflow, it is refused with a WorkflowError
 // saying to rename it (exit 3), not tsx's TransformError; type stripping loads it.
+// Node 20 read the TypeScript as JavaScript; Node 22 and 24 could not fall back to tsx.
+describe.each(['async', 'threads'])(
+  'a JavaScript workflow importing TypeScript, on %s',
+  (executor) => {
+    test('loads, on this Node', async () => {
+      const { result } = await run('imports-typescript.mjs', executor)
+      expect(result.value).toBe(4)
+    })
+
+    test.skipIf(NODE_24 === undefined)(
+      'loads on a Node that strips types, with tsx for the enum',
+      async () => {
+        const { result } = await run('imports-typescript.mjs', executor, { node: NODE_24 })
+        expect(result).toMatchObject({ value: 4, tsx: true })
+      },
+    )
+  },
+)
+
 // Imported again with tsx, the workflow's top-level code would run twice.
 describe.skipIf(NODE_24 === undefined)(
   'a module stripping cannot run, imported by code that ran',
