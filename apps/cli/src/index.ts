@@ -22,4 +22,10 @@ export { visualize, type VisualizeOptions } from './visualize.js'
 export { progressBar, type ProgressBar, type ProgressBarOptions } from './progress/progress-bar.js'
 export type { ProgressCounts } from './progress/task-counts.js'
 export { combineHooks } from './combine-hooks.js'
-export { WorkflowError, OutputError, type WorkflowErrorCode } from './cli-errors.js'
+export {
+  WorkflowError,
+  OutputError,
+  MissingPackageError,
+  ProcessExitError,
+  type WorkflowErrorCode,
+} from './cli-errors.js'
