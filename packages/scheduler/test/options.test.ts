@@ -155,11 +155,18 @@ describe('concurrency', () => {
         'new ProcessExecutor: option "preload" must be an array',
         () => new ProcessExecutor({ preload: [42] } as never),
       ],
+      // Resolved against the working directory, it loaded from one and failed from another.
+      [
+        'new ThreadExecutor: option "preload" must be an array of module URLs or absolute paths, got "./pre.mjs" in the array, a relative path or a package name',
+        () => new ThreadExecutor({ preload: ['./pre.mjs'] }),
+      ],
     ]
     for (const [message, make] of wrong) {
       expect(make).toThrow(InvalidOptionError)
       expect(make).toThrow(message)
     }
+    for (const preload of ['/abs/pre.mjs', 'file:///abs/pre.mjs', 'data:text/javascript,'])
+      expect(new ThreadExecutor({ workers: 1, preload: [preload] }).workers).toBe(1)
     const pool = new ThreadExecutor({ workers: 1, preload: [] })
     expect(pool.workers).toBe(1)
     await pool.close()

@@ -2,7 +2,7 @@
 // `ClusterWorker.start` makes of them before it opens a connection: a bad option fails the
 // start at once, naming the option and the fix.
 import { availableParallelism, hostname } from 'node:os'
-import { dirname, resolve } from 'node:path'
+import { dirname, isAbsolute, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { InvalidOptionError } from '@taskgraph/core'
 import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
@@ -52,7 +52,10 @@ export interface ClusterWorkerOptions {
    * @default 60000
    */
   startTimeout?: number
-  /** Modules each of its threads imports first (the pool executors' `preload`). */
+  /**
+   * Modules each of its threads imports first (the pool executors' `preload`): paths,
+   * relative ones from `root`, as `modules` are, or URLs.
+   */
   preload?: readonly string[]
   /**
    * Readies this thread to import modules (a CLI registers its TypeScript loader here),
@@ -190,7 +193,11 @@ export function checkWorkerOptions(
     startTimeout,
     root,
     modules: options.modules?.map((module) => pathToFileURL(resolve(root, module)).href),
-    preload: options.preload ?? [],
+    preload: (options.preload ?? []).map((module) =>
+      URL.canParse(module) && !isAbsolute(module)
+        ? module
+        : pathToFileURL(resolve(root, module)).href,
+    ),
     store: options.store,
     prepareImports: options.prepareImports,
     anyFile: options.modules === undefined && dirname(root) === root ? root : undefined,

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os'
+import { isAbsolute } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { InvalidOptionError } from '@taskgraph/core'
 import { describeValue } from '@taskgraph/core/internal'
@@ -41,17 +42,25 @@ export function checkPreload(caller: string, preload: unknown): string[] {
   const entries = Array.isArray(preload) ? (preload as unknown[]) : undefined
   const bad = entries === undefined ? preload : entries.find((entry) => !isModuleName(entry))
   if (entries === undefined || bad !== undefined) {
+    // A relative path would be resolved against the working directory, not the caller's
+    // module: it loaded from one directory and failed from another, once workers started.
+    const got =
+      entries === undefined
+        ? describeValue(preload)
+        : typeof bad === 'string' && bad !== ''
+          ? `${JSON.stringify(bad)} in the array, a relative path or a package name`
+          : `an array holding ${describeValue(bad)}`
     throw new InvalidOptionError({
-      message: `${caller}: option "preload" must be an array of module URLs or absolute paths, got ${entries === undefined ? describeValue(preload) : `an array holding ${describeValue(bad)}`}. Give e.g. ['/path/to/register-loader.mjs'].`,
+      message: `${caller}: option "preload" must be an array of module URLs or absolute paths, got ${got}. Give e.g. ['/path/to/register-loader.mjs'], or new URL('register-loader.mjs', import.meta.url).href.`,
     })
   }
   return (entries as string[]).map((entry) =>
-    entry.includes('://') ? entry : pathToFileURL(entry).href,
+    isAbsolute(entry) ? pathToFileURL(entry).href : entry,
   )
 }
 
 function isModuleName(entry: unknown): entry is string {
-  return typeof entry === 'string' && entry !== ''
+  return typeof entry === 'string' && (isAbsolute(entry) || URL.canParse(entry))
 }
 
 /** Default of `startTimeout`: generous, since loading a large module can take seconds. */
