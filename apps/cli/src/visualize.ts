@@ -1,5 +1,10 @@
-import { InvalidOptionError, toDot, toGraph, type DotOptions } from '@taskgraph/core'
-import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
+import { InvalidOptionError, toGraph, type DotOptions } from '@taskgraph/core'
+import {
+  checkOptionNames,
+  describeValue,
+  renderDot,
+  resolveDotOptions,
+} from '@taskgraph/core/internal'
 import { renderSvg, withAddedGraphs, type AddedGraph } from '@taskgraph/observe'
 import { isAddedGraph } from '@taskgraph/observe/internal'
 import { OutputError } from './cli-errors.js'
@@ -51,7 +56,7 @@ export async function visualize(target: unknown, options: VisualizeOptions = {})
   }
   const graph = toGraph(target)
   const drawn = addedGraphs === undefined ? graph : withAddedGraphs(graph, addedGraphs)
-  const dot = toDot(drawn, dotOptions)
+  const dot = renderDot(drawn, resolveDotOptions(dotOptions, 'visualize'))
   return format === 'svg' ? drawSvg('visualize', dot, drawn.order) : dot
 }
 

@@ -93,5 +93,7 @@ describe('visualize', () => {
     const drawing = visualize(inc(1), options as VisualizeOptions)
     await expect(drawing).rejects.toThrow(InvalidOptionError)
     await expect(drawing).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' })
+    // The call at fault is the one named, not toDot, which visualize draws with.
+    await expect(drawing).rejects.toThrow(/^visualize: /)
   })
 })

@@ -38,3 +38,6 @@ export {
 export type { TaskSpec } from './lazy/lazy-node.js'
 // A graph a task returned in a worker, made again on the main thread.
 export { hasUniqueKey, makeKeyedData, makeTask } from './lazy/make-task.js'
+// `visualize` draws as `toDot` does, its options' errors naming it.
+export { renderDot } from './dot/to-dot.js'
+export { resolveDotOptions } from './dot/dot-options.js'

@@ -72,8 +72,8 @@ const NO_STATES: ReadonlyMap<string, TaskRunState> = new Map()
  * that reads it and the other way round.
  * @throws {InvalidOptionError} naming the option, what it got and what it takes
  */
-export function resolveDotOptions(options: unknown): ResolvedDotOptions {
-  checkOptionNames('toDot', options, OPTION_NAMES)
+export function resolveDotOptions(options: unknown, caller = 'toDot'): ResolvedDotOptions {
+  checkOptionNames(caller, options, OPTION_NAMES)
   const {
     rankdir = 'BT',
     color = 'none',
@@ -81,46 +81,60 @@ export function resolveDotOptions(options: unknown): ResolvedDotOptions {
     group = DEFAULT_GROUP_ABOVE,
   } = options as DotOptions
   if (!RANKDIRS.has(rankdir)) {
-    throw invalid(`option "rankdir" must be one of TB, LR, BT, RL, got ${describeValue(rankdir)}.`)
+    throw invalid(
+      caller,
+      `option "rankdir" must be one of TB, LR, BT, RL, got ${describeValue(rankdir)}.`,
+    )
   }
   if (!COLORS.has(color)) {
     throw invalid(
+      caller,
       `option "color" must be one of none, order, status, duration, got ${describeValue(color)}.`,
     )
   }
   const needsStates = color === 'status' || color === 'duration'
   if (needsStates && taskStates === undefined) {
     throw invalid(
+      caller,
       `color '${color}' needs the states of a run: pass taskStates (readTraceStates of a trace, from @taskgraph/observe), or color 'order'.`,
     )
   }
   if (!needsStates && taskStates !== undefined) {
     throw invalid(
+      caller,
       `taskStates is drawn only with color 'status' or 'duration', got color '${color}'. Pass one of those, or leave taskStates out.`,
     )
   }
-  if (taskStates !== undefined) checkStates(taskStates)
-  return { rankdir, color, taskStates: taskStates ?? NO_STATES, groupAbove: groupAbove(group) }
+  if (taskStates !== undefined) checkStates(caller, taskStates)
+  return {
+    rankdir,
+    color,
+    taskStates: taskStates ?? NO_STATES,
+    groupAbove: groupAbove(caller, group),
+  }
 }
 
-function groupAbove(group: unknown): number {
+function groupAbove(caller: string, group: unknown): number {
   if (group === true) return -1
   if (group === false) return Infinity
   if (typeof group === 'number' && Number.isInteger(group) && group >= 0) return group
   throw invalid(
+    caller,
     `option "group" must be true, false or a whole number of tasks (0 or more) above which to group, got ${describeValue(group)}.`,
   )
 }
 
-function checkStates(states: unknown): void {
+function checkStates(caller: string, states: unknown): void {
   if (!(states instanceof Map)) {
     throw invalid(
+      caller,
       `option "taskStates" must be a Map from task key to { status, durationMs }, got ${describeValue(states)}.`,
     )
   }
   for (const [key, state] of states as Map<unknown, unknown>) {
     if (typeof key !== 'string') {
       throw invalid(
+        caller,
         `option "taskStates" must have task keys (strings) as keys, got ${describeValue(key)}.`,
       )
     }
@@ -132,12 +146,13 @@ function checkStates(states: unknown): void {
       durationMs >= 0
     if (!good) {
       throw invalid(
+        caller,
         `the state of ${JSON.stringify(key)} in option "taskStates" must be { status: 'done' | 'failed' | 'cancelled' | 'cached', durationMs: a number, 0 or more }, got ${JSON.stringify(state) ?? describeValue(state)}.`,
       )
     }
   }
 }
 
-function invalid(problem: string): InvalidOptionError {
-  return new InvalidOptionError({ message: `toDot: ${problem}` })
+function invalid(caller: string, problem: string): InvalidOptionError {
+  return new InvalidOptionError({ message: `${caller}: ${problem}` })
 }

@@ -30,7 +30,11 @@ export function toDot(graph: DrawnGraph, options: DotOptions = {}): string {
       message: `toDot: the graph must be a graph from toGraph(), not ${describeValue(graph)}. Pass toGraph(...targets), or draw a target with visualize(target).`,
     })
   }
-  const resolved = resolveDotOptions(options)
+  return renderDot(graph, resolveDotOptions(options))
+}
+
+/** `graph` as DOT, drawn as `resolved` says (see `toDot`; `visualize` checks its own). */
+export function renderDot(graph: DrawnGraph, resolved: ResolvedDotOptions): string {
   const lines = [
     'digraph taskgraph {',
     `  graph [rankdir=${resolved.rankdir}];`,
