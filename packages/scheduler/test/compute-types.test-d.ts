@@ -56,6 +56,20 @@ describe('compute', () => {
     ).toEqualTypeOf<Promise<[number, string]>>()
   })
 
+  // They typed as a target, and its result, what the call refuses at run time.
+  test('refuses options it does not take, alone or beside others', () => {
+    // @ts-expect-error an executor it does not know
+    void compute(count, { executor: 'gpu' })
+    // @ts-expect-error a misspelt option alone
+    void compute(count, { exector: 'async' })
+    // @ts-expect-error a misspelt option beside a known one
+    void compute(count, { executor: 'async', concurency: 4 })
+    // @ts-expect-error a value the option does not take
+    void compute(count, { retries: 'two' })
+    // An object holding a Delayed is a target.
+    expectTypeOf(compute(count, { n: count })).toEqualTypeOf<Promise<[number, { n: number }]>>()
+  })
+
   test('resolves Delayed inside arrays and objects, and passes plain values through', () => {
     expectTypeOf(compute({ n: count, rest: [name, flag] }, 'plain', 3)).toEqualTypeOf<
       Promise<[{ n: number; rest: [string, boolean] }, 'plain', 3]>

@@ -23,10 +23,16 @@ import { runGraph } from './run-graph.js'
 // The options' own type, not `RunOptions`: overloads are first tried for a subtype match,
 // and an executor instance without every optional member of `Executor` is none, which
 // gave the next overload the options as a target (and a result).
+// A name `RunOptions` does not have is a compile error, as at run time: the generic `O`
+// is not checked for excess properties by itself. Targets alone must not end in what
+// the call takes as options (a plain object holding no `Delayed`), or a misspelt option
+// passed through that overload as a target, typed as its own result.
 export function compute<const T extends readonly unknown[], O extends OptionsOfCompute>(
-  ...args: [...targets: T, options: O]
+  ...args: [...targets: T, options: O & NoUnknownOptions<O>]
 ): Promise<Computed<T>>
-export function compute<const T extends readonly unknown[]>(...targets: T): Promise<Computed<T>>
+export function compute<const T extends readonly unknown[]>(
+  ...targets: TakenAsOptions<T> extends true ? never : T
+): Promise<Computed<T>>
 export function compute(...args: unknown[]): Promise<unknown[]> {
   const last = args[args.length - 1]
   // A target without any Delayed in it would compute to itself: a trailing plain object
@@ -53,6 +59,49 @@ type OptionsOfCompute =
   | (Omit<RunOptions, 'executor'> & {
       executor?: Pick<Executor, 'name' | 'concurrency' | 'run'>
     })
+
+/**
+ * Names given in `O` that options do not have: each must be `never`, so none may be. Only
+ * names an object literal gives: a variable of a wider type (options of another call)
+ * may leave its own out.
+ */
+type NoUnknownOptions<O> = { [K in Exclude<GivenKeys<O>, keyof RunOptions>]: never }
+
+/** The names `O` must have (what an object literal gave). */
+type GivenKeys<O> = { [K in keyof O]-?: object extends Pick<O, K> ? never : K }[keyof O]
+
+/**
+ * Whether the last of `T` is what `compute` takes as its options: an object, not an
+ * array, a function or a `Delayed`, holding no `Delayed`.
+ */
+type TakenAsOptions<T extends readonly unknown[]> = T extends readonly [...unknown[], infer L]
+  ? L extends readonly unknown[] | AnyFunction | Delayed<unknown>
+    ? false
+    : L extends object
+      ? HoldsDelayed<L> extends true
+        ? false
+        : true
+      : false
+  : false
+
+/** Whether `V` may hold a `Delayed`, looked for 6 levels down (deeper: it may). */
+type HoldsDelayed<V, Depth extends unknown[] = []> = Depth['length'] extends 6
+  ? true
+  : V extends Delayed<unknown>
+    ? true
+    : V extends AnyFunction
+      ? false
+      : V extends readonly unknown[]
+        ? true extends HoldsDelayed<V[number], [...Depth, 0]>
+          ? true
+          : false
+        : V extends object
+          ? true extends { [K in keyof V]-?: HoldsDelayed<V[K], [...Depth, 0]> }[keyof V]
+            ? true
+            : false
+          : false
+
+type AnyFunction = (...args: never[]) => unknown
 
 /** Whether `value` is made by `{}`; a revoked Proxy, whose prototype cannot be read, is not. */
 function isObjectLiteral(value: object): boolean {
