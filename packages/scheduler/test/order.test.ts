@@ -110,4 +110,27 @@ describe.each(POOLS)('the %s executor', (name) => {
       await pool.close()
     }
   })
+
+  // Before its engine had loaded, a new pool took every ready task at once and ran them
+  // in the order handed over: every producer before any consumer, their results held
+  // together (40 results of 50 MB, on a graph of 20 such consumers).
+  test('a first run on a new pool keeps the chain-first order', async () => {
+    const pool = makePool(name, { workers: 1 })
+    try {
+      // Two producers a consumer: not a chain, which would run fused, as one call.
+      const pairs = Array.from({ length: 6 }, (_, i) => {
+        const made = timedBusy.with({ key: `p${i}` })(20)
+        const other = timedBusy.with({ key: `q${i}` })(20)
+        return [made, timedBusyAfter.with({ key: `c${i}` })(20, made, other)] as const
+      })
+      const [used, lastMade] = await compute(
+        gather(...pairs.map(([, consumer]) => consumer)),
+        pairs.at(-1)![0],
+        { executor: pool },
+      )
+      expect(used[0]!.start).toBeLessThan(lastMade.start)
+    } finally {
+      await pool.close()
+    }
+  })
 })

@@ -4,6 +4,7 @@ import type { CallQueue } from './call-queue.js'
 import { BATCH_TARGET_MS } from './call-costs.js'
 import { HEAVY_BYTES, type FunctionProfile } from './function-profile.js'
 import { ownedBytes, runsAlone, type Pending } from './pending-call.js'
+import { HELD_PER_WORKER } from './work-held.js'
 
 // How a pool executor groups calls into batches, from what each function cost so far
 // (function-profile.ts): many tiny calls share a round trip, long ones spread over every
@@ -12,13 +13,6 @@ import { ownedBytes, runsAlone, type Pending } from './pending-call.js'
 
 /** Most calls in one batch. */
 const MAX_BATCH = 1024
-/**
- * Work held per worker, in batches' worth (a call of unknown cost counts as one): two
- * sent (one running, one ready behind it) and one waiting here; a long call counts as all
- * of it (see `CallCosts.isLong`). Beyond that the scheduler keeps tasks in its own priority
- * order (see `Executor.saturated`).
- */
-export const HELD_PER_WORKER = 2
 
 /**
  * How much of a worker a call is expected to hold, in batches' worth, and whether it is

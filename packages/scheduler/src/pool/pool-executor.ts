@@ -3,6 +3,7 @@ import { DiscardedFault, ExecutorClosedFault } from '../executors/executor-fault
 import type { Executor, TaskCall } from '../executors/executor.js'
 import { FunctionLocator } from './function-locator.js'
 import type { PoolEngine, PoolSettings } from './pool-engine.js'
+import { HELD_PER_WORKER } from './work-held.js'
 import {
   DEFAULT_START_TIMEOUT_MS,
   POOL_OPTION_NAMES,
@@ -40,6 +41,8 @@ export abstract class PoolExecutor implements Executor {
   private closed = false
   /** What the first `close()` started: every later call resolves with it. */
   private closing: Promise<void> | undefined
+  /** Calls handed over while the engine loads. */
+  private waiting = 0
   /** Runs that ended before the engine was there (see `stopCallsOf`): a few at most. */
   private readonly endedEarly = new Set<AbortSignal>()
 
@@ -71,15 +74,27 @@ export abstract class PoolExecutor implements Executor {
   run(call: TaskCall): unknown {
     if (this.engine !== undefined) return this.engine.run(call)
     if (this.closed) throw new ExecutorClosedFault(false)
-    return this.load().then((engine) => {
-      // A run that stopped or ended while the engine loaded has its calls dropped.
-      if (call.signal.aborted || this.endedEarly.has(call.signal)) throw new DiscardedFault()
-      return engine.run(call)
-    })
+    this.waiting++
+    return this.load().then(
+      (engine) => {
+        this.waiting--
+        // A run that stopped or ended while the engine loaded has its calls dropped.
+        if (call.signal.aborted || this.endedEarly.has(call.signal)) throw new DiscardedFault()
+        return engine.run(call)
+      },
+      (error: unknown) => {
+        this.waiting--
+        throw error
+      },
+    )
   }
 
   saturated(): boolean {
-    return this.engine?.saturated() ?? false
+    // Until the engine is there, each call waiting for it counts as one of unknown cost
+    // does in the engine. Not counted, a first run on a new pool was handed every ready
+    // task at once, in no order of its own: 40 producers of 50 MB all ran before the
+    // first consumer, and their results were held together.
+    return this.engine?.saturated() ?? this.waiting >= this.workers * HELD_PER_WORKER
   }
 
   /** Whether a call of `fn` is known to run in a worker (so it may be fused with others). */
