@@ -111,6 +111,31 @@ describe.each(POOLS)('the %s executor', (name) => {
     }
   })
 
+  // A call not known to be long (its function not timed yet) that has run a while holds
+  // its worker: nothing goes behind it while another worker is free. Behind one that
+  // never ends (a cancelled run's, on an executor of one's own), a run waited for ever.
+  test('sends nothing behind a call that has run long, while another worker is free', async () => {
+    const pool = makePool(name, { workers: 2 })
+    try {
+      await pool.start()
+      let started!: () => void
+      const running = new Promise<void>((resolve) => (started = resolve))
+      const long = compute(timedBusy.with({ key: 'long' })(1500), {
+        executor: pool,
+        hooks: { onTaskStart: () => started() },
+      })
+      await running
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      const quick = (key: string) => timedBusy.with({ key })(1)
+      const [q1, q2] = await compute(quick('q1'), quick('q2'), { executor: pool })
+      const [held] = await long
+      expect(q1.start).toBeLessThan(held.end)
+      expect(q2.start).toBeLessThan(held.end)
+    } finally {
+      await pool.close()
+    }
+  })
+
   // Before its engine had loaded, a new pool took every ready task at once and ran them
   // in the order handed over: every producer before any consumer, their results held
   // together (40 results of 50 MB, on a graph of 20 such consumers).

@@ -15,6 +15,7 @@ import type {
   StepMessage,
 } from '../wire/messages.js'
 import { workerStarting } from '../worker/loading.js'
+import { LONG_CALL_MS } from './call-costs.js'
 import { startProcess, startThread, type Unread, type WorkerHandle } from './worker-handle.js'
 
 /** How long an idle worker has to end itself when the pool closes. */
@@ -73,6 +74,8 @@ interface Sent {
   readonly alone: boolean
   /** The worker said it began the batch. */
   started: boolean
+  /** When the worker said so (`performance.now()`). */
+  startedAt?: number
   readonly onStarted: (() => void) | undefined
   timedOut: boolean
   /** Nothing waits for its outcome any more (`RunOptions.abandon`). */
@@ -216,7 +219,8 @@ export class WorkerPool {
     for (const worker of this.workers) {
       if (!worker.ready) continue
       const busy = worker.sent.size
-      if (busy >= BATCHES_PER_WORKER || (busy > 0 && (alone || this.holdsAlone(worker)))) continue
+      if (busy >= BATCHES_PER_WORKER) continue
+      if (busy > 0 && (alone || this.holdsAlone(worker) || runsLong(worker))) continue
       if (best === undefined || busy < best.sent.size) best = worker
     }
     return best
@@ -295,6 +299,7 @@ export class WorkerPool {
             const sent = worker.sent.get(message.id)
             if (sent === undefined) return
             sent.started = true
+            sent.startedAt = performance.now()
             if (sent.abandoned) this.stopIfAbandoned(worker)
             // After the outcomes of the batch before, which arrive first but reach the run
             // through a few promise jobs: a start is not reported before the end before it.
@@ -374,3 +379,18 @@ export class WorkerPool {
 
 const NESTED_START =
   "a pool was started by a module's top-level code as a pool's worker imported it (the workflow's, which runs in every worker): each of its workers would start a pool in turn, without end. Start runs (compute, parallelMap, Vectorizer#process) from functions, such as the workflow's default export, not from a module's top-level code"
+
+/**
+ * Whether `worker` has been running a batch for `LONG_CALL_MS` or more: nothing is sent
+ * behind it, as behind a call known to be long. A call of a function not timed yet (the
+ * first of its kind, or a run's that was cancelled and runs on) is not known to be long:
+ * a second batch sent behind one that never ends waited for ever while another worker
+ * was idle.
+ */
+function runsLong(worker: PoolWorker): boolean {
+  const now = performance.now()
+  for (const sent of worker.sent.values()) {
+    if (sent.startedAt !== undefined && now - sent.startedAt >= LONG_CALL_MS) return true
+  }
+  return false
+}
