@@ -167,12 +167,17 @@ function watchEvaluation(): { began(error: unknown): boolean; stop(): void } {
   }
 }
 
-/** Whether the stack of `error` has a frame of code that is not Node's own, but async ones. */
+/**
+ * Whether `error` was thrown by code that is not Node's own: the first frame of its stack
+ * that has a place in a file (not `JSON.parse`'s) is not in Node's modules. A failed
+ * lookup or parse is thrown by Node's loader, whatever hooks (taskgraph's own, which
+ * resolve 'taskgraph' for a workflow) are further down its stack.
+ */
 function codeFrame(error: unknown): boolean {
   const stack = error instanceof Error ? (error.stack ?? '') : ''
   for (const line of stack.split('\n')) {
     const frame = /^\s+at (?!async )(?:.*\()?(.*?)\)?$/.exec(line)?.[1]
-    if (frame !== undefined && !frame.startsWith('node:') && /:\d+:\d+$/.test(frame)) return true
+    if (frame !== undefined && /:\d+:\d+$/.test(frame)) return !frame.startsWith('node:')
   }
   return false
 }
