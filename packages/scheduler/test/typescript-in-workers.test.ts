@@ -74,3 +74,34 @@ describe.each(POOLS)('a TypeScript task module on %s', (name) => {
     else expect(ran.threadId).not.toBe(0)
   })
 })
+
+// A module whose code ran, then imported one stripping cannot run, is not imported again
+// with tsx; its error says how to load it with tsx. Node keeps a failed import's error
+// and throws the same one each time the module is imported again: said once, not once
+// per import.
+describe.skipIf(!stripsTypes)('a module stripping cannot run, imported by code that ran', () => {
+  test('fails each import with one hint to load it with tsx', () => {
+    const url = new URL('fixtures/import-after-code.ts', import.meta.url).href
+    const script = `
+      import { importTypeScript } from '@taskgraph/scheduler/internal'
+      const messages = []
+      for (let i = 0; i < 3; i++) {
+        await importTypeScript(${JSON.stringify(url)}).catch((error) => messages.push(error.message))
+      }
+      console.log(JSON.stringify({ messages, ran: globalThis.codeRan }))
+    `
+    const { status, stdout, stderr } = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      { cwd: import.meta.dirname, encoding: 'utf8', timeout: 30_000 },
+    )
+    expect({ status, stderr }).toEqual({ status: 0, stderr: '' })
+    const { messages, ran } = JSON.parse(stdout) as { messages: string[]; ran: number }
+    expect(ran).toBe(1)
+    expect(messages).toHaveLength(3)
+    for (const message of messages) {
+      expect(message).toContain('TypeScript enum is not supported in strip-only mode')
+      expect(message.split('TASKGRAPH_TYPESCRIPT=tsx')).toHaveLength(2)
+    }
+  })
+})

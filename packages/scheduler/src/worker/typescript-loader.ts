@@ -126,8 +126,11 @@ export async function importTypeScript(
   } catch (error) {
     if (!strippingCannotLoad(error)) throw error
     // Imported again, the code that ran would run twice (a workflow's top-level code).
-    if (evaluation.began(error)) {
-      if (error instanceof Error) error.message += AFTER_CODE_RAN
+    // Node throws the same error for each import of the module again, without running
+    // any of its code: known by that error, not seen to begin again.
+    if (afterCodeRan.has(error as object) || evaluation.began(error)) {
+      if (error instanceof Error && !afterCodeRan.has(error)) error.message += AFTER_CODE_RAN
+      afterCodeRan.add(error as object)
       throw error
     }
     await registerTsx(options.loadFirst)
@@ -142,6 +145,9 @@ export async function importTypeScript(
     evaluation.stop()
   }
 }
+
+/** Errors of imports that failed after the module's code began to run. */
+const afterCodeRan = new WeakSet<object>()
 
 const AFTER_CODE_RAN = `; the module's code had begun to run (an import made by its code failed), so it is not imported again with tsx, which would run that code twice: if type stripping is why (an enum, an import without its .ts extension), set ${TYPESCRIPT_LOADER_VARIABLE}=tsx to load every TypeScript module with tsx`
 
