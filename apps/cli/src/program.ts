@@ -56,7 +56,10 @@ export function createProgram(io: Io): Command {
   program
     .command('run')
     .description("compute a workflow file's default export and print the result")
-    .argument('<file>', 'workflow module (.ts, .mts, .js, .mjs) whose default export is the graph')
+    .argument(
+      '<file>',
+      'workflow module (.ts, .mts, .js, .mjs, .cjs) whose default export is the graph',
+    )
     .addOption(
       withVariable(
         new Option('-e, --executor <name>', 'where tasks run')
@@ -352,7 +355,10 @@ export function createProgram(io: Io): Command {
   program
     .command('visualize')
     .description("draw a workflow file's task graph as DOT or SVG, without running it")
-    .argument('<file>', 'workflow module (.ts, .mts, .js, .mjs) whose default export is the graph')
+    .argument(
+      '<file>',
+      'workflow module (.ts, .mts, .js, .mjs, .cjs) whose default export is the graph',
+    )
     .option('-o, --output <file>', 'write to this file (.dot or .svg) instead of printing DOT')
     .addOption(
       new Option(

@@ -133,6 +133,8 @@ describe.concurrent('usage errors exit 2', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' })
     expect(result.stdout).toMatch(/^Usage: taskgraph run /)
     expect(result.stdout).toContain('--keep-going')
+    // Each extension a workflow may have.
+    expect(result.stdout).toContain('workflow module (.ts, .mts, .js, .mjs, .cjs)')
   })
 
   it('--version prints the version of the package', async () => {

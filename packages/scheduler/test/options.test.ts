@@ -53,6 +53,15 @@ describe('invalid options', () => {
     await expect(persist(one(), options as RunOptions)).rejects.toBeInstanceOf(InvalidOptionError)
   })
 
+  test('an unknown executor is named as given', async () => {
+    await expect(one().compute({ executor: 'gpu' as 'inline' })).rejects.toThrow(
+      /^Delayed#compute: unknown executor "gpu"\. Use 'inline'/,
+    )
+    await expect(one().compute({ executor: 7 as unknown as 'inline' })).rejects.toThrow(
+      /^Delayed#compute: option "executor" must be an executor's name or an Executor instance, not a number \(7\)/,
+    )
+  })
+
   test('options that are not an object are an InvalidOptionError', async () => {
     await expect(one().compute('inline' as RunOptions)).rejects.toBeInstanceOf(InvalidOptionError)
     await expect(one().compute(null as unknown as RunOptions)).rejects.toBeInstanceOf(

@@ -232,7 +232,10 @@ export function resolveOptions(
     }
     default:
       throw new InvalidOptionError({
-        message: `${caller}: unknown executor ${describeValue(executor)}. Use 'inline', 'async', 'threads' or 'processes', or pass an Executor instance.`,
+        message:
+          typeof executor === 'string'
+            ? `${caller}: unknown executor ${JSON.stringify(executor)}. Use 'inline', 'async', 'threads' or 'processes', or pass an Executor instance.`
+            : `${caller}: option "executor" must be an executor's name or an Executor instance, not ${describeValue(executor)}. Use 'inline', 'async', 'threads' or 'processes', or pass an Executor instance.`,
       })
   }
 }
