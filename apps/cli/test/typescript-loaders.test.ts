@@ -1,4 +1,4 @@
-import { copyFile, readFile, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { nodeThatStripsTypes } from './helpers/node-24.js'
@@ -192,6 +192,44 @@ describe.concurrent('a TypeScript workflow with "?" in its path', () => {
       await expectRefused('enum?.ts', { node: NODE_24 })
       await expectRefused('where?.ts', { node: NODE_24, env: { TASKGRAPH_TYPESCRIPT: 'tsx' } })
     })
+  })
+})
+
+// tsx reads the working directory's tsconfig.json, once a process: `paths` aliases of a
+// project run from elsewhere are found through TSX_TSCONFIG_PATH (docs/cli.md), in its
+// workers too.
+describe.concurrent('a workflow importing through a tsconfig paths alias', () => {
+  let dir = ''
+  beforeAll(async () => {
+    dir = await makeTempDir()
+    await mkdir(join(dir, 'project', 'lib'), { recursive: true })
+    await writeFile(
+      join(dir, 'project', 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@lib/*': ['lib/*'] } } }),
+    )
+    await writeFile(join(dir, 'project', 'lib', 'two.ts'), 'export const two = 2\n')
+    await writeFile(
+      join(dir, 'project', 'flow.ts'),
+      `import { delayed } from 'taskgraph'\nimport { two } from '@lib/two'\nexport default delayed(function twice(x: number) { return x * two })(21)\n`,
+    )
+  })
+  afterAll(cleanUp)
+
+  test('loads from the directory of that tsconfig.json', async () => {
+    const result = await runCli(['run', 'flow.ts', '--json'], { cwd: join(dir, 'project') })
+    expect(result).toMatchObject({ code: 0, stdout: '42\n', stderr: '' })
+  })
+
+  test('from elsewhere, fails to find the alias, and loads with TSX_TSCONFIG_PATH', async () => {
+    const failed = await runCli(['run', 'project/flow.ts'], { cwd: dir })
+    expect(failed.code).toBe(3)
+    expect(failed.stderr).toContain("Cannot find package '@lib/two'")
+    const env = { TSX_TSCONFIG_PATH: 'project/tsconfig.json' }
+    for (const executor of ['async', 'threads']) {
+      const args = ['run', 'project/flow.ts', '--json', '--executor', executor]
+      const result = await runCli(args, { cwd: dir, env })
+      expect(result).toMatchObject({ code: 0, stdout: '42\n', stderr: '' })
+    }
   })
 })
 
