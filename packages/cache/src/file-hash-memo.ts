@@ -1,7 +1,7 @@
 /**
  * What each file of a linked package held when last read, by path: the size and
- * modification time it had then, the hash of its bytes, and the bare specifiers its code
- * imports (packages, not its own files). Kept between runs (in the cache's directory, as
+ * modification time it had then, the hash of its bytes, the bare specifiers its code
+ * imports (packages), and the relative ones (files). Kept between runs (in the cache's directory, as
  * `file-hashes.json`), so that an unchanged workspace package is not read again to be
  * fingerprinted.
  */
@@ -12,6 +12,7 @@ export type MemoizedFile = readonly [
   mtimeMs: number,
   hash: string,
   packages: readonly string[],
+  files: readonly string[],
 ]
 
 /** The memo kept as `text` (by `fileHashesText`); empty if damaged or missing. */
@@ -27,24 +28,30 @@ export function parseFileHashes(text: string): FileHashMemo {
   if (!Array.isArray(entries)) return memo
   // A row of another form (one kept before the imports were) is read again.
   for (const entry of entries)
-    if (isMemoEntry(entry)) memo.set(entry[0], [entry[1], entry[2], entry[3], entry[4]])
+    if (isMemoEntry(entry)) memo.set(entry[0], [entry[1], entry[2], entry[3], entry[4], entry[5]])
   return memo
 }
 
-/** `memo` as kept on disk: `[path, size, mtimeMs, hash, packages]` rows in JSON. */
+/** `memo` as kept on disk: `[path, size, mtimeMs, hash, packages, files]` rows in JSON. */
 export function fileHashesText(memo: FileHashMemo): string {
   return JSON.stringify([...memo].map(([path, file]) => [path, ...file]))
 }
 
-function isMemoEntry(entry: unknown): entry is [string, number, number, string, string[]] {
+function isMemoEntry(
+  entry: unknown,
+): entry is [string, number, number, string, string[], string[]] {
   return (
     Array.isArray(entry) &&
-    entry.length === 5 &&
+    entry.length === 6 &&
     typeof entry[0] === 'string' &&
     typeof entry[1] === 'number' &&
     typeof entry[2] === 'number' &&
     typeof entry[3] === 'string' &&
-    Array.isArray(entry[4]) &&
-    entry[4].every((specifier) => typeof specifier === 'string')
+    isStrings(entry[4]) &&
+    isStrings(entry[5])
   )
+}
+
+function isStrings(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string')
 }

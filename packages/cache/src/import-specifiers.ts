@@ -31,8 +31,30 @@ export function importSpecifiers(source: string): ImportSpecifier[] {
     const loads = !inRanges(text, match.index) && !isTypeOnly(source, match.index, text)
     found.set(specifier, loads)
   }
+  // A require made under another name (`const load = createRequire(import.meta.url)`)
+  // loads what its calls name, as `require` does.
+  for (const made of source.matchAll(MADE_REQUIRE)) {
+    const name = made[1]!
+    if (name === 'require') continue
+    const calls = new RegExp(
+      `(?<![.\\p{ID_Continue}$])${name.replace(/\$/g, '\\$')}${CALLED}`,
+      'gu',
+    )
+    for (const call of source.matchAll(calls)) {
+      const specifier = call[2] ?? call[3]!
+      if (found.get(specifier) === true) continue
+      text ??= textRanges(source)
+      found.set(specifier, !inRanges(text, call.index) && !inRanges(text, made.index))
+    }
+  }
   return [...found].map(([specifier, loads]) => ({ specifier, loads }))
 }
+
+// `const load = createRequire(…)` (or `module.createRequire(…)`): `load` is a require.
+const MADE_REQUIRE =
+  /\b(?:const|let|var)\s+([\p{ID_Start}$_][\p{ID_Continue}$]*)\s*=\s*(?:[\p{ID_Start}$_][\p{ID_Continue}$]*\s*\.\s*)?createRequire\s*\(/gu
+// A call with a quoted specifier (or one in backquotes without substitutions).
+const CALLED = '\\s*\\(\\s*(?:([\'"])([^\'"\\n]+)\\1|`([^`$\\n]+)`)'
 
 // `from` then a quoted specifier (or one in backquotes without substitutions), or
 // `import` or `require`, an optional `(`, then one. Never a method's name: `from` and

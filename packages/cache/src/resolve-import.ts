@@ -24,11 +24,8 @@ export type ImportTarget =
    */
   | { readonly kind: 'unfollowable'; readonly specifier: string }
 
-// What an import of code can look like: npm's rule for a package name (a path inside the
-// package may follow), or the usual aliases (`@/lib`, `~/lib`) and Node's subpath imports
-// (`#lib`).
-const PACKAGE_NAME =
-  /^(?:(?:@[a-z0-9~-][a-z0-9._~-]*\/)?[a-z0-9~-][a-z0-9._~-]*|[@~#]\S*)(?:\/\S*)?$/
+// A specifier that is a URL: `data:`, `https:` (`node:` and `file:` are told first).
+const URL_SCHEME = /^[a-z][a-z\d+.-]*:/i
 
 // What TypeScript and Node try, in this order, for a specifier without its extension.
 const EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs', '.json']
@@ -41,31 +38,42 @@ const SOURCE_OF: Record<string, readonly string[]> = {
 }
 
 /**
- * What `specifier`, imported by the file at `importer`, names: mostly one target, two
+ * What `specifier`, imported by the file at `importer`, names: mostly one target, more
  * where the loader decides which file it is (see `fileTargets`).
  */
 export function resolveImport(specifier: string, importer: string): ImportTarget[] {
   if (isBuiltin(specifier)) return [{ kind: 'other', specifier }]
-  if (specifier.startsWith('file:')) return fileTargets(fileURLToPath(specifier), specifier)
+  if (specifier.startsWith('file:')) {
+    return fileTargets(specifier, (path) => fileURLToPath(path))
+  }
   if (specifier.startsWith('.') || specifier.startsWith('/')) {
-    return fileTargets(resolve(dirname(importer), specifier), specifier)
+    return fileTargets(specifier, (path) => resolve(dirname(importer), path))
   }
   return [packageTarget(specifier, dirname(importer))]
 }
 
 /**
- * The files an import of `path` may load. `./helper.js` beside both `helper.js` (an old
- * build's output, say) and `helper.ts` is one or the other by the loader: tsx loads the
- * TypeScript, Node's type stripping the JavaScript. Both count, so that editing either
- * changes the key.
+ * The files an import may load, `toPath` making a path of its specifier. The loader
+ * decides between some, so each counts, and editing any changes the key:
+ * - `./helper.js` beside both `helper.js` (an old build's output, say) and `helper.ts`
+ *   is one or the other: tsx loads the TypeScript, Node's type stripping the JavaScript;
+ * - `./helper` beside `helper.ts` and `helper.js`: tsx takes the first, `require` the
+ *   second;
+ * - `./q.js?v=1` loads `q.js` as an ES module's import (a URL: its query, or a
+ *   fragment, is no part of the path), and a file of that very name through `require`.
+ * Each file counts by its real path, where Node loads it from: a module reached through
+ * a link imports what lies beside the file it links to.
  */
-function fileTargets(path: string, specifier: string): ImportTarget[] {
-  if (isFile(path)) {
-    const twins = sourcesOf(path).filter(isFile)
-    return [path, ...twins].map((file) => ({ kind: 'file', path: file }))
+function fileTargets(specifier: string, toPath: (specifier: string) => string): ImportTarget[] {
+  const found = new Set<string>()
+  const bare = specifier.replace(/[?#].*$/s, '')
+  for (const written of bare === specifier ? [specifier] : [specifier, bare]) {
+    const path = toPath(written)
+    const files = isFile(path) ? [path, ...sourcesOf(path).filter(isFile)] : findFiles(path)
+    for (const file of files) found.add(realpathSync(file))
   }
-  const found = findFile(path)
-  return [found === undefined ? { kind: 'other', specifier } : { kind: 'file', path: found }]
+  if (found.size === 0) return [{ kind: 'other', specifier }]
+  return [...found].map((path) => ({ kind: 'file', path }))
 }
 
 /** The TypeScript sources an import of `path` (`./helper.js`) may stand for. */
@@ -76,15 +84,41 @@ function sourcesOf(path: string): string[] {
   return SOURCE_OF[extension]!.map((source) => stem + source)
 }
 
-/** The file an import of `path`, which is not a file, loads, if any. */
-function findFile(path: string): string | undefined {
-  for (const source of sourcesOf(path)) if (isFile(source)) return source
-  for (const extension of EXTENSIONS) if (isFile(path + extension)) return path + extension
+/**
+ * The files an import of `path`, which is not a file, may load: its TypeScript source,
+ * the file with each extension, a directory's `main` (as `require` finds it) and its
+ * index. Every one there counts: which the loader takes depends on the loader.
+ */
+function findFiles(path: string): string[] {
+  const found = sourcesOf(path).filter(isFile)
+  for (const extension of EXTENSIONS) if (isFile(path + extension)) found.push(path + extension)
+  if (!isDirectory(path)) return found
+  const main = mainOf(path)
+  if (main !== undefined) {
+    const target = resolve(path, main)
+    found.push(...(isFile(target) ? [target] : findFiles(target)))
+  }
   for (const extension of EXTENSIONS) {
     const index = join(path, `index${extension}`)
-    if (isFile(index)) return index
+    if (isFile(index)) found.push(index)
   }
-  return undefined
+  return found
+}
+
+/** The `main` of the package.json in directory `dir`, if it names one. */
+function mainOf(dir: string): string | undefined {
+  try {
+    const { main } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+      main?: unknown
+    }
+    return typeof main === 'string' && main !== '' ? main : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function isDirectory(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true
 }
 
 function isFile(path: string): boolean {
@@ -112,10 +146,13 @@ function packageTarget(specifier: string, from: string): ImportTarget {
     if (dirname(dir) === dir) {
       // Not installed: the CLI imports its own copy (a workflow outside any project).
       if (isTaskgraphName(name)) return { kind: 'package', name, version: TASKGRAPH_VERSION }
-      // What only looks like an import (a phrase in a comment) counts by its text.
-      return PACKAGE_NAME.test(specifier)
-        ? { kind: 'unfollowable', specifier }
-        : { kind: 'other', specifier }
+      // A URL (`data:`) holds its code in its text, which counts. Any other name is
+      // one only a bundler or tsconfig's `paths` can follow (`$lib/x`, `Lib/x`), or a
+      // phrase that only looks like an import (in a comment), which its importer counts
+      // by its text (see `SourceFingerprints`).
+      return URL_SCHEME.test(specifier)
+        ? { kind: 'other', specifier }
+        : { kind: 'unfollowable', specifier }
     }
   }
 }

@@ -209,18 +209,30 @@ export class SourceFingerprints {
 
   /**
    * The files of the linked package in `dir`, each as its path and hash, and what the
-   * bare specifiers its code imports name, resolved from its directory.
+   * bare specifiers its code imports name, resolved from its directory. Its files are
+   * those it publishes and those they import by relative paths, transitively (a module
+   * of `src/` importing `../data/table.ts`, which no entry point's directory holds).
    */
   #linkedFiles(dir: string): LinkedFiles {
     let found = this.#linkedDirs.get(dir)
     if (found === undefined) {
       const files: string[] = []
       const specifiers = new Set<string>()
-      for (const path of publishedFiles(dir)) {
-        const [, , fileHash, packages] = this.#linkedFile(path)
+      const pending = publishedFiles(dir)
+      const reached = new Set(pending)
+      for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
+        const [, , fileHash, packages, relatives] = this.#linkedFile(path)
         files.push(`${portable(relativeTo(dir, path))} ${fileHash}`)
         for (const specifier of packages) specifiers.add(specifier)
+        for (const specifier of relatives) {
+          for (const target of resolveImport(specifier, path)) {
+            if (target.kind !== 'file' || reached.has(target.path)) continue
+            reached.add(target.path)
+            pending.push(target.path)
+          }
+        }
       }
+      files.sort()
       const from = join(dir, 'package.json')
       const imports = [...specifiers].flatMap((specifier) => resolveImport(specifier, from))
       found = { files, imports }
@@ -239,7 +251,8 @@ export class SourceFingerprints {
     const known = this.#memo.get(path)
     if (known !== undefined && known[0] === info.size && known[1] === info.mtimeMs) return known
     const bytes = readFileSync(path)
-    const file = [info.size, info.mtimeMs, hash(bytes), packagesImported(path, bytes)] as const
+    const { packages, files } = importsOf(path, bytes)
+    const file = [info.size, info.mtimeMs, hash(bytes), packages, files] as const
     this.#memo.set(path, file)
     this.#memoChanged = true
     return file
@@ -266,15 +279,20 @@ function packageLine(target: ImportTarget): string {
   }
 }
 
-/** The bare specifiers (packages, not files nor Node's modules) that code in `bytes` imports. */
-function packagesImported(path: string, bytes: Buffer): string[] {
-  if (extname(path) === '.json') return []
-  const found = new Set<string>()
+/**
+ * What code in `bytes` imports: bare specifiers (packages, not Node's modules), and
+ * relative ones (files).
+ */
+function importsOf(path: string, bytes: Buffer): { packages: string[]; files: string[] } {
+  const packages: string[] = []
+  const files: string[] = []
+  if (extname(path) === '.json') return { packages, files }
   for (const { specifier, loads } of importSpecifiers(bytes.toString('utf8'))) {
-    if (!loads || isBuiltin(specifier) || /^[./]|^file:/.test(specifier)) continue
-    found.add(specifier)
+    if (!loads || isBuiltin(specifier)) continue
+    if (/^[./]|^file:/.test(specifier)) files.push(specifier)
+    else packages.push(specifier)
   }
-  return [...found].sort()
+  return { packages: packages.sort(), files: files.sort() }
 }
 
 /** The files of the package in `dir` that its code can be made of, sorted. */

@@ -91,6 +91,91 @@ describe('SourceFingerprints', () => {
     expect(fingerprints('uses.ts')[0]).not.toBe(second)
   })
 
+  /** The fingerprints of `path` before and after each edit of `edits` (path → source). */
+  async function keysAfterEdits(path: string, edits: [string, string][]): Promise<string[]> {
+    const keys = fingerprints(path)
+    for (const [file, source] of edits) {
+      await write({ [file]: source })
+      keys.push(...fingerprints(path))
+    }
+    return keys
+  }
+
+  // require('./dep') loads dep.js, tsx's import of it dep.ts.
+  test("an import without extension counts each file it may load: './dep' beside dep.ts and dep.js", async () => {
+    await write({
+      'uses.cts': "const { k } = require('./dep')\nexports.k = k",
+      'dep.js': 'exports.k = 2',
+      'dep.ts': 'export const k = 200',
+    })
+    const keys = await keysAfterEdits('uses.cts', [
+      ['dep.js', 'exports.k = 3'],
+      ['dep.ts', 'export const k = 300'],
+    ])
+    expect(new Set(keys).size).toBe(3)
+  })
+
+  test("a directory required by its path counts its package.json's main, and its index", async () => {
+    await write({
+      'uses.cjs': "exports.k = require('./lib').k",
+      'lib/package.json': '{ "main": "impl" }',
+      'lib/impl.js': 'exports.k = 2',
+      'lib/index.js': 'exports.k = 20',
+    })
+    const keys = await keysAfterEdits('uses.cjs', [
+      ['lib/impl.js', 'exports.k = 3'],
+      ['lib/index.js', 'exports.k = 30'],
+    ])
+    expect(new Set(keys).size).toBe(3)
+  })
+
+  test('an import with a query or a fragment counts the file it names', async () => {
+    await write({
+      'uses.ts':
+        "import { k } from './q.js?v=1'\nimport { j } from './r.js#top'\nexport const a = k + j",
+      'q.js': 'export const k = 2',
+      'r.js': 'export const j = 2',
+    })
+    const keys = await keysAfterEdits('uses.ts', [
+      ['q.js', 'export const k = 3'],
+      ['r.js', 'export const j = 3'],
+    ])
+    expect(new Set(keys).size).toBe(3)
+  })
+
+  // Node loads a module by its real path: its imports are found beside the file linked to.
+  test('a module reached through a link counts what it imports beside the file it links to', async () => {
+    await write({
+      'proj/flow.ts':
+        "import { k } from './helper.js'\nimport { j } from './lib/other.js'\nexport const a = k + j",
+      'real/helper.ts': "export { k } from './dep.js'",
+      'real/dep.ts': 'export const k = 2',
+      'common/lib/other.ts': "export { j } from '../config.js'",
+      'common/config.ts': 'export const j = 2',
+    })
+    await symlink(join(project, 'real/helper.ts'), join(project, 'proj/helper.ts'))
+    await symlink(join(project, 'common/lib'), join(project, 'proj/lib'))
+    const keys = await keysAfterEdits('proj/flow.ts', [
+      ['real/dep.ts', 'export const k = 3'],
+      ['common/config.ts', 'export const j = 3'],
+    ])
+    expect(new Set(keys).size).toBe(3)
+  })
+
+  test('a require made by createRequire under another name is followed', async () => {
+    await write({
+      'uses.mts': [
+        "import { createRequire } from 'node:module'",
+        'const load = createRequire(import.meta.url)',
+        "const { k } = load('./dep.cjs')",
+        'export { k }',
+      ].join('\n'),
+      'dep.cjs': 'exports.k = 2',
+    })
+    const keys = await keysAfterEdits('uses.mts', [['dep.cjs', 'exports.k = 3']])
+    expect(new Set(keys).size).toBe(2)
+  })
+
   test('modules that import each other are fingerprinted (a cycle ends)', async () => {
     await write({
       'ping.ts': "import './pong.js'\nexport const ping = 1",
@@ -203,6 +288,19 @@ describe('SourceFingerprints', () => {
     expect(taken.unfollowable(join(project, 'flow.ts'))).toEqual([])
   })
 
+  // tsconfig's paths take any name: SvelteKit's `$lib`, a capitalised one.
+  test('a bare import of any shape that names no package cannot be followed; a data: URL counts by its text', async () => {
+    await write({
+      'aliased.ts': [
+        "import { k } from '$lib/dep.js'",
+        "import { j } from 'Lib/dep.js'",
+        "import 'data:text/javascript,export default 1'",
+      ].join('\n'),
+    })
+    const taken = new SourceFingerprints()
+    expect(taken.unfollowable(join(project, 'aliased.ts'))).toEqual(['$lib/dep.js', 'Lib/dep.js'])
+  })
+
   test('a linked package counts by what it publishes: its files list, never hidden directories', async () => {
     await write({
       'uses.ts': "import 'shared'",
@@ -245,6 +343,28 @@ describe('SourceFingerprints', () => {
       ['packages/shared/src/a.ts', 'export const a = 2'],
       ['packages/other/lib/index.ts', 'export const b = 2'],
       ['packages/other/more/c.ts', 'export const c = 2'],
+    ] as const) {
+      await write({ [path]: source })
+      keys.push(fingerprints('uses.ts')[0])
+    }
+    expect(new Set(keys).size).toBe(keys.length)
+  })
+
+  test('a linked package counts the files its own files import by relative paths, outside what it publishes', async () => {
+    await write({
+      'uses.ts': "import 'shared'",
+      'packages/shared/package.json':
+        '{ "name": "shared", "version": "0.0.0", "exports": "./src/index.ts", "files": ["dist"] }',
+      'packages/shared/src/index.ts': "export { k } from '../data/table.ts'",
+      'packages/shared/data/table.ts': "export { k } from './deeper.ts'",
+      'packages/shared/data/deeper.ts': 'export const k = 2',
+    })
+    await mkdir(join(project, 'node_modules'), { recursive: true })
+    await symlink(join(project, 'packages/shared'), join(project, 'node_modules/shared'))
+    const keys = [fingerprints('uses.ts')[0]]
+    for (const [path, source] of [
+      ['packages/shared/data/table.ts', "export { k } from './deeper.ts'\n"],
+      ['packages/shared/data/deeper.ts', 'export const k = 3'],
     ] as const) {
       await write({ [path]: source })
       keys.push(fingerprints('uses.ts')[0])
