@@ -451,6 +451,7 @@ export class ClusterExecutor implements Executor {
           // to write, nor remove.
           if (created.ended) throw new DiscardedFault()
           created.recording = true
+          const sentAt = performance.now()
           return this.redis
             .multi()
             .set(runKey(created.id), this.id, 'PX', RUN_TTL_MS)
@@ -458,6 +459,7 @@ export class ClusterExecutor implements Executor {
             .exec()
             .then(() => {
               created.recorded = true
+              created.renewedAt = sentAt
             })
         })
       // Not awaited here: a run that cannot open fails its calls as they are sent.
@@ -746,19 +748,28 @@ export class ClusterExecutor implements Executor {
 
   /**
    * Renews the runs' records and learns how many threads the cluster has. A record that
-   * is gone lapsed while this process did not renew it: its run fails, as the workers
-   * have dropped it.
+   * is gone lapsed while this process did not renew it, or Redis let it go before its
+   * time (deleted, flushed, evicted): its run fails, as the workers have dropped it.
    */
   private async tick(): Promise<void> {
     if (this.down() || this.runs.size === 0) return
     const runs = [...this.runs.values()].filter((run) => run.recorded)
     const pipeline = this.redis.pipeline()
     for (const run of runs) pipeline.pexpire(runKey(run.id), RUN_TTL_MS)
+    const sentAt = performance.now()
     const renewed = await pipeline.exec().catch(() => null)
     renewed?.forEach(([error, result], i) => {
       const run = runs[i]!
-      if (error !== null || result !== 0 || run.ended) return
-      const message = `cluster executor: the record of a run in Redis at ${this.url.shown} lapsed, as this process did not renew it for ${RUN_TTL_MS / 1000} s (it was suspended, or its event loop was blocked that long), so the workers dropped the run. Keep the driver's event loop free (run long work in a task, not beside the run), then run again.`
+      if (error !== null || run.ended) return
+      if (result !== 0) {
+        run.renewedAt = sentAt
+        return
+      }
+      const where = `cluster executor: the record of a run in Redis at ${this.url.shown}`
+      const message =
+        sentAt - run.renewedAt < RUN_TTL_MS
+          ? `${where} is gone ${((sentAt - run.renewedAt) / 1000).toFixed(1)} s after this process renewed it for ${RUN_TTL_MS / 1000} s: Redis let it go before its time (it was deleted, the database flushed, or evicted under a maxmemory-policy other than noeviction), so the workers dropped the run. Configure Redis with maxmemory-policy noeviction, let nothing else delete taskgraph's keys (tg:*), then run again.`
+          : `${where} lapsed, as this process did not renew it for ${RUN_TTL_MS / 1000} s (it was suspended, or its event loop was blocked that long), so the workers dropped the run. Keep the driver's event loop free (run long work in a task, not beside the run), then run again.`
       this.failRun(run, new RunFault(new ClusterConnectionError({ message })))
     })
     await this.countWorkers()

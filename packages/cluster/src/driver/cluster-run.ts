@@ -52,6 +52,11 @@ export class ClusterRun {
   /** Whether `opened` has resolved: from then on the driver renews the record. */
   recorded = false
   /**
+   * When the driver last asked Redis to write or renew the record and it did
+   * (`performance.now()`): the record stands for `RUN_TTL_MS` from a moment after.
+   */
+  renewedAt = 0
+  /**
    * Whether its record is being written (the executor has started): a run that ends
    * before then writes nothing, and its end need not wait for the start.
    */
