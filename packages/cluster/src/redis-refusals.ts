@@ -68,8 +68,18 @@ export function saysTooLong(said: string): boolean {
 const BULK_LIMIT =
   'larger than Redis takes in one command (its proto-max-bulk-len, 512 MB by default)'
 
-/** What to do about an output too long for Redis, for a worker's messages. */
-export const OUTPUT_TOO_LONG_FIX = `A value sent through Redis is ${BULK_LIMIT}: an output of the run goes to the driver through Redis unless the cluster has a shared directory. Give it one (--store on the driver and on every worker), or raise proto-max-bulk-len.`
+/**
+ * What to do about a result too long for Redis, for a worker's messages: one stored in
+ * Redis under a `maxStoredBytes` raised above Redis's own limit, or an output of a run
+ * whose cluster has no shared directory (`store`, the driver's), which goes through
+ * Redis whatever its size.
+ */
+export function tooLongFix(store: string | undefined): string {
+  const stored = `A value sent through Redis is ${BULK_LIMIT}: results under --max-stored-bytes (the maxStoredBytes option) are stored there`
+  return store === undefined
+    ? `${stored}, and so is an output of the run when the cluster has no shared directory. Give the cluster one (--store on the driver and on every worker) with --max-stored-bytes below proto-max-bulk-len, or raise proto-max-bulk-len.`
+    : `${stored}. Lower --max-stored-bytes below proto-max-bulk-len, so that larger results go to the shared directory, or raise proto-max-bulk-len.`
+}
 
 /** What to do about a job too long for Redis, for the driver's messages. */
 export const JOB_TOO_LONG_FIX = `A job of the run is ${BULK_LIMIT}: the data a workflow passes to its tasks goes inside their jobs. Make large data a task's result (results over --max-stored-bytes go to the shared directory, --store), or raise proto-max-bulk-len.`

@@ -470,6 +470,18 @@ describe('a value larger than Redis takes in one command', () => {
       /\(ERR Protocol error: invalid bulk length\)\. A job of the run is larger than Redis takes in one command \(its proto-max-bulk-len/,
     )
     expect(await length(new Float64Array(1000)).compute({ executor })).toBe(1000)
+    // A result stored in Redis, under a limit raised above Redis's own: the limit to
+    // lower, not the shared directory the cluster already has.
+    const raised = cluster.executor(
+      new ClusterExecutor(cluster.url, { store, maxStoredBytes: 10 * 2 ** 20, fuse: false }),
+    )
+    const stored = await length(big(200_000))
+      .compute({ executor: raised })
+      .catch((e: unknown) => e)
+    expect(stored).toBeInstanceOf(ClusterStoreError)
+    expect((stored as Error).message).toMatch(
+      /\(ERR Protocol error: invalid bulk length\)\. A value sent through Redis is larger than Redis takes in one command \(its proto-max-bulk-len, 512 MB by default\): results under --max-stored-bytes \(the maxStoredBytes option\) are stored there\. Lower --max-stored-bytes below proto-max-bulk-len, so that larger results go to the shared directory, or raise proto-max-bulk-len\.$/,
+    )
   })
 })
 

@@ -20,12 +20,12 @@ import {
 } from '../errors.js'
 import {
   FULL_FIX,
-  OUTPUT_TOO_LONG_FIX,
   REFUSED_FIX,
   isRedisFull,
   isRedisReply,
   refusalText,
   saysTooLong,
+  tooLongFix,
 } from '../redis-refusals.js'
 import type { WireFault } from './job.js'
 import { SharedFileMissing, SharedFileUnwritten } from '../store/file-store.js'
@@ -152,7 +152,7 @@ export function fromWireFault(
       })
     }
     case 'store':
-      return new RunFault(storeError(fault, worker, key))
+      return new RunFault(storeError(fault, worker, key, store))
     case 'missing-input':
       return new RunFault(
         new ClusterConnectionError({
@@ -178,13 +178,14 @@ function storeError(
   fault: Extract<WireFault, { kind: 'store' }>,
   worker: string,
   key: string,
+  store: string | undefined,
 ): ClusterStoreError {
   const what = `task ${JSON.stringify(key)}: cluster worker ${worker} could not read or store its data`
   const fix =
     fault.full === true
       ? `Redis is full (it reached its maxmemory). ${FULL_FIX}`
       : saysTooLong(fault.detail)
-        ? OUTPUT_TOO_LONG_FIX
+        ? tooLongFix(store)
         : fault.source === 'redis'
           ? `Redis refused a command. ${REFUSED_FIX}`
           : `The shared directory for large results failed: check that it is mounted and writable by every worker (and the driver), with room to spare.`
