@@ -55,7 +55,11 @@ export function exitOnClosedOutput(): void {
   process.stdout.on('error', (error) => {
     if (isClosedOutput(error)) exitIfOutputClosed(error)
   })
-  process.stderr.on('error', exitIfOutputClosed)
+  // Another failure of stderr (a full disk, EIO once the terminal is gone) leaves the
+  // command nothing to say it on: the run ends as it would have, with its own code.
+  process.stderr.on('error', (error) => {
+    if (isClosedOutput(error)) exitIfOutputClosed(error)
+  })
   process.on(CLOSED_OUTPUT_SIGNAL, () => exitCommand(ExitCode.OutputClosed))
 }
 
@@ -69,7 +73,10 @@ export function reportClosedOutput(): void {
   if (!isMainThread) return
   const parent = process.ppid
   const report = (error: unknown): void => {
-    if (!isClosedOutput(error)) throw error
+    // Another failure (a full disk) is no fault of the task's: what it writes is lost,
+    // as the command's own writes to the stream are, which the command reports
+    // (stdout-written.ts).
+    if (!isClosedOutput(error)) return
     // Once its parent is gone, this process is ending and the pid may be another's.
     if (process.ppid === parent) process.kill(parent, CLOSED_OUTPUT_SIGNAL)
   }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import type { Socket } from 'node:net'
+import type { Readable, Writable } from 'node:stream'
 import { MessageChannel, Worker, type WorkerOptions } from 'node:worker_threads'
 import { PROCESS_ENTRY, THREAD_ENTRY } from '../package-files.js'
 import { errorText } from '@taskgraph/core/internal'
@@ -55,6 +56,7 @@ export function startThread(stdout: 'stdout' | 'stderr'): WorkerHandle {
     transferList: [port2],
   })
   if (stdout === 'stderr') worker.stdout.pipe(process.stderr, { end: false })
+  dropOnceUnpiped(worker)
   let crash: unknown
   let unread: Unread
   // An error the thread did not catch ends it; 'exit' follows, and reports it.
@@ -100,6 +102,30 @@ export function startThread(stdout: 'stdout' | 'stderr'): WorkerHandle {
         port.unref()
       }
     },
+  }
+}
+
+/** The output streams of this process's threads (see `dropOnceUnpiped`). */
+const threadOutputs = new WeakSet<Readable>()
+const watchedOutputs = new WeakSet<Writable>()
+
+/**
+ * Drops what `worker` writes to its stdout and stderr once this process's stream it goes
+ * to is unpiped from it: that stream failed (a full disk, `EIO` on a terminal gone), and
+ * the thread's writes, unread, would wait for ever, and the task that made them with
+ * them (its outcome waits for its output, see serve.ts). A process's write to a failed
+ * stream is dropped alike; the program hears of the failure on that stream.
+ */
+function dropOnceUnpiped(worker: Worker): void {
+  threadOutputs.add(worker.stdout)
+  threadOutputs.add(worker.stderr)
+  for (const stream of [process.stdout, process.stderr]) {
+    if (watchedOutputs.has(stream)) continue
+    watchedOutputs.add(stream)
+    // Also heard when a thread ends: its stream has ended, and reading it does nothing.
+    stream.on('unpipe', (source: Readable) => {
+      if (threadOutputs.has(source)) source.resume()
+    })
   }
 }
 
