@@ -88,13 +88,32 @@ export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<W
   await prepareForWorkflow(pathToFileURL(path).href)
   const loose = watchLooseFailures()
   try {
-    const workflow = await importAndRead(path, shown)
+    const workflow = await unlessStalled(importAndRead(path, shown), shown)
     const failure = await loose.first()
     if (failure !== undefined) throw looseFailure(failure, shown, 'loading')
     return workflow
   } finally {
     loose.stop()
   }
+}
+
+/**
+ * `loading`, or a `WorkflowError` once the event loop empties with it still pending: the
+ * workflow's top-level code, or its default export's function, awaits a promise nothing
+ * is left to settle. Node would end the process with code 13, and no word of why.
+ */
+function unlessStalled<T>(loading: Promise<T>, shown: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const stalled = (): void =>
+      reject(
+        new WorkflowError({
+          code: 'ERR_WORKFLOW_LOAD',
+          message: `workflow ${shown} never finished loading: its top-level code, or the function its default export is, awaits a promise that nothing left to run can settle (no timer, I/O or other work was pending). Resolve or reject that promise, or do not await it.`,
+        }),
+      )
+    process.once('beforeExit', stalled)
+    loading.then(resolve, reject).finally(() => process.off('beforeExit', stalled))
+  })
 }
 
 /** The workflow at `path`, imported, and the graph its default export stands for. */

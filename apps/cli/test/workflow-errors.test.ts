@@ -82,6 +82,18 @@ const badWorkflows = [
     named: ['WorkflowError', '1 parameter', "reading 'size'"],
   },
   { case: 'two tasks with one key', file: 'key-clash.ts', named: ['"clashing-key"'] },
+  // Node ended the process with code 13, and the command said a task or the workflow
+  // had called process.exit().
+  {
+    case: 'top-level code awaiting a promise nothing settles',
+    file: 'awaits-forever.ts',
+    named: ['WorkflowError', 'never finished loading'],
+  },
+  {
+    case: 'a default export function awaiting a promise nothing settles',
+    file: 'default-awaits-forever.ts',
+    named: ['WorkflowError', 'never finished loading'],
+  },
 ]
 
 describe.concurrent.each(['run', 'visualize'])('taskgraph %s of a bad workflow file', (command) => {
