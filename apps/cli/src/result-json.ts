@@ -27,6 +27,8 @@ export function resultJson(value: unknown): string {
   try {
     return JSON.stringify(value === undefined ? null : value, replacer, 2)
   } catch (error) {
+    // Called from formatResult, which says so in its own words.
+    if (error instanceof RangeError && error.message === 'Invalid string length') throw error
     const why = error instanceof LossyValue ? error.message : (error as Error).message
     throw new OutputError({
       message: `taskgraph run --json: the result has no JSON form (${why}); return plain objects, arrays, strings, numbers and booleans, or drop --json`,

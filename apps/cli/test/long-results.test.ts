@@ -65,3 +65,25 @@ describe.concurrent.each([
     expect(result.stderr).toContain('result.data is a Uint8Array of 1,048,577 bytes')
   })
 })
+
+// A result that reading throws on, or whose text is longer than V8 holds in one string,
+// is an OutputError (exit 4), not taskgraph's internal error (exit 1).
+describe.concurrent('a result that cannot be made into text', () => {
+  it.each([
+    {
+      result: 'revoked',
+      says: "reading it threw TypeError: Cannot perform 'getPrototypeOf' on a proxy that has been revoked",
+    },
+    { result: 'inspect', says: 'reading it threw Error: the inspection jammed' },
+    { result: 'text', says: 'as text it is longer than the longest string Node holds' },
+  ])('$result: an OutputError saying why', async ({ result, says }) => {
+    const run = await runCli(['run', 'unprintable-result.ts'], {
+      env: { TASKGRAPH_TEST_RESULT: result },
+    })
+    expect(run).toMatchObject({ code: 4, stdout: '' })
+    expect(run.stderr).toMatch(
+      /^taskgraph: error: OutputError: taskgraph run: could not print the result: [^\n]*\n$/,
+    )
+    expect(run.stderr).toContain(says)
+  })
+})

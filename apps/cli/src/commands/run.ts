@@ -184,8 +184,10 @@ export async function runCommand(
     })
     ran = true
     const output = formatResult(result, { json: options.json, color: useColor(io.stdout) })
-    if (diversion === undefined) io.stdout.write(output)
-    else diversion.write(output)
+    for (const piece of output) {
+      if (diversion === undefined) io.stdout.write(piece)
+      else diversion.write(piece)
+    }
   } finally {
     unguardExit?.()
     // The page keeps what it was last sent, and says the run has ended.
