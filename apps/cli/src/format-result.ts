@@ -15,10 +15,7 @@ import { resultJson } from './result-json.js'
  * data, text longer than V8 holds in one string, or a value that throws as it is read (a
  * revoked Proxy, an inspection of its own that throws)
  */
-export function formatResult(
-  value: unknown,
-  options: { json: boolean; color: boolean },
-): string[] {
+export function formatResult(value: unknown, options: { json: boolean; color: boolean }): string[] {
   try {
     checkPrintable(value)
     if (options.json) return [resultJson(value), '\n']
