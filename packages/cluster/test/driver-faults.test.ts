@@ -1,7 +1,8 @@
 // What becomes of a run whose driver stops renewing it (suspended) or dies mid-run: it
 // fails, or is dropped, and everything it wrote to Redis goes. A file of its own, beside
 // redis-faults.test.ts: its waits (a run record lapsing, a worker's sweep) overlap those.
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcessByStdio } from 'node:child_process'
+import type { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { compute } from '@taskgraph/scheduler'
@@ -40,31 +41,18 @@ describe("a run's record gone from Redis", () => {
 
   test('as the driver was suspended past its life: the run fails saying the driver did not renew it', async () => {
     const cluster = await clusters.withWorkers(1)
-    const driver = spawn(
-      process.execPath,
-      [
-        fileURLToPath(new URL('fixtures/suspended-driver.mjs', import.meta.url)),
-        cluster.url,
-        cluster.dir,
-      ],
-      { cwd: PACKAGE, stdio: ['ignore', 'pipe', 'pipe'] },
-    )
-    let stdout = ''
-    let stderr = ''
-    driver.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    driver.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    const exited = new Promise((resolve) => driver.once('exit', resolve))
+    const { driver, output, exited } = startDriver('suspended-driver.mjs', cluster)
     try {
       await eventually(() => expect(readTraces(cluster.dir).started.size).toBe(1), 15_000)
       // Its record lives 15 s from its last renewal, at most 5 s before the stop.
       driver.kill('SIGSTOP')
       await sleep(15_500)
       driver.kill('SIGCONT')
-      expect(await exited, stderr).toBe(0)
+      expect(await exited, output.stderr).toBe(0)
     } finally {
       driver.kill('SIGKILL')
     }
-    const ended = JSON.parse(stdout) as { ended: string; message: string }
+    const ended = JSON.parse(output.stdout) as { ended: string; message: string }
     expect(ended.ended).toBe('ClusterConnectionError')
     expect(ended.message).toMatch(
       /^cluster executor: the record of a run in Redis at \S+ lapsed, as this process did not renew it for 15 s \(it was suspended, or its event loop was blocked that long\)/,
@@ -75,20 +63,7 @@ describe("a run's record gone from Redis", () => {
 describe('a driver killed mid-run', () => {
   test('its run is dropped: workers go idle, and every key of the run is gone once its record expires', async () => {
     const cluster = await clusters.withWorkers(2)
-    const driver = spawn(
-      process.execPath,
-      [
-        fileURLToPath(new URL('fixtures/dying-driver.mjs', import.meta.url)),
-        cluster.url,
-        cluster.dir,
-      ],
-      { cwd: PACKAGE, stdio: ['ignore', 'ignore', 'pipe'] },
-    )
-    let stderr = ''
-    driver.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    const exited = new Promise((resolve) =>
-      driver.once('exit', (code, signal) => resolve(code ?? signal)),
-    )
+    const { driver, output, exited } = startDriver('dying-driver.mjs', cluster)
     try {
       await eventually(
         () => expect(readTraces(cluster.dir).started.size).toBeGreaterThanOrEqual(2),
@@ -96,7 +71,7 @@ describe('a driver killed mid-run', () => {
       )
     } catch (error) {
       driver.kill('SIGKILL')
-      throw new Error(`the driver did not start its run:\n${stderr}`, { cause: error })
+      throw new Error(`the driver did not start its run:\n${output.stderr}`, { cause: error })
     }
     driver.kill('SIGKILL')
     expect(await exited).toBe('SIGKILL')
@@ -132,3 +107,29 @@ describe('a driver killed mid-run', () => {
     }
   })
 })
+
+/**
+ * Starts the driver program `fixture` (in fixtures/) on `cluster`: what it prints, and
+ * its exit code, or the signal that ended it.
+ */
+function startDriver(
+  fixture: string,
+  cluster: { readonly url: string; readonly dir: string },
+): {
+  driver: ChildProcessByStdio<null, Readable, Readable>
+  output: { stdout: string; stderr: string }
+  exited: Promise<number | string | null>
+} {
+  const driver = spawn(
+    process.execPath,
+    [fileURLToPath(new URL(`fixtures/${fixture}`, import.meta.url)), cluster.url, cluster.dir],
+    { cwd: PACKAGE, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  const output = { stdout: '', stderr: '' }
+  driver.stdout.setEncoding('utf8').on('data', (chunk: string) => (output.stdout += chunk))
+  driver.stderr.setEncoding('utf8').on('data', (chunk: string) => (output.stderr += chunk))
+  const exited = new Promise<number | string | null>((resolve) =>
+    driver.once('exit', (code, signal) => resolve(code ?? signal)),
+  )
+  return { driver, output, exited }
+}
