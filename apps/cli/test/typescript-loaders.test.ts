@@ -1,4 +1,5 @@
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { nodeThatStripsTypes } from './helpers/node-24.js'
@@ -200,8 +201,10 @@ describe.concurrent('a TypeScript workflow with "?" in its path', () => {
 // workers too.
 describe.concurrent('a workflow importing through a tsconfig paths alias', () => {
   let dir = ''
+  // A directory of its own, removed by this block alone: `cleanUp` removes every one
+  // made so far, and another block's may run while this one's tests do.
   beforeAll(async () => {
-    dir = await makeTempDir()
+    dir = await mkdtemp(join(tmpdir(), 'taskgraph-paths-'))
     await mkdir(join(dir, 'project', 'lib'), { recursive: true })
     await writeFile(
       join(dir, 'project', 'tsconfig.json'),
@@ -213,7 +216,7 @@ describe.concurrent('a workflow importing through a tsconfig paths alias', () =>
       `import { delayed } from 'taskgraph'\nimport { two } from '@lib/two'\nexport default delayed(function twice(x: number) { return x * two })(21)\n`,
     )
   })
-  afterAll(cleanUp)
+  afterAll(() => rm(dir, { recursive: true, force: true }))
 
   test('loads from the directory of that tsconfig.json', async () => {
     const result = await runCli(['run', 'flow.ts', '--json'], { cwd: join(dir, 'project') })
@@ -222,7 +225,7 @@ describe.concurrent('a workflow importing through a tsconfig paths alias', () =>
 
   test('from elsewhere, fails to find the alias, and loads with TSX_TSCONFIG_PATH', async () => {
     const failed = await runCli(['run', 'project/flow.ts'], { cwd: dir })
-    expect(failed.code).toBe(3)
+    expect(failed.code, failed.stderr).toBe(3)
     expect(failed.stderr).toContain("Cannot find package '@lib/two'")
     const env = { TSX_TSCONFIG_PATH: 'project/tsconfig.json' }
     for (const executor of ['async', 'threads']) {
