@@ -9,8 +9,9 @@ import { exitCommand } from './supervisor/run-ended.js'
 /**
  * What a pool's worker process sends the command when it finds their stdout or stderr
  * closed. Not SIGPIPE: a handler for it would also hear a task's write to any other
- * closed pipe or socket, which is the task's to handle. SIGUSR2 goes from a runner to its
- * supervisor (supervisor/role.ts), never to a runner.
+ * closed pipe or socket, which is the task's to handle. Heard only by a command whose run
+ * has worker processes (`hearWorkerProcesses`): another's SIGUSR2 is the workflow's own
+ * (a handler of its, Node's --heapsnapshot-signal), not taken for this.
  */
 const CLOSED_OUTPUT_SIGNAL = 'SIGUSR2'
 
@@ -60,7 +61,23 @@ export function exitOnClosedOutput(): void {
   process.stderr.on('error', (error) => {
     if (isClosedOutput(error)) exitIfOutputClosed(error)
   })
-  process.on(CLOSED_OUTPUT_SIGNAL, () => exitCommand(ExitCode.OutputClosed))
+  // Listened to in every case, so that it never ends the command as its default action
+  // would; heard only from worker processes (see `hearWorkerProcesses`).
+  process.on(CLOSED_OUTPUT_SIGNAL, () => {
+    if (hearing) exitCommand(ExitCode.OutputClosed)
+  })
+}
+
+let hearing = false
+
+/**
+ * Has this process take a SIGUSR2 for its worker processes' word of a closed stdout or
+ * stderr (`reportClosedOutput`): for a run on the processes executor. Elsewhere, a
+ * worker process the workflow starts itself that finds them closed is not heard, and the
+ * command ends when it writes to them itself.
+ */
+export function hearWorkerProcesses(): void {
+  hearing = true
 }
 
 /**

@@ -121,3 +121,13 @@ describe.concurrent.each(['inline', 'async', 'threads', 'processes'])(
     })
   },
 )
+
+// The command took any SIGUSR2 for a worker process's word that stdout was closed, and
+// ended the run with 141 and no word; its supervisor heard of a stop the same way.
+describe('a SIGUSR2 of the workflow’s own', () => {
+  it('reaches its handler, and the run goes on to its result', async () => {
+    const { stderr, ...exit } = await finished(startCli(['run', 'own-sigusr2.ts']))
+    expect(exit).toEqual({ code: 0, signal: null, stdout: '2\n' })
+    expect(stderr).toBe('own-sigusr2: heard\n')
+  })
+})

@@ -26,6 +26,7 @@ import { pathToFileURL } from 'node:url'
 import type { CliLogger } from '../logger.js'
 import { loadClusterPackage, type ClusterPackage } from '../cluster-package.js'
 import { combineHooks } from '../combine-hooks.js'
+import { hearWorkerProcesses } from '../closed-output.js'
 import { divertStdout } from '../divert-stdout.js'
 import { guardProcessExit } from '../exit-guard.js'
 import { formatResult } from '../format-result.js'
@@ -91,6 +92,7 @@ export async function runCommand(
       ? undefined
       : await clusterExecutor(options.cluster, options, io.cwd)
   const executor = cluster ?? executorFor(options, pathToFileURL(resolve(io.cwd, file)).href)
+  if (executor instanceof ProcessExecutor) hearWorkerProcesses()
   const starting =
     typeof executor === 'object' && !(executor instanceof AsyncExecutor)
       ? executor.start()

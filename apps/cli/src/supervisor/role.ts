@@ -15,12 +15,6 @@ export const END_FD_ENV = 'TASKGRAPH_END_FD'
 export const NO_SUPERVISOR_ENV = 'TASKGRAPH_NO_SUPERVISOR'
 
 /**
- * Sent by the runner to its supervisor once a stop signal has reached its JavaScript: its
- * main thread is free and the run is stopping. SIGUSR1 would start Node's inspector.
- */
-export const ACK_SIGNAL = 'SIGUSR2'
-
-/**
  * The supervisor of a `taskgraph run`; the runner it starts; or a process that runs its
  * command alone, as every command but `run` does.
  */

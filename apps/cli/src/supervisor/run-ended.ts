@@ -37,6 +37,19 @@ export function announceTemporary(path: string): void {
   tellSupervisor(`${TEMPORARY_LINE}${JSON.stringify(path)}\n`)
 }
 
+/** Line of the end report saying that a stop signal reached the run (`acknowledgeStop`). */
+export const ACKNOWLEDGED_LINE = 'acknowledged'
+
+/**
+ * Tells a supervisor that a stop signal reached the run's JavaScript: its main thread is
+ * free and the run is stopping. On the pipe, not by a signal: a signal to a process is
+ * heard by everything in it that listens (a workflow's own SIGUSR2 handler, Node's
+ * --heapsnapshot-signal), and taken for theirs.
+ */
+export function announceAcknowledged(): void {
+  tellSupervisor(`${ACKNOWLEDGED_LINE}\n`)
+}
+
 /** Line of the end report saying what the runner writes now, the run over, as JSON. */
 export const WRITING_LINE = 'writing '
 

@@ -1,7 +1,8 @@
 // The runner's side of supervision: the process that runs `taskgraph run` for the
 // supervisor in supervise.ts.
 import { watchParent } from '@taskgraph/scheduler/internal'
-import { ACK_SIGNAL, SUPERVISED_ENV } from './role.js'
+import { SUPERVISED_ENV } from './role.js'
+import { announceAcknowledged } from './run-ended.js'
 
 let supervisor: number | undefined
 
@@ -31,8 +32,5 @@ export function startRunner(): void {
  * thread; without it the supervisor suggests a second Ctrl-C. Nothing when unsupervised.
  */
 export function acknowledgeStop(): void {
-  // While the supervisor is this process's parent its pid cannot name another process.
-  if (supervisor !== undefined && process.ppid === supervisor) {
-    process.kill(supervisor, ACK_SIGNAL)
-  }
+  if (supervisor !== undefined) announceAcknowledged()
 }

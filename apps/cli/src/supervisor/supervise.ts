@@ -9,8 +9,8 @@ import type { Readable } from 'node:stream'
 import { constants } from 'node:os'
 import { ExitCode } from '../exit-codes.js'
 import { STOP_SIGNALS, cancelledLine, type StopSignalName } from '../stop-signals.js'
-import { ACK_SIGNAL, END_FD_ENV, SUPERVISED_ENV } from './role.js'
-import { TEMPORARY_LINE, writingIn } from './run-ended.js'
+import { END_FD_ENV, SUPERVISED_ENV } from './role.js'
+import { ACKNOWLEDGED_LINE, TEMPORARY_LINE, writingIn } from './run-ended.js'
 
 /** The runner's file descriptor where it writes its exit code as the command ends. */
 const END_FD = 3
@@ -88,7 +88,6 @@ export function supervise(): void {
   let stoppingAt = 0
   /** The exit code once this process has killed the run. */
   let killed: number | undefined
-  let acknowledged = false
   let timer: NodeJS.Timeout | undefined
 
   const group = (signal: NodeJS.Signals): void => {
@@ -112,7 +111,7 @@ export function supervise(): void {
     )
   }
   const hint = (): void => {
-    if (acknowledged) return
+    if (endReport.split('\n').includes(ACKNOWLEDGED_LINE)) return
     const writing = writingIn(endReport)
     process.stderr.write(
       writing === undefined
@@ -138,7 +137,6 @@ export function supervise(): void {
     process.on(signal, onStop)
     process.off(signal, early)
   }
-  process.on(ACK_SIGNAL, () => (acknowledged = true))
   // Job control and the terminal's size reach only the terminal's foreground group.
   process.on('SIGTSTP', () => {
     group('SIGSTOP')
