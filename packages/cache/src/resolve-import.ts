@@ -89,14 +89,16 @@ function sourcesOf(path: string): string[] {
  * the file with each extension, a directory's `main` (as `require` finds it) and its
  * index. Every one there counts: which the loader takes depends on the loader.
  */
-function findFiles(path: string): string[] {
+function findFiles(path: string, followMain = true): string[] {
   const found = sourcesOf(path).filter(isFile)
   for (const extension of EXTENSIONS) if (isFile(path + extension)) found.push(path + extension)
   if (!isDirectory(path)) return found
-  const main = mainOf(path)
+  const main = followMain ? mainOf(path) : undefined
   if (main !== undefined) {
+    // Once: a main naming its own directory (`"."`), or one whose main names it back,
+    // would be followed for ever.
     const target = resolve(path, main)
-    found.push(...(isFile(target) ? [target] : findFiles(target)))
+    found.push(...(isFile(target) ? [target] : findFiles(target, false)))
   }
   for (const extension of EXTENSIONS) {
     const index = join(path, `index${extension}`)

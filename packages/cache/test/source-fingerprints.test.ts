@@ -129,6 +129,16 @@ describe('SourceFingerprints', () => {
     expect(new Set(keys).size).toBe(3)
   })
 
+  test("a directory whose package.json's main names itself is read once", async () => {
+    await write({
+      'uses.cjs': "exports.k = require('./lib').k",
+      'lib/package.json': '{ "main": "." }',
+      'lib/index.js': 'exports.k = 2',
+    })
+    const keys = await keysAfterEdits('uses.cjs', [['lib/index.js', 'exports.k = 3']])
+    expect(new Set(keys).size).toBe(2)
+  })
+
   test('an import with a query or a fragment counts the file it names', async () => {
     await write({
       'uses.ts':
