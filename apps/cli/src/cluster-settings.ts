@@ -1,6 +1,8 @@
 // Where `taskgraph run --cluster`, `taskgraph worker` and `taskgraph cluster status` find
 // their cluster: the flag, else its variable. Checked here, so that a wrong URL is a usage
 // error (exit 2) before anything connects.
+import { statSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { InvalidOptionError } from '@taskgraph/core'
 import { envValue } from '@taskgraph/scheduler/internal'
 
@@ -58,18 +60,55 @@ function checkRedisUrl(command: string, url: string, from: string): void {
 
 /**
  * The shared directory for large results: `--store`, else TASKGRAPH_STORE; a file:// URL,
- * the variable checked even when the flag overrides it.
+ * the variable checked even when the flag overrides it. If `used` (a worker, a run on a
+ * cluster), the directory it names must be there.
  */
 export function storeUrl(
   command: string,
   flag: string | undefined,
   env: NodeJS.ProcessEnv,
+  used: boolean,
 ): string | undefined {
   const variable = envValue(env, CLUSTER_VARIABLES.store)
   if (variable !== undefined)
     checkStoreUrl(command, variable, `${CLUSTER_VARIABLES.store}=${variable}`)
   if (flag !== undefined) checkStoreUrl(command, flag, `--store ${flag}`)
-  return flag ?? variable
+  const url = flag ?? variable
+  if (used && url !== undefined) {
+    checkStoreDirectory(
+      command,
+      url,
+      flag === undefined ? `${CLUSTER_VARIABLES.store}=${url}` : `--store ${url}`,
+    )
+  }
+  return url
+}
+
+/**
+ * Refuses a store whose directory is not there: every machine mounts it, so a missing one
+ * is a typo or a mount that failed, which making it would hide until a result written
+ * there went missing on another machine.
+ */
+function checkStoreDirectory(command: string, url: string, from: string): void {
+  let path: string
+  try {
+    path = fileURLToPath(url)
+  } catch (error) {
+    throw new InvalidOptionError({
+      message: `${command}: ${from} is not a file:// URL of this machine (${(error as Error).message}); give the directory every machine mounts, e.g. file:///mnt/shared/taskgraph.`,
+    })
+  }
+  let problem: string | undefined
+  try {
+    if (!statSync(path).isDirectory()) problem = 'is not a directory'
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    problem = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(error)})`
+  }
+  if (problem === undefined) return
+  throw new InvalidOptionError({
+    message: `${command}: ${from} names ${path}, which ${problem}; give the directory every machine mounts, mounted or made before the driver and the workers start.`,
+  })
 }
 
 function checkStoreUrl(command: string, url: string, from: string): void {

@@ -241,7 +241,7 @@ export function createProgram(io: Io): Command {
       ) => {
         const cluster = asUsage(program, () => ({
           url: clusterUrl('taskgraph worker', flags.cluster, process.env, true)!,
-          store: storeUrl('taskgraph worker', flags.store, process.env),
+          store: storeUrl('taskgraph worker', flags.store, process.env, true),
         }))
         const { logLevel } = program.opts<{ logLevel: LogLevel }>()
         const { workerCommand } = await import('./commands/worker.js')

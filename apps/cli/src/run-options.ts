@@ -55,7 +55,7 @@ export function runSettings(
   const fromEnv = readVariables(env)
   const logLevel = given('logLevel') ? flags.logLevel : (fromEnv.logLevel ?? flags.logLevel)
   const cluster = clusterUrl('taskgraph run', flags.cluster, env, false)
-  const store = storeUrl('taskgraph run', flags.store, env)
+  const store = storeUrl('taskgraph run', flags.store, env, cluster !== undefined)
   const { json, keepGoing, progress, trace, report, dashboard } = flags
   if (trace !== undefined) checkOutputPath('--trace', trace)
   if (report !== undefined) checkOutputPath('--report', report)

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { ClusterWorker, WorkerNameInUseError, clusterStatus } from '@taskgraph/cluster'
@@ -506,6 +507,35 @@ describe('taskgraph worker, given modules it cannot serve', () => {
     ])
     expect({ code, stdout }).toEqual({ code: 3, stdout: '' })
     expect(lines(stderr)).toEqual([expect.stringMatching(`^taskgraph: error: ${error}: `)])
+  })
+})
+
+describe('a --store whose directory is not there', () => {
+  // Every machine mounts it: made on the spot, a mistyped one hid results from the others.
+  it.each([
+    { command: ['worker'], named: 'taskgraph worker: --store' },
+    { command: ['run', 'sum.mjs'], named: 'taskgraph run: --store' },
+  ])('$named: exit 2, one line naming it, nothing made', async ({ command, named }) => {
+    const url = 'file:///nonexistent/taskgraph-mount'
+    const { code, stdout, stderr } = await runCli([
+      ...command,
+      '--cluster',
+      redis.url,
+      '--store',
+      url,
+    ])
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' })
+    expect(lines(stderr)).toEqual([
+      `taskgraph: error: ${named} ${url} names /nonexistent/taskgraph-mount, which does not exist; give the directory every machine mounts, mounted or made before the driver and the workers start.`,
+    ])
+    expect(existsSync('/nonexistent')).toBe(false)
+  })
+
+  it('TASKGRAPH_STORE is not needed to exist for a run that does not use the cluster', async () => {
+    const { code, stderr } = await runCli(['run', 'sum.mjs'], {
+      env: { TASKGRAPH_STORE: 'file:///nonexistent/taskgraph-mount' },
+    })
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
   })
 })
 

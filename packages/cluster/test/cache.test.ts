@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -37,6 +37,7 @@ let workers: WorkerProcess[]
 let cluster: ClusterExecutor
 const scratch = mkdtempSync(join(tmpdir(), 'taskgraph-cluster-cache-'))
 const shared = join(scratch, 'shared')
+mkdirSync(shared)
 const log = join(scratch, 'calls.log')
 let cacheDir: string
 

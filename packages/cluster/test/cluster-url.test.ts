@@ -1,4 +1,4 @@
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { InvalidOptionError } from '@taskgraph/core'
 import { describe, expect, test } from 'vitest'
 import { ClusterExecutor, ClusterWorker, clusterStatus } from '@taskgraph/cluster'
@@ -40,6 +40,10 @@ describe("ClusterWorker.start's options", () => {
     // A bare ENOENT, naming neither the call nor the option.
     [{ root: '/nonexistent/dir' }, /option root names \/nonexistent\/dir, which cannot be read/],
     [{ root: FILE }, /option root names .*, which is not a directory/],
+    // A mistyped mount point was made on the spot: the results written there went missing
+    // on every other machine.
+    [{ store: 'file:///nonexistent/mount' }, /names \/nonexistent\/mount, which does not exist/],
+    [{ store: pathToFileURL(FILE).href }, /names .*, which is not a directory/],
   ])('%j is refused', async (options, message) => {
     // Mistyped on purpose, as a JavaScript caller may pass them.
     const start = ClusterWorker.start('redis://127.0.0.1:1', options as never)
@@ -56,6 +60,8 @@ describe("new ClusterExecutor's options", () => {
     [{ maxStoredBytes: 0 }, /option maxStoredBytes must be a positive whole number/],
     [{ root: 'relative/missing' }, /option root names .*relative\/missing, which cannot be read/],
     [{ root: FILE }, /option root names .*, which is not a directory/],
+    [{ store: 'file:///nonexistent/mount' }, /names \/nonexistent\/mount, which does not exist/],
+    [{ store: 'file://elsewhere/mnt' }, /is not a file:\/\/ URL of this machine/],
   ])('%j is refused', (options, message) => {
     const make = (): unknown => new ClusterExecutor('redis://127.0.0.1:1', options as never)
     expect(make).toThrow(InvalidOptionError)

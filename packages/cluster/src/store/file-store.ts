@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { statSync } from 'node:fs'
 import { readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -21,7 +22,28 @@ export class FileStore implements ResultStore {
         message: `${caller}: the store ${JSON.stringify(url)} is not a file:// URL. Give the shared directory where large results go, e.g. file:///mnt/shared/taskgraph.`,
       })
     }
-    this.directory = fileURLToPath(url)
+    try {
+      this.directory = fileURLToPath(url)
+    } catch (error) {
+      throw new InvalidOptionError({
+        message: `${caller}: the store ${JSON.stringify(url)} is not a file:// URL of this machine (${(error as Error).message}). Give the shared directory where large results go, e.g. file:///mnt/shared/taskgraph.`,
+      })
+    }
+    // The directory is a mount every machine shares: one that is not there is a typo or a
+    // mount that failed, which making it here would hide until a result went missing on
+    // another machine.
+    let problem: string | undefined
+    try {
+      if (!statSync(this.directory).isDirectory()) problem = 'is not a directory'
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      problem = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(error)})`
+    }
+    if (problem !== undefined) {
+      throw new InvalidOptionError({
+        message: `${caller}: the store ${JSON.stringify(url)} names ${this.directory}, which ${problem}. Give the shared directory every machine mounts, mounted or made before the driver and the workers start.`,
+      })
+    }
   }
 
   /** Rejects with `SharedFileUnwritten` if the file system refuses (a full disk). */
