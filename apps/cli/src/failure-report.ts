@@ -21,23 +21,42 @@ export function describeFailure(error: unknown, options: ReportOptions): string 
     return cancelledLine(reason)
   }
   if (error instanceof TaskError)
-    return errorLine(`${error.name}: ${error.message}`) + stackOf(error.cause, options)
+    return errorLine(`${error.name}: ${clip(error.message)}`) + stackOf(error.cause, options)
   if (error instanceof AggregateTaskError) {
     const count = error.errors.length
     return (
       errorLine(`${error.name}: ${count} task${count === 1 ? '' : 's'} failed`) +
-      error.errors.map((e) => `- ${e.name}: ${e.message}\n${stackOf(e.cause, options)}`).join('')
+      error.errors
+        .map((e) => `- ${e.name}: ${clip(e.message)}\n${stackOf(e.cause, options)}`)
+        .join('')
     )
   }
   // taskgraph's own failure on a cluster worker (ClusterInternalError, of a package that
   // may not be installed): its bug report needs the worker's stack, whole.
-  if (error instanceof TaskgraphError && error.code === 'ERR_CLUSTER_INTERNAL')
-    return errorLine(`${error.name}: ${error.message}`) + stackOf(error.cause, { verbose: true })
+  if (error instanceof TaskgraphError && error.code === 'ERR_CLUSTER_INTERNAL') {
+    return (
+      errorLine(`${error.name}: ${clip(error.message)}`) + stackOf(error.cause, { verbose: true })
+    )
+  }
   // A workflow file that threw while it loaded: the stack says where, when asked for.
   if (error instanceof TaskgraphError && options.verbose && isWorkflowLoadFailure(error))
-    return errorLine(`${error.name}: ${error.message}`) + stackOf(error.cause, options)
-  if (error instanceof TaskgraphError) return errorLine(`${error.name}: ${error.message}`)
+    return errorLine(`${error.name}: ${clip(error.message)}`) + stackOf(error.cause, options)
+  if (error instanceof TaskgraphError) return errorLine(`${error.name}: ${clip(error.message)}`)
   return `taskgraph: internal error: ${causeText(error)}\n`
+}
+
+/**
+ * The most characters of one error's message a report shows. A task may throw a message
+ * of hundreds of megabytes (a dump of its input): shown whole, with the stack that
+ * repeats it, it floods the terminal, and past Node's longest string the report itself
+ * failed.
+ */
+const MAX_SHOWN = 65_536
+
+/** `text`, cut to its first `MAX_SHOWN` characters, saying how many more there were. */
+function clip(text: string): string {
+  if (text.length <= MAX_SHOWN) return text
+  return `${text.slice(0, MAX_SHOWN)}… (${text.length - MAX_SHOWN} more characters not shown)`
 }
 
 /** The line every error report starts with; commander's usage errors get it too (program.ts). */
@@ -59,9 +78,12 @@ function stackOf(cause: unknown, options: ReportOptions): string {
  */
 function causeText(cause: unknown): string {
   try {
-    return cause instanceof Error
-      ? (cause.stack ?? `${cause.name}: ${cause.message}`)
-      : inspect(cause)
+    if (!(cause instanceof Error)) return clip(inspect(cause))
+    const stack = cause.stack ?? `${cause.name}: ${cause.message}`
+    // The stack starts with the message (as the error was made, or as a worker sent it
+    // back): that part is cut, the frames after it are shown whole.
+    const frames = stack.search(/\n\s+at /)
+    return frames === -1 ? clip(stack) : `${clip(stack.slice(0, frames))}${stack.slice(frames)}`
   } catch (error) {
     let why: string
     try {

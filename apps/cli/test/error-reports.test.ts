@@ -48,6 +48,28 @@ describe.concurrent.each(['inline', 'async'])(
   },
 )
 
+// The report, the message and the stack that repeats it, was longer than Node's longest
+// string: the command crashed as it wrote it ("Invalid string length").
+describe.concurrent.each(['inline', 'threads'])(
+  'on %s, a task error of a 300-million-character message',
+  (executor) => {
+    it('is reported cut, with its frames', async () => {
+      const result = await runCli(['run', 'huge-message.ts', '--executor', executor])
+      expect(result).toMatchObject({ code: 1, stdout: '' })
+      expect(result.stderr.length).toBeLessThan(200_000)
+      // What is shown of the message as one "X": a failure prints what it compares.
+      const shown = result.stderr.replace(/x{1000,}/g, 'X')
+      expect(shown).toMatch(
+        new RegExp(
+          '^taskgraph: error: TaskError: compute: task "dump-1" \\(function dump\\) failed: Error: X… \\(299934518 more characters not shown\\)\\n' +
+            '    Error: X… \\(299934471 more characters not shown\\)\\n' +
+            '        at (Object\\.)?dump .*huge-message\\.ts:\\d+:\\d+\\)\\n',
+        ),
+      )
+    })
+  },
+)
+
 // throw-deep.ts: the task `double` calls `check`, which throws a RangeError.
 describe.concurrent.each(['inline', 'async', 'threads', 'processes'])(
   'a task error on the %s executor',
