@@ -31,7 +31,7 @@ export function checkPlacement<N extends string>(
     throw new InvalidOptionError({
       message: isInstance
         ? `${caller}: option "workers" applies to the 'threads' and 'processes' ${option}s; set it on your Executor instance instead.`
-        : `${caller}: option "workers" applies to the 'threads' and 'processes' ${option}s, not ${describeValue(value)}.`,
+        : `${caller}: option "workers" applies to the 'threads' and 'processes' ${option}s, not '${value as N}'.`,
     })
   }
   return { placement: value as N, workers: checkWorkers(caller, workers) }

@@ -309,6 +309,13 @@ describe('invalid definitions and calls', () => {
     expect(definitionError(options)).toBeInstanceOf(InvalidOptionError)
   })
 
+  // It said "not a string ("for")".
+  test('workers on for names the target as the option is written', () => {
+    expect(
+      (definitionError({ init: 'items', target: 'for', workers: 2 }) as Error).message,
+    ).toContain("option \"workers\" applies to the 'threads' and 'processes' targets, not 'for'.")
+  })
+
   test('with() takes only target, workers and signal, checked', () => {
     expect(() => scaleAll.with({ init: 'indices' } as never)).toThrow(InvalidOptionError)
     expect(() => scaleAll.with({ workers: 2 })).toThrow(InvalidOptionError)

@@ -279,6 +279,17 @@ describe('invalid calls', () => {
     )
   })
 
+  // It said "not a string ("async")", where compute says "not 'async'".
+  test('workers on async names the executor as the option is written', async () => {
+    const message =
+      "option \"workers\" applies to the 'threads' and 'processes' executors, not 'async'."
+    const make = () => new Vectorizer(place, { executor: 'async', workers: 2 } as never)
+    expect((errorOf(make) as Error).message).toContain(message)
+    await expect(
+      parallelMap(place, [1], { executor: 'async', workers: 2 } as never),
+    ).rejects.toThrow(message)
+  })
+
   test('a function to map that is not a function is a NotCallableError', async () => {
     expect(errorOf(() => new Vectorizer(42 as never))).toBeInstanceOf(NotCallableError)
     await expect(parallelMap(42 as never, [1])).rejects.toBeInstanceOf(NotCallableError)
