@@ -220,8 +220,11 @@ class GraphRun implements IdleWatcher {
     // A result made in a worker comes as a copy: checked there if the cache stores it.
     const checked = executor.remote === true && this.cache?.stores(members.at(-1)!) === true
     // An executor that cannot stop a task is held to the timeout here instead, from the
-    // call's start: when handed over, or when an executor that queues calls says so.
-    const timeout = executor.enforcesTimeouts === true ? undefined : options.timeout
+    // call's start: when handed over, or when an executor that queues calls says so. So is
+    // a task an executor that stops its own runs on this thread (`mainThread`): no worker
+    // of its can be ended for it.
+    const timeout =
+      executor.enforcesTimeouts === true && !graph.runsOnMainThread(i) ? undefined : options.timeout
     const call = makeCall(this.state, i, members, {
       key,
       fn,

@@ -66,6 +66,29 @@ test('a synchronous task that waited for room on a shared AsyncExecutor, then ov
   expect(await holding).toHaveLength(1)
 })
 
+// A pool enforces timeouts by ending a worker, so the scheduler left them to it; a task it
+// runs on this thread (`mainThread: true`) had no limit at all, and succeeded.
+describe.each(POOLS)('a mainThread task past its timeout on the %s executor', (name) => {
+  const pool = makePool(name, { workers: 1 })
+  closeAfterTests(pool)
+
+  test('synchronous: returns, then fails: TimeoutError, overran', async () => {
+    const task = busyFor.with({ timeout: 100, mainThread: true })(300)
+    const error = await rejection(compute(task, { executor: pool }))
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect(error).toMatchObject({ key: task.key, timeoutMs: 100, how: 'overran' })
+  })
+
+  test('async: no longer awaited: TimeoutError, abandoned', async () => {
+    const task = slowWhere.with({ timeout: 100, mainThread: true })(1000, 'late')
+    const started = performance.now()
+    const error = await rejection(compute(task, { executor: pool }))
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect(error).toMatchObject({ key: task.key, timeoutMs: 100, how: 'abandoned' })
+    expect(performance.now() - started).toBeLessThan(900)
+  })
+})
+
 describe.each(EXECUTORS)('a task that never settles on the %s executor', (name) => {
   test('with a timeout: stalled where nothing could settle it, else timed out', async () => {
     const task = hangs()
