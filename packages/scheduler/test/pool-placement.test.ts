@@ -1,6 +1,6 @@
 import { threadId } from 'node:worker_threads'
 import { delayed, gather } from '@taskgraph/core'
-import { compute, TaskError } from '@taskgraph/scheduler'
+import { compute, TaskError, TimeoutError } from '@taskgraph/scheduler'
 import { afterAll, describe, expect, test } from 'vitest'
 import {
   applyTo,
@@ -89,6 +89,38 @@ describe.each(POOLS)('on the %s executor', (name) => {
     ])
     expect(warnings.map((warning) => warning.code)).toEqual(['TASKGRAPH_MAIN_THREAD'])
     expect(warnings[0]!.message).toMatch(/addOffset/)
+  })
+
+  // The run leaves a pool's timeouts to the pool, which ends a worker: a task it ran
+  // here had no limit at all, and succeeded.
+  test('a closure made at run time is held to its timeout here: overran, or abandoned', async () => {
+    const spins = delayed(function spins(ms: number) {
+      const end = performance.now() + ms
+      while (performance.now() < end);
+      return ms
+    })
+    const waits = delayed(async function waits(ms: number) {
+      await new Promise((resolve) => setTimeout(resolve, ms))
+      return ms
+    })
+    const quiet = (): void => {}
+    process.on('warning', quiet)
+    try {
+      const overran = await compute(spins.with({ timeout: 50 })(300), options).catch(
+        (e: unknown) => e,
+      )
+      expect(overran).toBeInstanceOf(TimeoutError)
+      expect(overran).toMatchObject({ timeoutMs: 50, how: 'overran' })
+      const abandoned = await compute(waits.with({ timeout: 50 })(5000), options).catch(
+        (e: unknown) => e,
+      )
+      expect(abandoned).toBeInstanceOf(TimeoutError)
+      expect(abandoned).toMatchObject({ timeoutMs: 50, how: 'abandoned' })
+      // Within its time, it returns.
+      expect(await compute(waits.with({ timeout: 5000 })(1), options)).toEqual([1])
+    } finally {
+      process.off('warning', quiet)
+    }
   })
 
   // A chain runs as one call: the warning named the chain's first task.

@@ -1,7 +1,8 @@
 import type { AnyFunction } from '@taskgraph/core'
+import { isThenable } from '@taskgraph/core/internal'
 import type { TaskCall } from '../executors/executor.js'
 import { runInTask } from '../executors/task-context.js'
-import { UnreachableFault } from '../executors/executor-faults.js'
+import { TimedOutFault, UnreachableFault } from '../executors/executor-faults.js'
 import { flatPrimitives } from '../wire/data-walk.js'
 import { findFunctions } from '../wire/function-args.js'
 import type { FunctionRef } from '../wire/function-ref.js'
@@ -82,7 +83,7 @@ export class FunctionPlacement {
       return Promise.reject(new UnreachableFault(step, 'no worker can reach a function of it'))
     }
     this.warnings.warnFor(call)
-    return this.runHere(call)
+    return this.runHereInTime(call)
   }
 
   /**
@@ -119,13 +120,35 @@ export class FunctionPlacement {
     if (call.steps !== undefined && call.steps.length > 0) {
       return Promise.reject(new UnreachableFault(step, detail))
     }
-    return Promise.resolve().then(() => this.runHere(call))
+    return Promise.resolve().then(() => this.runHereInTime(call))
   }
 
   /**
    * Runs a call on this thread, in its task's context (see task-context.ts): a call held
    * while its functions were looked up, or for room, starts from another one.
    */
+  /**
+   * Runs here a call meant for a worker, held to its timeout as an in-process executor
+   * holds it: the run leaves a pool's timeouts to the pool, which ends a worker, and on
+   * this thread there is none to end. (A `mainThread` task the run holds to it itself.)
+   */
+  private runHereInTime(call: TaskCall): unknown {
+    const { timeout } = call.options
+    if (timeout === undefined) return this.runHere(call)
+    const start = performance.now()
+    const out = this.runHere(call)
+    if (!isThenable(out)) {
+      if (performance.now() - start > timeout) throw new TimedOutFault(timeout, 'overran')
+      return out
+    }
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<never>((_, reject) => {
+      const left = Math.max(0, timeout - (performance.now() - start))
+      timer = setTimeout(() => reject(new TimedOutFault(timeout, 'abandoned')), left)
+    })
+    return Promise.race([out, late]).finally(() => clearTimeout(timer))
+  }
+
   runHere(call: TaskCall): unknown {
     call.started()
     // Buffers a task here sees are never moved to a worker afterwards.
