@@ -211,3 +211,22 @@ describe.skipIf(!HAS_PROC)('a second SIGINT while the trace is written', () => {
     }
   })
 })
+
+describe.skipIf(!HAS_PROC)('SIGINT while the result is written', () => {
+  // The run is over, and its result goes to a stdout that takes only part of it (this
+  // test reads none of it until the signal). The command said the run was cancelled
+  // before it finished.
+  it('exit 130, saying stdout holds only part of the result', async () => {
+    const child = start(['run', 'big-result.ts', '--json', '-e', 'inline'])
+    child.stdout.pause()
+    expect(await comesTrue(() => child.stdout.readableLength > 0, 10_000)).toBe(true)
+    child.kill('SIGINT')
+    const { code, stdout, stderr } = await finished(child)
+    expect({ code, stderr }).toEqual({
+      code: 130,
+      stderr:
+        'taskgraph: stopped by SIGINT as the run was over; stdout holds only part of the result\n',
+    })
+    expect(stdout.length).toBeLessThan(4_000_002)
+  })
+})

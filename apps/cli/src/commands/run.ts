@@ -38,7 +38,7 @@ import { outputWriteError } from '../output-paths.js'
 import { progressBar } from '../progress/progress-bar.js'
 import type { Io } from '../io.js'
 import { STOP_SIGNALS, StopSignal, type StopSignalName } from '../stop-signals.js'
-import { announceTemporary, announceWriting } from '../supervisor/run-ended.js'
+import { RESULT, announceTemporary, announceWriting } from '../supervisor/run-ended.js'
 import { acknowledgeStop } from '../supervisor/runner.js'
 import { useColor } from '../use-color.js'
 import { workerPreloadFor } from '../workflow-loading.js'
@@ -186,6 +186,8 @@ export async function runCommand(
     })
     ran = true
     const output = formatResult(result, { json: options.json, color: useColor(io.stdout) })
+    // A stop signal from now on cuts the result short: the run itself is over.
+    announceWriting(RESULT)
     for (const piece of output) {
       if (diversion === undefined) io.stdout.write(piece)
       else diversion.write(piece)

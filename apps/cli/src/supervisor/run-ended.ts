@@ -62,6 +62,9 @@ export function announceWriting(what: string): void {
   tellSupervisor(`${WRITING_LINE}${JSON.stringify(what)}\n`)
 }
 
+/** What `announceWriting` names while the runner writes the run's result to stdout. */
+export const RESULT = 'the result'
+
 /** What the runner said it was writing (`announceWriting`), in an end report so far. */
 export function writingIn(report: string): string | undefined {
   let what: string | undefined

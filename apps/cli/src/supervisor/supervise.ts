@@ -10,7 +10,7 @@ import { constants } from 'node:os'
 import { ExitCode } from '../exit-codes.js'
 import { STOP_SIGNALS, cancelledLine, type StopSignalName } from '../stop-signals.js'
 import { END_FD_ENV, SUPERVISED_ENV } from './role.js'
-import { ACKNOWLEDGED_LINE, TEMPORARY_LINE, writingIn } from './run-ended.js'
+import { ACKNOWLEDGED_LINE, RESULT, TEMPORARY_LINE, writingIn } from './run-ended.js'
 
 /** The runner's file descriptor where it writes its exit code as the command ends. */
 const END_FD = 3
@@ -107,7 +107,7 @@ export function supervise(): void {
     process.stderr.write(
       writing === undefined
         ? `taskgraph: stopped at once ${why}; running tasks were killed\n`
-        : `taskgraph: stopped at once ${why}; ${writing} ${writing.includes(' and ') ? 'were' : 'was'} not written\n`,
+        : `taskgraph: stopped at once ${why}; ${unwritten(writing)}\n`,
     )
   }
   const hint = (): void => {
@@ -184,8 +184,14 @@ export function supervise(): void {
     }
     if (code !== null) process.exit(code)
     if (signal !== null && signal === stopping) {
-      // Forwarded before the runner listened for it, so it ended the runner at once.
-      process.stderr.write(cancelledLine(`stopped by ${signal}`))
+      // Forwarded before the runner listened for it, or after it stopped listening, the run
+      // over: it ended the runner at once.
+      const writing = writingIn(endReport)
+      process.stderr.write(
+        writing === undefined
+          ? cancelledLine(`stopped by ${signal}`)
+          : `taskgraph: stopped by ${signal} as the run was over; ${unwritten(writing)}\n`,
+      )
       process.exit(STOP_SIGNALS[stopping])
     }
     if (signal !== null) {
@@ -202,4 +208,10 @@ export function supervise(): void {
     group('SIGKILL')
     afterEndReport(() => exitAs(code, signal))
   })
+}
+
+/** What a stop cut short of `writing`, what the runner was writing (`announceWriting`). */
+function unwritten(writing: string): string {
+  if (writing === RESULT) return 'stdout holds only part of the result'
+  return `${writing} ${writing.includes(' and ') ? 'were' : 'was'} not written`
 }
