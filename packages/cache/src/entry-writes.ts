@@ -44,8 +44,11 @@ export class EntryWriter {
   put(key: string, bytes: Buffer): void {
     if (bytes.byteLength >= OWN_FILE_BYTES) {
       const path = this.#paths.entry(key)
+      // Written at once, as a pack is: written in steps (half a MiB each), it would go a
+      // step per task that holds the main thread (inline, async), and a run killed a
+      // dozen such tasks later would lose a result long finished.
       const write = this.#room.withRoom(bytes.byteLength, () =>
-        this.#files.writeAtomically(path, [bytes]),
+        this.#files.writeAtOnce(path, bytes),
       )
       this.#ownFiles.add(write)
       write.then(

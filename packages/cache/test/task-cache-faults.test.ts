@@ -100,6 +100,45 @@ export const add = delayed(function add(a: number, b: number) { logCall('add()')
     },
   )
 
+  // big's 4 MiB result has a file of its own. Each step after it holds the main thread
+  // for 100 ms, leaving the event loop a turn between steps: a file written a turn per
+  // half MiB was still in tmp/ when the process was killed, six steps later. end, impure,
+  // takes big's result itself: the re-run reads it, or makes it again.
+  test.for(['inline', 'async'])(
+    'on %s, a large result is kept as its task ends: a process killed tasks later loses it not',
+    async (executor) => {
+      await write({
+        'killed.ts': `import { delayed } from '@taskgraph/core'
+import { logCall } from './log-call.js'
+const spin = (ms: number) => { const end = Date.now() + ms; while (Date.now() < end); }
+const big = delayed(function big() {
+  logCall('big()')
+  spin(200)
+  return new Uint8Array(4 * 2 ** 20).fill(1)
+}, { cache: true })
+const step = delayed(function step(x: unknown, i: number) {
+  logCall('step(' + i + ')')
+  spin(100)
+  return i
+}, { cache: true })
+const end = delayed(function end(x: number, bytes: Uint8Array) {
+  if (process.env.CRASH === '1') process.kill(process.pid, 'SIGKILL')
+  return x + bytes.length
+})
+const made = big()
+let last: unknown = made
+for (let i = 0; i < 6; i++) last = step(last, i)
+export default end(last as number, made)
+`,
+      })
+      await expect(run(executor, 'killed.ts', 'worthwhile', { CRASH: '1' })).rejects.toMatchObject({
+        signal: 'SIGKILL',
+      })
+      const again = await run(executor, 'killed.ts')
+      expect(again).toMatchObject({ result: 5 + 4 * 2 ** 20, calls: [] })
+    },
+  )
+
   test('a damaged entry is a miss with a warning, and the answer is right', async () => {
     const first = await run()
     // Damage every entry: the run finds none it can believe, says so, and runs it all.
