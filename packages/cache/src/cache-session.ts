@@ -99,6 +99,13 @@ export class Session implements CacheSession {
       refuseChanging(value)
       const entry = encodeEntry(value, { task: key, name, storedAt: Date.now(), recipe })
       if (!always && cost < readBackMs(entry.byteLength)) return
+      // Checked before its bytes are put together: stored, it would be written each run
+      // and read by none.
+      if (entry.byteLength > MAX_ENTRY_BYTES) {
+        throw new Error(
+          `the result takes ${entry.byteLength} bytes serialized, more than the ${MAX_ENTRY_BYTES} a cache entry can hold (what Node reads from a file at once). Return it in parts, from several tasks, to have them cached.`,
+        )
+      }
       // Its function's recipe is written first: a later run looks up only the tasks of
       // functions that have one. An entry whose recipe could not be written is not kept.
       const cacheKey = this.keys.key(i)
@@ -280,6 +287,9 @@ function refuseChanging(value: unknown): void {
 const READ_MS = 0.1
 /** And per byte: reading and deserializing, at 250 MB/s. */
 const READ_BYTES_PER_MS = 250_000
+
+/** The largest entry that can be read back: Node reads no more than this from a file at once. */
+const MAX_ENTRY_BYTES = 2 ** 31 - 1
 
 /** The most bytes a result that cost `costMs` to make may take to be worth keeping. */
 function maxBytes(costMs: number): number {

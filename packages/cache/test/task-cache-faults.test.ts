@@ -139,6 +139,29 @@ export default end(last as number, made)
     },
   )
 
+  // Node reads at most 2 GiB - 1 from a file at once: such an entry was written by every
+  // run, and then found unreadable and removed by the next. The array's pages are never
+  // touched: it costs no memory, and the warning comes before it is copied.
+  test('a result too large for an entry is not stored, says why, and the run goes on', async () => {
+    await write({
+      'huge.ts': `import { delayed } from '@taskgraph/core'
+import { logCall } from './log-call.js'
+const huge = delayed(function huge() { logCall('huge()'); return new Uint8Array(2 ** 31) }, { cache: true })
+const length = delayed(function length(bytes: Uint8Array) { logCall('length()'); return bytes.length }, { cache: true })
+export default length(huge())
+`,
+    })
+    const first = await run('inline', 'huge.ts', 'all')
+    expect(first).toMatchObject({ result: 2 ** 31, calls: ['huge()', 'length()'] })
+    expect(first.warnings).toEqual([
+      expect.stringMatching(
+        /^cache: the results of "huge" cannot be stored, so they will run again: the result takes \d+ bytes serialized, more than the 2147483647 a cache entry can hold/,
+      ),
+    ])
+    const second = await run('inline', 'huge.ts', 'all')
+    expect(second).toMatchObject({ result: 2 ** 31, calls: [], warnings: [] })
+  })
+
   test('a damaged entry is a miss with a warning, and the answer is right', async () => {
     const first = await run()
     // Damage every entry: the run finds none it can believe, says so, and runs it all.
