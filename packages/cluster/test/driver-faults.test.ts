@@ -8,6 +8,7 @@ import { Redis } from 'ioredis'
 import { compute } from '@taskgraph/scheduler'
 import { describe, expect, test } from 'vitest'
 import { ClusterConnectionError, ClusterExecutor, clusterStatus } from '@taskgraph/cluster'
+import { endsWithTheTests } from './child-processes.js'
 import { PACKAGE } from './cluster-workers.js'
 import { clusterPerTest, eventually, failure, readTraces, sleep } from './fault-checks.js'
 import { step } from './fixtures/fault-tasks.mjs'
@@ -108,22 +109,57 @@ describe('a driver killed mid-run', () => {
   })
 })
 
+describe('values a driver and its workers cannot read of each other', () => {
+  // V8 reads nested data with more stack than it writes it, and the V8 of one Node may
+  // not read what another's wrote (an error with a cause, from Node 20 to 22 or later):
+  // a driver with a stack unlike its workers' stands in for a Node unlike theirs.
+  test.each([
+    ['argument', 'a job its worker cannot read', ['--stack-size=4000'], 8000],
+    ['result', 'a reply its driver cannot read', ['--stack-size=300'], 1500],
+  ] as const)(
+    '%s: %s fails its task with SerializationError, not a wait for ever',
+    async (direction, _, node, depth) => {
+      const cluster = await clusters.withWorkers(1)
+      const { driver, output, exited } = startDriver('deep-driver.mjs', cluster, {
+        node,
+        args: [direction, String(depth)],
+      })
+      try {
+        expect(await exited, output.stderr).toBe(0)
+      } finally {
+        driver.kill('SIGKILL')
+      }
+      expect(JSON.parse(output.stdout)).toEqual({ ended: 'SerializationError', direction })
+    },
+  )
+})
+
 /**
- * Starts the driver program `fixture` (in fixtures/) on `cluster`: what it prints, and
+ * Starts the driver program `fixture` (in fixtures/) on `cluster`, with Node's options
+ * `node` and arguments `args` after the cluster's URL and directory: what it prints, and
  * its exit code, or the signal that ended it.
  */
 function startDriver(
   fixture: string,
   cluster: { readonly url: string; readonly dir: string },
+  { node = [], args = [] }: { node?: readonly string[]; args?: readonly string[] } = {},
 ): {
   driver: ChildProcessByStdio<null, Readable, Readable>
   output: { stdout: string; stderr: string }
   exited: Promise<number | string | null>
 } {
-  const driver = spawn(
-    process.execPath,
-    [fileURLToPath(new URL(`fixtures/${fixture}`, import.meta.url)), cluster.url, cluster.dir],
-    { cwd: PACKAGE, stdio: ['ignore', 'pipe', 'pipe'] },
+  const driver = endsWithTheTests(
+    spawn(
+      process.execPath,
+      [
+        ...node,
+        fileURLToPath(new URL(`fixtures/${fixture}`, import.meta.url)),
+        cluster.url,
+        cluster.dir,
+        ...args,
+      ],
+      { cwd: PACKAGE, stdio: ['ignore', 'pipe', 'pipe'] },
+    ),
   )
   const output = { stdout: '', stderr: '' }
   driver.stdout.setEncoding('utf8').on('data', (chunk: string) => (output.stdout += chunk))

@@ -14,14 +14,14 @@ import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { deserialize, serialize } from 'node:v8'
+import { serialize } from 'node:v8'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import type { DelayedFunction } from '@taskgraph/core'
 import { TaskError } from '@taskgraph/scheduler'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ClusterExecutor, ModuleRefusedError } from '@taskgraph/cluster'
-import type { JobData, ModuleFunction, Reply } from '../src/wire/job.js'
+import { unpackReply, type JobData, type ModuleFunction, type Reply } from '../src/wire/job.js'
 import { PACKAGE, startWorker, stopWorkers, type WorkerProcess } from './cluster-workers.js'
 import { inc } from './fixtures/tasks.mjs'
 import { eventually } from './fault-checks.js'
@@ -145,7 +145,7 @@ async function sendByHand(
     for (;;) {
       const popped = await connection.blpopBuffer(`tg:driver:${driver}:replies`, 20)
       if (popped === null) throw new Error(`no reply to job ${driver}.1 within 20 s`)
-      const reply = deserialize(popped[1]) as Reply
+      const reply = unpackReply(popped[1])
       if (reply.outcomes.length > 0) return reply
     }
   } finally {

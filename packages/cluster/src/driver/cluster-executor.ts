@@ -7,6 +7,7 @@ import { ExecutorClosedError } from '@taskgraph/scheduler'
 import {
   DiscardedFault,
   ExecutorClosedFault,
+  NotSerializableFault,
   RunFault,
   WorkerLostFault,
   WorkerStartFault,
@@ -47,6 +48,7 @@ import {
   saysTooLong,
 } from '../redis-refusals.js'
 import { TieredStore } from '../store/tiered-store.js'
+import { UnreadableMessage } from '../wire/envelope.js'
 import { unpackReply, type JobData, type ModuleFunction, type Reply } from '../wire/job.js'
 import { StoredResult, markerProperty } from '../wire/stored-values.js'
 import { CachedKeeper, fetchStored } from './cached-results.js'
@@ -601,7 +603,14 @@ export class ClusterExecutor implements Executor {
         continue
       }
       if (popped === null) continue
-      this.settle(unpackReply(popped[1]))
+      let reply: Reply
+      try {
+        reply = unpackReply(popped[1])
+      } catch (error) {
+        this.unreadable(error)
+        continue
+      }
+      this.settle(reply)
       // The calls the reply made ready go out first (they are sent in the microtasks that
       // follow): the wait for the next reply is a write of its own, which would otherwise
       // delay a chain's next task by its cost.
@@ -624,6 +633,27 @@ export class ClusterExecutor implements Executor {
       },
       (error: unknown) => this.failRun(run, error),
     )
+  }
+
+  /**
+   * A reply this process could not read: its calls fail, saying why, when its envelope
+   * names them (see envelope.ts). One that says nothing of itself (not written by a
+   * worker) is passed over with a warning: this loop reads every run's replies.
+   */
+  private unreadable(error: unknown): void {
+    if (!(error instanceof UnreadableMessage)) {
+      process.emitWarning(
+        `cluster executor: a reply in Redis at ${this.url.shown} could not be read, and is passed over (${failureText(error)})`,
+        { code: 'TASKGRAPH_CLUSTER_BAD_REPLY' },
+      )
+      return
+    }
+    const reason = error.why('this driver', 'a cluster worker')
+    for (const id of error.envelope.ids) {
+      const pending = this.ledger.answered(id)
+      pending?.reject(new NotSerializableFault('result', 'result', 'what its worker sent', reason))
+    }
+    this.flush()
   }
 
   private settle(reply: Reply): void {

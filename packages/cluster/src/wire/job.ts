@@ -1,14 +1,14 @@
-import { deserialize, serialize } from 'node:v8'
 import type { StepWorth, WireError, WireGraph } from '@taskgraph/scheduler/wire'
+import { opened, sealed } from './envelope.js'
 
 /*
  * What crosses the queue. A job is a batch of calls of one run; a worker answers with a
  * reply listing each call's outcome. Functions are named by module and name, never sent as
  * code: the module as a path inside the project root (machines may keep the project in
  * different places), with a hash of its source that the worker checks against its own.
- * Arguments and results are V8-serialized; a result kept in the store stands in the
- * arguments as a marker (stored-values.ts). Job data is JSON (BullMQ's), so the batch
- * travels inside it as base64.
+ * Arguments and results are V8-serialized, each batch and reply after an envelope naming
+ * its calls (envelope.ts); a result kept in the store stands in the arguments as a marker
+ * (stored-values.ts). Job data is JSON (BullMQ's), so the batch travels inside it as base64.
  */
 
 /** BullMQ's job data. */
@@ -233,12 +233,16 @@ export type WireFault =
     }
 
 export function packBatch(batch: JobBatch): string {
-  return serialize(batch).toString('base64')
+  return sealed(
+    batch.calls.map((call) => call.id),
+    batch,
+  ).toString('base64')
 }
 
 /**
  * The batch of a job, if the job has the shape a driver gives it; throws otherwise (a job
- * written by hand into the queue). Values deeper in are checked where they are used.
+ * written by hand into the queue), an `UnreadableMessage` if only its envelope reads.
+ * Values deeper in are checked where they are used.
  */
 export function checkedBatch(data: unknown): JobBatch {
   const job = data as Partial<Record<keyof JobData, unknown>> | null
@@ -253,7 +257,7 @@ export function checkedBatch(data: unknown): JobBatch {
   ) {
     throw new Error('its data lacks run, driver, batch, lost or limit')
   }
-  const batch = deserialize(Buffer.from(job.batch, 'base64')) as Partial<JobBatch> | null
+  const batch = opened(Buffer.from(job.batch, 'base64')) as Partial<JobBatch> | null
   if (!Array.isArray(batch?.functions) || !Array.isArray(batch.calls)) {
     throw new Error('its batch lacks functions or calls')
   }
@@ -288,9 +292,13 @@ function isCall(value: unknown, functions: number): boolean {
 }
 
 export function packReply(reply: Reply): Buffer {
-  return serialize(reply)
+  return sealed(
+    reply.outcomes.map((outcome) => outcome.id),
+    reply,
+  )
 }
 
+/** The reply in `bytes`; throws an `UnreadableMessage` if only its envelope reads. */
 export function unpackReply(bytes: Buffer): Reply {
-  return deserialize(bytes) as Reply
+  return opened(bytes) as Reply
 }

@@ -10,6 +10,7 @@ import { marksOf } from '@taskgraph/scheduler/wire'
 import { runKey } from '../keys.js'
 import type { FileStore } from '../store/file-store.js'
 import type { ResultStore, StoreEntry } from '../store/result-store.js'
+import { UnreadableMessage } from '../wire/envelope.js'
 import { jobFault } from '../wire/faults.js'
 import { HOLD_FOR_MS } from '../wire/holds.js'
 import {
@@ -18,6 +19,7 @@ import {
   type CallOutcome,
   type JobBatch,
   type JobData,
+  type WireFault,
 } from '../wire/job.js'
 import { markerProperty } from '../wire/stored-values.js'
 import type { ActiveRuns } from './active-runs.js'
@@ -66,6 +68,7 @@ export class JobProcessor {
     try {
       batch = checkedBatch(data)
     } catch (error) {
+      if (error instanceof UnreadableMessage) return this.unreadable(data, error)
       // Not a job a driver made: nobody to answer. Anyone who can write to Redis can
       // write one, so it is dropped, never acted on.
       this.dropped(job.id, error)
@@ -195,6 +198,7 @@ export class JobProcessor {
         batch = checkedBatch({ ...data, batch: next.batch })
       } catch (error) {
         this.deleteLeft(left)
+        if (error instanceof UnreadableMessage) return this.unreadable(data, error)
         this.dropped(job.id, error)
         return
       }
@@ -219,8 +223,31 @@ export class JobProcessor {
    * run does not wait for ever: the reply goes even to a full Redis.
    */
   private async failCalls(data: JobData, batch: JobBatch, error: unknown): Promise<void> {
-    const fault = jobFault(error)
-    const outcomes: CallOutcome[] = batch.calls.map((call) => ({ id: call.id, ok: false, fault }))
+    await this.answer(
+      data,
+      batch.calls.map((call) => call.id),
+      jobFault(error),
+    )
+  }
+
+  /**
+   * A batch whose envelope reads and whose values do not (its driver's Node writes them
+   * in a way this one cannot read, or nests them deeper than this worker's stack): its
+   * calls fail, rather than wait for ever for a worker that could read them.
+   */
+  private async unreadable(data: JobData, error: UnreadableMessage): Promise<void> {
+    await this.answer(data, error.envelope.ids, {
+      kind: 'not-serializable',
+      direction: 'argument',
+      path: 'args',
+      valueType: 'data its driver wrote',
+      reason: error.why(`cluster worker ${this.worker.name}`, 'its driver'),
+    })
+  }
+
+  /** Fails the calls `ids` of the job with `fault`. */
+  private async answer(data: JobData, ids: readonly number[], fault: WireFault): Promise<void> {
+    const outcomes: CallOutcome[] = ids.map((id) => ({ id, ok: false, fault }))
     await finishJob(
       this.worker.redis,
       undefined,
