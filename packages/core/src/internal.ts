@@ -26,7 +26,7 @@ export { UNSENDABLE_PLACE, type NameUnsendable, type UnsendablePlace } from './u
 export { uncallableKind } from './uncallable-kind.js'
 // The cache's directory and a cluster's shared one: made with the cause of a failure.
 export { makeDirectory } from './make-directory.js'
-export { BINARY_VIEWS } from './binary-views.js'
+export { BINARY_VIEWS, COMMON_BINARY_VIEWS } from './binary-views.js'
 // A persistent cache's keys: tokens that mean the same in every process.
 export {
   functionToken,

@@ -79,6 +79,25 @@ describe.each(POOLS)('data on the %s executor', (name) => {
     expect(await compute(typeTag(value.when), options)).toEqual(['[object Date]'])
   })
 
+  // A built-in typed array from Node 24 on, which the wire names after the others.
+  const { Float16Array } = globalThis as { Float16Array?: Float32ArrayConstructor }
+  test.runIf(Float16Array !== undefined)(
+    'a Float16Array survives the round trip, beside a Buffer and the other typed arrays',
+    async () => {
+      const value = {
+        halves: new Float16Array!([0.5, -2, 65504]),
+        text: Buffer.from('hello'),
+        floats: new Float64Array([0.25]),
+        view: new DataView(new ArrayBuffer(4)),
+      }
+      const [back] = (await compute(same(value), options)) as unknown as [typeof value]
+      expect(back).toEqual(
+        name === 'processes' ? value : { ...value, text: new Uint8Array(value.text) },
+      )
+      expect(Object.prototype.toString.call(back.halves)).toBe('[object Float16Array]')
+    },
+  )
+
   test('a Buffer stays a Buffer to and from a child process; a thread gets its bytes as a Uint8Array', async () => {
     const value = { text: Buffer.from('hello'), view: new DataView(new ArrayBuffer(8), 2, 4) }
     const [back] = (await compute(same(value), options)) as unknown as [typeof value]

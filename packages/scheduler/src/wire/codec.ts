@@ -1,5 +1,5 @@
 import { Deserializer, Serializer } from 'node:v8'
-import { BINARY_VIEWS } from '@taskgraph/core/internal'
+import { BINARY_VIEWS, COMMON_BINARY_VIEWS } from '@taskgraph/core/internal'
 import { sentRanges } from './buffers.js'
 
 /**
@@ -47,9 +47,16 @@ export function decode(payload: Uint8Array, buffers: readonly ArrayBuffer[]): un
 // buffer and range, rather than as V8 writes them: V8 knows no Buffer, and would hand
 // back a Uint8Array, whose toString, slice and equals differ.
 
-// A view's kind on the wire is its index in BINARY_VIEWS; Buffer is a kind of its own.
-const BUFFER_KIND = BINARY_VIEWS.length
-const KIND_OF_TAG = new Map(BINARY_VIEWS.map((view, kind) => [`[object ${view.name}]`, kind]))
+// A view's kind on the wire is its index in BINARY_VIEWS; Buffer is a kind of its own,
+// after the views every Node has, and the views only newer Nodes have come after it: each
+// kind means the same whichever Node wrote it (a cache or a cluster may hold several).
+const BUFFER_KIND = COMMON_BINARY_VIEWS
+const KIND_OF_TAG = new Map(
+  BINARY_VIEWS.map((view, index) => [
+    `[object ${view.name}]`,
+    index < BUFFER_KIND ? index : index + 1,
+  ]),
+)
 
 /** What Node calls on a serializer that treats views as host objects (not in its types). */
 interface HostObjects {
@@ -97,7 +104,12 @@ class ViewDeserializer extends Deserializer {
     const offset = this.readDouble()
     const bytes = this.readDouble()
     if (kind === BUFFER_KIND) return Buffer.from(buffer, offset, bytes)
-    const View = BINARY_VIEWS[kind]!
+    const View = BINARY_VIEWS[kind < BUFFER_KIND ? kind : kind - 1]
+    if (View === undefined) {
+      throw new TypeError(
+        `it holds a typed array of a kind this Node (${process.version}) does not have (a Float16Array, written by Node 24 or later)`,
+      )
+    }
     if (View === DataView) return new DataView(buffer, offset, bytes)
     const Typed = View as Uint8ArrayConstructor
     return new Typed(buffer, offset, bytes / Typed.BYTES_PER_ELEMENT)
