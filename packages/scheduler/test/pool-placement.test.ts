@@ -6,6 +6,7 @@ import {
   applyTo,
   failsAt,
   inc,
+  same,
   sleepThen,
   step,
   stepLater,
@@ -240,5 +241,43 @@ describe.each(POOLS)('on the %s executor', (name) => {
   test('many tiny tasks give the same result as inline', async () => {
     const total = sum(Array.from({ length: 5000 }, (_, i) => inc(i)))
     expect(await compute(total, options)).toEqual([(5000 * 5001) / 2])
+  })
+})
+
+describe.each(POOLS)('one %s worker, busy', (name) => {
+  const pool = makePool(name, { workers: 1 })
+  afterAll(() => pool.close())
+
+  test('a batch written as its worker comes to run long waits for it, rather than fail', async () => {
+    // The third read of this argument is the pool's, as it writes the batch, and takes
+    // 60 ms: past the time (20 ms) after which a worker's running call keeps other
+    // batches off it. The worker had room when the batch was taken, and has none once
+    // the batch is written.
+    let reads = 0
+    const slowToWrite = {
+      get value() {
+        if (++reads === 3) {
+          const until = performance.now() + 60
+          while (performance.now() < until);
+        }
+        return 1
+      },
+    }
+    // Its function found once already, the second call is queued at once.
+    await compute(same(0), { executor: pool })
+    let second: Promise<unknown> | undefined
+    const first = compute(sleepThen(200, 'first'), {
+      executor: pool,
+      hooks: {
+        onTaskStart: () => {
+          second ??= compute(same(slowToWrite), { executor: pool })
+        },
+      },
+    })
+    expect(await Promise.all([first, await first.then(() => second)])).toEqual([
+      ['first'],
+      [{ value: 1 }],
+    ])
+    expect(reads).toBeGreaterThan(3)
   })
 })

@@ -259,7 +259,7 @@ export class PoolEngine {
     const final = only !== undefined && sentForGood(only, this.profile)
     const transfer = final && sameProcess ? this.moves.movable(only.call) : []
     const tracked = this.stopsEndedRuns ? { sent, abandon: new AbortController() } : undefined
-    let running: Promise<readonly WireOutcome[]>
+    let running: Promise<readonly WireOutcome[]> | undefined
     try {
       running = pool.run(
         { functions: wire.functions, calls: wire.calls, marks: this.marks.token },
@@ -276,6 +276,12 @@ export class PoolEngine {
       )
     } catch (error) {
       this.lost(sent, error)
+      return
+    }
+    if (running === undefined) {
+      // The worker that had room as the batch was taken has none now: the batch waits,
+      // first in line, for the next to end.
+      this.queue.unshift(sent)
       return
     }
     if (tracked !== undefined) this.inWorkers.add(tracked)

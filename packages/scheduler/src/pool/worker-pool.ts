@@ -132,17 +132,19 @@ export class WorkerPool {
 
   /**
    * Sends `calls` to a worker with room (check `hasRoom` first) and resolves with their
-   * outcomes. A batch with a time limit runs alone. Throws, sending nothing, if the calls
-   * cannot be copied; rejects with `WorkerLostFault` if the worker is lost, and with `TimedOutFault`
-   * if the batch passes its time limit.
+   * outcomes; `undefined`, sending nothing, if no worker has room any more (a call that
+   * has run long since keeps others off its worker: time passes while a batch is
+   * written). A batch with a time limit runs alone. Throws, sending nothing, if the calls
+   * cannot be copied; rejects with `WorkerLostFault` if the worker is lost, and with
+   * `TimedOutFault` if the batch passes its time limit.
    */
   run(
     { functions, calls, marks }: Pick<BatchMessage, 'functions' | 'calls' | 'marks'>,
     transfer: readonly ArrayBuffer[],
     { timeoutMs, alone = timeoutMs !== undefined, onStarted, timed, abandon }: RunOptions = {},
-  ): Promise<readonly WireOutcome[]> {
+  ): Promise<readonly WireOutcome[]> | undefined {
     const worker = this.pick(alone)
-    if (worker === undefined) throw new Error('WorkerPool.run: no worker has room')
+    if (worker === undefined) return undefined
     const id = this.nextBatch++
     // Throws, before anything is sent, if the calls cannot be copied.
     worker.handle.send(
