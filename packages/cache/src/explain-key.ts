@@ -115,7 +115,13 @@ async function functionChanges(
   for (const variable of Object.keys(capturedBefore)) {
     if (!(variable in capturedNow)) changes.push(`its function no longer closes over ${variable}`)
   }
-  if (changes.length === 0) changes.push('the code of its function itself changed')
+  // Its module's source is the same: the code the runtime made of it is not (a TypeScript
+  // module loaded by tsx on one Node and with its types stripped by another).
+  if (changes.length === 0) {
+    changes.push(
+      'the code of its function itself changed, as the runtime has it (a TypeScript module run by another Node loads through another loader: tsx on Node 20, type stripping on 22.18 and later)',
+    )
+  }
   return changes
 }
 
