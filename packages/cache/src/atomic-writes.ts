@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { rename, rm, stat, writeFile } from 'node:fs/promises'
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { dirname, join } from 'node:path'
 import { makeDirectory } from '@taskgraph/core/internal'
 
@@ -8,9 +9,38 @@ import { makeDirectory } from '@taskgraph/core/internal'
 // `tmp` directory, then renamed into place, so that no run reads a file half written, and
 // a process that dies while writing leaves only a temporary file (removed by `prune`).
 
-// Temporary files left by a process that died while writing are removed by `prune` once
-// they are this old: no write takes an hour.
+// Temporary files left by a process that died while writing are removed by `prune`: at
+// once when it is gone from this machine (the file is named by the machine and the
+// process that writes it), else once they are this old: no write takes an hour.
 const STALE_TEMPORARY_MS = 60 * 60 * 1000
+
+// Runs on several machines may share a cache (a network file system): a process id means
+// something only on the machine that names it. Host names hold letters, digits, dots and
+// hyphens, which the name's parts are read back by (from its end).
+const HOST = encodeURIComponent(hostname())
+
+/** A new temporary file's name: its machine, its process, and a random part. */
+function temporaryName(): string {
+  return `${HOST}-${process.pid}-${randomBytes(6).toString('hex')}`
+}
+
+/**
+ * Whether the temporary file `name` was written by a process of this machine that is
+ * gone: a writer that died, whose file no one will rename. A process id used again since
+ * counts as alive: its file waits for the hour.
+ */
+function writerGone(name: string): boolean {
+  const match = /^(.*)-(\d+)-[0-9a-f]{12}$/.exec(name)
+  if (match === null || match[1] !== HOST) return false
+  const pid = Number(match[2])
+  if (pid === process.pid) return false
+  try {
+    process.kill(pid, 0)
+    return false
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH'
+  }
+}
 
 /**
  * Writes files through the temporary directory `temporary`, making the directories on
@@ -33,7 +63,7 @@ export class AtomicWriter {
    * cache clear`) is made again, once.
    */
   async writeAtomically(path: string, chunks: readonly Buffer[], again = true): Promise<void> {
-    const temporary = join(this.#temporary, `${process.pid}-${randomBytes(6).toString('hex')}`)
+    const temporary = join(this.#temporary, temporaryName())
     await Promise.all([this.#mkdir(this.#temporary), this.#mkdir(join(path, '..'))])
     try {
       await writeFile(temporary, chunks)
@@ -79,7 +109,7 @@ export class AtomicWriter {
    * while the run goes on), for `writeAtomically` to make again.
    */
   #writeNow(path: string, bytes: Buffer): boolean {
-    const temporary = join(this.#temporary, `${process.pid}-${randomBytes(6).toString('hex')}`)
+    const temporary = join(this.#temporary, temporaryName())
     try {
       writeFileSync(temporary, bytes)
       renameSync(temporary, path)
@@ -105,7 +135,8 @@ export class AtomicWriter {
 
 /**
  * Removes those of `names`, the files in the temporary directory `temporary`, that a
- * process that died while writing left: those older, at `now`, than any write takes.
+ * process that died while writing left: a process of this machine that is gone, or any
+ * whose file is older, at `now`, than any write takes.
  */
 export async function removeStaleTemporaries(
   temporary: string,
@@ -116,7 +147,7 @@ export async function removeStaleTemporaries(
     names.map(async (name) => {
       const path = join(temporary, name)
       const info = await stat(path).catch(() => undefined)
-      if (info !== undefined && now - info.mtimeMs > STALE_TEMPORARY_MS) {
+      if (info !== undefined && (writerGone(name) || now - info.mtimeMs > STALE_TEMPORARY_MS)) {
         await rm(path, { force: true })
       }
     }),

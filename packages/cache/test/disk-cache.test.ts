@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import {
   appendFile,
   mkdir,
@@ -10,7 +10,7 @@ import {
   utimes,
   writeFile,
 } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -456,6 +456,25 @@ describe('DiskCache', () => {
     await (await reopened()).prune()
     expect(await files('tmp')).toEqual(['writing-now'])
     expect(await (await reopened()).get(key(1))).toEqual({ hit: true, value: 1 })
+  })
+
+  // A second Ctrl-C while a large result was written left hundreds of megabytes there
+  // for an hour.
+  test('prune removes at once the temporary files of a writer of this machine that is gone', async () => {
+    await stored([[key(1), 1]])
+    const host = encodeURIComponent(hostname())
+    const gone = await new Promise<number>((resolve) => {
+      const child = spawn(process.execPath, ['-e', ''])
+      child.once('exit', () => resolve(child.pid!))
+    })
+    const names = {
+      gone: `${host}-${gone}-0123456789ab`,
+      alive: `${host}-${process.pid}-0123456789ab`,
+      elsewhere: `another.host-${gone}-0123456789ab`,
+    }
+    for (const name of Object.values(names)) await writeFile(join(directory, 'tmp', name), 'half')
+    await (await reopened()).prune()
+    expect((await files('tmp')).sort()).toEqual([names.elsewhere, names.alive].sort())
   })
 
   test('clear removes every entry', async () => {
