@@ -82,7 +82,13 @@ export function resolveInThread(
     if (!ownPackage(specifier, error)) throw error
     return next(specifier, { ...context, parentURL: cliURL })
   }
-  return asModule(resolved, 'module-typescript')
+  const module = asModule(resolved, 'module-typescript')
+  if (module !== resolved || typeof resolved.format === 'string') return module
+  // A TypeScript file of a package without "type" has no format yet: Node would parse it
+  // to tell, and warn (MODULE_TYPELESS_PACKAGE_JSON) in every thread that loads it.
+  return resolved.url.endsWith('.ts') && writtenAsModule(resolved.url)
+    ? { ...resolved, format: 'module-typescript' }
+    : resolved
 }
 
 interface LoadResult {

@@ -115,6 +115,27 @@ describe.each(['async', 'threads', 'processes'])(
   },
 )
 
+// A package.json without "type": Node tells a TypeScript module's format by parsing it,
+// and warns (MODULE_TYPELESS_PACKAGE_JSON) in each thread that loads one written as an ES
+// module, unless it is told the format first, as it is for the workflow.
+describe.skipIf(NODE_24 === undefined)(
+  'a workflow of a package without "type", importing a TypeScript helper',
+  () => {
+    test.each(['async', 'threads', 'processes'])(
+      'loads without a warning on %s',
+      async (executor) => {
+        const args = ['run', 'flow.ts', '--executor', executor, '--json']
+        const workers = executor === 'async' ? [] : ['--workers', '1']
+        const result = await runCli([...args, ...workers], {
+          cwd: fixture('typeless'),
+          node: NODE_24,
+        })
+        expect(result).toMatchObject({ code: 0, stdout: '42\n', stderr: '' })
+      },
+    )
+  },
+)
+
 // tsx takes a "?" in a file's path for the start of a query and compiles the file as
 // JavaScript: where tsx would load such a workflow, it is refused with a WorkflowError
 // saying to rename it (exit 3), not tsx's TransformError; type stripping loads it.
