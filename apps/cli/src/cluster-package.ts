@@ -20,7 +20,9 @@ export async function loadClusterPackage(command: string): Promise<ClusterPackag
     }
     throw new MissingPackageError({
       packageName: '@taskgraph/cluster',
-      message: `${command} needs the @taskgraph/cluster package, which is not installed: npm install @taskgraph/cluster (beside taskgraph).`,
+      // taskgraph is not on the npm registry yet: most installs are of the packed tarballs,
+      // where `npm install @taskgraph/cluster` alone fails with E404.
+      message: `${command} needs the @taskgraph/cluster package, which is not installed: install it beside taskgraph, at the same version and from the same place (the taskgraph-cluster tarball packed with taskgraph's, or npm install @taskgraph/cluster from a registry that has taskgraph).`,
       cause: error,
     })
   }

@@ -305,7 +305,7 @@ describe('the packed packages, installed with npm', { timeout: 300_000 }, () => 
       }
     })
 
-    it('npx taskgraph run --cluster exits 5, saying to install @taskgraph/cluster', async () => {
+    it('npx taskgraph run --cluster exits 5, saying to install @taskgraph/cluster as taskgraph was', async () => {
       const failed = await exec(
         'npx',
         ['--no-install', 'taskgraph', 'run', 'flow.ts', '--cluster', 'redis://127.0.0.1:1'],
@@ -317,7 +317,12 @@ describe('the packed packages, installed with npm', { timeout: 300_000 }, () => 
       expect(failed).toBeDefined()
       expect({ code: failed!.code, stdout: failed!.stdout }).toEqual({ code: 5, stdout: '' })
       expect(withoutNpmWarnings(failed!.stderr)).toMatch(
-        /^taskgraph: error: MissingPackageError: .*npm install @taskgraph\/cluster/,
+        /^taskgraph: error: MissingPackageError: .*@taskgraph\/cluster/,
+      )
+      // Installed from tarballs, as taskgraph is not on the registry: the message names
+      // the tarball to install, since npm install @taskgraph/cluster alone would fail.
+      expect(withoutNpmWarnings(failed!.stderr)).toContain(
+        baseName(tarballs['@taskgraph/cluster']!).replace(/-[\d.]+\.tgz$/, ''),
       )
       expect(withoutNpmWarnings(failed!.stderr).split('\n')).toHaveLength(1)
     })
