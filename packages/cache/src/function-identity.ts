@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { AnyFunction } from '@taskgraph/core'
 import type { SourceFingerprints } from './source-fingerprints.js'
-import { inRanges, textRanges } from './text-ranges.js'
+import { inRanges, textRanges } from '@taskgraph/scheduler/wire'
 
 /**
  * What a task function's key holds of its code (`identity`), and the module whose

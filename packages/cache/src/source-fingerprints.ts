@@ -3,7 +3,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { isBuiltin } from 'node:module'
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import type { FileHashMemo, MemoizedFile } from './file-hash-memo.js'
-import { importSpecifiers } from './import-specifiers.js'
+import { importSpecifiers } from '@taskgraph/scheduler/wire'
 import { resolveImport, type ImportTarget } from './resolve-import.js'
 
 /** What one file is, read once. */

@@ -343,7 +343,7 @@ function listeningSockets(pid: number): string[] {
 
 describe("a worker whose copy of a module is not the driver's", () => {
   const projects = mkdtempSync(join(tmpdir(), 'taskgraph-copies-'))
-  const copy = (name: string, source: string): string => {
+  const copy = (name: string, source: string, factor: number): string => {
     const root = join(projects, name)
     mkdirSync(root)
     // The project's dependencies, as an install would provide them.
@@ -351,6 +351,9 @@ describe("a worker whose copy of a module is not the driver's", () => {
     writeFileSync(join(root, 'tasks.mjs'), source)
     // A module both copies hold alike.
     writeFileSync(join(root, 'alike.mjs'), ALIKE)
+    // One both hold alike, which imports a helper they do not.
+    writeFileSync(join(root, 'uses.mjs'), USES)
+    writeFileSync(join(root, 'helper.mjs'), `export const factor = ${factor}\n`)
     return root
   }
   const ALIKE = `import { delayed } from '@taskgraph/core'
@@ -363,13 +366,22 @@ export const double = delayed(function double(x) {
   return 2 * x
 })
 `
-  const ours = copy('ours', TASKS)
-  const theirs = copy('theirs', TASKS.replace('2 * x', '3 * x'))
+  const USES = `import { delayed } from '@taskgraph/core'
+import { factor } from './helper.mjs'
+export const scaled = delayed(function scaled(x) {
+  return factor * x
+})
+`
+  const ours = copy('ours', TASKS, 2)
+  const theirs = copy('theirs', TASKS.replace('2 * x', '3 * x'), 3)
   let worker: WorkerProcess | undefined
 
   type Tasks = { double: DelayedFunction<(x: number) => number> }
   const tasksOf = (root: string): Promise<Tasks> =>
     import(pathToFileURL(join(root, 'tasks.mjs')).href) as Promise<Tasks>
+  type Uses = { scaled: DelayedFunction<(x: number) => number> }
+  const usesOf = (root: string): Promise<Uses> =>
+    import(pathToFileURL(join(root, 'uses.mjs')).href) as Promise<Uses>
   type Alike = { half: DelayedFunction<(x: number) => number> }
   const alikeOf = (root: string): Promise<Alike> =>
     import(pathToFileURL(join(root, 'alike.mjs')).href) as Promise<Alike>
@@ -381,6 +393,30 @@ export const double = delayed(function double(x) {
   afterAll(async () => {
     await stopWorkers(worker === undefined ? [] : [worker])
     rmSync(projects, { recursive: true, force: true })
+  })
+
+  // A worker keeps the code it imported first: a helper edited since it started ran as it
+  // was, while the driver (and a cache's key) had the new one.
+  test('refuses the tasks of a module whose imported file differs, naming the module', async () => {
+    const { scaled } = await usesOf(ours)
+    const cluster = new ClusterExecutor(`${redis.url}/2`, { root: ours })
+    try {
+      const error = await scaled(2)
+        .compute({ executor: cluster })
+        .catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(TaskError)
+      const cause = (error as TaskError).cause
+      expect(cause).toBeInstanceOf(ModuleRefusedError)
+      expect(cause).toMatchObject({ module: 'uses.mjs', worker: 'their-copy' })
+      expect((cause as Error).message).toMatch(
+        /a file of the project that uses\.mjs imports is not the driver's.*restart a worker/,
+      )
+      // A module whose files are alike runs there.
+      const { half } = await alikeOf(ours)
+      expect(await half(8).compute({ executor: cluster })).toBe(4)
+    } finally {
+      await cluster.close()
+    }
   })
 
   test('refuses its tasks: a ModuleRefusedError naming the file and the worker', async () => {

@@ -2,7 +2,7 @@ import { realpathSync } from 'node:fs'
 import type { AnyFunction } from '@taskgraph/core'
 import { findFunction } from '@taskgraph/core/internal'
 import { FunctionLocator } from '@taskgraph/scheduler/internal'
-import { exportedFunction, sourceHash, type FunctionRef } from '@taskgraph/scheduler/wire'
+import { codeHash, exportedFunction, sourceHash, type FunctionRef } from '@taskgraph/scheduler/wire'
 import type { ModuleFunction } from '../wire/job.js'
 import { moduleInRoot, moduleURL } from '../wire/module-paths.js'
 
@@ -39,6 +39,10 @@ export class ModuleFunctions {
     const url = ref === null ? undefined : ref.kind === 'origin' ? ref.origin.url : ref.url
     const module = url === undefined ? undefined : this.inRoot(url)
     if (ref !== null && module !== undefined) {
+      // What this process imported of the project with it: a worker that imported another
+      // (a helper edited since it started) refuses the call rather than run old code.
+      const code = codeHash(url!)
+      const hashes = { hash: ref.hash, ...(code !== undefined && { code }) }
       described =
         ref.kind === 'origin'
           ? {
@@ -46,9 +50,9 @@ export class ModuleFunctions {
               module,
               name: ref.origin.name,
               occurrence: ref.origin.occurrence,
-              hash: ref.hash,
+              ...hashes,
             }
-          : { kind: 'export', module, name: ref.name, hash: ref.hash }
+          : { kind: 'export', module, name: ref.name, ...hashes }
     }
     this.known.set(fn, described)
     return described
@@ -68,9 +72,13 @@ export class ModuleFunctions {
     const url = moduleURL(this.root, described.module)
     if (url === undefined) return undefined
     const own = sourceHash(url)
-    if (described.hash !== undefined && own !== undefined && own !== described.hash) {
+    const code = described.code === undefined ? undefined : codeHash(url)
+    if (
+      (described.hash !== undefined && own !== undefined && own !== described.hash) ||
+      (code !== undefined && code !== described.code)
+    ) {
       throw new Error(
-        `the worker's copy of ${described.module} is not the driver's (function ${described.name}): install the same version of the project on every machine, and restart a worker that imported the module before it changed`,
+        `the worker's copy of ${described.module}, or of a file of the project it imports, is not the driver's (function ${described.name}): install the same version of the project on every machine, and restart a worker that imported the module before it changed`,
       )
     }
     const namespace = (await import(url)) as Record<string, unknown>

@@ -5,7 +5,8 @@ import { opened, sealed } from './envelope.js'
  * What crosses the queue. A job is a batch of calls of one run; a worker answers with a
  * reply listing each call's outcome. Functions are named by module and name, never sent as
  * code: the module as a path inside the project root (machines may keep the project in
- * different places), with a hash of its source that the worker checks against its own.
+ * different places), with a hash of its source, and one of the project files it imports,
+ * that the worker checks against its own.
  * Arguments and results are V8-serialized, each batch and reply after an envelope naming
  * its calls (envelope.ts); a result kept in the store stands in the arguments as a marker
  * (stored-values.ts). Job data is JSON (BullMQ's), so the batch travels inside it as base64.
@@ -35,12 +36,15 @@ export type ModuleFunction =
       readonly name: string
       readonly occurrence: number
       readonly hash: string | undefined
+      /** Its module's and the project files it imports (see `codeHash`), if readable. */
+      readonly code?: string
     }
   | {
       readonly kind: 'export'
       readonly module: string
       readonly name: string
       readonly hash: string | undefined
+      readonly code?: string
     }
 
 export interface JobBatch {

@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { AnyFunction } from '@taskgraph/core'
 import { originOf, recordedModules } from '@taskgraph/core/internal'
 import { standInFor } from '@taskgraph/scheduler/internal'
-import { sourceHash, type FunctionRef } from '@taskgraph/scheduler/wire'
+import { codeHash, sourceHash, type FunctionRef } from '@taskgraph/scheduler/wire'
 import type { ModuleFunction } from '../wire/job.js'
 import { ModuleRefusedError } from '../errors.js'
 import { moduleInRoot, moduleURL } from '../wire/module-paths.js'
@@ -157,6 +157,13 @@ export class ModulePolicy {
             : `the worker's copy of ${fn.module} is not the driver's (their sources differ): install the same version of the project on every machine, and restart a worker that imported the module before it changed (it keeps the code it imported first)`,
       }
     }
+    // The files it imports too: taken once, as the module is imported here.
+    const code = fn.code === undefined ? undefined : codeHash(url)
+    if (code !== undefined && code !== fn.code) {
+      return {
+        refused: `the worker's copy of a file of the project that ${fn.module} imports is not the driver's (their sources differ): install the same version of the project on every machine, and restart a worker that imported the module before a file it imports changed (it keeps the code it imported first)`,
+      }
+    }
     return { fn: this.standInFor(url, fn, own) }
   }
 
@@ -210,18 +217,22 @@ export class ModulePolicy {
     const origin = originOf(fn)
     const module = origin === undefined ? undefined : moduleInRoot(this.root, origin.url)
     if (origin === undefined || module === undefined) return undefined
+    const code = codeHash(origin.url)
     return {
       kind: 'origin',
       module,
       name: origin.name,
       occurrence: origin.occurrence,
       hash: sourceHash(origin.url),
+      ...(code !== undefined && { code }),
     }
   }
 
   private load(url: string): Promise<Record<string, unknown>> {
     let loading = this.loaded.get(url)
     if (loading === undefined) {
+      // What it imports is taken as it is imported: a file edited later is not what runs.
+      codeHash(url)
       loading = this.prepare().then(() => import(url) as Promise<Record<string, unknown>>)
       this.loaded.set(url, loading)
     }

@@ -40,3 +40,8 @@ export {
 } from './returned-graph.js'
 // What marks a function, a returned graph and its nodes in data that crosses.
 export { marksOf, newMarks, type Marks } from './marks.js'
+// What a module's source imports: a cache's keys follow it, a cluster's workers compare it.
+export { codeHash } from '../source/code-hash.js'
+export { importSpecifiers, type ImportSpecifier } from '../source/import-specifiers.js'
+export { importedFiles } from '../source/imported-files.js'
+export { inRanges, textRanges } from '../source/text-ranges.js'

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { importSpecifiers } from '../src/import-specifiers.js'
+import { importSpecifiers } from '../src/source/import-specifiers.js'
 
 /** The specifiers of `lines` (one module's source) that load code, and those that do not. */
 function scan(...lines: string[]): { loads: string[]; text: string[] } {
