@@ -51,11 +51,10 @@ describe.each(POOLS)('the default %s pool', (name) => {
     const error = await rejection(compute(throwsInTimer(), options))
     expect(error).toBeInstanceOf(WorkerLostError)
     expect(await placesOf(options)).toHaveLength(2)
-    // The pool is the same one: at most the crashed worker is new.
+    // The pool is the same one: at most the crashed worker is new. (Which of its workers
+    // the next tasks go to is the pool's choice: four tiny ones may go to one.)
     const after = new Set(await placesOf(options, ['a', 'b', 'c', 'd']))
-    expect([...after].filter((place) => before.has(place)).length).toBeGreaterThanOrEqual(
-      before.size - 1,
-    )
+    expect([...after].filter((place) => !before.has(place)).length).toBeLessThanOrEqual(1)
   })
 
   test('a task of a cancelled run is stopped: the worker is free for the next run', async () => {
