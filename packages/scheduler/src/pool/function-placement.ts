@@ -124,10 +124,6 @@ export class FunctionPlacement {
   }
 
   /**
-   * Runs a call on this thread, in its task's context (see task-context.ts): a call held
-   * while its functions were looked up, or for room, starts from another one.
-   */
-  /**
    * Runs here a call meant for a worker, held to its timeout as an in-process executor
    * holds it: the run leaves a pool's timeouts to the pool, which ends a worker, and on
    * this thread there is none to end. (A `mainThread` task the run holds to it itself.)
@@ -149,6 +145,10 @@ export class FunctionPlacement {
     return Promise.race([out, late]).finally(() => clearTimeout(timer))
   }
 
+  /**
+   * Runs a call on this thread, in its task's context (see task-context.ts): a call held
+   * while its functions were looked up, or for room, starts from another one.
+   */
   runHere(call: TaskCall): unknown {
     call.started()
     // Buffers a task here sees are never moved to a worker afterwards.
