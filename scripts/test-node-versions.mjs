@@ -52,7 +52,24 @@ const SUITES = [
   { dir: 'packages/cache', args: [], only: '22' },
 ]
 
-/** Runs one suite on Node `version`; resolves with its exit status once its output is printed. */
+/**
+ * What a failed suite's output says of its failures: each failed test's header and the
+ * first lines of its error. CI keeps only the end of what it prints, and a suite's own
+ * account may be pages before it: this is printed again last.
+ */
+function failuresOf(output) {
+  const lines = output.replace(/\x1b\[[0-9;]*m/g, '').split('\n')
+  const kept = []
+  for (let i = 0; i < lines.length && kept.length < 60; i++) {
+    if (/^\s*FAIL\s/.test(lines[i])) kept.push(...lines.slice(i, i + 8))
+  }
+  return kept.join('\n')
+}
+
+/**
+ * Runs one suite on Node `version`; resolves once its output is printed with its exit
+ * status, and what it said of its failures.
+ */
 function runSuite(version, suite) {
   return new Promise((resolve) => {
     const child = spawn('npx', ['--yes', `node@${version}`, VITEST, 'run', ...suite.args], {
@@ -65,8 +82,9 @@ function runSuite(version, suite) {
     child.stderr.on('data', (chunk) => output.push(chunk))
     child.on('close', (status) => {
       process.stdout.write(`\n— ${suite.dir} on Node ${version}\n`)
-      process.stdout.write(Buffer.concat(output))
-      resolve(status ?? 1)
+      const printed = Buffer.concat(output)
+      process.stdout.write(printed)
+      resolve({ status: status ?? 1, failures: status === 0 ? '' : failuresOf(String(printed)) })
     })
   })
 }
@@ -78,12 +96,13 @@ async function runVersion(version) {
     child.on('close', resolve)
   })
   if (fetched !== 0) return [`Node ${version} could not be fetched`]
-  const failed = []
+  const problems = []
   for (const suite of SUITES) {
     if (suite.only !== undefined && suite.only !== version) continue
-    if ((await runSuite(version, suite)) !== 0) failed.push(suite.dir)
+    const { status, failures } = await runSuite(version, suite)
+    if (status !== 0) problems.push(`${suite.dir} failed on Node ${version}:\n${failures}`)
   }
-  return failed.length > 0 ? [`${failed.join(', ')} failed on Node ${version}`] : []
+  return problems
 }
 
 const problems = (await Promise.all(VERSIONS.map(runVersion))).flat()

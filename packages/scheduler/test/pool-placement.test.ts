@@ -249,35 +249,42 @@ describe.each(POOLS)('one %s worker, busy', (name) => {
   afterAll(() => pool.close())
 
   test('a batch written as its worker comes to run long waits for it, rather than fail', async () => {
-    // The third read of this argument is the pool's, as it writes the batch, and takes
-    // 60 ms: past the time (20 ms) after which a worker's running call keeps other
-    // batches off it. The worker had room when the batch was taken, and has none once
-    // the batch is written.
-    let reads = 0
-    const slowToWrite = {
-      get value() {
-        if (++reads === 3) {
-          const until = performance.now() + 60
-          while (performance.now() < until);
-        }
-        return 1
-      },
-    }
-    // Its function found once already, the second call is queued at once.
+    // Its function found once already, the second call below is queued at once.
     await compute(same(0), { executor: pool })
-    let second: Promise<unknown> | undefined
-    const first = compute(sleepThen(200, 'first'), {
-      executor: pool,
-      hooks: {
-        onTaskStart: () => {
-          second ??= compute(same(slowToWrite), { executor: pool })
+    // The race needs the second run to reach the pool within 20 ms of the first call's
+    // start, which a busy machine may not give it: tried until it has been met, each
+    // try's results checked.
+    let met = false
+    for (let attempt = 0; attempt < 8 && !met; attempt++) {
+      // The third read of this argument is the pool's, as it writes the batch, and takes
+      // 60 ms: past the time (20 ms) after which a worker's running call keeps other
+      // batches off it. The worker had room when the batch was taken, and has none once
+      // the batch is written; it is read again when written again.
+      let reads = 0
+      const slowToWrite = {
+        get value() {
+          if (++reads === 3) {
+            const until = performance.now() + 60
+            while (performance.now() < until);
+          }
+          return attempt
         },
-      },
-    })
-    expect(await Promise.all([first, await first.then(() => second)])).toEqual([
-      ['first'],
-      [{ value: 1 }],
-    ])
-    expect(reads).toBeGreaterThan(3)
+      }
+      let second: Promise<unknown> | undefined
+      const first = compute(sleepThen(200, 'first'), {
+        executor: pool,
+        hooks: {
+          onTaskStart: () => {
+            second ??= compute(same(slowToWrite), { executor: pool })
+          },
+        },
+      })
+      expect(await Promise.all([first, await first.then(() => second)])).toEqual([
+        ['first'],
+        [{ value: attempt }],
+      ])
+      met = reads > 3
+    }
+    expect(met).toBe(true)
   })
 })
