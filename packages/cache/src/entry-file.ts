@@ -39,6 +39,12 @@ export interface EntryRecipe {
 interface Header extends EntryInfo {
   /** The byte lengths of the serialized value, then of each of its ArrayBuffers. */
   readonly parts: readonly number[]
+  /**
+   * The Node that stored it (`process.version`): what one Node's V8 writes, another's
+   * may not read (Node 22 and 24 cannot read an `Error` with a `cause` as Node 20
+   * writes it), and the entry that cannot be read says so. Absent from older entries.
+   */
+  readonly node?: string
 }
 
 /** A value serialized for an entry: its size known before its bytes are put together. */
@@ -62,6 +68,7 @@ export function encodeEntry(value: unknown, info: EntryInfo): EncodedEntry {
   const header: Header = {
     ...info,
     parts: [payload.byteLength, ...buffers.map((buffer) => buffer.byteLength)],
+    node: process.version,
   }
   const headerText = JSON.stringify(header)
   const headerLength = Buffer.byteLength(headerText)
@@ -113,10 +120,11 @@ export function unpackEntry(bytes: Buffer, key: string): UnpackedEntry {
   if (checksum(key, bytes) !== bytes.readUInt32LE(MAGIC.length)) {
     return { ok: false, problem: 'its checksum does not match its content (or its key)' }
   }
+  let header: Header | undefined
   try {
     const headerLength = bytes.readUInt32LE(BODY)
     const headerEnd = BODY + 4 + headerLength
-    const header = JSON.parse(bytes.toString('utf8', BODY + 4, headerEnd)) as Header
+    header = JSON.parse(bytes.toString('utf8', BODY + 4, headerEnd)) as Header
     let at = headerEnd
     const [payloadLength, ...bufferLengths] = header.parts
     const payload = bytes.subarray(at, (at += payloadLength!))
@@ -128,7 +136,14 @@ export function unpackEntry(bytes: Buffer, key: string): UnpackedEntry {
     })
     return { ok: true, value: decode(payload, buffers), info: infoOf(header) }
   } catch (error) {
-    return { ok: false, problem: `it cannot be read: ${(error as Error).message}` }
+    // Told as one clause of a sentence: without V8's full stop.
+    const why = (error as Error).message.replace(/\.$/, '')
+    const writer = header?.node
+    const another =
+      writer !== undefined && writer !== process.version
+        ? `; stored by Node ${writer}, read by Node ${process.version}, which cannot read every value that one writes`
+        : ''
+    return { ok: false, problem: `it cannot be read (${why}${another})` }
   }
 }
 

@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib'
 import { expect, test } from 'vitest'
 import { encodeEntry, unpackEntry } from '../src/entry-file.js'
 
@@ -28,4 +29,38 @@ test('an entry read for another key than it was stored under is not believed', (
     ok: false,
     problem: 'its checksum does not match its content (or its key)',
   })
+})
+
+// What one Node's V8 writes another's may not read (Node 22 and 24 cannot read an `Error`
+// with a `cause` as Node 20 writes it): the entry that cannot be read says which Node
+// stored it. Made here as the format has it, with a value no V8 reads.
+test('an entry whose value cannot be read says so, and which Node stored it', () => {
+  const key = 'k1'
+  const payload = Buffer.from([0xff, 0x0f, 0xee, 0xee, 0xee])
+  const header = Buffer.from(
+    JSON.stringify({ task: 'a-1', name: 'a', storedAt: 0, parts: [5], node: 'v20.0.1' }),
+  )
+  const body = Buffer.concat([Buffer.alloc(4), header, payload])
+  body.writeUInt32LE(header.byteLength, 0)
+  const sum = Buffer.alloc(4)
+  sum.writeUInt32LE(crc32(body, crc32(key)))
+  const unpacked = unpackEntry(Buffer.concat([Buffer.from('TGC3'), sum, body]), key)
+  expect(unpacked.ok).toBe(false)
+  const { problem } = unpacked as { problem: string }
+  expect(problem).toMatch(
+    new RegExp(
+      `^it cannot be read \\([^.]*[^.;]; stored by Node v20\\.0\\.1, read by Node ${process.version.replaceAll('.', '\\.')}, which cannot read every value that one writes\\)$`,
+    ),
+  )
+})
+
+test('an entry records the Node that stored it; one stored by this Node reads back', () => {
+  const bytes = encodeEntry(new Error('e', { cause: 1 }), {
+    task: 'a-1',
+    name: 'a',
+    storedAt: 0,
+  }).pack('k1')
+  expect(bytes.includes(`"node":"${process.version}"`)).toBe(true)
+  const unpacked = unpackEntry(bytes, 'k1')
+  expect(unpacked.ok && (unpacked.value as Error).cause).toBe(1)
 })
