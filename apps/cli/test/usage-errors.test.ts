@@ -1,5 +1,8 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { runCli } from './helpers/run-cli.js'
+import { fixture, runCli } from './helpers/run-cli.js'
 
 // A wrong command line exits 2 before the workflow runs: stdout stays empty (sum.ts
 // would print 5) and stderr names what was wrong.
@@ -143,3 +146,23 @@ describe.concurrent('usage errors exit 2', () => {
     expect(result).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' })
   })
 })
+
+// On a Node older than taskgraph supports its modules fail to link (node:zlib has no
+// crc32 before 20.15), which read as an internal error of taskgraph's. Node 18, from the
+// npm registry as CI's other Node versions are, runs the command as a user's would.
+it('a Node older than taskgraph supports: exit 2 naming it, before anything loads', async () => {
+  const bin = fileURLToPath(new URL('../bin/taskgraph.js', import.meta.url))
+  const child = spawn('npx', ['--yes', 'node@18', bin, 'run', fixture('sum.ts')], {
+    env: { ...process.env, npm_config_yes: 'true' },
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  const [status] = (await once(child, 'close')) as [number | null]
+  expect(stdout).toBe('')
+  expect(stderr).toMatch(
+    /^taskgraph: error: Node v18\.\d+\.\d+ is not supported \(ERR_UNSUPPORTED_NODE\): taskgraph runs on Node 20\.19 or later, 22\.12 or later, or 24\. .*\n$/,
+  )
+  expect(status).toBe(2)
+}, 120_000)
