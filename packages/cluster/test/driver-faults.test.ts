@@ -1,6 +1,9 @@
 // What becomes of a run whose driver stops renewing it (suspended) or dies mid-run: it
 // fails, or is dropped, and everything it wrote to Redis goes. A file of its own, beside
 // redis-faults.test.ts: its waits (a run record lapsing, a worker's sweep) overlap those.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { spawn, type ChildProcessByStdio } from 'node:child_process'
 import type { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
@@ -132,6 +135,32 @@ describe('values a driver and its workers cannot read of each other', () => {
       expect(JSON.parse(output.stdout)).toEqual({ ended: 'SerializationError', direction })
     },
   )
+
+  // A result the driver read from its cache is kept in the cluster's store, where a
+  // worker reads it as any task's result: one its worker could not read failed the job as
+  // a bug of taskgraph (ClusterInternalError).
+  test('a stored input its worker cannot read fails its task with SerializationError', async () => {
+    const cluster = await clusters.withWorkers(1)
+    const cacheDir = mkdtempSync(join(tmpdir(), 'taskgraph-deep-cache-'))
+    const { driver, output, exited } = startDriver('deep-cached-driver.mjs', cluster, {
+      node: ['--stack-size=4000'],
+      args: ['5000', cacheDir],
+    })
+    try {
+      expect(await exited, output.stderr).toBe(0)
+    } finally {
+      driver.kill('SIGKILL')
+      rmSync(cacheDir, { recursive: true, force: true })
+    }
+    const ended = JSON.parse(output.stdout) as Record<string, string>
+    expect(ended).toMatchObject({
+      ended: 'SerializationError',
+      direction: 'argument',
+      path: expect.stringMatching(/^the stored result of its input "nested-[^"]+"$/) as unknown,
+    })
+    expect(ended.message).toMatch(/which cluster worker \S+ could not read back \(/)
+    expect(ended.message).not.toMatch(/bug of taskgraph/)
+  })
 })
 
 /**

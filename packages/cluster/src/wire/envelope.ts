@@ -53,6 +53,18 @@ export class UnreadableMessage extends Error {
 UnreadableMessage.prototype.name = 'UnreadableMessage'
 
 /**
+ * Why a stored result could not be read by `reader`, as `UnreadableMessage#why` says of
+ * a message. Stored results carry no envelope (a fan-out stores thousands): which Node
+ * wrote one is not known, only that one of another version may have.
+ */
+export function unreadableStored(reader: string, error: unknown): string {
+  const why = errorText(error).replace(/\.$/, '')
+  // Out of stack: the data is nested too deep for the reader, whatever its Node.
+  if (error instanceof RangeError) return `which ${reader} could not read back (${why})`
+  return `which ${reader} (Node ${process.version}) could not read back (${why}): a driver or worker on another Node version may have stored it, and V8's serialization differs between Node versions, so run the driver and every worker on the same one`
+}
+
+/**
  * The value `sealed` wrote in `bytes` (or the only value of a message written without an
  * envelope). Throws `UnreadableMessage` when the envelope reads and the value does not;
  * what V8 throws when nothing reads.

@@ -138,6 +138,7 @@ export class JobProcessor {
         const runStart = performance.now()
         const result = await runJob({
           run: data.run,
+          worker: this.worker.name,
           marker: markerProperty(data.driver),
           marks: marksOf(data.driver),
           open,

@@ -19,6 +19,7 @@ import {
   type Marks,
   type WireGraph,
 } from '@taskgraph/scheduler/wire'
+import { unreadableStored } from '../wire/envelope.js'
 import { toWireFault } from '../wire/faults.js'
 import type {
   CallOutcome,
@@ -35,6 +36,8 @@ import type { ModulePolicy, Resolved } from './module-policy.js'
 /** What running a job needs from its worker. */
 export interface JobContext {
   readonly run: string
+  /** The worker's name, for what its calls' faults say. */
+  readonly worker: string
   /** What marks stored results in the job's calls: its driver's `markerProperty`. */
   readonly marker: string
   /** What marks a graph a call returns, for its driver: `marksOf` the driver's id. */
@@ -81,7 +84,7 @@ export async function runJob(context: JobContext): Promise<JobResult | undefined
   const functions = batch.functions.map((fn) => context.policy.resolve(fn))
   // Calls are checked one by one only in a job where something is amiss.
   const refusing = functions.some((resolved) => 'refused' in resolved)
-  const [open, { values: inputs, complete }] = await Promise.all([
+  const [open, { values: inputs, complete, unreadable }] = await Promise.all([
     context.open,
     readInputs(context),
   ])
@@ -98,7 +101,21 @@ export async function runJob(context: JobContext): Promise<JobResult | undefined
     }
     const missing = complete ? undefined : missingInput(call, inputs, context.marker)
     if (missing !== undefined) {
-      outcomes.push({ id: call.id, ok: false, fault: { kind: 'missing-input', key: missing } })
+      const reason = unreadable.get(missing)
+      outcomes.push({
+        id: call.id,
+        ok: false,
+        fault:
+          reason === undefined
+            ? { kind: 'missing-input', key: missing }
+            : {
+                kind: 'not-serializable',
+                direction: 'argument',
+                path: `the stored result of its input ${JSON.stringify(missing)}`,
+                valueType: 'data another process wrote',
+                reason: unreadableStored(`cluster worker ${context.worker}`, reason),
+              },
+      })
       return
     }
     let timing: CallTiming | undefined
@@ -217,32 +234,43 @@ function refusal(
   return undefined
 }
 
-/**
- * The stored values the batch's calls take, read at once, and whether every one was
- * found (else each call is checked for what it lacks).
- */
-async function readInputs(
-  context: JobContext,
-): Promise<{ values: Map<string, unknown>; complete: boolean }> {
+/** The stored values a batch's calls take (see `readInputs`). */
+interface Inputs {
+  readonly values: Map<string, unknown>
+  /** Whether every one was found and read (else each call is checked for what it lacks). */
+  complete: boolean
+  /** Why each stored value found that could not be read back could not. */
+  readonly unreadable: Map<string, unknown>
+}
+
+/** The stored values the batch's calls take, read at once. */
+async function readInputs(context: JobContext): Promise<Inputs> {
   const keys = new Set<string>()
   for (const call of context.batch.calls) {
     markedKeys(call.args, keys, context.marker)
     for (const step of call.steps ?? []) markedKeys(step.args, keys, context.marker)
   }
-  const values = new Map<string, unknown>()
-  for (const [key, bytes] of context.local ?? []) {
-    if (keys.delete(key)) values.set(key, deserialize(bytes))
+  const inputs: Inputs = { values: new Map(), complete: true, unreadable: new Map() }
+  // What another Node stored, or nested deeper than this worker's stack reads, fails the
+  // calls that take it, saying so: thrown, it failed the job as a bug of taskgraph.
+  const read = (key: string, bytes: Buffer): void => {
+    try {
+      inputs.values.set(key, deserialize(bytes))
+    } catch (error) {
+      inputs.unreadable.set(key, error)
+      inputs.complete = false
+    }
   }
-  if (keys.size === 0) return { values, complete: true }
+  for (const [key, bytes] of context.local ?? []) if (keys.delete(key)) read(key, bytes)
+  if (keys.size === 0) return inputs
   const wanted = [...keys]
   const bytes = await context.store.get(context.run, wanted)
-  let complete = true
   wanted.forEach((key, i) => {
     const found = bytes[i]
-    if (found !== undefined) values.set(key, deserialize(found))
-    else complete = false
+    if (found !== undefined) read(key, found)
+    else inputs.complete = false
   })
-  return { values, complete }
+  return inputs
 }
 
 function missingInput(
