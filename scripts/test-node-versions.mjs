@@ -58,6 +58,7 @@ const SUITES = [
  * account may be pages before it: this is printed again last.
  */
 function failuresOf(output) {
+  // eslint-disable-next-line no-control-regex -- terminal colours are ESC sequences
   const lines = output.replace(/\x1b\[[0-9;]*m/g, '').split('\n')
   const kept = []
   for (let i = 0; i < lines.length && kept.length < 60; i++) {
