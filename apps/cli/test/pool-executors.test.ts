@@ -135,3 +135,21 @@ describe.concurrent('pool options that are usage errors (exit 2)', () => {
     expect(result.stderr).toContain(named)
   })
 })
+
+// A task's warning is printed as the command prints every warning, as on inline: printed
+// by its worker, it came out in Node's form ("(node:1234) [CODE] Warning: ..." and a hint
+// about --trace-warnings), and from a thread not at all when the run ended right after.
+describe.concurrent.each(['inline', 'threads', 'processes'])(
+  "a task's process warning on %s",
+  (executor) => {
+    it('is one line of the command, each', async () => {
+      const workers = executor === 'inline' ? [] : ['--workers', '1']
+      const result = await runCli(['run', fixture('warns.ts'), '--executor', executor, ...workers])
+      expect(result.code, result.stderr).toBe(0)
+      expect(result.stderr.split('\n').filter(Boolean).sort()).toEqual([
+        'taskgraph: warning [FLOW_ODD]: first odd thing',
+        'taskgraph: warning [FLOW_ODD]: second odd thing',
+      ])
+    })
+  },
+)

@@ -49,6 +49,29 @@ describe.each(POOLS)('the %s executor', (name) => {
     expect(stderr.split('\n').filter(Boolean).sort()).toEqual(['note', 'note', 'task says stderr'])
   })
 
+  test("a task's process warning reaches the program's listeners once, before its result", () => {
+    // Printed by the worker itself, it came out in Node's own form whatever the program
+    // listens with, once per worker; from a thread, not at all if the program ended
+    // right after the result.
+    const script = `
+      import { compute, ${name === 'threads' ? 'ThreadExecutor' : 'ProcessExecutor'} as Pool } from '@taskgraph/scheduler'
+      import { warns } from ${JSON.stringify(TASKS)}
+      process.removeAllListeners('warning')
+      process.on('warning', (warning) => console.log('heard', warning.name, warning.code, warning.message))
+      const pool = new Pool({ workers: 1 })
+      const [text] = await compute(warns('something odd', 'MY_CODE'), { executor: pool })
+      console.log('result', text)
+      await pool.close()
+    `
+    const { stdout, stderr, status } = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)) },
+    )
+    expect({ status, stderr }).toEqual({ status: 0, stderr: '' })
+    expect(stdout).toBe('heard Warning MY_CODE something odd\nresult something odd\n')
+  })
+
   test('what a task prints comes out whole, before its result, though the pool ends right after', () => {
     // A worker thread's output travels apart from its results; ending the pool as soon
     // as the run ends must not drop any of it.

@@ -322,6 +322,11 @@ export class WorkerPool {
           case 'step':
             this.options.onStep(message)
             return
+          case 'warning': {
+            const { name: type, message: text, code, detail } = message
+            process.emitWarning(text, { type, code, detail })
+            return
+          }
           case 'outside':
             worker.outside ??= new WorkerModuleFault(
               fromWireError(message.error),

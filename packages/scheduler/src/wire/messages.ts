@@ -123,7 +123,21 @@ export interface UnreadableMessage {
   readonly detail: string
 }
 
+/**
+ * A process warning in the worker (`process.emitWarning` by a task or its modules, or by
+ * Node): the pool emits it again on its own thread, where the program's listeners (the
+ * command's one-line printer, say) hear it as they hear one of an `inline` run.
+ */
+export interface WarningMessage {
+  readonly type: 'warning'
+  readonly name: string
+  readonly message: string
+  readonly code?: string
+  readonly detail?: string
+}
+
 export type FromWorker =
+  | WarningMessage
   | LoadingMessage
   | ReadyMessage
   | StartedMessage

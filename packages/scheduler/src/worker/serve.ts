@@ -59,6 +59,7 @@ export function serve(channel: Channel): void {
     else if (message.type === 'close') void flushOutput().then(() => process.exit(0))
     else gate = gate.then(() => runBatch(channel, message))
   })
+  forwardWarnings(channel)
   process.on('unhandledRejection', (reason) => {
     const found = rejectionOf(reason)
     if (found === 'handled') return
@@ -89,6 +90,33 @@ export function serve(channel: Channel): void {
   process.on('beforeExit', () => {
     endStalledCalls()
     channel.keepAlive(true)
+  })
+}
+
+/**
+ * Sends the worker's process warnings to the pool instead of printing them here: printed
+ * by each worker, they came out in Node's own form ("(node:1234) [CODE] Warning: ...")
+ * whatever the program's listeners print, once per thread for a warning every thread
+ * gives, and mixed into the tasks' output.
+ */
+function forwardWarnings(channel: Channel): void {
+  process.removeAllListeners('warning')
+  process.on('warning', (warning: Error & { code?: unknown; detail?: unknown }) => {
+    const { code, detail } = warning
+    try {
+      channel.send(
+        {
+          type: 'warning',
+          name: warning.name,
+          message: warning.message,
+          ...(typeof code === 'string' && { code }),
+          ...(typeof detail === 'string' && { detail }),
+        },
+        [],
+      )
+    } catch {
+      // A worker whose channel is gone has no one to tell.
+    }
   })
 }
 
@@ -184,6 +212,10 @@ function flushOutput(): Promise<unknown> {
  */
 async function sendDone(channel: Channel, done: DoneMessage): Promise<void> {
   await flushOutput()
+  // A warning a call emitted is heard a tick later (`process.emitWarning` defers it), and
+  // goes to the pool then (`forwardWarnings`): before the outcome it came with, or a
+  // program that ends once it has its result would never print it.
+  await new Promise((resolve) => process.nextTick(resolve))
   try {
     channel.send(done, channel.movable(done))
     return
