@@ -324,7 +324,12 @@ export class WorkerPool {
             return
           case 'warning': {
             const { name: type, message: text, code, detail } = message
-            process.emitWarning(text, { type, code, detail })
+            if (type === 'DeprecationWarning' && process.throwDeprecation) {
+              // Emitted, Node would throw it a tick later, with nothing to catch it: the
+              // worker's own flags decided whether its call failed of it.
+              const warning = Object.assign(new Error(text), { name: type, code, detail })
+              process.emit('warning', warning)
+            } else process.emitWarning(text, { type, code, detail })
             return
           }
           case 'outside':
