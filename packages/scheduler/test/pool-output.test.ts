@@ -72,6 +72,29 @@ describe.each(POOLS)('the %s executor', (name) => {
     expect(stdout).toBe('heard Warning MY_CODE something odd\nresult something odd\n')
   })
 
+  test('a deprecation a task emits, in a program that throws deprecations, is heard, not thrown', () => {
+    // Set in code, not by --throw-deprecation, which the workers would have too (the
+    // task would fail of it there): emitted again here, Node threw it with nothing to catch it.
+    const script = `
+      import { compute, ${name === 'threads' ? 'ThreadExecutor' : 'ProcessExecutor'} as Pool } from '@taskgraph/scheduler'
+      import { warns } from ${JSON.stringify(TASKS)}
+      process.throwDeprecation = true
+      process.on('warning', (warning) => console.log('heard', warning.name, warning.code))
+      const pool = new Pool({ workers: 1 })
+      const [text] = await compute(warns('old way', 'DEP_OLD', 'DeprecationWarning'), { executor: pool })
+      console.log('result', text)
+      await pool.close()
+    `
+    const { stdout, status } = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+    })
+    expect({ status, stdout }).toEqual({
+      status: 0,
+      stdout: 'heard DeprecationWarning DEP_OLD\nresult old way\n',
+    })
+  })
+
   test('what a task prints comes out whole, before its result, though the pool ends right after', () => {
     // A worker thread's output travels apart from its results; ending the pool as soon
     // as the run ends must not drop any of it.
