@@ -234,6 +234,9 @@ function refusal(
   return undefined
 }
 
+/** The first byte of what V8's serializer writes. */
+const V8_VERSION_TAG = 0xff
+
 /** The stored values a batch's calls take (see `readInputs`). */
 interface Inputs {
   readonly values: Map<string, unknown>
@@ -252,11 +255,14 @@ async function readInputs(context: JobContext): Promise<Inputs> {
   }
   const inputs: Inputs = { values: new Map(), complete: true, unreadable: new Map() }
   // What another Node stored, or nested deeper than this worker's stack reads, fails the
-  // calls that take it, saying so: thrown, it failed the job as a bug of taskgraph.
+  // calls that take it, saying so: thrown, it failed the job as a bug of taskgraph. Bytes
+  // V8 did not write (no version tag first) were not stored by taskgraph as they are:
+  // they still fail the job, with the worker's stack.
   const read = (key: string, bytes: Buffer): void => {
     try {
       inputs.values.set(key, deserialize(bytes))
     } catch (error) {
+      if (bytes[0] !== V8_VERSION_TAG) throw error
       inputs.unreadable.set(key, error)
       inputs.complete = false
     }
