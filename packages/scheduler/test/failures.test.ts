@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest'
 import { AggregateTaskError, TaskError } from '@taskgraph/scheduler'
 import { EXECUTORS, shared } from './executors.js'
 import { constant, step } from './fixtures/counted-tasks.mjs'
-import { rejectsWith, stepOrFail, throwsIt } from './fixtures/failing-tasks.mjs'
+import { anyOfFailing, rejectsWith, stepOrFail, throwsIt } from './fixtures/failing-tasks.mjs'
 import { deferred, expectCallsInWorkers, nextTurn, recordCalls, rejection } from './helpers.js'
 import { isPool } from './pools.js'
 
@@ -67,6 +67,19 @@ describe.each(EXECUTORS)('on the %s executor', (name) => {
       )
       expect(log.names()).toEqual(['explode'])
     })
+  })
+
+  // On a pool, the copy of an AggregateError came back without its `errors`: they are
+  // not an enumerable property, so they were left behind in the worker.
+  test('keeps the errors of an AggregateError (as Promise.any rejects with) in its cause', async () => {
+    const error = await rejection(anyOfFailing(['first', 'second']).compute(options))
+    expect(error).toBeInstanceOf(TaskError)
+    const cause = (error as TaskError).cause as AggregateError
+    expect(cause.name).toBe('AggregateError')
+    expect(cause.errors.map((e: Error) => [e.name, e.message])).toEqual([
+      ['RangeError', 'first'],
+      ['RangeError', 'second'],
+    ])
   })
 
   test('failFast: false runs every task it can and lists every failure', async () => {

@@ -12,10 +12,12 @@ export type WireError =
       readonly props: Record<string, unknown>
       /** The error's `cause`, if it has one. */
       readonly cause?: WireError
+      /** An `AggregateError`'s `errors` (as `Promise.any` rejects with), if it is one. */
+      readonly errors?: readonly WireError[]
     }
   | { readonly kind: 'value'; readonly value: unknown }
 
-/** Links of a `cause` chain carried across; deeper causes are left out. */
+/** Links of a `cause` chain (or of nested `errors`) carried across; deeper ones are left out. */
 const MAX_CAUSES = 8
 
 /**
@@ -49,9 +51,14 @@ function wireErrorOf(thrown: unknown, depth: number): WireError {
       message: String(thrown.message),
       stack: thrown.stack,
       props,
+      ...('cause' in thrown && depth < MAX_CAUSES
+        ? { cause: toWireError(thrown.cause, depth + 1) }
+        : {}),
     } as const
-    return 'cause' in thrown && depth < MAX_CAUSES
-      ? { ...wire, cause: toWireError(thrown.cause, depth + 1) }
+    // Not an enumerable property, as `cause` is not: carried on its own, or it is lost.
+    const { errors } = thrown as Partial<AggregateError>
+    return thrown instanceof AggregateError && Array.isArray(errors) && depth < MAX_CAUSES
+      ? { ...wire, errors: errors.map((error) => toWireError(error, depth + 1)) }
       : wire
   }
   // A thrown non-error crosses as it is when it can; otherwise as its text.
@@ -70,6 +77,13 @@ export function fromWireError(wire: WireError): unknown {
   if (wire.cause !== undefined) {
     Object.defineProperty(error, 'cause', {
       value: fromWireError(wire.cause),
+      configurable: true,
+      writable: true,
+    })
+  }
+  if (wire.errors !== undefined) {
+    Object.defineProperty(error, 'errors', {
+      value: wire.errors.map(fromWireError),
       configurable: true,
       writable: true,
     })
