@@ -224,6 +224,13 @@ describe('chunks', () => {
     expect(await compute(placer.map([]), { executor: 'inline' })).toEqual([[]])
   })
 
+  // With no items there was nothing to run, so an aborted signal went unheard: [] came back.
+  test('no items and a signal aborted already: a CancelledError, as with items', async () => {
+    const signal = AbortSignal.abort()
+    expect(await rejection(parallelMap(place, [], { signal }))).toBeInstanceOf(CancelledError)
+    expect(await rejection(placer.process([], { signal }))).toBeInstanceOf(CancelledError)
+  })
+
   test('iterables other than arrays are mapped in their order', async () => {
     const items = new Set([3, 1, 2])
     const places = await parallelMap(place, items, { executor: 'inline' })

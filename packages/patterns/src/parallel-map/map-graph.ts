@@ -1,4 +1,5 @@
 import type { AnyFunction, Delayed } from '@taskgraph/core'
+import { CancelledError } from '@taskgraph/scheduler'
 import { computeTargets } from '@taskgraph/scheduler/internal'
 import { concatTask, mapChunkTask } from './map-chunk.js'
 import { chunkRanges, type MapConfig, type MapRunOptions } from './map-options.js'
@@ -31,8 +32,12 @@ export async function runMap(
   config: MapConfig,
   { signal }: MapRunOptions = {},
 ): Promise<unknown[]> {
-  // Nothing to do: no pool to start.
-  if (items.length === 0) return []
+  // Nothing to do: no pool to start. A call cancelled already is still refused, as it is
+  // with items, so that its caller hears of the abort whatever it mapped.
+  if (items.length === 0) {
+    if (signal?.aborted === true) throw new CancelledError({ caller, reason: signal.reason })
+    return []
+  }
   const { executor, workers } = config
   const [results] = await computeTargets(caller, [mapGraph(fn, items, config)], {
     executor,
