@@ -1,4 +1,4 @@
-import { InvalidArgumentError, InvalidOptionError, delayed } from '@taskgraph/core'
+import { InvalidArgumentError, InvalidOptionError, bag, delayed } from '@taskgraph/core'
 import { describe, expect, test } from 'vitest'
 import {
   AsCompleted,
@@ -205,6 +205,18 @@ describe('submit', () => {
     expect(() => sum([1, { n: future }] as never)).toThrow(InvalidArgumentError)
     await expect(compute(future)).rejects.toThrow(InvalidArgumentError)
     expect(await future).toBe(2)
+  })
+
+  // The bag held the future itself: its tasks were given it, and map((x) => x * 2) made NaN.
+  test('a future among the items of bag.from or bag.fromPartitions is an InvalidArgumentError', async () => {
+    const future = submit(inc, 1)
+    expect(() => bag.from([1, future])).toThrow(InvalidArgumentError)
+    expect(() => bag.from([{ n: [future] }])).toThrow(InvalidArgumentError)
+    expect(() => bag.fromPartitions([[1], [future]] as never)).toThrow(InvalidArgumentError)
+    expect(() => bag.fromPartitions([[inc(1), { n: future }]] as never)).toThrow(
+      InvalidArgumentError,
+    )
+    expect(await bag.from([await future]).compute()).toEqual([2])
   })
 
   test('refuses what is not a function to call, items that are not iterable, and options it does not know', async () => {

@@ -3,7 +3,7 @@ import { isDelayed } from '../lazy/is-delayed.js'
 import { KeyKind } from '../lazy/lazy-node.js'
 import { describeValue, errorText, InvalidArgumentError, InvalidOptionError } from '../errors.js'
 import { gather } from '../lazy/gather.js'
-import { containsDelayed } from '../lazy/lazy-args.js'
+import { findLazy } from '../lazy/lazy-args.js'
 import { makeData } from '../lazy/make-task.js'
 import { checkOptionNames } from '../option-names.js'
 import { recordOrigin } from '../origin.js'
@@ -71,7 +71,11 @@ function from<T>(items: Iterable<T>, options: FromOptions = {}): Bag<T> {
   const all = readItems(items)
   recordItemFunctions(all)
   checkPartitionCount(partitions, all.length)
-  if (containsDelayed(all)) {
+  const lazy = findLazy(all)
+  if (lazy !== undefined && !isDelayed(lazy)) {
+    throw futureItems('bag.from', 'the items hold', 'bag.from(items)')
+  }
+  if (lazy !== undefined) {
     throw new InvalidArgumentError({
       message:
         'bag.from: the items hold Delayed values, which a bag of data cannot resolve. ' +
@@ -180,12 +184,28 @@ function fromPartitions<T>(partitions: readonly (Delayed<T[]> | readonly Lazy<T>
     }
     // A copy, as bag.from makes: the caller's array changing later does not change the bag.
     const items = Array.from(part as unknown[])
+    const lazy = findLazy(items)
+    if (lazy !== undefined && !isDelayed(lazy)) {
+      throw futureItems('bag.fromPartitions', `partition ${i} holds`, 'bag.fromPartitions([items])')
+    }
     // Lazy items are resolved by a task that gathers them; plain ones are data.
     recordItemFunctions(items)
-    if (containsDelayed(items)) return gather(items) as unknown as Delayed<T[]>
+    if (lazy !== undefined) return gather(items) as unknown as Delayed<T[]>
     return makeData(items as T[], PARTITION_NAME, undefined, KeyKind.Unique)
   })
   return new Bag(parts)
+}
+
+/**
+ * Futures among a bag's items, refused as among a delayed call's arguments: a graph
+ * cannot wait for work running outside it, and its tasks would be given the future.
+ */
+function futureItems(caller: string, where: string, call: string): InvalidArgumentError {
+  return new InvalidArgumentError({
+    message:
+      `${caller}: ${where} a Future (from submit), which a bag cannot wait for: its tasks would be given the future, not its result. ` +
+      `Await the futures first and pass their results: const items = await Promise.all(futures), then ${call}.`,
+  })
 }
 
 function checkFromOptions(options: FromOptions): FromOptions {

@@ -222,11 +222,21 @@ function futureArgument(caller: string): InvalidArgumentError {
  * its error out instead, for a question asked of a value no call records.
  */
 function holdsDelayed(root: object, seen = new Set<object>(), getterErrors = false): boolean {
+  return find(root, isDelayed, seen, getterErrors) !== undefined
+}
+
+/** The first value `wanted` is true of that `root` is, or holds in arrays and plain objects. */
+function find(
+  root: object,
+  wanted: (value: object) => boolean,
+  seen: Set<object>,
+  getterErrors: boolean,
+): object | undefined {
   const stack: unknown[] = [root]
   while (stack.length > 0) {
     const value = stack.pop()
     if (typeof value !== 'object' || value === null || seen.has(value)) continue
-    if (isDelayed(value)) return true
+    if (wanted(value)) return value
     seen.add(value)
     if (isArray(value)) for (const item of value) stack.push(item)
     else if (isPlainObject(value)) {
@@ -239,7 +249,7 @@ function holdsDelayed(root: object, seen = new Set<object>(), getterErrors = fal
       }
     }
   }
-  return false
+  return undefined
 }
 
 // Assignment would invoke the `__proto__` setter for a key named "__proto__".
@@ -316,4 +326,14 @@ class Resolver {
  */
 export function containsDelayed(value: unknown): boolean {
   return typeof value === 'object' && value !== null && holdsDelayed(value, new Set(), true)
+}
+
+/**
+ * The first `Delayed` or future (from `submit`) that `value` is, or holds in arrays and
+ * plain objects: what data no call records (a bag's items) cannot hold, found in one
+ * walk. A getter that throws throws here, as for `containsDelayed`.
+ */
+export function findLazy(value: unknown): object | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  return find(value, (item) => isDelayed(item) || isFutureBranded(item), new Set(), true)
 }
