@@ -20,6 +20,8 @@ export { checkOptionNames } from './option-names.js'
 export { checkTaskOptions } from './task-options.js'
 export { describeValue, errorText, type ErrorInit } from './errors.js'
 export { isThenable } from './thenable.js'
+// What a call was given, read (an iterator run, getters called) with its errors the call's.
+export { readGiven } from './read-given.js'
 // How a bag's task names a value a worker could not be sent or send back.
 export { UNSENDABLE_PLACE, type NameUnsendable, type UnsendablePlace } from './unsendable-place.js'
 // A class or a generator function given where a function's call must give the result.

@@ -219,6 +219,33 @@ describe('submit', () => {
     expect(await bag.from([await future]).compute()).toEqual([2])
   })
 
+  // The items were read as each was submitted: an iterator that threw part way threw its
+  // own error, and the futures of the items before it ran on, with no handle to them.
+  test('Client#map reads every item before submitting: an iterator that throws submits nothing', async () => {
+    const started: number[] = []
+    const work = (x: number): number => {
+      started.push(x)
+      return x
+    }
+    function* items(): Generator<number> {
+      yield 1
+      yield 2
+      throw new RangeError('the source broke')
+    }
+    // One task at a time, in order: a future submitted before the last runs before it.
+    const client = new Client({ executor: 'async', concurrency: 1 })
+    let error: unknown
+    try {
+      client.map(work, items())
+    } catch (thrown) {
+      error = thrown
+    }
+    expect(error).toBeInstanceOf(InvalidArgumentError)
+    expect((error as Error).cause).toBeInstanceOf(RangeError)
+    expect(await client.submit(work, 3)).toBe(3)
+    expect(started).toEqual([3])
+  })
+
   test('refuses what is not a function to call, items that are not iterable, and options it does not know', async () => {
     expect(() => (submit as (fn: unknown) => unknown)(42)).toThrow(InvalidArgumentError)
     // Their futures failed with "cannot be invoked without 'new'", or finished with an iterator.

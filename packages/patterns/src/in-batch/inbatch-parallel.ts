@@ -1,9 +1,8 @@
 import { InvalidArgumentError, type AnyFunction } from '@taskgraph/core'
-import { describeValue, recordOrigin } from '@taskgraph/core/internal'
+import { describeValue, readGiven, recordOrigin } from '@taskgraph/core/internal'
 import { CancelledError } from '@taskgraph/scheduler'
 import { computeTargets } from '@taskgraph/scheduler/internal'
 import { checkPlainFunction } from '../plain-function.js'
-import { readGiven } from '../read-given.js'
 import { argumentsOf, type CallArgsOf } from './call-args.js'
 import { callResult, type CallResult } from './call-results.js'
 import {

@@ -1,10 +1,9 @@
 import { InvalidArgumentError, InvalidOptionError, type AnyFunction } from '@taskgraph/core'
-import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
+import { checkOptionNames, describeValue, readGiven } from '@taskgraph/core/internal'
 import type { Executor, ExecutorName } from '@taskgraph/scheduler'
 import { defaultWorkers } from '@taskgraph/scheduler/internal'
 import { checkPlacement } from '../placement.js'
 import { checkPlainFunction } from '../plain-function.js'
-import { readGiven } from '../read-given.js'
 
 /** Options of `parallelMap` and `new Vectorizer`; `init` comes with `WorkerInit`. */
 export interface ParallelMapOptions {

@@ -1,7 +1,7 @@
 import { delayed, isDelayed, isDelayedFunction } from '@taskgraph/core'
 import type { AnyFunction, Computed, Delayed, DelayedFunction } from '@taskgraph/core'
 import { InvalidArgumentError } from '@taskgraph/core'
-import { describeValue, uncallableKind } from '@taskgraph/core/internal'
+import { describeValue, readGiven, uncallableKind } from '@taskgraph/core/internal'
 import { CancelledError } from '../errors.js'
 import { AsyncExecutor } from '../executors/async-executor.js'
 import { computeTargets } from '../run/compute.js'
@@ -121,7 +121,10 @@ export class Client {
         message: `map: expects an iterable of items (an array, a Set, a generator), got ${describeValue(items)}. Pass the items as an array: map(fn, [a, b]), or submit(fn, item) for one.`,
       })
     }
-    return Array.from(items, (item) => this.submit(task, ...([item] as FutureArgs<Parameters<F>>)))
+    // Every item read before the first submit: an iterator that throws part way would
+    // leave the futures of the items before it running, with no handle to them.
+    const list = readGiven('map', 'the items', () => Array.from(items))
+    return list.map((item) => this.submit(task, ...([item] as FutureArgs<Parameters<F>>)))
   }
 
   async #run(target: Delayed<unknown>, signal: AbortSignal): Promise<unknown> {

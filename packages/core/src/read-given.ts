@@ -1,5 +1,4 @@
-import { InvalidArgumentError } from '@taskgraph/core'
-import { errorText } from '@taskgraph/core/internal'
+import { errorText, InvalidArgumentError } from './errors.js'
 
 /**
  * `read()`, which reads what a call was given (runs its iterator or generator, calls its
