@@ -16,6 +16,7 @@ import {
 import { SUITE_EXECUTORS, shared } from './executors.js'
 import { threadId } from 'node:worker_threads'
 import { inc, sleepThen, sum, throws, where } from './fixtures/pool-tasks.mjs'
+import { rejection } from './helpers.js'
 
 describe.each(SUITE_EXECUTORS)('futures on the %s executor', (name) => {
   const client = new Client({ executor: shared(name) })
@@ -277,6 +278,15 @@ describe('submit', () => {
       expect(() => asCompleted(futures)).toThrow(expect.objectContaining(refused))
     }
     expect(() => asCompleted().add(5 as never)).toThrow(InvalidArgumentError)
+    // What their iterator threw came out bare, as if from inside taskgraph.
+    function* broken(): Generator<Future<number>> {
+      yield future
+      throw new RangeError('the source broke')
+    }
+    const waited = await rejection(wait(broken()))
+    expect(waited).toBeInstanceOf(InvalidArgumentError)
+    expect((waited as Error).cause).toBeInstanceOf(RangeError)
+    expect(() => asCompleted(broken())).toThrow(InvalidArgumentError)
     expect(await future).toBe(2)
   })
 })

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@taskgraph/core'
-import { describeValue, isFutureBranded } from '@taskgraph/core/internal'
+import { describeValue, isFutureBranded, readGiven } from '@taskgraph/core/internal'
 
 /** Where a future is: running (or waiting for its inputs), or settled one of three ways. */
 export type FutureStatus = 'pending' | 'finished' | 'error' | 'cancelled'
@@ -78,7 +78,7 @@ export function isFuture(value: unknown): value is Future {
 
 /**
  * `futures` as an array, checked: `caller` takes an iterable of futures only.
- * @throws {InvalidArgumentError} for anything else
+ * @throws {InvalidArgumentError} for anything else, or an iterator that throws
  */
 export function futuresOf<T>(caller: string, futures: Iterable<Future<T>>): Future<T>[] {
   if (typeof (futures as Partial<Iterable<unknown>> | null)?.[Symbol.iterator] !== 'function') {
@@ -86,7 +86,7 @@ export function futuresOf<T>(caller: string, futures: Iterable<Future<T>>): Futu
       message: `${caller}: expects an iterable of futures (an array, a Set), got ${describeValue(futures)}.`,
     })
   }
-  const all = [...futures]
+  const all = readGiven(caller, 'the futures', () => [...futures])
   for (const future of all) {
     if (!isFuture(future)) {
       throw new InvalidArgumentError({
