@@ -247,6 +247,23 @@ describe('submit', () => {
     expect(started).toEqual([3])
   })
 
+  // Each item was submitted as it came: an item whose call was refused threw with the
+  // futures of the items before it already running, and no handle to them.
+  test('Client#map submits nothing when the call of an item is refused', async () => {
+    const started: unknown[] = []
+    const work = (x: unknown): number => {
+      started.push(x)
+      return 1
+    }
+    const cyclic: Record<string, unknown> = { total: inc(1) }
+    cyclic.self = cyclic
+    // One task at a time, in order: a future submitted before the last runs before it.
+    const client = new Client({ executor: 'async', concurrency: 1 })
+    expect(() => client.map(work, [1, 2, cyclic])).toThrow(InvalidArgumentError)
+    expect(await client.submit(work, 3)).toBe(1)
+    expect(started).toEqual([3])
+  })
+
   test('refuses what is not a function to call, items that are not iterable, and options it does not know', async () => {
     expect(() => (submit as (fn: unknown) => unknown)(42)).toThrow(InvalidArgumentError)
     // Their futures failed with "cannot be invoked without 'new'", or finished with an iterator.

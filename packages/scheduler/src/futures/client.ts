@@ -85,20 +85,9 @@ export class Client {
     fn: Submittable<F>,
     ...args: FutureArgs<Parameters<F>>
   ): Future<SubmitResult<F>> {
-    type R = SubmitResult<F>
     const task = taskFunction('submit', fn) as DelayedFunction<AnyFunction>
-    if (!args.some(holdsFuture)) {
-      const target = task(...(args as unknown[]))
-      return new Future<R>(target.key, (signal) => this.#run(target, signal) as Promise<R>)
-    }
-    // Its key is fixed now; its task is made once the futures it waits for have results.
-    // Named as the task's own key would be: its name, or 'lambda' for an anonymous function.
-    const key = `${task.options.name ?? (task.fn.name || 'lambda')}-${randomSuffix()}`
-    const keyed = task.with({ key })
-    return new Future<R>(key, async (signal): Promise<R> => {
-      const values = await resultsOf(args, signal)
-      return (await this.#run(keyed(...values), signal)) as R
-    })
+    const { key, run } = this.#prepare(task, args)
+    return new Future(key, run) as Future<SubmitResult<F>>
   }
 
   /** `submit(fn, item)` for each item: one future per item, in order. */
@@ -114,7 +103,7 @@ export class Client {
     fn: Submittable<F>,
     items: Iterable<FutureArg<Parameters<F>[0]>>,
   ): Future<SubmitResult<F>>[] {
-    const task = taskFunction('map', fn)
+    const task = taskFunction('map', fn) as DelayedFunction<AnyFunction>
     // `Array.from` would take a number or an array-like object as no items, or as holes.
     if (typeof (items as Partial<Iterable<unknown>> | null)?.[Symbol.iterator] !== 'function') {
       throw new InvalidArgumentError({
@@ -124,7 +113,29 @@ export class Client {
     // Every item read before the first submit: an iterator that throws part way would
     // leave the futures of the items before it running, with no handle to them.
     const list = readGiven('map', 'the items', () => Array.from(items))
-    return list.map((item) => this.submit(task, ...([item] as FutureArgs<Parameters<F>>)))
+    // Every call recorded before the first starts, for the same reason: an item a call
+    // refuses (a Delayed inside a cycle) throws with no future running.
+    const calls = list.map((item) => this.#prepare(task, [item]))
+    return calls.map(({ key, run }) => new Future(key, run)) as Future<SubmitResult<F>>[]
+  }
+
+  /**
+   * What a submit runs, made without starting it: the task is recorded now (what its
+   * call refuses is thrown here), unless futures among `args` must have results first.
+   */
+  #prepare(task: DelayedFunction<AnyFunction>, args: readonly unknown[]): PreparedSubmit {
+    if (!args.some(holdsFuture)) {
+      const target = task(...args)
+      return { key: target.key, run: (signal) => this.#run(target, signal) }
+    }
+    // Its key is fixed now; its task is made once the futures it waits for have results.
+    // Named as the task's own key would be: its name, or 'lambda' for an anonymous function.
+    const key = `${task.options.name ?? (task.fn.name || 'lambda')}-${randomSuffix()}`
+    const keyed = task.with({ key })
+    return {
+      key,
+      run: async (signal) => this.#run(keyed(...(await resultsOf(args, signal))), signal),
+    }
   }
 
   async #run(target: Delayed<unknown>, signal: AbortSignal): Promise<unknown> {
@@ -136,6 +147,12 @@ export class Client {
     const [result] = await computeTargets('submit', [target], options)
     return result
   }
+}
+
+/** A submit whose future has not started: its key, and the work the future runs. */
+interface PreparedSubmit {
+  readonly key: string
+  readonly run: (signal: AbortSignal) => Promise<unknown>
 }
 
 const delayedOf = new WeakMap<AnyFunction, DelayedFunction<AnyFunction>>()
