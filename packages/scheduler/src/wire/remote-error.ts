@@ -56,8 +56,10 @@ function wireErrorOf(thrown: unknown, depth: number): WireError {
         : {}),
     } as const
     // Not an enumerable property, as `cause` is not: carried on its own, or it is lost.
+    // A copy made here is an Error named AggregateError: a cluster copies it once more.
     const { errors } = thrown as Partial<AggregateError>
-    return thrown instanceof AggregateError && Array.isArray(errors) && depth < MAX_CAUSES
+    const aggregate = thrown instanceof AggregateError || thrown.name === 'AggregateError'
+    return aggregate && Array.isArray(errors) && depth < MAX_CAUSES
       ? { ...wire, errors: errors.map((error) => toWireError(error, depth + 1)) }
       : wire
   }
