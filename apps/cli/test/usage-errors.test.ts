@@ -63,6 +63,12 @@ describe.concurrent('usage errors exit 2', () => {
       args: ['visualize', 'sum.ts', '-o', '', '--format', 'svg'],
       named: '-o is empty',
     },
+    // It read the working directory as the trace, and said it could not (exit 3).
+    {
+      case: 'an empty --trace for visualize',
+      args: ['visualize', 'sum.ts', '--color', 'status', '--trace', ''],
+      named: 'taskgraph visualize: --trace is empty; give the path of a trace',
+    },
     {
       case: 'a worker --name with a space',
       args: ['worker', '--cluster', 'redis://127.0.0.1:1', '--name', 'gpu box'],

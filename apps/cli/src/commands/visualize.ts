@@ -39,11 +39,18 @@ const FORMAT_OF_EXTENSION: Record<string, 'dot' | 'svg'> = {
 /**
  * Checks the flags of `taskgraph visualize` that depend on each other: `--color status`
  * and `--color duration` read a `--trace`, which no other colour reads; `--group-above`
- * sets when to group, which `--group` and `--no-group` settle already.
+ * sets when to group, which `--group` and `--no-group` settle already. An empty
+ * `--trace` names no file (read as a path, it would be the working directory).
  * @throws {InvalidOptionError} naming both flags and what to give instead
  */
 export function checkVisualizeFlags(options: VisualizeCommandOptions): void {
   const { color, trace, group, groupAbove } = options
+  if (trace === '') {
+    throw new InvalidOptionError({
+      message:
+        'taskgraph visualize: --trace is empty; give the path of a trace written by taskgraph run <file> --trace, such as run.json.',
+    })
+  }
   const readsTrace = color === 'status' || color === 'duration'
   if (readsTrace && trace === undefined) {
     throw new InvalidOptionError({
