@@ -146,6 +146,30 @@ describe('taskgraph run --report', () => {
     await opened.page.context().close()
   })
 
+  it('wraps keys, names and errors too long for a line, instead of widening the page', async () => {
+    const report = join(dir, 'long-keys.html')
+    const run = await runCli(['run', 'long-keys.ts', '-k', '--report', report])
+    expect(run.code).toBe(1)
+    const opened = await openReport(report)
+    expect(opened.failures).toBe(1)
+    // The page is 1280 pixels wide: no table, legend or line reaches past it. (Code given
+    // as text: this package is not type-checked against the DOM.)
+    const page = opened.page
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBe(1280)
+    // Numbers stay on one line beside the wrapped keys.
+    const lines = await page.evaluate<
+      number[]
+    >(`[...document.querySelectorAll('td.num')].map((cell) => {
+      const range = document.createRange()
+      range.selectNodeContents(cell)
+      return range.getClientRects().length
+    })`)
+    expect(lines.length).toBeGreaterThan(0)
+    expect(lines.filter((count) => count !== 1)).toEqual([])
+    expect(opened.errors).toEqual([])
+    await opened.page.context().close()
+  })
+
   it('writes the report of a run stopped by Ctrl-C, the running tasks cancelled', async () => {
     const report = join(dir, 'interrupted.html')
     const args = ['--log-level', 'debug', 'run', 'busy-tasks.ts', '-e', 'threads', '-w', '2']
