@@ -504,6 +504,11 @@ function wholeNumber(text: string): number {
 }
 
 function port(text: string): number {
+  // Its value is optional, so `run --dashboard flow.ts` takes the file for the port.
+  if (/\.[cm]?[jt]s$/.test(text) || /[/\\]/.test(text))
+    throw new InvalidArgumentError(
+      `expected a port number, not the workflow file: give the port with --dashboard=PORT, or put --dashboard after the file (taskgraph run ${text} --dashboard).`,
+    )
   return decimal(text, 0, 65535, 'a port number from 0 to 65535 (0: any free port)')
 }
 

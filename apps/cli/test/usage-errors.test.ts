@@ -69,6 +69,12 @@ describe.concurrent('usage errors exit 2', () => {
       args: ['visualize', 'sum.ts', '--color', 'status', '--trace', ''],
       named: 'taskgraph visualize: --trace is empty; give the path of a trace',
     },
+    // Its value is optional: the file was read as the port, and the message said no more.
+    {
+      case: '--dashboard before the workflow file',
+      args: ['run', '--dashboard', 'sum.ts'],
+      named: 'give the port with --dashboard=PORT, or put --dashboard after the file',
+    },
     {
       case: 'a worker --name with a space',
       args: ['worker', '--cluster', 'redis://127.0.0.1:1', '--name', 'gpu box'],
