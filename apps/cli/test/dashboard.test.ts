@@ -165,6 +165,30 @@ describe('taskgraph run --dashboard', () => {
     await expect(fetch(url)).rejects.toThrow()
   })
 
+  it('wraps a failed task’s key too long for a line, instead of hiding its end', async () => {
+    const gate = join(gates, 'long-keys')
+    const { url, done } = await runWithDashboard(
+      ['run', 'dashboard-long-keys.ts', '-k', '--dashboard', '0'],
+      gate,
+    )
+    const { page, errors } = await openPage(url)
+    cleanup.push(() => page.context().close())
+    await until(page, `document.querySelectorAll('#failures li code').length === 1`)
+    // The list scrolled sideways to show the key's end; now it shows it all.
+    expect(
+      await inPage<number[]>(
+        page,
+        `(() => {
+          const list = document.querySelector('#failures')
+          return [list.scrollWidth - list.clientWidth, document.documentElement.scrollWidth]
+        })()`,
+      ),
+    ).toEqual([0, 1280])
+    writeFileSync(gate, '')
+    expect((await done).code).toBe(1)
+    expect(errors).toEqual([])
+  })
+
   it('Ctrl-C: the page is told the run ended, and no server or worker outlives the command', async () => {
     const { url, done, child } = await runWithDashboard(
       ['run', 'dashboard-flow.ts', '-e', 'processes', '-w', '2', '--dashboard', '0'],

@@ -89,9 +89,10 @@ th { white-space: normal; font-size: .9em; }
 .meter { display: inline-block; width: 5em; height: .7em; background: #eaeef2; vertical-align: middle; margin-right: .4em; }
 .meter span { display: block; height: 100%; background: #0969da; }
 #failures { list-style: none; margin: 0; padding: 0; max-height: 18em; overflow: auto; }
-#failures li { padding: .25em 0; border-bottom: 1px solid #eaeef2; }
+/* Keys and errors wrap anywhere: a key can be a URL, with nothing to break a line at. */
+#failures li { padding: .25em 0; border-bottom: 1px solid #eaeef2; overflow-wrap: anywhere; }
 #failures code { font-weight: 600; }
-#failures .message { color: #cf222e; font-family: ui-monospace, monospace; font-size: .9em; overflow-wrap: anywhere; }
+#failures .message { color: #cf222e; font-family: ui-monospace, monospace; font-size: .9em; }
 svg.spark { width: 8em; height: 1.4em; vertical-align: middle; }
 svg.spark polyline { fill: none; stroke: #0969da; stroke-width: 1.5; }
 #legend { display: flex; flex-wrap: wrap; gap: .8em; font-size: .85em; margin-top: .4em; }
