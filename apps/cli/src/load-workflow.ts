@@ -60,14 +60,17 @@ export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<W
   const path = resolve(cwd, file)
   // Messages name the file as the user wrote it.
   const shown = file
-  const info = await stat(path).catch(() => undefined)
+  // An empty path resolves to the working directory: say what was given instead.
+  const info = file === '' ? undefined : await stat(path).catch(() => undefined)
   if (info === undefined || !info.isFile()) {
     throw new WorkflowError({
       code: 'ERR_WORKFLOW_NOT_FOUND',
       message:
-        info === undefined
-          ? `workflow file not found: ${shown}`
-          : `workflow path is not a file: ${shown}`,
+        file === ''
+          ? `the workflow file is an empty path; give the path of a workflow module, such as flow.ts`
+          : info === undefined
+            ? `workflow file not found: ${shown}`
+            : `workflow path ${shown} is ${info.isDirectory() ? 'a directory, not a file' : 'not a regular file'}; give the path of a workflow module (.ts, .mts, .js, .mjs or .cjs)`,
     })
   }
   const extension = extname(path)

@@ -6,7 +6,13 @@ import { runCli } from './helpers/run-cli.js'
 // the file (and, where there is one, what the file got wrong), and prints nothing on stdout.
 const badWorkflows = [
   { case: 'a missing file', file: 'missing.ts', named: [] },
-  { case: 'a directory', file: 'lib', named: [] },
+  {
+    case: 'a directory',
+    file: 'lib',
+    named: ['lib is a directory, not a file; give the path of a workflow'],
+  },
+  // It said "workflow path is not a file: ", naming nothing.
+  { case: 'an empty path', file: '', named: ['an empty path; give the path of a workflow'] },
   { case: 'an unsupported extension', file: 'not-a-workflow.txt', named: ['.txt'] },
   { case: 'a TypeScript syntax error', file: 'syntax-error.ts', named: ['syntax-error.ts:3:'] },
   {
