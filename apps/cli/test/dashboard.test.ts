@@ -165,7 +165,7 @@ describe('taskgraph run --dashboard', () => {
     await expect(fetch(url)).rejects.toThrow()
   })
 
-  it('wraps a failed task’s key too long for a line, instead of hiding its end', async () => {
+  it('wraps a failed task’s key and a function’s name too long for a line, instead of widening the page', async () => {
     const gate = join(gates, 'long-keys')
     const { url, done } = await runWithDashboard(
       ['run', 'dashboard-long-keys.ts', '-k', '--dashboard', '0'],
@@ -173,7 +173,10 @@ describe('taskgraph run --dashboard', () => {
     )
     const { page, errors } = await openPage(url)
     cleanup.push(() => page.context().close())
-    await until(page, `document.querySelectorAll('#failures li code').length === 1`)
+    await until(
+      page,
+      `document.querySelectorAll('#failures li code').length === 1 && document.querySelectorAll('#legend span').length === 3`,
+    )
     // The list scrolled sideways to show the key's end; now it shows it all.
     expect(
       await inPage<number[]>(

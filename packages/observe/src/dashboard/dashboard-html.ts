@@ -95,7 +95,7 @@ th { white-space: normal; font-size: .9em; }
 #failures .message { color: #cf222e; font-family: ui-monospace, monospace; font-size: .9em; }
 svg.spark { width: 8em; height: 1.4em; vertical-align: middle; }
 svg.spark polyline { fill: none; stroke: #0969da; stroke-width: 1.5; }
-#legend { display: flex; flex-wrap: wrap; gap: .8em; font-size: .85em; margin-top: .4em; }
+#legend { display: flex; flex-wrap: wrap; gap: .8em; font-size: .85em; margin-top: .4em; overflow-wrap: anywhere; }
 #legend i { display: inline-block; width: .8em; height: .8em; margin-right: .3em; vertical-align: middle; }
 .none { color: #57606a; }
 `
