@@ -72,3 +72,20 @@ it('a trace and a report of their own paths are written', async () => {
   expect(result).toMatchObject({ code: 0, stdout: '5\n' })
   expect(await readFile(join(dir, 'r.html'), 'utf8')).toMatch(/^<!doctype html>/i)
 })
+
+// They were replaced by an empty trace and a report of no run.
+it.each(['missing.ts', 'broken.ts'])(
+  'a workflow that does not load (%s) leaves the trace and report there as they were',
+  async (workflow) => {
+    await writeFile(join(dir, 'broken.ts'), 'export default (\n')
+    await writeFile(join(dir, 'kept.json'), trace)
+    await writeFile(join(dir, 'kept.html'), '<p>kept</p>\n')
+    const result = await runCli(
+      ['run', workflow, '--trace', 'kept.json', '--report', 'kept.html'],
+      { cwd: dir },
+    )
+    expect(result).toMatchObject({ code: 3, stdout: '' })
+    expect(await readFile(join(dir, 'kept.json'), 'utf8')).toBe(trace)
+    expect(await readFile(join(dir, 'kept.html'), 'utf8')).toBe('<p>kept</p>\n')
+  },
+)

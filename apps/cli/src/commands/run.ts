@@ -207,17 +207,23 @@ export async function runCommand(
     // A second Ctrl-C while they are written kills this process at once: the supervisor
     // then removes the temporary files it was writing them into.
     const stopAnnouncing = onTemporaryFile(announceTemporary)
+    // A workflow that did not load (not found, a syntax error) ran nothing: its trace
+    // and report would be empty, and replace those of the last run that did.
+    const record =
+      profiler !== undefined && (targets !== undefined || profiler.records.length > 0)
+        ? profiler
+        : undefined
     const outputs = [
-      ...(profiler !== undefined && options.trace !== undefined ? ['the trace'] : []),
-      ...(profiler !== undefined && options.report !== undefined ? ['the report'] : []),
+      ...(record !== undefined && options.trace !== undefined ? ['the trace'] : []),
+      ...(record !== undefined && options.report !== undefined ? ['the report'] : []),
     ]
     if (outputs.length > 0) announceWriting(outputs.join(' and '))
-    if (profiler !== undefined && options.trace !== undefined) {
-      writes.push(writeTrace(resolve(io.cwd, options.trace), profiler, resources, file))
+    if (record !== undefined && options.trace !== undefined) {
+      writes.push(writeTrace(resolve(io.cwd, options.trace), record, resources, file))
     }
-    if (profiler !== undefined && options.report !== undefined) {
+    if (record !== undefined && options.report !== undefined) {
       const graph = targets === undefined ? undefined : graphOf(targets.value)
-      writes.push(writeRunReport(resolve(io.cwd, options.report), profiler, file, graph))
+      writes.push(writeRunReport(resolve(io.cwd, options.report), record, file, graph))
     }
     await settleOutputs(writes, ran, io).finally(stopAnnouncing)
     diversion?.restore()
