@@ -401,7 +401,7 @@ export function createProgram(io: Io): Command {
           { name: 'the trace', path: options.trace, written: false },
           { name: '-o', path: options.output, written: true },
         ])
-        return options.format ?? formatOf(options.output)
+        return formatOf(options.output, options.format)
       })
       await visualizeCommand(file, { ...options, format }, io)
     })

@@ -75,6 +75,12 @@ describe.concurrent('usage errors exit 2', () => {
       args: ['run', '--dashboard', 'sum.ts'],
       named: 'give the port with --dashboard=PORT, or put --dashboard after the file',
     },
+    // It wrote DOT into graph.svg, which no browser opens.
+    {
+      case: 'a --format other than the one -o names',
+      args: ['visualize', 'sum.ts', '-o', 'graph.svg', '--format', 'dot'],
+      named: 'but --format is dot',
+    },
     {
       case: 'a worker --name with a space',
       args: ['worker', '--cluster', 'redis://127.0.0.1:1', '--name', 'gpu box'],

@@ -141,12 +141,24 @@ async function writeOutput(path: string, text: string): Promise<void> {
 }
 
 /**
- * The format `-o` asks for by its extension, `'dot'` without `-o`.
- * @throws {InvalidOptionError} for an extension that names no format
+ * The format `--format` gives, else the one `-o` asks for by its extension, `'dot'`
+ * without either.
+ * @throws {InvalidOptionError} for an extension that names no format, or another than
+ * `--format`
  */
-export function formatOf(output: string | undefined): 'dot' | 'svg' {
-  if (output === undefined) return 'dot'
+export function formatOf(
+  output: string | undefined,
+  given: 'dot' | 'svg' | undefined,
+): 'dot' | 'svg' {
+  if (output === undefined) return given ?? 'dot'
   const format = FORMAT_OF_EXTENSION[extname(output).toLowerCase()]
+  // DOT in a .svg file is a page no browser opens; SVG in a .dot file, a graph dot cannot read.
+  if (given !== undefined && format !== undefined && format !== given) {
+    throw new InvalidOptionError({
+      message: `taskgraph visualize: -o ${output} names ${format === 'dot' ? 'a DOT' : 'an SVG'} file by its extension, but --format is ${given}: leave --format out, or name the file .${given}`,
+    })
+  }
+  if (given !== undefined) return given
   if (format === undefined) {
     throw new InvalidOptionError({
       message: `cannot tell the format of "${output}" from its extension; name it .dot or .svg, or pass --format`,
