@@ -11,6 +11,7 @@ import {
   checkSizing,
   envValue,
   invalidEnvValue,
+  TYPESCRIPT_LOADER_VARIABLE,
   readEnvRunOptions,
 } from '@taskgraph/scheduler/internal'
 import { cacheSetting } from './cache-settings.js'
@@ -141,6 +142,19 @@ function readVariables(env: NodeJS.ProcessEnv): ReturnType<typeof readEnvRunOpti
   logLevel?: LogLevel
 } {
   const fromEnv = readEnvRunOptions(env)
+  // Read where each TypeScript module loads, in every thread: any other value there
+  // would silently mean "strip types where Node can".
+  const loader = envValue(env, TYPESCRIPT_LOADER_VARIABLE)
+  if (loader !== undefined && loader !== 'tsx') {
+    throw new InvalidOptionError({
+      message: invalidEnvValue(
+        TYPESCRIPT_LOADER_VARIABLE,
+        loader,
+        'a TypeScript loader',
+        'tsx, to load every TypeScript module with tsx',
+      ),
+    })
+  }
   const logLevel = envValue(env, LOG_LEVEL_VARIABLE)
   if (logLevel === undefined) return fromEnv
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {

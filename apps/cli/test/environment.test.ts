@@ -150,6 +150,15 @@ describe.concurrent('TASKGRAPH_RETRIES and TASKGRAPH_TIMEOUT', () => {
   })
 })
 
+describe.concurrent('TASKGRAPH_TYPESCRIPT', () => {
+  it('is not refused for spaces around tsx, as no variable is', async () => {
+    const result = await runCli(['run', 'sum.ts', '--log-level', 'debug'], {
+      env: { TASKGRAPH_TYPESCRIPT: ' tsx ' },
+    })
+    expect(result).toMatchObject({ code: 0, stdout: '5\n' })
+  })
+})
+
 describe.concurrent('TASKGRAPH_LOG_LEVEL', () => {
   it('sets the log level when --log-level is not given', async () => {
     const result = await runCli(['run', 'sum.ts'], { env: { TASKGRAPH_LOG_LEVEL: 'debug' } })
@@ -177,6 +186,8 @@ describe.concurrent('bad values are usage errors (exit 2)', () => {
     { name: 'TASKGRAPH_RETRIES', value: '-1' },
     { name: 'TASKGRAPH_TIMEOUT', value: '9999999999' },
     { name: 'TASKGRAPH_LOG_LEVEL', value: 'loud' },
+    // Only `tsx` means anything: any other value meant type stripping, where Node has it.
+    { name: 'TASKGRAPH_TYPESCRIPT', value: 'TSX' },
   ])('$name=$value', async ({ name, value }) => {
     const result = await runCli(['run', 'sum.ts'], { env: { [name]: value } })
     expect(result).toMatchObject({ code: 2, stdout: '' })

@@ -37,7 +37,8 @@ export const TYPESCRIPT_LOADER_VARIABLE = 'TASKGRAPH_TYPESCRIPT'
 
 /** Whether this Node strips TypeScript types itself, and the user has not asked for tsx. */
 export function nodeStripsTypes(): boolean {
-  if (process.env[TYPESCRIPT_LOADER_VARIABLE] === 'tsx') return false
+  // Spaces around it ignored, as around every TASKGRAPH_* value.
+  if (process.env[TYPESCRIPT_LOADER_VARIABLE]?.trim() === 'tsx') return false
   const features = process.features as { typescript?: string | false }
   return typeof features.typescript === 'string'
 }
