@@ -42,6 +42,8 @@ export function createProgram(io: Io): Command {
     })
     // Inherited by the commands below.
     .configureHelp({
+      // `run --help` lists --log-level and --verbose too: they may follow the command.
+      showGlobalOptions: true,
       optionDescription(option) {
         const text = Help.prototype.optionDescription.call(this, option)
         const variable = HELP_VARIABLES.get(option)

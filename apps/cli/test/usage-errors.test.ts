@@ -158,6 +158,15 @@ describe.concurrent('usage errors exit 2', () => {
     expect(result.stdout).toContain('workflow module (.ts, .mts, .js, .mjs, .cjs)')
   })
 
+  it("a command's --help lists the global options it takes, after its own", async () => {
+    for (const command of ['run', 'visualize', 'worker', 'cache']) {
+      const { stdout } = await runCli([command, '--help'])
+      const global = stdout.slice(stdout.indexOf('\nGlobal Options:\n'))
+      expect(global).toMatch(/^\s+--log-level <level>/m)
+      expect(global).toMatch(/^\s+--verbose/m)
+    }
+  })
+
   it('--version prints the version of the package', async () => {
     const { version } = (await import('../package.json', { with: { type: 'json' } })).default
     const result = await runCli(['--version'])
