@@ -57,7 +57,8 @@ describe('examples/async-io.ts', () => {
 })
 
 describe('examples/pi.ts and examples/gather.ts', () => {
-  it('estimate pi the same on every executor', async () => {
+  // Four runs of 2 s of work each, one after another: past 30 s on a busy machine.
+  it('estimate pi the same on every executor', { timeout: 90_000 }, async () => {
     const estimates = new Set<unknown>()
     for (const executor of ['inline', 'async', 'threads', 'processes']) {
       estimates.add(await runJson([example('pi.ts'), '-e', executor]))
