@@ -16,6 +16,7 @@ import {
   echo,
   first,
   kinds,
+  lateSquare,
   ones,
   protoless,
   slowOnes,
@@ -254,6 +255,45 @@ describe('a cache on a cluster', () => {
     const { cached, done } = resumed.summary
     expect(cached).toBeGreaterThanOrEqual(4)
     expect(done).toBe(12 - cached + 1)
+  })
+
+  test('a run cancelled while a job runs keeps the calls of that job that had finished', async () => {
+    // A fresh driver, which has not learnt how long lateSquare takes: it packs it into a
+    // job with quick squares, which end long before it does.
+    const driver = new ClusterExecutor(redis.url)
+    await driver.start()
+    try {
+      const inputs = Array.from({ length: 12 }, (_, i) => i)
+      const flow = (ms: number): unknown =>
+        sum([...inputs.map((x) => square(x)), lateSquare(99, ms)])
+      await rm(log, { force: true })
+      const stop = new AbortController()
+      let ended = 0
+      const stopped = compute(flow(60_000), {
+        executor: driver,
+        cache: new TaskCache(cacheDir, { store: 'all' }),
+        signal: stop.signal,
+        hooks: { onTaskEnd: () => void (++ended === inputs.length && stop.abort()) },
+      })
+      // Stopped once the driver has heard of every square; failing that, a while after
+      // every square ran on the workers (the driver heard of some only with their job's end).
+      const squaresRan = async (): Promise<boolean> =>
+        (await readFile(log, 'utf8').catch(() => ''))
+          .split('\n')
+          .filter((call) => call.startsWith('square(')).length === inputs.length
+      void eventually(async () => expect(await squaresRan()).toBe(true), 30_000).then(
+        () => setTimeout(() => stop.abort(), 3000),
+        () => stop.abort(),
+      )
+      await expect(stopped).rejects.toBeInstanceOf(CancelledError)
+      await eventually(async () => expect(await runKeys(redis)).toEqual([]), 5000)
+      const resumed = await run(flow(1), driver)
+      expect(resumed.result).toBe(inputs.reduce((total, x) => total + x * x, 0) + 99 * 99)
+      // Only the call cancelled while it ran, and the sum, ran again.
+      expect(resumed.calls).toEqual(['lateSquare(99)', `sum(${inputs.length + 1})`])
+    } finally {
+      await driver.close()
+    }
   })
 
   test('two runs at once on one directory both give the right answer', async () => {

@@ -30,7 +30,7 @@ import type { ModulePolicy } from './module-policy.js'
 import { answerRedelivered } from './redelivered-job.js'
 import { runJob, sendable } from './run-job.js'
 import { StartNotices } from './start-notices.js'
-import { StepNotices } from './step-notices.js'
+import { ProgressNotices } from './progress-notices.js'
 
 /** This machine, as task records name it. */
 const HOST = hostname()
@@ -117,16 +117,24 @@ export class JobProcessor {
     let local: ReadonlyMap<string, Buffer> | undefined
     // The copy left in Redis of the calls a hold took: it goes with their results.
     let left: string | undefined
-    // What the driver asked for of the job's fused steps, told as each ends.
-    const steps = new StepNotices((entries, notices) =>
-      finishJob(
-        redis,
-        large,
-        data,
-        entries,
-        packReply({ worker: name, outcomes: [], steps: notices }),
-      ),
-    )
+    // What ends in the job, told while it runs (see progress-notices.ts).
+    const notices = new ProgressNotices((entries, steps, outcomes) => {
+      this.starts.ended(data, outcomes)
+      const replyOf = (told: CallOutcome[]): Buffer =>
+        packReply({
+          worker: name,
+          ...(told.length > 0 && { host: HOST }),
+          outcomes: told,
+          ...(steps.length > 0 && { steps }),
+        })
+      let reply: Buffer
+      try {
+        reply = replyOf(outcomes)
+      } catch {
+        reply = replyOf(sendable(outcomes))
+      }
+      return finishJob(redis, large, data, entries, reply)
+    })
     for (;;) {
       let hold: string | undefined
       let entries: readonly StoreEntry[]
@@ -155,14 +163,22 @@ export class JobProcessor {
             this.starts.started(data, id)
           },
           ended: (id) => runs.callsOnPool(data.run).ended(id),
-          stepEnded: (notice, entry) => steps.add(notice, entry),
+          stepEnded: (notice, entry) => notices.stepEnded(notice, entry),
+          callEnded: (outcome, entry) => notices.callEnded(outcome, entry),
         })
         intake.ranFor(performance.now() - runStart)
-        // Told before the calls' outcomes, which end the driver's interest in them.
-        await steps.told()
+        // What was told goes first: a step's notice before its call's outcome, which ends
+        // the driver's interest in the call.
+        await notices.replyDue()
         // Its run is over (it ended, or its driver died): the job is dropped.
         if (result === undefined) return this.deleteLeft(left)
-        this.starts.ended(data, result.outcomes)
+        // The reply carries what was not told while the job ran.
+        const { toldCalls, toldKeys } = notices
+        const outcomes =
+          toldCalls.size === 0
+            ? result.outcomes
+            : result.outcomes.filter((outcome) => !toldCalls.has(outcome.id))
+        this.starts.ended(data, outcomes)
         hold = this.mayHold(began, signal) ? this.worker.held.hold(job.id!) : undefined
         const replyOf = (outcomes: CallOutcome[]): Buffer =>
           packReply({
@@ -175,17 +191,19 @@ export class JobProcessor {
           })
         let reply: Buffer
         try {
-          reply = replyOf(result.outcomes)
+          reply = replyOf(outcomes)
         } catch {
-          reply = replyOf(sendable(result.outcomes))
+          reply = replyOf(sendable(outcomes))
         }
         entries = result.entries
-        const sent = await finishJob(redis, large, data, entries, reply, { hold, left })
+        const unsent =
+          toldKeys.size === 0 ? entries : entries.filter((entry) => !toldKeys.has(entry.key))
+        const sent = await finishJob(redis, large, data, unsent, reply, { hold, left })
         left = undefined
         if (!sent) return
       } catch (error) {
         this.deleteLeft(left)
-        await steps.told()
+        await notices.replyDue()
         await this.failCalls(data, batch, error)
         return
       } finally {

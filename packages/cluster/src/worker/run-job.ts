@@ -65,6 +65,8 @@ export interface JobContext {
    * the result to store first (unless it could not be).
    */
   readonly stepEnded: (notice: StoredStep, entry?: StoreEntry) => void
+  /** A call of the job ended (or was handed back): its outcome, and its result to store. */
+  readonly callEnded: (outcome: CallOutcome, entry?: StoreEntry) => void
 }
 
 /** What a job came to: its outcomes (for the reply) and the results to store first. */
@@ -94,15 +96,22 @@ export async function runJob(context: JobContext): Promise<JobResult | undefined
   const entries: StoreEntry[] = []
   const stopped = whenStopped(context.signal)
   const settled = batch.calls.map(async (call): Promise<void> => {
+    // The result the call stores, if it succeeds (`toOutcome`).
+    const stored: StoreEntry[] = []
+    const ended = (outcome: CallOutcome): void => {
+      outcomes.push(outcome)
+      entries.push(...stored)
+      context.callEnded(outcome, stored[0])
+    }
     const refused = refusing ? refusal(call, functions, batch) : undefined
     if (refused !== undefined) {
-      outcomes.push({ id: call.id, ok: false, fault: refused })
+      ended({ id: call.id, ok: false, fault: refused })
       return
     }
     const missing = complete ? undefined : missingInput(call, inputs, context.marker)
     if (missing !== undefined) {
       const reason = unreadable.get(missing)
-      outcomes.push({
+      ended({
         id: call.id,
         ok: false,
         fault:
@@ -123,17 +132,17 @@ export async function runJob(context: JobContext): Promise<JobResult | undefined
     const measure: CallMeasure = { blockedMs: 0, changed: undefined }
     try {
       const running = runCall(context, call, functions, inputs, timed, measure)
-      const ended = (): void => context.ended(call.id)
-      running.then(ended, ended)
+      const offPool = (): void => context.ended(call.id)
+      running.then(offPool, offPool)
       const value = await Promise.race([running, stopped])
       const outcome = holdsGraph(value)
         ? graphOutcome(context, call, undefined, value)
-        : toOutcome(context, call, value, entries, measure.changed)
-      outcomes.push(withMeasures(outcome, timing, measure.blockedMs))
+        : toOutcome(context, call, value, stored, measure.changed)
+      ended(withMeasures(outcome, timing, measure.blockedMs))
     } catch (error) {
       if (error instanceof ReturnedGraphFault) {
         // A step of a fused call returned a graph: the call ended there.
-        outcomes.push(
+        ended(
           withMeasures(
             graphOutcome(context, call, error.step, error.value),
             timing,
@@ -141,21 +150,21 @@ export async function runJob(context: JobContext): Promise<JobResult | undefined
           ),
         )
       } else if (error === STOPPED || error instanceof ExecutorClosedFault) {
-        outcomes.push({ id: call.id, handedBack: 'stopping' })
+        ended({ id: call.id, handedBack: 'stopping' })
       } else if (error instanceof UnreachableFault) {
         // The threads could not import the module, or it made no such function there (or,
         // for a later step, it had not finished importing: the driver splits the chain).
         const { step } = error
         const fn = step === 0 ? call.fn : call.steps![step - 1]!.fn
         const { module } = batch.functions[fn]!
-        outcomes.push({
+        ended({
           id: call.id,
           ok: false,
           fault: { kind: 'refused', module, message: error.message, ...(step > 0 && { step }) },
         })
       } else {
         const failed: CallOutcome = { id: call.id, ok: false, fault: toWireFault(error) }
-        outcomes.push(withMeasures(failed, timing, measure.blockedMs))
+        ended(withMeasures(failed, timing, measure.blockedMs))
       }
     }
   })
