@@ -161,6 +161,32 @@ describe('values a driver and its workers cannot read of each other', () => {
     expect(ended.message).toMatch(/which cluster worker \S+ could not read back \(/)
     expect(ended.message).not.toMatch(/bug of taskgraph/)
   })
+
+  // A task the driver runs itself (a main-thread task, get, gather) reads its stored
+  // inputs from the cluster's store as a worker does: one it could not read failed the
+  // task as if the task had thrown (TaskError).
+  test('a stored input the driver cannot read fails the task it runs with SerializationError', async () => {
+    const cluster = await clusters.withWorkers(1)
+    const { driver, output, exited } = startDriver('deep-stored-driver.mjs', cluster, {
+      node: ['--stack-size=300'],
+      args: ['1500'],
+    })
+    try {
+      expect(await exited, output.stderr).toBe(0)
+    } finally {
+      driver.kill('SIGKILL')
+    }
+    const ended = JSON.parse(output.stdout) as Record<string, string>
+    expect(ended).toMatchObject({
+      ended: 'SerializationError',
+      code: 'ERR_NOT_SERIALIZABLE',
+      key: expect.stringMatching(/^length-/) as unknown,
+      direction: 'argument',
+      path: expect.stringMatching(/^the stored result of its input "nested-[^"]+"$/) as unknown,
+    })
+    // Nothing was to be sent to a worker: the driver read it back.
+    expect(ended.message).not.toMatch(/sent to a worker/)
+  })
 })
 
 /**

@@ -185,7 +185,9 @@ UncaughtExceptionError.prototype.name = 'UncaughtExceptionError'
 
 /**
  * A task's arguments or result cannot be copied between threads or processes: a
- * function, a symbol, or an object whose class would be lost on the way.
+ * function, a symbol, or an object whose class would be lost on the way. Or, on a
+ * cluster, an input the process that runs the task cannot read back as another wrote it
+ * (a Node of another version, or data nested deeper than its stack reads).
  */
 export class SerializationError extends TaskError {
   /** `'argument'` (on the way to a worker) or `'result'` (on the way back). */
@@ -219,9 +221,15 @@ export class SerializationError extends TaskError {
       readonly reason?: string | undefined
       /** @internal What to do instead, for a task whose function says better (a parallel map's chunk). */
       readonly advice?: string | undefined
+      /**
+       * @internal What could not be done with the value, after "cannot", for one that was
+       * read rather than copied; by default, `be sent to a worker` (an argument) or `send
+       * its result back from a worker`.
+       */
+      readonly failed?: string | undefined
     },
   ) {
-    const { direction, path, valueType, reason, advice } = options
+    const { direction, path, valueType, reason, advice, failed } = options
     super({
       key: options.key,
       functionName: options.functionName,
@@ -229,7 +237,7 @@ export class SerializationError extends TaskError {
       report: {
         code: 'ERR_NOT_SERIALIZABLE',
         message:
-          `cannot ${direction === 'argument' ? 'be sent to' : 'send its result back from'} a worker: ${path} is ${valueType}, ${reason ?? 'which does not survive a structured clone'}. ` +
+          `cannot ${failed ?? `${direction === 'argument' ? 'be sent to' : 'send its result back from'} a worker`}: ${path} is ${valueType}, ${reason ?? 'which does not survive a structured clone'}. ` +
           (advice ??
             'Pass plain data (objects, arrays, Map, Set, Date, typed arrays, BigInt), ' +
               'or run the task where the graph is computed: delayed(fn, { mainThread: true }) (on a cluster, its driver), or the executor "async" for every task.'),

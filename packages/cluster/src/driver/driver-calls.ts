@@ -1,5 +1,6 @@
 import { deserialize } from 'node:v8'
-import type { TaskCall } from '@taskgraph/scheduler/internal'
+import { NotSerializableFault, type TaskCall } from '@taskgraph/scheduler/internal'
+import { unreadableStored } from '../wire/envelope.js'
 import { resolveStored, storedIn } from '../wire/stored-values.js'
 
 /**
@@ -24,7 +25,7 @@ export async function runOnDriver(
           throw new Error(
             `the stored result of task ${JSON.stringify(key)} is gone from the cluster's store`,
           )
-        return [key, deserialize(found) as unknown]
+        return [key, readStored(key, found)]
       }),
     )
   }
@@ -36,4 +37,35 @@ export async function runOnDriver(
     result = (await step.fn(...own)) as unknown
   }
   return result
+}
+
+/** The first byte of what V8's serializer writes. */
+const V8_VERSION_TAG = 0xff
+
+/**
+ * The stored result of input `key`, read back. One that V8 wrote and this driver cannot
+ * read (a worker on another Node wrote it, or nested it deeper than this stack reads)
+ * fails the task as a worker's does (`SerializationError`), worded for the driver: not a
+ * failure of the task's own. Bytes V8 did not write were not stored by taskgraph as they
+ * are: what V8 threw is thrown.
+ */
+function readStored(key: string, bytes: Buffer): unknown {
+  try {
+    return deserialize(bytes)
+  } catch (error) {
+    if (bytes[0] !== V8_VERSION_TAG) throw error
+    throw new NotSerializableFault(
+      'argument',
+      `the stored result of its input ${JSON.stringify(key)}`,
+      'data another process wrote',
+      unreadableStored('this driver', error),
+      {
+        failed: "run on the cluster's driver",
+        advice:
+          error instanceof RangeError
+            ? 'Run the driver with a larger stack (node --stack-size), or return data nested less deeply.'
+            : 'The driver reads the inputs of the tasks it runs itself (main-thread tasks, get and gather) as the workers wrote them.',
+      },
+    )
+  }
 }

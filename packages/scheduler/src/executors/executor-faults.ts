@@ -75,7 +75,10 @@ export class TimedOutFault extends Error {
 }
 TimedOutFault.prototype.name = 'TimedOutFault'
 
-/** An argument or the result of the call cannot be copied to or from a worker. */
+/**
+ * An argument or the result of the call cannot be copied to or from a worker, or (`read`)
+ * read back where the call runs.
+ */
 export class NotSerializableFault extends Error {
   constructor(
     readonly direction: 'argument' | 'result',
@@ -83,6 +86,12 @@ export class NotSerializableFault extends Error {
     readonly valueType: string,
     /** Why it cannot be copied, when there is more to say than that it does not survive a copy. */
     readonly reason?: string,
+    /**
+     * For a value that was not to be copied but read back from bytes written elsewhere
+     * (a cluster's driver reading a stored input): what failed, in place of a copy to or
+     * from a worker, and what to do.
+     */
+    readonly read?: { readonly failed: string; readonly advice: string },
   ) {
     super(`${path} is ${valueType}`)
   }

@@ -83,7 +83,8 @@ export function toTaskError(
       reason: failure.reason,
       partition: place?.partition,
       index: place?.index,
-      advice: place?.advice,
+      advice: place?.advice ?? failure.read?.advice,
+      failed: failure.read?.failed,
     })
   }
   return new TaskError({ key, functionName, caller, cause: failure })
