@@ -24,6 +24,8 @@ export { isThenable } from './thenable.js'
 export { readGiven } from './read-given.js'
 // How a bag's task names a value a worker could not be sent or send back.
 export { UNSENDABLE_PLACE, type NameUnsendable, type UnsendablePlace } from './unsendable-place.js'
+// Which function a task's failure names: a bag's task names the function it applies.
+export { APPLIED_FUNCTION, failingFunctionName, type FindApplied } from './applied-function.js'
 // A class or a generator function given where a function's call must give the result.
 export { uncallableKind } from './uncallable-kind.js'
 // The cache's directory and a cluster's shared one: made with the cause of a failure.

@@ -373,10 +373,23 @@ describe.each(EXECUTORS)('bags on the %s executor', (name) => {
     expect(await persisted.sum().compute(options)).toBe(reference.sum(NUMBERS.map(double)))
   })
 
-  test('a function that throws fails the run with a TaskError naming its task', async () => {
-    const error = await rejection(numbers.map(failsOn3).compute(options))
-    expect(error).toBeInstanceOf(TaskError)
-    expect(error).toMatchObject({ functionName: 'map', cause: { name: 'RangeError' } })
+  // Named the operation's task instead ("function map"), which the user did not write.
+  test('a function that throws fails the run with a TaskError naming its task and the function', async () => {
+    for (const value of [
+      numbers.map(failsOn3),
+      numbers.filter(failsOn3),
+      numbers.groupBy(failsOn3),
+      numbers.distinct(failsOn3),
+      numbers.topk(2, failsOn3),
+    ]) {
+      const error = await rejection(value.compute(options))
+      expect(error).toBeInstanceOf(TaskError)
+      expect(error).toMatchObject({ functionName: 'failsOn3', cause: { name: 'RangeError' } })
+      expect((error as TaskError).key).toMatch(
+        /^(map|filter|group-by-part|distinct-part|topk-part)-/,
+      )
+      expect((error as TaskError).message).toContain('(function failsOn3)')
+    }
   })
 
   /** Each of `cases` fails its task, named by its operation, with an InvalidArgumentError as cause. */

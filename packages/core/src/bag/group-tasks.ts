@@ -5,6 +5,7 @@
 // the bag, whatever the partitioning. Merging runs on the thread that computes the
 // graph, where the partials arrive.
 import { delayed } from '../lazy/delayed-function.js'
+import { applying } from './applied-functions.js'
 import { asPartition } from './as-partition.js'
 import { partitionTask } from './partition-task.js'
 import { checkRankable } from './rankable.js'
@@ -19,7 +20,7 @@ type Binary = (a: unknown, b: unknown) => unknown
 type Seed = [] | [unknown]
 
 export const groupByPart = partitionTask(
-  function groupByPart(
+  applying(function groupByPart(
     part: readonly unknown[],
     key: Selector,
     _partition: number,
@@ -33,7 +34,7 @@ export const groupByPart = partitionTask(
       else group.push(item)
     }
     return groups
-  },
+  }, 1),
   { name: 'group-by-part' },
 )
 
@@ -54,28 +55,37 @@ export const groupByMerge = delayed(
 )
 
 export const foldByPart = partitionTask(
-  function foldByPart(
-    part: readonly unknown[],
-    key: Selector,
-    binop: Binary,
-    seed: Seed,
-    _partition: number,
-  ): Map<Key, unknown> {
-    const select = taskKey('foldBy', key)
-    const step = synchronous('foldBy', 'binop', binop)
-    const totals = new Map<Key, unknown>()
-    for (const item of asPartition('foldBy', part)) {
-      const k = groupKey('foldBy', item, select)
-      if (totals.has(k)) totals.set(k, step(totals.get(k), item))
-      else totals.set(k, seed.length === 1 ? step(seed[0], item) : item)
-    }
-    return totals
-  },
+  applying(
+    function foldByPart(
+      part: readonly unknown[],
+      key: Selector,
+      binop: Binary,
+      seed: Seed,
+      _partition: number,
+    ): Map<Key, unknown> {
+      const select = taskKey('foldBy', key)
+      const step = synchronous('foldBy', 'binop', binop)
+      const totals = new Map<Key, unknown>()
+      for (const item of asPartition('foldBy', part)) {
+        const k = groupKey('foldBy', item, select)
+        if (totals.has(k)) totals.set(k, step(totals.get(k), item))
+        else totals.set(k, seed.length === 1 ? step(seed[0], item) : item)
+      }
+      return totals
+    },
+    1,
+    2,
+  ),
   { name: 'fold-by-part' },
 )
 
 export const foldByMerge = delayed(
-  function foldBy(partitions: number, combine: Binary, seed: Seed, partials: Map<Key, unknown>[]) {
+  applying(function foldBy(
+    partitions: number,
+    combine: Binary,
+    seed: Seed,
+    partials: Map<Key, unknown>[],
+  ) {
     const join = synchronous('foldBy', 'combine', combine)
     const totals = new Map<Key, unknown>()
     for (const partial of partials) {
@@ -85,7 +95,7 @@ export const foldByMerge = delayed(
       }
     }
     return splitEvenly([...totals], partitions)
-  },
+  }, 1),
   { name: 'fold-by', mainThread: true },
 )
 
@@ -112,7 +122,7 @@ export const frequenciesMerge = delayed(
 
 /** The first item of each key in a partition: a `Map` by key, or the items when the key is the item. */
 export const distinctPart = partitionTask(
-  function distinctPart(
+  applying(function distinctPart(
     part: readonly unknown[],
     key: Selector | undefined,
     _partition: number,
@@ -136,7 +146,7 @@ export const distinctPart = partitionTask(
       if (!first.has(k)) first.set(k, item)
     }
     return first
-  },
+  }, 1),
   { name: 'distinct-part' },
 )
 
@@ -153,21 +163,21 @@ export const distinctMerge = delayed(
 )
 
 export const topkPart = partitionTask(
-  function topkPart(
+  applying(function topkPart(
     part: readonly unknown[],
     k: number,
     key: Selector | undefined,
     _partition: number,
   ): unknown[] {
     return largest(asPartition('topk', part), k, key)
-  },
+  }, 2),
   { name: 'topk-part' },
 )
 
 export const topkMerge = delayed(
-  function topk(k: number, key: Selector | undefined, partials: unknown[][]): unknown[] {
+  applying(function topk(k: number, key: Selector | undefined, partials: unknown[][]): unknown[] {
     return largest(partials.flat(), k, key)
-  },
+  }, 1),
   { name: 'topk', mainThread: true },
 )
 

@@ -3,6 +3,7 @@
 // functions they apply to items arrive as arguments (recorded where the user wrote them).
 import { delayed } from '../lazy/delayed-function.js'
 import { isThenable } from '../thenable.js'
+import { applying } from './applied-functions.js'
 import { asPartition } from './as-partition.js'
 import { partitionTask } from './partition-task.js'
 import { iterable, synchronous } from './function-results.js'
@@ -13,7 +14,7 @@ type ItemFunction = (item: Item) => unknown
 
 /** `fn` of each item; an async `fn`'s calls in one partition run together. */
 export const mapPart = partitionTask(
-  function map(
+  applying(function map(
     part: readonly Item[],
     fn: ItemFunction,
     _partition: number,
@@ -27,22 +28,26 @@ export const mapPart = partitionTask(
       if (!pending && isThenable(value)) pending = true
     }
     return pending ? Promise.all(out) : out
-  },
+  }, 1),
   { name: 'map' },
 )
 
 export const filterPart = partitionTask(
-  function filter(part: readonly Item[], predicate: ItemFunction, _partition: number): Item[] {
+  applying(function filter(
+    part: readonly Item[],
+    predicate: ItemFunction,
+    _partition: number,
+  ): Item[] {
     const keep = synchronous('filter', 'the predicate', predicate)
     const out: Item[] = []
     for (const item of asPartition('filter', part)) if (keep(item)) out.push(item)
     return out
-  },
+  }, 1),
   { name: 'filter' },
 )
 
 export const flatMapPart = partitionTask(
-  function flatMap(
+  applying(function flatMap(
     part: readonly Item[],
     fn: (item: Item) => Iterable<unknown>,
     _partition: number,
@@ -54,7 +59,7 @@ export const flatMapPart = partitionTask(
         out.push(value)
     }
     return out
-  },
+  }, 1),
   { name: 'flat-map' },
 )
 

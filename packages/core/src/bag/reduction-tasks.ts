@@ -3,6 +3,7 @@
 // (`<name>`). The combining task runs on the thread that computes the graph, where the
 // partials arrive; it only sees one small value per partition.
 import { delayed } from '../lazy/delayed-function.js'
+import { applying } from './applied-functions.js'
 import { asPartition } from './as-partition.js'
 import { partitionTask } from './partition-task.js'
 import { numeric, synchronous } from './function-results.js'
@@ -14,7 +15,7 @@ type Binary = (a: unknown, b: unknown) => unknown
 type Partial = [] | [unknown]
 
 export const reducePart = partitionTask(
-  function reducePart(
+  applying(function reducePart(
     part: readonly unknown[],
     perPartition: (items: unknown[]) => unknown,
     _partition: number,
@@ -23,14 +24,14 @@ export const reducePart = partitionTask(
     // task's result), which a perPartition sorting it in place would change for every
     // later step and run.
     return perPartition(Array.from(asPartition('reduction', part)))
-  },
+  }, 1),
   { name: 'reduce-part' },
 )
 
 export const aggregateParts = delayed(
-  function aggregate(combine: (partials: unknown[]) => unknown, partials: unknown[]) {
+  applying(function aggregate(combine: (partials: unknown[]) => unknown, partials: unknown[]) {
     return combine(partials)
-  },
+  }, 0),
   { name: 'aggregate', mainThread: true },
 )
 
@@ -126,14 +127,14 @@ export const maxAll = delayed(
 )
 
 export const foldPart = partitionTask(
-  function foldPart(
+  applying(function foldPart(
     part: readonly unknown[],
     binop: Binary,
     seed: Partial,
     _partition: number,
   ): Partial {
     return foldItems(asPartition('fold', part), synchronous('fold', 'binop', binop), seed)
-  },
+  }, 1),
   { name: 'fold-part' },
 )
 

@@ -1,5 +1,9 @@
 import type { AnyFunction } from '@taskgraph/core'
-import { UNSENDABLE_PLACE, type NameUnsendable } from '@taskgraph/core/internal'
+import {
+  failingFunctionName,
+  UNSENDABLE_PLACE,
+  type NameUnsendable,
+} from '@taskgraph/core/internal'
 import {
   SerializationError,
   StalledError,
@@ -37,17 +41,19 @@ export type FailureReport = (
 /**
  * The `TaskError` reporting how task `key` failed, from what its executor rejected with.
  * `fn`, the task's function: its `FAILURE_REPORT`, if it has one, words what it threw or
- * could not send, given the task's arguments `args`.
+ * could not send, given the task's arguments `args`; a task applying the user's function
+ * (a bag's `map`) is named by that function rather than `taskName`.
  */
 export function toTaskError(
   key: string,
-  functionName: string,
+  taskName: string,
   failure: unknown,
   caller: string,
   attempts: number,
   fn?: AnyFunction,
   args: readonly unknown[] = [],
 ): TaskError {
+  const functionName = failingFunctionName(fn, args, failure, taskName)
   if (failure instanceof OpaqueThrow) {
     return new TaskError({ key, functionName, caller, cause: failure.thrown })
   }

@@ -26,7 +26,7 @@ import {
   watchOutsideFailures,
   type OutsideFailure,
 } from '../executors/task-context.js'
-import { isThenable } from '@taskgraph/core/internal'
+import { failingFunctionName, isThenable } from '@taskgraph/core/internal'
 import { inspectableFailure, toTaskError } from './classify-failure.js'
 import { failedStep, newFlight, type Flight } from './flight.js'
 import type { TaskInfo } from './hooks.js'
@@ -727,7 +727,13 @@ class GraphRun implements IdleWatcher {
       return
     }
     this.guard(() => {
-      const names = { key: graph.key(head), functionName: graph.name(head), caller: this.caller }
+      const functionName = failingFunctionName(
+        graph.fn(head),
+        graph.recordedArgs(head) ?? [],
+        reason,
+        graph.name(head),
+      )
+      const names = { key: graph.key(head), functionName, caller: this.caller }
       const failure =
         how === 'rejection'
           ? new UnhandledRejectionError({ ...names, reason })
