@@ -4,7 +4,7 @@
 
 export { Delayed, DelayedTuple } from './lazy/delayed.js'
 export { Bag } from './bag/bag.js'
-export { containsDelayed, isPlainObject } from './lazy/lazy-args.js'
+export { containsDelayed, holdsFuture, isPlainObject } from './lazy/lazy-args.js'
 export { isFutureBranded } from './lazy/brand.js'
 export { TaskGraph, type Rows } from './graph/task-graph.js'
 export { registerScheduler, type Scheduler } from './scheduler-registry.js'

@@ -16,7 +16,13 @@ import {
   type InBatchRunOptions,
   type InBatchTarget,
 } from '@taskgraph/patterns'
-import { CancelledError, SerializationError, TaskError, ThreadExecutor } from '@taskgraph/scheduler'
+import {
+  CancelledError,
+  Client,
+  SerializationError,
+  TaskError,
+  ThreadExecutor,
+} from '@taskgraph/scheduler'
 import { afterEach, describe, expect, test } from 'vitest'
 import {
   Counter,
@@ -333,6 +339,23 @@ describe('invalid definitions and calls', () => {
     const notLists = inbatchParallel(echo, { init: () => [1, 2] as never })
     await expect(notAnArray(null)).rejects.toBeInstanceOf(InvalidArgumentError)
     await expect(notLists(null)).rejects.toBeInstanceOf(InvalidArgumentError)
+  })
+
+  // Advised submit(fn, future), which does not apply to a batched function's calls.
+  test('a future in the batch or the arguments rejects the call before any runs', async () => {
+    const future = new Client({ executor: 'inline' }).submit(scale, 2)
+    await future
+    const echoAll = inbatchParallel(echo, { init: () => [[1], [{ given: [future] }]] })
+    for (const call of [
+      scaleAll([1, future] as never),
+      scaleAll([1], future as never),
+      echoAll(0),
+    ]) {
+      const error = await rejection(call)
+      expect(error).toBeInstanceOf(InvalidArgumentError)
+      expect(error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' })
+      expect((error as Error).message).not.toMatch(/submit\(/)
+    }
   })
 
   test("a batch that init 'items' or 'indices' cannot go through rejects the call", async () => {

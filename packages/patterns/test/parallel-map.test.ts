@@ -9,6 +9,7 @@ import {
 import { MapItemError, Vectorizer, parallelMap, type ParallelMapOptions } from '@taskgraph/patterns'
 import {
   CancelledError,
+  Client,
   SerializationError,
   TaskError,
   ThreadExecutor,
@@ -337,6 +338,22 @@ describe('invalid calls', () => {
       code: 'ERR_INVALID_ARGUMENT',
       cause: boom,
     })
+  })
+
+  // Named the chunk task's function ("place: an argument is a Future") and advised submit.
+  test('a future among the items is an InvalidArgumentError naming the call', async () => {
+    const future = new Client({ executor: 'inline' }).submit(place, 1)
+    await future
+    for (const [caller, call] of [
+      ['parallelMap', () => parallelMap(place, [1, future] as never)],
+      ['Vectorizer#process', () => placer.process([[future]] as never)],
+      ['Vectorizer#map', () => placer.map([{ item: future }] as never)],
+    ] as const) {
+      const error = await rejection(Promise.resolve().then((): unknown => call()))
+      expect(error).toBeInstanceOf(InvalidArgumentError)
+      expect(error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' })
+      expect((error as Error).message.startsWith(`${caller}: `)).toBe(true)
+    }
   })
 
   // Was "got an object", with nothing on how to pass one.

@@ -10,6 +10,7 @@ import {
   parallelCompute,
   properties,
 } from '@taskgraph/patterns'
+import { Client } from '@taskgraph/scheduler'
 import { describe, expect, test } from 'vitest'
 import { ParallelDepComputation, ParallelNormComputation } from './fixtures/seed-properties.js'
 import { rejection } from './helpers.js'
@@ -148,6 +149,22 @@ describe('computing', () => {
     } catch (error) {
       expect(error).toMatchObject({ code: 'ERR_NOT_COMPUTED', property: 'tmpResult' })
       expect(error).toBeInstanceOf(TaskgraphError)
+    }
+  })
+
+  // Named the property's function ("result: an argument is a Future") and advised submit.
+  test('a future in a field is an InvalidArgumentError naming the call', async () => {
+    const future = new Client({ executor: 'inline' }).submit(Math.abs, 2)
+    await future
+    const computation = ParallelDepComputation.create({ data: [1, future] as never })
+    for (const [caller, call] of [
+      ['parallelCompute', () => parallelCompute(computation, ['result'], { executor: 'inline' })],
+      ['delayedProperties', () => delayedProperties(computation, ['result'])],
+    ] as const) {
+      const error = await rejection(Promise.resolve().then((): unknown => call()))
+      expect(error).toBeInstanceOf(InvalidArgumentError)
+      expect(error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' })
+      expect((error as Error).message.startsWith(`${caller}: `)).toBe(true)
     }
   })
 

@@ -337,3 +337,14 @@ export function findLazy(value: unknown): object | undefined {
   if (typeof value !== 'object' || value === null) return undefined
   return find(value, (item) => isDelayed(item) || isFutureBranded(item), new Set(), true)
 }
+
+/**
+ * Whether `value` is, or holds in arrays and plain objects, a future (from `submit`): for
+ * a call that makes tasks of what it is given (`parallelMap`'s items) to refuse it in
+ * its own words, before a task records it. A getter that throws holds none here: the
+ * task recording the value reports it.
+ */
+export function holdsFuture(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  return find(value, isFutureBranded, new Set(), false) !== undefined
+}

@@ -2,6 +2,7 @@ import { InvalidArgumentError, type AnyFunction } from '@taskgraph/core'
 import { describeValue, readGiven, recordOrigin } from '@taskgraph/core/internal'
 import { CancelledError } from '@taskgraph/scheduler'
 import { computeTargets } from '@taskgraph/scheduler/internal'
+import { refuseFutures } from '../future-inputs.js'
 import { checkPlainFunction } from '../plain-function.js'
 import { argumentsOf, type CallArgsOf } from './call-args.js'
 import { callResult, type CallResult } from './call-results.js'
@@ -112,6 +113,7 @@ function makeInBatchFunction(
     // Aborted already: nothing runs, not even init, as a run cancelled before it began.
     if (signal?.aborted) throw new CancelledError({ caller: name, reason: signal.reason })
     const lists = await argumentLists(name, config.init, batch, args)
+    lists.forEach((list, i) => refuseFutures(name, `the arguments of call ${i} hold`, list))
     const task = runCallTask.with({ name })
     const calls = lists.map((list, i) => task(fn, list, HOME, i))
     const [settled = []] =

@@ -2,6 +2,7 @@ import { InvalidArgumentError, InvalidOptionError, type AnyFunction } from '@tas
 import { checkOptionNames, describeValue, readGiven } from '@taskgraph/core/internal'
 import type { Executor, ExecutorName } from '@taskgraph/scheduler'
 import { defaultWorkers } from '@taskgraph/scheduler/internal'
+import { refuseFutures } from '../future-inputs.js'
 import { checkPlacement } from '../placement.js'
 import { checkPlainFunction } from '../plain-function.js'
 
@@ -124,12 +125,18 @@ function poolWorkers({ executor, workers }: MapConfig): number | undefined {
   return typeof size === 'number' ? size : defaultWorkers()
 }
 
-/** The items as an array, checked to be iterable; what iterating them throws is the caller's error. */
+/**
+ * The items as an array, checked to be iterable and to hold no future; what iterating
+ * them throws is the caller's error.
+ */
 export function toItems<T>(caller: string, items: Iterable<T>): T[] {
   const read = readGiven(caller, 'the items', () =>
     Array.isArray(items) ? (items as T[]) : isIterable(items) ? Array.from(items) : undefined,
   )
-  if (read !== undefined) return read
+  if (read !== undefined) {
+    refuseFutures(caller, 'the items hold', read)
+    return read
+  }
   if (isAsyncIterable(items)) {
     throw new InvalidArgumentError({
       message:

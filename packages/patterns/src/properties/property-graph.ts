@@ -1,5 +1,6 @@
 import { InvalidArgumentError, isDelayed, type Delayed } from '@taskgraph/core'
 import { describeValue } from '@taskgraph/core/internal'
+import { refuseFutures } from '../future-inputs.js'
 import { slotFor, type CachePlan } from './disk-cache.js'
 import { heldValue, stateOf, type ObjectState } from './property-object.js'
 import type { PropertySpec } from './property-spec.js'
@@ -19,6 +20,9 @@ export function propertiesGraph(
 ): Delayed<Record<string, unknown>> {
   const state = stateOf(caller, object)
   const requested = checkNames(caller, state, names)
+  for (const [field, value] of Object.entries(state.fields)) {
+    refuseFutures(caller, `field ${JSON.stringify(field)} holds`, value)
+  }
   const builder = new GraphBuilder(object as object, state, cache)
   const values = requested.map((name) => builder.node(name))
   const stacked = requested.map((name) => state.definition.properties.get(name)!.perElement)
