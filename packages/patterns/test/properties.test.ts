@@ -7,7 +7,7 @@ import {
   parallelCompute,
   PropertyElementError,
 } from '@taskgraph/patterns'
-import { compute, SerializationError } from '@taskgraph/scheduler'
+import { compute, SerializationError, TimeoutError, WorkerLostError } from '@taskgraph/scheduler'
 import type { ComputeHooks } from '@taskgraph/scheduler'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { EXECUTORS, shared } from './executors.js'
@@ -22,6 +22,7 @@ import {
   ParallelNormComputation,
   Point,
   Secret,
+  Stuck,
   Tagged,
   Unsendable,
 } from './fixtures/seed-properties.js'
@@ -177,6 +178,21 @@ describe.each(EXECUTORS)('on the %s executor', (name) => {
   })
 
   // The error named the task and the property, but not which element failed.
+  // Had no index: only what the function threw named the element.
+  test("an element's timeout, or its lost worker, names the element's index", async () => {
+    const timedOut = await rejection(
+      parallelCompute(Stuck.create({ data: [0, 1, 2] }), ['stuck'], { executor }),
+    )
+    expect(timedOut).toBeInstanceOf(TimeoutError)
+    expect(timedOut).toMatchObject({ code: 'ERR_TASK_TIMEOUT', functionName: 'stuck', index: 1 })
+    if (!onPool) return
+    const lost = await rejection(
+      parallelCompute(Stuck.create({ data: [0, 1, 2] }), ['exiting'], { executor }),
+    )
+    expect(lost).toBeInstanceOf(WorkerLostError)
+    expect(lost).toMatchObject({ code: 'ERR_WORKER_LOST', functionName: 'exiting', index: 1 })
+  })
+
   test('a failing element fails the run with a PropertyElementError naming the property and the element; nothing is kept', async () => {
     const computation = Mixed.create({
       xs: Float64Array.of(1, 2),

@@ -81,16 +81,29 @@ function callOn(element: number, fn: AnyFunction, view: unknown): unknown {
  * element. What its function threw is a `PropertyElementError`; a value a worker could
  * not be sent or send back, a `SerializationError` naming the element's `index`, its
  * path naming the value for that element (`data[2]`, `result[2]`, not the task's
- * `args[2].data` or `the result`).
+ * `args[2].data` or `the result`); a timeout or a lost worker, its error with the
+ * element's `index`.
  */
 function reportElementFailure(
   options: TaskErrorOptions,
   args: readonly unknown[],
+  fault?: TaskError,
 ): TaskError | undefined {
   const { cause } = options
+  if (fault !== undefined) return withElement(fault, args[1])
   if (cause instanceof NotSerializableFault) return reportUnsendable(options, cause, args[1])
   const failure = readIndexedFailure(cause)
   return failure && new PropertyElementError({ ...options, ...failure })
+}
+
+/**
+ * A fault of the run while computing an element (a timeout, a lost worker), named by the
+ * element's `index` as the function's own failures are; a whole-batch task's as it is.
+ */
+function withElement(fault: TaskError, plan: unknown): TaskError {
+  const { element } = (plan ?? {}) as Partial<TaskPlan>
+  if (typeof element !== 'number') return fault
+  return Object.defineProperty(fault, 'index', { value: element, enumerable: true })
 }
 
 /** A value a worker could not be sent or send back: which field or property, and where in it. */

@@ -28,6 +28,9 @@ import {
  * than a plain `TaskError` (a parallel map's chunk names the item that failed): a
  * `FailureReport`, given what a `TaskError` would name, `cause` what the task threw (on
  * a pool, a copy) or a `NotSerializableFault`, and the task's arguments as recorded.
+ * For a fault of the run rather than of the task's own code (a lost worker, a timeout),
+ * it is also given the error made for it (`fault`), to return with more said (the
+ * element of a batch the task was computing) or leave as it is.
  * `Symbol.for`: shared by every copy of taskgraph in the process.
  */
 export const FAILURE_REPORT = Symbol.for('taskgraph.failureReport')
@@ -36,6 +39,7 @@ export const FAILURE_REPORT = Symbol.for('taskgraph.failureReport')
 export type FailureReport = (
   options: TaskErrorOptions,
   args: readonly unknown[],
+  fault?: TaskError,
 ) => TaskError | undefined
 
 /**
@@ -57,23 +61,11 @@ export function toTaskError(
   if (failure instanceof OpaqueThrow) {
     return new TaskError({ key, functionName, caller, cause: failure.thrown })
   }
-  if (failure instanceof WorkerLostFault)
-    return new WorkerLostError({ key, functionName, caller, cause: failure, attempts })
-  if (failure instanceof TimedOutFault)
-    return new TimeoutError({
-      key,
-      functionName,
-      caller,
-      timeoutMs: failure.timeoutMs,
-      how: failure.how,
-    })
-  if (failure instanceof StalledFault) return new StalledError({ key, functionName, caller })
-  if (failure instanceof UnhandledRejectionFault)
-    return new UnhandledRejectionError({ key, functionName, caller, reason: failure.reason })
-  if (failure instanceof UncaughtExceptionFault)
-    return new UncaughtExceptionError({ key, functionName, caller, error: failure.error })
   const report = (fn as { [FAILURE_REPORT]?: FailureReport } | undefined)?.[FAILURE_REPORT]
-  const reported = report?.({ key, functionName, caller, cause: failure }, args)
+  const options = { key, functionName, caller, cause: failure }
+  const fault = faultError(options, attempts)
+  if (fault !== undefined) return report?.(options, args, fault) ?? fault
+  const reported = report?.(options, args)
   if (reported !== undefined) return reported
   if (failure instanceof NotSerializableFault) {
     // A bag's task names the value by partition and item, as the user knows the bag.
@@ -94,6 +86,27 @@ export function toTaskError(
     })
   }
   return new TaskError({ key, functionName, caller, cause: failure })
+}
+
+/** The error of a fault of the run (a lost worker, a timeout...); `undefined` for another failure. */
+function faultError(options: TaskErrorOptions, attempts: number): TaskError | undefined {
+  const { key, functionName, caller, cause: failure } = options
+  if (failure instanceof WorkerLostFault)
+    return new WorkerLostError({ key, functionName, caller, cause: failure, attempts })
+  if (failure instanceof TimedOutFault)
+    return new TimeoutError({
+      key,
+      functionName,
+      caller,
+      timeoutMs: failure.timeoutMs,
+      how: failure.how,
+    })
+  if (failure instanceof StalledFault) return new StalledError({ key, functionName, caller })
+  if (failure instanceof UnhandledRejectionFault)
+    return new UnhandledRejectionError({ key, functionName, caller, reason: failure.reason })
+  if (failure instanceof UncaughtExceptionFault)
+    return new UncaughtExceptionError({ key, functionName, caller, error: failure.error })
+  return undefined
 }
 
 /**
