@@ -264,6 +264,40 @@ describe('submit', () => {
     expect(started).toEqual([3])
   })
 
+  // The Proxy's own error came through raw, naming no call.
+  test('Client#map and submit refuse an item whose Proxy trap throws as it is read, submitting nothing', async () => {
+    const started: unknown[] = []
+    const work = (x: unknown): number => {
+      started.push(x)
+      return 1
+    }
+    const trap = new RangeError('no keys')
+    const opaque = new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw trap
+        },
+      },
+    )
+    const client = new Client({ executor: 'async', concurrency: 1 })
+    for (const call of [
+      () => client.map(work, [1, 2, opaque]),
+      () => client.submit(work, opaque),
+    ]) {
+      let error: unknown
+      try {
+        call()
+      } catch (thrown) {
+        error = thrown
+      }
+      expect(error).toBeInstanceOf(InvalidArgumentError)
+      expect(error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', cause: trap })
+    }
+    expect(await client.submit(work, 3)).toBe(1)
+    expect(started).toEqual([3])
+  })
+
   test('refuses what is not a function to call, items that are not iterable, and options it does not know', async () => {
     expect(() => (submit as (fn: unknown) => unknown)(42)).toThrow(InvalidArgumentError)
     // Their futures failed with "cannot be invoked without 'new'", or finished with an iterator.

@@ -160,7 +160,7 @@ class Recorder {
   private recordObject(value: Record<string, unknown>, depth: number): unknown {
     const before = this.refs.length
     let copy: Record<string, unknown> | undefined
-    const keys = Object.keys(value)
+    const keys = this.keysOf(value)
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!
       const item = this.recordItem(this.read(value, key), depth)
@@ -171,6 +171,23 @@ class Recorder {
       if (copy !== undefined) setOwn(copy, key, item)
     }
     return copy === undefined ? value : new Nested(copy)
+  }
+
+  /**
+   * `Object.keys(value)`; a Proxy whose `ownKeys` trap throws is the caller's error, as a
+   * getter that throws is (see `read`), not a bare one from inside.
+   */
+  private keysOf(value: Record<string, unknown>): string[] {
+    try {
+      return Object.keys(value)
+    } catch (error) {
+      throw new InvalidArgumentError({
+        message:
+          `${this.caller}: reading the keys of an argument threw (${errorText(error)}): a call reads the arrays and plain objects it is given, to find the Delayed values in them. ` +
+          'Pass plain data, or an instance of a class of yours, which is passed as it is without being read.',
+        cause: error,
+      })
+    }
   }
 
   /**
@@ -240,7 +257,15 @@ function find(
     seen.add(value)
     if (isArray(value)) for (const item of value) stack.push(item)
     else if (isPlainObject(value)) {
-      for (const key of Object.keys(value)) {
+      let keys: string[]
+      try {
+        keys = Object.keys(value)
+      } catch (error) {
+        // A Proxy's `ownKeys` trap, as a getter: the recording call reports it.
+        if (getterErrors) throw error
+        continue
+      }
+      for (const key of keys) {
         try {
           stack.push(value[key])
         } catch (error) {

@@ -142,6 +142,29 @@ describe('recorded arguments', () => {
     expect(() => containsDelayed(broken)).toThrow(boom)
   })
 
+  // The Proxy's own error escaped the call, from inside the recording.
+  test('an object argument whose keys throw when read (a Proxy) is an InvalidArgumentError, with its error as cause', () => {
+    const boom = new RangeError('boom')
+    const opaque = new Proxy(
+      {},
+      {
+        ownKeys(): never {
+          throw boom
+        },
+      },
+    )
+    for (const args of [[opaque], [{ a, nested: [opaque] }]]) {
+      let thrown: unknown
+      try {
+        use(...args)
+      } catch (error) {
+        thrown = error
+      }
+      expect(thrown).toBeInstanceOf(InvalidArgumentError)
+      expect((thrown as Error).cause).toBe(boom)
+    }
+  })
+
   test('an element of an array argument that throws when read is an InvalidArgumentError, with its error as cause', () => {
     const boom = new RangeError('boom')
     const list = new Proxy([1, 2], {

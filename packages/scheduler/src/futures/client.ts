@@ -86,7 +86,7 @@ export class Client {
     ...args: FutureArgs<Parameters<F>>
   ): Future<SubmitResult<F>> {
     const task = taskFunction('submit', fn) as DelayedFunction<AnyFunction>
-    const { key, run } = this.#prepare(task, args)
+    const { key, run } = this.#prepare('submit', 'the arguments', task, args)
     return new Future(key, run) as Future<SubmitResult<F>>
   }
 
@@ -115,16 +115,24 @@ export class Client {
     const list = readGiven('map', 'the items', () => Array.from(items))
     // Every call recorded before the first starts, for the same reason: an item a call
     // refuses (a Delayed inside a cycle) throws with no future running.
-    const calls = list.map((item) => this.#prepare(task, [item]))
+    const calls = list.map((item) => this.#prepare('map', 'the items', task, [item]))
     return calls.map(({ key, run }) => new Future(key, run)) as Future<SubmitResult<F>>[]
   }
 
   /**
    * What a submit runs, made without starting it: the task is recorded now (what its
    * call refuses is thrown here), unless futures among `args` must have results first.
+   * `caller` and `what` (`the items`) name them in the error of reading them.
    */
-  #prepare(task: DelayedFunction<AnyFunction>, args: readonly unknown[]): PreparedSubmit {
-    if (!args.some(holdsFuture)) {
+  #prepare(
+    caller: string,
+    what: string,
+    task: DelayedFunction<AnyFunction>,
+    args: readonly unknown[],
+  ): PreparedSubmit {
+    // Looking for futures reads the arguments' arrays and plain objects: a Proxy's trap
+    // or a getter that throws there is the caller's InvalidArgumentError, not a raw error.
+    if (!readGiven(caller, what, () => args.some(holdsFuture))) {
       const target = task(...args)
       return { key: target.key, run: (signal) => this.#run(target, signal) }
     }
