@@ -315,6 +315,19 @@ describe('invalid calls', () => {
     )
   })
 
+  // Mapped the string's characters, where bag.from refuses a string.
+  test('a string given as the items is an InvalidArgumentError, as bag.from gives', async () => {
+    for (const call of [
+      () => parallelMap(place, 'abc' as never),
+      () => placer.process('abc' as never),
+      () => placer.map('abc' as never),
+    ]) {
+      const error = await rejection(Promise.resolve().then((): unknown => call()))
+      expect(error).toBeInstanceOf(InvalidArgumentError)
+      expect(error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' })
+    }
+  })
+
   // The generator's own error came through raw, naming no call.
   test('items whose iterator throws are an InvalidArgumentError, with its error as cause', async () => {
     const boom = new RangeError('boom')

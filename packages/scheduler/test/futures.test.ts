@@ -298,6 +298,22 @@ describe('submit', () => {
     expect(started).toEqual([3])
   })
 
+  // Made one future per character, where bag.from refuses a string.
+  test('Client#map refuses a string given as the items, as bag.from does, submitting nothing', () => {
+    const started: unknown[] = []
+    const work = (x: unknown): unknown => started.push(x)
+    const client = new Client({ executor: 'async' })
+    let error: unknown
+    try {
+      client.map(work, 'abc' as never)
+    } catch (thrown) {
+      error = thrown
+    }
+    expect(error).toBeInstanceOf(InvalidArgumentError)
+    expect(error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' })
+    expect(started).toEqual([])
+  })
+
   test('refuses what is not a function to call, items that are not iterable, and options it does not know', async () => {
     expect(() => (submit as (fn: unknown) => unknown)(42)).toThrow(InvalidArgumentError)
     // Their futures failed with "cannot be invoked without 'new'", or finished with an iterator.

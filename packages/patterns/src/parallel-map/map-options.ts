@@ -130,6 +130,14 @@ function poolWorkers({ executor, workers }: MapConfig): number | undefined {
  * them throws is the caller's error.
  */
 export function toItems<T>(caller: string, items: Iterable<T>): T[] {
+  // Iterable, but almost always one item meant as a list of them: refused, as bag.from does.
+  if (typeof items === 'string') {
+    throw new InvalidArgumentError({
+      message:
+        `${caller}: expected an iterable of items, got ${describeValue(items)}. ` +
+        'Pass the items in an array: [text] for one string, or [...text] for its characters.',
+    })
+  }
   const read = readGiven(caller, 'the items', () =>
     Array.isArray(items) ? (items as T[]) : isIterable(items) ? Array.from(items) : undefined,
   )

@@ -104,6 +104,14 @@ export class Client {
     items: Iterable<FutureArg<Parameters<F>[0]>>,
   ): Future<SubmitResult<F>>[] {
     const task = taskFunction('map', fn) as DelayedFunction<AnyFunction>
+    // Iterable, but almost always one item meant as a list of them: refused, as bag.from does.
+    if (typeof items === 'string') {
+      throw new InvalidArgumentError({
+        message:
+          `map: expected an iterable of items, got ${describeValue(items)}. ` +
+          'Wrap one string in an array, map(fn, [text]), or spread it, map(fn, [...text]), for its characters.',
+      })
+    }
     // `Array.from` would take a number or an array-like object as no items, or as holes.
     if (typeof (items as Partial<Iterable<unknown>> | null)?.[Symbol.iterator] !== 'function') {
       throw new InvalidArgumentError({
