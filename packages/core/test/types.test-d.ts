@@ -80,6 +80,23 @@ describe('delayed', () => {
     >()
   })
 
+  test('an overloaded function takes the arguments of any overload', () => {
+    function measure(text: string): number
+    function measure(items: readonly string[], separator: string): string
+    function measure(value: string | readonly string[], separator?: string): number | string {
+      return typeof value === 'string' ? value.length : value.join(separator)
+    }
+    const dMeasure = delayed(measure)
+    expectTypeOf(dMeasure('abc')).toEqualTypeOf<Delayed<number | string>>()
+    expectTypeOf(dMeasure(literal(['a']), text)).toEqualTypeOf<Delayed<number | string>>()
+    // @ts-expect-error no overload takes a number
+    dMeasure(1)
+    // @ts-expect-error the second overload needs its separator
+    dMeasure(['a'])
+    const pair = delayed(measure, { nout: 2 })
+    expectTypeOf(pair('abc')).toEqualTypeOf<DelayedTuple<unknown[]>>()
+  })
+
   test('with({ key }) keeps the types', () => {
     expectTypeOf(delayed(add).with({ key: 'k' })).toEqualTypeOf<DelayedFunction<typeof add>>()
   })

@@ -5,7 +5,13 @@ import { makeTask } from './make-task.js'
 import { checkOptionNames } from '../option-names.js'
 import { recordOrigin } from '../origin.js'
 import { checkTaskOptions, TASK_OPTION_NAMES, type TaskOptions } from '../task-options.js'
-import type { AnyFunction, Computed, LazyArgs } from '../types.js'
+import type {
+  AnyFunction,
+  Computed,
+  LazyArgs,
+  OverloadedParameters,
+  OverloadedReturnType,
+} from '../types.js'
 
 /** Options of `delayed(fn, options)`: naming, keys, and how its tasks run. */
 export interface DelayedOptions extends TaskOptions {
@@ -54,8 +60,9 @@ export interface CallOptions extends DelayedOptions {
 /** A function whose calls record tasks instead of running. */
 export interface DelayedFunction<F extends AnyFunction> {
   // A task that returns a graph stands for that graph's result: its value type is the
-  // computed one.
-  (...args: LazyArgs<Parameters<F>>): Delayed<Computed<Awaited<ReturnType<F>>>>
+  // computed one. Every overload's arguments are taken (`Parameters` sees only the last
+  // one's), and the result is any overload's.
+  (...args: LazyArgs<OverloadedParameters<F>>): Delayed<Computed<Awaited<OverloadedReturnType<F>>>>
   /** The wrapped function. */
   readonly fn: F
   /** The options this function was made with. */
@@ -67,7 +74,9 @@ export interface DelayedFunction<F extends AnyFunction> {
 
 /** A delayed function declared with `nout`: its calls can be destructured. */
 export interface DelayedTupleFunction<F extends AnyFunction> {
-  (...args: LazyArgs<Parameters<F>>): DelayedTuple<TupleOf<Awaited<ReturnType<F>>>>
+  (
+    ...args: LazyArgs<OverloadedParameters<F>>
+  ): DelayedTuple<TupleOf<Awaited<OverloadedReturnType<F>>>>
   readonly fn: F
   readonly options: Readonly<CallOptions>
   with(options: CallOptions): DelayedTupleFunction<F>
