@@ -334,6 +334,16 @@ describe('invalid definitions and calls', () => {
     )
   })
 
+  // It failed with a TypeError about `.some`, from inside.
+  test('anyFailed of what is not an array is an InvalidArgumentError naming it', () => {
+    for (const results of [undefined, null, 3, 'results', { length: 0 }]) {
+      expect(() => anyFailed(results as never)).toThrow(InvalidArgumentError)
+    }
+    expect(() => anyFailed(null as never)).toThrow(
+      /^anyFailed: expects the array of results post gets, got null\./,
+    )
+  })
+
   test('init results that are not argument lists reject the call', async () => {
     const notAnArray = inbatchParallel(echo, { init: () => 3 as never })
     const notLists = inbatchParallel(echo, { init: () => [1, 2] as never })

@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from '@taskgraph/core'
+import { describeValue } from '@taskgraph/core/internal'
 import { NotSerializableFault, toTaskError } from '@taskgraph/scheduler/internal'
 import { fromWireError } from '@taskgraph/scheduler/wire'
 import type { Settled } from './run-call.js'
@@ -16,6 +18,12 @@ export type CallResult<R> = R | Error
  * @example post: (results) => { if (anyFailed(results)) throw new Error('a call failed'); ... }
  */
 export function anyFailed(results: readonly unknown[]): boolean {
+  // Checked, or what is not an array failed inside with a TypeError about `.some`.
+  if (!Array.isArray(results)) {
+    throw new InvalidArgumentError({
+      message: `anyFailed: expects the array of results post gets, got ${describeValue(results)}. Pass post's first parameter: post: (results) => anyFailed(results) ? ... : ...`,
+    })
+  }
   return results.some((result) => result instanceof Error)
 }
 
