@@ -40,6 +40,8 @@ export {
   type StableTokenParts,
 } from './graph/tokenize.js'
 export type { TaskSpec } from './lazy/lazy-node.js'
+// Every overload's arguments and results, for calls that take a function as delayed does.
+export type { OverloadedParameters, OverloadedReturnType } from './types.js'
 // A graph a task returned in a worker, made again on the main thread.
 export { hasUniqueKey, makeKeyedData, makeTask } from './lazy/make-task.js'
 // `visualize` draws as `toDot` does, its options' errors naming it.

@@ -32,6 +32,20 @@ describe('futures', () => {
     submit(length, 3)
   })
 
+  test('an overloaded function takes the arguments of any overload', () => {
+    function measure(text: string): number
+    function measure(items: readonly string[], separator: string): string
+    function measure(value: string | readonly string[], separator?: string): number | string {
+      return typeof value === 'string' ? value.length : value.join(separator)
+    }
+    expectTypeOf(submit(measure, 'abc')).toEqualTypeOf<Future<number | string>>()
+    expectTypeOf(new Client().submit(measure, ['a'], '-')).toEqualTypeOf<Future<number | string>>()
+    expectTypeOf(submit(delayed(measure), 'abc')).toEqualTypeOf<Future<number | string>>()
+    expectTypeOf(new Client().map(measure, ['abc'])).toEqualTypeOf<Future<number | string>[]>()
+    // @ts-expect-error no overload takes a number
+    submit(measure, 1)
+  })
+
   test('map, asCompleted and wait keep the futures’ type', async () => {
     const futures = new Client().map(length, ['a', 'bb'])
     expectTypeOf(futures).toEqualTypeOf<Future<number>[]>()

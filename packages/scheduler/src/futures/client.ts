@@ -2,6 +2,7 @@ import { delayed, isDelayed, isDelayedFunction } from '@taskgraph/core'
 import type { AnyFunction, Computed, Delayed, DelayedFunction } from '@taskgraph/core'
 import { InvalidArgumentError } from '@taskgraph/core'
 import { describeValue, readGiven, uncallableKind } from '@taskgraph/core/internal'
+import type { OverloadedParameters, OverloadedReturnType } from '@taskgraph/core/internal'
 import { CancelledError } from '../errors.js'
 import { AsyncExecutor } from '../executors/async-executor.js'
 import { computeTargets } from '../run/compute.js'
@@ -39,9 +40,11 @@ type OneArgument = (item: any) => unknown
 
 /**
  * What the future of `fn` resolves to: its result, awaited; a graph it returns stands for
- * that graph's result, as for a delayed function's call.
+ * that graph's result, as for a delayed function's call. An overloaded `fn` takes the
+ * arguments of any overload (`Parameters` sees only the last one's): its result is any
+ * overload's.
  */
-export type SubmitResult<F extends AnyFunction> = Computed<Awaited<ReturnType<F>>>
+export type SubmitResult<F extends AnyFunction> = Computed<Awaited<OverloadedReturnType<F>>>
 
 /**
  * Starts work now and hands back futures (Dask's `Client`): each `submit` is a run of its
@@ -78,12 +81,15 @@ export class Client {
    */
   submit<F extends AnyFunction>(
     fn: DelayedFunction<F>,
-    ...args: FutureArgs<Parameters<F>>
+    ...args: FutureArgs<OverloadedParameters<F>>
   ): Future<SubmitResult<F>>
-  submit<F extends AnyFunction>(fn: F, ...args: FutureArgs<Parameters<F>>): Future<SubmitResult<F>>
+  submit<F extends AnyFunction>(
+    fn: F,
+    ...args: FutureArgs<OverloadedParameters<F>>
+  ): Future<SubmitResult<F>>
   submit<F extends AnyFunction>(
     fn: Submittable<F>,
-    ...args: FutureArgs<Parameters<F>>
+    ...args: FutureArgs<OverloadedParameters<F>>
   ): Future<SubmitResult<F>> {
     const task = taskFunction('submit', fn) as DelayedFunction<AnyFunction>
     const { key, run } = this.#prepare('submit', 'the arguments', task, args)
@@ -93,15 +99,15 @@ export class Client {
   /** `submit(fn, item)` for each item: one future per item, in order. */
   map<F extends OneArgument>(
     fn: DelayedFunction<F>,
-    items: Iterable<FutureArg<Parameters<F>[0]>>,
+    items: Iterable<FutureArg<OverloadedParameters<F>[0]>>,
   ): Future<SubmitResult<F>>[]
   map<F extends (item: never) => unknown>(
     fn: F,
-    items: Iterable<FutureArg<Parameters<F>[0]>>,
+    items: Iterable<FutureArg<OverloadedParameters<F>[0]>>,
   ): Future<SubmitResult<F>>[]
   map<F extends (item: never) => unknown>(
     fn: Submittable<F>,
-    items: Iterable<FutureArg<Parameters<F>[0]>>,
+    items: Iterable<FutureArg<OverloadedParameters<F>[0]>>,
   ): Future<SubmitResult<F>>[] {
     const task = taskFunction('map', fn) as DelayedFunction<AnyFunction>
     // Iterable, but almost always one item meant as a list of them: refused, as bag.from does.

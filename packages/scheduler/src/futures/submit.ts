@@ -1,4 +1,5 @@
 import type { AnyFunction, DelayedFunction } from '@taskgraph/core'
+import type { OverloadedParameters } from '@taskgraph/core/internal'
 import { Client, type FutureArgs, type SubmitResult } from './client.js'
 import type { Future } from './future.js'
 
@@ -43,15 +44,15 @@ function defaultClient(): Client {
  */
 export function submit<F extends AnyFunction>(
   fn: DelayedFunction<F>,
-  ...args: FutureArgs<Parameters<F>>
+  ...args: FutureArgs<OverloadedParameters<F>>
 ): Future<SubmitResult<F>>
 export function submit<F extends AnyFunction>(
   fn: F,
-  ...args: FutureArgs<Parameters<F>>
+  ...args: FutureArgs<OverloadedParameters<F>>
 ): Future<SubmitResult<F>>
 export function submit<F extends AnyFunction>(
   fn: F | DelayedFunction<F>,
-  ...args: FutureArgs<Parameters<F>>
+  ...args: FutureArgs<OverloadedParameters<F>>
 ): Future<SubmitResult<F>> {
   return defaultClient().submit(fn as F, ...args)
 }
