@@ -221,6 +221,20 @@ describe('fromSpec', () => {
     expectTypeOf(spec.n).toEqualTypeOf<Delayed<number>>()
   })
 
+  // They were typed by the last overload's result, and as a Delayed of the graph.
+  test('types an entry as a delayed call is: any overload’s result, a returned graph’s result', () => {
+    function measure(text: string): number
+    function measure(items: readonly string[], separator: string): string
+    function measure(value: string | readonly string[], separator?: string): number | string {
+      return typeof value === 'string' ? value.length : value.join(separator)
+    }
+    const withSum = (values: number[]) => delayed(add)(values.length, 1)
+    const spec = fromSpec({ m: task(measure, 'abc'), s: task(withSum, [1]) })
+    expectTypeOf(spec.m).toEqualTypeOf<Delayed<number | string>>()
+    expectTypeOf(spec.s).toEqualTypeOf<Delayed<number>>()
+    expectTypeOf(fromSpec({ s: task(delayed(withSum), [1]) }).s).toEqualTypeOf<Delayed<number>>()
+  })
+
   test('refuses a promise as an entry, not one inside an entry', () => {
     expectTypeOf(fromSpec({ x: { p: Promise.resolve(1) } }).x).toEqualTypeOf<
       Delayed<{ readonly p: Promise<number> }>

@@ -18,7 +18,7 @@ import { makeData, makeTask } from '../lazy/make-task.js'
 import { dagAlgorithms, directedGraph } from '../graph/graphology-lazy.js'
 import { recordOrigin } from '../origin.js'
 import { isThenable } from '../thenable.js'
-import type { AnyFunction } from '../types.js'
+import type { AnyFunction, Computed, OverloadedReturnType } from '../types.js'
 
 /** A reference, inside a graph spec, to the result of the entry with `key`. */
 export class KeyRef {
@@ -47,16 +47,15 @@ export function ref(key: string): KeyRef {
 /**
  * A call of `fn` inside a graph spec; `args` may hold `ref(key)` at any depth. `fn` may
  * be a plain function or a `delayed` one: the task then calls the function it wraps,
- * with its name and options (`retries`, `timeout`, `mainThread`, `nout`...).
+ * with its name and options (`retries`, `timeout`, `mainThread`, `nout`...). Its entry is
+ * typed as a delayed call of `fn` is: a graph `fn` returns stands for that graph's result,
+ * and an overloaded `fn` gives any overload's result.
  */
 export function task<F extends AnyFunction>(
   fn: DelayedFunction<F> | DelayedTupleFunction<F>,
   ...args: unknown[]
-): SpecTask<Awaited<ReturnType<F>>>
-export function task<F extends AnyFunction>(
-  fn: F,
-  ...args: unknown[]
-): SpecTask<Awaited<ReturnType<F>>>
+): SpecTask<TaskResult<F>>
+export function task<F extends AnyFunction>(fn: F, ...args: unknown[]): SpecTask<TaskResult<F>>
 export function task(fn: AnyFunction, ...args: unknown[]): SpecTask {
   if (typeof fn !== 'function') {
     throw new NotCallableError({
@@ -67,6 +66,9 @@ export function task(fn: AnyFunction, ...args: unknown[]): SpecTask {
   if (!isDelayedFunction(fn)) recordOrigin(fn)
   return new SpecTask(fn, args)
 }
+
+/** What a task entry of `fn` computes to: as for `delayed(fn)`'s calls. */
+type TaskResult<F extends AnyFunction> = Computed<Awaited<OverloadedReturnType<F>>>
 
 /** The `Delayed` of every entry of a graph spec. */
 export type SpecResults<S> = { [K in keyof S]: Delayed<S[K] extends SpecTask<infer R> ? R : S[K]> }
