@@ -1,5 +1,7 @@
+import { InvalidOptionError } from '@taskgraph/core'
+import { describeValue } from '@taskgraph/core/internal'
 import type { ComputeHooks, TaskRecord } from '@taskgraph/scheduler'
-import { recordSinkOf, withRecordSink } from '@taskgraph/scheduler/internal'
+import { checkHooks, recordSinkOf, withRecordSink } from '@taskgraph/scheduler/internal'
 
 /**
  * One set of hooks that calls each of `hooks` in turn (those `undefined` left out), for
@@ -9,6 +11,17 @@ import { recordSinkOf, withRecordSink } from '@taskgraph/scheduler/internal'
  * await compute(total, { hooks: combineHooks(progressBar(), { onFinish: console.log }) })
  */
 export function combineHooks(...hooks: (ComputeHooks | undefined)[]): ComputeHooks {
+  // Checked as the `hooks` option is: a misspelt hook would be left out of the combined
+  // ones unseen, and one that is not a function would fail the run at its first call.
+  hooks.forEach((h, i) => {
+    if (h === undefined) return
+    if (typeof h !== 'object' || h === null) {
+      throw new InvalidOptionError({
+        message: `combineHooks: argument ${i + 1} must be hooks (an object of callbacks such as onTaskEnd, a progressBar(), a profiler's hooks) or undefined, got ${describeValue(h)}.`,
+      })
+    }
+    checkHooks('combineHooks', h, `argument ${i + 1}`)
+  })
   const all = hooks.filter((h): h is ComputeHooks => h !== undefined)
   if (all.length === 1) return all[0]!
   // Only the hooks one of them has: a run makes no task record, and tells of no task's

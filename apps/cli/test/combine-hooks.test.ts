@@ -1,5 +1,13 @@
 import { describe, expect, test } from 'vitest'
-import { combineHooks, compute, delayed, Profiler, type TaskRecord } from 'taskgraph'
+import {
+  combineHooks,
+  compute,
+  delayed,
+  InvalidOptionError,
+  Profiler,
+  type ComputeHooks,
+  type TaskRecord,
+} from 'taskgraph'
 
 const double = delayed((n: number) => n * 2, { name: 'double' })
 const add = delayed((a: number, b: number) => a + b, { name: 'add' })
@@ -12,6 +20,26 @@ function outline(records: readonly TaskRecord[]): unknown[] {
 }
 
 describe('combineHooks', () => {
+  // A misspelt hook was left out unseen, one that is not a function failed the run with
+  // a TypeError, and what is not hooks was returned, or its members taken for hooks.
+  test('checks its parts as the hooks option is: each must be hooks, or undefined', () => {
+    const onFinish = (): void => {}
+    const misspelt = { onTaskEnded: () => {} } as ComputeHooks
+    expect(() => combineHooks({ onFinish }, misspelt)).toThrow(
+      /^combineHooks: argument 2 has "onTaskEnded", which is no hook/,
+    )
+    expect(() => combineHooks({ onTaskStart: 3 } as never, { onFinish })).toThrow(
+      /^combineHooks: hook "onTaskStart" of argument 1 must be a function, got a number \(3\)/,
+    )
+    for (const notHooks of [42, null, 'hooks']) {
+      expect(() => combineHooks(notHooks as never)).toThrow(InvalidOptionError)
+      expect(() => combineHooks({ onFinish }, notHooks as never)).toThrow(
+        /^combineHooks: argument 2 must be hooks/,
+      )
+    }
+    expect(Object.keys(combineHooks(undefined, { onFinish }, undefined))).toEqual(['onFinish'])
+  })
+
   test('has only the hooks one of its parts has', () => {
     const combined = combineHooks(new Profiler().hooks, { onFinish: () => {} }, undefined)
     expect(Object.keys(combined).sort()).toEqual(['onFinish', 'onTaskRecord', 'onTasksAdded'])

@@ -52,7 +52,7 @@ export {
   type EnvRunOptions,
 } from './run/env-options.js'
 // The CLI: checks its flags against the executor in use as compute() checks options.
-export { checkSizing, type SizingOption } from './run/options.js'
+export { checkHooks, checkSizing, type SizingOption } from './run/options.js'
 // taskgraph's packages built on the scheduler: their entries load in workers early.
 export { loadFirstInWorkers } from './pool/worker-preloads.js'
 // For @taskgraph/patterns, the helpers built on compute():

@@ -255,13 +255,14 @@ const HOOK_NAMES = [
  * Checks that each hook `hooks` has is a function: one that is not would fail the run
  * with a TypeError at its first call; and that an own member named as a hook is (`onTaskEnded`
  * would never be called). Other members are left alone (a progress bar's `counts`, a
- * profiler's own methods).
+ * profiler's own methods). `place` names the hooks in messages, as the caller's user
+ * wrote them.
  */
-function checkHooks(caller: string, hooks: ComputeHooks): void {
+export function checkHooks(caller: string, hooks: ComputeHooks, place = 'option "hooks"'): void {
   for (const name of Object.keys(hooks)) {
     if (/^on[A-Z]/.test(name) && !(HOOK_NAMES as readonly string[]).includes(name)) {
       throw new InvalidOptionError({
-        message: `${caller}: option "hooks" has ${JSON.stringify(name)}, which is no hook, so it would never be called. Hooks: ${HOOK_NAMES.join(', ')}.`,
+        message: `${caller}: ${place} has ${JSON.stringify(name)}, which is no hook, so it would never be called. Hooks: ${HOOK_NAMES.join(', ')}.`,
       })
     }
   }
@@ -269,7 +270,7 @@ function checkHooks(caller: string, hooks: ComputeHooks): void {
     const hook = (hooks as Readonly<Record<string, unknown>>)[name]
     if (hook !== undefined && typeof hook !== 'function') {
       throw new InvalidOptionError({
-        message: `${caller}: hook "${name}" of option "hooks" must be a function, got ${describeValue(hook)}. Pass a callback, or leave it out.`,
+        message: `${caller}: hook "${name}" of ${place} must be a function, got ${describeValue(hook)}. Pass a callback, or leave it out.`,
       })
     }
   }
