@@ -39,7 +39,35 @@ export type Computed<T> =
         ? { -readonly [K in keyof T]: Computed<T[K]> }
         : T extends Record<string, unknown>
           ? { -readonly [K in keyof T]: Computed<T[K]> }
-          : T
+          : // An interface is no `Record` (it has no index signature), yet its objects are
+            // plain ones as often as not, resolved at run time: an object type with a lazy
+            // member is taken for one. Others (`Map`, `Date`, class instances) are
+            // passed as they are, as at run time.
+            T extends object
+            ? true extends HasLazyMember<T>
+              ? { -readonly [K in keyof T]: Computed<T[K]> }
+              : T
+            : T
+
+/** Whether a member of `T` may be a `Delayed`, or hold one, looked for 4 levels down. */
+export type HasLazyMember<T, Depth extends unknown[] = []> = {
+  [K in keyof T]-?: MayBeLazy<T[K], Depth>
+}[keyof T]
+
+type MayBeLazy<V, Depth extends unknown[]> = Depth['length'] extends 4
+  ? false
+  : // `any` says nothing of what the member holds.
+    0 extends 1 & V
+    ? false
+    : V extends Delayed<unknown>
+      ? true
+      : V extends AnyFunction
+        ? false
+        : V extends readonly (infer E)[]
+          ? MayBeLazy<E, [...Depth, 0]>
+          : V extends object
+            ? HasLazyMember<V, [...Depth, 0]>
+            : false
 
 /** Keys of `T` whose values are methods. */
 // `keyof T & PropertyKey` rather than `keyof T`: a mapped type over `keyof T` would map

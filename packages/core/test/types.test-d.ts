@@ -157,6 +157,42 @@ describe('gather', () => {
   })
 })
 
+describe('Computed', () => {
+  // They were typed as they are, Delayed members and all, though computed like plain
+  // objects: an interface is no Record<string, unknown>.
+  test('an interface-typed object with lazy members is resolved member by member', async () => {
+    interface Job {
+      input: Delayed<number>
+      label: string
+      parts?: Delayed<string>[]
+    }
+    interface Batch {
+      job: Job
+      size: number
+    }
+    const job: Job = { input: literal(1), label: 'a' }
+    type ComputedJob = { input: number; label: string; parts?: string[] }
+    expectTypeOf(gather(job)).toEqualTypeOf<Delayed<ComputedJob>>()
+    expectTypeOf(await delayed((): Batch => ({ job, size: 1 }))().compute()).toEqualTypeOf<{
+      job: ComputedJob
+      size: number
+    }>()
+  })
+
+  test('objects without lazy members, and Map or Date, are as they are', () => {
+    interface Plain {
+      a: number
+      loose: any // eslint-disable-line @typescript-eslint/no-explicit-any
+    }
+    const plain: Plain = { a: 1, loose: 2 }
+    expectTypeOf(gather({ plain })).toEqualTypeOf<Delayed<{ plain: Plain }>>()
+    const lazyMap = new Map([['a', literal(1)]])
+    expectTypeOf(gather({ lazyMap, at: new Date() })).toEqualTypeOf<
+      Delayed<{ lazyMap: Map<string, Delayed<number>>; at: Date }>
+    >()
+  })
+})
+
 describe('Delayed methods', () => {
   const user = literal({ name: 'ann', tags: ['a', 'b'], age: 3 })
 

@@ -3,7 +3,13 @@ import { isDelayed } from './is-delayed.js'
 import { isPlainObject } from './lazy-args.js'
 import type { TaskSpec } from './lazy-node.js'
 import { makeTask } from './make-task.js'
-import type { Computed } from '../types.js'
+import type { AnyFunction, Computed, HasLazyMember } from '../types.js'
+
+type LazyInterface<T> = T extends Delayed<unknown> | AnyFunction | readonly unknown[]
+  ? never
+  : true extends HasLazyMember<T>
+    ? unknown
+    : never
 
 const GATHER_SPEC: TaskSpec = { name: 'gather', pure: true, mainThread: true, rearranges: true }
 
@@ -24,6 +30,9 @@ function gatherTask<T>(collection: T): T {
  */
 export function gather<const T extends readonly unknown[]>(items: T): DelayedTuple<Computed<T>>
 export function gather<const T extends Record<string, unknown>>(items: T): Delayed<Computed<T>>
+// An object of an interface type is no Record (no index signature): one with lazy members
+// is taken for the plain object it is as often as not, as `Computed` takes it.
+export function gather<const T extends object>(items: T & LazyInterface<T>): Delayed<Computed<T>>
 export function gather<const T extends readonly unknown[]>(...items: T): DelayedTuple<Computed<T>>
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function gather(...items: unknown[]): Delayed<any> {
