@@ -142,6 +142,24 @@ describe('Delayed#at', () => {
   })
 })
 
+// Both took any value as a property name, read as its text: `get(undefined)` computed to
+// undefined, `call({})` failed at run time with "no method [object Object]".
+describe('Delayed#get and Delayed#call', () => {
+  test('reject what is not a property name with InvalidArgumentError', () => {
+    const user = literal({ name: 'ann' })
+    const untyped = user as unknown as { call(method: unknown): unknown }
+    for (const key of [undefined, null, {}, ['name'], () => 'name']) {
+      expect(() => user.get(key as never)).toThrow(InvalidArgumentError)
+      expect(() => untyped.call(key)).toThrow(InvalidArgumentError)
+    }
+    expect(() => user.get(undefined as never)).toThrow(
+      /^Delayed#get: key must be a property name \(a string, a number or a symbol\), got undefined\./,
+    )
+    expect(user.get('name').name).toBe('get')
+    expect(literal([1]).get(0).name).toBe('get')
+  })
+})
+
 describe('without a scheduler', () => {
   // The core package never loads the scheduler, so nothing is registered here.
   test('compute and persist reject with NoSchedulerError', async () => {

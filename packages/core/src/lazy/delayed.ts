@@ -1,6 +1,6 @@
 import { toDot } from '../dot/to-dot.js'
 import type { DotOptions } from '../dot/dot-options.js'
-import { InvalidArgumentError } from '../errors.js'
+import { describeValue, InvalidArgumentError } from '../errors.js'
 import { toGraph, type TaskGraphology } from '../graph/to-graph.js'
 import { computeTargets, type ComputeOptions } from '../scheduler-registry.js'
 import type {
@@ -110,6 +110,7 @@ export class Delayed<T = unknown> implements Branded {
    * read is awaited, as every task's result is.
    */
   get<K extends keyof T & (string | number | symbol)>(key: K): Delayed<Awaited<T[K]>> {
+    checkPropertyKey('Delayed#get', 'key', key, "get('name')")
     return new Delayed<Awaited<T[K]>>(taskNode(getItem, [this, key], GET_SPEC))
   }
 
@@ -134,6 +135,7 @@ export class Delayed<T = unknown> implements Branded {
     method: M,
     ...args: LazyArgs<OverloadedParameters<T[M]>>
   ): Delayed<Awaited<OverloadedReturnType<T[M]>>> {
+    checkPropertyKey('Delayed#call', 'method', method, "call('split', ' ')")
     const spec: TaskSpec = { name: String(method), pure: false, mainThread: true }
     return new Delayed(taskNode(callMethod, [this, method, ...(args as unknown[])], spec))
   }
@@ -194,6 +196,17 @@ export type ElementOf<T> = T extends readonly (infer E)[]
     : T extends ArrayLike<infer E>
       ? E
       : unknown
+
+/**
+ * Checks that `key` names a property: anything else (`undefined`, an object) was read as
+ * its text, and the task gave `undefined` or failed far from the mistake.
+ */
+function checkPropertyKey(caller: string, what: string, key: unknown, example: string): void {
+  if (typeof key === 'string' || typeof key === 'number' || typeof key === 'symbol') return
+  throw new InvalidArgumentError({
+    message: `${caller}: ${what} must be a property name (a string, a number or a symbol), got ${describeValue(key)}. Write ${example}.`,
+  })
+}
 
 function getItem(target: unknown, key: PropertyKey): unknown {
   return (target as Record<PropertyKey, unknown>)[key]
