@@ -58,9 +58,17 @@ export class ActiveRuns {
     }
   }
 
+  /**
+   * The calls on the pool of `run`, while it has jobs here. Once its last job is over the
+   * run's count goes with it: a start the pool tells later (of a call of a job cancelled
+   * while its thread was being replaced) counts nowhere, instead of as running for ever.
+   */
   callsOnPool(run: string): CallsOnPool {
     let calls = this.begun.get(run)
-    if (calls === undefined) this.begun.set(run, (calls = new CallsOnPool()))
+    if (calls === undefined) {
+      calls = new CallsOnPool()
+      if (this.active.has(run)) this.begun.set(run, calls)
+    }
     return calls
   }
 

@@ -143,6 +143,9 @@ export class JobProcessor {
         // Before the first wait: BullMQ fetches the next job as soon as this one's
         // processing has begun.
         intake.batchBegun(batch.calls.length, long)
+        // The count of this job's calls on the pool, taken now: one told late (after the
+        // job ended) is told to this count, which its own end has left.
+        const onPool = runs.callsOnPool(data.run)
         const runStart = performance.now()
         const result = await runJob({
           run: data.run,
@@ -159,10 +162,10 @@ export class JobProcessor {
           largeStore: large !== undefined,
           signal,
           started: (id) => {
-            runs.callsOnPool(data.run).started(id)
+            onPool.started(id)
             this.starts.started(data, id)
           },
-          ended: (id) => runs.callsOnPool(data.run).ended(id),
+          ended: (id) => onPool.ended(id),
           stepEnded: (notice, entry) => notices.stepEnded(notice, entry),
           callEnded: (outcome, entry) => notices.callEnded(outcome, entry),
         })
