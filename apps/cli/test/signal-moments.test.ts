@@ -229,4 +229,22 @@ describe.skipIf(!HAS_PROC)('SIGINT while the result is written', () => {
     })
     expect(stdout.length).toBeLessThan(4_000_002)
   })
+
+  // The signal comes while the trace is written after the result: the run's listener
+  // heard it then, and the command waited for ever for the reader to take the result.
+  it('with --trace: the trace is written, then exit 130 with stdout holding part of the result', async () => {
+    const trace = join(await makeTempDir(), 'trace.json')
+    const child = start(['run', 'big-result.ts', '--json', '-e', 'inline', '--trace', trace])
+    child.stdout.pause()
+    expect(await comesTrue(() => child.stdout.readableLength > 0, 10_000)).toBe(true)
+    child.kill('SIGINT')
+    const { code, stderr } = await finished(child)
+    expect({ code, stderr }).toEqual({
+      code: 130,
+      stderr:
+        'taskgraph: stopped by SIGINT as the run was over; stdout holds only part of the result\n',
+    })
+    const written = JSON.parse(readFileSync(trace, 'utf8')) as { traceEvents: unknown[] }
+    expect(written.traceEvents.length).toBeGreaterThan(0)
+  })
 })

@@ -100,11 +100,18 @@ export async function runCommand(
   // Reported below if the workflow loads; otherwise the workflow's error is the one told.
   void starting?.catch(() => {})
   const controller = new AbortController()
+  const signals = Object.keys(STOP_SIGNALS) as StopSignalName[]
+  /** A stop signal that came once the run was over, while its outputs were written. */
+  let stoppedAfterRun: StopSignalName | undefined
+  /** Whether the trace and report are written (or failed): only stdout may still wait. */
+  let outputsSettled = false
   const stop = (signal: StopSignalName): void => {
     acknowledgeStop()
     controller.abort(new StopSignal(signal))
+    if (!ran) return
+    stoppedAfterRun = signal
+    if (outputsSettled) cutResultShort(signal, io.stdout, signals, stop)
   }
-  const signals = Object.keys(STOP_SIGNALS) as StopSignalName[]
   for (const signal of signals) process.once(signal, stop)
   // With --json, stdout holds the result alone: what the workflow prints goes to stderr.
   const diversion = options.json ? divertStdout(io.stdout, io.stderr) : undefined
@@ -227,11 +234,37 @@ export async function runCommand(
     }
     await settleOutputs(writes, ran, io).finally(stopAnnouncing)
     diversion?.restore()
-    for (const signal of signals) process.off(signal, stop)
+    outputsSettled = true
+    // The result may still be on its way to a reader that takes it slowly: the signal
+    // stays heard until the command exits, and one that comes (or came) cuts it short.
+    // Taken off and put back, it could be lost: a signal Node has caught but not yet
+    // handed to a listener is dropped when the last listener goes.
+    if (!ran) for (const signal of signals) process.off(signal, stop)
+    else if (stoppedAfterRun !== undefined)
+      cutResultShort(stoppedAfterRun, io.stdout, signals, stop)
     loose?.stop()
   }
   // Once the run has ended, while its workers closed and its outputs were written.
   if (looseError !== undefined) throw looseError
+}
+
+/**
+ * Ends this process by `signal`, as the signal itself would, if stdout still holds part
+ * of the result: the reader is not taking it, and a stop must not wait for it. The
+ * supervisor says what was cut short (`unwritten` in supervise.ts). A result written in
+ * full leaves the command to end as it would have.
+ */
+function cutResultShort(
+  signal: StopSignalName,
+  stdout: NodeJS.WriteStream,
+  signals: readonly StopSignalName[],
+  stop: (signal: StopSignalName) => void,
+): void {
+  if (stdout.writableLength === 0) return
+  // Named again: the trace or report, written since, was the last said.
+  announceWriting(RESULT)
+  for (const other of signals) process.off(other, stop)
+  process.kill(process.pid, signal)
 }
 
 /**
