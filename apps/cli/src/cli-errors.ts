@@ -52,3 +52,17 @@ export class ProcessExitError extends TaskgraphError {
   }
 }
 ProcessExitError.prototype.name = 'ProcessExitError'
+
+// The command's codes, among those of `TaskgraphError#code` (see `TaskgraphErrorCodes`).
+declare module '@taskgraph/core' {
+  interface TaskgraphErrorCodes {
+    ERR_WORKFLOW_NOT_FOUND: WorkflowError
+    ERR_WORKFLOW_UNSUPPORTED: WorkflowError
+    ERR_WORKFLOW_LOAD: WorkflowError
+    ERR_WORKFLOW_NO_DEFAULT: WorkflowError
+    ERR_WORKFLOW_BAD_EXPORT: WorkflowError
+    ERR_OUTPUT: OutputError
+    ERR_MISSING_PACKAGE: MissingPackageError
+    ERR_PROCESS_EXIT: ProcessExitError
+  }
+}

@@ -64,3 +64,10 @@ export function asAccessError(call: string, directory: string, error: unknown): 
     ? new CacheAccessError(call, directory, error)
     : error
 }
+
+// This package's codes, among those of `TaskgraphError#code` (see `TaskgraphErrorCodes`).
+declare module '@taskgraph/core' {
+  interface TaskgraphErrorCodes {
+    ERR_CACHE_ACCESS: CacheAccessError
+  }
+}

@@ -26,3 +26,10 @@ function nearKeys(graph: TaskGraph, key: string): string[] {
   }
   return near
 }
+
+// This package's codes, among those of `TaskgraphError#code` (see `TaskgraphErrorCodes`).
+declare module '@taskgraph/core' {
+  interface TaskgraphErrorCodes {
+    ERR_UNKNOWN_TASK: UnknownTaskError
+  }
+}

@@ -121,3 +121,16 @@ export class ClusterInternalError extends TaskgraphError {
   }
 }
 ClusterInternalError.prototype.name = 'ClusterInternalError'
+
+// This package's codes, among those of `TaskgraphError#code` (see `TaskgraphErrorCodes`).
+declare module '@taskgraph/core' {
+  interface TaskgraphErrorCodes {
+    ERR_CLUSTER_UNREACHABLE: ClusterUnreachableError
+    ERR_CLUSTER_CONNECTION: ClusterConnectionError
+    ERR_CLUSTER_STORE: ClusterStoreError
+    ERR_MODULE_REFUSED: ModuleRefusedError
+    ERR_WORKER_NAME_IN_USE: WorkerNameInUseError
+    ERR_RESULT_TOO_LARGE: ResultTooLargeError
+    ERR_CLUSTER_INTERNAL: ClusterInternalError
+  }
+}

@@ -6,10 +6,10 @@ import { inspect } from 'node:util'
  * Match on the class or on `code`, never on the message.
  */
 export class TaskgraphError extends Error {
-  /** Stable machine-readable code, e.g. `ERR_KEY_CLASH`. */
-  readonly code: string
+  /** Stable machine-readable code, e.g. `ERR_KEY_CLASH`: one of `TaskgraphErrorCode`. */
+  readonly code: TaskgraphErrorCode
 
-  constructor({ code, message, ...options }: ErrorInit & { code: string }) {
+  constructor({ code, message, ...options }: ErrorInit & { code: TaskgraphErrorCode }) {
     // `cause` only when given, so an error without one has no `cause` property at all.
     super(message, 'cause' in options ? { cause: options.cause } : undefined)
     this.code = code
@@ -18,6 +18,25 @@ export class TaskgraphError extends Error {
 // `name` lives on each prototype (not as an instance field) so that stack traces,
 // which V8 formats from the prototype chain, show the subclass name.
 TaskgraphError.prototype.name = 'TaskgraphError'
+
+/**
+ * Every code of taskgraph's errors, each with the class (or classes) that has it. Each
+ * package adds its own here (`declare module '@taskgraph/core'`), so `TaskgraphError#code`
+ * is the union of the codes of the packages a program has, and a misspelt code compared
+ * with it is a type error rather than a test that never matches.
+ */
+export interface TaskgraphErrorCodes {
+  ERR_NOT_CALLABLE: NotCallableError
+  ERR_INVALID_ARGUMENT: InvalidArgumentError
+  ERR_INVALID_OPTION: InvalidOptionError
+  ERR_KEY_CLASH: KeyClashError
+  ERR_GRAPH_CYCLE: CycleError
+  ERR_MISSING_KEY: MissingKeyError
+  ERR_NO_SCHEDULER: NoSchedulerError
+}
+
+/** The `code` of a `TaskgraphError`: `'ERR_KEY_CLASH'`, `'ERR_TASK_FAILED'`, … */
+export type TaskgraphErrorCode = keyof TaskgraphErrorCodes
 
 /**
  * What every taskgraph error is made with, as one object: the message (which names the
@@ -39,7 +58,10 @@ NotCallableError.prototype.name = 'NotCallableError'
 /** An argument or option of a taskgraph call is invalid. */
 export class InvalidArgumentError extends TaskgraphError {
   /** `code` is for subclasses; @default 'ERR_INVALID_ARGUMENT' */
-  constructor({ code = 'ERR_INVALID_ARGUMENT', ...init }: ErrorInit & { code?: string }) {
+  constructor({
+    code = 'ERR_INVALID_ARGUMENT',
+    ...init
+  }: ErrorInit & { code?: TaskgraphErrorCode }) {
     super({ ...init, code })
   }
 }

@@ -50,5 +50,7 @@ export {
   NoSchedulerError,
   NotCallableError,
   TaskgraphError,
+  type TaskgraphErrorCode,
+  type TaskgraphErrorCodes,
 } from './errors.js'
 export type { AnyFunction, Computed, Lazy, LazyArgs, MethodKeys } from './types.js'

@@ -84,3 +84,10 @@ function fileOnPath(directory: string): string | undefined {
     if (dirname(path) === path) return undefined
   }
 }
+
+// This package's codes, among those of `TaskgraphError#code` (see `TaskgraphErrorCodes`).
+declare module '@taskgraph/core' {
+  interface TaskgraphErrorCodes {
+    ERR_FILE_WRITE: FileWriteError
+  }
+}

@@ -8,3 +8,10 @@ export class InvalidTraceError extends InvalidArgumentError {
   }
 }
 InvalidTraceError.prototype.name = 'InvalidTraceError'
+
+// This package's codes, among those of `TaskgraphError#code` (see `TaskgraphErrorCodes`).
+declare module '@taskgraph/core' {
+  interface TaskgraphErrorCodes {
+    ERR_INVALID_TRACE: InvalidTraceError
+  }
+}

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { TaskgraphError } from '@taskgraph/core'
+import { TaskgraphError, type TaskgraphErrorCode } from '@taskgraph/core'
 import { errorText } from '@taskgraph/core/internal'
 
 /** What every `TaskError` names: the task, and the call that ran it. */
@@ -28,7 +28,7 @@ export class TaskError extends TaskgraphError {
   constructor(
     options: TaskErrorOptions & {
       /** @internal For subclasses: their code and what went wrong, after the task's name. */
-      readonly report?: { readonly code: string; readonly message: string }
+      readonly report?: { readonly code: TaskgraphErrorCode; readonly message: string }
     },
   ) {
     const { key, functionName, caller, cause } = options
@@ -425,3 +425,22 @@ export class DepthLimitError extends TaskgraphError {
   }
 }
 DepthLimitError.prototype.name = 'DepthLimitError'
+
+// This package's codes, among those of `TaskgraphError#code` (see `TaskgraphErrorCodes`).
+declare module '@taskgraph/core' {
+  interface TaskgraphErrorCodes {
+    ERR_TASK_FAILED: TaskError
+    ERR_WORKER_LOST: WorkerLostError
+    ERR_TASK_TIMEOUT: TimeoutError
+    ERR_TASK_STALLED: StalledError
+    ERR_UNHANDLED_REJECTION: UnhandledRejectionError
+    ERR_UNCAUGHT_EXCEPTION: UncaughtExceptionError
+    ERR_NOT_SERIALIZABLE: SerializationError
+    ERR_TASKS_FAILED: AggregateTaskError
+    ERR_EXECUTOR_CLOSED: ExecutorClosedError
+    ERR_WORKER_START: WorkerStartError
+    ERR_WORKER_MODULE: WorkerModuleError
+    ERR_CANCELLED: CancelledError
+    ERR_DEPTH_LIMIT: DepthLimitError
+  }
+}

@@ -12,3 +12,10 @@ export class DashboardPortError extends TaskgraphError {
   }
 }
 DashboardPortError.prototype.name = 'DashboardPortError'
+
+// This package's codes, among those of `TaskgraphError#code` (see `TaskgraphErrorCodes`).
+declare module '@taskgraph/core' {
+  interface TaskgraphErrorCodes {
+    ERR_DASHBOARD_PORT_IN_USE: DashboardPortError
+  }
+}

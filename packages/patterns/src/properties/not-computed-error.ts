@@ -19,3 +19,10 @@ export class NotComputedError extends TaskgraphError {
   }
 }
 NotComputedError.prototype.name = 'NotComputedError'
+
+// This package's codes, among those of `TaskgraphError#code` (see `TaskgraphErrorCodes`).
+declare module '@taskgraph/core' {
+  interface TaskgraphErrorCodes {
+    ERR_NOT_COMPUTED: NotComputedError
+  }
+}

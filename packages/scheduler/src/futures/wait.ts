@@ -110,3 +110,10 @@ export async function wait<T>(
   for (const future of all) if (future.done) done.add(future)
   return { done, notDone: new Set(all.filter((future) => !done.has(future))) }
 }
+
+// This package's codes, among those of `TaskgraphError#code` (see `TaskgraphErrorCodes`).
+declare module '@taskgraph/core' {
+  interface TaskgraphErrorCodes {
+    ERR_WAIT_TIMEOUT: WaitTimeoutError
+  }
+}
