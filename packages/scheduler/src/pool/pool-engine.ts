@@ -10,6 +10,7 @@ import {
 } from '../executors/executor-faults.js'
 import type { TaskCall } from '../executors/executor.js'
 import type { WireOutcome } from '../wire/call.js'
+import type { BatchOutcomes } from '../wire/messages.js'
 import { fromWireError } from '../wire/remote-error.js'
 import { refName } from '../wire/function-ref.js'
 import { newMarks } from '../wire/marks.js'
@@ -48,8 +49,10 @@ export interface PoolSettings {
  * The working part of a pool executor (pool-executor.ts is its front). Calls queue here
  * and go to the workers in batches sized from how long each function took so far
  * (batching.ts), so many tiny tasks share a round trip while long ones spread over every
- * worker. Linear chains arrive fused and run in one worker. A batch whose worker dies is
- * re-run one call at a time, so only the task that kills its worker is reported lost
+ * worker. Linear chains arrive fused and run in one worker. A batch that runs on past
+ * 100 ms has its calls' outcomes told as they end (worker/early-outcomes.ts), each
+ * settled then. A batch whose worker dies is re-run one call at a time, less the calls
+ * already told of, so only the task that kills its worker is reported lost
  * (call-faults.ts). Functions a worker cannot reach run on the main thread, with a
  * warning (function-placement.ts).
  */
@@ -71,10 +74,14 @@ export class PoolEngine {
   private readonly watchedRuns = new WeakSet<AbortSignal>()
   /** Runs that ended with calls still in workers, given up on (`stopCallsOf`). */
   private readonly endedRuns = new WeakSet<AbortSignal>()
-  /** Batches in workers, each with what gives it up, while runs may end before them. */
+  /**
+   * Batches in workers, each with what gives it up, and its calls that have their
+   * outcomes (by place in the batch), while runs may end before them.
+   */
   private readonly inWorkers = new Set<{
     readonly sent: Pending[]
     readonly abandon: AbortController
+    readonly told: ReadonlySet<number>
   }>()
   private readonly stopsEndedRuns: boolean
   /**
@@ -169,7 +176,9 @@ export class PoolEngine {
   stopCallsOf(signal: AbortSignal): void {
     this.endedRuns.add(signal)
     for (const batch of this.inWorkers) {
-      if (batch.sent.every((pending) => this.endedRuns.has(pending.call.signal))) {
+      const given = (pending: Pending, i: number): boolean =>
+        batch.told.has(i) || this.endedRuns.has(pending.call.signal)
+      if (batch.sent.every(given)) {
         batch.abandon.abort()
       }
     }
@@ -258,8 +267,19 @@ export class PoolEngine {
     const only = sent.length === 1 ? sent[0]! : undefined
     const final = only !== undefined && sentForGood(only, this.profile)
     const transfer = final && sameProcess ? this.moves.movable(only.call) : []
-    const tracked = this.stopsEndedRuns ? { sent, abandon: new AbortController() } : undefined
-    let running: Promise<readonly WireOutcome[]> | undefined
+    // The calls whose outcomes came while others of the batch ran on: they are settled
+    // then, as the batch's own are, and its loss leaves them be.
+    const told = new Set<number>()
+    const tracked = this.stopsEndedRuns ? { sent, abandon: new AbortController(), told } : undefined
+    const settleTold = ({ calls, outcomes }: BatchOutcomes): void => {
+      outcomes.forEach((outcome, k) => {
+        const i = calls === undefined ? k : calls[k]!
+        told.add(i)
+        this.settle(sent[i]!, outcome)
+        this.recent.settled(wire.calls[i]!.id)
+      })
+    }
+    let running: Promise<BatchOutcomes> | undefined
     try {
       running = pool.run(
         { functions: wire.functions, calls: wire.calls, marks: this.marks.token },
@@ -268,6 +288,7 @@ export class PoolEngine {
           onStarted: () => {
             for (const pending of sent) pending.call.started()
           },
+          onOutcomes: settleTold,
           timeoutMs: only?.call.options.timeout,
           alone: only !== undefined && runsAlone(only),
           timed: sent.some((pending) => pending.call.timed !== undefined),
@@ -289,8 +310,13 @@ export class PoolEngine {
     if (final) letGoOfInputs(only)
     running
       .then(
-        (outcomes) => sent.forEach((pending, i) => this.settle(pending, outcomes[i]!)),
-        (error: unknown) => this.lost(sent, error),
+        (done) => {
+          if (done.calls === undefined) {
+            sent.forEach((pending, i) => this.settle(pending, done.outcomes[i]!))
+          } else settleTold(done)
+        },
+        (error: unknown) =>
+          this.lost(told.size === 0 ? sent : sent.filter((_, i) => !told.has(i)), error),
       )
       .finally(() => {
         if (tracked !== undefined) this.inWorkers.delete(tracked)

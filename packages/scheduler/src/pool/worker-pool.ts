@@ -6,9 +6,9 @@ import {
   WorkerStartFault,
 } from '../executors/executor-faults.js'
 import { fromWireError } from '../wire/remote-error.js'
-import type { WireOutcome } from '../wire/call.js'
 import type {
   BatchMessage,
+  BatchOutcomes,
   InitMessage,
   LateMessage,
   ReadyMessage,
@@ -55,6 +55,11 @@ export interface RunOptions {
   readonly alone?: boolean
   /** The worker has begun the batch. */
   readonly onStarted?: () => void
+  /**
+   * Calls of the batch ended while others still run (`OutcomesMessage`): their outcomes,
+   * which the batch's own leave out.
+   */
+  readonly onOutcomes?: (told: BatchOutcomes) => void
   /** The worker records where and when each call ran (`WireOutcome.times`). */
   readonly timed?: boolean
   /**
@@ -66,7 +71,7 @@ export interface RunOptions {
 }
 
 interface Sent {
-  readonly resolve: (outcomes: readonly WireOutcome[]) => void
+  readonly resolve: (done: BatchOutcomes) => void
   readonly reject: (reason: Error) => void
   /** The batch's time limit, if it has one. */
   readonly timeoutMs: number | undefined
@@ -77,6 +82,7 @@ interface Sent {
   /** When the worker said so (`performance.now()`). */
   startedAt?: number
   readonly onStarted: (() => void) | undefined
+  readonly onOutcomes: ((told: BatchOutcomes) => void) | undefined
   timedOut: boolean
   /** Nothing waits for its outcome any more (`RunOptions.abandon`). */
   abandoned: boolean
@@ -97,7 +103,8 @@ interface PoolWorker {
 /**
  * A fixed number of workers, threads or child processes, that run batches of calls.
  * Each worker gets ready (imports its preload modules) within `startTimeoutMs`; a worker
- * that is lost fails the batches it held and is replaced. A batch with a time limit
+ * that is lost fails the batches it held (less the calls it told of, `onOutcomes`) and
+ * is replaced. A batch with a time limit
  * runs alone on its worker, which is ended if the limit passes.
  */
 export class WorkerPool {
@@ -132,7 +139,7 @@ export class WorkerPool {
 
   /**
    * Sends `calls` to a worker with room (check `hasRoom` first) and resolves with their
-   * outcomes; `undefined`, sending nothing, if no worker has room any more (a call that
+   * outcomes, those told before (`RunOptions.onOutcomes`) left out; `undefined`, sending nothing, if no worker has room any more (a call that
    * has run long since keeps others off its worker: time passes while a batch is
    * written). A batch with a time limit runs alone. Throws, sending nothing, if the calls
    * cannot be copied; rejects with `WorkerLostFault` if the worker is lost, and with
@@ -141,8 +148,15 @@ export class WorkerPool {
   run(
     { functions, calls, marks }: Pick<BatchMessage, 'functions' | 'calls' | 'marks'>,
     transfer: readonly ArrayBuffer[],
-    { timeoutMs, alone = timeoutMs !== undefined, onStarted, timed, abandon }: RunOptions = {},
-  ): Promise<readonly WireOutcome[]> | undefined {
+    {
+      timeoutMs,
+      alone = timeoutMs !== undefined,
+      onStarted,
+      onOutcomes,
+      timed,
+      abandon,
+    }: RunOptions = {},
+  ): Promise<BatchOutcomes> | undefined {
     const worker = this.pick(alone)
     if (worker === undefined) return undefined
     const id = this.nextBatch++
@@ -155,9 +169,9 @@ export class WorkerPool {
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined
       const sent: Sent = {
-        resolve: (outcomes) => {
+        resolve: (done) => {
           clearTimeout(timer)
-          resolve(outcomes)
+          resolve(done)
         },
         reject: (reason) => {
           clearTimeout(timer)
@@ -166,6 +180,7 @@ export class WorkerPool {
         timeoutMs,
         alone,
         onStarted,
+        onOutcomes,
         started: false,
         timedOut: false,
         abandoned: false,
@@ -312,9 +327,12 @@ export class WorkerPool {
             const sent = worker.sent.get(message.id)
             worker.sent.delete(message.id)
             if (worker.sent.size === 0) this.letIdle(worker)
-            sent?.resolve(message.outcomes)
+            sent?.resolve(message)
             return
           }
+          case 'outcomes':
+            worker.sent.get(message.id)?.onOutcomes?.(message)
+            return
           case 'late':
             if (message.ends === true) worker.endedLate = true
             this.options.onLate(message)

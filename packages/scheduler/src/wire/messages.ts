@@ -77,11 +77,33 @@ export interface StartedMessage {
   readonly id: number
 }
 
-export interface DoneMessage {
-  readonly type: 'done'
+/** The outcomes of calls of batch `id`. */
+export interface BatchOutcomes {
   readonly id: number
-  /** One per call, in order. */
+  /**
+   * The calls (by their place in the batch) the outcomes are of, in the same order; left
+   * out, the outcomes are one per call of the batch, in order.
+   */
+  readonly calls?: readonly number[]
   readonly outcomes: readonly WireOutcome[]
+}
+
+/**
+ * The last of batch `id` has ended: the outcomes of its calls not told before (see
+ * `OutcomesMessage`), or, as a rule, of all of them.
+ */
+export interface DoneMessage extends BatchOutcomes {
+  readonly type: 'done'
+}
+
+/**
+ * Calls of batch `id` have ended while others of the batch go on, 100 ms or more after it
+ * began (see early-outcomes.ts): their outcomes, told before the batch's `DoneMessage`,
+ * which leaves them out.
+ */
+export interface OutcomesMessage extends BatchOutcomes {
+  readonly type: 'outcomes'
+  readonly calls: readonly number[]
 }
 
 /** A promise a call made rejected with nothing to handle it, after the call's outcome was sent. */
@@ -142,6 +164,7 @@ export type FromWorker =
   | ReadyMessage
   | StartedMessage
   | DoneMessage
+  | OutcomesMessage
   | LateMessage
   | StepMessage
   | UnreadableMessage

@@ -42,16 +42,27 @@ const calls = new AsyncLocalStorage<Running>()
 /** Calls waiting on a promise: only they can be stalled. */
 const waiting = new Set<Running>()
 
+/** A batch some of whose calls wait on promises. */
+export interface BatchRunning {
+  /** One per call, in order: set as each call ends (those that did not wait, at once). */
+  readonly outcomes: readonly (WireOutcome | undefined)[]
+  /** Resolves with every outcome once the last call has ended. */
+  readonly ended: Promise<WireOutcome[]>
+}
+
 /**
- * Runs a batch: sync calls one after another, async ones side by side; resolves with one
- * outcome per call. `table` holds the batch's functions, looked up beforehand.
+ * Runs a batch: sync calls one after another, async ones side by side; returns one
+ * outcome per call, or, if some call waits on a promise, the batch as it runs.
+ * `onEnded` hears of each call that ends later than that (by its place in the batch),
+ * once its outcome is set. `table` holds the batch's functions, looked up beforehand.
  */
 export function runCalls(
   batch: BatchMessage,
   table: readonly Found[],
   load: (ref: BatchMessage['functions'][number]) => Promise<AnyFunction | undefined>,
   onStep: StepSender,
-): WireOutcome[] | Promise<WireOutcome[]> {
+  onEnded: (index: number) => void,
+): WireOutcome[] | BatchRunning {
   const outcomes = new Array<WireOutcome>(batch.calls.length)
   const marks = marksOf(batch.marks)
   let later: Promise<void>[] | undefined
@@ -59,11 +70,16 @@ export function runCalls(
     const outcome = runCall(call, table, load, { timed: batch.timed === true, marks, onStep })
     if (isThenable(outcome)) {
       later ??= []
-      later.push(Promise.resolve(outcome).then((settled) => void (outcomes[i] = settled)))
+      later.push(
+        Promise.resolve(outcome).then((settled) => {
+          outcomes[i] = settled
+          onEnded(i)
+        }),
+      )
     } else outcomes[i] = outcome
   })
   if (later === undefined) return outcomes
-  return Promise.all(later).then(() => outcomes)
+  return { outcomes, ended: Promise.all(later).then(() => outcomes) }
 }
 
 /** Sends the result of a step of call `call` that was asked for, as the step ends. */

@@ -5,15 +5,18 @@ import { findCloneProblem } from '../wire/clone-check.js'
 import { moduleOf, refKey, refName, type FunctionRef } from '../wire/function-ref.js'
 import type {
   BatchMessage,
+  BatchOutcomes,
   DoneMessage,
   FromWorker,
   InitMessage,
+  OutcomesMessage,
   ToWorker,
 } from '../wire/messages.js'
 import { toWireError } from '../wire/remote-error.js'
 import { importModule, prepareImports } from './import-module.js'
 import { loadFunction, sourceMismatch } from './load-function.js'
 import { markStarting, setLoadingListener } from './loading.js'
+import { EarlyOutcomes } from './early-outcomes.js'
 import { isEcho } from './rejection-echoes.js'
 import {
   callsWaiting,
@@ -30,8 +33,8 @@ import { inTask } from '../executors/task-context.js'
 export interface Channel {
   /** Sends `message`, moving `transfer` where the channel can; throws if it cannot be copied. */
   send(message: FromWorker, transfer: readonly ArrayBuffer[]): void
-  /** Buffers in `message` that may move rather than be copied (threads only). */
-  movable(message: DoneMessage): ArrayBuffer[]
+  /** Buffers in `message`'s results that may move rather than be copied (threads only). */
+  movable(message: BatchOutcomes): ArrayBuffer[]
   /** Whether the pool is another process (it shares no memory with this one). */
   readonly otherProcess: boolean
   /** Why `value` could not be sent, tried by copying it as sending would; `undefined` if it can. */
@@ -165,19 +168,41 @@ async function init(channel: Channel, message: InitMessage): Promise<void> {
   channel.send({ type: 'ready', found }, [])
 }
 
-/** Begins a batch; resolves once its calls have run up to their first await. */
+/**
+ * Begins a batch; resolves once its calls have run up to their first await. A batch
+ * that runs on past `EARLY_OUTCOMES_MS` tells its calls' outcomes as they end.
+ */
 async function runBatch(channel: Channel, batch: BatchMessage): Promise<void> {
-  channel.send({ type: 'started', id: batch.id }, [])
+  const { id } = batch
+  channel.send({ type: 'started', id }, [])
   const table = await Promise.all(batch.functions.map(functionFound))
-  const ran = runCalls(batch, table, functionFor, (call, result) => sendStep(channel, call, result))
+  const early = new EarlyOutcomes({
+    ready: outputOut,
+    tell: (calls, outcomes) => sendOutcomes(channel, { type: 'outcomes', id, calls, outcomes }),
+  })
+  const ran = runCalls(
+    batch,
+    table,
+    functionFor,
+    (call, result) => sendStep(channel, call, result),
+    (index) => early.ended(index),
+  )
   if (Array.isArray(ran)) {
-    await sendDone(channel, { type: 'done', id: batch.id, outcomes: ran })
+    await sendDone(channel, { type: 'done', id, outcomes: ran })
     return
   }
+  early.watch(ran)
   channel.keepAlive(!callsWaiting())
-  void ran.then((outcomes) => {
+  void ran.ended.then(async (outcomes) => {
     channel.keepAlive(!callsWaiting())
-    return sendDone(channel, { type: 'done', id: batch.id, outcomes })
+    await early.settled()
+    const told = early.toldCalls
+    if (told.size === 0) return sendDone(channel, { type: 'done', id, outcomes })
+    // The calls whose outcomes went early are left out.
+    const calls: number[] = []
+    for (let index = 0; index < outcomes.length; index++) if (!told.has(index)) calls.push(index)
+    const rest = calls.map((index) => outcomes[index]!)
+    return sendDone(channel, { type: 'done', id, calls, outcomes: rest })
   })
 }
 
@@ -205,25 +230,38 @@ function flushOutput(): Promise<unknown> {
   return Promise.all(waiting.map((stream) => new Promise((resolve) => stream.write('', resolve))))
 }
 
+/** Sends a batch's last outcomes once what came before them is out (`outputOut`). */
+async function sendDone(channel: Channel, done: DoneMessage): Promise<void> {
+  await outputOut()
+  sendOutcomes(channel, done)
+}
+
 /**
- * Sends a batch's outcomes. A result that cannot be copied (a Proxy, a getter that
+ * Resolves once what must reach the pool before an outcome has: the tasks' output
+ * (`flushOutput`), and the warnings they emitted. A warning is heard a tick later
+ * (`process.emitWarning` defers it), and goes to the pool then (`forwardWarnings`):
+ * before the outcome it came with, or a program that ends once it has its result would
+ * never print it.
+ */
+async function outputOut(): Promise<void> {
+  await flushOutput()
+  await new Promise((resolve) => process.nextTick(resolve))
+}
+
+/**
+ * Sends outcomes of a batch. A result that cannot be copied (a Proxy, a getter that
  * throws, data nested too deeply) fails the whole message: each outcome is then tried
  * alone, and those that cannot go become failures naming what could not be copied.
  */
-async function sendDone(channel: Channel, done: DoneMessage): Promise<void> {
-  await flushOutput()
-  // A warning a call emitted is heard a tick later (`process.emitWarning` defers it), and
-  // goes to the pool then (`forwardWarnings`): before the outcome it came with, or a
-  // program that ends once it has its result would never print it.
-  await new Promise((resolve) => process.nextTick(resolve))
+function sendOutcomes(channel: Channel, message: DoneMessage | OutcomesMessage): void {
   try {
-    channel.send(done, channel.movable(done))
+    channel.send(message, channel.movable(message))
     return
   } catch {
     // Found and reported below, outcome by outcome.
   }
-  const outcomes = done.outcomes.map((outcome) => sendable(channel, outcome))
-  const checked: DoneMessage = { type: 'done', id: done.id, outcomes }
+  const outcomes = message.outcomes.map((outcome) => sendable(channel, outcome))
+  const checked = { ...message, outcomes }
   channel.send(checked, channel.movable(checked))
 }
 

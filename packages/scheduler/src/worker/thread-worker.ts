@@ -12,9 +12,9 @@ serve({
   otherProcess: false,
   send: (message, transfer) => port.postMessage(message, transfer as ArrayBuffer[]),
   // Results move to the main thread without a copy: this worker keeps no reference.
-  movable: (done) => {
+  movable: (message) => {
     const buffers = new Set<ArrayBuffer>()
-    for (const outcome of done.outcomes) {
+    for (const outcome of message.outcomes) {
       if (outcome.ok) for (const buffer of movableBuffers(outcome.value)) buffers.add(buffer)
     }
     return [...buffers]
