@@ -13,6 +13,7 @@ import {
   detachedBuffer,
   fillShared,
   inc,
+  lastArrayAgain,
   lastArrayBytes,
   keepsOnMain,
   keptOnMain,
@@ -280,6 +281,22 @@ describe('typed arrays and shared memory', () => {
       expect(array.length).toBe(1000)
       // The worker's own reference to the array it returned is detached: it moved.
       expect(await compute(lastArrayBytes(), { executor: pool })).toEqual([0])
+    } finally {
+      await pool.close()
+    }
+  })
+
+  // The array moved away with the first result: the second, the same array, is empty
+  // where the task kept it, and the error says why and what to return instead.
+  test('a task returning again an array it returned before fails saying it moved, and to return a copy', async () => {
+    const pool = makePool('threads', { workers: 1 })
+    try {
+      await compute(makeArray(1000), { executor: pool })
+      const error = await rejection(compute(lastArrayAgain(), { executor: pool }))
+      expect(error).toBeInstanceOf(SerializationError)
+      expect((error as SerializationError).message).toMatch(
+        /a detached ArrayBuffer .*a typed array a task returns on threads moves to the main thread.*return a new array or a copy, array\.slice\(\)/,
+      )
     } finally {
       await pool.close()
     }

@@ -133,7 +133,10 @@ function problemOf(value: unknown, sameProcess: boolean): Omit<CloneProblem, 'pa
   if (holdsDetachedBuffer(object)) {
     return {
       type: 'a detached ArrayBuffer (or a view of one)',
-      reason: 'whose memory was transferred away, which structured clone cannot copy',
+      // A result moves from a worker thread without a copy (docs/executors.md): a task
+      // that returns an array it keeps (a module's table, a memo) finds it so next time.
+      reason:
+        'whose memory was transferred away, which structured clone cannot copy (a typed array a task returns on threads moves to the main thread and is emptied where it was: return a new array or a copy, array.slice(), rather than one the task keeps)',
     }
   }
   if (!sameProcess) {
