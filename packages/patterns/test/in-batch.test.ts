@@ -22,11 +22,14 @@ import {
   SerializationError,
   TaskError,
   ThreadExecutor,
+  TimeoutError,
+  WorkerLostError,
 } from '@taskgraph/scheduler'
-import { afterEach, describe, expect, test } from 'vitest'
+import { afterEach, describe, expect, test, vi } from 'vitest'
 import {
   Counter,
   echo,
+  exitAll,
   failOddItems,
   failOnOdd,
   makeCounters,
@@ -35,6 +38,7 @@ import {
   readOnce,
   scale,
   scaleAll,
+  stuckAll,
   takeAMinute,
   throwTexts,
 } from './fixtures/batch-tasks.mjs'
@@ -204,6 +208,26 @@ describe.each(TARGETS)('an in-batch function on the %s target', (target) => {
       functionName: 'echo',
     })
     expect((error as Error).message).not.toMatch(/mainThread/)
+  })
+
+  // Had no index: only a call's unsendable arguments named the call.
+  test("a call's timeout, or its lost worker, names the call's index", async () => {
+    vi.stubEnv('TASKGRAPH_TIMEOUT', '200')
+    try {
+      const timedOut = await rejection(on(stuckAll)([0, 1, 2]))
+      expect(timedOut).toBeInstanceOf(TimeoutError)
+      expect(timedOut).toMatchObject({
+        code: 'ERR_TASK_TIMEOUT',
+        functionName: 'stuckOnOne',
+        index: 1,
+      })
+    } finally {
+      vi.unstubAllEnvs()
+    }
+    if (!pool) return
+    const lost = await rejection(on(exitAll)([0, 1, 2]))
+    expect(lost).toBeInstanceOf(WorkerLostError)
+    expect(lost).toMatchObject({ code: 'ERR_WORKER_LOST', functionName: 'exitOnOne', index: 1 })
   })
 
   test("init 'once' calls fn once, with the call's arguments (batchflow's run_once)", async () => {

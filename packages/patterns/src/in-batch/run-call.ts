@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { isMainThread } from 'node:worker_threads'
 import { delayed, type AnyFunction } from '@taskgraph/core'
-import type { SerializationError, TaskErrorOptions } from '@taskgraph/scheduler'
+import type { TaskError, TaskErrorOptions } from '@taskgraph/scheduler'
 import { FAILURE_REPORT, NotSerializableFault } from '@taskgraph/scheduler/internal'
 import { unsendableValue } from '../unsendable-value.js'
 import {
@@ -58,16 +58,22 @@ async function runCall(
 /**
  * How a run reports a call whose arguments a worker could not be sent: a
  * `SerializationError` naming the call's `index` and the argument (`args[0] of call 2`,
- * not the task's `args[1][0]`), with advice for in-batch functions. Any other failure of
- * the task (a lost worker) is reported as any task's.
+ * not the task's `args[1][0]`), with advice for in-batch functions. A fault of the run
+ * (a timeout, a lost worker) is its error with the call's `index`, as the other failures
+ * of a call name it.
  */
 function reportCallFailure(
   options: TaskErrorOptions,
   args: readonly unknown[],
-): SerializationError | undefined {
+  fault?: TaskError,
+): TaskError | undefined {
   const { cause } = options
   const index = args[3]
-  if (!(cause instanceof NotSerializableFault) || typeof index !== 'number') return undefined
+  if (typeof index !== 'number') return fault
+  if (fault !== undefined) {
+    return Object.defineProperty(fault, 'index', { value: index, enumerable: true })
+  }
+  if (!(cause instanceof NotSerializableFault)) return undefined
   const argument = /^args\[1\](\[\d+\].*)$/s.exec(cause.path)
   if (cause.direction !== 'argument' || argument === null) return undefined
   return unsendableValue(options, cause, {
