@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { threadId } from 'node:worker_threads'
 import { bag, toGraph, type Bag } from '@taskgraph/core'
 import { SerializationError, TaskError, compute } from '@taskgraph/scheduler'
@@ -8,6 +11,7 @@ import {
   LINES,
   add,
   callWith10,
+  cannotCombine,
   countUp,
   double,
   doubleLater,
@@ -392,6 +396,19 @@ describe.each(EXECUTORS)('bags on the %s executor', (name) => {
     }
   })
 
+  // Named the fold's last step ("function fold"), which the user did not write.
+  test("fold's combine that throws fails the run with a TaskError naming the combine", async () => {
+    for (const value of [numbers.fold(add, cannotCombine), numbers.fold(add, cannotCombine, 0)]) {
+      const error = await rejection(value.compute(options))
+      expect(error).toBeInstanceOf(TaskError)
+      expect(error).toMatchObject({
+        functionName: 'cannotCombine',
+        cause: { message: 'cannot combine' },
+      })
+      expect((error as TaskError).key).toMatch(/^fold-/)
+    }
+  })
+
   /** Each of `cases` fails its task, named by its operation, with an InvalidArgumentError as cause. */
   async function expectArgumentFailures(
     cases: readonly (readonly [
@@ -585,3 +602,25 @@ describe.each(EXECUTORS)('bags on the %s executor', (name) => {
     },
   )
 })
+
+// Named the bag's step: "(function map)", which the user did not write. Spawned: the
+// warning comes once the run has ended, and vitest listens for rejections itself.
+test.each(EXECUTORS)(
+  "on %s, a rejection a bag's function leaves for after its run is a warning naming that function",
+  async (executor) => {
+    const program = fileURLToPath(new URL('fixtures/bag-rejects-after-run.mjs', import.meta.url))
+    const cwd = fileURLToPath(new URL('..', import.meta.url))
+    const { stdout } = await promisify(execFile)(process.execPath, [program, executor], {
+      cwd,
+      timeout: 20_000,
+    })
+    const { result, warnings } = JSON.parse(stdout) as {
+      result: unknown
+      warnings: { code: string; message: string }[]
+    }
+    expect(result).toEqual([1])
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatchObject({ code: 'TASKGRAPH_UNHANDLED_REJECTION' })
+    expect(warnings[0]!.message).toContain('(function rejectsAfter)')
+  },
+)

@@ -3,7 +3,7 @@
 // (`<name>`). The combining task runs on the thread that computes the graph, where the
 // partials arrive; it only sees one small value per partition.
 import { delayed } from '../lazy/delayed-function.js'
-import { applying } from './applied-functions.js'
+import { applying, ownCheck } from './applied-functions.js'
 import { asPartition } from './as-partition.js'
 import { partitionTask } from './partition-task.js'
 import { numeric, synchronous } from './function-results.js'
@@ -139,12 +139,12 @@ export const foldPart = partitionTask(
 )
 
 export const foldAll = delayed(
-  function fold(combine: Binary, seed: Partial, partials: Partial[]): unknown {
+  applying(function fold(combine: Binary, seed: Partial, partials: Partial[]): unknown {
     return only(
       foldItems(partials.flat(), synchronous('fold', 'combine', combine), seed),
       'Bag#fold: the bag is empty and no initial value was given, so there is nothing to fold. Pass an initial value: fold(binop, combine, initial).',
     )
-  },
+  }, 0),
   { name: 'fold', mainThread: true },
 )
 
@@ -168,8 +168,9 @@ function ranked(operation: string, items: unknown[]): unknown[] {
   return items
 }
 
+// The step's own check: a fold's failure names the user's combine, but not for this.
 function only(partial: Partial, ifEmpty: string): unknown {
-  if (partial.length === 0) throw new RangeError(ifEmpty)
+  if (partial.length === 0) throw ownCheck(new RangeError(ifEmpty))
   return partial[0]
 }
 

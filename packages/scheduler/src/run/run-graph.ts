@@ -212,7 +212,8 @@ class GraphRun implements IdleWatcher {
     if (executor.reportsStarts !== true) this.begin(flight)
     const token = this.tokens[i]!
     const key = graph.key(i)
-    const late = lateReporter(this.link, members, token, key, graph.name(i))
+    // Named now: the reporter outlives the call, and must not keep its arguments.
+    const late = lateReporter(this.link, members, token, key, this.failingName(i))
     const attempt = this.retries.made(i) + 1
     this.recorder.launched(flight, attempt)
     const stepsWanted = members.length > 1 ? this.cache?.wantedSteps(members) : undefined
@@ -712,9 +713,9 @@ class GraphRun implements IdleWatcher {
     const head = members[0]!
     const graph = this.graph
     if (this.settled) {
-      if (how === 'rejection') warnLateRejection(graph.key(head), graph.name(head), reason)
-      else if (how === 'worker-exception')
-        warnLateException(graph.key(head), graph.name(head), reason)
+      const name = this.failingName(head, reason)
+      if (how === 'rejection') warnLateRejection(graph.key(head), name, reason)
+      else if (how === 'worker-exception') warnLateException(graph.key(head), name, reason)
       else leaveExceptionToNode(reason)
       return
     }
@@ -727,12 +728,7 @@ class GraphRun implements IdleWatcher {
       return
     }
     this.guard(() => {
-      const functionName = failingFunctionName(
-        graph.fn(head),
-        graph.recordedArgs(head) ?? [],
-        reason,
-        graph.name(head),
-      )
+      const functionName = this.failingName(head, reason)
       const names = { key: graph.key(head), functionName, caller: this.caller }
       const failure =
         how === 'rejection'
@@ -742,6 +738,15 @@ class GraphRun implements IdleWatcher {
       this.announcer.endLate(head, failure)
       this.pump()
     })
+  }
+
+  /**
+   * The function a failure of task `i` names: the user's function a bag's task applies
+   * (`double`, not `map`), or the task's.
+   */
+  private failingName(i: number, failure?: unknown): string {
+    const graph = this.graph
+    return failingFunctionName(graph.fn(i), graph.recordedArgs(i) ?? [], failure, graph.name(i))
   }
 
   /** Stops launching and has the executor drop this run's calls that have not started. */
