@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawn, type ChildProcessByStdio } from 'node:child_process'
 import type { Readable } from 'node:stream'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Redis } from 'ioredis'
 import { compute } from '@taskgraph/scheduler'
 import { describe, expect, test } from 'vitest'
@@ -186,6 +186,38 @@ describe('values a driver and its workers cannot read of each other', () => {
     })
     // Nothing was to be sent to a worker: the driver read it back.
     expect(ended.message).not.toMatch(/sent to a worker/)
+  })
+  // An output too large for Redis, which its worker wrote to the shared directory, that
+  // the driver could not read back was a ClusterStoreError saying the directory could not
+  // be read, though it was read and what it held was not.
+  test('a large output the driver cannot read from the shared directory fails its task with SerializationError naming the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'taskgraph-unread-'))
+    const store = pathToFileURL(dir).href
+    try {
+      const cluster = await clusters.withWorkers(1, { args: ['--store', store] })
+      const { driver, output, exited } = startDriver('deep-output-driver.mjs', cluster, {
+        node: ['--stack-size=300'],
+        args: [store, '1500'],
+      })
+      try {
+        expect(await exited, output.stderr).toBe(0)
+      } finally {
+        driver.kill('SIGKILL')
+      }
+      const ended = JSON.parse(output.stdout) as Record<string, string>
+      expect(ended).toMatchObject({
+        ended: 'SerializationError',
+        code: 'ERR_NOT_SERIALIZABLE',
+        key: expect.stringMatching(/^nestedBig-/) as unknown,
+        functionName: 'nestedBig',
+        direction: 'result',
+      })
+      expect(ended.path).toMatch(new RegExp(`^the file ${dir}/\\S+$`))
+      expect(ended.message).toMatch(/which this driver could not read back \(/)
+      expect(ended.message).not.toMatch(/sent to a worker|mounted/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 

@@ -7,12 +7,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
+import { serialize } from 'node:v8'
+import { NotSerializableFault } from '@taskgraph/scheduler/internal'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, expect, test } from 'vitest'
+import { readOutput } from '../src/driver/output-reads.js'
 import { resultsKey, runKey } from '../src/keys.js'
 import { FileStore, SharedFileMissing, SharedFileUnwritten } from '../src/store/file-store.js'
 import { RedisStore } from '../src/store/redis-store.js'
 import { TieredStore } from '../src/store/tiered-store.js'
+import { StoredResult } from '../src/wire/stored-values.js'
 import { startRedis, type RedisServer } from './redis-server.js'
 
 let redis: RedisServer
@@ -101,4 +105,38 @@ test('reads and deletes 150,000 results at once, in order', async () => {
   expect(values.findIndex((value, i) => value?.toString() !== keys[i])).toBe(-1)
   await store.delete(run, keys)
   expect(await client.exists(resultsKey(run))).toBe(0)
+})
+
+// Read as the shared directory failing (a ClusterStoreError saying it could not be read):
+// the file was read, and what it held was not a result.
+test("an output whose file is cut short or not a result: the task's fault, naming the file", async () => {
+  const run = 'r4'
+  await client.set(runKey(run), '1')
+  const store = await machine('c')
+  const whole = serialize(new Float64Array(1000))
+  const cases = [
+    ['cut', whole.subarray(0, 4000)],
+    ['other', Buffer.alloc(4096, 'x')],
+  ] as const
+  expect(
+    await store.put(
+      run,
+      cases.map(([key, bytes]) => ({ key, bytes })),
+    ),
+  ).toBe(true)
+  for (const [key] of cases) {
+    const fault = await readOutput(store, undefined, new StoredResult(run, key, true)).catch(
+      (e: unknown) => e,
+    )
+    expect(fault).toBeInstanceOf(NotSerializableFault)
+    expect(fault).toMatchObject({ direction: 'result', path: 'its stored result' })
+    const large = new FileStore('test', pathToFileURL(join(dir, 'c')).href)
+    const named = await readOutput(store, large, new StoredResult(run, key, true)).catch(
+      (e: unknown) => e,
+    )
+    expect(named).toMatchObject({ path: `the file ${large.path(run, key)}` })
+    expect((named as NotSerializableFault).reason).toMatch(
+      /^which this driver could not read back \(.+\): the file is damaged \(cut short, or written over\) or was not written by a taskgraph worker$/,
+    )
+  }
 })

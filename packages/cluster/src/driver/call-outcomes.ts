@@ -29,7 +29,11 @@ export class CallOutcomes {
     private readonly functions: ModuleFunctions,
     /** What marks the graphs tasks return in this driver's replies (see `marksOf`). */
     private readonly marks: Marks,
-    /** Reads an output that came through the store (too large for Redis) from there. */
+    /**
+     * Reads an output that came through the store (too large for Redis) from there:
+     * rejects with a `NotSerializableFault` for one read that does not deserialize (the
+     * task's failure), with another error for a store that could not be read.
+     */
     private readonly readOutput: (stored: StoredResult) => Promise<unknown>,
     /** The driver's shared directory for large results, as a URL, if it has one. */
     private readonly store?: string,
@@ -64,7 +68,8 @@ export class CallOutcomes {
           pending.reject(new RunFault(noSharedDirectory(key, reply.worker)))
         else
           this.readOutput(stored).then(pending.resolve, (error: unknown) => {
-            pending.reject(new RunFault(unreadOutput(key, error)))
+            if (error instanceof NotSerializableFault) pending.reject(error)
+            else pending.reject(new RunFault(unreadOutput(key, error)))
           })
       }
     } else if (outcome.fault.kind === 'returned-graph') {

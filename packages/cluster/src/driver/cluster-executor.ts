@@ -60,6 +60,7 @@ import { JobHolds, type HeldJob } from './job-holds.js'
 import { JobLedger } from './job-ledger.js'
 import { LongCalls } from './long-calls.js'
 import { ModuleFunctions } from './module-functions.js'
+import { readOutput } from './output-reads.js'
 import { RUN_TTL_MS, jobsGone, removeRun } from './remove-run.js'
 import { clusterThreads, listWorkers, type WorkerInfo } from './worker-registry.js'
 
@@ -144,7 +145,7 @@ export class ClusterExecutor implements Executor {
     this.outcomes = new CallOutcomes(
       this.functions,
       marksOf(this.id),
-      (stored) => fetchStored(this.store, stored),
+      (stored) => readOutput(this.store, this.large, stored),
       this.options.store,
     )
     this.redis = openRedis(this.url)

@@ -95,7 +95,8 @@ export class FileStore implements ResultStore {
     await rm(join(this.directory, scope), { recursive: true, force: true })
   }
 
-  private path(scope: string, key: string): string {
+  /** The file that holds (or would hold) the value of `key` in `scope`. */
+  path(scope: string, key: string): string {
     // Hashed as UTF-16 code units: as UTF-8, keys differing in a lone surrogate would
     // share a file.
     return join(
