@@ -7,6 +7,7 @@
 // workflow file, a module of a cluster worker's project, a helper. One written as
 // CommonJS (require, module.exports) loads as CommonJS.
 import { readFileSync } from 'node:fs'
+import { initSync, parse } from 'es-module-lexer'
 
 interface ResolveContext {
   parentURL?: string
@@ -96,7 +97,31 @@ interface LoadResult {
   source?: string | Uint8Array | null
 }
 
+/** A line that starts with `import` or `export`: for what the lexer cannot read. */
 const ES_MODULE_SYNTAX = /^[ \t]*(import|export)\b/m
+
+let lexerReady = false
+
+/**
+ * Whether TypeScript `source` imports or exports as an ES module does (`import ... from`,
+ * `export`, `import.meta`): told by a lexer of JavaScript, which also reads types, so a
+ * line of a template literal or a comment that starts with `export`, or an `import()`
+ * (which CommonJS has too), does not make a CommonJS file one. Its WebAssembly is
+ * compiled at the first TypeScript file (a few milliseconds), not at every command's
+ * start. What it cannot read (TypeScript's `import x = require(...)`) is decided by
+ * whether a line starts with `import` or `export`, as Node has no loader for it either.
+ */
+function hasModuleSyntax(source: string): boolean {
+  if (!lexerReady) {
+    initSync()
+    lexerReady = true
+  }
+  try {
+    return parse(source)[3]
+  } catch {
+    return ES_MODULE_SYNTAX.test(source)
+  }
+}
 
 /**
  * The load hook for `module.registerHooks`. A TypeScript module of a "type": "commonjs"
@@ -120,7 +145,7 @@ export function loadInThread(
   }
   const source =
     typeof loaded.source === 'string' ? loaded.source : new TextDecoder().decode(loaded.source)
-  return ES_MODULE_SYNTAX.test(source) ? { ...loaded, format: 'module-typescript' } : loaded
+  return hasModuleSyntax(source) ? { ...loaded, format: 'module-typescript' } : loaded
 }
 
 // A TypeScript file's URL, bare or as tsx resolves one of a CommonJS package (its own
@@ -146,7 +171,7 @@ function writtenAsModule(url: string): boolean {
   let known = writtenAsModules.get(url)
   if (known === undefined) {
     try {
-      known = ES_MODULE_SYNTAX.test(readFileSync(new URL(url), 'utf8'))
+      known = hasModuleSyntax(readFileSync(new URL(url), 'utf8'))
     } catch {
       // Not readable: left to the loaders, which report it.
       known = false

@@ -112,6 +112,19 @@ describe.each(['async', 'threads', 'processes'])(
       expect(value).toBe(16)
       expect(threadId !== 0).toBe(executor === 'threads')
     })
+
+    // Taken for an ES module, as a line of it starts with `export`: `require` and
+    // `module` were not defined.
+    test.each(nodes)(
+      'with lines of a template literal that start with export or import(, loads on $name',
+      async ({ node }) => {
+        const args = ['run', 'templated.ts', '--executor', executor, '--json']
+        const workers = executor === 'async' ? [] : ['--workers', '1']
+        const result = await runCli([...args, ...workers], { cwd: fixture('commonjs'), node })
+        expect(result).toMatchObject({ code: 0, stderr: '' })
+        expect(JSON.parse(result.stdout)).toEqual({ value: 2, loaded: true })
+      },
+    )
   },
 )
 
