@@ -47,8 +47,8 @@ describe('the error typology', () => {
 
   test('is made with one object, which may carry a cause and the fields of its class', () => {
     const cause = new RangeError('inner')
-    const error = new TaskgraphError({ code: 'ERR_X', message: 'm', cause })
-    expect(error).toMatchObject({ code: 'ERR_X', message: 'm', cause })
+    const error = new TaskgraphError({ code: 'ERR_KEY_CLASH', message: 'm', cause })
+    expect(error).toMatchObject({ code: 'ERR_KEY_CLASH', message: 'm', cause })
     expect('cause' in new NotCallableError({ message: 'm' })).toBe(false)
     expect(new KeyClashError({ key: 'k', message: 'm' }).key).toBe('k')
     expect(new MissingKeyError({ key: 'k', message: 'm' }).key).toBe('k')
