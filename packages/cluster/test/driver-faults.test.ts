@@ -123,16 +123,11 @@ describe('values a driver and its workers cannot read of each other', () => {
     '%s: %s fails its task with SerializationError, not a wait for ever',
     async (direction, _, node, depth) => {
       const cluster = await clusters.withWorkers(1)
-      const { driver, output, exited } = startDriver('deep-driver.mjs', cluster, {
+      const ended = await driverEnded('deep-driver.mjs', cluster, {
         node,
         args: [direction, String(depth)],
       })
-      try {
-        expect(await exited, output.stderr).toBe(0)
-      } finally {
-        driver.kill('SIGKILL')
-      }
-      expect(JSON.parse(output.stdout)).toEqual({ ended: 'SerializationError', direction })
+      expect(ended).toEqual({ ended: 'SerializationError', direction })
     },
   )
 
@@ -142,17 +137,10 @@ describe('values a driver and its workers cannot read of each other', () => {
   test('a stored input its worker cannot read fails its task with SerializationError', async () => {
     const cluster = await clusters.withWorkers(1)
     const cacheDir = mkdtempSync(join(tmpdir(), 'taskgraph-deep-cache-'))
-    const { driver, output, exited } = startDriver('deep-cached-driver.mjs', cluster, {
+    const ended = await driverEnded('deep-cached-driver.mjs', cluster, {
       node: ['--stack-size=4000'],
       args: ['5000', cacheDir],
-    })
-    try {
-      expect(await exited, output.stderr).toBe(0)
-    } finally {
-      driver.kill('SIGKILL')
-      rmSync(cacheDir, { recursive: true, force: true })
-    }
-    const ended = JSON.parse(output.stdout) as Record<string, string>
+    }).finally(() => rmSync(cacheDir, { recursive: true, force: true }))
     expect(ended).toMatchObject({
       ended: 'SerializationError',
       direction: 'argument',
@@ -167,16 +155,10 @@ describe('values a driver and its workers cannot read of each other', () => {
   // task as if the task had thrown (TaskError).
   test('a stored input the driver cannot read fails the task it runs with SerializationError', async () => {
     const cluster = await clusters.withWorkers(1)
-    const { driver, output, exited } = startDriver('deep-stored-driver.mjs', cluster, {
+    const ended = await driverEnded('deep-stored-driver.mjs', cluster, {
       node: ['--stack-size=300'],
       args: ['1500'],
     })
-    try {
-      expect(await exited, output.stderr).toBe(0)
-    } finally {
-      driver.kill('SIGKILL')
-    }
-    const ended = JSON.parse(output.stdout) as Record<string, string>
     expect(ended).toMatchObject({
       ended: 'SerializationError',
       code: 'ERR_NOT_SERIALIZABLE',
@@ -195,16 +177,10 @@ describe('values a driver and its workers cannot read of each other', () => {
     const store = pathToFileURL(dir).href
     try {
       const cluster = await clusters.withWorkers(1, { args: ['--store', store] })
-      const { driver, output, exited } = startDriver('deep-output-driver.mjs', cluster, {
+      const ended = await driverEnded('deep-output-driver.mjs', cluster, {
         node: ['--stack-size=300'],
         args: [store, '1500'],
       })
-      try {
-        expect(await exited, output.stderr).toBe(0)
-      } finally {
-        driver.kill('SIGKILL')
-      }
-      const ended = JSON.parse(output.stdout) as Record<string, string>
       expect(ended).toMatchObject({
         ended: 'SerializationError',
         code: 'ERR_NOT_SERIALIZABLE',
@@ -226,6 +202,24 @@ describe('values a driver and its workers cannot read of each other', () => {
  * `node` and arguments `args` after the cluster's URL and directory: what it prints, and
  * its exit code, or the signal that ended it.
  */
+/**
+ * Runs a driver that prints how its run ended as one JSON object, and gives that object
+ * once the driver has exited with 0.
+ */
+async function driverEnded(
+  fixture: string,
+  cluster: { readonly url: string; readonly dir: string },
+  options: { node?: readonly string[]; args?: readonly string[] },
+): Promise<Record<string, string>> {
+  const { driver, output, exited } = startDriver(fixture, cluster, options)
+  try {
+    expect(await exited, output.stderr).toBe(0)
+  } finally {
+    driver.kill('SIGKILL')
+  }
+  return JSON.parse(output.stdout) as Record<string, string>
+}
+
 function startDriver(
   fixture: string,
   cluster: { readonly url: string; readonly dir: string },
