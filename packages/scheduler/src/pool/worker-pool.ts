@@ -104,8 +104,8 @@ interface PoolWorker {
  * A fixed number of workers, threads or child processes, that run batches of calls.
  * Each worker gets ready (imports its preload modules) within `startTimeoutMs`; a worker
  * that is lost fails the batches it held (less the calls it told of, `onOutcomes`) and
- * is replaced. A batch with a time limit
- * runs alone on its worker, which is ended if the limit passes.
+ * is replaced. A batch with a time limit runs alone on its worker, which is ended if the
+ * limit passes.
  */
 export class WorkerPool {
   private readonly workers = new Set<PoolWorker>()
@@ -139,9 +139,10 @@ export class WorkerPool {
 
   /**
    * Sends `calls` to a worker with room (check `hasRoom` first) and resolves with their
-   * outcomes, those told before (`RunOptions.onOutcomes`) left out; `undefined`, sending nothing, if no worker has room any more (a call that
-   * has run long since keeps others off its worker: time passes while a batch is
-   * written). A batch with a time limit runs alone. Throws, sending nothing, if the calls
+   * outcomes, those told before (`RunOptions.onOutcomes`) left out; `undefined`, sending
+   * nothing, if no worker has room any more (a call that has run long since keeps others
+   * off its worker: time passes while a batch is written). A batch with a time limit runs
+   * alone. Throws, sending nothing, if the calls
    * cannot be copied; rejects with `WorkerLostFault` if the worker is lost, and with
    * `TimedOutFault` if the batch passes its time limit.
    */

@@ -34,22 +34,20 @@ export class EarlyOutcomes {
   private due = false
   private scheduled = false
   private telling: Promise<void> = Promise.resolve()
-  private batch: BatchRunning | undefined
-  private timer: NodeJS.Timeout | undefined
+  private readonly timer: NodeJS.Timeout
 
-  /** Made before the batch's calls begin: only one that waits (`watch`) tells of them. */
-  constructor(private readonly teller: Teller) {}
-
-  /** The batch's calls have begun, and some wait: its clock starts. */
-  watch(batch: BatchRunning): void {
-    this.batch = batch
+  /** Watches `batch`, whose calls have begun and some of which wait: its clock starts. */
+  constructor(
+    private readonly batch: BatchRunning,
+    private readonly teller: Teller,
+  ) {
     for (const outcome of batch.outcomes) if (outcome === undefined) this.remaining++
     // Not keeping the worker alive: an event loop that empties has calls that can never
     // end, and ends them (see `endStalledCalls`).
     this.timer = setTimeout(() => this.beDue(), EARLY_OUTCOMES_MS).unref()
   }
 
-  /** The call at `index` ended (see `runCalls`): after `watch`, as calls that wait end. */
+  /** The call at `index` ended (see `runCalls`), after it had waited. */
   ended(index: number): void {
     // The last call's end is told by the batch's `done`, with whatever is untold.
     if (--this.remaining === 0) {
@@ -68,7 +66,7 @@ export class EarlyOutcomes {
 
   private beDue(): void {
     this.due = true
-    this.batch!.outcomes.forEach((outcome, index) => {
+    this.batch.outcomes.forEach((outcome, index) => {
       if (outcome !== undefined) this.untold.push(index)
     })
     if (this.untold.length > 0) this.schedule()
@@ -86,7 +84,7 @@ export class EarlyOutcomes {
         if (this.remaining === 0 || this.untold.length === 0) return
         const calls = this.untold
         this.untold = []
-        const { outcomes } = this.batch!
+        const { outcomes } = this.batch
         this.teller.tell(
           calls,
           calls.map((index) => outcomes[index]!),

@@ -176,27 +176,28 @@ async function runBatch(channel: Channel, batch: BatchMessage): Promise<void> {
   const { id } = batch
   channel.send({ type: 'started', id }, [])
   const table = await Promise.all(batch.functions.map(functionFound))
-  const early = new EarlyOutcomes({
-    ready: outputOut,
-    tell: (calls, outcomes) => sendOutcomes(channel, { type: 'outcomes', id, calls, outcomes }),
-  })
   const ran = runCalls(
     batch,
     table,
     functionFor,
     (call, result) => sendStep(channel, call, result),
-    (index) => early.ended(index),
+    // `watching` exists by then: a call that waited ends in a later turn of the event loop.
+    (index) => watching.ended(index),
   )
   if (Array.isArray(ran)) {
     await sendDone(channel, { type: 'done', id, outcomes: ran })
     return
   }
-  early.watch(ran)
+  // Only for a batch some of whose calls wait, once they have begun.
+  const watching = new EarlyOutcomes(ran, {
+    ready: outputOut,
+    tell: (calls, outcomes) => sendOutcomes(channel, { type: 'outcomes', id, calls, outcomes }),
+  })
   channel.keepAlive(!callsWaiting())
   void ran.ended.then(async (outcomes) => {
     channel.keepAlive(!callsWaiting())
-    await early.settled()
-    const told = early.toldCalls
+    await watching.settled()
+    const told = watching.toldCalls
     if (told.size === 0) return sendDone(channel, { type: 'done', id, outcomes })
     // The calls whose outcomes went early are left out.
     const calls: number[] = []
