@@ -195,13 +195,27 @@ describe('values a driver and its workers cannot read of each other', () => {
       rmSync(dir, { recursive: true, force: true })
     }
   })
+
+  // A cached task's result, which the run's cache reads from the cluster's store to keep,
+  // that the driver could not read back was told in a process warning quoting V8 alone
+  // ("Maximum call stack size exceeded"), not through the cache's own warnings, and
+  // without saying what was read or what to do.
+  test("a cached result the driver cannot read back is told in the cache's warnings, and the run goes on", async () => {
+    const cluster = await clusters.withWorkers(1)
+    const cacheDir = mkdtempSync(join(tmpdir(), 'taskgraph-unread-cache-'))
+    const ended = await driverEnded('deep-cached-output-driver.mjs', cluster, {
+      node: ['--stack-size=300'],
+      args: ['1500', cacheDir],
+    }).finally(() => rmSync(cacheDir, { recursive: true, force: true }))
+    expect(ended).toMatchObject({ ended: 'done', value: [1] })
+    const warnings = ended.warnings as unknown as string[]
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(
+      /^cache: the results of "nested" cannot be stored, so they will run again: the cluster executor's store could not give them back: its stored result, which this driver could not read back \(.+\)\. Run the driver with a larger stack/,
+    )
+  })
 })
 
-/**
- * Starts the driver program `fixture` (in fixtures/) on `cluster`, with Node's options
- * `node` and arguments `args` after the cluster's URL and directory: what it prints, and
- * its exit code, or the signal that ended it.
- */
 /**
  * Runs a driver that prints how its run ended as one JSON object, and gives that object
  * once the driver has exited with 0.
@@ -220,6 +234,11 @@ async function driverEnded(
   return JSON.parse(output.stdout) as Record<string, string>
 }
 
+/**
+ * Starts the driver program `fixture` (in fixtures/) on `cluster`, with Node's options
+ * `node` and arguments `args` after the cluster's URL and directory: what it prints, and
+ * its exit code, or the signal that ended it.
+ */
 function startDriver(
   fixture: string,
   cluster: { readonly url: string; readonly dir: string },

@@ -1,4 +1,4 @@
-import { serialize, deserialize } from 'node:v8'
+import { serialize } from 'node:v8'
 import type { ResultStore, StoreEntry } from '../store/result-store.js'
 import { StoredResult } from '../wire/stored-values.js'
 
@@ -67,16 +67,4 @@ export class CachedKeeper {
       },
     )
   }
-}
-
-/** The value `result` stands for, if it is a `StoredResult`, read from `store`. */
-export async function fetchStored(store: ResultStore, result: unknown): Promise<unknown> {
-  if (!(result instanceof StoredResult)) return result
-  const [bytes] = await store.get(result.run, [result.key])
-  if (bytes === undefined) {
-    throw new Error(
-      `the result of task ${JSON.stringify(result.key)} is gone from the cluster's store`,
-    )
-  }
-  return deserialize(bytes)
 }

@@ -51,7 +51,7 @@ import { TieredStore } from '../store/tiered-store.js'
 import { UnreadableMessage } from '../wire/envelope.js'
 import { unpackReply, type JobData, type ModuleFunction, type Reply } from '../wire/job.js'
 import { StoredResult, markerProperty } from '../wire/stored-values.js'
-import { CachedKeeper, fetchStored } from './cached-results.js'
+import { CachedKeeper } from './cached-results.js'
 import { CallOutcomes } from './call-outcomes.js'
 import { ClusterRun, type Pending } from './cluster-run.js'
 import { runOnDriver } from './driver-calls.js'
@@ -321,9 +321,13 @@ export class ClusterExecutor implements Executor {
     return run.keeper.keep(key, value)
   }
 
-  /** The value of a result kept in the cluster's store, for the run's cache to store. */
-  fetch(result: unknown): Promise<unknown> {
-    return fetchStored(this.store, result)
+  /**
+   * The value of a result kept in the cluster's store, for the run's cache to store: read
+   * as the driver reads an output, so one it cannot read is told the same way.
+   */
+  async fetch(result: unknown): Promise<unknown> {
+    if (!(result instanceof StoredResult)) return result
+    return readOutput(this.store, this.large, result)
   }
 
   release(value: unknown): void {

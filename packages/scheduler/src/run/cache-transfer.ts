@@ -1,4 +1,5 @@
 import type { Executor } from '../executors/executor.js'
+import { NotSerializableFault } from '../executors/executor-faults.js'
 import type { CacheSession } from './result-cache.js'
 
 // Results read from the store at once: each is whole in memory on this thread until the
@@ -108,13 +109,34 @@ export class CacheTransfer {
   }
 
   private async read({ key, result, durationMs, node }: Completed): Promise<void> {
+    let value: unknown
     try {
-      this.session.completed(key, await this.executor.fetch(result), durationMs, node)
+      value = await this.executor.fetch(result)
     } catch (error) {
-      process.emitWarning(
-        `cache: the result of task ${JSON.stringify(key)} could not be read from the ${this.executor.name} executor's store, so it is not cached: ${(error as Error).message}`,
-        { code: 'TASKGRAPH_CACHE' },
-      )
+      const store = `the ${this.executor.name} executor's store`
+      const why = readFailure(error)
+      // Told as the cache tells what it cannot store (its own warnings, once a function),
+      // and weighed: what depends on it costs more to make again.
+      if (this.session.notStored !== undefined) {
+        this.session.notStored(key, `${store} could not give them back: ${why}`, durationMs, node)
+      } else {
+        process.emitWarning(
+          `cache: the result of task ${JSON.stringify(key)} could not be read from ${store}, so it is not cached: ${why}`,
+          { code: 'TASKGRAPH_CACHE' },
+        )
+      }
+      return
     }
+    this.session.completed(key, value, durationMs, node)
   }
+}
+
+/** Why a stored result could not be read, as a sentence's end. */
+function readFailure(error: unknown): string {
+  // What the store gave does not deserialize: the fault names the file, why and what to do.
+  if (error instanceof NotSerializableFault && error.reason !== undefined) {
+    const advice = error.read === undefined ? '' : ` ${error.read.advice}`
+    return `${error.path}, ${error.reason}.${advice}`
+  }
+  return (error as Error).message
 }
