@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events'
 import { readFile, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { TaskgraphError, delayed, gather } from '@taskgraph/core'
@@ -79,6 +80,41 @@ describe.each(EXECUTORS)('on the %s executor', (name) => {
     await expect(run).rejects.toBeInstanceOf(CancelledError)
     // Lets the task end now, so that nothing stays running after the test.
     writeFileSync(gate, '')
+  })
+
+  test('runs sharing one signal listen to it once, and it cancels each of them', async () => {
+    const warnings: Error[] = []
+    const heard = (warning: Error) => warnings.push(warning)
+    const open = join(log.directory(), 'open-gate')
+    const shut = join(log.directory(), 'shut-gate')
+    process.on('warning', heard)
+    try {
+      // More runs at once than Node's 10 listeners before it warns of a leak.
+      const controller = new AbortController()
+      const { signal } = controller
+      const done = Array.from({ length: 12 }, () => waitForFile(open).compute({ executor, signal }))
+      expect(getEventListeners(signal, 'abort')).toHaveLength(1)
+      writeFileSync(open, '')
+      expect(await Promise.all(done)).toEqual(Array.from({ length: 12 }, () => open))
+      // The last run to end stops listening: the signal is left as it was.
+      expect(getEventListeners(signal, 'abort')).toHaveLength(0)
+
+      const waiting = Array.from({ length: 12 }, () =>
+        rejection(waitForFile(shut).compute({ executor, signal })),
+      )
+      expect(getEventListeners(signal, 'abort')).toHaveLength(1)
+      controller.abort()
+      for (const error of await Promise.all(waiting)) expect(error).toBeInstanceOf(CancelledError)
+      expect(getEventListeners(signal, 'abort')).toHaveLength(0)
+      await nextTurn()
+      expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).toEqual(
+        [],
+      )
+    } finally {
+      process.off('warning', heard)
+      // Lets the tasks end now, so that nothing stays running after the test.
+      for (const gate of [open, shut]) writeFileSync(gate, '')
+    }
   })
 
   test('aborting after the run finished changes nothing', async () => {

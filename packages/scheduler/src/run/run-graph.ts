@@ -39,6 +39,7 @@ import { runReturnedGraph } from './returned-graph.js'
 import { TasksAddedInfo } from './tasks-added.js'
 import { runFailureOf, warnLateException, warnLateRejection } from './run-failures.js'
 import { RunState } from './run-state.js'
+import { onAbort } from './signal-watch.js'
 import { RunTally } from './run-tally.js'
 import { TaskAnnouncer } from './task-announcer.js'
 import { TaskRecorder } from './task-recorder.js'
@@ -156,8 +157,8 @@ class GraphRun implements IdleWatcher {
         reject(new CancelledError({ caller: this.caller, reason: signal.reason }))
         return
       }
-      signal?.addEventListener('abort', this.onAbort, { once: true })
       this.unwatch = [watchIdle(this), watchOutsideFailures()]
+      if (signal !== undefined) this.unwatch.push(onAbort(signal, this.onAbort))
       this.guard(() => {
         hooks?.onStart?.({ tasks: this.state.taskCount, executor: executor.name })
         for (const { key, name } of this.cache?.hits ?? []) this.recorder.cached(key, name)
@@ -847,7 +848,6 @@ class GraphRun implements IdleWatcher {
 
   private cleanUp(): void {
     this.link.run = undefined
-    this.config.signal?.removeEventListener('abort', this.onAbort)
     this.timers.clearAll()
     for (const unwatch of this.unwatch) unwatch()
   }
