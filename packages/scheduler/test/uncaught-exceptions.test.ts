@@ -111,6 +111,42 @@ describe.concurrent.each(IN_PROCESS)('an error nothing catches, on the %s execut
   })
 })
 
+// After a run, a listener of the scheduler's hears every rejection nothing handles (a task's
+// may come late): one no task made must still reach the program as Node would raise it.
+describe.concurrent.each(IN_PROCESS)(
+  'a rejection nothing handles, made by code no task started, after a run on the %s executor',
+  (executor) => {
+    const afterRun = (program: string): string => `
+      import { delayed } from '@taskgraph/core'
+      import { compute } from '@taskgraph/scheduler'
+      const one = delayed(function one() { return 1 })
+      await compute(one(), { executor: '${executor}' })
+      ${program}
+    `
+
+    test("reaches the program's own uncaughtException listener as a rejection", async () => {
+      const ended = await runProgram(
+        afterRun(`
+          process.on('uncaughtException', (error, origin) =>
+            console.log(origin + ': ' + error.message))
+          setTimeout(() => Promise.reject(new Error('rejected outside')), 10)
+        `),
+      )
+      expect(ended.code).toBe(0)
+      expect(ended.stdout.trim()).toBe('unhandledRejection: rejected outside')
+    })
+
+    test('with a reason that is not an error, ends the program with the error Node raises', async () => {
+      const ended = await runProgram(afterRun(`Promise.reject('plain reason')`))
+      expect(ended.code).toBe(1)
+      expect(ended.stderr).toContain(
+        'UnhandledPromiseRejection: This error originated either by throwing inside of an async function without a catch block, or by rejecting a promise which was not handled with .catch(). The promise rejected with the reason "plain reason".',
+      )
+      expect(ended.stderr).toContain("code: 'ERR_UNHANDLED_REJECTION'")
+    })
+  },
+)
+
 // A stall is found when the event loop empties, which only a program of its own shows.
 describe.concurrent.each(IN_PROCESS)(
   'promises nothing can settle, on the %s executor',

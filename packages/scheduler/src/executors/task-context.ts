@@ -58,11 +58,50 @@ function onUncaughtException(error: unknown, origin: NodeJS.UncaughtExceptionOri
 
 /**
  * For a listener of `unhandledRejection` (whose presence stops Node from acting on one):
- * does what Node would have done with `reason` without it, ending the program where
- * Node's mode is fatal, unless another listener hears it too.
+ * does what Node would have done with `reason` without it, where Node's mode is fatal,
+ * unless another listener hears it too. Node raises the reason, or an error quoting it
+ * when it is none, as an uncaught exception from a rejection: the program's own
+ * `uncaughtException` listeners get it with origin `'unhandledRejection'`; without one,
+ * the program ends with Node's report of it.
  */
 export function leaveToNode(reason: unknown): void {
-  if (process.listenerCount('unhandledRejection') === 1 && rejectionsAreFatal()) throw reason
+  if (process.listenerCount('unhandledRejection') !== 1 || !rejectionsAreFatal()) return
+  // Typed as Node's listeners are: an object with a stack is taken for an error there too.
+  const error = isErrorLike(reason) ? (reason as Error) : new UnhandledPromiseRejection(reason)
+  const listening = process.listeners('uncaughtException').some((l) => l !== onUncaughtException)
+  // Thrown from here, it would reach them as an exception, not as a rejection.
+  if (!listening) throw error
+  // Node's types leave out the origin its own emits pass.
+  const emit = process.emit.bind(process) as (event: string, ...args: unknown[]) => boolean
+  emit('uncaughtExceptionMonitor', error, 'unhandledRejection')
+  emit('uncaughtException', error, 'unhandledRejection')
+}
+
+/** Whether Node raises `value` as it is for an unhandled rejection (it has a stack). */
+function isErrorLike(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && Object.hasOwn(value, 'stack')
+}
+
+/** What Node raises for a rejection whose reason is not an error: the same name, code and message. */
+class UnhandledPromiseRejection extends Error {
+  readonly code = 'ERR_UNHANDLED_REJECTION'
+
+  constructor(reason: unknown) {
+    super(
+      'This error originated either by throwing inside of an async function without a catch block, or by rejecting a promise which was not handled with .catch(). ' +
+        `The promise rejected with the reason "${reasonText(reason)}".`,
+    )
+    this.name = 'UnhandledPromiseRejection'
+  }
+}
+
+/** `reason` as text, as Node writes it there, whatever its `toString` does. */
+function reasonText(reason: unknown): string {
+  try {
+    return String(reason)
+  } catch {
+    return Object.prototype.toString.call(reason)
+  }
 }
 
 /**
