@@ -51,10 +51,33 @@ export function recordOrigin(fn: AnyFunction): void {
   const name = fn.name
   let recorded = byModule.get(url)
   if (recorded === undefined) byModule.set(url, (recorded = []))
-  let occurrence = 0
-  for (const other of recorded) if (other.name === name) occurrence++
+  const occurrence = countOf(recorded, name)
   recorded.push({ fn, name })
   origins.set(fn, { url, name, occurrence })
+}
+
+/** How many of a module's recorded functions have each name, and how many were counted. */
+interface NameCounts {
+  seen: number
+  readonly byName: Map<string, number>
+}
+
+// Kept beside the registry, not in it: another copy of taskgraph sharing the registry
+// records into the same lists without counting, so what it added is counted on the next
+// look. A module whose top-level code makes functions in a long loop (a service's) would
+// otherwise scan its whole list for each new one.
+const counts = new WeakMap<Recorded[], NameCounts>()
+
+/** How many functions named `name` `recorded` holds. */
+function countOf(recorded: Recorded[], name: string): number {
+  let counted = counts.get(recorded)
+  if (counted === undefined) counts.set(recorded, (counted = { seen: 0, byName: new Map() }))
+  const { byName } = counted
+  for (; counted.seen < recorded.length; counted.seen++) {
+    const other = recorded[counted.seen]!.name
+    byName.set(other, (byName.get(other) ?? 0) + 1)
+  }
+  return byName.get(name) ?? 0
 }
 
 /** Where `fn` was made during a module's evaluation, if it was. */

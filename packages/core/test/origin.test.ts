@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest'
 import { delayed, registerTaskModule } from '../src/index.js'
 import { findFunction, originOf, recordedModules } from '../src/internal.js'
 import { adders, inc, later } from './fixtures/made-at-load.js'
+import { steps } from './fixtures/made-by-two-copies.js'
 
 const fixtureURL = pathToFileURL(
   new URL('./fixtures/made-at-load.ts', import.meta.url).pathname,
@@ -16,6 +17,16 @@ describe('function origins', () => {
       { url: fixtureURL, name: 'add', occurrence: 1 },
     ])
     expect(recordedModules()).toContain(fixtureURL)
+  })
+
+  test('functions of one name count in the order made, whichever copy of taskgraph made them', () => {
+    const url = pathToFileURL(
+      new URL('./fixtures/made-by-two-copies.ts', import.meta.url).pathname,
+    ).href
+    expect(steps.map((step) => originOf(step.fn))).toEqual(
+      [0, 1, 2, 3].map((occurrence) => ({ url, name: 'step', occurrence })),
+    )
+    for (const step of steps) expect(findFunction(originOf(step.fn)!)).toBe(step.fn)
   })
 
   test('findFunction gives back the function an origin names', () => {
