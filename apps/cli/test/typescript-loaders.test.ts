@@ -70,6 +70,13 @@ describe.each(['async', 'threads', 'processes'])('on the %s executor', (executor
         if (inWorker) expect(result.threadId).not.toBe(0)
       })
 
+      test('a workflow importing JSON without an import attribute falls back to tsx', async () => {
+        const { loader, result } = await run('json-flow.ts', executor, { node: NODE_24 })
+        expect(loader).toBe('tsx')
+        expect(result).toMatchObject({ value: 5, tsx: true })
+        if (inWorker) expect(result.threadId).not.toBe(0)
+      })
+
       test('TASKGRAPH_TYPESCRIPT=tsx has tsx load every workflow', async () => {
         const { loader, result } = await run('where-loaded.ts', executor, {
           node: NODE_24,

@@ -8,8 +8,9 @@
 // start. It cannot run every TypeScript file tsx can: enums, namespaces and parameter
 // properties (ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX), imports that name a `.ts` file without
 // its extension or with `.js`, path aliases (ERR_MODULE_NOT_FOUND), `.ts` files under
-// node_modules, `.ts` files of a CommonJS package, and types imported without `type`
-// (a link error: stripping keeps the import, which then names no export), decorators
+// node_modules, `.ts` files of a CommonJS package, JSON imported without `with { type:
+// 'json' }` (ERR_IMPORT_ATTRIBUTE_MISSING), types imported without `type` (a link
+// error: stripping keeps the import, which then names no export), decorators
 // (stripping leaves them, V8 cannot parse them). A module imported statically fails so
 // before any code runs, and is imported again under tsx, once tsx is registered for the
 // rest of the thread; one imported by code as it runs is not, as that code would run
@@ -198,13 +199,17 @@ const TSX_RUNS = new Set([
   'ERR_UNSUPPORTED_DIR_IMPORT',
   'ERR_UNKNOWN_FILE_EXTENSION',
   'ERR_REQUIRE_ESM',
+  // `import data from './data.json'`, as tsc's `resolveJsonModule` allows: Node's ES
+  // modules want `with { type: 'json' }`, tsx does not.
+  'ERR_IMPORT_ATTRIBUTE_MISSING',
 ])
 
 /**
  * Whether an import failed in a way tsx may not: a TypeScript feature or a lookup that
- * stripping does not do, a type imported without `type` (stripping keeps the import),
- * or ES module syntax in a CommonJS package's TypeScript (tsx compiles it). tsx then
- * loads the module, or fails with its own account of what is wrong.
+ * stripping does not do, JSON imported without its attribute, a type imported without
+ * `type` (stripping keeps the import), or ES module syntax in a CommonJS package's
+ * TypeScript (tsx compiles it). tsx then loads the module, or fails with its own account
+ * of what is wrong.
  */
 function strippingCannotLoad(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code
