@@ -1,6 +1,7 @@
 import { execFile, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -11,6 +12,7 @@ import { pnpmCommand } from './helpers/pnpm-command.js'
 import { cleanUp, makeTempDir } from './helpers/temp-dirs.js'
 
 const exec = promisify(execFile)
+const TSC = createRequire(import.meta.url).resolve('typescript/bin/tsc')
 const REPO = fileURLToPath(new URL('../../../', import.meta.url))
 const PACKAGES = {
   '@taskgraph/core': 'packages/core',
@@ -95,6 +97,16 @@ const double = delayed(async (x: number): Promise<number> => 2 * x, { name: 'dou
 
 const total = sum(prices)
 export default gather({ total, doubled: double(total) })
+`
+
+const TYPED_TS = `import { compute, delayed, gather, type Delayed } from 'taskgraph'
+
+const inc = delayed((a: number): number => a + 1, { name: 'inc' })
+export const one: Delayed<number> = inc(1)
+// @ts-expect-error a Delayed<number> is not a Delayed<string>
+export const wrong: Delayed<string> = inc(1)
+export const both = gather({ one, length: delayed((s: string) => s.length)('ab') })
+export const total = compute(both).then(([{ one, length }]): number => one + length)
 `
 
 // A module of pattern functions, as a user writes one: workers find `square` by
@@ -197,6 +209,36 @@ describe('the packed packages, installed with npm', { timeout: 300_000 }, () => 
       { cwd: project, env },
     )
     expect(stdout.trim()).toBe('function')
+  })
+
+  // A user's typed module, checked with the TypeScript of this repository against the
+  // installed declarations: the types of delayed results are inferred, and a wrong one is
+  // an error (an unused @ts-expect-error is one too).
+  it.each([
+    // What `"module": "commonjs"` resolves with unless told otherwise: node10, which reads
+    // no "exports", and finds declarations by "types" and "typesVersions".
+    { module: 'commonjs', moduleResolution: 'node10' },
+    { module: 'nodenext', moduleResolution: 'nodenext' },
+    { module: 'esnext', moduleResolution: 'bundler' },
+  ])('type-checks with module $module and moduleResolution $moduleResolution', async (options) => {
+    const name = `typed-${options.moduleResolution}`
+    await writeFile(join(project, `${name}.ts`), TYPED_TS)
+    const compilerOptions = {
+      ...options,
+      target: 'es2022',
+      strict: true,
+      noEmit: true,
+      // The repository's @types/node, as the project has none of its own.
+      typeRoots: [join(REPO, 'apps/cli/node_modules/@types')],
+      types: ['node'],
+    }
+    const tsconfig = join(project, `tsconfig.${name}.json`)
+    await writeFile(tsconfig, JSON.stringify({ compilerOptions, files: [`${name}.ts`] }))
+    const checked = await exec(process.execPath, [TSC, '-p', tsconfig], { cwd: project, env }).then(
+      () => '',
+      (error: unknown) => (error as { stdout: string }).stdout,
+    )
+    expect(checked).toBe('')
   })
 
   it('runs the patterns on worker threads, which find their modules in the install', async () => {
