@@ -14,6 +14,7 @@ import {
   startRedis,
   type RedisServer,
 } from '../../../packages/cluster/test/redis-server.js'
+import { nodeThatStripsTypes } from './helpers/node-24.js'
 import { finished, fixture, runCli, startCli } from './helpers/run-cli.js'
 import { killOnCleanup, killStrays } from './helpers/processes.js'
 
@@ -22,6 +23,7 @@ import { killOnCleanup, killStrays } from './helpers/processes.js'
 // directory (their project root, where the workflows are).
 
 const FIXTURES = fixture('.')
+const NODE_24 = nodeThatStripsTypes()
 
 let redis: RedisServer
 let workers: WorkerProcess[]
@@ -135,6 +137,28 @@ describe('taskgraph run --cluster', () => {
       await stopWorkers([worker!])
     }
   })
+
+  // The driver names a module by its path; a worker's thread finds the workflow's
+  // functions under the URL it imported it by, marked once stripping fell back to tsx,
+  // and imports it once for all of them.
+  it.skipIf(NODE_24 === undefined)(
+    'runs a TypeScript workflow that type stripping cannot run, on workers of a Node that strips types',
+    async () => {
+      const url = `${redis.url}/4`
+      const [worker] = await startWorkers(url, 1, 'strips', { cwd: FIXTURES, node: NODE_24 })
+      try {
+        const { code, stdout, stderr } = await runCli(
+          ['run', 'cluster-enum.ts', '--cluster', url, '--json'],
+          { node: NODE_24 },
+        )
+        expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
+        // Both functions found in the one import of the module.
+        expect(JSON.parse(stdout)).toEqual({ first: 1, second: { value: 3, imports: 1 } })
+      } finally {
+        await stopWorkers([worker!])
+      }
+    },
+  )
 
   it('with --executor or --workers is a usage error naming the flag', async () => {
     for (const [flag, ...value] of [

@@ -24,6 +24,8 @@ export interface WorkerOptions {
   readonly cwd?: string
   readonly args?: readonly string[]
   readonly env?: NodeJS.ProcessEnv
+  /** The Node binary to run it with: this process's unless given. */
+  readonly node?: string
 }
 
 /** Starts `taskgraph worker --cluster url` and resolves once it says it is ready. */
@@ -33,7 +35,7 @@ export async function startWorker(
   options: WorkerOptions = {},
 ): Promise<WorkerProcess> {
   const child = spawn(
-    process.execPath,
+    options.node ?? process.execPath,
     [
       CLI,
       'worker',

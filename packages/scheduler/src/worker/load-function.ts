@@ -23,7 +23,14 @@ export async function loadFunction(ref: FunctionRef): Promise<AnyFunction | unde
     const made = findFunction(ref.origin)
     if (made !== undefined) return made
   }
-  return functionIn(ref, await importModule(moduleOf(ref)))
+  const imported = await importModule(moduleOf(ref))
+  // A ref by module path (a cluster's job) names the file; a module that stripping could
+  // not run made its functions under the URL tsx imported it by.
+  const found =
+    ref.kind === 'origin' && imported.url !== ref.origin.url
+      ? { ...ref, origin: { ...ref.origin, url: imported.url } }
+      : ref
+  return functionIn(found, imported.module)
 }
 
 /**

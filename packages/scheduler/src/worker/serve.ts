@@ -160,7 +160,7 @@ async function init(channel: Channel, message: InitMessage): Promise<void> {
   for (const url of message.modules) {
     channel.send({ type: 'loading', url }, [])
     await importModule(url).then(
-      () => (found[url] = recordedNames(url)),
+      (imported) => (found[url] = recordedNames(imported.url)),
       () => undefined,
     )
   }
