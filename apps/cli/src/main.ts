@@ -15,6 +15,7 @@ import type { Io } from './io.js'
 import type { LogLevel } from './logger.js'
 import { createProgram } from './program.js'
 import { STOP_SIGNALS, StopSignal } from './stop-signals.js'
+import { escapeControls } from './terminal-text.js'
 import { stdoutWritten } from './stdout-written.js'
 import { printWarningsAsLines } from './warnings.js'
 
@@ -33,7 +34,7 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
     }
     const { verbose, logLevel } = program.opts<{ verbose: boolean; logLevel: LogLevel }>()
     const debugging = logLevel === 'debug' || logLevel === 'trace'
-    io.stderr.write(describeFailure(error, { verbose: verbose || debugging }))
+    io.stderr.write(escapeControls(describeFailure(error, { verbose: verbose || debugging })))
     return exitCodeOf(error)
   }
 }

@@ -15,6 +15,7 @@ import { errorLine } from './failure-report.js'
 import { checkFilesApart } from './output-paths.js'
 import type { Io } from './io.js'
 import { createLogger, LOG_LEVELS, type LogLevel } from './logger.js'
+import { escapeControls } from './terminal-text.js'
 import { LOG_LEVEL_VARIABLE, OPTION_VARIABLES, runSettings } from './run-options.js'
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
@@ -38,7 +39,7 @@ export function createProgram(io: Io): Command {
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
       // Commander's "error: ..." lines look like taskgraph's own.
-      outputError: (text, write) => write(errorLine(text)),
+      outputError: (text, write) => write(errorLine(escapeControls(text))),
     })
     // Inherited by the commands below.
     .configureHelp({

@@ -4,6 +4,7 @@ import type { CacheEntry } from '@taskgraph/cache'
 import type { Io } from '../io.js'
 import { inWorkflow } from '../load-workflow.js'
 import { readWorkflow } from '../read-workflow.js'
+import { escapeControls } from '../terminal-text.js'
 import { textColumns } from '../text-columns.js'
 
 // `taskgraph cache ls|prune|clear|why`: look after a result cache (see `taskgraph run
@@ -80,13 +81,13 @@ export async function cacheWhyCommand(
     throw inWorkflow(workflow, error)
   }
   const lines = await (await openCache(directory, io)).explain(graph, key)
-  io.stdout.write(`${lines.join('\n')}\n`)
+  io.stdout.write(`${lines.map(escapeControls).join('\n')}\n`)
 }
 
 async function openCache(directory: string, io: Io) {
   const { TaskCache } = await import('@taskgraph/cache')
   return new TaskCache(resolve(io.cwd, directory), {
-    onWarning: (message) => io.stderr.write(`taskgraph: warning: ${message}\n`),
+    onWarning: (message) => io.stderr.write(`taskgraph: warning: ${escapeControls(message)}\n`),
   })
 }
 

@@ -38,6 +38,7 @@ import { outputWriteError } from '../output-paths.js'
 import { progressBar } from '../progress/progress-bar.js'
 import type { Io } from '../io.js'
 import { STOP_SIGNALS, StopSignal, type StopSignalName } from '../stop-signals.js'
+import { escapeControls } from '../terminal-text.js'
 import { RESULT, announceTemporary, announceWriting } from '../supervisor/run-ended.js'
 import { acknowledgeStop } from '../supervisor/runner.js'
 import { useColor } from '../use-color.js'
@@ -293,7 +294,7 @@ async function openCache(
 ): Promise<{ cache: ResultCache; hooks: ComputeHooks }> {
   const { TaskCache } = await import('@taskgraph/cache')
   const cache = new TaskCache(resolve(io.cwd, directory), {
-    onWarning: (message) => io.stderr.write(`taskgraph: warning: ${message}\n`),
+    onWarning: (message) => io.stderr.write(`taskgraph: warning: ${escapeControls(message)}\n`),
   })
   return {
     cache,
@@ -426,7 +427,7 @@ async function settleOutputs(writes: Promise<void>[], ran: boolean, io: Io): Pro
   for (const write of await Promise.allSettled(writes)) {
     if (write.status === 'fulfilled') continue
     if (ran) throw write.reason
-    io.stderr.write(`taskgraph: warning: ${(write.reason as Error).message}\n`)
+    io.stderr.write(`taskgraph: warning: ${escapeControls((write.reason as Error).message)}\n`)
   }
 }
 

@@ -1,0 +1,47 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { fixture, runCli } from './helpers/run-cli.js'
+import { cleanUp, makeTempDir } from './helpers/temp-dirs.js'
+
+// Keys, function names and error messages come from the workflow: the command's own lines
+// (errors, warnings) write the control characters in them as escapes, so that what a
+// terminal would act on (clear the screen, retitle the window, go back to the line's
+// start) is shown instead.
+
+/** C0 controls but the newline, DEL and C1: what must not reach the terminal. */
+// eslint-disable-next-line no-control-regex
+const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/
+
+afterAll(cleanUp)
+
+describe('control characters in names and messages', () => {
+  it('are escaped in the error report and the warnings of taskgraph run', async () => {
+    const result = await runCli([
+      'run',
+      fixture('control-names.ts'),
+      '-k',
+      '-e',
+      'threads',
+      '-w',
+      '1',
+    ])
+    expect(result.code).toBe(1)
+    expect(result.stderr).not.toMatch(RAW_CONTROL)
+    const evil = '\\u001b[2J\\u001b]0;pwned\\u0007\\r\\u009b31m'
+    // The function's name in the failure and in the warning, and the task's own message.
+    expect(result.stderr).toContain(`(function fail${evil}) failed: Error: bad ${evil}input 2`)
+    expect(result.stderr).toContain(`function scale${evil} was made at run time`)
+  })
+
+  it('are escaped in what taskgraph cache why says', async () => {
+    const result = await runCli([
+      'cache',
+      'why',
+      fixture('control-names.ts'),
+      'key\u001b[2J\u001b]0;pwned\u0007\r\u009b31m',
+      '--cache',
+      await makeTempDir(),
+    ])
+    expect(result.stdout).not.toMatch(RAW_CONTROL)
+    expect(result.stdout).toContain('fail\\u001b[2J')
+  })
+})
