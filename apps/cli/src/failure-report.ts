@@ -68,7 +68,10 @@ function stackOf(cause: unknown, options: ReportOptions): string {
   // Timeouts and data that cannot be copied have nothing underneath to show.
   if (cause === undefined) return ''
   const text = causeText(cause)
-  return `${(options.verbose ? text : userFrames(text)).replace(/^/gm, '    ')}\n`
+  // Indented line by line at newlines only: /^/m also starts a line after a CR, U+2028 or
+  // U+2029, which a message may hold and a terminal does not break the line at.
+  const lines = (options.verbose ? text : userFrames(text)).split('\n')
+  return `${lines.map((line) => `    ${line}`).join('\n')}\n`
 }
 
 /**

@@ -32,6 +32,15 @@ describe('control characters in names and messages', () => {
     expect(result.stderr).toContain(`function scale${evil} was made at run time`)
   })
 
+  it('leave the lines of the stack of what a task threw as they are, but indented', async () => {
+    const result = await runCli(['run', fixture('control-names.ts'), '-k'])
+    expect(result.code).toBe(1)
+    // Not broken at the CR, U+2028 or U+2029 of its message as the lines are indented.
+    expect(result.stderr).toContain(
+      `\n    Error: bad \\u001b[2J\\u001b]0;pwned\\u0007\\r\\u009b31minput 2\u2028and\u2029more\n        at `,
+    )
+  })
+
   it('are escaped in what taskgraph cache why says', async () => {
     const result = await runCli([
       'cache',
