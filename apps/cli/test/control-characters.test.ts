@@ -1,3 +1,4 @@
+import stringWidth from 'string-width'
 import { afterAll, describe, expect, it } from 'vitest'
 import { fixture, runCli } from './helpers/run-cli.js'
 import { cleanUp, makeTempDir } from './helpers/temp-dirs.js'
@@ -52,5 +53,25 @@ describe('control characters in names and messages', () => {
     ])
     expect(result.stdout).not.toMatch(RAW_CONTROL)
     expect(result.stdout).toContain('fail\\u001b[2J')
+  })
+
+  it('are escaped in taskgraph cache ls, whose columns line up however wide the names are', async () => {
+    const cache = await makeTempDir()
+    const run = await runCli(['run', fixture('cached-odd-names.ts'), '--cache', cache])
+    expect(run.code).toBe(0)
+    const result = await runCli(['cache', 'ls', '--cache', cache])
+    expect(result.code).toBe(0)
+    expect(result.stdout).not.toMatch(RAW_CONTROL)
+    const lines = result.stdout.trimEnd().split('\n')
+    // A header, a row per task (none broken in two by a newline), the total.
+    expect(lines).toHaveLength(1 + 6 + 1)
+    expect(result.stdout).toContain('new\\nline-key')
+    expect(result.stdout).toContain('esc\\u001b[31m-key')
+    // Each row's size starts in the column of the header's SIZE, on screen.
+    const column = (line: string, at: number): number => stringWidth(line.slice(0, at))
+    const sizeColumn = column(lines[0]!, lines[0]!.indexOf('SIZE'))
+    for (const line of lines.slice(1, -1)) {
+      expect(column(line, line.search(/ \d+ B /) + 1), line).toBe(sizeColumn)
+    }
   })
 })
