@@ -146,6 +146,21 @@ describe('taskgraph visualize -o', () => {
     expect(svg).toContain('>nul␀ esc␛[31m</text>')
   })
 
+  it('draws a lone surrogate in a name or key as one U+FFFD, in SVG as in DOT', async () => {
+    const cwd = await makeTempDir()
+    const [svg, dot] = await Promise.all([
+      runCli(['visualize', fixture('lone-surrogate.ts'), '-o', 'lone.svg'], { cwd }),
+      runCli(['visualize', fixture('lone-surrogate.ts')], { cwd }),
+    ])
+    expect(svg).toMatchObject({ code: 0, stderr: '' })
+    expect(dot).toMatchObject({ code: 0, stderr: '' })
+    const texts = [
+      ...(await readFile(join(cwd, 'lone.svg'), 'utf8')).matchAll(/>([^<>]*)<\/text>/g),
+    ]
+    expect(texts.map(([, text]) => text).sort()).toEqual(['half\ufffd', 'key\ufffd'])
+    expect(dot.stdout).toContain('[label="half\ufffd", shape=ellipse]')
+  })
+
   it('--format decides over the extension', async () => {
     const cwd = await makeTempDir()
     const [written, printed] = await Promise.all([

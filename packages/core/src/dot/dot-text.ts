@@ -8,6 +8,9 @@
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f\ufffe\uffff]/g
 
+/** A surrogate that is not half of a pair: UTF-16 for no character. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+
 /**
  * The Unicode picture of a control character: `␀` for NUL, `␛` for ESC, `␡` for DEL;
  * U+FFFD for a noncharacter, which has none.
@@ -30,6 +33,9 @@ export function quote(text: string): string {
     .replace(/"/g, '\\"')
     .replace(/\n/g, '\\n')
     .replace(CONTROL, controlPicture)
+    // As UTF-8 writes one (DOT text on stdout, a .dot file); the WebAssembly Graphviz
+    // would read its three bytes of WTF-8 as three U+FFFD.
+    .replace(LONE_SURROGATE, '\ufffd')
   return `"${escaped}"`
 }
 
