@@ -1,4 +1,3 @@
-import type { DirectedGraph } from 'graphology'
 import type { Delayed } from '../lazy/delayed.js'
 import {
   isDelayedFunction,
@@ -15,7 +14,6 @@ import {
 import { containsDelayed, isPlainObject } from '../lazy/lazy-args.js'
 import { KeyKind } from '../lazy/lazy-node.js'
 import { makeData, makeTask } from '../lazy/make-task.js'
-import { dagAlgorithms, directedGraph } from '../graph/graphology-lazy.js'
 import { recordOrigin } from '../origin.js'
 import { isThenable } from '../thenable.js'
 import type { AnyFunction, Computed, OverloadedReturnType } from '../types.js'
@@ -98,10 +96,10 @@ export function fromSpec<const S extends Record<string, unknown>>(
       message: `fromSpec: expected an object of entries { key: task(...) | value }, got ${describeValue(spec)}.`,
     })
   }
-  const DirectedGraph = directedGraph()
-  const { hasCycle, topologicalSort } = dagAlgorithms()
-  const graph = new DirectedGraph()
-  for (const key of Object.keys(spec)) graph.addNode(key)
+  // Each entry's dependents, in Maps: graphology keeps a node's neighbours in plain
+  // objects, where an entry named `constructor` or `toString` seemed linked already (its
+  // edge was dropped, and the task ran before its input) and `__proto__` hung the check.
+  const dependents = new Map<string, string[]>(Object.keys(spec).map((key) => [key, []]))
   for (const [key, entry] of Object.entries(spec)) {
     if (entry instanceof KeyRef) {
       throw new InvalidArgumentError({
@@ -128,24 +126,25 @@ export function fromSpec<const S extends Record<string, unknown>>(
       })
     }
     for (const dependency of found) {
-      if (!graph.hasNode(dependency)) {
+      const feeds = dependents.get(dependency)
+      if (feeds === undefined) {
         throw new MissingKeyError({
           key: dependency,
           message: `fromSpec: entry ${JSON.stringify(key)} refers to ${JSON.stringify(dependency)}, which the spec does not define. Add that entry or fix the ref.`,
         })
       }
-      graph.mergeDirectedEdge(dependency, key)
+      if (!feeds.includes(key)) feeds.push(key)
     }
   }
-  if (hasCycle(graph)) {
-    const cycle = findCycle(graph)
+  const cycle = findCycle(dependents)
+  if (cycle.length > 0) {
     throw new CycleError({
       cycle,
       message: `fromSpec: entries depend on each other in a loop (${cycle.join(' -> ')}), so none of them can run first. Break the loop by removing one of these refs.`,
     })
   }
   const made = new Map<string, Delayed>()
-  for (const key of topologicalSort(graph)) {
+  for (const key of topologicalOrder(dependents)) {
     const entry = spec[key]
     made.set(
       key,
@@ -191,16 +190,36 @@ function replaceRefs(value: unknown, made: Map<string, Delayed>): unknown {
 }
 
 /**
- * One cycle of a graph known to have one, as keys with the first repeated at the end.
- * graphology-dag tells whether a cycle exists but not where; this depth-first search
- * (iterative, with the usual three colours) finds the first back edge.
+ * Keys with every entry before those that depend on it (Kahn's algorithm, first come
+ * first served, as graphology-dag's `topologicalSort` orders them), of a graph with no cycle.
  */
-function findCycle(graph: DirectedGraph): string[] {
+function topologicalOrder(dependents: ReadonlyMap<string, readonly string[]>): string[] {
+  const waiting = new Map<string, number>()
+  for (const feeds of dependents.values()) {
+    for (const key of feeds) waiting.set(key, (waiting.get(key) ?? 0) + 1)
+  }
+  const order = [...dependents.keys()].filter((key) => !waiting.has(key))
+  for (let i = 0; i < order.length; i++) {
+    for (const key of dependents.get(order[i]!)!) {
+      const left = waiting.get(key)! - 1
+      waiting.set(key, left)
+      if (left === 0) order.push(key)
+    }
+  }
+  return order
+}
+
+/**
+ * One cycle of a graph, as keys with the first repeated at the end, or `[]` if it has
+ * none: this depth-first search (iterative, with the usual three colours) finds the first
+ * back edge.
+ */
+function findCycle(dependents: ReadonlyMap<string, readonly string[]>): string[] {
   const state = new Map<string, 1 | 2>() // 1: on the current path, 2: finished
-  for (const start of graph.nodes()) {
+  for (const start of dependents.keys()) {
     if (state.has(start)) continue
     const path: string[] = [start]
-    const pending: string[][] = [graph.outNeighbors(start)]
+    const pending: string[][] = [[...dependents.get(start)!]]
     state.set(start, 1)
     while (path.length > 0) {
       const next = pending[pending.length - 1]!.pop()
@@ -212,7 +231,7 @@ function findCycle(graph: DirectedGraph): string[] {
       } else if (!state.has(next)) {
         state.set(next, 1)
         path.push(next)
-        pending.push(graph.outNeighbors(next))
+        pending.push([...dependents.get(next)!])
       }
     }
   }

@@ -136,6 +136,12 @@ describe('fromSpec', () => {
     expect((error as CycleError).cycle).toEqual(['a', 'a'])
   })
 
+  test('an entry named as a property of every object, referring to itself, is a CycleError', () => {
+    const error = thrown(() => fromSpec({ toString: task(inc, ref('toString')) }))
+    expect(error).toBeInstanceOf(CycleError)
+    expect((error as CycleError).cycle).toEqual(['toString', 'toString'])
+  })
+
   test('a bare ref or a plain value holding a ref is an InvalidArgumentError', () => {
     expect(() => fromSpec({ a: 1, b: ref('a') })).toThrow(InvalidArgumentError)
     expect(() => fromSpec({ a: 1, b: [ref('a')] })).toThrow(InvalidArgumentError)

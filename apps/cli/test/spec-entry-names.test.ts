@@ -1,0 +1,22 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { killOnCleanup, killStrays } from './helpers/processes.js'
+import { finished, fixture, startCli } from './helpers/run-cli.js'
+
+// fromSpec entries named as what every object has (constructor, toString, __proto__):
+// a graph kept in plain objects took them for links it had, dropping them, or hung.
+afterAll(killStrays)
+
+describe('graph spec entries named as properties of every object', () => {
+  it('run after the entries they refer to, as any other', async () => {
+    const result = await finished(
+      killOnCleanup(startCli(['run', fixture('spec-prototype-names.ts'), '--json'])),
+    )
+    expect(result).toMatchObject({ code: 0, stderr: '' })
+    expect(JSON.parse(result.stdout)).toEqual({
+      constructor: 2,
+      a: 1,
+      ['__proto__']: 3,
+      toString: 4,
+    })
+  })
+})
