@@ -19,4 +19,14 @@ describe('graph spec entries named as properties of every object', () => {
       toString: 4,
     })
   })
+
+  it('cannot be drawn, as graphology cannot link them: an InvalidArgumentError naming the key', async () => {
+    const result = await finished(
+      killOnCleanup(startCli(['visualize', fixture('spec-prototype-names.ts')])),
+    )
+    expect(result).toMatchObject({ code: 3, stdout: '' })
+    expect(result.stderr).toMatch(
+      /^taskgraph: error: InvalidArgumentError: toGraph: the task key "constructor" is the name of a property every JavaScript object has, .* Give that task another key/,
+    )
+  })
 })

@@ -1,4 +1,5 @@
 import type { DirectedGraph } from 'graphology'
+import { InvalidArgumentError } from '../errors.js'
 import { directedGraph } from './graphology-lazy.js'
 import { TaskGraph } from './task-graph.js'
 
@@ -42,9 +43,26 @@ export function toGraphology(graph: TaskGraph): TaskGraphology {
       name: graph.name(i),
     })
     for (let d = graph.depStart[i]!; d < graph.depStart[i + 1]!; d++) {
-      out.addDirectedEdge(graph.key(graph.depNodes[d]!), graph.key(i))
+      const dependency = graph.key(graph.depNodes[d]!)
+      checkLinkable(dependency)
+      checkLinkable(graph.key(i))
+      out.addDirectedEdge(dependency, graph.key(i))
     }
   }
   out.replaceAttributes({ outputs: [...new Set(Array.from(graph.outputs, (i) => graph.key(i)))] })
   return out
+}
+
+/**
+ * graphology keeps a node's neighbours in plain objects: an edge into a node keyed
+ * `constructor` or `toString` is taken for one it has already (graphology throws its
+ * own UsageGraphError), and one out of `__proto__` is lost. A key that every object has
+ * as a property cannot be linked in the graph toGraph returns, so it is refused by name.
+ * @throws {InvalidArgumentError} for such a key
+ */
+function checkLinkable(key: string): void {
+  if (!(key in Object.prototype)) return
+  throw new InvalidArgumentError({
+    message: `toGraph: the task key ${JSON.stringify(key)} is the name of a property every JavaScript object has, which graphology, the library of the graph toGraph returns (and taskgraph visualize draws), cannot link to other tasks. Give that task another key: fn.with({ key: '${key.replace(/\W/g, '')}-step' }), or name its spec entry otherwise.`,
+  })
 }
