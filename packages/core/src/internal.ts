@@ -7,6 +7,8 @@ export { Bag } from './bag/bag.js'
 export { containsDelayed, holdsFuture, isPlainObject } from './lazy/lazy-args.js'
 export { isFutureBranded } from './lazy/brand.js'
 export { TaskGraph, type Rows } from './graph/task-graph.js'
+// A key graphology cannot link: one every object has as a property (`constructor`).
+export { checkLinkable } from './graph/to-graph.js'
 export { registerScheduler, type Scheduler } from './scheduler-registry.js'
 export {
   findFunction,

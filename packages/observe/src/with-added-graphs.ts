@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type DrawnGraph } from '@taskgraph/core'
-import { describeValue } from '@taskgraph/core/internal'
+import { checkLinkable, describeValue } from '@taskgraph/core/internal'
 import type { AddedGraph } from './chrome-trace.js'
 import { isAddedGraph } from './check-trace-options.js'
 
@@ -11,8 +11,9 @@ import { isAddedGraph } from './check-trace-options.js'
  * dashed). A graph whose task is not in `graph` (nor added before it) is left out: it
  * belongs to another workflow. Tasks that graphs share by key are drawn once.
  * @example toDot(withAddedGraphs(toGraph(total), profiler.addedGraphs), { color: 'order' })
- * @throws {InvalidArgumentError} for a graph that is not a graphology graph, or added
- * graphs that are not an array of what a `Profiler` collects
+ * @throws {InvalidArgumentError} for a graph that is not a graphology graph, added graphs
+ * that are not an array of what a `Profiler` collects, or a linked task key graphology
+ * cannot hold (`constructor`, `toString`: see `toGraph`)
  */
 export function withAddedGraphs(graph: DrawnGraph, addedGraphs: readonly AddedGraph[]): DrawnGraph {
   checkArguments(graph, addedGraphs)
@@ -24,12 +25,18 @@ export function withAddedGraphs(graph: DrawnGraph, addedGraphs: readonly AddedGr
     }
     for (const { key, dependencies } of tasks) {
       for (const dependency of dependencies) {
-        if (dependency !== key && drawn.hasNode(dependency))
+        if (dependency !== key && drawn.hasNode(dependency)) {
+          // graphology would take an edge into `constructor` for one it has, and drop it.
+          checkLinkable('withAddedGraphs', dependency)
+          checkLinkable('withAddedGraphs', key)
           drawn.mergeDirectedEdge(dependency, key)
+        }
       }
     }
     for (const result of results) {
       if (result !== parent && drawn.hasNode(result)) {
+        checkLinkable('withAddedGraphs', result)
+        checkLinkable('withAddedGraphs', parent)
         drawn.mergeDirectedEdge(result, parent, { returned: true })
       }
     }

@@ -44,8 +44,8 @@ export function toGraphology(graph: TaskGraph): TaskGraphology {
     })
     for (let d = graph.depStart[i]!; d < graph.depStart[i + 1]!; d++) {
       const dependency = graph.key(graph.depNodes[d]!)
-      checkLinkable(dependency)
-      checkLinkable(graph.key(i))
+      checkLinkable('toGraph', dependency)
+      checkLinkable('toGraph', graph.key(i))
       out.addDirectedEdge(dependency, graph.key(i))
     }
   }
@@ -60,9 +60,9 @@ export function toGraphology(graph: TaskGraph): TaskGraphology {
  * as a property cannot be linked in the graph toGraph returns, so it is refused by name.
  * @throws {InvalidArgumentError} for such a key
  */
-function checkLinkable(key: string): void {
+export function checkLinkable(caller: string, key: string): void {
   if (!(key in Object.prototype)) return
   throw new InvalidArgumentError({
-    message: `toGraph: the task key ${JSON.stringify(key)} is the name of a property every JavaScript object has, which graphology, the library of the graph toGraph returns (and taskgraph visualize draws), cannot link to other tasks. Give that task another key: fn.with({ key: '${key.replace(/\W/g, '')}-step' }), or name its spec entry otherwise.`,
+    message: `${caller}: the task key ${JSON.stringify(key)} is the name of a property every JavaScript object has, which graphology, the library of the graph toGraph returns (and taskgraph visualize draws), cannot link to other tasks. Give that task another key: fn.with({ key: '${key.replace(/\W/g, '')}-step' }), or name its spec entry otherwise.`,
   })
 }
