@@ -125,7 +125,8 @@ export function fromSpec<const S extends Record<string, unknown>>(
         message: `fromSpec: entry ${JSON.stringify(key)} is a plain value holding Delayed values, which a data entry cannot resolve. Use task(fn, ...) with them as arguments.`,
       })
     }
-    for (const dependency of found) {
+    // Each entry is met once: a dependency it names twice feeds it once.
+    for (const dependency of new Set(found)) {
       const feeds = dependents.get(dependency)
       if (feeds === undefined) {
         throw new MissingKeyError({
@@ -133,7 +134,7 @@ export function fromSpec<const S extends Record<string, unknown>>(
           message: `fromSpec: entry ${JSON.stringify(key)} refers to ${JSON.stringify(dependency)}, which the spec does not define. Add that entry or fix the ref.`,
         })
       }
-      if (!feeds.includes(key)) feeds.push(key)
+      feeds.push(key)
     }
   }
   const cycle = findCycle(dependents)
