@@ -1,6 +1,7 @@
 // Imported first by each pool worker of `taskgraph run` (the executors' `preload`): the
 // worker then loads the workflow, and the TypeScript modules it imports, as the main
-// thread does. The workflow's URL comes in this module's own query string.
+// thread does. The workflow's URL comes in this module's own query string, with those of
+// the other modules a cluster worker serves.
 import { announceLoading, expectEcho } from '@taskgraph/scheduler/internal'
 import { reportClosedOutput } from './closed-output.js'
 import { importWorkflow, prepareForWorkflow } from './workflow-loading.js'
@@ -24,6 +25,9 @@ if (workflowURL !== null) {
   // its echo (see `expectEcho`) does not end the worker meanwhile.
   // A workflow that stripping cannot run loads under tsx here as on the main thread, and
   // by the same URL, which the tasks' functions name.
-  announceLoading(workflowURL)
-  await importWorkflow(workflowURL).catch((error: unknown) => expectEcho(error))
+  // A cluster worker's other modules load now too (see `workerPreloadFor`).
+  for (const url of [workflowURL, ...query.getAll('module')]) {
+    announceLoading(url)
+    await importWorkflow(url).catch((error: unknown) => expectEcho(error))
+  }
 }

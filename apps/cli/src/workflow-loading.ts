@@ -127,13 +127,19 @@ export async function importWorkflow(url: string): Promise<ImportedModule> {
  * The module pool workers import first, so they can import `workflowURL` as this thread
  * does; without one (a cluster worker that serves any module of its project), they get
  * ready to import TypeScript. A cluster worker's threads load its project's modules as
- * its main thread does (`projectURL`).
+ * its main thread does (`projectURL`), and import the other modules it serves (`served`)
+ * as they start, as they do the first: its first jobs find them loaded.
  */
-export function workerPreloadFor(workflowURL: string | undefined, projectURL?: string): string {
+export function workerPreloadFor(
+  workflowURL: string | undefined,
+  projectURL?: string,
+  served: readonly string[] = [],
+): string {
   const url = new URL('./worker-preload.js', import.meta.url)
   if (workflowURL === undefined) url.searchParams.set('typescript', '1')
   else url.searchParams.set('workflow', workflowURL)
   if (projectURL !== undefined) url.searchParams.set('project', projectURL)
+  for (const module of served) url.searchParams.append('module', module)
   return url.href
 }
 

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
-import { hostname } from 'node:os'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { hostname, tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { ClusterWorker, WorkerNameInUseError, clusterStatus } from '@taskgraph/cluster'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -492,6 +493,27 @@ describe('taskgraph worker', () => {
       ])
     } finally {
       await stopWorkers([again])
+    }
+  })
+
+  it('given modules: each of its threads imports every one as it starts, so its first jobs find them loaded', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'tg-served-'))
+    const marks = join(directory, 'imports.txt')
+    const worker = await startWorker(redis.url, 'serving-two', {
+      cwd: FIXTURES,
+      threads: 2,
+      args: ['served-first.mjs', 'served-second.mjs'],
+      env: { TASKGRAPH_TEST_IMPORTS: marks },
+    })
+    try {
+      const imports = lines(await readFile(marks, 'utf8')).map((line) => line.split(' '))
+      const threadsOf = (module: string): Set<string> =>
+        new Set(imports.filter(([name]) => name === module).map(([, thread]) => thread!))
+      expect(threadsOf('first').size).toBe(2)
+      expect(threadsOf('second')).toEqual(threadsOf('first'))
+    } finally {
+      await stopWorkers([worker])
+      await rm(directory, { recursive: true, force: true })
     }
   })
 

@@ -73,7 +73,7 @@ export async function workerCommand(
       ...(options.startTimeout === undefined ? {} : { startTimeout: options.startTimeout }),
       ...(paths.length === 0 ? {} : { modules: paths }),
       root: io.cwd,
-      preload: [workerPreloadFor(urls[0], projectURL)],
+      preload: [workerPreloadFor(urls[0], projectURL, urls.slice(1))],
       // Without a module list, this thread readies tsx and the library only if a task
       // returns a graph: registering tsx holds it a few hundred milliseconds, which the
       // first jobs would wait for.
