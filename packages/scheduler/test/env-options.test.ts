@@ -10,6 +10,7 @@ import {
   closeDefaultExecutors,
   compute,
   persist,
+  submit,
   type RunOptions,
 } from '@taskgraph/scheduler'
 import { afterEach, describe, expect, test, vi } from 'vitest'
@@ -263,6 +264,20 @@ describe('bad values', () => {
       expect(error).toMatchObject({ code: 'ERR_INVALID_OPTION' })
     }
     expect(calls).toBe(0)
+  })
+
+  test('are the error of submit, which names itself rather than the client it makes', () => {
+    env({ TASKGRAPH_WORKERS: 'abc' })
+    let error: unknown
+    try {
+      submit(() => 1)
+    } catch (thrown) {
+      error = thrown
+    }
+    expect(error).toBeInstanceOf(InvalidOptionError)
+    expect((error as Error).message).toMatch(
+      /^submit: environment variable TASKGRAPH_WORKERS is "abc"/,
+    )
   })
 
   test('are errors even where the variable would not apply or is overridden', async () => {

@@ -46,6 +46,23 @@ type OneArgument = (item: any) => unknown
  */
 export type SubmitResult<F extends AnyFunction> = Computed<Awaited<OverloadedReturnType<F>>>
 
+/** The call a client is made by, as its errors name it (see `clientMadeBy`). */
+let maker = 'new Client'
+
+/**
+ * A client with the default run options, made for `caller`: a bad `TASKGRAPH_*` variable
+ * is then `caller`'s error (`submit: environment variable ...`), not that of a
+ * `new Client` the user never wrote.
+ */
+export function clientMadeBy(caller: string): Client {
+  maker = caller
+  try {
+    return new Client()
+  } finally {
+    maker = 'new Client'
+  }
+}
+
 /**
  * Starts work now and hands back futures (Dask's `Client`): each `submit` is a run of its
  * own on the client's executor, with the client's run options (`retries`, `timeout`,
@@ -63,7 +80,7 @@ export class Client {
 
   constructor(options: RunOptions = {}) {
     // Checked now, so a wrong option is the constructor's error, not every future's.
-    const checked = resolveOptions('new Client', options)
+    const checked = resolveOptions(maker, options)
     if (checked.executor instanceof AsyncExecutor && checked.ownsExecutor) {
       // One for every submit, so that `concurrency` bounds the client's futures together
       // (as a pool's workers do), not each future's run alone.

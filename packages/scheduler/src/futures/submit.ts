@@ -1,6 +1,6 @@
 import type { AnyFunction, DelayedFunction } from '@taskgraph/core'
 import type { OverloadedParameters } from '@taskgraph/core/internal'
-import { Client, type FutureArgs, type SubmitResult } from './client.js'
+import { clientMadeBy, type Client, type FutureArgs, type SubmitResult } from './client.js'
 import type { Future } from './future.js'
 
 /** The client `setDefaultClient` was given, if any. */
@@ -28,7 +28,7 @@ function defaultClient(): Client {
   const { TASKGRAPH_EXECUTOR: executor, TASKGRAPH_CONCURRENCY: concurrency } = process.env
   const environment = `${executor}\0${concurrency}`
   if (madeClient?.environment !== environment) {
-    madeClient = { client: new Client(), environment }
+    madeClient = { client: clientMadeBy('submit'), environment }
   }
   return madeClient.client
 }
