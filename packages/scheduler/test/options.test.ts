@@ -32,6 +32,11 @@ describe('invalid options', () => {
     ['a concurrency that is not a number', { concurrency: '4' }],
     ['a concurrency above 1 on the inline executor', { executor: 'inline', concurrency: 2 }],
     ['a concurrency with an Executor instance', { executor: new InlineExecutor(), concurrency: 1 }],
+    // Taken as left out, as a null signal or failFast is not: the work ran on the default
+    // executor (or TASKGRAPH_EXECUTOR's), or on a pool of the default size.
+    ['a null executor', { executor: null }],
+    ['a null number of workers', { executor: 'threads', workers: null }],
+    ['a null startTimeout', { executor: 'processes', startTimeout: null }],
     ['failFast that is not a boolean', { failFast: 'no' }],
     ['a signal that is not an AbortSignal', { signal: { aborted: false } }],
     ['hooks that are not an object', { hooks: () => {} }],
@@ -59,6 +64,9 @@ describe('invalid options', () => {
     )
     await expect(one().compute({ executor: 7 as unknown as 'inline' })).rejects.toThrow(
       /^Delayed#compute: option "executor" must be an executor's name or an Executor instance, not a number \(7\)/,
+    )
+    await expect(one().compute({ executor: null as unknown as 'inline' })).rejects.toThrow(
+      /^Delayed#compute: option "executor" must be an executor's name or an Executor instance, not null\./,
     )
   })
 
@@ -136,6 +144,10 @@ describe('concurrency', () => {
   test('new AsyncExecutor checks its concurrency', () => {
     expect(new AsyncExecutor({ concurrency: 4 }).concurrency).toBe(4)
     expect(() => new AsyncExecutor({ concurrency: 0 })).toThrow(InvalidOptionError)
+    // Taken as left out: an executor of the default concurrency, 100.
+    expect(() => new AsyncExecutor({ concurrency: null as never })).toThrow(
+      'new AsyncExecutor: option "concurrency" must be a whole number of tasks, 1 or more (or Infinity), got null.',
+    )
   })
 
   // A misspelt option was dropped without a word (a pool of the default size); a preload

@@ -54,9 +54,10 @@ export class AsyncExecutor implements Executor {
   constructor(options: { concurrency?: number } = {}) {
     // A misspelt option (`concurency: 3`) would otherwise leave the default in place.
     checkOptionNames('new AsyncExecutor', options, ['concurrency'])
+    // Only a limit left out is the default: `null` is checked, and refused.
     this.concurrency = checkConcurrency(
       'new AsyncExecutor',
-      options.concurrency ?? DEFAULT_ASYNC_CONCURRENCY,
+      options.concurrency === undefined ? DEFAULT_ASYNC_CONCURRENCY : options.concurrency,
     )
   }
 

@@ -204,6 +204,9 @@ export function resolveOptions(
     }
     return { executor: named, ownsExecutor: false, ...config }
   }
+  // `null` is no executor, as it is no signal: refused, rather than read as left out (the
+  // default, or TASKGRAPH_EXECUTOR's), which would run the work somewhere not asked for.
+  if (named === null) throw badExecutor(caller, named)
   checkSizing(caller, named ?? 'async', { concurrency, workers, startTimeout })
   const executor = named ?? fromEnv.executor ?? 'async'
   switch (executor) {
@@ -221,8 +224,9 @@ export function resolveOptions(
     }
     case 'threads':
     case 'processes': {
-      const size = workers ?? fromEnv.workers
-      const wait = startTimeout ?? fromEnv.startTimeout
+      // Only a size left out comes from the environment: `null` is checked, and refused.
+      const size = workers === undefined ? fromEnv.workers : workers
+      const wait = startTimeout === undefined ? fromEnv.startTimeout : startTimeout
       const poolOptions = {
         ...(size === undefined ? {} : { workers: checkWorkers(caller, size) }),
         ...(wait === undefined ? {} : { startTimeout: checkStartTimeout(caller, wait) }),
@@ -231,13 +235,18 @@ export function resolveOptions(
       return { executor: defaultPool(executor, poolOptions), ownsExecutor: false, ...config }
     }
     default:
-      throw new InvalidOptionError({
-        message:
-          typeof executor === 'string'
-            ? `${caller}: unknown executor ${JSON.stringify(executor)}. Use 'inline', 'async', 'threads' or 'processes', or pass an Executor instance.`
-            : `${caller}: option "executor" must be an executor's name or an Executor instance, not ${describeValue(executor)}. Use 'inline', 'async', 'threads' or 'processes', or pass an Executor instance.`,
-      })
+      throw badExecutor(caller, executor)
   }
+}
+
+/** The error of an `executor` option that names no executor and is none. */
+function badExecutor(caller: string, executor: unknown): InvalidOptionError {
+  return new InvalidOptionError({
+    message:
+      typeof executor === 'string'
+        ? `${caller}: unknown executor ${JSON.stringify(executor)}. Use 'inline', 'async', 'threads' or 'processes', or pass an Executor instance.`
+        : `${caller}: option "executor" must be an executor's name or an Executor instance, not ${describeValue(executor)}. Use 'inline', 'async', 'threads' or 'processes', or pass an Executor instance (or leave the option out for the default).`,
+  })
 }
 
 /** The callbacks `ComputeHooks` has. */
