@@ -349,6 +349,17 @@ describe('invalid definitions and calls', () => {
   test('with() takes only target, workers and signal, checked', () => {
     expect(() => scaleAll.with({ init: 'indices' } as never)).toThrow(InvalidOptionError)
     expect(() => scaleAll.with({ workers: 2 })).toThrow(InvalidOptionError)
+    // Taken as left out, as inbatchParallel's own options are not: the calls ran on the
+    // target set before, without a word.
+    expect(() => scaleAll.with({ target: null } as never)).toThrow(
+      /option "target" must be .* got null/,
+    )
+    expect(() => scaleAll.with({ target: 'threads', workers: null } as never)).toThrow(
+      InvalidOptionError,
+    )
+    expect(() => scaleAll.with({ signal: null } as never)).toThrow(
+      'option "signal" must be an AbortSignal, got null.',
+    )
   })
 
   test('a function that is not callable, or is delayed, is refused', () => {

@@ -97,12 +97,14 @@ export function withChanges(
   checkOptionNames(caller, changes, RUN_OPTION_NAMES)
   const { target, workers, signal } = changes as InBatchRunOptions
   const keepsWorkers = target === undefined || target === 'threads' || target === 'processes'
+  // Only an option left out keeps the one set before: `null` is checked, and refused, as
+  // `inbatchParallel` refuses it, rather than taken as left out.
   return {
     ...config,
     ...checkRun(caller, {
-      target: target ?? config.target,
-      workers: workers ?? (keepsWorkers ? config.workers : undefined),
-      signal: signal ?? config.signal,
+      target: target === undefined ? config.target : target,
+      workers: workers === undefined ? (keepsWorkers ? config.workers : undefined) : workers,
+      signal: signal === undefined ? config.signal : signal,
     }),
   }
 }
