@@ -108,5 +108,5 @@ it('progressBar() refuses options it cannot use, with an InvalidOptionError', as
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const { stdout } = await finished(child)
-  expect(JSON.parse(stdout)).toEqual(Array(5).fill('InvalidOptionError ERR_INVALID_OPTION'))
+  expect(JSON.parse(stdout)).toEqual(Array(6).fill('InvalidOptionError ERR_INVALID_OPTION'))
 })

@@ -167,7 +167,8 @@ class ProgressDisplay implements ProgressBar {
 function checkOptions(options: ProgressBarOptions): void {
   checkOptionNames('progressBar', options, OPTION_NAMES)
   const { stream, delay, interval, live, colors } = options
-  if (stream !== undefined && typeof (stream as { write?: unknown }).write !== 'function') {
+  // `null` too is no stream: reading its `write` threw a bare TypeError.
+  if (stream !== undefined && typeof (stream as { write?: unknown } | null)?.write !== 'function') {
     throw new InvalidOptionError({
       message: `progressBar: option "stream" must be a writable stream such as process.stderr, got ${describeValue(stream)}.`,
     })
