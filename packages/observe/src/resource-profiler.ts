@@ -1,4 +1,5 @@
-import { checkOptionNames } from '@taskgraph/core/internal'
+import { InvalidOptionError } from '@taskgraph/core'
+import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
 import type { ComputeHooks } from '@taskgraph/scheduler'
 import { checkInterval } from './check-interval.js'
 import { childPids, readProcess } from './process-stats.js'
@@ -76,7 +77,15 @@ export class ResourceProfiler {
     const { intervalMs = 250 } = options
     checkInterval('new ResourceProfiler', 'intervalMs', intervalMs)
     this.intervalMs = intervalMs
-    this.#onSample = options.onSample
+    // Called at the first sample otherwise, where what is not a function failed the run
+    // with a bare TypeError.
+    const { onSample } = options
+    if (onSample !== undefined && typeof onSample !== 'function') {
+      throw new InvalidOptionError({
+        message: `new ResourceProfiler: option "onSample" must be a function taking each sample, got ${describeValue(onSample)}. Pass one, or leave it out.`,
+      })
+    }
+    this.#onSample = onSample
   }
 
   /**

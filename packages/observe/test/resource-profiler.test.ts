@@ -216,4 +216,13 @@ describe('ResourceProfiler', () => {
     }
     expect(() => new ResourceProfiler({ interval: 5 } as never)).toThrow(InvalidOptionError)
   })
+
+  // Taken as given: the first sample then failed the run with a bare TypeError.
+  test('an onSample that is not a function is an InvalidOptionError', () => {
+    for (const onSample of [5, 'log', null, {}]) {
+      expect(() => new ResourceProfiler({ onSample } as never)).toThrow(
+        /^new ResourceProfiler: option "onSample" must be a function taking each sample, got /,
+      )
+    }
+  })
 })
