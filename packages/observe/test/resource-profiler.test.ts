@@ -217,6 +217,15 @@ describe('ResourceProfiler', () => {
     expect(() => new ResourceProfiler({ interval: 5 } as never)).toThrow(InvalidOptionError)
   })
 
+  // Taken as hooks with none in them: the run took no sample, without a word.
+  test('given itself as hooks, rather than its hooks, it is an InvalidOptionError', async () => {
+    const profiler = new ResourceProfiler({ intervalMs: 5 })
+    const run = compute(delayed(() => 1)(), { hooks: profiler as never })
+    await expect(run).rejects.toThrow(InvalidOptionError)
+    await expect(run).rejects.toThrow(/holds them in its "hooks" member/)
+    expect(profiler.samples).toEqual([])
+  })
+
   // Taken as given: the first sample then failed the run with a bare TypeError.
   test('an onSample that is not a function is an InvalidOptionError', () => {
     for (const onSample of [5, 'log', null, {}]) {

@@ -44,6 +44,8 @@ describe('invalid options', () => {
     ['a hook that is not a function', { hooks: { onStart: 'log' } }],
     // Never called: a misspelt hook was taken in silence.
     ['a member named as a hook that is no hook', { hooks: { onTaskEnded: () => {} } }],
+    // Nothing of it was called: a Profiler given itself rather than its `hooks`.
+    ['hooks held in a "hooks" member', { hooks: { hooks: { onTaskRecord: () => {} } } }],
     ['a cache without open()', { cache: '.taskgraph-cache' }],
     [
       'a cache with an executor whose results stay in its own store, without keep() and fetch()',

@@ -275,6 +275,7 @@ export function checkHooks(caller: string, hooks: ComputeHooks, place = 'option 
       })
     }
   }
+  let holdsHooks = false
   for (const name of HOOK_NAMES) {
     const hook = (hooks as Readonly<Record<string, unknown>>)[name]
     if (hook !== undefined && typeof hook !== 'function') {
@@ -282,6 +283,15 @@ export function checkHooks(caller: string, hooks: ComputeHooks, place = 'option 
         message: `${caller}: hook "${name}" of ${place} must be a function, got ${describeValue(hook)}. Pass a callback, or leave it out.`,
       })
     }
+    holdsHooks ||= hook !== undefined
+  }
+  // A ResourceProfiler or a dashboard given itself rather than its `hooks`: nothing of it
+  // would be called, and its samples or pages stayed empty without a word.
+  const inner = (hooks as { readonly hooks?: unknown }).hooks
+  if (!holdsHooks && typeof inner === 'object' && inner !== null) {
+    throw new InvalidOptionError({
+      message: `${caller}: ${place} is ${describeValue(hooks)}, which has no hooks of its own but holds them in its "hooks" member, so none would be called. Pass that member instead (hooks: profiler.hooks), or combineHooks(profiler.hooks, ...) to join it with others.`,
+    })
   }
 }
 
