@@ -22,6 +22,8 @@ export { checkOptionNames } from './option-names.js'
 export { checkTaskOptions } from './task-options.js'
 export { describeValue, errorText, type ErrorInit } from './errors.js'
 export { isThenable } from './thenable.js'
+// Refused where items must all be at hand, with the same advice everywhere.
+export { collectFirst, isAsyncIterable } from './async-iterable.js'
 // What a call was given, read (an iterator run, getters called) with its errors the call's.
 export { readGiven } from './read-given.js'
 // How a bag's task names a value a worker could not be sent or send back.

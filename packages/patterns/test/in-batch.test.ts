@@ -407,6 +407,16 @@ describe('invalid definitions and calls', () => {
     await expect(scaleAll(42 as never)).rejects.toBeInstanceOf(InvalidArgumentError)
   })
 
+  // Refused as "an object", with advice to use init 'once' or a function.
+  test('an async iterable batch is refused, saying to collect its items first', async () => {
+    const lines = (async function* () {
+      yield await Promise.resolve(1)
+    })()
+    await expect(scaleAll(lines as never)).rejects.toThrow(
+      /the batch is an async iterable, which init 'items' or 'indices' cannot go through\. Collect its items first: await Array\.fromAsync\(batch\)/,
+    )
+  })
+
   // The generator's or getter's own error came through raw, naming no call.
   test("a batch whose iterator or getters throw rejects 'items' and 'indices' calls, with the error as cause", async () => {
     const boom = new RangeError('boom')

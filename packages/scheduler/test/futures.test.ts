@@ -314,6 +314,20 @@ describe('submit', () => {
     expect(started).toEqual([])
   })
 
+  // Refused as "an object", naming no fix.
+  test('Client#map, wait and asCompleted refuse an async iterable, saying to collect it first', async () => {
+    const items = async function* (): AsyncGenerator<never> {}
+    expect(() => new Client().map((x: number) => x, items() as never)).toThrow(
+      /^map: expects an iterable of items, got an async iterable, which map does not take\. Collect its items first/,
+    )
+    await expect(wait(items() as never)).rejects.toThrow(
+      /^wait: expects an iterable of futures \(an array, a Set\), got an async iterable\. Collect its items first/,
+    )
+    expect(() => asCompleted(items() as never)).toThrow(
+      /^asCompleted: expects an iterable of futures \(an array, a Set\), got an async iterable\. Collect its items first/,
+    )
+  })
+
   test('refuses what is not a function to call, items that are not iterable, and options it does not know', async () => {
     expect(() => (submit as (fn: unknown) => unknown)(42)).toThrow(InvalidArgumentError)
     // Their futures failed with "cannot be invoked without 'new'", or finished with an iterator.

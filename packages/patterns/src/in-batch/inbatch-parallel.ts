@@ -1,5 +1,11 @@
 import { InvalidArgumentError, type AnyFunction } from '@taskgraph/core'
-import { describeValue, readGiven, recordOrigin } from '@taskgraph/core/internal'
+import {
+  collectFirst,
+  describeValue,
+  isAsyncIterable,
+  readGiven,
+  recordOrigin,
+} from '@taskgraph/core/internal'
 import { CancelledError } from '@taskgraph/scheduler'
 import { computeTargets } from '@taskgraph/scheduler/internal'
 import { refuseFutures } from '../future-inputs.js'
@@ -228,6 +234,12 @@ function isIterable(value: unknown): value is Iterable<unknown> {
 }
 
 function throwNotABatch(caller: string, batch: unknown): never {
+  // Its items come one await at a time, where the calls are made at once.
+  if (isAsyncIterable(batch)) {
+    throw new InvalidArgumentError({
+      message: `${caller}: the batch is an async iterable, which init 'items' or 'indices' cannot go through. ${collectFirst('batch')}`,
+    })
+  }
   throw new InvalidArgumentError({
     message:
       `${caller}: the batch must be an array, a typed array or another iterable for init 'items' or 'indices', got ${describeValue(batch)}. ` +

@@ -1,5 +1,11 @@
 import { InvalidArgumentError, InvalidOptionError, type AnyFunction } from '@taskgraph/core'
-import { checkOptionNames, describeValue, readGiven } from '@taskgraph/core/internal'
+import {
+  checkOptionNames,
+  collectFirst,
+  describeValue,
+  isAsyncIterable,
+  readGiven,
+} from '@taskgraph/core/internal'
 import type { Executor, ExecutorName } from '@taskgraph/scheduler'
 import { defaultWorkers } from '@taskgraph/scheduler/internal'
 import { refuseFutures } from '../future-inputs.js'
@@ -149,7 +155,7 @@ export function toItems<T>(caller: string, items: Iterable<T>): T[] {
     throw new InvalidArgumentError({
       message:
         `${caller}: items must be an array or another iterable, got an async iterable, which ${caller} does not take. ` +
-        'Collect its items first: await Array.fromAsync(items) on Node 22 or later, or a for await...of loop pushing them into an array.',
+        collectFirst('items'),
     })
   }
   throw new InvalidArgumentError({
@@ -162,13 +168,5 @@ function isIterable(value: unknown): value is Iterable<unknown> {
     value !== null &&
     value !== undefined &&
     typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function'
-  )
-}
-
-function isAsyncIterable(value: unknown): boolean {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function'
   )
 }

@@ -1,7 +1,13 @@
 import { delayed, isDelayed, isDelayedFunction } from '@taskgraph/core'
 import type { AnyFunction, Computed, Delayed, DelayedFunction } from '@taskgraph/core'
 import { InvalidArgumentError } from '@taskgraph/core'
-import { describeValue, readGiven, uncallableKind } from '@taskgraph/core/internal'
+import {
+  collectFirst,
+  describeValue,
+  isAsyncIterable,
+  readGiven,
+  uncallableKind,
+} from '@taskgraph/core/internal'
 import type { OverloadedParameters, OverloadedReturnType } from '@taskgraph/core/internal'
 import { CancelledError } from '../errors.js'
 import { AsyncExecutor } from '../executors/async-executor.js'
@@ -137,6 +143,11 @@ export class Client {
     }
     // `Array.from` would take a number or an array-like object as no items, or as holes.
     if (typeof (items as Partial<Iterable<unknown>> | null)?.[Symbol.iterator] !== 'function') {
+      if (isAsyncIterable(items)) {
+        throw new InvalidArgumentError({
+          message: `map: expects an iterable of items, got an async iterable, which map does not take. ${collectFirst('items')}`,
+        })
+      }
       throw new InvalidArgumentError({
         message: `map: expects an iterable of items (an array, a Set, a generator), got ${describeValue(items)}. Pass the items as an array: map(fn, [a, b]), or submit(fn, item) for one.`,
       })

@@ -1,5 +1,11 @@
 import { InvalidArgumentError } from '@taskgraph/core'
-import { describeValue, isFutureBranded, readGiven } from '@taskgraph/core/internal'
+import {
+  collectFirst,
+  describeValue,
+  isAsyncIterable,
+  isFutureBranded,
+  readGiven,
+} from '@taskgraph/core/internal'
 
 /** Where a future is: running (or waiting for its inputs), or settled one of three ways. */
 export type FutureStatus = 'pending' | 'finished' | 'error' | 'cancelled'
@@ -83,7 +89,9 @@ export function isFuture(value: unknown): value is Future {
 export function futuresOf<T>(caller: string, futures: Iterable<Future<T>>): Future<T>[] {
   if (typeof (futures as Partial<Iterable<unknown>> | null)?.[Symbol.iterator] !== 'function') {
     throw new InvalidArgumentError({
-      message: `${caller}: expects an iterable of futures (an array, a Set), got ${describeValue(futures)}.`,
+      message: isAsyncIterable(futures)
+        ? `${caller}: expects an iterable of futures (an array, a Set), got an async iterable. ${collectFirst('futures')}`
+        : `${caller}: expects an iterable of futures (an array, a Set), got ${describeValue(futures)}.`,
     })
   }
   const all = readGiven(caller, 'the futures', () => [...futures])
