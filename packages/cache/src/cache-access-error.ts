@@ -1,5 +1,6 @@
 import { TaskgraphError } from '@taskgraph/core'
 import { notADirectory } from './not-a-directory.js'
+import { NOT_REGULAR } from './regular-files.js'
 
 /**
  * A call on a cache (`TaskCache#entries`, `#prune`, `#clear`, `#explain`) could not read
@@ -28,7 +29,11 @@ CacheAccessError.prototype.name = 'CacheAccessError'
  */
 export function damageHint(error: unknown, directory: string): string {
   const code = (error as NodeJS.ErrnoException | null)?.code
-  return code === 'ELOOP' || code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST'
+  return code === 'ELOOP' ||
+    code === 'EISDIR' ||
+    code === 'ENOTDIR' ||
+    code === 'EEXIST' ||
+    code === NOT_REGULAR
     ? `. ${accessFix(code, directory)}`
     : ''
 }
@@ -44,6 +49,10 @@ export const NOT_A_DIRECTORY_FIX =
 function accessFix(code: string | undefined, directory: string): string {
   if (code === 'ELOOP')
     return 'A symbolic link on its path leads round in a loop: make the link point at a directory'
+  if (code === NOT_REGULAR) {
+    // A named pipe, a socket or a device where the cache keeps a file (by hand).
+    return "Something in it is not what the cache made there (not a regular file where it keeps one): `taskgraph cache clear` removes the cache's own files"
+  }
   if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST') {
     if (notADirectory(directory) !== undefined) {
       return `It is not a directory any more (it, or one above it, is a file): ${NOT_A_DIRECTORY_FIX}`

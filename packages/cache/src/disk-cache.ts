@@ -1,4 +1,4 @@
-import { lstat, open, readFile, rm, utimes, type FileHandle } from 'node:fs/promises'
+import { lstat, rm, utimes, type FileHandle } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { AtomicWriter, removeStaleTemporaries } from './atomic-writes.js'
 import { CachePaths } from './cache-paths.js'
@@ -16,6 +16,7 @@ import { fileHashesText, parseFileHashes, type FileHashMemo } from './file-hash-
 import { listEntries, type CacheEntry } from './list-entries.js'
 import { PackIndex, keptLines, type PackedAt } from './pack-index.js'
 import { RoomMaker } from './room-maker.js'
+import { openCacheFile, readCacheFile } from './regular-files.js'
 
 /** What `get` found. */
 export type CacheLookup =
@@ -77,7 +78,7 @@ export class DiskCache {
   /** Reads where the packed entries are: before `get`, to see what other runs stored. */
   async load(): Promise<void> {
     const [index, shards, recipes] = await Promise.all([
-      readFile(this.#paths.index, 'utf8').catch(noneIfMissing('')),
+      readCacheFile(this.#paths.index, 'utf8').catch(noneIfMissing('')),
       readdirOrNone(this.#paths.entries),
       readdirOrNone(this.#paths.recipes),
     ])
@@ -147,7 +148,7 @@ export class DiskCache {
       problem ??= `cache entry ${key} in ${pack}: ${entry.problem}`
     }
     const path = this.#paths.entry(key)
-    const bytes = await readFile(path).catch(asError)
+    const bytes = await readCacheFile(path).catch(asError)
     if (bytes instanceof Error) {
       const code = (bytes as NodeJS.ErrnoException).code
       if (code !== 'ENOENT' && code !== 'ENOTDIR') {
@@ -282,7 +283,7 @@ export class DiskCache {
 
   /** The hashes of linked packages' files kept by `saveFileHashes` (none if unreadable). */
   async fileHashes(): Promise<FileHashMemo> {
-    return parseFileHashes(await readFile(this.#paths.fileHashes, 'utf8').catch(() => ''))
+    return parseFileHashes(await readCacheFile(this.#paths.fileHashes, 'utf8').catch(() => ''))
   }
 
   /** Keeps `memo` for later runs (the last run's memo wins). */
@@ -295,7 +296,7 @@ export class DiskCache {
 
   /** The recipe kept as `id`, if it is. */
   async recipe(id: string): Promise<unknown> {
-    const text = await readFile(this.#paths.recipe(id), 'utf8').catch(() => undefined)
+    const text = await readCacheFile(this.#paths.recipe(id), 'utf8').catch(() => undefined)
     try {
       return text === undefined ? undefined : (JSON.parse(text) as unknown)
     } catch {
@@ -328,7 +329,7 @@ export class DiskCache {
   async #readPacked(at: PackedAt): Promise<Buffer | Error | undefined> {
     let handle = this.#handles.get(at.pack)
     if (handle === undefined) {
-      handle = open(this.#paths.pack(at.pack))
+      handle = openCacheFile(this.#paths.pack(at.pack))
       this.#handles.set(at.pack, handle)
     }
     try {
@@ -360,7 +361,7 @@ export class DiskCache {
    * wrong values.
    */
   async #rewriteIndex(gone: ReadonlySet<string>): Promise<void> {
-    const text = await readFile(this.#paths.index, 'utf8').catch(() => '')
+    const text = await readCacheFile(this.#paths.index, 'utf8').catch(() => '')
     // Listed after the index is read: a pack is in place before its lines are appended,
     // so every line read names a pack listed here, unless that pack was removed.
     const present = new Set(await readdirOrNone(this.#paths.packs))

@@ -1,9 +1,10 @@
-import { appendFileSync, rmSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import type { AtomicWriter } from './atomic-writes.js'
 import type { CachePaths } from './cache-paths.js'
 import { asError, isFull } from './file-errors.js'
 import { indexLine, packBytes, packName, type PackIndex, type PackedAt } from './pack-index.js'
 import type { RoomMaker } from './room-maker.js'
+import { appendCacheFileSync } from './regular-files.js'
 
 // How a store's entries reach the disk (see `DiskCache`): small ones batched and written
 // a pack at a time, soon after they are stored and on `flush`, their lines then appended
@@ -145,7 +146,7 @@ export class EntryWriter {
     // its newline, would otherwise take this batch's first line with it.
     const text = `\n${lines.join('')}`
     try {
-      appendFileSync(this.#paths.index, text)
+      appendCacheFileSync(this.#paths.index, text)
     } catch (error) {
       // A full disk may have taken part of the lines. The pack goes: a line cut short in
       // its length then reads as a miss, not as a damaged entry, and no space is kept for

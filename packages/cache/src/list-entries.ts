@@ -1,9 +1,10 @@
-import { open, readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { CachePaths } from './cache-paths.js'
 import { entryInfo, type EntryInfo } from './entry-file.js'
 import { readdirOrNone } from './file-errors.js'
 import type { PackedAt } from './pack-index.js'
+import { openCacheFile, readCacheFile } from './regular-files.js'
 
 // What `DiskCache#list` tells of each entry (for `taskgraph cache ls`): what its header
 // says of it, in its pack or in a file of its own, its size, and when it was last used.
@@ -36,7 +37,7 @@ export async function listEntries(
   for (const [pack, keys] of byPack) {
     // A pack gone meanwhile (pruned by a run) is left out; one that cannot be read is
     // told of (see `skipped`), as `get` tells of it.
-    const bytes = await readFile(paths.pack(pack)).catch(skipped)
+    const bytes = await readCacheFile(paths.pack(pack)).catch(skipped)
     const info = await stat(paths.pack(pack)).catch(() => undefined)
     if (bytes === undefined || info === undefined) continue
     for (const { key, at } of keys) {
@@ -58,7 +59,7 @@ async function describeFile(paths: CachePaths, key: string): Promise<CacheEntry 
   const path = paths.entry(key)
   let file
   try {
-    file = await open(path)
+    file = await openCacheFile(path)
   } catch {
     return undefined
   }

@@ -80,7 +80,8 @@ export async function run(
   const { stdout } = await promisify(execFile)(
     process.execPath,
     ['--import', 'tsx', RUN_FLOW, join(project, flow), cacheDir, executor, store],
-    { env: { ...process.env, ...env, TASK_LOG: log } },
+    // A run that hangs fails its test, rather than outlive it.
+    { env: { ...process.env, ...env, TASK_LOG: log }, timeout: 50_000 },
   )
   const calls = (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).sort()
   return { ...(JSON.parse(stdout) as Omit<Run, 'calls'>), calls }

@@ -258,6 +258,61 @@ export default gather([label(1), label(2)])
     expect((await run()).calls).toEqual([])
   })
 
+  // Opening a named pipe to read waits for a writer, and to append for a reader: a pipe
+  // put by hand in place of a pack, a large entry's file or the index held the run, and
+  // `taskgraph cache ls`, for ever.
+  test('packs and a large entry replaced by named pipes are misses with a warning, not a run that waits for ever', async () => {
+    await write({
+      'large.ts': `import { delayed, gather } from '@taskgraph/core'
+import { logCall } from './log-call.js'
+const big = delayed(function big(n: number) { logCall('big(' + n + ')'); return 'x'.repeat(n) }, { cache: true })
+const small = delayed(function small(n: number) { logCall('small(' + n + ')'); return n }, { cache: true })
+export default gather([big(300_000), small(1), small(2)])
+`,
+    })
+    const first = await run('inline', 'large.ts', 'all')
+    const entries = join(cacheDir, 'entries')
+    const [shard] = await readdir(entries)
+    const [entry] = await readdir(join(entries, shard!))
+    const pipes = [join(entries, shard!, entry!)]
+    for (const pack of await readdir(join(cacheDir, 'packs')))
+      pipes.push(join(cacheDir, 'packs', pack))
+    for (const path of pipes) {
+      await rm(path)
+      await promisify(execFile)('mkfifo', [path])
+    }
+    const second = await run('inline', 'large.ts', 'all')
+    expect(second.result).toEqual(first.result)
+    expect(second.calls).toEqual(first.calls)
+    expect(second.warnings.length).toBeGreaterThan(0)
+    for (const warning of second.warnings.slice(0, 3))
+      expect(warning).toMatch(
+        /^cache entry .*: it cannot be read \(EFTYPE: not a regular file .*\): it is run again\./,
+      )
+    await expect(new TaskCache(cacheDir).entries()).resolves.toHaveLength(first.calls.length)
+    expect(await run('inline', 'large.ts', 'all')).toMatchObject({ calls: [], warnings: [] })
+  })
+
+  test('the index replaced by a named pipe: a run warns and goes on; ls and prune refuse; clear mends it', async () => {
+    const first = await run()
+    const index = join(cacheDir, 'index')
+    await rm(index)
+    await promisify(execFile)('mkfifo', [index])
+    const second = await run()
+    expect(second.result).toEqual(first.result)
+    expect(second.warnings).toEqual([
+      expect.stringMatching(
+        /^cache: could not read .*, so this run reads nothing from it: EFTYPE: .*`taskgraph cache clear` removes the cache's own files/,
+      ),
+    ])
+    const cache = new TaskCache(cacheDir)
+    await expect(cache.entries()).rejects.toBeInstanceOf(CacheAccessError)
+    await expect(cache.prune({ maxSize: 0 })).rejects.toBeInstanceOf(CacheAccessError)
+    await cache.clear()
+    await run()
+    expect((await run()).calls).toEqual([])
+  })
+
   // A result this large gets a file of its own (see `DiskCache`), not a place in a pack.
   test('a large entry replaced by a directory is a miss with one warning, and is stored again', async () => {
     await write({
