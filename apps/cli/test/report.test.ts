@@ -195,6 +195,25 @@ describe('taskgraph run --report', () => {
     await opened.page.context().close()
   })
 
+  // Results read from the cache are records of the trace, but no attempts: the summary
+  // counted them as attempts, against the function table's count beneath it.
+  it('counts the results a run read from its cache apart from its attempts, as the function table does', async () => {
+    const cache = join(dir, 'cache')
+    expect((await runCli(['run', 'cached-odd-names.ts', '--cache', cache])).code).toBe(0)
+    const report = join(dir, 'cached.html')
+    const run = await runCli(['run', 'cached-odd-names.ts', '--cache', cache, '--report', report])
+    expect(run.stderr).toContain('6 tasks from the cache')
+    const html = await readFile(report, 'utf8')
+    const counts = [...html.matchAll(/<tr data-function="[^"]*" data-count="(\d+)"/g)]
+    expect(counts).toHaveLength(6)
+    const attempts = counts.reduce((sum, [, count]) => sum + Number(count), 0)
+    const summary = /<p class="summary"[^>]*data-attempts="(\d+)"[^>]*>([^<]*)</.exec(html)!
+    expect(Number(summary[1])).toBe(attempts)
+    expect(summary[2]).toMatch(
+      /^0 attempts of 6 functions on .*, 0 failed, 6 read from the cache, started /,
+    )
+  })
+
   it('refuses, before running, a path in a directory that does not exist (exit 2)', async () => {
     const path = join(dir, 'missing', 'report.html')
     const run = await runCli(['run', 'report-flow.ts', '--report', path])

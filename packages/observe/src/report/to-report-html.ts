@@ -43,6 +43,11 @@ export async function reportHtml(
   const stats = functionStats(data)
   const colors = functionColors(data.functions.length)
   const failures = stats.reduce((sum, s) => sum + s.failures, 0)
+  // A result read from the cache is a record of the trace, but no attempt: counted apart,
+  // as the function table counts it.
+  const attempts = stats.reduce((sum, s) => sum + s.count, 0)
+  const cached = stats.reduce((sum, s) => sum + s.cached, 0)
+  const cachedText = cached === 0 ? '' : `, ${cached.toLocaleString('en-US')} read from the cache`
   const cancelledStatus = REPORT_STATUSES.indexOf('cancelled')
   const cancelled = data.status.filter((status) => status === cancelledStatus).length
   const cancelledText = cancelled === 0 ? '' : `, ${cancelled.toLocaleString('en-US')} cancelled`
@@ -60,7 +65,7 @@ export async function reportHtml(
 </head>
 <body>
 <h1>${escapeHtml(name)}</h1>
-<p class="summary" data-testid="summary" data-attempts="${data.keys.length}" data-failures="${failures}" data-cancelled="${cancelled}">${data.keys.length.toLocaleString('en-US')} attempts of ${stats.length.toLocaleString('en-US')} function${stats.length === 1 ? '' : 's'} on ${time.slots.toLocaleString('en-US')} worker slot${time.slots === 1 ? '' : 's'}, ${failures.toLocaleString('en-US')} failed${cancelledText}${started}.</p>
+<p class="summary" data-testid="summary" data-attempts="${attempts}" data-failures="${failures}" data-cancelled="${cancelled}" data-cached="${cached}">${attempts.toLocaleString('en-US')} attempt${attempts === 1 ? '' : 's'} of ${stats.length.toLocaleString('en-US')} function${stats.length === 1 ? '' : 's'} on ${time.slots.toLocaleString('en-US')} worker slot${time.slots === 1 ? '' : 's'}, ${failures.toLocaleString('en-US')} failed${cancelledText}${cachedText}${started}.</p>
 ${timeSection(time, path)}
 ${streamSection(data, colors)}
 ${functionSection(stats)}
