@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process'
-import { closeSync, constants, openSync, readFileSync, readSync, readdirSync } from 'node:fs'
+import {
+  closeSync,
+  constants,
+  existsSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { reportedPids, waitForStderr } from './helpers/output.js'
@@ -206,6 +214,47 @@ describe.skipIf(!HAS_PROC)('a second SIGINT while the trace is written', () => {
         second: true,
       })
       expect(readdirSync(dir)).toEqual([])
+    } finally {
+      closeSync(pipe)
+    }
+  })
+})
+
+describe.skipIf(!HAS_PROC)('a second SIGINT once the trace is written, while the report is', () => {
+  // As above, the report's temporary file is a pipe nothing drains (the report of 5,000
+  // tasks holds more than its buffer); the trace beside it is written whole. The command said that neither was written.
+  it('exit 130, naming the report alone as not written', async () => {
+    const dir = await makeTempDir()
+    const [trace, report] = [join(dir, 'trace.json'), join(dir, 'report.html')]
+    const args = ['run', fixture('wide-then-wait.ts'), '-e', 'inline']
+    const child = killOnCleanup(
+      startCli([...args, '--trace', trace, '--report', report], { env: { WIDE_TASKS: '5000' } }),
+    )
+    const result = finished(child)
+    const [, runner] = await waitForStderr(child, /wide-then-wait: task started in pid (\d+)/)
+    const temporary = join(dir, `.report.html.${runner}.tmp`)
+    execFileSync('mkfifo', [temporary])
+    const pipe = openSync(temporary, constants.O_RDONLY | constants.O_NONBLOCK)
+    try {
+      child.kill('SIGINT') // cancels the run, whose trace and report are then written
+      let reportBegun = false
+      const traceWritten = (): boolean => {
+        try {
+          reportBegun ||= readSync(pipe, Buffer.alloc(1)) > 0
+        } catch {
+          // EAGAIN: the runner has opened it and not written yet
+        }
+        return reportBegun && existsSync(trace)
+      }
+      expect(await comesTrue(traceWritten, 5_000)).toBe(true)
+      await sleep(600) // a second Ctrl-C, not the first one again (supervise.ts: 500 ms)
+      child.kill('SIGINT')
+      const { code, stderr } = await result
+      expect(code).toBe(130)
+      expect(stderr).toContain(
+        'taskgraph: stopped at once by a second SIGINT; the report was not written\n',
+      )
+      expect(readdirSync(dir)).toEqual(['trace.json'])
     } finally {
       closeSync(pipe)
     }

@@ -226,12 +226,25 @@ export async function runCommand(
       ...(record !== undefined && options.report !== undefined ? ['the report'] : []),
     ]
     if (outputs.length > 0) announceWriting(outputs.join(' and '))
+    // Once one is written, a stop cuts short only the other: the supervisor names that one.
+    const written = (output: string) => (): void => {
+      outputs.splice(outputs.indexOf(output), 1)
+      if (outputs.length > 0) announceWriting(outputs.join(' and '))
+    }
     if (record !== undefined && options.trace !== undefined) {
-      writes.push(writeTrace(resolve(io.cwd, options.trace), record, resources, file))
+      writes.push(
+        writeTrace(resolve(io.cwd, options.trace), record, resources, file).then(
+          written('the trace'),
+        ),
+      )
     }
     if (record !== undefined && options.report !== undefined) {
       const graph = targets === undefined ? undefined : graphOf(targets.value)
-      writes.push(writeRunReport(resolve(io.cwd, options.report), record, file, graph))
+      writes.push(
+        writeRunReport(resolve(io.cwd, options.report), record, file, graph).then(
+          written('the report'),
+        ),
+      )
     }
     await settleOutputs(writes, ran, io).finally(stopAnnouncing)
     diversion?.restore()
