@@ -33,10 +33,91 @@ const URL_SCHEME = /^[a-z][a-z\d+.-]*:/i
  */
 export function resolveImport(specifier: string, importer: string): ImportTarget[] {
   if (isBuiltin(specifier)) return [{ kind: 'other', specifier }]
+  if (specifier.startsWith('#')) {
+    const mapped = subpathImport(specifier, importer)
+    if (mapped !== undefined) return mapped
+  }
   const files = importedFiles(specifier, importer)
   if (files === undefined) return [packageTarget(specifier, dirname(importer))]
   if (files.length === 0) return [{ kind: 'other', specifier }]
   return files.map((path) => ({ kind: 'file', path }))
+}
+
+/**
+ * What a subpath import (`#lib/x`) names: the targets that the `imports` of the
+ * importer's package (its nearest package.json, as Node reads it) map it to, exactly or
+ * by a pattern (`#lib/*`). Every condition's target counts (`node`, `import`, `require`,
+ * `default`...), as the loader picks one. `undefined` when none maps it: it is then a
+ * specifier nothing follows.
+ */
+function subpathImport(specifier: string, importer: string): ImportTarget[] | undefined {
+  const scope = packageScope(dirname(importer))
+  if (scope === undefined) return undefined
+  const match = matchImport(scope.imports, specifier)
+  if (match === undefined) return undefined
+  const targets = targetsOf(match.target).map((target) => target.replaceAll('*', match.rest))
+  if (targets.length === 0) return undefined
+  return targets.flatMap((target): ImportTarget[] => {
+    // A file of the package (`./src/x.js`), or an installed package (`lodash/fp`); a
+    // target that is neither is no import Node would make.
+    if (target.startsWith('./')) return resolveImport(join(scope.dir, target), importer)
+    if (target.startsWith('#') || target.startsWith('.') || target.startsWith('/')) return []
+    return resolveImport(target, join(scope.dir, 'package.json'))
+  })
+}
+
+/** The nearest package.json at or above `from`, with its `imports`, if it has them. */
+function packageScope(from: string): { dir: string; imports: Record<string, unknown> } | undefined {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json')
+    if (existsSync(manifest)) {
+      try {
+        const { imports } = JSON.parse(readFileSync(manifest, 'utf8')) as { imports?: unknown }
+        return typeof imports === 'object' && imports !== null && !Array.isArray(imports)
+          ? { dir, imports: imports as Record<string, unknown> }
+          : undefined
+      } catch {
+        return undefined
+      }
+    }
+    if (dirname(dir) === dir) return undefined
+  }
+}
+
+/**
+ * The entry of `imports` that maps `specifier`: its own key, else the pattern (one `*`)
+ * with the longest part before the `*` that matches, with what the `*` stands for.
+ */
+function matchImport(
+  imports: Record<string, unknown>,
+  specifier: string,
+): { target: unknown; rest: string } | undefined {
+  if (Object.hasOwn(imports, specifier) && !specifier.includes('*')) {
+    return { target: imports[specifier], rest: '' }
+  }
+  let best: { target: unknown; rest: string; prefix: number } | undefined
+  for (const [key, target] of Object.entries(imports)) {
+    const star = key.indexOf('*')
+    if (star === -1 || key.indexOf('*', star + 1) !== -1) continue
+    const [prefix, suffix] = [key.slice(0, star), key.slice(star + 1)]
+    if (specifier.length < key.length || !specifier.startsWith(prefix)) continue
+    if (!specifier.endsWith(suffix)) continue
+    if (best !== undefined && best.prefix >= prefix.length) continue
+    best = {
+      target,
+      rest: specifier.slice(prefix.length, specifier.length - suffix.length),
+      prefix: prefix.length,
+    }
+  }
+  return best
+}
+
+/** The targets of an `imports` entry: a string, or those of each condition or fallback. */
+function targetsOf(target: unknown): string[] {
+  if (typeof target === 'string') return [target]
+  if (Array.isArray(target)) return target.flatMap(targetsOf)
+  if (typeof target === 'object' && target !== null) return Object.values(target).flatMap(targetsOf)
+  return []
 }
 
 /**

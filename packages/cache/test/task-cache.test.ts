@@ -343,6 +343,38 @@ export default sum(...Array.from({ length: 6 }, (_, i) => hold(i)))
     },
   )
 
+  // Node's own aliases, the `imports` of package.json: such a module was refused as one
+  // importing through a bundler's alias, and its tasks ran every time.
+  test('a step importing through package.json imports (#lib/*) is cached, and runs again when what it maps to changes', async () => {
+    await write({
+      'package.json': JSON.stringify({ type: 'module', imports: { '#lib/*': './lib/*.ts' } }),
+      'lib/factor.ts': 'export const factor = 2',
+      'steps/scale.ts': `import { factor } from '#lib/factor'
+import { logCall } from '../log-call.js'
+export function scale(x: number): number {
+  logCall('scale(' + x + ')')
+  return x * factor
+}`,
+      'scaled.ts': `import { delayed } from '@taskgraph/core'
+import { scale } from './steps/scale.js'
+export default delayed(scale, { cache: true })(21)
+`,
+    })
+    const first = await run('inline', 'scaled.ts')
+    expect(first).toMatchObject({ result: 42, calls: ['scale(21)'], warnings: [] })
+    expect(await run('inline', 'scaled.ts')).toMatchObject({ calls: [], warnings: [] })
+    await write({ 'lib/factor.ts': 'export const factor = 3' })
+    expect(await run('inline', 'scaled.ts')).toMatchObject({ result: 63, calls: ['scale(21)'] })
+    await write({ 'lib/other.ts': 'export const factor = 4' })
+    await write({
+      'package.json': JSON.stringify({
+        type: 'module',
+        imports: { '#lib/factor': './lib/other.ts', '#lib/*': './lib/*.ts' },
+      }),
+    })
+    expect(await run('inline', 'scaled.ts')).toMatchObject({ result: 84, calls: ['scale(21)'] })
+  })
+
   test('editing a helper two imports away runs again exactly the tasks that reach it', async () => {
     await run()
     await write({
