@@ -238,6 +238,26 @@ describe('criticalPath', () => {
     })
   })
 
+  // A run that failed: the target, after the slow chain, never ran. It was listed on
+  // the path, with no function and no time, as a task the run went through.
+  test('does not end with tasks that never ran', () => {
+    const step = delayed((x: number) => x, { name: 'step' })
+    const slow = step.with({ key: 'slow' })(1)
+    const target = step.with({ key: 'target' })(step.with({ key: 'quick' })(slow))
+    const ran = toReportData(
+      toChromeTrace([
+        task({ key: 'slow', name: 'step', start: 0, end: 5 }),
+        task({ key: 'quick', name: 'step', start: 5, end: 5 }),
+      ]),
+      'failed',
+    )
+    expect(criticalPath(toGraph(target), ran)).toEqual({
+      keys: ['slow', 'quick'],
+      durationsUs: [5000, 0],
+      lengthUs: 5000,
+    })
+  })
+
   test('tasks that never ran weigh nothing', () => {
     const only = toReportData(toChromeTrace(records.filter((r) => r.key === 'c')), 'c only')
     expect(criticalPath(graph(), only)).toMatchObject({ keys: ['c'], lengthUs: 2500 })

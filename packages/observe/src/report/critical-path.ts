@@ -40,8 +40,15 @@ export function criticalPath(graph: TaskGraphology, data: ReportData): CriticalP
     const weight = graph.getNodeAttribute(node, 'kind') === 'task' ? (weights.get(node) ?? 0) : 0
     longest.set(node, best + weight)
     // As long or longer: tasks at the chain's end that took no time (under a microsecond)
-    // are on it too, the target among them.
-    if (end === undefined || best + weight >= longest.get(end)!) end = node
+    // are on it too, the target among them; but not those that never ran (after a
+    // failure, or a stop), which the run did not go through.
+    const length = longest.get(end ?? node)!
+    if (
+      end === undefined ||
+      best + weight > length ||
+      (best + weight === length && weights.has(node))
+    )
+      end = node
   }
   const keys: string[] = []
   for (let node = end; node !== undefined; node = previous.get(node)) {
