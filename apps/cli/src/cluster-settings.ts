@@ -46,16 +46,29 @@ function checkRedisUrl(command: string, url: string, from: string): void {
     parsed = undefined
   }
   // The path is the database's number, if any: ioredis would send anything else to
-  // SELECT as NaN, and fail outside the connection's checks.
+  // SELECT as NaN, and fail outside the connection's checks. No query: ioredis takes its
+  // parameters as connection options over taskgraph's own (?db=x crashes the same way,
+  // ?password= is shown in messages, ?keyPrefix= hides the cluster's keys).
   if (
     parsed === undefined ||
     (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') ||
-    !/^\/?\d*$/.test(parsed.pathname)
+    !/^\/?\d*$/.test(parsed.pathname) ||
+    parsed.search !== ''
   ) {
+    // `from` ends with the URL: shown without its password.
+    const shown = from.slice(0, from.length - url.length) + (parsed ? hidePassword(parsed) : url)
     throw new InvalidOptionError({
-      message: `${command}: ${from} is not a Redis URL; give redis://host:6379, rediss://host:6380 for TLS, or redis://user:password@host:6379/0.`,
+      message: `${command}: ${shown} is not a Redis URL; give redis://host:6379, rediss://host:6380 for TLS, or redis://user:password@host:6379/0, with nothing after ?.`,
     })
   }
+}
+
+/** `url` for messages: its password, and any query (which may hold one), hidden. */
+function hidePassword(url: URL): string {
+  const shown = new URL(url.href)
+  if (shown.password !== '') shown.password = '***'
+  if (shown.search !== '') shown.search = '?***'
+  return shown.href
 }
 
 /**

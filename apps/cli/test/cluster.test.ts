@@ -609,14 +609,21 @@ describe('a cluster that cannot be reached', () => {
   it.each(commands)(
     'taskgraph $name, given a URL that is not Redis: exit 2',
     async ({ command }) => {
-      // A Redis URL's path is a database's number, if anything.
-      for (const url of ['http://127.0.0.1:6379', 'not a url', `${redis.url}/db`]) {
+      // A Redis URL's path is a database's number, if anything; it has no query, whose
+      // parameters ioredis would take as options (SELECT NaN crashed the command).
+      const urls = ['http://127.0.0.1:6379', 'not a url', `${redis.url}/db`, `${redis.url}?db=x`]
+      for (const url of urls) {
         const { code, stderr } = await runCli([...command, '--cluster', url])
         expect(code, url).toBe(2)
         expect(lines(stderr), url).toEqual([
           expect.stringMatching(/^taskgraph: error: .*not a Redis URL/),
         ])
       }
+      // Nor is a password in a query shown, as one before the host is not.
+      const { stderr } = await runCli([...command, '--cluster', `${redis.url}?password=s3cret`])
+      expect(lines(stderr)).toEqual([
+        expect.stringMatching(/^taskgraph: error: .*\?\*\*\* is not a Redis URL/),
+      ])
     },
   )
 })

@@ -27,19 +27,28 @@ export function parseClusterUrl(caller: string, url: unknown): ClusterUrl {
     }
   }
   // The path is the database's number, if any: ioredis would send anything else to
-  // SELECT as NaN, and fail outside the connection's checks.
+  // SELECT as NaN, and fail outside the connection's checks. No query: ioredis takes its
+  // parameters as connection options over taskgraph's own (?db=x crashes the same way,
+  // ?password= is shown in messages, ?keyPrefix= hides the cluster's keys).
   if (
     parsed === undefined ||
     (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') ||
-    !/^\/?\d*$/.test(parsed.pathname)
+    !/^\/?\d*$/.test(parsed.pathname) ||
+    parsed.search !== ''
   ) {
     throw new InvalidOptionError({
-      message: `${caller}: the cluster URL ${JSON.stringify(url)} is not a Redis URL. Give redis://host:6379 (rediss:// for TLS, redis://user:password@host:6379/0 with an ACL user and a database).`,
+      message: `${caller}: the cluster URL ${JSON.stringify(parsed === undefined ? url : hidePassword(parsed))} is not a Redis URL. Give redis://host:6379 (rediss:// for TLS, redis://user:password@host:6379/0 with an ACL user and a database; nothing after ?).`,
     })
   }
-  const shown = new URL(parsed.href)
+  return { href: parsed.href, shown: hidePassword(parsed) }
+}
+
+/** `url` for messages and logs: its password, and any query (which may hold one), hidden. */
+function hidePassword(url: URL): string {
+  const shown = new URL(url.href)
   if (shown.password !== '') shown.password = '***'
-  return { href: parsed.href, shown: shown.href }
+  if (shown.search !== '') shown.search = '?***'
+  return shown.href
 }
 
 /**

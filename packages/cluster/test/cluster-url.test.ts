@@ -14,6 +14,9 @@ describe.each([
   // A Redis URL's path is the database's number, if anything.
   'redis://127.0.0.1:6379/db',
   'redis://127.0.0.1:6379/1/2',
+  // ioredis would take a query's parameters as connection options, over taskgraph's own.
+  'redis://127.0.0.1:6379?db=x',
+  'redis://127.0.0.1:6379?keyPrefix=other',
 ])('the cluster URL %j', (url) => {
   test('is refused by the executor, the worker and the status', async () => {
     expect(() => new ClusterExecutor(url)).toThrow(InvalidOptionError)
