@@ -43,6 +43,25 @@ describe("a run's record gone from Redis", () => {
     expect(ms).toBeLessThan(5000 + 2000)
   })
 
+  test('as Redis answered nothing past its life (stopped): the run fails saying Redis answered the renewal late', async () => {
+    const cluster = await clusters.withWorkers(1)
+    const executor = cluster.executor(new ClusterExecutor(cluster.url))
+    const run = compute(step(cluster.dir, 0, 30_000), { executor })
+    await eventually(() => expect(readTraces(cluster.dir).started.size).toBe(1), 10_000)
+    const failed = failure(run)
+    // Its record lives 15 s from its last renewal, made before the stop; the renewals
+    // sent meanwhile are answered once Redis goes on. Within reconnectTimeout (30 s).
+    cluster.redis.signal('SIGSTOP')
+    await sleep(15_500)
+    cluster.redis.signal('SIGCONT')
+    const { error } = await failed
+    expect(error).toBeInstanceOf(ClusterConnectionError)
+    // Not blamed on eviction, nor on the driver: neither was at fault.
+    expect((error as Error).message).toMatch(
+      /^cluster executor: the record of a run in Redis at \S+ lapsed, as Redis answered its renewal only after \d+\.\d s \(it was stopped or overloaded, or the network to it was cut\)/,
+    )
+  })
+
   test('as the driver was suspended past its life: the run fails saying the driver did not renew it', async () => {
     const cluster = await clusters.withWorkers(1)
     const { driver, output, exited } = startDriver('suspended-driver.mjs', cluster)

@@ -1,7 +1,7 @@
 // What runs do when Redis fails under them: not reachable at start, restarted empty
 // mid-run, down for longer than the executor waits (and a worker stopped meanwhile), full
 // (at its maxmemory), down for longer than a worker waits, restarted requiring a
-// password, refusing a transaction whole (driver-faults.test.ts: a driver suspended or killed mid-run). A real redis-server and
+// password, refusing a transaction whole, stopped (answering nothing) (driver-faults.test.ts: a driver suspended or killed mid-run). A real redis-server and
 // real `taskgraph worker` processes per test.
 import { mkdirSync, readdirSync } from 'node:fs'
 import { connect, createServer, type Socket } from 'node:net'
@@ -283,6 +283,27 @@ describe('Redis failing mid-run', () => {
     // Back (empty), so that the workers can hand back and stop as they do on a live cluster.
     await cluster.redis.start()
   })
+
+  test('stopped (SIGSTOP), answering nothing on open connections: the run fails with ClusterConnectionError after reconnectTimeout, and close() ends while it stays stopped', async () => {
+    const cluster = await clusters.withWorkers(1)
+    const executor = cluster.executor(new ClusterExecutor(cluster.url, { reconnectTimeout: 2000 }))
+    const run = step(cluster.dir, 0, 30_000).compute({ executor })
+    await eventually(() => expect(readTraces(cluster.dir).started.size).toBe(1), 10_000)
+    // No dropped connection: the run waited for as long as Redis stayed silent.
+    cluster.redis.signal('SIGSTOP')
+    try {
+      const { error } = await failure(run)
+      expect(error).toBeInstanceOf(ClusterConnectionError)
+      expect((error as Error).message).toMatch(
+        /^cluster executor: Redis at \S+ has not answered for 2000 ms, though the connection to it is open \(it is stopped or overloaded, or the network to it is cut\)/,
+      )
+      await executor.close()
+    } finally {
+      cluster.redis.signal('SIGCONT')
+    }
+    // What the run left goes once its record lapses, at a worker's next sweep.
+    await eventually(async () => expect(await runKeys(cluster.redis)).toEqual([]), 40_000)
+  }, 90_000)
 
   test('a worker stopped while Redis is down exits 0 within seconds', async () => {
     const cluster = await clusters.withWorkers(1)

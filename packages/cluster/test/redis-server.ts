@@ -16,6 +16,8 @@ export interface RedisServer {
   restart(settings?: readonly string[]): Promise<void>
   /** Stops it; `start` again to bring it back. */
   stop(): Promise<void>
+  /** Sends it `signal`: SIGSTOP has it keep its connections open and answer nothing. */
+  signal(signal: NodeJS.Signals): void
   start(): Promise<void>
 }
 
@@ -109,5 +111,8 @@ export async function startRedis(settings: readonly string[] = []): Promise<Redi
     },
     stop,
     start,
+    signal(signal) {
+      child?.kill(signal)
+    },
   }
 }

@@ -61,7 +61,7 @@ import { JobLedger } from './job-ledger.js'
 import { LongCalls } from './long-calls.js'
 import { ModuleFunctions } from './module-functions.js'
 import { readOutput } from './output-reads.js'
-import { RUN_TTL_MS, jobsGone, removeRun } from './remove-run.js'
+import { RUN_TTL_MS, boundedCleanup, jobsGone, removeRun } from './remove-run.js'
 import { clusterThreads, listWorkers, type WorkerInfo } from './worker-registry.js'
 
 /** Seconds a reply read blocks: how soon the reader notices the executor closed. */
@@ -374,7 +374,7 @@ export class ClusterExecutor implements Executor {
       ))
     if (opened === true) {
       await Promise.all([
-        this.holds.end(run).catch(() => {}),
+        boundedCleanup(this.holds.end(run)),
         removeRun(this.redis, this.store, this.queue, run.id, jobs),
       ])
       if (this.queue !== undefined) await jobsGone(this.redis, this.queue, run.sent)
@@ -438,8 +438,7 @@ export class ClusterExecutor implements Executor {
         () => false,
       ))
     ) {
-      await this.redis.del(repliesKey(this.id)).catch(() => 0)
-      await this.queue?.close().catch(() => {})
+      await boundedCleanup(Promise.all([this.redis.del(repliesKey(this.id)), this.queue?.close()]))
     }
     this.replies.disconnect()
     this.redis.disconnect()
@@ -792,7 +791,8 @@ export class ClusterExecutor implements Executor {
     const pipeline = this.redis.pipeline()
     for (const run of runs) pipeline.pexpire(runKey(run.id), RUN_TTL_MS)
     const sentAt = performance.now()
-    const renewed = await pipeline.exec().catch(() => null)
+    const renewed = await this.answered(pipeline.exec(), runs).catch(() => null)
+    const answeredAt = performance.now()
     renewed?.forEach(([error, result], i) => {
       const run = runs[i]!
       if (error !== null || run.ended) return
@@ -801,13 +801,46 @@ export class ClusterExecutor implements Executor {
         return
       }
       const where = `cluster executor: the record of a run in Redis at ${this.url.shown}`
+      const ttl = `${RUN_TTL_MS / 1000} s`
       const message =
-        sentAt - run.renewedAt < RUN_TTL_MS
-          ? `${where} is gone ${((sentAt - run.renewedAt) / 1000).toFixed(1)} s after this process renewed it for ${RUN_TTL_MS / 1000} s: Redis let it go before its time (it was deleted, the database flushed, or evicted under a maxmemory-policy other than noeviction), so the workers dropped the run. Configure Redis with maxmemory-policy noeviction, let nothing else delete taskgraph's keys (tg:*), then run again.`
-          : `${where} lapsed, as this process did not renew it for ${RUN_TTL_MS / 1000} s (it was suspended, or its event loop was blocked that long), so the workers dropped the run. Keep the driver's event loop free (run long work in a task, not beside the run), then run again.`
+        sentAt - run.renewedAt >= RUN_TTL_MS
+          ? `${where} lapsed, as this process did not renew it for ${ttl} (it was suspended, or its event loop was blocked that long), so the workers dropped the run. Keep the driver's event loop free (run long work in a task, not beside the run), then run again.`
+          : answeredAt - run.renewedAt >= RUN_TTL_MS
+            ? `${where} lapsed, as Redis answered its renewal only after ${((answeredAt - sentAt) / 1000).toFixed(1)} s (it was stopped or overloaded, or the network to it was cut), so the workers dropped the run. Check that Redis is up and answers promptly, then run again.`
+            : `${where} is gone ${((sentAt - run.renewedAt) / 1000).toFixed(1)} s after this process renewed it for ${ttl}: Redis let it go before its time (it was deleted, the database flushed, or evicted under a maxmemory-policy other than noeviction), so the workers dropped the run. Configure Redis with maxmemory-policy noeviction, let nothing else delete taskgraph's keys (tg:*), then run again.`
       this.failRun(run, new RunFault(new ClusterConnectionError({ message })))
     })
     await this.countWorkers()
+  }
+
+  /**
+   * `request`, but `runs` fail if Redis leaves it unanswered for `reconnectTimeout`. A
+   * Redis that keeps the connection open and answers nothing (its process stopped, its
+   * machine or the network to it gone without closing it) is no dropped connection:
+   * runs would otherwise wait for as long as it stays silent.
+   */
+  private async answered<T>(request: Promise<T>, runs: readonly ClusterRun[]): Promise<T> {
+    const limit = this.options.reconnectTimeout ?? DEFAULT_RECONNECT_TIMEOUT_MS
+    let done = false
+    const silent = setTimeout(
+      // After the poll phase: an answer that came while this process's event loop was
+      // blocked past the limit is read first, and counts.
+      () =>
+        setImmediate(() => {
+          if (done || this.closed) return
+          const message = `cluster executor: Redis at ${this.url.shown} has not answered for ${limit} ms, though the connection to it is open (it is stopped or overloaded, or the network to it is cut). Check that Redis is up and reachable (raise reconnectTimeout, --reconnect-timeout, to wait longer), then run again.`
+          const fault = new RunFault(new ClusterConnectionError({ message }))
+          for (const run of runs) if (!run.ended) this.failRun(run, fault)
+        }),
+      limit,
+    )
+    silent.unref()
+    try {
+      return await request
+    } finally {
+      done = true
+      clearTimeout(silent)
+    }
   }
 
   /** Learns how many threads the cluster has; warns if runs wait for workers none has. */

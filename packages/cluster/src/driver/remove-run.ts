@@ -56,6 +56,20 @@ export async function removeRun(
   }
 }
 
+/**
+ * Waits for `work` (a request to Redis on the way out) for at most `CLEANUP_MS`: a Redis
+ * that answers nothing must not hold a run's end, or the executor's close, for ever.
+ */
+export async function boundedCleanup(work: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLEANUP_MS)))
+  try {
+    await Promise.race([work.catch(() => {}), late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** Most time the end of a run waits for its jobs to leave BullMQ. */
 const JOBS_GONE_MS = 1000
 
