@@ -53,3 +53,47 @@ export function watchConnection(
   })
   return () => down
 }
+
+/**
+ * Has `redis` drop its connection (ioredis then reconnects) when Redis leaves a PING on
+ * it unanswered for `limitMs`. A Redis that keeps the connection open and answers
+ * nothing (its process stopped, its machine or the network to it gone without closing
+ * it) is otherwise no drop: `watchConnection`'s limit would never start, and what waits
+ * for Redis would wait for as long as it is silent (a lost network, until the system
+ * gives up on the socket: a quarter of an hour). Not for a connection that blocks (a
+ * PING waits behind its blocking command). Returns a function that stops the probes.
+ */
+export function dropWhenSilent(redis: Redis, limitMs: number): () => void {
+  let askedAt: number | undefined
+  const probe = setInterval(
+    () => {
+      const asked = askedAt
+      if (asked !== undefined) {
+        if (performance.now() - asked < limitMs) return
+        // After the poll phase: an answer that came while the event loop was blocked
+        // past the limit is read first, and counts.
+        setImmediate(() => {
+          if (askedAt !== asked) return
+          askedAt = undefined
+          // As if the connection had dropped: the socket goes, and ioredis reconnects.
+          redis.disconnect(true)
+        })
+        return
+      }
+      if (redis.status !== 'ready') return
+      const sent = performance.now()
+      askedAt = sent
+      redis.ping().then(
+        () => {
+          if (askedAt === sent) askedAt = undefined
+        },
+        () => {
+          if (askedAt === sent) askedAt = undefined
+        },
+      )
+    },
+    Math.max(Math.min(limitMs / 4, 2000), 100),
+  )
+  probe.unref()
+  return () => clearInterval(probe)
+}

@@ -366,6 +366,26 @@ describe('a worker whose Redis stays away', () => {
     )
   })
 
+  test('stopped (SIGSTOP), answering nothing on open connections: it stops with exit code 5 as if it were down, and so does one told to stop meanwhile', async () => {
+    const cluster = await clusters.start()
+    const [silent, told] = cluster.track(
+      await startWorker(cluster.url, 'silent', { args: ['--reconnect-timeout', '1500'] }),
+      await startWorker(cluster.url, 'told', { args: ['--reconnect-timeout', '1500'] }),
+    )
+    // No dropped connection: both waited for as long as Redis stayed silent.
+    cluster.redis.signal('SIGSTOP')
+    try {
+      told!.child.kill('SIGTERM')
+      expect(await told!.exited).toBe(0)
+      expect(await silent!.exited).toBe(5)
+    } finally {
+      cluster.redis.signal('SIGCONT')
+    }
+    expect(silent!.stderr().trim().split('\n').at(-1)).toMatch(
+      /^taskgraph: error: ClusterConnectionError: taskgraph worker silent: the connection to Redis at \S+ has been down for 1500 ms, so it stopped\./,
+    )
+  })
+
   test('lost while it starts: start() rejects with ClusterConnectionError, not waiting for its threads', async () => {
     const cluster = await clusters.start()
     const starting = ClusterWorker.start(cluster.url, {

@@ -9,7 +9,8 @@ import {
   passwordRefused,
   type ClusterUrl,
 } from '../connection.js'
-import { watchConnection } from '../connection-watch.js'
+import { DEFAULT_RECONNECT_TIMEOUT_MS } from '../cluster-options.js'
+import { dropWhenSilent, watchConnection } from '../connection-watch.js'
 import { ClusterConnectionError, type ClusterUnreachableError } from '../errors.js'
 import { MAX_TIMER_MS } from './worker-options.js'
 
@@ -40,6 +41,7 @@ export class WorkerConnections {
   readonly subscriber: Redis
   /** BullMQ's: its commands do not wait behind the worker's own, nor theirs. */
   readonly queue: Redis
+  private stopProbes: () => void = () => {}
 
   constructor(private readonly url: ClusterUrl) {
     this.redis = openRedis(url, { blocking: true })
@@ -81,6 +83,9 @@ export class WorkerConnections {
       process.emitWarning(`taskgraph worker ${name} ${what}`, {
         code: 'TASKGRAPH_CLUSTER_CONNECTION',
       })
+    // Silence counts as a drop: the worker stops past the same limit, and a stop meanwhile
+    // does not wait to hand back its calls. Probed even when it waits for ever.
+    this.stopProbes = dropWhenSilent(this.redis, reconnectTimeout || DEFAULT_RECONNECT_TIMEOUT_MS)
     let droppedAt = 0
     const down = watchConnection(this.redis, this.url, reconnectTimeout || MAX_TIMER_MS, {
       dropped: () => {
@@ -119,6 +124,7 @@ export class WorkerConnections {
 
   /** Drops all three, awaiting nothing: with Redis down they would never end. */
   disconnect(): void {
+    this.stopProbes()
     // BullMQ does not close a connection it was given: without this, a program that
     // embeds a worker would never exit.
     this.queue.disconnect()
