@@ -13,8 +13,12 @@
 // is read, taken by two bare BullMQ worker processes: the floor under an unfused chain's
 // hop), computes (N computes of two tasks in a line, one after another: what a run costs
 // beyond its tasks, from its start until its jobs are gone from Redis; the median). Only
-// the compute is timed: the workers are up before it starts, as Dask's are. Without
-// TASKGRAPH_BENCH_REDIS a redis-server is started for the measurement.
+// the compute is timed: the workers are up before it starts, as Dask's are. They serve
+// the workload's module, as docs/cluster.md has production workers started (their
+// threads import it as they start); with TASKGRAPH_BENCH_ANY_MODULE=1, no module list:
+// any module of the repository, each thread importing a task's module when its first job
+// names it. `ready` starts workers without a module list. Without TASKGRAPH_BENCH_REDIS
+// a redis-server is started for the measurement.
 import { fileURLToPath } from 'node:url'
 import { ClusterExecutor } from '@taskgraph/cluster'
 import { compute } from 'taskgraph'
@@ -39,8 +43,9 @@ async function main(): Promise<void> {
     }
     return
   }
+  const modules = process.env.TASKGRAPH_BENCH_ANY_MODULE === '1' ? [] : modulesOf(workload)
   const started = performance.now()
-  const workers = await startWorkers(url, ROOT, WORKERS)
+  const workers = await startWorkers(url, ROOT, WORKERS, 'bench', modules)
   const readyMs = performance.now() - started
   const cluster = new ClusterExecutor(url, { root: ROOT, fuse: workload !== 'chain' })
   try {
@@ -56,6 +61,14 @@ async function main(): Promise<void> {
     await stopWorkers(workers)
     await own?.stop()
   }
+}
+
+/** The modules (paths from the repository's root) whose tasks `workload` runs. */
+function modulesOf(name: string): string[] {
+  if (name === 'pi') return ['bench/workloads/pi.ts']
+  if (name === 'data') return ['bench/workloads/memory.ts']
+  if (name === 'ready') return []
+  return ['bench/workloads/trivial.ts']
 }
 
 interface Workload {

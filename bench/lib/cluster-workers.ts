@@ -2,8 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { endsWithThisProcess } from './child-processes.ts'
 import { CLI } from './processes.ts'
 
-// `taskgraph worker` processes for the cluster measurements: one thread each, serving
-// the repository (`root`), as a user starts them.
+// `taskgraph worker` processes for the cluster measurements: one thread each, in the
+// repository (`root`), as a user starts them: serving the modules given (paths from the
+// root), whose tasks the measurement runs, or any module of the repository.
 
 /** Starts `count` workers named `prefix-1`…; resolves once each has said it is ready. */
 export function startWorkers(
@@ -11,12 +12,23 @@ export function startWorkers(
   root: string,
   count = 2,
   prefix = 'bench',
+  modules: readonly string[] = [],
 ): Promise<ChildProcess[]> {
   return Promise.all(
     Array.from({ length: count }, (_, i) => {
       const child = spawn(
         process.execPath,
-        [CLI, 'worker', '--cluster', url, '--threads', '1', '--name', `${prefix}-${i + 1}`],
+        [
+          CLI,
+          'worker',
+          '--cluster',
+          url,
+          '--threads',
+          '1',
+          '--name',
+          `${prefix}-${i + 1}`,
+          ...modules,
+        ],
         { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
       )
       endsWithThisProcess(child)
