@@ -56,11 +56,31 @@ function checkRedisUrl(command: string, url: string, from: string): void {
     parsed.search !== ''
   ) {
     // `from` ends with the URL: shown without its password.
-    const shown = from.slice(0, from.length - url.length) + (parsed ? hidePassword(parsed) : url)
+    const shown =
+      from.slice(0, from.length - url.length) +
+      (parsed ? hidePassword(parsed) : hideRawPassword(url))
     throw new InvalidOptionError({
-      message: `${command}: ${shown} is not a Redis URL; give redis://host:6379, rediss://host:6380 for TLS, or redis://user:password@host:6379/0, with nothing after ?.`,
+      message: isUnixSocket(parsed)
+        ? `${command}: ${shown} names a Unix socket; workers on other machines cannot reach one, and taskgraph connects to Redis over TCP: give redis://host:6379 (redis://127.0.0.1:6379 for a Redis on this machine).`
+        : `${command}: ${shown} is not a Redis URL; give redis://host:6379, rediss://host:6380 for TLS, or redis://user:password@host:6379/0, with nothing after ?.`,
     })
   }
+}
+
+/** `unix:///run/redis.sock`, `redis+unix:` or `redis:///run/redis.sock`: a socket's path. */
+function isUnixSocket(url: URL | undefined): boolean {
+  if (url === undefined) return false
+  if (url.protocol === 'unix:' || url.protocol === 'redis+unix:') return true
+  return url.hostname === '' && /^\/[^/]/.test(url.pathname) && !/^\/\d*$/.test(url.pathname)
+}
+
+/**
+ * Text that is not a URL, for messages: whatever stands between `scheme://user:` and the
+ * last `@` hidden, as it would be a password (`redis://u:secret@host:port` with a
+ * mistyped port is still the user's password).
+ */
+function hideRawPassword(text: string): string {
+  return text.replace(/^([^:/?#]*:\/\/[^:@/]*:)[^]*@/, '$1***@')
 }
 
 /** `url` for messages: its password, and any query (which may hold one), hidden. */

@@ -624,6 +624,20 @@ describe('a cluster that cannot be reached', () => {
       expect(lines(stderr)).toEqual([
         expect.stringMatching(/^taskgraph: error: .*\?\*\*\* is not a Redis URL/),
       ])
+      // Nor one in a URL that does not parse (a mistyped port).
+      const typo = await runCli([...command, '--cluster', 'redis://tg:s3cret@127.0.0.1:63a79'])
+      expect(typo.code).toBe(2)
+      expect(lines(typo.stderr)).toEqual([
+        expect.stringMatching(
+          /^taskgraph: error: taskgraph [a-z ]+: --cluster redis:\/\/tg:\*\*\*@127\.0\.0\.1:63a79 is not a Redis URL;/,
+        ),
+      ])
+      // A Unix socket is named as such.
+      const socket = await runCli([...command, '--cluster', 'unix:///run/redis/redis.sock'])
+      expect(socket.code).toBe(2)
+      expect(lines(socket.stderr)).toEqual([
+        expect.stringMatching(/^taskgraph: error: .* names a Unix socket; .* over TCP/),
+      ])
     },
   )
 })

@@ -36,11 +36,31 @@ export function parseClusterUrl(caller: string, url: unknown): ClusterUrl {
     !/^\/?\d*$/.test(parsed.pathname) ||
     parsed.search !== ''
   ) {
+    const given = typeof url === 'string' ? hideRawPassword(url) : url
+    const shown = JSON.stringify(parsed === undefined ? given : hidePassword(parsed))
     throw new InvalidOptionError({
-      message: `${caller}: the cluster URL ${JSON.stringify(parsed === undefined ? url : hidePassword(parsed))} is not a Redis URL. Give redis://host:6379 (rediss:// for TLS, redis://user:password@host:6379/0 with an ACL user and a database; nothing after ?).`,
+      message: isUnixSocket(parsed)
+        ? `${caller}: the cluster URL ${shown} names a Unix socket; workers on other machines cannot reach one, and taskgraph connects to Redis over TCP. Give redis://host:6379 (redis://127.0.0.1:6379 for a Redis on this machine).`
+        : `${caller}: the cluster URL ${shown} is not a Redis URL. Give redis://host:6379 (rediss:// for TLS, redis://user:password@host:6379/0 with an ACL user and a database; nothing after ?).`,
     })
   }
   return { href: parsed.href, shown: hidePassword(parsed) }
+}
+
+/** `unix:///run/redis.sock`, `redis+unix:` or `redis:///run/redis.sock`: a socket's path. */
+function isUnixSocket(url: URL | undefined): boolean {
+  if (url === undefined) return false
+  if (url.protocol === 'unix:' || url.protocol === 'redis+unix:') return true
+  return url.hostname === '' && /^\/[^/]/.test(url.pathname) && !/^\/\d*$/.test(url.pathname)
+}
+
+/**
+ * Text that is not a URL, for messages: whatever stands between `scheme://user:` and the
+ * last `@` hidden, as it would be a password (`redis://u:secret@host:port` with a
+ * mistyped port is still the user's password).
+ */
+function hideRawPassword(text: string): string {
+  return text.replace(/^([^:/?#]*:\/\/[^:@/]*:)[^]*@/, '$1***@')
 }
 
 /** `url` for messages and logs: its password, and any query (which may hold one), hidden. */

@@ -25,6 +25,22 @@ describe.each([
   })
 })
 
+// A URL that does not parse is shown in the message as given, but for its password.
+test('a URL that does not parse is refused without showing its password', () => {
+  const make = (): unknown => new ClusterExecutor('redis://tg:s3cret@127.0.0.1:63a79')
+  expect(make).toThrow(InvalidOptionError)
+  expect(make).toThrow('the cluster URL "redis://tg:***@127.0.0.1:63a79" is not a Redis URL')
+  expect(make).not.toThrow(/s3cret/)
+})
+
+// A Unix socket is named as such: "not a Redis URL" alone left users looking for a typo.
+test.each(['unix:///run/redis/redis.sock', 'redis:///run/redis/redis.sock'])(
+  'the Unix socket %j is refused as one',
+  (url) => {
+    expect(() => new ClusterExecutor(url)).toThrow(/names a Unix socket; .* over TCP/)
+  },
+)
+
 // Options too are checked before anything connects (nothing listens on port 1).
 describe("ClusterWorker.start's options", () => {
   test.each([
