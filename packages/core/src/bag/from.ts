@@ -1,3 +1,4 @@
+import { collectFirst, isAsyncIterable } from '../async-iterable.js'
 import type { Delayed } from '../lazy/delayed.js'
 import { isDelayed } from '../lazy/is-delayed.js'
 import { KeyKind } from '../lazy/lazy-node.js'
@@ -52,15 +53,11 @@ function from<T>(items: Iterable<T>, options: FromOptions = {}): Bag<T> {
     typeof items !== 'object' ||
     typeof (items as Partial<Iterable<T>>)[Symbol.iterator] !== 'function'
   ) {
-    if (
-      typeof items === 'object' &&
-      items !== null &&
-      typeof (items as Partial<AsyncIterable<T>>)[Symbol.asyncIterator] === 'function'
-    ) {
+    if (isAsyncIterable(items)) {
       throw new InvalidArgumentError({
         message:
           'bag.from: expected an iterable of items, got an async iterable, which bag.from does not take: a bag holds its items in the graph. ' +
-          'Collect its items first: bag.from(await Array.fromAsync(items)) on Node 22 or later, or a for await...of loop pushing them into an array.',
+          collectFirst('items'),
       })
     }
     throw new InvalidArgumentError({
