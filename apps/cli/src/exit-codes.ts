@@ -10,7 +10,7 @@ export const ExitCode = {
   /**
    * The command line was wrong (unknown option, bad value, missing argument), or the port
    * given to `--dashboard` is in use, or the `--name` given to `taskgraph worker` is held
-   * by another live worker.
+   * by another live worker, or `--cache` names a directory that is not a cache's.
    */
   Usage: 2,
   /**

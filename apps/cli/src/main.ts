@@ -46,6 +46,9 @@ const CLUSTER_CODES = new Set<unknown>([
   'ERR_CLUSTER_STORE',
 ])
 
+/** The codes of the packages' errors that mean the command line must change: exit code 2. */
+const USAGE_CODES = new Set<unknown>(['ERR_WORKER_NAME_IN_USE', 'ERR_NOT_A_CACHE'])
+
 function exitCodeOf(error: unknown): ExitCode {
   if (error instanceof CancelledError) {
     const reason = error.cause
@@ -58,12 +61,12 @@ function exitCodeOf(error: unknown): ExitCode {
   ) {
     return ExitCode.BadOutput
   }
-  // A port given to --dashboard that another program holds, or a --name another worker
-  // holds (by code: the cluster package loads only when a command needs it): the command
-  // line must change.
+  // A port given to --dashboard that another program holds, a --name another worker
+  // holds, or a --cache that is not a cache's directory (by code: the cluster and cache
+  // packages load only when a command needs them): the command line must change.
   if (
     error instanceof DashboardPortError ||
-    (error as { code?: unknown } | null)?.code === 'ERR_WORKER_NAME_IN_USE'
+    USAGE_CODES.has((error as { code?: unknown } | null)?.code)
   ) {
     return ExitCode.Usage
   }

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { waitForStderr } from './helpers/output.js'
@@ -284,6 +284,34 @@ describe('a cache directory that is a file', () => {
     // From the variable too.
     const fromVariable = await run(['run', 'flow.ts'], { TASKGRAPH_CACHE: 'a-file' })
     expect(fromVariable.code).toBe(2)
+  })
+})
+
+// Clearing and pruning remove what a cache made by name: a project's own functions/
+// and tmp/ would go with them.
+describe("a cache directory that is a project's", () => {
+  it('is a usage error for run and every cache command, and nothing in it changes', async () => {
+    await write({ 'functions/handler.ts': 'export {}', 'tmp/upload.bin': 'data' })
+    const files = async (): Promise<string[]> =>
+      (await readdir(project, { recursive: true })).sort()
+    const before = await files()
+    for (const command of [
+      ['run', 'flow.ts'],
+      ['cache', 'ls'],
+      ['cache', 'prune', '--max-size', '0'],
+      ['cache', 'clear'],
+      ['cache', 'why', 'flow.ts', 'square-3'],
+    ]) {
+      const { code, stdout, stderr, calls } = await run([...command, '--cache', '.'])
+      const what = command.join(' ')
+      expect({ code, stdout, calls }, what).toEqual({ code: 2, stdout: '', calls: [] })
+      expect(stderr.trim().split('\n'), what).toEqual([
+        expect.stringMatching(
+          /^taskgraph: error: .* is not a taskgraph cache: it holds "[^"]+", which a cache does not make, and no CACHEDIR\.TAG of taskgraph's\. Give the cache a directory of its own/,
+        ),
+      ])
+    }
+    expect(await files()).toEqual(before)
   })
 })
 

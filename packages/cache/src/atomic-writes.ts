@@ -45,16 +45,20 @@ function writerGone(name: string): boolean {
 /**
  * Writes files through the temporary directory `temporary`, making the directories on
  * the way once. `remade` is called when one of them, removed while the run goes on, was
- * made again (see `writeAtomically`): what was written before is gone.
+ * made again (see `writeAtomically`): what was written before is gone. `madeTemporary`,
+ * once the temporary directory is there, before the first file is written through it
+ * (and again after `remade`).
  */
 export class AtomicWriter {
   readonly #temporary: string
   readonly #remade: () => void
+  readonly #madeTemporary: () => void
   readonly #madeDirectories = new Set<string>()
 
-  constructor(temporary: string, remade: () => void) {
+  constructor(temporary: string, remade: () => void, madeTemporary: () => void = () => {}) {
     this.#temporary = temporary
     this.#remade = remade
+    this.#madeTemporary = madeTemporary
   }
 
   /**
@@ -100,7 +104,7 @@ export class AtomicWriter {
     } catch {
       return false
     }
-    this.#madeDirectories.add(path)
+    this.#made(path)
     return true
   }
 
@@ -129,7 +133,13 @@ export class AtomicWriter {
   async #mkdir(path: string): Promise<void> {
     if (this.#madeDirectories.has(path)) return
     await makeDirectory(path)
+    this.#made(path)
+  }
+
+  #made(path: string): void {
+    if (this.#madeDirectories.has(path)) return
     this.#madeDirectories.add(path)
+    if (path === this.#temporary) this.#madeTemporary()
   }
 }
 

@@ -3,6 +3,20 @@ import { join } from 'node:path'
 // Where a cache keeps what, in its directory (the layout `DiskCache` describes): the
 // names in one place, for the modules that read and write its files.
 
+/** The name of the cache-directory tag a cache writes in its directory (foreign-directory.ts). */
+export const TAG_NAME = 'CACHEDIR.TAG'
+
+/** Everything a cache makes in its directory, by name. */
+export const CACHE_NAMES: ReadonlySet<string> = new Set([
+  'entries',
+  'packs',
+  'index',
+  'tmp',
+  'functions',
+  'file-hashes.json',
+  TAG_NAME,
+])
+
 export class CachePaths {
   readonly directory: string
   readonly entries: string

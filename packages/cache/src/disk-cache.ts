@@ -2,6 +2,7 @@ import { lstat, rm, utimes, type FileHandle } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { AtomicWriter, removeStaleTemporaries } from './atomic-writes.js'
 import { CachePaths } from './cache-paths.js'
+import { tagDirectory } from './foreign-directory.js'
 import {
   DEFAULT_MAX_SIZE,
   fitsByIndex,
@@ -66,11 +67,16 @@ export class DiskCache {
   constructor(directory: string) {
     this.directory = directory
     this.#paths = new CachePaths(directory)
-    this.#files = new AtomicWriter(this.#paths.temporary, () => {
-      // The recipes went with the directory: `saveRecipe` writes them again.
-      this.#functions.clear()
-      this.#remade = true
-    })
+    this.#files = new AtomicWriter(
+      this.#paths.temporary,
+      () => {
+        // The recipes went with the directory: `saveRecipe` writes them again.
+        this.#functions.clear()
+        this.#remade = true
+      },
+      // Marked as a cache's before anything is written there (foreign-directory.ts).
+      () => tagDirectory(directory),
+    )
     this.#room = new RoomMaker(this.#paths, this.#used, (pack) => this.#closePack(pack))
     this.#writes = new EntryWriter(this.#paths, this.#index, this.#files, this.#room)
   }

@@ -17,6 +17,8 @@ import { UnknownTaskError } from './unknown-task-error.js'
 import { TaskKeys } from './task-keys.js'
 import { SourceFingerprints } from './source-fingerprints.js'
 import { notADirectory } from './not-a-directory.js'
+import { foreignDirectory } from './foreign-directory.js'
+import { NotACacheError } from './not-a-cache-error.js'
 
 /** Options of a `TaskCache`. */
 export interface TaskCacheOptions extends CacheLimits {
@@ -54,6 +56,8 @@ export class TaskCache implements ResultCache {
    * @throws {InvalidOptionError} if `directory` is not a path, is a file or lies under one
    * (a missing directory is made when results are stored), or for an unknown option or a
    * value an option does not take
+   * @throws {NotACacheError} if `directory` holds what no cache makes (a project's files),
+   * without the CACHEDIR.TAG a cache writes
    */
   constructor(directory: string, options: TaskCacheOptions = {}) {
     const caller = 'new TaskCache'
@@ -69,6 +73,7 @@ export class TaskCache implements ResultCache {
         message: `${caller}: ${this.directory} is not a directory (it, or one above it, is a file). Give the cache a directory: one that is missing is made.`,
       })
     }
+    this.#refuseForeign(caller)
     checkOptionNames(caller, options, OPTION_NAMES)
     const { onWarning, store = 'worthwhile', ...limits } = options
     if (store !== 'worthwhile' && store !== 'all') {
@@ -94,6 +99,12 @@ export class TaskCache implements ResultCache {
       this.#warn(
         `cache: ${this.directory} is not a directory any more (it, or one above it, is a file), so this run reads nothing from it and stores nothing in it: ${NOT_A_DIRECTORY_FIX}.`,
       )
+      return UNUSABLE
+    }
+    // Files put in it since, by hand: the run neither writes there nor prunes it.
+    const foreign = foreignDirectory(this.directory)
+    if (foreign !== undefined) {
+      this.#warn(`cache: ${foreign}. This run reads nothing from it and stores nothing in it.`)
       return UNUSABLE
     }
     // A store of its own per run: it reads what other runs stored up to now.
@@ -177,6 +188,7 @@ export class TaskCache implements ResultCache {
   /**
    * Every entry, least recently used first.
    * @throws {CacheAccessError} if the directory cannot be read, or is a file now
+   * @throws {NotACacheError} if it holds what no cache makes now
    */
   async entries(): Promise<CacheEntry[]> {
     this.#refuseFile('TaskCache.entries')
@@ -190,6 +202,7 @@ export class TaskCache implements ResultCache {
    * least recently used first. Returns how many entries and bytes went.
    * @throws {InvalidOptionError} for a limit that is not a number, 0 or more
    * @throws {CacheAccessError} if the directory cannot be read or changed, or is a file now
+   * @throws {NotACacheError} if it holds what no cache makes now
    */
   async prune(limits: CacheLimits = this.#limits): Promise<{ removed: number; bytes: number }> {
     checkOptionNames('TaskCache.prune', limits, LIMIT_NAMES)
@@ -203,6 +216,7 @@ export class TaskCache implements ResultCache {
   /**
    * Removes every entry. Returns how many there were.
    * @throws {CacheAccessError} if the directory cannot be read or changed, or is a file now
+   * @throws {NotACacheError} if it holds what no cache makes now (nothing is removed)
    */
   async clear(): Promise<number> {
     this.#refuseFile('TaskCache.clear')
@@ -218,6 +232,16 @@ export class TaskCache implements ResultCache {
   #refuseFile(call: string): void {
     const error = notADirectory(this.directory)
     if (error !== undefined) throw new CacheAccessError(call, this.directory, error)
+    this.#refuseForeign(call)
+  }
+
+  /**
+   * Throws `NotACacheError` for `call` if the directory holds what no cache makes
+   * (see foreign-directory.ts): a project's, whose own files a prune or a clear would take.
+   */
+  #refuseForeign(call: string): void {
+    const foreign = foreignDirectory(this.directory)
+    if (foreign !== undefined) throw new NotACacheError(call, this.directory, foreign)
   }
 
   /** One warning per function and reason for the tasks asked to be cached that cannot be. */

@@ -2,6 +2,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
+import { tagDirectory } from '../src/foreign-directory.js'
 import { TaskCache } from '../src/index.js'
 import { cacheDir, FLOW, run, type Run, useProjects, write } from './flow-runs.js'
 
@@ -301,6 +302,7 @@ export default plan(1)
   test('a result whose recipe could not be written is not kept: no entry a later run would pass over', async () => {
     // Where the recipes go is taken by a file: they cannot be written, the packs can.
     await mkdir(cacheDir, { recursive: true })
+    tagDirectory(cacheDir)
     await writeFile(join(cacheDir, 'functions'), 'not a directory')
     const first = await run('inline', 'flow.ts', 'all')
     expect(first.warnings).toEqual([
