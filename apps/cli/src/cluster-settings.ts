@@ -4,6 +4,7 @@
 import { statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { InvalidOptionError } from '@taskgraph/core'
+import { checkRedisUrl } from '@taskgraph/core/internal'
 import { envValue } from '@taskgraph/scheduler/internal'
 
 /** The variables of the cluster flags. */
@@ -27,8 +28,8 @@ export function clusterUrl(
 ): string | undefined {
   const variable = envValue(env, CLUSTER_VARIABLES.cluster)
   if (variable !== undefined)
-    checkRedisUrl(command, variable, `${CLUSTER_VARIABLES.cluster}=${variable}`)
-  if (flag !== undefined) checkRedisUrl(command, flag, `--cluster ${flag}`)
+    checkClusterUrl(command, variable, `${CLUSTER_VARIABLES.cluster}=${variable}`)
+  if (flag !== undefined) checkClusterUrl(command, flag, `--cluster ${flag}`)
   const url = flag ?? variable
   if (url === undefined && required) {
     throw new InvalidOptionError({
@@ -38,57 +39,16 @@ export function clusterUrl(
   return url
 }
 
-function checkRedisUrl(command: string, url: string, from: string): void {
-  let parsed: URL | undefined
-  try {
-    parsed = new URL(url)
-  } catch {
-    parsed = undefined
-  }
-  // The path is the database's number, if any: ioredis would send anything else to
-  // SELECT as NaN, and fail outside the connection's checks. No query: ioredis takes its
-  // parameters as connection options over taskgraph's own (?db=x crashes the same way,
-  // ?password= is shown in messages, ?keyPrefix= hides the cluster's keys).
-  if (
-    parsed === undefined ||
-    (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') ||
-    !/^\/?\d*$/.test(parsed.pathname) ||
-    parsed.search !== ''
-  ) {
-    // `from` ends with the URL: shown without its password.
-    const shown =
-      from.slice(0, from.length - url.length) +
-      (parsed ? hidePassword(parsed) : hideRawPassword(url))
-    throw new InvalidOptionError({
-      message: isUnixSocket(parsed)
-        ? `${command}: ${shown} names a Unix socket; workers on other machines cannot reach one, and taskgraph connects to Redis over TCP: give redis://host:6379 (redis://127.0.0.1:6379 for a Redis on this machine).`
-        : `${command}: ${shown} is not a Redis URL; give redis://host:6379, rediss://host:6380 for TLS, or redis://user:password@host:6379/0, with nothing after ?.`,
-    })
-  }
-}
-
-/** `unix:///run/redis.sock`, `redis+unix:` or `redis:///run/redis.sock`: a socket's path. */
-function isUnixSocket(url: URL | undefined): boolean {
-  if (url === undefined) return false
-  if (url.protocol === 'unix:' || url.protocol === 'redis+unix:') return true
-  return url.hostname === '' && /^\/[^/]/.test(url.pathname) && !/^\/\d*$/.test(url.pathname)
-}
-
-/**
- * Text that is not a URL, for messages: whatever stands between `scheme://user:` and the
- * last `@` hidden, as it would be a password (`redis://u:secret@host:port` with a
- * mistyped port is still the user's password).
- */
-function hideRawPassword(text: string): string {
-  return text.replace(/^([^:/?#]*:\/\/[^:@/]*:)[^]*@/, '$1***@')
-}
-
-/** `url` for messages: its password, and any query (which may hold one), hidden. */
-function hidePassword(url: URL): string {
-  const shown = new URL(url.href)
-  if (shown.password !== '') shown.password = '***'
-  if (shown.search !== '') shown.search = '?***'
-  return shown.href
+function checkClusterUrl(command: string, url: string, from: string): void {
+  const checked = checkRedisUrl(url)
+  if (checked.href !== undefined) return
+  // `from` ends with the URL: shown without its password.
+  const shown = from.slice(0, from.length - url.length) + checked.shown
+  throw new InvalidOptionError({
+    message: checked.unixSocket
+      ? `${command}: ${shown} names a Unix socket; workers on other machines cannot reach one, and taskgraph connects to Redis over TCP: give redis://host:6379 (redis://127.0.0.1:6379 for a Redis on this machine).`
+      : `${command}: ${shown} is not a Redis URL; give redis://host:6379, rediss://host:6380 for TLS, or redis://user:password@host:6379/0, with nothing after ?.`,
+  })
 }
 
 /**

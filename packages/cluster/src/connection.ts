@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '@taskgraph/core'
+import { checkRedisUrl } from '@taskgraph/core/internal'
 import type { RedisOptions } from 'ioredis'
 import { Redis } from './commonjs-packages.js'
 import { ClusterUnreachableError } from './errors.js'
@@ -18,57 +19,14 @@ export interface ClusterUrl {
 
 /** Checks a cluster URL given to `caller` (e.g. `new ClusterExecutor`). */
 export function parseClusterUrl(caller: string, url: unknown): ClusterUrl {
-  let parsed: URL | undefined
-  if (typeof url === 'string') {
-    try {
-      parsed = new URL(url)
-    } catch {
-      parsed = undefined
-    }
-  }
-  // The path is the database's number, if any: ioredis would send anything else to
-  // SELECT as NaN, and fail outside the connection's checks. No query: ioredis takes its
-  // parameters as connection options over taskgraph's own (?db=x crashes the same way,
-  // ?password= is shown in messages, ?keyPrefix= hides the cluster's keys).
-  if (
-    parsed === undefined ||
-    (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') ||
-    !/^\/?\d*$/.test(parsed.pathname) ||
-    parsed.search !== ''
-  ) {
-    const given = typeof url === 'string' ? hideRawPassword(url) : url
-    const shown = JSON.stringify(parsed === undefined ? given : hidePassword(parsed))
-    throw new InvalidOptionError({
-      message: isUnixSocket(parsed)
-        ? `${caller}: the cluster URL ${shown} names a Unix socket; workers on other machines cannot reach one, and taskgraph connects to Redis over TCP. Give redis://host:6379 (redis://127.0.0.1:6379 for a Redis on this machine).`
-        : `${caller}: the cluster URL ${shown} is not a Redis URL. Give redis://host:6379 (rediss:// for TLS, redis://user:password@host:6379/0 with an ACL user and a database; nothing after ?).`,
-    })
-  }
-  return { href: parsed.href, shown: hidePassword(parsed) }
-}
-
-/** `unix:///run/redis.sock`, `redis+unix:` or `redis:///run/redis.sock`: a socket's path. */
-function isUnixSocket(url: URL | undefined): boolean {
-  if (url === undefined) return false
-  if (url.protocol === 'unix:' || url.protocol === 'redis+unix:') return true
-  return url.hostname === '' && /^\/[^/]/.test(url.pathname) && !/^\/\d*$/.test(url.pathname)
-}
-
-/**
- * Text that is not a URL, for messages: whatever stands between `scheme://user:` and the
- * last `@` hidden, as it would be a password (`redis://u:secret@host:port` with a
- * mistyped port is still the user's password).
- */
-function hideRawPassword(text: string): string {
-  return text.replace(/^([^:/?#]*:\/\/[^:@/]*:)[^]*@/, '$1***@')
-}
-
-/** `url` for messages and logs: its password, and any query (which may hold one), hidden. */
-function hidePassword(url: URL): string {
-  const shown = new URL(url.href)
-  if (shown.password !== '') shown.password = '***'
-  if (shown.search !== '') shown.search = '?***'
-  return shown.href
+  const checked = typeof url === 'string' ? checkRedisUrl(url) : undefined
+  if (checked?.href !== undefined) return { href: checked.href, shown: checked.shown }
+  const shown = JSON.stringify(checked === undefined ? url : checked.shown)
+  throw new InvalidOptionError({
+    message: checked?.unixSocket
+      ? `${caller}: the cluster URL ${shown} names a Unix socket; workers on other machines cannot reach one, and taskgraph connects to Redis over TCP. Give redis://host:6379 (redis://127.0.0.1:6379 for a Redis on this machine).`
+      : `${caller}: the cluster URL ${shown} is not a Redis URL. Give redis://host:6379 (rediss:// for TLS, redis://user:password@host:6379/0 with an ACL user and a database; nothing after ?).`,
+  })
 }
 
 /**
