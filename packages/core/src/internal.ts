@@ -37,6 +37,8 @@ export { makeDirectory } from './make-directory.js'
 // A cluster's Redis URL, checked alike by the cluster's package and the CLI's flags.
 export { checkRedisUrl, type CheckedRedisUrl } from './redis-url.js'
 export { BINARY_VIEWS, COMMON_BINARY_VIEWS } from './binary-views.js'
+// Walks over task data skip the holes of arrays stored sparse (`items[1e9] = x`).
+export { sparseIndices } from './sparse-arrays.js'
 // A persistent cache's keys: tokens that mean the same in every process.
 export {
   functionToken,

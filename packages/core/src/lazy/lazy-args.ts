@@ -2,6 +2,7 @@ import { InvalidArgumentError, errorText } from '../errors.js'
 import { hasBrand, isFutureBranded } from './brand.js'
 import type { Delayed } from './delayed.js'
 import { isDelayed } from './is-delayed.js'
+import { sparseIndices } from '../sparse-arrays.js'
 
 /**
  * `Nested` values are recognised by a brand, as `Delayed` ones are (see brand.ts): the
@@ -147,6 +148,8 @@ class Recorder {
   }
 
   private recordArray(value: unknown[], depth: number): unknown {
+    const sparse = sparseIndices(value)
+    if (sparse !== undefined) return this.recordSparse(value, sparse, depth)
     const before = this.refs.length
     let copy: unknown[] | undefined
     for (let i = 0; i < value.length; i++) {
@@ -155,6 +158,20 @@ class Recorder {
       copy?.push(item)
     }
     return copy === undefined ? value : new Nested(copy)
+  }
+
+  /** `recordArray` over the elements of an array of holes; a copy keeps the holes. */
+  private recordSparse(value: unknown[], indices: number[], depth: number): unknown {
+    const before = this.refs.length
+    let copy: unknown[] | undefined
+    for (const i of indices) {
+      const item = this.recordItem(this.read(value, i), depth)
+      if (copy === undefined && this.refs.length !== before) copy = value.slice(0, i)
+      if (copy !== undefined) copy[i] = item
+    }
+    if (copy === undefined) return value
+    copy.length = value.length
+    return new Nested(copy)
   }
 
   private recordObject(value: Record<string, unknown>, depth: number): unknown {
@@ -255,8 +272,11 @@ function find(
     if (typeof value !== 'object' || value === null || seen.has(value)) continue
     if (wanted(value)) return value
     seen.add(value)
-    if (isArray(value)) for (const item of value) stack.push(item)
-    else if (isPlainObject(value)) {
+    if (isArray(value)) {
+      const sparse = sparseIndices(value)
+      if (sparse === undefined) for (const item of value) pushObject(stack, item)
+      else for (const i of sparse) pushObject(stack, value[i])
+    } else if (isPlainObject(value)) {
       let keys: string[]
       try {
         keys = Object.keys(value)
@@ -275,6 +295,11 @@ function find(
     }
   }
   return undefined
+}
+
+/** Pushes `item` if it is an object: primitives (holes among them) cannot hold a Delayed. */
+function pushObject(stack: unknown[], item: unknown): void {
+  if (typeof item === 'object' && item !== null) stack.push(item)
 }
 
 // Assignment would invoke the `__proto__` setter for a key named "__proto__".
@@ -332,7 +357,12 @@ class Resolver {
     if (done !== undefined) return done
     const inner = value.value
     let out: unknown[] | Record<string, unknown>
-    if (Array.isArray(inner)) {
+    const sparse = Array.isArray(inner) ? sparseIndices(inner) : undefined
+    if (sparse !== undefined) {
+      // Holes stay holes: only the elements are resolved, in the order they were recorded.
+      out = new Array<unknown>((inner as unknown[]).length)
+      for (const i of sparse) out[i] = this.resolve((inner as unknown[])[i])
+    } else if (Array.isArray(inner)) {
       out = new Array<unknown>(inner.length)
       for (let i = 0; i < inner.length; i++) out[i] = this.resolve(inner[i])
     } else {

@@ -5,6 +5,7 @@ import {
   errorText,
   holdsMoreThanContent,
   isPlainObject,
+  sparseIndices,
 } from '@taskgraph/core/internal'
 import { ReadFailed, pathOf, walkData } from './data-walk.js'
 
@@ -196,8 +197,11 @@ function reachable(root: unknown): Set<object> {
     seen.add(value)
     if (types.isProxy(value)) continue
     if (value instanceof Error) stack.push(readMember(value, 'cause'))
-    else if (Array.isArray(value) || value instanceof Set)
-      for (const item of value) stack.push(item)
+    else if (Array.isArray(value)) {
+      const sparse = sparseIndices(value)
+      if (sparse === undefined) for (const item of value) stack.push(item)
+      else for (const i of sparse) stack.push(value[i])
+    } else if (value instanceof Set) for (const item of value) stack.push(item)
     else if (value instanceof Map) for (const [key, item] of value) stack.push(key, item)
     else if (isPlainObject(value))
       for (const key of Object.keys(value)) stack.push(readMember(value, key))

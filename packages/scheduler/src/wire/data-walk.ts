@@ -1,5 +1,5 @@
 import { types } from 'node:util'
-import { isPlainObject } from '@taskgraph/core/internal'
+import { isPlainObject, sparseIndices } from '@taskgraph/core/internal'
 
 // Walks over task data (arguments and results), as structured clone sees it: arrays,
 // plain objects, Maps and Sets are opened; everything else is a leaf. The walk keeps its
@@ -66,6 +66,8 @@ export function flatPrimitives(values: readonly unknown[]): boolean {
     if (isPrimitive(value)) continue
     // A Proxy is walked as a leaf (see `walkData`); a revoked one throws in Array.isArray.
     if (types.isProxy(value) || !Array.isArray(value)) return false
+    // An array of holes is walked, which skips them (see `walkData`).
+    if (sparseIndices(value) !== undefined) return false
     for (const item of value as unknown[]) if (!isPrimitive(item)) return false
   }
   return true
@@ -124,7 +126,11 @@ export function walkData(root: unknown, visit: Visitor, places = false): void {
     if (decision === 'skip' || type !== 'object' || types.isProxy(value)) continue
     // Pushed in reverse, so the first member is visited first.
     if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) push(value[i], i, 'index')
+      // An array stored sparse (`items[1e9] = x`) is walked by its elements, not its length.
+      const sparse = sparseIndices(value)
+      if (sparse === undefined)
+        for (let i = value.length - 1; i >= 0; i--) push(value[i], i, 'index')
+      else for (let k = sparse.length - 1; k >= 0; k--) push(value[sparse[k]!], sparse[k]!, 'index')
     } else if (value instanceof Map) {
       const entries = [...(value as Map<unknown, unknown>)]
       for (let i = entries.length - 1; i >= 0; i--) {

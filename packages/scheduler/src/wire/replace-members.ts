@@ -1,5 +1,5 @@
 import { types } from 'node:util'
-import { isPlainObject } from '@taskgraph/core/internal'
+import { isPlainObject, sparseIndices } from '@taskgraph/core/internal'
 import { walkData } from './data-walk.js'
 
 // Replacing some values inside task data by others: functions by refs on their way to a
@@ -85,7 +85,11 @@ function isContainer(value: unknown): value is Container {
 }
 
 function membersOf(container: Container): unknown[] {
-  if (Array.isArray(container)) return container
+  if (Array.isArray(container)) {
+    // An array stored sparse (`items[1e9] = x`): its elements, not a billion holes.
+    const sparse = sparseIndices(container)
+    return sparse === undefined ? container : sparse.map((i) => container[i])
+  }
   if (container instanceof Map) return [...container].flat()
   if (container instanceof Set) return [...container]
   return Object.values(container)
@@ -107,7 +111,10 @@ function emptyLike(container: Container): Container {
 function fill(target: Container, source: Container, swap: (member: unknown) => unknown): void {
   if (Array.isArray(source)) {
     const out = target as unknown[]
-    for (let i = 0; i < source.length; i++) out[i] = swap(source[i])
+    const sparse = sparseIndices(source)
+    // Holes stay holes, as a copy keeps them.
+    if (sparse === undefined) for (let i = 0; i < source.length; i++) out[i] = swap(source[i])
+    else for (const i of sparse) out[i] = swap(source[i])
   } else if (source instanceof Map) {
     const entries = [...source]
     const out = target as Map<unknown, unknown>
