@@ -9,6 +9,7 @@ import {
 import { afterAll, describe, expect, test } from 'vitest'
 import {
   Counter,
+  arrayWithFunction,
   bufferOf,
   detachedBuffer,
   fillShared,
@@ -32,6 +33,34 @@ describe.each(POOLS)('data on the %s executor', (name) => {
   const pool = makePool(name)
   afterAll(() => pool.close())
   const options = { executor: pool }
+
+  // A copy writes an array's named properties beside its elements; the error named the
+  // whole result ("a value that cannot be copied"), not where the function was.
+  test('a function in a named property of an array is named by its path', async () => {
+    for (const [nested, path] of [
+      [false, 'the result.total'],
+      [true, 'the result.lists[0].total'],
+    ] as const) {
+      const task = arrayWithFunction(nested)
+      expect(await rejection(compute(task, options))).toMatchObject({
+        code: 'ERR_NOT_SERIALIZABLE',
+        key: task.key,
+        direction: 'result',
+        path,
+        valueType: 'a function (anonymous)',
+      })
+    }
+    const list: unknown[] = [1, 2]
+    Object.assign(list, { 'per item': Symbol('each') })
+    const task = same({ list })
+    expect(await rejection(compute(task, options))).toMatchObject({
+      code: 'ERR_NOT_SERIALIZABLE',
+      key: task.key,
+      direction: 'argument',
+      path: 'args[0].list["per item"]',
+      valueType: 'a symbol (Symbol(each))',
+    })
+  })
 
   // A child process's serializer wrote it as an empty buffer, said nothing; threads refused it.
   test('a detached ArrayBuffer, or a view of one, is refused alike as argument and result', async () => {

@@ -7,7 +7,7 @@ import {
   isPlainObject,
   sparseIndices,
 } from '@taskgraph/core/internal'
-import { ReadFailed, pathOf, walkData } from './data-walk.js'
+import { ReadFailed, pathOf, walkData, type Place } from './data-walk.js'
 
 /** A value structured clone would reject or change, and where it sits. */
 export interface CloneProblem {
@@ -105,6 +105,10 @@ export function findCloneProblem(
           reason: 'which structured clone cannot copy (it runs out of stack)',
         }
       }
+      if (found === undefined && afterFailure && Array.isArray(item) && !types.isProxy(item)) {
+        problem = namedMemberProblem(item, root, place, { sameProcess, afterFailure, exact })
+        return problem === undefined ? undefined : 'stop'
+      }
       if (found === undefined) return undefined
       problem = { ...found, path: pathOf(root, place) }
       return 'stop'
@@ -112,6 +116,33 @@ export function findCloneProblem(
     true,
   )
   return problem
+}
+
+/**
+ * The first problem in the named properties of `array` (`items.total = fn`), which a
+ * copy writes beside its elements but walks over data leave out: looked for only once a
+ * copy failed, since listing an array's keys makes a string per element.
+ */
+function namedMemberProblem(
+  array: unknown[],
+  root: string,
+  place: Place | undefined,
+  check: CloneCheck,
+): CloneProblem | undefined {
+  let keys: string[]
+  try {
+    keys = Object.keys(array)
+  } catch {
+    return undefined
+  }
+  const depth = (place?.depth ?? 0) + 1
+  for (const key of keys) {
+    if (String(Number(key)) === key && Number(key) < array.length) continue
+    const at: Place = { parent: place, step: key, kind: 'key', depth }
+    const found = findCloneProblem(readMember(array, key), pathOf(root, at), check)
+    if (found !== undefined) return found
+  }
+  return undefined
 }
 
 function problemOf(value: unknown, sameProcess: boolean): Omit<CloneProblem, 'path'> | undefined {
