@@ -36,6 +36,17 @@ describe('defining properties', () => {
     expect(() => unchecked.batch(3)).toThrow(InvalidArgumentError)
   })
 
+  // Each was a bare TypeError: "properties(...).parallel is not a function".
+  test('the steps of a definition before batch say to call batch first', () => {
+    const begun = properties<{ data: number[] }>() as unknown as Untyped
+    expect(() => begun.parallel('a', () => 1)).toThrow(InvalidArgumentError)
+    expect(() => begun.parallel('a', () => 1)).toThrow(
+      'properties().parallel: call batch(...) first, naming the fields that hold one element per item',
+    )
+    expect(() => begun.whole('a', () => 1)).toThrow('properties().whole: call batch(...) first')
+    expect(() => begun.create({ data: [1] })).toThrow('properties().create: call batch(...) first')
+  })
+
   test('a property name must be new', () => {
     const definition = start().parallel('a', () => 1)
     expect(() => definition.parallel('a', () => 2)).toThrow(InvalidArgumentError)

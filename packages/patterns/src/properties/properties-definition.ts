@@ -65,7 +65,7 @@ const OPTION_NAMES: readonly string[] = ['uses', 'retries', 'retryDelay', 'timeo
  *   .parallel('normalizedResult', { uses: ['individualResult', 'mean'] }, (x) => x.individualResult - x.mean)
  */
 export function properties<F extends object>(): PropertiesStart<F> {
-  return {
+  const start: PropertiesStart<F> = {
     batch(...fields) {
       if (fields.length === 0) {
         throw new InvalidArgumentError({
@@ -87,6 +87,20 @@ export function properties<F extends object>(): PropertiesStart<F> {
       })
     },
   }
+  // The definition's steps, called on the start (from JavaScript, or past the types): each
+  // says that batch comes first, rather than failing as a call of undefined.
+  for (const step of ['parallel', 'whole', 'create']) {
+    Object.defineProperty(start, step, { value: () => batchFirst(step) })
+  }
+  return start
+}
+
+function batchFirst(step: string): never {
+  throw new InvalidArgumentError({
+    message:
+      `properties().${step}: call batch(...) first, naming the fields that hold one element per item of the batch, ` +
+      `e.g. properties<{ data: number[] }>().batch("data").${step}(...).`,
+  })
 }
 
 /**
