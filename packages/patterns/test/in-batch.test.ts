@@ -417,6 +417,20 @@ describe('invalid definitions and calls', () => {
     )
   })
 
+  // It made a call per character, as parallelMap and bag.from refuse to.
+  test("a string batch is refused by 'items' and 'indices', saying to wrap it in an array", async () => {
+    const items = inbatchParallel(echo, { init: 'items' })
+    const positions = inbatchParallel(echo, { init: 'indices' })
+    for (const each of [items, positions]) {
+      const error = await rejection(each('abc'))
+      expect(error).toBeInstanceOf(InvalidArgumentError)
+      expect((error as Error).message).toMatch(
+        /^echo: the batch is a string \("abc"\), which init 'items' or 'indices' would go through character by character\. Pass the items in an array: \[text\] for one string/,
+      )
+    }
+    expect(await items(['abc'])).toMatchObject([{ args: ['abc'] }])
+  })
+
   // The generator's or getter's own error came through raw, naming no call.
   test("a batch whose iterator or getters throw rejects 'items' and 'indices' calls, with the error as cause", async () => {
     const boom = new RangeError('boom')

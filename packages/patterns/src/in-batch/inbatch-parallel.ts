@@ -169,6 +169,7 @@ async function argumentLists(
 // generator, iterator or getters throw is the caller's InvalidArgumentError.
 
 function itemsOf(caller: string, batch: unknown): unknown[] {
+  refuseString(caller, batch)
   // A sparse array's holes are items too (undefined), as for...of sees them: one call each.
   const iterated = iterate(caller, batch)
   if (iterated !== undefined) return iterated
@@ -180,6 +181,7 @@ function itemsOf(caller: string, batch: unknown): unknown[] {
 }
 
 function lengthOf(caller: string, batch: unknown): number {
+  refuseString(caller, batch)
   const length = lengthField(caller, batch)
   if (isLength(length)) return checkedLength(caller, length)
   const iterated = iterate(caller, batch)
@@ -187,7 +189,20 @@ function lengthOf(caller: string, batch: unknown): number {
   return length === undefined ? throwNotABatch(caller, batch) : checkedLength(caller, length)
 }
 
-/** The batch's items if it is iterable (a string too). */
+/**
+ * A string is iterable, but almost always one item meant as a batch of them: refused, as
+ * parallelMap and bag.from refuse one as their items.
+ */
+function refuseString(caller: string, batch: unknown): void {
+  if (typeof batch !== 'string') return
+  throw new InvalidArgumentError({
+    message:
+      `${caller}: the batch is ${describeValue(batch)}, which init 'items' or 'indices' would go through character by character. ` +
+      'Pass the items in an array: [text] for one string, or [...text] for its characters.',
+  })
+}
+
+/** The batch's items if it is iterable. */
 function iterate(caller: string, batch: unknown): unknown[] | undefined {
   return readGiven(caller, 'the batch', () => (isIterable(batch) ? Array.from(batch) : undefined))
 }
@@ -225,7 +240,6 @@ function isLength(value: unknown): value is number {
 }
 
 function isIterable(value: unknown): value is Iterable<unknown> {
-  if (typeof value === 'string') return true
   return (
     typeof value === 'object' &&
     value !== null &&
