@@ -19,7 +19,9 @@ import {
 import { describe, expect, test } from 'vitest'
 import { EXECUTORS } from './executors.js'
 import {
+  failedLoader,
   failOnSeven,
+  failToLoad,
   functionOnFive,
   inc,
   lateStatePlacer,
@@ -115,6 +117,27 @@ describe.each(EXECUTORS)('parallelMap on the %s executor', (executor) => {
     expect(lazy).toBeInstanceOf(MapItemError)
     expect(lazy).toMatchObject({ index: 7, functionName: 'failOnSeven' })
     expect((lazy as TaskError).cause).toMatchObject({ name: 'RangeError', code: 'E_ITEM' })
+  })
+
+  // Reported as fn's failure ("task ... (function placeWithState) failed: ..."), naming
+  // neither init nor that no item had run.
+  test('an init that throws or rejects fails the call with a TaskError naming init, lazily too', async () => {
+    const thrown = await rejection(
+      parallelMap(placeWithState, range(4), { ...options, init: failToLoad }),
+    )
+    expect(thrown).toBeInstanceOf(TaskError)
+    expect(thrown).not.toBeInstanceOf(MapItemError)
+    expect(thrown).toMatchObject({ code: 'ERR_TASK_FAILED', functionName: 'placeWithState' })
+    expect((thrown as Error).message).toMatch(
+      /^parallelMap: task "placeWithState-\w+" \(function placeWithState\) failed before its first item: its init failToLoad, which makes each worker's state, threw: RangeError: no model here$/,
+    )
+    expect((thrown as Error).cause).toMatchObject({ message: 'no model here', code: 'E_INIT' })
+    const lazy = await rejection(compute(failedLoader.map(range(4)), options))
+    expect(lazy).toBeInstanceOf(TaskError)
+    expect((lazy as Error).message).toMatch(
+      /failed before its first item: its init failToLoadLater, which makes each worker's state, threw: RangeError: no model later$/,
+    )
+    expect((lazy as Error).cause).toMatchObject({ message: 'no model later', code: 'E_INIT' })
   })
 
   // Named "the result[1]", the item's place in its chunk, and advised

@@ -4,6 +4,7 @@ import type { SerializationError, TaskError, TaskErrorOptions } from '@taskgraph
 import { FAILURE_REPORT, NotSerializableFault } from '@taskgraph/scheduler/internal'
 import { unsendableValue } from '../unsendable-value.js'
 import { indexedFailure, readIndexedFailure } from '../indexed-failure.js'
+import { initFailure, reportInitFailure } from './init-failure.js'
 import { MapItemError } from './map-item-error.js'
 import { workerState } from './worker-state.js'
 
@@ -26,10 +27,18 @@ function mapChunk(
 ): unknown[] | Promise<unknown[]> {
   const failed = (error: unknown, i: number): Error => indexedFailure(offset + i, error)
   if (init === undefined) return mapFrom((item) => fn(item) as unknown, items, 0, [], failed)
-  const state = workerState(init)
+  let state: unknown
+  try {
+    state = workerState(init)
+  } catch (error) {
+    throw initFailure(error)
+  }
   const apply = (value: unknown) =>
     mapFrom((item) => fn(item, value) as unknown, items, 0, [], failed)
-  return isThenable(state) ? Promise.resolve(state).then(apply) : apply(state)
+  if (!isThenable(state)) return apply(state)
+  return Promise.resolve(state).then(apply, (error: unknown) => {
+    throw initFailure(error)
+  })
 }
 
 /**
@@ -75,7 +84,8 @@ function concatChunks(chunks: readonly unknown[][]): unknown[] {
 
 /**
  * How a run reports a chunk's failure, on any executor and whichever call computes it
- * (`compute` of a `map`, `process`, `parallelMap`): a `MapItemError` naming the item; or,
+ * (`compute` of a `map`, `process`, `parallelMap`): a `MapItemError` naming the item, or
+ * a `TaskError` naming `init` when it failed before any item; or,
  * for an item a worker could not be sent or a result it could not send back, a
  * `SerializationError` naming the item's `index`, its path naming the item too
  * (`items[5]`, `fn(items[5])`, not the chunk's `args[1][1]`, `the result[1]`), with
@@ -87,6 +97,8 @@ function reportItemFailure(
 ): TaskError | undefined {
   const { cause } = options
   if (cause instanceof NotSerializableFault) return reportUnsendable(options, cause, args[3])
+  const initFailed = reportInitFailure(options, args[2])
+  if (initFailed !== undefined) return initFailed
   const failure = readIndexedFailure(cause)
   return failure && new MapItemError({ ...options, ...failure })
 }
