@@ -422,7 +422,7 @@ describe('invalid definitions and calls', () => {
     const items = inbatchParallel(echo, { init: 'items' })
     const positions = inbatchParallel(echo, { init: 'indices' })
     for (const each of [items, positions]) {
-      const error = await rejection(each('abc'))
+      const error = await rejection(each('abc' as never))
       expect(error).toBeInstanceOf(InvalidArgumentError)
       expect((error as Error).message).toMatch(
         /^echo: the batch is a string \("abc"\), which init 'items' or 'indices' would go through character by character\. Pass the items in an array: \[text\] for one string/,

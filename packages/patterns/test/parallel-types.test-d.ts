@@ -32,6 +32,24 @@ describe('parallelMap and Vectorizer', () => {
     void parallelMap(tokenize, [1, 2])
   })
 
+  // It compiled, and was refused only when the call ran.
+  test('a string is not items, though iterable: pass [text]', () => {
+    expectTypeOf(parallelMap(tokenize, ['a b'])).toEqualTypeOf<Promise<string[][]>>()
+    // @ts-expect-error a string is one item, not a list of them
+    void parallelMap(tokenize, 'a b')
+    const tokenizer = new Vectorizer(tokenize)
+    // @ts-expect-error a string is one item, not a list of them
+    void tokenizer.process('a b')
+    // @ts-expect-error a string is one item, not a list of them
+    void tokenizer.map('a b')
+    const lengths = inbatchParallel((text: string) => text.length, { init: 'items' })
+    expectTypeOf(lengths(new Set(['a b']))).toEqualTypeOf<Promise<(number | Error)[]>>()
+    // @ts-expect-error a string is one item, not a batch of them
+    void lengths('a b')
+    // @ts-expect-error a string is one item, not a batch of them
+    void inbatchParallel((index: number) => index, { init: 'indices' })('a b')
+  })
+
   test("init's state, awaited, is fn's second argument", () => {
     const counts = parallelMap(
       (text: string, model) => {

@@ -1,6 +1,7 @@
 import { InvalidOptionError, type AnyFunction } from '@taskgraph/core'
 import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
 import type { Executor, ExecutorName } from '@taskgraph/scheduler'
+import type { NotAString } from '../not-a-string.js'
 import { checkPlacement } from '../placement.js'
 
 /**
@@ -18,8 +19,8 @@ export type InBatchTarget = 'threads' | 'async' | 'processes' | 'for'
  */
 export type StandardInit = 'items' | 'indices' | 'once'
 
-/** A batch the standard inits `'items'` and `'indices'` go through. */
-export type Batch<T = unknown> = ArrayLike<T> | Iterable<T>
+/** A batch the standard inits `'items'` and `'indices'` go through: not a string, a batch of characters. */
+export type Batch<T = unknown> = (ArrayLike<T> | Iterable<T>) & NotAString
 
 /** Where and how an in-batch function runs; also what `.with()` changes for some calls. */
 export interface InBatchRunOptions {

@@ -1,5 +1,6 @@
 import { type AnyFunction, type Delayed } from '@taskgraph/core'
 import { checkOptionNames, recordOrigin } from '@taskgraph/core/internal'
+import type { NotAString } from '../not-a-string.js'
 import { mapGraph, runMap } from './map-graph.js'
 import {
   checkMapFunction,
@@ -46,7 +47,7 @@ export class Vectorizer<T, R, S = undefined> {
    * the first failure, a `MapItemError` (a `TaskError`) naming the item's `index`, whose
    * `cause` is what `fn` threw, or with a `CancelledError` once `signal` aborts.
    */
-  async process(items: Iterable<T>, options: MapRunOptions = {}): Promise<R[]> {
+  async process(items: Iterable<T> & NotAString, options: MapRunOptions = {}): Promise<R[]> {
     const caller = 'Vectorizer#process'
     checkOptionNames(caller, options, RUN_OPTION_NAMES)
     const list = toItems(caller, items)
@@ -59,7 +60,7 @@ export class Vectorizer<T, R, S = undefined> {
    * this vectorizer's `executor` and `workers`. Items may be `Delayed` values. An item's
    * failure fails the run with a `MapItemError` naming its `index`, as `process` does.
    */
-  map(items: Iterable<T | Delayed<T>>): Delayed<R[]> {
+  map(items: Iterable<T | Delayed<T>> & NotAString): Delayed<R[]> {
     return mapGraph(this.fn, toItems('Vectorizer#map', items), this.config) as Delayed<R[]>
   }
 }
@@ -77,12 +78,12 @@ export class Vectorizer<T, R, S = undefined> {
  */
 export function parallelMap<T, R, S>(
   fn: (item: T, state: S) => R | PromiseLike<R>,
-  items: Iterable<T>,
+  items: Iterable<T> & NotAString,
   options: ParallelMapOptions & MapRunOptions & WorkerInit<S>,
 ): Promise<R[]>
 export function parallelMap<T, R>(
   fn: (item: T) => R | PromiseLike<R>,
-  items: Iterable<T>,
+  items: Iterable<T> & NotAString,
   options?: ParallelMapOptions & MapRunOptions,
 ): Promise<R[]>
 export async function parallelMap(
