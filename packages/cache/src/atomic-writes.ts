@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { rename, rm, stat, writeFile } from 'node:fs/promises'
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { renameSync, rmSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { dirname, join } from 'node:path'
-import { makeDirectory } from '@taskgraph/core/internal'
+import { makeDirectory, makeDirectorySync } from '@taskgraph/core/internal'
 
 // The cache's files written whole or not at all: each to a temporary file in the cache's
 // `tmp` directory, then renamed into place, so that no run reads a file half written, and
@@ -100,7 +100,7 @@ export class AtomicWriter {
   #mkdirNow(path: string): boolean {
     if (this.#madeDirectories.has(path)) return true
     try {
-      mkdirSync(path, { recursive: true })
+      makeDirectorySync(path)
     } catch {
       return false
     }

@@ -33,7 +33,7 @@ export { APPLIED_FUNCTION, failingFunctionName, type FindApplied } from './appli
 // A class or a generator function given where a function's call must give the result.
 export { uncallableKind } from './uncallable-kind.js'
 // The cache's directory and a cluster's shared one: made with the cause of a failure.
-export { makeDirectory } from './make-directory.js'
+export { makeDirectory, makeDirectorySync } from './make-directory.js'
 // A cluster's Redis URL, checked alike by the cluster's package and the CLI's flags.
 export { checkRedisUrl, type CheckedRedisUrl } from './redis-url.js'
 export { BINARY_VIEWS, COMMON_BINARY_VIEWS } from './binary-views.js'

@@ -1,42 +1,64 @@
+import { mkdirSync, statSync } from 'node:fs'
 import { mkdir, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 
-// Node's recursive mkdir fails with ENOENT, "no such file or directory", where it cannot
-// make a directory on a read-only or full file system, or in a directory it may not write
-// to (nodejs/node#47098, #42808, #31481): a message that sends the user looking for a
-// missing directory. This makes the directory as `mkdir -p` does, and on that ENOENT
-// makes the first missing directory alone, whose failure says what stopped it.
+// Makes a directory as `mkdir -p` does, without Node's recursive mkdir, which goes wrong
+// where a file system makes nothing:
+// - where mkdir fails with ENOENT although the parent is there (/proc, /sys, some FUSE
+//   mounts), it tries the parent, finds it, tries again, for ever: `--cache /proc/x`
+//   held the command at 100% CPU;
+// - where it cannot make a directory on a read-only or full file system, or in one it may
+//   not write to, it fails with ENOENT, "no such file or directory" (nodejs/node#47098,
+//   #42808, #31481), which sends the user looking for a missing directory.
+// Here each directory is made alone, the missing ones from the top down: a failure is
+// the one of the directory that could not be made, with the file system's reason.
 
 /** Makes `path` and the directories above it that are missing. */
 export async function makeDirectory(path: string): Promise<void> {
   try {
-    await mkdir(path, { recursive: true })
+    await mkdir(path)
   } catch (error) {
-    if (!isNoEntry(error)) throw error
-    const missing = await firstMissing(path)
-    if (missing === undefined) throw error
-    try {
-      await mkdir(missing)
-    } catch (cause) {
-      if (!isExisting(cause)) throw isNoEntry(cause) ? error : cause
+    if (isExisting(error)) {
+      // Another process made it meanwhile, or a file is in the way (told as EEXIST).
+      if (!(await isDirectory(path))) throw error
+      return
     }
-    // Made, here or by another process meanwhile: the rest of the way.
-    await mkdir(path, { recursive: true })
+    const parent = dirname(path)
+    // ENOENT with the parent there: this file system makes nothing here.
+    if (!isNoEntry(error) || parent === path || (await isDirectory(parent))) throw error
+    await makeDirectory(parent)
+    await makeDirectory(path)
   }
 }
 
-/** The highest directory of `path` that is missing, if its parent is there. */
-async function firstMissing(path: string): Promise<string | undefined> {
-  for (let missing = path; ;) {
-    const parent = dirname(missing)
-    if (parent === missing) return undefined
-    try {
-      await stat(parent)
-      return missing
-    } catch (error) {
-      if (!isNoEntry(error)) return undefined
-      missing = parent
+/** `makeDirectory`, at once. */
+export function makeDirectorySync(path: string): void {
+  try {
+    mkdirSync(path)
+  } catch (error) {
+    if (isExisting(error)) {
+      if (!isDirectorySync(path)) throw error
+      return
     }
+    const parent = dirname(path)
+    if (!isNoEntry(error) || parent === path || isDirectorySync(parent)) throw error
+    makeDirectorySync(parent)
+    makeDirectorySync(path)
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then(
+    (info) => info.isDirectory(),
+    () => false,
+  )
+}
+
+function isDirectorySync(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
   }
 }
 

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
-import { makeDirectory } from '../src/internal.js'
+import { makeDirectory, makeDirectorySync } from '../src/internal.js'
 
 const scratch = mkdtempSync(join(tmpdir(), 'taskgraph-mkdir-'))
 
@@ -22,16 +22,26 @@ function readOnlyMount(): string | undefined {
   }
 }
 
-describe('makeDirectory', () => {
-  const readOnly = readOnlyMount()
+const readOnly = readOnlyMount()
 
-  afterAll(() => {
-    if (readOnly !== undefined) execFileSync('umount', [readOnly])
-    rmSync(scratch, { recursive: true, force: true })
+afterAll(() => {
+  if (readOnly !== undefined) execFileSync('umount', [readOnly])
+  rmSync(scratch, { recursive: true, force: true })
+})
+
+// makeDirectorySync, as a promise: both are checked alike.
+const madeSync = (path: string): Promise<void> =>
+  new Promise((resolve) => {
+    makeDirectorySync(path)
+    resolve()
   })
 
+describe.each([
+  ['makeDirectory', makeDirectory],
+  ['makeDirectorySync', madeSync],
+])('%s', (name, makeDirectory) => {
   test('makes a directory and those above it that are missing, and one that is there', async () => {
-    const path = join(scratch, 'a', 'b', 'c')
+    const path = join(scratch, name, 'a', 'b', 'c')
     await makeDirectory(path)
     expect(statSync(path).isDirectory()).toBe(true)
     await makeDirectory(path)
@@ -43,18 +53,35 @@ describe('makeDirectory', () => {
     await expect(makeDirectory(join(scratch, 'file', 'sub'))).rejects.toMatchObject({
       code: 'ENOTDIR',
     })
+    await expect(makeDirectory(join(scratch, 'file'))).rejects.toMatchObject({ code: 'EEXIST' })
   })
+
+  // Node's recursive mkdir tries /proc again and again: `--cache /proc/x` held the command
+  // at 100% CPU. The file system's own answer instead, however deep the path.
+  test.skipIf(process.platform !== 'linux')(
+    'fails where the file system makes nothing, though the parent is there (/proc)',
+    async () => {
+      await expect(makeDirectory('/proc/taskgraph-cache')).rejects.toMatchObject({
+        code: 'ENOENT',
+        path: '/proc/taskgraph-cache',
+      })
+      await expect(makeDirectory('/proc/taskgraph/cache')).rejects.toMatchObject({
+        code: 'ENOENT',
+        path: '/proc/taskgraph',
+      })
+    },
+  )
 
   // Node's own recursive mkdir says ENOENT there, as if a directory were missing.
   test.skipIf(readOnly === undefined)(
     'fails on a read-only file system with EROFS, however deep the path',
     async () => {
-      await expect(makeDirectory(join(readOnly!, 'cache'))).rejects.toMatchObject({
+      await expect(makeDirectory(join(readOnly!, name))).rejects.toMatchObject({
         code: 'EROFS',
-        path: join(readOnly!, 'cache'),
+        path: join(readOnly!, name),
       })
       // The first directory missing is the one that cannot be made.
-      await expect(makeDirectory(join(readOnly!, 'a', 'b', 'cache'))).rejects.toMatchObject({
+      await expect(makeDirectory(join(readOnly!, 'a', 'b', name))).rejects.toMatchObject({
         code: 'EROFS',
         path: join(readOnly!, 'a'),
       })

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { DefaultDeserializer, deserialize, serialize } from 'node:v8'
 import { isMainThread, threadId } from 'node:worker_threads'
 import { InvalidOptionError } from '@taskgraph/core'
-import { describeValue } from '@taskgraph/core/internal'
+import { describeValue, makeDirectorySync } from '@taskgraph/core/internal'
 import { findCloneProblem, type CloneCheck } from '@taskgraph/scheduler/wire'
 
 // Property values kept on disk (ΦML's `cache_dir` and `memory_limit`): a value whose V8
@@ -106,7 +106,7 @@ export function keep(value: unknown, slot: CacheSlot): unknown {
   }
   if (bytes.byteLength <= slot.limit || findCloneProblem(value, 'value', ON_DISK) !== undefined)
     return value
-  mkdirSync(slot.dir, { recursive: true })
+  makeDirectorySync(slot.dir)
   const path = join(slot.dir, slot.file)
   writeFileSync(path, bytes)
   const ref: CacheRef = {
