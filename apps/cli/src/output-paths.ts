@@ -59,17 +59,20 @@ export function checkFilesApart(command: string, files: readonly CommandFile[]):
 /**
  * The path of the file `path` reaches: its directory's real path for one yet to be made,
  * and for a link to one yet to be made, its target's (writing the link writes it).
+ * The system's realpath, not Node's own: on Node 20 and 22, Node's, given a link to a
+ * pipe (`--trace /dev/stdout | jq`), leaves the process's `require` unable to follow the
+ * links of a pnpm install, and the run failed to load its own modules once it ended.
  */
 function realPath(path: string, links = 0): string {
   const absolute = resolve(path)
   try {
-    return realpathSync(absolute)
+    return realpathSync.native(absolute)
   } catch {
     // A loop of links reads no further than realpath would.
     const target = links < MAX_LINKS ? linkTarget(absolute) : undefined
     if (target !== undefined) return realPath(resolve(dirname(absolute), target), links + 1)
     try {
-      return join(realpathSync(dirname(absolute)), basename(absolute))
+      return join(realpathSync.native(dirname(absolute)), basename(absolute))
     } catch {
       return absolute
     }

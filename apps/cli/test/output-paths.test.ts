@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process'
 import { copyFile, readFile, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fixture, runCli } from './helpers/run-cli.js'
+import { CLI, type CliResult, finished, fixture, runCli } from './helpers/run-cli.js'
 import { cleanUp, makeTempDir } from './helpers/temp-dirs.js'
 
 // An output the command writes without asking (--trace, --report, -o) must not be the
@@ -89,3 +90,29 @@ it.each(['missing.ts', 'broken.ts'])(
     expect(await readFile(join(dir, 'kept.html'), 'utf8')).toBe('<p>kept</p>\n')
   },
 )
+
+// /dev/stdout on a pipe is a link to a link to no file (`pipe:[1234]`). Reading where it
+// leads once left Node 20 and 22 unable to load, through pnpm's links, the modules the
+// run needs as it ends: the report's (and with --log-level debug, the log's). A shell
+// makes the pipe: Node's own stdio pipes are sockets, which /dev/stdout cannot open.
+it('a report written to stdout, a pipe, is the report', async () => {
+  const command = [process.execPath, CLI, 'run', 'flow.ts', '--report', '/dev/stdout']
+  const result = await runCommand('bash', [
+    '-o',
+    'pipefail',
+    '-c',
+    `${command.map((word) => `'${word}'`).join(' ')} | cat`,
+  ])
+  expect(result).toMatchObject({ code: 0, stderr: '' })
+  expect(result.stdout).toMatch(/^5\n<!doctype html>/i)
+})
+
+/**
+ * Runs `file` as a user's shell would: without the NODE_PATH that `pnpm exec` gives this
+ * test, which reaches every package of the install and so finds them without links.
+ */
+function runCommand(file: string, args: readonly string[]): Promise<CliResult> {
+  const env = { ...process.env }
+  delete env.NODE_PATH
+  return finished(spawn(file, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] }))
+}
