@@ -1,7 +1,7 @@
 // Where `taskgraph cache …` finds its cache, and the limits `prune` reads: checked here, so
 // that a wrong value is a usage error (exit 2) before anything is read or removed.
 import { lstatSync, readlinkSync, statSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { InvalidOptionError } from '@taskgraph/core'
 import { envValue, invalidEnvValue } from '@taskgraph/scheduler/internal'
 import { InvalidArgumentError } from 'commander'
@@ -47,10 +47,10 @@ export function cacheSetting(
       message: `${command}: ${invalidEnvValue(CACHE_VARIABLE, variable, 'a directory (it, or one above it, is a file)', 'a directory such as .taskgraph-cache (one that is missing is made)')}`,
     })
   }
-  const target = variable === undefined ? undefined : danglingTarget(variable)
-  if (variable !== undefined && target !== undefined) {
+  const dangling = variable === undefined ? undefined : danglingLink(variable)
+  if (variable !== undefined && dangling !== undefined) {
     throw new InvalidOptionError({
-      message: `${command}: ${invalidEnvValue(CACHE_VARIABLE, variable, `a directory (it is a symbolic link to ${target}, which does not exist)`, 'a directory such as .taskgraph-cache, or make the directory it links to')}`,
+      message: `${command}: ${invalidEnvValue(CACHE_VARIABLE, variable, `a directory (it ${danglingText(variable, dangling)})`, 'a directory such as .taskgraph-cache, or make the directory it links to')}`,
     })
   }
   return flag === undefined ? variable : checkedCacheDirectory(command, flag)
@@ -72,32 +72,51 @@ export function checkedCacheDirectory(command: string, directory: string): strin
       message: `${command}: the cache directory ${directory} is not a directory (it, or one above it, is a file). Give --cache (or ${CACHE_VARIABLE}) a directory: one that is missing is made.`,
     })
   }
-  const target = danglingTarget(directory)
-  if (target !== undefined) {
+  const dangling = danglingLink(directory)
+  if (dangling !== undefined) {
     throw new InvalidOptionError({
-      message: `${command}: the cache directory ${directory} is a symbolic link to ${target}, which does not exist. Make that directory, or give --cache (or ${CACHE_VARIABLE}) another one.`,
+      message: `${command}: the cache directory ${directory} ${danglingText(directory, dangling)}. Make that directory, or give --cache (or ${CACHE_VARIABLE}) another one.`,
     })
   }
   return directory
 }
 
+/** A symbolic link to nothing, at `directory` or above it, and where it links to. */
+interface DanglingLink {
+  /** The link, as `directory` names it, or the directory above it that it is. */
+  readonly link: string
+  readonly target: string
+}
+
 /**
- * Where `directory` links to, if it is a symbolic link to nothing: a missing directory
- * is made, but not through a link.
+ * The symbolic link to nothing that `directory` is, or lies under (`cache/runs`, where
+ * `cache` links to a disk not mounted): a missing directory is made, but not through a
+ * link, and Node's mkdir would say only that the link is "not a directory".
  */
-function danglingTarget(directory: string): string | undefined {
-  try {
-    if (!lstatSync(directory).isSymbolicLink()) return undefined
-    statSync(directory)
-    return undefined
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return undefined
+function danglingLink(directory: string): DanglingLink | undefined {
+  for (let path = directory; ;) {
     try {
-      return readlinkSync(directory)
-    } catch {
+      if (!lstatSync(path).isSymbolicLink()) return undefined
+      statSync(path)
       return undefined
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return undefined
     }
+    try {
+      return { link: path, target: readlinkSync(path) }
+    } catch {
+      // Missing: the directory above it may be the link.
+    }
+    const parent = dirname(path)
+    if (parent === path) return undefined
+    path = parent
   }
+}
+
+/** How a message names `dangling`, the link `directory` is or lies under. */
+function danglingText(directory: string, dangling: DanglingLink): string {
+  const link = `a symbolic link to ${dangling.target}, which does not exist`
+  return dangling.link === directory ? `is ${link}` : `lies under ${dangling.link}, ${link}`
 }
 
 /**

@@ -383,6 +383,25 @@ describe('a cache directory that is a symbolic link to nothing', () => {
   })
 })
 
+// A cache under a link to a disk not mounted: the run warned, on every run, that the
+// link is "not a directory" and that the cache's own files were in the way, and cached
+// nothing.
+describe('a cache directory under a symbolic link to nothing', () => {
+  it('is a usage error naming the link and where it links, from the flag or the variable', async () => {
+    await symlink('unmounted', join(project, 'disk'))
+    for (const [args, env] of [
+      [['run', 'flow.ts', '--cache', 'disk/cache'], {}],
+      [['run', 'flow.ts'], { TASKGRAPH_CACHE: 'disk/cache' }],
+    ] as const) {
+      const { code, stderr, calls } = await run(args, env)
+      expect({ code, calls: calls.length }).toEqual({ code: 2, calls: 0 })
+      expect(stderr).toMatch(
+        /^taskgraph: error: [^\n]*disk\/cache[^\n]* under disk, a symbolic link to unmounted, which does not exist[^\n]*\n$/,
+      )
+    }
+  })
+})
+
 describe('taskgraph cache', () => {
   beforeEach(async () => {
     await run(['run', 'flow.ts', '--json', '--cache', '.cache'])
