@@ -39,7 +39,7 @@ import {
   scale,
   scaleAll,
   stuckAll,
-  takeAMinute,
+  takeAWhile,
   throwTexts,
 } from './fixtures/batch-tasks.mjs'
 import { POOLS } from './executors.js'
@@ -246,12 +246,12 @@ describe.each(TARGETS)('an in-batch function on the %s target', (target) => {
   // There was no signal: a call could not be cancelled, and { signal } was an unknown option.
   test('a signal cancels calls with a CancelledError, before init or while they run', async () => {
     const controller = new AbortController()
-    const waitAll = inbatchParallel(takeAMinute, { init: 'items', ...run })
+    const waitAll = inbatchParallel(takeAWhile, { init: 'items', ...run })
     const running = waitAll.with({ signal: controller.signal })([1, 2, 3])
     setTimeout(() => controller.abort(), 20)
     expect(await rejection(running)).toBeInstanceOf(CancelledError)
     let inits = 0
-    const aborted = inbatchParallel(takeAMinute, {
+    const aborted = inbatchParallel(takeAWhile, {
       init: (batch: number[]) => {
         inits++
         return batch.map((item) => [item] as [number])

@@ -31,7 +31,7 @@ import {
   placeWithState,
   rejectOnFive,
   squareLater,
-  takeAMinute,
+  takeAWhile,
   type Place,
 } from './fixtures/map-tasks.mjs'
 import { nextTurn, rejection } from './helpers.js'
@@ -192,10 +192,10 @@ describe.each(EXECUTORS)('parallelMap on the %s executor', (executor) => {
   // There was no signal: a call could not be cancelled, and { signal } was an unknown option.
   test('a signal cancels parallelMap and Vectorizer#process with a CancelledError', async () => {
     const controller = new AbortController()
-    const running = parallelMap(takeAMinute, range(4), { ...options, signal: controller.signal })
+    const running = parallelMap(takeAWhile, range(4), { ...options, signal: controller.signal })
     setTimeout(() => controller.abort(), 20)
     expect(await rejection(running)).toBeInstanceOf(CancelledError)
-    const vectorizer = new Vectorizer(takeAMinute, options)
+    const vectorizer = new Vectorizer(takeAWhile, options)
     const cancelled = vectorizer.process(range(2), { signal: AbortSignal.abort() })
     expect(await rejection(cancelled)).toBeInstanceOf(CancelledError)
   })
