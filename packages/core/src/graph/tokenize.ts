@@ -4,6 +4,7 @@ import type { Delayed } from '../lazy/delayed.js'
 import type { AnyFunction } from '../types.js'
 import { isDelayed } from '../lazy/is-delayed.js'
 import { BINARY_VIEWS } from '../binary-views.js'
+import { sparseIndices } from '../sparse-arrays.js'
 import { isNested } from '../lazy/lazy-args.js'
 import { originOf } from '../origin.js'
 import { hash128, hashState, type HashState } from './hash.js'
@@ -109,6 +110,8 @@ function flatToken(
   recorded: boolean,
 ): readonly string[] | undefined {
   if (Object.getPrototypeOf(values) !== Array.prototype) return undefined
+  // An array mostly of holes is left to the writer, which writes its elements alone.
+  if (sparseIndices(values) !== undefined) return undefined
   if (values.length <= FEW_ITEMS) {
     const few = fewItemsToken(values, parts, recorded)
     if (few !== LONGER) return few
@@ -143,6 +146,7 @@ function flatToken(
     // A list inside: recorded (`Nested`) if it holds a `Delayed`, else as it was passed.
     const list = isNested(value) ? value.value : value
     if (!Array.isArray(list) || Object.getPrototypeOf(list) !== Array.prototype) return undefined
+    if (sparseIndices(list) !== undefined) return undefined
     lists ??= [values]
     if (lists.includes(list) || lists.length > MAX_FLAT_LISTS) return undefined
     lists.push(list)
@@ -376,6 +380,19 @@ class TokenWriter {
 
   private writeArray(array: readonly unknown[]): void {
     const out = this.out
+    // An array mostly of holes (`items[1e9] = x`): its length and its elements by index,
+    // not a token a billion holes long.
+    const sparse = sparseIndices(array)
+    if (sparse !== undefined) {
+      out.push('H', String(array.length), '[')
+      for (const i of sparse) {
+        out.push(String(i), '=')
+        this.write(array[i])
+        out.push(',')
+      }
+      out.push(']')
+      return
+    }
     out.push('[')
     for (let i = 0; i < array.length; i++) {
       const item = array[i]

@@ -65,6 +65,24 @@ describe('tokenize', () => {
     expect(tokenize(cyclic)).toBe('[n1;,^0;,]')
   })
 
+  // Written index by index, a billion holes would be a token that no string can hold.
+  test('tokenizes an array mostly of holes by its length and elements', () => {
+    const sparse = (at: number, value: unknown, length = 1e9): unknown[] => {
+      const array: unknown[] = []
+      array[at] = value
+      array.length = length
+      return array
+    }
+    const token = tokenize(sparse(1e9 - 1, 'x'))
+    expect(token).toBe(tokenize(sparse(1e9 - 1, 'x')))
+    for (const other of [sparse(1e9 - 2, 'x'), sparse(1e9 - 1, 'y'), sparse(5, 'x', 1e9 + 1)]) {
+      expect(tokenize(other)).not.toBe(token)
+    }
+    expect(stableToken(sparse(3, { a: 1 }), { keyOf: () => 'k' })).toBe(
+      stableToken(sparse(3, { a: 1 }), { keyOf: () => 'k' }),
+    )
+  })
+
   test('ignores the order of plain object keys', () => {
     expect(tokenize({ a: 1, b: 2 })).toBe(tokenize({ b: 2, a: 1 }))
   })
