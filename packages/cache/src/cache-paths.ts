@@ -6,16 +6,18 @@ import { join } from 'node:path'
 /** The name of the cache-directory tag a cache writes in its directory (foreign-directory.ts). */
 export const TAG_NAME = 'CACHEDIR.TAG'
 
+/** What a cache makes in its directory, by name: each as `CachePaths` names its path. */
+export const NAMES = {
+  entries: 'entries',
+  packs: 'packs',
+  index: 'index',
+  temporary: 'tmp',
+  recipes: 'functions',
+  fileHashes: 'file-hashes.json',
+} as const
+
 /** Everything a cache makes in its directory, by name. */
-export const CACHE_NAMES: ReadonlySet<string> = new Set([
-  'entries',
-  'packs',
-  'index',
-  'tmp',
-  'functions',
-  'file-hashes.json',
-  TAG_NAME,
-])
+export const CACHE_NAMES: ReadonlySet<string> = new Set([...Object.values(NAMES), TAG_NAME])
 
 export class CachePaths {
   readonly directory: string
@@ -28,12 +30,12 @@ export class CachePaths {
 
   constructor(directory: string) {
     this.directory = directory
-    this.entries = join(directory, 'entries')
-    this.packs = join(directory, 'packs')
-    this.index = join(directory, 'index')
-    this.temporary = join(directory, 'tmp')
-    this.recipes = join(directory, 'functions')
-    this.fileHashes = join(directory, 'file-hashes.json')
+    this.entries = join(directory, NAMES.entries)
+    this.packs = join(directory, NAMES.packs)
+    this.index = join(directory, NAMES.index)
+    this.temporary = join(directory, NAMES.temporary)
+    this.recipes = join(directory, NAMES.recipes)
+    this.fileHashes = join(directory, NAMES.fileHashes)
   }
 
   /** The file of the entry `key`, if it has one of its own (a large one). */

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { CACHE_NAMES, TAG_NAME } from './cache-paths.js'
+import { CACHE_NAMES, NAMES, TAG_NAME } from './cache-paths.js'
 
 // A cache removes what it made in its directory (`taskgraph cache clear`, and the prune
 // after each run, which takes stale files from `tmp/`), by name. Given a directory that
@@ -18,7 +18,7 @@ const OWNER = '# This file is a cache directory tag created by taskgraph'
 const TAG_TEXT = `${SIGNATURE}\n${OWNER}: a result cache (taskgraph cache clear removes it).\n# For information about cache directory tags, see https://bford.info/cachedir/\n`
 
 /** What a cache writes first, one of which an untagged cache made before the tags holds. */
-const WRITTEN_FIRST = new Set(['index', 'packs', 'file-hashes.json'])
+const WRITTEN_FIRST: ReadonlySet<string> = new Set([NAMES.index, NAMES.packs, NAMES.fileHashes])
 
 /**
  * Why `directory` is not a cache's to write and clean, as a message's clause: something
