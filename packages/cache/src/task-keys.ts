@@ -71,8 +71,12 @@ export class TaskKeys {
   /** The recipe of each function of a stored task, by its id. */
   readonly recipes = new Map<string, FunctionRecipe>()
   readonly #kinds: Uint8Array
-  /** What a dependent's token holds of each keyed or stored node (see `refOf`). */
-  readonly #refs: string[]
+  /**
+   * What a dependent's token holds of each keyed or stored node (see `refOf`); for one
+   * named by its portable key, `undefined` until asked for (`#ref`): most are never
+   * asked, and 10,000 strings made for nothing are a cold run's garbage.
+   */
+  readonly #refs: (string | undefined)[]
   /** The functions each keyed or stored node's result comes from. */
   readonly #sets: FunctionSet[]
   readonly #functionSets = new FunctionSets()
@@ -102,12 +106,12 @@ export class TaskKeys {
     private readonly fingerprints: SourceFingerprints,
   ) {
     this.#kinds = new Uint8Array(graph.size)
-    this.#refs = new Array<string>(graph.size)
+    this.#refs = new Array<string | undefined>(graph.size)
     this.#sets = new Array<FunctionSet>(graph.size)
     this.#set = this.#functionSets.empty
     // Nodes come dependencies first.
     try {
-      for (let i = 0; i < graph.size; i++) this.#keyNode(i)
+      this.#keyNodes()
     } finally {
       this.#captured.close()
     }
@@ -133,7 +137,7 @@ export class TaskKeys {
     if (kind !== STORED && kind !== KEYED) return ''
     let key = this.#keys.get(i)
     if (key === undefined) {
-      key = keyOf(this.#refs[i]!, this.#sets[i]!.token)
+      key = keyOf(this.#ref(i), this.#sets[i]!.token)
       this.#keys.set(i, key)
     }
     return key
@@ -156,6 +160,57 @@ export class TaskKeys {
   fn(i: number): string {
     const facts = this.#functionFacts(this.graph.fn(i)!)
     return typeof facts === 'object' ? facts.id : ''
+  }
+
+  /**
+   * Keys every node. A node like the one before it (a fan-out's leaves: a task of the
+   * same function and spec, without dependencies, named by its portable key) is keyed
+   * as that one was without `#keyNode`: in a fresh process, where this code runs before
+   * the compiler has seen it, a tight loop costs a tenth of a call per node.
+   */
+  #keyNodes(): void {
+    const graph = this.graph
+    const { depStart } = graph
+    const kinds = this.#kinds
+    const sets = this.#sets
+    let like = -1
+    for (let i = 0; i < graph.size; i++) {
+      if (
+        like !== -1 &&
+        depStart[i] === depStart[i + 1] &&
+        graph.fn(i) === graph.fn(like) &&
+        graph.spec(i) === graph.spec(like) &&
+        graph.portable(i)
+      ) {
+        kinds[i] = kinds[like]!
+        sets[i] = sets[like]!
+        like = i
+        continue
+      }
+      this.#keyNode(i)
+      like = this.#keysAlike(i) ? i : -1
+    }
+  }
+
+  /**
+   * Whether the next node, if it is a task of the same function and spec as node `i`,
+   * without dependencies and with a portable key, is keyed as node `i` was.
+   */
+  #keysAlike(i: number): boolean {
+    const kind = this.#kinds[i]
+    const graph = this.graph
+    return (
+      (kind === STORED || kind === KEYED) &&
+      graph.fn(i) !== undefined &&
+      graph.depStart[i] === graph.depStart[i + 1] &&
+      graph.portable(i) &&
+      this.#refs[i] === undefined
+    )
+  }
+
+  /** The ref of keyed or stored node `i` (see `refOf`). */
+  #ref(i: number): string {
+    return this.#refs[i] ?? portableRef(this.graph.key(i))
   }
 
   #keyNode(i: number): void {
@@ -202,7 +257,7 @@ export class TaskKeys {
         last = set
         this.#set = this.#functionSets.union(this.#set, set)
       }
-      this.#keyed(i, kind, portableRef(graph.key(i)), facts)
+      this.#keyed(i, kind, undefined, facts)
       return
     }
     const refStart = facts?.refStart ?? taskRefStart(`taskgraph:${spec.name}`)
@@ -213,7 +268,8 @@ export class TaskKeys {
     else this.#keyed(i, kind, taskRef(refStart, args), facts)
   }
 
-  #keyed(i: number, kind: number, ref: string, facts?: FunctionFacts): void {
+  /** `ref` is left out for a node named by its portable key (see `#ref`). */
+  #keyed(i: number, kind: number, ref: string | undefined, facts?: FunctionFacts): void {
     if (kind === STORED && !this.recipes.has(facts!.id)) {
       this.recipes.set(facts!.id, facts!.recipe())
     }
@@ -232,7 +288,7 @@ export class TaskKeys {
     const kind = this.#kinds[d]
     if (kind === STORED || kind === KEYED) {
       this.#set = this.#functionSets.union(this.#set, this.#sets[d]!)
-      return this.#refs[d]!
+      return this.#ref(d)
     }
     this.#blocked ??= this.#reasonOf(d)
     return ''

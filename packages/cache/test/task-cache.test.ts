@@ -377,6 +377,49 @@ export default delayed(scale, { cache: true })(21)
     expect(await run('inline', 'scaled.ts')).toMatchObject({ result: 84, calls: ['scale(21)'] })
   })
 
+  // A fan-out's leaves, tasks of one function without dependencies, are keyed as a run of
+  // alike nodes: each still by its own input, and one that cannot be keyed among them
+  // leaves the others cached.
+  test('the leaves of a fan-out are keyed each by its input, around one that cannot be', async () => {
+    await write({
+      'leaves.ts': `import { delayed } from '@taskgraph/core'
+import { logCall } from './log-call.js'
+const square = delayed(
+  function square(x: number, extra?: () => number) {
+    logCall('square(' + x + ')')
+    return x * x + (extra?.() ?? 0)
+  },
+  { cache: true },
+)
+const total = delayed(
+  function total(squares: number[]) {
+    return squares.reduce((a, b) => a + b, 0)
+  },
+  { cache: true },
+)
+const changed = Number(process.env.CHANGED)
+// The third takes a function made at run time, which no key can name.
+export default total(
+  [1, 2, 3, 4, 5, 6].map((x) => (x === 3 ? square(x, () => 0) : square(x === changed ? 10 * x : x))),
+)
+`,
+    })
+    const first = await run('inline', 'leaves.ts', 'all', { CHANGED: '0' })
+    expect(first.result).toBe(1 + 4 + 9 + 16 + 25 + 36)
+    expect(first.warnings).toEqual([
+      expect.stringMatching(
+        /^cache: a task of "square" cannot be cached, so it runs: an argument holds a function made at run time/,
+      ),
+      expect.stringMatching(/^cache: a task of "total" cannot be cached, so it runs: /),
+    ])
+    const second = await run('inline', 'leaves.ts', 'all', { CHANGED: '5' })
+    expect(second.calls).toEqual(['square(3)', 'square(50)'])
+    expect(second.result).toBe(1 + 4 + 9 + 16 + 2500 + 36)
+    const third = await run('inline', 'leaves.ts', 'all', { CHANGED: '2' })
+    expect(third.calls).toEqual(['square(20)', 'square(3)'])
+    expect(third.result).toBe(1 + 400 + 9 + 16 + 25 + 36)
+  })
+
   test('editing a helper two imports away runs again exactly the tasks that reach it', async () => {
     await run()
     await write({
