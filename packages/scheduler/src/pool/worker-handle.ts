@@ -1,7 +1,13 @@
 import { spawn } from 'node:child_process'
 import type { Socket } from 'node:net'
 import type { Readable, Writable } from 'node:stream'
-import { MessageChannel, Worker, type WorkerOptions } from 'node:worker_threads'
+import {
+  MessageChannel,
+  receiveMessageOnPort,
+  Worker,
+  type MessagePort,
+  type WorkerOptions,
+} from 'node:worker_threads'
 import { PROCESS_ENTRY, THREAD_ENTRY } from '../package-files.js'
 import { errorText } from '@taskgraph/core/internal'
 import { FrameReader, writeFrame } from '../wire/frames.js'
@@ -78,12 +84,17 @@ export function startThread(stdout: 'stdout' | 'stderr'): WorkerHandle {
   // Only a task's own code posts on the thread's parentPort: told once, and left unread.
   worker.on('message', warnOfParentPort)
   worker.on('messageerror', warnOfParentPort)
+  let onMessage: ((message: FromWorker) => void) | undefined
   return {
     what: 'worker thread',
     send: (message, transfer) => port.postMessage(message, transfer as ArrayBuffer[]),
-    onMessage: (handler) => port.on('message', handler),
+    onMessage: (handler) => {
+      onMessage = handler
+      port.on('message', handler)
+    },
     onExit: (handler) =>
       worker.once('exit', (code) => {
+        if (onMessage !== undefined) drain(port, onMessage)
         port.close()
         handler(
           crash === undefined ? `exited with code ${code}` : `crashed: ${errorText(crash)}`,
@@ -102,6 +113,27 @@ export function startThread(stdout: 'stdout' | 'stderr'): WorkerHandle {
         port.unref()
       }
     },
+  }
+}
+
+/**
+ * Hands `handler` what the thread posted on `port` before it ended that has not been
+ * read yet. 'exit' may come before them (a task calling process.exit() right after its
+ * batch was told begun): closed unread, the port dropped them, and the batch the thread
+ * died running read as one it had not begun, lost through no fault of its own and run
+ * again uncharged, once more than its retries allow. Node reads a worker's own ports so.
+ */
+function drain(port: MessagePort, handler: (message: FromWorker) => void): void {
+  for (;;) {
+    let received: { message: unknown } | undefined
+    try {
+      received = receiveMessageOnPort(port)
+    } catch {
+      // A message that cannot be read: what came after it is not read either.
+      return
+    }
+    if (received === undefined) return
+    handler(received.message as FromWorker)
   }
 }
 
