@@ -47,6 +47,10 @@ export class TaskError extends TaskgraphError {
 }
 TaskError.prototype.name = 'TaskError'
 
+/** What to do about a worker process that was aborted (SIGABRT), as Node ends one out of memory. */
+const ABORTED_FIX =
+  'Node aborts a process so when its heap is full ("JavaScript heap out of memory" on its stderr, if so): hold less data at once in a worker, or give the workers more heap with NODE_OPTIONS=--max-old-space-size=<MB>.'
+
 /**
  * The worker running a task died (it called `process.exit`, threw from a timer, or its
  * process was killed) on every attempt the task's `retries` allowed.
@@ -57,17 +61,18 @@ export class WorkerLostError extends TaskError {
 
   constructor(options: TaskErrorOptions & { readonly attempts: number }) {
     const { attempts, cause } = options
-    super({
-      ...options,
-      report: {
-        code: 'ERR_WORKER_LOST',
-        message:
-          attempts === 1
-            ? `lost its worker (${causeText(cause)}). Other tasks carried on. If the loss is transient, allow retries with delayed(fn, { retries }) or --retries.`
-            : `lost its worker on all ${attempts} attempts (${causeText(cause)}). Other tasks carried on. ` +
-              'A task that ends its worker every time (process.exit, a crash) fails the same way on every retry.',
-      },
-    })
+    const lost =
+      attempts === 1
+        ? `lost its worker (${causeText(cause)}). Other tasks carried on.`
+        : `lost its worker on all ${attempts} attempts (${causeText(cause)}). Other tasks carried on.`
+    // Node aborts a process whose heap is full: retrying the same data fails the same way.
+    const fix =
+      (cause as { aborted?: unknown } | undefined)?.aborted === true
+        ? ABORTED_FIX
+        : attempts === 1
+          ? 'If the loss is transient, allow retries with delayed(fn, { retries }) or --retries.'
+          : 'A task that ends its worker every time (process.exit, a crash) fails the same way on every retry.'
+    super({ ...options, report: { code: 'ERR_WORKER_LOST', message: `${lost} ${fix}` } })
     this.attempts = attempts
   }
 }
@@ -310,11 +315,13 @@ export class WorkerStartError extends TaskgraphError {
     cause?: unknown
   }) {
     const fix =
-      options.signal !== undefined
-        ? `It was killed by ${options.signal}, from outside taskgraph (the system out of memory, or a signal sent to it): run again once the cause is gone.`
-        : options.limitMs === undefined
-          ? 'Fix the module, or the preload option, so that it imports in a worker.'
-          : `A module whose top-level code never finishes (an await that never settles) keeps workers from starting: fix it, or raise startTimeout (--start-timeout or TASKGRAPH_START_TIMEOUT on the command line; now ${options.limitMs} ms) if loading is just slow.`
+      options.signal === 'SIGABRT'
+        ? ABORTED_FIX
+        : options.signal !== undefined
+          ? `It was killed by ${options.signal}, from outside taskgraph (the system out of memory, or a signal sent to it): run again once the cause is gone.`
+          : options.limitMs === undefined
+            ? 'Fix the module, or the preload option, so that it imports in a worker.'
+            : `A module whose top-level code never finishes (an await that never settles) keeps workers from starting: fix it, or raise startTimeout (--start-timeout or TASKGRAPH_START_TIMEOUT on the command line; now ${options.limitMs} ms) if loading is just slow.`
     super({
       code: 'ERR_WORKER_START',
       message: `${options.caller}: the ${options.executor} executor's workers could not get ready: ${options.detail}. ${fix}`,

@@ -19,6 +19,7 @@ import { afterAll, describe, expect, test } from 'vitest'
 import {
   busyFor,
   exits,
+  fillsHeap,
   inc,
   garblesItsChannel,
   writesToItsChannel,
@@ -181,6 +182,27 @@ describe('a killed worker process', () => {
       expect(error).toBeInstanceOf(WorkerLostError)
       expect(await compute(inc(4), { executor: pool })).toEqual([5])
     } finally {
+      await pool.close()
+    }
+  })
+
+  // V8 aborts a process whose heap is full: the error read "killed by SIGABRT", and told
+  // to allow retries, which fail alike.
+  test('that runs out of heap is a WorkerLostError saying so, and the pool carries on', async () => {
+    const options = process.env.NODE_OPTIONS
+    // The pool's worker processes take this process's environment as they start.
+    process.env.NODE_OPTIONS = `${options ?? ''} --max-old-space-size=48`
+    const pool = makePool('processes', { workers: 1 })
+    try {
+      const error = await rejection(compute(fillsHeap(), { executor: pool }))
+      expect(error).toBeInstanceOf(WorkerLostError)
+      expect((error as Error).message).toMatch(
+        /lost its worker \(WorkerLostFault: the worker process was aborted \(SIGABRT\)\)\. Other tasks carried on\. Node aborts a process so when its heap is full .*NODE_OPTIONS=--max-old-space-size=<MB>\.$/,
+      )
+      expect(await compute(inc(4), { executor: pool })).toEqual([5])
+    } finally {
+      if (options === undefined) delete process.env.NODE_OPTIONS
+      else process.env.NODE_OPTIONS = options
       await pool.close()
     }
   })

@@ -23,6 +23,8 @@ export class WorkerLostFault extends Error {
    * `'reply'`, one it sent, nested too deeply to be read back (see pool/call-faults.ts).
    */
   readonly unread: 'call' | 'reply' | undefined
+  /** A worker process ended by SIGABRT: how Node ends one whose heap is full. */
+  readonly aborted: boolean
 
   constructor(
     detail: string,
@@ -30,12 +32,14 @@ export class WorkerLostFault extends Error {
       shared?: boolean
       started?: boolean
       unread?: 'call' | 'reply' | undefined
+      aborted?: boolean
     },
   ) {
     super(detail, options)
     this.shared = options?.shared ?? false
     this.started = options?.started ?? true
     this.unread = options?.unread
+    this.aborted = options?.aborted ?? false
   }
 }
 WorkerLostFault.prototype.name = 'WorkerLostFault'

@@ -222,9 +222,11 @@ export function startProcess(stdout: 'stdout' | 'stderr'): WorkerHandle {
               ? `sent a message that could not be read (${errorText(unreadable)})`
               : couldNotRead !== undefined
                 ? `${UNREADABLE} (${couldNotRead})`
-                : signal !== null
-                  ? `was killed by ${signal}`
-                  : `exited with code ${code}`,
+                : signal === 'SIGABRT'
+                  ? 'was aborted (SIGABRT)'
+                  : signal !== null
+                    ? `was killed by ${signal}`
+                    : `exited with code ${code}`,
           couldNotRead !== undefined ? 'call' : unreadReply(unreadable),
           signal ?? undefined,
         )

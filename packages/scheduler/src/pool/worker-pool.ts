@@ -370,7 +370,7 @@ export class WorkerPool {
         } else if (!worker.ready) {
           fail(`a ${handle.what} ${how} while starting`, undefined, signal)
         }
-        this.lost(worker, `the ${handle.what} ${how}`, unread)
+        this.lost(worker, `the ${handle.what} ${how}`, unread, signal === 'SIGABRT')
       })
       try {
         handle.send({ ...this.options.init(), type: 'init' }, [])
@@ -382,9 +382,9 @@ export class WorkerPool {
 
   /**
    * Fails what a lost worker held, and starts another in its place. `unread`: it ended
-   * over a message that could not be read (see `Unread`).
+   * over a message that could not be read (see `Unread`); `aborted`: by SIGABRT.
    */
-  private lost(worker: PoolWorker, detail: string, unread?: Unread): void {
+  private lost(worker: PoolWorker, detail: string, unread?: Unread, aborted = false): void {
     // With several batches begun, any of them may have ended the worker; none did if it
     // died reading a batch sent after them.
     let begun = 0
@@ -395,7 +395,10 @@ export class WorkerPool {
       if (this.broken !== undefined) sent.reject(this.broken)
       else if (this.closed) sent.reject(new ExecutorClosedFault(true))
       else if (sent.timedOut) sent.reject(new TimedOutFault(sent.timeoutMs!, 'stopped'))
-      else sent.reject(new WorkerLostFault(detail, { shared, started: sent.started, unread }))
+      else {
+        const options = { shared, started: sent.started, unread, aborted }
+        sent.reject(new WorkerLostFault(detail, options))
+      }
     }
     worker.sent.clear()
     if (this.closed || !worker.ready) return
