@@ -5,6 +5,7 @@
 // the process that runs the command.
 import module from 'node:module'
 import { exitOnClosedOutput, exitOnceWritten } from './closed-output.js'
+import { exitCleanlyOnHungUpTerminal } from './hung-up-terminal.js'
 import { roleOf } from './supervisor/role.js'
 import { takeEndFd } from './supervisor/run-ended.js'
 import { supervise } from './supervisor/supervise.js'
@@ -17,6 +18,8 @@ try {
 } catch {
   // Modules compile as they would without it.
 }
+
+exitCleanlyOnHungUpTerminal()
 
 const role = roleOf(process.argv, process.env, process.execArgv)
 if (role === 'supervisor') {

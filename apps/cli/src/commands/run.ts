@@ -38,6 +38,7 @@ import { outputWriteError } from '../output-paths.js'
 import { progressBar } from '../progress/progress-bar.js'
 import type { Io } from '../io.js'
 import { STOP_SIGNALS, StopSignal, type StopSignalName } from '../stop-signals.js'
+import { closeHungUpTerminals } from '../hung-up-terminal.js'
 import { escapeControls } from '../terminal-text.js'
 import { RESULT, announceTemporary, announceWriting } from '../supervisor/run-ended.js'
 import { acknowledgeStop } from '../supervisor/runner.js'
@@ -278,6 +279,7 @@ function cutResultShort(
   // Named again: the trace or report, written since, was the last said.
   announceWriting(RESULT)
   for (const other of signals) process.off(other, stop)
+  closeHungUpTerminals(signal === 'SIGHUP')
   process.kill(process.pid, signal)
 }
 

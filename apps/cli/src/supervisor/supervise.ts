@@ -8,6 +8,7 @@ import { rmSync } from 'node:fs'
 import type { Readable } from 'node:stream'
 import { constants } from 'node:os'
 import { ExitCode } from '../exit-codes.js'
+import { closeHungUpTerminals } from '../hung-up-terminal.js'
 import { STOP_SIGNALS, cancelledLine, type StopSignalName } from '../stop-signals.js'
 import { END_FD_ENV, SUPERVISED_ENV } from './role.js'
 import { ACKNOWLEDGED_LINE, RESULT, TEMPORARY_LINE, writingIn } from './run-ended.js'
@@ -197,6 +198,9 @@ export function supervise(): void {
     if (signal !== null) {
       // Something else killed the runner (a task, the OOM killer): end as it did.
       process.removeAllListeners(signal)
+      // Node ends on a signal as on process.exit(), restoring the terminal (see
+      // hung-up-terminal.ts), but runs no 'exit' listener first.
+      closeHungUpTerminals(signal === 'SIGHUP')
       process.kill(process.pid, signal)
     }
     // Only a signal this process survives gets here.
