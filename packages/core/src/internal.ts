@@ -4,6 +4,7 @@
 
 export { Delayed, DelayedTuple } from './lazy/delayed.js'
 export { Bag } from './bag/bag.js'
+export type { NotAString } from './not-a-string.js'
 export { containsDelayed, holdsFuture, isPlainObject } from './lazy/lazy-args.js'
 export { isFutureBranded } from './lazy/brand.js'
 export { TaskGraph, type Rows } from './graph/task-graph.js'

@@ -10,7 +10,7 @@ loadFirstInWorkers(import.meta.url)
 
 export { Vectorizer, parallelMap } from './parallel-map/vectorizer.js'
 export { MapItemError } from './parallel-map/map-item-error.js'
-export type { NotAString } from './not-a-string.js'
+export type { NotAString } from '@taskgraph/core/internal'
 export type { MapRunOptions, ParallelMapOptions, WorkerInit } from './parallel-map/map-options.js'
 export {
   inbatchParallel,

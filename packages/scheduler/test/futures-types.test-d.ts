@@ -55,6 +55,11 @@ describe('futures', () => {
     const join = delayed((a: string, b: string) => a + b)
     // @ts-expect-error map calls the function with one item
     new Client().map(join, ['a'])
+    const text: string = 'ab'
+    // @ts-expect-error a string is one item, not a list of them
+    new Client().map(length, text)
+    // @ts-expect-error a string is one item, not a list of them
+    new Client().map(delayed(length), 'ab')
     for await (const future of asCompleted(futures))
       expectTypeOf(await future).toEqualTypeOf<number>()
     expectTypeOf(wait(futures)).toEqualTypeOf<Promise<WaitResult<number>>>()

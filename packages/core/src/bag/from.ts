@@ -8,6 +8,7 @@ import { findLazy } from '../lazy/lazy-args.js'
 import { makeData } from '../lazy/make-task.js'
 import { checkOptionNames } from '../option-names.js'
 import { recordOrigin } from '../origin.js'
+import type { NotAString } from '../not-a-string.js'
 import type { AnyFunction, Lazy } from '../types.js'
 import { Bag } from './bag.js'
 import { splitBySize, splitEvenly } from './split-evenly.js'
@@ -40,7 +41,7 @@ const FROM_OPTION_NAMES = ['partitions', 'partitionSize']
  * 10,000,000 items; one that gives more is refused, as it may never end.
  * @example bag.from(lines, { partitions: 8 })
  */
-function from<T>(items: Iterable<T>, options: FromOptions = {}): Bag<T> {
+function from<T>(items: Iterable<T> & NotAString, options: FromOptions = {}): Bag<T> {
   if (typeof items === 'string') {
     throw new InvalidArgumentError({
       message:

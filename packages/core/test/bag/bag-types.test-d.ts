@@ -15,6 +15,17 @@ describe('making bags', () => {
   test('bag.from infers the item type from the iterable', () => {
     expectTypeOf(lines).toEqualTypeOf<Bag<string>>()
     expectTypeOf(bag.from(new Set([1n]))).toEqualTypeOf<Bag<bigint>>()
+    expectTypeOf(bag.from(new Uint8Array(2))).toEqualTypeOf<Bag<number>>()
+    expectTypeOf(bag.from(new Map([['a', 1]]))).toEqualTypeOf<Bag<[string, number]>>()
+  })
+
+  test('bag.from refuses a string, one item rather than a list of them', () => {
+    const text: string = 'a b'
+    // @ts-expect-error a string is one item, not a list of them
+    bag.from(text)
+    // @ts-expect-error a string is one item, not a list of them
+    bag.from('abc', { partitions: 2 })
+    expectTypeOf(bag.from([text])).toEqualTypeOf<Bag<string>>()
   })
 
   test('bag.fromPartitions takes arrays, arrays of lazy items and Delayed arrays', () => {

@@ -1,7 +1,7 @@
 import { InvalidOptionError, type AnyFunction } from '@taskgraph/core'
 import { checkOptionNames, describeValue } from '@taskgraph/core/internal'
 import type { Executor, ExecutorName } from '@taskgraph/scheduler'
-import type { NotAString } from '../not-a-string.js'
+import type { NotAString } from '@taskgraph/core/internal'
 import { checkPlacement } from '../placement.js'
 
 /**

@@ -1,6 +1,6 @@
 import { type AnyFunction, type Delayed } from '@taskgraph/core'
 import { checkOptionNames, recordOrigin } from '@taskgraph/core/internal'
-import type { NotAString } from '../not-a-string.js'
+import type { NotAString } from '@taskgraph/core/internal'
 import { mapGraph, runMap } from './map-graph.js'
 import {
   checkMapFunction,

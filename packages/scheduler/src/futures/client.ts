@@ -8,7 +8,11 @@ import {
   readGiven,
   uncallableKind,
 } from '@taskgraph/core/internal'
-import type { OverloadedParameters, OverloadedReturnType } from '@taskgraph/core/internal'
+import type {
+  NotAString,
+  OverloadedParameters,
+  OverloadedReturnType,
+} from '@taskgraph/core/internal'
 import { CancelledError } from '../errors.js'
 import { AsyncExecutor } from '../executors/async-executor.js'
 import { computeTargets } from '../run/compute.js'
@@ -122,15 +126,15 @@ export class Client {
   /** `submit(fn, item)` for each item: one future per item, in order. */
   map<F extends OneArgument>(
     fn: DelayedFunction<F>,
-    items: Iterable<FutureArg<OverloadedParameters<F>[0]>>,
+    items: Iterable<FutureArg<OverloadedParameters<F>[0]>> & NotAString,
   ): Future<SubmitResult<F>>[]
   map<F extends (item: never) => unknown>(
     fn: F,
-    items: Iterable<FutureArg<OverloadedParameters<F>[0]>>,
+    items: Iterable<FutureArg<OverloadedParameters<F>[0]>> & NotAString,
   ): Future<SubmitResult<F>>[]
   map<F extends (item: never) => unknown>(
     fn: Submittable<F>,
-    items: Iterable<FutureArg<OverloadedParameters<F>[0]>>,
+    items: Iterable<FutureArg<OverloadedParameters<F>[0]>> & NotAString,
   ): Future<SubmitResult<F>>[] {
     const task = taskFunction('map', fn) as DelayedFunction<AnyFunction>
     // Iterable, but almost always one item meant as a list of them: refused, as bag.from does.
