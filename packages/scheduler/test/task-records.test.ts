@@ -1,3 +1,4 @@
+import { threadId } from 'node:worker_threads'
 import { describe, expect, test } from 'vitest'
 import {
   compute,
@@ -179,6 +180,12 @@ describe.each(
     })
     await expect(run).rejects.toThrow(/cancel/i)
     expect(records).toMatchObject([{ key: 'sleeps', status: 'cancelled' }])
+    // Where it ran, as the record of a call that ends says: it was named as this thread's.
+    const { worker } = records[0]!
+    if (name === 'threads') expect(worker).toMatchObject({ kind: 'thread', pid: process.pid })
+    else if (name === 'processes') expect(worker.kind).toBe('process')
+    else expect(worker).toMatchObject({ kind: 'main', pid: process.pid })
+    if (isPool(name)) expect([worker.pid, worker.threadId]).not.toEqual([process.pid, threadId])
     expect(open()).toBe(0)
   })
 })

@@ -90,8 +90,10 @@ export interface TaskCall {
    * `reportsStarts`: hooks hear of the task's start then, not when it was handed over.
    * `agoMs`: how long ago it began, for an executor that hears of it late (a cluster's
    * workers tell of a start once the call has run a moment); its duration counts from then.
+   * `worker`: where it began, for the record of a call the run stops waiting for (one
+   * that ends has the worker its `timed` timing names).
    */
-  readonly started: (agoMs?: number) => void
+  readonly started: (agoMs?: number, worker?: TaskWorker) => void
   /**
    * Given to a `remote` executor when the run keeps task records (a hook reads them):
    * the executor passes here where and when its worker ran the call, before settling it.

@@ -13,14 +13,21 @@ export function timingOf(
   times: CallTimes,
   runtime: 'worker_threads' | 'child_process',
 ): CallTiming {
+  return { worker: workerOf(runtime, times[0]!, times[1]!), steps: times.slice(2) }
+}
+
+/** A pool's worker thread `threadId` of process `pid`, as records name it. */
+export function workerOf(
+  runtime: 'worker_threads' | 'child_process',
+  pid: number,
+  threadId: number,
+): TaskWorker {
   const kind = runtime === 'worker_threads' ? 'thread' : 'process'
-  const pid = times[0]!
-  const threadId = times[1]!
   const id = `${kind} ${pid} ${threadId}`
   let worker = workers.get(id)
   if (worker === undefined) {
     worker = { kind, host: HOST, pid, threadId }
     workers.set(id, worker)
   }
-  return { worker, steps: times.slice(2) }
+  return worker
 }

@@ -27,7 +27,7 @@ import { FunctionProfile } from './function-profile.js'
 import { runsAlone, type Pending } from './pending-call.js'
 import { PoolLifeCycle } from './pool-life-cycle.js'
 import { RecentCalls } from './recent-calls.js'
-import { timingOf } from './call-timing.js'
+import { timingOf, workerOf } from './call-timing.js'
 import { WireBatch } from './wire-batch.js'
 import type { WorkerPool } from './worker-pool.js'
 
@@ -285,8 +285,10 @@ export class PoolEngine {
         { functions: wire.functions, calls: wire.calls, marks: this.marks.token },
         transfer,
         {
-          onStarted: () => {
-            for (const pending of sent) pending.call.started()
+          onStarted: ({ pid, threadId }) => {
+            // Named as its records are: a call the run stops waiting for has no other.
+            const worker = workerOf(this.runtime, pid, threadId)
+            for (const pending of sent) pending.call.started(undefined, worker)
           },
           onOutcomes: settleTold,
           timeoutMs: only?.call.options.timeout,

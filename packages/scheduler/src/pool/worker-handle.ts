@@ -17,6 +17,9 @@ import { POOL_PORT, UNREADABLE, type FromWorker, type ToWorker } from '../wire/m
 export interface WorkerHandle {
   /** `'worker thread'` or `'worker process'`, for messages. */
   readonly what: string
+  /** The worker's process and thread (`worker_threads.threadId`: 0 for a process's own). */
+  readonly pid: number
+  readonly threadId: number
   /** Sends `message`, moving `transfer` where it can; throws if `message` cannot be copied. */
   send(message: ToWorker, transfer: readonly ArrayBuffer[]): void
   onMessage(handler: (message: FromWorker) => void): void
@@ -87,6 +90,8 @@ export function startThread(stdout: 'stdout' | 'stderr'): WorkerHandle {
   let onMessage: ((message: FromWorker) => void) | undefined
   return {
     what: 'worker thread',
+    pid: process.pid,
+    threadId: worker.threadId,
     send: (message, transfer) => port.postMessage(message, transfer as ArrayBuffer[]),
     onMessage: (handler) => {
       onMessage = handler
@@ -211,6 +216,9 @@ export function startProcess(stdout: 'stdout' | 'stderr'): WorkerHandle {
   child.on('error', (error) => (spawnError ??= error))
   return {
     what: 'worker process',
+    // A process that could not start has none: its calls never begin.
+    pid: child.pid ?? 0,
+    threadId: 0,
     send: (message) => writeFrame(socket, message),
     onMessage: (next) => (handler = next),
     onExit: (next) => {

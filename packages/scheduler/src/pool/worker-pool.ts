@@ -53,8 +53,8 @@ export interface RunOptions {
   readonly timeoutMs?: number | undefined
   /** The worker runs nothing else meanwhile (a call on trial after a lost batch). */
   readonly alone?: boolean
-  /** The worker has begun the batch. */
-  readonly onStarted?: () => void
+  /** The worker, `handle`, has begun the batch. */
+  readonly onStarted?: (handle: WorkerHandle) => void
   /**
    * Calls of the batch ended while others still run (`OutcomesMessage`): their outcomes,
    * which the batch's own leave out.
@@ -81,7 +81,7 @@ interface Sent {
   started: boolean
   /** When the worker said so (`performance.now()`). */
   startedAt?: number
-  readonly onStarted: (() => void) | undefined
+  readonly onStarted: ((handle: WorkerHandle) => void) | undefined
   readonly onOutcomes: ((told: BatchOutcomes) => void) | undefined
   timedOut: boolean
   /** Nothing waits for its outcome any more (`RunOptions.abandon`). */
@@ -321,7 +321,7 @@ export class WorkerPool {
             if (sent.abandoned) this.stopIfAbandoned(worker)
             // After the outcomes of the batch before, which arrive first but reach the run
             // through a few promise jobs: a start is not reported before the end before it.
-            if (sent.onStarted !== undefined) setImmediate(sent.onStarted)
+            if (sent.onStarted !== undefined) setImmediate(sent.onStarted, handle)
             return
           }
           case 'done': {

@@ -1,6 +1,7 @@
 import { StepFault } from '../executors/executor-faults.js'
 import type { CallTiming, TaskCall } from '../executors/executor.js'
 import type { TaskInfo } from './hooks.js'
+import type { TaskWorker } from './task-record.js'
 
 /** A call handed to the executor, from its launch to its end. */
 export interface Flight {
@@ -19,6 +20,8 @@ export interface Flight {
   localStart: number
   /** Where and when the call ran, as its worker measured it. */
   timing: CallTiming | undefined
+  /** Where the executor said the call began (`TaskCall.started`), if it said. */
+  startedOn: TaskWorker | undefined
   /**
    * When this thread handed the call over (`performance.now()`), if its tasks' durations
    * are wanted (a run with a cache) and no worker measures them; else 0.
@@ -65,6 +68,7 @@ export function newFlight(members: number[]): Flight {
     queuedAt: 0,
     localStart: 0,
     timing: undefined,
+    startedOn: undefined,
     handedAt: 0,
     wanted: undefined,
     returned: undefined,

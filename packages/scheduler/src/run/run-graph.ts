@@ -237,8 +237,8 @@ class GraphRun implements IdleWatcher {
       // From the executor: a hook that throws there fails the run, as anywhere else.
       started:
         executor.reportsStarts === true
-          ? (agoMs) => {
-              this.recorder.began(flight)
+          ? (agoMs, worker) => {
+              this.recorder.began(flight, worker)
               this.guard(() => this.begin(flight, agoMs))
               if (this.cache !== undefined) flight.handedAt = performance.now() - (agoMs ?? 0)
               // Begun after it was handed over: its time runs from now.

@@ -40,11 +40,14 @@ export class TaskRecorder {
     flight.attempt = attempt
     flight.queuedAt = epochNow()
     flight.localStart = flight.queuedAt
+    flight.startedOn = undefined
   }
 
-  /** The executor says the call began (a pool's main-thread fallback, say). */
-  began(flight: Flight): void {
-    if (this.active && flight.timing === undefined) flight.localStart = epochNow()
+  /** The executor says the call began, on `worker` if it says where. */
+  began(flight: Flight, worker: TaskWorker | undefined): void {
+    if (!this.active || flight.timing !== undefined) return
+    flight.localStart = epochNow()
+    flight.startedOn = worker
   }
 
   /** What the call's worker measured, for `TaskCall.timed`; `undefined` if inactive. */
@@ -106,7 +109,7 @@ export class TaskRecorder {
       key: this.graph.key(node),
       name: this.graph.name(node),
       executor: this.executor,
-      worker: measured?.worker ?? HERE,
+      worker: measured?.worker ?? flight.startedOn ?? HERE,
       attempt: flight.attempt,
       queuedAt: flight.queuedAt,
       startedAt: measured === undefined ? flight.localStart : measured.steps[2 * step]! + lag,
