@@ -247,8 +247,8 @@ export class TaskCache implements ResultCache {
   /** One warning per function and reason for the tasks asked to be cached that cannot be. */
   #warnUnkeyable(graph: TaskGraph, keys: TaskKeys): void {
     const counts = new Map<string, { name: string; reason: string; count: number }>()
-    for (let i = 0; i < graph.size; i++) {
-      if (keys.kind(i) !== 'unkeyable' || graph.spec(i).cache !== true) continue
+    for (const i of keys.unkeyable()) {
+      if (graph.spec(i).cache !== true) continue
       const reason = keys.reason(i)
       const id = `${graph.name(i)}\0${reason}`
       const seen = counts.get(id)

@@ -126,6 +126,11 @@ export class TaskKeys {
     return this.#kinds[i] === STORED
   }
 
+  /** The `'unkeyable'` nodes, in order: most graphs have none, and 10,000 others. */
+  unkeyable(): IterableIterator<number> {
+    return this.#reasons.keys()
+  }
+
   /** Why node `i` cannot be keyed (one line), for an `'unkeyable'` one. */
   reason(i: number): string {
     return this.#reasons.get(i) ?? ''
