@@ -63,6 +63,7 @@ const usesCluster = ({ programs, files }: Page): boolean =>
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'taskgraph-snippets-'))
+  await mkdir(join(root, 'tmp'))
   for (const [page, { programs, files }] of pages) {
     const folder = join(root, page.replace(/[/.]/g, '-'))
     folders.set(page, folder)
@@ -136,9 +137,12 @@ function run(folder: string, program: Program, cluster: string | undefined): Pro
   const workflow = program.parts.some(({ code }) => /^export default\b/m.test(code))
   const args = workflow ? [cli, 'run', file] : [file]
   return new Promise((resolve, reject) => {
+    // What a program makes in os.tmpdir() (the pages' caches in mkdtemp directories) goes
+    // with the test's own directory.
+    const env = { ...process.env, TMPDIR: join(root, 'tmp') }
     const child = spawn(process.execPath, args, {
       cwd: folder,
-      env: cluster === undefined ? process.env : { ...process.env, TASKGRAPH_CLUSTER: cluster },
+      env: cluster === undefined ? env : { ...env, TASKGRAPH_CLUSTER: cluster },
       stdio: ['ignore', 'ignore', 'pipe'],
       timeout: 50_000,
     })
