@@ -171,7 +171,8 @@ export class ClusterExecutor implements Executor {
   /**
    * Connects to Redis; rejects with `ClusterUnreachableError` if it does not answer
    * within seconds, and with `ClusterStoreError` if it refuses a request (a user without
-   * the rights). Runs start it themselves; call it first to fail early.
+   * the rights). Runs start it themselves; call it first to fail early. After `close()` it
+   * does nothing, and resolves (a run then fails with `ExecutorClosedError`).
    */
   start(): Promise<void> {
     // Closed: there is nothing to start (as a pool's start() does), and connecting now

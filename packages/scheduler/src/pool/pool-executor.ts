@@ -108,6 +108,7 @@ export abstract class PoolExecutor implements Executor {
    * preload modules and the modules that made task functions, so the first batches find
    * them loaded. Resolves once every worker is ready; never rejects: a pool whose workers
    * cannot start fails the calls waiting for it instead (and starts again for later ones).
+   * After `close()` it does nothing (a run then fails with `ExecutorClosedError`).
    * @example const pool = new ThreadExecutor(); void pool.start() // while the graph is built
    */
   async start(): Promise<void> {
