@@ -4,8 +4,8 @@ import { OutputError } from './cli-errors.js'
  * The result as `taskgraph run --json` prints it.
  * @throws {OutputError} naming where in the result a value is that JSON would not carry
  * as it is: `JSON.stringify` turns a Map, an Error, a RegExp or an ArrayBuffer into `{}`,
- * an invalid Date or NaN into `null`, and drops functions; printing that would print
- * another result than the one computed.
+ * an invalid Date or NaN into `null`, and drops functions and properties keyed by
+ * symbols; printing that would print another result than the one computed.
  */
 export function resultJson(value: unknown): string {
   // The path of each object met so far, by the object: the replacer hears only a key.
@@ -50,6 +50,11 @@ function lossOf(value: unknown): string | undefined {
   if (value instanceof Error) return `an error (${value.name}: ${value.message})`
   for (const kind of KINDS_WITHOUT_JSON) {
     if (value instanceof kind) return `${/^[AEIOU]/.test(kind.name) ? 'an' : 'a'} ${kind.name}`
+  }
+  for (const symbol of Object.getOwnPropertySymbols(value)) {
+    if (Object.prototype.propertyIsEnumerable.call(value, symbol)) {
+      return `${Array.isArray(value) ? 'an array' : 'an object'} with a property keyed by ${String(symbol)}`
+    }
   }
   return undefined
 }

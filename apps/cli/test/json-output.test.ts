@@ -31,6 +31,10 @@ describe.concurrent('--json of values JSON would write as another value', () => 
     { kind: 'nested-set', what: 'result.a[1]["b c"] is a Set' },
     { kind: 'bigint-array', what: 'result.big[0] is a BigInt (0n)' },
     { kind: 'promise', what: 'result.later.p is a Promise' },
+    {
+      kind: 'symbol-key',
+      what: 'result.rows[0] is an object with a property keyed by Symbol(tag)',
+    },
   ])('$kind exits 4 with an OutputError naming where it is', async ({ kind, what }) => {
     const result = await runCli(['run', 'json-kinds.ts', '--json'], {
       env: { TASKGRAPH_TEST_KIND: kind },
@@ -44,6 +48,7 @@ describe.concurrent('--json of values JSON would write as another value', () => 
     { kind: 'date', json: { at: '2024-01-02T00:00:00.000Z' } },
     { kind: 'typed-array', json: { bytes: [1, 2, 3] } },
     { kind: 'instance', json: { x: 1, y: 2 } },
+    { kind: 'hidden-symbol', json: { id: 1 } },
   ])('$kind is written as its JSON', async ({ kind, json }) => {
     const result = await runCli(['run', 'json-kinds.ts', '--json'], {
       env: { TASKGRAPH_TEST_KIND: kind },
