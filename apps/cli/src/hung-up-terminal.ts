@@ -19,6 +19,9 @@ let terminals: readonly number[] = []
  * SIGHUP stopped it (exit code 129), as the terminal hangs up.
  */
 export function exitCleanlyOnHungUpTerminal(): void {
+  // Later Nodes restore what they can and go on: closing would only skip the restore
+  // of a terminal still there (one a workflow put in raw mode and then sent SIGHUP).
+  if (Number(process.versions.node.split('.')[0]) >= 22) return
   terminals = STDIO.filter((fd) => isatty(fd))
   if (terminals.length === 0) return
   process.on('exit', (code) => closeHungUpTerminals(code === ExitCode.HungUp))
