@@ -135,7 +135,10 @@ export default end(last as number, made)
         signal: 'SIGKILL',
       })
       const again = await run(executor, 'killed.ts')
-      expect(again).toMatchObject({ result: 5 + 4 * 2 ** 20, calls: [] })
+      expect(again.result).toBe(5 + 4 * 2 ** 20)
+      // The last step ended just before the kill: a killed process may lose what it
+      // stored in its last 100 ms (docs/cache.md), so it may run again; nothing before it.
+      expect(again.calls.filter((call) => call !== 'step(5)')).toEqual([])
     },
   )
 
