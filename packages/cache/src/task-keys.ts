@@ -199,17 +199,15 @@ export class TaskKeys {
 
   /**
    * Whether the next node, if it is a task of the same function and spec as node `i`,
-   * without dependencies and with a portable key, is keyed as node `i` was.
+   * without dependencies and with a portable key, is keyed as node `i` was: one keyed
+   * without a ref of its own is a task named by its portable key (see `#keyNode`).
    */
   #keysAlike(i: number): boolean {
     const kind = this.#kinds[i]
-    const graph = this.graph
     return (
       (kind === STORED || kind === KEYED) &&
-      graph.fn(i) !== undefined &&
-      graph.depStart[i] === graph.depStart[i + 1] &&
-      graph.portable(i) &&
-      this.#refs[i] === undefined
+      this.#refs[i] === undefined &&
+      this.graph.depStart[i] === this.graph.depStart[i + 1]
     )
   }
 

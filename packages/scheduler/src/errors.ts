@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { TaskgraphError, type TaskgraphErrorCode } from '@taskgraph/core'
 import { errorText } from '@taskgraph/core/internal'
+import { WorkerLostFault } from './executors/executor-faults.js'
 
 /** What every `TaskError` names: the task, and the call that ran it. */
 export interface TaskErrorOptions {
@@ -67,7 +68,7 @@ export class WorkerLostError extends TaskError {
         : `lost its worker on all ${attempts} attempts (${causeText(cause)}). Other tasks carried on.`
     // Node aborts a process whose heap is full: retrying the same data fails the same way.
     const fix =
-      (cause as { aborted?: unknown } | undefined)?.aborted === true
+      cause instanceof WorkerLostFault && cause.aborted
         ? ABORTED_FIX
         : attempts === 1
           ? 'If the loss is transient, allow retries with delayed(fn, { retries }) or --retries.'
