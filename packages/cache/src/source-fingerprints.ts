@@ -11,6 +11,14 @@ interface FileFacts {
   readonly source: string
   readonly hash: string
   readonly imports: readonly ImportTarget[]
+  /** Its modification time once read (`mtimeMs`). */
+  readonly modifiedMs: number
+}
+
+/** The file last changed among those a fingerprint reads. */
+export interface Newest {
+  readonly path: string
+  readonly modifiedMs: number
 }
 
 /** What a module reaches: each project file (by path) with its line, and the rest as lines. */
@@ -19,6 +27,8 @@ interface Closure {
   readonly packages: ReadonlySet<string>
   /** Bare specifiers that name no installed package (see `ImportTarget`). */
   readonly unfollowable: readonly string[]
+  /** The file of them all, project's or linked package's, changed last. */
+  readonly newest: Newest | undefined
 }
 
 /** The files a linked package's fingerprint reads (but declaration files: see `isCode`). */
@@ -46,6 +56,7 @@ export class SourceFingerprints {
   readonly #files = new Map<string, FileFacts>()
   readonly #linked = new Map<string, string>()
   readonly #linkedDirs = new Map<string, LinkedFiles>()
+  readonly #linkedNewest = new Map<string, Newest | undefined>()
   readonly #fingerprints = new Map<string, string>()
   readonly #closures = new Map<string, Closure>()
   readonly #memo: FileHashMemo
@@ -80,6 +91,15 @@ export class SourceFingerprints {
   /** Imports the module at `path` reaches that cannot be followed (see `ImportTarget`). */
   unfollowable(path: string): readonly string[] {
     return this.#closure(path).unfollowable
+  }
+
+  /**
+   * The file, among those the fingerprint of the module at `path` reads, modified after
+   * `time` (ms since the epoch), if one was: the last one modified.
+   */
+  changedAfter(path: string, time: number): Newest | undefined {
+    const newest = this.#closure(path).newest
+    return newest !== undefined && newest.modifiedMs > time ? newest : undefined
   }
 
   /** What the module at `path` reaches outside the project (packages, built-ins), sorted. */
@@ -123,12 +143,14 @@ export class SourceFingerprints {
     const files = new Map<string, string>()
     const packages = new Set<string>()
     const unfollowable: string[] = []
+    let newest: Newest | undefined
     const pending = [root]
     files.set(root, '')
     while (pending.length > 0) {
       const path = pending.shift()!
       const facts = this.#file(path)
       files.set(path, `file ${portable(relative(base, path))} ${facts.hash}`)
+      newest = newer(newest, { path, modifiedMs: facts.modifiedMs })
       for (const target of facts.imports) {
         switch (target.kind) {
           case 'file':
@@ -142,6 +164,7 @@ export class SourceFingerprints {
             break
           case 'linked':
             packages.add(`linked ${target.name} ${this.#linkedPackage(target.dir)}`)
+            newest = newer(newest, this.#linkedNewest.get(target.dir))
             break
           case 'other':
             packages.add(`other ${target.specifier}`)
@@ -152,7 +175,7 @@ export class SourceFingerprints {
         }
       }
     }
-    return { files, packages, unfollowable }
+    return { files, packages, unfollowable, newest }
   }
 
   #file(path: string): FileFacts {
@@ -162,6 +185,8 @@ export class SourceFingerprints {
       facts = {
         source,
         hash: hash(source),
+        // Taken after the read: a change meanwhile shows as one after what was read.
+        modifiedMs: statSync(path).mtimeMs,
         imports: importSpecifiers(source).flatMap(({ specifier, loads }) =>
           resolveImport(specifier, path).map((target) =>
             // Only an import that loads code can leave code out of the fingerprint: one
@@ -187,11 +212,13 @@ export class SourceFingerprints {
       const lines: string[] = []
       const reached = new Set([dir])
       const pending = [dir]
+      let newest: Newest | undefined
       while (pending.length > 0) {
         const at = pending.pop()!
         // Named by its path from the first: a project moved elsewhere keeps its keys.
         const where = portable(relative(dir, at))
-        const { files, imports } = this.#linkedFiles(at)
+        const { files, imports, newest: newestThere } = this.#linkedFiles(at)
+        newest = newer(newest, newestThere)
         for (const line of files) lines.push(`${where}:${line}`)
         for (const target of imports) {
           if (target.kind !== 'linked') lines.push(packageLine(target))
@@ -203,6 +230,7 @@ export class SourceFingerprints {
       }
       fingerprint = hash(lines.sort().join('\n'))
       this.#linked.set(dir, fingerprint)
+      this.#linkedNewest.set(dir, newest)
     }
     return fingerprint
   }
@@ -220,8 +248,10 @@ export class SourceFingerprints {
       const specifiers = new Set<string>()
       const pending = publishedFiles(dir)
       const reached = new Set(pending)
+      let newest: Newest | undefined
       for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
-        const [, , fileHash, packages, relatives] = this.#linkedFile(path)
+        const [, modifiedMs, fileHash, packages, relatives] = this.#linkedFile(path)
+        newest = newer(newest, { path, modifiedMs })
         files.push(`${portable(relativeTo(dir, path))} ${fileHash}`)
         for (const specifier of packages) specifiers.add(specifier)
         for (const specifier of relatives) {
@@ -235,7 +265,7 @@ export class SourceFingerprints {
       files.sort()
       const from = join(dir, 'package.json')
       const imports = [...specifiers].flatMap((specifier) => resolveImport(specifier, from))
-      found = { files, imports }
+      found = { files, imports, newest }
       this.#linkedDirs.set(dir, found)
     }
     return found
@@ -263,6 +293,12 @@ export class SourceFingerprints {
 interface LinkedFiles {
   readonly files: readonly string[]
   readonly imports: readonly ImportTarget[]
+  readonly newest: Newest | undefined
+}
+
+/** The later changed of `a` and `b`. */
+function newer(a: Newest | undefined, b: Newest | undefined): Newest | undefined {
+  return a === undefined || (b !== undefined && b.modifiedMs > a.modifiedMs) ? b : a
 }
 
 /** The line of a fingerprint that names `target`, which is not a file of the project. */

@@ -1,7 +1,9 @@
+import { isAbsolute, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { AnyFunction } from '@taskgraph/core'
 import {
   functionToken,
+  moduleRecordedAt,
   originOf,
   type Delayed,
   stableTokenChunks,
@@ -12,7 +14,7 @@ import { CapturedVariables, type CapturedScope } from './captured-variables.js'
 import { dataRef, hashToken, keyOf, portableRef, taskRef, taskRefStart } from './content-key.js'
 import { functionIdentity } from './function-identity.js'
 import { FunctionSets, type FunctionSet } from './function-sets.js'
-import type { SourceFingerprints } from './source-fingerprints.js'
+import type { Newest, SourceFingerprints } from './source-fingerprints.js'
 
 /**
  * What a run's cache makes of one node of its graph: `'stored'`, a task whose result is
@@ -465,6 +467,28 @@ const UNKEYABLE_DATA =
   'it uses data holding a function made at run time, a symbol, a class instance, an array or a Map with properties of its own (a.scale = 10) or data nested deeper than 64 levels, which cannot be named across runs'
 
 /**
+ * Why a function keyed by the module at `module` cannot be keyed: `file`, which its code
+ * is made of, changed after this process loaded that code (or is dated in the future). Its key would hold what the
+ * file reads now, and its result what the code loaded before made: a later process,
+ * running the file as it reads now, would be handed that result.
+ */
+function changedSinceLoaded(file: Newest, module: string): string {
+  const which =
+    file.path === module ? shown(module) : `${shown(file.path)}, which ${shown(module)} imports,`
+  // A clock ahead of this machine's (a network file system's) dates a file in the future.
+  if (file.modifiedMs > Date.now()) {
+    return `${which} was modified in the future (${new Date(file.modifiedMs).toISOString()}, by this machine's clock), so whether it changed after this process loaded its code cannot be told; correct its modification time (touch it), or the clock`
+  }
+  return `${which} changed after this process loaded its code (modules are loaded once, so it still runs as it was); restart the process to have its tasks cached again`
+}
+
+/** `path` from the working directory, if it lies under it. */
+function shown(path: string): string {
+  const inside = relative(process.cwd(), path)
+  return inside.startsWith('..') || isAbsolute(inside) ? path : inside
+}
+
+/**
  * A function as named across runs (see `functionIdentity`), with its name and which
  * function of that name its origin's evaluation made; why it cannot be keyed; or
  * `undefined` for a function no module's top-level code made.
@@ -487,6 +511,10 @@ function factsOfFunction(
   if (unfollowable !== undefined) {
     return `its module imports (itself or through another) ${JSON.stringify(unfollowable)}, which names no installed package (a path alias?), so the code it stands for cannot be followed; import that module by a relative path`
   }
+  // Modules are evaluated once: a file changed since runs as it was, not as it reads now.
+  const loadedAt = moduleRecordedAt(origin.url) ?? performance.timeOrigin
+  const changed = fingerprints.changedAfter(identity.module, loadedAt)
+  if (changed !== undefined) return changedSinceLoaded(changed, identity.module)
   // A function a factory made (`makeScaler(k)`) is keyed by what that call had as well.
   const closed = closure(fn)
   if (typeof closed === 'string') return closed

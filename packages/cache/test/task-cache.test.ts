@@ -1,10 +1,10 @@
 // Re-runs of a workflow with a cache: what they run again, and what they read.
-import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, rm, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { tagDirectory } from '../src/foreign-directory.js'
 import { TaskCache } from '../src/index.js'
-import { cacheDir, FLOW, run, type Run, useProjects, write } from './flow-runs.js'
+import { cacheDir, FLOW, project, run, type Run, useProjects, write } from './flow-runs.js'
 
 useProjects()
 
@@ -437,6 +437,53 @@ export default total(
       'count(the cat the)',
     ])
     expect(edited.result).toEqual({ a: { the: 2, cat: 1 }, b: { dog: 1 } })
+  })
+
+  // A process keeps the code it loaded first: keyed by the file as it reads after the
+  // edit, the old code's results would be handed to the next process, which runs the new.
+  test('a helper edited while a process runs: its tasks run as loaded, unstored, and the next process runs them as edited', async () => {
+    const edited = `export function words(text: string): string[] {
+  return text.split(/\\s+/).filter((word) => word.length > 1)
+}`
+    const during = await run('inline', 'flow.ts', 'worthwhile', {
+      EDIT_FILE: join(project, 'lib', 'words.ts'),
+      EDIT_SOURCE: edited,
+    })
+    expect(during.result).toEqual({ a: { the: 2, cat: 1 }, b: { a: 1, dog: 1 } })
+    expect(during.summary).toMatchObject({ cached: 0 })
+    // Paths are named from the working directory, this test's, which the project is not in.
+    const words = join(project, 'lib', 'words.ts')
+    const changed = (module: string): string =>
+      `${words}, which ${join(project, module)} imports, changed after this process loaded its code (modules are loaded once, so it still runs as it was); restart the process to have its tasks cached again.`
+    expect(during.warnings).toEqual([
+      `cache: 2 tasks of "clean" cannot be cached, so they run: ${changed('steps/clean.ts')}`,
+      `cache: 2 tasks of "count" cannot be cached, so they run: ${changed('steps/clean.ts')}`,
+      `cache: a task of "both" cannot be cached, so it runs: ${changed('flow.ts')}`,
+    ])
+    const next = await run()
+    expect(next.result).toEqual({ a: { the: 2, cat: 1 }, b: { dog: 1 } })
+    expect(next.calls).toEqual([
+      'both()',
+      'clean(The cat The)',
+      'clean(a Dog)',
+      'count(dog)',
+      'count(the cat the)',
+    ])
+  })
+
+  test('a helper dated in the future: its tasks run unstored, saying so, until its date is mended', async () => {
+    const words = join(project, 'lib', 'words.ts')
+    const tomorrow = new Date(Date.now() + 86_400_000)
+    await utimes(words, tomorrow, tomorrow)
+    const dated = await run()
+    expect(dated.calls).toHaveLength(5)
+    expect(dated.warnings[0]).toBe(
+      `cache: 2 tasks of "clean" cannot be cached, so they run: ${words}, which ${join(project, 'steps', 'clean.ts')} imports, was modified in the future (${tomorrow.toISOString()}, by this machine's clock), so whether it changed after this process loaded its code cannot be told; correct its modification time (touch it), or the clock.`,
+    )
+    const now = new Date()
+    await utimes(words, now, now)
+    expect((await run()).calls).toHaveLength(5)
+    expect(await run()).toMatchObject({ calls: [], warnings: [] })
   })
 
   // report takes a plain object, which the graph's key reads in any order of its entries:

@@ -13,6 +13,7 @@ export { checkLinkable } from './graph/to-graph.js'
 export { registerScheduler, type Scheduler } from './scheduler-registry.js'
 export {
   findFunction,
+  moduleRecordedAt,
   originOf,
   recordOrigin,
   recordedModules,

@@ -26,15 +26,23 @@ interface Registry {
   readonly origins: WeakMap<AnyFunction, FunctionOrigin | null>
   /** Functions each module's evaluation recorded, in the order it recorded them. */
   readonly byModule: Map<string, Recorded[]>
+  /**
+   * When each module's evaluation recorded its first function (`Date.now()`): its code,
+   * and that of what it imports, is what the files held then. Made by the first copy of
+   * taskgraph that knows of it (an older copy's registry has none).
+   */
+  recordedAt?: Map<string, number>
 }
 
 // One registry for every copy of taskgraph in the process (see lazy/brand.ts): a workflow
 // whose functions another copy's `delayed` recorded still has them found by the pools.
 const REGISTRY = Symbol.for('taskgraph.origins')
-const { origins, byModule }: Registry = ((globalThis as { [REGISTRY]?: Registry })[REGISTRY] ??= {
+const registry: Registry = ((globalThis as { [REGISTRY]?: Registry })[REGISTRY] ??= {
   origins: new WeakMap(),
   byModule: new Map(),
 })
+const { origins, byModule } = registry
+const recordedAt = (registry.recordedAt ??= new Map<string, number>())
 
 /**
  * Records where `fn` comes from, if a module is being evaluated: called by `delayed`
@@ -51,6 +59,7 @@ export function recordOrigin(fn: AnyFunction): void {
   const name = fn.name
   let recorded = byModule.get(url)
   if (recorded === undefined) byModule.set(url, (recorded = []))
+  if (!recordedAt.has(url)) recordedAt.set(url, Date.now())
   const occurrence = countOf(recorded, name)
   recorded.push({ fn, name })
   origins.set(fn, { url, name, occurrence })
@@ -83,6 +92,15 @@ function countOf(recorded: Recorded[], name: string): number {
 /** Where `fn` was made during a module's evaluation, if it was. */
 export function originOf(fn: AnyFunction): FunctionOrigin | undefined {
   return origins.get(fn) ?? undefined
+}
+
+/**
+ * When the evaluation of the module at `url` recorded its first task function
+ * (`Date.now()`), if this process saw it: modules are evaluated once, so a file of its
+ * code changed after that is not the code the process runs.
+ */
+export function moduleRecordedAt(url: string): number | undefined {
+  return recordedAt.get(url)
 }
 
 /** URLs of the modules whose evaluation recorded task functions (or that were registered). */
