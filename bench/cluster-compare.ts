@@ -2,11 +2,13 @@
 // processes, one thread each, on a redis-server of this machine) against Dask's
 // distributed.LocalCluster (two worker processes, one thread each), measured alternately,
 // each measurement in fresh processes (bench/measure-cluster.ts, bench/dask/cluster.py).
-// Only computes are timed, the workers being up, except `ready`: taskgraph's counts from
-// starting the two worker processes (Node's start-up included) until both take jobs;
-// Dask's from building the LocalCluster (Python and its imports already loaded) until
-// client.wait_for_workers(2) returns.
+// The chain is measured on Node 24 too (npx node@24), driver and workers, beside this
+// Node's. Only computes are timed, the workers being up, except `ready`: taskgraph's
+// counts from starting the two worker processes (Node's start-up included) until both
+// take jobs; Dask's from building the LocalCluster (Python and its imports already
+// loaded) until client.wait_for_workers(2) returns.
 import { fileURLToPath } from 'node:url'
+import { npxNode, THIS_NODE, type NodeRuntime } from './lib/node-runtimes.ts'
 import { run } from './lib/processes.ts'
 import { startRedisServer } from './lib/redis.ts'
 import { calibratePi } from './workloads/pi.ts'
@@ -39,14 +41,13 @@ const DATA_SIZES = [4, 400] as const
 
 const DASK = fileURLToPath(new URL('./dask/', import.meta.url))
 
-async function measureOurs(workload: string, n: number): Promise<ClusterMeasurement> {
-  const out = await run(process.execPath, [
-    '--import',
-    'tsx',
-    'measure-cluster.ts',
-    workload,
-    String(n),
-  ])
+/** One measurement of taskgraph's cluster, driver and workers on Node `on`. */
+async function measureOurs(
+  workload: string,
+  n: number,
+  on: NodeRuntime = THIS_NODE,
+): Promise<ClusterMeasurement> {
+  const out = await run(on.path, [...on.loaderArgs, 'measure-cluster.ts', workload, String(n)])
   return JSON.parse(out.trim().split('\n').at(-1)!) as ClusterMeasurement
 }
 
@@ -102,6 +103,11 @@ export async function compareClusters(
   const data = new Map<number, ClusterMeasurement[]>()
   // BullMQ alone, hop after hop, beside the chain in each repetition: the chain's floor.
   const hops: ClusterMeasurement[] = []
+  // The chain again on Node 24 (npx node@24; left out when it cannot be had), whose V8
+  // brings a hop's code up to speed sooner: most of a first compute's hop is code not
+  // yet optimized, in three processes.
+  const node24 = THIS_NODE.label.startsWith('Node 24.') ? undefined : npxNode(24)
+  const chains24: ClusterMeasurement[] = []
   try {
     for (let r = 0; r < repetitions; r++) {
       for (const { workload, n } of WORKLOADS) {
@@ -118,6 +124,7 @@ export async function compareClusters(
         }
       }
       hops.push(await measureOurs('queue', 200))
+      if (node24 !== undefined) chains24.push(await measureOurs('chain', 200, node24))
       for (const n of DATA_SIZES) {
         data.set(n, [...(data.get(n) ?? []), await measureOurs('data', n)])
       }
@@ -226,7 +233,12 @@ imports already loaded, until both workers are connected.`)
             verdict(daskFanout / 10_001 / fanout >= 10),
           ],
         ]),
-    ['cluster chain, unfused, per task', '≤ 1 ms', `${chain.toFixed(2)} ms`, verdict(chain <= 1)],
+    [
+      `cluster chain, unfused, per task (${THIS_NODE.label})`,
+      '≤ 1 ms',
+      `${chain.toFixed(2)} ms`,
+      verdict(chain <= 1),
+    ],
     ['… warm', '≤ 1 ms', `${chainWarm.toFixed(2)} ms`, verdict(chainWarm <= 1)],
     [
       '… steady, 6,000 hops in',
@@ -234,6 +246,16 @@ imports already loaded, until both workers are connected.`)
       `${chainSteady.toFixed(2)} ms`,
       verdict(chainSteady <= 1),
     ],
+    ...(node24 === undefined
+      ? []
+      : [
+          [
+            `… on ${node24.label}`,
+            '',
+            `${(ms(chains24, 'computeMs')! / 200).toFixed(2)} ms, warm ${(ms(chains24, 'warmMs')! / 200).toFixed(2)} ms, steady ${(ms(chains24, 'steadyMs')! / 200).toFixed(2)} ms`,
+            '',
+          ],
+        ]),
     [
       '… BullMQ alone, per hop (its floor)',
       '',
