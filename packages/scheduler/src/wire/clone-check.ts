@@ -139,7 +139,14 @@ function namedMemberProblem(
   for (const key of keys) {
     if (String(Number(key)) === key && Number(key) < array.length) continue
     const at: Place = { parent: place, step: key, kind: 'key', depth }
-    const found = findCloneProblem(readMember(array, key), pathOf(root, at), check)
+    // A getter that throws is the problem, as a plain object's is (see `walkData`).
+    let member: unknown
+    try {
+      member = (array as unknown as Record<string, unknown>)[key]
+    } catch (error) {
+      member = new ReadFailed(error)
+    }
+    const found = findCloneProblem(member, pathOf(root, at), check)
     if (found !== undefined) return found
   }
   return undefined
