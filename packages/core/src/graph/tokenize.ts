@@ -5,6 +5,7 @@ import type { AnyFunction } from '../types.js'
 import { isDelayed } from '../lazy/is-delayed.js'
 import { BINARY_VIEWS } from '../binary-views.js'
 import { sparseIndices } from '../sparse-arrays.js'
+import { FEW_ELEMENTS, hasExtras, PROBE } from '../array-extras.js'
 import { isNested } from '../lazy/lazy-args.js'
 import { originOf } from '../origin.js'
 import { hash128, hashState, type HashState } from './hash.js'
@@ -506,53 +507,6 @@ const SINGLE_KINDS = new Set<unknown>([
   Set.prototype,
   ArrayBuffer.prototype,
 ])
-
-/** Elements up to which an array's own keys are listed to find others (see `hasExtras`). */
-const FEW_ELEMENTS = 32
-
-/**
- * How `hasExtras` and `viewHasExtras` look at a long array: every property but its
- * elements, hidden ones too (what `util.inspect` lists, without listing an index). Every
- * option that changes what is printed is set, whatever `inspect.defaultOptions` say.
- */
-const PROBE = {
-  showHidden: true,
-  maxArrayLength: 0,
-  depth: 0,
-  customInspect: false,
-  showProxy: false,
-  getters: false,
-  colors: false,
-  compact: 3,
-  sorted: false,
-  breakLength: Infinity,
-  numericSeparator: false,
-} as const
-
-/** What `PROBE` shows of a long array with nothing but its elements. */
-function plainArrayText(length: number): string {
-  return `[ ... ${length} more items, [length]: ${length} ]`
-}
-
-// If this version of Node shows arrays otherwise, long ones are looked at as short ones.
-const PROBE_SHOWS_ARRAYS = inspect([0, 0], PROBE) === plainArrayText(2)
-
-/**
- * Whether `array` has own properties besides its elements and `length` (`a.scale = 10`,
- * a RegExp match's `index`, a symbol key): its elements would not say all that a task
- * reads of it. Own keys come indices first, then `length`, which every array is made
- * with, then the others. Listing a long array's keys lists every index, though (a
- * million strings: +30% on tokenizing a million numbers), so a long one is shown by
- * `util.inspect`, which lists the others alone, after `[length]`, and no element.
- */
-function hasExtras(array: readonly unknown[]): boolean {
-  const length = array.length
-  if (length > FEW_ELEMENTS && PROBE_SHOWS_ARRAYS) {
-    return inspect(array, PROBE) !== plainArrayText(length)
-  }
-  const keys = Reflect.ownKeys(array)
-  return keys[keys.length - 1] !== 'length'
-}
 
 /**
  * `hasExtras` for a view of binary data of prototype `proto`: a long one is shown beside

@@ -1,8 +1,10 @@
+import { types } from 'node:util'
 import { InvalidArgumentError, errorText } from '../errors.js'
 import { hasBrand, isFutureBranded } from './brand.js'
 import type { Delayed } from './delayed.js'
 import { isDelayed } from './is-delayed.js'
 import { sparseIndices } from '../sparse-arrays.js'
+import { hasExtras } from '../array-extras.js'
 
 /**
  * `Nested` values are recognised by a brand, as `Delayed` ones are (see brand.ts): the
@@ -12,11 +14,13 @@ const NESTED = Symbol.for('taskgraph.nested')
 
 /**
  * Task arguments are recorded at call time and resolved at run time. Recording copies
- * every array or plain object on a path to a `Delayed` (so later mutation by the caller
- * cannot change the task) and wraps the copy in `Nested`; containers without a `Delayed`
- * inside are kept by reference and never walked again. Resolving walks only `Delayed`
- * and `Nested` values, in the same order as recording, so the k-th `Delayed` met is the
- * k-th entry of the task's `refs`.
+ * every array and plain object, at any depth, as Dask copies lists and dicts, so that
+ * what the caller changes afterwards (an array it empties to fill again) does not change
+ * the task; a copy on a path to a `Delayed` is wrapped in `Nested`. What a copy would
+ * not keep is passed as it is: other objects (typed arrays, `Map`, class instances), an
+ * array with properties of its own besides its elements, data that holds itself.
+ * Resolving walks only `Delayed` and `Nested` values, in the same order as recording, so
+ * the k-th `Delayed` met is the k-th entry of the task's `refs`.
  */
 export class Nested {
   constructor(readonly value: unknown[] | Record<string, unknown>) {}
@@ -31,6 +35,12 @@ export function isNested(value: unknown): value is Nested {
 }
 
 const MAX_DEPTH = 2000
+
+/**
+ * Data nested deeper than this, holding no `Delayed`, is kept as it is, not copied: each
+ * level copied is a few frames of the call stack, which deeper data would run out of.
+ */
+const COPY_DEPTH = 500
 
 /**
  * Is `value` an object literal (or `Object.create(null)`), the only objects we traverse
@@ -57,11 +67,17 @@ function isArray(value: object): value is unknown[] {
 }
 
 /**
- * Records `args` in place: nested containers holding a `Delayed` are replaced by `Nested`
- * copies, and every `Delayed` met is appended to `refs`. Returns whether any argument
- * is `Nested` (otherwise `Delayed` appear only at the top level).
+ * Records `args` in place: arrays and plain objects are replaced by copies (`Nested`
+ * ones if they hold a `Delayed`; only those with `copies: false`, for a value that is
+ * checked, not kept), and every `Delayed` met is appended to `refs`. Returns whether any
+ * argument is `Nested` (otherwise `Delayed` appear only at the top level).
  */
-export function recordArgs(args: unknown[], refs: Delayed[], caller: string): boolean {
+export function recordArgs(
+  args: unknown[],
+  refs: Delayed[],
+  caller: string,
+  { copies = true }: { readonly copies?: boolean } = {},
+): boolean {
   let deep = false
   let recorder: Recorder | undefined
   for (let i = 0; i < args.length; i++) {
@@ -72,11 +88,11 @@ export function recordArgs(args: unknown[], refs: Delayed[], caller: string): bo
       continue
     }
     if (isFutureBranded(arg)) throw futureArgument(caller)
-    recorder ??= new Recorder(refs, caller)
+    recorder ??= new Recorder(refs, caller, copies)
     const recorded = recorder.record(arg, 0)
     if (recorded !== arg) {
       args[i] = recorded
-      deep = true
+      if (isNested(recorded)) deep = true
     }
   }
   return deep
@@ -95,10 +111,19 @@ class Recorder {
   private readonly seen = new Map<object, unknown>()
   /** Containers known to hold no `Delayed` at any depth (see `closesCycle`). */
   private readonly free = new Set<object>()
+  /** The depth of each container being recorded (on the current path). */
+  private readonly path = new Map<object, number>()
+  /**
+   * The least depth of a container on the path that a cycle met in the container being
+   * recorded closes at: that container, and those between, hold themselves.
+   */
+  private closedAt = Infinity
 
   constructor(
     private readonly refs: Delayed[],
     private readonly caller: string,
+    /** Whether containers without a `Delayed` are copied too (see `recordArgs`). */
+    private readonly copies: boolean,
   ) {}
 
   record(value: object, depth: number): unknown {
@@ -110,6 +135,7 @@ class Recorder {
     // sharing survives and the `Delayed` values stay in step.
     if (seen === IN_PROGRESS) return this.closesCycle(value)
     if (seen !== undefined) return seen
+    if (depth > COPY_DEPTH && !holdsDelayed(value)) return value
     if (depth > MAX_DEPTH) {
       // Data this deep is walked with a stack of its own: without a Delayed inside, it is
       // kept as it is; a Delayed this deep is refused.
@@ -121,7 +147,17 @@ class Recorder {
       })
     }
     this.seen.set(value, IN_PROGRESS)
-    const result = array ? this.recordArray(value, depth) : this.recordObject(value, depth)
+    this.path.set(value, depth)
+    const outer = this.closedAt
+    this.closedAt = Infinity
+    const before = this.refs.length
+    let result = array ? this.recordArray(value, depth) : this.recordObject(value, depth)
+    const closedAt = this.closedAt
+    // On a cycle without a `Delayed`: passed as it is, holding itself (a copy would hold
+    // the original part of the way round). A cycle closing further up is that one's too.
+    if (closedAt <= depth && this.refs.length === before) result = value
+    this.closedAt = Math.min(outer, closedAt < depth ? closedAt : Infinity)
+    this.path.delete(value)
     this.seen.set(value, result)
     return result
   }
@@ -133,12 +169,16 @@ class Recorder {
    * instead, would give a result half made of `Delayed` values.
    */
   private closesCycle(value: object): unknown {
-    if (this.free.has(value)) return value
+    const free = (): object => {
+      this.closedAt = Math.min(this.closedAt, this.path.get(value)!)
+      return value
+    }
+    if (this.free.has(value)) return free()
     const reached = new Set<object>()
     if (!holdsDelayed(value, reached)) {
       // Each container reached holds no Delayed either: no other cycle walks them again.
       for (const container of reached) this.free.add(container)
-      return value
+      return free()
     }
     throw new InvalidArgumentError({
       message:
@@ -151,43 +191,71 @@ class Recorder {
     const sparse = sparseIndices(value)
     if (sparse !== undefined) return this.recordSparse(value, sparse, depth)
     const before = this.refs.length
+    const length = value.length
+    // Made once an element is replaced (a `Delayed`, a container copied); else, if the
+    // array is to be copied, sliced at the end: the walk alone costs a tenth of a copy.
     let copy: unknown[] | undefined
-    for (let i = 0; i < value.length; i++) {
-      const item = this.recordItem(this.read(value, i), depth)
-      if (copy === undefined && this.refs.length !== before) copy = value.slice(0, i)
+    let copyable: boolean | undefined
+    for (let i = 0; i < length; i++) {
+      const element = this.read(value, i)
+      const item = this.recordItem(element, depth)
+      if (
+        copy === undefined &&
+        (this.refs.length !== before || (item !== element && (copyable ??= this.copyable(value))))
+      ) {
+        copy = value.slice(0, i)
+      }
       copy?.push(item)
     }
-    return copy === undefined ? value : new Nested(copy)
+    if (this.refs.length !== before) return new Nested(copy!)
+    return copy ?? ((copyable ?? this.copyable(value)) ? value.slice() : value)
   }
 
   /** `recordArray` over the elements of an array of holes; a copy keeps the holes. */
   private recordSparse(value: unknown[], indices: number[], depth: number): unknown {
     const before = this.refs.length
-    let copy: unknown[] | undefined
-    for (const i of indices) {
-      const item = this.recordItem(this.read(value, i), depth)
-      if (copy === undefined && this.refs.length !== before) copy = value.slice(0, i)
-      if (copy !== undefined) copy[i] = item
+    const items = new Array<unknown>(indices.length)
+    for (let k = 0; k < indices.length; k++) {
+      items[k] = this.recordItem(this.read(value, indices[k]!), depth)
     }
-    if (copy === undefined) return value
-    copy.length = value.length
-    return new Nested(copy)
+    const nested = this.refs.length !== before
+    if (!nested && !this.copyable(value)) return value
+    // Made by index, not sliced: a slice of `a[1e9] = x` may walk a billion holes.
+    const copy = new Array<unknown>(value.length)
+    for (let k = 0; k < indices.length; k++) copy[indices[k]!] = items[k]
+    return nested ? new Nested(copy) : copy
   }
 
   private recordObject(value: Record<string, unknown>, depth: number): unknown {
     const before = this.refs.length
-    let copy: Record<string, unknown> | undefined
     const keys = this.keysOf(value)
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!
-      const item = this.recordItem(this.read(value, key), depth)
-      if (copy === undefined && this.refs.length !== before) {
-        copy = {}
-        for (let j = 0; j < i; j++) setOwn(copy, keys[j]!, this.read(value, keys[j]!))
-      }
-      if (copy !== undefined) setOwn(copy, key, item)
-    }
-    return copy === undefined ? value : new Nested(copy)
+    const items = new Array<unknown>(keys.length)
+    for (let i = 0; i < keys.length; i++)
+      items[i] = this.recordItem(this.read(value, keys[i]!), depth)
+    const nested = this.refs.length !== before
+    if (!nested && !this.copyable(value)) return value
+    // What the walk read, each property once (a getter's value), and an object without a
+    // prototype stays one. A `Nested` copy's prototype is left to its resolving.
+    const copy: Record<string, unknown> =
+      !nested && Object.getPrototypeOf(value) === null
+        ? (Object.create(null) as Record<string, unknown>)
+        : {}
+    for (let i = 0; i < keys.length; i++) setOwn(copy, keys[i]!, items[i])
+    return nested ? new Nested(copy) : copy
+  }
+
+  /**
+   * Whether `value`, holding no `Delayed`, is copied: not for a check (`copies` false),
+   * nor a Proxy, whose content is whatever its traps answer when the task reads it, nor
+   * an array with properties of its own (a RegExp match's `index`), which a copy of its
+   * elements would leave out.
+   */
+  private copyable(value: object): boolean {
+    return (
+      this.copies &&
+      !types.isProxy(value) &&
+      !(Array.isArray(value) && hasExtras(value as unknown[]))
+    )
   }
 
   /**

@@ -52,7 +52,7 @@ export function literal(value: unknown, options: LiteralOptions = {}): Delayed {
     })
   }
   const refs: Delayed[] = []
-  recordArgs([value], refs, 'literal')
+  recordArgs([value], refs, 'literal', { copies: false })
   if (refs.length > 0) {
     throw new InvalidArgumentError({
       message:

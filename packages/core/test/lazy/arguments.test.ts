@@ -29,7 +29,48 @@ describe('recorded arguments', () => {
     const data = { n: 1 }
     const args = argsOf(use(1, 'two', a, data, null, b, a), results)
     expect(args).toEqual([1, 'two', 'result of a', { n: 1 }, null, 'result of b', 'result of a'])
-    expect(args[3]).toBe(data)
+    // A copy made at the call (see below).
+    expect(args[3]).not.toBe(data)
+  })
+
+  // As Dask copies lists and dicts when a call is made: a JavaScript habit, refilling one
+  // array, gave each task what the array held last.
+  test('an array the caller empties and fills again after each call: each task has what it held', () => {
+    const batch: unknown[] = []
+    const nested = { rows: [[1]], named: Object.assign(Object.create(null) as object, { k: 1 }) }
+    const nodes = []
+    for (let i = 1; i <= 6; i++) {
+      batch.push(i)
+      if (batch.length === 3) {
+        nodes.push(use(batch, nested))
+        batch.length = 0
+      }
+    }
+    nested.rows[0]!.push(2)
+    nested.rows.push([3])
+    expect(nodes.map((node) => argsOf(node, results))).toEqual([
+      [[1, 2, 3], { rows: [[1]], named: { k: 1 } }],
+      [[4, 5, 6], { rows: [[1]], named: { k: 1 } }],
+    ])
+    const [, copied] = argsOf(nodes[0]!, results) as [unknown, { named: object }]
+    expect(Object.getPrototypeOf(copied.named)).toBe(null)
+  })
+
+  test('what a copy would not keep goes as it is: an array with properties of its own, data that holds itself', () => {
+    const match = /b+/.exec('abbc')!
+    const loop: Record<string, unknown> = { n: 1 }
+    loop.self = loop
+    const ring: unknown[] = [{}]
+    ;(ring[0] as Record<string, unknown>).back = ring
+    const [gotMatch, holder] = argsOf(use(match, { loop, ring, plain: [1] }), results) as [
+      unknown,
+      Record<string, unknown>,
+    ]
+    expect(gotMatch).toBe(match)
+    expect(holder.loop).toBe(loop)
+    expect(holder.ring).toBe(ring)
+    // What holds them is copied all the same.
+    expect(holder.plain).toEqual([1])
   })
 
   test('Delayed values inside arrays and plain objects are resolved at any depth', () => {
