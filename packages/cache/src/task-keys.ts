@@ -468,9 +468,9 @@ const UNKEYABLE_DATA =
 
 /**
  * Why a function keyed by the module at `module` cannot be keyed: `file`, which its code
- * is made of, changed after this process loaded that code (or is dated in the future). Its key would hold what the
- * file reads now, and its result what the code loaded before made: a later process,
- * running the file as it reads now, would be handed that result.
+ * is made of, changed after this process loaded that code (or is dated in the future).
+ * Its key would hold what the file reads now, and its result what the code loaded
+ * before made: a later process, running the file as it reads now, would be handed it.
  */
 function changedSinceLoaded(file: Newest, module: string): string {
   const which =
