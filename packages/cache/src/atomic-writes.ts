@@ -45,20 +45,20 @@ function writerGone(name: string): boolean {
 /**
  * Writes files through the temporary directory `temporary`, making the directories on
  * the way once. `remade` is called when one of them, removed while the run goes on, was
- * made again (see `writeAtomically`): what was written before is gone. `madeTemporary`,
- * once the temporary directory is there, before the first file is written through it
- * (and again after `remade`).
+ * made again (see `writeAtomically`): what was written before is gone. `beforeTemporary`,
+ * before the temporary directory is made, the first thing made in a new directory (and
+ * again after `remade`).
  */
 export class AtomicWriter {
   readonly #temporary: string
   readonly #remade: () => void
-  readonly #madeTemporary: () => void
+  readonly #beforeTemporary: () => void
   readonly #madeDirectories = new Set<string>()
 
-  constructor(temporary: string, remade: () => void, madeTemporary: () => void = () => {}) {
+  constructor(temporary: string, remade: () => void, beforeTemporary: () => void = () => {}) {
     this.#temporary = temporary
     this.#remade = remade
-    this.#madeTemporary = madeTemporary
+    this.#beforeTemporary = beforeTemporary
   }
 
   /**
@@ -99,6 +99,7 @@ export class AtomicWriter {
   /** Makes `path` at once, or says it could not (for `makeDirectory` to say why). */
   #mkdirNow(path: string): boolean {
     if (this.#madeDirectories.has(path)) return true
+    if (path === this.#temporary) this.#beforeTemporary()
     try {
       makeDirectorySync(path)
     } catch {
@@ -132,14 +133,13 @@ export class AtomicWriter {
 
   async #mkdir(path: string): Promise<void> {
     if (this.#madeDirectories.has(path)) return
+    if (path === this.#temporary) this.#beforeTemporary()
     await makeDirectory(path)
     this.#made(path)
   }
 
   #made(path: string): void {
-    if (this.#madeDirectories.has(path)) return
     this.#madeDirectories.add(path)
-    if (path === this.#temporary) this.#madeTemporary()
   }
 }
 

@@ -1,5 +1,7 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { randomUUID } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { makeDirectorySync } from '@taskgraph/core/internal'
 import { CACHE_NAMES, NAMES, TAG_NAME } from './cache-paths.js'
 
 // A cache removes what it made in its directory (`taskgraph cache clear`, and the prune
@@ -46,15 +48,28 @@ export function foreignDirectory(directory: string): string | undefined {
 }
 
 /**
- * Writes taskgraph's tag in the cache's `directory`, unless it has one: when a cache makes
- * its directory, or makes it again (removed while a run stores), or first writes to a
- * cache made before the tags.
+ * Makes the cache's `directory` if it is missing, and writes taskgraph's tag in it unless
+ * it has one: before anything else is made there, by a new cache, one made again
+ * (removed while a run stores) or one made before the tags. Another run looking at the
+ * directory meanwhile (`foreignDirectory`) finds it empty or tagged, never with a `tmp/`
+ * and no tag, nor a tag half written: the tag is written under a dotfile's name, which
+ * that look passes over, and renamed into place.
  */
 export function tagDirectory(directory: string): void {
+  const tag = join(directory, TAG_NAME)
+  if (existsSync(tag)) return
+  const written = join(directory, `.${TAG_NAME}.${process.pid}.${randomUUID()}`)
   try {
-    writeFileSync(join(directory, TAG_NAME), TAG_TEXT, { flag: 'wx' })
+    makeDirectorySync(directory)
+    writeFileSync(written, TAG_TEXT)
+    renameSync(written, tag)
   } catch {
-    // There already, or the directory cannot be written: the write that follows says so.
+    // The directory cannot be written: the write that follows says so.
+    try {
+      rmSync(written, { force: true })
+    } catch {
+      // Nor can it be cleaned.
+    }
   }
 }
 

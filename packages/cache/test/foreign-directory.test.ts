@@ -1,8 +1,11 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
 import { delayed } from '@taskgraph/core'
 import { compute } from '@taskgraph/scheduler'
 import { describe, expect, test } from 'vitest'
+import { DiskCache } from '../src/disk-cache.js'
 import { NotACacheError, TaskCache } from '../src/index.js'
 import { cacheDir, project, run, useProjects, write } from './flow-runs.js'
 
@@ -93,4 +96,59 @@ export default delayed(function other() { return 1 }, { cache: true })()
     await expect(cache.clear()).rejects.toThrow(/^TaskCache\.clear: .* is not a taskgraph cache/)
     expect(await readdir(directory)).toEqual(['main.ts'])
   })
+})
+
+// Two runs started together on one new directory: the second, looking at it while the
+// first made it, found a tmp/ and no tag yet, and refused it as another program's
+// (taskgraph run exited 2). A thread looks at new caches' directories, as fast as it
+// can, while they are made.
+test('a new cache directory is tagged before anything else is made in it: a look meanwhile never finds it foreign', async () => {
+  const parent = await mkdtemp(join(tmpdir(), 'taskgraph-cache-new-'))
+  const stop = new Int32Array(new SharedArrayBuffer(4))
+  const watcher = new Worker(
+    `
+    const { parentPort, workerData } = require('node:worker_threads')
+    const { readdirSync, readFileSync } = require('node:fs')
+    const { join } = require('node:path')
+    const { parent, stop } = workerData
+    const written = new Set(['index', 'packs', 'file-hashes.json'])
+    let looks = 0
+    const foreign = []
+    while (Atomics.load(stop, 0) === 0) {
+      for (const cache of readdirSync(parent)) {
+        let names
+        let tag = ''
+        try {
+          names = readdirSync(join(parent, cache)).filter((name) => !name.startsWith('.'))
+          if (names.includes('CACHEDIR.TAG')) tag = readFileSync(join(parent, cache, 'CACHEDIR.TAG'), 'utf8')
+        } catch {
+          continue
+        }
+        looks++
+        // What foreignDirectory refuses: something there, no whole tag, nothing a cache writes first.
+        const tagged = tag.startsWith('Signature: 8a477f597d28d172789f06886806bc55') && tag.includes('taskgraph')
+        if (names.length > 0 && !tagged && !names.some((name) => written.has(name))) foreign.push(names.join(','))
+      }
+    }
+    parentPort.postMessage({ looks, foreign })
+    `,
+    { eval: true, workerData: { parent, stop } },
+  )
+  try {
+    for (let i = 0; i < 300; i++) {
+      const store = new DiskCache(join(parent, `c${i}`))
+      store.put(`${i}`.padStart(64, '0'), i, { task: `t-${i}`, name: 't', storedAt: 0 })
+      await store.close()
+    }
+  } finally {
+    Atomics.store(stop, 0, 1)
+  }
+  const seen = await new Promise<{ looks: number; foreign: string[] }>((resolve, reject) => {
+    watcher.once('message', resolve)
+    watcher.once('error', reject)
+  })
+  await watcher.terminate()
+  await rm(parent, { recursive: true, force: true })
+  expect(seen.looks).toBeGreaterThan(300)
+  expect(seen.foreign).toEqual([])
 })
