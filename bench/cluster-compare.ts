@@ -8,7 +8,7 @@
 // take jobs; Dask's from building the LocalCluster (Python and its imports already
 // loaded) until client.wait_for_workers(2) returns.
 import { fileURLToPath } from 'node:url'
-import { npxNode, THIS_NODE, type NodeRuntime } from './lib/node-runtimes.ts'
+import { node24Beside, THIS_NODE, type NodeRuntime } from './lib/node-runtimes.ts'
 import { run } from './lib/processes.ts'
 import { startRedisServer } from './lib/redis.ts'
 import { calibratePi } from './workloads/pi.ts'
@@ -106,7 +106,7 @@ export async function compareClusters(
   // The chain again on Node 24 (npx node@24; left out when it cannot be had), whose V8
   // brings a hop's code up to speed sooner: most of a first compute's hop is code not
   // yet optimized, in three processes.
-  const node24 = THIS_NODE.label.startsWith('Node 24.') ? undefined : npxNode(24)
+  const node24 = node24Beside()
   const chains24: ClusterMeasurement[] = []
   try {
     for (let r = 0; r < repetitions; r++) {
@@ -206,6 +206,9 @@ imports already loaded, until both workers are connected.`)
     }),
   )
 
+  /** A chain of 200 hops' first, warm and steady times, per hop. */
+  const perHop = (measured: ClusterMeasurement[]): string =>
+    `${(ms(measured, 'computeMs')! / 200).toFixed(2)} ms, warm ${(ms(measured, 'warmMs')! / 200).toFixed(2)} ms, steady ${(ms(measured, 'steadyMs')! / 200).toFixed(2)} ms`
   const fanout = ms(ours.get('fanout-sum'), 'computeMs')! / 10_001
   const daskFanout = ms(theirs.get('fanout-sum'), 'computeMs')
   const chain = ms(ours.get('chain'), 'computeMs')! / 200
@@ -246,22 +249,8 @@ imports already loaded, until both workers are connected.`)
       `${chainSteady.toFixed(2)} ms`,
       verdict(chainSteady <= 1),
     ],
-    ...(node24 === undefined
-      ? []
-      : [
-          [
-            `… on ${node24.label}`,
-            '',
-            `${(ms(chains24, 'computeMs')! / 200).toFixed(2)} ms, warm ${(ms(chains24, 'warmMs')! / 200).toFixed(2)} ms, steady ${(ms(chains24, 'steadyMs')! / 200).toFixed(2)} ms`,
-            '',
-          ],
-        ]),
-    [
-      '… BullMQ alone, per hop (its floor)',
-      '',
-      `${(ms(hops, 'computeMs')! / 200).toFixed(2)} ms, warm ${(ms(hops, 'warmMs')! / 200).toFixed(2)} ms, steady ${(ms(hops, 'steadyMs')! / 200).toFixed(2)} ms`,
-      '',
-    ],
+    ...(node24 === undefined ? [] : [[`… on ${node24.label}`, '', perHop(chains24), '']]),
+    ['… BullMQ alone, per hop (its floor)', '', perHop(hops), ''],
     [
       'cluster pi 8 x 0.25 s, over inline',
       '≥ 1.8x',

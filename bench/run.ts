@@ -10,7 +10,7 @@
 // ten: ten runs in one process, each naming its executor (the default pools).
 import { cpus } from 'node:os'
 import { daskVersion, PYTHON } from './lib/dask.ts'
-import { npxNode, THIS_NODE } from './lib/node-runtimes.ts'
+import { node24Beside, THIS_NODE } from './lib/node-runtimes.ts'
 import { coldStart, measureTaskgraph, timeProcess, type Measurement } from './lib/processes.ts'
 import { median, printTable } from './lib/stats.ts'
 import { calibratePi } from './workloads/pi.ts'
@@ -225,7 +225,7 @@ table(
 // loads TypeScript with its own type stripping instead of tsx; the configurations take
 // turns, a fresh process each. Python importing Dask and computing one task, where Dask
 // is installed (bench/dask/cold.py), for scale.
-const node24 = THIS_NODE.label.startsWith('Node 24.') ? undefined : npxNode(24)
+const node24 = node24Beside()
 const nodes = node24 === undefined ? [THIS_NODE] : [THIS_NODE, node24]
 const dask = daskVersion()
 const starts = [

@@ -40,3 +40,11 @@ export function npxNode(major: number): NodeRuntime | undefined {
   const [path, version, stripsTypes] = JSON.parse(probe.stdout.trim()) as [string, string, boolean]
   return existsSync(path) ? runtime(path, version, stripsTypes) : undefined
 }
+
+/**
+ * Node 24 to measure beside the Node running the benchmarks (`npxNode(24)`): `undefined`
+ * when that is Node 24 already, or when it cannot be had.
+ */
+export function node24Beside(): NodeRuntime | undefined {
+  return THIS_NODE.label.startsWith('Node 24.') ? undefined : npxNode(24)
+}
