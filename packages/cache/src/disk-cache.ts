@@ -39,8 +39,8 @@ export type CacheLookup =
  * - `entries/ab/KEY`: large entries, a file each, written and renamed the same way.
  * - `functions/ID.json`: what the keys of a function's tasks were made of (its
  *   module's files and their hashes), for `taskgraph cache why`.
- * - `file-hashes.json`: the hashes of linked packages' files, by path, size and
- *   modification time (see `FileHashMemo`).
+ * - `file-hashes.json`: the hashes of linked packages' files, by path, size, times and
+ *   inode (see `FileHashMemo`).
  *
  * Every entry carries a checksum, checked when it is read: a damaged one is a miss that
  * says why, never a wrong value. Two runs storing one key both store a whole entry; the

@@ -1,6 +1,6 @@
 /**
- * What each file of a linked package held when last read, by path: the size and
- * modification time it had then, the hash of its bytes, the bare specifiers its code
+ * What each file of a linked package held when last read, by path: the size,
+ * modification and status change times and inode it had then, the hash of its bytes, the bare specifiers its code
  * imports (packages), and the relative ones (files). Kept between runs (in the cache's directory, as
  * `file-hashes.json`), so that an unchanged workspace package is not read again to be
  * fingerprinted.
@@ -10,6 +10,8 @@ export type FileHashMemo = Map<string, MemoizedFile>
 export type MemoizedFile = readonly [
   size: number,
   mtimeMs: number,
+  ctimeMs: number,
+  ino: number,
   hash: string,
   packages: readonly string[],
   files: readonly string[],
@@ -26,29 +28,35 @@ export function parseFileHashes(text: string): FileHashMemo {
     return memo
   }
   if (!Array.isArray(entries)) return memo
-  // A row of another form (one kept before the imports were) is read again.
-  for (const entry of entries)
-    if (isMemoEntry(entry)) memo.set(entry[0], [entry[1], entry[2], entry[3], entry[4], entry[5]])
+  // A row of another form (one kept before the imports, or the inode, were) is read again.
+  for (const entry of entries) {
+    if (isMemoEntry(entry)) {
+      const [path, ...file] = entry
+      memo.set(path, file)
+    }
+  }
   return memo
 }
 
-/** `memo` as kept on disk: `[path, size, mtimeMs, hash, packages, files]` rows in JSON. */
+/**
+ * `memo` as kept on disk: `[path, size, mtimeMs, ctimeMs, ino, hash, packages, files]`
+ * rows in JSON.
+ */
 export function fileHashesText(memo: FileHashMemo): string {
   return JSON.stringify([...memo].map(([path, file]) => [path, ...file]))
 }
 
 function isMemoEntry(
   entry: unknown,
-): entry is [string, number, number, string, string[], string[]] {
+): entry is [string, number, number, number, number, string, string[], string[]] {
   return (
     Array.isArray(entry) &&
-    entry.length === 6 &&
+    entry.length === 8 &&
     typeof entry[0] === 'string' &&
-    typeof entry[1] === 'number' &&
-    typeof entry[2] === 'number' &&
-    typeof entry[3] === 'string' &&
-    isStrings(entry[4]) &&
-    isStrings(entry[5])
+    [1, 2, 3, 4].every((i) => typeof entry[i] === 'number') &&
+    typeof entry[5] === 'string' &&
+    isStrings(entry[6]) &&
+    isStrings(entry[7])
   )
 }
 

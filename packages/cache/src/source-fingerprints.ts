@@ -62,9 +62,15 @@ export class SourceFingerprints {
   readonly #memo: FileHashMemo
   #memoChanged = false
 
-  /** `memo`: what earlier runs read of linked packages' files (see `FileHashMemo`). */
-  constructor(memo: FileHashMemo = new Map()) {
+  readonly #now: () => number
+
+  /**
+   * `memo`: what earlier runs read of linked packages' files (see `FileHashMemo`); `now`,
+   * the clock that tells how long ago a file changed (see `#linkedFile`).
+   */
+  constructor(memo: FileHashMemo = new Map(), now: () => number = Date.now) {
     this.#memo = memo
+    this.#now = now
   }
 
   /** The memo of linked packages' files, if this instance added to it: to keep. */
@@ -250,7 +256,7 @@ export class SourceFingerprints {
       const reached = new Set(pending)
       let newest: Newest | undefined
       for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
-        const [, modifiedMs, fileHash, packages, relatives] = this.#linkedFile(path)
+        const [, modifiedMs, , , fileHash, packages, relatives] = this.#linkedFile(path)
         newest = newer(newest, { path, modifiedMs })
         files.push(`${portable(relativeTo(dir, path))} ${fileHash}`)
         for (const specifier of packages) specifiers.add(specifier)
@@ -272,22 +278,53 @@ export class SourceFingerprints {
   }
 
   /**
-   * What a linked package's file holds (see `MemoizedFile`): from the memo while its size
-   * and modification time are those it had when it was read (stat first: a file changed
-   * meanwhile is read again next time).
+   * What a linked package's file holds (see `MemoizedFile`): from the memo while its size,
+   * times and inode are those it had when it was read (stat first: a file changed
+   * meanwhile is read again next time). The status change time catches what the
+   * modification time alone would not: a file written with an old date (unpacked from a
+   * tarball, copied with `cp -p`, dated back with `touch`), which sets the one and not
+   * the other. A file changed less than `RACY_MS` before it is read is not kept: one
+   * rewritten again with the same size within the same tick of the file system's clock
+   * would look unchanged.
    */
   #linkedFile(path: string): MemoizedFile {
     const info = statSync(path)
     const known = this.#memo.get(path)
-    if (known !== undefined && known[0] === info.size && known[1] === info.mtimeMs) return known
+    if (
+      known !== undefined &&
+      known[0] === info.size &&
+      known[1] === info.mtimeMs &&
+      known[2] === info.ctimeMs &&
+      known[3] === info.ino
+    ) {
+      return known
+    }
     const bytes = readFileSync(path)
     const { packages, files } = importsOf(path, bytes)
-    const file = [info.size, info.mtimeMs, hash(bytes), packages, files] as const
-    this.#memo.set(path, file)
-    this.#memoChanged = true
+    const file = [
+      info.size,
+      info.mtimeMs,
+      info.ctimeMs,
+      info.ino,
+      hash(bytes),
+      packages,
+      files,
+    ] as const
+    if (this.#now() - Math.max(info.mtimeMs, info.ctimeMs) >= RACY_MS) {
+      this.#memo.set(path, file)
+      this.#memoChanged = true
+    } else if (this.#memo.delete(path)) {
+      this.#memoChanged = true
+    }
     return file
   }
 }
+
+/**
+ * How long after its last change a file's times are trusted to tell a later change: past
+ * the coarsest timestamps of common file systems (FAT's 2 s).
+ */
+const RACY_MS = 3_000
 
 /** What a linked package's files are, and what they import (see `#linkedFiles`). */
 interface LinkedFiles {

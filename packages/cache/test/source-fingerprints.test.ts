@@ -153,6 +153,29 @@ describe('SourceFingerprints', () => {
     expect(new Set(keys).size).toBe(3)
   })
 
+  test('an import written with URL escapes, behind a comment or in the other quotes counts its file', async () => {
+    await write({
+      'uses.ts': [
+        "import { k } from './my%20consts.js'",
+        'import { j } from "./it\'s.js"',
+        "export const later = () => import(/* lazily */ './later.js')",
+        "const config = createRequire(import.meta.url)('./config.json')",
+        'export const a = k + j + config.m',
+      ].join('\n'),
+      'my consts.js': 'export const k = 2',
+      "it's.js": 'export const j = 2',
+      'later.js': 'export const l = 2',
+      'config.json': '{ "m": 2 }',
+    })
+    const keys = await keysAfterEdits('uses.ts', [
+      ['my consts.js', 'export const k = 3'],
+      ["it's.js", 'export const j = 3'],
+      ['later.js', 'export const l = 3'],
+      ['config.json', '{ "m": 3 }'],
+    ])
+    expect(new Set(keys).size).toBe(5)
+  })
+
   // Node loads a module by its real path: its imports are found beside the file linked to.
   test('a module reached through a link counts what it imports beside the file it links to', async () => {
     await write({
@@ -433,7 +456,7 @@ describe('SourceFingerprints', () => {
     expect(fingerprints('uses.ts')[0]).not.toBe(first)
   })
 
-  test("a linked package's files are read again only when their size or modification time changed", async () => {
+  test("a linked package's files are read again only when their size, times or inode changed", async () => {
     await write({
       'uses.ts': "import 'shared'",
       'packages/shared/package.json': '{ "name": "shared", "version": "0.0.0" }',
@@ -443,13 +466,15 @@ describe('SourceFingerprints', () => {
     await symlink(join(project, 'packages/shared'), join(project, 'node_modules/shared'))
     const uses = join(project, 'uses.ts')
     const util = join(project, 'packages/shared/util.js')
-    const first = new SourceFingerprints()
+    // As if the files had been written a while ago (see `RACY_MS`).
+    const later = (): number => Date.now() + 10_000
+    const first = new SourceFingerprints(new Map(), later)
     const before = first.of(uses)
     const memo: FileHashMemo = first.changedMemo()!
     expect([...memo.keys()].sort()).toEqual([join(project, 'packages/shared/package.json'), util])
 
     // Unchanged: the memo answers, and has nothing new to keep.
-    const again = new SourceFingerprints(new Map(memo))
+    const again = new SourceFingerprints(new Map(memo), later)
     expect(again.of(uses)).toBe(before)
     expect(again.changedMemo()).toBeUndefined()
 
@@ -457,8 +482,47 @@ describe('SourceFingerprints', () => {
     const { mtime } = await stat(util)
     await writeFile(util, 'export const a = 2')
     await utimes(util, mtime, new Date(mtime.getTime() + 5000))
-    const edited = new SourceFingerprints(new Map(memo))
+    const edited = new SourceFingerprints(new Map(memo), later)
     expect(edited.of(uses)).not.toBe(before)
     expect(edited.changedMemo()?.get(util)?.[1]).toBe((await stat(util)).mtimeMs)
+  })
+
+  // An npm tarball dates every file 1985-10-26, `cp -p` and `touch -d` set a date of
+  // their choice: only the status change time, which no call sets, tells such a write.
+  test("a linked package's file written again with its old size and modification time is read again", async () => {
+    await write({
+      'uses.ts': "import 'shared'",
+      'packages/shared/package.json': '{ "name": "shared", "version": "0.0.0" }',
+      'packages/shared/util.js': 'export const a = 1',
+    })
+    await mkdir(join(project, 'node_modules'), { recursive: true })
+    await symlink(join(project, 'packages/shared'), join(project, 'node_modules/shared'))
+    const uses = join(project, 'uses.ts')
+    const util = join(project, 'packages/shared/util.js')
+    const tarballDate = new Date('1985-10-26T08:15:00Z')
+    await utimes(util, tarballDate, tarballDate)
+    const later = (): number => Date.now() + 10_000
+    const first = new SourceFingerprints(new Map(), later)
+    const before = first.of(uses)
+    const memo = first.changedMemo()!
+
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    await writeFile(util, 'export const a = 2')
+    await utimes(util, tarballDate, tarballDate)
+    expect((await stat(util)).mtimeMs).toBe(memo.get(util)![1])
+    expect(new SourceFingerprints(new Map(memo), later).of(uses)).not.toBe(before)
+  })
+
+  test("a linked package's file changed a moment ago is not kept in the memo", async () => {
+    await write({
+      'uses.ts': "import 'shared'",
+      'packages/shared/package.json': '{ "name": "shared", "version": "0.0.0" }',
+      'packages/shared/util.js': 'export const a = 1',
+    })
+    await mkdir(join(project, 'node_modules'), { recursive: true })
+    await symlink(join(project, 'packages/shared'), join(project, 'node_modules/shared'))
+    const fingerprints = new SourceFingerprints()
+    fingerprints.of(join(project, 'uses.ts'))
+    expect(fingerprints.changedMemo()).toBeUndefined()
   })
 })

@@ -92,4 +92,52 @@ describe('importSpecifiers', () => {
       text: [],
     })
   })
+
+  test('comments between import( or require( and the specifier', () => {
+    expect(
+      scan(
+        "const chart = await import(/* webpackChunkName: 'chart' */ './chart.js')",
+        'const table = await import(',
+        '  // loaded when first shown',
+        "  './table.js'",
+        ')',
+        "const config = require(/* the defaults */ './config.json')",
+        "export { a } from /* the helpers */ './a.js'",
+      ),
+    ).toEqual({ loads: ['./chart.js', './table.js', './config.json', './a.js'], text: [] })
+  })
+
+  test('a specifier holding the other quote, or an escaped one', () => {
+    expect(scan('import { k } from "./it\'s.js"', "import { j } from './it\\'s-too.js'")).toEqual({
+      loads: ["./it's.js", "./it's-too.js"],
+      text: [],
+    })
+  })
+
+  test('a require made by createRequire: named, assigned later, a property, or called at once', () => {
+    expect(
+      scan(
+        "import { createRequire } from 'node:module'",
+        'const load = createRequire(import.meta.url)',
+        "load('./named.cjs')",
+        'let later',
+        'later = createRequire(import.meta.url)',
+        "later('./later.cjs')",
+        'this.load = createRequire(import.meta.url)',
+        "this.load('./property.cjs')",
+        "const config = createRequire(import.meta.url)('./config.json')",
+        "const other = createRequire(join(dir, 'x.js'))(\n  // the table\n  './table.json')",
+      ),
+    ).toEqual({
+      loads: [
+        'node:module',
+        './named.cjs',
+        './later.cjs',
+        './property.cjs',
+        './config.json',
+        './table.json',
+      ],
+      text: [],
+    })
+  })
 })

@@ -25,43 +25,80 @@ export function importSpecifiers(source: string): ImportSpecifier[] {
   const found = new Map<string, boolean>()
   let text: number[] | undefined
   for (const match of source.matchAll(IMPORT)) {
-    const specifier = match[2] ?? match[3]!
+    const specifier = specifierOf(match)
     if (found.get(specifier) === true) continue
     text ??= textRanges(source)
     const loads = !inRanges(text, match.index) && !isTypeOnly(source, match.index, text)
     found.set(specifier, loads)
   }
-  // A require made under another name (`const load = createRequire(import.meta.url)`)
-  // loads what its calls name, as `require` does.
+  // A require made under another name (`const load = createRequire(import.meta.url)`,
+  // `this.load = createRequire(…)`) loads what its calls name, as `require` does; so
+  // does one called as it is made (`createRequire(here)('./config.json')`).
   for (const made of source.matchAll(MADE_REQUIRE)) {
-    const name = made[1]!
+    const name = made[1]!.replace(/\s+/g, '')
     if (name === 'require') continue
     const calls = new RegExp(
-      `(?<![.\\p{ID_Continue}$])${name.replace(/\$/g, '\\$')}${CALLED}`,
+      `(?<![.\\p{ID_Continue}$])${name.replace(/[$.]/g, '\\$&')}${CALLED}`,
       'gu',
     )
     for (const call of source.matchAll(calls)) {
-      const specifier = call[2] ?? call[3]!
+      const specifier = specifierOf(call)
       if (found.get(specifier) === true) continue
       text ??= textRanges(source)
       found.set(specifier, !inRanges(text, call.index) && !inRanges(text, made.index))
     }
   }
+  for (const call of source.matchAll(CALLED_AS_MADE)) {
+    const specifier = specifierOf(call)
+    if (found.get(specifier) === true) continue
+    text ??= textRanges(source)
+    found.set(specifier, !inRanges(text, call.index))
+  }
   return [...found].map(([specifier, loads]) => ({ specifier, loads }))
 }
 
-// `const load = createRequire(…)` (or `module.createRequire(…)`): `load` is a require.
-const MADE_REQUIRE =
-  /\b(?:const|let|var)\s+([\p{ID_Start}$_][\p{ID_Continue}$]*)\s*=\s*(?:[\p{ID_Start}$_][\p{ID_Continue}$]*\s*\.\s*)?createRequire\s*\(/gu
-// A call with a quoted specifier (or one in backquotes without substitutions).
-const CALLED = '\\s*\\(\\s*(?:([\'"])([^\'"\\n]+)\\1|`([^`$\\n]+)`)'
+/**
+ * The specifier a match of `QUOTED` holds: a quoted one with its escapes undone
+ * (`"it\'s.js"`), or one in backquotes.
+ */
+function specifierOf(match: RegExpMatchArray): string {
+  const quoted = match[2]
+  return quoted === undefined ? match[3]! : quoted.replace(/\\(.)/gs, '$1')
+}
 
-// `from` then a quoted specifier (or one in backquotes without substitutions), or
-// `import` or `require`, an optional `(`, then one. Never a method's name: `from` and
-// `import` after a `.`, or `from` with a `(`, are calls (`Buffer.from('…')`,
-// `Array.from("…")`), whose strings would otherwise name packages that are not there.
-const IMPORT =
-  /\b(?:(?<!\.\s*)from\s*|(?<!\.\s*)import\s*\(?\s*|require\s*\(?\s*)(?:(['"])([^'"\n]+)\1|`([^`$\n]+)`)/g
+// Between a keyword or a parenthesis and the specifier: space, and comments, such as a
+// bundler's (`import(/* webpackChunkName: "chart" */ './chart.js')`) or a line of its
+// own that a formatter leaves there.
+const GAP = String.raw`(?:\s|/\*[\s\S]*?\*/|//[^\n]*\n)*`
+// A specifier in quotes (the other quote and escaped characters may be in it:
+// `"./it's.js"`), or in backquotes without substitutions. Groups 1 to 3.
+const QUOTED = String.raw`(?:(['"])((?:\\.|(?!\1)[^\\\n])+)\1|` + '`([^`$\\n]+)`)'
+// A name, or a property (`this.load`): what a made require is kept in.
+const NAME = String.raw`[\p{ID_Start}$_][\p{ID_Continue}$]*`
+
+// `load = createRequire(…)` (or `module.createRequire(…)`), declared there or not, `load`
+// a name or a property: `load` is a require.
+const MADE_REQUIRE = new RegExp(
+  String.raw`(?<![.\p{ID_Continue}$])(${NAME}(?:\s*\.\s*${NAME})*)\s*=\s*(?:${NAME}\s*\.\s*)?createRequire\s*\(`,
+  'gu',
+)
+// A call with a specifier.
+const CALLED = String.raw`${GAP}\(${GAP}${QUOTED}`
+// A require called as it is made: `createRequire(here)('./x.json')`, its
+// argument with a call in it at most (`createRequire(join(dir, 'noop.js'))`).
+const CALLED_AS_MADE = new RegExp(
+  String.raw`\bcreateRequire\s*\([^()]*(?:\([^()]*\)[^()]*)*\)${CALLED}`,
+  'gu',
+)
+
+// `from` then a specifier, or `import` or `require`, an optional `(`, then one. Never a
+// method's name: `from` and `import` after a `.`, or `from` with a `(`, are calls
+// (`Buffer.from('…')`, `Array.from("…")`), whose strings would otherwise name packages
+// that are not there.
+const IMPORT = new RegExp(
+  String.raw`\b(?:(?<!\.\s*)from${GAP}|(?<!\.\s*)import${GAP}\(?${GAP}|require${GAP}\(?${GAP})${QUOTED}`,
+  'g',
+)
 
 // The declarations TypeScript erases: `import type X`, `import type { X }`,
 // `import type * as X`, `export type { X }`, `export type *`; not `import type from`

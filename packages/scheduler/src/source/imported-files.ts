@@ -37,19 +37,31 @@ const SOURCE_OF: Record<string, readonly string[]> = {
  * - `./helper` beside `helper.ts` and `helper.js`: tsx takes the first, `require` the
  *   second;
  * - `./q.js?v=1` loads `q.js` as an ES module's import (a URL: its query, or a
- *   fragment, is no part of the path), and a file of that very name through `require`.
+ *   fragment, is no part of the path), and a file of that very name through `require`;
+ * - `./my%20data.js` loads `my data.js` as an ES module's import (a URL's escapes are
+ *   undone), and a file of that very name through `require`.
  * Each file counts by its real path, where Node loads it from: a module reached through
  * a link imports what lies beside the file it links to.
  */
 function filesOf(specifier: string, toPath: (specifier: string) => string): string[] {
   const found = new Set<string>()
   const bare = specifier.replace(/[?#].*$/s, '')
-  for (const written of bare === specifier ? [specifier] : [specifier, bare]) {
+  for (const written of new Set([specifier, bare, unescaped(bare)])) {
     const path = toPath(written)
     const files = isFile(path) ? [path, ...sourcesOf(path).filter(isFile)] : findFiles(path)
     for (const file of files) found.add(realpathSync(file))
   }
   return [...found]
+}
+
+/** A relative URL's path with its escapes (`%20`) undone; as it is if they cannot be. */
+function unescaped(path: string): string {
+  if (!path.includes('%') || path.startsWith('file:')) return path
+  try {
+    return decodeURIComponent(path)
+  } catch {
+    return path
+  }
 }
 
 /** The TypeScript sources an import of `path` (`./helper.js`) may stand for. */
