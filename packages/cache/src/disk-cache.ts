@@ -324,6 +324,9 @@ export class DiskCache {
     // something else stands in its place: no run could write, nor a prune pass.
     const stat = await lstat(temporary).catch(() => undefined)
     if (stat !== undefined && !stat.isDirectory()) await rm(temporary)
+    // And its tag, unless it is taskgraph's: one put there by hand (a named pipe, a link
+    // to a device) would leave a directory no cache takes for its own.
+    if (existsSync(this.directory)) tagDirectory(this.directory)
     this.#index.clear()
     return count
   }

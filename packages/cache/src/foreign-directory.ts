@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { makeDirectorySync } from '@taskgraph/core/internal'
 import { CACHE_NAMES, NAMES, TAG_NAME } from './cache-paths.js'
+import { readCacheFileStartSync } from './regular-files.js'
 
 // A cache removes what it made in its directory (`taskgraph cache clear`, and the prune
 // after each run, which takes stale files from `tmp/`), by name. Given a directory that
@@ -50,14 +51,15 @@ export function foreignDirectory(directory: string): string | undefined {
 /**
  * Makes the cache's `directory` if it is missing, and writes taskgraph's tag in it unless
  * it has one: before anything else is made there, by a new cache, one made again
- * (removed while a run stores) or one made before the tags. Another run looking at the
+ * (removed while a run stores) or one made before the tags; a tag that is not
+ * taskgraph's, or not a file, is replaced. Another run looking at the
  * directory meanwhile (`foreignDirectory`) finds it empty or tagged, never with a `tmp/`
  * and no tag, nor a tag half written: the tag is written under a dotfile's name, which
  * that look passes over, and renamed into place.
  */
 export function tagDirectory(directory: string): void {
   const tag = join(directory, TAG_NAME)
-  if (existsSync(tag)) return
+  if (existsSync(tag) && hasOwnTag(directory)) return
   const written = join(directory, `.${TAG_NAME}.${process.pid}.${randomUUID()}`)
   try {
     makeDirectorySync(directory)
@@ -76,9 +78,13 @@ export function tagDirectory(directory: string): void {
 const FIX =
   "Give the cache a directory of its own, such as '.taskgraph-cache' (a missing one is made): clearing and pruning a cache remove what it made there by name"
 
+/**
+ * Whether the directory's CACHEDIR.TAG is taskgraph's: read as the cache's own files are
+ * (a named pipe or a link to a device put there is none, and is not waited on).
+ */
 function hasOwnTag(directory: string): boolean {
   try {
-    const text = readFileSync(join(directory, TAG_NAME), 'utf8')
+    const text = readCacheFileStartSync(join(directory, TAG_NAME), 4096)
     return text.startsWith(SIGNATURE) && text.includes(OWNER)
   } catch {
     return false

@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, writeSync, type Stats } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readSync, writeSync, type Stats } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 
 // The cache's own files read and appended to only when they are regular files. Something
@@ -31,6 +31,28 @@ export async function readCacheFile(path: string, encoding?: 'utf8'): Promise<Bu
     return encoding === undefined ? await handle.readFile() : await handle.readFile(encoding)
   } finally {
     await handle.close()
+  }
+}
+
+/**
+ * The first `limit` bytes of the cache's file `path` as text, read at once, if it is a
+ * regular file: for the small files read before a run can go on (CACHEDIR.TAG).
+ */
+export function readCacheFileStartSync(path: string, limit: number): string {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
+  try {
+    const info = fstatSync(fd)
+    if (!info.isFile()) throw notRegular(path, 'open')
+    const bytes = Buffer.alloc(Math.min(limit, info.size))
+    let read = 0
+    while (read < bytes.byteLength) {
+      const count = readSync(fd, bytes, read, bytes.byteLength - read, read)
+      if (count === 0) break
+      read += count
+    }
+    return bytes.subarray(0, read).toString('utf8')
+  } finally {
+    closeSync(fd)
   }
 }
 

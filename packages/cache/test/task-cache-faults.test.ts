@@ -318,6 +318,23 @@ export default gather([big(300_000), small(1), small(2)])
     expect((await run()).calls).toEqual([])
   })
 
+  test('a CACHEDIR.TAG replaced by a named pipe or a link to a device is not waited on', async () => {
+    const first = await run()
+    const stored = (await new TaskCache(cacheDir).entries()).length
+    const tag = join(cacheDir, 'CACHEDIR.TAG')
+    for (const replace of [
+      () => promisify(execFile)('mkfifo', [tag]),
+      () => symlink('/dev/zero', tag),
+    ]) {
+      await rm(tag)
+      await replace()
+      expect(await run()).toMatchObject({ result: first.result, calls: [], warnings: [] })
+      await expect(new TaskCache(cacheDir).entries()).resolves.toHaveLength(stored)
+    }
+    await new TaskCache(cacheDir).clear()
+    expect((await run()).calls).toEqual(first.calls)
+  })
+
   // A result this large gets a file of its own (see `DiskCache`), not a place in a pack.
   test('a large entry replaced by a directory is a miss with one warning, and is stored again', async () => {
     await write({
