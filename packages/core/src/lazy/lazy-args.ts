@@ -18,7 +18,8 @@ const NESTED = Symbol.for('taskgraph.nested')
  * what the caller changes afterwards (an array it empties to fill again) does not change
  * the task; a copy on a path to a `Delayed` is wrapped in `Nested`. What a copy would
  * not keep is passed as it is: other objects (typed arrays, `Map`, class instances), an
- * array with properties of its own besides its elements, data that holds itself.
+ * array with properties of its own besides its elements, a plain object with symbol keys,
+ * properties that are not enumerable or frozen, data that holds itself.
  * Resolving walks only `Delayed` and `Nested` values, in the same order as recording, so
  * the k-th `Delayed` met is the k-th entry of the task's `refs`.
  */
@@ -233,7 +234,7 @@ class Recorder {
     for (let i = 0; i < keys.length; i++)
       items[i] = this.recordItem(this.read(value, keys[i]!), depth)
     const nested = this.refs.length !== before
-    if (!nested && !this.copyable(value)) return value
+    if (!nested && (!this.copyable(value) || hasHiddenKeys(value, keys.length))) return value
     // What the walk read, each property once (a getter's value), and an object without a
     // prototype stays one. A `Nested` copy's prototype is left to its resolving.
     const copy: Record<string, unknown> =
@@ -302,6 +303,16 @@ class Recorder {
     if (isFutureBranded(item)) throw futureArgument(this.caller)
     return this.record(item, depth + 1)
   }
+}
+
+/**
+ * Whether a plain object holds more than a copy of its enumerable string keys keeps: a
+ * symbol key, a property that is not enumerable, or being frozen, sealed or closed to new
+ * properties. It is passed as it is, as the task would otherwise miss what it reads of it
+ * (`config[Symbol.for('id')]`).
+ */
+function hasHiddenKeys(value: object, enumerable: number): boolean {
+  return !Object.isExtensible(value) || Reflect.ownKeys(value).length !== enumerable
 }
 
 /**

@@ -95,6 +95,24 @@ describe('recorded arguments', () => {
     ])
   })
 
+  test('a plain object with what a copy would leave out is passed as it is', () => {
+    const id = Symbol.for('id')
+    const tagged = { name: 'cfg', [id]: 42 }
+    const hidden = Object.defineProperty({ name: 'cfg' }, 'secret', { value: 's3cr3t' })
+    const frozen = Object.freeze({ name: 'cfg' })
+    const [a1, a2, a3, a4] = argsOf(use(tagged, hidden, frozen, { plain: 1 }), results) as [
+      Record<PropertyKey, unknown>,
+      ...Record<string, unknown>[],
+    ]
+    expect(a1).toBe(tagged)
+    expect(a1[id]).toBe(42)
+    expect(a2).toBe(hidden)
+    expect(a2!.secret).toBe('s3cr3t')
+    expect(a3).toBe(frozen)
+    // A plain one is copied, as before.
+    expect(a4).toEqual({ plain: 1 })
+  })
+
   test('the caller’s containers are not modified by recording or resolving', () => {
     const list = [a, 1]
     argsOf(use(list), results)
