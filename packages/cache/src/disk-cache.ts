@@ -81,6 +81,14 @@ export class DiskCache {
     this.#writes = new EntryWriter(this.#paths, this.#index, this.#files, this.#room)
   }
 
+  /**
+   * Writes entries only while `check` says so, asking it when they are due to be written
+   * (their tasks have ended by then): what it refuses is dropped.
+   */
+  writeWhile(check: () => boolean): void {
+    this.#writes.mayWrite = check
+  }
+
   /** Reads where the packed entries are: before `get`, to see what other runs stored. */
   async load(): Promise<void> {
     const [index, shards, recipes] = await Promise.all([

@@ -32,6 +32,11 @@ export class EntryWriter {
   readonly #ownFiles = new Set<Promise<void>>()
   /** Why a write nobody awaited failed (the timer's flush, a large entry): `flush` throws it. */
   #failure: Error | undefined
+  /**
+   * Asked before entries are written, once their tasks have ended: `false` drops them
+   * (see `DiskCache#writeWhile`).
+   */
+  mayWrite: () => boolean = () => true
 
   /** Writes into `paths`, telling `index` of each pack written. */
   constructor(paths: CachePaths, index: PackIndex, files: AtomicWriter, room: RoomMaker) {
@@ -44,6 +49,7 @@ export class EntryWriter {
   /** Stores the entry `bytes` under `key`: written soon, and at the latest by `flush`. */
   put(key: string, bytes: Buffer): void {
     if (bytes.byteLength >= OWN_FILE_BYTES) {
+      if (!this.mayWrite()) return
       const path = this.#paths.entry(key)
       // Written at once, as a pack is: written in steps (half a MiB each), it would go a
       // step per task that holds the main thread (inline, async), and a run killed a
@@ -82,7 +88,7 @@ export class EntryWriter {
     this.#batch = []
     this.#batchBytes = 0
     const writes = [...this.#ownFiles]
-    if (batch.length > 0) {
+    if (batch.length > 0 && this.mayWrite()) {
       const pack = this.#writeFitting(batch)
       // Awaited by the next flush, whose own writes wait for it: its failure is this one's.
       this.#flushing = pack.then(

@@ -61,6 +61,8 @@ export class SourceFingerprints {
   readonly #closures = new Map<string, Closure>()
   readonly #memo: FileHashMemo
   #memoChanged = false
+  /** Every file read, the project's and linked packages'. */
+  readonly #read = new Set<string>()
 
   readonly #now: () => number
 
@@ -106,6 +108,19 @@ export class SourceFingerprints {
   changedAfter(path: string, time: number): Newest | undefined {
     const newest = this.#closure(path).newest
     return newest !== undefined && newest.modifiedMs > time ? newest : undefined
+  }
+
+  /**
+   * A file read here (for any fingerprint) whose status changed after `time` (ms since
+   * the epoch), if one did: written since, however it is dated, or gone. One `stat` per
+   * file.
+   */
+  changedSince(time: number): string | undefined {
+    for (const path of this.#read) {
+      const info = statSync(path, { throwIfNoEntry: false })
+      if (info === undefined || info.ctimeMs > time) return path
+    }
+    return undefined
   }
 
   /** What the module at `path` reaches outside the project (packages, built-ins), sorted. */
@@ -187,6 +202,7 @@ export class SourceFingerprints {
   #file(path: string): FileFacts {
     let facts = this.#files.get(path)
     if (facts === undefined) {
+      this.#read.add(path)
       const source = readFileSync(path, 'utf8')
       facts = {
         source,
@@ -288,6 +304,7 @@ export class SourceFingerprints {
    * would look unchanged.
    */
   #linkedFile(path: string): MemoizedFile {
+    this.#read.add(path)
     const info = statSync(path)
     const known = this.#memo.get(path)
     if (

@@ -16,6 +16,7 @@ import { Session } from './cache-session.js'
 import { UnknownTaskError } from './unknown-task-error.js'
 import { TaskKeys } from './task-keys.js'
 import { SourceFingerprints } from './source-fingerprints.js'
+import { shown } from './shown-path.js'
 import { notADirectory } from './not-a-directory.js'
 import { foreignDirectory } from './foreign-directory.js'
 import { NotACacheError } from './not-a-cache-error.js'
@@ -122,6 +123,7 @@ export class TaskCache implements ResultCache {
       }),
     ])
     const fingerprints = new SourceFingerprints(memo)
+    store.writeWhile(this.#codeUnchanged(fingerprints, performance.timeOrigin + performance.now()))
     const keys = new TaskKeys(graph, fingerprints)
     this.#warnUnkeyable(graph, keys)
     const known = store.empty ? new Map<string, unknown>() : await this.#lookUp(graph, keys, store)
@@ -242,6 +244,26 @@ export class TaskCache implements ResultCache {
   #refuseForeign(call: string): void {
     const foreign = foreignDirectory(this.directory)
     if (foreign !== undefined) throw new NotACacheError(call, this.directory, foreign)
+  }
+
+  /**
+   * Whether the files `fingerprints` read are as they were at `openedAt`: asked before
+   * results are written, once their tasks have ended. A file written since (however it
+   * is dated) may have reached a task: a pool's worker started after it (one replacing a
+   * worker that died) loads the code as it reads now, while the keys hold it as it was.
+   * Once one has, the run stores nothing more, and says so once.
+   */
+  #codeUnchanged(fingerprints: SourceFingerprints, openedAt: number): () => boolean {
+    let changed: string | undefined
+    return () => {
+      if (changed !== undefined) return false
+      changed = fingerprints.changedSince(openedAt)
+      if (changed === undefined) return true
+      this.#warn(
+        `cache: ${shown(changed)}, a file of the workflow's code, changed while the run went on, so the results that ended since are not stored: a worker started after the change runs the code as it reads now, while the keys hold it as it was. Run again to have them stored.`,
+      )
+      return false
+    }
   }
 
   /** One warning per function and reason for the tasks asked to be cached that cannot be. */

@@ -1,4 +1,3 @@
-import { isAbsolute, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { AnyFunction } from '@taskgraph/core'
 import {
@@ -14,6 +13,7 @@ import { CapturedVariables, type CapturedScope } from './captured-variables.js'
 import { dataRef, hashToken, keyOf, portableRef, taskRef, taskRefStart } from './content-key.js'
 import { functionIdentity } from './function-identity.js'
 import { FunctionSets, type FunctionSet } from './function-sets.js'
+import { shown } from './shown-path.js'
 import type { Newest, SourceFingerprints } from './source-fingerprints.js'
 
 /**
@@ -480,12 +480,6 @@ function changedSinceLoaded(file: Newest, module: string): string {
     return `${which} was modified in the future (${new Date(file.modifiedMs).toISOString()}, by this machine's clock), so whether it changed after this process loaded its code cannot be told; correct its modification time (touch it), or the clock`
   }
   return `${which} changed after this process loaded its code (modules are loaded once, so it still runs as it was); restart the process to have its tasks cached again`
-}
-
-/** `path` from the working directory, if it lies under it. */
-function shown(path: string): string {
-  const inside = relative(process.cwd(), path)
-  return inside.startsWith('..') || isAbsolute(inside) ? path : inside
 }
 
 /**

@@ -471,6 +471,46 @@ export default total(
     ])
   })
 
+  // A pool's worker that dies is replaced by one that loads the code as it reads then.
+  // Keyed by the code as it read when the run began, that worker's results would be
+  // handed to the next run, whose code is the first again.
+  test.for(['threads', 'processes'])(
+    'on %s, a helper edited during a run, reached by a worker started after: what ended since is not stored',
+    async (executor) => {
+      const base = join(project, 'lib', 'base.ts')
+      const old = 'export function base(x: number): number { return x + 1 }'
+      await write({
+        'lib/base.ts': old,
+        'crash.ts': `import { existsSync, writeFileSync } from 'node:fs'
+import { delayed, gather } from '@taskgraph/core'
+import { logCall } from './log-call.js'
+import { base } from './lib/base.js'
+const step = delayed(function step(x: number) {
+  logCall('step(' + x + ')')
+  if (x === 2 && !existsSync(process.env.CRASHED!)) {
+    writeFileSync(process.env.CRASHED!, '')
+    writeFileSync(${JSON.stringify(base)}, 'export function base(x: number): number { return x + 1000 }')
+    process.exit(1)
+  }
+  return base(x)
+}, { cache: true, retries: 1 })
+export default gather([step(1), step(2), step(3)])
+`,
+      })
+      // One worker: the task runs again on the worker that replaces it.
+      const crashed = { CRASHED: join(project, 'crashed'), WORKERS: '1' }
+      const during = await run(executor, 'crash.ts', 'all', crashed)
+      expect(during.result).toEqual([2, 1002, 1003])
+      expect(during.warnings).toContainEqual(
+        `cache: ${base}, a file of the workflow's code, changed while the run went on, so the results that ended since are not stored: a worker started after the change runs the code as it reads now, while the keys hold it as it was. Run again to have them stored.`,
+      )
+      await write({ 'lib/base.ts': old })
+      const next = await run(executor, 'crash.ts', 'all', crashed)
+      expect(next.result).toEqual([2, 3, 4])
+      expect(next.calls).toContain('step(2)')
+    },
+  )
+
   test('a helper dated in the future: its tasks run unstored, saying so, until its date is mended', async () => {
     const words = join(project, 'lib', 'words.ts')
     // Whole seconds: a file's time keeps them exactly.
