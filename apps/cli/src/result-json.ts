@@ -14,9 +14,21 @@ export function resultJson(value: unknown): string {
     const holder = this as Record<string, unknown>
     const path = key === '' ? 'result' : pathOf(paths.get(holder) ?? 'result', holder, key)
     const named = key === '' ? 'the result' : path
-    // What the task returned, before its toJSON (a Date's) replaced it.
-    const lossy = lossOf(holder[key])
+    // What the task returned, before its toJSON (a Date's) replaced it, and what its
+    // toJSON returned, which JSON writes in its place.
+    const returned = holder[key]
+    const lossy = lossOf(returned)
     if (lossy !== undefined) throw new LossyValue(`${named} is ${lossy}`)
+    if (value !== returned) {
+      const written = value === undefined ? 'undefined' : lossOf(value)
+      if (written !== undefined) {
+        throw new LossyValue(`the toJSON method of ${named} returns ${written}`)
+      }
+    }
+    // An array's undefined is written as null; an object's, left out, reads back the same.
+    if (value === undefined && Array.isArray(holder)) {
+      throw new LossyValue(`${named} is undefined, which JSON writes as null`)
+    }
     if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
       value = Array.from(value as unknown as ArrayLike<number>)
     }
@@ -48,6 +60,8 @@ function lossOf(value: unknown): string | undefined {
     return value instanceof Date && Number.isNaN(value.getTime()) ? 'an invalid Date' : undefined
   }
   if (value instanceof Error) return `an error (${value.name}: ${value.message})`
+  if (value instanceof Symbol) return 'a symbol in an object (Object(symbol))'
+  if (value instanceof BigInt) return `a BigInt in an object (Object(${String(value)}n))`
   for (const kind of KINDS_WITHOUT_JSON) {
     if (value instanceof kind) return `${/^[AEIOU]/.test(kind.name) ? 'an' : 'a'} ${kind.name}`
   }

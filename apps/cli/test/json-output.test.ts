@@ -35,6 +35,11 @@ describe.concurrent('--json of values JSON would write as another value', () => 
       kind: 'symbol-key',
       what: 'result.rows[0] is an object with a property keyed by Symbol(tag)',
     },
+    { kind: 'to-json-set', what: 'the toJSON method of result.tags returns a Set' },
+    { kind: 'to-json-nan', what: 'the toJSON method of result.ratio returns NaN' },
+    { kind: 'undefined-element', what: 'result.list[1] is undefined, which JSON writes as null' },
+    { kind: 'boxed-symbol', what: 'result.tag is a symbol in an object (Object(symbol))' },
+    { kind: 'boxed-bigint', what: 'result.n[0] is a BigInt in an object (Object(1n))' },
   ])('$kind exits 4 with an OutputError naming where it is', async ({ kind, what }) => {
     const result = await runCli(['run', 'json-kinds.ts', '--json'], {
       env: { TASKGRAPH_TEST_KIND: kind },
@@ -49,6 +54,8 @@ describe.concurrent('--json of values JSON would write as another value', () => 
     { kind: 'typed-array', json: { bytes: [1, 2, 3] } },
     { kind: 'instance', json: { x: 1, y: 2 } },
     { kind: 'hidden-symbol', json: { id: 1 } },
+    // Left out, it reads back as undefined all the same.
+    { kind: 'undefined-property', json: { id: 1 } },
   ])('$kind is written as its JSON', async ({ kind, json }) => {
     const result = await runCli(['run', 'json-kinds.ts', '--json'], {
       env: { TASKGRAPH_TEST_KIND: kind },
