@@ -33,20 +33,47 @@ export class TaskError extends TaskgraphError {
     },
   ) {
     const { key, functionName, caller, cause } = options
+    const named = `${caller}: task ${JSON.stringify(key)} (function ${functionName})`
     const report = options.report ?? {
       code: 'ERR_TASK_FAILED',
       message: `failed: ${causeText(cause)}`,
     }
-    super({
-      code: report.code,
-      message: `${caller}: task ${JSON.stringify(key)} (function ${functionName}) ${report.message}`,
-      cause,
-    })
+    super({ code: report.code, message: `${named} ${report.message}`, cause })
     this.key = key
     this.functionName = functionName
+    headOf.set(this, options.report === undefined ? `${named} failed` : undefined)
   }
 }
 TaskError.prototype.name = 'TaskError'
+
+/**
+ * A `TaskError`'s message without its cause's text, for one whose cause is that text
+ * (`failed: …`): what a chain of them shows of those between its ends.
+ */
+const headOf = new WeakMap<TaskError, string | undefined>()
+
+/** `TaskError`s in a chain of causes past which those between its ends are counted, not shown. */
+const SHOWN_IN_CHAIN = 3
+
+/**
+ * The text of a `TaskError` that is another's cause: a task that returned a graph whose
+ * task failed, or that computed a graph itself. Each level's message holds the next
+ * one's, so a chain of them (a task returning a graph of itself, a hundred levels deep
+ * before the run's maxDepth stops it) is shown by its first task and the last ones, the
+ * others counted.
+ */
+function taskErrorText(error: TaskError): string {
+  const chain: TaskError[] = []
+  for (let at: unknown = error; at instanceof TaskError; at = at.cause) chain.push(at)
+  const heads = chain.slice(0, -2).map((link) => headOf.get(link))
+  if (chain.length <= SHOWN_IN_CHAIN || heads.some((head) => head === undefined)) {
+    return `${error.name}: ${error.message}`
+  }
+  const [last, beforeLast] = [chain.at(-1)!, chain.at(-2)!]
+  const between = chain.length - 3
+  const more = between === 1 ? '1 more task' : `${between} more tasks`
+  return `${error.name}: ${heads[0]!}: … ${more}, each failing as the next did, … ${beforeLast.name}: ${headOf.get(beforeLast) ?? beforeLast.message}: ${last.name}: ${last.message}`
+}
 
 /** What to do about a worker process that was aborted (SIGABRT), as Node ends one out of memory. */
 const ABORTED_FIX =
@@ -400,6 +427,7 @@ CancelledError.prototype.name = 'CancelledError'
 
 /** A short description of a thrown value for messages. */
 export function causeText(cause: unknown): string {
+  if (cause instanceof TaskError) return taskErrorText(cause)
   let isError: boolean
   try {
     isError = cause instanceof Error

@@ -132,6 +132,17 @@ describe.each(SUITE_EXECUTORS)('tasks that return graphs, on the %s executor', (
     expect((cause as Error).message).toContain('maxDepth of 5')
   })
 
+  test('the message of recursion stopped deep down names its ends, and counts the tasks between', async () => {
+    const error = (await forever(0)
+      .compute(options)
+      .catch((e: unknown) => e)) as TaskError
+    // 101 tasks each failing as the graph it returned failed: a line, not one per task.
+    expect(error.message.length).toBeLessThan(1500)
+    expect(error.message).toMatch(
+      /^Delayed#compute: task "forever-\w+" \(function forever\) failed: TaskError: Delayed#compute: task "forever-\w+" \(function forever\) failed: … 97 more tasks, each failing as the next did, … TaskError: Delayed#compute: task "[^"]+" \(function forever\) failed: TaskError: Delayed#compute: task "[^"]+" \(function forever\) failed: DepthLimitError: Delayed#compute: task \S+ returned a graph 101 levels deep, past the run's maxDepth of 100/,
+    )
+  })
+
   test('a failure inside a returned graph fails the task that returned it', async () => {
     const error = await returnsFailure('deep down')
       .compute(options)
