@@ -265,6 +265,10 @@ export class DiskCache {
     // Every run that stores results prunes: most find the cache within its limits, and
     // the index tells so without a look at each of its files.
     const indexed = this.#index.indexedPacks()
+    // Lines of packs that are gone (evicted on a disk too full to rewrite the index then,
+    // or brought back by another prune's rewrite): every run reads them until it is.
+    const listed = new Set(packs)
+    const deadLines = [...indexed.keys()].some((pack) => !listed.has(pack))
     if (
       this.#room.evictedPacks ||
       this.#shards.size > 0 ||
@@ -274,10 +278,12 @@ export class DiskCache {
       const gone = await removeUnits(units, maxSize, maxAge, now)
       removed = gone.removed
       bytes = gone.bytes
-      if (gone.gonePacks.size > 0 || this.#room.evictedPacks) {
+      if (gone.gonePacks.size > 0 || this.#room.evictedPacks || deadLines) {
         await this.#rewriteIndex(gone.gonePacks)
       }
       this.#room.indexRewritten()
+    } else if (deadLines) {
+      await this.#rewriteIndex(new Set())
     }
     await removeStaleTemporaries(this.#paths.temporary, temporaries, now)
     return { removed, bytes }
@@ -384,7 +390,7 @@ export class DiskCache {
     const present = new Set(await readdirOrNone(this.#paths.packs))
     const kept = keptLines(text, (pack) => present.has(pack) && !gone.has(pack))
     // On a full disk, the index stays as it is: the lines of packs that are gone are
-    // misses, and go with the next prune that removes a pack.
+    // misses, and go with the next prune.
     await this.#files
       .writeAtomically(this.#paths.index, [Buffer.from(kept)])
       .catch((error: unknown) => {

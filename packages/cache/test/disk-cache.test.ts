@@ -436,6 +436,21 @@ describe('DiskCache', () => {
     expect(lines.map((line) => line.split(' ')[0])).toEqual([key(2)])
   })
 
+  // Packs evicted on a full disk, whose index could not be rewritten then: every later
+  // run read their lines, and no prune that removed nothing dropped them.
+  test('a prune that removes nothing still drops the index lines of packs that are gone', async () => {
+    await stored([[key(1), 'kept']])
+    const gone = `${Date.now().toString(36)}-999999-deadbeef`
+    await appendFile(
+      join(directory, 'index'),
+      `${key(2)} ${gone} 0 100\n${key(3)} ${gone} 100 100\n`,
+    )
+    expect(await (await reopened()).prune()).toEqual({ removed: 0, bytes: 0 })
+    const lines = (await readFile(join(directory, 'index'), 'utf8')).trim().split('\n')
+    expect(lines.map((line) => line.split(' ')[0])).toEqual([key(1)])
+    expect(await (await reopened()).get(key(1))).toMatchObject({ hit: true })
+  })
+
   test('a prune that evicts every large entry of a shard removes its directory', async () => {
     await stored([[key(1), LARGE]])
     expect(await files('entries')).toHaveLength(1)
