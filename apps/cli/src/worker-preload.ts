@@ -2,11 +2,14 @@
 // worker then loads the workflow, and the TypeScript modules it imports, as the main
 // thread does. The workflow's URL comes in this module's own query string, with those of
 // the other modules a cluster worker serves.
-import { announceLoading, expectEcho } from '@taskgraph/scheduler/internal'
+import { announceLoading, expectEcho, preloadInEveryPool } from '@taskgraph/scheduler/internal'
 import { reportClosedOutput } from './closed-output.js'
 import { importWorkflow, prepareForWorkflow } from './workflow-loading.js'
 
 reportClosedOutput()
+
+// Pools a task makes in this worker load what this one did.
+preloadInEveryPool(import.meta.url)
 
 const query = new URL(import.meta.url).searchParams
 const workflowURL = query.get('workflow')

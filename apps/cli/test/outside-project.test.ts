@@ -125,6 +125,46 @@ describe('a workflow outside any project', () => {
     await expectRunInWorkersAndCached(dir, [8, 27])
   })
 
+  // Its own pools' workers import it as the run's do: their import of 'taskgraph' finds
+  // the copy running the command too, and the tasks do not fall back to the main thread.
+  it('runs in workers the tasks of pools it makes itself: a compute in a task, parallelMap', async () => {
+    const dir = await makeTempDir()
+    await writeFile(
+      join(dir, 'flow.ts'),
+      `import { threadId } from 'node:worker_threads'
+import { compute, delayed, gather, parallelMap, registerTaskModule } from 'taskgraph'
+
+export function square(x: number) {
+  return process.pid
+}
+registerTaskModule(import.meta.url)
+export const leaf = delayed(function leaf(x: number) {
+  return threadId
+})
+const inner = delayed(async function inner(n: number) {
+  const [threads] = await compute(gather([leaf(n), leaf(n + 1)]), { executor: 'threads', workers: 1 })
+  const mapped = await parallelMap(square, [1, 2], { executor: 'processes', workers: 1 })
+  return { threads, pids: mapped, own: process.pid }
+})
+export default inner(1)
+`,
+    )
+    for (const executor of ['async', 'threads']) {
+      const result = await runCli(['run', 'flow.ts', '--executor', executor, '--json'], {
+        cwd: dir,
+      })
+      expect(result).toMatchObject({ code: 0, stderr: '' })
+      const { threads, pids, own } = JSON.parse(result.stdout) as {
+        threads: number[]
+        pids: number[]
+        own: number
+      }
+      expect(threads).toHaveLength(2)
+      for (const id of threads) expect(id).not.toBe(0)
+      for (const pid of pids) expect(pid).not.toBe(own)
+    }
+  })
+
   it('can be drawn', async () => {
     const dir = await makeTempDir()
     await writeFile(join(dir, 'flow.ts'), FLOW_TS)

@@ -54,7 +54,7 @@ export {
 // The CLI: checks its flags against the executor in use as compute() checks options.
 export { checkHooks, checkSizing, type SizingOption } from './run/options.js'
 // taskgraph's packages built on the scheduler: their entries load in workers early.
-export { loadFirstInWorkers } from './pool/worker-preloads.js'
+export { loadFirstInWorkers, preloadInEveryPool } from './pool/worker-preloads.js'
 // For @taskgraph/patterns, the helpers built on compute():
 /** compute() with the name of the call its errors carry (`parallelMap`, not `compute`). */
 export { computeTargets } from './run/compute.js'

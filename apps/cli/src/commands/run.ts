@@ -20,7 +20,7 @@ import {
   type TaskWorker,
 } from '@taskgraph/scheduler'
 import { onTemporaryFile } from '@taskgraph/observe/internal'
-import { setDefaultClient } from '@taskgraph/scheduler/internal'
+import { preloadInEveryPool, setDefaultClient } from '@taskgraph/scheduler/internal'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { CliLogger } from '../logger.js'
@@ -93,7 +93,10 @@ export async function runCommand(
     options.cluster === undefined
       ? undefined
       : await clusterExecutor(options.cluster, options, io.cwd)
-  const executor = cluster ?? executorFor(options, pathToFileURL(resolve(io.cwd, file)).href)
+  const workflowURL = pathToFileURL(resolve(io.cwd, file)).href
+  // Pools the workflow makes (a compute in a task, parallelMap) load it as the run's do.
+  preloadInEveryPool(workerPreloadFor(workflowURL))
+  const executor = cluster ?? executorFor(options, workflowURL)
   if (executor instanceof ProcessExecutor) hearWorkerProcesses()
   const starting =
     typeof executor === 'object' && !(executor instanceof AsyncExecutor)

@@ -4,6 +4,7 @@ import type { Executor, TaskCall } from '../executors/executor.js'
 import { FunctionLocator } from './function-locator.js'
 import type { PoolEngine, PoolSettings } from './pool-engine.js'
 import { HELD_PER_WORKER } from './work-held.js'
+import { poolPreloads } from './worker-preloads.js'
 import {
   DEFAULT_START_TIMEOUT_MS,
   POOL_OPTION_NAMES,
@@ -65,7 +66,7 @@ export abstract class PoolExecutor implements Executor {
           ? DEFAULT_START_TIMEOUT_MS
           : checkStartTimeout(caller, options.startTimeout),
       taskStdout: checkTaskStdout(caller, options.taskStdout),
-      preload: checkPreload(caller, options.preload),
+      preload: poolPreloads(checkPreload(caller, options.preload)),
       stopsEndedRuns,
       locator: new FunctionLocator(),
     }

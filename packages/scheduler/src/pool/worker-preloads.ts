@@ -23,3 +23,21 @@ export function loadFirstInWorkers(url: string): void {
 export function workerPreloads(): string[] {
   return [...preloads]
 }
+
+/** Modules every pool made from now on imports first (see `preloadInEveryPool`). */
+const everyPool = new Set<string>()
+
+/**
+ * Has every pool made from now on in this thread import the module at `url` before its
+ * own `preload` modules: for a program that makes its workers ready to load its code,
+ * such as `taskgraph run`, whose workflow may make pools of its own (a compute inside
+ * a task, `parallelMap`).
+ */
+export function preloadInEveryPool(url: string): void {
+  everyPool.add(url)
+}
+
+/** The preload modules of a pool given `own`: those of every pool first, each once. */
+export function poolPreloads(own: readonly string[]): string[] {
+  return [...new Set([...everyPool, ...own])]
+}
