@@ -104,6 +104,17 @@ describe('valid options', () => {
   test('a trailing plain object holding Delayed is a target, not options', async () => {
     expect(await compute(one(), { value: one() })).toEqual([1, { value: 1 }])
   })
+
+  test('a plain value computes to itself; a promise is refused, not returned unawaited', async () => {
+    expect(await compute(one(), 'text', [2])).toEqual([1, 'text', [2]])
+    const rejected = Promise.reject(new Error('never awaited'))
+    const error = await compute(one(), rejected).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(InvalidArgumentError)
+    expect((error as Error).message).toMatch(
+      /^compute: target 1 is a promise \(an instance of Promise, which has a then method\), not a lazy value: .* Await it first, or make its work a task: delayed\(async \(\) => \.\.\.\)\(\)\.$/,
+    )
+    await expect(rejected).rejects.toThrow('never awaited')
+  })
 })
 
 describe('concurrency', () => {

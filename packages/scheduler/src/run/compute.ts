@@ -4,6 +4,7 @@ import {
   TaskGraph,
   containsDelayed,
   describeValue,
+  isThenable,
   registerScheduler,
 } from '@taskgraph/core/internal'
 import type { Executor } from '../executors/executor.js'
@@ -39,11 +40,21 @@ export function compute(...args: unknown[]): Promise<unknown[]> {
   // of that kind is taken as options, so a misspelt option is reported, not returned.
   const hasOptions =
     typeof last === 'object' && last !== null && isObjectLiteral(last) && !containsDelayed(last)
-  return computeTargets(
-    'compute',
-    hasOptions ? args.slice(0, -1) : args,
-    hasOptions ? last : undefined,
-  )
+  const targets = hasOptions ? args.slice(0, -1) : args
+  // A plain value computes to itself, as in Dask; a promise so returned would be one not
+  // awaited (a call's `await` forgotten), and its rejection would go unhandled.
+  const promised = targets.findIndex((target) => !isDelayed(target) && isThenable(target))
+  if (promised !== -1) {
+    // Its own rejection is told by this error, not as an unhandled one that ends the process.
+    const promise = targets[promised]
+    if (promise instanceof Promise) promise.catch(() => {})
+    return Promise.reject(
+      new InvalidArgumentError({
+        message: `compute: target ${promised} is a promise (${describeValue(targets[promised])}, which has a then method), not a lazy value: compute runs graphs of Delayed values. Await it first, or make its work a task: delayed(async () => ...)().`,
+      }),
+    )
+  }
+  return computeTargets('compute', targets, hasOptions ? last : undefined)
 }
 
 /**
