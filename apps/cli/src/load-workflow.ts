@@ -141,6 +141,7 @@ async function importAndRead(path: string, shown: string): Promise<Workflow> {
   // submits while it builds the graph (futures), before the run begins.
   registerTaskModule(url)
   if (!('default' in module) || module.default === undefined) throw noDefault(shown)
+  if (exportsNothing(module)) throw noDefault(shown, true)
   const value = await readDefault(module.default, shown)
   return { path, url, shown, loader, targets: value }
 }
@@ -163,11 +164,31 @@ function queryInPath(shown: string, path: string, cause?: unknown): WorkflowErro
   })
 }
 
-function noDefault(shown: string): WorkflowError {
+function noDefault(shown: string, empty = false): WorkflowError {
+  const what = empty
+    ? 'exports nothing but an empty object (what a file without an export statement exports, loaded as CommonJS)'
+    : 'has no default export'
   return new WorkflowError({
     code: 'ERR_WORKFLOW_NO_DEFAULT',
-    message: `workflow ${shown} has no default export; add \`export default\` with the Delayed value (or a function returning it) to run`,
+    message: `workflow ${shown} ${what}; add \`export default\` with the Delayed value (or a function returning it) to run`,
   })
+}
+
+/**
+ * Whether a module's namespace holds nothing but an empty default: a file with no
+ * `export` (a workflow not written yet, or one whose export was forgotten) that Node or
+ * tsx loaded as CommonJS, whose `module.exports` is `{}`.
+ */
+function exportsNothing(module: Record<string, unknown>): boolean {
+  const names = Object.keys(module).filter((name) => name !== 'module.exports')
+  const value = module.default
+  if (names.length !== 1 || typeof value !== 'object' || value === null) return false
+  try {
+    return Object.getPrototypeOf(value) === Object.prototype && Reflect.ownKeys(value).length === 0
+  } catch {
+    // A Proxy whose traps throw: reading the default export tells why.
+    return false
+  }
 }
 
 /**

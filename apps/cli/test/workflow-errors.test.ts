@@ -30,7 +30,13 @@ const badWorkflows = [
     file: 'parse-json-on-load.ts',
     named: ['SyntaxError', 'parse-json-on-load.ts:5:'],
   },
-  { case: 'no default export', file: 'no-default.ts', named: [] },
+  { case: 'no default export', file: 'no-default.ts', named: ['has no default export'] },
+  // It said the default export must be a Delayed, and got an object.
+  {
+    case: 'no export statement at all',
+    file: 'commonjs/no-export.ts',
+    named: ['exports nothing but an empty object', 'add `export default`'],
+  },
   { case: 'a number as default export', file: 'default-number.ts', named: ['42'] },
   {
     case: 'a delayed function (not a call of it) as default export',
