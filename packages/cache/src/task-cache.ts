@@ -369,7 +369,7 @@ function checkLimits(caller: string, limits: CacheLimits): CacheLimits {
     if (value !== undefined && !(typeof value === 'number' && value >= 0)) {
       const unit = name === 'maxSize' ? 'bytes' : 'milliseconds'
       throw new InvalidOptionError({
-        message: `${caller}: option "${name}" must be a number of ${unit}, 0 or more (Infinity for no limit), not ${describeValue(value)}.`,
+        message: `${caller}: option "${name}" must be a number of ${unit}, 0 or more (Infinity for no limit), not ${typeof value === 'number' ? String(value) : describeValue(value)}.`,
       })
     }
   }

@@ -261,12 +261,13 @@ test.each([
   [
     'a negative maxSize',
     () => new TaskCache(directory, { maxSize: -1 }),
-    /option "maxSize" must be a number of bytes, 0 or more/,
+    // It said "not a number (-1)".
+    /option "maxSize" must be a number of bytes, 0 or more \(Infinity for no limit\), not -1\.$/,
   ],
   [
     'a maxSize that is not a number (NaN)',
     () => new TaskCache(directory, { maxSize: Number.NaN }),
-    /option "maxSize" must be a number of bytes, 0 or more/,
+    /option "maxSize" must be a number of bytes, 0 or more \(Infinity for no limit\), not NaN\.$/,
   ],
   [
     'a maxAge that is not a number',
