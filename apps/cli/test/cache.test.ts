@@ -491,7 +491,12 @@ export default delayed(makeScaler(Number(process.env.SCALE)), { cache: true }).w
     ],
     [
       ['cache', 'why', 'flow.ts', 'square-nope', '--cache', '.cache'],
-      'no task of the workflow has the key "square-nope"; keys like it: square-0, square-1',
+      'TaskCache.explain: no task of the workflow has the key "square-nope"; keys like it: square-0, square-1',
+    ],
+    // The first column of `cache ls`: the key a result is stored under.
+    [
+      ['cache', 'why', 'flow.ts', 'ab'.repeat(32), '--cache', '.cache'],
+      'That is the key a result is stored under; give the key of its task (the task column of taskgraph cache ls).',
     ],
   ])('%j is a usage error that says what to do', async ([args, message]) => {
     const result = await runCli(args as string[], { cwd: project })

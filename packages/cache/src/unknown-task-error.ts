@@ -6,11 +6,15 @@ export class UnknownTaskError extends InvalidArgumentError {
   /** The key asked about. */
   readonly key: string
 
-  constructor(graph: TaskGraph, key: string) {
+  constructor(graph: TaskGraph, key: string, caller = 'TaskCache.explain') {
     const near = nearKeys(graph, key)
+    // The key a result is stored under (`taskgraph cache ls`'s first column): a hash.
+    const stored = /^[0-9a-f]{64}$/.test(key)
+      ? ' That is the key a result is stored under; give the key of its task (the task column of taskgraph cache ls).'
+      : ''
     super({
       code: 'ERR_UNKNOWN_TASK',
-      message: `no task of the workflow has the key ${JSON.stringify(key)}${near.length > 0 ? `; keys like it: ${near.join(', ')}` : ''}. Task keys are in the debug log (--log-level debug), traces and drawings (taskgraph visualize).`,
+      message: `${caller}: no task of the workflow has the key ${JSON.stringify(key)}${near.length > 0 ? `; keys like it: ${near.join(', ')}` : ''}.${stored} Task keys are in the debug log (--log-level debug), traces and drawings (taskgraph visualize).`,
     })
     this.key = key
   }
