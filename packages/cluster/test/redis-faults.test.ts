@@ -305,6 +305,28 @@ describe('Redis failing mid-run', () => {
     await eventually(async () => expect(await runKeys(cluster.redis)).toEqual([]), 40_000)
   }, 90_000)
 
+  // Its end waited for the removal (2 s), then for its jobs to leave Redis (1 s), then
+  // close() for the queue (2 s): Ctrl-C on taskgraph run took 5 s to exit.
+  test('stopped (SIGSTOP) mid-run: a cancelled run settles, and close() ends, within 2 s together', async () => {
+    const cluster = await clusters.withWorkers(1)
+    const executor = cluster.executor(new ClusterExecutor(cluster.url))
+    const controller = new AbortController()
+    const run = step(cluster.dir, 0, 30_000).compute({ executor, signal: controller.signal })
+    await eventually(() => expect(readTraces(cluster.dir).started.size).toBe(1), 10_000)
+    cluster.redis.signal('SIGSTOP')
+    try {
+      const cancelledAt = performance.now()
+      controller.abort()
+      const { error } = await failure(run)
+      expect(error).toBeInstanceOf(CancelledError)
+      await executor.close()
+      expect(performance.now() - cancelledAt).toBeLessThan(2000)
+    } finally {
+      cluster.redis.signal('SIGCONT')
+    }
+    await eventually(async () => expect(await runKeys(cluster.redis)).toEqual([]), 40_000)
+  }, 90_000)
+
   test('a worker stopped while Redis is down exits 0 within seconds', async () => {
     const cluster = await clusters.withWorkers(1)
     const executor = cluster.executor(new ClusterExecutor(cluster.url, { reconnectTimeout: 2000 }))

@@ -111,6 +111,8 @@ export class ClusterExecutor implements Executor {
   private closed = false
   /** What the first `close()` started: every later call resolves with it. */
   private closing: Promise<void> | undefined
+  /** Whether Redis left the last run's removal unanswered: a close does not wait for it. */
+  private redisSilent = false
   private readonly runs = new Map<AbortSignal, ClusterRun>()
   private readonly runsById = new Map<string, ClusterRun>()
   private readonly outcomes: CallOutcomes
@@ -374,11 +376,14 @@ export class ClusterExecutor implements Executor {
         () => false,
       ))
     if (opened === true) {
-      await Promise.all([
+      const [, answered] = await Promise.all([
         boundedCleanup(this.holds.end(run)),
         removeRun(this.redis, this.store, this.queue, run.id, jobs),
       ])
-      if (this.queue !== undefined) await jobsGone(this.redis, this.queue, run.sent)
+      // Redis gone or silent: neither the jobs leaving it nor a close are waited for, so
+      // that a cancelled run ends within 2 s; the workers sweep what is left.
+      this.redisSilent = !answered
+      if (answered && this.queue !== undefined) await jobsGone(this.redis, this.queue, run.sent)
     }
     this.flush()
   }
@@ -433,6 +438,7 @@ export class ClusterExecutor implements Executor {
     // A start that failed has disconnected already: its queue, whose first commands may
     // have failed with the connection, is left alone (closing it would wait for ever).
     if (
+      !this.redisSilent &&
       this.starting !== undefined &&
       (await this.starting.then(
         () => true,

@@ -6,8 +6,12 @@ import { failureText } from '../redis-refusals.js'
 
 /** A run's record lives this long unless its driver renews it (a third of it, each time). */
 export const RUN_TTL_MS = 15_000
-/** Most time the end of a run waits for Redis to remove what the run left. */
-const CLEANUP_MS = 2000
+/**
+ * Most time the end of a run waits for Redis to remove what the run left: with what
+ * follows when Redis does not answer (nothing: see `removeRun`), a cancelled run ends
+ * within 2 s.
+ */
+const CLEANUP_MS = 1500
 
 /**
  * Removes what a run wrote: its record first (from then on workers store nothing more
@@ -15,7 +19,8 @@ const CLEANUP_MS = 2000
  * and its jobs still waiting; and last its place among the runs. Bounded in time: a run
  * must end even if Redis is gone. What is left then, or when this process is killed on
  * the way (a second Ctrl-C), goes as soon as a worker sweeps it: a run listed without a
- * record has ended.
+ * record has ended. Resolves to whether Redis answered: if it did not (gone, or silent),
+ * whatever else the end of a run would ask of it is not waited for.
  */
 export async function removeRun(
   redis: Redis,
@@ -23,11 +28,13 @@ export async function removeRun(
   queue: Queue | undefined,
   run: string,
   jobs: readonly string[],
-): Promise<void> {
+): Promise<boolean> {
+  let answered = false
   const removal = (async () => {
     // Not a transaction: a full Redis refuses every command queued in one, and this
     // frees what fills it.
     const removed = await redis.pipeline().del(runKey(run)).publish(ENDED_CHANNEL, run).exec()
+    answered = true
     const failed = removed?.find(([error]) => error !== null)
     if (failed !== undefined) throw failed[0] as Error
     // Off the list even when one of these failed (a shared directory that cannot be
@@ -54,6 +61,7 @@ export async function removeRun(
   } finally {
     clearTimeout(timer)
   }
+  return answered
 }
 
 /**
