@@ -44,3 +44,10 @@ export const followKey = (run: string, hold: string): string => `tg:run:${run}:f
 export const followChannel = (worker: string): string => `tg:follow:${worker}`
 /** Pub/sub channel on which drivers announce runs that ended: workers stop their calls. */
 export const ENDED_CHANNEL = 'tg:ended'
+
+/**
+ * A channel no one listens on: a driver publishes to it once as it starts, so that a
+ * Redis user that may not publish (which a run's end and a chain's next task need) fails
+ * the start, not a run.
+ */
+export const STARTED_CHANNEL = 'tg:driver-started'

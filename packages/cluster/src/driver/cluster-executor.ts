@@ -33,7 +33,7 @@ import {
 } from '../connection.js'
 import { watchConnection } from '../connection-watch.js'
 import { ClusterConnectionError, ClusterStoreError } from '../errors.js'
-import { PREFIX, QUEUE, RUNS, repliesKey, resultsKey, runKey } from '../keys.js'
+import { PREFIX, QUEUE, RUNS, STARTED_CHANNEL, repliesKey, resultsKey, runKey } from '../keys.js'
 import { FileStore } from '../store/file-store.js'
 import { RedisStore } from '../store/redis-store.js'
 import type { ResultStore } from '../store/result-store.js'
@@ -208,7 +208,11 @@ export class ClusterExecutor implements Executor {
     })
     this.queue.on('error', () => {})
     await queueReady(this.queue, this.url, 'ClusterExecutor')
-    this.threads = await clusterThreads(this.redis)
+    const [threads] = await Promise.all([
+      clusterThreads(this.redis),
+      this.redis.publish(STARTED_CHANNEL, this.id),
+    ])
+    this.threads = threads
     // A dropped connection is retried: runs carry on once it is back, if Redis still has
     // their records, and fail with ClusterConnectionError if it does not (it restarted
     // without persistence) or if it stays down longer than reconnectTimeout.
