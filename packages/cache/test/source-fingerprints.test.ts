@@ -456,7 +456,8 @@ describe('SourceFingerprints', () => {
     expect(fingerprints('uses.ts')[0]).not.toBe(first)
   })
 
-  test("a linked package's files are read again only when their size, times or inode changed", async () => {
+  /** uses.ts importing the linked package `shared`, whose util.js it returns the path of. */
+  async function usesLinkedShared(): Promise<{ uses: string; util: string }> {
     await write({
       'uses.ts': "import 'shared'",
       'packages/shared/package.json': '{ "name": "shared", "version": "0.0.0" }',
@@ -464,8 +465,11 @@ describe('SourceFingerprints', () => {
     })
     await mkdir(join(project, 'node_modules'), { recursive: true })
     await symlink(join(project, 'packages/shared'), join(project, 'node_modules/shared'))
-    const uses = join(project, 'uses.ts')
-    const util = join(project, 'packages/shared/util.js')
+    return { uses: join(project, 'uses.ts'), util: join(project, 'packages/shared/util.js') }
+  }
+
+  test("a linked package's files are read again only when their size, times or inode changed", async () => {
+    const { uses, util } = await usesLinkedShared()
     // As if the files had been written a while ago (see `RACY_MS`).
     const later = (): number => Date.now() + 10_000
     const first = new SourceFingerprints(new Map(), later)
@@ -490,15 +494,7 @@ describe('SourceFingerprints', () => {
   // An npm tarball dates every file 1985-10-26, `cp -p` and `touch -d` set a date of
   // their choice: only the status change time, which no call sets, tells such a write.
   test("a linked package's file written again with its old size and modification time is read again", async () => {
-    await write({
-      'uses.ts': "import 'shared'",
-      'packages/shared/package.json': '{ "name": "shared", "version": "0.0.0" }',
-      'packages/shared/util.js': 'export const a = 1',
-    })
-    await mkdir(join(project, 'node_modules'), { recursive: true })
-    await symlink(join(project, 'packages/shared'), join(project, 'node_modules/shared'))
-    const uses = join(project, 'uses.ts')
-    const util = join(project, 'packages/shared/util.js')
+    const { uses, util } = await usesLinkedShared()
     const tarballDate = new Date('1985-10-26T08:15:00Z')
     await utimes(util, tarballDate, tarballDate)
     const later = (): number => Date.now() + 10_000
@@ -514,15 +510,9 @@ describe('SourceFingerprints', () => {
   })
 
   test("a linked package's file changed a moment ago is not kept in the memo", async () => {
-    await write({
-      'uses.ts': "import 'shared'",
-      'packages/shared/package.json': '{ "name": "shared", "version": "0.0.0" }',
-      'packages/shared/util.js': 'export const a = 1',
-    })
-    await mkdir(join(project, 'node_modules'), { recursive: true })
-    await symlink(join(project, 'packages/shared'), join(project, 'node_modules/shared'))
+    const { uses } = await usesLinkedShared()
     const fingerprints = new SourceFingerprints()
-    fingerprints.of(join(project, 'uses.ts'))
+    fingerprints.of(uses)
     expect(fingerprints.changedMemo()).toBeUndefined()
   })
 })
