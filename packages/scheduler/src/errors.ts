@@ -52,6 +52,15 @@ TaskError.prototype.name = 'TaskError'
  */
 const headOf = new WeakMap<TaskError, string | undefined>()
 
+/** `value instanceof TaskError`; false for a Proxy whose `getPrototypeOf` trap throws. */
+function isTaskError(value: unknown): value is TaskError {
+  try {
+    return value instanceof TaskError
+  } catch {
+    return false
+  }
+}
+
 /** `TaskError`s in a chain of causes past which those between its ends are counted, not shown. */
 const SHOWN_IN_CHAIN = 3
 
@@ -64,7 +73,10 @@ const SHOWN_IN_CHAIN = 3
  */
 function taskErrorText(error: TaskError): string {
   const chain: TaskError[] = []
-  for (let at: unknown = error; at instanceof TaskError; at = at.cause) chain.push(at)
+  // A chain that comes back on itself (a cause set by hand) is followed once round.
+  for (let at: unknown = error; isTaskError(at) && !chain.includes(at); at = at.cause) {
+    chain.push(at)
+  }
   const heads = chain.slice(0, -2).map((link) => headOf.get(link))
   if (chain.length <= SHOWN_IN_CHAIN || heads.some((head) => head === undefined)) {
     return `${error.name}: ${error.message}`
@@ -427,7 +439,7 @@ CancelledError.prototype.name = 'CancelledError'
 
 /** A short description of a thrown value for messages. */
 export function causeText(cause: unknown): string {
-  if (cause instanceof TaskError) return taskErrorText(cause)
+  if (isTaskError(cause)) return taskErrorText(cause)
   let isError: boolean
   try {
     isError = cause instanceof Error
