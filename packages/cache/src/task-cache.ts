@@ -123,7 +123,9 @@ export class TaskCache implements ResultCache {
       }),
     ])
     const fingerprints = new SourceFingerprints(memo)
-    store.writeWhile(this.#codeUnchanged(fingerprints, performance.timeOrigin + performance.now()))
+    // By the wall clock, which files are dated by: a long-lived process's performance
+    // clock drifts from it.
+    store.writeWhile(this.#codeUnchanged(fingerprints, Date.now()))
     const keys = new TaskKeys(graph, fingerprints)
     this.#warnUnkeyable(graph, keys)
     const known = store.empty ? new Map<string, unknown>() : await this.#lookUp(graph, keys, store)
