@@ -80,8 +80,9 @@ export async function run(
   const { stdout } = await promisify(execFile)(
     process.execPath,
     ['--import', 'tsx', RUN_FLOW, join(project, flow), cacheDir, executor, store],
-    // A run that hangs fails its test, rather than outlive it.
-    { env: { ...process.env, ...env, TASK_LOG: log }, timeout: 50_000 },
+    // A run that hangs fails its test, rather than outlive it: killed, since one blocked
+    // in a read (a named pipe) outlives SIGTERM.
+    { env: { ...process.env, ...env, TASK_LOG: log }, timeout: 50_000, killSignal: 'SIGKILL' },
   )
   const calls = (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).sort()
   return { ...(JSON.parse(stdout) as Omit<Run, 'calls'>), calls }
