@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { makeDirectorySync } from '@taskgraph/core/internal'
 import { CACHE_NAMES, NAMES, TAG_NAME } from './cache-paths.js'
@@ -58,8 +58,8 @@ export function foreignDirectory(directory: string): string | undefined {
  * that look passes over, and renamed into place.
  */
 export function tagDirectory(directory: string): void {
+  if (hasOwnTag(directory)) return
   const tag = join(directory, TAG_NAME)
-  if (existsSync(tag) && hasOwnTag(directory)) return
   const written = join(directory, `.${TAG_NAME}.${process.pid}.${randomUUID()}`)
   try {
     makeDirectorySync(directory)

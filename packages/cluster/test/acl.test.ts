@@ -124,37 +124,36 @@ describe('a cluster whose Redis user has the smallest ACL', () => {
 })
 
 describe('a Redis user without the rights of the smallest ACL', () => {
-  // It started, and left its jobs in Redis when its run ended and it could not say so.
-  test('without PUBLISH: the start of a driver fails with ClusterStoreError saying NOPERM', async () => {
-    await admin.call('ACL', 'SETUSER', 'nopublish', 'on', '>secret', ...CLUSTER_ACL, '-publish')
-    const cluster = new ClusterExecutor(asUser('nopublish'))
+  const without = (name: string, command: string) =>
+    admin.call('ACL', 'SETUSER', name, 'on', '>secret', ...CLUSTER_ACL, `-${command}`)
+
+  /** Expects the start of a driver as user `name` to fail, Redis refusing `command`. */
+  async function expectDriverRefused(name: string, command: string): Promise<void> {
+    const cluster = new ClusterExecutor(asUser(name))
     try {
       const error = await cluster.start().catch((e: unknown) => e)
       expect(error).toBeInstanceOf(ClusterStoreError)
       expect((error as Error).message).toMatch(
-        /^ClusterExecutor: Redis at \S+ refused a request \(NOPERM [^)]*'publish'[^)]*\)\. If it says NOPERM, give the cluster's ACL user the rights/,
+        new RegExp(
+          `^ClusterExecutor: Redis at \\S+ refused a request \\(NOPERM [^)]*'${command}'[^)]*\\)\\. If it says NOPERM, give the cluster's ACL user the rights`,
+        ),
       )
     } finally {
       await cluster.close()
     }
+  }
+
+  // It started, and left its jobs in Redis when its run ended and it could not say so.
+  test('without PUBLISH: the start of a driver fails with ClusterStoreError saying NOPERM', async () => {
+    await without('nopublish', 'publish')
+    await expectDriverRefused('nopublish', 'publish')
   })
 
   test('without SCAN or SUBSCRIBE: the start of a driver, a worker or a status call fails with ClusterStoreError saying NOPERM', async () => {
-    const without = (name: string, command: string) =>
-      admin.call('ACL', 'SETUSER', name, 'on', '>secret', ...CLUSTER_ACL, `-${command}`)
     await without('noscan', 'scan')
     await without('nosubscribe', 'subscribe')
     const noScan = asUser('noscan')
-    const cluster = new ClusterExecutor(noScan)
-    try {
-      const error = await cluster.start().catch((e: unknown) => e)
-      expect(error).toBeInstanceOf(ClusterStoreError)
-      expect((error as Error).message).toMatch(
-        /^ClusterExecutor: Redis at \S+ refused a request \(NOPERM [^)]*'scan'[^)]*\)\. If it says NOPERM, give the cluster's ACL user the rights/,
-      )
-    } finally {
-      await cluster.close()
-    }
+    await expectDriverRefused('noscan', 'scan')
     await expect(clusterStatus(noScan)).rejects.toThrow(
       /^clusterStatus: Redis at .* refused a request \(NOPERM/,
     )
