@@ -27,6 +27,13 @@ const HANDED = Symbol.for('taskgraph.cache.inspected')
 const GROUP = 'taskgraph-cache'
 
 /**
+ * Functions found to close over nothing a call made. A function's scopes are fixed when
+ * it is made (only their variables' values change), so the answer holds for its life:
+ * a process that computes again and again asks the inspector once per function.
+ */
+const CLOSED_OVER_NOTHING = new WeakSet<AnyFunction>()
+
+/**
  * Reads what functions close over, for one batch of lookups (a run's keys): the
  * inspector session is connected on first need and let go by `close`.
  */
@@ -38,6 +45,7 @@ export class CapturedVariables {
    * `undefined` where the inspector cannot tell (a Node built without it).
    */
   of(fn: AnyFunction): CapturedScope[] | undefined {
+    if (CLOSED_OVER_NOTHING.has(fn)) return []
     const session = this.#connect()
     if (session === undefined) return undefined
     try {
@@ -63,7 +71,7 @@ export class CapturedVariables {
         return [{ maker: 'bind', variables }]
       }
       const scopesId = slot('[[Scopes]]')?.objectId
-      if (scopesId === undefined) return []
+      if (scopesId === undefined) return nothingClosedOver(fn)
       const chain = post(session, 'Runtime.getProperties', {
         objectId: scopesId,
         ownProperties: true,
@@ -74,7 +82,9 @@ export class CapturedVariables {
           ...scopeKind(entry.value!.description ?? ''),
           id: entry.value!.objectId!,
         }))
-      return callScopes(chain).map(({ maker, id }) => ({
+      const made = callScopes(chain)
+      if (made.length === 0) return nothingClosedOver(fn)
+      return made.map(({ maker, id }) => ({
         maker,
         variables: post(session, 'Runtime.getProperties', { objectId: id, ownProperties: true })
           .result.filter((variable) => variable.value !== undefined)
@@ -104,6 +114,11 @@ export class CapturedVariables {
     }
     return this.#session
   }
+}
+
+function nothingClosedOver(fn: AnyFunction): CapturedScope[] {
+  CLOSED_OVER_NOTHING.add(fn)
+  return []
 }
 
 interface ScopeKind {

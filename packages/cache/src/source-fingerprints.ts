@@ -3,7 +3,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { isBuiltin } from 'node:module'
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import type { FileHashMemo, MemoizedFile } from './file-hash-memo.js'
-import { importSpecifiers } from '@taskgraph/scheduler/wire'
+import { importSpecifiers, type ImportSpecifier } from '@taskgraph/scheduler/wire'
 import { resolveImport, type ImportTarget } from './resolve-import.js'
 
 /** What one file is, read once. */
@@ -204,12 +204,14 @@ export class SourceFingerprints {
     if (facts === undefined) {
       this.#read.add(path)
       const source = readFileSync(path, 'utf8')
+      const sourceHash = hash(source)
       facts = {
         source,
-        hash: hash(source),
+        hash: sourceHash,
         // Taken after the read: a change meanwhile shows as one after what was read.
         modifiedMs: statSync(path).mtimeMs,
-        imports: importSpecifiers(source).flatMap(({ specifier, loads }) =>
+        // Resolved anew each time: a file added since may be what an import finds now.
+        imports: scannedImports(path, source, sourceHash).flatMap(({ specifier, loads }) =>
           resolveImport(specifier, path).map((target) =>
             // Only an import that loads code can leave code out of the fingerprint: one
             // in a comment, a string or a type-only import counts by its text.
@@ -335,6 +337,26 @@ export class SourceFingerprints {
     }
     return file
   }
+}
+
+/**
+ * The import specifiers of the project files read in this process, by path, with the
+ * hash of the source they were found in: a process that computes again and again reads
+ * each file per run, but scans it (most of the time a fingerprint takes) once per
+ * version of its source.
+ */
+const SCANNED = new Map<string, { readonly hash: string; readonly specifiers: ImportSpecifier[] }>()
+/** Paths `SCANNED` holds at most: past them (a process reading many projects), it starts over. */
+const SCANNED_PATHS = 10_000
+
+/** `importSpecifiers(source)`, scanned once per path and version of its source. */
+function scannedImports(path: string, source: string, sourceHash: string): ImportSpecifier[] {
+  const known = SCANNED.get(path)
+  if (known?.hash === sourceHash) return known.specifiers
+  const specifiers = importSpecifiers(source)
+  if (SCANNED.size >= SCANNED_PATHS) SCANNED.clear()
+  SCANNED.set(path, { hash: sourceHash, specifiers })
+  return specifiers
 }
 
 /**

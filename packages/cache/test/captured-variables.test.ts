@@ -51,6 +51,22 @@ describe('CapturedVariables', () => {
     expect(scopesOf(made.scaled)).toEqual([{ maker: 'makeScaler', variables: [['k', 4]] }])
   })
 
+  test('read again, a function gives what it closes over then (a process computes many times)', () => {
+    function makeCounter() {
+      let n = 0
+      const bump = (): number => n++
+      const count = (): number => n
+      return [bump, count] as const
+    }
+    const [bump, count] = makeCounter()
+    expect(scopesOf(count)).toEqual([{ maker: 'makeCounter', variables: [['n', 0]] }])
+    bump()
+    expect(scopesOf(count)).toEqual([{ maker: 'makeCounter', variables: [['n', 1]] }])
+    // What closes over nothing a call made never will: its answer is kept.
+    expect(scopesOf(top)).toEqual([])
+    expect(scopesOf(top)).toEqual([])
+  })
+
   test('nested factories: every scope a call made, innermost first, objects as themselves', () => {
     const scopes = scopesOf(makeOuter(1)('two'))!
     expect(scopes.map(({ maker, variables }) => [maker, variables.map(([name]) => name)])).toEqual([

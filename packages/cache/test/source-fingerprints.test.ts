@@ -69,6 +69,17 @@ describe('SourceFingerprints', () => {
     }
   })
 
+  test('an import added to a file is followed by the next run of the same process', async () => {
+    fingerprints('flow.ts')
+    await write({
+      'lib/text.ts': "import { pad } from './pad.js'\nexport const trim = (s: string) => pad(s)",
+      'lib/pad.ts': 'export const pad = (s: string) => s',
+    })
+    const [before] = fingerprints('flow.ts')
+    await write({ 'lib/pad.ts': 'export const pad = (s: string) => ` ${s}`' })
+    expect(fingerprints('flow.ts')[0]).not.toBe(before)
+  })
+
   test('an import that finds no file yet changes the fingerprint once the file exists', async () => {
     await write({ 'late.ts': "import { x } from './not-yet.js'" })
     const [before] = fingerprints('late.ts')

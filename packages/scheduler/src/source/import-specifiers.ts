@@ -33,7 +33,9 @@ export function importSpecifiers(source: string): ImportSpecifier[] {
   }
   // A require made under another name (`const load = createRequire(import.meta.url)`,
   // `this.load = createRequire(…)`) loads what its calls name, as `require` does; so
-  // does one called as it is made (`createRequire(here)('./config.json')`).
+  // does one called as it is made (`createRequire(here)('./config.json')`). Both scans
+  // look behind at every character: most sources never name it, and skip them.
+  if (!source.includes('createRequire')) return [...found].map(toSpecifier)
   for (const made of source.matchAll(MADE_REQUIRE)) {
     const name = made[1]!.replace(/\s+/g, '')
     if (name === 'require') continue
@@ -54,8 +56,13 @@ export function importSpecifiers(source: string): ImportSpecifier[] {
     text ??= textRanges(source)
     found.set(specifier, !inRanges(text, call.index))
   }
-  return [...found].map(([specifier, loads]) => ({ specifier, loads }))
+  return [...found].map(toSpecifier)
 }
+
+const toSpecifier = ([specifier, loads]: [string, boolean]): ImportSpecifier => ({
+  specifier,
+  loads,
+})
 
 /**
  * The specifier a match of `QUOTED` holds: a quoted one with its escapes undone
