@@ -7,6 +7,8 @@
 // 2. A fully cached re-run against building the graph alone (targets: <= 2x).
 // 3. 1,000 tasks of 50 ms (100 chains of 10) re-run with one chain's input changed:
 //    only that chain's 10 tasks run.
+// 4. A long-lived process computing a small cached graph again and again: what one
+//    compute costs without a cache, storing, and reading every result back.
 //
 //   node --import tsx cache.ts [REPETITIONS]
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -40,6 +42,7 @@ async function measure(...args: string[]): Promise<Measured> {
 }
 
 const ms = (value: number): string => `${value.toFixed(1)} ms`
+const ms3 = (value: number): string => `${value.toFixed(3)} ms`
 
 /** One executor's measurements of each variant. */
 interface Samples {
@@ -138,6 +141,22 @@ try {
   }
   console.log('\n3. 1,000 tasks of 50 ms (100 chains of 10) on async, one chain’s input changed')
   printTable(['run', 'cold: tasks run', 'changed: tasks run', 'read from the cache'], chainRows)
+
+  // 4: a long-lived process, the three variants alternated.
+  const repeated = { none: [] as number[], store: [] as number[], hit: [] as number[] }
+  for (let r = 0; r < REPETITIONS; r++) {
+    for (const variant of ['none', 'store', 'hit'] as const) {
+      const directory = join(root, `repeat-${variant}-${r}`)
+      repeated[variant].push((await measure('repeat', 'inline', variant, directory)).computeMs)
+    }
+  }
+  console.log(
+    `\n4. one process, 200 computes of 4 cached tasks and their sum on inline: one compute (medians of ${REPETITIONS} medians)`,
+  )
+  printTable(
+    ['no cache', 'storing', 'all read back'],
+    [[ms3(median(repeated.none)), ms3(median(repeated.store)), ms3(median(repeated.hit))]],
+  )
 } finally {
   await rm(root, { recursive: true, force: true })
 }

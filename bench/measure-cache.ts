@@ -3,8 +3,11 @@
 //
 //   node --expose-gc --import tsx measure-cache.ts WORKLOAD EXECUTOR VARIANT DIR [CHANGED]
 //
-// WORKLOAD: fanout (a fan-out + sum of 10,000 trivial cached tasks) or chains (100
-// chains of 10 cached tasks that wait 50 ms, on the async executor). VARIANT: none (no
+// WORKLOAD: fanout (a fan-out + sum of 10,000 trivial cached tasks), chains (100
+// chains of 10 cached tasks that wait 50 ms, on the async executor), or repeat (a
+// long-lived process: 200 computes of 4 trivial cached tasks and their sum, one
+// TaskCache; VARIANT none, store (new arguments each time) or hit; computeMs is the
+// median compute of the last 100). VARIANT: none (no
 // cache), cold (an empty cache in DIR), warm (DIR filled by an earlier run), build (the
 // graph built, and collected as a run would, nothing computed). CHANGED: for chains, the
 // chain whose input is changed (so only its 10 tasks should run). Times are wall time
@@ -14,7 +17,7 @@
 import { TaskGraph } from '@taskgraph/core/internal'
 import { compute, TaskCache, type RunSummary } from 'taskgraph'
 import { calls, inc, step, sum } from './workloads/cached.ts'
-import { collectGarbage, threadCpuMs } from './lib/stats.ts'
+import { collectGarbage, median, threadCpuMs } from './lib/stats.ts'
 
 const [workload, executor, variant, directory, changed] = process.argv.slice(2) as [
   string,
@@ -42,6 +45,20 @@ function build(): unknown {
 const cpuSince = (start: NodeJS.CpuUsage): number => {
   const { user, system } = process.cpuUsage(start)
   return (user + system) / 1000
+}
+
+if (workload === 'repeat') {
+  const cache = new TaskCache(directory)
+  const times: number[] = []
+  for (let r = 0; r < 200; r++) {
+    const base = variant === 'store' ? r * 10 : 0
+    const target = sum([inc(base), inc(base + 1), inc(base + 2), inc(base + 3)])
+    const start = performance.now()
+    await compute(target, { executor, ...(variant === 'none' ? {} : { cache }) })
+    times.push(performance.now() - start)
+  }
+  console.log(JSON.stringify({ workload, executor, variant, computeMs: median(times.slice(100)) }))
+  process.exit(0)
 }
 
 collectGarbage()
