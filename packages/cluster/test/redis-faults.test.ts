@@ -344,6 +344,19 @@ describe('Redis failing mid-run', () => {
     expect(await run).toBeInstanceOf(ClusterConnectionError)
     await cluster.redis.start()
   })
+
+  test('a worker stopped long after Redis went away exits at once: the wait counts from the drop', async () => {
+    const cluster = await clusters.withWorkers(1)
+    await cluster.redis.stop()
+    // Past the 3 s a stopping worker gives Redis to come back and take its calls.
+    await sleep(3500)
+    const [worker] = cluster.workers
+    worker!.child.kill('SIGTERM')
+    const signalledAt = performance.now()
+    expect(await worker!.exited).toBe(0)
+    expect(performance.now() - signalledAt).toBeLessThan(2000)
+    await cluster.redis.start()
+  })
 })
 
 describe('a worker whose Redis stays away', () => {

@@ -50,6 +50,7 @@ export class WorkerConnections {
     this.subscriber.on('error', () => {})
     this.queue = this.redis.duplicate()
     this.queue.on('error', () => {})
+    for (const connection of [this.redis, this.subscriber, this.queue]) noteDrops(connection)
   }
 
   /**
@@ -134,9 +135,23 @@ export class WorkerConnections {
 }
 
 /**
+ * When each connection dropped, while it is down: a stopping worker's wait for Redis
+ * counts from then, so that one stopped long after Redis went away does not wait again.
+ */
+const DOWN_SINCE = new WeakMap<Redis, number>()
+
+function noteDrops(connection: Redis): void {
+  connection.on('close', () => {
+    if (!DOWN_SINCE.has(connection)) DOWN_SINCE.set(connection, performance.now())
+  })
+  connection.on('ready', () => DOWN_SINCE.delete(connection))
+}
+
+/**
  * Whether `promise` settles before any of `connections` has been down for `graceMs` on
  * end: a hand-back takes what it takes while Redis answers (a loaded machine may need
- * seconds), and is given up only when Redis is gone.
+ * seconds), and is given up only when Redis is gone. Down counts from the drop: a
+ * connection down for longer already gives up at once.
  */
 export function settlesWhileConnected(
   promise: Promise<unknown> | undefined,
@@ -144,13 +159,18 @@ export function settlesWhileConnected(
   graceMs: number,
 ): Promise<boolean> {
   return new Promise((resolve) => {
-    let downSince: number | undefined
-    const poll = setInterval(() => {
-      const down = connections.some((connection) => connection.status !== 'ready')
-      if (!down) downSince = undefined
-      else if (downSince === undefined) downSince = performance.now()
-      else if (performance.now() - downSince >= graceMs) finish(false)
-    }, 100)
+    let seenDown: number | undefined
+    const check = (): void => {
+      const down = connections.filter((connection) => connection.status !== 'ready')
+      if (down.length === 0) {
+        seenDown = undefined
+        return
+      }
+      seenDown ??= performance.now()
+      const since = Math.min(seenDown, ...down.map((c) => DOWN_SINCE.get(c) ?? Infinity))
+      if (performance.now() - since >= graceMs) finish(false)
+    }
+    const poll = setInterval(check, 100)
     const finish = (settled: boolean): void => {
       clearInterval(poll)
       resolve(settled)
@@ -159,5 +179,6 @@ export function settlesWhileConnected(
       () => finish(true),
       () => finish(true),
     )
+    check()
   })
 }
