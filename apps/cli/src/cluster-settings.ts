@@ -40,6 +40,7 @@ export function clusterUrl(
 }
 
 function checkClusterUrl(command: string, url: string, from: string): void {
+  refuseEmpty(command, url, from, 'the Redis URL, such as redis://host:6379')
   const checked = checkRedisUrl(url)
   if (checked.href !== undefined) return
   // `from` ends with the URL: shown without its password.
@@ -105,9 +106,23 @@ function checkStoreDirectory(command: string, url: string, from: string): void {
 }
 
 function checkStoreUrl(command: string, url: string, from: string): void {
+  refuseEmpty(
+    command,
+    url,
+    from,
+    'the directory every machine mounts, e.g. file:///mnt/shared/taskgraph',
+  )
   if (!url.startsWith('file://')) {
     throw new InvalidOptionError({
       message: `${command}: ${from} is not a file:// URL; give the directory every machine mounts, e.g. file:///mnt/shared/taskgraph.`,
     })
   }
+}
+
+/** An empty flag (`--store=`) is named as such, not shown as a value of nothing. */
+function refuseEmpty(command: string, url: string, from: string, give: string): void {
+  if (url.trim() !== '') return
+  throw new InvalidOptionError({
+    message: `${command}: ${from.slice(0, from.length - url.length).trimEnd()} is empty; give ${give}.`,
+  })
 }

@@ -107,6 +107,16 @@ describe.concurrent('usage errors exit 2', () => {
       named: 'a size such as 500MB',
     },
     {
+      case: 'an empty --cluster',
+      args: ['run', 'sum.ts', '--cluster', ''],
+      named: 'taskgraph run: --cluster is empty; give the Redis URL',
+    },
+    {
+      case: 'an empty worker --store',
+      args: ['worker', '--cluster', 'redis://127.0.0.1:1', '--store', ''],
+      named: 'taskgraph worker: --store is empty; give the directory every machine mounts',
+    },
+    {
       case: 'an unknown --log-level',
       args: ['--log-level', 'loud', 'run', 'sum.ts'],
       named: 'loud',
