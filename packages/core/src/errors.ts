@@ -127,6 +127,8 @@ NoSchedulerError.prototype.name = 'NoSchedulerError'
 export function errorText(error: unknown): string {
   try {
     if (error instanceof Error) return `${error.name}: ${error.message}`
+    // As it is written: `throw 10n` is not `throw 10`.
+    if (typeof error === 'bigint') return `${error}n`
     const text = String(error)
     // An object without a `toString` of its own (`throw { status: 404, reason }`) says
     // nothing as text: what it holds does, written as Node writes it (getters unread).
@@ -161,9 +163,10 @@ export function describeValue(value: unknown): string {
     case 'string':
       return `a string (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)})`
     case 'number':
-    case 'bigint':
     case 'boolean':
       return `a ${typeof value} (${String(value)})`
+    case 'bigint':
+      return `a bigint (${value}n)`
     case 'undefined':
       return 'undefined'
     case 'symbol':

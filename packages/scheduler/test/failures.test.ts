@@ -61,6 +61,13 @@ describe.each(EXECUTORS)('on the %s executor', (name) => {
       )
     })
 
+    // It read "thrown value 10", as if the task had thrown the number.
+    test('names a thrown BigInt as it is written', async () => {
+      const error = await rejection(failing(10n).compute(options))
+      expect((error as Error).message).toContain('failed: thrown value 10n')
+      expectSame((error as TaskError).cause, 10n)
+    })
+
     test('its dependents never run', async () => {
       const after = step.with({ name: 'after' })
       const bad = failing(new Error('bad'))
