@@ -47,7 +47,7 @@ function writerGone(name: string): boolean {
  * the way once. `remade` is called when one of them, removed while the run goes on, was
  * made again (see `writeAtomically`): what was written before is gone. `beforeTemporary`,
  * before the temporary directory is made, the first thing made in a new directory (and
- * again after `remade`).
+ * again after `remade`); what it throws fails the write, and nothing is made.
  */
 export class AtomicWriter {
   readonly #temporary: string

@@ -56,6 +56,8 @@ export function foreignDirectory(directory: string): string | undefined {
  * directory meanwhile (`foreignDirectory`) finds it empty or tagged, never with a `tmp/`
  * and no tag, nor a tag half written: the tag is written under a dotfile's name, which
  * that look passes over, and renamed into place.
+ * @throws what the file system said, if the tag could not be written (a full disk): then
+ * nothing else may be made there, or the directory would read as foreign from then on
  */
 export function tagDirectory(directory: string): void {
   if (hasOwnTag(directory)) return
@@ -65,13 +67,13 @@ export function tagDirectory(directory: string): void {
     makeDirectorySync(directory)
     writeFileSync(written, TAG_TEXT)
     renameSync(written, tag)
-  } catch {
-    // The directory cannot be written: the write that follows says so.
+  } catch (error) {
     try {
       rmSync(written, { force: true })
     } catch {
-      // Nor can it be cleaned.
+      // Nor can it be cleaned: the write's error is the one to tell.
     }
+    throw error
   }
 }
 

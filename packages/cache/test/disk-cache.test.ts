@@ -16,6 +16,7 @@ import { promisify } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { DiskCache } from '../src/disk-cache.js'
+import { foreignDirectory } from '../src/foreign-directory.js'
 
 let directory: string
 /** The stores a test opened: closed after it, so no pack it read is left open. */
@@ -321,6 +322,33 @@ describe('DiskCache', () => {
       expect(found.map((lookup) => lookup.hit)).toEqual([true, true, false, true])
       expect(found[2]).toEqual({ hit: false })
       await next.close()
+    } finally {
+      await unmount()
+    }
+  })
+
+  // Its tag could not be written, but its tmp/ and functions/ could (a directory takes no
+  // room on a tmpfs): every later run refused the directory as not a cache's.
+  test('on a disk too full for its tag, a new cache makes nothing there: the next run takes it', async (context) => {
+    if (!(await mountTmpfs('16k'))) context.skip('mounting a file system is not allowed here')
+    try {
+      const cache = join(directory, 'cache')
+      await writeFile(join(directory, 'fill'), Buffer.alloc(16 * 1024)).catch(() => {})
+      const full = new DiskCache(cache)
+      await full.load()
+      full.put(key(1), 'one', info)
+      await expect(full.close()).rejects.toMatchObject({ code: 'ENOSPC' })
+      expect(await readdir(cache).catch(() => [])).toEqual([])
+      expect(foreignDirectory(cache)).toBeUndefined()
+      await rm(join(directory, 'fill'))
+      const next = new DiskCache(cache)
+      await next.load()
+      next.put(key(1), 'one', info)
+      await next.close()
+      const again = new DiskCache(cache)
+      opened.push(again)
+      await again.load()
+      expect(await again.get(key(1))).toEqual({ hit: true, value: 'one' })
     } finally {
       await unmount()
     }
