@@ -10,6 +10,8 @@
 // 4. A long-lived process computing a small cached graph again and again: what one
 //    compute costs without a cache, storing, and reading every result back.
 //
+// Last, the targets of 1 to 3, each against this run's figures.
+//
 //   node --import tsx cache.ts [REPETITIONS]
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -76,6 +78,9 @@ try {
   const rows: string[][] = []
   const cpuRows: string[][] = []
   const threadRows: string[][] = []
+  // The issue's targets, in wall time: this run's figures against them, printed last.
+  const targets: string[][] = []
+  const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met')
   for (const executor of ['inline', 'async', 'threads']) {
     const wall = newSamples()
     const cpu = newSamples()
@@ -102,6 +107,17 @@ try {
       }
     }
     rows.push(row(executor, wall))
+    const cost = median(wall.cold) / median(wall.none) - 1
+    const rerun = median(wall.warm) / median(wall.build)
+    targets.push(
+      [
+        `${executor}: cold cache, cost`,
+        '≤ 20%',
+        `${(cost * 100).toFixed(0)}%`,
+        verdict(cost <= 0.2),
+      ],
+      [`${executor}: cached re-run, vs build`, '≤ 2x', `${rerun.toFixed(2)}x`, verdict(rerun <= 2)],
+    )
     cpuRows.push(row(executor, cpu))
     if (thread.none.length > 0) {
       const [none, cold] = [median(thread.none), median(thread.cold)]
@@ -141,6 +157,13 @@ try {
   }
   console.log('\n3. 1,000 tasks of 50 ms (100 chains of 10) on async, one chain’s input changed')
   printTable(['run', 'cold: tasks run', 'changed: tasks run', 'read from the cache'], chainRows)
+  const rerunCalls = chainRows.map((r) => r[2]!.split(' ')[0]).join(', ')
+  targets.push([
+    'one input changed: tasks run',
+    "the chain's 10",
+    rerunCalls,
+    verdict(chainRows.every((r) => r[2]!.startsWith('10 '))),
+  ])
 
   // 4: a long-lived process, the three variants alternated.
   const repeated = { none: [] as number[], store: [] as number[], hit: [] as number[] }
@@ -157,6 +180,8 @@ try {
     ['no cache', 'storing', 'all read back'],
     [[ms3(median(repeated.none)), ms3(median(repeated.store)), ms3(median(repeated.hit))]],
   )
+  console.log('\ncache targets (wall time)')
+  printTable(['what', 'target', 'this run', ''], targets)
 } finally {
   await rm(root, { recursive: true, force: true })
 }
