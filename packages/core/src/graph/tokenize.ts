@@ -111,8 +111,10 @@ function flatToken(
   recorded: boolean,
 ): readonly string[] | undefined {
   if (Object.getPrototypeOf(values) !== Array.prototype) return undefined
-  // An array mostly of holes is left to the writer, which writes its elements alone.
+  // An array mostly of holes is left to the writer, which writes its elements alone; so
+  // is a frozen or sealed one, which it marks so.
   if (sparseIndices(values) !== undefined) return undefined
+  if (!recorded && !Object.isExtensible(values)) return undefined
   if (values.length <= FEW_ITEMS) {
     const few = fewItemsToken(values, parts, recorded)
     if (few !== LONGER) return few
@@ -147,7 +149,7 @@ function flatToken(
     // A list inside: recorded (`Nested`) if it holds a `Delayed`, else as it was passed.
     const list = isNested(value) ? value.value : value
     if (!Array.isArray(list) || Object.getPrototypeOf(list) !== Array.prototype) return undefined
-    if (sparseIndices(list) !== undefined) return undefined
+    if (sparseIndices(list) !== undefined || !Object.isExtensible(list)) return undefined
     lists ??= [values]
     if (lists.includes(list) || lists.length > MAX_FLAT_LISTS) return undefined
     lists.push(list)
@@ -413,7 +415,10 @@ class TokenWriter {
     if (proto === Array.prototype) {
       const array = value as unknown[]
       if (hasExtras(array)) out.push('o', this.identity(value), ';')
-      else this.writeArray(array)
+      else {
+        if (!Object.isExtensible(array)) out.push(lockedMark(array))
+        this.writeArray(array)
+      }
       return
     }
     if (proto === Object.prototype || proto === null) {
@@ -432,6 +437,7 @@ class TokenWriter {
       // Dask's tokenize has it). Across processes (a cache's key), their order counts:
       // what iterates them (JSON.stringify, Object.keys) tells them apart.
       if (this.parts === undefined) keys.sort()
+      if (!Object.isExtensible(record)) out.push(lockedMark(record))
       out.push(proto === null ? 'N{' : '{')
       for (const key of keys) {
         out.push('s', String(key.length), ':', key, '=')
@@ -493,6 +499,16 @@ class TokenWriter {
     // change under us, so they are identified by reference.
     out.push('o', this.identity(value), ';')
   }
+}
+
+/**
+ * What marks a plain object or an array that cannot be extended: frozen, sealed, or
+ * only closed to new properties. A task can tell it from its unfrozen twin
+ * (`Object.isFrozen`, a write that throws in strict code), and the call passes it as it
+ * is, where the twin is copied: the two are not one value.
+ */
+function lockedMark(value: object): string {
+  return Object.isFrozen(value) ? '!f' : Object.isSealed(value) ? '!s' : '!x'
 }
 
 /** The built-in views of binary data, whose content is their bytes, by prototype. */

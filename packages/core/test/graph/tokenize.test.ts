@@ -110,6 +110,33 @@ describe('tokenize', () => {
     }
   })
 
+  // A frozen object is passed to its task as it is, its twin copied: a cached result of
+  // one was handed to a call with the other.
+  test('tells apart a frozen, sealed or closed object or array from its twin', () => {
+    const variants = (make: () => object): object[] => [
+      make(),
+      Object.freeze(make()),
+      Object.seal(make()),
+      Object.preventExtensions(make()),
+    ]
+    // Empty, the three are one: nothing tells a sealed or closed one from a frozen one.
+    for (const [make, kinds] of [
+      [() => ({ a: 1 }), 4],
+      [() => [1, 2], 4],
+      [() => ({}), 2],
+      [() => [], 2],
+    ] as const) {
+      const tokens = variants(make).map((value) => tokenize({ v: value }))
+      expect(new Set(tokens).size).toBe(kinds)
+      expect(variants(make).map((value) => tokenize({ v: value }))).toEqual(tokens)
+      // As an argument list's item, as a list, and in a cache's key.
+      expect(new Set(variants(make).map((value) => tokenize([value]))).size).toBe(kinds)
+      expect(new Set(variants(make).map((value) => tokenize(value))).size).toBe(kinds)
+      const stable = variants(make).map((value) => stableToken([value], { keyOf: () => 'k' }))
+      expect(new Set(stable).size).toBe(kinds)
+    }
+  })
+
   test('tells apart values of different types that print alike', () => {
     const values = [
       1,
