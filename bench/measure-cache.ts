@@ -4,13 +4,13 @@
 //   node --expose-gc --import tsx measure-cache.ts WORKLOAD EXECUTOR VARIANT DIR [CHANGED]
 //
 // WORKLOAD: fanout (a fan-out + sum of 10,000 trivial cached tasks), chains (100
-// chains of 10 cached tasks that wait 50 ms, on the async executor), or repeat (a
-// long-lived process: 200 computes of 4 trivial cached tasks and their sum, one
-// TaskCache; VARIANT none, store (new arguments each time) or hit; computeMs is the
-// median compute of the last 100). VARIANT: none (no
-// cache), cold (an empty cache in DIR), warm (DIR filled by an earlier run), build (the
-// graph built, and collected as a run would, nothing computed). CHANGED: for chains, the
-// chain whose input is changed (so only its 10 tasks should run). Times are wall time
+// chains of 10 cached tasks that wait 50 ms, on the async executor), or repeat (below).
+// VARIANT: none (no cache), cold (an empty cache in DIR), warm (DIR filled by an earlier
+// run), build (the graph built, and collected as a run would, nothing computed).
+// CHANGED: for chains, the chain whose input is changed (so only its 10 tasks should
+// run). repeat is a long-lived process: 200 computes of 4 trivial cached tasks and their
+// sum on one TaskCache, VARIANT none, store (new arguments each time) or hit; its
+// computeMs is the median compute of the last 100. Times are wall time
 // (buildMs, computeMs), CPU time of every thread of the process (buildCpuMs,
 // computeCpuMs), and of the main thread alone, where Linux tells it (computeThreadCpuMs:
 // garbage collector helpers and file system threads left out, so the least noisy).

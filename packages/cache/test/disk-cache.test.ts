@@ -327,7 +327,7 @@ describe('DiskCache', () => {
     }
   })
 
-  // Its tag could not be written, but its tmp/ and functions/ could (a directory takes no
+  // Its tag could not be written, but its tmp/ and packs/ could (a directory takes no
   // room on a tmpfs): every later run refused the directory as not a cache's.
   test('on a disk too full for its tag, a new cache makes nothing there: the next run takes it', async (context) => {
     if (!(await mountTmpfs('16k'))) context.skip('mounting a file system is not allowed here')
