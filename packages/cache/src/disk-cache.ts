@@ -61,6 +61,8 @@ export class DiskCache {
   #shards = new Set<string>()
   /** The functions with a recipe kept, as `load` saw them (see `mayHaveFunction`). */
   #functions = new Set<string>()
+  /** The packs and temporary files `load` listed, if it could (see `mayBePast`). */
+  #listed: { readonly packs: readonly string[]; readonly temporaries: number } | undefined
   readonly #room: RoomMaker
   readonly #writes: EntryWriter
 
@@ -91,14 +93,46 @@ export class DiskCache {
 
   /** Reads where the packed entries are: before `get`, to see what other runs stored. */
   async load(): Promise<void> {
-    const [index, shards, recipes] = await Promise.all([
+    const [index, shards, recipes, listed] = await Promise.all([
       readCacheFile(this.#paths.index, 'utf8').catch(noneIfMissing('')),
       readdirOrNone(this.#paths.entries),
       readdirOrNone(this.#paths.recipes),
+      // Only for `mayBePast`: one that fails leaves it to `prune` to say why.
+      Promise.all([readdirOrNone(this.#paths.packs), readdirOrNone(this.#paths.temporary)]).then(
+        ([packs, temporaries]) => ({ packs, temporaries: temporaries.length }),
+        () => undefined,
+      ),
     ])
     this.#index.read(index)
     this.#shards = new Set(shards)
     this.#functions = new Set(recipes.map((name) => name.replace(/\.json$/, '')))
+    this.#listed = listed
+  }
+
+  /**
+   * Whether the cache may be past `limits`, by what `load` saw and this store wrote
+   * since: `false` when, without `maxAge`, the index names every pack listed and no
+   * other, and its packs fit `maxSize`, with nothing else to look at (no large entry, no
+   * temporary file left, no pack evicted for room). What other runs store meanwhile is
+   * seen by the next run that opens the cache, and pruned at its end.
+   */
+  mayBePast(limits: CacheLimits): boolean {
+    const { maxSize = DEFAULT_MAX_SIZE, maxAge = Infinity } = limits
+    const listed = this.#listed
+    if (
+      listed === undefined ||
+      listed.temporaries > 0 ||
+      this.#remade ||
+      this.#room.evictedPacks ||
+      this.#shards.size > 0 ||
+      this.#writes.wroteOwnFile
+    ) {
+      return true
+    }
+    const packs = [...listed.packs, ...this.#writes.packs]
+    const indexed = this.#index.indexedPacks()
+    // More packs indexed than there are: lines of packs that are gone, for a prune to drop.
+    return indexed.size !== packs.length || !fitsByIndex(packs, indexed, maxSize, maxAge)
   }
 
   /**

@@ -32,6 +32,10 @@ export class EntryWriter {
   readonly #ownFiles = new Set<Promise<void>>()
   /** Why a write nobody awaited failed (the timer's flush, a large entry): `flush` throws it. */
   #failure: Error | undefined
+  /** The packs this writer wrote and named in the index. */
+  readonly packs = new Set<string>()
+  /** Whether this writer began writing a large entry (a file of its own). */
+  wroteOwnFile = false
   /**
    * Asked before entries are written, once their tasks have ended: `false` drops them
    * (see `DiskCache#writeWhile`).
@@ -50,6 +54,7 @@ export class EntryWriter {
   put(key: string, bytes: Buffer): void {
     if (bytes.byteLength >= OWN_FILE_BYTES) {
       if (!this.mayWrite()) return
+      this.wroteOwnFile = true
       const path = this.#paths.entry(key)
       // Written at once, as a pack is: written in steps (half a MiB each), it would go a
       // step per task that holds the main thread (inline, async), and a run killed a
@@ -165,5 +170,6 @@ export class EntryWriter {
       throw error
     }
     this.#index.add(batch, places, text)
+    this.packs.add(pack)
   }
 }
