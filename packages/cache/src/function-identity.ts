@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { AnyFunction } from '@taskgraph/core'
 import type { SourceFingerprints } from './source-fingerprints.js'
-import { inRanges, textRanges } from '@taskgraph/scheduler/wire'
+import { declarationForms } from './declaration-forms.js'
 
 /**
  * What a task function's key holds of its code (`identity`), and the module whose
@@ -41,7 +41,7 @@ export function functionIdentity(
  * decides it, so `origin`, which reaches them all, keys it.
  */
 function definingModule(name: string, origin: string, fingerprints: SourceFingerprints): string {
-  if (!/^[\p{L}_$][\p{L}\p{N}_$]*$/u.test(name)) return origin
+  if (!isIdentifier(name)) return origin
   const forms = declarationForms(name)
   if (forms.found(fingerprints.source(origin)).length > 0) return origin
   let declaring: string | undefined
@@ -58,65 +58,8 @@ function definingModule(name: string, origin: string, fingerprints: SourceFinger
   return declaring ?? origin
 }
 
-/**
- * Where a module's source may make a function `name` (`found`: the name's offsets), and
- * whether one of them is a plain declaration of its top level (`topLevel`). Text (a
- * comment, a string) that looks like one counts as found, and so does the name quoted
- * (a property `'name': …` or `['name']: …`): a doubt keeps the origin.
- */
-function declarationForms(name: string): {
-  found(source: string): number[]
-  topLevel(source: string, at: number): boolean
-} {
-  const id = name.replace(/\$/g, '\\$')
-  // `function name(`, `const name`, `class name`...
-  const strict = new RegExp(
-    `\\bfunction\\b\\s*\\*?\\s*(?<name>${id})\\s*[(<]|\\b(?:const|let|var|class)\\s+(?<name2>${id})\\b`,
-    'dgu',
-  )
-  // A property or field: `name: …`, `name?: …`, `name = …`.
-  const property = new RegExp(`(?:^|[^\\p{L}\\p{N}_$.])(?<name>${id})\\s*\\??\\s*[:=](?!=)`, 'dgmu')
-  // A method, `name(…`, `name<T>(…` (its parameters and return type may be anything),
-  // where a statement or a member starts: a call there counts too, which only costs
-  // precision.
-  const method = new RegExp(
-    `(?:^[ \\t]*|[{};,*]\\s*|\\b(?:static|async|get|set|public|private|protected|override)\\s+)(?<name>${id})\\s*[(<]`,
-    'dgmu',
-  )
-  // The name quoted: a property of that name (`'name': …`, `['name']: …`), or a string
-  // that could become one.
-  const quoted = new RegExp(`(?<q>['"\`])(?<name>${id})\\k<q>`, 'dgu')
-  const declaredLine = new RegExp(
-    `^(?:export\\s+(?:default\\s+)?)?(?:async\\s+)?(?:function\\s*\\*?\\s*|(?:const|let|var|class)\\s+)$`,
-    'u',
-  )
-  return {
-    found(source) {
-      const offsets = new Set<number>()
-      for (const pattern of [strict, property, method, quoted]) {
-        for (const match of source.matchAll(pattern)) {
-          const groups = match.indices!.groups!
-          offsets.add((groups['name'] ?? groups['name2'])![0])
-        }
-      }
-      return [...offsets]
-    },
-    topLevel(source, at) {
-      const lineStart = source.lastIndexOf('\n', at - 1) + 1
-      if (!declaredLine.test(source.slice(lineStart, at))) return false
-      const text = textRanges(source)
-      if (inRanges(text, at)) return false
-      let depth = 0
-      for (let i = 0; i < lineStart; i++) {
-        const c = source.charCodeAt(i)
-        if ((c === OPEN_BRACE || c === CLOSE_BRACE) && !inRanges(text, i)) {
-          depth += c === OPEN_BRACE ? 1 : -1
-        }
-      }
-      return depth === 0
-    },
-  }
+/** Whether `name` is an identifier (not `''`, nor `bound f`, nor `[Symbol.iterator]`). */
+function isIdentifier(name: string): boolean {
+  // Most are ASCII: the Unicode pattern costs a fresh process a third of a ms to compile.
+  return /^[A-Za-z_$][\w$]*$/.test(name) || /^[\p{L}_$][\p{L}\p{N}_$]*$/u.test(name)
 }
-
-const OPEN_BRACE = 123
-const CLOSE_BRACE = 125

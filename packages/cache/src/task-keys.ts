@@ -429,7 +429,9 @@ function ownProperties(fn: AnyFunction): (readonly [string, unknown])[] | string
  */
 function usesMakersThis(fn: AnyFunction): boolean {
   const code = Function.prototype.toString.call(fn)
-  return ARROW_START.test(code) && /\bthis\b/.test(code)
+  // `this` first: most code has none, and the pattern costs a fresh process a third of a
+  // millisecond to compile.
+  return /\bthis\b/.test(code) && ARROW_START.test(code)
 }
 
 // How an arrow function's code starts: `(x) =>`, `x =>`, `async (x) =>`, `async x =>`
