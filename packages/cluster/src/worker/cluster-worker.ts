@@ -12,6 +12,7 @@ import type { ResultStore } from '../store/result-store.js'
 import { TieredStore } from '../store/tiered-store.js'
 import type { JobData } from '../wire/job.js'
 import { ActiveRuns } from './active-runs.js'
+import { collectGarbage } from './collect-garbage.js'
 import { defineFinishJob } from './finish-job.js'
 import { HeldJobs } from './held-jobs.js'
 import { JobIntake } from './job-intake.js'
@@ -215,6 +216,8 @@ export class ClusterWorker {
       if (channel === follow) this.held.told(message)
       else this.stopRun(message)
     })
+    // Everything it runs on is loaded: what loading left goes now, not during the first jobs.
+    collectGarbage()
     this.worker = new Worker(QUEUE, (job: Job<JobData>) => this.jobs.process(job), {
       connection: this.connections.queue,
       prefix: PREFIX,

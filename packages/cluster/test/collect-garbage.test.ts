@@ -1,0 +1,23 @@
+import { runInNewContext } from 'node:vm'
+import { Worker } from 'node:worker_threads'
+import { expect, test } from 'vitest'
+import { collectGarbage } from '../src/worker/collect-garbage.js'
+
+// A worker collects its garbage once it has loaded everything, before it takes jobs.
+
+test('collects what nothing holds, and leaves no gc to contexts or threads made after', async () => {
+  let held: object | undefined = { data: new Array(1000).fill(1) }
+  const ref = new WeakRef(held)
+  held = undefined
+  // A WeakRef keeps its target for the rest of the job that made it.
+  await new Promise((resolve) => setImmediate(resolve))
+  collectGarbage()
+  expect(ref.deref()).toBeUndefined()
+  expect(runInNewContext('typeof gc')).toBe('undefined')
+  const thread = new Worker("require('node:worker_threads').parentPort.postMessage(typeof gc)", {
+    eval: true,
+  })
+  const seen = await new Promise((resolve) => thread.once('message', resolve))
+  await thread.terminate()
+  expect(seen).toBe('undefined')
+})
