@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { Worker } from 'node:worker_threads'
 import { expect, test } from 'vitest'
@@ -20,4 +21,23 @@ test('collects what nothing holds, and leaves no gc to contexts or threads made 
   const seen = await new Promise((resolve) => thread.once('message', resolve))
   await thread.terminate()
   expect(seen).toBe('undefined')
+})
+
+test('a process given --expose-gc keeps it: threads made after still have gc', async () => {
+  // As `node --expose-gc` starts: the flag set, and the main context's own gc.
+  setFlagsFromString('--expose-gc')
+  const holder = globalThis as { gc?: unknown }
+  holder.gc = runInNewContext('gc')
+  try {
+    collectGarbage()
+    const thread = new Worker("require('node:worker_threads').parentPort.postMessage(typeof gc)", {
+      eval: true,
+    })
+    const seen = await new Promise((resolve) => thread.once('message', resolve))
+    await thread.terminate()
+    expect(seen).toBe('function')
+  } finally {
+    setFlagsFromString('--no-expose-gc')
+    delete holder.gc
+  }
 })
