@@ -3,7 +3,8 @@
 //
 //   node --expose-gc --import tsx measure-cache.ts WORKLOAD EXECUTOR VARIANT DIR [CHANGED]
 //
-// WORKLOAD: fanout (a fan-out + sum of 10,000 trivial cached tasks), chains (100
+// WORKLOAD: fanout (a fan-out + sum of 10,000 trivial cached tasks), single (the same
+// with one task: what a run costs whatever its size), chains (100
 // chains of 10 cached tasks that wait 50 ms, on the async executor), or repeat (below).
 // VARIANT: none (no cache), cold (an empty cache in DIR), warm (DIR filled by an earlier
 // run), build (the graph built, and collected as a run would, nothing computed).
@@ -29,8 +30,8 @@ const [workload, executor, variant, directory, changed] = process.argv.slice(2) 
 
 /** Builds the workload's graph: its time is the build time. */
 function build(): unknown {
-  if (workload === 'fanout') {
-    const leaves = new Array<unknown>(10_000)
+  if (workload === 'fanout' || workload === 'single') {
+    const leaves = new Array<unknown>(workload === 'single' ? 1 : 10_000)
     for (let i = 0; i < leaves.length; i++) leaves[i] = inc(i)
     return sum(leaves as Parameters<typeof sum>[0])
   }
