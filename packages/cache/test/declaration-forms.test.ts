@@ -80,9 +80,9 @@ describe('declarationForms', () => {
     let compared = 0
     for (const file of sources()) {
       const source = readFileSync(file, 'utf8')
-      // 25 names of each file, from all through it (each costs the patterns' compiling).
+      // 8 names of each file, from all through it (each costs the patterns' compiling).
       const all = [...new Set(source.match(/[A-Za-z_$][\w$]*/g))]
-      const names = all.filter((_, i) => i % Math.ceil(all.length / 25) === 0)
+      const names = all.filter((_, i) => i % Math.ceil(all.length / 8) === 0)
       for (const name of names) {
         const found = declarationForms(name).found(source)
         const expected = foundByPatterns(name, source)
@@ -94,7 +94,7 @@ describe('declarationForms', () => {
         compared++
       }
     }
-    expect(compared).toBeGreaterThan(5_000)
+    expect(compared).toBeGreaterThan(1_500)
   })
 
   test('finds what the patterns find in text made of the forms’ pieces', () => {
