@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { Worker } from 'node:worker_threads'
 import { expect, test } from 'vitest'
-import { collectGarbage } from '../src/worker/collect-garbage.js'
+import { collectGarbage, flagsFrozen } from '../src/worker/collect-garbage.js'
 
 // A worker collects its garbage once it has loaded everything, before it takes jobs.
 
@@ -40,4 +40,13 @@ test('a process given --expose-gc keeps it: threads made after still have gc', a
     setFlagsFromString('--no-expose-gc')
     delete holder.gc
   }
+})
+
+// Changing a flag once they are frozen is a fatal error of V8's, which no catch stops.
+test('a process started with its flags frozen is not asked to change one', () => {
+  expect(flagsFrozen([])).toBe(false)
+  expect(flagsFrozen(['--freeze-flags-after-init'])).toBe(true)
+  expect(flagsFrozen(['--freeze_flags_after_init'])).toBe(true)
+  expect(flagsFrozen(['--max-old-space-size=4096', '--freeze-flags-after-init'])).toBe(true)
+  expect(flagsFrozen(['--freeze-flags-after-init', '--no-freeze-flags-after-init'])).toBe(false)
 })

@@ -14,6 +14,8 @@ export function collectGarbage(): void {
     ;(given as () => void)()
     return
   }
+  // V8 ends a process that changes a flag once they are frozen: it goes on without.
+  if (flagsFrozen(process.execArgv)) return
   // V8 gives `gc` only to contexts made while its flag is set: one is made for it, and
   // the flag cleared again, so that no thread started later (a pool's) has a `gc` global.
   setFlagsFromString('--expose-gc')
@@ -22,4 +24,17 @@ export function collectGarbage(): void {
   } finally {
     setFlagsFromString('--no-expose-gc')
   }
+}
+
+/**
+ * Whether Node was started with V8's flags frozen once it began (the last word wins). A
+ * V8 flag goes only on the command line: NODE_OPTIONS refuses this one.
+ */
+export function flagsFrozen(execArgv: readonly string[]): boolean {
+  let frozen = false
+  for (const flag of execArgv) {
+    const match = /^--(no-)?freeze[-_]flags[-_]after[-_]init$/.exec(flag)
+    if (match !== null) frozen = match[1] === undefined
+  }
+  return frozen
 }
