@@ -16,6 +16,8 @@ export type WireError =
       readonly errors?: readonly WireError[]
     }
   | { readonly kind: 'value'; readonly value: unknown }
+  /** A symbol, which cannot be copied: made again from its description (see `fromWireError`). */
+  | { readonly kind: 'symbol'; readonly description?: string; readonly registered: boolean }
 
 /** Links of a `cause` chain (or of nested `errors`) carried across; deeper ones are left out. */
 const MAX_CAUSES = 8
@@ -63,6 +65,12 @@ function wireErrorOf(thrown: unknown, depth: number): WireError {
       ? { ...wire, errors: errors.map((error) => toWireError(error, depth + 1)) }
       : wire
   }
+  if (typeof thrown === 'symbol') {
+    const registered = Symbol.keyFor(thrown)
+    return registered === undefined
+      ? { kind: 'symbol', description: thrown.description, registered: false }
+      : { kind: 'symbol', description: registered, registered: true }
+  }
   // A thrown non-error crosses as it is when it can; otherwise as its text.
   return findCloneProblem(thrown, 'thrown') === undefined
     ? { kind: 'value', value: thrown }
@@ -72,6 +80,11 @@ function wireErrorOf(thrown: unknown, depth: number): WireError {
 /** The main thread's copy of a task's error: same name, message, stack and properties. */
 export function fromWireError(wire: WireError): unknown {
   if (wire.kind === 'value') return wire.value
+  // Not the one thrown, as no copy is, but a symbol still: described as inline describes it
+  // ("thrown value Symbol(s)"), and the same one where it was registered (`Symbol.for`).
+  if (wire.kind === 'symbol') {
+    return wire.registered ? Symbol.for(wire.description!) : Symbol(wire.description)
+  }
   const error = new Error(wire.message)
   Object.defineProperty(error, 'name', { value: wire.name, configurable: true, writable: true })
   if (wire.stack !== undefined) error.stack = wire.stack

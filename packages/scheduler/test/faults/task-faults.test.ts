@@ -21,6 +21,7 @@ import {
   returnsUnawaitable,
   slowWhere,
   throwsOpaque,
+  throwsSymbol,
   throwsUnreadable,
   throwsValue,
 } from '../fixtures/fault-tasks.mjs'
@@ -221,6 +222,23 @@ describe.each(EXECUTORS)('tasks throwing what is not an Error on the %s executor
     expect(error).toBeInstanceOf(TaskError)
     expect(error).toMatchObject({ code: 'ERR_TASK_FAILED', key: task.key })
     expect((error as TaskError).cause).toEqual(thrown)
+  })
+
+  // A symbol cannot be copied: it crossed a pool as its text, a string, and the message
+  // read "failed: Symbol(s)" where inline's read "failed: thrown value Symbol(s)".
+  test.each([
+    ['a symbol', 's', false],
+    ['a symbol without a description', undefined, false],
+    ['a registered symbol (Symbol.for)', 'taskgraph.test', true],
+  ])('%s: TaskError whose cause is a symbol, described as inline does', async (_, text, reg) => {
+    const task = throwsSymbol(text, reg)
+    const error = await rejection(compute(task, { executor: shared(name) }))
+    expect(error).toMatchObject({ code: 'ERR_TASK_FAILED', key: task.key })
+    const { cause } = error as TaskError
+    expect(typeof cause).toBe('symbol')
+    expect((cause as symbol).description).toBe(text)
+    expect(Symbol.keyFor(cause as symbol)).toBe(reg ? text : undefined)
+    expect((error as Error).message).toContain(`failed: thrown value Symbol(${text ?? ''})`)
   })
 
   // inline, async: the trap's error escaped the run, with no code; pools: the worker died
