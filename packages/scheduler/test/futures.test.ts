@@ -98,6 +98,34 @@ describe.each(SUITE_EXECUTORS)('futures on the %s executor', (name) => {
     expect(others[1]!.status).toBe('finished')
   })
 
+  // The client's signal reached a future only once the futures it was given had results:
+  // one given a future that never ended stayed pending for ever, aborted.
+  test("a client's signal cancels its futures waiting for the futures they were given", async () => {
+    const long = client.submit(sleepThen, 5000, 'never')
+    const controller = new AbortController()
+    const stopping = new Client({ executor: shared(name), signal: controller.signal })
+    const waiting = stopping.submit(inc, long as Future<number>)
+    controller.abort('stop')
+    await expect(waiting).rejects.toBeInstanceOf(CancelledError)
+    // One submitted after the abort, too.
+    await expect(stopping.submit(inc, long as Future<number>)).rejects.toBeInstanceOf(
+      CancelledError,
+    )
+    expect(long.status).toBe('pending')
+    long.cancel()
+    await long.result().catch(() => undefined)
+  })
+
+  // A cancelled future counted as the first failure: as in Python, it is not one.
+  test("wait's FIRST_EXCEPTION does not take a cancelled future for a failure", async () => {
+    const cancelled = client.submit(sleepThen, 5000, 'never')
+    const slow = client.submit(sleepThen, 300, 'slow')
+    cancelled.cancel()
+    const result = await wait([cancelled, slow], { returnWhen: 'FIRST_EXCEPTION' })
+    expect(result.done).toEqual(new Set([cancelled, slow]))
+    expect(slow.status).toBe('finished')
+  })
+
   test('wait returns at the first completed, the first failure, or when all are done', async () => {
     const fast = client.submit(sleepThen, 30, 'fast')
     const slow = client.submit(sleepThen, 800, 'slow')
@@ -133,7 +161,8 @@ describe.each(SUITE_EXECUTORS)('futures on the %s executor', (name) => {
     const error = await wait([slow], { timeout: 50 }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(WaitTimeoutError)
     expect((error as WaitTimeoutError).code).toBe('ERR_WAIT_TIMEOUT')
-    expect((error as WaitTimeoutError).notDone).toEqual([slow])
+    // A set, as wait's own notDone: it was an array, whose has() threw.
+    expect((error as WaitTimeoutError).notDone).toEqual(new Set([slow]))
     expect((error as Error).message).toContain(slow.key)
     slow.cancel()
     await slow.result().catch(() => undefined)

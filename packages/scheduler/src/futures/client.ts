@@ -180,7 +180,7 @@ export class Client {
     // or a getter that throws there is the caller's InvalidArgumentError, not a raw error.
     if (!readGiven(caller, what, () => args.some(holdsFuture))) {
       const target = task(...args)
-      return { key: target.key, run: (signal) => this.#run(target, signal) }
+      return { key: target.key, run: (signal) => this.#run(target, this.#signalWith(signal)) }
     }
     // Its key is fixed now; its task is made once the futures it waits for have results.
     // Named as the task's own key would be: its name, or 'lambda' for an anonymous function.
@@ -188,17 +188,22 @@ export class Client {
     const keyed = task.with({ key })
     return {
       key,
-      run: async (signal) => this.#run(keyed(...(await resultsOf(args, signal))), signal),
+      run: async (signal) => {
+        // The client's signal, too, while its futures wait for the futures they are given.
+        const either = this.#signalWith(signal)
+        return this.#run(keyed(...(await resultsOf(args, either))), either)
+      },
     }
   }
 
-  async #run(target: Delayed<unknown>, signal: AbortSignal): Promise<unknown> {
+  /** What cancels a future: its own `signal`, or the client's (the `signal` option). */
+  #signalWith(signal: AbortSignal): AbortSignal {
     const own = this.#options.signal
-    const options = {
-      ...this.#options,
-      signal: own === undefined ? signal : AbortSignal.any([own, signal]),
-    }
-    const [result] = await computeTargets('submit', [target], options)
+    return own === undefined ? signal : AbortSignal.any([own, signal])
+  }
+
+  async #run(target: Delayed<unknown>, signal: AbortSignal): Promise<unknown> {
+    const [result] = await computeTargets('submit', [target], { ...this.#options, signal })
     return result
   }
 }
@@ -275,14 +280,19 @@ async function resultsOf(args: readonly unknown[], signal: AbortSignal): Promise
   const waited = Promise.all(
     [...futures].map(async (future) => results.set(future, await future.result())),
   )
-  await Promise.race([waited, aborted(signal)])
+  await unlessAborted(waited, signal)
   return replaceMembers(args, isFuture, (future) => results.get(future as Future)) as unknown[]
 }
 
-/** Rejects with a `CancelledError` once `signal` aborts, as a run cancelled then would. */
-function aborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
+/**
+ * `waited`, or a `CancelledError` once `signal` aborts, as a run cancelled then would. Its
+ * listener goes once `waited` settles: a client's signal outlives its many futures.
+ */
+function unlessAborted(waited: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
     const fail = (): void => reject(new CancelledError({ caller: 'submit', reason: signal.reason }))
+    // Settled either way (a failure after the abort is not left unhandled).
+    waited.finally(() => signal.removeEventListener('abort', fail)).then(() => resolve(), reject)
     if (signal.aborted) fail()
     else signal.addEventListener('abort', fail, { once: true })
   })

@@ -20,8 +20,8 @@ export interface WaitResult<T> {
 
 /** `wait` ran out of time before the futures it was given got where it was asked. */
 export class WaitTimeoutError extends TaskgraphError {
-  /** The futures that had not settled. */
-  readonly notDone: readonly Future[]
+  /** The futures that had not settled: a set, as `wait`'s own `notDone`. */
+  readonly notDone: Set<Future>
 
   constructor(options: {
     readonly timeout: number
@@ -32,7 +32,7 @@ export class WaitTimeoutError extends TaskgraphError {
       code: 'ERR_WAIT_TIMEOUT',
       message: `wait: ${options.notDone.length} future(s) still pending after ${options.timeout} ms (returnWhen: ${options.returnWhen}), e.g. ${options.notDone[0]?.key ?? 'none'}. Give a longer timeout, or cancel() the futures you no longer need.`,
     })
-    this.notDone = options.notDone
+    this.notDone = new Set(options.notDone)
   }
 }
 WaitTimeoutError.prototype.name = 'WaitTimeoutError'
@@ -45,7 +45,8 @@ const RETURN_WHEN: readonly ReturnWhen[] = ['FIRST_COMPLETED', 'FIRST_EXCEPTION'
 /**
  * Waits until the futures have settled as `returnWhen` asks (Dask's `wait`): every one
  * (`'ALL_COMPLETED'`), any one (`'FIRST_COMPLETED'`), or the first to fail, else all
- * (`'FIRST_EXCEPTION'`). Never rejects for a future's failure: look at `done`.
+ * (`'FIRST_EXCEPTION'`; a cancelled future has not failed, as in Python's
+ * `concurrent.futures`). Never rejects for a future's failure: look at `done`.
  * @throws {WaitTimeoutError} if `timeout` ms pass first
  */
 export function wait<T>(futures: Iterable<Future<T>>, options?: WaitOptions): Promise<WaitResult<T>>
@@ -94,7 +95,7 @@ export async function wait<T>(
       }, timeout)
     }
     for (const future of all) {
-      const settled = (failed: boolean) => (): void => {
+      const settled = (failed: boolean): void => {
         done.add(future)
         if (
           done.size === all.length ||
@@ -103,7 +104,11 @@ export async function wait<T>(
         )
           finish()
       }
-      future.then(settled(false), settled(true))
+      // Its status is set by then (the future's own handler comes first).
+      future.then(
+        () => settled(false),
+        () => settled(future.status === 'error'),
+      )
     }
   })
   // Futures that settled in the same moment count as done too.
