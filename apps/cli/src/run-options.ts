@@ -3,7 +3,8 @@
 // compute() uses too, so the command and the library parse and check them alike.
 // (commander's Option#env() would parse them with the flags' parsers: an empty variable
 // would be an error instead of unset, and the messages would not say how to fix it.)
-import { accessSync, constants, statSync, type Stats } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { accessSync, closeSync, constants, openSync, rmSync, statSync, type Stats } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { InvalidOptionError } from '@taskgraph/core'
 import {
@@ -215,11 +216,23 @@ function statOrUndefined(path: string): Stats | 'loop' | undefined {
   }
 }
 
+/**
+ * Whether a file can be made in `directory`, by making one (and removing it): permissions
+ * do not tell of every directory that refuses files. Root may write to `/proc` by its
+ * mode, where making a file fails (ENOENT) once the run has ended.
+ */
 function canWrite(directory: string): boolean {
+  const probe = join(directory, `.taskgraph-${process.pid}-${randomBytes(4).toString('hex')}.tmp`)
   try {
     accessSync(directory, constants.W_OK)
-    return true
+    closeSync(openSync(probe, 'wx'))
   } catch {
     return false
   }
+  try {
+    rmSync(probe, { force: true })
+  } catch {
+    // Made but not removable: an empty file left is no reason to refuse the run.
+  }
+  return true
 }

@@ -58,6 +58,9 @@ describe.concurrent('outputs that cannot be written', () => {
     { args: ['run', 'flow.ts', '--report', 'flow.ts/report.html'], named: '--report' },
     { args: ['run', 'flow.ts', '--trace', 'loop'], named: '--trace' },
     { args: ['run', 'flow.ts', '--report', 'loop/report.html'], named: '--report' },
+    // Its mode lets root write; making a file there fails. It was found once the run had ended.
+    { args: ['run', 'flow.ts', '--trace', '/proc/run.json'], named: '--trace' },
+    { args: ['run', 'flow.ts', '--report', '/proc/report.html'], named: '--report' },
   ])('$args are a usage error, before the run', async ({ args, named }) => {
     const result = await runCli(args, { cwd: dir })
     expect(result).toMatchObject({ code: 2, stdout: '' })
