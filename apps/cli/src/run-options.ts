@@ -5,7 +5,7 @@
 // would be an error instead of unset, and the messages would not say how to fix it.)
 import { randomBytes } from 'node:crypto'
 import { accessSync, closeSync, constants, openSync, rmSync, statSync, type Stats } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, extname, join, resolve } from 'node:path'
 import { InvalidOptionError } from '@taskgraph/core'
 import {
   RUN_OPTION_VARIABLES,
@@ -176,6 +176,9 @@ function kebabCase(name: string): string {
   return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
 }
 
+/** Extensions of the modules a workflow may import: never a trace's or a report's. */
+const SOURCE_EXTENSIONS = new Set(['.js', '.mjs', '.cjs', '.jsx', '.ts', '.mts', '.cts', '.tsx'])
+
 /**
  * Whether the trace or report can be written where `flag` says, asked before the run: a
  * long run should not end in a trace lost to a mistyped directory.
@@ -183,6 +186,14 @@ function kebabCase(name: string): string {
  * or cannot be written
  */
 function checkOutputPath(flag: '--trace' | '--report', path: string): void {
+  // The workflow file is refused by name (output-paths.ts); a module it imports, named by
+  // mistake (`--trace tasks.ts`), would be overwritten as well: no trace or report is one.
+  const extension = extname(path).toLowerCase()
+  if (SOURCE_EXTENSIONS.has(extension)) {
+    throw new InvalidOptionError({
+      message: `taskgraph run: '${flag}' names ${path}, a source file by its extension (${extension}), which the ${flag === '--trace' ? 'trace' : 'report'} would overwrite; give a path ending in ${flag === '--trace' ? '.json' : '.html'}.`,
+    })
+  }
   const existing = statOrUndefined(path)
   if (existing === 'loop') {
     throw new InvalidOptionError({

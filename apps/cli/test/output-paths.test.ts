@@ -29,6 +29,9 @@ describe.concurrent('outputs that would overwrite an input or each other', () =>
     { args: ['run', 'flow.ts', '--report', 'flow.ts'], named: '--report' },
     { args: ['run', 'flow.ts', '--trace', './flow.ts'], named: '--trace' },
     { args: ['run', 'flow.ts', '--trace', 'link.ts'], named: '--trace' },
+    // A module the workflow might import: a source file by its extension.
+    { args: ['run', 'flow.ts', '--trace', 'tasks.ts'], named: '--trace' },
+    { args: ['run', 'flow.ts', '--report', 'helpers.MJS'], named: '--report' },
     { args: ['run', 'link.ts', '--report', 'flow.ts'], named: '--report' },
     { args: ['run', 'flow.ts', '--trace', 'same.json', '--report', 'same.json'], named: '--trace' },
     {
