@@ -24,10 +24,21 @@ export async function makeDirectory(path: string): Promise<void> {
       return
     }
     const parent = dirname(path)
-    // ENOENT with the parent there: this file system makes nothing here.
-    if (!isNoEntry(error) || parent === path || (await isDirectory(parent))) throw error
+    if (!isNoEntry(error) || parent === path) throw error
+    // ENOENT with the parent there: another process made the parent meanwhile (two making
+    // one tree at once), or this file system makes nothing here. One more try tells which.
+    if (await isDirectory(parent)) return makeLast(path)
     await makeDirectory(parent)
     await makeDirectory(path)
+  }
+}
+
+/** Makes `path`, whose parent is there, once: a failure is the file system's. */
+async function makeLast(path: string): Promise<void> {
+  try {
+    await mkdir(path)
+  } catch (error) {
+    if (!isExisting(error) || !(await isDirectory(path))) throw error
   }
 }
 
@@ -41,9 +52,19 @@ export function makeDirectorySync(path: string): void {
       return
     }
     const parent = dirname(path)
-    if (!isNoEntry(error) || parent === path || isDirectorySync(parent)) throw error
+    if (!isNoEntry(error) || parent === path) throw error
+    if (isDirectorySync(parent)) return makeLastSync(path)
     makeDirectorySync(parent)
     makeDirectorySync(path)
+  }
+}
+
+/** `makeLast`, at once. */
+function makeLastSync(path: string): void {
+  try {
+    mkdirSync(path)
+  } catch (error) {
+    if (!isExisting(error) || !isDirectorySync(path)) throw error
   }
 }
 

@@ -29,6 +29,20 @@ afterAll(() => {
   rmSync(scratch, { recursive: true, force: true })
 })
 
+// Two making one tree at once: one found the parent missing, then there (the other had
+// made it meanwhile), and took that for a file system that makes nothing: ENOENT. Seen with
+// two threads making a parallel property's cache directory; in one process, between the
+// steps of the asynchronous one.
+test('makers of one tree at once all make their directories', async () => {
+  for (let round = 0; round < 20; round++) {
+    const paths = Array.from({ length: 8 }, (_, i) =>
+      join(scratch, 'at-once', String(round), 'a', 'b', `c${i}`),
+    )
+    await Promise.all(paths.map((path) => makeDirectory(path)))
+    for (const path of paths) expect(statSync(path).isDirectory()).toBe(true)
+  }
+})
+
 // makeDirectorySync, as a promise: both are checked alike.
 const madeSync = (path: string): Promise<void> =>
   new Promise((resolve) => {
