@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import {
   InvalidArgumentError,
   InvalidOptionError,
@@ -228,6 +231,16 @@ describe('computing', () => {
     expect(await rejection(run({ cacheDir: 'x', memoryLimit: -1 }))).toBeInstanceOf(
       InvalidOptionError,
     )
+    // A file where the directory goes, or above it: the first task to keep a value failed
+    // with ENOTDIR, and the removal of the run's directory threw it again, hiding that.
+    const file = join(mkdtempSync(join(tmpdir(), 'taskgraph-properties-')), 'file')
+    writeFileSync(file, '')
+    for (const cacheDir of [file, join(file, 'under')]) {
+      const error = await rejection(run({ executor: 'inline', cacheDir, memoryLimit: 0 }))
+      expect(error).toBeInstanceOf(InvalidOptionError)
+      expect((error as Error).message).toContain(`but ${file} is a file, not a directory`)
+    }
+    rmSync(dirname(file), { recursive: true })
     expect(await rejection(run({ executor: 'inline', workers: 2 }))).toBeInstanceOf(
       InvalidOptionError,
     )

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { DefaultDeserializer, deserialize, serialize } from 'node:v8'
 import { isMainThread, threadId } from 'node:worker_threads'
 import { InvalidOptionError } from '@taskgraph/core'
-import { describeValue, makeDirectorySync } from '@taskgraph/core/internal'
+import { describeValue, errorText, makeDirectorySync } from '@taskgraph/core/internal'
 import { findCloneProblem, type CloneCheck } from '@taskgraph/scheduler/wire'
 
 // Property values kept on disk (ΦML's `cache_dir` and `memory_limit`): a value whose V8
@@ -78,7 +78,30 @@ export function cachePlan(caller: string, options: CacheOptions): CachePlan | un
       message: `${caller}: option "cacheDir" must be a directory path, got ${describeValue(cacheDir)}.`,
     })
   }
+  // A file there (or on the way to it) would fail the first task that keeps a value, with
+  // the file system's ENOTDIR: told here, before anything runs.
+  const blocked = fileInTheWay(resolve(cacheDir))
+  if (blocked !== undefined) {
+    throw new InvalidOptionError({
+      message: `${caller}: option "cacheDir" names ${cacheDir}, but ${blocked} is a file, not a directory. Give a directory (one that is missing is made).`,
+    })
+  }
   return { dir: join(resolve(cacheDir), `properties-${randomUUID()}`), limit: memoryLimit ?? 0 }
+}
+
+/** The first of `path` and the directories above it that is there but not a directory. */
+function fileInTheWay(path: string): string | undefined {
+  for (let at = path; ; at = dirname(at)) {
+    let found
+    try {
+      found = statSync(at, { throwIfNoEntry: false })
+    } catch (error) {
+      // ENOTDIR: a file above it, found further up. Other failures are the first task's.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOTDIR') return undefined
+    }
+    if (found !== undefined) return found.isDirectory() ? undefined : at
+    if (dirname(at) === at) return undefined
+  }
 }
 
 /** The file name for property `name` (of element `index`, for a per-element property). */
@@ -161,9 +184,20 @@ class CopiedDeserializer extends DefaultDeserializer {
   }
 }
 
-/** Removes a graph's directory and the values in it. */
+/**
+ * Removes a graph's directory and the values in it. One that cannot be removed (its
+ * rights changed meanwhile) is told of as a warning: neither the run's result nor its
+ * own failure is lost to it.
+ */
 export function removeCache(dir: string): void {
-  rmSync(dir, { recursive: true, force: true })
+  try {
+    rmSync(dir, { recursive: true, force: true })
+  } catch (error) {
+    process.emitWarning(
+      `the directory of a run's property values, ${dir}, could not be removed (${errorText(error)}); remove it by hand.`,
+      { code: 'TASKGRAPH_PROPERTIES_CACHE' },
+    )
+  }
 }
 
 function isCacheRef(value: unknown): value is CacheRef {
