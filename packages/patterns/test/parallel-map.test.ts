@@ -11,13 +11,14 @@ import {
   CancelledError,
   Client,
   SerializationError,
+  StalledError,
   TaskError,
   ThreadExecutor,
   compute,
   type ExecutorName,
 } from '@taskgraph/scheduler'
 import { describe, expect, test } from 'vitest'
-import { EXECUTORS } from './executors.js'
+import { EXECUTORS, POOLS } from './executors.js'
 import {
   failedLoader,
   failOnSeven,
@@ -26,6 +27,7 @@ import {
   inc,
   lateStatePlacer,
   loadState,
+  neverSettles,
   place,
   placer,
   placeWithState,
@@ -212,6 +214,23 @@ describe.each(EXECUTORS)('parallelMap on the %s executor', (executor) => {
     const [places] = await compute(placer.map(range(6).map((i) => inc(i))), options)
     expect(places.map((p) => p.item)).toEqual([1, 2, 3, 4, 5, 6])
   })
+})
+
+// In-process executors find such a promise only once the program has nothing left to
+// do (never, under a test runner): the pools, in their workers, as soon as it waits.
+describe.each(POOLS)('parallelMap on the %s executor', (executor) => {
+  const options: ParallelMapOptions = { executor, workers: 2 }
+
+  // On a pool, a chunk that begins once its function is found (imported, a turn later)
+  // was not counted as waiting: the worker held on for ever, and so did the map.
+  test.each([1, 4])(
+    'an item whose promise can never settle is a StalledError (%i items)',
+    async (count) => {
+      const error = await rejection(parallelMap(neverSettles, range(count), options))
+      expect(error).toBeInstanceOf(StalledError)
+      expect(error).toMatchObject({ code: 'ERR_TASK_STALLED', functionName: 'neverSettles' })
+    },
+  )
 })
 
 describe('chunks', () => {

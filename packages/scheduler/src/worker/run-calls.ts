@@ -41,6 +41,26 @@ const SAME_PROCESS = !isMainThread
 const calls = new AsyncLocalStorage<Running>()
 /** Calls waiting on a promise: only they can be stalled. */
 const waiting = new Set<Running>()
+/** Told when the first call begins waiting, and when the last stops (`onWaitingChange`). */
+let waitingChanged: (() => void) | undefined
+
+/**
+ * Has `listener` told when `callsWaiting()` changes. A batch whose calls take functions
+ * as arguments begins them only once those are found (an import, in a later turn), after
+ * the batch began: what holds the worker is decided as calls begin, not as batches do.
+ */
+export function onWaitingChange(listener: () => void): void {
+  waitingChanged = listener
+}
+
+function beginWaiting(running: Running): void {
+  waiting.add(running)
+  if (waiting.size === 1) waitingChanged?.()
+}
+
+function endWaiting(running: Running): void {
+  if (waiting.delete(running) && waiting.size === 0) waitingChanged?.()
+}
 
 /** A batch some of whose calls wait on promises. */
 export interface BatchRunning {
@@ -261,7 +281,7 @@ function execute(
     cut: (outcome) => {
       if (running.done) return
       running.done = true
-      waiting.delete(running)
+      endWaiting(running)
       if (settle === undefined) cutShort = outcome
       else settle(outcome)
     },
@@ -334,14 +354,14 @@ function execute(
     return first
   }
   if (running.done) return cutShort!
-  waiting.add(running)
+  beginWaiting(running)
   return new Promise<WireOutcome>((resolve) => {
     settle = resolve
     if (cutShort !== undefined) resolve(cutShort)
     Promise.resolve(first).then((outcome) => {
       if (running.done) return
       running.done = true
-      waiting.delete(running)
+      endWaiting(running)
       resolve(outcome)
     }, resolve)
   })

@@ -23,6 +23,7 @@ import {
   endedCall,
   endStalledCalls,
   inCall,
+  onWaitingChange,
   rejectionOf,
   runCalls,
   type Found,
@@ -63,6 +64,9 @@ export function serve(channel: Channel): void {
     else gate = gate.then(() => runBatch(channel, message))
   })
   forwardWarnings(channel)
+  // The channel holds the worker unless calls wait on promises: then the event loop may
+  // empty, and those that can never settle are found (see beforeExit below).
+  onWaitingChange(() => channel.keepAlive(!callsWaiting()))
   process.on('unhandledRejection', (reason) => {
     const found = rejectionOf(reason)
     if (found === 'handled') return
@@ -193,9 +197,7 @@ async function runBatch(channel: Channel, batch: BatchMessage): Promise<void> {
     ready: outputOut,
     tell: (calls, outcomes) => sendOutcomes(channel, { type: 'outcomes', id, calls, outcomes }),
   })
-  channel.keepAlive(!callsWaiting())
   void ran.ended.then(async (outcomes) => {
-    channel.keepAlive(!callsWaiting())
     await watching.settled()
     const told = watching.toldCalls
     if (told.size === 0) return sendDone(channel, { type: 'done', id, outcomes })
