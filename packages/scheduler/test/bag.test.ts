@@ -441,6 +441,17 @@ describe.each(EXECUTORS)('bags on the %s executor', (name) => {
     ])
   })
 
+  // Without a combine, binop joins the partitions too: its promise there was blamed on
+  // "combine", a function the call never passed.
+  test("fold's binop that returns a promise is named so where it joins the partitions", async () => {
+    const later = doubleLater as never
+    const error = await rejection(
+      compute(bag.from([1, 2], { partitions: 2 }).fold(later), { executor: shared(name) }),
+    )
+    expect(error).toBeInstanceOf(TaskError)
+    expect((error as Error).message).toContain('Bag#fold: binop returned a promise')
+  })
+
   // Was a TypeError from inside the task: "fn is not a function or its return value is not iterable".
   test('flatMap of what is not iterable, and flatten of an item that is not, fail their task', async () => {
     await expectArgumentFailures([

@@ -165,6 +165,7 @@ export class Bag<T> extends Delayed<T[]> {
     const seed: [] | [unknown] = initial.length === 0 ? [] : [initial[0]]
     return foldAll(
       join,
+      combine === undefined ? 'binop' : 'combine',
       seed,
       this._parts.map((p, i) => foldPart(p, step, seed, i)),
     )

@@ -139,9 +139,16 @@ export const foldPart = partitionTask(
 )
 
 export const foldAll = delayed(
-  applying(function fold(combine: Binary, seed: Partial, partials: Partial[]): unknown {
+  applying(function fold(
+    combine: Binary,
+    role: 'combine' | 'binop',
+    seed: Partial,
+    partials: Partial[],
+  ): unknown {
+    // `role`: what the user calls the function that joins the partitions, `binop` when no
+    // `combine` was given, so that a failure names the function they passed.
     return only(
-      foldItems(partials.flat(), synchronous('fold', 'combine', combine), seed),
+      foldItems(partials.flat(), synchronous('fold', role, combine), seed),
       'Bag#fold: the bag is empty and no initial value was given, so there is nothing to fold. Pass an initial value: fold(binop, combine, initial).',
     )
   }, 0),
