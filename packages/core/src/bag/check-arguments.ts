@@ -3,6 +3,14 @@ import { describeValue, InvalidArgumentError, NotCallableError } from '../errors
 import { recordOrigin } from '../origin.js'
 import type { AnyFunction } from '../types.js'
 
+/** An arrow function of the form each role takes, for messages. */
+const EXAMPLES: Record<string, string> = {
+  binop: '(acc, item) => ...',
+  combine: '(a, b) => ...',
+  perPartition: '(items) => ...',
+  aggregate: '(results) => ...',
+}
+
 /**
  * The function a bag operation runs on items, checked and recorded. A delayed function
  * stands for the function it wraps (its calls would record tasks instead of running).
@@ -14,7 +22,8 @@ export function itemFunction(caller: string, role: string, fn: unknown): AnyFunc
     throw new NotCallableError({
       message:
         `${caller}: ${role} must be a function, got ${describeValue(fn)}. ` +
-        'Pass the function itself, e.g. bag.map((item) => item * 2), not the result of calling it.',
+        // An example of the role's own form: this may be filter's predicate, or a combine.
+        `Pass the function itself, such as ${EXAMPLES[role] ?? '(item) => ...'}, not the result of calling it.`,
     })
   }
   const plain = isDelayedFunction(fn) ? fn.fn : (fn as AnyFunction)

@@ -135,6 +135,12 @@ describe('bag operations', () => {
   test('reduction and fold check every function they are given', () => {
     expect(() => numbers.reduction((items) => items.length, 3 as never)).toThrow(NotCallableError)
     expect(() => numbers.fold((a, b) => a + b, 'add' as never)).toThrow(NotCallableError)
+    // Each message's example is of the function asked for: it was map's, whatever the call.
+    expect(() => numbers.reduction((items) => items.length, 3 as never)).toThrow(
+      'Bag#reduction: aggregate must be a function, got a number (3). Pass the function itself, such as (results) => ..., not',
+    )
+    expect(() => numbers.fold(null as never)).toThrow('such as (acc, item) => ...,')
+    expect(() => numbers.filter(null as never)).toThrow('such as (item) => ...,')
     expect(() =>
       numbers.foldBy(
         (x) => x,
