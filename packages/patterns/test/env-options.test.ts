@@ -21,6 +21,23 @@ describe('TASKGRAPH_EXECUTOR', () => {
   })
 })
 
+// A WorkerLostError's message tells of it for these: parallelMap takes no retries of its own.
+describe('TASKGRAPH_RETRIES', () => {
+  test("parallelMap's tasks are tried again as it allows", async () => {
+    let calls = 0
+    const failsOnce = (x: number): number => {
+      if (calls++ === 0) throw new Error('once')
+      return x
+    }
+    await expect(parallelMap(failsOnce, [1], { executor: 'inline' })).rejects.toMatchObject({
+      code: 'ERR_TASK_FAILED',
+    })
+    calls = 0
+    env({ TASKGRAPH_RETRIES: '1' })
+    expect(await parallelMap(failsOnce, [1], { executor: 'inline' })).toEqual([1])
+  })
+})
+
 describe('bad values', () => {
   test('parallelMap reads them too, though it keeps its own executor', async () => {
     env({ TASKGRAPH_WORKERS: 'abc' })

@@ -110,7 +110,7 @@ export class WorkerLostError extends TaskError {
       cause instanceof WorkerLostFault && cause.aborted
         ? ABORTED_FIX
         : attempts === 1
-          ? 'If the loss is transient, allow retries with delayed(fn, { retries }) or --retries.'
+          ? 'If the loss is transient, allow retries: delayed(fn, { retries }), the run option retries, --retries, or TASKGRAPH_RETRIES (which parallelMap and inbatchParallel runs heed too).'
           : 'A task that ends its worker every time (process.exit, a crash) fails the same way on every retry.'
     super({ ...options, report: { code: 'ERR_WORKER_LOST', message: `${lost} ${fix}` } })
     this.attempts = attempts
