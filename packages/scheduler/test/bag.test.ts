@@ -525,6 +525,16 @@ describe.each(EXECUTORS)('bags on the %s executor', (name) => {
     ])
   })
 
+  // The items frequencies and distinct compare are keys too: symbols among them worked on
+  // inline and async, and failed on a pool with a SerializationError about "the result".
+  test('items that are symbols, counted or made distinct, fail their task on every executor', async () => {
+    const symbols = numbers.map(paritySymbol)
+    await expectArgumentFailures([
+      ['frequencies-part', symbols.frequencies()],
+      ['distinct-part', symbols.distinct()],
+    ])
+  })
+
   // Was named by the task's arguments, args[0][1] or the result[0], which say neither
   // the partition nor where in the bag the item is.
   test.runIf(name === 'threads' || name === 'processes')(

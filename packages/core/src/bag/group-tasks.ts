@@ -10,7 +10,7 @@ import { asPartition } from './as-partition.js'
 import { partitionTask } from './partition-task.js'
 import { checkRankable } from './rankable.js'
 import { synchronous } from './function-results.js'
-import { groupKey, selectKey, taskKey, type Comparable } from './key-selector.js'
+import { groupKey, itemKey, selectKey, taskKey, type Comparable } from './key-selector.js'
 import { splitEvenly } from './split-evenly.js'
 
 type Key = unknown
@@ -102,8 +102,10 @@ export const foldByMerge = delayed(
 export const frequenciesPart = partitionTask(
   function frequenciesPart(part: readonly unknown[], _partition: number): Map<unknown, number> {
     const counts = new Map<unknown, number>()
-    for (const item of asPartition('frequencies', part))
-      counts.set(item, (counts.get(item) ?? 0) + 1)
+    for (const item of asPartition('frequencies', part)) {
+      const k = itemKey('frequencies', item)
+      counts.set(k, (counts.get(k) ?? 0) + 1)
+    }
     return counts
   },
   { name: 'frequencies-part' },
@@ -133,7 +135,7 @@ export const distinctPart = partitionTask(
       const seen = new Set<unknown>()
       const out: unknown[] = []
       for (const item of items) {
-        if (seen.has(item)) continue
+        if (seen.has(itemKey('distinct', item))) continue
         seen.add(item)
         out.push(item)
       }

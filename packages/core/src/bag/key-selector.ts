@@ -55,6 +55,20 @@ export function groupKey(operation: string, item: unknown, key: unknown): unknow
   })
 }
 
+/**
+ * `item`, which `operation` compares as a key of its own (`frequencies`, `distinct`
+ * without a key): a symbol fails the task on every executor, as a symbol key does (see
+ * `groupKey`).
+ */
+export function itemKey(operation: string, item: unknown): unknown {
+  if (typeof item !== 'symbol') return item
+  throw new InvalidArgumentError({
+    message:
+      `Bag#${operation}: an item is ${describeValue(item)}, and a bag cannot compare symbols: on threads and processes items cross between workers, which cannot copy a symbol. ` +
+      "Map them to strings first, e.g. the symbol's description: bag.map((item) => item.description).",
+  })
+}
+
 function isIndexable(item: unknown): item is { at(index: number): unknown } {
   return (
     Array.isArray(item) ||
