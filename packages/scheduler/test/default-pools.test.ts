@@ -85,7 +85,7 @@ describe.each(POOLS)('the default %s pool', (name) => {
     const [first] = await placesOf(own, ['a'])
     expect(await placesOf(own, ['b'])).toEqual([first])
     await pool.close()
-    expectNothingLeft(start)
+    await expectNothingLeft(start)
     expect(await rejection(placesOf(own))).toBeInstanceOf(ExecutorClosedError)
   })
 })

@@ -36,7 +36,8 @@ import {
 } from './fixtures/pool-tasks.mjs'
 import { armsOutsideFailure } from './fixtures/outside-failure-tasks.mjs'
 import { deferred, rejection } from './helpers.js'
-import { childProcesses, makePool, POOLS, threadCount } from './pools.js'
+import { expectNothingLeft, running } from './faults/leftovers.js'
+import { childProcesses, makePool, POOLS } from './pools.js'
 
 const outsideFailureTasks = fileURLToPath(
   new URL('fixtures/outside-failure-tasks.mjs', import.meta.url),
@@ -270,7 +271,7 @@ describe('a batch that ends every worker that reads it', () => {
 
   // A worker thread reads what V8 can write: its preload module ends it instead.
   test('a worker thread that dies reading it: WorkerLostError', async () => {
-    const before = threadCount()
+    const before = running()
     const pool = makePool('threads', { workers: 1, preload: [endsOnReading] })
     try {
       const task = same('READING_ENDS_IT')
@@ -281,7 +282,7 @@ describe('a batch that ends every worker that reads it', () => {
     } finally {
       await pool.close()
     }
-    expect(threadCount()).toBeLessThanOrEqual(before)
+    await expectNothingLeft(before)
   })
 })
 
@@ -332,8 +333,7 @@ describe("a module's code that throws in a worker outside any task", () => {
       ['closed as soon as the first run fails', true],
       ['left open', false],
     ])('%s: each fails with the WorkerModuleError', async (_, closes) => {
-      const children = childProcesses()
-      const threads = threadCount()
+      const before = running()
       const pool = makePool(name, { workers: 2 })
       try {
         // Each task runs alone on its worker (it has a time limit): the run on one worker,
@@ -358,8 +358,7 @@ describe("a module's code that throws in a worker outside any task", () => {
       } finally {
         await pool.close()
       }
-      expect(childProcesses().filter((pid) => !children.includes(pid))).toEqual([])
-      expect(threadCount()).toBeLessThanOrEqual(threads)
+      await expectNothingLeft(before)
     })
   })
 })
@@ -410,10 +409,10 @@ describe('no worker outlives the default pools', () => {
   test.each(['success', 'failure', 'cancellation'] as const)(
     'worker threads, after %s and closeDefaultExecutors',
     async (ending) => {
-      const before = threadCount()
+      const before = running()
       await runEnding(ending, 'threads')
       await closeDefaultExecutors()
-      expect(threadCount()).toBeLessThanOrEqual(before)
+      await expectNothingLeft(before)
     },
   )
 

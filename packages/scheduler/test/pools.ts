@@ -24,6 +24,23 @@ export function threadCount(): number {
 }
 
 /**
+ * The names of this process's threads, from /proc: Node 24 names its own ('MainThread',
+ * 'V8Worker', 'libuv-worker') and a worker thread by its `name` option ('WorkerThread'
+ * without one); older Nodes call them all 'node'.
+ */
+export function threadNames(): string[] {
+  const names: string[] = []
+  for (const id of readdirSync('/proc/self/task')) {
+    try {
+      names.push(readFileSync(`/proc/self/task/${id}/comm`, 'utf8').trim())
+    } catch {
+      // The thread ended while we looked.
+    }
+  }
+  return names.sort()
+}
+
+/**
  * Live child processes of this process, from /proc; with `unreaped`, those that ended
  * but that Node has not yet heard end (zombies) as well.
  */

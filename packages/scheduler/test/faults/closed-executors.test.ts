@@ -17,7 +17,7 @@ describe.each(POOLS)('a closed %s executor', (name) => {
     const error = await rejection(compute(inc(1), { executor: pool }))
     expect(error).toBeInstanceOf(ExecutorClosedError)
     expect(error).toMatchObject({ code: 'ERR_EXECUTOR_CLOSED' })
-    expectNothingLeft(before)
+    await expectNothingLeft(before)
   })
 
   test('that ran tasks before rejects later runs with ExecutorClosedError', async () => {
@@ -25,9 +25,9 @@ describe.each(POOLS)('a closed %s executor', (name) => {
     const pool = makePool(name, { workers: 1, startTimeout: 5000 })
     expect(await compute(inc(1), { executor: pool })).toEqual([2])
     await pool.close()
-    expectNothingLeft(before)
+    await expectNothingLeft(before)
     expect(await rejection(compute(inc(2), { executor: pool }))).toBeInstanceOf(ExecutorClosedError)
-    expectNothingLeft(before)
+    await expectNothingLeft(before)
   })
 
   test('closed while a task runs: the run rejects with ExecutorClosedError', async () => {
@@ -43,7 +43,7 @@ describe.each(POOLS)('a closed %s executor', (name) => {
     const error = await run
     expect(error).toBeInstanceOf(ExecutorClosedError)
     expect(error).toMatchObject({ code: 'ERR_EXECUTOR_CLOSED' })
-    expectNothingLeft(before)
+    await expectNothingLeft(before)
   })
 
   test('closed while its workers start: the run rejects with ExecutorClosedError', async () => {
@@ -54,6 +54,6 @@ describe.each(POOLS)('a closed %s executor', (name) => {
     await expect.poll(() => running(), { timeout: 10_000 }).not.toEqual(before)
     await pool.close()
     expect(await run).toBeInstanceOf(ExecutorClosedError)
-    expectNothingLeft(before)
+    await expectNothingLeft(before)
   })
 })

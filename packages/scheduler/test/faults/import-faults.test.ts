@@ -34,7 +34,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await Promise.all([...ready.values()].map((pool) => pool.close()))
-  expectNothingLeft(before)
+  await expectNothingLeft(before)
 })
 
 describe.each(POOLS)('a module whose import never finishes in %s workers', (name) => {
@@ -70,7 +70,7 @@ describe.each(POOLS)('a module whose import never finishes in %s workers', (name
     expect(error).toBeInstanceOf(WorkerStartError)
     expect(error).toMatchObject({ code: 'ERR_WORKER_START' })
     // The run made its own pool, and ended it before it rejected.
-    expectNothingLeft(start)
+    await expectNothingLeft(start)
   })
 })
 

@@ -93,6 +93,6 @@ describe.each(POOLS)('a %s worker lost amid a batch of tiny tasks', (name) => {
     } finally {
       await pool.close()
     }
-    expectNothingLeft(before)
+    await expectNothingLeft(before)
   })
 })
