@@ -3,6 +3,7 @@
 import { lstatSync, readlinkSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { InvalidOptionError } from '@taskgraph/core'
+import { fileInTheWay, fileInTheWayText } from '@taskgraph/core/internal'
 import { envValue, invalidEnvValue } from '@taskgraph/scheduler/internal'
 import { InvalidArgumentError } from 'commander'
 import { CACHE_VARIABLE } from './cluster-settings.js'
@@ -42,9 +43,10 @@ export function cacheSetting(
   env: NodeJS.ProcessEnv,
 ): string | undefined {
   const variable = envValue(env, CACHE_VARIABLE)
-  if (variable !== undefined && isFile(variable)) {
+  const blocked = variable === undefined ? undefined : fileInTheWay(variable)
+  if (variable !== undefined && blocked !== undefined) {
     throw new InvalidOptionError({
-      message: `${command}: ${invalidEnvValue(CACHE_VARIABLE, variable, 'a directory (it, or one above it, is a file)', 'a directory such as .taskgraph-cache (one that is missing is made)')}`,
+      message: `${command}: ${invalidEnvValue(CACHE_VARIABLE, variable, `a directory (${fileInTheWayText(variable, blocked)})`, 'a directory such as .taskgraph-cache (one that is missing is made)')}`,
     })
   }
   const dangling = variable === undefined ? undefined : danglingLink(variable)
@@ -67,9 +69,10 @@ export function checkedCacheDirectory(command: string, directory: string): strin
       message: `${command}: the cache directory is an empty path. Give --cache (or ${CACHE_VARIABLE}) a directory, such as .taskgraph-cache.`,
     })
   }
-  if (isFile(directory)) {
+  const blocked = fileInTheWay(directory)
+  if (blocked !== undefined) {
     throw new InvalidOptionError({
-      message: `${command}: the cache directory ${directory} is not a directory (it, or one above it, is a file). Give --cache (or ${CACHE_VARIABLE}) a directory: one that is missing is made.`,
+      message: `${command}: the cache directory ${directory} is not a directory (${fileInTheWayText(directory, blocked)}). Give --cache (or ${CACHE_VARIABLE}) a directory: one that is missing is made.`,
     })
   }
   const dangling = danglingLink(directory)
@@ -129,15 +132,6 @@ function isMissing(directory: string): boolean {
     return false
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT'
-  }
-}
-
-/** Whether `directory` is a file, or lies under one: it cannot hold a cache. */
-function isFile(directory: string): boolean {
-  try {
-    return !statSync(resolve(directory)).isDirectory()
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOTDIR'
   }
 }
 

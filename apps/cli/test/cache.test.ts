@@ -265,7 +265,10 @@ export default value
 describe('a cache directory that is a file', () => {
   it('is a usage error naming it, for run and every cache command, and nothing runs', async () => {
     await writeFile(join(project, 'a-file'), 'not a directory')
-    for (const directory of ['a-file', 'a-file/below']) {
+    for (const [directory, why] of [
+      ['a-file', 'it is a file'],
+      ['a-file/below', 'a-file is a file'],
+    ] as const) {
       for (const command of [
         ['run', 'flow.ts'],
         ['cache', 'ls'],
@@ -277,7 +280,7 @@ describe('a cache directory that is a file', () => {
         const what = `${command.join(' ')} --cache ${directory}`
         expect({ code, stdout, calls }, what).toEqual({ code: 2, stdout: '', calls: [] })
         expect(stderr.trim().split('\n'), what).toEqual([
-          `taskgraph: error: taskgraph ${command.slice(0, command[0] === 'run' ? 1 : 2).join(' ')}: the cache directory ${directory} is not a directory (it, or one above it, is a file). Give --cache (or TASKGRAPH_CACHE) a directory: one that is missing is made.`,
+          `taskgraph: error: taskgraph ${command.slice(0, command[0] === 'run' ? 1 : 2).join(' ')}: the cache directory ${directory} is not a directory (${why}). Give --cache (or TASKGRAPH_CACHE) a directory: one that is missing is made.`,
         ])
       }
     }

@@ -1,5 +1,5 @@
 import { TaskgraphError } from '@taskgraph/core'
-import { notADirectory } from './not-a-directory.js'
+import { fileInTheWay, fileInTheWayText } from '@taskgraph/core/internal'
 import { NOT_REGULAR } from './regular-files.js'
 
 /**
@@ -54,8 +54,9 @@ function accessFix(code: string | undefined, directory: string): string {
     return "Something in it is not what the cache made there (not a regular file where it keeps one): `taskgraph cache clear` removes the cache's own files"
   }
   if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST') {
-    if (notADirectory(directory) !== undefined) {
-      return `It is not a directory any more (it, or one above it, is a file): ${NOT_A_DIRECTORY_FIX}`
+    const blocked = fileInTheWay(directory)
+    if (blocked !== undefined) {
+      return `It is not a directory any more (${fileInTheWayText(directory, blocked)}): ${NOT_A_DIRECTORY_FIX}`
     }
     // A file of the cache's replaced by a directory, or the other way round (by hand).
     return "Something in it is not what the cache made there (a directory where it keeps a file, or a file where it keeps a directory): `taskgraph cache clear` removes the cache's own files"

@@ -1,6 +1,12 @@
 import { resolve } from 'node:path'
 import { InvalidOptionError } from '@taskgraph/core'
-import { TaskGraph, checkOptionNames, describeValue } from '@taskgraph/core/internal'
+import {
+  TaskGraph,
+  checkOptionNames,
+  describeValue,
+  fileInTheWay,
+  fileInTheWayText,
+} from '@taskgraph/core/internal'
 import type { CacheSession, ResultCache } from '@taskgraph/scheduler'
 import type { CacheLimits } from './cache-units.js'
 import { DiskCache } from './disk-cache.js'
@@ -69,9 +75,10 @@ export class TaskCache implements ResultCache {
       })
     }
     this.directory = resolve(directory)
-    if (notADirectory(this.directory) !== undefined) {
+    const blocked = fileInTheWay(this.directory)
+    if (blocked !== undefined) {
       throw new InvalidOptionError({
-        message: `${caller}: ${this.directory} is not a directory (it, or one above it, is a file). Give the cache a directory: one that is missing is made.`,
+        message: `${caller}: ${this.directory} is not a directory (${fileInTheWayText(this.directory, blocked)}). Give the cache a directory: one that is missing is made.`,
       })
     }
     this.#refuseForeign(caller)
@@ -96,9 +103,10 @@ export class TaskCache implements ResultCache {
   async open(graph: TaskGraph): Promise<CacheSession> {
     // It was a directory when the cache was made: told once a run, as a directory that
     // cannot be written is, rather than by each write.
-    if (notADirectory(this.directory) !== undefined) {
+    const blocked = fileInTheWay(this.directory)
+    if (blocked !== undefined) {
       this.#warn(
-        `cache: ${this.directory} is not a directory any more (it, or one above it, is a file), so this run reads nothing from it and stores nothing in it: ${NOT_A_DIRECTORY_FIX}.`,
+        `cache: ${this.directory} is not a directory any more (${fileInTheWayText(this.directory, blocked)}), so this run reads nothing from it and stores nothing in it: ${NOT_A_DIRECTORY_FIX}.`,
       )
       return UNUSABLE
     }

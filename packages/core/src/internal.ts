@@ -36,6 +36,8 @@ export { APPLIED_FUNCTION, failingFunctionName, type FindApplied } from './appli
 export { uncallableKind } from './uncallable-kind.js'
 // The cache's directory and a cluster's shared one: made with the cause of a failure.
 export { makeDirectory, makeDirectorySync } from './make-directory.js'
+// A directory to keep files in, named by the user: the file that keeps it from being one.
+export { fileInTheWay, fileInTheWayText } from './file-in-the-way.js'
 // A cluster's Redis URL, checked alike by the cluster's package and the CLI's flags.
 export { checkRedisUrl, type CheckedRedisUrl } from './redis-url.js'
 export { BINARY_VIEWS, COMMON_BINARY_VIEWS } from './binary-views.js'

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { DefaultDeserializer, deserialize, serialize } from 'node:v8'
 import { isMainThread, threadId } from 'node:worker_threads'
 import { InvalidOptionError } from '@taskgraph/core'
-import { describeValue, errorText, makeDirectorySync } from '@taskgraph/core/internal'
+import { describeValue, errorText, fileInTheWay, makeDirectorySync } from '@taskgraph/core/internal'
 import { findCloneProblem, type CloneCheck } from '@taskgraph/scheduler/wire'
 
 // Property values kept on disk (ΦML's `cache_dir` and `memory_limit`): a value whose V8
@@ -80,28 +80,13 @@ export function cachePlan(caller: string, options: CacheOptions): CachePlan | un
   }
   // A file there (or on the way to it) would fail the first task that keeps a value, with
   // the file system's ENOTDIR: told here, before anything runs.
-  const blocked = fileInTheWay(resolve(cacheDir))
+  const blocked = fileInTheWay(cacheDir)
   if (blocked !== undefined) {
     throw new InvalidOptionError({
       message: `${caller}: option "cacheDir" names ${cacheDir}, but ${blocked} is a file, not a directory. Give a directory (one that is missing is made).`,
     })
   }
   return { dir: join(resolve(cacheDir), `properties-${randomUUID()}`), limit: memoryLimit ?? 0 }
-}
-
-/** The first of `path` and the directories above it that is there but not a directory. */
-function fileInTheWay(path: string): string | undefined {
-  for (let at = path; ; at = dirname(at)) {
-    let found
-    try {
-      found = statSync(at, { throwIfNoEntry: false })
-    } catch (error) {
-      // ENOTDIR: a file above it, found further up. Other failures are the first task's.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOTDIR') return undefined
-    }
-    if (found !== undefined) return found.isDirectory() ? undefined : at
-    if (dirname(at) === at) return undefined
-  }
 }
 
 /** The file name for property `name` (of element `index`, for a per-element property). */
