@@ -54,6 +54,21 @@ describe.concurrent.each(['threads', 'processes'] as const)('--executor %s', (ex
     }
   })
 
+  // wrapped-helper.ts wraps lib/placed.ts's exported function in its default export: no
+  // module made it at top level, but the workflow imports the module that exports it.
+  it("runs a helper's exported function wrapped in the default export in workers, without a warning", async () => {
+    const child = killOnCleanup(startCli(['run', 'wrapped-helper.ts', '-e', executor, '--json']))
+    const result = await finished(child)
+    expect(result).toMatchObject({ code: 0, stderr: '' })
+    const results = JSON.parse(result.stdout) as ({ value: number } & Omit<Call, 'call'>)[]
+    expect(results.map(({ value }) => value)).toEqual([2, 4, 6])
+    for (const task of results) {
+      if (executor === 'threads') expect(task.threadId).not.toBe(0)
+      // A pool's process, the runner's child: the runner is the CLI's own child.
+      else expect(task.ppid).not.toBe(child.pid)
+    }
+  })
+
   // closure.ts: the default export makes `scale`, a lambda over its local `factor`, and
   // calls it three times. No worker can make that function, so it runs on the main thread.
   it('runs a closure made in the default export on the main thread, with one warning naming it', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { importSpecifiers } from '../src/source/import-specifiers.js'
+import { declaredImports, importSpecifiers } from '../src/source/import-specifiers.js'
 
 /** The specifiers of `lines` (one module's source) that load code, and those that do not. */
 function scan(...lines: string[]): { loads: string[]; text: string[] } {
@@ -139,5 +139,33 @@ describe('importSpecifiers', () => {
       ],
       text: [],
     })
+  })
+})
+
+describe('declaredImports', () => {
+  test("import declarations' specifiers: not a dynamic import, a require, a comment or a type", () => {
+    const source = [
+      "import { a } from './a.js'",
+      "import './side-effect.js'",
+      "export * from './re-exported.js'",
+      "export { b as c } from './b.js'",
+      'import d, {',
+      '  e,',
+      "} from './multi-line.js'",
+      "const lazy = await import('./lazy.js')",
+      "const required = require('./required.cjs')",
+      "// import { old } from './commented.js'",
+      'const text = "import x from \'./in-a-string.js\'"',
+      "import type { T } from './types.js'",
+      "export type { U } from './more-types.js'",
+      "import { a as again } from './a.js'",
+    ].join('\n')
+    expect(declaredImports(source)).toEqual([
+      './a.js',
+      './side-effect.js',
+      './re-exported.js',
+      './b.js',
+      './multi-line.js',
+    ])
   })
 })

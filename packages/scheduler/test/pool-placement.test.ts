@@ -19,6 +19,14 @@ import { stepHere, tenfold } from './fixtures/main-only.mjs'
 import { HERE, nextTurn } from './helpers.js'
 import { makePool, POOLS } from './pools.js'
 import { squareWhere } from './fixtures/typed-tasks.js'
+import { whereDoubled } from './fixtures/plain-helpers.mjs'
+import { halved } from './fixtures/wrapping-tasks.mjs'
+
+interface Where {
+  readonly value: number
+  readonly pid: number
+  readonly threadId: number
+}
 
 describe.each(POOLS)('on the %s executor', (name) => {
   const pool = makePool(name)
@@ -66,6 +74,33 @@ describe.each(POOLS)('on the %s executor', (name) => {
       process.off('warning', listen)
     }
     expect(warnings).toEqual([])
+  })
+
+  // whereDoubled is plain-helpers.mjs's, a module that made no task function: found
+  // because wrapping-tasks.mjs, which did, imports that module in a declaration.
+  test("a helper's exported function wrapped at run time is found through a module importing it", async () => {
+    const warnings: Error[] = []
+    const listen = (warning: Error): number => warnings.push(warning)
+    process.on('warning', listen)
+    let results: unknown
+    try {
+      const doubled = delayed(whereDoubled)
+      ;[results] = await compute(gather([doubled(1), doubled(2), halved(8)]), options)
+      await nextTurn()
+    } finally {
+      process.off('warning', listen)
+    }
+    expect(warnings).toEqual([])
+    const [first, second, half] = results as [Where, Where, number]
+    expect([first.value, second.value, half]).toEqual([2, 4, 4])
+    for (const { pid, threadId: thread } of [first, second]) {
+      expect(name === 'threads' ? thread : pid).not.toBe(
+        name === 'threads' ? threadId : process.pid,
+      )
+    }
+    // Looking for it imported only what wrapping-tasks.mjs had imported as it loaded: not
+    // lazy-helper.mjs, which only an import() it never ran names.
+    expect((globalThis as { lazyHelperEvaluated?: boolean }).lazyHelperEvaluated).toBeUndefined()
   })
 
   test('a closure made at run time runs on this thread, with one warning naming it', async () => {

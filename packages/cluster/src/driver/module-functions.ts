@@ -12,7 +12,10 @@ import { moduleInRoot, moduleURL } from '../wire/module-paths.js'
  * time, or one in the program's entry script, which a worker must not run again).
  */
 export class ModuleFunctions {
-  private readonly locator = new FunctionLocator()
+  // Not a helper's exports, which a pool's workers find through the modules importing it:
+  // a worker started with a list of modules refuses any other, where a function no
+  // worker can import runs on the driver.
+  private readonly locator = new FunctionLocator({ followImports: false })
   private readonly known = new WeakMap<AnyFunction, ModuleFunction | null>()
 
   private readonly root: string

@@ -1,22 +1,35 @@
-import { realpathSync } from 'node:fs'
-import { resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { readFileSync, realpathSync } from 'node:fs'
+import { resolve, sep } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { isDelayedFunction, type AnyFunction } from '@taskgraph/core'
 import { originOf, recordedModules } from '@taskgraph/core/internal'
+import { declaredImports } from '../source/import-specifiers.js'
+import { importedFiles } from '../source/imported-files.js'
 import { sourceHash, type FunctionRef } from '../wire/function-ref.js'
 import { standInRef } from './stand-ins.js'
 
 /**
  * Finds, on the main thread, how a worker can reach each task function. A function made
  * by a module's top-level code is re-made by importing that module; one exported by a
- * module that made task functions is found by its export name. Anything else (a closure
- * made at run time) cannot be reached. Modules that are the program's entry script are
- * never imported in a worker: that would run the program again.
+ * module that made task functions is found by its export name, and so is one exported by
+ * a module that such a module, or the program's entry script, imports by path (a helper
+ * whose function a workflow wraps as it runs). Anything else (a closure made at run
+ * time) cannot be reached. Modules that are the program's entry script are never
+ * imported in a worker: that would run the program again.
  */
 export class FunctionLocator {
   private readonly known = new WeakMap<AnyFunction, FunctionRef | null>()
   private readonly namespaces = new Map<string, Promise<Record<string, unknown> | undefined>>()
+  /** The modules each importer imports by path in declarations (see `declaredByPath`). */
+  private readonly declared = new Map<string, readonly string[]>()
   private readonly entry = entryScriptURL()
+
+  /**
+   * `followImports: false` looks no further than the modules that made task functions:
+   * for workers that serve only the modules they are told (a cluster's), which would
+   * refuse a helper's.
+   */
+  constructor(private readonly options: { readonly followImports?: boolean } = {}) {}
 
   /** Whether `fn` was made by the program's entry script, which workers never import. */
   isFromEntryScript(fn: AnyFunction): boolean {
@@ -48,25 +61,77 @@ export class FunctionLocator {
     this.known.set(fn, null)
   }
 
-  /** The ref of `fn`, looking through the exports of the modules that made task functions. */
+  /**
+   * The ref of `fn`, looking through the exports of the modules that made task functions,
+   * then of the modules they and the entry script import by path.
+   */
   async locate(fn: AnyFunction): Promise<FunctionRef | null> {
     const peeked = this.peek(fn)
     if (peeked !== undefined) return peeked
-    let found: FunctionRef | null = null
-    for (const url of recordedModules()) {
-      if (url === this.entry) continue
+    const recorded = recordedModules().filter((url) => url !== this.entry)
+    const importers = this.entry === undefined ? recorded : [...recorded, this.entry]
+    let found = await this.findExport(fn, recorded)
+    if (found === null && this.options.followImports !== false) {
+      found = await this.findExport(fn, this.importedByPath(importers, new Set(recorded)))
+    }
+    this.known.set(fn, found)
+    return found
+  }
+
+  /** An `export` ref of `fn` from the first of `modules` that exports it. */
+  private async findExport(
+    fn: AnyFunction,
+    modules: readonly string[],
+  ): Promise<FunctionRef | null> {
+    for (const url of modules) {
       const namespace = await this.namespace(url)
       if (namespace === undefined) continue
       for (const [name, value] of Object.entries(namespace)) {
         if (value === fn || (isDelayedFunction(value) && value.fn === fn)) {
-          found = { kind: 'export', url, name, hash: sourceHash(url) }
-          break
+          return { kind: 'export', url, name, hash: sourceHash(url) }
         }
       }
-      if (found !== null) break
     }
-    this.known.set(fn, found)
-    return found
+    return null
+  }
+
+  /**
+   * The modules of the project that `importers` import by path in import declarations,
+   * but for `skip` and the entry script. Only a declaration's: what it names was
+   * evaluated before the importer's code ran, so importing it here again is a lookup,
+   * never a first evaluation (which a dynamic `import()` not yet run would be). Only a
+   * path naming one file: beside both `helper.ts` and `helper.js`, `./helper.js` may have
+   * loaded either, and importing the other would evaluate it.
+   */
+  private importedByPath(importers: readonly string[], skip: ReadonlySet<string>): string[] {
+    const modules = new Set<string>()
+    for (const importer of importers) {
+      for (const url of this.declaredByPath(importer)) {
+        if (url !== this.entry && !skip.has(url)) modules.add(url)
+      }
+    }
+    return [...modules]
+  }
+
+  private declaredByPath(importer: string): readonly string[] {
+    const known = this.declared.get(importer)
+    if (known !== undefined) return known
+    const urls: string[] = []
+    if (importer.startsWith('file:')) {
+      try {
+        const path = fileURLToPath(importer)
+        for (const specifier of declaredImports(readFileSync(path, 'utf8'))) {
+          const files = importedFiles(specifier, path)
+          if (files?.length !== 1) continue
+          if (files[0]!.split(sep).includes('node_modules')) continue
+          urls.push(pathToFileURL(files[0]!).href)
+        }
+      } catch {
+        // Not a file this process can read: it imports nothing a worker could find.
+      }
+    }
+    this.declared.set(importer, urls)
+    return urls
   }
 
   private namespace(url: string): Promise<Record<string, unknown> | undefined> {

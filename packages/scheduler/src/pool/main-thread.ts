@@ -80,9 +80,9 @@ export class UnreachableWarnings {
     this.warned.add(fn)
     const why = this.locator.isFromEntryScript(fn)
       ? `${what} was first handed to taskgraph by the program's entry script, which workers never import (that would run the program again), so it runs on the main thread. ` +
-        'To run it in parallel, define it in a module the script imports, and there hand it to taskgraph (delayed(), new Vectorizer, inbatchParallel) in top-level code, or call registerTaskModule(import.meta.url) at the top of that module.'
+        'To run it in parallel, export it from a module the script imports (workers import that module and take the export), or hand it to taskgraph there, in top-level code (delayed(), new Vectorizer, inbatchParallel).'
       : `${what} was made at run time, where a worker cannot find it, so it runs on the main thread. ` +
-        'Hand it to taskgraph (delayed(), bag.from or a bag operation, a properties() definition) in the top-level code of the workflow or of a module it imports, or export it from the workflow, to run it in parallel.'
+        'Hand it to taskgraph (delayed(), bag.from or a bag operation, a properties() definition) in the top-level code of the workflow or of a module it imports, or export it from the workflow or from a module it imports, to run it in parallel.'
     process.emitWarning(why, { code: 'TASKGRAPH_MAIN_THREAD' })
   }
 }

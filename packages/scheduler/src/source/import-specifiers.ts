@@ -59,6 +59,23 @@ export function importSpecifiers(source: string): ImportSpecifier[] {
   return [...found].map(toSpecifier)
 }
 
+/**
+ * The specifiers of a module's import declarations that load code: `import … from 'x'`,
+ * `import 'x'` and `export … from 'x'`, neither in a comment or a string nor erased by
+ * TypeScript (`import type`). What they name is evaluated before the module's own code
+ * runs, unlike a dynamic `import('x')` or a `require('x')`, which may never run.
+ */
+export function declaredImports(source: string): string[] {
+  const declared = new Set<string>()
+  let text: number[] | undefined
+  for (const match of source.matchAll(DECLARED)) {
+    text ??= textRanges(source)
+    if (inRanges(text, match.index) || isTypeOnly(source, match.index, text)) continue
+    declared.add(specifierOf(match))
+  }
+  return [...declared]
+}
+
 const toSpecifier = ([specifier, loads]: [string, boolean]): ImportSpecifier => ({
   specifier,
   loads,
@@ -104,6 +121,12 @@ const CALLED_AS_MADE = new RegExp(
 // that are not there.
 const IMPORT = new RegExp(
   String.raw`\b(?:(?<!\.\s*)from${GAP}|(?<!\.\s*)import${GAP}\(?${GAP}|require${GAP}\(?${GAP})${QUOTED}`,
+  'g',
+)
+
+// `from` then a specifier, or `import` then one without a parenthesis: a declaration's.
+const DECLARED = new RegExp(
+  String.raw`\b(?:(?<!\.\s*)from${GAP}|(?<!\.\s*)import${GAP})${QUOTED}`,
   'g',
 )
 
