@@ -519,7 +519,7 @@ export class ClusterExecutor implements Executor {
   private unreachable(run: ClusterRun, call: TaskCall): Promise<unknown> {
     warnOnce(
       call.name,
-      `task function ${call.name} cannot be imported by cluster workers (it was made at run time, in the program's entry script, or outside the project root): it runs on the driver. Define it at the top level of a module of the project.`,
+      `task function ${call.name} cannot be imported by cluster workers (it was made at run time, in the program's entry script, or outside the project root, or it is a helper's that no module which made task functions exports): it runs on the driver. Hand it to taskgraph (delayed()) in the top-level code of a module of the project, or export it from the workflow.`,
     )
     return this.here(run, call)
   }
