@@ -1,5 +1,5 @@
 import { readFileSync, realpathSync } from 'node:fs'
-import { resolve, sep } from 'node:path'
+import { dirname, resolve, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { isDelayedFunction, type AnyFunction } from '@taskgraph/core'
 import { originOf, recordedModules } from '@taskgraph/core/internal'
@@ -122,9 +122,9 @@ export class FunctionLocator {
         const path = fileURLToPath(importer)
         for (const specifier of declaredImports(readFileSync(path, 'utf8'))) {
           const files = importedFiles(specifier, path)
-          if (files?.length !== 1) continue
-          if (files[0]!.split(sep).includes('node_modules')) continue
-          urls.push(pathToFileURL(files[0]!).href)
+          if (files?.length !== 1 || files[0]!.split(sep).includes('node_modules')) continue
+          const url = loaderURL(specifier, path, files[0]!)
+          if (url !== undefined) urls.push(url)
         }
       } catch {
         // Not a file this process can read: it imports nothing a worker could find.
@@ -147,6 +147,30 @@ export class FunctionLocator {
     return namespace
   }
 }
+
+/**
+ * The URL Node's loader gave `file`, which `specifier` imports from `importer`: its real
+ * path's, unless links are preserved (`--preserve-symlinks`), where it is the path as
+ * the specifier names it; `undefined` where that path names no file as it is (`./x.js`
+ * for `x.ts`). Importing it under another URL would evaluate the module a second time.
+ */
+function loaderURL(specifier: string, importer: string, file: string): string | undefined {
+  if (!PRESERVES_SYMLINKS) return pathToFileURL(file).href
+  const written = specifier.startsWith('file:')
+    ? fileURLToPath(specifier)
+    : resolve(dirname(importer), specifier)
+  try {
+    return realpathSync(written) === file ? pathToFileURL(written).href : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const PRESERVES_SYMLINKS =
+  process.env.NODE_PRESERVE_SYMLINKS === '1' ||
+  [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].includes(
+    '--preserve-symlinks',
+  )
 
 function entryScriptURL(): string | undefined {
   const script = process.argv[1]
