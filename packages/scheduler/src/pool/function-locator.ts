@@ -137,7 +137,8 @@ export class FunctionLocator {
   private namespace(url: string): Promise<Record<string, unknown> | undefined> {
     let namespace = this.namespaces.get(url)
     if (namespace === undefined) {
-      // Already evaluated (it made task functions), so importing it again is a lookup.
+      // Already evaluated (it made task functions, or a module that did, or the entry
+      // script, imports it in a declaration), so importing it again is a lookup.
       namespace = import(url).then(
         (module: Record<string, unknown>) => module,
         () => undefined,
